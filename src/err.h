@@ -1,0 +1,52 @@
+/*
+ * err: the error object every src/ function fills instead of printing.
+ *
+ * Split as PostgreSQL's front ends split a report: a primary message (one
+ * line, no trailing period), an optional detail (what was found), an
+ * optional hint (what the operator should do) and where it happened
+ * (file, line, byte offset).  A function that fails returns -1 (or NULL)
+ * and fills the caller's struct err; the caller decides how to show it.
+ *
+ * All strings in a struct err are owned by it; err_clear() frees them.
+ */
+#ifndef BR_ERR_H
+#define BR_ERR_H
+
+#include <stdint.h>
+
+struct strbuf;
+
+struct err {
+	char *msg;      /* primary message, NULL while no error is set */
+	char *detail;   /* optional */
+	char *hint;     /* optional */
+	char *file;     /* optional: the input file the error is about */
+	long line;      /* 1-based line in file, 0 if unknown */
+	int64_t offset; /* byte offset in file, -1 if unknown */
+};
+
+#define ERR_INIT { NULL, NULL, NULL, NULL, 0, -1 }
+
+/* Set the primary message (replacing an earlier one).  Always returns -1 so
+ * that `return err_set(e, ...)` reads naturally.  @e may be NULL. */
+int err_set(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Like err_set() with strerror(@errnum) appended as ": <reason>". */
+int err_errno(struct err *e, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Set or replace detail / hint (printf-style). */
+void err_detail(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void err_hint(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Record where: @file may be NULL (kept), @line 0 and @offset -1 mean unknown. */
+void err_where(struct err *e, const char *file, long line, int64_t offset);
+/* Prefix the primary message with "@prefix: " (context added by a caller). */
+void err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True when an error is set. */
+int err_isset(const struct err *e);
+/* Free the strings and reset to ERR_INIT. */
+void err_clear(struct err *e);
+/* Move @src into @dst (dst cleared first); @src becomes empty. */
+void err_move(struct err *dst, struct err *src);
+/* Render as several lines: "FILE:LINE: msg\nDETAIL: ...\nHINT: ...". */
+void err_format(const struct err *e, struct strbuf *out);
+
+#endif
