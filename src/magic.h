@@ -9,6 +9,7 @@
 #ifndef BR_MAGIC_H
 #define BR_MAGIC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct err;
