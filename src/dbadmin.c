@@ -1,0 +1,292 @@
+/* dbadmin: create, check, swap and analyze databases; see dbadmin.h. */
+#include "config.h"
+#include "dbadmin.h"
+#include "err.h"
+#include "report.h"
+#include "strbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+PGconn *dbadmin_connect(const char *conninfo, struct err *e)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	if (!c) {
+		err_set(e, "cannot allocate a database connection");
+		return NULL;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addstr(&sb, PQerrorMessage(c));
+		strbuf_rtrim(&sb);
+		err_set(e, "cannot connect to database \"%s\" (host %s, port %s)",
+			PQdb(c) ? PQdb(c) : "?", PQhost(c) ? PQhost(c) : "default",
+			PQport(c) ? PQport(c) : "default");
+		err_detail(e, "%s", sb.buf);
+		err_hint(e, "Check the database settings in config.php or database.conninfo, "
+			    "and that the server is running.");
+		strbuf_release(&sb);
+		PQfinish(c);
+		return NULL;
+	}
+	/* Messages from the server in a stable language for the log. */
+	PQclear(PQexec(c, "SET lc_messages TO 'C'"));
+	return c;
+}
+
+int dbadmin_result_error(PGconn *c, PGresult *res, struct err *e)
+{
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (msg) {
+		const char *d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+		const char *h = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+		err_set(e, "%s", msg);
+		if (d)
+			err_detail(e, "%s", d);
+		if (h)
+			err_hint(e, "%s", h);
+	} else {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addstr(&sb, PQerrorMessage(c));
+		strbuf_rtrim(&sb);
+		err_set(e, "%s", sb.len ? sb.buf : "unknown database error");
+		strbuf_release(&sb);
+	}
+	return -1;
+}
+
+int dbadmin_exec(PGconn *c, const char *sql, struct err *e)
+{
+	PGresult *res = PQexec(c, sql);
+	int st = PQresultStatus(res);
+	int ret = 0;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		ret = dbadmin_result_error(c, res, e);
+	PQclear(res);
+	return ret;
+}
+
+int dbadmin_exists(PGconn *c, const char *dbname, int *exists, struct err *e)
+{
+	const char *params[1] = { dbname };
+	PGresult *res = PQexecParams(c, "SELECT 1 FROM pg_database WHERE datname = $1", 1,
+				     NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		dbadmin_result_error(c, res, e);
+		PQclear(res);
+		return -1;
+	}
+	*exists = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+/* Append "quoted identifier" to @sb; -1 with @e if libpq refuses it. */
+static int add_ident(PGconn *c, struct strbuf *sb, const char *id, struct err *e)
+{
+	char *q = PQescapeIdentifier(c, id, strlen(id));
+	if (!q)
+		return dbadmin_result_error(c, NULL, e);
+	strbuf_addstr(sb, q);
+	PQfreemem(q);
+	return 0;
+}
+
+static int add_literal(PGconn *c, struct strbuf *sb, const char *lit, struct err *e)
+{
+	char *q = PQescapeLiteral(c, lit, strlen(lit));
+	if (!q)
+		return dbadmin_result_error(c, NULL, e);
+	strbuf_addstr(sb, q);
+	PQfreemem(q);
+	return 0;
+}
+
+int dbadmin_check_locale(PGconn *c, const char *locale, struct err *e)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct err inner = ERR_INIT;
+	int ret = -1;
+
+	strbuf_addstr(&sql, "CREATE COLLATION pg_temp.biso_recover_probe (provider = libc, locale = ");
+	if (add_literal(c, &sql, locale, e) < 0)
+		goto out;
+	strbuf_addstr(&sql, ")");
+	if (dbadmin_exec(c, "BEGIN", e) < 0)
+		goto out;
+	ret = dbadmin_exec(c, sql.buf, &inner);
+	PQclear(PQexec(c, "ROLLBACK"));
+	if (ret < 0) {
+		err_set(e, "the database server has no locale \"%s\"", locale);
+		err_detail(e, "%s", inner.msg);
+		err_hint(e, "On the database server: enable it in /etc/locale.gen (e.g. "
+			    "\"sed -i 's/^# *de_CH.UTF-8/de_CH.UTF-8/' /etc/locale.gen\"), run "
+			    "locale-gen, then restart PostgreSQL; or set database.lc_collate and "
+			    "database.lc_ctype to a locale that exists.");
+	}
+out:
+	err_clear(&inner);
+	strbuf_release(&sql);
+	return ret;
+}
+
+int dbadmin_create(PGconn *c, const char *dbname, const struct dbadmin_create_opts *o,
+		   struct err *e)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int ret = -1;
+
+	strbuf_addstr(&sql, "CREATE DATABASE ");
+	if (add_ident(c, &sql, dbname, e) < 0)
+		goto out;
+	strbuf_addstr(&sql, " TEMPLATE template0");
+	if (o->owner && *o->owner) {
+		strbuf_addstr(&sql, " OWNER ");
+		if (add_ident(c, &sql, o->owner, e) < 0)
+			goto out;
+	}
+	if (o->encoding && *o->encoding) {
+		strbuf_addstr(&sql, " ENCODING ");
+		if (add_literal(c, &sql, o->encoding, e) < 0)
+			goto out;
+	}
+	if (o->lc_collate && *o->lc_collate) {
+		strbuf_addstr(&sql, " LC_COLLATE ");
+		if (add_literal(c, &sql, o->lc_collate, e) < 0)
+			goto out;
+	}
+	if (o->lc_ctype && *o->lc_ctype) {
+		strbuf_addstr(&sql, " LC_CTYPE ");
+		if (add_literal(c, &sql, o->lc_ctype, e) < 0)
+			goto out;
+	}
+	ret = dbadmin_exec(c, sql.buf, e);
+	if (ret < 0)
+		err_prefix(e, "cannot create database \"%s\"", dbname);
+out:
+	strbuf_release(&sql);
+	return ret;
+}
+
+int dbadmin_drop(PGconn *c, const char *dbname, struct err *e)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int ret = -1;
+	strbuf_addstr(&sql, "DROP DATABASE IF EXISTS ");
+	if (add_ident(c, &sql, dbname, e) == 0) {
+		strbuf_addstr(&sql, " WITH (FORCE)");
+		ret = dbadmin_exec(c, sql.buf, e);
+		if (ret < 0)
+			err_prefix(e, "cannot drop database \"%s\"", dbname);
+	}
+	strbuf_release(&sql);
+	return ret;
+}
+
+static int rename_db(PGconn *c, const char *from, const char *to, struct err *e)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int ret = -1;
+	strbuf_addstr(&sql, "ALTER DATABASE ");
+	if (add_ident(c, &sql, from, e) == 0) {
+		strbuf_addstr(&sql, " RENAME TO ");
+		if (add_ident(c, &sql, to, e) == 0)
+			ret = dbadmin_exec(c, sql.buf, e);
+	}
+	if (ret < 0)
+		err_prefix(e, "cannot rename database \"%s\" to \"%s\"", from, to);
+	strbuf_release(&sql);
+	return ret;
+}
+
+static int set_allow_connections(PGconn *c, const char *db, int allow, struct err *e)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int ret = -1;
+	strbuf_addstr(&sql, "ALTER DATABASE ");
+	if (add_ident(c, &sql, db, e) == 0) {
+		strbuf_addf(&sql, " WITH ALLOW_CONNECTIONS %s", allow ? "true" : "false");
+		ret = dbadmin_exec(c, sql.buf, e);
+	}
+	strbuf_release(&sql);
+	return ret;
+}
+
+static int terminate_sessions(PGconn *c, const char *db, int *count, struct err *e)
+{
+	const char *params[1] = { db };
+	PGresult *res = PQexecParams(c,
+		"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+		"WHERE datname = $1 AND pid <> pg_backend_pid()",
+		1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		dbadmin_result_error(c, res, e);
+		PQclear(res);
+		return -1;
+	}
+	*count = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char *keep_as,
+		 struct report *r, struct err *e)
+{
+	int exists = 0, n = 0;
+	if (dbadmin_exists(c, dbname, &exists, e) < 0)
+		return -1;
+	if (exists) {
+		if (set_allow_connections(c, dbname, 0, e) < 0)
+			return -1;
+		/* Sessions may still be starting; rename fails while any is left. */
+		for (int attempt = 0; attempt < 10; attempt++) {
+			struct err rerr = ERR_INIT;
+			if (terminate_sessions(c, dbname, &n, e) < 0)
+				goto reopen;
+			if (n)
+				report_log(r, LOG_INFO, "terminated %d session(s) on database \"%s\"",
+					   n, dbname);
+			if (rename_db(c, dbname, keep_as, &rerr) == 0) {
+				err_clear(&rerr);
+				goto renamed;
+			}
+			if (attempt == 9) {
+				err_move(e, &rerr);
+				goto reopen;
+			}
+			err_clear(&rerr);
+			usleep(200000);
+		}
+renamed:
+		report_log(r, LOG_INFO, "kept the old database as \"%s\"", keep_as);
+		/* The kept database stays usable for inspection. */
+		(void)set_allow_connections(c, keep_as, 1, NULL);
+	}
+	if (rename_db(c, staging, dbname, e) < 0) {
+		if (exists) {
+			struct err back = ERR_INIT;
+			if (rename_db(c, keep_as, dbname, &back) < 0)
+				report_log(r, LOG_ERROR, "could not put the old database back: %s; "
+					   "it is still there as \"%s\"", back.msg, keep_as);
+			err_clear(&back);
+		}
+		return -1;
+	}
+	return 0;
+reopen:
+	(void)set_allow_connections(c, dbname, 1, NULL);
+	return -1;
+}
+
+int dbadmin_analyze(const char *conninfo, struct report *r, struct err *e)
+{
+	PGconn *c = dbadmin_connect(conninfo, e);
+	int ret;
+	if (!c)
+		return -1;
+	report_log(r, LOG_INFO, "running ANALYZE on \"%s\"", PQdb(c));
+	ret = dbadmin_exec(c, "ANALYZE", e);
+	PQfinish(c);
+	return ret;
+}

@@ -1,0 +1,56 @@
+/*
+ * dbadmin: database administration for the restore: create the staging
+ * database, check its locale, swap it in for the live one, ANALYZE.
+ *
+ * All SQL goes through libpq; identifiers and literals are quoted with
+ * PQescapeIdentifier / PQescapeLiteral.  Errors carry the server's primary
+ * message, detail and hint (PG_DIAG_*) in struct err.
+ */
+#ifndef BR_DBADMIN_H
+#define BR_DBADMIN_H
+
+#include <libpq-fe.h>
+
+struct err;
+struct report;
+
+struct dbadmin_create_opts {
+	const char *owner;      /* role, or NULL for the connecting user */
+	const char *encoding;   /* "UTF8" */
+	const char *lc_collate; /* "de_CH.utf8", or NULL for the cluster default */
+	const char *lc_ctype;   /* likewise */
+};
+
+/* Connect with @conninfo (libpq conninfo or URI).  Returns the connection
+ * (caller PQfinish()es it) or NULL with @e set; the conninfo is never put
+ * into the message, only host/port/dbname. */
+PGconn *dbadmin_connect(const char *conninfo, struct err *e);
+/* Run @sql (no result rows expected); -1 with @e carrying message, detail
+ * and hint from the server. */
+int dbadmin_exec(PGconn *c, const char *sql, struct err *e);
+/* Fill @e from a failed PGresult (or from the connection when @res is NULL). */
+int dbadmin_result_error(PGconn *c, PGresult *res, struct err *e);
+/* *@exists = 1 if database @dbname exists on @c's server. */
+int dbadmin_exists(PGconn *c, const char *dbname, int *exists, struct err *e);
+/* Check that the server can use libc locale @locale (creates and rolls back
+ * a temporary collation, which makes the server call newlocale()).  -1 with
+ * a hint on how to generate the locale on the database server. */
+int dbadmin_check_locale(PGconn *c, const char *locale, struct err *e);
+/* CREATE DATABASE @dbname TEMPLATE template0 OWNER/ENCODING/LC_* from @o.
+ * template0, because a cluster initialised with another locale refuses a
+ * different collation with template1. */
+int dbadmin_create(PGconn *c, const char *dbname, const struct dbadmin_create_opts *o,
+		   struct err *e);
+/* DROP DATABASE IF EXISTS @dbname WITH (FORCE). */
+int dbadmin_drop(PGconn *c, const char *dbname, struct err *e);
+/* Swap @staging in for @dbname: if @dbname exists, block new connections,
+ * terminate the sessions on it, and rename it to @keep_as; then rename
+ * @staging to @dbname.  The old database is renamed, never dropped.  On
+ * failure after the first rename, the old name is put back.  Returns 0 or
+ * -1 with @e. */
+int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char *keep_as,
+		 struct report *r, struct err *e);
+/* Connect with @conninfo and run ANALYZE. */
+int dbadmin_analyze(const char *conninfo, struct report *r, struct err *e);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * restore: the documented restore order as six steps that the batch front
+ * end and the wizard both drive, one call per step.
+ *
+ *   webroot -> config -> datadir -> database -> migrations -> verify
+ *
+ * restore_prepare() resolves the plan (which backup, which targets, which
+ * database) without touching anything; restore_run_step() then runs one
+ * step.  Steps report progress and log lines through the struct report the
+ * caller passes; they may run in a worker thread while the caller keeps
+ * drawing, as long as the caller does not touch the struct restore until
+ * the call returns.  A step that fails leaves the old data in place (every
+ * replace is done into a staging copy and swapped in only when complete).
+ *
+ * Confirmation is the front end's job: restore_step_destructive() says what
+ * a step would replace, restore_confirm_word() what the operator must type.
+ */
+#ifndef BR_RESTORE_H
+#define BR_RESTORE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "magic.h"
+#include "report.h"
+
+struct conf;
+struct strbuf;
+struct logfile;
+
+enum step_id {
+	STEP_WEBROOT,
+	STEP_CONFIG,
+	STEP_DATADIR,
+	STEP_DATABASE,
+	STEP_MIGRATIONS,
+	STEP_VERIFY,
+	STEP_COUNT
+};
+
+#define STEP_BIT(s) (1u << (s))
+#define STEP_ALL ((1u << STEP_COUNT) - 1)
+
+enum step_state {
+	STEP_PENDING,
+	STEP_RUNNING,
+	STEP_DONE,    /* done, maybe with warnings (see warnings) */
+	STEP_FAILED,
+	STEP_SKIPPED  /* not selected, or skipped by the operator */
+};
+
+enum check_result { CHECK_PASS, CHECK_WARN, CHECK_FAIL };
+
+struct step_status {
+	enum step_state state;
+	double seconds;     /* wall time of the last run */
+	unsigned warnings;  /* WARN-level log lines during the last run */
+	char *summary;      /* one line, e.g. "1234 files, 56.0 MiB"; owned */
+	char *kept_as;      /* what the old data was kept as (path or DB name); owned */
+	struct err err;     /* the error of a failed run */
+};
+
+struct restore {
+	struct conf *conf;        /* borrowed; must outlive the struct restore */
+	char stamp[16];           /* YYYYMMDD_HHMMSS of this run, for pre-restore names */
+	unsigned selected;        /* STEP_BIT mask of the steps to run */
+
+	/* The plan: resolved by restore_prepare(); strings owned. */
+	char *webroot_src;        /* webroot backup: directory or archive */
+	enum magic_kind webroot_src_kind;
+	char *webroot;            /* target webroot */
+	char *config_php_src;     /* operator's config.php, or NULL: the backup's */
+	char *datadir_src;        /* datadir backup */
+	enum magic_kind datadir_src_kind;
+	char *datadir;            /* target datadir (from config.php unless overridden) */
+	char *dump;               /* plain-format dump to replay */
+	enum magic_kind dump_kind;
+	char *dbname;             /* target database name */
+	char *conninfo;           /* target conninfo (holds the password: never log) */
+	char *admin_conninfo;     /* maintenance connection for CREATE/ALTER DATABASE */
+	char *log_dump;           /* optional second database's dump, or NULL */
+	char *log_dbname;
+	char *env;                /* config.php env, once known */
+	int jobs;                 /* replay connections */
+
+	struct step_status st[STEP_COUNT];
+	char *report_path;        /* verification report file, once written */
+	char *log_path;           /* the run log, if the caller set one; borrowed */
+};
+
+/* Short machine name of a step: "webroot", "config", ... */
+const char *step_name(enum step_id s);
+/* Title for screens: "Restore the webroot" ... */
+const char *step_title(enum step_id s);
+/* A paragraph: what the step does and why it comes at this place in the
+ * order.  Static text, no trailing newline. */
+const char *step_explain(enum step_id s);
+/* "pending", "running", "done", "failed", "skipped". */
+const char *step_state_name(enum step_state st);
+/* Parse "webroot,database" into a STEP_BIT mask; -1 with @e on an unknown name. */
+int step_parse_list(const char *list, unsigned *mask, struct err *e);
+
+/*
+ * Resolve the plan from @c (borrowed, must outlive @rs) and the backup set
+ * under c->backup_root: newest webroot/data backups and dump unless given,
+ * config.php of the backup (read without running PHP) for datadir and
+ * database.  Touches nothing.  @selected is a STEP_BIT mask.  Returns 0, or
+ * -1 with @e set (e.g. no dump found, custom-format dump, unreadable
+ * config.php with its line).  Log lines go to @r.
+ */
+int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
+		    struct report *r, struct err *e);
+/* Free everything restore_prepare() and the steps allocated. */
+void restore_release(struct restore *rs);
+
+/* Append "source: ...\ntarget: ...\n" lines for step @s to @out. */
+void restore_describe_step(const struct restore *rs, enum step_id s, struct strbuf *out);
+/* 1 if step @s would replace existing data; then @what (may be NULL) gets a
+ * one-line description ("replaces /var/www/biso (kept as ...)"). */
+int restore_step_destructive(const struct restore *rs, enum step_id s, struct strbuf *what);
+/* The word the operator must type to confirm step @s (the database name for
+ * the database step), or NULL when a yes is enough. */
+const char *restore_confirm_word(const struct restore *rs, enum step_id s);
+
+/*
+ * Run step @s.  Fills rs->st[s] (state, seconds, summary, kept_as, err) and
+ * returns 0 on success (warnings allowed) or -1 with @e set and the old data
+ * untouched.  Cancellation through report_cancelled() is an error too
+ * ("aborted by the operator").
+ */
+int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struct err *e);
+/* Mark step @s skipped by the operator. */
+void restore_skip_step(struct restore *rs, enum step_id s);
+
+/* The dry-run plan: for each selected step the source, target, what will be
+ * renamed, and the equivalent commands from the manual. */
+void restore_plan_text(const struct restore *rs, struct strbuf *out);
+/* The end-of-run summary: state and time per step, what was kept as
+ * pre-restore, where the report and log are. */
+void restore_summary(const struct restore *rs, struct strbuf *out);
+/* Exit code per the documented table: 0 all done, 1 a step failed,
+ * 3 finished but the operator skipped/continued past failures. */
+int restore_exit_code(const struct restore *rs);
+
+#endif

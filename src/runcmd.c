@@ -1,0 +1,204 @@
+/* runcmd: child processes from argv arrays; see runcmd.h. */
+#include "config.h"
+#include "runcmd.h"
+#include "err.h"
+#include "report.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define LINE_MAX_PIECE (64 * 1024)
+
+/* Close every descriptor from @lowfd up: the child must not inherit libpq
+ * sockets or the log file. */
+static void close_from(int lowfd)
+{
+#if defined(HAVE_CLOSE_RANGE)
+	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
+		return;
+#elif defined(SYS_close_range)
+	if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
+		return;
+#endif
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = lowfd; fd < (max > 0 ? max : 1024); fd++)
+		close((int)fd);
+}
+
+/* Child side: set up fds and exec; report exec failure through @errfd. */
+static void child_exec(const struct child_process *cp, int out, int errp, int errfd)
+{
+	int devnull = open("/dev/null", O_RDONLY);
+	int saved;
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(errp, 2) < 0)
+		goto fail;
+	/* Keep errfd (CLOEXEC) across the close of everything else. */
+	if (dup2(errfd, 3) < 0)
+		goto fail;
+	errfd = 3;
+	fcntl(errfd, F_SETFD, FD_CLOEXEC);
+	close_from(4);
+	if (cp->dir && chdir(cp->dir) < 0)
+		goto fail;
+	for (const char *const *ev = cp->env; ev && *ev; ev++)
+		putenv((char *)*ev);
+	signal(SIGPIPE, SIG_DFL);
+	execvp(cp->argv[0], (char *const *)cp->argv);
+fail:
+	saved = errno;
+	if (write(errfd, &saved, sizeof saved) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+struct linebuf {
+	struct strbuf sb;
+	int fd;
+	int is_stderr;
+};
+
+static void flush_lines(const struct child_process *cp, struct linebuf *lb, int eof)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < lb->sb.len; i++) {
+		if (lb->sb.buf[i] != '\n')
+			continue;
+		lb->sb.buf[i] = '\0';
+		if (i > start && lb->sb.buf[i - 1] == '\r')
+			lb->sb.buf[i - 1] = '\0';
+		if (cp->on_line)
+			cp->on_line(cp->ctx, lb->is_stderr, lb->sb.buf + start);
+		start = i + 1;
+	}
+	if (start) {
+		memmove(lb->sb.buf, lb->sb.buf + start, lb->sb.len - start);
+		strbuf_setlen(&lb->sb, lb->sb.len - start);
+	}
+	if ((eof && lb->sb.len) || lb->sb.len >= LINE_MAX_PIECE) {
+		if (cp->on_line)
+			cp->on_line(cp->ctx, lb->is_stderr, lb->sb.buf);
+		strbuf_reset(&lb->sb);
+	}
+}
+
+int runcmd_run(const struct child_process *cp, int *status, struct err *e)
+{
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, execp[2] = { -1, -1 };
+	struct linebuf lb[2];
+	pid_t pid;
+	int exec_errno = 0, wstatus = 0, cancelled = 0, ret;
+	ssize_t n;
+
+	if (!cp->argv || !cp->argv[0])
+		return err_set(e, "no command to run");
+	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    pipe2(execp, O_CLOEXEC) < 0) {
+		ret = err_errno(e, errno, "cannot create pipes for %s", cp->argv[0]);
+		goto close_all;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ret = err_errno(e, errno, "cannot start %s", cp->argv[0]);
+		goto close_all;
+	}
+	if (pid == 0)
+		child_exec(cp, outp[1], errp[1], execp[1]);
+
+	close(outp[1]);
+	close(errp[1]);
+	close(execp[1]);
+	outp[1] = errp[1] = execp[1] = -1;
+	n = read(execp[0], &exec_errno, sizeof exec_errno);
+	if (n == (ssize_t)sizeof exec_errno) {
+		waitpid(pid, NULL, 0);
+		ret = err_errno(e, exec_errno, "cannot run %s", cp->argv[0]);
+		if (exec_errno == ENOENT)
+			err_hint(e, "Install it, or set its full path in the configuration.");
+		goto close_all;
+	}
+
+	strbuf_init(&lb[0].sb, 0);
+	strbuf_init(&lb[1].sb, 0);
+	lb[0].fd = outp[0];
+	lb[0].is_stderr = 0;
+	lb[1].fd = errp[0];
+	lb[1].is_stderr = 1;
+	while (lb[0].fd >= 0 || lb[1].fd >= 0) {
+		struct pollfd pfd[2] = { { lb[0].fd, POLLIN, 0 }, { lb[1].fd, POLLIN, 0 } };
+		int pr = poll(pfd, 2, 200);
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (!cancelled && report_cancelled(cp->report)) {
+			cancelled = 1;
+			kill(pid, SIGTERM);
+		}
+		for (int i = 0; i < 2; i++) {
+			if (lb[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			strbuf_grow(&lb[i].sb, 8192);
+			n = read(lb[i].fd, lb[i].sb.buf + lb[i].sb.len, 8192);
+			if (n > 0) {
+				strbuf_setlen(&lb[i].sb, lb[i].sb.len + (size_t)n);
+				flush_lines(cp, &lb[i], 0);
+			} else if (n == 0 || errno != EINTR) {
+				flush_lines(cp, &lb[i], 1);
+				close(lb[i].fd);
+				lb[i].fd = -1;
+			}
+		}
+	}
+	strbuf_release(&lb[0].sb);
+	strbuf_release(&lb[1].sb);
+	outp[0] = errp[0] = -1;
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	if (cancelled) {
+		ret = err_set(e, "%s: aborted by the operator", cp->argv[0]);
+		goto close_all;
+	}
+	if (WIFEXITED(wstatus))
+		*status = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		*status = 128 + WTERMSIG(wstatus);
+	else
+		*status = 255;
+	ret = *status ? 1 : 0;
+
+close_all:
+	for (int i = 0; i < 2; i++) {
+		if (outp[i] >= 0) close(outp[i]);
+		if (errp[i] >= 0) close(errp[i]);
+		if (execp[i] >= 0) close(execp[i]);
+	}
+	return ret;
+}
+
+void runcmd_format_argv(const char *const *argv, struct strbuf *out)
+{
+	for (const char *const *a = argv; a && *a; a++) {
+		const char *s = *a;
+		if (a != argv)
+			strbuf_addch(out, ' ');
+		if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789-_./=:,+@%") == strlen(s)) {
+			strbuf_addstr(out, s);
+			continue;
+		}
+		strbuf_addch(out, '\'');
+		for (; *s; s++) {
+			if (*s == '\'')
+				strbuf_addstr(out, "'\\''");
+			else
+				strbuf_addch(out, *s);
+		}
+		strbuf_addch(out, '\'');
+	}
+}

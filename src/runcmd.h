@@ -1,0 +1,43 @@
+/*
+ * runcmd: run a child process from an argv array, never through a shell
+ * (after git's run-command.c).
+ *
+ * The child gets /dev/null as stdin unless told otherwise; its stdout and
+ * stderr are read through pipes and handed to the caller line by line, so
+ * long-running tools (php biso-cli migration exec, pg_restore) stream into
+ * the log as they print.  All other file descriptors are closed in the
+ * child (close_range), so no libpq socket or log file leaks into it.
+ */
+#ifndef BR_RUNCMD_H
+#define BR_RUNCMD_H
+
+struct err;
+struct strbuf;
+struct report;
+
+struct child_process {
+	const char *const *argv;  /* argv[0] is looked up in PATH; NULL-terminated */
+	const char *const *env;   /* extra "NAME=VALUE" entries (NULL-terminated) or NULL */
+	const char *dir;          /* working directory, or NULL */
+	/* Called once per output line (without the newline); @is_stderr tells
+	 * which stream.  NULL: output is discarded.  Lines longer than 64 KiB
+	 * are handed over in pieces. */
+	void (*on_line)(void *ctx, int is_stderr, const char *line);
+	void *ctx;
+	struct report *report;    /* checked for cancellation; may be NULL */
+};
+
+/*
+ * Run @cp to completion.  Returns 0 when the child ran and exited with
+ * status 0; 1 when it ran and exited non-zero or was killed (*@status gets
+ * the exit status, or 128+signal); -1 with @e set when it could not be
+ * started (e.g. "php: not found").  On cancellation the child is sent
+ * SIGTERM, reaped, and -1 is returned with "aborted by the operator".
+ */
+int runcmd_run(const struct child_process *cp, int *status, struct err *e);
+
+/* Render @argv for logs and dry-run plans, each word shell-quoted where
+ * needed (for the operator to read or paste; never executed by us). */
+void runcmd_format_argv(const char *const *argv, struct strbuf *out);
+
+#endif
