@@ -1,0 +1,168 @@
+/* Unit tests for runcmd, logfile and magic. */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "err.h"
+#include "logfile.h"
+#include "magic.h"
+#include "runcmd.h"
+#include "strbuf.h"
+
+struct lines {
+	struct strbuf out, errs;
+};
+
+static void collect(void *ctx, int is_stderr, const char *line)
+{
+	struct lines *l = ctx;
+	strbuf_addf(is_stderr ? &l->errs : &l->out, "[%s]", line);
+}
+
+static void runcmd_streams_stdout_and_stderr_lines(void **state)
+{
+	const char *argv[] = { "sh", "-c", "printf 'a\\nb b\\r\\n'; echo err >&2; printf tail", NULL };
+	struct lines l = { STRBUF_INIT, STRBUF_INIT };
+	struct child_process cp = { .argv = argv, .on_line = collect, .ctx = &l };
+	struct err e = ERR_INIT;
+	int status = -1;
+	(void)state;
+	assert_int_equal(runcmd_run(&cp, &status, &e), 0);
+	assert_int_equal(status, 0);
+	assert_string_equal(l.out.buf, "[a][b b][tail]");
+	assert_string_equal(l.errs.buf, "[err]");
+	strbuf_release(&l.out);
+	strbuf_release(&l.errs);
+}
+
+static void runcmd_reports_exit_status_and_missing_program(void **state)
+{
+	const char *fail[] = { "sh", "-c", "exit 7", NULL };
+	const char *missing[] = { "/nonexistent/biso-cli", NULL };
+	struct child_process cp = { .argv = fail };
+	struct err e = ERR_INIT;
+	int status = 0;
+	(void)state;
+	assert_int_equal(runcmd_run(&cp, &status, &e), 1);
+	assert_int_equal(status, 7);
+	cp.argv = missing;
+	assert_int_equal(runcmd_run(&cp, &status, &e), -1);
+	assert_non_null(strstr(e.msg, "/nonexistent/biso-cli"));
+	assert_non_null(e.hint);
+	err_clear(&e);
+}
+
+static void runcmd_child_inherits_no_descriptors_and_gets_dir(void **state)
+{
+	/* An fd we leak on purpose must not be open in the child. */
+	int fd = open("/dev/null", O_RDONLY);
+	char check[64];
+	const char *argv[] = { "sh", "-c", check, NULL };
+	struct lines l = { STRBUF_INIT, STRBUF_INIT };
+	struct child_process cp = { .argv = argv, .on_line = collect, .ctx = &l, .dir = "/" };
+	struct err e = ERR_INIT;
+	int status;
+	(void)state;
+	snprintf(check, sizeof check, "test -e /proc/self/fd/%d && echo open; pwd", fd);
+	assert_int_equal(runcmd_run(&cp, &status, &e), 0);
+	assert_string_equal(l.out.buf, "[/]");
+	close(fd);
+	strbuf_release(&l.out);
+	strbuf_release(&l.errs);
+}
+
+static void runcmd_format_quotes_for_the_shell(void **state)
+{
+	const char *argv[] = { "php", "biso-cli", "it's", "a b", "", NULL };
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	runcmd_format_argv(argv, &sb);
+	assert_string_equal(sb.buf, "php biso-cli 'it'\\''s' 'a b' ''");
+	strbuf_release(&sb);
+}
+
+static void logfile_is_private_and_masks_passwords(void **state)
+{
+	char dir[] = "/tmp/br-logtest-XXXXXX";
+	const char *path;
+	struct err e = ERR_INIT;
+	struct stat st;
+	char buf[512];
+	FILE *fp;
+	size_t n;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	struct logfile *lf = logfile_open(dir, "20261129_093000", &path, &e);
+	assert_non_null(lf);
+	logfile_write(lf, LOG_INFO, "connecting host=/tmp password='s3 cr\\'et' dbname=biso");
+	logfile_write(lf, LOG_WARN, "url postgresql://u@h?password=hunter2&x=1");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	fp = fopen(path, "r");
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_null(strstr(buf, "s3"));
+	assert_null(strstr(buf, "hunter2"));
+	assert_non_null(strstr(buf, "password=*** dbname=biso"));
+	assert_non_null(strstr(buf, " WARN  url"));
+	unlink(path);
+	logfile_close(lf);
+	rmdir(dir);
+}
+
+static void magic_classifies_by_content_not_name(void **state)
+{
+	unsigned char tar[512] = { 0 };
+	unsigned char gz[128];
+	uLongf gzlen;
+	(void)state;
+	assert_int_equal(magic_of_bytes((const unsigned char *)"PGDMP\1\16", 7), MAGIC_PGDMP);
+	assert_int_equal(magic_of_bytes((const unsigned char *)"--\n-- PostgreSQL database dump\n", 31),
+			 MAGIC_SQL);
+	assert_int_equal(magic_of_bytes((const unsigned char *)"PK\3\4xxxx", 8), MAGIC_ZIP);
+	assert_int_equal(magic_of_bytes((const unsigned char *)"\xfd" "7zXZ\0\0", 7), MAGIC_XZ);
+	assert_int_equal(magic_of_bytes((const unsigned char *)"\x28\xb5\x2f\xfd\0", 5), MAGIC_ZSTD);
+	assert_int_equal(magic_of_bytes((const unsigned char *)"a\0b", 3), MAGIC_UNKNOWN);
+	memcpy(tar, "file.txt", 8);
+	memcpy(tar + 257, "ustar", 5);
+	assert_int_equal(magic_of_bytes(tar, sizeof tar), MAGIC_TAR);
+
+	/* gzip of SQL vs gzip of a tar header, made with zlib's gzip wrapper */
+	z_stream zs;
+	for (int which = 0; which < 2; which++) {
+		memset(&zs, 0, sizeof zs);
+		deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+		zs.next_in = which ? tar : (unsigned char *)"SET x = 1;\n";
+		zs.avail_in = which ? sizeof tar : 11;
+		zs.next_out = gz;
+		zs.avail_out = sizeof gz;
+		assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+		gzlen = sizeof gz - zs.avail_out;
+		deflateEnd(&zs);
+		assert_int_equal(magic_of_bytes(gz, gzlen), which ? MAGIC_GZIP_TAR : MAGIC_GZIP_SQL);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(runcmd_streams_stdout_and_stderr_lines),
+		cmocka_unit_test(runcmd_reports_exit_status_and_missing_program),
+		cmocka_unit_test(runcmd_child_inherits_no_descriptors_and_gets_dir),
+		cmocka_unit_test(runcmd_format_quotes_for_the_shell),
+		cmocka_unit_test(logfile_is_private_and_masks_passwords),
+		cmocka_unit_test(magic_classifies_by_content_not_name),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
