@@ -1,0 +1,34 @@
+#!/bin/sh
+# test.sh: README command (2).  Installs the packages (tools/deps.sh), builds
+# out of tree in build/, runs every test (make check: unit, integration
+# against a throw-away PostgreSQL cluster the tests start themselves, and
+# the wizard in tmux), then the unit tests again under ASan/UBSan in
+# build-asan/.  Ends with one line "N passed, N failed, N skipped".
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+"$top/tools/deps.sh"
+[ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] || ./autogen.sh
+
+summary() { # build dir -> "pass fail skip error"
+	awk '/^# PASS:/{p=$3} /^# FAIL:/{f=$3} /^# SKIP:/{s=$3} /^# ERROR:/{e=$3}
+	     END{print p+0, f+0, s+0, e+0}' "$1/test-suite.log" 2>/dev/null || echo "0 1 0 0"
+}
+
+status=0
+mkdir -p build
+(cd build && { [ -f Makefile ] || ../configure -q; } && make -s -j"$jobs" && make -s -j"$jobs" check) || status=1
+
+mkdir -p build-asan
+(cd build-asan && { [ -f Makefile ] || ../configure -q --enable-sanitizers; } &&
+	make -s -j"$jobs" && make -s -j"$jobs" check TESTS="$(cd "$top" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ')") || status=1
+
+set -- $(summary build)
+p=$1 f=$2 s=$3 e=$4
+set -- $(summary build-asan)
+p=$((p + $1)) f=$((f + $2 + e + $4)) s=$((s + $3))
+[ "$status" = 0 ] || [ "$f" -gt 0 ] || f=1
+echo "tests: $p passed, $f failed, $s skipped"
+[ "$status" = 0 ] && [ "$f" = 0 ]
