@@ -1,0 +1,502 @@
+/* conf: biso-recover.conf (libconfig); see conf.h. */
+#include "config.h"
+#include "conf.h"
+#include "err.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char **argv_new(const char *const *items)
+{
+	size_t n = 0;
+	char **v;
+	while (items && items[n])
+		n++;
+	v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = xstrdup(items[i]);
+	return v;
+}
+
+static void argv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void argvlist_free(char ***l)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		argv_free(l[i]);
+	free(l);
+}
+
+void conf_init_defaults(struct conf *c)
+{
+	static const char *const webroot_ex[] = { "data", NULL };
+	static const char *const datadir_ex[] = { "tmp/", "*.log", "maintenance.on", NULL };
+
+	memset(c, 0, sizeof(*c));
+	c->webroot = xstrdup("/var/www/biso");
+	c->backup_root = xstrdup("/var/backups/biso");
+	c->web_user = xstrdup("www-data");
+	c->web_group = xstrdup("www-data");
+	c->php = xstrdup("/usr/bin/php");
+	c->log_dir = xstrdup("/var/log/biso-recover");
+	c->env_expected = xstrdup("PROD");
+	c->webroot_excludes = argv_new(webroot_ex);
+	c->datadir_excludes = argv_new(datadir_ex);
+
+	c->database.encoding = xstrdup("UTF8");
+	c->database.lc_collate = xstrdup("de_CH.utf8");
+	c->database.lc_ctype = xstrdup("de_CH.utf8");
+	c->database.dump_prefix = xstrdup("biso_");
+	c->database.jobs = 0;
+	c->database.on_error = CONF_ON_ERROR_STOP;
+
+	c->log_database.enabled = 0;
+	c->log_database.dbname = xstrdup("biso_log");
+	c->log_database.dump_prefix = xstrdup("biso_log_");
+
+	c->services.scheduler_cron = xstrdup("/etc/cron.d/biso");
+	c->services.queue_runner_check = argv_new(NULL);
+	c->services.restart_workers = xcalloc(1, sizeof(char **));
+	c->services.stop_services = xcalloc(1, sizeof(char **));
+	c->services.start_services = xcalloc(1, sizeof(char **));
+}
+
+void conf_release(struct conf *c)
+{
+	free(c->path);
+	free(c->webroot);
+	free(c->backup_root);
+	free(c->web_user);
+	free(c->web_group);
+	free(c->php);
+	free(c->config_php);
+	free(c->datadir);
+	free(c->log_dir);
+	free(c->env_expected);
+	argv_free(c->webroot_excludes);
+	argv_free(c->datadir_excludes);
+	free(c->database.conninfo);
+	free(c->database.admin_conninfo);
+	free(c->database.owner);
+	free(c->database.encoding);
+	free(c->database.lc_collate);
+	free(c->database.lc_ctype);
+	free(c->database.dump_prefix);
+	free(c->log_database.dbname);
+	free(c->log_database.dump_prefix);
+	free(c->log_database.conninfo);
+	free(c->services.scheduler_cron);
+	argv_free(c->services.queue_runner_check);
+	argvlist_free(c->services.restart_workers);
+	argvlist_free(c->services.stop_services);
+	argvlist_free(c->services.start_services);
+	memset(c, 0, sizeof(*c));
+}
+
+void conf_set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? xstrdup(value) : NULL;
+}
+
+int conf_parse_user_group(struct conf *c, const char *spec, struct err *e)
+{
+	const char *colon = strchr(spec, ':');
+	size_t ulen = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	if (!ulen || (colon && (!colon[1] || strchr(colon + 1, ':')))) {
+		err_set(e, "invalid web user '%s'", spec);
+		err_hint(e, "Write USER or USER:GROUP, e.g. www-data or www-data:www-data.");
+		return -1;
+	}
+	free(c->web_user);
+	free(c->web_group);
+	c->web_user = xstrndup(spec, ulen);
+	c->web_group = xstrdup(colon ? colon + 1 : c->web_user);
+	return 0;
+}
+
+/* ---- the key table ------------------------------------------------------ */
+
+enum kind {
+	K_STR,      /* non-empty string */
+	K_OPTSTR,   /* string, "" means unset (NULL) */
+	K_BOOL,
+	K_UINT,     /* integer >= 0 */
+	K_ONERR,    /* "stop" or "continue" */
+	K_ARGV,     /* [ "a", "b" ] */
+	K_ARGVLIST, /* ( [ "a" ], [ "b", "c" ] ) */
+	K_GROUP,
+};
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t off; /* offset in struct conf */
+	const struct key *sub;
+};
+
+#define F(field) offsetof(struct conf, field)
+
+static const struct key database_keys[] = {
+	{ "conninfo", K_OPTSTR, F(database.conninfo), NULL },
+	{ "admin_conninfo", K_OPTSTR, F(database.admin_conninfo), NULL },
+	{ "owner", K_OPTSTR, F(database.owner), NULL },
+	{ "encoding", K_STR, F(database.encoding), NULL },
+	{ "lc_collate", K_STR, F(database.lc_collate), NULL },
+	{ "lc_ctype", K_STR, F(database.lc_ctype), NULL },
+	{ "dump_prefix", K_STR, F(database.dump_prefix), NULL },
+	{ "jobs", K_UINT, F(database.jobs), NULL },
+	{ "on_error", K_ONERR, F(database.on_error), NULL },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct key log_database_keys[] = {
+	{ "enabled", K_BOOL, F(log_database.enabled), NULL },
+	{ "dbname", K_STR, F(log_database.dbname), NULL },
+	{ "dump_prefix", K_STR, F(log_database.dump_prefix), NULL },
+	{ "conninfo", K_OPTSTR, F(log_database.conninfo), NULL },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct key services_keys[] = {
+	{ "scheduler_cron", K_OPTSTR, F(services.scheduler_cron), NULL },
+	{ "queue_runner_check", K_ARGV, F(services.queue_runner_check), NULL },
+	{ "restart_workers", K_ARGVLIST, F(services.restart_workers), NULL },
+	{ "stop_services", K_ARGVLIST, F(services.stop_services), NULL },
+	{ "start_services", K_ARGVLIST, F(services.start_services), NULL },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct key root_keys[] = {
+	{ "webroot", K_STR, F(webroot), NULL },
+	{ "backup_root", K_STR, F(backup_root), NULL },
+	{ "web_user", K_STR, F(web_user), NULL },
+	{ "web_group", K_STR, F(web_group), NULL },
+	{ "php", K_STR, F(php), NULL },
+	{ "config_php", K_OPTSTR, F(config_php), NULL },
+	{ "datadir", K_OPTSTR, F(datadir), NULL },
+	{ "log_dir", K_STR, F(log_dir), NULL },
+	{ "env_expected", K_STR, F(env_expected), NULL },
+	{ "webroot_excludes", K_ARGV, F(webroot_excludes), NULL },
+	{ "datadir_excludes", K_ARGV, F(datadir_excludes), NULL },
+	{ "database", K_GROUP, 0, database_keys },
+	{ "log_database", K_GROUP, 0, log_database_keys },
+	{ "services", K_GROUP, 0, services_keys },
+	{ NULL, 0, 0, NULL },
+};
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_GROUP: return "a group { ... }";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a float";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "a boolean";
+	case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
+	case CONFIG_TYPE_LIST: return "a list ( ... )";
+	default: return "an unknown type";
+	}
+}
+
+static const char *kind_name(enum kind k)
+{
+	switch (k) {
+	case K_STR:
+	case K_OPTSTR:
+	case K_ONERR: return "a string";
+	case K_BOOL: return "a boolean (true or false)";
+	case K_UINT: return "an integer";
+	case K_ARGV: return "an array of strings, e.g. [\"systemctl\", \"is-active\", \"x\"]";
+	case K_ARGVLIST: return "a list of string arrays, e.g. ( [\"systemctl\", \"restart\", \"x\"] )";
+	case K_GROUP: return "a group { ... }";
+	}
+	return "?";
+}
+
+struct loader {
+	struct conf *c;
+	const char *path;
+	int apply;
+	struct err *e;
+};
+
+static int fail(struct loader *L, const config_setting_t *s, const char *full, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
+
+static int fail(struct loader *L, const config_setting_t *s, const char *full, const char *fmt,
+		...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	const char *file = config_setting_source_file(s);
+	long line = config_setting_source_line(s);
+	/* Elements of arrays may carry no position: use their parent's. */
+	for (const config_setting_t *p = s; (!line || !file) && p; p = config_setting_parent(p)) {
+		if (!line)
+			line = config_setting_source_line(p);
+		if (!file)
+			file = config_setting_source_file(p);
+	}
+	strbuf_addf(&sb, "%s: ", full);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	err_set(L->e, "%s", sb.buf);
+	err_where(L->e, file ? file : L->path, line, -1);
+	strbuf_release(&sb);
+	return -1;
+}
+
+static int wrong_type(struct loader *L, const config_setting_t *s, const char *full, enum kind k)
+{
+	fail(L, s, full, "expected %s, found %s", kind_name(k), type_name(config_setting_type(s)));
+	err_hint(L->e, "See biso-recover.conf.example for every key and its type.");
+	return -1;
+}
+
+static int is_seq(const config_setting_t *s)
+{
+	int t = config_setting_type(s);
+	return t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST;
+}
+
+/* Check (and with L->apply build) an array of strings. */
+static int load_argv(struct loader *L, const config_setting_t *s, const char *full, int nonempty,
+		     char ***out)
+{
+	int n;
+	if (!is_seq(s))
+		return wrong_type(L, s, full, K_ARGV);
+	n = config_setting_length(s);
+	if (nonempty && n == 0)
+		return fail(L, s, full, "a command needs at least the program name");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *el = config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(el) != CONFIG_TYPE_STRING)
+			return fail(L, el, full, "element %d: expected a string, found %s", i + 1,
+				    type_name(config_setting_type(el)));
+	}
+	if (L->apply) {
+		char **v = xcalloc((size_t)n + 1, sizeof(*v));
+		for (int i = 0; i < n; i++)
+			v[i] = xstrdup(config_setting_get_string_elem(s, i));
+		*out = v;
+	}
+	return 0;
+}
+
+static int load_group(struct loader *L, const config_setting_t *group, const char *prefix,
+		      const struct key *keys);
+
+static int load_one(struct loader *L, const config_setting_t *s, const char *full,
+		    const struct key *k)
+{
+	char *base = (char *)L->c;
+	void *field = base + k->off;
+	int type = config_setting_type(s);
+
+	switch (k->kind) {
+	case K_STR:
+	case K_OPTSTR: {
+		const char *v;
+		if (type != CONFIG_TYPE_STRING)
+			return wrong_type(L, s, full, k->kind);
+		v = config_setting_get_string(s);
+		if (k->kind == K_STR && !*v)
+			return fail(L, s, full, "must not be empty");
+		if (L->apply)
+			conf_set_str(field, *v ? v : NULL);
+		return 0;
+	}
+	case K_BOOL:
+		if (type != CONFIG_TYPE_BOOL)
+			return wrong_type(L, s, full, k->kind);
+		if (L->apply)
+			*(int *)field = config_setting_get_bool(s);
+		return 0;
+	case K_UINT: {
+		long long v;
+		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+			return wrong_type(L, s, full, k->kind);
+		v = config_setting_get_int64(s);
+		if (v < 0 || v > INT_MAX)
+			return fail(L, s, full, "must be between 0 and %d, found %lld", INT_MAX, v);
+		if (L->apply)
+			*(int *)field = (int)v;
+		return 0;
+	}
+	case K_ONERR: {
+		const char *v;
+		enum conf_on_error oe;
+		if (type != CONFIG_TYPE_STRING)
+			return wrong_type(L, s, full, k->kind);
+		v = config_setting_get_string(s);
+		if (!strcmp(v, "stop"))
+			oe = CONF_ON_ERROR_STOP;
+		else if (!strcmp(v, "continue"))
+			oe = CONF_ON_ERROR_CONTINUE;
+		else
+			return fail(L, s, full, "expected \"stop\" or \"continue\", found \"%s\"", v);
+		if (L->apply)
+			*(enum conf_on_error *)field = oe;
+		return 0;
+	}
+	case K_ARGV: {
+		char **v = NULL;
+		if (load_argv(L, s, full, 0, &v) < 0)
+			return -1;
+		if (L->apply) {
+			argv_free(*(char ***)field);
+			*(char ***)field = v;
+		}
+		return 0;
+	}
+	case K_ARGVLIST: {
+		int n;
+		char ***list = NULL;
+		if (!is_seq(s))
+			return wrong_type(L, s, full, k->kind);
+		n = config_setting_length(s);
+		if (L->apply)
+			list = xcalloc((size_t)n + 1, sizeof(*list));
+		for (int i = 0; i < n; i++) {
+			const config_setting_t *el = config_setting_get_elem(s, (unsigned)i);
+			char *elname = xstrfmt("%s element %d", full, i + 1);
+			int rc = load_argv(L, el, elname, 1, list ? &list[i] : NULL);
+			free(elname);
+			if (rc < 0) {
+				argvlist_free(list);
+				return -1;
+			}
+		}
+		if (L->apply) {
+			argvlist_free(*(char ****)field);
+			*(char ****)field = list;
+		}
+		return 0;
+	}
+	case K_GROUP: {
+		int rc;
+		char *sub;
+		if (type != CONFIG_TYPE_GROUP)
+			return wrong_type(L, s, full, k->kind);
+		sub = xstrfmt("%s.", full);
+		rc = load_group(L, s, sub, k->sub);
+		free(sub);
+		return rc;
+	}
+	}
+	return 0;
+}
+
+static int load_group(struct loader *L, const config_setting_t *group, const char *prefix,
+		      const struct key *keys)
+{
+	int n = config_setting_length(group);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		const struct key *k = keys;
+		char *full;
+		int rc;
+
+		while (k->name && strcmp(k->name, name))
+			k++;
+		full = xstrfmt("%s%s", prefix, name);
+		if (!k->name) {
+			struct strbuf known = STRBUF_INIT;
+			for (k = keys; k->name; k++)
+				strbuf_addf(&known, "%s%s", known.len ? ", " : "", k->name);
+			fail(L, s, full, "unknown key");
+			if (*prefix)
+				err_hint(L->e, "Keys in %.*s: %s (see biso-recover.conf.example).",
+					 (int)strlen(prefix) - 1, prefix, known.buf);
+			else
+				err_hint(L->e, "Top-level keys: %s (see biso-recover.conf.example).",
+					 known.buf);
+			strbuf_release(&known);
+			free(full);
+			return -1;
+		}
+		rc = load_one(L, s, full, k);
+		free(full);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int conf_load(struct conf *c, const char *path, int explicit_path, struct err *e)
+{
+	config_t cfg;
+	struct stat st;
+	struct loader L = { c, NULL, 0, e };
+	char *dir, *slash;
+	int rc = -1;
+
+	if (!path)
+		path = CONF_DEFAULT_PATH;
+	L.path = path;
+	if (stat(path, &st) < 0) {
+		int saved = errno;
+		if (saved == ENOENT && !explicit_path)
+			return 0;
+		err_errno(e, saved, "cannot read configuration file %s", path);
+		if (saved == ENOENT)
+			err_hint(e, "Check the path given with --config.");
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err_set(e, "configuration file %s is a directory", path);
+		return -1;
+	}
+
+	config_init(&cfg);
+	/* @include "x" is relative to the file's own directory. */
+	slash = strrchr(path, '/');
+	dir = slash ? xstrndup(path, (size_t)(slash - path) + 1) : xstrdup("./");
+	config_set_include_dir(&cfg, dir);
+	if (!config_read_file(&cfg, path)) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO) {
+			err_errno(e, errno, "cannot read configuration file %s", path);
+		} else {
+			const char *text = config_error_text(&cfg);
+			if (!strncmp(text, "syntax error", 12))
+				err_set(e, "%s", text);
+			else
+				err_set(e, "syntax error: %s", text);
+			err_where(e, config_error_file(&cfg) ? config_error_file(&cfg) : path,
+				  config_error_line(&cfg), -1);
+			err_hint(e, "The file is in libconfig format: key = value; strings in "
+				    "double quotes; see biso-recover.conf.example.");
+		}
+		goto out;
+	}
+	/* First check everything, then apply: an error leaves @c unchanged. */
+	if (load_group(&L, config_root_setting(&cfg), "", root_keys) < 0)
+		goto out;
+	L.apply = 1;
+	if (load_group(&L, config_root_setting(&cfg), "", root_keys) < 0)
+		goto out;
+	conf_set_str(&c->path, path);
+	rc = 0;
+out:
+	config_destroy(&cfg);
+	free(dir);
+	return rc;
+}

@@ -1,0 +1,97 @@
+/*
+ * conf: biso-recover's own configuration (libconfig format).
+ *
+ * conf_init_defaults() fills a struct conf with the built-in defaults;
+ * conf_load() reads a file on top of them; command-line flags then override
+ * single fields with conf_set_str() / conf_parse_user_group().  Every key is
+ * documented in share/biso-recover.conf.example.
+ *
+ * Ownership: every string and array in a struct conf is malloc'd and owned
+ * by it; conf_release() frees them all.  Optional strings (config_php,
+ * datadir, database.conninfo/admin_conninfo/owner, log_database.conninfo,
+ * services.scheduler_cron) are NULL when unset or set to "".  Argument
+ * vectors (`char **`) are NULL-terminated and never NULL themselves (an
+ * empty one is { NULL }); lists of them (`char ***`) likewise.
+ */
+#ifndef BR_CONF_H
+#define BR_CONF_H
+
+struct err;
+
+#define CONF_DEFAULT_PATH "/etc/biso-recover.conf"
+
+enum conf_on_error {
+	CONF_ON_ERROR_STOP,     /* "stop": the first failing statement stops the replay */
+	CONF_ON_ERROR_CONTINUE, /* "continue": log it and go on */
+};
+
+struct conf_database {
+	char *conninfo;       /* libpq conninfo of the target; NULL: from config.php gaia.db */
+	char *admin_conninfo; /* for CREATE/ALTER/DROP DATABASE; NULL: conninfo, dbname=postgres */
+	char *owner;          /* owner of the new database; NULL: the user of conninfo */
+	char *encoding;       /* "UTF8" */
+	char *lc_collate;     /* "de_CH.utf8" */
+	char *lc_ctype;       /* "de_CH.utf8" */
+	char *dump_prefix;    /* "biso_": dumps are db/<prefix>YYYYMMDD_HHMMSS.sql[.gz] */
+	int jobs;             /* parallel connections for the replay, 0 = number of cores */
+	enum conf_on_error on_error;
+};
+
+struct conf_log_database {
+	int enabled;          /* restore the second database too (default 0) */
+	char *dbname;         /* "biso_log" */
+	char *dump_prefix;    /* "biso_log_" */
+	char *conninfo;       /* NULL: database conninfo with dbname replaced */
+};
+
+struct conf_services {
+	char *scheduler_cron;        /* file checked for a biso-cli scheduler entry, NULL: skip */
+	char **queue_runner_check;   /* argv that checks the queue runner; empty: skip */
+	char ***restart_workers;     /* argv lists run after the migrations */
+	char ***stop_services;       /* argv lists run before the restore */
+	char ***start_services;      /* argv lists run after the restore */
+};
+
+struct conf {
+	char *path;              /* file that was loaded, NULL if none (defaults only) */
+	char *webroot;           /* live webroot, "/var/www/biso" */
+	char *backup_root;       /* "/var/backups/biso", holding webroot/, data/, db/ */
+	char *web_user;          /* "www-data" */
+	char *web_group;         /* "www-data" */
+	char *php;               /* "/usr/bin/php" */
+	char *config_php;        /* config.php to use instead of the backup's; NULL: backup's */
+	char *datadir;           /* override of config.php's datadir; NULL: config.php's */
+	char *log_dir;           /* "/var/log/biso-recover": run logs and reports */
+	char *env_expected;      /* "PROD": warn if config.php's env differs */
+	char **webroot_excludes; /* patterns left out of the webroot restore, {"data"} */
+	char **datadir_excludes; /* {"tmp/", "*.log", "maintenance.on"} */
+	struct conf_database database;
+	struct conf_log_database log_database;
+	struct conf_services services;
+};
+
+/* Fill @c with the built-in defaults (overwrites without freeing: call it on
+ * an uninitialised or released struct). */
+void conf_init_defaults(struct conf *c);
+
+/* Read @path (NULL: CONF_DEFAULT_PATH) on top of what @c holds.  A missing
+ * file is fine (nothing changes, returns 0) unless @explicit_path is set
+ * (the operator named it with --config).  Returns 0, or -1 with @e set
+ * (file, line, message): syntax errors, unknown keys, wrong types and bad
+ * values.  The file is checked completely before anything is applied, so
+ * after an error @c is unchanged. */
+int conf_load(struct conf *c, const char *path, int explicit_path, struct err *e);
+
+/* Free everything @c owns; it must be re-initialised before reuse. */
+void conf_release(struct conf *c);
+
+/* Replace the string *@field with a malloc'd copy of @value (NULL stores
+ * NULL), freeing the old one.  For command-line overrides. */
+void conf_set_str(char **field, const char *value);
+
+/* Parse `--web-user USER[:GROUP]` into c->web_user and c->web_group (GROUP
+ * defaults to USER).  Names are not looked up here.  Returns 0, or -1 with
+ * @e set for an empty user or group or more than one ':'. */
+int conf_parse_user_group(struct conf *c, const char *spec, struct err *e);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * conninfo: small helpers around libpq connection strings.
+ *
+ * Every function parses with libpq's own PQconninfoParse(), so both the
+ * "key=value" form and the "postgresql://" URI form are accepted, and
+ * whatever is written back is in "key='value'" form, quoted and escaped
+ * the way libpq reads it (single quotes, backslash before ' and \).
+ *
+ * A conninfo may hold a password: never log one; log conninfo_redacted().
+ */
+#ifndef BR_CONNINFO_H
+#define BR_CONNINFO_H
+
+struct err;
+struct strbuf;
+
+/* Append " keyword='value'" to @sb (no leading space when @sb is empty),
+ * with ' and \ in @value backslash-escaped.  @value NULL appends nothing. */
+void conninfo_append(struct strbuf *sb, const char *keyword, const char *value);
+
+/* Return a malloc'd copy of @conninfo (NULL is taken as "") with dbname set
+ * to @dbname; every other keyword survives.  Returns NULL with @e set when
+ * @conninfo cannot be parsed (libpq's message in detail). */
+char *conninfo_with_dbname(const char *conninfo, const char *dbname, struct err *e);
+
+/* Return a malloc'd, printable form of @conninfo with the password replaced
+ * by "***" (key='value' form).  Never NULL: an unparseable string comes back
+ * as "(unparseable conninfo)" so that it cannot leak a password either. */
+char *conninfo_redacted(const char *conninfo);
+
+/* Return a malloc'd copy of @keyword's value in @conninfo, or NULL when the
+ * keyword is absent or the string cannot be parsed. */
+char *conninfo_get(const char *conninfo, const char *keyword);
+
+#endif

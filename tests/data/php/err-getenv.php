@@ -1,0 +1,6 @@
+<?php
+Config::set('env', 'PROD');
+Config::set('gaia.db', [
+    'host' => 'localhost',
+    'password' => getenv('X'),
+]);

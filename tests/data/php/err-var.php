@@ -1,0 +1,4 @@
+<?php
+$base = '/srv';
+Config::set('env', 'PROD');
+Config::set('datadir', $base . '/data');

@@ -1,0 +1,300 @@
+/* Unit tests for conf (biso-recover.conf) and the conninfo helpers. */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "conninfo.h"
+#include "err.h"
+#include "strbuf.h"
+
+static char *srcpath(const char *rel)
+{
+	const char *top = getenv("top_srcdir");
+	return xstrfmt("%s/%s", top && *top ? top : ".", rel);
+}
+
+static void assert_defaults(const struct conf *c)
+{
+	assert_string_equal(c->webroot, "/var/www/biso");
+	assert_string_equal(c->backup_root, "/var/backups/biso");
+	assert_string_equal(c->web_user, "www-data");
+	assert_string_equal(c->web_group, "www-data");
+	assert_string_equal(c->php, "/usr/bin/php");
+	assert_null(c->config_php);
+	assert_null(c->datadir);
+	assert_string_equal(c->log_dir, "/var/log/biso-recover");
+	assert_string_equal(c->env_expected, "PROD");
+	assert_string_equal(c->webroot_excludes[0], "data");
+	assert_null(c->webroot_excludes[1]);
+	assert_string_equal(c->datadir_excludes[0], "tmp/");
+	assert_string_equal(c->datadir_excludes[1], "*.log");
+	assert_string_equal(c->datadir_excludes[2], "maintenance.on");
+	assert_null(c->datadir_excludes[3]);
+	assert_null(c->database.conninfo);
+	assert_null(c->database.admin_conninfo);
+	assert_null(c->database.owner);
+	assert_string_equal(c->database.encoding, "UTF8");
+	assert_string_equal(c->database.lc_collate, "de_CH.utf8");
+	assert_string_equal(c->database.lc_ctype, "de_CH.utf8");
+	assert_string_equal(c->database.dump_prefix, "biso_");
+	assert_int_equal(c->database.jobs, 0);
+	assert_int_equal(c->database.on_error, CONF_ON_ERROR_STOP);
+	assert_int_equal(c->log_database.enabled, 0);
+	assert_string_equal(c->log_database.dbname, "biso_log");
+	assert_string_equal(c->log_database.dump_prefix, "biso_log_");
+	assert_null(c->log_database.conninfo);
+	assert_string_equal(c->services.scheduler_cron, "/etc/cron.d/biso");
+	assert_null(c->services.queue_runner_check[0]);
+	assert_null(c->services.restart_workers[0]);
+	assert_null(c->services.stop_services[0]);
+	assert_null(c->services.start_services[0]);
+}
+
+/* Load tests/data/conf/@name, expect an error at @line naming @needle. */
+static void expect_error(const char *name, long line, const char *needle)
+{
+	struct conf c;
+	struct err e = ERR_INIT;
+	char *rel = xstrfmt("tests/data/conf/%s", name), *path = srcpath(rel);
+	conf_init_defaults(&c);
+	assert_int_equal(conf_load(&c, path, 1, &e), -1);
+	assert_non_null(e.msg);
+	if (!strstr(e.msg, needle))
+		fail_msg("message \"%s\" lacks \"%s\"", e.msg, needle);
+	assert_string_equal(e.file, path);
+	assert_int_equal(e.line, line);
+	/* Nothing was applied. */
+	assert_defaults(&c);
+	conf_release(&c);
+	err_clear(&e);
+	free(path);
+	free(rel);
+}
+
+static void defaults_without_a_file(void **state)
+{
+	struct conf c;
+	struct err e = ERR_INIT;
+	(void)state;
+	conf_init_defaults(&c);
+	assert_int_equal(conf_load(&c, "/nonexistent/biso-recover.conf", 0, &e), 0);
+	assert_null(e.msg);
+	assert_null(c.path);
+	assert_defaults(&c);
+	conf_release(&c);
+}
+
+static void example_file_loads_and_matches_defaults(void **state)
+{
+	struct conf c;
+	struct err e = ERR_INIT;
+	char *path = srcpath("share/biso-recover.conf.example");
+	(void)state;
+	conf_init_defaults(&c);
+	if (conf_load(&c, path, 1, &e) < 0)
+		fail_msg("%s:%ld: %s", e.file, e.line, e.msg);
+	assert_string_equal(c.path, path);
+	assert_defaults(&c);
+	conf_release(&c);
+	free(path);
+}
+
+static void missing_explicit_file_is_an_error(void **state)
+{
+	struct conf c;
+	struct err e = ERR_INIT;
+	(void)state;
+	conf_init_defaults(&c);
+	assert_int_equal(conf_load(&c, "/nonexistent/biso-recover.conf", 1, &e), -1);
+	assert_non_null(strstr(e.msg, "/nonexistent/biso-recover.conf"));
+	assert_non_null(strstr(e.msg, "No such file"));
+	conf_release(&c);
+	err_clear(&e);
+}
+
+static void unknown_key_is_an_error_with_line(void **state)
+{
+	(void)state;
+	expect_error("unknown-key.conf", 3, "backup_rot: unknown key");
+}
+
+static void unknown_nested_key_is_named_with_its_group(void **state)
+{
+	(void)state;
+	expect_error("nested-unknown.conf", 3, "database.jobz: unknown key");
+}
+
+static void wrong_type_is_an_error_with_line(void **state)
+{
+	(void)state;
+	expect_error("wrong-type.conf", 4, "database.jobs: expected an integer, found a string");
+}
+
+static void command_list_element_must_be_an_array(void **state)
+{
+	(void)state;
+	expect_error("wrong-argv.conf", 3, "services.restart_workers");
+}
+
+static void syntax_error_names_the_line(void **state)
+{
+	(void)state;
+	expect_error("syntax-error.conf", 3, "syntax error");
+}
+
+static void nested_group_keys_are_loaded(void **state)
+{
+	struct conf c;
+	struct err e = ERR_INIT;
+	char *path = srcpath("tests/data/conf/full.conf");
+	(void)state;
+	conf_init_defaults(&c);
+	if (conf_load(&c, path, 1, &e) < 0)
+		fail_msg("%s:%ld: %s", e.file, e.line, e.msg);
+	assert_string_equal(c.webroot, "/srv/biso/www");
+	assert_string_equal(c.backup_root, "/mnt/backup/biso");
+	assert_string_equal(c.web_user, "biso");
+	assert_string_equal(c.web_group, "bisoweb");
+	assert_string_equal(c.datadir, "/srv/biso/data");
+	assert_null(c.config_php);
+	assert_string_equal(c.webroot_excludes[0], "data");
+	assert_string_equal(c.webroot_excludes[1], "cache/");
+	assert_null(c.webroot_excludes[2]);
+	assert_null(c.datadir_excludes[0]);
+	assert_string_equal(c.database.conninfo, "host=/run/postgresql dbname=biso user=biso");
+	assert_int_equal(c.database.jobs, 4);
+	assert_int_equal(c.database.on_error, CONF_ON_ERROR_CONTINUE);
+	assert_string_equal(c.database.lc_collate, "C.UTF-8");
+	assert_string_equal(c.database.lc_ctype, "de_CH.utf8"); /* untouched default */
+	assert_int_equal(c.log_database.enabled, 1);
+	assert_string_equal(c.log_database.dbname, "biso_logs");
+	assert_string_equal(c.log_database.dump_prefix, "biso_log_");
+	assert_null(c.services.scheduler_cron);
+	assert_string_equal(c.services.queue_runner_check[0], "systemctl");
+	assert_string_equal(c.services.queue_runner_check[2], "biso-queue");
+	assert_null(c.services.queue_runner_check[3]);
+	assert_string_equal(c.services.restart_workers[0][0], "systemctl");
+	assert_string_equal(c.services.restart_workers[0][2], "biso-worker");
+	assert_null(c.services.restart_workers[0][3]);
+	assert_string_equal(c.services.restart_workers[1][0], "/usr/local/bin/reload-fpm");
+	assert_null(c.services.restart_workers[1][1]);
+	assert_null(c.services.restart_workers[2]);
+	conf_release(&c);
+	free(path);
+}
+
+static void set_str_replaces_a_field(void **state)
+{
+	struct conf c;
+	(void)state;
+	conf_init_defaults(&c);
+	conf_set_str(&c.webroot, "/srv/other");
+	conf_set_str(&c.datadir, "/srv/data");
+	assert_string_equal(c.webroot, "/srv/other");
+	assert_string_equal(c.datadir, "/srv/data");
+	conf_set_str(&c.datadir, NULL);
+	assert_null(c.datadir);
+	conf_release(&c);
+}
+
+static void user_group_parsing(void **state)
+{
+	struct conf c;
+	struct err e = ERR_INIT;
+	(void)state;
+	conf_init_defaults(&c);
+	assert_int_equal(conf_parse_user_group(&c, "biso:www", &e), 0);
+	assert_string_equal(c.web_user, "biso");
+	assert_string_equal(c.web_group, "www");
+	assert_int_equal(conf_parse_user_group(&c, "apache", &e), 0);
+	assert_string_equal(c.web_user, "apache");
+	assert_string_equal(c.web_group, "apache");
+	assert_int_equal(conf_parse_user_group(&c, ":www", &e), -1);
+	assert_non_null(e.msg);
+	err_clear(&e);
+	assert_int_equal(conf_parse_user_group(&c, "biso:", &e), -1);
+	err_clear(&e);
+	assert_int_equal(conf_parse_user_group(&c, "a:b:c", &e), -1);
+	err_clear(&e);
+	/* A failed parse keeps the previous value. */
+	assert_string_equal(c.web_user, "apache");
+	assert_string_equal(c.web_group, "apache");
+	conf_release(&c);
+}
+
+static void conninfo_dbname_rewrite_keeps_other_keywords(void **state)
+{
+	struct err e = ERR_INIT;
+	char *ci;
+	(void)state;
+	ci = conninfo_with_dbname("host=/run/postgresql port=5433 dbname=biso user=biso "
+				  "password='a b\\'c'",
+				  "postgres", &e);
+	assert_non_null(ci);
+	assert_string_equal(ci, "user='biso' password='a b\\'c' host='/run/postgresql' "
+				"port='5433' dbname='postgres'");
+	free(ci);
+	ci = conninfo_with_dbname("postgresql://biso@db.example.ch:5432/biso?sslmode=require",
+				  "biso_restoring", &e);
+	assert_non_null(ci);
+	assert_string_equal(ci, "user='biso' host='db.example.ch' port='5432' sslmode='require' "
+				"dbname='biso_restoring'");
+	free(ci);
+	ci = conninfo_with_dbname("", "postgres", &e);
+	assert_string_equal(ci, "dbname='postgres'");
+	free(ci);
+	assert_null(conninfo_with_dbname("host=x nosuchkeyword=1", "postgres", &e));
+	assert_non_null(e.msg);
+	err_clear(&e);
+}
+
+static void conninfo_redacted_hides_the_password(void **state)
+{
+	char *r;
+	(void)state;
+	r = conninfo_redacted("host=db dbname=biso password=geheim");
+	assert_null(strstr(r, "geheim"));
+	assert_non_null(strstr(r, "password=***"));
+	assert_non_null(strstr(r, "dbname='biso'"));
+	free(r);
+	r = conninfo_redacted("password='unterminated");
+	assert_null(strstr(r, "unterminated"));
+	free(r);
+}
+
+static void conninfo_get_reads_one_keyword(void **state)
+{
+	char *v;
+	(void)state;
+	v = conninfo_get("host=db user='biso app'", "user");
+	assert_string_equal(v, "biso app");
+	free(v);
+	assert_null(conninfo_get("host=db", "user"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_without_a_file),
+		cmocka_unit_test(example_file_loads_and_matches_defaults),
+		cmocka_unit_test(missing_explicit_file_is_an_error),
+		cmocka_unit_test(unknown_key_is_an_error_with_line),
+		cmocka_unit_test(unknown_nested_key_is_named_with_its_group),
+		cmocka_unit_test(wrong_type_is_an_error_with_line),
+		cmocka_unit_test(command_list_element_must_be_an_array),
+		cmocka_unit_test(syntax_error_names_the_line),
+		cmocka_unit_test(nested_group_keys_are_loaded),
+		cmocka_unit_test(set_str_replaces_a_field),
+		cmocka_unit_test(user_group_parsing),
+		cmocka_unit_test(conninfo_dbname_rewrite_keeps_other_keywords),
+		cmocka_unit_test(conninfo_redacted_hides_the_password),
+		cmocka_unit_test(conninfo_get_reads_one_keyword),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
