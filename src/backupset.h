@@ -1,0 +1,71 @@
+/*
+ * backupset: find the copies in a backup root laid out as the BISO manual
+ * makes it (issue 2, section 4):
+ *
+ *   <root>/webroot/   rsync copy of the webroot, or archives / dated copies
+ *   <root>/data/      the same for the datadir
+ *   <root>/db/        <prefix>YYYYMMDD_HHMMSS.sql[.gz] dumps
+ *
+ * Kinds come from magic_detect() (content, never the name).  Nothing is
+ * read beyond the first bytes of each file; directories are not walked.
+ */
+#ifndef BR_BACKUPSET_H
+#define BR_BACKUPSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "magic.h"
+
+struct err;
+
+struct backup_item {
+	char *path;           /* full path, malloc'd */
+	char *name;           /* base name, malloc'd */
+	time_t when;          /* from YYYYMMDD_HHMMSS in the name (local time), else mtime */
+	uint64_t size;        /* bytes (directories: 0, they are not scanned) */
+	enum magic_kind kind; /* MAGIC_DIR, an archive kind, MAGIC_SQL, MAGIC_GZIP_SQL, MAGIC_PGDMP ... */
+};
+
+struct backup_list {
+	struct backup_item *items; /* newest first (ties: name descending) */
+	size_t n;
+};
+
+struct backupset {
+	char *root;                    /* as given, malloc'd */
+	struct backup_list webroot;    /* candidates for the webroot */
+	struct backup_list data;       /* candidates for the datadir */
+	struct backup_list dumps;      /* main database dumps */
+	struct backup_list log_dumps;  /* second database (biso_log) dumps */
+};
+
+/*
+ * Scan @root.  webroot/ and data/: candidates are archive files (by magic)
+ * and subdirectories whose name carries a timestamp (YYYYMMDD_HHMMSS, '-'
+ * or 'T' also accepted as separator); when there are none, the directory
+ * itself is the one copy (kind MAGIC_DIR, as the manual's rsync makes it).
+ * db/: files named exactly <dump_prefix>YYYYMMDD_HHMMSS.sql or .sql.gz
+ * (kind by magic: a custom-format dump is listed as MAGIC_PGDMP so the
+ * caller can say so; other kinds, e.g. an empty file, are listed as found).
+ * @dump_prefix NULL means "biso_"; @log_dump_prefix NULL lists no log dumps.
+ * The part after the prefix must be exactly the timestamp, so
+ * "biso_log_20260101_010101.sql.gz" is not a "biso_" dump.
+ * Missing subdirectories give empty lists.  Returns 0 and fills @bs (the
+ * caller releases it with backupset_release()), or -1 with @e set when the
+ * root or a subdirectory cannot be read.  @bs is zeroed first.
+ */
+int backupset_scan(const char *root, const char *dump_prefix, const char *log_dump_prefix,
+		   struct backupset *bs, struct err *e);
+/* Free everything in @bs and zero it. */
+void backupset_release(struct backupset *bs);
+
+/*
+ * Find "YYYYMMDD_HHMMSS" (separator '_', '-' or 'T') at the start of @s
+ * (if @anywhere is 0) or anywhere in it.  Returns 1 and sets *@when (local
+ * time) and *@len (characters matched, 15), 0 if none or not a valid date.
+ */
+int backupset_parse_stamp(const char *s, int anywhere, time_t *when, size_t *len);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * fsrestore: restore a file tree (webroot, datadir) from a directory or an
+ * archive exactly as `rsync -a` would copy it, without ever losing the old
+ * tree (issue 4).
+ *
+ * Reading: archive_read_disk for a directory (symlinks never followed,
+ * hardlinks found through archive_entry_linkresolver), archive_read with
+ * every filter and format for an archive (tar ustar/pax/GNU, gzip, bzip2,
+ * xz, zstd, zip), chosen by content (magic_detect), never by name.
+ * Writing: archive_write_disk driven as bsdtar/cpio drive it, with
+ * ARCHIVE_EXTRACT_TIME|PERM|SECURE_NODOTDOT|SECURE_SYMLINKS (+OWNER when
+ * run as root, +ACL/XATTR when asked); every status is checked, warnings
+ * are logged and counted, a fatal one stops.  Member names are checked
+ * before libarchive sees them: absolute paths, "..", drive letters and UNC
+ * paths are refused and listed; hardlinks to such names are refused;
+ * symlinks pointing out of the tree are kept but reported.  FIFOs, sockets
+ * and device files are skipped with a warning.
+ */
+#ifndef BR_FSRESTORE_H
+#define BR_FSRESTORE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct report;
+struct err;
+
+enum fsrestore_mode {
+	FSRESTORE_REPLACE, /* staging beside the target, verify, swap (old kept) */
+	FSRESTORE_MERGE,   /* write into the existing tree like rsync -a, never delete */
+};
+
+struct fsrestore_opts {
+	const char *source;          /* directory or archive, detected by content */
+	const char *target;          /* final path, e.g. /var/www/biso */
+	const char *const *excludes; /* NULL-terminated rsync patterns (exclude.h), or NULL */
+	enum fsrestore_mode mode;
+	const char *stamp;           /* "YYYYMMDD_HHMMSS"; NULL: now, local time */
+	const char *carry;           /* relative path moved from the old target into the new
+				      * tree before the swap when only the old one has it
+				      * (the live datadir inside the webroot); NULL: none */
+	int set_owner;               /* after restore: fsrestore_set_owner(new tree, uid, gid) */
+	uid_t uid;
+	gid_t gid;
+	int dry_run;                 /* only scan the source and fill the result totals */
+	int xattrs;                  /* keep extended attributes (rsync --xattrs) */
+	int acls;                    /* keep ACLs (rsync --acls) */
+	int no_verify;               /* skip the comparison of the new tree with the source */
+};
+
+struct fsrestore_result {
+	char *kept_as;      /* malloc'd path of the kept old tree, NULL if there was none */
+	uint64_t files;     /* regular files written (hardlinks included) */
+	uint64_t dirs;      /* directories, the root included */
+	uint64_t symlinks;
+	uint64_t bytes;     /* content bytes of regular files */
+	uint64_t skipped;   /* refused members, special files (excluded ones not counted) */
+	uint64_t excluded;  /* entries left out by the exclude patterns (dirs count once) */
+	uint64_t warnings;  /* warnings logged */
+	uint64_t differences; /* differences found by the verification (0 on success) */
+};
+
+/*
+ * Restore @o->source into @o->target.
+ *
+ * REPLACE: pre-scan (directories and uncompressed archives) for totals,
+ * space and inode check on the target filesystem (nothing written if it
+ * does not fit), extract into "<target>.restoring" beside the target (a
+ * left-over one from an earlier run is removed first), compare it with the
+ * source (type, size, mode, mtime, link target), set the owner if asked,
+ * carry @o->carry over, then rename the old target to
+ * "<target>.pre-restore-<stamp>" and the staging tree to the target.  On any
+ * failure or cancel: the staging tree is removed, the target is untouched,
+ * -1 is returned with @e filled (member name, offset in the archive where
+ * known, what to do).
+ * MERGE: write into the target (created if missing), never deleting.
+ *
+ * Progress (@r may be NULL): phase "copying" (then "verifying"), done/total
+ * bytes (for compressed archives: compressed bytes read of the file size),
+ * done/total items, current relative path.  Cancellation is checked per
+ * member and per data block.
+ * @res is zeroed first and filled; release it with fsrestore_result_release().
+ * Returns 0 on success.
+ */
+int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsrestore_result *res,
+		  struct err *e);
+/* Free what @res owns (kept_as) and zero it. */
+void fsrestore_result_release(struct fsrestore_result *res);
+
+/*
+ * `chown -R -P uid:gid PATH; chmod -R u+rwX PATH` without child processes:
+ * fchownat(AT_SYMLINK_NOFOLLOW) on every entry (symlinks themselves
+ * included, never their targets), then u+rw on every non-symlink and u+x
+ * on directories and on files with any x bit.  Directories are opened with
+ * O_NOFOLLOW, so a symlink is never descended.  Returns 0, or -1 with @e
+ * naming the path that failed.
+ */
+int fsrestore_set_owner(const char *path, uid_t uid, gid_t gid, struct report *r, struct err *e);
+
+/*
+ * Remove the tree at @path (like `rm -rf`, never following symlinks;
+ * read-only directories are made writable first).  A missing @path is not
+ * an error.  Returns 0, or -1 with @e set.
+ */
+int fsrestore_rmtree(const char *path, struct err *e);
+
+/*
+ * Check a member name from an archive.  Returns 1 and puts the cleaned
+ * relative path into *@out (malloc'd; "" for the root, "./" prefixes and
+ * duplicate slashes removed), or 0 and sets *@why (static string) when the
+ * name is absolute, has a ".." component (also with '\' separators), a
+ * drive letter ("C:") or is a UNC path.
+ */
+int fsrestore_clean_name(const char *name, char **out, const char **why);
+
+#endif
