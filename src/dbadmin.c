@@ -290,3 +290,49 @@ int dbadmin_analyze(const char *conninfo, struct report *r, struct err *e)
 	PQfinish(c);
 	return ret;
 }
+
+/* Split a name as pg_dump writes it in a COPY line (public.person,
+ * public."Odd ""name""") into its unquoted parts.  Returns the number of
+ * parts (1 or 2), 0 if malformed. */
+int dbadmin_split_qualified_name(const char *s, char *parts[2])
+{
+	int n = 0;
+	parts[0] = parts[1] = NULL;
+	while (*s && n < 2) {
+		struct strbuf sb = STRBUF_INIT;
+		if (*s == '"') {
+			for (s++; *s; s++) {
+				if (*s == '"' && s[1] == '"') {
+					strbuf_addch(&sb, '"');
+					s++;
+				} else if (*s == '"') {
+					break;
+				} else {
+					strbuf_addch(&sb, *s);
+				}
+			}
+			if (*s != '"') {
+				strbuf_release(&sb);
+				goto bad;
+			}
+			s++;
+		} else {
+			while (*s && *s != '.')
+				strbuf_addch(&sb, *s++);
+		}
+		parts[n++] = strbuf_detach(&sb, NULL);
+		if (*s == '.')
+			s++;
+		else if (*s)
+			goto bad;
+	}
+	if (*s)
+		goto bad;
+	return n;
+bad:
+	free(parts[0]);
+	free(parts[1]);
+	parts[0] = parts[1] = NULL;
+	return 0;
+}
+

@@ -53,4 +53,10 @@ int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char 
 /* Connect with @conninfo and run ANALYZE. */
 int dbadmin_analyze(const char *conninfo, struct report *r, struct err *e);
 
+/* Split a table name as pg_dump writes it in a COPY line (public.person,
+ * public."Odd ""name""") into unquoted parts, malloc'd into @parts (caller
+ * frees).  Returns the number of parts (1 or 2), or 0 if malformed (then
+ * nothing is allocated).  Follows the identifier quoting of fmtId(). */
+int dbadmin_split_qualified_name(const char *name, char *parts[2]);
+
 #endif

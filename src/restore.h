@@ -86,7 +86,10 @@ struct restore {
 
 	struct step_status st[STEP_COUNT];
 	char *report_path;        /* verification report file, once written */
-	char *log_path;           /* the run log, if the caller set one; borrowed */
+	const char *log_path;     /* the run log, if the caller set one; borrowed */
+	int continued_past_failure; /* a failed step was skipped by the operator */
+	int rows_verified;        /* the database step compared row counts with the dump */
+	unsigned rows_verified_tables;
 };
 
 /* Short machine name of a step: "webroot", "config", ... */
@@ -102,7 +105,8 @@ const char *step_state_name(enum step_state st);
 int step_parse_list(const char *list, unsigned *mask, struct err *e);
 
 /*
- * Resolve the plan from @c (borrowed, must outlive @rs) and the backup set
+ * Resolve the plan from @c.  @rs must be zeroed by the caller; rs->stamp may
+ * be preset (tests). (borrowed, must outlive @rs) and the backup set
  * under c->backup_root: newest webroot/data backups and dump unless given,
  * config.php of the backup (read without running PHP) for datadir and
  * database.  Touches nothing.  @selected is a STEP_BIT mask.  Returns 0, or
@@ -130,7 +134,8 @@ const char *restore_confirm_word(const struct restore *rs, enum step_id s);
  * ("aborted by the operator").
  */
 int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struct err *e);
-/* Mark step @s skipped by the operator. */
+/* Mark step @s skipped by the operator (after a failure: remembered for
+ * the exit code). */
 void restore_skip_step(struct restore *rs, enum step_id s);
 
 /* The dry-run plan: for each selected step the source, target, what will be
@@ -139,8 +144,8 @@ void restore_plan_text(const struct restore *rs, struct strbuf *out);
 /* The end-of-run summary: state and time per step, what was kept as
  * pre-restore, where the report and log are. */
 void restore_summary(const struct restore *rs, struct strbuf *out);
-/* Exit code per the documented table: 0 all done, 1 a step failed,
- * 3 finished but the operator skipped/continued past failures. */
+/* Exit code per the documented table: 0 all done, 1 a step failed (and was
+ * not skipped), 3 the operator skipped a failed step and went on. */
 int restore_exit_code(const struct restore *rs);
 
 #endif

@@ -1,3 +1,414 @@
+/*
+ * biso-recover: command line.  Parses options into a struct conf, opens the
+ * run log, and hands over to a front end: the wizard (no subcommand, on a
+ * terminal), batch restore, or one of the single-purpose subcommands.
+ */
 #include "config.h"
+#include "conf.h"
+#include "dumpinfo.h"
+#include "frontend.h"
+#include "fsrestore.h"
+#include "logfile.h"
+#include "replay.h"
+#include "restore.h"
+#include "strbuf.h"
+#include "wizard.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <locale.h>
 #include <stdio.h>
-int main(void) { puts(PACKAGE_STRING); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+"Usage: biso-recover [OPTIONS]                 open the restore wizard\n"
+"       biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
+"       biso-recover db-restore --dbname CONNINFO [--create] [--on-error stop|continue] DUMP\n"
+"       biso-recover db-inspect DUMP\n"
+"       biso-recover files-restore [--exclude PATTERN]... [--merge] SOURCE TARGET\n"
+"\n"
+"Restores a BISO 3 instance in the documented order:\n"
+"  webroot, config (config.php), datadir, database, migrations, verify.\n"
+"\n"
+"Options:\n"
+"  --config FILE          configuration file (default /etc/biso-recover.conf)\n"
+"  --backup-root DIR      backup set with webroot/, data/, db/ below it\n"
+"  --webroot DIR          the webroot to restore into\n"
+"  --datadir DIR          the datadir (default: from config.php)\n"
+"  --config-php FILE      use this config.php instead of the backup's\n"
+"  --dbname CONNINFO      target database as a libpq conninfo (default: config.php)\n"
+"  --dump FILE            plain-format dump to replay (default: newest in db/)\n"
+"  --web-user USER[:GROUP] owner of the datadir (default www-data)\n"
+"  --log-dir DIR          where the run log and the verification report go\n"
+"  --jobs N               database connections for the replay\n"
+"  --only STEP[,STEP]     run only these steps\n"
+"  --yes                  do not ask before destructive steps\n"
+"  --dry-run              print the plan and the manual commands, touch nothing\n"
+"  -h, --help             this help\n"
+"  -V, --version          the version\n"
+"\n"
+"Exit codes: 0 done; 1 a step failed (old data kept); 2 usage or configuration\n"
+"error; 3 finished with errors the operator chose to continue past; 130 aborted.\n";
+
+enum {
+	OPT_CONFIG = 256, OPT_BACKUP_ROOT, OPT_WEBROOT, OPT_DATADIR, OPT_CONFIG_PHP,
+	OPT_DBNAME, OPT_DUMP, OPT_WEB_USER, OPT_LOG_DIR, OPT_JOBS, OPT_ONLY, OPT_YES,
+	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX
+};
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "backup-root", required_argument, NULL, OPT_BACKUP_ROOT },
+	{ "webroot", required_argument, NULL, OPT_WEBROOT },
+	{ "datadir", required_argument, NULL, OPT_DATADIR },
+	{ "config-php", required_argument, NULL, OPT_CONFIG_PHP },
+	{ "dbname", required_argument, NULL, OPT_DBNAME },
+	{ "dump", required_argument, NULL, OPT_DUMP },
+	{ "web-user", required_argument, NULL, OPT_WEB_USER },
+	{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
+	{ "jobs", required_argument, NULL, OPT_JOBS },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "yes", no_argument, NULL, OPT_YES },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "create", no_argument, NULL, OPT_CREATE },
+	{ "on-error", required_argument, NULL, OPT_ON_ERROR },
+	{ "single-transaction", no_argument, NULL, OPT_SINGLE_TX },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "merge", no_argument, NULL, OPT_MERGE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct cli {
+	const char *cmd;
+	const char *config;
+	const char *backup_root, *webroot, *datadir, *config_php, *dbname, *dump;
+	const char *web_user, *log_dir, *only, *on_error;
+	int jobs, yes, dry_run, create, merge, single_tx;
+	const char **excludes;
+	size_t n_excludes;
+	char **args;
+	int n_args;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "biso-recover: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'biso-recover --help'.\n");
+	return EXIT_USAGE;
+}
+
+static void print_err(const char *what, struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	err_format(e, &sb);
+	fprintf(stderr, "biso-recover: %s%s%s\n", what ? what : "", what ? ": " : "", sb.buf);
+	strbuf_release(&sb);
+}
+
+static int parse_cli(int argc, char **argv, struct cli *cl)
+{
+	int c;
+	if (argc > 1 && argv[1][0] != '-') {
+		cl->cmd = argv[1];
+		argv++;
+		argc--;
+	}
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_CONFIG: cl->config = optarg; break;
+		case OPT_BACKUP_ROOT: cl->backup_root = optarg; break;
+		case OPT_WEBROOT: cl->webroot = optarg; break;
+		case OPT_DATADIR: cl->datadir = optarg; break;
+		case OPT_CONFIG_PHP: cl->config_php = optarg; break;
+		case OPT_DBNAME: cl->dbname = optarg; break;
+		case OPT_DUMP: cl->dump = optarg; break;
+		case OPT_WEB_USER: cl->web_user = optarg; break;
+		case OPT_LOG_DIR: cl->log_dir = optarg; break;
+		case OPT_ONLY: cl->only = optarg; break;
+		case OPT_ON_ERROR: cl->on_error = optarg; break;
+		case OPT_YES: cl->yes = 1; break;
+		case OPT_DRY_RUN: cl->dry_run = 1; break;
+		case OPT_CREATE: cl->create = 1; break;
+		case OPT_MERGE: cl->merge = 1; break;
+		case OPT_SINGLE_TX: cl->single_tx = 1; break;
+		case OPT_JOBS: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 64)
+				return usage_error("--jobs takes a number from 1 to 64, not '%s'", optarg);
+			cl->jobs = (int)n;
+			break;
+		}
+		case OPT_EXCLUDE:
+			cl->excludes = xrealloc(cl->excludes, (cl->n_excludes + 2) * sizeof *cl->excludes);
+			cl->excludes[cl->n_excludes++] = optarg;
+			cl->excludes[cl->n_excludes] = NULL;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		case 'V':
+			printf("%s\n", PACKAGE_STRING);
+			return -1;
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	cl->args = argv + optind;
+	cl->n_args = argc - optind;
+	return 0;
+}
+
+/* Load the configuration and apply the command-line overrides. */
+static int load_conf(struct conf *c, const struct cli *cl, struct err *e)
+{
+	conf_init_defaults(c);
+	if (conf_load(c, cl->config ? cl->config : CONF_DEFAULT_PATH, cl->config != NULL, e) < 0)
+		return -1;
+	if (cl->backup_root) conf_set_str(&c->backup_root, cl->backup_root);
+	if (cl->webroot) conf_set_str(&c->webroot, cl->webroot);
+	if (cl->datadir) conf_set_str(&c->datadir, cl->datadir);
+	if (cl->config_php) conf_set_str(&c->config_php, cl->config_php);
+	if (cl->dbname) conf_set_str(&c->database.conninfo, cl->dbname);
+	if (cl->log_dir) conf_set_str(&c->log_dir, cl->log_dir);
+	if (cl->jobs) c->database.jobs = cl->jobs;
+	if (cl->on_error) {
+		if (!strcmp(cl->on_error, "stop"))
+			c->database.on_error = CONF_ON_ERROR_STOP;
+		else if (!strcmp(cl->on_error, "continue"))
+			c->database.on_error = CONF_ON_ERROR_CONTINUE;
+		else
+			return err_set(e, "--on-error takes stop or continue, not '%s'", cl->on_error);
+	}
+	if (cl->web_user && conf_parse_user_group(c, cl->web_user, e) < 0)
+		return -1;
+	return 0;
+}
+
+static void make_stamp(char out[16])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(out, 16, "%Y%m%d_%H%M%S", &tm);
+}
+
+static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
+{
+	struct restore rs;
+	struct err e = ERR_INIT;
+	struct logfile *log = NULL;
+	struct batch_state bst;
+	struct report r;
+	unsigned mask = STEP_ALL;
+	int code;
+
+	memset(&rs, 0, sizeof rs);
+	if (cl->only && step_parse_list(cl->only, &mask, &e) < 0) {
+		print_err(NULL, &e);
+		err_clear(&e);
+		return EXIT_USAGE;
+	}
+	make_stamp(rs.stamp);
+	if (cl->dump)
+		rs.dump = xstrdup(cl->dump);
+	if (!cl->dry_run) {
+		log = logfile_open(c->log_dir, rs.stamp, &rs.log_path, &e);
+		if (!log) {
+			print_err(NULL, &e);
+			err_clear(&e);
+			return EXIT_USAGE;
+		}
+		logfile_write(log, LOG_INFO, PACKAGE_STRING " starting");
+	}
+	batch_report_init(&r, &bst, log);
+	if (restore_prepare(&rs, c, mask, &r, &e) < 0) {
+		print_err("cannot make a restore plan", &e);
+		logfile_write(log, LOG_ERROR, e.msg);
+		err_clear(&e);
+		restore_release(&rs);
+		logfile_close(log);
+		return EXIT_USAGE;
+	}
+	if (cl->dry_run) {
+		struct strbuf sb = STRBUF_INIT;
+		restore_plan_text(&rs, &sb);
+		fputs(sb.buf, stdout);
+		strbuf_release(&sb);
+		code = EXIT_DONE;
+	} else if (wizard) {
+		struct report sink = { 0 };
+		struct wizard_opts wo = { &sink, rs.log_path };
+		sink.log = logfile_report_log;
+		sink.ctx = log;
+		code = wizard_run(&rs, &wo);
+	} else {
+		struct batch_opts bo = { cl->yes, log };
+		code = batch_restore(&rs, &bo);
+	}
+	logfile_write(log, LOG_INFO, code == 0 ? "finished" : "finished with errors");
+	restore_release(&rs);
+	logfile_close(log);
+	return code;
+}
+
+static int cmd_db_restore(const struct cli *cl, struct conf *c)
+{
+	struct replay_opts ro = { 0 };
+	struct replay_stats st = { 0 };
+	struct batch_state bst;
+	struct report r;
+	struct err e = ERR_INIT;
+
+	if (cl->n_args != 1 || !cl->dbname)
+		return usage_error("%s", "db-restore needs --dbname CONNINFO and one DUMP (- for stdin)");
+	if (cl->create) {
+		/* Reuse the restore step's create-and-swap: it never drops the old database. */
+		struct restore rs;
+		memset(&rs, 0, sizeof rs);
+		make_stamp(rs.stamp);
+		rs.dump = xstrdup(cl->args[0]);
+		conf_set_str(&c->database.conninfo, cl->dbname);
+		batch_report_init(&r, &bst, NULL);
+		batch_install_signals();
+		if (restore_prepare(&rs, c, STEP_BIT(STEP_DATABASE), &r, &e) < 0 ||
+		    restore_run_step(&rs, STEP_DATABASE, &r, &e) < 0) {
+			print_err(NULL, &e);
+			err_clear(&e);
+			restore_release(&rs);
+			return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+		}
+		restore_release(&rs);
+		return EXIT_DONE;
+	}
+	ro.conninfo = cl->dbname;
+	ro.dump_path = cl->args[0];
+	ro.on_error_stop = c->database.on_error != CONF_ON_ERROR_CONTINUE;
+	ro.single_transaction = cl->single_tx;
+	ro.jobs = cl->jobs ? cl->jobs : 1;
+	batch_report_init(&r, &bst, NULL);
+	batch_install_signals();
+	if (replay_run(&ro, &r, &st, &e) < 0) {
+		print_err(NULL, &e);
+		err_clear(&e);
+		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+	}
+	fprintf(stderr, "%llu statements, %llu COPY rows, %llu errors, %llu warnings\n",
+		(unsigned long long)st.statements, (unsigned long long)st.copy_rows,
+		(unsigned long long)st.errors, (unsigned long long)st.warnings);
+	return st.errors ? EXIT_CONTINUED : EXIT_DONE;
+}
+
+static int cmd_db_inspect(const struct cli *cl)
+{
+	struct dumpinfo di = { 0 };
+	struct err e = ERR_INIT;
+	if (cl->n_args != 1)
+		return usage_error("%s", "db-inspect needs one DUMP");
+	if (dumpinfo_scan(cl->args[0], &di, NULL, &e) < 0) {
+		print_err(NULL, &e);
+		err_clear(&e);
+		return EXIT_FAILED;
+	}
+	printf("dump:            %s\n", cl->args[0]);
+	printf("pg_dump version: %s\n", di.pg_dump_version ? di.pg_dump_version : "(unknown)");
+	printf("server version:  %s\n", di.server_version ? di.server_version : "(unknown)");
+	printf("\\restrict:       %s\n", di.restrict_key ? "yes" : "no");
+	printf("complete:        %s\n", di.complete ? "yes (trailer present)" : "NO: no \"dump complete\" trailer");
+	printf("tables with data: %zu\n", di.n_tables);
+	for (size_t i = 0; i < di.n_tables; i++)
+		printf("  %-40s %10llu rows %12llu bytes  line %ld\n", di.tables[i].name,
+		       (unsigned long long)di.tables[i].rows, (unsigned long long)di.tables[i].bytes,
+		       di.tables[i].line);
+	dumpinfo_release(&di);
+	return EXIT_DONE;
+}
+
+static int cmd_files_restore(const struct cli *cl)
+{
+	struct fsrestore_opts o = { 0 };
+	struct fsrestore_result res = { 0 };
+	struct batch_state bst;
+	struct report r;
+	struct err e = ERR_INIT;
+	char stamp[16];
+
+	if (cl->n_args != 2)
+		return usage_error("%s", "files-restore needs SOURCE and TARGET");
+	make_stamp(stamp);
+	o.source = cl->args[0];
+	o.target = cl->args[1];
+	o.excludes = cl->excludes;
+	o.mode = cl->merge ? FSRESTORE_MERGE : FSRESTORE_REPLACE;
+	o.stamp = stamp;
+	o.dry_run = cl->dry_run;
+	batch_report_init(&r, &bst, NULL);
+	batch_install_signals();
+	if (fsrestore_run(&o, &r, &res, &e) < 0) {
+		print_err(NULL, &e);
+		err_clear(&e);
+		fsrestore_result_release(&res);
+		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+	}
+	fprintf(stderr, "%llu files, %llu dirs, %llu symlinks, %llu bytes%s%s\n",
+		(unsigned long long)res.files, (unsigned long long)res.dirs,
+		(unsigned long long)res.symlinks, (unsigned long long)res.bytes,
+		res.kept_as ? "; old tree kept as " : "", res.kept_as ? res.kept_as : "");
+	fsrestore_result_release(&res);
+	return EXIT_DONE;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cl;
+	struct conf c;
+	struct err e = ERR_INIT;
+	int code;
+
+	setlocale(LC_ALL, "");
+	memset(&cl, 0, sizeof cl);
+	code = parse_cli(argc, argv, &cl);
+	if (code)
+		return code < 0 ? EXIT_DONE : code;
+	if (cl.cmd && !strcmp(cl.cmd, "files-restore")) {
+		code = cmd_files_restore(&cl);
+		free(cl.excludes);
+		return code;
+	}
+	if (cl.cmd && !strcmp(cl.cmd, "db-inspect"))
+		return cmd_db_inspect(&cl);
+	if (cl.cmd && strcmp(cl.cmd, "restore") && strcmp(cl.cmd, "db-restore"))
+		return usage_error("unknown command '%s'", cl.cmd);
+	if (load_conf(&c, &cl, &e) < 0) {
+		print_err("configuration", &e);
+		err_clear(&e);
+		conf_release(&c);
+		return EXIT_USAGE;
+	}
+	if (cl.cmd && !strcmp(cl.cmd, "db-restore")) {
+		code = cmd_db_restore(&cl, &c);
+	} else if (cl.cmd) {
+		batch_install_signals();
+		code = cmd_restore(&cl, &c, 0);
+	} else if (!isatty(0) || !isatty(1)) {
+		fprintf(stderr, "biso-recover: the wizard needs a terminal; use "
+				"'biso-recover restore --yes' for a batch restore\n");
+		code = EXIT_USAGE;
+	} else {
+		code = cmd_restore(&cl, &c, 1);
+	}
+	conf_release(&c);
+	free(cl.excludes);
+	return code;
+}

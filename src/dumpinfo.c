@@ -1,0 +1,199 @@
+/* dumpinfo: offline dump inspection; see dumpinfo.h. */
+#include "config.h"
+#include "dumpinfo.h"
+#include "dumpread.h"
+#include "err.h"
+#include "report.h"
+#include "sqlscan.h"
+#include "strbuf.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void count_type(struct dumpinfo *di, const char *type)
+{
+	for (size_t i = 0; i < di->n_types; i++)
+		if (!strcmp(di->types[i].type, type)) {
+			di->types[i].count++;
+			return;
+		}
+	di->types = xrealloc(di->types, (di->n_types + 1) * sizeof(*di->types));
+	di->types[di->n_types].type = xstrdup(type);
+	di->types[di->n_types].count = 1;
+	di->n_types++;
+}
+
+/* Table name of "COPY name [(cols)] FROM stdin". */
+static char *copy_table(const char *s)
+{
+	const char *p, *start;
+	int q = 0;
+	while (isspace((unsigned char)*s))
+		s++;
+	p = s + 4;
+	while (isspace((unsigned char)*p))
+		p++;
+	start = p;
+	for (; *p; p++) {
+		if (*p == '"')
+			q = !q;
+		else if (!q && (isspace((unsigned char)*p) || *p == '('))
+			break;
+	}
+	return xstrndup(start, (size_t)(p - start));
+}
+
+static void header_comment(struct dumpinfo *di, const char *c)
+{
+	static const char from[] = " Dumped from database version ";
+	static const char by[] = " Dumped by pg_dump version ";
+	if (!strncmp(c, from, sizeof(from) - 1) && !di->server_version)
+		di->server_version = xstrdup(c + sizeof(from) - 1);
+	else if (!strncmp(c, by, sizeof(by) - 1) && !di->pg_dump_version)
+		di->pg_dump_version = xstrdup(c + sizeof(by) - 1);
+	else if (!strcmp(c, " PostgreSQL database dump complete") ||
+		 !strcmp(c, " PostgreSQL database cluster dump complete"))
+		di->complete = 1;
+}
+
+/* Count a COPY block's data lines up to "\.".  1: cut off by EOF. */
+static int count_copy(struct dumpread *dr, struct dumpinfo_table *t, long *lines, struct err *e)
+{
+	int bol = 1;
+	*lines = 0;
+	for (;;) {
+		const char *p;
+		size_t n;
+		int rc = dumpread_line(dr, &p, &n, e), complete;
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return 1;
+		complete = p[n - 1] == '\n';
+		if (bol && ((n == 3 && !memcmp(p, "\\.\n", 3)) || (n == 4 && !memcmp(p, "\\.\r\n", 4)))) {
+			(*lines)++;
+			return 0;
+		}
+		if (bol && n == 2 && !complete && !memcmp(p, "\\.", 2))
+			return 0;
+		if (complete) {
+			(*lines)++;
+			t->rows++;
+		}
+		t->bytes += n;
+		bol = complete;
+	}
+}
+
+int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struct err *e)
+{
+	struct dumpread *dr = NULL;
+	struct sqlscan sc;
+	struct sqlscan_item it;
+	long last_toc = 0;
+	int ret = 0;
+
+	memset(di, 0, sizeof(*di));
+	if (dumpread_open(&dr, path, r, e) < 0)
+		return -1;
+	di->gzip = dumpread_is_gzip(dr);
+	sqlscan_init(&sc);
+	sc.want_comments = 1;
+	for (;;) {
+		enum sqlscan_result sr = sqlscan_next(&sc, &it);
+		if (sc.toc_line != last_toc) {
+			last_toc = sc.toc_line;
+			count_type(di, sc.toc_type.buf);
+		}
+		if (sr == SQLSCAN_MORE) {
+			const char *p;
+			size_t n;
+			int rc = dumpread_line(dr, &p, &n, e);
+			if (rc < 0) {
+				err_where(e, NULL, sqlscan_line(&sc), e->offset);
+				ret = -1;
+				break;
+			}
+			if (rc == 0)
+				sqlscan_eof(&sc);
+			else
+				sqlscan_feed(&sc, p, n);
+			continue;
+		}
+		if (sr == SQLSCAN_END)
+			break;
+		if (sr == SQLSCAN_COMMENT) {
+			header_comment(di, it.text);
+		} else if (sr == SQLSCAN_META) {
+			if (!strncmp(it.text, "restrict ", 9) && !di->restrict_key)
+				di->restrict_key = xstrdup(it.text + 9);
+			else if (!strncmp(it.text, "connect", 7) || !strncmp(it.text, "c ", 2))
+				di->has_connect = 1;
+		} else if (sr == SQLSCAN_STMT) {
+			di->statements++;
+			sqlscan_apply_set(&sc, it.text);
+			if (it.copy_in) {
+				struct dumpinfo_table *t;
+				long lines, copy_line = it.line;
+				int rc;
+				di->tables = xrealloc(di->tables, (di->n_tables + 1) * sizeof(*di->tables));
+				t = &di->tables[di->n_tables++];
+				memset(t, 0, sizeof(*t));
+				t->name = copy_table(it.text);
+				t->line = it.line;
+				rc = count_copy(dr, t, &lines, e);
+				sqlscan_add_lines(&sc, lines);
+				if (rc < 0) {
+					err_where(e, NULL, sqlscan_line(&sc), e->offset);
+					ret = -1;
+					break;
+				}
+				if (rc == 1) {
+					err_set(e, "the COPY data of %s that began at line %ld is not terminated by \\. "
+						"(end of file)", t->name, copy_line + 1);
+					err_hint(e, "The dump is truncated.");
+					err_where(e, path, copy_line, -1);
+					ret = -1;
+					break;
+				}
+			}
+		}
+		{
+			struct progress pr = { "inspecting", dumpread_raw_offset(dr), dumpread_total(dr),
+					       di->statements, 0, sc.toc.len ? sc.toc.buf : NULL };
+			report_progress(r, &pr, 0);
+		}
+		if (report_cancelled(r)) {
+			err_set(e, "cancelled by the operator");
+			ret = -1;
+			break;
+		}
+	}
+	di->bytes_sql = dumpread_sql_offset(dr);
+	sqlscan_release(&sc);
+	dumpread_close(dr);
+	return ret;
+}
+
+void dumpinfo_release(struct dumpinfo *di)
+{
+	for (size_t i = 0; i < di->n_tables; i++)
+		free(di->tables[i].name);
+	for (size_t i = 0; i < di->n_types; i++)
+		free(di->types[i].type);
+	free(di->tables);
+	free(di->types);
+	free(di->pg_dump_version);
+	free(di->server_version);
+	free(di->restrict_key);
+	memset(di, 0, sizeof(*di));
+}
+
+int64_t dumpinfo_rows(const struct dumpinfo *di, const char *name)
+{
+	for (size_t i = 0; i < di->n_tables; i++)
+		if (!strcmp(di->tables[i].name, name))
+			return (int64_t)di->tables[i].rows;
+	return -1;
+}

@@ -1,0 +1,65 @@
+/*
+ * dumpinfo: what a plain-format dump holds, read without a server.
+ *
+ * The dump is read as replay reads it (dumpread + sqlscan, psql's rules)
+ * and its COPY blocks are counted instead of sent: the verification step
+ * compares these row counts with the restored tables.  The header comments
+ * written by pg_dump ("-- Dumped from database version", "-- Dumped by
+ * pg_dump version"), the \restrict line (pg_dump 15.14+), the TOC comments
+ * ("-- Name: x; Type: y; ...", counted per type) and the
+ * "-- PostgreSQL database dump complete" trailer are reported.
+ */
+#ifndef BR_DUMPINFO_H
+#define BR_DUMPINFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+struct report;
+
+struct dumpinfo_table {
+	char *name;    /* as in the COPY line, e.g. public.person or public."Odd Name" */
+	uint64_t rows; /* data lines of its COPY block */
+	uint64_t bytes;/* bytes of those lines (line ends included) */
+	long line;     /* dump line of the COPY command */
+};
+
+struct dumpinfo_type {
+	char *type;          /* TOC entry type, "TABLE", "TABLE DATA", "INDEX", ... */
+	unsigned long count; /* TOC comments of that type */
+};
+
+struct dumpinfo {
+	char *pg_dump_version; /* "15.2 (Ubuntu 15.2-1.pgdg22.04+1)", NULL if not stated */
+	char *server_version;  /* "15.2", NULL if not stated */
+	char *restrict_key;    /* key of the \restrict line, NULL if none */
+	int complete;          /* the "dump complete" trailer was seen */
+	int gzip;              /* the file is gzip-compressed */
+	int has_connect;       /* the dump has \connect lines (pg_dumpall) */
+	uint64_t statements;   /* statements outside COPY data */
+	uint64_t bytes_sql;    /* uncompressed size */
+	struct dumpinfo_table *tables; /* in dump order */
+	size_t n_tables;
+	struct dumpinfo_type *types;   /* in order of first appearance */
+	size_t n_types;
+};
+
+/*
+ * Scan @path ("-" for stdin).  @r may be NULL; it gets progress (phase
+ * "inspecting", bytes = compressed bytes read) and warnings; cancellation
+ * is honoured.  On success @di is filled and owned by the caller (free with
+ * dumpinfo_release()).  Returns 0, or -1 with @e set: unreadable file,
+ * truncated gzip (e->offset), NUL byte, a COPY block cut off by the end of
+ * the file (e->line = its COPY line; @di is still filled with what was
+ * read and must be released).
+ */
+int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struct err *e);
+
+/* Free everything @di owns and zero it. */
+void dumpinfo_release(struct dumpinfo *di);
+
+/* Row count of table @name ("public.person"), or -1 if it has no COPY block. */
+int64_t dumpinfo_rows(const struct dumpinfo *di, const char *name);
+
+#endif

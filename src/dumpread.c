@@ -1,0 +1,343 @@
+/* dumpread: streaming reader of plain and gzip dumps; see dumpread.h. */
+#include "config.h"
+#include "dumpread.h"
+#include "err.h"
+#include "magic.h"
+#include "report.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define RAW_CAP (64 * 1024)
+#define OUT_CAP (2 * DUMPREAD_CHUNK)
+
+struct dumpread {
+	int fd;
+	int own_fd;
+	char *name;
+	struct report *r;
+	uint64_t total;
+
+	/* raw input */
+	unsigned char *in;
+	size_t in_pos, in_end;
+	uint64_t raw_read; /* bytes read from fd */
+	int raw_eof;
+
+	/* gzip */
+	int gzip;
+	int zinit;
+	int gz_done; /* after the last member (or trailing garbage) */
+	unsigned members;
+	z_stream zs;
+
+	/* decompressed (or plain) text */
+	unsigned char *out;
+	size_t ostart, oend, scan;
+	uint64_t out_base; /* uncompressed offset of out[0] */
+	int out_eof;
+	int bom_checked, bom;
+};
+
+static int read_raw(struct dumpread *dr, struct err *e)
+{
+	ssize_t n;
+	if (dr->in_pos < dr->in_end && dr->in_pos > 0) {
+		memmove(dr->in, dr->in + dr->in_pos, dr->in_end - dr->in_pos);
+		dr->in_end -= dr->in_pos;
+		dr->in_pos = 0;
+	} else if (dr->in_pos >= dr->in_end) {
+		dr->in_pos = dr->in_end = 0;
+	}
+	do
+		n = read(dr->fd, dr->in + dr->in_end, RAW_CAP - dr->in_end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		err_errno(e, errno, "cannot read %s", dr->name);
+		err_where(e, dr->name, 0, (int64_t)dr->raw_read);
+		return -1;
+	}
+	if (n == 0)
+		dr->raw_eof = 1;
+	dr->in_end += (size_t)n;
+	dr->raw_read += (uint64_t)n;
+	return (int)(n > 0);
+}
+
+uint64_t dumpread_raw_offset(const struct dumpread *dr)
+{
+	if (dr->gzip && dr->zinit)
+		return dr->raw_read - dr->zs.avail_in;
+	return dr->raw_read - (dr->in_end - dr->in_pos);
+}
+
+uint64_t dumpread_sql_offset(const struct dumpread *dr)
+{
+	return dr->out_base + dr->ostart;
+}
+
+uint64_t dumpread_total(const struct dumpread *dr) { return dr->total; }
+int dumpread_is_gzip(const struct dumpread *dr) { return dr->gzip; }
+unsigned dumpread_members(const struct dumpread *dr) { return dr->members; }
+int dumpread_had_bom(const struct dumpread *dr) { return dr->bom; }
+
+int dumpread_open(struct dumpread **out, const char *path, struct report *r,
+		  struct err *e)
+{
+	struct dumpread *dr;
+	struct stat st;
+	enum magic_kind kind;
+
+	*out = NULL;
+	dr = xcalloc(1, sizeof(*dr));
+	dr->r = r;
+	if (!strcmp(path, "-")) {
+		dr->fd = 0;
+		dr->name = xstrdup("standard input");
+	} else {
+		dr->fd = open(path, O_RDONLY | O_CLOEXEC);
+		dr->name = xstrdup(path);
+		if (dr->fd < 0) {
+			err_errno(e, errno, "cannot open dump %s", path);
+			err_where(e, path, 0, -1);
+			free(dr->name);
+			free(dr);
+			return -1;
+		}
+		dr->own_fd = 1;
+	}
+	if (fstat(dr->fd, &st) == 0 && S_ISREG(st.st_mode))
+		dr->total = (uint64_t)st.st_size;
+	dr->in = xmalloc(RAW_CAP);
+	dr->out = xmalloc(OUT_CAP + 1);
+	/* Read the head to tell the format. */
+	while (!dr->raw_eof && dr->in_end < 512)
+		if (read_raw(dr, e) < 0)
+			goto fail;
+	kind = magic_of_bytes(dr->in, dr->in_end);
+	if (dr->in_end >= 2 && dr->in[0] == 0x1f && dr->in[1] == 0x8b &&
+	    kind != MAGIC_GZIP_TAR) {
+		dr->gzip = 1;
+		if (inflateInit2(&dr->zs, 15 + 16) != Z_OK) {
+			err_set(e, "cannot initialise zlib");
+			goto fail;
+		}
+		dr->zinit = 1;
+		dr->zs.next_in = dr->in;
+		dr->zs.avail_in = (uInt)dr->in_end;
+		dr->members = 1;
+	} else if (dr->in_end >= 5 && !memcmp(dr->in, "PGDMP", 5)) {
+		err_set(e, "%s is a custom-format dump, not a plain SQL dump", dr->name);
+		err_hint(e, "Restore it with pg_restore (pg_restore -d DBNAME %s).", path);
+		err_where(e, dr->name, 0, 0);
+		goto fail;
+	} else if (kind == MAGIC_TAR || kind == MAGIC_GZIP_TAR || kind == MAGIC_XZ ||
+		   kind == MAGIC_ZSTD || kind == MAGIC_BZIP2 || kind == MAGIC_ZIP) {
+		err_set(e, "%s is a %s, not a plain SQL dump", dr->name, magic_name(kind));
+		if (kind == MAGIC_TAR)
+			err_hint(e, "A tar-format dump is restored with pg_restore -d DBNAME %s.", path);
+		else
+			err_hint(e, "Unpack it first; a dump inside is restored with psql or pg_restore.");
+		err_where(e, dr->name, 0, 0);
+		goto fail;
+	}
+	*out = dr;
+	return 0;
+fail:
+	dumpread_close(dr);
+	return -1;
+}
+
+/* Inflate into out[oend..]; returns bytes produced, 0 at the end, -1 error. */
+static ssize_t fill_gzip(struct dumpread *dr, unsigned char *dst, size_t cap, struct err *e)
+{
+	for (;;) {
+		int ret;
+		size_t produced;
+		if (dr->gz_done)
+			return 0;
+		if (dr->zs.avail_in == 0 && !dr->raw_eof) {
+			dr->in_pos = dr->in_end = 0;
+			if (read_raw(dr, e) < 0)
+				return -1;
+			dr->zs.next_in = dr->in;
+			dr->zs.avail_in = (uInt)dr->in_end;
+		}
+		dr->zs.next_out = dst;
+		dr->zs.avail_out = (uInt)cap;
+		ret = inflate(&dr->zs, Z_NO_FLUSH);
+		produced = cap - dr->zs.avail_out;
+		if (ret == Z_STREAM_END) {
+			/* Another member, the end, or trailing garbage. */
+			for (;;) {
+				if (dr->zs.avail_in >= 2 || dr->raw_eof)
+					break;
+				/* keep the unread byte, read more behind it */
+				dr->in_pos = (size_t)(dr->zs.next_in - dr->in);
+				if (read_raw(dr, e) < 0)
+					return -1;
+				dr->zs.next_in = dr->in + dr->in_pos;
+				dr->zs.avail_in = (uInt)(dr->in_end - dr->in_pos);
+			}
+			if (dr->zs.avail_in == 0) {
+				dr->gz_done = 1;
+			} else if (dr->zs.avail_in >= 2 && dr->zs.next_in[0] == 0x1f &&
+				   dr->zs.next_in[1] == 0x8b) {
+				inflateReset(&dr->zs);
+				dr->members++;
+			} else {
+				uint64_t off = dumpread_raw_offset(dr);
+				uint64_t garbage = dr->total ? dr->total - off : 0;
+				report_log(dr->r, LOG_WARN,
+					   "%s: %llu bytes of trailing garbage after the last gzip member "
+					   "at compressed offset %llu ignored",
+					   dr->name, (unsigned long long)garbage,
+					   (unsigned long long)off);
+				dr->gz_done = 1;
+			}
+			if (produced)
+				return (ssize_t)produced;
+			continue;
+		}
+		if (ret == Z_OK || (ret == Z_BUF_ERROR && produced)) {
+			if (produced)
+				return (ssize_t)produced;
+			continue;
+		}
+		if (ret == Z_BUF_ERROR && dr->raw_eof && dr->zs.avail_in == 0) {
+			err_set(e, "%s: gzip stream is truncated (unexpected end of file)", dr->name);
+			err_detail(e, "The compressed file ends at byte %llu in the middle of gzip member %u.",
+				   (unsigned long long)dumpread_raw_offset(dr), dr->members);
+			err_hint(e, "The dump was cut off (disk full, interrupted copy?); use an older, complete dump.");
+			err_where(e, dr->name, 0, (int64_t)dumpread_raw_offset(dr));
+			return -1;
+		}
+		err_set(e, "%s: corrupt gzip data: %s", dr->name,
+			dr->zs.msg ? dr->zs.msg : "inflate failed");
+		err_detail(e, "At compressed byte %llu, in gzip member %u.",
+			   (unsigned long long)dumpread_raw_offset(dr), dr->members);
+		err_where(e, dr->name, 0, (int64_t)dumpread_raw_offset(dr));
+		return -1;
+	}
+}
+
+static ssize_t fill_plain(struct dumpread *dr, unsigned char *dst, size_t cap, struct err *e)
+{
+	size_t n;
+	if (dr->in_pos >= dr->in_end) {
+		if (dr->raw_eof)
+			return 0;
+		dr->in_pos = dr->in_end = 0;
+		if (read_raw(dr, e) < 0)
+			return -1;
+		if (dr->in_end == 0)
+			return 0;
+	}
+	n = dr->in_end - dr->in_pos;
+	if (n > cap)
+		n = cap;
+	memcpy(dst, dr->in + dr->in_pos, n);
+	dr->in_pos += n;
+	return (ssize_t)n;
+}
+
+/* Make room and read more text; 1 more data, 0 end, -1 error. */
+static int fill(struct dumpread *dr, struct err *e)
+{
+	ssize_t n;
+	unsigned char *nul;
+	if (dr->ostart > 0) {
+		memmove(dr->out, dr->out + dr->ostart, dr->oend - dr->ostart);
+		dr->out_base += dr->ostart;
+		dr->oend -= dr->ostart;
+		dr->scan -= dr->ostart;
+		dr->ostart = 0;
+	}
+	if (dr->gzip)
+		n = fill_gzip(dr, dr->out + dr->oend, OUT_CAP - dr->oend, e);
+	else
+		n = fill_plain(dr, dr->out + dr->oend, OUT_CAP - dr->oend, e);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	nul = memchr(dr->out + dr->oend, 0, (size_t)n);
+	if (nul) {
+		uint64_t off = dr->out_base + (uint64_t)(nul - dr->out);
+		err_set(e, "%s: NUL byte at offset %llu: this is not a text dump, or it is damaged",
+			dr->name, (unsigned long long)off);
+		if (dr->gzip)
+			err_detail(e, "The offset counts uncompressed bytes.");
+		err_where(e, dr->name, 0, (int64_t)off);
+		return -1;
+	}
+	dr->oend += (size_t)n;
+	return 1;
+}
+
+int dumpread_line(struct dumpread *dr, const char **p, size_t *len, struct err *e)
+{
+	for (;;) {
+		unsigned char *nl;
+		size_t avail = dr->oend - dr->ostart;
+		if (!dr->bom_checked) {
+			if (avail >= 3 || dr->out_eof) {
+				dr->bom_checked = 1;
+				if (avail >= 3 && !memcmp(dr->out + dr->ostart, "\xef\xbb\xbf", 3)) {
+					dr->bom = 1;
+					dr->ostart += 3;
+					dr->scan = dr->ostart;
+				}
+				continue;
+			}
+		} else {
+			if (dr->scan < dr->ostart)
+				dr->scan = dr->ostart;
+			nl = memchr(dr->out + dr->scan, '\n', dr->oend - dr->scan);
+			if (nl) {
+				*p = (const char *)dr->out + dr->ostart;
+				*len = (size_t)(nl + 1 - (dr->out + dr->ostart));
+				dr->ostart += *len;
+				dr->scan = dr->ostart;
+				return 1;
+			}
+			dr->scan = dr->oend;
+			if (avail >= DUMPREAD_CHUNK || (dr->out_eof && avail > 0)) {
+				*len = avail >= DUMPREAD_CHUNK ? DUMPREAD_CHUNK : avail;
+				*p = (const char *)dr->out + dr->ostart;
+				dr->ostart += *len;
+				dr->scan = dr->ostart;
+				return 1;
+			}
+			if (dr->out_eof)
+				return 0;
+		}
+		switch (fill(dr, e)) {
+		case -1:
+			return -1;
+		case 0:
+			dr->out_eof = 1;
+			break;
+		}
+	}
+}
+
+void dumpread_close(struct dumpread *dr)
+{
+	if (!dr)
+		return;
+	if (dr->zinit)
+		inflateEnd(&dr->zs);
+	if (dr->own_fd)
+		close(dr->fd);
+	free(dr->in);
+	free(dr->out);
+	free(dr->name);
+	free(dr);
+}

@@ -1,0 +1,749 @@
+/*
+ * replay: plain-dump replay through libpq; see replay.h.
+ *
+ * The main loop follows psql's MainLoop (src/bin/psql/mainloop.c): scan,
+ * send each complete statement, hand COPY data over as handleCopyIn
+ * (src/bin/psql/copy.c) does, and run the few meta-commands pg_dump and
+ * pg_dumpall write (src/bin/psql/command.c).
+ */
+#include "config.h"
+#include "replay.h"
+#include "dumpread.h"
+#include "err.h"
+#include "report.h"
+#include "sqlscan.h"
+#include "strbuf.h"
+
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct replay {
+	const struct replay_opts *o;
+	struct report *r;
+	struct replay_stats *st;
+	const char *name;
+	struct dumpread *dr;
+	struct sqlscan sc;
+	PGconn *conn;
+	PQconninfoOption *params; /* parsed o->conninfo */
+	char *dbname;             /* after \connect, NULL before */
+	int on_error_stop;
+	int restricted;
+	char *restrict_key;
+	long cur_line;
+	struct err first;
+	struct strbuf copybuf;
+	int txn_open;
+};
+
+static void progress(struct replay *rp, int force)
+{
+	struct progress p = { 0 };
+	rp->st->bytes_read = dumpread_raw_offset(rp->dr);
+	rp->st->bytes_sql = dumpread_sql_offset(rp->dr);
+	p.phase = "replaying";
+	p.done_bytes = rp->st->bytes_read;
+	p.total_bytes = dumpread_total(rp->dr);
+	p.done_items = rp->st->statements;
+	p.current = rp->sc.toc.len ? rp->sc.toc.buf : NULL;
+	report_progress(rp->r, &p, force);
+}
+
+static void warn(struct replay *rp, long line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void warn(struct replay *rp, long line, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	rp->st->warnings++;
+	report_log(rp->r, LOG_WARN, "%s:%ld: %s", rp->name, line, sb.buf);
+	strbuf_release(&sb);
+}
+
+/* Server NOTICE/WARNING messages (psql prints them to stderr). */
+static void notice_receiver(void *arg, const PGresult *res)
+{
+	struct replay *rp = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (!msg)
+		msg = PQresultErrorMessage(res);
+	if (sev && !strcmp(sev, "WARNING")) {
+		rp->st->warnings++;
+		report_log(rp->r, LOG_WARN, "%s:%ld: server WARNING: %s", rp->name, rp->cur_line, msg);
+	} else {
+		report_log(rp->r, LOG_INFO, "%s:%ld: server %s: %s", rp->name, rp->cur_line,
+			   sev ? sev : "NOTICE", msg);
+	}
+}
+
+/* Connect with the parsed conninfo, dbname replaced by rp->dbname if set. */
+static int do_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
+{
+	const char **keys, **vals;
+	size_t n = 0, i = 0;
+	PGconn *conn;
+	PQconninfoOption *opt;
+
+	for (opt = rp->params; opt->keyword; opt++)
+		n++;
+	keys = xcalloc(n + 2, sizeof(*keys));
+	vals = xcalloc(n + 2, sizeof(*vals));
+	for (opt = rp->params; opt->keyword; opt++) {
+		const char *v = opt->val;
+		if (over) {
+			PQconninfoOption *o2;
+			for (o2 = over; o2->keyword; o2++)
+				if (!strcmp(o2->keyword, opt->keyword) && o2->val)
+					v = o2->val;
+		}
+		if (!strcmp(opt->keyword, "dbname") && rp->dbname)
+			v = rp->dbname;
+		if (!v)
+			continue;
+		keys[i] = opt->keyword;
+		vals[i] = v;
+		i++;
+	}
+	keys[i] = "fallback_application_name";
+	vals[i] = "biso-recover";
+	conn = PQconnectdbParams(keys, vals, 0);
+	free(keys);
+	free(vals);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addstr(&sb, PQerrorMessage(conn));
+		strbuf_rtrim(&sb);
+		err_set(e, "cannot connect to the database: %s", sb.buf);
+		strbuf_release(&sb);
+		PQfinish(conn);
+		return -1;
+	}
+	if (rp->conn)
+		PQfinish(rp->conn);
+	rp->conn = conn;
+	PQsetNoticeReceiver(conn, notice_receiver, rp);
+	return 0;
+}
+
+/* Keep the scanner's lexing settings in step with the server. */
+static void sync_settings(struct replay *rp)
+{
+	const char *v = PQparameterStatus(rp->conn, "standard_conforming_strings");
+	rp->sc.std_strings = !v || !strcmp(v, "on");
+	v = PQparameterStatus(rp->conn, "client_encoding");
+	rp->sc.encoding = sqlscan_encoding_of(v);
+}
+
+/* Fill @dst from a server error. */
+static void server_error(struct replay *rp, struct err *dst, const PGresult *res,
+			 const char *stmt, long line)
+{
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *ctx = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (msg) {
+		err_set(dst, "%s", msg);
+	} else {
+		strbuf_addstr(&sb, PQerrorMessage(rp->conn));
+		strbuf_rtrim(&sb);
+		if (!strncmp(sb.buf, "ERROR:  ", 8))
+			err_set(dst, "%s", sb.buf + 8);
+		else
+			err_set(dst, "%s", sb.len ? sb.buf : "unknown error");
+		strbuf_reset(&sb);
+	}
+	if (detail)
+		strbuf_addf(&sb, "%s\n", detail);
+	if (ctx)
+		strbuf_addf(&sb, "Context: %s\n", ctx);
+	strbuf_addf(&sb, "TOC entry: %s; statement: ",
+		    rp->sc.toc.len ? rp->sc.toc.buf : "(dump header, before the first entry)");
+	sqlscan_first_line(stmt, 200, &sb);
+	err_detail(dst, "%s", sb.buf);
+	if (hint)
+		err_hint(dst, "%s", hint);
+	err_where(dst, rp->name, line, -1);
+	strbuf_release(&sb);
+}
+
+/* Count, log and keep an error.  Returns -1 when the replay must stop. */
+static int record_error(struct replay *rp, struct err *one, int fatal)
+{
+	struct strbuf sb = STRBUF_INIT;
+	rp->st->errors++;
+	err_format(one, &sb);
+	report_log(rp->r, LOG_ERROR, "%s", sb.buf);
+	strbuf_release(&sb);
+	if (!err_isset(&rp->first))
+		err_move(&rp->first, one);
+	else
+		err_clear(one);
+	return (fatal || rp->on_error_stop) ? -1 : 0;
+}
+
+static int conn_lost(struct replay *rp, long line)
+{
+	struct err one = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	if (PQstatus(rp->conn) != CONNECTION_BAD)
+		return 0;
+	strbuf_addstr(&sb, PQerrorMessage(rp->conn));
+	strbuf_rtrim(&sb);
+	err_set(&one, "connection to the server was lost");
+	err_detail(&one, "%s", sb.buf);
+	err_hint(&one, "Check that the server is running; the replay stopped at this line, "
+		 "so the target database is incomplete.");
+	err_where(&one, rp->name, line, -1);
+	strbuf_release(&sb);
+	record_error(rp, &one, 1);
+	return -1;
+}
+
+/* A plain error of ours (not from the server) at @line. */
+static int own_error(struct replay *rp, long line, int fatal, const char *hint,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int own_error(struct replay *rp, long line, int fatal, const char *hint,
+		     const char *fmt, ...)
+{
+	struct err one = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	err_set(&one, "%s", sb.buf);
+	if (rp->sc.toc.len)
+		err_detail(&one, "TOC entry: %s", rp->sc.toc.buf);
+	if (hint)
+		err_hint(&one, "%s", hint);
+	err_where(&one, rp->name, line, -1);
+	strbuf_release(&sb);
+	return record_error(rp, &one, fatal);
+}
+
+static int read_error(struct replay *rp, struct err *rerr)
+{
+	if (!rerr->line)
+		rerr->line = sqlscan_line(&rp->sc);
+	return record_error(rp, rerr, 1);
+}
+
+static int is_end_marker(const char *p, size_t n, int eof_piece)
+{
+	if (n == 3 && !memcmp(p, "\\.\n", 3))
+		return 1;
+	if (n == 4 && !memcmp(p, "\\.\r\n", 4))
+		return 1;
+	if (n == 2 && !memcmp(p, "\\.", 2) && eof_piece)
+		return 2;
+	return 0;
+}
+
+/*
+ * Read COPY data lines up to "\.": forward them when @send, else skip.
+ * Returns 0, 1 if the block was cut off by the end of file, -1 on a read
+ * error or cancellation (recorded).  *@lines gets the lines consumed.
+ */
+static int copy_data(struct replay *rp, long start_line, int send, long *lines,
+		     uint64_t *rows, int *send_failed)
+{
+	int bol = 1;
+	struct err rerr = ERR_INIT;
+	*lines = 0;
+	*rows = 0;
+	strbuf_reset(&rp->copybuf);
+	for (;;) {
+		const char *p;
+		size_t n;
+		int rc = dumpread_line(rp->dr, &p, &n, &rerr);
+		int complete, m;
+		if (rc < 0) {
+			err_where(&rerr, NULL, start_line + *lines, rerr.offset);
+			read_error(rp, &rerr);
+			return -1;
+		}
+		if (rc == 0)
+			return 1;
+		complete = p[n - 1] == '\n';
+		if (bol && (m = is_end_marker(p, n, !complete && n < DUMPREAD_CHUNK))) {
+			(*lines)++;
+			if (m == 2) {
+				warn(rp, start_line + *lines - 1,
+				     "\\. ends the COPY data without a newline at the end of the file");
+				*lines -= 1; /* no line end to count */
+			}
+			break;
+		}
+		if (complete) {
+			(*lines)++;
+			(*rows)++;
+		}
+		bol = complete;
+		if (send && !*send_failed) {
+			strbuf_add(&rp->copybuf, p, n);
+			if (rp->copybuf.len >= REPLAY_COPY_CHUNK) {
+				if (PQputCopyData(rp->conn, rp->copybuf.buf, (int)rp->copybuf.len) != 1)
+					*send_failed = 1;
+				strbuf_reset(&rp->copybuf);
+				progress(rp, 0);
+				if (report_cancelled(rp->r)) {
+					PQputCopyEnd(rp->conn, "restore cancelled by the operator");
+					own_error(rp, start_line + *lines, 1, NULL,
+						  "restore cancelled by the operator");
+					return -1;
+				}
+			}
+		}
+	}
+	if (send && !*send_failed && rp->copybuf.len &&
+	    PQputCopyData(rp->conn, rp->copybuf.buf, (int)rp->copybuf.len) != 1)
+		*send_failed = 1;
+	strbuf_reset(&rp->copybuf);
+	if (rp->copybuf.alloc > 2 * REPLAY_COPY_CHUNK)
+		strbuf_release(&rp->copybuf);
+	return 0;
+}
+
+/* Map "COPY t, line N" in the server's context to a dump line. */
+static long copy_error_line(const PGresult *res, long start_line)
+{
+	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	const char *p;
+	if (!ctx || strncmp(ctx, "COPY ", 5))
+		return 0;
+	p = strstr(ctx, ", line ");
+	if (!p)
+		return 0;
+	return start_line + strtol(p + 7, NULL, 10) - 1;
+}
+
+static int run_copy(struct replay *rp, const struct sqlscan_item *it)
+{
+	long lines;
+	uint64_t rows;
+	int send_failed = 0, rc, ret = 0;
+	long start = it->end_line + 1;
+	PGresult *res;
+
+	rc = copy_data(rp, start, 1, &lines, &rows, &send_failed);
+	rp->st->copy_blocks++;
+	rp->st->copy_rows += rows;
+	sqlscan_add_lines(&rp->sc, lines);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		PQputCopyEnd(rp->conn, "end of file inside COPY data");
+		while ((res = PQgetResult(rp->conn)))
+			PQclear(res);
+		return own_error(rp, it->line, 1,
+				 "The dump is truncated: use a complete dump.",
+				 "the COPY data that began at line %ld is not terminated by \\. "
+				 "(end of file after %ld lines)", start, lines);
+	}
+	if (!send_failed)
+		PQputCopyEnd(rp->conn, NULL);
+	while ((res = PQgetResult(rp->conn))) {
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR && ret == 0) {
+			struct err one = ERR_INIT;
+			long line = copy_error_line(res, start);
+			server_error(rp, &one, res, it->text, line ? line : it->line);
+			ret = record_error(rp, &one, 0);
+		}
+		PQclear(res);
+	}
+	if (conn_lost(rp, it->line))
+		return -1;
+	return ret;
+}
+
+/* Skip the data of a COPY whose command failed. */
+static int skip_copy(struct replay *rp, const struct sqlscan_item *it)
+{
+	long lines;
+	uint64_t rows;
+	int send_failed = 1;
+	int rc = copy_data(rp, it->end_line + 1, 0, &lines, &rows, &send_failed);
+	rp->st->copy_blocks++;
+	rp->st->copy_rows_skipped += rows;
+	sqlscan_add_lines(&rp->sc, lines);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return own_error(rp, it->line, 1, "The dump is truncated: use a complete dump.",
+				 "the COPY data that began at line %ld is not terminated by \\. "
+				 "(end of file after %ld lines)", it->end_line + 1, lines);
+	report_log(rp->r, LOG_INFO, "%s:%ld: skipped %llu data lines of the failed COPY",
+		   rp->name, it->end_line + 1, (unsigned long long)rows);
+	return 0;
+}
+
+static int first_word_is(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+	while (isspace((unsigned char)*s))
+		s++;
+	return !strncasecmp(s, w, n) && !isalnum((unsigned char)s[n]) && s[n] != '_';
+}
+
+static int is_session_set(const char *s)
+{
+	return first_word_is(s, "SET") || strstr(s, "set_config(") != NULL;
+}
+
+static int is_txn_control(const char *s)
+{
+	return first_word_is(s, "BEGIN") || first_word_is(s, "COMMIT") ||
+	       first_word_is(s, "START") || first_word_is(s, "END") ||
+	       first_word_is(s, "ROLLBACK") || first_word_is(s, "ABORT");
+}
+
+static int run_statement(struct replay *rp, const struct sqlscan_item *it)
+{
+	PGresult *res;
+	int ret = 0;
+
+	if (rp->o->single_transaction && is_txn_control(it->text))
+		return own_error(rp, it->line, 1,
+				 "Replay without --single-transaction: the dump manages its own "
+				 "transactions (pg_dump writes BEGIN/COMMIT around large objects).",
+				 "cannot replay in a single transaction: the dump has its own "
+				 "transaction control here");
+	rp->cur_line = it->line;
+	rp->st->statements++;
+	res = PQexec(rp->conn, it->text);
+	switch (PQresultStatus(res)) {
+	case PGRES_COPY_IN:
+		PQclear(res);
+		ret = run_copy(rp, it);
+		break;
+	case PGRES_COPY_OUT: {
+		char *buf;
+		PQclear(res);
+		while (PQgetCopyData(rp->conn, &buf, 0) > 0)
+			PQfreemem(buf);
+		while ((res = PQgetResult(rp->conn)))
+			PQclear(res);
+		break;
+	}
+	case PGRES_FATAL_ERROR: {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (conn_lost(rp, it->line)) {
+			PQclear(res);
+			return -1;
+		}
+		if (state && !strcmp(state, "42704") && is_session_set(it->text) && !rp->txn_open) {
+			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+			warn(rp, it->line, "%s (the dump was made by a newer pg_dump; ignored)",
+			     msg ? msg : "unknown parameter");
+			PQclear(res);
+			break;
+		}
+		{
+			struct err one = ERR_INIT;
+			server_error(rp, &one, res, it->text, it->line);
+			PQclear(res);
+			ret = record_error(rp, &one, 0);
+		}
+		if (it->copy_in && skip_copy(rp, it) < 0)
+			return -1;
+		break;
+	}
+	default:
+		PQclear(res);
+		break;
+	}
+	if (ret == 0 && conn_lost(rp, it->line))
+		return -1;
+	sync_settings(rp);
+	return ret;
+}
+
+/* Split a meta-command's arguments as psql's OT_SQLIDHACK does for \connect:
+ * 'single' quotes with backslash escapes, "double" quotes kept literal with
+ * "" doubling, unquoted text lower-cased when @fold. */
+static size_t split_args(const char *s, struct strbuf *argv, size_t max, int fold)
+{
+	size_t n = 0;
+	while (*s && n < max) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		strbuf_reset(&argv[n]);
+		while (*s && !isspace((unsigned char)*s)) {
+			if (*s == '\'') {
+				for (s++; *s && *s != '\''; s++) {
+					if (*s == '\\' && s[1]) {
+						s++;
+						strbuf_addch(&argv[n], *s == 'n' ? '\n' : *s == 't' ? '\t' : *s);
+					} else {
+						strbuf_addch(&argv[n], *s);
+					}
+					if (*s == '\'' && s[1] == '\'')
+						s++;
+				}
+				if (*s)
+					s++;
+			} else if (*s == '"') {
+				for (s++; *s; s++) {
+					if (*s == '"') {
+						if (s[1] == '"') {
+							s++;
+						} else {
+							break;
+						}
+					}
+					strbuf_addch(&argv[n], *s);
+				}
+				if (*s)
+					s++;
+			} else {
+				strbuf_addch(&argv[n], fold ? tolower((unsigned char)*s) : *s);
+				s++;
+			}
+		}
+		n++;
+	}
+	return n;
+}
+
+static int meta_connect(struct replay *rp, struct strbuf *argv, size_t argc, long line)
+{
+	size_t i = 1;
+	const char *db = NULL;
+	PQconninfoOption *over = NULL;
+	struct err ce = ERR_INIT;
+	char *errmsg = NULL;
+
+	if (rp->o->single_transaction)
+		return own_error(rp, line, 1,
+				 "Replay without --single-transaction: the dump connects to other databases.",
+				 "cannot replay in a single transaction: \\connect");
+	if (i < argc && !strncmp(argv[i].buf, "-reuse-previous", 15))
+		i++;
+	if (i < argc && strcmp(argv[i].buf, "-"))
+		db = argv[i].buf;
+	if (argc > i + 1)
+		return own_error(rp, line, 0, "Only \\connect DBNAME and \\connect \"dbname=...\" are supported.",
+				 "\\connect with user, host or port arguments is not supported");
+	if (db && (strchr(db, '=') || !strncmp(db, "postgres://", 11) ||
+		   !strncmp(db, "postgresql://", 13))) {
+		over = PQconninfoParse(db, &errmsg);
+		if (!over) {
+			int r = own_error(rp, line, 0, NULL, "invalid connection string in \\connect: %s",
+					  errmsg ? errmsg : "?");
+			PQfreemem(errmsg);
+			return r;
+		}
+		for (PQconninfoOption *o2 = over; o2->keyword; o2++)
+			if (!strcmp(o2->keyword, "dbname") && o2->val) {
+				free(rp->dbname);
+				rp->dbname = xstrdup(o2->val);
+			}
+	} else if (db) {
+		free(rp->dbname);
+		rp->dbname = xstrdup(db);
+	}
+	if (do_connect(rp, over, &ce) < 0) {
+		if (over)
+			PQconninfoFree(over);
+		err_where(&ce, rp->name, line, -1);
+		return record_error(rp, &ce, 1);
+	}
+	if (over)
+		PQconninfoFree(over);
+	report_log(rp->r, LOG_INFO, "%s:%ld: connected to database \"%s\"", rp->name, line,
+		   PQdb(rp->conn));
+	sync_settings(rp);
+	return 0;
+}
+
+static int truthy(const char *v)
+{
+	return !strcasecmp(v, "on") || !strcasecmp(v, "true") || !strcasecmp(v, "1") ||
+	       !strcasecmp(v, "yes") || !strcasecmp(v, "t") || !strcasecmp(v, "y");
+}
+
+static int run_meta(struct replay *rp, const struct sqlscan_item *it)
+{
+	struct strbuf argv[6] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
+				  STRBUF_INIT, STRBUF_INIT };
+	char cmd[32];
+	size_t argc, n = 0;
+	int ret = 0;
+	const char *p = it->text;
+
+	rp->st->meta_commands++;
+	while (*p && !isspace((unsigned char)*p) && *p != '\\' && n < sizeof(cmd) - 1)
+		cmd[n++] = *p++;
+	cmd[n] = 0;
+	argc = split_args(it->text, argv, 6, !strcmp(cmd, "connect") || !strcmp(cmd, "c"));
+
+	if (rp->restricted && strcmp(cmd, "unrestrict")) {
+		ret = own_error(rp, it->line, 0, NULL,
+				"\\%s is not allowed while restricted by \\restrict (only \\unrestrict is)", cmd);
+	} else if (!strcmp(cmd, "restrict")) {
+		if (argc < 2)
+			ret = own_error(rp, it->line, 0, NULL, "\\restrict needs a key");
+		else {
+			rp->restricted = 1;
+			free(rp->restrict_key);
+			rp->restrict_key = xstrdup(argv[1].buf);
+		}
+	} else if (!strcmp(cmd, "unrestrict")) {
+		if (!rp->restricted)
+			ret = own_error(rp, it->line, 0, NULL, "\\unrestrict without \\restrict");
+		else if (argc < 2 || strcmp(argv[1].buf, rp->restrict_key))
+			ret = own_error(rp, it->line, 0, NULL,
+					"\\unrestrict key does not match the \\restrict key");
+		else
+			rp->restricted = 0;
+	} else if (!strcmp(cmd, "connect") || !strcmp(cmd, "c")) {
+		ret = meta_connect(rp, argv, argc, it->line);
+	} else if (!strcmp(cmd, "encoding")) {
+		if (argc < 2)
+			report_log(rp->r, LOG_INFO, "%s:%ld: client encoding is %s", rp->name, it->line,
+				   pg_encoding_to_char(PQclientEncoding(rp->conn)));
+		else if (PQsetClientEncoding(rp->conn, argv[1].buf) != 0)
+			ret = own_error(rp, it->line, 0, NULL, "\\encoding: invalid encoding name \"%s\"",
+					argv[1].buf);
+		sync_settings(rp);
+	} else if (!strcmp(cmd, "set")) {
+		if (argc >= 2 && !strcmp(argv[1].buf, "ON_ERROR_STOP"))
+			rp->on_error_stop = argc < 3 || truthy(argv[2].buf);
+		else
+			warn(rp, it->line, "\\set %s ignored (psql variables are not used)",
+			     argc >= 2 ? argv[1].buf : "");
+	} else {
+		ret = own_error(rp, it->line, 0,
+				"Plain dumps from pg_dump use only \\connect, \\restrict, \\unrestrict and \\encoding; "
+				"meta-commands are never run through a shell.",
+				"unsupported meta-command \\%s", cmd);
+	}
+	for (size_t i = 0; i < 6; i++)
+		strbuf_release(&argv[i]);
+	return ret;
+}
+
+int replay_run(const struct replay_opts *o, struct report *r, struct replay_stats *st,
+	       struct err *e)
+{
+	struct replay rp;
+	struct replay_stats dummy;
+	struct sqlscan_item it;
+	char *errmsg = NULL;
+	int ret = 0;
+
+	memset(&rp, 0, sizeof(rp));
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	rp.o = o;
+	rp.r = r;
+	rp.st = st;
+	rp.name = o->display_name ? o->display_name : o->dump_path;
+	rp.on_error_stop = o->on_error_stop;
+	rp.first = (struct err)ERR_INIT;
+	strbuf_init(&rp.copybuf, 0);
+	sqlscan_init(&rp.sc);
+
+	rp.params = PQconninfoParse(o->conninfo ? o->conninfo : "", &errmsg);
+	if (!rp.params) {
+		err_set(e, "invalid connection string: %s", errmsg ? errmsg : "out of memory");
+		PQfreemem(errmsg);
+		goto out;
+	}
+	if (dumpread_open(&rp.dr, o->dump_path, r, e) < 0)
+		goto out;
+	if (do_connect(&rp, NULL, e) < 0)
+		goto out;
+	sync_settings(&rp);
+	if (o->single_transaction) {
+		PGresult *res = PQexec(rp.conn, "BEGIN");
+		PQclear(res);
+		rp.txn_open = 1;
+	}
+	progress(&rp, 1);
+
+	for (;;) {
+		enum sqlscan_result sr = sqlscan_next(&rp.sc, &it);
+		if (sr == SQLSCAN_MORE) {
+			const char *p;
+			size_t n;
+			struct err rerr = ERR_INIT;
+			int rc = dumpread_line(rp.dr, &p, &n, &rerr);
+			if (rc < 0) {
+				err_where(&rerr, NULL, sqlscan_line(&rp.sc), rerr.offset);
+				read_error(&rp, &rerr);
+				ret = -1;
+				break;
+			}
+			if (rc == 0)
+				sqlscan_eof(&rp.sc);
+			else
+				sqlscan_feed(&rp.sc, p, n);
+			continue;
+		}
+		if (sr == SQLSCAN_END)
+			break;
+		if (sr == SQLSCAN_META)
+			ret = run_meta(&rp, &it);
+		else if (sr == SQLSCAN_STMT)
+			ret = run_statement(&rp, &it);
+		if (ret < 0)
+			break;
+		progress(&rp, 0);
+		if (report_cancelled(r)) {
+			own_error(&rp, sqlscan_line(&rp.sc), 1, NULL, "restore cancelled by the operator");
+			ret = -1;
+			break;
+		}
+	}
+	if (rp.txn_open && rp.conn && PQstatus(rp.conn) == CONNECTION_OK) {
+		PGresult *res = PQexec(rp.conn, ret == 0 ? "COMMIT" : "ROLLBACK");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && ret == 0) {
+			struct err one = ERR_INIT;
+			server_error(&rp, &one, res, "COMMIT", sqlscan_line(&rp.sc));
+			record_error(&rp, &one, 1);
+		}
+		PQclear(res);
+	}
+	progress(&rp, 1);
+	if (err_isset(&rp.first)) {
+		if (st->errors > 1) {
+			struct strbuf sb = STRBUF_INIT;
+			if (rp.first.detail)
+				strbuf_addf(&sb, "%s\n", rp.first.detail);
+			strbuf_addf(&sb, "This is the first of %llu errors; the others may follow from it.",
+				    (unsigned long long)st->errors);
+			err_detail(&rp.first, "%s", sb.buf);
+			strbuf_release(&sb);
+		}
+		err_move(e, &rp.first);
+	}
+out:
+	if (rp.dr) {
+		st->bytes_read = dumpread_raw_offset(rp.dr);
+		st->bytes_sql = dumpread_sql_offset(rp.dr);
+	}
+	if (rp.conn)
+		PQfinish(rp.conn);
+	if (rp.params)
+		PQconninfoFree(rp.params);
+	dumpread_close(rp.dr);
+	sqlscan_release(&rp.sc);
+	strbuf_release(&rp.copybuf);
+	free(rp.dbname);
+	free(rp.restrict_key);
+	return err_isset(e) ? -1 : 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * replay: restore a plain-format dump into a database through libpq, as
+ * `psql -X -q -f DUMP` does, with clearer errors and without psql's traps.
+ *
+ * The dump is read by dumpread (plain or gzip, "-" for stdin), split by
+ * sqlscan (psql's rules), and each statement is sent with PQexec(), so
+ * every statement keeps psql's own-transaction semantics.  COPY ... FROM
+ * stdin data is forwarded with PQputCopyData() in chunks of at most
+ * REPLAY_COPY_CHUNK bytes, never reassembled into rows; the block ends at a
+ * line that is exactly "\." (LF or CR LF; without a newline at the end of
+ * the file it ends the block with a warning).  When the COPY command itself
+ * fails, its data up to "\." is skipped, never read as SQL (psql 15 reads it
+ * as SQL).  A block cut off by the end of the file is an error naming the
+ * line where it began.  Server errors inside COPY data name the dump line
+ * of the failing row.
+ *
+ * Meta-commands: \connect (also -reuse-previous=on "dbname=..."; the new
+ * connection reuses the other parameters), \restrict KEY / \unrestrict KEY
+ * (while restricted any other meta-command is refused, as psql 15.14 does),
+ * \encoding, \set ON_ERROR_STOP.  Any other meta-command is an error naming
+ * the line; nothing is ever run through a shell.  standard_conforming_strings
+ * and client_encoding are tracked from the server's ParameterStatus.
+ * Errors from `SET` of a parameter the server does not know (a dump from a
+ * newer pg_dump) are warnings.
+ *
+ * Memory is bounded by the reader's buffers, one COPY chunk and the longest
+ * statement outside COPY data.
+ */
+#ifndef BR_REPLAY_H
+#define BR_REPLAY_H
+
+#include <stdint.h>
+
+struct err;
+struct report;
+
+/* Bytes of COPY data gathered before one PQputCopyData() call. */
+#define REPLAY_COPY_CHUNK (128 * 1024)
+
+struct replay_opts {
+	const char *conninfo;     /* target database, libpq conninfo (may contain a password: never logged) */
+	const char *dump_path;    /* dump file, or "-" for stdin */
+	const char *display_name; /* name used in messages (NULL: dump_path) */
+	int on_error_stop;        /* 1: stop at first error (restore-step default); 0: continue like psql */
+	int single_transaction;   /* 1: wrap the replay in BEGIN/COMMIT (refused when the dump has
+				     its own BEGIN/COMMIT or \connect) */
+	int jobs;                 /* >=1; only 1 is implemented, larger values act as 1 */
+};
+
+struct replay_stats {
+	uint64_t statements;  /* statements sent (COPY commands included) */
+	uint64_t copy_blocks; /* COPY ... FROM stdin blocks read */
+	uint64_t copy_rows;   /* data lines forwarded or skipped in them */
+	uint64_t errors;      /* errors (in continue mode, all of them) */
+	uint64_t warnings;    /* server WARNINGs and our own warnings */
+	uint64_t bytes_read;  /* bytes of the dump file read (compressed for gzip) */
+	uint64_t bytes_sql;   /* uncompressed bytes read */
+	uint64_t meta_commands;
+	uint64_t copy_rows_skipped; /* data lines of failed COPY commands, skipped */
+};
+
+/*
+ * Replay @o->dump_path into @o->conninfo.  @r may be NULL; it receives
+ * progress (phase "replaying", done_bytes = dump bytes read (compressed),
+ * total_bytes = file size or 0, done_items = statements, current = the
+ * current TOC entry "Name: x; Type: y; Schema: z; Owner: w") and log lines
+ * (each error with file:line, detail and hint at LOG_ERROR; warnings and
+ * server WARNINGs at LOG_WARN).  report_cancelled() is checked between
+ * statements and COPY chunks.  @st (may be NULL) is zeroed and filled.
+ *
+ * Returns 0 when every statement succeeded.  Returns -1 with @e filled
+ * otherwise: e->file = display name, e->line = dump line of the statement
+ * (of the data row for errors inside COPY data), e->msg = the server's
+ * primary message (or ours), e->detail = the server's detail, then
+ * "TOC entry: ...; statement: <first line>", e->hint = the server's hint.
+ * In continue mode (@o->on_error_stop 0) the replay goes on after errors and
+ * @e is the first one (likely the cause of the others); st->errors counts
+ * them all and every one was logged.  Connection loss, dump read errors
+ * (truncated gzip: e->offset is the compressed offset) and cancellation
+ * stop in both modes.
+ */
+int replay_run(const struct replay_opts *o, struct report *r, struct replay_stats *st,
+	       struct err *e);
+
+#endif

@@ -1,0 +1,1273 @@
+/* restore: the six restore steps in the documented order; see restore.h. */
+#include "config.h"
+#include "restore.h"
+#include "backupset.h"
+#include "conf.h"
+#include "conninfo.h"
+#include "dbadmin.h"
+#include "dumpinfo.h"
+#include "fsrestore.h"
+#include "phpconf.h"
+#include "replay.h"
+#include "runcmd.h"
+#include "strbuf.h"
+
+#include <archive.h>
+#include <stdarg.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct {
+	const char *name, *title, *explain;
+} steps[STEP_COUNT] = {
+	[STEP_WEBROOT] = { "webroot", "Restore the webroot",
+		"Copies the PHP code, templates, migrations and biso-cli from the webroot "
+		"backup into a staging directory next to the live webroot, then swaps it in "
+		"with one rename. The old webroot is kept as <webroot>.pre-restore-<time>. "
+		"It comes first because config.php, the datadir location and biso-cli all "
+		"live in it." },
+	[STEP_CONFIG] = { "config", "Check config.php",
+		"Reads config.php from the restored webroot (or installs the one you named) "
+		"without running PHP, and shows env, the datadir and the database settings. "
+		"Everything after this step uses these values, so check them now." },
+	[STEP_DATADIR] = { "datadir", "Restore the datadir",
+		"Copies attachments, letter templates, invoices, the import inbox and fonts "
+		"into the datadir that config.php names, then gives everything to the web "
+		"user (u+rwX). The old datadir is kept as <datadir>.pre-restore-<time>. It "
+		"comes before the database so that no document the database points to is "
+		"missing when the application starts." },
+	[STEP_DATABASE] = { "database", "Restore the database",
+		"Creates <db>_restoring (TEMPLATE template0, UTF8, de_CH.utf8), replays the "
+		"plain-format dump into it through libpq, and only when that succeeded "
+		"renames the live database to <db>_pre_restore_<time> and the new one into "
+		"place, then runs ANALYZE. A failed replay leaves the live database alone." },
+	[STEP_MIGRATIONS] = { "migrations", "Run migrations, restart services",
+		"Runs php biso-cli migration exec in the webroot so that the restored "
+		"database matches the restored code, then checks the scheduler and the "
+		"queue runner and restarts the workers. It needs the database and the code "
+		"in place, so it comes after both." },
+	[STEP_VERIFY] = { "verify", "Verify the instance",
+		"Checks that the webroot holds biso-cli and config.php, the datadir exists "
+		"and belongs to the web user, the database answers, every table has as many "
+		"rows as its COPY block in the dump, and no migration is pending. The report "
+		"is saved as a file." },
+};
+
+const char *step_name(enum step_id s) { return s < STEP_COUNT ? steps[s].name : "?"; }
+const char *step_title(enum step_id s) { return s < STEP_COUNT ? steps[s].title : "?"; }
+const char *step_explain(enum step_id s) { return s < STEP_COUNT ? steps[s].explain : ""; }
+
+const char *step_state_name(enum step_state st)
+{
+	switch (st) {
+	case STEP_PENDING: return "pending";
+	case STEP_RUNNING: return "running";
+	case STEP_DONE: return "done";
+	case STEP_FAILED: return "failed";
+	case STEP_SKIPPED: return "skipped";
+	}
+	return "?";
+}
+
+int step_parse_list(const char *list, unsigned *mask, struct err *e)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	*mask = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int found = 0;
+		for (int s = 0; s < STEP_COUNT; s++)
+			if (!strcmp(tok, steps[s].name)) {
+				*mask |= STEP_BIT(s);
+				found = 1;
+			}
+		if (!found) {
+			err_set(e, "unknown step \"%s\"", tok);
+			err_hint(e, "Steps are webroot, config, datadir, database, migrations, verify.");
+			free(copy);
+			return -1;
+		}
+	}
+	free(copy);
+	if (!*mask)
+		return err_set(e, "no step named in \"%s\"", list);
+	return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* A report that counts WARN lines and forwards everything to @up. */
+struct counting {
+	struct report rep;
+	struct report *up;
+	unsigned warnings;
+};
+
+static void counting_progress(void *ctx, const struct progress *p)
+{
+	struct counting *c = ctx;
+	if (c->up && c->up->progress)
+		c->up->progress(c->up->ctx, p);
+}
+
+static void counting_log(void *ctx, enum log_level level, const char *line)
+{
+	struct counting *c = ctx;
+	if (level == LOG_WARN)
+		c->warnings++;
+	if (c->up && c->up->log)
+		c->up->log(c->up->ctx, level, line);
+}
+
+static int counting_cancelled(void *ctx)
+{
+	struct counting *c = ctx;
+	return report_cancelled(c->up);
+}
+
+static void make_stamp(char out[16])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(out, 16, "%Y%m%d_%H%M%S", &tm);
+}
+
+static int path_exists(const char *p)
+{
+	struct stat st;
+	return lstat(p, &st) == 0;
+}
+
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? xstrdup(src) : NULL;
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+/* Resolve a datadir from config.php relative to the webroot. */
+static char *absolute_datadir(const char *datadir, const char *webroot)
+{
+	if (datadir[0] == '/')
+		return xstrdup(datadir);
+	return xstrfmt("%s/%s", webroot, datadir);
+}
+
+/* Copy config.php out of an archive into a private temporary file, so the
+ * plan can be made before anything is extracted.  Returns the temp path
+ * (caller unlinks and frees) or NULL with @e. */
+static char *config_php_from_archive(const char *archive_path, struct err *e)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	char *tmp = NULL;
+	int r, found = 0;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open_filename(a, archive_path, 65536) != ARCHIVE_OK) {
+		err_set(e, "cannot open %s: %s", archive_path, archive_error_string(a));
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK ||
+	       r == ARCHIVE_WARN) {
+		const char *name = archive_entry_pathname(ent);
+		while (name[0] == '.' && name[1] == '/')
+			name += 2;
+		/* Accept config.php at the top or one directory down (an archive
+		 * made of the webroot folder itself). */
+		const char *slash = strchr(name, '/');
+		if (strcmp(name, "config.php") && !(slash && !strcmp(slash + 1, "config.php")))
+			continue;
+		if (archive_entry_filetype(ent) != AE_IFREG)
+			continue;
+		char tpl[] = "/tmp/biso-recover-config-XXXXXX";
+		int fd = mkstemp(tpl);
+		if (fd < 0) {
+			err_errno(e, errno, "cannot create a temporary file");
+			goto out;
+		}
+		if (archive_read_data_into_fd(a, fd) != ARCHIVE_OK) {
+			err_set(e, "cannot read config.php from %s: %s", archive_path,
+				archive_error_string(a));
+			close(fd);
+			unlink(tpl);
+			goto out;
+		}
+		close(fd);
+		tmp = xstrdup(tpl);
+		found = 1;
+		break;
+	}
+	if (!found && !err_isset(e)) {
+		if (r == ARCHIVE_FATAL)
+			err_set(e, "cannot read %s: %s", archive_path, archive_error_string(a));
+		else
+			err_set(e, "%s holds no config.php", archive_path);
+	}
+out:
+	archive_read_free(a);
+	return tmp;
+}
+
+/* Load config.php from @path with __DIR__ = the target webroot; update the
+ * plan's env, datadir and database settings that the configuration does
+ * not override. */
+static int adopt_config_php(struct restore *rs, const char *path, struct report *r,
+			    struct err *e)
+{
+	struct phpconf pc = { 0 };
+	const struct conf *c = rs->conf;
+
+	if (phpconf_load(path, rs->webroot, &pc, e) < 0)
+		return -1;
+	set_str(&rs->env, pc.env);
+	if (!nonempty(c->datadir)) {
+		if (!pc.datadir) {
+			phpconf_release(&pc);
+			err_set(e, "%s sets no datadir", path);
+			err_hint(e, "Add Config::set('datadir', ...) or give --datadir DIR.");
+			return -1;
+		}
+		char *d = absolute_datadir(pc.datadir, rs->webroot);
+		free(rs->datadir);
+		rs->datadir = d;
+	}
+	if (!nonempty(c->database.conninfo)) {
+		char *ci = phpconf_conninfo(&pc, e);
+		if (!ci) {
+			phpconf_release(&pc);
+			err_prefix(e, "%s", path);
+			err_hint(e, "Check Config::set('gaia.db', ...) or give --dbname CONNINFO.");
+			return -1;
+		}
+		free(rs->conninfo);
+		rs->conninfo = ci;
+	}
+	report_log(r, LOG_INFO, "config.php: env %s, datadir %s, database %s on %s",
+		   pc.env ? pc.env : "(not set)", rs->datadir ? rs->datadir : "?",
+		   pc.db_name ? pc.db_name : "?", pc.db_host ? pc.db_host : "default host");
+	phpconf_release(&pc);
+	return 0;
+}
+
+/* Derive dbname and admin conninfo from rs->conninfo. */
+static int resolve_database(struct restore *rs, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	char *db;
+
+	if (!rs->conninfo)
+		return err_set(e, "no database to restore into"),
+		       err_hint(e, "Give --dbname CONNINFO or set database.conninfo."), -1;
+	db = conninfo_get(rs->conninfo, "dbname");
+	if (!db || !*db) {
+		free(db);
+		err_set(e, "the database conninfo names no database");
+		err_hint(e, "Add dbname=... to --dbname or database.conninfo.");
+		return -1;
+	}
+	free(rs->dbname);
+	rs->dbname = db;
+	free(rs->admin_conninfo);
+	if (nonempty(c->database.admin_conninfo))
+		rs->admin_conninfo = xstrdup(c->database.admin_conninfo);
+	else if (!(rs->admin_conninfo = conninfo_with_dbname(rs->conninfo, "postgres", e)))
+		return -1;
+	return 0;
+}
+
+int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
+		    struct report *r, struct err *e)
+{
+	struct backupset bs = { 0 };
+	char *tmp_config = NULL;
+	const char *config_path = NULL;
+	int ret = -1;
+
+	rs->conf = c;
+	rs->selected = selected;
+	if (!rs->stamp[0])
+		make_stamp(rs->stamp);
+	for (int s = 0; s < STEP_COUNT; s++)
+		rs->st[s].state = (selected & STEP_BIT(s)) ? STEP_PENDING : STEP_SKIPPED;
+	if (!nonempty(c->webroot))
+		return err_set(e, "no webroot configured"),
+		       err_hint(e, "Give --webroot DIR or set webroot in the configuration."), -1;
+	set_str(&rs->webroot, c->webroot);
+	rs->jobs = c->database.jobs > 0 ? c->database.jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (rs->jobs < 1)
+		rs->jobs = 1;
+	if (nonempty(c->config_php))
+		set_str(&rs->config_php_src, c->config_php);
+	if (nonempty(c->datadir))
+		set_str(&rs->datadir, c->datadir);
+	if (nonempty(c->database.conninfo))
+		set_str(&rs->conninfo, c->database.conninfo);
+
+	if (backupset_scan(c->backup_root, c->database.dump_prefix,
+			   c->log_database.enabled ? c->log_database.dump_prefix : NULL, &bs, e) < 0)
+		goto out;
+	if (!rs->webroot_src && bs.webroot.n)
+		rs->webroot_src = xstrdup(bs.webroot.items[0].path);
+	if (!rs->datadir_src && bs.data.n)
+		rs->datadir_src = xstrdup(bs.data.items[0].path);
+	if (!rs->dump && bs.dumps.n)
+		rs->dump = xstrdup(bs.dumps.items[0].path);
+	if (c->log_database.enabled && bs.log_dumps.n) {
+		rs->log_dump = xstrdup(bs.log_dumps.items[0].path);
+		set_str(&rs->log_dbname, c->log_database.dbname);
+	}
+
+	if ((selected & STEP_BIT(STEP_WEBROOT)) && !rs->webroot_src) {
+		err_set(e, "no webroot backup in %s/webroot", c->backup_root);
+		err_hint(e, "Check backup_root, or leave the webroot out with --only.");
+		goto out;
+	}
+	if (rs->webroot_src &&
+	    magic_detect(rs->webroot_src, &rs->webroot_src_kind, e) < 0)
+		goto out;
+	if (rs->datadir_src &&
+	    magic_detect(rs->datadir_src, &rs->datadir_src_kind, e) < 0)
+		goto out;
+	if ((selected & STEP_BIT(STEP_DATADIR)) && !rs->datadir_src) {
+		err_set(e, "no datadir backup in %s/data", c->backup_root);
+		err_hint(e, "Check backup_root, or leave the datadir out with --only.");
+		goto out;
+	}
+
+	/* config.php for the plan: the operator's, the backup's, or the live one. */
+	if (rs->config_php_src) {
+		config_path = rs->config_php_src;
+	} else if (rs->webroot_src && rs->webroot_src_kind == MAGIC_DIR) {
+		tmp_config = xstrfmt("%s/config.php", rs->webroot_src);
+		config_path = tmp_config;
+		if (!path_exists(tmp_config)) {
+			err_set(e, "the webroot backup %s has no config.php", rs->webroot_src);
+			err_hint(e, "Name one with --config-php FILE.");
+			goto out;
+		}
+	} else if (rs->webroot_src && magic_is_tree(rs->webroot_src_kind)) {
+		char *t = config_php_from_archive(rs->webroot_src, e);
+		if (!t)
+			goto out;
+		ret = adopt_config_php(rs, t, r, e);
+		unlink(t);
+		free(t);
+		if (ret < 0)
+			goto out;
+		ret = -1;
+	} else {
+		tmp_config = xstrfmt("%s/config.php", rs->webroot);
+		config_path = tmp_config;
+	}
+	if (config_path) {
+		if (path_exists(config_path)) {
+			if (adopt_config_php(rs, config_path, r, e) < 0)
+				goto out;
+		} else if (!rs->datadir || !rs->conninfo) {
+			err_set(e, "no config.php to read the datadir and database from");
+			err_detail(e, "%s does not exist", config_path);
+			err_hint(e, "Name one with --config-php FILE, or give --datadir and --dbname.");
+			goto out;
+		}
+	}
+
+	if (selected & STEP_BIT(STEP_DATABASE)) {
+		if (!rs->dump) {
+			err_set(e, "no database dump in %s/db", c->backup_root);
+			err_hint(e, "Dumps are named %sYYYYMMDD_HHMMSS.sql.gz; give one with --dump FILE.",
+				 c->database.dump_prefix);
+			goto out;
+		}
+		if (magic_detect(rs->dump, &rs->dump_kind, e) < 0)
+			goto out;
+		if (rs->dump_kind == MAGIC_PGDMP) {
+			err_set(e, "%s is a pg_dump custom-format archive, not a plain-format dump",
+				rs->dump);
+			err_hint(e, "Restore it with pg_restore --no-owner --no-privileges --clean "
+				    "--if-exists -d DBNAME, or convert it: pg_restore -f dump.sql %s",
+				 rs->dump);
+			goto out;
+		}
+		if (!magic_is_plain_dump(rs->dump_kind)) {
+			err_set(e, "%s is not a plain-format dump (%s)", rs->dump,
+				magic_name(rs->dump_kind));
+			goto out;
+		}
+	}
+	if (selected & (STEP_BIT(STEP_DATABASE) | STEP_BIT(STEP_VERIFY) |
+			STEP_BIT(STEP_MIGRATIONS))) {
+		if (resolve_database(rs, e) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(tmp_config);
+	backupset_release(&bs);
+	return ret;
+}
+
+void restore_release(struct restore *rs)
+{
+	char **strs[] = { &rs->webroot_src, &rs->webroot, &rs->config_php_src, &rs->datadir_src,
+			  &rs->datadir, &rs->dump, &rs->dbname, &rs->conninfo,
+			  &rs->admin_conninfo, &rs->log_dump, &rs->log_dbname, &rs->env,
+			  &rs->report_path };
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+	for (int s = 0; s < STEP_COUNT; s++) {
+		free(rs->st[s].summary);
+		free(rs->st[s].kept_as);
+		err_clear(&rs->st[s].err);
+	}
+}
+
+/* ---- describing --------------------------------------------------------- */
+
+static const char *orq(const char *s) { return s ? s : "(unknown)"; }
+
+void restore_describe_step(const struct restore *rs, enum step_id s, struct strbuf *out)
+{
+	switch (s) {
+	case STEP_WEBROOT:
+		strbuf_addf(out, "source: %s (%s)\ntarget: %s\n", orq(rs->webroot_src),
+			    magic_name(rs->webroot_src_kind), rs->webroot);
+		break;
+	case STEP_CONFIG:
+		strbuf_addf(out, "source: %s\ntarget: %s/config.php\n",
+			    rs->config_php_src ? rs->config_php_src : "config.php from the webroot backup",
+			    rs->webroot);
+		break;
+	case STEP_DATADIR:
+		strbuf_addf(out, "source: %s (%s)\ntarget: %s\nowner:  %s:%s\n",
+			    orq(rs->datadir_src), magic_name(rs->datadir_src_kind),
+			    orq(rs->datadir), rs->conf->web_user, rs->conf->web_group);
+		break;
+	case STEP_DATABASE:
+		strbuf_addf(out, "source: %s\ntarget: database \"%s\" (staging \"%s_restoring\")\n",
+			    orq(rs->dump), orq(rs->dbname), orq(rs->dbname));
+		if (rs->log_dump)
+			strbuf_addf(out, "also:   %s -> \"%s\"\n", rs->log_dump, orq(rs->log_dbname));
+		break;
+	case STEP_MIGRATIONS:
+		strbuf_addf(out, "run:    %s biso-cli migration exec\nin:     %s\n",
+			    rs->conf->php, rs->webroot);
+		break;
+	case STEP_VERIFY:
+		strbuf_addf(out, "checks: webroot, datadir owner, database, row counts, migrations\n"
+				 "report: %s/verify-%s.txt\n", rs->conf->log_dir, rs->stamp);
+		break;
+	default:
+		break;
+	}
+}
+
+int restore_step_destructive(const struct restore *rs, enum step_id s, struct strbuf *what)
+{
+	switch (s) {
+	case STEP_WEBROOT:
+		if (!path_exists(rs->webroot))
+			return 0;
+		if (what)
+			strbuf_addf(what, "replaces %s (kept as %s.pre-restore-%s)", rs->webroot,
+				    rs->webroot, rs->stamp);
+		return 1;
+	case STEP_CONFIG:
+		if (!rs->config_php_src)
+			return 0;
+		if (what)
+			strbuf_addf(what, "replaces %s/config.php with %s", rs->webroot,
+				    rs->config_php_src);
+		return 1;
+	case STEP_DATADIR:
+		if (!rs->datadir || !path_exists(rs->datadir))
+			return 0;
+		if (what)
+			strbuf_addf(what, "replaces %s (kept as %s.pre-restore-%s)", rs->datadir,
+				    rs->datadir, rs->stamp);
+		return 1;
+	case STEP_DATABASE:
+		if (what)
+			strbuf_addf(what, "replaces database \"%s\" (kept as \"%s_pre_restore_%s\")",
+				    orq(rs->dbname), orq(rs->dbname), rs->stamp);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *restore_confirm_word(const struct restore *rs, enum step_id s)
+{
+	return s == STEP_DATABASE ? rs->dbname : NULL;
+}
+
+/* ---- the steps ---------------------------------------------------------- */
+
+static int lookup_web_owner(const struct conf *c, uid_t *uid, gid_t *gid, struct err *e)
+{
+	struct passwd *pw = getpwnam(c->web_user);
+	struct group *gr;
+	if (!pw) {
+		err_set(e, "web user \"%s\" does not exist on this machine", c->web_user);
+		err_hint(e, "Set web_user in the configuration or give --web-user USER[:GROUP].");
+		return -1;
+	}
+	gr = getgrnam(c->web_group ? c->web_group : c->web_user);
+	if (!gr) {
+		err_set(e, "web group \"%s\" does not exist on this machine", c->web_group);
+		err_hint(e, "Set web_group in the configuration or give --web-user USER:GROUP.");
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* Relative path of @datadir inside @webroot ("data"), or NULL if outside. */
+static const char *inside(const char *datadir, const char *webroot)
+{
+	size_t n = strlen(webroot);
+	while (n > 1 && webroot[n - 1] == '/')
+		n--;
+	if (!datadir || strncmp(datadir, webroot, n) || datadir[n] != '/' || !datadir[n + 1])
+		return NULL;
+	return datadir + n + 1;
+}
+
+static void files_summary(struct step_status *st, const struct fsrestore_result *res)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%llu files, %llu dirs, %llu symlinks, ",
+		    (unsigned long long)res->files, (unsigned long long)res->dirs,
+		    (unsigned long long)res->symlinks);
+	strbuf_humanise_bytes(&sb, res->bytes);
+	free(st->summary);
+	st->summary = strbuf_detach(&sb, NULL);
+	if (res->kept_as) {
+		free(st->kept_as);
+		st->kept_as = xstrdup(res->kept_as);
+	}
+}
+
+static int step_webroot(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	struct fsrestore_opts o = { 0 };
+	struct fsrestore_result res = { 0 };
+	const char *rel = inside(rs->datadir, rs->webroot);
+	int ret;
+
+	o.source = rs->webroot_src;
+	o.target = rs->webroot;
+	o.excludes = (const char *const *)c->webroot_excludes;
+	o.mode = FSRESTORE_REPLACE;
+	o.stamp = rs->stamp;
+	/* The webroot backup leaves data/ out: never take the live datadir away
+	 * with the old webroot, unless the datadir step is about to replace it. */
+	if (rel && !(rs->selected & STEP_BIT(STEP_DATADIR)))
+		o.carry = rel;
+	ret = fsrestore_run(&o, r, &res, e);
+	if (ret == 0) {
+		files_summary(&rs->st[STEP_WEBROOT], &res);
+		if (o.carry && res.kept_as)
+			report_log(r, LOG_INFO, "carried the live datadir %s into the new webroot",
+				   rs->datadir);
+	}
+	fsrestore_result_release(&res);
+	return ret;
+}
+
+static int step_config(struct restore *rs, struct report *r, struct err *e)
+{
+	struct strbuf target = STRBUF_INIT;
+	int ret = -1;
+
+	strbuf_addf(&target, "%s/config.php", rs->webroot);
+	if (rs->config_php_src) {
+		/* Install the operator's file; keep the backup's one beside it. */
+		struct strbuf kept = STRBUF_INIT, tmp = STRBUF_INIT;
+		int in = -1, out = -1;
+		char buf[65536];
+		ssize_t n;
+		strbuf_addf(&tmp, "%s.restoring", target.buf);
+		in = open(rs->config_php_src, O_RDONLY | O_CLOEXEC);
+		if (in < 0) {
+			err_errno(e, errno, "cannot open %s", rs->config_php_src);
+			goto copy_out;
+		}
+		out = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+		if (out < 0) {
+			err_errno(e, errno, "cannot create %s", tmp.buf);
+			goto copy_out;
+		}
+		while ((n = read(in, buf, sizeof buf)) > 0)
+			if (write(out, buf, (size_t)n) != n) {
+				err_errno(e, errno, "cannot write %s", tmp.buf);
+				goto copy_out;
+			}
+		if (n < 0 || fsync(out) < 0) {
+			err_errno(e, errno, "cannot copy %s", rs->config_php_src);
+			goto copy_out;
+		}
+		if (path_exists(target.buf)) {
+			strbuf_addf(&kept, "%s.pre-restore-%s", target.buf, rs->stamp);
+			if (rename(target.buf, kept.buf) < 0) {
+				err_errno(e, errno, "cannot keep %s as %s", target.buf, kept.buf);
+				goto copy_out;
+			}
+			set_str(&rs->st[STEP_CONFIG].kept_as, kept.buf);
+		}
+		if (rename(tmp.buf, target.buf) < 0) {
+			err_errno(e, errno, "cannot install %s", target.buf);
+			goto copy_out;
+		}
+		report_log(r, LOG_INFO, "installed %s as %s", rs->config_php_src, target.buf);
+		ret = 0;
+copy_out:
+		if (in >= 0)
+			close(in);
+		if (out >= 0)
+			close(out);
+		if (ret < 0)
+			unlink(tmp.buf);
+		strbuf_release(&kept);
+		strbuf_release(&tmp);
+		if (ret < 0)
+			goto out;
+	}
+	if (adopt_config_php(rs, target.buf, r, e) < 0)
+		goto out;
+	if (rs->conninfo && resolve_database(rs, e) < 0)
+		goto out;
+	if (nonempty(rs->conf->env_expected) &&
+	    (!rs->env || strcmp(rs->env, rs->conf->env_expected)))
+		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "
+			   "config.php for a disaster recovery?", rs->env ? rs->env : "(not set)",
+			   rs->conf->env_expected);
+	free(rs->st[STEP_CONFIG].summary);
+	rs->st[STEP_CONFIG].summary = xstrfmt("env %s, datadir %s, database %s",
+					      rs->env ? rs->env : "(not set)", orq(rs->datadir),
+					      orq(rs->dbname));
+	ret = 0;
+out:
+	strbuf_release(&target);
+	return ret;
+}
+
+static int step_datadir(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	struct fsrestore_opts o = { 0 };
+	struct fsrestore_result res = { 0 };
+	int ret;
+
+	if (!rs->datadir)
+		return err_set(e, "no datadir known"),
+		       err_hint(e, "Run the config step first or give --datadir DIR."), -1;
+	if (lookup_web_owner(c, &o.uid, &o.gid, e) < 0)
+		return -1;
+	o.set_owner = 1;
+	o.source = rs->datadir_src;
+	o.target = rs->datadir;
+	o.excludes = (const char *const *)c->datadir_excludes;
+	o.mode = FSRESTORE_REPLACE;
+	o.stamp = rs->stamp;
+	ret = fsrestore_run(&o, r, &res, e);
+	if (ret == 0)
+		files_summary(&rs->st[STEP_DATADIR], &res);
+	fsrestore_result_release(&res);
+	return ret;
+}
+
+static int compare_row_counts(PGconn *db, const char *dump, struct report *r,
+			      enum log_level level, unsigned *tables, int *complete, struct err *e);
+
+/* Replay @dump into @dbname via a fresh <db>_restoring and swap it in. */
+static int restore_one_database(struct restore *rs, const char *dump, const char *dbname,
+				const char *conninfo, struct report *r, struct err *e,
+				char **kept_as, struct replay_stats *stats)
+{
+	const struct conf *c = rs->conf;
+	struct dbadmin_create_opts co = { 0 };
+	struct replay_opts ro = { 0 };
+	char *staging = xstrfmt("%s_restoring", dbname);
+	char *keep = xstrfmt("%s_pre_restore_%s", dbname, rs->stamp);
+	char *staging_ci = NULL, *owner = NULL;
+	PGconn *admin = NULL;
+	int exists = 0, ret = -1;
+
+	if (!(admin = dbadmin_connect(rs->admin_conninfo, e)))
+		goto out;
+	if (nonempty(c->database.lc_collate) && dbadmin_check_locale(admin, c->database.lc_collate, e) < 0)
+		goto out;
+	if (nonempty(c->database.lc_ctype) && strcmp(c->database.lc_ctype, c->database.lc_collate ? c->database.lc_collate : "") &&
+	    dbadmin_check_locale(admin, c->database.lc_ctype, e) < 0)
+		goto out;
+	if (dbadmin_exists(admin, staging, &exists, e) < 0)
+		goto out;
+	if (exists) {
+		report_log(r, LOG_WARN, "dropping \"%s\" left over from an earlier attempt", staging);
+		if (dbadmin_drop(admin, staging, e) < 0)
+			goto out;
+	}
+	owner = nonempty(c->database.owner) ? xstrdup(c->database.owner) : conninfo_get(conninfo, "user");
+	co.owner = owner;
+	co.encoding = c->database.encoding;
+	co.lc_collate = c->database.lc_collate;
+	co.lc_ctype = c->database.lc_ctype;
+	report_log(r, LOG_INFO, "creating database \"%s\" (owner %s, %s, %s)", staging,
+		   owner ? owner : "(connecting user)", orq(co.encoding), orq(co.lc_collate));
+	if (dbadmin_create(admin, staging, &co, e) < 0)
+		goto out;
+
+	if (!(staging_ci = conninfo_with_dbname(conninfo, staging, e)))
+		goto out;
+	ro.conninfo = staging_ci;
+	ro.dump_path = dump;
+	ro.on_error_stop = (c->database.on_error != CONF_ON_ERROR_CONTINUE);
+	ro.jobs = rs->jobs;
+	report_log(r, LOG_INFO, "replaying %s into \"%s\"", dump, staging);
+	if (replay_run(&ro, r, stats, e) < 0) {
+		report_log(r, LOG_ERROR, "the replay failed; the live database \"%s\" is untouched; "
+			   "\"%s\" is left for inspection and dropped on the next attempt",
+			   dbname, staging);
+		goto out;
+	}
+	report_log(r, LOG_INFO, "replayed %llu statements, %llu COPY rows",
+		   (unsigned long long)stats->statements, (unsigned long long)stats->copy_rows);
+	/* Compare row counts with the dump before the swap: a database that
+	 * lost rows never replaces the live one. */
+	{
+		PGconn *sdb = dbadmin_connect(staging_ci, e);
+		unsigned tables = 0;
+		int complete = 0, bad;
+		if (!sdb)
+			goto out;
+		bad = compare_row_counts(sdb, dump, r, LOG_ERROR, &tables, &complete, e);
+		PQfinish(sdb);
+		if (bad < 0)
+			goto out;
+		if (bad) {
+			err_set(e, "%d of %u tables in \"%s\" have other row counts than their COPY "
+				"blocks in %s", bad, tables, staging, dump);
+			err_hint(e, "The live database \"%s\" was not touched; the tables are listed "
+				 "in the log.", dbname);
+			goto out;
+		}
+		if (!complete)
+			report_log(r, LOG_WARN, "%s has no \"dump complete\" trailer", dump);
+		report_log(r, LOG_INFO, "row counts of all %u tables equal their COPY blocks", tables);
+		if (!strcmp(dbname, rs->dbname ? rs->dbname : "")) {
+			rs->rows_verified = 1;
+			rs->rows_verified_tables = tables;
+		}
+	}
+	if (dbadmin_exists(admin, dbname, &exists, e) < 0)
+		goto out;
+	if (dbadmin_swap(admin, dbname, staging, keep, r, e) < 0)
+		goto out;
+	report_log(r, LOG_INFO, "database \"%s\" is now the restored one", dbname);
+	if (exists) {
+		*kept_as = keep;
+		keep = NULL;
+	}
+	/* ANALYZE failing is no reason to undo a good restore. */
+	{
+		struct err aerr = ERR_INIT;
+		if (dbadmin_analyze(conninfo, r, &aerr) < 0)
+			report_log(r, LOG_WARN, "ANALYZE failed: %s", aerr.msg);
+		err_clear(&aerr);
+	}
+	ret = 0;
+out:
+	if (admin)
+		PQfinish(admin);
+	free(staging);
+	free(keep);
+	free(staging_ci);
+	free(owner);
+	return ret;
+}
+
+static int step_database(struct restore *rs, struct report *r, struct err *e)
+{
+	struct replay_stats stats = { 0 };
+	char *kept = NULL;
+	if (restore_one_database(rs, rs->dump, rs->dbname, rs->conninfo, r, e, &kept, &stats) < 0)
+		return -1;
+	free(rs->st[STEP_DATABASE].summary);
+	rs->st[STEP_DATABASE].summary = xstrfmt("%llu statements, %llu COPY rows in %llu tables",
+		(unsigned long long)stats.statements, (unsigned long long)stats.copy_rows,
+		(unsigned long long)stats.copy_blocks);
+	rs->st[STEP_DATABASE].kept_as = kept;
+	if (rs->log_dump && rs->log_dbname) {
+		const char *ci_src = nonempty(rs->conf->log_database.conninfo) ? rs->conf->log_database.conninfo
+									: rs->conninfo;
+		char *ci = conninfo_with_dbname(ci_src, rs->log_dbname, e);
+		char *kept2 = NULL;
+		struct replay_stats st2 = { 0 };
+		if (!ci)
+			return -1;
+		int ret = restore_one_database(rs, rs->log_dump, rs->log_dbname, ci, r, e, &kept2, &st2);
+		free(ci);
+		free(kept2);
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct log_lines {
+	struct report *r;
+	struct strbuf *capture; /* may be NULL */
+};
+
+static void child_line(void *ctx, int is_stderr, const char *line)
+{
+	struct log_lines *ll = ctx;
+	report_log(ll->r, is_stderr ? LOG_WARN : LOG_INFO, "  %s", line);
+	if (ll->capture) {
+		strbuf_addstr(ll->capture, line);
+		strbuf_addch(ll->capture, '\n');
+	}
+}
+
+/* Run argv in the webroot, streaming its output into the log. */
+static int run_logged(struct restore *rs, const char *const *argv, const char *dir,
+		      struct strbuf *capture, struct report *r, struct err *e)
+{
+	struct log_lines ll = { r, capture };
+	struct child_process cp = { 0 };
+	struct strbuf cmd = STRBUF_INIT;
+	int status = 0, ret;
+	(void)rs;
+	cp.argv = argv;
+	cp.dir = dir;
+	cp.on_line = child_line;
+	cp.ctx = &ll;
+	cp.report = r;
+	runcmd_format_argv(argv, &cmd);
+	report_log(r, LOG_INFO, "running: %s", cmd.buf);
+	ret = runcmd_run(&cp, &status, e);
+	if (ret == 1) {
+		err_set(e, "%s exited with status %d", cmd.buf, status);
+		err_hint(e, "Its output is in the log above.");
+		ret = -1;
+	}
+	strbuf_release(&cmd);
+	return ret;
+}
+
+static int step_migrations(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	const char *argv[] = { c->php, "biso-cli", "migration", "exec", NULL };
+	unsigned restarted = 0;
+
+	if (run_logged(rs, argv, rs->webroot, NULL, r, e) < 0)
+		return -1;
+	if (nonempty(c->services.scheduler_cron)) {
+		FILE *fp = fopen(c->services.scheduler_cron, "r");
+		char line[4096];
+		int found = 0;
+		if (fp) {
+			while (fgets(line, sizeof line, fp))
+				if (line[0] != '#' && strstr(line, "biso-cli"))
+					found = 1;
+			fclose(fp);
+		}
+		if (found)
+			report_log(r, LOG_INFO, "scheduler: %s has a biso-cli entry", c->services.scheduler_cron);
+		else
+			report_log(r, LOG_WARN, "scheduler: %s %s", c->services.scheduler_cron,
+				   fp ? "has no biso-cli entry" : "does not exist");
+	}
+	if (c->services.queue_runner_check && c->services.queue_runner_check[0]) {
+		struct err qe = ERR_INIT;
+		if (run_logged(rs, (const char *const *)c->services.queue_runner_check, NULL, NULL, r, &qe) < 0)
+			report_log(r, LOG_WARN, "queue runner check: %s", qe.msg);
+		else
+			report_log(r, LOG_INFO, "queue runner: running");
+		err_clear(&qe);
+	}
+	for (char ***w = c->services.restart_workers; w && *w; w++) {
+		if (run_logged(rs, (const char *const *)*w, NULL, NULL, r, e) < 0)
+			return -1;
+		restarted++;
+	}
+	free(rs->st[STEP_MIGRATIONS].summary);
+	rs->st[STEP_MIGRATIONS].summary = xstrfmt("migrations applied, %u worker command(s) run",
+						  restarted);
+	return 0;
+}
+
+/* ---- verification -------------------------------------------------------- */
+
+struct checks {
+	struct strbuf text;
+	unsigned pass, warn, fail;
+	struct report *r;
+};
+
+static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
+{
+	static const char *word[] = { "PASS", "WARN", "FAIL" };
+	struct strbuf line = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&line, fmt, ap);
+	va_end(ap);
+	strbuf_addf(&ck->text, "%s  %s\n", word[res], line.buf);
+	report_log(ck->r, res == CHECK_PASS ? LOG_INFO : res == CHECK_WARN ? LOG_WARN : LOG_ERROR,
+		   "%s  %s", word[res], line.buf);
+	if (res == CHECK_PASS)
+		ck->pass++;
+	else if (res == CHECK_WARN)
+		ck->warn++;
+	else
+		ck->fail++;
+	strbuf_release(&line);
+}
+
+/* Compare every table's row count in @db with the rows of its COPY block in
+ * @dump.  Returns the number of tables that differ (each one logged at
+ * @level), or -1 with @e when the dump cannot be read; *@tables gets the
+ * number of tables compared and *@complete whether the dump has its trailer. */
+static int compare_row_counts(PGconn *db, const char *dump, struct report *r,
+			      enum log_level level, unsigned *tables, int *complete, struct err *e)
+{
+	struct dumpinfo di = { 0 };
+	int bad = 0;
+
+	*tables = 0;
+	if (dumpinfo_scan(dump, &di, NULL, e) < 0)
+		return -1;
+	*complete = di.complete;
+	for (size_t i = 0; i < di.n_tables; i++) {
+		const struct dumpinfo_table *t = &di.tables[i];
+		struct strbuf sql = STRBUF_INIT;
+		char *parts[2];
+		int n = dbadmin_split_qualified_name(t->name, parts);
+		if (!n) {
+			report_log(r, level, "cannot parse the table name %s of dump line %ld",
+				   t->name, t->line);
+			bad++;
+			continue;
+		}
+		/* ONLY: an inheritance parent's COPY block holds none of its children's rows. */
+		strbuf_addstr(&sql, "SELECT count(*) FROM ONLY ");
+		for (int p = 0; p < n; p++) {
+			char *q = PQescapeIdentifier(db, parts[p], strlen(parts[p]));
+			if (p)
+				strbuf_addch(&sql, '.');
+			strbuf_addstr(&sql, q ? q : "\"?\"");
+			PQfreemem(q);
+			free(parts[p]);
+		}
+		PGresult *res = PQexec(db, sql.buf);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			report_log(r, level, "table %s: %s", t->name,
+				   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+			bad++;
+		} else {
+			unsigned long long have = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+			if (have != t->rows) {
+				report_log(r, level, "table %s has %llu rows, its COPY block in the dump "
+					   "(line %ld) %llu", t->name, have, t->line,
+					   (unsigned long long)t->rows);
+				bad++;
+			}
+		}
+		(*tables)++;
+		PQclear(res);
+		strbuf_release(&sql);
+	}
+	dumpinfo_release(&di);
+	return bad;
+}
+
+static void verify_row_counts(struct restore *rs, PGconn *db, struct checks *ck)
+{
+	struct err e = ERR_INIT;
+	unsigned tables = 0;
+	int complete = 0, bad;
+
+	if (rs->rows_verified) {
+		check(ck, CHECK_PASS, "row counts of all %u tables equal their COPY blocks in the dump "
+		      "(checked before the swap)", rs->rows_verified_tables);
+		return;
+	}
+	if (!rs->dump) {
+		check(ck, CHECK_WARN, "row counts: no dump known to compare with");
+		return;
+	}
+	/* Not restored in this run: migrations may have changed rows since. */
+	bad = compare_row_counts(db, rs->dump, ck->r, LOG_WARN, &tables, &complete, &e);
+	if (bad < 0) {
+		check(ck, CHECK_FAIL, "row counts: cannot read %s: %s", rs->dump, e.msg);
+		err_clear(&e);
+	} else if (bad) {
+		check(ck, CHECK_WARN, "row counts: %d of %u tables differ from the dump %s (the "
+		      "database was not restored in this run; migrations may have changed rows)",
+		      bad, tables, rs->dump);
+	} else {
+		check(ck, CHECK_PASS, "row counts of all %u tables equal their COPY blocks in the dump",
+		      tables);
+	}
+	if (!complete && bad >= 0)
+		check(ck, CHECK_WARN, "the dump has no \"dump complete\" trailer");
+}
+
+static int pending_migrations(struct restore *rs, struct report *r, long *pending, struct err *e)
+{
+	const char *argv[] = { rs->conf->php, "biso-cli", "migration", "status", NULL };
+	struct strbuf out = STRBUF_INIT;
+	int ret = run_logged(rs, argv, rs->webroot, &out, r, e);
+	const char *p;
+	*pending = -1;
+	if (ret == 0 && (p = strstr(out.buf, "pending:")))
+		*pending = strtol(p + 8, NULL, 10);
+	strbuf_release(&out);
+	return ret;
+}
+
+static int step_verify(struct restore *rs, struct report *r, struct err *e)
+{
+	struct checks ck = { STRBUF_INIT, 0, 0, 0, r };
+	const struct conf *c = rs->conf;
+	struct strbuf p = STRBUF_INIT;
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+	PGconn *db;
+	struct err ce = ERR_INIT;
+	int ret = 0;
+
+	strbuf_addf(&ck.text, "biso-recover verification %s\nwebroot %s\ndatadir %s\n"
+			      "database %s\n\n", rs->stamp, rs->webroot, orq(rs->datadir),
+		    orq(rs->dbname));
+	/* webroot */
+	strbuf_addf(&p, "%s/biso-cli", rs->webroot);
+	int has_cli = stat(p.buf, &st) == 0 && S_ISREG(st.st_mode);
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/config.php", rs->webroot);
+	int has_conf = stat(p.buf, &st) == 0 && S_ISREG(st.st_mode);
+	check(&ck, has_cli && has_conf ? CHECK_PASS : CHECK_FAIL, "webroot %s %s", rs->webroot,
+	      has_cli && has_conf ? "holds biso-cli and config.php"
+	      : !has_cli ? "has no biso-cli" : "has no config.php");
+	/* datadir */
+	if (!rs->datadir || lstat(rs->datadir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		check(&ck, CHECK_FAIL, "datadir %s does not exist", orq(rs->datadir));
+	} else if (lookup_web_owner(c, &uid, &gid, &ce) < 0) {
+		check(&ck, CHECK_FAIL, "datadir owner: %s", ce.msg);
+		err_clear(&ce);
+	} else {
+		check(&ck, st.st_uid == uid && st.st_gid == gid ? CHECK_PASS : CHECK_FAIL,
+		      "datadir %s belongs to %s:%s%s", rs->datadir, c->web_user, c->web_group,
+		      st.st_uid == uid && st.st_gid == gid ? "" : " (it does not)");
+	}
+	/* database */
+	db = rs->conninfo ? dbadmin_connect(rs->conninfo, &ce) : NULL;
+	if (!db) {
+		check(&ck, CHECK_FAIL, "database %s does not answer: %s", orq(rs->dbname),
+		      ce.msg ? ce.msg : "no conninfo");
+		err_clear(&ce);
+	} else {
+		check(&ck, CHECK_PASS, "database \"%s\" answers", rs->dbname);
+		verify_row_counts(rs, db, &ck);
+		PQfinish(db);
+	}
+	/* migrations */
+	long pending = -1;
+	if (pending_migrations(rs, r, &pending, &ce) < 0) {
+		check(&ck, CHECK_FAIL, "migration status: %s", ce.msg);
+		err_clear(&ce);
+	} else if (pending < 0) {
+		check(&ck, CHECK_WARN, "migration status: cannot tell how many are pending");
+	} else {
+		check(&ck, pending ? CHECK_FAIL : CHECK_PASS, "%ld migration(s) pending", pending);
+	}
+	strbuf_addf(&ck.text, "\n%u passed, %u warnings, %u failed\n", ck.pass, ck.warn, ck.fail);
+
+	/* Save the report next to the run log. */
+	free(rs->report_path);
+	rs->report_path = xstrfmt("%s/verify-%s.txt", c->log_dir, rs->stamp);
+	mkdir(c->log_dir, 0700);
+	int fd = open(rs->report_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, ck.text.buf, ck.text.len) != (ssize_t)ck.text.len) {
+		report_log(r, LOG_WARN, "cannot save the report %s: %s", rs->report_path,
+			   strerror(errno));
+		free(rs->report_path);
+		rs->report_path = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(rs->st[STEP_VERIFY].summary);
+	rs->st[STEP_VERIFY].summary = xstrfmt("%u passed, %u warnings, %u failed", ck.pass,
+					      ck.warn, ck.fail);
+	if (ck.fail) {
+		err_set(e, "verification found %u problem(s)", ck.fail);
+		err_detail(e, "%s", ck.text.buf);
+		ret = -1;
+	}
+	strbuf_release(&ck.text);
+	strbuf_release(&p);
+	return ret;
+}
+
+/* ---- driving --------------------------------------------------------------- */
+
+int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struct err *e)
+{
+	struct counting cnt = { { counting_progress, counting_log, counting_cancelled, NULL, 0 },
+				r, 0 };
+	struct step_status *st = &rs->st[s];
+	int64_t t0 = report_now_ns();
+	int ret;
+
+	cnt.rep.ctx = &cnt;
+	st->state = STEP_RUNNING;
+	err_clear(&st->err);
+	report_log(r, LOG_INFO, "step %s: %s", step_name(s), step_title(s));
+	switch (s) {
+	case STEP_WEBROOT: ret = step_webroot(rs, &cnt.rep, e); break;
+	case STEP_CONFIG: ret = step_config(rs, &cnt.rep, e); break;
+	case STEP_DATADIR: ret = step_datadir(rs, &cnt.rep, e); break;
+	case STEP_DATABASE: ret = step_database(rs, &cnt.rep, e); break;
+	case STEP_MIGRATIONS: ret = step_migrations(rs, &cnt.rep, e); break;
+	case STEP_VERIFY: ret = step_verify(rs, &cnt.rep, e); break;
+	default: ret = err_set(e, "no such step"); break;
+	}
+	if (ret == 0 && report_cancelled(r))
+		ret = err_set(e, "aborted by the operator");
+	st->seconds = (double)(report_now_ns() - t0) / 1e9;
+	st->warnings = cnt.warnings;
+	if (ret < 0) {
+		struct err copy = ERR_INIT;
+		st->state = STEP_FAILED;
+		copy.msg = xstrdup(e->msg ? e->msg : "failed");
+		copy.detail = e->detail ? xstrdup(e->detail) : NULL;
+		copy.hint = e->hint ? xstrdup(e->hint) : NULL;
+		copy.file = e->file ? xstrdup(e->file) : NULL;
+		copy.line = e->line;
+		copy.offset = e->offset;
+		err_move(&st->err, &copy);
+		report_log(r, LOG_ERROR, "step %s failed: %s", step_name(s), st->err.msg);
+	} else {
+		st->state = STEP_DONE;
+		report_log(r, LOG_INFO, "step %s done in %.1f s%s%s", step_name(s), st->seconds,
+			   st->summary ? ": " : "", st->summary ? st->summary : "");
+	}
+	return ret;
+}
+
+void restore_skip_step(struct restore *rs, enum step_id s)
+{
+	if (rs->st[s].state == STEP_FAILED)
+		rs->continued_past_failure = 1;
+	rs->st[s].state = STEP_SKIPPED;
+}
+
+void restore_plan_text(const struct restore *rs, struct strbuf *out)
+{
+	const struct conf *c = rs->conf;
+	strbuf_addf(out, "Restore plan (%s), nothing has been touched:\n\n", rs->stamp);
+	for (int s = 0; s < STEP_COUNT; s++) {
+		struct strbuf what = STRBUF_INIT;
+		if (!(rs->selected & STEP_BIT(s)))
+			continue;
+		strbuf_addf(out, "%d. %s\n", s + 1, step_title(s));
+		struct strbuf d = STRBUF_INIT;
+		restore_describe_step(rs, s, &d);
+		for (char *line = d.buf, *nl; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			strbuf_addf(out, "   %.*s\n", (int)(nl - line), line);
+			if (!nl[1])
+				break;
+		}
+		strbuf_release(&d);
+		if (restore_step_destructive(rs, s, &what))
+			strbuf_addf(out, "   %s\n", what.buf);
+		strbuf_release(&what);
+		strbuf_addstr(out, "   manual equivalent:\n");
+		switch (s) {
+		case STEP_WEBROOT:
+			strbuf_addf(out, "     mv %s %s.pre-restore-%s\n     rsync -a --exclude data %s/ %s/\n",
+				    rs->webroot, rs->webroot, rs->stamp, orq(rs->webroot_src), rs->webroot);
+			break;
+		case STEP_CONFIG:
+			strbuf_addf(out, "     grep -n \"Config::set\" %s/config.php\n", rs->webroot);
+			break;
+		case STEP_DATADIR:
+			strbuf_addf(out, "     mv %s %s.pre-restore-%s\n     rsync -a %s/ %s/\n"
+					 "     chown -R %s:%s %s && chmod -R u+rwX %s\n",
+				    orq(rs->datadir), orq(rs->datadir), rs->stamp, orq(rs->datadir_src),
+				    orq(rs->datadir), c->web_user, c->web_group, orq(rs->datadir),
+				    orq(rs->datadir));
+			break;
+		case STEP_DATABASE:
+			strbuf_addf(out, "     createdb -T template0 -E UTF8 --lc-collate=%s --lc-ctype=%s %s_restoring\n"
+					 "     gunzip -c %s | psql -v ON_ERROR_STOP=1 %s_restoring\n"
+					 "     psql -c 'ALTER DATABASE %s RENAME TO %s_pre_restore_%s'\n"
+					 "     psql -c 'ALTER DATABASE %s_restoring RENAME TO %s'\n",
+				    orq(c->database.lc_collate), orq(c->database.lc_ctype), orq(rs->dbname),
+				    orq(rs->dump), orq(rs->dbname), orq(rs->dbname), orq(rs->dbname),
+				    rs->stamp, orq(rs->dbname), orq(rs->dbname));
+			break;
+		case STEP_MIGRATIONS:
+			strbuf_addf(out, "     cd %s && %s biso-cli migration exec\n", rs->webroot, c->php);
+			break;
+		case STEP_VERIFY:
+			strbuf_addf(out, "     cd %s && %s biso-cli migration status\n", rs->webroot, c->php);
+			break;
+		default:
+			break;
+		}
+		strbuf_addch(out, '\n');
+	}
+}
+
+void restore_summary(const struct restore *rs, struct strbuf *out)
+{
+	strbuf_addf(out, "%-12s %-8s %8s  %s\n", "step", "state", "time", "result");
+	for (int s = 0; s < STEP_COUNT; s++) {
+		const struct step_status *st = &rs->st[s];
+		strbuf_addf(out, "%-12s %-8s %7.1fs  %s%s\n", step_name(s), step_state_name(st->state),
+			    st->seconds,
+			    st->state == STEP_FAILED ? orq(st->err.msg) : st->summary ? st->summary : "",
+			    st->warnings ? " (warnings)" : "");
+	}
+	for (int s = 0; s < STEP_COUNT; s++)
+		if (rs->st[s].kept_as)
+			strbuf_addf(out, "kept: %s\n", rs->st[s].kept_as);
+	if (rs->report_path)
+		strbuf_addf(out, "report: %s\n", rs->report_path);
+	if (rs->log_path)
+		strbuf_addf(out, "log: %s\n", rs->log_path);
+}
+
+int restore_exit_code(const struct restore *rs)
+{
+	for (int s = 0; s < STEP_COUNT; s++)
+		if (rs->st[s].state == STEP_FAILED)
+			return 1;
+	return rs->continued_past_failure ? 3 : 0;
+}

@@ -1,0 +1,166 @@
+#!/bin/sh
+# Failure tests of the SQL replay engine (issue 3): each broken dump must
+# fail (or warn) with a clear message naming the dump line, and nothing in
+# skipped COPY data may run.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$(pwd)}
+DRIVER=${REPLAY_DRIVER:-$top_builddir/tests/integration/replay-driver}
+. "$top_srcdir/tests/lib/pgcluster.sh"
+pgc_bindir >/dev/null || { echo "SKIP: no PostgreSQL server installed"; exit 77; }
+[ -x "$DRIVER" ] || { echo "FAIL: $DRIVER not built"; exit 1; }
+
+T=$(mktemp -d /tmp/replay-failures.XXXXXX)
+chmod 755 "$T"
+trap 'pgc_stop "$T/pg"; rm -rf "$T"' EXIT
+fails=0
+fail() { printf 'FAIL: %s\n' "$*"; fails=$((fails + 1)); }
+ok() { printf 'ok: %s\n' "$*"; }
+pgc_start "$T/pg" || exit 1
+unset PGDATABASE
+n=0
+# run [driver options] DUMP: replays into a fresh database $db; output in $T/out
+run() {
+	n=$((n + 1)); db=db$n
+	psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
+	"$DRIVER" "$@" "host=$PGHOST port=$PGPORT user=postgres dbname=$db" "$dump" > "$T/out" 2>&1
+	rc=$?
+}
+q() { psql -X -At -d "$db" -c "$1" 2>/dev/null; }
+expect() { # expect RC PATTERN WHAT
+	if [ "$rc" = "$1" ] && grep -q -- "$2" "$T/out"; then ok "$3"; else
+		fail "$3 (exit $rc, want $1 and /$2/):"; sed 's/^/    /' "$T/out" | head -20; fi
+}
+
+# ---- failing COPY header: data rows with \N and ; are skipped, never run ----
+dump=$T/copyfail.sql
+printf 'CREATE TABLE keep (a int);\nCOPY missing (a) FROM stdin;\n\\N\nx;DROP TABLE keep;\n1\t;DROP TABLE keep;\n\\.\nINSERT INTO keep VALUES (1);\n' > "$dump"
+run --continue
+expect 1 'copyfail.sql:2: relation "missing" does not exist' "failed COPY header reported at its line"
+[ "$(q 'select count(*) from keep')" = 1 ] && grep -q 'skipped_rows=3' "$T/out" &&
+	ok "failed COPY: 3 data rows skipped, nothing in them ran, the dump went on" ||
+	fail "failed COPY data: keep table: $(q 'select count(*) from keep')"
+run
+expect 1 'statements=2 ' "stop mode stops at the failed COPY"
+[ "$(q 'select count(*) from keep')" = 0 ] && ok "stop mode: nothing after the error ran" || fail "stop mode ran on"
+
+# ---- error message: TOC entry, statement, server detail/hint ----
+dump=$T/toc.sql
+cat > "$dump" <<'EOF'
+--
+-- Name: t; Type: TABLE; Schema: public; Owner: x
+--
+
+CREATE TABLE t (a int
+    CONSTRAINT c CHECK (a > 0));
+INSERT INTO t VALUES (-1);
+EOF
+run
+expect 1 'toc.sql:7: new row for relation "t" violates check constraint "c"' "server error names the dump line"
+expect 1 'TOC entry: Name: t; Type: TABLE; Schema: public; Owner: x; statement: INSERT INTO t VALUES (-1);' "error names the TOC entry and statement"
+expect 1 'Failing row contains' "error carries the server's detail"
+
+# ---- COPY data error mapped to the dump line of the row ----
+dump=$T/copyrow.sql
+printf 'CREATE TABLE n (a int);\nCOPY n (a) FROM stdin;\n1\n2\nthree\n4\n\\.\n' > "$dump"
+run
+expect 1 'copyrow.sql:5: invalid input syntax for type integer' "bad COPY row reported at its own dump line"
+
+# ---- truncated COPY block ----
+dump=$T/trunc.sql
+printf 'CREATE TABLE n (a int);\nSELECT 1;\nCOPY n (a) FROM stdin;\n1\n2\n' > "$dump"
+run --continue
+expect 1 'trunc.sql:3: the COPY data that began at line 4 is not terminated' "truncated COPY block names where it began"
+[ "$(q 'select count(*) from n')" = 0 ] && ok "truncated COPY block loads nothing" || fail "truncated COPY loaded rows"
+
+# ---- truncated gzip ----
+dump=$T/big.sql.gz
+{ printf 'CREATE TABLE g (a text);\nCOPY g (a) FROM stdin;\n'; seq 1 200000 | sed 's/$/ some text to compress/'; printf '\\.\n'; } | gzip > "$T/full.gz"
+size=$(wc -c < "$T/full.gz")
+head -c $((size / 2)) "$T/full.gz" > "$dump"
+run
+expect 1 'gzip stream is truncated' "truncated gzip is an error"
+expect 1 "offset $((size / 2))\|byte $((size / 2))" "truncated gzip error names the compressed offset ($((size / 2)))"
+
+# ---- trailing garbage after gzip ----
+dump=$T/garbage.sql.gz
+printf 'SELECT 1;\n' | gzip > "$dump"; printf 'junk' >> "$dump"
+run
+expect 0 'trailing garbage' "trailing garbage after the last gzip member is a warning"
+
+# ---- NUL byte ----
+dump=$T/nul.sql
+printf 'SELECT 1;\nSELECT 2\000;\n' > "$dump"
+run
+expect 1 'NUL byte at offset 17' "NUL byte is an error with its offset"
+
+# ---- unknown meta-command: never run ----
+dump=$T/meta.sql
+printf 'SELECT 1;\n\\! touch %s/shell-ran\n\\set ON_ERROR_STOP off\n\\copy x from y\nSELECT 2;\n' "$T" > "$dump"
+run
+expect 1 'meta.sql:2: unsupported meta-command \\!' "unknown meta-command is an error naming its line"
+[ -e "$T/shell-ran" ] && fail "a meta-command ran a shell" || ok "nothing ran through a shell"
+run --continue
+expect 1 'errors=2 ' "continue mode reports every bad meta-command"
+
+# ---- \restrict keys ----
+dump=$T/restrict.sql
+printf '\\restrict abc\nSELECT 1;\n\\connect db1\n\\unrestrict abd\n' > "$dump"
+run --continue
+expect 1 'not allowed while restricted' "meta-commands refused while restricted"
+expect 1 'key does not match' "\\unrestrict with the wrong key refused"
+
+# ---- \connect, \encoding, unknown SET parameter, ON_ERROR_STOP ----
+psql -X -q -d postgres -c 'CREATE DATABASE "other db"' >/dev/null
+dump=$T/connect.sql
+cat > "$dump" <<'EOF'
+SET transaction_timeout = 0;
+\encoding LATIN1
+CREATE TABLE enc (t text);
+INSERT INTO enc VALUES ('cafXE9');
+\connect -reuse-previous=on "dbname='other db'"
+CREATE TABLE here (a int);
+\set ON_ERROR_STOP off
+SELECT broken;
+SELECT 1;
+EOF
+LC_ALL=C sed -i "s/XE9/$(printf '\351')/" "$dump"
+run
+expect 1 'unrecognized configuration parameter' "unknown SET parameter reported as a warning"
+grep -q 'WARN:.*transaction_timeout' "$T/out" && grep -q 'errors=1 ' "$T/out" &&
+	ok "unknown SET parameter is a warning; \\set ON_ERROR_STOP off continued past one error" ||
+	{ fail "SET warning / ON_ERROR_STOP"; cat "$T/out"; }
+[ "$(q "select t from enc")" = "café" ] && ok "\\encoding LATIN1 converted the data" || fail "\\encoding: $(q 'select t from enc')"
+[ "$(psql -X -At -d 'other db' -c "select count(*) from pg_class where relname = 'here'")" = 1 ] &&
+	ok "\\connect -reuse-previous=on \"dbname='other db'\" reconnected" || fail "\\connect"
+
+# ---- standard_conforming_strings off, tracked from the server ----
+dump=$T/scs.sql
+printf "SET standard_conforming_strings = off;\nSET escape_string_warning = off;\nCREATE TABLE s (t text);\nINSERT INTO s VALUES ('a\\\\';b');\nSET standard_conforming_strings = on;\nINSERT INTO s VALUES ('c\\\\');\n" > "$dump"
+run
+[ "$rc" = 0 ] && [ "$(q "select string_agg(t, '|' order by t) from s")" = "a';b|c\\" ] &&
+	ok "standard_conforming_strings off/on followed from the server" || { fail "scs"; cat "$T/out"; }
+
+# ---- BOM, CRLF, \. without final newline ----
+dump=$T/bom.sql
+printf '\357\273\277SET client_min_messages = warning;\r\nCREATE TABLE b (a int, t text);\r\nCOPY b (a, t) FROM stdin;\r\n1\tx\r\n2\ty\r\n\\.' > "$dump"
+run
+expect 0 'without a newline' "BOM and CRLF accepted, \\. without final newline warned about"
+[ "$(q 'select count(*) from b')" = 2 ] && [ "$(q "select t from b where a = 2")" = y ] &&
+	ok "CRLF COPY data loaded" || fail "CRLF COPY data: $(q 'select * from b')"
+
+# ---- server killed mid-replay ----
+dump=$T/slow.sql
+printf 'CREATE TABLE k (a int);\nSELECT pg_sleep(30);\nINSERT INTO k VALUES (1);\n' > "$dump"
+n=$((n + 1)); db=db$n
+psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
+"$DRIVER" "host=$PGHOST port=$PGPORT user=postgres dbname=$db" "$dump" > "$T/out" 2>&1 &
+pid=$!
+sleep 2
+pgc_as_owner "$(pgc_bindir)/pg_ctl" -D "$T/pg/pgdata" -m immediate -w stop >/dev/null 2>&1
+wait $pid
+rc=$?
+expect 1 'slow.sql:2: connection to the server was lost' "server killed mid-replay: clear error at the line, exit 1"
+
+echo "$fails failure(s)"
+[ "$fails" = 0 ]

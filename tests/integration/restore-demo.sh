@@ -1,0 +1,125 @@
+#!/bin/bash
+# End-to-end: build the demo backup set (real pg_dump, rsync), restore it
+# with `biso-recover restore --yes` into new paths and a new database, and
+# compare with the source: pg_dump of the restored database equals pg_dump
+# of the source database, every file equals the backup in content, mode and
+# mtime (rsync -ani --checksum), the datadir belongs to the web user.  Then
+# restore again over the restored instance (the first is kept as
+# pre-restore) with migrations and verification, and check that a truncated dump fails clearly and leaves the
+# database and files untouched.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+[ "$(id -u)" = 0 ] || skip "needs root (chown of the datadir to www-data, runuser postgres)"
+for t in php rsync pg_dump psql; do command -v $t >/dev/null || skip "$t not installed"; done
+
+T=$(mktemp -d /tmp/br-e2e.XXXXXX)
+S=$T/s
+cleanup() {
+	[ -f "$S/env.sh" ] && "$top_srcdir/share/demo/stop.sh" "$S" >/dev/null 2>&1 || true
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+chmod 755 "$T"
+
+"$top_srcdir/share/demo/make-backup-set.sh" "$S" > "$T/make.log" 2>&1 ||
+	{ cat "$T/make.log"; fail "could not build the demo backup set"; }
+. "$S/env.sh"
+
+# Target: new webroot, datadir inside it (config.php: __DIR__ . '/data'),
+# new database biso_copy named by an operator-supplied config.php.
+NEW=$T/new
+mkdir -p "$NEW"
+sed "s/'dbname' *=> *'biso'/'dbname'   => 'biso_copy'/" "$S/backups/webroot/config.php" > "$T/config.php"
+grep -q "biso_copy" "$T/config.php" || fail "could not rewrite dbname in config.php"
+
+run() {
+	"$BISO_RECOVER" restore --yes --config "$S/biso-recover.conf" --webroot "$NEW/webroot" \
+		--config-php "$T/config.php" --log-dir "$T/log" "$@"
+}
+
+dump_db() { # db -> normalised pg_dump on stdout
+	pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict '
+}
+
+# 1. Files and database, no migrations: must equal the source exactly.
+set +e
+run --only webroot,config,datadir,database > "$T/run1.log" 2>&1
+rc=$?
+set -e
+[ $rc = 0 ] || { cat "$T/run1.log"; fail "first restore exited $rc"; }
+
+# The reference: what psql restores from the same dump, as the same role.
+dump=$(ls "$S"/backups/db/biso_*.sql.gz | sort | tail -1)
+psql -qX -c "CREATE DATABASE biso_ref OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'"
+gunzip -c "$dump" | psql -X -q -v ON_ERROR_STOP=1 -U biso -d biso_ref > "$T/psql.out" 2>&1 ||
+	{ cat "$T/psql.out"; fail "psql could not restore the reference"; }
+dump_db biso_ref > "$T/reference.sql"
+dump_db biso_copy > "$T/restored.sql"
+diff -u "$T/reference.sql" "$T/restored.sql" > "$T/db.diff" ||
+	{ head -50 "$T/db.diff"; fail "pg_dump of the restored database differs from pg_dump of psql's restore"; }
+# And the source itself: the same objects and rows (row order may differ
+# where the source's heap order differs from the order a restore writes).
+dump_db biso | sort > "$T/source.sorted"
+sort "$T/restored.sql" > "$T/restored.sorted"
+diff -u "$T/source.sorted" "$T/restored.sorted" > "$T/src.diff" ||
+	{ head -50 "$T/src.diff"; fail "the restored database holds other objects or rows than the source"; }
+echo "ok: pg_dump of biso_copy equals psql's restore and the source ($(wc -l < "$T/restored.sql") lines)"
+
+out=$(rsync -ani --checksum --exclude /data --exclude /config.php --exclude '/config.php.pre-restore-*' \
+	"$S/backups/webroot/" "$NEW/webroot/" | grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
+# (the root's mtime changes when config.php is installed into it)
+[ -z "$out" ] || { echo "$out"; fail "webroot differs from the backup"; }
+cmp -s "$T/config.php" "$NEW/webroot/config.php" || fail "config.php is not the operator's file"
+# Content, mode, mtime, symlinks; the owner is checked separately below.
+out=$(rsync -ani --checksum --no-owner --no-group "$S/backups/data/" "$NEW/webroot/data/")
+[ -z "$out" ] || { echo "$out"; fail "datadir differs from the backup"; }
+bad=$(find "$NEW/webroot/data" \( ! -user www-data -o ! -group www-data \) -print | head -5)
+[ -z "$bad" ] || fail "not owned by www-data: $bad"
+echo "ok: webroot and datadir equal the backup (rsync -ani --checksum), datadir owned by www-data"
+log=$(ls "$T"/log/biso-recover-*.log | head -1)
+[ "$(stat -c %a "$log")" = 600 ] || fail "log $log is not mode 0600"
+! grep -q demo-secret "$T"/log/* "$T/run1.log" || fail "the password appears in a log"
+
+# 2. The whole restore again, over the restored instance: all six steps,
+#    the first restore is kept as pre-restore, the report passes.
+sleep 1
+set +e
+run > "$T/run2.log" 2>&1
+rc=$?
+set -e
+[ $rc = 0 ] || { cat "$T/run2.log"; fail "second, full restore exited $rc"; }
+report=$(ls "$T"/log/verify-*.txt | tail -1)
+grep -q "^FAIL" "$report" && { cat "$report"; fail "verification report has failures"; }
+grep -q "^PASS  row counts of all 8 tables" "$report" || { cat "$report"; fail "row counts not verified"; }
+grep -q "^PASS  0 migration(s) pending" "$report" || { cat "$report"; fail "migrations still pending"; }
+grep -q "20240610_0001_bf_termin_dauer" "$T/run2.log" || fail "the pending migration was not run"
+echo "ok: all six steps done, migration applied, verification passed ($report)"
+ls -d "$NEW"/webroot.pre-restore-* >/dev/null 2>&1 || fail "old webroot not kept as pre-restore"
+kept=$(psql -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'biso_copy_pre_restore_%'")
+[ -n "$kept" ] || fail "old database not kept as biso_copy_pre_restore_*"
+echo "ok: the first restore was kept as $(ls -d "$NEW"/webroot.pre-restore-*) and database $kept"
+
+# 4. A truncated dump fails clearly and leaves everything as it was.
+dump_db biso_copy > "$T/before.sql"
+ls -laR --time-style=full-iso "$NEW/webroot" > "$T/files-before.txt"
+size=$(stat -c %s "$dump")
+head -c $((size * 2 / 3)) "$dump" > "$T/truncated.sql.gz"
+sleep 1
+set +e
+run --only database --dump "$T/truncated.sql.gz" > "$T/run4.log" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/run4.log"; fail "truncated dump: exit $rc, expected 1"; }
+grep -q "truncated.sql.gz" "$T/run4.log" || { cat "$T/run4.log"; fail "error does not name the dump"; }
+grep -q "gzip stream is truncated" "$T/run4.log" || { cat "$T/run4.log"; fail "error does not say the dump is truncated"; }
+grep -q "truncated.sql.gz:[0-9]* (byte [0-9]*)" "$T/run4.log" || { cat "$T/run4.log"; fail "error names no line and byte offset"; }
+dump_db biso_copy > "$T/after.sql"
+cmp -s "$T/before.sql" "$T/after.sql" || fail "the live database changed after a failed restore"
+ls -laR --time-style=full-iso "$NEW/webroot" > "$T/files-after.txt"
+cmp -s "$T/files-before.txt" "$T/files-after.txt" || fail "files changed after a failed database restore"
+echo "ok: truncated dump refused: $(grep -m1 'gzip stream is truncated' "$T/run4.log")"
+echo "restore-demo: all checks passed"

@@ -1,0 +1,193 @@
+/* Unit tests for the restore plan (no database, no root needed). */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "dbadmin.h"
+#include "restore.h"
+#include "strbuf.h"
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void step_list_parses_names_and_rejects_unknown(void **state)
+{
+	unsigned mask = 0;
+	struct err e = ERR_INIT;
+	(void)state;
+	assert_int_equal(step_parse_list("database,verify", &mask, &e), 0);
+	assert_int_equal(mask, STEP_BIT(STEP_DATABASE) | STEP_BIT(STEP_VERIFY));
+	assert_int_equal(step_parse_list("webroot,db", &mask, &e), -1);
+	assert_non_null(strstr(e.msg, "\"db\""));
+	assert_non_null(strstr(e.hint, "migrations"));
+	err_clear(&e);
+}
+
+static void qualified_names_split_like_pg_dump_quotes_them(void **state)
+{
+	char *p[2];
+	(void)state;
+	assert_int_equal(dbadmin_split_qualified_name("public.person", p), 2);
+	assert_string_equal(p[0], "public");
+	assert_string_equal(p[1], "person");
+	free(p[0]);
+	free(p[1]);
+	assert_int_equal(dbadmin_split_qualified_name("\"my.schema\".\"Odd \"\"name\"\"\"", p), 2);
+	assert_string_equal(p[0], "my.schema");
+	assert_string_equal(p[1], "Odd \"name\"");
+	free(p[0]);
+	free(p[1]);
+	assert_int_equal(dbadmin_split_qualified_name("person", p), 1);
+	assert_string_equal(p[0], "person");
+	free(p[0]);
+	assert_int_equal(dbadmin_split_qualified_name("public.\"unterminated", p), 0);
+	assert_int_equal(dbadmin_split_qualified_name("a.b.c", p), 0);
+}
+
+struct fixture {
+	char dir[64];
+	struct conf c;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	char path[256];
+	strcpy(f->dir, "/tmp/br-restore-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof path, "%s/backups", f->dir); mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/backups/webroot", f->dir); mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/backups/data", f->dir); mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/backups/db", f->dir); mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/backups/webroot/biso-cli", f->dir);
+	write_file(path, "#!/usr/bin/env php\n");
+	snprintf(path, sizeof path, "%s/backups/webroot/config.php", f->dir);
+	write_file(path, "<?php\nConfig::set('env', 'TEST');\n"
+			 "Config::set('datadir', __DIR__ . '/data');\n"
+			 "Config::set('gaia.db', ['host' => '/run/pg', 'port' => 5433, "
+			 "'dbname' => 'biso', 'user' => 'biso', 'password' => 'pw']);\n");
+	snprintf(path, sizeof path, "%s/backups/db/biso_20261101_020000.sql", f->dir);
+	write_file(path, "SET x = 1;\n");
+	snprintf(path, sizeof path, "%s/backups/db/biso_20261128_020000.sql", f->dir);
+	write_file(path, "--\n-- PostgreSQL database dump\n--\n");
+	snprintf(path, sizeof path, "%s/backups/db/biso_log_20261129_020000.sql", f->dir);
+	write_file(path, "SET x = 1;\n");
+	conf_init_defaults(&f->c);
+	snprintf(path, sizeof path, "%s/backups", f->dir);
+	conf_set_str(&f->c.backup_root, path);
+	snprintf(path, sizeof path, "%s/live/webroot", f->dir);
+	conf_set_str(&f->c.webroot, path);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char *argv[] = { "rm", "-rf", f->dir, NULL };
+	conf_release(&f->c);
+	if (fork() == 0) {
+		execvp("rm", argv);
+		_exit(127);
+	}
+	wait(NULL);
+	free(f);
+	return 0;
+}
+
+static void plan_takes_newest_dump_and_config_php_of_the_backup(void **state)
+{
+	struct fixture *f = *state;
+	struct restore rs;
+	struct err e = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	char want[256];
+
+	memset(&rs, 0, sizeof rs);
+	strcpy(rs.stamp, "20261129_093000");
+	assert_int_equal(restore_prepare(&rs, &f->c, STEP_ALL, NULL, &e), 0);
+	assert_non_null(strstr(rs.dump, "biso_20261128_020000.sql"));
+	assert_int_equal(rs.dump_kind, MAGIC_SQL);
+	assert_string_equal(rs.dbname, "biso");
+	assert_string_equal(rs.env, "TEST");
+	/* __DIR__ is the target webroot, not the backup copy. */
+	snprintf(want, sizeof want, "%s/live/webroot/data", f->dir);
+	assert_string_equal(rs.datadir, want);
+	assert_non_null(strstr(rs.admin_conninfo, "dbname='postgres'") ?
+			strstr(rs.admin_conninfo, "dbname='postgres'") :
+			strstr(rs.admin_conninfo, "dbname=postgres"));
+	/* Nothing exists at the target yet: only the database step replaces. */
+	assert_int_equal(restore_step_destructive(&rs, STEP_WEBROOT, NULL), 0);
+	assert_int_equal(restore_step_destructive(&rs, STEP_DATABASE, &sb), 1);
+	assert_non_null(strstr(sb.buf, "biso_pre_restore_20261129_093000"));
+	assert_string_equal(restore_confirm_word(&rs, STEP_DATABASE), "biso");
+	assert_null(restore_confirm_word(&rs, STEP_WEBROOT));
+	strbuf_reset(&sb);
+	restore_plan_text(&rs, &sb);
+	assert_non_null(strstr(sb.buf, "createdb -T template0"));
+	assert_non_null(strstr(sb.buf, "biso-cli migration exec"));
+	assert_null(strstr(sb.buf, "pw"));
+	strbuf_release(&sb);
+	restore_release(&rs);
+}
+
+static void plan_refuses_custom_format_dump_with_a_hint(void **state)
+{
+	struct fixture *f = *state;
+	struct restore rs;
+	struct err e = ERR_INIT;
+	char path[256];
+
+	snprintf(path, sizeof path, "%s/backups/db/biso_20261129_010000.sql.gz", f->dir);
+	write_file(path, "PGDMP\001\016\000");
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(restore_prepare(&rs, &f->c, STEP_ALL, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "custom-format"));
+	assert_non_null(strstr(e.hint, "pg_restore"));
+	err_clear(&e);
+	restore_release(&rs);
+}
+
+static void exit_code_follows_the_documented_table(void **state)
+{
+	struct restore rs;
+	(void)state;
+	memset(&rs, 0, sizeof rs);
+	rs.selected = STEP_ALL;
+	for (int s = 0; s < STEP_COUNT; s++)
+		rs.st[s].state = STEP_DONE;
+	assert_int_equal(restore_exit_code(&rs), 0);
+	rs.st[STEP_DATADIR].state = STEP_FAILED;
+	assert_int_equal(restore_exit_code(&rs), 1);
+	restore_skip_step(&rs, STEP_DATADIR);
+	assert_int_equal(restore_exit_code(&rs), 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(step_list_parses_names_and_rejects_unknown),
+		cmocka_unit_test(qualified_names_split_like_pg_dump_quotes_them),
+		cmocka_unit_test_setup_teardown(plan_takes_newest_dump_and_config_php_of_the_backup,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(plan_refuses_custom_format_dump_with_a_hint,
+						setup, teardown),
+		cmocka_unit_test(exit_code_follows_the_documented_table),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

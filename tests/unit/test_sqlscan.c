@@ -1,0 +1,346 @@
+/*
+ * Unit tests for sqlscan: one test per lexer rule, each asserting the
+ * statement boundaries it must find.  Every input is split with several
+ * feed sizes (1 byte, 2, 7 and all at once) so that tokens cut across
+ * pieces are covered too.
+ */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlscan.h"
+#include "strbuf.h"
+
+/* Render what the scanner finds as lines: "S<line>[c]: text" for
+ * statements (c = COPY FROM stdin, i = incomplete), "M<line>: text" for
+ * meta-commands. */
+static void split_with(const char *in, size_t piece, int std_strings,
+		       enum sqlscan_encoding enc, struct strbuf *out)
+{
+	struct sqlscan s;
+	struct sqlscan_item it;
+	size_t n = strlen(in), off = 0;
+	enum sqlscan_result r;
+	sqlscan_init(&s);
+	s.std_strings = std_strings;
+	s.encoding = enc;
+	for (;;) {
+		r = sqlscan_next(&s, &it);
+		if (r == SQLSCAN_MORE) {
+			if (off >= n) {
+				sqlscan_eof(&s);
+				continue;
+			}
+			size_t k = piece ? piece : n;
+			if (k > n - off)
+				k = n - off;
+			sqlscan_feed(&s, in + off, k);
+			off += k;
+			continue;
+		}
+		if (r == SQLSCAN_END)
+			break;
+		assert_int_equal(strlen(it.text), it.len);
+		if (r == SQLSCAN_STMT)
+			strbuf_addf(out, "S%ld%s%s: %s\n", it.line, it.copy_in ? "c" : "",
+				    it.incomplete ? "i" : "", it.text);
+		else if (r == SQLSCAN_META)
+			strbuf_addf(out, "M%ld: %s\n", it.line, it.text);
+	}
+	sqlscan_release(&s);
+}
+
+static void check_enc(const char *in, const char *want, int std_strings, enum sqlscan_encoding enc)
+{
+	static const size_t pieces[] = { 0, 1, 2, 7 };
+	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+		struct strbuf got = STRBUF_INIT;
+		split_with(in, pieces[i], std_strings, enc, &got);
+		if (strcmp(got.buf, want)) {
+			print_error("input (fed in pieces of %zu):\n%s\nwant:\n%s\ngot:\n%s\n",
+				    pieces[i], in, want, got.buf);
+			fail();
+		}
+		strbuf_release(&got);
+	}
+}
+
+static void check(const char *in, const char *want)
+{
+	check_enc(in, want, 1, SQLSCAN_ENC_SAFE);
+}
+
+static void semicolon_ends_statements_and_whitespace_is_dropped(void **state)
+{
+	(void)state;
+	check("SET a = 1;\n\nSELECT 1; SELECT 2;\n  \n",
+	      "S1: SET a = 1;\nS3: SELECT 1;\nS3: SELECT 2;\n");
+}
+
+static void line_comments_before_a_statement_are_dropped(void **state)
+{
+	(void)state;
+	check("--\n-- Name: t; Type: TABLE\n--\nCREATE TABLE t (a int); -- x; y\nSELECT 1 -- a ; b\n;\n",
+	      "S4: CREATE TABLE t (a int);\nS5: SELECT 1 -- a ; b\n;\n");
+}
+
+static void nested_block_comments_hide_semicolons(void **state)
+{
+	(void)state;
+	check("SELECT /* a; /* b; */ c; */ 1;\nSELECT 2;",
+	      "S1: SELECT /* a; /* b; */ c; */ 1;\nS2: SELECT 2;\n");
+}
+
+static void quoted_strings_hide_semicolons_and_double_quotes(void **state)
+{
+	(void)state;
+	check("SELECT 'a;b''c;';\nSELECT 'x\n;y';\n",
+	      "S1: SELECT 'a;b''c;';\nS2: SELECT 'x\n;y';\n");
+}
+
+static void backslash_is_literal_with_standard_conforming_strings(void **state)
+{
+	(void)state;
+	/* on: 'a\' is a complete string, the ; after it ends the statement */
+	check("SELECT 'a\\';\nSELECT 2;\n", "S1: SELECT 'a\\';\nS2: SELECT 2;\n");
+}
+
+static void backslash_escapes_quote_when_standard_conforming_strings_off(void **state)
+{
+	(void)state;
+	check_enc("SELECT 'a\\';b';\nSELECT 2;\n",
+		  "S1: SELECT 'a\\';b';\nS2: SELECT 2;\n", 0, SQLSCAN_ENC_SAFE);
+}
+
+static void e_strings_always_have_escapes(void **state)
+{
+	(void)state;
+	check("SELECT E'a\\';b', e'\\\\';\nSELECT 2;\n",
+	      "S1: SELECT E'a\\';b', e'\\\\';\nS2: SELECT 2;\n");
+}
+
+static void string_prefixes_only_at_token_start(void **state)
+{
+	(void)state;
+	/* abe'x\' : identifier abe then a plain string 'x\' (no escapes) */
+	check("SELECT abe'x\\';\nSELECT B'01', X'1f', N'n;', U&'d;\\0061';\n",
+	      "S1: SELECT abe'x\\';\nS2: SELECT B'01', X'1f', N'n;', U&'d;\\0061';\n");
+}
+
+static void unicode_identifiers_and_quoted_identifiers(void **state)
+{
+	(void)state;
+	check("CREATE TABLE \"a;b'c$d\"\"e\" (U&\"x;\" int);\nSELECT 1;",
+	      "S1: CREATE TABLE \"a;b'c$d\"\"e\" (U&\"x;\" int);\nS2: SELECT 1;\n");
+}
+
+static void dollar_quotes_hide_semicolons(void **state)
+{
+	(void)state;
+	check("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n"
+	      "CREATE FUNCTION g() RETURNS int AS $body$\nBEGIN\n RETURN $$;$$; -- $b$\nEND;\n$body$ LANGUAGE plpgsql;\n",
+	      "S1: CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n"
+	      "S2: CREATE FUNCTION g() RETURNS int AS $body$\nBEGIN\n RETURN $$;$$; -- $b$\nEND;\n$body$ LANGUAGE plpgsql;\n");
+}
+
+static void dollar_in_identifier_and_parameters_are_not_quotes(void **state)
+{
+	(void)state;
+	check("SELECT abc$x$ FROM t WHERE a = $1;\nSELECT $x$;$x$;\nSELECT 1$$;$$;\n",
+	      "S1: SELECT abc$x$ FROM t WHERE a = $1;\nS2: SELECT $x$;$x$;\nS3: SELECT 1$$;$$;\n");
+}
+
+static void dollar_tag_must_match_exactly(void **state)
+{
+	(void)state;
+	check("SELECT $a$ $b$; $ab$; $a $a$;\nSELECT 2;",
+	      "S1: SELECT $a$ $b$; $ab$; $a $a$;\nS2: SELECT 2;\n");
+}
+
+static void parentheses_hide_semicolons(void **state)
+{
+	(void)state;
+	check("CREATE RULE r AS ON INSERT TO t DO (INSERT INTO u VALUES (1); DELETE FROM v);\nSELECT 1;",
+	      "S1: CREATE RULE r AS ON INSERT TO t DO (INSERT INTO u VALUES (1); DELETE FROM v);\nS2: SELECT 1;\n");
+}
+
+static void begin_atomic_body_with_case(void **state)
+{
+	(void)state;
+	check("CREATE FUNCTION public.f(a integer) RETURNS integer\n"
+	      "    LANGUAGE sql\n"
+	      "    BEGIN ATOMIC\n"
+	      " SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END AS c;\n"
+	      " SELECT 2;\n"
+	      "END;\n"
+	      "CREATE OR REPLACE PROCEDURE p() BEGIN ATOMIC INSERT INTO t VALUES (1); END;\n"
+	      "SELECT 3;\n",
+	      "S1: CREATE FUNCTION public.f(a integer) RETURNS integer\n"
+	      "    LANGUAGE sql\n"
+	      "    BEGIN ATOMIC\n"
+	      " SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END AS c;\n"
+	      " SELECT 2;\n"
+	      "END;\n"
+	      "S7: CREATE OR REPLACE PROCEDURE p() BEGIN ATOMIC INSERT INTO t VALUES (1); END;\n"
+	      "S8: SELECT 3;\n");
+}
+
+static void function_named_begin_does_not_swallow_the_dump(void **state)
+{
+	(void)state;
+	check("CREATE FUNCTION public.begin() RETURNS integer\n    LANGUAGE sql\n    AS $$SELECT 1$$;\n"
+	      "ALTER FUNCTION public.begin() OWNER TO x;\nBEGIN;\nCOMMIT;\n",
+	      "S1: CREATE FUNCTION public.begin() RETURNS integer\n    LANGUAGE sql\n    AS $$SELECT 1$$;\n"
+	      "S4: ALTER FUNCTION public.begin() OWNER TO x;\nS5: BEGIN;\nS6: COMMIT;\n");
+}
+
+static void copy_from_stdin_is_flagged(void **state)
+{
+	(void)state;
+	check("COPY public.t (a, b) FROM stdin;\nCOPY t TO stdout;\ncopy (select 1 from stdin) to stdout;\n"
+	      "COPY t FROM STDIN WITH (FORMAT csv);\nSELECT 'copy from stdin';\n",
+	      "S1c: COPY public.t (a, b) FROM stdin;\nS2: COPY t TO stdout;\n"
+	      "S3: copy (select 1 from stdin) to stdout;\nS4c: COPY t FROM STDIN WITH (FORMAT csv);\n"
+	      "S5: SELECT 'copy from stdin';\n");
+}
+
+static void meta_commands_run_to_end_of_line(void **state)
+{
+	(void)state;
+	check("\\restrict abc123\r\nSET a = 1;\n\\connect -reuse-previous=on \"dbname='x;y'\"\n\\unrestrict abc123\n",
+	      "M1: restrict abc123\nS2: SET a = 1;\nM3: connect -reuse-previous=on \"dbname='x;y'\"\nM4: unrestrict abc123\n");
+}
+
+static void backslash_semicolon_is_a_literal_semicolon(void **state)
+{
+	(void)state;
+	check("SELECT 1\\; SELECT 2;\n", "S1: SELECT 1; SELECT 2;\n");
+}
+
+static void crlf_line_ends_are_whitespace(void **state)
+{
+	(void)state;
+	check("SET a = 1;\r\n\r\nSELECT 'x'\r\n;\r\n", "S1: SET a = 1;\nS3: SELECT 'x'\r\n;\n");
+}
+
+static void text_without_final_semicolon_is_sent_at_eof(void **state)
+{
+	(void)state;
+	check("SELECT 1;\nSELECT 2\n", "S1: SELECT 1;\nS2i: SELECT 2\n\n");
+	check("SELECT 1;\n-- only a comment\n\n", "S1: SELECT 1;\n");
+}
+
+static void sjis_trail_byte_backslash_is_not_an_escape(void **state)
+{
+	(void)state;
+	/* 0x95 0x5c is one SJIS character whose trail byte is '\' */
+	check_enc("SELECT E'\x95\x5c';\nSELECT 2;\n", "S1: SELECT E'\x95\x5c';\nS2: SELECT 2;\n",
+		  1, SQLSCAN_ENC_SJIS);
+	/* BIG5: 0xa4 0x27: trail byte looks like a quote */
+	check_enc("SELECT '\xa4\x27;';\nSELECT 2;\n", "S1: SELECT '\xa4\x27;';\nS2: SELECT 2;\n",
+		  1, SQLSCAN_ENC_BIG5);
+	assert_int_equal(sqlscan_encoding_of("SHIFT_JIS_2004"), SQLSCAN_ENC_SJIS);
+	assert_int_equal(sqlscan_encoding_of("gb18030"), SQLSCAN_ENC_GB18030);
+	assert_int_equal(sqlscan_encoding_of("UTF8"), SQLSCAN_ENC_SAFE);
+}
+
+static void toc_comments_set_entry_and_section(void **state)
+{
+	struct sqlscan s;
+	struct sqlscan_item it;
+	const char *in =
+		"--\n-- Name: person; Type: TABLE; Schema: public; Owner: biso\n--\n\n"
+		"CREATE TABLE public.person (id int);\n"
+		"--\n-- Data for Name: person; Type: TABLE DATA; Schema: public; Owner: biso\n--\n\n"
+		"SELECT 1;\n"
+		"--\n-- Name: person person_pkey; Type: CONSTRAINT; Schema: public; Owner: biso\n--\n\n"
+		"ALTER TABLE x;\n";
+	(void)state;
+	sqlscan_init(&s);
+	sqlscan_feed(&s, in, strlen(in));
+	sqlscan_eof(&s);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
+	assert_string_equal(s.toc.buf, "Name: person; Type: TABLE; Schema: public; Owner: biso");
+	assert_string_equal(s.toc_type.buf, "TABLE");
+	assert_int_equal(s.section, SQLSCAN_PRE_DATA);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
+	assert_string_equal(s.toc_type.buf, "TABLE DATA");
+	assert_int_equal(s.section, SQLSCAN_DATA);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
+	assert_string_equal(s.toc.buf, "Name: person person_pkey; Type: CONSTRAINT; Schema: public; Owner: biso");
+	assert_int_equal(s.section, SQLSCAN_POST_DATA);
+	assert_int_equal(it.line, 15);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_END);
+	sqlscan_release(&s);
+}
+
+static void copy_data_is_left_to_the_caller(void **state)
+{
+	struct sqlscan s;
+	struct sqlscan_item it;
+	(void)state;
+	sqlscan_init(&s);
+	sqlscan_feed(&s, "SET x = 1;\nCOPY t (a) FROM stdin;\n", 34);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
+	assert_true(it.copy_in);
+	assert_int_equal(it.end_line, 2);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_MORE);
+	/* the caller consumed 3 data lines and "\." */
+	sqlscan_add_lines(&s, 4);
+	sqlscan_feed(&s, "SELECT 1;\n", 10);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
+	assert_int_equal(it.line, 7);
+	assert_string_equal(it.text, "SELECT 1;");
+	sqlscan_release(&s);
+}
+
+static void set_statements_update_offline_state(void **state)
+{
+	struct sqlscan s;
+	(void)state;
+	sqlscan_init(&s);
+	assert_int_equal(sqlscan_apply_set(&s, "SET standard_conforming_strings = off;"), 1);
+	assert_int_equal(s.std_strings, 0);
+	assert_int_equal(sqlscan_apply_set(&s, "SET client_encoding = 'SJIS';"), 1);
+	assert_int_equal(s.encoding, SQLSCAN_ENC_SJIS);
+	assert_int_equal(sqlscan_apply_set(&s, "SELECT 1;"), 0);
+	sqlscan_release(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(semicolon_ends_statements_and_whitespace_is_dropped),
+		cmocka_unit_test(line_comments_before_a_statement_are_dropped),
+		cmocka_unit_test(nested_block_comments_hide_semicolons),
+		cmocka_unit_test(quoted_strings_hide_semicolons_and_double_quotes),
+		cmocka_unit_test(backslash_is_literal_with_standard_conforming_strings),
+		cmocka_unit_test(backslash_escapes_quote_when_standard_conforming_strings_off),
+		cmocka_unit_test(e_strings_always_have_escapes),
+		cmocka_unit_test(string_prefixes_only_at_token_start),
+		cmocka_unit_test(unicode_identifiers_and_quoted_identifiers),
+		cmocka_unit_test(dollar_quotes_hide_semicolons),
+		cmocka_unit_test(dollar_in_identifier_and_parameters_are_not_quotes),
+		cmocka_unit_test(dollar_tag_must_match_exactly),
+		cmocka_unit_test(parentheses_hide_semicolons),
+		cmocka_unit_test(begin_atomic_body_with_case),
+		cmocka_unit_test(function_named_begin_does_not_swallow_the_dump),
+		cmocka_unit_test(copy_from_stdin_is_flagged),
+		cmocka_unit_test(meta_commands_run_to_end_of_line),
+		cmocka_unit_test(backslash_semicolon_is_a_literal_semicolon),
+		cmocka_unit_test(crlf_line_ends_are_whitespace),
+		cmocka_unit_test(text_without_final_semicolon_is_sent_at_eof),
+		cmocka_unit_test(sjis_trail_byte_backslash_is_not_an_escape),
+		cmocka_unit_test(toc_comments_set_entry_and_section),
+		cmocka_unit_test(copy_data_is_left_to_the_caller),
+		cmocka_unit_test(set_statements_update_offline_state),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,196 @@
+/* batch: the line-mode front end; see frontend.h. */
+#include "config.h"
+#include "frontend.h"
+#include "logfile.h"
+#include "restore.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+void batch_install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int batch_interrupted(void)
+{
+	return interrupted != 0;
+}
+
+static void clear_progress(struct batch_state *st)
+{
+	if (st->tty && st->progress_shown) {
+		fputs("\r\033[K", stderr);
+		st->progress_shown = 0;
+	}
+}
+
+static void batch_log(void *ctx, enum log_level level, const char *line)
+{
+	struct batch_state *st = ctx;
+	logfile_write(st->log, level, line);
+	if (level == LOG_DEBUG)
+		return;
+	clear_progress(st);
+	if (level == LOG_INFO)
+		fprintf(stderr, "%s\n", line);
+	else
+		fprintf(stderr, "%s: %s\n", level == LOG_WARN ? "warning" : "error", line);
+}
+
+static void batch_progress(void *ctx, const struct progress *p)
+{
+	struct batch_state *st = ctx;
+	int64_t now = report_now_ns();
+	struct strbuf sb = STRBUF_INIT;
+
+	/* One line per second, as promised in --help. */
+	if (st->last_line_ns && now - st->last_line_ns < 1000000000 &&
+	    !(p->total_bytes && p->done_bytes >= p->total_bytes))
+		return;
+	st->last_line_ns = now;
+	strbuf_addf(&sb, "%s: ", p->phase ? p->phase : "working");
+	strbuf_humanise_bytes(&sb, p->done_bytes);
+	if (p->total_bytes) {
+		strbuf_addstr(&sb, " of ");
+		strbuf_humanise_bytes(&sb, p->total_bytes);
+		strbuf_addf(&sb, " (%.0f%%)", 100.0 * (double)p->done_bytes / (double)p->total_bytes);
+	}
+	if (p->done_items)
+		strbuf_addf(&sb, ", %llu items", (unsigned long long)p->done_items);
+	if (p->current)
+		strbuf_addf(&sb, ", %s", p->current);
+	if (st->tty) {
+		/* Rewrite one line in place; cut it to the terminal width-ish. */
+		if (sb.len > 150)
+			strbuf_setlen(&sb, 150);
+		fprintf(stderr, "\r\033[K%s", sb.buf);
+		st->progress_shown = 1;
+	} else {
+		fprintf(stderr, "%s\n", sb.buf);
+	}
+	strbuf_release(&sb);
+}
+
+static int batch_cancelled(void *ctx)
+{
+	(void)ctx;
+	return interrupted != 0;
+}
+
+void batch_report_init(struct report *r, struct batch_state *st, struct logfile *log)
+{
+	memset(st, 0, sizeof *st);
+	st->log = log;
+	st->tty = isatty(2);
+	memset(r, 0, sizeof *r);
+	r->progress = batch_progress;
+	r->log = batch_log;
+	r->cancelled = batch_cancelled;
+	r->ctx = st;
+}
+
+/* Ask on the controlling terminal; returns 1 if the answer is @want. */
+static int ask(const char *question, const char *want)
+{
+	char line[512];
+	FILE *tty = fopen("/dev/tty", "r+");
+	int ok = 0;
+	if (!tty) {
+		fprintf(stderr, "%s\nno terminal to ask on: give --yes to run without asking\n",
+			question);
+		return 0;
+	}
+	fprintf(tty, "%s ", question);
+	fflush(tty);
+	if (fgets(line, sizeof line, tty)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		ok = !strcmp(line, want);
+	}
+	fclose(tty);
+	return ok;
+}
+
+int batch_restore(struct restore *rs, const struct batch_opts *o)
+{
+	struct batch_state st;
+	struct report r;
+	struct strbuf sb = STRBUF_INIT;
+	int aborted = 0;
+
+	batch_report_init(&r, &st, o->log);
+	for (int s = 0; s < STEP_COUNT; s++) {
+		struct err e = ERR_INIT;
+		if (!(rs->selected & STEP_BIT(s)))
+			continue;
+		strbuf_reset(&sb);
+		if (!o->yes && restore_step_destructive(rs, s, &sb)) {
+			const char *word = restore_confirm_word(rs, s);
+			struct strbuf q = STRBUF_INIT;
+			strbuf_addf(&q, "\n%s: %s.\n", step_title(s), sb.buf);
+			if (word)
+				strbuf_addf(&q, "Type the database name (%s) to go on:", word);
+			else
+				strbuf_addstr(&q, "Go on? Type yes:");
+			int ok = ask(q.buf, word ? word : "yes");
+			strbuf_release(&q);
+			if (!ok) {
+				report_log(&r, LOG_WARN, "not confirmed: stopping before step %s",
+					   step_name(s));
+				aborted = 1;
+				break;
+			}
+		}
+		if (restore_run_step(rs, s, &r, &e) < 0) {
+			struct strbuf msg = STRBUF_INIT;
+			clear_progress(&st);
+			err_format(&e, &msg);
+			fprintf(stderr, "\nstep %s failed:\n%s\n", step_name(s), msg.buf);
+			logfile_write(o->log, LOG_ERROR, msg.buf);
+			strbuf_release(&msg);
+			err_clear(&e);
+			if (batch_interrupted())
+				aborted = 1;
+			break;
+		}
+		clear_progress(&st);
+		if (batch_interrupted()) {
+			aborted = 1;
+			break;
+		}
+	}
+	clear_progress(&st);
+	strbuf_reset(&sb);
+	restore_summary(rs, &sb);
+	fprintf(stderr, "\nSummary:\n%s", sb.buf);
+	logfile_write(o->log, LOG_INFO, "summary follows");
+	for (char *line = sb.buf, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		logfile_write(o->log, LOG_INFO, line);
+	}
+	strbuf_release(&sb);
+	return aborted ? EXIT_ABORTED : restore_exit_code(rs);
+}

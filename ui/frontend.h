@@ -1,0 +1,50 @@
+/*
+ * frontend: what the command-line front ends share (ui/, curses-free).
+ *
+ * batch.c is the line-mode front end (one progress line per second on
+ * stderr, questions on the terminal); wizard.c the full-screen one.  Both
+ * drive the same backend calls in src/restore.h.
+ */
+#ifndef BR_FRONTEND_H
+#define BR_FRONTEND_H
+
+#include "report.h"
+
+struct restore;
+struct logfile;
+
+/* Exit codes (documented in --help, README and the man page). */
+enum {
+	EXIT_DONE = 0,      /* everything done */
+	EXIT_FAILED = 1,    /* a step failed; the old data was kept */
+	EXIT_USAGE = 2,     /* usage or configuration error */
+	EXIT_CONTINUED = 3, /* finished, but the operator continued past errors */
+	EXIT_ABORTED = 130  /* aborted by the operator (Ctrl-C, q) */
+};
+
+struct batch_opts {
+	int yes;              /* do not ask before destructive steps */
+	struct logfile *log;  /* run log; may be NULL */
+};
+
+/* A report for line mode: log lines to stderr and @log, progress as one
+ * line per second on stderr, cancellation on SIGINT/SIGTERM/SIGHUP.
+ * Fill *@r and its private state *@st; valid while @st lives. */
+struct batch_state {
+	struct logfile *log;
+	int64_t last_line_ns;
+	int tty;
+	int progress_shown;
+	const char *label;
+};
+void batch_report_init(struct report *r, struct batch_state *st, struct logfile *log);
+/* Install the signal handlers that make report_cancelled() true. */
+void batch_install_signals(void);
+/* Non-zero once SIGINT/SIGTERM/SIGHUP arrived. */
+int batch_interrupted(void);
+
+/* Run the selected steps of @rs in order, asking on the terminal before
+ * destructive ones unless o->yes.  Returns an exit code. */
+int batch_restore(struct restore *rs, const struct batch_opts *o);
+
+#endif

@@ -1,0 +1,457 @@
+/* tui: terminal setup and safe text drawing; see tui.h. */
+#include "config.h"
+#include "tui.h"
+
+#include "err.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+static int no_color_requested(void)
+{
+	const char *v = getenv("NO_COLOR");
+	return v && *v;
+}
+
+int tui_start(struct tui *t, struct err *e)
+{
+	const char *cs = nl_langinfo(CODESET);
+	const char *term = getenv("TERM");
+
+	memset(t, 0, sizeof(*t));
+	t->utf8 = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+	if (!term || !*term)
+		return err_set(e, "cannot start the wizard: TERM is not set");
+	/* newterm(), unlike initscr(), returns NULL instead of exiting. */
+	t->scr = newterm(NULL, stdout, stdin);
+	if (!t->scr) {
+		err_set(e, "cannot start the wizard on terminal type \"%s\"", term);
+		err_hint(e, "Set TERM to a known type (e.g. xterm or vt100), or use "
+			 "\"biso-recover restore\" for the line-mode restore.");
+		return -1;
+	}
+	set_term(t->scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(100);
+	curs_set(0);
+	if (has_colors() && !no_color_requested() && start_color() == OK) {
+		short bg = COLOR_BLACK;
+		if (use_default_colors() == OK)
+			bg = -1;
+		t->colour = 1;
+		init_pair(TUI_TITLE, COLOR_WHITE, COLOR_BLUE);
+		init_pair(TUI_HEADING, COLOR_CYAN, bg);
+		init_pair(TUI_PENDING, bg == -1 ? -1 : COLOR_WHITE, bg);
+		init_pair(TUI_RUNNING, COLOR_YELLOW, bg);
+		init_pair(TUI_DONE, COLOR_GREEN, bg);
+		init_pair(TUI_FAILED, COLOR_RED, bg);
+		init_pair(TUI_SKIPPED, COLOR_MAGENTA, bg);
+		init_pair(TUI_WARN, COLOR_YELLOW, bg);
+		init_pair(TUI_ERROR, COLOR_RED, bg);
+		init_pair(TUI_DIM, COLOR_CYAN, bg);
+		init_pair(TUI_BAR, COLOR_GREEN, bg);
+		init_pair(TUI_KEY, COLOR_BLACK, COLOR_CYAN);
+	}
+	return 0;
+}
+
+void tui_end(struct tui *t)
+{
+	if (!t->scr)
+		return;
+	/* leave a clean screen behind on terminals without an alternate one */
+	erase();
+	refresh();
+	curs_set(1);
+	endwin();
+	delscreen(t->scr);
+	t->scr = NULL;
+}
+
+attr_t tui_attr(const struct tui *t, enum tui_role role)
+{
+	if (t->colour) {
+		switch (role) {
+		case TUI_NORMAL: return A_NORMAL;
+		case TUI_PENDING: return A_NORMAL;
+		case TUI_TITLE: return COLOR_PAIR(role) | A_BOLD;
+		case TUI_HEADING:
+		case TUI_RUNNING:
+		case TUI_FAILED:
+		case TUI_ERROR:
+		case TUI_WARN:
+			return COLOR_PAIR(role) | A_BOLD;
+		default:
+			return COLOR_PAIR(role);
+		}
+	}
+	switch (role) {
+	case TUI_TITLE: return A_REVERSE;
+	case TUI_KEY: return A_REVERSE;
+	case TUI_HEADING: return A_BOLD;
+	case TUI_RUNNING: return A_BOLD;
+	case TUI_FAILED: return A_BOLD;
+	case TUI_ERROR: return A_BOLD;
+	case TUI_WARN: return A_BOLD;
+	case TUI_SKIPPED: return A_DIM;
+	case TUI_DIM: return A_NORMAL;
+	default: return A_NORMAL;
+	}
+}
+
+wchar_t *tui_widen(const char *s, size_t len, int keep_nl)
+{
+	wchar_t *out = xcalloc(len + 1, sizeof(*out));
+	mbstate_t st;
+	size_t i = 0, n = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (i < len) {
+		wchar_t wc;
+		size_t r = mbrtowc(&wc, s + i, len - i, &st);
+		if (r == (size_t)-1 || r == (size_t)-2) {
+			/* invalid or cut off: one '?' per byte, start afresh */
+			memset(&st, 0, sizeof(st));
+			out[n++] = L'?';
+			i++;
+			continue;
+		}
+		if (r == 0) { /* embedded NUL */
+			r = 1;
+			wc = L'?';
+		}
+		i += r;
+		if (wc == L'\n' && keep_nl)
+			;
+		else if (wc == L'\t' || wc == L'\n')
+			wc = L' ';
+		else if (!iswprint(wc) || wcwidth(wc) < 0)
+			wc = L'?';
+		out[n++] = wc;
+	}
+	out[n] = 0;
+	return out;
+}
+
+static int wc_cols(wchar_t c)
+{
+	int w = wcwidth(c);
+	return w < 0 ? 1 : w;
+}
+
+int tui_wswidth(const wchar_t *ws, size_t n)
+{
+	int cols = 0;
+	for (size_t i = 0; i < n && ws[i]; i++)
+		cols += wc_cols(ws[i]);
+	return cols;
+}
+
+int tui_putw(WINDOW *w, int y, int x, int maxcols, const wchar_t *ws, attr_t a)
+{
+	int cols = 0, maxy, maxx;
+	size_t n = 0;
+
+	getmaxyx(w, maxy, maxx);
+	if (maxcols <= 0 || y < 0 || x < 0 || y >= maxy || x >= maxx)
+		return 0;
+	if (maxcols > maxx - x)
+		maxcols = maxx - x;
+	while (ws[n]) {
+		int cw = wc_cols(ws[n]);
+		if (cols + cw > maxcols)
+			break;
+		cols += cw;
+		n++;
+	}
+	if (!n)
+		return 0;
+	wattr_on(w, a, NULL);
+	mvwaddnwstr(w, y, x, ws, (int)n);
+	wattr_off(w, a, NULL);
+	return cols;
+}
+
+int tui_put(WINDOW *w, int y, int x, int maxcols, const char *s, attr_t a)
+{
+	wchar_t *ws;
+	int cols;
+
+	if (maxcols <= 0 || !s)
+		return 0;
+	ws = tui_widen(s, strlen(s), 0);
+	cols = tui_putw(w, y, x, maxcols, ws, a);
+	free(ws);
+	return cols;
+}
+
+static void lines_push(struct tui_lines *l, const wchar_t *s, size_t n)
+{
+	wchar_t *line;
+
+	while (n && s[n - 1] == L' ')
+		n--;
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 16;
+		l->line = xrealloc(l->line, l->alloc * sizeof(*l->line));
+	}
+	line = xmalloc((n + 1) * sizeof(*line));
+	wmemcpy(line, s, n);
+	line[n] = 0;
+	l->line[l->n++] = line;
+}
+
+static void wrap_para(const wchar_t *p, size_t n, int width, struct tui_lines *out)
+{
+	size_t i = 0;
+
+	if (!n) {
+		lines_push(out, p, 0);
+		return;
+	}
+	while (i < n) {
+		size_t start = i, j = i, brk = (size_t)-1, end, next;
+		int col = 0;
+
+		while (j < n) {
+			int cw = wc_cols(p[j]);
+			if (col + cw > width)
+				break;
+			if (p[j] == L' ')
+				brk = j;
+			col += cw;
+			j++;
+		}
+		if (j >= n) {
+			end = next = n;
+		} else if (p[j] == L' ') {
+			end = j;
+			next = j + 1;
+		} else if (brk != (size_t)-1 && brk > start) {
+			end = brk;
+			next = brk + 1;
+		} else {
+			end = next = j > start ? j : start + 1;
+		}
+		lines_push(out, p + start, end - start);
+		i = next;
+		while (i < n && p[i] == L' ')
+			i++;
+	}
+}
+
+void tui_wrap(const char *text, int width, struct tui_lines *out)
+{
+	wchar_t *ws, *p;
+
+	if (width < 1 || !text)
+		return;
+	ws = tui_widen(text, strlen(text), 1);
+	p = ws;
+	for (;;) {
+		wchar_t *nl = wcschr(p, L'\n');
+		size_t n = nl ? (size_t)(nl - p) : wcslen(p);
+		wrap_para(p, n, width, out);
+		if (!nl)
+			break;
+		p = nl + 1;
+		if (!*p)
+			break; /* a trailing newline adds no empty line */
+	}
+	free(ws);
+}
+
+void tui_wrap_hanging(const char *text, int width, struct tui_lines *out)
+{
+	const char *p = text;
+
+	if (width < 1 || !text)
+		return;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, n);
+		char *colon = strstr(line, ": ");
+		int lw = colon ? (int)(colon - line) + 2 : 0;
+
+		if (colon && lw <= width / 3 && !memchr(line, ' ', (size_t)(colon - line))) {
+			struct tui_lines v = TUI_LINES_INIT;
+			wchar_t *label = tui_widen(line, (size_t)lw, 0);
+			size_t ll = wcslen(label);
+			int lcols = tui_wswidth(label, ll);
+
+			tui_wrap(colon + 2, width - lcols, &v);
+			for (size_t i = 0; i < v.n; i++) {
+				size_t vn = wcslen(v.line[i]);
+				wchar_t *o = xmalloc(((size_t)lcols + vn + 1) * sizeof(*o));
+				size_t pre = i == 0 ? ll : (size_t)lcols;
+				if (i == 0)
+					wmemcpy(o, label, ll);
+				else
+					wmemset(o, L' ', (size_t)lcols);
+				wmemcpy(o + pre, v.line[i], vn + 1);
+				lines_push(out, o, pre + vn);
+				free(o);
+			}
+			if (!v.n)
+				lines_push(out, label, ll);
+			tui_lines_free(&v);
+			free(label);
+		} else {
+			tui_wrap(line, width, out);
+		}
+		free(line);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+}
+
+void tui_lines_free(struct tui_lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->line[i]);
+	free(l->line);
+	l->line = NULL;
+	l->n = l->alloc = 0;
+}
+
+void tui_bar(const struct tui *t, WINDOW *w, int y, int x, int width,
+	     uint64_t done, uint64_t total)
+{
+	int fill = 0;
+
+	if (width < 1)
+		return;
+	if (total) {
+		if (done > total)
+			done = total;
+		fill = (int)((double)done / (double)total * width + 0.5);
+		if (fill > width)
+			fill = width;
+	}
+	wmove(w, y, x);
+	for (int i = 0; i < width; i++) {
+		int on = i < fill;
+		if (t->utf8) {
+			wchar_t c[2] = { on ? L'\u2588' : L'\u2591', 0 };
+			wattr_on(w, on ? tui_attr(t, TUI_BAR) : tui_attr(t, TUI_DIM), NULL);
+			waddnwstr(w, c, 1);
+			wattr_off(w, on ? tui_attr(t, TUI_BAR) : tui_attr(t, TUI_DIM), NULL);
+		} else {
+			waddch(w, (chtype)(on ? '#' : '.') | (on ? tui_attr(t, TUI_BAR) : 0));
+		}
+	}
+}
+
+void tui_rule(WINDOW *w, int y, int x, int width, const char *label, attr_t a)
+{
+	if (width < 1)
+		return;
+	mvwhline(w, y, x, ACS_HLINE, width);
+	if (label && width > 6) {
+		int c = tui_put(w, y, x + 2, width - 4, " ", a);
+		c += tui_put(w, y, x + 2 + c, width - 4 - c, label, a);
+		tui_put(w, y, x + 2 + c, width - 4 - c, " ", a);
+	}
+}
+
+void tui_frame(WINDOW *w, int y, int x, int h, int width, attr_t a)
+{
+	if (h < 2 || width < 2)
+		return;
+	wattr_on(w, a, NULL);
+	for (int r = 0; r < h; r++)
+		mvwhline(w, y + r, x, ' ', width);
+	mvwaddch(w, y, x, ACS_ULCORNER);
+	mvwhline(w, y, x + 1, ACS_HLINE, width - 2);
+	mvwaddch(w, y, x + width - 1, ACS_URCORNER);
+	for (int r = 1; r < h - 1; r++) {
+		mvwaddch(w, y + r, x, ACS_VLINE);
+		mvwaddch(w, y + r, x + width - 1, ACS_VLINE);
+	}
+	mvwaddch(w, y + h - 1, x, ACS_LLCORNER);
+	mvwhline(w, y + h - 1, x + 1, ACS_HLINE, width - 2);
+	mvwaddch(w, y + h - 1, x + width - 1, ACS_LRCORNER);
+	wattr_off(w, a, NULL);
+}
+
+int tui_stderr_begin(struct tui_stderr *c, struct err *e)
+{
+	*c = (struct tui_stderr)TUI_STDERR_INIT;
+	if (pipe(c->pipefd) < 0)
+		return err_errno(e, errno, "cannot create a pipe for stderr");
+	fcntl(c->pipefd[0], F_SETFL, fcntl(c->pipefd[0], F_GETFL) | O_NONBLOCK);
+	fcntl(c->pipefd[0], F_SETFD, FD_CLOEXEC);
+	fcntl(c->pipefd[1], F_SETFD, FD_CLOEXEC);
+	fflush(stderr);
+	c->saved_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (c->saved_fd < 0 || dup2(c->pipefd[1], STDERR_FILENO) < 0) {
+		int saved = errno;
+		if (c->saved_fd >= 0)
+			close(c->saved_fd);
+		close(c->pipefd[0]);
+		close(c->pipefd[1]);
+		*c = (struct tui_stderr)TUI_STDERR_INIT;
+		return err_errno(e, saved, "cannot redirect stderr");
+	}
+	return 0;
+}
+
+int tui_stderr_fd(const struct tui_stderr *c)
+{
+	return c->saved_fd >= 0 ? c->pipefd[0] : -1;
+}
+
+void tui_stderr_read(struct tui_stderr *c, int flush,
+		     void (*line)(void *ctx, const char *text), void *ctx)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (c->pipefd[0] < 0)
+		return;
+	while ((n = read(c->pipefd[0], buf, sizeof(buf))) > 0) {
+		c->partial = xrealloc(c->partial, c->partial_len + (size_t)n + 1);
+		memcpy(c->partial + c->partial_len, buf, (size_t)n);
+		c->partial_len += (size_t)n;
+	}
+	while (c->partial_len) {
+		char *nl = memchr(c->partial, '\n', c->partial_len);
+		size_t len;
+		if (!nl && !flush)
+			break;
+		len = nl ? (size_t)(nl - c->partial) : c->partial_len;
+		c->partial[len] = 0; /* the newline, or the spare byte */
+		if (len && line)
+			line(ctx, c->partial);
+		len += nl ? 1 : 0;
+		memmove(c->partial, c->partial + len, c->partial_len - len);
+		c->partial_len -= len;
+	}
+}
+
+void tui_stderr_end(struct tui_stderr *c, void (*line)(void *ctx, const char *text), void *ctx)
+{
+	if (c->saved_fd < 0)
+		return;
+	fflush(stderr);
+	dup2(c->saved_fd, STDERR_FILENO);
+	close(c->saved_fd);
+	close(c->pipefd[1]); /* the reader now sees the end */
+	tui_stderr_read(c, 1, line, ctx);
+	close(c->pipefd[0]);
+	free(c->partial);
+	*c = (struct tui_stderr)TUI_STDERR_INIT;
+}

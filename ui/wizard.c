@@ -1,0 +1,645 @@
+/*
+ * wizard: the input loop and the screen table; see wizard.h.
+ *
+ * One loop: draw from state, poll() the terminal and the worker's pipe
+ * (200 ms, so elapsed time, rate and ETA keep moving), apply what the
+ * worker posted, then hand every key to the current screen.  Screens are
+ * rows of wizard_screens[] {enter, draw, key, leave}; wizard_goto() is the
+ * only way to change screen.  KEY_RESIZE is handled here, once.
+ */
+#include "config.h"
+#include "wizard.h"
+#include "wizard_int.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wctype.h>
+
+/* The signal handler needs these two; nothing else is global. */
+static volatile sig_atomic_t wizard_signal;
+static int wizard_signal_fd = -1;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	wizard_signal = sig;
+	if (wizard_signal_fd >= 0 && write(wizard_signal_fd, "", 1) < 0) {
+		/* nothing to do: the flag is set, poll() times out */
+	}
+	errno = saved;
+}
+
+static const int caught_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define N_CAUGHT (sizeof(caught_signals) / sizeof(caught_signals[0]))
+
+static void wizard_goto(struct wizard *w, enum screen_id id)
+{
+	if (wizard_screens[w->screen].leave)
+		wizard_screens[w->screen].leave(w);
+	w->screen = id;
+	if (wizard_screens[id].enter)
+		wizard_screens[id].enter(w);
+}
+
+static void replace_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? xstrdup(src) : NULL;
+}
+
+/* Copy the step states from the plan; only while no step runs. */
+static void sync_views(struct wizard *w)
+{
+	for (int s = 0; s < STEP_COUNT; s++) {
+		const struct step_status *st = &w->rs->st[s];
+		w->view[s].state = st->state;
+		if (st->state == STEP_PENDING && !(w->rs->selected & STEP_BIT(s)))
+			w->view[s].state = STEP_SKIPPED;
+		w->view[s].seconds = st->seconds;
+		w->view[s].warnings = st->warnings;
+		replace_str(&w->view[s].summary, st->summary);
+		replace_str(&w->view[s].kept_as, st->kept_as);
+	}
+}
+
+static void log_add(struct wizard *w, time_t when, enum log_level level, const char *text)
+{
+	struct wizard_logentry *e;
+	struct tm tm;
+
+	if (w->log_n == WIZARD_LOG_KEEP) {
+		e = &w->log[w->log_first];
+		free(e->text);
+		w->log_first = (w->log_first + 1) % WIZARD_LOG_KEEP;
+		w->log_n--;
+	}
+	e = &w->log[(w->log_first + w->log_n) % WIZARD_LOG_KEEP];
+	localtime_r(&when, &tm);
+	strftime(e->stamp, sizeof(e->stamp), "%H:%M:%S", &tm);
+	e->level = level;
+	e->text = xstrdup(text);
+	w->log_n++;
+	/* an operator reading back keeps his place */
+	if (w->log_scroll > 0 && (size_t)w->log_scroll < w->log_n)
+		w->log_scroll++;
+}
+
+static void log_scroll_key(struct wizard *w, int ch)
+{
+	int page = wizard_log_rows(w);
+	int max = (int)w->log_n - page;
+
+	if (page < 1)
+		page = 1;
+	if (max < 0)
+		max = 0;
+	if (ch == KEY_PPAGE)
+		w->log_scroll += page - 1 > 0 ? page - 1 : 1;
+	else if (ch == KEY_NPAGE)
+		w->log_scroll -= page - 1 > 0 ? page - 1 : 1;
+	else if (ch == KEY_END)
+		w->log_scroll = 0;
+	else if (ch == KEY_HOME)
+		w->log_scroll = max;
+	if (w->log_scroll > max)
+		w->log_scroll = max;
+	if (w->log_scroll < 0)
+		w->log_scroll = 0;
+}
+
+static int is_log_key(int is_key, wint_t ch)
+{
+	return is_key && (ch == KEY_PPAGE || ch == KEY_NPAGE || ch == KEY_HOME || ch == KEY_END);
+}
+
+static int is_enter(int is_key, wint_t ch)
+{
+	return (is_key && ch == KEY_ENTER) || (!is_key && (ch == L'\r' || ch == L'\n'));
+}
+
+static int is_esc(int is_key, wint_t ch)
+{
+	return !is_key && ch == 27;
+}
+
+static int is_char(int is_key, wint_t ch, wchar_t c)
+{
+	return !is_key && (ch == (wint_t)c || ch == (wint_t)towupper(c));
+}
+
+/* The first step still to run, or STEP_COUNT. */
+static enum step_id next_step(const struct wizard *w)
+{
+	for (int s = 0; s < STEP_COUNT; s++)
+		if (w->view[s].state == STEP_PENDING)
+			return (enum step_id)s;
+	return STEP_COUNT;
+}
+
+static void start_step(struct wizard *w)
+{
+	struct err e = ERR_INIT;
+	enum step_id s = w->cur;
+
+	wizard_progress_release(&w->prog);
+	w->have_progress = 0;
+	w->rate_n = w->rate_head = 0;
+	w->cancelling = 0;
+	w->step_start_ns = w->now_ns = report_now_ns();
+	wizard_worker_log(&w->worker, LOG_INFO, "wizard: running step %d/%d %s",
+			  (int)s + 1, STEP_COUNT, step_name(s));
+	if (wizard_worker_start(&w->worker, w->rs, s, &e) < 0) {
+		strbuf_reset(&w->errtext);
+		err_format(&e, &w->errtext);
+		err_clear(&e);
+		wizard_goto(w, SCR_FAILED);
+		return;
+	}
+	w->view[s].state = STEP_RUNNING;
+	wizard_goto(w, SCR_RUNNING);
+}
+
+static void skip_step(struct wizard *w)
+{
+	restore_skip_step(w->rs, w->cur);
+	wizard_worker_log(&w->worker, LOG_WARN, "wizard: step %s skipped by the operator",
+			  step_name(w->cur));
+	sync_views(w);
+	wizard_goto(w, SCR_STEP);
+}
+
+/* ---- SCR_STEP ---- */
+
+static void step_enter(struct wizard *w)
+{
+	const char *word;
+
+	w->cur = next_step(w);
+	if (w->cur == STEP_COUNT) {
+		wizard_goto(w, SCR_SUMMARY);
+		return;
+	}
+	strbuf_reset(&w->describe);
+	restore_describe_step(w->rs, w->cur, &w->describe);
+	strbuf_rtrim(&w->describe);
+	strbuf_reset(&w->what);
+	w->destructive = restore_step_destructive(w->rs, w->cur, &w->what);
+	word = restore_confirm_word(w->rs, w->cur);
+	replace_str(&w->confirm_word, word && *word ? word : NULL);
+	if (w->confirm_word)
+		w->destructive = 1;
+}
+
+static void step_key(struct wizard *w, int is_key, wint_t ch)
+{
+	if (is_enter(is_key, ch)) {
+		if (w->destructive)
+			wizard_goto(w, SCR_CONFIRM);
+		else
+			start_step(w);
+	} else if (is_char(is_key, ch, L's')) {
+		skip_step(w);
+	} else if (is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
+		wizard_goto(w, SCR_QUIT);
+	} else if (is_log_key(is_key, ch)) {
+		log_scroll_key(w, (int)ch);
+	}
+}
+
+/* ---- SCR_CONFIRM ---- */
+
+static void confirm_enter(struct wizard *w)
+{
+	strbuf_reset(&w->typed);
+	w->typed_wrong = 0;
+}
+
+/* Remove the last character (not byte) of the typed text. */
+static void typed_backspace(struct strbuf *sb)
+{
+	mbstate_t st;
+	size_t i = 0, last = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (i < sb->len) {
+		size_t r = mbrlen(sb->buf + i, sb->len - i, &st);
+		if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+			memset(&st, 0, sizeof(st));
+			r = 1;
+		}
+		last = i;
+		i += r;
+	}
+	strbuf_setlen(sb, last);
+}
+
+static void confirm_key(struct wizard *w, int is_key, wint_t ch)
+{
+	if (is_esc(is_key, ch)) {
+		wizard_goto(w, SCR_STEP);
+		return;
+	}
+	if (is_log_key(is_key, ch)) {
+		log_scroll_key(w, (int)ch);
+		return;
+	}
+	if (!w->confirm_word) {
+		if (is_char(is_key, ch, L'y')) {
+			wizard_worker_log(&w->worker, LOG_INFO, "wizard: operator confirmed: %s",
+					  w->what.buf);
+			start_step(w);
+		} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q')) {
+			wizard_goto(w, SCR_STEP);
+		}
+		return;
+	}
+	if (is_enter(is_key, ch)) {
+		if (!strcmp(w->typed.buf, w->confirm_word)) {
+			wizard_worker_log(&w->worker, LOG_INFO,
+					  "wizard: operator typed \"%s\" to confirm: %s",
+					  w->confirm_word, w->what.buf);
+			start_step(w);
+		} else {
+			w->typed_wrong = 1;
+			strbuf_reset(&w->typed);
+		}
+	} else if ((is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == 127 || ch == 8))) {
+		typed_backspace(&w->typed);
+	} else if (!is_key && ch == 21) { /* ^U */
+		strbuf_reset(&w->typed);
+	} else if (!is_key && iswprint(ch) && w->typed.len < 256) {
+		char mb[MB_LEN_MAX];
+		mbstate_t st;
+		size_t n;
+
+		memset(&st, 0, sizeof(st));
+		n = wcrtomb(mb, (wchar_t)ch, &st);
+		if (n != (size_t)-1)
+			strbuf_add(&w->typed, mb, n);
+		w->typed_wrong = 0;
+	}
+}
+
+/* ---- SCR_RUNNING / SCR_CANCEL ---- */
+
+static void running_key(struct wizard *w, int is_key, wint_t ch)
+{
+	if ((is_char(is_key, ch, L'q') || is_esc(is_key, ch)) && !w->cancelling)
+		wizard_goto(w, SCR_CANCEL);
+	else if (is_log_key(is_key, ch))
+		log_scroll_key(w, (int)ch);
+}
+
+static void cancel_key(struct wizard *w, int is_key, wint_t ch)
+{
+	if (is_char(is_key, ch, L'y')) {
+		w->cancelling = 1;
+		wizard_worker_cancel(&w->worker);
+		wizard_worker_log(&w->worker, LOG_WARN,
+				  "wizard: operator aborted step %s; waiting for it to stop",
+				  step_name(w->cur));
+		wizard_goto(w, SCR_RUNNING);
+	} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
+		wizard_goto(w, SCR_RUNNING);
+	}
+}
+
+/* ---- SCR_FAILED ---- */
+
+static void failed_key(struct wizard *w, int is_key, wint_t ch)
+{
+	if (is_char(is_key, ch, L'r')) {
+		wizard_worker_log(&w->worker, LOG_INFO, "wizard: retrying step %s",
+				  step_name(w->cur));
+		start_step(w);
+	} else if (is_char(is_key, ch, L's')) {
+		skip_step(w);
+	} else if (is_char(is_key, ch, L'a') || is_char(is_key, ch, L'q')) {
+		wizard_worker_log(&w->worker, LOG_ERROR,
+				  "wizard: operator stopped after step %s failed", step_name(w->cur));
+		wizard_goto(w, SCR_SUMMARY);
+	} else if (is_log_key(is_key, ch)) {
+		log_scroll_key(w, (int)ch);
+	}
+}
+
+/* ---- SCR_QUIT ---- */
+
+static void quit_key(struct wizard *w, int is_key, wint_t ch)
+{
+	if (is_char(is_key, ch, L'y')) {
+		w->aborted = 1;
+		wizard_worker_log(&w->worker, LOG_WARN,
+				  "wizard: operator quit before step %s", step_name(w->cur));
+		wizard_goto(w, SCR_SUMMARY);
+	} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
+		wizard_goto(w, SCR_STEP);
+	}
+}
+
+/* ---- SCR_SUMMARY ---- */
+
+static void summary_enter(struct wizard *w)
+{
+	const char *log_path = w->o->log_path ? w->o->log_path : w->rs->log_path;
+
+	strbuf_reset(&w->summary);
+	restore_summary(w->rs, &w->summary);
+	strbuf_rtrim(&w->summary);
+	if (log_path && !strstr(w->summary.buf, log_path))
+		strbuf_addf(&w->summary, "\nlog: %s", log_path);
+	w->summary_scroll = 0;
+	w->exit_code = w->aborted ? 130 : restore_exit_code(w->rs);
+	wizard_worker_log(&w->worker, LOG_INFO, "wizard: finished, exit code %d", w->exit_code);
+}
+
+static void summary_key(struct wizard *w, int is_key, wint_t ch)
+{
+	int page = wizard_summary_rows(w);
+
+	if (is_key && (ch == KEY_PPAGE || ch == KEY_UP)) {
+		w->summary_scroll -= ch == KEY_UP ? 1 : page;
+	} else if (is_key && (ch == KEY_NPAGE || ch == KEY_DOWN)) {
+		w->summary_scroll += ch == KEY_DOWN ? 1 : page;
+	} else if (is_key && (ch == KEY_HOME)) {
+		w->summary_scroll = 0;
+	} else {
+		w->finished = 1;
+		return;
+	}
+	if (w->summary_scroll < 0)
+		w->summary_scroll = 0;
+	/* the draw function clamps the top end */
+}
+
+const struct wizard_screen wizard_screens[SCR_COUNT] = {
+	[SCR_STEP]    = { "step",    step_enter,    wizard_draw_step,    step_key,    NULL },
+	[SCR_CONFIRM] = { "confirm", confirm_enter, wizard_draw_confirm, confirm_key, NULL },
+	[SCR_RUNNING] = { "running", NULL,          wizard_draw_running, running_key, NULL },
+	[SCR_CANCEL]  = { "cancel",  NULL,          wizard_draw_cancel,  cancel_key,  NULL },
+	[SCR_FAILED]  = { "failed",  NULL,          wizard_draw_failed,  failed_key,  NULL },
+	[SCR_QUIT]    = { "quit",    NULL,          wizard_draw_quit,    quit_key,    NULL },
+	[SCR_SUMMARY] = { "summary", summary_enter, wizard_draw_summary, summary_key, NULL },
+};
+
+/* ---- events from the worker ---- */
+
+static void rate_sample(struct wizard *w, const struct wizard_progress *p)
+{
+	int last = (w->rate_head + WIZARD_RATE_SAMPLES - 1) % WIZARD_RATE_SAMPLES;
+	int phase_changed = !w->have_progress ||
+		!!w->prog.phase != !!p->phase ||
+		(p->phase && w->prog.phase && strcmp(p->phase, w->prog.phase));
+
+	if (phase_changed || (w->rate_n && p->done_bytes < w->rate_b[last]))
+		w->rate_n = w->rate_head = 0;
+	if (w->rate_n && p->t_ns - w->rate_t[last] < 250000000)
+		return;
+	w->rate_t[w->rate_head] = p->t_ns;
+	w->rate_b[w->rate_head] = p->done_bytes;
+	w->rate_head = (w->rate_head + 1) % WIZARD_RATE_SAMPLES;
+	if (w->rate_n < WIZARD_RATE_SAMPLES)
+		w->rate_n++;
+}
+
+static void step_finished(struct wizard *w, int rc, struct err *e)
+{
+	enum step_id s = w->cur;
+
+	wizard_worker_join(&w->worker);
+	sync_views(w);
+	/* keys typed while the step ran must not start the next one */
+	flushinp();
+	if (!rc) {
+		wizard_worker_log(&w->worker, LOG_INFO, "wizard: step %s done in %.1f s%s%s",
+				  step_name(s), w->view[s].seconds,
+				  w->view[s].summary ? ": " : "",
+				  w->view[s].summary ? w->view[s].summary : "");
+		wizard_goto(w, SCR_STEP);
+		return;
+	}
+	if (w->view[s].state == STEP_RUNNING || w->view[s].state == STEP_PENDING)
+		w->view[s].state = STEP_FAILED;
+	strbuf_reset(&w->errtext);
+	if (err_isset(e))
+		err_format(e, &w->errtext);
+	else if (err_isset(&w->rs->st[s].err))
+		err_format(&w->rs->st[s].err, &w->errtext);
+	else
+		strbuf_addstr(&w->errtext, "the step failed without saying why");
+	/* one log line per line of the error: message, DETAIL, HINT */
+	for (const char *p = w->errtext.buf, *nl; *p; p = nl ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		wizard_worker_log(&w->worker, LOG_ERROR, "wizard: step %s failed: %.*s",
+				  step_name(s), nl ? (int)(nl - p) : (int)strlen(p), p);
+	}
+	if (w->cancelling) {
+		w->aborted = 1;
+		wizard_goto(w, SCR_SUMMARY);
+	} else {
+		wizard_goto(w, SCR_FAILED);
+	}
+}
+
+static void apply_events(struct wizard *w)
+{
+	struct wizard_events ev;
+
+	wizard_worker_take(&w->worker, &ev);
+	for (struct wizard_logline *l = ev.logs; l; l = l->next)
+		log_add(w, l->wall, l->level, l->text);
+	if (ev.have_progress && (w->screen == SCR_RUNNING || w->screen == SCR_CANCEL)) {
+		rate_sample(w, &ev.progress);
+		wizard_progress_release(&w->prog);
+		w->prog = ev.progress;
+		memset(&ev.progress, 0, sizeof(ev.progress));
+		w->have_progress = 1;
+	}
+	if (ev.done)
+		step_finished(w, ev.rc, &ev.err);
+	wizard_events_release(&ev);
+}
+
+/* ---- the loop ---- */
+
+/* A line someone wrote to stderr while the screen was ours. */
+static void stderr_line(void *ctx, const char *text)
+{
+	struct wizard *w = ctx;
+	wizard_worker_log(&w->worker, LOG_WARN, "stderr: %s", text);
+}
+
+static void dispatch_key(struct wizard *w, int is_key, wint_t ch)
+{
+	if (is_key && ch == KEY_RESIZE) {
+		/* the one place a resize is handled: forget the old screen,
+		 * the next wizard_draw() lays everything out anew */
+		clearok(curscr, TRUE);
+		return;
+	}
+	if (!is_key && ch == 12) { /* ^L */
+		clearok(curscr, TRUE);
+		return;
+	}
+	wizard_screens[w->screen].key(w, is_key, ch);
+}
+
+static void run_loop(struct wizard *w)
+{
+	while (!w->finished && !wizard_signal) {
+		struct pollfd pfd[3];
+		wint_t ch;
+		int r;
+
+		w->now_ns = report_now_ns();
+		wizard_draw(w);
+		memset(pfd, 0, sizeof(pfd));
+		pfd[0].fd = STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = wizard_worker_fd(&w->worker);
+		pfd[1].events = POLLIN;
+		pfd[2].fd = tui_stderr_fd(&w->errcap); /* -1: ignored by poll */
+		pfd[2].events = POLLIN;
+		r = poll(pfd, 3, 200);
+		if (wizard_signal)
+			break;
+		if (r > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+		    !(pfd[0].revents & POLLIN)) {
+			/* the terminal went away without a SIGHUP */
+			wizard_signal = SIGHUP;
+			break;
+		}
+		w->now_ns = report_now_ns();
+		tui_stderr_read(&w->errcap, 0, stderr_line, w);
+		apply_events(w);
+		while (!w->finished && (r = get_wch(&ch)) != ERR)
+			dispatch_key(w, r == KEY_CODE_YES, ch);
+	}
+}
+
+int wizard_run(struct restore *rs, const struct wizard_opts *o)
+{
+	static const struct wizard_opts no_opts;
+	struct sigaction sa, old_sa[N_CAUGHT];
+	struct wizard w;
+	struct err e = ERR_INIT;
+	struct strbuf info = STRBUF_INIT;
+
+	memset(&w, 0, sizeof(w));
+	w.errcap = (struct tui_stderr)TUI_STDERR_INIT;
+	w.rs = rs;
+	w.o = o ? o : &no_opts;
+	strbuf_init(&w.describe, 0);
+	strbuf_init(&w.what, 0);
+	strbuf_init(&w.typed, 0);
+	strbuf_init(&w.errtext, 0);
+	strbuf_init(&w.summary, 0);
+	w.log = xcalloc(WIZARD_LOG_KEEP, sizeof(*w.log));
+
+	if (wizard_worker_init(&w.worker, w.o->logsink, &e) < 0) {
+		struct strbuf msg = STRBUF_INIT;
+		err_format(&e, &msg);
+		fprintf(stderr, "biso-recover: %s\n", msg.buf);
+		strbuf_release(&msg);
+		err_clear(&e);
+		free(w.log);
+		return 2;
+	}
+
+	/* our handlers first: ncurses leaves signals alone that are caught */
+	wizard_signal = 0;
+	wizard_signal_fd = w.worker.pipefd[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < N_CAUGHT; i++)
+		sigaction(caught_signals[i], &sa, &old_sa[i]);
+
+	if (tui_start(&w.tui, &e) < 0) {
+		struct strbuf msg = STRBUF_INIT;
+		err_format(&e, &msg);
+		fprintf(stderr, "biso-recover: %s\n", msg.buf);
+		strbuf_release(&msg);
+		err_clear(&e);
+		w.exit_code = 2;
+		goto out;
+	}
+
+	if (tui_stderr_begin(&w.errcap, &e) < 0) {
+		/* not fatal: the screen may get scribbled on */
+		wizard_worker_log(&w.worker, LOG_WARN, "wizard: %s", e.msg);
+		err_clear(&e);
+	}
+	/* the short database name first: a long webroot is what gets cut */
+	strbuf_addstr(&info, "biso-recover");
+	if (rs->dbname)
+		strbuf_addf(&info, "  database %s", rs->dbname);
+	if (rs->webroot)
+		strbuf_addf(&info, "  webroot %s", rs->webroot);
+	w.title_info = strbuf_detach(&info, NULL);
+	sync_views(&w);
+	wizard_worker_log(&w.worker, LOG_INFO, "wizard: started on a %dx%d terminal%s%s",
+			  COLS, LINES, w.tui.colour ? ", colour" : "",
+			  w.tui.utf8 ? ", UTF-8" : ", ASCII");
+	w.screen = SCR_STEP;
+	step_enter(&w);
+
+	run_loop(&w);
+
+	if (wizard_signal) {
+		w.aborted = 1;
+		w.exit_code = 130;
+		wizard_worker_log(&w.worker, LOG_WARN, "wizard: signal %d (%s)%s",
+				  (int)wizard_signal, strsignal((int)wizard_signal),
+				  wizard_worker_busy(&w.worker)
+				  ? ": aborting the running step" : ": stopping");
+		if (wizard_worker_busy(&w.worker))
+			wizard_worker_cancel(&w.worker);
+	}
+out:
+	/* reverse order of setup: terminal, stderr, worker, signals; stderr
+	 * before the join, so that a step writing to it cannot block on a
+	 * pipe nobody reads any more */
+	tui_end(&w.tui);
+	tui_stderr_end(&w.errcap, stderr_line, &w);
+	if (wizard_worker_busy(&w.worker)) {
+		struct wizard_events ev;
+		wizard_worker_cancel(&w.worker);
+		wizard_worker_join(&w.worker);
+		/* its lines already reached the sink; add how it ended */
+		wizard_worker_take(&w.worker, &ev);
+		if (ev.done)
+			wizard_worker_log(&w.worker, ev.rc ? LOG_WARN : LOG_INFO,
+					  "wizard: step %s %s%s", step_name(w.cur),
+					  ev.rc ? "stopped: " : "finished before it could stop",
+					  ev.rc && ev.err.msg ? ev.err.msg : "");
+		wizard_events_release(&ev);
+	}
+	wizard_worker_destroy(&w.worker);
+	wizard_signal_fd = -1;
+	for (size_t i = 0; i < N_CAUGHT; i++)
+		sigaction(caught_signals[i], &old_sa[i], NULL);
+
+	for (size_t i = 0; i < w.log_n; i++)
+		free(w.log[(w.log_first + i) % WIZARD_LOG_KEEP].text);
+	free(w.log);
+	for (int s = 0; s < STEP_COUNT; s++) {
+		free(w.view[s].summary);
+		free(w.view[s].kept_as);
+	}
+	wizard_progress_release(&w.prog);
+	free(w.title_info);
+	free(w.confirm_word);
+	strbuf_release(&w.describe);
+	strbuf_release(&w.what);
+	strbuf_release(&w.typed);
+	strbuf_release(&w.errtext);
+	strbuf_release(&w.summary);
+	return w.exit_code;
+}

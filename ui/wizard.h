@@ -1,0 +1,33 @@
+/*
+ * wizard: the full-screen restore wizard (issue 2, section 7).
+ *
+ * Drives the six steps of a prepared struct restore one by one: shows each
+ * step (what it does, source and target), asks before anything destructive
+ * (the database step wants its name typed), runs the step in a worker
+ * thread while the screen keeps answering keys, resizes and the clock,
+ * offers retry / skip / abort when a step fails, and ends on a summary.
+ */
+#ifndef BR_WIZARD_H
+#define BR_WIZARD_H
+
+struct restore;
+struct report;
+
+struct wizard_opts {
+	struct report *logsink; /* every log line is also passed here (the run log file); may be NULL */
+	const char *log_path;   /* shown in the summary; may be NULL */
+};
+
+/*
+ * Runs the wizard over @rs (a plan restore_prepare() returned 0 for) until
+ * the operator finishes or quits; returns the process exit code: 0 done,
+ * 1 a step failed (old data kept), 3 finished with steps skipped/failed that
+ * the operator chose to continue past, 130 aborted by the operator (also on
+ * SIGINT, SIGTERM or SIGHUP, after the running step stopped), 2 when no
+ * terminal could be opened (the message is on stderr).  Restores the
+ * terminal before returning, also on error.  @o may be NULL.  The caller
+ * keeps ownership of @rs and releases it afterwards.
+ */
+int wizard_run(struct restore *rs, const struct wizard_opts *o);
+
+#endif

@@ -1,0 +1,674 @@
+/*
+ * wizard_draw: the wizard's screens, drawn from struct wizard alone.
+ *
+ *  row 0        title bar: program, webroot, database, step n/6
+ *  rows 1..m    left: the six steps with markers; right: the current step
+ *  rule + log   the last lines of the log (PgUp/PgDn scroll back)
+ *  last row     the keys of the current screen
+ *
+ * Dialogs (confirm, abort?, quit?, failure) are boxes over the middle.
+ * Everything here may run at any size; below MIN_COLS x MIN_ROWS only a
+ * "terminal too small" note is drawn (keys keep working).  Markers and
+ * every glyph we choose are ASCII, so nothing depends on colour or UTF-8.
+ */
+#include "config.h"
+#include "wizard_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_COLS 40
+#define MIN_ROWS 12
+
+struct help_key {
+	const char *key;
+	const char *label;
+};
+
+/* The geometry of the frame for the current terminal size. */
+struct layout {
+	int rows, cols;
+	int main_top, main_h;  /* the step list and right panel */
+	int left_w;            /* width of the step column (excl. the line) */
+	int right_x, right_w;
+	int rule_y;            /* the rule above the log */
+	int log_top, log_h;
+	int help_y;
+};
+
+static void layout_compute(struct layout *l)
+{
+	l->rows = LINES;
+	l->cols = COLS;
+	l->help_y = l->rows - 1;
+	l->log_h = (l->rows - 2) / 5;
+	if (l->log_h < 2)
+		l->log_h = 2;
+	if (l->log_h > 12)
+		l->log_h = 12;
+	l->log_top = l->help_y - l->log_h;
+	l->rule_y = l->log_top - 1;
+	l->main_top = 1;
+	l->main_h = l->rule_y - l->main_top;
+	l->left_w = l->cols / 4;
+	if (l->left_w > 32)
+		l->left_w = 32;
+	if (l->left_w < 18)
+		l->left_w = 18;
+	l->right_x = l->left_w + 2;
+	l->right_w = l->cols - l->right_x - 1;
+}
+
+int wizard_log_rows(const struct wizard *w)
+{
+	struct layout l;
+	(void)w;
+	layout_compute(&l);
+	return l.log_h;
+}
+
+int wizard_summary_rows(const struct wizard *w)
+{
+	(void)w;
+	return LINES - 4 > 1 ? LINES - 4 : 1;
+}
+
+static const char *state_marker(enum step_state s)
+{
+	switch (s) {
+	case STEP_PENDING: return "[ ]";
+	case STEP_RUNNING: return "[>]";
+	case STEP_DONE: return "[x]";
+	case STEP_FAILED: return "[!]";
+	case STEP_SKIPPED: return "[-]";
+	}
+	return "[?]";
+}
+
+static enum tui_role state_role(enum step_state s)
+{
+	switch (s) {
+	case STEP_PENDING: return TUI_PENDING;
+	case STEP_RUNNING: return TUI_RUNNING;
+	case STEP_DONE: return TUI_DONE;
+	case STEP_FAILED: return TUI_FAILED;
+	case STEP_SKIPPED: return TUI_SKIPPED;
+	}
+	return TUI_NORMAL;
+}
+
+/* "0:07", "12:34", "1:02:03" */
+static void add_duration(struct strbuf *sb, double seconds)
+{
+	long s = seconds < 0 ? 0 : (long)(seconds + 0.5);
+	if (s >= 3600)
+		strbuf_addf(sb, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+	else
+		strbuf_addf(sb, "%ld:%02ld", s / 60, s % 60);
+}
+
+double wizard_rate(const struct wizard *w)
+{
+	int oldest, newest;
+	int64_t t_end, dt;
+
+	if (w->rate_n < 2)
+		return -1;
+	oldest = (w->rate_head - w->rate_n + WIZARD_RATE_SAMPLES) % WIZARD_RATE_SAMPLES;
+	newest = (w->rate_head - 1 + WIZARD_RATE_SAMPLES) % WIZARD_RATE_SAMPLES;
+	/* a stalled step slows the rate down instead of freezing it */
+	t_end = w->now_ns > w->rate_t[newest] ? w->now_ns : w->rate_t[newest];
+	dt = t_end - w->rate_t[oldest];
+	if (dt < 500000000)
+		return -1;
+	return (double)(w->rate_b[newest] - w->rate_b[oldest]) / ((double)dt / 1e9);
+}
+
+/* Draw @s, clipped from the left ("...tail") when wider than @maxcols. */
+static void put_tail(WINDOW *win, int y, int x, int maxcols, const char *s, attr_t a)
+{
+	wchar_t *ws = tui_widen(s, strlen(s), 0);
+	size_t n = wcslen(ws), start = 0;
+
+	if (tui_wswidth(ws, n) > maxcols && maxcols > 3) {
+		while (start < n && tui_wswidth(ws + start, n - start) > maxcols - 3)
+			start++;
+		tui_put(win, y, x, 3, "...", a);
+		tui_putw(win, y, x + 3, maxcols - 3, ws + start, a);
+	} else {
+		tui_putw(win, y, x, maxcols, ws, a);
+	}
+	free(ws);
+}
+
+/* Draw wrapped lines from @first, at most @h rows; returns rows used. */
+static int put_lines(WINDOW *win, int y, int x, int width, int h,
+		     const struct tui_lines *ln, size_t first, attr_t a)
+{
+	int used = 0;
+	for (size_t i = first; i < ln->n && used < h; i++, used++)
+		tui_putw(win, y + used, x, width, ln->line[i], a);
+	return used;
+}
+
+static void draw_help(const struct wizard *w, const struct help_key *keys, size_t n)
+{
+	int x = 0, y = LINES - 1;
+	attr_t ka = tui_attr(&w->tui, TUI_KEY);
+
+	for (size_t i = 0; i < n && x < COLS; i++) {
+		if (i)
+			x += tui_put(stdscr, y, x, COLS - x, "  ", A_NORMAL);
+		x += tui_put(stdscr, y, x, COLS - x, keys[i].key, ka);
+		x += tui_put(stdscr, y, x, COLS - x, " ", A_NORMAL);
+		x += tui_put(stdscr, y, x, COLS - x, keys[i].label, A_NORMAL);
+	}
+}
+
+static void draw_title(const struct wizard *w, const char *right)
+{
+	attr_t a = tui_attr(&w->tui, TUI_TITLE);
+	int rlen = right ? (int)strlen(right) : 0;
+
+	wattr_on(stdscr, a, NULL);
+	mvhline(0, 0, ' ', COLS);
+	wattr_off(stdscr, a, NULL);
+	tui_put(stdscr, 0, 1, COLS - rlen - 3, w->title_info ? w->title_info : "biso-recover", a);
+	if (right && rlen < COLS - 2)
+		tui_put(stdscr, 0, COLS - rlen - 1, rlen, right, a);
+}
+
+static void draw_steps(const struct wizard *w, const struct layout *l)
+{
+	int two_lines = l->main_h >= 2 * STEP_COUNT + 1;
+	int y = l->main_top;
+
+	tui_put(stdscr, y++, 1, l->left_w - 1, "Steps", tui_attr(&w->tui, TUI_HEADING));
+	for (int s = 0; s < STEP_COUNT && y < l->main_top + l->main_h; s++) {
+		const struct step_view *v = &w->view[s];
+		attr_t a = tui_attr(&w->tui, state_role(v->state));
+		int cur = s == (int)w->cur && w->screen != SCR_SUMMARY;
+		struct strbuf sb = STRBUF_INIT;
+		int x = 1;
+
+		/* the current step stands out without colour too */
+		x += tui_put(stdscr, y, x, l->left_w - x, cur ? ">" : " ", A_BOLD);
+		x += tui_put(stdscr, y, x, l->left_w - x, state_marker(v->state), a);
+		/* the title when it fits, else the short name */
+		strbuf_addf(&sb, " %d %s", s + 1, step_title((enum step_id)s));
+		if ((int)sb.len > l->left_w - x) {
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, " %d %s", s + 1, step_name((enum step_id)s));
+		}
+		tui_put(stdscr, y, x, l->left_w - x, sb.buf, cur ? a | A_BOLD : a);
+		y++;
+		if (two_lines && y < l->main_top + l->main_h) {
+			strbuf_reset(&sb);
+			strbuf_addf(&sb, "%s", step_state_name(v->state));
+			if (v->state == STEP_RUNNING) {
+				strbuf_addch(&sb, ' ');
+				add_duration(&sb, (double)(w->now_ns - w->step_start_ns) / 1e9);
+			} else if (v->state == STEP_DONE || v->state == STEP_FAILED) {
+				strbuf_addch(&sb, ' ');
+				add_duration(&sb, v->seconds);
+			}
+			if (v->warnings)
+				strbuf_addf(&sb, ", %u warning%s", v->warnings,
+					    v->warnings == 1 ? "" : "s");
+			tui_put(stdscr, y, 7, l->left_w - 7, sb.buf,
+				tui_attr(&w->tui, TUI_DIM));
+			y++;
+		}
+		strbuf_release(&sb);
+	}
+	mvvline(l->main_top, l->left_w, ACS_VLINE, l->main_h);
+}
+
+static void draw_log(const struct wizard *w, const struct layout *l)
+{
+	struct strbuf label = STRBUF_INIT;
+	size_t shown = (size_t)l->log_h, first;
+
+	strbuf_addstr(&label, "Log");
+	if (w->log_scroll)
+		strbuf_addf(&label, " (%d lines back, End: newest)", w->log_scroll);
+	else if (w->log_n > shown)
+		strbuf_addstr(&label, " (PgUp: back)");
+	tui_rule(stdscr, l->rule_y, 0, l->cols, label.buf, A_BOLD);
+	strbuf_release(&label);
+	if (w->log_n <= shown)
+		first = 0;
+	else if ((size_t)w->log_scroll > w->log_n - shown)
+		first = 0;
+	else
+		first = w->log_n - shown - (size_t)w->log_scroll;
+	for (size_t i = 0; i < shown && first + i < w->log_n; i++) {
+		const struct wizard_logentry *e =
+			&w->log[(w->log_first + first + i) % WIZARD_LOG_KEEP];
+		enum tui_role role = e->level == LOG_ERROR ? TUI_ERROR
+			: e->level == LOG_WARN ? TUI_WARN
+			: e->level == LOG_DEBUG ? TUI_DIM : TUI_NORMAL;
+		int y = l->log_top + (int)i, x = 0;
+
+		x += tui_put(stdscr, y, x, l->cols, e->stamp, tui_attr(&w->tui, TUI_DIM));
+		x += tui_put(stdscr, y, x, l->cols - x, " ", A_NORMAL);
+		if (e->level == LOG_WARN || e->level == LOG_ERROR) {
+			x += tui_put(stdscr, y, x, l->cols - x, log_level_name(e->level),
+				     tui_attr(&w->tui, role));
+			x += tui_put(stdscr, y, x, l->cols - x, " ", A_NORMAL);
+		}
+		tui_put(stdscr, y, x, l->cols - x, e->text, tui_attr(&w->tui, role));
+	}
+}
+
+/* The progress block of the running step: 5 rows from @y. */
+static void draw_progress(const struct wizard *w, const struct layout *l, int y)
+{
+	const struct wizard_progress *p = &w->prog;
+	struct strbuf sb = STRBUF_INIT;
+	int x = l->right_x, width = l->right_w;
+	double elapsed = (double)(w->now_ns - w->step_start_ns) / 1e9;
+	double rate = wizard_rate(w);
+
+	if (!w->have_progress) {
+		tui_put(stdscr, y, x, width, w->cancelling ? "stopping..." : "starting...",
+			tui_attr(&w->tui, TUI_RUNNING));
+		strbuf_addstr(&sb, "elapsed ");
+		add_duration(&sb, elapsed);
+		tui_put(stdscr, y + 2, x, width, sb.buf, A_NORMAL);
+		strbuf_release(&sb);
+		return;
+	}
+	/* 1: phase and bytes */
+	if (w->cancelling)
+		strbuf_addstr(&sb, "stopping: ");
+	strbuf_addstr(&sb, p->phase ? p->phase : "working");
+	strbuf_addstr(&sb, "  ");
+	strbuf_humanise_bytes(&sb, p->done_bytes);
+	if (p->total_bytes) {
+		strbuf_addstr(&sb, " of ");
+		strbuf_humanise_bytes(&sb, p->total_bytes);
+		strbuf_addf(&sb, "  %d%%", (int)(p->done_bytes >= p->total_bytes ? 100
+			    : (double)p->done_bytes * 100.0 / (double)p->total_bytes));
+	}
+	tui_put(stdscr, y, x, width, sb.buf, tui_attr(&w->tui, TUI_RUNNING));
+	/* 2: the bar */
+	if (p->total_bytes)
+		tui_bar(&w->tui, stdscr, y + 1, x, width, p->done_bytes, p->total_bytes);
+	else
+		tui_bar(&w->tui, stdscr, y + 1, x, width, p->done_items, p->total_items);
+	/* 3: rate, elapsed, ETA */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "rate ");
+	if (rate >= 0) {
+		strbuf_humanise_bytes(&sb, (unsigned long long)rate);
+		strbuf_addstr(&sb, "/s");
+	} else {
+		strbuf_addstr(&sb, "--");
+	}
+	strbuf_addstr(&sb, "   elapsed ");
+	add_duration(&sb, elapsed);
+	strbuf_addstr(&sb, "   ETA ");
+	if (rate > 0 && p->total_bytes > p->done_bytes)
+		add_duration(&sb, (double)(p->total_bytes - p->done_bytes) / rate);
+	else
+		strbuf_addstr(&sb, "--");
+	tui_put(stdscr, y + 2, x, width, sb.buf, A_NORMAL);
+	/* 4: items */
+	strbuf_reset(&sb);
+	if (p->done_items || p->total_items) {
+		strbuf_addf(&sb, "items %llu", (unsigned long long)p->done_items);
+		if (p->total_items)
+			strbuf_addf(&sb, " of %llu", (unsigned long long)p->total_items);
+		tui_put(stdscr, y + 3, x, width, sb.buf, A_NORMAL);
+	}
+	/* 5: current item, its end is what matters */
+	if (p->current) {
+		tui_put(stdscr, y + 4, x, width, "now ", tui_attr(&w->tui, TUI_DIM));
+		put_tail(stdscr, y + 4, x + 4, width - 4, p->current, A_NORMAL);
+	}
+	strbuf_release(&sb);
+}
+
+/*
+ * The right panel: heading, the explanation, source/target, and at the
+ * bottom the progress (running) or what Enter will do (pending).  When
+ * rows are short the explanation gives way first.
+ */
+static void draw_right(const struct wizard *w, const struct layout *l)
+{
+	struct tui_lines expl = TUI_LINES_INIT, desc = TUI_LINES_INIT, note = TUI_LINES_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	int x = l->right_x, width = l->right_w;
+	int top = l->main_top, bottom = l->main_top + l->main_h; /* exclusive */
+	int running = w->screen == SCR_RUNNING || w->screen == SCR_CANCEL;
+	int block_h, y;
+	enum step_id s = w->cur;
+
+	if (width < 4 || s >= STEP_COUNT)
+		return;
+	strbuf_addf(&sb, "Step %d of %d: %s", (int)s + 1, STEP_COUNT, step_title(s));
+	tui_put(stdscr, top, x, width, sb.buf, tui_attr(&w->tui, TUI_HEADING));
+	top += 2;
+
+	/* bottom block */
+	if (running) {
+		block_h = 5;
+	} else {
+		strbuf_reset(&sb);
+		if (w->screen == SCR_FAILED)
+			strbuf_addstr(&sb, "This step failed; see the error.");
+		else if (w->destructive && w->what.len)
+			strbuf_addf(&sb, "This step %s. Enter asks before it starts.", w->what.buf);
+		else if (w->destructive)
+			strbuf_addstr(&sb, "This step replaces existing data. "
+				      "Enter asks before it starts.");
+		else
+			strbuf_addstr(&sb, "This step replaces nothing.");
+		tui_wrap(sb.buf, width, &note);
+		block_h = (int)note.n;
+	}
+	if (block_h > bottom - top)
+		block_h = bottom - top;
+	y = bottom - block_h;
+	if (running)
+		draw_progress(w, l, y);
+	else
+		put_lines(stdscr, y, x, width, block_h, &note,
+			  0, tui_attr(&w->tui, w->destructive ? TUI_WARN : TUI_NORMAL));
+	bottom = y - 1;
+
+	/* source / target above it */
+	tui_wrap_hanging(w->describe.buf, width, &desc);
+	if ((int)desc.n > bottom - top)
+		y = top;
+	else
+		y = bottom - (int)desc.n;
+	put_lines(stdscr, y, x, width, bottom - y, &desc, 0, A_NORMAL);
+	bottom = y - 1;
+
+	/* the explanation gets what is left */
+	tui_wrap(step_explain(s), width, &expl);
+	if (bottom - top > 0) {
+		int h = bottom - top;
+		if ((int)expl.n > h && h > 0) {
+			put_lines(stdscr, top, x, width, h - 1, &expl, 0, A_NORMAL);
+			tui_put(stdscr, top + h - 1, x, width, "(...)", tui_attr(&w->tui, TUI_DIM));
+		} else {
+			put_lines(stdscr, top, x, width, h, &expl, 0, A_NORMAL);
+		}
+	}
+	tui_lines_free(&expl);
+	tui_lines_free(&desc);
+	tui_lines_free(&note);
+	strbuf_release(&sb);
+}
+
+/* Title, steps, right panel and log: the frame under every dialog. */
+static void draw_frame(const struct wizard *w, const struct layout *l)
+{
+	struct strbuf right = STRBUF_INIT;
+
+	if (w->cur < STEP_COUNT)
+		strbuf_addf(&right, "step %d/%d", (int)w->cur + 1, STEP_COUNT);
+	draw_title(w, right.buf);
+	strbuf_release(&right);
+	draw_steps(w, l);
+	draw_right(w, l);
+	draw_log(w, l);
+}
+
+/*
+ * A dialog: @title, then @body wrapped (blank lines kept), then optional
+ * @extra lines drawn by the caller through the returned geometry.  Returns
+ * the row below the body inside the box.
+ */
+struct dialog {
+	int y, x, h, w;   /* the box */
+	int ix, iw;       /* inner text column and width */
+	int next;         /* first free row after the body */
+};
+
+static void draw_dialog(const struct wizard *w, const char *title, enum tui_role title_role,
+			const char *body, int extra_rows, struct dialog *d)
+{
+	struct tui_lines ln = TUI_LINES_INIT;
+	int maxh = LINES - 2, body_rows;
+
+	d->w = COLS - 4 < 72 ? COLS - 4 : 72;
+	d->iw = d->w - 4;
+	tui_wrap(body, d->iw, &ln);
+	d->h = (int)ln.n + extra_rows + 4;
+	if (d->h > maxh)
+		d->h = maxh;
+	d->y = (LINES - d->h) / 2;
+	d->x = (COLS - d->w) / 2;
+	d->ix = d->x + 2;
+	tui_frame(stdscr, d->y, d->x, d->h, d->w, A_NORMAL);
+	{
+		int c = tui_put(stdscr, d->y, d->x + 2, d->w - 4, " ", A_NORMAL);
+		c += tui_put(stdscr, d->y, d->x + 2 + c, d->w - 5 - c, title,
+			     tui_attr(&w->tui, title_role));
+		tui_put(stdscr, d->y, d->x + 2 + c, d->w - 4 - c, " ", A_NORMAL);
+	}
+	body_rows = d->h - 4 - extra_rows;
+	if (body_rows < 0)
+		body_rows = 0;
+	if ((int)ln.n > body_rows && body_rows > 0) {
+		put_lines(stdscr, d->y + 2, d->ix, d->iw, body_rows - 1, &ln, 0, A_NORMAL);
+		tui_put(stdscr, d->y + 1 + body_rows, d->ix, d->iw,
+			"(more in the log)", tui_attr(&w->tui, TUI_DIM));
+	} else {
+		put_lines(stdscr, d->y + 2, d->ix, d->iw, body_rows, &ln, 0, A_NORMAL);
+	}
+	d->next = d->y + 2 + body_rows;
+	tui_lines_free(&ln);
+}
+
+/* ---- the screens ---- */
+
+void wizard_draw_step(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "Enter", "run this step" }, { "s", "skip" }, { "q", "quit" },
+		{ "PgUp/PgDn", "log" },
+	};
+	struct layout l;
+
+	layout_compute(&l);
+	draw_frame(w, &l);
+	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+}
+
+void wizard_draw_confirm(const struct wizard *w)
+{
+	static const struct help_key keys_word[] = {
+		{ "Enter", "confirm" }, { "Backspace", "erase" }, { "Esc", "back" },
+	};
+	static const struct help_key keys_yes[] = {
+		{ "y", "yes, run it" }, { "n", "no, back" },
+	};
+	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
+	struct layout l;
+	struct dialog d;
+
+	layout_compute(&l);
+	draw_frame(w, &l);
+	strbuf_addf(&title, "Confirm: %s", step_title(w->cur));
+	if (w->what.len)
+		strbuf_addf(&body, "This step %s.\n\n", w->what.buf);
+	else
+		strbuf_addstr(&body, "This step replaces existing data.\n\n");
+	if (w->confirm_word)
+		strbuf_addf(&body, "Type %s to continue:", w->confirm_word);
+	else
+		strbuf_addstr(&body, "Run it now?");
+	draw_dialog(w, title.buf, TUI_WARN, body.buf, w->confirm_word ? 3 : 0, &d);
+	if (w->confirm_word) {
+		int y = d.next + 1, c;
+		c = tui_put(stdscr, y, d.ix, d.iw, "> ", A_BOLD);
+		c += tui_put(stdscr, y, d.ix + c, d.iw - c - 1, w->typed.buf, A_BOLD);
+		tui_put(stdscr, y, d.ix + c, 1, "_", A_BLINK);
+		if (w->typed_wrong)
+			tui_put(stdscr, y + 1, d.ix, d.iw,
+				"That does not match; type it exactly as shown.",
+				tui_attr(&w->tui, TUI_ERROR));
+		draw_help(w, keys_word, sizeof(keys_word) / sizeof(keys_word[0]));
+	} else {
+		draw_help(w, keys_yes, sizeof(keys_yes) / sizeof(keys_yes[0]));
+	}
+	strbuf_release(&body);
+	strbuf_release(&title);
+}
+
+void wizard_draw_running(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "q", "abort this step" }, { "PgUp/PgDn", "log" }, { "End", "newest" },
+	};
+	static const struct help_key keys_stopping[] = {
+		{ "", "waiting for the step to stop..." }, { "PgUp/PgDn", "log" },
+	};
+	struct layout l;
+
+	layout_compute(&l);
+	draw_frame(w, &l);
+	if (w->cancelling)
+		draw_help(w, keys_stopping, sizeof(keys_stopping) / sizeof(keys_stopping[0]));
+	else
+		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+}
+
+void wizard_draw_cancel(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "y", "abort the step" }, { "n", "keep it running" },
+	};
+	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
+	struct layout l;
+	struct dialog d;
+
+	layout_compute(&l);
+	draw_frame(w, &l);
+	strbuf_addf(&title, "Abort %s?", step_name(w->cur));
+	strbuf_addstr(&body, "The step stops at its next safe point and nothing is "
+		      "replaced: the old data stays where it is. The wizard then "
+		      "ends (exit code 130).");
+	draw_dialog(w, title.buf, TUI_WARN, body.buf, 0, &d);
+	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	strbuf_release(&body);
+	strbuf_release(&title);
+}
+
+void wizard_draw_failed(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "r", "retry" }, { "s", "skip this step" }, { "a", "abort" },
+		{ "PgUp/PgDn", "log" },
+	};
+	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
+	struct layout l;
+	struct dialog d;
+
+	layout_compute(&l);
+	draw_frame(w, &l);
+	strbuf_addf(&title, "Step %s failed", step_name(w->cur));
+	strbuf_addbuf(&body, &w->errtext);
+	strbuf_addstr(&body, "\n\nNothing was replaced: the old data is still in place.");
+	draw_dialog(w, title.buf, TUI_FAILED, body.buf, 0, &d);
+	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	strbuf_release(&body);
+	strbuf_release(&title);
+}
+
+void wizard_draw_quit(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "y", "quit" }, { "n", "back" },
+	};
+	struct strbuf body = STRBUF_INIT;
+	struct layout l;
+	struct dialog d;
+	int first = 1;
+
+	layout_compute(&l);
+	draw_frame(w, &l);
+	strbuf_addstr(&body, "These steps have not run:");
+	for (int s = 0; s < STEP_COUNT; s++) {
+		if (w->view[s].state != STEP_PENDING)
+			continue;
+		strbuf_addf(&body, "%s %s", first ? "" : ",", step_name((enum step_id)s));
+		first = 0;
+	}
+	strbuf_addstr(&body, ".\nThe instance may be half restored. Quit anyway (exit code 130)?");
+	draw_dialog(w, "Quit the wizard?", TUI_WARN, body.buf, 0, &d);
+	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	strbuf_release(&body);
+}
+
+void wizard_draw_summary(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "q", "exit" }, { "PgUp/PgDn", "scroll" },
+	};
+	struct tui_lines ln = TUI_LINES_INIT;
+	struct strbuf head = STRBUF_INIT;
+	int ndone = 0, nfailed = 0, nskipped = 0, rows = wizard_summary_rows(w), first;
+	enum tui_role role;
+
+	for (int s = 0; s < STEP_COUNT; s++) {
+		ndone += w->view[s].state == STEP_DONE;
+		nfailed += w->view[s].state == STEP_FAILED;
+		nskipped += w->view[s].state == STEP_SKIPPED;
+	}
+	draw_title(w, "summary");
+	if (w->aborted) {
+		strbuf_addstr(&head, "Restore ABORTED by the operator");
+		role = TUI_FAILED;
+	} else if (nfailed) {
+		strbuf_addstr(&head, "Restore STOPPED: a step failed");
+		role = TUI_FAILED;
+	} else if (ndone == STEP_COUNT) {
+		strbuf_addstr(&head, "Restore finished: all six steps done");
+		role = TUI_DONE;
+	} else {
+		strbuf_addf(&head, "Restore finished: %d done, %d skipped", ndone, nskipped);
+		role = TUI_WARN;
+	}
+	strbuf_addf(&head, " - exit code %d", w->exit_code);
+	tui_put(stdscr, 1, 1, COLS - 2, head.buf, tui_attr(&w->tui, role));
+	tui_rule(stdscr, 2, 0, COLS, NULL, A_NORMAL);
+	tui_wrap_hanging(w->summary.buf, COLS - 2, &ln);
+	first = w->summary_scroll;
+	if (first > (int)ln.n - rows)
+		first = (int)ln.n - rows;
+	if (first < 0)
+		first = 0;
+	put_lines(stdscr, 3, 1, COLS - 2, rows, &ln, (size_t)first, A_NORMAL);
+	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	if (COLS > 40)
+		tui_put(stdscr, LINES - 1, COLS - 22, 21, "any other key: exit",
+			tui_attr(&w->tui, TUI_DIM));
+	tui_lines_free(&ln);
+	strbuf_release(&head);
+}
+
+void wizard_draw(const struct wizard *w)
+{
+	erase();
+	if (COLS < MIN_COLS || LINES < MIN_ROWS) {
+		struct strbuf sb = STRBUF_INIT;
+		struct tui_lines ln = TUI_LINES_INIT;
+		strbuf_addf(&sb, "Terminal too small: the wizard needs %dx%d, this one is "
+			    "%dx%d. Enlarge the window (Ctrl-C aborts).",
+			    MIN_COLS, MIN_ROWS, COLS, LINES);
+		tui_wrap(sb.buf, COLS, &ln);
+		put_lines(stdscr, 0, 0, COLS, LINES, &ln, 0, A_BOLD);
+		tui_lines_free(&ln);
+		strbuf_release(&sb);
+	} else {
+		wizard_screens[w->screen].draw(w);
+	}
+	refresh();
+}

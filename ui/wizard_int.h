@@ -1,0 +1,131 @@
+/*
+ * wizard_int: the wizard's state, shared by wizard.c (the input loop and
+ * the screen table) and wizard_draw.c (drawing).  Not a public interface.
+ *
+ * Draw functions read only this state (and never the struct restore, which
+ * may belong to the worker thread at the time): everything they show from
+ * the plan is copied in when a screen is entered.
+ */
+#ifndef BR_WIZARD_INT_H
+#define BR_WIZARD_INT_H
+
+#include <time.h>
+
+#include "restore.h"
+#include "strbuf.h"
+#include "tui.h"
+#include "wizard.h"
+#include "wizard_worker.h"
+
+enum screen_id {
+	SCR_STEP,     /* the current step, waiting for Enter / s / q */
+	SCR_CONFIRM,  /* "this replaces ...": y, or type the database name */
+	SCR_RUNNING,  /* the step runs in the worker */
+	SCR_CANCEL,   /* "abort the running step?" over SCR_RUNNING */
+	SCR_FAILED,   /* the error, r / s / a */
+	SCR_QUIT,     /* "quit the wizard?" between steps */
+	SCR_SUMMARY,  /* the end */
+	SCR_COUNT
+};
+
+struct wizard;
+
+/* One screen: enter/leave may be NULL; draw is a function of the state;
+ * key gets a key code (is_key: KEY_*) or a character. */
+struct wizard_screen {
+	const char *name;
+	void (*enter)(struct wizard *w);
+	void (*draw)(const struct wizard *w);
+	void (*key)(struct wizard *w, int is_key, wint_t ch);
+	void (*leave)(struct wizard *w);
+};
+
+/* What the left column shows for a step; copied from rs->st[] when no
+ * step runs. */
+struct step_view {
+	enum step_state state;
+	double seconds;
+	unsigned warnings;
+	char *summary;   /* owned, may be NULL */
+	char *kept_as;   /* owned, may be NULL */
+};
+
+struct wizard_logentry {
+	char stamp[9];   /* HH:MM:SS */
+	enum log_level level;
+	char *text;      /* owned */
+};
+
+#define WIZARD_LOG_KEEP 2000  /* lines kept for scrolling */
+#define WIZARD_RATE_SAMPLES 16
+
+struct wizard {
+	struct restore *rs;             /* the worker's while a step runs */
+	const struct wizard_opts *o;
+	struct tui tui;
+	struct tui_stderr errcap;       /* fd 2 while curses owns the screen */
+	struct wizard_worker worker;
+
+	enum screen_id screen;
+	enum step_id cur;               /* STEP_COUNT once no step is left */
+	struct step_view view[STEP_COUNT];
+	int64_t now_ns;                 /* updated once per loop turn */
+	char *title_info;               /* "webroot /var/www/biso  database biso" */
+
+	/* the current step, copied in on entering SCR_STEP */
+	struct strbuf describe;         /* "source: ...\ntarget: ...\n" */
+	int destructive;
+	struct strbuf what;             /* what it replaces */
+	char *confirm_word;             /* NULL: y is enough */
+
+	/* SCR_CONFIRM */
+	struct strbuf typed;            /* what the operator typed (locale bytes) */
+	int typed_wrong;                /* the last Enter did not match */
+
+	/* SCR_RUNNING */
+	int64_t step_start_ns;
+	int have_progress;
+	struct wizard_progress prog;
+	int64_t rate_t[WIZARD_RATE_SAMPLES];
+	uint64_t rate_b[WIZARD_RATE_SAMPLES];
+	int rate_n, rate_head;
+	int cancelling;                 /* the operator asked the step to stop */
+
+	/* SCR_FAILED */
+	struct strbuf errtext;          /* err_format() of the failure */
+
+	/* log panel */
+	struct wizard_logentry *log;    /* ring of WIZARD_LOG_KEEP */
+	size_t log_n, log_first;
+	int log_scroll;                 /* lines scrolled back from the newest */
+
+	/* SCR_SUMMARY */
+	struct strbuf summary;
+	int summary_scroll;
+	int aborted;                    /* the operator aborted: exit 130 */
+
+	int finished;                   /* leave the loop */
+	int exit_code;
+};
+
+/* The screen table (wizard.c). */
+extern const struct wizard_screen wizard_screens[SCR_COUNT];
+
+/* Draw the whole screen for the current state (wizard_draw.c). */
+void wizard_draw(const struct wizard *w);
+/* Per-screen draw functions used by the table (wizard_draw.c). */
+void wizard_draw_step(const struct wizard *w);
+void wizard_draw_confirm(const struct wizard *w);
+void wizard_draw_running(const struct wizard *w);
+void wizard_draw_cancel(const struct wizard *w);
+void wizard_draw_failed(const struct wizard *w);
+void wizard_draw_quit(const struct wizard *w);
+void wizard_draw_summary(const struct wizard *w);
+/* Lines the log panel shows at the current size (for PgUp/PgDn). */
+int wizard_log_rows(const struct wizard *w);
+/* Lines the summary shows at the current size. */
+int wizard_summary_rows(const struct wizard *w);
+/* Bytes per second over the last seconds, or -1 when unknown. */
+double wizard_rate(const struct wizard *w);
+
+#endif
