@@ -294,6 +294,7 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 		    struct report *r, struct err *e)
 {
 	struct backupset bs = { 0 };
+	int keep_bs = 0;
 	char *tmp_config = NULL;
 	const char *config_path = NULL;
 	int ret = -1;
@@ -415,9 +416,13 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 			goto out;
 	}
 	ret = 0;
+	rs->backups = xmalloc(sizeof bs);
+	*rs->backups = bs;
+	keep_bs = 1;
 out:
 	free(tmp_config);
-	backupset_release(&bs);
+	if (!keep_bs)
+		backupset_release(&bs);
 	return ret;
 }
 
@@ -431,11 +436,27 @@ void restore_release(struct restore *rs)
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
+	if (rs->backups) {
+		backupset_release(rs->backups);
+		free(rs->backups);
+		rs->backups = NULL;
+	}
 	for (int s = 0; s < STEP_COUNT; s++) {
 		free(rs->st[s].summary);
 		free(rs->st[s].kept_as);
 		err_clear(&rs->st[s].err);
 	}
+}
+
+/* Relative path of @datadir inside @webroot ("data"), or NULL if outside. */
+static const char *inside(const char *datadir, const char *webroot)
+{
+	size_t n = strlen(webroot);
+	while (n > 1 && webroot[n - 1] == '/')
+		n--;
+	if (!datadir || strncmp(datadir, webroot, n) || datadir[n] != '/' || !datadir[n + 1])
+		return NULL;
+	return datadir + n + 1;
 }
 
 /* ---- describing --------------------------------------------------------- */
@@ -496,7 +517,19 @@ int restore_step_destructive(const struct restore *rs, enum step_id s, struct st
 				    rs->config_php_src);
 		return 1;
 	case STEP_DATADIR:
-		if (!rs->datadir || !path_exists(rs->datadir))
+		if (!rs->datadir)
+			return 0;
+		if (inside(rs->datadir, rs->webroot) && (rs->selected & STEP_BIT(STEP_WEBROOT)) &&
+		    rs->st[STEP_WEBROOT].state == STEP_PENDING) {
+			/* The webroot step moves the old one, datadir and all, aside. */
+			if (!path_exists(rs->datadir))
+				return 0;
+			if (what)
+				strbuf_addf(what, "the old datadir stays in the old webroot, %s.pre-restore-%s/%s",
+					    rs->webroot, rs->stamp, inside(rs->datadir, rs->webroot));
+			return 1;
+		}
+		if (!path_exists(rs->datadir))
 			return 0;
 		if (what)
 			strbuf_addf(what, "replaces %s (kept as %s.pre-restore-%s)", rs->datadir,
@@ -537,17 +570,6 @@ static int lookup_web_owner(const struct conf *c, uid_t *uid, gid_t *gid, struct
 	*uid = pw->pw_uid;
 	*gid = gr->gr_gid;
 	return 0;
-}
-
-/* Relative path of @datadir inside @webroot ("data"), or NULL if outside. */
-static const char *inside(const char *datadir, const char *webroot)
-{
-	size_t n = strlen(webroot);
-	while (n > 1 && webroot[n - 1] == '/')
-		n--;
-	if (!datadir || strncmp(datadir, webroot, n) || datadir[n] != '/' || !datadir[n + 1])
-		return NULL;
-	return datadir + n + 1;
 }
 
 static void files_summary(struct step_status *st, const struct fsrestore_result *res)
@@ -1186,10 +1208,52 @@ void restore_skip_step(struct restore *rs, enum step_id s)
 	rs->st[s].state = STEP_SKIPPED;
 }
 
+static void list_one(const struct backup_list *l, const char *what, const char *chosen,
+		     struct strbuf *out)
+{
+	strbuf_addf(out, "  %s:%s\n", what, l->n ? "" : " none");
+	for (size_t i = 0; i < l->n && i < 5; i++) {
+		const struct backup_item *it = &l->items[i];
+		char when[32];
+		struct tm tm;
+		localtime_r(&it->when, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+		strbuf_addf(out, "  %c %s  ", chosen && !strcmp(chosen, it->path) ? '*' : ' ', when);
+		if (it->kind == MAGIC_DIR) {
+			strbuf_addstr(out, "  directory");
+		} else {
+			struct strbuf sz = STRBUF_INIT;
+			strbuf_humanise_bytes(&sz, it->size);
+			strbuf_addf(out, "%11s", sz.buf);
+			strbuf_release(&sz);
+		}
+		strbuf_addf(out, "  %s (%s)\n", it->name, magic_name(it->kind));
+	}
+	if (l->n > 5)
+		strbuf_addf(out, "    ... and %zu older\n", l->n - 5);
+}
+
+void restore_list_backups(const struct restore *rs, struct strbuf *out)
+{
+	const struct backupset *bs = rs->backups;
+	if (!bs)
+		return;
+	strbuf_addf(out, "Backups in %s, newest first (* = chosen):\n", bs->root);
+	list_one(&bs->webroot, "webroot", rs->webroot_src, out);
+	list_one(&bs->data, "datadir", rs->datadir_src, out);
+	list_one(&bs->dumps, "database dumps", rs->dump, out);
+	if (rs->conf->log_database.enabled)
+		list_one(&bs->log_dumps, "log database dumps", rs->log_dump, out);
+}
+
 void restore_plan_text(const struct restore *rs, struct strbuf *out)
 {
 	const struct conf *c = rs->conf;
 	strbuf_addf(out, "Restore plan (%s), nothing has been touched:\n\n", rs->stamp);
+	if (rs->backups) {
+		restore_list_backups(rs, out);
+		strbuf_addch(out, '\n');
+	}
 	for (int s = 0; s < STEP_COUNT; s++) {
 		struct strbuf what = STRBUF_INIT;
 		if (!(rs->selected & STEP_BIT(s)))
@@ -1217,11 +1281,13 @@ void restore_plan_text(const struct restore *rs, struct strbuf *out)
 			strbuf_addf(out, "     grep -n \"Config::set\" %s/config.php\n", rs->webroot);
 			break;
 		case STEP_DATADIR:
-			strbuf_addf(out, "     mv %s %s.pre-restore-%s\n     rsync -a %s/ %s/\n"
+			if (!((rs->selected & STEP_BIT(STEP_WEBROOT)) && inside(rs->datadir, rs->webroot)))
+				strbuf_addf(out, "     mv %s %s.pre-restore-%s\n", orq(rs->datadir),
+					    orq(rs->datadir), rs->stamp);
+			strbuf_addf(out, "     rsync -a --exclude tmp/ --exclude '*.log' --exclude maintenance.on %s/ %s/\n"
 					 "     chown -R %s:%s %s && chmod -R u+rwX %s\n",
-				    orq(rs->datadir), orq(rs->datadir), rs->stamp, orq(rs->datadir_src),
-				    orq(rs->datadir), c->web_user, c->web_group, orq(rs->datadir),
-				    orq(rs->datadir));
+				    orq(rs->datadir_src), orq(rs->datadir), c->web_user, c->web_group,
+				    orq(rs->datadir), orq(rs->datadir));
 			break;
 		case STEP_DATABASE:
 			strbuf_addf(out, "     createdb -T template0 -E UTF8 --lc-collate=%s --lc-ctype=%s %s_restoring\n"

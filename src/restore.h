@@ -28,6 +28,7 @@
 struct conf;
 struct strbuf;
 struct logfile;
+struct backupset;
 
 enum step_id {
 	STEP_WEBROOT,
@@ -83,6 +84,8 @@ struct restore {
 	char *log_dbname;
 	char *env;                /* config.php env, once known */
 	int jobs;                 /* replay connections */
+
+	struct backupset *backups; /* what restore_prepare() found; owned */
 
 	struct step_status st[STEP_COUNT];
 	char *report_path;        /* verification report file, once written */
@@ -141,6 +144,9 @@ void restore_skip_step(struct restore *rs, enum step_id s);
 /* The dry-run plan: for each selected step the source, target, what will be
  * renamed, and the equivalent commands from the manual. */
 void restore_plan_text(const struct restore *rs, struct strbuf *out);
+/* The backups found, newest first, with time, size and kind; the chosen
+ * ones marked with '*'. */
+void restore_list_backups(const struct restore *rs, struct strbuf *out);
 /* The end-of-run summary: state and time per step, what was kept as
  * pre-restore, where the report and log are. */
 void restore_summary(const struct restore *rs, struct strbuf *out);

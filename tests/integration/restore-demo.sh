@@ -45,6 +45,16 @@ dump_db() { # db -> normalised pg_dump on stdout
 	pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict '
 }
 
+# 0. --dry-run prints the plan with the manual commands and touches nothing.
+run --dry-run > "$T/plan.txt" 2>&1 || { cat "$T/plan.txt"; fail "--dry-run failed"; }
+for want in "createdb -T template0" "biso-cli migration exec" "$NEW/webroot" "biso_copy_pre_restore_"; do
+	grep -qF -- "$want" "$T/plan.txt" || { cat "$T/plan.txt"; fail "plan lacks: $want"; }
+done
+[ ! -e "$NEW/webroot" ] || fail "--dry-run created the webroot"
+[ -z "$(psql -Atc "SELECT 1 FROM pg_database WHERE datname LIKE 'biso_copy%'")" ] || fail "--dry-run created a database"
+! grep -q demo-secret "$T/plan.txt" || fail "the plan shows the password"
+echo "ok: --dry-run prints the plan and touches nothing"
+
 # 1. Files and database, no migrations: must equal the source exactly.
 set +e
 run --only webroot,config,datadir,database > "$T/run1.log" 2>&1
@@ -122,4 +132,16 @@ cmp -s "$T/before.sql" "$T/after.sql" || fail "the live database changed after a
 ls -laR --time-style=full-iso "$NEW/webroot" > "$T/files-after.txt"
 cmp -s "$T/files-before.txt" "$T/files-after.txt" || fail "files changed after a failed database restore"
 echo "ok: truncated dump refused: $(grep -m1 'gzip stream is truncated' "$T/run4.log")"
+# 5. db-restore from stdin into an empty database equals psql's restore;
+#    files-restore of the datadir backup equals rsync's copy.
+psql -qX -c "CREATE DATABASE biso_stdin OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'"
+gunzip -c "$dump" | "$BISO_RECOVER" db-restore --dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_stdin" - \
+	> "$T/dbr.log" 2>&1 || { cat "$T/dbr.log"; fail "db-restore from stdin failed"; }
+dump_db biso_stdin > "$T/stdin.sql"
+diff -u "$T/reference.sql" "$T/stdin.sql" > /dev/null || fail "db-restore - differs from psql's restore"
+"$BISO_RECOVER" files-restore "$S/backups/data" "$T/files" > "$T/fr.log" 2>&1 || { cat "$T/fr.log"; fail "files-restore failed"; }
+rsync -a "$S/backups/data/" "$T/rsync-copy/"
+out=$(rsync -ani --checksum "$T/rsync-copy/" "$T/files/")
+[ -z "$out" ] || { echo "$out"; fail "files-restore differs from rsync -a"; }
+echo "ok: db-restore from stdin equals psql; files-restore equals rsync -a"
 echo "restore-demo: all checks passed"
