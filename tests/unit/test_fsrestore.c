@@ -34,6 +34,21 @@ static char *P(const char *rel)
 	return last[i];
 }
 
+/* P() of a printf-formatted relative path. */
+static char *Pf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *Pf(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	char *r;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	r = P(sb.buf);
+	strbuf_release(&sb);
+	return r;
+}
+
 static void put(const char *rel, const char *text, mode_t mode)
 {
 	int fd = open(P(rel), O_WRONLY | O_CREAT | O_TRUNC, mode);
@@ -129,11 +144,11 @@ static void check_tree(const char *dst)
 		free(b);
 	}
 	/* hardlink kept as a hardlink */
-	assert_int_equal(lstat(P(xstrfmt("%s/sub/b", dst)), &s1), 0);
-	assert_int_equal(lstat(P(xstrfmt("%s/sub/b-link", dst)), &s2), 0);
+	assert_int_equal(lstat(Pf("%s/sub/b", dst), &s1), 0);
+	assert_int_equal(lstat(Pf("%s/sub/b-link", dst), &s2), 0);
 	assert_int_equal(s1.st_ino, s2.st_ino);
 	/* symlink kept as a symlink, never followed */
-	n = readlink(P(xstrfmt("%s/out", dst)), buf, sizeof buf - 1);
+	n = readlink(Pf("%s/out", dst), buf, sizeof buf - 1);
 	assert_true(n > 0);
 	buf[n] = '\0';
 	assert_string_equal(buf, "/etc/passwd");
