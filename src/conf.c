@@ -1,6 +1,9 @@
 /* conf: biso-recover.conf (libconfig); see conf.h. */
 #include "config.h"
 #include "conf.h"
+
+#include <grp.h>
+#include <pwd.h>
 #include "err.h"
 #include "strbuf.h"
 
@@ -499,4 +502,25 @@ out:
 	config_destroy(&cfg);
 	free(dir);
 	return rc;
+}
+
+int conf_web_owner(const struct conf *c, uid_t *uid, gid_t *gid, struct err *e)
+{
+	const char *group = c->web_group ? c->web_group : c->web_user;
+	struct passwd *pw = getpwnam(c->web_user);
+	struct group *gr;
+	if (!pw) {
+		err_set(e, "web user \"%s\" does not exist on this machine", c->web_user);
+		err_hint(e, "Set web_user in the configuration or give --web-user USER[:GROUP].");
+		return -1;
+	}
+	gr = getgrnam(group);
+	if (!gr) {
+		err_set(e, "web group \"%s\" does not exist on this machine", group);
+		err_hint(e, "Set web_group in the configuration or give --web-user USER:GROUP.");
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = gr->gr_gid;
+	return 0;
 }

@@ -16,6 +16,8 @@
 #ifndef BR_CONF_H
 #define BR_CONF_H
 
+#include <sys/types.h>
+
 struct err;
 
 #define CONF_DEFAULT_PATH "/etc/biso-recover.conf"
@@ -93,5 +95,10 @@ void conf_set_str(char **field, const char *value);
  * defaults to USER).  Names are not looked up here.  Returns 0, or -1 with
  * @e set for an empty user or group or more than one ':'. */
 int conf_parse_user_group(struct conf *c, const char *spec, struct err *e);
+
+/* Look up web_user and web_group (web_user's name when unset) in the
+ * system's user and group databases.  -1 with @e and a hint when either
+ * does not exist on this machine. */
+int conf_web_owner(const struct conf *c, uid_t *uid, gid_t *gid, struct err *e);
 
 #endif

@@ -9,6 +9,26 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Server notices must never reach stderr (the wizard owns the screen):
+ * forward them to the report the connection was opened for, if any. */
+static void notice_to_report(void *arg, const PGresult *res)
+{
+	struct report *r = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (!r || !msg)
+		return;
+	report_log(r, sev && !strcmp(sev, "WARNING") ? LOG_WARN : LOG_INFO, "server: %s", msg);
+}
+
+PGconn *dbadmin_connect_report(const char *conninfo, struct report *r, struct err *e)
+{
+	PGconn *c = dbadmin_connect(conninfo, e);
+	if (c)
+		PQsetNoticeReceiver(c, notice_to_report, r);
+	return c;
+}
+
 PGconn *dbadmin_connect(const char *conninfo, struct err *e)
 {
 	PGconn *c = PQconnectdb(conninfo);
@@ -30,6 +50,7 @@ PGconn *dbadmin_connect(const char *conninfo, struct err *e)
 		PQfinish(c);
 		return NULL;
 	}
+	PQsetNoticeReceiver(c, notice_to_report, NULL);
 	/* Messages from the server in a stable language for the log. */
 	PQclear(PQexec(c, "SET lc_messages TO 'C'"));
 	return c;
@@ -281,11 +302,14 @@ reopen:
 
 int dbadmin_analyze(const char *conninfo, struct report *r, struct err *e)
 {
-	PGconn *c = dbadmin_connect(conninfo, e);
+	PGconn *c = dbadmin_connect_report(conninfo, r, e);
 	int ret;
 	if (!c)
 		return -1;
 	report_log(r, LOG_INFO, "running ANALYZE on \"%s\"", PQdb(c));
+	/* A non-superuser owner gets one "only superuser can analyze it"
+	 * warning per shared catalog: not worth the operator's attention. */
+	PQclear(PQexec(c, "SET client_min_messages TO error"));
 	ret = dbadmin_exec(c, "ANALYZE", e);
 	PQfinish(c);
 	return ret;

@@ -23,8 +23,12 @@ struct dbadmin_create_opts {
 
 /* Connect with @conninfo (libpq conninfo or URI).  Returns the connection
  * (caller PQfinish()es it) or NULL with @e set; the conninfo is never put
- * into the message, only host/port/dbname. */
+ * into the message, only host/port/dbname.  Server notices are dropped
+ * (never printed to stderr). */
 PGconn *dbadmin_connect(const char *conninfo, struct err *e);
+/* dbadmin_connect() whose server notices (NOTICE, WARNING) are logged
+ * through @r (which must outlive the connection) instead of dropped. */
+PGconn *dbadmin_connect_report(const char *conninfo, struct report *r, struct err *e);
 /* Run @sql (no result rows expected); -1 with @e carrying message, detail
  * and hint from the server. */
 int dbadmin_exec(PGconn *c, const char *sql, struct err *e);

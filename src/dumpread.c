@@ -43,6 +43,8 @@ struct dumpread {
 	uint64_t out_base; /* uncompressed offset of out[0] */
 	int out_eof;
 	int bom_checked, bom;
+	int nul_pending;   /* a NUL byte ends the data read so far */
+	uint64_t nul_off;
 };
 
 static int read_raw(struct dumpread *dr, struct err *e)
@@ -211,15 +213,14 @@ static ssize_t fill_gzip(struct dumpread *dr, unsigned char *dst, size_t cap, st
 			continue;
 		}
 		if (ret == Z_BUF_ERROR && dr->raw_eof && dr->zs.avail_in == 0) {
-			err_set(e, "%s: gzip stream is truncated (unexpected end of file)", dr->name);
+			err_set(e, "gzip stream is truncated (unexpected end of file)");
 			err_detail(e, "The compressed file ends at byte %llu in the middle of gzip member %u.",
 				   (unsigned long long)dumpread_raw_offset(dr), dr->members);
 			err_hint(e, "The dump was cut off (disk full, interrupted copy?); use an older, complete dump.");
 			err_where(e, dr->name, 0, (int64_t)dumpread_raw_offset(dr));
 			return -1;
 		}
-		err_set(e, "%s: corrupt gzip data: %s", dr->name,
-			dr->zs.msg ? dr->zs.msg : "inflate failed");
+		err_set(e, "corrupt gzip data: %s", dr->zs.msg ? dr->zs.msg : "inflate failed");
 		err_detail(e, "At compressed byte %llu, in gzip member %u.",
 			   (unsigned long long)dumpread_raw_offset(dr), dr->members);
 		err_where(e, dr->name, 0, (int64_t)dumpread_raw_offset(dr));
@@ -252,6 +253,16 @@ static int fill(struct dumpread *dr, struct err *e)
 {
 	ssize_t n;
 	unsigned char *nul;
+	if (dr->nul_pending) {
+		/* reported only when the text before it has been handed out, so
+		 * that the caller knows the line */
+		err_set(e, "NUL byte at offset %llu: this is not a text dump, or it is damaged",
+			(unsigned long long)dr->nul_off);
+		if (dr->gzip)
+			err_detail(e, "The offset counts uncompressed bytes.");
+		err_where(e, dr->name, 0, (int64_t)dr->nul_off);
+		return -1;
+	}
 	if (dr->ostart > 0) {
 		memmove(dr->out, dr->out + dr->ostart, dr->oend - dr->ostart);
 		dr->out_base += dr->ostart;
@@ -269,13 +280,11 @@ static int fill(struct dumpread *dr, struct err *e)
 		return 0;
 	nul = memchr(dr->out + dr->oend, 0, (size_t)n);
 	if (nul) {
-		uint64_t off = dr->out_base + (uint64_t)(nul - dr->out);
-		err_set(e, "%s: NUL byte at offset %llu: this is not a text dump, or it is damaged",
-			dr->name, (unsigned long long)off);
-		if (dr->gzip)
-			err_detail(e, "The offset counts uncompressed bytes.");
-		err_where(e, dr->name, 0, (int64_t)off);
-		return -1;
+		dr->nul_off = dr->out_base + (uint64_t)(nul - dr->out);
+		dr->nul_pending = 1;
+		n = nul - (dr->out + dr->oend);
+		if (n == 0)
+			return fill(dr, e);
 	}
 	dr->oend += (size_t)n;
 	return 1;

@@ -9,6 +9,7 @@
 #include "fsrestore.h"
 #include "phpconf.h"
 #include "replay.h"
+#include "verify.h"
 #include "runcmd.h"
 #include "strbuf.h"
 
@@ -552,26 +553,6 @@ const char *restore_confirm_word(const struct restore *rs, enum step_id s)
 
 /* ---- the steps ---------------------------------------------------------- */
 
-static int lookup_web_owner(const struct conf *c, uid_t *uid, gid_t *gid, struct err *e)
-{
-	struct passwd *pw = getpwnam(c->web_user);
-	struct group *gr;
-	if (!pw) {
-		err_set(e, "web user \"%s\" does not exist on this machine", c->web_user);
-		err_hint(e, "Set web_user in the configuration or give --web-user USER[:GROUP].");
-		return -1;
-	}
-	gr = getgrnam(c->web_group ? c->web_group : c->web_user);
-	if (!gr) {
-		err_set(e, "web group \"%s\" does not exist on this machine", c->web_group);
-		err_hint(e, "Set web_group in the configuration or give --web-user USER:GROUP.");
-		return -1;
-	}
-	*uid = pw->pw_uid;
-	*gid = gr->gr_gid;
-	return 0;
-}
-
 static void files_summary(struct step_status *st, const struct fsrestore_result *res)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -702,7 +683,7 @@ static int step_datadir(struct restore *rs, struct report *r, struct err *e)
 	if (!rs->datadir)
 		return err_set(e, "no datadir known"),
 		       err_hint(e, "Run the config step first or give --datadir DIR."), -1;
-	if (lookup_web_owner(c, &o.uid, &o.gid, e) < 0)
+	if (conf_web_owner(c, &o.uid, &o.gid, e) < 0)
 		return -1;
 	o.set_owner = 1;
 	o.source = rs->datadir_src;
@@ -716,9 +697,6 @@ static int step_datadir(struct restore *rs, struct report *r, struct err *e)
 	fsrestore_result_release(&res);
 	return ret;
 }
-
-static int compare_row_counts(PGconn *db, const char *dump, struct report *r,
-			      enum log_level level, unsigned *tables, int *complete, struct err *e);
 
 /* Replay @dump into @dbname via a fresh <db>_restoring and swap it in. */
 static int restore_one_database(struct restore *rs, const char *dump, const char *dbname,
@@ -734,7 +712,7 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	PGconn *admin = NULL;
 	int exists = 0, ret = -1;
 
-	if (!(admin = dbadmin_connect(rs->admin_conninfo, e)))
+	if (!(admin = dbadmin_connect_report(rs->admin_conninfo, r, e)))
 		goto out;
 	if (nonempty(c->database.lc_collate) && dbadmin_check_locale(admin, c->database.lc_collate, e) < 0)
 		goto out;
@@ -781,7 +759,7 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 		int complete = 0, bad;
 		if (!sdb)
 			goto out;
-		bad = compare_row_counts(sdb, dump, r, LOG_ERROR, &tables, &complete, e);
+		bad = verify_row_counts(sdb, dump, r, LOG_ERROR, &tables, &complete, e);
 		PQfinish(sdb);
 		if (bad < 0)
 			goto out;
@@ -855,54 +833,13 @@ static int step_database(struct restore *rs, struct report *r, struct err *e)
 	return 0;
 }
 
-struct log_lines {
-	struct report *r;
-	struct strbuf *capture; /* may be NULL */
-};
-
-static void child_line(void *ctx, int is_stderr, const char *line)
-{
-	struct log_lines *ll = ctx;
-	report_log(ll->r, is_stderr ? LOG_WARN : LOG_INFO, "  %s", line);
-	if (ll->capture) {
-		strbuf_addstr(ll->capture, line);
-		strbuf_addch(ll->capture, '\n');
-	}
-}
-
-/* Run argv in the webroot, streaming its output into the log. */
-static int run_logged(struct restore *rs, const char *const *argv, const char *dir,
-		      struct strbuf *capture, struct report *r, struct err *e)
-{
-	struct log_lines ll = { r, capture };
-	struct child_process cp = { 0 };
-	struct strbuf cmd = STRBUF_INIT;
-	int status = 0, ret;
-	(void)rs;
-	cp.argv = argv;
-	cp.dir = dir;
-	cp.on_line = child_line;
-	cp.ctx = &ll;
-	cp.report = r;
-	runcmd_format_argv(argv, &cmd);
-	report_log(r, LOG_INFO, "running: %s", cmd.buf);
-	ret = runcmd_run(&cp, &status, e);
-	if (ret == 1) {
-		err_set(e, "%s exited with status %d", cmd.buf, status);
-		err_hint(e, "Its output is in the log above.");
-		ret = -1;
-	}
-	strbuf_release(&cmd);
-	return ret;
-}
-
 static int step_migrations(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
 	const char *argv[] = { c->php, "biso-cli", "migration", "exec", NULL };
 	unsigned restarted = 0;
 
-	if (run_logged(rs, argv, rs->webroot, NULL, r, e) < 0)
+	if (runcmd_logged(argv, rs->webroot, NULL, r, e) < 0)
 		return -1;
 	if (nonempty(c->services.scheduler_cron)) {
 		FILE *fp = fopen(c->services.scheduler_cron, "r");
@@ -922,14 +859,14 @@ static int step_migrations(struct restore *rs, struct report *r, struct err *e)
 	}
 	if (c->services.queue_runner_check && c->services.queue_runner_check[0]) {
 		struct err qe = ERR_INIT;
-		if (run_logged(rs, (const char *const *)c->services.queue_runner_check, NULL, NULL, r, &qe) < 0)
+		if (runcmd_logged((const char *const *)c->services.queue_runner_check, NULL, NULL, r, &qe) < 0)
 			report_log(r, LOG_WARN, "queue runner check: %s", qe.msg);
 		else
 			report_log(r, LOG_INFO, "queue runner: running");
 		err_clear(&qe);
 	}
 	for (char ***w = c->services.restart_workers; w && *w; w++) {
-		if (run_logged(rs, (const char *const *)*w, NULL, NULL, r, e) < 0)
+		if (runcmd_logged((const char *const *)*w, NULL, NULL, r, e) < 0)
 			return -1;
 		restarted++;
 	}
@@ -937,222 +874,6 @@ static int step_migrations(struct restore *rs, struct report *r, struct err *e)
 	rs->st[STEP_MIGRATIONS].summary = xstrfmt("migrations applied, %u worker command(s) run",
 						  restarted);
 	return 0;
-}
-
-/* ---- verification -------------------------------------------------------- */
-
-struct checks {
-	struct strbuf text;
-	unsigned pass, warn, fail;
-	struct report *r;
-};
-
-static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
-{
-	static const char *word[] = { "PASS", "WARN", "FAIL" };
-	struct strbuf line = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vaddf(&line, fmt, ap);
-	va_end(ap);
-	strbuf_addf(&ck->text, "%s  %s\n", word[res], line.buf);
-	report_log(ck->r, res == CHECK_PASS ? LOG_INFO : res == CHECK_WARN ? LOG_WARN : LOG_ERROR,
-		   "%s  %s", word[res], line.buf);
-	if (res == CHECK_PASS)
-		ck->pass++;
-	else if (res == CHECK_WARN)
-		ck->warn++;
-	else
-		ck->fail++;
-	strbuf_release(&line);
-}
-
-/* Compare every table's row count in @db with the rows of its COPY block in
- * @dump.  Returns the number of tables that differ (each one logged at
- * @level), or -1 with @e when the dump cannot be read; *@tables gets the
- * number of tables compared and *@complete whether the dump has its trailer. */
-static int compare_row_counts(PGconn *db, const char *dump, struct report *r,
-			      enum log_level level, unsigned *tables, int *complete, struct err *e)
-{
-	struct dumpinfo di = { 0 };
-	int bad = 0;
-
-	*tables = 0;
-	if (dumpinfo_scan(dump, &di, NULL, e) < 0)
-		return -1;
-	*complete = di.complete;
-	for (size_t i = 0; i < di.n_tables; i++) {
-		const struct dumpinfo_table *t = &di.tables[i];
-		struct strbuf sql = STRBUF_INIT;
-		char *parts[2];
-		int n = dbadmin_split_qualified_name(t->name, parts);
-		if (!n) {
-			report_log(r, level, "cannot parse the table name %s of dump line %ld",
-				   t->name, t->line);
-			bad++;
-			continue;
-		}
-		/* ONLY: an inheritance parent's COPY block holds none of its children's rows. */
-		strbuf_addstr(&sql, "SELECT count(*) FROM ONLY ");
-		for (int p = 0; p < n; p++) {
-			char *q = PQescapeIdentifier(db, parts[p], strlen(parts[p]));
-			if (p)
-				strbuf_addch(&sql, '.');
-			strbuf_addstr(&sql, q ? q : "\"?\"");
-			PQfreemem(q);
-			free(parts[p]);
-		}
-		PGresult *res = PQexec(db, sql.buf);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			report_log(r, level, "table %s: %s", t->name,
-				   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-			bad++;
-		} else {
-			unsigned long long have = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-			if (have != t->rows) {
-				report_log(r, level, "table %s has %llu rows, its COPY block in the dump "
-					   "(line %ld) %llu", t->name, have, t->line,
-					   (unsigned long long)t->rows);
-				bad++;
-			}
-		}
-		(*tables)++;
-		PQclear(res);
-		strbuf_release(&sql);
-	}
-	dumpinfo_release(&di);
-	return bad;
-}
-
-static void verify_row_counts(struct restore *rs, PGconn *db, struct checks *ck)
-{
-	struct err e = ERR_INIT;
-	unsigned tables = 0;
-	int complete = 0, bad;
-
-	if (rs->rows_verified) {
-		check(ck, CHECK_PASS, "row counts of all %u tables equal their COPY blocks in the dump "
-		      "(checked before the swap)", rs->rows_verified_tables);
-		return;
-	}
-	if (!rs->dump) {
-		check(ck, CHECK_WARN, "row counts: no dump known to compare with");
-		return;
-	}
-	/* Not restored in this run: migrations may have changed rows since. */
-	bad = compare_row_counts(db, rs->dump, ck->r, LOG_WARN, &tables, &complete, &e);
-	if (bad < 0) {
-		check(ck, CHECK_FAIL, "row counts: cannot read %s: %s", rs->dump, e.msg);
-		err_clear(&e);
-	} else if (bad) {
-		check(ck, CHECK_WARN, "row counts: %d of %u tables differ from the dump %s (the "
-		      "database was not restored in this run; migrations may have changed rows)",
-		      bad, tables, rs->dump);
-	} else {
-		check(ck, CHECK_PASS, "row counts of all %u tables equal their COPY blocks in the dump",
-		      tables);
-	}
-	if (!complete && bad >= 0)
-		check(ck, CHECK_WARN, "the dump has no \"dump complete\" trailer");
-}
-
-static int pending_migrations(struct restore *rs, struct report *r, long *pending, struct err *e)
-{
-	const char *argv[] = { rs->conf->php, "biso-cli", "migration", "status", NULL };
-	struct strbuf out = STRBUF_INIT;
-	int ret = run_logged(rs, argv, rs->webroot, &out, r, e);
-	const char *p;
-	*pending = -1;
-	if (ret == 0 && (p = strstr(out.buf, "pending:")))
-		*pending = strtol(p + 8, NULL, 10);
-	strbuf_release(&out);
-	return ret;
-}
-
-static int step_verify(struct restore *rs, struct report *r, struct err *e)
-{
-	struct checks ck = { STRBUF_INIT, 0, 0, 0, r };
-	const struct conf *c = rs->conf;
-	struct strbuf p = STRBUF_INIT;
-	struct stat st;
-	uid_t uid;
-	gid_t gid;
-	PGconn *db;
-	struct err ce = ERR_INIT;
-	int ret = 0;
-
-	strbuf_addf(&ck.text, "biso-recover verification %s\nwebroot %s\ndatadir %s\n"
-			      "database %s\n\n", rs->stamp, rs->webroot, orq(rs->datadir),
-		    orq(rs->dbname));
-	/* webroot */
-	strbuf_addf(&p, "%s/biso-cli", rs->webroot);
-	int has_cli = stat(p.buf, &st) == 0 && S_ISREG(st.st_mode);
-	strbuf_reset(&p);
-	strbuf_addf(&p, "%s/config.php", rs->webroot);
-	int has_conf = stat(p.buf, &st) == 0 && S_ISREG(st.st_mode);
-	check(&ck, has_cli && has_conf ? CHECK_PASS : CHECK_FAIL, "webroot %s %s", rs->webroot,
-	      has_cli && has_conf ? "holds biso-cli and config.php"
-	      : !has_cli ? "has no biso-cli" : "has no config.php");
-	/* datadir */
-	if (!rs->datadir || lstat(rs->datadir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		check(&ck, CHECK_FAIL, "datadir %s does not exist", orq(rs->datadir));
-	} else if (lookup_web_owner(c, &uid, &gid, &ce) < 0) {
-		check(&ck, CHECK_FAIL, "datadir owner: %s", ce.msg);
-		err_clear(&ce);
-	} else {
-		check(&ck, st.st_uid == uid && st.st_gid == gid ? CHECK_PASS : CHECK_FAIL,
-		      "datadir %s belongs to %s:%s%s", rs->datadir, c->web_user, c->web_group,
-		      st.st_uid == uid && st.st_gid == gid ? "" : " (it does not)");
-	}
-	/* database */
-	db = rs->conninfo ? dbadmin_connect(rs->conninfo, &ce) : NULL;
-	if (!db) {
-		check(&ck, CHECK_FAIL, "database %s does not answer: %s", orq(rs->dbname),
-		      ce.msg ? ce.msg : "no conninfo");
-		err_clear(&ce);
-	} else {
-		check(&ck, CHECK_PASS, "database \"%s\" answers", rs->dbname);
-		verify_row_counts(rs, db, &ck);
-		PQfinish(db);
-	}
-	/* migrations */
-	long pending = -1;
-	if (pending_migrations(rs, r, &pending, &ce) < 0) {
-		check(&ck, CHECK_FAIL, "migration status: %s", ce.msg);
-		err_clear(&ce);
-	} else if (pending < 0) {
-		check(&ck, CHECK_WARN, "migration status: cannot tell how many are pending");
-	} else {
-		check(&ck, pending ? CHECK_FAIL : CHECK_PASS, "%ld migration(s) pending", pending);
-	}
-	strbuf_addf(&ck.text, "\n%u passed, %u warnings, %u failed\n", ck.pass, ck.warn, ck.fail);
-
-	/* Save the report next to the run log. */
-	free(rs->report_path);
-	rs->report_path = xstrfmt("%s/verify-%s.txt", c->log_dir, rs->stamp);
-	mkdir(c->log_dir, 0700);
-	int fd = open(rs->report_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, ck.text.buf, ck.text.len) != (ssize_t)ck.text.len) {
-		report_log(r, LOG_WARN, "cannot save the report %s: %s", rs->report_path,
-			   strerror(errno));
-		free(rs->report_path);
-		rs->report_path = NULL;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(rs->st[STEP_VERIFY].summary);
-	rs->st[STEP_VERIFY].summary = xstrfmt("%u passed, %u warnings, %u failed", ck.pass,
-					      ck.warn, ck.fail);
-	if (ck.fail) {
-		err_set(e, "verification found %u problem(s)", ck.fail);
-		err_detail(e, "%s", ck.text.buf);
-		ret = -1;
-	}
-	strbuf_release(&ck.text);
-	strbuf_release(&p);
-	return ret;
 }
 
 /* ---- driving --------------------------------------------------------------- */
@@ -1175,7 +896,7 @@ int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struc
 	case STEP_DATADIR: ret = step_datadir(rs, &cnt.rep, e); break;
 	case STEP_DATABASE: ret = step_database(rs, &cnt.rep, e); break;
 	case STEP_MIGRATIONS: ret = step_migrations(rs, &cnt.rep, e); break;
-	case STEP_VERIFY: ret = step_verify(rs, &cnt.rep, e); break;
+	case STEP_VERIFY: ret = verify_instance(rs, &cnt.rep, e); break;
 	default: ret = err_set(e, "no such step"); break;
 	}
 	if (ret == 0 && report_cancelled(r))

@@ -202,3 +202,43 @@ void runcmd_format_argv(const char *const *argv, struct strbuf *out)
 		strbuf_addch(out, '\'');
 	}
 }
+
+struct log_lines {
+	struct report *r;
+	struct strbuf *capture; /* may be NULL */
+};
+
+static void log_child_line(void *ctx, int is_stderr, const char *line)
+{
+	struct log_lines *ll = ctx;
+	report_log(ll->r, is_stderr ? LOG_WARN : LOG_INFO, "  %s", line);
+	if (ll->capture) {
+		strbuf_addstr(ll->capture, line);
+		strbuf_addch(ll->capture, '\n');
+	}
+}
+
+int runcmd_logged(const char *const *argv, const char *dir, struct strbuf *capture,
+		  struct report *r, struct err *e)
+{
+	struct log_lines ll = { r, capture };
+	struct child_process cp = { 0 };
+	struct strbuf cmd = STRBUF_INIT;
+	int status = 0, ret;
+
+	cp.argv = argv;
+	cp.dir = dir;
+	cp.on_line = log_child_line;
+	cp.ctx = &ll;
+	cp.report = r;
+	runcmd_format_argv(argv, &cmd);
+	report_log(r, LOG_INFO, "running: %s", cmd.buf);
+	ret = runcmd_run(&cp, &status, e);
+	if (ret == 1) {
+		err_set(e, "%s exited with status %d", cmd.buf, status);
+		err_hint(e, "Its output is in the log above.");
+		ret = -1;
+	}
+	strbuf_release(&cmd);
+	return ret;
+}

@@ -36,6 +36,15 @@ struct child_process {
  */
 int runcmd_run(const struct child_process *cp, int *status, struct err *e);
 
+/*
+ * Run @argv (in @dir, or the current directory when NULL) with each output
+ * line logged through @r: stdout at LOG_INFO, stderr at LOG_WARN, indented.
+ * @capture (may be NULL) also gets stdout+stderr.  Returns 0 on exit status
+ * 0; -1 with @e otherwise ("... exited with status N").
+ */
+int runcmd_logged(const char *const *argv, const char *dir, struct strbuf *capture,
+		  struct report *r, struct err *e);
+
 /* Render @argv for logs and dry-run plans, each word shell-quoted where
  * needed (for the operator to read or paste; never executed by us). */
 void runcmd_format_argv(const char *const *argv, struct strbuf *out);

@@ -253,6 +253,13 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 		sink.log = logfile_report_log;
 		sink.ctx = log;
 		code = wizard_run(&rs, &wo);
+		if (code != EXIT_USAGE) {
+			/* The alternate screen is gone: leave the summary in the scrollback. */
+			struct strbuf sb = STRBUF_INIT;
+			restore_summary(&rs, &sb);
+			fputs(sb.buf, stdout);
+			strbuf_release(&sb);
+		}
 	} else {
 		struct batch_opts bo = { cl->yes, log };
 		code = batch_restore(&rs, &bo);

@@ -152,11 +152,11 @@ static void start_step(struct wizard *w)
 	w->rate_n = w->rate_head = 0;
 	w->cancelling = 0;
 	w->step_start_ns = w->now_ns = report_now_ns();
-	wizard_worker_log(&w->worker, LOG_INFO, "wizard: running step %d/%d %s",
-			  (int)s + 1, STEP_COUNT, step_name(s));
+	/* the backend logs the start and the end of the step itself */
 	if (wizard_worker_start(&w->worker, w->rs, s, &e) < 0) {
 		strbuf_reset(&w->errtext);
 		err_format(&e, &w->errtext);
+		wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s", e.msg);
 		err_clear(&e);
 		wizard_goto(w, SCR_FAILED);
 		return;
@@ -417,10 +417,6 @@ static void step_finished(struct wizard *w, int rc, struct err *e)
 	/* keys typed while the step ran must not start the next one */
 	flushinp();
 	if (!rc) {
-		wizard_worker_log(&w->worker, LOG_INFO, "wizard: step %s done in %.1f s%s%s",
-				  step_name(s), w->view[s].seconds,
-				  w->view[s].summary ? ": " : "",
-				  w->view[s].summary ? w->view[s].summary : "");
 		wizard_goto(w, SCR_STEP);
 		return;
 	}
@@ -433,11 +429,15 @@ static void step_finished(struct wizard *w, int rc, struct err *e)
 		err_format(&w->rs->st[s].err, &w->errtext);
 	else
 		strbuf_addstr(&w->errtext, "the step failed without saying why");
-	/* one log line per line of the error: message, DETAIL, HINT */
-	for (const char *p = w->errtext.buf, *nl; *p; p = nl ? nl + 1 : p + strlen(p)) {
-		nl = strchr(p, '\n');
-		wizard_worker_log(&w->worker, LOG_ERROR, "wizard: step %s failed: %.*s",
-				  step_name(s), nl ? (int)(nl - p) : (int)strlen(p), p);
+	/* the backend logged the message; add DETAIL and HINT, one log line
+	 * per line */
+	{
+		const char *p = strchr(w->errtext.buf, '\n'), *nl;
+		for (p = p ? p + 1 : ""; *p; p = nl ? nl + 1 : p + strlen(p)) {
+			nl = strchr(p, '\n');
+			wizard_worker_log(&w->worker, LOG_ERROR, "  %.*s",
+					  nl ? (int)(nl - p) : (int)strlen(p), p);
+		}
 	}
 	if (w->cancelling) {
 		w->aborted = 1;

@@ -601,7 +601,13 @@ void wizard_draw_quit(const struct wizard *w)
 		strbuf_addf(&body, "%s %s", first ? "" : ",", step_name((enum step_id)s));
 		first = 0;
 	}
-	strbuf_addstr(&body, ".\nThe instance may be half restored. Quit anyway (exit code 130)?");
+	strbuf_addstr(&body, ".\n");
+	for (int s = 0; s < STEP_COUNT; s++)
+		if (w->view[s].state == STEP_DONE) {
+			strbuf_addstr(&body, "Some steps did run: the instance is half restored. ");
+			break;
+		}
+	strbuf_addstr(&body, "Quit anyway (exit code 130)?");
 	draw_dialog(w, "Quit the wizard?", TUI_WARN, body.buf, 0, &d);
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 	strbuf_release(&body);

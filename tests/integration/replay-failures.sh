@@ -79,7 +79,7 @@ dump=$T/big.sql.gz
 size=$(wc -c < "$T/full.gz")
 head -c $((size / 2)) "$T/full.gz" > "$dump"
 run
-expect 1 'gzip stream is truncated' "truncated gzip is an error"
+expect 1 'big.sql.gz:[0-9]* (byte [0-9]*): gzip stream is truncated' "truncated gzip is an error"
 expect 1 "offset $((size / 2))\|byte $((size / 2))" "truncated gzip error names the compressed offset ($((size / 2)))"
 
 # ---- trailing garbage after gzip ----
@@ -92,7 +92,7 @@ expect 0 'trailing garbage' "trailing garbage after the last gzip member is a wa
 dump=$T/nul.sql
 printf 'SELECT 1;\nSELECT 2\000;\n' > "$dump"
 run
-expect 1 'NUL byte at offset 17' "NUL byte is an error with its offset"
+expect 1 'nul.sql:2 (byte 18): NUL byte at offset 18' "NUL byte is an error with its offset"
 
 # ---- unknown meta-command: never run ----
 dump=$T/meta.sql

@@ -1,0 +1,235 @@
+/* verify: checks of a restored instance; see verify.h. */
+#include "config.h"
+#include "verify.h"
+#include "conf.h"
+#include "dbadmin.h"
+#include "dumpinfo.h"
+#include "restore.h"
+#include "runcmd.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *or_unknown(const char *s) { return s ? s : "(unknown)"; }
+
+
+struct checks {
+	struct strbuf text;
+	unsigned pass, warn, fail;
+	struct report *r;
+};
+
+static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
+{
+	static const char *word[] = { "PASS", "WARN", "FAIL" };
+	struct strbuf line = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&line, fmt, ap);
+	va_end(ap);
+	strbuf_addf(&ck->text, "%s  %s\n", word[res], line.buf);
+	report_log(ck->r, res == CHECK_PASS ? LOG_INFO : res == CHECK_WARN ? LOG_WARN : LOG_ERROR,
+		   "%s  %s", word[res], line.buf);
+	if (res == CHECK_PASS)
+		ck->pass++;
+	else if (res == CHECK_WARN)
+		ck->warn++;
+	else
+		ck->fail++;
+	strbuf_release(&line);
+}
+
+/* Compare every table's row count in @db with the rows of its COPY block in
+ * @dump.  Returns the number of tables that differ (each one logged at
+ * @level), or -1 with @e when the dump cannot be read; *@tables gets the
+ * number of tables compared and *@complete whether the dump has its trailer. */
+int verify_row_counts(PGconn *db, const char *dump, struct report *r,
+			      enum log_level level, unsigned *tables, int *complete, struct err *e)
+{
+	struct dumpinfo di = { 0 };
+	int bad = 0;
+
+	*tables = 0;
+	if (dumpinfo_scan(dump, &di, NULL, e) < 0)
+		return -1;
+	*complete = di.complete;
+	for (size_t i = 0; i < di.n_tables; i++) {
+		const struct dumpinfo_table *t = &di.tables[i];
+		struct strbuf sql = STRBUF_INIT;
+		char *parts[2];
+		int n = dbadmin_split_qualified_name(t->name, parts);
+		if (!n) {
+			report_log(r, level, "cannot parse the table name %s of dump line %ld",
+				   t->name, t->line);
+			bad++;
+			continue;
+		}
+		/* ONLY: an inheritance parent's COPY block holds none of its children's rows. */
+		strbuf_addstr(&sql, "SELECT count(*) FROM ONLY ");
+		for (int p = 0; p < n; p++) {
+			char *q = PQescapeIdentifier(db, parts[p], strlen(parts[p]));
+			if (p)
+				strbuf_addch(&sql, '.');
+			strbuf_addstr(&sql, q ? q : "\"?\"");
+			PQfreemem(q);
+			free(parts[p]);
+		}
+		PGresult *res = PQexec(db, sql.buf);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			report_log(r, level, "table %s: %s", t->name,
+				   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+			bad++;
+		} else {
+			unsigned long long have = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+			if (have != t->rows) {
+				report_log(r, level, "table %s has %llu rows, its COPY block in the dump "
+					   "(line %ld) %llu", t->name, have, t->line,
+					   (unsigned long long)t->rows);
+				bad++;
+			}
+		}
+		(*tables)++;
+		PQclear(res);
+		strbuf_release(&sql);
+	}
+	dumpinfo_release(&di);
+	return bad;
+}
+
+static void check_row_counts(struct restore *rs, PGconn *db, struct checks *ck)
+{
+	struct err e = ERR_INIT;
+	unsigned tables = 0;
+	int complete = 0, bad;
+
+	if (rs->rows_verified) {
+		check(ck, CHECK_PASS, "row counts of all %u tables equal their COPY blocks in the dump "
+		      "(checked before the swap)", rs->rows_verified_tables);
+		return;
+	}
+	if (!rs->dump) {
+		check(ck, CHECK_WARN, "row counts: no dump known to compare with");
+		return;
+	}
+	/* Not restored in this run: migrations may have changed rows since. */
+	bad = verify_row_counts(db, rs->dump, ck->r, LOG_WARN, &tables, &complete, &e);
+	if (bad < 0) {
+		check(ck, CHECK_FAIL, "row counts: cannot read %s: %s", rs->dump, e.msg);
+		err_clear(&e);
+	} else if (bad) {
+		check(ck, CHECK_WARN, "row counts: %d of %u tables differ from the dump %s (the "
+		      "database was not restored in this run; migrations may have changed rows)",
+		      bad, tables, rs->dump);
+	} else {
+		check(ck, CHECK_PASS, "row counts of all %u tables equal their COPY blocks in the dump",
+		      tables);
+	}
+	if (!complete && bad >= 0)
+		check(ck, CHECK_WARN, "the dump has no \"dump complete\" trailer");
+}
+
+static int pending_migrations(struct restore *rs, struct report *r, long *pending, struct err *e)
+{
+	const char *argv[] = { rs->conf->php, "biso-cli", "migration", "status", NULL };
+	struct strbuf out = STRBUF_INIT;
+	int ret = runcmd_logged(argv, rs->webroot, &out, r, e);
+	const char *p;
+	*pending = -1;
+	if (ret == 0 && (p = strstr(out.buf, "pending:")))
+		*pending = strtol(p + 8, NULL, 10);
+	strbuf_release(&out);
+	return ret;
+}
+
+int verify_instance(struct restore *rs, struct report *r, struct err *e)
+{
+	struct checks ck = { STRBUF_INIT, 0, 0, 0, r };
+	const struct conf *c = rs->conf;
+	struct strbuf p = STRBUF_INIT;
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+	PGconn *db;
+	struct err ce = ERR_INIT;
+	int ret = 0;
+
+	strbuf_addf(&ck.text, "biso-recover verification %s\nwebroot %s\ndatadir %s\n"
+			      "database %s\n\n", rs->stamp, rs->webroot, or_unknown(rs->datadir),
+		    or_unknown(rs->dbname));
+	/* webroot */
+	strbuf_addf(&p, "%s/biso-cli", rs->webroot);
+	int has_cli = stat(p.buf, &st) == 0 && S_ISREG(st.st_mode);
+	strbuf_reset(&p);
+	strbuf_addf(&p, "%s/config.php", rs->webroot);
+	int has_conf = stat(p.buf, &st) == 0 && S_ISREG(st.st_mode);
+	check(&ck, has_cli && has_conf ? CHECK_PASS : CHECK_FAIL, "webroot %s %s", rs->webroot,
+	      has_cli && has_conf ? "holds biso-cli and config.php"
+	      : !has_cli ? "has no biso-cli" : "has no config.php");
+	/* datadir */
+	if (!rs->datadir || lstat(rs->datadir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		check(&ck, CHECK_FAIL, "datadir %s does not exist", or_unknown(rs->datadir));
+	} else if (conf_web_owner(c, &uid, &gid, &ce) < 0) {
+		check(&ck, CHECK_FAIL, "datadir owner: %s", ce.msg);
+		err_clear(&ce);
+	} else {
+		check(&ck, st.st_uid == uid && st.st_gid == gid ? CHECK_PASS : CHECK_FAIL,
+		      "datadir %s belongs to %s:%s%s", rs->datadir, c->web_user, c->web_group,
+		      st.st_uid == uid && st.st_gid == gid ? "" : " (it does not)");
+	}
+	/* database */
+	db = rs->conninfo ? dbadmin_connect(rs->conninfo, &ce) : NULL;
+	if (!db) {
+		check(&ck, CHECK_FAIL, "database %s does not answer: %s", or_unknown(rs->dbname),
+		      ce.msg ? ce.msg : "no conninfo");
+		err_clear(&ce);
+	} else {
+		check(&ck, CHECK_PASS, "database \"%s\" answers", rs->dbname);
+		check_row_counts(rs, db, &ck);
+		PQfinish(db);
+	}
+	/* migrations */
+	long pending = -1;
+	if (pending_migrations(rs, r, &pending, &ce) < 0) {
+		check(&ck, CHECK_FAIL, "migration status: %s", ce.msg);
+		err_clear(&ce);
+	} else if (pending < 0) {
+		check(&ck, CHECK_WARN, "migration status: cannot tell how many are pending");
+	} else {
+		check(&ck, pending ? CHECK_FAIL : CHECK_PASS, "%ld migration(s) pending", pending);
+	}
+	strbuf_addf(&ck.text, "\n%u passed, %u warnings, %u failed\n", ck.pass, ck.warn, ck.fail);
+
+	/* Save the report next to the run log. */
+	free(rs->report_path);
+	rs->report_path = xstrfmt("%s/verify-%s.txt", c->log_dir, rs->stamp);
+	mkdir(c->log_dir, 0700);
+	int fd = open(rs->report_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, ck.text.buf, ck.text.len) != (ssize_t)ck.text.len) {
+		report_log(r, LOG_WARN, "cannot save the report %s: %s", rs->report_path,
+			   strerror(errno));
+		free(rs->report_path);
+		rs->report_path = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(rs->st[STEP_VERIFY].summary);
+	rs->st[STEP_VERIFY].summary = xstrfmt("%u passed, %u warnings, %u failed", ck.pass,
+					      ck.warn, ck.fail);
+	if (ck.fail) {
+		err_set(e, "verification found %u problem(s)", ck.fail);
+		err_detail(e, "%s", ck.text.buf);
+		ret = -1;
+	}
+	strbuf_release(&ck.text);
+	strbuf_release(&p);
+	return ret;
+}
+

@@ -1,0 +1,38 @@
+/*
+ * verify: the checks that tell the operator the restored instance is whole:
+ * webroot holds biso-cli and config.php, the datadir exists and belongs to
+ * the web user, the database answers, every table has as many rows as its
+ * COPY block in the dump, and no migration is pending.  Each check is
+ * PASS, WARN or FAIL; the report is also written to a file.
+ */
+#ifndef BR_VERIFY_H
+#define BR_VERIFY_H
+
+#include <libpq-fe.h>
+
+#include "report.h"
+
+struct err;
+struct restore;
+
+/*
+ * Compare every table's row count in @db with the rows of its COPY block
+ * in @dump (read again with dumpinfo_scan(), no server needed for that).
+ * Tables are counted with SELECT count(*) FROM ONLY, identifiers quoted by
+ * libpq.  Returns the number of tables that differ (each one logged at
+ * @level), or -1 with @e when the dump cannot be read.  *@tables gets the
+ * number of tables compared, *@complete whether the dump has its "dump
+ * complete" trailer.
+ */
+int verify_row_counts(PGconn *db, const char *dump, struct report *r, enum log_level level,
+		      unsigned *tables, int *complete, struct err *e);
+
+/*
+ * Run all checks on the instance @rs describes; writes the report to
+ * <log_dir>/verify-<stamp>.txt (mode 0600; rs->report_path) and sets
+ * rs->st[STEP_VERIFY].summary.  Returns 0 when nothing FAILed (warnings
+ * allowed), -1 with @e (the report text as detail) otherwise.
+ */
+int verify_instance(struct restore *rs, struct report *r, struct err *e);
+
+#endif

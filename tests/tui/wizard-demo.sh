@@ -1,0 +1,245 @@
+#!/bin/sh
+# wizard-demo.sh: the wizard in a real terminal, on the demo instance.
+#
+# Builds the demo backup set (share/demo/make-backup-set.sh, a throw-away
+# PostgreSQL cluster), then runs `biso-recover --config SANDBOX/biso-recover.conf`
+# inside a detached 80x24 tmux session and drives it with send-keys, reading
+# the screen with capture-pane:
+#   run 1 (tmux's own TERM, colour, UTF-8 if available): all six steps, a
+#     wrong database name is refused and the right one accepted, the window
+#     is resized to 100x30 and back while the database step runs, the
+#     summary says all six steps are done, exit code 0;
+#   run 2 (TERM=vt100 NO_COLOR=1 LANG=C): the same walk over the restored
+#     instance, summary and exit code 0.
+# Skips (77) without tmux, php, a PostgreSQL server or root.
+# Environment (from make check): top_srcdir, BISO_RECOVER.
+# Keep the sandbox for inspection with KEEP_SANDBOX=1.
+
+set -u
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() {
+	echo "FAIL: $*"
+	if [ -n "${last_screen:-}" ]; then
+		echo "--- last screen ---"
+		printf '%s\n' "$last_screen"
+		echo "-------------------"
+	fi
+	exit 1
+}
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+BISO_RECOVER=${BISO_RECOVER:-biso-recover}
+
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed (apt-get install tmux)"
+command -v php >/dev/null 2>&1 || skip "php is not installed (apt-get install php-cli php-pgsql)"
+[ "$(id -u)" = 0 ] || skip "needs root: the restored datadir is chowned to www-data"
+ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || [ -n "${PG_BINDIR:-}" ] ||
+	skip "no PostgreSQL server (apt-get install postgresql)"
+[ -x "$BISO_RECOVER" ] || command -v "$BISO_RECOVER" >/dev/null 2>&1 ||
+	fail "biso-recover not found at $BISO_RECOVER"
+
+# A short path: the cluster's Unix socket lives in it.
+SANDBOX=$(mktemp -d /tmp/biso-wiz.XXXXXX) || fail "mktemp"
+# the cluster runs as postgres and must reach its directory below it
+chmod 755 "$SANDBOX"
+SOCK="biso-wiz-$$"
+TMUX_CMD="tmux -L $SOCK -f /dev/null"
+last_screen=""
+
+cleanup() {
+	$TMUX_CMD kill-server >/dev/null 2>&1
+	"$top_srcdir/share/demo/stop.sh" "$SANDBOX/demo" >/dev/null 2>&1
+	if [ "${KEEP_SANDBOX:-0}" = 1 ]; then
+		echo "sandbox kept: $SANDBOX"
+	else
+		rm -rf "$SANDBOX"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+echo "building the demo backup set in $SANDBOX/demo"
+if ! "$top_srcdir/share/demo/make-backup-set.sh" "$SANDBOX/demo" >"$SANDBOX/make.log" 2>&1; then
+	cat "$SANDBOX/make.log"
+	fail "make-backup-set.sh failed"
+fi
+CONF="$SANDBOX/demo/biso-recover.conf"
+[ -f "$CONF" ] || fail "make-backup-set.sh wrote no $CONF"
+DBNAME=biso
+
+# cap: read the screen into $last_screen; shows REGEX: does it match it.
+cap() { last_screen=$($TMUX_CMD capture-pane -p -t wiz 2>/dev/null); }
+shows() { printf '%s\n' "$last_screen" | grep -Eq -- "$1"; }
+
+# wait_for REGEX SECONDS WHAT: until the screen matches (grep -E).
+wait_for() {
+	n=$(( $2 * 5 ))
+	while [ "$n" -gt 0 ]; do
+		cap
+		if shows "$1"; then
+			return 0
+		fi
+		sleep 0.2
+		n=$((n - 1))
+	done
+	fail "after $2 s the screen does not show $3 (/$1/)"
+}
+
+keys() { $TMUX_CMD send-keys -t wiz "$@"; }
+type_text() { $TMUX_CMD send-keys -t wiz -l "$1"; }
+
+# start_wizard LABEL ENV...: a new 80x24 session running the wizard.
+start_wizard() {
+	label=$1
+	shift
+	rm -f "$SANDBOX/exit-$label"
+	if $TMUX_CMD kill-server >/dev/null 2>&1; then
+		sleep 0.5 # let the old server go before a new one takes the socket
+	fi
+	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+		"env $* '$BISO_RECOVER' --config '$CONF'; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
+		fail "tmux new-session failed"
+}
+
+# wait_exit LABEL CODE: the wizard exited with CODE.
+wait_exit() {
+	n=50
+	while [ ! -s "$SANDBOX/exit-$1" ] && [ "$n" -gt 0 ]; do
+		sleep 0.2
+		n=$((n - 1))
+	done
+	[ -s "$SANDBOX/exit-$1" ] || fail "[$1] the wizard did not exit"
+	code=$(cat "$SANDBOX/exit-$1")
+	[ "$code" = "$2" ] || fail "[$1] exit code $code, expected $2"
+}
+
+# resize_check COLS ROWS: resize the window; the wizard must redraw the
+# frame at the new size (the title bar ends near the right edge, the key
+# line is on the last row).
+resize_check() {
+	$TMUX_CMD resize-window -t wiz -x "$1" -y "$2"
+	n=50
+	while [ "$n" -gt 0 ]; do
+		sleep 0.2
+		cap
+		first=$(printf '%s\n' "$last_screen" | head -n 1)
+		rows=$(printf '%s\n' "$last_screen" | wc -l)
+		if [ "${#first}" -ge $(($1 - 6)) ] && [ "${#first}" -le "$1" ] &&
+		   [ "$rows" -ge "$(($2 - 1))" ] &&
+		   shows "Step [1-6] of 6|Restore finished" &&
+		   printf '%s\n' "$last_screen" | sed -n "$2p" | grep -Eq "[a-z]"; then
+			return 0
+		fi
+		n=$((n - 1))
+	done
+	fail "the wizard did not redraw at $1x$2 (title row: ${#first} columns)"
+}
+
+# walk LABEL RESIZE: Enter through the six steps, answering confirmations.
+walk() {
+	label=$1
+	resize=$2
+	step=1
+	while [ "$step" -le 6 ]; do
+		wait_for "Step $step of 6|Restore (finished|STOPPED|ABORTED)" 120 "step $step"
+		if shows "Restore (finished|STOPPED|ABORTED)"; then
+			fail "[$label] the wizard ended before step $step"
+		fi
+		wait_for "Enter run this step" 30 "the prompt of step $step"
+		keys Enter
+		sleep 0.3
+		cap
+		if shows "Confirm:"; then
+			if shows "Type $DBNAME to continue"; then
+				# a wrong name is refused ...
+				type_text "${DBNAME}x"
+				keys Enter
+				wait_for "does not match" 10 "the refusal of a wrong database name"
+				# ... the right one accepted
+				type_text "$DBNAME"
+				keys Enter
+				if [ "$resize" = 1 ]; then
+					sleep 0.2
+					resize_check 100 30
+					resize_check 80 24
+					echo "[$label] resized to 100x30 and back during step $step"
+				fi
+			else
+				keys y
+			fi
+		fi
+		next=$((step + 1))
+		if [ "$step" -lt 6 ]; then
+			target="Step $next of 6"
+		else
+			target="Restore (finished|STOPPED|ABORTED)"
+		fi
+		# a long step: keep watching for a failure dialog
+		n=600
+		while [ "$n" -gt 0 ]; do
+			cap
+			if shows "$target"; then
+				break
+			fi
+			if shows "Step [a-z]+ failed"; then
+				fail "[$label] step $step failed"
+			fi
+			sleep 0.5
+			n=$((n - 1))
+		done
+		[ "$n" -gt 0 ] || fail "[$label] step $step did not finish in 300 s"
+		echo "[$label] step $step done"
+		step=$next
+	done
+	wait_for "Restore finished: all six steps done" 10 "the summary with all six steps done"
+	for name in webroot config datadir database migrations verify; do
+		printf '%s\n' "$last_screen" | grep -q "$name" ||
+			fail "[$label] the summary does not name step $name"
+	done
+	echo "[$label] summary screen:"
+	printf '%s\n' "$last_screen"
+	keys q
+	wait_exit "$label" 0
+}
+
+start_wizard colour
+walk colour 1
+echo "[colour] passed"
+
+start_wizard vt100 TERM=vt100 NO_COLOR=1 LANG=C LC_ALL=C
+wait_for "Step 1 of 6" 30 "the first step on a vt100"
+walk vt100 0
+echo "[vt100] passed"
+
+# q between steps asks, then ends on the summary with 130
+start_wizard quit
+wait_for "Enter run this step" 30 "the first step"
+keys q
+wait_for "Quit the wizard\?" 10 "the quit question"
+keys y
+wait_for "Restore ABORTED by the operator - exit code 130" 10 "the aborted summary"
+keys q
+wait_exit quit 130
+echo "[quit] passed"
+
+# a dropped SSH connection (SIGHUP) ends the wizard with 130 and gives the
+# terminal back: the shell after it prints into a normal screen
+start_wizard hup
+wait_for "Enter run this step" 30 "the first step"
+shell_pid=$($TMUX_CMD display -p -t wiz '#{pane_pid}')
+wiz_pid=$(pgrep -P "$shell_pid" | head -n 1)
+[ -n "$wiz_pid" ] || fail "[hup] cannot find the wizard's process"
+kill -HUP "$wiz_pid"
+wait_exit hup 130
+$TMUX_CMD send-keys -t wiz C-c
+sleep 0.3
+cap
+shows "Enter run this step" && fail "[hup] the wizard's screen is still up after SIGHUP"
+echo "[hup] passed"
+
+# the first restore was kept as pre-restore by the second
+ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-* >/dev/null 2>&1 ||
+	fail "no webroot.pre-restore-* beside the restored webroot"
+echo "PASS: wizard walked all six steps twice (colour 80x24 with resize, vt100 ASCII), quit and SIGHUP give 130"
+exit 0

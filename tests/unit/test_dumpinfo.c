@@ -1,0 +1,100 @@
+/* Unit tests for dumpinfo: versions, \restrict, TOC counts, COPY row
+ * counts and the trailer, read without a server. */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dumpinfo.h"
+#include "err.h"
+
+static const char dump[] =
+	"--\n-- PostgreSQL database dump\n--\n\n"
+	"\\restrict KEY123\n\n"
+	"-- Dumped from database version 15.18\n"
+	"-- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)\n\n"
+	"SET standard_conforming_strings = on;\n"
+	"--\n-- Name: person; Type: TABLE; Schema: public; Owner: biso\n--\n\n"
+	"CREATE TABLE public.person (id int, t text);\n\n"
+	"--\n-- Name: \"Odd\"; Type: TABLE; Schema: public; Owner: biso\n--\n\n"
+	"CREATE TABLE public.\"Odd Name\" (a int);\n\n"
+	"--\n-- Data for Name: person; Type: TABLE DATA; Schema: public; Owner: biso\n--\n\n"
+	"COPY public.person (id, t) FROM stdin;\n1\ta;b\n2\t\\N\n3\tCOPY x FROM stdin;\n\\.\n\n"
+	"--\n-- Data for Name: Odd; Type: TABLE DATA; Schema: public; Owner: biso\n--\n\n"
+	"COPY public.\"Odd Name\" (a) FROM stdin;\n\\.\n\n"
+	"--\n-- PostgreSQL database dump complete\n--\n\n"
+	"\\unrestrict KEY123\n";
+
+static char path[64];
+
+static void write_dump(const char *text, size_t n)
+{
+	FILE *f;
+	strcpy(path, "/tmp/test_dumpinfo.XXXXXX");
+	close(mkstemp(path));
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite(text, 1, n, f);
+	fclose(f);
+}
+
+static void dump_contents_are_listed(void **state)
+{
+	struct dumpinfo di;
+	struct err e = ERR_INIT;
+	(void)state;
+	write_dump(dump, sizeof(dump) - 1);
+	assert_int_equal(dumpinfo_scan(path, &di, NULL, &e), 0);
+	assert_string_equal(di.server_version, "15.18");
+	assert_string_equal(di.pg_dump_version, "15.18 (Debian 15.18-0+deb12u1)");
+	assert_string_equal(di.restrict_key, "KEY123");
+	assert_int_equal(di.complete, 1);
+	assert_int_equal(di.n_tables, 2);
+	assert_string_equal(di.tables[0].name, "public.person");
+	assert_int_equal(di.tables[0].rows, 3);
+	assert_int_equal(di.tables[0].line, 27);
+	assert_int_equal(di.tables[0].bytes, strlen("1\ta;b\n2\t\\N\n3\tCOPY x FROM stdin;\n"));
+	assert_string_equal(di.tables[1].name, "public.\"Odd Name\"");
+	assert_int_equal(di.tables[1].rows, 0);
+	assert_int_equal(dumpinfo_rows(&di, "public.person"), 3);
+	assert_int_equal(dumpinfo_rows(&di, "public.none"), -1);
+	assert_int_equal(di.n_types, 2);
+	assert_string_equal(di.types[0].type, "TABLE");
+	assert_int_equal(di.types[0].count, 2);
+	assert_string_equal(di.types[1].type, "TABLE DATA");
+	assert_int_equal(di.types[1].count, 2);
+	dumpinfo_release(&di);
+	unlink(path);
+}
+
+static void truncated_dump_is_incomplete_and_cut_copy_is_an_error(void **state)
+{
+	struct dumpinfo di;
+	struct err e = ERR_INIT;
+	const char *cut = strstr(dump, "2\t\\N");
+	(void)state;
+	write_dump(dump, (size_t)(cut - dump));
+	assert_int_equal(dumpinfo_scan(path, &di, NULL, &e), -1);
+	assert_int_equal(e.line, 27);
+	assert_non_null(strstr(e.msg, "not terminated"));
+	assert_int_equal(di.complete, 0);
+	assert_int_equal(di.tables[0].rows, 1);
+	dumpinfo_release(&di);
+	err_clear(&e);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(dump_contents_are_listed),
+		cmocka_unit_test(truncated_dump_is_incomplete_and_cut_copy_is_an_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
