@@ -1,0 +1,91 @@
+/* Unit tests for the wizard's text helpers (ui/tui.c): widening of outside
+ * text, wrapping by display columns, hanging indents. */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "tui.h"
+
+static int utf8(void **state)
+{
+	(void)state;
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		return -1;
+	return 0;
+}
+
+static void widen_replaces_invalid_and_control_bytes(void **state)
+{
+	(void)state;
+	wchar_t *w = tui_widen("Gr\xc3\xbc" "\xff" "ss\tx\ny\x1b", 12, 0);
+	assert_true(wcscmp(w, L"Gr\u00fc?ss x y?") == 0);
+	free(w);
+	w = tui_widen("a\nb", 3, 1);
+	assert_true(wcscmp(w, L"a\nb") == 0);
+	free(w);
+	/* An incomplete sequence at the end is one '?', not a crash. */
+	w = tui_widen("ab\xc3", 3, 0);
+	assert_true(wcscmp(w, L"ab?") == 0);
+	free(w);
+}
+
+static void wrap_counts_columns_not_bytes(void **state)
+{
+	struct tui_lines l = TUI_LINES_INIT;
+	(void)state;
+	/* 10 columns: "Müller Gößmann" is 14 columns, 17 bytes. */
+	tui_wrap("M\xc3\xbcller G\xc3\xb6\xc3\x9fmann Z\xc3\xbcrcher", 10, &l);
+	assert_int_equal(l.n, 3);
+	assert_true(wcscmp(l.line[0], L"M\u00fcller") == 0);
+	assert_true(wcscmp(l.line[1], L"G\u00f6\u00dfmann") == 0);
+	assert_true(wcscmp(l.line[2], L"Z\u00fcrcher") == 0);
+	for (size_t i = 0; i < l.n; i++)
+		assert_true(tui_wswidth(l.line[i], wcslen(l.line[i])) <= 10);
+	tui_lines_free(&l);
+}
+
+static void wrap_splits_long_words_and_keeps_blank_lines(void **state)
+{
+	struct tui_lines l = TUI_LINES_INIT;
+	(void)state;
+	tui_wrap("/var/backups/biso/db/biso_20261129.sql.gz\n\nend", 16, &l);
+	assert_true(l.n >= 5);
+	for (size_t i = 0; i + 2 < l.n; i++)
+		assert_true(tui_wswidth(l.line[i], wcslen(l.line[i])) <= 16);
+	assert_true(wcscmp(l.line[l.n - 2], L"") == 0);
+	assert_true(wcscmp(l.line[l.n - 1], L"end") == 0);
+	tui_lines_free(&l);
+	tui_wrap("anything", 0, &l);
+	assert_int_equal(l.n, 0);
+}
+
+static void hanging_indent_keeps_paths_beside_their_label(void **state)
+{
+	struct tui_lines l = TUI_LINES_INIT;
+	(void)state;
+	tui_wrap_hanging("source: /var/backups/biso/webroot/very/long/path\n", 30, &l);
+	assert_true(l.n >= 2);
+	assert_true(wcsncmp(l.line[0], L"source: /var", 12) == 0);
+	/* continuation lines start under the value, not under the label */
+	assert_true(wcsncmp(l.line[1], L"        ", 8) == 0);
+	assert_true(l.line[1][8] != L' ');
+	tui_lines_free(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(widen_replaces_invalid_and_control_bytes),
+		cmocka_unit_test(wrap_counts_columns_not_bytes),
+		cmocka_unit_test(wrap_splits_long_words_and_keeps_blank_lines),
+		cmocka_unit_test(hanging_indent_keeps_paths_beside_their_label),
+	};
+	return cmocka_run_group_tests(tests, utf8, NULL);
+}
