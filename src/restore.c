@@ -471,15 +471,31 @@ void restore_describe_step(const struct restore *rs, enum step_id s, struct strb
 		strbuf_addf(out, "source: %s (%s)\ntarget: %s\n", orq(rs->webroot_src),
 			    magic_name(rs->webroot_src_kind), rs->webroot);
 		break;
-	case STEP_CONFIG:
+	case STEP_CONFIG: {
+		char *host = rs->conninfo ? conninfo_get(rs->conninfo, "host") : NULL;
+		char *user = rs->conninfo ? conninfo_get(rs->conninfo, "user") : NULL;
 		strbuf_addf(out, "source: %s\ntarget: %s/config.php\n",
 			    rs->config_php_src ? rs->config_php_src : "config.php from the webroot backup",
 			    rs->webroot);
+		/* What the rest of the restore will use; the password is never shown. */
+		strbuf_addf(out, "env:      %s%s\ndatadir:  %s\ndatabase: %s on %s as %s\n",
+			    orq(rs->env),
+			    rs->env && nonempty(rs->conf->env_expected) &&
+			    strcmp(rs->env, rs->conf->env_expected) ? " (not the expected "
+			    "production env!)" : "",
+			    orq(rs->datadir), orq(rs->dbname), host && *host ? host : "localhost",
+			    orq(user));
+		free(host);
+		free(user);
 		break;
+	}
 	case STEP_DATADIR:
 		strbuf_addf(out, "source: %s (%s)\ntarget: %s\nowner:  %s:%s\n",
 			    orq(rs->datadir_src), magic_name(rs->datadir_src_kind),
 			    orq(rs->datadir), rs->conf->web_user, rs->conf->web_group);
+		if (inside(rs->datadir, rs->webroot) && rs->st[STEP_WEBROOT].kept_as)
+			strbuf_addf(out, "old:    %s/%s (left with the old webroot)\n",
+				    rs->st[STEP_WEBROOT].kept_as, inside(rs->datadir, rs->webroot));
 		break;
 	case STEP_DATABASE:
 		strbuf_addf(out, "source: %s\ntarget: database \"%s\" (staging \"%s_restoring\")\n",
@@ -664,9 +680,8 @@ copy_out:
 			   "config.php for a disaster recovery?", rs->env ? rs->env : "(not set)",
 			   rs->conf->env_expected);
 	free(rs->st[STEP_CONFIG].summary);
-	rs->st[STEP_CONFIG].summary = xstrfmt("env %s, datadir %s, database %s",
-					      rs->env ? rs->env : "(not set)", orq(rs->datadir),
-					      orq(rs->dbname));
+	rs->st[STEP_CONFIG].summary = xstrfmt("env %s, database %s",
+					      rs->env ? rs->env : "(not set)", orq(rs->dbname));
 	ret = 0;
 out:
 	strbuf_release(&target);
