@@ -5,7 +5,9 @@
 #include "report.h"
 #include "strbuf.h"
 
+#include <ctype.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -141,10 +143,17 @@ int dbadmin_check_locale(PGconn *c, const char *locale, struct err *e)
 	if (ret < 0) {
 		err_set(e, "the database server has no locale \"%s\"", locale);
 		err_detail(e, "%s", inner.msg);
-		err_hint(e, "On the database server: enable it in /etc/locale.gen (e.g. "
-			    "\"sed -i 's/^# *de_CH.UTF-8/de_CH.UTF-8/' /etc/locale.gen\"), run "
-			    "locale-gen, then restart PostgreSQL; or set database.lc_collate and "
-			    "database.lc_ctype to a locale that exists.");
+		/* de_CH.utf8 is listed as de_CH.UTF-8 in /etc/locale.gen. */
+		struct strbuf gen = STRBUF_INIT;
+		const char *dot = strchr(locale, '.');
+		if (dot && !strcasecmp(dot + 1, "utf8"))
+			strbuf_addf(&gen, "%.*s.UTF-8", (int)(dot - locale), locale);
+		else
+			strbuf_addstr(&gen, locale);
+		err_hint(e, "On the database server: enable %s in /etc/locale.gen (or "
+			    "dpkg-reconfigure locales), run locale-gen, then restart PostgreSQL; or set "
+			    "database.lc_collate and database.lc_ctype to a locale that exists.", gen.buf);
+		strbuf_release(&gen);
 	}
 out:
 	err_clear(&inner);
@@ -360,3 +369,107 @@ bad:
 	return 0;
 }
 
+
+int dbadmin_try_lock(PGconn *c, const char *dbname, struct err *e)
+{
+	const char *params[1] = { dbname };
+	PGresult *res = PQexecParams(c,
+		"SELECT pg_try_advisory_lock(hashtext('biso-recover ' || $1))",
+		1, NULL, params, NULL, NULL, 0);
+	int ret = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ret = dbadmin_result_error(c, res, e);
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		err_set(e, "another biso-recover is restoring database \"%s\" right now", dbname);
+		err_hint(e, "Wait for it to finish; pg_stat_activity shows its session.");
+		ret = -1;
+	}
+	PQclear(res);
+	return ret;
+}
+
+int dbadmin_settings_differ(PGconn *c, const char *dbname, const char *encoding,
+			    const char *lc_collate, const char *lc_ctype, struct strbuf *diff)
+{
+	const char *params[1] = { dbname };
+	PGresult *res = PQexecParams(c,
+		"SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database "
+		"WHERE datname = $1", 1, NULL, params, NULL, NULL, 0);
+	const char *want[3] = { encoding, lc_collate, lc_ctype };
+	const char *what[3] = { "encoding", "LC_COLLATE", "LC_CTYPE" };
+	int differs = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return -1;
+	}
+	for (int i = 0; PQntuples(res) == 1 && i < 3; i++) {
+		const char *have = PQgetvalue(res, 0, i);
+		if (!want[i] || !*want[i] || !strcasecmp(have, want[i]))
+			continue;
+		/* "UTF8" and "utf-8" spellings of one locale are the same locale. */
+		if (i > 0) {
+			struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+			for (const char *p = have; *p; p++)
+				if (*p != '-')
+					strbuf_addch(&a, tolower((unsigned char)*p));
+			for (const char *p = want[i]; *p; p++)
+				if (*p != '-')
+					strbuf_addch(&b, tolower((unsigned char)*p));
+			int same = !strcmp(a.buf, b.buf);
+			strbuf_release(&a);
+			strbuf_release(&b);
+			if (same)
+				continue;
+		}
+		strbuf_addf(diff, "%shas %s %s, not %s", differs ? ", " : "", what[i], have, want[i]);
+		differs = 1;
+	}
+	PQclear(res);
+	return differs;
+}
+
+static int table_names(PGconn *c, PGresult **out, struct err *e)
+{
+	*out = PQexec(c, "SELECT t FROM (SELECT quote_ident(n.nspname) || '.' || "
+			 "quote_ident(c.relname) AS t FROM pg_class c JOIN pg_namespace n "
+			 "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname "
+			 "NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
+			 "'pg\\_toast%') s ORDER BY t COLLATE \"C\"");
+	if (PQresultStatus(*out) != PGRES_TUPLES_OK) {
+		dbadmin_result_error(c, *out, e);
+		PQclear(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int dbadmin_common_tables(PGconn *a, PGconn *b, long *n_a, long *common, struct err *e)
+{
+	PGresult *ra, *rb;
+	int i = 0, j = 0;
+	if (table_names(a, &ra, e) < 0)
+		return -1;
+	if (table_names(b, &rb, e) < 0) {
+		PQclear(ra);
+		return -1;
+	}
+	/* Both sorted by the server with the same collation: merge. */
+	*n_a = PQntuples(ra);
+	*common = 0;
+	while (i < PQntuples(ra) && j < PQntuples(rb)) {
+		int cmp = strcmp(PQgetvalue(ra, i, 0), PQgetvalue(rb, j, 0));
+		if (!cmp) {
+			(*common)++;
+			i++;
+			j++;
+		} else if (cmp < 0) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	PQclear(ra);
+	PQclear(rb);
+	return 0;
+}

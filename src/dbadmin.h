@@ -57,6 +57,23 @@ int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char 
 /* Connect with @conninfo and run ANALYZE. */
 int dbadmin_analyze(const char *conninfo, struct report *r, struct err *e);
 
+struct strbuf;
+
+/* Take a session-level advisory lock named after @dbname on @c, so that two
+ * restores of one database never run at once (also from two machines).
+ * Held until @c is closed.  -1 with @e when another session holds it. */
+int dbadmin_try_lock(PGconn *c, const char *dbname, struct err *e);
+/* Compare database @dbname's encoding and locale with the wanted ones
+ * (NULL or "" = not compared).  Returns 1 and appends a description to
+ * @diff when they differ, 0 when they match or @dbname does not exist, -1
+ * on a query error. */
+int dbadmin_settings_differ(PGconn *c, const char *dbname, const char *encoding,
+			    const char *lc_collate, const char *lc_ctype, struct strbuf *diff);
+/* Count the user tables (relkind r/p outside the system schemas) of @a in
+ * *@n_a and how many of them, by schema-qualified name, @b also has in
+ * *@common.  -1 with @e on a query error. */
+int dbadmin_common_tables(PGconn *a, PGconn *b, long *n_a, long *common, struct err *e);
+
 /* Split a table name as pg_dump writes it in a COPY line (public.person,
  * public."Odd ""name""") into unquoted parts, malloc'd into @parts (caller
  * frees).  Returns the number of parts (1 or 2), or 0 if malformed (then

@@ -5,11 +5,13 @@
 #include "magic.h"
 #include "err.h"
 #include "report.h"
+#include "sha256.h"
 #include "strbuf.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,10 +23,21 @@
 #include <time.h>
 #include <unistd.h>
 
-enum pass { PASS_SCAN, PASS_EXTRACT, PASS_VERIFY };
+enum pass { PASS_SCAN, PASS_EXTRACT };
+
+/* A directory written, checked after the last entry (its times change
+ * while entries go into it). */
+struct dirrec {
+	char *rel;
+	mode_t perm;
+	int mtime_set;
+	struct timespec times[2];
+	int64_t uid, gid;
+};
 
 struct ctx {
 	const struct fsrestore_opts *o;
+	const char *source;  /* local source: o->source, or the fetched copy */
 	struct report *r;
 	struct err *e;
 	struct fsrestore_result *res;
@@ -44,11 +57,16 @@ struct ctx {
 	struct strbuf path;  /* scratch: dest/rel */
 	struct strbuf path2; /* scratch: dest/hardlink */
 	int quiet;           /* scan pass: count, do not log */
-	/* the root entry: write_disk leaves existing directories alone */
-	int have_root;
-	mode_t root_perm;
-	struct timespec root_times[2];
-	int64_t root_uid, root_gid;
+	int verify;          /* check each entry after writing it */
+	int out_of_space;    /* a write failed with ENOSPC/EDQUOT */
+	uint64_t avail_at_start; /* free bytes when the extraction started */
+	/* directories written, fixed up and checked after the last entry */
+	struct dirrec *dirs;
+	size_t ndirs, adirs;
+	/* --checksum: SHA-256 of the source data of the current file */
+	struct sha256 sha;
+	uint64_t sha_pos;
+	char *iobuf;         /* read buffer for the checksum of written files */
 };
 
 /* ---- names ------------------------------------------------------------ */
@@ -189,7 +207,10 @@ static int cancelled(struct ctx *c)
 	if (!report_cancelled(c->r))
 		return 0;
 	err_set(c->e, "file restore aborted by the operator");
-	err_detail(c->e, "the target %s was not changed", c->o->target);
+	if (c->o->mode == FSRESTORE_INPLACE)
+		err_detail(c->e, "the target %s was emptied and is only partly restored", c->o->target);
+	else
+		err_detail(c->e, "the target %s was not changed", c->o->target);
 	return 1;
 }
 
@@ -215,7 +236,7 @@ static struct archive *open_source(struct ctx *c)
 		if (c->root)
 			archive_read_disk_set_standard_lookup(a);
 		if (archive_read_disk_open(a, c->src_root) != ARCHIVE_OK) {
-			err_set(c->e, "cannot read source directory %s", c->o->source);
+			err_set(c->e, "cannot read source directory %s", c->source);
 			err_detail(c->e, "%s", archive_error_string(a));
 			archive_read_free(a);
 			return NULL;
@@ -227,8 +248,8 @@ static struct archive *open_source(struct ctx *c)
 		abort();
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
-	if (archive_read_open_filename(a, c->o->source, 65536) != ARCHIVE_OK) {
-		err_set(c->e, "cannot open archive %s", c->o->source);
+	if (archive_read_open_filename(a, c->source, 65536) != ARCHIVE_OK) {
+		err_set(c->e, "cannot open archive %s", c->source);
 		err_detail(c->e, "%s", archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
@@ -238,14 +259,25 @@ static struct archive *open_source(struct ctx *c)
 
 static void src_error(struct ctx *c, struct archive *a, const char *what, const char *rel)
 {
-	err_set(c->e, "%s %s%s%s", what, c->o->source, rel ? ": " : "", rel ? rel : "");
+	err_set(c->e, "%s %s%s%s", what, c->source, rel ? ": " : "", rel ? rel : "");
 	err_detail(c->e, "%s", archive_error_string(a) ? archive_error_string(a) : "unknown error");
 	if (!c->is_dir) {
-		err_where(c->e, c->o->source, 0, archive_read_header_position(a));
+		err_where(c->e, c->source, 0, archive_read_header_position(a));
 		err_hint(c->e, "the archive is damaged or truncated; take another backup copy");
 	} else {
-		err_where(c->e, c->o->source, 0, -1);
+		err_where(c->e, c->source, 0, -1);
 		err_hint(c->e, "check that the source is readable by this user and the disk is healthy");
+	}
+}
+
+/* Feed zeros (a hole of a sparse file) into the checksum up to @to. */
+static void hash_zeros(struct ctx *c, uint64_t to)
+{
+	static const unsigned char zero[4096];
+	while (c->sha_pos < to) {
+		uint64_t n = to - c->sha_pos < sizeof zero ? to - c->sha_pos : sizeof zero;
+		sha256_update(&c->sha, zero, (size_t)n);
+		c->sha_pos += n;
 	}
 }
 
@@ -265,26 +297,66 @@ static void differs(struct ctx *c, const char *rel, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
+/* Hash the file written at @p and compare with the source's digest. */
+static void verify_content(struct ctx *c, const char *p, const char *rel, uint64_t size)
+{
+	uint8_t want[SHA256_DIGEST_LEN], got[SHA256_DIGEST_LEN];
+	struct sha256 s;
+	int fd;
+	ssize_t n;
+	hash_zeros(c, size);
+	sha256_final(&c->sha, want);
+	fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		differs(c, rel, "cannot read it back: %s", strerror(errno));
+		return;
+	}
+	if (!c->iobuf)
+		c->iobuf = xmalloc(1 << 17);
+	sha256_init(&s);
+	while ((n = read(fd, c->iobuf, 1 << 17)) > 0)
+		sha256_update(&s, c->iobuf, (size_t)n);
+	if (n < 0)
+		differs(c, rel, "cannot read it back: %s", strerror(errno));
+	close(fd);
+	sha256_final(&s, got);
+	if (n >= 0 && memcmp(want, got, sizeof want)) {
+		char hw[65], hg[65];
+		sha256_hex(want, hw);
+		sha256_hex(got, hg);
+		differs(c, rel, "SHA-256 %s, source %s", hg, hw);
+	}
+}
+
+static void verify_mode_time(struct ctx *c, const char *rel, const struct stat *st, mode_t perm,
+			     int mtime_set, const struct timespec *mt)
+{
+	mode_t mask = c->root ? 07777 : 0777;
+	if ((st->st_mode & mask) != (perm & mask))
+		differs(c, rel, "mode %04o, source %04o", (unsigned)(st->st_mode & 07777),
+			(unsigned)(perm & 07777));
+	if (mtime_set && (st->st_mtim.tv_sec != mt->tv_sec || st->st_mtim.tv_nsec != mt->tv_nsec))
+		differs(c, rel, "mtime %lld.%09ld, source %lld.%09ld", (long long)st->st_mtim.tv_sec,
+			st->st_mtim.tv_nsec, (long long)mt->tv_sec, mt->tv_nsec);
+}
+
+/* Compare what was just written for @rel with the source entry @ent
+ * (pathname and hardlink already point into the destination). */
 static void verify_entry(struct ctx *c, struct archive_entry *ent, const char *rel)
 {
 	struct stat st;
+	struct timespec mt;
 	mode_t type = archive_entry_filetype(ent);
-	mode_t mask = c->root ? 07777 : 0777;
-	const char *p = dest_path(c, &c->path, rel);
-	const char *hl = c->is_dir ? NULL : archive_entry_hardlink(ent);
+	const char *p = archive_entry_pathname(ent);
+	const char *hl = archive_entry_hardlink(ent);
 	if (lstat(p, &st) < 0) {
 		differs(c, rel, "missing");
 		return;
 	}
 	if (hl) {
 		struct stat st2;
-		char *hrel;
-		const char *why;
-		if (fsrestore_clean_name(hl, &hrel, &why) &&
-		    lstat(dest_path(c, &c->path2, hrel), &st2) == 0 &&
-		    (st.st_ino != st2.st_ino || st.st_dev != st2.st_dev))
-			differs(c, rel, "not a hardlink to %s", hrel);
-		free(hrel);
+		if (lstat(hl, &st2) < 0 || st.st_ino != st2.st_ino || st.st_dev != st2.st_dev)
+			differs(c, rel, "not a hardlink to %s", hl);
 		return;
 	}
 	if ((st.st_mode & S_IFMT) != type) {
@@ -299,19 +371,79 @@ static void verify_entry(struct ctx *c, struct archive_entry *ent, const char *r
 			differs(c, rel, "symlink target differs");
 		return;
 	}
-	if ((st.st_mode & mask) != (archive_entry_perm(ent) & mask))
-		differs(c, rel, "mode %04o, source %04o", (unsigned)(st.st_mode & 07777),
-			(unsigned)(archive_entry_perm(ent) & 07777));
+	mt.tv_sec = archive_entry_mtime(ent);
+	mt.tv_nsec = archive_entry_mtime_nsec(ent);
+	verify_mode_time(c, rel, &st, archive_entry_perm(ent), archive_entry_mtime_is_set(ent), &mt);
 	if (type == AE_IFREG && archive_entry_size_is_set(ent) &&
 	    (int64_t)st.st_size != archive_entry_size(ent))
 		differs(c, rel, "size %lld, source %lld", (long long)st.st_size,
 			(long long)archive_entry_size(ent));
-	if (archive_entry_mtime_is_set(ent) &&
-	    (st.st_mtim.tv_sec != archive_entry_mtime(ent) ||
-	     st.st_mtim.tv_nsec != archive_entry_mtime_nsec(ent)))
-		differs(c, rel, "mtime %lld.%09ld, source %lld.%09ld", (long long)st.st_mtim.tv_sec,
-			st.st_mtim.tv_nsec, (long long)archive_entry_mtime(ent),
-			archive_entry_mtime_nsec(ent));
+	else if (type == AE_IFREG && c->o->checksum)
+		verify_content(c, p, rel, (uint64_t)st.st_size);
+}
+
+static void remember_dir(struct ctx *c, struct archive_entry *ent, const char *rel)
+{
+	struct dirrec *d;
+	if (c->ndirs == c->adirs) {
+		c->adirs = c->adirs ? 2 * c->adirs : 256;
+		c->dirs = xrealloc(c->dirs, c->adirs * sizeof *c->dirs);
+	}
+	d = &c->dirs[c->ndirs++];
+	d->rel = xstrdup(rel);
+	d->perm = archive_entry_perm(ent);
+	d->mtime_set = archive_entry_mtime_is_set(ent);
+	d->times[1].tv_sec = archive_entry_mtime(ent);
+	d->times[1].tv_nsec = archive_entry_mtime_nsec(ent);
+	if (archive_entry_atime_is_set(ent)) {
+		d->times[0].tv_sec = archive_entry_atime(ent);
+		d->times[0].tv_nsec = archive_entry_atime_nsec(ent);
+	} else {
+		d->times[0] = d->times[1];
+	}
+	if (!d->mtime_set)
+		d->times[0].tv_nsec = d->times[1].tv_nsec = UTIME_OMIT;
+	d->uid = archive_entry_uid(ent);
+	d->gid = archive_entry_gid(ent);
+}
+
+static void free_dirs(struct ctx *c)
+{
+	for (size_t i = 0; i < c->ndirs; i++)
+		free(c->dirs[i].rel);
+	free(c->dirs);
+	c->dirs = NULL;
+	c->ndirs = c->adirs = 0;
+}
+
+/* After the last entry: give every directory written (existing ones in a
+ * merge and the root included, which archive_write_disk leaves alone) the
+ * source's owner (root only), mode and times, as rsync -a does, deepest
+ * first; then check them. */
+static int fixup_dirs(struct ctx *c)
+{
+	for (size_t i = c->ndirs; i-- > 0;) {
+		struct dirrec *d = &c->dirs[i];
+		const char *p = dest_path(c, &c->path, d->rel);
+		if (c->root && lchown(p, (uid_t)d->uid, (gid_t)d->gid) < 0)
+			warn(c, "cannot set the owner of %s: %s", p, strerror(errno));
+		if (chmod(p, d->perm & 07777) < 0)
+			return err_errno(c->e, errno, "cannot set the mode of %s", p);
+		if (utimensat(AT_FDCWD, p, d->times, AT_SYMLINK_NOFOLLOW) < 0)
+			return err_errno(c->e, errno, "cannot set the times of %s", p);
+	}
+	if (!c->verify)
+		return 0;
+	for (size_t i = 0; i < c->ndirs; i++) {
+		struct dirrec *d = &c->dirs[i];
+		struct stat st;
+		if (lstat(dest_path(c, &c->path, d->rel), &st) < 0 || !S_ISDIR(st.st_mode)) {
+			differs(c, d->rel, "directory missing");
+			continue;
+		}
+		verify_mode_time(c, d->rel, &st, d->perm, d->mtime_set, &d->times[1]);
+	}
+	return 0;
 }
 
 /* ---- the walk --------------------------------------------------------- */
@@ -339,9 +471,13 @@ static int copy_data(struct ctx *c, struct archive *in, struct archive *out, con
 			err_set(c->e, "cannot write %s/%s", c->dest, rel);
 			err_detail(c->e, "%s", archive_error_string(out));
 			if (en == ENOSPC || en == EDQUOT)
-				err_hint(c->e, "the target filesystem is full; about %llu bytes were needed, free space and try again",
-					 (unsigned long long)c->need_bytes);
+				c->out_of_space = 1;
 			return -1;
+		}
+		if (c->o->checksum && size) {
+			hash_zeros(c, (uint64_t)off);
+			sha256_update(&c->sha, buf, size);
+			c->sha_pos = (uint64_t)off + size;
 		}
 		if (c->is_dir || !c->compressed)
 			c->done_bytes += size;
@@ -363,7 +499,8 @@ static int status_ok(struct ctx *c, struct archive *ext, int r, const char *rel,
 		warn(c, "%s: %s", rel, archive_error_string(ext));
 		return 0;
 	}
-	if (r == ARCHIVE_FAILED || r == ARCHIVE_RETRY) {
+	if ((r == ARCHIVE_FAILED || r == ARCHIVE_RETRY) && archive_errno(ext) != ENOSPC &&
+	    archive_errno(ext) != EDQUOT && archive_errno(ext) != EIO && archive_errno(ext) != EROFS) {
 		warn(c, "refused %s: %s", *rel ? rel : ".", archive_error_string(ext));
 		if (refused)
 			*refused = 1;
@@ -371,20 +508,9 @@ static int status_ok(struct ctx *c, struct archive *ext, int r, const char *rel,
 	}
 	err_set(c->e, "cannot write %s/%s", c->dest, rel);
 	err_detail(c->e, "%s", archive_error_string(ext));
+	if (archive_errno(ext) == ENOSPC || archive_errno(ext) == EDQUOT)
+		c->out_of_space = 1;
 	return -1;
-}
-
-/* Metadata of the root directory, which existed before the extraction:
- * owner (root only), permissions, times, in the order bsdtar sets them. */
-static int root_fixup(struct ctx *c)
-{
-	if (c->root && lchown(c->dest, (uid_t)c->root_uid, (gid_t)c->root_gid) < 0)
-		warn(c, "cannot set the owner of %s: %s", c->dest, strerror(errno));
-	if (chmod(c->dest, c->root_perm & 07777) < 0)
-		return err_errno(c->e, errno, "cannot set the mode of %s", c->dest);
-	if (utimensat(AT_FDCWD, c->dest, c->root_times, AT_SYMLINK_NOFOLLOW) < 0)
-		return err_errno(c->e, errno, "cannot set the times of %s", c->dest);
-	return 0;
 }
 
 /* One pass over the source.  Returns 0 or -1 with c->e set. */
@@ -415,10 +541,11 @@ static int walk(struct ctx *c, enum pass pass)
 			abort();
 		archive_write_disk_set_options(ext, flags);
 		archive_write_disk_set_standard_lookup(ext);
-		if (c->is_dir) {
-			lr = archive_entry_linkresolver_new();
-			archive_entry_linkresolver_set_strategy(lr, ARCHIVE_FORMAT_TAR_USTAR);
-		}
+	}
+	if (c->is_dir) {
+		/* hardlinks: written as links, counted once by the scan */
+		lr = archive_entry_linkresolver_new();
+		archive_entry_linkresolver_set_strategy(lr, ARCHIVE_FORMAT_TAR_USTAR);
 	}
 	c->done_bytes = c->done_items = 0;
 
@@ -441,8 +568,7 @@ static int walk(struct ctx *c, enum pass pass)
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r == ARCHIVE_WARN) {
-			if (pass != PASS_VERIFY)
-				warn(c, "%s: %s", archive_entry_pathname(ent) ? archive_entry_pathname(ent) : "?",
+			warn(c, "%s: %s", archive_entry_pathname(ent) ? archive_entry_pathname(ent) : "?",
 				     archive_error_string(a));
 		} else if (r != ARCHIVE_OK) {
 			src_error(c, a, c->is_dir ? "cannot read" : "damaged archive",
@@ -453,11 +579,9 @@ static int walk(struct ctx *c, enum pass pass)
 		if (!name) /* not convertible to the locale: keep the bytes as stored */
 			name = archive_entry_pathname_utf8(ent);
 		if (!name) {
-			if (pass != PASS_VERIFY) {
-				c->res->skipped++;
-				warn(c, "skipped a member without a usable name at offset %lld",
-				     (long long)archive_read_header_position(a));
-			}
+			c->res->skipped++;
+			warn(c, "skipped a member without a usable name at offset %lld",
+			     (long long)archive_read_header_position(a));
 			continue;
 		}
 		type = archive_entry_filetype(ent);
@@ -471,23 +595,18 @@ static int walk(struct ctx *c, enum pass pass)
 				p++;
 			rel = xstrdup(p);
 		} else if (!fsrestore_clean_name(name, &rel, &why)) {
-			if (pass != PASS_VERIFY) {
-				c->res->skipped++;
-				warn(c, "refused member %s: %s", name, why);
-			}
+			c->res->skipped++;
+			warn(c, "refused member %s: %s", name, why);
 			continue;
 		}
 		if (*rel && exclude_match_path(c->ex, rel, type == AE_IFDIR)) {
-			if (pass != PASS_VERIFY)
-				c->res->excluded++;
+			c->res->excluded++;
 			free(rel);
 			continue; /* read_disk: not descended */
 		}
 		if (is_special(type)) {
-			if (pass != PASS_VERIFY) {
-				c->res->skipped++;
-				warn(c, "skipped %s: FIFOs, sockets and device files are not restored", rel);
-			}
+			c->res->skipped++;
+			warn(c, "skipped %s: FIFOs, sockets and device files are not restored", rel);
 			free(rel);
 			continue;
 		}
@@ -500,6 +619,13 @@ static int walk(struct ctx *c, enum pass pass)
 		if (pass == PASS_SCAN) {
 			int64_t sz = archive_entry_size(ent);
 			const char *hl = archive_entry_hardlink(ent);
+			if (lr && type == AE_IFREG && archive_entry_nlink(ent) > 1) {
+				struct archive_entry *le = ent, *spare = NULL;
+				archive_entry_linkify(lr, &le, &spare);
+				if (spare)
+					archive_entry_free(spare);
+				hl = le ? archive_entry_hardlink(le) : NULL;
+			}
 			c->scan_items++;
 			if (type == AE_IFDIR) {
 				c->res->dirs++;
@@ -525,12 +651,6 @@ static int walk(struct ctx *c, enum pass pass)
 			free(rel);
 			continue;
 		}
-		if (pass == PASS_VERIFY) {
-			verify_entry(c, ent, rel);
-			progress(c, "verifying", rel, 0);
-			free(rel);
-			continue;
-		}
 
 		/* PASS_EXTRACT */
 		if (!c->is_dir && archive_entry_hardlink(ent)) {
@@ -550,21 +670,9 @@ static int walk(struct ctx *c, enum pass pass)
 		    link_leaves_tree(rel, archive_entry_symlink(ent)))
 			warn(c, "symlink %s points out of the restored tree (to %s); kept as a symlink", rel,
 			     archive_entry_symlink(ent));
-		if (!*rel && type == AE_IFDIR) {
-			c->have_root = 1;
-			c->root_perm = archive_entry_perm(ent);
-			c->root_times[0].tv_sec = archive_entry_atime_is_set(ent) ? archive_entry_atime(ent) : archive_entry_mtime(ent);
-			c->root_times[0].tv_nsec = archive_entry_atime_is_set(ent) ? archive_entry_atime_nsec(ent) : archive_entry_mtime_nsec(ent);
-			c->root_times[1].tv_sec = archive_entry_mtime(ent);
-			c->root_times[1].tv_nsec = archive_entry_mtime_nsec(ent);
-			if (!archive_entry_mtime_is_set(ent))
-				c->root_times[0].tv_nsec = c->root_times[1].tv_nsec = UTIME_OMIT;
-			c->root_uid = archive_entry_uid(ent);
-			c->root_gid = archive_entry_gid(ent);
-		}
 		archive_entry_copy_pathname(ent, dest_path(c, &c->path, rel));
 		w = ent;
-		if (lr) {
+		if (lr && type == AE_IFREG && archive_entry_nlink(ent) > 1) {
 			struct archive_entry *spare = NULL;
 			archive_entry_linkify(lr, &w, &spare);
 			if (spare)
@@ -580,6 +688,10 @@ static int walk(struct ctx *c, enum pass pass)
 			goto out;
 		}
 		if (!refused) {
+			if (c->o->checksum) {
+				sha256_init(&c->sha);
+				c->sha_pos = 0;
+			}
 			if (archive_entry_size(w) > 0 && copy_data(c, a, ext, rel) < 0) {
 				free(rel);
 				goto out;
@@ -589,8 +701,14 @@ static int walk(struct ctx *c, enum pass pass)
 				free(rel);
 				goto out;
 			}
-			if (type == AE_IFDIR)
+			if (type == AE_IFDIR) {
 				c->res->dirs++;
+				remember_dir(c, w, rel);
+			} else if (c->verify) {
+				verify_entry(c, w, rel);
+			}
+			if (type == AE_IFDIR)
+				;
 			else if (type == AE_IFLNK)
 				c->res->symlinks++;
 			else
@@ -607,7 +725,7 @@ static int walk(struct ctx *c, enum pass pass)
 		int r = archive_write_close(ext);
 		if (status_ok(c, ext, r, "", NULL) < 0)
 			goto out;
-		if (c->have_root && root_fixup(c) < 0)
+		if (fixup_dirs(c) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -782,37 +900,145 @@ static char *canonical_target(const char *target, struct err *e)
 	return res;
 }
 
-static int space_check(struct ctx *c, const char *dir)
+/* Bytes to write, with the margin. */
+static uint64_t space_needed(struct ctx *c)
+{
+	uint64_t need = c->need_bytes;
+	if (!c->scanned && c->file_size > need)
+		need = c->file_size; /* compressed archive: at least its size */
+	return need + need / 50 + 16 * 1024 * 1024;
+}
+
+static void space_error(struct ctx *c, const char *dir, uint64_t need, uint64_t avail,
+			const char *what_free)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	strbuf_humanise_bytes(&a, need);
+	strbuf_humanise_bytes(&b, avail);
+	err_set(c->e, "not enough space in %s to restore %s", dir, c->o->source);
+	err_detail(c->e, "needed %s (%llu bytes, with a 2%% + 16 MiB margin), %s %s (%llu bytes)",
+		   a.buf, (unsigned long long)need, what_free, b.buf, (unsigned long long)avail);
+	if (c->o->mode == FSRESTORE_REPLACE)
+		err_hint(c->e, "free space on that filesystem, or restore in place with --in-place "
+			       "(the old tree is removed first and not kept)");
+	else
+		err_hint(c->e, "free space on that filesystem");
+	strbuf_release(&a);
+	strbuf_release(&b);
+}
+
+/* Does the restore fit into @dir when @extra more bytes are freed first?
+ * 1 yes, 0 no (with @e filled when @report), -1 error. */
+static int space_check(struct ctx *c, const char *dir, uint64_t extra, int report)
 {
 	struct statvfs sv;
 	uint64_t avail, need, inodes;
-	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	if (statvfs(dir, &sv) < 0)
 		return err_errno(c->e, errno, "cannot check free space in %s", dir);
-	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
-	need = c->need_bytes + c->need_bytes / 50 + 16 * 1024 * 1024;
-	if (!c->scanned && c->file_size > need)
-		need = c->file_size; /* compressed archive: at least its size */
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize + extra;
+	c->avail_at_start = avail;
+	need = space_needed(c);
 	if (avail < need) {
-		strbuf_humanise_bytes(&a, need);
-		strbuf_humanise_bytes(&b, avail);
-		err_set(c->e, "not enough space in %s to restore %s", dir, c->o->source);
-		err_detail(c->e, "needed %s (%llu bytes, with a 2%% + 16 MiB margin), free %s (%llu bytes)",
-			   a.buf, (unsigned long long)need, b.buf, (unsigned long long)avail);
-		err_hint(c->e, "free space on that filesystem, or restore in place (the old tree is then not kept)");
-		strbuf_release(&a);
-		strbuf_release(&b);
-		return -1;
+		if (report)
+			space_error(c, dir, need, avail, extra ? "free with the old tree removed" : "free");
+		return 0;
 	}
 	inodes = c->scan_items + 1000;
 	if (c->scanned && sv.f_files && (uint64_t)sv.f_favail < inodes) {
-		err_set(c->e, "not enough inodes in %s to restore %s", dir, c->o->source);
-		err_detail(c->e, "needed %llu, free %llu", (unsigned long long)inodes,
-			   (unsigned long long)sv.f_favail);
-		err_hint(c->e, "remove files on that filesystem first");
-		return -1;
+		if (report) {
+			err_set(c->e, "not enough inodes in %s to restore %s", dir, c->o->source);
+			err_detail(c->e, "needed %llu, free %llu", (unsigned long long)inodes,
+				   (unsigned long long)sv.f_favail);
+			err_hint(c->e, "remove files on that filesystem first");
+		}
+		return 0;
 	}
-	return 0;
+	return 1;
+}
+
+/* Allocated bytes of the tree at @name (like du; hardlinked files share). */
+static uint64_t du_at(int dfd, const char *name)
+{
+	struct stat st;
+	uint64_t sum;
+	int fd;
+	DIR *d;
+	struct dirent *de;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	sum = (uint64_t)st.st_blocks * 512 / (st.st_nlink > 1 && !S_ISDIR(st.st_mode) ? st.st_nlink : 1);
+	if (!S_ISDIR(st.st_mode))
+		return sum;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sum;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return sum;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			sum += du_at(dirfd(d), de->d_name);
+	closedir(d);
+	return sum;
+}
+
+/* Remove everything inside the directory @path, keeping @path. */
+static int empty_dir(const char *path, struct err *e)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	struct strbuf sb = STRBUF_INIT;
+	int rc = 0;
+	if (!d)
+		return err_errno(e, errno, "cannot read %s", path);
+	while (rc == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s/%s", path, de->d_name);
+		rc = fsrestore_rmtree(sb.buf, e);
+	}
+	closedir(d);
+	strbuf_release(&sb);
+	return rc;
+}
+
+/* After ENOSPC part way: count what the whole source needs (reading the
+ * rest without writing) and say it. */
+static void out_of_space_error(struct ctx *c, const char *dir)
+{
+	struct err e2 = ERR_INIT;
+	struct err *keep = c->e;
+	struct fsrestore_result *orig = c->res, scratch;
+	char *first = NULL;
+	uint64_t need;
+	if (keep && keep->msg)
+		first = xstrdup(keep->msg);
+	if (!c->scanned) {
+		memset(&scratch, 0, sizeof scratch);
+		c->res = &scratch;
+		c->e = &e2;
+		c->quiet = 1;
+		c->need_bytes = c->scan_items = 0;
+		if (walk(c, PASS_SCAN) == 0)
+			c->scanned = 1;
+		c->quiet = 0;
+		c->e = keep;
+		c->res = orig;
+		err_clear(&e2);
+	}
+	need = space_needed(c);
+	space_error(c, dir, need, c->avail_at_start, "free when the restore started");
+	err_set(c->e, "the target filesystem %s ran full while restoring %s", dir, c->o->source);
+	if (first) {
+		struct strbuf d = STRBUF_INIT;
+		strbuf_addf(&d, "%s; %s", first, c->e->detail ? c->e->detail : "");
+		err_detail(c->e, "%s", d.buf);
+		strbuf_release(&d);
+	}
+	free(first);
 }
 
 static char *make_stamp(const char *stamp)
@@ -892,17 +1118,19 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 {
 	struct ctx c;
 	char *target = NULL, *staging = NULL, *kept = NULL, *stamp = NULL, *srcreal = NULL;
-	char *carry_from = NULL, *carry_to = NULL;
+	char *carry_from = NULL, *carry_to = NULL, *fetch_dir = NULL, *fetched = NULL, *dir = NULL;
 	struct stat st;
 	int rc = -1, target_exists, made_staging = 0;
 
 	memset(res, 0, sizeof *res);
 	memset(&c, 0, sizeof c);
 	c.o = o;
+	c.source = o->source;
 	c.r = r;
 	c.e = e;
 	c.res = res;
 	c.root = geteuid() == 0;
+	c.verify = !o->no_verify;
 	strbuf_init(&c.path, 256);
 	strbuf_init(&c.path2, 256);
 
@@ -910,7 +1138,24 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		err_set(e, "file restore needs a source and a target");
 		goto out;
 	}
-	if (magic_detect(o->source, &c.kind, e) < 0)
+	target = canonical_target(o->target, e);
+	if (!target)
+		goto out;
+	dir = xstrdup(target);
+	*strrchr(dir, '/') = '\0';
+	if (!*dir) {
+		free(dir);
+		dir = xstrdup("/");
+	}
+	if (fsrestore_is_remote(o->source)) {
+		fetch_dir = xstrfmt("%s.fetching", target);
+		if (lstat(fetch_dir, &st) == 0 && fsrestore_rmtree(fetch_dir, e) < 0)
+			goto out;
+		if (fsrestore_fetch(o->source, fetch_dir, o->rsh, o->xattrs, o->acls, r, &fetched, e) < 0)
+			goto out;
+		c.source = fetched;
+	}
+	if (magic_detect(c.source, &c.kind, e) < 0)
 		goto out;
 	if (c.kind == MAGIC_MISSING) {
 		err_set(e, "source %s does not exist", o->source);
@@ -925,11 +1170,11 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 	}
 	c.is_dir = c.kind == MAGIC_DIR;
 	c.compressed = !c.is_dir && c.kind != MAGIC_TAR && c.kind != MAGIC_ZIP;
-	if (stat(o->source, &st) == 0)
+	if (stat(c.source, &st) == 0)
 		c.file_size = c.is_dir ? 0 : (uint64_t)st.st_size;
 	if (c.is_dir) {
 		size_t len;
-		c.src_root = xstrdup(o->source);
+		c.src_root = xstrdup(c.source);
 		len = strlen(c.src_root);
 		while (len > 1 && c.src_root[len - 1] == '/')
 			c.src_root[--len] = '\0';
@@ -937,10 +1182,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 	c.ex = exclude_new(o->excludes, e);
 	if (!c.ex)
 		goto out;
-	target = canonical_target(o->target, e);
-	if (!target)
-		goto out;
-	srcreal = realpath(o->source, NULL);
+	srcreal = realpath(c.source, NULL);
 	if (srcreal && (path_within(srcreal, target) || (c.is_dir && path_within(target, srcreal)))) {
 		err_set(e, "source %s and target %s overlap", o->source, o->target);
 		err_hint(e, "restore from a backup outside the target tree");
@@ -953,23 +1195,36 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		goto out;
 	}
 
-	if (o->dry_run || c.is_dir || !c.compressed) {
-		c.dest = target;
-		c.quiet = 1;
-		if (walk(&c, PASS_SCAN) < 0)
-			goto out;
-		c.quiet = 0;
-		c.scanned = 1;
-		if (o->dry_run) {
-			report_log(r, LOG_INFO, "dry run: %s holds %llu files, %llu directories, %llu symlinks, %llu bytes",
-				   o->source, (unsigned long long)res->files, (unsigned long long)res->dirs,
-				   (unsigned long long)res->symlinks, (unsigned long long)res->bytes);
-			rc = 0;
-			goto out;
+	/* totals: a scan of directories and plain archives (cheap: tar data
+	 * is skipped by seeking); compressed ones by their trailer, else by
+	 * a pass over the headers */
+	{
+		uint64_t est = 0;
+		int known = c.compressed && !o->dry_run &&
+			    fsrestore_estimate_size(c.source, (int)c.kind, &est);
+		if (known) {
+			c.need_bytes = est;
+			report_log(r, LOG_DEBUG, "%s: about %llu bytes uncompressed (from its trailer)",
+				   c.source, (unsigned long long)est);
+		} else {
+			c.dest = target;
+			c.quiet = 1;
+			progress(&c, "scanning", NULL, 1);
+			if (walk(&c, PASS_SCAN) < 0)
+				goto out;
+			c.quiet = 0;
+			c.scanned = 1;
+			if (o->dry_run) {
+				report_log(r, LOG_INFO, "dry run: %s holds %llu files, %llu directories, %llu symlinks, %llu bytes",
+					   o->source, (unsigned long long)res->files, (unsigned long long)res->dirs,
+					   (unsigned long long)res->symlinks, (unsigned long long)res->bytes);
+				rc = 0;
+				goto out;
+			}
+			/* the extract pass counts again */
+			res->files = res->dirs = res->symlinks = res->bytes = 0;
+			res->skipped = res->excluded = res->warnings = 0;
 		}
-		/* the extract pass counts again */
-		res->files = res->dirs = res->symlinks = res->bytes = 0;
-		res->skipped = res->excluded = res->warnings = 0;
 	}
 
 	if (o->mode == FSRESTORE_MERGE) {
@@ -980,8 +1235,47 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		c.dest = target;
 		if (walk(&c, PASS_EXTRACT) < 0)
 			goto out;
+	} else if (o->mode == FSRESTORE_INPLACE) {
+		int fits;
+		uint64_t old;
+		if (!target_exists) {
+			err_set(e, "in-place restore needs an existing target; %s does not exist", target);
+			err_hint(e, "restore without --in-place");
+			goto out;
+		}
+		fits = space_check(&c, dir, 0, 0);
+		if (fits < 0)
+			goto out;
+		if (fits) {
+			err_set(e, "there is room to restore %s beside the old tree; an in-place restore is only for when there is not",
+				o->source);
+			err_hint(e, "restore without --in-place: the old tree is then kept");
+			goto out;
+		}
+		old = du_at(AT_FDCWD, target);
+		fits = space_check(&c, dir, old, 1);
+		if (fits <= 0)
+			goto out;
+		if (!o->confirm_inplace) {
+			err_set(e, "an in-place restore removes everything in %s first and keeps no copy", target);
+			err_hint(e, "confirm it (biso-recover files-restore --in-place --yes), or free space for a normal restore");
+			goto out;
+		}
+		report_log(r, LOG_WARN, "in-place restore: removing the content of %s (%llu bytes) first",
+			   target, (unsigned long long)old);
+		if (empty_dir(target, e) < 0)
+			goto out;
+		c.dest = target;
+		progress(&c, "copying", NULL, 1);
+		if (walk(&c, PASS_EXTRACT) < 0) {
+			if (c.out_of_space)
+				out_of_space_error(&c, dir);
+			err_hint(e, "%s was emptied and is only partly restored; restore again once the cause is fixed",
+				 target);
+			goto out;
+		}
 	} else {
-		char *dir;
+		int fits;
 		stamp = make_stamp(o->stamp);
 		staging = xstrfmt("%s.restoring", target);
 		kept = xstrfmt("%s.pre-restore-%s", target, stamp);
@@ -995,13 +1289,9 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 			if (fsrestore_rmtree(staging, e) < 0)
 				goto out;
 		}
-		dir = xstrdup(target);
-		*strrchr(dir, '/') = '\0';
-		if (space_check(&c, *dir ? dir : "/") < 0) {
-			free(dir);
+		fits = space_check(&c, dir, 0, 1);
+		if (fits <= 0)
 			goto out;
-		}
-		free(dir);
 		if (mkdir(staging, 0700) < 0) {
 			err_errno(e, errno, "cannot create the staging directory %s", staging);
 			goto out;
@@ -1009,22 +1299,32 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		made_staging = 1;
 		c.dest = staging;
 		progress(&c, "copying", NULL, 1);
-		if (walk(&c, PASS_EXTRACT) < 0)
-			goto out;
-	}
-	progress(&c, "copying", NULL, 1);
-	if (!o->no_verify) {
-		if (walk(&c, PASS_VERIFY) < 0)
-			goto out;
-		if (res->differences) {
-			err_set(e, "the restored tree differs from %s in %llu places", o->source,
-				(unsigned long long)res->differences);
-			err_detail(e, "the differences are in the log; members refused for safety count as differences");
-			if (o->mode == FSRESTORE_REPLACE)
-				err_hint(e, "the target %s was not changed", target);
+		if (walk(&c, PASS_EXTRACT) < 0) {
+			if (c.out_of_space) {
+				/* free the space before counting */
+				struct err e2 = ERR_INIT;
+				if (fsrestore_rmtree(staging, &e2) == 0)
+					made_staging = 0;
+				err_clear(&e2);
+				out_of_space_error(&c, dir);
+				err_hint(e, "the target %s was not changed; free space on that filesystem and try again",
+					 target);
+			}
 			goto out;
 		}
 	}
+	progress(&c, "copying", NULL, 1);
+	if (res->differences) {
+		err_set(e, "the restored tree differs from %s in %llu places", o->source,
+			(unsigned long long)res->differences);
+		err_detail(e, "the differences are in the log");
+		if (o->mode == FSRESTORE_REPLACE)
+			err_hint(e, "the target %s was not changed", target);
+		goto out;
+	}
+	if (c.verify)
+		report_log(r, LOG_INFO, "verified: the restored tree matches %s (type, size, mode, mtime, link target%s)",
+			   o->source, o->checksum ? ", SHA-256 of content" : "");
 	if (o->set_owner && fsrestore_set_owner(c.dest, o->uid, o->gid, r, e) < 0)
 		goto out;
 	if (o->mode == FSRESTORE_REPLACE) {
@@ -1062,7 +1362,15 @@ out:
 			report_log(r, LOG_ERROR, "could not remove the staging tree: %s", e2.msg);
 		err_clear(&e2);
 	}
+	if (fetch_dir) {
+		struct err e2 = ERR_INIT;
+		if (fsrestore_rmtree(fetch_dir, &e2) < 0)
+			report_log(r, LOG_ERROR, "could not remove the fetched copy: %s", e2.msg);
+		err_clear(&e2);
+	}
 	exclude_free(c.ex);
+	free_dirs(&c);
+	free(c.iobuf);
 	strbuf_release(&c.path);
 	strbuf_release(&c.path2);
 	free(c.src_root);
@@ -1071,5 +1379,8 @@ out:
 	free(kept);
 	free(stamp);
 	free(srcreal);
+	free(fetch_dir);
+	free(fetched);
+	free(dir);
 	return rc;
 }

@@ -28,6 +28,8 @@ struct err;
 enum fsrestore_mode {
 	FSRESTORE_REPLACE, /* staging beside the target, verify, swap (old kept) */
 	FSRESTORE_MERGE,   /* write into the existing tree like rsync -a, never delete */
+	FSRESTORE_INPLACE, /* empty the target, then write into it (no old tree kept);
+			    * only with confirm_inplace and only when replace has no room */
 };
 
 struct fsrestore_opts {
@@ -46,6 +48,10 @@ struct fsrestore_opts {
 	int xattrs;                  /* keep extended attributes (rsync --xattrs) */
 	int acls;                    /* keep ACLs (rsync --acls) */
 	int no_verify;               /* skip the comparison of the new tree with the source */
+	int checksum;                /* verification adds SHA-256 of every file's content */
+	int confirm_inplace;         /* the operator confirmed FSRESTORE_INPLACE */
+	const char *rsh;             /* remote source: rsync -e command (NULL: rsync's
+				      * default, which honours RSYNC_RSH, else ssh) */
 };
 
 struct fsrestore_result {
@@ -63,19 +69,37 @@ struct fsrestore_result {
 /*
  * Restore @o->source into @o->target.
  *
- * REPLACE: pre-scan (directories and uncompressed archives) for totals,
- * space and inode check on the target filesystem (nothing written if it
- * does not fit), extract into "<target>.restoring" beside the target (a
+ * A source "host:path" (a colon before the first slash, as rsync reads it)
+ * is first fetched with `rsync -a` (argv, no shell; -e @o->rsh) into
+ * "<target>.fetching" beside the target, with progress (phase "fetching",
+ * parsed from rsync --info=progress2), then restored from there as a local
+ * source; the fetched copy is removed afterwards, also on failure.
+ *
+ * REPLACE: pre-scan (directories and uncompressed archives) for totals;
+ * compressed archives are estimated from their trailer (gzip ISIZE, xz
+ * index, zstd frame header) or, where there is none (bzip2), pre-scanned by
+ * reading the headers without writing; hardlinks count once.  Space and
+ * inode check on the target filesystem (nothing written if it does not
+ * fit: the error gives needed and free bytes), extract into "<target>.restoring" beside the target (a
  * left-over one from an earlier run is removed first), compare it with the
- * source (type, size, mode, mtime, link target), set the owner if asked,
+ * source (type, size, mode, mtime, link target, and with @o->checksum the
+ * SHA-256 of the content: each entry is checked right after it is
+ * written against the source's metadata and data stream, directories
+ * after the last entry, so the source is read once), set the owner if asked,
  * carry @o->carry over, then rename the old target to
  * "<target>.pre-restore-<stamp>" and the staging tree to the target.  On any
  * failure or cancel: the staging tree is removed, the target is untouched,
  * -1 is returned with @e filled (member name, offset in the archive where
- * known, what to do).
- * MERGE: write into the target (created if missing), never deleting.
+ * known, what to do).  Running out of space part way: the error gives the
+ * bytes needed (counted by reading the rest of the source) and free.
+ * MERGE: write into the target (created if missing), never deleting;
+ * existing directories get the source's mode and times (as rsync -a).
+ * INPLACE: refused unless @o->confirm_inplace and the space check for
+ * REPLACE fails while the one for writing over the old tree passes; then
+ * the target's content is removed and the source written into it.  A
+ * failure part way leaves a partial tree (the error says so).
  *
- * Progress (@r may be NULL): phase "copying" (then "verifying"), done/total
+ * Progress (@r may be NULL): phase "scanning", "copying" (then "verifying"), done/total
  * bytes (for compressed archives: compressed bytes read of the file size),
  * done/total items, current relative path.  Cancellation is checked per
  * member and per data block.
@@ -112,5 +136,34 @@ int fsrestore_rmtree(const char *path, struct err *e);
  * drive letter ("C:") or is a UNC path.
  */
 int fsrestore_clean_name(const char *name, char **out, const char **why);
+
+/* 1 if @source names a remote source "host:path" (a ':' before any '/',
+ * as rsync decides), else 0. */
+int fsrestore_is_remote(const char *source);
+
+/*
+ * Fetch the remote @source ("host:path") with `rsync -a` into the directory
+ * @into (created; must not exist), as `rsync -a [-X] [-A] [-e RSH]
+ * --info=progress2 host:path into/`.  Progress is reported as phase
+ * "fetching" with the bytes rsync reports.  On success *@local gets the
+ * malloc'd local path of what was fetched (into/<base name of path>).
+ * Returns 0, or -1 with @e set (rsync's last error lines in the detail);
+ * cancel stops rsync.  @into is left for the caller to remove.
+ */
+int fsrestore_fetch(const char *source, const char *into, const char *rsh, int xattrs, int acls,
+		    struct report *r, char **local, struct err *e);
+
+/*
+ * Estimate the uncompressed size of the compressed archive @path of kind
+ * @kind (magic.h) from its trailer, without decompressing: gzip's ISIZE
+ * (mod 2^32: for files of 4 GiB or more raised past the file size; for
+ * smaller files an ISIZE under half the file size is taken as unknown, as
+ * it means several members or a wrap), xz's index, zstd's frame content
+ * size.  Returns 1 and sets *@bytes, 0 when the format keeps no such
+ * number (bzip2, a zstd frame without it, damaged trailer).  A gzip file
+ * of several members reports only the last member's size: an estimate,
+ * never a promise.
+ */
+int fsrestore_estimate_size(const char *path, int kind, uint64_t *bytes);
 
 #endif

@@ -8,36 +8,21 @@
  */
 #include "config.h"
 #include "replay.h"
+#include "replay_int.h"
 #include "dumpread.h"
 #include "err.h"
+#include "magic.h"
 #include "report.h"
 #include "sqlscan.h"
 #include "strbuf.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-struct replay {
-	const struct replay_opts *o;
-	struct report *r;
-	struct replay_stats *st;
-	const char *name;
-	struct dumpread *dr;
-	struct sqlscan sc;
-	PGconn *conn;
-	PQconninfoOption *params; /* parsed o->conninfo */
-	char *dbname;             /* after \connect, NULL before */
-	int on_error_stop;
-	int restricted;
-	char *restrict_key;
-	long cur_line;
-	struct err first;
-	struct strbuf copybuf;
-	int txn_open;
-};
+#include <unistd.h>
 
 static void progress(struct replay *rp, int force)
 {
@@ -66,25 +51,50 @@ static void warn(struct replay *rp, long line, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
-/* Server NOTICE/WARNING messages (psql prints them to stderr). */
+/* Server NOTICE/WARNING messages (psql prints them to stderr).  While a
+ * pipeline batch is in flight they are held back: if the batch fails, its
+ * statements run again one by one and say the same again. */
 static void notice_receiver(void *arg, const PGresult *res)
 {
 	struct replay *rp = arg;
 	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	int warning = sev && !strcmp(sev, "WARNING");
+	struct strbuf sb = STRBUF_INIT;
 	if (!msg)
 		msg = PQresultErrorMessage(res);
-	if (sev && !strcmp(sev, "WARNING")) {
-		rp->st->warnings++;
-		report_log(rp->r, LOG_WARN, "%s:%ld: server WARNING: %s", rp->name, rp->cur_line, msg);
+	if (warning)
+		strbuf_addf(&sb, "%s:%ld: server WARNING: %s", rp->name, rp->cur_line, msg);
+	else
+		strbuf_addf(&sb, "%s:%ld: server %s: %s", rp->name, rp->cur_line,
+			    sev ? sev : "NOTICE", msg);
+	if (rp->in_pipeline) {
+		strbuf_addch(&rp->notices, warning ? 'W' : 'I');
+		strbuf_add(&rp->notices, sb.buf, sb.len + 1);
 	} else {
-		report_log(rp->r, LOG_INFO, "%s:%ld: server %s: %s", rp->name, rp->cur_line,
-			   sev ? sev : "NOTICE", msg);
+		if (warning)
+			rp->st->warnings++;
+		report_log(rp->r, warning ? LOG_WARN : LOG_INFO, "%s", sb.buf);
 	}
+	strbuf_release(&sb);
 }
 
-/* Connect with the parsed conninfo, dbname replaced by rp->dbname if set. */
-static int do_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
+/* Log (@keep) or drop the notices held back during a batch. */
+static void flush_notices(struct replay *rp, int keep)
+{
+	size_t i = 0;
+	while (keep && i < rp->notices.len) {
+		const char *line = rp->notices.buf + i;
+		int warning = *line == 'W';
+		if (warning)
+			rp->st->warnings++;
+		report_log(rp->r, warning ? LOG_WARN : LOG_INFO, "%s", line + 1);
+		i += strlen(line) + 1;
+	}
+	strbuf_reset(&rp->notices);
+}
+
+PGconn *replay_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
 {
 	const char **keys, **vals;
 	size_t n = 0, i = 0;
@@ -123,12 +133,21 @@ static int do_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
 		err_set(e, "cannot connect to the database: %s", sb.buf);
 		strbuf_release(&sb);
 		PQfinish(conn);
-		return -1;
+		return NULL;
 	}
+	PQsetNoticeReceiver(conn, notice_receiver, rp);
+	return conn;
+}
+
+/* Connect the main connection (replacing the current one). */
+static int do_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
+{
+	PGconn *conn = replay_connect(rp, over, e);
+	if (!conn)
+		return -1;
 	if (rp->conn)
 		PQfinish(rp->conn);
 	rp->conn = conn;
-	PQsetNoticeReceiver(conn, notice_receiver, rp);
 	return 0;
 }
 
@@ -141,9 +160,8 @@ static void sync_settings(struct replay *rp)
 	rp->sc.encoding = sqlscan_encoding_of(v);
 }
 
-/* Fill @dst from a server error. */
-static void server_error(struct replay *rp, struct err *dst, const PGresult *res,
-			 const char *stmt, long line)
+void replay_server_error(struct replay *rp, PGconn *conn, struct err *dst, const PGresult *res,
+			 const char *stmt, const char *toc, long line)
 {
 	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
@@ -151,10 +169,12 @@ static void server_error(struct replay *rp, struct err *dst, const PGresult *res
 	const char *ctx = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
 	struct strbuf sb = STRBUF_INIT;
 
+	if (!toc)
+		toc = rp->sc.toc.buf;
 	if (msg) {
 		err_set(dst, "%s", msg);
 	} else {
-		strbuf_addstr(&sb, PQerrorMessage(rp->conn));
+		strbuf_addstr(&sb, PQerrorMessage(conn));
 		strbuf_rtrim(&sb);
 		if (!strncmp(sb.buf, "ERROR:  ", 8))
 			err_set(dst, "%s", sb.buf + 8);
@@ -167,7 +187,7 @@ static void server_error(struct replay *rp, struct err *dst, const PGresult *res
 	if (ctx)
 		strbuf_addf(&sb, "Context: %s\n", ctx);
 	strbuf_addf(&sb, "TOC entry: %s; statement: ",
-		    rp->sc.toc.len ? rp->sc.toc.buf : "(dump header, before the first entry)");
+		    *toc ? toc : "(dump header, before the first entry)");
 	sqlscan_first_line(stmt, 200, &sb);
 	err_detail(dst, "%s", sb.buf);
 	if (hint)
@@ -176,8 +196,17 @@ static void server_error(struct replay *rp, struct err *dst, const PGresult *res
 	strbuf_release(&sb);
 }
 
+static void server_error(struct replay *rp, struct err *dst, const PGresult *res,
+			 const char *stmt, long line)
+{
+	replay_server_error(rp, rp->conn, dst, res, stmt, NULL, line);
+}
+
 /* Count, log and keep an error.  Returns -1 when the replay must stop. */
-static int record_error(struct replay *rp, struct err *one, int fatal)
+#define record_error replay_record_error
+#define conn_lost(rp, line) replay_conn_lost(rp, (rp)->conn, line)
+
+int replay_record_error(struct replay *rp, struct err *one, int fatal)
 {
 	struct strbuf sb = STRBUF_INIT;
 	rp->st->errors++;
@@ -191,13 +220,13 @@ static int record_error(struct replay *rp, struct err *one, int fatal)
 	return (fatal || rp->on_error_stop) ? -1 : 0;
 }
 
-static int conn_lost(struct replay *rp, long line)
+int replay_conn_lost(struct replay *rp, PGconn *conn, long line)
 {
 	struct err one = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
-	if (PQstatus(rp->conn) != CONNECTION_BAD)
+	if (PQstatus(conn) != CONNECTION_BAD)
 		return 0;
-	strbuf_addstr(&sb, PQerrorMessage(rp->conn));
+	strbuf_addstr(&sb, PQerrorMessage(conn));
 	strbuf_rtrim(&sb);
 	err_set(&one, "connection to the server was lost");
 	err_detail(&one, "%s", sb.buf);
@@ -250,11 +279,12 @@ static int is_end_marker(const char *p, size_t n, int eof_piece)
 }
 
 /*
- * Read COPY data lines up to "\.": forward them when @send, else skip.
- * Returns 0, 1 if the block was cut off by the end of file, -1 on a read
- * error or cancellation (recorded).  *@lines gets the lines consumed.
+ * Read COPY data lines up to "\.": forward them to @conn when not NULL,
+ * else skip.  Returns 0, 1 if the block was cut off by the end of file, -1
+ * on a read error or cancellation (recorded).  *@lines gets the lines
+ * consumed.
  */
-static int copy_data(struct replay *rp, long start_line, int send, long *lines,
+static int copy_data(struct replay *rp, PGconn *conn, long start_line, long *lines,
 		     uint64_t *rows, int *send_failed)
 {
 	int bol = 1;
@@ -289,24 +319,30 @@ static int copy_data(struct replay *rp, long start_line, int send, long *lines,
 			(*rows)++;
 		}
 		bol = complete;
-		if (send && !*send_failed) {
-			strbuf_add(&rp->copybuf, p, n);
-			if (rp->copybuf.len >= REPLAY_COPY_CHUNK) {
-				if (PQputCopyData(rp->conn, rp->copybuf.buf, (int)rp->copybuf.len) != 1)
+		if (conn && !*send_failed) {
+			if (rp->copybuf.len + n > REPLAY_COPY_CHUNK && rp->copybuf.len) {
+				if (PQputCopyData(conn, rp->copybuf.buf, (int)rp->copybuf.len) != 1)
 					*send_failed = 1;
 				strbuf_reset(&rp->copybuf);
 				progress(rp, 0);
 				if (report_cancelled(rp->r)) {
-					PQputCopyEnd(rp->conn, "restore cancelled by the operator");
+					PQputCopyEnd(conn, "restore cancelled by the operator");
 					own_error(rp, start_line + *lines, 1, NULL,
 						  "restore cancelled by the operator");
 					return -1;
 				}
 			}
+			if (n >= REPLAY_COPY_CHUNK / 2) {
+				/* a long piece goes out as it is, without a copy */
+				if (PQputCopyData(conn, p, (int)n) != 1)
+					*send_failed = 1;
+			} else {
+				strbuf_add(&rp->copybuf, p, n);
+			}
 		}
 	}
-	if (send && !*send_failed && rp->copybuf.len &&
-	    PQputCopyData(rp->conn, rp->copybuf.buf, (int)rp->copybuf.len) != 1)
+	if (conn && !*send_failed && rp->copybuf.len &&
+	    PQputCopyData(conn, rp->copybuf.buf, (int)rp->copybuf.len) != 1)
 		*send_failed = 1;
 	strbuf_reset(&rp->copybuf);
 	if (rp->copybuf.alloc > 2 * REPLAY_COPY_CHUNK)
@@ -314,8 +350,7 @@ static int copy_data(struct replay *rp, long start_line, int send, long *lines,
 	return 0;
 }
 
-/* Map "COPY t, line N" in the server's context to a dump line. */
-static long copy_error_line(const PGresult *res, long start_line)
+long replay_copy_error_line(const PGresult *res, long data_line)
 {
 	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
 	const char *p;
@@ -324,38 +359,56 @@ static long copy_error_line(const PGresult *res, long start_line)
 	p = strstr(ctx, ", line ");
 	if (!p)
 		return 0;
-	return start_line + strtol(p + 7, NULL, 10) - 1;
+	return data_line + strtol(p + 7, NULL, 10) - 1;
 }
 
-static int run_copy(struct replay *rp, const struct sqlscan_item *it)
+int replay_copy_stream(struct replay *rp, PGconn *conn, const struct sqlscan_item *it)
 {
 	long lines;
 	uint64_t rows;
-	int send_failed = 0, rc, ret = 0;
+	int send_failed = conn == NULL, rc;
 	long start = it->end_line + 1;
-	PGresult *res;
 
-	rc = copy_data(rp, start, 1, &lines, &rows, &send_failed);
+	rc = copy_data(rp, conn, start, &lines, &rows, &send_failed);
 	rp->st->copy_blocks++;
-	rp->st->copy_rows += rows;
+	if (conn)
+		rp->st->copy_rows += rows;
+	else
+		rp->st->copy_rows_skipped += rows;
 	sqlscan_add_lines(&rp->sc, lines);
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
-		PQputCopyEnd(rp->conn, "end of file inside COPY data");
-		while ((res = PQgetResult(rp->conn)))
-			PQclear(res);
-		return own_error(rp, it->line, 1,
-				 "The dump is truncated: use a complete dump.",
-				 "the COPY data that began at line %ld is not terminated by \\. "
-				 "(end of file after %ld lines)", start, lines);
+		if (conn) {
+			PGresult *res;
+			PQputCopyEnd(conn, "end of file inside COPY data");
+			while ((res = PQgetResult(conn)))
+				PQclear(res);
+		}
+		own_error(rp, it->line, 1, "The dump is truncated: use a complete dump.",
+			  "the COPY data that began at line %ld is not terminated by \\. "
+			  "(end of file after %ld lines)", start, lines);
+		return 1;
 	}
-	if (!send_failed)
-		PQputCopyEnd(rp->conn, NULL);
+	if (conn && !send_failed)
+		PQputCopyEnd(conn, NULL);
+	if (!conn)
+		report_log(rp->r, LOG_INFO, "%s:%ld: skipped %llu data lines of the failed COPY",
+			   rp->name, start, (unsigned long long)rows);
+	return 0;
+}
+
+static int run_copy(struct replay *rp, const struct sqlscan_item *it)
+{
+	int ret = 0;
+	PGresult *res;
+
+	if (replay_copy_stream(rp, rp->conn, it) != 0)
+		return -1;
 	while ((res = PQgetResult(rp->conn))) {
 		if (PQresultStatus(res) == PGRES_FATAL_ERROR && ret == 0) {
 			struct err one = ERR_INIT;
-			long line = copy_error_line(res, start);
+			long line = replay_copy_error_line(res, it->end_line + 1);
 			server_error(rp, &one, res, it->text, line ? line : it->line);
 			ret = record_error(rp, &one, 0);
 		}
@@ -369,22 +422,7 @@ static int run_copy(struct replay *rp, const struct sqlscan_item *it)
 /* Skip the data of a COPY whose command failed. */
 static int skip_copy(struct replay *rp, const struct sqlscan_item *it)
 {
-	long lines;
-	uint64_t rows;
-	int send_failed = 1;
-	int rc = copy_data(rp, it->end_line + 1, 0, &lines, &rows, &send_failed);
-	rp->st->copy_blocks++;
-	rp->st->copy_rows_skipped += rows;
-	sqlscan_add_lines(&rp->sc, lines);
-	if (rc < 0)
-		return -1;
-	if (rc == 1)
-		return own_error(rp, it->line, 1, "The dump is truncated: use a complete dump.",
-				 "the COPY data that began at line %ld is not terminated by \\. "
-				 "(end of file after %ld lines)", it->end_line + 1, lines);
-	report_log(rp->r, LOG_INFO, "%s:%ld: skipped %llu data lines of the failed COPY",
-		   rp->name, it->end_line + 1, (unsigned long long)rows);
-	return 0;
+	return replay_copy_stream(rp, NULL, it) != 0 ? -1 : 0;
 }
 
 static int first_word_is(const char *s, const char *w)
@@ -407,7 +445,9 @@ static int is_txn_control(const char *s)
 	       first_word_is(s, "ROLLBACK") || first_word_is(s, "ABORT");
 }
 
-static int run_statement(struct replay *rp, const struct sqlscan_item *it)
+/* Run one statement alone with PQexec (simple protocol, its own
+ * transaction as in psql), COPY data included. */
+static int exec_statement(struct replay *rp, const struct sqlscan_item *it)
 {
 	PGresult *res;
 	int ret = 0;
@@ -419,7 +459,6 @@ static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 				 "cannot replay in a single transaction: the dump has its own "
 				 "transaction control here");
 	rp->cur_line = it->line;
-	rp->st->statements++;
 	res = PQexec(rp->conn, it->text);
 	switch (PQresultStatus(res)) {
 	case PGRES_COPY_IN:
@@ -450,7 +489,7 @@ static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 		}
 		{
 			struct err one = ERR_INIT;
-			server_error(rp, &one, res, it->text, it->line);
+			replay_server_error(rp, rp->conn, &one, res, it->text, rp->toc_override, it->line);
 			PQclear(res);
 			ret = record_error(rp, &one, 0);
 		}
@@ -465,6 +504,230 @@ static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 	if (ret == 0 && conn_lost(rp, it->line))
 		return -1;
 	sync_settings(rp);
+	return ret;
+}
+
+/*
+ * Pipeline batches.
+ *
+ * psql sends one statement, waits for its result, sends the next: every
+ * statement is its own transaction and costs a round trip and a commit.
+ * Here statements outside COPY are sent through libpq's pipeline mode
+ * without waiting, up to BATCH_MAX_STMTS statements or BATCH_MAX_BYTES of
+ * text, and one PQpipelineSync() ends the batch.
+ *
+ * Why not a sync after each statement: each sync segment is its own
+ * transaction, so when statement k fails, statements k+1... already queued
+ * behind it run in their own segments and take effect, and stop mode
+ * (--on-error stop) promises that nothing after a failed statement does.
+ * With one sync per batch the statements of the batch form one implicit
+ * transaction: when statement k fails, the server skips k+1... and rolls
+ * the whole batch back at the sync.  The batch is then run again one
+ * statement at a time with PQexec, exactly as psql runs it: statements
+ * 1..k-1 take effect again, k fails again (reported with psql's semantics
+ * and its own TOC entry), and in stop mode nothing after it is sent.  In
+ * continue mode the one-by-one rerun goes on after k like psql.  So in both
+ * modes the result is psql's, and a statement that only fails because it
+ * shared a transaction (an enum value added and used, something that
+ * cannot run in a transaction block and was not recognised below) simply
+ * succeeds in the rerun.  Effects that transactions do not undo happen
+ * twice on that rare path: nextval() of a column default (pg_dump always
+ * writes the values; setval is idempotent).
+ *
+ * Not batched, but run alone after the batch is drained: COPY; transaction
+ * control and anything inside an explicit transaction or under
+ * --single-transaction; statements that cannot run in a transaction block
+ * (CREATE/DROP/ALTER DATABASE, TABLESPACE, SUBSCRIPTION, VACUUM, CLUSTER,
+ * REINDEX, ALTER SYSTEM, anything CONCURRENTLY) or behave differently in
+ * one (LOCK, SET LOCAL, DECLARE); statements that may return many rows
+ * (only pg_dump's `SELECT pg_catalog.f(...)` calls are batched, so results
+ * stay far below the socket buffers and the pipeline cannot deadlock); and
+ * SETs that change how the rest of the dump is lexed
+ * (standard_conforming_strings, client_encoding, NAMES, RESET): the scanner
+ * must see the server's new value before it reads on.  Meta-commands drain
+ * the batch first too.  Notices of a batch are held back until it
+ * succeeded (a rerun says them again).
+ */
+#define BATCH_MAX_STMTS 256
+#define BATCH_MAX_BYTES (512 * 1024)
+
+static int has_word_ci(const char *s, size_t max, const char *w)
+{
+	size_t n = strlen(w);
+	for (size_t i = 0; s[i] && i < max; i++)
+		if (!strncasecmp(s + i, w, n))
+			return 1;
+	return 0;
+}
+
+/* Next word after the first one. */
+static const char *second_word(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	while (*s && !isspace((unsigned char)*s))
+		s++;
+	while (isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+static int batchable(struct replay *rp, const struct sqlscan_item *it)
+{
+	static const char *alone[] = {
+		"COPY", "BEGIN", "COMMIT", "START", "END", "ROLLBACK", "ABORT", "SAVEPOINT",
+		"RELEASE", "PREPARE", "VACUUM", "CLUSTER", "REINDEX", "LOCK", "DECLARE", "FETCH",
+		"MOVE", "CLOSE", "DISCARD", "CALL", "SHOW", "EXPLAIN", "VALUES", "TABLE", "WITH",
+		"RESET", "CHECKPOINT", "LOAD", NULL
+	};
+	static const char *objects[] = { "DATABASE", "TABLESPACE", "SUBSCRIPTION", "SYSTEM", NULL };
+	const char *t = it->text;
+	size_t i;
+
+	if (it->copy_in || rp->o->single_transaction || it->len > BATCH_MAX_BYTES)
+		return 0;
+	if (!rp->in_pipeline && PQtransactionStatus(rp->conn) != PQTRANS_IDLE)
+		return 0;
+	for (i = 0; alone[i]; i++)
+		if (first_word_is(t, alone[i]))
+			return 0;
+	if (first_word_is(t, "SELECT") && strncasecmp(second_word(t), "pg_catalog.", 11))
+		return 0;
+	if (first_word_is(t, "CREATE") || first_word_is(t, "DROP") || first_word_is(t, "ALTER"))
+		for (i = 0; objects[i]; i++)
+			if (first_word_is(second_word(t), objects[i]))
+				return 0;
+	if (first_word_is(t, "SET")) {
+		const char *w = second_word(t);
+		if (first_word_is(w, "LOCAL") || first_word_is(w, "TRANSACTION") ||
+		    first_word_is(w, "NAMES"))
+			return 0;
+	}
+	if (has_word_ci(t, 256, "CONCURRENTLY") || has_word_ci(t, 256, "standard_conforming_strings") ||
+	    has_word_ci(t, 256, "client_encoding"))
+		return 0;
+	return 1;
+}
+
+static int batch_send(struct replay *rp, const struct sqlscan_item *it)
+{
+	struct replay_batched *b;
+
+	if (!rp->in_pipeline) {
+		if (!PQenterPipelineMode(rp->conn))
+			return exec_statement(rp, it);
+		rp->in_pipeline = 1;
+		strbuf_reset(&rp->batch_text);
+		rp->batch_last_toc = (size_t)-1;
+	}
+	if (rp->batch_n == rp->batch_alloc) {
+		rp->batch_alloc = rp->batch_alloc ? 2 * rp->batch_alloc : 64;
+		rp->batch = xrealloc(rp->batch, rp->batch_alloc * sizeof(*rp->batch));
+	}
+	b = &rp->batch[rp->batch_n++];
+	if (rp->batch_last_toc == (size_t)-1 ||
+	    strcmp(rp->batch_text.buf + rp->batch_last_toc, rp->sc.toc.buf)) {
+		rp->batch_last_toc = rp->batch_text.len;
+		strbuf_add(&rp->batch_text, rp->sc.toc.buf, rp->sc.toc.len + 1);
+	}
+	b->toc = rp->batch_last_toc;
+	b->text = rp->batch_text.len;
+	b->line = it->line;
+	b->end_line = it->end_line;
+	strbuf_add(&rp->batch_text, it->text, it->len + 1);
+	rp->cur_line = it->line;
+	/* a failed send shows as an error result when the batch is drained */
+	PQsendQueryParams(rp->conn, it->text, 0, NULL, NULL, NULL, NULL, 0);
+	if (rp->batch_n >= BATCH_MAX_STMTS || rp->batch_text.len >= BATCH_MAX_BYTES)
+		return replay_batch_flush(rp);
+	return 0;
+}
+
+int replay_batch_flush(struct replay *rp)
+{
+	PGresult *res;
+	size_t i, n = rp->batch_n;
+	int failed = 0, ret = 0;
+
+	if (!rp->in_pipeline)
+		return 0;
+	PQpipelineSync(rp->conn);
+	for (i = 0; i < n && PQstatus(rp->conn) != CONNECTION_BAD; i++) {
+		rp->cur_line = rp->batch[i].line;
+		while ((res = PQgetResult(rp->conn))) {
+			ExecStatusType s = PQresultStatus(res);
+			if (s == PGRES_FATAL_ERROR || s == PGRES_PIPELINE_ABORTED || s == PGRES_BAD_RESPONSE ||
+			    s == PGRES_COPY_IN || s == PGRES_COPY_OUT)
+				failed = 1;
+			PQclear(res);
+		}
+	}
+	/* up to the sync's result; a failing commit shows as an error first */
+	while (PQstatus(rp->conn) != CONNECTION_BAD && (res = PQgetResult(rp->conn))) {
+		ExecStatusType s = PQresultStatus(res);
+		PQclear(res);
+		if (s == PGRES_PIPELINE_SYNC)
+			break;
+		failed = 1;
+	}
+	PQexitPipelineMode(rp->conn);
+	rp->in_pipeline = 0;
+	rp->batch_n = 0;
+	flush_notices(rp, !failed);
+	if (replay_conn_lost(rp, rp->conn, n ? rp->batch[0].line : sqlscan_line(&rp->sc)))
+		return -1;
+	if (failed) {
+		/* The batch was rolled back: run it again one by one, as psql would. */
+		struct strbuf text = STRBUF_INIT;
+		strbuf_addbuf(&text, &rp->batch_text);
+		report_log(rp->r, LOG_DEBUG, "%s:%ld: a statement of a pipeline batch failed; "
+			   "replaying its %zu statements one by one", rp->name, rp->batch[0].line, n);
+		for (i = 0; i < n && ret == 0; i++) {
+			struct sqlscan_item it;
+			memset(&it, 0, sizeof(it));
+			it.text = text.buf + rp->batch[i].text;
+			it.len = strlen(it.text);
+			it.line = rp->batch[i].line;
+			it.end_line = rp->batch[i].end_line;
+			rp->toc_override = text.buf + rp->batch[i].toc;
+			ret = exec_statement(rp, &it);
+		}
+		rp->toc_override = NULL;
+		strbuf_release(&text);
+	}
+	strbuf_reset(&rp->batch_text);
+	if (rp->batch_text.alloc > 2 * BATCH_MAX_BYTES)
+		strbuf_release(&rp->batch_text);
+	sync_settings(rp);
+	return ret;
+}
+
+static int is_setting(const char *s)
+{
+	return first_word_is(s, "SET") || first_word_is(s, "RESET") ||
+	       (first_word_is(s, "SELECT") && strstr(s, "set_config(") != NULL);
+}
+
+static int run_statement(struct replay *rp, const struct sqlscan_item *it)
+{
+	int ret;
+
+	rp->st->statements++;
+	if (rp->pool) {
+		int r = replay_jobs_offer(rp, it);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+		if (replay_jobs_busy(rp) && replay_jobs_barrier(rp) < 0)
+			return -1;
+		if (is_setting(it->text) && PQtransactionStatus(rp->conn) == PQTRANS_IDLE &&
+		    !rp->o->single_transaction)
+			replay_jobs_setting(rp, it->text);
+	}
+	if (batchable(rp, it))
+		return batch_send(rp, it);
+	if (replay_batch_flush(rp) < 0)
+		return -1;
+	ret = exec_statement(rp, it);
 	return ret;
 }
 
@@ -562,6 +825,8 @@ static int meta_connect(struct replay *rp, struct strbuf *argv, size_t argc, lon
 	}
 	if (over)
 		PQconninfoFree(over);
+	if (rp->pool)
+		replay_jobs_disconnect(rp);
 	report_log(rp->r, LOG_INFO, "%s:%ld: connected to database \"%s\"", rp->name, line,
 		   PQdb(rp->conn));
 	sync_settings(rp);
@@ -584,6 +849,8 @@ static int run_meta(struct replay *rp, const struct sqlscan_item *it)
 	const char *p = it->text;
 
 	rp->st->meta_commands++;
+	if (replay_batch_flush(rp) < 0 || (rp->pool && replay_jobs_barrier(rp) < 0))
+		return -1;
 	while (*p && !isspace((unsigned char)*p) && *p != '\\' && n < sizeof(cmd) - 1)
 		cmd[n++] = *p++;
 	cmd[n] = 0;
@@ -617,6 +884,12 @@ static int run_meta(struct replay *rp, const struct sqlscan_item *it)
 		else if (PQsetClientEncoding(rp->conn, argv[1].buf) != 0)
 			ret = own_error(rp, it->line, 0, NULL, "\\encoding: invalid encoding name \"%s\"",
 					argv[1].buf);
+		else if (rp->pool) {
+			char *set = xstrfmt("SET client_encoding TO '%s'",
+					    pg_encoding_to_char(PQclientEncoding(rp->conn)));
+			replay_jobs_setting(rp, set);
+			free(set);
+		}
 		sync_settings(rp);
 	} else if (!strcmp(cmd, "set")) {
 		if (argc >= 2 && !strcmp(argv[1].buf, "ON_ERROR_STOP"))
@@ -655,6 +928,8 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 	rp.on_error_stop = o->on_error_stop;
 	rp.first = (struct err)ERR_INIT;
 	strbuf_init(&rp.copybuf, 0);
+	strbuf_init(&rp.batch_text, 0);
+	strbuf_init(&rp.notices, 0);
 	sqlscan_init(&rp.sc);
 
 	rp.params = PQconninfoParse(o->conninfo ? o->conninfo : "", &errmsg);
@@ -663,11 +938,26 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		PQfreemem(errmsg);
 		goto out;
 	}
+	if (strcmp(o->dump_path, "-")) {
+		enum magic_kind kind = MAGIC_UNKNOWN;
+		if (magic_detect(o->dump_path, &kind, e) < 0)
+			goto out;
+		if (kind == MAGIC_PGDMP || kind == MAGIC_TAR) {
+			PQconninfoFree(rp.params);
+			sqlscan_release(&rp.sc);
+			strbuf_release(&rp.copybuf);
+			strbuf_release(&rp.batch_text);
+			strbuf_release(&rp.notices);
+			return replay_pgrestore(o, kind == MAGIC_TAR, r, st, e);
+		}
+	}
 	if (dumpread_open(&rp.dr, o->dump_path, r, e) < 0)
 		goto out;
 	if (do_connect(&rp, NULL, e) < 0)
 		goto out;
 	sync_settings(&rp);
+	if (o->jobs > 1 && !o->single_transaction)
+		replay_jobs_init(&rp);
 	if (o->single_transaction) {
 		PGresult *res = PQexec(rp.conn, "BEGIN");
 		PQclear(res);
@@ -709,6 +999,11 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 			break;
 		}
 	}
+	/* what was sent before the end (or a read error) takes effect, as in psql */
+	if (rp.conn && PQstatus(rp.conn) == CONNECTION_OK && replay_batch_flush(&rp) < 0)
+		ret = -1;
+	if (rp.pool && replay_jobs_barrier(&rp) < 0)
+		ret = -1;
 	if (rp.txn_open && rp.conn && PQstatus(rp.conn) == CONNECTION_OK) {
 		PGresult *res = PQexec(rp.conn, ret == 0 ? "COMMIT" : "ROLLBACK");
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && ret == 0) {
@@ -732,6 +1027,8 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		err_move(e, &rp.first);
 	}
 out:
+	if (rp.pool)
+		replay_jobs_release(&rp);
 	if (rp.dr) {
 		st->bytes_read = dumpread_raw_offset(rp.dr);
 		st->bytes_sql = dumpread_sql_offset(rp.dr);
@@ -743,6 +1040,9 @@ out:
 	dumpread_close(rp.dr);
 	sqlscan_release(&rp.sc);
 	strbuf_release(&rp.copybuf);
+	strbuf_release(&rp.batch_text);
+	strbuf_release(&rp.notices);
+	free(rp.batch);
 	free(rp.dbname);
 	free(rp.restrict_key);
 	return err_isset(e) ? -1 : 0;

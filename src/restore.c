@@ -16,6 +16,7 @@
 #include <archive.h>
 #include <stdarg.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -233,8 +234,18 @@ static int adopt_config_php(struct restore *rs, const char *path, struct report 
 	struct phpconf pc = { 0 };
 	const struct conf *c = rs->conf;
 
-	if (phpconf_load(path, rs->webroot, &pc, e) < 0)
-		return -1;
+	if (phpconf_load(path, rs->webroot, &pc, e) < 0) {
+		/* With both values it would give overridden, config.php is only
+		 * informative: say what is wrong with it and go on. */
+		if (!nonempty(c->datadir) || !nonempty(c->database.conninfo))
+			return -1;
+		struct strbuf sb = STRBUF_INIT;
+		err_format(e, &sb);
+		report_log(r, LOG_WARN, "%s (not needed: --datadir and --dbname are given)", sb.buf);
+		strbuf_release(&sb);
+		err_clear(e);
+		return 0;
+	}
 	set_str(&rs->env, pc.env);
 	if (!nonempty(c->datadir)) {
 		if (!pc.datadir) {
@@ -265,6 +276,14 @@ static int adopt_config_php(struct restore *rs, const char *path, struct report 
 	return 0;
 }
 
+/* Drop trailing newlines libpq leaves in its messages. */
+static void strbuf_rtrim_cstr(char *str)
+{
+	size_t n = str ? strlen(str) : 0;
+	while (n && (str[n - 1] == '\n' || str[n - 1] == ' '))
+		str[--n] = '\0';
+}
+
 /* Derive dbname and admin conninfo from rs->conninfo. */
 static int resolve_database(struct restore *rs, struct err *e)
 {
@@ -274,6 +293,21 @@ static int resolve_database(struct restore *rs, struct err *e)
 	if (!rs->conninfo)
 		return err_set(e, "no database to restore into"),
 		       err_hint(e, "Give --dbname CONNINFO or set database.conninfo."), -1;
+	{
+		/* A conninfo libpq cannot parse gets libpq's own words. */
+		char *perr = NULL;
+		PQconninfoOption *opts = PQconninfoParse(rs->conninfo, &perr);
+		if (!opts) {
+			err_set(e, "the database conninfo cannot be parsed: %s",
+				perr ? perr : "out of memory");
+			err_hint(e, "Check --dbname or database.conninfo, e.g. "
+				    "\"host=/run/postgresql dbname=biso user=biso\".");
+			PQfreemem(perr);
+			strbuf_rtrim_cstr(e->msg);
+			return -1;
+		}
+		PQconninfoFree(opts);
+	}
 	db = conninfo_get(rs->conninfo, "dbname");
 	if (!db || !*db) {
 		free(db);
@@ -296,7 +330,7 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 {
 	struct backupset bs = { 0 };
 	int keep_bs = 0;
-	char *tmp_config = NULL;
+	char *tmp_config = NULL, *live_config = NULL;
 	const char *config_path = NULL;
 	int ret = -1;
 
@@ -351,15 +385,21 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 		goto out;
 	}
 
-	/* config.php for the plan: the operator's, the backup's, or the live one. */
+	/* config.php for the plan: the operator's; the live one when the webroot
+	 * is not restored in this run (it is what the other steps will read);
+	 * otherwise the backup's. */
+	live_config = xstrfmt("%s/config.php", rs->webroot);
 	if (rs->config_php_src) {
 		config_path = rs->config_php_src;
+	} else if (!(selected & STEP_BIT(STEP_WEBROOT)) && path_exists(live_config)) {
+		config_path = live_config;
 	} else if (rs->webroot_src && rs->webroot_src_kind == MAGIC_DIR) {
 		tmp_config = xstrfmt("%s/config.php", rs->webroot_src);
 		config_path = tmp_config;
-		if (!path_exists(tmp_config)) {
+		if (!path_exists(tmp_config) &&
+		    (!nonempty(c->datadir) || !nonempty(c->database.conninfo))) {
 			err_set(e, "the webroot backup %s has no config.php", rs->webroot_src);
-			err_hint(e, "Name one with --config-php FILE.");
+			err_hint(e, "Name one with --config-php FILE, or give --datadir and --dbname.");
 			goto out;
 		}
 	} else if (rs->webroot_src && magic_is_tree(rs->webroot_src_kind)) {
@@ -367,6 +407,12 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 		if (!t)
 			goto out;
 		ret = adopt_config_php(rs, t, r, e);
+		if (ret < 0 && e->file) {
+			/* Name the archive, not our temporary copy. */
+			char *where = xstrfmt("%s:config.php", rs->webroot_src);
+			err_where(e, where, e->line, e->offset);
+			free(where);
+		}
 		unlink(t);
 		free(t);
 		if (ret < 0)
@@ -422,6 +468,7 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 	keep_bs = 1;
 out:
 	free(tmp_config);
+	free(live_config);
 	if (!keep_bs)
 		backupset_release(&bs);
 	return ret;
@@ -493,9 +540,6 @@ void restore_describe_step(const struct restore *rs, enum step_id s, struct strb
 		strbuf_addf(out, "source: %s (%s)\ntarget: %s\nowner:  %s:%s\n",
 			    orq(rs->datadir_src), magic_name(rs->datadir_src_kind),
 			    orq(rs->datadir), rs->conf->web_user, rs->conf->web_group);
-		if (inside(rs->datadir, rs->webroot) && rs->st[STEP_WEBROOT].kept_as)
-			strbuf_addf(out, "old:    %s/%s (left with the old webroot)\n",
-				    rs->st[STEP_WEBROOT].kept_as, inside(rs->datadir, rs->webroot));
 		break;
 	case STEP_DATABASE:
 		strbuf_addf(out, "source: %s\ntarget: database \"%s\" (staging \"%s_restoring\")\n",
@@ -534,23 +578,20 @@ int restore_step_destructive(const struct restore *rs, enum step_id s, struct st
 				    rs->config_php_src);
 		return 1;
 	case STEP_DATADIR:
-		if (!rs->datadir)
+		if (!rs->datadir || !(path_exists(rs->datadir) ||
+				      (inside(rs->datadir, rs->webroot) &&
+				       (rs->selected & STEP_BIT(STEP_WEBROOT)) &&
+				       rs->st[STEP_WEBROOT].state == STEP_PENDING)))
 			return 0;
-		if (inside(rs->datadir, rs->webroot) && (rs->selected & STEP_BIT(STEP_WEBROOT)) &&
-		    rs->st[STEP_WEBROOT].state == STEP_PENDING) {
-			/* The webroot step moves the old one, datadir and all, aside. */
-			if (!path_exists(rs->datadir))
-				return 0;
-			if (what)
-				strbuf_addf(what, "the old datadir stays in the old webroot, %s.pre-restore-%s/%s",
+		if (what) {
+			if (inside(rs->datadir, rs->webroot))
+				strbuf_addf(what, "replaces %s (the old one is moved out of the webroot, "
+					    "to %s.pre-restore-%s/%s or beside it)", rs->datadir,
 					    rs->webroot, rs->stamp, inside(rs->datadir, rs->webroot));
-			return 1;
+			else
+				strbuf_addf(what, "replaces %s (kept as %s.pre-restore-%s)", rs->datadir,
+					    rs->datadir, rs->stamp);
 		}
-		if (!path_exists(rs->datadir))
-			return 0;
-		if (what)
-			strbuf_addf(what, "replaces %s (kept as %s.pre-restore-%s)", rs->datadir,
-				    rs->datadir, rs->stamp);
 		return 1;
 	case STEP_DATABASE:
 		if (what)
@@ -598,9 +639,22 @@ static int step_webroot(struct restore *rs, struct report *r, struct err *e)
 	o.mode = FSRESTORE_REPLACE;
 	o.stamp = rs->stamp;
 	/* The webroot backup leaves data/ out: never take the live datadir away
-	 * with the old webroot, unless the datadir step is about to replace it. */
-	if (rel && !(rs->selected & STEP_BIT(STEP_DATADIR)))
+	 * with the old webroot.  It is carried over even when the datadir step
+	 * follows, so that a failed or skipped datadir step never leaves the
+	 * live webroot without one. */
+	if (rel)
 		o.carry = rel;
+	if (rs->webroot_src_kind == MAGIC_DIR) {
+		char *cli = xstrfmt("%s/biso-cli", rs->webroot_src);
+		int ok = path_exists(cli);
+		free(cli);
+		if (!ok) {
+			err_set(e, "the webroot backup %s has no biso-cli: it is not a BISO webroot",
+				rs->webroot_src);
+			err_hint(e, "Check backup_root (is the backup share mounted?).");
+			return -1;
+		}
+	}
 	ret = fsrestore_run(&o, r, &res, e);
 	if (ret == 0) {
 		files_summary(&rs->st[STEP_WEBROOT], &res);
@@ -612,64 +666,100 @@ static int step_webroot(struct restore *rs, struct report *r, struct err *e)
 	return ret;
 }
 
+/* Install the operator's config.php as <webroot>/config.php.  It gets the
+ * owner, group and mode of the file it replaces (the web server must still
+ * read it; others must not).  The replaced file is kept beside the webroot,
+ * never inside it, where the web server could serve it as plain text; when
+ * it came from the backup in this very run the backup still has it. */
+static int install_config_php(struct restore *rs, const char *target, struct report *r,
+			      struct err *e)
+{
+	struct strbuf kept = STRBUF_INIT, tmp = STRBUF_INIT;
+	int in = -1, out = -1, ret = -1, had = 0;
+	struct stat old;
+	char buf[65536];
+	ssize_t n;
+
+	strbuf_addf(&tmp, "%s.restoring", target);
+	if (lstat(target, &old) == 0 && S_ISREG(old.st_mode))
+		had = 1;
+	in = open(rs->config_php_src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		err_errno(e, errno, "cannot open %s", rs->config_php_src);
+		goto out;
+	}
+	out = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out < 0) {
+		err_errno(e, errno, "cannot create %s", tmp.buf);
+		goto out;
+	}
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			err_errno(e, errno, "cannot write %s", tmp.buf);
+			goto out;
+		}
+	if (n < 0) {
+		err_errno(e, errno, "cannot read %s", rs->config_php_src);
+		goto out;
+	}
+	if (had) {
+		if (fchown(out, old.st_uid, old.st_gid) < 0 && geteuid() == 0) {
+			err_errno(e, errno, "cannot give %s the owner of the old config.php", tmp.buf);
+			goto out;
+		}
+		if (fchmod(out, old.st_mode & 07777) < 0) {
+			err_errno(e, errno, "cannot set the mode of %s", tmp.buf);
+			goto out;
+		}
+	} else {
+		uid_t uid;
+		gid_t gid;
+		/* No old file: readable by the web server's group only. */
+		if (conf_web_owner(rs->conf, &uid, &gid, NULL) == 0 && geteuid() == 0)
+			(void)fchown(out, 0, gid);
+		(void)fchmod(out, 0640);
+	}
+	if (fsync(out) < 0) {
+		err_errno(e, errno, "cannot write %s", tmp.buf);
+		goto out;
+	}
+	if (had && rs->st[STEP_WEBROOT].state != STEP_DONE) {
+		strbuf_addf(&kept, "%s.config.php.pre-restore-%s", rs->webroot, rs->stamp);
+		if (link(target, kept.buf) < 0) {
+			err_errno(e, errno, "cannot keep %s as %s", target, kept.buf);
+			goto out;
+		}
+		set_str(&rs->st[STEP_CONFIG].kept_as, kept.buf);
+	}
+	if (rename(tmp.buf, target) < 0) {
+		err_errno(e, errno, "cannot install %s", target);
+		if (kept.len)
+			unlink(kept.buf);
+		goto out;
+	}
+	report_log(r, LOG_INFO, "installed %s as %s%s%s", rs->config_php_src, target,
+		   kept.len ? "; the old one is kept as " : "", kept.buf);
+	ret = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (ret < 0)
+		unlink(tmp.buf);
+	strbuf_release(&kept);
+	strbuf_release(&tmp);
+	return ret;
+}
+
 static int step_config(struct restore *rs, struct report *r, struct err *e)
 {
 	struct strbuf target = STRBUF_INIT;
 	int ret = -1;
 
 	strbuf_addf(&target, "%s/config.php", rs->webroot);
-	if (rs->config_php_src) {
-		/* Install the operator's file; keep the backup's one beside it. */
-		struct strbuf kept = STRBUF_INIT, tmp = STRBUF_INIT;
-		int in = -1, out = -1;
-		char buf[65536];
-		ssize_t n;
-		strbuf_addf(&tmp, "%s.restoring", target.buf);
-		in = open(rs->config_php_src, O_RDONLY | O_CLOEXEC);
-		if (in < 0) {
-			err_errno(e, errno, "cannot open %s", rs->config_php_src);
-			goto copy_out;
-		}
-		out = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-		if (out < 0) {
-			err_errno(e, errno, "cannot create %s", tmp.buf);
-			goto copy_out;
-		}
-		while ((n = read(in, buf, sizeof buf)) > 0)
-			if (write(out, buf, (size_t)n) != n) {
-				err_errno(e, errno, "cannot write %s", tmp.buf);
-				goto copy_out;
-			}
-		if (n < 0 || fsync(out) < 0) {
-			err_errno(e, errno, "cannot copy %s", rs->config_php_src);
-			goto copy_out;
-		}
-		if (path_exists(target.buf)) {
-			strbuf_addf(&kept, "%s.pre-restore-%s", target.buf, rs->stamp);
-			if (rename(target.buf, kept.buf) < 0) {
-				err_errno(e, errno, "cannot keep %s as %s", target.buf, kept.buf);
-				goto copy_out;
-			}
-			set_str(&rs->st[STEP_CONFIG].kept_as, kept.buf);
-		}
-		if (rename(tmp.buf, target.buf) < 0) {
-			err_errno(e, errno, "cannot install %s", target.buf);
-			goto copy_out;
-		}
-		report_log(r, LOG_INFO, "installed %s as %s", rs->config_php_src, target.buf);
-		ret = 0;
-copy_out:
-		if (in >= 0)
-			close(in);
-		if (out >= 0)
-			close(out);
-		if (ret < 0)
-			unlink(tmp.buf);
-		strbuf_release(&kept);
-		strbuf_release(&tmp);
-		if (ret < 0)
-			goto out;
-	}
+	if (rs->config_php_src && install_config_php(rs, target.buf, r, e) < 0)
+		goto out;
 	if (adopt_config_php(rs, target.buf, r, e) < 0)
 		goto out;
 	if (rs->conninfo && resolve_database(rs, e) < 0)
@@ -688,6 +778,59 @@ out:
 	return ret;
 }
 
+/* 1 if directory @path has no entries (or cannot be read as one). */
+static int dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int empty = 1;
+	if (!d)
+		return 1;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+/* A datadir inside the webroot (BISO's default) must not keep its old copy
+ * inside the webroot, where the web server could serve it: move it into
+ * this run's old webroot, or beside the webroot.  Returns the new path
+ * (owned) or NULL with the old path kept and a warning logged. */
+static char *move_kept_datadir_out(struct restore *rs, const char *kept, struct report *r)
+{
+	const char *rel = inside(rs->datadir, rs->webroot);
+	char *dest = NULL;
+	if (!rel || !kept)
+		return NULL;
+	if (rs->st[STEP_WEBROOT].kept_as) {
+		dest = xstrfmt("%s/%s", rs->st[STEP_WEBROOT].kept_as, rel);
+		if (path_exists(dest)) {
+			free(dest);
+			dest = NULL;
+		}
+	}
+	if (!dest) {
+		char *flat = xstrdup(rel);
+		for (char *p = flat; *p; p++)
+			if (*p == '/')
+				*p = '-';
+		dest = xstrfmt("%s.%s.pre-restore-%s", rs->webroot, flat, rs->stamp);
+		free(flat);
+	}
+	if (rename(kept, dest) < 0) {
+		report_log(r, LOG_WARN, "the old datadir stays at %s inside the webroot (cannot move "
+			   "it to %s: %s); move it away from the web server's reach", kept, dest,
+			   strerror(errno));
+		free(dest);
+		return NULL;
+	}
+	report_log(r, LOG_INFO, "moved the old datadir out of the webroot to %s", dest);
+	return dest;
+}
+
 static int step_datadir(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
@@ -700,6 +843,14 @@ static int step_datadir(struct restore *rs, struct report *r, struct err *e)
 		       err_hint(e, "Run the config step first or give --datadir DIR."), -1;
 	if (conf_web_owner(c, &o.uid, &o.gid, e) < 0)
 		return -1;
+	/* An empty backup (an unmounted share) must not replace a live datadir. */
+	if (rs->datadir_src_kind == MAGIC_DIR && dir_is_empty(rs->datadir_src) &&
+	    path_exists(rs->datadir) && !dir_is_empty(rs->datadir)) {
+		err_set(e, "the datadir backup %s is empty, the live datadir %s is not",
+			rs->datadir_src, rs->datadir);
+		err_hint(e, "Is the backup share mounted? Check backup_root, or skip this step.");
+		return -1;
+	}
 	o.set_owner = 1;
 	o.source = rs->datadir_src;
 	o.target = rs->datadir;
@@ -707,9 +858,56 @@ static int step_datadir(struct restore *rs, struct report *r, struct err *e)
 	o.mode = FSRESTORE_REPLACE;
 	o.stamp = rs->stamp;
 	ret = fsrestore_run(&o, r, &res, e);
-	if (ret == 0)
+	if (ret == 0) {
+		char *moved = move_kept_datadir_out(rs, res.kept_as, r);
+		if (moved) {
+			free(res.kept_as);
+			res.kept_as = moved;
+		}
 		files_summary(&rs->st[STEP_DATADIR], &res);
+	}
 	fsrestore_result_release(&res);
+	return ret;
+}
+
+/* Refuse to swap in a dump of another database: at least half of the live
+ * database's tables must be in the restored one.  Returns 0 or -1 with @e. */
+static int same_database(struct restore *rs, const char *conninfo, const char *dbname,
+			 const char *staging_ci, struct report *r, struct err *e)
+{
+	char *live_ci = conninfo_with_dbname(conninfo, dbname, e);
+	PGconn *live, *staged;
+	long common = 0, live_n = 0;
+	int ret = -1;
+	(void)rs;
+
+	if (!live_ci)
+		return -1;
+	live = dbadmin_connect(live_ci, NULL);
+	free(live_ci);
+	if (!live) {
+		/* Cannot look (e.g. connections disallowed): not a reason to stop. */
+		report_log(r, LOG_WARN, "cannot compare the tables of the live database \"%s\" with "
+			   "the dump", dbname);
+		return 0;
+	}
+	staged = dbadmin_connect(staging_ci, e);
+	if (staged) {
+		if (dbadmin_common_tables(live, staged, &live_n, &common, e) == 0) {
+			if (live_n > 0 && common * 2 < live_n) {
+				err_set(e, "the dump does not look like a dump of \"%s\": only %ld of "
+					"its %ld tables are in it", dbname, common, live_n);
+				err_hint(e, "The live database was not touched. Check --dump; to replace "
+					    "it anyway, rename or drop the live database first.");
+			} else {
+				report_log(r, LOG_INFO, "%ld of the %ld tables of the live database are "
+					   "in the dump", common, live_n);
+				ret = 0;
+			}
+		}
+		PQfinish(staged);
+	}
+	PQfinish(live);
 	return ret;
 }
 
@@ -727,10 +925,24 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	PGconn *admin = NULL;
 	int exists = 0, ret = -1;
 
-	if (!(admin = dbadmin_connect_report(rs->admin_conninfo, r, e)))
+	if (!(admin = dbadmin_connect_report(rs->admin_conninfo, r, e))) {
+		err_hint(e, "Check database.admin_conninfo (default: the target conninfo with "
+			    "dbname=postgres); it needs CREATEDB and may be a superuser.");
+		goto out;
+	}
+	/* One restore of a database at a time, across machines too. */
+	if (dbadmin_try_lock(admin, dbname, e) < 0)
 		goto out;
 	if (nonempty(c->database.lc_collate) && dbadmin_check_locale(admin, c->database.lc_collate, e) < 0)
 		goto out;
+	{
+		struct strbuf diff = STRBUF_INIT;
+		if (dbadmin_settings_differ(admin, dbname, c->database.encoding, c->database.lc_collate,
+					    c->database.lc_ctype, &diff) > 0)
+			report_log(r, LOG_WARN, "the live database \"%s\" %s; the restored one will "
+				   "use the configured settings", dbname, diff.buf);
+		strbuf_release(&diff);
+	}
 	if (nonempty(c->database.lc_ctype) && strcmp(c->database.lc_ctype, c->database.lc_collate ? c->database.lc_collate : "") &&
 	    dbadmin_check_locale(admin, c->database.lc_ctype, e) < 0)
 		goto out;
@@ -764,6 +976,12 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 			   dbname, staging);
 		goto out;
 	}
+	if (stats->errors) {
+		/* on_error = continue: the operator chose to go past errors. */
+		report_log(r, LOG_WARN, "the replay had %llu error(s), went on as configured "
+			   "(on_error = continue)", (unsigned long long)stats->errors);
+		rs->continued_past_failure = 1;
+	}
 	report_log(r, LOG_INFO, "replayed %llu statements, %llu COPY rows",
 		   (unsigned long long)stats->statements, (unsigned long long)stats->copy_rows);
 	/* Compare row counts with the dump before the swap: a database that
@@ -785,8 +1003,16 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 				 "in the log.", dbname);
 			goto out;
 		}
-		if (!complete)
-			report_log(r, LOG_WARN, "%s has no \"dump complete\" trailer", dump);
+		if (!complete) {
+			/* A dump cut after its data section restores without indexes,
+			 * keys and triggers, and still has every row. */
+			err_set(e, "%s has no \"dump complete\" trailer: it was cut off", dump);
+			err_detail(e, "Everything after the cut (indexes, keys, constraints, triggers "
+				      "usually come last) is missing from \"%s\".", staging);
+			err_hint(e, "The live database \"%s\" was not touched. Use an older, complete "
+				    "dump (biso-recover db-inspect DUMP shows what one holds).", dbname);
+			goto out;
+		}
 		report_log(r, LOG_INFO, "row counts of all %u tables equal their COPY blocks", tables);
 		if (!strcmp(dbname, rs->dbname ? rs->dbname : "")) {
 			rs->rows_verified = 1;
@@ -795,6 +1021,15 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	}
 	if (dbadmin_exists(admin, dbname, &exists, e) < 0)
 		goto out;
+	if (exists && same_database(rs, conninfo, dbname, staging_ci, r, e) < 0)
+		goto out;
+	/* The last moment to stop: after the swap there is nothing to abort. */
+	if (report_cancelled(r)) {
+		err_set(e, "aborted by the operator before the swap");
+		err_hint(e, "The live database \"%s\" was not touched; \"%s\" holds the restored "
+			    "data and is dropped on the next attempt.", dbname, staging);
+		goto out;
+	}
 	if (dbadmin_swap(admin, dbname, staging, keep, r, e) < 0)
 		goto out;
 	report_log(r, LOG_INFO, "database \"%s\" is now the restored one", dbname);
@@ -914,8 +1149,6 @@ int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struc
 	case STEP_VERIFY: ret = verify_instance(rs, &cnt.rep, e); break;
 	default: ret = err_set(e, "no such step"); break;
 	}
-	if (ret == 0 && report_cancelled(r))
-		ret = err_set(e, "aborted by the operator");
 	st->seconds = (double)(report_now_ns() - t0) / 1e9;
 	st->warnings = cnt.warnings;
 	if (ret < 0) {
@@ -942,6 +1175,134 @@ void restore_skip_step(struct restore *rs, enum step_id s)
 	if (rs->st[s].state == STEP_FAILED)
 		rs->continued_past_failure = 1;
 	rs->st[s].state = STEP_SKIPPED;
+}
+
+/* Append one shell command line (each word quoted where needed), or
+ * several joined by " | " when @pipe_at > 0 (the index of the word where
+ * the second command starts). */
+static void add_cmd(struct strbuf *out, int pipe_at, ...)
+{
+	const char *argv[32];
+	int n = 0;
+	va_list ap;
+	va_start(ap, pipe_at);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	strbuf_addstr(out, "     ");
+	if (pipe_at > 0 && pipe_at < n) {
+		const char *first[32];
+		memcpy(first, argv, (size_t)pipe_at * sizeof *argv);
+		first[pipe_at] = NULL;
+		runcmd_format_argv(first, out);
+		strbuf_addstr(out, " | ");
+		runcmd_format_argv(argv + pipe_at, out);
+	} else {
+		runcmd_format_argv(argv, out);
+	}
+	strbuf_addch(out, '\n');
+}
+
+/* The commands an admin would type for step @s, from the backup manual. */
+static void manual_commands(const struct restore *rs, enum step_id s, struct strbuf *out)
+{
+	const struct conf *c = rs->conf;
+	char *kept = xstrfmt("%s.pre-restore-%s", rs->webroot, rs->stamp);
+	char *owner = NULL, *host = NULL, *port = NULL, *user = NULL;
+	char *staging = xstrfmt("%s_restoring", orq(rs->dbname));
+	char *keepdb = xstrfmt("%s_pre_restore_%s", orq(rs->dbname), rs->stamp);
+	char *sql = NULL, *src = NULL, *chown_spec = xstrfmt("%s:%s", c->web_user, c->web_group);
+
+	if (rs->conninfo) {
+		host = conninfo_get(rs->conninfo, "host");
+		port = conninfo_get(rs->conninfo, "port");
+		user = conninfo_get(rs->conninfo, "user");
+	}
+	owner = nonempty(c->database.owner) ? xstrdup(c->database.owner) : user ? xstrdup(user) : NULL;
+	switch (s) {
+	case STEP_WEBROOT:
+		add_cmd(out, 0, "mv", rs->webroot, kept, NULL);
+		if (rs->webroot_src_kind == MAGIC_DIR) {
+			src = xstrfmt("%s/", orq(rs->webroot_src));
+			add_cmd(out, 0, "rsync", "-a", "--exclude", "data", src, rs->webroot, NULL);
+		} else {
+			add_cmd(out, 0, "mkdir", rs->webroot, NULL);
+			add_cmd(out, 0, "bsdtar", "-xpf", orq(rs->webroot_src), "-C", rs->webroot, NULL);
+		}
+		if (inside(rs->datadir, rs->webroot)) {
+			free(src);
+			src = xstrfmt("%s/%s", kept, inside(rs->datadir, rs->webroot));
+			add_cmd(out, 0, "mv", src, rs->datadir, NULL);
+		}
+		break;
+	case STEP_CONFIG:
+		free(src);
+		src = xstrfmt("%s/config.php", rs->webroot);
+		if (rs->config_php_src)
+			add_cmd(out, 0, "install", "-m", "0640", rs->config_php_src, src, NULL);
+		add_cmd(out, 0, "grep", "-n", "Config::set", src, NULL);
+		break;
+	case STEP_DATADIR:
+		free(kept);
+		kept = xstrfmt("%s.pre-restore-%s", orq(rs->datadir), rs->stamp);
+		add_cmd(out, 0, "mv", orq(rs->datadir), kept, NULL);
+		if (rs->datadir_src_kind == MAGIC_DIR) {
+			src = xstrfmt("%s/", orq(rs->datadir_src));
+			add_cmd(out, 0, "rsync", "-a", "--exclude", "tmp/", "--exclude", "*.log",
+				"--exclude", "maintenance.on", src, orq(rs->datadir), NULL);
+		} else {
+			add_cmd(out, 0, "mkdir", orq(rs->datadir), NULL);
+			add_cmd(out, 0, "bsdtar", "-xpf", orq(rs->datadir_src), "-C", orq(rs->datadir), NULL);
+		}
+		add_cmd(out, 0, "chown", "-R", chown_spec, orq(rs->datadir), NULL);
+		add_cmd(out, 0, "chmod", "-R", "u+rwX", orq(rs->datadir), NULL);
+		break;
+	case STEP_DATABASE: {
+		const char *h = host ? host : "localhost", *pt = port ? port : "5432";
+		add_cmd(out, 0, "createdb", "-h", h, "-p", pt, "-U", "postgres", "-T", "template0",
+			"-O", owner ? owner : "postgres", "-E", orq(c->database.encoding),
+			"--lc-collate", orq(c->database.lc_collate), "--lc-ctype",
+			orq(c->database.lc_ctype), staging, NULL);
+		add_cmd(out, 3, "gunzip", "-c", orq(rs->dump), "psql", "-X", "-v", "ON_ERROR_STOP=1",
+			"-h", h, "-p", pt, "-U", owner ? owner : "postgres", "-d", staging, NULL);
+		sql = xstrfmt("ALTER DATABASE \"%s\" RENAME TO \"%s\"", orq(rs->dbname), keepdb);
+		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", "postgres", "-c", sql, NULL);
+		free(sql);
+		sql = xstrfmt("ALTER DATABASE \"%s\" RENAME TO \"%s\"", staging, orq(rs->dbname));
+		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", "postgres", "-c", sql, NULL);
+		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", owner ? owner : "postgres", "-d",
+			orq(rs->dbname), "-c", "ANALYZE", NULL);
+		break;
+	}
+	case STEP_MIGRATIONS:
+		strbuf_addstr(out, "     cd ");
+		runcmd_format_argv((const char *const[]){ rs->webroot, NULL }, out);
+		strbuf_addstr(out, " && ");
+		runcmd_format_argv((const char *const[]){ c->php, "biso-cli", "migration", "exec", NULL },
+				   out);
+		strbuf_addch(out, '\n');
+		break;
+	case STEP_VERIFY:
+		strbuf_addstr(out, "     cd ");
+		runcmd_format_argv((const char *const[]){ rs->webroot, NULL }, out);
+		strbuf_addstr(out, " && ");
+		runcmd_format_argv((const char *const[]){ c->php, "biso-cli", "migration", "status", NULL },
+				   out);
+		strbuf_addch(out, '\n');
+		break;
+	default:
+		break;
+	}
+	free(kept);
+	free(owner);
+	free(host);
+	free(port);
+	free(user);
+	free(staging);
+	free(keepdb);
+	free(src);
+	free(chown_spec);
 }
 
 static void list_one(const struct backup_list *l, const char *what, const char *chosen,
@@ -984,7 +1345,6 @@ void restore_list_backups(const struct restore *rs, struct strbuf *out)
 
 void restore_plan_text(const struct restore *rs, struct strbuf *out)
 {
-	const struct conf *c = rs->conf;
 	strbuf_addf(out, "Restore plan (%s), nothing has been touched:\n\n", rs->stamp);
 	if (rs->backups) {
 		restore_list_backups(rs, out);
@@ -1008,41 +1368,7 @@ void restore_plan_text(const struct restore *rs, struct strbuf *out)
 			strbuf_addf(out, "   %s\n", what.buf);
 		strbuf_release(&what);
 		strbuf_addstr(out, "   manual equivalent:\n");
-		switch (s) {
-		case STEP_WEBROOT:
-			strbuf_addf(out, "     mv %s %s.pre-restore-%s\n     rsync -a --exclude data %s/ %s/\n",
-				    rs->webroot, rs->webroot, rs->stamp, orq(rs->webroot_src), rs->webroot);
-			break;
-		case STEP_CONFIG:
-			strbuf_addf(out, "     grep -n \"Config::set\" %s/config.php\n", rs->webroot);
-			break;
-		case STEP_DATADIR:
-			if (!((rs->selected & STEP_BIT(STEP_WEBROOT)) && inside(rs->datadir, rs->webroot)))
-				strbuf_addf(out, "     mv %s %s.pre-restore-%s\n", orq(rs->datadir),
-					    orq(rs->datadir), rs->stamp);
-			strbuf_addf(out, "     rsync -a --exclude tmp/ --exclude '*.log' --exclude maintenance.on %s/ %s/\n"
-					 "     chown -R %s:%s %s && chmod -R u+rwX %s\n",
-				    orq(rs->datadir_src), orq(rs->datadir), c->web_user, c->web_group,
-				    orq(rs->datadir), orq(rs->datadir));
-			break;
-		case STEP_DATABASE:
-			strbuf_addf(out, "     createdb -T template0 -E UTF8 --lc-collate=%s --lc-ctype=%s %s_restoring\n"
-					 "     gunzip -c %s | psql -v ON_ERROR_STOP=1 %s_restoring\n"
-					 "     psql -c 'ALTER DATABASE %s RENAME TO %s_pre_restore_%s'\n"
-					 "     psql -c 'ALTER DATABASE %s_restoring RENAME TO %s'\n",
-				    orq(c->database.lc_collate), orq(c->database.lc_ctype), orq(rs->dbname),
-				    orq(rs->dump), orq(rs->dbname), orq(rs->dbname), orq(rs->dbname),
-				    rs->stamp, orq(rs->dbname), orq(rs->dbname));
-			break;
-		case STEP_MIGRATIONS:
-			strbuf_addf(out, "     cd %s && %s biso-cli migration exec\n", rs->webroot, c->php);
-			break;
-		case STEP_VERIFY:
-			strbuf_addf(out, "     cd %s && %s biso-cli migration status\n", rs->webroot, c->php);
-			break;
-		default:
-			break;
-		}
+		manual_commands(rs, s, out);
 		strbuf_addch(out, '\n');
 	}
 }

@@ -1,7 +1,11 @@
 /* files-driver: run fsrestore_run() from the command line for the
  * integration tests.
  *   files-driver [--exclude P]... [--merge] [--dry-run] [--carry REL]
- *                [--stamp S] [--no-verify] SOURCE TARGET
+ *                [--stamp S] [--no-verify] [--checksum] [--in-place]
+ *                [--confirm] [--xattrs] [--acls] [--rsh CMD] [--progress]
+ *                SOURCE TARGET
+ * --progress prints each progress report to stderr as
+ * "PROGRESS phase done/total". 
  * Exit: 0 done, 1 restore failed (error on stderr), 2 usage. */
 #include "config.h"
 #include <locale.h>
@@ -20,6 +24,22 @@ static void log_line(void *ctx, enum log_level level, const char *line)
 	fprintf(stderr, "%s: %s\n", log_level_name(level), line);
 }
 
+static void show_progress(void *ctx, const struct progress *p)
+{
+	(void)ctx;
+	fprintf(stderr, "PROGRESS %s %llu/%llu\n", p->phase, (unsigned long long)p->done_bytes,
+		(unsigned long long)p->total_bytes);
+}
+
+/* Cancel once FILES_DRIVER_CANCEL_AFTER cancel checks have been made. */
+static int cancel_after(void *ctx)
+{
+	static long n;
+	const char *lim = getenv("FILES_DRIVER_CANCEL_AFTER");
+	(void)ctx;
+	return lim && ++n > atol(lim);
+}
+
 int main(int argc, char **argv)
 {
 	const char **ex = calloc((size_t)argc + 1, sizeof *ex);
@@ -33,6 +53,7 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	memset(&r, 0, sizeof r);
 	r.log = log_line;
+	r.cancelled = cancel_after;
 	o.mode = FSRESTORE_REPLACE;
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
 		if (!strcmp(argv[i], "--exclude") && i + 1 < argc)
@@ -47,8 +68,22 @@ int main(int argc, char **argv)
 			o.carry = argv[++i];
 		else if (!strcmp(argv[i], "--stamp") && i + 1 < argc)
 			o.stamp = argv[++i];
+		else if (!strcmp(argv[i], "--checksum"))
+			o.checksum = 1;
+		else if (!strcmp(argv[i], "--in-place"))
+			o.mode = FSRESTORE_INPLACE;
+		else if (!strcmp(argv[i], "--confirm"))
+			o.confirm_inplace = 1;
+		else if (!strcmp(argv[i], "--xattrs"))
+			o.xattrs = 1;
+		else if (!strcmp(argv[i], "--acls"))
+			o.acls = 1;
+		else if (!strcmp(argv[i], "--rsh") && i + 1 < argc)
+			o.rsh = argv[++i];
+		else if (!strcmp(argv[i], "--progress"))
+			r.progress = show_progress;
 		else {
-			fprintf(stderr, "usage: files-driver [--exclude P]... [--merge] [--dry-run] [--carry REL] [--stamp S] [--no-verify] SOURCE TARGET\n");
+			fprintf(stderr, "usage: files-driver [--exclude P]... [--merge] [--dry-run] [--carry REL] [--stamp S] [--no-verify] [--checksum] [--in-place] [--confirm] [--xattrs] [--acls] [--rsh CMD] [--progress] SOURCE TARGET\n");
 			return 2;
 		}
 	}

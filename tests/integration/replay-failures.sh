@@ -149,6 +149,104 @@ expect 0 'without a newline' "BOM and CRLF accepted, \\. without final newline w
 [ "$(q 'select count(*) from b')" = 2 ] && [ "$(q "select t from b where a = 2")" = y ] &&
 	ok "CRLF COPY data loaded" || fail "CRLF COPY data: $(q 'select * from b')"
 
+# ---- stop mode with pipeline batches: statement k fails, k+1 must not take effect ----
+dump=$T/stopk.sql
+cat > "$dump" <<'EOF'
+CREATE TABLE before1 (a int);
+INSERT INTO before1 VALUES (1);
+SET search_path = public;
+INSERT INTO missing VALUES (1);
+CREATE TABLE after1 (a int);
+INSERT INTO before1 VALUES (2);
+EOF
+run
+expect 1 'stopk.sql:4: relation "missing" does not exist' "stop mode: the failed statement of a batch is named"
+[ "$(q "select count(*) from pg_class where relname = 'after1'")" = 0 ] && [ "$(q 'select count(*) from before1')" = 1 ] &&
+	ok "stop mode: statements before the failed one took effect, the table created after it does not exist" ||
+	fail "stop mode: after1 exists or before1 lost rows ($(q 'select count(*) from before1'))"
+run --continue
+[ "$(q "select count(*) from pg_class where relname = 'after1'")" = 1 ] && [ "$(q 'select count(*) from before1')" = 2 ] &&
+	grep -q 'errors=1 ' "$T/out" && ok "continue mode: every statement but the failed one took effect" ||
+	fail "continue mode after a failed statement in a batch"
+
+# ---- a batch is one transaction; its rerun gives psql's own-transaction semantics ----
+dump=$T/enum.sql
+cat > "$dump" <<'EOF'
+CREATE TYPE mood AS ENUM ('sad');
+ALTER TYPE mood ADD VALUE 'happy';
+CREATE TABLE person (m mood DEFAULT 'happy');
+INSERT INTO person DEFAULT VALUES;
+EOF
+run
+[ "$rc" = 0 ] && [ "$(q 'select m from person')" = happy ] &&
+	ok "an enum value added and used in the next statements works as in psql" || { fail "enum value use"; cat "$T/out"; }
+
+# ---- --jobs 2 in stop mode: jobs commit in dump order, nothing after a failed one ----
+dump=$T/jobs.sql
+cat > "$dump" <<'EOF'
+--
+-- Name: a; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.a (x int);
+CREATE TABLE public.b (x int);
+CREATE TABLE public.c (x int);
+
+--
+-- Data for Name: a; Type: TABLE DATA; Schema: public; Owner: -
+--
+
+COPY public.a (x) FROM stdin;
+1
+bad
+\.
+
+--
+-- Data for Name: b; Type: TABLE DATA; Schema: public; Owner: -
+--
+
+COPY public.b (x) FROM stdin;
+1
+2
+\.
+
+--
+-- Data for Name: c; Type: TABLE DATA; Schema: public; Owner: -
+--
+
+COPY public.c (x) FROM stdin;
+1
+1
+\.
+
+--
+-- Name: c_u; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX c_u ON public.c USING btree (x);
+
+--
+-- Name: c_i; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX c_i ON public.c USING btree (x);
+EOF
+run --jobs 2
+expect 1 'jobs.sql:15: invalid input syntax for type integer' "--jobs 2: a failed COPY row is named"
+[ "$(q 'select count(*) from b')" = 0 ] && [ "$(q 'select count(*) from c')" = 0 ] &&
+	ok "--jobs 2 stop mode: no COPY after the failed one took effect" ||
+	fail "--jobs 2 stop mode: b has $(q 'select count(*) from b') rows, c $(q 'select count(*) from c')"
+run --jobs 2 --continue
+[ "$(q 'select count(*) from b')" = 2 ] && [ "$(q "select count(*) from pg_class where relname = 'c_i'")" = 1 ] &&
+	grep -q 'errors=2 ' "$T/out" && ok "--jobs 2 continue mode: two errors, the rest restored" ||
+	{ fail "--jobs 2 continue mode"; cat "$T/out"; }
+sed -i 's/^bad$/2/' "$dump"
+run --jobs 2
+expect 1 'jobs.sql:4[0-9]: could not create unique index "c_u"' "--jobs 2: a failed index build is named"
+[ "$(q "select count(*) from pg_class where relname in ('c_u', 'c_i')")" = 0 ] && [ "$(q 'select count(*) from b')" = 2 ] &&
+	ok "--jobs 2 stop mode: the index after the failed one was rolled back, the data before it kept" ||
+	fail "--jobs 2 stop mode after a failed index: $(q "select string_agg(relname, ',') from pg_class where relname like 'c\_%'")"
+
 # ---- server killed mid-replay ----
 dump=$T/slow.sql
 printf 'CREATE TABLE k (a int);\nSELECT pg_sleep(30);\nINSERT INTO k VALUES (1);\n' > "$dump"

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Differential test of the SQL replay engine (issue 3): every dump is
-# restored once with `psql -X -q -f` into cluster A and once with
-# replay_run() (tests/integration/replay-driver) into cluster B; `pg_dump`
-# of both must be identical (apart from the random \restrict key), and both
-# must report the same number of errors.
+# restored once with `psql -X -q -f` into cluster A and with replay_run()
+# (tests/integration/replay-driver) into cluster B, with --jobs 1 and with
+# --jobs 2; `pg_dump` of all three must be identical (apart from the random
+# \restrict key), and all must report the same number of errors.  Custom
+# and tar dumps (handed to pg_restore) must restore the same too.
 #   - a dump made here with real pg_dump of tests/data/sql/rich-schema.sql
 #     (every object kind; data with tabs, newlines, backslashes, \N, bytea,
 #     non-ASCII; large objects), plain, gzip in two members, and from stdin;
@@ -81,6 +82,18 @@ restore() {
 		ok "$name: $replay_errors errors in both; $(cat "$T/$name.replay.out")"
 	fi
 	compare "$name" "$name" "$name"
+	# the same with two connections: identical to --jobs 1
+	psqlB -d postgres -c "CREATE DATABASE \"${name}_j2\"" >/dev/null
+	"$DRIVER" --continue --jobs 2 "$@" "$(connB "${name}_j2")" "$dump" > "$T/$name.j2.out" 2> "$T/$name.j2.err"
+	j2_errors=$(sed -n 's/.* errors=\([0-9]*\) .*/\1/p' "$T/$name.j2.out")
+	[ "$j2_errors" = "$replay_errors" ] || fail "$name: --jobs 2 reported ${j2_errors:-?} errors, --jobs 1 $replay_errors"
+	dumpB "${name}_j2" > "$T/$name.j2.dump"
+	if cmp -s "$T/$name.b.out" "$T/$name.j2.dump"; then
+		ok "$name: --jobs 2 restores the same as --jobs 1"
+	else
+		fail "$name: --jobs 2 differs from --jobs 1:"
+		diff "$T/$name.b.out" "$T/$name.j2.dump" | head -20
+	fi
 }
 
 # ---- pg_dumpall corpus file first: it is cluster-wide ----
@@ -130,6 +143,30 @@ else
 		{ fail "--single-transaction message"; cat "$T/1tx.out"; }
 	n=$(psqlB -At -d rich_1tx -c "select count(*) from pg_namespace where nspname = 'app'")
 	[ "${n:-x}" = 0 ] && ok "--single-transaction left nothing behind" || fail "--single-transaction left schema app ($n)"
+fi
+
+# ---- custom and tar formats go to pg_restore, with its progress in the log ----
+if command -v pg_restore >/dev/null 2>&1; then
+	for fmt in c t; do
+		PGHOST=$HA pg_dump -F$fmt rich_src > "$T/rich.F$fmt" || fail "pg_dump -F$fmt"
+		psqlB -d postgres -c "CREATE DATABASE rich_f$fmt" >/dev/null
+		if "$DRIVER" --jobs 2 "$(connB rich_f$fmt)" "$T/rich.F$fmt" > "$T/f$fmt.out" 2> "$T/f$fmt.err" &&
+		   dumpB rich_f$fmt | cmp -s - "$T/rich.a.out"; then
+			ok "-F$fmt dump restored through pg_restore like the plain one through psql"
+		else
+			fail "-F$fmt dump through pg_restore"; tail -5 "$T/f$fmt.err"
+		fi
+		grep -q '^INFO: pg_restore: creating TABLE' "$T/f$fmt.err" &&
+			ok "-F$fmt: pg_restore's progress lines are in the log" ||
+			{ fail "-F$fmt: no pg_restore progress in the log"; head -5 "$T/f$fmt.err"; }
+	done
+	# an error in pg_restore's restore is reported with its first error
+	psqlB -d postgres -c "CREATE DATABASE rich_fcfail" >/dev/null
+	psqlB -d rich_fcfail -c "CREATE SCHEMA app" >/dev/null
+	"$DRIVER" "$(connB rich_fcfail)" "$T/rich.Fc" > "$T/fcfail.out" 2> "$T/fcfail.err"
+	grep -q 'FAILED: .*pg_restore failed' "$T/fcfail.err" && grep -q 'first error: .*schema "app" already exists' "$T/fcfail.err" &&
+		ok "a failing pg_restore is an error naming its first error" ||
+		{ fail "failing pg_restore"; tail -5 "$T/fcfail.err"; }
 fi
 
 # ---- psql 15 cannot restore a function named begin: compare with the source ----

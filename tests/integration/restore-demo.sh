@@ -47,7 +47,7 @@ dump_db() { # db -> normalised pg_dump on stdout
 
 # 0. --dry-run prints the plan with the manual commands and touches nothing.
 run --dry-run > "$T/plan.txt" 2>&1 || { cat "$T/plan.txt"; fail "--dry-run failed"; }
-for want in "createdb -T template0" "biso-cli migration exec" "$NEW/webroot" "biso_copy_pre_restore_"; do
+for want in "-T template0 -O biso" "-U biso -d biso_copy_restoring" "biso-cli migration exec" "$NEW/webroot" "biso_copy_pre_restore_"; do
 	grep -qF -- "$want" "$T/plan.txt" || { cat "$T/plan.txt"; fail "plan lacks: $want"; }
 done
 [ ! -e "$NEW/webroot" ] || fail "--dry-run created the webroot"

@@ -139,7 +139,8 @@ static void plan_takes_newest_dump_and_config_php_of_the_backup(void **state)
 	assert_null(restore_confirm_word(&rs, STEP_WEBROOT));
 	strbuf_reset(&sb);
 	restore_plan_text(&rs, &sb);
-	assert_non_null(strstr(sb.buf, "createdb -T template0"));
+	assert_non_null(strstr(sb.buf, "-T template0"));
+	assert_non_null(strstr(sb.buf, "-O biso"));
 	assert_non_null(strstr(sb.buf, "biso-cli migration exec"));
 	assert_null(strstr(sb.buf, "pw"));
 	strbuf_release(&sb);

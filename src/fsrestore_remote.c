@@ -1,0 +1,222 @@
+/* fsrestore_remote: fetch a "host:path" source with rsync -a before the
+ * restore; see fsrestore.h.  rsync runs from an argv (no shell); its
+ * --info=progress2 lines end in '\r', so the output is read here rather
+ * than through runcmd's line reader. */
+#define _GNU_SOURCE
+#include "config.h"
+#include "fsrestore.h"
+#include "err.h"
+#include "report.h"
+#include "runcmd.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int fsrestore_is_remote(const char *source)
+{
+	const char *colon = source ? strchr(source, ':') : NULL;
+	const char *slash = source ? strchr(source, '/') : NULL;
+	return colon && colon != source && (!slash || colon < slash);
+}
+
+struct fetch {
+	struct report *r;
+	struct strbuf line;   /* partial output line */
+	struct strbuf errs;   /* last stderr lines, for the error */
+	uint64_t done, total;
+};
+
+/* "  1,234,567  45%  10.50MB/s  0:00:12 (xfr#3, to-chk=10/20)" */
+static void progress_line(struct fetch *f, const char *s)
+{
+	uint64_t done = 0;
+	int digits = 0, pct;
+	struct progress p;
+	while (*s == ' ')
+		s++;
+	for (; (*s >= '0' && *s <= '9') || *s == ','; s++)
+		if (*s != ',') {
+			done = done * 10 + (uint64_t)(*s - '0');
+			digits++;
+		}
+	if (!digits || *s != ' ')
+		return;
+	while (*s == ' ')
+		s++;
+	pct = atoi(s);
+	if (!strchr(s, '%'))
+		return;
+	f->done = done;
+	if (pct > 0)
+		f->total = done * 100 / (uint64_t)pct;
+	memset(&p, 0, sizeof p);
+	p.phase = "fetching";
+	p.done_bytes = f->done;
+	p.total_bytes = f->total > f->done ? f->total : f->done;
+	report_progress(f->r, &p, 0);
+}
+
+static void feed(struct fetch *f, int is_err, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != '\r' && buf[i] != '\n') {
+			strbuf_addch(&f->line, buf[i]);
+			continue;
+		}
+		if (!f->line.len)
+			continue;
+		if (is_err) {
+			report_log(f->r, LOG_WARN, "rsync: %s", f->line.buf);
+			if (f->errs.len > 2000)
+				strbuf_reset(&f->errs);
+			strbuf_addf(&f->errs, "%s%s", f->errs.len ? "\n" : "", f->line.buf);
+		} else {
+			progress_line(f, f->line.buf);
+		}
+		strbuf_reset(&f->line);
+	}
+}
+
+int fsrestore_fetch(const char *source, const char *into, const char *rsh, int xattrs, int acls,
+		    struct report *r, char **local, struct err *e)
+{
+	const char *argv[16];
+	char *src = xstrdup(source), *base, *dst = xstrfmt("%s/", into);
+	size_t len = strlen(src), n = 0;
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, status = 0, rc = -1, open_fds = 2;
+	pid_t pid;
+	struct fetch f;
+	struct pollfd pfd[2];
+
+	*local = NULL;
+	memset(&f, 0, sizeof f);
+	f.r = r;
+	strbuf_init(&f.line, 128);
+	strbuf_init(&f.errs, 128);
+	while (len > 1 && src[len - 1] == '/' && src[len - 2] != ':')
+		src[--len] = '\0';
+	base = strrchr(src, '/');
+	base = base ? base + 1 : strchr(src, ':') + 1;
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		err_set(e, "remote source %s does not name a file or directory", source);
+		err_hint(e, "give host:/path/to/backup");
+		goto out;
+	}
+	if (mkdir(into, 0700) < 0) {
+		err_errno(e, errno, "cannot create %s for the fetched copy", into);
+		goto out;
+	}
+	argv[n++] = "rsync";
+	argv[n++] = "-a";
+	argv[n++] = "-H";
+	if (xattrs)
+		argv[n++] = "-X";
+	if (acls)
+		argv[n++] = "-A";
+	argv[n++] = "--info=progress2";
+	argv[n++] = "--no-inc-recursive";
+	if (rsh) {
+		argv[n++] = "-e";
+		argv[n++] = rsh;
+	}
+	argv[n++] = "--";
+	argv[n++] = src;
+	argv[n++] = dst;
+	argv[n] = NULL;
+	{
+		struct strbuf sb = STRBUF_INIT;
+		runcmd_format_argv(argv, &sb);
+		report_log(r, LOG_INFO, "fetching %s: %s", source, sb.buf);
+		strbuf_release(&sb);
+	}
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		err_errno(e, errno, "cannot start rsync");
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err_errno(e, errno, "cannot start rsync");
+		goto out;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
+			_exit(127);
+		close_range(3, ~0U, 0);
+		execvp("rsync", (char *const *)argv);
+		dprintf(2, "cannot run rsync: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(out[1]);
+	close(errp[1]);
+	out[1] = errp[1] = -1;
+	pfd[0].fd = out[0];
+	pfd[1].fd = errp[0];
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (open_fds) {
+		int k = poll(pfd, 2, 200);
+		if (k < 0 && errno != EINTR)
+			break;
+		if (report_cancelled(r)) {
+			kill(pid, SIGTERM);
+			waitpid(pid, &status, 0);
+			err_set(e, "fetching %s was aborted by the operator", source);
+			goto out;
+		}
+		for (int i = 0; i < 2 && k > 0; i++) {
+			char buf[4096];
+			ssize_t got;
+			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(pfd[i].fd, buf, sizeof buf);
+			if (got > 0) {
+				feed(&f, i, buf, (size_t)got);
+			} else if (got == 0 || errno != EINTR) {
+				feed(&f, i, "\n", 1);
+				pfd[i].fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		err_set(e, "rsync could not fetch %s (exit status %d)", source,
+				WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		if (f.errs.len)
+			err_detail(e, "%s", f.errs.buf);
+		err_hint(e, "check that the host is reachable over ssh and the path exists; "
+			    "or copy the backup over first and restore from the local copy");
+		goto out;
+	}
+	{
+		struct progress p;
+		memset(&p, 0, sizeof p);
+		p.phase = "fetching";
+		p.done_bytes = p.total_bytes = f.done;
+		report_progress(r, &p, 1);
+	}
+	*local = xstrfmt("%s/%s", into, base);
+	rc = 0;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	strbuf_release(&f.line);
+	strbuf_release(&f.errs);
+	free(src);
+	free(dst);
+	return rc;
+}

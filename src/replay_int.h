@@ -1,0 +1,118 @@
+/*
+ * replay_int: what the files of the replay engine share (replay.c, the
+ * main loop and pipeline batches; replay_jobs.c, the extra connections of
+ * --jobs; replay_pgrestore.c, custom and tar dumps).  Not a public API.
+ */
+#ifndef BR_REPLAY_INT_H
+#define BR_REPLAY_INT_H
+
+#include <libpq-fe.h>
+
+#include "err.h"
+#include "replay.h"
+#include "sqlscan.h"
+#include "strbuf.h"
+
+struct dumpread;
+struct replay_pool;
+
+/* One statement of the pipeline batch in flight (see replay.c). */
+struct replay_batched {
+	size_t text;  /* offset of its NUL-terminated text in batch_text */
+	size_t toc;   /* offset of its TOC entry text in batch_text */
+	long line, end_line;
+};
+
+struct replay {
+	const struct replay_opts *o;
+	struct report *r;
+	struct replay_stats *st;
+	const char *name;
+	struct dumpread *dr;
+	struct sqlscan sc;
+	PGconn *conn;
+	PQconninfoOption *params; /* parsed o->conninfo */
+	char *dbname;             /* after \connect, NULL before */
+	int on_error_stop;
+	int restricted;
+	char *restrict_key;
+	long cur_line;
+	struct err first;
+	struct strbuf copybuf;
+	int txn_open;
+
+	/* pipeline batch (replay.c) */
+	struct strbuf batch_text;
+	struct replay_batched *batch;
+	size_t batch_n, batch_alloc;
+	size_t batch_last_toc;
+	int in_pipeline;
+	struct strbuf notices; /* log lines held back while a batch is in flight */
+	const char *toc_override; /* TOC entry for errors of a batch rerun */
+
+	/* --jobs (replay_jobs.c); NULL with one connection */
+	struct replay_pool *pool;
+};
+
+/* Open a new connection with the replay's parameters (dbname from
+ * \connect, @over overriding), notices routed to @rp.  Returns NULL with
+ * @e set. */
+PGconn *replay_connect(struct replay *rp, PQconninfoOption *over, struct err *e);
+
+/* Fill @dst from the server error @res on @conn for statement @stmt at dump
+ * @line in TOC entry @toc (NULL: the current one). */
+void replay_server_error(struct replay *rp, PGconn *conn, struct err *dst, const PGresult *res,
+			 const char *stmt, const char *toc, long line);
+/* Count, log and keep an error (the first one is returned by replay_run).
+ * Returns -1 when the replay must stop (@fatal or stop mode), else 0. */
+int replay_record_error(struct replay *rp, struct err *one, int fatal);
+/* Report connection loss of @conn at @line (fatal).  Returns -1 if lost. */
+int replay_conn_lost(struct replay *rp, PGconn *conn, long line);
+
+/*
+ * Read the COPY data that follows statement @it up to "\." and send it to
+ * @conn (or skip it when @conn is NULL or after a send failure).  Counts
+ * blocks and rows and advances the scanner's line count.  Returns 0, 1 when
+ * the block was cut off by the end of the file (the COPY was ended with an
+ * error and the truncation recorded), -1 to stop (read error, cancel).
+ */
+int replay_copy_stream(struct replay *rp, PGconn *conn, const struct sqlscan_item *it);
+/* Dump line of the failing row from a COPY error's context, 0 if unknown. */
+long replay_copy_error_line(const PGresult *res, long data_line);
+/* Send the current pipeline batch, wait for its end (see replay.c).
+ * Returns -1 when the replay must stop. */
+int replay_batch_flush(struct replay *rp);
+
+/* ---- replay_jobs.c ---- */
+
+/* Set up the pool for o->jobs > 1 (connections open lazily). */
+void replay_jobs_init(struct replay *rp);
+/*
+ * Offer statement @it to the pool: a COPY of a table without triggers in
+ * the data section, or a post-data CREATE INDEX / ADD CONSTRAINT PRIMARY
+ * KEY|UNIQUE on a plain table.  Returns 1 when it was dispatched (or failed
+ * and was recorded), 0 when it must run in order on the main connection
+ * (the caller then calls replay_jobs_barrier), -1 to stop.
+ */
+int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it);
+/* Wait until every dispatched job ended and is committed.  Returns -1 to
+ * stop (a job failed in stop mode, connection lost). */
+int replay_jobs_barrier(struct replay *rp);
+/* 1 when jobs are in flight. */
+int replay_jobs_busy(const struct replay *rp);
+/* Remember a session statement (SET, set_config, RESET) that ran on the
+ * main connection, to replay it on the other connections. */
+void replay_jobs_setting(struct replay *rp, const char *stmt);
+/* Close the other connections (after \connect they reconnect lazily). */
+void replay_jobs_disconnect(struct replay *rp);
+/* Roll back what is not committed, close and free the pool. */
+void replay_jobs_release(struct replay *rp);
+
+/* ---- replay_pgrestore.c ---- */
+
+/* Restore a custom-format or tar dump with pg_restore.  Returns 0 or -1
+ * with @e set; fills @st->errors. */
+int replay_pgrestore(const struct replay_opts *o, int tar, struct report *r,
+		     struct replay_stats *st, struct err *e);
+
+#endif

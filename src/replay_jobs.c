@@ -1,0 +1,605 @@
+/*
+ * replay_jobs: --jobs N, the extra connections of the replay (see replay.h
+ * and replay_int.h).
+ *
+ * The dump is read once, in order, by the main loop; nothing is read ahead
+ * and no COPY data is held for another connection.  N connections form a
+ * pool; slot 0 is the main connection.  Two kinds of statements become
+ * jobs that run on any idle slot while the main loop reads on:
+ *   - in the data section (TOC "TABLE DATA"), `COPY t (...) FROM stdin` of
+ *     a plain table without triggers (pg_class.relhastriggers: no foreign
+ *     key or trigger can see another COPY's uncommitted rows).  The data is
+ *     streamed to the chosen connection as it is read; after "\." the main
+ *     loop goes on while the server finishes and commits that COPY, so the
+ *     next COPY, on another connection, overlaps it;
+ *   - in the post-data section, `CREATE [UNIQUE] INDEX ... ON t` (TOC
+ *     "INDEX") and `ALTER TABLE ONLY t ADD CONSTRAINT c PRIMARY KEY|UNIQUE`
+ *     (TOC "CONSTRAINT") on a plain table or materialized view.  Index
+ *     builds share their table (ShareLock); an ADD CONSTRAINT takes the
+ *     table exclusively, so it never runs beside another job on its table.
+ * Every other statement first waits until all jobs ended (a barrier) and
+ * then runs on the main connection in dump order: FK constraints (after the
+ * PK/UNIQUE they need), triggers, rules, ACLs, comments, matview
+ * refreshes, sequence values, large-object blocks (never split), \connect.
+ * pg_dump writes all constraints, then all indexes, then the rest, so the
+ * jobs of one kind come in one run.  A data/post-data boundary is a
+ * barrier too.
+ *
+ * Each job runs inside BEGIN ... COMMIT on its connection.  In stop mode
+ * the jobs commit in dump order: a job that finished waits for the jobs
+ * before it; when one fails, the later ones are cancelled and rolled back,
+ * so nothing after the failed statement takes effect, as with one
+ * connection.  Since two jobs that conflict on a table lock never run at
+ * the same time, no job waits for a lock another job holds while waiting
+ * for its turn to commit (no deadlock the server cannot see).  In continue
+ * mode jobs commit as they end.
+ *
+ * Session settings: SET, RESET and set_config() statements run on the main
+ * connection are remembered (the last one per parameter) and replayed on a
+ * slot before it gets a job, so every connection has the same session
+ * (search_path, role, client_encoding, ...).  \connect closes the other
+ * connections; they reconnect to the new database when next needed.
+ */
+#include "config.h"
+#include "replay_int.h"
+#include "report.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/select.h>
+
+enum job_state { J_IDLE, J_RUNNING, J_DONE, J_FAILED };
+
+struct job_slot {
+	PGconn *conn;      /* NULL for slot 0 (rp->conn) and before the first job */
+	uint64_t gen;      /* settings applied up to this generation */
+	enum job_state state;
+	int copy;          /* a COPY job (else post-data SQL) */
+	int exclusive;     /* takes its table exclusively */
+	unsigned rel;      /* pg_class oid of the table (post-data jobs) */
+	uint64_t seq;      /* dump order */
+	char *text, *toc;
+	long line, data_line;
+	struct err err;
+	int cancelled;
+};
+
+struct setting {
+	char *key, *stmt;
+	uint64_t gen;
+};
+
+struct replay_pool {
+	int n;
+	struct job_slot *s;
+	struct setting *set;
+	size_t n_set, alloc_set;
+	uint64_t gen;
+	uint64_t next_seq, commit_seq;
+	int stop; /* a job failed in stop mode, or the connection was lost */
+};
+
+static PGconn *slot_conn(struct replay *rp, int i)
+{
+	return i == 0 ? rp->conn : rp->pool->s[i].conn;
+}
+
+void replay_jobs_init(struct replay *rp)
+{
+	struct replay_pool *p = xcalloc(1, sizeof(*p));
+	p->n = rp->o->jobs > 64 ? 64 : rp->o->jobs;
+	p->s = xcalloc((size_t)p->n, sizeof(*p->s));
+	for (int i = 0; i < p->n; i++)
+		p->s[i].err = (struct err)ERR_INIT;
+	rp->pool = p;
+}
+
+int replay_jobs_busy(const struct replay *rp)
+{
+	for (int i = 0; i < rp->pool->n; i++)
+		if (rp->pool->s[i].state != J_IDLE)
+			return 1;
+	return 0;
+}
+
+/* ---- session settings ---- */
+
+static char *setting_key(const char *s)
+{
+	struct strbuf k = STRBUF_INIT;
+	const char *p = s;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!strncasecmp(p, "SELECT", 6)) {
+		p = strstr(p, "set_config(");
+		if (!p)
+			return xstrdup(s);
+		p += 11;
+		while (*p == ' ' || *p == '\'')
+			p++;
+		while (*p && *p != '\'')
+			strbuf_addch(&k, tolower((unsigned char)*p++));
+		return strbuf_detach(&k, NULL);
+	}
+	/* SET [SESSION] name / SET SESSION AUTHORIZATION / SET ROLE / RESET name */
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!strncasecmp(p, "SESSION", 7) && isspace((unsigned char)p[7]) &&
+	    strncasecmp(p + 8, "AUTHORIZATION", 13)) {
+		p += 7;
+		while (isspace((unsigned char)*p))
+			p++;
+	}
+	while (*p && !isspace((unsigned char)*p) && *p != '=' && *p != ';')
+		strbuf_addch(&k, tolower((unsigned char)*p++));
+	if (!strcmp(k.buf, "session"))
+		strbuf_addstr(&k, " authorization");
+	return strbuf_detach(&k, NULL);
+}
+
+void replay_jobs_setting(struct replay *rp, const char *stmt)
+{
+	struct replay_pool *p = rp->pool;
+	char *key = setting_key(stmt);
+	size_t i;
+	for (i = 0; i < p->n_set; i++)
+		if (!strcmp(p->set[i].key, key))
+			break;
+	if (i == p->n_set) {
+		if (p->n_set == p->alloc_set) {
+			p->alloc_set = p->alloc_set ? 2 * p->alloc_set : 16;
+			p->set = xrealloc(p->set, p->alloc_set * sizeof(*p->set));
+		}
+		p->set[i].key = key;
+		p->n_set++;
+	} else {
+		free(key);
+		free(p->set[i].stmt);
+	}
+	p->set[i].stmt = xstrdup(stmt);
+	p->set[i].gen = ++p->gen;
+}
+
+/* Connect slot @i if needed and bring its session up to date. */
+static int slot_ready(struct replay *rp, int i)
+{
+	struct replay_pool *p = rp->pool;
+	struct job_slot *s = &p->s[i];
+	if (i == 0)
+		return 0;
+	if (!s->conn) {
+		struct err e = ERR_INIT;
+		s->conn = replay_connect(rp, NULL, &e);
+		if (!s->conn) {
+			err_prefix(&e, "connection %d of --jobs %d: ", i + 1, p->n);
+			replay_record_error(rp, &e, 1);
+			p->stop = 1;
+			return -1;
+		}
+		s->gen = 0;
+	}
+	for (size_t k = 0; k < p->n_set; k++) {
+		if (p->set[k].gen <= s->gen)
+			continue;
+		/* failures were already reported on the main connection */
+		PQclear(PQexec(s->conn, p->set[k].stmt));
+	}
+	s->gen = p->gen;
+	return 0;
+}
+
+/* ---- parsing the few statements that become jobs ---- */
+
+static const char *ws(const char *p)
+{
+	while (isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+static int kw(const char **pp, const char *w)
+{
+	const char *p = ws(*pp);
+	size_t n = strlen(w);
+	if (strncasecmp(p, w, n) || isalnum((unsigned char)p[n]) || p[n] == '_')
+		return 0;
+	*pp = p + n;
+	return 1;
+}
+
+/* A possibly qualified, possibly quoted name at *@pp: its length, 0 if none. */
+static size_t qualname(const char **pp)
+{
+	const char *p = ws(*pp), *start = p;
+	for (;;) {
+		if (*p == '"') {
+			for (p++; *p; p++)
+				if (*p == '"') {
+					if (p[1] != '"')
+						break;
+					p++;
+				}
+			if (!*p)
+				return 0;
+			p++;
+		} else {
+			const char *q = p;
+			while (isalnum((unsigned char)*p) || *p == '_' || *p == '$' || (unsigned char)*p >= 0x80)
+				p++;
+			if (p == q)
+				return 0;
+		}
+		if (*p != '.')
+			break;
+		p++;
+	}
+	*pp = start;
+	return (size_t)(p - start);
+}
+
+/* What kind of job @it can be: 1 COPY, 2 shared post-data job (index),
+ * 3 exclusive post-data job (constraint), 0 none.  *@rel gets the table. */
+static int job_kind(struct replay *rp, const struct sqlscan_item *it, struct strbuf *rel)
+{
+	const char *p = it->text, *t = rp->sc.toc_type.buf;
+	size_t n;
+	int kind = 0;
+
+	if (it->copy_in) {
+		if (rp->sc.section != SQLSCAN_DATA || strcmp(t, "TABLE DATA") || !kw(&p, "COPY"))
+			return 0;
+		kind = 1;
+	} else if (rp->sc.section != SQLSCAN_POST_DATA) {
+		return 0;
+	} else if (!strcmp(t, "INDEX")) {
+		if (!kw(&p, "CREATE"))
+			return 0;
+		kw(&p, "UNIQUE");
+		if (!kw(&p, "INDEX") || kw(&p, "CONCURRENTLY") || kw(&p, "IF"))
+			return 0;
+		if (!(n = qualname(&p)))
+			return 0;
+		p += n;
+		if (!kw(&p, "ON"))
+			return 0;
+		kw(&p, "ONLY");
+		kind = 2;
+	} else if (!strcmp(t, "CONSTRAINT")) {
+		if (!kw(&p, "ALTER") || !kw(&p, "TABLE") || !kw(&p, "ONLY"))
+			return 0;
+		kind = 3;
+	} else {
+		return 0;
+	}
+	if (!(n = qualname(&p)))
+		return 0;
+	strbuf_reset(rel);
+	strbuf_add(rel, p, n);
+	p += n;
+	if (kind == 1)
+		return (*ws(p) == '(' || kw(&p, "FROM")) ? 1 : 0;
+	if (kind == 3) {
+		if (!kw(&p, "ADD") || !kw(&p, "CONSTRAINT") || !(n = qualname(&p)))
+			return 0;
+		p += n;
+		if (!(kw(&p, "PRIMARY") && kw(&p, "KEY")) && !kw(&p, "UNIQUE"))
+			return 0;
+	}
+	return kind;
+}
+
+/* ---- results, commits, waiting ---- */
+
+/* Collect the results of a RUNNING slot that is no longer busy. */
+static void job_result(struct replay *rp, int i)
+{
+	struct job_slot *s = &rp->pool->s[i];
+	PGconn *conn = slot_conn(rp, i);
+	PGresult *res;
+	int failed = 0;
+	while ((res = PQgetResult(conn))) {
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR && !failed) {
+			long line = s->copy ? replay_copy_error_line(res, s->data_line) : 0;
+			replay_server_error(rp, conn, &s->err, res, s->text, s->toc, line ? line : s->line);
+			failed = 1;
+		}
+		PQclear(res);
+	}
+	if (PQstatus(conn) == CONNECTION_BAD && !failed) {
+		err_set(&s->err, "connection to the server was lost");
+		err_where(&s->err, rp->name, s->line, -1);
+		failed = 1;
+	}
+	s->state = failed ? J_FAILED : J_DONE;
+}
+
+static void job_free(struct job_slot *s)
+{
+	free(s->text);
+	free(s->toc);
+	s->text = s->toc = NULL;
+	err_clear(&s->err);
+	s->state = J_IDLE;
+	s->rel = 0;
+	s->cancelled = 0;
+}
+
+/* Commit or roll back one finished job, record its error. */
+static void job_settle(struct replay *rp, int i)
+{
+	struct replay_pool *p = rp->pool;
+	struct job_slot *s = &p->s[i];
+	PGconn *conn = slot_conn(rp, i);
+	if (s->state == J_DONE && !p->stop) {
+		PGresult *res = PQexec(conn, "COMMIT");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			replay_server_error(rp, conn, &s->err, res, s->text, s->toc, s->line);
+			s->state = J_FAILED;
+		}
+		PQclear(res);
+	} else {
+		PQclear(PQexec(conn, "ROLLBACK"));
+	}
+	if (s->state == J_FAILED && err_isset(&s->err) && !(p->stop && rp->on_error_stop)) {
+		struct err one = ERR_INIT;
+		int fatal = PQstatus(conn) == CONNECTION_BAD;
+		err_move(&one, &s->err);
+		if (replay_record_error(rp, &one, fatal) < 0)
+			p->stop = 1;
+	}
+	if (PQstatus(conn) == CONNECTION_BAD)
+		p->stop = 1;
+	job_free(s);
+}
+
+/* Poll the running slots, settle what can be settled (in dump order in
+ * stop mode).  When @block, wait for something to happen first. */
+static void pool_step(struct replay *rp, int block)
+{
+	struct replay_pool *p = rp->pool;
+	int again;
+	if (block) {
+		fd_set fds;
+		int maxfd = -1;
+		struct timeval tv = { 0, 200 * 1000 };
+		FD_ZERO(&fds);
+		for (int i = 0; i < p->n; i++)
+			if (p->s[i].state == J_RUNNING) {
+				int fd = PQsocket(slot_conn(rp, i));
+				if (fd >= 0) {
+					FD_SET(fd, &fds);
+					if (fd > maxfd)
+						maxfd = fd;
+				}
+			}
+		if (maxfd >= 0)
+			select(maxfd + 1, &fds, NULL, NULL, &tv);
+	}
+	for (int i = 0; i < p->n; i++) {
+		struct job_slot *s = &p->s[i];
+		PGconn *conn = slot_conn(rp, i);
+		if (s->state != J_RUNNING)
+			continue;
+		if (!PQconsumeInput(conn) || !PQisBusy(conn))
+			job_result(rp, i);
+		else if (p->stop && !s->cancelled) {
+			/* a job before this one failed: it will be rolled back anyway */
+			PGcancel *c = PQgetCancel(conn);
+			char buf[256];
+			if (c) {
+				PQcancel(c, buf, sizeof(buf));
+				PQfreeCancel(c);
+			}
+			s->cancelled = 1;
+		}
+	}
+	if (rp->on_error_stop && !p->stop) {
+		/* commit in dump order: settle the oldest job once it ended */
+		do {
+			again = 0;
+			for (int i = 0; i < p->n && !p->stop; i++) {
+				struct job_slot *s = &p->s[i];
+				if ((s->state == J_DONE || s->state == J_FAILED) && s->seq == p->commit_seq) {
+					p->commit_seq++;
+					job_settle(rp, i);
+					again = 1;
+				}
+			}
+		} while (again);
+	}
+	if (!rp->on_error_stop || p->stop) {
+		/* continue mode commits as jobs end; when stopping, roll back */
+		for (int i = 0; i < p->n; i++)
+			if (p->s[i].state == J_DONE || p->s[i].state == J_FAILED)
+				job_settle(rp, i);
+	}
+	if (report_cancelled(rp->r) && !p->stop) {
+		struct err e = ERR_INIT;
+		err_set(&e, "restore cancelled by the operator");
+		replay_record_error(rp, &e, 1);
+		p->stop = 1;
+	}
+}
+
+int replay_jobs_barrier(struct replay *rp)
+{
+	struct replay_pool *p = rp->pool;
+	pool_step(rp, 0);
+	while (replay_jobs_busy(rp))
+		pool_step(rp, 1);
+	return p->stop ? -1 : 0;
+}
+
+/* An idle slot, waiting for one; -1 when stopping. */
+static int idle_slot(struct replay *rp)
+{
+	struct replay_pool *p = rp->pool;
+	for (;;) {
+		pool_step(rp, 0);
+		if (p->stop)
+			return -1;
+		/* slot 0 last: the main connection stays free for in-order work */
+		for (int i = p->n - 1; i >= 0; i--)
+			if (p->s[i].state == J_IDLE)
+				return i;
+		pool_step(rp, 1);
+	}
+}
+
+static int conflicts(struct replay *rp, unsigned rel, int exclusive)
+{
+	struct replay_pool *p = rp->pool;
+	for (int i = 0; i < p->n; i++) {
+		struct job_slot *s = &p->s[i];
+		if (s->state != J_IDLE && s->rel == rel && (exclusive || s->exclusive))
+			return 1;
+	}
+	return 0;
+}
+
+static int any_running(struct replay *rp, int copy)
+{
+	for (int i = 0; i < rp->pool->n; i++)
+		if (rp->pool->s[i].state != J_IDLE && rp->pool->s[i].copy == copy)
+			return 1;
+	return 0;
+}
+
+int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
+{
+	struct replay_pool *p = rp->pool;
+	struct strbuf rel = STRBUF_INIT, cmd = STRBUF_INIT;
+	int kind, i, ret = 0;
+	struct job_slot *s;
+	PGconn *conn;
+	PGresult *res;
+	const char *val[1];
+	unsigned oid = 0;
+
+	kind = job_kind(rp, it, &rel);
+	if (!kind)
+		goto out;
+	if (replay_batch_flush(rp) < 0) {
+		ret = -1;
+		goto out;
+	}
+	if (PQtransactionStatus(rp->conn) != PQTRANS_IDLE)
+		goto out;
+	/* the data and the post-data sections do not overlap */
+	if (any_running(rp, kind != 1) && replay_jobs_barrier(rp) < 0) {
+		ret = -1;
+		goto out;
+	}
+	if ((i = idle_slot(rp)) < 0 || slot_ready(rp, i) < 0) {
+		ret = -1;
+		goto out;
+	}
+	conn = slot_conn(rp, i);
+	val[0] = rel.buf;
+	res = PQexecParams(conn, "SELECT c.oid, c.relkind, c.relhastriggers FROM pg_catalog.pg_class c "
+			   "WHERE c.oid = pg_catalog.to_regclass($1)", 1, NULL, val, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		char relkind = *PQgetvalue(res, 0, 1);
+		int triggers = *PQgetvalue(res, 0, 2) == 't';
+		if (kind == 1 ? (relkind == 'r' && !triggers) : (relkind == 'r' || relkind == 'm'))
+			oid = (unsigned)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	}
+	PQclear(res);
+	if (!oid)
+		goto out; /* run in order on the main connection */
+	while (kind != 1 && conflicts(rp, oid, kind == 3)) {
+		pool_step(rp, 1);
+		if (p->stop) {
+			ret = -1;
+			goto out;
+		}
+	}
+
+	s = &p->s[i];
+	s->copy = kind == 1;
+	s->exclusive = kind == 3;
+	s->rel = kind == 1 ? 0 : oid;
+	s->seq = p->next_seq++;
+	s->text = xstrdup(it->text);
+	s->toc = xstrdup(rp->sc.toc.buf);
+	s->line = it->line;
+	s->data_line = it->end_line + 1;
+	rp->cur_line = it->line;
+	strbuf_addstr(&cmd, "BEGIN;");
+	strbuf_add(&cmd, it->text, it->len);
+	if (kind == 1) {
+		int rc;
+		res = PQexec(conn, cmd.buf);
+		if (PQresultStatus(res) != PGRES_COPY_IN) {
+			replay_server_error(rp, conn, &s->err, res, s->text, s->toc, s->line);
+			PQclear(res);
+			s->state = J_FAILED;
+			if (replay_copy_stream(rp, NULL, it) != 0)
+				ret = -1;
+		} else {
+			PQclear(res);
+			rc = replay_copy_stream(rp, conn, it);
+			if (rc != 0) {
+				/* truncated (recorded) or a read error: roll back, stop */
+				job_free(s);
+				PQclear(PQexec(conn, "ROLLBACK"));
+				p->stop = 1;
+				ret = -1;
+				goto out;
+			}
+			s->state = J_RUNNING;
+		}
+	} else {
+		if (!PQsendQuery(conn, cmd.buf)) {
+			replay_server_error(rp, conn, &s->err, NULL, s->text, s->toc, s->line);
+			s->state = J_FAILED;
+		} else {
+			s->state = J_RUNNING;
+		}
+	}
+	report_log(rp->r, LOG_DEBUG, "%s:%ld: job %llu on connection %d", rp->name, it->line,
+		   (unsigned long long)s->seq, i + 1);
+	pool_step(rp, 0);
+	ret = p->stop ? -1 : 1;
+out:
+	strbuf_release(&rel);
+	strbuf_release(&cmd);
+	return ret;
+}
+
+void replay_jobs_disconnect(struct replay *rp)
+{
+	struct replay_pool *p = rp->pool;
+	for (int i = 1; i < p->n; i++)
+		if (p->s[i].conn) {
+			PQfinish(p->s[i].conn);
+			p->s[i].conn = NULL;
+			job_free(&p->s[i]);
+		}
+}
+
+void replay_jobs_release(struct replay *rp)
+{
+	struct replay_pool *p = rp->pool;
+	if (!p)
+		return;
+	if (replay_jobs_busy(rp) && rp->conn) {
+		p->stop = 1;
+		while (replay_jobs_busy(rp))
+			pool_step(rp, 1);
+	}
+	replay_jobs_disconnect(rp);
+	job_free(&p->s[0]);
+	for (size_t k = 0; k < p->n_set; k++) {
+		free(p->set[k].key);
+		free(p->set[k].stmt);
+	}
+	free(p->set);
+	free(p->s);
+	free(p);
+	rp->pool = NULL;
+}
