@@ -144,4 +144,55 @@ rsync -a "$S/backups/data/" "$T/rsync-copy/"
 out=$(rsync -ani --checksum "$T/rsync-copy/" "$T/files/")
 [ -z "$out" ] || { echo "$out"; fail "files-restore differs from rsync -a"; }
 echo "ok: db-restore from stdin equals psql; files-restore equals rsync -a"
+# 6. Safety nets: every one of these must fail, name the cause, and leave
+#    the live instance as it was.
+snapshot() { dump_db biso_copy; ls -laR --time-style=full-iso "$NEW/webroot" | grep -v pre-restore; }
+snapshot > "$T/snap-before.txt"
+expect_refusal() { # name, pattern, then the command
+	local name=$1 pattern=$2; shift 2
+	sleep 1
+	set +e
+	"$@" > "$T/$name.log" 2>&1
+	local rc=$?
+	set -e
+	[ $rc = 1 ] || { cat "$T/$name.log"; fail "$name: exit $rc, expected 1"; }
+	grep -q -- "$pattern" "$T/$name.log" || { cat "$T/$name.log"; fail "$name: no '$pattern' in the message"; }
+	snapshot > "$T/snap-after.txt"
+	cmp -s "$T/snap-before.txt" "$T/snap-after.txt" || { diff "$T/snap-before.txt" "$T/snap-after.txt" | head; fail "$name: the live instance changed"; }
+	echo "ok: $name refused: $(grep -m1 -- "$pattern" "$T/$name.log")"
+}
+# A dump cut after its data section: every row, but no indexes or keys.
+gunzip -c "$dump" | sed '/^-- PostgreSQL database dump complete/,$d' | head -n -30 | gzip > "$T/cut.sql.gz"
+expect_refusal cut-dump 'no "dump complete" trailer' run --only database --dump "$T/cut.sql.gz"
+# A dump of another database.
+psql -qX -c "CREATE DATABASE other OWNER biso"
+psql -qX -U biso -d other -c "CREATE TABLE t (x int); INSERT INTO t VALUES (1)"
+pg_dump --no-owner --no-privileges --clean --if-exists -d other | gzip > "$T/other.sql.gz"
+expect_refusal other-dump 'does not look like a dump of "biso_copy"' run --only database --dump "$T/other.sql.gz"
+# An empty datadir backup (an unmounted share).
+mkdir -p "$T/empty-backup/data" "$T/empty-backup/db"
+cp "$dump" "$T/empty-backup/db/"
+expect_refusal empty-data 'is empty' run --only datadir --backup-root "$T/empty-backup"
+# A datadir step that fails after the webroot step: the live webroot keeps its datadir.
+sleep 1
+set +e
+run --only webroot,datadir --web-user nosuchuser > "$T/nouser.log" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] && grep -q 'web user "nosuchuser" does not exist' "$T/nouser.log" || { cat "$T/nouser.log"; fail "unknown web user: exit $rc"; }
+[ -f "$NEW/webroot/data/attachments/.keep" ] || [ -n "$(ls -A "$NEW/webroot/data")" ] || fail "the live webroot lost its datadir"
+out=$(rsync -ani --checksum --no-owner --no-group "$S/backups/data/" "$NEW/webroot/data/")
+[ -z "$out" ] || { echo "$out"; fail "the carried datadir differs"; }
+echo "ok: a failed datadir step leaves the live datadir in the new webroot"
+# The operator's config.php keeps the owner and mode of the one it replaces,
+# and the old one is kept outside the webroot.
+chown root:www-data "$NEW/webroot/config.php"
+chmod 0640 "$NEW/webroot/config.php"
+sleep 1
+run --only config > "$T/cfg.log" 2>&1 || { cat "$T/cfg.log"; fail "config step failed"; }
+[ "$(stat -c '%U:%G %a' "$NEW/webroot/config.php")" = "root:www-data 640" ] || fail "config.php lost its owner/mode: $(stat -c '%U:%G %a' "$NEW/webroot/config.php")"
+ls "$NEW"/webroot.config.php.pre-restore-* > /dev/null || fail "old config.php not kept beside the webroot"
+[ -z "$(ls "$NEW/webroot" | grep pre-restore)" ] || fail "something pre-restore was left inside the webroot"
+echo "ok: config.php keeps root:www-data 0640; the old one is kept beside the webroot"
+
 echo "restore-demo: all checks passed"
