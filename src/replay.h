@@ -2,9 +2,15 @@
  * replay: restore a plain-format dump into a database through libpq, as
  * `psql -X -q -f DUMP` does, with clearer errors and without psql's traps.
  *
- * The dump is read by dumpread (plain or gzip, "-" for stdin), split by
- * sqlscan (psql's rules), and each statement is sent with PQexec(), so
- * every statement keeps psql's own-transaction semantics.  COPY ... FROM
+ * The dump is read by dumpread (plain or gzip, "-" for stdin) and split by
+ * sqlscan (psql's rules).  Statements outside COPY go through libpq's
+ * pipeline mode in batches that are rerun one by one with PQexec() when a
+ * statement in them fails, so the result is psql's (every statement its
+ * own transaction) and in stop mode nothing after a failed statement takes
+ * effect (the design is in replay.c).  With jobs > 1, COPY blocks and
+ * post-data index builds run on several connections (replay_jobs.c).
+ * Custom-format and tar dumps are handed to pg_restore with the same
+ * connection (replay_pgrestore.c).  COPY ... FROM
  * stdin data is forwarded with PQputCopyData() in chunks of at most
  * REPLAY_COPY_CHUNK bytes, never reassembled into rows; the block ends at a
  * line that is exactly "\." (LF or CR LF; without a newline at the end of
@@ -23,8 +29,9 @@
  * Errors from `SET` of a parameter the server does not know (a dump from a
  * newer pg_dump) are warnings.
  *
- * Memory is bounded by the reader's buffers, one COPY chunk and the longest
- * statement outside COPY data.
+ * Memory is bounded by the reader's buffers, one COPY chunk, one pipeline
+ * batch (at most 512 KiB of statement text) and the longest statement
+ * outside COPY data; --jobs never holds COPY data for another connection.
  */
 #ifndef BR_REPLAY_H
 #define BR_REPLAY_H
@@ -44,7 +51,9 @@ struct replay_opts {
 	int on_error_stop;        /* 1: stop at first error (restore-step default); 0: continue like psql */
 	int single_transaction;   /* 1: wrap the replay in BEGIN/COMMIT (refused when the dump has
 				     its own BEGIN/COMMIT or \connect) */
-	int jobs;                 /* >=1; only 1 is implemented, larger values act as 1 */
+	int jobs;                 /* >=1 connections: COPY blocks and post-data index builds
+				     run in parallel on them (ignored with single_transaction);
+				     passed to pg_restore --jobs for custom-format dumps */
 };
 
 struct replay_stats {
@@ -60,7 +69,12 @@ struct replay_stats {
 };
 
 /*
- * Replay @o->dump_path into @o->conninfo.  @r may be NULL; it receives
+ * Replay @o->dump_path into @o->conninfo.  A custom-format or tar dump (by
+ * its magic bytes; not from stdin) is restored by running pg_restore
+ * (--verbose, its lines logged at LOG_INFO, errors at LOG_ERROR; the
+ * password goes through PGPASSWORD, never argv; --exit-on-error in stop
+ * mode); when pg_restore is missing or fails, @e says what to do.
+ * @r may be NULL; it receives
  * progress (phase "replaying", done_bytes = dump bytes read (compressed),
  * total_bytes = file size or 0, done_items = statements, current = the
  * current TOC entry "Name: x; Type: y; Schema: z; Owner: w") and log lines

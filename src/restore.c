@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -483,6 +484,10 @@ void restore_release(struct restore *rs)
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;
+	}
+	if (rs->lock_fd > 0) {
+		close(rs->lock_fd - 1); /* releases the flock */
+		rs->lock_fd = 0;
 	}
 	if (rs->backups) {
 		backupset_release(rs->backups);
@@ -1083,6 +1088,8 @@ static int step_database(struct restore *rs, struct report *r, struct err *e)
 	return 0;
 }
 
+static int run_lists(char ***lists, struct report *r, struct err *e);
+
 static int step_migrations(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
@@ -1115,6 +1122,12 @@ static int step_migrations(struct restore *rs, struct report *r, struct err *e)
 			report_log(r, LOG_INFO, "queue runner: running");
 		err_clear(&qe);
 	}
+	if (rs->services_stopped && !rs->services_started) {
+		report_log(r, LOG_INFO, "starting the services stopped for the restore");
+		if (run_lists(c->services.start_services, r, e) < 0)
+			return -1;
+		rs->services_started = 1;
+	}
 	for (char ***w = c->services.restart_workers; w && *w; w++) {
 		if (runcmd_logged((const char *const *)*w, NULL, NULL, r, e) < 0)
 			return -1;
@@ -1124,6 +1137,148 @@ static int step_migrations(struct restore *rs, struct report *r, struct err *e)
 	rs->st[STEP_MIGRATIONS].summary = xstrfmt("migrations applied, %u worker command(s) run",
 						  restarted);
 	return 0;
+}
+
+
+/* ---- run-level guards: lock, preflight, services ------------------------ */
+
+int restore_lock(struct restore *rs, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	char *path = xstrfmt("%s/biso-recover.lock", c->log_dir);
+	char pid[32];
+	int fd;
+
+	if (mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
+		err_errno(e, errno, "cannot create the log directory %s", c->log_dir);
+		err_hint(e, "Set log_dir in the configuration or give --log-dir DIR.");
+		free(path);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		err_errno(e, errno, "cannot open the lock file %s", path);
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = read(fd, pid, sizeof pid - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		err_set(e, "another biso-recover (pid %s) is running for this instance",
+			*pid ? pid : "?");
+		err_detail(e, "%s is locked", path);
+		err_hint(e, "Wait for it to finish; two restores at once would undo each other.");
+		close(fd);
+		free(path);
+		return -1;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		if (write(fd, pid, (size_t)n) != n)
+			(void)0; /* the pid is only informative */
+	}
+	free(path);
+	rs->lock_fd = fd + 1;
+	return 0;
+}
+
+/* 1 if @prog is an executable path or found in PATH. */
+static int have_program(const char *prog)
+{
+	const char *path;
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	path = getenv("PATH");
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+		char *full = xstrfmt("%.*s/%s", (int)n, p, prog);
+		int ok = access(full, X_OK) == 0;
+		free(full);
+		if (ok)
+			return 1;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return 0;
+}
+
+int restore_preflight(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	unsigned sel = rs->selected;
+	uid_t uid;
+	gid_t gid;
+
+	if ((sel & (STEP_BIT(STEP_DATADIR) | STEP_BIT(STEP_VERIFY))) &&
+	    conf_web_owner(c, &uid, &gid, e) < 0)
+		return -1;
+	if ((sel & (STEP_BIT(STEP_MIGRATIONS) | STEP_BIT(STEP_VERIFY))) && !have_program(c->php)) {
+		err_set(e, "the php binary %s is not there", c->php);
+		err_hint(e, "Install php-cli, or set php in the configuration to its full path.");
+		return -1;
+	}
+	if (sel & STEP_BIT(STEP_DATABASE)) {
+		PGconn *admin = dbadmin_connect(rs->admin_conninfo, e);
+		int ret = 0;
+		if (!admin) {
+			err_hint(e, "Check database.admin_conninfo (default: the target conninfo with "
+				    "dbname=postgres).");
+			return -1;
+		}
+		if (nonempty(c->database.lc_collate))
+			ret = dbadmin_check_locale(admin, c->database.lc_collate, e);
+		if (!ret && nonempty(c->database.lc_ctype) &&
+		    strcmp(c->database.lc_ctype, orq(c->database.lc_collate)))
+			ret = dbadmin_check_locale(admin, c->database.lc_ctype, e);
+		if (!ret && rs->dbname) {
+			struct strbuf diff = STRBUF_INIT;
+			if (dbadmin_settings_differ(admin, rs->dbname, c->database.encoding,
+						    c->database.lc_collate, c->database.lc_ctype,
+						    &diff) > 0)
+				report_log(r, LOG_WARN, "the live database \"%s\" %s; the restored one "
+					   "will use the configured settings", rs->dbname, diff.buf);
+			strbuf_release(&diff);
+		}
+		PQfinish(admin);
+		if (ret < 0)
+			return -1;
+	}
+	if (nonempty(c->env_expected) && rs->env && strcmp(rs->env, c->env_expected))
+		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "
+			   "config.php for a disaster recovery?", rs->env, c->env_expected);
+	return 0;
+}
+
+/* Run each argv list of @lists; the first failure stops with @e. */
+static int run_lists(char ***lists, struct report *r, struct err *e)
+{
+	for (char ***l = lists; l && *l; l++)
+		if (**l && runcmd_logged((const char *const *)*l, NULL, NULL, r, e) < 0)
+			return -1;
+	return 0;
+}
+
+static int has_lists(char ***lists)
+{
+	return lists && *lists;
+}
+
+int restore_finish(struct restore *rs, struct report *r)
+{
+	struct err e = ERR_INIT;
+	int ret = 0;
+	if (rs->services_stopped && !rs->services_started) {
+		report_log(r, LOG_INFO, "starting the services stopped for the restore");
+		if (run_lists(rs->conf->services.start_services, r, &e) < 0) {
+			report_log(r, LOG_ERROR, "starting services failed: %s", e.msg);
+			ret = -1;
+		}
+		rs->services_started = 1;
+	}
+	err_clear(&e);
+	return ret;
 }
 
 /* ---- driving --------------------------------------------------------------- */
@@ -1140,6 +1295,16 @@ int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struc
 	st->state = STEP_RUNNING;
 	err_clear(&st->err);
 	report_log(r, LOG_INFO, "step %s: %s", step_name(s), step_title(s));
+	if ((s == STEP_WEBROOT || s == STEP_DATADIR || s == STEP_DATABASE) &&
+	    !rs->services_stopped && has_lists(rs->conf->services.stop_services)) {
+		report_log(&cnt.rep, LOG_INFO, "stopping services for the restore");
+		if (run_lists(rs->conf->services.stop_services, &cnt.rep, e) < 0) {
+			err_prefix(e, "cannot stop services");
+			ret = -1;
+			goto done;
+		}
+		rs->services_stopped = 1;
+	}
 	switch (s) {
 	case STEP_WEBROOT: ret = step_webroot(rs, &cnt.rep, e); break;
 	case STEP_CONFIG: ret = step_config(rs, &cnt.rep, e); break;
@@ -1149,6 +1314,7 @@ int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struc
 	case STEP_VERIFY: ret = verify_instance(rs, &cnt.rep, e); break;
 	default: ret = err_set(e, "no such step"); break;
 	}
+done:
 	st->seconds = (double)(report_now_ns() - t0) / 1e9;
 	st->warnings = cnt.warnings;
 	if (ret < 0) {

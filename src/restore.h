@@ -92,6 +92,9 @@ struct restore {
 	const char *log_path;     /* the run log, if the caller set one; borrowed */
 	int continued_past_failure; /* a failed step was skipped by the operator */
 	int rows_verified;        /* the database step compared row counts with the dump */
+	int services_stopped;     /* services.stop_services ran in this run */
+	int services_started;     /* services.start_services ran afterwards */
+	int lock_fd;              /* restore_lock()'s descriptor + 1, 0 if none */
 	unsigned rows_verified_tables;
 };
 
@@ -118,6 +121,18 @@ int step_parse_list(const char *list, unsigned *mask, struct err *e);
  */
 int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 		    struct report *r, struct err *e);
+/* Take the per-instance lock <log_dir>/biso-recover.lock (flock), so that
+ * two runs never restore one instance at once; held until
+ * restore_release().  -1 with @e naming the other run's pid. */
+int restore_lock(struct restore *rs, struct err *e);
+/* Check up front what would make a step fail half way: the web user and
+ * group, the php binary, the admin connection and the locale on the
+ * server.  Warns (through @r) about env and a live database whose encoding
+ * or locale differs.  Touches nothing.  0, or -1 with @e. */
+int restore_preflight(struct restore *rs, struct report *r, struct err *e);
+/* At the end of a run: start the services this run stopped and did not
+ * start yet (services.start_services).  0, or -1 after logging the error. */
+int restore_finish(struct restore *rs, struct report *r);
 /* Free everything restore_prepare() and the steps allocated. */
 void restore_release(struct restore *rs);
 

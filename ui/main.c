@@ -14,6 +14,7 @@
 #include "strbuf.h"
 #include "wizard.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <locale.h>
@@ -28,7 +29,9 @@ static const char usage_text[] =
 "       biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
 "       biso-recover db-restore --dbname CONNINFO [--create] [--on-error stop|continue] DUMP\n"
 "       biso-recover db-inspect DUMP\n"
-"       biso-recover files-restore [--exclude PATTERN]... [--merge] SOURCE TARGET\n"
+"       biso-recover files-restore [--exclude PATTERN]... [--merge] [--checksum]\n"
+"                    [--xattrs] [--acls] [--in-place --yes] [--dry-run] SOURCE TARGET\n"
+"                    (SOURCE: directory, archive, or host:path fetched with rsync)\n"
 "\n"
 "Restores a BISO 3 instance in the documented order:\n"
 "  webroot, config (config.php), datadir, database, migrations, verify.\n"
@@ -56,7 +59,8 @@ static const char usage_text[] =
 enum {
 	OPT_CONFIG = 256, OPT_BACKUP_ROOT, OPT_WEBROOT, OPT_DATADIR, OPT_CONFIG_PHP,
 	OPT_DBNAME, OPT_DUMP, OPT_WEB_USER, OPT_LOG_DIR, OPT_JOBS, OPT_ONLY, OPT_YES,
-	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX
+	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX,
+	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +82,10 @@ static const struct option long_opts[] = {
 	{ "single-transaction", no_argument, NULL, OPT_SINGLE_TX },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "merge", no_argument, NULL, OPT_MERGE },
+	{ "checksum", no_argument, NULL, OPT_CHECKSUM },
+	{ "in-place", no_argument, NULL, OPT_IN_PLACE },
+	{ "xattrs", no_argument, NULL, OPT_XATTRS },
+	{ "acls", no_argument, NULL, OPT_ACLS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -89,6 +97,7 @@ struct cli {
 	const char *backup_root, *webroot, *datadir, *config_php, *dbname, *dump;
 	const char *web_user, *log_dir, *only, *on_error;
 	int jobs, yes, dry_run, create, merge, single_tx;
+	int checksum, in_place, xattrs, acls; /* files-restore */
 	const char **excludes;
 	size_t n_excludes;
 	char **args;
@@ -124,7 +133,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		argc--;
 	}
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CONFIG: cl->config = optarg; break;
 		case OPT_BACKUP_ROOT: cl->backup_root = optarg; break;
@@ -141,13 +150,18 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_DRY_RUN: cl->dry_run = 1; break;
 		case OPT_CREATE: cl->create = 1; break;
 		case OPT_MERGE: cl->merge = 1; break;
+		case OPT_CHECKSUM: cl->checksum = 1; break;
+		case OPT_IN_PLACE: cl->in_place = 1; break;
+		case OPT_XATTRS: cl->xattrs = 1; break;
+		case OPT_ACLS: cl->acls = 1; break;
 		case OPT_SINGLE_TX: cl->single_tx = 1; break;
 		case OPT_JOBS: {
 			char *end;
 			long n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > 64)
-				return usage_error("--jobs takes a number from 1 to 64, not '%s'", optarg);
-			cl->jobs = (int)n;
+			if (*end || end == optarg || n < 0 || n > 64)
+				return usage_error("--jobs takes a number from 0 (all cores) to 64, not '%s'",
+						   optarg);
+			cl->jobs = n ? (int)n : -1;
 			break;
 		}
 		case OPT_EXCLUDE:
@@ -161,6 +175,8 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case 'V':
 			printf("%s\n", PACKAGE_STRING);
 			return -1;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
@@ -182,7 +198,7 @@ static int load_conf(struct conf *c, const struct cli *cl, struct err *e)
 	if (cl->config_php) conf_set_str(&c->config_php, cl->config_php);
 	if (cl->dbname) conf_set_str(&c->database.conninfo, cl->dbname);
 	if (cl->log_dir) conf_set_str(&c->log_dir, cl->log_dir);
-	if (cl->jobs) c->database.jobs = cl->jobs;
+	if (cl->jobs) c->database.jobs = cl->jobs > 0 ? cl->jobs : 0;
 	if (cl->on_error) {
 		if (!strcmp(cl->on_error, "stop"))
 			c->database.on_error = CONF_ON_ERROR_STOP;
@@ -220,10 +236,36 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 		err_clear(&e);
 		return EXIT_USAGE;
 	}
+	if (!wizard && !cl->dry_run && !cl->yes) {
+		/* Questions go to the terminal; without one, fail before anything. */
+		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+		if (tty < 0) {
+			fprintf(stderr, "biso-recover: no terminal to ask on before destructive steps; "
+					"give --yes to run without asking\n");
+			return EXIT_USAGE;
+		}
+		close(tty);
+	}
 	make_stamp(rs.stamp);
 	if (cl->dump)
 		rs.dump = xstrdup(cl->dump);
+	rs.conf = c;
 	if (!cl->dry_run) {
+		char *probe;
+		if (restore_lock(&rs, &e) < 0) {
+			print_err(NULL, &e);
+			err_clear(&e);
+			restore_release(&rs);
+			return EXIT_USAGE;
+		}
+		/* Names carry the second: a run right after another waits for a new one. */
+		while (probe = xstrfmt("%s/biso-recover-%s.log", c->log_dir, rs.stamp),
+		       access(probe, F_OK) == 0) {
+			free(probe);
+			sleep(1);
+			make_stamp(rs.stamp);
+		}
+		free(probe);
 		log = logfile_open(c->log_dir, rs.stamp, &rs.log_path, &e);
 		if (!log) {
 			print_err(NULL, &e);
@@ -235,6 +277,14 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 	batch_report_init(&r, &bst, log);
 	if (restore_prepare(&rs, c, mask, &r, &e) < 0) {
 		print_err("cannot make a restore plan", &e);
+		logfile_write(log, LOG_ERROR, e.msg);
+		err_clear(&e);
+		restore_release(&rs);
+		logfile_close(log);
+		return EXIT_USAGE;
+	}
+	if (restore_preflight(&rs, &r, &e) < 0) {
+		print_err(cl->dry_run ? "the plan would fail" : "nothing was touched", &e);
 		logfile_write(log, LOG_ERROR, e.msg);
 		err_clear(&e);
 		restore_release(&rs);
@@ -263,6 +313,16 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 	} else {
 		struct batch_opts bo = { cl->yes, log };
 		code = batch_restore(&rs, &bo);
+	}
+	if (!cl->dry_run) {
+		struct report fin = r;
+		if (wizard) {
+			/* curses is gone; the log file is enough. */
+			memset(&fin, 0, sizeof fin);
+			fin.log = logfile_report_log;
+			fin.ctx = log;
+		}
+		restore_finish(&rs, &fin);
 	}
 	logfile_write(log, LOG_INFO, code == 0 ? "finished" : "finished with errors");
 	restore_release(&rs);
@@ -303,7 +363,7 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 	ro.dump_path = cl->args[0];
 	ro.on_error_stop = c->database.on_error != CONF_ON_ERROR_CONTINUE;
 	ro.single_transaction = cl->single_tx;
-	ro.jobs = cl->jobs ? cl->jobs : 1;
+	ro.jobs = cl->jobs > 0 ? cl->jobs : cl->jobs < 0 ? (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	if (replay_run(&ro, &r, &st, &e) < 0) {
@@ -357,7 +417,13 @@ static int cmd_files_restore(const struct cli *cl)
 	o.source = cl->args[0];
 	o.target = cl->args[1];
 	o.excludes = cl->excludes;
-	o.mode = cl->merge ? FSRESTORE_MERGE : FSRESTORE_REPLACE;
+	if (cl->merge && cl->in_place)
+		return usage_error("%s", "--merge and --in-place exclude each other");
+	o.mode = cl->merge ? FSRESTORE_MERGE : cl->in_place ? FSRESTORE_INPLACE : FSRESTORE_REPLACE;
+	o.confirm_inplace = cl->in_place && cl->yes;
+	o.checksum = cl->checksum;
+	o.xattrs = cl->xattrs;
+	o.acls = cl->acls;
 	o.stamp = stamp;
 	o.dry_run = cl->dry_run;
 	batch_report_init(&r, &bst, NULL);

@@ -173,14 +173,29 @@ expect_refusal other-dump 'does not look like a dump of "biso_copy"' run --only 
 mkdir -p "$T/empty-backup/data" "$T/empty-backup/db"
 cp "$dump" "$T/empty-backup/db/"
 expect_refusal empty-data 'is empty' run --only datadir --backup-root "$T/empty-backup"
-# A datadir step that fails after the webroot step: the live webroot keeps its datadir.
+# A missing web user is found before anything is touched.
 sleep 1
 set +e
 run --only webroot,datadir --web-user nosuchuser > "$T/nouser.log" 2>&1
 rc=$?
 set -e
-[ $rc = 1 ] && grep -q 'web user "nosuchuser" does not exist' "$T/nouser.log" || { cat "$T/nouser.log"; fail "unknown web user: exit $rc"; }
-[ -f "$NEW/webroot/data/attachments/.keep" ] || [ -n "$(ls -A "$NEW/webroot/data")" ] || fail "the live webroot lost its datadir"
+[ $rc = 2 ] && grep -q 'nothing was touched: web user "nosuchuser" does not exist' "$T/nouser.log" ||
+	{ cat "$T/nouser.log"; fail "unknown web user: exit $rc, expected 2 before any step"; }
+snapshot > "$T/snap-after.txt"
+cmp -s "$T/snap-before.txt" "$T/snap-after.txt" || fail "unknown web user: the live instance changed"
+echo "ok: an unknown web user is refused before any step"
+# A datadir step that fails after the webroot step (a corrupt archive):
+# the live webroot keeps its datadir.
+mkdir -p "$T/bad-backup/data"
+cp -a "$S/backups/webroot" "$T/bad-backup/webroot"
+tar -czf "$T/good.tar.gz" -C "$S/backups/data" .
+head -c $(( $(stat -c %s "$T/good.tar.gz") / 2 )) "$T/good.tar.gz" > "$T/bad-backup/data/data_29991231_000000.tar.gz"
+sleep 1
+set +e
+run --only webroot,datadir --backup-root "$T/bad-backup" > "$T/baddata.log" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/baddata.log"; fail "corrupt datadir archive: exit $rc, expected 1"; }
 out=$(rsync -ani --checksum --no-owner --no-group "$S/backups/data/" "$NEW/webroot/data/")
 [ -z "$out" ] || { echo "$out"; fail "the carried datadir differs"; }
 echo "ok: a failed datadir step leaves the live datadir in the new webroot"
@@ -194,5 +209,19 @@ run --only config > "$T/cfg.log" 2>&1 || { cat "$T/cfg.log"; fail "config step f
 ls "$NEW"/webroot.config.php.pre-restore-* > /dev/null || fail "old config.php not kept beside the webroot"
 [ -z "$(ls "$NEW/webroot" | grep pre-restore)" ] || fail "something pre-restore was left inside the webroot"
 echo "ok: config.php keeps root:www-data 0640; the old one is kept beside the webroot"
+
+# Two runs at once: the second is refused before it touches anything.
+flock "$T/log/biso-recover.lock" sleep 5 &
+holder=$!
+sleep 0.5
+set +e
+run --only database > "$T/locked.log" 2>&1
+rc=$?
+set -e
+kill $holder 2>/dev/null || true
+wait $holder 2>/dev/null || true
+[ $rc = 2 ] && grep -q "another biso-recover (pid .*) is running for this instance" "$T/locked.log" ||
+	{ cat "$T/locked.log"; fail "a second run at once: exit $rc, expected 2"; }
+echo "ok: a second run at once is refused: $(head -1 "$T/locked.log")"
 
 echo "restore-demo: all checks passed"
