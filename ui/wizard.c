@@ -417,6 +417,18 @@ static void step_finished(struct wizard *w, int rc, struct err *e)
 	/* keys typed while the step ran must not start the next one */
 	flushinp();
 	if (!rc) {
+		if (w->screen == SCR_CANCEL) {
+			/* Finished while the operator was deciding: its result stays, and
+			 * the answer about to be typed must not act on the next screen. */
+			wizard_worker_log(&w->worker, LOG_WARN, "wizard: step %s finished before the "
+					  "abort was confirmed; its result stays", step_name(s));
+			w->swallow_answer = 1;
+		}
+		if (w->cancelling) {
+			w->aborted = 1;
+			wizard_goto(w, SCR_SUMMARY);
+			return;
+		}
 		wizard_goto(w, SCR_STEP);
 		return;
 	}
@@ -486,6 +498,11 @@ static void dispatch_key(struct wizard *w, int is_key, wint_t ch)
 	if (!is_key && ch == 12) { /* ^L */
 		clearok(curscr, TRUE);
 		return;
+	}
+	if (w->swallow_answer) {
+		w->swallow_answer = 0;
+		if (is_char(is_key, ch, L'y') || is_char(is_key, ch, L'n'))
+			return;
 	}
 	wizard_screens[w->screen].key(w, is_key, ch);
 }

@@ -552,9 +552,10 @@ void wizard_draw_cancel(const struct wizard *w)
 	layout_compute(&l);
 	draw_frame(w, &l);
 	strbuf_addf(&title, "Abort %s?", step_name(w->cur));
-	strbuf_addstr(&body, "The step stops at its next safe point and nothing is "
-		      "replaced: the old data stays where it is. The wizard then "
-		      "ends (exit code 130).");
+	strbuf_addstr(&body, "The step stops at its next safe point and the old data "
+		      "stays where it is. A step already at its final swap finishes "
+		      "instead, and its result stays. Either way the wizard then ends "
+		      "(exit code 130).");
 	draw_dialog(w, title.buf, TUI_WARN, body.buf, 0, &d);
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 	strbuf_release(&body);
@@ -575,7 +576,14 @@ void wizard_draw_failed(const struct wizard *w)
 	draw_frame(w, &l);
 	strbuf_addf(&title, "Step %s failed", step_name(w->cur));
 	strbuf_addbuf(&body, &w->errtext);
-	strbuf_addstr(&body, "\n\nNothing was replaced: the old data is still in place.");
+	if (w->cur == STEP_MIGRATIONS)
+		strbuf_addstr(&body, "\n\nThe restored files and database are in place; the "
+			      "migration's output is in the log.");
+	else if (w->cur == STEP_VERIFY)
+		strbuf_addstr(&body, "\n\nThe restored instance is in place; the report lists "
+			      "what failed.");
+	else
+		strbuf_addstr(&body, "\n\nNothing was replaced: the old data is still in place.");
 	draw_dialog(w, title.buf, TUI_FAILED, body.buf, 0, &d);
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 	strbuf_release(&body);

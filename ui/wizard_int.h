@@ -90,6 +90,7 @@ struct wizard {
 	uint64_t rate_b[WIZARD_RATE_SAMPLES];
 	int rate_n, rate_head;
 	int cancelling;                 /* the operator asked the step to stop */
+	int swallow_answer;             /* the abort dialog closed itself: drop a late y/n */
 
 	/* SCR_FAILED */
 	struct strbuf errtext;          /* err_format() of the failure */
