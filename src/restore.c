@@ -7,6 +7,7 @@
 #include "dbadmin.h"
 #include "dumpinfo.h"
 #include "fsrestore.h"
+#include "journal.h"
 #include "phpconf.h"
 #include "replay.h"
 #include "verify.h"
@@ -630,6 +631,26 @@ static void files_summary(struct step_status *st, const struct fsrestore_result 
 	}
 }
 
+/* fsrestore_run() with the swap recorded in the journal (see journal.h). */
+static int journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *o,
+			       struct report *r, struct fsrestore_result *res, struct err *e)
+{
+	char *kept = xstrfmt("%s.pre-restore-%s", o->target, rs->stamp);
+	char *staging = xstrfmt("%s.restoring", o->target);
+	int ret = journal_begin(rs->conf->log_dir, rs->stamp, JOURNAL_FILES, o->target, kept,
+				staging, e);
+	if (ret == 0) {
+		struct err jerr = ERR_INIT;
+		ret = fsrestore_run(o, r, res, e);
+		if (journal_done(rs->conf->log_dir, rs->stamp, JOURNAL_FILES, o->target, &jerr) < 0)
+			report_log(r, LOG_WARN, "%s", jerr.msg);
+		err_clear(&jerr);
+	}
+	free(kept);
+	free(staging);
+	return ret;
+}
+
 static int step_webroot(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
@@ -660,7 +681,7 @@ static int step_webroot(struct restore *rs, struct report *r, struct err *e)
 			return -1;
 		}
 	}
-	ret = fsrestore_run(&o, r, &res, e);
+	ret = journaled_fsrestore(rs, &o, r, &res, e);
 	if (ret == 0) {
 		files_summary(&rs->st[STEP_WEBROOT], &res);
 		if (o.carry && res.kept_as)
@@ -862,7 +883,7 @@ static int step_datadir(struct restore *rs, struct report *r, struct err *e)
 	o.excludes = (const char *const *)c->datadir_excludes;
 	o.mode = FSRESTORE_REPLACE;
 	o.stamp = rs->stamp;
-	ret = fsrestore_run(&o, r, &res, e);
+	ret = journaled_fsrestore(rs, &o, r, &res, e);
 	if (ret == 0) {
 		char *moved = move_kept_datadir_out(rs, res.kept_as, r);
 		if (moved) {
@@ -1035,8 +1056,17 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 			    "data and is dropped on the next attempt.", dbname, staging);
 		goto out;
 	}
-	if (dbadmin_swap(admin, dbname, staging, keep, r, e) < 0)
+	if (journal_begin(c->log_dir, rs->stamp, JOURNAL_DATABASE, dbname, keep, staging, e) < 0)
 		goto out;
+	{
+		struct err jerr = ERR_INIT;
+		int swapped = dbadmin_swap(admin, dbname, staging, keep, r, e);
+		if (journal_done(c->log_dir, rs->stamp, JOURNAL_DATABASE, dbname, &jerr) < 0)
+			report_log(r, LOG_WARN, "%s", jerr.msg);
+		err_clear(&jerr);
+		if (swapped < 0)
+			goto out;
+	}
 	report_log(r, LOG_INFO, "database \"%s\" is now the restored one", dbname);
 	if (exists) {
 		*kept_as = keep;
@@ -1204,12 +1234,74 @@ static int have_program(const char *prog)
 	return 0;
 }
 
+/* An earlier run killed between the two renames of a swap leaves the live
+ * name missing: say exactly how to put it back, and touch nothing. */
+static int check_journal(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	struct journal_entry *v;
+	size_t n;
+	PGconn *admin = NULL;
+	int ret = 0;
+
+	if (journal_pending(c->log_dir, &v, &n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct journal_entry *j = &v[i];
+		int live = 0, kept = 0;
+		if (j->kind == JOURNAL_FILES) {
+			live = path_exists(j->live);
+			kept = path_exists(j->kept);
+		} else {
+			if (!admin && !(admin = dbadmin_connect(rs->admin_conninfo, e))) {
+				ret = -1;
+				break;
+			}
+			if (dbadmin_exists(admin, j->live, &live, e) < 0 ||
+			    dbadmin_exists(admin, j->kept, &kept, e) < 0) {
+				ret = -1;
+				break;
+			}
+		}
+		if (!live && kept) {
+			err_set(e, "the run of %s was interrupted in the middle of a swap: %s%s%s is "
+				"missing", j->stamp, j->kind == JOURNAL_DATABASE ? "database \"" : "",
+				j->live, j->kind == JOURNAL_DATABASE ? "\"" : "");
+			err_detail(e, "The old one is %s; the restored one, if complete, is %s.",
+				   j->kept, j->staging);
+			if (j->kind == JOURNAL_FILES)
+				err_hint(e, "Put the old one back (mv '%s' '%s') or the restored one in "
+					    "place, then run biso-recover again.", j->kept, j->live);
+			else
+				err_hint(e, "Put the old one back (ALTER DATABASE \"%s\" RENAME TO "
+					    "\"%s\") or the restored one in place, then run again.",
+					 j->kept, j->live);
+			ret = -1;
+			break;
+		}
+		/* The live name is there: the swap either never started or ended. */
+		if (journal_done(c->log_dir, j->stamp, j->kind, j->live, e) < 0) {
+			ret = -1;
+			break;
+		}
+		report_log(r, LOG_WARN, "the run of %s stopped around its swap of %s, which is "
+			   "in place; closed that journal entry", j->stamp, j->live);
+	}
+	if (admin)
+		PQfinish(admin);
+	journal_entries_free(v, n);
+	return ret;
+}
+
 int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
 	unsigned sel = rs->selected;
 	uid_t uid;
 	gid_t gid;
+
+	if (check_journal(rs, r, e) < 0)
+		return -1;
 
 	if ((sel & (STEP_BIT(STEP_DATADIR) | STEP_BIT(STEP_VERIFY))) &&
 	    conf_web_owner(c, &uid, &gid, e) < 0)

@@ -211,7 +211,7 @@ ls "$NEW"/webroot.config.php.pre-restore-* > /dev/null || fail "old config.php n
 echo "ok: config.php keeps root:www-data 0640; the old one is kept beside the webroot"
 
 # Two runs at once: the second is refused before it touches anything.
-flock "$T/log/biso-recover.lock" sleep 5 &
+flock -o "$T/log/biso-recover.lock" sleep 5 &
 holder=$!
 sleep 0.5
 set +e
@@ -223,5 +223,25 @@ wait $holder 2>/dev/null || true
 [ $rc = 2 ] && grep -q "another biso-recover (pid .*) is running for this instance" "$T/locked.log" ||
 	{ cat "$T/locked.log"; fail "a second run at once: exit $rc, expected 2"; }
 echo "ok: a second run at once is refused: $(head -1 "$T/locked.log")"
+
+# A run killed between the two renames of its swap: the next run says how
+# to put the live webroot back and touches nothing; once it is back, the
+# journal entry is closed and restores run again.
+printf 'begin\t20000101_000000\tfiles\t%s\t%s\t%s\n' "$NEW/webroot" \
+	"$NEW/webroot.pre-restore-20000101_000000" "$NEW/webroot.restoring" >> "$T/log/journal"
+mv "$NEW/webroot" "$NEW/webroot.pre-restore-20000101_000000"
+set +e
+run --only webroot > "$T/journal.log" 2>&1
+rc=$?
+set -e
+[ $rc = 2 ] && grep -q "interrupted in the middle of a swap" "$T/journal.log" &&
+	grep -q "mv '$NEW/webroot.pre-restore-20000101_000000' '$NEW/webroot'" "$T/journal.log" ||
+	{ cat "$T/journal.log"; fail "interrupted swap: exit $rc"; }
+[ ! -e "$NEW/webroot" ] || fail "interrupted swap: something was written"
+mv "$NEW/webroot.pre-restore-20000101_000000" "$NEW/webroot"
+sleep 1
+run --only webroot > "$T/journal2.log" 2>&1 || { cat "$T/journal2.log"; fail "restore after putting the webroot back"; }
+grep -q "closed that journal entry" "$T/journal2.log" || fail "the journal entry was not closed"
+echo "ok: an interrupted swap is found and explained; after the fix the journal entry is closed"
 
 echo "restore-demo: all checks passed"

@@ -1,0 +1,91 @@
+/* Unit tests for the swap journal. */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "journal.h"
+#include "strbuf.h"
+
+static char dir[] = "/tmp/br-journal-XXXXXX";
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char *p = xstrfmt("%s/journal", dir);
+	(void)state;
+	unlink(p);
+	free(p);
+	rmdir(dir);
+	return 0;
+}
+
+static void begin_without_done_is_pending_and_names_survive(void **state)
+{
+	struct journal_entry *v;
+	struct err e = ERR_INIT;
+	size_t n;
+	(void)state;
+	/* A path with a tab, a newline and a backslash must come back unchanged. */
+	assert_int_equal(journal_begin(dir, "20261129_100000", JOURNAL_FILES, "/srv/we\tb\nroot\\x",
+				       "/srv/kept", "/srv/staging", &e), 0);
+	assert_int_equal(journal_begin(dir, "20261129_100000", JOURNAL_DATABASE, "biso",
+				       "biso_pre_restore_20261129_100000", "biso_restoring", &e), 0);
+	assert_int_equal(journal_done(dir, "20261129_100000", JOURNAL_DATABASE, "biso", &e), 0);
+	assert_int_equal(journal_pending(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].kind, JOURNAL_FILES);
+	assert_string_equal(v[0].live, "/srv/we\tb\nroot\\x");
+	assert_string_equal(v[0].kept, "/srv/kept");
+	assert_string_equal(v[0].staging, "/srv/staging");
+	assert_string_equal(v[0].stamp, "20261129_100000");
+	journal_entries_free(v, n);
+	assert_int_equal(journal_done(dir, "20261129_100000", JOURNAL_FILES, "/srv/we\tb\nroot\\x", &e), 0);
+	assert_int_equal(journal_pending(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 0);
+	journal_entries_free(v, n);
+}
+
+static void missing_journal_is_empty_and_a_torn_line_is_named(void **state)
+{
+	struct journal_entry *v;
+	struct err e = ERR_INIT;
+	size_t n = 99;
+	char *p = xstrfmt("%s/journal", dir);
+	FILE *fp;
+	(void)state;
+	unlink(p);
+	assert_int_equal(journal_pending(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(journal_begin(dir, "s", JOURNAL_FILES, "/a", "/b", "/c", &e), 0);
+	fp = fopen(p, "a");
+	fputs("beg", fp); /* a crash in the middle of a write */
+	fclose(fp);
+	assert_int_equal(journal_pending(dir, &v, &n, &e), -1);
+	assert_int_equal(e.line, 2);
+	assert_non_null(strstr(e.file, "journal"));
+	err_clear(&e);
+	unlink(p);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(begin_without_done_is_pending_and_names_survive),
+		cmocka_unit_test(missing_journal_is_empty_and_a_torn_line_is_named),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
