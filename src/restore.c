@@ -1560,6 +1560,7 @@ static void manual_commands(const struct restore *rs, enum step_id s, struct str
 	free(staging);
 	free(keepdb);
 	free(src);
+	free(sql);
 	free(chown_spec);
 }
 
