@@ -381,6 +381,7 @@ static int cmd_db_inspect(const struct cli *cl)
 {
 	struct dumpinfo di = { 0 };
 	struct err e = ERR_INIT;
+	int code = EXIT_DONE;
 	if (cl->n_args != 1)
 		return usage_error("%s", "db-inspect needs one DUMP");
 	if (dumpinfo_scan(cl->args[0], &di, NULL, &e) < 0) {
@@ -388,18 +389,34 @@ static int cmd_db_inspect(const struct cli *cl)
 		err_clear(&e);
 		return EXIT_FAILED;
 	}
-	printf("dump:            %s\n", cl->args[0]);
+	if (!di.pg_dump_version && !di.n_types && !di.n_tables) {
+		fprintf(stderr, "biso-recover: %s does not look like a pg_dump plain-format dump "
+				"(no pg_dump header, no TOC entries)\n", cl->args[0]);
+		dumpinfo_release(&di);
+		return EXIT_FAILED;
+	}
+	printf("dump:            %s%s\n", cl->args[0], di.gzip ? " (gzip)" : "");
 	printf("pg_dump version: %s\n", di.pg_dump_version ? di.pg_dump_version : "(unknown)");
 	printf("server version:  %s\n", di.server_version ? di.server_version : "(unknown)");
 	printf("\\restrict:       %s\n", di.restrict_key ? "yes" : "no");
-	printf("complete:        %s\n", di.complete ? "yes (trailer present)" : "NO: no \"dump complete\" trailer");
+	printf("\\connect:        %s\n", di.has_connect ? "yes (pg_dumpall-style)" : "no");
+	printf("complete:        %s\n", di.complete ? "yes (trailer present)"
+						   : "NO: no \"dump complete\" trailer: the dump was cut off");
+	printf("size:            %llu bytes of SQL, %llu statements\n",
+	       (unsigned long long)di.bytes_sql, (unsigned long long)di.statements);
+	printf("TOC entries:\n");
+	for (size_t i = 0; i < di.n_types; i++)
+		printf("  %-32s %6lu\n", di.types[i].type, di.types[i].count);
 	printf("tables with data: %zu\n", di.n_tables);
 	for (size_t i = 0; i < di.n_tables; i++)
 		printf("  %-40s %10llu rows %12llu bytes  line %ld\n", di.tables[i].name,
 		       (unsigned long long)di.tables[i].rows, (unsigned long long)di.tables[i].bytes,
 		       di.tables[i].line);
+	/* An incomplete dump is a finding, not a success. */
+	if (!di.complete)
+		code = EXIT_FAILED;
 	dumpinfo_release(&di);
-	return EXIT_DONE;
+	return code;
 }
 
 static int cmd_files_restore(const struct cli *cl)

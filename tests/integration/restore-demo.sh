@@ -164,6 +164,13 @@ expect_refusal() { # name, pattern, then the command
 # A dump cut after its data section: every row, but no indexes or keys.
 gunzip -c "$dump" | sed '/^-- PostgreSQL database dump complete/,$d' | head -n -30 | gzip > "$T/cut.sql.gz"
 expect_refusal cut-dump 'no "dump complete" trailer' run --only database --dump "$T/cut.sql.gz"
+# db-inspect: the cut dump is a finding (exit 1), the good one is not.
+"$BISO_RECOVER" db-inspect "$dump" > "$T/inspect.txt" || { cat "$T/inspect.txt"; fail "db-inspect of a good dump failed"; }
+[ "$(grep -c '^  public\.' "$T/inspect.txt")" = 8 ] && grep -q "public.person  *400 rows" "$T/inspect.txt" ||
+	{ cat "$T/inspect.txt"; fail "db-inspect lists other tables"; }
+set +e; "$BISO_RECOVER" db-inspect "$T/cut.sql.gz" > "$T/inspect-cut.txt"; rc=$?; set -e
+[ $rc = 1 ] && grep -q "NO: no \"dump complete\" trailer" "$T/inspect-cut.txt" || fail "db-inspect of a cut dump: exit $rc"
+echo "ok: db-inspect lists 8 tables with their rows and flags the cut dump"
 # A dump of another database.
 psql -qX -c "CREATE DATABASE other OWNER biso"
 psql -qX -U biso -d other -c "CREATE TABLE t (x int); INSERT INTO t VALUES (1)"
