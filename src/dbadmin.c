@@ -105,26 +105,19 @@ int dbadmin_exists(PGconn *c, const char *dbname, int *exists, struct err *e)
 	return 0;
 }
 
-/* Append "quoted identifier" to @sb; -1 with @e if libpq refuses it. */
-static int add_ident(PGconn *c, struct strbuf *sb, const char *id, struct err *e)
+/* Append @s to @sb quoted by libpq as an identifier (@ident) or a literal;
+ * -1 with @e if libpq refuses it (e.g. invalid encoding). */
+static int add_quoted(PGconn *c, struct strbuf *sb, const char *s, int ident, struct err *e)
 {
-	char *q = PQescapeIdentifier(c, id, strlen(id));
+	char *q = ident ? PQescapeIdentifier(c, s, strlen(s)) : PQescapeLiteral(c, s, strlen(s));
 	if (!q)
 		return dbadmin_result_error(c, NULL, e);
 	strbuf_addstr(sb, q);
 	PQfreemem(q);
 	return 0;
 }
-
-static int add_literal(PGconn *c, struct strbuf *sb, const char *lit, struct err *e)
-{
-	char *q = PQescapeLiteral(c, lit, strlen(lit));
-	if (!q)
-		return dbadmin_result_error(c, NULL, e);
-	strbuf_addstr(sb, q);
-	PQfreemem(q);
-	return 0;
-}
+#define add_ident(c, sb, s, e) add_quoted((c), (sb), (s), 1, (e))
+#define add_literal(c, sb, s, e) add_quoted((c), (sb), (s), 0, (e))
 
 int dbadmin_check_locale(PGconn *c, const char *locale, struct err *e)
 {
