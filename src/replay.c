@@ -1024,7 +1024,16 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 			err_detail(&rp.first, "%s", sb.buf);
 			strbuf_release(&sb);
 		}
-		err_move(e, &rp.first);
+		/* In continue mode errors were logged one by one and the replay
+		 * went on: only a fatal one (or stop mode) fails the call. */
+		if (ret < 0) {
+			err_move(e, &rp.first);
+		} else {
+			report_log(r, LOG_WARN, "%llu error(s) in %s; the first, at line %ld, is the "
+				   "likely cause of the others: %s", (unsigned long long)st->errors,
+				   rp.name, rp.first.line, rp.first.msg);
+			err_clear(&rp.first);
+		}
 	}
 out:
 	if (rp.pool)

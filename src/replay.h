@@ -82,14 +82,15 @@ struct replay_stats {
  * server WARNINGs at LOG_WARN).  report_cancelled() is checked between
  * statements and COPY chunks.  @st (may be NULL) is zeroed and filled.
  *
- * Returns 0 when every statement succeeded.  Returns -1 with @e filled
- * otherwise: e->file = display name, e->line = dump line of the statement
+ * Returns 0 when the replay ran to the end: every statement succeeded, or
+ * (continue mode) the failed ones were logged and counted in st->errors.
+ * Returns -1 with @e filled when it stopped: e->file = display name, e->line = dump line of the statement
  * (of the data row for errors inside COPY data), e->msg = the server's
  * primary message (or ours), e->detail = the server's detail, then
  * "TOC entry: ...; statement: <first line>", e->hint = the server's hint.
- * In continue mode (@o->on_error_stop 0) the replay goes on after errors and
- * @e is the first one (likely the cause of the others); st->errors counts
- * them all and every one was logged.  Connection loss, dump read errors
+ * In continue mode (@o->on_error_stop 0) the replay goes on after errors;
+ * every one was logged (the first marked as the likely cause of the others)
+ * and st->errors counts them.  Connection loss, dump read errors
  * (truncated gzip: e->offset is the compressed offset) and cancellation
  * stop in both modes.
  */

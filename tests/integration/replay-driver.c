@@ -95,5 +95,7 @@ int main(int argc, char **argv)
 		err_clear(&e);
 		return 1;
 	}
-	return 0;
+	/* continue mode: the replay ran to the end, but errors are a failure
+	 * for the tests, as psql -v ON_ERROR_STOP=0 ends 0 yet printed them */
+	return st.errors ? 1 : 0;
 }
