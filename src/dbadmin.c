@@ -223,7 +223,7 @@ static int rename_db(PGconn *c, const char *from, const char *to, struct err *e)
 	return ret;
 }
 
-static int set_allow_connections(PGconn *c, const char *db, int allow, struct err *e)
+int dbadmin_allow_connections(PGconn *c, const char *db, int allow, struct err *e)
 {
 	struct strbuf sql = STRBUF_INIT;
 	int ret = -1;
@@ -260,7 +260,7 @@ int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char 
 	if (dbadmin_exists(c, dbname, &exists, e) < 0)
 		return -1;
 	if (exists) {
-		if (set_allow_connections(c, dbname, 0, e) < 0)
+		if (dbadmin_allow_connections(c, dbname, 0, e) < 0)
 			return -1;
 		/* Sessions may still be starting; rename fails while any is left. */
 		for (int attempt = 0; attempt < 10; attempt++) {
@@ -284,7 +284,7 @@ int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char 
 renamed:
 		report_log(r, LOG_INFO, "kept the old database as \"%s\"", keep_as);
 		/* The kept database stays usable for inspection. */
-		(void)set_allow_connections(c, keep_as, 1, NULL);
+		(void)dbadmin_allow_connections(c, keep_as, 1, NULL);
 	}
 	if (rename_db(c, staging, dbname, e) < 0) {
 		if (exists) {
@@ -298,7 +298,7 @@ renamed:
 	}
 	return 0;
 reopen:
-	(void)set_allow_connections(c, dbname, 1, NULL);
+	(void)dbadmin_allow_connections(c, dbname, 1, NULL);
 	return -1;
 }
 

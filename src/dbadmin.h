@@ -54,6 +54,8 @@ int dbadmin_drop(PGconn *c, const char *dbname, struct err *e);
  * -1 with @e. */
 int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char *keep_as,
 		 struct report *r, struct err *e);
+/* ALTER DATABASE @db WITH ALLOW_CONNECTIONS true/false. */
+int dbadmin_allow_connections(PGconn *c, const char *db, int allow, struct err *e);
 /* Connect with @conninfo and run ANALYZE. */
 int dbadmin_analyze(const char *conninfo, struct report *r, struct err *e);
 

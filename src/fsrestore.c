@@ -1,6 +1,7 @@
 /* fsrestore: file tree restore engine; see fsrestore.h. */
 #include "config.h"
 #include "fsrestore.h"
+#include "fsrestore_ahead.h"
 #include "exclude.h"
 #include "magic.h"
 #include "err.h"
@@ -24,6 +25,21 @@
 #include <unistd.h>
 
 enum pass { PASS_SCAN, PASS_EXTRACT };
+
+/* Relative paths of the symlinks written so far (chained hash set). */
+struct linknode {
+	struct linknode *next;
+	char name[];
+};
+struct linkset {
+	struct linknode **b;
+	size_t nb, n;
+};
+
+/* Symlinks remembered at most; past that libarchive's own per-component
+ * check (ARCHIVE_EXTRACT_SECURE_SYMLINKS) takes over, so memory stays
+ * bounded. */
+#define LINKSET_MAX 65536
 
 /* A directory written, checked after the last entry (its times change
  * while entries go into it). */
@@ -67,6 +83,14 @@ struct ctx {
 	struct sha256 sha;
 	uint64_t sha_pos;
 	char *iobuf;         /* read buffer for the checksum of written files */
+	/* compressed archives: decompressed ahead in a reader thread */
+	struct fsrestore_ahead *ahead;
+	/* writing into a fresh tree: the symlinks this walk made there, so
+	 * that nothing is written through one (see link_guard) */
+	int track_links;
+	struct linkset links;
+	struct archive *ext;  /* the disk writer of the walk */
+	int ext_flags;
 };
 
 /* ---- names ------------------------------------------------------------ */
@@ -145,6 +169,97 @@ static int link_leaves_tree(const char *rel, const char *target)
 			p++;
 	}
 	return 0;
+}
+
+/* ---- symlinks written (the fresh-tree guard) --------------------------- */
+
+static size_t linkset_hash(const char *s, size_t len)
+{
+	size_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The node slot of the first @len bytes of @name, or of where it would go. */
+static struct linknode **linkset_find(struct linkset *ls, const char *name, size_t len)
+{
+	struct linknode **pp;
+	if (!ls->nb)
+		return NULL;
+	for (pp = &ls->b[linkset_hash(name, len) & (ls->nb - 1)]; *pp; pp = &(*pp)->next)
+		if (!strncmp((*pp)->name, name, len) && !(*pp)->name[len])
+			return pp;
+	return pp;
+}
+
+static void linkset_add(struct linkset *ls, const char *name)
+{
+	size_t len = strlen(name);
+	struct linknode **pp, *nd;
+	if (ls->n + 1 > ls->nb) {
+		size_t nb = ls->nb ? 2 * ls->nb : 64;
+		struct linknode **b = xcalloc(nb, sizeof *b);
+		for (size_t i = 0; i < ls->nb; i++)
+			while (ls->b[i]) {
+				struct linknode *x = ls->b[i];
+				size_t h = linkset_hash(x->name, strlen(x->name)) & (nb - 1);
+				ls->b[i] = x->next;
+				x->next = b[h];
+				b[h] = x;
+			}
+		free(ls->b);
+		ls->b = b;
+		ls->nb = nb;
+	}
+	pp = linkset_find(ls, name, len);
+	if (*pp)
+		return;
+	nd = xmalloc(sizeof *nd + len + 1);
+	memcpy(nd->name, name, len + 1);
+	nd->next = NULL;
+	*pp = nd;
+	ls->n++;
+}
+
+/* Remove the first @len bytes of @name if present; 1 if it was there. */
+static int linkset_del(struct linkset *ls, const char *name, size_t len)
+{
+	struct linknode **pp = linkset_find(ls, name, len), *x;
+	if (!pp || !*pp)
+		return 0;
+	x = *pp;
+	*pp = x->next;
+	free(x);
+	ls->n--;
+	return 1;
+}
+
+static void linkset_free(struct linkset *ls)
+{
+	for (size_t i = 0; i < ls->nb; i++)
+		while (ls->b[i]) {
+			struct linknode *x = ls->b[i];
+			ls->b[i] = x->next;
+			free(x);
+		}
+	free(ls->b);
+	memset(ls, 0, sizeof *ls);
+}
+
+/* The symlink among the leading directories of @rel, or NULL: its length
+ * in *@len. */
+static const char *linkset_prefix(struct linkset *ls, const char *rel, size_t *len)
+{
+	struct linknode **pp;
+	for (const char *p = rel; (p = strchr(p, '/')); p++) {
+		pp = linkset_find(ls, rel, (size_t)(p - rel));
+		if (pp && *pp) {
+			*len = (size_t)(p - rel);
+			return rel;
+		}
+	}
+	return NULL;
 }
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -246,8 +361,20 @@ static struct archive *open_source(struct ctx *c)
 	a = archive_read_new();
 	if (!a)
 		abort();
-	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
+	if (c->compressed) {
+		/* inflate in a second thread, as tar -xzf does with its gzip child */
+		if (fsrestore_ahead_open(a, c->source, &c->ahead) < 0) {
+			err_set(c->e, "cannot open archive %s", c->source);
+			err_detail(c->e, "%s", archive_error_string(a));
+			archive_read_free(a);
+			fsrestore_ahead_free(c->ahead);
+			c->ahead = NULL;
+			return NULL;
+		}
+		return a;
+	}
+	archive_read_support_filter_all(a);
 	if (archive_read_open_filename(a, c->source, 65536) != ARCHIVE_OK) {
 		err_set(c->e, "cannot open archive %s", c->source);
 		err_detail(c->e, "%s", archive_error_string(a));
@@ -255,6 +382,15 @@ static struct archive *open_source(struct ctx *c)
 		return NULL;
 	}
 	return a;
+}
+
+/* Bytes of the archive file read so far (compressed bytes for compressed
+ * archives). */
+static uint64_t src_bytes(struct ctx *c, struct archive *a)
+{
+	if (c->ahead)
+		return fsrestore_ahead_bytes(c->ahead);
+	return (uint64_t)archive_filter_bytes(a, -1);
 }
 
 static void src_error(struct ctx *c, struct archive *a, const char *what, const char *rel)
@@ -482,7 +618,7 @@ static int copy_data(struct ctx *c, struct archive *in, struct archive *out, con
 		if (c->is_dir || !c->compressed)
 			c->done_bytes += size;
 		if (!c->is_dir)
-			c->done_bytes = (uint64_t)archive_filter_bytes(in, -1);
+			c->done_bytes = src_bytes(c, in);
 		if ((++n & 15) == 0) {
 			if (cancelled(c))
 				return -1;
@@ -513,6 +649,50 @@ static int status_ok(struct ctx *c, struct archive *ext, int r, const char *rel,
 	return -1;
 }
 
+/* Writing into a fresh tree: refuse @rel (and the hardlink target @hrel,
+ * or NULL) when a leading directory is a symlink this walk wrote, as
+ * ARCHIVE_EXTRACT_SECURE_SYMLINKS would; a symlink at @rel itself is
+ * removed first so the entry replaces it.  Returns 1 when refused
+ * (warned and counted), else 0. */
+static int link_guard(struct ctx *c, const char *rel, const char *hrel)
+{
+	size_t len;
+	const char *p;
+	if (!c->links.n)
+		return 0;
+	if ((p = linkset_prefix(&c->links, rel, &len))) {
+		c->res->skipped++;
+		warn(c, "refused %s: Cannot extract through symlink %.*s", rel, (int)len, p);
+		return 1;
+	}
+	if (hrel && (p = linkset_prefix(&c->links, hrel, &len))) {
+		c->res->skipped++;
+		warn(c, "refused hardlink %s -> %s: Cannot extract through symlink %.*s", rel, hrel,
+		     (int)len, p);
+		return 1;
+	}
+	if (linkset_del(&c->links, rel, strlen(rel))) {
+		const char *d = dest_path(c, &c->path2, rel);
+		if (unlink(d) < 0 && errno != ENOENT)
+			warn(c, "cannot remove the symlink %s: %s", d, strerror(errno));
+	}
+	return 0;
+}
+
+/* A symlink was written at @rel: remember it, or past LINKSET_MAX hand
+ * the check to libarchive for the rest of the walk. */
+static void remember_link(struct ctx *c, const char *rel)
+{
+	if (c->links.n < LINKSET_MAX) {
+		linkset_add(&c->links, rel);
+		return;
+	}
+	c->ext_flags |= ARCHIVE_EXTRACT_SECURE_SYMLINKS;
+	archive_write_disk_set_options(c->ext, c->ext_flags);
+	c->track_links = 0;
+	linkset_free(&c->links);
+}
+
 /* One pass over the source.  Returns 0 or -1 with c->e set. */
 static int walk(struct ctx *c, enum pass pass)
 {
@@ -528,8 +708,18 @@ static int walk(struct ctx *c, enum pass pass)
 	if (c->is_dir)
 		dent = archive_entry_new();
 	if (pass == PASS_EXTRACT) {
-		int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-			    ARCHIVE_EXTRACT_SECURE_SYMLINKS;
+		int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
+		/* SECURE_SYMLINKS has libarchive open and stat every component
+		 * of every path (7 calls per file at depth 5).  Replace and
+		 * in-place write into a fresh tree (new staging directory, or
+		 * the emptied target) that holds only what this walk wrote,
+		 * so a path can only pass a symlink this walk made: those are
+		 * remembered and checked in memory (link_guard).  A merge
+		 * writes into an existing tree and keeps libarchive's check. */
+		c->track_links = c->o->mode != FSRESTORE_MERGE;
+		if (!c->track_links)
+			flags |= ARCHIVE_EXTRACT_SECURE_SYMLINKS;
+		c->ext_flags = flags;
 		if (c->root)
 			flags |= ARCHIVE_EXTRACT_OWNER;
 		if (c->o->acls)
@@ -541,6 +731,7 @@ static int walk(struct ctx *c, enum pass pass)
 			abort();
 		archive_write_disk_set_options(ext, flags);
 		archive_write_disk_set_standard_lookup(ext);
+		c->ext = ext;
 	}
 	if (c->is_dir) {
 		/* hardlinks: written as links, counted once by the scan */
@@ -552,7 +743,7 @@ static int walk(struct ctx *c, enum pass pass)
 	for (;;) {
 		int r, refused = 0;
 		const char *name;
-		char *rel = NULL;
+		char *rel = NULL, *hrel = NULL;
 		const char *why;
 		mode_t type;
 		struct archive_entry *w;
@@ -613,7 +804,7 @@ static int walk(struct ctx *c, enum pass pass)
 		if (c->is_dir && type == AE_IFDIR)
 			archive_read_disk_descend(a);
 		if (!c->is_dir)
-			c->done_bytes = (uint64_t)archive_filter_bytes(a, -1);
+			c->done_bytes = src_bytes(c, a);
 		c->done_items++;
 
 		if (pass == PASS_SCAN) {
@@ -654,7 +845,6 @@ static int walk(struct ctx *c, enum pass pass)
 
 		/* PASS_EXTRACT */
 		if (!c->is_dir && archive_entry_hardlink(ent)) {
-			char *hrel;
 			if (!fsrestore_clean_name(archive_entry_hardlink(ent), &hrel, &why) || !*hrel) {
 				c->res->skipped++;
 				warn(c, "refused hardlink %s -> %s: %s", rel, archive_entry_hardlink(ent),
@@ -664,8 +854,13 @@ static int walk(struct ctx *c, enum pass pass)
 				continue;
 			}
 			archive_entry_copy_hardlink(ent, dest_path(c, &c->path2, hrel));
-			free(hrel);
 		}
+		if (c->track_links && link_guard(c, rel, hrel)) {
+			free(hrel);
+			free(rel);
+			continue;
+		}
+		free(hrel);
 		if (type == AE_IFLNK && archive_entry_symlink(ent) &&
 		    link_leaves_tree(rel, archive_entry_symlink(ent)))
 			warn(c, "symlink %s points out of the restored tree (to %s); kept as a symlink", rel,
@@ -707,6 +902,8 @@ static int walk(struct ctx *c, enum pass pass)
 			} else if (c->verify) {
 				verify_entry(c, w, rel);
 			}
+			if (type == AE_IFLNK && c->track_links)
+				remember_link(c, rel);
 			if (type == AE_IFDIR)
 				;
 			else if (type == AE_IFLNK)
@@ -730,6 +927,9 @@ static int walk(struct ctx *c, enum pass pass)
 	}
 	rc = 0;
 out:
+	linkset_free(&c->links);
+	c->track_links = 0;
+	c->ext = NULL;
 	if (lr)
 		archive_entry_linkresolver_free(lr);
 	if (ext)
@@ -737,6 +937,632 @@ out:
 	if (dent)
 		archive_entry_free(dent);
 	archive_read_free(a);
+	fsrestore_ahead_free(c->ahead);
+	c->ahead = NULL;
+	return rc;
+}
+
+/* ---- pre-scan of a directory source ---------------------------------- */
+
+/* Inodes of files with several links seen by the scan (dev, ino), an
+ * open-addressing set: only hardlink candidates are remembered. */
+struct inoset {
+	uint64_t (*slot)[2];
+	size_t cap, n;
+};
+
+/* Add (dev, ino); 1 if it was new, 0 if seen before. */
+static int inoset_add(struct inoset *s, uint64_t dev, uint64_t ino)
+{
+	size_t i;
+	if (2 * (s->n + 1) > s->cap) {
+		struct inoset big = { NULL, s->cap ? 2 * s->cap : 256, 0 };
+		big.slot = xcalloc(big.cap, sizeof *big.slot);
+		for (i = 0; i < s->cap; i++)
+			if (s->slot[i][1])
+				inoset_add(&big, s->slot[i][0], s->slot[i][1]);
+		free(s->slot);
+		*s = big;
+	}
+	ino++; /* 0 marks a free slot */
+	for (i = (size_t)((ino * 0x9e3779b97f4a7c15ULL) ^ dev) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->slot[i][1]) {
+			s->slot[i][0] = dev;
+			s->slot[i][1] = ino;
+			s->n++;
+			return 1;
+		}
+		if (s->slot[i][0] == dev && s->slot[i][1] == ino)
+			return 0;
+	}
+}
+
+/* Count the entries under the open directory @dfd (relative path in
+ * @rel) as the PASS_SCAN of walk() counts a directory source, with
+ * fstatat on names relative to @dfd and d_type where it suffices: no file
+ * is opened.  Allocated bytes of a sparse file come from st_blocks. */
+static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset *links)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	size_t keep = rel->len;
+	if (!d) {
+		close(dfd);
+		goto fail;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		struct stat st;
+		mode_t type;
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		strbuf_setlen(rel, keep);
+		if (keep)
+			strbuf_addch(rel, '/');
+		strbuf_addstr(rel, de->d_name);
+		if (de->d_type == DT_DIR) {
+			type = S_IFDIR;
+		} else if (de->d_type == DT_LNK) {
+			type = S_IFLNK;
+		} else {
+			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+				if (errno == ENOENT)
+					continue; /* removed while we read */
+				goto fail_d;
+			}
+			type = st.st_mode & S_IFMT;
+		}
+		if (exclude_match_path(c->ex, rel->buf, type == S_IFDIR)) {
+			c->res->excluded++;
+			continue;
+		}
+		if (type != S_IFDIR && type != S_IFLNK && type != S_IFREG) {
+			c->res->skipped++;
+			warn(c, "skipped %s: FIFOs, sockets and device files are not restored", rel->buf);
+			continue;
+		}
+		c->done_items++;
+		c->scan_items++;
+		if (type == S_IFDIR) {
+			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			c->res->dirs++;
+			c->need_bytes += 4096;
+			if (fd < 0 || scan_dir_at(c, fd, rel, links) < 0) {
+				if (fd >= 0)
+					goto fail_quiet;
+				goto fail_d;
+			}
+		} else if (type == S_IFLNK) {
+			c->res->symlinks++;
+		} else {
+			c->res->files++;
+			if (st.st_size > 0 && (st.st_nlink < 2 || inoset_add(links, st.st_dev, st.st_ino))) {
+				uint64_t alloc = (uint64_t)st.st_blocks * 512;
+				if (alloc > (uint64_t)st.st_size)
+					alloc = (uint64_t)st.st_size;
+				c->scan_bytes += (uint64_t)st.st_size;
+				c->res->bytes += (uint64_t)st.st_size;
+				c->need_bytes += (alloc + 4095) & ~(uint64_t)4095;
+			}
+		}
+		if ((c->scan_items & 63) == 0) {
+			if (cancelled(c))
+				goto fail_quiet;
+			progress(c, "scanning", rel->buf, 0);
+		}
+	}
+	if (errno) {
+		strbuf_setlen(rel, keep);
+		goto fail_d;
+	}
+	closedir(d);
+	strbuf_setlen(rel, keep);
+	return 0;
+fail_d:
+	closedir(d);
+fail:
+	err_errno(c->e, errno, "cannot read %s/%s", c->src_root, rel->buf);
+	err_where(c->e, c->source, 0, -1);
+	err_hint(c->e, "check that the source is readable by this user and the disk is healthy");
+	return -1;
+fail_quiet:
+	closedir(d);
+	return -1;
+}
+
+/* PASS_SCAN of a directory source, without archive_read_disk (which opens
+ * every file and probes it for holes). */
+static int scan_dir(struct ctx *c)
+{
+	struct strbuf rel = STRBUF_INIT;
+	struct inoset links = { NULL, 0, 0 };
+	int fd, rc;
+	c->done_bytes = c->done_items = 0;
+	fd = open(c->src_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err_errno(c->e, errno, "cannot read source directory %s", c->source);
+		return -1;
+	}
+	c->done_items++;
+	c->scan_items++;
+	c->res->dirs++;
+	c->need_bytes += 4096;
+	rc = scan_dir_at(c, fd, &rel, &links);
+	strbuf_release(&rel);
+	free(links.slot);
+	return rc;
+}
+
+/* ---- directory -> fresh staging tree, without libarchive --------------- */
+
+/*
+ * A directory source restored into the new staging tree (replace mode, no
+ * xattrs/ACLs asked) is copied here with system calls relative to open
+ * directory fds: per file one fstatat, an openat on each side,
+ * copy_file_range for the data (holes kept with SEEK_DATA/SEEK_HOLE for
+ * files with fewer blocks than bytes), fchown (root), fchmod only when the
+ * creation mode was cut by the umask or carries set-id bits, futimens and
+ * an fstat for the inline verification.  archive_read_disk and
+ * archive_write_disk make about three times as many calls per file
+ * (every file opened twice and probed for holes, two umask calls, fchdir
+ * walking).  Hardlinks are made with linkat to the first name written
+ * (only inodes with several links are remembered, and forgotten once all
+ * their names were seen); symlinks are copied, never followed.
+ */
+
+/* A source inode with several links, already written as @rel. */
+struct hlink {
+	struct hlink *next;
+	dev_t dev;
+	ino_t ino;
+	nlink_t left; /* names still to come */
+	char rel[];
+};
+
+struct copier {
+	struct ctx *c;
+	struct hlink **hb;
+	size_t nhb, nh;
+	mode_t umask;
+	char *buf;      /* read/write fallback and --checksum */
+	struct strbuf rel;
+};
+
+#define COPY_BUF (1 << 17)
+
+static struct hlink **hlink_find(struct copier *k, dev_t dev, ino_t ino)
+{
+	struct hlink **pp = &k->hb[(size_t)((ino * 0x9e3779b97f4a7c15ULL) >> 20 ^ dev) & (k->nhb - 1)];
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->dev == dev && (*pp)->ino == ino)
+			break;
+	return pp;
+}
+
+static void hlink_add(struct copier *k, const struct stat *st, const char *rel)
+{
+	struct hlink **pp, *h;
+	size_t len = strlen(rel);
+	if (k->nh + 1 > k->nhb) {
+		size_t nb = k->nhb ? 2 * k->nhb : 256, old = k->nhb;
+		struct hlink **ob = k->hb;
+		k->hb = xcalloc(nb, sizeof *k->hb);
+		k->nhb = nb;
+		for (size_t i = 0; i < old; i++)
+			while (ob[i]) {
+				struct hlink *x = ob[i];
+				ob[i] = x->next;
+				pp = hlink_find(k, x->dev, x->ino);
+				x->next = NULL;
+				*pp = x;
+			}
+		free(ob);
+	}
+	h = xmalloc(sizeof *h + len + 1);
+	h->next = NULL;
+	h->dev = st->st_dev;
+	h->ino = st->st_ino;
+	h->left = st->st_nlink - 1;
+	memcpy(h->rel, rel, len + 1);
+	pp = hlink_find(k, st->st_dev, st->st_ino);
+	*pp = h;
+	k->nh++;
+}
+
+static int copy_fail_write(struct ctx *c, int en, const char *rel)
+{
+	err_errno(c->e, en, "cannot write %s/%s", c->dest, rel);
+	if (en == ENOSPC || en == EDQUOT)
+		c->out_of_space = 1;
+	return -1;
+}
+
+static int copy_fail_read(struct ctx *c, int en, const char *rel)
+{
+	err_errno(c->e, en, "cannot read %s/%s", c->src_root, rel);
+	err_where(c->e, c->source, 0, -1);
+	err_hint(c->e, "check that the source is readable by this user and the disk is healthy");
+	return -1;
+}
+
+/* Copy @len bytes at @off from @in to @out; --checksum hashes them. */
+static int copy_range(struct copier *k, int in, int out, off_t off, off_t len, const char *rel)
+{
+	struct ctx *c = k->c;
+	int plain = c->o->checksum;
+	unsigned n = 0;
+	while (len > 0) {
+		ssize_t got;
+		size_t want = len > (off_t)(1 << 30) ? (size_t)1 << 30 : (size_t)len;
+		if (!plain) {
+			off_t ioff = off, ooff = off;
+			got = copy_file_range(in, &ioff, out, &ooff, want, 0);
+			if (got < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+					errno == EOPNOTSUPP || errno == EPERM)) {
+				plain = 1;
+				continue;
+			}
+			if (got < 0)
+				return errno == ENOSPC || errno == EDQUOT || errno == EFBIG
+					       ? copy_fail_write(c, errno, rel)
+					       : copy_fail_read(c, errno, rel);
+		} else {
+			ssize_t w, done = 0;
+			if (want > COPY_BUF)
+				want = COPY_BUF;
+			got = pread(in, k->buf, want, off);
+			if (got < 0)
+				return copy_fail_read(c, errno, rel);
+			while (done < got) {
+				w = pwrite(out, k->buf + done, (size_t)(got - done), off + done);
+				if (w < 0)
+					return copy_fail_write(c, errno, rel);
+				done += w;
+			}
+			if (c->o->checksum && got) {
+				hash_zeros(c, (uint64_t)off);
+				sha256_update(&c->sha, k->buf, (size_t)got);
+				c->sha_pos = (uint64_t)off + (uint64_t)got;
+			}
+		}
+		if (got == 0) {
+			err_set(c->e, "cannot read %s/%s: the file shrank while it was copied", c->src_root, rel);
+			return -1;
+		}
+		off += got;
+		len -= got;
+		c->done_bytes += (uint64_t)got;
+		if ((++n & 15) == 0) {
+			if (cancelled(c))
+				return -1;
+			progress(c, "copying", rel, 0);
+		}
+	}
+	return 0;
+}
+
+/* The data of a regular file; holes stay holes. */
+static int copy_file_data(struct copier *k, int in, int out, const struct stat *st, const char *rel)
+{
+	off_t size = st->st_size, pos = 0;
+	if (size == 0)
+		return 0;
+	if ((off_t)st->st_blocks * 512 >= size)
+		return copy_range(k, in, out, 0, size, rel);
+	while (pos < size) {
+		off_t data = lseek(in, pos, SEEK_DATA), hole;
+		if (data < 0 && errno == ENXIO)
+			break; /* only a hole is left */
+		if (data < 0)
+			return copy_range(k, in, out, pos, size - pos, rel); /* no SEEK_DATA here */
+		hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0 || hole > size)
+			hole = size;
+		if (copy_range(k, in, out, data, hole - data, rel) < 0)
+			return -1;
+		pos = hole;
+	}
+	if (ftruncate(out, size) < 0)
+		return copy_fail_write(k->c, errno, rel);
+	return 0;
+}
+
+/* Compare the written file (fstat of @fd, or lstat of @name in @dfd when
+ * @fd < 0) with the source's @src. */
+static void copy_verify(struct ctx *c, int dfd, const char *name, int fd, const struct stat *src,
+			const char *rel)
+{
+	struct stat st;
+	if ((fd >= 0 ? fstat(fd, &st) : fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) < 0) {
+		differs(c, rel, "missing");
+		return;
+	}
+	if ((st.st_mode & S_IFMT) != (src->st_mode & S_IFMT)) {
+		differs(c, rel, "type differs");
+		return;
+	}
+	verify_mode_time(c, rel, &st, src->st_mode, 1, &src->st_mtim);
+	if ((st.st_mode & S_IFMT) == S_IFREG && st.st_size != src->st_size)
+		differs(c, rel, "size %lld, source %lld", (long long)st.st_size, (long long)src->st_size);
+}
+
+static int copy_file(struct copier *k, int sdfd, int ddfd, const char *name, const struct stat *st,
+		     const char *rel)
+{
+	struct ctx *c = k->c;
+	mode_t perm = st->st_mode & 07777;
+	struct timespec ts[2];
+	int in, out, rc = -1;
+	if (st->st_nlink > 1) {
+		struct hlink **pp = k->nhb ? hlink_find(k, st->st_dev, st->st_ino) : NULL;
+		if (pp && *pp) {
+			struct hlink *h = *pp;
+			const char *to = dest_path(c, &c->path2, h->rel);
+			if (linkat(AT_FDCWD, to, ddfd, name, 0) < 0)
+				return copy_fail_write(c, errno, rel);
+			if (c->verify) {
+				struct stat a, b;
+				if (fstatat(ddfd, name, &a, AT_SYMLINK_NOFOLLOW) < 0 || lstat(to, &b) < 0 ||
+				    a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+					differs(c, rel, "not a hardlink to %s", to);
+			}
+			if (--h->left == 0) {
+				*pp = h->next;
+				free(h);
+				k->nh--;
+			}
+			c->res->files++;
+			return 0;
+		}
+	}
+	in = openat(sdfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (in < 0)
+		return copy_fail_read(c, errno, rel);
+	/* created with its final permissions where the umask leaves them
+	 * (the staging tree is 0700 until the end); set-id bits after fchown */
+	out = openat(ddfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm & 0777);
+	if (out < 0) {
+		copy_fail_write(c, errno, rel);
+		close(in);
+		return -1;
+	}
+	if (c->o->checksum) {
+		sha256_init(&c->sha);
+		c->sha_pos = 0;
+	}
+	if (copy_file_data(k, in, out, st, rel) < 0)
+		goto done;
+	if (c->root && fchown(out, st->st_uid, st->st_gid) < 0)
+		warn(c, "cannot set the owner of %s/%s: %s", c->dest, rel, strerror(errno));
+	if (perm != (perm & 0777 & ~k->umask) && fchmod(out, perm) < 0) {
+		copy_fail_write(c, errno, rel);
+		goto done;
+	}
+	ts[0] = st->st_atim;
+	ts[1] = st->st_mtim;
+	if (futimens(out, ts) < 0) {
+		copy_fail_write(c, errno, rel);
+		goto done;
+	}
+	if (c->verify) {
+		copy_verify(c, ddfd, name, out, st, rel);
+		if (c->o->checksum)
+			verify_content(c, dest_path(c, &c->path, rel), rel, (uint64_t)st->st_size);
+	}
+	if (st->st_nlink > 1)
+		hlink_add(k, st, rel);
+	c->res->files++;
+	c->res->bytes += (uint64_t)st->st_size;
+	rc = 0;
+done:
+	close(in);
+	if (close(out) < 0 && rc == 0)
+		rc = copy_fail_write(c, errno, rel);
+	return rc;
+}
+
+static int copy_symlink(struct copier *k, int sdfd, int ddfd, const char *name, const struct stat *st,
+			const char *rel)
+{
+	struct ctx *c = k->c;
+	struct strbuf t = STRBUF_INIT;
+	struct timespec ts[2];
+	size_t sz = st->st_size > 0 ? (size_t)st->st_size + 1 : 256;
+	ssize_t n;
+	int rc = -1;
+	for (;;) {
+		strbuf_grow(&t, sz);
+		n = readlinkat(sdfd, name, t.buf, sz);
+		if (n < 0) {
+			copy_fail_read(c, errno, rel);
+			goto out;
+		}
+		if ((size_t)n < sz)
+			break;
+		sz *= 2;
+	}
+	strbuf_setlen(&t, (size_t)n);
+	if (link_leaves_tree(rel, t.buf))
+		warn(c, "symlink %s points out of the restored tree (to %s); kept as a symlink", rel, t.buf);
+	if (symlinkat(t.buf, ddfd, name) < 0) {
+		copy_fail_write(c, errno, rel);
+		goto out;
+	}
+	if (c->root && fchownat(ddfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		warn(c, "cannot set the owner of %s/%s: %s", c->dest, rel, strerror(errno));
+	ts[0] = st->st_atim;
+	ts[1] = st->st_mtim;
+	if (utimensat(ddfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		warn(c, "cannot set the times of %s/%s: %s", c->dest, rel, strerror(errno));
+	if (c->verify) {
+		char *back = xmalloc((size_t)n + 2);
+		ssize_t m = readlinkat(ddfd, name, back, (size_t)n + 2);
+		if (m != n || memcmp(back, t.buf, (size_t)n))
+			differs(c, rel, "symlink target differs");
+		free(back);
+	}
+	c->res->symlinks++;
+	rc = 0;
+out:
+	strbuf_release(&t);
+	return rc;
+}
+
+static void remember_dir_st(struct ctx *c, const struct stat *st, const char *rel)
+{
+	struct dirrec *d;
+	if (c->ndirs == c->adirs) {
+		c->adirs = c->adirs ? 2 * c->adirs : 256;
+		c->dirs = xrealloc(c->dirs, c->adirs * sizeof *c->dirs);
+	}
+	d = &c->dirs[c->ndirs++];
+	d->rel = xstrdup(rel);
+	d->perm = st->st_mode & 07777;
+	d->mtime_set = 1;
+	d->times[0] = st->st_atim;
+	d->times[1] = st->st_mtim;
+	d->uid = st->st_uid;
+	d->gid = st->st_gid;
+}
+
+/* Copy the entries of the source directory @sdfd into @ddfd (both owned
+ * here and closed). */
+static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
+{
+	struct ctx *c = k->c;
+	struct strbuf *rel = &k->rel;
+	size_t keep = rel->len;
+	DIR *d = fdopendir(sdfd);
+	struct dirent *de;
+	int rc = -1;
+	if (!d) {
+		copy_fail_read(c, errno, rel->buf);
+		close(sdfd);
+		close(ddfd);
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		struct stat st;
+		mode_t type;
+		const char *name = de->d_name;
+		if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+			continue;
+		strbuf_setlen(rel, keep);
+		if (keep)
+			strbuf_addch(rel, '/');
+		strbuf_addstr(rel, name);
+		if (cancelled(c))
+			goto out;
+		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT) {
+				warn(c, "%s vanished while it was copied", rel->buf);
+				continue;
+			}
+			copy_fail_read(c, errno, rel->buf);
+			goto out;
+		}
+		type = st.st_mode & S_IFMT;
+		if (exclude_match_path(c->ex, rel->buf, type == S_IFDIR)) {
+			c->res->excluded++;
+			continue;
+		}
+		if (type != S_IFDIR && type != S_IFLNK && type != S_IFREG) {
+			c->res->skipped++;
+			warn(c, "skipped %s: FIFOs, sockets and device files are not restored", rel->buf);
+			continue;
+		}
+		c->done_items++;
+		if (type == S_IFDIR) {
+			int s2, d2;
+			if (mkdirat(ddfd, name, 0700) < 0) {
+				copy_fail_write(c, errno, rel->buf);
+				goto out;
+			}
+			remember_dir_st(c, &st, rel->buf);
+			c->res->dirs++;
+			s2 = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (s2 < 0) {
+				copy_fail_read(c, errno, rel->buf);
+				goto out;
+			}
+			d2 = openat(ddfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (d2 < 0) {
+				copy_fail_write(c, errno, rel->buf);
+				close(s2);
+				goto out;
+			}
+			if (copy_dir_at(k, s2, d2) < 0)
+				goto out;
+		} else if (type == S_IFLNK) {
+			if (copy_symlink(k, dirfd(d), ddfd, name, &st, rel->buf) < 0)
+				goto out;
+		} else if (copy_file(k, dirfd(d), ddfd, name, &st, rel->buf) < 0) {
+			goto out;
+		}
+		progress(c, "copying", rel->buf, 0);
+	}
+	if (errno) {
+		copy_fail_read(c, errno, rel->buf);
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_setlen(rel, keep);
+	closedir(d);
+	close(ddfd);
+	return rc;
+}
+
+/* Can the source be copied by copy_tree() instead of walk()? */
+static int copy_tree_fits(struct ctx *c)
+{
+	return c->is_dir && c->o->mode == FSRESTORE_REPLACE && !c->o->xattrs && !c->o->acls;
+}
+
+/* PASS_EXTRACT of a directory source into the new, empty c->dest. */
+static int copy_tree(struct ctx *c)
+{
+	struct copier k;
+	struct stat st;
+	int sfd, dfd, rc;
+	memset(&k, 0, sizeof k);
+	k.c = c;
+	strbuf_init(&k.rel, 256);
+	k.umask = umask(077);
+	umask(k.umask);
+	if (c->o->checksum)
+		k.buf = xmalloc(COPY_BUF);
+	c->done_bytes = c->done_items = 0;
+	sfd = open(c->src_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0 || fstat(sfd, &st) < 0) {
+		err_errno(c->e, errno, "cannot read source directory %s", c->source);
+		if (sfd >= 0)
+			close(sfd);
+		rc = -1;
+		goto out;
+	}
+	dfd = open(c->dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		err_errno(c->e, errno, "cannot open %s", c->dest);
+		close(sfd);
+		rc = -1;
+		goto out;
+	}
+	c->done_items++;
+	c->res->dirs++;
+	remember_dir_st(c, &st, "");
+	rc = copy_dir_at(&k, sfd, dfd);
+	if (rc == 0)
+		rc = fixup_dirs(c);
+out:
+	for (size_t i = 0; i < k.nhb; i++)
+		while (k.hb[i]) {
+			struct hlink *x = k.hb[i];
+			k.hb[i] = x->next;
+			free(x);
+		}
+	free(k.hb);
+	free(k.buf);
+	strbuf_release(&k.rel);
 	return rc;
 }
 
@@ -1210,7 +2036,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 			c.dest = target;
 			c.quiet = 1;
 			progress(&c, "scanning", NULL, 1);
-			if (walk(&c, PASS_SCAN) < 0)
+			if ((c.is_dir ? scan_dir(&c) : walk(&c, PASS_SCAN)) < 0)
 				goto out;
 			c.quiet = 0;
 			c.scanned = 1;
@@ -1299,7 +2125,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		made_staging = 1;
 		c.dest = staging;
 		progress(&c, "copying", NULL, 1);
-		if (walk(&c, PASS_EXTRACT) < 0) {
+		if ((copy_tree_fits(&c) ? copy_tree(&c) : walk(&c, PASS_EXTRACT)) < 0) {
 			if (c.out_of_space) {
 				/* free the space before counting */
 				struct err e2 = ERR_INIT;

@@ -490,6 +490,10 @@ void restore_release(struct restore *rs)
 		close(rs->lock_fd - 1); /* releases the flock */
 		rs->lock_fd = 0;
 	}
+	if (rs->lock_fd2 > 0) {
+		close(rs->lock_fd2 - 1);
+		rs->lock_fd2 = 0;
+	}
 	if (rs->backups) {
 		backupset_release(rs->backups);
 		free(rs->backups);
@@ -651,6 +655,9 @@ static int journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *
 	return ret;
 }
 
+static int stranded_datadir(struct restore *rs, const char *live, const char *staging,
+			    struct err *e);
+
 static int step_webroot(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
@@ -670,6 +677,15 @@ static int step_webroot(struct restore *rs, struct report *r, struct err *e)
 	 * live webroot without one. */
 	if (rel)
 		o.carry = rel;
+	{
+		/* Whatever journal a killed run wrote (another log_dir?), never let
+		 * the left-over staging tree be removed with the datadir in it. */
+		char *staging = xstrfmt("%s.restoring", rs->webroot);
+		int bad = path_exists(staging) && stranded_datadir(rs, rs->webroot, staging, e) < 0;
+		free(staging);
+		if (bad)
+			return -1;
+	}
 	if (rs->webroot_src_kind == MAGIC_DIR) {
 		char *cli = xstrfmt("%s/biso-cli", rs->webroot_src);
 		int ok = path_exists(cli);
@@ -1172,25 +1188,25 @@ static int step_migrations(struct restore *rs, struct report *r, struct err *e)
 
 /* ---- run-level guards: lock, preflight, services ------------------------ */
 
-int restore_lock(struct restore *rs, struct err *e)
+char *restore_webroot_lock_path(const struct restore *rs)
 {
-	const struct conf *c = rs->conf;
-	char *path = xstrfmt("%s/biso-recover.lock", c->log_dir);
-	char pid[32];
-	int fd;
+	/* FNV-1a of the webroot's path: one lock per instance, whatever log_dir
+	 * a run is given. */
+	uint64_t h = 1469598103934665603ULL;
+	const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
+	for (const char *p = rs->conf->webroot; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return xstrfmt("%s/biso-recover-%016llx.lock", dir, (unsigned long long)h);
+}
 
-	if (mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
-		err_errno(e, errno, "cannot create the log directory %s", c->log_dir);
-		err_hint(e, "Set log_dir in the configuration or give --log-dir DIR.");
-		free(path);
-		return -1;
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		err_errno(e, errno, "cannot open the lock file %s", path);
-		free(path);
-		return -1;
-	}
+/* flock @path; -1 with @e naming the holder's pid when another run has it.
+ * Returns the descriptor, kept open for the run. */
+static int lock_file(const char *path, struct err *e)
+{
+	char pid[32];
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return err_errno(e, errno, "cannot open the lock file %s", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		ssize_t n = read(fd, pid, sizeof pid - 1);
 		pid[n > 0 ? n : 0] = '\0';
@@ -1200,7 +1216,6 @@ int restore_lock(struct restore *rs, struct err *e)
 		err_detail(e, "%s is locked", path);
 		err_hint(e, "Wait for it to finish; two restores at once would undo each other.");
 		close(fd);
-		free(path);
 		return -1;
 	}
 	if (ftruncate(fd, 0) == 0) {
@@ -1208,8 +1223,34 @@ int restore_lock(struct restore *rs, struct err *e)
 		if (write(fd, pid, (size_t)n) != n)
 			(void)0; /* the pid is only informative */
 	}
+	return fd;
+}
+
+int restore_lock(struct restore *rs, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	char *path = xstrfmt("%s/biso-recover.lock", c->log_dir);
+	int fd, fd2;
+
+	if (mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
+		err_errno(e, errno, "cannot create the log directory %s", c->log_dir);
+		err_hint(e, "Set log_dir in the configuration or give --log-dir DIR.");
+		free(path);
+		return -1;
+	}
+	fd = lock_file(path, e);
 	free(path);
+	if (fd < 0)
+		return -1;
+	path = restore_webroot_lock_path(rs);
+	fd2 = lock_file(path, e);
+	free(path);
+	if (fd2 < 0) {
+		close(fd);
+		return -1;
+	}
 	rs->lock_fd = fd + 1;
+	rs->lock_fd2 = fd2 + 1;
 	return 0;
 }
 
@@ -1231,6 +1272,58 @@ static int have_program(const char *prog)
 		if (*p == ':')
 			p++;
 	}
+	return 0;
+}
+
+/* The live datadir inside the webroot is carried into the staging tree just
+ * before the swap.  A run killed in between leaves it only there; the next
+ * run must not remove that staging tree.  -1 with @e and the mv that puts
+ * it back when that is the case. */
+static int stranded_datadir(struct restore *rs, const char *live, const char *staging,
+			    struct err *e)
+{
+	const char *rel = inside(rs->datadir, live);
+	char *in_live, *in_staging;
+	int stranded;
+	if (!rel)
+		return 0;
+	in_live = xstrfmt("%s/%s", live, rel);
+	in_staging = xstrfmt("%s/%s", staging, rel);
+	stranded = !path_exists(in_live) && path_exists(in_staging);
+	if (stranded) {
+		err_set(e, "the live datadir is in the staging tree %s of an interrupted run",
+			staging);
+		err_detail(e, "%s is missing; %s holds it.", in_live, in_staging);
+		err_hint(e, "Put it back first: mv '%s' '%s'; then run biso-recover again (it "
+			    "removes the rest of the staging tree).", in_staging, in_live);
+	}
+	free(in_live);
+	free(in_staging);
+	return stranded ? -1 : 0;
+}
+
+/* The database swap blocks new connections to the live database before
+ * renaming it; a run killed in between leaves it refusing connections. */
+static int reopen_database(PGconn *admin, const char *db, int fix, struct report *r,
+			   struct err *e)
+{
+	const char *params[1] = { db };
+	PGresult *res = PQexecParams(admin, "SELECT datallowconn FROM pg_database WHERE datname = $1",
+				     1, NULL, params, NULL, NULL, 0);
+	int closed = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		     !strcmp(PQgetvalue(res, 0, 0), "f");
+	PQclear(res);
+	if (!closed)
+		return 0;
+	if (!fix) {
+		report_log(r, LOG_WARN, "database \"%s\" does not accept connections (left so by an "
+			   "interrupted run); a real run allows them again", db);
+		return 0;
+	}
+	if (dbadmin_allow_connections(admin, db, 1, e) < 0)
+		return -1;
+	report_log(r, LOG_WARN, "database \"%s\" did not accept connections (left so by an "
+		   "interrupted run): allowed them again", db);
 	return 0;
 }
 
@@ -1279,6 +1372,24 @@ static int check_journal(struct restore *rs, struct report *r, struct err *e)
 			ret = -1;
 			break;
 		}
+		if (j->kind == JOURNAL_FILES && path_exists(j->staging)) {
+			/* Killed after the live datadir was carried into the staging
+			 * tree and before the swap: the staging tree may hold it. */
+			if (stranded_datadir(rs, j->live, j->staging, e) < 0) {
+				ret = -1;
+				break;
+			}
+		}
+		if (j->kind == JOURNAL_DATABASE && admin &&
+		    reopen_database(admin, j->live, !rs->dry_run, r, e) < 0) {
+			ret = -1;
+			break;
+		}
+		if (rs->dry_run) {
+			report_log(r, LOG_WARN, "the run of %s stopped around its swap of %s, which is "
+				   "in place; a real run closes that journal entry", j->stamp, j->live);
+			continue;
+		}
 		/* The live name is there: the swap either never started or ended. */
 		if (journal_done(c->log_dir, j->stamp, j->kind, j->live, e) < 0) {
 			ret = -1;
@@ -1290,6 +1401,40 @@ static int check_journal(struct restore *rs, struct report *r, struct err *e)
 	if (admin)
 		PQfinish(admin);
 	journal_entries_free(v, n);
+	return ret;
+}
+
+/* Read the whole dump once before anything is touched: a dump that was cut
+ * off, or a cluster dump that would \connect to other databases, is refused
+ * here rather than after the webroot and datadir were replaced. */
+static int check_dump(const char *dump, struct report *r, struct err *e)
+{
+	struct dumpinfo di = { 0 };
+	int ret = 0;
+	if (!dump)
+		return 0;
+	report_log(r, LOG_INFO, "reading %s once to check it", dump);
+	if (dumpinfo_scan(dump, &di, NULL, e) < 0)
+		return -1;
+	if (!di.complete) {
+		err_set(e, "%s has no \"dump complete\" trailer: it was cut off", dump);
+		err_detail(e, "It ends after %llu bytes of SQL; what pg_dump writes last (indexes, "
+			      "keys, constraints, triggers) would be missing.",
+			   (unsigned long long)di.bytes_sql);
+		err_hint(e, "Use an older, complete dump (--dump FILE); biso-recover db-inspect "
+			    "DUMP shows what a dump holds.");
+		ret = -1;
+	} else if (di.has_connect) {
+		err_set(e, "%s is a cluster dump (pg_dumpall): its \\connect lines would restore "
+			"into other databases", dump);
+		err_hint(e, "Restore it with psql as the cluster's superuser, or use a pg_dump of "
+			    "the BISO database.");
+		ret = -1;
+	} else {
+		report_log(r, LOG_INFO, "%s: pg_dump %s, %zu tables with data, complete", dump,
+			   di.pg_dump_version ? di.pg_dump_version : "(version unknown)", di.n_tables);
+	}
+	dumpinfo_release(&di);
 	return ret;
 }
 
@@ -1311,6 +1456,10 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		err_hint(e, "Install php-cli, or set php in the configuration to its full path.");
 		return -1;
 	}
+	if ((sel & STEP_BIT(STEP_DATABASE)) && check_dump(rs->dump, r, e) < 0)
+		return -1;
+	if ((sel & STEP_BIT(STEP_DATABASE)) && rs->log_dump && check_dump(rs->log_dump, r, e) < 0)
+		return -1;
 	if (sel & STEP_BIT(STEP_DATABASE)) {
 		PGconn *admin = dbadmin_connect(rs->admin_conninfo, e);
 		int ret = 0;
@@ -1522,8 +1671,13 @@ static void manual_commands(const struct restore *rs, enum step_id s, struct str
 			"-O", owner ? owner : "postgres", "-E", orq(c->database.encoding),
 			"--lc-collate", orq(c->database.lc_collate), "--lc-ctype",
 			orq(c->database.lc_ctype), staging, NULL);
-		add_cmd(out, 3, "gunzip", "-c", orq(rs->dump), "psql", "-X", "-v", "ON_ERROR_STOP=1",
-			"-h", h, "-p", pt, "-U", owner ? owner : "postgres", "-d", staging, NULL);
+		if (rs->dump_kind == MAGIC_GZIP_SQL)
+			add_cmd(out, 3, "gunzip", "-c", orq(rs->dump), "psql", "-X", "-q", "-v",
+				"ON_ERROR_STOP=1", "-h", h, "-p", pt, "-U", owner ? owner : "postgres",
+				"-d", staging, NULL);
+		else
+			add_cmd(out, 0, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", h, "-p", pt,
+				"-U", owner ? owner : "postgres", "-d", staging, "-f", orq(rs->dump), NULL);
 		sql = xstrfmt("ALTER DATABASE \"%s\" RENAME TO \"%s\"", orq(rs->dbname), keepdb);
 		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", "postgres", "-c", sql, NULL);
 		free(sql);
@@ -1604,7 +1758,10 @@ void restore_list_backups(const struct restore *rs, struct strbuf *out)
 
 void restore_plan_text(const struct restore *rs, struct strbuf *out)
 {
-	strbuf_addf(out, "Restore plan (%s), nothing has been touched:\n\n", rs->stamp);
+	char *lock = restore_webroot_lock_path(rs);
+	strbuf_addf(out, "Restore plan (%s), nothing has been touched:\n", rs->stamp);
+	strbuf_addf(out, "locks: %s/biso-recover.lock, %s\n\n", rs->conf->log_dir, lock);
+	free(lock);
 	if (rs->backups) {
 		restore_list_backups(rs, out);
 		strbuf_addch(out, '\n');

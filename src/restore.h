@@ -94,7 +94,9 @@ struct restore {
 	int rows_verified;        /* the database step compared row counts with the dump */
 	int services_stopped;     /* services.stop_services ran in this run */
 	int services_started;     /* services.start_services ran afterwards */
-	int lock_fd;              /* restore_lock()'s descriptor + 1, 0 if none */
+	int lock_fd;              /* restore_lock()'s descriptors + 1, 0 if none */
+	int lock_fd2;
+	int dry_run;              /* set by the caller: preflight only looks */
 	unsigned rows_verified_tables;
 };
 
@@ -121,10 +123,13 @@ int step_parse_list(const char *list, unsigned *mask, struct err *e);
  */
 int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 		    struct report *r, struct err *e);
-/* Take the per-instance lock <log_dir>/biso-recover.lock (flock), so that
- * two runs never restore one instance at once; held until
+/* Take the per-instance locks (flock) <log_dir>/biso-recover.lock and
+ * restore_webroot_lock_path(), so that two runs never restore one instance
+ * at once, even with different log directories; held until
  * restore_release().  -1 with @e naming the other run's pid. */
 int restore_lock(struct restore *rs, struct err *e);
+/* /run/lock/biso-recover-<hash of the webroot path>.lock (malloc'd). */
+char *restore_webroot_lock_path(const struct restore *rs);
 /* Check up front what would make a step fail half way: the web user and
  * group, the php binary, the admin connection and the locale on the
  * server.  Warns (through @r) about env and a live database whose encoding

@@ -127,10 +127,24 @@ static void print_err(const char *what, struct err *e)
 static int parse_cli(int argc, char **argv, struct cli *cl)
 {
 	int c;
-	if (argc > 1 && argv[1][0] != '-') {
-		cl->cmd = argv[1];
-		argv++;
-		argc--;
+	/* The command is the first word that is not an option or an option's
+	 * value: "biso-recover --config X restore" works too. */
+	for (int i = 1; i < argc; i++) {
+		const struct option *lo;
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (argv[i][0] != '-') {
+			cl->cmd = argv[i];
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof *argv);
+			argc--;
+			break;
+		}
+		for (lo = long_opts; lo->name; lo++)
+			if (!strncmp(argv[i] + 2, lo->name, strlen(lo->name)) &&
+			    argv[i][2 + strlen(lo->name)] == '\0')
+				break;
+		if (lo->name && lo->has_arg == required_argument)
+			i++; /* skip the option's value */
 	}
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hV", long_opts, NULL)) != -1) {
@@ -183,6 +197,8 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 	}
 	cl->args = argv + optind;
 	cl->n_args = argc - optind;
+	if (cl->n_args && (!cl->cmd || !strcmp(cl->cmd, "restore")))
+		return usage_error("unexpected argument '%s'", cl->args[0]);
 	return 0;
 }
 
@@ -250,6 +266,7 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 	if (cl->dump)
 		rs.dump = xstrdup(cl->dump);
 	rs.conf = c;
+	rs.dry_run = cl->dry_run;
 	if (!cl->dry_run) {
 		char *probe;
 		if (restore_lock(&rs, &e) < 0) {

@@ -123,7 +123,8 @@ set +e
 run --only database --dump "$T/truncated.sql.gz" > "$T/run4.log" 2>&1
 rc=$?
 set -e
-[ $rc = 1 ] || { cat "$T/run4.log"; fail "truncated dump: exit $rc, expected 1"; }
+# found by the check before the first step: exit 2, nothing touched
+[ $rc = 2 ] && grep -q "nothing was touched" "$T/run4.log" || { cat "$T/run4.log"; fail "truncated dump: exit $rc, expected 2"; }
 grep -q "truncated.sql.gz" "$T/run4.log" || { cat "$T/run4.log"; fail "error does not name the dump"; }
 grep -q "gzip stream is truncated" "$T/run4.log" || { cat "$T/run4.log"; fail "error does not say the dump is truncated"; }
 grep -q "truncated.sql.gz:[0-9]* (byte [0-9]*)" "$T/run4.log" || { cat "$T/run4.log"; fail "error names no line and byte offset"; }
@@ -148,14 +149,14 @@ echo "ok: db-restore from stdin equals psql; files-restore equals rsync -a"
 #    the live instance as it was.
 snapshot() { dump_db biso_copy; ls -laR --time-style=full-iso "$NEW/webroot" | grep -v pre-restore; }
 snapshot > "$T/snap-before.txt"
-expect_refusal() { # name, pattern, then the command
-	local name=$1 pattern=$2; shift 2
+expect_refusal() { # name, exit code, pattern, then the command
+	local name=$1 want=$2 pattern=$3; shift 3
 	sleep 1
 	set +e
 	"$@" > "$T/$name.log" 2>&1
 	local rc=$?
 	set -e
-	[ $rc = 1 ] || { cat "$T/$name.log"; fail "$name: exit $rc, expected 1"; }
+	[ $rc = "$want" ] || { cat "$T/$name.log"; fail "$name: exit $rc, expected $want"; }
 	grep -q -- "$pattern" "$T/$name.log" || { cat "$T/$name.log"; fail "$name: no '$pattern' in the message"; }
 	snapshot > "$T/snap-after.txt"
 	cmp -s "$T/snap-before.txt" "$T/snap-after.txt" || { diff "$T/snap-before.txt" "$T/snap-after.txt" | head; fail "$name: the live instance changed"; }
@@ -163,7 +164,7 @@ expect_refusal() { # name, pattern, then the command
 }
 # A dump cut after its data section: every row, but no indexes or keys.
 gunzip -c "$dump" | sed '/^-- PostgreSQL database dump complete/,$d' | head -n -30 | gzip > "$T/cut.sql.gz"
-expect_refusal cut-dump 'no "dump complete" trailer' run --only database --dump "$T/cut.sql.gz"
+expect_refusal cut-dump 2 'no "dump complete" trailer' run --only database --dump "$T/cut.sql.gz"
 # db-inspect: the cut dump is a finding (exit 1), the good one is not.
 "$BISO_RECOVER" db-inspect "$dump" > "$T/inspect.txt" || { cat "$T/inspect.txt"; fail "db-inspect of a good dump failed"; }
 [ "$(grep -c '^  public\.' "$T/inspect.txt")" = 8 ] && grep -q "public.person  *400 rows" "$T/inspect.txt" ||
@@ -175,11 +176,11 @@ echo "ok: db-inspect lists 8 tables with their rows and flags the cut dump"
 psql -qX -c "CREATE DATABASE other OWNER biso"
 psql -qX -U biso -d other -c "CREATE TABLE t (x int); INSERT INTO t VALUES (1)"
 pg_dump --no-owner --no-privileges --clean --if-exists -d other | gzip > "$T/other.sql.gz"
-expect_refusal other-dump 'does not look like a dump of "biso_copy"' run --only database --dump "$T/other.sql.gz"
+expect_refusal other-dump 1 'does not look like a dump of "biso_copy"' run --only database --dump "$T/other.sql.gz"
 # An empty datadir backup (an unmounted share).
 mkdir -p "$T/empty-backup/data" "$T/empty-backup/db"
 cp "$dump" "$T/empty-backup/db/"
-expect_refusal empty-data 'is empty' run --only datadir --backup-root "$T/empty-backup"
+expect_refusal empty-data 1 'is empty' run --only datadir --backup-root "$T/empty-backup"
 # A missing web user is found before anything is touched.
 sleep 1
 set +e
@@ -250,5 +251,41 @@ sleep 1
 run --only webroot > "$T/journal2.log" 2>&1 || { cat "$T/journal2.log"; fail "restore after putting the webroot back"; }
 grep -q "closed that journal entry" "$T/journal2.log" || fail "the journal entry was not closed"
 echo "ok: an interrupted swap is found and explained; after the fix the journal entry is closed"
+
+# Killed after the live datadir was carried into the staging tree, before
+# the swap: the next run must not remove that staging tree (whatever log
+# directory it is given), and --dry-run must not close the journal entry.
+mkdir -p "$NEW/webroot.restoring"
+mv "$NEW/webroot/data" "$NEW/webroot.restoring/data"
+printf 'begin\t20000101_000001\tfiles\t%s\t%s\t%s\n' "$NEW/webroot" \
+	"$NEW/webroot.pre-restore-20000101_000001" "$NEW/webroot.restoring" >> "$T/log/journal"
+hint="mv '$NEW/webroot.restoring/data' '$NEW/webroot/data'"
+set +e
+run --dry-run > "$T/strand0.log" 2>&1; rc0=$?
+run --only webroot > "$T/strand1.log" 2>&1; rc1=$?
+run --only webroot --log-dir "$T/otherlog" > "$T/strand2.log" 2>&1; rc2=$?
+set -e
+[ $rc0 = 2 ] && grep -qF "$hint" "$T/strand0.log" || { cat "$T/strand0.log"; fail "dry-run: stranded datadir not reported (exit $rc0)"; }
+[ $rc1 = 2 ] && grep -qF "$hint" "$T/strand1.log" || { cat "$T/strand1.log"; fail "stranded datadir: exit $rc1"; }
+[ $rc2 = 1 ] && grep -qF "$hint" "$T/strand2.log" || { cat "$T/strand2.log"; fail "stranded datadir, other log dir: exit $rc2"; }
+[ -d "$NEW/webroot.restoring/data/attachments" ] || fail "the stranded datadir was removed"
+mv "$NEW/webroot.restoring/data" "$NEW/webroot/data"
+rm -rf "$NEW/webroot.restoring"
+echo "ok: a datadir stranded in a staging tree is kept and the mv that puts it back is named"
+
+# The webroot lock holds across log directories.
+lockpath=$(run --dry-run 2>/dev/null | sed -n 's/^locks: .*, //p')
+[ -n "$lockpath" ] || fail "the plan names no webroot lock"
+flock -o "$lockpath" sleep 5 &
+holder=$!
+sleep 0.5
+set +e
+run --only database --log-dir "$T/otherlog" > "$T/locked2.log" 2>&1
+rc=$?
+set -e
+kill $holder 2>/dev/null || true
+wait $holder 2>/dev/null || true
+[ $rc = 2 ] && grep -q "another biso-recover" "$T/locked2.log" || { cat "$T/locked2.log"; fail "webroot lock with another log dir: exit $rc"; }
+echo "ok: the webroot lock holds across log directories"
 
 echo "restore-demo: all checks passed"

@@ -532,6 +532,197 @@ static void remote_sources_are_told_apart_as_rsync_does(void **state)
 	assert_false(fsrestore_is_remote("plain"));
 }
 
+/* Add one member to the tar being written: a file with @text, a symlink
+ * to @link, or a hardlink to @hard. */
+static void tar_add(struct archive *a, const char *name, const char *text, const char *link,
+		    const char *hard)
+{
+	struct archive_entry *ent = archive_entry_new();
+	archive_entry_set_pathname(ent, name);
+	archive_entry_set_mtime(ent, 1500000000, 0);
+	if (link) {
+		archive_entry_set_filetype(ent, AE_IFLNK);
+		archive_entry_set_perm(ent, 0777);
+		archive_entry_set_symlink(ent, link);
+	} else if (hard) {
+		archive_entry_set_filetype(ent, AE_IFREG);
+		archive_entry_set_perm(ent, 0644);
+		archive_entry_set_hardlink(ent, hard);
+	} else if (!text) {
+		archive_entry_set_filetype(ent, AE_IFDIR);
+		archive_entry_set_perm(ent, 0755);
+	} else {
+		archive_entry_set_filetype(ent, AE_IFREG);
+		archive_entry_set_perm(ent, 0644);
+		archive_entry_set_size(ent, (la_int64_t)strlen(text));
+	}
+	assert_true(archive_write_header(a, ent) >= ARCHIVE_WARN);
+	if (text && !link && !hard)
+		assert_int_equal(archive_write_data(a, text, strlen(text)), (la_ssize_t)strlen(text));
+	archive_entry_free(ent);
+}
+
+/* Members that would write through a symlink the archive made itself (to
+ * a directory outside, and inside the tree), and a hardlink through one:
+ * refused in every mode, nothing written outside; a later directory over
+ * the symlink replaces it. */
+static void archive_never_writes_through_its_symlinks(void **state)
+{
+	static const enum fsrestore_mode modes[] = { FSRESTORE_REPLACE, FSRESTORE_MERGE };
+	(void)state;
+	assert_int_equal(mkdir(P("outside"), 0755), 0);
+	put("outside/passwd", "root\n", 0644);
+	for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+		struct archive *a = archive_write_new();
+		struct fsrestore_result res;
+		struct err e = ERR_INIT;
+		struct stat st;
+		archive_write_set_format_pax(a);
+		assert_int_equal(archive_write_open_filename(a, P("evil.tar")), ARCHIVE_OK);
+		tar_add(a, "esc", NULL, P("outside"), NULL);
+		tar_add(a, "esc/x", "through an absolute link\n", NULL, NULL);
+		tar_add(a, "rel", NULL, "../outside", NULL);
+		tar_add(a, "rel/y", "through a relative link\n", NULL, NULL);
+		tar_add(a, "sub", NULL, NULL, NULL);
+		tar_add(a, "in", NULL, "sub", NULL);
+		tar_add(a, "in/z", "through a link in the tree\n", NULL, NULL);
+		tar_add(a, "h", NULL, NULL, "esc/passwd");
+		tar_add(a, "rel", NULL, NULL, NULL); /* a directory replaces the link */
+		tar_add(a, "rel/w", "into the new directory\n", NULL, NULL);
+		archive_write_free(a);
+		if (modes[m] == FSRESTORE_MERGE)
+			assert_int_equal(mkdir(P("dst"), 0755), 0);
+		assert_int_equal(run("evil.tar", "dst", modes[m], NULL, NULL, &res, &e), 0);
+		assert_int_equal(access(P("outside/x"), F_OK), -1);
+		assert_int_equal(access(P("outside/y"), F_OK), -1);
+		assert_int_equal(access(P("outside/w"), F_OK), -1);
+		assert_int_equal(access(P("dst/h"), F_OK), -1);
+		assert_int_equal(access(P("dst/sub/z"), F_OK), -1);
+		assert_int_equal(lstat(P("outside/passwd"), &st), 0);
+		assert_int_equal(st.st_nlink, 1);
+		assert_int_equal(lstat(P("dst/esc"), &st), 0);
+		assert_true(S_ISLNK(st.st_mode));
+		assert_int_equal(lstat(P("dst/rel"), &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		assert_int_equal(access(P("dst/rel/w"), F_OK), 0);
+		assert_int_equal(res.skipped, 4);
+		fsrestore_result_release(&res);
+		assert_int_equal(fsrestore_rmtree(P("dst"), NULL), 0);
+	}
+}
+
+/* Write a tar of @n files of @size pseudo-random-ish bytes as @path,
+ * through @filter (NULL: none). */
+static void write_big_tar(const char *path, int (*filter)(struct archive *), int n, size_t size)
+{
+	struct archive *a = archive_write_new();
+	char *data = malloc(size);
+	uint32_t x = 12345;
+	assert_non_null(data);
+	archive_write_set_format_pax(a);
+	if (filter)
+		assert_int_equal(filter(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	for (int i = 0; i < n; i++) {
+		struct archive_entry *ent = archive_entry_new();
+		char name[32];
+		for (size_t k = 0; k < size; k++) {
+			x = x * 1103515245 + 12345;
+			data[k] = (char)('a' + (x >> 16) % 8);
+		}
+		snprintf(name, sizeof name, "d%d/f%d", i % 3, i);
+		archive_entry_set_pathname(ent, name);
+		archive_entry_set_filetype(ent, AE_IFREG);
+		archive_entry_set_perm(ent, 0640);
+		archive_entry_set_mtime(ent, 1500000000 + i, 1000 * i);
+		archive_entry_set_size(ent, (la_int64_t)size);
+		assert_int_equal(archive_write_header(a, ent), ARCHIVE_OK);
+		assert_int_equal(archive_write_data(a, data, size), (la_ssize_t)size);
+		archive_entry_free(ent);
+	}
+	archive_write_free(a);
+	free(data);
+}
+
+/* Compressed archives are inflated ahead in a reader thread: a tar cut
+ * into two gzip members, and bzip2, give the whole tree; a stream damaged
+ * in the middle (long after the first blocks went through the ring) stops
+ * the restore with the filter's error and leaves the target as it was. */
+static void compressed_archives_through_the_reader_thread(void **state)
+{
+	struct fsrestore_result res;
+	struct err e = ERR_INIT;
+	struct stat st;
+	char *cmd;
+	(void)state;
+	write_big_tar(P("big.tar"), NULL, 24, 300 * 1000);
+	/* two gzip members: gzip's own -c output of each half, concatenated */
+	cmd = xstrfmt("cd %s && head -c 3000000 big.tar | gzip -1 > two.tgz && "
+		      "tail -c +3000001 big.tar | gzip -1 >> two.tgz", tmp);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(run("two.tgz", "dst", FSRESTORE_REPLACE, NULL, NULL, &res, &e), 0);
+	assert_int_equal(res.files, 24);
+	assert_int_equal(res.differences, 0);
+	assert_int_equal(stat(P("dst/d2/f23"), &st), 0);
+	assert_int_equal(st.st_size, 300 * 1000);
+	assert_int_equal(st.st_mtim.tv_nsec, 23000);
+	fsrestore_result_release(&res);
+	assert_int_equal(fsrestore_rmtree(P("dst"), NULL), 0);
+
+	write_big_tar(P("big.tbz"), archive_write_add_filter_bzip2, 24, 300 * 1000);
+	assert_int_equal(run("big.tbz", "dst", FSRESTORE_REPLACE, NULL, NULL, &res, &e), 0);
+	assert_int_equal(res.files, 24);
+	fsrestore_result_release(&res);
+
+	/* damage the deflate data in the middle of the second member */
+	cmd = xstrfmt("cd %s && head -c 3000000 big.tar | gzip -1 > bad.tgz && "
+		      "tail -c +3000001 big.tar | gzip -1 > b2.gz && "
+		      "head -c 200000 b2.gz >> bad.tgz && head -c 5000 /dev/zero | tr '\\0' '\\377' >> bad.tgz && "
+		      "tail -c +205001 b2.gz >> bad.tgz", tmp);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	put("dst/marker", "old\n", 0644);
+	assert_int_equal(run("bad.tgz", "dst", FSRESTORE_REPLACE, NULL, NULL, &res, &e), -1);
+	assert_non_null(e.msg);
+	assert_non_null(e.detail);
+	err_clear(&e);
+	assert_int_equal(access(P("dst/marker"), F_OK), 0);
+	assert_int_equal(access(P("dst.restoring"), F_OK), -1);
+	fsrestore_result_release(&res);
+}
+
+static int cancel_after_some(void *ctx)
+{
+	int *n = ctx;
+	return ++*n > 40;
+}
+
+/* Cancelling part way through a compressed archive stops the reader
+ * thread (blocked on a full ring) and removes the staging tree. */
+static void cancel_stops_the_reader_thread(void **state)
+{
+	struct fsrestore_opts o;
+	struct fsrestore_result res;
+	struct report r;
+	struct err e = ERR_INIT;
+	int n = 0;
+	(void)state;
+	write_big_tar(P("big.tgz"), archive_write_add_filter_gzip, 40, 200 * 1000);
+	memset(&o, 0, sizeof o);
+	memset(&r, 0, sizeof r);
+	r.cancelled = cancel_after_some;
+	r.ctx = &n;
+	o.source = P("big.tgz");
+	o.target = P("dst");
+	assert_int_equal(fsrestore_run(&o, &r, &res, &e), -1);
+	assert_non_null(strstr(e.msg, "aborted"));
+	err_clear(&e);
+	assert_int_equal(access(P("dst.restoring"), F_OK), -1);
+	assert_int_equal(access(P("dst"), F_OK), -1);
+	fsrestore_result_release(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +741,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hardlinks_count_once_in_the_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(size_estimate_from_gzip_and_xz_trailers, setup, teardown),
 		cmocka_unit_test(remote_sources_are_told_apart_as_rsync_does),
+		cmocka_unit_test_setup_teardown(archive_never_writes_through_its_symlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(compressed_archives_through_the_reader_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(cancel_stops_the_reader_thread, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
