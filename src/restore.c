@@ -658,6 +658,26 @@ static int journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *
 static int stranded_datadir(struct restore *rs, const char *live, const char *staging,
 			    struct err *e);
 
+/* An archive without a "./" entry says nothing about the webroot's own
+ * mode, and the staging directory is made 0700: the web server could not
+ * enter it.  Give it the old webroot's owner and mode, or 0755. */
+static void fix_root_mode(const char *root, const char *kept, struct report *r)
+{
+	struct stat st, old;
+	if (stat(root, &st) < 0 || (st.st_mode & 07777) != 0700)
+		return;
+	if (kept && stat(kept, &old) == 0) {
+		if (geteuid() == 0 && chown(root, old.st_uid, old.st_gid) < 0)
+			report_log(r, LOG_WARN, "cannot give %s the owner of %s: %s", root, kept,
+				   strerror(errno));
+		if (chmod(root, old.st_mode & 07777) == 0)
+			report_log(r, LOG_INFO, "%s has the mode of the old webroot (%04o); the "
+				   "archive did not say", root, (unsigned)(old.st_mode & 07777));
+	} else if (chmod(root, 0755) == 0) {
+		report_log(r, LOG_INFO, "%s made 0755; the archive did not give its mode", root);
+	}
+}
+
 static int step_webroot(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
@@ -699,6 +719,8 @@ static int step_webroot(struct restore *rs, struct report *r, struct err *e)
 	}
 	ret = journaled_fsrestore(rs, &o, r, &res, e);
 	if (ret == 0) {
+		if (rs->webroot_src_kind != MAGIC_DIR)
+			fix_root_mode(rs->webroot, res.kept_as, r);
 		files_summary(&rs->st[STEP_WEBROOT], &res);
 		if (o.carry && res.kept_as)
 			report_log(r, LOG_INFO, "carried the live datadir %s into the new webroot",
@@ -1404,6 +1426,134 @@ static int check_journal(struct restore *rs, struct report *r, struct err *e)
 	return ret;
 }
 
+/* What the first entries of an archive say about its layout: whether it
+ * holds any regular file (within the first @max entries; *@complete tells
+ * whether that was all of them), where @marker (e.g. "biso-cli") sits, and
+ * the one top folder all entries share, if any.  Reads headers only. */
+struct archive_layout {
+	int files;          /* regular files seen */
+	int complete;       /* all entries were seen */
+	int marker_top;     /* @marker at the top */
+	char *marker_dir;   /* "webroot" when @marker is webroot/biso-cli; owned */
+	char *common_top;   /* the single first component of every entry, or NULL; owned */
+};
+
+static int archive_peek(const char *path, const char *marker, int max,
+			struct archive_layout *al, struct err *e)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	int r, n = 0, mixed = 0, ret = 0;
+
+	memset(al, 0, sizeof *al);
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		ret = err_set(e, "cannot open %s: %s", path, archive_error_string(a));
+		goto out;
+	}
+	while (n < max && ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK ||
+			   r == ARCHIVE_WARN)) {
+		const char *name = archive_entry_pathname(ent);
+		const char *slash;
+		size_t first;
+		n++;
+		while (name[0] == '.' && name[1] == '/')
+			name += 2;
+		if (!*name || !strcmp(name, "."))
+			continue;
+		if (archive_entry_filetype(ent) == AE_IFREG)
+			al->files++;
+		slash = strchr(name, '/');
+		first = slash ? (size_t)(slash - name) : strlen(name);
+		if (!strcmp(name, marker))
+			al->marker_top = 1;
+		else if (slash && !strcmp(slash + 1, marker) && !al->marker_dir)
+			al->marker_dir = xstrndup(name, first);
+		/* A top-level file means the archive is not wrapped in a folder. */
+		if (!slash && archive_entry_filetype(ent) != AE_IFDIR)
+			mixed = 1;
+		if (!mixed && !al->common_top)
+			al->common_top = xstrndup(name, first);
+		else if (!mixed && (strlen(al->common_top) != first ||
+				    strncmp(al->common_top, name, first)))
+			mixed = 1;
+	}
+	if (n < max)
+		al->complete = 1;
+	if (mixed) {
+		free(al->common_top);
+		al->common_top = NULL;
+	}
+out:
+	archive_read_free(a);
+	return ret;
+}
+
+static void archive_layout_release(struct archive_layout *al)
+{
+	free(al->marker_dir);
+	free(al->common_top);
+}
+
+/* Refuse archives that would restore the wrong shape: a webroot wrapped in
+ * a folder (tar czf webroot.tar.gz webroot) would land one level too deep,
+ * an empty datadir archive would replace a live datadir with nothing. */
+static int check_archives(struct restore *rs, struct err *e)
+{
+	struct archive_layout al;
+	int ret = 0;
+
+	if ((rs->selected & STEP_BIT(STEP_WEBROOT)) && rs->webroot_src &&
+	    rs->webroot_src_kind != MAGIC_DIR && magic_is_tree(rs->webroot_src_kind)) {
+		if (archive_peek(rs->webroot_src, "biso-cli", 100000, &al, e) < 0)
+			return -1;
+		if (!al.marker_top && (al.marker_dir || al.common_top)) {
+			const char *dir = al.marker_dir ? al.marker_dir : al.common_top;
+			err_set(e, "the webroot archive %s holds the webroot in a folder \"%s/\"",
+				rs->webroot_src, dir);
+			err_detail(e, "Restored as it is, it would land in %s/%s.", rs->webroot, dir);
+			err_hint(e, "Unpack it (bsdtar -xpf ARCHIVE -C /some/dir) and put the folder "
+				    "under <backup_root>/webroot/, or repack it from inside the folder "
+				    "(tar -C %s -czf ... .).", dir);
+			ret = -1;
+		} else if (!al.marker_top) {
+			err_set(e, "the webroot archive %s has no biso-cli: it is not a BISO webroot",
+				rs->webroot_src);
+			err_hint(e, "Check backup_root and the archive (bsdtar -tvf ARCHIVE).");
+			ret = -1;
+		}
+		archive_layout_release(&al);
+		if (ret < 0)
+			return -1;
+	}
+	if ((rs->selected & STEP_BIT(STEP_DATADIR)) && rs->datadir_src &&
+	    rs->datadir_src_kind != MAGIC_DIR && magic_is_tree(rs->datadir_src_kind)) {
+		if (archive_peek(rs->datadir_src, "", 1000, &al, e) < 0)
+			return -1;
+		if (al.complete && !al.files && rs->datadir && path_exists(rs->datadir) &&
+		    !dir_is_empty(rs->datadir)) {
+			err_set(e, "the datadir archive %s holds no file, the live datadir %s does",
+				rs->datadir_src, rs->datadir);
+			err_hint(e, "Is it the right archive? Check backup_root, or skip this step.");
+			ret = -1;
+		} else if (al.common_top && rs->datadir &&
+			   (!strcmp(al.common_top, "data") ||
+			    !strcmp(al.common_top, strrchr(rs->datadir, '/') ?
+						   strrchr(rs->datadir, '/') + 1 : rs->datadir))) {
+			err_set(e, "the datadir archive %s holds the datadir in a folder \"%s/\"",
+				rs->datadir_src, al.common_top);
+			err_detail(e, "Restored as it is, it would land in %s/%s.", rs->datadir,
+				   al.common_top);
+			err_hint(e, "Unpack it and put the folder under <backup_root>/data/, or repack "
+				    "it from inside the folder.");
+			ret = -1;
+		}
+		archive_layout_release(&al);
+	}
+	return ret;
+}
+
 /* Read the whole dump once before anything is touched: a dump that was cut
  * off, or a cluster dump that would \connect to other databases, is refused
  * here rather than after the webroot and datadir were replaced. */
@@ -1456,6 +1606,8 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		err_hint(e, "Install php-cli, or set php in the configuration to its full path.");
 		return -1;
 	}
+	if (check_archives(rs, e) < 0)
+		return -1;
 	if ((sel & STEP_BIT(STEP_DATABASE)) && check_dump(rs->dump, r, e) < 0)
 		return -1;
 	if ((sel & STEP_BIT(STEP_DATABASE)) && rs->log_dump && check_dump(rs->log_dump, r, e) < 0)

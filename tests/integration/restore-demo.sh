@@ -288,4 +288,28 @@ wait $holder 2>/dev/null || true
 [ $rc = 2 ] && grep -q "another biso-recover" "$T/locked2.log" || { cat "$T/locked2.log"; fail "webroot lock with another log dir: exit $rc"; }
 echo "ok: the webroot lock holds across log directories"
 
+# Archives: a webroot wrapped in a folder and an empty datadir archive are
+# refused before anything is touched; a zip without a "./" entry restores
+# with the old webroot's mode, not the staging directory's 0700.
+mkdir -p "$T/arch/nested/webroot" "$T/arch/nested/data" "$T/arch/zip/webroot" "$T/arch/empty/data" "$T/emptydir"
+tar -czf "$T/arch/nested/webroot/webroot_29991231_000000.tar.gz" -C "$S/backups" webroot
+cp -a "$S/backups/data/." "$T/arch/nested/data/"
+set +e
+run --only webroot --backup-root "$T/arch/nested" > "$T/nested.log" 2>&1; rc=$?
+set -e
+[ $rc = 2 ] && grep -q 'holds the webroot in a folder "webroot/"' "$T/nested.log" || { cat "$T/nested.log"; fail "nested webroot archive: exit $rc"; }
+cp -a "$S/backups/webroot" "$T/arch/empty/webroot"
+tar -czf "$T/arch/empty/data/data_29991231_000000.tar.gz" -C "$T/emptydir" .
+set +e
+run --only datadir --backup-root "$T/arch/empty" > "$T/emptyarch.log" 2>&1; rc=$?
+set -e
+[ $rc = 2 ] && grep -q "holds no file" "$T/emptyarch.log" || { cat "$T/emptyarch.log"; fail "empty datadir archive: exit $rc"; }
+chmod 0751 "$NEW/webroot"
+(cd "$S/backups/webroot" && zip -qr "$T/arch/zip/webroot/webroot_29991231_000000.zip" .)
+sleep 1
+run --only webroot --backup-root "$T/arch/zip" > "$T/zip.log" 2>&1 || { cat "$T/zip.log"; fail "zip webroot restore failed"; }
+[ "$(stat -c %a "$NEW/webroot")" = 751 ] || fail "zip webroot: root mode $(stat -c %a "$NEW/webroot"), expected the old 751"
+[ -f "$NEW/webroot/biso-cli" ] && [ -d "$NEW/webroot/data/attachments" ] || fail "zip webroot: wrong shape or datadir lost"
+echo "ok: nested and empty archives refused up front; a zip webroot keeps the old root mode and the datadir"
+
 echo "restore-demo: all checks passed"
