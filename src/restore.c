@@ -239,8 +239,11 @@ static int adopt_config_php(struct restore *rs, const char *path, struct report 
 	if (phpconf_load(path, rs->webroot, &pc, e) < 0) {
 		/* With both values it would give overridden, config.php is only
 		 * informative: say what is wrong with it and go on. */
-		if (!nonempty(c->datadir) || !nonempty(c->database.conninfo))
+		if (!nonempty(c->datadir) || !nonempty(c->database.conninfo)) {
+			err_hint(e, "%s%sTo go on without config.php, give both --datadir DIR and "
+				    "--dbname CONNINFO.", e->hint ? e->hint : "", e->hint ? " " : "");
 			return -1;
+		}
 		struct strbuf sb = STRBUF_INIT;
 		err_format(e, &sb);
 		report_log(r, LOG_WARN, "%s (not needed: --datadir and --dbname are given)", sb.buf);
@@ -480,7 +483,7 @@ void restore_release(struct restore *rs)
 {
 	char **strs[] = { &rs->webroot_src, &rs->webroot, &rs->config_php_src, &rs->datadir_src,
 			  &rs->datadir, &rs->dump, &rs->dbname, &rs->conninfo,
-			  &rs->admin_conninfo, &rs->log_dump, &rs->log_dbname, &rs->env,
+			  &rs->admin_conninfo, &rs->log_dump, &rs->log_dbname, &rs->env, &rs->env_warned,
 			  &rs->report_path };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		free(*strs[i]);
@@ -829,7 +832,8 @@ static int step_config(struct restore *rs, struct report *r, struct err *e)
 	if (rs->conninfo && resolve_database(rs, e) < 0)
 		goto out;
 	if (nonempty(rs->conf->env_expected) &&
-	    (!rs->env || strcmp(rs->env, rs->conf->env_expected)))
+	    (!rs->env || strcmp(rs->env, rs->conf->env_expected)) &&
+	    !(rs->env && rs->env_warned && !strcmp(rs->env, rs->env_warned)))
 		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "
 			   "config.php for a disaster recovery?", rs->env ? rs->env : "(not set)",
 			   rs->conf->env_expected);
@@ -962,7 +966,7 @@ static int same_database(struct restore *rs, const char *conninfo, const char *d
 				err_set(e, "the dump does not look like a dump of \"%s\": only %ld of "
 					"its %ld tables are in it", dbname, common, live_n);
 				err_hint(e, "The live database was not touched. Check --dump; to replace "
-					    "it anyway, rename or drop the live database first.");
+					    "it anyway, rename the live database first (ALTER DATABASE ... RENAME TO ...).");
 			} else {
 				report_log(r, LOG_INFO, "%ld of the %ld tables of the live database are "
 					   "in the dump", common, live_n);
@@ -1638,9 +1642,11 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		if (ret < 0)
 			return -1;
 	}
-	if (nonempty(c->env_expected) && rs->env && strcmp(rs->env, c->env_expected))
+	if (nonempty(c->env_expected) && rs->env && strcmp(rs->env, c->env_expected)) {
 		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "
 			   "config.php for a disaster recovery?", rs->env, c->env_expected);
+		rs->env_warned = xstrdup(rs->env);
+	}
 	return 0;
 }
 
@@ -1710,6 +1716,11 @@ int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struc
 done:
 	st->seconds = (double)(report_now_ns() - t0) / 1e9;
 	st->warnings = cnt.warnings;
+	if (ret < 0 && (s == STEP_MIGRATIONS || s == STEP_VERIFY) && !e->hint &&
+	    (rs->st[STEP_DATABASE].state == STEP_DONE || rs->st[STEP_WEBROOT].state == STEP_DONE))
+		err_hint(e, "What was restored before stays in place; finish with "
+			    "biso-recover restore --only %s.",
+			 s == STEP_MIGRATIONS ? "migrations,verify" : "verify");
 	if (ret < 0) {
 		struct err copy = ERR_INIT;
 		st->state = STEP_FAILED;
@@ -1949,7 +1960,7 @@ void restore_summary(const struct restore *rs, struct strbuf *out)
 		strbuf_addf(out, "%-12s %-8s %7.1fs  %s%s\n", step_name(s), step_state_name(st->state),
 			    st->seconds,
 			    st->state == STEP_FAILED ? orq(st->err.msg) : st->summary ? st->summary : "",
-			    st->warnings ? " (warnings)" : "");
+			    st->warnings && st->state == STEP_DONE ? " (warnings)" : "");
 	}
 	for (int s = 0; s < STEP_COUNT; s++)
 		if (rs->st[s].kept_as)

@@ -83,6 +83,7 @@ struct restore {
 	char *log_dump;           /* optional second database's dump, or NULL */
 	char *log_dbname;
 	char *env;                /* config.php env, once known */
+	char *env_warned;         /* the env value preflight already warned about */
 	int jobs;                 /* replay connections */
 
 	struct backupset *backups; /* what restore_prepare() found; owned */

@@ -73,6 +73,9 @@ static void log_add(struct wizard *w, time_t when, enum log_level level, const c
 	struct wizard_logentry *e;
 	struct tm tm;
 
+	/* DEBUG lines are for the log file, not for the operator's screen. */
+	if (level == LOG_DEBUG)
+		return;
 	if (w->log_n == WIZARD_LOG_KEEP) {
 		e = &w->log[w->log_first];
 		free(e->text);

@@ -553,9 +553,9 @@ void wizard_draw_cancel(const struct wizard *w)
 	draw_frame(w, &l);
 	strbuf_addf(&title, "Abort %s?", step_name(w->cur));
 	strbuf_addstr(&body, "The step stops at its next safe point and the old data "
-		      "stays where it is. A step already at its final swap finishes "
-		      "instead, and its result stays. Either way the wizard then ends "
-		      "(exit code 130).");
+		      "stays where it is; the wizard then ends (exit code 130). A step "
+		      "already at its final swap finishes instead and its result stays. "
+		      "If the step ends before you answer, the wizard goes on.");
 	draw_dialog(w, title.buf, TUI_WARN, body.buf, 0, &d);
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 	strbuf_release(&body);
