@@ -1957,6 +1957,10 @@ void restore_summary(const struct restore *rs, struct strbuf *out)
 	strbuf_addf(out, "%-12s %-8s %8s  %s\n", "step", "state", "time", "result");
 	for (int s = 0; s < STEP_COUNT; s++) {
 		const struct step_status *st = &rs->st[s];
+		if (!(rs->selected & STEP_BIT(s))) {
+			strbuf_addf(out, "%-12s %-8s\n", step_name(s), "-");
+			continue;
+		}
 		strbuf_addf(out, "%-12s %-8s %7.1fs  %s%s\n", step_name(s), step_state_name(st->state),
 			    st->seconds,
 			    st->state == STEP_FAILED ? orq(st->err.msg) : st->summary ? st->summary : "",

@@ -187,8 +187,9 @@ int verify_instance(struct restore *rs, struct report *r, struct err *e)
 	/* database */
 	db = rs->conninfo ? dbadmin_connect(rs->conninfo, &ce) : NULL;
 	if (!db) {
-		check(&ck, CHECK_FAIL, "database %s does not answer: %s", or_unknown(rs->dbname),
-		      ce.msg ? ce.msg : "no conninfo");
+		check(&ck, CHECK_FAIL, "database %s does not answer: %s%s%s", or_unknown(rs->dbname),
+		      ce.msg ? ce.msg : "no conninfo", ce.detail ? ": " : "",
+		      ce.detail ? ce.detail : "");
 		err_clear(&ce);
 	} else {
 		check(&ck, CHECK_PASS, "database \"%s\" answers", rs->dbname);
