@@ -164,25 +164,20 @@ int dbadmin_create(PGconn *c, const char *dbname, const struct dbadmin_create_op
 	if (add_ident(c, &sql, dbname, e) < 0)
 		goto out;
 	strbuf_addstr(&sql, " TEMPLATE template0");
-	if (o->owner && *o->owner) {
-		strbuf_addstr(&sql, " OWNER ");
-		if (add_ident(c, &sql, o->owner, e) < 0)
-			goto out;
-	}
-	if (o->encoding && *o->encoding) {
-		strbuf_addstr(&sql, " ENCODING ");
-		if (add_literal(c, &sql, o->encoding, e) < 0)
-			goto out;
-	}
-	if (o->lc_collate && *o->lc_collate) {
-		strbuf_addstr(&sql, " LC_COLLATE ");
-		if (add_literal(c, &sql, o->lc_collate, e) < 0)
-			goto out;
-	}
-	if (o->lc_ctype && *o->lc_ctype) {
-		strbuf_addstr(&sql, " LC_CTYPE ");
-		if (add_literal(c, &sql, o->lc_ctype, e) < 0)
-			goto out;
+	{
+		const struct { const char *kw, *val; int ident; } opt[] = {
+			{ " OWNER ", o->owner, 1 },
+			{ " ENCODING ", o->encoding, 0 },
+			{ " LC_COLLATE ", o->lc_collate, 0 },
+			{ " LC_CTYPE ", o->lc_ctype, 0 },
+		};
+		for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
+			if (!opt[i].val || !*opt[i].val)
+				continue;
+			strbuf_addstr(&sql, opt[i].kw);
+			if (add_quoted(c, &sql, opt[i].val, opt[i].ident, e) < 0)
+				goto out;
+		}
 	}
 	ret = dbadmin_exec(c, sql.buf, e);
 	if (ret < 0)
