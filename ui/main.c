@@ -369,7 +369,12 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		conf_set_str(&c->database.conninfo, cl->dbname);
 		batch_report_init(&r, &bst, NULL);
 		batch_install_signals();
-		if (restore_prepare(&rs, c, STEP_BIT(STEP_DATABASE), &r, &e) < 0 ||
+		rs.conf = c;
+		/* The same guards as the restore command: one run per instance,
+		 * the dump and the server checked before anything is created. */
+		if (restore_lock(&rs, &e) < 0 ||
+		    restore_prepare(&rs, c, STEP_BIT(STEP_DATABASE), &r, &e) < 0 ||
+		    restore_preflight(&rs, &r, &e) < 0 ||
 		    restore_run_step(&rs, STEP_DATABASE, &r, &e) < 0) {
 			print_err(NULL, &e);
 			err_clear(&e);

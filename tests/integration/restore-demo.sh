@@ -145,6 +145,12 @@ rsync -a "$S/backups/data/" "$T/rsync-copy/"
 out=$(rsync -ani --checksum "$T/rsync-copy/" "$T/files/")
 [ -z "$out" ] || { echo "$out"; fail "files-restore differs from rsync -a"; }
 echo "ok: db-restore from stdin equals psql; files-restore equals rsync -a"
+"$BISO_RECOVER" db-restore --create --config "$S/biso-recover.conf" --log-dir "$T/log" \
+	--dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_created" "$dump" > "$T/create.log" 2>&1 ||
+	{ cat "$T/create.log"; fail "db-restore --create failed"; }
+dump_db biso_created > "$T/created.sql"
+diff -u "$T/reference.sql" "$T/created.sql" > /dev/null || fail "db-restore --create differs from psql's restore"
+echo "ok: db-restore --create (checked, locked, swapped in) equals psql's restore"
 # 6. Safety nets: every one of these must fail, name the cause, and leave
 #    the live instance as it was.
 snapshot() { dump_db biso_copy; ls -laR --time-style=full-iso "$NEW/webroot" | grep -v pre-restore; }
