@@ -1123,6 +1123,10 @@ struct copier {
 	struct hlink **hb;
 	size_t nhb, nh;
 	mode_t umask;
+	int chown_all;  /* 0: skip fchown where the new file already has the
+			 * source's owner (ours, no set-gid directory above) */
+	uid_t euid;
+	gid_t egid;
 	char *buf;      /* read/write fallback and --checksum */
 	struct strbuf rel;
 };
@@ -1223,6 +1227,10 @@ static int copy_range(struct copier *k, int in, int out, off_t off, off_t len, c
 				sha256_update(&c->sha, k->buf, (size_t)got);
 				c->sha_pos = (uint64_t)off + (uint64_t)got;
 			}
+		}
+		if (got == 0 && !plain) {
+			plain = 1; /* some filesystems answer 0 instead of an error */
+			continue;
 		}
 		if (got == 0) {
 			err_set(c->e, "cannot read %s/%s: the file shrank while it was copied", c->src_root, rel);
@@ -1331,7 +1339,8 @@ static int copy_file(struct copier *k, int sdfd, int ddfd, const char *name, con
 	}
 	if (copy_file_data(k, in, out, st, rel) < 0)
 		goto done;
-	if (c->root && fchown(out, st->st_uid, st->st_gid) < 0)
+	if (c->root && (k->chown_all || st->st_uid != k->euid || st->st_gid != k->egid) &&
+	    fchown(out, st->st_uid, st->st_gid) < 0)
 		warn(c, "cannot set the owner of %s/%s: %s", c->dest, rel, strerror(errno));
 	if (perm != (perm & 0777 & ~k->umask) && fchmod(out, perm) < 0) {
 		copy_fail_write(c, errno, rel);
@@ -1387,7 +1396,8 @@ static int copy_symlink(struct copier *k, int sdfd, int ddfd, const char *name, 
 		copy_fail_write(c, errno, rel);
 		goto out;
 	}
-	if (c->root && fchownat(ddfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (c->root && (k->chown_all || st->st_uid != k->euid || st->st_gid != k->egid) &&
+	    fchownat(ddfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
 		warn(c, "cannot set the owner of %s/%s: %s", c->dest, rel, strerror(errno));
 	ts[0] = st->st_atim;
 	ts[1] = st->st_mtim;
@@ -1527,6 +1537,8 @@ static int copy_tree(struct ctx *c)
 	memset(&k, 0, sizeof k);
 	k.c = c;
 	strbuf_init(&k.rel, 256);
+	k.euid = geteuid();
+	k.egid = getegid();
 	k.umask = umask(077);
 	umask(k.umask);
 	if (c->o->checksum)
@@ -1541,6 +1553,12 @@ static int copy_tree(struct ctx *c)
 		goto out;
 	}
 	dfd = open(c->dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	{
+		struct stat ds;
+		/* new entries get our uid and, without a set-gid bit on the
+		 * staging root (inherited by every mkdirat below it), our gid */
+		k.chown_all = dfd < 0 || fstat(dfd, &ds) < 0 || (ds.st_mode & S_ISGID);
+	}
 	if (dfd < 0) {
 		err_errno(c->e, errno, "cannot open %s", c->dest);
 		close(sfd);

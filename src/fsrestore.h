@@ -6,11 +6,18 @@
  * Reading: archive_read_disk for a directory (symlinks never followed,
  * hardlinks found through archive_entry_linkresolver), archive_read with
  * every filter and format for an archive (tar ustar/pax/GNU, gzip, bzip2,
- * xz, zstd, zip), chosen by content (magic_detect), never by name.
+ * xz, zstd, zip), chosen by content (magic_detect), never by name;
+ * compressed archives are decompressed ahead in a reader thread
+ * (fsrestore_ahead.h).
  * Writing: archive_write_disk driven as bsdtar/cpio drive it, with
- * ARCHIVE_EXTRACT_TIME|PERM|SECURE_NODOTDOT|SECURE_SYMLINKS (+OWNER when
- * run as root, +ACL/XATTR when asked); every status is checked, warnings
- * are logged and counted, a fatal one stops.  Member names are checked
+ * ARCHIVE_EXTRACT_TIME|PERM|SECURE_NODOTDOT (+SECURE_SYMLINKS in merge
+ * mode; replace and in-place write into a fresh tree and check paths
+ * against the symlinks written so far instead) (+OWNER when run as root,
+ * +ACL/XATTR when asked); every status is checked, warnings are logged and
+ * counted, a fatal one stops.  A directory source in replace mode without
+ * xattrs/ACLs is copied with openat/fstatat relative to directory fds and
+ * copy_file_range instead (same fidelity, a third of the system calls),
+ * and pre-scanned with fstatat only.  Member names are checked
  * before libarchive sees them: absolute paths, "..", drive letters and UNC
  * paths are refused and listed; hardlinks to such names are refused;
  * symlinks pointing out of the tree are kept but reported.  FIFOs, sockets

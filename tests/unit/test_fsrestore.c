@@ -723,6 +723,53 @@ static void cancel_stops_the_reader_thread(void **state)
 	fsrestore_result_release(&res);
 }
 
+/* The directory copier (replace mode): a sparse file stays sparse, a
+ * read-only file in a read-only directory, set-id and sticky modes and a
+ * hardlink in another directory come out as the source has them, and the
+ * inline verification finds nothing. */
+static void directory_copy_keeps_sparse_readonly_and_setid(void **state)
+{
+	struct fsrestore_result res;
+	struct err e = ERR_INIT;
+	struct stat st;
+	int fd;
+	(void)state;
+	fd = open(P("src/sparse"), O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "middle", 6, 5 << 20), 6);
+	assert_int_equal(ftruncate(fd, 16 << 20), 0);
+	close(fd);
+	assert_int_equal(mkdir(P("src/ro"), 0755), 0);
+	put("src/ro/file", "read only\n", 0400);
+	assert_int_equal(link(P("src/a.txt"), P("src/ro/a-link")), 0);
+	assert_int_equal(chmod(P("src/ro"), 0555), 0);
+	put("src/setid", "#!/bin/sh\n", 0755);
+	assert_int_equal(chmod(P("src/setid"), geteuid() == 0 ? 06755 : 0751), 0);
+	assert_int_equal(mkdir(P("src/sticky"), 0755), 0);
+	assert_int_equal(chmod(P("src/sticky"), geteuid() == 0 ? 01777 : 0711), 0);
+	set_mtime("src/ro", 1400000000, 999999999);
+	assert_int_equal(run("src", "dst", FSRESTORE_REPLACE, NULL, NULL, &res, &e), 0);
+	assert_int_equal(res.differences, 0);
+	check_tree("dst");
+	assert_same("src/sparse", "dst/sparse");
+	assert_int_equal(stat(P("dst/sparse"), &st), 0);
+	assert_true(st.st_blocks * 512 < 1 << 20);
+	assert_same("src/ro", "dst/ro");
+	assert_same("src/ro/file", "dst/ro/file");
+	assert_same("src/setid", "dst/setid");
+	assert_same("src/sticky", "dst/sticky");
+	{
+		struct stat a, b;
+		assert_int_equal(lstat(P("dst/a.txt"), &a), 0);
+		assert_int_equal(lstat(P("dst/ro/a-link"), &b), 0);
+		assert_int_equal(a.st_ino, b.st_ino);
+	}
+	assert_int_equal(res.files, 9);
+	fsrestore_result_release(&res);
+	assert_int_equal(chmod(P("src/ro"), 0755), 0);
+	assert_int_equal(chmod(P("dst/ro"), 0755), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +791,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(archive_never_writes_through_its_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(compressed_archives_through_the_reader_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancel_stops_the_reader_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(directory_copy_keeps_sparse_readonly_and_setid, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
