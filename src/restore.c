@@ -1568,8 +1568,10 @@ static int check_dump(const char *dump, struct report *r, struct err *e)
 	if (!dump)
 		return 0;
 	report_log(r, LOG_INFO, "reading %s once to check it", dump);
-	if (dumpinfo_scan(dump, &di, NULL, e) < 0)
+	if (dumpinfo_scan(dump, &di, NULL, e) < 0) {
+		dumpinfo_release(&di); /* what was read before the error */
 		return -1;
+	}
 	if (!di.complete) {
 		err_set(e, "%s has no \"dump complete\" trailer: it was cut off", dump);
 		err_detail(e, "It ends after %llu bytes of SQL; what pg_dump writes last (indexes, "

@@ -58,8 +58,10 @@ int verify_row_counts(PGconn *db, const char *dump, struct report *r,
 	int bad = 0;
 
 	*tables = 0;
-	if (dumpinfo_scan(dump, &di, NULL, e) < 0)
+	if (dumpinfo_scan(dump, &di, NULL, e) < 0) {
+		dumpinfo_release(&di);
 		return -1;
+	}
 	*complete = di.complete;
 	for (size_t i = 0; i < di.n_tables; i++) {
 		const struct dumpinfo_table *t = &di.tables[i];
