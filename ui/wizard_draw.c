@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #define MIN_COLS 40
 #define MIN_ROWS 12
@@ -174,7 +175,20 @@ static void draw_title(const struct wizard *w, const char *right)
 	wattr_on(stdscr, a, NULL);
 	mvhline(0, 0, ' ', COLS);
 	wattr_off(stdscr, a, NULL);
-	tui_put(stdscr, 0, 1, COLS - rlen - 3, w->title_info ? w->title_info : "biso-recover", a);
+	{
+		/* A cut path must not pass for a real one: end it with "...". */
+		const char *info = w->title_info ? w->title_info : "biso-recover";
+		int room = COLS - rlen - 3;
+		wchar_t *wi = tui_widen(info, strlen(info), 0);
+		int width = tui_wswidth(wi, wcslen(wi));
+		free(wi);
+		if (width > room && room > 3) {
+			int used = tui_put(stdscr, 0, 1, room - 3, info, a);
+			tui_put(stdscr, 0, 1 + used, 3, "...", a);
+		} else {
+			tui_put(stdscr, 0, 1, room, info, a);
+		}
+	}
 	if (right && rlen < COLS - 2)
 		tui_put(stdscr, 0, COLS - rlen - 1, rlen, right, a);
 }
