@@ -2158,6 +2158,16 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		}
 	}
 	progress(&c, "copying", NULL, 1);
+	/* Every member refused (a hostile or "tar -P" archive): restoring an
+	 * empty tree over the target would only destroy it. */
+	if (o->mode != FSRESTORE_MERGE && res->skipped && !res->files && !res->symlinks &&
+	    res->dirs <= 1) {
+		err_set(e, "nothing in %s could be restored: all %llu member(s) were refused",
+			o->source, (unsigned long long)res->skipped);
+		err_detail(e, "the refused members are listed above");
+		err_hint(e, "the target %s was not changed", target);
+		goto out;
+	}
 	if (res->differences) {
 		err_set(e, "the restored tree differs from %s in %llu places", o->source,
 			(unsigned long long)res->differences);

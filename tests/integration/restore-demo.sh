@@ -145,6 +145,15 @@ rsync -a "$S/backups/data/" "$T/rsync-copy/"
 out=$(rsync -ani --checksum "$T/rsync-copy/" "$T/files/")
 [ -z "$out" ] || { echo "$out"; fail "files-restore differs from rsync -a"; }
 echo "ok: db-restore from stdin equals psql; files-restore equals rsync -a"
+# An archive whose every member is refused (tar -P: absolute paths) never
+# replaces a tree with nothing.
+mkdir -p "$T/abs"; echo x > "$T/abs/file"
+tar -cPf "$T/abs.tar" "$T/abs/file" 2>/dev/null
+find "$T/files" -printf '%p %M %T@ %s\n' | sort > "$T/files-before"
+set +e; "$BISO_RECOVER" files-restore "$T/abs.tar" "$T/files" > "$T/abs.log" 2>&1; rc=$?; set -e
+[ $rc = 1 ] && grep -q "all 1 member(s) were refused" "$T/abs.log" || { cat "$T/abs.log"; fail "all-refused archive: exit $rc"; }
+find "$T/files" -printf '%p %M %T@ %s\n' | sort | cmp -s - "$T/files-before" || fail "all-refused archive changed the target"
+echo "ok: an archive whose every member is refused leaves the target alone"
 "$BISO_RECOVER" db-restore --create --config "$S/biso-recover.conf" --log-dir "$T/log" \
 	--dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_created" "$dump" > "$T/create.log" 2>&1 ||
 	{ cat "$T/create.log"; fail "db-restore --create failed"; }
