@@ -497,6 +497,11 @@ void restore_release(struct restore *rs)
 		close(rs->lock_fd2 - 1);
 		rs->lock_fd2 = 0;
 	}
+	if (rs->dump_info) {
+		dumpinfo_release(rs->dump_info);
+		free(rs->dump_info);
+		rs->dump_info = NULL;
+	}
 	if (rs->backups) {
 		backupset_release(rs->backups);
 		free(rs->backups);
@@ -1060,7 +1065,8 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 		int complete = 0, bad;
 		if (!sdb)
 			goto out;
-		bad = verify_row_counts(sdb, dump, r, LOG_ERROR, &tables, &complete, e);
+		bad = verify_row_counts(sdb, dump, dump == rs->dump ? rs->dump_info : NULL, r,
+					 LOG_ERROR, &tables, &complete, e);
 		PQfinish(sdb);
 		if (bad < 0)
 			goto out;
@@ -1561,12 +1567,12 @@ static int check_archives(struct restore *rs, struct err *e)
 /* Read the whole dump once before anything is touched: a dump that was cut
  * off, or a cluster dump that would \connect to other databases, is refused
  * here rather than after the webroot and datadir were replaced. */
-static int check_dump(const char *dump, struct report *r, struct err *e)
+static int check_dump(struct restore *rs, const char *dump, struct report *r, struct err *e)
 {
 	struct dumpinfo di = { 0 };
 	int ret = 0;
-	if (!dump)
-		return 0;
+	if (!dump || !strcmp(dump, "-"))
+		return 0; /* standard input can be read only once: by the replay */
 	report_log(r, LOG_INFO, "reading %s once to check it", dump);
 	if (dumpinfo_scan(dump, &di, NULL, e) < 0) {
 		dumpinfo_release(&di); /* what was read before the error */
@@ -1589,6 +1595,12 @@ static int check_dump(const char *dump, struct report *r, struct err *e)
 	} else {
 		report_log(r, LOG_INFO, "%s: pg_dump %s, %zu tables with data, complete", dump,
 			   di.pg_dump_version ? di.pg_dump_version : "(version unknown)", di.n_tables);
+		if (dump == rs->dump && !rs->dump_info) {
+			/* Kept for the row-count checks: the dump is read once more, not twice. */
+			rs->dump_info = xmalloc(sizeof di);
+			*rs->dump_info = di;
+			return 0;
+		}
 	}
 	dumpinfo_release(&di);
 	return ret;
@@ -1614,9 +1626,9 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 	}
 	if (check_archives(rs, e) < 0)
 		return -1;
-	if ((sel & STEP_BIT(STEP_DATABASE)) && check_dump(rs->dump, r, e) < 0)
+	if ((sel & STEP_BIT(STEP_DATABASE)) && check_dump(rs, rs->dump, r, e) < 0)
 		return -1;
-	if ((sel & STEP_BIT(STEP_DATABASE)) && rs->log_dump && check_dump(rs->log_dump, r, e) < 0)
+	if ((sel & STEP_BIT(STEP_DATABASE)) && rs->log_dump && check_dump(rs, rs->log_dump, r, e) < 0)
 		return -1;
 	if (sel & STEP_BIT(STEP_DATABASE)) {
 		PGconn *admin = dbadmin_connect(rs->admin_conninfo, e);

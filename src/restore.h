@@ -29,6 +29,7 @@ struct conf;
 struct strbuf;
 struct logfile;
 struct backupset;
+struct dumpinfo;
 
 enum step_id {
 	STEP_WEBROOT,
@@ -87,6 +88,7 @@ struct restore {
 	int jobs;                 /* replay connections */
 
 	struct backupset *backups; /* what restore_prepare() found; owned */
+	struct dumpinfo *dump_info; /* the dump as restore_preflight() read it; owned */
 
 	struct step_status st[STEP_COUNT];
 	char *report_path;        /* verification report file, once written */

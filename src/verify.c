@@ -51,20 +51,25 @@ static void check(struct checks *ck, enum check_result res, const char *fmt, ...
  * @dump.  Returns the number of tables that differ (each one logged at
  * @level), or -1 with @e when the dump cannot be read; *@tables gets the
  * number of tables compared and *@complete whether the dump has its trailer. */
-int verify_row_counts(PGconn *db, const char *dump, struct report *r,
-			      enum log_level level, unsigned *tables, int *complete, struct err *e)
+int verify_row_counts(PGconn *db, const char *dump, const struct dumpinfo *known,
+		      struct report *r, enum log_level level, unsigned *tables, int *complete,
+		      struct err *e)
 {
-	struct dumpinfo di = { 0 };
+	struct dumpinfo scanned = { 0 };
+	const struct dumpinfo *di = known;
 	int bad = 0;
 
 	*tables = 0;
-	if (dumpinfo_scan(dump, &di, NULL, e) < 0) {
-		dumpinfo_release(&di);
-		return -1;
+	if (!di) {
+		if (dumpinfo_scan(dump, &scanned, NULL, e) < 0) {
+			dumpinfo_release(&scanned);
+			return -1;
+		}
+		di = &scanned;
 	}
-	*complete = di.complete;
-	for (size_t i = 0; i < di.n_tables; i++) {
-		const struct dumpinfo_table *t = &di.tables[i];
+	*complete = di->complete;
+	for (size_t i = 0; i < di->n_tables; i++) {
+		const struct dumpinfo_table *t = &di->tables[i];
 		struct strbuf sql = STRBUF_INIT;
 		char *parts[2];
 		int n = dbadmin_split_qualified_name(t->name, parts);
@@ -102,7 +107,7 @@ int verify_row_counts(PGconn *db, const char *dump, struct report *r,
 		PQclear(res);
 		strbuf_release(&sql);
 	}
-	dumpinfo_release(&di);
+	dumpinfo_release(&scanned);
 	return bad;
 }
 
@@ -122,7 +127,7 @@ static void check_row_counts(struct restore *rs, PGconn *db, struct checks *ck)
 		return;
 	}
 	/* Not restored in this run: migrations may have changed rows since. */
-	bad = verify_row_counts(db, rs->dump, ck->r, LOG_WARN, &tables, &complete, &e);
+	bad = verify_row_counts(db, rs->dump, rs->dump_info, ck->r, LOG_WARN, &tables, &complete, &e);
 	if (bad < 0) {
 		check(ck, CHECK_FAIL, "row counts: cannot read %s: %s", rs->dump, e.msg);
 		err_clear(&e);

@@ -12,20 +12,23 @@
 
 #include "report.h"
 
+struct dumpinfo;
 struct err;
 struct restore;
 
 /*
  * Compare every table's row count in @db with the rows of its COPY block
- * in @dump (read again with dumpinfo_scan(), no server needed for that).
+ * in @dump: from @known when the caller already scanned it (borrowed; may
+ * be NULL), else read again with dumpinfo_scan().
  * Tables are counted with SELECT count(*) FROM ONLY, identifiers quoted by
  * libpq.  Returns the number of tables that differ (each one logged at
  * @level), or -1 with @e when the dump cannot be read.  *@tables gets the
  * number of tables compared, *@complete whether the dump has its "dump
  * complete" trailer.
  */
-int verify_row_counts(PGconn *db, const char *dump, struct report *r, enum log_level level,
-		      unsigned *tables, int *complete, struct err *e);
+int verify_row_counts(PGconn *db, const char *dump, const struct dumpinfo *known,
+		      struct report *r, enum log_level level, unsigned *tables, int *complete,
+		      struct err *e);
 
 /*
  * Run all checks on the instance @rs describes; writes the report to
