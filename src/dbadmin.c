@@ -90,16 +90,23 @@ int dbadmin_exec(PGconn *c, const char *sql, struct err *e)
 	return ret;
 }
 
-int dbadmin_exists(PGconn *c, const char *dbname, int *exists, struct err *e)
+PGresult *dbadmin_query1(PGconn *c, const char *sql, const char *param, struct err *e)
 {
-	const char *params[1] = { dbname };
-	PGresult *res = PQexecParams(c, "SELECT 1 FROM pg_database WHERE datname = $1", 1,
-				     NULL, params, NULL, NULL, 0);
+	const char *params[1] = { param };
+	PGresult *res = PQexecParams(c, sql, 1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		dbadmin_result_error(c, res, e);
 		PQclear(res);
-		return -1;
+		return NULL;
 	}
+	return res;
+}
+
+int dbadmin_exists(PGconn *c, const char *dbname, int *exists, struct err *e)
+{
+	PGresult *res = dbadmin_query1(c, "SELECT 1 FROM pg_database WHERE datname = $1", dbname, e);
+	if (!res)
+		return -1;
 	*exists = PQntuples(res) > 0;
 	PQclear(res);
 	return 0;
@@ -233,16 +240,11 @@ int dbadmin_allow_connections(PGconn *c, const char *db, int allow, struct err *
 
 static int terminate_sessions(PGconn *c, const char *db, int *count, struct err *e)
 {
-	const char *params[1] = { db };
-	PGresult *res = PQexecParams(c,
+	PGresult *res = dbadmin_query1(c,
 		"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-		"WHERE datname = $1 AND pid <> pg_backend_pid()",
-		1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		dbadmin_result_error(c, res, e);
-		PQclear(res);
+		"WHERE datname = $1 AND pid <> pg_backend_pid()", db, e);
+	if (!res)
 		return -1;
-	}
 	*count = atoi(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return 0;
@@ -360,14 +362,12 @@ bad:
 
 int dbadmin_try_lock(PGconn *c, const char *dbname, struct err *e)
 {
-	const char *params[1] = { dbname };
-	PGresult *res = PQexecParams(c,
-		"SELECT pg_try_advisory_lock(hashtext('biso-recover ' || $1))",
-		1, NULL, params, NULL, NULL, 0);
+	PGresult *res = dbadmin_query1(c,
+		"SELECT pg_try_advisory_lock(hashtext('biso-recover ' || $1))", dbname, e);
 	int ret = 0;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ret = dbadmin_result_error(c, res, e);
-	} else if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+	if (!res)
+		return -1;
+	if (strcmp(PQgetvalue(res, 0, 0), "t")) {
 		err_set(e, "another biso-recover is restoring database \"%s\" right now", dbname);
 		err_hint(e, "Wait for it to finish; pg_stat_activity shows its session.");
 		ret = -1;
@@ -379,17 +379,14 @@ int dbadmin_try_lock(PGconn *c, const char *dbname, struct err *e)
 int dbadmin_settings_differ(PGconn *c, const char *dbname, const char *encoding,
 			    const char *lc_collate, const char *lc_ctype, struct strbuf *diff)
 {
-	const char *params[1] = { dbname };
-	PGresult *res = PQexecParams(c,
+	PGresult *res = dbadmin_query1(c,
 		"SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database "
-		"WHERE datname = $1", 1, NULL, params, NULL, NULL, 0);
+		"WHERE datname = $1", dbname, NULL);
 	const char *want[3] = { encoding, lc_collate, lc_ctype };
 	const char *what[3] = { "encoding", "LC_COLLATE", "LC_CTYPE" };
 	int differs = 0;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		PQclear(res);
+	if (!res)
 		return -1;
-	}
 	for (int i = 0; PQntuples(res) == 1 && i < 3; i++) {
 		const char *have = PQgetvalue(res, 0, i);
 		if (!want[i] || !*want[i] || !strcasecmp(have, want[i]))

@@ -32,6 +32,10 @@ PGconn *dbadmin_connect_report(const char *conninfo, struct report *r, struct er
 /* Run @sql (no result rows expected); -1 with @e carrying message, detail
  * and hint from the server. */
 int dbadmin_exec(PGconn *c, const char *sql, struct err *e);
+/* Run @sql with one text parameter $1 = @param.  Returns the rows (caller
+ * PQclear()s them), or NULL with @e (may be NULL) carrying the server's
+ * message. */
+PGresult *dbadmin_query1(PGconn *c, const char *sql, const char *param, struct err *e);
 /* Fill @e from a failed PGresult (or from the connection when @res is NULL). */
 int dbadmin_result_error(PGconn *c, PGresult *res, struct err *e);
 /* *@exists = 1 if database @dbname exists on @c's server. */

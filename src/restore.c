@@ -1339,11 +1339,9 @@ static int stranded_datadir(struct restore *rs, const char *live, const char *st
 static int reopen_database(PGconn *admin, const char *db, int fix, struct report *r,
 			   struct err *e)
 {
-	const char *params[1] = { db };
-	PGresult *res = PQexecParams(admin, "SELECT datallowconn FROM pg_database WHERE datname = $1",
-				     1, NULL, params, NULL, NULL, 0);
-	int closed = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-		     !strcmp(PQgetvalue(res, 0, 0), "f");
+	PGresult *res = dbadmin_query1(admin, "SELECT datallowconn FROM pg_database WHERE datname = $1",
+				       db, NULL);
+	int closed = res && PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "f");
 	PQclear(res);
 	if (!closed)
 		return 0;
