@@ -1006,19 +1006,8 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	/* One restore of a database at a time, across machines too. */
 	if (dbadmin_try_lock(admin, dbname, e) < 0)
 		goto out;
-	if (nonempty(c->database.lc_collate) && dbadmin_check_locale(admin, c->database.lc_collate, e) < 0)
-		goto out;
-	{
-		struct strbuf diff = STRBUF_INIT;
-		if (dbadmin_settings_differ(admin, dbname, c->database.encoding, c->database.lc_collate,
-					    c->database.lc_ctype, &diff) > 0)
-			report_log(r, LOG_WARN, "the live database \"%s\" %s; the restored one will "
-				   "use the configured settings", dbname, diff.buf);
-		strbuf_release(&diff);
-	}
-	if (nonempty(c->database.lc_ctype) && strcmp(c->database.lc_ctype, c->database.lc_collate ? c->database.lc_collate : "") &&
-	    dbadmin_check_locale(admin, c->database.lc_ctype, e) < 0)
-		goto out;
+	/* The locale and the live database's settings were checked by
+	 * restore_preflight(), which every front end runs first. */
 	if (dbadmin_exists(admin, staging, &exists, e) < 0)
 		goto out;
 	if (exists) {
