@@ -288,6 +288,23 @@ static void warn(struct ctx *c, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
+/* The one decision about an entry found in a source: excluded (counted,
+ * not descended), special file (FIFO, socket, device: counted, warned) or
+ * kept.  Returns 1 to keep it. */
+static int keep_entry(struct ctx *c, const char *rel, int is_dir, int special)
+{
+	if (*rel && exclude_match_path(c->ex, rel, is_dir)) {
+		c->res->excluded++;
+		return 0;
+	}
+	if (special) {
+		c->res->skipped++;
+		warn(c, "skipped %s: FIFOs, sockets and device files are not restored", rel);
+		return 0;
+	}
+	return 1;
+}
+
 static const char *dest_path(struct ctx *c, struct strbuf *sb, const char *rel)
 {
 	strbuf_reset(sb);
@@ -790,16 +807,9 @@ static int walk(struct ctx *c, enum pass pass)
 			warn(c, "refused member %s: %s", name, why);
 			continue;
 		}
-		if (*rel && exclude_match_path(c->ex, rel, type == AE_IFDIR)) {
-			c->res->excluded++;
+		if (!keep_entry(c, rel, type == AE_IFDIR, is_special(type))) {
 			free(rel);
 			continue; /* read_disk: not descended */
-		}
-		if (is_special(type)) {
-			c->res->skipped++;
-			warn(c, "skipped %s: FIFOs, sockets and device files are not restored", rel);
-			free(rel);
-			continue;
 		}
 		if (c->is_dir && type == AE_IFDIR)
 			archive_read_disk_descend(a);
@@ -1011,15 +1021,9 @@ static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset
 			}
 			type = st.st_mode & S_IFMT;
 		}
-		if (exclude_match_path(c->ex, rel->buf, type == S_IFDIR)) {
-			c->res->excluded++;
+		if (!keep_entry(c, rel->buf, type == S_IFDIR,
+				type != S_IFDIR && type != S_IFLNK && type != S_IFREG))
 			continue;
-		}
-		if (type != S_IFDIR && type != S_IFLNK && type != S_IFREG) {
-			c->res->skipped++;
-			warn(c, "skipped %s: FIFOs, sockets and device files are not restored", rel->buf);
-			continue;
-		}
 		c->done_items++;
 		c->scan_items++;
 		if (type == S_IFDIR) {
@@ -1471,15 +1475,9 @@ static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
 			goto out;
 		}
 		type = st.st_mode & S_IFMT;
-		if (exclude_match_path(c->ex, rel->buf, type == S_IFDIR)) {
-			c->res->excluded++;
+		if (!keep_entry(c, rel->buf, type == S_IFDIR,
+				type != S_IFDIR && type != S_IFLNK && type != S_IFREG))
 			continue;
-		}
-		if (type != S_IFDIR && type != S_IFLNK && type != S_IFREG) {
-			c->res->skipped++;
-			warn(c, "skipped %s: FIFOs, sockets and device files are not restored", rel->buf);
-			continue;
-		}
 		c->done_items++;
 		if (type == S_IFDIR) {
 			int s2, d2;
