@@ -98,7 +98,8 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it);
 /* Wait until every dispatched job ended and is committed.  Returns -1 to
  * stop (a job failed in stop mode, connection lost). */
 int replay_jobs_barrier(struct replay *rp);
-/* 1 when jobs are in flight. */
+/* 1 when jobs are in flight or a split constraint's ALTER is pending (the
+ * caller then calls replay_jobs_barrier before an in-order statement). */
 int replay_jobs_busy(const struct replay *rp);
 /* Remember a session statement (SET, set_config, RESET) that ran on the
  * main connection, to replay it on the other connections. */

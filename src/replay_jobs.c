@@ -3,8 +3,12 @@
  * and replay_int.h).
  *
  * The dump is read once, in order, by the main loop; nothing is read ahead
- * and no COPY data is held for another connection.  N connections form a
- * pool; slot 0 is the main connection.  Two kinds of statements become
+ * and no COPY data is held for another connection.  Up to N jobs run at
+ * once on a pool of up to 4N connections (a finished job keeps its
+ * connection until its turn to commit, see below); slot 0 is the main
+ * connection.  Connections open when first needed; one the server refuses
+ * (max_connections, a role's limit) shrinks the pool with a warning
+ * instead of failing the restore.  Two kinds of statements become
  * jobs that run on any idle slot while the main loop reads on:
  *   - in the data section (TOC "TABLE DATA"), `COPY t (...) FROM stdin` of
  *     a plain table without triggers (pg_class.relhastriggers: no foreign
@@ -17,6 +21,18 @@
  *     (TOC "CONSTRAINT") on a plain table or materialized view.  Index
  *     builds share their table (ShareLock); an ADD CONSTRAINT takes the
  *     table exclusively, so it never runs beside another job on its table.
+ *     The plain form pg_dump writes, `ADD CONSTRAINT c PRIMARY KEY|UNIQUE
+ *     (cols);` on a table that is no partition (and, for a primary key,
+ *     whose columns are NOT NULL already), is split in two, as one would by
+ *     hand: `CREATE UNIQUE INDEX c ON t (cols)` runs as a shared job beside
+ *     the table's other index builds, and `ADD CONSTRAINT c PRIMARY KEY|
+ *     UNIQUE USING INDEX c` (a catalog change: no scan, the columns are NOT
+ *     NULL and the index unique) runs at the next barrier, in dump order,
+ *     before any statement that could need the constraint (a FK, an INDEX
+ *     ATTACH).  The constraint, its index and pg_dump's output are the same
+ *     as from the single statement; a big table's PK no longer holds back
+ *     the other index builds on it.  Should the ALTER fail, the index is
+ *     dropped and the error names the original statement.
  * Every other statement first waits until all jobs ended (a barrier) and
  * then runs on the main connection in dump order: FK constraints (after the
  * PK/UNIQUE they need), triggers, rules, ACLs, comments, matview
@@ -64,6 +80,16 @@ struct job_slot {
 	long line, data_line;
 	struct err err;
 	int cancelled;
+	long deferred;     /* index into pool->def of its ADD CONSTRAINT, or -1 */
+};
+
+/* The ADD CONSTRAINT ... USING INDEX half of a split PK/UNIQUE constraint. */
+struct deferred {
+	char *alter;     /* the ALTER TABLE ... USING INDEX statement */
+	char *drop;      /* DROP INDEX for when the ALTER fails */
+	char *text, *toc; /* the dump's statement, for errors */
+	long line;
+	int ready;       /* the index was built and committed */
 };
 
 struct setting {
@@ -72,13 +98,16 @@ struct setting {
 };
 
 struct replay_pool {
-	int n;
+	int n;           /* connections (slots) */
+	int running_max; /* jobs running at once: --jobs */
 	struct job_slot *s;
 	struct setting *set;
 	size_t n_set, alloc_set;
 	uint64_t gen;
 	uint64_t next_seq, commit_seq;
 	int stop; /* a job failed in stop mode, or the connection was lost */
+	struct deferred *def;
+	size_t n_def, alloc_def;
 };
 
 static PGconn *slot_conn(struct replay *rp, int i)
@@ -89,19 +118,31 @@ static PGconn *slot_conn(struct replay *rp, int i)
 void replay_jobs_init(struct replay *rp)
 {
 	struct replay_pool *p = xcalloc(1, sizeof(*p));
-	p->n = rp->o->jobs > 64 ? 64 : rp->o->jobs;
+	p->running_max = rp->o->jobs > 16 ? 16 : rp->o->jobs;
+	/* a job that finished before an earlier one waits for its turn to
+	 * commit (stop mode) and keeps its connection meanwhile: after a big
+	 * index build come the small ones of the other tables, which park
+	 * while up to running_max jobs run.  Connections open when needed. */
+	p->n = 4 * p->running_max;
 	p->s = xcalloc((size_t)p->n, sizeof(*p->s));
-	for (int i = 0; i < p->n; i++)
+	for (int i = 0; i < p->n; i++) {
 		p->s[i].err = (struct err)ERR_INIT;
+		p->s[i].deferred = -1;
+	}
 	rp->pool = p;
 }
 
-int replay_jobs_busy(const struct replay *rp)
+static int slots_busy(const struct replay *rp)
 {
 	for (int i = 0; i < rp->pool->n; i++)
 		if (rp->pool->s[i].state != J_IDLE)
 			return 1;
 	return 0;
+}
+
+int replay_jobs_busy(const struct replay *rp)
+{
+	return slots_busy(rp) || rp->pool->n_def > 0;
 }
 
 /* ---- session settings ---- */
@@ -164,7 +205,9 @@ void replay_jobs_setting(struct replay *rp, const char *stmt)
 	p->set[i].gen = ++p->gen;
 }
 
-/* Connect slot @i if needed and bring its session up to date. */
+/* Connect slot @i if needed and bring its session up to date.  Returns 0,
+ * or 1 when no connection could be opened: the pool then shrinks to the
+ * slots below @i (max_connections reached, say) and the replay goes on. */
 static int slot_ready(struct replay *rp, int i)
 {
 	struct replay_pool *p = rp->pool;
@@ -175,10 +218,14 @@ static int slot_ready(struct replay *rp, int i)
 		struct err e = ERR_INIT;
 		s->conn = replay_connect(rp, NULL, &e);
 		if (!s->conn) {
-			err_prefix(&e, "connection %d of --jobs %d: ", i + 1, p->n);
-			replay_record_error(rp, &e, 1);
-			p->stop = 1;
-			return -1;
+			report_log(rp->r, LOG_WARN, "could not open database connection %d for --jobs %d, "
+				   "going on with %d: %s", i + 1, p->running_max, i, e.msg);
+			rp->st->warnings++;
+			err_clear(&e);
+			p->n = i;
+			if (p->running_max > i)
+				p->running_max = i;
+			return 1;
 		}
 		s->gen = 0;
 	}
@@ -241,9 +288,82 @@ static size_t qualname(const char **pp)
 	return (size_t)(p - start);
 }
 
+/* 1 when the name of length @n at @p (from qualname) has one part only. */
+static int one_part(const char *p, size_t n)
+{
+	size_t k = 0;
+	if (*p != '"')
+		return memchr(p, '.', n) == NULL;
+	for (k = 1; k < n; k++)
+		if (p[k] == '"') {
+			if (k + 1 < n && p[k + 1] == '"')
+				k++;
+			else
+				break;
+		}
+	return k + 1 == n;
+}
+
+/* The parts of a splittable `ADD CONSTRAINT name PRIMARY KEY|UNIQUE (cols)`. */
+struct split {
+	struct strbuf name, cols; /* cols: "(a, b)" as written */
+	struct strbuf colarr;     /* cols as a text[] literal of quoted names */
+	size_t ncols;
+	int pkey;
+};
+#define SPLIT_INIT { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0, 0 }
+
+static void split_release(struct split *sp)
+{
+	strbuf_release(&sp->name);
+	strbuf_release(&sp->cols);
+	strbuf_release(&sp->colarr);
+}
+
+/* Parse "(col, col)" then ";" or the end at @p into @sp.  pg_dump writes
+ * the names as fmtId() does: plain or "double quoted". */
+static int split_cols(const char *p, struct split *sp)
+{
+	const char *start;
+	p = ws(p);
+	if (*p != '(')
+		return 0;
+	start = p++;
+	strbuf_addch(&sp->colarr, '{');
+	for (;;) {
+		const char *q = ws(p);
+		size_t n = qualname(&q);
+		if (!n || !one_part(q, n))
+			return 0;
+		strbuf_addstr(&sp->colarr, sp->ncols ? ",\"" : "\"");
+		for (size_t k = 0; k < n; k++) {
+			if (q[k] == '"' || q[k] == '\\')
+				strbuf_addch(&sp->colarr, '\\');
+			strbuf_addch(&sp->colarr, q[k]);
+		}
+		strbuf_addch(&sp->colarr, '"');
+		sp->ncols++;
+		p = ws(q + n);
+		if (*p == ')')
+			break;
+		if (*p != ',')
+			return 0;
+		p++;
+	}
+	p++;
+	strbuf_add(&sp->cols, start, (size_t)(p - start));
+	strbuf_addch(&sp->colarr, '}');
+	p = ws(p);
+	if (*p == ';')
+		p = ws(p + 1);
+	return *p == 0;
+}
+
 /* What kind of job @it can be: 1 COPY, 2 shared post-data job (index),
- * 3 exclusive post-data job (constraint), 0 none.  *@rel gets the table. */
-static int job_kind(struct replay *rp, const struct sqlscan_item *it, struct strbuf *rel)
+ * 3 exclusive post-data job (constraint), 4 a constraint to split (see the
+ * top; @sp filled), 0 none.  *@rel gets the table. */
+static int job_kind(struct replay *rp, const struct sqlscan_item *it, struct strbuf *rel,
+		    struct split *sp)
 {
 	const char *p = it->text, *t = rp->sc.toc_type.buf;
 	size_t n;
@@ -283,11 +403,20 @@ static int job_kind(struct replay *rp, const struct sqlscan_item *it, struct str
 	if (kind == 1)
 		return (*ws(p) == '(' || kw(&p, "FROM")) ? 1 : 0;
 	if (kind == 3) {
+		const char *name;
 		if (!kw(&p, "ADD") || !kw(&p, "CONSTRAINT") || !(n = qualname(&p)))
 			return 0;
+		name = p;
 		p += n;
-		if (!(kw(&p, "PRIMARY") && kw(&p, "KEY")) && !kw(&p, "UNIQUE"))
+		if (kw(&p, "PRIMARY") && kw(&p, "KEY"))
+			sp->pkey = 1;
+		else if (!kw(&p, "UNIQUE"))
 			return 0;
+		if (one_part(name, n)) {
+			strbuf_add(&sp->name, name, n);
+			if (split_cols(p, sp))
+				return 4;
+		}
 	}
 	return kind;
 }
@@ -326,6 +455,7 @@ static void job_free(struct job_slot *s)
 	s->state = J_IDLE;
 	s->rel = 0;
 	s->cancelled = 0;
+	s->deferred = -1;
 }
 
 /* Commit or roll back one finished job, record its error. */
@@ -339,6 +469,8 @@ static void job_settle(struct replay *rp, int i)
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			replay_server_error(rp, conn, &s->err, res, s->text, s->toc, s->line);
 			s->state = J_FAILED;
+		} else if (s->deferred >= 0) {
+			p->def[s->deferred].ready = 1;
 		}
 		PQclear(res);
 	} else {
@@ -425,27 +557,77 @@ static void pool_step(struct replay *rp, int block)
 	}
 }
 
+static void deferred_free(struct replay_pool *p)
+{
+	for (size_t k = 0; k < p->n_def; k++) {
+		free(p->def[k].alter);
+		free(p->def[k].drop);
+		free(p->def[k].text);
+		free(p->def[k].toc);
+	}
+	p->n_def = 0;
+}
+
+/* Run the ADD CONSTRAINT ... USING INDEX of each split constraint whose
+ * index was committed, in dump order, on the main connection (idle: no job
+ * runs).  They precede in the dump whatever failed, so they run even when
+ * stopping, as psql would have run them. */
+static void deferred_run(struct replay *rp)
+{
+	struct replay_pool *p = rp->pool;
+	for (size_t k = 0; k < p->n_def; k++) {
+		struct deferred *d = &p->def[k];
+		PGresult *res;
+		if (!d->ready || PQstatus(rp->conn) != CONNECTION_OK)
+			continue;
+		res = PQexec(rp->conn, d->alter);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			struct err one = ERR_INIT;
+			replay_server_error(rp, rp->conn, &one, res, d->text, d->toc, d->line);
+			PQclear(PQexec(rp->conn, d->drop));
+			if (replay_record_error(rp, &one, PQstatus(rp->conn) == CONNECTION_BAD) < 0)
+				p->stop = 1;
+		}
+		PQclear(res);
+	}
+	deferred_free(p);
+}
+
 int replay_jobs_barrier(struct replay *rp)
 {
 	struct replay_pool *p = rp->pool;
 	pool_step(rp, 0);
-	while (replay_jobs_busy(rp))
+	while (slots_busy(rp))
 		pool_step(rp, 1);
+	if (p->n_def)
+		deferred_run(rp);
 	return p->stop ? -1 : 0;
 }
 
 /* An idle slot, waiting for one; -1 when stopping. */
+/* An idle slot, connected and with the current session settings, waiting
+ * for one; -1 when stopping. */
 static int idle_slot(struct replay *rp)
 {
 	struct replay_pool *p = rp->pool;
 	for (;;) {
+		int running = 0, i = -1;
 		pool_step(rp, 0);
 		if (p->stop)
 			return -1;
-		/* slot 0 last: the main connection stays free for in-order work */
-		for (int i = p->n - 1; i >= 0; i--)
-			if (p->s[i].state == J_IDLE)
+		for (int k = 0; k < p->n; k++)
+			running += p->s[k].state == J_RUNNING;
+		/* the lowest connection first (fewer are opened); the main one
+		 * last, it stays free for in-order work */
+		for (int k = 1; k <= p->n && running < p->running_max && i < 0; k++)
+			if (p->s[k % p->n].state == J_IDLE)
+				i = k % p->n;
+		if (i >= 0) {
+			int r = slot_ready(rp, i);
+			if (r == 0)
 				return i;
+			continue; /* r == 1: the pool shrank, look again */
+		}
 		pool_step(rp, 1);
 	}
 }
@@ -472,57 +654,83 @@ static int any_running(struct replay *rp, int copy)
 int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 {
 	struct replay_pool *p = rp->pool;
-	struct strbuf rel = STRBUF_INIT, cmd = STRBUF_INIT;
+	struct strbuf rel = STRBUF_INIT, cmd = STRBUF_INIT, nsp = STRBUF_INIT;
+	struct split sp = SPLIT_INIT;
 	int kind, i, ret = 0;
 	struct job_slot *s;
 	PGconn *conn;
 	PGresult *res;
-	const char *val[1];
+	const char *val[2];
 	unsigned oid = 0;
 
-	kind = job_kind(rp, it, &rel);
+	kind = job_kind(rp, it, &rel, &sp);
 	if (!kind)
+		goto out;
+	/* an exclusive constraint job waits for the split ones of the run */
+	if (kind == 3 && p->n_def)
 		goto out;
 	if (replay_batch_flush(rp) < 0) {
 		ret = -1;
 		goto out;
 	}
-	if (PQtransactionStatus(rp->conn) != PQTRANS_IDLE)
+	/* the dump's own BEGIN ... COMMIT block: stay in order (slot 0 may be
+	 * busy with a job of ours, that is not the dump's transaction) */
+	if (p->s[0].state == J_IDLE && PQtransactionStatus(rp->conn) != PQTRANS_IDLE)
 		goto out;
 	/* the data and the post-data sections do not overlap */
-	if (any_running(rp, kind != 1) && replay_jobs_barrier(rp) < 0) {
+	if ((any_running(rp, kind != 1) || (kind == 1 && p->n_def)) && replay_jobs_barrier(rp) < 0) {
 		ret = -1;
 		goto out;
 	}
-	if ((i = idle_slot(rp)) < 0 || slot_ready(rp, i) < 0) {
+	if ((i = idle_slot(rp)) < 0) {
 		ret = -1;
 		goto out;
 	}
 	conn = slot_conn(rp, i);
 	val[0] = rel.buf;
-	res = PQexecParams(conn, "SELECT c.oid, c.relkind, c.relhastriggers FROM pg_catalog.pg_class c "
-			   "WHERE c.oid = pg_catalog.to_regclass($1)", 1, NULL, val, NULL, NULL, 0);
+	val[1] = kind == 4 ? sp.colarr.buf : "{}";
+	/* column 5: how many of the constraint's columns are NOT NULL */
+	res = PQexecParams(conn, "SELECT c.oid, c.relkind, c.relhastriggers, c.relispartition, "
+			   "pg_catalog.quote_ident(n.nspname), (SELECT pg_catalog.count(*) "
+			   "FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 "
+			   "AND NOT a.attisdropped AND a.attnotnull "
+			   "AND pg_catalog.quote_ident(a.attname) = ANY ($2::pg_catalog.text[])) "
+			   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+			   "WHERE c.oid = pg_catalog.to_regclass($1)", 2, NULL, val, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		char relkind = *PQgetvalue(res, 0, 1);
 		int triggers = *PQgetvalue(res, 0, 2) == 't';
 		if (kind == 1 ? (relkind == 'r' && !triggers) : (relkind == 'r' || relkind == 'm'))
 			oid = (unsigned)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+		if (kind == 4 && (relkind != 'r' || *PQgetvalue(res, 0, 3) == 't' ||
+				  (sp.pkey && strtoul(PQgetvalue(res, 0, 5), NULL, 10) != sp.ncols)))
+			kind = 3; /* no split: the one statement as a job */
+		strbuf_addstr(&nsp, PQgetvalue(res, 0, 4));
 	}
 	PQclear(res);
-	if (!oid)
+	if (!oid || (kind == 3 && p->n_def))
 		goto out; /* run in order on the main connection */
-	while (kind != 1 && conflicts(rp, oid, kind == 3)) {
-		pool_step(rp, 1);
-		if (p->stop) {
+	if (kind != 1 && conflicts(rp, oid, kind == 3)) {
+		while (conflicts(rp, oid, kind == 3)) {
+			pool_step(rp, 1);
+			if (p->stop) {
+				ret = -1;
+				goto out;
+			}
+		}
+		/* the job we waited for freed a slot: prefer it to the main one */
+		if ((i = idle_slot(rp)) < 0) {
 			ret = -1;
 			goto out;
 		}
+		conn = slot_conn(rp, i);
 	}
 
 	s = &p->s[i];
 	s->copy = kind == 1;
 	s->exclusive = kind == 3;
 	s->rel = kind == 1 ? 0 : oid;
+	s->deferred = -1;
 	s->seq = p->next_seq++;
 	s->text = xstrdup(it->text);
 	s->toc = xstrdup(rp->sc.toc.buf);
@@ -530,7 +738,26 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	s->data_line = it->end_line + 1;
 	rp->cur_line = it->line;
 	strbuf_addstr(&cmd, "BEGIN;");
-	strbuf_add(&cmd, it->text, it->len);
+	if (kind == 4) {
+		struct deferred *d;
+		if (p->n_def == p->alloc_def) {
+			p->alloc_def = p->alloc_def ? 2 * p->alloc_def : 16;
+			p->def = xrealloc(p->def, p->alloc_def * sizeof(*p->def));
+		}
+		d = &p->def[p->n_def];
+		memset(d, 0, sizeof(*d));
+		d->alter = xstrfmt("ALTER TABLE ONLY %s ADD CONSTRAINT %s %s USING INDEX %s", rel.buf,
+				   sp.name.buf, sp.pkey ? "PRIMARY KEY" : "UNIQUE", sp.name.buf);
+		d->drop = xstrfmt("DROP INDEX %s.%s", nsp.buf, sp.name.buf);
+		d->text = xstrdup(it->text);
+		d->toc = xstrdup(rp->sc.toc.buf);
+		d->line = it->line;
+		s->deferred = (long)p->n_def++;
+		strbuf_addf(&cmd, "CREATE UNIQUE INDEX %s ON %s USING btree %s", sp.name.buf, rel.buf,
+			    sp.cols.buf);
+	} else {
+		strbuf_add(&cmd, it->text, it->len);
+	}
 	if (kind == 1) {
 		int rc;
 		res = PQexec(conn, cmd.buf);
@@ -568,6 +795,8 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 out:
 	strbuf_release(&rel);
 	strbuf_release(&cmd);
+	strbuf_release(&nsp);
+	split_release(&sp);
 	return ret;
 }
 
@@ -587,11 +816,13 @@ void replay_jobs_release(struct replay *rp)
 	struct replay_pool *p = rp->pool;
 	if (!p)
 		return;
-	if (replay_jobs_busy(rp) && rp->conn) {
+	if (slots_busy(rp) && rp->conn) {
 		p->stop = 1;
-		while (replay_jobs_busy(rp))
+		while (slots_busy(rp))
 			pool_step(rp, 1);
 	}
+	deferred_free(p);
+	free(p->def);
 	replay_jobs_disconnect(rp);
 	job_free(&p->s[0]);
 	for (size_t k = 0; k < p->n_set; k++) {

@@ -247,6 +247,139 @@ expect 1 'jobs.sql:4[0-9]: could not create unique index "c_u"' "--jobs 2: a fai
 	ok "--jobs 2 stop mode: the index after the failed one was rolled back, the data before it kept" ||
 	fail "--jobs 2 stop mode after a failed index: $(q "select string_agg(relname, ',') from pg_class where relname like 'c\_%'")"
 
+# ---- --jobs 2 splits PRIMARY KEY/UNIQUE into an index build and USING INDEX ----
+# The index builds run as jobs, the ALTER ... USING INDEX at the next
+# barrier; the result and the errors must be psql's.
+dump=$T/split.sql
+cat > "$dump" <<'EOF'
+CREATE TABLE public.p (id int NOT NULL, v text);
+CREATE TABLE public.u (a int, b text);
+CREATE TABLE public.n (id int);
+CREATE TABLE public.q ("Odd Col" int NOT NULL);
+CREATE TABLE public.r (a int);
+
+--
+-- Data for Name: p; Type: TABLE DATA; Schema: public; Owner: -
+--
+
+COPY public.p (id, v) FROM stdin;
+1	x
+2	y
+2	z
+\.
+COPY public.u (a, b) FROM stdin;
+1	x
+\N	y
+\N	y
+\.
+COPY public.n (id) FROM stdin;
+1
+\N
+\.
+COPY public.q ("Odd Col") FROM stdin;
+1
+2
+\.
+COPY public.r (a) FROM stdin;
+2
+\.
+
+--
+-- Name: p p_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.p
+    ADD CONSTRAINT p_pkey PRIMARY KEY (id);
+
+--
+-- Name: u u_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.u
+    ADD CONSTRAINT u_key UNIQUE (a, b);
+
+--
+-- Name: n n_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.n
+    ADD CONSTRAINT n_pkey PRIMARY KEY (id);
+
+--
+-- Name: q q_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.q
+    ADD CONSTRAINT q_pkey PRIMARY KEY ("Odd Col");
+
+--
+-- Name: p_v; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX p_v ON public.p USING btree (v);
+
+--
+-- Name: r r_fk; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.r
+    ADD CONSTRAINT r_fk FOREIGN KEY (a) REFERENCES public.q("Odd Col");
+EOF
+psql -X -q -d postgres -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.2
+run --jobs 2 --continue
+psql -X -q -d postgres -c "CREATE DATABASE psql_split" >/dev/null
+psql -X -q -d psql_split -f "$dump" > /dev/null 2> "$T/psql.err"
+psql -X -q -d postgres -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()" >/dev/null
+pg_dump -d "$db" | grep -v '^\\\(un\)\{0,1\}restrict ' > "$T/ours.dump"
+pg_dump -d psql_split | grep -v '^\\\(un\)\{0,1\}restrict ' > "$T/psql.dump"
+if cmp -s "$T/ours.dump" "$T/psql.dump" && grep -q 'q_pkey PRIMARY KEY' "$T/ours.dump"; then
+	ok "--jobs 2 split constraints: pg_dump equals psql's restore (failed PK, UNIQUE with NULLs, nullable PK, quoted column, FK after)"
+else
+	fail "--jobs 2 split constraints: pg_dump differs from psql's:"; diff "$T/psql.dump" "$T/ours.dump" | head -20
+fi
+perr=$(grep -c 'ERROR:' "$T/psql.err")
+grep -q "errors=$perr " "$T/out" && [ "$perr" = 2 ] && ok "--jobs 2 split constraints: the same $perr errors as psql" ||
+	{ fail "--jobs 2 split constraints: psql had $perr errors"; cat "$T/out" "$T/psql.err"; }
+expect 1 'split.sql:37: could not create unique index "p_pkey"' "a failed split PK is named at the dump's ALTER TABLE line"
+expect 1 'statement: ALTER TABLE ONLY public.p' "the error quotes the dump's statement, not the split one"
+grep -q 'CREATE UNIQUE INDEX q_pkey ON public.q USING btree ("Odd Col")' "$T/pg/server.log" &&
+	grep -q 'ADD CONSTRAINT q_pkey PRIMARY KEY USING INDEX q_pkey' "$T/pg/server.log" &&
+	grep -q 'ADD CONSTRAINT u_key UNIQUE USING INDEX u_key' "$T/pg/server.log" &&
+	! grep -q 'CREATE UNIQUE INDEX n_pkey' "$T/pg/server.log" &&
+	ok "PK/UNIQUE split into CREATE UNIQUE INDEX + USING INDEX; not for a PK on a nullable column" ||
+	fail "the server log does not show the split as expected: $(grep -c 'UNIQUE INDEX' "$T/pg/server.log") index statements"
+run --jobs 2
+expect 1 'split.sql:37: could not create unique index "p_pkey"' "--jobs 2 stop mode: the failed split PK stops the replay"
+[ "$(q "select count(*) from pg_class where relname in ('p_pkey', 'u_key', 'q_pkey', 'p_v')")" = 0 ] &&
+	ok "--jobs 2 stop mode: no index or constraint after the failed PK took effect" ||
+	fail "--jobs 2 stop mode after a failed split PK: $(q "select string_agg(relname, ',') from pg_class where relname in ('p_pkey', 'u_key', 'q_pkey', 'p_v')")"
+
+# ---- --jobs with fewer connections than asked: warn and go on ----
+dump=$T/limit.sql
+for t in 1 2 3 4; do
+	printf 'CREATE TABLE public.l%s (x int NOT NULL);\n' $t
+done > "$dump"
+for t in 1 2 3 4; do
+	printf '\n--\n-- Data for Name: l%s; Type: TABLE DATA; Schema: public; Owner: -\n--\n\nCOPY public.l%s (x) FROM stdin;\n' $t $t
+	# the first table is big: its jobs are still running when the next come
+	if [ $t = 1 ]; then seq 1 300000; else seq 1 2000; fi; printf '\\.\n'
+done >> "$dump"
+for t in 1 2 3 4; do
+	printf '\n--\n-- Name: l%s l%s_pkey; Type: CONSTRAINT; Schema: public; Owner: -\n--\n\nALTER TABLE ONLY public.l%s\n    ADD CONSTRAINT l%s_pkey PRIMARY KEY (x);\n' $t $t $t $t
+done >> "$dump"
+# (a superuser is not held to a role's connection limit)
+psql -X -q -d postgres -c "CREATE ROLE lim LOGIN CONNECTION LIMIT 2" >/dev/null
+n=$((n + 1)); db=db$n
+psql -X -q -d postgres -c "CREATE DATABASE $db OWNER lim" >/dev/null
+"$DRIVER" --jobs 4 "host=$PGHOST port=$PGPORT user=lim dbname=$db" "$dump" > "$T/out" 2>&1
+rc=$?
+expect 0 'could not open database connection 3 for --jobs 4, going on with 2' "--jobs 4 with a connection limit of 2: a warning, not a failure"
+[ "$(q "select count(*) from pg_constraint where conname like 'l%_pkey'")" = 4 ] &&
+	[ "$(q 'select sum(x) from l1') $(q 'select count(*) from l4')" = "45000150000 2000" ] &&
+	ok "--jobs 4 with two connections restored every table and constraint" ||
+	fail "--jobs 4 with two connections: $(q "select count(*) from pg_constraint where conname like 'l%_pkey'") constraints"
+
 # ---- server killed mid-replay ----
 dump=$T/slow.sql
 printf 'CREATE TABLE k (a int);\nSELECT pg_sleep(30);\nINSERT INTO k VALUES (1);\n' > "$dump"
