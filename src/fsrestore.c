@@ -2,6 +2,7 @@
 #include "config.h"
 #include "fsrestore.h"
 #include "fsrestore_ahead.h"
+#include "fsrestore_int.h"
 #include "exclude.h"
 #include "magic.h"
 #include "err.h"
@@ -1748,25 +1749,20 @@ static uint64_t space_needed(struct ctx *c)
 	uint64_t need = c->need_bytes;
 	if (!c->scanned && c->file_size > need)
 		need = c->file_size; /* compressed archive: at least its size */
-	return need + need / 50 + 16 * 1024 * 1024;
+	return fsrestore_with_margin(need);
 }
 
 static void space_error(struct ctx *c, const char *dir, uint64_t need, uint64_t avail,
 			const char *what_free)
 {
-	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
-	strbuf_humanise_bytes(&a, need);
-	strbuf_humanise_bytes(&b, avail);
-	err_set(c->e, "not enough space in %s to restore %s", dir, c->o->source);
-	err_detail(c->e, "needed %s (%llu bytes, with a 2%% + 16 MiB margin), %s %s (%llu bytes)",
-		   a.buf, (unsigned long long)need, what_free, b.buf, (unsigned long long)avail);
+	char *doing = xstrfmt("restore %s", c->o->source);
+	fsrestore_space_error(c->e, dir, doing, need, avail, what_free);
+	free(doing);
 	if (c->o->mode == FSRESTORE_REPLACE)
 		err_hint(c->e, "free space on that filesystem, or restore in place with --in-place "
 			       "(the old tree is removed first and not kept)");
 	else
 		err_hint(c->e, "free space on that filesystem");
-	strbuf_release(&a);
-	strbuf_release(&b);
 }
 
 /* Does the restore fit into @dir when @extra more bytes are freed first?

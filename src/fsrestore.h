@@ -150,12 +150,24 @@ int fsrestore_is_remote(const char *source);
 
 /*
  * Fetch the remote @source ("host:path") with `rsync -a` into the directory
- * @into (created; must not exist), as `rsync -a [-X] [-A] [-e RSH]
- * --info=progress2 host:path into/`.  Progress is reported as phase
- * "fetching" with the bytes rsync reports.  On success *@local gets the
- * malloc'd local path of what was fetched (into/<base name of path>).
- * Returns 0, or -1 with @e set (rsync's last error lines in the detail);
- * cancel stops rsync.  @into is left for the caller to remove.
+ * @into (created; must not exist), as `rsync -a -H [-X] [-A] [-e RSH]
+ * --info=progress2 host:path into/`.
+ *
+ * Before anything is written, the same command is run with --dry-run
+ * --stats: the bytes it will write ("Total transferred file size", each of
+ * its "Number of files" entries rounded up to a 4 KiB block) plus the
+ * margin of the restore's space check (2 % + 16 MiB) must fit into the
+ * free space (statvfs f_bavail) of the filesystem holding @into's parent,
+ * and the entries (+1000) into its free inodes; otherwise -1 is returned
+ * with @e giving the source's bytes and entries, the bytes needed and the
+ * bytes free, and @into is not created.  The restore from the fetched copy
+ * makes its own space check afterwards.
+ *
+ * Progress is reported as phase "fetching" with the bytes rsync reports.
+ * On success *@local gets the malloc'd local path of what was fetched
+ * (into/<base name of path>).  Returns 0, or -1 with @e set (rsync's last
+ * error lines in the detail); cancel stops rsync.  @into, when created,
+ * is left for the caller to remove.
  */
 int fsrestore_fetch(const char *source, const char *into, const char *rsh, int xattrs, int acls,
 		    struct report *r, char **local, struct err *e);

@@ -1,8 +1,12 @@
 /* fsrestore_size: uncompressed size of a compressed archive from its
- * trailer, for the space check before writing; see fsrestore.h. */
+ * trailer, and the margin and message every space check shares; see
+ * fsrestore.h and fsrestore_int.h. */
 #include "config.h"
 #include "fsrestore.h"
+#include "fsrestore_int.h"
+#include "err.h"
 #include "magic.h"
+#include "strbuf.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -146,4 +150,22 @@ int fsrestore_estimate_size(const char *path, int kind, uint64_t *bytes)
 	}
 	close(fd);
 	return ok;
+}
+
+uint64_t fsrestore_with_margin(uint64_t bytes)
+{
+	return bytes + bytes / 50 + 16 * 1024 * 1024;
+}
+
+void fsrestore_space_error(struct err *e, const char *dir, const char *doing, uint64_t need,
+			   uint64_t avail, const char *what_free)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	strbuf_humanise_bytes(&a, need);
+	strbuf_humanise_bytes(&b, avail);
+	err_set(e, "not enough space in %s to %s", dir, doing);
+	err_detail(e, "needed %s (%llu bytes, with a 2%% + 16 MiB margin), %s %s (%llu bytes)",
+		   a.buf, (unsigned long long)need, what_free, b.buf, (unsigned long long)avail);
+	strbuf_release(&a);
+	strbuf_release(&b);
 }

@@ -5,7 +5,10 @@
 # through the engine's rsh option.  The fetched tree and a fetched tar.gz
 # are restored and compared with rsync -a; progress is reported as
 # "fetching"; the fetched copy is removed; a failing fetch leaves the old
-# target as it was.
+# target as it was.  Space: a fetch into a tmpfs that is too small is
+# refused before anything is written (the numbers come from rsync
+# --dry-run --stats), and the same fetch works once the tmpfs is larger
+# (needs root for the mount; that part is skipped otherwise).
 set -u
 top_builddir=${top_builddir:-$(pwd)}
 DRIVER=${FILES_DRIVER:-$top_builddir/tests/integration/files-driver}
@@ -63,6 +66,45 @@ if RSYNC_RSH=$T/fake-ssh "$DRIVER" "backuphost:$T/backup/no-such-dir" "$T/t3" > 
 elif [ "$(ls -A "$T/t3")" = old ] && [ ! -e "$T/t3.fetching" ] && [ ! -e "$T/t3.restoring" ]; then
 	ok "failed fetch leaves the target alone: $(grep ERROR "$T/err")"
 else fail "failed fetch left things behind: $(ls -d "$T"/t3*)"; fi
+
+# ---- space check before fetching: a 20 MiB tmpfs, 24 MiB to fetch ----
+M=$T/mnt
+mkdir -p "$M"
+if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o size=20m,mode=755 tmpfs "$M" 2>/dev/null; then
+	echo "skip: the space check before fetching needs root and mount -t tmpfs"
+else
+	trap 'umount "$M" 2>/dev/null; rm -rf "$T"' EXIT
+	L=$T/backup/large
+	mkdir -p "$L/attachments"
+	for i in 1 2 3; do head -c 8M /dev/urandom > "$L/attachments/f$i.bin"; done
+	printf 'small\n' > "$L/readme"
+	mkdir "$M/t"; printf 'old content' > "$M/t/old"
+	used_before=$(df -k --output=used "$M" | tail -1)
+	RSYNC_RSH=$T/fake-ssh "$DRIVER" "backuphost:$L" "$M/t" > "$T/out" 2> "$T/err"; rc=$?
+	used_after=$(df -k --output=used "$M" | tail -1)
+	if [ $rc -ne 1 ]; then
+		fail "fetch into a too small tmpfs: exit $rc, expected 1"; cat "$T/err"
+	elif ! grep -q "not enough space in $M to fetch backuphost:$L (25165830 bytes in 6 entries)" "$T/err" ||
+	     ! grep -q "needed [0-9.]* MiB ([0-9]* bytes, with a 2% + 16 MiB margin), free [0-9.]* MiB ([0-9]* bytes)" "$T/err"; then
+		fail "fetch into a too small tmpfs: the error does not give the numbers:"; cat "$T/err"
+	elif grep -q "^INFO: fetching backuphost" "$T/err"; then
+		fail "fetch into a too small tmpfs: rsync was started for the fetch anyway"
+	elif [ "$used_before" != "$used_after" ] || [ -e "$M/t.fetching" ] || [ -e "$M/t.restoring" ]; then
+		fail "fetch into a too small tmpfs: something was written ($used_before -> $used_after KiB; $(ls -A "$M"))"
+	elif [ "$(cat "$M/t/old")" != "old content" ] || [ "$(ls -A "$M/t")" != old ] || [ "$(ls -A "$M")" != t ]; then
+		fail "fetch into a too small tmpfs: the target changed: $(ls -A "$M" "$M/t")"
+	else
+		ok "fetch refused before writing, target untouched: $(grep -o 'needed [0-9.]* MiB' "$T/err"), $(grep -o 'free [0-9.]* MiB' "$T/err")"
+	fi
+	mount -o remount,size=80m "$M"
+	if RSYNC_RSH=$T/fake-ssh "$DRIVER" "backuphost:$L" "$M/t" > "$T/out" 2> "$T/err"; then
+		d=$(rsync -ani --checksum --delete "$L/" "$M/t/")
+		[ -z "$d" ] && ok "the same fetch works on a larger tmpfs" || { fail "fetched tree differs:"; echo "$d"; }
+	else
+		fail "fetch into a large enough tmpfs failed"; cat "$T/err"
+	fi
+	umount "$M"
+fi
 
 [ $fails -eq 0 ] && { echo "PASS files-remote"; exit 0; }
 echo "$fails failure(s)"; exit 1
