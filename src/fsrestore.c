@@ -25,7 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum pass { PASS_SCAN, PASS_EXTRACT };
+/* PASS_SCAN counts the source, PASS_EXTRACT writes it, PASS_VERIFY
+ * compares it with an existing tree (fsrestore_verify). */
+enum pass { PASS_SCAN, PASS_EXTRACT, PASS_VERIFY };
 
 /* Relative paths of the symlinks written so far (chained hash set). */
 struct linknode {
@@ -92,6 +94,15 @@ struct ctx {
 	struct linkset links;
 	struct archive *ext;  /* the disk writer of the walk */
 	int ext_flags;
+	/* differences: those of one path are joined into one line */
+	fsrestore_diff_fn *on_diff; /* NULL: logged as warnings */
+	void *diff_ctx;
+	int diff_pending;
+	struct strbuf diff_rel, diff_what;
+	/* fsrestore_verify: comparing an existing tree, nothing written */
+	int verify_only;
+	struct linkset names; /* archive source: every name, "dir/" for directories */
+	struct strbuf okdir;  /* the last parent directory found to be a real one */
 };
 
 /* ---- names ------------------------------------------------------------ */
@@ -339,6 +350,10 @@ static int cancelled(struct ctx *c)
 {
 	if (!report_cancelled(c->r))
 		return 0;
+	if (c->verify_only) {
+		err_set(c->e, "verification aborted by the operator");
+		return 1;
+	}
 	err_set(c->e, "file restore aborted by the operator");
 	if (c->o->mode == FSRESTORE_INPLACE)
 		err_detail(c->e, "the target %s was emptied and is only partly restored", c->o->target);
@@ -439,16 +454,51 @@ static void hash_zeros(struct ctx *c, uint64_t to)
 
 static void differs(struct ctx *c, const char *rel, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Pass on the pending difference (one path, all that differs in it). */
+static void diff_flush(struct ctx *c)
+{
+	const char *rel;
+	if (!c->diff_pending)
+		return;
+	c->diff_pending = 0;
+	c->res->differences++;
+	rel = c->diff_rel.len ? c->diff_rel.buf : ".";
+	if (c->on_diff)
+		c->on_diff(c->diff_ctx, rel, c->diff_what.buf);
+	else
+		report_log(c->r, LOG_WARN, "differs: %s: %s", rel, c->diff_what.buf);
+}
+
+/* Record a difference at @rel.  The checks of one entry run one after
+ * the other, so what differs in the same path is joined ("mode ...; mtime
+ * ...") and counts once. */
 static void differs(struct ctx *c, const char *rel, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
+	if (c->diff_pending && !strcmp(c->diff_rel.buf, rel)) {
+		strbuf_addstr(&c->diff_what, "; ");
+	} else {
+		diff_flush(c);
+		strbuf_reset(&c->diff_rel);
+		strbuf_addstr(&c->diff_rel, rel);
+		strbuf_reset(&c->diff_what);
+		c->diff_pending = 1;
+	}
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	strbuf_vaddf(&c->diff_what, fmt, ap);
 	va_end(ap);
-	c->res->differences++;
-	report_log(c->r, LOG_WARN, "differs: %s: %s", *rel ? rel : ".", sb.buf);
-	strbuf_release(&sb);
+}
+
+static const char *type_name(mode_t type)
+{
+	switch (type & S_IFMT) {
+	case S_IFREG: return "file";
+	case S_IFDIR: return "directory";
+	case S_IFLNK: return "symlink";
+	case S_IFIFO: return "FIFO";
+	case S_IFSOCK: return "socket";
+	default: return "device";
+	}
 }
 
 /* Hash the file written at @p and compare with the source's digest. */
@@ -489,7 +539,10 @@ static void verify_mode_time(struct ctx *c, const char *rel, const struct stat *
 	if ((st->st_mode & mask) != (perm & mask))
 		differs(c, rel, "mode %04o, source %04o", (unsigned)(st->st_mode & 07777),
 			(unsigned)(perm & 07777));
-	if (mtime_set && (st->st_mtim.tv_sec != mt->tv_sec || st->st_mtim.tv_nsec != mt->tv_nsec))
+	/* an archive time without a fraction (ustar, GNU tar, zip keep whole
+	 * seconds) is compared to the second */
+	if (mtime_set && (st->st_mtim.tv_sec != mt->tv_sec ||
+			  (st->st_mtim.tv_nsec != mt->tv_nsec && (c->is_dir || mt->tv_nsec))))
 		differs(c, rel, "mtime %lld.%09ld, source %lld.%09ld", (long long)st->st_mtim.tv_sec,
 			st->st_mtim.tv_nsec, (long long)mt->tv_sec, mt->tv_nsec);
 }
@@ -514,15 +567,17 @@ static void verify_entry(struct ctx *c, struct archive_entry *ent, const char *r
 		return;
 	}
 	if ((st.st_mode & S_IFMT) != type) {
-		differs(c, rel, "type differs");
+		differs(c, rel, "a %s, source a %s", type_name(st.st_mode), type_name(type));
 		return;
 	}
 	if (type == AE_IFLNK) {
 		const char *want = archive_entry_symlink(ent);
 		char buf[PATH_MAX + 1];
 		ssize_t n = readlink(p, buf, sizeof buf - 1);
-		if (n < 0 || !want || (buf[n] = '\0', strcmp(buf, want)))
+		if (n < 0 || !want)
 			differs(c, rel, "symlink target differs");
+		else if (buf[n] = '\0', strcmp(buf, want))
+			differs(c, rel, "symlink to %s, source to %s", buf, want);
 		return;
 	}
 	mt.tv_sec = archive_entry_mtime(ent);
@@ -570,6 +625,21 @@ static void free_dirs(struct ctx *c)
 	c->ndirs = c->adirs = 0;
 }
 
+/* Compare every directory remembered with the one at the destination. */
+static void check_dirs(struct ctx *c)
+{
+	for (size_t i = 0; i < c->ndirs; i++) {
+		struct dirrec *d = &c->dirs[i];
+		struct stat st;
+		if (lstat(dest_path(c, &c->path, d->rel), &st) < 0)
+			differs(c, d->rel, "missing");
+		else if (!S_ISDIR(st.st_mode))
+			differs(c, d->rel, "a %s, source a directory", type_name(st.st_mode));
+		else
+			verify_mode_time(c, d->rel, &st, d->perm, d->mtime_set, &d->times[1]);
+	}
+}
+
 /* After the last entry: give every directory written (existing ones in a
  * merge and the root included, which archive_write_disk leaves alone) the
  * source's owner (root only), mode and times, as rsync -a does, deepest
@@ -586,22 +656,15 @@ static int fixup_dirs(struct ctx *c)
 		if (utimensat(AT_FDCWD, p, d->times, AT_SYMLINK_NOFOLLOW) < 0)
 			return err_errno(c->e, errno, "cannot set the times of %s", p);
 	}
-	if (!c->verify)
-		return 0;
-	for (size_t i = 0; i < c->ndirs; i++) {
-		struct dirrec *d = &c->dirs[i];
-		struct stat st;
-		if (lstat(dest_path(c, &c->path, d->rel), &st) < 0 || !S_ISDIR(st.st_mode)) {
-			differs(c, d->rel, "directory missing");
-			continue;
-		}
-		verify_mode_time(c, d->rel, &st, d->perm, d->mtime_set, &d->times[1]);
-	}
+	if (c->verify)
+		check_dirs(c);
 	return 0;
 }
 
 /* ---- the walk --------------------------------------------------------- */
 
+/* The data of the current entry of @in into @out, or with @out NULL only
+ * through the checksum (verification of an existing tree). */
 static int copy_data(struct ctx *c, struct archive *in, struct archive *out, const char *rel)
 {
 	const void *buf;
@@ -620,7 +683,7 @@ static int copy_data(struct ctx *c, struct archive *in, struct archive *out, con
 				return -1;
 			}
 		}
-		if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
+		if (out && archive_write_data_block(out, buf, size, off) < ARCHIVE_OK) {
 			int en = archive_errno(out);
 			err_set(c->e, "cannot write %s/%s", c->dest, rel);
 			err_detail(c->e, "%s", archive_error_string(out));
@@ -640,7 +703,7 @@ static int copy_data(struct ctx *c, struct archive *in, struct archive *out, con
 		if ((++n & 15) == 0) {
 			if (cancelled(c))
 				return -1;
-			progress(c, "copying", rel, 0);
+			progress(c, out ? "copying" : "verifying", rel, 0);
 		}
 	}
 }
@@ -709,6 +772,227 @@ static void remember_link(struct ctx *c, const char *rel)
 	archive_write_disk_set_options(c->ext, c->ext_flags);
 	c->track_links = 0;
 	linkset_free(&c->links);
+}
+
+/* ---- verification of an existing tree (fsrestore_verify) -------------- */
+
+static int names_has(struct ctx *c, const char *name, size_t len)
+{
+	struct linknode **pp = linkset_find(&c->names, name, len);
+	return pp && *pp;
+}
+
+/* An archive source names @rel (a directory when @is_dir): remember it,
+ * and its leading directories, which an archive need not list. */
+static void names_add(struct ctx *c, const char *rel, int is_dir)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t len;
+	if (!*rel)
+		return;
+	strbuf_addstr(&sb, rel);
+	if (is_dir)
+		strbuf_addch(&sb, '/');
+	linkset_add(&c->names, sb.buf);
+	for (len = strlen(rel); len > 0;) {
+		while (len > 0 && rel[len - 1] != '/')
+			len--;
+		if (len == 0)
+			break;
+		/* "a/b/" of "a/b/c": the directory with its slash */
+		if (names_has(c, rel, len))
+			break; /* and so are the ones above it */
+		strbuf_reset(&sb);
+		strbuf_add(&sb, rel, len);
+		linkset_add(&c->names, sb.buf);
+		len--;
+	}
+	strbuf_release(&sb);
+}
+
+/* Does the source have @rel?  0 no, 1 yes and of the same kind
+ * (directory or not, as @is_dir), 2 yes but of the other kind (a type
+ * difference, reported by the walk over the source). */
+static int source_has(struct ctx *c, const char *rel, int is_dir)
+{
+	size_t len = strlen(rel);
+	if (c->is_dir) {
+		struct stat st;
+		strbuf_reset(&c->path2);
+		strbuf_addf(&c->path2, "%s/%s", c->src_root, rel);
+		if (lstat(c->path2.buf, &st) < 0)
+			return 0;
+		return !S_ISDIR(st.st_mode) == !is_dir ? 1 : 2;
+	}
+	strbuf_reset(&c->path2);
+	strbuf_addstr(&c->path2, rel);
+	strbuf_addch(&c->path2, '/');
+	if (names_has(c, c->path2.buf, len + 1))
+		return is_dir ? 1 : 2;
+	if (names_has(c, rel, len))
+		return is_dir ? 2 : 1;
+	return 0;
+}
+
+/* Is every leading directory of @rel a real directory (not a symlink, not
+ * missing) in the target?  Else the entry is reported missing and 0 is
+ * returned: nothing below a symlink is read.  The last parent found good
+ * is remembered, as archives and directory walks list siblings together. */
+static int target_parent_ok(struct ctx *c, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	size_t plen, from = 0;
+	if (!slash)
+		return 1;
+	plen = (size_t)(slash - rel);
+	if (c->okdir.len == plen && !memcmp(c->okdir.buf, rel, plen))
+		return 1;
+	if (c->okdir.len && c->okdir.len < plen && !memcmp(c->okdir.buf, rel, c->okdir.len) &&
+	    rel[c->okdir.len] == '/')
+		from = c->okdir.len + 1;
+	for (size_t i = from; i <= plen; i++) {
+		struct stat st;
+		int gone;
+		if (i < plen && rel[i] != '/')
+			continue;
+		strbuf_reset(&c->path2);
+		strbuf_addf(&c->path2, "%s/%.*s", c->dest, (int)i, rel);
+		gone = lstat(c->path2.buf, &st) < 0;
+		if (gone || !S_ISDIR(st.st_mode)) {
+			differs(c, rel, "missing (%.*s is %s%s in the target)", (int)i, rel,
+				gone ? "missing" : "a ", gone ? "" : type_name(st.st_mode));
+			return 0;
+		}
+	}
+	strbuf_reset(&c->okdir);
+	strbuf_add(&c->okdir, rel, plen);
+	return 1;
+}
+
+/* PASS_VERIFY of one entry of the source: compare it with what the
+ * target has at @rel, as the restore compares what it wrote. */
+static int verify_source_entry(struct ctx *c, struct archive *a, struct archive_entry *ent,
+			       struct archive_entry_linkresolver *lr, const char *rel)
+{
+	mode_t type = archive_entry_filetype(ent);
+	struct archive_entry *w = ent;
+	if (!c->is_dir && archive_entry_hardlink(ent)) {
+		char *hrel = NULL;
+		const char *why = NULL;
+		if (!fsrestore_clean_name(archive_entry_hardlink(ent), &hrel, &why) || !*hrel) {
+			c->res->skipped++;
+			warn(c, "refused hardlink %s -> %s: %s", rel, archive_entry_hardlink(ent),
+			     hrel ? "link to the root" : why);
+			free(hrel);
+			return 0;
+		}
+		archive_entry_copy_hardlink(ent, dest_path(c, &c->path2, hrel));
+		free(hrel);
+	}
+	if (!target_parent_ok(c, rel))
+		return 0;
+	archive_entry_copy_pathname(ent, dest_path(c, &c->path, rel));
+	if (lr && type == AE_IFREG && archive_entry_nlink(ent) > 1) {
+		struct archive_entry *spare = NULL;
+		archive_entry_linkify(lr, &w, &spare);
+		if (spare)
+			archive_entry_free(spare);
+		if (!w)
+			return 0;
+	}
+	if (type == AE_IFDIR) {
+		c->res->dirs++;
+		remember_dir(c, w, rel);
+		return 0;
+	}
+	if (type == AE_IFREG && !archive_entry_hardlink(w) && c->o->checksum) {
+		sha256_init(&c->sha);
+		c->sha_pos = 0;
+		if (archive_entry_size(w) > 0 && copy_data(c, a, NULL, rel) < 0)
+			return -1;
+	} else if (c->is_dir && type == AE_IFREG && archive_entry_size(w) > 0) {
+		c->done_bytes += (uint64_t)archive_entry_size(w); /* compared, not read */
+	}
+	verify_entry(c, w, rel);
+	if (type == AE_IFLNK) {
+		c->res->symlinks++;
+	} else {
+		c->res->files++;
+		if (!archive_entry_hardlink(w) && archive_entry_size(w) > 0)
+			c->res->bytes += (uint64_t)archive_entry_size(w);
+	}
+	progress(c, "verifying", rel, 0);
+	return 0;
+}
+
+/* What the target has below the open directory @dfd (relative path in
+ * @rel) and the source does not: each such entry is a difference (an
+ * extra directory once, without its content).  Entries the exclude
+ * patterns match are left alone, as rsync leaves excluded files on the
+ * receiving side.  Symlinks are never followed.  Returns 0, or -1 with
+ * c->e set. */
+static int extras_at(struct ctx *c, int dfd, struct strbuf *rel)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	size_t keep = rel->len;
+	int en;
+	if (!d) {
+		en = errno;
+		close(dfd);
+		errno = en;
+		goto fail;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		struct stat st;
+		int has, is_dir;
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		strbuf_setlen(rel, keep);
+		if (keep)
+			strbuf_addch(rel, '/');
+		strbuf_addstr(rel, de->d_name);
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			goto fail_d;
+		}
+		is_dir = S_ISDIR(st.st_mode);
+		if (exclude_match_path(c->ex, rel->buf, is_dir))
+			continue;
+		has = source_has(c, rel->buf, is_dir);
+		if (!has && is_dir) {
+			differs(c, rel->buf, "not in the source (a directory; what is in it is not listed)");
+		} else if (!has) {
+			differs(c, rel->buf, "not in the source (a %s)", type_name(st.st_mode));
+		} else if (has == 1 && is_dir) {
+			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				goto fail_d;
+			if (extras_at(c, fd, rel) < 0) {
+				closedir(d);
+				return -1;
+			}
+		}
+		if ((++c->done_items & 255) == 0) {
+			if (cancelled(c)) {
+				closedir(d);
+				return -1;
+			}
+			progress(c, "verifying", rel->buf, 0);
+		}
+	}
+	if (errno)
+		goto fail_d;
+	closedir(d);
+	strbuf_setlen(rel, keep);
+	return 0;
+fail_d:
+	en = errno;
+	closedir(d);
+	errno = en;
+fail:
+	return err_errno(c->e, errno, "cannot read %s/%s", c->dest, rel->buf);
 }
 
 /* One pass over the source.  Returns 0 or -1 with c->e set. */
@@ -808,6 +1092,8 @@ static int walk(struct ctx *c, enum pass pass)
 			warn(c, "refused member %s: %s", name, why);
 			continue;
 		}
+		if (pass == PASS_VERIFY && !c->is_dir)
+			names_add(c, rel, type == AE_IFDIR);
 		if (!keep_entry(c, rel, type == AE_IFDIR, is_special(type))) {
 			free(rel);
 			continue; /* read_disk: not descended */
@@ -851,6 +1137,14 @@ static int walk(struct ctx *c, enum pass pass)
 			}
 			progress(c, "scanning", rel, 0);
 			free(rel);
+			continue;
+		}
+
+		if (pass == PASS_VERIFY) {
+			int vr = verify_source_entry(c, a, ent, lr, rel);
+			free(rel);
+			if (vr < 0)
+				goto out;
 			continue;
 		}
 
@@ -935,6 +1229,8 @@ static int walk(struct ctx *c, enum pass pass)
 			goto out;
 		if (fixup_dirs(c) < 0)
 			goto out;
+	} else if (pass == PASS_VERIFY) {
+		check_dirs(c);
 	}
 	rc = 0;
 out:
@@ -1951,6 +2247,75 @@ static void undo_carry(struct ctx *c, char *from, char *to)
 	free(to);
 }
 
+static void ctx_init(struct ctx *c, const struct fsrestore_opts *o, struct report *r,
+		     struct fsrestore_result *res, struct err *e)
+{
+	memset(res, 0, sizeof *res);
+	memset(c, 0, sizeof *c);
+	c->o = o;
+	c->source = o->source;
+	c->r = r;
+	c->e = e;
+	c->res = res;
+	c->root = geteuid() == 0;
+	strbuf_init(&c->path, 256);
+	strbuf_init(&c->path2, 256);
+	strbuf_init(&c->diff_rel, 0);
+	strbuf_init(&c->diff_what, 0);
+	strbuf_init(&c->okdir, 0);
+}
+
+static void ctx_release(struct ctx *c)
+{
+	exclude_free(c->ex);
+	free_dirs(c);
+	free(c->iobuf);
+	linkset_free(&c->names);
+	strbuf_release(&c->path);
+	strbuf_release(&c->path2);
+	strbuf_release(&c->diff_rel);
+	strbuf_release(&c->diff_what);
+	strbuf_release(&c->okdir);
+	free(c->src_root);
+}
+
+/* What kind of source c->source is (directory or archive, by content),
+ * its size, and the exclude patterns.  Returns 0, or -1 with c->e set. */
+static int source_setup(struct ctx *c)
+{
+	const struct fsrestore_opts *o = c->o;
+	struct err *e = c->e;
+	struct stat st;
+	if (magic_detect(c->source, &c->kind, e) < 0)
+		return -1;
+	if (c->kind == MAGIC_MISSING) {
+		err_set(e, "source %s does not exist", o->source);
+		err_hint(e, "give the backup directory or archive of the tree to restore");
+		return -1;
+	}
+	if (!magic_is_tree(c->kind)) {
+		err_set(e, "source %s is a %s, not a directory or an archive", o->source,
+			magic_name(c->kind));
+		err_hint(e, "a tree is restored from an rsync copy or a .tar/.tar.gz/.tar.xz/.tar.zst/.zip archive");
+		return -1;
+	}
+	c->is_dir = c->kind == MAGIC_DIR;
+	c->compressed = !c->is_dir && c->kind != MAGIC_TAR && c->kind != MAGIC_ZIP;
+	if (stat(c->source, &st) == 0)
+		c->file_size = c->is_dir ? 0 : (uint64_t)st.st_size;
+	if (c->is_dir) {
+		size_t len;
+		c->src_root = xstrdup(c->source);
+		len = strlen(c->src_root);
+		while (len > 1 && c->src_root[len - 1] == '/')
+			c->src_root[--len] = '\0';
+	}
+	c->ex = exclude_new(o->excludes, e);
+	if (!c->ex)
+		return -1;
+	return 0;
+}
+
 int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsrestore_result *res,
 		  struct err *e)
 {
@@ -1960,17 +2325,8 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 	struct stat st;
 	int rc = -1, target_exists, made_staging = 0;
 
-	memset(res, 0, sizeof *res);
-	memset(&c, 0, sizeof c);
-	c.o = o;
-	c.source = o->source;
-	c.r = r;
-	c.e = e;
-	c.res = res;
-	c.root = geteuid() == 0;
+	ctx_init(&c, o, r, res, e);
 	c.verify = !o->no_verify;
-	strbuf_init(&c.path, 256);
-	strbuf_init(&c.path2, 256);
 
 	if (!o->source || !*o->source || !o->target || !*o->target) {
 		err_set(e, "file restore needs a source and a target");
@@ -1993,32 +2349,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 			goto out;
 		c.source = fetched;
 	}
-	if (magic_detect(c.source, &c.kind, e) < 0)
-		goto out;
-	if (c.kind == MAGIC_MISSING) {
-		err_set(e, "source %s does not exist", o->source);
-		err_hint(e, "give the backup directory or archive of the tree to restore");
-		goto out;
-	}
-	if (!magic_is_tree(c.kind)) {
-		err_set(e, "source %s is a %s, not a directory or an archive", o->source,
-			magic_name(c.kind));
-		err_hint(e, "a tree is restored from an rsync copy or a .tar/.tar.gz/.tar.xz/.tar.zst/.zip archive");
-		goto out;
-	}
-	c.is_dir = c.kind == MAGIC_DIR;
-	c.compressed = !c.is_dir && c.kind != MAGIC_TAR && c.kind != MAGIC_ZIP;
-	if (stat(c.source, &st) == 0)
-		c.file_size = c.is_dir ? 0 : (uint64_t)st.st_size;
-	if (c.is_dir) {
-		size_t len;
-		c.src_root = xstrdup(c.source);
-		len = strlen(c.src_root);
-		while (len > 1 && c.src_root[len - 1] == '/')
-			c.src_root[--len] = '\0';
-	}
-	c.ex = exclude_new(o->excludes, e);
-	if (!c.ex)
+	if (source_setup(&c) < 0)
 		goto out;
 	srcreal = realpath(c.source, NULL);
 	if (srcreal && (path_within(srcreal, target) || (c.is_dir && path_within(target, srcreal)))) {
@@ -2152,6 +2483,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		}
 	}
 	progress(&c, "copying", NULL, 1);
+	diff_flush(&c);
 	/* Every member refused (a hostile or "tar -P" archive): restoring an
 	 * empty tree over the target would only destroy it. */
 	if (o->mode != FSRESTORE_MERGE && res->skipped && !res->files && !res->symlinks &&
@@ -2216,12 +2548,8 @@ out:
 			report_log(r, LOG_ERROR, "could not remove the fetched copy: %s", e2.msg);
 		err_clear(&e2);
 	}
-	exclude_free(c.ex);
-	free_dirs(&c);
-	free(c.iobuf);
-	strbuf_release(&c.path);
-	strbuf_release(&c.path2);
-	free(c.src_root);
+	diff_flush(&c);
+	ctx_release(&c);
 	free(target);
 	free(staging);
 	free(kept);
@@ -2230,5 +2558,79 @@ out:
 	free(fetch_dir);
 	free(fetched);
 	free(dir);
+	return rc;
+}
+
+int fsrestore_verify(const struct fsrestore_opts *o, fsrestore_diff_fn *on_diff, void *diff_ctx,
+		     struct report *r, struct fsrestore_result *res, struct err *e)
+{
+	struct ctx c;
+	struct strbuf rel = STRBUF_INIT;
+	char *target = NULL;
+	struct stat st;
+	int rc = -1, fd;
+
+	ctx_init(&c, o, r, res, e);
+	c.verify = 1;
+	c.verify_only = 1;
+	c.on_diff = on_diff;
+	c.diff_ctx = diff_ctx;
+	if (!o->source || !*o->source || !o->target || !*o->target) {
+		err_set(e, "verification needs a source and a target");
+		goto out;
+	}
+	if (fsrestore_is_remote(o->source)) {
+		err_set(e, "%s is a remote source; a tree is verified against a local backup", o->source);
+		err_hint(e, "fetch a copy first (rsync -a %s DIR) and verify against DIR", o->source);
+		goto out;
+	}
+	target = canonical_target(o->target, e);
+	if (!target)
+		goto out;
+	if (lstat(target, &st) < 0) {
+		err_errno(e, errno, "cannot read target %s", o->target);
+		err_hint(e, "give the restored tree to compare with the backup");
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err_set(e, "target %s is not a directory", o->target);
+		err_hint(e, "give the restored tree to compare with the backup");
+		goto out;
+	}
+	if (source_setup(&c) < 0)
+		goto out;
+	c.dest = target;
+	if (c.is_dir) {
+		/* totals for the progress: a scan with fstatat only */
+		c.quiet = 1;
+		if (scan_dir(&c) < 0)
+			goto out;
+		c.quiet = 0;
+		c.scanned = 1;
+		res->files = res->dirs = res->symlinks = res->bytes = 0;
+		res->skipped = res->excluded = res->warnings = 0;
+	}
+	progress(&c, "verifying", NULL, 1);
+	if (walk(&c, PASS_VERIFY) < 0)
+		goto out;
+	fd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err_errno(e, errno, "cannot read %s", target);
+		goto out;
+	}
+	if (extras_at(&c, fd, &rel) < 0)
+		goto out;
+	diff_flush(&c);
+	progress(&c, "verifying", NULL, 1);
+	report_log(r, LOG_INFO, "compared %s with %s (type, size, mode, mtime, link target%s): %llu difference(s)",
+		   target, o->source, o->checksum ? ", SHA-256 of content" : "",
+		   (unsigned long long)res->differences);
+	rc = 0;
+out:
+	if (rc < 0)
+		c.diff_pending = 0; /* an error: the count stands as it was */
+	ctx_release(&c);
+	strbuf_release(&rel);
+	free(target);
 	return rc;
 }

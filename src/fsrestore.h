@@ -70,7 +70,7 @@ struct fsrestore_result {
 	uint64_t skipped;   /* refused members, special files (excluded ones not counted) */
 	uint64_t excluded;  /* entries left out by the exclude patterns (dirs count once) */
 	uint64_t warnings;  /* warnings logged */
-	uint64_t differences; /* differences found by the verification (0 on success) */
+	uint64_t differences; /* paths that differ in the verification (0 on success) */
 };
 
 /*
@@ -117,6 +117,51 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		  struct err *e);
 /* Free what @res owns (kept_as) and zero it. */
 void fsrestore_result_release(struct fsrestore_result *res);
+
+/*
+ * One difference found by fsrestore_verify(): @rel is the path relative
+ * to the tree's root ("." for the root itself; the bytes as on disk, so it
+ * may hold newlines or invalid UTF-8), @what says what differs, e.g.
+ * "mode 0600, source 0644", "SHA-256 <hex>, source <hex>", "missing",
+ * "symlink to x, source to y", "a directory, source a file", "not in the
+ * source (a file)"; several differences of one path come joined with
+ * "; ".  Both strings are valid during the call only.
+ */
+typedef void fsrestore_diff_fn(void *ctx, const char *rel, const char *what);
+
+/*
+ * Compare the existing tree @o->target with the backup @o->source (a local
+ * directory or archive, detected as fsrestore_run() detects it; a remote
+ * "host:path" is refused), without writing anything, as the verification
+ * after a restore compares: for every entry of the source that the
+ * @o->excludes patterns keep, its type, the size of files, the permission
+ * bits (set-id and sticky bits too when run as root), the mtime to the
+ * nanosecond (to the second where an archive stores whole seconds: ustar,
+ * GNU tar, zip), the target of symlinks, hardlinks being one inode, and with
+ * @o->checksum the SHA-256 of every file's content (holes read as zeros).
+ * Owner, group, atime, xattrs and ACLs are not compared.  An entry of the
+ * target the source does not have counts too (an extra directory once,
+ * its content not listed), unless the exclude patterns match it: the
+ * patterns protect an entry on both sides, as rsync leaves excluded files
+ * on the receiving side.  Symlinks in the target are never followed:
+ * what lies below one is reported missing.  FIFOs, sockets and devices in
+ * the source are skipped with a warning (they are never restored); a
+ * target entry of the same name is not an extra.  The other fields of @o
+ * are ignored.
+ *
+ * Each path that differs is passed to @on_diff (with @diff_ctx) once, or
+ * logged through @r at LOG_WARN when @on_diff is NULL; progress (@r may
+ * be NULL) is phase "verifying".  An archive source's names are kept in
+ * memory for the extras check (about the size of its member list).
+ * @res is zeroed first and filled: the entries compared (files, dirs,
+ * symlinks, bytes of content), skipped, excluded, warnings, and
+ * differences: the number of paths that differ.  Returns 0 when the
+ * comparison was made (whatever differences it found), -1 with @e set
+ * when it could not be (target missing, source unreadable, damaged
+ * archive, cancelled).  Release @res with fsrestore_result_release().
+ */
+int fsrestore_verify(const struct fsrestore_opts *o, fsrestore_diff_fn *on_diff, void *diff_ctx,
+		     struct report *r, struct fsrestore_result *res, struct err *e);
 
 /*
  * `chown -R -P uid:gid PATH; chmod -R u+rwX PATH` without child processes:

@@ -33,6 +33,9 @@ static const char usage_text[] =
 "       biso-recover files-restore [--exclude PATTERN]... [--merge] [--checksum]\n"
 "                    [--xattrs] [--acls] [--in-place --yes] [--dry-run] SOURCE TARGET\n"
 "                    (SOURCE: directory, archive, or host:path fetched with rsync)\n"
+"       biso-recover files-verify [--checksum] [--exclude PATTERN]... SOURCE TARGET\n"
+"                    (compares the tree TARGET with the backup SOURCE, a directory\n"
+"                    or archive; prints each path that differs; exit 1 if any)\n"
 "\n"
 "Restores a BISO 3 instance in the documented order:\n"
 "  webroot, config (config.php), datadir, database, migrations, verify.\n"
@@ -444,6 +447,61 @@ static int cmd_db_inspect(const struct cli *cl)
 	return code;
 }
 
+/* @s on stdout with control characters as \#ooo, as rsync prints names. */
+static void print_escaped(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || (*p == '\\' && p[1] == '#'))
+			printf("\\#%03o", *p);
+		else
+			putchar(*p);
+	}
+}
+
+/* files-verify: one difference per line on stdout, "PATH: WHAT" (a
+ * newline in a name or symlink target cannot split the line). */
+static void print_difference(void *ctx, const char *rel, const char *what)
+{
+	(void)ctx;
+	print_escaped(rel);
+	fputs(": ", stdout);
+	print_escaped(what);
+	putchar('\n');
+}
+
+static int cmd_files_verify(const struct cli *cl)
+{
+	struct fsrestore_opts o = { 0 };
+	struct fsrestore_result res = { 0 };
+	struct batch_state bst;
+	struct report r;
+	struct err e = ERR_INIT;
+	int code;
+
+	if (cl->n_args != 2)
+		return usage_error("%s", "files-verify needs SOURCE (the backup) and TARGET (the tree)");
+	o.source = cl->args[0];
+	o.target = cl->args[1];
+	o.excludes = cl->excludes;
+	o.checksum = cl->checksum;
+	batch_report_init(&r, &bst, NULL);
+	batch_install_signals();
+	if (fsrestore_verify(&o, print_difference, NULL, &r, &res, &e) < 0) {
+		fflush(stdout);
+		print_err(NULL, &e);
+		err_clear(&e);
+		fsrestore_result_release(&res);
+		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+	}
+	printf("%llu difference%s (%llu files, %llu directories, %llu symlinks compared%s)\n",
+	       (unsigned long long)res.differences, res.differences == 1 ? "" : "s",
+	       (unsigned long long)res.files, (unsigned long long)res.dirs,
+	       (unsigned long long)res.symlinks, cl->checksum ? ", content by SHA-256" : "");
+	code = res.differences ? EXIT_FAILED : EXIT_DONE;
+	fsrestore_result_release(&res);
+	return code;
+}
+
 static int cmd_files_restore(const struct cli *cl)
 {
 	struct fsrestore_opts o = { 0 };
@@ -496,8 +554,8 @@ int main(int argc, char **argv)
 	code = parse_cli(argc, argv, &cl);
 	if (code)
 		return code < 0 ? EXIT_DONE : code;
-	if (cl.cmd && !strcmp(cl.cmd, "files-restore")) {
-		code = cmd_files_restore(&cl);
+	if (cl.cmd && (!strcmp(cl.cmd, "files-restore") || !strcmp(cl.cmd, "files-verify"))) {
+		code = !strcmp(cl.cmd, "files-restore") ? cmd_files_restore(&cl) : cmd_files_verify(&cl);
 		free(cl.excludes);
 		return code;
 	}

@@ -611,6 +611,102 @@ static void archive_never_writes_through_its_symlinks(void **state)
 	}
 }
 
+/* The differences fsrestore_verify() reports, one line each. */
+struct diffs {
+	int n;
+	struct strbuf all;
+};
+
+static void collect_diff(void *ctx, const char *rel, const char *what)
+{
+	struct diffs *d = ctx;
+	d->n++;
+	strbuf_addf(&d->all, "%s: %s\n", rel, what);
+}
+
+static int verify_tree(const char *src, const char *dst, int checksum, struct diffs *d,
+		       struct fsrestore_result *res)
+{
+	struct fsrestore_opts o;
+	struct err e = ERR_INIT;
+	int rc;
+	memset(&o, 0, sizeof o);
+	o.source = P(src);
+	o.target = P(dst);
+	o.checksum = checksum;
+	d->n = 0;
+	strbuf_reset(&d->all);
+	rc = fsrestore_verify(&o, collect_diff, d, NULL, res, &e);
+	if (rc < 0)
+		print_message("fsrestore_verify: %s\n", e.msg);
+	err_clear(&e);
+	return rc;
+}
+
+/* A restored tree verifies clean; then a file with another mode and mtime
+ * is one difference naming both, and a hardlink split into two equal
+ * files is found although size, mode, mtime and content still match. */
+static void verify_names_each_differing_path_once(void **state)
+{
+	struct fsrestore_result res;
+	struct diffs d = { 0, STRBUF_INIT };
+	struct err e = ERR_INIT;
+	struct stat st, sub;
+	struct timespec ts[2];
+	(void)state;
+	assert_int_equal(run("src", "dst", FSRESTORE_REPLACE, NULL, NULL, &res, &e), 0);
+	fsrestore_result_release(&res);
+	assert_int_equal(verify_tree("src", "dst", 1, &d, &res), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(res.differences, 0);
+	assert_int_equal(res.files, 5);
+	assert_int_equal(res.symlinks, 2);
+
+	assert_int_equal(chmod(P("dst/a.txt"), 0600), 0);
+	set_mtime("dst/a.txt", 1, 0);
+	assert_int_equal(stat(P("src/sub/b"), &st), 0);
+	assert_int_equal(stat(P("src/sub"), &sub), 0);
+	assert_int_equal(unlink(P("dst/sub/b-link")), 0);
+	put("dst/sub/b-link", "bravo\n", 0755);
+	ts[0] = ts[1] = st.st_mtim;
+	assert_int_equal(utimensat(AT_FDCWD, P("dst/sub/b-link"), ts, 0), 0);
+	ts[0] = ts[1] = sub.st_mtim;
+	assert_int_equal(utimensat(AT_FDCWD, P("dst/sub"), ts, 0), 0);
+	assert_int_equal(verify_tree("src", "dst", 1, &d, &res), 0);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(res.differences, 2);
+	assert_non_null(strstr(d.all.buf, "a.txt: mode 0600, source 0644; mtime 1.000000000, source "));
+	assert_non_null(strstr(d.all.buf, ": not a hardlink to "));
+	fsrestore_result_release(&res);
+	strbuf_release(&d.all);
+}
+
+/* An archive need not list the directories above its members: those the
+ * restore made are no extras, a file added to them is one. */
+static void verify_archive_without_directory_entries(void **state)
+{
+	struct archive *a = archive_write_new();
+	struct fsrestore_result res;
+	struct diffs d = { 0, STRBUF_INIT };
+	struct err e = ERR_INIT;
+	(void)state;
+	archive_write_set_format_pax(a);
+	assert_int_equal(archive_write_open_filename(a, P("flat.tar")), ARCHIVE_OK);
+	tar_add(a, "d1/d2/f", "deep\n", NULL, NULL);
+	tar_add(a, "top", "top\n", NULL, NULL);
+	archive_write_free(a);
+	assert_int_equal(run("flat.tar", "dst", FSRESTORE_REPLACE, NULL, NULL, &res, &e), 0);
+	fsrestore_result_release(&res);
+	assert_int_equal(verify_tree("flat.tar", "dst", 1, &d, &res), 0);
+	assert_int_equal(d.n, 0);
+	put("dst/d1/extra", "x\n", 0644);
+	assert_int_equal(verify_tree("flat.tar", "dst", 0, &d, &res), 0);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.all.buf, "d1/extra: not in the source (a file)\n");
+	fsrestore_result_release(&res);
+	strbuf_release(&d.all);
+}
+
 /* Write a tar of @n files of @size pseudo-random-ish bytes as @path,
  * through @filter (NULL: none). */
 static void write_big_tar(const char *path, int (*filter)(struct archive *), int n, size_t size)
@@ -792,6 +888,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(compressed_archives_through_the_reader_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancel_stops_the_reader_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(directory_copy_keeps_sparse_readonly_and_setid, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_names_each_differing_path_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_archive_without_directory_entries, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
