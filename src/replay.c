@@ -99,20 +99,22 @@ PGconn *replay_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
 	const char **keys, **vals;
 	size_t n = 0, i = 0;
 	PGconn *conn;
-	PQconninfoOption *opt;
+	PQconninfoOption *opt, *kept = NULL;
 
+	if (rp->conn_over.len)
+		kept = PQconninfoParse(rp->conn_over.buf, NULL); /* parsed before: valid */
 	for (opt = rp->params; opt->keyword; opt++)
 		n++;
 	keys = xcalloc(n + 2, sizeof(*keys));
 	vals = xcalloc(n + 2, sizeof(*vals));
 	for (opt = rp->params; opt->keyword; opt++) {
 		const char *v = opt->val;
-		if (over) {
-			PQconninfoOption *o2;
-			for (o2 = over; o2->keyword; o2++)
-				if (!strcmp(o2->keyword, opt->keyword) && o2->val)
-					v = o2->val;
-		}
+		for (PQconninfoOption *o2 = kept; o2 && o2->keyword; o2++)
+			if (!strcmp(o2->keyword, opt->keyword) && o2->val)
+				v = o2->val;
+		for (PQconninfoOption *o2 = over; o2 && o2->keyword; o2++)
+			if (!strcmp(o2->keyword, opt->keyword) && o2->val)
+				v = o2->val;
 		if (!strcmp(opt->keyword, "dbname") && rp->dbname)
 			v = rp->dbname;
 		if (!v)
@@ -126,6 +128,8 @@ PGconn *replay_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
 	conn = PQconnectdbParams(keys, vals, 0);
 	free(keys);
 	free(vals);
+	if (kept)
+		PQconninfoFree(kept);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_addstr(&sb, PQerrorMessage(conn));
@@ -780,13 +784,32 @@ static size_t split_args(const char *s, struct strbuf *argv, size_t max, int fol
 	return n;
 }
 
+/* Append keyword='value' to conninfo @sb, quoted as libpq's parser reads it. */
+static void conninfo_add(struct strbuf *sb, const char *key, const char *val)
+{
+	strbuf_addf(sb, "%s='", key);
+	for (; *val; val++) {
+		if (*val == '\'' || *val == '\\')
+			strbuf_addch(sb, '\\');
+		strbuf_addch(sb, *val);
+	}
+	strbuf_addstr(sb, "' ");
+}
+
+/* \connect as psql does it for what pg_dump and pg_dumpall write:
+ * \connect [-reuse-previous=on] {DBNAME|- [USER|- [HOST|- [PORT|-]]] | CONNINFO}.
+ * What is not given is kept from the previous connection, and what is given
+ * is kept for every later connection (the --jobs ones too). */
 static int meta_connect(struct replay *rp, struct strbuf *argv, size_t argc, long line)
 {
+	static const char *const pos[] = { "dbname", "user", "host", "port" };
 	size_t i = 1;
 	const char *db = NULL;
 	PQconninfoOption *over = NULL;
 	struct err ce = ERR_INIT;
+	struct strbuf given = STRBUF_INIT;
 	char *errmsg = NULL;
+	int conninfo;
 
 	if (rp->o->single_transaction)
 		return own_error(rp, line, 1,
@@ -796,16 +819,28 @@ static int meta_connect(struct replay *rp, struct strbuf *argv, size_t argc, lon
 		i++;
 	if (i < argc && strcmp(argv[i].buf, "-"))
 		db = argv[i].buf;
-	if (argc > i + 1)
-		return own_error(rp, line, 0, "Only \\connect DBNAME and \\connect \"dbname=...\" are supported.",
-				 "\\connect with user, host or port arguments is not supported");
-	if (db && (strchr(db, '=') || !strncmp(db, "postgres://", 11) ||
-		   !strncmp(db, "postgresql://", 13))) {
-		over = PQconninfoParse(db, &errmsg);
+	conninfo = db && (strchr(db, '=') || !strncmp(db, "postgres://", 11) ||
+			  !strncmp(db, "postgresql://", 13));
+	if (conninfo) {
+		if (argc > i + 1)
+			return own_error(rp, line, 0, "Give either a connection string or DBNAME USER HOST PORT.",
+					 "\\connect with a connection string takes no further arguments");
+		strbuf_addstr(&given, db);
+	} else {
+		if (argc > i + 4)
+			return own_error(rp, line, 0, "\\connect takes DBNAME USER HOST PORT at most.",
+					 "too many arguments to \\connect");
+		for (size_t k = 1; k < 4 && i + k < argc; k++)
+			if (strcmp(argv[i + k].buf, "-"))
+				conninfo_add(&given, pos[k], argv[i + k].buf);
+	}
+	if (given.len) {
+		over = PQconninfoParse(given.buf, &errmsg);
 		if (!over) {
 			int r = own_error(rp, line, 0, NULL, "invalid connection string in \\connect: %s",
 					  errmsg ? errmsg : "?");
 			PQfreemem(errmsg);
+			strbuf_release(&given);
 			return r;
 		}
 		for (PQconninfoOption *o2 = over; o2->keyword; o2++)
@@ -813,18 +848,26 @@ static int meta_connect(struct replay *rp, struct strbuf *argv, size_t argc, lon
 				free(rp->dbname);
 				rp->dbname = xstrdup(o2->val);
 			}
-	} else if (db) {
+	}
+	if (db && !conninfo) {
 		free(rp->dbname);
 		rp->dbname = xstrdup(db);
 	}
 	if (do_connect(rp, over, &ce) < 0) {
 		if (over)
 			PQconninfoFree(over);
+		strbuf_release(&given);
 		err_where(&ce, rp->name, line, -1);
 		return record_error(rp, &ce, 1);
 	}
 	if (over)
 		PQconninfoFree(over);
+	/* later connections (\connect, --jobs) keep what this one changed */
+	if (given.len) {
+		strbuf_addch(&rp->conn_over, ' ');
+		strbuf_addbuf(&rp->conn_over, &given);
+	}
+	strbuf_release(&given);
 	if (rp->pool)
 		replay_jobs_disconnect(rp);
 	report_log(rp->r, LOG_INFO, "%s:%ld: connected to database \"%s\"", rp->name, line,
@@ -930,6 +973,7 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 	strbuf_init(&rp.copybuf, 0);
 	strbuf_init(&rp.batch_text, 0);
 	strbuf_init(&rp.notices, 0);
+	strbuf_init(&rp.conn_over, 0);
 	sqlscan_init(&rp.sc);
 
 	rp.params = PQconninfoParse(o->conninfo ? o->conninfo : "", &errmsg);
@@ -1053,6 +1097,7 @@ out:
 	strbuf_release(&rp.notices);
 	free(rp.batch);
 	free(rp.dbname);
+	strbuf_release(&rp.conn_over);
 	free(rp.restrict_key);
 	return err_isset(e) ? -1 : 0;
 }

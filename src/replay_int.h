@@ -33,6 +33,8 @@ struct replay {
 	PGconn *conn;
 	PQconninfoOption *params; /* parsed o->conninfo */
 	char *dbname;             /* after \connect, NULL before */
+	struct strbuf conn_over;  /* conninfo of what \connect changed (user, host, ...),
+				   * later keys win; every new connection uses it */
 	int on_error_stop;
 	int restricted;
 	char *restrict_key;

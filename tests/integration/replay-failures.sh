@@ -134,6 +134,31 @@ grep -q 'WARN:.*transaction_timeout' "$T/out" && grep -q 'errors=1 ' "$T/out" &&
 [ "$(psql -X -At -d 'other db' -c "select count(*) from pg_class where relname = 'here'")" = 1 ] &&
 	ok "\\connect -reuse-previous=on \"dbname='other db'\" reconnected" || fail "\\connect"
 
+# ---- \connect DBNAME USER HOST PORT: kept for the --jobs connections too ----
+psql -X -q -d postgres -c 'CREATE ROLE "Role Two" LOGIN' -c 'CREATE DATABASE connpos OWNER "Role Two"' >/dev/null
+dump=$T/connpos.sql
+cat > "$dump" <<EOF
+\\connect connpos "Role Two" - $PGPORT
+CREATE TABLE public.w (a int, who text DEFAULT current_user);
+
+--
+-- Data for Name: w; Type: TABLE DATA; Schema: public; Owner: -
+--
+
+COPY public.w (a) FROM stdin;
+1
+2
+\\.
+EOF
+run --jobs 2
+[ "$rc" = 0 ] && [ "$(psql -X -At -d connpos -c "select tableowner from pg_tables where tablename = 'w'")" = "Role Two" ] &&
+	[ "$(psql -X -At -d connpos -c "select string_agg(distinct who, ',') from w")" = "Role Two" ] &&
+	ok "\\connect DBNAME USER - PORT: the new user made the table and ran the COPY job on another connection" ||
+	{ fail "\\connect with positional arguments (exit $rc): owner $(psql -X -At -d connpos -c "select tableowner from pg_tables where tablename = 'w'"), who $(psql -X -At -d connpos -c "select string_agg(distinct who, ',') from w")"; cat "$T/out"; }
+printf 'SELECT 1;\n\\connect a b c d e\n' > "$dump"
+run
+expect 1 'connpos.sql:2: too many arguments to \\connect' "\\connect with five arguments is an error naming the line"
+
 # ---- standard_conforming_strings off, tracked from the server ----
 dump=$T/scs.sql
 printf "SET standard_conforming_strings = off;\nSET escape_string_warning = off;\nCREATE TABLE s (t text);\nINSERT INTO s VALUES ('a\\\\';b');\nSET standard_conforming_strings = on;\nINSERT INTO s VALUES ('c\\\\');\n" > "$dump"
