@@ -1358,8 +1358,11 @@ static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset
 	closedir(d);
 	strbuf_setlen(rel, keep);
 	return 0;
-fail_d:
+fail_d: {
+	int saved = errno; /* closedir may set errno */
 	closedir(d);
+	errno = saved;
+}
 fail:
 	err_errno(c->e, errno, "cannot read %s/%s", c->src_root, rel->buf);
 	err_where(c->e, c->source, 0, -1);
