@@ -46,7 +46,9 @@ trap 'pgc_stop "$T/pg"; rm -rf "$T"' EXIT
 D=${BENCH_KEEP:-$T/dumps}
 mkdir -p "$D"
 chmod 755 "$D"
-pgc_start "$T/pg" >/dev/null
+# autovacuum would analyze the fresh tables of one side while the next
+# restore runs: both sides are measured without it
+PGC_OPTS="-c autovacuum=off" pgc_start "$T/pg" >/dev/null
 unset PGDATABASE
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 

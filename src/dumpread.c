@@ -1,6 +1,7 @@
 /* dumpread: streaming reader of plain and gzip dumps; see dumpread.h. */
 #include "config.h"
 #include "dumpread.h"
+#include "ahead.h"
 #include "err.h"
 #include "magic.h"
 #include "report.h"
@@ -16,13 +17,31 @@
 
 #define RAW_CAP (64 * 1024)
 #define OUT_CAP (2 * DUMPREAD_CHUNK)
+/* the producer thread's ring: 8 x 256 KiB */
+#define AHEAD_BLOCK (256 * 1024)
+#define AHEAD_BLOCKS 8
 
+/*
+ * Reading and inflating run in a producer thread (ahead.h) once the format
+ * is known, so that zlib works on the second core while the caller scans
+ * and sends: the fields from "raw input" to "gzip" belong to that thread
+ * (fill_gzip, fill_plain), the rest to the caller.
+ */
 struct dumpread {
 	int fd;
 	int own_fd;
 	char *name;
 	struct report *r;
 	uint64_t total;
+
+	/* producer thread and what the caller took from it */
+	struct ahead *ahead;
+	const char *blk;       /* block being copied into out */
+	size_t blk_pos, blk_len;
+	uint64_t raw_done;     /* compressed offset after the blocks taken */
+	struct err perr;       /* the producer's error, read after the end */
+	uint64_t garbage, garbage_off; /* trailing garbage seen by the producer */
+	int garbage_seen;
 
 	/* raw input */
 	unsigned char *in;
@@ -72,11 +91,17 @@ static int read_raw(struct dumpread *dr, struct err *e)
 	return (int)(n > 0);
 }
 
-uint64_t dumpread_raw_offset(const struct dumpread *dr)
+/* The producer's position in the file (in its thread, or before it runs). */
+static uint64_t raw_offset(const struct dumpread *dr)
 {
 	if (dr->gzip && dr->zinit)
 		return dr->raw_read - dr->zs.avail_in;
 	return dr->raw_read - (dr->in_end - dr->in_pos);
+}
+
+uint64_t dumpread_raw_offset(const struct dumpread *dr)
+{
+	return dr->ahead ? dr->raw_done : raw_offset(dr);
 }
 
 uint64_t dumpread_sql_offset(const struct dumpread *dr)
@@ -86,8 +111,13 @@ uint64_t dumpread_sql_offset(const struct dumpread *dr)
 
 uint64_t dumpread_total(const struct dumpread *dr) { return dr->total; }
 int dumpread_is_gzip(const struct dumpread *dr) { return dr->gzip; }
-unsigned dumpread_members(const struct dumpread *dr) { return dr->members; }
+unsigned dumpread_members(const struct dumpread *dr)
+{
+	return __atomic_load_n(&dr->members, __ATOMIC_RELAXED);
+}
 int dumpread_had_bom(const struct dumpread *dr) { return dr->bom; }
+
+static ssize_t produce(void *ctx, char *dst, size_t cap, uint64_t *mark);
 
 int dumpread_open(struct dumpread **out, const char *path, struct report *r,
 		  struct err *e)
@@ -149,6 +179,11 @@ int dumpread_open(struct dumpread **out, const char *path, struct report *r,
 		err_where(e, dr->name, 0, 0);
 		goto fail;
 	}
+	dr->perr = (struct err)ERR_INIT;
+	dr->raw_done = raw_offset(dr);
+	/* without a thread the same functions run here, only slower */
+	if (ahead_start(&dr->ahead, produce, dr, AHEAD_BLOCK, AHEAD_BLOCKS) < 0)
+		dr->ahead = NULL;
 	*out = dr;
 	return 0;
 fail:
@@ -192,15 +227,13 @@ static ssize_t fill_gzip(struct dumpread *dr, unsigned char *dst, size_t cap, st
 			} else if (dr->zs.avail_in >= 2 && dr->zs.next_in[0] == 0x1f &&
 				   dr->zs.next_in[1] == 0x8b) {
 				inflateReset(&dr->zs);
-				dr->members++;
+				__atomic_add_fetch(&dr->members, 1, __ATOMIC_RELAXED);
 			} else {
-				uint64_t off = dumpread_raw_offset(dr);
-				uint64_t garbage = dr->total ? dr->total - off : 0;
-				report_log(dr->r, LOG_WARN,
-					   "%s: %llu bytes of trailing garbage after the last gzip member "
-					   "at compressed offset %llu ignored",
-					   dr->name, (unsigned long long)garbage,
-					   (unsigned long long)off);
+				/* told by the caller at the end (report is not
+				 * for this thread) */
+				dr->garbage_off = raw_offset(dr);
+				dr->garbage = dr->total ? dr->total - dr->garbage_off : 0;
+				dr->garbage_seen = 1;
 				dr->gz_done = 1;
 			}
 			if (produced)
@@ -215,15 +248,15 @@ static ssize_t fill_gzip(struct dumpread *dr, unsigned char *dst, size_t cap, st
 		if (ret == Z_BUF_ERROR && dr->raw_eof && dr->zs.avail_in == 0) {
 			err_set(e, "gzip stream is truncated (unexpected end of file)");
 			err_detail(e, "The compressed file ends at byte %llu in the middle of gzip member %u.",
-				   (unsigned long long)dumpread_raw_offset(dr), dr->members);
+				   (unsigned long long)raw_offset(dr), dr->members);
 			err_hint(e, "The dump was cut off (disk full, interrupted copy?); use an older, complete dump.");
-			err_where(e, dr->name, 0, (int64_t)dumpread_raw_offset(dr));
+			err_where(e, dr->name, 0, (int64_t)raw_offset(dr));
 			return -1;
 		}
 		err_set(e, "corrupt gzip data: %s", dr->zs.msg ? dr->zs.msg : "inflate failed");
 		err_detail(e, "At compressed byte %llu, in gzip member %u.",
-			   (unsigned long long)dumpread_raw_offset(dr), dr->members);
-		err_where(e, dr->name, 0, (int64_t)dumpread_raw_offset(dr));
+			   (unsigned long long)raw_offset(dr), dr->members);
+		err_where(e, dr->name, 0, (int64_t)raw_offset(dr));
 		return -1;
 	}
 }
@@ -248,6 +281,55 @@ static ssize_t fill_plain(struct dumpread *dr, unsigned char *dst, size_t cap, s
 	return (ssize_t)n;
 }
 
+/* ahead_fill_fn: the producer thread's work. */
+static ssize_t produce(void *ctx, char *dst, size_t cap, uint64_t *mark)
+{
+	struct dumpread *dr = ctx;
+	ssize_t n = dr->gzip ? fill_gzip(dr, (unsigned char *)dst, cap, &dr->perr)
+			     : fill_plain(dr, (unsigned char *)dst, cap, &dr->perr);
+	*mark = raw_offset(dr);
+	return n;
+}
+
+/* Up to @cap more bytes of text into @dst: from the producer thread's
+ * blocks, or read here when no thread could be started. */
+static ssize_t take(struct dumpread *dr, unsigned char *dst, size_t cap, struct err *e)
+{
+	ssize_t n;
+	uint64_t mark;
+	if (!dr->ahead)
+		return dr->gzip ? fill_gzip(dr, dst, cap, e) : fill_plain(dr, dst, cap, e);
+	if (dr->blk_pos == dr->blk_len) {
+		n = ahead_next(dr->ahead, &dr->blk, &mark);
+		if (n <= 0) {
+			dr->blk = NULL;
+			dr->blk_pos = dr->blk_len = 0;
+			if (n < 0) {
+				err_move(e, &dr->perr);
+				return -1;
+			}
+			if (dr->garbage_seen) {
+				dr->garbage_seen = 0;
+				report_log(dr->r, LOG_WARN,
+					   "%s: %llu bytes of trailing garbage after the last gzip member "
+					   "at compressed offset %llu ignored",
+					   dr->name, (unsigned long long)dr->garbage,
+					   (unsigned long long)dr->garbage_off);
+			}
+			return 0;
+		}
+		dr->blk_pos = 0;
+		dr->blk_len = (size_t)n;
+		dr->raw_done = mark;
+	}
+	n = (ssize_t)(dr->blk_len - dr->blk_pos);
+	if ((size_t)n > cap)
+		n = (ssize_t)cap;
+	memcpy(dst, dr->blk + dr->blk_pos, (size_t)n);
+	dr->blk_pos += (size_t)n;
+	return n;
+}
+
 /* Make room and read more text; 1 more data, 0 end, -1 error. */
 static int fill(struct dumpread *dr, struct err *e)
 {
@@ -270,10 +352,7 @@ static int fill(struct dumpread *dr, struct err *e)
 		dr->scan -= dr->ostart;
 		dr->ostart = 0;
 	}
-	if (dr->gzip)
-		n = fill_gzip(dr, dr->out + dr->oend, OUT_CAP - dr->oend, e);
-	else
-		n = fill_plain(dr, dr->out + dr->oend, OUT_CAP - dr->oend, e);
+	n = take(dr, dr->out + dr->oend, OUT_CAP - dr->oend, e);
 	if (n < 0)
 		return -1;
 	if (n == 0)
@@ -341,6 +420,8 @@ void dumpread_close(struct dumpread *dr)
 {
 	if (!dr)
 		return;
+	ahead_free(dr->ahead); /* joins the thread before its fields go */
+	err_clear(&dr->perr);
 	if (dr->zinit)
 		inflateEnd(&dr->zs);
 	if (dr->own_fd)

@@ -13,8 +13,10 @@
  *
  * The reader hands out the input in lines: each piece ends with '\n', or is
  * the last line of the file without one, or is a chunk of at most
- * DUMPREAD_CHUNK bytes of a longer line.  Memory is bounded by the buffers
- * (about 2 * DUMPREAD_CHUNK), whatever the dump and its line lengths.
+ * DUMPREAD_CHUNK bytes of a longer line.  Reading and inflating run ahead
+ * in a second thread (ahead.h: 8 blocks of 256 KiB), as gunzip runs beside
+ * psql.  Memory is bounded by these buffers (about 2.5 MiB), whatever the
+ * dump and its line lengths.  A reader is used by one thread at a time.
  */
 #ifndef BR_DUMPREAD_H
 #define BR_DUMPREAD_H

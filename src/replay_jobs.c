@@ -738,6 +738,11 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	s->data_line = it->end_line + 1;
 	rp->cur_line = it->line;
 	strbuf_addstr(&cmd, "BEGIN;");
+	/* Index builds in parallel here, not inside the server as well: each
+	 * would start parallel workers for the same cores, and a parallel build
+	 * costs more CPU in all than a serial one (measured in bench/README.md) */
+	if (kind != 1 && p->running_max > 1 && PQserverVersion(conn) >= 110000)
+		strbuf_addstr(&cmd, "SET LOCAL max_parallel_maintenance_workers = 0;");
 	if (kind == 4) {
 		struct deferred *d;
 		if (p->n_def == p->alloc_def) {

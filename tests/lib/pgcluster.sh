@@ -40,7 +40,7 @@ pgc_start() {
 		--locale=C.UTF-8 -A trust >"$dir/initdb.log" 2>&1 || {
 		echo "pgcluster: initdb failed, see $dir/initdb.log" >&2; cat "$dir/initdb.log" >&2; return 1; }
 	pgc_as_owner "$bindir/pg_ctl" -D "$dir/pgdata" -l "$dir/server.log" -w -t 60 \
-		-o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $PGPORT -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=40" \
+		-o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $PGPORT -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=40 ${PGC_OPTS:-}" \
 		start >/dev/null || {
 		echo "pgcluster: server did not start, see $dir/server.log" >&2; cat "$dir/server.log" >&2; return 1; }
 	PGHOST=$dir PGUSER=postgres PGDATABASE=postgres
