@@ -288,7 +288,17 @@ static int is_end_marker(const char *p, size_t n, int eof_piece)
  * on a read error or cancellation (recorded).  *@lines gets the lines
  * consumed.
  */
-static int copy_data(struct replay *rp, PGconn *conn, long start_line, long *lines,
+static int conn_put(void *ctx, const char *buf, size_t len)
+{
+	return PQputCopyData(ctx, buf, (int)len);
+}
+
+static void conn_end(void *ctx, const char *errmsg)
+{
+	PQputCopyEnd(ctx, errmsg);
+}
+
+static int copy_data(struct replay *rp, const struct copy_sink *conn, long start_line, long *lines,
 		     uint64_t *rows, int *send_failed)
 {
 	int bol = 1;
@@ -325,12 +335,12 @@ static int copy_data(struct replay *rp, PGconn *conn, long start_line, long *lin
 		bol = complete;
 		if (conn && !*send_failed) {
 			if (rp->copybuf.len + n > REPLAY_COPY_CHUNK && rp->copybuf.len) {
-				if (PQputCopyData(conn, rp->copybuf.buf, (int)rp->copybuf.len) != 1)
+				if (conn->put(conn->ctx, rp->copybuf.buf, rp->copybuf.len) != 1)
 					*send_failed = 1;
 				strbuf_reset(&rp->copybuf);
 				progress(rp, 0);
 				if (report_cancelled(rp->r)) {
-					PQputCopyEnd(conn, "restore cancelled by the operator");
+					conn->end(conn->ctx, "restore cancelled by the operator");
 					own_error(rp, start_line + *lines, 1, NULL,
 						  "restore cancelled by the operator");
 					return -1;
@@ -338,7 +348,7 @@ static int copy_data(struct replay *rp, PGconn *conn, long start_line, long *lin
 			}
 			if (n >= REPLAY_COPY_CHUNK / 2) {
 				/* a long piece goes out as it is, without a copy */
-				if (PQputCopyData(conn, p, (int)n) != 1)
+				if (conn->put(conn->ctx, p, n) != 1)
 					*send_failed = 1;
 			} else {
 				strbuf_add(&rp->copybuf, p, n);
@@ -346,7 +356,7 @@ static int copy_data(struct replay *rp, PGconn *conn, long start_line, long *lin
 		}
 	}
 	if (conn && !*send_failed && rp->copybuf.len &&
-	    PQputCopyData(conn, rp->copybuf.buf, (int)rp->copybuf.len) != 1)
+	    conn->put(conn->ctx, rp->copybuf.buf, rp->copybuf.len) != 1)
 		*send_failed = 1;
 	strbuf_reset(&rp->copybuf);
 	if (rp->copybuf.alloc > 2 * REPLAY_COPY_CHUNK)
@@ -368,6 +378,19 @@ long replay_copy_error_line(const PGresult *res, long data_line)
 
 int replay_copy_stream(struct replay *rp, PGconn *conn, const struct sqlscan_item *it)
 {
+	struct copy_sink sink = { conn_put, conn_end, conn };
+	int rc = replay_copy_stream_sink(rp, conn ? &sink : NULL, it);
+	if (rc == 1 && conn) {
+		PGresult *res;
+		while ((res = PQgetResult(conn)))
+			PQclear(res);
+	}
+	return rc;
+}
+
+int replay_copy_stream_sink(struct replay *rp, const struct copy_sink *conn,
+			    const struct sqlscan_item *it)
+{
 	long lines;
 	uint64_t rows;
 	int send_failed = conn == NULL, rc;
@@ -383,19 +406,15 @@ int replay_copy_stream(struct replay *rp, PGconn *conn, const struct sqlscan_ite
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
-		if (conn) {
-			PGresult *res;
-			PQputCopyEnd(conn, "end of file inside COPY data");
-			while ((res = PQgetResult(conn)))
-				PQclear(res);
-		}
+		if (conn)
+			conn->end(conn->ctx, "end of file inside COPY data");
 		own_error(rp, it->line, 1, "The dump is truncated: use a complete dump.",
 			  "the COPY data that began at line %ld is not terminated by \\. "
 			  "(end of file after %ld lines)", start, lines);
 		return 1;
 	}
 	if (conn && !send_failed)
-		PQputCopyEnd(conn, NULL);
+		conn->end(conn->ctx, NULL);
 	if (!conn)
 		report_log(rp->r, LOG_INFO, "%s:%ld: skipped %llu data lines of the failed COPY",
 			   rp->name, start, (unsigned long long)rows);

@@ -79,6 +79,19 @@ int replay_conn_lost(struct replay *rp, PGconn *conn, long line);
  * error and the truncation recorded), -1 to stop (read error, cancel).
  */
 int replay_copy_stream(struct replay *rp, PGconn *conn, const struct sqlscan_item *it);
+
+/* Where the data of a COPY block goes: @put returns 1 when the bytes were
+ * taken, else the sending failed (the rest is then read and dropped); @end
+ * ends the data, with @errmsg to make the COPY fail (NULL: complete). */
+struct copy_sink {
+	int (*put)(void *ctx, const char *buf, size_t len);
+	void (*end)(void *ctx, const char *errmsg);
+	void *ctx;
+};
+/* replay_copy_stream() into @sink (NULL: skip the data).  On 1 (cut off)
+ * the sink was ended with an error; nothing is read back from it. */
+int replay_copy_stream_sink(struct replay *rp, const struct copy_sink *sink,
+			    const struct sqlscan_item *it);
 /* Dump line of the failing row from a COPY error's context, 0 if unknown. */
 long replay_copy_error_line(const PGresult *res, long data_line);
 /* Send the current pipeline batch, wait for its end (see replay.c).
@@ -110,6 +123,25 @@ void replay_jobs_setting(struct replay *rp, const char *stmt);
 void replay_jobs_disconnect(struct replay *rp);
 /* Roll back what is not committed, close and free the pool. */
 void replay_jobs_release(struct replay *rp);
+
+/* ---- replay_spool.c ---- */
+
+struct replay_spool;
+/* Start a thread that feeds @conn (in the COPY IN state) from a new unlinked
+ * spool file in $TMPDIR or /var/tmp.  NULL when no file or thread can be
+ * had: the caller then streams to @conn itself.  Until replay_spool_done()
+ * the thread owns @conn. */
+struct replay_spool *replay_spool_start(PGconn *conn);
+/* The sink the COPY data is written to (owned by @sp). */
+const struct copy_sink *replay_spool_sink(struct replay_spool *sp);
+/* 1 when the thread has sent the end of the COPY and let go of the conn. */
+int replay_spool_done(struct replay_spool *sp);
+/* Make the COPY fail with @msg as soon as possible. */
+void replay_spool_cancel(struct replay_spool *sp, const char *msg);
+/* Wait for the thread and free @sp (NULL is fine).  A COPY whose data was
+ * not ended is ended with an error first.  Returns -1 when sending failed
+ * (the connection's result tells why), else 0. */
+int replay_spool_finish(struct replay_spool *sp);
 
 /* ---- replay_pgrestore.c ---- */
 

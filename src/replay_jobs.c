@@ -81,6 +81,7 @@ struct job_slot {
 	struct err err;
 	int cancelled;
 	long deferred;     /* index into pool->def of its ADD CONSTRAINT, or -1 */
+	struct replay_spool *spool; /* a COPY still being fed by its thread */
 };
 
 /* The ADD CONSTRAINT ... USING INDEX half of a split PK/UNIQUE constraint. */
@@ -106,6 +107,7 @@ struct replay_pool {
 	uint64_t gen;
 	uint64_t next_seq, commit_seq;
 	int stop; /* a job failed in stop mode, or the connection was lost */
+	uint64_t stop_seq; /* when stopping: jobs before this one still commit */
 	struct deferred *def;
 	size_t n_def, alloc_def;
 };
@@ -129,7 +131,18 @@ void replay_jobs_init(struct replay *rp)
 		p->s[i].err = (struct err)ERR_INIT;
 		p->s[i].deferred = -1;
 	}
+	p->stop_seq = UINT64_MAX;
 	rp->pool = p;
+}
+
+/* Stop: the job @seq failed (UINT64_MAX: something after every job).  The
+ * jobs before it still commit, in order, as they would have with one
+ * connection; the later ones are cancelled and rolled back. */
+static void pool_stop(struct replay_pool *p, uint64_t seq)
+{
+	p->stop = 1;
+	if (seq < p->stop_seq)
+		p->stop_seq = seq;
 }
 
 static int slots_busy(const struct replay *rp)
@@ -448,6 +461,10 @@ static void job_result(struct replay *rp, int i)
 
 static void job_free(struct job_slot *s)
 {
+	if (s->spool) {
+		replay_spool_finish(s->spool);
+		s->spool = NULL;
+	}
 	free(s->text);
 	free(s->toc);
 	s->text = s->toc = NULL;
@@ -464,7 +481,7 @@ static void job_settle(struct replay *rp, int i)
 	struct replay_pool *p = rp->pool;
 	struct job_slot *s = &p->s[i];
 	PGconn *conn = slot_conn(rp, i);
-	if (s->state == J_DONE && !p->stop) {
+	if (s->state == J_DONE && s->seq < p->stop_seq) {
 		PGresult *res = PQexec(conn, "COMMIT");
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			replay_server_error(rp, conn, &s->err, res, s->text, s->toc, s->line);
@@ -476,15 +493,16 @@ static void job_settle(struct replay *rp, int i)
 	} else {
 		PQclear(PQexec(conn, "ROLLBACK"));
 	}
-	if (s->state == J_FAILED && err_isset(&s->err) && !(p->stop && rp->on_error_stop)) {
+	/* the errors of jobs after the failed one are its consequences */
+	if (s->state == J_FAILED && err_isset(&s->err) && !(rp->on_error_stop && s->seq > p->stop_seq)) {
 		struct err one = ERR_INIT;
 		int fatal = PQstatus(conn) == CONNECTION_BAD;
 		err_move(&one, &s->err);
 		if (replay_record_error(rp, &one, fatal) < 0)
-			p->stop = 1;
+			pool_stop(p, s->seq);
 	}
 	if (PQstatus(conn) == CONNECTION_BAD)
-		p->stop = 1;
+		pool_stop(p, s->seq);
 	job_free(s);
 }
 
@@ -500,7 +518,9 @@ static void pool_step(struct replay *rp, int block)
 		struct timeval tv = { 0, 200 * 1000 };
 		FD_ZERO(&fds);
 		for (int i = 0; i < p->n; i++)
-			if (p->s[i].state == J_RUNNING) {
+			if (p->s[i].spool)
+				tv.tv_usec = 10 * 1000; /* its thread ends without a sign here */
+			else if (p->s[i].state == J_RUNNING) {
 				int fd = PQsocket(slot_conn(rp, i));
 				if (fd >= 0) {
 					FD_SET(fd, &fds);
@@ -508,17 +528,28 @@ static void pool_step(struct replay *rp, int block)
 						maxfd = fd;
 				}
 			}
-		if (maxfd >= 0)
-			select(maxfd + 1, &fds, NULL, NULL, &tv);
+		if (maxfd >= 0 || tv.tv_usec < 200 * 1000)
+			select(maxfd + 1, maxfd >= 0 ? &fds : NULL, NULL, NULL, &tv);
 	}
 	for (int i = 0; i < p->n; i++) {
 		struct job_slot *s = &p->s[i];
 		PGconn *conn = slot_conn(rp, i);
 		if (s->state != J_RUNNING)
 			continue;
+		if (s->spool) {
+			/* the feeding thread owns the connection until it is done */
+			if (p->stop && !s->cancelled && s->seq > p->stop_seq) {
+				replay_spool_cancel(s->spool, "cancelled: an earlier statement failed");
+				s->cancelled = 1;
+			}
+			if (!replay_spool_done(s->spool))
+				continue;
+			replay_spool_finish(s->spool);
+			s->spool = NULL;
+		}
 		if (!PQconsumeInput(conn) || !PQisBusy(conn))
 			job_result(rp, i);
-		else if (p->stop && !s->cancelled) {
+		else if (p->stop && !s->cancelled && s->seq > p->stop_seq) {
 			/* a job before this one failed: it will be rolled back anyway */
 			PGcancel *c = PQgetCancel(conn);
 			char buf[256];
@@ -529,13 +560,15 @@ static void pool_step(struct replay *rp, int block)
 			s->cancelled = 1;
 		}
 	}
-	if (rp->on_error_stop && !p->stop) {
-		/* commit in dump order: settle the oldest job once it ended */
+	if (rp->on_error_stop) {
+		/* commit in dump order: settle the oldest job once it ended
+		 * (when stopping, up to the failed one) */
 		do {
 			again = 0;
-			for (int i = 0; i < p->n && !p->stop; i++) {
+			for (int i = 0; i < p->n; i++) {
 				struct job_slot *s = &p->s[i];
-				if ((s->state == J_DONE || s->state == J_FAILED) && s->seq == p->commit_seq) {
+				if ((s->state == J_DONE || s->state == J_FAILED) && s->seq == p->commit_seq &&
+				    s->seq <= p->stop_seq) {
 					p->commit_seq++;
 					job_settle(rp, i);
 					again = 1;
@@ -543,17 +576,17 @@ static void pool_step(struct replay *rp, int block)
 			}
 		} while (again);
 	}
-	if (!rp->on_error_stop || p->stop) {
-		/* continue mode commits as jobs end; when stopping, roll back */
-		for (int i = 0; i < p->n; i++)
-			if (p->s[i].state == J_DONE || p->s[i].state == J_FAILED)
-				job_settle(rp, i);
-	}
+	/* continue mode commits as jobs end; when stopping, the jobs after the
+	 * failed one are rolled back */
+	for (int i = 0; i < p->n; i++)
+		if ((p->s[i].state == J_DONE || p->s[i].state == J_FAILED) &&
+		    (!rp->on_error_stop || (p->stop && p->s[i].seq > p->stop_seq)))
+			job_settle(rp, i);
 	if (report_cancelled(rp->r) && !p->stop) {
 		struct err e = ERR_INIT;
 		err_set(&e, "restore cancelled by the operator");
 		replay_record_error(rp, &e, 1);
-		p->stop = 1;
+		pool_stop(p, p->commit_seq); /* what is not committed is rolled back */
 	}
 }
 
@@ -586,7 +619,7 @@ static void deferred_run(struct replay *rp)
 			replay_server_error(rp, rp->conn, &one, res, d->text, d->toc, d->line);
 			PQclear(PQexec(rp->conn, d->drop));
 			if (replay_record_error(rp, &one, PQstatus(rp->conn) == CONNECTION_BAD) < 0)
-				p->stop = 1;
+				pool_stop(p, UINT64_MAX);
 		}
 		PQclear(res);
 	}
@@ -774,12 +807,21 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 				ret = -1;
 		} else {
 			PQclear(res);
-			rc = replay_copy_stream(rp, conn, it);
+			/* fed by a thread, so that the next COPY need not wait */
+			s->spool = replay_spool_start(conn);
+			if (s->spool)
+				rc = replay_copy_stream_sink(rp, replay_spool_sink(s->spool), it);
+			else
+				rc = replay_copy_stream(rp, conn, it);
 			if (rc != 0) {
 				/* truncated (recorded) or a read error: roll back, stop */
+				int spooled = s->spool != NULL;
 				job_free(s);
+				if (spooled)
+					while ((res = PQgetResult(conn)))
+						PQclear(res);
 				PQclear(PQexec(conn, "ROLLBACK"));
-				p->stop = 1;
+				pool_stop(p, s->seq);
 				ret = -1;
 				goto out;
 			}
@@ -822,7 +864,7 @@ void replay_jobs_release(struct replay *rp)
 	if (!p)
 		return;
 	if (slots_busy(rp) && rp->conn) {
-		p->stop = 1;
+		pool_stop(p, p->commit_seq);
 		while (slots_busy(rp))
 			pool_step(rp, 1);
 	}

@@ -272,6 +272,24 @@ expect 1 'jobs.sql:4[0-9]: could not create unique index "c_u"' "--jobs 2: a fai
 	ok "--jobs 2 stop mode: the index after the failed one was rolled back, the data before it kept" ||
 	fail "--jobs 2 stop mode after a failed index: $(q "select string_agg(relname, ',') from pg_class where relname like 'c\_%'")"
 
+# ---- --jobs 2: COPY data spooled and fed by a thread; cut off, or no spool dir ----
+dump=$T/spool.sql
+{ printf 'CREATE TABLE public.s1 (a int);\nCREATE TABLE public.s2 (a int);\n'
+  printf '\n--\n-- Data for Name: s1; Type: TABLE DATA; Schema: public; Owner: -\n--\n\nCOPY public.s1 (a) FROM stdin;\n'
+  seq 1 100000; printf '\\.\n'
+  printf '\n--\n-- Data for Name: s2; Type: TABLE DATA; Schema: public; Owner: -\n--\n\nCOPY public.s2 (a) FROM stdin;\n'
+  seq 1 50000; } > "$dump"
+run --jobs 2
+expect 1 'spool.sql:100015: the COPY data that began at line 100016 is not terminated' "--jobs 2: a COPY cut off by the end of the file is named"
+[ "$(q 'select count(*) from s1')" = 100000 ] && [ "$(q 'select count(*) from s2')" = 0 ] &&
+	ok "--jobs 2: the complete COPY before it loaded, the cut-off one loaded nothing" ||
+	fail "--jobs 2 cut-off COPY: s1 $(q 'select count(*) from s1'), s2 $(q 'select count(*) from s2')"
+printf '\\.\n' >> "$dump"
+TMPDIR=$T/no-such-dir run --jobs 2
+[ "$rc" = 0 ] && [ "$(q 'select sum(a) from s1') $(q 'select sum(a) from s2')" = "5000050000 1250025000" ] &&
+	ok "--jobs 2 without a usable spool directory streams directly" ||
+	{ fail "--jobs 2 without spool dir (exit $rc)"; cat "$T/out"; }
+
 # ---- --jobs 2 splits PRIMARY KEY/UNIQUE into an index build and USING INDEX ----
 # The index builds run as jobs, the ALTER ... USING INDEX at the next
 # barrier; the result and the errors must be psql's.
