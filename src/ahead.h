@@ -9,7 +9,8 @@
  * the filled blocks in order with ahead_next().  The producer owns its
  * context alone while the thread runs: the consumer may read what the
  * producer left in it (an error, counters) only after ahead_next() returned
- * 0 or -1, or after ahead_free().  Used by dumpread (plain and gzip dumps).
+ * 0 or -1, or after ahead_free().  Used by dumpread (plain and gzip dumps)
+ * and fsrestore_ahead (compressed archives).
  */
 #ifndef BR_AHEAD_H
 #define BR_AHEAD_H

@@ -2,8 +2,8 @@
  * replay_jobs: --jobs N, the extra connections of the replay (see replay.h
  * and replay_int.h).
  *
- * The dump is read once, in order, by the main loop; nothing is read ahead
- * and no COPY data is held for another connection.  Up to N jobs run at
+ * The dump is read once, in order, by the main loop; no COPY data is held
+ * in memory for another connection.  Up to N jobs run at
  * once on a pool of up to 4N connections (a finished job keeps its
  * connection until its turn to commit, see below); slot 0 is the main
  * connection.  Connections open when first needed; one the server refuses
@@ -13,9 +13,9 @@
  *   - in the data section (TOC "TABLE DATA"), `COPY t (...) FROM stdin` of
  *     a plain table without triggers (pg_class.relhastriggers: no foreign
  *     key or trigger can see another COPY's uncommitted rows).  The data is
- *     streamed to the chosen connection as it is read; after "\." the main
- *     loop goes on while the server finishes and commits that COPY, so the
- *     next COPY, on another connection, overlaps it;
+ *     written to a spool file as it is read and sent from there by a thread
+ *     (replay_spool.c), so the main loop reaches the next table's COPY, on
+ *     another connection, while the server still parses this one;
  *   - in the post-data section, `CREATE [UNIQUE] INDEX ... ON t` (TOC
  *     "INDEX") and `ALTER TABLE ONLY t ADD CONSTRAINT c PRIMARY KEY|UNIQUE`
  *     (TOC "CONSTRAINT") on a plain table or materialized view.  Index
@@ -33,6 +33,9 @@
  *     as from the single statement; a big table's PK no longer holds back
  *     the other index builds on it.  Should the ALTER fail, the index is
  *     dropped and the error names the original statement.
+ *     With N > 1 index builds run without parallel workers: the jobs use
+ *     the cores instead (two builds with workers each side by side were no
+ *     faster than one after the other; bench/README.md).
  * Every other statement first waits until all jobs ended (a barrier) and
  * then runs on the main connection in dump order: FK constraints (after the
  * PK/UNIQUE they need), triggers, rules, ACLs, comments, matview
@@ -43,9 +46,9 @@
  *
  * Each job runs inside BEGIN ... COMMIT on its connection.  In stop mode
  * the jobs commit in dump order: a job that finished waits for the jobs
- * before it; when one fails, the later ones are cancelled and rolled back,
- * so nothing after the failed statement takes effect, as with one
- * connection.  Since two jobs that conflict on a table lock never run at
+ * before it; when one fails (or the main loop stops inside a job's COPY),
+ * the jobs before it still commit and the later ones are cancelled and
+ * rolled back, so the database ends as with one connection.  Since two jobs that conflict on a table lock never run at
  * the same time, no job waits for a lock another job holds while waiting
  * for its turn to commit (no deadlock the server cannot see).  In continue
  * mode jobs commit as they end.
