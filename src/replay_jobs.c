@@ -41,8 +41,8 @@
  * PK/UNIQUE they need), triggers, rules, ACLs, comments, matview
  * refreshes, sequence values, large-object blocks (never split), \connect.
  * pg_dump writes all constraints, then all indexes, then the rest, so the
- * jobs of one kind come in one run.  A data/post-data boundary is a
- * barrier too.
+ * jobs of one kind come in one run.  The first post-data jobs may start
+ * while the last COPYs still run, but never on the table of one of them.
  *
  * Each job runs inside BEGIN ... COMMIT on its connection.  In stop mode
  * the jobs commit in dump order: a job that finished waits for the jobs
@@ -713,8 +713,10 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	 * busy with a job of ours, that is not the dump's transaction) */
 	if (p->s[0].state == J_IDLE && PQtransactionStatus(rp->conn) != PQTRANS_IDLE)
 		goto out;
-	/* the data and the post-data sections do not overlap */
-	if ((any_running(rp, kind != 1) || (kind == 1 && p->n_def)) && replay_jobs_barrier(rp) < 0) {
+	/* post-data jobs may start while the last COPYs run (an index build
+	 * waits for its own table's COPY: see conflicts()); a COPY after
+	 * post-data jobs waits for them all */
+	if (kind == 1 && (any_running(rp, 0) || p->n_def) && replay_jobs_barrier(rp) < 0) {
 		ret = -1;
 		goto out;
 	}
@@ -764,8 +766,9 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 
 	s = &p->s[i];
 	s->copy = kind == 1;
-	s->exclusive = kind == 3;
-	s->rel = kind == 1 ? 0 : oid;
+	/* a COPY excludes the post-data jobs of its table */
+	s->exclusive = kind == 3 || kind == 1;
+	s->rel = oid;
 	s->deferred = -1;
 	s->seq = p->next_seq++;
 	s->text = xstrdup(it->text);

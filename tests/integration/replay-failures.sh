@@ -290,6 +290,24 @@ TMPDIR=$T/no-such-dir run --jobs 2
 	ok "--jobs 2 without a usable spool directory streams directly" ||
 	{ fail "--jobs 2 without spool dir (exit $rc)"; cat "$T/out"; }
 
+# a post-data job that starts while the last COPY runs is rolled back when that COPY fails
+dump=$T/overlap.sql
+{ printf 'CREATE TABLE public.s1 (a int);\nCREATE TABLE public.s2 (a int);\n'
+  printf '\n--\n-- Data for Name: s1; Type: TABLE DATA; Schema: public; Owner: -\n--\n\nCOPY public.s1 (a) FROM stdin;\n'
+  seq 1 1000; printf '\\.\n'
+  printf '\n--\n-- Data for Name: s2; Type: TABLE DATA; Schema: public; Owner: -\n--\n\nCOPY public.s2 (a) FROM stdin;\n'
+  seq 1 200000; printf 'bad\n\\.\n'
+  printf '\n--\n-- Name: s1_a; Type: INDEX; Schema: public; Owner: -\n--\n\nCREATE INDEX s1_a ON public.s1 USING btree (a);\n'; } > "$dump"
+run --jobs 2
+expect 1 'overlap.sql:201016: invalid input syntax for type integer' "--jobs 2: the failed row of the last COPY is named"
+[ "$(q 'select count(*) from s1')" = 1000 ] && [ "$(q "select count(*) from pg_class where relname = 's1_a'")" = 0 ] &&
+	ok "--jobs 2 stop mode: the COPY before the failed one kept, the index after it rolled back" ||
+	fail "--jobs 2 overlap: s1 $(q 'select count(*) from s1') rows, s1_a $(q "select count(*) from pg_class where relname = 's1_a'")"
+sed -i 's/^bad$/200001/' "$dump"
+run --jobs 2
+[ "$rc" = 0 ] && [ "$(q "select count(*) from pg_indexes where indexname = 's1_a'") $(q 'select count(*) from s2')" = "1 200001" ] &&
+	ok "--jobs 2: the index and both tables restored" || { fail "--jobs 2 overlap, good dump (exit $rc)"; cat "$T/out"; }
+
 # ---- --jobs 2 splits PRIMARY KEY/UNIQUE into an index build and USING INDEX ----
 # The index builds run as jobs, the ALTER ... USING INDEX at the next
 # barrier; the result and the errors must be psql's.
