@@ -925,6 +925,24 @@ static int verify_source_entry(struct ctx *c, struct archive *a, struct archive_
 	return 0;
 }
 
+/* The next entry of @d other than "." and "..", with @rel set to the first
+ * @keep bytes of it, "/" and the entry's name.  NULL at the end (errno 0)
+ * or on a read error (errno set). */
+static struct dirent *next_entry(DIR *d, struct strbuf *rel, size_t keep)
+{
+	struct dirent *de;
+	while ((errno = 0, de = readdir(d))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		strbuf_setlen(rel, keep);
+		if (keep)
+			strbuf_addch(rel, '/');
+		strbuf_addstr(rel, de->d_name);
+		return de;
+	}
+	return NULL;
+}
+
 /* What the target has below the open directory @dfd (relative path in
  * @rel) and the source does not: each such entry is a difference (an
  * extra directory once, without its content).  Entries the exclude
@@ -943,15 +961,9 @@ static int extras_at(struct ctx *c, int dfd, struct strbuf *rel)
 		errno = en;
 		goto fail;
 	}
-	while ((errno = 0, de = readdir(d))) {
+	while ((de = next_entry(d, rel, keep))) {
 		struct stat st;
 		int has, is_dir;
-		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
-			continue;
-		strbuf_setlen(rel, keep);
-		if (keep)
-			strbuf_addch(rel, '/');
-		strbuf_addstr(rel, de->d_name);
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
 				continue;
@@ -1297,15 +1309,9 @@ static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset
 		close(dfd);
 		goto fail;
 	}
-	while ((errno = 0, de = readdir(d))) {
+	while ((de = next_entry(d, rel, keep))) {
 		struct stat st;
 		mode_t type;
-		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
-			continue;
-		strbuf_setlen(rel, keep);
-		if (keep)
-			strbuf_addch(rel, '/');
-		strbuf_addstr(rel, de->d_name);
 		if (de->d_type == DT_DIR) {
 			type = S_IFDIR;
 		} else if (de->d_type == DT_LNK) {
@@ -1754,16 +1760,10 @@ static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
 		close(ddfd);
 		return -1;
 	}
-	while ((errno = 0, de = readdir(d))) {
+	while ((de = next_entry(d, rel, keep))) {
 		struct stat st;
 		mode_t type;
 		const char *name = de->d_name;
-		if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
-			continue;
-		strbuf_setlen(rel, keep);
-		if (keep)
-			strbuf_addch(rel, '/');
-		strbuf_addstr(rel, name);
 		if (cancelled(c))
 			goto out;
 		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
