@@ -2297,8 +2297,15 @@ static int source_setup(struct ctx *c)
 		return -1;
 	}
 	if (!magic_is_tree(c->kind)) {
-		err_set(e, "source %s is a %s, not a directory or an archive", o->source,
-			magic_name(c->kind));
+		if (c->kind == MAGIC_SQL)
+			err_set(e, "source %s is a text file (a plain SQL dump?), not a directory or an archive",
+				o->source);
+		else if (c->kind == MAGIC_GZIP_SQL)
+			err_set(e, "source %s is gzip-compressed data without a tar archive in it "
+				"(a compressed SQL dump, or a damaged or cut-off .tar.gz)", o->source);
+		else
+			err_set(e, "source %s is a %s, not a directory or an archive", o->source,
+				magic_name(c->kind));
 		err_hint(e, "a tree is restored from an rsync copy or a .tar/.tar.gz/.tar.xz/.tar.zst/.zip archive");
 		return -1;
 	}

@@ -337,7 +337,7 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 	int keep_bs = 0;
 	char *tmp_config = NULL, *live_config = NULL;
 	const char *config_path = NULL;
-	int ret = -1;
+	int ret = -1, standalone;
 
 	rs->conf = c;
 	rs->selected = selected;
@@ -359,7 +359,11 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 	if (nonempty(c->database.conninfo))
 		set_str(&rs->conninfo, c->database.conninfo);
 
-	if (backupset_scan(c->backup_root, c->database.dump_prefix,
+	/* db-restore --create: one named dump into one named database needs
+	 * neither the backup set nor a config.php */
+	standalone = selected == STEP_BIT(STEP_DATABASE) && rs->dump && rs->conninfo;
+	if (!standalone &&
+	    backupset_scan(c->backup_root, c->database.dump_prefix,
 			   c->log_database.enabled ? c->log_database.dump_prefix : NULL, &bs, e) < 0)
 		goto out;
 	if (!rs->webroot_src && bs.webroot.n)
@@ -394,7 +398,9 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 	 * is not restored in this run (it is what the other steps will read);
 	 * otherwise the backup's. */
 	live_config = xstrfmt("%s/config.php", rs->webroot);
-	if (rs->config_php_src) {
+	if (standalone && !rs->config_php_src) {
+		config_path = NULL;
+	} else if (rs->config_php_src) {
 		config_path = rs->config_php_src;
 	} else if (!(selected & STEP_BIT(STEP_WEBROOT)) && path_exists(live_config)) {
 		config_path = live_config;

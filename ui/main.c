@@ -35,7 +35,8 @@ static const char usage_text[] =
 "                    (SOURCE: directory, archive, or host:path fetched with rsync)\n"
 "       biso-recover files-verify [--checksum] [--exclude PATTERN]... SOURCE TARGET\n"
 "                    (compares the tree TARGET with the backup SOURCE, a directory\n"
-"                    or archive; prints each path that differs; exit 1 if any)\n"
+"                    or archive; prints each path that differs; exit 1 if any,\n"
+"                    2 if it could not compare)\n"
 "\n"
 "Restores a BISO 3 instance in the documented order:\n"
 "  webroot, config (config.php), datadir, database, migrations, verify.\n"
@@ -491,7 +492,8 @@ static int cmd_files_verify(const struct cli *cl)
 		print_err(NULL, &e);
 		err_clear(&e);
 		fsrestore_result_release(&res);
-		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+		/* 1 means "differs": a tree that could not be compared is 2 */
+		return batch_interrupted() ? EXIT_ABORTED : EXIT_USAGE;
 	}
 	printf("%llu difference%s (%llu files, %llu directories, %llu symlinks compared%s)\n",
 	       (unsigned long long)res.differences, res.differences == 1 ? "" : "s",

@@ -139,8 +139,19 @@ else fail "symlinked directory:"; cat "$T/diffs"; fi
 "$B" files-verify "$S" > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "one argument is a usage error (exit 2)" || fail "one argument: exit $rc"
 "$B" files-verify "$S" "$T/no-such-tree" > /dev/null 2> "$T/err"; rc=$?
-if [ $rc -eq 1 ] && grep -q "no-such-tree" "$T/err"; then ok "a missing target is an error: $(head -1 "$T/err")"
+if [ $rc -eq 2 ] && grep -q "no-such-tree" "$T/err"; then ok "a missing target cannot be compared (exit 2, not 1): $(head -1 "$T/err")"
 else fail "missing target: exit $rc: $(cat "$T/err")"; fi
+"$B" files-verify "$T/no-such-backup" "$S" > /dev/null 2> "$T/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q "no-such-backup does not exist" "$T/err"; then ok "a missing source: exit 2"
+else fail "missing source: exit $rc: $(cat "$T/err")"; fi
+echo junk > "$T/junk.tgz"
+head -c 100 "$T/backup.tar.gz" > "$T/cut.tar.gz"
+"$B" files-verify "$T/junk.tgz" "$S" > /dev/null 2> "$T/err"; rc=$?
+"$B" files-verify "$T/cut.tar.gz" "$S" > /dev/null 2>> "$T/err"; rc2=$?
+if [ $rc -eq 2 ] && [ $rc2 -eq 2 ] && grep -q "junk.tgz is a text file" "$T/err" &&
+   grep -q "cut.tar.gz is gzip-compressed data without a tar archive in it" "$T/err"; then
+	ok "a text file or a cut-off .tar.gz as source: named for what it is, exit 2"
+else fail "junk sources: exit $rc/$rc2: $(cat "$T/err")"; fi
 
 [ $fails -eq 0 ] && { echo "PASS files-verify"; exit 0; }
 echo "$fails failure(s)"; exit 1

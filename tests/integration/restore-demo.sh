@@ -160,6 +160,14 @@ echo "ok: an archive whose every member is refused leaves the target alone"
 dump_db biso_created > "$T/created.sql"
 diff -u "$T/reference.sql" "$T/created.sql" > /dev/null || fail "db-restore --create differs from psql's restore"
 echo "ok: db-restore --create (checked, locked, swapped in) equals psql's restore"
+# without a backup set or config.php: one dump into one database
+: > "$T/empty.conf"
+"$BISO_RECOVER" db-restore --create --config "$T/empty.conf" --log-dir "$T/log-alone" \
+	--dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_alone" "$dump" > "$T/alone.log" 2>&1 ||
+	{ cat "$T/alone.log"; fail "db-restore --create without a backup set failed"; }
+dump_db biso_alone > "$T/alone.sql"
+diff -u "$T/reference.sql" "$T/alone.sql" > /dev/null || fail "db-restore --create without a backup set differs from psql's restore"
+echo "ok: db-restore --create needs neither a backup set nor a config.php"
 # 6. Safety nets: every one of these must fail, name the cause, and leave
 #    the live instance as it was.
 snapshot() { dump_db biso_copy; ls -laR --time-style=full-iso "$NEW/webroot" | grep -v pre-restore; }
