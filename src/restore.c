@@ -976,8 +976,10 @@ static int same_database(struct restore *rs, const char *conninfo, const char *d
 			if (live_n > 0 && common * 2 < live_n) {
 				err_set(e, "the dump does not look like a dump of \"%s\": only %ld of "
 					"its %ld tables are in it", dbname, common, live_n);
-				err_hint(e, "The live database was not touched. Check --dump; to replace "
-					    "it anyway, rename the live database first (ALTER DATABASE ... RENAME TO ...).");
+				err_hint(e, "The live database was not touched; the restored copy stays as "
+					    "\"%s_restoring\" to look at (the next run drops it). Check --dump; to "
+					    "replace it anyway, rename the live database first (ALTER DATABASE ... "
+					    "RENAME TO ...).", dbname);
 			} else {
 				report_log(r, LOG_INFO, "%ld of the %ld tables of the live database are "
 					   "in the dump", common, live_n);

@@ -400,7 +400,8 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		err_clear(&e);
 		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
 	}
-	fprintf(stderr, "%llu statements, %llu COPY rows, %llu errors, %llu warnings\n",
+	/* rows sent: those of a COPY that failed on the server did not land */
+	fprintf(stderr, "%llu statements, %llu COPY rows sent, %llu errors, %llu warnings\n",
 		(unsigned long long)st.statements, (unsigned long long)st.copy_rows,
 		(unsigned long long)st.errors, (unsigned long long)st.warnings);
 	return st.errors ? EXIT_CONTINUED : EXIT_DONE;
