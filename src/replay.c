@@ -1077,6 +1077,10 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		PQclear(res);
 	}
 	progress(&rp, 1);
+	if (ret == 0 && rp.dr && dumpread_sql_offset(rp.dr) == 0) {
+		st->warnings++;
+		report_log(r, LOG_WARN, "%s is empty: nothing was restored", rp.name);
+	}
 	if (err_isset(&rp.first)) {
 		if (st->errors > 1) {
 			struct strbuf sb = STRBUF_INIT;
@@ -1092,9 +1096,13 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		if (ret < 0) {
 			err_move(e, &rp.first);
 		} else {
-			report_log(r, LOG_WARN, "%llu error(s) in %s; the first, at line %ld, is the "
-				   "likely cause of the others: %s", (unsigned long long)st->errors,
-				   rp.name, rp.first.line, rp.first.msg);
+			if (st->errors > 1)
+				report_log(r, LOG_WARN, "%llu errors in %s; the first, at line %ld, is the "
+					   "likely cause of the others: %s", (unsigned long long)st->errors,
+					   rp.name, rp.first.line, rp.first.msg);
+			else
+				report_log(r, LOG_WARN, "1 error in %s, at line %ld: %s", rp.name,
+					   rp.first.line, rp.first.msg);
 			err_clear(&rp.first);
 		}
 	}

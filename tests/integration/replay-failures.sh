@@ -134,6 +134,12 @@ grep -q 'WARN:.*transaction_timeout' "$T/out" && grep -q 'errors=1 ' "$T/out" &&
 [ "$(psql -X -At -d 'other db' -c "select count(*) from pg_class where relname = 'here'")" = 1 ] &&
 	ok "\\connect -reuse-previous=on \"dbname='other db'\" reconnected" || fail "\\connect"
 
+# ---- an empty dump: nothing to do, but said ----
+dump=$T/empty.sql
+: > "$dump"
+run
+expect 0 'empty.sql is empty: nothing was restored' "an empty dump is a warning, not a silent success"
+
 # ---- \connect DBNAME USER HOST PORT: kept for the --jobs connections too ----
 psql -X -q -d postgres -c 'CREATE ROLE "Role Two" LOGIN' -c 'CREATE DATABASE connpos OWNER "Role Two"' >/dev/null
 dump=$T/connpos.sql
