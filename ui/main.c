@@ -364,6 +364,11 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 
 	if (cl->n_args != 1 || !cl->dbname)
 		return usage_error("%s", "db-restore needs --dbname CONNINFO and one DUMP (- for stdin)");
+	/* psql would go on inside the aborted transaction: every statement
+	 * after the first error fails, and nothing is restored in the end */
+	if (cl->single_tx && c->database.on_error == CONF_ON_ERROR_CONTINUE)
+		return usage_error("%s", "--single-transaction and --on-error continue do not go together: "
+				   "after the first error the transaction is aborted and nothing would be restored");
 	if (cl->create) {
 		/* Reuse the restore step's create-and-swap: it never drops the old database. */
 		struct restore rs;

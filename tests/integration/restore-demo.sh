@@ -168,6 +168,10 @@ echo "ok: db-restore --create (checked, locked, swapped in) equals psql's restor
 dump_db biso_alone > "$T/alone.sql"
 diff -u "$T/reference.sql" "$T/alone.sql" > /dev/null || fail "db-restore --create without a backup set differs from psql's restore"
 echo "ok: db-restore --create needs neither a backup set nor a config.php"
+set +e; "$BISO_RECOVER" db-restore --single-transaction --on-error continue --dbname "dbname=biso_never" "$dump" \
+	> "$T/1tx.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q "do not go together" "$T/1tx.log" || { cat "$T/1tx.log"; fail "--single-transaction --on-error continue: exit $rc"; }
+echo "ok: --single-transaction with --on-error continue is refused as a usage error"
 # 6. Safety nets: every one of these must fail, name the cause, and leave
 #    the live instance as it was.
 snapshot() { dump_db biso_copy; ls -laR --time-style=full-iso "$NEW/webroot" | grep -v pre-restore; }
