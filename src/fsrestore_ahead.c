@@ -18,7 +18,7 @@ struct fsrestore_ahead {
 	struct ahead *ahead;      /* NULL when closed */
 	int err_no;               /* the thread's error, read after the end */
 	char *msg;
-	uint64_t bytes;           /* compressed bytes handed to the consumer */
+	uint64_t bytes;           /* compressed bytes handed to the consumer (its thread only) */
 };
 
 /* ahead_fill_fn, in the thread. */
@@ -50,7 +50,7 @@ static la_ssize_t ahead_read(struct archive *a, void *data, const void **buf)
 	}
 	*buf = blk;
 	if (n > 0)
-		__atomic_store_n(&h->bytes, mark, __ATOMIC_RELAXED);
+		h->bytes = mark;
 	return (la_ssize_t)n;
 }
 
@@ -96,7 +96,7 @@ int fsrestore_ahead_open(struct archive *a, const char *path, struct fsrestore_a
 
 uint64_t fsrestore_ahead_bytes(struct fsrestore_ahead *h)
 {
-	return h ? __atomic_load_n(&h->bytes, __ATOMIC_RELAXED) : 0;
+	return h ? h->bytes : 0;
 }
 
 void fsrestore_ahead_free(struct fsrestore_ahead *h)

@@ -41,6 +41,20 @@ struct replay_spool {
 	struct copy_sink sink;
 };
 
+/* No more data: the COPY ends, with @msg (owned, NULL: complete) as its
+ * error unless an earlier one was set. */
+static void spool_stop(struct replay_spool *sp, char *msg)
+{
+	pthread_mutex_lock(&sp->mu);
+	if (msg && !sp->endmsg)
+		sp->endmsg = msg;
+	else
+		free(msg);
+	sp->eof = 1;
+	pthread_cond_signal(&sp->more);
+	pthread_mutex_unlock(&sp->mu);
+}
+
 static void *feeder(void *arg)
 {
 	struct replay_spool *sp = arg;
@@ -66,12 +80,8 @@ static void *feeder(void *arg)
 			got = pread(sp->fd, buf, (size_t)n, (off_t)at);
 		while (got < 0 && errno == EINTR);
 		if (got <= 0) {
-			pthread_mutex_lock(&sp->mu);
-			if (!sp->endmsg)
-				sp->endmsg = xstrfmt("cannot read the COPY spool file: %s",
-						     got < 0 ? strerror(errno) : "short read");
-			sp->eof = 1;
-			pthread_mutex_unlock(&sp->mu);
+			spool_stop(sp, xstrfmt("cannot read the COPY spool file: %s",
+					       got < 0 ? strerror(errno) : "short read"));
 			break;
 		}
 		if (!failed && PQputCopyData(sp->conn, buf, (int)got) != 1)
@@ -111,13 +121,8 @@ static int spool_put(void *ctx, const char *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			pthread_mutex_lock(&sp->mu);
-			if (!sp->endmsg)
-				sp->endmsg = xstrfmt("cannot write the COPY spool file: %s",
-						     n < 0 ? strerror(errno) : "no space");
-			sp->eof = 1;
-			pthread_cond_signal(&sp->more);
-			pthread_mutex_unlock(&sp->mu);
+			spool_stop(sp, xstrfmt("cannot write the COPY spool file: %s",
+					       n < 0 ? strerror(errno) : "no space"));
 			return 0;
 		}
 		off += (size_t)n;
@@ -131,13 +136,7 @@ static int spool_put(void *ctx, const char *buf, size_t len)
 
 static void spool_end(void *ctx, const char *errmsg)
 {
-	struct replay_spool *sp = ctx;
-	pthread_mutex_lock(&sp->mu);
-	if (errmsg && !sp->endmsg)
-		sp->endmsg = xstrdup(errmsg);
-	sp->eof = 1;
-	pthread_cond_signal(&sp->more);
-	pthread_mutex_unlock(&sp->mu);
+	spool_stop(ctx, errmsg ? xstrdup(errmsg) : NULL);
 }
 
 static int spool_open(void)

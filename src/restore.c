@@ -1759,6 +1759,17 @@ void restore_skip_step(struct restore *rs, enum step_id s)
 /* Append one shell command line (each word quoted where needed), or
  * several joined by " | " when @pipe_at > 0 (the index of the word where
  * the second command starts). */
+/* "cd WEBROOT && php biso-cli migration @what", quoted for a shell. */
+static void add_migration_cmd(struct strbuf *out, const struct restore *rs, const struct conf *c,
+			      const char *what)
+{
+	strbuf_addstr(out, "     cd ");
+	runcmd_format_argv((const char *const[]){ rs->webroot, NULL }, out);
+	strbuf_addstr(out, " && ");
+	runcmd_format_argv((const char *const[]){ c->php, "biso-cli", "migration", what, NULL }, out);
+	strbuf_addch(out, '\n');
+}
+
 static void add_cmd(struct strbuf *out, int pipe_at, ...)
 {
 	const char *argv[32];
@@ -1860,20 +1871,10 @@ static void manual_commands(const struct restore *rs, enum step_id s, struct str
 		break;
 	}
 	case STEP_MIGRATIONS:
-		strbuf_addstr(out, "     cd ");
-		runcmd_format_argv((const char *const[]){ rs->webroot, NULL }, out);
-		strbuf_addstr(out, " && ");
-		runcmd_format_argv((const char *const[]){ c->php, "biso-cli", "migration", "exec", NULL },
-				   out);
-		strbuf_addch(out, '\n');
+		add_migration_cmd(out, rs, c, "exec");
 		break;
 	case STEP_VERIFY:
-		strbuf_addstr(out, "     cd ");
-		runcmd_format_argv((const char *const[]){ rs->webroot, NULL }, out);
-		strbuf_addstr(out, " && ");
-		runcmd_format_argv((const char *const[]){ c->php, "biso-cli", "migration", "status", NULL },
-				   out);
-		strbuf_addch(out, '\n');
+		add_migration_cmd(out, rs, c, "status");
 		break;
 	default:
 		break;
