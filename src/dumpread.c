@@ -281,12 +281,17 @@ static ssize_t fill_plain(struct dumpread *dr, unsigned char *dst, size_t cap, s
 	return (ssize_t)n;
 }
 
+/* Read (and inflate) up to @cap bytes of text into @dst. */
+static ssize_t fill_raw(struct dumpread *dr, unsigned char *dst, size_t cap, struct err *e)
+{
+	return dr->gzip ? fill_gzip(dr, dst, cap, e) : fill_plain(dr, dst, cap, e);
+}
+
 /* ahead_fill_fn: the producer thread's work. */
 static ssize_t produce(void *ctx, char *dst, size_t cap, uint64_t *mark)
 {
 	struct dumpread *dr = ctx;
-	ssize_t n = dr->gzip ? fill_gzip(dr, (unsigned char *)dst, cap, &dr->perr)
-			     : fill_plain(dr, (unsigned char *)dst, cap, &dr->perr);
+	ssize_t n = fill_raw(dr, (unsigned char *)dst, cap, &dr->perr);
 	*mark = raw_offset(dr);
 	return n;
 }
@@ -298,7 +303,7 @@ static ssize_t take(struct dumpread *dr, unsigned char *dst, size_t cap, struct 
 	ssize_t n;
 	uint64_t mark;
 	if (!dr->ahead)
-		return dr->gzip ? fill_gzip(dr, dst, cap, e) : fill_plain(dr, dst, cap, e);
+		return fill_raw(dr, dst, cap, e);
 	if (dr->blk_pos == dr->blk_len) {
 		n = ahead_next(dr->ahead, &dr->blk, &mark);
 		if (n <= 0) {

@@ -679,10 +679,11 @@ static int conflicts(struct replay *rp, unsigned rel, int exclusive)
 	return 0;
 }
 
-static int any_running(struct replay *rp, int copy)
+/* 1 when a post-data job is in flight. */
+static int postdata_busy(const struct replay *rp)
 {
 	for (int i = 0; i < rp->pool->n; i++)
-		if (rp->pool->s[i].state != J_IDLE && rp->pool->s[i].copy == copy)
+		if (rp->pool->s[i].state != J_IDLE && !rp->pool->s[i].copy)
 			return 1;
 	return 0;
 }
@@ -716,7 +717,7 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	/* post-data jobs may start while the last COPYs run (an index build
 	 * waits for its own table's COPY: see conflicts()); a COPY after
 	 * post-data jobs waits for them all */
-	if (kind == 1 && (any_running(rp, 0) || p->n_def) && replay_jobs_barrier(rp) < 0) {
+	if (kind == 1 && (postdata_busy(rp) || p->n_def) && replay_jobs_barrier(rp) < 0) {
 		ret = -1;
 		goto out;
 	}
