@@ -731,8 +731,76 @@ static int is_setting(const char *s)
 	       (first_word_is(s, "SELECT") && strstr(s, "set_config(") != NULL);
 }
 
+/* floor(sqrt(v)) */
+static uint64_t isqrt64(uint64_t v)
+{
+	uint64_t lo = 0, hi = v < 0xffffffffULL ? v : 0xffffffffULL;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo + 1) / 2;
+		if (mid * mid <= v)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+long replay_sort_mem_kb(uint64_t heap_bytes, long setting_kb)
+{
+	uint64_t sort_kb = heap_bytes / 1024 * 2, kb;
+	if (setting_kb <= 1024 || sort_kb > UINT64_MAX / 272)
+		return setting_kb;
+	kb = isqrt64(sort_kb * 272) + 1;
+	if (kb < sort_kb / 500 + 1)
+		kb = sort_kb / 500 + 1;
+	kb = (kb + 1023) / 1024 * 1024; /* whole MiB, as one would write it */
+	return kb < (uint64_t)setting_kb ? (long)kb : setting_kb;
+}
+
+int replay_sort_mem_set(PGconn *conn, const char *rel, int local, struct strbuf *set,
+			struct strbuf *reset)
+{
+	const char *val[1] = { rel };
+	long setting, kb;
+	int ret = 0;
+	PGresult *res = PQexecParams(conn, "SELECT pg_catalog.pg_relation_size(c.oid), s.setting "
+				     "FROM pg_catalog.pg_class c, pg_catalog.pg_settings s "
+				     "WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind IN ('r', 'm') "
+				     "AND s.name = 'maintenance_work_mem'", 1, NULL, val, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		setting = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+		kb = replay_sort_mem_kb(strtoull(PQgetvalue(res, 0, 0), NULL, 10), setting);
+		if (kb < setting) {
+			strbuf_addf(set, "SET %smaintenance_work_mem = '%ldkB'", local ? "LOCAL " : "", kb);
+			if (reset)
+				strbuf_addf(reset, "SET maintenance_work_mem = '%ldkB'", setting);
+			ret = 1;
+		}
+	}
+	PQclear(res);
+	return ret;
+}
+
+/* An index build in order on the main connection, outside a transaction:
+ * with its sort memory (replay_sort_mem_kb) for this one statement. */
+static int exec_index_build(struct replay *rp, const struct sqlscan_item *it, const char *rel)
+{
+	struct strbuf set = STRBUF_INIT, reset = STRBUF_INIT;
+	int ret;
+
+	if (replay_sort_mem_set(rp->conn, rel, 0, &set, &reset))
+		PQclear(PQexec(rp->conn, set.buf));
+	ret = exec_statement(rp, it);
+	if (reset.len && PQstatus(rp->conn) == CONNECTION_OK)
+		PQclear(PQexec(rp->conn, reset.buf));
+	strbuf_release(&set);
+	strbuf_release(&reset);
+	return ret;
+}
+
 static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 {
+	struct strbuf rel = STRBUF_INIT;
 	int ret;
 
 	rp->st->statements++;
@@ -746,6 +814,18 @@ static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 		    !rp->o->single_transaction)
 			replay_jobs_setting(rp, it->text);
 	}
+	if (replay_index_build_rel(rp, it, &rel) && !rp->o->single_transaction) {
+		if (replay_batch_flush(rp) < 0) {
+			ret = -1;
+		} else if (PQtransactionStatus(rp->conn) == PQTRANS_IDLE) {
+			ret = exec_index_build(rp, it, rel.buf);
+		} else {
+			ret = exec_statement(rp, it);
+		}
+		strbuf_release(&rel);
+		return ret;
+	}
+	strbuf_release(&rel);
 	if (batchable(rp, it))
 		return batch_send(rp, it);
 	if (replay_batch_flush(rp) < 0)

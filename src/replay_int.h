@@ -98,7 +98,24 @@ long replay_copy_error_line(const PGresult *res, long data_line);
  * Returns -1 when the replay must stop. */
 int replay_batch_flush(struct replay *rp);
 
+/*
+ * Look up the heap size of @rel (a qualified name as the dump writes it) and
+ * the session's maintenance_work_mem on @conn; when replay_sort_mem_kb()
+ * lowers it, append to @set the statement that does ("SET [LOCAL]
+ * maintenance_work_mem = 'NkB'", LOCAL when @local) and, when @reset is
+ * not NULL, to @reset the one that sets the old value back, and return 1.
+ * Returns 0 (nothing appended) for a partitioned table, an unknown
+ * relation or a failed query: the build keeps the session's setting.
+ */
+int replay_sort_mem_set(PGconn *conn, const char *rel, int local, struct strbuf *set,
+			struct strbuf *reset);
+
 /* ---- replay_jobs.c ---- */
+
+/* 1 when @it is a post-data index build of a pg_dump TOC entry (CREATE
+ * [UNIQUE] INDEX ... ON t, ALTER TABLE ONLY t ADD CONSTRAINT ... PRIMARY
+ * KEY|UNIQUE), with t written to @rel as the dump names it. */
+int replay_index_build_rel(struct replay *rp, const struct sqlscan_item *it, struct strbuf *rel);
 
 /* Set up the pool for o->jobs > 1 (connections open lazily). */
 void replay_jobs_init(struct replay *rp);

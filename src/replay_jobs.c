@@ -35,7 +35,9 @@
  *     dropped and the error names the original statement.
  *     With N > 1 index builds run without parallel workers: the jobs use
  *     the cores instead (two builds with workers each side by side were no
- *     faster than one after the other; bench/README.md).
+ *     faster than one after the other; bench/README.md).  Every index
+ *     build, here or in order on the main connection, gets the sort memory
+ *     of replay_sort_mem_kb() (SET LOCAL in the job's transaction).
  * Every other statement first waits until all jobs ended (a barrier) and
  * then runs on the main connection in dump order: FK constraints (after the
  * PK/UNIQUE they need), triggers, rules, ACLs, comments, matview
@@ -437,6 +439,14 @@ static int job_kind(struct replay *rp, const struct sqlscan_item *it, struct str
 	return kind;
 }
 
+int replay_index_build_rel(struct replay *rp, const struct sqlscan_item *it, struct strbuf *rel)
+{
+	struct split sp = SPLIT_INIT;
+	int kind = job_kind(rp, it, rel, &sp);
+	split_release(&sp);
+	return kind >= 2;
+}
+
 /* ---- results, commits, waiting ---- */
 
 /* Collect the results of a RUNNING slot that is no longer busy. */
@@ -783,6 +793,8 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	 * costs more CPU in all than a serial one (measured in bench/README.md) */
 	if (kind != 1 && p->running_max > 1 && PQserverVersion(conn) >= 110000)
 		strbuf_addstr(&cmd, "SET LOCAL max_parallel_maintenance_workers = 0;");
+	if (kind != 1 && replay_sort_mem_set(conn, rel.buf, 1, &cmd, NULL))
+		strbuf_addch(&cmd, ';');
 	if (kind == 4) {
 		struct deferred *d;
 		if (p->n_def == p->alloc_def) {

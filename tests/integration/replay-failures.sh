@@ -447,6 +447,67 @@ expect 0 'could not open database connection 3 for --jobs 4, going on with 2' "-
 	ok "--jobs 4 with two connections restored every table and constraint" ||
 	fail "--jobs 4 with two connections: $(q "select count(*) from pg_constraint where conname like 'l%_pkey'") constraints"
 
+# ---- index builds get the sort memory of one merge pass, never more ----
+# A real pg_dump of a 20 MiB table with a PK and an index on text.  With
+# trace_sort the server logs how it sorted: the builds must be external
+# sorts whose only merge pass is the final merge (a sort short of memory
+# logs "starting merge pass" once per pass), under a
+# maintenance_work_mem below the server's 64 MB that is set back after.
+psql -X -q -d postgres -c "CREATE DATABASE sortsrc" >/dev/null
+psql -X -q -d sortsrc >/dev/null <<'EOF2'
+CREATE TABLE s (id int PRIMARY KEY, t text);
+INSERT INTO s SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 200000) g;
+CREATE INDEX s_t ON s (t);
+EOF2
+dump=$T/sortmem.sql
+pg_dump -d sortsrc > "$dump"
+heap_kb=$(psql -X -At -d sortsrc -c "select pg_relation_size('s') / 1024")
+log_from() { tail -n +"$1" "$T/pg/server.log"; }
+for j in 1 2; do
+	from=$(($(wc -l < "$T/pg/server.log") + 1))
+	PGOPTIONS="-c trace_sort=on -c log_statement=all" run --jobs $j
+	log_from $from > "$T/sort.log"
+	expect 0 'errors=0 ' "sort memory: --jobs $j restores the dump"
+	if [ $j = 1 ]; then set_re="SET maintenance_work_mem = '[0-9]*kB'"; else set_re="SET LOCAL maintenance_work_mem = '[0-9]*kB'"; fi
+	kb=$(grep -o "$set_re" "$T/sort.log" | head -n 1 | tr -dc 0-9)
+	sets=$(grep -c "$set_re" "$T/sort.log")
+	merges=$(grep -c 'final merge' "$T/sort.log")
+	passes=$(grep -c 'starting merge pass' "$T/sort.log")
+	if [ -n "$kb" ] && [ "$kb" -lt 65536 ] && [ "$kb" -ge 1024 ] && [ "$sets" -ge 2 ] &&
+	   [ "$merges" -ge 2 ] && [ "$passes" = "$merges" ] &&
+	   [ $((2 * heap_kb / kb)) -le $((kb / 272)) ]; then
+		ok "sort memory: --jobs $j builds both indexes with ${kb}kB, one merge pass each ($merges final merges, heap ${heap_kb}kB)"
+	else
+		fail "sort memory: --jobs $j: set ${kb:-nothing} ($sets times), $merges final merges, $passes merge passes, heap ${heap_kb}kB:"
+		grep -E 'maintenance_work_mem|merge|CREATE INDEX|ADD CONSTRAINT' "$T/sort.log" | head -20
+	fi
+done
+# --jobs 1 sets the session's value back after each build
+from=$(($(wc -l < "$T/pg/server.log") + 1))
+PGOPTIONS="-c log_statement=all" run --jobs 1
+log_from $from | grep -E "maintenance_work_mem|CREATE INDEX s_t|ADD CONSTRAINT s_pkey" |
+	grep -v pg_settings | sed 's/.*statement: //' > "$T/sort.log"
+if [ "$(sed -n 1p "$T/sort.log" | cut -c1-26)" = "SET maintenance_work_mem =" ] &&
+   [ "$(sed -n 3p "$T/sort.log")" = "SET maintenance_work_mem = '65536kB'" ] &&
+   [ "$(sed -n 4p "$T/sort.log" | cut -c1-26)" = "SET maintenance_work_mem =" ] &&
+   [ "$(sed -n 5p "$T/sort.log")" = "CREATE INDEX s_t ON public.s USING btree (t);" ] &&
+   [ "$(sed -n 6p "$T/sort.log")" = "SET maintenance_work_mem = '65536kB'" ]; then
+	ok "sort memory: --jobs 1 sets the old value back after each build"
+else
+	fail "sort memory: --jobs 1 statements:"; cat "$T/sort.log"
+fi
+# a lower value in the dump itself is never raised
+dump=$T/sortmem-low.sql
+{ echo "SET maintenance_work_mem = '1MB';"; cat "$T/sortmem.sql"; } > "$dump"
+for j in 1 2; do
+	from=$(($(wc -l < "$T/pg/server.log") + 1))
+	PGOPTIONS="-c log_statement=all" run --jobs $j
+	expect 0 'errors=0 ' "sort memory: --jobs $j restores a dump that sets 1MB"
+	c=$(log_from $from | grep -c "maintenance_work_mem = '[0-9]*kB'")
+	[ "$c" = 0 ] && ok "sort memory: --jobs $j keeps the dump's lower maintenance_work_mem" ||
+		{ fail "sort memory: --jobs $j changed the dump's 1MB:"; log_from $from | grep maintenance_work_mem; }
+done
+
 # ---- server killed mid-replay ----
 dump=$T/slow.sql
 printf 'CREATE TABLE k (a int);\nSELECT pg_sleep(30);\nINSERT INTO k VALUES (1);\n' > "$dump"
