@@ -532,6 +532,24 @@ static void verify_content(struct ctx *c, const char *p, const char *rel, uint64
 	}
 }
 
+/* "2026-11-29 14:55:28.5 +0100": local time, the fraction only when @frac */
+static void add_mtime(struct strbuf *sb, const struct timespec *t, int frac)
+{
+	struct tm tm;
+	char buf[64], zone[16];
+	time_t sec = t->tv_sec;
+	if (!localtime_r(&sec, &tm)) {
+		strbuf_addf(sb, "%lld", (long long)sec);
+		return;
+	}
+	strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+	strftime(zone, sizeof zone, "%z", &tm);
+	strbuf_addstr(sb, buf);
+	if (frac)
+		strbuf_addf(sb, ".%09ld", t->tv_nsec);
+	strbuf_addf(sb, " %s", zone);
+}
+
 static void verify_mode_time(struct ctx *c, const char *rel, const struct stat *st, mode_t perm,
 			     int mtime_set, const struct timespec *mt)
 {
@@ -542,9 +560,15 @@ static void verify_mode_time(struct ctx *c, const char *rel, const struct stat *
 	/* an archive time without a fraction (ustar, GNU tar, zip keep whole
 	 * seconds) is compared to the second */
 	if (mtime_set && (st->st_mtim.tv_sec != mt->tv_sec ||
-			  (st->st_mtim.tv_nsec != mt->tv_nsec && (c->is_dir || mt->tv_nsec))))
-		differs(c, rel, "mtime %lld.%09ld, source %lld.%09ld", (long long)st->st_mtim.tv_sec,
-			st->st_mtim.tv_nsec, (long long)mt->tv_sec, mt->tv_nsec);
+			  (st->st_mtim.tv_nsec != mt->tv_nsec && (c->is_dir || mt->tv_nsec)))) {
+		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+		int frac = st->st_mtim.tv_sec == mt->tv_sec || st->st_mtim.tv_nsec || mt->tv_nsec;
+		add_mtime(&a, &st->st_mtim, frac);
+		add_mtime(&b, mt, frac);
+		differs(c, rel, "mtime %s, source %s", a.buf, b.buf);
+		strbuf_release(&a);
+		strbuf_release(&b);
+	}
 }
 
 /* Compare what was just written for @rel with the source entry @ent

@@ -637,9 +637,12 @@ const char *restore_confirm_word(const struct restore *rs, enum step_id s)
 static void files_summary(struct step_status *st, const struct fsrestore_result *res)
 {
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addf(&sb, "%llu files, %llu dirs, %llu symlinks, ",
-		    (unsigned long long)res->files, (unsigned long long)res->dirs,
-		    (unsigned long long)res->symlinks);
+	strbuf_addcount(&sb, res->files, "file", "files");
+	strbuf_addstr(&sb, ", ");
+	strbuf_addcount(&sb, res->dirs, "dir", "dirs");
+	strbuf_addstr(&sb, ", ");
+	strbuf_addcount(&sb, res->symlinks, "symlink", "symlinks");
+	strbuf_addstr(&sb, ", ");
 	strbuf_humanise_bytes(&sb, res->bytes);
 	free(st->summary);
 	st->summary = strbuf_detach(&sb, NULL);
@@ -1142,9 +1145,15 @@ static int step_database(struct restore *rs, struct report *r, struct err *e)
 	if (restore_one_database(rs, rs->dump, rs->dbname, rs->conninfo, r, e, &kept, &stats) < 0)
 		return -1;
 	free(rs->st[STEP_DATABASE].summary);
-	rs->st[STEP_DATABASE].summary = xstrfmt("%llu statements, %llu COPY rows in %llu tables",
-		(unsigned long long)stats.statements, (unsigned long long)stats.copy_rows,
-		(unsigned long long)stats.copy_blocks);
+	{
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addcount(&sb, stats.statements, "statement", "statements");
+		strbuf_addstr(&sb, ", ");
+		strbuf_addcount(&sb, stats.copy_rows, "COPY row", "COPY rows");
+		strbuf_addstr(&sb, " in ");
+		strbuf_addcount(&sb, stats.copy_blocks, "table", "tables");
+		rs->st[STEP_DATABASE].summary = strbuf_detach(&sb, NULL);
+	}
 	rs->st[STEP_DATABASE].kept_as = kept;
 	if (rs->log_dump && rs->log_dbname) {
 		const char *ci_src = nonempty(rs->conf->log_database.conninfo) ? rs->conf->log_database.conninfo

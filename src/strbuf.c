@@ -179,6 +179,11 @@ void strbuf_rtrim(struct strbuf *sb)
 		strbuf_setlen(sb, n);
 }
 
+void strbuf_addcount(struct strbuf *sb, unsigned long long n, const char *one, const char *many)
+{
+	strbuf_addf(sb, "%llu %s", n, n == 1 ? one : many);
+}
+
 void strbuf_humanise_bytes(struct strbuf *sb, unsigned long long bytes)
 {
 	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };

@@ -48,6 +48,8 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 void strbuf_rtrim(struct strbuf *sb);
 /* Append a human-readable byte count ("1.5 MiB"). */
 void strbuf_humanise_bytes(struct strbuf *sb, unsigned long long bytes);
+/* Append "@n @one" when @n is 1, else "@n @many" ("1 file", "2 files"). */
+void strbuf_addcount(struct strbuf *sb, unsigned long long n, const char *one, const char *many);
 
 /* xmalloc family: abort() with a message on allocation failure. */
 void *xmalloc(size_t n);

@@ -57,11 +57,103 @@ static const char usage_text[] =
 "  --only STEP[,STEP]     run only these steps\n"
 "  --yes                  do not ask before destructive steps\n"
 "  --dry-run              print the plan and the manual commands, touch nothing\n"
-"  -h, --help             this help\n"
+"  -h, --help             this help; COMMAND --help explains a command's options\n"
 "  -V, --version          the version\n"
 "\n"
 "Exit codes: 0 done; 1 a step failed (old data kept); 2 usage or configuration\n"
 "error; 3 finished with errors the operator chose to continue past; 130 aborted.\n";
+
+/* `biso-recover COMMAND --help`: the command's usage and every option it
+ * takes, explained (the global --help only lists them). */
+static const struct {
+	const char *cmd, *text;
+} command_help[] = {
+	{ "restore",
+"Usage: biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
+"\n"
+"Restores the instance without the wizard, in the documented order: webroot,\n"
+"config (config.php), datadir, database, migrations, verify.  Each step keeps\n"
+"the old webroot, datadir or database until the new one is verified.\n"
+"\n"
+"  --yes                  do not ask before destructive steps (needed without a\n"
+"                         terminal)\n"
+"  --dry-run              print the plan and the equivalent manual commands;\n"
+"                         touch nothing\n"
+"  --only STEP[,STEP]     run only these steps (webroot, config, datadir,\n"
+"                         database, migrations, verify)\n"
+"  --jobs N               database connections for the replay (0, the default:\n"
+"                         one per core)\n"
+"  --on-error stop|continue  stop at the first failing statement (default), or\n"
+"                         go on like psql and count the errors (exit 3)\n"
+"  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
+"  --config-php FILE, --dbname CONNINFO, --dump FILE, --web-user USER[:GROUP],\n"
+"  --log-dir DIR          as in 'biso-recover --help'\n" },
+	{ "db-restore",
+"Usage: biso-recover db-restore --dbname CONNINFO [OPTIONS] DUMP\n"
+"\n"
+"Replays one plain-format dump (plain SQL or gzip, told apart by content;\n"
+"- reads standard input) into a database, as 'gunzip -c DUMP | psql' would,\n"
+"with errors that name the dump line and TOC entry.  Custom-format and tar\n"
+"dumps are handed to pg_restore.\n"
+"\n"
+"  --dbname CONNINFO      the target database, a libpq conninfo\n"
+"                         (\"host=... dbname=biso\" or postgresql://...)\n"
+"  --create               restore into a new <db>_restoring database, check it\n"
+"                         and swap it in; the old database is kept as\n"
+"                         <db>_pre_restore_<stamp>\n"
+"  --jobs N               load tables and build indexes on N connections (0: one\n"
+"                         per core; default 1); the result is the same as with\n"
+"                         one\n"
+"  --on-error stop|continue  stop at the first failing statement (default), or\n"
+"                         go on like psql, list every error and exit 3\n"
+"  --single-transaction   wrap the replay in one transaction (not with a dump\n"
+"                         that has its own BEGIN/COMMIT, nor with continue)\n" },
+	{ "db-inspect",
+"Usage: biso-recover db-inspect DUMP\n"
+"\n"
+"Lists what a plain-format dump holds, without a server: pg_dump and server\n"
+"versions, \\restrict, the TOC entries per type, the tables with their COPY\n"
+"row counts and bytes, and whether the dump is complete.\n" },
+	{ "files-restore",
+"Usage: biso-recover files-restore [OPTIONS] SOURCE TARGET\n"
+"\n"
+"Restores the tree SOURCE (a directory; a tar, tar.gz, tar.bz2, tar.xz,\n"
+"tar.zst or zip archive; or host:path, fetched with rsync over ssh first)\n"
+"into TARGET.  By default the tree is written to TARGET.restoring, verified,\n"
+"and swapped in; the old TARGET is kept as TARGET.pre-restore-<stamp>.\n"
+"\n"
+"  --exclude PATTERN      leave out what matches (rsync's pattern rules; may be\n"
+"                         given more than once)\n"
+"  --merge                write into the existing TARGET like rsync -a: files\n"
+"                         are added or replaced, nothing is deleted\n"
+"  --in-place --yes       empty TARGET and write into it, without a staging\n"
+"                         copy: only when the disk has no room for one (the old\n"
+"                         tree is lost if the restore fails)\n"
+"  --checksum             verify content by SHA-256 too, not only size and\n"
+"                         mtime\n"
+"  --xattrs               restore extended attributes (as rsync -X)\n"
+"  --acls                 restore POSIX ACLs (as rsync -A)\n"
+"  --dry-run              count what SOURCE holds (files, directories, bytes);\n"
+"                         write nothing\n" },
+	{ "files-verify",
+"Usage: biso-recover files-verify [--checksum] [--exclude PATTERN]... SOURCE TARGET\n"
+"\n"
+"Compares the existing tree TARGET with the backup SOURCE (a directory or an\n"
+"archive) without changing either: type, size, permissions, mtime, symlink\n"
+"targets and hardlinks.  Prints each path that differs, then the count.\n"
+"Exit status 0: the same; 1: something differs; 2: could not compare.\n"
+"\n"
+"  --checksum             compare the content of every file by SHA-256 too\n"
+"  --exclude PATTERN      leave out what matches, on both sides (rsync's rules)\n" },
+};
+
+static const char *help_for(const char *cmd)
+{
+	for (size_t i = 0; cmd && i < sizeof command_help / sizeof *command_help; i++)
+		if (!strcmp(command_help[i].cmd, cmd))
+			return command_help[i].text;
+	return usage_text;
+}
 
 enum {
 	OPT_CONFIG = 256, OPT_BACKUP_ROOT, OPT_WEBROOT, OPT_DATADIR, OPT_CONFIG_PHP,
@@ -191,7 +283,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 			cl->excludes[cl->n_excludes] = NULL;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			fputs(help_for(cl->cmd), stdout);
 			return -1;
 		case 'V':
 			printf("%s\n", PACKAGE_STRING);
@@ -354,6 +446,31 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 	return code;
 }
 
+static void print_stats(const struct replay_stats *st)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addcount(&sb, st->statements, "statement", "statements");
+	strbuf_addstr(&sb, ", ");
+	/* rows sent: those of a COPY that failed on the server did not land */
+	strbuf_addcount(&sb, st->copy_rows, "COPY row sent", "COPY rows sent");
+	strbuf_addstr(&sb, ", ");
+	strbuf_addcount(&sb, st->errors, "error", "errors");
+	strbuf_addstr(&sb, ", ");
+	strbuf_addcount(&sb, st->warnings, "warning", "warnings");
+	fprintf(stderr, "%s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
+/* "N files, N dirs, N symlinks" of a file restore or comparison. */
+static void add_tree_counts(struct strbuf *sb, const struct fsrestore_result *res)
+{
+	strbuf_addcount(sb, res->files, "file", "files");
+	strbuf_addstr(sb, ", ");
+	strbuf_addcount(sb, res->dirs, "directory", "directories");
+	strbuf_addstr(sb, ", ");
+	strbuf_addcount(sb, res->symlinks, "symlink", "symlinks");
+}
+
 static int cmd_db_restore(const struct cli *cl, struct conf *c)
 {
 	struct replay_opts ro = { 0 };
@@ -401,14 +518,17 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	if (replay_run(&ro, &r, &st, &e) < 0) {
-		print_err(NULL, &e);
+		/* a statement's error was logged in full as it happened: say
+		 * only where the replay stopped (other errors were not logged) */
+		if (st.errors && e.file && e.line)
+			fprintf(stderr, "biso-recover: stopped at %s:%ld (the error above); "
+				"nothing after it was run\n", e.file, e.line);
+		else
+			print_err(NULL, &e);
 		err_clear(&e);
 		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
 	}
-	/* rows sent: those of a COPY that failed on the server did not land */
-	fprintf(stderr, "%llu statements, %llu COPY rows sent, %llu errors, %llu warnings\n",
-		(unsigned long long)st.statements, (unsigned long long)st.copy_rows,
-		(unsigned long long)st.errors, (unsigned long long)st.warnings);
+	print_stats(&st);
 	return st.errors ? EXIT_CONTINUED : EXIT_DONE;
 }
 
@@ -478,6 +598,7 @@ static void print_difference(void *ctx, const char *rel, const char *what)
 
 static int cmd_files_verify(const struct cli *cl)
 {
+	struct strbuf sb = STRBUF_INIT;
 	struct fsrestore_opts o = { 0 };
 	struct fsrestore_result res = { 0 };
 	struct batch_state bst;
@@ -501,10 +622,11 @@ static int cmd_files_verify(const struct cli *cl)
 		/* 1 means "differs": a tree that could not be compared is 2 */
 		return batch_interrupted() ? EXIT_ABORTED : EXIT_USAGE;
 	}
-	printf("%llu difference%s (%llu files, %llu directories, %llu symlinks compared%s)\n",
-	       (unsigned long long)res.differences, res.differences == 1 ? "" : "s",
-	       (unsigned long long)res.files, (unsigned long long)res.dirs,
-	       (unsigned long long)res.symlinks, cl->checksum ? ", content by SHA-256" : "");
+	strbuf_addcount(&sb, res.differences, "difference", "differences");
+	strbuf_addstr(&sb, " (");
+	add_tree_counts(&sb, &res);
+	printf("%s compared%s)\n", sb.buf, cl->checksum ? ", content by SHA-256" : "");
+	strbuf_release(&sb);
 	code = res.differences ? EXIT_FAILED : EXIT_DONE;
 	fsrestore_result_release(&res);
 	return code;
@@ -512,6 +634,7 @@ static int cmd_files_verify(const struct cli *cl)
 
 static int cmd_files_restore(const struct cli *cl)
 {
+	struct strbuf sb = STRBUF_INIT;
 	struct fsrestore_opts o = { 0 };
 	struct fsrestore_result res = { 0 };
 	struct batch_state bst;
@@ -542,10 +665,12 @@ static int cmd_files_restore(const struct cli *cl)
 		fsrestore_result_release(&res);
 		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
 	}
-	fprintf(stderr, "%llu files, %llu dirs, %llu symlinks, %llu bytes%s%s\n",
-		(unsigned long long)res.files, (unsigned long long)res.dirs,
-		(unsigned long long)res.symlinks, (unsigned long long)res.bytes,
-		res.kept_as ? "; old tree kept as " : "", res.kept_as ? res.kept_as : "");
+	add_tree_counts(&sb, &res);
+	strbuf_addstr(&sb, ", ");
+	strbuf_addcount(&sb, res.bytes, "byte", "bytes");
+	fprintf(stderr, "%s%s%s\n", sb.buf, res.kept_as ? "; old tree kept as " : "",
+		res.kept_as ? res.kept_as : "");
+	strbuf_release(&sb);
 	fsrestore_result_release(&res);
 	return EXIT_DONE;
 }

@@ -172,6 +172,26 @@ set +e; "$BISO_RECOVER" db-restore --single-transaction --on-error continue --db
 	> "$T/1tx.log" 2>&1; rc=$?; set -e
 [ $rc = 2 ] && grep -q "do not go together" "$T/1tx.log" || { cat "$T/1tx.log"; fail "--single-transaction --on-error continue: exit $rc"; }
 echo "ok: --single-transaction with --on-error continue is refused as a usage error"
+# A failing statement in stop mode: the error is printed once, then where
+# the replay stopped.
+psql -X -q -d postgres -c "CREATE DATABASE biso_once OWNER biso" >/dev/null
+printf 'CREATE TABLE a (x int);\nINSERT INTO a VALUES (1/0);\nINSERT INTO a VALUES (1);\n' > "$T/zero.sql"
+set +e; "$BISO_RECOVER" db-restore --dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_once" "$T/zero.sql" \
+	> "$T/once.log" 2>&1; rc=$?; set -e
+[ $rc = 1 ] && [ "$(grep -c 'division by zero' "$T/once.log")" = 1 ] &&
+	grep -q "stopped at $T/zero.sql:2 (the error above); nothing after it was run" "$T/once.log" &&
+	[ "$(psql -X -At -d biso_once -c 'select count(*) from a')" = 0 ] ||
+	{ cat "$T/once.log"; fail "stop mode: the error is not printed once, or the replay went on (exit $rc)"; }
+echo "ok: db-restore in stop mode prints the failing statement's error once and where it stopped"
+# COMMAND --help explains that command's options
+for cmd in restore db-restore db-inspect files-restore files-verify; do
+	"$BISO_RECOVER" $cmd --help > "$T/help.txt" || fail "$cmd --help failed"
+	head -n 1 "$T/help.txt" | grep -q "^Usage: biso-recover $cmd" || { cat "$T/help.txt"; fail "$cmd --help is not its own"; }
+done
+"$BISO_RECOVER" files-restore --help | grep -q -- '--merge  *write into the existing TARGET like rsync -a' &&
+	"$BISO_RECOVER" files-restore --help | grep -q -- '--acls ' ||
+	fail "files-restore --help does not explain --merge and --acls"
+echo "ok: COMMAND --help shows that command's usage and options"
 # 6. Safety nets: every one of these must fail, name the cause, and leave
 #    the live instance as it was.
 snapshot() { dump_db biso_copy; ls -laR --time-style=full-iso "$NEW/webroot" | grep -v pre-restore; }

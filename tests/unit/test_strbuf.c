@@ -61,6 +61,19 @@ static void strbuf_humanises_bytes(void **state)
 	strbuf_release(&sb);
 }
 
+static void strbuf_counts_in_singular_and_plural(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	strbuf_addcount(&sb, 0, "symlink", "symlinks");
+	strbuf_addch(&sb, '|');
+	strbuf_addcount(&sb, 1, "symlink", "symlinks");
+	strbuf_addch(&sb, '|');
+	strbuf_addcount(&sb, 2, "directory", "directories");
+	assert_string_equal(sb.buf, "0 symlinks|1 symlink|2 directories");
+	strbuf_release(&sb);
+}
+
 static void err_formats_where_detail_and_hint(void **state)
 {
 	struct err e = ERR_INIT;
@@ -85,6 +98,7 @@ int main(void)
 		cmocka_unit_test(strbuf_grows_and_keeps_nul_bytes),
 		cmocka_unit_test(strbuf_detach_hands_over_ownership),
 		cmocka_unit_test(strbuf_humanises_bytes),
+		cmocka_unit_test(strbuf_counts_in_singular_and_plural),
 		cmocka_unit_test(err_formats_where_detail_and_hint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
