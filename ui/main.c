@@ -335,6 +335,26 @@ static void make_stamp(char out[16])
 	strftime(out, 16, "%Y%m%d_%H%M%S", &tm);
 }
 
+/* Open the run log (mode 0600) of @rs in its log_dir, named by rs->stamp;
+ * names carry the second, so a run right after another waits for a new
+ * one.  NULL with @e set when it cannot be created. */
+static struct logfile *open_run_log(struct restore *rs, struct err *e)
+{
+	struct logfile *log;
+	char *probe;
+	while (probe = xstrfmt("%s/biso-recover-%s.log", rs->conf->log_dir, rs->stamp),
+	       access(probe, F_OK) == 0) {
+		free(probe);
+		sleep(1);
+		make_stamp(rs->stamp);
+	}
+	free(probe);
+	log = logfile_open(rs->conf->log_dir, rs->stamp, &rs->log_path, e);
+	if (log)
+		logfile_write(log, LOG_INFO, PACKAGE_STRING " starting");
+	return log;
+}
+
 static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 {
 	struct restore rs;
@@ -367,28 +387,18 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 	rs.conf = c;
 	rs.dry_run = cl->dry_run;
 	if (!cl->dry_run) {
-		char *probe;
 		if (restore_lock(&rs, &e) < 0) {
 			print_err(NULL, &e);
 			err_clear(&e);
 			restore_release(&rs);
 			return EXIT_USAGE;
 		}
-		/* Names carry the second: a run right after another waits for a new one. */
-		while (probe = xstrfmt("%s/biso-recover-%s.log", c->log_dir, rs.stamp),
-		       access(probe, F_OK) == 0) {
-			free(probe);
-			sleep(1);
-			make_stamp(rs.stamp);
-		}
-		free(probe);
-		log = logfile_open(c->log_dir, rs.stamp, &rs.log_path, &e);
+		log = open_run_log(&rs, &e);
 		if (!log) {
 			print_err(NULL, &e);
 			err_clear(&e);
 			return EXIT_USAGE;
 		}
-		logfile_write(log, LOG_INFO, PACKAGE_STRING " starting");
 	}
 	batch_report_init(&r, &bst, log);
 	if (restore_prepare(&rs, c, mask, &r, &e) < 0) {
@@ -489,26 +499,37 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 	if (cl->create) {
 		/* Reuse the restore step's create-and-swap: it never drops the old database. */
 		struct restore rs;
+		struct logfile *log = NULL;
+		int code = EXIT_DONE;
 		memset(&rs, 0, sizeof rs);
 		make_stamp(rs.stamp);
 		rs.dump = xstrdup(cl->args[0]);
 		conf_set_str(&c->database.conninfo, cl->dbname);
-		batch_report_init(&r, &bst, NULL);
-		batch_install_signals();
 		rs.conf = c;
-		/* The same guards as the restore command: one run per instance,
-		 * the dump and the server checked before anything is created. */
-		if (restore_lock(&rs, &e) < 0 ||
-		    restore_prepare(&rs, c, STEP_BIT(STEP_DATABASE), &r, &e) < 0 ||
-		    restore_preflight(&rs, &r, &e) < 0 ||
-		    restore_run_step(&rs, STEP_DATABASE, &r, &e) < 0) {
+		/* The same guards and run log as the restore command: one run
+		 * per instance, the dump and the server checked before anything
+		 * is created. */
+		if (restore_lock(&rs, &e) < 0 || !(log = open_run_log(&rs, &e))) {
 			print_err(NULL, &e);
 			err_clear(&e);
 			restore_release(&rs);
-			return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+			return EXIT_USAGE;
 		}
+		batch_report_init(&r, &bst, log);
+		batch_install_signals();
+		if (restore_prepare(&rs, c, STEP_BIT(STEP_DATABASE), &r, &e) < 0 ||
+		    restore_preflight(&rs, &r, &e) < 0 ||
+		    restore_run_step(&rs, STEP_DATABASE, &r, &e) < 0) {
+			print_err(NULL, &e);
+			logfile_write(log, LOG_ERROR, e.msg);
+			err_clear(&e);
+			code = batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+		}
+		logfile_write(log, LOG_INFO, code == EXIT_DONE ? "finished" : "finished with errors");
+		fprintf(stderr, "log: %s\n", rs.log_path);
 		restore_release(&rs);
-		return EXIT_DONE;
+		logfile_close(log);
+		return code;
 	}
 	ro.conninfo = cl->dbname;
 	ro.dump_path = cl->args[0];
