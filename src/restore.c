@@ -1165,6 +1165,12 @@ static int step_database(struct restore *rs, struct report *r, struct err *e)
 			return -1;
 		int ret = restore_one_database(rs, rs->log_dump, rs->log_dbname, ci, r, e, &kept2, &st2);
 		free(ci);
+		if (kept2) {
+			/* both kept databases are named in the summary */
+			char *both = kept ? xstrfmt("%s, %s", kept, kept2) : xstrdup(kept2);
+			free(rs->st[STEP_DATABASE].kept_as);
+			rs->st[STEP_DATABASE].kept_as = both;
+		}
 		free(kept2);
 		if (ret < 0)
 			return -1;

@@ -365,4 +365,24 @@ run --only webroot --backup-root "$T/arch/zip" > "$T/zip.log" 2>&1 || { cat "$T/
 [ -f "$NEW/webroot/biso-cli" ] && [ -d "$NEW/webroot/data/attachments" ] || fail "zip webroot: wrong shape or datadir lost"
 echo "ok: nested and empty archives refused up front; a zip webroot keeps the old root mode and the datadir"
 
+# The optional log database (log_database in the configuration): restored
+# with the main one from its own dump, both kept copies named in the summary.
+psql -qX -c "CREATE DATABASE biso_logsrc OWNER biso"
+psql -qX -U biso -d biso_logsrc -c "CREATE TABLE audit (id int PRIMARY KEY, what text)" \
+	-c "INSERT INTO audit SELECT g, 'event ' || g FROM generate_series(1, 500) g"
+mkdir -p "$T/logset"
+cp -a "$S/backups/webroot" "$S/backups/data" "$S/backups/db" "$T/logset/"
+pg_dump --no-owner --no-privileges --clean --if-exists -d biso_logsrc | gzip > "$T/logset/db/biso_log_29991231_000000.sql.gz"
+{ cat "$S/biso-recover.conf"; printf 'log_database = {\n  enabled = true;\n  dbname = "biso_copy_log";\n};\n'; } > "$T/log.conf"
+for i in 1 2; do
+	sleep 1
+	"$BISO_RECOVER" restore --yes --config "$T/log.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+		--log-dir "$T/log" --backup-root "$T/logset" --only database > "$T/logdb$i.log" 2>&1 ||
+		{ cat "$T/logdb$i.log"; fail "restore with the log database (run $i) failed"; }
+done
+[ "$(dump_db biso_copy_log)" = "$(dump_db biso_logsrc)" ] || fail "biso_copy_log differs from its source"
+grep -q "^kept: biso_copy_pre_restore_[0-9_]*, biso_copy_log_pre_restore_[0-9_]*$" "$T/logdb2.log" ||
+	{ cat "$T/logdb2.log"; fail "the summary does not name both kept databases"; }
+echo "ok: the log database is restored from its own dump; $(grep '^kept:' "$T/logdb2.log")"
+
 echo "restore-demo: all checks passed"
