@@ -13,7 +13,7 @@
 
 static const char *kind_name(enum journal_kind k)
 {
-	return k == JOURNAL_DATABASE ? "database" : "files";
+	return k == JOURNAL_DATABASE ? "database" : k == JOURNAL_SERVICES ? "services" : "files";
 }
 
 /* Paths may hold tabs and newlines: escape them and the backslash. */
@@ -134,6 +134,7 @@ int journal_pending(const char *dir, struct journal_entry **out, size_t *n, stru
 		line[strcspn(line, "\n")] = '\0';
 		k = split(line, f, 6);
 		enum journal_kind kind = k > 2 && !strcmp(f[2], "database") ? JOURNAL_DATABASE
+					 : k > 2 && !strcmp(f[2], "services") ? JOURNAL_SERVICES
 									       : JOURNAL_FILES;
 		if (!strcmp(f[0], "begin") && k == 6) {
 			v = xrealloc(v, (nv + 1) * sizeof *v);

@@ -10,6 +10,11 @@
  * one tab-separated line per event, fields escaped) records "begin" before
  * the first rename and "done" after the second; an entry without "done" is
  * an interrupted swap.  The journal is append-only and fsync'd.
+ *
+ * The services a run stops (services.stop_services) are journaled the same
+ * way: "begin" (kind services, live "services", kept and staging empty)
+ * before they are stopped, "done" once they were started again, so the next
+ * run knows they may still be down.
  */
 #ifndef BR_JOURNAL_H
 #define BR_JOURNAL_H
@@ -18,7 +23,7 @@
 
 struct err;
 
-enum journal_kind { JOURNAL_FILES, JOURNAL_DATABASE };
+enum journal_kind { JOURNAL_FILES, JOURNAL_DATABASE, JOURNAL_SERVICES };
 
 struct journal_entry {
 	enum journal_kind kind;

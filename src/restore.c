@@ -1179,6 +1179,7 @@ static int step_database(struct restore *rs, struct report *r, struct err *e)
 }
 
 static int run_lists(char ***lists, struct report *r, struct err *e);
+static int start_services(struct restore *rs, struct report *r, struct err *e);
 
 static int step_migrations(struct restore *rs, struct report *r, struct err *e)
 {
@@ -1212,12 +1213,8 @@ static int step_migrations(struct restore *rs, struct report *r, struct err *e)
 			report_log(r, LOG_INFO, "queue runner: running");
 		err_clear(&qe);
 	}
-	if (rs->services_stopped && !rs->services_started) {
-		report_log(r, LOG_INFO, "starting the services stopped for the restore");
-		if (run_lists(c->services.start_services, r, e) < 0)
-			return -1;
-		rs->services_started = 1;
-	}
+	if (start_services(rs, r, e) < 0)
+		return -1;
 	for (char ***w = c->services.restart_workers; w && *w; w++) {
 		if (runcmd_logged((const char *const *)*w, NULL, NULL, r, e) < 0)
 			return -1;
@@ -1369,6 +1366,37 @@ static int reopen_database(PGconn *admin, const char *db, int fix, struct report
 	return 0;
 }
 
+/* An earlier run stopped the services and never started them again (it was
+ * killed): they may still be down.  This run takes them over: it starts
+ * them at its end (restore_finish) and journals that under its own stamp;
+ * a dry run only says so. */
+static int stale_services(struct restore *rs, const struct journal_entry *j, struct report *r,
+			  struct err *e)
+{
+	struct strbuf cmds = STRBUF_INIT;
+	for (char ***l = rs->conf->services.start_services; l && *l; l++) {
+		strbuf_addstr(&cmds, cmds.len ? "; " : "");
+		runcmd_format_argv((const char *const *)*l, &cmds);
+	}
+	if (rs->dry_run) {
+		report_log(r, LOG_WARN, "the run of %s stopped the services and did not start them "
+			   "again; a real run starts them at its end (%s)", j->stamp,
+			   cmds.len ? cmds.buf : "no start commands configured");
+		strbuf_release(&cmds);
+		return 0;
+	}
+	strbuf_release(&cmds);
+	if (!rs->services_stopped &&
+	    journal_begin(rs->conf->log_dir, rs->stamp, JOURNAL_SERVICES, "services", "", "", e) < 0)
+		return -1;
+	rs->services_stopped = 1;
+	if (journal_done(rs->conf->log_dir, j->stamp, JOURNAL_SERVICES, "services", e) < 0)
+		return -1;
+	report_log(r, LOG_WARN, "the run of %s stopped the services and did not start them again; "
+		   "this run starts them at its end", j->stamp);
+	return 0;
+}
+
 /* An earlier run killed between the two renames of a swap leaves the live
  * name missing: say exactly how to put it back, and touch nothing. */
 static int check_journal(struct restore *rs, struct report *r, struct err *e)
@@ -1384,6 +1412,10 @@ static int check_journal(struct restore *rs, struct report *r, struct err *e)
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct journal_entry *j = &v[i];
 		int live = 0, kept = 0;
+		if (j->kind == JOURNAL_SERVICES) {
+			ret = stale_services(rs, j, r, e);
+			continue;
+		}
 		if (j->kind == JOURNAL_FILES) {
 			live = path_exists(j->live);
 			kept = path_exists(j->kept);
@@ -1688,17 +1720,48 @@ static int has_lists(char ***lists)
 	return lists && *lists;
 }
 
+/* Stop the services for the restore, journaled first: a run killed while
+ * they are down leaves an entry the next run finds (check_journal). */
+static int stop_services(struct restore *rs, struct report *r, struct err *e)
+{
+	if (rs->services_stopped || !has_lists(rs->conf->services.stop_services))
+		return 0;
+	if (journal_begin(rs->conf->log_dir, rs->stamp, JOURNAL_SERVICES, "services", "", "", e) < 0)
+		return -1;
+	/* from here on they count as stopped, even if a stop command failed */
+	rs->services_stopped = 1;
+	report_log(r, LOG_INFO, "stopping services for the restore");
+	if (run_lists(rs->conf->services.stop_services, r, e) < 0) {
+		err_prefix(e, "cannot stop services");
+		return -1;
+	}
+	return 0;
+}
+
+/* Start what stop_services() (or an interrupted earlier run) stopped, once;
+ * the journal entry is closed when every start command succeeded. */
+static int start_services(struct restore *rs, struct report *r, struct err *e)
+{
+	struct err je = ERR_INIT;
+	if (!rs->services_stopped || rs->services_started)
+		return 0;
+	rs->services_started = 1;
+	report_log(r, LOG_INFO, "starting the services stopped for the restore");
+	if (run_lists(rs->conf->services.start_services, r, e) < 0)
+		return -1;
+	if (journal_done(rs->conf->log_dir, rs->stamp, JOURNAL_SERVICES, "services", &je) < 0)
+		report_log(r, LOG_WARN, "%s", je.msg);
+	err_clear(&je);
+	return 0;
+}
+
 int restore_finish(struct restore *rs, struct report *r)
 {
 	struct err e = ERR_INIT;
 	int ret = 0;
-	if (rs->services_stopped && !rs->services_started) {
-		report_log(r, LOG_INFO, "starting the services stopped for the restore");
-		if (run_lists(rs->conf->services.start_services, r, &e) < 0) {
-			report_log(r, LOG_ERROR, "starting services failed: %s", e.msg);
-			ret = -1;
-		}
-		rs->services_started = 1;
+	if (start_services(rs, r, &e) < 0) {
+		report_log(r, LOG_ERROR, "starting services failed: %s", e.msg);
+		ret = -1;
 	}
 	err_clear(&e);
 	return ret;
@@ -1719,14 +1782,9 @@ int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struc
 	err_clear(&st->err);
 	report_log(r, LOG_INFO, "step %s: %s", step_name(s), step_title(s));
 	if ((s == STEP_WEBROOT || s == STEP_DATADIR || s == STEP_DATABASE) &&
-	    !rs->services_stopped && has_lists(rs->conf->services.stop_services)) {
-		report_log(&cnt.rep, LOG_INFO, "stopping services for the restore");
-		if (run_lists(rs->conf->services.stop_services, &cnt.rep, e) < 0) {
-			err_prefix(e, "cannot stop services");
-			ret = -1;
-			goto done;
-		}
-		rs->services_stopped = 1;
+	    stop_services(rs, &cnt.rep, e) < 0) {
+		ret = -1;
+		goto done;
 	}
 	switch (s) {
 	case STEP_WEBROOT: ret = step_webroot(rs, &cnt.rep, e); break;

@@ -385,4 +385,31 @@ grep -q "^kept: biso_copy_pre_restore_[0-9_]*, biso_copy_log_pre_restore_[0-9_]*
 	{ cat "$T/logdb2.log"; fail "the summary does not name both kept databases"; }
 echo "ok: the log database is restored from its own dump; $(grep '^kept:' "$T/logdb2.log")"
 
+# Services stopped by a run that was then killed: the next run says so and
+# starts them at its end; the journal entry is closed.
+mkdir -p "$T/svc" "$T/svclog-marker"
+svc_conf() { # STOP_EXTRA: the config with stop/start commands
+	sed '/^services = {/,/^};/d' "$S/biso-recover.conf"
+	printf 'services = {\n  scheduler_cron = "";\n  stop_services = ( [ "touch", "%s/svc/stopped" ]%s );\n' "$T" "$1"
+	printf '  start_services = ( [ "rm", "-f", "%s/svc/stopped" ] );\n};\n' "$T"
+}
+svc_conf ', [ "pkill", "-KILL", "-f", "svclog-marker" ]' > "$T/svc-kill.conf"
+svc_conf '' > "$T/svc.conf"
+svc_run() { "$BISO_RECOVER" restore --yes --config "$1" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+	--log-dir "$T/svclog-marker" --only database "${@:2}"; }
+sleep 1
+set +e; svc_run "$T/svc-kill.conf" > "$T/svc1.log" 2>&1; rc=$?; set -e
+[ $rc = 137 ] && [ -e "$T/svc/stopped" ] && grep -q "	services	services		$" "$T/svclog-marker/journal" ||
+	{ cat "$T/svc1.log" "$T/svclog-marker/journal"; fail "the killed run: exit $rc, services not journaled as stopped"; }
+svc_run "$T/svc.conf" --dry-run > "$T/svc2.log" 2>&1 || { cat "$T/svc2.log"; fail "dry run after a killed run failed"; }
+grep -q "stopped the services and did not start them again; a real run starts them at its end (rm -f $T/svc/stopped)" "$T/svc2.log" &&
+	[ -e "$T/svc/stopped" ] || { cat "$T/svc2.log"; fail "the dry run does not name the stopped services"; }
+sleep 1
+svc_run "$T/svc.conf" > "$T/svc3.log" 2>&1 || { cat "$T/svc3.log"; fail "the run after a killed run failed"; }
+grep -q "stopped the services and did not start them again; this run starts them at its end" "$T/svc3.log" &&
+	[ ! -e "$T/svc/stopped" ] || { cat "$T/svc3.log"; fail "the services were not started at the end"; }
+svc_run "$T/svc.conf" --dry-run > "$T/svc4.log" 2>&1
+! grep -q "did not start them" "$T/svc4.log" || { cat "$T/svc4.log" "$T/svclog-marker/journal"; fail "the journal entry stayed open"; }
+echo "ok: services stopped by a killed run are journaled, named, and started by the next run"
+
 echo "restore-demo: all checks passed"

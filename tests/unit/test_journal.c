@@ -58,6 +58,33 @@ static void begin_without_done_is_pending_and_names_survive(void **state)
 	journal_entries_free(v, n);
 }
 
+/* Stopped services: an entry of their own kind, with empty kept/staging;
+ * a "done" of another kind for the same name does not close it. */
+static void stopped_services_are_an_entry_of_their_own(void **state)
+{
+	struct journal_entry *v;
+	struct err e = ERR_INIT;
+	size_t n;
+	char *p = xstrfmt("%s/journal", dir);
+	(void)state;
+	unlink(p);
+	assert_int_equal(journal_begin(dir, "20261129_110000", JOURNAL_SERVICES, "services", "", "", &e), 0);
+	assert_int_equal(journal_done(dir, "20261129_110000", JOURNAL_FILES, "services", &e), 0);
+	assert_int_equal(journal_pending(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].kind, JOURNAL_SERVICES);
+	assert_string_equal(v[0].live, "services");
+	assert_string_equal(v[0].kept, "");
+	assert_string_equal(v[0].staging, "");
+	journal_entries_free(v, n);
+	assert_int_equal(journal_done(dir, "20261129_110000", JOURNAL_SERVICES, "services", &e), 0);
+	assert_int_equal(journal_pending(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 0);
+	journal_entries_free(v, n);
+	unlink(p);
+	free(p);
+}
+
 static void missing_journal_is_empty_and_a_torn_line_is_named(void **state)
 {
 	struct journal_entry *v;
@@ -85,6 +112,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(begin_without_done_is_pending_and_names_survive),
+		cmocka_unit_test(stopped_services_are_an_entry_of_their_own),
 		cmocka_unit_test(missing_journal_is_empty_and_a_torn_line_is_named),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
