@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,6 +62,25 @@ int backupset_parse_stamp(const char *s, int anywhere, time_t *when, size_t *len
 			break;
 	}
 	return 0;
+}
+
+const struct backup_item *backupset_pick(const struct backup_list *l, time_t at)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!at || l->items[i].when <= at)
+			return &l->items[i];
+	return NULL;
+}
+
+int backupset_parse_at(const char *s, time_t *at)
+{
+	char buf[16];
+	size_t len;
+	if (strlen(s) == 8) {
+		snprintf(buf, sizeof buf, "%s_235959", s);
+		s = buf;
+	}
+	return strlen(s) == 15 && backupset_parse_stamp(s, 0, at, &len);
 }
 
 static void list_add(struct backup_list *l, const char *dir, const char *name, time_t when,

@@ -60,6 +60,12 @@ int backupset_scan(const char *root, const char *dump_prefix, const char *log_du
 		   struct backupset *bs, struct err *e);
 /* Free everything in @bs and zero it. */
 void backupset_release(struct backupset *bs);
+/* The newest item of @l taken at or before @at (0: the newest of all), or
+ * NULL when every item is newer (or @l is empty).  Borrowed from @l. */
+const struct backup_item *backupset_pick(const struct backup_list *l, time_t at);
+/* Parse the operator's "YYYYMMDD_HHMMSS" or "YYYYMMDD" (the end of that
+ * day), local time, into *@at.  Returns 1, or 0 when @s is neither. */
+int backupset_parse_at(const char *s, time_t *at);
 
 /*
  * Find "YYYYMMDD_HHMMSS" (separator '_', '-' or 'T') at the start of @s

@@ -330,6 +330,32 @@ static int resolve_database(struct restore *rs, struct err *e)
 	return 0;
 }
 
+/* Set *@out to the path of the backup to use from @l: the newest, or with
+ * rs->at the newest taken at or before it.  When only newer ones exist and
+ * @needed, an error names the oldest. */
+static int pick_backup(const struct restore *rs, const struct backup_list *l, const char *what,
+		       int needed, char **out, struct err *e)
+{
+	const struct backup_item *it = backupset_pick(l, rs->at);
+	char when[32], oldest[32];
+	if (it) {
+		*out = xstrdup(it->path);
+		return 0;
+	}
+	if (!l->n || !needed)
+		return 0;
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime_r(&rs->at, &(struct tm){ 0 }));
+	strftime(oldest, sizeof oldest, "%Y-%m-%d %H:%M:%S",
+		 localtime_r(&l->items[l->n - 1].when, &(struct tm){ 0 }));
+	err_set(e, "no %s backup taken at or before %s", what, when);
+	err_detail(e, "The oldest is %s, taken %s.", l->items[l->n - 1].path, oldest);
+	if (!strcmp(what, "log database"))
+		err_hint(e, "Give a later --at, or set log_database.enabled = false.");
+	else
+		err_hint(e, "Give a later --at, or leave the %s step out with --only.", what);
+	return -1;
+}
+
 int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 		    struct report *r, struct err *e)
 {
@@ -366,16 +392,22 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 	    backupset_scan(c->backup_root, c->database.dump_prefix,
 			   c->log_database.enabled ? c->log_database.dump_prefix : NULL, &bs, e) < 0)
 		goto out;
-	if (!rs->webroot_src && bs.webroot.n)
-		rs->webroot_src = xstrdup(bs.webroot.items[0].path);
-	if (!rs->datadir_src && bs.data.n)
-		rs->datadir_src = xstrdup(bs.data.items[0].path);
-	if (!rs->dump && bs.dumps.n)
-		rs->dump = xstrdup(bs.dumps.items[0].path);
-	if (c->log_database.enabled && bs.log_dumps.n) {
-		rs->log_dump = xstrdup(bs.log_dumps.items[0].path);
-		set_str(&rs->log_dbname, c->log_database.dbname);
+	if (rs->at) {
+		char when[32];
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime_r(&rs->at, &(struct tm){ 0 }));
+		report_log(r, LOG_INFO, "using the newest backups taken at or before %s", when);
 	}
+	if ((!rs->webroot_src &&
+	     pick_backup(rs, &bs.webroot, "webroot", selected & STEP_BIT(STEP_WEBROOT), &rs->webroot_src, e) < 0) ||
+	    (!rs->datadir_src &&
+	     pick_backup(rs, &bs.data, "datadir", selected & STEP_BIT(STEP_DATADIR), &rs->datadir_src, e) < 0) ||
+	    (!rs->dump &&
+	     pick_backup(rs, &bs.dumps, "database", selected & STEP_BIT(STEP_DATABASE), &rs->dump, e) < 0) ||
+	    (c->log_database.enabled &&
+	     pick_backup(rs, &bs.log_dumps, "log database", selected & STEP_BIT(STEP_DATABASE), &rs->log_dump, e) < 0))
+		goto out;
+	if (rs->log_dump)
+		set_str(&rs->log_dbname, c->log_database.dbname);
 
 	if ((selected & STEP_BIT(STEP_WEBROOT)) && !rs->webroot_src) {
 		err_set(e, "no webroot backup in %s/webroot", c->backup_root);

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "err.h"
 #include "magic.h"
@@ -86,6 +87,8 @@ struct restore {
 	char *env;                /* config.php env, once known */
 	char *env_warned;         /* the env value preflight already warned about */
 	int jobs;                 /* replay connections */
+	time_t at;                /* set by the caller: use the newest backups taken at or
+				     before this time (0: the newest of all) */
 
 	struct backupset *backups; /* what restore_prepare() found; owned */
 	struct dumpinfo *dump_info; /* the dump as restore_preflight() read it; owned */
@@ -120,7 +123,9 @@ int step_parse_list(const char *list, unsigned *mask, struct err *e);
  * be preset (tests). (borrowed, must outlive @rs) and the backup set
  * under c->backup_root: newest webroot/data backups and dump unless given,
  * config.php of the backup (read without running PHP) for datadir and
- * database.  Touches nothing.  @selected is a STEP_BIT mask.  Returns 0, or
+ * database; with rs->at set, the newest of each taken at or before it (an
+ * error names the oldest when a selected step has none that old).  Touches
+ * nothing.  @selected is a STEP_BIT mask.  Returns 0, or
  * -1 with @e set (e.g. no dump found, custom-format dump, unreadable
  * config.php with its line).  Log lines go to @r.
  */

@@ -4,6 +4,7 @@
  * terminal), batch restore, or one of the single-purpose subcommands.
  */
 #include "config.h"
+#include "backupset.h"
 #include "conf.h"
 #include "dumpinfo.h"
 #include "frontend.h"
@@ -49,6 +50,7 @@ static const char usage_text[] =
 "  --config-php FILE      use this config.php instead of the backup's\n"
 "  --dbname CONNINFO      target database as a libpq conninfo (default: config.php)\n"
 "  --dump FILE            plain-format dump to replay (default: newest in db/)\n"
+"  --at YYYYMMDD[_HHMMSS] use the newest backups taken at or before then\n"
 "  --web-user USER[:GROUP] owner of the datadir (default www-data)\n"
 "  --log-dir DIR          where the run log and the verification report go\n"
 "  --jobs N               database connections for the replay (0: all cores)\n"
@@ -81,6 +83,9 @@ static const struct {
 "                         touch nothing\n"
 "  --only STEP[,STEP]     run only these steps (webroot, config, datadir,\n"
 "                         database, migrations, verify)\n"
+"  --at YYYYMMDD[_HHMMSS] restore the newest webroot, datadir and dump taken at\n"
+"                         or before then (a date alone: the end of that day)\n"
+"                         instead of the newest of all\n"
 "  --jobs N               database connections for the replay (0, the default:\n"
 "                         one per core)\n"
 "  --on-error stop|continue  stop at the first failing statement (default), or\n"
@@ -159,7 +164,7 @@ enum {
 	OPT_CONFIG = 256, OPT_BACKUP_ROOT, OPT_WEBROOT, OPT_DATADIR, OPT_CONFIG_PHP,
 	OPT_DBNAME, OPT_DUMP, OPT_WEB_USER, OPT_LOG_DIR, OPT_JOBS, OPT_ONLY, OPT_YES,
 	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX,
-	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS
+	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT
 };
 
 static const struct option long_opts[] = {
@@ -170,6 +175,7 @@ static const struct option long_opts[] = {
 	{ "config-php", required_argument, NULL, OPT_CONFIG_PHP },
 	{ "dbname", required_argument, NULL, OPT_DBNAME },
 	{ "dump", required_argument, NULL, OPT_DUMP },
+	{ "at", required_argument, NULL, OPT_AT },
 	{ "web-user", required_argument, NULL, OPT_WEB_USER },
 	{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
@@ -194,7 +200,7 @@ struct cli {
 	const char *cmd;
 	const char *config;
 	const char *backup_root, *webroot, *datadir, *config_php, *dbname, *dump;
-	const char *web_user, *log_dir, *only, *on_error;
+	const char *web_user, *log_dir, *only, *on_error, *at;
 	int jobs, yes, dry_run, create, merge, single_tx;
 	int checksum, in_place, xattrs, acls; /* files-restore */
 	const char **excludes;
@@ -255,6 +261,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_CONFIG_PHP: cl->config_php = optarg; break;
 		case OPT_DBNAME: cl->dbname = optarg; break;
 		case OPT_DUMP: cl->dump = optarg; break;
+		case OPT_AT: cl->at = optarg; break;
 		case OPT_WEB_USER: cl->web_user = optarg; break;
 		case OPT_LOG_DIR: cl->log_dir = optarg; break;
 		case OPT_ONLY: cl->only = optarg; break;
@@ -381,6 +388,8 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 		}
 		close(tty);
 	}
+	if (cl->at && !backupset_parse_at(cl->at, &rs.at))
+		return usage_error("--at takes YYYYMMDD or YYYYMMDD_HHMMSS, not '%s'", cl->at);
 	make_stamp(rs.stamp);
 	if (cl->dump)
 		rs.dump = xstrdup(cl->dump);

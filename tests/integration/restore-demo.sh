@@ -365,6 +365,23 @@ run --only webroot --backup-root "$T/arch/zip" > "$T/zip.log" 2>&1 || { cat "$T/
 [ -f "$NEW/webroot/biso-cli" ] && [ -d "$NEW/webroot/data/attachments" ] || fail "zip webroot: wrong shape or datadir lost"
 echo "ok: nested and empty archives refused up front; a zip webroot keeps the old root mode and the datadir"
 
+# --at: the newest backups taken at or before a time.  The demo set holds a
+# dump one day older than the newest: restored, it equals psql's restore of
+# that dump; a time before every backup is refused, naming the oldest.
+old=$(ls "$S"/backups/db/biso_*.sql.gz | sort | head -1)
+oldstamp=$(basename "$old" .sql.gz); oldstamp=${oldstamp#biso_}
+[ "$old" != "$dump" ] || fail "the demo set has only one dump"
+psql -qX -c "CREATE DATABASE biso_oldref OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'"
+gunzip -c "$old" | psql -X -q -v ON_ERROR_STOP=1 -U biso -d biso_oldref > /dev/null 2>&1 || fail "psql could not restore $old"
+sleep 1
+run --only database --at "$oldstamp" > "$T/at.log" 2>&1 || { cat "$T/at.log"; fail "--at $oldstamp failed"; }
+grep -q "reading $old once to check it" "$T/at.log" && [ "$(dump_db biso_copy)" = "$(dump_db biso_oldref)" ] ||
+	{ cat "$T/at.log"; fail "--at $oldstamp did not restore $old"; }
+set +e; run --only database --at 20000101 > "$T/at2.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q "no database backup taken at or before 2000-01-01 23:59:59" "$T/at2.log" &&
+	grep -q "The oldest is $old" "$T/at2.log" || { cat "$T/at2.log"; fail "--at before every backup: exit $rc"; }
+echo "ok: --at $oldstamp restores the older dump (equal to psql's restore of it); --at 20000101 is refused"
+
 # The optional log database (log_database in the configuration): restored
 # with the main one from its own dump, both kept copies named in the summary.
 psql -qX -c "CREATE DATABASE biso_logsrc OWNER biso"

@@ -125,6 +125,34 @@ static void dumps_need_exact_prefix_and_stamp(void **state)
 	backupset_release(&bs);
 }
 
+/* --at: the newest item taken at or before the time; a date alone is the
+ * end of that day. */
+static void pick_by_time(void **state)
+{
+	struct backupset bs;
+	struct err e = ERR_INIT;
+	time_t at;
+	(void)state;
+	dir("db");
+	put_gz("db/biso_20260101_010101.sql.gz", "SET x = 1;\n");
+	put_gz("db/biso_20260102_230000.sql.gz", "SET x = 1;\n");
+	put_gz("db/biso_20260103_010101.sql.gz", "SET x = 1;\n");
+	assert_int_equal(backupset_scan(root, "biso_", NULL, &bs, &e), 0);
+	assert_string_equal(backupset_pick(&bs.dumps, 0)->name, "biso_20260103_010101.sql.gz");
+	assert_int_equal(backupset_parse_at("20260102", &at), 1);
+	assert_string_equal(backupset_pick(&bs.dumps, at)->name, "biso_20260102_230000.sql.gz");
+	assert_int_equal(backupset_parse_at("20260102_225959", &at), 1);
+	assert_string_equal(backupset_pick(&bs.dumps, at)->name, "biso_20260101_010101.sql.gz");
+	assert_int_equal(backupset_parse_at("20260101_010101", &at), 1);
+	assert_string_equal(backupset_pick(&bs.dumps, at)->name, "biso_20260101_010101.sql.gz");
+	assert_int_equal(backupset_parse_at("20251231", &at), 1);
+	assert_null(backupset_pick(&bs.dumps, at));
+	assert_int_equal(backupset_parse_at("2026-01-02", &at), 0);
+	assert_int_equal(backupset_parse_at("20261302", &at), 0);
+	assert_int_equal(backupset_parse_at("20260102_2300", &at), 0);
+	backupset_release(&bs);
+}
+
 static void missing_root_is_an_error(void **state)
 {
 	struct backupset bs;
@@ -152,6 +180,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rsync_copy_is_the_one_webroot_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(dated_dirs_and_archives_listed_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(dumps_need_exact_prefix_and_stamp, setup, teardown),
+		cmocka_unit_test_setup_teardown(pick_by_time, setup, teardown),
 		cmocka_unit_test(missing_root_is_an_error),
 		cmocka_unit_test(stamp_parser_rejects_bad_dates),
 	};
