@@ -1680,6 +1680,65 @@ static int check_dump(struct restore *rs, const char *dump, struct report *r, st
 	return ret;
 }
 
+const struct backup_list *restore_sources(const struct restore *rs, enum step_id s)
+{
+	if (!rs->backups)
+		return NULL;
+	if (s == STEP_DATADIR)
+		return &rs->backups->data;
+	if (s == STEP_DATABASE)
+		return &rs->backups->dumps;
+	return NULL;
+}
+
+int restore_use_source(struct restore *rs, enum step_id s, size_t i, struct report *r,
+		       struct err *e)
+{
+	const struct backup_list *l = restore_sources(rs, s);
+	char **src = s == STEP_DATADIR ? &rs->datadir_src : &rs->dump;
+	enum magic_kind *kind = s == STEP_DATADIR ? &rs->datadir_src_kind : &rs->dump_kind;
+	char *old = *src;
+	enum magic_kind old_kind = *kind;
+	struct dumpinfo *old_info = rs->dump_info;
+	int ret;
+
+	if (!l || i >= l->n)
+		return err_set(e, "no such backup to choose for step %s", step_name(s));
+	if (old && !strcmp(old, l->items[i].path))
+		return 0;
+	*src = xstrdup(l->items[i].path);
+	ret = magic_detect(*src, kind, e);
+	if (ret == 0 && s == STEP_DATADIR) {
+		ret = check_archives(rs, e);
+	} else if (ret == 0) {
+		if (!magic_is_plain_dump(*kind)) {
+			ret = err_set(e, "%s is not a plain-format dump (%s)", *src, magic_name(*kind));
+		} else {
+			rs->dump_info = NULL; /* check_dump() keeps the new dump's counts */
+			ret = check_dump(rs, *src, r, e);
+		}
+	}
+	if (ret < 0) {
+		if (rs->dump_info && rs->dump_info != old_info) {
+			dumpinfo_release(rs->dump_info);
+			free(rs->dump_info);
+		}
+		rs->dump_info = old_info;
+		free(*src);
+		*src = old;
+		*kind = old_kind;
+		return -1;
+	}
+	if (s == STEP_DATABASE && old_info) {
+		dumpinfo_release(old_info);
+		free(old_info);
+	}
+	report_log(r, LOG_INFO, "step %s: the operator chose %s instead of %s", step_name(s), *src,
+		   orq(old));
+	free(old);
+	return 0;
+}
+
 int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;

@@ -30,6 +30,7 @@ struct conf;
 struct strbuf;
 struct logfile;
 struct backupset;
+struct backup_list;
 struct dumpinfo;
 
 enum step_id {
@@ -138,6 +139,18 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 int restore_lock(struct restore *rs, struct err *e);
 /* /run/lock/biso-recover-<hash of the webroot path>.lock (malloc'd). */
 char *restore_webroot_lock_path(const struct restore *rs);
+/* The backups the operator may choose from for step @s, newest first: the
+ * datadir backups for STEP_DATADIR, the dumps for STEP_DATABASE; NULL for
+ * the other steps (the webroot backup decides config.php, from which the
+ * plan was made: choose it with rs->at before restore_prepare()) or when
+ * there is no backup set.  Borrowed from @rs. */
+const struct backup_list *restore_sources(const struct restore *rs, enum step_id s);
+/* Use item @i of restore_sources(@rs, @s) for step @s, after the checks
+ * restore_preflight() makes of it (an archive's layout; a dump is read once
+ * whole, which takes a while for a big one: run it where waiting is fine).
+ * Returns 0, or -1 with @e set and the step's source unchanged. */
+int restore_use_source(struct restore *rs, enum step_id s, size_t i, struct report *r,
+		       struct err *e);
 /* Check up front what would make a step fail half way: the web user and
  * group, the php binary, the admin connection and the locale on the
  * server.  Warns (through @r) about env and a live database whose encoding

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "wizard.h"
+#include "backupset.h"
 #include "wizard_int.h"
 
 #include <errno.h>
@@ -96,7 +97,9 @@ static void log_add(struct wizard *w, time_t when, enum log_level level, const c
 static void log_scroll_key(struct wizard *w, int ch)
 {
 	int page = wizard_log_rows(w);
-	int max = (int)w->log_n - page;
+	/* in entries: the oldest can be brought to the bottom row (an entry
+	 * may take several rows, wrapped) */
+	int max = (int)w->log_n - 1;
 
 	if (page < 1)
 		page = 1;
@@ -156,7 +159,7 @@ static void start_step(struct wizard *w)
 	w->cancelling = 0;
 	w->step_start_ns = w->now_ns = report_now_ns();
 	/* the backend logs the start and the end of the step itself */
-	if (wizard_worker_start(&w->worker, w->rs, s, &e) < 0) {
+	if (wizard_worker_start(&w->worker, w->rs, s, -1, &e) < 0) {
 		strbuf_reset(&w->errtext);
 		err_format(&e, &w->errtext);
 		wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s", e.msg);
@@ -193,6 +196,10 @@ static void step_enter(struct wizard *w)
 	strbuf_rtrim(&w->describe);
 	strbuf_reset(&w->what);
 	w->destructive = restore_step_destructive(w->rs, w->cur, &w->what);
+	{
+		const struct backup_list *l = restore_sources(w->rs, w->cur);
+		w->pick_offer = l && l->n > 1;
+	}
 	word = restore_confirm_word(w->rs, w->cur);
 	replace_str(&w->confirm_word, word && *word ? word : NULL);
 	if (w->confirm_word)
@@ -208,11 +215,120 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 			start_step(w);
 	} else if (is_char(is_key, ch, L's')) {
 		skip_step(w);
+	} else if (is_char(is_key, ch, L'o') && w->pick_offer) {
+		replace_str(&w->pick_error, NULL);
+		wizard_goto(w, SCR_PICK);
 	} else if (is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
 		wizard_goto(w, SCR_QUIT);
 	} else if (is_log_key(is_key, ch)) {
 		log_scroll_key(w, (int)ch);
 	}
+}
+
+/* ---- SCR_PICK ---- */
+
+static void pick_free(struct wizard *w)
+{
+	for (size_t i = 0; i < w->pick_n; i++)
+		free(w->pick_item[i]);
+	free(w->pick_item);
+	w->pick_item = NULL;
+	w->pick_n = 0;
+}
+
+static void pick_enter(struct wizard *w)
+{
+	const struct backup_list *l = restore_sources(w->rs, w->cur);
+	const char *cur = w->cur == STEP_DATADIR ? w->rs->datadir_src : w->rs->dump;
+
+	if (w->choosing)
+		return;
+	pick_free(w);
+	w->pick_sel = w->pick_cur = 0;
+	if (!l)
+		return;
+	w->pick_item = xcalloc(l->n, sizeof(*w->pick_item));
+	for (size_t i = 0; i < l->n; i++) {
+		const struct backup_item *it = &l->items[i];
+		struct strbuf sb = STRBUF_INIT;
+		char when[32];
+		struct tm tm;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&it->when, &tm));
+		strbuf_addf(&sb, "%s  ", when);
+		if (it->kind == MAGIC_DIR)
+			strbuf_addstr(&sb, "directory");
+		else
+			strbuf_humanise_bytes(&sb, it->size);
+		strbuf_addf(&sb, "  %s", it->name);
+		w->pick_item[i] = strbuf_detach(&sb, NULL);
+		if (cur && !strcmp(cur, it->path))
+			w->pick_sel = w->pick_cur = i;
+	}
+	w->pick_n = l->n;
+}
+
+static void pick_key(struct wizard *w, int is_key, wint_t ch)
+{
+	struct err e = ERR_INIT;
+	if (is_log_key(is_key, ch)) {
+		log_scroll_key(w, (int)ch);
+		return;
+	}
+	if (w->choosing)
+		return; /* the worker has the struct restore: wait for it */
+	if (is_esc(is_key, ch) || is_char(is_key, ch, L'q')) {
+		wizard_goto(w, SCR_STEP);
+	} else if ((is_key && ch == KEY_UP) || is_char(is_key, ch, L'k')) {
+		if (w->pick_sel > 0)
+			w->pick_sel--;
+	} else if ((is_key && ch == KEY_DOWN) || is_char(is_key, ch, L'j')) {
+		if (w->pick_sel + 1 < w->pick_n)
+			w->pick_sel++;
+	} else if (is_enter(is_key, ch)) {
+		if (w->pick_sel == w->pick_cur) {
+			wizard_goto(w, SCR_STEP);
+			return;
+		}
+		replace_str(&w->pick_name, strrchr(w->pick_item[w->pick_sel], ' ') + 1);
+		if (wizard_worker_start(&w->worker, w->rs, w->cur, (long)w->pick_sel, &e) < 0) {
+			wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s", e.msg);
+			err_clear(&e);
+			return;
+		}
+		w->choosing = 1;
+	}
+}
+
+/* The check of the chosen backup ended: back to the step, which shows the
+ * new source, or the old one and the reason in the log. */
+static void pick_finished(struct wizard *w, int rc, struct err *e)
+{
+	wizard_worker_join(&w->worker);
+	w->choosing = 0;
+	flushinp();
+	if (rc) {
+		struct strbuf sb = STRBUF_INIT;
+		const char *p, *nl;
+		err_format(e, &sb);
+		wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s cannot be used; the step keeps "
+				  "its backup", w->pick_name);
+		for (p = sb.buf; *p; p = nl ? nl + 1 : p + strlen(p)) {
+			nl = strchr(p, '\n');
+			wizard_worker_log(&w->worker, LOG_ERROR, "  %.*s",
+					  nl ? (int)(nl - p) : (int)strlen(p), p);
+		}
+		strbuf_release(&sb);
+		replace_str(&w->pick_error, e->msg ? e->msg : "the check failed");
+		{
+			/* the list again, the plan's marked, the cursor where it was */
+			size_t sel = w->pick_sel;
+			pick_enter(w);
+			if (sel < w->pick_n)
+				w->pick_sel = sel;
+		}
+		return;
+	}
+	wizard_goto(w, SCR_STEP);
 }
 
 /* ---- SCR_CONFIRM ---- */
@@ -389,6 +505,7 @@ const struct wizard_screen wizard_screens[SCR_COUNT] = {
 	[SCR_FAILED]  = { "failed",  NULL,          wizard_draw_failed,  failed_key,  NULL },
 	[SCR_QUIT]    = { "quit",    NULL,          wizard_draw_quit,    quit_key,    NULL },
 	[SCR_SUMMARY] = { "summary", summary_enter, wizard_draw_summary, summary_key, NULL },
+	[SCR_PICK]    = { "pick",    pick_enter,    wizard_draw_pick,    pick_key,    NULL },
 };
 
 /* ---- events from the worker ---- */
@@ -415,6 +532,10 @@ static void step_finished(struct wizard *w, int rc, struct err *e)
 {
 	enum step_id s = w->cur;
 
+	if (w->choosing) {
+		pick_finished(w, rc, e);
+		return;
+	}
 	wizard_worker_join(&w->worker);
 	sync_views(w);
 	/* keys typed while the step ran must not start the next one */
@@ -656,6 +777,9 @@ out:
 	wizard_progress_release(&w.prog);
 	free(w.title_info);
 	free(w.confirm_word);
+	pick_free(&w);
+	free(w.pick_name);
+	free(w.pick_error);
 	strbuf_release(&w.describe);
 	strbuf_release(&w.what);
 	strbuf_release(&w.typed);

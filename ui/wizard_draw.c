@@ -242,7 +242,7 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 static void draw_log(const struct wizard *w, const struct layout *l)
 {
 	struct strbuf label = STRBUF_INIT;
-	size_t shown = (size_t)l->log_h, first;
+	size_t shown = (size_t)l->log_h, last;
 
 	strbuf_addstr(&label, "Log");
 	if (w->log_scroll)
@@ -251,28 +251,38 @@ static void draw_log(const struct wizard *w, const struct layout *l)
 		strbuf_addstr(&label, " (PgUp: back)");
 	tui_rule(stdscr, l->rule_y, 0, l->cols, label.buf, A_BOLD);
 	strbuf_release(&label);
-	if (w->log_n <= shown)
-		first = 0;
-	else if ((size_t)w->log_scroll > w->log_n - shown)
-		first = 0;
-	else
-		first = w->log_n - shown - (size_t)w->log_scroll;
-	for (size_t i = 0; i < shown && first + i < w->log_n; i++) {
-		const struct wizard_logentry *e =
-			&w->log[(w->log_first + first + i) % WIZARD_LOG_KEEP];
+	if (!w->log_n || !shown)
+		return;
+	/* From the bottom up: the newest entry (less the scroll) on the last
+	 * rows, each wrapped below its time and level, so a long error with
+	 * its path can be read whole; the top entry may show only its end. */
+	last = (size_t)w->log_scroll < w->log_n ? w->log_n - 1 - (size_t)w->log_scroll : 0;
+	for (size_t i = last + 1, row = shown; i-- > 0 && row > 0;) {
+		const struct wizard_logentry *e = &w->log[(w->log_first + i) % WIZARD_LOG_KEEP];
 		enum tui_role role = e->level == LOG_ERROR ? TUI_ERROR
 			: e->level == LOG_WARN ? TUI_WARN
 			: e->level == LOG_DEBUG ? TUI_DIM : TUI_NORMAL;
-		int y = l->log_top + (int)i, x = 0;
-
-		x += tui_put(stdscr, y, x, l->cols, e->stamp, tui_attr(&w->tui, TUI_DIM));
-		x += tui_put(stdscr, y, x, l->cols - x, " ", A_NORMAL);
-		if (e->level == LOG_WARN || e->level == LOG_ERROR) {
-			x += tui_put(stdscr, y, x, l->cols - x, log_level_name(e->level),
-				     tui_attr(&w->tui, role));
-			x += tui_put(stdscr, y, x, l->cols - x, " ", A_NORMAL);
+		struct tui_lines ln = TUI_LINES_INIT;
+		int x = 9; /* "HH:MM:SS " */
+		if (e->level == LOG_WARN || e->level == LOG_ERROR)
+			x += (int)strlen(log_level_name(e->level)) + 1;
+		tui_wrap(e->text, l->cols - x, &ln);
+		if (!ln.n)
+			tui_wrap(" ", l->cols - x, &ln);
+		for (size_t k = ln.n; k-- > 0 && row > 0;) {
+			int y = l->log_top + (int)--row;
+			tui_putw(stdscr, y, x, l->cols - x, ln.line[k], tui_attr(&w->tui, role));
+			if (k == 0) {
+				int c = tui_put(stdscr, y, 0, l->cols, e->stamp, tui_attr(&w->tui, TUI_DIM));
+				c += tui_put(stdscr, y, c, l->cols - c, " ", A_NORMAL);
+				if (e->level == LOG_WARN || e->level == LOG_ERROR) {
+					c += tui_put(stdscr, y, c, l->cols - c, log_level_name(e->level),
+						     tui_attr(&w->tui, role));
+					tui_put(stdscr, y, c, l->cols - c, " ", A_NORMAL);
+				}
+			}
 		}
-		tui_put(stdscr, y, x, l->cols - x, e->text, tui_attr(&w->tui, role));
+		tui_lines_free(&ln);
 	}
 }
 
@@ -488,11 +498,64 @@ void wizard_draw_step(const struct wizard *w)
 		{ "Enter", "run this step" }, { "s", "skip" }, { "q", "quit" },
 		{ "PgUp/PgDn", "log" },
 	};
+	static const struct help_key keys_pick[] = {
+		{ "Enter", "run this step" }, { "o", "other backup" }, { "s", "skip" },
+		{ "q", "quit" }, { "PgUp/PgDn", "log" },
+	};
 	struct layout l;
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	if (w->pick_offer)
+		draw_help(w, keys_pick, sizeof(keys_pick) / sizeof(keys_pick[0]));
+	else
+		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+}
+
+void wizard_draw_pick(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "Up/Down", "choose" }, { "Enter", "use it" }, { "Esc", "back" },
+	};
+	static const struct help_key keys_wait[] = {
+		{ "", "checking the backup..." }, { "PgUp/PgDn", "log" },
+	};
+	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
+	struct layout l;
+	struct dialog d;
+	int rows, first = 0;
+
+	layout_compute(&l);
+	draw_frame(w, &l);
+	strbuf_addf(&title, "Backup for step %s", step_name(w->cur));
+	if (w->choosing)
+		strbuf_addf(&body, "Checking %s%s ...", w->pick_name,
+			    w->cur == STEP_DATABASE ? " (the dump is read once, whole)" : "");
+	else if (w->pick_error)
+		strbuf_addf(&body, "%s cannot be used: %s. The step keeps the one marked *; "
+			    "the log has the details.", w->pick_name, w->pick_error);
+	else
+		strbuf_addstr(&body, "Newest first; * is the one in the plan. A chosen one is "
+			      "checked as at the start before the step uses it.");
+	rows = (int)w->pick_n;
+	if (rows > LINES - 10)
+		rows = LINES - 10 > 1 ? LINES - 10 : 1;
+	draw_dialog(w, title.buf, TUI_HEADING, body.buf, rows + 1, &d);
+	if ((int)w->pick_sel >= rows)
+		first = (int)w->pick_sel - rows + 1;
+	for (int i = 0; i < rows && first + i < (int)w->pick_n; i++) {
+		size_t k = (size_t)(first + i);
+		int c = tui_put(stdscr, d.next + 1 + i, d.ix, 2, k == w->pick_cur ? "* " : "  ",
+				A_NORMAL);
+		tui_put(stdscr, d.next + 1 + i, d.ix + c, d.iw - c, w->pick_item[k],
+			k == w->pick_sel ? A_REVERSE : A_NORMAL);
+	}
+	if (w->choosing)
+		draw_help(w, keys_wait, sizeof(keys_wait) / sizeof(keys_wait[0]));
+	else
+		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	strbuf_release(&body);
+	strbuf_release(&title);
 }
 
 void wizard_draw_confirm(const struct wizard *w)

@@ -25,6 +25,7 @@ enum screen_id {
 	SCR_FAILED,   /* the error, r / s / a */
 	SCR_QUIT,     /* "quit the wizard?" between steps */
 	SCR_SUMMARY,  /* the end */
+	SCR_PICK,     /* choose another backup for the step (o) */
 	SCR_COUNT
 };
 
@@ -78,6 +79,14 @@ struct wizard {
 	struct strbuf what;             /* what it replaces */
 	char *confirm_word;             /* NULL: y is enough */
 
+	/* SCR_PICK: the backups of restore_sources(), copied in */
+	char **pick_item;               /* "2026-11-29 02:00  110.7 KiB  name"; owned */
+	size_t pick_n, pick_sel, pick_cur; /* count, highlighted, in the plan now */
+	int pick_offer;                 /* the current step has another backup */
+	int choosing;                   /* the worker checks the chosen one */
+	char *pick_name;                /* its name, for the screen */
+	char *pick_error;               /* why the last chosen one cannot be used */
+
 	/* SCR_CONFIRM */
 	struct strbuf typed;            /* what the operator typed (locale bytes) */
 	int typed_wrong;                /* the last Enter did not match */
@@ -122,6 +131,7 @@ void wizard_draw_cancel(const struct wizard *w);
 void wizard_draw_failed(const struct wizard *w);
 void wizard_draw_quit(const struct wizard *w);
 void wizard_draw_summary(const struct wizard *w);
+void wizard_draw_pick(const struct wizard *w);
 /* Lines the log panel shows at the current size (for PgUp/PgDn). */
 int wizard_log_rows(const struct wizard *w);
 /* Lines the summary shows at the current size. */

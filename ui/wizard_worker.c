@@ -87,7 +87,8 @@ static void *worker_main(void *arg)
 {
 	struct wizard_worker *ww = arg;
 	struct err e = ERR_INIT;
-	int rc = restore_run_step(ww->rs, ww->step, &ww->rep, &e);
+	int rc = ww->source < 0 ? restore_run_step(ww->rs, ww->step, &ww->rep, &e)
+				: restore_use_source(ww->rs, ww->step, (size_t)ww->source, &ww->rep, &e);
 
 	pthread_mutex_lock(&ww->mu);
 	ww->done = 1;
@@ -116,7 +117,7 @@ int wizard_worker_init(struct wizard_worker *ww, struct report *sink, struct err
 }
 
 int wizard_worker_start(struct wizard_worker *ww, struct restore *rs, enum step_id s,
-			struct err *e)
+			long source, struct err *e)
 {
 	sigset_t block, old;
 	int r;
@@ -125,6 +126,7 @@ int wizard_worker_start(struct wizard_worker *ww, struct restore *rs, enum step_
 		return err_set(e, "internal error: a step is still running");
 	ww->rs = rs;
 	ww->step = s;
+	ww->source = source;
 	memset(&ww->rep, 0, sizeof(ww->rep));
 	ww->rep.progress = cb_progress;
 	ww->rep.log = cb_log;

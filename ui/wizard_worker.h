@@ -73,6 +73,7 @@ struct wizard_worker {
 	int started;                  /* a thread exists that was not joined */
 	struct restore *rs;
 	enum step_id step;
+	long source;                  /* -1: run the step; else the backup chosen */
 	struct report rep;
 };
 
@@ -82,11 +83,13 @@ int wizard_worker_init(struct wizard_worker *ww, struct report *sink, struct err
 /* Join a running step (after cancelling it), free the queue, close the pipe. */
 void wizard_worker_destroy(struct wizard_worker *ww);
 
-/* Start restore_run_step(@rs, @s) in a new thread, with SIGINT, SIGTERM,
- * SIGHUP, SIGWINCH and friends blocked in it so that signals reach the input
- * loop.  Returns 0 or -1 with @e set (no thread was started). */
+/* Start restore_run_step(@rs, @s) in a new thread (with @source >= 0:
+ * restore_use_source(@rs, @s, @source), the operator's choice of backup,
+ * which reads a dump once whole), with SIGINT, SIGTERM, SIGHUP, SIGWINCH and
+ * friends blocked in it so that signals reach the input loop.  Returns 0 or
+ * -1 with @e set (no thread was started). */
 int wizard_worker_start(struct wizard_worker *ww, struct restore *rs, enum step_id s,
-			struct err *e);
+			long source, struct err *e);
 /* Ask the running step to stop (its report's cancelled() returns 1). */
 void wizard_worker_cancel(struct wizard_worker *ww);
 /* Wait for the thread of the last step, if any.  Needed once "done" was

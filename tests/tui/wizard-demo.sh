@@ -238,8 +238,52 @@ cap
 shows "Enter run this step" && fail "[hup] the wizard's screen is still up after SIGHUP"
 echo "[hup] passed"
 
+# o on the database step: another dump.  A cut-off one is refused in the
+# dialog and the plan keeps its dump; the older complete one is checked,
+# used, and the database then equals psql's restore of that dump.
+old_dump=$(ls "$SANDBOX"/demo/backups/db/biso_*.sql.gz | sort | head -n 1)
+gunzip -c "$old_dump" | head -n 200 | gzip > "$SANDBOX/demo/backups/db/biso_20000101_000000.sql.gz"
+start_wizard pick
+for step in 1 2 3; do
+	wait_for "Step $step of 6" 30 "step $step"
+	wait_for "Enter run this step" 10 "the prompt of step $step"
+	keys s
+done
+wait_for "Step 4 of 6" 30 "the database step"
+wait_for "o other backup" 10 "the other-backup key on the database step"
+keys o
+wait_for "Backup for step database" 10 "the backup dialog"
+wait_for "\\* .*biso_.*sql\\.gz" 10 "the dump of the plan marked *"
+keys Down Down Enter
+wait_for "biso_20000101_000000.sql.gz cannot be used" 30 "the refusal of a cut-off dump"
+shows "cut off" || fail "[pick] the refusal does not say the dump was cut off"
+keys Up Enter
+wait_for "Enter run this step" 60 "the step screen after choosing the older dump"
+grep -q "step database: the operator chose $old_dump" "$(ls -t "$SANDBOX"/demo/log/biso-recover-*.log | head -n 1)" ||
+	fail "[pick] the run log does not record the chosen dump"
+keys Enter
+wait_for "Type $DBNAME to continue" 10 "the confirmation"
+type_text "$DBNAME"
+keys Enter
+wait_for "Step 5 of 6" 300 "the migrations step after the database"
+keys s
+wait_for "Step 6 of 6" 30 "the verify step"
+keys s
+wait_for "Restore finished" 10 "the summary"
+keys q
+wait_exit pick 0
+(
+	. "$SANDBOX/demo/env.sh"
+	psql -X -q -c "CREATE DATABASE pick_ref OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'" &&
+	gunzip -c "$old_dump" | psql -X -q -v ON_ERROR_STOP=1 -U biso -d pick_ref > /dev/null 2>&1 &&
+	[ "$(pg_dump --no-owner -d pick_ref | grep -v '^\\\(un\)\{0,1\}restrict ')" = \
+	  "$(pg_dump --no-owner -d "$DBNAME" | grep -v '^\\\(un\)\{0,1\}restrict ')" ]
+) || fail "[pick] the database does not equal psql's restore of $old_dump"
+rm -f "$SANDBOX/demo/backups/db/biso_20000101_000000.sql.gz"
+echo "[pick] passed: a cut dump refused in the dialog, the older one restored"
+
 # the first restore was kept as pre-restore by the second
 ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-* >/dev/null 2>&1 ||
 	fail "no webroot.pre-restore-* beside the restored webroot"
-echo "PASS: wizard walked all six steps twice (colour 80x24 with resize, vt100 ASCII), quit and SIGHUP give 130"
+echo "PASS: wizard walked all six steps twice (colour 80x24 with resize, vt100 ASCII), quit and SIGHUP give 130, another dump chosen with o"
 exit 0

@@ -12,8 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backupset.h"
 #include "conf.h"
 #include "dbadmin.h"
+#include "dumpinfo.h"
 #include "restore.h"
 #include "strbuf.h"
 
@@ -164,6 +166,44 @@ static void plan_refuses_custom_format_dump_with_a_hint(void **state)
 	restore_release(&rs);
 }
 
+/* The wizard's backup choice: an older complete dump replaces the plan's,
+ * a cut-off one is refused and the plan keeps what it had. */
+static void an_older_dump_can_be_chosen_a_cut_one_cannot(void **state)
+{
+	struct fixture *f = *state;
+	struct restore rs;
+	struct err e = ERR_INIT;
+	const struct backup_list *l;
+	char path[256];
+	static const char complete[] = "--\n-- PostgreSQL database dump\n--\n\n"
+		"CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump complete\n--\n\n";
+
+	snprintf(path, sizeof path, "%s/backups/db/biso_20261128_020000.sql", f->dir);
+	write_file(path, complete);
+	snprintf(path, sizeof path, "%s/backups/db/biso_20261120_020000.sql", f->dir);
+	write_file(path, complete);
+	memset(&rs, 0, sizeof rs);
+	assert_int_equal(restore_prepare(&rs, &f->c, STEP_ALL, NULL, &e), 0);
+	assert_null(restore_sources(&rs, STEP_WEBROOT));
+	l = restore_sources(&rs, STEP_DATABASE);
+	assert_non_null(l);
+	assert_int_equal(l->n, 3);
+	assert_non_null(strstr(rs.dump, "biso_20261128_020000.sql"));
+	assert_int_equal(restore_use_source(&rs, STEP_DATABASE, 1, NULL, &e), 0);
+	assert_non_null(strstr(rs.dump, "biso_20261120_020000.sql"));
+	assert_non_null(rs.dump_info);
+	assert_true(rs.dump_info->complete);
+	/* biso_20261101_020000.sql has no trailer */
+	assert_int_equal(restore_use_source(&rs, STEP_DATABASE, 2, NULL, &e), -1);
+	assert_non_null(strstr(e.msg, "cut off"));
+	err_clear(&e);
+	assert_non_null(strstr(rs.dump, "biso_20261120_020000.sql"));
+	assert_non_null(rs.dump_info);
+	assert_int_equal(restore_use_source(&rs, STEP_DATABASE, 3, NULL, &e), -1);
+	err_clear(&e);
+	restore_release(&rs);
+}
+
 static void exit_code_follows_the_documented_table(void **state)
 {
 	struct restore rs;
@@ -187,6 +227,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(plan_takes_newest_dump_and_config_php_of_the_backup,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(plan_refuses_custom_format_dump_with_a_hint,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(an_older_dump_can_be_chosen_a_cut_one_cannot,
 						setup, teardown),
 		cmocka_unit_test(exit_code_follows_the_documented_table),
 	};
