@@ -2259,7 +2259,8 @@ static int do_carry(struct ctx *c, const char *target, const char *staging, char
 	ts[0] = pst.st_atim;
 	ts[1] = pst.st_mtim;
 	utimensat(AT_FDCWD, dparent, ts, AT_SYMLINK_NOFOLLOW);
-	report_log(c->r, LOG_INFO, "kept the live %s: moved into the restored tree", src);
+	report_log(c->r, LOG_INFO, "carried the live %s into the restored tree (the backup "
+		   "has none)", src);
 	free(dparent);
 	*from = src;
 	*to = dst;

@@ -36,19 +36,18 @@ static const struct {
 	[STEP_WEBROOT] = { "webroot", "Restore the webroot",
 		"Copies the PHP code, templates, migrations and biso-cli from the webroot "
 		"backup into a staging directory next to the live webroot, then swaps it in "
-		"with one rename. The old webroot is kept as <webroot>.pre-restore-<time>. "
-		"It comes first because config.php, the datadir location and biso-cli all "
-		"live in it." },
+		"with one rename (the old one is kept, see below). It comes first because "
+		"config.php, the datadir location and biso-cli all live in it." },
 	[STEP_CONFIG] = { "config", "Check config.php",
 		"Reads config.php from the restored webroot (or installs the one you named) "
 		"without running PHP, and shows env, the datadir and the database settings. "
 		"Everything after this step uses these values, so check them now." },
 	[STEP_DATADIR] = { "datadir", "Restore the datadir",
 		"Copies attachments, letter templates, invoices, the import inbox and fonts "
-		"into the datadir that config.php names, then gives everything to the web "
-		"user (u+rwX). The old datadir is kept as <datadir>.pre-restore-<time>. It "
-		"comes before the database so that no document the database points to is "
-		"missing when the application starts." },
+		"into the datadir that config.php names and gives everything to the web "
+		"user (u+rwX); the old one is kept (see below). It comes before the "
+		"database so that no document the database points to is missing when the "
+		"application starts." },
 	[STEP_DATABASE] = { "database", "Restore the database",
 		"Creates <db>_restoring (TEMPLATE template0, UTF8, de_CH.utf8), replays the "
 		"plain-format dump into it through libpq, and only when that succeeded "
@@ -616,6 +615,8 @@ void restore_describe_step(const struct restore *rs, enum step_id s, struct strb
 	}
 }
 
+static char *kept_datadir_dest(const struct restore *rs);
+
 int restore_step_destructive(const struct restore *rs, enum step_id s, struct strbuf *what)
 {
 	switch (s) {
@@ -640,11 +641,12 @@ int restore_step_destructive(const struct restore *rs, enum step_id s, struct st
 				       rs->st[STEP_WEBROOT].state == STEP_PENDING)))
 			return 0;
 		if (what) {
-			if (inside(rs->datadir, rs->webroot))
+			char *dest = kept_datadir_dest(rs);
+			if (dest)
 				strbuf_addf(what, "replaces %s (the old one is moved out of the webroot, "
-					    "to %s.pre-restore-%s/%s or beside it)", rs->datadir,
-					    rs->webroot, rs->stamp, inside(rs->datadir, rs->webroot));
-			else
+					    "to %s)", rs->datadir, dest);
+			free(dest);
+			if (!dest)
 				strbuf_addf(what, "replaces %s (kept as %s.pre-restore-%s)", rs->datadir,
 					    rs->datadir, rs->stamp);
 		}
@@ -771,9 +773,6 @@ static int step_webroot(struct restore *rs, struct report *r, struct err *e)
 		if (rs->webroot_src_kind != MAGIC_DIR)
 			fix_root_mode(rs->webroot, res.kept_as, r);
 		files_summary(&rs->st[STEP_WEBROOT], &res);
-		if (o.carry && res.kept_as)
-			report_log(r, LOG_INFO, "carried the live datadir %s into the new webroot",
-				   rs->datadir);
 	}
 	fsrestore_result_release(&res);
 	return ret;
@@ -913,27 +912,36 @@ static int dir_is_empty(const char *path)
  * inside the webroot, where the web server could serve it: move it into
  * this run's old webroot, or beside the webroot.  Returns the new path
  * (owned) or NULL with the old path kept and a warning logged. */
-static char *move_kept_datadir_out(struct restore *rs, const char *kept, struct report *r)
+/* Where the old datadir goes when it lives inside the webroot: beside the
+ * old webroot's other files when that was kept in this run (and has no
+ * such folder), else <webroot>.<rel>.pre-restore-<stamp>.  NULL when the
+ * datadir is not inside the webroot.  malloc'd. */
+static char *kept_datadir_dest(const struct restore *rs)
 {
 	const char *rel = inside(rs->datadir, rs->webroot);
-	char *dest = NULL;
-	if (!rel || !kept)
+	char *dest = NULL, *flat;
+	if (!rel)
 		return NULL;
 	if (rs->st[STEP_WEBROOT].kept_as) {
 		dest = xstrfmt("%s/%s", rs->st[STEP_WEBROOT].kept_as, rel);
-		if (path_exists(dest)) {
-			free(dest);
-			dest = NULL;
-		}
+		if (!path_exists(dest))
+			return dest;
+		free(dest);
 	}
-	if (!dest) {
-		char *flat = xstrdup(rel);
-		for (char *p = flat; *p; p++)
-			if (*p == '/')
-				*p = '-';
-		dest = xstrfmt("%s.%s.pre-restore-%s", rs->webroot, flat, rs->stamp);
-		free(flat);
-	}
+	flat = xstrdup(rel);
+	for (char *p = flat; *p; p++)
+		if (*p == '/')
+			*p = '-';
+	dest = xstrfmt("%s.%s.pre-restore-%s", rs->webroot, flat, rs->stamp);
+	free(flat);
+	return dest;
+}
+
+static char *move_kept_datadir_out(struct restore *rs, const char *kept, struct report *r)
+{
+	char *dest;
+	if (!kept || !(dest = kept_datadir_dest(rs)))
+		return NULL;
 	if (rename(kept, dest) < 0) {
 		report_log(r, LOG_WARN, "the old datadir stays at %s inside the webroot (cannot move "
 			   "it to %s: %s); move it away from the web server's reach", kept, dest,
