@@ -895,6 +895,12 @@ static void conninfo_add(struct strbuf *sb, const char *key, const char *val)
 	strbuf_addstr(sb, "' ");
 }
 
+static int truthy(const char *v)
+{
+	return !strcasecmp(v, "on") || !strcasecmp(v, "true") || !strcasecmp(v, "1") ||
+	       !strcasecmp(v, "yes") || !strcasecmp(v, "t") || !strcasecmp(v, "y");
+}
+
 /* \connect as psql does it for what pg_dump and pg_dumpall write:
  * \connect [-reuse-previous=on] {DBNAME|- [USER|- [HOST|- [PORT|-]]] | CONNINFO}.
  * What is not given is kept from the previous connection, and what is given
@@ -914,8 +920,18 @@ static int meta_connect(struct replay *rp, struct strbuf *argv, size_t argc, lon
 		return own_error(rp, line, 1,
 				 "Replay without --single-transaction: the dump connects to other databases.",
 				 "cannot replay in a single transaction: \\connect");
-	if (i < argc && !strncmp(argv[i].buf, "-reuse-previous", 15))
+	if (i < argc && !strncmp(argv[i].buf, "-reuse-previous", 15)) {
+		const char *v = strchr(argv[i].buf, '=');
+		/* off would take what is not given from libpq's defaults: another
+		 * server than the one the operator named, perhaps */
+		if (v && !truthy(v + 1)) {
+			rp->st->warnings++;
+			report_log(rp->r, LOG_WARN, "%s:%ld: \\connect %s is taken as -reuse-previous=on: "
+				   "the replay stays on the server it was given", rp->name, line,
+				   argv[i].buf);
+		}
 		i++;
+	}
 	if (i < argc && strcmp(argv[i].buf, "-"))
 		db = argv[i].buf;
 	conninfo = db && (strchr(db, '=') || !strncmp(db, "postgres://", 11) ||
@@ -973,12 +989,6 @@ static int meta_connect(struct replay *rp, struct strbuf *argv, size_t argc, lon
 		   PQdb(rp->conn));
 	sync_settings(rp);
 	return 0;
-}
-
-static int truthy(const char *v)
-{
-	return !strcasecmp(v, "on") || !strcasecmp(v, "true") || !strcasecmp(v, "1") ||
-	       !strcasecmp(v, "yes") || !strcasecmp(v, "t") || !strcasecmp(v, "y");
 }
 
 static int run_meta(struct replay *rp, const struct sqlscan_item *it)

@@ -22,7 +22,8 @@
  * of the failing row.
  *
  * Meta-commands: \connect (also -reuse-previous=on "dbname=..."; the new
- * connection reuses the other parameters), \restrict KEY / \unrestrict KEY
+ * connection reuses the other parameters; =off is taken as on, with a
+ * warning: the replay never leaves the server it was given), \restrict KEY / \unrestrict KEY
  * (while restricted any other meta-command is refused, as psql 15.14 does),
  * \encoding, \set ON_ERROR_STOP.  Any other meta-command is an error naming
  * the line; nothing is ever run through a shell.  standard_conforming_strings

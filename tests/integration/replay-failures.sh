@@ -134,6 +134,22 @@ grep -q 'WARN:.*transaction_timeout' "$T/out" && grep -q 'errors=1 ' "$T/out" &&
 [ "$(psql -X -At -d 'other db' -c "select count(*) from pg_class where relname = 'here'")" = 1 ] &&
 	ok "\\connect -reuse-previous=on \"dbname='other db'\" reconnected" || fail "\\connect"
 
+# -reuse-previous=off is taken as on, with a warning: the replay never
+# leaves the server it was given for libpq's defaults
+dump=$T/reuseoff.sql
+cat > "$dump" <<'EOF'
+\connect -reuse-previous=off "dbname='other db'"
+CREATE TABLE off_here (a int);
+EOF
+n=$((n + 1)); db=db$n
+psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
+PGHOST=/nonexistent "$DRIVER" "host=$PGHOST port=$PGPORT user=postgres dbname=$db" "$dump" > "$T/out" 2>&1
+rc=$?
+expect 0 'reuseoff.sql:1: .connect -reuse-previous=off is taken as -reuse-previous=on' "-reuse-previous=off warned"
+[ "$(psql -X -At -d 'other db' -c "select count(*) from pg_class where relname = 'off_here'")" = 1 ] &&
+	ok "-reuse-previous=off reconnected to the given server (PGHOST pointed elsewhere)" ||
+	{ fail "-reuse-previous=off"; cat "$T/out"; }
+
 # ---- an empty dump: nothing to do, but said ----
 dump=$T/empty.sql
 : > "$dump"
