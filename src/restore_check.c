@@ -1,0 +1,566 @@
+/* restore_check: the run-level guards (locks, the journal of an earlier
+ * run, preflight checks of backups and dumps) and the services stopped for
+ * a restore; see restore.h and restore_int.h. */
+#include "config.h"
+#include "restore.h"
+#include "restore_int.h"
+#include "backupset.h"
+#include "conf.h"
+#include "dbadmin.h"
+#include "dumpinfo.h"
+#include "journal.h"
+#include "magic.h"
+#include "runcmd.h"
+#include "strbuf.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- run-level guards: lock, preflight, services ------------------------ */
+
+char *restore_webroot_lock_path(const struct restore *rs)
+{
+	/* FNV-1a of the webroot's path: one lock per instance, whatever log_dir
+	 * a run is given. */
+	uint64_t h = 1469598103934665603ULL;
+	const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
+	for (const char *p = rs->conf->webroot; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return xstrfmt("%s/biso-recover-%016llx.lock", dir, (unsigned long long)h);
+}
+
+/* flock @path; -1 with @e naming the holder's pid when another run has it.
+ * Returns the descriptor, kept open for the run. */
+static int lock_file(const char *path, struct err *e)
+{
+	char pid[32];
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return err_errno(e, errno, "cannot open the lock file %s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = read(fd, pid, sizeof pid - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		err_set(e, "another biso-recover (pid %s) is running for this instance",
+			*pid ? pid : "?");
+		err_detail(e, "%s is locked", path);
+		err_hint(e, "Wait for it to finish; two restores at once would undo each other.");
+		close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		if (write(fd, pid, (size_t)n) != n)
+			(void)0; /* the pid is only informative */
+	}
+	return fd;
+}
+
+int restore_lock(struct restore *rs, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	char *path = xstrfmt("%s/biso-recover.lock", c->log_dir);
+	int fd, fd2;
+
+	if (mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
+		err_errno(e, errno, "cannot create the log directory %s", c->log_dir);
+		err_hint(e, "Set log_dir in the configuration or give --log-dir DIR.");
+		free(path);
+		return -1;
+	}
+	fd = lock_file(path, e);
+	free(path);
+	if (fd < 0)
+		return -1;
+	path = restore_webroot_lock_path(rs);
+	fd2 = lock_file(path, e);
+	free(path);
+	if (fd2 < 0) {
+		close(fd);
+		return -1;
+	}
+	rs->lock_fd = fd + 1;
+	rs->lock_fd2 = fd2 + 1;
+	return 0;
+}
+
+/* 1 if @prog is an executable path or found in PATH. */
+static int have_program(const char *prog)
+{
+	const char *path;
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	path = getenv("PATH");
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+		char *full = xstrfmt("%.*s/%s", (int)n, p, prog);
+		int ok = access(full, X_OK) == 0;
+		free(full);
+		if (ok)
+			return 1;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return 0;
+}
+
+/* The live datadir inside the webroot is carried into the staging tree just
+ * before the swap.  A run killed in between leaves it only there; the next
+ * run must not remove that staging tree.  -1 with @e and the mv that puts
+ * it back when that is the case. */
+int restore_stranded_datadir(struct restore *rs, const char *live, const char *staging,
+			    struct err *e)
+{
+	const char *rel = inside(rs->datadir, live);
+	char *in_live, *in_staging;
+	int stranded;
+	if (!rel)
+		return 0;
+	in_live = xstrfmt("%s/%s", live, rel);
+	in_staging = xstrfmt("%s/%s", staging, rel);
+	stranded = !path_exists(in_live) && path_exists(in_staging);
+	if (stranded) {
+		err_set(e, "the live datadir is in the staging tree %s of an interrupted run",
+			staging);
+		err_detail(e, "%s is missing; %s holds it.", in_live, in_staging);
+		err_hint(e, "Put it back first: mv '%s' '%s'; then run biso-recover again (it "
+			    "removes the rest of the staging tree).", in_staging, in_live);
+	}
+	free(in_live);
+	free(in_staging);
+	return stranded ? -1 : 0;
+}
+
+/* The database swap blocks new connections to the live database before
+ * renaming it; a run killed in between leaves it refusing connections. */
+static int reopen_database(PGconn *admin, const char *db, int fix, struct report *r,
+			   struct err *e)
+{
+	PGresult *res = dbadmin_query1(admin, "SELECT datallowconn FROM pg_database WHERE datname = $1",
+				       db, NULL);
+	int closed = res && PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "f");
+	PQclear(res);
+	if (!closed)
+		return 0;
+	if (!fix) {
+		report_log(r, LOG_WARN, "database \"%s\" does not accept connections (left so by an "
+			   "interrupted run); a real run allows them again", db);
+		return 0;
+	}
+	if (dbadmin_allow_connections(admin, db, 1, e) < 0)
+		return -1;
+	report_log(r, LOG_WARN, "database \"%s\" did not accept connections (left so by an "
+		   "interrupted run): allowed them again", db);
+	return 0;
+}
+
+/* An earlier run stopped the services and never started them again (it was
+ * killed): they may still be down.  This run takes them over: it starts
+ * them at its end (restore_finish) and journals that under its own stamp;
+ * a dry run only says so. */
+static int stale_services(struct restore *rs, const struct journal_entry *j, struct report *r,
+			  struct err *e)
+{
+	struct strbuf cmds = STRBUF_INIT;
+	for (char ***l = rs->conf->services.start_services; l && *l; l++) {
+		strbuf_addstr(&cmds, cmds.len ? "; " : "");
+		runcmd_format_argv((const char *const *)*l, &cmds);
+	}
+	if (rs->dry_run) {
+		report_log(r, LOG_WARN, "the run of %s stopped the services and did not start them "
+			   "again; a real run starts them at its end (%s)", j->stamp,
+			   cmds.len ? cmds.buf : "no start commands configured");
+		strbuf_release(&cmds);
+		return 0;
+	}
+	strbuf_release(&cmds);
+	if (!rs->services_stopped &&
+	    journal_begin(rs->conf->log_dir, rs->stamp, JOURNAL_SERVICES, "services", "", "", e) < 0)
+		return -1;
+	rs->services_stopped = 1;
+	if (journal_done(rs->conf->log_dir, j->stamp, JOURNAL_SERVICES, "services", e) < 0)
+		return -1;
+	report_log(r, LOG_WARN, "the run of %s stopped the services and did not start them again; "
+		   "this run starts them at its end", j->stamp);
+	return 0;
+}
+
+/* An earlier run killed between the two renames of a swap leaves the live
+ * name missing: say exactly how to put it back, and touch nothing. */
+static int check_journal(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	struct journal_entry *v;
+	size_t n;
+	PGconn *admin = NULL;
+	int ret = 0;
+
+	if (journal_pending(c->log_dir, &v, &n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct journal_entry *j = &v[i];
+		int live = 0, kept = 0;
+		if (j->kind == JOURNAL_SERVICES) {
+			ret = stale_services(rs, j, r, e);
+			continue;
+		}
+		if (j->kind == JOURNAL_FILES) {
+			live = path_exists(j->live);
+			kept = path_exists(j->kept);
+		} else {
+			if (!admin && !(admin = dbadmin_connect(rs->admin_conninfo, e))) {
+				ret = -1;
+				break;
+			}
+			if (dbadmin_exists(admin, j->live, &live, e) < 0 ||
+			    dbadmin_exists(admin, j->kept, &kept, e) < 0) {
+				ret = -1;
+				break;
+			}
+		}
+		if (!live && kept) {
+			err_set(e, "the run of %s was interrupted in the middle of a swap: %s%s%s is "
+				"missing", j->stamp, j->kind == JOURNAL_DATABASE ? "database \"" : "",
+				j->live, j->kind == JOURNAL_DATABASE ? "\"" : "");
+			err_detail(e, "The old one is %s; the restored one, if complete, is %s.",
+				   j->kept, j->staging);
+			if (j->kind == JOURNAL_FILES)
+				err_hint(e, "Put the old one back (mv '%s' '%s') or the restored one in "
+					    "place, then run biso-recover again.", j->kept, j->live);
+			else
+				err_hint(e, "Put the old one back (ALTER DATABASE \"%s\" RENAME TO "
+					    "\"%s\") or the restored one in place, then run again.",
+					 j->kept, j->live);
+			ret = -1;
+			break;
+		}
+		if (j->kind == JOURNAL_FILES && path_exists(j->staging)) {
+			/* Killed after the live datadir was carried into the staging
+			 * tree and before the swap: the staging tree may hold it. */
+			if (restore_stranded_datadir(rs, j->live, j->staging, e) < 0) {
+				ret = -1;
+				break;
+			}
+		}
+		if (j->kind == JOURNAL_DATABASE && admin &&
+		    reopen_database(admin, j->live, !rs->dry_run, r, e) < 0) {
+			ret = -1;
+			break;
+		}
+		if (rs->dry_run) {
+			report_log(r, LOG_WARN, "the run of %s stopped around its swap of %s, which is "
+				   "in place; a real run closes that journal entry", j->stamp, j->live);
+			continue;
+		}
+		/* The live name is there: the swap either never started or ended. */
+		if (journal_done(c->log_dir, j->stamp, j->kind, j->live, e) < 0) {
+			ret = -1;
+			break;
+		}
+		report_log(r, LOG_WARN, "the run of %s stopped around its swap of %s, which is "
+			   "in place; closed that journal entry", j->stamp, j->live);
+	}
+	if (admin)
+		PQfinish(admin);
+	journal_entries_free(v, n);
+	return ret;
+}
+
+/* What the first entries of an archive say about its layout: whether it
+ * holds any regular file (within the first @max entries; *@complete tells
+ * whether that was all of them), where @marker (e.g. "biso-cli") sits, and
+ * the one top folder all entries share, if any.  Reads headers only. */
+struct archive_layout {
+	int files;          /* regular files seen */
+	int complete;       /* all entries were seen */
+	int marker_top;     /* @marker at the top */
+	char *marker_dir;   /* "webroot" when @marker is webroot/biso-cli; owned */
+	char *common_top;   /* the single first component of every entry, or NULL; owned */
+};
+
+static int archive_peek(const char *path, const char *marker, int max,
+			struct archive_layout *al, struct err *e)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ent;
+	int r, n = 0, mixed = 0, ret = 0;
+
+	memset(al, 0, sizeof *al);
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		ret = err_set(e, "cannot open %s: %s", path, archive_error_string(a));
+		goto out;
+	}
+	while (n < max && ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK ||
+			   r == ARCHIVE_WARN)) {
+		const char *name = archive_entry_pathname(ent);
+		const char *slash;
+		size_t first;
+		n++;
+		while (name[0] == '.' && name[1] == '/')
+			name += 2;
+		if (!*name || !strcmp(name, "."))
+			continue;
+		if (archive_entry_filetype(ent) == AE_IFREG)
+			al->files++;
+		slash = strchr(name, '/');
+		first = slash ? (size_t)(slash - name) : strlen(name);
+		if (!strcmp(name, marker))
+			al->marker_top = 1;
+		else if (slash && !strcmp(slash + 1, marker) && !al->marker_dir)
+			al->marker_dir = xstrndup(name, first);
+		/* A top-level file means the archive is not wrapped in a folder. */
+		if (!slash && archive_entry_filetype(ent) != AE_IFDIR)
+			mixed = 1;
+		if (!mixed && !al->common_top)
+			al->common_top = xstrndup(name, first);
+		else if (!mixed && (strlen(al->common_top) != first ||
+				    strncmp(al->common_top, name, first)))
+			mixed = 1;
+	}
+	if (n < max)
+		al->complete = 1;
+	if (mixed) {
+		free(al->common_top);
+		al->common_top = NULL;
+	}
+out:
+	archive_read_free(a);
+	return ret;
+}
+
+static void archive_layout_release(struct archive_layout *al)
+{
+	free(al->marker_dir);
+	free(al->common_top);
+}
+
+/* Refuse archives that would restore the wrong shape: a webroot wrapped in
+ * a folder (tar czf webroot.tar.gz webroot) would land one level too deep,
+ * an empty datadir archive would replace a live datadir with nothing. */
+int restore_check_archives(struct restore *rs, struct err *e)
+{
+	struct archive_layout al;
+	int ret = 0;
+
+	if ((rs->selected & STEP_BIT(STEP_WEBROOT)) && rs->webroot_src &&
+	    rs->webroot_src_kind != MAGIC_DIR && magic_is_tree(rs->webroot_src_kind)) {
+		if (archive_peek(rs->webroot_src, "biso-cli", 100000, &al, e) < 0)
+			return -1;
+		if (!al.marker_top && (al.marker_dir || al.common_top)) {
+			const char *dir = al.marker_dir ? al.marker_dir : al.common_top;
+			err_set(e, "the webroot archive %s holds the webroot in a folder \"%s/\"",
+				rs->webroot_src, dir);
+			err_detail(e, "Restored as it is, it would land in %s/%s.", rs->webroot, dir);
+			err_hint(e, "Unpack it (bsdtar -xpf ARCHIVE -C /some/dir) and put the folder "
+				    "under <backup_root>/webroot/, or repack it from inside the folder "
+				    "(tar -C %s -czf ... .).", dir);
+			ret = -1;
+		} else if (!al.marker_top) {
+			err_set(e, "the webroot archive %s has no biso-cli: it is not a BISO webroot",
+				rs->webroot_src);
+			err_hint(e, "Check backup_root and the archive (bsdtar -tvf ARCHIVE).");
+			ret = -1;
+		}
+		archive_layout_release(&al);
+		if (ret < 0)
+			return -1;
+	}
+	if ((rs->selected & STEP_BIT(STEP_DATADIR)) && rs->datadir_src &&
+	    rs->datadir_src_kind != MAGIC_DIR && magic_is_tree(rs->datadir_src_kind)) {
+		if (archive_peek(rs->datadir_src, "", 1000, &al, e) < 0)
+			return -1;
+		if (al.complete && !al.files && rs->datadir && path_exists(rs->datadir) &&
+		    !restore_dir_is_empty(rs->datadir)) {
+			err_set(e, "the datadir archive %s holds no file, the live datadir %s does",
+				rs->datadir_src, rs->datadir);
+			err_hint(e, "Is it the right archive? Check backup_root, or skip this step.");
+			ret = -1;
+		} else if (al.common_top && rs->datadir &&
+			   (!strcmp(al.common_top, "data") ||
+			    !strcmp(al.common_top, strrchr(rs->datadir, '/') ?
+						   strrchr(rs->datadir, '/') + 1 : rs->datadir))) {
+			err_set(e, "the datadir archive %s holds the datadir in a folder \"%s/\"",
+				rs->datadir_src, al.common_top);
+			err_detail(e, "Restored as it is, it would land in %s/%s.", rs->datadir,
+				   al.common_top);
+			err_hint(e, "Unpack it and put the folder under <backup_root>/data/, or repack "
+				    "it from inside the folder.");
+			ret = -1;
+		}
+		archive_layout_release(&al);
+	}
+	return ret;
+}
+
+/* Read the whole dump once before anything is touched: a dump that was cut
+ * off, or a cluster dump that would \connect to other databases, is refused
+ * here rather than after the webroot and datadir were replaced. */
+int restore_check_dump(struct restore *rs, const char *dump, struct report *r, struct err *e)
+{
+	struct dumpinfo di = { 0 };
+	int ret = 0;
+	if (!dump || !strcmp(dump, "-"))
+		return 0; /* standard input can be read only once: by the replay */
+	report_log(r, LOG_INFO, "reading %s once to check it", dump);
+	if (dumpinfo_scan(dump, &di, NULL, e) < 0) {
+		dumpinfo_release(&di); /* what was read before the error */
+		return -1;
+	}
+	if (!di.complete) {
+		err_set(e, "%s has no \"dump complete\" trailer: it was cut off", dump);
+		err_detail(e, "It ends after %llu bytes of SQL; what pg_dump writes last (indexes, "
+			      "keys, constraints, triggers) would be missing.",
+			   (unsigned long long)di.bytes_sql);
+		err_hint(e, "Use an older, complete dump (--dump FILE); biso-recover db-inspect "
+			    "DUMP shows what a dump holds.");
+		ret = -1;
+	} else if (di.has_connect) {
+		err_set(e, "%s is a cluster dump (pg_dumpall): its \\connect lines would restore "
+			"into other databases", dump);
+		err_hint(e, "Restore it with psql as the cluster's superuser, or use a pg_dump of "
+			    "the BISO database.");
+		ret = -1;
+	} else {
+		report_log(r, LOG_INFO, "%s: pg_dump %s, %zu tables with data, complete", dump,
+			   di.pg_dump_version ? di.pg_dump_version : "(version unknown)", di.n_tables);
+		if (dump == rs->dump && !rs->dump_info) {
+			/* Kept for the row-count checks: the dump is read once more, not twice. */
+			rs->dump_info = xmalloc(sizeof di);
+			*rs->dump_info = di;
+			return 0;
+		}
+	}
+	dumpinfo_release(&di);
+	return ret;
+}
+
+int restore_preflight(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	unsigned sel = rs->selected;
+	uid_t uid;
+	gid_t gid;
+
+	if (check_journal(rs, r, e) < 0)
+		return -1;
+
+	if ((sel & (STEP_BIT(STEP_DATADIR) | STEP_BIT(STEP_VERIFY))) &&
+	    conf_web_owner(c, &uid, &gid, e) < 0)
+		return -1;
+	if ((sel & (STEP_BIT(STEP_MIGRATIONS) | STEP_BIT(STEP_VERIFY))) && !have_program(c->php)) {
+		err_set(e, "the php binary %s is not there", c->php);
+		err_hint(e, "Install php-cli, or set php in the configuration to its full path.");
+		return -1;
+	}
+	if (restore_check_archives(rs, e) < 0)
+		return -1;
+	if ((sel & STEP_BIT(STEP_DATABASE)) && restore_check_dump(rs, rs->dump, r, e) < 0)
+		return -1;
+	if ((sel & STEP_BIT(STEP_DATABASE)) && rs->log_dump && restore_check_dump(rs, rs->log_dump, r, e) < 0)
+		return -1;
+	if (sel & STEP_BIT(STEP_DATABASE)) {
+		PGconn *admin = dbadmin_connect(rs->admin_conninfo, e);
+		int ret = 0;
+		if (!admin) {
+			err_hint(e, "Check database.admin_conninfo (default: the target conninfo with "
+				    "dbname=postgres).");
+			return -1;
+		}
+		if (nonempty(c->database.lc_collate))
+			ret = dbadmin_check_locale(admin, c->database.lc_collate, e);
+		if (!ret && nonempty(c->database.lc_ctype) &&
+		    strcmp(c->database.lc_ctype, orq(c->database.lc_collate)))
+			ret = dbadmin_check_locale(admin, c->database.lc_ctype, e);
+		if (!ret && rs->dbname) {
+			struct strbuf diff = STRBUF_INIT;
+			if (dbadmin_settings_differ(admin, rs->dbname, c->database.encoding,
+						    c->database.lc_collate, c->database.lc_ctype,
+						    &diff) > 0)
+				report_log(r, LOG_WARN, "the live database \"%s\" %s; the restored one "
+					   "will use the configured settings", rs->dbname, diff.buf);
+			strbuf_release(&diff);
+		}
+		PQfinish(admin);
+		if (ret < 0)
+			return -1;
+	}
+	if (nonempty(c->env_expected) && rs->env && strcmp(rs->env, c->env_expected)) {
+		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "
+			   "config.php for a disaster recovery?", rs->env, c->env_expected);
+		rs->env_warned = xstrdup(rs->env);
+	}
+	return 0;
+}
+
+/* Run each argv list of @lists; the first failure stops with @e. */
+static int run_lists(char ***lists, struct report *r, struct err *e)
+{
+	for (char ***l = lists; l && *l; l++)
+		if (**l && runcmd_logged((const char *const *)*l, NULL, NULL, r, e) < 0)
+			return -1;
+	return 0;
+}
+
+static int has_lists(char ***lists)
+{
+	return lists && *lists;
+}
+
+/* Stop the services for the restore, journaled first: a run killed while
+ * they are down leaves an entry the next run finds (check_journal). */
+int restore_stop_services(struct restore *rs, struct report *r, struct err *e)
+{
+	if (rs->services_stopped || !has_lists(rs->conf->services.stop_services))
+		return 0;
+	if (journal_begin(rs->conf->log_dir, rs->stamp, JOURNAL_SERVICES, "services", "", "", e) < 0)
+		return -1;
+	/* from here on they count as stopped, even if a stop command failed */
+	rs->services_stopped = 1;
+	report_log(r, LOG_INFO, "stopping services for the restore");
+	if (run_lists(rs->conf->services.stop_services, r, e) < 0) {
+		err_prefix(e, "cannot stop services");
+		return -1;
+	}
+	return 0;
+}
+
+/* Start what restore_stop_services() (or an interrupted earlier run) stopped, once;
+ * the journal entry is closed when every start command succeeded. */
+int restore_start_services(struct restore *rs, struct report *r, struct err *e)
+{
+	struct err je = ERR_INIT;
+	if (!rs->services_stopped || rs->services_started)
+		return 0;
+	rs->services_started = 1;
+	report_log(r, LOG_INFO, "starting the services stopped for the restore");
+	if (run_lists(rs->conf->services.start_services, r, e) < 0)
+		return -1;
+	if (journal_done(rs->conf->log_dir, rs->stamp, JOURNAL_SERVICES, "services", &je) < 0)
+		report_log(r, LOG_WARN, "%s", je.msg);
+	err_clear(&je);
+	return 0;
+}
+
+int restore_finish(struct restore *rs, struct report *r)
+{
+	struct err e = ERR_INIT;
+	int ret = 0;
+	if (restore_start_services(rs, r, &e) < 0) {
+		report_log(r, LOG_ERROR, "starting services failed: %s", e.msg);
+		ret = -1;
+	}
+	err_clear(&e);
+	return ret;
+}

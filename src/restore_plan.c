@@ -1,0 +1,245 @@
+/* restore_plan: the plan and the summary as text (--dry-run, the end of a
+ * run); see restore.h. */
+#include "config.h"
+#include "restore.h"
+#include "restore_int.h"
+#include "backupset.h"
+#include "conf.h"
+#include "conninfo.h"
+#include "runcmd.h"
+#include "strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Append one shell command line (each word quoted where needed), or
+ * several joined by " | " when @pipe_at > 0 (the index of the word where
+ * the second command starts). */
+/* "cd WEBROOT && php biso-cli migration @what", quoted for a shell. */
+static void add_migration_cmd(struct strbuf *out, const struct restore *rs, const struct conf *c,
+			      const char *what)
+{
+	strbuf_addstr(out, "     cd ");
+	runcmd_format_argv((const char *const[]){ rs->webroot, NULL }, out);
+	strbuf_addstr(out, " && ");
+	runcmd_format_argv((const char *const[]){ c->php, "biso-cli", "migration", what, NULL }, out);
+	strbuf_addch(out, '\n');
+}
+
+static void add_cmd(struct strbuf *out, int pipe_at, ...)
+{
+	const char *argv[32];
+	int n = 0;
+	va_list ap;
+	va_start(ap, pipe_at);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	strbuf_addstr(out, "     ");
+	if (pipe_at > 0 && pipe_at < n) {
+		const char *first[32];
+		memcpy(first, argv, (size_t)pipe_at * sizeof *argv);
+		first[pipe_at] = NULL;
+		runcmd_format_argv(first, out);
+		strbuf_addstr(out, " | ");
+		runcmd_format_argv(argv + pipe_at, out);
+	} else {
+		runcmd_format_argv(argv, out);
+	}
+	strbuf_addch(out, '\n');
+}
+
+/* The commands an admin would type for step @s, from the backup manual. */
+static void manual_commands(const struct restore *rs, enum step_id s, struct strbuf *out)
+{
+	const struct conf *c = rs->conf;
+	char *kept = xstrfmt("%s.pre-restore-%s", rs->webroot, rs->stamp);
+	char *owner = NULL, *host = NULL, *port = NULL, *user = NULL;
+	char *staging = xstrfmt("%s_restoring", orq(rs->dbname));
+	char *keepdb = xstrfmt("%s_pre_restore_%s", orq(rs->dbname), rs->stamp);
+	char *sql = NULL, *src = NULL, *chown_spec = xstrfmt("%s:%s", c->web_user, c->web_group);
+
+	if (rs->conninfo) {
+		host = conninfo_get(rs->conninfo, "host");
+		port = conninfo_get(rs->conninfo, "port");
+		user = conninfo_get(rs->conninfo, "user");
+	}
+	owner = nonempty(c->database.owner) ? xstrdup(c->database.owner) : user ? xstrdup(user) : NULL;
+	switch (s) {
+	case STEP_WEBROOT:
+		add_cmd(out, 0, "mv", rs->webroot, kept, NULL);
+		if (rs->webroot_src_kind == MAGIC_DIR) {
+			src = xstrfmt("%s/", orq(rs->webroot_src));
+			add_cmd(out, 0, "rsync", "-a", "--exclude", "data", src, rs->webroot, NULL);
+		} else {
+			add_cmd(out, 0, "mkdir", rs->webroot, NULL);
+			add_cmd(out, 0, "bsdtar", "-xpf", orq(rs->webroot_src), "-C", rs->webroot, NULL);
+		}
+		if (inside(rs->datadir, rs->webroot)) {
+			free(src);
+			src = xstrfmt("%s/%s", kept, inside(rs->datadir, rs->webroot));
+			add_cmd(out, 0, "mv", src, rs->datadir, NULL);
+		}
+		break;
+	case STEP_CONFIG:
+		free(src);
+		src = xstrfmt("%s/config.php", rs->webroot);
+		if (rs->config_php_src)
+			add_cmd(out, 0, "install", "-m", "0640", rs->config_php_src, src, NULL);
+		add_cmd(out, 0, "grep", "-n", "Config::set", src, NULL);
+		break;
+	case STEP_DATADIR:
+		free(kept);
+		kept = xstrfmt("%s.pre-restore-%s", orq(rs->datadir), rs->stamp);
+		add_cmd(out, 0, "mv", orq(rs->datadir), kept, NULL);
+		if (rs->datadir_src_kind == MAGIC_DIR) {
+			src = xstrfmt("%s/", orq(rs->datadir_src));
+			add_cmd(out, 0, "rsync", "-a", "--exclude", "tmp/", "--exclude", "*.log",
+				"--exclude", "maintenance.on", src, orq(rs->datadir), NULL);
+		} else {
+			add_cmd(out, 0, "mkdir", orq(rs->datadir), NULL);
+			add_cmd(out, 0, "bsdtar", "-xpf", orq(rs->datadir_src), "-C", orq(rs->datadir), NULL);
+		}
+		add_cmd(out, 0, "chown", "-R", chown_spec, orq(rs->datadir), NULL);
+		add_cmd(out, 0, "chmod", "-R", "u+rwX", orq(rs->datadir), NULL);
+		break;
+	case STEP_DATABASE: {
+		const char *h = host ? host : "localhost", *pt = port ? port : "5432";
+		add_cmd(out, 0, "createdb", "-h", h, "-p", pt, "-U", "postgres", "-T", "template0",
+			"-O", owner ? owner : "postgres", "-E", orq(c->database.encoding),
+			"--lc-collate", orq(c->database.lc_collate), "--lc-ctype",
+			orq(c->database.lc_ctype), staging, NULL);
+		if (rs->dump_kind == MAGIC_GZIP_SQL)
+			add_cmd(out, 3, "gunzip", "-c", orq(rs->dump), "psql", "-X", "-q", "-v",
+				"ON_ERROR_STOP=1", "-h", h, "-p", pt, "-U", owner ? owner : "postgres",
+				"-d", staging, NULL);
+		else
+			add_cmd(out, 0, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", h, "-p", pt,
+				"-U", owner ? owner : "postgres", "-d", staging, "-f", orq(rs->dump), NULL);
+		sql = xstrfmt("ALTER DATABASE \"%s\" RENAME TO \"%s\"", orq(rs->dbname), keepdb);
+		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", "postgres", "-c", sql, NULL);
+		free(sql);
+		sql = xstrfmt("ALTER DATABASE \"%s\" RENAME TO \"%s\"", staging, orq(rs->dbname));
+		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", "postgres", "-c", sql, NULL);
+		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", owner ? owner : "postgres", "-d",
+			orq(rs->dbname), "-c", "ANALYZE", NULL);
+		break;
+	}
+	case STEP_MIGRATIONS:
+		add_migration_cmd(out, rs, c, "exec");
+		break;
+	case STEP_VERIFY:
+		add_migration_cmd(out, rs, c, "status");
+		break;
+	default:
+		break;
+	}
+	free(kept);
+	free(owner);
+	free(host);
+	free(port);
+	free(user);
+	free(staging);
+	free(keepdb);
+	free(src);
+	free(sql);
+	free(chown_spec);
+}
+
+static void list_one(const struct backup_list *l, const char *what, const char *chosen,
+		     struct strbuf *out)
+{
+	strbuf_addf(out, "  %s:%s\n", what, l->n ? "" : " none");
+	for (size_t i = 0; i < l->n && i < 5; i++) {
+		const struct backup_item *it = &l->items[i];
+		char when[32];
+		struct tm tm;
+		localtime_r(&it->when, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+		strbuf_addf(out, "  %c %s  ", chosen && !strcmp(chosen, it->path) ? '*' : ' ', when);
+		if (it->kind == MAGIC_DIR) {
+			strbuf_addstr(out, "  directory");
+		} else {
+			struct strbuf sz = STRBUF_INIT;
+			strbuf_humanise_bytes(&sz, it->size);
+			strbuf_addf(out, "%11s", sz.buf);
+			strbuf_release(&sz);
+		}
+		strbuf_addf(out, "  %s (%s)\n", it->name, magic_name(it->kind));
+	}
+	if (l->n > 5)
+		strbuf_addf(out, "    ... and %zu older\n", l->n - 5);
+}
+
+void restore_list_backups(const struct restore *rs, struct strbuf *out)
+{
+	const struct backupset *bs = rs->backups;
+	if (!bs)
+		return;
+	strbuf_addf(out, "Backups in %s, newest first (* = chosen):\n", bs->root);
+	list_one(&bs->webroot, "webroot", rs->webroot_src, out);
+	list_one(&bs->data, "datadir", rs->datadir_src, out);
+	list_one(&bs->dumps, "database dumps", rs->dump, out);
+	if (rs->conf->log_database.enabled)
+		list_one(&bs->log_dumps, "log database dumps", rs->log_dump, out);
+}
+
+void restore_plan_text(const struct restore *rs, struct strbuf *out)
+{
+	char *lock = restore_webroot_lock_path(rs);
+	strbuf_addf(out, "Restore plan (%s), nothing has been touched:\n", rs->stamp);
+	strbuf_addf(out, "locks: %s/biso-recover.lock, %s\n\n", rs->conf->log_dir, lock);
+	free(lock);
+	if (rs->backups) {
+		restore_list_backups(rs, out);
+		strbuf_addch(out, '\n');
+	}
+	for (int s = 0; s < STEP_COUNT; s++) {
+		struct strbuf what = STRBUF_INIT;
+		if (!(rs->selected & STEP_BIT(s)))
+			continue;
+		strbuf_addf(out, "%d. %s\n", s + 1, step_title(s));
+		struct strbuf d = STRBUF_INIT;
+		restore_describe_step(rs, s, &d);
+		for (char *line = d.buf, *nl; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			strbuf_addf(out, "   %.*s\n", (int)(nl - line), line);
+			if (!nl[1])
+				break;
+		}
+		strbuf_release(&d);
+		if (restore_step_destructive(rs, s, &what))
+			strbuf_addf(out, "   %s\n", what.buf);
+		strbuf_release(&what);
+		strbuf_addstr(out, "   manual equivalent:\n");
+		manual_commands(rs, s, out);
+		strbuf_addch(out, '\n');
+	}
+}
+
+void restore_summary(const struct restore *rs, struct strbuf *out)
+{
+	strbuf_addf(out, "%-12s %-8s %8s  %s\n", "step", "state", "time", "result");
+	for (int s = 0; s < STEP_COUNT; s++) {
+		const struct step_status *st = &rs->st[s];
+		if (!(rs->selected & STEP_BIT(s))) {
+			strbuf_addf(out, "%-12s %-8s\n", step_name(s), "-");
+			continue;
+		}
+		strbuf_addf(out, "%-12s %-8s %7.1fs  %s%s\n", step_name(s), step_state_name(st->state),
+			    st->seconds,
+			    st->state == STEP_FAILED ? orq(st->err.msg) : st->summary ? st->summary : "",
+			    st->warnings && st->state == STEP_DONE ? " (warnings)" : "");
+	}
+	for (int s = 0; s < STEP_COUNT; s++)
+		if (rs->st[s].kept_as)
+			strbuf_addf(out, "kept: %s\n", rs->st[s].kept_as);
+	if (rs->report_path)
+		strbuf_addf(out, "report: %s\n", rs->report_path);
+	if (rs->log_path)
+		strbuf_addf(out, "log: %s\n", rs->log_path);
+}

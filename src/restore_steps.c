@@ -1,0 +1,620 @@
+/* restore_steps: what each of the six steps does; see restore_int.h. */
+#include "config.h"
+#include "restore.h"
+#include "restore_int.h"
+#include "conf.h"
+#include "conninfo.h"
+#include "dbadmin.h"
+#include "dumpinfo.h"
+#include "fsrestore.h"
+#include "journal.h"
+#include "replay.h"
+#include "runcmd.h"
+#include "strbuf.h"
+#include "verify.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- the steps ---------------------------------------------------------- */
+
+static void files_summary(struct step_status *st, const struct fsrestore_result *res)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addcount(&sb, res->files, "file", "files");
+	strbuf_addstr(&sb, ", ");
+	strbuf_addcount(&sb, res->dirs, "dir", "dirs");
+	strbuf_addstr(&sb, ", ");
+	strbuf_addcount(&sb, res->symlinks, "symlink", "symlinks");
+	strbuf_addstr(&sb, ", ");
+	strbuf_humanise_bytes(&sb, res->bytes);
+	free(st->summary);
+	st->summary = strbuf_detach(&sb, NULL);
+	if (res->kept_as) {
+		free(st->kept_as);
+		st->kept_as = xstrdup(res->kept_as);
+	}
+}
+
+/* fsrestore_run() with the swap recorded in the journal (see journal.h). */
+static int journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *o,
+			       struct report *r, struct fsrestore_result *res, struct err *e)
+{
+	char *kept = xstrfmt("%s.pre-restore-%s", o->target, rs->stamp);
+	char *staging = xstrfmt("%s.restoring", o->target);
+	int ret = journal_begin(rs->conf->log_dir, rs->stamp, JOURNAL_FILES, o->target, kept,
+				staging, e);
+	if (ret == 0) {
+		struct err jerr = ERR_INIT;
+		ret = fsrestore_run(o, r, res, e);
+		if (journal_done(rs->conf->log_dir, rs->stamp, JOURNAL_FILES, o->target, &jerr) < 0)
+			report_log(r, LOG_WARN, "%s", jerr.msg);
+		err_clear(&jerr);
+	}
+	free(kept);
+	free(staging);
+	return ret;
+}
+
+/* An archive without a "./" entry says nothing about the webroot's own
+ * mode, and the staging directory is made 0700: the web server could not
+ * enter it.  Give it the old webroot's owner and mode, or 0755. */
+static void fix_root_mode(const char *root, const char *kept, struct report *r)
+{
+	struct stat st, old;
+	if (stat(root, &st) < 0 || (st.st_mode & 07777) != 0700)
+		return;
+	if (kept && stat(kept, &old) == 0) {
+		if (geteuid() == 0 && chown(root, old.st_uid, old.st_gid) < 0)
+			report_log(r, LOG_WARN, "cannot give %s the owner of %s: %s", root, kept,
+				   strerror(errno));
+		if (chmod(root, old.st_mode & 07777) == 0)
+			report_log(r, LOG_INFO, "%s has the mode of the old webroot (%04o); the "
+				   "archive did not say", root, (unsigned)(old.st_mode & 07777));
+	} else if (chmod(root, 0755) == 0) {
+		report_log(r, LOG_INFO, "%s made 0755; the archive did not give its mode", root);
+	}
+}
+
+int restore_run_webroot(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	struct fsrestore_opts o = { 0 };
+	struct fsrestore_result res = { 0 };
+	const char *rel = inside(rs->datadir, rs->webroot);
+	int ret;
+
+	o.source = rs->webroot_src;
+	o.target = rs->webroot;
+	o.excludes = (const char *const *)c->webroot_excludes;
+	o.mode = FSRESTORE_REPLACE;
+	o.stamp = rs->stamp;
+	/* The webroot backup leaves data/ out: never take the live datadir away
+	 * with the old webroot.  It is carried over even when the datadir step
+	 * follows, so that a failed or skipped datadir step never leaves the
+	 * live webroot without one. */
+	if (rel)
+		o.carry = rel;
+	{
+		/* Whatever journal a killed run wrote (another log_dir?), never let
+		 * the left-over staging tree be removed with the datadir in it. */
+		char *staging = xstrfmt("%s.restoring", rs->webroot);
+		int bad = path_exists(staging) && restore_stranded_datadir(rs, rs->webroot, staging, e) < 0;
+		free(staging);
+		if (bad)
+			return -1;
+	}
+	if (rs->webroot_src_kind == MAGIC_DIR) {
+		char *cli = xstrfmt("%s/biso-cli", rs->webroot_src);
+		int ok = path_exists(cli);
+		free(cli);
+		if (!ok) {
+			err_set(e, "the webroot backup %s has no biso-cli: it is not a BISO webroot",
+				rs->webroot_src);
+			err_hint(e, "Check backup_root (is the backup share mounted?).");
+			return -1;
+		}
+	}
+	ret = journaled_fsrestore(rs, &o, r, &res, e);
+	if (ret == 0) {
+		if (rs->webroot_src_kind != MAGIC_DIR)
+			fix_root_mode(rs->webroot, res.kept_as, r);
+		files_summary(&rs->st[STEP_WEBROOT], &res);
+	}
+	fsrestore_result_release(&res);
+	return ret;
+}
+
+/* Install the operator's config.php as <webroot>/config.php.  It gets the
+ * owner, group and mode of the file it replaces (the web server must still
+ * read it; others must not).  The replaced file is kept beside the webroot,
+ * never inside it, where the web server could serve it as plain text; when
+ * it came from the backup in this very run the backup still has it. */
+static int install_config_php(struct restore *rs, const char *target, struct report *r,
+			      struct err *e)
+{
+	struct strbuf kept = STRBUF_INIT, tmp = STRBUF_INIT;
+	int in = -1, out = -1, ret = -1, had = 0;
+	struct stat old;
+	char buf[65536];
+	ssize_t n;
+
+	strbuf_addf(&tmp, "%s.restoring", target);
+	if (lstat(target, &old) == 0 && S_ISREG(old.st_mode))
+		had = 1;
+	in = open(rs->config_php_src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		err_errno(e, errno, "cannot open %s", rs->config_php_src);
+		goto out;
+	}
+	out = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out < 0) {
+		err_errno(e, errno, "cannot create %s", tmp.buf);
+		goto out;
+	}
+	while ((n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			err_errno(e, errno, "cannot write %s", tmp.buf);
+			goto out;
+		}
+	if (n < 0) {
+		err_errno(e, errno, "cannot read %s", rs->config_php_src);
+		goto out;
+	}
+	if (had) {
+		if (fchown(out, old.st_uid, old.st_gid) < 0 && geteuid() == 0) {
+			err_errno(e, errno, "cannot give %s the owner of the old config.php", tmp.buf);
+			goto out;
+		}
+		if (fchmod(out, old.st_mode & 07777) < 0) {
+			err_errno(e, errno, "cannot set the mode of %s", tmp.buf);
+			goto out;
+		}
+	} else {
+		uid_t uid;
+		gid_t gid;
+		/* No old file: readable by the web server's group only. */
+		if (conf_web_owner(rs->conf, &uid, &gid, NULL) == 0 && geteuid() == 0)
+			(void)fchown(out, 0, gid);
+		(void)fchmod(out, 0640);
+	}
+	if (fsync(out) < 0) {
+		err_errno(e, errno, "cannot write %s", tmp.buf);
+		goto out;
+	}
+	if (had && rs->st[STEP_WEBROOT].state != STEP_DONE) {
+		strbuf_addf(&kept, "%s.config.php.pre-restore-%s", rs->webroot, rs->stamp);
+		if (link(target, kept.buf) < 0) {
+			err_errno(e, errno, "cannot keep %s as %s", target, kept.buf);
+			goto out;
+		}
+		set_str(&rs->st[STEP_CONFIG].kept_as, kept.buf);
+	}
+	if (rename(tmp.buf, target) < 0) {
+		err_errno(e, errno, "cannot install %s", target);
+		if (kept.len)
+			unlink(kept.buf);
+		goto out;
+	}
+	report_log(r, LOG_INFO, "installed %s as %s%s%s", rs->config_php_src, target,
+		   kept.len ? "; the old one is kept as " : "", kept.buf);
+	ret = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (ret < 0)
+		unlink(tmp.buf);
+	strbuf_release(&kept);
+	strbuf_release(&tmp);
+	return ret;
+}
+
+int restore_run_config(struct restore *rs, struct report *r, struct err *e)
+{
+	struct strbuf target = STRBUF_INIT;
+	int ret = -1;
+
+	strbuf_addf(&target, "%s/config.php", rs->webroot);
+	if (rs->config_php_src && install_config_php(rs, target.buf, r, e) < 0)
+		goto out;
+	if (restore_adopt_config_php(rs, target.buf, r, e) < 0)
+		goto out;
+	if (rs->conninfo && restore_resolve_database(rs, e) < 0)
+		goto out;
+	if (nonempty(rs->conf->env_expected) &&
+	    (!rs->env || strcmp(rs->env, rs->conf->env_expected)) &&
+	    !(rs->env && rs->env_warned && !strcmp(rs->env, rs->env_warned)))
+		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "
+			   "config.php for a disaster recovery?", rs->env ? rs->env : "(not set)",
+			   rs->conf->env_expected);
+	free(rs->st[STEP_CONFIG].summary);
+	rs->st[STEP_CONFIG].summary = xstrfmt("env %s, database %s",
+					      rs->env ? rs->env : "(not set)", orq(rs->dbname));
+	ret = 0;
+out:
+	strbuf_release(&target);
+	return ret;
+}
+
+/* 1 if directory @path has no entries (or cannot be read as one). */
+int restore_dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int empty = 1;
+	if (!d)
+		return 1;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+/* A datadir inside the webroot (BISO's default) must not keep its old copy
+ * inside the webroot, where the web server could serve it: move it into
+ * this run's old webroot, or beside the webroot.  Returns the new path
+ * (owned) or NULL with the old path kept and a warning logged. */
+/* Where the old datadir goes when it lives inside the webroot: beside the
+ * old webroot's other files when that was kept in this run (and has no
+ * such folder), else <webroot>.<rel>.pre-restore-<stamp>.  NULL when the
+ * datadir is not inside the webroot.  malloc'd. */
+char * restore_kept_datadir_dest(const struct restore *rs)
+{
+	const char *rel = inside(rs->datadir, rs->webroot);
+	char *dest = NULL, *flat;
+	if (!rel)
+		return NULL;
+	if (rs->st[STEP_WEBROOT].kept_as) {
+		dest = xstrfmt("%s/%s", rs->st[STEP_WEBROOT].kept_as, rel);
+		if (!path_exists(dest))
+			return dest;
+		free(dest);
+	}
+	flat = xstrdup(rel);
+	for (char *p = flat; *p; p++)
+		if (*p == '/')
+			*p = '-';
+	dest = xstrfmt("%s.%s.pre-restore-%s", rs->webroot, flat, rs->stamp);
+	free(flat);
+	return dest;
+}
+
+static char *move_kept_datadir_out(struct restore *rs, const char *kept, struct report *r)
+{
+	char *dest;
+	if (!kept || !(dest = restore_kept_datadir_dest(rs)))
+		return NULL;
+	if (rename(kept, dest) < 0) {
+		report_log(r, LOG_WARN, "the old datadir stays at %s inside the webroot (cannot move "
+			   "it to %s: %s); move it away from the web server's reach", kept, dest,
+			   strerror(errno));
+		free(dest);
+		return NULL;
+	}
+	report_log(r, LOG_INFO, "moved the old datadir out of the webroot to %s", dest);
+	return dest;
+}
+
+int restore_run_datadir(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	struct fsrestore_opts o = { 0 };
+	struct fsrestore_result res = { 0 };
+	int ret;
+
+	if (!rs->datadir)
+		return err_set(e, "no datadir known"),
+		       err_hint(e, "Run the config step first or give --datadir DIR."), -1;
+	if (conf_web_owner(c, &o.uid, &o.gid, e) < 0)
+		return -1;
+	/* An empty backup (an unmounted share) must not replace a live datadir. */
+	if (rs->datadir_src_kind == MAGIC_DIR && restore_dir_is_empty(rs->datadir_src) &&
+	    path_exists(rs->datadir) && !restore_dir_is_empty(rs->datadir)) {
+		err_set(e, "the datadir backup %s is empty, the live datadir %s is not",
+			rs->datadir_src, rs->datadir);
+		err_hint(e, "Is the backup share mounted? Check backup_root, or skip this step.");
+		return -1;
+	}
+	o.set_owner = 1;
+	o.source = rs->datadir_src;
+	o.target = rs->datadir;
+	o.excludes = (const char *const *)c->datadir_excludes;
+	o.mode = FSRESTORE_REPLACE;
+	o.stamp = rs->stamp;
+	ret = journaled_fsrestore(rs, &o, r, &res, e);
+	if (ret == 0) {
+		char *moved = move_kept_datadir_out(rs, res.kept_as, r);
+		if (moved) {
+			free(res.kept_as);
+			res.kept_as = moved;
+		}
+		files_summary(&rs->st[STEP_DATADIR], &res);
+	}
+	fsrestore_result_release(&res);
+	return ret;
+}
+
+/* Refuse to swap in a dump of another database: at least half of the live
+ * database's tables must be in the restored one.  Returns 0 or -1 with @e. */
+static int same_database(struct restore *rs, const char *conninfo, const char *dbname,
+			 const char *staging_ci, struct report *r, struct err *e)
+{
+	char *live_ci = conninfo_with_dbname(conninfo, dbname, e);
+	PGconn *live, *staged;
+	long common = 0, live_n = 0;
+	int ret = -1;
+	(void)rs;
+
+	if (!live_ci)
+		return -1;
+	live = dbadmin_connect(live_ci, NULL);
+	free(live_ci);
+	if (!live) {
+		/* Cannot look (e.g. connections disallowed): not a reason to stop. */
+		report_log(r, LOG_WARN, "cannot compare the tables of the live database \"%s\" with "
+			   "the dump", dbname);
+		return 0;
+	}
+	staged = dbadmin_connect(staging_ci, e);
+	if (staged) {
+		if (dbadmin_common_tables(live, staged, &live_n, &common, e) == 0) {
+			if (live_n > 0 && common * 2 < live_n) {
+				err_set(e, "the dump does not look like a dump of \"%s\": only %ld of "
+					"its %ld tables are in it", dbname, common, live_n);
+				err_hint(e, "The live database was not touched; the restored copy stays as "
+					    "\"%s_restoring\" to look at (the next run drops it). Check --dump; to "
+					    "replace it anyway, rename the live database first (ALTER DATABASE ... "
+					    "RENAME TO ...).", dbname);
+			} else {
+				report_log(r, LOG_INFO, "%ld of the %ld tables of the live database are "
+					   "in the dump", common, live_n);
+				ret = 0;
+			}
+		}
+		PQfinish(staged);
+	}
+	PQfinish(live);
+	return ret;
+}
+
+/* Replay @dump into @dbname via a fresh <db>_restoring and swap it in. */
+static int restore_one_database(struct restore *rs, const char *dump, const char *dbname,
+				const char *conninfo, struct report *r, struct err *e,
+				char **kept_as, struct replay_stats *stats)
+{
+	const struct conf *c = rs->conf;
+	struct dbadmin_create_opts co = { 0 };
+	struct replay_opts ro = { 0 };
+	char *staging = xstrfmt("%s_restoring", dbname);
+	char *keep = xstrfmt("%s_pre_restore_%s", dbname, rs->stamp);
+	char *staging_ci = NULL, *owner = NULL;
+	PGconn *admin = NULL;
+	int exists = 0, ret = -1;
+
+	if (!(admin = dbadmin_connect_report(rs->admin_conninfo, r, e))) {
+		err_hint(e, "Check database.admin_conninfo (default: the target conninfo with "
+			    "dbname=postgres); it needs CREATEDB and may be a superuser.");
+		goto out;
+	}
+	/* One restore of a database at a time, across machines too. */
+	if (dbadmin_try_lock(admin, dbname, e) < 0)
+		goto out;
+	/* The locale and the live database's settings were checked by
+	 * restore_preflight(), which every front end runs first. */
+	if (dbadmin_exists(admin, staging, &exists, e) < 0)
+		goto out;
+	if (exists) {
+		report_log(r, LOG_WARN, "dropping \"%s\" left over from an earlier attempt", staging);
+		if (dbadmin_drop(admin, staging, e) < 0)
+			goto out;
+	}
+	owner = nonempty(c->database.owner) ? xstrdup(c->database.owner) : conninfo_get(conninfo, "user");
+	co.owner = owner;
+	co.encoding = c->database.encoding;
+	co.lc_collate = c->database.lc_collate;
+	co.lc_ctype = c->database.lc_ctype;
+	report_log(r, LOG_INFO, "creating database \"%s\" (owner %s, %s, %s)", staging,
+		   owner ? owner : "(connecting user)", orq(co.encoding), orq(co.lc_collate));
+	if (dbadmin_create(admin, staging, &co, e) < 0)
+		goto out;
+
+	if (!(staging_ci = conninfo_with_dbname(conninfo, staging, e)))
+		goto out;
+	ro.conninfo = staging_ci;
+	ro.dump_path = dump;
+	ro.on_error_stop = (c->database.on_error != CONF_ON_ERROR_CONTINUE);
+	ro.jobs = rs->jobs;
+	report_log(r, LOG_INFO, "replaying %s into \"%s\"", dump, staging);
+	if (replay_run(&ro, r, stats, e) < 0) {
+		report_log(r, LOG_ERROR, "the replay failed; the live database \"%s\" is untouched; "
+			   "\"%s\" is left for inspection and dropped on the next attempt",
+			   dbname, staging);
+		goto out;
+	}
+	if (stats->errors) {
+		/* on_error = continue: the operator chose to go past errors. */
+		report_log(r, LOG_WARN, "the replay had %llu error(s), went on as configured "
+			   "(on_error = continue)", (unsigned long long)stats->errors);
+		rs->continued_past_failure = 1;
+	}
+	report_log(r, LOG_INFO, "replayed %llu statements, %llu COPY rows",
+		   (unsigned long long)stats->statements, (unsigned long long)stats->copy_rows);
+	/* Compare row counts with the dump before the swap: a database that
+	 * lost rows never replaces the live one. */
+	{
+		PGconn *sdb = dbadmin_connect(staging_ci, e);
+		unsigned tables = 0;
+		int complete = 0, bad;
+		if (!sdb)
+			goto out;
+		bad = verify_row_counts(sdb, dump, dump == rs->dump ? rs->dump_info : NULL, r,
+					 LOG_ERROR, &tables, &complete, e);
+		PQfinish(sdb);
+		if (bad < 0)
+			goto out;
+		if (bad) {
+			err_set(e, "%d of %u tables in \"%s\" have other row counts than their COPY "
+				"blocks in %s", bad, tables, staging, dump);
+			err_hint(e, "The live database \"%s\" was not touched; the tables are listed "
+				 "in the log.", dbname);
+			goto out;
+		}
+		if (!complete) {
+			/* A dump cut after its data section restores without indexes,
+			 * keys and triggers, and still has every row. */
+			err_set(e, "%s has no \"dump complete\" trailer: it was cut off", dump);
+			err_detail(e, "Everything after the cut (indexes, keys, constraints, triggers "
+				      "usually come last) is missing from \"%s\".", staging);
+			err_hint(e, "The live database \"%s\" was not touched. Use an older, complete "
+				    "dump (biso-recover db-inspect DUMP shows what one holds).", dbname);
+			goto out;
+		}
+		report_log(r, LOG_INFO, "row counts of all %u tables equal their COPY blocks", tables);
+		if (!strcmp(dbname, rs->dbname ? rs->dbname : "")) {
+			rs->rows_verified = 1;
+			rs->rows_verified_tables = tables;
+		}
+	}
+	if (dbadmin_exists(admin, dbname, &exists, e) < 0)
+		goto out;
+	if (exists && same_database(rs, conninfo, dbname, staging_ci, r, e) < 0)
+		goto out;
+	/* The last moment to stop: after the swap there is nothing to abort. */
+	if (report_cancelled(r)) {
+		err_set(e, "aborted by the operator before the swap");
+		err_hint(e, "The live database \"%s\" was not touched; \"%s\" holds the restored "
+			    "data and is dropped on the next attempt.", dbname, staging);
+		goto out;
+	}
+	if (journal_begin(c->log_dir, rs->stamp, JOURNAL_DATABASE, dbname, keep, staging, e) < 0)
+		goto out;
+	{
+		struct err jerr = ERR_INIT;
+		int swapped = dbadmin_swap(admin, dbname, staging, keep, r, e);
+		if (journal_done(c->log_dir, rs->stamp, JOURNAL_DATABASE, dbname, &jerr) < 0)
+			report_log(r, LOG_WARN, "%s", jerr.msg);
+		err_clear(&jerr);
+		if (swapped < 0)
+			goto out;
+	}
+	report_log(r, LOG_INFO, "database \"%s\" is now the restored one", dbname);
+	if (exists) {
+		*kept_as = keep;
+		keep = NULL;
+	}
+	/* ANALYZE failing is no reason to undo a good restore. */
+	{
+		struct err aerr = ERR_INIT;
+		if (dbadmin_analyze(conninfo, r, &aerr) < 0)
+			report_log(r, LOG_WARN, "ANALYZE failed: %s", aerr.msg);
+		err_clear(&aerr);
+	}
+	ret = 0;
+out:
+	if (admin)
+		PQfinish(admin);
+	free(staging);
+	free(keep);
+	free(staging_ci);
+	free(owner);
+	return ret;
+}
+
+int restore_run_database(struct restore *rs, struct report *r, struct err *e)
+{
+	struct replay_stats stats = { 0 };
+	char *kept = NULL;
+	if (restore_one_database(rs, rs->dump, rs->dbname, rs->conninfo, r, e, &kept, &stats) < 0)
+		return -1;
+	free(rs->st[STEP_DATABASE].summary);
+	{
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addcount(&sb, stats.statements, "statement", "statements");
+		strbuf_addstr(&sb, ", ");
+		strbuf_addcount(&sb, stats.copy_rows, "COPY row", "COPY rows");
+		strbuf_addstr(&sb, " in ");
+		strbuf_addcount(&sb, stats.copy_blocks, "table", "tables");
+		rs->st[STEP_DATABASE].summary = strbuf_detach(&sb, NULL);
+	}
+	rs->st[STEP_DATABASE].kept_as = kept;
+	if (rs->log_dump && rs->log_dbname) {
+		const char *ci_src = nonempty(rs->conf->log_database.conninfo) ? rs->conf->log_database.conninfo
+									: rs->conninfo;
+		char *ci = conninfo_with_dbname(ci_src, rs->log_dbname, e);
+		char *kept2 = NULL;
+		struct replay_stats st2 = { 0 };
+		if (!ci)
+			return -1;
+		int ret = restore_one_database(rs, rs->log_dump, rs->log_dbname, ci, r, e, &kept2, &st2);
+		free(ci);
+		if (kept2) {
+			/* both kept databases are named in the summary */
+			char *both = kept ? xstrfmt("%s, %s", kept, kept2) : xstrdup(kept2);
+			free(rs->st[STEP_DATABASE].kept_as);
+			rs->st[STEP_DATABASE].kept_as = both;
+		}
+		free(kept2);
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int restore_run_migrations(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	const char *argv[] = { c->php, "biso-cli", "migration", "exec", NULL };
+	unsigned restarted = 0;
+
+	if (runcmd_logged(argv, rs->webroot, NULL, r, e) < 0)
+		return -1;
+	if (nonempty(c->services.scheduler_cron)) {
+		FILE *fp = fopen(c->services.scheduler_cron, "r");
+		char line[4096];
+		int found = 0;
+		if (fp) {
+			while (fgets(line, sizeof line, fp))
+				if (line[0] != '#' && strstr(line, "biso-cli"))
+					found = 1;
+			fclose(fp);
+		}
+		if (found)
+			report_log(r, LOG_INFO, "scheduler: %s has a biso-cli entry", c->services.scheduler_cron);
+		else
+			report_log(r, LOG_WARN, "scheduler: %s %s", c->services.scheduler_cron,
+				   fp ? "has no biso-cli entry" : "does not exist");
+	}
+	if (c->services.queue_runner_check && c->services.queue_runner_check[0]) {
+		struct err qe = ERR_INIT;
+		if (runcmd_logged((const char *const *)c->services.queue_runner_check, NULL, NULL, r, &qe) < 0)
+			report_log(r, LOG_WARN, "queue runner check: %s", qe.msg);
+		else
+			report_log(r, LOG_INFO, "queue runner: running");
+		err_clear(&qe);
+	}
+	if (restore_start_services(rs, r, e) < 0)
+		return -1;
+	for (char ***w = c->services.restart_workers; w && *w; w++) {
+		if (runcmd_logged((const char *const *)*w, NULL, NULL, r, e) < 0)
+			return -1;
+		restarted++;
+	}
+	free(rs->st[STEP_MIGRATIONS].summary);
+	rs->st[STEP_MIGRATIONS].summary = xstrfmt("migrations applied, %u worker command(s) run",
+						  restarted);
+	return 0;
+}
