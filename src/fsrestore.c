@@ -2018,6 +2018,15 @@ int fsrestore_set_owner(const char *path, uid_t uid, gid_t gid, struct report *r
 
 /* ---- run -------------------------------------------------------------- */
 
+void fsrestore_add_counts(struct strbuf *sb, const struct fsrestore_result *res)
+{
+	strbuf_addcount(sb, res->files, "file", "files");
+	strbuf_addstr(sb, ", ");
+	strbuf_addcount(sb, res->dirs, "directory", "directories");
+	strbuf_addstr(sb, ", ");
+	strbuf_addcount(sb, res->symlinks, "symlink", "symlinks");
+}
+
 void fsrestore_result_release(struct fsrestore_result *res)
 {
 	if (!res)

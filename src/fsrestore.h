@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 struct report;
+struct strbuf;
 struct err;
 
 enum fsrestore_mode {
@@ -117,6 +118,8 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		  struct err *e);
 /* Free what @res owns (kept_as) and zero it. */
 void fsrestore_result_release(struct fsrestore_result *res);
+/* Append "N files, N directories, N symlinks" of @res to @sb. */
+void fsrestore_add_counts(struct strbuf *sb, const struct fsrestore_result *res);
 
 /*
  * One difference found by fsrestore_verify(): @rel is the path relative

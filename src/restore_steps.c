@@ -30,11 +30,7 @@
 static void files_summary(struct step_status *st, const struct fsrestore_result *res)
 {
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addcount(&sb, res->files, "file", "files");
-	strbuf_addstr(&sb, ", ");
-	strbuf_addcount(&sb, res->dirs, "dir", "dirs");
-	strbuf_addstr(&sb, ", ");
-	strbuf_addcount(&sb, res->symlinks, "symlink", "symlinks");
+	fsrestore_add_counts(&sb, res);
 	strbuf_addstr(&sb, ", ");
 	strbuf_humanise_bytes(&sb, res->bytes);
 	free(st->summary);

@@ -480,15 +480,6 @@ static void print_stats(const struct replay_stats *st)
 	strbuf_release(&sb);
 }
 
-/* "N files, N dirs, N symlinks" of a file restore or comparison. */
-static void add_tree_counts(struct strbuf *sb, const struct fsrestore_result *res)
-{
-	strbuf_addcount(sb, res->files, "file", "files");
-	strbuf_addstr(sb, ", ");
-	strbuf_addcount(sb, res->dirs, "directory", "directories");
-	strbuf_addstr(sb, ", ");
-	strbuf_addcount(sb, res->symlinks, "symlink", "symlinks");
-}
 
 static int cmd_db_restore(const struct cli *cl, struct conf *c)
 {
@@ -654,7 +645,7 @@ static int cmd_files_verify(const struct cli *cl)
 	}
 	strbuf_addcount(&sb, res.differences, "difference", "differences");
 	strbuf_addstr(&sb, " (");
-	add_tree_counts(&sb, &res);
+	fsrestore_add_counts(&sb, &res);
 	printf("%s compared%s)\n", sb.buf, cl->checksum ? ", content by SHA-256" : "");
 	strbuf_release(&sb);
 	code = res.differences ? EXIT_FAILED : EXIT_DONE;
@@ -695,7 +686,7 @@ static int cmd_files_restore(const struct cli *cl)
 		fsrestore_result_release(&res);
 		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
 	}
-	add_tree_counts(&sb, &res);
+	fsrestore_add_counts(&sb, &res);
 	strbuf_addstr(&sb, ", ");
 	strbuf_addcount(&sb, res.bytes, "byte", "bytes");
 	fprintf(stderr, "%s%s%s\n", sb.buf, res.kept_as ? "; old tree kept as " : "",
