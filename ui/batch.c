@@ -131,6 +131,18 @@ static int ask(const char *question, const char *want)
 	return ok;
 }
 
+const char *frontend_ssh_warning(void)
+{
+	const char *ssh = getenv("SSH_CONNECTION"), *tty = getenv("SSH_TTY");
+	if ((!ssh || !*ssh) && (!tty || !*tty))
+		return NULL;
+	if ((getenv("TMUX") && *getenv("TMUX")) || (getenv("STY") && *getenv("STY")))
+		return NULL;
+	return "running over SSH outside tmux or screen: if the connection drops, the "
+	       "restore stops at its next safe point (the old data stays); for a long "
+	       "restore, quit and start it inside tmux or screen";
+}
+
 int batch_restore(struct restore *rs, const struct batch_opts *o)
 {
 	struct batch_state st;
@@ -139,6 +151,8 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 	int aborted = 0;
 
 	batch_report_init(&r, &st, o->log);
+	if (frontend_ssh_warning())
+		report_log(&r, LOG_WARN, "%s", frontend_ssh_warning());
 	for (int s = 0; s < STEP_COUNT; s++) {
 		struct err e = ERR_INIT;
 		if (!(rs->selected & STEP_BIT(s)))

@@ -43,6 +43,11 @@ void batch_install_signals(void);
 /* Non-zero once SIGINT/SIGTERM/SIGHUP arrived. */
 int batch_interrupted(void);
 
+/* The warning for a run over SSH outside tmux or screen (a dropped
+ * connection hangs up the restore, which then stops at its next safe
+ * point), or NULL.  Reads SSH_CONNECTION, SSH_TTY, TMUX and STY. */
+const char *frontend_ssh_warning(void);
+
 /* Run the selected steps of @rs in order, asking on the terminal before
  * destructive ones unless o->yes.  Returns an exit code. */
 int batch_restore(struct restore *rs, const struct batch_opts *o);

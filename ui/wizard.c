@@ -10,6 +10,7 @@
 #include "config.h"
 #include "wizard.h"
 #include "backupset.h"
+#include "frontend.h"
 #include "wizard_int.h"
 
 #include <errno.h>
@@ -728,6 +729,8 @@ int wizard_run(struct restore *rs, const struct wizard_opts *o)
 	wizard_worker_log(&w.worker, LOG_INFO, "wizard: started on a %dx%d terminal%s%s",
 			  COLS, LINES, w.tui.colour ? ", colour" : "",
 			  w.tui.utf8 ? ", UTF-8" : ", ASCII");
+	if (frontend_ssh_warning())
+		wizard_worker_log(&w.worker, LOG_WARN, "%s", frontend_ssh_warning());
 	w.screen = SCR_STEP;
 	step_enter(&w);
 

@@ -113,6 +113,14 @@ kept=$(psql -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'biso_copy_
 [ -n "$kept" ] || fail "old database not kept as biso_copy_pre_restore_*"
 echo "ok: the first restore was kept as $(ls -d "$NEW"/webroot.pre-restore-*) and database $kept"
 
+# Over SSH outside tmux or screen the run warns that a dropped connection
+# stops it; inside tmux it does not.
+SSH_CONNECTION='192.0.2.1 50000 192.0.2.2 22' TMUX= STY= run --only verify > "$T/ssh1.log" 2>&1 || true
+SSH_CONNECTION='192.0.2.1 50000 192.0.2.2 22' TMUX=/tmp/x,1,0 run --only verify > "$T/ssh2.log" 2>&1 || true
+grep -q "running over SSH outside tmux or screen" "$T/ssh1.log" &&
+	! grep -q "running over SSH" "$T/ssh2.log" || { cat "$T/ssh1.log" "$T/ssh2.log"; fail "the SSH warning"; }
+echo "ok: over SSH outside tmux or screen the run warns about a dropped connection"
+
 # 4. A truncated dump fails clearly and leaves everything as it was.
 dump_db biso_copy > "$T/before.sql"
 ls -laR --time-style=full-iso "$NEW/webroot" > "$T/files-before.txt"
