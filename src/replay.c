@@ -214,6 +214,8 @@ int replay_record_error(struct replay *rp, struct err *one, int fatal)
 {
 	struct strbuf sb = STRBUF_INIT;
 	rp->st->errors++;
+	if (!fatal && rp->on_error_stop)
+		rp->st->stopped = 1;
 	err_format(one, &sb);
 	report_log(rp->r, LOG_ERROR, "%s", sb.buf);
 	strbuf_release(&sb);
@@ -791,7 +793,8 @@ static int exec_index_build(struct replay *rp, const struct sqlscan_item *it, co
 	if (replay_sort_mem_set(rp->conn, rel, 0, &set, &reset))
 		PQclear(PQexec(rp->conn, set.buf));
 	ret = exec_statement(rp, it);
-	if (reset.len && PQstatus(rp->conn) == CONNECTION_OK)
+	/* stopping: nothing more is sent, not even this */
+	if (ret == 0 && reset.len && PQstatus(rp->conn) == CONNECTION_OK)
 		PQclear(PQexec(rp->conn, reset.buf));
 	strbuf_release(&set);
 	strbuf_release(&reset);
@@ -1157,6 +1160,20 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		ret = -1;
 	if (rp.pool && replay_jobs_barrier(&rp) < 0)
 		ret = -1;
+	/* psql ends such dumps with exit 0; an incomplete restore is a failure
+	 * (and with --single-transaction it is rolled back just below) */
+	if (ret == 0 && rp.dr && dumpread_sql_offset(rp.dr) == 0) {
+		ret = own_error(&rp, 0, 1, "Check the backup: an empty dump usually means the dump "
+				"job failed.", "the dump is empty: nothing was restored");
+	} else if (ret == 0 && rp.sc.pg_dump_header && !rp.sc.pg_dump_complete) {
+		ret = own_error(&rp, sqlscan_line(&rp.sc), 1,
+				"Restore a complete dump (biso-recover db-inspect DUMP shows what a dump "
+				"holds); with --create the live database is never touched by a cut one.",
+				"the dump has no \"dump complete\" trailer: it was cut off here; what "
+				"pg_dump writes after this point (indexes, keys, constraints, triggers, "
+				"ACLs) is missing%s", rp.txn_open ? " (all of it was rolled back)" :
+				" from the database");
+	}
 	if (rp.txn_open && rp.conn && PQstatus(rp.conn) == CONNECTION_OK) {
 		PGresult *res = PQexec(rp.conn, ret == 0 ? "COMMIT" : "ROLLBACK");
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && ret == 0) {
@@ -1167,10 +1184,6 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		PQclear(res);
 	}
 	progress(&rp, 1);
-	if (ret == 0 && rp.dr && dumpread_sql_offset(rp.dr) == 0) {
-		st->warnings++;
-		report_log(r, LOG_WARN, "%s is empty: nothing was restored", rp.name);
-	}
 	if (err_isset(&rp.first)) {
 		if (st->errors > 1) {
 			struct strbuf sb = STRBUF_INIT;

@@ -68,6 +68,8 @@ struct replay_stats {
 	uint64_t bytes_sql;   /* uncompressed bytes read */
 	uint64_t meta_commands;
 	uint64_t copy_rows_skipped; /* data lines of failed COPY commands, skipped */
+	int stopped;          /* stop mode stopped at a failed statement: nothing after
+				 it was run */
 };
 
 /*

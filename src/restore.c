@@ -701,6 +701,7 @@ int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struc
 	cnt.rep.ctx = &cnt;
 	st->state = STEP_RUNNING;
 	err_clear(&st->err);
+	rs->err_logged = 0;
 	report_log(r, LOG_INFO, "step %s: %s", step_name(s), step_title(s));
 	if ((s == STEP_WEBROOT || s == STEP_DATADIR || s == STEP_DATABASE) &&
 	    restore_stop_services(rs, &cnt.rep, e) < 0) {
@@ -734,7 +735,16 @@ done:
 		copy.line = e->line;
 		copy.offset = e->offset;
 		err_move(&st->err, &copy);
-		report_log(r, LOG_ERROR, "step %s failed: %s", step_name(s), st->err.msg);
+		if (rs->err_logged) {
+			report_log(r, LOG_ERROR, "step %s failed: %s", step_name(s), st->err.msg);
+		} else {
+			/* the one place a step's error is logged with its detail
+			 * and hint: front ends then only say how the run ended */
+			struct strbuf sb = STRBUF_INIT;
+			err_format(&st->err, &sb);
+			report_log(r, LOG_ERROR, "step %s failed: %s", step_name(s), sb.buf);
+			strbuf_release(&sb);
+		}
 	} else {
 		st->state = STEP_DONE;
 		report_log(r, LOG_INFO, "step %s done in %.1f s%s%s", step_name(s), st->seconds,

@@ -104,6 +104,8 @@ struct restore {
 	int lock_fd;              /* restore_lock()'s descriptors + 1, 0 if none */
 	int lock_fd2;
 	int dry_run;              /* set by the caller: preflight only looks */
+	int err_logged;           /* the running step logged its error in full already
+				     (the replay logs every error as it happens) */
 	unsigned rows_verified_tables;
 };
 

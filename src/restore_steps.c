@@ -436,6 +436,7 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	ro.jobs = rs->jobs;
 	report_log(r, LOG_INFO, "replaying %s into \"%s\"", dump, staging);
 	if (replay_run(&ro, r, stats, e) < 0) {
+		rs->err_logged = stats->errors > 0;
 		report_log(r, LOG_ERROR, "the replay failed; the live database \"%s\" is untouched; "
 			   "\"%s\" is left for inspection and dropped on the next attempt",
 			   dbname, staging);

@@ -256,6 +256,13 @@ static void toc_comment(struct sqlscan *s, const char *c, size_t n)
 		c++, n--;
 	while (n && (c[n - 1] == '\r' || c[n - 1] == ' '))
 		n--;
+	/* pg_dump's first and last comments: a dump without the last was cut */
+	if ((n == 24 && !strncmp(c, "PostgreSQL database dump", 24)) ||
+	    (n == 32 && !strncmp(c, "PostgreSQL database cluster dump", 32)))
+		s->pg_dump_header = 1;
+	else if ((n == 33 && !strncmp(c, "PostgreSQL database dump complete", 33)) ||
+		 (n == 41 && !strncmp(c, "PostgreSQL database cluster dump complete", 41)))
+		s->pg_dump_complete = 1;
 	if (n > 9 && !strncmp(c, "Data for ", 9))
 		c += 9, n -= 9;
 	if (n < 6 || strncmp(c, "Name: ", 6))

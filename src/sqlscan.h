@@ -81,6 +81,8 @@ struct sqlscan {
 	struct strbuf toc_type; /* "TABLE", "TABLE DATA", ... */
 	long toc_line;          /* line of that comment, 0 if none */
 	enum sqlscan_section section;
+	int pg_dump_header;     /* saw "-- PostgreSQL database [cluster] dump" */
+	int pg_dump_complete;   /* saw its "... dump complete" trailer */
 
 	/* private */
 	struct strbuf buf;

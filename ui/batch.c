@@ -176,12 +176,8 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 			}
 		}
 		if (restore_run_step(rs, s, &r, &e) < 0) {
-			struct strbuf msg = STRBUF_INIT;
+			/* the step logged its error in full (restore_run_step) */
 			clear_progress(&st);
-			err_format(&e, &msg);
-			fprintf(stderr, "\nstep %s failed:\n%s\n", step_name(s), msg.buf);
-			logfile_write(o->log, LOG_ERROR, msg.buf);
-			strbuf_release(&msg);
 			err_clear(&e);
 			if (batch_interrupted())
 				aborted = 1;

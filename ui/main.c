@@ -518,10 +518,13 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		batch_report_init(&r, &bst, log);
 		batch_install_signals();
 		if (restore_prepare(&rs, c, STEP_BIT(STEP_DATABASE), &r, &e) < 0 ||
-		    restore_preflight(&rs, &r, &e) < 0 ||
-		    restore_run_step(&rs, STEP_DATABASE, &r, &e) < 0) {
+		    restore_preflight(&rs, &r, &e) < 0) {
 			print_err(NULL, &e);
 			logfile_write(log, LOG_ERROR, e.msg);
+			err_clear(&e);
+			code = EXIT_FAILED;
+		} else if (restore_run_step(&rs, STEP_DATABASE, &r, &e) < 0) {
+			/* the step logged its errors and its end as they happened */
 			err_clear(&e);
 			code = batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
 		}
@@ -533,17 +536,22 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 	}
 	ro.conninfo = cl->dbname;
 	ro.dump_path = cl->args[0];
+	if (!strcmp(ro.dump_path, "-"))
+		ro.display_name = "<stdin>"; /* as psql names it */
 	ro.on_error_stop = c->database.on_error != CONF_ON_ERROR_CONTINUE;
 	ro.single_transaction = cl->single_tx;
 	ro.jobs = cl->jobs > 0 ? cl->jobs : cl->jobs < 0 ? (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	if (replay_run(&ro, &r, &st, &e) < 0) {
-		/* a statement's error was logged in full as it happened: say
-		 * only where the replay stopped (other errors were not logged) */
-		if (st.errors && e.file && e.line)
+		/* every error the replay counted was logged in full as it
+		 * happened: say only how it ended */
+		if (st.stopped && e.file && e.line)
 			fprintf(stderr, "biso-recover: stopped at %s:%ld (the error above); "
 				"nothing after it was run\n", e.file, e.line);
+		else if (st.errors)
+			fprintf(stderr, "biso-recover: the restore of %s failed (the error above)\n",
+				ro.display_name ? ro.display_name : ro.dump_path);
 		else
 			print_err(NULL, &e);
 		err_clear(&e);

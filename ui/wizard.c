@@ -566,16 +566,7 @@ static void step_finished(struct wizard *w, int rc, struct err *e)
 		err_format(&w->rs->st[s].err, &w->errtext);
 	else
 		strbuf_addstr(&w->errtext, "the step failed without saying why");
-	/* the backend logged the message; add DETAIL and HINT, one log line
-	 * per line */
-	{
-		const char *p = strchr(w->errtext.buf, '\n'), *nl;
-		for (p = p ? p + 1 : ""; *p; p = nl ? nl + 1 : p + strlen(p)) {
-			nl = strchr(p, '\n');
-			wizard_worker_log(&w->worker, LOG_ERROR, "  %.*s",
-					  nl ? (int)(nl - p) : (int)strlen(p), p);
-		}
-	}
+	/* the backend logged the error with its detail and hint */
 	if (w->cancelling) {
 		w->aborted = 1;
 		wizard_goto(w, SCR_SUMMARY);

@@ -150,11 +150,29 @@ expect 0 'reuseoff.sql:1: .connect -reuse-previous=off is taken as -reuse-previo
 	ok "-reuse-previous=off reconnected to the given server (PGHOST pointed elsewhere)" ||
 	{ fail "-reuse-previous=off"; cat "$T/out"; }
 
-# ---- an empty dump: nothing to do, but said ----
+# ---- an empty dump, a dump cut off: psql exits 0, the replay fails ----
 dump=$T/empty.sql
 : > "$dump"
 run
-expect 0 'empty.sql is empty: nothing was restored' "an empty dump is a warning, not a silent success"
+expect 1 'empty.sql: the dump is empty: nothing was restored' "an empty dump is an error, not a silent success"
+# a real pg_dump cut at a statement boundary before its constraints: what
+# was before the cut is restored (as psql would), and the exit says failed
+psql -X -q -d postgres -c "CREATE DATABASE cutsrc" >/dev/null
+psql -X -q -d cutsrc -c "CREATE TABLE c (id int PRIMARY KEY, v text)" -c "INSERT INTO c VALUES (1, 'a'), (2, 'b')" >/dev/null
+pg_dump -d cutsrc > "$T/full.sql"
+dump=$T/cut.sql
+sed -n '1,/^-- Name: c c_pkey/p' "$T/full.sql" > "$dump"
+run
+expect 1 'cut.sql:[0-9]*: the dump has no "dump complete" trailer: it was cut off here' "a dump cut before its constraints fails"
+[ "$(q 'select count(*) from c')" = 2 ] && [ "$(q "select count(*) from pg_constraint where conname = 'c_pkey'")" = 0 ] &&
+	ok "the cut dump: the rows before the cut restored, no constraint" || fail "cut dump state"
+run --single-transaction
+expect 1 'it was cut off here.*all of it was rolled back' "--single-transaction: a cut dump is rolled back"
+[ "$(q "select count(*) from pg_class where relname = 'c'")" = 0 ] && ok "--single-transaction: nothing of the cut dump stayed" ||
+	fail "--single-transaction kept part of a cut dump"
+dump=$T/full.sql
+run
+expect 0 'errors=0 ' "the same dump whole restores without an error"
 
 # ---- \connect DBNAME USER HOST PORT: kept for the --jobs connections too ----
 psql -X -q -d postgres -c 'CREATE ROLE "Role Two" LOGIN' -c 'CREATE DATABASE connpos OWNER "Role Two"' >/dev/null

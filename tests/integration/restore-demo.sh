@@ -196,6 +196,16 @@ set +e; "$BISO_RECOVER" db-restore --dbname "host=$PGHOST port=$PGPORT user=biso
 	[ "$(psql -X -At -d biso_once -c 'select count(*) from a')" = 0 ] ||
 	{ cat "$T/once.log"; fail "stop mode: the error is not printed once, or the replay went on (exit $rc)"; }
 echo "ok: db-restore in stop mode prints the failing statement's error once and where it stopped"
+# The same through --create (the restore step): the error with its detail
+# once, then the step's one-line end; the live database untouched.
+gunzip -c "$dump" | sed '0,/^CREATE TABLE/s//CREATE TABLE nosuchschema.x (a int);\nCREATE TABLE/' > "$T/bad-create.sql"
+set +e; "$BISO_RECOVER" db-restore --create --config "$T/empty.conf" --log-dir "$T/log-once" \
+	--dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_once" "$T/bad-create.sql" > "$T/once2.log" 2>&1; rc=$?; set -e
+[ $rc = 1 ] && [ "$(grep -c 'schema "nosuchschema" does not exist' "$T/once2.log")" = 2 ] &&
+	[ "$(grep -c '^DETAIL: ' "$T/once2.log")" = 1 ] &&
+	grep -q '^error: step database failed: schema "nosuchschema" does not exist$' "$T/once2.log" ||
+	{ cat "$T/once2.log"; fail "--create: the stopping error is not printed once (exit $rc)"; }
+echo "ok: db-restore --create prints the error once, then the step's end"
 # COMMAND --help explains that command's options
 for cmd in restore db-restore db-inspect files-restore files-verify; do
 	"$BISO_RECOVER" $cmd --help > "$T/help.txt" || fail "$cmd --help failed"
