@@ -15,13 +15,16 @@
 #include "strbuf.h"
 #include "wizard.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,7 +54,8 @@ static const char usage_text[] =
 "  --dbname CONNINFO      target database as a libpq conninfo (default: config.php)\n"
 "  --dump FILE            plain-format dump to replay (default: newest in db/)\n"
 "  --at YYYYMMDD[_HHMMSS] use the newest backups taken at or before then\n"
-"  --web-user USER[:GROUP] owner of the datadir (default www-data)\n"
+"  --web-user USER[:GROUP]\n"
+"                         owner of the datadir (default www-data)\n"
 "  --log-dir DIR          where the run log and the verification report go\n"
 "  --jobs N               database connections for the replay (0: all cores)\n"
 "  --on-error stop|continue  stop at the first failing statement (default), or\n"
@@ -209,16 +213,36 @@ struct cli {
 	int n_args;
 };
 
+/* The command being run, for "Try 'biso-recover COMMAND --help'". */
+static const char *usage_cmd;
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	int known = usage_cmd && help_for(usage_cmd) != usage_text;
 	fprintf(stderr, "biso-recover: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'biso-recover --help'.\n");
+	fprintf(stderr, "\nTry 'biso-recover %s%s--help'.\n", known ? usage_cmd : "", known ? " " : "");
 	return EXIT_USAGE;
+}
+
+/* An input file named on the command line that cannot be read is a usage
+ * error (exit 2, nothing touched): say so before any work starts. */
+static int check_input(const char *what, const char *path)
+{
+	struct stat st;
+	if (!strcmp(path, "-"))
+		return 0;
+	if (stat(path, &st) < 0)
+		return usage_error("cannot read the %s %s: %s", what, path, strerror(errno));
+	if (S_ISDIR(st.st_mode) && strcmp(what, "source"))
+		return usage_error("the %s %s is a directory", what, path);
+	if (access(path, R_OK) < 0)
+		return usage_error("cannot read the %s %s: %s", what, path, strerror(errno));
+	return 0;
 }
 
 static void print_err(const char *what, struct err *e)
@@ -239,7 +263,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		if (!strcmp(argv[i], "--"))
 			break;
 		if (argv[i][0] != '-') {
-			cl->cmd = argv[i];
+			cl->cmd = usage_cmd = argv[i];
 			memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof *argv);
 			argc--;
 			break;
@@ -265,7 +289,11 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_WEB_USER: cl->web_user = optarg; break;
 		case OPT_LOG_DIR: cl->log_dir = optarg; break;
 		case OPT_ONLY: cl->only = optarg; break;
-		case OPT_ON_ERROR: cl->on_error = optarg; break;
+		case OPT_ON_ERROR:
+			if (strcmp(optarg, "stop") && strcmp(optarg, "continue"))
+				return usage_error("--on-error takes stop or continue, not '%s'", optarg);
+			cl->on_error = optarg;
+			break;
 		case OPT_YES: cl->yes = 1; break;
 		case OPT_DRY_RUN: cl->dry_run = 1; break;
 		case OPT_CREATE: cl->create = 1; break;
@@ -491,6 +519,22 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 
 	if (cl->n_args != 1 || !cl->dbname)
 		return usage_error("%s", "db-restore needs --dbname CONNINFO and one DUMP (- for stdin)");
+	if (check_input("dump", cl->args[0]))
+		return EXIT_USAGE;
+	{
+		char *msg = NULL;
+		PQconninfoOption *opts = PQconninfoParse(cl->dbname, &msg);
+		if (!opts) {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_addstr(&sb, msg ? msg : "out of memory");
+			strbuf_rtrim(&sb);
+			PQfreemem(msg);
+			usage_error("--dbname is not a libpq conninfo: %s", sb.buf);
+			strbuf_release(&sb);
+			return EXIT_USAGE;
+		}
+		PQconninfoFree(opts);
+	}
 	/* psql would go on inside the aborted transaction: every statement
 	 * after the first error fails, and nothing is restored in the end */
 	if (cl->single_tx && c->database.on_error == CONF_ON_ERROR_CONTINUE)
@@ -568,6 +612,8 @@ static int cmd_db_inspect(const struct cli *cl)
 	int code = EXIT_DONE;
 	if (cl->n_args != 1)
 		return usage_error("%s", "db-inspect needs one DUMP");
+	if (check_input("dump", cl->args[0]))
+		return EXIT_USAGE;
 	if (dumpinfo_scan(cl->args[0], &di, NULL, &e) < 0) {
 		print_err(NULL, &e);
 		err_clear(&e);
@@ -673,6 +719,8 @@ static int cmd_files_restore(const struct cli *cl)
 
 	if (cl->n_args != 2)
 		return usage_error("%s", "files-restore needs SOURCE and TARGET");
+	if (!fsrestore_is_remote(cl->args[0]) && check_input("source", cl->args[0]))
+		return EXIT_USAGE;
 	make_stamp(stamp);
 	o.source = cl->args[0];
 	o.target = cl->args[1];

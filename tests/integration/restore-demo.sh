@@ -215,6 +215,21 @@ done
 	"$BISO_RECOVER" files-restore --help | grep -q -- '--acls ' ||
 	fail "files-restore --help does not explain --merge and --acls"
 echo "ok: COMMAND --help shows that command's usage and options"
+# A wrong input on the command line is a usage error (exit 2) that names it
+# once and points to the command's own help; nothing is touched.
+cli_refused() { # PATTERN COMMAND...
+	local pattern=$1; shift
+	set +e; "$BISO_RECOVER" "$@" > "$T/cli.log" 2>&1; local rc=$?; set -e
+	[ $rc = 2 ] && grep -q -- "$pattern" "$T/cli.log" && grep -q "^Try 'biso-recover $1 --help'.$" "$T/cli.log" ||
+		{ cat "$T/cli.log"; fail "$*: exit $rc, expected 2 and /$pattern/"; }
+}
+cli_refused "cannot read the dump $T/no-such.sql: No such file or directory" db-restore --dbname "dbname=x" "$T/no-such.sql"
+cli_refused '--dbname is not a libpq conninfo: missing "=" after "this"' db-restore --dbname "this is not a conninfo" "$dump"
+cli_refused "--on-error takes stop or continue, not 'maybe'" db-restore --dbname "dbname=x" --on-error maybe "$dump"
+cli_refused "the dump $T is a directory" db-inspect "$T"
+cli_refused "cannot read the source $T/no-such-dir" files-restore "$T/no-such-dir" "$T/never"
+[ ! -e "$T/never" ] || fail "files-restore with a missing source created the target"
+echo "ok: a missing dump or source, a bad conninfo or --on-error value: exit 2, named once, COMMAND --help"
 # 6. Safety nets: every one of these must fail, name the cause, and leave
 #    the live instance as it was.
 snapshot() { dump_db biso_copy; ls -laR --time-style=full-iso "$NEW/webroot" | grep -v pre-restore; }
