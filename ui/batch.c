@@ -64,10 +64,13 @@ static void batch_progress(void *ctx, const struct progress *p)
 	int64_t now = report_now_ns();
 	struct strbuf sb = STRBUF_INIT;
 
-	/* One line per second, as promised in --help. */
-	if (st->last_line_ns && now - st->last_line_ns < 1000000000 &&
-	    !(p->total_bytes && p->done_bytes >= p->total_bytes))
+	/* On a terminal one line a second, rewritten in place; into a file or
+	 * a pipe (cron, a log) one line every 30 seconds */
+	int64_t every = st->tty ? 1000000000 : 30000000000LL;
+	int full = p->total_bytes && p->done_bytes >= p->total_bytes;
+	if (st->last_line_ns && now - st->last_line_ns < every && !(full && !st->full_shown))
 		return;
+	st->full_shown = full; /* 100% once, not again for every item after it */
 	st->last_line_ns = now;
 	strbuf_addf(&sb, "%s: ", p->phase ? p->phase : "working");
 	strbuf_humanise_bytes(&sb, p->done_bytes);

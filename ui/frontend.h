@@ -35,6 +35,7 @@ struct batch_state {
 	int64_t last_line_ns;
 	int tty;
 	int progress_shown;
+	int full_shown;       /* the last line shown was at 100% */
 	const char *label;
 };
 void batch_report_init(struct report *r, struct batch_state *st, struct logfile *log);
