@@ -2428,9 +2428,12 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 			c.quiet = 0;
 			c.scanned = 1;
 			if (o->dry_run) {
-				report_log(r, LOG_INFO, "dry run: %s holds %llu files, %llu directories, %llu symlinks, %llu bytes",
-					   o->source, (unsigned long long)res->files, (unsigned long long)res->dirs,
-					   (unsigned long long)res->symlinks, (unsigned long long)res->bytes);
+				struct strbuf sb = STRBUF_INIT;
+				fsrestore_add_counts(&sb, res);
+				strbuf_addstr(&sb, ", ");
+				strbuf_addcount(&sb, res->bytes, "byte", "bytes");
+				report_log(r, LOG_INFO, "dry run: %s holds %s", o->source, sb.buf);
+				strbuf_release(&sb);
 				rc = 0;
 				goto out;
 			}
@@ -2666,9 +2669,13 @@ int fsrestore_verify(const struct fsrestore_opts *o, fsrestore_diff_fn *on_diff,
 		goto out;
 	diff_flush(&c);
 	progress(&c, "verifying", NULL, 1);
-	report_log(r, LOG_INFO, "compared %s with %s (type, size, mode, mtime, link target%s): %llu difference(s)",
-		   target, o->source, o->checksum ? ", SHA-256 of content" : "",
-		   (unsigned long long)res->differences);
+	{
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addcount(&sb, res->differences, "difference", "differences");
+		report_log(r, LOG_INFO, "compared %s with %s (type, size, mode, mtime, link target%s): %s",
+			   target, o->source, o->checksum ? ", SHA-256 of content" : "", sb.buf);
+		strbuf_release(&sb);
+	}
 	rc = 0;
 out:
 	if (rc < 0)

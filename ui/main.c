@@ -742,11 +742,13 @@ static int cmd_files_restore(const struct cli *cl)
 		fsrestore_result_release(&res);
 		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
 	}
-	fsrestore_add_counts(&sb, &res);
-	strbuf_addstr(&sb, ", ");
-	strbuf_addcount(&sb, res.bytes, "byte", "bytes");
-	fprintf(stderr, "%s%s%s\n", sb.buf, res.kept_as ? "; old tree kept as " : "",
-		res.kept_as ? res.kept_as : "");
+	if (!cl->dry_run) { /* a dry run logged what the source holds */
+		fsrestore_add_counts(&sb, &res);
+		strbuf_addstr(&sb, ", ");
+		strbuf_addcount(&sb, res.bytes, "byte", "bytes");
+		fprintf(stderr, "%s%s%s\n", sb.buf, res.kept_as ? "; old tree kept as " : "",
+			res.kept_as ? res.kept_as : "");
+	}
 	strbuf_release(&sb);
 	fsrestore_result_release(&res);
 	return EXIT_DONE;
