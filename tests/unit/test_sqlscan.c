@@ -280,6 +280,41 @@ static void toc_comments_set_entry_and_section(void **state)
 	sqlscan_release(&s);
 }
 
+/* pg_dump's first comment and its trailer; a comment that only starts
+ * like them (or a string holding them) counts for nothing. */
+static void pg_dump_header_and_trailer_are_seen(void **state)
+{
+	struct sqlscan s;
+	struct sqlscan_item it;
+	const char *in =
+		"--\n-- PostgreSQL database dump\n--\n\nSELECT '-- PostgreSQL database dump complete';\n"
+		"-- PostgreSQL database dump complete, almost\nSELECT 2;\n"
+		"--\n-- PostgreSQL database dump complete\r\n--\n\n";
+	(void)state;
+	sqlscan_init(&s);
+	sqlscan_feed(&s, in, strlen(in));
+	sqlscan_eof(&s);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
+	assert_int_equal(s.pg_dump_header, 1);
+	assert_int_equal(s.pg_dump_complete, 0);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
+	assert_int_equal(s.pg_dump_complete, 0);
+	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_END);
+	assert_int_equal(s.pg_dump_complete, 1);
+	sqlscan_release(&s);
+	/* pg_dumpall's */
+	in = "--\n-- PostgreSQL database cluster dump\n--\n\nSELECT 1;\n"
+	     "--\n-- PostgreSQL database cluster dump complete\n--\n\n";
+	sqlscan_init(&s);
+	sqlscan_feed(&s, in, strlen(in));
+	sqlscan_eof(&s);
+	while (sqlscan_next(&s, &it) != SQLSCAN_END)
+		;
+	assert_int_equal(s.pg_dump_header, 1);
+	assert_int_equal(s.pg_dump_complete, 1);
+	sqlscan_release(&s);
+}
+
 static void copy_data_is_left_to_the_caller(void **state)
 {
 	struct sqlscan s;
@@ -339,6 +374,7 @@ int main(void)
 		cmocka_unit_test(text_without_final_semicolon_is_sent_at_eof),
 		cmocka_unit_test(sjis_trail_byte_backslash_is_not_an_escape),
 		cmocka_unit_test(toc_comments_set_entry_and_section),
+		cmocka_unit_test(pg_dump_header_and_trailer_are_seen),
 		cmocka_unit_test(copy_data_is_left_to_the_caller),
 		cmocka_unit_test(set_statements_update_offline_state),
 	};
