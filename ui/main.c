@@ -571,6 +571,8 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 			/* the step logged its errors and its end as they happened */
 			err_clear(&e);
 			code = batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+		} else {
+			code = restore_exit_code(&rs); /* 3 after errors gone past */
 		}
 		logfile_write(log, LOG_INFO, code == EXIT_DONE ? "finished" : "finished with errors");
 		fprintf(stderr, "log: %s\n", rs.log_path);

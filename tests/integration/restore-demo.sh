@@ -206,6 +206,13 @@ set +e; "$BISO_RECOVER" db-restore --create --config "$T/empty.conf" --log-dir "
 	grep -q '^error: step database failed: schema "nosuchschema" does not exist$' "$T/once2.log" ||
 	{ cat "$T/once2.log"; fail "--create: the stopping error is not printed once (exit $rc)"; }
 echo "ok: db-restore --create prints the error once, then the step's end"
+# ... and with --on-error continue it goes on, swaps the database in and
+# exits 3 (finished past errors), as the restore command does
+set +e; "$BISO_RECOVER" db-restore --create --on-error continue --config "$T/empty.conf" --log-dir "$T/log-once" \
+	--dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_cont" "$T/bad-create.sql" > "$T/cont.log" 2>&1; rc=$?; set -e
+[ $rc = 3 ] && [ "$(psql -X -At -d biso_cont -c 'select count(*) from person')" = 400 ] ||
+	{ cat "$T/cont.log"; fail "--create --on-error continue: exit $rc, expected 3 with the data restored"; }
+echo "ok: db-restore --create --on-error continue restores past the error and exits 3"
 # COMMAND --help explains that command's options
 for cmd in restore db-restore db-inspect files-restore files-verify; do
 	"$BISO_RECOVER" $cmd --help > "$T/help.txt" || fail "$cmd --help failed"
