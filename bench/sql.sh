@@ -10,8 +10,9 @@
 #   bytea    a table with large bytea values (1 MiB each, one of 32 MiB)
 # then restores each, gzip-compressed, into fresh databases with
 #   psql     gunzip -c DUMP | psql -X -q -v ON_ERROR_STOP=1
-#   jobs1    biso-recover db-restore --jobs 1
-#   jobs2    biso-recover db-restore --jobs 2
+#   jobs1    biso-recover db-restore --no-check --jobs 1
+#   jobs2    biso-recover db-restore --no-check --jobs 2
+# (--no-check: the same work as psql, which does not read the dump first)
 # alternating the order in each run, and prints the median wall time, the
 # median ratio ours/psql and the peak RSS (/usr/bin/time -f %M; for psql the
 # largest of gunzip and psql).
@@ -110,7 +111,7 @@ one() {
 	psql) /usr/bin/time -f '%e %M' -o "$T/time" sh -c \
 		'gunzip -c "$1" | psql -X -q -v ON_ERROR_STOP=1 -d "$2" >/dev/null' sh "$D/$name.sql.gz" "$db" \
 		2> "$T/err" || { echo "psql failed on $name:" >&2; tail -5 "$T/err" >&2; exit 1; } ;;
-	jobs*) /usr/bin/time -f '%e %M' -o "$T/time" "$BISO_RECOVER" db-restore \
+	jobs*) /usr/bin/time -f '%e %M' -o "$T/time" "$BISO_RECOVER" db-restore --no-check \
 		--dbname "$(pgc_conninfo $db)" --jobs "${tool#jobs}" "$D/$name.sql.gz" \
 		> /dev/null 2> "$T/err" || { echo "biso-recover failed on $name:" >&2; tail -5 "$T/err" >&2; exit 1; } ;;
 	esac

@@ -1142,6 +1142,14 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		}
 		if (sr == SQLSCAN_END)
 			break;
+		if (sr == SQLSCAN_STMT && it.incomplete && rp.sc.pg_dump_header) {
+			/* a pg_dump dump ends with ";" and its trailer: this one was
+			 * cut inside a statement, which is not sent */
+			ret = own_error(&rp, it.line, 1, "Restore a complete dump (biso-recover db-inspect "
+					"DUMP shows what a dump holds).", "the dump was cut off inside the "
+					"statement that starts here; it was not sent");
+			break;
+		}
 		if (sr == SQLSCAN_META)
 			ret = run_meta(&rp, &it);
 		else if (sr == SQLSCAN_STMT)

@@ -32,7 +32,8 @@ static const char usage_text[] =
 "Usage: biso-recover [OPTIONS]                 open the restore wizard\n"
 "       biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
 "       biso-recover db-restore --dbname CONNINFO [--create] [--on-error stop|continue]\n"
-"                    [--jobs N] [--single-transaction] DUMP   (DUMP - is stdin)\n"
+"                    [--jobs N] [--single-transaction] [--no-check] DUMP\n"
+"                    (DUMP - is stdin)\n"
 "       biso-recover db-inspect DUMP\n"
 "       biso-recover files-restore [--exclude PATTERN]... [--merge] [--checksum]\n"
 "                    [--xattrs] [--acls] [--in-place --yes] [--dry-run] SOURCE TARGET\n"
@@ -116,7 +117,10 @@ static const struct {
 "  --on-error stop|continue  stop at the first failing statement (default), or\n"
 "                         go on like psql, list every error and exit 3\n"
 "  --single-transaction   wrap the replay in one transaction (not with a dump\n"
-"                         that has its own BEGIN/COMMIT, nor with continue)\n" },
+"                         that has its own BEGIN/COMMIT, nor with continue)\n"
+"  --no-check             do not read the dump once before replaying it (by\n"
+"                         default a pg_dump dump without its \"dump complete\"\n"
+"                         trailer is refused before anything is sent)\n" },
 	{ "db-inspect",
 "Usage: biso-recover db-inspect DUMP\n"
 "\n"
@@ -168,7 +172,7 @@ enum {
 	OPT_CONFIG = 256, OPT_BACKUP_ROOT, OPT_WEBROOT, OPT_DATADIR, OPT_CONFIG_PHP,
 	OPT_DBNAME, OPT_DUMP, OPT_WEB_USER, OPT_LOG_DIR, OPT_JOBS, OPT_ONLY, OPT_YES,
 	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX,
-	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT
+	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK
 };
 
 static const struct option long_opts[] = {
@@ -180,6 +184,7 @@ static const struct option long_opts[] = {
 	{ "dbname", required_argument, NULL, OPT_DBNAME },
 	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ "at", required_argument, NULL, OPT_AT },
+	{ "no-check", no_argument, NULL, OPT_NO_CHECK },
 	{ "web-user", required_argument, NULL, OPT_WEB_USER },
 	{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
@@ -207,6 +212,7 @@ struct cli {
 	const char *web_user, *log_dir, *only, *on_error, *at;
 	int jobs, yes, dry_run, create, merge, single_tx;
 	int checksum, in_place, xattrs, acls; /* files-restore */
+	int no_check;                         /* db-restore: do not read the dump first */
 	const char **excludes;
 	size_t n_excludes;
 	char **args;
@@ -286,6 +292,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_DBNAME: cl->dbname = optarg; break;
 		case OPT_DUMP: cl->dump = optarg; break;
 		case OPT_AT: cl->at = optarg; break;
+		case OPT_NO_CHECK: cl->no_check = 1; break;
 		case OPT_WEB_USER: cl->web_user = optarg; break;
 		case OPT_LOG_DIR: cl->log_dir = optarg; break;
 		case OPT_ONLY: cl->only = optarg; break;
@@ -589,6 +596,29 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 	ro.jobs = cl->jobs > 0 ? cl->jobs : cl->jobs < 0 ? (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
+	/* A --clean dump drops before it creates: one cut off would leave less
+	 * than was there.  Read it once first, as the restore step does (psql
+	 * does not; --no-check does not either). */
+	if (!cl->no_check && strcmp(ro.dump_path, "-")) {
+		struct dumpinfo di = { 0 };
+		int bad = 0;
+		report_log(&r, LOG_INFO, "reading %s once to check it (--no-check skips this)", ro.dump_path);
+		if (dumpinfo_scan(ro.dump_path, &di, &r, &e) < 0) {
+			bad = 1;
+		} else if (di.pg_dump_version && !di.complete) {
+			err_set(&e, "%s has no \"dump complete\" trailer: it was cut off", ro.dump_path);
+			err_detail(&e, "It ends after %llu bytes of SQL.", (unsigned long long)di.bytes_sql);
+			err_hint(&e, "Use a complete dump (biso-recover db-inspect DUMP shows what one "
+				     "holds).");
+			bad = 1;
+		}
+		dumpinfo_release(&di);
+		if (bad) {
+			print_err("nothing was sent to the database", &e);
+			err_clear(&e);
+			return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+		}
+	}
 	if (replay_run(&ro, &r, &st, &e) < 0) {
 		/* every error the replay counted was logged in full as it
 		 * happened: say only how it ended */

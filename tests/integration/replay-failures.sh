@@ -170,6 +170,11 @@ run --single-transaction
 expect 1 'it was cut off here.*all of it was rolled back' "--single-transaction: a cut dump is rolled back"
 [ "$(q "select count(*) from pg_class where relname = 'c'")" = 0 ] && ok "--single-transaction: nothing of the cut dump stayed" ||
 	fail "--single-transaction kept part of a cut dump"
+# cut inside a statement: named as cut off, the half statement never sent
+dump=$T/midcut.sql
+sed -n '1,/^CREATE TABLE public.c (/p' "$T/full.sql" > "$dump"
+run
+expect 1 'midcut.sql:[0-9]*: the dump was cut off inside the statement that starts here; it was not sent' "a dump cut inside a statement"
 dump=$T/full.sql
 run
 expect 0 'errors=0 ' "the same dump whole restores without an error"

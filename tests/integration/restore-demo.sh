@@ -213,6 +213,21 @@ set +e; "$BISO_RECOVER" db-restore --create --on-error continue --config "$T/emp
 [ $rc = 3 ] && [ "$(psql -X -At -d biso_cont -c 'select count(*) from person')" = 400 ] ||
 	{ cat "$T/cont.log"; fail "--create --on-error continue: exit $rc, expected 3 with the data restored"; }
 echo "ok: db-restore --create --on-error continue restores past the error and exits 3"
+# Without --create a dump file is read once first: a cut-off --clean dump
+# is refused before its DROPs reach the database; --no-check replays it
+# (as psql would) and fails at its end.
+gunzip -c "$dump" | sed -n "1,3000p" > "$T/cut3000.sql"
+before=$(psql -X -At -d biso_cont -c 'select count(*) from person')
+set +e; "$BISO_RECOVER" db-restore --dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_cont" "$T/cut3000.sql" \
+	> "$T/cut3000.log" 2>&1; rc=$?; set -e
+[ $rc = 1 ] && grep -q 'nothing was sent to the database: .*cut3000.sql:[0-9]*: .* is not terminated' "$T/cut3000.log" &&
+	[ "$(psql -X -At -d biso_cont -c 'select count(*) from person')" = "$before" ] ||
+	{ cat "$T/cut3000.log"; fail "db-restore of a cut dump: exit $rc, or the database changed"; }
+set +e; "$BISO_RECOVER" db-restore --no-check --dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_cont" \
+	"$T/cut3000.sql" > "$T/cut3000b.log" 2>&1; rc=$?; set -e
+[ $rc = 1 ] && grep -q 'cut3000.sql:[0-9]*: the COPY data that began at line [0-9]* is not terminated' "$T/cut3000b.log" ||
+	{ cat "$T/cut3000b.log"; fail "db-restore --no-check of a cut dump: exit $rc"; }
+echo "ok: db-restore refuses a cut-off dump file before sending anything; --no-check replays and fails at the cut"
 # COMMAND --help explains that command's options
 for cmd in restore db-restore db-inspect files-restore files-verify; do
 	"$BISO_RECOVER" $cmd --help > "$T/help.txt" || fail "$cmd --help failed"
