@@ -67,7 +67,11 @@ int backupset_parse_stamp(const char *s, int anywhere, time_t *when, size_t *len
 const struct backup_item *backupset_pick(const struct backup_list *l, time_t at)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (!at || l->items[i].when <= at)
+		if (!at || (!l->items[i].undated && l->items[i].when <= at))
+			return &l->items[i];
+	/* the one undated copy is all there is, whatever the time */
+	for (size_t i = 0; i < l->n; i++)
+		if (l->items[i].undated)
 			return &l->items[i];
 	return NULL;
 }
@@ -99,6 +103,7 @@ static void list_add(struct backup_list *l, const char *dir, const char *name, t
 	it->when = when;
 	it->size = size;
 	it->kind = kind;
+	it->undated = 0;
 }
 
 static int newest_first(const void *a, const void *b)
@@ -169,8 +174,10 @@ static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 		free(p);
 	}
 	closedir(d);
-	if (!l->n && stat(dir, &st) == 0)
+	if (!l->n && stat(dir, &st) == 0) {
 		list_add(l, dir, NULL, st.st_mtime, 0, MAGIC_DIR);
+		l->items[l->n - 1].undated = 1;
+	}
 	qsort(l->items, l->n, sizeof *l->items, newest_first);
 	return 0;
 }

@@ -26,6 +26,8 @@ struct backup_item {
 	time_t when;          /* from YYYYMMDD_HHMMSS in the name (local time), else mtime */
 	uint64_t size;        /* bytes (directories: 0, they are not scanned) */
 	enum magic_kind kind; /* MAGIC_DIR, an archive kind, MAGIC_SQL, MAGIC_GZIP_SQL, MAGIC_PGDMP ... */
+	int undated;          /* the one copy kept up to date in place (rsync): its
+				 mtime is the source's, not the backup's */
 };
 
 struct backup_list {
@@ -60,8 +62,9 @@ int backupset_scan(const char *root, const char *dump_prefix, const char *log_du
 		   struct backupset *bs, struct err *e);
 /* Free everything in @bs and zero it. */
 void backupset_release(struct backupset *bs);
-/* The newest item of @l taken at or before @at (0: the newest of all), or
- * NULL when every item is newer (or @l is empty).  Borrowed from @l. */
+/* The newest item of @l taken at or before @at (0: the newest of all); the
+ * undated copy when no dated one is that old (it is all there is); NULL
+ * when every item is newer (or @l is empty).  Borrowed from @l. */
 const struct backup_item *backupset_pick(const struct backup_list *l, time_t at);
 /* Parse the operator's "YYYYMMDD_HHMMSS" or "YYYYMMDD" (the end of that
  * day), local time, into *@at.  Returns 1, or 0 when @s is neither. */

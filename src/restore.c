@@ -311,12 +311,16 @@ int restore_resolve_database(struct restore *rs, struct err *e)
  * rs->at the newest taken at or before it.  When only newer ones exist and
  * @needed, an error names the oldest. */
 static int pick_backup(const struct restore *rs, const struct backup_list *l, const char *what,
-		       int needed, char **out, struct err *e)
+		       int needed, char **out, struct report *r, struct err *e)
 {
 	const struct backup_item *it = backupset_pick(l, rs->at);
 	char when[32], oldest[32];
 	if (it) {
 		*out = xstrdup(it->path);
+		if (rs->at && it->undated && needed)
+			report_log(r, LOG_WARN, "the %s backup %s is one copy kept up to date in place, "
+				   "without a date: --at cannot go back with it; it is used as it is",
+				   what, it->path);
 		return 0;
 	}
 	if (!l->n || !needed)
@@ -375,13 +379,13 @@ int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 		report_log(r, LOG_INFO, "using the newest backups taken at or before %s", when);
 	}
 	if ((!rs->webroot_src &&
-	     pick_backup(rs, &bs.webroot, "webroot", selected & STEP_BIT(STEP_WEBROOT), &rs->webroot_src, e) < 0) ||
+	     pick_backup(rs, &bs.webroot, "webroot", selected & STEP_BIT(STEP_WEBROOT), &rs->webroot_src, r, e) < 0) ||
 	    (!rs->datadir_src &&
-	     pick_backup(rs, &bs.data, "datadir", selected & STEP_BIT(STEP_DATADIR), &rs->datadir_src, e) < 0) ||
+	     pick_backup(rs, &bs.data, "datadir", selected & STEP_BIT(STEP_DATADIR), &rs->datadir_src, r, e) < 0) ||
 	    (!rs->dump &&
-	     pick_backup(rs, &bs.dumps, "database", selected & STEP_BIT(STEP_DATABASE), &rs->dump, e) < 0) ||
+	     pick_backup(rs, &bs.dumps, "database", selected & STEP_BIT(STEP_DATABASE), &rs->dump, r, e) < 0) ||
 	    (c->log_database.enabled &&
-	     pick_backup(rs, &bs.log_dumps, "log database", selected & STEP_BIT(STEP_DATABASE), &rs->log_dump, e) < 0))
+	     pick_backup(rs, &bs.log_dumps, "log database", selected & STEP_BIT(STEP_DATABASE), &rs->log_dump, r, e) < 0))
 		goto out;
 	if (rs->log_dump)
 		set_str(&rs->log_dbname, c->log_database.dbname);

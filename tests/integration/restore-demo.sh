@@ -435,6 +435,11 @@ grep -q "reading $old once to check it" "$T/at.log" && [ "$(dump_db biso_copy)" 
 set +e; run --only database --at 20000101 > "$T/at2.log" 2>&1; rc=$?; set -e
 [ $rc = 2 ] && grep -q "no database backup taken at or before 2000-01-01 23:59:59" "$T/at2.log" &&
 	grep -q "The oldest is $old" "$T/at2.log" || { cat "$T/at2.log"; fail "--at before every backup: exit $rc"; }
+# the demo's webroot and datadir copies are kept up to date by rsync, with
+# no date: --at takes them as they are and says so
+run --dry-run --at "$oldstamp" > "$T/at3.log" 2>&1 || { cat "$T/at3.log"; fail "--dry-run --at $oldstamp (all steps) failed"; }
+grep -q "the datadir backup .* is one copy kept up to date in place, without a date" "$T/at3.log" &&
+	grep -q "^  \* .*$(basename "$old")" "$T/at3.log" || { cat "$T/at3.log"; fail "--at with undated copies"; }
 echo "ok: --at $oldstamp restores the older dump (equal to psql's restore of it); --at 20000101 is refused"
 
 # The optional log database (log_database in the configuration): restored

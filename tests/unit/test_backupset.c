@@ -147,6 +147,15 @@ static void pick_by_time(void **state)
 	assert_string_equal(backupset_pick(&bs.dumps, at)->name, "biso_20260101_010101.sql.gz");
 	assert_int_equal(backupset_parse_at("20251231", &at), 1);
 	assert_null(backupset_pick(&bs.dumps, at));
+	/* the one rsync copy of a tree has no date: it is taken whatever the time */
+	assert_int_equal(bs.data.n, 0);
+	backupset_release(&bs);
+	dir("data");
+	assert_int_equal(backupset_scan(root, "biso_", NULL, &bs, &e), 0);
+	assert_int_equal(bs.data.n, 1);
+	assert_true(bs.data.items[0].undated);
+	assert_false(bs.dumps.items[0].undated);
+	assert_non_null(backupset_pick(&bs.data, at));
 	assert_int_equal(backupset_parse_at("2026-01-02", &at), 0);
 	assert_int_equal(backupset_parse_at("20261302", &at), 0);
 	assert_int_equal(backupset_parse_at("20260102_2300", &at), 0);
