@@ -2338,8 +2338,8 @@ static int source_setup(struct ctx *c)
 			err_set(e, "source %s is gzip-compressed data without a tar archive in it "
 				"(a compressed SQL dump, or a damaged or cut-off .tar.gz)", o->source);
 		else
-			err_set(e, "source %s is a %s, not a directory or an archive", o->source,
-				magic_name(c->kind));
+			err_set(e, "source %s is %s %s, not a directory or an archive", o->source,
+				strchr("aeiou", magic_name(c->kind)[0]) ? "an" : "a", magic_name(c->kind));
 		err_hint(e, "a tree is restored from an rsync copy or a .tar/.tar.gz/.tar.xz/.tar.zst/.zip archive");
 		return -1;
 	}

@@ -423,8 +423,8 @@ int restore_check_dump(struct restore *rs, const char *dump, struct report *r, s
 		err_detail(e, "It ends after %llu bytes of SQL; what pg_dump writes last (indexes, "
 			      "keys, constraints, triggers) would be missing.",
 			   (unsigned long long)di.bytes_sql);
-		err_hint(e, "Use an older, complete dump (--dump FILE); biso-recover db-inspect "
-			    "DUMP shows what a dump holds.");
+		err_hint(e, "Use a complete dump (restore: --dump FILE or --at; the wizard: o on the "
+			    "database step); biso-recover db-inspect DUMP shows what a dump holds.");
 		ret = -1;
 	} else if (di.has_connect) {
 		err_set(e, "%s is a cluster dump (pg_dumpall): its \\connect lines would restore "

@@ -211,7 +211,8 @@ int verify_instance(struct restore *rs, struct report *r, struct err *e)
 	} else if (pending < 0) {
 		check(&ck, CHECK_WARN, "migration status: cannot tell how many are pending");
 	} else {
-		check(&ck, pending ? CHECK_FAIL : CHECK_PASS, "%ld migration(s) pending", pending);
+		check(&ck, pending ? CHECK_FAIL : CHECK_PASS, "%ld %s pending", pending,
+		      pending == 1 ? "migration" : "migrations");
 	}
 	strbuf_addf(&ck.text, "\n%u passed, %u warnings, %u failed\n", ck.pass, ck.warn, ck.fail);
 

@@ -105,7 +105,7 @@ set -e
 report=$(ls "$T"/log/verify-*.txt | tail -1)
 grep -q "^FAIL" "$report" && { cat "$report"; fail "verification report has failures"; }
 grep -q "^PASS  row counts of all 8 tables" "$report" || { cat "$report"; fail "row counts not verified"; }
-grep -q "^PASS  0 migration(s) pending" "$report" || { cat "$report"; fail "migrations still pending"; }
+grep -q "^PASS  0 migrations pending" "$report" || { cat "$report"; fail "migrations still pending"; }
 grep -q "20240610_0001_bf_termin_dauer" "$T/run2.log" || fail "the pending migration was not run"
 echo "ok: all six steps done, migration applied, verification passed ($report)"
 ls -d "$NEW"/webroot.pre-restore-* >/dev/null 2>&1 || fail "old webroot not kept as pre-restore"
