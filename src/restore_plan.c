@@ -230,6 +230,11 @@ void restore_summary(const struct restore *rs, struct strbuf *out)
 			strbuf_addf(out, "%-12s %-8s\n", step_name(s), "-");
 			continue;
 		}
+		if (st->state == STEP_PENDING || (st->state == STEP_SKIPPED && !st->seconds)) {
+			/* never ran: no time to show */
+			strbuf_addf(out, "%-12s %-8s %8s\n", step_name(s), step_state_name(st->state), "");
+			continue;
+		}
 		strbuf_addf(out, "%-12s %-8s %7.1fs  %s%s\n", step_name(s), step_state_name(st->state),
 			    st->seconds,
 			    st->state == STEP_FAILED ? orq(st->err.msg) : st->summary ? st->summary : "",

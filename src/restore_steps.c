@@ -596,6 +596,8 @@ int restore_run_migrations(struct restore *rs, struct report *r, struct err *e)
 		else
 			report_log(r, LOG_WARN, "scheduler: %s %s", c->services.scheduler_cron,
 				   fp ? "has no biso-cli entry" : "does not exist");
+	} else {
+		report_log(r, LOG_INFO, "scheduler: not checked (services.scheduler_cron is not set)");
 	}
 	if (c->services.queue_runner_check && c->services.queue_runner_check[0]) {
 		struct err qe = ERR_INIT;
@@ -604,6 +606,8 @@ int restore_run_migrations(struct restore *rs, struct report *r, struct err *e)
 		else
 			report_log(r, LOG_INFO, "queue runner: running");
 		err_clear(&qe);
+	} else {
+		report_log(r, LOG_INFO, "queue runner: not checked (services.queue_runner_check is not set)");
 	}
 	if (restore_start_services(rs, r, e) < 0)
 		return -1;

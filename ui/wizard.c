@@ -255,12 +255,14 @@ static void pick_enter(struct wizard *w)
 		char when[32];
 		struct tm tm;
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&it->when, &tm));
-		strbuf_addf(&sb, "%s  ", when);
+		struct strbuf size = STRBUF_INIT;
 		if (it->kind == MAGIC_DIR)
-			strbuf_addstr(&sb, "directory");
+			strbuf_addstr(&size, "directory");
 		else
-			strbuf_humanise_bytes(&sb, it->size);
-		strbuf_addf(&sb, "  %s", it->name);
+			strbuf_humanise_bytes(&size, it->size);
+		/* sizes right-aligned: the names start in one column */
+		strbuf_addf(&sb, "%s  %10s  %s", when, size.buf, it->name);
+		strbuf_release(&size);
 		w->pick_item[i] = strbuf_detach(&sb, NULL);
 		if (cur && !strcmp(cur, it->path))
 			w->pick_sel = w->pick_cur = i;
@@ -290,7 +292,8 @@ static void pick_key(struct wizard *w, int is_key, wint_t ch)
 			wizard_goto(w, SCR_STEP);
 			return;
 		}
-		replace_str(&w->pick_name, strrchr(w->pick_item[w->pick_sel], ' ') + 1);
+		/* the struct restore is ours until the worker starts */
+		replace_str(&w->pick_name, restore_sources(w->rs, w->cur)->items[w->pick_sel].name);
 		if (wizard_worker_start(&w->worker, w->rs, w->cur, (long)w->pick_sel, &e) < 0) {
 			wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s", e.msg);
 			err_clear(&e);
