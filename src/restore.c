@@ -37,10 +37,9 @@ static const struct {
 		"Everything after this step uses these values, so check them now." },
 	[STEP_DATADIR] = { "datadir", "Restore the datadir",
 		"Copies attachments, letter templates, invoices, the import inbox and fonts "
-		"into the datadir that config.php names and gives everything to the web "
-		"user (u+rwX); the old one is kept (see below). It comes before the "
-		"database so that no document the database points to is missing when the "
-		"application starts." },
+		"into the datadir of config.php and gives them to the web user (u+rwX). It "
+		"comes before the database, so that no document the database points to is "
+		"missing." },
 	[STEP_DATABASE] = { "database", "Restore the database",
 		"Creates <db>_restoring (TEMPLATE template0, UTF8, de_CH.utf8), replays the "
 		"plain-format dump into it through libpq, and only when that succeeded "

@@ -243,6 +243,10 @@ void restore_summary(const struct restore *rs, struct strbuf *out)
 	for (int s = 0; s < STEP_COUNT; s++)
 		if (rs->st[s].kept_as)
 			strbuf_addf(out, "kept: %s\n", rs->st[s].kept_as);
+	/* which dump: the operator may have chosen another than the newest */
+	if (rs->dump && (rs->st[STEP_DATABASE].state == STEP_DONE ||
+			 rs->st[STEP_DATABASE].state == STEP_FAILED))
+		strbuf_addf(out, "dump: %s\n", rs->dump);
 	if (rs->report_path)
 		strbuf_addf(out, "report: %s\n", rs->report_path);
 	if (rs->log_path)

@@ -545,8 +545,6 @@ int restore_run_database(struct restore *rs, struct report *r, struct err *e)
 		strbuf_addcount(&sb, stats.copy_rows, "COPY row", "COPY rows");
 		strbuf_addstr(&sb, " in ");
 		strbuf_addcount(&sb, stats.copy_blocks, "table", "tables");
-		/* which dump: the operator may have chosen another than the newest */
-		strbuf_addf(&sb, " from %s", strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : rs->dump);
 		rs->st[STEP_DATABASE].summary = strbuf_detach(&sb, NULL);
 	}
 	rs->st[STEP_DATABASE].kept_as = kept;

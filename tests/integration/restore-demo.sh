@@ -430,7 +430,8 @@ psql -qX -c "CREATE DATABASE biso_oldref OWNER biso TEMPLATE template0 ENCODING 
 gunzip -c "$old" | psql -X -q -v ON_ERROR_STOP=1 -U biso -d biso_oldref > /dev/null 2>&1 || fail "psql could not restore $old"
 sleep 1
 run --only database --at "$oldstamp" > "$T/at.log" 2>&1 || { cat "$T/at.log"; fail "--at $oldstamp failed"; }
-grep -q "reading $old once to check it" "$T/at.log" && [ "$(dump_db biso_copy)" = "$(dump_db biso_oldref)" ] ||
+grep -q "reading $old once to check it" "$T/at.log" && grep -q "^dump: $old$" "$T/at.log" &&
+	[ "$(dump_db biso_copy)" = "$(dump_db biso_oldref)" ] ||
 	{ cat "$T/at.log"; fail "--at $oldstamp did not restore $old"; }
 set +e; run --only database --at 20000101 > "$T/at2.log" 2>&1; rc=$?; set -e
 [ $rc = 2 ] && grep -q "no database backup taken at or before 2000-01-01 23:59:59" "$T/at2.log" &&
