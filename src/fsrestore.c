@@ -102,6 +102,8 @@ struct ctx {
 	/* fsrestore_verify: comparing an existing tree, nothing written */
 	int verify_only;
 	struct linkset names; /* archive source: every name, "dir/" for directories */
+	struct linkset changed; /* PASS_VERIFY: files with more links that differ, so
+				 * their other names are named too (as rsync does) */
 	struct strbuf okdir;  /* the last parent directory found to be a real one */
 };
 
@@ -586,8 +588,12 @@ static void verify_entry(struct ctx *c, struct archive_entry *ent, const char *r
 	}
 	if (hl) {
 		struct stat st2;
+		size_t dl = strlen(c->dest);
+		const char *hlrel = !strncmp(hl, c->dest, dl) && hl[dl] == '/' ? hl + dl + 1 : hl;
 		if (lstat(hl, &st2) < 0 || st.st_ino != st2.st_ino || st.st_dev != st2.st_dev)
 			differs(c, rel, "not a hardlink to %s", hl);
+		else if (c->changed.n && *linkset_find(&c->changed, hlrel, strlen(hlrel)))
+			differs(c, rel, "the same file as %s, which differs", hlrel);
 		return;
 	}
 	if ((st.st_mode & S_IFMT) != type) {
@@ -613,6 +619,8 @@ static void verify_entry(struct ctx *c, struct archive_entry *ent, const char *r
 			(long long)archive_entry_size(ent));
 	else if (type == AE_IFREG && c->o->checksum)
 		verify_content(c, p, rel, (uint64_t)st.st_size);
+	if (type == AE_IFREG && st.st_nlink > 1 && c->diff_pending && !strcmp(c->diff_rel.buf, rel))
+		linkset_add(&c->changed, rel);
 }
 
 static void remember_dir(struct ctx *c, struct archive_entry *ent, const char *rel)
@@ -2308,6 +2316,7 @@ static void ctx_release(struct ctx *c)
 	free_dirs(c);
 	free(c->iobuf);
 	linkset_free(&c->names);
+	linkset_free(&c->changed);
 	strbuf_release(&c->path);
 	strbuf_release(&c->path2);
 	strbuf_release(&c->diff_rel);

@@ -135,6 +135,22 @@ if grep -qx "sub/deep: a symlink, source a directory" "$T/diffs" &&
 	ok "a directory replaced by a symlink is reported, nothing behind it is read"
 else fail "symlinked directory:"; cat "$T/diffs"; fi
 
+# a changed file with two names: both are named, as rsync names both
+H=$T/hl-backup
+mkdir -p "$H"
+printf 'one\n' > "$H/a"; ln "$H/a" "$H/hard"
+cp -a "$H" "$T/hl-target"
+printf 'changed\n' > "$T/hl-target/a"; touch -r "$H/a" "$T/hl-target/a"
+(cd "$H" && tar -cf "$T/hl.tar" .)
+want=$(rsync -ani --checksum "$H/" "$T/hl-target/" | sed 's/^[^ ]* //' | LC_ALL=C sort | tr '\n' ' ')
+for src in "$H" "$T/hl.tar"; do
+	verify "$src" "$T/hl-target"
+	got=$(sed 's/: .*//' "$T/diffs" | tr '\n' ' ')
+	if [ "$rc" = 1 ] && [ "$got" = "$want" ] && grep -q ": the same file as .*, which differs" "$T/diffs"; then
+		ok "a changed hardlinked file is named under both names, as rsync names them ($src)"
+	else fail "hardlinked file from $src: got '$got', rsync '$want'"; cat "$T/diffs"; fi
+done
+
 # usage and errors
 "$B" files-verify "$S" > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "one argument is a usage error (exit 2)" || fail "one argument: exit $rc"
