@@ -221,7 +221,7 @@ static void wrap_para(const wchar_t *p, size_t n, int width, struct tui_lines *o
 		return;
 	}
 	while (i < n) {
-		size_t start = i, j = i, brk = (size_t)-1, end, next;
+		size_t start = i, j = i, brk = (size_t)-1, slash = (size_t)-1, end, next;
 		int col = 0;
 
 		while (j < n) {
@@ -230,6 +230,8 @@ static void wrap_para(const wchar_t *p, size_t n, int width, struct tui_lines *o
 				break;
 			if (p[j] == L' ')
 				brk = j;
+			else if (p[j] == L'/')
+				slash = j;
 			col += cw;
 			j++;
 		}
@@ -241,6 +243,9 @@ static void wrap_para(const wchar_t *p, size_t n, int width, struct tui_lines *o
 		} else if (brk != (size_t)-1 && brk > start) {
 			end = brk;
 			next = brk + 1;
+		} else if (slash != (size_t)-1 && slash > start && slash + 1 < j) {
+			/* a path longer than the line: break after a '/' */
+			end = next = slash + 1;
 		} else {
 			end = next = j > start ? j : start + 1;
 		}

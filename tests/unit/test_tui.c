@@ -62,6 +62,13 @@ static void wrap_splits_long_words_and_keeps_blank_lines(void **state)
 	assert_true(wcscmp(l.line[l.n - 2], L"") == 0);
 	assert_true(wcscmp(l.line[l.n - 1], L"end") == 0);
 	tui_lines_free(&l);
+	/* a path longer than the line breaks after a '/', a name only when
+	 * it is longer than a line itself */
+	tui_wrap("/var/backups/biso/db/biso_20261129.sql.gz", 24, &l);
+	assert_int_equal(l.n, 2);
+	assert_true(wcscmp(l.line[0], L"/var/backups/biso/db/") == 0);
+	assert_true(wcscmp(l.line[1], L"biso_20261129.sql.gz") == 0);
+	tui_lines_free(&l);
 	tui_wrap("anything", 0, &l);
 	assert_int_equal(l.n, 0);
 }
