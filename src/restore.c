@@ -619,8 +619,9 @@ int restore_step_destructive(const struct restore *rs, enum step_id s, struct st
 		return 1;
 	case STEP_DATABASE:
 		if (what)
-			strbuf_addf(what, "replaces database \"%s\" (kept as \"%s_pre_restore_%s\")",
-				    orq(rs->dbname), orq(rs->dbname), rs->stamp);
+			strbuf_addf(what, "replaces database \"%s\" (kept as \"%s_pre_restore_%s\") "
+				    "with %s", orq(rs->dbname), orq(rs->dbname), rs->stamp,
+				    rs->dump && strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : orq(rs->dump));
 		return 1;
 	default:
 		return 0;

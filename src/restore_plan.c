@@ -94,7 +94,11 @@ static void manual_commands(const struct restore *rs, enum step_id s, struct str
 		break;
 	case STEP_DATADIR:
 		free(kept);
-		kept = xstrfmt("%s.pre-restore-%s", orq(rs->datadir), rs->stamp);
+		/* where the step keeps the old one: out of the webroot when it
+		 * lives inside it (the same path the step itself uses) */
+		kept = restore_kept_datadir_dest(rs);
+		if (!kept)
+			kept = xstrfmt("%s.pre-restore-%s", orq(rs->datadir), rs->stamp);
 		add_cmd(out, 0, "mv", orq(rs->datadir), kept, NULL);
 		if (rs->datadir_src_kind == MAGIC_DIR) {
 			src = xstrfmt("%s/", orq(rs->datadir_src));

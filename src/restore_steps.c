@@ -260,15 +260,14 @@ int restore_dir_is_empty(const char *path)
 	return empty;
 }
 
-/* A datadir inside the webroot (BISO's default) must not keep its old copy
- * inside the webroot, where the web server could serve it: move it into
- * this run's old webroot, or beside the webroot.  Returns the new path
- * (owned) or NULL with the old path kept and a warning logged. */
 /* Where the old datadir goes when it lives inside the webroot: beside the
- * old webroot's other files when that was kept in this run (and has no
- * such folder), else <webroot>.<rel>.pre-restore-<stamp>.  NULL when the
- * datadir is not inside the webroot.  malloc'd. */
-char * restore_kept_datadir_dest(const struct restore *rs)
+ * old webroot's other files when that is kept in this run (and has no such
+ * folder), else <webroot>.<rel>.pre-restore-<stamp>.  Before the webroot
+ * step ran (the plan, a dry run) it is where that step will keep the old
+ * webroot: the live datadir is carried into the new webroot, so the old
+ * webroot holds no such folder then.  NULL when the datadir is not inside
+ * the webroot.  malloc'd. */
+char *restore_kept_datadir_dest(const struct restore *rs)
 {
 	const char *rel = inside(rs->datadir, rs->webroot);
 	char *dest = NULL, *flat;
@@ -279,6 +278,9 @@ char * restore_kept_datadir_dest(const struct restore *rs)
 		if (!path_exists(dest))
 			return dest;
 		free(dest);
+	} else if ((rs->selected & STEP_BIT(STEP_WEBROOT)) &&
+		   rs->st[STEP_WEBROOT].state == STEP_PENDING && path_exists(rs->webroot)) {
+		return xstrfmt("%s.pre-restore-%s/%s", rs->webroot, rs->stamp, rel);
 	}
 	flat = xstrdup(rel);
 	for (char *p = flat; *p; p++)
@@ -289,6 +291,10 @@ char * restore_kept_datadir_dest(const struct restore *rs)
 	return dest;
 }
 
+/* A datadir inside the webroot (BISO's default) must not keep its old copy
+ * inside the webroot, where the web server could serve it: move it to
+ * restore_kept_datadir_dest().  Returns the new path (owned) or NULL with
+ * the old path kept and a warning logged. */
 static char *move_kept_datadir_out(struct restore *rs, const char *kept, struct report *r)
 {
 	char *dest;

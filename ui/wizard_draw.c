@@ -535,8 +535,8 @@ void wizard_draw_pick(const struct wizard *w)
 		strbuf_addf(&body, "%s cannot be used: %s. The step keeps the one marked *; "
 			    "the log has the details.", w->pick_name, w->pick_error);
 	else
-		strbuf_addstr(&body, "Newest first; * is the one in the plan. A chosen one is "
-			      "checked as at the start before the step uses it.");
+		strbuf_addstr(&body, "Newest first; * is the one in the plan. The one you choose "
+			      "is checked, as at the start, before the step uses it.");
 	rows = (int)w->pick_n;
 	if (rows > LINES - 10)
 		rows = LINES - 10 > 1 ? LINES - 10 : 1;

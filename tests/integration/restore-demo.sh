@@ -97,11 +97,20 @@ log=$(ls "$T"/log/biso-recover-*.log | head -1)
 # 2. The whole restore again, over the restored instance: all six steps,
 #    the first restore is kept as pre-restore, the report passes.
 sleep 1
+run --dry-run > "$T/plan2.txt" 2>&1 || { cat "$T/plan2.txt"; fail "--dry-run over the restored instance failed"; }
+planned=$(sed -n 's/.*the old one is moved out of the webroot, to \(.*\))$/\1/p' "$T/plan2.txt" |
+	sed 's/pre-restore-[0-9_]*/pre-restore-T/')
+grep -q "^     mv $NEW/webroot/data $(printf '%s' "$planned" | sed 's/pre-restore-T/pre-restore-[0-9_]*/')$" "$T/plan2.txt" ||
+	{ cat "$T/plan2.txt"; fail "the plan's manual mv of the datadir goes elsewhere than its text says"; }
+sleep 1
 set +e
 run > "$T/run2.log" 2>&1
 rc=$?
 set -e
 [ $rc = 0 ] || { cat "$T/run2.log"; fail "second, full restore exited $rc"; }
+went=$(ls -d "$NEW"/webroot.pre-restore-*/data | sed 's/pre-restore-[0-9_]*/pre-restore-T/')
+[ -n "$planned" ] && [ "$went" = "$planned" ] || fail "the plan said the old datadir goes to $planned, it went to $went"
+echo "ok: the plan names where the old datadir goes, and it goes there ($went)"
 report=$(ls "$T"/log/verify-*.txt | tail -1)
 grep -q "^FAIL" "$report" && { cat "$report"; fail "verification report has failures"; }
 grep -q "^PASS  row counts of all 8 tables" "$report" || { cat "$report"; fail "row counts not verified"; }
