@@ -187,6 +187,7 @@ static void step_enter(struct wizard *w)
 {
 	const char *word;
 
+	w->explain = 0;
 	w->cur = next_step(w);
 	if (w->cur == STEP_COUNT) {
 		wizard_goto(w, SCR_SUMMARY);
@@ -209,7 +210,17 @@ static void step_enter(struct wizard *w)
 
 static void step_key(struct wizard *w, int is_key, wint_t ch)
 {
-	if (is_enter(is_key, ch)) {
+	if (w->explain) {
+		/* any key closes the explanation; it does nothing else */
+		if (is_log_key(is_key, ch))
+			log_scroll_key(w, (int)ch);
+		else
+			w->explain = 0;
+		return;
+	}
+	if (is_char(is_key, ch, L'?')) {
+		w->explain = 1;
+	} else if (is_enter(is_key, ch)) {
 		if (w->destructive)
 			wizard_goto(w, SCR_CONFIRM);
 		else

@@ -496,16 +496,31 @@ void wizard_draw_step(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
 		{ "Enter", "run this step" }, { "s", "skip" }, { "q", "quit" },
-		{ "PgUp/PgDn", "log" },
+		{ "?", "explain" }, { "PgUp/PgDn", "log" },
 	};
 	static const struct help_key keys_pick[] = {
 		{ "Enter", "run this step" }, { "o", "other backup" }, { "s", "skip" },
-		{ "q", "quit" }, { "PgUp/PgDn", "log" },
+		{ "q", "quit" }, { "?", "explain" }, { "PgUp/PgDn", "log" },
 	};
+	static const struct help_key keys_explain[] = { { "any key", "back" } };
 	struct layout l;
 
 	layout_compute(&l);
 	draw_frame(w, &l);
+	if (w->explain) {
+		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
+		struct dialog d;
+		strbuf_addf(&title, "Step %d of %d: %s", (int)w->cur + 1, STEP_COUNT,
+			    step_title(w->cur));
+		strbuf_addf(&body, "%s\n\n%s", step_explain(w->cur), w->describe.buf);
+		if (w->what.len)
+			strbuf_addf(&body, "\n\nThis step %s.", w->what.buf);
+		draw_dialog(w, title.buf, TUI_HEADING, body.buf, 0, &d);
+		draw_help(w, keys_explain, 1);
+		strbuf_release(&body);
+		strbuf_release(&title);
+		return;
+	}
 	if (w->pick_offer)
 		draw_help(w, keys_pick, sizeof(keys_pick) / sizeof(keys_pick[0]));
 	else

@@ -86,6 +86,7 @@ struct wizard {
 	int choosing;                   /* the worker checks the chosen one */
 	char *pick_name;                /* its name, for the screen */
 	char *pick_error;               /* why the last chosen one cannot be used */
+	int explain;                    /* SCR_STEP: the step's whole text in a dialog (?) */
 
 	/* SCR_CONFIRM */
 	struct strbuf typed;            /* what the operator typed (locale bytes) */

@@ -249,6 +249,14 @@ start_wizard pick
 for step in 1 2 3; do
 	wait_for "Step $step of 6" 30 "step $step"
 	wait_for "Enter run this step" 10 "the prompt of step $step"
+	if [ $step = 3 ]; then
+		# ? shows the step's whole text (the panel may cut it), any key closes it
+		keys '?'
+		wait_for "database points to is missing\\." 10 "the whole explanation of step 3"
+		shows "any key back" || fail "[pick] the explanation has no way back"
+		keys x
+		wait_for "Enter run this step" 10 "the step screen after the explanation"
+	fi
 	keys s
 done
 wait_for "Step 4 of 6" 30 "the database step"
