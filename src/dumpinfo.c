@@ -52,9 +52,6 @@ static void header_comment(struct dumpinfo *di, const char *c)
 		di->server_version = xstrdup(c + sizeof(from) - 1);
 	else if (!strncmp(c, by, sizeof(by) - 1) && !di->pg_dump_version)
 		di->pg_dump_version = xstrdup(c + sizeof(by) - 1);
-	else if (!strcmp(c, " PostgreSQL database dump complete") ||
-		 !strcmp(c, " PostgreSQL database cluster dump complete"))
-		di->complete = 1;
 }
 
 /* Count a COPY block's data lines up to "\.".  1: cut off by EOF. */
@@ -171,9 +168,25 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 		}
 	}
 	di->bytes_sql = dumpread_sql_offset(dr);
+	di->pg_dump_header = sc.pg_dump_header; /* the scanner knows pg_dump's */
+	di->complete = sc.pg_dump_complete;     /* first and last comments */
 	sqlscan_release(&sc);
 	dumpread_close(dr);
 	return ret;
+}
+
+int dumpinfo_check(const char *path, struct dumpinfo *di, int pg_dump_only, const char *hint,
+		   struct report *r, struct err *e)
+{
+	if (dumpinfo_scan(path, di, r, e) < 0)
+		return -1;
+	if (di->complete || (pg_dump_only && !di->pg_dump_header))
+		return 0;
+	err_set(e, "%s has no \"dump complete\" trailer: it was cut off", path);
+	err_detail(e, "It ends after %llu bytes of SQL; what pg_dump writes last (indexes, keys, "
+		      "constraints, triggers) would be missing.", (unsigned long long)di->bytes_sql);
+	err_hint(e, "%s", hint);
+	return -1;
 }
 
 void dumpinfo_release(struct dumpinfo *di)

@@ -35,6 +35,7 @@ struct dumpinfo {
 	char *server_version;  /* "15.2", NULL if not stated */
 	char *restrict_key;    /* key of the \restrict line, NULL if none */
 	int complete;          /* the "dump complete" trailer was seen */
+	int pg_dump_header;    /* pg_dump's "-- PostgreSQL database dump" was seen */
 	int gzip;              /* the file is gzip-compressed */
 	int has_connect;       /* the dump has \connect lines (pg_dumpall) */
 	uint64_t statements;   /* statements outside COPY data */
@@ -55,6 +56,16 @@ struct dumpinfo {
  * read and must be released).
  */
 int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struct err *e);
+/*
+ * dumpinfo_scan(), then require the "dump complete" trailer: a dump without
+ * it was cut off (-1, @e names @path and the SQL bytes read, with @hint,
+ * the advice that fits the caller).  With @pg_dump_only a file without
+ * pg_dump's header (hand-written SQL) needs no trailer.  @di is filled
+ * either way and must be released.  The one check before a replay, so that
+ * a cut-off --clean dump never drops what it cannot restore.
+ */
+int dumpinfo_check(const char *path, struct dumpinfo *di, int pg_dump_only, const char *hint,
+		   struct report *r, struct err *e);
 
 /* Free everything @di owns and zero it. */
 void dumpinfo_release(struct dumpinfo *di);

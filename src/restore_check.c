@@ -414,17 +414,9 @@ int restore_check_dump(struct restore *rs, const char *dump, struct report *r, s
 	if (!dump || !strcmp(dump, "-"))
 		return 0; /* standard input can be read only once: by the replay */
 	report_log(r, LOG_INFO, "reading %s once to check it", dump);
-	if (dumpinfo_scan(dump, &di, NULL, e) < 0) {
-		dumpinfo_release(&di); /* what was read before the error */
-		return -1;
-	}
-	if (!di.complete) {
-		err_set(e, "%s has no \"dump complete\" trailer: it was cut off", dump);
-		err_detail(e, "It ends after %llu bytes of SQL; what pg_dump writes last (indexes, "
-			      "keys, constraints, triggers) would be missing.",
-			   (unsigned long long)di.bytes_sql);
-		err_hint(e, "Use a complete dump (restore: --dump FILE or --at; the wizard: o on the "
-			    "database step); biso-recover db-inspect DUMP shows what a dump holds.");
+	if (dumpinfo_check(dump, &di, 0, "Use a complete dump (restore: --dump FILE or --at; the "
+			   "wizard: o on the database step); biso-recover db-inspect DUMP shows what a "
+			   "dump holds.", NULL, e) < 0) {
 		ret = -1;
 	} else if (di.has_connect) {
 		err_set(e, "%s is a cluster dump (pg_dumpall): its \\connect lines would restore "

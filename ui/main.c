@@ -601,17 +601,10 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 	 * does not; --no-check does not either). */
 	if (!cl->no_check && strcmp(ro.dump_path, "-")) {
 		struct dumpinfo di = { 0 };
-		int bad = 0;
+		int bad;
 		report_log(&r, LOG_INFO, "reading %s once to check it (--no-check skips this)", ro.dump_path);
-		if (dumpinfo_scan(ro.dump_path, &di, &r, &e) < 0) {
-			bad = 1;
-		} else if (di.pg_dump_version && !di.complete) {
-			err_set(&e, "%s has no \"dump complete\" trailer: it was cut off", ro.dump_path);
-			err_detail(&e, "It ends after %llu bytes of SQL.", (unsigned long long)di.bytes_sql);
-			err_hint(&e, "Use a complete dump (biso-recover db-inspect DUMP shows what one "
-				     "holds).");
-			bad = 1;
-		}
+		bad = dumpinfo_check(ro.dump_path, &di, 1, "Use a complete dump (biso-recover "
+				     "db-inspect DUMP shows what one holds).", &r, &e) < 0;
 		dumpinfo_release(&di);
 		if (bad) {
 			print_err("nothing was sent to the database", &e);
