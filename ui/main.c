@@ -236,15 +236,16 @@ static int usage_error(const char *fmt, ...)
 }
 
 /* An input file named on the command line that cannot be read is a usage
- * error (exit 2, nothing touched): say so before any work starts. */
-static int check_input(const char *what, const char *path)
+ * error (exit 2, nothing touched): say so before any work starts.  A
+ * directory is an input only where @dir_ok (a tree's source). */
+static int check_input(const char *what, const char *path, int dir_ok)
 {
 	struct stat st;
 	if (!strcmp(path, "-"))
 		return 0;
 	if (stat(path, &st) < 0)
 		return usage_error("cannot read the %s %s: %s", what, path, strerror(errno));
-	if (S_ISDIR(st.st_mode) && strcmp(what, "source"))
+	if (S_ISDIR(st.st_mode) && !dir_ok)
 		return usage_error("the %s %s is a directory", what, path);
 	if (access(path, R_OK) < 0)
 		return usage_error("cannot read the %s %s: %s", what, path, strerror(errno));
@@ -356,14 +357,9 @@ static int load_conf(struct conf *c, const struct cli *cl, struct err *e)
 	if (cl->dbname) conf_set_str(&c->database.conninfo, cl->dbname);
 	if (cl->log_dir) conf_set_str(&c->log_dir, cl->log_dir);
 	if (cl->jobs) c->database.jobs = cl->jobs > 0 ? cl->jobs : 0;
-	if (cl->on_error) {
-		if (!strcmp(cl->on_error, "stop"))
-			c->database.on_error = CONF_ON_ERROR_STOP;
-		else if (!strcmp(cl->on_error, "continue"))
-			c->database.on_error = CONF_ON_ERROR_CONTINUE;
-		else
-			return err_set(e, "--on-error takes stop or continue, not '%s'", cl->on_error);
-	}
+	if (cl->on_error) /* stop or continue: parse_cli checked it */
+		c->database.on_error = strcmp(cl->on_error, "stop") ? CONF_ON_ERROR_CONTINUE
+								 : CONF_ON_ERROR_STOP;
 	if (cl->web_user && conf_parse_user_group(c, cl->web_user, e) < 0)
 		return -1;
 	return 0;
@@ -515,7 +511,6 @@ static void print_stats(const struct replay_stats *st)
 	strbuf_release(&sb);
 }
 
-
 static int cmd_db_restore(const struct cli *cl, struct conf *c)
 {
 	struct replay_opts ro = { 0 };
@@ -526,7 +521,7 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 
 	if (cl->n_args != 1 || !cl->dbname)
 		return usage_error("%s", "db-restore needs --dbname CONNINFO and one DUMP (- for stdin)");
-	if (check_input("dump", cl->args[0]))
+	if (check_input("dump", cl->args[0], 0))
 		return EXIT_USAGE;
 	{
 		char *msg = NULL;
@@ -637,7 +632,7 @@ static int cmd_db_inspect(const struct cli *cl)
 	int code = EXIT_DONE;
 	if (cl->n_args != 1)
 		return usage_error("%s", "db-inspect needs one DUMP");
-	if (check_input("dump", cl->args[0]))
+	if (check_input("dump", cl->args[0], 0))
 		return EXIT_USAGE;
 	if (dumpinfo_scan(cl->args[0], &di, NULL, &e) < 0) {
 		print_err(NULL, &e);
@@ -744,7 +739,7 @@ static int cmd_files_restore(const struct cli *cl)
 
 	if (cl->n_args != 2)
 		return usage_error("%s", "files-restore needs SOURCE and TARGET");
-	if (!fsrestore_is_remote(cl->args[0]) && check_input("source", cl->args[0]))
+	if (!fsrestore_is_remote(cl->args[0]) && check_input("source", cl->args[0], 1))
 		return EXIT_USAGE;
 	make_stamp(stamp);
 	o.source = cl->args[0];
