@@ -633,21 +633,28 @@ const char *restore_confirm_word(const struct restore *rs, enum step_id s)
 	return s == STEP_DATABASE ? rs->dbname : NULL;
 }
 
-const struct backup_list *restore_sources(const struct restore *rs, enum step_id s)
+const struct backup_list *restore_sources(const struct restore *rs, enum step_id s, size_t *cur)
 {
-	if (!rs->backups)
-		return NULL;
-	if (s == STEP_DATADIR)
-		return &rs->backups->data;
-	if (s == STEP_DATABASE)
-		return &rs->backups->dumps;
-	return NULL;
+	const struct backup_list *l = NULL;
+	const char *now = NULL;
+	if (rs->backups && s == STEP_DATADIR)
+		l = &rs->backups->data, now = rs->datadir_src;
+	else if (rs->backups && s == STEP_DATABASE)
+		l = &rs->backups->dumps, now = rs->dump;
+	if (cur) {
+		*cur = l ? l->n : 0;
+		for (size_t i = 0; l && now && i < l->n; i++)
+			if (!strcmp(now, l->items[i].path))
+				*cur = i;
+	}
+	return l;
 }
 
 int restore_use_source(struct restore *rs, enum step_id s, size_t i, struct report *r,
 		       struct err *e)
 {
-	const struct backup_list *l = restore_sources(rs, s);
+	size_t cur;
+	const struct backup_list *l = restore_sources(rs, s, &cur);
 	char **src = s == STEP_DATADIR ? &rs->datadir_src : &rs->dump;
 	enum magic_kind *kind = s == STEP_DATADIR ? &rs->datadir_src_kind : &rs->dump_kind;
 	char *old = *src;
@@ -657,7 +664,7 @@ int restore_use_source(struct restore *rs, enum step_id s, size_t i, struct repo
 
 	if (!l || i >= l->n)
 		return err_set(e, "no such backup to choose for step %s", step_name(s));
-	if (old && !strcmp(old, l->items[i].path))
+	if (i == cur)
 		return 0;
 	*src = xstrdup(l->items[i].path);
 	ret = magic_detect(*src, kind, e);
@@ -672,6 +679,12 @@ int restore_use_source(struct restore *rs, enum step_id s, size_t i, struct repo
 		}
 	}
 	if (ret < 0) {
+		/* logged here in full, as restore_run_step() logs a step's error */
+		struct strbuf sb = STRBUF_INIT;
+		err_format(e, &sb);
+		report_log(r, LOG_ERROR, "step %s: %s cannot be used; the step keeps %s: %s",
+			   step_name(s), l->items[i].name, orq(old), sb.buf);
+		strbuf_release(&sb);
 		if (rs->dump_info && rs->dump_info != old_info) {
 			dumpinfo_release(rs->dump_info);
 			free(rs->dump_info);

@@ -145,12 +145,14 @@ char *restore_webroot_lock_path(const struct restore *rs);
  * datadir backups for STEP_DATADIR, the dumps for STEP_DATABASE; NULL for
  * the other steps (the webroot backup decides config.php, from which the
  * plan was made: choose it with rs->at before restore_prepare()) or when
- * there is no backup set.  Borrowed from @rs. */
-const struct backup_list *restore_sources(const struct restore *rs, enum step_id s);
+ * there is no backup set.  Borrowed from @rs.  *@cur (when @cur is not
+ * NULL) gets the index of the one in the plan, or the list's length. */
+const struct backup_list *restore_sources(const struct restore *rs, enum step_id s, size_t *cur);
 /* Use item @i of restore_sources(@rs, @s) for step @s, after the checks
  * restore_preflight() makes of it (an archive's layout; a dump is read once
  * whole, which takes a while for a big one: run it where waiting is fine).
- * Returns 0, or -1 with @e set and the step's source unchanged. */
+ * Returns 0, or -1 with @e set (and logged in full through @r) and the
+ * step's source unchanged. */
 int restore_use_source(struct restore *rs, enum step_id s, size_t i, struct report *r,
 		       struct err *e);
 /* Check up front what would make a step fail half way: the web user and

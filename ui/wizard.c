@@ -199,7 +199,7 @@ static void step_enter(struct wizard *w)
 	strbuf_reset(&w->what);
 	w->destructive = restore_step_destructive(w->rs, w->cur, &w->what);
 	{
-		const struct backup_list *l = restore_sources(w->rs, w->cur);
+		const struct backup_list *l = restore_sources(w->rs, w->cur, NULL);
 		w->pick_offer = l && l->n > 1;
 	}
 	word = restore_confirm_word(w->rs, w->cur);
@@ -250,23 +250,23 @@ static void pick_free(struct wizard *w)
 
 static void pick_enter(struct wizard *w)
 {
-	const struct backup_list *l = restore_sources(w->rs, w->cur);
-	const char *cur = w->cur == STEP_DATADIR ? w->rs->datadir_src : w->rs->dump;
+	size_t cur;
+	const struct backup_list *l;
 
 	if (w->choosing)
 		return;
 	pick_free(w);
-	w->pick_sel = w->pick_cur = 0;
+	l = restore_sources(w->rs, w->cur, &cur);
+	w->pick_sel = w->pick_cur = l && cur < l->n ? cur : 0;
 	if (!l)
 		return;
 	w->pick_item = xcalloc(l->n, sizeof(*w->pick_item));
 	for (size_t i = 0; i < l->n; i++) {
 		const struct backup_item *it = &l->items[i];
-		struct strbuf sb = STRBUF_INIT;
+		struct strbuf sb = STRBUF_INIT, size = STRBUF_INIT;
 		char when[32];
 		struct tm tm;
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&it->when, &tm));
-		struct strbuf size = STRBUF_INIT;
 		if (it->kind == MAGIC_DIR)
 			strbuf_addstr(&size, "directory");
 		else
@@ -275,8 +275,6 @@ static void pick_enter(struct wizard *w)
 		strbuf_addf(&sb, "%s  %10s  %s", when, size.buf, it->name);
 		strbuf_release(&size);
 		w->pick_item[i] = strbuf_detach(&sb, NULL);
-		if (cur && !strcmp(cur, it->path))
-			w->pick_sel = w->pick_cur = i;
 	}
 	w->pick_n = l->n;
 }
@@ -304,7 +302,7 @@ static void pick_key(struct wizard *w, int is_key, wint_t ch)
 			return;
 		}
 		/* the struct restore is ours until the worker starts */
-		replace_str(&w->pick_name, restore_sources(w->rs, w->cur)->items[w->pick_sel].name);
+		replace_str(&w->pick_name, restore_sources(w->rs, w->cur, NULL)->items[w->pick_sel].name);
 		if (wizard_worker_start(&w->worker, w->rs, w->cur, (long)w->pick_sel, &e) < 0) {
 			wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s", e.msg);
 			err_clear(&e);
@@ -315,24 +313,14 @@ static void pick_key(struct wizard *w, int is_key, wint_t ch)
 }
 
 /* The check of the chosen backup ended: back to the step, which shows the
- * new source, or the old one and the reason in the log. */
+ * new source; when it cannot be used, the dialog again with the reason. */
 static void pick_finished(struct wizard *w, int rc, struct err *e)
 {
 	wizard_worker_join(&w->worker);
 	w->choosing = 0;
 	flushinp();
 	if (rc) {
-		struct strbuf sb = STRBUF_INIT;
-		const char *p, *nl;
-		err_format(e, &sb);
-		wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s cannot be used; the step keeps "
-				  "its backup", w->pick_name);
-		for (p = sb.buf; *p; p = nl ? nl + 1 : p + strlen(p)) {
-			nl = strchr(p, '\n');
-			wizard_worker_log(&w->worker, LOG_ERROR, "  %.*s",
-					  nl ? (int)(nl - p) : (int)strlen(p), p);
-		}
-		strbuf_release(&sb);
+		/* the backend logged it in full; the dialog says it short */
 		replace_str(&w->pick_error, e->msg ? e->msg : "the check failed");
 		{
 			/* the list again, the plan's marked, the cursor where it was */

@@ -184,8 +184,8 @@ static void an_older_dump_can_be_chosen_a_cut_one_cannot(void **state)
 	write_file(path, complete);
 	memset(&rs, 0, sizeof rs);
 	assert_int_equal(restore_prepare(&rs, &f->c, STEP_ALL, NULL, &e), 0);
-	assert_null(restore_sources(&rs, STEP_WEBROOT));
-	l = restore_sources(&rs, STEP_DATABASE);
+	assert_null(restore_sources(&rs, STEP_WEBROOT, NULL));
+	l = restore_sources(&rs, STEP_DATABASE, NULL);
 	assert_non_null(l);
 	assert_int_equal(l->n, 3);
 	assert_non_null(strstr(rs.dump, "biso_20261128_020000.sql"));
