@@ -1469,7 +1469,7 @@ struct copier {
 			 * source's owner (ours, no set-gid directory above) */
 	uid_t euid;
 	gid_t egid;
-	char *buf;      /* read/write fallback and --checksum */
+	char *buf;      /* read/write fallback and --checksum; allocated on first use */
 	struct strbuf rel;
 };
 
@@ -1553,6 +1553,10 @@ static int copy_range(struct copier *k, int in, int out, off_t off, off_t len, c
 					       : copy_fail_read(c, errno, rel);
 		} else {
 			ssize_t w, done = 0;
+			/* first read/write fallback of the walk (copy_file_range
+			 * refused: another filesystem, no support) */
+			if (!k->buf)
+				k->buf = xmalloc(COPY_BUF);
 			if (want > COPY_BUF)
 				want = COPY_BUF;
 			got = pread(in, k->buf, want, off);
@@ -1871,8 +1875,6 @@ static int copy_tree(struct ctx *c)
 	k.egid = getegid();
 	k.umask = umask(077);
 	umask(k.umask);
-	if (c->o->checksum)
-		k.buf = xmalloc(COPY_BUF);
 	c->done_bytes = c->done_items = 0;
 	sfd = open(c->src_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sfd < 0 || fstat(sfd, &st) < 0) {
