@@ -302,6 +302,22 @@ static void warn(struct ctx *c, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
+static void refuse(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A member not restored because it is unsafe or cannot be written: counted
+ * in skipped and refused, logged as a warning. */
+static void refuse(struct ctx *c, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	c->res->skipped++;
+	c->res->refused++;
+	warn(c, "%s", sb.buf);
+	strbuf_release(&sb);
+}
+
 /* The one decision about an entry found in a source: excluded (counted,
  * not descended), special file (FIFO, socket, device: counted, warned) or
  * kept.  Returns 1 to keep it. */
@@ -774,13 +790,11 @@ static int link_guard(struct ctx *c, const char *rel, const char *hrel)
 	if (!c->links.n)
 		return 0;
 	if ((p = linkset_prefix(&c->links, rel, &len))) {
-		c->res->skipped++;
-		warn(c, "refused %s: Cannot extract through symlink %.*s", rel, (int)len, p);
+		refuse(c, "refused %s: Cannot extract through symlink %.*s", rel, (int)len, p);
 		return 1;
 	}
 	if (hrel && (p = linkset_prefix(&c->links, hrel, &len))) {
-		c->res->skipped++;
-		warn(c, "refused hardlink %s -> %s: Cannot extract through symlink %.*s", rel, hrel,
+		refuse(c, "refused hardlink %s -> %s: Cannot extract through symlink %.*s", rel, hrel,
 		     (int)len, p);
 		return 1;
 	}
@@ -912,8 +926,7 @@ static int verify_source_entry(struct ctx *c, struct archive *a, struct archive_
 		char *hrel = NULL;
 		const char *why = NULL;
 		if (!fsrestore_clean_name(archive_entry_hardlink(ent), &hrel, &why) || !*hrel) {
-			c->res->skipped++;
-			warn(c, "refused hardlink %s -> %s: %s", rel, archive_entry_hardlink(ent),
+			refuse(c, "refused hardlink %s -> %s: %s", rel, archive_entry_hardlink(ent),
 			     hrel ? "link to the root" : why);
 			free(hrel);
 			return 0;
@@ -1116,8 +1129,7 @@ static int walk(struct ctx *c, enum pass pass)
 		if (!name) /* not convertible to the locale: keep the bytes as stored */
 			name = archive_entry_pathname_utf8(ent);
 		if (!name) {
-			c->res->skipped++;
-			warn(c, "skipped a member without a usable name at offset %lld",
+			refuse(c, "refused a member without a usable name at offset %lld",
 			     (long long)archive_read_header_position(a));
 			continue;
 		}
@@ -1132,8 +1144,7 @@ static int walk(struct ctx *c, enum pass pass)
 				p++;
 			rel = xstrdup(p);
 		} else if (!fsrestore_clean_name(name, &rel, &why)) {
-			c->res->skipped++;
-			warn(c, "refused member %s: %s", name, why);
+			refuse(c, "refused member %s: %s", name, why);
 			continue;
 		}
 		if (pass == PASS_VERIFY && !c->is_dir)
@@ -1195,8 +1206,7 @@ static int walk(struct ctx *c, enum pass pass)
 		/* PASS_EXTRACT */
 		if (!c->is_dir && archive_entry_hardlink(ent)) {
 			if (!fsrestore_clean_name(archive_entry_hardlink(ent), &hrel, &why) || !*hrel) {
-				c->res->skipped++;
-				warn(c, "refused hardlink %s -> %s: %s", rel, archive_entry_hardlink(ent),
+				refuse(c, "refused hardlink %s -> %s: %s", rel, archive_entry_hardlink(ent),
 				     hrel ? "link to the root" : why);
 				free(hrel);
 				free(rel);
@@ -1262,7 +1272,8 @@ static int walk(struct ctx *c, enum pass pass)
 			if (type == AE_IFREG && !archive_entry_hardlink(w) && archive_entry_size(w) > 0)
 				c->res->bytes += (uint64_t)archive_entry_size(w);
 		} else {
-			c->res->skipped++;
+			c->res->skipped++; /* status_ok() warned "refused ..." */
+			c->res->refused++;
 		}
 		progress(c, "copying", rel, 0);
 		free(rel);
@@ -2443,6 +2454,11 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 				fsrestore_add_counts(&sb, res);
 				strbuf_addstr(&sb, ", ");
 				strbuf_addcount(&sb, res->bytes, "byte", "bytes");
+				if (res->refused) {
+					strbuf_addstr(&sb, "; ");
+					strbuf_addcount(&sb, res->refused, "member", "members");
+					strbuf_addstr(&sb, " would be refused");
+				}
 				report_log(r, LOG_INFO, "dry run: %s holds %s", o->source, sb.buf);
 				strbuf_release(&sb);
 				rc = 0;
@@ -2450,7 +2466,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 			}
 			/* the extract pass counts again */
 			res->files = res->dirs = res->symlinks = res->bytes = 0;
-			res->skipped = res->excluded = res->warnings = 0;
+			res->skipped = res->refused = res->excluded = res->warnings = 0;
 		}
 	}
 
@@ -2666,7 +2682,7 @@ int fsrestore_verify(const struct fsrestore_opts *o, fsrestore_diff_fn *on_diff,
 		c.quiet = 0;
 		c.scanned = 1;
 		res->files = res->dirs = res->symlinks = res->bytes = 0;
-		res->skipped = res->excluded = res->warnings = 0;
+		res->skipped = res->refused = res->excluded = res->warnings = 0;
 	}
 	progress(&c, "verifying", NULL, 1);
 	if (walk(&c, PASS_VERIFY) < 0)

@@ -69,6 +69,10 @@ struct fsrestore_result {
 	uint64_t symlinks;
 	uint64_t bytes;     /* content bytes of regular files */
 	uint64_t skipped;   /* refused members, special files (excluded ones not counted) */
+	uint64_t refused;   /* of skipped: members refused as unsafe or not writable (names
+			     * out of the tree, links through symlinks, ...), each logged at
+			     * LOG_WARN as "refused ..."; errors gone past, as bsdtar's
+			     * delayed error exit counts them */
 	uint64_t excluded;  /* entries left out by the exclude patterns (dirs count once) */
 	uint64_t warnings;  /* warnings logged */
 	uint64_t differences; /* paths that differ in the verification (0 on success) */

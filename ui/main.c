@@ -147,7 +147,12 @@ static const struct {
 "  --xattrs               restore extended attributes (as rsync -X)\n"
 "  --acls                 restore POSIX ACLs (as rsync -A)\n"
 "  --dry-run              count what SOURCE holds (files, directories, bytes);\n"
-"                         write nothing\n" },
+"                         write nothing\n"
+"\n"
+"Members that are not safe to write (absolute paths, \"..\", links through a\n"
+"symlink, ...) are refused and listed; the rest is restored.\n"
+"Exit status 0: done; 1: failed (TARGET unchanged, except with --in-place);\n"
+"2: usage; 3: done, but members were refused (counted in the summary).\n" },
 	{ "files-verify",
 "Usage: biso-recover files-verify [--checksum] [--exclude PATTERN]... SOURCE TARGET\n"
 "\n"
@@ -736,6 +741,7 @@ static int cmd_files_restore(const struct cli *cl)
 	struct report r;
 	struct err e = ERR_INIT;
 	char stamp[16];
+	int code;
 
 	if (cl->n_args != 2)
 		return usage_error("%s", "files-restore needs SOURCE and TARGET");
@@ -766,12 +772,21 @@ static int cmd_files_restore(const struct cli *cl)
 		fsrestore_add_counts(&sb, &res);
 		strbuf_addstr(&sb, ", ");
 		strbuf_addcount(&sb, res.bytes, "byte", "bytes");
-		fprintf(stderr, "%s%s%s\n", sb.buf, res.kept_as ? "; old tree kept as " : "",
-			res.kept_as ? res.kept_as : "");
+		if (res.kept_as)
+			strbuf_addf(&sb, "; old tree kept as %s", res.kept_as);
+		/* refused members are errors gone past (bsdtar's delayed
+		 * error exit): the tree lacks them */
+		if (res.refused) {
+			strbuf_addstr(&sb, "; ");
+			strbuf_addcount(&sb, res.refused, "member", "members");
+			strbuf_addstr(&sb, " refused (listed above), not restored");
+		}
+		fprintf(stderr, "%s\n", sb.buf);
 	}
+	code = res.refused && !cl->dry_run ? EXIT_CONTINUED : EXIT_DONE;
 	strbuf_release(&sb);
 	fsrestore_result_release(&res);
-	return EXIT_DONE;
+	return code;
 }
 
 int main(int argc, char **argv)
