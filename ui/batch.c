@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t interrupted;
@@ -113,24 +114,73 @@ void batch_report_init(struct report *r, struct batch_state *st, struct logfile 
 	r->ctx = st;
 }
 
-/* Ask on the controlling terminal; returns 1 if the answer is @want. */
-static int ask(const char *question, const char *want)
+/* Ask @question on the controlling terminal; the answer (without its line
+ * end) goes into @answer.  Returns 0, or -1 when there is no answer: no
+ * terminal, end of input, or a signal. */
+static int ask(const char *question, struct strbuf *answer)
 {
 	char line[512];
 	FILE *tty = fopen("/dev/tty", "r+");
-	int ok = 0;
+	int ret = -1;
+	strbuf_reset(answer);
 	if (!tty) {
 		fprintf(stderr, "%s\nno terminal to ask on: give --yes to run without asking\n",
 			question);
-		return 0;
+		return -1;
 	}
 	fprintf(tty, "%s ", question);
 	fflush(tty);
-	if (fgets(line, sizeof line, tty)) {
+	if (fgets(line, sizeof line, tty) && !interrupted) {
 		line[strcspn(line, "\r\n")] = '\0';
-		ok = !strcmp(line, want);
+		strbuf_addstr(answer, line);
+		ret = 0;
 	}
 	fclose(tty);
+	return ret;
+}
+
+#define CONFIRM_TRIES 3
+
+/* Ask before step @s until the operator types @word (the database name,
+ * exactly) or, without @word, yes (any case).  As in the wizard, a typo
+ * asks again, up to CONFIRM_TRIES times; "no", end of input or a signal
+ * stop at once.  Returns 1 when confirmed. */
+static int confirm_step(struct report *r, enum step_id s, const char *what, const char *word)
+{
+	struct strbuf q = STRBUF_INIT, answer = STRBUF_INIT;
+	const char *a;
+	int ok = 0;
+	for (int tries = 1; tries <= CONFIRM_TRIES; tries++) {
+		strbuf_reset(&q);
+		if (tries == 1)
+			strbuf_addf(&q, "\n%s: %s.\n", step_title(s), what);
+		if (word)
+			strbuf_addf(&q, "Type the database name (%s) to go on:", word);
+		else
+			strbuf_addstr(&q, "Go on? Type yes:");
+		if (ask(q.buf, &answer) < 0)
+			break;
+		strbuf_rtrim(&answer);
+		a = answer.buf + strspn(answer.buf, " \t");
+		if (word ? !strcmp(a, word) : !strcasecmp(a, "yes")) {
+			ok = 1;
+			break;
+		}
+		if (!strcasecmp(a, "no") || !strcasecmp(a, "n"))
+			break;
+		/* said on the terminal and in the log; what was typed stays off
+		 * the log (it might be anything) */
+		if (tries < CONFIRM_TRIES)
+			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\": type it "
+				   "exactly as shown, or no to stop (%d more tr%s)", step_name(s),
+				   word ? word : "yes", CONFIRM_TRIES - tries,
+				   CONFIRM_TRIES - tries == 1 ? "y" : "ies");
+		else
+			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\" (%d tries)",
+				   step_name(s), word ? word : "yes", CONFIRM_TRIES);
+	}
+	strbuf_release(&q);
+	strbuf_release(&answer);
 	return ok;
 }
 
@@ -162,16 +212,7 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 			continue;
 		strbuf_reset(&sb);
 		if (!o->yes && restore_step_destructive(rs, s, &sb)) {
-			const char *word = restore_confirm_word(rs, s);
-			struct strbuf q = STRBUF_INIT;
-			strbuf_addf(&q, "\n%s: %s.\n", step_title(s), sb.buf);
-			if (word)
-				strbuf_addf(&q, "Type the database name (%s) to go on:", word);
-			else
-				strbuf_addstr(&q, "Go on? Type yes:");
-			int ok = ask(q.buf, word ? word : "yes");
-			strbuf_release(&q);
-			if (!ok) {
+			if (!confirm_step(&r, s, sb.buf, restore_confirm_word(rs, s))) {
 				report_log(&r, LOG_WARN, "not confirmed: stopping before step %s",
 					   step_name(s));
 				aborted = 1;

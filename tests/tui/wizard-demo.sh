@@ -102,9 +102,9 @@ start_wizard() {
 		fail "tmux new-session failed"
 }
 
-# wait_exit LABEL CODE: the wizard exited with CODE.
+# wait_exit LABEL CODE [SECONDS]: the wizard exited with CODE (within 10 s).
 wait_exit() {
-	n=50
+	n=$(( ${3:-10} * 5 ))
 	while [ ! -s "$SANDBOX/exit-$1" ] && [ "$n" -gt 0 ]; do
 		sleep 0.2
 		n=$((n - 1))
@@ -291,6 +291,59 @@ wait_exit pick 0
 ) || fail "[pick] the database does not equal psql's restore of $old_dump"
 rm -f "$SANDBOX/demo/backups/db/biso_20000101_000000.sql.gz"
 echo "[pick] passed: a cut dump refused in the dialog, the older one restored"
+
+# Line mode (restore without --yes) in the same terminal: a typo at "Type
+# yes" or at the database name asks again, as the wizard does, instead of
+# ending the half-done run with 130; three wrong answers stop before the
+# step; "no" stops at once.
+# start_cmd LABEL ARGS...: a new session running biso-recover ARGS.
+start_cmd() {
+	label=$1
+	shift
+	rm -f "$SANDBOX/exit-$label"
+	if $TMUX_CMD kill-server >/dev/null 2>&1; then
+		sleep 0.5
+	fi
+	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+		"'$BISO_RECOVER' $*; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
+		fail "tmux new-session failed"
+}
+newest_log() { ls -t "$SANDBOX"/demo/log/biso-recover-*.log | head -n 1; }
+start_cmd ask restore --config "'$CONF'" --only webroot,database
+wait_for "Go on\? Type yes:" 30 "the question before the webroot step"
+type_text "ye"
+keys Enter
+wait_for "no to stop \\(2 more tries\\)" 10 "the webroot question asked again"
+type_text "yes"
+keys Enter
+wait_for "Type the database name \($DBNAME\) to go on:" 60 "the question before the database step"
+type_text "${DBNAME}x"
+keys Enter
+wait_for "does not match \"$DBNAME\"" 10 "the database question asked again"
+type_text "$DBNAME"
+keys Enter
+wait_exit ask 0 300
+grep -q "step database done" "$(newest_log)" || fail "[ask] the database step did not run"
+echo "[ask] passed: a typo asks again, the right answer goes on"
+start_cmd ask3 restore --config "'$CONF'" --only webroot
+for i in 1 2 3; do
+	wait_for "Go on\? Type yes:" 30 "question $i"
+	type_text "y$i"
+	keys Enter
+	sleep 0.3
+done
+wait_exit ask3 130
+log=$(newest_log)
+grep -q "does not match \"yes\" (3 tries)" "$log" && grep -q "not confirmed: stopping before step webroot" "$log" ||
+	fail "[ask3] three wrong answers: the log does not say so"
+! grep -q "step webroot: Restore the webroot" "$log" || fail "[ask3] the webroot step ran"
+echo "[ask3] passed: three wrong answers stop before the step"
+start_cmd askno restore --config "'$CONF'" --only webroot
+wait_for "Go on\? Type yes:" 30 "the question"
+type_text "no"
+keys Enter
+wait_exit askno 130
+echo "[askno] passed: no stops at once"
 
 # the first restore was kept as pre-restore by the second
 ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-* >/dev/null 2>&1 ||
