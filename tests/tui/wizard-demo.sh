@@ -10,7 +10,9 @@
 #     is resized to 100x30 and back while the database step runs, the
 #     summary says all six steps are done, exit code 0;
 #   run 2 (TERM=vt100 NO_COLOR=1 LANG=C): the same walk over the restored
-#     instance, summary and exit code 0.
+#     instance, summary and exit code 0;
+#   then q, SIGHUP, o (another dump), and line mode (restore without --yes)
+#     asking again after a wrong answer.
 # Skips (77) without tmux, php, a PostgreSQL server or root.
 # Environment (from make check): top_srcdir, BISO_RECOVER.
 # Keep the sandbox for inspection with KEEP_SANDBOX=1.
