@@ -2371,7 +2371,13 @@ static int source_setup(struct ctx *c)
 		c->file_size = c->is_dir ? 0 : (uint64_t)st.st_size;
 	if (c->is_dir) {
 		size_t len;
-		c->src_root = xstrdup(c->source);
+		/* The directory itself, also when the source names it through a
+		 * symlink (backup/webroot/latest -> 2026-12-01): the copy
+		 * follows it, and so must the verification and the walk, which
+		 * would otherwise see one symlink (issue 9.10). */
+		c->src_root = realpath(c->source, NULL);
+		if (!c->src_root)
+			c->src_root = xstrdup(c->source);
 		len = strlen(c->src_root);
 		while (len > 1 && c->src_root[len - 1] == '/')
 			c->src_root[--len] = '\0';

@@ -11,6 +11,7 @@
 #   as rsync prints it).  For the directory source the paths are the ones
 #   `rsync -ani --checksum --delete` lists.  A directory replaced by a
 #   symlink is reported and nothing behind the symlink is read.
+# files-restore and files-verify agree on a backup named through a symlink.
 set -u
 top_builddir=${top_builddir:-$(pwd)}
 B=${BISO_RECOVER:-$top_builddir/biso-recover}
@@ -149,6 +150,23 @@ for src in "$H" "$T/hl.tar"; do
 	if [ "$rc" = 1 ] && [ "$got" = "$want" ] && grep -q ": the same file as .*, which differs" "$T/diffs"; then
 		ok "a changed hardlinked file is named under both names, as rsync names them ($src)"
 	else fail "hardlinked file from $src: got '$got', rsync '$want'"; cat "$T/diffs"; fi
+done
+
+# files-restore then files-verify agree (issue 9.10): a backup named
+# through a symlink (backup/webroot/latest -> a dated copy), restored in
+# each mode and from an archive, has 0 differences and is a directory
+ln -s "$S" "$T/latest"
+ln -s "$T/backup.tar.gz" "$T/latest.tar.gz"
+for how in "dir:" "dir:--merge" "dir:--xattrs" "tgz:" "tgz:--merge"; do
+	kind=${how%%:*} opt=${how#*:}
+	if [ $kind = dir ]; then src=$T/latest; else src=$T/latest.tar.gz; fi
+	t=$T/agree-$kind$opt
+	if ! "$B" files-restore $opt "$src" "$t" > /dev/null 2> "$T/err"; then
+		fail "restore of $kind through a symlink ${opt:-(replace)}:"; cat "$T/err"; continue
+	fi
+	verify "$src" "$t"
+	if [ -L "$t" ] || [ ! -d "$t" ]; then fail "$kind ${opt:-(replace)} through a symlink: the target is not a directory: $(ls -ld "$t")"
+	else expect "files-restore then files-verify, $kind through a symlink ${opt:-(replace)}" 0; fi
 done
 
 # usage and errors
