@@ -17,12 +17,14 @@ static char *vfmt(const char *fmt, va_list ap)
 int err_set(struct err *e, const char *fmt, ...)
 {
 	va_list ap;
+	char *s;
 	if (!e)
 		return -1;
-	free(e->msg);
 	va_start(ap, fmt);
-	e->msg = vfmt(fmt, ap);
+	s = vfmt(fmt, ap);
 	va_end(ap);
+	free(e->msg);
+	e->msg = s;
 	return -1;
 }
 
@@ -44,23 +46,27 @@ int err_errno(struct err *e, int errnum, const char *fmt, ...)
 void err_detail(struct err *e, const char *fmt, ...)
 {
 	va_list ap;
+	char *s;
 	if (!e)
 		return;
-	free(e->detail);
 	va_start(ap, fmt);
-	e->detail = vfmt(fmt, ap);
+	s = vfmt(fmt, ap);
 	va_end(ap);
+	free(e->detail);
+	e->detail = s;
 }
 
 void err_hint(struct err *e, const char *fmt, ...)
 {
 	va_list ap;
+	char *s;
 	if (!e)
 		return;
-	free(e->hint);
 	va_start(ap, fmt);
-	e->hint = vfmt(fmt, ap);
+	s = vfmt(fmt, ap);
 	va_end(ap);
+	free(e->hint);
+	e->hint = s;
 }
 
 void err_where(struct err *e, const char *file, long line, int64_t offset)

@@ -28,7 +28,9 @@ struct err {
 #define ERR_INIT { NULL, NULL, NULL, NULL, 0, -1 }
 
 /* Set the primary message (replacing an earlier one).  Always returns -1 so
- * that `return err_set(e, ...)` reads naturally.  @e may be NULL. */
+ * that `return err_set(e, ...)` reads naturally.  @e may be NULL.  The
+ * arguments may be the old value (err_hint(e, "%s ...", e->hint)): it is
+ * freed only after the new one is formatted; so for detail and hint. */
 int err_set(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Like err_set() with strerror(@errnum) appended as ": <reason>". */
 int err_errno(struct err *e, int errnum, const char *fmt, ...)

@@ -213,6 +213,7 @@ int restore_adopt_config_php(struct restore *rs, const char *path, struct report
 	const struct conf *c = rs->conf;
 
 	if (phpconf_load(path, rs->webroot, &pc, e) < 0) {
+		phpconf_release(&pc); /* what it read before the error */
 		/* With both values it would give overridden, config.php is only
 		 * informative: say what is wrong with it and go on. */
 		if (!nonempty(c->datadir) || !nonempty(c->database.conninfo)) {

@@ -1,4 +1,4 @@
-/* Unit tests for runcmd, logfile and magic. */
+/* Unit tests for err, runcmd, logfile and magic. */
 #include "config.h"
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,9 +154,29 @@ static void magic_classifies_by_content_not_name(void **state)
 	}
 }
 
+/* Issue 16.2: a caller that extends the hint, detail or message with its
+ * old value (restore_adopt_config_php) must get the old text, not freed
+ * memory. */
+static void err_setters_may_use_the_old_value(void **state)
+{
+	struct err e = ERR_INIT;
+	(void)state;
+	err_set(&e, "cannot evaluate getenv()");
+	err_hint(&e, "Write the value as a literal.");
+	err_hint(&e, "%s To go on, give --datadir.", e.hint);
+	assert_string_equal(e.hint, "Write the value as a literal. To go on, give --datadir.");
+	err_detail(&e, "line 4");
+	err_detail(&e, "%s, byte 73", e.detail);
+	assert_string_equal(e.detail, "line 4, byte 73");
+	err_set(&e, "config.php: %s", e.msg);
+	assert_string_equal(e.msg, "config.php: cannot evaluate getenv()");
+	err_clear(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(err_setters_may_use_the_old_value),
 		cmocka_unit_test(runcmd_streams_stdout_and_stderr_lines),
 		cmocka_unit_test(runcmd_reports_exit_status_and_missing_program),
 		cmocka_unit_test(runcmd_child_inherits_no_descriptors_and_gets_dir),
