@@ -178,7 +178,8 @@ static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 		list_add(l, dir, NULL, st.st_mtime, 0, MAGIC_DIR);
 		l->items[l->n - 1].undated = 1;
 	}
-	qsort(l->items, l->n, sizeof *l->items, newest_first);
+	if (l->n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(l->items, l->n, sizeof *l->items, newest_first);
 	return 0;
 }
 
@@ -221,7 +222,8 @@ static int scan_db(const char *dir, const char *prefix, struct backup_list *l, s
 		free(p);
 	}
 	closedir(d);
-	qsort(l->items, l->n, sizeof *l->items, newest_first);
+	if (l->n > 1) /* qsort(NULL, 0, ...) is undefined */
+		qsort(l->items, l->n, sizeof *l->items, newest_first);
 	return 0;
 }
 

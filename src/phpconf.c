@@ -67,10 +67,18 @@ static void push_punct(struct lexer *lx, const char *p, size_t n, long line, siz
 	t->len = n;
 }
 
+/* The hint of an error that PHP itself would reject the file for. */
+static void syntax_hint(struct err *e, const char *path)
+{
+	err_hint(e, "PHP rejects this file too (php -l %s shows it): repair it, or use the "
+		    "backup's copy of config.php.", path);
+}
+
 static int lex_error(struct lexer *lx, long line, size_t off, const char *msg)
 {
 	err_set(lx->e, "%s", msg);
 	err_where(lx->e, lx->path, line, (int64_t)off);
+	syntax_hint(lx->e, lx->path);
 	return -1;
 }
 
@@ -249,9 +257,11 @@ static int lex_heredoc(struct lexer *lx)
 	long line = lx->line;
 	size_t start = lx->pos, idstart, idlen;
 	struct tok *t;
+	int nowdoc;
 	lx->pos += 3;
 	while (at(lx, lx->pos) == ' ' || at(lx, lx->pos) == '\t')
 		lx->pos++;
+	nowdoc = at(lx, lx->pos) == '\'';
 	if (at(lx, lx->pos) == '\'' || at(lx, lx->pos) == '"')
 		lx->pos++;
 	idstart = lx->pos;
@@ -280,7 +290,7 @@ static int lex_heredoc(struct lexer *lx)
 	}
 	t = push(lx, T_STR, line, start);
 	t->text = xstrdup("");
-	t->bad = "a heredoc cannot be evaluated";
+	t->bad = nowdoc ? "a nowdoc (<<<'ID') cannot be evaluated" : "a heredoc cannot be evaluated";
 	return 0;
 }
 
@@ -456,6 +466,12 @@ static int lex_all(struct lexer *lx)
 			t->len = lx->pos - start;
 			if (!strcasecmp(t->text, "__halt_compiler"))
 				break; /* the rest of the file is data, not PHP */
+		} else if (c < 0x20 || c == 0x7F) {
+			/* A NUL or other control byte in code: a damaged file. */
+			char *msg = xstrfmt("unexpected byte 0x%02X outside a string or comment", c);
+			lex_error(lx, lx->line, lx->pos, msg);
+			free(msg);
+			return -1;
 		} else {
 			size_t n = 1;
 			for (int i = 0; puncts[i]; i++) {
@@ -522,7 +538,12 @@ struct parser {
 	const char *path;
 	const char *dir;
 	struct err *e;
+	int depth; /* nesting of arrays, parentheses and unary signs */
 };
+
+/* Deeper nesting than any real config.php; it bounds the recursion of the
+ * evaluator (and so its stack) on hostile input. */
+#define MAX_DEPTH 256
 
 /* Return codes of the parse functions. */
 #define HARD (-1)   /* syntax error: PHP itself would reject the file */
@@ -574,6 +595,7 @@ static int unexpected(struct parser *P, const char *expected)
 		else
 			err_set(P->e, "syntax error: missing %s before '%s'", expected, t->text);
 		err_where(P->e, P->path, t->line, (int64_t)t->off);
+		syntax_hint(P->e, P->path);
 		return HARD;
 	}
 	return fail_at(P, t, UNEVAL, "cannot evaluate: unsupported syntax at '%s'",
@@ -752,6 +774,10 @@ static int parse_primary(struct parser *P, struct val *out)
 	}
 
 	name = t->text[0] == '\\' ? t->text + 1 : t->text;
+	if (!strcasecmp(name, "include") || !strcasecmp(name, "include_once") ||
+	    !strcasecmp(name, "require") || !strcasecmp(name, "require_once"))
+		return fail_at(P, t, UNEVAL,
+			       "cannot evaluate %s: only PHP can run the file it includes", t->text);
 	if (is_punct(&P->t[P->pos + 1], "(")) {
 		if (!strcasecmp(name, "array")) {
 			P->pos += 2;
@@ -786,27 +812,37 @@ static int parse_primary(struct parser *P, struct val *out)
 	return 0;
 }
 
+/* Signs are counted in a loop, not by recursion: "- - - ... 1" is bounded
+ * by nothing but the file size. */
 static int parse_unary(struct parser *P, struct val *out)
 {
-	struct tok *t = peek(P);
-	int rc;
-	if (is_punct(t, "-") || is_punct(t, "+")) {
+	struct tok *first = peek(P);
+	int negate = 0, signs = 0, rc;
+	while (is_punct(peek(P), "-") || is_punct(peek(P), "+")) {
+		negate ^= peek(P)->text[0] == '-';
+		signs = 1;
 		P->pos++;
-		if ((rc = parse_unary(P, out)) < 0)
-			return rc;
-		if (out->kind != V_INT)
-			return fail_at(P, t, UNEVAL, "cannot evaluate: unary %s on a non-integer",
-				       t->text);
-		if (t->text[0] == '-')
-			out->i = -out->i;
-		return 0;
 	}
-	return parse_primary(P, out);
+	if ((rc = parse_primary(P, out)) < 0)
+		return rc;
+	if (signs && out->kind != V_INT)
+		return fail_at(P, first, UNEVAL, "cannot evaluate: unary %s on a non-integer",
+			       first->text);
+	if (negate)
+		out->i = -out->i;
+	return 0;
 }
 
 static int parse_expr(struct parser *P, struct val *out)
 {
-	int rc = parse_unary(P, out);
+	int rc;
+	if (P->depth >= MAX_DEPTH)
+		return fail_at(P, peek(P), UNEVAL,
+			       "cannot evaluate: arrays or parentheses nested deeper than %d levels",
+			       MAX_DEPTH);
+	P->depth++;
+	rc = parse_unary(P, out);
+	P->depth--;
 	while (rc == 0 && is_punct(peek(P), ".")) {
 		struct tok *dot = peek(P);
 		struct val rhs = VAL_INIT;
@@ -871,6 +907,7 @@ static int skip_call(struct parser *P, size_t open)
 			err_set(P->e, "syntax error: missing ')' of the Config::set on line %ld",
 				P->t[open].line);
 			err_where(P->e, P->path, t->line, (int64_t)t->off);
+			syntax_hint(P->e, P->path);
 			return HARD;
 		}
 		if (t->kind != T_PUNCT)
@@ -892,6 +929,7 @@ static int set_string(struct parser *P, const char *key, long line, const struct
 	if (v->kind != V_NULL && v->kind != V_STR) {
 		err_set(P->e, "Config::set('%s', ...) must be a string", key);
 		err_where(P->e, P->path, line, -1);
+		key_hint(P->e, key_which(key));
 		return -1;
 	}
 	free(*field);
@@ -900,6 +938,7 @@ static int set_string(struct parser *P, const char *key, long line, const struct
 		if (strlen(v->s.buf) != v->s.len) {
 			err_set(P->e, "Config::set('%s', ...) contains a NUL byte", key);
 			err_where(P->e, P->path, line, -1);
+			key_hint(P->e, key_which(key));
 			return -1;
 		}
 		*field = xstrdup(v->s.buf);
@@ -924,6 +963,7 @@ static int set_db_field(struct parser *P, long line, const struct val *db, const
 	if (v->kind != V_STR || strlen(v->s.buf) != v->s.len) {
 		err_set(P->e, "Config::set('gaia.db', ...): '%s' must be a string", k1);
 		err_where(P->e, P->path, line, -1);
+		key_hint(P->e, K_DB);
 		return -1;
 	}
 	*field = xstrdup(v->s.buf);
@@ -945,6 +985,7 @@ static int store(struct parser *P, struct phpconf *pc, enum which w, long line, 
 		if (v->kind != V_ARRAY && v->kind != V_NULL) {
 			err_set(P->e, "Config::set('gaia.db', ...) must be an array");
 			err_where(P->e, P->path, line, -1);
+			key_hint(P->e, K_DB);
 			return -1;
 		}
 		pc->db_line = line;
@@ -1126,6 +1167,7 @@ int phpconf_load(const char *path, const char *dir_override, struct phpconf *pc,
 		goto out;
 	P.t = lx.toks;
 	P.pos = 0;
+	P.depth = 0;
 	P.path = path;
 	P.dir = dir;
 	P.e = e;

@@ -2,7 +2,8 @@
 # test.sh: README command (2).  Installs the packages (tools/deps.sh), builds
 # out of tree in build/, runs every test (make check: unit, integration
 # against a throw-away PostgreSQL cluster the tests start themselves, and
-# the wizard in tmux), then the unit tests and the end-to-end restore again
+# the wizard in tmux), then the unit tests, the end-to-end restore and the
+# config.php error messages again
 # under ASan/UBSan in build-asan/.  Ends with one line "N passed, N failed, N skipped".
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +24,7 @@ mkdir -p build
 
 mkdir -p build-asan
 (cd build-asan && { [ -f Makefile ] || ../configure -q --enable-sanitizers; } &&
-	make -s -j"$jobs" && make -s -j"$jobs" check TESTS="$(cd "$top" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ') tests/integration/restore-demo.sh") || status=1
+	make -s -j"$jobs" && make -s -j"$jobs" check TESTS="$(cd "$top" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ') tests/integration/restore-demo.sh tests/integration/config-php-errors.sh") || status=1
 
 set -- $(summary build)
 p=$1 f=$2 s=$3 e=$4

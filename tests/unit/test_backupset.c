@@ -162,6 +162,25 @@ static void pick_by_time(void **state)
 	backupset_release(&bs);
 }
 
+/* An empty db/ (nothing dumped yet, or only other files): an empty list.
+ * UBSan found qsort() called with NULL there (tools/test.sh, build-asan). */
+static void empty_db_dir_gives_no_dumps(void **state)
+{
+	struct backupset bs;
+	struct err e = ERR_INIT;
+	(void)state;
+	dir("webroot");
+	dir("data");
+	dir("db");
+	assert_int_equal(backupset_scan(root, NULL, NULL, &bs, &e), 0);
+	assert_int_equal(bs.dumps.n, 0);
+	backupset_release(&bs);
+	put("db/README", "x", 1);
+	assert_int_equal(backupset_scan(root, NULL, NULL, &bs, &e), 0);
+	assert_int_equal(bs.dumps.n, 0);
+	backupset_release(&bs);
+}
+
 static void missing_root_is_an_error(void **state)
 {
 	struct backupset bs;
@@ -190,6 +209,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dated_dirs_and_archives_listed_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(dumps_need_exact_prefix_and_stamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(pick_by_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(empty_db_dir_gives_no_dumps, setup, teardown),
 		cmocka_unit_test(missing_root_is_an_error),
 		cmocka_unit_test(stamp_parser_rejects_bad_dates),
 	};

@@ -425,6 +425,158 @@ static void missing_file_is_an_error(void **state)
 	err_clear(&e);
 }
 
+/* ---- hostile inputs (issue 16): tests/data/php/hostile/ ------------------- */
+
+/* Load fixture hostile/@name; expect failure at @line with @needle in the
+ * message and @hint_needle in the hint (what to do). */
+static void expect_hostile_error(const char *name, long line, const char *needle,
+				 const char *hint_needle)
+{
+	struct phpconf pc;
+	struct err e = ERR_INIT;
+	char *rel = xstrfmt("hostile/%s", name), *path = fixture(rel);
+	assert_int_equal(phpconf_load(path, NULL, &pc, &e), -1);
+	assert_non_null(e.msg);
+	if (!strstr(e.msg, needle))
+		fail_msg("%s: message \"%s\" lacks \"%s\"", name, e.msg, needle);
+	if (!e.hint || !strstr(e.hint, hint_needle))
+		fail_msg("%s: hint \"%s\" lacks \"%s\"", name, e.hint ? e.hint : "(none)", hint_needle);
+	assert_string_equal(e.file, path);
+	assert_int_equal(e.line, line);
+	phpconf_release(&pc);
+	err_clear(&e);
+	free(path);
+	free(rel);
+}
+
+static void hostile_fixtures_are_errors_at_their_line_with_a_hint(void **state)
+{
+	(void)state;
+	expect_hostile_error("include.php", 4, "cannot evaluate include", "--datadir DIR");
+	expect_hostile_error("getenv.php", 4, "getenv()", "--datadir DIR");
+	expect_hostile_error("if-block.php", 4, "inside a block or behind a condition",
+			     "--datadir DIR");
+	expect_hostile_error("heredoc.php", 3, "a heredoc cannot be evaluated", "--datadir DIR");
+	expect_hostile_error("nowdoc.php", 7, "a nowdoc (<<<'ID') cannot be evaluated",
+			     "--dbname CONNINFO");
+	expect_hostile_error("unterminated-string.php", 4, "unterminated string", "php -l");
+	expect_hostile_error("unterminated-comment.php", 3, "unterminated comment", "php -l");
+	expect_hostile_error("unterminated-heredoc.php", 3, "unterminated heredoc", "php -l");
+	expect_hostile_error("nul-in-string.php", 3, "contains a NUL byte", "--datadir DIR");
+	expect_hostile_error("nul-in-code.php", 3, "unexpected byte 0x00", "php -l");
+	expect_hostile_error("nul-in-call.php", 3, "unexpected byte 0x00", "php -l");
+	expect_hostile_error("deep-nesting.php", 3, "nested deeper than 256 levels",
+			     "--dbname CONNINFO");
+}
+
+/* A UTF-8 byte order mark before <?php is output, as PHP does; the file is
+ * read as usual. */
+static void byte_order_mark_is_skipped(void **state)
+{
+	struct phpconf pc;
+	struct err e = ERR_INIT;
+	char *path = fixture("hostile/bom.php");
+	(void)state;
+	assert_int_equal(phpconf_load(path, NULL, &pc, &e), 0);
+	assert_string_equal(pc.env, "PROD");
+	assert_string_equal(pc.datadir, "/srv/biso-data");
+	assert_int_equal(pc.datadir_line, 3);
+	assert_string_equal(pc.db_name, "biso");
+	phpconf_release(&pc);
+	free(path);
+}
+
+/* A nowdoc's text is data: a Config::set inside it is not one. */
+static void config_set_inside_a_nowdoc_is_text(void **state)
+{
+	struct phpconf pc;
+	struct err e = ERR_INIT;
+	(void)state;
+	assert_int_equal(load_src("<?php\n$motd = <<<'TXT'\n    Config::set('datadir', '/not/this');\n"
+				  "    TXT;\nConfig::set('datadir', '/srv/biso-data');\n",
+				  NULL, &pc, &e), 0);
+	assert_string_equal(pc.datadir, "/srv/biso-data");
+	assert_int_equal(pc.datadir_line, 5);
+	phpconf_release(&pc);
+}
+
+/* 300,000 lines of comments and code before the settings: read, and the
+ * line numbers count them all. */
+static void three_hundred_thousand_lines(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct phpconf pc;
+	struct err e = ERR_INIT;
+	(void)state;
+	strbuf_addstr(&sb, "<?php\n");
+	for (int i = 2; i <= 300000; i++)
+		strbuf_addstr(&sb, i % 2 ? "$x[] = 'filler';\n" : "// filler\n");
+	strbuf_addstr(&sb, "Config::set('datadir', '/srv/biso-data');\n");
+	assert_int_equal(load_src(sb.buf, NULL, &pc, &e), 0);
+	assert_string_equal(pc.datadir, "/srv/biso-data");
+	assert_int_equal(pc.datadir_line, 300001);
+	phpconf_release(&pc);
+
+	strbuf_addstr(&sb, "Config::set('env', 'PROD);\n");
+	assert_int_equal(load_src(sb.buf, NULL, &pc, &e), -1);
+	assert_non_null(strstr(e.msg, "unterminated string"));
+	assert_int_equal(e.line, 300002);
+	phpconf_release(&pc);
+	err_clear(&e);
+	strbuf_release(&sb);
+}
+
+/* A million nested arrays, parentheses or signs: a clear error or a value,
+ * never a stack overflow. */
+static void deep_nesting_is_bounded(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct phpconf pc;
+	struct err e = ERR_INIT;
+	const int n = 1000000;
+	(void)state;
+	strbuf_addstr(&sb, "<?php\nConfig::set('gaia.db', ");
+	for (int i = 0; i < n; i++)
+		strbuf_addch(&sb, '[');
+	assert_int_equal(load_src(sb.buf, NULL, &pc, &e), -1);
+	assert_non_null(strstr(e.msg, "nested deeper than 256 levels"));
+	assert_int_equal(e.line, 2);
+	phpconf_release(&pc);
+	err_clear(&e);
+
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "<?php\nConfig::set('datadir', ");
+	for (int i = 0; i < n; i++)
+		strbuf_addch(&sb, '(');
+	assert_int_equal(load_src(sb.buf, NULL, &pc, &e), -1);
+	assert_non_null(strstr(e.msg, "nested deeper than 256 levels"));
+	phpconf_release(&pc);
+	err_clear(&e);
+
+	/* 255 levels are fine. */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "<?php\nConfig::set('gaia.db', ['dbname' => 'biso', 'x' => ");
+	for (int i = 0; i < 254; i++)
+		strbuf_addch(&sb, '[');
+	for (int i = 0; i < 254; i++)
+		strbuf_addch(&sb, ']');
+	strbuf_addstr(&sb, "]);\n");
+	assert_int_equal(load_src(sb.buf, NULL, &pc, &e), 0);
+	assert_string_equal(pc.db_name, "biso");
+	phpconf_release(&pc);
+
+	/* Signs are a loop: -(-(...5432)) */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "<?php\nConfig::set('gaia.db', ['dbname' => 'biso', 'port' => ");
+	for (int i = 0; i < n; i++)
+		strbuf_addstr(&sb, "- ");
+	strbuf_addstr(&sb, "5432]);\n");
+	assert_int_equal(load_src(sb.buf, NULL, &pc, &e), 0);
+	assert_string_equal(pc.db_port, "5432");
+	phpconf_release(&pc);
+	strbuf_release(&sb);
+}
+
 /* ---- conninfo ------------------------------------------------------------ */
 
 static void conninfo_escapes_quote_and_backslash(void **state)
@@ -490,6 +642,11 @@ int main(void)
 		cmocka_unit_test(constant_value_is_an_error),
 		cmocka_unit_test(key_that_cannot_be_evaluated_is_an_error),
 		cmocka_unit_test(missing_file_is_an_error),
+		cmocka_unit_test(hostile_fixtures_are_errors_at_their_line_with_a_hint),
+		cmocka_unit_test(byte_order_mark_is_skipped),
+		cmocka_unit_test(config_set_inside_a_nowdoc_is_text),
+		cmocka_unit_test(three_hundred_thousand_lines),
+		cmocka_unit_test(deep_nesting_is_bounded),
 		cmocka_unit_test(conninfo_escapes_quote_and_backslash),
 		cmocka_unit_test(conninfo_without_dbname_is_an_error),
 	};

@@ -1,0 +1,4 @@
+<?php
+Config::set('env', 'PROD');
+
+Config::set('datadir', getenv('BISO_DATADIR'));

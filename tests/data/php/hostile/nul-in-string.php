@@ -1,0 +1,3 @@
+<?php
+Config::set('env', 'PROD');
+Config::set('datadir', "/srv/\0biso");

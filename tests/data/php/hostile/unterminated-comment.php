@@ -1,0 +1,4 @@
+<?php
+Config::set('env', 'PROD');
+/* the database
+Config::set('datadir', '/srv/biso-data');

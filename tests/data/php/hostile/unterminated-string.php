@@ -1,0 +1,4 @@
+<?php
+Config::set('env', 'PROD');
+
+Config::set('datadir', '/srv/data);
