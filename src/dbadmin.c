@@ -413,48 +413,42 @@ int dbadmin_settings_differ(PGconn *c, const char *dbname, const char *encoding,
 	return differs;
 }
 
-static int table_names(PGconn *c, PGresult **out, struct err *e)
+int dbadmin_tables_named(PGconn *c, char *const *names, size_t n, long *n_live, long *found,
+			 struct err *e)
 {
-	*out = PQexec(c, "SELECT t FROM (SELECT quote_ident(n.nspname) || '.' || "
-			 "quote_ident(c.relname) AS t FROM pg_class c JOIN pg_namespace n "
-			 "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname "
-			 "NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
-			 "'pg\\_toast%') s ORDER BY t COLLATE \"C\"");
-	if (PQresultStatus(*out) != PGRES_TUPLES_OK) {
-		dbadmin_result_error(c, *out, e);
-		PQclear(*out);
-		*out = NULL;
+	/* Plain tables only: a partitioned table has no COPY block of its own. */
+	PGresult *res = PQexec(c, "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n "
+				  "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname "
+				  "NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
+				  "'pg\\_toast%'");
+	char *(*parts)[2];
+	int *nparts;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		dbadmin_result_error(c, res, e);
+		PQclear(res);
 		return -1;
 	}
-	return 0;
-}
-
-int dbadmin_common_tables(PGconn *a, PGconn *b, long *n_a, long *common, struct err *e)
-{
-	PGresult *ra, *rb;
-	int i = 0, j = 0;
-	if (table_names(a, &ra, e) < 0)
-		return -1;
-	if (table_names(b, &rb, e) < 0) {
-		PQclear(ra);
-		return -1;
+	/* Unquote the names once; a malformed one matches nothing. */
+	parts = xcalloc(n ? n : 1, sizeof *parts);
+	nparts = xcalloc(n ? n : 1, sizeof *nparts);
+	for (size_t i = 0; i < n; i++)
+		nparts[i] = dbadmin_split_qualified_name(names[i], parts[i]);
+	*n_live = PQntuples(res);
+	*found = 0;
+	for (int t = 0; t < PQntuples(res); t++) {
+		const char *nsp = PQgetvalue(res, t, 0), *rel = PQgetvalue(res, t, 1);
+		for (size_t i = 0; i < n; i++)
+			if ((nparts[i] == 2 && !strcmp(parts[i][0], nsp) && !strcmp(parts[i][1], rel)) ||
+			    (nparts[i] == 1 && !strcmp(parts[i][0], rel))) {
+				(*found)++;
+				break;
+			}
 	}
-	/* Both sorted by the server with the same collation: merge. */
-	*n_a = PQntuples(ra);
-	*common = 0;
-	while (i < PQntuples(ra) && j < PQntuples(rb)) {
-		int cmp = strcmp(PQgetvalue(ra, i, 0), PQgetvalue(rb, j, 0));
-		if (!cmp) {
-			(*common)++;
-			i++;
-			j++;
-		} else if (cmp < 0) {
-			i++;
-		} else {
-			j++;
-		}
-	}
-	PQclear(ra);
-	PQclear(rb);
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < nparts[i]; k++)
+			free(parts[i][k]);
+	free(parts);
+	free(nparts);
+	PQclear(res);
 	return 0;
 }

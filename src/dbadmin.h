@@ -75,10 +75,14 @@ int dbadmin_try_lock(PGconn *c, const char *dbname, struct err *e);
  * on a query error. */
 int dbadmin_settings_differ(PGconn *c, const char *dbname, const char *encoding,
 			    const char *lc_collate, const char *lc_ctype, struct strbuf *diff);
-/* Count the user tables (relkind r/p outside the system schemas) of @a in
- * *@n_a and how many of them, by schema-qualified name, @b also has in
- * *@common.  -1 with @e on a query error. */
-int dbadmin_common_tables(PGconn *a, PGconn *b, long *n_a, long *common, struct err *e);
+/* Count the plain tables (relkind r, outside the system schemas) of @c in
+ * *@n_live and how many of them are among the @n @names in *@found.  The
+ * names are written as pg_dump writes them in COPY lines (public.person,
+ * public."Odd Name"; borrowed): the tables of a dump.  A name without a
+ * schema matches a table of that name in any schema.  -1 with @e on a
+ * query error. */
+int dbadmin_tables_named(PGconn *c, char *const *names, size_t n, long *n_live, long *found,
+			 struct err *e);
 
 /* Split a table name as pg_dump writes it in a COPY line (public.person,
  * public."Odd ""name""") into unquoted parts, malloc'd into @parts (caller

@@ -503,7 +503,7 @@ void restore_release(struct restore *rs)
 	char **strs[] = { &rs->webroot_src, &rs->webroot, &rs->config_php_src, &rs->datadir_src,
 			  &rs->datadir, &rs->dump, &rs->dbname, &rs->conninfo,
 			  &rs->admin_conninfo, &rs->log_dump, &rs->log_dbname, &rs->env, &rs->env_warned,
-			  &rs->report_path };
+			  &rs->report_path, &rs->db_warning };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;
@@ -520,6 +520,11 @@ void restore_release(struct restore *rs)
 		dumpinfo_release(rs->dump_info);
 		free(rs->dump_info);
 		rs->dump_info = NULL;
+	}
+	if (rs->log_dump_info) {
+		dumpinfo_release(rs->log_dump_info);
+		free(rs->log_dump_info);
+		rs->log_dump_info = NULL;
 	}
 	if (rs->backups) {
 		backupset_release(rs->backups);
@@ -623,6 +628,8 @@ int restore_step_destructive(const struct restore *rs, enum step_id s, struct st
 			strbuf_addf(what, "replaces database \"%s\" (kept as \"%s_pre_restore_%s\") "
 				    "with %s", orq(rs->dbname), orq(rs->dbname), rs->stamp,
 				    rs->dump && strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : orq(rs->dump));
+		if (what && rs->db_warning)
+			strbuf_addf(what, "; warning: %s", rs->db_warning);
 		return 1;
 	default:
 		return 0;
@@ -700,6 +707,8 @@ int restore_use_source(struct restore *rs, enum step_id s, size_t i, struct repo
 		dumpinfo_release(old_info);
 		free(old_info);
 	}
+	if (s == STEP_DATABASE)
+		restore_check_live_tables(rs, r);
 	report_log(r, LOG_INFO, "step %s: the operator chose %s instead of %s", step_name(s), *src,
 		   orq(old));
 	free(old);

@@ -93,6 +93,10 @@ struct restore {
 
 	struct backupset *backups; /* what restore_prepare() found; owned */
 	struct dumpinfo *dump_info; /* the dump as restore_preflight() read it; owned */
+	struct dumpinfo *log_dump_info; /* likewise the log database's dump; owned */
+	char *db_warning;         /* why the dump may not be one of the live database
+				     (restore_preflight()), or NULL; owned.  Shown in
+				     the plan, the confirmation and the summary. */
 
 	struct step_status st[STEP_COUNT];
 	char *report_path;        /* verification report file, once written */

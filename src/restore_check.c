@@ -6,6 +6,7 @@
 #include "restore_int.h"
 #include "backupset.h"
 #include "conf.h"
+#include "conninfo.h"
 #include "dbadmin.h"
 #include "dumpinfo.h"
 #include "journal.h"
@@ -355,6 +356,28 @@ int restore_check_archives(struct restore *rs, struct err *e)
 	int ret = 0;
 
 	if ((rs->selected & STEP_BIT(STEP_WEBROOT)) && rs->webroot_src &&
+	    rs->webroot_src_kind == MAGIC_DIR) {
+		char *cli = xstrfmt("%s/biso-cli", rs->webroot_src);
+		int ok = path_exists(cli);
+		free(cli);
+		if (!ok) {
+			err_set(e, "the webroot backup %s has no biso-cli: it is not a BISO webroot",
+				rs->webroot_src);
+			err_hint(e, "Check backup_root (is the backup share mounted?).");
+			return -1;
+		}
+	}
+	/* An empty backup (an unmounted share) must not replace a live datadir. */
+	if ((rs->selected & STEP_BIT(STEP_DATADIR)) && rs->datadir_src &&
+	    rs->datadir_src_kind == MAGIC_DIR && rs->datadir &&
+	    restore_dir_is_empty(rs->datadir_src) && path_exists(rs->datadir) &&
+	    !restore_dir_is_empty(rs->datadir)) {
+		err_set(e, "the datadir backup %s is empty, the live datadir %s is not",
+			rs->datadir_src, rs->datadir);
+		err_hint(e, "Is the backup share mounted? Check backup_root, or skip this step.");
+		return -1;
+	}
+	if ((rs->selected & STEP_BIT(STEP_WEBROOT)) && rs->webroot_src &&
 	    rs->webroot_src_kind != MAGIC_DIR && magic_is_tree(rs->webroot_src_kind)) {
 		if (archive_peek(rs->webroot_src, "biso-cli", 100000, &al, e) < 0)
 			return -1;
@@ -427,15 +450,93 @@ int restore_check_dump(struct restore *rs, const char *dump, struct report *r, s
 	} else {
 		report_log(r, LOG_INFO, "%s: pg_dump %s, %zu tables with data, complete", dump,
 			   di.pg_dump_version ? di.pg_dump_version : "(version unknown)", di.n_tables);
-		if (dump == rs->dump && !rs->dump_info) {
-			/* Kept for the row-count checks: the dump is read once more, not twice. */
-			rs->dump_info = xmalloc(sizeof di);
-			*rs->dump_info = di;
+		/* Kept for the row-count checks (the dump is read once more, not
+		 * twice) and the comparison with the live database's tables. */
+		struct dumpinfo **keep = dump == rs->dump ? &rs->dump_info
+					 : dump == rs->log_dump ? &rs->log_dump_info : NULL;
+		if (keep && !*keep) {
+			*keep = xmalloc(sizeof di);
+			**keep = di;
 			return 0;
 		}
 	}
 	dumpinfo_release(&di);
 	return ret;
+}
+
+/* Append a warning to rs->db_warning when fewer than half of the tables of
+ * the live database @dbname (reached through @conninfo) are in @di. */
+static void compare_one(struct restore *rs, PGconn *admin, const char *conninfo,
+			const char *dbname, const char *dump, const struct dumpinfo *di,
+			struct report *r)
+{
+	struct err e = ERR_INIT;
+	char *ci = NULL, **names;
+	PGconn *live = NULL;
+	long n_live = 0, found = 0;
+	int exists = 0;
+
+	if (!di || !dbname || dbadmin_exists(admin, dbname, &exists, &e) < 0 || !exists)
+		goto out; /* a new database replaces nothing */
+	if (!(ci = conninfo_with_dbname(conninfo, dbname, &e)) ||
+	    !(live = dbadmin_connect(ci, &e))) {
+		report_log(r, LOG_WARN, "cannot compare the tables of the live database \"%s\" with "
+			   "the dump: %s", dbname, orq(e.msg));
+		goto out;
+	}
+	names = xcalloc(di->n_tables ? di->n_tables : 1, sizeof *names);
+	for (size_t i = 0; i < di->n_tables; i++)
+		names[i] = di->tables[i].name;
+	if (dbadmin_tables_named(live, names, di->n_tables, &n_live, &found, &e) < 0) {
+		report_log(r, LOG_WARN, "cannot compare the tables of the live database \"%s\" with "
+			   "the dump: %s", dbname, orq(e.msg));
+	} else if (n_live > 0 && found * 2 < n_live) {
+		struct strbuf w = STRBUF_INIT;
+		size_t start;
+		if (rs->db_warning)
+			strbuf_addf(&w, "%s; ", rs->db_warning);
+		start = w.len;
+		strbuf_addf(&w, "%s does not look like a dump of \"%s\": only %ld of its %ld "
+			    "tables are in it (restoring replaces it anyway; the old one is kept as "
+			    "\"%s_pre_restore_%s\")",
+			    strrchr(dump, '/') ? strrchr(dump, '/') + 1 : dump, dbname, found, n_live,
+			    dbname, rs->stamp);
+		report_log(r, LOG_WARN, "%s", w.buf + start);
+		free(rs->db_warning);
+		rs->db_warning = strbuf_detach(&w, NULL);
+	} else {
+		report_log(r, LOG_INFO, "%ld of the %ld tables of the live database \"%s\" are in "
+			   "the dump", found, n_live, dbname);
+	}
+	free(names);
+out:
+	if (live)
+		PQfinish(live);
+	free(ci);
+	err_clear(&e);
+}
+
+void restore_check_live_tables(struct restore *rs, struct report *r)
+{
+	struct err e = ERR_INIT;
+	PGconn *admin;
+
+	free(rs->db_warning);
+	rs->db_warning = NULL;
+	if (!(rs->selected & STEP_BIT(STEP_DATABASE)) || !rs->conninfo)
+		return;
+	if (!(admin = dbadmin_connect(rs->admin_conninfo, &e))) {
+		report_log(r, LOG_WARN, "cannot compare the tables of the live database with the "
+			   "dump: %s", orq(e.msg));
+		err_clear(&e);
+		return;
+	}
+	compare_one(rs, admin, rs->conninfo, rs->dbname, rs->dump, rs->dump_info, r);
+	if (rs->log_dump && rs->log_dbname)
+		compare_one(rs, admin, nonempty(rs->conf->log_database.conninfo) ?
+			    rs->conf->log_database.conninfo : rs->conninfo, rs->log_dbname,
+			    rs->log_dump, rs->log_dump_info, r);
+	PQfinish(admin);
 }
 
 int restore_preflight(struct restore *rs, struct report *r, struct err *e)
@@ -447,6 +548,15 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 
 	if (check_journal(rs, r, e) < 0)
 		return -1;
+	if (sel & STEP_BIT(STEP_WEBROOT)) {
+		/* Whatever journal a killed run wrote (another log_dir?), never let
+		 * the left-over staging tree be removed with the datadir in it. */
+		char *staging = xstrfmt("%s.restoring", rs->webroot);
+		int bad = path_exists(staging) && restore_stranded_datadir(rs, rs->webroot, staging, e) < 0;
+		free(staging);
+		if (bad)
+			return -1;
+	}
 
 	if ((sel & (STEP_BIT(STEP_DATADIR) | STEP_BIT(STEP_VERIFY))) &&
 	    conf_web_owner(c, &uid, &gid, e) < 0)
@@ -470,7 +580,11 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 				    "dbname=postgres).");
 			return -1;
 		}
-		if (nonempty(c->database.lc_collate))
+		/* another restore of this database (from another machine too)
+		 * would make the step fail after the files were replaced */
+		if (rs->dbname)
+			ret = dbadmin_try_lock(admin, rs->dbname, e);
+		if (!ret && nonempty(c->database.lc_collate))
 			ret = dbadmin_check_locale(admin, c->database.lc_collate, e);
 		if (!ret && nonempty(c->database.lc_ctype) &&
 		    strcmp(c->database.lc_ctype, orq(c->database.lc_collate)))
@@ -487,6 +601,7 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		PQfinish(admin);
 		if (ret < 0)
 			return -1;
+		restore_check_live_tables(rs, r);
 	}
 	if (nonempty(c->env_expected) && rs->env && strcmp(rs->env, c->env_expected)) {
 		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "

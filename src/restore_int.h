@@ -84,6 +84,12 @@ int restore_dir_is_empty(const char *path);
  * rs->dump_info).  0, or -1 with @e set. */
 int restore_check_archives(struct restore *rs, struct err *e);
 int restore_check_dump(struct restore *rs, const char *dump, struct report *r, struct err *e);
+/* Compare the tables of the live database(s) with those of the dump(s)
+ * read by restore_check_dump(): when fewer than half of the live tables are
+ * in the dump, set rs->db_warning (and log it).  Never stops a run: in a
+ * disaster the live database is often empty, damaged or half restored, and
+ * it is kept as <db>_pre_restore_<time> anyway.  Cannot look: a warning. */
+void restore_check_live_tables(struct restore *rs, struct report *r);
 /* A staging tree @staging of @live left by a killed run may hold the live
  * datadir: -1 with @e saying how to move it back, else 0. */
 int restore_stranded_datadir(struct restore *rs, const char *live, const char *staging,

@@ -247,6 +247,9 @@ void restore_summary(const struct restore *rs, struct strbuf *out)
 	for (int s = 0; s < STEP_COUNT; s++)
 		if (rs->st[s].kept_as)
 			strbuf_addf(out, "kept: %s\n", rs->st[s].kept_as);
+	if (rs->db_warning && rs->st[STEP_DATABASE].state != STEP_PENDING &&
+	    (rs->selected & STEP_BIT(STEP_DATABASE)))
+		strbuf_addf(out, "warning: %s\n", rs->db_warning);
 	/* which dump: the operator may have chosen another than the newest */
 	if (rs->dump && (rs->st[STEP_DATABASE].state == STEP_DONE ||
 			 rs->st[STEP_DATABASE].state == STEP_FAILED))

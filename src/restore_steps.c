@@ -100,26 +100,8 @@ int restore_run_webroot(struct restore *rs, struct report *r, struct err *e)
 	 * live webroot without one. */
 	if (rel)
 		o.carry = rel;
-	{
-		/* Whatever journal a killed run wrote (another log_dir?), never let
-		 * the left-over staging tree be removed with the datadir in it. */
-		char *staging = xstrfmt("%s.restoring", rs->webroot);
-		int bad = path_exists(staging) && restore_stranded_datadir(rs, rs->webroot, staging, e) < 0;
-		free(staging);
-		if (bad)
-			return -1;
-	}
-	if (rs->webroot_src_kind == MAGIC_DIR) {
-		char *cli = xstrfmt("%s/biso-cli", rs->webroot_src);
-		int ok = path_exists(cli);
-		free(cli);
-		if (!ok) {
-			err_set(e, "the webroot backup %s has no biso-cli: it is not a BISO webroot",
-				rs->webroot_src);
-			err_hint(e, "Check backup_root (is the backup share mounted?).");
-			return -1;
-		}
-	}
+	/* a left-over staging tree holding the live datadir and a webroot
+	 * backup without biso-cli were refused by the preflight */
 	ret = journaled_fsrestore(rs, &o, r, &res, e);
 	if (ret == 0) {
 		if (rs->webroot_src_kind != MAGIC_DIR)
@@ -323,14 +305,7 @@ int restore_run_datadir(struct restore *rs, struct report *r, struct err *e)
 		       err_hint(e, "Run the config step first or give --datadir DIR."), -1;
 	if (conf_web_owner(c, &o.uid, &o.gid, e) < 0)
 		return -1;
-	/* An empty backup (an unmounted share) must not replace a live datadir. */
-	if (rs->datadir_src_kind == MAGIC_DIR && restore_dir_is_empty(rs->datadir_src) &&
-	    path_exists(rs->datadir) && !restore_dir_is_empty(rs->datadir)) {
-		err_set(e, "the datadir backup %s is empty, the live datadir %s is not",
-			rs->datadir_src, rs->datadir);
-		err_hint(e, "Is the backup share mounted? Check backup_root, or skip this step.");
-		return -1;
-	}
+	/* an empty backup directory was refused by the preflight */
 	o.set_owner = 1;
 	o.source = rs->datadir_src;
 	o.target = rs->datadir;
@@ -347,49 +322,6 @@ int restore_run_datadir(struct restore *rs, struct report *r, struct err *e)
 		files_summary(&rs->st[STEP_DATADIR], &res);
 	}
 	fsrestore_result_release(&res);
-	return ret;
-}
-
-/* Refuse to swap in a dump of another database: at least half of the live
- * database's tables must be in the restored one.  Returns 0 or -1 with @e. */
-static int same_database(struct restore *rs, const char *conninfo, const char *dbname,
-			 const char *staging_ci, struct report *r, struct err *e)
-{
-	char *live_ci = conninfo_with_dbname(conninfo, dbname, e);
-	PGconn *live, *staged;
-	long common = 0, live_n = 0;
-	int ret = -1;
-	(void)rs;
-
-	if (!live_ci)
-		return -1;
-	live = dbadmin_connect(live_ci, NULL);
-	free(live_ci);
-	if (!live) {
-		/* Cannot look (e.g. connections disallowed): not a reason to stop. */
-		report_log(r, LOG_WARN, "cannot compare the tables of the live database \"%s\" with "
-			   "the dump", dbname);
-		return 0;
-	}
-	staged = dbadmin_connect(staging_ci, e);
-	if (staged) {
-		if (dbadmin_common_tables(live, staged, &live_n, &common, e) == 0) {
-			if (live_n > 0 && common * 2 < live_n) {
-				err_set(e, "the dump does not look like a dump of \"%s\": only %ld of "
-					"its %ld tables are in it", dbname, common, live_n);
-				err_hint(e, "The live database was not touched; the restored copy stays as "
-					    "\"%s_restoring\" to look at (the next run drops it). Check --dump; to "
-					    "replace it anyway, rename the live database first (ALTER DATABASE ... "
-					    "RENAME TO ...).", dbname);
-			} else {
-				report_log(r, LOG_INFO, "%ld of the %ld tables of the live database are "
-					   "in the dump", common, live_n);
-				ret = 0;
-			}
-		}
-		PQfinish(staged);
-	}
-	PQfinish(live);
 	return ret;
 }
 
@@ -494,8 +426,6 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	}
 	if (dbadmin_exists(admin, dbname, &exists, e) < 0)
 		goto out;
-	if (exists && same_database(rs, conninfo, dbname, staging_ci, r, e) < 0)
-		goto out;
 	/* The last moment to stop: after the swap there is nothing to abort. */
 	if (report_cancelled(r)) {
 		err_set(e, "aborted by the operator before the swap");
@@ -541,6 +471,10 @@ int restore_run_database(struct restore *rs, struct report *r, struct err *e)
 {
 	struct replay_stats stats = { 0 };
 	char *kept = NULL;
+	/* found by the preflight; the operator saw it in the plan and the
+	 * confirmation: say it again where the step's warnings are counted */
+	if (rs->db_warning)
+		report_log(r, LOG_WARN, "%s", rs->db_warning);
 	if (restore_one_database(rs, rs->dump, rs->dbname, rs->conninfo, r, e, &kept, &stats) < 0)
 		return -1;
 	free(rs->st[STEP_DATABASE].summary);
