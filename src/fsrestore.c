@@ -568,13 +568,59 @@ static void add_mtime(struct strbuf *sb, const struct timespec *t, int frac)
 	strbuf_addf(sb, " %s", zone);
 }
 
+/* The permission bits an entry of type @type (S_IF*) with the source's
+ * @perm gets: without set-uid/set-gid on files and without world-write,
+ * which a PHP application never needs (issue 16.4), unless the caller
+ * keeps them (o->keep_special_modes). */
+static mode_t safe_perm(const struct ctx *c, mode_t type, mode_t perm)
+{
+	perm &= 07777;
+	if (c->o->keep_special_modes)
+		return perm;
+	if (type == S_IFREG)
+		perm &= ~(mode_t)(S_ISUID | S_ISGID);
+	if (type != S_IFLNK)
+		perm &= ~(mode_t)S_IWOTH;
+	return perm;
+}
+
+/* safe_perm() for an entry about to be written at @rel: a change is
+ * counted and logged. */
+static mode_t restore_perm(struct ctx *c, mode_t type, mode_t perm, const char *rel)
+{
+	mode_t want = safe_perm(c, type, perm);
+	if (want != (perm & 07777) && !c->quiet && !c->verify_only) {
+		mode_t gone = (perm & 07777) & ~want;
+		struct strbuf sb = STRBUF_INIT;
+		if (gone & S_ISUID)
+			strbuf_addstr(&sb, "set-uid");
+		if (gone & S_ISGID)
+			strbuf_addf(&sb, "%sset-gid", sb.len ? ", " : "");
+		if (gone & S_IWOTH)
+			strbuf_addf(&sb, "%sworld-write", sb.len ? ", " : "");
+		c->res->modes_changed++;
+		report_log(c->r, LOG_WARN, "mode of %s restored as %04o, not %04o as in the backup "
+			   "(%s cleared)", *rel ? rel : ".", (unsigned)want, (unsigned)(perm & 07777),
+			   sb.buf);
+		strbuf_release(&sb);
+	}
+	return want;
+}
+
 static void verify_mode_time(struct ctx *c, const char *rel, const struct stat *st, mode_t perm,
 			     int mtime_set, const struct timespec *mt)
 {
 	mode_t mask = c->root ? 07777 : 0777;
-	if ((st->st_mode & mask) != (perm & mask))
-		differs(c, rel, "mode %04o, source %04o", (unsigned)(st->st_mode & 07777),
-			(unsigned)(perm & 07777));
+	mode_t want = safe_perm(c, st->st_mode & S_IFMT, perm);
+	if ((st->st_mode & mask) != (want & mask)) {
+		if (want != (perm & 07777))
+			differs(c, rel, "mode %04o, expected %04o (source %04o, restored without "
+				"set-id and world-write bits)", (unsigned)(st->st_mode & 07777),
+				(unsigned)want, (unsigned)(perm & 07777));
+		else
+			differs(c, rel, "mode %04o, source %04o", (unsigned)(st->st_mode & 07777),
+				(unsigned)(perm & 07777));
+	}
 	/* an archive time without a fraction (ustar, GNU tar, zip keep whole
 	 * seconds) is compared to the second */
 	if (mtime_set && (st->st_mtim.tv_sec != mt->tv_sec ||
@@ -1236,6 +1282,8 @@ static int walk(struct ctx *c, enum pass pass)
 				continue;
 			}
 		}
+		if (type != AE_IFLNK && !archive_entry_hardlink(w))
+			archive_entry_set_perm(w, restore_perm(c, type, archive_entry_perm(w), rel));
 		r = archive_write_header(ext, w);
 		if (status_ok(c, ext, r, rel, &refused) < 0) {
 			free(rel);
@@ -1654,7 +1702,7 @@ static int copy_file(struct copier *k, int sdfd, int ddfd, const char *name, con
 		     const char *rel)
 {
 	struct ctx *c = k->c;
-	mode_t perm = st->st_mode & 07777;
+	mode_t perm;
 	struct timespec ts[2];
 	int in, out, rc = -1;
 	if (st->st_nlink > 1) {
@@ -1682,6 +1730,7 @@ static int copy_file(struct copier *k, int sdfd, int ddfd, const char *name, con
 	in = openat(sdfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (in < 0)
 		return copy_fail_read(c, errno, rel);
+	perm = restore_perm(c, S_IFREG, st->st_mode, rel);
 	/* created with its final permissions where the umask leaves them
 	 * (the staging tree is 0700 until the end); set-id bits after fchown */
 	out = openat(ddfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm & 0777);
@@ -1783,7 +1832,7 @@ static void remember_dir_st(struct ctx *c, const struct stat *st, const char *re
 	}
 	d = &c->dirs[c->ndirs++];
 	d->rel = xstrdup(rel);
-	d->perm = st->st_mode & 07777;
+	d->perm = restore_perm(c, S_IFDIR, st->st_mode, rel);
 	d->mtime_set = 1;
 	d->times[0] = st->st_atim;
 	d->times[1] = st->st_mtim;

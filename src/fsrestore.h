@@ -58,6 +58,10 @@ struct fsrestore_opts {
 	int no_verify;               /* skip the comparison of the new tree with the source */
 	int checksum;                /* verification adds SHA-256 of every file's content */
 	int confirm_inplace;         /* the operator confirmed FSRESTORE_INPLACE */
+	int keep_special_modes;      /* 0: files lose set-uid/set-gid, every entry loses
+				      * world-write (each change logged at LOG_WARN and
+				      * counted in modes_changed); 1: modes as in the
+				      * source (files-restore --keep-special-modes) */
 	const char *rsh;             /* remote source: rsync -e command (NULL: rsync's
 				      * default, which honours RSYNC_RSH, else ssh) */
 };
@@ -76,6 +80,8 @@ struct fsrestore_result {
 	uint64_t excluded;  /* entries left out by the exclude patterns (dirs count once) */
 	uint64_t warnings;  /* warnings logged */
 	uint64_t differences; /* paths that differ in the verification (0 on success) */
+	uint64_t modes_changed; /* entries restored without the set-id or world-write
+				 * bits the source has (see keep_special_modes) */
 };
 
 /*
@@ -142,7 +148,9 @@ typedef void fsrestore_diff_fn(void *ctx, const char *rel, const char *what);
  * "host:path" is refused), without writing anything, as the verification
  * after a restore compares: for every entry of the source that the
  * @o->excludes patterns keep, its type, the size of files, the permission
- * bits (set-id and sticky bits too when run as root), the mtime to the
+ * bits as fsrestore_run() leaves them (set-id and world-write bits cleared
+ * unless @o->keep_special_modes; set-id and sticky bits are compared when
+ * run as root), the mtime to the
  * nanosecond (to the second where an archive stores whole seconds: ustar,
  * GNU tar, zip), the target of symlinks, hardlinks being one inode, and with
  * @o->checksum the SHA-256 of every file's content (holes read as zeros).

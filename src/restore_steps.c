@@ -33,6 +33,11 @@ static void files_summary(struct step_status *st, const struct fsrestore_result 
 	fsrestore_add_counts(&sb, res);
 	strbuf_addstr(&sb, ", ");
 	strbuf_humanise_bytes(&sb, res->bytes);
+	if (res->modes_changed) {
+		strbuf_addstr(&sb, ", ");
+		strbuf_addcount(&sb, res->modes_changed, "mode", "modes");
+		strbuf_addstr(&sb, " without set-id/world-write (see the log)");
+	}
 	free(st->summary);
 	st->summary = strbuf_detach(&sb, NULL);
 	if (res->kept_as) {

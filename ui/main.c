@@ -36,9 +36,11 @@ static const char usage_text[] =
 "                    (DUMP - is stdin)\n"
 "       biso-recover db-inspect DUMP\n"
 "       biso-recover files-restore [--exclude PATTERN]... [--merge] [--checksum]\n"
-"                    [--xattrs] [--acls] [--in-place --yes] [--dry-run] SOURCE TARGET\n"
+"                    [--xattrs] [--acls] [--keep-special-modes] [--in-place --yes]\n"
+"                    [--dry-run] SOURCE TARGET\n"
 "                    (SOURCE: directory, archive, or host:path fetched with rsync)\n"
-"       biso-recover files-verify [--checksum] [--exclude PATTERN]... SOURCE TARGET\n"
+"       biso-recover files-verify [--checksum] [--exclude PATTERN]...\n"
+"                    [--keep-special-modes] SOURCE TARGET\n"
 "                    (compares the tree TARGET with the backup SOURCE, a directory\n"
 "                    or archive; prints each path that differs; exit 1 if any,\n"
 "                    2 if it could not compare)\n"
@@ -146,6 +148,9 @@ static const struct {
 "                         mtime\n"
 "  --xattrs               restore extended attributes (as rsync -X)\n"
 "  --acls                 restore POSIX ACLs (as rsync -A)\n"
+"  --keep-special-modes   restore set-uid and set-gid bits of files and\n"
+"                         world-write bits as the backup has them (as bsdtar -p);\n"
+"                         by default they are cleared and each change is listed\n"
 "  --dry-run              count what SOURCE holds (files, directories, bytes);\n"
 "                         write nothing\n"
 "\n"
@@ -154,7 +159,8 @@ static const struct {
 "Exit status 0: done; 1: failed (TARGET unchanged, except with --in-place);\n"
 "2: usage; 3: done, but members were refused (counted in the summary).\n" },
 	{ "files-verify",
-"Usage: biso-recover files-verify [--checksum] [--exclude PATTERN]... SOURCE TARGET\n"
+"Usage: biso-recover files-verify [--checksum] [--exclude PATTERN]...\n"
+"                                 [--keep-special-modes] SOURCE TARGET\n"
 "\n"
 "Compares the existing tree TARGET with the backup SOURCE (a directory or an\n"
 "archive) without changing either: type, size, permissions, mtime, symlink\n"
@@ -162,7 +168,10 @@ static const struct {
 "Exit status 0: the same; 1: something differs; 2: could not compare.\n"
 "\n"
 "  --checksum             compare the content of every file by SHA-256 too\n"
-"  --exclude PATTERN      leave out what matches, on both sides (rsync's rules)\n" },
+"  --exclude PATTERN      leave out what matches, on both sides (rsync's rules)\n"
+"  --keep-special-modes   expect set-id and world-write bits as in SOURCE (a tree\n"
+"                         restored with that option); by default they are\n"
+"                         expected cleared, as files-restore leaves them\n" },
 };
 
 static const char *help_for(const char *cmd)
@@ -177,7 +186,7 @@ enum {
 	OPT_CONFIG = 256, OPT_BACKUP_ROOT, OPT_WEBROOT, OPT_DATADIR, OPT_CONFIG_PHP,
 	OPT_DBNAME, OPT_DUMP, OPT_WEB_USER, OPT_LOG_DIR, OPT_JOBS, OPT_ONLY, OPT_YES,
 	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX,
-	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK
+	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES
 };
 
 static const struct option long_opts[] = {
@@ -205,6 +214,7 @@ static const struct option long_opts[] = {
 	{ "in-place", no_argument, NULL, OPT_IN_PLACE },
 	{ "xattrs", no_argument, NULL, OPT_XATTRS },
 	{ "acls", no_argument, NULL, OPT_ACLS },
+	{ "keep-special-modes", no_argument, NULL, OPT_KEEP_MODES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -217,6 +227,7 @@ struct cli {
 	const char *web_user, *log_dir, *only, *on_error, *at;
 	int jobs, yes, dry_run, create, merge, single_tx;
 	int checksum, in_place, xattrs, acls; /* files-restore */
+	int keep_modes;                       /* files-restore, files-verify */
 	int no_check;                         /* db-restore: do not read the dump first */
 	const char **excludes;
 	size_t n_excludes;
@@ -315,6 +326,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_IN_PLACE: cl->in_place = 1; break;
 		case OPT_XATTRS: cl->xattrs = 1; break;
 		case OPT_ACLS: cl->acls = 1; break;
+		case OPT_KEEP_MODES: cl->keep_modes = 1; break;
 		case OPT_SINGLE_TX: cl->single_tx = 1; break;
 		case OPT_JOBS: {
 			char *end;
@@ -712,6 +724,7 @@ static int cmd_files_verify(const struct cli *cl)
 	o.target = cl->args[1];
 	o.excludes = cl->excludes;
 	o.checksum = cl->checksum;
+	o.keep_special_modes = cl->keep_modes;
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	if (fsrestore_verify(&o, print_difference, NULL, &r, &res, &e) < 0) {
@@ -758,6 +771,7 @@ static int cmd_files_restore(const struct cli *cl)
 	o.checksum = cl->checksum;
 	o.xattrs = cl->xattrs;
 	o.acls = cl->acls;
+	o.keep_special_modes = cl->keep_modes;
 	o.stamp = stamp;
 	o.dry_run = cl->dry_run;
 	batch_report_init(&r, &bst, NULL);
@@ -774,6 +788,12 @@ static int cmd_files_restore(const struct cli *cl)
 		strbuf_addcount(&sb, res.bytes, "byte", "bytes");
 		if (res.kept_as)
 			strbuf_addf(&sb, "; old tree kept as %s", res.kept_as);
+		if (res.modes_changed) {
+			strbuf_addstr(&sb, "; ");
+			strbuf_addcount(&sb, res.modes_changed, "mode", "modes");
+			strbuf_addstr(&sb, " without set-id or world-write bits (listed above; "
+				      "--keep-special-modes keeps them)");
+		}
 		/* refused members are errors gone past (bsdtar's delayed
 		 * error exit): the tree lacks them */
 		if (res.refused) {

@@ -6,7 +6,8 @@
 # written outside the target.  Refused members are errors gone past: the
 # rest is restored, the summary counts them, and the exit status is 3.
 # test_patterns_4.tar of ../shared/corpus/archives (49 refused of 54) is
-# used when it is there.
+# used when it is there.  Set-id and world-write bits are cleared on what
+# is restored and listed (issue 16.4), unless --keep-special-modes.
 set -u
 top_builddir=$(cd "${top_builddir:-.}" && pwd)
 B=${BISO_RECOVER:-$top_builddir/biso-recover}
@@ -75,6 +76,59 @@ if [ -f "$CORPUS/test_patterns_4.tar" ]; then
 else
 	echo "skip test_patterns_4.tar: $CORPUS not present (../shared is not in this checkout)"
 fi
+
+# ---- set-id and world-write bits (issue 16.4) ----
+# cleared by default on what is restored, each change listed and counted;
+# files-verify agrees; --keep-special-modes keeps them (compared with rsync)
+M=$T/modes
+mkdir -p "$M/cache" "$M/shared"
+printf 'x\n' > "$M/suid"; chmod 6755 "$M/suid"
+printf 'x\n' > "$M/ww.php"; chmod 666 "$M/ww.php"
+chmod 777 "$M/cache"; chmod 2775 "$M/shared"
+printf 'x\n' > "$M/plain.php"
+mktar modes.tar '
+add("./", type=tarfile.DIRTYPE, mode=0o755)
+add("./evil", mode=0o6777)
+add("./sgid", mode=0o2755)
+add("./open/", type=tarfile.DIRTYPE, mode=0o1777)
+add("./ok.php", mode=0o644)'
+# modes WHAT DIR PATH=MODE...: the modes found in DIR
+modes() {
+	what=$1 dir=$2; shift 2
+	for pm in "$@"; do
+		got=$(stat -c %a "$dir/${pm%%=*}")
+		[ "$got" = "${pm#*=}" ] || { fail "$what: ${pm%%=*} is $got, expected ${pm#*=}"; return 1; }
+	done
+	return 0
+}
+run "$M"
+if [ $rc -ne 0 ]; then fail "set-id dir: exit $rc"; cat "$T/err"
+elif modes "set-id dir source" "$T/box/t" suid=755 ww.php=664 cache=775 shared=2775 plain.php=644 &&
+	[ "$(grep -c '^warning: mode of ' "$T/err")" -eq 3 ] && grep -q "mode of suid restored as 0755, not 6755 as in the backup (set-uid, set-gid cleared)" "$T/err" &&
+	tail -n 1 "$T/err" | grep -q '3 modes without set-id or world-write bits'; then
+	ok "dir source: set-uid/set-gid of files and world-write cleared, each listed: $(tail -n 1 "$T/err" | sed 's/.*kept as [^;]*; //')"
+else fail "dir source: the changes are not listed as expected:"; cat "$T/err"; fi
+"$B" files-verify "$M" "$T/box/t" > "$T/vout" 2>&1 && ok "files-verify agrees with the cleared modes (0 differences)" ||
+	{ fail "files-verify after a restore with cleared modes:"; cat "$T/vout"; }
+chmod 6755 "$T/box/t/suid"
+"$B" files-verify "$M" "$T/box/t" > "$T/vout" 2>&1; vrc=$?
+if [ $vrc -eq 1 ] && grep -q '^suid: mode 6755, expected 0755 (source 6755' "$T/vout"; then ok "files-verify reports a set-uid file in the tree"
+else fail "files-verify of a set-uid file in the tree: exit $vrc"; cat "$T/vout"; fi
+run "$M" --keep-special-modes
+d=$(rsync -ani --checksum --delete "$M/" "$T/box/t/" 2>&1)
+if [ $rc -eq 0 ] && [ -z "$d" ] && ! grep -q 'mode of' "$T/err" &&
+	"$B" files-verify --keep-special-modes "$M" "$T/box/t" > /dev/null 2>&1; then
+	ok "--keep-special-modes: modes as in the backup (rsync -ani --checksum finds nothing; files-verify --keep-special-modes agrees)"
+else fail "--keep-special-modes: exit $rc, rsync: $d"; cat "$T/err"; fi
+run "$T/modes.tar"
+if [ $rc -ne 0 ]; then fail "set-id tar: exit $rc"; cat "$T/err"
+elif modes "set-id tar" "$T/box/t" evil=775 sgid=755 open=1775 ok.php=644 &&
+	[ "$(grep -c '^warning: mode of ' "$T/err")" -eq 3 ] && "$B" files-verify "$T/modes.tar" "$T/box/t" > /dev/null 2>&1; then
+	ok "tar with a 6777 root-owned member: restored 0775, listed, files-verify agrees"
+else fail "set-id tar:"; cat "$T/err"; fi
+run "$T/modes.tar" --keep-special-modes
+modes "set-id tar, --keep-special-modes" "$T/box/t" evil=6777 sgid=2755 open=1777 &&
+	ok "tar, --keep-special-modes: 6777 kept as bsdtar -p keeps it"
 
 [ $fails -eq 0 ] && { echo "PASS files-hostile"; exit 0; }
 echo "$fails failure(s)"; exit 1

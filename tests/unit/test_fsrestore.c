@@ -105,6 +105,9 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* run() restores with o.keep_special_modes set to this */
+static int keep_modes;
+
 static int run(const char *src, const char *dst, enum fsrestore_mode mode, const char *carry,
 	       const char *const *ex, struct fsrestore_result *res, struct err *e)
 {
@@ -116,6 +119,7 @@ static int run(const char *src, const char *dst, enum fsrestore_mode mode, const
 	o.carry = carry;
 	o.excludes = ex;
 	o.stamp = "20250101_120000";
+	o.keep_special_modes = keep_modes;
 	return fsrestore_run(&o, NULL, res, e);
 }
 
@@ -833,7 +837,10 @@ static void cancel_stops_the_reader_thread(void **state)
  * read-only file in a read-only directory, set-id and sticky modes and a
  * hardlink in another directory come out as the source has them, and the
  * inline verification finds nothing. */
-static void directory_copy_keeps_sparse_readonly_and_setid(void **state)
+/* Holes, read-only directories and files, hardlinks come back as they
+ * were; set-uid/set-gid of files and world-write do not (issue 16.4),
+ * unless keep_special_modes. */
+static void directory_copy_keeps_sparse_readonly_clears_setid(void **state)
 {
 	struct fsrestore_result res;
 	struct err e = ERR_INIT;
@@ -862,8 +869,11 @@ static void directory_copy_keeps_sparse_readonly_and_setid(void **state)
 	assert_true(st.st_blocks * 512 < 1 << 20);
 	assert_same("src/ro", "dst/ro");
 	assert_same("src/ro/file", "dst/ro/file");
-	assert_same("src/setid", "dst/setid");
-	assert_same("src/sticky", "dst/sticky");
+	assert_int_equal(lstat(P("dst/setid"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, geteuid() == 0 ? 0755 : 0751);
+	assert_int_equal(lstat(P("dst/sticky"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, geteuid() == 0 ? 01775 : 0711);
+	assert_int_equal(res.modes_changed, geteuid() == 0 ? 2 : 0);
 	{
 		struct stat a, b;
 		assert_int_equal(lstat(P("dst/a.txt"), &a), 0);
@@ -872,8 +882,18 @@ static void directory_copy_keeps_sparse_readonly_and_setid(void **state)
 	}
 	assert_int_equal(res.files, 9);
 	fsrestore_result_release(&res);
+	/* as bsdtar -p: the modes of the backup */
+	keep_modes = 1;
+	assert_int_equal(run("src", "dst2", FSRESTORE_REPLACE, NULL, NULL, &res, &e), 0);
+	keep_modes = 0;
+	assert_int_equal(res.differences, 0);
+	assert_int_equal(res.modes_changed, 0);
+	assert_same("src/setid", "dst2/setid");
+	assert_same("src/sticky", "dst2/sticky");
+	fsrestore_result_release(&res);
 	assert_int_equal(chmod(P("src/ro"), 0755), 0);
 	assert_int_equal(chmod(P("dst/ro"), 0755), 0);
+	assert_int_equal(chmod(P("dst2/ro"), 0755), 0);
 }
 
 int main(void)
@@ -897,7 +917,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(archive_never_writes_through_its_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(compressed_archives_through_the_reader_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancel_stops_the_reader_thread, setup, teardown),
-		cmocka_unit_test_setup_teardown(directory_copy_keeps_sparse_readonly_and_setid, setup, teardown),
+		cmocka_unit_test_setup_teardown(directory_copy_keeps_sparse_readonly_clears_setid, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_names_each_differing_path_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_archive_without_directory_entries, setup, teardown),
 	};
