@@ -53,6 +53,7 @@ void conf_init_defaults(struct conf *c)
 	c->web_user = xstrdup("www-data");
 	c->web_group = xstrdup("www-data");
 	c->php = xstrdup("/usr/bin/php");
+	c->migration_status = argv_new(NULL);
 	c->log_dir = xstrdup("/var/log/biso-recover");
 	c->env_expected = xstrdup("PROD");
 	c->webroot_excludes = argv_new(webroot_ex);
@@ -84,6 +85,7 @@ void conf_release(struct conf *c)
 	free(c->web_user);
 	free(c->web_group);
 	free(c->php);
+	argv_free(c->migration_status);
 	free(c->config_php);
 	free(c->datadir);
 	free(c->log_dir);
@@ -189,6 +191,7 @@ static const struct key root_keys[] = {
 	{ "web_user", K_STR, F(web_user), NULL },
 	{ "web_group", K_STR, F(web_group), NULL },
 	{ "php", K_STR, F(php), NULL },
+	{ "migration_status", K_ARGV, F(migration_status), NULL },
 	{ "config_php", K_OPTSTR, F(config_php), NULL },
 	{ "datadir", K_OPTSTR, F(datadir), NULL },
 	{ "log_dir", K_STR, F(log_dir), NULL },

@@ -61,6 +61,9 @@ struct conf {
 	char *web_user;          /* "www-data" */
 	char *web_group;         /* "www-data" */
 	char *php;               /* "/usr/bin/php" */
+	char **migration_status; /* biso-cli subcommand printing "pending: N", e.g.
+				    {"migration", "status"}; empty: none (then the
+				    verification relies on migration exec) */
 	char *config_php;        /* config.php to use instead of the backup's; NULL: backup's */
 	char *datadir;           /* override of config.php's datadir; NULL: config.php's */
 	char *log_dir;           /* "/var/log/biso-recover": run logs and reports */

@@ -3,11 +3,13 @@
 #include "restore.h"
 #include "restore_int.h"
 #include "backupset.h"
+#include "bisocli.h"
 #include "conf.h"
 #include "conninfo.h"
 #include "dumpinfo.h"
 #include "magic.h"
 #include "phpconf.h"
+#include "runcmd.h"
 #include "strbuf.h"
 #include "verify.h"
 
@@ -576,10 +578,15 @@ void restore_describe_step(const struct restore *rs, enum step_id s, struct strb
 		if (rs->log_dump)
 			strbuf_addf(out, "also:   %s -> \"%s\"\n", rs->log_dump, orq(rs->log_dbname));
 		break;
-	case STEP_MIGRATIONS:
-		strbuf_addf(out, "run:    %s biso-cli migration exec\nin:     %s\n",
-			    rs->conf->php, rs->webroot);
+	case STEP_MIGRATIONS: {
+		const char **argv = bisocli_argv(rs->conf, (const char *const[]){ "migration", "exec",
+									  NULL });
+		strbuf_addstr(out, "run:    ");
+		runcmd_format_argv(argv, out);
+		strbuf_addf(out, "\nin:     %s\n", rs->webroot);
+		free(argv);
 		break;
+	}
 	case STEP_VERIFY:
 		strbuf_addf(out, "checks: webroot, datadir owner, database, row counts, migrations\n"
 				 "report: %s/verify-%s.txt\n", rs->conf->log_dir, rs->stamp);

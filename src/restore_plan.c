@@ -4,6 +4,7 @@
 #include "restore.h"
 #include "restore_int.h"
 #include "backupset.h"
+#include "bisocli.h"
 #include "conf.h"
 #include "conninfo.h"
 #include "runcmd.h"
@@ -18,15 +19,16 @@
 /* Append one shell command line (each word quoted where needed), or
  * several joined by " | " when @pipe_at > 0 (the index of the word where
  * the second command starts). */
-/* "cd WEBROOT && php biso-cli migration @what", quoted for a shell. */
-static void add_migration_cmd(struct strbuf *out, const struct restore *rs, const struct conf *c,
-			      const char *what)
+/* "cd WEBROOT && php biso-cli SUB...", quoted for a shell. */
+static void add_bisocli_cmd(struct strbuf *out, const struct restore *rs, const char *const *sub)
 {
+	const char **argv = bisocli_argv(rs->conf, sub);
 	strbuf_addstr(out, "     cd ");
 	runcmd_format_argv((const char *const[]){ rs->webroot, NULL }, out);
 	strbuf_addstr(out, " && ");
-	runcmd_format_argv((const char *const[]){ c->php, "biso-cli", "migration", what, NULL }, out);
+	runcmd_format_argv(argv, out);
 	strbuf_addch(out, '\n');
+	free(argv);
 }
 
 static void add_cmd(struct strbuf *out, int pipe_at, ...)
@@ -134,10 +136,11 @@ static void manual_commands(const struct restore *rs, enum step_id s, struct str
 		break;
 	}
 	case STEP_MIGRATIONS:
-		add_migration_cmd(out, rs, c, "exec");
+		add_bisocli_cmd(out, rs, (const char *const[]){ "migration", "exec", NULL });
 		break;
 	case STEP_VERIFY:
-		add_migration_cmd(out, rs, c, "status");
+		if (c->migration_status && c->migration_status[0])
+			add_bisocli_cmd(out, rs, (const char *const *)c->migration_status);
 		break;
 	default:
 		break;

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "restore.h"
 #include "restore_int.h"
+#include "bisocli.h"
 #include "conf.h"
 #include "conninfo.h"
 #include "dbadmin.h"
@@ -519,10 +520,10 @@ int restore_run_database(struct restore *rs, struct report *r, struct err *e)
 int restore_run_migrations(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
-	const char *argv[] = { c->php, "biso-cli", "migration", "exec", NULL };
 	unsigned restarted = 0;
 
-	if (runcmd_logged(argv, rs->webroot, NULL, r, e) < 0)
+	if (bisocli_run(c, rs->webroot, (const char *const[]){ "migration", "exec", NULL }, NULL, r,
+			e) < 0)
 		return -1;
 	if (nonempty(c->services.scheduler_cron)) {
 		FILE *fp = fopen(c->services.scheduler_cron, "r");

@@ -271,6 +271,7 @@ backup_root = "$BACKUPS";
 web_user = "$WEB_USER";
 web_group = "$WEB_GROUP";
 php = "$(command -v php)";
+migration_status = [ "migration", "status" ];
 log_dir = "$SANDBOX/log";
 database = {
   admin_conninfo = "host=$PGHOST port=$PGPORT user=postgres dbname=postgres";

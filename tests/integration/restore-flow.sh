@@ -57,4 +57,41 @@ kept=$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'biso_ma
 [ "$(psql -XAt -U biso -d "$kept" -c 'SELECT a FROM old_marker')" = 42 ] || fail "marker: the old database was not kept"
 echo "ok: a dump of other tables than the live database's is a warning (plan, summary), restored, old kept as $kept"
 
+# 2. A biso-cli without "migration status" (BISO's manual documents only
+#    "migration exec") never fails the verification of a correct restore:
+#    without migration_status in the configuration the check is migration
+#    exec having exited 0 in the run; with it set, a command the instance
+#    does not have is a warning ("cannot tell").
+sed '/^migration_status/d' "$S/biso-recover.conf" > "$T/nostatus.conf"
+mkdir -p "$T/mig"
+CONF=$T/nostatus.conf run_in mig > "$T/mig1.log" 2>&1 || { cat "$T/mig1.log"; fail "mig: the full restore failed"; }
+report=$(ls "$T"/mig/log/verify-*.txt | tail -1)
+grep -q "^PASS  migrations: biso-cli migration exec exited 0 in this run" "$report" || { cat "$report"; fail "mig: no migration exec check"; }
+# the instance's biso-cli without "migration status", like the real one
+sed -i "s/if (\$sub !== 'exec' && \$sub !== 'status')/if (\$sub !== 'exec')/; s/if (\$sub === 'status')/if (false)/" "$T/mig/webroot/biso-cli"
+set +e; (cd "$T/mig/webroot" && php biso-cli migration status) > /dev/null 2>&1; rc=$?; set -e
+[ $rc = 2 ] || fail "mig: could not remove 'migration status' from the instance's biso-cli (exit $rc)"
+sleep 1
+set +e; run_in mig --only verify > "$T/mig2.log" 2>&1; rc=$?; set -e
+[ $rc = 0 ] || { cat "$T/mig2.log"; fail "mig: verify with a biso-cli without 'migration status': exit $rc, expected 0"; }
+grep -q "WARN  cannot tell whether migrations are pending: .*biso-cli migration status exited with status 2" "$T/mig2.log" ||
+	{ cat "$T/mig2.log"; fail "mig: the status command that is not there is not a warning"; }
+sleep 1
+set +e; CONF=$T/nostatus.conf run_in mig --only verify > "$T/mig3.log" 2>&1; rc=$?; set -e
+[ $rc = 0 ] && grep -q "WARN  cannot tell whether migrations are pending (the migrations step did not run" "$T/mig3.log" &&
+	! grep -q "migration status" "$T/mig3.log" || { cat "$T/mig3.log"; fail "mig: without migration_status: exit $rc"; }
+echo "ok: a biso-cli without 'migration status' makes the check WARN, not FAIL; by default migration exec is the check"
+
+# 3. A verification that fails on a pending migration names the step that
+#    runs it (--only migrations,verify), and that command passes.
+mkdir -p "$T/pend"
+set +e; run_in pend --only webroot,config,datadir,database,verify > "$T/pend1.log" 2>&1; rc=$?; set -e
+[ $rc = 1 ] && grep -q "FAIL  1 migration pending" "$T/pend1.log" ||
+	{ cat "$T/pend1.log"; fail "pend: a pending migration: exit $rc, expected 1"; }
+grep -q "restore --only migrations,verify" "$T/pend1.log" && ! grep -q "restore --only verify\b" "$T/pend1.log" ||
+	{ cat "$T/pend1.log"; fail "pend: the hint does not name the migrations step"; }
+sleep 1
+run_in pend --only migrations,verify > "$T/pend2.log" 2>&1 || { cat "$T/pend2.log"; fail "pend: the hinted command failed"; }
+echo "ok: a pending migration's failure hints at --only migrations,verify, which passes"
+
 echo "restore-flow: all checks passed"

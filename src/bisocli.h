@@ -1,0 +1,26 @@
+/*
+ * bisocli: how biso-recover runs BISO's console tool biso-cli (migrations,
+ * maintenance mode, the anonymizer): one argument vector for every
+ * subcommand, run in the webroot, never through a shell.
+ */
+#ifndef BR_BISOCLI_H
+#define BR_BISOCLI_H
+
+struct conf;
+struct err;
+struct report;
+struct strbuf;
+
+/* The argv that runs biso-cli subcommand @sub (NULL-terminated words,
+ * e.g. { "migration", "exec", NULL }) for @c: the biso-cli command of the
+ * configuration followed by @sub.  Returns a malloc'd NULL-terminated array
+ * of borrowed strings (from @c and @sub): free() the array only. */
+const char **bisocli_argv(const struct conf *c, const char *const *sub);
+
+/* Run biso-cli @sub in @webroot, each output line logged through @r and
+ * also appended to @capture (may be NULL), as runcmd_logged().  Returns 0
+ * on exit status 0, -1 with @e otherwise. */
+int bisocli_run(const struct conf *c, const char *webroot, const char *const *sub,
+		struct strbuf *capture, struct report *r, struct err *e);
+
+#endif
