@@ -162,7 +162,7 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 			report_progress(r, &pr, 0);
 		}
 		if (report_cancelled(r)) {
-			err_set(e, "cancelled by the operator");
+			err_set(e, "reading the dump aborted: %s", report_stop_reason(r));
 			ret = -1;
 			break;
 		}

@@ -369,10 +369,10 @@ static int cancelled(struct ctx *c)
 	if (!report_cancelled(c->r))
 		return 0;
 	if (c->verify_only) {
-		err_set(c->e, "verification aborted by the operator");
+		err_set(c->e, "verification aborted: %s", report_stop_reason(c->r));
 		return 1;
 	}
-	err_set(c->e, "file restore aborted by the operator");
+	err_set(c->e, "file restore aborted: %s", report_stop_reason(c->r));
 	if (c->o->mode == FSRESTORE_INPLACE)
 		err_detail(c->e, "the target %s was emptied and is only partly restored", c->o->target);
 	else
@@ -2044,7 +2044,7 @@ static int owner_at(int dfd, const char *name, struct strbuf *shown, uid_t uid, 
 			return err_errno(e, errno, "cannot change mode of %s", shown->buf);
 	}
 	if ((++*n & 255) == 0 && report_cancelled(r))
-		return err_set(e, "setting the owner was aborted by the operator");
+		return err_set(e, "setting the owner aborted: %s", report_stop_reason(r));
 	if (S_ISDIR(st.st_mode)) {
 		int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		DIR *d;

@@ -324,7 +324,7 @@ int fsrestore_fetch(const char *source, const char *into, const char *rsh, int x
 		if (report_cancelled(r)) {
 			kill(pid, SIGTERM);
 			waitpid(pid, &status, 0);
-			err_set(e, "fetching %s was aborted by the operator", source);
+			err_set(e, "fetching %s aborted: %s", source, report_stop_reason(r));
 			goto out;
 		}
 		for (int i = 0; i < 2 && k > 0; i++) {

@@ -342,9 +342,9 @@ static int copy_data(struct replay *rp, const struct copy_sink *conn, long start
 				strbuf_reset(&rp->copybuf);
 				progress(rp, 0);
 				if (report_cancelled(rp->r)) {
-					conn->end(conn->ctx, "restore cancelled by the operator");
+					conn->end(conn->ctx, report_stop_reason(rp->r));
 					own_error(rp, start_line + *lines, 1, NULL,
-						  "restore cancelled by the operator");
+						  "restore aborted: %s", report_stop_reason(rp->r));
 					return -1;
 				}
 			}
@@ -1158,7 +1158,8 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 			break;
 		progress(&rp, 0);
 		if (report_cancelled(r)) {
-			own_error(&rp, sqlscan_line(&rp.sc), 1, NULL, "restore cancelled by the operator");
+			own_error(&rp, sqlscan_line(&rp.sc), 1, NULL, "restore aborted: %s",
+				  report_stop_reason(r));
 			ret = -1;
 			break;
 		}

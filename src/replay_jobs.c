@@ -597,7 +597,7 @@ static void pool_step(struct replay *rp, int block)
 			job_settle(rp, i);
 	if (report_cancelled(rp->r) && !p->stop) {
 		struct err e = ERR_INIT;
-		err_set(&e, "restore cancelled by the operator");
+		err_set(&e, "restore aborted: %s", report_stop_reason(rp->r));
 		replay_record_error(rp, &e, 1);
 		pool_stop(p, p->commit_seq); /* what is not committed is rolled back */
 	}

@@ -125,7 +125,7 @@ int replay_pgrestore(const struct replay_opts *o, int tar, struct report *r,
 	cp.report = r;
 	rc = runcmd_run(&cp, &status, e);
 	if (rc < 0) {
-		if (!strstr(e->msg ? e->msg : "", "aborted"))
+		if (!report_cancelled(r))
 			err_hint(e, "%s is a %s-format dump, which only pg_restore reads. Install the "
 				 "PostgreSQL client tools (pg_restore of the dump's version or newer), or "
 				 "run: pg_restore -d DBNAME %s", name, tar ? "tar" : "custom", name);

@@ -3,6 +3,7 @@
 #include "report.h"
 #include "strbuf.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -52,7 +53,25 @@ void report_log(struct report *r, enum log_level level, const char *fmt, ...)
 
 int report_cancelled(struct report *r)
 {
-	return r && r->cancelled && r->cancelled(r->ctx);
+	return r && r->cancelled ? r->cancelled(r->ctx) : 0;
+}
+
+const char *report_stop_reason(struct report *r)
+{
+	return report_reason(report_cancelled(r));
+}
+
+const char *report_reason(int why)
+{
+	if (!(why & 0x100))
+		return "cancelled by the operator";
+	switch (why & 0xff) {
+	case SIGINT: return "cancelled by the operator (Ctrl-C, SIGINT)";
+	case SIGHUP: return "the terminal hung up (SIGHUP)";
+	case SIGTERM: return "stopped by SIGTERM";
+	case SIGQUIT: return "stopped by SIGQUIT";
+	default: return "stopped by a signal";
+	}
 }
 
 const char *log_level_name(enum log_level level)

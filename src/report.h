@@ -32,7 +32,9 @@ struct report {
 	void (*progress)(void *ctx, const struct progress *p);
 	/* One log line without trailing newline. */
 	void (*log)(void *ctx, enum log_level level, const char *line);
-	/* Non-zero when the operator asked to stop. */
+	/* Non-zero when the work is to stop: 1 when the operator asked (a key),
+	 * REPORT_STOP_SIGNAL(sig) when a signal came (report_stop_reason()
+	 * says which in words). */
 	int (*cancelled)(void *ctx);
 	void *ctx;
 	/* Private: throttling state; zero-initialise. */
@@ -49,8 +51,18 @@ void report_progress(struct report *r, const struct progress *p, int force);
 /* printf-style log line. */
 void report_log(struct report *r, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Non-zero when the operator asked to stop (0 for NULL). */
+/* What cancelled() returns when signal @sig stops the work. */
+#define REPORT_STOP_SIGNAL(sig) (0x100 | (sig))
+/* Non-zero when the work is to stop (0 for NULL): the value cancelled()
+ * returned. */
 int report_cancelled(struct report *r);
+/* Why the work stops, for messages such as "restore aborted: %s":
+ * "cancelled by the operator", "the terminal hung up (SIGHUP)", "stopped
+ * by SIGTERM" ... (static text; the operator's words also when
+ * report_cancelled() is 0). */
+const char *report_stop_reason(struct report *r);
+/* The same for a value cancelled() returned (1, REPORT_STOP_SIGNAL(sig)). */
+const char *report_reason(int why);
 /* "INFO", "WARN" ... */
 const char *log_level_name(enum log_level level);
 

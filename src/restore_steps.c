@@ -434,7 +434,7 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 		goto out;
 	/* The last moment to stop: after the swap there is nothing to abort. */
 	if (report_cancelled(r)) {
-		err_set(e, "aborted by the operator before the swap");
+		err_set(e, "aborted before the swap: %s", report_stop_reason(r));
 		err_hint(e, "The live database \"%s\" was not touched; \"%s\" holds the restored "
 			    "data and is dropped on the next attempt.", dbname, staging);
 		goto out;

@@ -51,6 +51,13 @@ static void child_exec(const struct child_process *cp, int out, int errp, int er
 	for (const char *const *ev = cp->env; ev && *ev; ev++)
 		putenv((char *)*ev);
 	signal(SIGPIPE, SIG_DFL);
+	{
+		/* The wizard's worker thread blocks SIGTERM, SIGHUP ...: a child
+		 * would inherit that and never die of the SIGTERM a cancel sends. */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
 	execvp(cp->argv[0], (char *const *)cp->argv);
 fail:
 	saved = errno;
@@ -160,8 +167,11 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 	outp[0] = errp[0] = -1;
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
+	/* a hangup reaches the child too: killed by it, it was cancelled */
+	if (!cancelled && WIFSIGNALED(wstatus) && report_cancelled(cp->report))
+		cancelled = 1;
 	if (cancelled) {
-		ret = err_set(e, "%s: aborted by the operator", cp->argv[0]);
+		ret = err_set(e, "%s aborted: %s", cp->argv[0], report_stop_reason(cp->report));
 		goto close_all;
 	}
 	if (WIFEXITED(wstatus))

@@ -32,7 +32,8 @@ struct child_process {
  * status 0; 1 when it ran and exited non-zero or was killed (*@status gets
  * the exit status, or 128+signal); -1 with @e set when it could not be
  * started (e.g. "php: not found").  On cancellation the child is sent
- * SIGTERM, reaped, and -1 is returned with "aborted by the operator".
+ * SIGTERM, reaped, and -1 is returned with "ARGV0 aborted: " and
+ * report_stop_reason().
  */
 int runcmd_run(const struct child_process *cp, int *status, struct err *e);
 

@@ -99,7 +99,7 @@ static void batch_progress(void *ctx, const struct progress *p)
 static int batch_cancelled(void *ctx)
 {
 	(void)ctx;
-	return interrupted != 0;
+	return interrupted ? REPORT_STOP_SIGNAL(interrupted) : 0;
 }
 
 void batch_report_init(struct report *r, struct batch_state *st, struct logfile *log)
@@ -213,8 +213,12 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 		strbuf_reset(&sb);
 		if (!o->yes && restore_step_destructive(rs, s, &sb)) {
 			if (!confirm_step(&r, s, sb.buf, restore_confirm_word(rs, s))) {
-				report_log(&r, LOG_WARN, "not confirmed: stopping before step %s",
-					   step_name(s));
+				if (batch_interrupted())
+					report_log(&r, LOG_WARN, "stopping before step %s: %s",
+						   step_name(s), report_stop_reason(&r));
+				else
+					report_log(&r, LOG_WARN, "not confirmed: stopping before step %s",
+						   step_name(s));
 				aborted = 1;
 				break;
 			}
@@ -229,6 +233,8 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 		}
 		clear_progress(&st);
 		if (batch_interrupted()) {
+			report_log(&r, LOG_WARN, "stopping after step %s: %s", step_name(s),
+				   report_stop_reason(&r));
 			aborted = 1;
 			break;
 		}
@@ -236,6 +242,8 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 	clear_progress(&st);
 	strbuf_reset(&sb);
 	restore_summary(rs, &sb);
+	if (batch_interrupted())
+		strbuf_addf(&sb, "the run ended early: %s\n", report_stop_reason(&r));
 	fprintf(stderr, "\nSummary:\n%s", sb.buf);
 	logfile_write(o->log, LOG_INFO, "summary follows");
 	for (char *line = sb.buf, *nl; *line; line = nl + 1) {

@@ -19,7 +19,7 @@ enum {
 	EXIT_FAILED = 1,    /* a step failed; the old data was kept */
 	EXIT_USAGE = 2,     /* usage or configuration error */
 	EXIT_CONTINUED = 3, /* finished, but the operator continued past errors */
-	EXIT_ABORTED = 130  /* aborted by the operator (Ctrl-C, q) */
+	EXIT_ABORTED = 130  /* aborted by the operator (Ctrl-C, q) or a signal */
 };
 
 struct batch_opts {

@@ -422,7 +422,7 @@ static void cancel_key(struct wizard *w, int is_key, wint_t ch)
 {
 	if (is_char(is_key, ch, L'y')) {
 		w->cancelling = 1;
-		wizard_worker_cancel(&w->worker);
+		wizard_worker_cancel(&w->worker, 1);
 		wizard_worker_log(&w->worker, LOG_WARN,
 				  "wizard: operator aborted step %s; waiting for it to stop",
 				  step_name(w->cur));
@@ -732,12 +732,14 @@ int wizard_run(struct restore *rs, const struct wizard_opts *o)
 	if (wizard_signal) {
 		w.aborted = 1;
 		w.exit_code = 130;
-		wizard_worker_log(&w.worker, LOG_WARN, "wizard: signal %d (%s)%s",
-				  (int)wizard_signal, strsignal((int)wizard_signal),
+		/* say what happened: a dropped terminal is no operator's choice */
+		wizard_worker_log(&w.worker, LOG_WARN, "wizard: %s: %s",
+				  report_reason(REPORT_STOP_SIGNAL((int)wizard_signal)),
 				  wizard_worker_busy(&w.worker)
-				  ? ": aborting the running step" : ": stopping");
+				  ? "stopping the running step at its next safe point"
+				  : "stopping before the next step");
 		if (wizard_worker_busy(&w.worker))
-			wizard_worker_cancel(&w.worker);
+			wizard_worker_cancel(&w.worker, REPORT_STOP_SIGNAL((int)wizard_signal));
 	}
 out:
 	/* reverse order of setup: terminal, stderr, worker, signals; stderr
@@ -747,7 +749,7 @@ out:
 	tui_stderr_end(&w.errcap, stderr_line, &w);
 	if (wizard_worker_busy(&w.worker)) {
 		struct wizard_events ev;
-		wizard_worker_cancel(&w.worker);
+		wizard_worker_cancel(&w.worker, 1);
 		wizard_worker_join(&w.worker);
 		/* its lines already reached the sink; add how it ended */
 		wizard_worker_take(&w.worker, &ev);

@@ -157,9 +157,11 @@ int wizard_worker_start(struct wizard_worker *ww, struct restore *rs, enum step_
 	return 0;
 }
 
-void wizard_worker_cancel(struct wizard_worker *ww)
+void wizard_worker_cancel(struct wizard_worker *ww, int why)
 {
-	atomic_store(&ww->cancel, 1);
+	int none = 0;
+	/* the first reason stays: a signal is not overwritten by the cleanup's */
+	atomic_compare_exchange_strong(&ww->cancel, &none, why ? why : 1);
 }
 
 void wizard_worker_join(struct wizard_worker *ww)
@@ -237,7 +239,7 @@ void wizard_worker_destroy(struct wizard_worker *ww)
 	struct wizard_events ev;
 
 	if (ww->started) {
-		wizard_worker_cancel(ww);
+		wizard_worker_cancel(ww, 1);
 		wizard_worker_join(ww);
 	}
 	if (ww->pipefd[0] < 0)

@@ -90,8 +90,10 @@ void wizard_worker_destroy(struct wizard_worker *ww);
  * -1 with @e set (no thread was started). */
 int wizard_worker_start(struct wizard_worker *ww, struct restore *rs, enum step_id s,
 			long source, struct err *e);
-/* Ask the running step to stop (its report's cancelled() returns 1). */
-void wizard_worker_cancel(struct wizard_worker *ww);
+/* Ask the running step to stop: its report's cancelled() returns @why,
+ * 1 for the operator's key or REPORT_STOP_SIGNAL(sig) (the step's error
+ * then says which).  The first reason given stays. */
+void wizard_worker_cancel(struct wizard_worker *ww, int why);
 /* Wait for the thread of the last step, if any.  Needed once "done" was
  * seen before the struct restore is touched again. */
 void wizard_worker_join(struct wizard_worker *ww);

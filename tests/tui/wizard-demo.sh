@@ -347,6 +347,59 @@ keys Enter
 wait_exit askno 130
 echo "[askno] passed: no stops at once"
 
+# A signal is no operator: a line-mode run sent SIGHUP or SIGTERM, and a
+# wizard whose tmux session is killed (its terminal hangs up), each while a
+# step runs (a stop_services command that waits), log and summarise what
+# happened, not "cancelled by the operator".
+sed '/^services = {/,/^};/d' "$CONF" > "$SANDBOX/slow.conf"
+printf 'services = {\n  scheduler_cron = "";\n  stop_services = ( [ "sleep", "600" ] );\n};\n' >> "$SANDBOX/slow.conf"
+# pid_in_pane: the biso-recover process of the session
+pid_in_pane() {
+	pgrep -P "$($TMUX_CMD display -p -t wiz '#{pane_pid}')" -x biso-recover | head -n 1
+}
+# sleeping_step LABEL: wait until the step runs the waiting stop command;
+# $pid is then biso-recover's
+sleeping_step() {
+	n=150
+	while [ "$n" -gt 0 ]; do
+		pid=$(pid_in_pane)
+		if [ -n "$pid" ] && pgrep -P "$pid" -x sleep >/dev/null; then
+			return 0
+		fi
+		sleep 0.2
+		n=$((n - 1))
+	done
+	fail "[$1] the step did not start its stop command"
+}
+for sig in HUP TERM; do
+	start_cmd "sig$sig" restore --yes --config "'$SANDBOX/slow.conf'" --only webroot
+	sleeping_step "sig$sig"
+	log=$(newest_log)
+	kill -$sig "$pid"
+	wait_exit "sig$sig" 130 30
+	if [ $sig = HUP ]; then want="the terminal hung up \(SIGHUP\)"; else want="stopped by SIGTERM"; fi
+	grep -Eq "step webroot failed: .*sleep aborted: $want" "$log" && grep -Eq "the run ended early: $want" "$log" ||
+		{ cat "$log"; fail "[sig$sig] the log does not say $want"; }
+	! grep -q "by the operator" "$log" || { cat "$log"; fail "[sig$sig] the log blames the operator"; }
+	[ -d "$SANDBOX/demo/prod/webroot" ] || fail "[sig$sig] the webroot is gone"
+	echo "[sig$sig] passed: $(grep -E -m1 "the run ended early: $want" "$log")"
+done
+start_cmd wizhup "--config '$SANDBOX/slow.conf'"
+wait_for "Enter run this step" 30 "the first step"
+keys Enter
+wait_for "Run it now\?" 10 "the webroot confirmation"
+keys y
+sleeping_step wizhup
+log=$(newest_log)
+$TMUX_CMD kill-session -t wiz
+n=150
+while [ "$n" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.2; n=$((n - 1)); done
+[ "$n" -gt 0 ] || fail "[wizhup] the wizard did not end after its terminal hung up"
+grep -q "wizard: the terminal hung up (SIGHUP): stopping the running step" "$log" ||
+	{ cat "$log"; fail "[wizhup] the log does not say the terminal hung up"; }
+! grep -q "by the operator" "$log" || { cat "$log"; fail "[wizhup] the log blames the operator"; }
+echo "[wizhup] passed: a killed tmux session is logged as the terminal hanging up"
+
 # the first restore was kept as pre-restore by the second
 ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-* >/dev/null 2>&1 ||
 	fail "no webroot.pre-restore-* beside the restored webroot"

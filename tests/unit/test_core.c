@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "err.h"
 #include "logfile.h"
 #include "magic.h"
+#include "report.h"
 #include "runcmd.h"
 #include "strbuf.h"
 
@@ -60,6 +62,53 @@ static void runcmd_reports_exit_status_and_missing_program(void **state)
 	assert_non_null(strstr(e.msg, "/nonexistent/biso-cli"));
 	assert_non_null(e.hint);
 	err_clear(&e);
+}
+
+static int hung_up(void *ctx)
+{
+	(void)ctx;
+	return REPORT_STOP_SIGNAL(SIGHUP);
+}
+
+/* The wizard runs steps in a thread that blocks SIGTERM and SIGHUP: a
+ * child must not inherit that, or the SIGTERM of a cancel never ends it. */
+static void runcmd_child_starts_with_no_signal_blocked(void **state)
+{
+	const char *argv[] = { "sed", "-n", "s/^SigBlk:[[:space:]]*//p", "/proc/self/status", NULL };
+	struct lines l = { STRBUF_INIT, STRBUF_INIT };
+	struct child_process cp = { .argv = argv, .on_line = collect, .ctx = &l };
+	struct err e = ERR_INIT;
+	sigset_t block, old;
+	int status = -1;
+	(void)state;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	assert_int_equal(runcmd_run(&cp, &status, &e), 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	assert_string_equal(l.out.buf, "[0000000000000000]");
+	strbuf_release(&l.out);
+	strbuf_release(&l.errs);
+}
+
+/* A cancelled child is stopped, and the error says why the run stopped:
+ * a signal is not "the operator". */
+static void runcmd_cancel_says_why(void **state)
+{
+	const char *argv[] = { "sleep", "600", NULL };
+	struct report r = { 0 };
+	struct child_process cp = { .argv = argv, .report = &r };
+	struct err e = ERR_INIT;
+	int status = 0;
+	(void)state;
+	r.cancelled = hung_up;
+	assert_int_equal(runcmd_run(&cp, &status, &e), -1);
+	assert_string_equal(e.msg, "sleep aborted: the terminal hung up (SIGHUP)");
+	err_clear(&e);
+	r.cancelled = NULL;
+	assert_string_equal(report_stop_reason(&r), "cancelled by the operator");
+	assert_string_equal(report_reason(REPORT_STOP_SIGNAL(SIGTERM)), "stopped by SIGTERM");
 }
 
 static void runcmd_child_inherits_no_descriptors_and_gets_dir(void **state)
@@ -180,6 +229,8 @@ int main(void)
 		cmocka_unit_test(runcmd_streams_stdout_and_stderr_lines),
 		cmocka_unit_test(runcmd_reports_exit_status_and_missing_program),
 		cmocka_unit_test(runcmd_child_inherits_no_descriptors_and_gets_dir),
+		cmocka_unit_test(runcmd_child_starts_with_no_signal_blocked),
+		cmocka_unit_test(runcmd_cancel_says_why),
 		cmocka_unit_test(runcmd_format_quotes_for_the_shell),
 		cmocka_unit_test(logfile_is_private_and_masks_passwords),
 		cmocka_unit_test(magic_classifies_by_content_not_name),
