@@ -52,6 +52,10 @@ static void batch_log(void *ctx, enum log_level level, const char *line)
 	logfile_write(st->log, level, line);
 	if (level == LOG_DEBUG)
 		return;
+	if (st->warnings && level >= LOG_WARN) {
+		strbuf_addstr(st->warnings, line);
+		strbuf_addch(st->warnings, '\n');
+	}
 	clear_progress(st);
 	if (level == LOG_INFO)
 		fprintf(stderr, "%s\n", line);

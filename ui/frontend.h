@@ -9,6 +9,7 @@
 #define BR_FRONTEND_H
 
 #include "report.h"
+#include "strbuf.h"
 
 struct restore;
 struct logfile;
@@ -37,6 +38,9 @@ struct batch_state {
 	int progress_shown;
 	int full_shown;       /* the last line shown was at 100% */
 	const char *label;
+	struct strbuf *warnings; /* when set, WARN and ERROR lines are also added
+				    here, one a line (for the wizard's first
+				    screen); borrowed */
 };
 void batch_report_init(struct report *r, struct batch_state *st, struct logfile *log);
 /* Install the signal handlers that make report_cancelled() true. */

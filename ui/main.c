@@ -418,6 +418,7 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 	struct logfile *log = NULL;
 	struct batch_state bst;
 	struct report r;
+	struct strbuf early = STRBUF_INIT;
 	unsigned mask = STEP_ALL;
 	int code;
 
@@ -459,12 +460,15 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 		}
 	}
 	batch_report_init(&r, &bst, log);
+	if (wizard)
+		bst.warnings = &early; /* the wizard's screen would hide them */
 	if (restore_prepare(&rs, c, mask, &r, &e) < 0) {
 		print_err("cannot make a restore plan", &e);
 		logfile_write(log, LOG_ERROR, e.msg);
 		err_clear(&e);
 		restore_release(&rs);
 		logfile_close(log);
+		strbuf_release(&early);
 		return EXIT_USAGE;
 	}
 	if (restore_preflight(&rs, &r, &e) < 0) {
@@ -473,6 +477,7 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 		err_clear(&e);
 		restore_release(&rs);
 		logfile_close(log);
+		strbuf_release(&early);
 		return EXIT_USAGE;
 	}
 	if (cl->dry_run) {
@@ -483,7 +488,7 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 		code = EXIT_DONE;
 	} else if (wizard) {
 		struct report sink = { 0 };
-		struct wizard_opts wo = { &sink, rs.log_path };
+		struct wizard_opts wo = { &sink, rs.log_path, early.buf };
 		sink.log = logfile_report_log;
 		sink.ctx = log;
 		code = wizard_run(&rs, &wo);
@@ -511,6 +516,7 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 	logfile_write(log, LOG_INFO, code == 0 ? "finished" : "finished with errors");
 	restore_release(&rs);
 	logfile_close(log);
+	strbuf_release(&early);
 	return code;
 }
 

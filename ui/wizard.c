@@ -210,6 +210,14 @@ static void step_enter(struct wizard *w)
 
 static void step_key(struct wizard *w, int is_key, wint_t ch)
 {
+	if (w->notice) {
+		/* any key closes the warnings; they stay in the log pane */
+		if (is_log_key(is_key, ch))
+			log_scroll_key(w, (int)ch);
+		else
+			w->notice = 0;
+		return;
+	}
 	if (w->explain) {
 		/* any key closes the explanation; it does nothing else */
 		if (is_log_key(is_key, ch))
@@ -726,6 +734,15 @@ int wizard_run(struct restore *rs, const struct wizard_opts *o)
 		wizard_worker_log(&w.worker, LOG_WARN, "%s", frontend_ssh_warning());
 	w.screen = SCR_STEP;
 	step_enter(&w);
+	if (w.o->warnings && *w.o->warnings) {
+		/* logged (run log, stderr) before the screen was ours: into the
+		 * pane, and on the first screen until a key */
+		char *copy = xstrdup(w.o->warnings), *save = NULL;
+		for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			log_add(&w, time(NULL), LOG_WARN, l);
+		free(copy);
+		w.notice = w.screen == SCR_STEP;
+	}
 
 	run_loop(&w);
 

@@ -16,6 +16,10 @@ struct report;
 struct wizard_opts {
 	struct report *logsink; /* every log line is also passed here (the run log file); may be NULL */
 	const char *log_path;   /* shown in the summary; may be NULL */
+	const char *warnings;   /* warnings logged before the wizard took the
+				   screen (an interrupted earlier run, old
+				   copies ...), one a line; shown on the first
+				   screen and in the log pane; may be NULL */
 };
 
 /*

@@ -503,10 +503,32 @@ void wizard_draw_step(const struct wizard *w)
 		{ "q", "quit" }, { "?", "explain" }, { "PgUp/PgDn", "log" },
 	};
 	static const struct help_key keys_explain[] = { { "any key", "back" } };
+	static const struct help_key keys_notice[] = {
+		{ "any key", "go on" }, { "PgUp/PgDn", "log" },
+	};
 	struct layout l;
 
 	layout_compute(&l);
 	draw_frame(w, &l);
+	if (w->notice) {
+		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
+		struct dialog d;
+		size_t n = 0;
+		for (const char *p = w->o->warnings; p && *p; p++)
+			n += *p == '\n';
+		strbuf_addf(&title, "Before you start: %zu warning%s", n, n == 1 ? "" : "s");
+		/* one paragraph each; the log pane keeps them after this closes */
+		for (const char *p = w->o->warnings; *p; p++)
+			if (*p == '\n')
+				strbuf_addstr(&body, p[1] ? "\n\n" : "");
+			else
+				strbuf_addch(&body, *p);
+		draw_dialog(w, title.buf, TUI_WARN, body.buf, 0, &d);
+		draw_help(w, keys_notice, sizeof(keys_notice) / sizeof(keys_notice[0]));
+		strbuf_release(&body);
+		strbuf_release(&title);
+		return;
+	}
 	if (w->explain) {
 		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 		struct dialog d;

@@ -87,6 +87,8 @@ struct wizard {
 	char *pick_name;                /* its name, for the screen */
 	char *pick_error;               /* why the last chosen one cannot be used */
 	int explain;                    /* SCR_STEP: the step's whole text in a dialog (?) */
+	int notice;                     /* SCR_STEP: the warnings from before the wizard
+					   (o->warnings) in a dialog, until a key */
 
 	/* SCR_CONFIRM */
 	struct strbuf typed;            /* what the operator typed (locale bytes) */

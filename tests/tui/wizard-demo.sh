@@ -400,6 +400,27 @@ grep -q "wizard: the terminal hung up (SIGHUP): stopping the running step" "$log
 ! grep -q "by the operator" "$log" || { cat "$log"; fail "[wizhup] the log blames the operator"; }
 echo "[wizhup] passed: a killed tmux session is logged as the terminal hanging up"
 
+# Warnings logged before the wizard takes the screen (here: an earlier run
+# that stopped around a swap, found in the journal) are on its first
+# screen until a key, and stay in its log pane.
+printf 'begin\t20000101_000000\tfiles\t%s\t%s\t%s\n' "$SANDBOX/demo/prod/webroot" \
+	"$SANDBOX/demo/prod/webroot.pre-restore-20000101_000000" "$SANDBOX/demo/prod/webroot.restoring" \
+	>> "$SANDBOX/demo/log/journal"
+start_wizard early
+wait_for "Before you start: 1 warning" 30 "the warnings before the wizard"
+shows "the run of 20000101_000000 stopped around its swap of" || fail "[early] the warning is not shown"
+shows "any key go on" || fail "[early] the warnings have no way on"
+keys x
+wait_for "Enter run this step" 10 "the first step after the warnings"
+shows "WARN the run of 20000101_000000 stopped" || fail "[early] the warning is not in the log pane"
+keys q
+wait_for "Quit the wizard\?" 10 "the quit question"
+keys y
+wait_for "exit code 130" 10 "the summary"
+keys q
+wait_exit early 130
+echo "[early] passed: a warning from before the wizard is on its first screen and in its log"
+
 # the first restore was kept as pre-restore by the second
 ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-* >/dev/null 2>&1 ||
 	fail "no webroot.pre-restore-* beside the restored webroot"
