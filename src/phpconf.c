@@ -35,24 +35,37 @@ struct tok {
 	const char *bad;  /* why this literal cannot be evaluated, or NULL */
 };
 
+/* Tokens are made on demand and kept in fixed chunks, so that a pointer to
+ * one stays valid while more are made; the evaluator drops the chunks
+ * behind it between statements.  Memory is the file plus the tokens of the
+ * statement at hand, not a token for every byte of a large file. */
+#define TOK_CHUNK 256
+
 struct lexer {
 	const char *src;
 	size_t len, pos;
 	long line;
 	const char *path;
 	struct err *e;
-	struct tok *toks;
-	size_t n, alloc;
+	struct tok **chunks; /* chunks[0][0] is token number base */
+	size_t nchunks, chunks_alloc;
+	size_t base, n;      /* absolute numbers: first kept token, one past the last */
+	int done;            /* the T_EOF token is made */
 };
 
 static struct tok *push(struct lexer *lx, enum tok_kind kind, long line, size_t off)
 {
 	struct tok *t;
-	if (lx->n == lx->alloc) {
-		lx->alloc = lx->alloc ? 2 * lx->alloc : 256;
-		lx->toks = xrealloc(lx->toks, lx->alloc * sizeof(*lx->toks));
+	size_t rel = lx->n - lx->base;
+	if (rel / TOK_CHUNK == lx->nchunks) {
+		if (lx->nchunks == lx->chunks_alloc) {
+			lx->chunks_alloc = lx->chunks_alloc ? 2 * lx->chunks_alloc : 8;
+			lx->chunks = xrealloc(lx->chunks, lx->chunks_alloc * sizeof(*lx->chunks));
+		}
+		lx->chunks[lx->nchunks++] = xmalloc(TOK_CHUNK * sizeof(struct tok));
 	}
-	t = &lx->toks[lx->n++];
+	t = &lx->chunks[rel / TOK_CHUNK][rel % TOK_CHUNK];
+	lx->n++;
 	memset(t, 0, sizeof(*t));
 	t->kind = kind;
 	t->line = line;
@@ -399,14 +412,21 @@ static const char *const puncts[] = {
 	"**", "#[", NULL,
 };
 
-static int lex_all(struct lexer *lx)
+/* Lex on until at least one more token is made (T_EOF at the end). */
+static int lex_more(struct lexer *lx)
 {
-	lex_html(lx);
-	while (lx->pos < lx->len) {
+	size_t n0 = lx->n;
+	while (lx->n == n0) {
 		const char *s = lx->src + lx->pos;
 		size_t rest = lx->len - lx->pos;
-		int c = (unsigned char)*s;
+		int c;
 
+		if (lx->pos >= lx->len) {
+			push(lx, T_EOF, lx->line, lx->len);
+			lx->done = 1;
+			break;
+		}
+		c = (unsigned char)*s;
 		if (c == '\n') {
 			lx->line++;
 			lx->pos++;
@@ -465,7 +485,7 @@ static int lex_all(struct lexer *lx)
 			t->text = xstrndup(s, lx->pos - start);
 			t->len = lx->pos - start;
 			if (!strcasecmp(t->text, "__halt_compiler"))
-				break; /* the rest of the file is data, not PHP */
+				lx->pos = lx->len; /* the rest of the file is data, not PHP */
 		} else if (c < 0x20 || c == 0x7F) {
 			/* A NUL or other control byte in code: a damaged file. */
 			char *msg = xstrfmt("unexpected byte 0x%02X outside a string or comment", c);
@@ -485,8 +505,70 @@ static int lex_all(struct lexer *lx)
 			lx->pos += n;
 		}
 	}
-	push(lx, T_EOF, lx->line, lx->len);
 	return 0;
+}
+
+/* Free the texts of @count tokens from @t. */
+static void free_toks(struct tok *t, size_t count)
+{
+	for (size_t k = 0; k < count; k++)
+		free(t[k].text);
+}
+
+/* Drop the whole chunks of tokens numbered below @keep (never the last
+ * chunk, which is being filled). */
+static void lex_drop_before(struct lexer *lx, size_t keep)
+{
+	size_t k = 0;
+	while (k + 1 < lx->nchunks && lx->base + (k + 1) * TOK_CHUNK <= keep) {
+		free_toks(lx->chunks[k], TOK_CHUNK);
+		free(lx->chunks[k]);
+		k++;
+	}
+	if (!k)
+		return;
+	memmove(lx->chunks, lx->chunks + k, (lx->nchunks - k) * sizeof(*lx->chunks));
+	lx->nchunks -= k;
+	lx->base += k * TOK_CHUNK;
+}
+
+static void lex_release(struct lexer *lx)
+{
+	for (size_t k = 0; k < lx->nchunks; k++) {
+		size_t used = lx->n - lx->base - k * TOK_CHUNK;
+		free_toks(lx->chunks[k], used < TOK_CHUNK ? used : TOK_CHUNK);
+		free(lx->chunks[k]);
+	}
+	free(lx->chunks);
+	lx->chunks = NULL;
+	lx->nchunks = lx->chunks_alloc = 0;
+	lx->base = lx->n = 0;
+}
+
+/* Start (or restart) lexing @lx->src from its first byte. */
+static void lex_start(struct lexer *lx)
+{
+	lex_release(lx);
+	lx->pos = 0;
+	lx->line = 1;
+	lx->done = 0;
+	lex_html(lx);
+}
+
+/* Token number @i, made on demand; past the end, the T_EOF token.  Only
+ * after a check pass (phpconf_load) that found no lexing error. */
+static struct tok *lex_tok(struct lexer *lx, size_t i)
+{
+	size_t rel;
+	while (i >= lx->n && !lx->done)
+		if (lex_more(lx) < 0) { /* cannot happen: the check pass passed */
+			push(lx, T_EOF, lx->line, lx->len);
+			lx->done = 1;
+		}
+	if (i >= lx->n)
+		i = lx->n - 1;
+	rel = i - lx->base;
+	return &lx->chunks[rel / TOK_CHUNK][rel % TOK_CHUNK];
 }
 
 /* ---- values ------------------------------------------------------------ */
@@ -533,7 +615,7 @@ static const struct val *val_get(const struct val *arr, const char *key)
 /* ---- evaluator ------------------------------------------------------- */
 
 struct parser {
-	struct tok *t;
+	struct lexer *lx;
 	size_t pos;
 	const char *path;
 	const char *dir;
@@ -551,7 +633,7 @@ struct parser {
 
 static struct tok *peek(struct parser *P)
 {
-	return &P->t[P->pos];
+	return lex_tok(P->lx, P->pos);
 }
 
 static int is_punct(const struct tok *t, const char *p)
@@ -778,7 +860,7 @@ static int parse_primary(struct parser *P, struct val *out)
 	    !strcasecmp(name, "require") || !strcasecmp(name, "require_once"))
 		return fail_at(P, t, UNEVAL,
 			       "cannot evaluate %s: only PHP can run the file it includes", t->text);
-	if (is_punct(&P->t[P->pos + 1], "(")) {
+	if (is_punct(lex_tok(P->lx, P->pos + 1), "(")) {
 		if (!strcasecmp(name, "array")) {
 			P->pos += 2;
 			return parse_array(P, ")", out);
@@ -786,7 +868,7 @@ static int parse_primary(struct parser *P, struct val *out)
 		return fail_at(P, t, UNEVAL,
 			       "cannot evaluate the function call %s(): only PHP can run it", t->text);
 	}
-	if (is_punct(&P->t[P->pos + 1], "::"))
+	if (is_punct(lex_tok(P->lx, P->pos + 1), "::"))
 		return fail_at(P, t, UNEVAL, "cannot evaluate the class constant or call %s::...",
 			       t->text);
 	if (!strcasecmp(name, "true") || !strcasecmp(name, "false")) {
@@ -884,15 +966,17 @@ static void key_hint(struct err *e, enum which w)
 		 how);
 }
 
-/* Is t[i..] "[\ns\]Config :: set ("? */
-static int is_config_set(const struct tok *t)
+/* Are tokens @i.. "[\ns\]Config :: set ("? */
+static int is_config_set(struct parser *P, size_t i)
 {
+	const struct tok *t = lex_tok(P->lx, i);
 	const char *name, *slash;
-	if (t[0].kind != T_IDENT || !is_punct(&t[1], "::") || t[2].kind != T_IDENT ||
-	    strcasecmp(t[2].text, "set") || !is_punct(&t[3], "("))
+	if (t->kind != T_IDENT || !is_punct(lex_tok(P->lx, i + 1), "::") ||
+	    lex_tok(P->lx, i + 2)->kind != T_IDENT || strcasecmp(lex_tok(P->lx, i + 2)->text, "set") ||
+	    !is_punct(lex_tok(P->lx, i + 3), "("))
 		return 0;
-	slash = strrchr(t[0].text, '\\');
-	name = slash ? slash + 1 : t[0].text;
+	slash = strrchr(t->text, '\\');
+	name = slash ? slash + 1 : t->text;
 	return !strcasecmp(name, "Config");
 }
 
@@ -902,10 +986,10 @@ static int skip_call(struct parser *P, size_t open)
 {
 	int depth = 0;
 	for (size_t i = open;; i++) {
-		struct tok *t = &P->t[i];
+		struct tok *t = lex_tok(P->lx, i);
 		if (t->kind == T_EOF || (depth == 1 && is_punct(t, ";"))) {
 			err_set(P->e, "syntax error: missing ')' of the Config::set on line %ld",
-				P->t[open].line);
+				lex_tok(P->lx, open)->line);
 			err_where(P->e, P->path, t->line, (int64_t)t->off);
 			syntax_hint(P->e, P->path);
 			return HARD;
@@ -1006,7 +1090,7 @@ static int store(struct parser *P, struct phpconf *pc, enum which w, long line, 
 /* One Config::set at t[i]; @top: at statement start outside any block. */
 static int config_set(struct parser *P, struct phpconf *pc, size_t i, int top)
 {
-	long line = P->t[i].line;
+	long line = lex_tok(P->lx, i)->line;
 	size_t open = i + 3;
 	struct val key = VAL_INIT, v = VAL_INIT;
 	enum which w;
@@ -1041,7 +1125,7 @@ static int config_set(struct parser *P, struct phpconf *pc, size_t i, int top)
 			"Config::set('%s', ...) inside a block or behind a condition: its effect is "
 			"only known when PHP runs",
 			key.s.buf);
-		err_where(P->e, P->path, line, (int64_t)P->t[i].off);
+		err_where(P->e, P->path, line, (int64_t)lex_tok(P->lx, i)->off);
 		key_hint(P->e, w);
 		val_release(&key);
 		return -1;
@@ -1089,10 +1173,17 @@ static int run(struct parser *P, struct phpconf *pc)
 {
 	long depth = 0;
 	size_t i = 0;
-	while (P->t[i].kind != T_EOF) {
-		struct tok *t = &P->t[i];
-		if (is_config_set(t)) {
-			const struct tok *prev = i ? &P->t[i - 1] : NULL;
+	for (;;) {
+		struct tok *t;
+		/* Between statements nothing points into the tokens: drop
+		 * those before the previous one. */
+		if (i > 1)
+			lex_drop_before(P->lx, i - 1);
+		t = lex_tok(P->lx, i);
+		if (t->kind == T_EOF)
+			break;
+		if (is_config_set(P, i)) {
+			const struct tok *prev = i ? lex_tok(P->lx, i - 1) : NULL;
 			int top = depth == 0 &&
 				  (!prev || is_punct(prev, ";") || is_punct(prev, "}") ||
 				   is_punct(prev, "<?php"));
@@ -1163,9 +1254,16 @@ int phpconf_load(const char *path, const char *dir_override, struct phpconf *pc,
 	lx.line = 1;
 	lx.path = path;
 	lx.e = e;
-	if (lex_all(&lx) < 0)
-		goto out;
-	P.t = lx.toks;
+	/* Check pass: every lexing error (an unterminated string anywhere)
+	 * is found before any Config::set is evaluated, keeping no tokens. */
+	lex_start(&lx);
+	while (!lx.done) {
+		if (lex_more(&lx) < 0)
+			goto out;
+		lex_drop_before(&lx, lx.n);
+	}
+	lex_start(&lx);
+	P.lx = &lx;
 	P.pos = 0;
 	P.depth = 0;
 	P.path = path;
@@ -1173,9 +1271,7 @@ int phpconf_load(const char *path, const char *dir_override, struct phpconf *pc,
 	P.e = e;
 	rc = run(&P, pc);
 out:
-	for (size_t k = 0; k < lx.n; k++)
-		free(lx.toks[k].text);
-	free(lx.toks);
+	lex_release(&lx);
 	free(dir);
 	strbuf_release(&src);
 	return rc;

@@ -29,3 +29,33 @@ done | sed "s|$T|T|g" > "$T/actual.txt"
 diff -u "$data/expected.txt" "$T/actual.txt" || fail "messages differ from tests/data/php/hostile/expected.txt (- expected, + actual)"
 [ ! -e "$T/new" ] || fail "--dry-run created $T/new"
 echo "ok: $(grep -c '^== ' "$T/actual.txt") config.php fixtures give the expected message and exit code, nothing created"
+
+# Issue 16.11: a 13 MB config.php (260,000 lines of other settings) took
+# 555 MB; now the file plus the tokens of one statement.  Peak RSS of the
+# whole run, less that of a small file, must stay under 3 times the file
+# size.  ASan keeps freed memory in quarantine: not here.
+if [ -x /usr/bin/time ]; then
+	big=$T/big/config.php
+	mkdir -p "$T/big"
+	awk 'BEGIN { print "<?php"; print "Config::set('"'"'env'"'"', '"'"'PROD'"'"');";
+		for (i = 0; i < 140000; i++)
+			printf "Config::set('"'"'app.key%d'"'"', ['"'"'name'"'"' => '"'"'value %d'"'"', '"'"'list'"'"' => [1, 2, 3], '"'"'on'"'"' => true]); // c\n", i, i;
+		print "Config::set('"'"'datadir'"'"', '"'"'/srv/biso-data'"'"');";
+		print "Config::set('"'"'gaia.db'"'"', ['"'"'dbname'"'"' => '"'"'biso'"'"']);" }' > "$big"
+	peak() { # config.php -> peak RSS in KiB of a dry run with it
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 /usr/bin/time -f '%M' -o "$T/rss" \
+			"$BISO_RECOVER" restore --dry-run --config "$T/biso-recover.conf" --backup-root "$T/bk" \
+			--webroot "$T/new/webroot" --config-php "$1" --log-dir "$T/log" > "$T/big.out" 2>&1 || true
+		grep -q 'config.php: env PROD, datadir /srv/biso-data, database biso' "$T/big.out" ||
+			{ cat "$T/big.out"; fail "$1 was not read"; }
+		tail -n 1 "$T/rss"
+	}
+	size_kb=$(( $(stat -c %s "$big") / 1024 ))
+	small_kb=$(peak "$data/bom.php")
+	big_kb=$(peak "$big")
+	[ $((big_kb - small_kb)) -lt $((3 * size_kb)) ] ||
+		fail "a ${size_kb} KiB config.php took $((big_kb - small_kb)) KiB more than a small one (limit 3 x its size)"
+	echo "ok: a ${size_kb} KiB config.php takes $((big_kb - small_kb)) KiB more than a small one"
+else
+	echo "SKIP: /usr/bin/time not installed: memory of a large config.php not measured"
+fi
