@@ -471,6 +471,17 @@ int conf_load(struct conf *c, const char *path, int explicit_path, struct err *e
 		err_set(e, "configuration file %s is a directory", path);
 		return -1;
 	}
+	/* libconfig's scanner reads 8 KiB at a time and rescans a token from
+	 * its start after each read: a 10 MB string took over 30 s.  A real
+	 * configuration is a few KiB. */
+	if (st.st_size > CONF_MAX_BYTES) {
+		err_set(e, "configuration file %s is %lld bytes, more than the %d KiB allowed",
+			path, (long long)st.st_size, CONF_MAX_BYTES / 1024);
+		err_where(e, path, 0, -1);
+		err_hint(e, "Is it the right file? biso-recover.conf holds a few settings (see "
+			    "biso-recover.conf.example); name another with --config FILE.");
+		return -1;
+	}
 
 	config_init(&cfg);
 	/* @include "x" is relative to the file's own directory. */

@@ -21,6 +21,8 @@
 struct err;
 
 #define CONF_DEFAULT_PATH "/etc/biso-recover.conf"
+/* Largest configuration file conf_load() reads, in bytes. */
+#define CONF_MAX_BYTES (1024 * 1024)
 
 enum conf_on_error {
 	CONF_ON_ERROR_STOP,     /* "stop": the first failing statement stops the replay */
@@ -83,7 +85,7 @@ void conf_init_defaults(struct conf *c);
  * file is fine (nothing changes, returns 0) unless @explicit_path is set
  * (the operator named it with --config).  Returns 0, or -1 with @e set
  * (file, line, message): syntax errors, unknown keys, wrong types and bad
- * values.  The file is checked completely before anything is applied, so
+ * values, and a file over CONF_MAX_BYTES.  The file is checked completely before anything is applied, so
  * after an error @c is unchanged. */
 int conf_load(struct conf *c, const char *path, int explicit_path, struct err *e);
 

@@ -5,8 +5,10 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "conninfo.h"
@@ -146,6 +148,51 @@ static void syntax_error_names_the_line(void **state)
 {
 	(void)state;
 	expect_error("syntax-error.conf", 3, "syntax error");
+}
+
+/* Issue 16.11: libconfig needs over 30 s for a 10 MB string (its scanner
+ * rescans a long token at every 8 KiB read).  A file over CONF_MAX_BYTES is
+ * refused before libconfig sees it, naming the file and its size; one just
+ * at the limit still loads. */
+static void oversized_file_is_refused_with_its_name(void **state)
+{
+	char tmpl[] = "/tmp/test_conf.XXXXXX";
+	char *path;
+	struct conf c;
+	struct err e = ERR_INIT;
+	FILE *f;
+	const size_t value = CONF_MAX_BYTES - 20;
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	path = xstrfmt("%s/biso-recover.conf", tmpl);
+	for (int over = 0; over < 2; over++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("php = \"", f);
+		for (size_t i = 0; i < value; i++)
+			fputc('a', f);
+		fputs(over ? "aaaaaaaaaaaaaaaaaaaa\";\n" : "\";\n", f);
+		assert_int_equal(fclose(f), 0);
+		conf_init_defaults(&c);
+		if (!over) {
+			if (conf_load(&c, path, 1, &e) < 0)
+				fail_msg("%s:%ld: %s", e.file, e.line, e.msg);
+			assert_int_equal(strlen(c.php), value);
+		} else {
+			assert_int_equal(conf_load(&c, path, 1, &e), -1);
+			assert_non_null(strstr(e.msg, path));
+			assert_non_null(strstr(e.msg, "1048586 bytes, more than the 1024 KiB allowed"));
+			assert_string_equal(e.file, path);
+			assert_non_null(e.hint);
+			assert_string_equal(c.php, "/usr/bin/php"); /* unchanged */
+			assert_null(c.path);
+		}
+		conf_release(&c);
+		err_clear(&e);
+	}
+	unlink(path);
+	rmdir(tmpl);
+	free(path);
 }
 
 static void nested_group_keys_are_loaded(void **state)
@@ -289,6 +336,7 @@ int main(void)
 		cmocka_unit_test(wrong_type_is_an_error_with_line),
 		cmocka_unit_test(command_list_element_must_be_an_array),
 		cmocka_unit_test(syntax_error_names_the_line),
+		cmocka_unit_test(oversized_file_is_refused_with_its_name),
 		cmocka_unit_test(nested_group_keys_are_loaded),
 		cmocka_unit_test(set_str_replaces_a_field),
 		cmocka_unit_test(user_group_parsing),
