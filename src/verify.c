@@ -9,6 +9,7 @@
 #include "runcmd.h"
 #include "strbuf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -180,6 +181,101 @@ static long check_migrations(struct restore *rs, struct report *r, struct checks
 	return pending;
 }
 
+/* One bad entry: counted, and named while fewer than @max are. */
+static void tree_bad(struct tree_owner *t, unsigned max, const char *path, const char *why)
+{
+	if (t->first && t->bad < max)
+		strbuf_addf(t->first, "%s%s (%s)", t->bad ? ", " : "", *path ? path : ".", why);
+	t->bad++;
+}
+
+static void tree_check(struct tree_owner *t, unsigned max, const char *path, const struct stat *st,
+		       uid_t uid, gid_t gid)
+{
+	struct strbuf why = STRBUF_INIT;
+	mode_t need = S_ISDIR(st->st_mode) ? S_IRWXU : S_IRUSR | S_IWUSR;
+	t->entries++;
+	if (st->st_uid != uid || st->st_gid != gid)
+		strbuf_addf(&why, "owner %lu:%lu", (unsigned long)st->st_uid,
+			    (unsigned long)st->st_gid);
+	if (!S_ISLNK(st->st_mode) && (st->st_mode & need) != need)
+		strbuf_addf(&why, "%smode %04o", why.len ? ", " : "", (unsigned)(st->st_mode & 07777));
+	if (why.len)
+		tree_bad(t, max, path, why.buf);
+	strbuf_release(&why);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int not_dots(const struct dirent *de)
+{
+	return strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+}
+
+/* Walk the directory open as @fd (closed here), in name order so that the
+ * named entries are the same every time; @path is its relative path. */
+static void tree_walk(int fd, struct strbuf *path, uid_t uid, gid_t gid, unsigned max,
+		      struct tree_owner *t)
+{
+	struct dirent **names = NULL;
+	size_t len = path->len;
+	int n = scandirat(fd, ".", &names, not_dots, by_name);
+	if (n < 0) {
+		t->unread++;
+		tree_bad(t, max, path->buf, strerror(errno));
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		struct stat st;
+		unsigned long bad = t->bad;
+		strbuf_setlen(path, len);
+		strbuf_addf(path, "%s%s", len ? "/" : "", name);
+		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			tree_bad(t, max, path->buf, strerror(errno));
+			continue;
+		}
+		tree_check(t, max, path->buf, &st, uid, gid);
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0) {
+				t->unread++;
+				if (t->bad == bad) /* not counted twice */
+					tree_bad(t, max, path->buf, strerror(errno));
+				continue;
+			}
+			tree_walk(sub, path, uid, gid, max, t);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	strbuf_setlen(path, len);
+	close(fd);
+}
+
+int verify_tree_owner(const char *dir, uid_t uid, gid_t gid, unsigned max_named,
+		      struct tree_owner *t, struct err *e)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct stat st;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err_errno(e, errno, "cannot open the directory %s", dir);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	tree_check(t, max_named, "", &st, uid, gid);
+	tree_walk(fd, &path, uid, gid, max_named, t);
+	strbuf_release(&path);
+	return 0;
+}
+
 int verify_instance(struct restore *rs, struct report *r, struct err *e)
 {
 	struct checks ck = { STRBUF_INIT, 0, 0, 0, r };
@@ -211,9 +307,22 @@ int verify_instance(struct restore *rs, struct report *r, struct err *e)
 		check(&ck, CHECK_FAIL, "datadir owner: %s", ce.msg);
 		err_clear(&ce);
 	} else {
-		check(&ck, st.st_uid == uid && st.st_gid == gid ? CHECK_PASS : CHECK_FAIL,
-		      "datadir %s belongs to %s:%s%s", rs->datadir, c->web_user, c->web_group,
-		      st.st_uid == uid && st.st_gid == gid ? "" : " (it does not)");
+		/* every entry: a root-owned file or a mode-000 folder inside is
+		 * as bad for the web server as a wrong top */
+		struct strbuf first = STRBUF_INIT;
+		struct tree_owner t = { 0, 0, 0, &first };
+		if (verify_tree_owner(rs->datadir, uid, gid, 5, &t, &ce) < 0) {
+			check(&ck, CHECK_FAIL, "datadir: %s", ce.msg);
+			err_clear(&ce);
+		} else if (t.bad) {
+			check(&ck, CHECK_FAIL, "datadir %s: %lu of %lu entries do not belong to %s:%s "
+			      "with u+rwX: %s%s", rs->datadir, t.bad, t.entries, c->web_user,
+			      c->web_group, first.buf, t.bad > 5 ? ", ..." : "");
+		} else {
+			check(&ck, CHECK_PASS, "datadir %s: all %lu entries belong to %s:%s with u+rwX",
+			      rs->datadir, t.entries, c->web_user, c->web_group);
+		}
+		strbuf_release(&first);
 	}
 	/* database */
 	db = rs->conninfo ? dbadmin_connect(rs->conninfo, &ce) : NULL;

@@ -9,12 +9,14 @@
 #define BR_VERIFY_H
 
 #include <libpq-fe.h>
+#include <sys/types.h>
 
 #include "report.h"
 
 struct dumpinfo;
 struct err;
 struct restore;
+struct strbuf;
 
 /*
  * Compare every table's row count in @db with the rows of its COPY block
@@ -29,6 +31,27 @@ struct restore;
 int verify_row_counts(PGconn *db, const char *dump, const struct dumpinfo *known,
 		      struct report *r, enum log_level level, unsigned *tables, int *complete,
 		      struct err *e);
+
+/* What verify_tree_owner() found. */
+struct tree_owner {
+	unsigned long entries;  /* entries looked at, the top included */
+	unsigned long bad;      /* entries with another owner or group, or without u+rwX */
+	unsigned long unread;   /* directories that could not be opened */
+	struct strbuf *first;   /* caller's buffer (may be NULL): the first few bad
+				   entries, "path (why)" joined by ", " */
+};
+
+/*
+ * Check that every entry of the tree @dir (the top too) belongs to
+ * @uid:@gid and has u+rwX (files u+rw, directories u+rwx; symbolic links
+ * only their owner).  Walks with openat()/fstatat() relative to each
+ * directory's descriptor, never following symbolic links and never looking
+ * a path up from the root again.  The first @max_named bad entries are named
+ * in @t->first with their path relative to @dir.  Returns 0, or -1 with @e
+ * when @dir itself cannot be opened.
+ */
+int verify_tree_owner(const char *dir, uid_t uid, gid_t gid, unsigned max_named,
+		      struct tree_owner *t, struct err *e);
 
 /*
  * Run all checks on the instance @rs describes; writes the report to

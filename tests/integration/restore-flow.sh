@@ -82,6 +82,18 @@ set +e; CONF=$T/nostatus.conf run_in mig --only verify > "$T/mig3.log" 2>&1; rc=
 	! grep -q "migration status" "$T/mig3.log" || { cat "$T/mig3.log"; fail "mig: without migration_status: exit $rc"; }
 echo "ok: a biso-cli without 'migration status' makes the check WARN, not FAIL; by default migration exec is the check"
 
+# 4. The datadir check looks at every entry: a root-owned file and a
+#    mode-000 folder inside a datadir whose top is right fail it, counted
+#    and named.
+chown root:root "$T/mig/webroot/data/attachments/2024/03/Protokoll Gespräch 1.pdf"
+mkdir "$T/mig/webroot/data/export/closed"; chown www-data:www-data "$T/mig/webroot/data/export/closed"; chmod 000 "$T/mig/webroot/data/export/closed"
+sleep 1
+set +e; CONF=$T/nostatus.conf run_in mig --only verify > "$T/own.log" 2>&1; rc=$?; set -e
+[ $rc = 1 ] && grep -q "FAIL  datadir $T/mig/webroot/data: 2 of [0-9]* entries do not belong to www-data:www-data with u+rwX: attachments/2024/03/Protokoll Gespräch 1.pdf (owner 0:0), export/closed (mode 0000)" "$T/own.log" ||
+	{ cat "$T/own.log"; fail "own: a root-owned file and a mode-000 folder inside the datadir: exit $rc"; }
+chown www-data:www-data "$T/mig/webroot/data/attachments/2024/03/Protokoll Gespräch 1.pdf"; rmdir "$T/mig/webroot/data/export/closed"
+echo "ok: a root-owned file and a mode-000 folder inside the datadir fail the verification, named"
+
 # 3. A verification that fails on a pending migration names the step that
 #    runs it (--only migrations,verify), and that command passes.
 mkdir -p "$T/pend"

@@ -18,6 +18,7 @@
 #include "dumpinfo.h"
 #include "restore.h"
 #include "strbuf.h"
+#include "verify.h"
 
 static void write_file(const char *path, const char *text)
 {
@@ -219,6 +220,62 @@ static void exit_code_follows_the_documented_table(void **state)
 	assert_int_equal(restore_exit_code(&rs), 3);
 }
 
+/* verify_tree_owner looks at every entry, not only the top: a file of
+ * another owner deep inside and a mode-000 folder are found, counted and
+ * named; a symbolic link is not followed (its target outside the tree is
+ * not looked at). */
+static void datadir_check_finds_bad_entries_inside(void **state)
+{
+	char dir[] = "/tmp/br-tree-XXXXXX", p[256];
+	struct strbuf first = STRBUF_INIT;
+	struct tree_owner t = { 0, 0, 0, &first };
+	struct err e = ERR_INIT;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	snprintf(p, sizeof p, "%s/a", dir); mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/a/b", dir); mkdir(p, 0755);
+	snprintf(p, sizeof p, "%s/a/b/ok.txt", dir); write_file(p, "x");
+	snprintf(p, sizeof p, "%s/link", dir); assert_int_equal(symlink("/etc", p), 0);
+	assert_int_equal(verify_tree_owner(dir, uid, gid, 5, &t, &e), 0);
+	assert_int_equal(t.entries, 5);
+	assert_int_equal(t.bad, 0);
+	assert_string_equal(first.buf, "");
+
+	/* a file without u+w deep inside, and a folder of mode 000 */
+	snprintf(p, sizeof p, "%s/a/b/ok.txt", dir); chmod(p, 0444);
+	snprintf(p, sizeof p, "%s/closed", dir); mkdir(p, 0000);
+	memset(&t, 0, sizeof t);
+	t.first = &first;
+	assert_int_equal(verify_tree_owner(dir, uid, gid, 5, &t, &e), 0);
+	assert_int_equal(t.entries, 6);
+	assert_int_equal(t.bad, 2);
+	assert_non_null(strstr(first.buf, "a/b/ok.txt (mode 0444)"));
+	assert_non_null(strstr(first.buf, "closed (mode 0000)"));
+
+	/* another owner: every entry but the symbolic link's mode counts */
+	strbuf_reset(&first);
+	memset(&t, 0, sizeof t);
+	t.first = &first;
+	assert_int_equal(verify_tree_owner(dir, uid + 1, gid, 2, &t, &e), 0);
+	assert_int_equal(t.bad, 6);
+	assert_int_equal(strstr(first.buf, ", ") != NULL, 1);
+	assert_null(strstr(strstr(first.buf, ", ") + 2, ", ")); /* only 2 named */
+
+	snprintf(p, sizeof p, "%s/closed", dir); rmdir(p);
+	snprintf(p, sizeof p, "%s/link", dir); unlink(p);
+	snprintf(p, sizeof p, "%s/a/b/ok.txt", dir); unlink(p);
+	snprintf(p, sizeof p, "%s/a/b", dir); rmdir(p);
+	snprintf(p, sizeof p, "%s/a", dir); rmdir(p);
+	rmdir(dir);
+	assert_int_equal(verify_tree_owner(dir, uid, gid, 5, &t, &e), -1);
+	assert_non_null(strstr(e.msg, dir));
+	err_clear(&e);
+	strbuf_release(&first);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +288,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_older_dump_can_be_chosen_a_cut_one_cannot,
 						setup, teardown),
 		cmocka_unit_test(exit_code_follows_the_documented_table),
+		cmocka_unit_test(datadir_check_finds_bad_entries_inside),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
