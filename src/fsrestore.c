@@ -5,6 +5,7 @@
 #include "fsrestore_int.h"
 #include "exclude.h"
 #include "magic.h"
+#include "pathguard.h"
 #include "err.h"
 #include "report.h"
 #include "sha256.h"
@@ -2453,6 +2454,9 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		err_set(e, "file restore needs a source and a target");
 		goto out;
 	}
+	/* before anything is fetched or written, in a dry run too */
+	if (pathguard_target("target", o->target, e) < 0)
+		goto out;
 	target = canonical_target(o->target, e);
 	if (!target)
 		goto out;

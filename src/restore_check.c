@@ -11,6 +11,7 @@
 #include "dumpinfo.h"
 #include "journal.h"
 #include "magic.h"
+#include "pathguard.h"
 #include "runcmd.h"
 #include "strbuf.h"
 
@@ -546,6 +547,9 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 	uid_t uid;
 	gid_t gid;
 
+	/* a webroot or datadir of /etc, /, or one inside the other (issue 16.3) */
+	if (pathguard_dirs(rs->webroot, rs->datadir, c->backup_root, e) < 0)
+		return -1;
 	if (check_journal(rs, r, e) < 0)
 		return -1;
 	if (sel & STEP_BIT(STEP_WEBROOT)) {
