@@ -505,7 +505,8 @@ void restore_release(struct restore *rs)
 	char **strs[] = { &rs->webroot_src, &rs->webroot, &rs->config_php_src, &rs->datadir_src,
 			  &rs->datadir, &rs->dump, &rs->dbname, &rs->conninfo,
 			  &rs->admin_conninfo, &rs->log_dump, &rs->log_dbname, &rs->env, &rs->env_warned,
-			  &rs->report_path, &rs->db_warning };
+			  &rs->report_path, &rs->db_warning, &rs->dump_refused,
+			  &rs->dump_refused_why, &rs->dump_usable };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;
@@ -637,10 +638,65 @@ int restore_step_destructive(const struct restore *rs, enum step_id s, struct st
 				    rs->dump && strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : orq(rs->dump));
 		if (what && rs->db_warning)
 			strbuf_addf(what, "; warning: %s", rs->db_warning);
+		if (what && rs->dump_refused && rs->dump && strcmp(rs->dump, rs->dump_refused))
+			restore_add_dump_age(rs, what);
 		return 1;
 	default:
 		return 0;
 	}
+}
+
+const struct backup_item *restore_dump_item(const struct restore *rs, const char *path)
+{
+	const struct backup_list *l = restore_sources(rs, STEP_DATABASE, NULL);
+	for (size_t i = 0; l && path && i < l->n; i++)
+		if (!strcmp(l->items[i].path, path))
+			return &l->items[i];
+	return NULL;
+}
+
+/* ", 1 day 2 hours older" when @newer was taken after @older. */
+static void add_older(struct strbuf *out, const struct backup_item *newer,
+		      const struct backup_item *older)
+{
+	if (!newer || !older || newer->when <= older->when)
+		return;
+	strbuf_addstr(out, ", ");
+	strbuf_humanise_age(out, (long long)(newer->when - older->when));
+	strbuf_addstr(out, " older");
+}
+
+void restore_add_dump_age(const struct restore *rs, struct strbuf *out)
+{
+	const struct backup_item *newest = restore_dump_item(rs, rs->dump_refused);
+	const struct backup_item *now = restore_dump_item(rs, rs->dump);
+	const char *name = strrchr(rs->dump_refused, '/') ? strrchr(rs->dump_refused, '/') + 1
+							   : rs->dump_refused;
+	if (newest && now && newest->when > now->when) {
+		strbuf_addstr(out, "; this dump is ");
+		strbuf_humanise_age(out, (long long)(newest->when - now->when));
+		strbuf_addf(out, " older than %s, which cannot be used", name);
+	} else {
+		strbuf_addf(out, "; %s cannot be used", name);
+	}
+}
+
+int restore_step_blocked(const struct restore *rs, enum step_id s, struct strbuf *why)
+{
+	if (s != STEP_DATABASE || !rs->dump_refused || !rs->dump || strcmp(rs->dump, rs->dump_refused))
+		return 0;
+	if (why) {
+		strbuf_addf(why, "%s.", orq(rs->dump_refused_why));
+		if (rs->dump_usable) {
+			const struct backup_item *ok = restore_dump_item(rs, rs->dump_usable);
+			strbuf_addf(why, " The newest complete dump is %s", ok ? ok->name : rs->dump_usable);
+			add_older(why, restore_dump_item(rs, rs->dump_refused), ok);
+			strbuf_addch(why, '.');
+		} else {
+			strbuf_addstr(why, " No older dump of the backup set is complete.");
+		}
+	}
+	return 1;
 }
 
 const char *restore_confirm_word(const struct restore *rs, enum step_id s)
@@ -737,6 +793,12 @@ int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struc
 	err_clear(&st->err);
 	rs->err_logged = 0;
 	report_log(r, LOG_INFO, "step %s: %s", step_name(s), step_title(s));
+	if (restore_step_blocked(rs, s, NULL)) {
+		/* restore_preflight() let it pass for the operator to choose another */
+		ret = err_set(e, "%s", rs->dump_refused_why);
+		err_hint(e, "Choose another dump (the wizard: o on this step).");
+		goto done;
+	}
 	if ((s == STEP_WEBROOT || s == STEP_DATADIR || s == STEP_DATABASE) &&
 	    restore_stop_services(rs, &cnt.rep, e) < 0) {
 		ret = -1;

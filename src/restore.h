@@ -94,6 +94,14 @@ struct restore {
 	struct backupset *backups; /* what restore_prepare() found; owned */
 	struct dumpinfo *dump_info; /* the dump as restore_preflight() read it; owned */
 	struct dumpinfo *log_dump_info; /* likewise the log database's dump; owned */
+	int allow_bad_dump;       /* set by the caller (the wizard): a plan's dump that
+				     cannot be used (cut off ...) does not stop
+				     restore_preflight(); it is named below, and the
+				     database step refuses it until another is chosen */
+	char *dump_refused;       /* that dump, or NULL; owned */
+	char *dump_refused_why;   /* why, one line; owned */
+	char *dump_usable;        /* the newest usable dump of the backup set older than
+				     it, or NULL when there is none; owned */
 	char *db_warning;         /* why the dump may not be one of the live database
 				     (restore_preflight()), or NULL; owned.  Shown in
 				     the plan, the confirmation and the summary. */
@@ -175,6 +183,15 @@ void restore_describe_step(const struct restore *rs, enum step_id s, struct strb
 /* 1 if step @s would replace existing data; then @what (may be NULL) gets a
  * one-line description ("replaces /var/www/biso (kept as ...)"). */
 int restore_step_destructive(const struct restore *rs, enum step_id s, struct strbuf *what);
+/* 1 when step @s cannot run as planned: its dump is rs->dump_refused
+ * (restore_preflight() with rs->allow_bad_dump).  @why (may be NULL) then
+ * gets what is wrong and the newest complete dump, how much older. */
+int restore_step_blocked(const struct restore *rs, enum step_id s, struct strbuf *why);
+/* The item of the backup set's dumps at @path, or NULL.  Borrowed. */
+const struct backup_item *restore_dump_item(const struct restore *rs, const char *path);
+/* Append "; this dump is 1 day 2 hours older than NAME, which cannot be
+ * used" (rs->dump_refused set, rs->dump another dump) to @out. */
+void restore_add_dump_age(const struct restore *rs, struct strbuf *out);
 /* The word the operator must type to confirm step @s (the database name for
  * the database step), or NULL when a yes is enough. */
 const char *restore_confirm_word(const struct restore *rs, enum step_id s);

@@ -540,6 +540,72 @@ void restore_check_live_tables(struct restore *rs, struct report *r)
 	PQfinish(admin);
 }
 
+/* The newest dump of the backup set older than the plan's (any, when the
+ * plan's is not one of the set) that passes restore_check_dump(): each is
+ * read whole, newest first, until one does.  NULL when none does. */
+static const struct backup_item *usable_older_dump(struct restore *rs, struct report *r)
+{
+	size_t cur;
+	const struct backup_list *l = restore_sources(rs, STEP_DATABASE, &cur);
+	for (size_t i = l && cur < l->n ? cur + 1 : 0; l && i < l->n; i++) {
+		struct err e = ERR_INIT;
+		int bad;
+		if (!magic_is_plain_dump(l->items[i].kind))
+			continue;
+		bad = restore_check_dump(rs, l->items[i].path, r, &e) < 0;
+		if (bad)
+			report_log(r, LOG_WARN, "%s cannot be used either: %s", l->items[i].name, e.msg);
+		err_clear(&e);
+		if (!bad)
+			return &l->items[i];
+	}
+	return NULL;
+}
+
+/* restore_check_dump() of the plan's dump; when it cannot be used, name
+ * the newest one that can: in the refusal's hint (--dump, --at), or, with
+ * rs->allow_bad_dump, in a warning, and remember both for the wizard. */
+static int check_plan_dump(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct backup_item *ok, *bad;
+	struct strbuf alt = STRBUF_INIT;
+	char stamp[16];
+
+	if (restore_check_dump(rs, rs->dump, r, e) == 0)
+		return 0;
+	bad = restore_dump_item(rs, rs->dump);
+	ok = usable_older_dump(rs, r);
+	if (ok) {
+		strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", localtime_r(&ok->when, &(struct tm){ 0 }));
+		strbuf_addf(&alt, "The newest complete dump is %s", ok->path);
+		if (bad && bad->when > ok->when) {
+			strbuf_addstr(&alt, ", ");
+			strbuf_humanise_age(&alt, (long long)(bad->when - ok->when));
+			strbuf_addstr(&alt, " older");
+		}
+	} else {
+		strbuf_addf(&alt, "No %s dump in %s/db is complete", bad ? "older" : "other",
+			    rs->conf->backup_root);
+	}
+	if (!rs->allow_bad_dump) {
+		if (ok)
+			err_hint(e, "%s: give --dump %s (the database only), or --at %s (the "
+				    "webroot and datadir of then too).", alt.buf, ok->path, stamp);
+		else
+			err_hint(e, "%s. biso-recover db-inspect DUMP shows what a dump holds.", alt.buf);
+		strbuf_release(&alt);
+		return -1;
+	}
+	set_str(&rs->dump_refused, rs->dump);
+	set_str(&rs->dump_refused_why, e->msg);
+	set_str(&rs->dump_usable, ok ? ok->path : NULL);
+	report_log(r, LOG_WARN, "%s. %s%s", e->msg, alt.buf,
+		   ok ? ": choose it with o on the database step" : "");
+	err_clear(e);
+	strbuf_release(&alt);
+	return 0;
+}
+
 int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
@@ -572,7 +638,7 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 	}
 	if (restore_check_archives(rs, e) < 0)
 		return -1;
-	if ((sel & STEP_BIT(STEP_DATABASE)) && restore_check_dump(rs, rs->dump, r, e) < 0)
+	if ((sel & STEP_BIT(STEP_DATABASE)) && check_plan_dump(rs, r, e) < 0)
 		return -1;
 	if ((sel & STEP_BIT(STEP_DATABASE)) && rs->log_dump && restore_check_dump(rs, rs->log_dump, r, e) < 0)
 		return -1;

@@ -184,6 +184,29 @@ void strbuf_addcount(struct strbuf *sb, unsigned long long n, const char *one, c
 	strbuf_addf(sb, "%llu %s", n, n == 1 ? one : many);
 }
 
+void strbuf_humanise_age(struct strbuf *sb, long long seconds)
+{
+	static const struct {
+		long long secs;
+		const char *one, *many;
+	} unit[] = { { 86400, "day", "days" }, { 3600, "hour", "hours" },
+		     { 60, "minute", "minutes" } };
+	size_t i = 0;
+	if (seconds < 60) {
+		strbuf_addstr(sb, "less than a minute");
+		return;
+	}
+	while (seconds < unit[i].secs)
+		i++;
+	strbuf_addcount(sb, (unsigned long long)(seconds / unit[i].secs), unit[i].one, unit[i].many);
+	seconds %= unit[i].secs;
+	if (i + 1 < sizeof unit / sizeof unit[0] && seconds >= unit[i + 1].secs) {
+		strbuf_addch(sb, ' ');
+		strbuf_addcount(sb, (unsigned long long)(seconds / unit[i + 1].secs), unit[i + 1].one,
+				unit[i + 1].many);
+	}
+}
+
 void strbuf_humanise_bytes(struct strbuf *sb, unsigned long long bytes)
 {
 	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };

@@ -48,6 +48,10 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 void strbuf_rtrim(struct strbuf *sb);
 /* Append a human-readable byte count ("1.5 MiB"). */
 void strbuf_humanise_bytes(struct strbuf *sb, unsigned long long bytes);
+/* Append a time span in its two largest units, rounded down: "2 days 3
+ * hours", "5 hours 10 minutes", "1 minute", "less than a minute" (@seconds
+ * below 60, or negative). */
+void strbuf_humanise_age(struct strbuf *sb, long long seconds);
 /* Append "@n @one" when @n is 1, else "@n @many" ("1 file", "2 files"). */
 void strbuf_addcount(struct strbuf *sb, unsigned long long n, const char *one, const char *many);
 

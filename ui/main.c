@@ -445,6 +445,8 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 		rs.dump = xstrdup(cl->dump);
 	rs.conf = c;
 	rs.dry_run = cl->dry_run;
+	/* the wizard opens on a cut newest dump: the operator chooses another */
+	rs.allow_bad_dump = wizard;
 	if (!cl->dry_run) {
 		if (restore_lock(&rs, &e) < 0) {
 			print_err(NULL, &e);

@@ -202,6 +202,8 @@ static void step_enter(struct wizard *w)
 		const struct backup_list *l = restore_sources(w->rs, w->cur, NULL);
 		w->pick_offer = l && l->n > 1;
 	}
+	strbuf_reset(&w->blocked);
+	restore_step_blocked(w->rs, w->cur, &w->blocked);
 	word = restore_confirm_word(w->rs, w->cur);
 	replace_str(&w->confirm_word, word && *word ? word : NULL);
 	if (w->confirm_word)
@@ -228,6 +230,10 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 	}
 	if (is_char(is_key, ch, L'?')) {
 		w->explain = 1;
+	} else if (is_enter(is_key, ch) && w->blocked.len && w->pick_offer) {
+		/* the plan's dump cannot be used: the list, not a refusal */
+		replace_str(&w->pick_error, NULL);
+		wizard_goto(w, SCR_PICK);
 	} else if (is_enter(is_key, ch)) {
 		if (w->destructive)
 			wizard_goto(w, SCR_CONFIRM);
@@ -281,8 +287,17 @@ static void pick_enter(struct wizard *w)
 			strbuf_humanise_bytes(&size, it->size);
 		/* sizes right-aligned: the names start in one column */
 		strbuf_addf(&sb, "%s  %10s  %s", when, size.buf, it->name);
+		if (w->rs->dump_refused && !strcmp(it->path, w->rs->dump_refused)) {
+			/* the one restore_preflight() found unusable */
+			const char *why = w->rs->dump_refused_why;
+			strbuf_addstr(&sb, why && (strstr(why, "cut off") || strstr(why, "truncated"))
+				      ? "  CUT OFF" : "  UNUSABLE");
+		}
 		strbuf_release(&size);
 		w->pick_item[i] = strbuf_detach(&sb, NULL);
+		/* blocked on that one: the newest complete dump is the choice */
+		if (w->blocked.len && w->rs->dump_usable && !strcmp(it->path, w->rs->dump_usable))
+			w->pick_sel = i;
 	}
 	w->pick_n = l->n;
 }
@@ -680,6 +695,7 @@ int wizard_run(struct restore *rs, const struct wizard_opts *o)
 	w.o = o ? o : &no_opts;
 	strbuf_init(&w.describe, 0);
 	strbuf_init(&w.what, 0);
+	strbuf_init(&w.blocked, 0);
 	strbuf_init(&w.typed, 0);
 	strbuf_init(&w.errtext, 0);
 	strbuf_init(&w.summary, 0);
@@ -797,6 +813,7 @@ out:
 	free(w.pick_error);
 	strbuf_release(&w.describe);
 	strbuf_release(&w.what);
+	strbuf_release(&w.blocked);
 	strbuf_release(&w.typed);
 	strbuf_release(&w.errtext);
 	strbuf_release(&w.summary);

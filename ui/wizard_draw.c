@@ -383,6 +383,8 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 		strbuf_reset(&sb);
 		if (w->screen == SCR_FAILED)
 			strbuf_addstr(&sb, "This step failed; see the error.");
+		else if (w->blocked.len)
+			strbuf_addf(&sb, "%s Enter or o: choose another dump.", w->blocked.buf);
 		else if (w->destructive && w->what.len)
 			strbuf_addf(&sb, "This step %s. Enter asks before it starts.", w->what.buf);
 		else if (w->destructive)
@@ -399,8 +401,9 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 	if (running)
 		draw_progress(w, l, y);
 	else
-		put_lines(stdscr, y, x, width, block_h, &note,
-			  0, tui_attr(&w->tui, w->destructive ? TUI_WARN : TUI_NORMAL));
+		put_lines(stdscr, y, x, width, block_h, &note, 0,
+			  tui_attr(&w->tui, w->blocked.len ? TUI_ERROR
+				   : w->destructive ? TUI_WARN : TUI_NORMAL));
 	bottom = y - 1;
 
 	/* source / target above it */
@@ -502,6 +505,10 @@ void wizard_draw_step(const struct wizard *w)
 		{ "Enter", "run this step" }, { "o", "other backup" }, { "s", "skip" },
 		{ "q", "quit" }, { "?", "explain" }, { "PgUp/PgDn", "log" },
 	};
+	static const struct help_key keys_blocked[] = {
+		{ "Enter/o", "choose another dump" }, { "s", "skip" }, { "q", "quit" },
+		{ "?", "explain" }, { "PgUp/PgDn", "log" },
+	};
 	static const struct help_key keys_explain[] = { { "any key", "back" } };
 	static const struct help_key keys_notice[] = {
 		{ "any key", "go on" }, { "PgUp/PgDn", "log" },
@@ -543,7 +550,9 @@ void wizard_draw_step(const struct wizard *w)
 		strbuf_release(&title);
 		return;
 	}
-	if (w->pick_offer)
+	if (w->blocked.len && w->pick_offer)
+		draw_help(w, keys_blocked, sizeof(keys_blocked) / sizeof(keys_blocked[0]));
+	else if (w->pick_offer)
 		draw_help(w, keys_pick, sizeof(keys_pick) / sizeof(keys_pick[0]));
 	else
 		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));

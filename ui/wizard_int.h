@@ -78,6 +78,8 @@ struct wizard {
 	int destructive;
 	struct strbuf what;             /* what it replaces */
 	char *confirm_word;             /* NULL: y is enough */
+	struct strbuf blocked;          /* why the step cannot run as planned (its dump is
+					   unusable: restore_step_blocked()), or empty */
 
 	/* SCR_PICK: the backups of restore_sources(), copied in */
 	char **pick_item;               /* "2026-11-29 02:00  110.7 KiB  name"; owned */

@@ -421,6 +421,62 @@ keys q
 wait_exit early 130
 echo "[early] passed: a warning from before the wizard is on its first screen and in its log"
 
+# The newest dump cut off (the 3 a.m. case): the wizard opens anyway, warns
+# on its first screen, marks the dump in the backup list and offers the
+# newest complete one, naming how much older it is; the database then
+# equals that dump.  Line mode refuses, naming the --dump and --at values
+# that would work.
+good=$(ls "$SANDBOX"/demo/backups/db/biso_*.sql.gz | sort | tail -n 1)
+gstamp=$(basename "$good" .sql.gz); gstamp=${gstamp#biso_}
+cstamp=$(date -d "$(echo "$gstamp" | sed 's/^\(....\)\(..\)\(..\)_\(..\)\(..\)\(..\)$/\1-\2-\3 \4:\5:\6/') 26 hours" +%Y%m%d_%H%M%S)
+cut="$SANDBOX/demo/backups/db/biso_$cstamp.sql.gz"
+gunzip -c "$good" | head -n 200 | gzip > "$cut"
+"$BISO_RECOVER" restore --yes --config "$CONF" --only database > "$SANDBOX/cut-line.log" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "biso_$cstamp.sql.gz has no \"dump complete\" trailer" "$SANDBOX/cut-line.log" &&
+	grep -q "The newest complete dump is $good, 1 day 2 hours older: give --dump $good (the database only), or --at $gstamp" "$SANDBOX/cut-line.log" ||
+	{ cat "$SANDBOX/cut-line.log"; fail "[cut] line mode: exit $rc, or the working --dump/--at not named"; }
+echo "[cut] line mode refuses and names --dump $good or --at $gstamp"
+start_wizard cut
+wait_for "Before you start: 1 warning" 60 "the warning about the cut dump"
+shows "it was cut off" && shows "1 day 2 hours older" || fail "[cut] the warning does not name the cut and how much older"
+keys x
+for step in 1 2 3; do
+	wait_for "Step $step of 6" 30 "step $step"
+	wait_for "Enter run this step" 10 "the prompt of step $step"
+	keys s
+done
+wait_for "Step 4 of 6" 30 "the database step"
+wait_for "Enter/o choose another dump" 10 "the database step offering another dump"
+keys Enter
+wait_for "Backup for step database" 10 "the backup dialog"
+shows "biso_$cstamp.sql.gz  CUT OFF" || fail "[cut] the backup list does not mark the cut dump"
+keys Enter
+wait_for "Enter run this step" 60 "the step screen after choosing the complete dump"
+keys Enter
+wait_for "Type $DBNAME to continue" 10 "the confirmation"
+shows "1 day 2 hours older than" || fail "[cut] the confirmation does not say how much older the dump is"
+type_text "$DBNAME"
+keys Enter
+wait_for "Step 5 of 6" 300 "the migrations step after the database"
+keys s
+wait_for "Step 6 of 6" 30 "the verify step"
+keys s
+wait_for "Restore finished" 10 "the summary"
+keys q
+wait_exit cut 0
+grep -q "step database: the operator chose $good instead of $cut" "$(newest_log)" ||
+	fail "[cut] the run log does not record the chosen dump"
+(
+	. "$SANDBOX/demo/env.sh"
+	psql -X -q -c "CREATE DATABASE cut_ref OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'" &&
+	gunzip -c "$good" | psql -X -q -v ON_ERROR_STOP=1 -U biso -d cut_ref > /dev/null 2>&1 &&
+	[ "$(pg_dump --no-owner -d cut_ref | grep -v '^\\\(un\)\{0,1\}restrict ')" = \
+	  "$(pg_dump --no-owner -d "$DBNAME" | grep -v '^\\\(un\)\{0,1\}restrict ')" ]
+) || fail "[cut] the database does not equal psql's restore of $good"
+rm -f "$cut"
+echo "[cut] passed: the wizard opens on a cut newest dump, marks it and restores the newest complete one"
+
 # the first restore was kept as pre-restore by the second
 ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-* >/dev/null 2>&1 ||
 	fail "no webroot.pre-restore-* beside the restored webroot"

@@ -48,6 +48,24 @@ static void strbuf_detach_hands_over_ownership(void **state)
 	free(s);
 }
 
+static void strbuf_humanises_ages(void **state)
+{
+	static const struct {
+		long long s;
+		const char *want;
+	} t[] = { { -5, "less than a minute" }, { 59, "less than a minute" },
+		  { 60, "1 minute" }, { 3599, "59 minutes" }, { 3600, "1 hour" },
+		  { 3600 + 120, "1 hour 2 minutes" }, { 86400 + 3 * 3600 + 59, "1 day 3 hours" },
+		  { 2 * 86400 + 59, "2 days" } };
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_humanise_age(&sb, t[i].s);
+		assert_string_equal(sb.buf, t[i].want);
+		strbuf_release(&sb);
+	}
+}
+
 static void strbuf_humanises_bytes(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -98,6 +116,7 @@ int main(void)
 		cmocka_unit_test(strbuf_grows_and_keeps_nul_bytes),
 		cmocka_unit_test(strbuf_detach_hands_over_ownership),
 		cmocka_unit_test(strbuf_humanises_bytes),
+		cmocka_unit_test(strbuf_humanises_ages),
 		cmocka_unit_test(strbuf_counts_in_singular_and_plural),
 		cmocka_unit_test(err_formats_where_detail_and_hint),
 	};
