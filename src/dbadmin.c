@@ -126,39 +126,48 @@ static int add_quoted(PGconn *c, struct strbuf *sb, const char *s, int ident, st
 #define add_ident(c, sb, s, e) add_quoted((c), (sb), (s), 1, (e))
 #define add_literal(c, sb, s, e) add_quoted((c), (sb), (s), 0, (e))
 
-int dbadmin_check_locale(PGconn *c, const char *locale, struct err *e)
+int dbadmin_check_create(PGconn *c, const char *probe, const struct dbadmin_create_opts *o,
+			 struct err *e)
 {
-	struct strbuf sql = STRBUF_INIT;
 	struct err inner = ERR_INIT;
-	int ret = -1;
-
-	strbuf_addstr(&sql, "CREATE COLLATION pg_temp.biso_recover_probe (provider = libc, locale = ");
-	if (add_literal(c, &sql, locale, e) < 0)
-		goto out;
-	strbuf_addstr(&sql, ")");
-	if (dbadmin_exec(c, "BEGIN", e) < 0)
-		goto out;
-	ret = dbadmin_exec(c, sql.buf, &inner);
-	PQclear(PQexec(c, "ROLLBACK"));
-	if (ret < 0) {
-		err_set(e, "the database server has no locale \"%s\"", locale);
-		err_detail(e, "%s", inner.msg);
+	const char *msg;
+	if (dbadmin_create(c, probe, o, &inner) == 0) {
+		int ret = dbadmin_drop(c, probe, e);
+		if (ret < 0)
+			err_hint(e, "Drop the empty probe database \"%s\" by hand.", probe);
+		return ret;
+	}
+	msg = inner.msg ? inner.msg : "";
+	if (strstr(msg, "invalid locale name")) {
+		const char *bad = o->lc_collate && strstr(msg, o->lc_collate) ? o->lc_collate
+				  : o->lc_ctype ? o->lc_ctype : "?";
+		err_set(e, "the database server has no locale \"%s\"", bad);
+		err_detail(e, "%s", msg);
 		/* de_CH.utf8 is listed as de_CH.UTF-8 in /etc/locale.gen. */
 		struct strbuf gen = STRBUF_INIT;
-		const char *dot = strchr(locale, '.');
+		const char *dot = strchr(bad, '.');
 		if (dot && !strcasecmp(dot + 1, "utf8"))
-			strbuf_addf(&gen, "%.*s.UTF-8", (int)(dot - locale), locale);
+			strbuf_addf(&gen, "%.*s.UTF-8", (int)(dot - bad), bad);
 		else
-			strbuf_addstr(&gen, locale);
+			strbuf_addstr(&gen, bad);
 		err_hint(e, "On the database server: enable %s in /etc/locale.gen (or "
 			    "dpkg-reconfigure locales), run locale-gen, then restart PostgreSQL; or set "
 			    "database.lc_collate and database.lc_ctype to a locale that exists.", gen.buf);
 		strbuf_release(&gen);
+	} else {
+		err_set(e, "the database server refuses CREATE DATABASE ... ENCODING %s LC_COLLATE %s "
+			"LC_CTYPE %s%s%s, which the database step needs", o->encoding ? o->encoding : "(default)",
+			o->lc_collate ? o->lc_collate : "(default)",
+			o->lc_ctype ? o->lc_ctype : "(default)", o->owner ? " OWNER " : "",
+			o->owner ? o->owner : "");
+		err_detail(e, "%s%s%s", msg, inner.detail ? ": " : "", inner.detail ? inner.detail : "");
+		err_hint(e, "%s", inner.hint ? inner.hint :
+			 "The admin connection (database.admin_conninfo) needs CREATEDB and "
+			 "membership in the owner role; check database.encoding, lc_collate, lc_ctype "
+			 "and owner.");
 	}
-out:
 	err_clear(&inner);
-	strbuf_release(&sql);
-	return ret;
+	return -1;
 }
 
 int dbadmin_create(PGconn *c, const char *dbname, const struct dbadmin_create_opts *o,

@@ -40,10 +40,17 @@ PGresult *dbadmin_query1(PGconn *c, const char *sql, const char *param, struct e
 int dbadmin_result_error(PGconn *c, PGresult *res, struct err *e);
 /* *@exists = 1 if database @dbname exists on @c's server. */
 int dbadmin_exists(PGconn *c, const char *dbname, int *exists, struct err *e);
-/* Check that the server can use libc locale @locale (creates and rolls back
- * a temporary collation, which makes the server call newlocale()).  -1 with
- * a hint on how to generate the locale on the database server. */
-int dbadmin_check_locale(PGconn *c, const char *locale, struct err *e);
+/* Check that the server accepts CREATE DATABASE with the exact options @o
+ * (owner, encoding, locales; TEMPLATE template0): create the empty database
+ * @probe and drop it again.  The only check that agrees with CREATE
+ * DATABASE on every cluster: pg_collation lists only the locales present at
+ * initdb, and a probe collation is judged by the encoding of the database it
+ * is made in (on an SQL_ASCII cluster a de_CH.utf8 collation is refused
+ * where a UTF8 database with that locale is not).  Needs CREATEDB, as the
+ * restore does.  -1 with @e: "has no locale" and how to generate it, or the
+ * server's reason. */
+int dbadmin_check_create(PGconn *c, const char *probe, const struct dbadmin_create_opts *o,
+			 struct err *e);
 /* CREATE DATABASE @dbname TEMPLATE template0 OWNER/ENCODING/LC_* from @o.
  * template0, because a cluster initialised with another locale refuses a
  * different collation with template1. */

@@ -654,11 +654,21 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		 * would make the step fail after the files were replaced */
 		if (rs->dbname)
 			ret = dbadmin_try_lock(admin, rs->dbname, e);
-		if (!ret && nonempty(c->database.lc_collate))
-			ret = dbadmin_check_locale(admin, c->database.lc_collate, e);
-		if (!ret && nonempty(c->database.lc_ctype) &&
-		    strcmp(c->database.lc_ctype, orq(c->database.lc_collate)))
-			ret = dbadmin_check_locale(admin, c->database.lc_ctype, e);
+		if (!ret && rs->dbname) {
+			/* the encoding and locale the database step will ask for,
+			 * checked by asking for them (a probe database) */
+			struct dbadmin_create_opts co = { 0 };
+			char *owner = nonempty(c->database.owner) ? xstrdup(c->database.owner)
+								   : conninfo_get(rs->conninfo, "user");
+			char *probe = xstrfmt("%s_localeprobe_%ld", rs->dbname, (long)getpid());
+			co.owner = nonempty(owner);
+			co.encoding = nonempty(c->database.encoding);
+			co.lc_collate = nonempty(c->database.lc_collate);
+			co.lc_ctype = nonempty(c->database.lc_ctype);
+			ret = dbadmin_check_create(admin, probe, &co, e);
+			free(probe);
+			free(owner);
+		}
 		if (!ret && rs->dbname) {
 			struct strbuf diff = STRBUF_INIT;
 			if (dbadmin_settings_differ(admin, rs->dbname, c->database.encoding,

@@ -106,4 +106,29 @@ sleep 1
 run_in pend --only migrations,verify > "$T/pend2.log" 2>&1 || { cat "$T/pend2.log"; fail "pend: the hinted command failed"; }
 echo "ok: a pending migration's failure hints at --only migrations,verify, which passes"
 
+# 5. The locale check agrees with CREATE DATABASE on every cluster encoding:
+#    on a cluster initialised with SQL_ASCII, a role with CREATEDB (not a
+#    superuser) can create the UTF8 de_CH.utf8 database, so the check must
+#    let the restore go on; a locale the server lacks is still refused first.
+(
+	. "$top_srcdir/tests/lib/pgcluster.sh"
+	PGC_ENCODING=SQL_ASCII PGC_LOCALE=C pgc_start "$T/pga"
+	trap 'pgc_stop "$T/pga"' EXIT
+	[ "$(psql -XAt -c 'SHOW server_encoding')" = SQL_ASCII ] || fail "ascii: the cluster is not SQL_ASCII"
+	psql -qX -c "CREATE ROLE biso LOGIN CREATEDB"
+	mkdir -p "$T/ascii"
+	printf 'webroot = "%s";\nbackup_root = "%s";\nlog_dir = "%s";\n' "$T/ascii/webroot" "$S/backups" "$T/ascii/log" > "$T/ascii.conf"
+	ci="host=$PGHOST port=$PGPORT user=biso dbname=biso"
+	"$BISO_RECOVER" restore --yes --config "$T/ascii.conf" --dbname "$ci" --only database > "$T/ascii.log" 2>&1 ||
+		{ cat "$T/ascii.log"; fail "ascii: restore on an SQL_ASCII cluster as a CREATEDB role failed"; }
+	[ "$(psql -XAt -d biso -c "SELECT pg_encoding_to_char(encoding) || ' ' || datcollate FROM pg_database WHERE datname = 'biso'")" = "UTF8 de_CH.utf8" ] &&
+	[ "$(psql -XAt -d biso -c 'SELECT count(*) FROM person')" = 400 ] || fail "ascii: the database was not restored as UTF8 de_CH.utf8"
+	[ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE '%localeprobe%'")" ] || fail "ascii: a probe database was left"
+	printf 'database = { lc_collate = "xx_XX.utf8"; lc_ctype = "xx_XX.utf8"; };\n' >> "$T/ascii.conf"
+	set +e; "$BISO_RECOVER" restore --dry-run --config "$T/ascii.conf" --dbname "$ci" --only database > "$T/ascii2.log" 2>&1; rc=$?; set -e
+	[ $rc = 2 ] && grep -q 'the database server has no locale "xx_XX.utf8"' "$T/ascii2.log" ||
+		{ cat "$T/ascii2.log"; fail "ascii: a missing locale: exit $rc"; }
+)
+echo "ok: the locale check lets a CREATEDB role restore on an SQL_ASCII cluster; a missing locale is refused first"
+
 echo "restore-flow: all checks passed"

@@ -7,7 +7,8 @@
 #                   PGDATABASE=postgres so psql/pg_dump/biso-recover find it.
 #   pgc_stop DIR    stop it (fast mode); the caller removes DIR.
 #   pgc_conninfo [DB]  print a libpq conninfo for the cluster.
-# The cluster uses UTF-8 and the C locale; databases that need de_CH.utf8
+# The cluster uses UTF-8 and the C locale (PGC_ENCODING and PGC_LOCALE
+# choose others, e.g. SQL_ASCII and C); databases that need de_CH.utf8
 # ask for it in CREATE DATABASE, as biso-recover does.
 # No TCP port is opened and no system service is touched.
 
@@ -36,8 +37,8 @@ pgc_start() {
 	if [ "$(id -u)" = 0 ]; then chown postgres: "$dir" || return 1; fi
 	# A port number only names the socket file; pick one from the pid.
 	PGPORT=$(( 20000 + ($$ % 20000) ))
-	pgc_as_owner "$bindir/initdb" -D "$dir/pgdata" -U postgres -E UTF8 \
-		--locale=C.UTF-8 -A trust >"$dir/initdb.log" 2>&1 || {
+	pgc_as_owner "$bindir/initdb" -D "$dir/pgdata" -U postgres -E "${PGC_ENCODING:-UTF8}" \
+		--locale="${PGC_LOCALE:-C.UTF-8}" -A trust >"$dir/initdb.log" 2>&1 || {
 		echo "pgcluster: initdb failed, see $dir/initdb.log" >&2; cat "$dir/initdb.log" >&2; return 1; }
 	pgc_as_owner "$bindir/pg_ctl" -D "$dir/pgdata" -l "$dir/server.log" -w -t 60 \
 		-o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $PGPORT -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=40 ${PGC_OPTS:-}" \
