@@ -90,3 +90,88 @@ char *conninfo_get(const char *conninfo, const char *keyword)
 	PQconninfoFree(opts);
 	return val;
 }
+
+/* Overwrite @n bytes from @p with 'x'. */
+static void mask(char *p, size_t n)
+{
+	memset(p, 'x', n);
+}
+
+/* The URI form: postgresql://user:PASSWORD@host/db?password=PASSWORD&... */
+static int mask_uri(char *s)
+{
+	char *p = strstr(s, "://") + 3, *end, *at, *colon, *q;
+	int n = 0;
+	end = p + strcspn(p, "/?");
+	at = memchr(p, '@', (size_t)(end - p));
+	/* the last '@' of the authority ends the user info */
+	for (char *a = at; a && a < end; a = memchr(a + 1, '@', (size_t)(end - a - 1)))
+		at = a;
+	if (at && (colon = memchr(p, ':', (size_t)(at - p))) && at > colon + 1) {
+		mask(colon + 1, (size_t)(at - colon - 1));
+		n++;
+	}
+	for (q = strchr(end, '?'); q; q = strchr(q + 1, '&')) {
+		if (!strncmp(q + 1, "password=", 9)) {
+			char *v = q + 10;
+			size_t len = strcspn(v, "&");
+			if (len) {
+				mask(v, len);
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+int conninfo_mask_password(char *s)
+{
+	int n = 0;
+	if (!s)
+		return 0;
+	if (!strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11))
+		return mask_uri(s);
+	/* key = value pairs, as libpq's conninfo_parse() reads them */
+	for (char *p = s; *p;) {
+		char *key, *v;
+		size_t klen;
+		int is_pw;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+			p++;
+		if (!*p)
+			break;
+		key = p;
+		while (*p && *p != '=' && !strchr(" \t\n\r\f\v", *p))
+			p++;
+		klen = (size_t)(p - key);
+		while (*p && strchr(" \t\n\r\f\v", *p))
+			p++;
+		if (*p != '=')
+			break; /* not a conninfo libpq accepts: nothing more to find */
+		p++;
+		while (*p && strchr(" \t\n\r\f\v", *p))
+			p++;
+		is_pw = klen == 8 && !strncmp(key, "password", 8);
+		v = p;
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (is_pw && p > v + 1) {
+				mask(v + 1, (size_t)(p - v - 1));
+				n++;
+			}
+			if (*p)
+				p++;
+		} else {
+			for (; *p && !strchr(" \t\n\r\f\v", *p); p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (is_pw && p > v) {
+				mask(v, (size_t)(p - v));
+				n++;
+			}
+		}
+	}
+	return n;
+}

@@ -28,6 +28,14 @@ char *conninfo_with_dbname(const char *conninfo, const char *dbname, struct err 
  * as "(unparseable conninfo)" so that it cannot leak a password either. */
 char *conninfo_redacted(const char *conninfo);
 
+/* Overwrite every password in @conninfo in place with 'x' (the length
+ * stays), as the MySQL client scrubs its argv: the value of password= in
+ * the key=value form (quoted or not), and in the URI form the one after
+ * "user:" in the authority and a password= query parameter.  Returns the
+ * number of passwords overwritten.  Used on the command line's copy in
+ * argv[], which ps shows for the whole run. */
+int conninfo_mask_password(char *conninfo);
+
 /* Return a malloc'd copy of @keyword's value in @conninfo, or NULL when the
  * keyword is absent or the string cannot be parsed. */
 char *conninfo_get(const char *conninfo, const char *keyword);

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "backupset.h"
 #include "conf.h"
+#include "conninfo.h"
 #include "dumpinfo.h"
 #include "frontend.h"
 #include "fsrestore.h"
@@ -54,7 +55,8 @@ static const char usage_text[] =
 "  --webroot DIR          the webroot to restore into\n"
 "  --datadir DIR          the datadir (default: from config.php)\n"
 "  --config-php FILE      use this config.php instead of the backup's\n"
-"  --dbname CONNINFO      target database as a libpq conninfo (default: config.php)\n"
+"  --dbname CONNINFO      target database as a libpq conninfo (default: config.php);\n"
+"                         a password is better in ~/.pgpass or PGPASSFILE\n"
 "  --dump FILE            plain-format dump to replay (default: newest in db/)\n"
 "  --at YYYYMMDD[_HHMMSS] use the newest backups taken at or before then\n"
 "  --web-user USER[:GROUP]\n"
@@ -823,6 +825,7 @@ int main(int argc, char **argv)
 	struct cli cl;
 	struct conf c;
 	struct err e = ERR_INIT;
+	char *dbname = NULL;
 	int code;
 
 	setlocale(LC_ALL, "");
@@ -830,20 +833,31 @@ int main(int argc, char **argv)
 	code = parse_cli(argc, argv, &cl);
 	if (code)
 		return code < 0 ? EXIT_DONE : code;
+	if (cl.dbname) {
+		/* ps shows argv for the whole run: keep a copy, overwrite the
+		 * password in argv[] itself (as the MySQL client does) */
+		dbname = xstrdup(cl.dbname);
+		conninfo_mask_password((char *)cl.dbname);
+		cl.dbname = dbname;
+	}
 	if (cl.cmd && (!strcmp(cl.cmd, "files-restore") || !strcmp(cl.cmd, "files-verify"))) {
 		code = !strcmp(cl.cmd, "files-restore") ? cmd_files_restore(&cl) : cmd_files_verify(&cl);
-		free(cl.excludes);
-		return code;
+		goto out;
 	}
-	if (cl.cmd && !strcmp(cl.cmd, "db-inspect"))
-		return cmd_db_inspect(&cl);
-	if (cl.cmd && strcmp(cl.cmd, "restore") && strcmp(cl.cmd, "db-restore"))
-		return usage_error("unknown command '%s'", cl.cmd);
+	if (cl.cmd && !strcmp(cl.cmd, "db-inspect")) {
+		code = cmd_db_inspect(&cl);
+		goto out;
+	}
+	if (cl.cmd && strcmp(cl.cmd, "restore") && strcmp(cl.cmd, "db-restore")) {
+		code = usage_error("unknown command '%s'", cl.cmd);
+		goto out;
+	}
 	if (load_conf(&c, &cl, &e) < 0) {
 		print_err("configuration", &e);
 		err_clear(&e);
 		conf_release(&c);
-		return EXIT_USAGE;
+		code = EXIT_USAGE;
+		goto out;
 	}
 	if (cl.cmd && !strcmp(cl.cmd, "db-restore")) {
 		code = cmd_db_restore(&cl, &c);
@@ -858,6 +872,8 @@ int main(int argc, char **argv)
 		code = cmd_restore(&cl, &c, 1);
 	}
 	conf_release(&c);
+out:
 	free(cl.excludes);
+	free(dbname);
 	return code;
 }

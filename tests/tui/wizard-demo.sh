@@ -477,6 +477,42 @@ grep -q "step database: the operator chose $good instead of $cut" "$(newest_log)
 rm -f "$cut"
 echo "[cut] passed: the wizard opens on a cut newest dump, marks it and restores the newest complete one"
 
+# A password given in --dbname is not in the process's argument vector
+# (ps, /proc/PID/cmdline) while the run waits at a question, in the
+# key=value form (line mode) and the URI form (the wizard); nor in the log.
+pghost=$(. "$SANDBOX/demo/env.sh"; echo "$PGHOST")
+pgport=$(. "$SANDBOX/demo/env.sh"; echo "$PGPORT")
+# cmdline_ok LABEL: the password is not in the process's cmdline, the mask is
+cmdline_ok() {
+	pid=$(pid_in_pane)
+	[ -n "$pid" ] || fail "[$1] cannot find biso-recover's process"
+	args=$(tr '\0' ' ' < "/proc/$pid/cmdline")
+	case $args in
+	*s3cretpw*) fail "[$1] the password is in /proc/$pid/cmdline: $args" ;;
+	*xxxxxxxx*) ;;
+	*) fail "[$1] the conninfo is gone from /proc/$pid/cmdline: $args" ;;
+	esac
+	echo "[$1] /proc/$pid/cmdline: $args"
+}
+start_cmd pw restore --config "'$CONF'" --only database \
+	--dbname "'host=$pghost port=$pgport dbname=$DBNAME user=biso password=s3cretpw'"
+wait_for "Type the database name \($DBNAME\) to go on:" 60 "the question before the database step"
+cmdline_ok pw
+type_text "no"
+keys Enter
+wait_exit pw 130
+! grep -q s3cretpw "$(newest_log)" || fail "[pw] the password is in the run log"
+start_cmd pwwiz --config "'$CONF'" --dbname "'postgresql://biso:s3cretpw@/$DBNAME?host=$pghost&port=$pgport'"
+wait_for "Enter run this step" 60 "the first step"
+cmdline_ok pwwiz
+keys q
+wait_for "Quit the wizard\?" 10 "the quit question"
+keys y
+wait_for "exit code 130" 10 "the summary"
+keys q
+wait_exit pwwiz 130
+echo "[pw] passed: the password of --dbname is overwritten in argv"
+
 # the first restore was kept as pre-restore by the second
 ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-* >/dev/null 2>&1 ||
 	fail "no webroot.pre-restore-* beside the restored webroot"

@@ -325,6 +325,32 @@ static void conninfo_get_reads_one_keyword(void **state)
 	assert_null(conninfo_get("host=db", "user"));
 }
 
+/* A password given on the command line is overwritten in argv (ps shows it
+ * for the whole run): every form libpq reads, and nothing else. */
+static void conninfo_masks_passwords_in_place(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		int n;
+	} t[] = {
+		{ "host=/run/pg password=secret dbname=biso", "host=/run/pg password=xxxxxx dbname=biso", 1 },
+		{ "password = 'se cr\\'et' user=u", "password = 'xxxxxxxxx' user=u", 1 },
+		{ "passwordx=abc password=p\\ q", "passwordx=abc password=xxxx", 1 },
+		{ "password='' dbname=biso", "password='' dbname=biso", 0 },
+		{ "dbname=biso user=biso", "dbname=biso user=biso", 0 },
+		{ "postgresql://biso:s%40cret@db.example:5432/biso?password=two&sslmode=require",
+		  "postgresql://biso:xxxxxxxx@db.example:5432/biso?password=xxx&sslmode=require", 2 },
+		{ "postgres://biso@db/biso", "postgres://biso@db/biso", 0 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		char *s = xstrdup(t[i].in);
+		assert_int_equal(conninfo_mask_password(s), t[i].n);
+		assert_string_equal(s, t[i].out);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +369,7 @@ int main(void)
 		cmocka_unit_test(conninfo_dbname_rewrite_keeps_other_keywords),
 		cmocka_unit_test(conninfo_redacted_hides_the_password),
 		cmocka_unit_test(conninfo_get_reads_one_keyword),
+		cmocka_unit_test(conninfo_masks_passwords_in_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
