@@ -216,7 +216,8 @@ int fsrestore_is_remote(const char *source);
  * Before anything is written, the same command is run with --dry-run
  * --stats: the bytes it will write ("Total transferred file size", each of
  * its "Number of files" entries rounded up to a 4 KiB block) plus the
- * margin of the restore's space check (2 % + 16 MiB) must fit into the
+ * margin of the restore's space check (2 %, and 1/8 of the bytes, at least
+ * 1 MiB, at most 16 MiB) must fit into the
  * free space (statvfs f_bavail) of the filesystem holding @into's parent,
  * and the entries (+1000) into its free inodes; otherwise -1 is returned
  * with @e giving the source's bytes and entries, the bytes needed and the

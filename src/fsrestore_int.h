@@ -11,7 +11,8 @@
 
 struct err;
 
-/* @bytes plus the margin every space check adds (2 % + 16 MiB). */
+/* @bytes plus the margin every space check adds: 2 %, and an eighth of
+ * @bytes, at least 1 MiB and at most 16 MiB. */
 uint64_t fsrestore_with_margin(uint64_t bytes);
 
 /*

@@ -154,7 +154,14 @@ int fsrestore_estimate_size(const char *path, int kind, uint64_t *bytes)
 
 uint64_t fsrestore_with_margin(uint64_t bytes)
 {
-	return bytes + bytes / 50 + 16 * 1024 * 1024;
+	/* 2 % for allocation overhead, and room for what else writes there
+	 * meanwhile (logs, sessions) that grows with the tree: an eighth of
+	 * it, at least 1 MiB, at most 16 MiB.  A fixed 16 MiB refused a
+	 * 72 KB webroot on a small filesystem (issue 16.11). */
+	uint64_t extra = bytes / 8 + ((uint64_t)1 << 20);
+	if (extra > (uint64_t)16 << 20)
+		extra = (uint64_t)16 << 20;
+	return bytes + bytes / 50 + extra;
 }
 
 void fsrestore_space_error(struct err *e, const char *dir, const char *doing, uint64_t need,
@@ -164,7 +171,8 @@ void fsrestore_space_error(struct err *e, const char *dir, const char *doing, ui
 	strbuf_humanise_bytes(&a, need);
 	strbuf_humanise_bytes(&b, avail);
 	err_set(e, "not enough space in %s to %s", dir, doing);
-	err_detail(e, "needed %s (%llu bytes, with a 2%% + 16 MiB margin), %s %s (%llu bytes)",
+	err_detail(e, "needed %s (%llu bytes, with a margin of 2%% + 1/8, at least 1 MiB, at "
+		   "most 16 MiB), %s %s (%llu bytes)",
 		   a.buf, (unsigned long long)need, what_free, b.buf, (unsigned long long)avail);
 	strbuf_release(&a);
 	strbuf_release(&b);

@@ -6,7 +6,9 @@
 # permitted).  A directory source (with and without --checksum) and every
 # archive kind (tar, tar.gz, tar.xz, tar.zst, zip) are restored onto it and
 # `rsync -ani --checksum --delete` against an `rsync -a` copy of the source
-# must find no difference.
+# must find no difference.  Then the space check on a small filesystem
+# (issue 16.11): a 72 KB webroot fits a 20 MB tmpfs with 15 MB free, a
+# 16 MB one does not (refused before anything is written).
 set -u
 top_builddir=${top_builddir:-$(pwd)}
 B=${BISO_RECOVER:-$top_builddir/biso-recover}
@@ -84,6 +86,36 @@ touch -d '2011-02-03 04:05:06' "$Z/lib"
 (cd "$Z" && bsdtar --format=zip -cf "$T/src.zip" .)
 restore "$T/src.zip" "$M/web-zip" "zip" && compare "$Z" "$M/web-zip" "zip archive onto a tmpfs"
 rm -rf "$M/web-zip"
+
+# ---- the space check on a small filesystem (issue 16.11) ----
+mkdir -p "$T/small" "$T/tiny"
+if mount -t tmpfs -o size=20m biso-small "$T/small" 2>/dev/null; then
+	# a filesystem in use: 5 MB of other data on it, 15 MB free
+	head -c 5000000 /dev/zero > "$T/small/other-data"
+	mkdir -p "$T/tiny/sub"
+	for i in 1 2 3 4 5 6 7 8; do head -c 8000 /dev/urandom > "$T/tiny/sub/f$i"; done
+	printf '<?php\n' > "$T/tiny/index.php"
+	if "$B" files-restore "$T/tiny" "$T/small/web" > "$T/out" 2> "$T/err"; then
+		rsync -a "$T/tiny/" "$T/tiny-ref/"
+		compare "$T/tiny-ref" "$T/small/web" "a 72 KB webroot restored onto a 20 MB filesystem with 15 MB free"
+	else
+		fail "a 72 KB webroot is refused on a 20 MB filesystem with 15 MB free:"; cat "$T/err"
+	fi
+	head -c 16000000 /dev/urandom > "$T/tiny/big.bin"
+	if "$B" files-restore "$T/tiny" "$T/small/web2" > "$T/out" 2> "$T/err"; then
+		fail "a 16 MB webroot was accepted with 15 MB free"
+	elif ! grep -q 'not enough space' "$T/err"; then
+		fail "16 MB on 15 MB free: not the space error:"; cat "$T/err"
+	elif [ -e "$T/small/web2" ] || [ -e "$T/small/web2.restoring" ]; then
+		fail "16 MB on 15 MB free: something was written before the refusal"
+	else
+		ok "a 16 MB webroot is refused with 15 MB free, before anything is written"
+	fi
+	umount "$T/small"
+else
+	echo "skip small filesystem: cannot mount a second tmpfs"
+fi
+
 
 [ $fails -eq 0 ] && { echo "PASS files-crossfs"; exit 0; }
 echo "$fails failure(s)"; exit 1

@@ -48,7 +48,7 @@ fresh_target() { # DIR
 # ---- 1. space check before writing: directory source (scanned) ----
 S=$T/src
 mkdir -p "$S/a/b"
-head -c 30M /dev/urandom > "$S/a/big.bin"
+head -c 45M /dev/urandom > "$S/a/big.bin"
 for i in 1 2 3 4 5; do printf 'small %s\n' $i > "$S/a/b/f$i"; done
 fresh_target "$M"
 used_before=$(df -k --output=used "$M" | tail -1)

@@ -85,7 +85,7 @@ else
 	if [ $rc -ne 1 ]; then
 		fail "fetch into a too small tmpfs: exit $rc, expected 1"; cat "$T/err"
 	elif ! grep -q "not enough space in $M to fetch backuphost:$L (25165830 bytes in 6 entries)" "$T/err" ||
-	     ! grep -q "needed [0-9.]* MiB ([0-9]* bytes, with a 2% + 16 MiB margin), free [0-9.]* MiB ([0-9]* bytes)" "$T/err"; then
+	     ! grep -q "needed [0-9.]* MiB ([0-9]* bytes, with a margin of 2% + 1/8, at least 1 MiB, at most 16 MiB), free [0-9.]* MiB ([0-9]* bytes)" "$T/err"; then
 		fail "fetch into a too small tmpfs: the error does not give the numbers:"; cat "$T/err"
 	elif grep -q "^INFO: fetching backuphost" "$T/err"; then
 		fail "fetch into a too small tmpfs: rsync was started for the fetch anyway"
