@@ -3,7 +3,10 @@
 # generated here with python3's tarfile (nothing binary is committed), each
 # restored into a target inside a box directory; for each the expected
 # message, exit status and resulting state are checked, and nothing may be
-# written outside the target.  Refused members are errors gone past: the
+# written outside the target: ".." members, absolute paths, a symlink then
+# a file through it (replace and merge), hardlinks to /etc/shadow (absolute,
+# "..", through a symlink), device nodes and FIFOs (skipped with a warning),
+# set-id members.  Refused members are errors gone past: the
 # rest is restored, the summary counts them, and the exit status is 3.
 # test_patterns_4.tar of ../shared/corpus/archives (49 refused of 54) is
 # used when it is there.  Set-id and world-write bits are cleared on what
@@ -76,6 +79,68 @@ if [ -f "$CORPUS/test_patterns_4.tar" ]; then
 else
 	echo "skip test_patterns_4.tar: $CORPUS not present (../shared is not in this checkout)"
 fi
+
+# ---- through a symlink, hardlinks out, device nodes (issue 16) ----
+# expect WHAT EXIT PATTERN...: the exit status, each PATTERN on stderr
+expect() {
+	what=$1 want=$2; shift 2
+	if [ $rc -ne $want ]; then fail "$what: exit $rc, expected $want"; cat "$T/err"; return 1; fi
+	for pat in "$@"; do
+		grep -q -- "$pat" "$T/err" || { fail "$what: no '$pat' on stderr:"; cat "$T/err"; return 1; }
+	done
+	return 0
+}
+mkdir -p "$T/outside"
+mktar through-link.tar "
+add('./', type=tarfile.DIRTYPE, mode=0o755)
+add('ok.txt', b'fine\\n')
+add('out', type=tarfile.SYMTYPE, link='$T/outside')
+add('out/planted.php', b'<?php evil();\\n')
+add('up', type=tarfile.SYMTYPE, link='../../outside')
+add('up/planted2', b'evil\\n')
+add('hl', type=tarfile.LNKTYPE, link='out/x')"
+for mode in "" --merge; do
+	run "$T/through-link.tar" $mode
+	if expect "symlink then a file through it ${mode:-(replace)}" 3 \
+		"refused out/planted.php: Cannot extract through symlink" \
+		"refused up/planted2: Cannot extract through symlink" \
+		"symlink out points out of the restored tree" "3 members refused" &&
+	   [ -z "$(ls -A "$T/outside")" ] && [ -L "$T/box/t/out" ] && [ "$(cat "$T/box/t/ok.txt")" = fine ] &&
+	   [ ! -e "$T/box/t/hl" ] && contained "symlink then a file through it"; then
+		ok "symlink then a file through it ${mode:-(replace)}: refused, nothing written through the symlink, exit 3"
+	elif [ -n "$(ls -A "$T/outside")" ]; then fail "${mode:-replace}: written through the symlink: $(ls -A "$T/outside")"; rm -rf "$T/outside"/*
+	fi
+done
+
+mktar shadow.tar "
+add('ok.txt', b'fine\\n')
+add('shadow', type=tarfile.LNKTYPE, link='/etc/shadow')
+add('shadow2', type=tarfile.LNKTYPE, link='../../../../../../etc/shadow')
+add('etc', type=tarfile.SYMTYPE, link='/etc')
+add('shadow3', type=tarfile.LNKTYPE, link='etc/shadow')"
+run "$T/shadow.tar"
+if expect "hardlinks to /etc/shadow" 3 "refused hardlink shadow -> /etc/shadow: absolute path" \
+	"refused hardlink shadow2 -> ../../../../../../etc/shadow: \"..\" in the path" \
+	"refused hardlink shadow3 -> etc/shadow: Cannot extract through symlink etc" "3 members refused"; then
+	if [ -e "$T/box/t/shadow" ] || [ -e "$T/box/t/shadow2" ] || [ -e "$T/box/t/shadow3" ] ||
+	   [ -n "$(find "$T/box" -samefile /etc/shadow 2>/dev/null)" ]; then fail "hardlinks to /etc/shadow: a link was made"
+	elif contained "hardlinks to /etc/shadow"; then ok "hardlinks to /etc/shadow (absolute, .., through a symlink): refused, no link made, exit 3"; fi
+fi
+
+mktar devices.tar "
+add('ok.txt', b'fine\\n')
+add('null', type=tarfile.CHRTYPE, mode=0o666, dev=(1, 3))
+add('disk', type=tarfile.BLKTYPE, mode=0o660, dev=(8, 0))
+add('fifo', type=tarfile.FIFOTYPE, mode=0o644)"
+run "$T/devices.tar"
+if expect "device nodes" 0 "skipped null: FIFOs, sockets and device files are not restored" \
+	"skipped disk: FIFOs" "skipped fifo: FIFOs"; then
+	if [ -n "$(find "$T/box/t" ! -type f ! -type d)" ]; then fail "device nodes: $(find "$T/box/t" ! -type f ! -type d) restored"
+	elif [ "$(ls -A "$T/box/t")" != ok.txt ]; then fail "device nodes: the tree holds $(ls -A "$T/box/t")"
+	elif contained "device nodes"; then ok "device nodes and FIFOs are skipped with a warning, not made (exit 0)"; fi
+fi
+"$B" files-verify "$T/devices.tar" "$T/box/t" > "$T/vout" 2>&1 && ok "files-verify agrees after skipped devices" ||
+	{ fail "files-verify after skipped devices:"; cat "$T/vout"; }
 
 # ---- set-id and world-write bits (issue 16.4) ----
 # cleared by default on what is restored, each change listed and counted;
