@@ -17,9 +17,19 @@ struct strbuf;
  * of borrowed strings (from @c and @sub): free() the array only. */
 const char **bisocli_argv(const struct conf *c, const char *const *sub);
 
-/* Run biso-cli @sub in @webroot, each output line logged through @r and
- * also appended to @capture (may be NULL), as runcmd_logged().  Returns 0
- * on exit status 0, -1 with @e otherwise. */
+/* 1 when biso-cli runs through PHP on this host (the program of its argv
+ * is named php..., e.g. /usr/bin/php or php8.2): then a run as root runs it
+ * as the web user, so that files it writes into the datadir (maintenance
+ * mode, caches) belong to the web server.  A wrapper (docker, sudo, ssh)
+ * runs as it is: its container or target decides the user (docker compose
+ * exec -u www-data ...). */
+int bisocli_as_web_user(const struct conf *c);
+
+/* Run biso-cli @sub in @webroot (as the web user when running as root and
+ * bisocli_as_web_user()), each output line logged through @r and also
+ * appended to @capture (may be NULL), as runcmd_logged().  Returns 0 on
+ * exit status 0, -1 with @e otherwise (also when the web user does not
+ * exist). */
 int bisocli_run(const struct conf *c, const char *webroot, const char *const *sub,
 		struct strbuf *capture, struct report *r, struct err *e);
 

@@ -54,6 +54,7 @@ void conf_init_defaults(struct conf *c)
 	c->web_group = xstrdup("www-data");
 	c->php = xstrdup("/usr/bin/php");
 	c->migration_status = argv_new(NULL);
+	c->biso_cli = argv_new(NULL);
 	c->log_dir = xstrdup("/var/log/biso-recover");
 	c->env_expected = xstrdup("PROD");
 	c->webroot_excludes = argv_new(webroot_ex);
@@ -86,6 +87,7 @@ void conf_release(struct conf *c)
 	free(c->web_group);
 	free(c->php);
 	argv_free(c->migration_status);
+	argv_free(c->biso_cli);
 	free(c->config_php);
 	free(c->datadir);
 	free(c->log_dir);
@@ -192,6 +194,7 @@ static const struct key root_keys[] = {
 	{ "web_group", K_STR, F(web_group), NULL },
 	{ "php", K_STR, F(php), NULL },
 	{ "migration_status", K_ARGV, F(migration_status), NULL },
+	{ "biso_cli", K_ARGV, F(biso_cli), NULL },
 	{ "config_php", K_OPTSTR, F(config_php), NULL },
 	{ "datadir", K_OPTSTR, F(datadir), NULL },
 	{ "log_dir", K_STR, F(log_dir), NULL },
@@ -507,6 +510,20 @@ int conf_load(struct conf *c, const char *path, int explicit_path, struct err *e
 	/* First check everything, then apply: an error leaves @c unchanged. */
 	if (load_group(&L, config_root_setting(&cfg), "", root_keys) < 0)
 		goto out;
+	{
+		/* php is the older spelling of biso_cli = [ PHP, "biso-cli" ]:
+		 * both at once would leave one of them silently unused */
+		config_setting_t *php = config_setting_get_member(config_root_setting(&cfg), "php");
+		config_setting_t *cli = config_setting_get_member(config_root_setting(&cfg), "biso_cli");
+		if (php && cli && config_setting_length(cli) > 0) {
+			fail(&L, cli, "biso_cli", "php and biso_cli are both set");
+			err_hint(e, "php = \"%s\" means biso_cli = [ \"%s\", \"biso-cli\" ]; keep only one "
+				    "of the two keys.", config_setting_get_string(php) ?
+				    config_setting_get_string(php) : "?", config_setting_get_string(php) ?
+				    config_setting_get_string(php) : "?");
+			goto out;
+		}
+	}
 	L.apply = 1;
 	if (load_group(&L, config_root_setting(&cfg), "", root_keys) < 0)
 		goto out;

@@ -63,6 +63,9 @@ struct conf {
 	char *web_user;          /* "www-data" */
 	char *web_group;         /* "www-data" */
 	char *php;               /* "/usr/bin/php" */
+	char **biso_cli;         /* how biso-cli is run, without its subcommand, e.g.
+				    {"docker", "compose", "exec", "-T", "web", "php",
+				    "biso-cli"}; empty: { php, "biso-cli" } */
 	char **migration_status; /* biso-cli subcommand printing "pending: N", e.g.
 				    {"migration", "status"}; empty: none (then the
 				    verification relies on migration exec) */

@@ -5,6 +5,7 @@
 #include "restore.h"
 #include "restore_int.h"
 #include "backupset.h"
+#include "bisocli.h"
 #include "conf.h"
 #include "conninfo.h"
 #include "dbadmin.h"
@@ -631,10 +632,20 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 	if ((sel & (STEP_BIT(STEP_DATADIR) | STEP_BIT(STEP_VERIFY))) &&
 	    conf_web_owner(c, &uid, &gid, e) < 0)
 		return -1;
-	if ((sel & (STEP_BIT(STEP_MIGRATIONS) | STEP_BIT(STEP_VERIFY))) && !have_program(c->php)) {
-		err_set(e, "the php binary %s is not there", c->php);
-		err_hint(e, "Install php-cli, or set php in the configuration to its full path.");
-		return -1;
+	if (sel & (STEP_BIT(STEP_MIGRATIONS) | STEP_BIT(STEP_VERIFY))) {
+		const char **cli = bisocli_argv(c, NULL);
+		int ok = have_program(cli[0]);
+		if (!ok && c->biso_cli && c->biso_cli[0]) {
+			err_set(e, "%s (the program of biso_cli) is not there", cli[0]);
+			err_hint(e, "Install it, or set biso_cli in the configuration to a program "
+				    "with its full path.");
+		} else if (!ok) {
+			err_set(e, "the php binary %s is not there", c->php);
+			err_hint(e, "Install php-cli, or set php (or biso_cli) in the configuration.");
+		}
+		free(cli);
+		if (!ok)
+			return -1;
 	}
 	if (restore_check_archives(rs, e) < 0)
 		return -1;

@@ -6,6 +6,7 @@
 #include "strbuf.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -47,6 +48,10 @@ static void child_exec(const struct child_process *cp, int out, int errp, int er
 	fcntl(errfd, F_SETFD, FD_CLOEXEC);
 	close_from(4);
 	if (cp->dir && chdir(cp->dir) < 0)
+		goto fail;
+	/* groups first: after setuid() they can no longer be changed */
+	if (cp->as && (setgroups(1, &cp->as->gid) < 0 || setgid(cp->as->gid) < 0 ||
+		       setuid(cp->as->uid) < 0))
 		goto fail;
 	for (const char *const *ev = cp->env; ev && *ev; ev++)
 		putenv((char *)*ev);
@@ -231,6 +236,12 @@ static void log_child_line(void *ctx, int is_stderr, const char *line)
 int runcmd_logged(const char *const *argv, const char *dir, struct strbuf *capture,
 		  struct report *r, struct err *e)
 {
+	return runcmd_logged_as(argv, dir, NULL, capture, r, e);
+}
+
+int runcmd_logged_as(const char *const *argv, const char *dir, const struct runcmd_user *as,
+		     struct strbuf *capture, struct report *r, struct err *e)
+{
 	struct log_lines ll = { r, capture };
 	struct child_process cp = { 0 };
 	struct strbuf cmd = STRBUF_INIT;
@@ -241,8 +252,12 @@ int runcmd_logged(const char *const *argv, const char *dir, struct strbuf *captu
 	cp.on_line = log_child_line;
 	cp.ctx = &ll;
 	cp.report = r;
+	cp.as = as;
 	runcmd_format_argv(argv, &cmd);
-	report_log(r, LOG_INFO, "running: %s", cmd.buf);
+	if (as)
+		report_log(r, LOG_INFO, "running as %s: %s", as->name ? as->name : "?", cmd.buf);
+	else
+		report_log(r, LOG_INFO, "running: %s", cmd.buf);
 	ret = runcmd_run(&cp, &status, e);
 	if (ret == 1) {
 		err_set(e, "%s exited with status %d", cmd.buf, status);

@@ -11,9 +11,18 @@
 #ifndef BR_RUNCMD_H
 #define BR_RUNCMD_H
 
+#include <sys/types.h>
+
 struct err;
 struct strbuf;
 struct report;
+
+/* A user to run a child as: its groups become just @gid. */
+struct runcmd_user {
+	uid_t uid;
+	gid_t gid;
+	const char *name; /* for the log line */
+};
 
 struct child_process {
 	const char *const *argv;  /* argv[0] is looked up in PATH; NULL-terminated */
@@ -25,6 +34,7 @@ struct child_process {
 	void (*on_line)(void *ctx, int is_stderr, const char *line);
 	void *ctx;
 	struct report *report;    /* checked for cancellation; may be NULL */
+	const struct runcmd_user *as; /* run as this user (the caller must be root), or NULL */
 };
 
 /*
@@ -45,6 +55,10 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e);
  */
 int runcmd_logged(const char *const *argv, const char *dir, struct strbuf *capture,
 		  struct report *r, struct err *e);
+/* runcmd_logged() as the user @as (NULL: as ourselves); the log line says
+ * which user. */
+int runcmd_logged_as(const char *const *argv, const char *dir, const struct runcmd_user *as,
+		     struct strbuf *capture, struct report *r, struct err *e);
 
 /* Render @argv for logs and dry-run plans, each word shell-quoted where
  * needed (for the operator to read or paste; never executed by us). */

@@ -106,6 +106,40 @@ sleep 1
 run_in pend --only migrations,verify > "$T/pend2.log" 2>&1 || { cat "$T/pend2.log"; fail "pend: the hinted command failed"; }
 echo "ok: a pending migration's failure hints at --only migrations,verify, which passes"
 
+# 6. Docker: biso-cli is an argument vector of the configuration, used for
+#    the migrations and the verification alike; a docker command runs as it
+#    is (never as the web user), PHP on the host as the web user.  The
+#    stand-in docker (tests/standin/docker) records its arguments and runs
+#    the demo's biso-cli in the webroot, the host path of the bind mount.
+mkdir -p "$T/dock" "$T/bin"
+{ sed '/^php = /d' "$S/biso-recover.conf"
+  printf 'biso_cli = [ "docker", "compose", "-f", "/srv/biso/compose.yml", "exec", "-T", "web83", "php", "biso-cli" ];\n'; } > "$T/docker.conf"
+export DOCKER_STANDIN_LOG=$T/docker.log DOCKER_STANDIN_WORKDIR=$T/dock/webroot
+PATH=$top_srcdir/tests/standin:$PATH CONF=$T/docker.conf run_in dock --dry-run > "$T/dock-plan.log" 2>&1 ||
+	{ cat "$T/dock-plan.log"; fail "dock: --dry-run failed"; }
+grep -qF "cd $T/dock/webroot && docker compose -f /srv/biso/compose.yml exec -T web83 php biso-cli migration exec" "$T/dock-plan.log" ||
+	{ cat "$T/dock-plan.log"; fail "dock: the plan does not show the docker command"; }
+PATH=$top_srcdir/tests/standin:$PATH CONF=$T/docker.conf run_in dock > "$T/dock.log" 2>&1 ||
+	{ cat "$T/dock.log" "$T/docker.log"; fail "dock: the restore through docker failed"; }
+grep -qxF "root: [compose] [-f] [/srv/biso/compose.yml] [exec] [-T] [web83] [php] [biso-cli] [migration] [exec]" "$T/docker.log" &&
+grep -qxF "root: [compose] [-f] [/srv/biso/compose.yml] [exec] [-T] [web83] [php] [biso-cli] [migration] [status]" "$T/docker.log" ||
+	{ cat "$T/docker.log"; fail "dock: docker was not called for migration exec and status, or not as it is"; }
+grep -q "^PASS  0 migrations pending" "$(ls "$T"/dock/log/verify-*.txt | tail -1)" || fail "dock: the migration was not applied through docker"
+set +e; PATH=/nonexistent:/usr/bin:/bin CONF=$T/docker.conf run_in dock --dry-run --only verify > "$T/dock2.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q "docker (the program of biso_cli) is not there" "$T/dock2.log" || { cat "$T/dock2.log"; fail "dock: a missing docker: exit $rc"; }
+# PHP on the host runs as the web user
+: > "$T/whoami.log"; chmod 666 "$T/whoami.log"
+printf '#!/bin/sh\nid -un >> %s/whoami.log\nexec php "$@"\n' "$T" > "$T/bin/php-whoami"; chmod 755 "$T/bin/php-whoami" "$T/bin"
+{ sed '/^php = /d' "$S/biso-recover.conf"; printf 'biso_cli = [ "%s", "biso-cli" ];\n' "$T/bin/php-whoami"; } > "$T/whoami.conf"
+sleep 1
+CONF=$T/whoami.conf run_in dock --only migrations,verify > "$T/whoami-run.log" 2>&1 || { cat "$T/whoami-run.log"; fail "whoami: run failed"; }
+[ "$(sort -u "$T/whoami.log")" = www-data ] || { cat "$T/whoami.log"; fail "whoami: php biso-cli did not run as the web user"; }
+# php and biso_cli at once: a configuration error naming both
+cat "$S/biso-recover.conf" > "$T/both.conf"; printf 'biso_cli = [ "php", "biso-cli" ];\n' >> "$T/both.conf"
+set +e; CONF=$T/both.conf run_in dock --dry-run > "$T/both.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q "both.conf:[0-9]*: biso_cli: php and biso_cli are both set" "$T/both.log" || { cat "$T/both.log"; fail "both: exit $rc"; }
+echo "ok: biso-cli through a docker command (migrations, verification, plan) runs as it is; php on the host as the web user; php with biso_cli is refused"
+
 # 5. The locale check agrees with CREATE DATABASE on every cluster encoding:
 #    on a cluster initialised with SQL_ASCII, a role with CREATEDB (not a
 #    superuser) can create the UTF8 de_CH.utf8 database, so the check must

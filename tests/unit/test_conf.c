@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bisocli.h"
 #include "conf.h"
 #include "conninfo.h"
 #include "err.h"
@@ -56,6 +57,8 @@ static void assert_defaults(const struct conf *c)
 	assert_null(c->services.restart_workers[0]);
 	assert_null(c->services.stop_services[0]);
 	assert_null(c->services.start_services[0]);
+	assert_null(c->biso_cli[0]);
+	assert_null(c->migration_status[0]);
 }
 
 /* Load tests/data/conf/@name, expect an error at @line naming @needle. */
@@ -351,6 +354,43 @@ static void conninfo_masks_passwords_in_place(void **state)
 	}
 }
 
+/* biso-cli is one argument vector: { php, "biso-cli" } by default (the old
+ * php key), the biso_cli key for Docker; the subcommand follows.  The web
+ * user applies to PHP on the host only; php and biso_cli at once are an
+ * error at biso_cli's line. */
+static void biso_cli_argv_from_php_or_biso_cli(void **state)
+{
+	struct conf c;
+	const char **v;
+	(void)state;
+	conf_init_defaults(&c);
+	v = bisocli_argv(&c, (const char *const[]){ "migration", "exec", NULL });
+	assert_string_equal(v[0], "/usr/bin/php");
+	assert_string_equal(v[1], "biso-cli");
+	assert_string_equal(v[2], "migration");
+	assert_string_equal(v[3], "exec");
+	assert_null(v[4]);
+	free(v);
+	assert_int_equal(bisocli_as_web_user(&c), 1);
+	conf_set_str(&c.php, "php8.2");
+	assert_int_equal(bisocli_as_web_user(&c), 1);
+	free(c.biso_cli);
+	c.biso_cli = xcalloc(4, sizeof *c.biso_cli);
+	c.biso_cli[0] = xstrdup("docker");
+	c.biso_cli[1] = xstrdup("exec");
+	c.biso_cli[2] = xstrdup("biso-cli");
+	v = bisocli_argv(&c, (const char *const[]){ "maintenance", "on", NULL });
+	assert_string_equal(v[0], "docker");
+	assert_string_equal(v[2], "biso-cli");
+	assert_string_equal(v[3], "maintenance");
+	assert_string_equal(v[4], "on");
+	assert_null(v[5]);
+	free(v);
+	assert_int_equal(bisocli_as_web_user(&c), 0);
+	conf_release(&c);
+	expect_error("php-and-biso-cli.conf", 4, "php and biso_cli are both set");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +410,7 @@ int main(void)
 		cmocka_unit_test(conninfo_redacted_hides_the_password),
 		cmocka_unit_test(conninfo_get_reads_one_keyword),
 		cmocka_unit_test(conninfo_masks_passwords_in_place),
+		cmocka_unit_test(biso_cli_argv_from_php_or_biso_cli),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
