@@ -2,6 +2,7 @@
 #include "config.h"
 #include "dbadmin.h"
 #include "err.h"
+#include "fault.h"
 #include "report.h"
 #include "strbuf.h"
 
@@ -218,15 +219,29 @@ int dbadmin_drop(PGconn *c, const char *dbname, struct err *e)
 	return ret;
 }
 
-static int rename_db(PGconn *c, const char *from, const char *to, struct err *e)
+/* ALTER DATABASE @from RENAME TO @to.  *@in_use (may be NULL) is set when
+ * it failed because sessions are still connected to @from. */
+static int rename_db(PGconn *c, const char *from, const char *to, int *in_use, struct err *e)
 {
 	struct strbuf sql = STRBUF_INIT;
 	int ret = -1;
+	if (in_use)
+		*in_use = 0;
 	strbuf_addstr(&sql, "ALTER DATABASE ");
 	if (add_ident(c, &sql, from, e) == 0) {
 		strbuf_addstr(&sql, " RENAME TO ");
-		if (add_ident(c, &sql, to, e) == 0)
-			ret = dbadmin_exec(c, sql.buf, e);
+		if (add_ident(c, &sql, to, e) == 0) {
+			PGresult *res = PQexec(c, sql.buf);
+			if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+				ret = 0;
+			} else {
+				const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+				if (in_use && state && !strcmp(state, "55006"))
+					*in_use = 1;
+				dbadmin_result_error(c, res, e);
+			}
+			PQclear(res);
+		}
 	}
 	if (ret < 0)
 		err_prefix(e, "cannot rename database \"%s\" to \"%s\"", from, to);
@@ -265,46 +280,50 @@ int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char 
 	int exists = 0, n = 0;
 	if (dbadmin_exists(c, dbname, &exists, e) < 0)
 		return -1;
-	if (exists) {
-		if (dbadmin_allow_connections(c, dbname, 0, e) < 0)
+	fault_point("swap.database.before");
+	/* Both renames in one transaction: a kill or a lost connection rolls
+	 * both back.  ALTER DATABASE ... RENAME locks the database against new
+	 * sessions until the commit, so no ALLOW_CONNECTIONS false is needed
+	 * (it would outlive a killed run); it fails while a session is still
+	 * connected, so sessions are ended and the transaction tried again. */
+	for (int attempt = 0;; attempt++) {
+		struct err rerr = ERR_INIT;
+		int in_use = 0;
+		if (dbadmin_exec(c, "BEGIN", e) < 0)
 			return -1;
-		/* Sessions may still be starting; rename fails while any is left. */
-		for (int attempt = 0; attempt < 10; attempt++) {
-			struct err rerr = ERR_INIT;
+		if (exists) {
 			if (terminate_sessions(c, dbname, &n, e) < 0)
-				goto reopen;
+				goto rollback;
 			if (n)
 				report_log(r, LOG_INFO, "terminated %d session(s) on database \"%s\"",
 					   n, dbname);
-			if (rename_db(c, dbname, keep_as, &rerr) == 0) {
-				err_clear(&rerr);
-				goto renamed;
-			}
-			if (attempt == 9) {
+			if (rename_db(c, dbname, keep_as, &in_use, &rerr) < 0) {
+				if (in_use && attempt < 9) {
+					err_clear(&rerr);
+					PQclear(PQexec(c, "ROLLBACK"));
+					usleep(200000);
+					continue;
+				}
 				err_move(e, &rerr);
-				goto reopen;
+				goto rollback;
 			}
-			err_clear(&rerr);
-			usleep(200000);
+			fault_point("swap.database.between");
 		}
-renamed:
+		if (rename_db(c, staging, dbname, NULL, e) < 0)
+			goto rollback;
+		fault_point("swap.database.renamed");
+		if (dbadmin_exec(c, "COMMIT", e) < 0) {
+			err_prefix(e, "cannot swap database \"%s\" in", staging);
+			return -1;
+		}
+		break;
+	}
+	fault_point("swap.database.after");
+	if (exists)
 		report_log(r, LOG_INFO, "kept the old database as \"%s\"", keep_as);
-		/* The kept database stays usable for inspection. */
-		(void)dbadmin_allow_connections(c, keep_as, 1, NULL);
-	}
-	if (rename_db(c, staging, dbname, e) < 0) {
-		if (exists) {
-			struct err back = ERR_INIT;
-			if (rename_db(c, keep_as, dbname, &back) < 0)
-				report_log(r, LOG_ERROR, "could not put the old database back: %s; "
-					   "it is still there as \"%s\"", back.msg, keep_as);
-			err_clear(&back);
-		}
-		return -1;
-	}
 	return 0;
-reopen:
-	(void)dbadmin_allow_connections(c, dbname, 1, NULL);
+rollback:
+	PQclear(PQexec(c, "ROLLBACK"));
 	return -1;
 }
 

@@ -58,11 +58,11 @@ int dbadmin_create(PGconn *c, const char *dbname, const struct dbadmin_create_op
 		   struct err *e);
 /* DROP DATABASE IF EXISTS @dbname WITH (FORCE). */
 int dbadmin_drop(PGconn *c, const char *dbname, struct err *e);
-/* Swap @staging in for @dbname: if @dbname exists, block new connections,
- * terminate the sessions on it, and rename it to @keep_as; then rename
- * @staging to @dbname.  The old database is renamed, never dropped.  On
- * failure after the first rename, the old name is put back.  Returns 0 or
- * -1 with @e. */
+/* Swap @staging in for @dbname in one transaction: if @dbname exists,
+ * terminate the sessions on it and rename it to @keep_as; rename @staging
+ * to @dbname; commit.  A failure or a kill at any point leaves both names
+ * as they were.  The old database is renamed, never dropped, and its
+ * connection setting is never changed.  Returns 0 or -1 with @e. */
 int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char *keep_as,
 		 struct report *r, struct err *e);
 /* ALTER DATABASE @db WITH ALLOW_CONNECTIONS true/false. */

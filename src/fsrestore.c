@@ -4,12 +4,14 @@
 #include "fsrestore_ahead.h"
 #include "fsrestore_int.h"
 #include "exclude.h"
+#include "fault.h"
 #include "magic.h"
 #include "pathguard.h"
 #include "err.h"
 #include "report.h"
 #include "sha256.h"
 #include "strbuf.h"
+#include "swap.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -351,6 +353,7 @@ static void progress(struct ctx *c, const char *phase, const char *cur, int forc
 {
 	struct progress p;
 	memset(&p, 0, sizeof p);
+	fault_pointf("files.%s", phase);
 	p.phase = phase;
 	p.current = cur;
 	p.done_items = c->done_items;
@@ -2028,6 +2031,7 @@ static int owner_at(int dfd, const char *name, struct strbuf *shown, uid_t uid, 
 {
 	struct stat st;
 	size_t keep = shown->len;
+	fault_point("files.chown");
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_errno(e, errno, "cannot set owner of %s", shown->buf);
 	if ((st.st_uid != uid || st.st_gid != gid) &&
@@ -2641,19 +2645,13 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 	if (o->set_owner && fsrestore_set_owner(c.dest, o->uid, o->gid, r, e) < 0)
 		goto out;
 	if (o->mode == FSRESTORE_REPLACE) {
+		const char *what = o->name ? o->name : "tree";
+		char *old_at = NULL;
 		if (target_exists && do_carry(&c, target, staging, &carry_from, &carry_to) < 0)
 			goto out;
-		if (target_exists && rename(target, kept) < 0) {
-			err_errno(e, errno, "cannot rename %s to %s", target, kept);
-			undo_carry(&c, carry_from, carry_to);
-			carry_from = carry_to = NULL;
-			goto out;
-		}
-		if (rename(staging, target) < 0) {
-			err_errno(e, errno, "cannot rename %s to %s", staging, target);
-			if (target_exists && rename(kept, target) < 0)
-				report_log(r, LOG_ERROR, "could not move %s back to %s: %s", kept, target,
-					   strerror(errno));
+		if (carry_from)
+			fault_pointf("swap.%s.carried", what);
+		if (swap_trees(target, staging, kept, what, &old_at, r, e) < 0) {
 			undo_carry(&c, carry_from, carry_to);
 			carry_from = carry_to = NULL;
 			goto out;
@@ -2661,9 +2659,8 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		made_staging = 0;
 		free(carry_from);
 		free(carry_to);
-		if (target_exists) {
-			res->kept_as = kept;
-			kept = NULL;
+		if (old_at) {
+			res->kept_as = old_at;
 			report_log(r, LOG_INFO, "the previous tree is kept as %s", res->kept_as);
 		}
 	}

@@ -64,6 +64,8 @@ struct fsrestore_opts {
 				      * source (files-restore --keep-special-modes) */
 	const char *rsh;             /* remote source: rsync -e command (NULL: rsync's
 				      * default, which honours RSYNC_RSH, else ssh) */
+	const char *name;            /* what the tree is ("webroot", "datadir"), for the
+				      * fault points of its swap (fault.h); NULL: "tree" */
 };
 
 struct fsrestore_result {
@@ -104,8 +106,9 @@ struct fsrestore_result {
  * SHA-256 of the content: each entry is checked right after it is
  * written against the source's metadata and data stream, directories
  * after the last entry, so the source is read once), set the owner if asked,
- * carry @o->carry over, then rename the old target to
- * "<target>.pre-restore-<stamp>" and the staging tree to the target.  On any
+ * carry @o->carry over, then swap the staging tree in (swap_trees(): one
+ * exchange of the two names, then the old tree renamed to
+ * "<target>.pre-restore-<stamp>").  On any
  * failure or cancel: the staging tree is removed, the target is untouched,
  * -1 is returned with @e filled (member name, offset in the archive where
  * known, what to do).  Running out of space part way: the error gives the

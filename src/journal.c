@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *kind_name(enum journal_kind k)
@@ -46,10 +47,19 @@ static int append(const char *dir, struct strbuf *line, struct err *e)
 	return ret;
 }
 
+char *journal_path_id(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return NULL;
+	return xstrfmt("%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+}
+
 int journal_begin(const char *dir, const char *stamp, enum journal_kind kind,
 		  const char *live, const char *kept, const char *staging, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
+	char *id = kind == JOURNAL_FILES ? journal_path_id(live) : NULL;
 	int ret;
 	strbuf_addstr(&sb, "begin");
 	add_field(&sb, stamp);
@@ -57,8 +67,11 @@ int journal_begin(const char *dir, const char *stamp, enum journal_kind kind,
 	add_field(&sb, live);
 	add_field(&sb, kept);
 	add_field(&sb, staging);
+	if (kind == JOURNAL_FILES)
+		add_field(&sb, id ? id : "");
 	ret = append(dir, &sb, e);
 	strbuf_release(&sb);
+	free(id);
 	return ret;
 }
 
@@ -104,6 +117,7 @@ void journal_entries_free(struct journal_entry *v, size_t n)
 		free(v[i].live);
 		free(v[i].kept);
 		free(v[i].staging);
+		free(v[i].live_id);
 	}
 	free(v);
 }
@@ -128,21 +142,23 @@ int journal_pending(const char *dir, struct journal_entry **out, size_t *n, stru
 		return missing ? 0 : -1;
 	}
 	while (getline(&line, &cap, fp) > 0) {
-		char *f[6];
+		char *f[7];
 		int k;
 		lineno++;
 		line[strcspn(line, "\n")] = '\0';
-		k = split(line, f, 6);
+		k = split(line, f, 7);
 		enum journal_kind kind = k > 2 && !strcmp(f[2], "database") ? JOURNAL_DATABASE
 					 : k > 2 && !strcmp(f[2], "services") ? JOURNAL_SERVICES
 									       : JOURNAL_FILES;
-		if (!strcmp(f[0], "begin") && k == 6) {
+		/* a 7th field, the live tree's identity, since swaps exchange */
+		if (!strcmp(f[0], "begin") && (k == 6 || k == 7)) {
 			v = xrealloc(v, (nv + 1) * sizeof *v);
 			v[nv].kind = kind;
 			v[nv].stamp = xstrdup(f[1]);
 			v[nv].live = xstrdup(f[3]);
 			v[nv].kept = xstrdup(f[4]);
 			v[nv].staging = xstrdup(f[5]);
+			v[nv].live_id = xstrdup(k == 7 ? f[6] : "");
 			nv++;
 		} else if (!strcmp(f[0], "done") && k == 4) {
 			for (size_t i = nv; i-- > 0;) {
@@ -152,6 +168,7 @@ int journal_pending(const char *dir, struct journal_entry **out, size_t *n, stru
 					free(v[i].live);
 					free(v[i].kept);
 					free(v[i].staging);
+					free(v[i].live_id);
 					memmove(v + i, v + i + 1, (nv - i - 1) * sizeof *v);
 					nv--;
 					break;

@@ -3,13 +3,18 @@
  * a run killed half way (power cut, kill -9, OOM) leaves a trail the next
  * run can follow.
  *
- * Every replace in biso-recover ends in a swap of two names: the live
- * webroot/datadir renamed to ...pre-restore-<time> and the staging copy
- * renamed into place, or the same with databases.  Between the two renames
- * the live name does not exist.  The journal (<log_dir>/journal, mode 0600,
- * one tab-separated line per event, fields escaped) records "begin" before
- * the first rename and "done" after the second; an entry without "done" is
- * an interrupted swap.  The journal is append-only and fsync'd.
+ * Every replace in biso-recover ends in a swap: the staging copy takes
+ * the live name and the old one is kept as ...pre-restore-<time>.  Trees
+ * are exchanged in one step (swap.h), then the old one is renamed from the
+ * staging name to the kept one; databases are renamed in one transaction.
+ * The journal (<log_dir>/journal, mode 0600, one tab-separated line per
+ * event, fields escaped) records "begin" before the swap and "done" after
+ * it; an entry without "done" is an interrupted swap.  For a tree "begin"
+ * also records the live tree's identity (device and inode): a live name
+ * holding another tree then says the exchange happened, and the tree at
+ * the staging name is the old one, not a left-over copy.  Journals of
+ * older versions (two renames, no identity) still read.  The journal is
+ * append-only and fsync'd.
  *
  * The services a run stops (services.stop_services) are journaled the same
  * way: "begin" (kind services, live "services", kept and staging empty)
@@ -31,10 +36,12 @@ struct journal_entry {
 	char *live;    /* the live name: a path or a database name */
 	char *kept;    /* what the old one is renamed to */
 	char *staging; /* what is renamed into place */
+	char *live_id; /* files: journal_path_id() of the live tree at "begin"; "" if unknown */
 };
 
 /* Append "begin" for a swap of @live (kept as @kept, replaced by @staging)
- * to <dir>/journal, creating it 0600.  0, or -1 with @e. */
+ * to <dir>/journal, creating it 0600; for JOURNAL_FILES with @live's
+ * identity.  0, or -1 with @e. */
 int journal_begin(const char *dir, const char *stamp, enum journal_kind kind,
 		  const char *live, const char *kept, const char *staging, struct err *e);
 /* Append "done" for the swap begun with the same @stamp, @kind and @live
@@ -46,5 +53,7 @@ int journal_done(const char *dir, const char *stamp, enum journal_kind kind,
  * error (*@n = 0).  -1 with @e (file and line) on an unreadable journal. */
 int journal_pending(const char *dir, struct journal_entry **out, size_t *n, struct err *e);
 void journal_entries_free(struct journal_entry *v, size_t n);
+/* "<device>:<inode>" of @path (lstat), malloc'd; NULL when it is missing. */
+char *journal_path_id(const char *path);
 
 #endif

@@ -11,6 +11,7 @@
 #include "replay_int.h"
 #include "dumpread.h"
 #include "err.h"
+#include "fault.h"
 #include "magic.h"
 #include "report.h"
 #include "sqlscan.h"
@@ -428,6 +429,7 @@ static int run_copy(struct replay *rp, const struct sqlscan_item *it)
 	int ret = 0;
 	PGresult *res;
 
+	fault_point("replay.copy");
 	if (replay_copy_stream(rp, rp->conn, it) != 0)
 		return -1;
 	while ((res = PQgetResult(rp->conn))) {
@@ -807,6 +809,7 @@ static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 	int ret;
 
 	rp->st->statements++;
+	fault_point("replay.statement");
 	if (rp->pool) {
 		int r = replay_jobs_offer(rp, it);
 		if (r != 0)

@@ -7,6 +7,7 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "dumpinfo.h"
+#include "fault.h"
 #include "magic.h"
 #include "phpconf.h"
 #include "runcmd.h"
@@ -793,6 +794,7 @@ int restore_run_step(struct restore *rs, enum step_id s, struct report *r, struc
 	err_clear(&st->err);
 	rs->err_logged = 0;
 	report_log(r, LOG_INFO, "step %s: %s", step_name(s), step_title(s));
+	fault_pointf("step.%s.start", step_name(s));
 	if (restore_step_blocked(rs, s, NULL)) {
 		/* restore_preflight() let it pass for the operator to choose another */
 		ret = err_set(e, "%s", rs->dump_refused_why);

@@ -112,6 +112,7 @@ struct restore {
 	int continued_past_failure; /* a failed step was skipped by the operator */
 	int rows_verified;        /* the database step compared row counts with the dump */
 	int services_stopped;     /* services.stop_services ran in this run */
+	int journal_repairs;      /* dry run: half-done swaps a real run would finish */
 	int services_started;     /* services.start_services ran afterwards */
 	int lock_fd;              /* restore_lock()'s descriptors + 1, 0 if none */
 	int lock_fd2;

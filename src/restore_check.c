@@ -198,8 +198,69 @@ static int stale_services(struct restore *rs, const struct journal_entry *j, str
 	return 0;
 }
 
-/* An earlier run killed between the two renames of a swap leaves the live
- * name missing: say exactly how to put it back, and touch nothing. */
+/* @what at @from goes back to @to, or (dry run: returns 1) would: a
+ * journaled swap left it there, so where it belongs is known.  0, or -1
+ * with @e. */
+static int put_back(struct restore *rs, const struct journal_entry *j, const char *what,
+		    const char *from, const char *to, struct report *r, struct err *e)
+{
+	if (rs->dry_run) {
+		report_log(r, LOG_WARN, "the run of %s was killed during its swap of %s: %s is at %s; "
+			   "a real run moves it to %s", j->stamp, j->live, what, from, to);
+		return 1;
+	}
+	if (path_exists(to)) {
+		err_set(e, "the run of %s was killed during its swap of %s: %s is at %s", j->stamp,
+			j->live, what, from);
+		err_detail(e, "It belongs at %s, which exists.", to);
+		err_hint(e, "Move %s away, then run biso-recover again (it moves %s there).", to, from);
+		return -1;
+	}
+	if (rename(from, to) < 0)
+		return err_errno(e, errno, "cannot move %s back to %s", from, to);
+	report_log(r, LOG_WARN, "the run of %s was killed during its swap of %s: moved %s from %s "
+		   "to %s", j->stamp, j->live, what, from, to);
+	return 0;
+}
+
+/* A tree swap of an earlier run that was killed: finish what the journal
+ * proves.  The live tree's identity at "begin" (j->live_id) tells whether
+ * the exchange happened; the tree at the staging name is then the old
+ * one and goes to its kept name.  Before the exchange, a datadir carried
+ * into the staging tree goes back into the live webroot.  With two renames
+ * (a filesystem without exchange, or an older version's journal) a
+ * missing live name gets the old tree back.  0 (1: a dry run that only
+ * said so), or -1 with @e. */
+static int finish_files_swap(struct restore *rs, const struct journal_entry *j,
+			     struct report *r, struct err *e)
+{
+	char *now = journal_path_id(j->live), *at_staging = journal_path_id(j->staging);
+	char *at_kept = journal_path_id(j->kept);
+	const char *rel = inside(rs->datadir, j->live);
+	int ret = 0;
+
+	if (*j->live_id && now && strcmp(now, j->live_id)) {
+		if (at_staging && !strcmp(at_staging, j->live_id))
+			ret = put_back(rs, j, "the old tree", j->staging, j->kept, r, e);
+	} else if (!now && *j->live_id && at_kept && !strcmp(at_kept, j->live_id)) {
+		ret = put_back(rs, j, "the old tree", j->kept, j->live, r, e);
+	} else if (now && at_staging && rel) {
+		char *in_live = xstrfmt("%s/%s", j->live, rel);
+		char *in_staging = xstrfmt("%s/%s", j->staging, rel);
+		if (!path_exists(in_live) && path_exists(in_staging))
+			ret = put_back(rs, j, "the live datadir", in_staging, in_live, r, e);
+		free(in_live);
+		free(in_staging);
+	}
+	free(now);
+	free(at_staging);
+	free(at_kept);
+	return ret;
+}
+
+/* An earlier run killed during a swap: put right what the journal proves
+ * (finish_files_swap); where it cannot, say exactly how to put the live
+ * name back, and touch nothing. */
 static int check_journal(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
@@ -218,6 +279,15 @@ static int check_journal(struct restore *rs, struct report *r, struct err *e)
 			continue;
 		}
 		if (j->kind == JOURNAL_FILES) {
+			int fixed = finish_files_swap(rs, j, r, e);
+			if (fixed < 0) {
+				ret = -1;
+				break;
+			}
+			if (fixed > 0) {
+				rs->journal_repairs++;
+				continue; /* a dry run named what a real run moves */
+			}
 			live = path_exists(j->live);
 			kept = path_exists(j->kept);
 		} else {
@@ -619,9 +689,10 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		return -1;
 	if (check_journal(rs, r, e) < 0)
 		return -1;
-	if (sel & STEP_BIT(STEP_WEBROOT)) {
+	if ((sel & STEP_BIT(STEP_WEBROOT)) && !rs->journal_repairs) {
 		/* Whatever journal a killed run wrote (another log_dir?), never let
-		 * the left-over staging tree be removed with the datadir in it. */
+		 * the left-over staging tree be removed with the datadir in it
+		 * (a dry run that found it journaled said what a real run moves). */
 		char *staging = xstrfmt("%s.restoring", rs->webroot);
 		int bad = path_exists(staging) && restore_stranded_datadir(rs, rs->webroot, staging, e) < 0;
 		free(staging);

@@ -7,6 +7,7 @@
 #include "conninfo.h"
 #include "dbadmin.h"
 #include "dumpinfo.h"
+#include "fault.h"
 #include "fsrestore.h"
 #include "journal.h"
 #include "replay.h"
@@ -98,6 +99,7 @@ int restore_run_webroot(struct restore *rs, struct report *r, struct err *e)
 	o.source = rs->webroot_src;
 	o.target = rs->webroot;
 	o.excludes = (const char *const *)c->webroot_excludes;
+	o.name = "webroot";
 	o.mode = FSRESTORE_REPLACE;
 	o.stamp = rs->stamp;
 	/* The webroot backup leaves data/ out: never take the live datadir away
@@ -183,12 +185,14 @@ static int install_config_php(struct restore *rs, const char *target, struct rep
 		}
 		set_str(&rs->st[STEP_CONFIG].kept_as, kept.buf);
 	}
+	fault_point("config.before-rename");
 	if (rename(tmp.buf, target) < 0) {
 		err_errno(e, errno, "cannot install %s", target);
 		if (kept.len)
 			unlink(kept.buf);
 		goto out;
 	}
+	fault_point("config.after-rename");
 	report_log(r, LOG_INFO, "installed %s as %s%s%s", rs->config_php_src, target,
 		   kept.len ? "; the old one is kept as " : "", kept.buf);
 	ret = 0;
@@ -288,6 +292,7 @@ static char *move_kept_datadir_out(struct restore *rs, const char *kept, struct 
 	char *dest;
 	if (!kept || !(dest = restore_kept_datadir_dest(rs)))
 		return NULL;
+	fault_point("datadir.move-out.before");
 	if (rename(kept, dest) < 0) {
 		report_log(r, LOG_WARN, "the old datadir stays at %s inside the webroot (cannot move "
 			   "it to %s: %s); move it away from the web server's reach", kept, dest,
@@ -295,6 +300,7 @@ static char *move_kept_datadir_out(struct restore *rs, const char *kept, struct 
 		free(dest);
 		return NULL;
 	}
+	fault_point("datadir.move-out.after");
 	report_log(r, LOG_INFO, "moved the old datadir out of the webroot to %s", dest);
 	return dest;
 }
@@ -316,6 +322,7 @@ int restore_run_datadir(struct restore *rs, struct report *r, struct err *e)
 	o.source = rs->datadir_src;
 	o.target = rs->datadir;
 	o.excludes = (const char *const *)c->datadir_excludes;
+	o.name = "datadir";
 	o.mode = FSRESTORE_REPLACE;
 	o.stamp = rs->stamp;
 	ret = journaled_fsrestore(rs, &o, r, &res, e);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "runcmd.h"
 #include "err.h"
+#include "fault.h"
 #include "report.h"
 #include "strbuf.h"
 
@@ -123,6 +124,10 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 	}
 	if (pid == 0)
 		child_exec(cp, outp[1], errp[1], execp[1]);
+	{
+		const char *base = strrchr(cp->argv[0], '/');
+		fault_pointf("runcmd.%s.running", base ? base + 1 : cp->argv[0]);
+	}
 
 	close(outp[1]);
 	close(errp[1]);

@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "dbadmin.h"
 #include "dumpinfo.h"
+#include "fault.h"
 #include "restore.h"
 #include "runcmd.h"
 #include "strbuf.h"
@@ -34,6 +35,7 @@ static void check(struct checks *ck, enum check_result res, const char *fmt, ...
 	static const char *word[] = { "PASS", "WARN", "FAIL" };
 	struct strbuf line = STRBUF_INIT;
 	va_list ap;
+	fault_point("verify.check");
 	va_start(ap, fmt);
 	strbuf_vaddf(&line, fmt, ap);
 	va_end(ap);

@@ -365,25 +365,29 @@ grep -q "closed that journal entry" "$T/journal2.log" || fail "the journal entry
 echo "ok: an interrupted swap is found and explained; after the fix the journal entry is closed"
 
 # Killed after the live datadir was carried into the staging tree, before
-# the swap: the next run must not remove that staging tree (whatever log
-# directory it is given), and --dry-run must not close the journal entry.
+# the swap: a run with another log directory (no journal) must not remove
+# that staging tree and names the mv that puts it back; --dry-run says what
+# a real run moves and changes nothing; the journaled run moves it back.
 mkdir -p "$NEW/webroot.restoring"
 mv "$NEW/webroot/data" "$NEW/webroot.restoring/data"
 printf 'begin\t20000101_000001\tfiles\t%s\t%s\t%s\n' "$NEW/webroot" \
 	"$NEW/webroot.pre-restore-20000101_000001" "$NEW/webroot.restoring" >> "$T/log/journal"
 hint="mv '$NEW/webroot.restoring/data' '$NEW/webroot/data'"
 set +e
-run --dry-run > "$T/strand0.log" 2>&1; rc0=$?
-run --only webroot > "$T/strand1.log" 2>&1; rc1=$?
 run --only webroot --log-dir "$T/otherlog" > "$T/strand2.log" 2>&1; rc2=$?
+run --dry-run > "$T/strand0.log" 2>&1; rc0=$?
 set -e
-[ $rc0 = 2 ] && grep -qF "$hint" "$T/strand0.log" || { cat "$T/strand0.log"; fail "dry-run: stranded datadir not reported (exit $rc0)"; }
-[ $rc1 = 2 ] && grep -qF "$hint" "$T/strand1.log" || { cat "$T/strand1.log"; fail "stranded datadir: exit $rc1"; }
 [ $rc2 = 2 ] && grep -qF "$hint" "$T/strand2.log" || { cat "$T/strand2.log"; fail "stranded datadir, other log dir: exit $rc2"; }
-[ -d "$NEW/webroot.restoring/data/attachments" ] || fail "the stranded datadir was removed"
-mv "$NEW/webroot.restoring/data" "$NEW/webroot/data"
-rm -rf "$NEW/webroot.restoring"
-echo "ok: a datadir stranded in a staging tree is kept and the mv that puts it back is named"
+[ $rc0 = 0 ] && grep -qF "the live datadir is at $NEW/webroot.restoring/data; a real run moves it to $NEW/webroot/data" "$T/strand0.log" ||
+	{ cat "$T/strand0.log"; fail "dry-run: stranded datadir not reported (exit $rc0)"; }
+[ -d "$NEW/webroot.restoring/data/attachments" ] && [ ! -e "$NEW/webroot/data" ] || fail "the stranded datadir was moved or removed"
+sleep 1
+run --only webroot > "$T/strand1.log" 2>&1 || { cat "$T/strand1.log"; fail "stranded datadir: the journaled run failed"; }
+grep -qF "moved the live datadir from $NEW/webroot.restoring/data to $NEW/webroot/data" "$T/strand1.log" ||
+	{ cat "$T/strand1.log"; fail "stranded datadir: the journaled run did not say it moved it back"; }
+out=$(rsync -ani --checksum --no-owner --no-group "$S/backups/data/" "$NEW/webroot/data/")
+[ -z "$out" ] && [ ! -e "$NEW/webroot.restoring" ] || { echo "$out"; fail "the datadir put back differs, or staging is left"; }
+echo "ok: a datadir stranded in a staging tree is kept (the mv is named) and the journaled run puts it back"
 
 # The webroot lock holds across log directories.
 lockpath=$(run --dry-run 2>/dev/null | sed -n 's/^locks: .*, //p')

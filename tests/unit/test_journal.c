@@ -58,6 +58,37 @@ static void begin_without_done_is_pending_and_names_survive(void **state)
 	journal_entries_free(v, n);
 }
 
+/* A tree's "begin" carries the live tree's identity (the exchange is told
+ * apart from a left-over staging copy by it); an older version's line of
+ * six fields still reads, with no identity. */
+static void begin_records_the_live_tree_identity(void **state)
+{
+	struct journal_entry *v;
+	struct err e = ERR_INIT;
+	size_t n;
+	char *id = journal_path_id(dir);
+	char *p = xstrfmt("%s/journal", dir);
+	FILE *fp;
+	(void)state;
+	assert_non_null(id);
+	assert_null(journal_path_id("/nonexistent/biso-recover"));
+	assert_int_equal(journal_begin(dir, "20261206_100000", JOURNAL_FILES, dir, "/k", "/s", &e), 0);
+	fp = fopen(p, "a");
+	assert_non_null(fp);
+	fputs("begin\t20261206_100001\tfiles\t/old\t/old.kept\t/old.restoring\n", fp);
+	fclose(fp);
+	assert_int_equal(journal_pending(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].live_id, id);
+	assert_string_equal(v[1].live, "/old");
+	assert_string_equal(v[1].staging, "/old.restoring");
+	assert_string_equal(v[1].live_id, "");
+	journal_entries_free(v, n);
+	unlink(p);
+	free(p);
+	free(id);
+}
+
 /* Stopped services: an entry of their own kind, with empty kept/staging;
  * a "done" of another kind for the same name does not close it. */
 static void stopped_services_are_an_entry_of_their_own(void **state)
@@ -112,6 +143,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(begin_without_done_is_pending_and_names_survive),
+		cmocka_unit_test(begin_records_the_live_tree_identity),
 		cmocka_unit_test(stopped_services_are_an_entry_of_their_own),
 		cmocka_unit_test(missing_journal_is_empty_and_a_torn_line_is_named),
 	};

@@ -1,0 +1,83 @@
+/* fault: kill points for tests; see fault.h.  Compiled twice: into the
+ * library as no-ops, and with -DBR_FAULT_POINTS into the test build. */
+#include "config.h"
+#include "fault.h"
+
+#ifndef BR_FAULT_POINTS
+
+void fault_point(const char *name)
+{
+	(void)name;
+}
+
+void fault_pointf(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+#else
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static char **seen;       /* names recorded so far */
+static size_t n_seen;
+static unsigned long hits; /* of the point to kill at */
+
+void fault_point(const char *name)
+{
+	const char *rec = getenv("BR_FAULT_RECORD");
+	const char *kill_at = getenv("BR_FAULT_KILL");
+
+	pthread_mutex_lock(&lock);
+	if (rec && *rec) {
+		size_t i;
+		for (i = 0; i < n_seen && strcmp(seen[i], name); i++)
+			;
+		if (i == n_seen) {
+			char **v = realloc(seen, (n_seen + 1) * sizeof *v);
+			int fd = open(rec, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+			if (v) {
+				seen = v;
+				seen[n_seen] = strdup(name);
+				if (seen[n_seen])
+					n_seen++;
+			}
+			if (fd >= 0) {
+				(void)!write(fd, name, strlen(name));
+				(void)!write(fd, "\n", 1);
+				close(fd);
+			}
+		}
+	}
+	if (kill_at && *kill_at) {
+		const char *at = strchr(kill_at, '@');
+		size_t len = at ? (size_t)(at - kill_at) : strlen(kill_at);
+		unsigned long want = at ? strtoul(at + 1, NULL, 10) : 1;
+		if (strlen(name) == len && !strncmp(name, kill_at, len) && ++hits >= want) {
+			/* stderr only: the test reads which point killed the run */
+			dprintf(2, "fault: SIGKILL at %s\n", name);
+			kill(getpid(), SIGKILL);
+		}
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+void fault_pointf(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	fault_point(buf);
+}
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * fault: named points at which a test build stops the process with SIGKILL,
+ * so that tests can prove what a kill -9 (power cut, OOM killer) leaves
+ * behind at every dangerous moment: before and after each rename of a
+ * swap, inside each step's copy, replay, chown, migration and verification.
+ *
+ * In the library and the installed biso-recover these functions do
+ * nothing.  The test build tests/integration/biso-recover-faults links
+ * src/fault.c compiled with -DBR_FAULT_POINTS ahead of the library; only
+ * there two environment variables are read:
+ *
+ *   BR_FAULT_RECORD=FILE   append the name of every point reached to FILE,
+ *                          once per name (the list of points is found by
+ *                          running, so a new fault_point() call is listed
+ *                          by the code that adds it)
+ *   BR_FAULT_KILL=NAME     raise SIGKILL at the first time point NAME is
+ *                          reached; NAME@N at the N-th time
+ *
+ * Names are dotted: "<area>.<object>.<moment>", e.g.
+ * "swap.webroot.exchanged".  The functions are thread-safe (the replay
+ * runs several connections in threads).
+ */
+#ifndef BR_FAULT_H
+#define BR_FAULT_H
+
+/* Reached point @name: nothing, or (test build) record it / SIGKILL. */
+void fault_point(const char *name);
+/* fault_point() with a printf-style name (formatted only in test builds). */
+void fault_pointf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

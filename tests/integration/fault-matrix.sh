@@ -1,0 +1,236 @@
+#!/bin/bash
+# fault-matrix: kill -9 a full `restore --yes` of the demo instance at every
+# fault point it passes (src/fault.h; the test build
+# tests/integration/biso-recover-faults), one point per run, and check what
+# each kill leaves behind:
+#   - every live name (webroot, datadir, database) exists, accepts use (the
+#     database takes connections) and is wholly old or wholly new
+#     (rsync -ani --checksum against the old instance or the backup;
+#     pg_dump against the old database or psql's restore of the dump);
+#   - nothing is lost: where a live name is new, the old one exists in
+#     full somewhere beside it;
+#   - the next `restore --yes` (the normal binary) exits 0, leaves the whole
+#     instance new, the old copies under their kept names, no staging copy,
+#     and no child process of the killed run still running.
+# The points are found by a first run with BR_FAULT_RECORD, so a point added
+# to the code is walked without touching this script.  One cluster serves
+# every run; the instance is reset between runs by copying a snapshot.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir/build}
+BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
+FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+[ "$(id -u)" = 0 ] || skip "needs root (chown of the datadir to www-data, runuser postgres)"
+for t in php rsync pg_dump psql; do command -v $t >/dev/null || skip "$t not installed"; done
+[ -x "$FAULTS" ] || skip "no test build $FAULTS (make check builds it)"
+
+T=$(mktemp -d /tmp/br-fm.XXXXXX)
+S=$T/s
+cleanup() {
+	[ -f "$S/env.sh" ] && "$top_srcdir/share/demo/stop.sh" "$S" >/dev/null 2>&1 || true
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+chmod 755 "$T"
+
+"$top_srcdir/share/demo/make-backup-set.sh" "$S" > "$T/make.log" 2>&1 ||
+	{ cat "$T/make.log"; fail "could not build the demo backup set"; }
+. "$S/env.sh"
+W=$DEMO_WEBROOT
+P=$(dirname "$W")
+B=$DEMO_BACKUP_ROOT
+
+dump_db() { # DB -> normalised pg_dump on stdout (migrations without their time)
+	pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict ' |
+		awk -F '\t' '/^COPY public.migrations /{m=1; print; next} /^\\\.$/{m=0} m{print $1; next} {print}'
+}
+# same_tree SRC DST [rsync options]: DST holds exactly SRC (type, content,
+# mode, mtime, symlinks; extra entries count); the root's own times do not
+# (a rename into or out of it changes them).
+same_tree() {
+	[ -d "$2" ] || return 1
+	local out
+	out=$(rsync -ani --checksum --delete --no-owner --no-group "${@:3}" "$1/" "$2/" 2>&1 |
+		grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
+	[ -z "$out" ]
+}
+# (config.php is compared by content; the datadir's copies the datadir step
+# leaves inside the webroot are issue 16.5)
+WEXCL=(--exclude /data --exclude /config.php --exclude '/data.pre-restore-*' --exclude /data.restoring)
+
+# The old instance: the demo's production instance, marked so that old and
+# new differ in every part.
+echo old > "$W/OLD_MARKER"
+echo old > "$W/data/OLD_MARKER"
+chown www-data:www-data "$W/data/OLD_MARKER"
+psql -qX -U biso -d biso -c "CREATE TABLE old_marker (x int)"
+cp -a "$P" "$T/old"
+psql -qX -c "CREATE DATABASE biso_old TEMPLATE biso"
+dump_db biso > "$T/old.sql"
+# The new database: psql's restore of the dump, before and after the
+# pending migration.
+dump=$DEMO_DUMP
+psql -qX -c "CREATE DATABASE biso_ref OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'"
+gunzip -c "$dump" | psql -X -q -v ON_ERROR_STOP=1 -U biso -d biso_ref > /dev/null 2>&1 || fail "psql could not restore $dump"
+dump_db biso_ref > "$T/new0.sql"
+
+reset() {
+	local db
+	rm -rf "$P" "$S/log"
+	cp -a "$T/old" "$P"
+	for db in $(psql -AtXc "SELECT datname FROM pg_database WHERE datname LIKE 'biso%' AND datname NOT IN ('biso_old', 'biso_ref')"); do
+		psql -qX -c "DROP DATABASE \"$db\" WITH (FORCE)"
+	done
+	psql -qX -c "CREATE DATABASE biso OWNER biso TEMPLATE biso_old"
+}
+
+run() { # BINARY LOG: a full restore with the demo configuration
+	local bin=$1 log=$2
+	shift 2
+	set +e
+	("$bin" restore --yes --config "$DEMO_CONFIG" "$@"; exit $?) > "$log" 2>&1
+	rc=$?
+	set -e
+}
+
+# 1. Which points does a full restore pass?  It must succeed and be new.
+reset
+BR_FAULT_RECORD=$T/points run "$FAULTS" "$T/record.log"
+[ $rc = 0 ] || { cat "$T/record.log"; fail "the recording run exited $rc"; }
+[ -s "$T/points" ] || fail "no fault point was recorded"
+dump_db biso > "$T/new1.sql"
+cmp -s "$T/new0.sql" "$T/new1.sql" && fail "the migration step changed nothing in the database"
+n=$(wc -l < "$T/points")
+echo "ok: a full restore passes $n fault points: $(tr '\n' ' ' < "$T/points")"
+
+# where(NAME): old, new or "missing"/"neither" for one live name
+state_webroot() {
+	if [ ! -d "$W" ]; then echo missing
+	elif same_tree "$T/old/webroot" "$W" "${WEXCL[@]}"; then echo old
+	elif same_tree "$B/webroot" "$W" "${WEXCL[@]}"; then echo new
+	else echo neither; fi
+}
+state_datadir() {
+	if [ ! -d "$W/data" ]; then echo missing
+	elif same_tree "$T/old/webroot/data" "$W/data"; then echo old
+	elif same_tree "$B/data" "$W/data"; then echo new
+	else echo neither; fi
+}
+state_database() {
+	local d
+	if ! psql -qAtX -U biso -d biso -c "SELECT 1" > /dev/null 2>&1; then echo unusable; return; fi
+	d=$(dump_db biso)
+	if [ "$d" = "$(cat "$T/old.sql")" ]; then echo old
+	elif [ "$d" = "$(cat "$T/new0.sql")" ] || [ "$d" = "$(cat "$T/new1.sql")" ]; then echo new
+	else echo neither; fi
+}
+# old_kept KIND [GLOB...]: the old copy of KIND exists at one of the paths
+old_kept_tree() {
+	local ref=$1 p
+	shift
+	for p in "$@"; do
+		[ -d "$p" ] || continue
+		if [ "$ref" = webroot ]; then
+			same_tree "$T/old/webroot" "$p" "${WEXCL[@]}" && return 0
+		else
+			same_tree "$T/old/webroot/data" "$p" && return 0
+		fi
+	done
+	return 1
+}
+old_kept_db() {
+	local db
+	for db in $(psql -AtXc "SELECT datname FROM pg_database WHERE datname LIKE 'biso\\_%' AND datname NOT IN ('biso_old', 'biso_ref')"); do
+		[ "$(dump_db "$db")" = "$(cat "$T/old.sql")" ] && return 0
+	done
+	return 1
+}
+# children of the killed run: any process working in the instance
+strays() {
+	local p
+	for p in /proc/[0-9]*; do
+		case $(readlink "$p/cwd" 2>/dev/null) in "$P"|"$P"/*) echo "${p#/proc/}";; esac
+	done
+}
+
+bad=0
+check() { # POINT: what a kill at POINT left, then the next run
+	local point=$1 w d db
+	w=$(state_webroot) d=$(state_datadir) db=$(state_database)
+	echo "  after the kill: webroot $w, datadir $d, database $db"
+	# config.php is installed with a new mtime: its content must be whole
+	if [ "$w" != missing ] && ! cmp -s "$T/old/webroot/config.php" "$W/config.php"; then
+		echo "FAIL at $point: config.php is missing or differs"; bad=1
+	fi
+	# The one window no rename can close: the live datadir inside the
+	# webroot is moved into the new webroot just before the exchange (two
+	# trees, two renames).  It must be whole in the journaled staging tree,
+	# and the next run must move it back.
+	if [ "$d" = missing ] && [ "$w" = old ] && same_tree "$T/old/webroot/data" "$P/webroot.restoring/data"; then
+		echo "  (known window: the datadir is in $P/webroot.restoring, carried for the swap)"
+		d=old
+	fi
+	case "$w/$d/$db" in *missing*|*neither*|*unusable*)
+		echo "FAIL at $point: a live name is not wholly old or new (webroot $w, datadir $d, database $db)"
+		bad=1 ;;
+	esac
+	if [ "$w" = new ] && ! old_kept_tree webroot "$P"/webroot.*; then
+		echo "FAIL at $point: the webroot is new and the old one is nowhere"; bad=1
+	fi
+	if [ "$d" = new ] && ! old_kept_tree data "$P"/webroot.*/data "$P"/webroot.*data* "$W"/data.*; then
+		echo "FAIL at $point: the datadir is new and the old one is nowhere"; bad=1
+	fi
+	if [ "$db" = new ] && ! old_kept_db; then
+		echo "FAIL at $point: the database is new and the old one is nowhere"; bad=1
+	fi
+	sleep 1 # the next run's log and kept names carry the second
+	run "$BISO_RECOVER" "$T/next.log"
+	if [ $rc != 0 ]; then
+		echo "FAIL at $point: the next restore --yes exited $rc:"; sed 's/^/    /' "$T/next.log"; bad=1
+		return
+	fi
+	w=$(state_webroot) d=$(state_datadir) db=$(state_database)
+	if [ "$w/$d/$db" != new/new/new ]; then
+		echo "FAIL at $point: after the next run: webroot $w, datadir $d, database $db"; bad=1
+	fi
+	if [ "$w" = new ] && ! old_kept_tree webroot "$P"/webroot.pre-restore-*; then
+		echo "FAIL at $point: after the next run no webroot.pre-restore-* holds the old webroot"; bad=1
+	fi
+	if ! old_kept_tree data "$P"/webroot.pre-restore-*/data "$P"/webroot.*data.pre-restore-* \
+		"$P"/webroot.pre-restore-*/data.pre-restore-*; then
+		echo "FAIL at $point: after the next run no kept datadir holds the old one"; bad=1
+	fi
+	old_kept_db || { echo "FAIL at $point: after the next run no kept database holds the old one"; bad=1; }
+	if ls -d "$P"/*restoring* "$W"/*restoring* > /dev/null 2>&1; then
+		echo "FAIL at $point: staging copies left: $(ls -d "$P"/*restoring* "$W"/*restoring* 2>/dev/null)"; bad=1
+	fi
+}
+
+# 2. Every point: at its first pass, and those passed per file, statement
+#    or check also part way (if a run passes them that often).
+while read -r point; do
+	case $point in files.*|replay.*|verify.*) ats="1 10";; *) ats=1;; esac
+	for at in $ats; do
+		reset
+		BR_FAULT_KILL="$point@$at" run "$FAULTS" "$T/kill.log"
+		if [ $rc = 0 ] && [ $at != 1 ]; then
+			continue # passed fewer than $at times
+		fi
+		if [ $rc != 137 ] || ! grep -q "^fault: SIGKILL at $point$" "$T/kill.log"; then
+			cat "$T/kill.log"; fail "the run was not killed at $point@$at (exit $rc)"
+		fi
+		echo "killed at $point@$at"
+		s=$(strays)
+		if [ -n "$s" ]; then
+			echo "FAIL at $point@$at: a child of the killed run still runs: $(ps -o pid=,args= -p "$s" | head -3)"
+			bad=1
+			kill -KILL $s 2>/dev/null || true
+		fi
+		check "$point@$at"
+	done
+done < "$T/points"
+[ $bad = 0 ] || fail "some kills left the instance broken (above)"
+echo "fault-matrix: all $n points passed"
