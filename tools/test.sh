@@ -4,7 +4,8 @@
 # against a throw-away PostgreSQL cluster the tests start themselves, and
 # the wizard in tmux), then the unit tests, the end-to-end restore and the
 # config.php error messages again
-# under ASan/UBSan in build-asan/.  Ends with one line "N passed, N failed, N skipped".
+# under ASan/UBSan in build-asan/, then each libFuzzer target for 60 s
+# (FUZZ_SECONDS) in build-fuzz/ (tools/fuzz.sh).  Ends with one line "N passed, N failed, N skipped".
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -26,10 +27,17 @@ mkdir -p build-asan
 (cd build-asan && { [ -f Makefile ] || ../configure -q --enable-sanitizers; } &&
 	make -s -j"$jobs" && make -s -j"$jobs" check TESTS="$(cd "$top" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ') tests/integration/restore-demo.sh tests/integration/config-php-errors.sh") || status=1
 
+# libFuzzer targets (tests/fuzz), 60 s each, in build-fuzz/ (clang).
+fuzzlog=$top/build-fuzz.log
+FUZZ_BUILD=$top/build-fuzz "$top/tools/fuzz.sh" "${FUZZ_SECONDS:-60}" >"$fuzzlog" 2>&1 || status=1
+cat "$fuzzlog"
+fp=$(grep -c '^fuzz: [a-z]* ok:' "$fuzzlog" || true)
+ff=$(grep -c '^fuzz: [a-z]* FAILED' "$fuzzlog" || true)
+
 set -- $(summary build)
 p=$1 f=$2 s=$3 e=$4
 set -- $(summary build-asan)
-p=$((p + $1)) f=$((f + $2 + e + $4)) s=$((s + $3))
+p=$((p + $1 + fp)) f=$((f + $2 + e + $4 + ff)) s=$((s + $3))
 [ "$status" = 0 ] || [ "$f" -gt 0 ] || f=1
 echo "tests: $p passed, $f failed, $s skipped"
 [ "$status" = 0 ] && [ "$f" = 0 ]
