@@ -175,3 +175,54 @@ int conninfo_mask_password(char *s)
 	}
 	return n;
 }
+
+/* @keyword's value in @conninfo, else the environment variable @env, else
+ * @def; malloc'd. */
+static char *get_or_default(const char *conninfo, const char *keyword, const char *env,
+			    const char *def)
+{
+	char *v = conninfo_get(conninfo, keyword);
+	const char *ev = env ? getenv(env) : NULL;
+	if (v && *v)
+		return v;
+	free(v);
+	return xstrdup(ev && *ev ? ev : def ? def : "");
+}
+
+char *conninfo_target_key(const char *conninfo, const char *dbname)
+{
+	char *host, *port, *db, *key, *real;
+	if (!conninfo)
+		return NULL;
+	host = get_or_default(conninfo, "hostaddr", NULL, NULL);
+	if (!*host) {
+		free(host);
+		host = get_or_default(conninfo, "host", "PGHOST", "/var/run/postgresql");
+	}
+	host[strcspn(host, ",")] = '\0'; /* the first of several hosts */
+	if (host[0] == '/') {
+		/* one socket directory by several names (/run vs /var/run) */
+		if ((real = realpath(host, NULL))) {
+			free(host);
+			host = real;
+		}
+	} else {
+		for (char *p = host; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+	}
+	port = get_or_default(conninfo, "port", "PGPORT", "5432");
+	port[strcspn(port, ",")] = '\0';
+	if (dbname && *dbname) {
+		db = xstrdup(dbname);
+	} else {
+		char *user = get_or_default(conninfo, "user", "PGUSER", "");
+		db = get_or_default(conninfo, "dbname", "PGDATABASE", user);
+		free(user);
+	}
+	key = xstrfmt("%s:%s/%s", host, port, db);
+	free(host);
+	free(port);
+	free(db);
+	return key;
+}

@@ -40,4 +40,12 @@ int conninfo_mask_password(char *conninfo);
  * keyword is absent or the string cannot be parsed. */
 char *conninfo_get(const char *conninfo, const char *keyword);
 
+/* The database @conninfo reaches, as "host:port/dbname" (malloc'd), for
+ * locks keyed on it: host is hostaddr or host (the first of a list), else
+ * PGHOST, else libpq's socket directory /var/run/postgresql; a socket
+ * directory is resolved (realpath), a host name lowercased; port likewise
+ * from PGPORT, else 5432; the database is @dbname when not NULL, else the
+ * conninfo's, PGDATABASE or the user.  NULL when @conninfo is NULL. */
+char *conninfo_target_key(const char *conninfo, const char *dbname);
+
 #endif

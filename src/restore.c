@@ -512,14 +512,7 @@ void restore_release(struct restore *rs)
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
-	if (rs->lock_fd > 0) {
-		close(rs->lock_fd - 1); /* releases the flock */
-		rs->lock_fd = 0;
-	}
-	if (rs->lock_fd2 > 0) {
-		close(rs->lock_fd2 - 1);
-		rs->lock_fd2 = 0;
-	}
+	restore_unlock(rs);
 	if (rs->dump_info) {
 		dumpinfo_release(rs->dump_info);
 		free(rs->dump_info);

@@ -114,8 +114,8 @@ struct restore {
 	int services_stopped;     /* services.stop_services ran in this run */
 	int journal_repairs;      /* dry run: half-done swaps a real run would finish */
 	int services_started;     /* services.start_services ran afterwards */
-	int lock_fd;              /* restore_lock()'s descriptors + 1, 0 if none */
-	int lock_fd2;
+	int *lock_fds;            /* restore_lock()'s descriptors (flock held) */
+	size_t n_lock_fds;
 	int dry_run;              /* set by the caller: preflight only looks */
 	int err_logged;           /* the running step logged its error in full already
 				     (the replay logs every error as it happens) */
@@ -147,13 +147,24 @@ int step_parse_list(const char *list, unsigned *mask, struct err *e);
  */
 int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 		    struct report *r, struct err *e);
-/* Take the per-instance locks (flock) <log_dir>/biso-recover.lock and
- * restore_webroot_lock_path(), so that two runs never restore one instance
- * at once, even with different log directories; held until
- * restore_release().  -1 with @e naming the other run's pid. */
+/* Lock what this run restores (flock, held until restore_release()), so
+ * that two runs never restore one target at once while runs on other
+ * targets go side by side: the webroot (restore_webroot_lock_path()) when a
+ * step changes files or runs biso-cli, the database (host, port, dbname:
+ * restore_database_lock_path()) when one changes the database, and the
+ * run's own <log_dir>/run-<stamp>.lock, by which the journal tells a live
+ * run's swaps from interrupted ones.  Each file says who holds it (pid,
+ * host, start time); a killed run's flocks go with it.  restore_preflight()
+ * calls it (not in a dry run) once the targets are known; a second call
+ * does nothing.  -1 with @e naming the other run and the target. */
 int restore_lock(struct restore *rs, struct err *e);
-/* /run/lock/biso-recover-<hash of the webroot path>.lock (malloc'd). */
+/* Release restore_lock()'s locks (restore_release() does). */
+void restore_unlock(struct restore *rs);
+/* /run/lock/biso-recover-webroot-<hash of the webroot path>.lock (malloc'd). */
 char *restore_webroot_lock_path(const struct restore *rs);
+/* /run/lock/biso-recover-database-<hash of conninfo_target_key()>.lock
+ * (malloc'd), NULL when the target database is not known. */
+char *restore_database_lock_path(const struct restore *rs);
 /* The backups the operator may choose from for step @s, newest first: the
  * datadir backups for STEP_DATADIR, the dumps for STEP_DATABASE; NULL for
  * the other steps (the webroot backup decides config.php, from which the

@@ -30,70 +30,187 @@
 
 /* ---- run-level guards: lock, preflight, services ------------------------ */
 
-char *restore_webroot_lock_path(const struct restore *rs)
+/* /run/lock (else /tmp)/biso-recover-<what>-<FNV-1a of @key>.lock: one
+ * lock per target, whatever log_dir a run is given. */
+static char *target_lock_path(const char *what, const char *key)
 {
-	/* FNV-1a of the webroot's path: one lock per instance, whatever log_dir
-	 * a run is given. */
 	uint64_t h = 1469598103934665603ULL;
 	const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
-	for (const char *p = rs->conf->webroot; p && *p; p++)
+	for (const char *p = key; p && *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return xstrfmt("%s/biso-recover-%016llx.lock", dir, (unsigned long long)h);
+	return xstrfmt("%s/biso-recover-%s-%016llx.lock", dir, what, (unsigned long long)h);
 }
 
-/* flock @path; -1 with @e naming the holder's pid when another run has it.
- * Returns the descriptor, kept open for the run. */
-static int lock_file(const char *path, struct err *e)
+char *restore_webroot_lock_path(const struct restore *rs)
 {
-	char pid[32];
+	return target_lock_path("webroot", rs->webroot ? rs->webroot : rs->conf->webroot);
+}
+
+char *restore_database_lock_path(const struct restore *rs)
+{
+	char *key = conninfo_target_key(rs->conninfo, rs->dbname);
+	char *path = key ? target_lock_path("database", key) : NULL;
+	free(key);
+	return path;
+}
+
+/* When this process started (from /proc/self/stat), else now. */
+static time_t process_start(void)
+{
+	FILE *fp = fopen("/proc/self/stat", "re");
+	char buf[1024], *p;
+	unsigned long long ticks = 0;
+	time_t boot = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	if (fp) {
+		/* field 22 counts from after the ")" that ends the command name */
+		if (fgets(buf, sizeof buf, fp) && (p = strrchr(buf, ')'))) {
+			int field = 2;
+			for (p++; *p && field < 22; p++)
+				if (*p == ' ')
+					field++;
+			ticks = strtoull(p, NULL, 10);
+		}
+		fclose(fp);
+	}
+	fp = fopen("/proc/stat", "re");
+	if (fp) {
+		while (fgets(buf, sizeof buf, fp))
+			if (!strncmp(buf, "btime ", 6))
+				boot = (time_t)strtoll(buf + 6, NULL, 10);
+		fclose(fp);
+	}
+	if (!boot || !ticks || hz <= 0)
+		return time(NULL);
+	return boot + (time_t)(ticks / (unsigned long long)hz);
+}
+
+/* flock @path for @what (e.g. "webroot /var/www/biso"); -1 with @e naming
+ * the holder (pid, start time, host, from the file) when another run has
+ * it.  Returns the descriptor, kept open for the run.  A killed holder's
+ * flock goes with its process: nothing to delete by hand. */
+static int lock_file(const char *path, const char *what, struct err *e)
+{
+	char buf[256], host[128] = "?", when[32] = "?";
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	time_t t;
+	struct tm tm;
 	if (fd < 0)
 		return err_errno(e, errno, "cannot open the lock file %s", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		ssize_t n = read(fd, pid, sizeof pid - 1);
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		err_set(e, "another biso-recover (pid %s) is running for this instance",
-			*pid ? pid : "?");
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		err_set(e, "another biso-recover (%s) is restoring %s", *buf ? buf : "pid ?", what);
 		err_detail(e, "%s is locked", path);
-		err_hint(e, "Wait for it to finish; two restores at once would undo each other.");
+		err_hint(e, "Wait for it to finish; two restores of one target would undo each other.");
 		close(fd);
 		return -1;
 	}
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	t = process_start();
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
 	if (ftruncate(fd, 0) == 0) {
-		int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-		if (write(fd, pid, (size_t)n) != n)
-			(void)0; /* the pid is only informative */
+		int n = snprintf(buf, sizeof buf, "pid %ld on %s, started %s\n", (long)getpid(), host,
+				 when);
+		if (n > 0 && write(fd, buf, (size_t)n) != n)
+			(void)0; /* the holder is only informative */
 	}
 	return fd;
+}
+
+/* <log_dir>/run-<stamp>.lock, held while the run lives: the journal
+ * entries of a run that still holds it are not an interrupted swap. */
+static char *run_lock_path(const char *log_dir, const char *stamp)
+{
+	return xstrfmt("%s/run-%s.lock", log_dir, stamp);
+}
+
+/* 1 when the run of @stamp still holds its run lock. */
+static int run_alive(const char *log_dir, const char *stamp)
+{
+	char *path = run_lock_path(log_dir, stamp);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), alive = 0;
+	if (fd >= 0) {
+		alive = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+		close(fd);
+		if (!alive)
+			unlink(path); /* left by a killed run */
+	}
+	free(path);
+	return alive;
+}
+
+static void add_lock(struct restore *rs, int fd)
+{
+	rs->lock_fds = xrealloc(rs->lock_fds, (rs->n_lock_fds + 1) * sizeof *rs->lock_fds);
+	rs->lock_fds[rs->n_lock_fds++] = fd;
 }
 
 int restore_lock(struct restore *rs, struct err *e)
 {
 	const struct conf *c = rs->conf;
-	char *path = xstrfmt("%s/biso-recover.lock", c->log_dir);
-	int fd, fd2;
+	unsigned files = STEP_BIT(STEP_WEBROOT) | STEP_BIT(STEP_CONFIG) | STEP_BIT(STEP_DATADIR) |
+			 STEP_BIT(STEP_MIGRATIONS);
+	unsigned db = STEP_BIT(STEP_DATABASE) | STEP_BIT(STEP_MIGRATIONS);
+	char *path, *what;
+	int fd;
 
+	if (rs->n_lock_fds)
+		return 0;
 	if (mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
 		err_errno(e, errno, "cannot create the log directory %s", c->log_dir);
 		err_hint(e, "Set log_dir in the configuration or give --log-dir DIR.");
-		free(path);
 		return -1;
 	}
-	fd = lock_file(path, e);
+	path = run_lock_path(c->log_dir, rs->stamp);
+	fd = lock_file(path, "in this log directory with this time stamp", e);
 	free(path);
 	if (fd < 0)
 		return -1;
-	path = restore_webroot_lock_path(rs);
-	fd2 = lock_file(path, e);
-	free(path);
-	if (fd2 < 0) {
-		close(fd);
-		return -1;
+	add_lock(rs, fd);
+	if (rs->selected & files) {
+		path = restore_webroot_lock_path(rs);
+		what = xstrfmt("webroot %s", rs->webroot ? rs->webroot : c->webroot);
+		fd = lock_file(path, what, e);
+		free(path);
+		free(what);
+		if (fd < 0)
+			goto fail;
+		add_lock(rs, fd);
 	}
-	rs->lock_fd = fd + 1;
-	rs->lock_fd2 = fd2 + 1;
+	if ((rs->selected & db) && (path = restore_database_lock_path(rs))) {
+		char *key = conninfo_target_key(rs->conninfo, rs->dbname);
+		what = xstrfmt("database %s", key);
+		fd = lock_file(path, what, e);
+		free(path);
+		free(what);
+		free(key);
+		if (fd < 0)
+			goto fail;
+		add_lock(rs, fd);
+	}
 	return 0;
+fail:
+	restore_unlock(rs);
+	return -1;
+}
+
+void restore_unlock(struct restore *rs)
+{
+	if (rs->n_lock_fds) {
+		/* the run lock first: gone before its flock is */
+		char *path = run_lock_path(rs->conf->log_dir, rs->stamp);
+		unlink(path);
+		free(path);
+	}
+	for (size_t i = 0; i < rs->n_lock_fds; i++)
+		close(rs->lock_fds[i]); /* releases the flock */
+	free(rs->lock_fds);
+	rs->lock_fds = NULL;
+	rs->n_lock_fds = 0;
 }
 
 /* 1 if @prog is an executable path or found in PATH. */
@@ -274,6 +391,12 @@ static int check_journal(struct restore *rs, struct report *r, struct err *e)
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct journal_entry *j = &v[i];
 		int live = 0, kept = 0;
+		if (strcmp(j->stamp, rs->stamp) && run_alive(c->log_dir, j->stamp)) {
+			/* another run, on other targets (the locks say so), is at it */
+			report_log(r, LOG_INFO, "the run of %s is still running; its swap of %s is "
+				   "its own", j->stamp, j->live);
+			continue;
+		}
 		if (j->kind == JOURNAL_SERVICES) {
 			ret = stale_services(rs, j, r, e);
 			continue;
@@ -686,6 +809,9 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 
 	/* a webroot or datadir of /etc, /, or one inside the other (issue 16.3) */
 	if (pathguard_dirs(rs->webroot, rs->datadir, c->backup_root, e) < 0)
+		return -1;
+	/* the targets are known now (config.php was read): lock them */
+	if (!rs->dry_run && restore_lock(rs, e) < 0)
 		return -1;
 	if (check_journal(rs, r, e) < 0)
 		return -1;

@@ -197,10 +197,11 @@ void restore_list_backups(const struct restore *rs, struct strbuf *out)
 
 void restore_plan_text(const struct restore *rs, struct strbuf *out)
 {
-	char *lock = restore_webroot_lock_path(rs);
+	char *lock = restore_webroot_lock_path(rs), *dblock = restore_database_lock_path(rs);
 	strbuf_addf(out, "Restore plan (%s), nothing has been touched:\n", rs->stamp);
-	strbuf_addf(out, "locks: %s/biso-recover.lock, %s\n\n", rs->conf->log_dir, lock);
+	strbuf_addf(out, "locks: webroot %s; database %s\n\n", lock, dblock ? dblock : "(not known)");
 	free(lock);
+	free(dblock);
 	if (rs->backups) {
 		restore_list_backups(rs, out);
 		strbuf_addch(out, '\n');

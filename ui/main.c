@@ -450,12 +450,7 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 	/* the wizard opens on a cut newest dump: the operator chooses another */
 	rs.allow_bad_dump = wizard;
 	if (!cl->dry_run) {
-		if (restore_lock(&rs, &e) < 0) {
-			print_err(NULL, &e);
-			err_clear(&e);
-			restore_release(&rs);
-			return EXIT_USAGE;
-		}
+		/* restore_preflight() locks the targets once it knows them */
 		log = open_run_log(&rs, &e);
 		if (!log) {
 			print_err(NULL, &e);
@@ -581,9 +576,9 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		conf_set_str(&c->database.conninfo, cl->dbname);
 		rs.conf = c;
 		/* The same guards and run log as the restore command: one run
-		 * per instance, the dump and the server checked before anything
-		 * is created. */
-		if (restore_lock(&rs, &e) < 0 || !(log = open_run_log(&rs, &e))) {
+		 * per target database (restore_preflight() locks it), the dump
+		 * and the server checked before anything is created. */
+		if (!(log = open_run_log(&rs, &e))) {
 			print_err(NULL, &e);
 			err_clear(&e);
 			restore_release(&rs);

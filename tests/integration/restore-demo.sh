@@ -330,19 +330,41 @@ ls "$NEW"/webroot.config.php.pre-restore-* > /dev/null || fail "old config.php n
 [ -z "$(ls "$NEW/webroot" | grep pre-restore)" ] || fail "something pre-restore was left inside the webroot"
 echo "ok: config.php keeps root:www-data 0640; the old one is kept beside the webroot"
 
-# Two runs at once: the second is refused before it touches anything.
-flock -o "$T/log/biso-recover.lock" sleep 5 &
+# Locks are keyed on what a run restores, not on the log directory (issue
+# 9.4): a restore whose migration step is running (a php stand-in that
+# waits) holds the webroot and database biso_copy; a db-restore --create of
+# another database, with the same log directory, runs side by side; one of
+# the same database, or a second restore of the instance, is refused
+# before it touches anything, naming the holder.
+mkdir -p "$T/hold"; chmod 777 "$T/hold" # php runs as the web user
+cat > "$T/hold/php" <<EOS
+#!/bin/sh
+touch "$T/hold/started"
+while [ ! -e "$T/hold/release" ]; do sleep 0.1; done
+EOS
+chmod +x "$T/hold/php"
+sed "s|^php = .*|php = \"$T/hold/php\";|" "$S/biso-recover.conf" > "$T/hold.conf"
+sleep 1
+"$BISO_RECOVER" restore --yes --config "$T/hold.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+	--log-dir "$T/log" --only migrations > "$T/hold.log" 2>&1 &
 holder=$!
-sleep 0.5
+for _ in $(seq 600); do [ -e "$T/hold/started" ] && break; sleep 0.1; done
+[ -e "$T/hold/started" ] || { cat "$T/hold.log"; fail "the holding restore did not reach its migration step"; }
 set +e
-run --only database > "$T/locked.log" 2>&1
-rc=$?
+"$BISO_RECOVER" db-restore --create --config "$S/biso-recover.conf" --log-dir "$T/log" \
+	--dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_side" "$dump" > "$T/side.log" 2>&1; rc1=$?
+run --only database > "$T/locked.log" 2>&1; rc2=$?
+run --only webroot --log-dir "$T/otherlog" > "$T/locked2.log" 2>&1; rc3=$?
 set -e
-kill $holder 2>/dev/null || true
-wait $holder 2>/dev/null || true
-[ $rc = 2 ] && grep -q "another biso-recover (pid .*) is running for this instance" "$T/locked.log" ||
-	{ cat "$T/locked.log"; fail "a second run at once: exit $rc, expected 2"; }
-echo "ok: a second run at once is refused: $(head -1 "$T/locked.log")"
+touch "$T/hold/release"
+wait $holder || { cat "$T/hold.log"; fail "the holding restore failed"; }
+[ $rc1 = 0 ] || { cat "$T/side.log"; fail "db-restore --create of another database beside a restore: exit $rc1"; }
+[ "$(dump_db biso_side)" = "$(cat "$T/reference.sql")" ] || fail "db-restore --create beside a restore differs from psql's restore"
+[ $rc2 = 2 ] && grep -q "another biso-recover (pid $holder on $(hostname), started .*) is restoring database $PGHOST:$PGPORT/biso_copy" "$T/locked.log" ||
+	{ cat "$T/locked.log"; fail "a second restore of the database at once: exit $rc2, expected 2"; }
+[ $rc3 = 2 ] && grep -q "another biso-recover (pid $holder .*) is restoring webroot $NEW/webroot" "$T/locked2.log" ||
+	{ cat "$T/locked2.log"; fail "a second restore of the webroot (other log directory): exit $rc3, expected 2"; }
+echo "ok: locks are per target: db-restore --create of another database ran beside a restore; $(grep -m1 another "$T/locked.log")"
 
 # A run killed between the two renames of its swap: the next run says how
 # to put the live webroot back and touches nothing; once it is back, the
@@ -389,20 +411,21 @@ out=$(rsync -ani --checksum --no-owner --no-group "$S/backups/data/" "$NEW/webro
 [ -z "$out" ] && [ ! -e "$NEW/webroot.restoring" ] || { echo "$out"; fail "the datadir put back differs, or staging is left"; }
 echo "ok: a datadir stranded in a staging tree is kept (the mv is named) and the journaled run puts it back"
 
-# The webroot lock holds across log directories.
-lockpath=$(run --dry-run 2>/dev/null | sed -n 's/^locks: .*, //p')
-[ -n "$lockpath" ] || fail "the plan names no webroot lock"
+# The plan names the lock files; a lock held (here by flock) stops a run
+# whatever its log directory.
+lockpath=$(run --dry-run 2>/dev/null | sed -n 's/^locks: webroot .*; database //p')
+[ -n "$lockpath" ] && [ "$lockpath" != "(not known)" ] || fail "the plan names no database lock"
 flock -o "$lockpath" sleep 5 &
 holder=$!
 sleep 0.5
 set +e
-run --only database --log-dir "$T/otherlog" > "$T/locked2.log" 2>&1
+run --only database --log-dir "$T/otherlog" > "$T/locked3.log" 2>&1
 rc=$?
 set -e
 kill $holder 2>/dev/null || true
 wait $holder 2>/dev/null || true
-[ $rc = 2 ] && grep -q "another biso-recover" "$T/locked2.log" || { cat "$T/locked2.log"; fail "webroot lock with another log dir: exit $rc"; }
-echo "ok: the webroot lock holds across log directories"
+[ $rc = 2 ] && grep -q "another biso-recover" "$T/locked3.log" || { cat "$T/locked3.log"; fail "database lock with another log dir: exit $rc"; }
+echo "ok: the database lock holds across log directories"
 
 # Archives: a webroot wrapped in a folder and an empty datadir archive are
 # refused before anything is touched; a zip without a "./" entry restores
