@@ -158,11 +158,41 @@ echo "ok: biso-cli through a docker command (migrations, verification, plan) run
 	[ "$(psql -XAt -d biso -c "SELECT pg_encoding_to_char(encoding) || ' ' || datcollate FROM pg_database WHERE datname = 'biso'")" = "UTF8 de_CH.utf8" ] &&
 	[ "$(psql -XAt -d biso -c 'SELECT count(*) FROM person')" = 400 ] || fail "ascii: the database was not restored as UTF8 de_CH.utf8"
 	[ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE '%localeprobe%'")" ] || fail "ascii: a probe database was left"
+	# a role without pg_read_all_settings cannot see the data directory
+	grep -q "free space for the new database: not checked (.*data_directory.*); the admin connection needs superuser or pg_read_all_settings" "$T/ascii.log" ||
+		{ cat "$T/ascii.log"; fail "ascii: no warning that the free space was not checked"; }
 	printf 'database = { lc_collate = "xx_XX.utf8"; lc_ctype = "xx_XX.utf8"; };\n' >> "$T/ascii.conf"
 	set +e; "$BISO_RECOVER" restore --dry-run --config "$T/ascii.conf" --dbname "$ci" --only database > "$T/ascii2.log" 2>&1; rc=$?; set -e
 	[ $rc = 2 ] && grep -q 'the database server has no locale "xx_XX.utf8"' "$T/ascii2.log" ||
 		{ cat "$T/ascii2.log"; fail "ascii: a missing locale: exit $rc"; }
 )
 echo "ok: the locale check lets a CREATEDB role restore on an SQL_ASCII cluster; a missing locale is refused first"
+
+# 7. Free space on the database server's disk is checked before the first
+#    step (a replay that fills it crashes the server): a cluster on an 80 MiB
+#    tmpfs has less free than the estimate for the new database and is
+#    refused, nothing touched; the demo cluster's check fits and is logged.
+grep -q "free space for the new database: .* in $S/pg/pgdata, about .* needed" "$T/marker.log" ||
+	{ cat "$T/marker.log"; fail "space: the fitting check is not logged"; }
+mkdir -p "$T/small"
+if mount -t tmpfs -o size=80m tmpfs "$T/small" 2>/dev/null; then
+	(
+		. "$top_srcdir/tests/lib/pgcluster.sh"
+		trap 'pgc_stop "$T/small"; umount "$T/small"' EXIT
+		pgc_start "$T/small"
+		psql -qX -c "CREATE ROLE biso LOGIN CREATEDB"
+		mkdir -p "$T/smallrun"
+		printf 'webroot = "%s";\nbackup_root = "%s";\nlog_dir = "%s";\ndatabase = { admin_conninfo = "host=%s port=%s user=postgres dbname=postgres"; };\n' \
+			"$T/smallrun/webroot" "$S/backups" "$T/smallrun/log" "$PGHOST" "$PGPORT" > "$T/small.conf"
+		set +e; "$BISO_RECOVER" restore --yes --config "$T/small.conf" --dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso" \
+			--only database > "$T/small.log" 2>&1; rc=$?; set -e
+		[ $rc = 2 ] && grep -q "nothing was touched: not enough free space for the new database: .* free in the database server's data directory $T/small/pgdata, about .* needed" "$T/small.log" ||
+			{ cat "$T/small.log"; df -h "$T/small"; fail "space: a too small disk: exit $rc, expected 2"; }
+		[ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'biso%'")" ] || fail "space: a database was created"
+	)
+	echo "ok: a database server disk with less free space than the new database needs is refused before the first step"
+else
+	echo "skipped: the free-space refusal (cannot mount a tmpfs here)"
+fi
 
 echo "restore-flow: all checks passed"
