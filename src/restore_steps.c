@@ -120,6 +120,27 @@ int restore_run_webroot(struct restore *rs, struct report *r, struct err *e)
 	return ret;
 }
 
+/* The config and datadir steps add and rename entries in the webroot,
+ * which moves its mtime away from what the webroot step restored from the
+ * backup: files-verify of the webroot then found one difference, "."
+ * (issue 9.10).  dir_times_get() reads the times of @dir before (0 when
+ * it cannot: nothing to put back), dir_times_put() sets them again. */
+static int dir_times_get(const char *dir, struct timespec ts[2])
+{
+	struct stat st;
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	return 1;
+}
+
+static void dir_times_put(const char *dir, const struct timespec ts[2], struct report *r)
+{
+	if (utimensat(AT_FDCWD, dir, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		report_log(r, LOG_WARN, "cannot put back the times of %s: %s", dir, strerror(errno));
+}
+
 /* Install the operator's config.php as <webroot>/config.php.  It gets the
  * owner, group and mode of the file it replaces (the web server must still
  * read it; others must not).  The replaced file is kept beside the webroot,
@@ -214,8 +235,15 @@ int restore_run_config(struct restore *rs, struct report *r, struct err *e)
 	int ret = -1;
 
 	strbuf_addf(&target, "%s/config.php", rs->webroot);
-	if (rs->config_php_src && install_config_php(rs, target.buf, r, e) < 0)
-		goto out;
+	if (rs->config_php_src) {
+		struct timespec ts[2];
+		int had = dir_times_get(rs->webroot, ts);
+		int bad = install_config_php(rs, target.buf, r, e) < 0;
+		if (had)
+			dir_times_put(rs->webroot, ts, r);
+		if (bad)
+			goto out;
+	}
 	if (restore_adopt_config_php(rs, target.buf, r, e) < 0)
 		goto out;
 	if (rs->conninfo && restore_resolve_database(rs, e) < 0)
@@ -310,7 +338,9 @@ int restore_run_datadir(struct restore *rs, struct report *r, struct err *e)
 	const struct conf *c = rs->conf;
 	struct fsrestore_opts o = { 0 };
 	struct fsrestore_result res = { 0 };
-	int ret;
+	struct timespec ts[2];
+	char *parent = NULL;
+	int ret, had = 0;
 
 	if (!rs->datadir)
 		return err_set(e, "no datadir known"),
@@ -325,6 +355,13 @@ int restore_run_datadir(struct restore *rs, struct report *r, struct err *e)
 	o.name = "datadir";
 	o.mode = FSRESTORE_REPLACE;
 	o.stamp = rs->stamp;
+	if (inside(rs->datadir, rs->webroot)) {
+		/* the staging tree, the swap and the kept copy pass through the
+		 * datadir's parent, a directory of the restored webroot */
+		parent = xstrdup(rs->datadir);
+		*strrchr(parent, '/') = '\0';
+		had = dir_times_get(parent, ts);
+	}
 	ret = journaled_fsrestore(rs, &o, r, &res, e);
 	if (ret == 0) {
 		char *moved = move_kept_datadir_out(rs, res.kept_as, r);
@@ -334,6 +371,9 @@ int restore_run_datadir(struct restore *rs, struct report *r, struct err *e)
 		}
 		files_summary(&rs->st[STEP_DATADIR], &res);
 	}
+	if (had)
+		dir_times_put(parent, ts, r);
+	free(parent);
 	fsrestore_result_release(&res);
 	return ret;
 }

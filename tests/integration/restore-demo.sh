@@ -79,10 +79,13 @@ diff -u "$T/source.sorted" "$T/restored.sorted" > "$T/src.diff" ||
 	{ head -50 "$T/src.diff"; fail "the restored database holds other objects or rows than the source"; }
 echo "ok: pg_dump of biso_copy equals psql's restore and the source ($(wc -l < "$T/restored.sql") lines)"
 
+# the root's mtime too: installing config.php and swapping the datadir
+# put it back (issue 9.10)
 out=$(rsync -ani --checksum --exclude /data --exclude /config.php --exclude '/config.php.pre-restore-*' \
-	"$S/backups/webroot/" "$NEW/webroot/" | grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
-# (the root's mtime changes when config.php is installed into it)
+	"$S/backups/webroot/" "$NEW/webroot/")
 [ -z "$out" ] || { echo "$out"; fail "webroot differs from the backup"; }
+"$BISO_RECOVER" files-verify --exclude /data --exclude /config.php "$S/backups/webroot" "$NEW/webroot" \
+	> "$T/verify.out" 2>&1 || { cat "$T/verify.out"; fail "files-verify finds the restored webroot differs from its backup"; }
 cmp -s "$T/config.php" "$NEW/webroot/config.php" || fail "config.php is not the operator's file"
 # Content, mode, mtime, symlinks; the owner is checked separately below.
 out=$(rsync -ani --checksum --no-owner --no-group "$S/backups/data/" "$NEW/webroot/data/")
