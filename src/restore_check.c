@@ -801,6 +801,46 @@ static int check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 	return 0;
 }
 
+/* PHP on the host runs as the web user (bisocli_run()): every directory
+ * above the webroot must let it through, or migration exec would fail
+ * after the files and the database were replaced.  -1 with @e naming the
+ * first one that does not. */
+static int web_user_reaches_webroot(struct restore *rs, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	char *p;
+	uid_t uid;
+	gid_t gid;
+	int ret = 0;
+
+	if (geteuid() != 0 || !bisocli_as_web_user(c))
+		return 0;
+	if (conf_web_owner(c, &uid, &gid, e) < 0)
+		return -1;
+	p = xstrdup(rs->webroot);
+	for (char *slash = p; ret == 0 && (slash = strchr(slash + 1, '/'));) {
+		struct stat st;
+		mode_t x;
+		*slash = '\0';
+		if (stat(*p ? p : "/", &st) == 0) {
+			x = st.st_uid == uid ? S_IXUSR : st.st_gid == gid ? S_IXGRP : S_IXOTH;
+			if (!(st.st_mode & x)) {
+				err_set(e, "the web user %s cannot enter %s (mode %04o, owner %lu:%lu), so "
+					"biso-cli cannot run in the webroot %s as that user", c->web_user,
+					*p ? p : "/", (unsigned)(st.st_mode & 07777),
+					(unsigned long)st.st_uid, (unsigned long)st.st_gid, rs->webroot);
+				err_hint(e, "chmod o+x '%s', or run biso-cli as root with biso_cli = "
+					    "[ \"/usr/bin/env\", \"php\", \"biso-cli\" ] (only a program "
+					    "named php... runs as the web user).", *p ? p : "/");
+				ret = -1;
+			}
+		}
+		*slash = '/';
+	}
+	free(p);
+	return ret;
+}
+
 /* The size of database @db on @admin's server in bytes, 0 when there is
  * none or it cannot be read (no CONNECT privilege). */
 static unsigned long long database_size(PGconn *admin, const char *db)
@@ -945,7 +985,7 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 			err_hint(e, "Install php-cli, or set php (or biso_cli) in the configuration.");
 		}
 		free(cli);
-		if (!ok)
+		if (!ok || web_user_reaches_webroot(rs, e) < 0)
 			return -1;
 	}
 	if (restore_check_archives(rs, e) < 0)

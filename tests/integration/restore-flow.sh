@@ -134,6 +134,12 @@ printf '#!/bin/sh\nid -un >> %s/whoami.log\nexec php "$@"\n' "$T" > "$T/bin/php-
 sleep 1
 CONF=$T/whoami.conf run_in dock --only migrations,verify > "$T/whoami-run.log" 2>&1 || { cat "$T/whoami-run.log"; fail "whoami: run failed"; }
 [ "$(sort -u "$T/whoami.log")" = www-data ] || { cat "$T/whoami.log"; fail "whoami: php biso-cli did not run as the web user"; }
+# ... so a webroot the web user cannot reach is refused before the first step
+mkdir -p "$T/locked"; chmod 700 "$T/locked"
+set +e; "$BISO_RECOVER" restore --dry-run --config "$S/biso-recover.conf" --webroot "$T/locked/webroot" \
+	--config-php "$T/dock.config.php" --log-dir "$T/locked-log" --only webroot,migrations > "$T/locked.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q "the web user www-data cannot enter $T/locked (mode 0700" "$T/locked.log" ||
+	{ cat "$T/locked.log"; fail "locked: a webroot the web user cannot reach: exit $rc"; }
 # php and biso_cli at once: a configuration error naming both
 cat "$S/biso-recover.conf" > "$T/both.conf"; printf 'biso_cli = [ "php", "biso-cli" ];\n' >> "$T/both.conf"
 set +e; CONF=$T/both.conf run_in dock --dry-run > "$T/both.log" 2>&1; rc=$?; set -e
