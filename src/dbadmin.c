@@ -262,22 +262,42 @@ int dbadmin_allow_connections(PGconn *c, const char *db, int allow, struct err *
 	return ret;
 }
 
-static int terminate_sessions(PGconn *c, const char *db, int *count, struct err *e)
+/* The client sessions on @db (not this one), each as "pid N (user U,
+ * application A, from ADDR)" joined by "; " into @out; with @terminate
+ * ended by pg_terminate_backend() in the same query.  Returns their number,
+ * or -1 with @e. */
+static int sessions(PGconn *c, const char *db, int terminate, struct strbuf *out, struct err *e)
 {
-	PGresult *res = dbadmin_query1(c,
-		"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-		"WHERE datname = $1 AND pid <> pg_backend_pid()", db, e);
+	PGresult *res = dbadmin_query1(c, terminate ?
+		"SELECT pid, usename, application_name, client_addr, pg_terminate_backend(pid) "
+		"FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid" :
+		"SELECT pid, usename, application_name, client_addr FROM pg_stat_activity "
+		"WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid", db, e);
+	int n;
 	if (!res)
 		return -1;
-	*count = atoi(PQgetvalue(res, 0, 0));
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++) {
+		const char *app = PQgetvalue(res, i, 2);
+		strbuf_addf(out, "%spid %s (user %s, application %s, from %s)", i ? "; " : "",
+			    PQgetvalue(res, i, 0),
+			    PQgetisnull(res, i, 1) ? "(none)" : PQgetvalue(res, i, 1),
+			    *app ? app : "(none)",
+			    PQgetisnull(res, i, 3) ? "the local socket" : PQgetvalue(res, i, 3));
+	}
 	PQclear(res);
-	return 0;
+	return n;
+}
+
+int dbadmin_sessions(PGconn *c, const char *db, struct strbuf *out, struct err *e)
+{
+	return sessions(c, db, 0, out, e);
 }
 
 int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char *keep_as,
 		 struct report *r, struct err *e)
 {
-	int exists = 0, n = 0;
+	int exists = 0, n;
 	if (dbadmin_exists(c, dbname, &exists, e) < 0)
 		return -1;
 	fault_point("swap.database.before");
@@ -292,11 +312,14 @@ int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char 
 		if (dbadmin_exec(c, "BEGIN", e) < 0)
 			return -1;
 		if (exists) {
-			if (terminate_sessions(c, dbname, &n, e) < 0)
+			struct strbuf who = STRBUF_INIT;
+			n = sessions(c, dbname, 1, &who, e);
+			if (n > 0)
+				report_log(r, LOG_INFO, "terminated %d session(s) on database \"%s\": %s",
+					   n, dbname, who.buf);
+			strbuf_release(&who);
+			if (n < 0)
 				goto rollback;
-			if (n)
-				report_log(r, LOG_INFO, "terminated %d session(s) on database \"%s\"",
-					   n, dbname);
 			if (rename_db(c, dbname, keep_as, &in_use, &rerr) < 0) {
 				if (in_use && attempt < 9) {
 					err_clear(&rerr);

@@ -13,6 +13,7 @@
 
 struct err;
 struct report;
+struct strbuf;
 
 struct dbadmin_create_opts {
 	const char *owner;      /* role, or NULL for the connecting user */
@@ -65,6 +66,11 @@ int dbadmin_drop(PGconn *c, const char *dbname, struct err *e);
  * connection setting is never changed.  Returns 0 or -1 with @e. */
 int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char *keep_as,
 		 struct report *r, struct err *e);
+/* The client sessions connected to @db now, other than @c's, appended to
+ * @out as "pid N (user U, application A, from ADDR)" joined by "; " (the
+ * ones dbadmin_swap() would terminate, named as it logs them).  Returns
+ * their number, or -1 with @e. */
+int dbadmin_sessions(PGconn *c, const char *db, struct strbuf *out, struct err *e);
 /* ALTER DATABASE @db WITH ALLOW_CONNECTIONS true/false. */
 int dbadmin_allow_connections(PGconn *c, const char *db, int allow, struct err *e);
 /* Connect with @conninfo and run ANALYZE. */

@@ -6,6 +6,7 @@
 #include "bisocli.h"
 #include "conf.h"
 #include "conninfo.h"
+#include "dbadmin.h"
 #include "dumpinfo.h"
 #include "fault.h"
 #include "magic.h"
@@ -591,6 +592,32 @@ void restore_describe_step(const struct restore *rs, enum step_id s, struct strb
 	}
 }
 
+/* "; sessions on it now, ended at the swap: pid N (...)" for the live
+ * database, when it has any: the operator confirms knowing whom the swap
+ * disconnects.  Nothing when the server cannot be asked within 5 s. */
+static void add_live_sessions(const struct restore *rs, struct strbuf *what)
+{
+	char *db = rs->admin_conninfo ? conninfo_get(rs->admin_conninfo, "dbname") : NULL;
+	char *ci = rs->admin_conninfo ? conninfo_with_dbname(rs->admin_conninfo,
+							  db ? db : "postgres", NULL) : NULL;
+	struct strbuf who = STRBUF_INIT;
+	PGconn *c = NULL;
+	if (ci) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addstr(&sb, ci);
+		conninfo_append(&sb, "connect_timeout", "5");
+		c = dbadmin_connect(sb.buf, NULL);
+		strbuf_release(&sb);
+	}
+	if (c && rs->dbname && dbadmin_sessions(c, rs->dbname, &who, NULL) > 0)
+		strbuf_addf(what, "; sessions on it now, ended at the swap: %s", who.buf);
+	if (c)
+		PQfinish(c);
+	strbuf_release(&who);
+	free(db);
+	free(ci);
+}
+
 int restore_step_destructive(const struct restore *rs, enum step_id s, struct strbuf *what)
 {
 	switch (s) {
@@ -630,6 +657,8 @@ int restore_step_destructive(const struct restore *rs, enum step_id s, struct st
 			strbuf_addf(what, "replaces database \"%s\" (kept as \"%s_pre_restore_%s\") "
 				    "with %s", orq(rs->dbname), orq(rs->dbname), rs->stamp,
 				    rs->dump && strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : orq(rs->dump));
+		if (what)
+			add_live_sessions(rs, what);
 		if (what && rs->db_warning)
 			strbuf_addf(what, "; warning: %s", rs->db_warning);
 		if (what && rs->dump_refused && rs->dump && strcmp(rs->dump, rs->dump_refused))

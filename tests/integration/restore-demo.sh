@@ -357,6 +357,8 @@ set +e
 "$BISO_RECOVER" db-restore --create --config "$S/biso-recover.conf" --log-dir "$T/log" \
 	--dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_side" "$dump" > "$T/side.log" 2>&1; rc1=$?
 run --only database > "$T/locked.log" 2>&1; rc2=$?
+"$BISO_RECOVER" db-restore --create --config "$S/biso-recover.conf" --log-dir "$T/otherlog" \
+	--dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_copy" "$dump" > "$T/locked4.log" 2>&1; rc4=$?
 run --only webroot --log-dir "$T/otherlog" > "$T/locked2.log" 2>&1; rc3=$?
 set -e
 touch "$T/hold/release"
@@ -367,7 +369,31 @@ wait $holder || { cat "$T/hold.log"; fail "the holding restore failed"; }
 	{ cat "$T/locked.log"; fail "a second restore of the database at once: exit $rc2, expected 2"; }
 [ $rc3 = 2 ] && grep -q "another biso-recover (pid $holder .*) is restoring webroot $NEW/webroot" "$T/locked2.log" ||
 	{ cat "$T/locked2.log"; fail "a second restore of the webroot (other log directory): exit $rc3, expected 2"; }
+[ $rc4 != 0 ] && grep -q "another biso-recover (pid $holder .*) is restoring database $PGHOST:$PGPORT/biso_copy" "$T/locked4.log" ||
+	{ cat "$T/locked4.log"; fail "db-restore --create of the database a restore is migrating: exit $rc4"; }
+grep -q "terminated" "$T/hold.log" && { cat "$T/hold.log"; fail "a session of the restore was terminated"; }
 echo "ok: locks are per target: db-restore --create of another database ran beside a restore; $(grep -m1 another "$T/locked.log")"
+echo "ok: db-restore --create of the database a restore is migrating is refused (issue 16.10)"
+
+# The sessions a database swap ends are named: in the plan and the
+# confirmation before, in the log when it ends them.
+PGAPPNAME=holdme psql -qX -U biso -d biso_copy -c "SELECT pg_sleep(300)" > /dev/null 2>&1 &
+sess=$!
+for _ in $(seq 100); do
+	spid=$(psql -AtXc "SELECT pid FROM pg_stat_activity WHERE application_name = 'holdme' AND datname = 'biso_copy'")
+	[ -n "$spid" ] && break
+	sleep 0.1
+done
+[ -n "$spid" ] || fail "the session to be ended did not start"
+who="pid $spid (user biso, application holdme, from the local socket)"
+run --dry-run > "$T/sess0.log" 2>&1 || { cat "$T/sess0.log"; fail "dry run with a session on the database"; }
+grep -qF "sessions on it now, ended at the swap: $who" "$T/sess0.log" || { cat "$T/sess0.log"; fail "the plan does not name the session"; }
+sleep 1
+run --only database > "$T/sess1.log" 2>&1 || { cat "$T/sess1.log"; fail "the database step with a session on it"; }
+wait $sess 2>/dev/null || true
+grep -qF "terminated 1 session(s) on database \"biso_copy\": $who" "$T/log/$(ls -t "$T/log" | grep -m1 '^biso-recover-.*\.log$')" ||
+	{ cat "$T/sess1.log"; fail "the log does not name the terminated session"; }
+echo "ok: the session a swap ends is named in the plan and the log: $who"
 
 # A run killed between the two renames of its swap: the next run says how
 # to put the live webroot back and touches nothing; once it is back, the
