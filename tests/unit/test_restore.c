@@ -276,6 +276,31 @@ static void datadir_check_finds_bad_entries_inside(void **state)
 	strbuf_release(&first);
 }
 
+/* A dump that is not one of the live database is a warning the operator
+ * sees where he decides: in the database step's confirmation (and so the
+ * plan) and in the summary; it never makes the step fail. */
+static void db_warning_is_in_confirmation_and_summary(void **state)
+{
+	struct restore rs;
+	struct strbuf what = STRBUF_INIT, sum = STRBUF_INIT;
+	(void)state;
+	memset(&rs, 0, sizeof rs);
+	strcpy(rs.stamp, "20240101_000000");
+	rs.selected = STEP_BIT(STEP_DATABASE);
+	rs.dbname = xstrdup("biso");
+	rs.dump = xstrdup("/b/db/biso_1.sql.gz");
+	rs.db_warning = xstrdup("biso_1.sql.gz does not look like a dump of \"biso\"");
+	assert_int_equal(restore_step_destructive(&rs, STEP_DATABASE, &what), 1);
+	assert_non_null(strstr(what.buf, "with biso_1.sql.gz; warning: biso_1.sql.gz does not look like"));
+	assert_null(strchr(what.buf, '\n'));
+	rs.st[STEP_DATABASE].state = STEP_DONE;
+	restore_summary(&rs, &sum);
+	assert_non_null(strstr(sum.buf, "\nwarning: biso_1.sql.gz does not look like a dump of \"biso\"\n"));
+	strbuf_release(&what);
+	strbuf_release(&sum);
+	restore_release(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +314,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test(exit_code_follows_the_documented_table),
 		cmocka_unit_test(datadir_check_finds_bad_entries_inside),
+		cmocka_unit_test(db_warning_is_in_confirmation_and_summary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
