@@ -25,7 +25,7 @@ mkdir -p build
 
 mkdir -p build-asan
 (cd build-asan && { [ -f Makefile ] || ../configure -q --enable-sanitizers; } &&
-	make -s -j"$jobs" && make -s -j"$jobs" check TESTS="$(cd "$top" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ') tests/integration/restore-demo.sh tests/integration/config-php-errors.sh") || status=1
+	make -s -j"$jobs" && make -s -j"$jobs" check TESTS="$(cd "$top" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ') tests/integration/restore-demo.sh tests/integration/restore-flow.sh tests/integration/config-php-errors.sh") || status=1
 
 # libFuzzer targets (tests/fuzz), 60 s each, in build-fuzz/ (clang).
 fuzzlog=$top/build-fuzz.log
