@@ -903,9 +903,11 @@ static int check_db_space(struct restore *rs, PGconn *admin, struct report *r, s
 		same = n == 4 && atoi(line) == atoi(port && *port ? port : "5432");
 		fclose(fp);
 	}
-	if (!same || statvfs(dir, &vfs) < 0) {
-		report_log(r, LOG_WARN, "free space for the new database: not checked (the server's "
-			   "data directory %s is not visible on this host)", dir);
+	if (!fp || !same || statvfs(dir, &vfs) < 0) {
+		report_log(r, LOG_WARN, "free space for the new database: not checked (cannot look at "
+			   "the server's data directory %s from this host: %s)", dir,
+			   !fp ? strerror(errno) : !same ? "its postmaster.pid names another port"
+			   : strerror(errno));
 		goto out;
 	}
 	if (rs->dump_info)
