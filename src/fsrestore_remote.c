@@ -246,7 +246,7 @@ int fsrestore_fetch(const char *source, const char *into, const char *rsh, int x
 	char *src = xstrdup(source), *base, *dst = xstrfmt("%s/", into);
 	size_t len = strlen(src), n = 0;
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, status = 0, rc = -1, open_fds = 2;
-	pid_t pid;
+	pid_t pid, parent;
 	struct fetch f;
 	struct pollfd pfd[2];
 
@@ -297,20 +297,25 @@ int fsrestore_fetch(const char *source, const char *into, const char *rsh, int x
 		err_errno(e, errno, "cannot start rsync");
 		goto out;
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		err_errno(e, errno, "cannot start rsync");
 		goto out;
 	}
 	if (pid == 0) {
+		/* rsync streams \r progress, which runcmd's line reader would
+		 * hold back: its own fork, bound to us as runcmd binds children */
 		int nul = open("/dev/null", O_RDONLY);
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
+		if (runcmd_child_bind(parent) < 0 || nul < 0 || dup2(nul, 0) < 0 ||
+		    dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
 			_exit(127);
 		close_range(3, ~0U, 0);
 		execvp("rsync", (char *const *)argv);
 		dprintf(2, "cannot run rsync: %s\n", strerror(errno));
 		_exit(127);
 	}
+	setpgid(pid, pid);
 	close(out[1]);
 	close(errp[1]);
 	out[1] = errp[1] = -1;
@@ -322,7 +327,8 @@ int fsrestore_fetch(const char *source, const char *into, const char *rsh, int x
 		if (k < 0 && errno != EINTR)
 			break;
 		if (report_cancelled(r)) {
-			kill(pid, SIGTERM);
+			if (kill(-pid, SIGTERM) < 0)
+				kill(pid, SIGTERM);
 			waitpid(pid, &status, 0);
 			err_set(e, "fetching %s aborted: %s", source, report_stop_reason(r));
 			goto out;

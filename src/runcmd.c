@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,8 +36,21 @@ static void close_from(int lowfd)
 		close((int)fd);
 }
 
-/* Child side: set up fds and exec; report exec failure through @errfd. */
-static void child_exec(const struct child_process *cp, int out, int errp, int errfd)
+int runcmd_child_bind(pid_t parent)
+{
+	/* its own process group: a cancel ends whatever it started too */
+	setpgid(0, 0);
+	/* Killed with its parent (kill -9, OOM): never a migration running
+	 * on after the run that started it.  A parent gone before the prctl
+	 * took effect is seen by getppid(). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		return -1;
+	return 0;
+}
+
+/* Child side: set up fds and exec; report exec failure through @errfd.
+ * @parent: the runner's pid. */
+static void child_exec(const struct child_process *cp, int out, int errp, int errfd, pid_t parent)
 {
 	int devnull = open("/dev/null", O_RDONLY);
 	int saved;
@@ -54,6 +68,9 @@ static void child_exec(const struct child_process *cp, int out, int errp, int er
 	if (cp->as && (setgroups(1, &cp->as->gid) < 0 || setgid(cp->as->gid) < 0 ||
 		       setuid(cp->as->uid) < 0))
 		goto fail;
+	/* after setuid(), which clears the parent-death signal */
+	if (runcmd_child_bind(parent) < 0)
+		_exit(127);
 	for (const char *const *ev = cp->env; ev && *ev; ev++)
 		putenv((char *)*ev);
 	signal(SIGPIPE, SIG_DFL);
@@ -106,7 +123,7 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 {
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, execp[2] = { -1, -1 };
 	struct linebuf lb[2];
-	pid_t pid;
+	pid_t pid, parent;
 	int exec_errno = 0, wstatus = 0, cancelled = 0, ret;
 	ssize_t n;
 
@@ -117,13 +134,15 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 		ret = err_errno(e, errno, "cannot create pipes for %s", cp->argv[0]);
 		goto close_all;
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		ret = err_errno(e, errno, "cannot start %s", cp->argv[0]);
 		goto close_all;
 	}
 	if (pid == 0)
-		child_exec(cp, outp[1], errp[1], execp[1]);
+		child_exec(cp, outp[1], errp[1], execp[1], parent);
+	setpgid(pid, pid); /* also here: no race with the kill below */
 	{
 		const char *base = strrchr(cp->argv[0], '/');
 		fault_pointf("runcmd.%s.running", base ? base + 1 : cp->argv[0]);
@@ -155,7 +174,8 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 			break;
 		if (!cancelled && report_cancelled(cp->report)) {
 			cancelled = 1;
-			kill(pid, SIGTERM);
+			if (kill(-pid, SIGTERM) < 0)
+				kill(pid, SIGTERM);
 		}
 		for (int i = 0; i < 2; i++) {
 			if (lb[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))

@@ -60,6 +60,13 @@ int runcmd_logged(const char *const *argv, const char *dir, struct strbuf *captu
 int runcmd_logged_as(const char *const *argv, const char *dir, const struct runcmd_user *as,
 		     struct strbuf *capture, struct report *r, struct err *e);
 
+/* In a child after fork(), before exec: put it in its own process group
+ * and have it killed (SIGKILL) when the runner @parent (its getpid() before
+ * the fork) dies, however it dies.  Call it after any setuid(), which clears
+ * that setting.  -1 when @parent is already gone (the child should then
+ * _exit). */
+int runcmd_child_bind(pid_t parent);
+
 /* Render @argv for logs and dry-run plans, each word shell-quoted where
  * needed (for the operator to read or paste; never executed by us). */
 void runcmd_format_argv(const char *const *argv, struct strbuf *out);

@@ -375,6 +375,34 @@ grep -q "terminated" "$T/hold.log" && { cat "$T/hold.log"; fail "a session of th
 echo "ok: locks are per target: db-restore --create of another database ran beside a restore; $(grep -m1 another "$T/locked.log")"
 echo "ok: db-restore --create of the database a restore is migrating is refused (issue 16.10)"
 
+# No child outlives a killed run (issue 16.9): the migration step's
+# biso-cli (a stand-in that sleeps) ends soon after biso-recover is
+# killed with -9 (it was seen migrating on for minutes).
+mkdir -p "$T/orphan"; chmod 777 "$T/orphan"
+cat > "$T/orphan/php" <<EOS
+#!/bin/sh
+echo \$\$ > "$T/orphan/pid"
+exec sleep 300
+EOS
+chmod +x "$T/orphan/php"
+sed "s|^php = .*|php = \"$T/orphan/php\";|" "$S/biso-recover.conf" > "$T/orphan.conf"
+sleep 1
+"$BISO_RECOVER" restore --yes --config "$T/orphan.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+	--log-dir "$T/log" --only migrations > "$T/orphan.log" 2>&1 &
+holder=$!
+for _ in $(seq 600); do [ -s "$T/orphan/pid" ] && break; sleep 0.1; done
+[ -s "$T/orphan/pid" ] || { cat "$T/orphan.log"; fail "the migration stand-in did not start"; }
+child=$(cat "$T/orphan/pid")
+kill -KILL $holder
+wait $holder 2>/dev/null || true
+alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+for _ in $(seq 100); do alive "$child" || break; sleep 0.1; done
+if alive "$child"; then
+	kill -KILL "$child" 2>/dev/null || true
+	fail "the migration's child (pid $child) outlived the killed biso-recover by 10 s"
+fi
+echo "ok: the migration's child (pid $child) ended with the killed biso-recover"
+
 # The sessions a database swap ends are named: in the plan and the
 # confirmation before, in the log when it ends them.
 PGAPPNAME=holdme psql -qX -U biso -d biso_copy -c "SELECT pg_sleep(300)" > /dev/null 2>&1 &
