@@ -11,6 +11,7 @@
 #include "dbadmin.h"
 #include "dumpinfo.h"
 #include "journal.h"
+#include "keptcopies.h"
 #include "magic.h"
 #include "pathguard.h"
 #include "runcmd.h"
@@ -1044,7 +1045,29 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 			   "config.php for a disaster recovery?", rs->env, c->env_expected);
 		rs->env_warned = xstrdup(rs->env);
 	}
+	restore_report_kept(rs, r);
 	return 0;
+}
+
+void restore_report_kept(const struct restore *rs, struct report *r)
+{
+	const char *dbs[3] = { NULL, NULL, NULL };
+	struct kept_where w = { rs->webroot, rs->datadir, rs->admin_conninfo, dbs };
+	struct kept_list l;
+	struct err e = ERR_INIT;
+	size_t n = 0;
+	if (rs->dbname)
+		dbs[n++] = rs->dbname;
+	if (rs->log_dbname)
+		dbs[n++] = rs->log_dbname;
+	/* they pile up unseen: say what they take, and when space runs short */
+	if (keptcopies_find(&w, &l, r, &e) < 0) {
+		report_log(r, LOG_WARN, "%s", e.msg);
+		err_clear(&e);
+		return;
+	}
+	keptcopies_report(&l, time(NULL), r);
+	keptcopies_release(&l);
 }
 
 /* Run each argv list of @lists; the first failure stops with @e. */

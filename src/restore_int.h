@@ -78,6 +78,10 @@ char *restore_kept_datadir_dest(const struct restore *rs);
 int restore_dir_is_empty(const char *path);
 
 /* ---- restore_check.c ---- */
+/* Log the copies earlier restores kept (keptcopies_report()): each with
+ * its age and size, and a warning where they take more than the space
+ * still free.  Part of restore_preflight(). */
+void restore_report_kept(const struct restore *rs, struct report *r);
 /* The checks restore_preflight() makes of the webroot and datadir archives
  * (their layout, read from the first headers) and of a dump (read once
  * whole: complete, no \connect; a complete rs->dump's counts are kept in

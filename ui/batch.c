@@ -118,10 +118,7 @@ void batch_report_init(struct report *r, struct batch_state *st, struct logfile 
 	r->ctx = st;
 }
 
-/* Ask @question on the controlling terminal; the answer (without its line
- * end) goes into @answer.  Returns 0, or -1 when there is no answer: no
- * terminal, end of input, or a signal. */
-static int ask(const char *question, struct strbuf *answer)
+int frontend_ask(const char *question, struct strbuf *answer)
 {
 	char line[512];
 	FILE *tty = fopen("/dev/tty", "r+");
@@ -162,7 +159,7 @@ static int confirm_step(struct report *r, enum step_id s, const char *what, cons
 			strbuf_addf(&q, "Type the database name (%s) to go on:", word);
 		else
 			strbuf_addstr(&q, "Go on? Type yes:");
-		if (ask(q.buf, &answer) < 0)
+		if (frontend_ask(q.buf, &answer) < 0)
 			break;
 		strbuf_rtrim(&answer);
 		a = answer.buf + strspn(answer.buf, " \t");

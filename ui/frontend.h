@@ -53,6 +53,24 @@ int batch_interrupted(void);
  * point), or NULL.  Reads SSH_CONNECTION, SSH_TTY, TMUX and STY. */
 const char *frontend_ssh_warning(void);
 
+/* Ask @question on the controlling terminal; the answer (without its line
+ * end) goes into @answer.  Returns 0, or -1 when there is no answer: no
+ * terminal, end of input, or a signal. */
+int frontend_ask(const char *question, struct strbuf *answer);
+
+struct cleanup_opts {
+	int yes;              /* remove without the typed confirmation */
+	int dry_run;          /* list, and say what would be removed */
+	char **args;          /* the copies to remove: numbers of the list, ranges
+				 (2-4), names, or all; none: ask */
+	int n_args;
+};
+/* biso-recover cleanup: list the copies earlier restores kept of @rs's
+ * instance (keptcopies_find()) on stdout, and remove the chosen ones after
+ * a typed yes; never the newest of each kind.  Log lines through @r.
+ * Returns an exit code. */
+int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct report *r);
+
 /* Run the selected steps of @rs in order, asking on the terminal before
  * destructive ones unless o->yes.  Returns an exit code. */
 int batch_restore(struct restore *rs, const struct batch_opts *o);

@@ -36,6 +36,8 @@ static const char usage_text[] =
 "                    [--jobs N] [--single-transaction] [--no-check] DUMP\n"
 "                    (DUMP - is stdin)\n"
 "       biso-recover db-inspect DUMP\n"
+"       biso-recover cleanup [--dry-run] [--yes] [OPTIONS] [COPY...]\n"
+"                    (lists the copies restores kept; removes the chosen ones)\n"
 "       biso-recover files-restore [--exclude PATTERN]... [--merge] [--checksum]\n"
 "                    [--xattrs] [--acls] [--keep-special-modes] [--in-place --yes]\n"
 "                    [--dry-run] SOURCE TARGET\n"
@@ -126,6 +128,24 @@ static const struct {
 "  --no-check             do not read the dump once before replaying it (by\n"
 "                         default a pg_dump dump without its \"dump complete\"\n"
 "                         trailer is refused before anything is sent)\n" },
+	{ "cleanup",
+"Usage: biso-recover cleanup [--dry-run] [--yes] [OPTIONS] [COPY...]\n"
+"\n"
+"Lists the copies earlier restores kept of the instance: the webroot, datadir\n"
+"and config.php kept as NAME.pre-restore-<time> beside the live ones, and the\n"
+"databases kept as <db>_pre_restore_<time>, each with its age and size.  Then\n"
+"removes the chosen ones, after 'yes' is typed.  The newest copy of each kind\n"
+"is never removed: a failed restore goes back to it.\n"
+"\n"
+"  COPY                   what to remove: a number or range of the list (3,\n"
+"                         2-4), a copy's path or database name, or all (every\n"
+"                         copy but the newest of each kind); without COPY the\n"
+"                         list is shown and the choice asked on the terminal\n"
+"  --dry-run              list, and say what would be removed; remove nothing\n"
+"  --yes                  do not ask for the typed confirmation\n"
+"  --config FILE, --webroot DIR, --datadir DIR, --config-php FILE,\n"
+"  --dbname CONNINFO, --log-dir DIR\n"
+"                         name the instance as for restore\n" },
 	{ "db-inspect",
 "Usage: biso-recover db-inspect DUMP\n"
 "\n"
@@ -519,6 +539,50 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 	return code;
 }
 
+static int cmd_cleanup(const struct cli *cl, struct conf *c)
+{
+	struct restore rs;
+	struct err e = ERR_INIT;
+	struct logfile *log = NULL;
+	struct batch_state bst;
+	struct report r;
+	struct cleanup_opts co = { cl->yes, cl->dry_run, cl->args, cl->n_args };
+	int code;
+
+	memset(&rs, 0, sizeof rs);
+	if (!cl->dry_run && (!cl->yes || !cl->n_args)) {
+		/* the choice or the yes is asked on the terminal */
+		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+		if (tty < 0)
+			return usage_error("%s", "no terminal to ask on: name the copies and give --yes");
+		close(tty);
+	}
+	make_stamp(rs.stamp);
+	rs.conf = c;
+	rs.dry_run = cl->dry_run;
+	/* one run per instance: a restore may be about to rename these */
+	if (!cl->dry_run && (restore_lock(&rs, &e) < 0 || !(log = open_run_log(&rs, &e)))) {
+		print_err(NULL, &e);
+		err_clear(&e);
+		restore_release(&rs);
+		return EXIT_USAGE;
+	}
+	batch_report_init(&r, &bst, log);
+	/* the instance as the verify step sees it: webroot, datadir, databases */
+	if (restore_prepare(&rs, c, STEP_BIT(STEP_VERIFY), &r, &e) < 0) {
+		print_err("cannot tell which instance to clean up", &e);
+		logfile_write(log, LOG_ERROR, e.msg);
+		err_clear(&e);
+		code = EXIT_USAGE;
+	} else {
+		code = cleanup_run(&rs, &co, &r);
+	}
+	logfile_write(log, LOG_INFO, code == 0 ? "finished" : "finished with errors");
+	restore_release(&rs);
+	logfile_close(log);
+	return code;
+}
+
 static void print_stats(const struct replay_stats *st)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -843,7 +907,8 @@ int main(int argc, char **argv)
 		code = cmd_db_inspect(&cl);
 		goto out;
 	}
-	if (cl.cmd && strcmp(cl.cmd, "restore") && strcmp(cl.cmd, "db-restore")) {
+	if (cl.cmd && strcmp(cl.cmd, "restore") && strcmp(cl.cmd, "db-restore") &&
+	    strcmp(cl.cmd, "cleanup")) {
 		code = usage_error("unknown command '%s'", cl.cmd);
 		goto out;
 	}
@@ -856,6 +921,9 @@ int main(int argc, char **argv)
 	}
 	if (cl.cmd && !strcmp(cl.cmd, "db-restore")) {
 		code = cmd_db_restore(&cl, &c);
+	} else if (cl.cmd && !strcmp(cl.cmd, "cleanup")) {
+		batch_install_signals();
+		code = cmd_cleanup(&cl, &c);
 	} else if (cl.cmd) {
 		batch_install_signals();
 		code = cmd_restore(&cl, &c, 0);

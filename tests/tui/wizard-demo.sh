@@ -513,6 +513,52 @@ keys q
 wait_exit pwwiz 130
 echo "[pw] passed: the password of --dbname is overwritten in argv"
 
+# Kept copies pile up: after the restores above, the preflight lists each
+# with its age and size (du's), and cleanup removes the chosen ones after
+# a typed yes, never the newest of each kind.
+psql_demo() { (. "$SANDBOX/demo/env.sh"; psql -X -Atc "$1"); }
+kept_dbs() { psql_demo "SELECT datname FROM pg_database WHERE datname LIKE '${DBNAME}\\_pre\\_restore\\_%' ORDER BY 1"; }
+ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-* | sort > "$SANDBOX/kept-dirs"
+kept_dbs > "$SANDBOX/kept-dbs"
+[ "$(wc -l < "$SANDBOX/kept-dirs")" -ge 2 ] && [ "$(wc -l < "$SANDBOX/kept-dbs")" -ge 2 ] ||
+	fail "[kept] the restores above did not keep two copies each"
+"$BISO_RECOVER" restore --dry-run --config "$CONF" > "$SANDBOX/kept-plan.log" 2>&1 ||
+	{ cat "$SANDBOX/kept-plan.log"; fail "[kept] --dry-run failed"; }
+while read -r d; do
+	size=$(du -sB1 "$d" | awk '{ printf "%.1f MiB", $1 / 1048576 }')
+	grep -q "kept copy of the webroot: $d (.* old, $size)" "$SANDBOX/kept-plan.log" ||
+		{ cat "$SANDBOX/kept-plan.log"; fail "[kept] the preflight does not list $d with du's $size"; }
+done < "$SANDBOX/kept-dirs"
+while read -r db; do
+	grep -q "kept copy of the database $DBNAME: database \"$db\"" "$SANDBOX/kept-plan.log" ||
+		{ cat "$SANDBOX/kept-plan.log"; fail "[kept] the preflight does not list database $db"; }
+done < "$SANDBOX/kept-dbs"
+newest_dir=$(tail -n 1 "$SANDBOX/kept-dirs")
+newest_db=$(tail -n 1 "$SANDBOX/kept-dbs")
+"$BISO_RECOVER" cleanup --yes --config "$CONF" "$newest_dir" > "$SANDBOX/kept-newest.log" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "is the newest copy of the webroot: it is kept" "$SANDBOX/kept-newest.log" ||
+	{ cat "$SANDBOX/kept-newest.log"; fail "[kept] cleanup of the newest copy: exit $rc, expected 2"; }
+"$BISO_RECOVER" cleanup --dry-run --config "$CONF" all > "$SANDBOX/kept-dry.log" 2>&1 ||
+	{ cat "$SANDBOX/kept-dry.log"; fail "[kept] cleanup --dry-run all failed"; }
+[ "$(ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-* | sort)" = "$(cat "$SANDBOX/kept-dirs")" ] &&
+	[ "$(kept_dbs)" = "$(cat "$SANDBOX/kept-dbs")" ] || fail "[kept] cleanup --dry-run removed something"
+start_cmd cleanup cleanup --config "'$CONF'"
+wait_for "Remove which\?" 60 "cleanup's question"
+shows "\(newest: kept\)" || fail "[kept] cleanup does not mark the newest copies"
+type_text "all"
+keys Enter
+wait_for "Type yes to remove them:" 10 "cleanup's confirmation"
+type_text "yes"
+keys Enter
+wait_exit cleanup 0 120
+[ "$(ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-*)" = "$newest_dir" ] ||
+	fail "[kept] cleanup left: $(ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-*), expected only $newest_dir"
+[ "$(kept_dbs)" = "$newest_db" ] || fail "[kept] cleanup left the databases $(kept_dbs), expected only $newest_db"
+grep -q "removed the kept copy database \"$(head -n 1 "$SANDBOX/kept-dbs")\"" "$(newest_log)" ||
+	fail "[kept] the run log does not record the removals"
+echo "[kept] passed: the preflight lists the kept copies with du's sizes; cleanup removed all but $newest_dir and $newest_db"
+
 # the first restore was kept as pre-restore by the second
 ls -d "$SANDBOX"/demo/prod/webroot.pre-restore-* >/dev/null 2>&1 ||
 	fail "no webroot.pre-restore-* beside the restored webroot"

@@ -1,0 +1,394 @@
+/* keptcopies: the copies a restore kept, found and removed; see keptcopies.h. */
+#include "config.h"
+#include "keptcopies.h"
+#include "backupset.h"
+#include "dbadmin.h"
+#include "err.h"
+#include "fsrestore.h"
+#include "report.h"
+#include "strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#define FILE_MARK ".pre-restore-"
+#define DB_MARK "_pre_restore_"
+#define STAMP_LEN 15 /* YYYYMMDD_HHMMSS */
+
+/* ---- space used by a tree ---------------------------------------------- */
+
+struct inode {
+	dev_t dev;
+	ino_t ino;
+	uint64_t bytes;
+};
+
+struct inode_set {
+	struct inode *v;
+	size_t n, alloc;
+};
+
+static int inode_cmp(const void *a, const void *b)
+{
+	const struct inode *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* Blocks of everything below the open directory @dfd (closed here), as du
+ * counts them: symlinks not followed, other filesystems not entered; a
+ * file with several links goes to @linked, to be counted once. */
+static uint64_t tree_bytes(int dfd, dev_t dev, struct inode_set *linked)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	uint64_t sum = 0;
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+			if (linked->n == linked->alloc) {
+				linked->alloc = linked->alloc ? 2 * linked->alloc : 64;
+				linked->v = xrealloc(linked->v, linked->alloc * sizeof *linked->v);
+			}
+			linked->v[linked->n++] = (struct inode){ st.st_dev, st.st_ino,
+								 (uint64_t)st.st_blocks * 512 };
+			continue;
+		}
+		sum += (uint64_t)st.st_blocks * 512;
+		if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
+			int fd = openat(dirfd(d), de->d_name,
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0)
+				sum += tree_bytes(fd, dev, linked);
+		}
+	}
+	closedir(d);
+	return sum;
+}
+
+/* Space used by the directory tree at @path (@top: its lstat). */
+static uint64_t path_bytes(const char *path, const struct stat *top)
+{
+	struct inode_set linked = { 0 };
+	uint64_t sum = (uint64_t)top->st_blocks * 512;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		sum += tree_bytes(fd, top->st_dev, &linked);
+	qsort(linked.v, linked.n, sizeof *linked.v, inode_cmp);
+	for (size_t i = 0; i < linked.n; i++)
+		if (i == 0 || inode_cmp(&linked.v[i], &linked.v[i - 1]))
+			sum += linked.v[i].bytes;
+	free(linked.v);
+	return sum;
+}
+
+/* ---- the list ------------------------------------------------------------ */
+
+static struct kept_copy *add(struct kept_list *l, enum kept_kind kind, const char *name,
+			     const char *group, time_t when)
+{
+	struct kept_copy *c;
+	l->items = xrealloc(l->items, (l->n + 1) * sizeof *l->items);
+	c = &l->items[l->n++];
+	memset(c, 0, sizeof *c);
+	c->kind = kind;
+	c->name = xstrdup(name);
+	c->group = xstrdup(group);
+	c->when = when;
+	return c;
+}
+
+static void set_fs(struct kept_copy *c, const char *path)
+{
+	struct statvfs vfs;
+	struct stat st;
+	if (statvfs(path, &vfs) == 0 && stat(path, &st) == 0) {
+		c->fs_known = 1;
+		c->fs_dev = st.st_dev;
+		c->fs_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	}
+}
+
+/* "<stamp>" at the very end of @s, after @mark: 1 and *@when, else 0. */
+static int stamp_after(const char *s, const char *mark, size_t *mark_at, time_t *when)
+{
+	size_t n = strlen(s), m = strlen(mark), len;
+	if (n < m + STAMP_LEN || strncmp(s + n - STAMP_LEN - m, mark, m))
+		return 0;
+	if (!backupset_parse_stamp(s + n - STAMP_LEN, 0, when, &len) || len != STAMP_LEN)
+		return 0;
+	*mark_at = n - STAMP_LEN - m;
+	return 1;
+}
+
+/* The parent directory of @path (malloc'd) and its last component. */
+static char *split_path(const char *path, const char **base)
+{
+	char *dir = xstrdup(path);
+	size_t n = strlen(dir);
+	char *slash;
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		*base = path;
+		free(dir);
+		return xstrdup(".");
+	}
+	*base = path + (slash - dir) + 1;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return dir;
+}
+
+/* Copies of @live: the entries of its directory named
+ * <base>[.WHAT].pre-restore-<stamp>, grouped as "@label" or "@label (WHAT)". */
+static int find_files(const char *live, const char *label, struct kept_list *l, struct err *e)
+{
+	const char *base;
+	char *dir = split_path(live, &base);
+	size_t blen = strcspn(base, "/");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	if (!d) {
+		int en = errno;
+		free(dir);
+		if (en == ENOENT)
+			return 0;
+		return err_errno(e, en, "cannot list the kept copies beside %s", live);
+	}
+	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		struct strbuf group = STRBUF_INIT;
+		struct stat st;
+		size_t at;
+		time_t when;
+		char *path;
+		if (strncmp(name, base, blen) || !stamp_after(name, FILE_MARK, &at, &when) || at < blen)
+			continue;
+		if (at > blen && name[blen] != '.')
+			continue; /* "webroot-old.pre-restore-..." is another thing's copy */
+		strbuf_addstr(&group, label);
+		if (at > blen)
+			strbuf_addf(&group, " (%.*s)", (int)(at - blen - 1), name + blen + 1);
+		path = xstrfmt("%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
+		if (lstat(path, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+			struct kept_copy *c = add(l, S_ISDIR(st.st_mode) ? KEPT_TREE : KEPT_FILE, path,
+						  group.buf, when);
+			c->bytes = S_ISDIR(st.st_mode) ? path_bytes(path, &st)
+						       : (uint64_t)st.st_blocks * 512;
+			set_fs(c, dir);
+		}
+		free(path);
+		strbuf_release(&group);
+	}
+	closedir(d);
+	free(dir);
+	return 0;
+}
+
+/* The databases <db>_pre_restore_<stamp> of @w->dbnames. */
+static void find_databases(const struct kept_where *w, struct kept_list *l, struct report *r)
+{
+	struct err e = ERR_INIT;
+	PGconn *c = dbadmin_connect(w->admin_conninfo, &e);
+	PGresult *res;
+	char *datadir = NULL;
+	if (!c) {
+		report_log(r, LOG_WARN, "the kept databases cannot be listed: %s", e.msg);
+		err_clear(&e);
+		return;
+	}
+	/* where the server keeps its data, when this user may know it and it
+	 * is on this machine: for the free space */
+	res = PQexec(c, "SELECT current_setting('data_directory')");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		char *probe = xstrfmt("%s/PG_VERSION", PQgetvalue(res, 0, 0));
+		if (access(probe, F_OK) == 0)
+			datadir = xstrdup(PQgetvalue(res, 0, 0));
+		free(probe);
+	}
+	PQclear(res);
+	res = PQexec(c, "SELECT datname, CASE WHEN has_database_privilege(oid, 'CONNECT') "
+			"THEN pg_database_size(oid) END FROM pg_database "
+			"WHERE datname LIKE '%\\_pre\\_restore\\_%' ORDER BY datname DESC");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		dbadmin_result_error(c, res, &e);
+		report_log(r, LOG_WARN, "the kept databases cannot be listed: %s", e.msg);
+		err_clear(&e);
+	}
+	for (const char *const *db = w->dbnames; db && *db; db++) {
+		char *group = xstrfmt("database %s", *db);
+		size_t dlen = strlen(*db);
+		for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++) {
+			const char *name = PQgetvalue(res, i, 0);
+			size_t at;
+			time_t when;
+			struct kept_copy *k;
+			if (strncmp(name, *db, dlen) || !stamp_after(name, DB_MARK, &at, &when) ||
+			    at != dlen)
+				continue;
+			k = add(l, KEPT_DATABASE, name, group, when);
+			k->bytes = PQgetisnull(res, i, 1) ? 0 : strtoull(PQgetvalue(res, i, 1), NULL, 10);
+			if (datadir)
+				set_fs(k, datadir);
+		}
+		free(group);
+	}
+	PQclear(res);
+	PQfinish(c);
+	free(datadir);
+}
+
+static int by_group_then_newest(const void *a, const void *b)
+{
+	const struct kept_copy *x = a, *y = b;
+	int g = strcmp(x->group, y->group);
+	if (g)
+		return g;
+	if (x->when != y->when)
+		return x->when > y->when ? -1 : 1;
+	return strcmp(y->name, x->name);
+}
+
+int keptcopies_find(const struct kept_where *w, struct kept_list *out, struct report *r,
+		    struct err *e)
+{
+	size_t wlen;
+	memset(out, 0, sizeof *out);
+	if (!w->webroot || !*w->webroot)
+		return err_set(e, "no webroot to look for kept copies beside");
+	if (find_files(w->webroot, "webroot", out, e) < 0)
+		goto fail;
+	/* a datadir inside the webroot is kept with it, or as WEBROOT.data.pre-restore-* */
+	wlen = strlen(w->webroot);
+	if (w->datadir && *w->datadir &&
+	    !(strncmp(w->datadir, w->webroot, wlen) == 0 && w->datadir[wlen] == '/') &&
+	    find_files(w->datadir, "datadir", out, e) < 0)
+		goto fail;
+	if (w->admin_conninfo && w->dbnames && *w->dbnames)
+		find_databases(w, out, r);
+	qsort(out->items, out->n, sizeof *out->items, by_group_then_newest);
+	for (size_t i = 0; i < out->n; i++)
+		out->items[i].newest = i == 0 || strcmp(out->items[i].group, out->items[i - 1].group);
+	return 0;
+fail:
+	keptcopies_release(out);
+	return -1;
+}
+
+void keptcopies_release(struct kept_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].name);
+		free(l->items[i].group);
+	}
+	free(l->items);
+	memset(l, 0, sizeof *l);
+}
+
+uint64_t keptcopies_bytes_on_fs(const struct kept_list *l, size_t i)
+{
+	uint64_t sum = 0;
+	for (size_t k = 0; i < l->n && k < l->n; k++)
+		if (l->items[i].fs_known && l->items[k].fs_known &&
+		    l->items[k].fs_dev == l->items[i].fs_dev)
+			sum += l->items[k].bytes;
+	return sum;
+}
+
+int keptcopies_remove(const struct kept_where *w, const struct kept_copy *c, struct report *r,
+		      struct err *e)
+{
+	size_t at;
+	time_t when;
+	int ret;
+	if (c->newest)
+		return err_set(e, "%s is the newest copy of the %s: it is kept", c->name, c->group),
+		       err_hint(e, "It is what a failed restore goes back to; remove older ones."), -1;
+	if (!stamp_after(c->name, c->kind == KEPT_DATABASE ? DB_MARK : FILE_MARK, &at, &when))
+		return err_set(e, "%s is not a kept copy (no %s<time> in its name)", c->name,
+			       c->kind == KEPT_DATABASE ? DB_MARK : FILE_MARK);
+	if (c->kind == KEPT_DATABASE) {
+		PGconn *pc = dbadmin_connect(w->admin_conninfo, e);
+		if (!pc)
+			return -1;
+		ret = dbadmin_drop(pc, c->name, e);
+		PQfinish(pc);
+	} else if (c->kind == KEPT_TREE) {
+		ret = fsrestore_rmtree(c->name, e);
+	} else {
+		ret = unlink(c->name) < 0 && errno != ENOENT ?
+			err_errno(e, errno, "cannot remove %s", c->name) : 0;
+	}
+	if (ret == 0)
+		report_log(r, LOG_INFO, "removed the kept copy %s%s%s", c->kind == KEPT_DATABASE ?
+			   "database \"" : "", c->name, c->kind == KEPT_DATABASE ? "\"" : "");
+	return ret;
+}
+
+int keptcopies_report(const struct kept_list *l, time_t now, struct report *r)
+{
+	struct strbuf sb = STRBUF_INIT;
+	uint64_t total = 0;
+	int warned = 0;
+	if (!l->n)
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct kept_copy *c = &l->items[i];
+		strbuf_reset(&sb);
+		strbuf_humanise_age(&sb, (long long)(now - c->when));
+		strbuf_addstr(&sb, " old, ");
+		strbuf_humanise_bytes(&sb, c->bytes);
+		report_log(r, LOG_INFO, "kept copy of the %s: %s%s%s (%s)%s", c->group,
+			   c->kind == KEPT_DATABASE ? "database \"" : "", c->name,
+			   c->kind == KEPT_DATABASE ? "\"" : "", sb.buf,
+			   c->newest ? ", the newest of its kind" : "");
+		total += c->bytes;
+	}
+	strbuf_reset(&sb);
+	strbuf_humanise_bytes(&sb, total);
+	report_log(r, LOG_INFO, "%zu kept cop%s from earlier restores take %s; biso-recover "
+		   "cleanup lists them and removes the ones you choose", l->n, l->n == 1 ? "y" : "ies",
+		   sb.buf);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct kept_copy *c = &l->items[i];
+		uint64_t used;
+		int first = c->fs_known;
+		for (size_t k = 0; first && k < i; k++)
+			if (l->items[k].fs_known && l->items[k].fs_dev == c->fs_dev)
+				first = 0;
+		if (!first || (used = keptcopies_bytes_on_fs(l, i)) <= c->fs_free)
+			continue;
+		strbuf_reset(&sb);
+		strbuf_addstr(&sb, "the kept copies take ");
+		strbuf_humanise_bytes(&sb, used);
+		strbuf_addstr(&sb, " on the filesystem of ");
+		strbuf_addstr(&sb, c->name);
+		strbuf_addstr(&sb, ", more than the ");
+		strbuf_humanise_bytes(&sb, c->fs_free);
+		strbuf_addstr(&sb, " still free there: remove old ones with biso-recover cleanup");
+		report_log(r, LOG_WARN, "%s", sb.buf);
+		warned++;
+	}
+	strbuf_release(&sb);
+	return warned;
+}

@@ -1,0 +1,180 @@
+/* cleanup: `biso-recover cleanup`, the kept copies listed and the chosen
+ * ones removed; see frontend.h.  Finding and removing is keptcopies.c. */
+#include "config.h"
+#include "frontend.h"
+#include "keptcopies.h"
+#include "restore.h"
+#include "strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void print_list(const struct kept_list *l, time_t now)
+{
+	printf("%3s  %-22s %-16s  %-18s %10s  %s\n", "#", "copy of", "taken", "age", "size", "name");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct kept_copy *c = &l->items[i];
+		struct strbuf age = STRBUF_INIT, size = STRBUF_INIT;
+		char when[32];
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&c->when, &(struct tm){ 0 }));
+		strbuf_humanise_age(&age, (long long)(now - c->when));
+		strbuf_humanise_bytes(&size, c->bytes);
+		printf("%3zu  %-22s %-16s  %-18s %10s  %s%s\n", i + 1, c->group, when, age.buf, size.buf,
+		       c->name, c->newest ? "  (newest: kept)" : "");
+		strbuf_release(&age);
+		strbuf_release(&size);
+	}
+}
+
+/* Mark in @pick the copies @word names: N, N-M, a name, or all (every copy
+ * but the newest of each kind).  -1 with a message on stderr when @word
+ * names nothing, or a newest copy. */
+static int choose(const struct kept_list *l, const char *word, char *pick)
+{
+	char *end;
+	unsigned long a, b;
+	if (!strcmp(word, "all")) {
+		for (size_t i = 0; i < l->n; i++)
+			pick[i] |= !l->items[i].newest;
+		return 0;
+	}
+	a = strtoul(word, &end, 10);
+	if (end != word) {
+		b = a;
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		if (*end || a < 1 || b < a || b > l->n) {
+			fprintf(stderr, "biso-recover: '%s' is not a number or range of the list (1-%zu)\n",
+				word, l->n);
+			return -1;
+		}
+	} else {
+		for (a = 0; a < l->n && strcmp(l->items[a].name, word); a++)
+			;
+		if (a == l->n) {
+			fprintf(stderr, "biso-recover: '%s' is not a kept copy of this instance\n", word);
+			return -1;
+		}
+		b = ++a;
+	}
+	for (unsigned long i = a; i <= b; i++) {
+		if (l->items[i - 1].newest) {
+			fprintf(stderr, "biso-recover: %s is the newest copy of the %s: it is kept (a "
+				"failed restore goes back to it)\n", l->items[i - 1].name,
+				l->items[i - 1].group);
+			return -1;
+		}
+		pick[i - 1] = 1;
+	}
+	return 0;
+}
+
+/* Split @line at blanks and choose() each word. */
+static int choose_line(const struct kept_list *l, char *line, char *pick)
+{
+	char *save = NULL;
+	for (char *w = strtok_r(line, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save))
+		if (choose(l, w, pick) < 0)
+			return -1;
+	return 0;
+}
+
+int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct report *r)
+{
+	const char *dbs[3] = { NULL, NULL, NULL };
+	struct kept_where w = { rs->webroot, rs->datadir, rs->admin_conninfo, dbs };
+	struct kept_list l;
+	struct err e = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	char *pick = NULL;
+	size_t n = 0, chosen = 0, failed = 0;
+	uint64_t bytes = 0;
+	int code = EXIT_DONE;
+
+	if (rs->dbname)
+		dbs[n++] = rs->dbname;
+	if (rs->log_dbname)
+		dbs[n++] = rs->log_dbname;
+	if (keptcopies_find(&w, &l, r, &e) < 0) {
+		err_format(&e, &sb);
+		fprintf(stderr, "biso-recover: %s\n", sb.buf);
+		strbuf_release(&sb);
+		err_clear(&e);
+		return EXIT_FAILED;
+	}
+	if (!l.n) {
+		printf("No kept copies of %s%s%s.\n", rs->webroot, rs->dbname ? " or database " : "",
+		       rs->dbname ? rs->dbname : "");
+		goto out;
+	}
+	print_list(&l, time(NULL));
+	pick = xcalloc(l.n, 1);
+	for (int i = 0; i < o->n_args; i++)
+		if (choose(&l, o->args[i], pick) < 0) {
+			code = EXIT_USAGE;
+			goto out;
+		}
+	if (!o->n_args && o->dry_run) {
+		printf("--dry-run: nothing removed (name copies by number, range, name or all to "
+		       "see what would be)\n");
+		goto out;
+	}
+	if (!o->n_args) {
+		if (frontend_ask("Remove which? (numbers such as 1 3-4, names, all: every copy but "
+				 "the newest of each kind; Enter: none)", &sb) < 0 ||
+		    choose_line(&l, sb.buf, pick) < 0) {
+			code = batch_interrupted() ? EXIT_ABORTED : EXIT_USAGE;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < l.n; i++)
+		if (pick[i]) {
+			chosen++;
+			bytes += l.items[i].bytes;
+		}
+	if (!chosen) {
+		printf("Nothing chosen: nothing removed.\n");
+		goto out;
+	}
+	strbuf_reset(&sb);
+	strbuf_humanise_bytes(&sb, bytes);
+	printf("%s %zu cop%s (%s):\n", o->dry_run ? "Would remove" : "To remove:", chosen,
+	       chosen == 1 ? "y" : "ies", sb.buf);
+	for (size_t i = 0; i < l.n; i++)
+		if (pick[i])
+			printf("  %s\n", l.items[i].name);
+	if (o->dry_run) {
+		printf("--dry-run: nothing was removed\n");
+		goto out;
+	}
+	if (!o->yes) {
+		int ok = frontend_ask("Type yes to remove them:", &sb) == 0 && !strcmp(sb.buf, "yes");
+		if (!ok) {
+			report_log(r, LOG_WARN, "cleanup: not confirmed, nothing removed");
+			code = EXIT_ABORTED;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < l.n && !batch_interrupted(); i++) {
+		if (!pick[i])
+			continue;
+		if (keptcopies_remove(&w, &l.items[i], r, &e) < 0) {
+			strbuf_reset(&sb);
+			err_format(&e, &sb);
+			report_log(r, LOG_ERROR, "%s", sb.buf);
+			err_clear(&e);
+			failed++;
+		}
+	}
+	if (batch_interrupted())
+		code = EXIT_ABORTED;
+	else if (failed)
+		code = EXIT_FAILED;
+out:
+	free(pick);
+	strbuf_release(&sb);
+	keptcopies_release(&l);
+	return code;
+}
