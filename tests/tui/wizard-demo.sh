@@ -525,7 +525,9 @@ kept_dbs > "$SANDBOX/kept-dbs"
 "$BISO_RECOVER" restore --dry-run --config "$CONF" > "$SANDBOX/kept-plan.log" 2>&1 ||
 	{ cat "$SANDBOX/kept-plan.log"; fail "[kept] --dry-run failed"; }
 while read -r d; do
-	size=$(du -sB1 "$d" | awk '{ printf "%.1f MiB", $1 / 1048576 }')
+	# du's bytes written as biso-recover writes sizes (B, KiB, MiB ...)
+	size=$(du -sB1 "$d" | awk '{ v = $1; u = 0; while (v >= 1024 && u < 4) { v /= 1024; u++ }
+		split("B KiB MiB GiB TiB", n, " "); if (u) printf "%.1f %s", v, n[u + 1]; else printf "%d B", v }')
 	grep -q "kept copy of the webroot: $d (.* old, $size)" "$SANDBOX/kept-plan.log" ||
 		{ cat "$SANDBOX/kept-plan.log"; fail "[kept] the preflight does not list $d with du's $size"; }
 done < "$SANDBOX/kept-dirs"
