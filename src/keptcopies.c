@@ -90,7 +90,8 @@ static uint64_t path_bytes(const char *path, const struct stat *top)
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0)
 		sum += tree_bytes(fd, top->st_dev, &linked);
-	qsort(linked.v, linked.n, sizeof *linked.v, inode_cmp);
+	if (linked.n) /* qsort must not get NULL (UBSan) */
+		qsort(linked.v, linked.n, sizeof *linked.v, inode_cmp);
 	for (size_t i = 0; i < linked.n; i++)
 		if (i == 0 || inode_cmp(&linked.v[i], &linked.v[i - 1]))
 			sum += linked.v[i].bytes;
@@ -286,7 +287,8 @@ int keptcopies_find(const struct kept_where *w, struct kept_list *out, struct re
 		goto fail;
 	if (w->admin_conninfo && w->dbnames && *w->dbnames)
 		find_databases(w, out, r);
-	qsort(out->items, out->n, sizeof *out->items, by_group_then_newest);
+	if (out->n)
+		qsort(out->items, out->n, sizeof *out->items, by_group_then_newest);
 	for (size_t i = 0; i < out->n; i++)
 		out->items[i].newest = i == 0 || strcmp(out->items[i].group, out->items[i - 1].group);
 	return 0;
