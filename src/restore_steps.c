@@ -80,9 +80,12 @@ static void fix_root_mode(const char *root, const char *kept, struct report *r)
 		if (geteuid() == 0 && chown(root, old.st_uid, old.st_gid) < 0)
 			report_log(r, LOG_WARN, "cannot give %s the owner of %s: %s", root, kept,
 				   strerror(errno));
-		if (chmod(root, old.st_mode & 07777) == 0)
-			report_log(r, LOG_INFO, "%s has the mode of the old webroot (%04o); the "
-				   "archive did not say", root, (unsigned)(old.st_mode & 07777));
+		/* never world-writable (issue 16.4) */
+		mode_t m = old.st_mode & 07777 & ~(mode_t)S_IWOTH;
+		if (chmod(root, m) == 0)
+			report_log(r, m != (old.st_mode & 07777) ? LOG_WARN : LOG_INFO,
+				   "%s has the mode of the old webroot (%04o%s); the archive did not say",
+				   root, (unsigned)m, m != (old.st_mode & 07777) ? ", world-write cleared" : "");
 	} else if (chmod(root, 0755) == 0) {
 		report_log(r, LOG_INFO, "%s made 0755; the archive did not give its mode", root);
 	}

@@ -500,11 +500,11 @@ set +e
 run --only datadir --backup-root "$T/arch/empty" > "$T/emptyarch.log" 2>&1; rc=$?
 set -e
 [ $rc = 2 ] && grep -q "holds no file" "$T/emptyarch.log" || { cat "$T/emptyarch.log"; fail "empty datadir archive: exit $rc"; }
-chmod 0751 "$NEW/webroot"
+chmod 0753 "$NEW/webroot" # world-writable: that bit is not taken over (issue 16.4)
 (cd "$S/backups/webroot" && zip -qr "$T/arch/zip/webroot/webroot_29991231_000000.zip" .)
 sleep 1
 run --only webroot --backup-root "$T/arch/zip" > "$T/zip.log" 2>&1 || { cat "$T/zip.log"; fail "zip webroot restore failed"; }
-[ "$(stat -c %a "$NEW/webroot")" = 751 ] || fail "zip webroot: root mode $(stat -c %a "$NEW/webroot"), expected the old 751"
+[ "$(stat -c %a "$NEW/webroot")" = 751 ] || fail "zip webroot: root mode $(stat -c %a "$NEW/webroot"), expected the old 753 without world-write"
 [ -f "$NEW/webroot/biso-cli" ] && [ -d "$NEW/webroot/data/attachments" ] || fail "zip webroot: wrong shape or datadir lost"
 echo "ok: nested and empty archives refused up front; a zip webroot keeps the old root mode and the datadir"
 
