@@ -559,7 +559,9 @@ svc_conf() { # STOP_EXTRA: the config with stop/start commands
 	printf 'services = {\n  scheduler_cron = "";\n  stop_services = ( [ "touch", "%s/svc/stopped" ]%s );\n' "$T" "$1"
 	printf '  start_services = ( [ "rm", "-f", "%s/svc/stopped" ] );\n};\n' "$T"
 }
-svc_conf ', [ "pkill", "-KILL", "-f", "svclog-marker" ]' > "$T/svc-kill.conf"
+# the marker is this run's own log directory: pkill -f matches every command
+# line on the machine, and a parallel run of this test must not be killed
+svc_conf ", [ \"pkill\", \"-KILL\", \"-f\", \"log-dir $T/svclog-marker\" ]" > "$T/svc-kill.conf"
 svc_conf '' > "$T/svc.conf"
 svc_run() { "$BISO_RECOVER" restore --yes --config "$1" --webroot "$NEW/webroot" --config-php "$T/config.php" \
 	--log-dir "$T/svclog-marker" --only database "${@:2}"; }
