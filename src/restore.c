@@ -502,6 +502,52 @@ out:
 	return ret;
 }
 
+int restore_prepare_instance(struct restore *rs, struct conf *c, struct report *r,
+			     struct err *e)
+{
+	char *live_config;
+	const char *path;
+
+	rs->conf = c;
+	rs->selected = 0;
+	if (!rs->stamp[0])
+		make_stamp(rs->stamp);
+	for (int s = 0; s < STEP_COUNT; s++)
+		rs->st[s].state = STEP_SKIPPED;
+	if (!nonempty(c->webroot))
+		return err_set(e, "no webroot configured"),
+		       err_hint(e, "Give --webroot DIR or set webroot in the configuration."), -1;
+	set_str(&rs->webroot, c->webroot);
+	if (nonempty(c->config_php))
+		set_str(&rs->config_php_src, c->config_php);
+	if (nonempty(c->datadir))
+		set_str(&rs->datadir, c->datadir);
+	if (nonempty(c->database.conninfo))
+		set_str(&rs->conninfo, c->database.conninfo);
+	/* the live config.php says where the datadir and the database are; one
+	 * that cannot be read leaves what the configuration and options say */
+	live_config = xstrfmt("%s/config.php", rs->webroot);
+	path = rs->config_php_src ? rs->config_php_src : live_config;
+	if (path_exists(path) && restore_adopt_config_php(rs, path, r, e) < 0) {
+		struct strbuf sb = STRBUF_INIT;
+		err_format(e, &sb);
+		report_log(r, LOG_WARN, "%s", sb.buf);
+		strbuf_release(&sb);
+		err_clear(e);
+	} else if (!path_exists(path) && (!rs->datadir || !rs->conninfo)) {
+		report_log(r, LOG_WARN, "%s does not exist: the datadir and the database are "
+			   "taken from the configuration and options", path);
+	}
+	free(live_config);
+	if (!rs->datadir)
+		report_log(r, LOG_WARN, "no datadir known: copies of a datadir outside the webroot "
+			   "are not looked for (give --datadir DIR)");
+	if (!rs->conninfo)
+		report_log(r, LOG_WARN, "no database known: kept databases are not looked for "
+			   "(give --dbname CONNINFO)");
+	return 0;
+}
+
 void restore_release(struct restore *rs)
 {
 	char **strs[] = { &rs->webroot_src, &rs->webroot, &rs->config_php_src, &rs->datadir_src,

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "keptcopies.h"
 #include "magic.h"
 #include "report.h"
 
@@ -147,6 +148,32 @@ int step_parse_list(const char *list, unsigned *mask, struct err *e);
  */
 int restore_prepare(struct restore *rs, struct conf *c, unsigned selected,
 		    struct report *r, struct err *e);
+/*
+ * Resolve only the instance, for biso-recover cleanup: without the backup
+ * set, which a full or lost backup disk (when an admin cleans up) leaves
+ * unreadable.  The webroot from @c; the datadir and the database from
+ * config.php (--config-php, else the live WEBROOT/config.php) unless @c
+ * overrides them, or from @c alone when it cannot be read.  Sets
+ * rs->webroot, rs->datadir and rs->conninfo; no step is selected.  What
+ * stays unknown is a warning through @r (its copies are not looked for),
+ * not an error: -1 with @e only when no webroot is configured.
+ */
+int restore_prepare_instance(struct restore *rs, struct conf *c, struct report *r,
+			     struct err *e);
+/* Where the copies earlier restores kept of a run's instance are, for
+ * keptcopies_find(): the webroot, the datadir, and the databases whenever
+ * the target is known, whatever steps run (rs->dbname, else the one
+ * rs->conninfo names; the log database with it when log_database is
+ * enabled).  @where borrows from the struct restore and from here. */
+struct restore_kept {
+	struct kept_where where;
+	const char *dbs[3];
+	char *dbname;           /* owned: derived from rs->conninfo, or NULL */
+	char *admin_conninfo;   /* owned: derived here, or NULL */
+};
+/* Fill @k for @rs; release with restore_kept_release() before @rs. */
+void restore_kept_where(const struct restore *rs, struct restore_kept *k);
+void restore_kept_release(struct restore_kept *k);
 /* Lock what this run restores (flock, held until restore_release()), so
  * that two runs never restore one target at once while runs on other
  * targets go side by side: the webroot (restore_webroot_lock_path()) when a

@@ -1049,25 +1049,64 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 	return 0;
 }
 
+void restore_kept_where(const struct restore *rs, struct restore_kept *k)
+{
+	const struct conf *c = rs->conf;
+	size_t n = 0;
+
+	memset(k, 0, sizeof *k);
+	k->where.webroot = rs->webroot;
+	k->where.datadir = rs->datadir;
+	k->where.admin_conninfo = rs->admin_conninfo;
+	k->where.dbnames = k->dbs;
+	/* a run whose steps do not resolve the database (--only webroot) still
+	 * knows it from config.php: its kept copies take space all the same */
+	if (!rs->dbname && rs->conninfo) {
+		k->dbname = conninfo_get(rs->conninfo, "dbname");
+		if (k->dbname && !*k->dbname) {
+			free(k->dbname);
+			k->dbname = NULL;
+		}
+	}
+	if (!rs->admin_conninfo && (rs->dbname || k->dbname)) {
+		if (nonempty(c->database.admin_conninfo))
+			k->admin_conninfo = xstrdup(c->database.admin_conninfo);
+		else
+			k->admin_conninfo = conninfo_with_dbname(rs->conninfo, "postgres", NULL);
+		k->where.admin_conninfo = k->admin_conninfo;
+	}
+	if (rs->dbname || k->dbname)
+		k->dbs[n++] = rs->dbname ? rs->dbname : k->dbname;
+	if (rs->log_dbname)
+		k->dbs[n++] = rs->log_dbname;
+	else if (n && c->log_database.enabled && nonempty(c->log_database.dbname))
+		k->dbs[n++] = c->log_database.dbname;
+}
+
+void restore_kept_release(struct restore_kept *k)
+{
+	free(k->dbname);
+	free(k->admin_conninfo);
+	memset(k, 0, sizeof *k);
+}
+
 void restore_report_kept(const struct restore *rs, struct report *r)
 {
-	const char *dbs[3] = { NULL, NULL, NULL };
-	struct kept_where w = { rs->webroot, rs->datadir, rs->admin_conninfo, dbs };
+	struct restore_kept k;
 	struct kept_list l;
 	struct err e = ERR_INIT;
-	size_t n = 0;
-	if (rs->dbname)
-		dbs[n++] = rs->dbname;
-	if (rs->log_dbname)
-		dbs[n++] = rs->log_dbname;
+
+	restore_kept_where(rs, &k);
 	/* they pile up unseen: say what they take, and when space runs short */
-	if (keptcopies_find(&w, &l, r, &e) < 0) {
+	if (keptcopies_find(&k.where, &l, r, &e) < 0) {
 		report_log(r, LOG_WARN, "%s", e.msg);
 		err_clear(&e);
+		restore_kept_release(&k);
 		return;
 	}
 	keptcopies_report(&l, time(NULL), r);
 	keptcopies_release(&l);
+	restore_kept_release(&k);
 }
 
 /* Run each argv list of @lists; the first failure stops with @e. */

@@ -83,30 +83,27 @@ static int choose_line(const struct kept_list *l, char *line, char *pick)
 
 int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct report *r)
 {
-	const char *dbs[3] = { NULL, NULL, NULL };
-	struct kept_where w = { rs->webroot, rs->datadir, rs->admin_conninfo, dbs };
+	struct restore_kept k;
 	struct kept_list l;
 	struct err e = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	char *pick = NULL;
-	size_t n = 0, chosen = 0, failed = 0;
+	size_t chosen = 0, failed = 0;
 	uint64_t bytes = 0;
 	int code = EXIT_DONE;
 
-	if (rs->dbname)
-		dbs[n++] = rs->dbname;
-	if (rs->log_dbname)
-		dbs[n++] = rs->log_dbname;
-	if (keptcopies_find(&w, &l, r, &e) < 0) {
+	restore_kept_where(rs, &k);
+	if (keptcopies_find(&k.where, &l, r, &e) < 0) {
 		err_format(&e, &sb);
 		fprintf(stderr, "biso-recover: %s\n", sb.buf);
 		strbuf_release(&sb);
 		err_clear(&e);
+		restore_kept_release(&k);
 		return EXIT_FAILED;
 	}
 	if (!l.n) {
-		printf("No kept copies of %s%s%s.\n", rs->webroot, rs->dbname ? " or database " : "",
-		       rs->dbname ? rs->dbname : "");
+		printf("No kept copies of %s%s%s.\n", rs->webroot, k.dbs[0] ? " or database " : "",
+		       k.dbs[0] ? k.dbs[0] : "");
 		goto out;
 	}
 	print_list(&l, time(NULL));
@@ -160,7 +157,7 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 	for (size_t i = 0; i < l.n && !batch_interrupted(); i++) {
 		if (!pick[i])
 			continue;
-		if (keptcopies_remove(&w, &l.items[i], r, &e) < 0) {
+		if (keptcopies_remove(&k.where, &l.items[i], r, &e) < 0) {
 			strbuf_reset(&sb);
 			err_format(&e, &sb);
 			report_log(r, LOG_ERROR, "%s", sb.buf);
@@ -176,5 +173,6 @@ out:
 	free(pick);
 	strbuf_release(&sb);
 	keptcopies_release(&l);
+	restore_kept_release(&k);
 	return code;
 }

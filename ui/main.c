@@ -568,8 +568,9 @@ static int cmd_cleanup(const struct cli *cl, struct conf *c)
 		return EXIT_USAGE;
 	}
 	batch_report_init(&r, &bst, log);
-	/* the instance as the verify step sees it: webroot, datadir, databases */
-	if (restore_prepare(&rs, c, STEP_BIT(STEP_VERIFY), &r, &e) < 0) {
+	/* the instance without the backup set: a full or lost backup disk is
+	 * when space is cleaned up */
+	if (restore_prepare_instance(&rs, c, &r, &e) < 0) {
 		print_err("cannot tell which instance to clean up", &e);
 		logfile_write(log, LOG_ERROR, e.msg);
 		err_clear(&e);

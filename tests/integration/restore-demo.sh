@@ -124,6 +124,20 @@ ls -d "$NEW"/webroot.pre-restore-* >/dev/null 2>&1 || fail "old webroot not kept
 kept=$(psql -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'biso_copy_pre_restore_%'")
 [ -n "$kept" ] || fail "old database not kept as biso_copy_pre_restore_*"
 echo "ok: the first restore was kept as $(ls -d "$NEW"/webroot.pre-restore-*) and database $kept"
+# The kept database is listed whatever steps run: the target is known from
+# config.php.  And cleanup lists the kept copies without the backup set: a
+# full or lost backup disk is when an admin cleans up.
+run --dry-run --only webroot > "$T/kept-webroot.log" 2>&1 || { cat "$T/kept-webroot.log"; fail "--dry-run --only webroot failed"; }
+grep -q "kept copy of the database biso_copy: database \"$kept\"" "$T/kept-webroot.log" ||
+	{ cat "$T/kept-webroot.log"; fail "--only webroot: the preflight does not list the kept database $kept"; }
+"$BISO_RECOVER" cleanup --dry-run --config "$S/biso-recover.conf" --webroot "$NEW/webroot" \
+	--config-php "$T/config.php" --log-dir "$T/log" --backup-root "$T/lost-backup-disk" \
+	> "$T/cleanup-nobackup.log" 2>&1 || { cat "$T/cleanup-nobackup.log"; fail "cleanup without the backup root failed"; }
+for want in "$kept" $(ls -d "$NEW"/webroot.pre-restore-*); do
+	grep -q "^ *[0-9]*  .* ${want}\(  (newest: kept)\)\?$" "$T/cleanup-nobackup.log" ||
+		{ cat "$T/cleanup-nobackup.log"; fail "cleanup without the backup root does not list $want"; }
+done
+echo "ok: the kept database is listed by --only webroot, and by cleanup without the backup root"
 
 # Over SSH outside tmux or screen the run warns that a dropped connection
 # stops it; inside tmux it does not.
