@@ -35,6 +35,14 @@ struct inode_set {
 	size_t n, alloc;
 };
 
+/* One walk: the files with several links, and the entries it may still
+ * stat (kept_where.max_entries, shared by all the trees of one find). */
+struct walk {
+	struct inode_set linked;
+	uint64_t left;  /* UINT64_MAX: no limit */
+	int cut;        /* the limit stopped this tree's walk */
+};
+
 static int inode_cmp(const void *a, const void *b)
 {
 	const struct inode *x = a, *y = b;
@@ -45,9 +53,11 @@ static int inode_cmp(const void *a, const void *b)
 
 /* Blocks of everything below the open directory @dfd (closed here), as du
  * counts them: symlinks not followed, other filesystems not entered; a
- * file with several links goes to @linked, to be counted once. */
-static uint64_t tree_bytes(int dfd, dev_t dev, struct inode_set *linked)
+ * file with several links goes to @w->linked, to be counted once.  Stops
+ * with @w->cut set when @w->left runs out. */
+static uint64_t tree_bytes(int dfd, dev_t dev, struct walk *w)
 {
+	struct inode_set *linked = &w->linked;
 	DIR *d = fdopendir(dfd);
 	struct dirent *de;
 	uint64_t sum = 0;
@@ -55,10 +65,16 @@ static uint64_t tree_bytes(int dfd, dev_t dev, struct inode_set *linked)
 		close(dfd);
 		return 0;
 	}
-	while ((de = readdir(d))) {
+	while (!w->cut && (de = readdir(d))) {
 		struct stat st;
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
+		if (!w->left) {
+			w->cut = 1;
+			break;
+		}
+		if (w->left != UINT64_MAX)
+			w->left--;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
@@ -75,27 +91,31 @@ static uint64_t tree_bytes(int dfd, dev_t dev, struct inode_set *linked)
 			int fd = openat(dirfd(d), de->d_name,
 					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0)
-				sum += tree_bytes(fd, dev, linked);
+				sum += tree_bytes(fd, dev, w);
 		}
 	}
 	closedir(d);
 	return sum;
 }
 
-/* Space used by the directory tree at @path (@top: its lstat). */
-static uint64_t path_bytes(const char *path, const struct stat *top)
+/* Space used by the directory tree at @path (@top: its lstat), counting
+ * at most *@left entries (taken off it); *@cut when it stopped short. */
+static uint64_t path_bytes(const char *path, const struct stat *top, uint64_t *left, int *cut)
 {
-	struct inode_set linked = { 0 };
+	struct walk w = { { 0 }, *left, 0 };
+	struct inode_set *linked = &w.linked;
 	uint64_t sum = (uint64_t)top->st_blocks * 512;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0)
-		sum += tree_bytes(fd, top->st_dev, &linked);
-	if (linked.n) /* qsort must not get NULL (UBSan) */
-		qsort(linked.v, linked.n, sizeof *linked.v, inode_cmp);
-	for (size_t i = 0; i < linked.n; i++)
-		if (i == 0 || inode_cmp(&linked.v[i], &linked.v[i - 1]))
-			sum += linked.v[i].bytes;
-	free(linked.v);
+		sum += tree_bytes(fd, top->st_dev, &w);
+	if (linked->n) /* qsort must not get NULL (UBSan) */
+		qsort(linked->v, linked->n, sizeof *linked->v, inode_cmp);
+	for (size_t i = 0; i < linked->n; i++)
+		if (i == 0 || inode_cmp(&linked->v[i], &linked->v[i - 1]))
+			sum += linked->v[i].bytes;
+	free(linked->v);
+	*left = w.left;
+	*cut = w.cut;
 	return sum;
 }
 
@@ -162,7 +182,8 @@ static char *split_path(const char *path, const char **base)
 
 /* Copies of @live: the entries of its directory named
  * <base>[.WHAT].pre-restore-<stamp>, grouped as "@label" or "@label (WHAT)". */
-static int find_files(const char *live, const char *label, struct kept_list *l, struct err *e)
+static int find_files(const char *live, const char *label, uint64_t *left, struct kept_list *l,
+		      struct err *e)
 {
 	const char *base;
 	char *dir = split_path(live, &base);
@@ -194,7 +215,7 @@ static int find_files(const char *live, const char *label, struct kept_list *l, 
 		if (lstat(path, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
 			struct kept_copy *c = add(l, S_ISDIR(st.st_mode) ? KEPT_TREE : KEPT_FILE, path,
 						  group.buf, when);
-			c->bytes = S_ISDIR(st.st_mode) ? path_bytes(path, &st)
+			c->bytes = S_ISDIR(st.st_mode) ? path_bytes(path, &st, left, &c->partial)
 						       : (uint64_t)st.st_blocks * 512;
 			set_fs(c, dir);
 		}
@@ -274,16 +295,17 @@ int keptcopies_find(const struct kept_where *w, struct kept_list *out, struct re
 		    struct err *e)
 {
 	size_t wlen;
+	uint64_t left = w->max_entries ? w->max_entries : UINT64_MAX;
 	memset(out, 0, sizeof *out);
 	if (!w->webroot || !*w->webroot)
 		return err_set(e, "no webroot to look for kept copies beside");
-	if (find_files(w->webroot, "webroot", out, e) < 0)
+	if (find_files(w->webroot, "webroot", &left, out, e) < 0)
 		goto fail;
 	/* a datadir inside the webroot is kept with it, or as WEBROOT.data.pre-restore-* */
 	wlen = strlen(w->webroot);
 	if (w->datadir && *w->datadir &&
 	    !(strncmp(w->datadir, w->webroot, wlen) == 0 && w->datadir[wlen] == '/') &&
-	    find_files(w->datadir, "datadir", out, e) < 0)
+	    find_files(w->datadir, "datadir", &left, out, e) < 0)
 		goto fail;
 	if (w->admin_conninfo && w->dbnames && *w->dbnames)
 		find_databases(w, out, r);
@@ -351,15 +373,16 @@ int keptcopies_report(const struct kept_list *l, time_t now, struct report *r)
 {
 	struct strbuf sb = STRBUF_INIT;
 	uint64_t total = 0;
-	int warned = 0;
+	int warned = 0, partial = 0;
 	if (!l->n)
 		return 0;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct kept_copy *c = &l->items[i];
 		strbuf_reset(&sb);
 		strbuf_humanise_age(&sb, (long long)(now - c->when));
-		strbuf_addstr(&sb, " old, ");
+		strbuf_addstr(&sb, c->partial ? " old, at least " : " old, ");
 		strbuf_humanise_bytes(&sb, c->bytes);
+		partial |= c->partial;
 		report_log(r, LOG_INFO, "kept copy of the %s: %s%s%s (%s)%s", c->group,
 			   c->kind == KEPT_DATABASE ? "database \"" : "", c->name,
 			   c->kind == KEPT_DATABASE ? "\"" : "", sb.buf,
@@ -368,9 +391,10 @@ int keptcopies_report(const struct kept_list *l, time_t now, struct report *r)
 	}
 	strbuf_reset(&sb);
 	strbuf_humanise_bytes(&sb, total);
-	report_log(r, LOG_INFO, "%zu kept cop%s from earlier restores take %s; biso-recover "
-		   "cleanup lists them and removes the ones you choose", l->n, l->n == 1 ? "y" : "ies",
-		   sb.buf);
+	report_log(r, LOG_INFO, "%zu kept cop%s from earlier restores take %s%s; biso-recover "
+		   "cleanup lists them%s and removes the ones you choose", l->n,
+		   l->n == 1 ? "y" : "ies", partial ? "at least " : "", sb.buf,
+		   partial ? " with their whole sizes" : "");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct kept_copy *c = &l->items[i];
 		uint64_t used;
@@ -381,7 +405,7 @@ int keptcopies_report(const struct kept_list *l, time_t now, struct report *r)
 		if (!first || (used = keptcopies_bytes_on_fs(l, i)) <= c->fs_free)
 			continue;
 		strbuf_reset(&sb);
-		strbuf_addstr(&sb, "the kept copies take ");
+		strbuf_addstr(&sb, partial ? "the kept copies take at least " : "the kept copies take ");
 		strbuf_humanise_bytes(&sb, used);
 		strbuf_addstr(&sb, " on the filesystem of ");
 		strbuf_addstr(&sb, c->name);

@@ -36,6 +36,9 @@ struct kept_where {
 	const char *datadir;          /* the live datadir, or NULL */
 	const char *admin_conninfo;   /* maintenance connection, or NULL: no databases */
 	const char *const *dbnames;   /* NULL-terminated database names (biso, biso_log) */
+	uint64_t max_entries;         /* 0: size every tree whole; else stat at most this
+					 many entries in all the trees (a quick look:
+					 the sizes past it are lower bounds) */
 };
 
 enum kept_kind { KEPT_TREE, KEPT_FILE, KEPT_DATABASE };
@@ -48,6 +51,7 @@ struct kept_copy {
 	time_t when;      /* from the stamp in the name (local time) */
 	uint64_t bytes;   /* space used: a tree's blocks (st_blocks, hardlinks once),
 			     a database's pg_database_size() */
+	int partial;      /* bytes is a lower bound: max_entries stopped the walk */
 	int newest;       /* the newest of its group: never removed */
 	int fs_known;     /* fs_dev and fs_free are known */
 	dev_t fs_dev;     /* the filesystem it lives on (a database: the server's
@@ -84,7 +88,7 @@ int keptcopies_remove(const struct kept_where *w, const struct kept_copy *c, str
 uint64_t keptcopies_bytes_on_fs(const struct kept_list *l, size_t i);
 
 /* Log @l through @r: one INFO line per copy (what it is a copy of, its
- * age at @now, its size), and a WARN for each filesystem where the kept
+ * age at @now, its size: "at least" one when partial), and a WARN for each filesystem where the kept
  * copies take more than the space still free there.  Returns the number
  * of such warnings. */
 int keptcopies_report(const struct kept_list *l, time_t now, struct report *r);
