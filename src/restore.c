@@ -816,6 +816,9 @@ int restore_use_source(struct restore *rs, enum step_id s, size_t i, struct repo
 		} else {
 			rs->dump_info = NULL; /* restore_check_dump() keeps the new dump's counts */
 			ret = restore_check_dump(rs, *src, r, e);
+			/* another dump, another size: does it fit as the plan's did? */
+			if (ret == 0 && (rs->selected & STEP_BIT(STEP_DATABASE)))
+				ret = restore_check_db_space(rs, r, e);
 		}
 	}
 	if (ret < 0) {

@@ -947,6 +947,24 @@ out:
 	return ret;
 }
 
+int restore_check_db_space(struct restore *rs, struct report *r, struct err *e)
+{
+	struct err ce = ERR_INIT;
+	PGconn *admin;
+	int ret;
+
+	if (!rs->admin_conninfo)
+		return 0;
+	if (!(admin = dbadmin_connect(rs->admin_conninfo, &ce))) {
+		report_log(r, LOG_WARN, "free space for the new database: not checked (%s)", ce.msg);
+		err_clear(&ce);
+		return 0;
+	}
+	ret = check_db_space(rs, admin, r, e);
+	PQfinish(admin);
+	return ret;
+}
+
 int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;

@@ -94,6 +94,12 @@ int restore_check_dump(struct restore *rs, const char *dump, struct report *r, s
  * disaster the live database is often empty, damaged or half restored, and
  * it is kept as <db>_pre_restore_<time> anyway.  Cannot look: a warning. */
 void restore_check_live_tables(struct restore *rs, struct report *r);
+/* The free-space check of the database server's disk for the new
+ * database(s) (rs->dump_info, the live size), as restore_preflight() makes
+ * it, on a connection of its own: for a dump chosen after the preflight.
+ * A server it cannot reach is a warning.  0, or -1 with @e set when the new
+ * database does not fit. */
+int restore_check_db_space(struct restore *rs, struct report *r, struct err *e);
 /* A staging tree @staging of @live left by a killed run may hold the live
  * datadir: -1 with @e saying how to move it back, else 0. */
 int restore_stranded_datadir(struct restore *rs, const char *live, const char *staging,

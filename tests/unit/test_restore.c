@@ -167,14 +167,24 @@ static void plan_refuses_custom_format_dump_with_a_hint(void **state)
 	restore_release(&rs);
 }
 
+static void collect_log(void *ctx, enum log_level level, const char *line)
+{
+	(void)level;
+	strbuf_addf(ctx, "%s\n", line);
+}
+
 /* The wizard's backup choice: an older complete dump replaces the plan's,
- * a cut-off one is refused and the plan keeps what it had. */
+ * a cut-off one is refused and the plan keeps what it had.  The chosen
+ * dump's free-space check on the database server is made again (here the
+ * server cannot be reached: it says it was not checked). */
 static void an_older_dump_can_be_chosen_a_cut_one_cannot(void **state)
 {
 	struct fixture *f = *state;
 	struct restore rs;
 	struct err e = ERR_INIT;
 	const struct backup_list *l;
+	struct strbuf log = STRBUF_INIT;
+	struct report rep = { NULL, collect_log, NULL, &log, 0 };
 	char path[256];
 	static const char complete[] = "--\n-- PostgreSQL database dump\n--\n\n"
 		"CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump complete\n--\n\n";
@@ -190,7 +200,9 @@ static void an_older_dump_can_be_chosen_a_cut_one_cannot(void **state)
 	assert_non_null(l);
 	assert_int_equal(l->n, 3);
 	assert_non_null(strstr(rs.dump, "biso_20261128_020000.sql"));
-	assert_int_equal(restore_use_source(&rs, STEP_DATABASE, 1, NULL, &e), 0);
+	assert_int_equal(restore_use_source(&rs, STEP_DATABASE, 1, &rep, &e), 0);
+	assert_non_null(strstr(log.buf, "free space for the new database: not checked (cannot "
+				 "connect to database"));
 	assert_non_null(strstr(rs.dump, "biso_20261120_020000.sql"));
 	assert_non_null(rs.dump_info);
 	assert_true(rs.dump_info->complete);
@@ -203,6 +215,7 @@ static void an_older_dump_can_be_chosen_a_cut_one_cannot(void **state)
 	assert_int_equal(restore_use_source(&rs, STEP_DATABASE, 3, NULL, &e), -1);
 	err_clear(&e);
 	restore_release(&rs);
+	strbuf_release(&log);
 }
 
 static void exit_code_follows_the_documented_table(void **state)
