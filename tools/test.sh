@@ -5,7 +5,8 @@
 # the wizard in tmux), then the unit tests, the end-to-end restore and the
 # config.php error messages again
 # under ASan/UBSan in build-asan/, then each libFuzzer target for 60 s
-# (FUZZ_SECONDS) in build-fuzz/ (tools/fuzz.sh).  Ends with one line "N passed, N failed, N skipped".
+# (FUZZ_SECONDS) in build-fuzz/ (tools/fuzz.sh), and make distcheck (the
+# tarball holds what it needs, make check passes from it).  Ends with one line "N passed, N failed, N skipped".
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -34,8 +35,20 @@ cat "$fuzzlog"
 fp=$(grep -c '^fuzz: [a-z]* ok:' "$fuzzlog" || true)
 ff=$(grep -c '^fuzz: [a-z]* FAILED' "$fuzzlog" || true)
 
+# The tarball: make distcheck builds it, then builds and runs make check
+# from it out of tree with the sources read-only (no ../shared there).
+dp=0 df=0
+if (cd build && make -s -j"$jobs" distcheck >"$top/build-distcheck.log" 2>&1); then
+	dp=1
+	echo "distcheck: ok ($(ls build/*.tar.gz 2>/dev/null | sed 's|.*/||'))"
+else
+	df=1 status=1
+	echo "distcheck: FAILED (log build-distcheck.log):"
+	grep -E '^(FAIL|ERROR|# (PASS|FAIL|SKIP|ERROR):)|rror' "$top/build-distcheck.log" | tail -n 30
+fi
+
 set -- $(summary build)
-p=$1 f=$2 s=$3 e=$4
+p=$((dp + $1)) f=$((df + $2)) s=$3 e=$4
 set -- $(summary build-asan)
 p=$((p + $1 + fp)) f=$((f + $2 + e + $4 + ff)) s=$((s + $3))
 [ "$status" = 0 ] || [ "$f" -gt 0 ] || f=1

@@ -14,7 +14,10 @@
 set -u
 top_builddir=$(cd "${top_builddir:-.}" && pwd)
 B=${BISO_RECOVER:-$top_builddir/biso-recover}
-CORPUS=${ARCHIVE_CORPUS:-/work/shared/corpus/archives}
+# The shared corpus: ../shared beside the checkout (CI; absent beside a
+# tarball, then skipped), or /work/shared seen from a worktree.
+CORPUS=${ARCHIVE_CORPUS:-${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/../shared/corpus/archives}
+[ -d "$CORPUS" ] || [ -n "${ARCHIVE_CORPUS:-}" ] || CORPUS=/work/shared/corpus/archives
 [ -x "$B" ] || { echo "FAIL: $B not built"; exit 1; }
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not installed"; exit 77; }
 LC_ALL=C.UTF-8; export LC_ALL

@@ -8,7 +8,10 @@
 set -u
 top_builddir=${top_builddir:-$(pwd)}
 DRIVER=${FILES_DRIVER:-$top_builddir/tests/integration/files-driver}
-CORPUS=${ARCHIVE_CORPUS:-/work/shared/corpus/archives}
+# The shared corpus: ../shared beside the checkout (CI; absent beside a
+# tarball, then skipped), or /work/shared seen from a worktree.
+CORPUS=${ARCHIVE_CORPUS:-${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/../shared/corpus/archives}
+[ -d "$CORPUS" ] || [ -n "${ARCHIVE_CORPUS:-}" ] || CORPUS=/work/shared/corpus/archives
 for tool in rsync bsdtar; do
 	command -v $tool >/dev/null 2>&1 || { echo "SKIP: $tool not installed"; exit 77; }
 done

@@ -15,7 +15,10 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 DRIVER=${REPLAY_DRIVER:-$top_builddir/tests/integration/replay-driver}
-CORPUS=${SQL_CORPUS:-/work/shared/corpus/sql}
+# The shared corpus: ../shared beside the checkout (CI; absent beside a
+# tarball, then skipped), or /work/shared seen from a worktree.
+CORPUS=${SQL_CORPUS:-${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/../shared/corpus/sql}
+[ -d "$CORPUS" ] || [ -n "${SQL_CORPUS:-}" ] || CORPUS=/work/shared/corpus/sql
 DATA=$top_srcdir/tests/data/sql
 . "$top_srcdir/tests/lib/pgcluster.sh"
 
