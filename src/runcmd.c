@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +49,29 @@ int runcmd_child_bind(pid_t parent)
 	return 0;
 }
 
+/* "HOME=", "USER=", "LOGNAME=" of the user @as from its passwd entry, as
+ * runuser and su set them (a child run as the web user must not write into
+ * root's home), into @env (3 entries, malloc'd).  Looked up here in the
+ * parent: NSS is no function for a forked child of a threaded program.
+ * Without an entry, HOME is /. */
+static void user_env(const struct runcmd_user *as, char *env[3])
+{
+	struct passwd pw, *res = NULL;
+	long max = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t len = max > 0 ? (size_t)max : 16384;
+	char *buf = xmalloc(len);
+	while (getpwuid_r(as->uid, &pw, buf, len, &res) == ERANGE && len < (1U << 20))
+		buf = xrealloc(buf, len *= 2);
+	env[0] = xstrfmt("HOME=%s", res && res->pw_dir && *res->pw_dir ? res->pw_dir : "/");
+	env[1] = xstrfmt("USER=%s", res ? res->pw_name : as->name);
+	env[2] = xstrfmt("LOGNAME=%s", res ? res->pw_name : as->name);
+	free(buf);
+}
+
 /* Child side: set up fds and exec; report exec failure through @errfd.
- * @parent: the runner's pid. */
-static void child_exec(const struct child_process *cp, int out, int errp, int errfd, pid_t parent)
+ * @parent: the runner's pid; @uenv: user_env() of cp->as, or NULLs. */
+static void child_exec(const struct child_process *cp, int out, int errp, int errfd, pid_t parent,
+		       char *const uenv[3])
 {
 	int devnull = open("/dev/null", O_RDONLY);
 	int saved;
@@ -71,6 +92,9 @@ static void child_exec(const struct child_process *cp, int out, int errp, int er
 	/* after setuid(), which clears the parent-death signal */
 	if (runcmd_child_bind(parent) < 0)
 		_exit(127);
+	for (int i = 0; i < 3; i++)
+		if (uenv[i])
+			putenv(uenv[i]);
 	for (const char *const *ev = cp->env; ev && *ev; ev++)
 		putenv((char *)*ev);
 	signal(SIGPIPE, SIG_DFL);
@@ -125,6 +149,7 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 	struct linebuf lb[2];
 	pid_t pid, parent;
 	int exec_errno = 0, wstatus = 0, cancelled = 0, ret;
+	char *uenv[3] = { NULL, NULL, NULL };
 	ssize_t n;
 
 	if (!cp->argv || !cp->argv[0])
@@ -134,6 +159,8 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 		ret = err_errno(e, errno, "cannot create pipes for %s", cp->argv[0]);
 		goto close_all;
 	}
+	if (cp->as)
+		user_env(cp->as, uenv);
 	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
@@ -141,7 +168,7 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 		goto close_all;
 	}
 	if (pid == 0)
-		child_exec(cp, outp[1], errp[1], execp[1], parent);
+		child_exec(cp, outp[1], errp[1], execp[1], parent, uenv);
 	setpgid(pid, pid); /* also here: no race with the kill below */
 	{
 		const char *base = strrchr(cp->argv[0], '/');
@@ -218,6 +245,8 @@ close_all:
 		if (errp[i] >= 0) close(errp[i]);
 		if (execp[i] >= 0) close(execp[i]);
 	}
+	for (int i = 0; i < 3; i++)
+		free(uenv[i]);
 	return ret;
 }
 

@@ -17,7 +17,8 @@ struct err;
 struct strbuf;
 struct report;
 
-/* A user to run a child as: its groups become just @gid. */
+/* A user to run a child as: its groups become just @gid; HOME, USER and
+ * LOGNAME come from the passwd entry of @uid (HOME / without one). */
 struct runcmd_user {
 	uid_t uid;
 	gid_t gid;

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,37 @@ static void runcmd_child_inherits_no_descriptors_and_gets_dir(void **state)
 	strbuf_release(&l.errs);
 }
 
+/* A child run as another user gets that user's HOME, USER and LOGNAME
+ * from its passwd entry (as runuser and su give them), not ours. */
+static void runcmd_as_a_user_gets_its_home_and_name(void **state)
+{
+	const char *argv[] = { "env", NULL };
+	struct passwd *pw = getpwnam("www-data");
+	struct runcmd_user as = { 0, 0, "www-data" };
+	struct lines l = { STRBUF_INIT, STRBUF_INIT };
+	struct child_process cp = { .argv = argv, .on_line = collect, .ctx = &l, .as = &as };
+	struct err e = ERR_INIT;
+	struct strbuf want = STRBUF_INIT;
+	int status;
+	(void)state;
+	if (geteuid() != 0 || !pw)
+		skip();
+	as.uid = pw->pw_uid;
+	as.gid = pw->pw_gid;
+	strbuf_addf(&want, "[HOME=%s]", pw->pw_dir);
+	setenv("HOME", "/root-of-the-caller", 1);
+	setenv("USER", "caller", 1);
+	setenv("LOGNAME", "caller", 1);
+	assert_int_equal(runcmd_run(&cp, &status, &e), 0);
+	assert_non_null(strstr(l.out.buf, want.buf));
+	assert_non_null(strstr(l.out.buf, "[USER=www-data]"));
+	assert_non_null(strstr(l.out.buf, "[LOGNAME=www-data]"));
+	assert_null(strstr(l.out.buf, "caller"));
+	strbuf_release(&want);
+	strbuf_release(&l.out);
+	strbuf_release(&l.errs);
+}
+
 static void runcmd_format_quotes_for_the_shell(void **state)
 {
 	const char *argv[] = { "php", "biso-cli", "it's", "a b", "", NULL };
@@ -229,6 +261,7 @@ int main(void)
 		cmocka_unit_test(runcmd_streams_stdout_and_stderr_lines),
 		cmocka_unit_test(runcmd_reports_exit_status_and_missing_program),
 		cmocka_unit_test(runcmd_child_inherits_no_descriptors_and_gets_dir),
+		cmocka_unit_test(runcmd_as_a_user_gets_its_home_and_name),
 		cmocka_unit_test(runcmd_child_starts_with_no_signal_blocked),
 		cmocka_unit_test(runcmd_cancel_says_why),
 		cmocka_unit_test(runcmd_format_quotes_for_the_shell),
