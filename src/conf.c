@@ -90,6 +90,7 @@ void conf_release(struct conf *c)
 	argv_free(c->biso_cli);
 	free(c->config_php);
 	free(c->datadir);
+	free(c->keep_dir);
 	free(c->log_dir);
 	free(c->env_expected);
 	argv_free(c->webroot_excludes);
@@ -197,6 +198,7 @@ static const struct key root_keys[] = {
 	{ "biso_cli", K_ARGV, F(biso_cli), NULL },
 	{ "config_php", K_OPTSTR, F(config_php), NULL },
 	{ "datadir", K_OPTSTR, F(datadir), NULL },
+	{ "keep_dir", K_OPTSTR, F(keep_dir), NULL },
 	{ "log_dir", K_STR, F(log_dir), NULL },
 	{ "env_expected", K_STR, F(env_expected), NULL },
 	{ "webroot_excludes", K_ARGV, F(webroot_excludes), NULL },

@@ -71,6 +71,8 @@ struct conf {
 				    verification relies on migration exec) */
 	char *config_php;        /* config.php to use instead of the backup's; NULL: backup's */
 	char *datadir;           /* override of config.php's datadir; NULL: config.php's */
+	char *keep_dir;          /* where the staging and kept copies of a datadir inside
+				    the webroot go; NULL: beside the webroot */
 	char *log_dir;           /* "/var/log/biso-recover": run logs and reports */
 	char *env_expected;      /* "PROD": warn if config.php's env differs */
 	char **webroot_excludes; /* patterns left out of the webroot restore, {"data"} */

@@ -2583,8 +2583,8 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 	} else {
 		int fits;
 		stamp = make_stamp(o->stamp);
-		staging = xstrfmt("%s.restoring", target);
-		kept = xstrfmt("%s.pre-restore-%s", target, stamp);
+		staging = o->staging ? xstrdup(o->staging) : xstrfmt("%s.restoring", target);
+		kept = o->kept ? xstrdup(o->kept) : xstrfmt("%s.pre-restore-%s", target, stamp);
 		if (target_exists && lstat(kept, &st) == 0) {
 			err_set(e, "%s already exists", kept);
 			err_hint(e, "move it away or give another time stamp");

@@ -64,6 +64,11 @@ struct fsrestore_opts {
 				      * source (files-restore --keep-special-modes) */
 	const char *rsh;             /* remote source: rsync -e command (NULL: rsync's
 				      * default, which honours RSYNC_RSH, else ssh) */
+	const char *staging;         /* REPLACE: where the new tree is built; NULL:
+				      * "<target>.restoring".  Must be on the target's
+				      * filesystem (the swap exchanges the two names) */
+	const char *kept;            /* REPLACE: where the old tree is kept; NULL:
+				      * "<target>.pre-restore-<stamp>" */
 	const char *name;            /* what the tree is ("webroot", "datadir"), for the
 				      * fault points of its swap (fault.h); NULL: "tree" */
 };

@@ -359,8 +359,12 @@ static int finish_files_swap(struct restore *rs, const struct journal_entry *j,
 	int ret = 0;
 
 	if (*j->live_id && now && strcmp(now, j->live_id)) {
-		if (at_staging && !strcmp(at_staging, j->live_id))
+		if (at_staging && !strcmp(at_staging, j->live_id)) {
 			ret = put_back(rs, j, "the old tree", j->staging, j->kept, r, e);
+			/* a kept datadir is for root only, as the datadir step keeps it */
+			if (ret == 0 && !rs->dry_run && rs->datadir && !strcmp(j->live, rs->datadir))
+				(void)chmod(j->kept, 0700);
+		}
 	} else if (!now && *j->live_id && at_kept && !strcmp(at_kept, j->live_id)) {
 		ret = put_back(rs, j, "the old tree", j->kept, j->live, r, e);
 	} else if (now && at_staging && rel) {

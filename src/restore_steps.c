@@ -52,8 +52,8 @@ static void files_summary(struct step_status *st, const struct fsrestore_result 
 static int journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *o,
 			       struct report *r, struct fsrestore_result *res, struct err *e)
 {
-	char *kept = xstrfmt("%s.pre-restore-%s", o->target, rs->stamp);
-	char *staging = xstrfmt("%s.restoring", o->target);
+	char *kept = o->kept ? xstrdup(o->kept) : xstrfmt("%s.pre-restore-%s", o->target, rs->stamp);
+	char *staging = o->staging ? xstrdup(o->staging) : xstrfmt("%s.restoring", o->target);
 	int ret = journal_begin(rs->conf->log_dir, rs->stamp, JOURNAL_FILES, o->target, kept,
 				staging, e);
 	if (ret == 0) {
@@ -283,17 +283,60 @@ int restore_dir_is_empty(const char *path)
 	return empty;
 }
 
+/* The directory for the staging and kept copies of a datadir inside the
+ * webroot: keep_dir, or the webroot's parent.  A keep_dir that is missing,
+ * not a directory or on another filesystem than the datadir (the swap
+ * exchanges names on one filesystem) is not used: @why (may be NULL) then
+ * says why.  malloc'd. */
+static char *keep_base(const struct restore *rs, const char **why)
+{
+	const char *kd = nonempty(rs->conf->keep_dir), *w = "";
+	char *parent = xstrdup(rs->webroot), *slash = strrchr(parent, '/');
+	struct stat a, b;
+	const char *ref = path_exists(rs->datadir) ? rs->datadir : rs->webroot;
+	if (slash)
+		*(slash == parent ? slash + 1 : slash) = '\0';
+	if (kd) {
+		if (stat(kd, &a) < 0 || !S_ISDIR(a.st_mode))
+			w = "it is not a directory";
+		else if (stat(ref, &b) == 0 && a.st_dev != b.st_dev)
+			w = "it is on another filesystem than the datadir";
+		else {
+			free(parent);
+			return xstrdup(kd);
+		}
+	}
+	if (why)
+		*why = *w ? w : NULL;
+	return parent;
+}
+
+/* <base>/<webroot's name>.<rel with '/' as '-'>.<suffix> */
+static char *beside_name(const struct restore *rs, const char *base, const char *suffix)
+{
+	const char *rel = inside(rs->datadir, rs->webroot), *name = strrchr(rs->webroot, '/');
+	char *flat = xstrdup(rel), *path;
+	for (char *p = flat; *p; p++)
+		if (*p == '/')
+			*p = '-';
+	path = xstrfmt("%s/%s.%s.%s", strcmp(base, "/") ? base : "", name ? name + 1 : rs->webroot,
+		       flat, suffix);
+	free(flat);
+	return path;
+}
+
 /* Where the old datadir goes when it lives inside the webroot: beside the
  * old webroot's other files when that is kept in this run (and has no such
- * folder), else <webroot>.<rel>.pre-restore-<stamp>.  Before the webroot
- * step ran (the plan, a dry run) it is where that step will keep the old
+ * folder), else <keep_base>/<webroot name>.<rel>.pre-restore-<stamp>
+ * (keep_base(): keep_dir or beside the webroot).  Before the webroot step
+ * ran (the plan, a dry run) it is where that step will keep the old
  * webroot: the live datadir is carried into the new webroot, so the old
  * webroot holds no such folder then.  NULL when the datadir is not inside
  * the webroot.  malloc'd. */
 char *restore_kept_datadir_dest(const struct restore *rs)
 {
 	const char *rel = inside(rs->datadir, rs->webroot);
-	char *dest = NULL, *flat;
+	char *dest = NULL, *base, *suffix;
 	if (!rel)
 		return NULL;
 	if (rs->st[STEP_WEBROOT].kept_as) {
@@ -305,35 +348,42 @@ char *restore_kept_datadir_dest(const struct restore *rs)
 		   rs->st[STEP_WEBROOT].state == STEP_PENDING && path_exists(rs->webroot)) {
 		return xstrfmt("%s.pre-restore-%s/%s", rs->webroot, rs->stamp, rel);
 	}
-	flat = xstrdup(rel);
-	for (char *p = flat; *p; p++)
-		if (*p == '/')
-			*p = '-';
-	dest = xstrfmt("%s.%s.pre-restore-%s", rs->webroot, flat, rs->stamp);
-	free(flat);
+	base = keep_base(rs, NULL);
+	suffix = xstrfmt("pre-restore-%s", rs->stamp);
+	dest = beside_name(rs, base, suffix);
+	free(suffix);
+	free(base);
 	return dest;
 }
 
-/* A datadir inside the webroot (BISO's default) must not keep its old copy
- * inside the webroot, where the web server could serve it: move it to
- * restore_kept_datadir_dest().  Returns the new path (owned) or NULL with
- * the old path kept and a warning logged. */
-static char *move_kept_datadir_out(struct restore *rs, const char *kept, struct report *r)
+/* Where the datadir step builds the new datadir: beside the webroot (or in
+ * keep_dir) when the datadir lives inside the webroot, so that personal
+ * data never sits where the web server serves; it must be on the
+ * datadir's filesystem for the swap, else <datadir>.restoring, with a
+ * warning through @r.  malloc'd. */
+static char *datadir_staging(const struct restore *rs, struct report *r)
 {
-	char *dest;
-	if (!kept || !(dest = restore_kept_datadir_dest(rs)))
-		return NULL;
-	fault_point("datadir.move-out.before");
-	if (rename(kept, dest) < 0) {
-		report_log(r, LOG_WARN, "the old datadir stays at %s inside the webroot (cannot move "
-			   "it to %s: %s); move it away from the web server's reach", kept, dest,
-			   strerror(errno));
-		free(dest);
-		return NULL;
+	const char *why = NULL;
+	char *base, *path;
+	struct stat a, b;
+	if (!inside(rs->datadir, rs->webroot))
+		return xstrfmt("%s.restoring", rs->datadir);
+	base = keep_base(rs, &why);
+	if (why)
+		report_log(r, LOG_WARN, "keep_dir %s is not used: %s; the datadir's copies go to %s",
+			   rs->conf->keep_dir, why, base);
+	if (stat(base, &a) == 0 && path_exists(rs->datadir) && stat(rs->datadir, &b) == 0 &&
+	    a.st_dev != b.st_dev) {
+		report_log(r, LOG_WARN, "%s is on another filesystem than the datadir %s, and the swap "
+			   "needs both on one: the new datadir is built inside the webroot, at "
+			   "%s.restoring (mode 0700 while it is built); set keep_dir to a directory "
+			   "on the datadir's filesystem", base, rs->datadir, rs->datadir);
+		free(base);
+		return xstrfmt("%s.restoring", rs->datadir);
 	}
-	fault_point("datadir.move-out.after");
-	report_log(r, LOG_INFO, "moved the old datadir out of the webroot to %s", dest);
-	return dest;
+	path = beside_name(rs, base, "restoring");
+	free(base);
+	return path;
 }
 
 int restore_run_datadir(struct restore *rs, struct report *r, struct err *e)
@@ -342,7 +392,7 @@ int restore_run_datadir(struct restore *rs, struct report *r, struct err *e)
 	struct fsrestore_opts o = { 0 };
 	struct fsrestore_result res = { 0 };
 	struct timespec ts[2];
-	char *parent = NULL;
+	char *parent = NULL, *staging, *kept;
 	int ret, had = 0;
 
 	if (!rs->datadir)
@@ -365,15 +415,20 @@ int restore_run_datadir(struct restore *rs, struct report *r, struct err *e)
 		*strrchr(parent, '/') = '\0';
 		had = dir_times_get(parent, ts);
 	}
+	/* the staging and kept copies never inside the webroot (issue 16.5) */
+	staging = datadir_staging(rs, r);
+	kept = restore_kept_datadir_dest(rs);
+	o.staging = staging;
+	o.kept = kept;
 	ret = journaled_fsrestore(rs, &o, r, &res, e);
 	if (ret == 0) {
-		char *moved = move_kept_datadir_out(rs, res.kept_as, r);
-		if (moved) {
-			free(res.kept_as);
-			res.kept_as = moved;
-		}
+		/* personal data: the kept copy for root only */
+		if (res.kept_as && chmod(res.kept_as, 0700) == 0)
+			report_log(r, LOG_INFO, "the old datadir is kept as %s (mode 0700)", res.kept_as);
 		files_summary(&rs->st[STEP_DATADIR], &res);
 	}
+	free(staging);
+	free(kept);
 	if (had)
 		dir_times_put(parent, ts, r);
 	free(parent);

@@ -347,6 +347,29 @@ ls "$NEW"/webroot.config.php.pre-restore-* > /dev/null || fail "old config.php n
 [ -z "$(ls "$NEW/webroot" | grep pre-restore)" ] || fail "something pre-restore was left inside the webroot"
 echo "ok: config.php keeps root:www-data 0640; the old one is kept beside the webroot"
 
+# The datadir's staging and kept copies never sit inside the webroot, where
+# the web server serves (issue 16.5): beside it by default, in keep_dir when
+# set; kept mode 0700 and named in the summary; the plan names the same path.
+sleep 1
+run --only datadir --dry-run > "$T/dd0.log" 2>&1 || { cat "$T/dd0.log"; fail "dry run of the datadir step"; }
+planned=$(sed -n 's/.*the old one is moved out of the webroot, to \(.*\))$/\1/p' "$T/dd0.log")
+run --only datadir > "$T/dd1.log" 2>&1 || { cat "$T/dd1.log"; fail "datadir step alone"; }
+went=$(sed -n 's/^kept: //p' "$T/dd1.log")
+case $went in "$NEW"/webroot.data.pre-restore-*) ;; *) cat "$T/dd1.log"; fail "the kept datadir is $went, not beside the webroot";; esac
+[ "$went" = "$planned" ] || fail "the plan said the old datadir goes to $planned, it went to $went"
+[ "$(stat -c %a "$went")" = 700 ] || fail "the kept datadir $went is mode $(stat -c %a "$went")"
+[ -z "$(ls -a "$NEW/webroot" | grep -e restoring -e pre-restore)" ] || fail "a datadir copy was left inside the webroot: $(ls -a "$NEW/webroot")"
+mkdir -p "$T/keep"
+{ cat "$S/biso-recover.conf"; printf 'keep_dir = "%s";\n' "$T/keep"; } > "$T/keep.conf"
+sleep 1
+"$BISO_RECOVER" restore --yes --config "$T/keep.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+	--log-dir "$T/log" --only datadir > "$T/dd2.log" 2>&1 || { cat "$T/dd2.log"; fail "datadir step with keep_dir"; }
+went=$(sed -n 's/^kept: //p' "$T/dd2.log")
+case $went in "$T"/keep/webroot.data.pre-restore-*) ;; *) cat "$T/dd2.log"; fail "with keep_dir the kept datadir is $went";; esac
+out=$(rsync -ani --checksum --no-owner --no-group "$S/backups/data/" "$NEW/webroot/data/")
+[ -z "$out" ] || { echo "$out"; fail "the datadir restored through keep_dir differs from the backup"; }
+echo "ok: the datadir's staging and kept copies stay out of the webroot (beside it, or keep_dir), kept 0700, named in the summary"
+
 # Locks are keyed on what a run restores, not on the log directory (issue
 # 9.4): a restore whose migration step is running (a php stand-in that
 # waits) holds the webroot and database biso_copy; a db-restore --create of
