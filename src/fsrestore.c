@@ -2305,60 +2305,6 @@ static int path_within(const char *inner, const char *outer)
 	return !strncmp(inner, outer, n) && (inner[n] == '/' || inner[n] == '\0');
 }
 
-/* Move carry from the old target into staging when only the old one has it.
- * Sets *@moved.  The staging parent's times are put back afterwards. */
-static int do_carry(struct ctx *c, const char *target, const char *staging, char **from, char **to)
-{
-	struct stat st, pst;
-	char *src, *dst, *dparent, *slash;
-	struct timespec ts[2];
-	*from = *to = NULL;
-	if (!c->o->carry || !*c->o->carry)
-		return 0;
-	src = xstrfmt("%s/%s", target, c->o->carry);
-	dst = xstrfmt("%s/%s", staging, c->o->carry);
-	if (lstat(src, &st) < 0 || lstat(dst, &st) == 0) {
-		free(src);
-		free(dst);
-		return 0;
-	}
-	dparent = xstrdup(dst);
-	slash = strrchr(dparent, '/');
-	*slash = '\0';
-	if (stat(dparent, &pst) < 0) {
-		err_errno(c->e, errno, "cannot carry %s into the restored tree", src);
-		err_hint(c->e, "the restored tree has no %s; restore that part too or move it by hand", dparent);
-		free(src);
-		free(dst);
-		free(dparent);
-		return -1;
-	}
-	if (rename(src, dst) < 0) {
-		err_errno(c->e, errno, "cannot move %s into the restored tree", src);
-		free(src);
-		free(dst);
-		free(dparent);
-		return -1;
-	}
-	ts[0] = pst.st_atim;
-	ts[1] = pst.st_mtim;
-	utimensat(AT_FDCWD, dparent, ts, AT_SYMLINK_NOFOLLOW);
-	report_log(c->r, LOG_INFO, "carried the live %s into the restored tree (the backup "
-		   "has none)", src);
-	free(dparent);
-	*from = src;
-	*to = dst;
-	return 0;
-}
-
-static void undo_carry(struct ctx *c, char *from, char *to)
-{
-	if (from && rename(to, from) < 0)
-		report_log(c->r, LOG_ERROR, "could not move %s back to %s: %s", to, from, strerror(errno));
-	free(from);
-	free(to);
-}
-
 static void ctx_init(struct ctx *c, const struct fsrestore_opts *o, struct report *r,
 		     struct fsrestore_result *res, struct err *e)
 {
@@ -2447,7 +2393,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 {
 	struct ctx c;
 	char *target = NULL, *staging = NULL, *kept = NULL, *stamp = NULL, *srcreal = NULL;
-	char *carry_from = NULL, *carry_to = NULL, *fetch_dir = NULL, *fetched = NULL, *dir = NULL;
+	char *fetch_dir = NULL, *fetched = NULL, *dir = NULL;
 	struct stat st;
 	int rc = -1, target_exists, made_staging = 0;
 
@@ -2647,18 +2593,9 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 	if (o->mode == FSRESTORE_REPLACE) {
 		const char *what = o->name ? o->name : "tree";
 		char *old_at = NULL;
-		if (target_exists && do_carry(&c, target, staging, &carry_from, &carry_to) < 0)
+		if (swap_trees(target, staging, kept, o->carry, what, &old_at, r, e) < 0)
 			goto out;
-		if (carry_from)
-			fault_pointf("swap.%s.carried", what);
-		if (swap_trees(target, staging, kept, what, &old_at, r, e) < 0) {
-			undo_carry(&c, carry_from, carry_to);
-			carry_from = carry_to = NULL;
-			goto out;
-		}
 		made_staging = 0;
-		free(carry_from);
-		free(carry_to);
 		if (old_at) {
 			res->kept_as = old_at;
 			report_log(r, LOG_INFO, "the previous tree is kept as %s", res->kept_as);

@@ -16,6 +16,7 @@
 #include "pathguard.h"
 #include "runcmd.h"
 #include "strbuf.h"
+#include "swap.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -360,10 +361,21 @@ static int finish_files_swap(struct restore *rs, const struct journal_entry *j,
 
 	if (*j->live_id && now && strcmp(now, j->live_id)) {
 		if (at_staging && !strcmp(at_staging, j->live_id)) {
+			/* killed between the exchange of the trees and that of the
+			 * carried datadir: the live one is a link into the old tree */
+			if (rel && !rs->dry_run && swap_finish_carry(j->live, j->staging, rel, r, e) < 0) {
+				ret = -1;
+				goto out;
+			}
 			ret = put_back(rs, j, "the old tree", j->staging, j->kept, r, e);
-			/* a kept datadir is for root only, as the datadir step keeps it */
-			if (ret == 0 && !rs->dry_run && rs->datadir && !strcmp(j->live, rs->datadir))
+		}
+		/* a kept datadir is for root only, as the datadir step keeps it
+		 * (a run killed before it did) */
+		if (ret == 0 && !rs->dry_run && rs->datadir && !strcmp(j->live, rs->datadir)) {
+			char *k = journal_path_id(j->kept);
+			if (k && !strcmp(k, j->live_id))
 				(void)chmod(j->kept, 0700);
+			free(k);
 		}
 	} else if (!now && *j->live_id && at_kept && !strcmp(at_kept, j->live_id)) {
 		ret = put_back(rs, j, "the old tree", j->kept, j->live, r, e);
@@ -375,6 +387,7 @@ static int finish_files_swap(struct restore *rs, const struct journal_entry *j,
 		free(in_live);
 		free(in_staging);
 	}
+out:
 	free(now);
 	free(at_staging);
 	free(at_kept);

@@ -167,14 +167,6 @@ check() { # POINT: what a kill at POINT left, then the next run
 	if [ "$w" != missing ] && ! cmp -s "$T/old/webroot/config.php" "$W/config.php"; then
 		echo "FAIL at $point: config.php is missing or differs"; bad=1
 	fi
-	# The one window no rename can close: the live datadir inside the
-	# webroot is moved into the new webroot just before the exchange (two
-	# trees, two renames).  It must be whole in the journaled staging tree,
-	# and the next run must move it back.
-	if [ "$d" = missing ] && [ "$w" = old ] && same_tree "$T/old/webroot/data" "$P/webroot.restoring/data"; then
-		echo "  (known window: the datadir is in $P/webroot.restoring, carried for the swap)"
-		d=old
-	fi
 	case "$w/$d/$db" in *missing*|*neither*|*unusable*)
 		echo "FAIL at $point: a live name is not wholly old or new (webroot $w, datadir $d, database $db)"
 		bad=1 ;;
