@@ -358,7 +358,9 @@ static void progress(struct ctx *c, const char *phase, const char *cur, int forc
 	p.current = cur;
 	p.done_items = c->done_items;
 	p.total_items = c->scanned ? c->scan_items : 0;
-	if (!c->is_dir && (c->compressed || !c->scanned)) {
+	if (!c->is_dir) {
+		/* an archive's progress is its position in the file, also
+		 * after a scan (which counts content bytes, not headers) */
 		p.done_bytes = c->done_bytes;
 		p.total_bytes = c->file_size;
 	} else {

@@ -78,6 +78,16 @@ for fmt in tar: tar.gz:-z tar.xz:-J tar.zst:--zstd; do
 	restore "$T/src.$ext" "$M/web-$ext" "$ext" && compare "$T/ref" "$M/web-$ext" "$ext archive onto a tmpfs"
 	rm -rf "$M/web-$ext"
 done
+# progress of an archive: bytes of the archive read, never past its size
+# (a plain tar showed "512 B of 5 B (10240%)": the scan's content bytes)
+if [ -x "$top_builddir/tests/integration/files-driver" ]; then
+	"$top_builddir/tests/integration/files-driver" --progress "$T/src.tar" "$M/web-progress" > /dev/null 2> "$T/progress"
+	size=$(stat -c %s "$T/src.tar")
+	bad=$(awk -v size="$size" '/^PROGRESS (copying|scanning)/ { split($3, a, "/"); if (a[2] != size || a[1] > a[2]) print }' "$T/progress" | head -3)
+	if [ -n "$bad" ] || ! grep -q '^PROGRESS copying' "$T/progress"; then fail "tar progress is not bytes of the archive ($size): $bad"
+	else ok "tar progress counts bytes of the archive, up to its size ($size)"; fi
+	rm -rf "$M/web-progress"
+fi
 # zip holds no hardlinks and no holes: its own reference
 Z=$T/zsrc
 rsync -a "$S/" "$Z/"
