@@ -5,8 +5,10 @@
 # the wizard in tmux), then the unit tests, the end-to-end restore and the
 # config.php error messages again
 # under ASan/UBSan in build-asan/, then each libFuzzer target for 60 s
-# (FUZZ_SECONDS) in build-fuzz/ (tools/fuzz.sh), and make distcheck (the
-# tarball holds what it needs, make check passes from it).  Ends with one line "N passed, N failed, N skipped".
+# (FUZZ_SECONDS) in build-fuzz/ (tools/fuzz.sh), make distcheck (the
+# tarball holds what it needs, make check passes from it), then builds the
+# Debian package and tries it in a fresh Debian root (tools/deb-test.sh,
+# build-deb/).  Ends with one line "N passed, N failed, N skipped".
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -47,10 +49,17 @@ else
 	grep -E '^(FAIL|ERROR|# (PASS|FAIL|SKIP|ERROR):)|rror' "$top/build-distcheck.log" | tail -n 30
 fi
 
+# The Debian package: build, lintian, install into a fresh root, run.
+deblog=$top/build-deb.log
+"$top/tools/deb-test.sh" >"$deblog" 2>&1 || status=1
+cat "$deblog"
+bp=$(grep -c '^deb-test: ok$' "$deblog" || true)
+bf=$(grep -c '^deb-test: FAILED' "$deblog" || true)
+
 set -- $(summary build)
 p=$((dp + $1)) f=$((df + $2)) s=$3 e=$4
 set -- $(summary build-asan)
-p=$((p + $1 + fp)) f=$((f + $2 + e + $4 + ff)) s=$((s + $3))
+p=$((p + $1 + fp + bp)) f=$((f + $2 + e + $4 + ff + bf)) s=$((s + $3))
 [ "$status" = 0 ] || [ "$f" -gt 0 ] || f=1
 echo "tests: $p passed, $f failed, $s skipped"
 [ "$status" = 0 ] && [ "$f" = 0 ]
