@@ -49,7 +49,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 cleanup
-rm -rf "$work"
+# never into the host's /proc or /dev through a mount left behind
+for m in "$root/proc" "$root/dev"; do
+	! mountpoint -q "$m" 2>/dev/null || die "$m is still mounted (umount it, then run again)"
+done
+rm -rf --one-file-system "$work"
 mkdir -p "$work/src"
 
 # 1. Build from a copy of the tree.
@@ -76,7 +80,7 @@ changes=$work/biso-recover_${debver}_$arch.changes
 
 # 2. lintian: errors fail, warnings are shown.
 say "lintian"
-lintian --fail-on error --info "$changes" >"$work/lintian.log" 2>&1 && lrc=0 || lrc=$?
+lintian --fail-on error "$changes" >"$work/lintian.log" 2>&1 && lrc=0 || lrc=$?
 grep -v 'running with root privileges' "$work/lintian.log" || true
 [ "$lrc" = 0 ] || die "lintian reports errors (above)"
 say "lintian: $(grep -c '^E:' "$work/lintian.log" || true) errors, $(grep -c '^W:' "$work/lintian.log" || true) warnings"
@@ -145,14 +149,14 @@ check "biso-recover --help (English)" help_en
 # German: the package has translations once a de .mo is in it (issue 15,
 # German UI); then --help must come out in German.
 if [ -n "$(find "$root/usr/share/locale" -path '*/de*/LC_MESSAGES/biso-recover.mo' 2>/dev/null)" ]; then
-	help_de() { ! inroot env LANG=C.UTF-8 LANGUAGE=de biso-recover --help | grep -q '^Usage: biso-recover'; }
+	help_de() { ! inroot env LANG=C.UTF-8 LANGUAGE=de_CH:de biso-recover --help | grep -q '^Usage: biso-recover'; }
 	check "biso-recover --help (German)" help_de
 else
 	say "skipped: --help in German (the package has no translations yet)"
 fi
 check "man biso-recover (English)" man_en
 if [ -e "$root/usr/share/man/de/man1/biso-recover.1.gz" ]; then
-	man_de() { inroot env LANGUAGE=de LANG=C.UTF-8 man -w biso-recover | grep -qx /usr/share/man/de/man1/biso-recover.1.gz; }
+	man_de() { inroot man -L de -w biso-recover | grep -qx /usr/share/man/de/man1/biso-recover.1.gz; }
 	check "man biso-recover (German)" man_de
 else
 	say "skipped: man biso-recover in German (the package has no German man page yet)"
@@ -162,5 +166,5 @@ check "bash completion loads by name" completion
 check "dpkg -r keeps /etc/biso-recover.conf, dpkg -P removes it" remove_purge
 
 [ -z "$fails" ] || die "${fails#; }"
-rm -rf "$root"
+rm -rf --one-file-system "$root"
 say ok

@@ -5,8 +5,8 @@
 # commands, options per command, --only's comma list of step names (also
 # as --only=...), option values, files and directories.  Then, for every
 # command, the options offered must be exactly those its --help text lists
-# (plus --help), so an option added to ui/main.c without a completion fails
-# here.
+# (plus --help), and the step names those of restore --help, so an option
+# or step added to ui/main.c without a completion fails here.
 set -uo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
@@ -92,6 +92,13 @@ for cmd in '' restore db-restore db-inspect cleanup files-restore files-verify; 
 		diff <(echo "$want") <(echo "$got") | grep '^[<>]' | sed 's/^</  -/;s/^>/  +/'
 	fi
 done
+
+# The step names offered for --only == those restore --help names.
+want=$("$BISO_RECOVER" restore --help | tr '\n' ' ' |
+	sed -n 's/.*run only these steps (\([^)]*\)).*/\1/p' | tr -s ', ' '\n\n' | sed '/^$/d' | sort)
+got=$(comp 'biso-recover restore --only ')
+[ -n "$want" ] && [ "$got" = "$want" ] ||
+	fail "--only offers [$(echo $got)], restore --help names [$(echo $want)]"
 
 [ "$failed" = 0 ] && echo "completion: all checks passed"
 exit "$failed"
