@@ -111,6 +111,10 @@ struct restore {
 	char *report_path;        /* verification report file, once written */
 	const char *log_path;     /* the run log, if the caller set one; borrowed */
 	int continued_past_failure; /* a failed step was skipped by the operator */
+	int stopped;              /* set by the front end when the run ended early not
+				     by a failed step: a report cancel code (1: the
+				     operator; REPORT_STOP_SIGNAL(sig)): the summary
+				     says why */
 	int rows_verified;        /* the database step compared row counts with the dump */
 	int services_stopped;     /* services.stop_services ran in this run */
 	int journal_repairs;      /* dry run: half-done swaps a real run would finish */
@@ -253,7 +257,9 @@ void restore_plan_text(const struct restore *rs, struct strbuf *out);
  * ones marked with '*'. */
 void restore_list_backups(const struct restore *rs, struct strbuf *out);
 /* The end-of-run summary: state and time per step, what was kept as
- * pre-restore, where the report and log are. */
+ * pre-restore, why the run ended early ("the run ended early: " and
+ * report_reason(rs->stopped), or the step that failed with steps left
+ * undone), where the report and log are. */
 void restore_summary(const struct restore *rs, struct strbuf *out);
 /* Exit code per the documented table: 0 all done, 1 a step failed (and was
  * not skipped), 3 the operator skipped a failed step and went on. */

@@ -258,6 +258,23 @@ void restore_summary(const struct restore *rs, struct strbuf *out)
 	if (rs->dump && (rs->st[STEP_DATABASE].state == STEP_DONE ||
 			 rs->st[STEP_DATABASE].state == STEP_FAILED))
 		strbuf_addf(out, "dump: %s\n", rs->dump);
+	if (rs->stopped) {
+		strbuf_addf(out, "the run ended early: %s\n", report_reason(rs->stopped));
+	} else {
+		/* a failed step that stopped the run: steps after it never ran */
+		int failed = -1, left = 0;
+		for (int s = 0; s < STEP_COUNT; s++) {
+			if (!(rs->selected & STEP_BIT(s)))
+				continue;
+			if (rs->st[s].state == STEP_FAILED && failed < 0)
+				failed = s;
+			else if (failed >= 0 && rs->st[s].state == STEP_PENDING)
+				left = 1;
+		}
+		if (failed >= 0 && left)
+			strbuf_addf(out, "the run ended early: step %s failed\n",
+				    step_name((enum step_id)failed));
+	}
 	if (rs->report_path)
 		strbuf_addf(out, "report: %s\n", rs->report_path);
 	if (rs->log_path)

@@ -242,9 +242,11 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 	}
 	clear_progress(&st);
 	strbuf_reset(&sb);
-	restore_summary(rs, &sb);
 	if (batch_interrupted())
-		strbuf_addf(&sb, "the run ended early: %s\n", report_stop_reason(&r));
+		rs->stopped = report_cancelled(&r);
+	else if (aborted)
+		rs->stopped = 1; /* not confirmed */
+	restore_summary(rs, &sb);
 	fprintf(stderr, "\nSummary:\n%s", sb.buf);
 	logfile_write(o->log, LOG_INFO, "summary follows");
 	for (char *line = sb.buf, *nl; *line; line = nl + 1) {

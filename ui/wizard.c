@@ -495,6 +495,8 @@ static void summary_enter(struct wizard *w)
 	const char *log_path = w->o->log_path ? w->o->log_path : w->rs->log_path;
 
 	strbuf_reset(&w->summary);
+	if (w->aborted && !w->rs->stopped)
+		w->rs->stopped = 1; /* the operator quit or aborted a step */
 	restore_summary(w->rs, &w->summary);
 	strbuf_rtrim(&w->summary);
 	if (log_path && !strstr(w->summary.buf, log_path))
@@ -794,6 +796,11 @@ out:
 		wizard_events_release(&ev);
 	}
 	wizard_worker_destroy(&w.worker);
+	/* the worker is gone: for the summary the caller prints */
+	if (wizard_signal)
+		w.rs->stopped = REPORT_STOP_SIGNAL((int)wizard_signal);
+	else if (w.aborted && !w.rs->stopped)
+		w.rs->stopped = 1;
 	wizard_signal_fd = -1;
 	for (size_t i = 0; i < N_CAUGHT; i++)
 		sigaction(caught_signals[i], &old_sa[i], NULL);

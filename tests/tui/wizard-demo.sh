@@ -225,6 +225,9 @@ keys y
 wait_for "Restore ABORTED by the operator - exit code 130" 10 "the aborted summary"
 keys q
 wait_exit quit 130
+# the summary left on the terminal says why the run stopped
+$TMUX_CMD capture-pane -p -J -S - -t wiz | grep -q "^the run ended early: cancelled by the operator$" ||
+	{ $TMUX_CMD capture-pane -p -J -S - -t wiz; fail "[quit] the summary on the terminal does not say why the run stopped"; }
 echo "[quit] passed"
 
 # a dropped SSH connection (SIGHUP) ends the wizard with 130 and gives the
@@ -236,6 +239,8 @@ wiz_pid=$(pgrep -P "$shell_pid" | head -n 1)
 [ -n "$wiz_pid" ] || fail "[hup] cannot find the wizard's process"
 kill -HUP "$wiz_pid"
 wait_exit hup 130
+$TMUX_CMD capture-pane -p -J -S - -t wiz | grep -q "^the run ended early: the terminal hung up (SIGHUP)$" ||
+	{ $TMUX_CMD capture-pane -p -J -S - -t wiz; fail "[hup] the summary on the terminal does not say why the run stopped"; }
 $TMUX_CMD send-keys -t wiz C-c
 sleep 0.3
 cap

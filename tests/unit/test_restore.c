@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,38 @@ static void exit_code_follows_the_documented_table(void **state)
 	assert_int_equal(restore_exit_code(&rs), 3);
 }
 
+/* The summary says why a run ended early, in the backend's words: a
+ * signal or the operator (rs->stopped), or a failed step with steps left;
+ * a run that did all its steps says nothing of the kind. */
+static void summary_says_why_the_run_ended_early(void **state)
+{
+	struct restore rs;
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	memset(&rs, 0, sizeof rs);
+	rs.selected = STEP_ALL;
+	for (int s = 0; s < STEP_COUNT; s++)
+		rs.st[s].state = STEP_DONE;
+	restore_summary(&rs, &sb);
+	assert_null(strstr(sb.buf, "ended early"));
+	rs.st[STEP_DATABASE].state = STEP_FAILED;
+	rs.st[STEP_MIGRATIONS].state = STEP_PENDING;
+	rs.st[STEP_VERIFY].state = STEP_PENDING;
+	strbuf_reset(&sb);
+	restore_summary(&rs, &sb);
+	assert_non_null(strstr(sb.buf, "\nthe run ended early: step database failed\n"));
+	rs.stopped = REPORT_STOP_SIGNAL(SIGHUP);
+	strbuf_reset(&sb);
+	restore_summary(&rs, &sb);
+	assert_non_null(strstr(sb.buf, "\nthe run ended early: the terminal hung up (SIGHUP)\n"));
+	assert_null(strstr(sb.buf, "step database failed\n"));
+	rs.stopped = 1;
+	strbuf_reset(&sb);
+	restore_summary(&rs, &sb);
+	assert_non_null(strstr(sb.buf, "\nthe run ended early: cancelled by the operator\n"));
+	strbuf_release(&sb);
+}
+
 /* verify_tree_owner looks at every entry, not only the top: a file of
  * another owner deep inside and a mode-000 folder are found, counted and
  * named; a symbolic link is not followed (its target outside the tree is
@@ -326,6 +359,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_older_dump_can_be_chosen_a_cut_one_cannot,
 						setup, teardown),
 		cmocka_unit_test(exit_code_follows_the_documented_table),
+		cmocka_unit_test(summary_says_why_the_run_ended_early),
 		cmocka_unit_test(datadir_check_finds_bad_entries_inside),
 		cmocka_unit_test(db_warning_is_in_confirmation_and_summary),
 	};
