@@ -17,9 +17,10 @@
 #     root without the build dependencies shows a missing Depends, a
 #     conffile that dpkg does not register, a man page that man cannot find
 #     or a completion that bash-completion does not load.  Measured on the
-#     2-core CI machine: debootstrap ~105 s once, then per run ~4 s for
-#     the copy and ~10 s for apt (update, the package, man-db,
-#     bash-completion); the package build ~40 s, lintian ~6 s.
+#     2-core machine, busy with other builds: the whole script 31-70 s with
+#     the cached root (build 20-40 s, lintian ~6 s, copying the root ~4 s,
+#     apt for the package, man-db and bash-completion ~7-10 s), 57-170 s
+#     when it runs debootstrap first (debootstrap alone 25-103 s).
 #  4. In that root (chroot): biso-recover --version, --help in English (and
 #     in German once the package has translations; until then it says it
 #     skipped that), man biso-recover (English; German once there),
@@ -92,7 +93,8 @@ mkdir -p "$(dirname "$cache")"
 	if [ ! -x "$cache/bin/sh" ]; then
 		say "debootstrap --variant=minbase bookworm into $cache (once; ~2 min)"
 		rm -rf "$cache.new"
-		debootstrap --variant=minbase bookworm "$cache.new" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+		debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+			bookworm "$cache.new" "$mirror" >"$work/debootstrap.log" 2>&1 ||
 			{ tail -n 20 "$work/debootstrap.log"; exit 1; }
 		mv "$cache.new" "$cache"
 	fi
