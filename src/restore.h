@@ -196,6 +196,9 @@ char *restore_webroot_lock_path(const struct restore *rs);
 /* /run/lock/biso-recover-database-<hash of conninfo_target_key()>.lock
  * (malloc'd), NULL when the target database is not known. */
 char *restore_database_lock_path(const struct restore *rs);
+/* The same for the log database the database step restores too, NULL when
+ * there is none. */
+char *restore_log_database_lock_path(const struct restore *rs);
 /* The backups the operator may choose from for step @s, newest first: the
  * datadir backups for STEP_DATADIR, the dumps for STEP_DATABASE; NULL for
  * the other steps (the webroot backup decides config.php, from which the

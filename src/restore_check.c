@@ -57,6 +57,24 @@ char *restore_database_lock_path(const struct restore *rs)
 	return path;
 }
 
+/* conninfo_target_key() of the log database the database step restores
+ * too, or NULL when there is none. */
+static char *log_database_key(const struct restore *rs)
+{
+	if (!rs->log_dump || !rs->log_dbname)
+		return NULL;
+	return conninfo_target_key(nonempty(rs->conf->log_database.conninfo) ?
+				   rs->conf->log_database.conninfo : rs->conninfo, rs->log_dbname);
+}
+
+char *restore_log_database_lock_path(const struct restore *rs)
+{
+	char *key = log_database_key(rs);
+	char *path = key ? target_lock_path("database", key) : NULL;
+	free(key);
+	return path;
+}
+
 /* When this process started (from /proc/self/stat), else now. */
 static time_t process_start(void)
 {
@@ -186,6 +204,18 @@ int restore_lock(struct restore *rs, struct err *e)
 	}
 	if ((rs->selected & db) && (path = restore_database_lock_path(rs))) {
 		char *key = conninfo_target_key(rs->conninfo, rs->dbname);
+		what = xstrfmt("database %s", key);
+		fd = lock_file(path, what, e);
+		free(path);
+		free(what);
+		free(key);
+		if (fd < 0)
+			goto fail;
+		add_lock(rs, fd);
+	}
+	if ((rs->selected & STEP_BIT(STEP_DATABASE)) && (path = restore_log_database_lock_path(rs))) {
+		/* the log database is swapped by the same step */
+		char *key = log_database_key(rs);
 		what = xstrfmt("database %s", key);
 		fd = lock_file(path, what, e);
 		free(path);

@@ -199,9 +199,14 @@ void restore_plan_text(const struct restore *rs, struct strbuf *out)
 {
 	char *lock = restore_webroot_lock_path(rs), *dblock = restore_database_lock_path(rs);
 	strbuf_addf(out, "Restore plan (%s), nothing has been touched:\n", rs->stamp);
-	strbuf_addf(out, "locks: webroot %s; database %s\n\n", lock, dblock ? dblock : "(not known)");
+	char *loglock = restore_log_database_lock_path(rs);
+	strbuf_addf(out, "locks: webroot %s; database %s", lock, dblock ? dblock : "(not known)");
+	if (loglock)
+		strbuf_addf(out, "; log database %s", loglock);
+	strbuf_addstr(out, "\n\n");
 	free(lock);
 	free(dblock);
+	free(loglock);
 	if (rs->backups) {
 		restore_list_backups(rs, out);
 		strbuf_addch(out, '\n');

@@ -586,6 +586,21 @@ for i in 1 2; do
 		{ cat "$T/logdb$i.log"; fail "restore with the log database (run $i) failed"; }
 done
 [ "$(dump_db biso_copy_log)" = "$(dump_db biso_logsrc)" ] || fail "biso_copy_log differs from its source"
+# the log database is locked too: its lock held, the run is refused
+loglock=$("$BISO_RECOVER" restore --dry-run --config "$T/log.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+	--log-dir "$T/log" --backup-root "$T/logset" --only database 2>/dev/null | sed -n 's/^locks: .*; log database //p')
+[ -n "$loglock" ] || fail "the plan names no lock of the log database"
+flock -o "$loglock" sleep 5 &
+holder=$!
+sleep 0.5
+set +e
+"$BISO_RECOVER" restore --yes --config "$T/log.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+	--log-dir "$T/otherlog" --backup-root "$T/logset" --only database > "$T/logdb3.log" 2>&1; rc=$?
+set -e
+kill $holder 2>/dev/null || true
+wait $holder 2>/dev/null || true
+[ $rc = 2 ] && grep -q "is restoring database $PGHOST:$PGPORT/biso_copy_log" "$T/logdb3.log" ||
+	{ cat "$T/logdb3.log"; fail "the log database's lock held: exit $rc"; }
 grep -q "^kept: biso_copy_pre_restore_[0-9_]*, biso_copy_log_pre_restore_[0-9_]*$" "$T/logdb2.log" ||
 	{ cat "$T/logdb2.log"; fail "the summary does not name both kept databases"; }
 echo "ok: the log database is restored from its own dump; $(grep '^kept:' "$T/logdb2.log")"
