@@ -1134,10 +1134,20 @@ void restore_kept_where(const struct restore *rs, struct restore_kept *k)
 		}
 	}
 	if (!rs->admin_conninfo && (rs->dbname || k->dbname)) {
-		if (nonempty(c->database.admin_conninfo))
-			k->admin_conninfo = xstrdup(c->database.admin_conninfo);
-		else
-			k->admin_conninfo = conninfo_with_dbname(rs->conninfo, "postgres", NULL);
+		/* a run that does not need the server must not hang on one that
+		 * is down: a listing waits 5 s at most */
+		const char *admin = nonempty(c->database.admin_conninfo) ? c->database.admin_conninfo
+									 : rs->conninfo;
+		char *db = nonempty(c->database.admin_conninfo) ? conninfo_get(admin, "dbname") : NULL;
+		char *ci = conninfo_with_dbname(admin, db && *db ? db : "postgres", NULL);
+		if (ci) {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_addstr(&sb, ci);
+			conninfo_append(&sb, "connect_timeout", "5");
+			k->admin_conninfo = strbuf_detach(&sb, NULL);
+		}
+		free(ci);
+		free(db);
 		k->where.admin_conninfo = k->admin_conninfo;
 	}
 	if (rs->dbname || k->dbname)
