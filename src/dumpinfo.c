@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bytes of a statement kept to look at (COPY, SET, INSERT INTO name ...). */
+#define DUMPINFO_KEEP (64 * 1024)
+
 static void count_type(struct dumpinfo *di, const char *type)
 {
 	for (size_t i = 0; i < di->n_types; i++)
@@ -54,8 +57,25 @@ static void header_comment(struct dumpinfo *di, const char *c)
 		di->pg_dump_version = xstrdup(c + sizeof(by) - 1);
 }
 
+/* Progress, and whether the operator asked to stop (-1 with @e set).
+ * Called for every piece read, so that no line length delays a stop. */
+static int tick(struct dumpread *dr, struct dumpinfo *di, struct sqlscan *sc, struct report *r,
+		struct err *e)
+{
+	struct progress pr = { "inspecting", dumpread_raw_offset(dr), dumpread_total(dr),
+			       di->statements, 0, sc->toc.len ? sc->toc.buf : NULL };
+	report_progress(r, &pr, 0);
+	if (!report_cancelled(r))
+		return 0;
+	err_set(e, "reading the dump aborted: %s", report_stop_reason(r));
+	err_detail(e, "The dump was read up to line %ld (%llu bytes of SQL).", sqlscan_line(sc),
+		   (unsigned long long)dumpread_sql_offset(dr));
+	return -1;
+}
+
 /* Count a COPY block's data lines up to "\.".  1: cut off by EOF. */
-static int count_copy(struct dumpread *dr, struct dumpinfo_table *t, long *lines, struct err *e)
+static int count_copy(struct dumpread *dr, struct dumpinfo *di, struct sqlscan *sc,
+		      struct dumpinfo_table *t, long *lines, struct report *r, struct err *e)
 {
 	int bol = 1;
 	*lines = 0;
@@ -65,6 +85,11 @@ static int count_copy(struct dumpread *dr, struct dumpinfo_table *t, long *lines
 		int rc = dumpread_line(dr, &p, &n, e), complete;
 		if (rc < 0)
 			return -1;
+		if (tick(dr, di, sc, r, e) < 0) {
+			sqlscan_add_lines(sc, *lines);
+			*lines = 0;
+			return -1;
+		}
 		if (rc == 0)
 			return 1;
 		complete = p[n - 1] == '\n';
@@ -97,6 +122,7 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 	di->gzip = dumpread_is_gzip(dr);
 	sqlscan_init(&sc);
 	sc.want_comments = 1;
+	sc.keep = DUMPINFO_KEEP; /* only statements' heads are looked at */
 	for (;;) {
 		enum sqlscan_result sr = sqlscan_next(&sc, &it);
 		if (sc.toc_line != last_toc) {
@@ -116,6 +142,10 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 				sqlscan_eof(&sc);
 			else
 				sqlscan_feed(&sc, p, n);
+			if (tick(dr, di, &sc, r, e) < 0) {
+				ret = -1;
+				break;
+			}
 			continue;
 		}
 		if (sr == SQLSCAN_END)
@@ -129,6 +159,10 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 				di->has_connect = 1;
 		} else if (sr == SQLSCAN_STMT) {
 			di->statements++;
+			if (it.full_len > di->longest) {
+				di->longest = it.full_len;
+				di->longest_line = it.line;
+			}
 			sqlscan_apply_set(&sc, it.text);
 			if (it.copy_in) {
 				struct dumpinfo_table *t;
@@ -139,7 +173,7 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 				memset(t, 0, sizeof(*t));
 				t->name = copy_table(it.text);
 				t->line = it.line;
-				rc = count_copy(dr, t, &lines, e);
+				rc = count_copy(dr, di, &sc, t, &lines, r, e);
 				sqlscan_add_lines(&sc, lines);
 				if (rc < 0) {
 					err_where(e, NULL, sqlscan_line(&sc), e->offset);
@@ -156,13 +190,7 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 				}
 			}
 		}
-		{
-			struct progress pr = { "inspecting", dumpread_raw_offset(dr), dumpread_total(dr),
-					       di->statements, 0, sc.toc.len ? sc.toc.buf : NULL };
-			report_progress(r, &pr, 0);
-		}
-		if (report_cancelled(r)) {
-			err_set(e, "reading the dump aborted: %s", report_stop_reason(r));
+		if (tick(dr, di, &sc, r, e) < 0) {
 			ret = -1;
 			break;
 		}
@@ -180,6 +208,15 @@ int dumpinfo_check(const char *path, struct dumpinfo *di, int pg_dump_only, cons
 {
 	if (dumpinfo_scan(path, di, r, e) < 0)
 		return -1;
+	if (di->longest > SQLSCAN_STMT_MAX) {
+		err_set(e, "the statement at line %ld of %s is %llu bytes long: PostgreSQL accepts at "
+			"most %llu", di->longest_line, path, (unsigned long long)di->longest,
+			(unsigned long long)SQLSCAN_STMT_MAX);
+		err_detail(e, "Such a line is not from pg_dump; the dump is damaged there.");
+		err_hint(e, "%s", hint);
+		err_where(e, path, di->longest_line, -1);
+		return -1;
+	}
 	if (di->complete || (pg_dump_only && !di->pg_dump_header))
 		return 0;
 	err_set(e, "%s has no \"dump complete\" trailer: it was cut off", path);

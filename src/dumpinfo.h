@@ -39,6 +39,8 @@ struct dumpinfo {
 	int gzip;              /* the file is gzip-compressed */
 	int has_connect;       /* the dump has \connect lines (pg_dumpall) */
 	uint64_t statements;   /* statements outside COPY data */
+	uint64_t longest;      /* bytes of the longest statement */
+	long longest_line;     /* and its line */
 	uint64_t bytes_sql;    /* uncompressed size */
 	struct dumpinfo_table *tables; /* in dump order */
 	size_t n_tables;
@@ -49,7 +51,9 @@ struct dumpinfo {
 /*
  * Scan @path ("-" for stdin).  @r may be NULL; it gets progress (phase
  * "inspecting", bytes = compressed bytes read) and warnings; cancellation
- * is honoured.  On success @di is filled and owned by the caller (free with
+ * is honoured after every piece read (at most 256 KiB, whatever the line
+ * lengths).  Time is linear in the dump; memory is bounded (64 KiB of a
+ * statement are kept, a COPY row is never held whole).  On success @di is filled and owned by the caller (free with
  * dumpinfo_release()).  Returns 0, or -1 with @e set: unreadable file,
  * truncated gzip (e->offset), NUL byte, a COPY block cut off by the end of
  * the file (e->line = its COPY line; @di is still filled with what was
@@ -59,7 +63,8 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 /*
  * dumpinfo_scan(), then require the "dump complete" trailer: a dump without
  * it was cut off (-1, @e names @path and the SQL bytes read, with @hint,
- * the advice that fits the caller).  With @pg_dump_only a file without
+ * the advice that fits the caller), and refuse a statement longer than
+ * PostgreSQL accepts (SQLSCAN_STMT_MAX; @e names its line).  With @pg_dump_only a file without
  * pg_dump's header (hand-written SQL) needs no trailer.  @di is filled
  * either way and must be released.  The one check before a replay, so that
  * a cut-off --clean dump never drops what it cannot restore.

@@ -1014,7 +1014,11 @@ static int run_meta(struct replay *rp, const struct sqlscan_item *it)
 	cmd[n] = 0;
 	argc = split_args(it->text, argv, 6, !strcmp(cmd, "connect") || !strcmp(cmd, "c"));
 
-	if (rp->restricted && strcmp(cmd, "unrestrict")) {
+	if (it->truncated) {
+		/* never run a cut argument (a \connect to another name) */
+		ret = own_error(rp, it->line, 0, "Such a line is not from pg_dump: the dump is damaged there.",
+				"meta-command \%s longer than %d bytes: not run", cmd, SQLSCAN_LINE_MAX);
+	} else if (rp->restricted && strcmp(cmd, "unrestrict")) {
 		ret = own_error(rp, it->line, 0, NULL,
 				"\\%s is not allowed while restricted by \\restrict (only \\unrestrict is)", cmd);
 	} else if (!strcmp(cmd, "restrict")) {
@@ -1141,6 +1145,23 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 				sqlscan_eof(&rp.sc);
 			else
 				sqlscan_feed(&rp.sc, p, n);
+			/* a statement may span many pieces (a damaged dump: one
+			 * line of a gigabyte); a stop must not wait for its end */
+			progress(&rp, 0);
+			if (report_cancelled(r)) {
+				own_error(&rp, sqlscan_line(&rp.sc), 1, NULL, "restore aborted: %s",
+					  report_stop_reason(r));
+				ret = -1;
+				break;
+			}
+			if (sqlscan_pending(&rp.sc) > SQLSCAN_STMT_MAX && sqlscan_stmt_line(&rp.sc)) {
+				ret = own_error(&rp, sqlscan_stmt_line(&rp.sc), 1,
+						"Such a line is not from pg_dump: the dump is damaged there.",
+						"the statement that starts here is longer than PostgreSQL "
+						"accepts (%llu bytes); it was not sent",
+						(unsigned long long)SQLSCAN_STMT_MAX);
+				break;
+			}
 			continue;
 		}
 		if (sr == SQLSCAN_END)

@@ -21,7 +21,14 @@ enum {
 	ST_XC,    /* block comment, xcdepth deep */
 	ST_XDOLQ, /* $tag$...$tag$ */
 	ST_LCOMMENT, /* -- comment inside a statement */
+	ST_IDENT,    /* the rest of an identifier too long to be a keyword */
+	ST_DIGITS,   /* the rest of a long number or $n parameter */
+	ST_SKIPLINE, /* the rest of a comment or meta-command line past SQLSCAN_LINE_MAX */
 };
+
+/* An identifier or number this long (longer than any keyword we look for)
+ * is consumed as it comes instead of being scanned again from its start. */
+#define TOKEN_STREAM 16
 
 /* copy_state */
 enum { CP_UNKNOWN = 0, CP_NO = -1, CP_COPY = 1, CP_FROM = 2, CP_STDIN = 3 };
@@ -72,6 +79,11 @@ long sqlscan_line(const struct sqlscan *s)
 size_t sqlscan_pending(const struct sqlscan *s)
 {
 	return s->buf.len - s->start;
+}
+
+long sqlscan_stmt_line(const struct sqlscan *s)
+{
+	return s->started ? s->stmt_line : 0;
 }
 
 enum sqlscan_encoding sqlscan_encoding_of(const char *name)
@@ -141,10 +153,109 @@ static int is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-static void erase(struct sqlscan *s, size_t from, size_t n)
+/*
+ * Buffer housekeeping, each linear in the input overall:
+ *  - what was handed out is dropped from the front only when it is at least
+ *    as long as what stays (shift);
+ *  - bytes deleted inside a statement leave a hole that is closed by moving
+ *    only the bytes between it and the next deletion (del), and the rest of
+ *    the statement when it is handed out (close_hole).
+ */
+static void shift(struct sqlscan *s, size_t n)
 {
-	memmove(s->buf.buf + from, s->buf.buf + from + n, s->buf.len - from - n);
+	s->moved += s->buf.len - n;
+	memmove(s->buf.buf, s->buf.buf + n, s->buf.len - n);
 	strbuf_setlen(&s->buf, s->buf.len - n);
+	s->pos -= n;
+	s->start -= n;
+	if (s->hole_len)
+		s->hole -= n;
+	if (s->resume_ok && s->resume_at >= n)
+		s->resume_at -= n, s->resume_to -= n;
+	else
+		s->resume_ok = 0;
+}
+
+/* Delete buf[p, p + n) from the statement: p is at or after the hole's end
+ * and p + n at or before pos. */
+static void del(struct sqlscan *s, size_t p, size_t n)
+{
+	if (!s->hole_len) {
+		s->hole = p;
+	} else {
+		size_t end = s->hole + s->hole_len;
+		s->moved += p - end;
+		memmove(s->buf.buf + s->hole, s->buf.buf + end, p - end);
+		s->hole = p - s->hole_len;
+	}
+	s->hole_len += n;
+}
+
+/* Close the hole before a statement that ends at @to; returns its new end
+ * (buf[new end, to) is left over and never read again). */
+static size_t close_hole(struct sqlscan *s, size_t to)
+{
+	size_t end = s->hole + s->hole_len;
+	if (!s->hole_len)
+		return to;
+	s->moved += to - end;
+	memmove(s->buf.buf + s->hole, s->buf.buf + end, to - end);
+	s->hole_len = 0;
+	return to - (end - s->hole);
+}
+
+/* With `keep`: drop the scanned middle of a long statement, and give the
+ * room back once the hole is as long as the unscanned input behind it. */
+static void drop_middle(struct sqlscan *s)
+{
+	size_t from, end;
+	if (!s->keep || !s->started)
+		return;
+	from = s->start + s->keep;
+	if (s->hole_len && s->hole < from)
+		from += s->hole_len; /* keep `keep` bytes of text around the hole */
+	if (s->pos <= from)
+		return;
+	s->dropped += s->pos - from;
+	if (s->hole_len && s->hole + s->hole_len > from) {
+		/* the hole reaches past the kept head: all from there goes */
+		if (s->hole > from)
+			s->hole = from;
+		s->hole_len = s->pos - s->hole;
+	} else {
+		del(s, from, s->pos - from);
+	}
+	end = s->hole + s->hole_len;
+	if (s->hole_len >= s->buf.len - end) {
+		s->moved += s->buf.len - end;
+		memmove(s->buf.buf + s->hole, s->buf.buf + end, s->buf.len - end);
+		strbuf_setlen(&s->buf, s->buf.len - s->hole_len);
+		s->gone += s->hole_len;
+		/* only a hint for the token at pos survives the move */
+		if (s->resume_ok && s->resume_at == s->pos)
+			s->resume_at -= s->hole_len, s->resume_to -= s->hole_len;
+		else
+			s->resume_ok = 0;
+		s->pos -= s->hole_len;
+		s->hole_len = 0;
+	}
+}
+
+/* Where to go on scanning the token at pos: after what an earlier call
+ * scanned of it, else at @from. */
+static size_t resume(const struct sqlscan *s, size_t from)
+{
+	return s->resume_ok && s->resume_at == s->pos && s->resume_to > from ? s->resume_to : from;
+}
+
+/* Ask for more input, remembering that the token at pos was scanned up to @to. */
+static enum sqlscan_result more(struct sqlscan *s, size_t to)
+{
+	s->resume_ok = 1;
+	s->resume_at = s->pos;
+	s->resume_to = to;
+	drop_middle(s);
+	return SQLSCAN_MORE;
 }
 
 static int word_is(const char *w, size_t n, const char *kw)
@@ -163,6 +274,8 @@ static void reset_stmt(struct sqlscan *s)
 	memset(s->idents, 0, sizeof(s->idents));
 	s->copy_state = CP_UNKNOWN;
 	s->started = 0;
+	s->dropped = 0;
+	s->gone = 0;
 }
 
 static void mark_started(struct sqlscan *s)
@@ -290,9 +403,13 @@ static void toc_comment(struct sqlscan *s, const char *c, size_t n)
  * restored on the next call. */
 static void fill_item(struct sqlscan *s, struct sqlscan_item *it, size_t from, size_t to)
 {
+	size_t full = to - from + s->gone;
 	memset(it, 0, sizeof(*it));
+	to = close_hole(s, to);
 	it->text = s->buf.buf + from;
 	it->len = to - from;
+	it->full_len = full;
+	it->truncated = s->dropped > 0;
 	if (to < s->buf.len) {
 		s->restore_at = to;
 		s->restore_byte = (unsigned char)s->buf.buf[to];
@@ -310,11 +427,8 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 		s->buf.buf[s->restore_at] = (char)s->restore_byte;
 		s->restore_byte = -1;
 	}
-	if (s->start > 0) {
-		erase(s, 0, s->start);
-		s->pos -= s->start;
-		s->start = 0;
-	}
+	if (s->start > 0 && s->start >= s->buf.len - s->start)
+		shift(s, s->start);
 	memset(it, 0, sizeof(*it));
 	for (;;) {
 		size_t avail;
@@ -322,14 +436,18 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 		b = (unsigned char *)s->buf.buf;
 		len = s->buf.len;
 		if (s->pos >= len) {
-			if (!s->eof)
+			if (!s->eof) {
+				drop_middle(s);
 				return SQLSCAN_MORE;
+			}
 			if (s->started) {
 				fill_item(s, it, s->start, len);
 				it->line = s->stmt_line;
 				it->end_line = s->line;
 				it->incomplete = 1;
-				it->in_string = s->state != ST_NORMAL && s->state != ST_LCOMMENT;
+				it->in_string = s->state != ST_NORMAL && s->state != ST_LCOMMENT &&
+						s->state != ST_IDENT && s->state != ST_DIGITS &&
+						s->state != ST_SKIPLINE;
 				it->copy_in = s->copy_state == CP_STDIN;
 				s->start = len;
 				s->pos = len;
@@ -341,8 +459,10 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 		}
 		avail = len - s->pos;
 		c = b[s->pos];
-#define NEED(n) do { if (avail < (size_t)(n) && !s->eof) return SQLSCAN_MORE; } while (0)
-		if (c >= 0x80 && s->encoding != SQLSCAN_ENC_SAFE && s->state != ST_NORMAL) {
+		s->examined++;
+#define NEED(n) do { if (avail < (size_t)(n) && !s->eof) return more(s, s->pos); } while (0)
+		if (c >= 0x80 && s->encoding != SQLSCAN_ENC_SAFE && s->state != ST_NORMAL &&
+		    s->state != ST_DIGITS && s->state != ST_SKIPLINE) {
 			size_t m;
 			NEED(2);
 			m = mblen_at(s, b + s->pos, avail);
@@ -364,11 +484,22 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 				NEED(2);
 				if (b[s->pos + 1] == '-') {
 					if (!s->started) {
-						unsigned char *nl = memchr(b + s->pos, '\n', avail);
+						size_t at = resume(s, s->pos);
+						unsigned char *nl = memchr(b + at, '\n', len - at);
 						size_t clen;
-						if (!nl && !s->eof)
-							return SQLSCAN_MORE;
+						int cut = 0;
+						s->examined += nl ? (size_t)(nl - b) - at : len - at;
+						if (!nl && !s->eof) {
+							if (avail - 2 <= SQLSCAN_LINE_MAX)
+								return more(s, len);
+							cut = 1;
+						}
 						clen = (nl ? (size_t)(nl - b) : len) - s->pos - 2;
+						if (clen > SQLSCAN_LINE_MAX) {
+							/* the same cut whatever the pieces */
+							clen = SQLSCAN_LINE_MAX;
+							cut = 1;
+						}
 						toc_comment(s, (const char *)b + s->pos + 2, clen);
 						if (s->want_comments) {
 							size_t from = s->pos + 2, to = from + clen;
@@ -376,9 +507,13 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 								to--;
 							fill_item(s, it, from, to);
 							it->line = it->end_line = s->line;
+							it->truncated = cut;
 						}
 						s->pos += 2 + clen;
-						if (nl) {
+						if (cut) {
+							s->state = ST_SKIPLINE;
+							s->skip_in_stmt = 0;
+						} else if (nl) {
 							s->pos++;
 							s->line++;
 						}
@@ -427,18 +562,24 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 				if (j < len && isdigit(b[j])) {
 					while (j < len && isdigit(b[j]))
 						j++;
-					if (j == len && !s->eof)
-						return SQLSCAN_MORE;
+					s->examined += j - s->pos;
+					if (j == len && !s->eof) {
+						if (j - s->pos <= TOKEN_STREAM)
+							return more(s, s->pos);
+						s->state = ST_DIGITS;
+					}
 					other_token(s);
 					s->pos = j;
 					continue;
 				}
 				if (j < len && ident_start(b[j])) {
+					size_t from = j = resume(s, j);
 					while (j < len && (ident_start(b[j]) || isdigit(b[j])))
 						j++;
+					s->examined += j - from;
 				}
 				if (j == len && !s->eof)
-					return SQLSCAN_MORE;
+					return more(s, j);
 				other_token(s);
 				if (j < len && b[j] == '$') {
 					strbuf_reset(&s->tag);
@@ -476,16 +617,21 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 			if (c == '\\') {
 				unsigned char *nl;
 				size_t mlen, from, to;
+				int cut = 0;
 				NEED(2);
 				if (avail >= 2 && (b[s->pos + 1] == ';' || b[s->pos + 1] == ':')) {
 					other_token(s);
-					erase(s, s->pos, 1);
-					s->pos++;
+					del(s, s->pos, 1);
+					s->pos += 2;
 					continue;
 				}
-				nl = memchr(b + s->pos, '\n', avail);
-				if (!nl && !s->eof)
-					return SQLSCAN_MORE;
+				{
+					size_t at = resume(s, s->pos);
+					nl = memchr(b + at, '\n', len - at);
+					s->examined += nl ? (size_t)(nl - b) - at : len - at;
+				}
+				if (!nl && !s->eof && avail - 1 <= SQLSCAN_LINE_MAX)
+					return more(s, len);
 				mlen = (nl ? (size_t)(nl - b) + 1 : len) - s->pos;
 				from = s->pos + 1;
 				to = s->pos + mlen;
@@ -493,40 +639,61 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 					to--;
 				while (to > from && (b[to - 1] == '\r' || is_space(b[to - 1])))
 					to--;
-				/* hand the text out from `meta`, then cut it from buf */
+				if (to - from > SQLSCAN_LINE_MAX) {
+					to = from + SQLSCAN_LINE_MAX; /* the rest is skipped */
+					cut = 1;
+				}
+				/* hand the text out from `meta`, then cut it from the statement */
 				strbuf_reset(&s->meta);
 				strbuf_add(&s->meta, b + from, to - from);
-				erase(s, s->pos, mlen);
 				memset(it, 0, sizeof(*it));
 				it->text = s->meta.buf;
 				it->len = s->meta.len;
+				it->full_len = mlen;
 				it->line = it->end_line = s->line;
-				if (nl)
+				it->truncated = cut;
+				if (!nl && !s->eof) {
+					/* cut: the rest of the line is skipped as it comes */
+					s->state = ST_SKIPLINE;
+					s->skip_in_stmt = s->started;
+				} else if (nl) {
 					s->line++;
+				}
+				if (s->started)
+					del(s, s->pos, mlen);
+				s->pos += mlen;
 				if (!s->started)
 					s->start = s->pos;
 				return SQLSCAN_META;
 			}
 			if (ident_start(c)) {
-				size_t j = s->pos;
+				size_t j = resume(s, s->pos), from = j;
 				while (j < len && ident_cont(b[j])) {
 					if (b[j] >= 0x80 && s->encoding != SQLSCAN_ENC_SAFE) {
 						size_t m;
 						if (len - j < 2 && !s->eof)
-							return SQLSCAN_MORE;
+							return more(s, s->pos);
 						m = mblen_at(s, b + j, len - j);
-						j += m;
-						if (j > len) {
+						if (j + m > len) {
 							if (!s->eof)
-								return SQLSCAN_MORE;
-							j = len;
+								return more(s, j);
+							m = len - j;
 						}
+						j += m;
 					} else {
 						j++;
 					}
 				}
-				if (j >= len && !s->eof)
-					return SQLSCAN_MORE;
+				s->examined += j - from;
+				if (j >= len && !s->eof) {
+					if (j - s->pos <= TOKEN_STREAM)
+						return more(s, j);
+					/* not a keyword: take what is there, the rest as it comes */
+					identifier(s, (const char *)b + s->pos, j - s->pos);
+					s->state = ST_IDENT;
+					s->pos = j;
+					continue;
+				}
 				if (j - s->pos == 1 && j < len && b[j] == '\'' && strchr("eEbBxXnN", c)) {
 					other_token(s);
 					if (c == 'e' || c == 'E')
@@ -540,7 +707,7 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 				}
 				if (j - s->pos == 1 && (c == 'u' || c == 'U') && j < len && b[j] == '&') {
 					if (j + 1 >= len && !s->eof)
-						return SQLSCAN_MORE;
+						return more(s, s->pos);
 					if (j + 1 < len && (b[j + 1] == '\'' || b[j + 1] == '"')) {
 						other_token(s);
 						s->state = b[j + 1] == '\'' ? ST_XQ : ST_XD;
@@ -556,8 +723,12 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 				size_t j = s->pos;
 				while (j < len && isdigit(b[j]))
 					j++;
-				if (j == len && !s->eof)
-					return SQLSCAN_MORE;
+				s->examined += j - s->pos;
+				if (j == len && !s->eof) {
+					if (j - s->pos <= TOKEN_STREAM)
+						return more(s, s->pos);
+					s->state = ST_DIGITS;
+				}
 				other_token(s);
 				s->pos = j;
 				continue;
@@ -579,6 +750,7 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 					break;
 				j++;
 			}
+			s->examined += j - s->pos;
 			s->pos = j;
 			if (j >= len)
 				continue;
@@ -608,7 +780,17 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 			}
 			continue;
 		}
-		case ST_XC:
+		case ST_XC: {
+			size_t j = s->pos;
+			/* fast path over ordinary bytes */
+			while (j < len && b[j] != '\n' && b[j] != '/' && b[j] != '*' &&
+			       !(b[j] >= 0x80 && s->encoding != SQLSCAN_ENC_SAFE))
+				j++;
+			s->examined += j - s->pos;
+			if (j > s->pos) {
+				s->pos = j;
+				continue;
+			}
 			if (c == '\n') {
 				s->line++;
 				s->pos++;
@@ -628,11 +810,13 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 				s->pos++;
 			}
 			continue;
+		}
 		case ST_XDOLQ: {
 			size_t j = s->pos;
 			while (j < len && b[j] != '$' && b[j] != '\n' &&
 			       !(b[j] >= 0x80 && s->encoding != SQLSCAN_ENC_SAFE))
 				j++;
+			s->examined += j - s->pos;
 			s->pos = j;
 			if (j >= len)
 				continue;
@@ -654,12 +838,44 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 		}
 		case ST_LCOMMENT: {
 			unsigned char *nl = memchr(b + s->pos, '\n', avail);
+			s->examined += nl ? (size_t)(nl - b) - s->pos : avail;
 			if (!nl) {
 				s->pos = len;
 				continue;
 			}
 			s->pos = (size_t)(nl - b);
 			s->state = ST_NORMAL;
+			continue;
+		}
+		case ST_IDENT:
+		case ST_DIGITS: {
+			size_t j = s->pos;
+			if (s->state == ST_IDENT)
+				while (j < len && ident_cont(b[j]) &&
+				       !(b[j] >= 0x80 && s->encoding != SQLSCAN_ENC_SAFE))
+					j++;
+			else
+				while (j < len && isdigit(b[j]))
+					j++;
+			s->examined += j - s->pos;
+			if (j == s->pos)
+				s->state = ST_NORMAL; /* the token ended at pos */
+			s->pos = j;
+			continue;
+		}
+		case ST_SKIPLINE: {
+			unsigned char *nl = memchr(b + s->pos, '\n', avail);
+			size_t n = nl ? (size_t)(nl - b) + 1 - s->pos : avail;
+			s->examined += n;
+			if (s->skip_in_stmt)
+				del(s, s->pos, n);
+			s->pos += n;
+			if (!s->skip_in_stmt)
+				s->start = s->pos;
+			if (nl) {
+				s->line++;
+				s->state = ST_NORMAL;
+			}
 			continue;
 		}
 		}

@@ -28,7 +28,12 @@
  * Input is fed in pieces of any size; statements are handed out as soon as
  * they are complete, so a caller can read COPY data itself right after a
  * COPY ... FROM stdin statement.  Memory: the current statement plus the
- * unscanned rest of the last piece.
+ * unscanned rest of the last piece; with `keep` set, only the first `keep`
+ * bytes of a statement (readers that do not send it).  A `--` comment line
+ * or meta-command longer than SQLSCAN_LINE_MAX is cut there (the rest of
+ * its line is skipped), so no line shape makes memory grow without a
+ * statement.  Time is linear in the input whatever its line lengths: a
+ * token cut by the end of a piece is not scanned again from its start.
  */
 #ifndef BR_SQLSCAN_H
 #define BR_SQLSCAN_H
@@ -36,6 +41,13 @@
 #include <stddef.h>
 
 #include "strbuf.h"
+
+/* Longest statement PostgreSQL accepts: a query message's body (the text
+ * and its NUL) is at most MaxAllocSize - 1 bytes; the server refuses more. */
+#define SQLSCAN_STMT_MAX ((size_t)0x3fffffff - 2)
+
+/* Longest `--` comment or meta-command handed out; longer ones are cut. */
+#define SQLSCAN_LINE_MAX (64 * 1024)
 
 enum sqlscan_result {
 	SQLSCAN_MORE = 0, /* all input scanned: feed more (or call sqlscan_eof) */
@@ -68,6 +80,11 @@ struct sqlscan_item {
 	int copy_in;      /* statement is COPY ... FROM stdin: data follows */
 	int incomplete;   /* text at end of input without a terminating ';' */
 	int in_string;    /* incomplete and still inside a quote or comment */
+	int truncated;    /* text is only the start: a statement longer than
+			     `keep`, or a comment/meta-command line longer than
+			     SQLSCAN_LINE_MAX */
+	size_t full_len;  /* bytes it spans in the input (>= len: dropped parts,
+			     \; backslashes and meta-command lines included) */
 };
 
 struct sqlscan {
@@ -75,6 +92,9 @@ struct sqlscan {
 	int std_strings;  /* standard_conforming_strings: 1 on (default), 0 off */
 	enum sqlscan_encoding encoding;
 	int want_comments; /* 1: return top-level `--` comments as SQLSCAN_COMMENT */
+	size_t keep;       /* 0: hand out whole statements; else keep only their
+			      first `keep` bytes (it->truncated), for readers
+			      that only look at statements (dumpinfo) */
 
 	/* TOC state, read by the caller */
 	struct strbuf toc;      /* "Name: x; Type: y; Schema: z; Owner: w", "" before the first */
@@ -84,11 +104,24 @@ struct sqlscan {
 	int pg_dump_header;     /* saw "-- PostgreSQL database [cluster] dump" */
 	int pg_dump_complete;   /* saw its "... dump complete" trailer */
 
+	/* work done, for tests and bench: bytes looked at (a byte scanned
+	 * again after more input counts again) and bytes moved in the buffer */
+	unsigned long long examined, moved;
+
 	/* private */
 	struct strbuf buf;
 	struct strbuf tag;  /* current dollar-quote delimiter */
 	struct strbuf meta; /* last meta-command text */
 	size_t pos, start;
+	size_t hole, hole_len; /* bytes of the statement deleted (\; backslashes,
+				  meta-commands, what `keep` drops) but not yet
+				  moved out: buf[hole, hole + hole_len) */
+	size_t dropped;        /* bytes of the statement `keep` dropped */
+	size_t gone;           /* bytes of the statement moved out of buf */
+	size_t resume_at, resume_to; /* the token at resume_at was scanned up to
+					resume_to before more input was needed */
+	int resume_ok;
+	int skip_in_stmt;      /* ST_SKIPLINE: the skipped bytes were in a statement */
 	size_t restore_at;  /* byte NUL-ed to terminate a handed-out item */
 	int restore_byte;   /* its value, -1 if none */
 	int state, xcdepth, paren, begin_depth, begin_pending;
@@ -122,6 +155,8 @@ void sqlscan_add_lines(struct sqlscan *s, long n);
 long sqlscan_line(const struct sqlscan *s);
 /* Bytes fed but not yet handed out (pending statement + unscanned input). */
 size_t sqlscan_pending(const struct sqlscan *s);
+/* Line where the statement being read starts, 0 between statements. */
+long sqlscan_stmt_line(const struct sqlscan *s);
 
 /* Encoding class of a PostgreSQL client encoding name ("SJIS", "UTF8"...). */
 enum sqlscan_encoding sqlscan_encoding_of(const char *name);

@@ -349,6 +349,188 @@ static void set_statements_update_offline_state(void **state)
 	sqlscan_release(&s);
 }
 
+/* One long line after a pg_dump header, fed in dumpread's pieces: the
+ * shape @pat repeated to @total bytes after @prefix, no newline at all. */
+struct long_line {
+	const char *name, *prefix, *pat;
+};
+
+static const struct long_line long_lines[] = {
+	{ "single quotes", "INSERT INTO t VALUES ('", "abcdefgh" },
+	{ "E'' string with backslashes", "SELECT E'", "\\\\\\'ab" },
+	{ "dollar-quoted body", "SELECT $x$", "abcdefgh" },
+	{ "dollar-quote tag", "SELECT $", "abcdefgh" },
+	{ "block comment", "/* ", "abc*/*/*" },
+	{ "top-level -- comment", "-- ", "abcdefgh" },
+	{ "-- comment in a statement", "SELECT 1 -- ", "abcdefgh" },
+	{ "meta-command", "\\", "x41424344" },
+	{ "identifier", "", "abcdefgh" },
+	{ "digits", "SELECT ", "12345678" },
+	{ "double quotes", "SELECT \"", "abcdefgh" },
+	{ "parentheses", "SELECT ", "((((" },
+	{ "many statements", "", "SELECT 1;" },
+	{ "backslash-semicolons", "SELECT ", "\\;" },
+	{ "mixed", "", "a'b\"c$d/*e--f\\g;h(i)" },
+};
+
+/* Scan @ll up to @total bytes in pieces of 256 KiB; return the counters. */
+static void scan_long_line(const struct long_line *ll, size_t total, int keep,
+			   unsigned long long *examined, unsigned long long *moved, size_t *peak)
+{
+	static const char header[] = "--\n-- PostgreSQL database dump\n--\n\n"
+				     "SET standard_conforming_strings = on;\n\n";
+	const size_t piece = 256 * 1024 + 3; /* tokens cut at piece ends */
+	char *buf = malloc(piece);
+	size_t plen = strlen(ll->pat), done = 0, phase = 0;
+	struct sqlscan s;
+	struct sqlscan_item it;
+	int fed_header = 0, fed_prefix = 0;
+	assert_non_null(buf);
+	sqlscan_init(&s);
+	s.want_comments = 1;
+	s.keep = keep ? 64 * 1024 : 0;
+	*peak = 0;
+	for (;;) {
+		enum sqlscan_result r = sqlscan_next(&s, &it);
+		if (s.buf.alloc > *peak)
+			*peak = s.buf.alloc;
+		if (r == SQLSCAN_END)
+			break;
+		if (r != SQLSCAN_MORE)
+			continue;
+		if (!fed_header) {
+			sqlscan_feed(&s, header, strlen(header));
+			fed_header = 1;
+		} else if (!fed_prefix) {
+			sqlscan_feed(&s, ll->prefix, strlen(ll->prefix));
+			fed_prefix = 1;
+		} else if (done < total) {
+			size_t n = total - done < piece ? total - done : piece;
+			for (size_t i = 0; i < n; i++)
+				buf[i] = ll->pat[(phase + i) % plen];
+			phase = (phase + n) % plen;
+			sqlscan_feed(&s, buf, n);
+			done += n;
+		} else {
+			sqlscan_eof(&s);
+		}
+	}
+	*examined = s.examined;
+	*moved = s.moved;
+	sqlscan_release(&s);
+	free(buf);
+}
+
+/* Issue 16.8: a line of any shape costs time in proportion to its length.
+ * Counted, not timed: every byte is looked at a bounded number of times
+ * (a token cut by the end of a piece is not scanned again from its start)
+ * and the buffer moves at most as many bytes as were fed. */
+static void long_lines_are_scanned_in_linear_time(void **state)
+{
+	const size_t total = 8u << 20;
+	int bad = 0;
+	(void)state;
+	for (size_t i = 0; i < sizeof(long_lines) / sizeof(long_lines[0]); i++) {
+		unsigned long long examined, moved;
+		size_t peak;
+		scan_long_line(&long_lines[i], total, 0, &examined, &moved, &peak);
+		/* 3x: after a `$abc...` that is no dollar quote psql scans the
+		 * rest again as an identifier, and so do we */
+		if (examined > 3 * (unsigned long long)total || moved > 2 * (unsigned long long)total) {
+			print_error("%s: %zu bytes fed, %llu examined, %llu moved\n",
+				    long_lines[i].name, total, examined, moved);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* A comment or meta-command line longer than SQLSCAN_LINE_MAX is handed
+ * out cut (it->truncated) and the rest of its line skipped: the next
+ * statement and the line numbers are those of the whole input. */
+static void overlong_comment_and_meta_lines_are_cut(void **state)
+{
+	const size_t n = SQLSCAN_LINE_MAX + 5000;
+	static const size_t pieces[] = { 4096, 65536, 1 << 20 };
+	struct strbuf in = STRBUF_INIT;
+	(void)state;
+	strbuf_addstr(&in, "-- ");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addch(&in, 'c');
+	strbuf_addstr(&in, "\nSELECT 1,\n\\echo ");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addch(&in, 'm');
+	strbuf_addstr(&in, "\n2;\n");
+	for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
+		struct sqlscan s;
+		struct sqlscan_item it;
+		size_t off = 0;
+		int seen = 0;
+		sqlscan_init(&s);
+		s.want_comments = 1;
+		for (;;) {
+			enum sqlscan_result r = sqlscan_next(&s, &it);
+			if (r == SQLSCAN_MORE) {
+				size_t m = in.len - off < pieces[k] ? in.len - off : pieces[k];
+				if (!m)
+					sqlscan_eof(&s);
+				sqlscan_feed(&s, in.buf + off, m);
+				off += m;
+				continue;
+			}
+			if (r == SQLSCAN_END)
+				break;
+			if (r == SQLSCAN_COMMENT) {
+				assert_int_equal(it.line, 1);
+				assert_true(it.truncated);
+				assert_int_equal(it.len, SQLSCAN_LINE_MAX);
+				seen |= 1;
+			} else if (r == SQLSCAN_META) {
+				assert_int_equal(it.line, 3);
+				assert_true(it.truncated);
+				assert_int_equal(strncmp(it.text, "echo mmm", 8), 0);
+				assert_true(it.len <= SQLSCAN_LINE_MAX);
+				seen |= 2;
+			} else {
+				assert_int_equal(r, SQLSCAN_STMT);
+				assert_int_equal(it.line, 2);
+				assert_int_equal(it.end_line, 4);
+				assert_string_equal(it.text, "SELECT 1,\n2;");
+				/* the meta-command line is cut out of the text, not the span */
+				assert_int_equal(it.full_len, strlen("SELECT 1,\n\\echo \n2;") + n);
+				seen |= 4;
+			}
+		}
+		assert_int_equal(seen, 7);
+		assert_int_equal(sqlscan_line(&s), 5);
+		sqlscan_release(&s);
+	}
+	strbuf_release(&in);
+}
+
+/* Issue 16.8: with `keep` (the dump check), memory stays bounded whatever
+ * the line: only a dollar-quote tag must be kept whole to be matched. */
+static void long_lines_need_bounded_memory_with_keep(void **state)
+{
+	const size_t total = 8u << 20;
+	int bad = 0;
+	(void)state;
+	for (size_t i = 0; i < sizeof(long_lines) / sizeof(long_lines[0]); i++) {
+		unsigned long long examined, moved;
+		size_t peak;
+		if (!strcmp(long_lines[i].name, "dollar-quote tag"))
+			continue;
+		scan_long_line(&long_lines[i], total, 1, &examined, &moved, &peak);
+		if (peak > 1024 * 1024 || examined > 3 * (unsigned long long)total ||
+		    moved > 2 * (unsigned long long)total) {
+			print_error("%s: %zu bytes fed, buffer grew to %zu bytes, %llu examined, "
+				    "%llu moved\n", long_lines[i].name, total, peak, examined, moved);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +559,9 @@ int main(void)
 		cmocka_unit_test(pg_dump_header_and_trailer_are_seen),
 		cmocka_unit_test(copy_data_is_left_to_the_caller),
 		cmocka_unit_test(set_statements_update_offline_state),
+		cmocka_unit_test(long_lines_are_scanned_in_linear_time),
+		cmocka_unit_test(long_lines_need_bounded_memory_with_keep),
+		cmocka_unit_test(overlong_comment_and_meta_lines_are_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,96 @@
+#!/bin/sh
+# Hostile dumps (issue 16): each damaged or foreign input gets a clear
+# message naming the file and the line or byte offset, in bounded time and
+# memory, and a signal stops any pass over it promptly.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$(pwd)}
+BIN=${BISO_RECOVER:-$top_builddir/biso-recover}
+. "$top_srcdir/tests/lib/pgcluster.sh"
+pgc_bindir >/dev/null || { echo "SKIP: no PostgreSQL server installed"; exit 77; }
+[ -x "$BIN" ] || { echo "FAIL: $BIN not built"; exit 1; }
+
+T=$(mktemp -d /tmp/replay-hostile.XXXXXX)
+chmod 755 "$T"
+trap 'pgc_stop "$T/pg"; rm -rf "$T"' EXIT
+fails=0
+fail() { printf 'FAIL: %s\n' "$*"; fails=$((fails + 1)); }
+ok() { printf 'ok: %s\n' "$*"; }
+pgc_start "$T/pg" || exit 1
+unset PGDATABASE
+CONN="host=$PGHOST port=$PGPORT user=postgres dbname=hostile"
+psql -X -q -d postgres -c "CREATE DATABASE hostile" >/dev/null
+
+HEADER='--
+-- PostgreSQL database dump
+--
+
+-- Dumped from database version 15.0
+-- Dumped by pg_dump version 15.0
+
+SET statement_timeout = 0;
+SET standard_conforming_strings = on;
+
+'
+# header, then one endless line: an identifier run (the shape that was
+# quadratic and deaf to signals, issue 16.8)
+endless() { printf '%s' "$HEADER"; yes abcdefgh | tr -d '\n'; }
+
+# sigterm_stops WHAT CMD...: start CMD reading the endless line, SIGTERM it
+# after 2 s, and require that it ends within 10 s, interrupted (exit 130,
+# "stopped by SIGTERM"), not finished.
+sigterm_stops() {
+	what=$1; shift
+	"$@" < "${STDIN:-/dev/null}" > "$T/out" 2>&1 &
+	pid=$!
+	sleep 2
+	kill -TERM "$pid" 2>/dev/null
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "$what: still running 10 s after SIGTERM"
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return
+	fi
+	wait "$pid"; rc=$?
+	if [ "$rc" = 130 ] && grep -q 'aborted: stopped by SIGTERM' "$T/out"; then
+		ok "$what: SIGTERM during a pass over an endless line stops it (exit 130)"
+	else
+		fail "$what: exit $rc after SIGTERM, want 130 and 'aborted: stopped by SIGTERM':"
+		sed 's/^/    /' "$T/out" | head -10
+	fi
+}
+
+# ---- issue 16.8: a signal stops the dump check and the replay ----
+mkfifo "$T/fifo"
+endless > "$T/fifo" 2>/dev/null &
+sigterm_stops "dump check (db-restore)" "$BIN" db-restore --dbname "$CONN" "$T/fifo"
+wait 2>/dev/null
+endless > "$T/fifo" 2>/dev/null &
+STDIN=$T/fifo sigterm_stops "replay (db-restore --no-check, stdin)" \
+	"$BIN" db-restore --no-check --dbname "$CONN" -
+wait 2>/dev/null
+
+# ---- issue 16.8: memory of the dump check does not grow with a line ----
+# 64 MiB on one line (an identifier run, a quoted value, a comment): the
+# check keeps 64 KiB of a statement; it took 77 MB before.
+for shape in ident quote comment; do
+	case $shape in
+	ident) pre='' ;;
+	quote) pre="INSERT INTO t VALUES ('" ;;
+	comment) pre='-- ' ;;
+	esac
+	{ printf '%s%s' "$HEADER" "$pre"; yes abcdefgh | tr -d '\n' | head -c 67108864; } > "$T/long.sql"
+	/usr/bin/time -o "$T/time" -f %M "$BIN" db-inspect "$T/long.sql" > "$T/out" 2>&1
+	kb=$(tail -n 1 "$T/time")
+	if [ "$kb" -lt 32768 ] && grep -q 'complete: *NO' "$T/out"; then
+		ok "64 MiB line ($shape): db-inspect reads it in $kb KiB and says it was cut off"
+	else
+		fail "64 MiB line ($shape): peak RSS $kb KiB (want < 32 MiB):"; sed 's/^/    /' "$T/out" | head -5
+	fi
+done
+rm -f "$T/long.sql"
+
+[ "$fails" = 0 ] && echo "all replay-hostile tests passed"
+exit $((fails > 0))
