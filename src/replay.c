@@ -842,17 +842,26 @@ static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 
 /* Split a meta-command's arguments as psql's OT_SQLIDHACK does for \connect:
  * 'single' quotes with backslash escapes, "double" quotes kept literal with
- * "" doubling, unquoted text lower-cased when @fold. */
-static size_t split_args(const char *s, struct strbuf *argv, size_t max, int fold)
+ * "" doubling, unquoted text lower-cased when @fold.  With @semicolon,
+ * semicolons that end an argument outside quotes are dropped, as psql's
+ * psql_scan_slash_option(..., semicolon = true) does for \connect, \encoding,
+ * \restrict and \unrestrict (`\c chinook;` connects to chinook; `\c "x;"`
+ * to x;).  argv[0] is the command itself. */
+static size_t split_args(const char *s, struct strbuf *argv, size_t max, int fold, int semicolon)
 {
 	size_t n = 0;
 	while (*s && n < max) {
+		size_t unquoted = 0; /* characters since the last quote */
 		while (isspace((unsigned char)*s))
 			s++;
 		if (!*s)
 			break;
 		strbuf_reset(&argv[n]);
 		while (*s && !isspace((unsigned char)*s)) {
+			if (*s == '\'' || *s == '"')
+				unquoted = 0;
+			else
+				unquoted++;
 			if (*s == '\'') {
 				for (s++; *s && *s != '\''; s++) {
 					if (*s == '\\' && s[1]) {
@@ -884,6 +893,9 @@ static size_t split_args(const char *s, struct strbuf *argv, size_t max, int fol
 				s++;
 			}
 		}
+		while (semicolon && n > 0 && unquoted-- > 0 && argv[n].len &&
+		       argv[n].buf[argv[n].len - 1] == ';')
+			strbuf_setlen(&argv[n], argv[n].len - 1);
 		n++;
 	}
 	return n;
@@ -1012,7 +1024,8 @@ static int run_meta(struct replay *rp, const struct sqlscan_item *it)
 	while (*p && !isspace((unsigned char)*p) && *p != '\\' && n < sizeof(cmd) - 1)
 		cmd[n++] = *p++;
 	cmd[n] = 0;
-	argc = split_args(it->text, argv, 6, !strcmp(cmd, "connect") || !strcmp(cmd, "c"));
+	argc = split_args(it->text, argv, 6, !strcmp(cmd, "connect") || !strcmp(cmd, "c"),
+			  strcmp(cmd, "set") != 0); /* psql keeps \set's semicolons */
 
 	if (it->truncated) {
 		/* never run a cut argument (a \connect to another name) */

@@ -134,6 +134,30 @@ grep -q 'WARN:.*transaction_timeout' "$T/out" && grep -q 'errors=1 ' "$T/out" &&
 [ "$(psql -X -At -d 'other db' -c "select count(*) from pg_class where relname = 'here'")" = 1 ] &&
 	ok "\\connect -reuse-previous=on \"dbname='other db'\" reconnected" || fail "\\connect"
 
+# ---- issue 9.6: meta-command arguments lose a trailing ; as psql's do ----
+# (the Chinook sample scripts say `\c chinook;`); compared with psql on the
+# same script
+psql -X -q -d postgres -c 'CREATE DATABASE semi' -c 'CREATE DATABASE semi_psql' >/dev/null
+for target in semi semi_psql; do
+	printf '\\c %s;\n\\encoding LATIN1;\nCREATE TABLE t (a text);\nINSERT INTO t SELECT current_setting($$client_encoding$$);\n' \
+		"$target" > "$T/semi-$target.sql"
+done
+dump=$T/semi-semi.sql
+run
+psql -X -q -d postgres -f "$T/semi-semi_psql.sql" > "$T/psql.out" 2>&1
+ours=$(psql -X -At -d semi -c "select a from t" 2>&1)
+theirs=$(psql -X -At -d semi_psql -c "select a from t" 2>&1)
+if [ "$rc" = 0 ] && [ "$ours" = LATIN1 ] && [ "$theirs" = LATIN1 ]; then
+	ok "\\c semi; connected to semi and \\encoding LATIN1; set LATIN1, as psql does"
+else
+	fail "\\c DB; / \\encoding X;: exit $rc, ours '$ours', psql '$theirs'"; sed 's/^/    /' "$T/out" | head
+fi
+# a quoted "x;" keeps its semicolon (psql: database "semi;" does not exist)
+printf '\\c "semi;"\nCREATE TABLE u (a int);\n' > "$T/semiq.sql"
+dump=$T/semiq.sql
+run
+expect 1 'database "semi;" does not exist' "\\c \"semi;\" keeps the quoted semicolon"
+
 # -reuse-previous=off is taken as on, with a warning: the replay never
 # leaves the server it was given for libpq's defaults
 dump=$T/reuseoff.sql
