@@ -180,22 +180,18 @@ static char *split_path(const char *path, const char **base)
 	return dir;
 }
 
-/* Copies of @live: the entries of its directory named
- * <base>[.WHAT].pre-restore-<stamp>, grouped as "@label" or "@label (WHAT)". */
-static int find_files(const char *live, const char *label, uint64_t *left, struct kept_list *l,
-		      struct err *e)
+/* Copies of @live in the directory @dir: its entries named
+ * <@base>[.WHAT].pre-restore-<stamp>, grouped as "@label" or "@label (WHAT)". */
+static int find_in(const char *dir, const char *base, const char *live, const char *label,
+		   uint64_t *left, struct kept_list *l, struct err *e)
 {
-	const char *base;
-	char *dir = split_path(live, &base);
 	size_t blen = strcspn(base, "/");
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	if (!d) {
-		int en = errno;
-		free(dir);
-		if (en == ENOENT)
+		if (errno == ENOENT)
 			return 0;
-		return err_errno(e, en, "cannot list the kept copies beside %s", live);
+		return err_errno(e, errno, "cannot list the kept copies of %s in %s", live, dir);
 	}
 	while ((de = readdir(d))) {
 		const char *name = de->d_name;
@@ -223,8 +219,61 @@ static int find_files(const char *live, const char *label, uint64_t *left, struc
 		strbuf_release(&group);
 	}
 	closedir(d);
-	free(dir);
 	return 0;
+}
+
+/* Copies of @live beside it. */
+static int find_files(const char *live, const char *label, uint64_t *left, struct kept_list *l,
+		      struct err *e)
+{
+	const char *base;
+	char *dir = split_path(live, &base);
+	int ret = find_in(dir, base, live, label, left, l, e);
+	free(dir);
+	return ret;
+}
+
+/* Copies of the datadir inside @w->webroot that keep_dir holds (they are
+ * named after the webroot); nothing when the copies go beside the webroot. */
+static int find_in_keep_dir(const struct kept_where *w, uint64_t *left, struct kept_list *l,
+			    struct err *e)
+{
+	const char *base;
+	char *kd, *dir;
+	struct stat a, b;
+	int ret = 0;
+	if (!w->keep_dir || !*w->keep_dir)
+		return 0;
+	kd = keptcopies_keep_base(w->keep_dir, w->webroot, w->datadir, NULL);
+	dir = split_path(w->webroot, &base);
+	if (stat(kd, &a) == 0 && stat(dir, &b) == 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+		ret = find_in(kd, base, w->webroot, "webroot", left, l, e);
+	free(dir);
+	free(kd);
+	return ret;
+}
+
+char *keptcopies_keep_base(const char *keep_dir, const char *webroot, const char *datadir,
+			   const char **why)
+{
+	char *parent = xstrdup(webroot), *slash = strrchr(parent, '/');
+	struct stat a, b;
+	const char *w = NULL, *ref = datadir && lstat(datadir, &b) == 0 ? datadir : webroot;
+	if (slash)
+		*(slash == parent ? slash + 1 : slash) = '\0';
+	if (keep_dir && *keep_dir) {
+		if (stat(keep_dir, &a) < 0 || !S_ISDIR(a.st_mode))
+			w = "it is not a directory";
+		else if (stat(ref, &b) == 0 && a.st_dev != b.st_dev)
+			w = "it is on another filesystem than the datadir";
+		else {
+			free(parent);
+			parent = xstrdup(keep_dir);
+		}
+	}
+	if (why)
+		*why = w;
+	return parent;
 }
 
 /* The databases <db>_pre_restore_<stamp> of @w->dbnames. */
@@ -306,6 +355,8 @@ int keptcopies_find(const struct kept_where *w, struct kept_list *out, struct re
 	if (w->datadir && *w->datadir &&
 	    !(strncmp(w->datadir, w->webroot, wlen) == 0 && w->datadir[wlen] == '/') &&
 	    find_files(w->datadir, "datadir", &left, out, e) < 0)
+		goto fail;
+	if (find_in_keep_dir(w, &left, out, e) < 0)
 		goto fail;
 	if (w->admin_conninfo && w->dbnames && *w->dbnames)
 		find_databases(w, out, r);

@@ -12,6 +12,7 @@
  * a run's journal: in the directory of the webroot every entry named
  * <webroot's name>[.WHAT].pre-restore-<stamp>, in the directory of a
  * datadir outside the webroot every <datadir's name>[.WHAT].pre-restore-<stamp>,
+ * in keptcopies_keep_base() (keep_dir) every <webroot's name>.WHAT.pre-restore-<stamp>,
  * and on the server every database <db>_pre_restore_<stamp> of the named
  * databases.  Copies of one thing (the same location and WHAT, or the same
  * database) form a group; the newest of each group is never removed: it is
@@ -39,6 +40,9 @@ struct kept_where {
 	uint64_t max_entries;         /* 0: size every tree whole; else stat at most this
 					 many entries in all the trees (a quick look:
 					 the sizes past it are lower bounds) */
+	const char *keep_dir;         /* the keep_dir setting, or NULL: the copies of a
+					 datadir inside the webroot may be there
+					 (keptcopies_keep_base()) */
 };
 
 enum kept_kind { KEPT_TREE, KEPT_FILE, KEPT_DATABASE };
@@ -72,6 +76,17 @@ struct kept_list {
  */
 int keptcopies_find(const struct kept_where *w, struct kept_list *out, struct report *r,
 		    struct err *e);
+/*
+ * The directory where a restore stages and keeps the datadir when it lives
+ * inside the webroot: @keep_dir (may be NULL or ""), or the webroot's
+ * parent.  A keep_dir that is missing, not a directory or on another
+ * filesystem than @datadir (or @webroot when there is no datadir; the swap
+ * exchanges names on one filesystem) is not used: *@why (@why may be NULL)
+ * then says why, else NULL.  The restore and keptcopies_find() both ask
+ * here, so that copies are looked for where they were put.  malloc'd.
+ */
+char *keptcopies_keep_base(const char *keep_dir, const char *webroot, const char *datadir,
+			   const char **why);
 /* Free everything in @l and zero it. */
 void keptcopies_release(struct kept_list *l);
 

@@ -1122,6 +1122,7 @@ void restore_kept_where(const struct restore *rs, struct restore_kept *k)
 	memset(k, 0, sizeof *k);
 	k->where.webroot = rs->webroot;
 	k->where.datadir = rs->datadir;
+	k->where.keep_dir = c->keep_dir;
 	k->where.admin_conninfo = rs->admin_conninfo;
 	k->where.dbnames = k->dbs;
 	/* a run whose steps do not resolve the database (--only webroot) still

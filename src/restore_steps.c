@@ -10,6 +10,7 @@
 #include "fault.h"
 #include "fsrestore.h"
 #include "journal.h"
+#include "keptcopies.h"
 #include "replay.h"
 #include "runcmd.h"
 #include "strbuf.h"
@@ -284,31 +285,11 @@ int restore_dir_is_empty(const char *path)
 }
 
 /* The directory for the staging and kept copies of a datadir inside the
- * webroot: keep_dir, or the webroot's parent.  A keep_dir that is missing,
- * not a directory or on another filesystem than the datadir (the swap
- * exchanges names on one filesystem) is not used: @why (may be NULL) then
- * says why.  malloc'd. */
+ * webroot (keptcopies_keep_base(), which cleanup asks too); @why (may be
+ * NULL) says why keep_dir is not used.  malloc'd. */
 static char *keep_base(const struct restore *rs, const char **why)
 {
-	const char *kd = nonempty(rs->conf->keep_dir), *w = "";
-	char *parent = xstrdup(rs->webroot), *slash = strrchr(parent, '/');
-	struct stat a, b;
-	const char *ref = path_exists(rs->datadir) ? rs->datadir : rs->webroot;
-	if (slash)
-		*(slash == parent ? slash + 1 : slash) = '\0';
-	if (kd) {
-		if (stat(kd, &a) < 0 || !S_ISDIR(a.st_mode))
-			w = "it is not a directory";
-		else if (stat(ref, &b) == 0 && a.st_dev != b.st_dev)
-			w = "it is on another filesystem than the datadir";
-		else {
-			free(parent);
-			return xstrdup(kd);
-		}
-	}
-	if (why)
-		*why = *w ? w : NULL;
-	return parent;
+	return keptcopies_keep_base(rs->conf->keep_dir, rs->webroot, rs->datadir, why);
 }
 
 /* <base>/<webroot's name>.<rel with '/' as '-'>.<suffix> */

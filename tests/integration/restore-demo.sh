@@ -370,6 +370,17 @@ went=$(sed -n 's/^kept: //p' "$T/dd2.log")
 case $went in "$T"/keep/webroot.data.pre-restore-*) ;; *) cat "$T/dd2.log"; fail "with keep_dir the kept datadir is $went";; esac
 out=$(rsync -ani --checksum --no-owner --no-group "$S/backups/data/" "$NEW/webroot/data/")
 [ -z "$out" ] || { echo "$out"; fail "the datadir restored through keep_dir differs from the backup"; }
+# cleanup and the preflight look for kept copies where the restore put them
+"$BISO_RECOVER" cleanup --dry-run --config "$T/keep.conf" --webroot "$NEW/webroot" \
+	--config-php "$T/config.php" --log-dir "$T/log" > "$T/cleanup-keep.log" 2>&1 ||
+	{ cat "$T/cleanup-keep.log"; fail "cleanup --dry-run with keep_dir failed"; }
+grep -q "^ *[0-9]*  .* ${went}\(  (newest: kept)\)\?$" "$T/cleanup-keep.log" ||
+	{ cat "$T/cleanup-keep.log"; fail "cleanup with keep_dir does not list the kept datadir $went"; }
+"$BISO_RECOVER" restore --dry-run --only datadir --config "$T/keep.conf" --webroot "$NEW/webroot" \
+	--config-php "$T/config.php" --log-dir "$T/log" > "$T/kept-keep.log" 2>&1 ||
+	{ cat "$T/kept-keep.log"; fail "dry run with keep_dir failed"; }
+grep -q "kept copy of the webroot (data): $went" "$T/kept-keep.log" ||
+	{ cat "$T/kept-keep.log"; fail "the preflight with keep_dir does not list the kept datadir $went"; }
 echo "ok: the datadir's staging and kept copies stay out of the webroot (beside it, or keep_dir), kept 0700, named in the summary"
 
 # Locks are keyed on what a run restores, not on the log directory (issue
