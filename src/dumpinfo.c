@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Bytes of a statement kept to look at (COPY, SET, INSERT INTO name ...). */
 #define DUMPINFO_KEEP (64 * 1024)
@@ -27,14 +28,15 @@ static void count_type(struct dumpinfo *di, const char *type)
 	di->n_types++;
 }
 
-/* Table name of "COPY name [(cols)] FROM stdin". */
-static char *copy_table(const char *s)
+/* Table name of "COPY name [(cols)] FROM stdin" (@skip 4) or "INSERT INTO
+ * name ..." (@skip 11); *@end (if not NULL) gets where the name ends. */
+static char *copy_table(const char *s, size_t skip, const char **end)
 {
 	const char *p, *start;
 	int q = 0;
 	while (isspace((unsigned char)*s))
 		s++;
-	p = s + 4;
+	p = s + skip;
 	while (isspace((unsigned char)*p))
 		p++;
 	start = p;
@@ -44,7 +46,77 @@ static char *copy_table(const char *s)
 		else if (!q && (isspace((unsigned char)*p) || *p == '('))
 			break;
 	}
+	if (end)
+		*end = p;
 	return xstrndup(start, (size_t)(p - start));
+}
+
+/* The entry of table @name, added at @line if new. */
+static struct dumpinfo_table *table_of(struct dumpinfo *di, char *name, long line)
+{
+	struct dumpinfo_table *t;
+	for (size_t i = di->n_tables; i-- > 0;)
+		if (!strcmp(di->tables[i].name, name)) {
+			free(name);
+			return &di->tables[i];
+		}
+	di->tables = xrealloc(di->tables, (di->n_tables + 1) * sizeof(*di->tables));
+	t = &di->tables[di->n_tables++];
+	memset(t, 0, sizeof(*t));
+	t->name = name;
+	t->line = line;
+	return t;
+}
+
+/* pg_dump --inserts, --column-inserts, --rows-per-insert: "INSERT INTO name
+ * [(cols)] [OVERRIDING SYSTEM VALUE] VALUES (...), (...) [ON CONFLICT DO
+ * NOTHING];" holds one row per parenthesised list after the column list
+ * ("DEFAULT VALUES": one).  Counted like COPY rows; other INSERTs (INSERT
+ * ... SELECT in hand-written SQL) are not counted. */
+static void count_insert(struct dumpinfo *di, const struct sqlscan_item *it)
+{
+	const char *p = it->text, *end;
+	struct dumpinfo_table *t;
+	unsigned long rows = it->top_parens;
+	char *name;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strncasecmp(p, "INSERT INTO", 11) || !isspace((unsigned char)p[11]))
+		return;
+	name = copy_table(p, 11, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end == '(') {
+		int q = 0;
+		rows--; /* the column list */
+		for (; *end && (q || *end != ')'); end++)
+			if (*end == '"')
+				q = !q;
+		if (*end)
+			end++;
+		while (isspace((unsigned char)*end))
+			end++;
+	}
+	if (!strncasecmp(end, "OVERRIDING ", 11)) {
+		end += 11;
+		while (*end && !isspace((unsigned char)*end)) /* SYSTEM, USER */
+			end++;
+		while (isspace((unsigned char)*end))
+			end++;
+		if (!strncasecmp(end, "VALUE", 5))
+			end += 5;
+		while (isspace((unsigned char)*end))
+			end++;
+	}
+	if (!strncasecmp(end, "DEFAULT VALUES", 14)) {
+		rows = 1;
+	} else if (strncasecmp(end, "VALUES", 6) || !rows) {
+		free(name); /* INSERT ... SELECT: not pg_dump's, rows unknown */
+		return;
+	}
+	t = table_of(di, name, it->line);
+	t->rows += rows;
+	t->bytes += it->full_len;
 }
 
 static void header_comment(struct dumpinfo *di, const char *c)
@@ -164,15 +236,13 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 				di->longest_line = it.line;
 			}
 			sqlscan_apply_set(&sc, it.text);
+			if (!it.copy_in)
+				count_insert(di, &it);
 			if (it.copy_in) {
 				struct dumpinfo_table *t;
 				long lines, copy_line = it.line;
 				int rc;
-				di->tables = xrealloc(di->tables, (di->n_tables + 1) * sizeof(*di->tables));
-				t = &di->tables[di->n_tables++];
-				memset(t, 0, sizeof(*t));
-				t->name = copy_table(it.text);
-				t->line = it.line;
+				t = table_of(di, copy_table(it.text, 4, NULL), it.line);
 				rc = count_copy(dr, di, &sc, t, &lines, r, e);
 				sqlscan_add_lines(&sc, lines);
 				if (rc < 0) {

@@ -2,7 +2,8 @@
  * dumpinfo: what a plain-format dump holds, read without a server.
  *
  * The dump is read as replay reads it (dumpread + sqlscan, psql's rules)
- * and its COPY blocks are counted instead of sent: the verification step
+ * and its COPY blocks (and the rows of INSERT statements, for dumps made
+ * with --inserts) are counted instead of sent: the verification step
  * compares these row counts with the restored tables.  The header comments
  * written by pg_dump ("-- Dumped from database version", "-- Dumped by
  * pg_dump version"), the \restrict line (pg_dump 15.14+), the TOC comments
@@ -20,9 +21,11 @@ struct report;
 
 struct dumpinfo_table {
 	char *name;    /* as in the COPY line, e.g. public.person or public."Odd Name" */
-	uint64_t rows; /* data lines of its COPY block */
-	uint64_t bytes;/* bytes of those lines (line ends included) */
-	long line;     /* dump line of the COPY command */
+	uint64_t rows; /* data lines of its COPY block, or rows of its INSERT
+			  statements (pg_dump --inserts, --column-inserts,
+			  --rows-per-insert) */
+	uint64_t bytes;/* bytes of those lines (line ends included) or statements */
+	long line;     /* dump line of the COPY command or first INSERT */
 };
 
 struct dumpinfo_type {

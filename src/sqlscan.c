@@ -268,6 +268,7 @@ static void reset_stmt(struct sqlscan *s)
 	s->state = ST_NORMAL;
 	s->xcdepth = 0;
 	s->paren = 0;
+	s->top_parens = 0;
 	s->begin_depth = 0;
 	s->begin_pending = 0;
 	s->ident_count = 0;
@@ -410,6 +411,7 @@ static void fill_item(struct sqlscan *s, struct sqlscan_item *it, size_t from, s
 	it->len = to - from;
 	it->full_len = full;
 	it->truncated = s->dropped > 0;
+	it->top_parens = s->top_parens;
 	if (to < s->buf.len) {
 		s->restore_at = to;
 		s->restore_byte = (unsigned char)s->buf.buf[to];
@@ -593,9 +595,10 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, struct sqlscan_item *it)
 			}
 			if (c == '(' || c == ')') {
 				other_token(s);
-				if (c == '(')
-					s->paren++;
-				else if (s->paren > 0)
+				if (c == '(') {
+					if (s->paren++ == 0)
+						s->top_parens++;
+				} else if (s->paren > 0)
 					s->paren--;
 				s->pos++;
 				continue;

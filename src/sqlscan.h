@@ -83,6 +83,9 @@ struct sqlscan_item {
 	int truncated;    /* text is only the start: a statement longer than
 			     `keep`, or a comment/meta-command line longer than
 			     SQLSCAN_LINE_MAX */
+	unsigned long top_parens; /* '(' opened outside any parentheses: for
+				     INSERT ... VALUES (..), (..) the rows (plus
+				     one for a column list) */
 	size_t full_len;  /* bytes it spans in the input (>= len: dropped parts,
 			     \; backslashes and meta-command lines included) */
 };
@@ -125,6 +128,7 @@ struct sqlscan {
 	size_t restore_at;  /* byte NUL-ed to terminate a handed-out item */
 	int restore_byte;   /* its value, -1 if none */
 	int state, xcdepth, paren, begin_depth, begin_pending;
+	unsigned long top_parens;
 	char idents[4];
 	unsigned ident_count;
 	int copy_state;

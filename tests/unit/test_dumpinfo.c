@@ -90,9 +90,40 @@ static void truncated_dump_is_incomplete_and_cut_copy_is_an_error(void **state)
 	unlink(path);
 }
 
+/* Issue 9.7: INSERT-style dumps (--inserts, --column-inserts,
+ * --rows-per-insert) are counted per table like COPY rows; hand-written
+ * INSERT ... SELECT is not (its rows are unknown). */
+static void insert_rows_are_counted(void **state)
+{
+	static const char ins[] =
+		"INSERT INTO public.person VALUES (1, 'a;b(', now());\n"
+		"INSERT INTO public.person (id, t) VALUES (2, ')'), (3, NULL), (4, 'x');\n"
+		"INSERT INTO public.\"Odd (Name\" (\"a)\") OVERRIDING SYSTEM VALUE VALUES (1);\n"
+		"INSERT INTO public.nocols DEFAULT VALUES;\n"
+		"INSERT INTO public.person VALUES (5, 'y') ON CONFLICT DO NOTHING;\n"
+		"INSERT INTO public.other SELECT * FROM public.person;\n";
+	struct dumpinfo di;
+	struct err e = ERR_INIT;
+	(void)state;
+	write_dump(ins, sizeof(ins) - 1);
+	assert_int_equal(dumpinfo_scan(path, &di, NULL, &e), 0);
+	assert_int_equal(di.n_tables, 3);
+	assert_string_equal(di.tables[0].name, "public.person");
+	assert_int_equal(di.tables[0].rows, 5);
+	assert_int_equal(di.tables[0].line, 1);
+	assert_string_equal(di.tables[1].name, "public.\"Odd (Name\"");
+	assert_int_equal(di.tables[1].rows, 1);
+	assert_string_equal(di.tables[2].name, "public.nocols");
+	assert_int_equal(di.tables[2].rows, 1);
+	assert_int_equal(dumpinfo_rows(&di, "public.other"), -1);
+	dumpinfo_release(&di);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(insert_rows_are_counted),
 		cmocka_unit_test(dump_contents_are_listed),
 		cmocka_unit_test(truncated_dump_is_incomplete_and_cut_copy_is_an_error),
 	};
