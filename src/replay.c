@@ -235,12 +235,16 @@ int replay_conn_lost(struct replay *rp, PGconn *conn, long line)
 		return 0;
 	strbuf_addstr(&sb, PQerrorMessage(conn));
 	strbuf_rtrim(&sb);
-	err_set(&one, "connection to the server was lost");
-	err_detail(&one, "%s", sb.buf);
-	err_hint(&one, "Check that the server is running; the replay stopped at this line, "
-		 "so the target database is incomplete.");
+	/* Only that it went away is known here: whether the server crashed,
+	 * was stopped or killed this backend, and what became of the
+	 * transaction in flight, only its log can tell. */
+	err_set(&one, "the server closed the connection: the replay stopped here");
+	err_detail(&one, "libpq: %s", sb.buf);
+	err_hint(&one, "%s", REPLAY_CONN_LOST_HINT);
 	err_where(&one, rp->name, line, -1);
 	strbuf_release(&sb);
+	rp->st->conn_lost = 1;
+	rp->st->conn_lost_line = line;
 	record_error(rp, &one, 1);
 	return -1;
 }

@@ -70,6 +70,9 @@ struct replay_stats {
 	uint64_t copy_rows_skipped; /* data lines of failed COPY commands, skipped */
 	int stopped;          /* stop mode stopped at a failed statement: nothing after
 				 it was run */
+	int conn_lost;        /* the server closed a connection (crash, stop, full
+				 disk ...): the replay stopped at conn_lost_line */
+	long conn_lost_line;
 };
 
 /*

@@ -70,6 +70,11 @@ void replay_server_error(struct replay *rp, PGconn *conn, struct err *dst, const
 int replay_record_error(struct replay *rp, struct err *one, int fatal);
 /* Report connection loss of @conn at @line (fatal).  Returns -1 if lost. */
 int replay_conn_lost(struct replay *rp, PGconn *conn, long line);
+/* What to do when the server closed a connection (only that is known). */
+#define REPLAY_CONN_LOST_HINT \
+	"Look in the PostgreSQL server log for why (a crash, a full disk, a restart, " \
+	"pg_terminate_backend), check the free disk space of its data directory and that it " \
+	"accepts connections again, then restore again."
 
 /*
  * Read the COPY data that follows statement @it up to "\." and send it to

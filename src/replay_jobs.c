@@ -465,7 +465,7 @@ static void job_result(struct replay *rp, int i)
 		PQclear(res);
 	}
 	if (PQstatus(conn) == CONNECTION_BAD && !failed) {
-		err_set(&s->err, "connection to the server was lost");
+		err_set(&s->err, "the server closed the connection: the replay stopped here");
 		err_where(&s->err, rp->name, s->line, -1);
 		failed = 1;
 	}
@@ -511,6 +511,12 @@ static void job_settle(struct replay *rp, int i)
 		struct err one = ERR_INIT;
 		int fatal = PQstatus(conn) == CONNECTION_BAD;
 		err_move(&one, &s->err);
+		if (fatal && !rp->st->conn_lost) {
+			rp->st->conn_lost = 1;
+			rp->st->conn_lost_line = s->line;
+			if (!one.hint)
+				err_hint(&one, "%s", REPLAY_CONN_LOST_HINT);
+		}
 		if (replay_record_error(rp, &one, fatal) < 0)
 			pool_stop(p, s->seq);
 	}

@@ -467,9 +467,19 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	report_log(r, LOG_INFO, "replaying %s into \"%s\"", dump, staging);
 	if (replay_run(&ro, r, stats, e) < 0) {
 		rs->err_logged = stats->errors > 0;
-		report_log(r, LOG_ERROR, "the replay failed; the live database \"%s\" is untouched; "
-			   "\"%s\" is left for inspection and dropped on the next attempt",
-			   dbname, staging);
+		if (stats->conn_lost)
+			/* the server went away (issue 16.7: its disk filled and
+			 * it stayed down): say only what is known */
+			report_log(r, LOG_ERROR, "the server went away during the replay, at line %ld "
+				   "of %s; nothing was swapped: \"%s\" was not renamed by this run; "
+				   "look in the PostgreSQL server log and at the free disk space of its "
+				   "data directory, and check that it accepts connections again before "
+				   "the next attempt (which drops \"%s\")", stats->conn_lost_line, dump,
+				   dbname, staging);
+		else
+			report_log(r, LOG_ERROR, "the replay failed; the live database \"%s\" is "
+				   "untouched; \"%s\" is left for inspection and dropped on the next "
+				   "attempt", dbname, staging);
 		goto out;
 	}
 	if (stats->errors) {

@@ -582,7 +582,7 @@ sleep 2
 pgc_as_owner "$(pgc_bindir)/pg_ctl" -D "$T/pg/pgdata" -m immediate -w stop >/dev/null 2>&1
 wait $pid
 rc=$?
-expect 1 'slow.sql:2: connection to the server was lost' "server killed mid-replay: clear error at the line, exit 1"
+expect 1 'slow.sql:2: the server closed the connection: the replay stopped here' "server killed mid-replay: clear error at the line, exit 1"
 
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

@@ -121,5 +121,28 @@ for how in --inserts --column-inserts --rows-per-insert=10; do
 	fi
 done
 
+# ---- issue 16.7: the server goes away during the replay ----
+# The backend is terminated from a second connection while the replay waits
+# in pg_sleep (line 12): the message must say the connection was lost, where in the dump,
+# and what to check, and claim nothing about the database it cannot know.
+psql -X -q -d postgres -c 'CREATE DATABASE lost' >/dev/null
+printf '%s' "$HEADER" > "$T/lost.sql"
+printf 'CREATE TABLE a (x int);\nSELECT pg_sleep(60);\nCREATE TABLE b (x int);\n\n--\n-- PostgreSQL database dump complete\n--\n\n' >> "$T/lost.sql"
+"$BIN" db-restore --dbname "host=$PGHOST port=$PGPORT user=postgres dbname=lost" "$T/lost.sql" > "$T/out" 2>&1 &
+pid=$!
+i=0
+until [ "$(psql -X -At -d postgres -c "select count(*) from pg_stat_activity where query like 'SELECT pg_sleep%'")" = 1 ] || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+psql -X -At -d postgres -c "select pg_terminate_backend(pid) from pg_stat_activity where query like 'SELECT pg_sleep%'" >/dev/null
+wait "$pid"; rc=$?
+if [ "$rc" = 1 ] && grep -q 'lost.sql:12: the server closed the connection' "$T/out" &&
+   grep -q 'server log' "$T/out" && grep -q 'disk space' "$T/out" &&
+   ! grep -qi 'untouched\|is incomplete' "$T/out"; then
+	ok "a backend terminated during the replay is reported as a lost connection at its line"
+else
+	fail "lost connection: exit $rc:"; sed 's/^/    /' "$T/out" | head -12
+fi
+
 [ "$fails" = 0 ] && echo "all replay-hostile tests passed"
 exit $((fails > 0))
