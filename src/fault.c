@@ -15,6 +15,12 @@ void fault_pointf(const char *fmt, ...)
 	(void)fmt;
 }
 
+int fault_fail(const char *name)
+{
+	(void)name;
+	return 0;
+}
+
 #else
 
 #include <fcntl.h>
@@ -78,6 +84,19 @@ void fault_pointf(const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	fault_point(buf);
+}
+
+int fault_fail(const char *name)
+{
+	const char *list = getenv("BR_FAULT_FAIL");
+	size_t len = strlen(name);
+	while (list && *list) {
+		size_t n = strcspn(list, ",");
+		if (n == len && !strncmp(list, name, len))
+			return 1;
+		list += n + (list[n] == ',');
+	}
+	return 0;
 }
 
 #endif

@@ -15,6 +15,10 @@
  *                          by the code that adds it)
  *   BR_FAULT_KILL=NAME     raise SIGKILL at the first time point NAME is
  *                          reached; NAME@N at the N-th time
+ *   BR_FAULT_FAIL=NAME,... fault_fail(NAME) is 1: the call it guards fails
+ *                          as it does on some systems ("swap.exchange":
+ *                          renameat2(RENAME_EXCHANGE) reports EINVAL, as
+ *                          on a filesystem that cannot exchange names)
  *
  * Names are dotted: "<area>.<object>.<moment>", e.g.
  * "swap.webroot.exchanged".  The functions are thread-safe (the replay
@@ -27,5 +31,8 @@
 void fault_point(const char *name);
 /* fault_point() with a printf-style name (formatted only in test builds). */
 void fault_pointf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 1 when (test build) BR_FAULT_FAIL lists @name: the caller then fails the
+ * call it guards as named there; else 0. */
+int fault_fail(const char *name);
 
 #endif

@@ -373,13 +373,30 @@ static int put_back(struct restore *rs, const struct journal_entry *j, const cha
 	return 0;
 }
 
+/* The live datadir (@rel inside the webroot) that a swap of @j carried
+ * into its staging tree goes back into the live webroot (put_back()),
+ * unless the live webroot has one.  0 (1: a dry run said so), or -1. */
+static int put_back_carried(struct restore *rs, const struct journal_entry *j, const char *rel,
+			    struct report *r, struct err *e)
+{
+	char *in_live = xstrfmt("%s/%s", j->live, rel);
+	char *in_staging = xstrfmt("%s/%s", j->staging, rel);
+	int ret = 0;
+	if (!path_exists(in_live) && path_exists(in_staging))
+		ret = put_back(rs, j, "the live datadir", in_staging, in_live, r, e);
+	free(in_live);
+	free(in_staging);
+	return ret;
+}
+
 /* A tree swap of an earlier run that was killed: finish what the journal
  * proves.  The live tree's identity at "begin" (j->live_id) tells whether
  * the exchange happened; the tree at the staging name is then the old
  * one and goes to its kept name.  Before the exchange, a datadir carried
  * into the staging tree goes back into the live webroot.  With two renames
  * (a filesystem without exchange, or an older version's journal) a
- * missing live name gets the old tree back.  0 (1: a dry run that only
+ * missing live name gets the old tree back, and the datadir they carried
+ * into the staging tree with it.  0 (1: a dry run that only
  * said so), or -1 with @e. */
 static int finish_files_swap(struct restore *rs, const struct journal_entry *j,
 			     struct report *r, struct err *e)
@@ -409,13 +426,13 @@ static int finish_files_swap(struct restore *rs, const struct journal_entry *j,
 		}
 	} else if (!now && *j->live_id && at_kept && !strcmp(at_kept, j->live_id)) {
 		ret = put_back(rs, j, "the old tree", j->kept, j->live, r, e);
+		/* two renames carry the live datadir into the staging tree first */
+		if (ret >= 0 && at_staging && rel) {
+			int carried = put_back_carried(rs, j, rel, r, e);
+			ret = carried < 0 ? -1 : ret | carried;
+		}
 	} else if (now && at_staging && rel) {
-		char *in_live = xstrfmt("%s/%s", j->live, rel);
-		char *in_staging = xstrfmt("%s/%s", j->staging, rel);
-		if (!path_exists(in_live) && path_exists(in_staging))
-			ret = put_back(rs, j, "the live datadir", in_staging, in_live, r, e);
-		free(in_live);
-		free(in_staging);
+		ret = put_back_carried(rs, j, rel, r, e);
 	}
 out:
 	free(now);

@@ -21,6 +21,10 @@
 
 static int exchange(const char *a, const char *b)
 {
+	if (fault_fail("swap.exchange")) {
+		errno = EINVAL; /* tests: a filesystem that cannot exchange names */
+		return -1;
+	}
 #ifdef HAVE_RENAMEAT2
 	return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
 #elif defined(SYS_renameat2)
