@@ -727,6 +727,12 @@ static int cmd_db_inspect(const struct cli *cl)
 		err_clear(&e);
 		return EXIT_FAILED;
 	}
+	if (!di.bytes_sql) {
+		fprintf(stderr, "biso-recover: %s is empty (no SQL in it): the dump job that made it "
+				"probably failed\n", cl->args[0]);
+		dumpinfo_release(&di);
+		return EXIT_FAILED;
+	}
 	if (!di.pg_dump_version && !di.n_types && !di.n_tables) {
 		fprintf(stderr, "biso-recover: %s does not look like a pg_dump plain-format dump "
 				"(no pg_dump header, no TOC entries)\n", cl->args[0]);

@@ -144,5 +144,78 @@ else
 	fail "lost connection: exit $rc:"; sed 's/^/    /' "$T/out" | head -12
 fi
 
+# ---- issue 16: hostile dumps as fixtures, each with its message and state ----
+# db-inspect and db-restore (check first) on each; the message names the
+# file and the line or byte offset; nothing reaches the database.
+psql -X -q -d postgres -c 'CREATE DATABASE fixtures' >/dev/null
+FCONN="host=$PGHOST port=$PGPORT user=postgres dbname=fixtures"
+tables() { psql -X -At -d fixtures -c "select count(*) from pg_tables where schemaname = 'public'"; }
+psql -X -q -d ins -c 'CREATE TABLE big (a int)' -c 'INSERT INTO big SELECT generate_series(1, 20000)'
+# fixture NAME FILE PATTERN: both commands refuse FILE with PATTERN (exit 1)
+fixture() {
+	name=$1 file=$2 pattern=$3
+	"$BIN" db-inspect "$file" > "$T/out.inspect" 2>&1; rci=$?
+	"$BIN" db-restore --dbname "$FCONN" "$file" > "$T/out" 2>&1; rc=$?
+	if [ "$rci" = 1 ] && [ "$rc" = 1 ] && grep -q -- "$pattern" "$T/out.inspect" &&
+	   grep -q -- "nothing was sent to the database: .*$pattern" "$T/out" && [ "$(tables)" = 0 ]; then
+		ok "$name: refused by db-inspect and db-restore: $(grep -m1 -- "$pattern" "$T/out.inspect")"
+	else
+		fail "$name: db-inspect exit $rci, db-restore exit $rc, want 1 and /$pattern/, tables $(tables):"
+		sed 's/^/    /' "$T/out.inspect" "$T/out" | head -12
+	fi
+}
+printf '\001\002garbage\377\000more' > "$T/garbage.bin"
+fixture "garbage bytes" "$T/garbage.bin" "garbage.bin:1 (byte 10): NUL byte at offset 10"
+pg_dump -Fc -d ins > "$T/custom.dump"
+fixture "custom-format dump" "$T/custom.dump" "custom.dump (byte 0): .*custom.dump is a custom-format dump"
+grep -q 'pg_restore -d DBNAME' "$T/out" && ok "custom-format: the hint names pg_restore" || fail "custom-format: no pg_restore hint"
+pg_dump -Ft -d ins > "$T/tar.dump"
+fixture "tar-format dump" "$T/tar.dump" "tar.dump (byte 0): .*tar.dump is a tar archive"
+pg_dump -d ins | gzip > "$T/cut.sql.gz"
+size=$(stat -c %s "$T/cut.sql.gz")
+head -c $((size / 2)) "$T/cut.sql.gz" > "$T/cut-half.sql.gz"
+fixture "gzip file cut in the middle" "$T/cut-half.sql.gz" \
+	"cut-half.sql.gz:[0-9]* (byte $((size / 2))): gzip stream is truncated"
+: > "$T/empty.sql"
+"$BIN" db-inspect "$T/empty.sql" > "$T/out.inspect" 2>&1; rci=$?
+"$BIN" db-restore --dbname "$FCONN" "$T/empty.sql" > "$T/out" 2>&1; rc=$?
+if [ "$rci" = 1 ] && [ "$rc" = 1 ] && grep -q 'empty.sql is empty' "$T/out.inspect" &&
+   grep -q 'empty.sql: the dump is empty: nothing was restored' "$T/out" && [ "$(tables)" = 0 ]; then
+	ok "empty file: both commands say it is empty"
+else
+	fail "empty file: exit $rci/$rc:"; sed 's/^/    /' "$T/out.inspect" "$T/out" | head
+fi
+
+# a 100 MiB COPY row: restored, the check and the replay stream it
+{ printf '%sCREATE TABLE wide (v text);\nCOPY wide (v) FROM stdin;\n' "$HEADER"
+  yes abcdefgh | tr -d '\n' | head -c 104857600; printf '\n\\.\n\n--\n-- PostgreSQL database dump complete\n--\n\n'; } > "$T/wide.sql"
+/usr/bin/time -o "$T/time" -f %M "$BIN" db-restore --dbname "$FCONN" "$T/wide.sql" > "$T/out" 2>&1; rc=$?
+kb=$(tail -n 1 "$T/time")
+if [ "$rc" = 0 ] && [ "$kb" -lt 32768 ] &&
+   [ "$(psql -X -At -d fixtures -c 'select length(v) from wide')" = 104857600 ]; then
+	ok "100 MiB COPY row: restored whole, peak RSS $kb KiB"
+else
+	fail "100 MiB COPY row: exit $rc, peak RSS $kb KiB (want < 32 MiB):"; sed 's/^/    /' "$T/out" | head
+fi
+rm -f "$T/wide.sql"
+
+# a 1 GiB line streamed through a FIFO (no file written): db-inspect reads
+# it in bounded memory and names what it is (skipped under ASan: slow)
+if ldd "$BIN" 2>/dev/null | grep -q asan; then
+	echo "SKIP: 1 GiB line under ASan"
+else
+	rm -f "$T/fifo"; mkfifo "$T/fifo"
+	{ printf '%sINSERT INTO t VALUES ($q$' "$HEADER"; yes abcdefgh | tr -d '\n' | head -c 1073741824; } > "$T/fifo" &
+	/usr/bin/time -o "$T/time" -f %M "$BIN" db-inspect "$T/fifo" > "$T/out" 2>&1; rc=$?
+	wait
+	kb=$(tail -n 1 "$T/time")
+	if [ "$rc" = 1 ] && [ "$kb" -lt 32768 ] && grep -q 'complete: *NO' "$T/out" &&
+	   grep -q 'size: *1073742[0-9]* bytes of SQL' "$T/out"; then
+		ok "1 GiB line through a pipe: read whole in $kb KiB, named as cut off"
+	else
+		fail "1 GiB line: exit $rc, peak RSS $kb KiB:"; sed 's/^/    /' "$T/out" | head
+	fi
+fi
+
 [ "$fails" = 0 ] && echo "all replay-hostile tests passed"
 exit $((fails > 0))
