@@ -934,5 +934,11 @@ int restore_exit_code(const struct restore *rs)
 	for (int s = 0; s < STEP_COUNT; s++)
 		if (rs->st[s].state == STEP_FAILED)
 			return 1;
-	return rs->continued_past_failure ? 3 : 0;
+	if (rs->continued_past_failure)
+		return 3;
+	/* a restored tree missing files must not look like a clean success */
+	for (int s = 0; s < STEP_COUNT; s++)
+		if (rs->st[s].state == STEP_DONE && rs->st[s].refused)
+			return 3;
+	return 0;
 }

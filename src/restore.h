@@ -63,6 +63,8 @@ struct step_status {
 	unsigned warnings;  /* WARN-level log lines during the last run */
 	char *summary;      /* one line, e.g. "1234 files, 56.0 MiB"; owned */
 	char *kept_as;      /* what the old data was kept as (path or DB name); owned */
+	uint64_t refused;   /* archive members refused as unsafe (absolute, "..",
+			       through a symlink): listed in the log, not restored */
 	struct err err;     /* the error of a failed run */
 };
 
@@ -262,10 +264,12 @@ void restore_list_backups(const struct restore *rs, struct strbuf *out);
 /* The end-of-run summary: state and time per step, what was kept as
  * pre-restore, why the run ended early ("the run ended early: " and
  * report_reason(rs->stopped), or the step that failed with steps left
- * undone), where the report and log are. */
+ * undone), a "warning:" line per files step that refused archive members,
+ * where the report and log are. */
 void restore_summary(const struct restore *rs, struct strbuf *out);
 /* Exit code per the documented table: 0 all done, 1 a step failed (and was
- * not skipped), 3 the operator skipped a failed step and went on. */
+ * not skipped), 3 finished with errors gone past: the operator skipped a
+ * failed step and went on, or a files step refused archive members. */
 int restore_exit_code(const struct restore *rs);
 
 #endif

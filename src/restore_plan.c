@@ -256,6 +256,12 @@ void restore_summary(const struct restore *rs, struct strbuf *out)
 	for (int s = 0; s < STEP_COUNT; s++)
 		if (rs->st[s].kept_as)
 			strbuf_addf(out, "kept: %s\n", rs->st[s].kept_as);
+	for (int s = 0; s < STEP_COUNT; s++)
+		if (rs->st[s].state == STEP_DONE && rs->st[s].refused) {
+			strbuf_addf(out, "warning: the %s step refused ", step_name(s));
+			strbuf_addcount(out, rs->st[s].refused, "archive member", "archive members");
+			strbuf_addstr(out, " (listed in the log): the restored tree lacks them\n");
+		}
 	if (rs->db_warning && rs->st[STEP_DATABASE].state != STEP_PENDING &&
 	    (rs->selected & STEP_BIT(STEP_DATABASE)))
 		strbuf_addf(out, "warning: %s\n", rs->db_warning);

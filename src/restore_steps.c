@@ -36,6 +36,12 @@ static void files_summary(struct step_status *st, const struct fsrestore_result 
 	fsrestore_add_counts(&sb, res);
 	strbuf_addstr(&sb, ", ");
 	strbuf_humanise_bytes(&sb, res->bytes);
+	st->refused = res->refused;
+	if (res->refused) {
+		strbuf_addstr(&sb, ", ");
+		strbuf_addcount(&sb, res->refused, "member", "members");
+		strbuf_addstr(&sb, " refused (listed in the log), not restored");
+	}
 	if (res->modes_changed) {
 		strbuf_addstr(&sb, ", ");
 		strbuf_addcount(&sb, res->modes_changed, "mode", "modes");

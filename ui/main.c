@@ -74,7 +74,8 @@ static const char usage_text[] =
 "  -V, --version          the version\n"
 "\n"
 "Exit codes: 0 done; 1 a step failed (old data kept); 2 usage or configuration\n"
-"error; 3 finished with errors the operator chose to continue past; 130 aborted\n"
+"error; 3 finished with errors gone past (a step skipped by the operator, or\n"
+"archive members refused: counted in the summary); 130 aborted\n"
 "(by the operator, or by SIGHUP/SIGTERM: the log says which).\n";
 
 /* `biso-recover COMMAND --help`: the command's usage and every option it

@@ -557,6 +557,29 @@ run --only webroot --backup-root "$T/arch/zip" > "$T/zip.log" 2>&1 || { cat "$T/
 [ "$(stat -c %a "$NEW/webroot")" = 751 ] || fail "zip webroot: root mode $(stat -c %a "$NEW/webroot"), expected the old 753 without world-write"
 [ -f "$NEW/webroot/biso-cli" ] && [ -d "$NEW/webroot/data/attachments" ] || fail "zip webroot: wrong shape or datadir lost"
 echo "ok: nested and empty archives refused up front; a zip webroot keeps the old root mode and the datadir"
+# An archive member refused in a step (here "../evil") is an error gone
+# past, as files-restore counts it: the step's line and a warning say so,
+# and the run exits 3, not 0.
+mkdir -p "$T/arch/evil/webroot"
+python3 - "$S/backups/webroot" "$T/arch/evil/webroot/webroot_29991231_000000.tar" <<'EOF'
+import io, sys, tarfile
+with tarfile.open(sys.argv[2], "w") as t:
+    t.add(sys.argv[1], arcname=".")
+    ti = tarfile.TarInfo("../evil")
+    ti.size = 5
+    t.addfile(ti, io.BytesIO(b"evil\n"))
+EOF
+sleep 1
+set +e
+run --only webroot --backup-root "$T/arch/evil" > "$T/evil.log" 2>&1; rc=$?
+"$BISO_RECOVER" files-restore "$T/arch/evil/webroot/webroot_29991231_000000.tar" "$T/evil-files" > "$T/evil-files.log" 2>&1; frc=$?
+set -e
+[ $rc = 3 ] && [ $frc = 3 ] || { cat "$T/evil.log"; fail "a refused member: restore exited $rc, files-restore $frc (expected 3 and 3)"; }
+grep -q "^webroot  *done .*, 1 member refused (listed in the log), not restored" "$T/evil.log" &&
+	grep -q "^warning: the webroot step refused 1 archive member (listed in the log): the restored tree lacks them$" "$T/evil.log" ||
+	{ cat "$T/evil.log"; fail "the summary does not count the refused member"; }
+[ ! -e "$NEW/evil" ] && [ ! -e "$T/evil" ] && [ -f "$NEW/webroot/biso-cli" ] || fail "../evil was written, or the webroot not restored"
+echo "ok: a refused archive member makes the restore exit 3, counted on the step's line and warned in the summary"
 
 # --at: the newest backups taken at or before a time.  The demo set holds a
 # dump one day older than the newest: restored, it equals psql's restore of
