@@ -180,6 +180,60 @@ static int count_copy(struct dumpread *dr, struct dumpinfo *di, struct sqlscan *
 	}
 }
 
+/* @p after @word (case-insensitive, then blanks), or NULL. */
+static const char *skip_word(const char *p, const char *word)
+{
+	size_t n = strlen(word);
+	if (strncasecmp(p, word, n) || !isspace((unsigned char)p[n]))
+		return NULL;
+	for (p += n; isspace((unsigned char)*p); p++)
+		;
+	return p;
+}
+
+uint64_t dumpinfo_stmt_weight(const struct dumpinfo *di, const char *toc_type, const char *stmt)
+{
+	const char *p = stmt, *q, *end;
+	char *name;
+	uint64_t w = 0;
+	if (strcmp(toc_type, "INDEX") && strcmp(toc_type, "CONSTRAINT") &&
+	    strcmp(toc_type, "FK CONSTRAINT") && strcmp(toc_type, "CHECK CONSTRAINT"))
+		return 0;
+	while (isspace((unsigned char)*p))
+		p++;
+	if ((q = skip_word(p, "ALTER")) && (q = skip_word(q, "TABLE"))) {
+		p = q;
+	} else if ((q = skip_word(p, "CREATE"))) {
+		/* CREATE [UNIQUE] INDEX [CONCURRENTLY] name ON [ONLY] table */
+		int depth = 0, qt = 0;
+		for (p = q; *p; p++) {
+			if (*p == '"')
+				qt = !qt;
+			else if (!qt && *p == '(')
+				depth++;
+			else if (!qt && *p == ')')
+				depth--;
+			else if (!qt && !depth && isspace((unsigned char)*p) && (q = skip_word(p + 1, "ON")))
+				break;
+		}
+		if (!*p)
+			return 0;
+		p = q;
+	} else {
+		return 0;
+	}
+	if ((q = skip_word(p, "ONLY")))
+		p = q;
+	name = copy_table(p, 0, &end);
+	for (size_t i = 0; i < di->n_tables; i++)
+		if (!strcmp(di->tables[i].name, name)) {
+			w = di->tables[i].bytes;
+			break;
+		}
+	free(name);
+	return w;
+}
+
 int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struct err *e)
 {
 	struct dumpread *dr = NULL;
@@ -238,6 +292,8 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 			sqlscan_apply_set(&sc, it.text);
 			if (!it.copy_in)
 				count_insert(di, &it);
+			if (sc.section == SQLSCAN_POST_DATA)
+				di->post_weight += dumpinfo_stmt_weight(di, sc.toc_type.buf, it.text);
 			if (it.copy_in) {
 				struct dumpinfo_table *t;
 				long lines, copy_line = it.line;

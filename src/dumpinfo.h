@@ -42,6 +42,9 @@ struct dumpinfo {
 	int gzip;              /* the file is gzip-compressed */
 	int has_connect;       /* the dump has \connect lines (pg_dumpall) */
 	uint64_t statements;   /* statements outside COPY data */
+	uint64_t post_weight;  /* estimated work of the post-data section: for each
+				  index build and ADD CONSTRAINT the data bytes of
+				  its table (dumpinfo_stmt_weight()) */
 	uint64_t longest;      /* bytes of the longest statement */
 	long longest_line;     /* and its line */
 	uint64_t bytes_sql;    /* uncompressed size */
@@ -74,6 +77,15 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
  */
 int dumpinfo_check(const char *path, struct dumpinfo *di, int pg_dump_only, const char *hint,
 		   struct report *r, struct err *e);
+
+/*
+ * Estimated work of @stmt, a statement of a post-data TOC entry of type
+ * @toc_type, in the unit of post_weight: for an index build (CREATE
+ * [UNIQUE] INDEX ... ON [ONLY] name) or an ALTER TABLE [ONLY] name ADD
+ * CONSTRAINT (primary key, unique, foreign key, check) the bytes of the
+ * table's data in the dump, which it reads; 0 for anything else.
+ */
+uint64_t dumpinfo_stmt_weight(const struct dumpinfo *di, const char *toc_type, const char *stmt);
 
 /* Free everything @di owns and zero it. */
 void dumpinfo_release(struct dumpinfo *di);

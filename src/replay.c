@@ -15,6 +15,7 @@
 #include "magic.h"
 #include "report.h"
 #include "sqlscan.h"
+#include "dumpinfo.h"
 #include "strbuf.h"
 
 #include <ctype.h>
@@ -25,6 +26,30 @@
 #include <strings.h>
 #include <unistd.h>
 
+void replay_progress_of(const struct dumpinfo *di, uint64_t sql_done, uint64_t post_done,
+			int section, const char *toc_type, int finished, struct progress *p)
+{
+	uint64_t total = di->bytes_sql + di->post_weight, done = sql_done + post_done;
+	if (section < SQLSCAN_DATA)
+		p->phase = "replaying: schema";
+	else if (section == SQLSCAN_DATA)
+		p->phase = "replaying: data";
+	else if (!strcmp(toc_type, "INDEX") || !strcmp(toc_type, "INDEX ATTACH"))
+		p->phase = "replaying: indexes";
+	else if (strstr(toc_type, "CONSTRAINT"))
+		p->phase = "replaying: constraints";
+	else
+		p->phase = "replaying: post-data";
+	if (!total)
+		total = 1;
+	if (finished)
+		done = total;
+	else if (done >= total)
+		done = total - 1; /* the estimate fell short: wait at 99.9 % */
+	p->done_bytes = done;
+	p->total_bytes = total;
+}
+
 static void progress(struct replay *rp, int force)
 {
 	struct progress p = { 0 };
@@ -33,6 +58,9 @@ static void progress(struct replay *rp, int force)
 	p.phase = "replaying";
 	p.done_bytes = rp->st->bytes_read;
 	p.total_bytes = dumpread_total(rp->dr);
+	if (rp->o->info)
+		replay_progress_of(rp->o->info, rp->st->bytes_sql, rp->post_done, (int)rp->sc.section,
+				   rp->sc.toc_type.buf, rp->finished, &p);
 	p.done_items = rp->st->statements;
 	p.current = rp->sc.toc.len ? rp->sc.toc.buf : NULL;
 	report_progress(rp->r, &p, force);
@@ -1197,6 +1225,8 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 			ret = run_statement(&rp, &it);
 		if (ret < 0)
 			break;
+		if (sr == SQLSCAN_STMT && o->info && rp.sc.section == SQLSCAN_POST_DATA)
+			rp.post_done += dumpinfo_stmt_weight(o->info, rp.sc.toc_type.buf, it.text);
 		progress(&rp, 0);
 		if (report_cancelled(r)) {
 			own_error(&rp, sqlscan_line(&rp.sc), 1, NULL, "restore aborted: %s",
@@ -1233,6 +1263,7 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		}
 		PQclear(res);
 	}
+	rp.finished = ret == 0;
 	progress(&rp, 1);
 	if (err_isset(&rp.first)) {
 		if (st->errors > 1) {

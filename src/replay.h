@@ -41,6 +41,8 @@
 #include <stdint.h>
 
 struct err;
+struct dumpinfo;
+struct progress;
 struct report;
 
 /* Bytes of COPY data gathered before one PQputCopyData() call. */
@@ -56,6 +58,9 @@ struct replay_opts {
 	int jobs;                 /* >=1 connections: COPY blocks and post-data index builds
 				     run in parallel on them (ignored with single_transaction);
 				     passed to pg_restore --jobs for custom-format dumps */
+	const struct dumpinfo *info; /* the dump check's reading of this dump, or NULL:
+				     with it progress weighs the post-data work
+				     (replay_progress_of()); not owned */
 };
 
 struct replay_stats {
@@ -103,6 +108,21 @@ struct replay_stats {
  */
 int replay_run(const struct replay_opts *o, struct report *r, struct replay_stats *st,
 	       struct err *e);
+
+/*
+ * Progress of a replay guided by the dump check's reading @di (issue 9.8:
+ * counted in dump bytes alone, the bar sat at 99-100 % while the indexes
+ * were built).  Fills @p's phase, done_bytes and total_bytes in units of
+ * work: total = @di->bytes_sql + @di->post_weight; done = @sql_done
+ * (uncompressed bytes read) + @post_done (dumpinfo_stmt_weight() of the
+ * post-data statements done).  Never 100 % before @finished.  The phase
+ * names what runs, from the scanner's @section (enum sqlscan_section) and
+ * the current TOC entry's @toc_type: "replaying: schema", "replaying:
+ * data", "replaying: indexes", "replaying: constraints", "replaying:
+ * post-data" (static strings).
+ */
+void replay_progress_of(const struct dumpinfo *di, uint64_t sql_done, uint64_t post_done,
+			int section, const char *toc_type, int finished, struct progress *p);
 
 /*
  * The sort memory (maintenance_work_mem, in kB) the replay gives a

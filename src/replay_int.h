@@ -36,6 +36,8 @@ struct replay {
 	struct strbuf conn_over;  /* conninfo of what \connect changed (user, host, ...),
 				   * later keys win; every new connection uses it */
 	int on_error_stop;
+	uint64_t post_done;       /* dumpinfo_stmt_weight() of the post-data statements run */
+	int finished;             /* the replay ended well: progress may say 100 % */
 	int restricted;
 	char *restrict_key;
 	long cur_line;

@@ -470,6 +470,7 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	ro.dump_path = dump;
 	ro.on_error_stop = (c->database.on_error != CONF_ON_ERROR_CONTINUE);
 	ro.jobs = rs->jobs;
+	ro.info = dump == rs->dump ? rs->dump_info : NULL; /* weighs the post-data work */
 	report_log(r, LOG_INFO, "replaying %s into \"%s\"", dump, staging);
 	if (replay_run(&ro, r, stats, e) < 0) {
 		rs->err_logged = stats->errors > 0;
@@ -560,6 +561,8 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	/* ANALYZE failing is no reason to undo a good restore. */
 	{
 		struct err aerr = ERR_INIT;
+		struct progress ap = { "ANALYZE", 0, 0, 0, 0, dbname }; /* the last phase */
+		report_progress(r, &ap, 1);
 		if (dbadmin_analyze(conninfo, r, &aerr) < 0)
 			report_log(r, LOG_WARN, "ANALYZE failed: %s", aerr.msg);
 		err_clear(&aerr);

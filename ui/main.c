@@ -604,9 +604,11 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 {
 	struct replay_opts ro = { 0 };
 	struct replay_stats st = { 0 };
+	struct dumpinfo di = { 0 };
 	struct batch_state bst;
 	struct report r;
 	struct err e = ERR_INIT;
+	int bad_replay;
 
 	if (cl->n_args != 1 || !cl->dbname)
 		return usage_error("%s", "db-restore needs --dbname CONNINFO and one DUMP (- for stdin)");
@@ -684,19 +686,21 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 	 * than was there.  Read it once first, as the restore step does (psql
 	 * does not; --no-check does not either). */
 	if (!cl->no_check && strcmp(ro.dump_path, "-")) {
-		struct dumpinfo di = { 0 };
 		int bad;
 		report_log(&r, LOG_INFO, "reading %s once to check it (--no-check skips this)", ro.dump_path);
 		bad = dumpinfo_check(ro.dump_path, &di, 1, "Use a complete dump (biso-recover "
 				     "db-inspect DUMP shows what one holds).", &r, &e) < 0;
-		dumpinfo_release(&di);
 		if (bad) {
+			dumpinfo_release(&di);
 			print_err("nothing was sent to the database", &e);
 			err_clear(&e);
 			return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
 		}
+		ro.info = &di; /* the progress weighs the index builds by it */
 	}
-	if (replay_run(&ro, &r, &st, &e) < 0) {
+	bad_replay = replay_run(&ro, &r, &st, &e) < 0;
+	dumpinfo_release(&di);
+	if (bad_replay) {
 		/* every error the replay counted was logged in full as it
 		 * happened: say only how it ended */
 		if (st.stopped && e.file && e.line)

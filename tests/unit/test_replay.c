@@ -8,7 +8,17 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dumpinfo.h"
+#include "err.h"
 #include "replay.h"
+#include "report.h"
+#include "sqlscan.h"
+#include "strbuf.h"
 
 #define MiB (1024ULL * 1024)
 
@@ -69,9 +79,117 @@ static void one_merge_pass(void **state)
 	}
 }
 
+/* Issue 9.8: the database step's bar weighs the post-data work by the data
+ * of the tables it indexes.  A replay is simulated over a dump as replay.c
+ * drives replay_progress_of(): statements in order, post-data ones counted
+ * when done; the bar must only move forward, stay below 100 % until the
+ * end, give the post-data phase the share of its estimate, and name the
+ * phase. */
+static void progress_weighs_post_data_by_table_sizes(void **state)
+{
+	struct strbuf d = STRBUF_INIT;
+	struct dumpinfo di;
+	struct err e = ERR_INIT;
+	struct sqlscan sc;
+	struct sqlscan_item it;
+	struct progress p;
+	char path[] = "/tmp/test_replay.XXXXXX";
+	FILE *f;
+	size_t off = 0;
+	uint64_t sql_done = 0, post_done = 0, last = 0, at_post = 0, post_sql_at = 0;
+	int saw_index = 0, saw_constraint = 0, saw_data = 0;
+	(void)state;
+	strbuf_addstr(&d, "--\n-- PostgreSQL database dump\n--\n\n"
+		      "-- Name: a; Type: TABLE; Schema: public; Owner: x\n"
+		      "CREATE TABLE public.a (id int, t text);\n"
+		      "-- Name: b; Type: TABLE; Schema: public; Owner: x\n"
+		      "CREATE TABLE public.b (id int, a int);\n"
+		      "-- Data for Name: a; Type: TABLE DATA; Schema: public; Owner: x\n"
+		      "COPY public.a (id, t) FROM stdin;\n");
+	for (int i = 0; i < 5000; i++)
+		strbuf_addf(&d, "%d\tsome text of row %d\n", i, i);
+	strbuf_addstr(&d, "\\.\n-- Data for Name: b; Type: TABLE DATA; Schema: public; Owner: x\n"
+		      "COPY public.b (id, a) FROM stdin;\n");
+	for (int i = 0; i < 500; i++)
+		strbuf_addf(&d, "%d\t%d\n", i, i);
+	strbuf_addstr(&d, "\\.\n"
+		      "-- Name: a_t; Type: INDEX; Schema: public; Owner: x\n"
+		      "CREATE INDEX a_t ON public.a USING btree (t);\n"
+		      "-- Name: a a_pkey; Type: CONSTRAINT; Schema: public; Owner: x\n"
+		      "ALTER TABLE ONLY public.a ADD CONSTRAINT a_pkey PRIMARY KEY (id);\n"
+		      "-- Name: b b_a; Type: FK CONSTRAINT; Schema: public; Owner: x\n"
+		      "ALTER TABLE ONLY public.b ADD CONSTRAINT b_a FOREIGN KEY (a) REFERENCES public.a(id);\n"
+		      "-- Name: v; Type: VIEW; Schema: public; Owner: x\n"
+		      "GRANT ALL ON TABLE public.a TO PUBLIC;\n"
+		      "--\n-- PostgreSQL database dump complete\n--\n");
+	close(mkstemp(path));
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite(d.buf, 1, d.len, f);
+	fclose(f);
+	assert_int_equal(dumpinfo_scan(path, &di, NULL, &e), 0);
+	unlink(path);
+	assert_int_equal(di.n_tables, 2);
+	/* index and primary key read a, the foreign key b */
+	assert_int_equal(di.post_weight, 2 * di.tables[0].bytes + di.tables[1].bytes);
+	assert_true(di.post_weight > di.bytes_sql / 2);
+
+	sqlscan_init(&sc);
+	for (;;) {
+		enum sqlscan_result r = sqlscan_next(&sc, &it);
+		if (r == SQLSCAN_MORE) {
+			const char *nl = memchr(d.buf + off, '\n', d.len - off);
+			size_t n = nl ? (size_t)(nl + 1 - (d.buf + off)) : d.len - off;
+			if (!n) {
+				sqlscan_eof(&sc);
+				continue;
+			}
+			sqlscan_feed(&sc, d.buf + off, n);
+			off += n;
+			sql_done = off;
+		} else if (r == SQLSCAN_END) {
+			break;
+		} else if (r == SQLSCAN_STMT) {
+			if (it.copy_in) { /* the COPY data, read as replay.c reads it */
+				const char *end = strstr(d.buf + off, "\n\\.\n");
+				assert_non_null(end);
+				off = (size_t)(end + 4 - d.buf);
+				sql_done = off;
+			}
+			if (sc.section == SQLSCAN_POST_DATA && !at_post) {
+				replay_progress_of(&di, sql_done, post_done, (int)sc.section,
+						   sc.toc_type.buf, 0, &p);
+				at_post = p.done_bytes;
+				post_sql_at = sql_done;
+			}
+			if (sc.section == SQLSCAN_POST_DATA)
+				post_done += dumpinfo_stmt_weight(&di, sc.toc_type.buf, it.text);
+		}
+		replay_progress_of(&di, sql_done, post_done, (int)sc.section, sc.toc_type.buf, 0, &p);
+		assert_true(p.done_bytes >= last);
+		assert_true(p.done_bytes < p.total_bytes);
+		last = p.done_bytes;
+		saw_data |= !strcmp(p.phase, "replaying: data");
+		saw_index |= !strcmp(p.phase, "replaying: indexes");
+		saw_constraint |= !strcmp(p.phase, "replaying: constraints");
+	}
+	assert_true(saw_data && saw_index && saw_constraint);
+	replay_progress_of(&di, sql_done, post_done, (int)sc.section, sc.toc_type.buf, 1, &p);
+	assert_int_equal(p.done_bytes, p.total_bytes);
+	assert_int_equal(p.total_bytes, di.bytes_sql + di.post_weight);
+	/* what is left when the post-data section starts: its estimate plus
+	 * its own few statements' text, not 1 % as with dump bytes alone */
+	assert_true(p.total_bytes - at_post >= di.post_weight);
+	assert_true(p.total_bytes - at_post <= di.post_weight + (di.bytes_sql - post_sql_at) + 200);
+	sqlscan_release(&sc);
+	dumpinfo_release(&di);
+	strbuf_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(progress_weighs_post_data_by_table_sizes),
 		cmocka_unit_test(bench_tables),
 		cmocka_unit_test(never_above_the_setting_nor_below_the_minimum),
 		cmocka_unit_test(at_most_500_runs),
