@@ -43,7 +43,9 @@ int tui_start(struct tui *t, struct err *e)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
-	set_escdelay(100);
+	/* a lone Esc must answer quickly; an operator's ESCDELAY wins */
+	if (!getenv("ESCDELAY"))
+		set_escdelay(100);
 	curs_set(0);
 	if (has_colors() && !no_color_requested() && start_color() == OK) {
 		short bg = COLOR_BLACK;
@@ -64,6 +66,82 @@ int tui_start(struct tui *t, struct err *e)
 		init_pair(TUI_KEY, COLOR_BLACK, COLOR_CYAN);
 	}
 	return 0;
+}
+
+/* The key of a CSI (ESC [ params final) or SS3 (ESC O final) sequence, or
+ * 0 when it is not one we know. */
+static int decode_seq(int ss3, const char *params, int final)
+{
+	switch (final) {
+	case 'A': return KEY_UP;
+	case 'B': return KEY_DOWN;
+	case 'C': return KEY_RIGHT;
+	case 'D': return KEY_LEFT;
+	case 'H': return KEY_HOME;
+	case 'F': return KEY_END;
+	case '~':
+		if (ss3)
+			return 0;
+		switch (atoi(params)) {
+		case 1: case 7: return KEY_HOME;
+		case 4: case 8: return KEY_END;
+		case 5: return KEY_PPAGE;
+		case 6: return KEY_NPAGE;
+		case 2: return KEY_IC;
+		case 3: return KEY_DC;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* The next character of a sequence, waiting up to ESCDELAY for it (over
+ * SSH a sequence may arrive in pieces).  -1 when none came. */
+static int seq_next(void)
+{
+	wint_t c;
+	int r;
+
+	timeout(get_escdelay());
+	r = get_wch(&c);
+	nodelay(stdscr, TRUE);
+	if (r == ERR)
+		return -1;
+	if (r == KEY_CODE_YES)
+		return -2; /* a decoded key inside a sequence: not ours */
+	return (int)c;
+}
+
+int tui_getkey(wint_t *ch)
+{
+	for (;;) {
+		char params[16];
+		size_t np = 0;
+		int r = get_wch(ch), c, intro, final = 0, key;
+
+		if (r != OK || *ch != 27)
+			return r;
+		intro = seq_next();
+		if (intro == -1)
+			return OK; /* a lone Esc */
+		if (intro == '[' || intro == 'O') {
+			/* parameters and intermediates (0x20-0x3f), then a final
+			 * byte (0x40-0x7e) */
+			while ((c = seq_next()) >= 0x20 && c <= 0x3f)
+				if (np + 1 < sizeof(params))
+					params[np++] = (char)c;
+			params[np] = 0;
+			if (c >= 0x40 && c <= 0x7e)
+				final = c;
+			key = final ? decode_seq(intro == 'O', params, final) : 0;
+			if (key) {
+				*ch = (wint_t)key;
+				return KEY_CODE_YES;
+			}
+		}
+		/* ESC with anything else (Alt-x, an unknown or broken
+		 * sequence): dropped whole; look at the next key */
+	}
 }
 
 void tui_end(struct tui *t)

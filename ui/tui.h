@@ -57,6 +57,17 @@ struct tui {
  * is untouched then.
  */
 int tui_start(struct tui *t, struct err *e);
+/*
+ * Read one key without waiting, like get_wch(): returns OK with a character
+ * in *@ch, KEY_CODE_YES with a KEY_* code, or ERR when no key is waiting.
+ * ncurses only decodes the sequences the terminfo entry names, and vt100's
+ * names no PgUp/PgDn/Home/End: the common xterm/vt220 ones (ESC [5~, ESC [6~,
+ * ESC [H, ESC [F, ESC OH, ESC [1~ ...) are decoded here, and any other
+ * sequence (ESC and more bytes within ESCDELAY) is read whole and dropped,
+ * never returned as Esc.  A lone Esc is returned as the character 27.
+ * Call it on stdscr in nodelay mode (as tui_start() leaves it).
+ */
+int tui_getkey(wint_t *ch);
 /* Give the terminal back (endwin).  Safe to call twice or when not started. */
 void tui_end(struct tui *t);
 /* The attribute for @role: a colour pair when colours are on, otherwise

@@ -95,6 +95,14 @@ static void log_add(struct wizard *w, time_t when, enum log_level level, const c
 		w->log_scroll++;
 }
 
+/* '[' and ']' page like PgUp and PgDn: every terminal can send them */
+static int page_key(int is_key, wint_t ch)
+{
+	if (is_key)
+		return (int)ch;
+	return ch == L'[' ? KEY_PPAGE : ch == L']' ? KEY_NPAGE : 0;
+}
+
 static void log_scroll_key(struct wizard *w, int ch)
 {
 	int page = wizard_log_rows(w);
@@ -122,7 +130,8 @@ static void log_scroll_key(struct wizard *w, int ch)
 
 static int is_log_key(int is_key, wint_t ch)
 {
-	return is_key && (ch == KEY_PPAGE || ch == KEY_NPAGE || ch == KEY_HOME || ch == KEY_END);
+	int k = page_key(is_key, ch);
+	return k == KEY_PPAGE || k == KEY_NPAGE || (is_key && (ch == KEY_HOME || ch == KEY_END));
 }
 
 static int is_enter(int is_key, wint_t ch)
@@ -215,7 +224,7 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 	if (w->notice) {
 		/* any key closes the warnings; they stay in the log pane */
 		if (is_log_key(is_key, ch))
-			log_scroll_key(w, (int)ch);
+			log_scroll_key(w, page_key(is_key, ch));
 		else
 			w->notice = 0;
 		return;
@@ -223,7 +232,7 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 	if (w->explain) {
 		/* any key closes the explanation; it does nothing else */
 		if (is_log_key(is_key, ch))
-			log_scroll_key(w, (int)ch);
+			log_scroll_key(w, page_key(is_key, ch));
 		else
 			w->explain = 0;
 		return;
@@ -247,7 +256,7 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 	} else if (is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
 		wizard_goto(w, SCR_QUIT);
 	} else if (is_log_key(is_key, ch)) {
-		log_scroll_key(w, (int)ch);
+		log_scroll_key(w, page_key(is_key, ch));
 	}
 }
 
@@ -306,7 +315,7 @@ static void pick_key(struct wizard *w, int is_key, wint_t ch)
 {
 	struct err e = ERR_INIT;
 	if (is_log_key(is_key, ch)) {
-		log_scroll_key(w, (int)ch);
+		log_scroll_key(w, page_key(is_key, ch));
 		return;
 	}
 	if (w->choosing)
@@ -391,7 +400,7 @@ static void confirm_key(struct wizard *w, int is_key, wint_t ch)
 		return;
 	}
 	if (is_log_key(is_key, ch)) {
-		log_scroll_key(w, (int)ch);
+		log_scroll_key(w, page_key(is_key, ch));
 		return;
 	}
 	if (!w->confirm_word) {
@@ -438,7 +447,7 @@ static void running_key(struct wizard *w, int is_key, wint_t ch)
 	if ((is_char(is_key, ch, L'q') || is_esc(is_key, ch)) && !w->cancelling)
 		wizard_goto(w, SCR_CANCEL);
 	else if (is_log_key(is_key, ch))
-		log_scroll_key(w, (int)ch);
+		log_scroll_key(w, page_key(is_key, ch));
 }
 
 static void cancel_key(struct wizard *w, int is_key, wint_t ch)
@@ -470,7 +479,7 @@ static void failed_key(struct wizard *w, int is_key, wint_t ch)
 				  "wizard: operator stopped after step %s failed", step_name(w->cur));
 		wizard_goto(w, SCR_SUMMARY);
 	} else if (is_log_key(is_key, ch)) {
-		log_scroll_key(w, (int)ch);
+		log_scroll_key(w, page_key(is_key, ch));
 	}
 }
 
@@ -509,11 +518,12 @@ static void summary_enter(struct wizard *w)
 static void summary_key(struct wizard *w, int is_key, wint_t ch)
 {
 	int page = wizard_summary_rows(w);
+	int k = page_key(is_key, ch);
 
-	if (is_key && (ch == KEY_PPAGE || ch == KEY_UP)) {
-		w->summary_scroll -= ch == KEY_UP ? 1 : page;
-	} else if (is_key && (ch == KEY_NPAGE || ch == KEY_DOWN)) {
-		w->summary_scroll += ch == KEY_DOWN ? 1 : page;
+	if (k == KEY_PPAGE || (is_key && ch == KEY_UP)) {
+		w->summary_scroll -= k == KEY_UP ? 1 : page;
+	} else if (k == KEY_NPAGE || (is_key && ch == KEY_DOWN)) {
+		w->summary_scroll += k == KEY_DOWN ? 1 : page;
 	} else if (is_key && (ch == KEY_HOME)) {
 		w->summary_scroll = 0;
 	} else {
@@ -678,7 +688,7 @@ static void run_loop(struct wizard *w)
 		w->now_ns = report_now_ns();
 		tui_stderr_read(&w->errcap, 0, stderr_line, w);
 		apply_events(w);
-		while (!w->finished && (r = get_wch(&ch)) != ERR)
+		while (!w->finished && (r = tui_getkey(&ch)) != ERR)
 			dispatch_key(w, r == KEY_CODE_YES, ch);
 	}
 }

@@ -3,7 +3,7 @@
  *
  *  row 0        title bar: program, webroot, database, step n/6
  *  rows 1..m    left: the six steps with markers; right: the current step
- *  rule + log   the last lines of the log (PgUp/PgDn scroll back)
+ *  rule + log   the last lines of the log ([ ] or PgUp/PgDn scroll back)
  *  last row     the keys of the current screen
  *
  * Dialogs (confirm, abort?, quit?, failure) are boxes over the middle.
@@ -246,9 +246,9 @@ static void draw_log(const struct wizard *w, const struct layout *l)
 
 	strbuf_addstr(&label, "Log");
 	if (w->log_scroll)
-		strbuf_addf(&label, " (%d lines back, End: newest)", w->log_scroll);
+		strbuf_addf(&label, " (%d lines back, ]: forward, End: newest)", w->log_scroll);
 	else if (w->log_n > shown)
-		strbuf_addstr(&label, " (PgUp: back)");
+		strbuf_addstr(&label, " ([ or PgUp: back)");
 	tui_rule(stdscr, l->rule_y, 0, l->cols, label.buf, A_BOLD);
 	strbuf_release(&label);
 	if (!w->log_n || !shown)
@@ -499,19 +499,19 @@ void wizard_draw_step(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
 		{ "Enter", "run this step" }, { "s", "skip" }, { "q", "quit" },
-		{ "?", "explain" }, { "PgUp/PgDn", "log" },
+		{ "?", "explain" }, { "[ ]", "log" },
 	};
 	static const struct help_key keys_pick[] = {
 		{ "Enter", "run this step" }, { "o", "other backup" }, { "s", "skip" },
-		{ "q", "quit" }, { "?", "explain" }, { "PgUp/PgDn", "log" },
+		{ "q", "quit" }, { "?", "explain" }, { "[ ]", "log" },
 	};
 	static const struct help_key keys_blocked[] = {
 		{ "Enter/o", "choose another dump" }, { "s", "skip" }, { "q", "quit" },
-		{ "?", "explain" }, { "PgUp/PgDn", "log" },
+		{ "?", "explain" }, { "[ ]", "log" },
 	};
 	static const struct help_key keys_explain[] = { { "any key", "back" } };
 	static const struct help_key keys_notice[] = {
-		{ "any key", "go on" }, { "PgUp/PgDn", "log" },
+		{ "any key", "go on" }, { "[ ]", "log" },
 	};
 	struct layout l;
 
@@ -544,6 +544,8 @@ void wizard_draw_step(const struct wizard *w)
 		strbuf_addf(&body, "%s\n\n%s", step_explain(w->cur), w->describe.buf);
 		if (w->what.len)
 			strbuf_addf(&body, "\n\nThis step %s.", w->what.buf);
+		strbuf_addstr(&body, "\n\nKeys: [ and ] (or PgUp and PgDn) scroll the log, "
+			      "End shows its newest lines.");
 		draw_dialog(w, title.buf, TUI_HEADING, body.buf, 0, &d);
 		draw_help(w, keys_explain, 1);
 		strbuf_release(&body);
@@ -564,7 +566,7 @@ void wizard_draw_pick(const struct wizard *w)
 		{ "Up/Down", "choose" }, { "Enter", "use it" }, { "Esc", "back" },
 	};
 	static const struct help_key keys_wait[] = {
-		{ "", "checking the backup..." }, { "PgUp/PgDn", "log" },
+		{ "", "checking the backup..." }, { "[ ]", "log" },
 	};
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 	struct layout l;
@@ -648,10 +650,10 @@ void wizard_draw_confirm(const struct wizard *w)
 void wizard_draw_running(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "q", "abort this step" }, { "PgUp/PgDn", "log" }, { "End", "newest" },
+		{ "q", "abort this step" }, { "[ ]", "log" }, { "End", "newest" },
 	};
 	static const struct help_key keys_stopping[] = {
-		{ "", "waiting for the step to stop..." }, { "PgUp/PgDn", "log" },
+		{ "", "waiting for the step to stop..." }, { "[ ]", "log" },
 	};
 	struct layout l;
 
@@ -689,7 +691,7 @@ void wizard_draw_failed(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
 		{ "r", "retry" }, { "s", "skip this step" }, { "a", "abort" },
-		{ "PgUp/PgDn", "log" },
+		{ "[ ]", "log" },
 	};
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 	struct layout l;
@@ -747,7 +749,7 @@ void wizard_draw_quit(const struct wizard *w)
 void wizard_draw_summary(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "q", "exit" }, { "PgUp/PgDn", "scroll" },
+		{ "q", "exit" }, { "[ ]", "scroll" },
 	};
 	struct tui_lines ln = TUI_LINES_INIT;
 	struct strbuf head = STRBUF_INIT;

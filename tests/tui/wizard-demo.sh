@@ -138,6 +138,24 @@ resize_check() {
 	fail "the wizard did not redraw at $1x$2 (title row: ${#first} columns)"
 }
 
+# log_keys_check: on TERM=vt100 (no kpp/knp in its terminfo) PgUp and PgDn
+# as xterm sends them (ESC [5~, ESC [6~) scroll the log pane and are never
+# read as Esc (which asks "Quit the wizard?"); [ and ] scroll it too.
+log_keys_check() {
+	wait_for "Log \(\[ or PgUp: back\)" 10 "a log longer than its pane"
+	keys -H 1b 5b 35 7e
+	wait_for "Log \([0-9]+ lines back" 5 "the log scrolled back after ESC [5~"
+	shows "Quit the wizard" && fail "ESC [5~ was read as Esc: the quit question opened"
+	keys Escape '[6~'
+	wait_for "Log \(\[ or PgUp: back\)" 5 "the newest log lines after ESC [6~"
+	keys '['
+	wait_for "Log \([0-9]+ lines back" 5 "the log scrolled back after ["
+	keys ']'
+	wait_for "Log \(\[ or PgUp: back\)" 5 "the newest log lines after ]"
+	shows "Quit the wizard" && fail "a scroll key opened the quit question"
+	echo "[vt100] PgUp/PgDn (ESC [5~/[6~) and [ ] scroll the log"
+}
+
 # walk LABEL RESIZE: Enter through the six steps, answering confirmations.
 walk() {
 	label=$1
@@ -192,6 +210,9 @@ walk() {
 		done
 		[ "$n" -gt 0 ] || fail "[$label] step $step did not finish in 300 s"
 		echo "[$label] step $step done"
+		if [ "$step" = 1 ] && [ "$label" = vt100 ]; then
+			log_keys_check
+		fi
 		step=$next
 	done
 	wait_for "Restore finished: all six steps done" 10 "the summary with all six steps done"
@@ -201,6 +222,15 @@ walk() {
 	done
 	echo "[$label] summary screen:"
 	printf '%s\n' "$last_screen"
+	if [ "$label" = vt100 ]; then
+		# PgUp as xterm sends it scrolls; it is no key that ends the
+		# wizard (and leaves "5~" typed at the shell)
+		keys -H 1b 5b 35 7e
+		sleep 1
+		[ -s "$SANDBOX/exit-$label" ] &&
+			fail "[$label] PgUp (ESC [5~) on the summary ended the wizard"
+		wait_for "Restore finished" 5 "the summary after PgUp"
+	fi
 	keys q
 	wait_exit "$label" 0
 }
