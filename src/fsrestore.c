@@ -2630,6 +2630,46 @@ out:
 	return rc;
 }
 
+/* The process's umask, read without changing it (umask(2) would, for a
+ * moment, for every thread); 022 where /proc does not say. */
+static mode_t current_umask(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	unsigned m = 022;
+	if (!f)
+		return 022;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Umask: %o", &m) == 1)
+			break;
+	fclose(f);
+	return (mode_t)(m & 0777);
+}
+
+void fsrestore_fix_root_mode(const char *root, const char *kept, struct report *r)
+{
+	struct stat st, old;
+	mode_t m;
+	if (stat(root, &st) < 0 || (st.st_mode & 07777) != 0700)
+		return;
+	if (kept && stat(kept, &old) == 0) {
+		if (geteuid() == 0 && chown(root, old.st_uid, old.st_gid) < 0)
+			report_log(r, LOG_WARN, "cannot give %s the owner of %s: %s", root, kept,
+				   strerror(errno));
+		/* never world-writable (issue 16.4) */
+		m = old.st_mode & 07777 & ~(mode_t)S_IWOTH;
+		if (chmod(root, m) == 0)
+			report_log(r, m != (old.st_mode & 07777) ? LOG_WARN : LOG_INFO,
+				   "%s has the mode of the old tree (%04o%s); the archive did not say",
+				   root, (unsigned)m, m != (old.st_mode & 07777) ? ", world-write cleared" : "");
+		return;
+	}
+	m = 0755 & ~current_umask();
+	if (chmod(root, m) == 0)
+		report_log(r, LOG_INFO, "%s made %04o (0755 minus the umask); the archive did not give "
+			   "its mode", root, (unsigned)m);
+}
+
 int fsrestore_verify(const struct fsrestore_opts *o, fsrestore_diff_fn *on_diff, void *diff_ctx,
 		     struct report *r, struct fsrestore_result *res, struct err *e)
 {

@@ -197,6 +197,17 @@ int fsrestore_verify(const struct fsrestore_opts *o, fsrestore_diff_fn *on_diff,
 int fsrestore_set_owner(const char *path, uid_t uid, gid_t gid, struct report *r, struct err *e);
 
 /*
+ * The root @root of a tree restored (FSRESTORE_REPLACE) from an archive
+ * without a "./" entry, which says nothing about the root's mode: the
+ * staging directory's 0700 would stay, and the web server could not enter
+ * it.  When @root is still 0700 it gets the owner (when run as root) and
+ * the mode of the old tree @kept (may be NULL), world-write cleared, or
+ * else the mode a new directory gets, 0755 minus the umask.  Logged
+ * through @r; a failure is a warning.
+ */
+void fsrestore_fix_root_mode(const char *root, const char *kept, struct report *r);
+
+/*
  * Remove the tree at @path (like `rm -rf`, never following symlinks;
  * read-only directories are made writable first).  A missing @path is not
  * an error.  Returns 0, or -1 with @e set.

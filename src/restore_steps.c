@@ -75,29 +75,6 @@ static int journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *
 	return ret;
 }
 
-/* An archive without a "./" entry says nothing about the webroot's own
- * mode, and the staging directory is made 0700: the web server could not
- * enter it.  Give it the old webroot's owner and mode, or 0755. */
-static void fix_root_mode(const char *root, const char *kept, struct report *r)
-{
-	struct stat st, old;
-	if (stat(root, &st) < 0 || (st.st_mode & 07777) != 0700)
-		return;
-	if (kept && stat(kept, &old) == 0) {
-		if (geteuid() == 0 && chown(root, old.st_uid, old.st_gid) < 0)
-			report_log(r, LOG_WARN, "cannot give %s the owner of %s: %s", root, kept,
-				   strerror(errno));
-		/* never world-writable (issue 16.4) */
-		mode_t m = old.st_mode & 07777 & ~(mode_t)S_IWOTH;
-		if (chmod(root, m) == 0)
-			report_log(r, m != (old.st_mode & 07777) ? LOG_WARN : LOG_INFO,
-				   "%s has the mode of the old webroot (%04o%s); the archive did not say",
-				   root, (unsigned)m, m != (old.st_mode & 07777) ? ", world-write cleared" : "");
-	} else if (chmod(root, 0755) == 0) {
-		report_log(r, LOG_INFO, "%s made 0755; the archive did not give its mode", root);
-	}
-}
-
 int restore_run_webroot(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
@@ -123,7 +100,7 @@ int restore_run_webroot(struct restore *rs, struct report *r, struct err *e)
 	ret = journaled_fsrestore(rs, &o, r, &res, e);
 	if (ret == 0) {
 		if (rs->webroot_src_kind != MAGIC_DIR)
-			fix_root_mode(rs->webroot, res.kept_as, r);
+			fsrestore_fix_root_mode(rs->webroot, res.kept_as, r);
 		files_summary(&rs->st[STEP_WEBROOT], &res);
 	}
 	fsrestore_result_release(&res);

@@ -865,6 +865,11 @@ static int cmd_files_restore(const struct cli *cl)
 		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
 	}
 	if (!cl->dry_run) { /* a dry run logged what the source holds */
+		struct stat st;
+		/* an archive without "./" leaves the staging directory's 0700 */
+		if (o.mode == FSRESTORE_REPLACE && !fsrestore_is_remote(o.source) &&
+		    stat(o.source, &st) == 0 && !S_ISDIR(st.st_mode))
+			fsrestore_fix_root_mode(o.target, res.kept_as, &r);
 		fsrestore_add_counts(&sb, &res);
 		strbuf_addstr(&sb, ", ");
 		strbuf_addcount(&sb, res.bytes, "byte", "bytes");

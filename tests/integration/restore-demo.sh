@@ -557,6 +557,17 @@ run --only webroot --backup-root "$T/arch/zip" > "$T/zip.log" 2>&1 || { cat "$T/
 [ "$(stat -c %a "$NEW/webroot")" = 751 ] || fail "zip webroot: root mode $(stat -c %a "$NEW/webroot"), expected the old 753 without world-write"
 [ -f "$NEW/webroot/biso-cli" ] && [ -d "$NEW/webroot/data/attachments" ] || fail "zip webroot: wrong shape or datadir lost"
 echo "ok: nested and empty archives refused up front; a zip webroot keeps the old root mode and the datadir"
+# files-restore of the same zip gives the root the same mode as the flow
+# does: 0755 minus the umask for a new target, else the old target's mode
+# without world-write.
+zipw=$T/arch/zip/webroot/webroot_29991231_000000.zip
+(umask 027; "$BISO_RECOVER" files-restore "$zipw" "$T/zipfiles") > "$T/zipfiles.log" 2>&1 || { cat "$T/zipfiles.log"; fail "files-restore of the zip failed"; }
+[ "$(stat -c %a "$T/zipfiles")" = 750 ] || fail "files-restore of a zip into a new target: root mode $(stat -c %a "$T/zipfiles"), expected 0755 minus umask 027 = 750"
+chmod 0753 "$T/zipfiles"
+sleep 1
+"$BISO_RECOVER" files-restore "$zipw" "$T/zipfiles" > "$T/zipfiles2.log" 2>&1 || { cat "$T/zipfiles2.log"; fail "files-restore of the zip over a target failed"; }
+[ "$(stat -c %a "$T/zipfiles")" = 751 ] || fail "files-restore of a zip over a 753 target: root mode $(stat -c %a "$T/zipfiles"), expected 751"
+echo "ok: files-restore of a zip without ./ gives the root 0755 minus the umask, or the old mode without world-write"
 # An archive member refused in a step (here "../evil") is an error gone
 # past, as files-restore counts it: the step's line and a warning say so,
 # and the run exits 3, not 0.
