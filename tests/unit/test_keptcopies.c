@@ -116,6 +116,56 @@ static void finds_copies_by_name_and_place(void **state)
 	keptcopies_release(&l);
 }
 
+/* The copies of a datadir inside the webroot that a restore put in keep_dir
+ * (keptcopies_keep_base(), which the restore asks too) are found there, in
+ * one group with those beside the webroot; a keep_dir that is the
+ * webroot's parent, or missing, lists nothing twice. */
+static void finds_datadir_copies_in_keep_dir(void **state)
+{
+	/* (P() reuses four buffers: the paths of @w are copies) */
+	char *webroot = strdup(P("www/biso")), *datadir = strdup(P("www/biso/data"));
+	char *keep = strdup(P("keep")), *parent = strdup(P("www")), *nowhere = strdup(P("nowhere"));
+	struct kept_where w = { webroot, datadir, NULL, NULL, 0, keep };
+	struct kept_list l;
+	struct err e = ERR_INIT;
+	size_t data = 0;
+	char *base;
+	(void)state;
+	mkdir(P("keep"), 0755);
+	mkdir(P("keep/biso.data.pre-restore-20240401_010101"), 0700);
+	mkdir(P("keep/other.data.pre-restore-20240401_010101"), 0700);
+	base = keptcopies_keep_base(w.keep_dir, w.webroot, w.datadir, NULL);
+	assert_string_equal(base, P("keep"));
+	free(base);
+	assert_int_equal(keptcopies_find(&w, &l, NULL, &e), 0);
+	for (size_t i = 0; i < l.n; i++) {
+		if (strcmp(l.items[i].group, "webroot (data)"))
+			continue;
+		assert_string_equal(l.items[i].name, P(data ? "www/biso.data.pre-restore-20240201_010101"
+							    : "keep/biso.data.pre-restore-20240401_010101"));
+		assert_int_equal(l.items[i].newest, !data);
+		data++;
+	}
+	assert_int_equal(data, 2);
+	assert_int_equal(l.n, 6); /* 5 beside the webroot (no outside datadir) + keep_dir's */
+	keptcopies_release(&l);
+	/* keep_dir = the webroot's parent, or a missing one: each copy once */
+	w.keep_dir = parent;
+	assert_int_equal(keptcopies_find(&w, &l, NULL, &e), 0);
+	assert_int_equal(l.n, 5);
+	keptcopies_release(&l);
+	w.keep_dir = nowhere;
+	assert_int_equal(keptcopies_find(&w, &l, NULL, &e), 0);
+	assert_int_equal(l.n, 5);
+	keptcopies_release(&l);
+	assert_int_equal(fsrestore_rmtree(keep, NULL), 0);
+	free(webroot);
+	free(datadir);
+	free(keep);
+	free(parent);
+	free(nowhere);
+}
+
 /* With max_entries the walk stops there: every copy is still listed, those
  * it did not count whole are marked partial with a lower bound of du's
  * size; without it (cleanup) the sizes are du's. */
@@ -207,6 +257,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(finds_copies_by_name_and_place),
+		cmocka_unit_test(finds_datadir_copies_in_keep_dir),
 		cmocka_unit_test(a_capped_walk_gives_lower_bounds),
 		cmocka_unit_test(warns_when_copies_take_more_than_the_free_space),
 		cmocka_unit_test(removes_old_copies_never_the_newest),
