@@ -253,6 +253,19 @@ void restore_summary(const struct restore *rs, struct strbuf *out)
 			    st->state == STEP_FAILED ? orq(st->err.msg) : st->summary ? st->summary : "",
 			    st->warnings && st->state == STEP_DONE ? " (warnings)" : "");
 	}
+	/* what failed and how to fix it: a failed step's row has its message,
+	 * one skipped after failing shows its result; both need the hint */
+	for (int s = 0; s < STEP_COUNT; s++) {
+		const struct step_status *st = &rs->st[s];
+		if (!err_isset(&st->err) ||
+		    (st->state != STEP_FAILED && st->state != STEP_SKIPPED))
+			continue;
+		if (st->state == STEP_SKIPPED)
+			strbuf_addf(out, "%s failed, then was skipped: %s\n", step_name(s),
+				    st->err.msg);
+		if (st->err.hint)
+			strbuf_addf(out, "hint (%s): %s\n", step_name(s), st->err.hint);
+	}
 	for (int s = 0; s < STEP_COUNT; s++)
 		if (rs->st[s].kept_as)
 			strbuf_addf(out, "kept: %s\n", rs->st[s].kept_as);

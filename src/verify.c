@@ -24,6 +24,7 @@ static const char *or_unknown(const char *s) { return s ? s : "(unknown)"; }
 
 struct checks {
 	struct strbuf text;
+	struct strbuf failed;  /* the FAIL lines, "; "-separated, for the error */
 	unsigned pass, warn, fail;
 	struct report *r;
 };
@@ -46,8 +47,10 @@ static void check(struct checks *ck, enum check_result res, const char *fmt, ...
 		ck->pass++;
 	else if (res == CHECK_WARN)
 		ck->warn++;
-	else
+	else {
 		ck->fail++;
+		strbuf_addf(&ck->failed, "%s%s", ck->failed.len ? "; " : "", line.buf);
+	}
 	strbuf_release(&line);
 }
 
@@ -280,7 +283,7 @@ int verify_tree_owner(const char *dir, uid_t uid, gid_t gid, unsigned max_named,
 
 int verify_instance(struct restore *rs, struct report *r, struct err *e)
 {
-	struct checks ck = { STRBUF_INIT, 0, 0, 0, r };
+	struct checks ck = { STRBUF_INIT, STRBUF_INIT, 0, 0, 0, r };
 	const struct conf *c = rs->conf;
 	struct strbuf p = STRBUF_INIT;
 	struct stat st;
@@ -359,7 +362,10 @@ int verify_instance(struct restore *rs, struct report *r, struct err *e)
 	rs->st[STEP_VERIFY].summary = xstrfmt("%u passed, %u warnings, %u failed", ck.pass,
 					      ck.warn, ck.fail);
 	if (ck.fail) {
-		err_set(e, "verification found %u problem(s)", ck.fail);
+		/* the failed checks themselves: the summary shows this line,
+		 * the report (the detail) may be cut on a small screen */
+		err_set(e, "%u check%s failed: %s", ck.fail, ck.fail == 1 ? "" : "s",
+			ck.failed.buf);
 		err_detail(e, "%s", ck.text.buf);
 		/* verify alone would find them pending again: name the step that
 		 * runs them */
@@ -369,6 +375,7 @@ int verify_instance(struct restore *rs, struct report *r, struct err *e)
 		ret = -1;
 	}
 	strbuf_release(&ck.text);
+	strbuf_release(&ck.failed);
 	strbuf_release(&p);
 	return ret;
 }

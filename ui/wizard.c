@@ -95,6 +95,19 @@ static void log_add(struct wizard *w, time_t when, enum log_level level, const c
 		w->log_scroll++;
 }
 
+/* A step's error for its dialog: the message and the hint first, the
+ * detail (a verification report, a server's context) last, where the
+ * dialog may cut it ("more in the log") without hiding what to do. */
+static void failed_text(const struct err *e, struct strbuf *out)
+{
+	struct err head = *e; /* borrowed strings, not freed */
+
+	head.detail = NULL;
+	err_format(&head, out);
+	if (e->detail)
+		strbuf_addf(out, "\nDETAIL: %s", e->detail);
+}
+
 /* '[' and ']' page like PgUp and PgDn: every terminal can send them */
 static int page_key(int is_key, wint_t ch)
 {
@@ -171,7 +184,7 @@ static void start_step(struct wizard *w)
 	/* the backend logs the start and the end of the step itself */
 	if (wizard_worker_start(&w->worker, w->rs, s, -1, &e) < 0) {
 		strbuf_reset(&w->errtext);
-		err_format(&e, &w->errtext);
+		failed_text(&e, &w->errtext);
 		wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s", e.msg);
 		err_clear(&e);
 		wizard_goto(w, SCR_FAILED);
@@ -598,9 +611,9 @@ static void step_finished(struct wizard *w, int rc, struct err *e)
 		w->view[s].state = STEP_FAILED;
 	strbuf_reset(&w->errtext);
 	if (err_isset(e))
-		err_format(e, &w->errtext);
+		failed_text(e, &w->errtext);
 	else if (err_isset(&w->rs->st[s].err))
-		err_format(&w->rs->st[s].err, &w->errtext);
+		failed_text(&w->rs->st[s].err, &w->errtext);
 	else
 		strbuf_addstr(&w->errtext, "the step failed without saying why");
 	/* the backend logged the error with its detail and hint */

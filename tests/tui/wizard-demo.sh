@@ -315,10 +315,28 @@ keys Enter
 wait_for "Step 5 of 6" 300 "the migrations step after the database"
 keys s
 wait_for "Step 6 of 6" 30 "the verify step"
+# the older dump lacks migrations and they were skipped: verify fails, and
+# its dialog shows the failed check and the fix before the report, which
+# it may cut; the summary (screen and terminal) names both
+wait_for "Enter run this step" 10 "the prompt of the verify step"
+keys Enter
+wait_for "Step verify failed" 60 "the failed verification"
+shows "check failed: [0-9]+ migrations? pending" ||
+	fail "[pick] the failure dialog does not name the failed check"
+shows "HINT: Run the pending migrations?: biso-recover restore --only" ||
+	fail "[pick] the failure dialog does not show the hint"
 keys s
 wait_for "Restore finished" 10 "the summary"
+wait_for "verify failed, then was skipped: [0-9]+ check failed: [0-9]+ migrations? pending" 5 \
+	"the failed check in the summary"
+shows "hint \\(verify\\): Run the pending migrations?: biso-recover restore --only" ||
+	fail "[pick] the summary does not give the hint"
 keys q
-wait_exit pick 0
+wait_exit pick 3
+$TMUX_CMD capture-pane -p -J -S - -t wiz |
+	grep -Eq "^hint \\(verify\\): Run the pending migrations?: biso-recover restore --only migrations,verify\\.$" ||
+	{ $TMUX_CMD capture-pane -p -J -S - -t wiz; fail "[pick] the summary on the terminal does not give the hint"; }
+echo "[pick] a failed verify names its check and the --only migrations,verify hint"
 (
 	. "$SANDBOX/demo/env.sh"
 	psql -X -q -c "CREATE DATABASE pick_ref OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'" &&
