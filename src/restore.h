@@ -105,6 +105,9 @@ struct restore {
 	char *dump_refused_why;   /* why, one line; owned */
 	char *dump_usable;        /* the newest usable dump of the backup set older than
 				     it, or NULL when there is none; owned */
+	int db_missing;           /* the target database does not exist
+				     (restore_preflight()): the database step
+				     creates it */
 	char *db_warning;         /* why the dump may not be one of the live database
 				     (restore_preflight()), or NULL; owned.  Shown in
 				     the plan, the confirmation and the summary. */

@@ -800,6 +800,92 @@ void restore_check_live_tables(struct restore *rs, struct report *r)
 	PQfinish(admin);
 }
 
+/* The target conninfo (--dbname, database.conninfo or config.php's
+ * gaia.db) is what the replay, the migrations and the verification connect
+ * with: one that cannot reach the server (a typo, a literal $PGPORT) would
+ * fail only after the files were swapped.  The live database itself may be
+ * missing or refuse connections in a disaster; the database step then
+ * creates or replaces it, as long as the same login works on the server
+ * (the replay logs in so).  Sets rs->db_missing.  0, or -1 with @e. */
+static int check_target_database(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct conf *c = rs->conf;
+	const char *where = nonempty(c->database.conninfo) ? "--dbname or database.conninfo"
+				: "Config::set('gaia.db', ...) in config.php";
+	int db_step = !!(rs->selected & STEP_BIT(STEP_DATABASE)), exists = 0;
+	struct err ce = ERR_INIT;
+	PGconn *conn;
+	char *admin_db, *probe;
+
+	rs->db_missing = 0;
+	if (!rs->conninfo || !rs->dbname || !(rs->selected & (STEP_BIT(STEP_DATABASE) |
+		STEP_BIT(STEP_MIGRATIONS) | STEP_BIT(STEP_VERIFY))))
+		return 0;
+	if ((conn = dbadmin_connect(rs->conninfo, &ce))) {
+		PQfinish(conn);
+		return 0;
+	}
+	if (PQping(rs->conninfo) != PQPING_OK) {
+		/* no server answers there, or libpq did not even try (port=$PGPORT) */
+		err_move(e, &ce);
+		err_prefix(e, "the target database cannot be reached");
+		err_hint(e, "Check %s: the database step, the migrations and the verification "
+			    "connect with it.", where);
+		return -1;
+	}
+	/* the server answers: is it the database or the login? */
+	if (!(conn = dbadmin_connect(rs->admin_conninfo, e))) {
+		err_clear(&ce);
+		err_hint(e, "Check database.admin_conninfo (default: the target conninfo with "
+			    "dbname=postgres).");
+		return -1;
+	}
+	if (dbadmin_exists(conn, rs->dbname, &exists, e) < 0) {
+		PQfinish(conn);
+		err_clear(&ce);
+		return -1;
+	}
+	admin_db = PQdb(conn) ? xstrdup(PQdb(conn)) : xstrdup("postgres");
+	PQfinish(conn);
+	if (!db_step) {
+		if (exists) {
+			err_move(e, &ce);
+		} else {
+			err_clear(&ce);
+			err_set(e, "the database \"%s\" does not exist", rs->dbname);
+		}
+		err_hint(e, "Check %s; the migrations and the verification need the live "
+			    "database (restore it with the database step).", where);
+		free(admin_db);
+		return -1;
+	}
+	/* the replay logs into the new database as the target conninfo does */
+	probe = conninfo_with_dbname(rs->conninfo, admin_db, NULL);
+	conn = probe ? dbadmin_connect(probe, e) : NULL;
+	free(probe);
+	if (!conn) {
+		err_clear(&ce);
+		err_prefix(e, "the login of the target conninfo does not work on the server");
+		err_hint(e, "Check %s (user, password): the database step replays the dump "
+			    "with it.", where);
+		free(admin_db);
+		return -1;
+	}
+	PQfinish(conn);
+	if (!exists) {
+		rs->db_missing = 1;
+		report_log(r, LOG_INFO, "database \"%s\" does not exist: the database step creates "
+			   "it", rs->dbname);
+	} else {
+		report_log(r, LOG_WARN, "cannot connect to the live database \"%s\" (%s); the "
+			   "database step replaces it (the same login works on database \"%s\")",
+			   rs->dbname, orq(ce.detail ? ce.detail : ce.msg), admin_db);
+	}
+	err_clear(&ce);
+	free(admin_db);
+	return 0;
+}
+
 /* The newest dump of the backup set older than the plan's (any, when the
  * plan's is not one of the set) that passes restore_check_dump(): each is
  * read whole, newest first, until one does.  NULL when none does. */
@@ -1073,6 +1159,8 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		if (!ok || web_user_reaches_webroot(rs, e) < 0)
 			return -1;
 	}
+	if (check_target_database(rs, r, e) < 0)
+		return -1;
 	if (restore_check_archives(rs, e) < 0)
 		return -1;
 	if ((sel & STEP_BIT(STEP_DATABASE)) && check_plan_dump(rs, r, e) < 0)

@@ -1,0 +1,71 @@
+#!/bin/bash
+# The target database of a restore, against the demo backup set and a
+# throw-away cluster: a target conninfo that cannot reach the server is
+# refused before the first step; a database that does not exist is created
+# (and the plan says so); a database other than the one config.php names
+# is a warning in the plan, the confirmation and the summary.  Each case
+# says what it proves.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+[ "$(id -u)" = 0 ] || skip "needs root (chown of the datadir to www-data)"
+for t in php rsync pg_dump psql; do command -v $t >/dev/null || skip "$t not installed"; done
+
+T=$(mktemp -d /tmp/br-target.XXXXXX)
+S=$T/s
+cleanup() {
+	[ -f "$S/env.sh" ] && "$top_srcdir/share/demo/stop.sh" "$S" >/dev/null 2>&1 || true
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+chmod 755 "$T"
+
+"$top_srcdir/share/demo/make-backup-set.sh" "$S" > "$T/make.log" 2>&1 ||
+	{ cat "$T/make.log"; fail "could not build the demo backup set"; }
+. "$S/env.sh"
+W=$DEMO_WEBROOT
+
+# 1. A --dbname with a literal $PGPORT (a quoting mistake) cannot reach the
+#    server: refused before the first step with exit 2, libpq's reason
+#    named, the webroot and datadir untouched (before, the run swapped them
+#    and failed at the database step).  So is a port where no server is.
+ls "$(dirname "$W")" > "$T/before.ls"
+set +e; "$BISO_RECOVER" restore --yes --config "$DEMO_CONFIG" \
+	--dbname 'host=$PGHOST port=$PGPORT dbname=biso user=biso password=x' > "$T/quote.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q 'nothing was touched: the target database cannot be reached: cannot connect to database "biso" (host $PGHOST, port $PGPORT)' "$T/quote.log" &&
+	grep -q 'invalid integer value "$PGPORT" for connection option "port"' "$T/quote.log" ||
+	{ cat "$T/quote.log"; fail "quote: a literal \$PGPORT: exit $rc, expected 2 and a refusal"; }
+ls "$(dirname "$W")" | diff "$T/before.ls" - || fail "quote: the instance was touched"
+grep -q "^step\|Restore the webroot" "$T/quote.log" && { cat "$T/quote.log"; fail "quote: a step ran"; }
+set +e; "$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only migrations,verify \
+	--dbname "host=$PGHOST port=1 dbname=biso user=biso" > "$T/port.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q 'the plan would fail: the target database cannot be reached' "$T/port.log" ||
+	{ cat "$T/port.log"; fail "port: no server on the port: exit $rc, expected 2"; }
+# a login the server refuses (no such role) fails the replay: refused too
+set +e; "$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only database \
+	--dbname "host=$PGHOST port=$PGPORT dbname=biso user=nosuch" > "$T/role.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q 'the login of the target conninfo does not work on the server' "$T/role.log" &&
+	grep -q 'role "nosuch" does not exist' "$T/role.log" ||
+	{ cat "$T/role.log"; fail "role: a login the server refuses: exit $rc, expected 2"; }
+echo "ok: a target conninfo that cannot reach the server or log in is refused before the first step (exit 2), nothing touched"
+
+# 2. A live database that refuses connections (damaged, or its connection
+#    limit) is only a warning when the database step replaces it and the
+#    login works on the server; the migrations and the verification alone
+#    need it and refuse.
+psql -qX -c "CREATE DATABASE biso_closed OWNER biso" -c "ALTER DATABASE biso_closed CONNECTION LIMIT 0"
+"$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only database \
+	--dbname "host=$PGHOST port=$PGPORT dbname=biso_closed user=biso" > "$T/closed.log" 2>&1 ||
+	{ cat "$T/closed.log"; fail "closed: a live database that refuses connections stops the database step"; }
+grep -q 'warning: cannot connect to the live database "biso_closed" (.*too many connections.*); the database step replaces it' "$T/closed.log" ||
+	{ cat "$T/closed.log"; fail "closed: no warning"; }
+set +e; "$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only verify \
+	--dbname "host=$PGHOST port=$PGPORT dbname=biso_closed user=biso" > "$T/closed2.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q 'too many connections for database "biso_closed"' "$T/closed2.log" ||
+	{ cat "$T/closed2.log"; fail "closed: --only verify on a database that refuses connections: exit $rc, expected 2"; }
+echo "ok: a live database that refuses connections is a warning for the database step, a refusal for verify alone"
+
+echo "restore-target: all checks passed"
