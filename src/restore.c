@@ -233,6 +233,8 @@ int restore_adopt_config_php(struct restore *rs, const char *path, struct report
 		return 0;
 	}
 	set_str(&rs->env, pc.env);
+	set_str(&rs->app_dbname, pc.db_name);
+	rs->app_db_line = pc.db_line;
 	if (!nonempty(c->datadir)) {
 		if (!pc.datadir) {
 			phpconf_release(&pc);
@@ -260,6 +262,16 @@ int restore_adopt_config_php(struct restore *rs, const char *path, struct report
 		   pc.db_name ? pc.db_name : "?", pc.db_host ? pc.db_host : "default host");
 	phpconf_release(&pc);
 	return 0;
+}
+
+int restore_app_db_differs(const struct restore *rs, struct strbuf *why)
+{
+	if (!rs->app_dbname || !rs->dbname || !strcmp(rs->app_dbname, rs->dbname))
+		return 0;
+	if (why)
+		strbuf_addf(why, "the application reads database \"%s\" (config.php line %ld); you "
+			    "restore into \"%s\"", rs->app_dbname, rs->app_db_line, rs->dbname);
+	return 1;
 }
 
 /* Drop trailing newlines libpq leaves in its messages. */
@@ -553,7 +565,7 @@ void restore_release(struct restore *rs)
 	char **strs[] = { &rs->webroot_src, &rs->webroot, &rs->config_php_src, &rs->datadir_src,
 			  &rs->datadir, &rs->dump, &rs->dbname, &rs->conninfo,
 			  &rs->admin_conninfo, &rs->log_dump, &rs->log_dbname, &rs->env, &rs->env_warned,
-			  &rs->report_path, &rs->db_warning, &rs->dump_refused,
+			  &rs->app_dbname, &rs->report_path, &rs->db_warning, &rs->dump_refused,
 			  &rs->dump_refused_why, &rs->dump_usable };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		free(*strs[i]);
@@ -598,13 +610,16 @@ void restore_describe_step(const struct restore *rs, enum step_id s, struct strb
 			    rs->config_php_src ? rs->config_php_src : "config.php from the webroot backup",
 			    rs->webroot);
 		/* What the rest of the restore will use; the password is never shown. */
-		strbuf_addf(out, "env:      %s%s\ndatadir:  %s\ndatabase: %s on %s as %s\n",
+		strbuf_addf(out, "env:      %s%s\ndatadir:  %s\ndatabase: %s on %s as %s",
 			    orq(rs->env),
 			    rs->env && nonempty(rs->conf->env_expected) &&
 			    strcmp(rs->env, rs->conf->env_expected) ? " (not the expected "
 			    "production env!)" : "",
 			    orq(rs->datadir), orq(rs->dbname), host && *host ? host : "localhost",
 			    orq(user));
+		if (restore_app_db_differs(rs, NULL))
+			strbuf_addf(out, " (config.php names \"%s\"!)", rs->app_dbname);
+		strbuf_addch(out, '\n');
 		free(host);
 		free(user);
 		break;
@@ -699,11 +714,14 @@ int restore_step_destructive(const struct restore *rs, enum step_id s, struct st
 		}
 		return 1;
 	case STEP_DATABASE:
-		if (what)
+		if (what && rs->db_missing)
+			strbuf_addf(what, "creates database \"%s\" (none exists) with %s", orq(rs->dbname),
+				    rs->dump && strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : orq(rs->dump));
+		else if (what)
 			strbuf_addf(what, "replaces database \"%s\" (kept as \"%s_pre_restore_%s\") "
 				    "with %s", orq(rs->dbname), orq(rs->dbname), rs->stamp,
 				    rs->dump && strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : orq(rs->dump));
-		if (what)
+		if (what && !rs->db_missing)
 			add_live_sessions(rs, what);
 		if (what && rs->db_warning)
 			strbuf_addf(what, "; warning: %s", rs->db_warning);

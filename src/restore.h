@@ -105,6 +105,9 @@ struct restore {
 	char *dump_refused_why;   /* why, one line; owned */
 	char *dump_usable;        /* the newest usable dump of the backup set older than
 				     it, or NULL when there is none; owned */
+	char *app_dbname;         /* the database config.php's gaia.db names: the one
+				     the application reads, or NULL; owned */
+	long app_db_line;         /* its line in config.php */
 	int db_missing;           /* the target database does not exist
 				     (restore_preflight()): the database step
 				     creates it */

@@ -786,6 +786,16 @@ void restore_check_live_tables(struct restore *rs, struct report *r)
 	rs->db_warning = NULL;
 	if (!(rs->selected & STEP_BIT(STEP_DATABASE)) || !rs->conninfo)
 		return;
+	{
+		/* a mistyped --dbname restores into a database the application
+		 * never reads: first, so that it leads the warning */
+		struct strbuf w = STRBUF_INIT;
+		if (restore_app_db_differs(rs, &w)) {
+			report_log(r, LOG_WARN, "%s", w.buf);
+			rs->db_warning = strbuf_detach(&w, NULL);
+		}
+		strbuf_release(&w);
+	}
 	if (!(admin = dbadmin_connect(rs->admin_conninfo, &e))) {
 		report_log(r, LOG_WARN, "cannot compare the tables of the live database with the "
 			   "dump: %s", orq(e.msg));

@@ -59,6 +59,10 @@ static inline const char *orq(const char *s)
  * does not set them.  0, or -1 with @e (file and line). */
 int restore_adopt_config_php(struct restore *rs, const char *path, struct report *r,
 			     struct err *e);
+/* 1 when the target database is not the one config.php names (rs->app_dbname):
+ * then "the application reads database "biso" (config.php line 17); you
+ * restore into "bsio"" is appended to @why (may be NULL). */
+int restore_app_db_differs(const struct restore *rs, struct strbuf *why);
 /* Derive the database name and the admin conninfo from rs->conninfo.
  * 0, or -1 with @e. */
 int restore_resolve_database(struct restore *rs, struct err *e);
@@ -88,11 +92,12 @@ void restore_report_kept(const struct restore *rs, struct report *r);
  * rs->dump_info).  0, or -1 with @e set. */
 int restore_check_archives(struct restore *rs, struct err *e);
 int restore_check_dump(struct restore *rs, const char *dump, struct report *r, struct err *e);
-/* Compare the tables of the live database(s) with those of the dump(s)
- * read by restore_check_dump(): when fewer than half of the live tables are
- * in the dump, set rs->db_warning (and log it).  Never stops a run: in a
- * disaster the live database is often empty, damaged or half restored, and
- * it is kept as <db>_pre_restore_<time> anyway.  Cannot look: a warning. */
+/* Set rs->db_warning (and log it) when the target database is not the one
+ * config.php names (restore_app_db_differs()), and add to it when fewer
+ * than half of the tables of the live database(s) are in the dump(s) read
+ * by restore_check_dump().  Never stops a run: in a disaster the live
+ * database is often empty, damaged or half restored, and it is kept as
+ * <db>_pre_restore_<time> anyway.  Cannot look: a warning. */
 void restore_check_live_tables(struct restore *rs, struct report *r);
 /* The free-space check of the database server's disk for the new
  * database(s) (rs->dump_info, the live size), as restore_preflight() makes

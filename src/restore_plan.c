@@ -126,9 +126,11 @@ static void manual_commands(const struct restore *rs, enum step_id s, struct str
 		else
 			add_cmd(out, 0, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", h, "-p", pt,
 				"-U", owner ? owner : "postgres", "-d", staging, "-f", orq(rs->dump), NULL);
-		sql = xstrfmt("ALTER DATABASE \"%s\" RENAME TO \"%s\"", orq(rs->dbname), keepdb);
-		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", "postgres", "-c", sql, NULL);
-		free(sql);
+		if (!rs->db_missing) {
+			sql = xstrfmt("ALTER DATABASE \"%s\" RENAME TO \"%s\"", orq(rs->dbname), keepdb);
+			add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", "postgres", "-c", sql, NULL);
+			free(sql);
+		}
 		sql = xstrfmt("ALTER DATABASE \"%s\" RENAME TO \"%s\"", staging, orq(rs->dbname));
 		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", "postgres", "-c", sql, NULL);
 		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", owner ? owner : "postgres", "-d",

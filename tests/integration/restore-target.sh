@@ -68,4 +68,27 @@ set +e; "$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only verify 
 	{ cat "$T/closed2.log"; fail "closed: --only verify on a database that refuses connections: exit $rc, expected 2"; }
 echo "ok: a live database that refuses connections is a warning for the database step, a refusal for verify alone"
 
+# 3. A mistyped database name (bsio for biso): the plan says the database
+#    step creates it (none exists; nothing is kept), and that the
+#    application reads another one, in the plan, the config step, the
+#    confirmation (typed on a terminal: script(1)) and the summary.
+ci="host=$PGHOST port=$PGPORT dbname=bsio user=biso"
+"$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --dbname "$ci" > "$T/typo-plan.log" 2>&1 ||
+	{ cat "$T/typo-plan.log"; fail "typo: --dry-run failed"; }
+line=$(grep -n "Config::set('gaia.db'" "$W/config.php" | cut -d: -f1)
+app="the application reads database \"biso\" (config.php line $line); you restore into \"bsio\""
+grep -qF "   creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP"); warning: $app" "$T/typo-plan.log" &&
+	grep -qF "   database: bsio on $PGHOST as biso (config.php names \"biso\"!)" "$T/typo-plan.log" &&
+	grep -qF "warning: $app" "$T/typo-plan.log" && ! grep -q "kept as \"bsio_pre_restore" "$T/typo-plan.log" ||
+	{ cat "$T/typo-plan.log"; fail "typo: the plan does not say that bsio is created, or not that the application reads biso"; }
+! grep -q 'RENAME TO "bsio_pre_restore' "$T/typo-plan.log" || { cat "$T/typo-plan.log"; fail "typo: the manual renames a database that does not exist"; }
+printf 'bsio\n' | script -qec "$(printf '%q ' "$BISO_RECOVER" restore --only database --config "$DEMO_CONFIG" --dbname "$ci")" /dev/null > "$T/typo.log" 2>&1 ||
+	{ cat "$T/typo.log"; fail "typo: the restore into bsio failed"; }
+grep -qF "Restore the database: creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP"); warning: $app." "$T/typo.log" ||
+	{ cat "$T/typo.log"; fail "typo: the confirmation does not warn"; }
+sed -n '/^Summary:/,$p' "$T/typo.log" | grep -qF "warning: $app" || { cat "$T/typo.log"; fail "typo: the summary does not warn"; }
+[ "$(psql -XAt -U biso -d bsio -c 'SELECT count(*) FROM person')" = 400 ] || fail "typo: bsio was not restored"
+[ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'bsio_pre_restore%'")" ] || fail "typo: a kept bsio appeared"
+echo "ok: a database that does not exist is created, said so; one config.php does not name is a warning (plan, confirmation, summary)"
+
 echo "restore-target: all checks passed"
