@@ -47,9 +47,11 @@ dump_db() { # db -> normalised pg_dump on stdout
 
 # 0. --dry-run prints the plan with the manual commands and touches nothing.
 run --dry-run > "$T/plan.txt" 2>&1 || { cat "$T/plan.txt"; fail "--dry-run failed"; }
-for want in "-T template0 -O biso" "-U biso -d biso_copy_restoring" "biso-cli migration exec" "$NEW/webroot" "biso_copy_pre_restore_"; do
+for want in "-T template0 -O biso" "-U biso -d biso_copy_restoring" "biso-cli migration exec" "$NEW/webroot" 'creates database "biso_copy" (none exists)'; do
 	grep -qF -- "$want" "$T/plan.txt" || { cat "$T/plan.txt"; fail "plan lacks: $want"; }
 done
+# biso_copy does not exist yet: nothing to keep
+! grep -q "biso_copy_pre_restore_" "$T/plan.txt" || { cat "$T/plan.txt"; fail "the plan keeps a database that does not exist"; }
 [ ! -e "$NEW/webroot" ] || fail "--dry-run created the webroot"
 [ -z "$(psql -Atc "SELECT 1 FROM pg_database WHERE datname LIKE 'biso_copy%'")" ] || fail "--dry-run created a database"
 ! grep -q demo-secret "$T/plan.txt" || fail "the plan shows the password"
