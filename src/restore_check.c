@@ -952,12 +952,30 @@ static int check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 		strbuf_release(&alt);
 		return -1;
 	}
+	/* the warning stands alone on the wizard's first screen: name the cut
+	 * dump when the message does not (a gzip error names no file) */
+	struct strbuf why = STRBUF_INIT;
+	if (!strstr(e->msg, rs->dump)) {
+		const char *base = strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : rs->dump;
+		char bstamp[16] = "";
+		if (bad)
+			strftime(bstamp, sizeof bstamp, "%Y%m%d_%H%M%S",
+				 localtime_r(&bad->when, &(struct tm){ 0 }));
+		strbuf_addstr(&why, base);
+		if (*bstamp && !strstr(base, bstamp))
+			strbuf_addf(&why, " (of %s)", bstamp);
+		if (e->offset >= 0)
+			strbuf_addf(&why, " is cut at byte %lld", (long long)e->offset);
+		strbuf_addstr(&why, ": ");
+	}
+	strbuf_addstr(&why, e->msg);
 	set_str(&rs->dump_refused, rs->dump);
-	set_str(&rs->dump_refused_why, e->msg);
+	set_str(&rs->dump_refused_why, why.buf);
 	set_str(&rs->dump_usable, ok ? ok->path : NULL);
-	report_log(r, LOG_WARN, "%s. %s%s", e->msg, alt.buf,
+	report_log(r, LOG_WARN, "%s. %s%s", why.buf, alt.buf,
 		   ok ? ": choose it with o on the database step" : "");
 	err_clear(e);
+	strbuf_release(&why);
 	strbuf_release(&alt);
 	return 0;
 }

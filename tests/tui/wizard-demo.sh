@@ -490,6 +490,26 @@ rc=$?
 	grep -q "The newest complete dump is $good, 1 day 2 hours older: give --dump $good (the database only), or --at $gstamp" "$SANDBOX/cut-line.log" ||
 	{ cat "$SANDBOX/cut-line.log"; fail "[cut] line mode: exit $rc, or the working --dump/--at not named"; }
 echo "[cut] line mode refuses and names --dump $good or --at $gstamp"
+# cut inside the gzip stream: the error names no file, the warning must
+mv "$cut" "$SANDBOX/cut.keep"
+head -c 40000 "$good" > "$cut"
+"$BISO_RECOVER" restore --yes --config "$CONF" --only database > "$SANDBOX/cutgz-line.log" 2>&1
+grep -q "biso_$cstamp.sql.gz:[0-9]* (byte 40000): gzip stream is truncated" "$SANDBOX/cutgz-line.log" ||
+	{ cat "$SANDBOX/cutgz-line.log"; fail "[cutgz] line mode does not name the cut dump"; }
+start_wizard cutgz
+wait_for "Before you start: 1 warning" 60 "the warning about the cut dump"
+shows "biso_$cstamp.sql.gz is cut at byte 40000: gzip stream is" ||
+	fail "[cutgz] the warning does not name the cut dump"
+keys x
+wait_for "Enter run this step" 10 "the first step"
+keys q
+wait_for "Quit the wizard\\?" 10 "the quit question"
+keys y
+wait_for "exit code 130" 10 "the summary"
+keys q
+wait_exit cutgz 130
+mv "$SANDBOX/cut.keep" "$cut"
+echo "[cutgz] the first screen names the dump cut inside its gzip stream"
 start_wizard cut
 wait_for "Before you start: 1 warning" 60 "the warning about the cut dump"
 shows "it was cut off" && shows "1 day 2 hours older" || fail "[cut] the warning does not name the cut and how much older"
