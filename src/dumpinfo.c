@@ -243,6 +243,7 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 	int ret = 0;
 
 	memset(di, 0, sizeof(*di));
+	di->cut_table = -1;
 	if (dumpread_open(&dr, path, r, e) < 0)
 		return -1;
 	di->gzip = dumpread_is_gzip(dr);
@@ -301,6 +302,8 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 				t = table_of(di, copy_table(it.text, 4, NULL), it.line);
 				rc = count_copy(dr, di, &sc, t, &lines, r, e);
 				sqlscan_add_lines(&sc, lines);
+				if (rc == 1 || (rc < 0 && dumpread_truncated(dr)))
+					di->cut_table = (long)(t - di->tables);
 				if (rc < 0) {
 					err_where(e, NULL, sqlscan_line(&sc), e->offset);
 					ret = -1;
@@ -320,6 +323,13 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 			ret = -1;
 			break;
 		}
+	}
+	if (ret < 0 && (dumpread_truncated(dr) || di->cut_table >= 0)) {
+		di->cut = 1;
+		di->cut_line = sqlscan_line(&sc);
+	} else {
+		di->cut_table = -1;
+		di->cut_line = sqlscan_line(&sc);
 	}
 	di->bytes_sql = dumpread_sql_offset(dr);
 	di->pg_dump_header = sc.pg_dump_header; /* the scanner knows pg_dump's */

@@ -52,6 +52,13 @@ struct dumpinfo {
 	size_t n_tables;
 	struct dumpinfo_type *types;   /* in order of first appearance */
 	size_t n_types;
+	int cut;               /* dumpinfo_scan() failed because the file ends
+				  inside a COPY block or a gzip member: what
+				  was read before is filled in */
+	long cut_line;         /* the dump line where the reading ended (for a
+				  dump without its trailer: where it is cut) */
+	long cut_table;        /* with cut: index in tables of the COPY block
+				  it ends in, -1 when not in one */
 };
 
 /*
@@ -62,8 +69,8 @@ struct dumpinfo {
  * statement are kept, a COPY row is never held whole).  On success @di is filled and owned by the caller (free with
  * dumpinfo_release()).  Returns 0, or -1 with @e set: unreadable file,
  * truncated gzip (e->offset), NUL byte, a COPY block cut off by the end of
- * the file (e->line = its COPY line; @di is still filled with what was
- * read and must be released).
+ * the file (e->line = its COPY line).  @di must be released either way;
+ * when the file is cut (di->cut) it holds what was read before the cut.
  */
 int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struct err *e);
 /*

@@ -53,6 +53,7 @@ struct dumpread {
 	int gzip;
 	int zinit;
 	int gz_done; /* after the last member (or trailing garbage) */
+	int truncated; /* the file ended inside a gzip member */
 	unsigned members;
 	z_stream zs;
 
@@ -111,6 +112,7 @@ uint64_t dumpread_sql_offset(const struct dumpread *dr)
 
 uint64_t dumpread_total(const struct dumpread *dr) { return dr->total; }
 int dumpread_is_gzip(const struct dumpread *dr) { return dr->gzip; }
+int dumpread_truncated(const struct dumpread *dr) { return dr->truncated; }
 unsigned dumpread_members(const struct dumpread *dr)
 {
 	return __atomic_load_n(&dr->members, __ATOMIC_RELAXED);
@@ -246,6 +248,7 @@ static ssize_t fill_gzip(struct dumpread *dr, unsigned char *dst, size_t cap, st
 			continue;
 		}
 		if (ret == Z_BUF_ERROR && dr->raw_eof && dr->zs.avail_in == 0) {
+			dr->truncated = 1;
 			err_set(e, "gzip stream is truncated (unexpected end of file)");
 			err_detail(e, "The compressed file ends at byte %llu in the middle of gzip member %u.",
 				   (unsigned long long)raw_offset(dr), dr->members);

@@ -58,6 +58,9 @@ uint64_t dumpread_sql_offset(const struct dumpread *dr);
 uint64_t dumpread_total(const struct dumpread *dr);
 /* 1 when the input is gzip-compressed. */
 int dumpread_is_gzip(const struct dumpread *dr);
+/* 1 after dumpread_line() failed because the file ends inside a gzip
+ * member (cut off), as opposed to corrupt data or a read error. */
+int dumpread_truncated(const struct dumpread *dr);
 /* Number of gzip members seen so far (0 for plain input). */
 unsigned dumpread_members(const struct dumpread *dr);
 /* 1 when a UTF-8 BOM was skipped at the start. */

@@ -730,7 +730,12 @@ static int cmd_db_inspect(const struct cli *cl)
 	if (dumpinfo_scan(cl->args[0], &di, NULL, &e) < 0) {
 		print_err(NULL, &e);
 		err_clear(&e);
-		return EXIT_FAILED;
+		/* a cut dump: what it holds up to the cut is the finding */
+		if (!di.cut) {
+			dumpinfo_release(&di);
+			return EXIT_FAILED;
+		}
+		code = EXIT_FAILED;
 	}
 	if (!di.bytes_sql) {
 		fprintf(stderr, "biso-recover: %s is empty (no SQL in it): the dump job that made it "
@@ -749,8 +754,11 @@ static int cmd_db_inspect(const struct cli *cl)
 	printf("server version:  %s\n", di.server_version ? di.server_version : "(unknown)");
 	printf("\\restrict:       %s\n", di.restrict_key ? "yes" : "no");
 	printf("\\connect:        %s\n", di.has_connect ? "yes (pg_dumpall-style)" : "no");
-	printf("complete:        %s\n", di.complete ? "yes (trailer present)"
-						   : "NO: no \"dump complete\" trailer: the dump was cut off");
+	if (di.complete)
+		printf("complete:        yes (trailer present)\n");
+	else
+		printf("complete:        NO (cut at line %ld / byte offset %llu of the SQL): no "
+		       "\"dump complete\" trailer\n", di.cut_line, (unsigned long long)di.bytes_sql);
 	printf("size:            %llu bytes of SQL, %llu statements\n",
 	       (unsigned long long)di.bytes_sql, (unsigned long long)di.statements);
 	printf("TOC entries:\n");
@@ -758,9 +766,10 @@ static int cmd_db_inspect(const struct cli *cl)
 		printf("  %-32s %6lu\n", di.types[i].type, di.types[i].count);
 	printf("tables with data: %zu\n", di.n_tables);
 	for (size_t i = 0; i < di.n_tables; i++)
-		printf("  %-40s %10llu rows %12llu bytes  line %ld\n", di.tables[i].name,
+		printf("  %-40s %10llu rows %12llu bytes  line %ld%s\n", di.tables[i].name,
 		       (unsigned long long)di.tables[i].rows, (unsigned long long)di.tables[i].bytes,
-		       di.tables[i].line);
+		       di.tables[i].line,
+		       (long)i == di.cut_table ? "  CUT: its COPY block ends at the cut" : "");
 	/* An incomplete dump is a finding, not a success. */
 	if (!di.complete)
 		code = EXIT_FAILED;

@@ -51,6 +51,8 @@ static void dump_contents_are_listed(void **state)
 	(void)state;
 	write_dump(dump, sizeof(dump) - 1);
 	assert_int_equal(dumpinfo_scan(path, &di, NULL, &e), 0);
+	assert_int_equal(di.cut, 0);
+	assert_int_equal(di.cut_table, -1);
 	assert_string_equal(di.server_version, "15.18");
 	assert_string_equal(di.pg_dump_version, "15.18 (Debian 15.18-0+deb12u1)");
 	assert_string_equal(di.restrict_key, "KEY123");
@@ -85,6 +87,11 @@ static void truncated_dump_is_incomplete_and_cut_copy_is_an_error(void **state)
 	assert_non_null(strstr(e.msg, "not terminated"));
 	assert_int_equal(di.complete, 0);
 	assert_int_equal(di.tables[0].rows, 1);
+	/* db-inspect reports what was read up to the cut, and where */
+	assert_int_equal(di.cut, 1);
+	assert_int_equal(di.cut_table, 0);
+	assert_int_equal(di.cut_line, 28); /* the last line read */
+	assert_int_equal(di.bytes_sql, (uint64_t)(cut - dump));
 	dumpinfo_release(&di);
 	err_clear(&e);
 	unlink(path);
