@@ -226,6 +226,13 @@ int restore_use_source(struct restore *rs, enum step_id s, size_t i, struct repo
  * server.  Warns (through @r) about env and a live database whose encoding
  * or locale differs.  Touches nothing.  0, or -1 with @e. */
 int restore_preflight(struct restore *rs, struct report *r, struct err *e);
+/* The preflight's check of the plan's dump (rs->dump, read whole once, as
+ * restore_preflight() reads it; it is not read again there), for a front
+ * end that refuses a cut dump before it creates anything (db-restore
+ * --create, before its run log).  0, or -1 with @e whose hint names the
+ * newest usable dump of the backup set, or without a backup set
+ * db-inspect of the dump. */
+int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e);
 /* At the end of a run: start the services this run stopped and did not
  * start yet (services.start_services).  0, or -1 after logging the error. */
 int restore_finish(struct restore *rs, struct report *r);

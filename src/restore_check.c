@@ -697,6 +697,8 @@ int restore_check_dump(struct restore *rs, const char *dump, struct report *r, s
 	int ret = 0;
 	if (!dump || !strcmp(dump, "-"))
 		return 0; /* standard input can be read only once: by the replay */
+	if (dump == rs->dump && rs->dump_info)
+		return 0; /* read whole already (restore_check_plan_dump()) */
 	report_log(r, LOG_INFO, "reading %s once to check it", dump);
 	if (dumpinfo_check(dump, &di, 0, "Use a complete dump (restore: --dump FILE or --at; the "
 			   "wizard: o on the database step); biso-recover db-inspect DUMP shows what a "
@@ -921,7 +923,7 @@ static const struct backup_item *usable_older_dump(struct restore *rs, struct re
 /* restore_check_dump() of the plan's dump; when it cannot be used, name
  * the newest one that can: in the refusal's hint (--dump, --at), or, with
  * rs->allow_bad_dump, in a warning, and remember both for the wizard. */
-static int check_plan_dump(struct restore *rs, struct report *r, struct err *e)
+int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct backup_item *ok, *bad;
 	struct strbuf alt = STRBUF_INIT;
@@ -929,6 +931,13 @@ static int check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 
 	if (restore_check_dump(rs, rs->dump, r, e) == 0)
 		return 0;
+	if (!rs->backups || !rs->backups->root) {
+		/* one dump named on the command line, no backup set
+		 * (db-restore --create) */
+		err_hint(e, "biso-recover db-inspect %s shows what it holds; use an older, complete "
+			    "dump.", rs->dump);
+		return -1;
+	}
 	bad = restore_dump_item(rs, rs->dump);
 	ok = usable_older_dump(rs, r);
 	if (ok) {
@@ -1191,7 +1200,7 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		return -1;
 	if (restore_check_archives(rs, e) < 0)
 		return -1;
-	if ((sel & STEP_BIT(STEP_DATABASE)) && check_plan_dump(rs, r, e) < 0)
+	if ((sel & STEP_BIT(STEP_DATABASE)) && restore_check_plan_dump(rs, r, e) < 0)
 		return -1;
 	if ((sel & STEP_BIT(STEP_DATABASE)) && rs->log_dump && restore_check_dump(rs, rs->log_dump, r, e) < 0)
 		return -1;

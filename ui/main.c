@@ -646,23 +646,32 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		rs.dump = xstrdup(cl->args[0]);
 		conf_set_str(&c->database.conninfo, cl->dbname);
 		rs.conf = c;
+		batch_report_init(&r, &bst, NULL);
+		batch_install_signals();
+		/* The dump first: a cut one is refused before anything is
+		 * created, the log directory too (exit 2, as restore). */
+		if (restore_prepare(&rs, c, STEP_BIT(STEP_DATABASE), &r, &e) < 0 ||
+		    restore_check_plan_dump(&rs, &r, &e) < 0) {
+			print_err("nothing was touched", &e);
+			err_clear(&e);
+			restore_release(&rs);
+			return batch_interrupted() ? EXIT_ABORTED : EXIT_USAGE;
+		}
 		/* The same guards and run log as the restore command: one run
-		 * per target database (restore_preflight() locks it), the dump
-		 * and the server checked before anything is created. */
+		 * per target database (restore_preflight() locks it), the
+		 * server checked before anything is created. */
 		if (!(log = open_run_log(&rs, &e))) {
 			print_err(NULL, &e);
 			err_clear(&e);
 			restore_release(&rs);
 			return EXIT_USAGE;
 		}
-		batch_report_init(&r, &bst, log);
-		batch_install_signals();
-		if (restore_prepare(&rs, c, STEP_BIT(STEP_DATABASE), &r, &e) < 0 ||
-		    restore_preflight(&rs, &r, &e) < 0) {
-			print_err(NULL, &e);
+		bst.log = log;
+		if (restore_preflight(&rs, &r, &e) < 0) {
+			print_err("nothing was touched", &e);
 			logfile_write(log, LOG_ERROR, e.msg);
 			err_clear(&e);
-			code = EXIT_FAILED;
+			code = EXIT_USAGE;
 		} else if (restore_run_step(&rs, STEP_DATABASE, &r, &e) < 0) {
 			/* the step logged its errors and its end as they happened */
 			err_clear(&e);

@@ -209,6 +209,19 @@ echo "ok: db-restore --create writes a run log (mode 0600)"
 dump_db biso_alone > "$T/alone.sql"
 diff -u "$T/reference.sql" "$T/alone.sql" > /dev/null || fail "db-restore --create without a backup set differs from psql's restore"
 echo "ok: db-restore --create needs neither a backup set nor a config.php"
+# a cut dump is refused as restore refuses it (exit 2), with a hint about
+# that file (not about the default backup_root), and nothing is created,
+# the log directory neither
+head -c 60000 < <(gunzip -c "$dump") | gzip > "$T/cut60k.sql.gz"
+set +e; "$BISO_RECOVER" db-restore --create --config "$T/empty.conf" --log-dir "$T/log-cut" \
+	--dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_cut" "$T/cut60k.sql.gz" > "$T/cut.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q "^biso-recover: nothing was touched: $T/cut60k.sql.gz:[0-9]*: the COPY data of " "$T/cut.log" &&
+	grep -qxF "HINT: biso-recover db-inspect $T/cut60k.sql.gz shows what it holds; use an older, complete dump." "$T/cut.log" &&
+	! grep -q "/db is complete" "$T/cut.log" ||
+	{ cat "$T/cut.log"; fail "db-restore --create of a cut dump: exit $rc, expected 2 and a hint about the file"; }
+[ ! -e "$T/log-cut" ] || fail "db-restore --create of a cut dump created its log directory"
+[ -z "$(psql -XAtc "SELECT datname FROM pg_database WHERE datname LIKE 'biso_cut%'")" ] || fail "db-restore --create of a cut dump created a database"
+echo "ok: db-restore --create refuses a cut dump with exit 2, names the file, creates nothing"
 set +e; "$BISO_RECOVER" db-restore --single-transaction --on-error continue --dbname "dbname=biso_never" "$dump" \
 	> "$T/1tx.log" 2>&1; rc=$?; set -e
 [ $rc = 2 ] && grep -q "do not go together" "$T/1tx.log" || { cat "$T/1tx.log"; fail "--single-transaction --on-error continue: exit $rc"; }
