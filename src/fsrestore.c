@@ -2407,8 +2407,10 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		goto out;
 	}
 	/* before anything is fetched or written, in a dry run too */
-	if (pathguard_target("target", o->target, e) < 0)
+	if (pathguard_target("target", o->target, e) < 0) {
+		res->target_refused = 1;
 		goto out;
+	}
 	target = canonical_target(o->target, e);
 	if (!target)
 		goto out;

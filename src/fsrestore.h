@@ -89,6 +89,9 @@ struct fsrestore_result {
 	uint64_t differences; /* paths that differ in the verification (0 on success) */
 	uint64_t modes_changed; /* entries restored without the set-id or world-write
 				 * bits the source has (see keep_special_modes) */
+	int target_refused; /* the run failed because the target names a system
+			     * directory (pathguard_target()), before anything
+			     * was read or written: a usage error */
 };
 
 /*

@@ -184,7 +184,8 @@ static const struct {
 "Members that are not safe to write (absolute paths, \"..\", links through a\n"
 "symlink, ...) are refused and listed; the rest is restored.\n"
 "Exit status 0: done; 1: failed (TARGET unchanged, except with --in-place);\n"
-"2: usage; 3: done, but members were refused (counted in the summary).\n" },
+"2: usage, or TARGET is a system directory (nothing touched); 3: done, but\n"
+"members were refused (counted in the summary).\n" },
 	{ "files-verify",
 "Usage: biso-recover files-verify [--checksum] [--exclude PATTERN]...\n"
 "                                 [--keep-special-modes] SOURCE TARGET\n"
@@ -880,10 +881,12 @@ static int cmd_files_restore(const struct cli *cl)
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	if (fsrestore_run(&o, &r, &res, &e) < 0) {
+		/* a system directory as the target: refused as restore refuses it */
+		code = res.target_refused ? EXIT_USAGE : EXIT_FAILED;
 		print_err(NULL, &e);
 		err_clear(&e);
 		fsrestore_result_release(&res);
-		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+		return batch_interrupted() ? EXIT_ABORTED : code;
 	}
 	if (!cl->dry_run) { /* a dry run logged what the source holds */
 		struct stat st;

@@ -55,10 +55,11 @@ if [ $rc -eq 0 ] && grep -q "chown -R .*$T/live/webroot/data" "$T/out"; then ok 
 else fail "default datadir: exit $rc"; cat "$T/out" "$T/err"; fi
 
 # files-restore
-for tgt in / /etc "$T/harmless" /var; do
+# (exit 2 as restore's refusal: nothing was touched)
+for tgt in / /etc "$T/harmless" /var /etc/biso-x; do
 	for dry in "" --dry-run; do
 		"$B" files-restore $dry "$BK/data" "$tgt" > "$T/out" 2> "$T/err"; rc=$?
-		if [ $rc -eq 1 ] && grep -q "the target $tgt is" "$T/err" && ! ls /etc.pre-restore-* /etc.restoring >/dev/null 2>&1; then
+		if [ $rc -eq 2 ] && grep -q "the target $tgt is" "$T/err" && ! ls /etc.pre-restore-* /etc.restoring /etc/biso-x* >/dev/null 2>&1; then
 			ok "files-restore ${dry:+$dry }$tgt: $(grep "the target" "$T/err" | head -1)"
 		else fail "files-restore ${dry:+$dry }$tgt: exit $rc"; cat "$T/err"; fi
 	done
