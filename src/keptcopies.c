@@ -285,6 +285,7 @@ static void find_databases(const struct kept_where *w, struct kept_list *l, stru
 	char *datadir = NULL;
 	if (!c) {
 		report_log(r, LOG_WARN, "the kept databases cannot be listed: %s", e.msg);
+		l->dbs_unlisted = 1;
 		err_clear(&e);
 		return;
 	}
@@ -304,6 +305,7 @@ static void find_databases(const struct kept_where *w, struct kept_list *l, stru
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		dbadmin_result_error(c, res, &e);
 		report_log(r, LOG_WARN, "the kept databases cannot be listed: %s", e.msg);
+		l->dbs_unlisted = 1;
 		err_clear(&e);
 	}
 	for (const char *const *db = w->dbnames; db && *db; db++) {

@@ -66,6 +66,8 @@ struct kept_copy {
 struct kept_list {
 	struct kept_copy *items; /* grouped as found, newest first in each group */
 	size_t n;
+	int dbs_unlisted;        /* the kept databases could not be listed (a
+				    warning through the report said why) */
 };
 
 /*

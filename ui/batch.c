@@ -129,6 +129,9 @@ int frontend_ask(const char *question, struct strbuf *answer)
 			question);
 		return -1;
 	}
+	/* what stdout holds so far (a list the question is about) comes
+	 * first, also when it is a pipe or a file (cleanup | tee log) */
+	fflush(stdout);
 	fprintf(tty, "%s ", question);
 	fflush(tty);
 	if (fgets(line, sizeof line, tty) && !interrupted) {
@@ -140,18 +143,16 @@ int frontend_ask(const char *question, struct strbuf *answer)
 	return ret;
 }
 
-#define CONFIRM_TRIES 3
-
 /* Ask before step @s until the operator types @word (the database name,
  * exactly) or, without @word, yes (any case).  As in the wizard, a typo
- * asks again, up to CONFIRM_TRIES times; "no", end of input or a signal
+ * asks again, up to FRONTEND_TRIES times; "no", end of input or a signal
  * stop at once.  Returns 1 when confirmed. */
 static int confirm_step(struct report *r, enum step_id s, const char *what, const char *word)
 {
 	struct strbuf q = STRBUF_INIT, answer = STRBUF_INIT;
 	const char *a;
 	int ok = 0;
-	for (int tries = 1; tries <= CONFIRM_TRIES; tries++) {
+	for (int tries = 1; tries <= FRONTEND_TRIES; tries++) {
 		strbuf_reset(&q);
 		if (tries == 1)
 			strbuf_addf(&q, "\n%s: %s.\n", step_title(s), what);
@@ -171,14 +172,14 @@ static int confirm_step(struct report *r, enum step_id s, const char *what, cons
 			break;
 		/* said on the terminal and in the log; what was typed stays off
 		 * the log (it might be anything) */
-		if (tries < CONFIRM_TRIES)
+		if (tries < FRONTEND_TRIES)
 			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\": type it "
 				   "exactly as shown, or no to stop (%d more tr%s)", step_name(s),
-				   word ? word : "yes", CONFIRM_TRIES - tries,
-				   CONFIRM_TRIES - tries == 1 ? "y" : "ies");
+				   word ? word : "yes", FRONTEND_TRIES - tries,
+				   FRONTEND_TRIES - tries == 1 ? "y" : "ies");
 		else
 			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\" (%d tries)",
-				   step_name(s), word ? word : "yes", CONFIRM_TRIES);
+				   step_name(s), word ? word : "yes", FRONTEND_TRIES);
 	}
 	strbuf_release(&q);
 	strbuf_release(&answer);

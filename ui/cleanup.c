@@ -101,6 +101,12 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 		restore_kept_release(&k);
 		return EXIT_FAILED;
 	}
+	if (!l.n && l.dbs_unlisted) {
+		/* "no kept databases" would contradict the warning */
+		printf("No kept copies of the webroot or datadir; kept databases could not be "
+		       "listed (see the warning).\n");
+		goto out;
+	}
 	if (!l.n) {
 		printf("No kept copies of %s%s%s.\n", rs->webroot, k.dbs[0] ? " or database " : "",
 		       k.dbs[0] ? k.dbs[0] : "");
@@ -119,9 +125,16 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 		goto out;
 	}
 	if (!o->n_args) {
-		if (frontend_ask("Remove which? (numbers such as 1 3-4, names, all: every copy but "
-				 "the newest of each kind; Enter: none)", &sb) < 0 ||
-		    choose_line(&l, sb.buf, pick) < 0) {
+		/* a number off the list or a newest copy asks again (choose()
+		 * said why), as the restore's confirmations do */
+		int tries = 0, ok = 0;
+		while (!ok && tries++ < FRONTEND_TRIES &&
+		       frontend_ask("Remove which? (numbers such as 1 3-4, names, all: every "
+				    "copy but the newest of each kind; Enter: none)", &sb) == 0) {
+			memset(pick, 0, l.n);
+			ok = choose_line(&l, sb.buf, pick) == 0;
+		}
+		if (!ok) {
 			code = batch_interrupted() ? EXIT_ABORTED : EXIT_USAGE;
 			goto out;
 		}

@@ -53,10 +53,14 @@ int batch_interrupted(void);
  * point), or NULL.  Reads SSH_CONNECTION, SSH_TTY, TMUX and STY. */
 const char *frontend_ssh_warning(void);
 
-/* Ask @question on the controlling terminal; the answer (without its line
- * end) goes into @answer.  Returns 0, or -1 when there is no answer: no
- * terminal, end of input, or a signal. */
+/* Ask @question on the controlling terminal, after flushing stdout; the
+ * answer (without its line end) goes into @answer.  Returns 0, or -1 when
+ * there is no answer: no terminal, end of input, or a signal. */
 int frontend_ask(const char *question, struct strbuf *answer);
+/* How often a question is asked when the answer does not fit (a typo in a
+ * confirmation, a copy cleanup will not remove) before the front end gives
+ * up. */
+#define FRONTEND_TRIES 3
 
 struct cleanup_opts {
 	int yes;              /* remove without the typed confirmation */
