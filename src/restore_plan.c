@@ -55,6 +55,19 @@ static void add_cmd(struct strbuf *out, int pipe_at, ...)
 	strbuf_addch(out, '\n');
 }
 
+/* @s quoted as an SQL identifier (@q '"') or literal (@q '\''): @q
+ * around it, doubled inside, as quote_ident() and quote_literal() do. */
+static void add_sql_quoted(struct strbuf *out, char q, const char *s)
+{
+	strbuf_addch(out, q);
+	for (; *s; s++) {
+		if (*s == q)
+			strbuf_addch(out, q);
+		strbuf_addch(out, *s);
+	}
+	strbuf_addch(out, q);
+}
+
 /* The commands an admin would type for step @s, from the backup manual. */
 static void manual_commands(const struct restore *rs, enum step_id s, struct strbuf *out)
 {
@@ -126,13 +139,31 @@ static void manual_commands(const struct restore *rs, enum step_id s, struct str
 		else
 			add_cmd(out, 0, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", h, "-p", pt,
 				"-U", owner ? owner : "postgres", "-d", staging, "-f", orq(rs->dump), NULL);
-		if (!rs->db_missing) {
-			sql = xstrfmt("ALTER DATABASE \"%s\" RENAME TO \"%s\"", orq(rs->dbname), keepdb);
-			add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", "postgres", "-c", sql, NULL);
-			free(sql);
+		{
+			/* as the step swaps: the sessions on the live database ended
+			 * (RENAME refuses while one is left), both renames in one
+			 * transaction */
+			struct strbuf q = STRBUF_INIT;
+			strbuf_addstr(&q, "BEGIN; ");
+			if (!rs->db_missing) {
+				strbuf_addstr(&q, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+					      "WHERE datname = ");
+				add_sql_quoted(&q, '\'', orq(rs->dbname));
+				strbuf_addstr(&q, " AND pid <> pg_backend_pid(); ALTER DATABASE ");
+				add_sql_quoted(&q, '"', orq(rs->dbname));
+				strbuf_addstr(&q, " RENAME TO ");
+				add_sql_quoted(&q, '"', keepdb);
+				strbuf_addstr(&q, "; ");
+			}
+			strbuf_addstr(&q, "ALTER DATABASE ");
+			add_sql_quoted(&q, '"', staging);
+			strbuf_addstr(&q, " RENAME TO ");
+			add_sql_quoted(&q, '"', orq(rs->dbname));
+			strbuf_addstr(&q, "; COMMIT;");
+			sql = strbuf_detach(&q, NULL);
 		}
-		sql = xstrfmt("ALTER DATABASE \"%s\" RENAME TO \"%s\"", staging, orq(rs->dbname));
-		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", "postgres", "-c", sql, NULL);
+		add_cmd(out, 0, "psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", h, "-p", pt, "-U",
+			"postgres", "-d", "postgres", "-c", sql, NULL);
 		add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", owner ? owner : "postgres", "-d",
 			orq(rs->dbname), "-c", "ANALYZE", NULL);
 		break;

@@ -91,4 +91,31 @@ sed -n '/^Summary:/,$p' "$T/typo.log" | grep -qF "warning: $app" || { cat "$T/ty
 [ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'bsio_pre_restore%'")" ] || fail "typo: a kept bsio appeared"
 echo "ok: a database that does not exist is created, said so; one config.php does not name is a warning (plan, confirmation, summary)"
 
+# 4. The plan's manual swap is what the step does, and works as typed: the
+#    sessions on the live database ended, both renames in one transaction.
+#    Run against a live database with a session open (psql pg_sleep).
+psql -qX -c "CREATE DATABASE biso_man OWNER biso" -c "CREATE DATABASE biso_man_restoring OWNER biso"
+psql -qX -U biso -d biso_man -c "CREATE TABLE old_marker (a int)"
+PGAPPNAME=holdman psql -qX -U biso -d biso_man -c "SELECT pg_sleep(300)" > /dev/null 2>&1 &
+holder=$!
+for _ in $(seq 300); do
+	[ -n "$(psql -XAtc "SELECT pid FROM pg_stat_activity WHERE application_name = 'holdman'")" ] && break
+	sleep 0.1
+done
+"$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only database \
+	--dbname "host=$PGHOST port=$PGPORT dbname=biso_man user=biso" > "$T/manual.log" 2>&1 ||
+	{ cat "$T/manual.log"; fail "manual: --dry-run failed"; }
+grep -q 'sessions on it now, ended at the swap: pid ' "$T/manual.log" || { cat "$T/manual.log"; fail "manual: the session is not named"; }
+swap=$(grep "^     psql .*-c 'BEGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = .*biso_man.* AND pid <> pg_backend_pid(); ALTER DATABASE \"biso_man\" RENAME TO \"biso_man_pre_restore_[0-9_]*\"; ALTER DATABASE \"biso_man_restoring\" RENAME TO \"biso_man\"; COMMIT;'$" "$T/manual.log") ||
+	{ cat "$T/manual.log"; fail "manual: no single transaction that ends the sessions and renames both"; }
+[ "$(grep -c 'ALTER DATABASE' "$T/manual.log")" = 1 ] || { cat "$T/manual.log"; fail "manual: the renames are not one command"; }
+eval "$swap" > "$T/manual-run.log" 2>&1 || { cat "$T/manual-run.log"; fail "manual: the swap as typed failed"; }
+set +e; wait $holder; set -e
+kept=$(psql -XAtc "SELECT datname FROM pg_database WHERE datname LIKE 'biso_man_pre_restore_%'")
+[ -n "$kept" ] && psql -XAt -U biso -d "$kept" -c "SELECT count(*) FROM old_marker" > /dev/null &&
+	[ -z "$(psql -XAtc "SELECT 1 FROM pg_database WHERE datname = 'biso_man_restoring'")" ] &&
+	! psql -XAt -U biso -d biso_man -c "SELECT 1 FROM old_marker" > /dev/null 2>&1 ||
+	fail "manual: after the manual swap the old database is not kept or the new one not in place"
+echo "ok: the plan's manual swap ends the sessions and renames both in one transaction, and works as typed"
+
 echo "restore-target: all checks passed"
