@@ -11,9 +11,42 @@
 #include <string.h>
 #include <time.h>
 
+/* @name indented by 5 columns on lines of at most 79 columns, then @mark
+ * on the last line if it fits there; a path longer than a line is broken
+ * after a '/'. */
+static void print_name(const char *name, const char *mark)
+{
+	const int indent = 5, width = 79 - indent;
+	size_t n = strlen(name), m = strlen(mark);
+
+	for (;;) {
+		size_t take = n;
+		if ((int)take > width) {
+			take = (size_t)width;
+			for (size_t j = take; j > 1; j--)
+				if (name[j - 1] == '/') {
+					take = j;
+					break;
+				}
+		}
+		printf("%*s%.*s", indent, "", (int)take, name);
+		name += take;
+		n -= take;
+		if (!n) {
+			if (m && (int)(take + m) > width)
+				printf("\n%*s", indent, "");
+			printf("%s\n", mark);
+			return;
+		}
+		putchar('\n');
+	}
+}
+
 static void print_list(const struct kept_list *l, time_t now)
 {
-	printf("%3s  %-22s %-16s  %-18s %10s  %s\n", "#", "copy of", "taken", "age", "size", "name");
+	/* the name on a line of its own: a path does not fit beside the
+	 * columns on an 80-column terminal */
+	printf("%3s  %-22s %-16s  %-18s %10s\n", "#", "copy of", "taken", "age", "size");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct kept_copy *c = &l->items[i];
 		struct strbuf age = STRBUF_INIT, size = STRBUF_INIT;
@@ -21,8 +54,8 @@ static void print_list(const struct kept_list *l, time_t now)
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&c->when, &(struct tm){ 0 }));
 		strbuf_humanise_age(&age, (long long)(now - c->when));
 		strbuf_humanise_bytes(&size, c->bytes);
-		printf("%3zu  %-22s %-16s  %-18s %10s  %s%s\n", i + 1, c->group, when, age.buf, size.buf,
-		       c->name, c->newest ? "  (newest: kept)" : "");
+		printf("%3zu  %-22s %-16s  %-18s %10s\n", i + 1, c->group, when, age.buf, size.buf);
+		print_name(c->name, c->newest ? "  (newest: kept)" : "");
 		strbuf_release(&age);
 		strbuf_release(&size);
 	}
@@ -120,8 +153,8 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 			goto out;
 		}
 	if (!o->n_args && o->dry_run) {
-		printf("--dry-run: nothing removed (name copies by number, range, name or all to "
-		       "see what would be)\n");
+		printf("--dry-run: nothing removed (name copies by number, range, name or all\n"
+		       "to see what would be)\n");
 		goto out;
 	}
 	if (!o->n_args) {

@@ -139,6 +139,9 @@ for want in "$kept" $(ls -d "$NEW"/webroot.pre-restore-*); do
 	grep -q "^ *[0-9]*  .* ${want}\(  (newest: kept)\)\?$" "$T/cleanup-nobackup.log" ||
 		{ cat "$T/cleanup-nobackup.log"; fail "cleanup without the backup root does not list $want"; }
 done
+# the list fits an 80-column terminal (the header was split into "nam"/"e")
+long=$(sed -n '/^ *# *copy of/,$p' "$T/cleanup-nobackup.log" | awk 'length($0) > 79')
+[ -z "$long" ] || { cat "$T/cleanup-nobackup.log"; fail "cleanup's list has lines longer than 79 columns: $long"; }
 echo "ok: the kept database is listed by --only webroot, and by cleanup without the backup root"
 
 # Over SSH outside tmux or screen the run warns that a dropped connection
