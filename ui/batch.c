@@ -165,6 +165,9 @@ static int confirm_step(struct report *r, enum step_id s, const char *what, cons
 		strbuf_rtrim(&answer);
 		a = answer.buf + strspn(answer.buf, " \t");
 		if (word ? !strcmp(a, word) : !strcasecmp(a, "yes")) {
+			strbuf_reset(&q);
+			frontend_confirmed(&q, s, word, what);
+			report_log(r, LOG_INFO, "%s", q.buf);
 			ok = 1;
 			break;
 		}
@@ -184,6 +187,15 @@ static int confirm_step(struct report *r, enum step_id s, const char *what, cons
 	strbuf_release(&q);
 	strbuf_release(&answer);
 	return ok;
+}
+
+void frontend_confirmed(struct strbuf *out, enum step_id s, const char *word, const char *what)
+{
+	if (word)
+		strbuf_addf(out, "step %s: the operator typed \"%s\" to confirm: %s", step_name(s),
+			    word, what);
+	else
+		strbuf_addf(out, "step %s: the operator confirmed: %s", step_name(s), what);
 }
 
 const char *frontend_ssh_warning(void)

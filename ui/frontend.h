@@ -9,6 +9,7 @@
 #define BR_FRONTEND_H
 
 #include "report.h"
+#include "restore.h"
 #include "strbuf.h"
 
 struct restore;
@@ -57,6 +58,11 @@ const char *frontend_ssh_warning(void);
  * answer (without its line end) goes into @answer.  Returns 0, or -1 when
  * there is no answer: no terminal, end of input, or a signal. */
 int frontend_ask(const char *question, struct strbuf *answer);
+/* The log line for an accepted confirmation of step @s, appended to @out:
+ * "step database: the operator typed "biso" to confirm: replaces ..." with
+ * the @word typed (NULL: a yes), @what the confirmation's text.  Both
+ * front ends log it, so the log says who agreed to what. */
+void frontend_confirmed(struct strbuf *out, enum step_id s, const char *word, const char *what);
 /* How often a question is asked when the answer does not fit (a typo in a
  * confirmation, a copy cleanup will not remove) before the front end gives
  * up. */

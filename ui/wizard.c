@@ -381,6 +381,15 @@ static void pick_finished(struct wizard *w, int rc, struct err *e)
 
 /* ---- SCR_CONFIRM ---- */
 
+/* In the run log, as line mode logs it (frontend_confirmed()). */
+static void log_confirmed(struct wizard *w)
+{
+	struct strbuf sb = STRBUF_INIT;
+	frontend_confirmed(&sb, w->cur, w->confirm_word, w->what.buf);
+	wizard_worker_log(&w->worker, LOG_INFO, "%s", sb.buf);
+	strbuf_release(&sb);
+}
+
 static void confirm_enter(struct wizard *w)
 {
 	strbuf_reset(&w->typed);
@@ -418,8 +427,7 @@ static void confirm_key(struct wizard *w, int is_key, wint_t ch)
 	}
 	if (!w->confirm_word) {
 		if (is_char(is_key, ch, L'y')) {
-			wizard_worker_log(&w->worker, LOG_INFO, "wizard: operator confirmed: %s",
-					  w->what.buf);
+			log_confirmed(w);
 			start_step(w);
 		} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q')) {
 			wizard_goto(w, SCR_STEP);
@@ -428,9 +436,7 @@ static void confirm_key(struct wizard *w, int is_key, wint_t ch)
 	}
 	if (is_enter(is_key, ch)) {
 		if (!strcmp(w->typed.buf, w->confirm_word)) {
-			wizard_worker_log(&w->worker, LOG_INFO,
-					  "wizard: operator typed \"%s\" to confirm: %s",
-					  w->confirm_word, w->what.buf);
+			log_confirmed(w);
 			start_step(w);
 		} else {
 			w->typed_wrong = 1;

@@ -90,6 +90,11 @@ sed -n '/^Summary:/,$p' "$T/typo.log" | grep -qF "warning: $app" || { cat "$T/ty
 [ "$(psql -XAt -U biso -d bsio -c 'SELECT count(*) FROM person')" = 400 ] || fail "typo: bsio was not restored"
 [ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'bsio_pre_restore%'")" ] || fail "typo: a kept bsio appeared"
 echo "ok: a database that does not exist is created, said so; one config.php does not name is a warning (plan, confirmation, summary)"
+# the accepted confirmation is in the run log, as the wizard logs it
+runlog=$(sed -n 's/^log: //p' "$T/typo.log" | tr -d '\r')
+grep -qF "step database: the operator typed \"bsio\" to confirm: creates database \"bsio\" (none exists)" "$runlog" ||
+	{ cat "$runlog"; fail "typo: the run log does not say what the operator typed to confirm"; }
+echo "ok: line mode logs the accepted confirmation"
 
 # 4. The plan's manual swap is what the step does, and works as typed: the
 #    sessions on the live database ended, both renames in one transaction.
