@@ -37,7 +37,7 @@ script -qec "$run > $(printf '%q' "$T/stdout")" /dev/null < "$T/in" > "$T/tty" 2
 pid=$!
 exec 3> "$T/in"
 until_seen 1 "Remove which?" "$T/tty"
-grep -q "webroot.pre-restore-20250102_000000  (newest: kept)" "$T/stdout" ||
+grep -q "webroot.pre-restore-20250101_000000" "$T/stdout" && grep -q "(newest: kept)" "$T/stdout" ||
 	{ cat "$T/stdout"; fail "the list was not on stdout before the question"; }
 echo 1 >&3
 until_seen 2 "Remove which?" "$T/tty"
