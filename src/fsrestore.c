@@ -2589,9 +2589,27 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 			err_hint(e, "the target %s was not changed", target);
 		goto out;
 	}
-	if (c.verify)
-		report_log(r, LOG_INFO, "verified: the restored tree matches %s (type, size, mode, mtime, link target%s)",
-			   o->source, o->checksum ? ", SHA-256 of content" : "");
+	if (c.verify) {
+		/* not a plain "matches" right after refusals and mode changes
+		 * were listed: say the tree matches apart from those */
+		struct strbuf apart = STRBUF_INIT;
+		if (res->refused || res->modes_changed) {
+			strbuf_addstr(&apart, ", apart from the ");
+			if (res->refused)
+				strbuf_addcount(&apart, res->refused, "refused member",
+						"refused members");
+			if (res->refused && res->modes_changed)
+				strbuf_addstr(&apart, " and the ");
+			if (res->modes_changed)
+				strbuf_addcount(&apart, res->modes_changed, "mode changed",
+						"modes changed");
+			strbuf_addstr(&apart, " above");
+		}
+		report_log(r, LOG_INFO, "verified: the restored tree matches the backup %s%s "
+			   "(type, size, mode, mtime, link target%s)", o->source, apart.buf,
+			   o->checksum ? ", SHA-256 of content" : "");
+		strbuf_release(&apart);
+	}
 	if (o->set_owner && fsrestore_set_owner(c.dest, o->uid, o->gid, r, e) < 0)
 		goto out;
 	if (o->mode == FSRESTORE_REPLACE) {
