@@ -209,7 +209,11 @@ static void list_one(const struct backup_list *l, const char *what, const char *
 			strbuf_addf(out, "%11s", sz.buf);
 			strbuf_release(&sz);
 		}
-		strbuf_addf(out, "  %s (%s)\n", it->name, magic_name(it->kind));
+		/* a directory is said so in the size column already */
+		if (it->kind == MAGIC_DIR)
+			strbuf_addf(out, "  %s\n", it->name);
+		else
+			strbuf_addf(out, "  %s (%s)\n", it->name, magic_name(it->kind));
 	}
 	if (l->n > 5)
 		strbuf_addf(out, "    ... and %zu older\n", l->n - 5);

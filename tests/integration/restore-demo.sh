@@ -55,6 +55,11 @@ done
 [ ! -e "$NEW/webroot" ] || fail "--dry-run created the webroot"
 [ -z "$(psql -Atc "SELECT 1 FROM pg_database WHERE datname LIKE 'biso_copy%'")" ] || fail "--dry-run created a database"
 ! grep -q demo-secret "$T/plan.txt" || fail "the plan shows the password"
+# a directory backup is said to be one once ("directory  webroot", not
+# "directory  webroot (directory)")
+grep -Eq '^  [* ] [0-9-]+ [0-9:]+ +directory  webroot$' "$T/plan.txt" &&
+	! grep -q 'directory  .*(directory)' "$T/plan.txt" ||
+	{ cat "$T/plan.txt"; fail "the backup list does not say directory once"; }
 echo "ok: --dry-run prints the plan and touches nothing"
 
 # 1. Files and database, no migrations: must equal the source exactly.
