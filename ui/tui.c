@@ -366,15 +366,23 @@ void tui_wrap_hanging(const char *text, int width, struct tui_lines *out)
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		char *line = xstrndup(p, n);
 		char *colon = strstr(line, ": ");
-		int lw = colon ? (int)(colon - line) + 2 : 0;
+		int lw = 0;
 
-		if (colon && lw <= width / 3 && !memchr(line, ' ', (size_t)(colon - line))) {
+		/* the label takes the blanks that pad it ("in:     /x"): the
+		 * value's column is where its first character is */
+		if (colon) {
+			lw = (int)(colon - line) + 1;
+			while (line[lw] == ' ')
+				lw++;
+		}
+		if (colon && line[lw] && lw <= width / 3 &&
+		    !memchr(line, ' ', (size_t)(colon - line))) {
 			struct tui_lines v = TUI_LINES_INIT;
 			wchar_t *label = tui_widen(line, (size_t)lw, 0);
 			size_t ll = wcslen(label);
 			int lcols = tui_wswidth(label, ll);
 
-			tui_wrap(colon + 2, width - lcols, &v);
+			tui_wrap(line + lw, width - lcols, &v);
 			for (size_t i = 0; i < v.n; i++) {
 				size_t vn = wcslen(v.line[i]);
 				wchar_t *o = xmalloc(((size_t)lcols + vn + 1) * sizeof(*o));

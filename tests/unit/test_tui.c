@@ -86,6 +86,27 @@ static void hanging_indent_keeps_paths_beside_their_label(void **state)
 	tui_lines_free(&l);
 }
 
+/* Labels padded to line up their values ("datadir:  /x", "in:     /x"):
+ * a wrapped value continues in the value's column, and a value never
+ * drops below its label. */
+static void hanging_indent_follows_padded_labels(void **state)
+{
+	struct tui_lines l = TUI_LINES_INIT;
+	(void)state;
+	tui_wrap_hanging("datadir:  /var/www/biso/webroot/data/very/long\n", 30, &l);
+	assert_true(l.n >= 2);
+	assert_true(wcsncmp(l.line[0], L"datadir:  /var", 14) == 0);
+	assert_true(wcsncmp(l.line[1], L"          ", 10) == 0);
+	assert_true(l.line[1][10] != L' ');
+	tui_lines_free(&l);
+	tui_wrap_hanging("in:     /srv/instances/biso/webroot/very/long\n", 30, &l);
+	assert_true(l.n >= 2);
+	assert_true(wcsncmp(l.line[0], L"in:     /srv", 12) == 0);
+	assert_true(wcsncmp(l.line[1], L"        ", 8) == 0);
+	assert_true(l.line[1][8] != L' ');
+	tui_lines_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +114,7 @@ int main(void)
 		cmocka_unit_test(wrap_counts_columns_not_bytes),
 		cmocka_unit_test(wrap_splits_long_words_and_keeps_blank_lines),
 		cmocka_unit_test(hanging_indent_keeps_paths_beside_their_label),
+		cmocka_unit_test(hanging_indent_follows_padded_labels),
 	};
 	return cmocka_run_group_tests(tests, utf8, NULL);
 }
