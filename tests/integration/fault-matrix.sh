@@ -157,7 +157,11 @@ old_kept_db() {
 strays() {
 	local p
 	for p in /proc/[0-9]*; do
-		case $(readlink "$p/cwd" 2>/dev/null) in "$P"|"$P"/*) echo "${p#/proc/}";; esac
+		case $(readlink "$p/cwd" 2>/dev/null) in "$P"|"$P"/*) ;; *) continue;; esac
+		# a zombie has been killed already; only its reaping is left
+		# (to whoever adopted it), which is not ours to wait for
+		case $(sed 's/.*) //' "$p/stat" 2>/dev/null) in Z*|X*) continue;; esac
+		echo "${p#/proc/}"
 	done
 }
 
@@ -274,8 +278,8 @@ for point in $(cat "$T/points"); do
 		fi
 		echo "killed at $point@$at"
 		# its children are killed with it (the kernel delivers that
-		# signal after the exit): give them a moment
-		for _ in $(seq 50); do s=$(strays); [ -z "$s" ] && break; sleep 0.1; done
+		# signal after the exit): give them a moment, a loaded machine more
+		for _ in $(seq 200); do s=$(strays); [ -z "$s" ] && break; sleep 0.1; done
 		if [ -n "$s" ]; then
 			echo "FAIL at $point@$at: a child of the killed run still runs: $(ps -o pid=,args= -p "$(echo $s | tr ' ' ,)")"
 			bad=1
