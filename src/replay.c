@@ -874,12 +874,13 @@ static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 
 /* Split a meta-command's arguments as psql's OT_SQLIDHACK does for \connect:
  * 'single' quotes with backslash escapes, "double" quotes kept literal with
- * "" doubling, unquoted text lower-cased when @fold.  With @semicolon,
+ * "" doubling, unquoted text kept as it is (OT_SQLIDHACK is OT_SQLID without
+ * the downcasing: `\c Biso` connects to "Biso").  With @semicolon,
  * semicolons that end an argument outside quotes are dropped, as psql's
  * psql_scan_slash_option(..., semicolon = true) does for \connect, \encoding,
  * \restrict and \unrestrict (`\c chinook;` connects to chinook; `\c "x;"`
  * to x;).  argv[0] is the command itself. */
-static size_t split_args(const char *s, struct strbuf *argv, size_t max, int fold, int semicolon)
+static size_t split_args(const char *s, struct strbuf *argv, size_t max, int semicolon)
 {
 	size_t n = 0;
 	while (*s && n < max) {
@@ -921,7 +922,7 @@ static size_t split_args(const char *s, struct strbuf *argv, size_t max, int fol
 				if (*s)
 					s++;
 			} else {
-				strbuf_addch(&argv[n], fold ? tolower((unsigned char)*s) : *s);
+				strbuf_addch(&argv[n], *s);
 				s++;
 			}
 		}
@@ -1056,8 +1057,7 @@ static int run_meta(struct replay *rp, const struct sqlscan_item *it)
 	while (*p && !isspace((unsigned char)*p) && *p != '\\' && n < sizeof(cmd) - 1)
 		cmd[n++] = *p++;
 	cmd[n] = 0;
-	argc = split_args(it->text, argv, 6, !strcmp(cmd, "connect") || !strcmp(cmd, "c"),
-			  strcmp(cmd, "set") != 0); /* psql keeps \set's semicolons */
+	argc = split_args(it->text, argv, 6, strcmp(cmd, "set") != 0); /* psql keeps \set's semicolons */
 
 	if (it->truncated) {
 		/* never run a cut argument (a \connect to another name) */

@@ -158,6 +158,24 @@ dump=$T/semiq.sql
 run
 expect 1 'database "semi;" does not exist' "\\c \"semi;\" keeps the quoted semicolon"
 
+# \connect keeps an unquoted name's case as psql does (OT_SQLIDHACK: no
+# downcasing): with "MixedCase" and "mixedcase" both there, \c MixedCase goes
+# to "MixedCase" for psql and for us
+psql -X -q -d postgres -c 'CREATE DATABASE "MixedCase"' -c 'CREATE DATABASE mixedcase' >/dev/null
+for who in ours psql; do
+	printf '\\c MixedCase\nCREATE TABLE mc_%s (a int);\n' "$who" > "$T/mixed-$who.sql"
+done
+dump=$T/mixed-ours.sql
+run
+psql -X -q -d postgres -f "$T/mixed-psql.sql" > "$T/psql.out" 2>&1
+in_mixed=$(psql -X -At -d MixedCase -c "select string_agg(relname, ',' order by relname) from pg_class where relname like 'mc\_%'" 2>&1)
+in_lower=$(psql -X -At -d mixedcase -c "select count(*) from pg_class where relname like 'mc\_%'" 2>&1)
+if [ "$rc" = 0 ] && [ "$in_mixed" = mc_ours,mc_psql ] && [ "$in_lower" = 0 ]; then
+	ok "\\c MixedCase connected to \"MixedCase\", as psql does"
+else
+	fail "\\c MixedCase: exit $rc, in \"MixedCase\": '$in_mixed', in mixedcase: $in_lower"; sed 's/^/    /' "$T/out" | head
+fi
+
 # -reuse-previous=off is taken as on, with a warning: the replay never
 # leaves the server it was given for libpq's defaults
 dump=$T/reuseoff.sql
