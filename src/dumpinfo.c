@@ -355,6 +355,7 @@ int dumpinfo_check(const char *path, struct dumpinfo *di, int pg_dump_only, cons
 	}
 	if (di->complete || (pg_dump_only && !di->pg_dump_header))
 		return 0;
+	di->cut = 1;
 	err_set(e, "%s has no \"dump complete\" trailer: it was cut off", path);
 	err_detail(e, "It ends after %llu bytes of SQL; what pg_dump writes last (indexes, keys, "
 		      "constraints, triggers) would be missing.", (unsigned long long)di->bytes_sql);

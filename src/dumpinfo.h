@@ -54,7 +54,10 @@ struct dumpinfo {
 	size_t n_types;
 	int cut;               /* dumpinfo_scan() failed because the file ends
 				  inside a COPY block or a gzip member: what
-				  was read before is filled in */
+				  was read before is filled in; also set by
+				  dumpinfo_check() for a dump without its
+				  trailer.  Callers test this, never the
+				  message's words */
 	long cut_line;         /* the dump line where the reading ended (for a
 				  dump without its trailer: where it is cut) */
 	long cut_table;        /* with cut: index in tables of the COPY block
@@ -75,8 +78,8 @@ struct dumpinfo {
 int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struct err *e);
 /*
  * dumpinfo_scan(), then require the "dump complete" trailer: a dump without
- * it was cut off (-1, @e names @path and the SQL bytes read, with @hint,
- * the advice that fits the caller), and refuse a statement longer than
+ * it was cut off (-1 and di->cut set, @e names @path and the SQL bytes
+ * read, with @hint, the advice that fits the caller), and refuse a statement longer than
  * PostgreSQL accepts (SQLSCAN_STMT_MAX; @e names its line).  With @pg_dump_only a file without
  * pg_dump's header (hand-written SQL) needs no trailer.  @di is filled
  * either way and must be released.  The one check before a replay, so that

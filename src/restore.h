@@ -103,6 +103,9 @@ struct restore {
 				     database step refuses it until another is chosen */
 	char *dump_refused;       /* that dump, or NULL; owned */
 	char *dump_refused_why;   /* why, one line; owned */
+	int dump_refused_cut;     /* 1: refused because it is cut off (dumpinfo's cut);
+				     the wizard marks it CUT OFF by this, not by
+				     the words of dump_refused_why */
 	char *dump_usable;        /* the newest usable dump of the backup set older than
 				     it, or NULL when there is none; owned */
 	char *app_dbname;         /* the database config.php's gaia.db names: the one

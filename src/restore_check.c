@@ -691,10 +691,23 @@ int restore_check_archives(struct restore *rs, struct err *e)
 /* Read the whole dump once before anything is touched: a dump that was cut
  * off, or a cluster dump that would \connect to other databases, is refused
  * here rather than after the webroot and datadir were replaced. */
+static int check_dump(struct restore *rs, const char *dump, int *cut, struct report *r,
+		      struct err *e);
+
 int restore_check_dump(struct restore *rs, const char *dump, struct report *r, struct err *e)
+{
+	int cut;
+	return check_dump(rs, dump, &cut, r, e);
+}
+
+/* restore_check_dump(), and *@cut = 1 when @dump was refused because it is
+ * cut off (dumpinfo's cut), else 0. */
+static int check_dump(struct restore *rs, const char *dump, int *cut, struct report *r,
+		      struct err *e)
 {
 	struct dumpinfo di = { 0 };
 	int ret = 0;
+	*cut = 0;
 	if (!dump || !strcmp(dump, "-"))
 		return 0; /* standard input can be read only once: by the replay */
 	if (dump == rs->dump && rs->dump_info)
@@ -703,6 +716,7 @@ int restore_check_dump(struct restore *rs, const char *dump, struct report *r, s
 	if (dumpinfo_check(dump, &di, 0, "Use a complete dump (restore: --dump FILE or --at; the "
 			   "wizard: o on the database step); biso-recover db-inspect DUMP shows what a "
 			   "dump holds.", NULL, e) < 0) {
+		*cut = di.cut;
 		ret = -1;
 	} else if (di.has_connect) {
 		err_set(e, "%s is a cluster dump (pg_dumpall): its \\connect lines would restore "
@@ -928,8 +942,9 @@ int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 	const struct backup_item *ok, *bad;
 	struct strbuf alt = STRBUF_INIT;
 	char stamp[16];
+	int cut;
 
-	if (restore_check_dump(rs, rs->dump, r, e) == 0)
+	if (check_dump(rs, rs->dump, &cut, r, e) == 0)
 		return 0;
 	if (!rs->backups || !rs->backups->root) {
 		/* one dump named on the command line, no backup set
@@ -980,6 +995,7 @@ int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 	strbuf_addstr(&why, e->msg);
 	set_str(&rs->dump_refused, rs->dump);
 	set_str(&rs->dump_refused_why, why.buf);
+	rs->dump_refused_cut = cut;
 	set_str(&rs->dump_usable, ok ? ok->path : NULL);
 	report_log(r, LOG_WARN, "%s. %s%s", why.buf, alt.buf,
 		   ok ? ": choose it with o on the database step" : "");

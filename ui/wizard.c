@@ -311,9 +311,7 @@ static void pick_enter(struct wizard *w)
 		strbuf_addf(&sb, "%s  %10s  %s", when, size.buf, it->name);
 		if (w->rs->dump_refused && !strcmp(it->path, w->rs->dump_refused)) {
 			/* the one restore_preflight() found unusable */
-			const char *why = w->rs->dump_refused_why;
-			strbuf_addstr(&sb, why && (strstr(why, "cut off") || strstr(why, "truncated"))
-				      ? "  CUT OFF" : "  UNUSABLE");
+			strbuf_addstr(&sb, w->rs->dump_refused_cut ? "  CUT OFF" : "  UNUSABLE");
 		}
 		strbuf_release(&size);
 		w->pick_item[i] = strbuf_detach(&sb, NULL);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "dumpinfo.h"
 #include "err.h"
@@ -127,12 +128,52 @@ static void insert_rows_are_counted(void **state)
 	unlink(path);
 }
 
+/* The cut flag is what the wizard's pick dialog marks CUT OFF by (not the
+ * message's words): dumpinfo_check() sets it for a plain dump without its
+ * trailer (cut between statements) and for a gzip dump cut inside its
+ * member; a complete dump is not cut. */
+static void check_flags_cut_plain_and_gzip_dumps(void **state)
+{
+	struct dumpinfo di;
+	struct err e = ERR_INIT;
+	const char *end = strstr(dump, "--\n-- Data for Name: Odd");
+	gzFile gz;
+	(void)state;
+
+	/* plain, cut after a complete COPY block: only the trailer is missing */
+	write_dump(dump, (size_t)(end - dump));
+	assert_int_equal(dumpinfo_check(path, &di, 0, "hint", NULL, &e), -1);
+	assert_int_equal(di.cut, 1);
+	dumpinfo_release(&di);
+	err_clear(&e);
+
+	/* gzip, cut in the middle of the member */
+	gz = gzopen(path, "wb");
+	assert_non_null(gz);
+	assert_int_equal(gzwrite(gz, dump, sizeof(dump) - 1), (int)(sizeof(dump) - 1));
+	assert_int_equal(gzclose(gz), Z_OK);
+	assert_int_equal(truncate(path, 200), 0);
+	assert_int_equal(dumpinfo_check(path, &di, 0, "hint", NULL, &e), -1);
+	assert_int_equal(di.gzip, 1);
+	assert_int_equal(di.cut, 1);
+	dumpinfo_release(&di);
+	err_clear(&e);
+
+	/* complete: not cut */
+	write_dump(dump, sizeof(dump) - 1);
+	assert_int_equal(dumpinfo_check(path, &di, 0, "hint", NULL, &e), 0);
+	assert_int_equal(di.cut, 0);
+	dumpinfo_release(&di);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(insert_rows_are_counted),
 		cmocka_unit_test(dump_contents_are_listed),
 		cmocka_unit_test(truncated_dump_is_incomplete_and_cut_copy_is_an_error),
+		cmocka_unit_test(check_flags_cut_plain_and_gzip_dumps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
