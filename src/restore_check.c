@@ -294,8 +294,11 @@ int restore_stranded_datadir(struct restore *rs, const char *live, const char *s
 	return stranded ? -1 : 0;
 }
 
-/* The database swap blocks new connections to the live database before
- * renaming it; a run killed in between leaves it refusing connections. */
+/* Earlier versions of the database swap closed the live database to new
+ * connections before renaming it, and a run killed in between left it
+ * refusing them; dbadmin_swap() now renames both in one transaction and
+ * never changes the connection setting, so only such an old run (or an
+ * admin) leaves a database closed.  Allow connections again. */
 static int reopen_database(PGconn *admin, const char *db, int fix, struct report *r,
 			   struct err *e)
 {
