@@ -452,6 +452,67 @@ static int load_group(struct loader *L, const config_setting_t *group, const cha
 	return 0;
 }
 
+/* The refusal of a file over CONF_MAX_BYTES: libconfig's scanner reads 8 KiB
+ * at a time and rescans a token from its start after each read (a 10 MB
+ * string took over 30 s); a real configuration is a few KiB. */
+static int too_big(const char *path, long long size, struct err *e)
+{
+	err_set(e, "configuration file %s is %lld bytes, more than the %d KiB allowed", path, size,
+		CONF_MAX_BYTES / 1024);
+	err_hint(e, "Is it the right file? biso-recover.conf holds a few settings (see "
+		    "biso-recover.conf.example); name another with --config FILE.");
+	return -1;
+}
+
+/* Apply CONF_MAX_BYTES to the files @path pulls in with @include, and to
+ * theirs, before libconfig reads any (libconfig 1.5 has no include hook).
+ * Found as libconfig 1.5's scanner finds them: a line of blanks, @include,
+ * blanks and a "name" (\" and \\ escaped), opened as @dir + name for every
+ * level (@dir ends in '/'); nested at most 10 deep, as libconfig allows.
+ * A file that cannot be read is left to libconfig's error.  -1 with @e
+ * naming the included file, where = the @include line. */
+static int check_includes(const char *path, const char *dir, int depth, struct err *e)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	int ret = 0;
+
+	if (depth > 10 || !(f = fopen(path, "r")))
+		return 0;
+	while (ret == 0 && getline(&line, &cap, f) >= 0) {
+		const char *p = line + strspn(line, " \t");
+		struct strbuf inc = STRBUF_INIT;
+		struct stat st;
+		lineno++;
+		if (strncmp(p, "@include", 8) || !strchr(" \t", p[8]) || !p[8])
+			continue;
+		p += 8 + strspn(p + 8, " \t");
+		if (*p++ != '"')
+			continue;
+		strbuf_addstr(&inc, dir);
+		for (; *p && *p != '"'; p++) {
+			if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				p++;
+			strbuf_addch(&inc, *p);
+		}
+		if (*p == '"' && stat(inc.buf, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (st.st_size > CONF_MAX_BYTES) {
+				ret = too_big(inc.buf, (long long)st.st_size, e);
+				err_detail(e, "It is pulled in with @include at %s:%ld.", path, lineno);
+				err_where(e, path, lineno, -1);
+			} else {
+				ret = check_includes(inc.buf, dir, depth + 1, e);
+			}
+		}
+		strbuf_release(&inc);
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
 int conf_load(struct conf *c, const char *path, int explicit_path, struct err *e)
 {
 	config_t cfg;
@@ -476,22 +537,20 @@ int conf_load(struct conf *c, const char *path, int explicit_path, struct err *e
 		err_set(e, "configuration file %s is a directory", path);
 		return -1;
 	}
-	/* libconfig's scanner reads 8 KiB at a time and rescans a token from
-	 * its start after each read: a 10 MB string took over 30 s.  A real
-	 * configuration is a few KiB. */
 	if (st.st_size > CONF_MAX_BYTES) {
-		err_set(e, "configuration file %s is %lld bytes, more than the %d KiB allowed",
-			path, (long long)st.st_size, CONF_MAX_BYTES / 1024);
+		too_big(path, (long long)st.st_size, e);
 		err_where(e, path, 0, -1);
-		err_hint(e, "Is it the right file? biso-recover.conf holds a few settings (see "
-			    "biso-recover.conf.example); name another with --config FILE.");
 		return -1;
 	}
 
-	config_init(&cfg);
 	/* @include "x" is relative to the file's own directory. */
 	slash = strrchr(path, '/');
 	dir = slash ? xstrndup(path, (size_t)(slash - path) + 1) : xstrdup("./");
+	if (check_includes(path, dir, 1, e) < 0) {
+		free(dir);
+		return -1;
+	}
+	config_init(&cfg);
 	config_set_include_dir(&cfg, dir);
 	if (!config_read_file(&cfg, path)) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO) {

@@ -198,6 +198,68 @@ static void oversized_file_is_refused_with_its_name(void **state)
 	free(path);
 }
 
+/* An @include does not bypass CONF_MAX_BYTES: an included file over it
+ * (directly or from another included file) is refused by its own name and
+ * the @include line that pulls it in, before libconfig reads it; small
+ * included files still load. */
+static void oversized_included_file_is_refused_with_its_name(void **state)
+{
+	char tmpl[] = "/tmp/test_conf.XXXXXX";
+	char *path, *mid, *big;
+	struct conf c;
+	struct err e = ERR_INIT;
+	FILE *f;
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	path = xstrfmt("%s/biso-recover.conf", tmpl);
+	mid = xstrfmt("%s/mid.conf", tmpl);
+	big = xstrfmt("%s/big.conf", tmpl);
+	f = fopen(big, "w");
+	assert_non_null(f);
+	fputs("php = \"", f);
+	for (size_t i = 0; i < CONF_MAX_BYTES; i++)
+		fputc('a', f);
+	fputs("\";\n", f);
+	assert_int_equal(fclose(f), 0);
+	f = fopen(mid, "w");
+	assert_non_null(f);
+	fputs("web_user = \"biso\";\n  @include \"big.conf\"\n", f);
+	assert_int_equal(fclose(f), 0);
+	for (int nested = 0; nested < 2; nested++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "# settings\n@include \"%s\"\n", nested ? "mid.conf" : "big.conf");
+		assert_int_equal(fclose(f), 0);
+		conf_init_defaults(&c);
+		assert_int_equal(conf_load(&c, path, 1, &e), -1);
+		assert_non_null(strstr(e.msg, big));
+		assert_non_null(strstr(e.msg, "1048586 bytes, more than the 1024 KiB allowed"));
+		assert_string_equal(e.file, nested ? mid : path);
+		assert_int_equal(e.line, 2);
+		assert_non_null(e.hint);
+		assert_string_equal(c.php, "/usr/bin/php"); /* unchanged */
+		conf_release(&c);
+		err_clear(&e);
+	}
+	/* a small included file loads */
+	f = fopen(mid, "w");
+	assert_non_null(f);
+	fputs("web_user = \"biso\";\n", f);
+	assert_int_equal(fclose(f), 0);
+	conf_init_defaults(&c);
+	if (conf_load(&c, path, 1, &e) < 0)
+		fail_msg("%s:%ld: %s", e.file, e.line, e.msg);
+	assert_string_equal(c.web_user, "biso");
+	conf_release(&c);
+	unlink(path);
+	unlink(mid);
+	unlink(big);
+	rmdir(tmpl);
+	free(path);
+	free(mid);
+	free(big);
+}
+
 static void nested_group_keys_are_loaded(void **state)
 {
 	struct conf c;
@@ -403,6 +465,7 @@ int main(void)
 		cmocka_unit_test(command_list_element_must_be_an_array),
 		cmocka_unit_test(syntax_error_names_the_line),
 		cmocka_unit_test(oversized_file_is_refused_with_its_name),
+		cmocka_unit_test(oversized_included_file_is_refused_with_its_name),
 		cmocka_unit_test(nested_group_keys_are_loaded),
 		cmocka_unit_test(set_str_replaces_a_field),
 		cmocka_unit_test(user_group_parsing),
