@@ -24,24 +24,9 @@ top_builddir=${top_builddir:-$top_srcdir/build}
 BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
 FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || skip "needs root (chown of the datadir to www-data, runuser postgres)"
-for t in php rsync pg_dump psql; do command -v $t >/dev/null || skip "$t not installed"; done
+. "$top_srcdir/tests/lib/demo-test.sh"
 [ -x "$FAULTS" ] || skip "no test build $FAULTS (make check builds it)"
-
-T=$(mktemp -d /tmp/br-fm.XXXXXX)
-S=$T/s
-cleanup() {
-	[ -f "$S/env.sh" ] && "$top_srcdir/share/demo/stop.sh" "$S" >/dev/null 2>&1 || true
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-chmod 755 "$T"
-
-"$top_srcdir/share/demo/make-backup-set.sh" "$S" > "$T/make.log" 2>&1 ||
-	{ cat "$T/make.log"; fail "could not build the demo backup set"; }
-. "$S/env.sh"
+demo_test_setup fm "chown of the datadir to www-data, runuser postgres"
 W=$DEMO_WEBROOT
 P=$(dirname "$W")
 B=$DEMO_BACKUP_ROOT

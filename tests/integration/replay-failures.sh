@@ -596,7 +596,12 @@ n=$((n + 1)); db=db$n
 psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
 "$DRIVER" "host=$PGHOST port=$PGPORT user=postgres dbname=$db" "$dump" > "$T/out" 2>&1 &
 pid=$!
-sleep 2
+# stop the server while line 2 runs, not before (a loaded machine may take
+# longer than any fixed sleep to get there)
+for _ in $(seq 300); do
+	[ "$(psql -XAt -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'")" = 1 ] && break
+	sleep 0.1
+done
 pgc_as_owner "$(pgc_bindir)/pg_ctl" -D "$T/pg/pgdata" -m immediate -w stop >/dev/null 2>&1
 wait $pid
 rc=$?

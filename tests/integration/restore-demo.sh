@@ -11,23 +11,8 @@ set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-[ "$(id -u)" = 0 ] || skip "needs root (chown of the datadir to www-data, runuser postgres)"
-for t in php rsync pg_dump psql; do command -v $t >/dev/null || skip "$t not installed"; done
-
-T=$(mktemp -d /tmp/br-e2e.XXXXXX)
-S=$T/s
-cleanup() {
-	[ -f "$S/env.sh" ] && "$top_srcdir/share/demo/stop.sh" "$S" >/dev/null 2>&1 || true
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-chmod 755 "$T"
-
-"$top_srcdir/share/demo/make-backup-set.sh" "$S" > "$T/make.log" 2>&1 ||
-	{ cat "$T/make.log"; fail "could not build the demo backup set"; }
-. "$S/env.sh"
+. "$top_srcdir/tests/lib/demo-test.sh"
+demo_test_setup e2e "chown of the datadir to www-data, runuser postgres"
 
 # Target: new webroot, datadir inside it (config.php: __DIR__ . '/data'),
 # new database biso_copy named by an operator-supplied config.php.

@@ -1,0 +1,32 @@
+# demo-test.sh: the start every end-to-end test on the demo instance shares.
+#
+# Source it from a bash test (set -euo pipefail), then:
+#   demo_test_setup TAG [WHY-ROOT]
+# It defines skip() and fail(), skips (exit 77) unless run as root with php,
+# rsync, pg_dump and psql, makes T=$(mktemp -d /tmp/br-TAG.XXXXXX) (mode 755:
+# the web user and postgres must reach below it) and S=$T/s, builds the demo
+# backup set there (share/demo/make-backup-set.sh: a throw-away cluster, the
+# instance and its backups), sources $S/env.sh (DEMO_*, PG*), and on exit
+# stops the cluster and removes $T (KEEP=1 keeps it).  A test that sets its
+# own EXIT trap must call demo_test_cleanup from it.
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+demo_test_cleanup() {
+	[ -f "$S/env.sh" ] && "$top_srcdir/share/demo/stop.sh" "$S" >/dev/null 2>&1 || true
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+
+demo_test_setup() { # TAG [WHY-ROOT]
+	local t
+	[ "$(id -u)" = 0 ] || skip "needs root (${2:-chown of the datadir to www-data, runuser postgres})"
+	for t in php rsync pg_dump psql; do command -v $t >/dev/null || skip "$t not installed"; done
+	T=$(mktemp -d "/tmp/br-$1.XXXXXX")
+	S=$T/s
+	trap demo_test_cleanup EXIT
+	chmod 755 "$T"
+	"$top_srcdir/share/demo/make-backup-set.sh" "$S" > "$T/make.log" 2>&1 ||
+		{ cat "$T/make.log"; fail "could not build the demo backup set"; }
+	. "$S/env.sh"
+}
