@@ -1217,6 +1217,22 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 	}
 	if (check_target_database(rs, r, e) < 0)
 		return -1;
+	if (sel & (STEP_BIT(STEP_MIGRATIONS) | STEP_BIT(STEP_VERIFY))) {
+		/* biso-cli works on the database config.php names: into another
+		 * one, the migrations and the verification would check the wrong
+		 * database and pass */
+		struct strbuf w = STRBUF_INIT;
+		if (restore_app_db_differs(rs, &w)) {
+			err_set(e, "%s: the migrations and the verification run biso-cli, which works "
+				"on \"%s\", not on \"%s\"", w.buf, rs->app_dbname, rs->dbname);
+			err_hint(e, "Give --config-php a config.php that names database \"%s\", or "
+				    "leave out the migrations and the verification with --only "
+				    "webroot,config,datadir,database.", rs->dbname);
+			strbuf_release(&w);
+			return -1;
+		}
+		strbuf_release(&w);
+	}
 	if (restore_check_archives(rs, e) < 0)
 		return -1;
 	if ((sel & STEP_BIT(STEP_DATABASE)) && restore_check_plan_dump(rs, r, e) < 0)

@@ -58,7 +58,7 @@ echo "ok: a live database that refuses connections is a warning for the database
 #    application reads another one, in the plan, the config step, the
 #    confirmation (typed on a terminal: script(1)) and the summary.
 ci="host=$PGHOST port=$PGPORT dbname=bsio user=biso"
-"$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --dbname "$ci" > "$T/typo-plan.log" 2>&1 ||
+"$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only webroot,config,datadir,database --dbname "$ci" > "$T/typo-plan.log" 2>&1 ||
 	{ cat "$T/typo-plan.log"; fail "typo: --dry-run failed"; }
 line=$(grep -n "Config::set('gaia.db'" "$W/config.php" | cut -d: -f1)
 app="the application reads database \"biso\" (config.php line $line); you restore into \"bsio\""
@@ -107,5 +107,26 @@ kept=$(psql -XAtc "SELECT datname FROM pg_database WHERE datname LIKE 'biso_man_
 	! psql -XAt -U biso -d biso_man -c "SELECT 1 FROM old_marker" > /dev/null 2>&1 ||
 	fail "manual: after the manual swap the old database is not kept or the new one not in place"
 echo "ok: the plan's manual swap ends the sessions and renames both in one transaction, and works as typed"
+
+# 5. With the migrations or the verification, a target database other than
+#    the one config.php names is refused before the first step (exit 2, dry
+#    run too): biso-cli reads config.php and would migrate and verify "biso"
+#    and pass (before, the run said "Nothing to migrate", PASS, exit 0, and
+#    bsio kept its pending migration).
+ls "$(dirname "$W")" > "$T/before5.ls"
+psql -XAt -U biso -d bsio -c "CREATE TABLE bsio_marker (a int)"
+for mode in --dry-run --yes; do
+	set +e; "$BISO_RECOVER" restore $mode --config "$DEMO_CONFIG" --only database,migrations,verify \
+		--dbname "$ci" > "$T/appdb$mode.log" 2>&1; rc=$?; set -e
+	[ $rc = 2 ] && grep -qF "$app: the migrations and the verification run biso-cli, which works on \"biso\", not on \"bsio\"" "$T/appdb$mode.log" &&
+		grep -qF 'Give --config-php a config.php that names database "bsio", or leave out the migrations and the verification with --only webroot,config,datadir,database.' "$T/appdb$mode.log" ||
+		{ cat "$T/appdb$mode.log"; fail "appdb $mode: migrations and verify into bsio: exit $rc, expected 2 and a refusal"; }
+	grep -q "^step\|Restore the database" "$T/appdb$mode.log" && { cat "$T/appdb$mode.log"; fail "appdb $mode: a step ran"; }
+done
+ls "$(dirname "$W")" | diff "$T/before5.ls" - || fail "appdb: the instance was touched"
+psql -XAt -U biso -d bsio -c "SELECT count(*) FROM bsio_marker" > /dev/null &&
+	[ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'bsio_pre_restore%' OR datname = 'bsio_restoring'")" ] ||
+	fail "appdb: the database bsio was touched"
+echo "ok: migrations or verify into a database config.php does not name are refused before the first step (exit 2), nothing touched"
 
 echo "restore-target: all checks passed"
