@@ -960,3 +960,20 @@ int restore_exit_code(const struct restore *rs)
 			return 3;
 	return 0;
 }
+
+void restore_end_text(const struct restore *rs, int code, struct strbuf *out)
+{
+	/* the exit codes of the README's table; 130 is the front ends' abort */
+	switch (code) {
+	case 0: strbuf_addstr(out, "finished (exit 0)"); break;
+	case 1: strbuf_addstr(out, "failed (exit 1)"); break;
+	case 2: strbuf_addstr(out, "refused: usage or configuration error (exit 2)"); break;
+	case 3: strbuf_addstr(out, "finished with errors gone past (exit 3)"); break;
+	case 130:
+		strbuf_addstr(out, "aborted (exit 130)");
+		if (rs && rs->stopped)
+			strbuf_addf(out, ": %s", report_reason(rs->stopped));
+		break;
+	default: strbuf_addf(out, "ended (exit %d)", code); break;
+	}
+}

@@ -287,5 +287,10 @@ void restore_summary(const struct restore *rs, struct strbuf *out);
  * not skipped), 3 finished with errors gone past: the operator skipped a
  * failed step and went on, or a files step refused archive members. */
 int restore_exit_code(const struct restore *rs);
+/* The run log's last line, for every front end: how the run ended with its
+ * exit @code ("finished (exit 0)", "failed (exit 1)", "finished with errors
+ * gone past (exit 3)", "aborted (exit 130): " and report_reason(rs->stopped)
+ * ...), appended to @out.  @rs may be NULL. */
+void restore_end_text(const struct restore *rs, int code, struct strbuf *out);
 
 #endif

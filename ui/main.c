@@ -438,6 +438,15 @@ static struct logfile *open_run_log(struct restore *rs, struct err *e)
 	return log;
 }
 
+/* The run log's last line: how the run ended, with its exit code. */
+static void log_end(struct logfile *log, const struct restore *rs, int code)
+{
+	struct strbuf sb = STRBUF_INIT;
+	restore_end_text(rs, code, &sb);
+	logfile_write(log, LOG_INFO, sb.buf);
+	strbuf_release(&sb);
+}
+
 static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 {
 	struct restore rs;
@@ -537,7 +546,7 @@ static int cmd_restore(const struct cli *cl, struct conf *c, int wizard)
 		}
 		restore_finish(&rs, &fin);
 	}
-	logfile_write(log, LOG_INFO, code == 0 ? "finished" : "finished with errors");
+	log_end(log, &rs, code);
 	restore_release(&rs);
 	logfile_close(log);
 	strbuf_release(&early);
@@ -583,7 +592,7 @@ static int cmd_cleanup(const struct cli *cl, struct conf *c)
 	} else {
 		code = cleanup_run(&rs, &co, &r);
 	}
-	logfile_write(log, LOG_INFO, code == 0 ? "finished" : "finished with errors");
+	log_end(log, &rs, code);
 	restore_release(&rs);
 	logfile_close(log);
 	return code;
@@ -680,7 +689,9 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		} else {
 			code = restore_exit_code(&rs); /* 3 after errors gone past */
 		}
-		logfile_write(log, LOG_INFO, code == EXIT_DONE ? "finished" : "finished with errors");
+		if (code == EXIT_ABORTED)
+			rs.stopped = report_cancelled(&r);
+		log_end(log, &rs, code);
 		fprintf(stderr, "log: %s\n", rs.log_path);
 		restore_release(&rs);
 		logfile_close(log);

@@ -398,6 +398,9 @@ wait_for "Go on\? Type yes:" 30 "the question"
 type_text "no"
 keys Enter
 wait_exit askno 130
+# the log's last line says how the run ended, with the exit code
+tail -n 1 "$(newest_log)" | grep -q "aborted (exit 130): cancelled by the operator$" ||
+	{ tail -n 1 "$(newest_log)"; fail "[askno] the log's last line does not say the run was aborted with 130"; }
 echo "[askno] passed: no stops at once"
 
 # A signal is no operator: a line-mode run sent SIGHUP or SIGTERM, and a
@@ -434,6 +437,8 @@ for sig in HUP TERM; do
 	grep -Eq "step webroot failed: .*sleep aborted: $want" "$log" && grep -Eq "the run ended early: $want" "$log" ||
 		{ cat "$log"; fail "[sig$sig] the log does not say $want"; }
 	! grep -q "by the operator" "$log" || { cat "$log"; fail "[sig$sig] the log blames the operator"; }
+	tail -n 1 "$log" | grep -Eq "aborted \(exit 130\): $want$" ||
+		{ tail -n 1 "$log"; fail "[sig$sig] the log's last line is not \"aborted (exit 130): $want\""; }
 	[ -d "$SANDBOX/demo/prod/webroot" ] || fail "[sig$sig] the webroot is gone"
 	echo "[sig$sig] passed: $(grep -E -m1 "the run ended early: $want" "$log")"
 done

@@ -234,6 +234,29 @@ static void exit_code_follows_the_documented_table(void **state)
 	assert_int_equal(restore_exit_code(&rs), 3);
 }
 
+/* The run log's last line names how the run ended and its exit code: an
+ * aborted run is not "finished with errors" (exit 3's wording). */
+static void end_text_names_the_exit_code(void **state)
+{
+	struct restore rs;
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	memset(&rs, 0, sizeof rs);
+	rs.stopped = REPORT_STOP_SIGNAL(SIGHUP);
+	restore_end_text(&rs, 130, &sb);
+	assert_string_equal(sb.buf, "aborted (exit 130): the terminal hung up (SIGHUP)");
+	strbuf_reset(&sb);
+	restore_end_text(&rs, 3, &sb);
+	assert_string_equal(sb.buf, "finished with errors gone past (exit 3)");
+	strbuf_reset(&sb);
+	restore_end_text(NULL, 1, &sb);
+	assert_string_equal(sb.buf, "failed (exit 1)");
+	strbuf_reset(&sb);
+	restore_end_text(NULL, 0, &sb);
+	assert_string_equal(sb.buf, "finished (exit 0)");
+	strbuf_release(&sb);
+}
+
 /* The summary says why a run ended early, in the backend's words: a
  * signal or the operator (rs->stopped), or a failed step with steps left;
  * a run that did all its steps says nothing of the kind. */
@@ -359,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_older_dump_can_be_chosen_a_cut_one_cannot,
 						setup, teardown),
 		cmocka_unit_test(exit_code_follows_the_documented_table),
+		cmocka_unit_test(end_text_names_the_exit_code),
 		cmocka_unit_test(summary_says_why_the_run_ended_early),
 		cmocka_unit_test(datadir_check_finds_bad_entries_inside),
 		cmocka_unit_test(db_warning_is_in_confirmation_and_summary),
