@@ -191,7 +191,7 @@ diff -u "$T/reference.sql" "$T/created.sql" > /dev/null || fail "db-restore --cr
 echo "ok: db-restore --create (checked, locked, swapped in) equals psql's restore"
 runlog=$(sed -n 's/^log: //p' "$T/create.log")
 case $runlog in "$T"/log/biso-recover-*.log) ;; *) cat "$T/create.log"; fail "db-restore --create names no run log in $T/log";; esac
-[ "$(stat -c %a "$runlog")" = 600 ] && grep -q "finished$" "$runlog" && grep -q "replaying\|replayed" "$runlog" ||
+[ "$(stat -c %a "$runlog")" = 600 ] && tail -n 1 "$runlog" | grep -q "finished (exit 0)$" && grep -q "replaying\|replayed" "$runlog" ||
 	{ ls -l "$runlog"; cat "$runlog"; fail "db-restore --create: the run log is not 0600 or not complete"; }
 echo "ok: db-restore --create writes a run log (mode 0600)"
 # without a backup set or config.php: one dump into one database
