@@ -39,12 +39,17 @@ int bisocli_as_web_user(const struct conf *c)
 	return base && !strncmp(base, "php", 3);
 }
 
+int bisocli_switches_user(const struct conf *c)
+{
+	return geteuid() == 0 && bisocli_as_web_user(c);
+}
+
 int bisocli_run(const struct conf *c, const char *webroot, const char *const *sub,
 		struct strbuf *capture, struct report *r, struct err *e)
 {
 	const char **argv = bisocli_argv(c, sub);
 	struct runcmd_user as = { 0, 0, c->web_user };
-	int ret = 0, switch_user = geteuid() == 0 && bisocli_as_web_user(c);
+	int ret = 0, switch_user = bisocli_switches_user(c);
 	if (switch_user)
 		ret = conf_web_owner(c, &as.uid, &as.gid, e);
 	if (ret == 0)

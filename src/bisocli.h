@@ -25,8 +25,13 @@ const char **bisocli_argv(const struct conf *c, const char *const *sub);
  * exec -u www-data ...). */
 int bisocli_as_web_user(const struct conf *c);
 
-/* Run biso-cli @sub in @webroot (as the web user when running as root and
- * bisocli_as_web_user()), each output line logged through @r and also
+/* 1 when bisocli_run() runs biso-cli as the web user: this process runs as
+ * root and bisocli_as_web_user(); the plan's manual commands then say
+ * "runuser -u WEB_USER --" too. */
+int bisocli_switches_user(const struct conf *c);
+
+/* Run biso-cli @sub in @webroot (as the web user when
+ * bisocli_switches_user()), each output line logged through @r and also
  * appended to @capture (may be NULL), as runcmd_logged().  Returns 0 on
  * exit status 0, -1 with @e otherwise (also when the web user does not
  * exist). */

@@ -19,13 +19,19 @@
 /* Append one shell command line (each word quoted where needed), or
  * several joined by " | " when @pipe_at > 0 (the index of the word where
  * the second command starts). */
-/* "cd WEBROOT && php biso-cli SUB...", quoted for a shell. */
+/* "cd WEBROOT && [runuser -u WEB_USER --] php biso-cli SUB...", quoted
+ * for a shell. */
 static void add_bisocli_cmd(struct strbuf *out, const struct restore *rs, const char *const *sub)
 {
 	const char **argv = bisocli_argv(rs->conf, sub);
 	strbuf_addstr(out, "     cd ");
 	runcmd_format_argv((const char *const[]){ rs->webroot, NULL }, out);
 	strbuf_addstr(out, " && ");
+	/* as the run does it: as the web user when it switches to it */
+	if (bisocli_switches_user(rs->conf)) {
+		runcmd_format_argv((const char *const[]){ "runuser", "-u", rs->conf->web_user, "--", NULL }, out);
+		strbuf_addch(out, ' ');
+	}
 	runcmd_format_argv(argv, out);
 	strbuf_addch(out, '\n');
 	free(argv);

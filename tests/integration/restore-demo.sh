@@ -35,6 +35,12 @@ run --dry-run > "$T/plan.txt" 2>&1 || { cat "$T/plan.txt"; fail "--dry-run faile
 for want in "-T template0 -O biso" "-U biso -d biso_copy_restoring" "biso-cli migration exec" "$NEW/webroot" 'creates database "biso_copy" (none exists)'; do
 	grep -qF -- "$want" "$T/plan.txt" || { cat "$T/plan.txt"; fail "plan lacks: $want"; }
 done
+# the run (as root, biso-cli through php) runs biso-cli as the web user
+# ("running as www-data" in the log): the manual commands for migrations
+# and verify say so
+grep -Eq "&& runuser -u www-data -- [^ ]*php[^ ]* biso-cli migration exec$" "$T/plan.txt" &&
+	grep -Eq "&& runuser -u www-data -- [^ ]*php[^ ]* biso-cli migration status" "$T/plan.txt" ||
+	{ grep biso-cli "$T/plan.txt"; fail "the plan's biso-cli commands do not run as the web user"; }
 # biso_copy does not exist yet: nothing to keep
 ! grep -q "biso_copy_pre_restore_" "$T/plan.txt" || { cat "$T/plan.txt"; fail "the plan keeps a database that does not exist"; }
 [ ! -e "$NEW/webroot" ] || fail "--dry-run created the webroot"
