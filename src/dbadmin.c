@@ -236,8 +236,11 @@ static int rename_db(PGconn *c, const char *from, const char *to, int *in_use, s
 				ret = 0;
 			} else {
 				const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+				/* 55006 another session is connected; 55P03 lock_timeout */
 				if (in_use && state && !strcmp(state, "55006"))
 					*in_use = 1;
+				else if (in_use && state && !strcmp(state, "55P03"))
+					*in_use = 2;
 				dbadmin_result_error(c, res, e);
 			}
 			PQclear(res);
@@ -294,10 +297,42 @@ int dbadmin_sessions(PGconn *c, const char *db, struct strbuf *out, struct err *
 	return sessions(c, db, 0, out, e);
 }
 
+/* How long the swap's renames wait for another session's lock on the
+ * database before the transaction fails and rolls back. */
+#define SWAP_LOCK_TIMEOUT "10s"
+
+/* The other sessions holding a granted lock on database @a or @b, or
+ * whose open transaction changed its pg_database row (ALTER DATABASE: the
+ * rename waits for that transaction to end) (best
+ * effort: nothing is appended when the query fails), appended to @out as
+ * "pid N (user U, application A, state S: QUERY)" joined by "; ".  Asked
+ * after the rollback: pg_blocking_pids() needs the waiter, gone by then. */
+static void lock_holders(PGconn *c, const char *a, const char *b, struct strbuf *out)
+{
+	const char *params[2] = { a, b };
+	PGresult *res = PQexecParams(c,
+		"SELECT DISTINCT l.pid, coalesce(s.usename, ''), coalesce(s.application_name, ''), "
+		"coalesce(s.state, ''), left(coalesce(s.query, ''), 120) "
+		"FROM pg_locks l JOIN pg_database d ON (l.locktype = 'object' "
+		"AND l.classid = 'pg_database'::regclass AND l.objid = d.oid) "
+		"OR (l.locktype = 'transactionid' AND l.transactionid = d.xmax) "
+		"LEFT JOIN pg_stat_activity s ON s.pid = l.pid "
+		"WHERE d.datname IN ($1, $2) AND l.granted AND l.pid <> pg_backend_pid() "
+		"ORDER BY 1", 2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		for (int i = 0; i < PQntuples(res); i++)
+			strbuf_addf(out, "%spid %s (user %s, application %s, %s: %s)", i ? "; " : "",
+				    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+				    *PQgetvalue(res, i, 2) ? PQgetvalue(res, i, 2) : "-",
+				    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+	}
+	PQclear(res);
+}
+
 int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char *keep_as,
 		 struct report *r, struct err *e)
 {
-	int exists = 0, n;
+	int exists = 0, n, in_use = 0;
 	if (dbadmin_exists(c, dbname, &exists, e) < 0)
 		return -1;
 	fault_point("swap.database.before");
@@ -308,9 +343,13 @@ int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char 
 	 * connected, so sessions are ended and the transaction tried again. */
 	for (int attempt = 0;; attempt++) {
 		struct err rerr = ERR_INIT;
-		int in_use = 0;
+		in_use = 0;
 		if (dbadmin_exec(c, "BEGIN", e) < 0)
 			return -1;
+		/* a session holding a lock on the database (an open ALTER
+		 * DATABASE) would block the renames without end, deaf to SIGHUP */
+		if (dbadmin_exec(c, "SET LOCAL lock_timeout = '" SWAP_LOCK_TIMEOUT "'", e) < 0)
+			goto rollback;
 		if (exists) {
 			struct strbuf who = STRBUF_INIT;
 			n = sessions(c, dbname, 1, &who, e);
@@ -321,7 +360,7 @@ int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char 
 			if (n < 0)
 				goto rollback;
 			if (rename_db(c, dbname, keep_as, &in_use, &rerr) < 0) {
-				if (in_use && attempt < 9) {
+				if (in_use == 1 && attempt < 9) {
 					err_clear(&rerr);
 					PQclear(PQexec(c, "ROLLBACK"));
 					usleep(200000);
@@ -330,9 +369,10 @@ int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char 
 				err_move(e, &rerr);
 				goto rollback;
 			}
+			in_use = 0;
 			fault_point("swap.database.between");
 		}
-		if (rename_db(c, staging, dbname, NULL, e) < 0)
+		if (rename_db(c, staging, dbname, &in_use, e) < 0)
 			goto rollback;
 		fault_point("swap.database.renamed");
 		if (dbadmin_exec(c, "COMMIT", e) < 0) {
@@ -347,6 +387,14 @@ int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char 
 	return 0;
 rollback:
 	PQclear(PQexec(c, "ROLLBACK"));
+	if (in_use == 2) {
+		struct strbuf who = STRBUF_INIT;
+		lock_holders(c, dbname, staging, &who);
+		err_hint(e, "Another session holds a lock on the database%s%s; the old database "
+			    "\"%s\" is kept as it was.  End that session (or wait for it) and run the "
+			    "restore again.", who.len ? ": " : "", who.buf, dbname);
+		strbuf_release(&who);
+	}
 	return -1;
 }
 

@@ -63,7 +63,10 @@ int dbadmin_drop(PGconn *c, const char *dbname, struct err *e);
  * terminate the sessions on it and rename it to @keep_as; rename @staging
  * to @dbname; commit.  A failure or a kill at any point leaves both names
  * as they were.  The old database is renamed, never dropped, and its
- * connection setting is never changed.  Returns 0 or -1 with @e. */
+ * connection setting is never changed.  The renames wait at most 10 s
+ * (lock_timeout) for another session's lock on either database; the error
+ * then names the sessions holding one.  Returns 0 or -1 with @e; after -1
+ * with @c still idle (PQtransactionStatus) the transaction rolled back. */
 int dbadmin_swap(PGconn *c, const char *dbname, const char *staging, const char *keep_as,
 		 struct report *r, struct err *e);
 /* The client sessions connected to @db now, other than @c's, appended to

@@ -75,18 +75,31 @@ int journal_begin(const char *dir, const char *stamp, enum journal_kind kind,
 	return ret;
 }
 
-int journal_done(const char *dir, const char *stamp, enum journal_kind kind,
-		 const char *live, struct err *e)
+/* "done" or "failed": both close the swap begun with @stamp, @kind, @live. */
+static int journal_close(const char *dir, const char *event, const char *stamp,
+			 enum journal_kind kind, const char *live, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int ret;
-	strbuf_addstr(&sb, "done");
+	strbuf_addstr(&sb, event);
 	add_field(&sb, stamp);
 	add_field(&sb, kind_name(kind));
 	add_field(&sb, live);
 	ret = append(dir, &sb, e);
 	strbuf_release(&sb);
 	return ret;
+}
+
+int journal_done(const char *dir, const char *stamp, enum journal_kind kind,
+		 const char *live, struct err *e)
+{
+	return journal_close(dir, "done", stamp, kind, live, e);
+}
+
+int journal_failed(const char *dir, const char *stamp, enum journal_kind kind,
+		   const char *live, struct err *e)
+{
+	return journal_close(dir, "failed", stamp, kind, live, e);
 }
 
 /* Split a line in place into unescaped fields; returns their number. */
@@ -160,7 +173,7 @@ int journal_pending(const char *dir, struct journal_entry **out, size_t *n, stru
 			v[nv].staging = xstrdup(f[5]);
 			v[nv].live_id = xstrdup(k == 7 ? f[6] : "");
 			nv++;
-		} else if (!strcmp(f[0], "done") && k == 4) {
+		} else if ((!strcmp(f[0], "done") || !strcmp(f[0], "failed")) && k == 4) {
 			for (size_t i = nv; i-- > 0;) {
 				if (v[i].kind == kind && !strcmp(v[i].stamp, f[1]) &&
 				    !strcmp(v[i].live, f[3])) {

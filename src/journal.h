@@ -9,7 +9,8 @@
  * staging name to the kept one; databases are renamed in one transaction.
  * The journal (<log_dir>/journal, mode 0600, one tab-separated line per
  * event, fields escaped) records "begin" before the swap and "done" after
- * it; an entry without "done" is an interrupted swap.  For a tree "begin"
+ * it, or "failed" for a database swap that rolled back; an entry without
+ * either is an interrupted swap.  For a tree "begin"
  * also records the live tree's identity (device and inode): a live name
  * holding another tree then says the exchange happened, and the tree at
  * the staging name is the old one, not a left-over copy.  Journals of
@@ -48,6 +49,11 @@ int journal_begin(const char *dir, const char *stamp, enum journal_kind kind,
  * (it finished, or it failed with the live name back in place). */
 int journal_done(const char *dir, const char *stamp, enum journal_kind kind,
 		 const char *live, struct err *e);
+/* Append "failed" for that swap: it did not happen and nothing is left to
+ * repair (a database swap whose transaction rolled back).  Closes the
+ * "begin" as "done" does.  0, or -1 with @e. */
+int journal_failed(const char *dir, const char *stamp, enum journal_kind kind,
+		   const char *live, struct err *e);
 /* The swaps begun and never done, oldest first, in a malloc'd array the
  * caller frees with journal_entries_free().  A missing journal is no
  * error (*@n = 0).  -1 with @e (file and line) on an unreadable journal. */

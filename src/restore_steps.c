@@ -523,8 +523,16 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 		goto out;
 	{
 		struct err jerr = ERR_INIT;
-		int swapped = dbadmin_swap(admin, dbname, staging, keep, r, e);
-		if (journal_done(c->log_dir, rs->stamp, JOURNAL_DATABASE, dbname, &jerr) < 0)
+		int swapped = dbadmin_swap(admin, dbname, staging, keep, r, e), jret = 0;
+		/* "done" only once the transaction committed; one that rolled
+		 * back is "failed"; a lost connection (did the COMMIT arrive?)
+		 * leaves the entry open for the next run to look at */
+		if (swapped == 0)
+			jret = journal_done(c->log_dir, rs->stamp, JOURNAL_DATABASE, dbname, &jerr);
+		else if (PQstatus(admin) == CONNECTION_OK &&
+			 PQtransactionStatus(admin) == PQTRANS_IDLE)
+			jret = journal_failed(c->log_dir, rs->stamp, JOURNAL_DATABASE, dbname, &jerr);
+		if (jret < 0)
 			report_log(r, LOG_WARN, "%s", jerr.msg);
 		err_clear(&jerr);
 		if (swapped < 0)

@@ -129,4 +129,37 @@ psql -XAt -U biso -d bsio -c "SELECT count(*) FROM bsio_marker" > /dev/null &&
 	fail "appdb: the database bsio was touched"
 echo "ok: migrations or verify into a database config.php does not name are refused before the first step (exit 2), nothing touched"
 
+# 6. Another session holding a lock on the live database (an open ALTER
+#    DATABASE) while the swap comes: the renames give up after lock_timeout
+#    (before, the run waited as long as the session, deaf to SIGHUP, and
+#    journaled "done" for a swap that failed).  Exit 1, the session named,
+#    the old database kept as it was, the journal entry closed as failed.
+psql -qX -c "CREATE DATABASE biso_lk OWNER biso"
+psql -qX -U biso -d biso_lk -c "CREATE TABLE lk_marker (a int)"
+PGAPPNAME=holdlock psql -qX -d postgres -c "BEGIN" -c "ALTER DATABASE biso_lk CONNECTION LIMIT -1" \
+	-c "SELECT pg_sleep(300)" > /dev/null 2>&1 &
+lholder=$!
+lpid=
+for _ in $(seq 300); do
+	lpid=$(psql -XAtc "SELECT pid FROM pg_stat_activity WHERE application_name = 'holdlock' AND query LIKE '%pg_sleep%'")
+	[ -n "$lpid" ] && break
+	sleep 0.1
+done
+[ -n "$lpid" ] || fail "lock: the session holding the lock did not start"
+start=$SECONDS
+set +e; timeout -k 10 120 "$BISO_RECOVER" restore --yes --config "$DEMO_CONFIG" --only database \
+	--dbname "host=$PGHOST port=$PGPORT dbname=biso_lk user=biso" > "$T/lock.log" 2>&1; rc=$?; set -e
+took=$((SECONDS - start))
+kill $lholder 2>/dev/null || true; set +e; wait $lholder; set -e
+[ $rc = 1 ] && [ $took -lt 90 ] || { cat "$T/lock.log"; fail "lock: exit $rc after ${took}s, expected 1 well within the lock timeout"; }
+grep -q "lock timeout" "$T/lock.log" && grep -q "Another session holds a lock on the database: pid $lpid (user .*application holdlock" "$T/lock.log" ||
+	{ cat "$T/lock.log"; fail "lock: the message does not name the session holding the lock"; }
+psql -XAt -U biso -d biso_lk -c "SELECT count(*) FROM lk_marker" > /dev/null &&
+	[ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'biso_lk_pre_restore%'")" ] ||
+	fail "lock: the old database biso_lk was not kept as it was"
+log_dir=$(sed -n 's/^log_dir = "\(.*\)";$/\1/p' "$DEMO_CONFIG")
+grep -q "^failed	[0-9_]*	database	biso_lk$" "$log_dir/journal" && ! grep -q "^done	[0-9_]*	database	biso_lk$" "$log_dir/journal" ||
+	{ cat "$log_dir/journal"; fail "lock: the journal does not record the failed swap as failed"; }
+echo "ok: a swap blocked by another session's lock fails after the lock timeout (exit 1), names the session, keeps the old database, journals failed"
+
 echo "restore-target: all checks passed"

@@ -61,6 +61,29 @@ static void begin_without_done_is_pending_and_names_survive(void **state)
 /* A tree's "begin" carries the live tree's identity (the exchange is told
  * apart from a left-over staging copy by it); an older version's line of
  * six fields still reads, with no identity. */
+static void failed_closes_a_database_swap(void **state)
+{
+	struct journal_entry *v;
+	struct err e = ERR_INIT;
+	size_t n;
+	char *p = xstrfmt("%s/journal", dir), buf[512] = "";
+	FILE *fp;
+	(void)state;
+	/* a swap whose transaction rolled back: closed, and said "failed" */
+	assert_int_equal(journal_begin(dir, "20261129_120000", JOURNAL_DATABASE, "biso",
+				       "biso_pre_restore_20261129_120000", "biso_restoring", &e), 0);
+	assert_int_equal(journal_failed(dir, "20261129_120000", JOURNAL_DATABASE, "biso", &e), 0);
+	assert_int_equal(journal_pending(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 0);
+	journal_entries_free(v, n);
+	assert_non_null(fp = fopen(p, "r"));
+	assert_non_null(fgets(buf, sizeof buf, fp));
+	assert_non_null(fgets(buf, sizeof buf, fp));
+	fclose(fp);
+	assert_string_equal(buf, "failed\t20261129_120000\tdatabase\tbiso\n");
+	free(p);
+}
+
 static void begin_records_the_live_tree_identity(void **state)
 {
 	struct journal_entry *v;
@@ -144,6 +167,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(begin_without_done_is_pending_and_names_survive),
 		cmocka_unit_test(begin_records_the_live_tree_identity),
+		cmocka_unit_test(failed_closes_a_database_swap),
 		cmocka_unit_test(stopped_services_are_an_entry_of_their_own),
 		cmocka_unit_test(missing_journal_is_empty_and_a_torn_line_is_named),
 	};
