@@ -238,6 +238,9 @@ void restore_list_backups(const struct restore *rs, struct strbuf *out)
 		list_one(&bs->log_dumps, "log database dumps", rs->log_dump, out);
 }
 
+/* What to do after a database step without the migrations step. */
+#define MIGRATIONS_HINT "run biso-recover restore --only migrations,verify"
+
 void restore_plan_text(const struct restore *rs, struct strbuf *out)
 {
 	char *lock = restore_webroot_lock_path(rs), *dblock = restore_database_lock_path(rs);
@@ -275,6 +278,9 @@ void restore_plan_text(const struct restore *rs, struct strbuf *out)
 		manual_commands(rs, s, out);
 		strbuf_addch(out, '\n');
 	}
+	/* a restored dump may be older than the webroot's code */
+	if ((rs->selected & STEP_BIT(STEP_DATABASE)) && !(rs->selected & STEP_BIT(STEP_MIGRATIONS)))
+		strbuf_addf(out, "warning: migrations will not be run: %s\n", MIGRATIONS_HINT);
 }
 
 void restore_summary(const struct restore *rs, struct strbuf *out)
@@ -318,6 +324,8 @@ void restore_summary(const struct restore *rs, struct strbuf *out)
 			strbuf_addcount(out, rs->st[s].refused, "archive member", "archive members");
 			strbuf_addstr(out, " (listed in the log): the restored tree lacks them\n");
 		}
+	if (rs->st[STEP_DATABASE].state == STEP_DONE && rs->st[STEP_MIGRATIONS].state != STEP_DONE)
+		strbuf_addf(out, "warning: migrations were not run: %s\n", MIGRATIONS_HINT);
 	if (rs->db_warning && rs->st[STEP_DATABASE].state != STEP_PENDING &&
 	    (rs->selected & STEP_BIT(STEP_DATABASE)))
 		strbuf_addf(out, "warning: %s\n", rs->db_warning);

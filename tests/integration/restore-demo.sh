@@ -59,6 +59,15 @@ run --only webroot,config,datadir,database > "$T/run1.log" 2>&1
 rc=$?
 set -e
 [ $rc = 0 ] || { cat "$T/run1.log"; fail "first restore exited $rc"; }
+# the restored dump may need migrations that were not run: the summary
+# says so (exit code unchanged), as the plan of such a run does; a plan
+# with the migrations step does not
+grep -qx "warning: migrations were not run: run biso-recover restore --only migrations,verify" "$T/run1.log" ||
+	{ cat "$T/run1.log"; fail "the summary does not warn of the migrations not run"; }
+run --dry-run --only database > "$T/plan-db.txt" 2>&1 || { cat "$T/plan-db.txt"; fail "--dry-run --only database failed"; }
+grep -qx "warning: migrations will not be run: run biso-recover restore --only migrations,verify" "$T/plan-db.txt" ||
+	{ cat "$T/plan-db.txt"; fail "the plan does not warn of the migrations not run"; }
+! grep -q "migrations will not be run" "$T/plan.txt" || fail "the plan with migrations warns of them not run"
 
 # The reference: what psql restores from the same dump, as the same role.
 dump=$(ls "$S"/backups/db/biso_*.sql.gz | sort | tail -1)
