@@ -250,6 +250,7 @@ cat >"$SANDBOX/env.sh" <<EOF
 # Source this to reach the demo cluster; stop it with:
 #   . "$TOP/tests/lib/pgcluster.sh"; pgc_stop "\$DEMO_PG_DIR"
 # (or: $DEMO/stop.sh $SANDBOX)
+# start it again after that with: $DEMO/start.sh $SANDBOX
 export PGHOST='$PGHOST'
 export PGPORT='$PGPORT'
 export PGUSER=postgres

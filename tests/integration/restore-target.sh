@@ -162,4 +162,15 @@ grep -q "^failed	[0-9_]*	database	biso_lk$" "$log_dir/journal" && ! grep -q "^do
 	{ cat "$log_dir/journal"; fail "lock: the journal does not record the failed swap as failed"; }
 echo "ok: a swap blocked by another session's lock fails after the lock timeout (exit 1), names the session, keeps the old database, journals failed"
 
+# The demo cluster stopped (as tools/demo.sh leaves it) starts again with
+# share/demo/start.sh on the socket and port env.sh names: psql and the
+# sandbox's configuration reach it as before.
+"$top_srcdir/share/demo/stop.sh" "$S" > "$T/stop.log" 2>&1 || { cat "$T/stop.log"; fail "restart: stop.sh failed"; }
+! psql -Atc "SELECT 1" > /dev/null 2>&1 || fail "restart: the cluster still answers after stop.sh"
+"$top_srcdir/share/demo/start.sh" "$S" > "$T/start.log" 2>&1 || { cat "$T/start.log"; fail "restart: start.sh failed"; }
+[ "$(psql -Atc "SELECT count(*) > 0 FROM person" -d biso)" = t ] || fail "restart: psql does not reach the demo database after start.sh"
+"$top_srcdir/share/demo/start.sh" "$S" > "$T/start2.log" 2>&1 && grep -q "already running" "$T/start2.log" ||
+	{ cat "$T/start2.log"; fail "restart: start.sh of a running cluster"; }
+echo "ok: share/demo/start.sh starts the stopped demo cluster again on the same socket and port"
+
 echo "restore-target: all checks passed"

@@ -5,6 +5,9 @@
 #                   runuser) into DIR/pgdata and start it listening only on a
 #                   Unix socket in DIR; exports PGHOST, PGPORT, PGUSER=postgres,
 #                   PGDATABASE=postgres so psql/pg_dump/biso-recover find it.
+#   pgc_resume DIR PORT  start a cluster pgc_start made (and pgc_stop
+#                   stopped) again, on the same socket directory DIR and
+#                   PORT; exports as pgc_start does.
 #   pgc_stop DIR    stop it (fast mode); the caller removes DIR.
 #   pgc_conninfo [DB]  print a libpq conninfo for the cluster.
 # The cluster uses UTF-8 and the C locale (PGC_ENCODING and PGC_LOCALE
@@ -40,6 +43,12 @@ pgc_start() {
 	pgc_as_owner "$bindir/initdb" -D "$dir/pgdata" -U postgres -E "${PGC_ENCODING:-UTF8}" \
 		--locale="${PGC_LOCALE:-C.UTF-8}" -A trust >"$dir/initdb.log" 2>&1 || {
 		echo "pgcluster: initdb failed, see $dir/initdb.log" >&2; cat "$dir/initdb.log" >&2; return 1; }
+	pgc_resume "$dir" "$PGPORT"
+}
+
+pgc_resume() {
+	dir=$1 PGPORT=$2
+	bindir=$(pgc_bindir) || return 1
 	pgc_as_owner "$bindir/pg_ctl" -D "$dir/pgdata" -l "$dir/server.log" -w -t 60 \
 		-o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $PGPORT -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=40 ${PGC_OPTS:-}" \
 		start >/dev/null || {
