@@ -468,8 +468,11 @@ static int too_big(const char *path, long long size, struct err *e)
  * theirs, before libconfig reads any (libconfig 1.5 has no include hook).
  * Found as libconfig 1.5's scanner finds them: a line of blanks, @include,
  * blanks and a "name" (\" and \\ escaped), opened as @dir + name for every
- * level (@dir ends in '/'); nested at most 10 deep, as libconfig allows.
- * A file that cannot be read is left to libconfig's error.  -1 with @e
+ * level (@dir ends in '/'; the name ends at a NUL byte, as libconfig's
+ * fopen() sees it); nested at most 10 deep, as libconfig allows.  A name
+ * that is not a regular file (a directory, a FIFO, "" naming @dir itself)
+ * is refused: libconfig's scanner calls exit() when it cannot read one.
+ * A file that cannot be opened is left to libconfig's error.  -1 with @e
  * naming the included file, where = the @include line. */
 static int check_includes(const char *path, const char *dir, int depth, struct err *e)
 {
@@ -481,8 +484,9 @@ static int check_includes(const char *path, const char *dir, int depth, struct e
 
 	if (depth > 10 || !(f = fopen(path, "r")))
 		return 0;
-	while (ret == 0 && getline(&line, &cap, f) >= 0) {
-		const char *p = line + strspn(line, " \t");
+	ssize_t n;
+	while (ret == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		const char *p = line + strspn(line, " \t"), *end = line + n;
 		struct strbuf inc = STRBUF_INIT;
 		struct stat st;
 		lineno++;
@@ -492,12 +496,19 @@ static int check_includes(const char *path, const char *dir, int depth, struct e
 		if (*p++ != '"')
 			continue;
 		strbuf_addstr(&inc, dir);
-		for (; *p && *p != '"'; p++) {
-			if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+		for (; p < end && *p != '"' && *p != '\n'; p++) {
+			if (*p == '\\' && p + 1 < end && (p[1] == '"' || p[1] == '\\'))
 				p++;
 			strbuf_addch(&inc, *p);
 		}
-		if (*p == '"' && stat(inc.buf, &st) == 0 && S_ISREG(st.st_mode)) {
+		/* inc.buf as a C string: up to a NUL in the name, as fopen() takes it */
+		if (stat(inc.buf, &st) == 0 && !S_ISREG(st.st_mode)) {
+			err_set(e, "configuration file %s: @include names %s, which is not a regular file",
+				path, inc.buf);
+			err_hint(e, "Name a file with @include \"NAME\" (relative to %s).", dir);
+			err_where(e, path, lineno, -1);
+			ret = -1;
+		} else if (p < end && *p == '"' && stat(inc.buf, &st) == 0) {
 			if (st.st_size > CONF_MAX_BYTES) {
 				ret = too_big(inc.buf, (long long)st.st_size, e);
 				err_detail(e, "It is pulled in with @include at %s:%ld.", path, lineno);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bisocli.h"
@@ -196,6 +197,50 @@ static void oversized_file_is_refused_with_its_name(void **state)
 	unlink(path);
 	rmdir(tmpl);
 	free(path);
+}
+
+/* An @include of something that is not a regular file is refused with the
+ * file and line: libconfig 1.5's scanner calls exit() when it cannot read
+ * what it opened (found by fuzz_conf: @include "" names the include
+ * directory itself; the name ends at a NUL byte as fopen() sees it). */
+static void include_of_a_non_file_is_refused_not_exited(void **state)
+{
+	static const char *const bodies[] = {
+		"web_user = \"biso\";\n@include \"\"\n",
+		"web_user = \"biso\";\n  @include \"sub\"\n",
+		"web_user = \"biso\";\n@include \"\0sub\"\n",
+	};
+	static const size_t lens[] = { 0, 0, 35 };
+	char tmpl[] = "/tmp/test_conf.XXXXXX";
+	char *path, *sub;
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	path = xstrfmt("%s/biso-recover.conf", tmpl);
+	sub = xstrfmt("%s/sub", tmpl);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
+		struct conf c;
+		struct err e = ERR_INIT;
+		size_t len = lens[i] ? lens[i] : strlen(bodies[i]);
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		assert_int_equal(fwrite(bodies[i], 1, len, f), len);
+		assert_int_equal(fclose(f), 0);
+		conf_init_defaults(&c);
+		assert_int_equal(conf_load(&c, path, 1, &e), -1);
+		assert_non_null(strstr(e.msg, "which is not a regular file"));
+		assert_string_equal(e.file, path);
+		assert_int_equal(e.line, 2);
+		assert_non_null(e.hint);
+		assert_null(c.path);
+		conf_release(&c);
+		err_clear(&e);
+	}
+	unlink(path);
+	rmdir(sub);
+	rmdir(tmpl);
+	free(path);
+	free(sub);
 }
 
 /* An @include does not bypass CONF_MAX_BYTES: an included file over it
@@ -466,6 +511,7 @@ int main(void)
 		cmocka_unit_test(syntax_error_names_the_line),
 		cmocka_unit_test(oversized_file_is_refused_with_its_name),
 		cmocka_unit_test(oversized_included_file_is_refused_with_its_name),
+		cmocka_unit_test(include_of_a_non_file_is_refused_not_exited),
 		cmocka_unit_test(nested_group_keys_are_loaded),
 		cmocka_unit_test(set_str_replaces_a_field),
 		cmocka_unit_test(user_group_parsing),
