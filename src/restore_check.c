@@ -170,6 +170,19 @@ static void add_lock(struct restore *rs, int fd)
 	rs->lock_fds[rs->n_lock_fds++] = fd;
 }
 
+/* Lock @path for @what (both malloc'd; freed here) and keep the descriptor
+ * in @rs until restore_unlock().  -1 with @e naming the holder. */
+static int take_lock(struct restore *rs, char *path, char *what, struct err *e)
+{
+	int fd = lock_file(path, what, e);
+	free(path);
+	free(what);
+	if (fd < 0)
+		return -1;
+	add_lock(rs, fd);
+	return 0;
+}
+
 int restore_lock(struct restore *rs, struct err *e)
 {
 	const struct conf *c = rs->conf;
@@ -193,37 +206,24 @@ int restore_lock(struct restore *rs, struct err *e)
 		return -1;
 	add_lock(rs, fd);
 	if (rs->selected & files) {
-		path = restore_webroot_lock_path(rs);
-		what = xstrfmt("webroot %s", rs->webroot ? rs->webroot : c->webroot);
-		fd = lock_file(path, what, e);
-		free(path);
-		free(what);
-		if (fd < 0)
+		if (take_lock(rs, restore_webroot_lock_path(rs),
+			      xstrfmt("webroot %s", rs->webroot ? rs->webroot : c->webroot), e) < 0)
 			goto fail;
-		add_lock(rs, fd);
 	}
 	if ((rs->selected & db) && (path = restore_database_lock_path(rs))) {
 		char *key = conninfo_target_key(rs->conninfo, rs->dbname);
 		what = xstrfmt("database %s", key);
-		fd = lock_file(path, what, e);
-		free(path);
-		free(what);
 		free(key);
-		if (fd < 0)
+		if (take_lock(rs, path, what, e) < 0)
 			goto fail;
-		add_lock(rs, fd);
 	}
 	if ((rs->selected & STEP_BIT(STEP_DATABASE)) && (path = restore_log_database_lock_path(rs))) {
 		/* the log database is swapped by the same step */
 		char *key = log_database_key(rs);
 		what = xstrfmt("database %s", key);
-		fd = lock_file(path, what, e);
-		free(path);
-		free(what);
 		free(key);
-		if (fd < 0)
+		if (take_lock(rs, path, what, e) < 0)
 			goto fail;
-		add_lock(rs, fd);
 	}
 	return 0;
 fail:
