@@ -1,6 +1,6 @@
 #!/bin/bash
 # fault-matrix: kill -9 a full `restore --yes` of the demo instance at every
-# fault point it passes (src/fault.h; the test build
+# fault point it passes (src/core/fault.h; the test build
 # tests/integration/biso-recover-faults), one point per run, and check what
 # each kill leaves behind:
 #   - every live name (webroot, datadir, database) exists, accepts use (the
