@@ -73,11 +73,21 @@
 
 enum job_state { J_IDLE, J_RUNNING, J_DONE, J_FAILED };
 
+/* What a statement can become (job_kind()). */
+enum job_kind {
+	JOB_NONE = 0,     /* runs in order on the main connection */
+	JOB_COPY,         /* COPY t FROM stdin of the data section */
+	JOB_INDEX,        /* CREATE [UNIQUE] INDEX: shares its table */
+	JOB_CONSTRAINT,   /* ALTER TABLE ONLY t ADD CONSTRAINT: takes t exclusively */
+	JOB_SPLIT,        /* an ADD CONSTRAINT PRIMARY KEY|UNIQUE (cols) built as
+			     CREATE UNIQUE INDEX + ADD CONSTRAINT USING INDEX */
+};
+
 struct job_slot {
 	PGconn *conn;      /* NULL for slot 0 (rp->conn) and before the first job */
 	uint64_t gen;      /* settings applied up to this generation */
 	enum job_state state;
-	int copy;          /* a COPY job (else post-data SQL) */
+	enum job_kind kind; /* JOB_COPY or a post-data job */
 	int exclusive;     /* takes its table exclusively */
 	unsigned rel;      /* pg_class oid of the table (post-data jobs) */
 	uint64_t seq;      /* dump order */
@@ -377,63 +387,62 @@ static int split_cols(const char *p, struct split *sp)
 	return *p == 0;
 }
 
-/* What kind of job @it can be: 1 COPY, 2 shared post-data job (index),
- * 3 exclusive post-data job (constraint), 4 a constraint to split (see the
- * top; @sp filled), 0 none.  *@rel gets the table. */
-static int job_kind(struct replay *rp, const struct sqlscan_item *it, struct strbuf *rel,
-		    struct split *sp)
+/* What kind of job @it can be (JOB_SPLIT: see the top; @sp filled).
+ * @rel gets the table. */
+static enum job_kind job_kind(struct replay *rp, const struct sqlscan_item *it,
+			      struct strbuf *rel, struct split *sp)
 {
 	const char *p = it->text, *t = rp->sc.toc_type.buf;
 	size_t n;
-	int kind = 0;
+	enum job_kind kind = JOB_NONE;
 
 	if (it->copy_in) {
 		if (rp->sc.section != SQLSCAN_DATA || strcmp(t, "TABLE DATA") || !kw(&p, "COPY"))
-			return 0;
-		kind = 1;
+			return JOB_NONE;
+		kind = JOB_COPY;
 	} else if (rp->sc.section != SQLSCAN_POST_DATA) {
-		return 0;
+		return JOB_NONE;
 	} else if (!strcmp(t, "INDEX")) {
 		if (!kw(&p, "CREATE"))
-			return 0;
+			return JOB_NONE;
 		kw(&p, "UNIQUE");
 		if (!kw(&p, "INDEX") || kw(&p, "CONCURRENTLY") || kw(&p, "IF"))
-			return 0;
+			return JOB_NONE;
 		if (!(n = qualname(&p)))
-			return 0;
+			return JOB_NONE;
 		p += n;
 		if (!kw(&p, "ON"))
-			return 0;
+			return JOB_NONE;
 		kw(&p, "ONLY");
-		kind = 2;
+		kind = JOB_INDEX;
 	} else if (!strcmp(t, "CONSTRAINT")) {
 		if (!kw(&p, "ALTER") || !kw(&p, "TABLE") || !kw(&p, "ONLY"))
-			return 0;
-		kind = 3;
+			return JOB_NONE;
+		kind = JOB_CONSTRAINT;
 	} else {
-		return 0;
+		return JOB_NONE;
 	}
 	if (!(n = qualname(&p)))
-		return 0;
+		return JOB_NONE;
 	strbuf_reset(rel);
 	strbuf_add(rel, p, n);
 	p += n;
-	if (kind == 1)
-		return (*ws(p) == '(' || kw(&p, "FROM")) ? 1 : 0;
-	if (kind == 3) {
+	if (kind == JOB_COPY)
+		return (*ws(p) == '(' || kw(&p, "FROM")) ? JOB_COPY : JOB_NONE;
+	if (kind == JOB_CONSTRAINT) {
 		const char *name;
 		if (!kw(&p, "ADD") || !kw(&p, "CONSTRAINT") || !(n = qualname(&p)))
-			return 0;
+			return JOB_NONE;
 		name = p;
 		p += n;
 		if (kw(&p, "PRIMARY") && kw(&p, "KEY"))
 			sp->pkey = 1;
 		else if (!kw(&p, "UNIQUE"))
-			return 0;
+			return JOB_NONE;
 		if (one_part(name, n)) {
 			strbuf_add(&sp->name, name, n);
 			if (split_cols(p, sp))
-				return 4;
+				return JOB_SPLIT;
 		}
 	}
 	return kind;
@@ -442,9 +451,9 @@ static int job_kind(struct replay *rp, const struct sqlscan_item *it, struct str
 int replay_index_build_rel(struct replay *rp, const struct sqlscan_item *it, struct strbuf *rel)
 {
 	struct split sp = SPLIT_INIT;
-	int kind = job_kind(rp, it, rel, &sp);
+	enum job_kind kind = job_kind(rp, it, rel, &sp);
 	split_release(&sp);
-	return kind >= 2;
+	return kind == JOB_INDEX || kind == JOB_CONSTRAINT || kind == JOB_SPLIT;
 }
 
 /* ---- results, commits, waiting ---- */
@@ -458,7 +467,7 @@ static void job_result(struct replay *rp, int i)
 	int failed = 0;
 	while ((res = PQgetResult(conn))) {
 		if (PQresultStatus(res) == PGRES_FATAL_ERROR && !failed) {
-			long line = s->copy ? replay_copy_error_line(res, s->data_line) : 0;
+			long line = s->kind == JOB_COPY ? replay_copy_error_line(res, s->data_line) : 0;
 			replay_server_error(rp, conn, &s->err, res, s->text, s->toc, line ? line : s->line);
 			failed = 1;
 		}
@@ -483,6 +492,7 @@ static void job_free(struct job_slot *s)
 	s->text = s->toc = NULL;
 	err_clear(&s->err);
 	s->state = J_IDLE;
+	s->kind = JOB_NONE;
 	s->rel = 0;
 	s->cancelled = 0;
 	s->deferred = -1;
@@ -699,7 +709,7 @@ static int conflicts(struct replay *rp, unsigned rel, int exclusive)
 static int postdata_busy(const struct replay *rp)
 {
 	for (int i = 0; i < rp->pool->n; i++)
-		if (rp->pool->s[i].state != J_IDLE && !rp->pool->s[i].copy)
+		if (rp->pool->s[i].state != J_IDLE && rp->pool->s[i].kind != JOB_COPY)
 			return 1;
 	return 0;
 }
@@ -709,7 +719,8 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	struct replay_pool *p = rp->pool;
 	struct strbuf rel = STRBUF_INIT, cmd = STRBUF_INIT, nsp = STRBUF_INIT;
 	struct split sp = SPLIT_INIT;
-	int kind, i, ret = 0;
+	enum job_kind kind;
+	int i, ret = 0;
 	struct job_slot *s;
 	PGconn *conn;
 	PGresult *res;
@@ -717,10 +728,10 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	unsigned oid = 0;
 
 	kind = job_kind(rp, it, &rel, &sp);
-	if (!kind)
+	if (kind == JOB_NONE)
 		goto out;
 	/* an exclusive constraint job waits for the split ones of the run */
-	if (kind == 3 && p->n_def)
+	if (kind == JOB_CONSTRAINT && p->n_def)
 		goto out;
 	if (replay_batch_flush(rp) < 0) {
 		ret = -1;
@@ -733,7 +744,7 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	/* post-data jobs may start while the last COPYs run (an index build
 	 * waits for its own table's COPY: see conflicts()); a COPY after
 	 * post-data jobs waits for them all */
-	if (kind == 1 && (postdata_busy(rp) || p->n_def) && replay_jobs_barrier(rp) < 0) {
+	if (kind == JOB_COPY && (postdata_busy(rp) || p->n_def) && replay_jobs_barrier(rp) < 0) {
 		ret = -1;
 		goto out;
 	}
@@ -743,7 +754,7 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	}
 	conn = slot_conn(rp, i);
 	val[0] = rel.buf;
-	val[1] = kind == 4 ? sp.colarr.buf : "{}";
+	val[1] = kind == JOB_SPLIT ? sp.colarr.buf : "{}";
 	/* column 5: how many of the constraint's columns are NOT NULL */
 	res = PQexecParams(conn, "SELECT c.oid, c.relkind, c.relhastriggers, c.relispartition, "
 			   "pg_catalog.quote_ident(n.nspname), (SELECT pg_catalog.count(*) "
@@ -755,18 +766,18 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		char relkind = *PQgetvalue(res, 0, 1);
 		int triggers = *PQgetvalue(res, 0, 2) == 't';
-		if (kind == 1 ? (relkind == 'r' && !triggers) : (relkind == 'r' || relkind == 'm'))
+		if (kind == JOB_COPY ? (relkind == 'r' && !triggers) : (relkind == 'r' || relkind == 'm'))
 			oid = (unsigned)strtoul(PQgetvalue(res, 0, 0), NULL, 10);
-		if (kind == 4 && (relkind != 'r' || *PQgetvalue(res, 0, 3) == 't' ||
+		if (kind == JOB_SPLIT && (relkind != 'r' || *PQgetvalue(res, 0, 3) == 't' ||
 				  (sp.pkey && strtoul(PQgetvalue(res, 0, 5), NULL, 10) != sp.ncols)))
-			kind = 3; /* no split: the one statement as a job */
+			kind = JOB_CONSTRAINT; /* no split: the one statement as a job */
 		strbuf_addstr(&nsp, PQgetvalue(res, 0, 4));
 	}
 	PQclear(res);
-	if (!oid || (kind == 3 && p->n_def))
+	if (!oid || (kind == JOB_CONSTRAINT && p->n_def))
 		goto out; /* run in order on the main connection */
-	if (kind != 1 && conflicts(rp, oid, kind == 3)) {
-		while (conflicts(rp, oid, kind == 3)) {
+	if (kind != JOB_COPY && conflicts(rp, oid, kind == JOB_CONSTRAINT)) {
+		while (conflicts(rp, oid, kind == JOB_CONSTRAINT)) {
 			pool_step(rp, 1);
 			if (p->stop) {
 				ret = -1;
@@ -782,9 +793,9 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	}
 
 	s = &p->s[i];
-	s->copy = kind == 1;
+	s->kind = kind;
 	/* a COPY excludes the post-data jobs of its table */
-	s->exclusive = kind == 3 || kind == 1;
+	s->exclusive = kind == JOB_CONSTRAINT || kind == JOB_COPY;
 	s->rel = oid;
 	s->deferred = -1;
 	s->seq = p->next_seq++;
@@ -797,11 +808,11 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	/* Index builds in parallel here, not inside the server as well: each
 	 * would start parallel workers for the same cores, and a parallel build
 	 * costs more CPU in all than a serial one (measured in bench/README.md) */
-	if (kind != 1 && p->running_max > 1 && PQserverVersion(conn) >= 110000)
+	if (kind != JOB_COPY && p->running_max > 1 && PQserverVersion(conn) >= 110000)
 		strbuf_addstr(&cmd, "SET LOCAL max_parallel_maintenance_workers = 0;");
-	if (kind != 1 && replay_sort_mem_set(conn, rel.buf, 1, &cmd, NULL))
+	if (kind != JOB_COPY && replay_sort_mem_set(conn, rel.buf, 1, &cmd, NULL))
 		strbuf_addch(&cmd, ';');
-	if (kind == 4) {
+	if (kind == JOB_SPLIT) {
 		struct deferred *d;
 		if (p->n_def == p->alloc_def) {
 			p->alloc_def = p->alloc_def ? 2 * p->alloc_def : 16;
@@ -821,7 +832,7 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	} else {
 		strbuf_add(&cmd, it->text, it->len);
 	}
-	if (kind == 1) {
+	if (kind == JOB_COPY) {
 		int rc;
 		res = PQexec(conn, cmd.buf);
 		if (PQresultStatus(res) != PGRES_COPY_IN) {
