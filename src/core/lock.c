@@ -1,0 +1,230 @@
+/* lock: see lock.h. */
+#include "config.h"
+
+#include "lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "strbuf.h"
+
+/* The holder line is short; a longer file is not ours. */
+#define HOLDER_MAX 512
+
+long long lock_process_start(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks;
+	long long boot = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	int field = 2;
+	FILE *fp;
+
+	if (pid <= 0 || hz <= 0)
+		return -1;
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if (!(fp = fopen(path, "re")))
+		return -1;
+	p = fgets(buf, sizeof buf, fp);
+	fclose(fp);
+	/* the command name may hold spaces and ")": fields count from the last ")" */
+	if (!p || !(p = strrchr(buf, ')')))
+		return -1;
+	for (p++; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (field != 22)
+		return -1;
+	ticks = strtoull(p, NULL, 10);
+	if (!(fp = fopen("/proc/stat", "re")))
+		return -1;
+	while (fgets(buf, sizeof buf, fp))
+		if (!strncmp(buf, "btime ", 6))
+			boot = strtoll(buf + 6, NULL, 10);
+	fclose(fp);
+	if (boot <= 0)
+		return -1;
+	return boot + (long long)(ticks / (unsigned long long)hz);
+}
+
+int lock_process_alive(long pid, long long start)
+{
+	return pid > 0 && start > 0 && lock_process_start((pid_t)pid) == start;
+}
+
+void lock_holder_clear(struct lock_holder *h)
+{
+	free(h->host);
+	h->pid = 0;
+	h->start = 0;
+	h->host = NULL;
+}
+
+/* Parse "pid=N start=S host=H" (the order fixed, as lock_take() writes
+ * it); 0 on success. */
+static int parse_holder(const char *line, struct lock_holder *h)
+{
+	long pid;
+	long long start;
+	int n = 0;
+	const char *host;
+	if (sscanf(line, "pid=%ld start=%lld host=%n", &pid, &start, &n) != 2 || !n)
+		return -1;
+	host = line + n;
+	if (pid <= 0 || start < 0 || !*host || strcspn(host, " \t\r\n") != strlen(host))
+		return -1;
+	h->pid = pid;
+	h->start = start;
+	h->host = xstrdup(host);
+	return 0;
+}
+
+/* Read the holder line from @fd (at offset 0) into @h: 1 read, 0 empty,
+ * -1 unreadable or not a holder line (errno-less: @e says which). */
+static int read_holder_fd(int fd, const char *path, struct lock_holder *h, struct err *e)
+{
+	char buf[HOLDER_MAX + 1];
+	ssize_t n = pread(fd, buf, HOLDER_MAX, 0);
+	char *nl;
+	if (n < 0)
+		return err_errno(e, errno, "cannot read the lock file %s", path);
+	if (n == 0)
+		return 0;
+	buf[n] = '\0';
+	if (!(nl = memchr(buf, '\n', (size_t)n)) || memchr(buf, '\0', (size_t)n) ||
+	    parse_holder((*nl = '\0', buf), h) < 0) {
+		err_set(e, "the lock file %s does not name a holder", path);
+		err_detail(e, "expected one line \"pid=PID start=SECONDS host=HOST\"");
+		err_hint(e, "The lock itself is the flock on the file, not its text: a run that "
+			    "takes it rewrites the file.");
+		err_where(e, path, 1, -1);
+		return -1;
+	}
+	return 1;
+}
+
+int lock_holder_read(const char *path, struct lock_holder *h, struct err *e)
+{
+	int fd, ret;
+	lock_holder_clear(h);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_errno(e, errno, "cannot open the lock file %s", path);
+	}
+	ret = read_holder_fd(fd, path, h, e);
+	close(fd);
+	return ret;
+}
+
+int lock_holder_alive(const struct lock_holder *h)
+{
+	char host[256];
+	if (h->pid <= 0 || h->start <= 0 || !h->host)
+		return -1;
+	if (gethostname(host, sizeof host) < 0)
+		return -1;
+	host[sizeof host - 1] = '\0';
+	if (strcmp(host, h->host))
+		return -1;
+	return lock_process_alive(h->pid, h->start);
+}
+
+void lock_holder_format(const struct lock_holder *h, struct strbuf *out)
+{
+	char when[32] = "?";
+	struct tm tm;
+	time_t t = (time_t)h->start;
+	if (h->start > 0 && localtime_r(&t, &tm))
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	if (h->pid > 0)
+		strbuf_addf(out, "pid %ld", h->pid);
+	else
+		strbuf_addstr(out, "pid ?");
+	strbuf_addf(out, " on %s, started %s", h->host ? h->host : "?", when);
+}
+
+/* 1 when @path still names the file open on @fd. */
+static int same_file(int fd, const char *path)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* Write our holder line into the locked @fd; informative only, so a
+ * failure is not an error (the flock is the lock). */
+static void write_holder(int fd)
+{
+	char host[256] = "?", line[HOLDER_MAX];
+	long long start = lock_process_start(getpid());
+	int n;
+	if (gethostname(host, sizeof host) < 0 || !*host)
+		strcpy(host, "?");
+	host[sizeof host - 1] = '\0';
+	host[strcspn(host, " \t\r\n")] = '\0';
+	n = snprintf(line, sizeof line, "pid=%ld start=%lld host=%s\n", (long)getpid(),
+		     start > 0 ? start : (long long)time(NULL), host);
+	if (n <= 0 || (size_t)n >= sizeof line || ftruncate(fd, 0) < 0)
+		return;
+	if (pwrite(fd, line, (size_t)n, 0) != n)
+		(void)0;
+}
+
+int lock_take(const char *path, const char *what, struct err *e)
+{
+	for (int attempt = 0; attempt < 10; attempt++) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return err_errno(e, errno, "cannot open the lock file %s", path);
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int saved = errno;
+			struct lock_holder h = { 0, 0, NULL };
+			struct err ignored = ERR_INIT;
+			struct strbuf who = STRBUF_INIT;
+			if (saved != EWOULDBLOCK) {
+				close(fd);
+				return err_errno(e, saved, "cannot lock %s", path);
+			}
+			if (read_holder_fd(fd, path, &h, &ignored) == 1)
+				lock_holder_format(&h, &who);
+			else
+				strbuf_addstr(&who, "its holder not recorded yet");
+			err_clear(&ignored);
+			lock_holder_clear(&h);
+			close(fd);
+			err_set(e, "another biso-recover (%s) is restoring %s", who.buf, what);
+			err_detail(e, "%s is locked", path);
+			err_hint(e, "Wait for it to finish; two restores of one target would undo "
+				    "each other.");
+			strbuf_release(&who);
+			return -1;
+		}
+		/* the holder we waited behind may have unlinked the file while
+		 * releasing it: a lock on an unlinked inode locks nothing */
+		if (same_file(fd, path)) {
+			write_holder(fd);
+			return fd;
+		}
+		close(fd);
+	}
+	return err_set(e, "cannot lock %s: the file keeps being replaced", path);
+}
+
+void lock_release(int fd, const char *path)
+{
+	if (fd < 0)
+		return;
+	if (path)
+		unlink(path); /* while still ours: see lock_take() */
+	close(fd);
+}

@@ -1,0 +1,76 @@
+/*
+ * lock: the run and target locks, an flock(2) on an open descriptor.
+ *
+ * The kernel releases an flock when its holder dies, however it dies, so a
+ * file left by a killed run is never an obstacle: the next lock_take() gets
+ * the lock and writes itself into the file.  The file records who holds
+ * it, one line "pid=PID start=EPOCH host=HOST", for the message that names
+ * the holder and for a reader that must not take the lock (status): the
+ * process start time (from /proc/PID/stat) tells a live holder from a
+ * process that merely got the dead holder's pid.
+ */
+#ifndef BR_LOCK_H
+#define BR_LOCK_H
+
+#include <sys/types.h>
+
+struct err;
+struct strbuf;
+
+/* Who holds (or held) a lock, as its file records it. */
+struct lock_holder {
+	long pid;        /* 0: not recorded */
+	long long start; /* the process's start, seconds since the epoch; 0: unknown */
+	char *host;      /* malloc'd; NULL: not recorded */
+};
+
+/*
+ * Take the exclusive lock @path (created 0600, a symlink refused) for
+ * @what, a phrase such as "webroot /var/www/biso", without waiting.
+ * Returns the descriptor (close-on-exec), which holds the lock until
+ * lock_release(); -1 with @e when another process holds it:
+ * "another biso-recover (pid N on HOST, started YYYY-MM-DD HH:MM:SS) is
+ * restoring @what", the file in the detail; or when the file cannot be
+ * opened.  The holder line is written into the file.  A file unlinked by
+ * its releasing holder between our open and our flock is detected (the
+ * path no longer names our inode) and opened again.
+ */
+int lock_take(const char *path, const char *what, struct err *e);
+
+/* Release a lock taken by lock_take(): @path (may be NULL: kept) is
+ * unlinked while the lock is still held, then @fd is closed.  fd < 0 is a
+ * no-op. */
+void lock_release(int fd, const char *path);
+
+/*
+ * Read the holder line of the lock file @path into @h (cleared first; free
+ * with lock_holder_clear()).  Never takes the lock.  Returns 1 when a
+ * holder was read; 0 when the file does not exist or is empty (a holder
+ * between its flock and its write, or none); -1 with @e naming the file
+ * when it cannot be read or its line is not a holder line.
+ */
+int lock_holder_read(const char *path, struct lock_holder *h, struct err *e);
+
+/* 1 when @h's process runs on this host with the start time recorded;
+ * 0 when it is gone (no such pid, or the pid now belongs to a process
+ * started at another time); -1 when it cannot be told (another host, or
+ * no pid or start time recorded). */
+int lock_holder_alive(const struct lock_holder *h);
+
+/* Append "pid N on HOST, started YYYY-MM-DD HH:MM:SS" (local time; "?" for
+ * what is not recorded) to @out. */
+void lock_holder_format(const struct lock_holder *h, struct strbuf *out);
+
+/* Free @h's strings and zero it. */
+void lock_holder_clear(struct lock_holder *h);
+
+/* When process @pid started, in seconds since the epoch, from field 22 of
+ * /proc/PID/stat and the boot time of /proc/stat.  -1 when there is no
+ * such process or /proc cannot tell. */
+long long lock_process_start(pid_t pid);
+
+/* 1 when process @pid exists and started at @start (lock_process_start()
+ * seconds), 0 otherwise: a dead process or a reused pid. */
+int lock_process_alive(long pid, long long start);
+
+#endif

@@ -1,0 +1,236 @@
+/* Unit tests for the run/target lock: a live holder named, a dead holder's
+ * file no obstacle, a reused pid not taken for the holder. */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "lock.h"
+#include "strbuf.h"
+
+static char dir[] = "/tmp/br-lock-XXXXXX";
+static char *lockpath;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	lockpath = xstrfmt("%s/webroot.lock", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *p = xstrfmt("%s/link.lock", dir);
+	(void)state;
+	unlink(lockpath);
+	unlink(p);
+	free(p);
+	free(lockpath);
+	rmdir(dir);
+	return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static char *hostname(void)
+{
+	char host[256];
+	assert_int_equal(gethostname(host, sizeof host), 0);
+	host[sizeof host - 1] = '\0';
+	return xstrdup(host);
+}
+
+/* A child that took the lock and waits until @release is closed; its pid. */
+static pid_t child_holding(int *release)
+{
+	int ready[2], go[2];
+	char c;
+	pid_t pid;
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct err e = ERR_INIT;
+		int fd = lock_take(lockpath, "webroot /srv/biso", &e);
+		close(ready[0]);
+		close(go[1]);
+		if (fd < 0)
+			_exit(1);
+		(void)!write(ready[1], "x", 1);
+		(void)!read(go[0], &c, 1); /* EOF: the parent let go */
+		_exit(0);                  /* no lock_release(): killed runs do not either */
+	}
+	close(ready[1]);
+	close(go[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*release = go[1];
+	return pid;
+}
+
+static void a_live_holder_is_named_and_a_dead_one_is_no_obstacle(void **state)
+{
+	struct err e = ERR_INIT;
+	struct lock_holder h = { 0, 0, NULL };
+	int release, status, fd;
+	pid_t child = child_holding(&release);
+	char *host = hostname();
+	char *want = xstrfmt("another biso-recover (pid %ld on %s, started ", (long)child, host);
+	(void)state;
+
+	assert_int_equal(lock_take(lockpath, "webroot /srv/biso", &e), -1);
+	assert_non_null(e.msg);
+	assert_non_null(strstr(e.msg, want));
+	assert_non_null(strstr(e.msg, ") is restoring webroot /srv/biso"));
+	assert_non_null(strstr(e.detail, lockpath));
+	err_clear(&e);
+
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), 1);
+	assert_int_equal(h.pid, (long)child);
+	assert_int_equal(h.start, lock_process_start(child));
+	assert_string_equal(h.host, host);
+	assert_int_equal(lock_holder_alive(&h), 1);
+
+	/* the holder dies without a word: its file stays, its flock goes */
+	close(release);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(status, 0);
+	assert_int_equal(access(lockpath, F_OK), 0);
+	assert_int_equal(lock_holder_alive(&h), 0);
+	lock_holder_clear(&h);
+
+	fd = lock_take(lockpath, "webroot /srv/biso", &e);
+	assert_true(fd >= 0);
+	assert_null(e.msg);
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), 1);
+	assert_int_equal(h.pid, (long)getpid());
+	assert_int_equal(lock_holder_alive(&h), 1);
+	lock_holder_clear(&h);
+
+	/* released: the file goes with it, and the lock is free again */
+	lock_release(fd, lockpath);
+	assert_int_equal(access(lockpath, F_OK), -1);
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), 0);
+	fd = lock_take(lockpath, "webroot /srv/biso", &e);
+	assert_true(fd >= 0);
+	lock_release(fd, lockpath);
+	free(want);
+	free(host);
+}
+
+static void a_reused_pid_is_not_the_holder(void **state)
+{
+	struct err e = ERR_INIT;
+	struct lock_holder h = { 0, 0, NULL };
+	char *host = hostname();
+	long long start = lock_process_start(getpid());
+	char *line;
+	(void)state;
+
+	assert_true(start > 0);
+	assert_true(start <= (long long)time(NULL));
+	/* our pid, but a process that started earlier: the holder died and
+	 * its pid went to us */
+	line = xstrfmt("pid=%ld start=%lld host=%s\n", (long)getpid(), start - 100, host);
+	write_file(lockpath, line);
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), 1);
+	assert_int_equal(lock_holder_alive(&h), 0);
+	assert_int_equal(lock_process_alive(h.pid, h.start), 0);
+	assert_int_equal(lock_process_alive(h.pid, start), 1);
+	lock_holder_clear(&h);
+	free(line);
+
+	/* another host's holder cannot be judged from here */
+	write_file(lockpath, "pid=1 start=1000 host=elsewhere.example\n");
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), 1);
+	assert_int_equal(lock_holder_alive(&h), -1);
+	lock_holder_clear(&h);
+	unlink(lockpath);
+	free(host);
+}
+
+static void a_reaped_pid_has_no_start(void **state)
+{
+	int status;
+	pid_t pid = fork();
+	(void)state;
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(lock_process_start(pid), -1);
+	assert_int_equal(lock_process_alive(pid, 1), 0);
+}
+
+static void garbage_is_an_error_for_the_reader_not_for_the_taker(void **state)
+{
+	struct err e = ERR_INIT;
+	struct lock_holder h = { 0, 0, NULL };
+	int fd;
+	(void)state;
+
+	write_file(lockpath, "pid 4242 on host, started 2026-01-01 00:00:00\n");
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), -1);
+	assert_non_null(strstr(e.msg, lockpath));
+	assert_non_null(strstr(e.msg, "does not name a holder"));
+	assert_string_equal(e.file, lockpath);
+	err_clear(&e);
+
+	fd = lock_take(lockpath, "webroot /srv/biso", &e);
+	assert_true(fd >= 0);
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), 1);
+	assert_int_equal(h.pid, (long)getpid());
+	lock_holder_clear(&h);
+	lock_release(fd, lockpath);
+
+	/* a truncated line (no newline) is not a holder either */
+	write_file(lockpath, "pid=12");
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), -1);
+	err_clear(&e);
+	write_file(lockpath, "");
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), 0);
+	unlink(lockpath);
+}
+
+static void a_symlink_is_refused(void **state)
+{
+	struct err e = ERR_INIT;
+	char *link = xstrfmt("%s/link.lock", dir);
+	(void)state;
+	assert_int_equal(symlink("/etc/passwd", link), 0);
+	assert_int_equal(lock_take(link, "webroot /srv/biso", &e), -1);
+	assert_non_null(strstr(e.msg, "cannot open the lock file"));
+	err_clear(&e);
+	free(link);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_live_holder_is_named_and_a_dead_one_is_no_obstacle),
+		cmocka_unit_test(a_reused_pid_is_not_the_holder),
+		cmocka_unit_test(a_reaped_pid_has_no_start),
+		cmocka_unit_test(garbage_is_an_error_for_the_reader_not_for_the_taker),
+		cmocka_unit_test(a_symlink_is_refused),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
