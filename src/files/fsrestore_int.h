@@ -1,15 +1,47 @@
 /*
- * fsrestore_int: what the files of the file restore engine share
- * (fsrestore.c, the restore and the verification; fsrestore_remote.c, the
- * fetch of a host:path source; fsrestore_size.c, sizes for the space
- * checks).  Not a public API.
+ * fsrestore_int: what the files of the file restore engine share.  Not a
+ * public API.
+ *
+ *   fsrestore.c         the run: context, shared helpers, source setup,
+ *                       space checks, staging tree and swap (fsrestore_run)
+ *   fsrestore_names.c   member names (fsrestore_clean_name), symlinks that
+ *                       leave the tree, the name set (struct linkset)
+ *   fsrestore_walk.c    one pass over a source through libarchive: scan,
+ *                       extract (archive members, merge, in place), verify
+ *   fsrestore_copy.c    a directory source without libarchive: the scan and
+ *                       the copy into a fresh staging tree
+ *   fsrestore_verify.c  comparing what was written, or an existing tree
+ *                       (fsrestore_verify), with the source
+ *   fsrestore_tree.c    tree helpers: remove, owner, size, root mode
+ *   fsrestore_remote.c  the fetch of a host:path source
+ *   fsrestore_size.c    sizes and messages for the space checks
+ *
+ * Functions taking a struct ctx report through it: warnings and
+ * differences are counted in c->res, errors go to c->e (and they return
+ * -1).
  */
 #ifndef BR_FSRESTORE_INT_H
 #define BR_FSRESTORE_INT_H
 
-#include <stdint.h>
+#include "magic.h"
+#include "sha256.h"
+#include "strbuf.h"
 
+#include <dirent.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct archive;
+struct archive_entry;
+struct archive_entry_linkresolver;
 struct err;
+struct exclude_list;
+struct fsrestore_ahead;
+struct fsrestore_opts;
+struct fsrestore_result;
+struct report;
 
 /* @bytes plus the margin every space check adds: 2 %, and an eighth of
  * @bytes, at least 1 MiB and at most 16 MiB. */
@@ -23,5 +55,190 @@ uint64_t fsrestore_with_margin(uint64_t bytes);
  */
 void fsrestore_space_error(struct err *e, const char *dir, const char *doing, uint64_t need,
 			   uint64_t avail, const char *what_free);
+
+/* PASS_SCAN counts the source, PASS_EXTRACT writes it, PASS_VERIFY
+ * compares it with an existing tree (fsrestore_verify). */
+enum pass { PASS_SCAN, PASS_EXTRACT, PASS_VERIFY };
+
+/* Relative paths of the symlinks written so far (chained hash set). */
+struct linknode {
+	struct linknode *next;
+	char name[];
+};
+struct linkset {
+	struct linknode **b;
+	size_t nb, n;
+};
+
+/* A directory written, checked after the last entry (its times change
+ * while entries go into it). */
+struct dirrec {
+	char *rel;
+	mode_t perm;
+	int mtime_set;
+	struct timespec times[2];
+	int64_t uid, gid;
+};
+
+struct ctx {
+	const struct fsrestore_opts *o;
+	const char *source;  /* local source: o->source, or the fetched copy */
+	struct report *r;
+	struct err *e;
+	struct fsrestore_result *res;
+	struct exclude_list *ex;
+	enum magic_kind kind;
+	int is_dir;          /* source is a directory */
+	int compressed;      /* archive behind a compression filter */
+	char *src_root;      /* source without trailing slashes (directories) */
+	uint64_t file_size;  /* archive size in bytes */
+	const char *dest;    /* absolute, canonical directory written to */
+	int root;            /* running as root */
+	/* scan totals */
+	int scanned;
+	uint64_t scan_bytes, scan_items, need_bytes;
+	/* running */
+	uint64_t done_bytes, done_items;
+	struct strbuf path;  /* scratch: dest/rel */
+	struct strbuf path2; /* scratch: dest/hardlink */
+	int quiet;           /* scan pass: count, do not log */
+	int verify;          /* check each entry after writing it */
+	int out_of_space;    /* a write failed with ENOSPC/EDQUOT */
+	uint64_t avail_at_start; /* free bytes when the extraction started */
+	/* directories written, fixed up and checked after the last entry */
+	struct dirrec *dirs;
+	size_t ndirs, adirs;
+	/* --checksum: SHA-256 of the source data of the current file */
+	struct sha256 sha;
+	uint64_t sha_pos;
+	char *iobuf;         /* read buffer for the checksum of written files */
+	/* compressed archives: decompressed ahead in a reader thread */
+	struct fsrestore_ahead *ahead;
+	/* writing into a fresh tree: the symlinks this walk made there, so
+	 * that nothing is written through one (see link_guard) */
+	int track_links;
+	struct linkset links;
+	struct archive *ext;  /* the disk writer of the walk */
+	int ext_flags;
+	/* differences: those of one path are joined into one line */
+	fsrestore_diff_fn *on_diff; /* NULL: logged as warnings */
+	void *diff_ctx;
+	int diff_pending;
+	struct strbuf diff_rel, diff_what;
+	/* fsrestore_verify: comparing an existing tree, nothing written */
+	int verify_only;
+	struct linkset names; /* archive source: every name, "dir/" for directories */
+	struct linkset changed; /* PASS_VERIFY: files with more links that differ, so
+				 * their other names are named too (as rsync does) */
+	struct strbuf okdir;  /* the last parent directory found to be a real one */
+};
+
+/* ---- fsrestore.c: context and shared helpers --------------------------- */
+
+/* Set up @c for a run of @o (zeroes @res); fsrestore_ctx_release frees
+ * what it holds (not @o, @r, @res, @e). */
+void fsrestore_ctx_init(struct ctx *c, const struct fsrestore_opts *o, struct report *r,
+			struct fsrestore_result *res, struct err *e);
+void fsrestore_ctx_release(struct ctx *c);
+/* What kind of source c->source is (directory or archive, by content),
+ * its size, and the exclude patterns.  Returns 0, or -1 with c->e set. */
+int fsrestore_source_setup(struct ctx *c);
+/* Canonical absolute target: realpath of the target if it exists, else of
+ * its parent plus the base name.  Caller frees; NULL with @e set. */
+char *fsrestore_canonical_target(const char *target, struct err *e);
+/* A warning: counted, logged unless c->quiet. */
+void fsrestore_warn(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A member not restored because it is unsafe or cannot be written: counted
+ * in skipped and refused, logged as a warning. */
+void fsrestore_refuse(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The one decision about an entry found in a source: excluded (counted,
+ * not descended), special file (FIFO, socket, device: counted, warned) or
+ * kept.  Returns 1 to keep it. */
+int fsrestore_keep_entry(struct ctx *c, const char *rel, int is_dir, int special);
+/* c->dest joined with @rel in @sb; returns sb->buf. */
+const char *fsrestore_dest_path(struct ctx *c, struct strbuf *sb, const char *rel);
+/* Report progress of @phase at @cur (may be NULL); @force skips the throttle. */
+void fsrestore_progress(struct ctx *c, const char *phase, const char *cur, int force);
+/* 1 with c->e set when the run was asked to stop, else 0. */
+int fsrestore_cancelled(struct ctx *c);
+/* The next entry of @d other than "." and "..", with @rel set to the first
+ * @keep bytes of it, "/" and the entry's name.  NULL at the end (errno 0)
+ * or on a read error (errno set). */
+struct dirent *fsrestore_next_entry(DIR *d, struct strbuf *rel, size_t keep);
+
+/* ---- fsrestore_names.c ------------------------------------------------- */
+
+/* Does symlink @target, stored at relative path @rel, point out of the tree? */
+int fsrestore_link_leaves_tree(const char *rel, const char *target);
+/* The node slot of the first @len bytes of @name, or of where it would go
+ * (NULL while the set is empty). */
+struct linknode **fsrestore_linkset_find(struct linkset *ls, const char *name, size_t len);
+/* Add a copy of @name (once). */
+void fsrestore_linkset_add(struct linkset *ls, const char *name);
+/* Remove the first @len bytes of @name if present; 1 if it was there. */
+int fsrestore_linkset_del(struct linkset *ls, const char *name, size_t len);
+void fsrestore_linkset_free(struct linkset *ls);
+/* The name in @ls among the leading directories of @rel, or NULL: its
+ * length in *@len. */
+const char *fsrestore_linkset_prefix(struct linkset *ls, const char *rel, size_t *len);
+
+/* ---- fsrestore_walk.c -------------------------------------------------- */
+
+/* One pass over the source.  Returns 0 or -1 with c->e set. */
+int fsrestore_walk(struct ctx *c, enum pass pass);
+/* The data of the current entry of @in into @out, or with @out NULL only
+ * through the checksum (verification of an existing tree). */
+int fsrestore_copy_data(struct ctx *c, struct archive *in, struct archive *out, const char *rel);
+/* Feed zeros (a hole of a sparse file) into the checksum up to @to. */
+void fsrestore_hash_zeros(struct ctx *c, uint64_t to);
+/* Remember the directory entry @ent written at @rel for fsrestore_fixup_dirs. */
+void fsrestore_remember_dir(struct ctx *c, struct archive_entry *ent, const char *rel);
+void fsrestore_free_dirs(struct ctx *c);
+/* After the last entry: give every directory written its owner (root
+ * only), mode and times, deepest first; then check them (c->verify). */
+int fsrestore_fixup_dirs(struct ctx *c);
+
+/* ---- fsrestore_copy.c -------------------------------------------------- */
+
+/* PASS_SCAN of a directory source, with fstatat only. */
+int fsrestore_scan_dir(struct ctx *c);
+/* Can the source be copied by fsrestore_copy_tree() instead of fsrestore_walk()? */
+int fsrestore_copy_tree_fits(struct ctx *c);
+/* PASS_EXTRACT of a directory source into the new, empty c->dest. */
+int fsrestore_copy_tree(struct ctx *c);
+
+/* ---- fsrestore_verify.c ------------------------------------------------ */
+
+/* Record a difference at @rel; those of one path are joined into one. */
+void fsrestore_differs(struct ctx *c, const char *rel, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Pass on the pending difference (one path, all that differs in it). */
+void fsrestore_diff_flush(struct ctx *c);
+/* Hash the file written at @p and compare with the source's digest. */
+void fsrestore_verify_content(struct ctx *c, const char *p, const char *rel, uint64_t size);
+/* The permission bits an entry of @type with the source's @perm is
+ * written with (set-id and world-write cleared unless kept): a change is
+ * counted and logged. */
+mode_t fsrestore_restore_perm(struct ctx *c, mode_t type, mode_t perm, const char *rel);
+/* Compare mode and (when @mtime_set) mtime of @st with the source's. */
+void fsrestore_verify_mode_time(struct ctx *c, const char *rel, const struct stat *st, mode_t perm,
+				int mtime_set, const struct timespec *mt);
+/* Compare what was just written for @rel with the source entry @ent
+ * (pathname and hardlink already point into the destination). */
+void fsrestore_verify_entry(struct ctx *c, struct archive_entry *ent, const char *rel);
+/* Compare every directory remembered with the one at the destination. */
+void fsrestore_check_dirs(struct ctx *c);
+/* An archive source names @rel (a directory when @is_dir): remember it. */
+void fsrestore_names_add(struct ctx *c, const char *rel, int is_dir);
+/* PASS_VERIFY of one entry of the source.  Returns 0 or -1 with c->e set. */
+int fsrestore_verify_source_entry(struct ctx *c, struct archive *a, struct archive_entry *ent,
+				  struct archive_entry_linkresolver *lr, const char *rel);
+
+/* ---- fsrestore_tree.c -------------------------------------------------- */
+
+/* Allocated bytes of the tree at @name (like du; hardlinked files share). */
+uint64_t fsrestore_du_at(int dfd, const char *name);
+/* Remove everything inside the directory @path, keeping @path. */
+int fsrestore_empty_dir(const char *path, struct err *e);
 
 #endif
