@@ -1,0 +1,66 @@
+/*
+ * backup-driver: a small front end to the backup's building blocks for the
+ * integration tests and bench/backup.sh, until `biso-recover backup` runs
+ * them as steps of a flow.
+ *
+ *   backup-driver gzip OUT [THREADS]   stdin -> OUT through pgzip
+ *
+ * The error (if any) is printed with err_format() on stderr.  Exit 0 on
+ * success, 1 on failure, 2 on usage errors.
+ */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "pgzip.h"
+#include "strbuf.h"
+
+static int fail(struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	err_format(e, &sb);
+	fprintf(stderr, "%s\n", sb.buf);
+	strbuf_release(&sb);
+	err_clear(e);
+	return 1;
+}
+
+static int gzip_cmd(const char *out, int threads)
+{
+	static char buf[1 << 16];
+	struct err e = ERR_INIT;
+	struct pgzip_opts o = { 0, threads, 0 };
+	ssize_t n;
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_errno(&e, errno, "cannot create %s", out);
+		return fail(&e);
+	}
+	struct pgzip *z = pgzip_open(fd, out, &o, &e);
+	if (!z)
+		return fail(&e);
+	while ((n = read(0, buf, sizeof buf)) > 0)
+		if (pgzip_write(z, buf, (size_t)n, &e) < 0)
+			break;
+	if (n < 0)
+		err_errno(&e, errno, "cannot read standard input");
+	if (!err_isset(&e))
+		pgzip_finish(z, &e);
+	pgzip_free(z);
+	if (close(fd) < 0 && !err_isset(&e))
+		err_errno(&e, errno, "cannot write %s", out);
+	return err_isset(&e) ? fail(&e) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "gzip"))
+		return gzip_cmd(argv[2], argc > 3 ? atoi(argv[3]) : 0);
+	fprintf(stderr, "usage: backup-driver gzip OUT [THREADS]\n");
+	return 2;
+}
