@@ -6,7 +6,7 @@
 # as --only=...), option values, files and directories.  Then, for every
 # command, the options offered must be exactly those its --help text lists
 # (plus --help), and the step names those of restore --help, so an option
-# or step added to ui/main.c without a completion fails here.
+# or step added to a ui/cmd_*.c without a completion fails here.
 set -uo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}

@@ -1,0 +1,113 @@
+/*
+ * cli: what the commands share: usage errors, input checks, the
+ * configuration with the command-line overrides, the run log.
+ */
+#include "config.h"
+#include "cli.h"
+#include "frontend.h"
+#include "logfile.h"
+#include "restore.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The command being run, for "Try 'biso-recover COMMAND --help'". */
+static const char *usage_cmd;
+
+void cli_set_usage_cmd(const char *cmd)
+{
+	usage_cmd = cmd;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "biso-recover: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'biso-recover %s%s--help'.\n", usage_cmd ? usage_cmd : "", usage_cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+int cli_check_input(const char *what, const char *path, int dir_ok)
+{
+	struct stat st;
+	if (!strcmp(path, "-"))
+		return 0;
+	if (stat(path, &st) < 0)
+		return cli_usage_error("cannot read the %s %s: %s", what, path, strerror(errno));
+	if (S_ISDIR(st.st_mode) && !dir_ok)
+		return cli_usage_error("the %s %s is a directory", what, path);
+	if (access(path, R_OK) < 0)
+		return cli_usage_error("cannot read the %s %s: %s", what, path, strerror(errno));
+	return 0;
+}
+
+void cli_print_err(const char *what, struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	err_format(e, &sb);
+	fprintf(stderr, "biso-recover: %s%s%s\n", what ? what : "", what ? ": " : "", sb.buf);
+	strbuf_release(&sb);
+}
+
+int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e)
+{
+	conf_init_defaults(c);
+	if (conf_load(c, cl->config ? cl->config : CONF_DEFAULT_PATH, cl->config != NULL, e) < 0)
+		return -1;
+	if (cl->backup_root) conf_set_str(&c->backup_root, cl->backup_root);
+	if (cl->webroot) conf_set_str(&c->webroot, cl->webroot);
+	if (cl->datadir) conf_set_str(&c->datadir, cl->datadir);
+	if (cl->config_php) conf_set_str(&c->config_php, cl->config_php);
+	if (cl->dbname) conf_set_str(&c->database.conninfo, cl->dbname);
+	if (cl->log_dir) conf_set_str(&c->log_dir, cl->log_dir);
+	if (cl->jobs) c->database.jobs = cl->jobs > 0 ? cl->jobs : 0;
+	if (cl->on_error) /* stop or continue: parse_cli checked it */
+		c->database.on_error = strcmp(cl->on_error, "stop") ? CONF_ON_ERROR_CONTINUE
+								 : CONF_ON_ERROR_STOP;
+	if (cl->web_user && conf_parse_user_group(c, cl->web_user, e) < 0)
+		return -1;
+	return 0;
+}
+
+void cli_make_stamp(char out[16])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(out, 16, "%Y%m%d_%H%M%S", &tm);
+}
+
+struct logfile *cli_open_run_log(struct restore *rs, struct err *e)
+{
+	struct logfile *log;
+	char *probe;
+	while (probe = xstrfmt("%s/biso-recover-%s.log", rs->conf->log_dir, rs->stamp),
+	       access(probe, F_OK) == 0) {
+		free(probe);
+		sleep(1);
+		cli_make_stamp(rs->stamp);
+	}
+	free(probe);
+	log = logfile_open(rs->conf->log_dir, rs->stamp, &rs->log_path, e);
+	if (log)
+		logfile_write(log, LOG_INFO, PACKAGE_STRING " starting");
+	return log;
+}
+
+void cli_log_end(struct logfile *log, const struct restore *rs, int code)
+{
+	struct strbuf sb = STRBUF_INIT;
+	restore_end_text(rs, code, &sb);
+	logfile_write(log, LOG_INFO, sb.buf);
+	strbuf_release(&sb);
+}

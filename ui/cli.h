@@ -1,0 +1,83 @@
+/*
+ * cli: the command line's shared parts (ui/, private to the commands).
+ *
+ * main.c parses every option once into a struct cli and looks the command
+ * up in its table; each command family lives in its own ui/cmd_*.c and
+ * exports one struct command.  A new command is one cmd_*.c, one entry in
+ * main.c's table and its line in mk/ui.am.
+ */
+#ifndef BR_CLI_H
+#define BR_CLI_H
+
+#include "conf.h"
+#include "err.h"
+
+struct logfile;
+struct restore;
+
+/* The options and arguments of one invocation.  The strings point into
+ * argv (dbname to a copy main() owns: argv's is masked for ps). */
+struct cli {
+	const char *cmd;      /* the command word; NULL: the wizard */
+	const char *config;
+	const char *backup_root, *webroot, *datadir, *config_php, *dbname, *dump;
+	const char *web_user, *log_dir, *only, *on_error, *at;
+	int jobs, yes, dry_run, create, merge, single_tx;
+	int checksum, in_place, xattrs, acls; /* files-restore */
+	int keep_modes;                       /* files-restore, files-verify */
+	int no_check;                         /* db-restore: do not read the dump first */
+	const char **excludes;
+	size_t n_excludes;
+	char **args;
+	int n_args;
+};
+
+/* A command: what the global --help shows of it, its own --help, and how
+ * it runs. */
+struct command {
+	const char *name;     /* the word on the command line; NULL: the wizard
+				 (no command) */
+	const char *synopsis; /* its lines of the global usage, without the
+				 leading "Usage: " or indentation of the first */
+	const char *help;     /* `biso-recover NAME --help`; NULL: none */
+	int needs_conf;       /* load the configuration (and the command-line
+				 overrides of it) before run */
+	/* Run the command; @c is the loaded configuration, or NULL without
+	 * needs_conf.  Returns an exit code (EXIT_* of frontend.h). */
+	int (*run)(const struct cli *cl, struct conf *c);
+};
+
+/* Name the command whose --help the usage errors point to (NULL: the
+ * global one). */
+void cli_set_usage_cmd(const char *cmd);
+
+/* "biso-recover: MESSAGE" and "Try 'biso-recover [COMMAND ]--help'." on
+ * stderr.  Returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An input file named on the command line that cannot be read is a usage
+ * error (exit 2, nothing touched): say so before any work starts.  A
+ * directory is an input only where @dir_ok (a tree's source).  Returns 0,
+ * or EXIT_USAGE after the message. */
+int cli_check_input(const char *what, const char *path, int dir_ok);
+
+/* "biso-recover: [WHAT: ]ERROR" on stderr, @e formatted by err_format(). */
+void cli_print_err(const char *what, struct err *e);
+
+/* Load the configuration file and apply the command-line overrides of
+ * @cl.  -1 with @e set on a bad file or value; *@c is to be released
+ * with conf_release() either way. */
+int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e);
+
+/* The local time now as YYYYMMDD_HHMMSS, the run's stamp. */
+void cli_make_stamp(char out[16]);
+
+/* Open the run log (mode 0600) of @rs in its log_dir, named by rs->stamp;
+ * names carry the second, so a run right after another waits for a new
+ * one.  NULL with @e set when it cannot be created. */
+struct logfile *cli_open_run_log(struct restore *rs, struct err *e);
+
+/* The run log's last line: how the run ended, with its exit code. */
+void cli_log_end(struct logfile *log, const struct restore *rs, int code);
+
+#endif

@@ -1,0 +1,264 @@
+/*
+ * The database commands: `biso-recover db-restore` replays one dump into a
+ * database (with --create through the restore's database step), and
+ * `db-inspect` lists what a dump holds, without a server.
+ */
+#include "config.h"
+#include "cli.h"
+#include "conf.h"
+#include "dumpinfo.h"
+#include "frontend.h"
+#include "logfile.h"
+#include "replay.h"
+#include "restore.h"
+#include "strbuf.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void print_stats(const struct replay_stats *st)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addcount(&sb, st->statements, "statement", "statements");
+	strbuf_addstr(&sb, ", ");
+	/* rows sent: those of a COPY that failed on the server did not land */
+	strbuf_addcount(&sb, st->copy_rows, "COPY row sent", "COPY rows sent");
+	strbuf_addstr(&sb, ", ");
+	strbuf_addcount(&sb, st->errors, "error", "errors");
+	strbuf_addstr(&sb, ", ");
+	strbuf_addcount(&sb, st->warnings, "warning", "warnings");
+	fprintf(stderr, "%s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
+static int cmd_db_restore(const struct cli *cl, struct conf *c)
+{
+	struct replay_opts ro = { 0 };
+	struct replay_stats st = { 0 };
+	struct dumpinfo di = { 0 };
+	struct batch_state bst;
+	struct report r;
+	struct err e = ERR_INIT;
+	int bad_replay;
+
+	if (cl->n_args != 1 || !cl->dbname)
+		return cli_usage_error("%s", "db-restore needs --dbname CONNINFO and one DUMP (- for stdin)");
+	if (cli_check_input("dump", cl->args[0], 0))
+		return EXIT_USAGE;
+	{
+		char *msg = NULL;
+		PQconninfoOption *opts = PQconninfoParse(cl->dbname, &msg);
+		if (!opts) {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_addstr(&sb, msg ? msg : "out of memory");
+			strbuf_rtrim(&sb);
+			PQfreemem(msg);
+			cli_usage_error("--dbname is not a libpq conninfo: %s", sb.buf);
+			strbuf_release(&sb);
+			return EXIT_USAGE;
+		}
+		PQconninfoFree(opts);
+	}
+	/* psql would go on inside the aborted transaction: every statement
+	 * after the first error fails, and nothing is restored in the end */
+	if (cl->single_tx && c->database.on_error == CONF_ON_ERROR_CONTINUE)
+		return cli_usage_error("%s", "--single-transaction and --on-error continue do not go together: "
+				   "after the first error the transaction is aborted and nothing would be restored");
+	if (cl->create) {
+		/* Reuse the restore step's create-and-swap: it never drops the old database. */
+		struct restore rs;
+		struct logfile *log = NULL;
+		int code = EXIT_DONE;
+		memset(&rs, 0, sizeof rs);
+		cli_make_stamp(rs.stamp);
+		rs.dump = xstrdup(cl->args[0]);
+		conf_set_str(&c->database.conninfo, cl->dbname);
+		rs.conf = c;
+		batch_report_init(&r, &bst, NULL);
+		batch_install_signals();
+		/* The dump first: a cut one is refused before anything is
+		 * created, the log directory too (exit 2, as restore). */
+		if (restore_prepare(&rs, c, STEP_BIT(STEP_DATABASE), &r, &e) < 0 ||
+		    restore_check_plan_dump(&rs, &r, &e) < 0) {
+			cli_print_err("nothing was touched", &e);
+			err_clear(&e);
+			restore_release(&rs);
+			return batch_interrupted() ? EXIT_ABORTED : EXIT_USAGE;
+		}
+		/* The same guards and run log as the restore command: one run
+		 * per target database (restore_preflight() locks it), the
+		 * server checked before anything is created. */
+		if (!(log = cli_open_run_log(&rs, &e))) {
+			cli_print_err(NULL, &e);
+			err_clear(&e);
+			restore_release(&rs);
+			return EXIT_USAGE;
+		}
+		bst.log = log;
+		if (restore_preflight(&rs, &r, &e) < 0) {
+			cli_print_err("nothing was touched", &e);
+			logfile_write(log, LOG_ERROR, e.msg);
+			err_clear(&e);
+			code = EXIT_USAGE;
+		} else if (restore_run_step(&rs, STEP_DATABASE, &r, &e) < 0) {
+			/* the step logged its errors and its end as they happened */
+			err_clear(&e);
+			code = batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+		} else {
+			code = restore_exit_code(&rs); /* 3 after errors gone past */
+		}
+		if (code == EXIT_ABORTED)
+			rs.stopped = report_cancelled(&r);
+		cli_log_end(log, &rs, code);
+		fprintf(stderr, "log: %s\n", rs.log_path);
+		restore_release(&rs);
+		logfile_close(log);
+		return code;
+	}
+	ro.conninfo = cl->dbname;
+	ro.dump_path = cl->args[0];
+	if (!strcmp(ro.dump_path, "-"))
+		ro.display_name = "<stdin>"; /* as psql names it */
+	ro.on_error_stop = c->database.on_error != CONF_ON_ERROR_CONTINUE;
+	ro.single_transaction = cl->single_tx;
+	ro.jobs = cl->jobs > 0 ? cl->jobs : cl->jobs < 0 ? (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	batch_report_init(&r, &bst, NULL);
+	batch_install_signals();
+	/* A --clean dump drops before it creates: one cut off would leave less
+	 * than was there.  Read it once first, as the restore step does (psql
+	 * does not; --no-check does not either). */
+	if (!cl->no_check && strcmp(ro.dump_path, "-")) {
+		int bad;
+		report_log(&r, LOG_INFO, "reading %s once to check it (--no-check skips this)", ro.dump_path);
+		bad = dumpinfo_check(ro.dump_path, &di, 1, "Use a complete dump (biso-recover "
+				     "db-inspect DUMP shows what one holds).", &r, &e) < 0;
+		if (bad) {
+			dumpinfo_release(&di);
+			cli_print_err("nothing was sent to the database", &e);
+			err_clear(&e);
+			return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+		}
+		ro.info = &di; /* the progress weighs the index builds by it */
+	}
+	bad_replay = replay_run(&ro, &r, &st, &e) < 0;
+	dumpinfo_release(&di);
+	if (bad_replay) {
+		/* every error the replay counted was logged in full as it
+		 * happened: say only how it ended */
+		if (st.stopped && e.file && e.line)
+			fprintf(stderr, "biso-recover: stopped at %s:%ld (the error above); "
+				"nothing after it was run\n", e.file, e.line);
+		else if (st.errors)
+			fprintf(stderr, "biso-recover: the restore of %s failed (the error above)\n",
+				ro.display_name ? ro.display_name : ro.dump_path);
+		else
+			cli_print_err(NULL, &e);
+		err_clear(&e);
+		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+	}
+	print_stats(&st);
+	return st.errors ? EXIT_CONTINUED : EXIT_DONE;
+}
+
+static int cmd_db_inspect(const struct cli *cl, struct conf *c)
+{
+	struct dumpinfo di = { 0 };
+	struct err e = ERR_INIT;
+	int code = EXIT_DONE;
+	if (cl->n_args != 1)
+		return cli_usage_error("%s", "db-inspect needs one DUMP");
+	if (cli_check_input("dump", cl->args[0], 0))
+		return EXIT_USAGE;
+	if (dumpinfo_scan(cl->args[0], &di, NULL, &e) < 0) {
+		cli_print_err(NULL, &e);
+		err_clear(&e);
+		/* a cut dump: what it holds up to the cut is the finding */
+		if (!di.cut) {
+			dumpinfo_release(&di);
+			return EXIT_FAILED;
+		}
+		code = EXIT_FAILED;
+	}
+	if (!di.bytes_sql) {
+		fprintf(stderr, "biso-recover: %s is empty (no SQL in it): the dump job that made it "
+				"probably failed\n", cl->args[0]);
+		dumpinfo_release(&di);
+		return EXIT_FAILED;
+	}
+	if (!di.pg_dump_version && !di.n_types && !di.n_tables) {
+		fprintf(stderr, "biso-recover: %s does not look like a pg_dump plain-format dump "
+				"(no pg_dump header, no TOC entries)\n", cl->args[0]);
+		dumpinfo_release(&di);
+		return EXIT_FAILED;
+	}
+	printf("dump:            %s%s\n", cl->args[0], di.gzip ? " (gzip)" : "");
+	printf("pg_dump version: %s\n", di.pg_dump_version ? di.pg_dump_version : "(unknown)");
+	printf("server version:  %s\n", di.server_version ? di.server_version : "(unknown)");
+	printf("\\restrict:       %s\n", di.restrict_key ? "yes" : "no");
+	printf("\\connect:        %s\n", di.has_connect ? "yes (pg_dumpall-style)" : "no");
+	if (di.complete)
+		printf("complete:        yes (trailer present)\n");
+	else
+		printf("complete:        NO (cut at line %ld / byte offset %llu of the SQL): no "
+		       "\"dump complete\" trailer\n", di.cut_line, (unsigned long long)di.bytes_sql);
+	printf("size:            %llu bytes of SQL, %llu statements\n",
+	       (unsigned long long)di.bytes_sql, (unsigned long long)di.statements);
+	printf("TOC entries:\n");
+	for (size_t i = 0; i < di.n_types; i++)
+		printf("  %-32s %6lu\n", di.types[i].type, di.types[i].count);
+	printf("tables with data: %zu\n", di.n_tables);
+	for (size_t i = 0; i < di.n_tables; i++)
+		printf("  %-40s %10llu rows %12llu bytes  line %ld%s\n", di.tables[i].name,
+		       (unsigned long long)di.tables[i].rows, (unsigned long long)di.tables[i].bytes,
+		       di.tables[i].line,
+		       (long)i == di.cut_table ? "  CUT: its COPY block ends at the cut" : "");
+	/* An incomplete dump is a finding, not a success. */
+	if (!di.complete)
+		code = EXIT_FAILED;
+	dumpinfo_release(&di);
+	return code;
+}
+
+const struct command command_db_restore = {
+	"db-restore",
+"biso-recover db-restore --dbname CONNINFO [--create]\n"
+"                    [--on-error stop|continue] [--jobs N]\n"
+"                    [--single-transaction] [--no-check] DUMP\n"
+"                    (DUMP - is stdin)\n",
+"Usage: biso-recover db-restore --dbname CONNINFO [OPTIONS] DUMP\n"
+"\n"
+"Replays one plain-format dump (plain SQL or gzip, told apart by content;\n"
+"- reads standard input) into a database, as 'gunzip -c DUMP | psql' would,\n"
+"with errors that name the dump line and TOC entry.  Custom-format and tar\n"
+"dumps are handed to pg_restore.\n"
+"\n"
+"  --dbname CONNINFO      the target database, a libpq conninfo\n"
+"                         (\"host=... dbname=biso\" or postgresql://...)\n"
+"  --create               restore into a new <db>_restoring database, check it\n"
+"                         and swap it in; the old database is kept as\n"
+"                         <db>_pre_restore_<stamp>\n"
+"  --jobs N               load tables and build indexes on N connections (0: one\n"
+"                         per core; default 1); the result is the same as with\n"
+"                         one\n"
+"  --on-error stop|continue  stop at the first failing statement (default), or\n"
+"                         go on like psql, list every error and exit 3\n"
+"  --single-transaction   wrap the replay in one transaction (not with a dump\n"
+"                         that has its own BEGIN/COMMIT, nor with continue)\n"
+"  --no-check             do not read the dump once before replaying it (by\n"
+"                         default a pg_dump dump without its \"dump complete\"\n"
+"                         trailer is refused before anything is sent)\n",
+	1, cmd_db_restore
+};
+
+const struct command command_db_inspect = {
+	"db-inspect",
+"biso-recover db-inspect DUMP\n",
+"Usage: biso-recover db-inspect DUMP\n"
+"\n"
+"Lists what a plain-format dump holds, without a server: pg_dump and server\n"
+"versions, \\restrict, the TOC entries per type, the tables with their COPY\n"
+"row counts and bytes, and whether the dump is complete.\n",
+	0, cmd_db_inspect
+};

@@ -1,0 +1,174 @@
+/*
+ * The restore commands: `biso-recover restore` (batch, line mode) and the
+ * wizard (no command, on a terminal).  Both plan the restore from the
+ * configuration, check it, then hand the run to their front end.
+ */
+#include "config.h"
+#include "backupset.h"
+#include "cli.h"
+#include "frontend.h"
+#include "logfile.h"
+#include "restore.h"
+#include "strbuf.h"
+#include "wizard.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int restore_or_wizard(const struct cli *cl, struct conf *c, int wizard)
+{
+	struct restore rs;
+	struct err e = ERR_INIT;
+	struct logfile *log = NULL;
+	struct batch_state bst;
+	struct report r;
+	struct strbuf early = STRBUF_INIT;
+	unsigned mask = STEP_ALL;
+	int code;
+
+	memset(&rs, 0, sizeof rs);
+	if (cl->only && step_parse_list(cl->only, &mask, &e) < 0) {
+		cli_print_err(NULL, &e);
+		err_clear(&e);
+		return EXIT_USAGE;
+	}
+	if (!wizard && !cl->dry_run && !cl->yes) {
+		/* Questions go to the terminal; without one, fail before anything. */
+		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+		if (tty < 0) {
+			fprintf(stderr, "biso-recover: no terminal to ask on before destructive steps; "
+					"give --yes to run without asking\n");
+			return EXIT_USAGE;
+		}
+		close(tty);
+	}
+	if (cl->at && !backupset_parse_at(cl->at, &rs.at))
+		return cli_usage_error("--at takes YYYYMMDD or YYYYMMDD_HHMMSS, not '%s'", cl->at);
+	cli_make_stamp(rs.stamp);
+	if (cl->dump)
+		rs.dump = xstrdup(cl->dump);
+	rs.conf = c;
+	rs.dry_run = cl->dry_run;
+	/* the wizard opens on a cut newest dump: the operator chooses another */
+	rs.allow_bad_dump = wizard;
+	if (!cl->dry_run) {
+		/* restore_preflight() locks the targets once it knows them */
+		log = cli_open_run_log(&rs, &e);
+		if (!log) {
+			cli_print_err(NULL, &e);
+			err_clear(&e);
+			return EXIT_USAGE;
+		}
+	}
+	batch_report_init(&r, &bst, log);
+	if (wizard)
+		bst.warnings = &early; /* the wizard's screen would hide them */
+	if (restore_prepare(&rs, c, mask, &r, &e) < 0) {
+		cli_print_err("cannot make a restore plan", &e);
+		logfile_write(log, LOG_ERROR, e.msg);
+		err_clear(&e);
+		restore_release(&rs);
+		logfile_close(log);
+		strbuf_release(&early);
+		return EXIT_USAGE;
+	}
+	if (restore_preflight(&rs, &r, &e) < 0) {
+		cli_print_err(cl->dry_run ? "the plan would fail" : "nothing was touched", &e);
+		logfile_write(log, LOG_ERROR, e.msg);
+		err_clear(&e);
+		restore_release(&rs);
+		logfile_close(log);
+		strbuf_release(&early);
+		return EXIT_USAGE;
+	}
+	if (cl->dry_run) {
+		struct strbuf sb = STRBUF_INIT;
+		restore_plan_text(&rs, &sb);
+		fputs(sb.buf, stdout);
+		strbuf_release(&sb);
+		code = EXIT_DONE;
+	} else if (wizard) {
+		struct report sink = { 0 };
+		struct wizard_opts wo = { &sink, rs.log_path, early.buf };
+		sink.log = logfile_report_log;
+		sink.ctx = log;
+		code = wizard_run(&rs, &wo);
+		if (code != EXIT_USAGE) {
+			/* The alternate screen is gone: leave the summary in the scrollback. */
+			struct strbuf sb = STRBUF_INIT;
+			restore_summary(&rs, &sb);
+			fputs(sb.buf, stdout);
+			strbuf_release(&sb);
+		}
+	} else {
+		struct batch_opts bo = { cl->yes, log };
+		code = batch_restore(&rs, &bo);
+	}
+	if (!cl->dry_run) {
+		struct report fin = r;
+		if (wizard) {
+			/* curses is gone; the log file is enough. */
+			memset(&fin, 0, sizeof fin);
+			fin.log = logfile_report_log;
+			fin.ctx = log;
+		}
+		restore_finish(&rs, &fin);
+	}
+	cli_log_end(log, &rs, code);
+	restore_release(&rs);
+	logfile_close(log);
+	strbuf_release(&early);
+	return code;
+}
+
+static int run_restore(const struct cli *cl, struct conf *c)
+{
+	batch_install_signals();
+	return restore_or_wizard(cl, c, 0);
+}
+
+static int run_wizard(const struct cli *cl, struct conf *c)
+{
+	if (!isatty(0) || !isatty(1)) {
+		fprintf(stderr, "biso-recover: the wizard needs a terminal; use "
+				"'biso-recover restore --yes' for a batch restore\n");
+		return EXIT_USAGE;
+	}
+	return restore_or_wizard(cl, c, 1);
+}
+
+const struct command command_wizard = {
+	NULL,
+"biso-recover [OPTIONS]                 open the restore wizard\n",
+	NULL, 1, run_wizard
+};
+
+const struct command command_restore = {
+	"restore",
+"biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n",
+"Usage: biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
+"\n"
+"Restores the instance without the wizard, in the documented order: webroot,\n"
+"config (config.php), datadir, database, migrations, verify.  Each step keeps\n"
+"the old webroot, datadir or database until the new one is verified.\n"
+"\n"
+"  --yes                  do not ask before destructive steps (needed without a\n"
+"                         terminal)\n"
+"  --dry-run              print the plan and the equivalent manual commands;\n"
+"                         touch nothing\n"
+"  --only STEP[,STEP]     run only these steps (webroot, config, datadir,\n"
+"                         database, migrations, verify)\n"
+"  --at YYYYMMDD[_HHMMSS] restore the newest webroot, datadir and dump taken at\n"
+"                         or before then (a date alone: the end of that day)\n"
+"                         instead of the newest of all\n"
+"  --jobs N               database connections for the replay (0, the default:\n"
+"                         one per core)\n"
+"  --on-error stop|continue  stop at the first failing statement (default), or\n"
+"                         go on like psql and count the errors (exit 3)\n"
+"  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
+"  --config-php FILE, --dbname CONNINFO, --dump FILE, --web-user USER[:GROUP],\n"
+"  --log-dir DIR          as in 'biso-recover --help'\n",
+	1, run_restore
+};
