@@ -148,7 +148,8 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, execp[2] = { -1, -1 };
 	struct linebuf lb[2];
 	pid_t pid, parent;
-	int exec_errno = 0, wstatus = 0, cancelled = 0, ret;
+	int exec_errno = 0, wstatus = 0, cancelled = 0, stopped = 0, ret;
+	char *raw = NULL; /* on_stdout's pieces */
 	char *uenv[3] = { NULL, NULL, NULL };
 	ssize_t n;
 
@@ -207,6 +208,24 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 		for (int i = 0; i < 2; i++) {
 			if (lb[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
+			if (i == 0 && cp->on_stdout) {
+				if (!raw)
+					raw = xmalloc(LINE_MAX_PIECE);
+				n = read(lb[0].fd, raw, LINE_MAX_PIECE);
+				if (n > 0) {
+					if (!stopped && cp->on_stdout(cp->ctx, raw, (size_t)n, e) < 0) {
+						stopped = 1;
+						if (kill(-pid, SIGTERM) < 0)
+							kill(pid, SIGTERM);
+					}
+					continue;
+				}
+				if (n < 0 && errno == EINTR)
+					continue;
+				close(lb[0].fd);
+				lb[0].fd = -1;
+				continue;
+			}
 			strbuf_grow(&lb[i].sb, 8192);
 			n = read(lb[i].fd, lb[i].sb.buf + lb[i].sb.len, 8192);
 			if (n > 0) {
@@ -221,6 +240,7 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 	}
 	strbuf_release(&lb[0].sb);
 	strbuf_release(&lb[1].sb);
+	free(raw);
 	outp[0] = errp[0] = -1;
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
@@ -229,6 +249,10 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 		cancelled = 1;
 	if (cancelled) {
 		ret = err_set(e, "%s aborted: %s", cp->argv[0], report_stop_reason(cp->report));
+		goto close_all;
+	}
+	if (stopped) { /* on_stdout() failed and set @e */
+		ret = -1;
 		goto close_all;
 	}
 	if (WIFEXITED(wstatus))

@@ -33,6 +33,11 @@ struct child_process {
 	 * which stream.  NULL: output is discarded.  Lines longer than 64 KiB
 	 * are handed over in pieces. */
 	void (*on_line)(void *ctx, int is_stderr, const char *line);
+	/* When set, stdout is not split into lines but handed over as read
+	 * (any bytes, pieces of up to 64 KiB), for output that is data (pg_dump
+	 * into a compressor).  Returning -1 with @e set stops the child
+	 * (SIGTERM) and runcmd_run() returns -1 with that error. */
+	int (*on_stdout)(void *ctx, const void *buf, size_t len, struct err *e);
 	void *ctx;
 	struct report *report;    /* checked for cancellation; may be NULL */
 	const struct runcmd_user *as; /* run as this user (the caller must be root), or NULL */

@@ -57,6 +57,29 @@ char *conninfo_with_dbname(const char *conninfo, const char *dbname, struct err 
 	return strbuf_detach(&sb, NULL);
 }
 
+char *conninfo_for_child(const char *conninfo, const char *dbname, char **password_env,
+			 struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	PQconninfoOption *opts = parse(conninfo, e);
+	*password_env = NULL;
+	if (!opts)
+		return NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (!o->val || (dbname && !strcmp(o->keyword, "dbname")))
+			continue;
+		if (!strcmp(o->keyword, "password")) {
+			free(*password_env);
+			*password_env = xstrfmt("PGPASSWORD=%s", o->val);
+		} else {
+			conninfo_append(&sb, o->keyword, o->val);
+		}
+	}
+	conninfo_append(&sb, "dbname", dbname);
+	PQconninfoFree(opts);
+	return strbuf_detach(&sb, NULL);
+}
+
 char *conninfo_redacted(const char *conninfo)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -23,6 +23,15 @@ void conninfo_append(struct strbuf *sb, const char *keyword, const char *value);
  * @conninfo cannot be parsed (libpq's message in detail). */
 char *conninfo_with_dbname(const char *conninfo, const char *dbname, struct err *e);
 
+/* For a child tool (pg_dump, pg_restore) that gets the connection in argv:
+ * return a malloc'd copy of @conninfo with dbname set to @dbname (unless
+ * NULL) and without the password, which goes to *@password_env as a
+ * malloc'd "PGPASSWORD=..." for the child's environment (NULL when there
+ * is none): a password in argv is visible to every user in ps.  Returns
+ * NULL with @e set when @conninfo cannot be parsed. */
+char *conninfo_for_child(const char *conninfo, const char *dbname, char **password_env,
+			 struct err *e);
+
 /* Return a malloc'd, printable form of @conninfo with the password replaced
  * by "***" (key='value' form).  Never NULL: an unparseable string comes back
  * as "(unparseable conninfo)" so that it cannot leak a password either. */

@@ -4,6 +4,10 @@
  * them as steps of a flow.
  *
  *   backup-driver gzip OUT [THREADS]   stdin -> OUT through pgzip
+ *   backup-driver dump CONNINFO DBNAME DIR PREFIX
+ *                   pgdump_run() at the current time (pg_dump from $PG_DUMP
+ *                   when set); prints path=, sql_bytes=, gz_bytes=,
+ *                   server_version=, pg_dump_version=
  *
  * The error (if any) is printed with err_format() on stderr.  Exit 0 on
  * success, 1 on failure, 2 on usage errors.
@@ -14,10 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "pgdump.h"
 #include "pgzip.h"
+#include "report.h"
 #include "strbuf.h"
 
 static int fail(struct err *e)
@@ -57,10 +64,40 @@ static int gzip_cmd(const char *out, int threads)
 	return err_isset(&e) ? fail(&e) : 0;
 }
 
+static void log_line(void *ctx, enum log_level level, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "%s: %s\n", log_level_name(level), line);
+}
+
+static int dump_cmd(char **argv)
+{
+	struct pgdump_opts o = { 0 };
+	struct pgdump_result res;
+	struct err e = ERR_INIT;
+	struct report r = { NULL, log_line, NULL, NULL, 0 };
+	o.conninfo = argv[0];
+	o.dbname = argv[1];
+	o.dir = argv[2];
+	o.prefix = argv[3];
+	o.when = time(NULL);
+	o.pg_dump = getenv("PG_DUMP");
+	if (pgdump_run(&o, &res, &r, &e) < 0)
+		return fail(&e);
+	printf("path=%s\nsql_bytes=%llu\ngz_bytes=%llu\nserver_version=%s\npg_dump_version=%s\n",
+	       res.path, (unsigned long long)res.sql_bytes, (unsigned long long)res.gz_bytes,
+	       res.server_version ? res.server_version : "", res.pg_dump_version ? res.pg_dump_version : "");
+	pgdump_result_release(&res);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "dump"))
+		return dump_cmd(argv + 2);
 	if (argc >= 3 && !strcmp(argv[1], "gzip"))
 		return gzip_cmd(argv[2], argc > 3 ? atoi(argv[3]) : 0);
-	fprintf(stderr, "usage: backup-driver gzip OUT [THREADS]\n");
+	fprintf(stderr, "usage: backup-driver gzip OUT [THREADS]\n"
+			"       backup-driver dump CONNINFO DBNAME DIR PREFIX\n");
 	return 2;
 }

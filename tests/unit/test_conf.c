@@ -411,6 +411,35 @@ static void conninfo_dbname_rewrite_keeps_other_keywords(void **state)
 	err_clear(&e);
 }
 
+static void conninfo_for_child_moves_the_password_to_the_environment(void **state)
+{
+	struct err e = ERR_INIT;
+	char *pw = NULL, *ci;
+	(void)state;
+	ci = conninfo_for_child("host=/run/postgresql dbname=biso user=biso password='a b\\'c'",
+				"other", &pw, &e);
+	assert_non_null(ci);
+	assert_string_equal(ci, "user='biso' host='/run/postgresql' dbname='other'");
+	assert_string_equal(pw, "PGPASSWORD=a b'c");
+	free(ci);
+	free(pw);
+	ci = conninfo_for_child("postgresql://u:geheim@db/biso", NULL, &pw, &e);
+	assert_non_null(ci);
+	assert_null(strstr(ci, "geheim"));
+	assert_non_null(strstr(ci, "dbname='biso'"));
+	assert_string_equal(pw, "PGPASSWORD=geheim");
+	free(ci);
+	free(pw);
+	ci = conninfo_for_child("host=db", NULL, &pw, &e);
+	assert_string_equal(ci, "host='db'");
+	assert_null(pw);
+	free(ci);
+	assert_null(conninfo_for_child("host=x nosuchkeyword=1", "d", &pw, &e));
+	assert_null(pw);
+	assert_non_null(e.msg);
+	err_clear(&e);
+}
+
 static void conninfo_redacted_hides_the_password(void **state)
 {
 	char *r;
@@ -516,6 +545,7 @@ int main(void)
 		cmocka_unit_test(set_str_replaces_a_field),
 		cmocka_unit_test(user_group_parsing),
 		cmocka_unit_test(conninfo_dbname_rewrite_keeps_other_keywords),
+		cmocka_unit_test(conninfo_for_child_moves_the_password_to_the_environment),
 		cmocka_unit_test(conninfo_redacted_hides_the_password),
 		cmocka_unit_test(conninfo_get_reads_one_keyword),
 		cmocka_unit_test(conninfo_masks_passwords_in_place),

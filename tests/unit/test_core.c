@@ -162,6 +162,50 @@ static void runcmd_as_a_user_gets_its_home_and_name(void **state)
 	strbuf_release(&l.errs);
 }
 
+struct raw {
+	uint64_t bytes, zeros, calls;
+	uint64_t stop_after; /* fail once this many bytes came, 0: never */
+};
+
+static int take_raw(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct raw *r = ctx;
+	const unsigned char *p = buf;
+	r->calls++;
+	for (size_t i = 0; i < len; i++)
+		r->zeros += p[i] == 0;
+	r->bytes += len;
+	if (r->stop_after && r->bytes >= r->stop_after)
+		return err_set(e, "disk full (test)");
+	return 0;
+}
+
+static void runcmd_streams_raw_stdout(void **state)
+{
+	const char *argv[] = { "head", "-c", "1000000", "/dev/zero", NULL };
+	const char *endless[] = { "cat", "/dev/zero", NULL };
+	struct child_process cp = { 0 };
+	struct err e = ERR_INIT;
+	struct raw r = { 0 };
+	int status = -1;
+	(void)state;
+	cp.argv = argv;
+	cp.on_stdout = take_raw;
+	cp.ctx = &r;
+	/* every byte, NULs and no line ends included */
+	assert_int_equal(runcmd_run(&cp, &status, &e), 0);
+	assert_int_equal(r.bytes, 1000000);
+	assert_int_equal(r.zeros, 1000000);
+	/* a failing consumer stops the child with its error (cat would
+	 * write for ever: this returns only because it was killed) */
+	memset(&r, 0, sizeof r);
+	r.stop_after = 100000;
+	cp.argv = endless;
+	assert_int_equal(runcmd_run(&cp, &status, &e), -1);
+	assert_string_equal(e.msg, "disk full (test)");
+	err_clear(&e);
+}
+
 static void runcmd_format_quotes_for_the_shell(void **state)
 {
 	const char *argv[] = { "php", "biso-cli", "it's", "a b", "", NULL };
@@ -264,6 +308,7 @@ int main(void)
 		cmocka_unit_test(runcmd_as_a_user_gets_its_home_and_name),
 		cmocka_unit_test(runcmd_child_starts_with_no_signal_blocked),
 		cmocka_unit_test(runcmd_cancel_says_why),
+		cmocka_unit_test(runcmd_streams_raw_stdout),
 		cmocka_unit_test(runcmd_format_quotes_for_the_shell),
 		cmocka_unit_test(logfile_is_private_and_masks_passwords),
 		cmocka_unit_test(magic_classifies_by_content_not_name),
