@@ -22,7 +22,7 @@
 #     apt for the package, man-db and bash-completion ~7-10 s), 57-170 s
 #     when it runs debootstrap first (debootstrap alone 25-103 s).
 #  4. In that root (chroot): biso-recover --version, --help in English (and
-#     in German once the package has translations; until then it says it
+#     in German once its catalogue translates the usage; until then it says it
 #     skipped that), man biso-recover (English; German once there),
 #     /etc/biso-recover.conf is a registered conffile and loads, the bash
 #     completion loads by name; then remove keeps the conffile and purge
@@ -148,13 +148,15 @@ remove_purge() {
 }
 check "biso-recover --version says biso-recover $upstream" version_is
 check "biso-recover --help (English)" help_en
-# German: the package has translations once a de .mo is in it (issue 15,
-# German UI); then --help must come out in German.
-if [ -n "$(find "$root/usr/share/locale" -path '*/de*/LC_MESSAGES/biso-recover.mo' 2>/dev/null)" ]; then
+# German: once the package's catalogue translates the usage (issue 15,
+# German UI; a .mo holds its msgids as plain text), --help must come out
+# in German.
+mo=$root/usr/share/locale/de/LC_MESSAGES/biso-recover.mo
+if [ -f "$mo" ] && grep -q 'Usage: biso-recover' "$mo"; then
 	help_de() { ! inroot env LANG=C.UTF-8 LANGUAGE=de_CH:de biso-recover --help | grep -q '^Usage: biso-recover'; }
 	check "biso-recover --help (German)" help_de
 else
-	say "skipped: --help in German (the package has no translations yet)"
+	say "skipped: --help in German (${mo#"$root"} does not translate the usage yet)"
 fi
 check "man biso-recover (English)" man_en
 if [ -e "$root/usr/share/man/de/man1/biso-recover.1.gz" ]; then

@@ -15,7 +15,8 @@ PACKAGES="build-essential autoconf automake pkg-config libncurses-dev libpq-dev
 zlib1g-dev libarchive-dev libconfig-dev libcmocka-dev postgresql
 postgresql-client php-cli php-pgsql rsync tmux libarchive-tools zstd xz-utils
 bzip2 zip pigz locales ca-certificates time procps attr acl python3 clang libclang-rt-14-dev
-dpkg-dev debhelper lintian debootstrap debian-archive-keyring man-db bash-completion"
+dpkg-dev debhelper lintian debootstrap debian-archive-keyring man-db bash-completion
+gettext autopoint"
 LOCALES="de_CH.UTF-8 en_US.UTF-8"
 CCCONF=/etc/postgresql-common/createcluster.conf
 POLICY=/usr/sbin/policy-rc.d

@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "frontend.h"
+#include "i18n.h"
 #include "strbuf.h"
 
 #include <getopt.h>
@@ -224,7 +225,7 @@ int main(int argc, char **argv)
 	char *dbname = NULL;
 	int code;
 
-	setlocale(LC_ALL, "");
+	i18n_init(); /* setlocale(LC_ALL, ""), the text domain */
 	memset(&cl, 0, sizeof cl);
 	code = parse_cli(argc, argv, &cl);
 	if (code)

@@ -1,6 +1,7 @@
 /* err: error objects; see err.h. */
 #include "config.h"
 #include "err.h"
+#include "i18n.h"
 #include "strbuf.h"
 
 #include <stdarg.h>
@@ -14,59 +15,77 @@ static char *vfmt(const char *fmt, va_list ap)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* Format @fmt into *@en and its translation, if any, into *@l10n (NULL
+ * without one); with @errnum >= 0, ": <strerror>" appended to each in its
+ * language.  The old values are freed only after both are formatted: the
+ * arguments may be them. */
+static void set2(char **en, char **l10n, int errnum, const char *fmt, va_list ap)
+{
+	const char *t = i18n_find(fmt);
+	char *a, *b = NULL;
+	va_list ap2;
+
+	va_copy(ap2, ap);
+	a = vfmt(fmt, ap);
+	if (t)
+		b = vfmt(t, ap2);
+	va_end(ap2);
+	if (errnum >= 0) {
+		char *x = xstrfmt("%s: %s", a, i18n_strerror_en(errnum));
+		free(a);
+		a = x;
+		if (b) {
+			x = xstrfmt("%s: %s", b, strerror(errnum));
+			free(b);
+			b = x;
+		}
+	}
+	free(*en);
+	free(*l10n);
+	*en = a;
+	*l10n = b;
+}
+
 int err_set(struct err *e, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	if (!e)
 		return -1;
 	va_start(ap, fmt);
-	s = vfmt(fmt, ap);
+	set2(&e->msg, &e->lmsg, -1, fmt, ap);
 	va_end(ap);
-	free(e->msg);
-	e->msg = s;
 	return -1;
 }
 
 int err_errno(struct err *e, int errnum, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	if (!e)
 		return -1;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	set2(&e->msg, &e->lmsg, errnum < 0 ? 0 : errnum, fmt, ap);
 	va_end(ap);
-	strbuf_addf(&sb, ": %s", strerror(errnum));
-	free(e->msg);
-	e->msg = strbuf_detach(&sb, NULL);
 	return -1;
 }
 
 void err_detail(struct err *e, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	if (!e)
 		return;
 	va_start(ap, fmt);
-	s = vfmt(fmt, ap);
+	set2(&e->detail, &e->ldetail, -1, fmt, ap);
 	va_end(ap);
-	free(e->detail);
-	e->detail = s;
 }
 
 void err_hint(struct err *e, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	if (!e)
 		return;
 	va_start(ap, fmt);
-	s = vfmt(fmt, ap);
+	set2(&e->hint, &e->lhint, -1, fmt, ap);
 	va_end(ap);
-	free(e->hint);
-	e->hint = s;
 }
 
 void err_where(struct err *e, const char *file, long line, int64_t offset)
@@ -83,17 +102,29 @@ void err_where(struct err *e, const char *file, long line, int64_t offset)
 
 void err_prefix(struct err *e, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
+	char *en = NULL, *l10n = NULL;
 	va_list ap;
 	if (!e)
 		return;
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	set2(&en, &l10n, -1, fmt, ap);
 	va_end(ap);
-	if (e->msg)
-		strbuf_addf(&sb, ": %s", e->msg);
+	if (e->lmsg && !l10n)
+		l10n = xstrdup(en);
+	if (e->msg) {
+		char *x = xstrfmt("%s: %s", en, e->msg);
+		free(en);
+		en = x;
+	}
+	if (l10n && (e->lmsg || e->msg)) {
+		char *x = xstrfmt("%s: %s", l10n, e->lmsg ? e->lmsg : e->msg);
+		free(l10n);
+		l10n = x;
+	}
 	free(e->msg);
-	e->msg = strbuf_detach(&sb, NULL);
+	free(e->lmsg);
+	e->msg = en;
+	e->lmsg = l10n;
 }
 
 int err_isset(const struct err *e)
@@ -109,6 +140,9 @@ void err_clear(struct err *e)
 	free(e->detail);
 	free(e->hint);
 	free(e->file);
+	free(e->lmsg);
+	free(e->ldetail);
+	free(e->lhint);
 	*e = (struct err)ERR_INIT;
 }
 
@@ -121,23 +155,50 @@ void err_move(struct err *dst, struct err *src)
 	*src = (struct err)ERR_INIT;
 }
 
-void err_format(const struct err *e, struct strbuf *out)
+static void add_offset(struct strbuf *out, int64_t offset, int l10n)
 {
+	if (l10n)
+		strbuf_addf(out, _("byte %lld"), (long long)offset);
+	else
+		strbuf_addf(out, "byte %lld", (long long)offset);
+}
+
+/* err_format() and err_format_l10n(): @l10n picks the translations. */
+static void format(const struct err *e, struct strbuf *out, int l10n)
+{
+#define PICK(en, tr) (l10n && (tr) ? (tr) : (en))
+	const char *detail = l10n ? _("DETAIL:") : "DETAIL:";
+	const char *hint = l10n ? _("HINT:") : "HINT:";
 	if (!e || !e->msg)
 		return;
 	if (e->file) {
 		strbuf_addstr(out, e->file);
 		if (e->line > 0)
 			strbuf_addf(out, ":%ld", e->line);
-		if (e->offset >= 0)
-			strbuf_addf(out, " (byte %lld)", (long long)e->offset);
+		if (e->offset >= 0) {
+			strbuf_addstr(out, " (");
+			add_offset(out, e->offset, l10n);
+			strbuf_addch(out, ')');
+		}
 		strbuf_addstr(out, ": ");
 	} else if (e->offset >= 0) {
-		strbuf_addf(out, "byte %lld: ", (long long)e->offset);
+		add_offset(out, e->offset, l10n);
+		strbuf_addstr(out, ": ");
 	}
-	strbuf_addstr(out, e->msg);
+	strbuf_addstr(out, PICK(e->msg, e->lmsg));
 	if (e->detail)
-		strbuf_addf(out, "\nDETAIL: %s", e->detail);
+		strbuf_addf(out, "\n%s %s", detail, PICK(e->detail, e->ldetail));
 	if (e->hint)
-		strbuf_addf(out, "\nHINT: %s", e->hint);
+		strbuf_addf(out, "\n%s %s", hint, PICK(e->hint, e->lhint));
+#undef PICK
+}
+
+void err_format(const struct err *e, struct strbuf *out)
+{
+	format(e, out, 0);
+}
+
+void err_format_l10n(const struct err *e, struct strbuf *out)
+{
+	format(e, out, 1);
 }

@@ -8,6 +8,13 @@
  * and fills the caller's struct err; the caller decides how to show it.
  *
  * All strings in a struct err are owned by it; err_clear() frees them.
+ *
+ * Two languages (i18n.h): the format strings of err_set() and its siblings
+ * are msgids.  msg, detail and hint hold the English text (logs, journals
+ * and tests read it); lmsg, ldetail and lhint the operator's language,
+ * formatted from the catalogue's translation with the same arguments, or
+ * NULL where the catalogue has none.  err_format() renders the English,
+ * err_format_l10n() what a front end shows.
  */
 #ifndef BR_ERR_H
 #define BR_ERR_H
@@ -23,16 +30,20 @@ struct err {
 	char *file;     /* optional: the input file the error is about */
 	long line;      /* 1-based line in file, 0 if unknown */
 	int64_t offset; /* byte offset in file, -1 if unknown */
+	char *lmsg;     /* msg translated, NULL without a translation */
+	char *ldetail;  /* detail translated, or NULL */
+	char *lhint;    /* hint translated, or NULL */
 };
 
-#define ERR_INIT { NULL, NULL, NULL, NULL, 0, -1 }
+#define ERR_INIT { NULL, NULL, NULL, NULL, 0, -1, NULL, NULL, NULL }
 
 /* Set the primary message (replacing an earlier one).  Always returns -1 so
  * that `return err_set(e, ...)` reads naturally.  @e may be NULL.  The
  * arguments may be the old value (err_hint(e, "%s ...", e->hint)): it is
  * freed only after the new one is formatted; so for detail and hint. */
 int err_set(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Like err_set() with strerror(@errnum) appended as ": <reason>". */
+/* Like err_set() with strerror(@errnum) appended as ": <reason>" (in
+ * English to msg, in the operator's language to lmsg). */
 int err_errno(struct err *e, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Set or replace detail / hint (printf-style). */
@@ -48,7 +59,11 @@ int err_isset(const struct err *e);
 void err_clear(struct err *e);
 /* Move @src into @dst (dst cleared first); @src becomes empty. */
 void err_move(struct err *dst, struct err *src);
-/* Render as several lines: "FILE:LINE: msg\nDETAIL: ...\nHINT: ...". */
+/* Render as several lines: "FILE:LINE: msg\nDETAIL: ...\nHINT: ...", in
+ * English (for logs). */
 void err_format(const struct err *e, struct strbuf *out);
+/* The same in the operator's language, for the screen: each part's
+ * translation where there is one, the English where not. */
+void err_format_l10n(const struct err *e, struct strbuf *out);
 
 #endif
