@@ -1,0 +1,89 @@
+#!/bin/sh
+# po-check.sh: every catalogue of po/LINGUAS is complete for the sources as
+# they are (issue 15): the messages of po/POTFILES.in are extracted afresh
+# with po/Makevars' XGETTEXT_OPTIONS, each catalogue merged with them, and
+# `msgfmt --check --statistics` must report no untranslated and no fuzzy
+# message (nor a format that differs from its msgid's).  Also, for the
+# Swiss standard German of de.po: no "ß", and every line of a translation
+# fits 80 columns wherever the English line does.
+set -eu
+src=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+opts=$(sed -n '/^XGETTEXT_OPTIONS[[:space:]]*=/,/[^\\]$/p' "$src/po/Makevars" |
+	sed 's/^XGETTEXT_OPTIONS[[:space:]]*=//; s/\\$//' | tr '\n' ' ')
+files=$(sed 's/#.*//' "$src/po/POTFILES.in" | grep -v '^[[:space:]]*$')
+# shellcheck disable=SC2086
+(cd "$src" && xgettext --default-domain=biso-recover $opts -o "$tmp/messages.pot" $files)
+[ -s "$tmp/messages.pot" ] || { echo "po-check: xgettext found no message"; exit 1; }
+
+for lang in $(sed 's/#.*//' "$src/po/LINGUAS"); do
+	po=$src/po/$lang.po
+	msgmerge --quiet --no-wrap --no-fuzzy-matching -o "$tmp/$lang.po" "$po" "$tmp/messages.pot"
+	if ! msgfmt --check --statistics -o /dev/null "$tmp/$lang.po" >"$tmp/stats" 2>&1; then
+		echo "po-check: FAIL: msgfmt --check on po/$lang.po:"
+		cat "$tmp/stats"
+		fail=1
+		continue
+	fi
+	stats=$(cat "$tmp/stats")
+	echo "po-check: po/$lang.po: $stats"
+	case $stats in
+	*untranslated* | *fuzzy*)
+		echo "po-check: FAIL: po/$lang.po is not complete; these need a translation:"
+		msgattrib --no-wrap --untranslated "$tmp/$lang.po" | grep '^msgid ' | sed 1d
+		msgattrib --no-wrap --only-fuzzy "$tmp/$lang.po" | grep '^msgid ' | sed 1d
+		echo "po-check: (make -C po update-po merges the new messages into po/$lang.po)"
+		fail=1
+		;;
+	esac
+	python3 - "$tmp/$lang.po" "$lang" <<'PY' || fail=1
+import sys
+
+def entries(path):
+    """(msgid lines, [msgstr texts]) of each translated entry, C escapes
+    undone; the header and obsolete entries left out."""
+    cur, key, out = {}, None, []
+    def flush():
+        if cur.get('msgid'):
+            strs = [v for k, v in cur.items() if k.startswith('msgstr')]
+            ids = [cur['msgid']] + ([cur['msgid_plural']] if 'msgid_plural' in cur else [])
+            out.append((ids, strs))
+    for line in open(path, encoding='utf-8'):
+        line = line.rstrip('\n')
+        if line.startswith('#') or not line.strip():
+            if key is not None and not line.startswith('#~'):
+                flush(); cur, key = {}, None
+            continue
+        if line.startswith('"'):
+            cur[key] += line[1:-1]
+            continue
+        key, _, rest = line.partition(' ')
+        cur[key] = rest[1:-1]
+    flush()
+    return [(list(map(unesc, i)), list(map(unesc, s))) for i, s in out]
+
+def unesc(s):
+    return (s.replace('\\\\', '\0').replace('\\n', '\n').replace('\\t', '\t')
+            .replace('\\"', '"').replace('\0', '\\'))
+
+bad = 0
+path, lang = sys.argv[1], sys.argv[2]
+for ids, strs in entries(path):
+    en_width = max(len(l) for i in ids for l in i.split('\n'))
+    for s in strs:
+        if lang == 'de' and '\u00df' in s:
+            print('po-check: FAIL: "\u00df" in a Swiss German translation (write "ss"): %r' % s)
+            bad = 1
+        if en_width <= 80:
+            for l in s.split('\n'):
+                if len(l) > 80:
+                    print('po-check: FAIL: %d columns where the English fits 80: %r' % (len(l), l))
+                    bad = 1
+sys.exit(bad)
+PY
+done
+[ "$fail" = 0 ] && echo "po-check: ok"
+exit "$fail"
