@@ -26,6 +26,7 @@ struct cli {
 	int checksum, in_place, xattrs, acls; /* files-restore */
 	int keep_modes;                       /* files-restore, files-verify */
 	int no_check;                         /* db-restore: do not read the dump first */
+	int follow;                           /* status: one line a second until the end */
 	const char **excludes;
 	size_t n_excludes;
 	char **args;

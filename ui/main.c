@@ -21,13 +21,15 @@
 /* The commands, in the order the global usage lists them; the first, with
  * no name, is what runs without a command word. */
 extern const struct command command_wizard, command_restore, command_db_restore,
-	command_db_inspect, command_cleanup, command_files_restore, command_files_verify;
+	command_db_inspect, command_cleanup, command_status, command_files_restore,
+	command_files_verify;
 static const struct command *const commands[] = {
 	&command_wizard,
 	&command_restore,
 	&command_db_restore,
 	&command_db_inspect,
 	&command_cleanup,
+	&command_status,
 	&command_files_restore,
 	&command_files_verify,
 };
@@ -95,7 +97,8 @@ enum {
 	OPT_CONFIG = 256, OPT_BACKUP_ROOT, OPT_WEBROOT, OPT_DATADIR, OPT_CONFIG_PHP,
 	OPT_DBNAME, OPT_DUMP, OPT_WEB_USER, OPT_LOG_DIR, OPT_JOBS, OPT_ONLY, OPT_YES,
 	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX,
-	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES
+	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES,
+	OPT_FOLLOW
 };
 
 static const struct option long_opts[] = {
@@ -124,6 +127,7 @@ static const struct option long_opts[] = {
 	{ "xattrs", no_argument, NULL, OPT_XATTRS },
 	{ "acls", no_argument, NULL, OPT_ACLS },
 	{ "keep-special-modes", no_argument, NULL, OPT_KEEP_MODES },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -182,6 +186,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_XATTRS: cl->xattrs = 1; break;
 		case OPT_ACLS: cl->acls = 1; break;
 		case OPT_KEEP_MODES: cl->keep_modes = 1; break;
+		case OPT_FOLLOW: cl->follow = 1; break;
 		case OPT_SINGLE_TX: cl->single_tx = 1; break;
 		case OPT_JOBS: {
 			char *end;

@@ -1,0 +1,123 @@
+#!/bin/sh
+# biso-recover status (issue 11): the newest run's state from its status
+# file, written here by status-driver (statusfile_update(), as a runner
+# writes it), in every state: no run (6), running (4), waiting for an
+# answer (5), finished ok (0), finished with errors gone past (3), failed
+# or aborted (1), a run whose process died or whose pid is another
+# process's now (1, "the run's process died"), a garbled file (2, the file
+# and line named).  --follow prints a line a second until the run ends and
+# exits with the end's code.  No terminal: stdin is /dev/null, no setsid
+# needed, and no lock file appears.
+set -u
+top_builddir=${top_builddir:-$(pwd)}
+B=${BISO_RECOVER:-$top_builddir/biso-recover}
+D=$top_builddir/tests/integration/status-driver
+[ -x "$B" ] && [ -x "$D" ] || { echo "FAIL: $B or $D not built"; exit 1; }
+T=$(mktemp -d /tmp/status-test.XXXXXX)
+runner=
+trap '[ -n "$runner" ] && kill $runner 2>/dev/null; rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+L=$T/log
+F=$L/biso-recover-20261206_153000.status
+
+# st WANT_RC WHAT [--follow]: run status; its output in $T/out, stderr $T/err
+st() {
+	want=$1 what=$2
+	shift 2
+	"$B" status --config /dev/null --log-dir "$L" "$@" </dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc = "$want" ]; then ok "$what: exit $rc"; else fail "$what: exit $rc, expected $want"; cat "$T/out" "$T/err"; fi
+}
+has() { # has PATTERN WHAT: $T/out holds the line
+	grep -q -- "$1" "$T/out" || { fail "$2: no '$1' in:"; cat "$T/out"; }
+}
+
+st 6 "no log directory"
+has "^no run found: $L holds no status file" "no run"
+mkdir -m 700 "$L"
+st 6 "an empty log directory"
+
+# a live runner: a process of ours with its real start time
+sleep 1000 </dev/null >/dev/null 2>&1 &
+runner=$!
+common="run_id=20261206_153000 flow=restore pid=$runner start=auto nsteps=7"
+"$D" "$F" $common state=running step=4 step_title=database step_state=running \
+	done=1073741824 total=4294967296 rate=47185920 item=public.documents \
+	"log=COPY public.documents: 10000 rows" || fail "driver"
+st 4 "running"
+has "^run 20261206_153000 (restore), pid $runner, started 20" "running"
+has "^state: running, step 4/7 database (running)$" "running"
+has "^progress: 1.0 GiB of 4.0 GiB (25%), 45.0 MiB/s$" "running"
+has "^item: public.documents$" "running"
+has "^last log line: COPY public.documents: 10000 rows$" "running"
+[ "$(find "$L" /run/lock -name '*.lock' -newer "$F" 2>/dev/null | wc -l)" = 0 ] ||
+	fail "status left a lock file"
+
+"$D" "$F" $common state=waiting step=5 step_title=migrations step_state=waiting \
+	"question=Run the 3 pending migrations now? [y/N]" || fail "driver"
+st 5 "waiting for an answer"
+has "^state: waiting for an answer, at step 5/7 migrations$" "waiting"
+has "^question: Run the 3 pending migrations now? \[y/N\]$" "waiting"
+
+# the runner dies without a word: the file still says waiting
+kill $runner
+wait $runner 2>/dev/null
+st 1 "a waiting run whose process died"
+has "^state: the run's process died, at step 5/7 migrations$" "died"
+has "pid $runner is gone;" "died"
+# its pid given to another process: this shell, started at another time
+"$D" "$F" run_id=20261206_153000 flow=restore pid=$$ start=1000 nsteps=7 state=running \
+	step=2 step_title=config || fail "driver"
+st 1 "a running run whose pid is another process's now"
+has "^state: the run's process died, at step 2/7 config$" "pid reuse"
+has "(the pid is another process's now)" "pid reuse"
+
+for e in "0 0 done" "3 3 finished with errors gone past" "1 1 a step failed" \
+	"130 1 aborted" "2 1 refused before it changed anything"; do
+	set -- $e
+	code=$1 want=$2
+	shift 2
+	"$D" "$F" $common state=finished step=7 exit=$code "log=finished (exit $code)" || fail "driver"
+	st "$want" "finished with exit $code"
+	has "^state: finished, exit $code ($*)$" "finished $code"
+done
+
+# the newest run is the one reported
+"$D" "$L/biso-recover-20261206_170000.status" run_id=20261206_170000 flow=restore \
+	pid=$$ start=auto nsteps=7 state=running step=1 step_title=webroot || fail "driver"
+st 4 "the newest of two runs"
+has "^run 20261206_170000 (restore)" "newest"
+rm "$L/biso-recover-20261206_170000.status"
+
+# --follow on a run that ends: a line per write, the last one the end
+sleep 1000 </dev/null >/dev/null 2>&1 &
+runner=$!
+common="run_id=20261206_153000 flow=restore pid=$runner start=auto nsteps=7"
+"$D" "$F" $common state=running step=4 step_title=database step_state=running \
+	done=10 total=100 || fail "driver"
+"$B" status --config /dev/null --log-dir "$L" --follow </dev/null >"$T/follow" 2>&1 &
+follower=$!
+n=0
+while ! grep -q "step 4/7 database running" "$T/follow" && [ $n -lt 600 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+"$D" "$F" $common state=finished step=7 exit=0 || fail "driver"
+wait $follower
+rc=$?
+[ $rc = 0 ] && ok "--follow exits 0 when the run finishes" || fail "--follow exit $rc"
+grep -q "^[0-9:]* step 4/7 database running, 10 B of 100 B (10%)$" "$T/follow" &&
+	tail -n 1 "$T/follow" | grep -q "^[0-9:]* finished, exit 0 (done)$" &&
+	ok "--follow: the running line, then the end" || { fail "--follow output:"; cat "$T/follow"; }
+kill $runner
+wait $runner 2>/dev/null
+runner=
+
+# a garbled status file: named with its line, exit 2
+printf 'biso-recover-status 1\nrun_id=x\npid=12x\n' >"$F"
+st 2 "a garbled status file"
+grep -q "$F:3: the status file $F has a bad value for pid" "$T/err" ||
+	{ fail "garbled: stderr:"; cat "$T/err"; }
+
+[ $fails = 0 ] || exit 1

@@ -1,0 +1,247 @@
+/*
+ * `biso-recover status [--follow]`: the state of the instance's newest run,
+ * from its status file (statusfile.h), for a second shell, monitoring or a
+ * cron mail.  Needs no terminal and takes no lock; a run whose process is
+ * gone (its pid dead, or now another process's) is told apart from a
+ * running one by the pid and start time the file records.
+ */
+#include "config.h"
+#include "cli.h"
+#include "frontend.h"
+#include "lock.h"
+#include "statusfile.h"
+#include "strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* status's exit codes beyond EXIT_DONE, EXIT_FAILED and EXIT_CONTINUED */
+enum { STATUS_EXIT_RUNNING = 4, STATUS_EXIT_WAITING = 5, STATUS_EXIT_NO_RUN = 6 };
+
+/* What a run's state means for status's exit code; *@died set when the
+ * file says running or waiting but the runner is gone. */
+static int exit_code_of(const struct status *st, int *died)
+{
+	*died = 0;
+	if (st->state == STATUS_FINISHED)
+		return st->exit_code == EXIT_DONE ? EXIT_DONE
+		       : st->exit_code == EXIT_CONTINUED ? EXIT_CONTINUED : EXIT_FAILED;
+	if (!lock_process_alive(st->pid, st->start)) {
+		*died = 1;
+		return EXIT_FAILED;
+	}
+	return st->state == STATUS_WAITING ? STATUS_EXIT_WAITING : STATUS_EXIT_RUNNING;
+}
+
+/* How the runner's exit code reads (the codes of restore --help). */
+static const char *ended_how(int code)
+{
+	switch (code) {
+	case EXIT_DONE: return "done";
+	case EXIT_FAILED: return "a step failed";
+	case EXIT_USAGE: return "refused before it changed anything";
+	case EXIT_CONTINUED: return "finished with errors gone past";
+	case EXIT_ABORTED: return "aborted";
+	default: return "failed";
+	}
+}
+
+/* @epoch in local time, with the date unless @time_only; "?" for 0. */
+static void add_time(struct strbuf *sb, long long epoch, int time_only)
+{
+	char buf[32] = "?";
+	struct tm tm;
+	time_t t = (time_t)epoch;
+	if (epoch > 0 && localtime_r(&t, &tm))
+		strftime(buf, sizeof buf, time_only ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm);
+	strbuf_addstr(sb, buf);
+}
+
+/* "step 4/7 database" (or "before the first step") */
+static void add_step(struct strbuf *sb, const struct status *st)
+{
+	if (!st->step) {
+		strbuf_addstr(sb, "before the first step");
+		return;
+	}
+	strbuf_addf(sb, "step %u/%u", st->step, st->nsteps);
+	if (st->step_title && *st->step_title)
+		strbuf_addf(sb, " %s", st->step_title);
+}
+
+/* "1.2 GiB of 3.4 GiB (35%), 45.0 MiB/s"; nothing before any byte */
+static void add_bytes(struct strbuf *sb, const struct status *st)
+{
+	if (!st->done && !st->total)
+		return;
+	strbuf_humanise_bytes(sb, st->done);
+	if (st->total) {
+		strbuf_addstr(sb, " of ");
+		strbuf_humanise_bytes(sb, st->total);
+		strbuf_addf(sb, " (%u%%)",
+			    (unsigned)(st->done >= st->total ? 100 : st->done * 100.0 / st->total));
+	}
+	if (st->rate) {
+		strbuf_addstr(sb, ", ");
+		strbuf_humanise_bytes(sb, st->rate);
+		strbuf_addstr(sb, "/s");
+	}
+}
+
+/* The first line of @s (a log line may hold several). */
+static void add_line(struct strbuf *sb, const char *s)
+{
+	strbuf_add(sb, s, strcspn(s, "\n"));
+}
+
+/* The full report: what `status` prints without --follow. */
+static void describe(const struct status *st, int died, struct strbuf *sb)
+{
+	strbuf_addf(sb, "run %s (%s), pid %ld, started ", st->run_id, st->flow, st->pid);
+	add_time(sb, st->start, 0);
+	strbuf_addstr(sb, "\nstate: ");
+	if (died) {
+		strbuf_addstr(sb, "the run's process died, at ");
+		add_step(sb, st);
+		strbuf_addf(sb, "\n       pid %ld is gone%s; the run log and the journal in its log "
+				"directory say what was done",
+			    st->pid, lock_process_start((pid_t)st->pid) > 0 ?
+					     " (the pid is another process's now)" : "");
+	} else if (st->state == STATUS_FINISHED) {
+		strbuf_addf(sb, "finished, exit %d (%s)", st->exit_code, ended_how(st->exit_code));
+	} else if (st->state == STATUS_WAITING) {
+		strbuf_addstr(sb, "waiting for an answer, at ");
+		add_step(sb, st);
+		strbuf_addstr(sb, "\nquestion: ");
+		add_line(sb, st->question ? st->question : "");
+	} else {
+		strbuf_addstr(sb, "running, ");
+		add_step(sb, st);
+		if (st->step_state && *st->step_state)
+			strbuf_addf(sb, " (%s)", st->step_state);
+	}
+	if (st->state != STATUS_FINISHED && (st->done || st->total)) {
+		strbuf_addstr(sb, "\nprogress: ");
+		add_bytes(sb, st);
+	}
+	if (st->state != STATUS_FINISHED && st->item && *st->item) {
+		strbuf_addstr(sb, "\nitem: ");
+		add_line(sb, st->item);
+	}
+	if (st->log && *st->log) {
+		strbuf_addstr(sb, "\nlast log line: ");
+		add_line(sb, st->log);
+	}
+	strbuf_addstr(sb, "\nupdated: ");
+	add_time(sb, st->updated, 0);
+	strbuf_addch(sb, '\n');
+}
+
+/* One line of --follow: "15:42:10 step 4/7 database running, 1.2 GiB ..." */
+static void describe_line(const struct status *st, int died, struct strbuf *sb)
+{
+	add_time(sb, st->updated, 1);
+	strbuf_addch(sb, ' ');
+	if (died) {
+		strbuf_addstr(sb, "the run's process died, at ");
+		add_step(sb, st);
+	} else if (st->state == STATUS_FINISHED) {
+		strbuf_addf(sb, "finished, exit %d (%s)", st->exit_code, ended_how(st->exit_code));
+	} else {
+		add_step(sb, st);
+		if (st->state == STATUS_WAITING) {
+			strbuf_addstr(sb, " waiting for an answer: ");
+			add_line(sb, st->question ? st->question : "");
+		} else {
+			if (st->step_state && *st->step_state)
+				strbuf_addf(sb, " %s", st->step_state);
+			if (st->done || st->total) {
+				strbuf_addstr(sb, ", ");
+				add_bytes(sb, st);
+			}
+			if (st->item && *st->item) {
+				strbuf_addstr(sb, ", ");
+				add_line(sb, st->item);
+			}
+		}
+	}
+	strbuf_addch(sb, '\n');
+}
+
+static int cmd_status(const struct cli *cl, struct conf *c)
+{
+	struct err e = ERR_INIT;
+	struct status st;
+	char *path = NULL;
+	int code, died, ret;
+
+	if (cl->n_args)
+		return cli_usage_error("unexpected argument '%s'", cl->args[0]);
+	memset(&st, 0, sizeof st);
+	ret = statusfile_latest(c->log_dir, &path, &e);
+	if (ret <= 0) {
+		if (ret < 0) {
+			cli_print_err(NULL, &e);
+			err_clear(&e);
+			return EXIT_USAGE;
+		}
+		printf("no run found: %s holds no status file\n", c->log_dir);
+		return STATUS_EXIT_NO_RUN;
+	}
+	for (;;) {
+		struct strbuf sb = STRBUF_INIT;
+		ret = statusfile_read(path, &st, &e);
+		if (ret < 0) {
+			cli_print_err(NULL, &e);
+			err_clear(&e);
+			code = EXIT_USAGE;
+			break;
+		}
+		if (ret == 0) { /* removed while we follow */
+			printf("no run found: %s is gone\n", path);
+			code = STATUS_EXIT_NO_RUN;
+			break;
+		}
+		code = exit_code_of(&st, &died);
+		if (cl->follow)
+			describe_line(&st, died, &sb);
+		else
+			describe(&st, died, &sb);
+		fputs(sb.buf, stdout);
+		fflush(stdout);
+		strbuf_release(&sb);
+		if (!cl->follow || code <= EXIT_CONTINUED)
+			break;
+		sleep(1); /* the runner writes at most once a second */
+	}
+	status_clear(&st);
+	free(path);
+	return code;
+}
+
+const struct command command_status = {
+	"status",
+"biso-recover status [--follow] [OPTIONS]\n"
+"                    (the state of the newest run, from its status file)\n",
+"Usage: biso-recover status [--follow] [OPTIONS]\n"
+"\n"
+"Prints the state of the instance's newest run from the status file it\n"
+"keeps in the log directory (biso-recover-<run>.status, rewritten at most\n"
+"once a second): its step, progress, current item, last log line, the\n"
+"question it waits on, and how it ended.  Needs no terminal and takes no\n"
+"lock: for a second shell, monitoring or a cron mail.\n"
+"\n"
+"  --follow               one line a second until the run ends\n"
+"  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
+"  --config-php FILE, --dbname CONNINFO, --dump FILE, --web-user USER,\n"
+"  --log-dir DIR          name the instance as for restore\n"
+"\n"
+"Exit codes: 0 finished ok; 1 failed, aborted, or the run's process died\n"
+"(a status file that says running while its pid is gone or belongs to\n"
+"another process); 2 usage error or an unreadable status file; 3 finished\n"
+"with errors gone past; 4 running; 5 waiting for an answer; 6 no run found.\n",
+	1, cmd_status
+};
