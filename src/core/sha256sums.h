@@ -1,0 +1,97 @@
+/*
+ * sha256sums: a SHA256SUMS file as coreutils' sha256sum writes and
+ * `sha256sum -c` checks it, for the backup's files.
+ *
+ * Each line is "<64 hex digits><2 spaces><path>", the path relative to a
+ * base directory (the backup root: `cd ROOT && sha256sum -c FILE` checks it
+ * by hand).  A path holding a backslash or a newline is written as
+ * sha256sum writes it: the line starts with '\' and the path has "\\" and
+ * "\n" for them.  Only regular files are listed; a tree's symbolic links,
+ * devices and sockets are counted in `skipped` and left out (sha256sum
+ * would follow a link out of the backup).
+ *
+ * The writer streams each file through SHA-256 (64 KiB at a time) and
+ * writes the list under "<path>.partial", renamed into place by
+ * sha256sums_close().  The verifier streams both the list and the files.
+ */
+#ifndef BR_SHA256SUMS_H
+#define BR_SHA256SUMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct err;
+struct report;
+
+struct sha256sums {
+	FILE *f;         /* the list being written */
+	char *path;      /* its final name */
+	char *partial;   /* "<path>.partial" */
+	char *base;      /* the directory paths are relative to */
+	uint64_t files;  /* entries written so far */
+	uint64_t bytes;  /* their bytes */
+};
+
+/* What one sha256sums_add_*() call listed. */
+struct sha256sums_count {
+	uint64_t files, bytes; /* regular files listed and their bytes */
+	uint64_t skipped;      /* other entries left out (symlinks ...) */
+};
+
+/* Start writing @path (mode 0600) for files under @base.  Returns 0, or -1
+ * with @e set (cannot create "<path>.partial"). */
+int sha256sums_open(struct sha256sums *s, const char *base, const char *path, struct err *e);
+/* Add the regular file @rel (relative to base).  @c (may be NULL) gets the
+ * counts added.  Returns 0, or -1 with @e naming the file. */
+int sha256sums_add_file(struct sha256sums *s, const char *rel, struct sha256sums_count *c,
+			struct report *r, struct err *e);
+/* Add every regular file under the directory @rel, in name order (byte
+ * order, as `LC_ALL=C ls`), without following symbolic links.  @c (may be
+ * NULL) gets the counts added.  Cancellation through @r is honoured
+ * between files.  Returns 0, or -1 with @e naming the file or directory. */
+int sha256sums_add_tree(struct sha256sums *s, const char *rel, struct sha256sums_count *c,
+			struct report *r, struct err *e);
+/* Finish: flush, fsync, rename into place.  Returns 0, or -1 with @e set
+ * (the .partial is removed).  @s is released either way. */
+int sha256sums_close(struct sha256sums *s, struct err *e);
+/* Drop an unfinished list: remove the .partial and release @s. */
+void sha256sums_abort(struct sha256sums *s);
+
+/* One file that did not check out. */
+struct sha256sums_bad {
+	char *path;  /* as listed (relative to base) */
+	char *why;   /* "checksum mismatch", "missing", "unreadable: ..." */
+};
+
+struct sha256sums_result {
+	uint64_t checked;            /* entries read */
+	uint64_t bytes;              /* bytes hashed */
+	struct sha256sums_bad *bad;  /* in list order */
+	size_t n_bad;
+};
+
+/*
+ * Check every entry of the list @path against the files under @base, as
+ * `sha256sum -c` does.  Progress to @r (phase "checking", done_bytes,
+ * done_items, current = the path).  Returns 0 when every file matches, 1
+ * when some do not (@res->bad names each), -1 with @e set when the check
+ * could not be made (list unreadable, a malformed line: file and line
+ * named; or cancelled).  @res is zeroed first and must be released.
+ */
+int sha256sums_verify(const char *base, const char *path, struct sha256sums_result *res,
+		      struct report *r, struct err *e);
+/* sha256sums_verify() that also calls @each (unless NULL) with each listed
+ * path and its bytes, in list order, for a caller that counts them. */
+int sha256sums_verify_each(const char *base, const char *path, struct sha256sums_result *res,
+			   void (*each)(void *ctx, const char *rel, uint64_t bytes), void *ctx,
+			   struct report *r, struct err *e);
+/* Free what @res holds and zero it. */
+void sha256sums_result_release(struct sha256sums_result *res);
+
+/* The SHA-256 of the file @path as 64 hex digits in @hex.  Adds its size
+ * to *@bytes when not NULL.  Returns 0, or -1 with @e naming the file. */
+int sha256sums_file(const char *path, char hex[65], uint64_t *bytes, struct report *r,
+		    struct err *e);
+
+#endif
