@@ -52,8 +52,8 @@ has "^state: running, step 4/7 database (running)$" "running"
 has "^progress: 1.0 GiB of 4.0 GiB (25%), 45.0 MiB/s$" "running"
 has "^item: public.documents$" "running"
 has "^last log line: COPY public.documents: 10000 rows$" "running"
-[ "$(find "$L" /run/lock -name '*.lock' -newer "$F" 2>/dev/null | wc -l)" = 0 ] ||
-	fail "status left a lock file"
+# (only in the log directory: /run/lock is shared with other runs' tests)
+[ "$(find "$L" -name '*.lock' | wc -l)" = 0 ] || fail "status left a lock file in $L"
 
 "$D" "$F" $common state=waiting step=5 step_title=migrations step_state=waiting \
 	"question=Run the 3 pending migrations now? [y/N]" || fail "driver"
