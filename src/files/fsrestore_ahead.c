@@ -5,6 +5,7 @@
 #include "config.h"
 #include "fsrestore_ahead.h"
 #include "ahead.h"
+#include "fault.h"
 #include "strbuf.h"
 
 #include <archive.h>
@@ -69,9 +70,14 @@ int fsrestore_ahead_open(struct archive *a, const char *path, struct fsrestore_a
 	struct archive_entry *ent;
 	int r;
 	*out = NULL;
-	h->in = archive_read_new();
-	if (!h->in)
-		abort();
+	h->in = fault_fail("files.new.inflater") ? NULL : archive_read_new();
+	if (!h->in) {
+		/* only without memory, where bsdtar stops too */
+		archive_set_error(a, ENOMEM, "cannot create the reader of the compressed stream: %s",
+				  strerror(ENOMEM));
+		fsrestore_ahead_free(h);
+		return -1;
+	}
 	archive_read_support_filter_all(h->in);
 	archive_read_support_format_raw(h->in);
 	if (archive_read_open_filename(h->in, path, 1 << 17) != ARCHIVE_OK ||

@@ -1,10 +1,9 @@
 /* fsrestore_remote: fetch a "host:path" source with rsync -a before the
- * restore; see fsrestore.h.  rsync runs from an argv (no shell).  The size
- * the fetch will write is asked first from a dry run of the same command
- * (--dry-run --stats, through runcmd); the fetch's own --info=progress2
- * lines end in '\r', so its output is read here rather than through
- * runcmd's line reader. */
-#define _GNU_SOURCE
+ * restore; see fsrestore.h.  rsync runs from an argv (no shell) through
+ * runcmd.  The size the fetch will write is asked first from a dry run of
+ * the same command (--dry-run --stats); the fetch's own --info=progress2
+ * lines end in '\r', so its stdout is taken as read (runcmd's on_stdout)
+ * and split here on '\r' and '\n'. */
 #include "config.h"
 #include "fsrestore.h"
 #include "fsrestore_int.h"
@@ -14,15 +13,11 @@
 #include "strbuf.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 int fsrestore_is_remote(const char *source)
@@ -69,25 +64,37 @@ static void progress_line(struct fetch *f, const char *s)
 	report_progress(f->r, &p, 0);
 }
 
-static void feed(struct fetch *f, int is_err, const char *buf, size_t n)
+/* runcmd's on_stdout: rsync's progress lines end in '\r', so stdout is
+ * taken as it comes and split here. */
+static int feed_stdout(void *ctx, const void *buf, size_t n, struct err *e)
 {
+	struct fetch *f = ctx;
+	const char *s = buf;
+	(void)e;
 	for (size_t i = 0; i < n; i++) {
-		if (buf[i] != '\r' && buf[i] != '\n') {
-			strbuf_addch(&f->line, buf[i]);
+		if (s[i] != '\r' && s[i] != '\n') {
+			strbuf_addch(&f->line, s[i]);
 			continue;
 		}
-		if (!f->line.len)
-			continue;
-		if (is_err) {
-			report_log(f->r, LOG_WARN, "rsync: %s", f->line.buf);
-			if (f->errs.len > 2000)
-				strbuf_reset(&f->errs);
-			strbuf_addf(&f->errs, "%s%s", f->errs.len ? "\n" : "", f->line.buf);
-		} else {
+		if (f->line.len)
 			progress_line(f, f->line.buf);
-		}
 		strbuf_reset(&f->line);
 	}
+	return 0;
+}
+
+/* runcmd's on_line, for stderr (stdout goes to feed_stdout): logged, and
+ * the last lines kept for the error. */
+static void feed_stderr(void *ctx, int is_stderr, const char *line)
+{
+	struct fetch *f = ctx;
+	(void)is_stderr;
+	if (!*line)
+		return;
+	report_log(f->r, LOG_WARN, "rsync: %s", line);
+	if (f->errs.len > 2000)
+		strbuf_reset(&f->errs);
+	strbuf_addf(&f->errs, "%s%s", f->errs.len ? "\n" : "", line);
 }
 
 /* ---- the size of the fetch, before it --------------------------------- */
@@ -245,10 +252,9 @@ int fsrestore_fetch(const char *source, const char *into, const char *rsh, int x
 	const char *argv[16];
 	char *src = xstrdup(source), *base, *dst = xstrfmt("%s/", into);
 	size_t len = strlen(src), n = 0;
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, status = 0, rc = -1, open_fds = 2;
-	pid_t pid, parent;
+	int status = 0, rc = -1, run;
+	struct child_process cp;
 	struct fetch f;
-	struct pollfd pfd[2];
 
 	*local = NULL;
 	memset(&f, 0, sizeof f);
@@ -293,66 +299,22 @@ int fsrestore_fetch(const char *source, const char *into, const char *rsh, int x
 		report_log(r, LOG_INFO, "fetching %s: %s", source, sb.buf);
 		strbuf_release(&sb);
 	}
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		err_errno(e, errno, "cannot start rsync");
-		goto out;
-	}
-	parent = getpid();
-	pid = fork();
-	if (pid < 0) {
-		err_errno(e, errno, "cannot start rsync");
-		goto out;
-	}
-	if (pid == 0) {
-		/* rsync streams \r progress, which runcmd's line reader would
-		 * hold back: its own fork, bound to us as runcmd binds children */
-		int nul = open("/dev/null", O_RDONLY);
-		if (runcmd_child_bind(parent) < 0 || nul < 0 || dup2(nul, 0) < 0 ||
-		    dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
-			_exit(127);
-		close_range(3, ~0U, 0);
-		execvp("rsync", (char *const *)argv);
-		dprintf(2, "cannot run rsync: %s\n", strerror(errno));
-		_exit(127);
-	}
-	setpgid(pid, pid);
-	close(out[1]);
-	close(errp[1]);
-	out[1] = errp[1] = -1;
-	pfd[0].fd = out[0];
-	pfd[1].fd = errp[0];
-	pfd[0].events = pfd[1].events = POLLIN;
-	while (open_fds) {
-		int k = poll(pfd, 2, 200);
-		if (k < 0 && errno != EINTR)
-			break;
-		if (report_cancelled(r)) {
-			if (kill(-pid, SIGTERM) < 0)
-				kill(pid, SIGTERM);
-			waitpid(pid, &status, 0);
+	memset(&cp, 0, sizeof cp);
+	cp.argv = argv;
+	cp.on_stdout = feed_stdout;
+	cp.on_line = feed_stderr;
+	cp.ctx = &f;
+	cp.report = r;
+	run = runcmd_run(&cp, &status, e);
+	if (f.line.len) /* the last progress line, without its '\r' */
+		progress_line(&f, f.line.buf);
+	if (run < 0) {
+		if (report_cancelled(r))
 			err_set(e, "fetching %s aborted: %s", source, report_stop_reason(r));
-			goto out;
-		}
-		for (int i = 0; i < 2 && k > 0; i++) {
-			char buf[4096];
-			ssize_t got;
-			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			got = read(pfd[i].fd, buf, sizeof buf);
-			if (got > 0) {
-				feed(&f, i, buf, (size_t)got);
-			} else if (got == 0 || errno != EINTR) {
-				feed(&f, i, "\n", 1);
-				pfd[i].fd = -1;
-				open_fds--;
-			}
-		}
+		goto out;
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		err_set(e, "rsync could not fetch %s (exit status %d)", source,
-				WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	if (run > 0) {
+		err_set(e, "rsync could not fetch %s (exit status %d)", source, status);
 		if (f.errs.len)
 			err_detail(e, "%s", f.errs.buf);
 		err_hint(e, "check that the host is reachable over ssh and the path exists; "
@@ -369,12 +331,6 @@ int fsrestore_fetch(const char *source, const char *into, const char *rsh, int x
 	*local = xstrfmt("%s/%s", into, base);
 	rc = 0;
 out:
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
-	}
 	strbuf_release(&f.line);
 	strbuf_release(&f.errs);
 	free(src);

@@ -5,6 +5,7 @@
 #include "fsrestore_ahead.h"
 #include "fsrestore_int.h"
 #include "err.h"
+#include "fault.h"
 #include "report.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -35,22 +36,37 @@ static int is_special(mode_t type)
 	return type == AE_IFIFO || type == AE_IFCHR || type == AE_IFBLK || type == AE_IFSOCK;
 }
 
+/* A libarchive object (@what) could not be made: its constructors fail
+ * only without memory, where bsdtar stops too.  (Test builds fail them by
+ * name, BR_FAULT_FAIL=files.new.*.)  Returns -1 with c->e set. */
+static int no_memory(struct ctx *c, const char *what)
+{
+	err_errno(c->e, ENOMEM, "cannot create %s for %s", what, c->source);
+	err_hint(c->e, "free memory, or raise this process's memory limit, and run it again");
+	return -1;
+}
+
 static struct archive *open_source(struct ctx *c)
 {
 	struct archive *a;
 	if (c->is_dir) {
 		int flags = ARCHIVE_READDISK_NO_FFLAGS;
-		a = archive_read_disk_new();
-		if (!a)
-			abort();
+		a = fault_fail("files.new.disk-reader") ? NULL : archive_read_disk_new();
+		if (!a) {
+			no_memory(c, "the directory reader");
+			return NULL;
+		}
 		if (!c->o->xattrs)
 			flags |= ARCHIVE_READDISK_NO_XATTR;
 		if (!c->o->acls)
 			flags |= ARCHIVE_READDISK_NO_ACL;
 		archive_read_disk_set_symlink_physical(a);
 		archive_read_disk_set_behavior(a, flags);
-		if (c->root)
-			archive_read_disk_set_standard_lookup(a);
+		if (c->root && archive_read_disk_set_standard_lookup(a) != ARCHIVE_OK) {
+			no_memory(c, "the owner name lookup");
+			archive_read_free(a);
+			return NULL;
+		}
 		if (archive_read_disk_open(a, c->src_root) != ARCHIVE_OK) {
 			err_set(c->e, "cannot read source directory %s", c->source);
 			err_detail(c->e, "%s", archive_error_string(a));
@@ -59,9 +75,11 @@ static struct archive *open_source(struct ctx *c)
 		}
 		return a;
 	}
-	a = archive_read_new();
-	if (!a)
-		abort();
+	a = fault_fail("files.new.reader") ? NULL : archive_read_new();
+	if (!a) {
+		no_memory(c, "the archive reader");
+		return NULL;
+	}
 	archive_read_support_format_all(a);
 	if (c->compressed) {
 		/* inflate in a second thread, as tar -xzf does with its gzip child */
@@ -298,13 +316,25 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 	struct archive_entry *ent = NULL, *dent = NULL;
 	struct archive_entry_linkresolver *lr = NULL;
 	int rc = -1;
+	/* damaged stretches of an archive, read past as tar does */
+	int64_t damaged_at = -1, first_damage = -1;
+	unsigned long long damaged = 0;
+	char *damage_msg = NULL;
 	size_t rootlen = c->is_dir ? strlen(c->src_root) : 0;
 
 	a = open_source(c);
 	if (!a)
 		return -1;
-	if (c->is_dir)
-		dent = archive_entry_new();
+	if (c->is_dir) {
+		dent = fault_fail("files.new.entry") ? NULL : archive_entry_new();
+		/* hardlinks: written as links, counted once by the scan */
+		lr = fault_fail("files.new.linkresolver") ? NULL : archive_entry_linkresolver_new();
+		if (!dent || !lr) {
+			no_memory(c, dent ? "the hardlink resolver" : "an archive entry");
+			goto out;
+		}
+		archive_entry_linkresolver_set_strategy(lr, ARCHIVE_FORMAT_TAR_USTAR);
+	}
 	if (pass == PASS_EXTRACT) {
 		int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
 		/* SECURE_SYMLINKS has libarchive open and stat every component
@@ -324,17 +354,17 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 			flags |= ARCHIVE_EXTRACT_ACL;
 		if (c->o->xattrs)
 			flags |= ARCHIVE_EXTRACT_XATTR;
-		ext = archive_write_disk_new();
-		if (!ext)
-			abort();
+		ext = fault_fail("files.new.disk-writer") ? NULL : archive_write_disk_new();
+		if (!ext) {
+			no_memory(c, "the disk writer");
+			goto out;
+		}
 		archive_write_disk_set_options(ext, flags);
-		archive_write_disk_set_standard_lookup(ext);
+		if (archive_write_disk_set_standard_lookup(ext) != ARCHIVE_OK) {
+			no_memory(c, "the owner name lookup");
+			goto out;
+		}
 		c->ext = ext;
-	}
-	if (c->is_dir) {
-		/* hardlinks: written as links, counted once by the scan */
-		lr = archive_entry_linkresolver_new();
-		archive_entry_linkresolver_set_strategy(lr, ARCHIVE_FORMAT_TAR_USTAR);
 	}
 	c->done_bytes = c->done_items = 0;
 
@@ -356,6 +386,32 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 		}
 		if (r == ARCHIVE_EOF)
 			break;
+		if (r == ARCHIVE_RETRY) {
+			/* A damaged header: libarchive reads on to the next
+			 * good one, as bsdtar ("Retrying...") and GNU tar
+			 * ("Skipping to next header") do, and the error comes
+			 * at the end, as theirs does: the whole archive is
+			 * read, each damaged stretch named once, and nothing
+			 * of it is swapped in.  A reader that does not move
+			 * on is not retried forever. */
+			int64_t at = archive_read_header_position(a);
+			const char *what = archive_error_string(a) ? archive_error_string(a) : "bad header";
+			if (damaged_at >= 0 && at <= damaged_at) {
+				src_error(c, a, "damaged archive", NULL);
+				goto out;
+			}
+			if (damaged_at < 0) {
+				fsrestore_warn(c, "damaged archive %s at byte %lld: %s; reading on to the next "
+					       "good header", c->source, (long long)at, what);
+				if (!damaged++) {
+					first_damage = at;
+					damage_msg = xstrdup(what);
+				}
+			}
+			damaged_at = at;
+			continue;
+		}
+		damaged_at = -1;
 		if (r == ARCHIVE_WARN) {
 			fsrestore_warn(c, "%s: %s", archive_entry_pathname(ent) ? archive_entry_pathname(ent) : "?",
 				     archive_error_string(a));
@@ -519,6 +575,16 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 		fsrestore_progress(c, "copying", rel, 0);
 		free(rel);
 	}
+	if (damaged) {
+		err_set(c->e, "damaged archive %s: %llu damaged place%s, the first at byte %lld", c->source,
+			damaged, damaged == 1 ? "" : "s", (long long)first_damage);
+		err_detail(c->e, "%s; the rest was read on to the next good header, as tar does",
+			   damage_msg);
+		err_where(c->e, c->source, 0, first_damage);
+		err_hint(c->e, "take another backup copy; what is left of this one can be read by hand "
+			       "with tar -xf");
+		goto out;
+	}
 	if (ext) {
 		int r = archive_write_close(ext);
 		if (status_ok(c, ext, r, "", NULL) < 0)
@@ -530,6 +596,7 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 	}
 	rc = 0;
 out:
+	free(damage_msg);
 	fsrestore_linkset_free(&c->links);
 	c->track_links = 0;
 	c->ext = NULL;

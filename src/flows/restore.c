@@ -160,6 +160,10 @@ static char *config_php_from_archive(const char *archive_path, struct err *e)
 	char *tmp = NULL;
 	int r, found = 0;
 
+	if (!a) { /* only without memory */
+		err_errno(e, ENOMEM, "cannot read %s", archive_path);
+		return NULL;
+	}
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
 	if (archive_read_open_filename(a, archive_path, 65536) != ARCHIVE_OK) {

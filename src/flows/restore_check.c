@@ -561,6 +561,8 @@ static int archive_peek(const char *path, const char *marker, int max,
 	int r, n = 0, mixed = 0, ret = 0;
 
 	memset(al, 0, sizeof *al);
+	if (!a) /* only without memory */
+		return err_errno(e, ENOMEM, "cannot read %s", path);
 	archive_read_support_filter_all(a);
 	archive_read_support_format_all(a);
 	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {

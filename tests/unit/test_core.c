@@ -48,6 +48,72 @@ static void runcmd_streams_stdout_and_stderr_lines(void **state)
 	strbuf_release(&l.errs);
 }
 
+struct chunks {
+	struct strbuf out, errs;
+	const char *fifo; /* answered once "half\r" was seen */
+	int answered;
+};
+
+static int collect_raw(void *ctx, const void *buf, size_t len, struct err *e)
+{
+	struct chunks *c = ctx;
+	(void)e;
+	strbuf_add(&c->out, buf, len);
+	if (!c->answered && strstr(c->out.buf, "half\r")) {
+		/* the child holds the FIFO open: this never blocks */
+		int fd = open(c->fifo, O_WRONLY | O_NONBLOCK);
+		c->answered = 1;
+		if (fd >= 0) {
+			if (write(fd, "go\n", 3) != 3)
+				c->answered = 2;
+			close(fd);
+		}
+	}
+	return 0;
+}
+
+static void collect_err(void *ctx, int is_stderr, const char *line)
+{
+	struct chunks *c = ctx;
+	strbuf_addf(is_stderr ? &c->errs : &c->out, "[%s]", line);
+}
+
+/* on_stdout hands stdout over as it is read: a progress line ended by
+ * '\r' alone (rsync --info=progress2) reaches the caller while the child
+ * still runs (the child waits for the caller's answer to it), nothing is
+ * split or dropped, and stderr still comes in lines. */
+static void runcmd_on_stdout_streams_progress_as_read(void **state)
+{
+	char dir[] = "/tmp/test_core.XXXXXX", script[512];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	struct chunks c = { STRBUF_INIT, STRBUF_INIT, NULL, 0 };
+	struct child_process cp = { .argv = argv, .on_stdout = collect_raw, .on_line = collect_err,
+				    .ctx = &c };
+	struct err e = ERR_INIT;
+	char *fifo;
+	int status = -1;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	fifo = xstrfmt("%s/answer", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	c.fifo = fifo;
+	/* the answer is awaited at most 30 s, so a caller that only sees
+	 * the line at the end fails instead of hanging */
+	snprintf(script, sizeof script,
+		 "exec 3<>'%s'; printf 'half\\r'; a=$(timeout 30 head -n 1 <&3); "
+		 "printf 'got %%s\\nno newline' \"$a\"; echo err >&2", fifo);
+	assert_int_equal(runcmd_run(&cp, &status, &e), 0);
+	assert_int_equal(status, 0);
+	assert_int_equal(c.answered, 1);
+	assert_string_equal(c.out.buf, "half\rgot go\nno newline");
+	assert_string_equal(c.errs.buf, "[err]");
+	unlink(fifo);
+	rmdir(dir);
+	free(fifo);
+	strbuf_release(&c.out);
+	strbuf_release(&c.errs);
+}
+
 static void runcmd_reports_exit_status_and_missing_program(void **state)
 {
 	const char *fail[] = { "sh", "-c", "exit 7", NULL };
@@ -303,6 +369,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(err_setters_may_use_the_old_value),
 		cmocka_unit_test(runcmd_streams_stdout_and_stderr_lines),
+		cmocka_unit_test(runcmd_on_stdout_streams_progress_as_read),
 		cmocka_unit_test(runcmd_reports_exit_status_and_missing_program),
 		cmocka_unit_test(runcmd_child_inherits_no_descriptors_and_gets_dir),
 		cmocka_unit_test(runcmd_as_a_user_gets_its_home_and_name),

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <signal.h>
 #include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -536,6 +537,59 @@ static void remote_sources_are_told_apart_as_rsync_does(void **state)
 	assert_false(fsrestore_is_remote("plain"));
 }
 
+/* The fetch of a host:path source starts rsync through runcmd: a child
+ * of the wizard's worker thread (which blocks SIGTERM and SIGHUP) must not
+ * inherit that mask, or a cancel's SIGTERM never ends the fetch; nor may
+ * it inherit the SIGPIPE that biso-recover ignores.  A fake rsync on PATH
+ * (perl: a shell would clear the mask itself) answers the dry run and
+ * prints its masks in the fetch. */
+static void fetch_starts_rsync_with_no_signal_blocked(void **state)
+{
+	const char *path = getenv("PATH");
+	char *oldpath = xstrdup(path ? path : "/usr/bin:/bin"), *newpath;
+	char *local = NULL;
+	struct err e = ERR_INIT;
+	sigset_t block, old;
+	void (*oldpipe)(int);
+	unsigned long long blocked = ~0ULL, ignored = ~0ULL;
+	int rc;
+	(void)state;
+	assert_int_equal(mkdir(P("bin"), 0755), 0);
+	put("bin/rsync",
+	    "#!/usr/bin/perl\n"
+	    "if (grep { $_ eq '--dry-run' } @ARGV) {\n"
+	    "  print \"Number of files: 1\\nTotal file size: 0 bytes\\n\";\n"
+	    "  print \"Total transferred file size: 0 bytes\\n\"; exit 0;\n"
+	    "}\n"
+	    "$| = 1; print \"  0   0%    0.00kB/s    0:00:00 (xfr#0, to-chk=0/1)\\r\";\n"
+	    "my ($b, $i);\n"
+	    "open my $f, '<', '/proc/self/status' or die;\n"
+	    "while (<$f>) { $b = $1 if /^SigBlk:\\s*(\\S+)/; $i = $1 if /^SigIgn:\\s*(\\S+)/; }\n"
+	    "print STDERR \"blocked $b ignored $i\\n\"; exit 3;\n", 0755);
+	newpath = xstrfmt("%s:%s", P("bin"), oldpath);
+	setenv("PATH", newpath, 1);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	oldpipe = signal(SIGPIPE, SIG_IGN);
+	rc = fsrestore_fetch("backuphost:/srv/webroot", P("fetched"), NULL, 0, 0, NULL, &local, &e);
+	signal(SIGPIPE, oldpipe);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	setenv("PATH", oldpath, 1);
+	assert_int_equal(rc, -1);
+	assert_null(local);
+	assert_string_equal(e.msg, "rsync could not fetch backuphost:/srv/webroot (exit status 3)");
+	assert_non_null(e.detail);
+	assert_int_equal(sscanf(e.detail, "blocked %llx ignored %llx", &blocked, &ignored), 2);
+	assert_int_equal(blocked, 0);
+	assert_int_equal(ignored & (1ULL << (SIGPIPE - 1)), 0);
+	err_clear(&e);
+	assert_int_equal(fsrestore_rmtree(P("fetched"), &e), 0);
+	free(newpath);
+	free(oldpath);
+}
+
 /* Add one member to the tar being written: a file with @text, a symlink
  * to @link, or a hardlink to @hard. */
 static void tar_add(struct archive *a, const char *name, const char *text, const char *link,
@@ -693,6 +747,44 @@ static void verify_names_each_differing_path_once(void **state)
 	assert_non_null(strstr(d.all.buf, ": not a hardlink to "));
 	fsrestore_result_release(&res);
 	strbuf_release(&d.all);
+}
+
+/* Damaged member headers (ARCHIVE_RETRY): the restore reads on to the
+ * next good header, as bsdtar and GNU tar do, so the error names every
+ * damaged place (two here), not only the first; and, as their exit status
+ * does, it fails at the end: nothing is swapped in, the target is kept. */
+static void damaged_headers_are_read_past_then_refused(void **state)
+{
+	struct archive *a = archive_write_new();
+	struct fsrestore_result res;
+	struct err e = ERR_INIT;
+	int fd;
+	(void)state;
+	archive_write_set_format_ustar(a);
+	assert_int_equal(archive_write_open_filename(a, P("dmg.tar")), ARCHIVE_OK);
+	tar_add(a, "a", "alpha\n", NULL, NULL);   /* header at 0, data at 512 */
+	tar_add(a, "b", "bravo\n", NULL, NULL);   /* header at 1024: damaged below */
+	tar_add(a, "c", "charlie\n", NULL, NULL); /* header at 2048 */
+	tar_add(a, "d", "delta\n", NULL, NULL);   /* header at 3072: damaged below */
+	tar_add(a, "e", "echo\n", NULL, NULL);
+	archive_write_free(a);
+	fd = open(P("dmg.tar"), O_WRONLY);
+	assert_true(fd >= 0);
+	/* a byte of each name: the header checksums no longer fit */
+	assert_int_equal(pwrite(fd, "X", 1, 1024), 1);
+	assert_int_equal(pwrite(fd, "X", 1, 3072), 1);
+	close(fd);
+	assert_int_equal(mkdir(P("dst"), 0755), 0);
+	put("dst/marker", "old\n", 0644);
+	assert_int_equal(run("dmg.tar", "dst", FSRESTORE_REPLACE, NULL, NULL, &res, &e), -1);
+	assert_non_null(e.msg);
+	assert_non_null(strstr(e.msg, "2 damaged places, the first at byte 1024"));
+	assert_non_null(e.detail);
+	assert_int_equal(res.warnings, 2);
+	err_clear(&e);
+	assert_int_equal(access(P("dst/marker"), F_OK), 0);
+	assert_int_equal(access(P("dst.restoring"), F_OK), -1);
+	fsrestore_result_release(&res);
 }
 
 /* An archive need not list the directories above its members: those the
@@ -914,12 +1006,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hardlinks_count_once_in_the_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(size_estimate_from_gzip_and_xz_trailers, setup, teardown),
 		cmocka_unit_test(remote_sources_are_told_apart_as_rsync_does),
+		cmocka_unit_test_setup_teardown(fetch_starts_rsync_with_no_signal_blocked, setup, teardown),
 		cmocka_unit_test_setup_teardown(archive_never_writes_through_its_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(compressed_archives_through_the_reader_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancel_stops_the_reader_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(directory_copy_keeps_sparse_readonly_clears_setid, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_names_each_differing_path_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_archive_without_directory_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(damaged_headers_are_read_past_then_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
