@@ -2,6 +2,7 @@
  * ones removed; see frontend.h.  Finding and removing is keptcopies.c. */
 #include "config.h"
 #include "frontend.h"
+#include "i18n.h"
 #include "keptcopies.h"
 #include "restore.h"
 #include "strbuf.h"
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 /* @name indented by 5 columns on lines of at most 79 columns, then @mark
  * on the last line if it fits there; a path longer than a line is broken
@@ -42,22 +44,72 @@ static void print_name(const char *name, const char *mark)
 	}
 }
 
+/* @s padded with blanks to @width terminal columns (a translation may
+ * hold letters of two bytes, which printf's %-22s would count twice); on
+ * the left of @s when @right. */
+static void column(const char *s, int width, int right)
+{
+	wchar_t *ws;
+	size_t n = mbstowcs(NULL, s, 0);
+	int w = -1;
+	if (n != (size_t)-1) {
+		ws = xcalloc(n + 1, sizeof *ws);
+		mbstowcs(ws, s, n + 1);
+		w = wcswidth(ws, n);
+		free(ws);
+	}
+	if (w < 0)
+		w = (int)strlen(s);
+	printf("%*s%s%*s", right && w < width ? width - w : 0, "", s,
+	       !right && w < width ? width - w : 0, "");
+}
+
+/* What a kept copy is a copy of ("webroot", "datadir (data)", "database
+ * biso": keptcopies.c's English group) in the operator's language. */
+static void group_text(const char *group, struct strbuf *out)
+{
+	if (!strncmp(group, "database ", 9))
+		strbuf_addf(out, _("database %s"), group + 9);
+	else if (!strncmp(group, "datadir", 7))
+		strbuf_addf(out, "%s%s", _("datadir"), group + 7);
+	else if (!strncmp(group, "webroot", 7))
+		strbuf_addf(out, "%s%s", _("webroot"), group + 7);
+	else
+		strbuf_addstr(out, group);
+}
+
 static void print_list(const struct kept_list *l, time_t now)
 {
 	/* the name on a line of its own: a path does not fit beside the
 	 * columns on an 80-column terminal */
-	printf("%3s  %-22s %-16s  %-18s %10s\n", "#", "copy of", "taken", "age", "size");
+	printf("%3s  ", "#");
+	column(_("copy of"), 22, 0);
+	putchar(' ');
+	column(_("taken"), 16, 0);
+	fputs("  ", stdout);
+	column(_("age"), 18, 0);
+	putchar(' ');
+	column(_("size"), 10, 1);
+	putchar('\n');
 	for (size_t i = 0; i < l->n; i++) {
 		const struct kept_copy *c = &l->items[i];
-		struct strbuf age = STRBUF_INIT, size = STRBUF_INIT;
+		struct strbuf age = STRBUF_INIT, size = STRBUF_INIT, group = STRBUF_INIT;
 		char when[32];
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&c->when, &(struct tm){ 0 }));
-		strbuf_humanise_age(&age, (long long)(now - c->when));
+		strbuf_humanise_age_l10n(&age, (long long)(now - c->when));
 		strbuf_humanise_bytes(&size, c->bytes);
-		printf("%3zu  %-22s %-16s  %-18s %10s\n", i + 1, c->group, when, age.buf, size.buf);
-		print_name(c->name, c->newest ? "  (newest: kept)" : "");
+		group_text(c->group, &group);
+		printf("%3zu  ", i + 1);
+		column(group.buf, 22, 0);
+		printf(" %-16s  ", when);
+		column(age.buf, 18, 0);
+		putchar(' ');
+		column(size.buf, 10, 1);
+		putchar('\n');
+		print_name(c->name, c->newest ? _("  (newest: kept)") : "");
 		strbuf_release(&age);
 		strbuf_release(&size);
+		strbuf_release(&group);
 	}
 }
 
@@ -79,7 +131,7 @@ static int choose(const struct kept_list *l, const char *word, char *pick)
 		if (*end == '-')
 			b = strtoul(end + 1, &end, 10);
 		if (*end || a < 1 || b < a || b > l->n) {
-			fprintf(stderr, "biso-recover: '%s' is not a number or range of the list (1-%zu)\n",
+			fprintf(stderr, _("biso-recover: '%s' is not a number or range of the list (1-%zu)\n"),
 				word, l->n);
 			return -1;
 		}
@@ -87,16 +139,19 @@ static int choose(const struct kept_list *l, const char *word, char *pick)
 		for (a = 0; a < l->n && strcmp(l->items[a].name, word); a++)
 			;
 		if (a == l->n) {
-			fprintf(stderr, "biso-recover: '%s' is not a kept copy of this instance\n", word);
+			fprintf(stderr, _("biso-recover: '%s' is not a kept copy of this instance\n"), word);
 			return -1;
 		}
 		b = ++a;
 	}
 	for (unsigned long i = a; i <= b; i++) {
 		if (l->items[i - 1].newest) {
-			fprintf(stderr, "biso-recover: %s is the newest copy of the %s: it is kept (a "
-				"failed restore goes back to it)\n", l->items[i - 1].name,
-				l->items[i - 1].group);
+			struct strbuf group = STRBUF_INIT;
+			group_text(l->items[i - 1].group, &group);
+			fprintf(stderr, _("biso-recover: %s is the newest copy of the %s: it is kept (a "
+					  "failed restore goes back to it)\n"), l->items[i - 1].name,
+				group.buf);
+			strbuf_release(&group);
 			return -1;
 		}
 		pick[i - 1] = 1;
@@ -127,7 +182,7 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 
 	restore_kept_where(rs, &k);
 	if (keptcopies_find(&k.where, &l, r, &e) < 0) {
-		err_format(&e, &sb);
+		err_format_l10n(&e, &sb);
 		fprintf(stderr, "biso-recover: %s\n", sb.buf);
 		strbuf_release(&sb);
 		err_clear(&e);
@@ -136,13 +191,15 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 	}
 	if (!l.n && l.dbs_unlisted) {
 		/* "no kept databases" would contradict the warning */
-		printf("No kept copies of the webroot or datadir; kept databases could not be "
-		       "listed (see the warning).\n");
+		printf(_("No kept copies of the webroot or datadir; kept databases could not be "
+			 "listed (see the warning).\n"));
 		goto out;
 	}
 	if (!l.n) {
-		printf("No kept copies of %s%s%s.\n", rs->webroot, k.dbs[0] ? " or database " : "",
-		       k.dbs[0] ? k.dbs[0] : "");
+		if (k.dbs[0])
+			printf(_("No kept copies of %s or database %s.\n"), rs->webroot, k.dbs[0]);
+		else
+			printf(_("No kept copies of %s.\n"), rs->webroot);
 		goto out;
 	}
 	print_list(&l, time(NULL));
@@ -153,8 +210,8 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 			goto out;
 		}
 	if (!o->n_args && o->dry_run) {
-		printf("--dry-run: nothing removed (name copies by number, range, name or all\n"
-		       "to see what would be)\n");
+		printf(_("--dry-run: nothing removed (name copies by number, range, name or all\n"
+			 "to see what would be)\n"));
 		goto out;
 	}
 	if (!o->n_args) {
@@ -162,8 +219,8 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 		 * said why), as the restore's confirmations do */
 		int tries = 0, ok = 0;
 		while (!ok && tries++ < FRONTEND_TRIES &&
-		       frontend_ask("Remove which? (numbers such as 1 3-4, names, all: every "
-				    "copy but the newest of each kind; Enter: none)", &sb) == 0) {
+		       frontend_ask(_("Remove which? (numbers such as 1 3-4, names, all: every "
+				      "copy but the newest of each kind; Enter: none)"), &sb) == 0) {
 			memset(pick, 0, l.n);
 			ok = choose_line(&l, sb.buf, pick) == 0;
 		}
@@ -178,22 +235,28 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 			bytes += l.items[i].bytes;
 		}
 	if (!chosen) {
-		printf("Nothing chosen: nothing removed.\n");
+		printf(_("Nothing chosen: nothing removed.\n"));
 		goto out;
 	}
 	strbuf_reset(&sb);
 	strbuf_humanise_bytes(&sb, bytes);
-	printf("%s %zu cop%s (%s):\n", o->dry_run ? "Would remove" : "To remove:", chosen,
-	       chosen == 1 ? "y" : "ies", sb.buf);
+	if (o->dry_run)
+		printf(P_("Would remove %zu copy (%s):\n", "Would remove %zu copies (%s):\n", chosen),
+		       chosen, sb.buf);
+	else
+		printf(P_("To remove: %zu copy (%s):\n", "To remove: %zu copies (%s):\n", chosen),
+		       chosen, sb.buf);
 	for (size_t i = 0; i < l.n; i++)
 		if (pick[i])
 			printf("  %s\n", l.items[i].name);
 	if (o->dry_run) {
-		printf("--dry-run: nothing was removed\n");
+		printf(_("--dry-run: nothing was removed\n"));
 		goto out;
 	}
 	if (!o->yes) {
-		int ok = frontend_ask("Type yes to remove them:", &sb) == 0 && !strcmp(sb.buf, "yes");
+		/* the word stays "yes" in every language: what the manual and
+		 * scripts type */
+		int ok = frontend_ask(_("Type yes to remove them:"), &sb) == 0 && !strcmp(sb.buf, "yes");
 		if (!ok) {
 			report_log(r, LOG_WARN, "cleanup: not confirmed, nothing removed");
 			code = EXIT_ABORTED;

@@ -54,7 +54,7 @@ int cli_check_input(const char *what, const char *path, int dir_ok)
 void cli_print_err(const char *what, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
-	err_format(e, &sb);
+	err_format_l10n(e, &sb); /* the screen's language; logs take e->msg */
 	fprintf(stderr, "biso-recover: %s%s%s\n", what ? what : "", what ? ": " : "", sb.buf);
 	strbuf_release(&sb);
 }

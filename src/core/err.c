@@ -57,6 +57,13 @@ int err_set(struct err *e, const char *fmt, ...)
 	return -1;
 }
 
+int err_vset(struct err *e, const char *fmt, va_list ap)
+{
+	if (e)
+		set2(&e->msg, &e->lmsg, -1, fmt, ap);
+	return -1;
+}
+
 int err_errno(struct err *e, int errnum, const char *fmt, ...)
 {
 	va_list ap;

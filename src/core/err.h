@@ -19,6 +19,7 @@
 #ifndef BR_ERR_H
 #define BR_ERR_H
 
+#include <stdarg.h>
 #include <stdint.h>
 
 struct strbuf;
@@ -42,6 +43,10 @@ struct err {
  * arguments may be the old value (err_hint(e, "%s ...", e->hint)): it is
  * freed only after the new one is formatted; so for detail and hint. */
 int err_set(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* err_set() with a va_list, for a module's own error helper (whose name
+ * then goes into po/Makevars' XGETTEXT_OPTIONS, so its messages are
+ * extracted too). */
+int err_vset(struct err *e, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Like err_set() with strerror(@errnum) appended as ": <reason>" (in
  * English to msg, in the operator's language to lmsg). */
 int err_errno(struct err *e, int errnum, const char *fmt, ...)

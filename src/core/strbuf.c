@@ -1,6 +1,7 @@
 /* strbuf: growable byte buffer; see strbuf.h. */
 #include "config.h"
 #include "strbuf.h"
+#include "i18n.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -184,27 +185,48 @@ void strbuf_addcount(struct strbuf *sb, unsigned long long n, const char *one, c
 	strbuf_addf(sb, "%llu %s", n, n == 1 ? one : many);
 }
 
-void strbuf_humanise_age(struct strbuf *sb, long long seconds)
+/* "N day(s)" (@unit 0), hours (1) or minutes (2), in English or, with
+ * @l10n, in the operator's language. */
+static void add_unit(struct strbuf *sb, int unit, unsigned long long n, int l10n)
 {
-	static const struct {
-		long long secs;
-		const char *one, *many;
-	} unit[] = { { 86400, "day", "days" }, { 3600, "hour", "hours" },
-		     { 60, "minute", "minutes" } };
-	size_t i = 0;
+	static const char *const one[] = { "day", "hour", "minute" };
+	static const char *const many[] = { "days", "hours", "minutes" };
+	if (!l10n)
+		strbuf_addcount(sb, n, one[unit], many[unit]);
+	else if (unit == 0)
+		strbuf_addf(sb, P_("%llu day", "%llu days", n), n);
+	else if (unit == 1)
+		strbuf_addf(sb, P_("%llu hour", "%llu hours", n), n);
+	else
+		strbuf_addf(sb, P_("%llu minute", "%llu minutes", n), n);
+}
+
+static void humanise_age(struct strbuf *sb, long long seconds, int l10n)
+{
+	static const long long secs[] = { 86400, 3600, 60 };
+	int i = 0;
 	if (seconds < 60) {
-		strbuf_addstr(sb, "less than a minute");
+		strbuf_addstr(sb, l10n ? _("less than a minute") : "less than a minute");
 		return;
 	}
-	while (seconds < unit[i].secs)
+	while (seconds < secs[i])
 		i++;
-	strbuf_addcount(sb, (unsigned long long)(seconds / unit[i].secs), unit[i].one, unit[i].many);
-	seconds %= unit[i].secs;
-	if (i + 1 < sizeof unit / sizeof unit[0] && seconds >= unit[i + 1].secs) {
+	add_unit(sb, i, (unsigned long long)(seconds / secs[i]), l10n);
+	seconds %= secs[i];
+	if (i + 1 < 3 && seconds >= secs[i + 1]) {
 		strbuf_addch(sb, ' ');
-		strbuf_addcount(sb, (unsigned long long)(seconds / unit[i + 1].secs), unit[i + 1].one,
-				unit[i + 1].many);
+		add_unit(sb, i + 1, (unsigned long long)(seconds / secs[i + 1]), l10n);
 	}
+}
+
+void strbuf_humanise_age(struct strbuf *sb, long long seconds)
+{
+	humanise_age(sb, seconds, 0);
+}
+
+void strbuf_humanise_age_l10n(struct strbuf *sb, long long seconds)
+{
+	humanise_age(sb, seconds, 1);
 }
 
 void strbuf_humanise_bytes(struct strbuf *sb, unsigned long long bytes)

@@ -52,6 +52,9 @@ void strbuf_humanise_bytes(struct strbuf *sb, unsigned long long bytes);
  * hours", "5 hours 10 minutes", "1 minute", "less than a minute" (@seconds
  * below 60, or negative). */
 void strbuf_humanise_age(struct strbuf *sb, long long seconds);
+/* The same in the operator's language (i18n.h), for the screen; a log
+ * takes strbuf_humanise_age(). */
+void strbuf_humanise_age_l10n(struct strbuf *sb, long long seconds);
 /* Append "@n @one" when @n is 1, else "@n @many" ("1 file", "2 files"). */
 void strbuf_addcount(struct strbuf *sb, unsigned long long n, const char *one, const char *many);
 

@@ -252,7 +252,6 @@ static int fail(struct loader *L, const config_setting_t *s, const char *full, c
 static int fail(struct loader *L, const config_setting_t *s, const char *full, const char *fmt,
 		...)
 {
-	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 	const char *file = config_setting_source_file(s);
 	long line = config_setting_source_line(s);
@@ -263,13 +262,12 @@ static int fail(struct loader *L, const config_setting_t *s, const char *full, c
 		if (!file)
 			file = config_setting_source_file(p);
 	}
-	strbuf_addf(&sb, "%s: ", full);
+	/* through err_vset(): the message keeps its translation */
 	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	err_vset(L->e, fmt, ap);
 	va_end(ap);
-	err_set(L->e, "%s", sb.buf);
+	err_prefix(L->e, "%s", full);
 	err_where(L->e, file ? file : L->path, line, -1);
-	strbuf_release(&sb);
 	return -1;
 }
 

@@ -646,13 +646,10 @@ static int fail_at(struct parser *P, const struct tok *t, int rc, const char *fm
 
 static int fail_at(struct parser *P, const struct tok *t, int rc, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
+	va_start(ap, fmt); /* through err_vset(): the message keeps its translation */
+	err_vset(P->e, fmt, ap);
 	va_end(ap);
-	err_set(P->e, "%s", sb.buf);
-	strbuf_release(&sb);
 	err_where(P->e, P->path, t->line, (int64_t)t->off);
 	return rc;
 }

@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <zlib.h>
 
 #include "err.h"
+#include "i18n.h"
 #include "logfile.h"
 #include "magic.h"
 #include "report.h"
@@ -364,10 +367,78 @@ static void err_setters_may_use_the_old_value(void **state)
 	err_clear(&e);
 }
 
+/* German messages (the build's po/de.gmo, LANG=de_CH.UTF-8): struct err
+ * keeps the English text, strerror included, for the log, and the German
+ * one beside it; a prefix and a hint built from the old value carry both. */
+static void err_keeps_english_and_the_translation(void **state)
+{
+	char dir[] = "/tmp/test_i18n.XXXXXX", sub[256], mo[300], gmo[1024];
+	const char *top = getenv("top_srcdir");
+	struct err e = ERR_INIT;
+	struct strbuf en = STRBUF_INIT, de = STRBUF_INIT;
+	char *want;
+	(void)state;
+	snprintf(gmo, sizeof gmo, "%s/po/de.gmo", top ? top : ".");
+	if (access(gmo, R_OK) < 0 || !setlocale(LC_ALL, "de_CH.UTF-8")) {
+		setlocale(LC_ALL, "C");
+		skip(); /* no catalogue built, or no de_CH locale (tools/deps.sh makes it) */
+	}
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof sub, "%s/de", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(sub, sizeof sub, "%s/de/LC_MESSAGES", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(mo, sizeof mo, "%s/biso-recover.mo", sub);
+	assert_int_equal(symlink(gmo, mo), 0);
+	setenv("BISO_RECOVER_LOCALEDIR", dir, 1);
+	setenv("LANG", "de_CH.UTF-8", 1);
+	unsetenv("LANGUAGE");
+	unsetenv("LC_ALL");
+	unsetenv("LC_MESSAGES");
+	i18n_init();
+
+	err_errno(&e, ENOENT, "cannot read backup root %s", "/b");
+	err_hint(&e, "give the directory that holds webroot/, data/ and db/ (--backup-root)");
+	err_prefix(&e, "%s", "plan");
+	assert_string_equal(e.msg, "plan: cannot read backup root /b: No such file or directory");
+	want = xstrfmt("plan: das Sicherungs-Wurzelverzeichnis /b kann nicht gelesen werden: %s",
+		       strerror(ENOENT));
+	assert_string_equal(e.lmsg, want);
+	free(want);
+	err_where(&e, "/c", 3, 7);
+	err_format(&e, &en);
+	err_format_l10n(&e, &de);
+	assert_string_equal(en.buf, "/c:3 (byte 7): plan: cannot read backup root /b: No such file or "
+			    "directory\nHINT: give the directory that holds webroot/, data/ and db/ "
+			    "(--backup-root)");
+	assert_non_null(strstr(de.buf, "/c:3 (Byte 7): plan: das Sicherungs-Wurzelverzeichnis"));
+	assert_non_null(strstr(de.buf, "\nHINWEIS: das Verzeichnis angeben, das webroot/"));
+	/* a message without a translation: English alone, on the screen too */
+	err_set(&e, "no such message in any catalogue %d", 1);
+	assert_null(e.lmsg);
+	strbuf_reset(&de);
+	err_clear(&e);
+	err_set(&e, "no such message in any catalogue %d", 1);
+	err_format_l10n(&e, &de);
+	assert_string_equal(de.buf, "no such message in any catalogue 1");
+
+	err_clear(&e);
+	strbuf_release(&en);
+	strbuf_release(&de);
+	unlink(mo);
+	rmdir(sub);
+	snprintf(sub, sizeof sub, "%s/de", dir);
+	rmdir(sub);
+	rmdir(dir);
+	unsetenv("BISO_RECOVER_LOCALEDIR");
+	setlocale(LC_ALL, "C");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(err_setters_may_use_the_old_value),
+		cmocka_unit_test(err_keeps_english_and_the_translation),
 		cmocka_unit_test(runcmd_streams_stdout_and_stderr_lines),
 		cmocka_unit_test(runcmd_on_stdout_streams_progress_as_read),
 		cmocka_unit_test(runcmd_reports_exit_status_and_missing_program),

@@ -1,0 +1,84 @@
+#!/bin/bash
+# i18n-german.sh: the German user interface (issue 15, src/core/i18n.h).
+# LANG=de_CH.UTF-8 (and de_DE, de_AT where the locale exists) prints the
+# cleanup list, its counts (ngettext: 1 Kopie, 2 Kopien) and an error with
+# its hint in German; LANG=C, en_US and a language without a catalogue print
+# English; and the run log of the German run stays English (the error's
+# English text, strerror in English too).  The catalogue is po/de.po as it
+# is, compiled here and found through BISO_RECOVER_LOCALEDIR.  No database
+# server: the conninfo names a socket directory that does not exist.
+set -euo pipefail
+top_srcdir=$(cd "${top_srcdir:-$(dirname "$0")/../..}" && pwd)
+top_builddir=$(cd "${top_builddir:-.}" && pwd)
+B=${BISO_RECOVER:-$top_builddir/biso-recover}
+fail() { echo "FAIL: $*"; exit 1; }
+[ -x "$B" ] || fail "$B not built"
+command -v msgfmt >/dev/null || fail "msgfmt not installed (gettext)"
+locale -a | grep -qix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
+T=$(mktemp -d /tmp/i18n-german.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+mkdir -p "$T/locale/de/LC_MESSAGES" "$T/log"
+msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
+export BISO_RECOVER_LOCALEDIR=$T/locale
+W=$T/live/webroot
+mkdir -p "$W" "$W.pre-restore-20250101_000000" "$W.pre-restore-20250102_000000" "$W.pre-restore-20250103_000000"
+printf 'webroot = "%s";\nlog_dir = "%s";\n' "$W" "$T/log" > "$T/conf"
+inst=(--config "$T/conf" --datadir "$W/data" --dbname "host=$T/nosuchdir dbname=biso user=biso")
+
+# run LANG CMD...: biso-recover with only LANG choosing the language
+run() {
+	local lang=$1
+	shift
+	env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG="$lang" "$B" "$@"
+}
+
+# 1. cleanup --dry-run: the list and the count, German and English
+for lang in de_CH.UTF-8 de_DE.UTF-8 de_AT.UTF-8; do
+	if ! locale -a | grep -qix "${lang%.UTF-8}.utf-\?8"; then
+		echo "skipped: $lang (locale not generated here)"
+		continue
+	fi
+	run "$lang" cleanup --dry-run "${inst[@]}" 3 > "$T/one.out" 2>&1 || { cat "$T/one.out"; fail "$lang: cleanup 3 failed"; }
+	run "$lang" cleanup --dry-run "${inst[@]}" all > "$T/all.out" 2>&1 || { cat "$T/all.out"; fail "$lang: cleanup all failed"; }
+	grep -q '^  #  Kopie von  .*erstellt  .*Alter  .*Grösse$' "$T/one.out" &&
+		grep -q '(neueste: bleibt)$' "$T/one.out" && grep -q '^Würde 1 Kopie entfernen (' "$T/one.out" &&
+		grep -q '^Würde 2 Kopien entfernen (' "$T/all.out" && grep -q '^--dry-run: nichts wurde entfernt$' "$T/all.out" ||
+		{ cat "$T/one.out" "$T/all.out"; fail "$lang: the cleanup list and counts are not German"; }
+	echo "ok: $lang: cleanup in German (1 Kopie, 2 Kopien)"
+done
+for lang in C C.UTF-8 en_US.UTF-8 fr_FR.UTF-8; do
+	run "$lang" cleanup --dry-run "${inst[@]}" all > "$T/all.out" 2>&1 || { cat "$T/all.out"; fail "$lang: cleanup all failed"; }
+	grep -q '^  #  copy of  .*taken  .*age  .*size$' "$T/all.out" && grep -q '^Would remove 2 copies (' "$T/all.out" &&
+		! grep -q 'Kopie' "$T/all.out" || { cat "$T/all.out"; fail "$lang: cleanup is not English"; }
+	echo "ok: $lang: cleanup in English"
+done
+
+# 2. An error with its hint: German on the terminal, English in the run log.
+rm -f "$T/log/"*
+if run de_CH.UTF-8 restore --yes "${inst[@]}" --backup-root "$T/nobackup" > "$T/de.out" 2>&1; then
+	cat "$T/de.out"; fail "restore from a missing backup root succeeded"
+fi
+grep -q "das Sicherungs-Wurzelverzeichnis $T/nobackup kann nicht gelesen werden" "$T/de.out" &&
+	grep -q '^HINWEIS: das Verzeichnis angeben, das webroot/, data/ und db/ enthält (--backup-root)$' "$T/de.out" ||
+	{ cat "$T/de.out"; fail "the error of the German run is not German"; }
+log=$(ls "$T/log/"biso-recover-*.log)
+grep -q "ERROR cannot read backup root $T/nobackup: No such file or directory$" "$log" ||
+	{ cat "$log"; fail "the run log does not have the English error"; }
+! grep -Eq 'kann nicht|HINWEIS|Verzeichnis angeben|nicht gefunden|Sicherung' "$log" ||
+	{ cat "$log"; fail "German in the run log of a German run"; }
+echo "ok: an error in German on the terminal, in English in the run log"
+run C restore --yes "${inst[@]}" --backup-root "$T/nobackup" > "$T/c.out" 2>&1 || true
+grep -q "cannot read backup root $T/nobackup: No such file or directory" "$T/c.out" &&
+	grep -q '^HINT: give the directory that holds webroot/, data/ and db/ (--backup-root)$' "$T/c.out" ||
+	{ cat "$T/c.out"; fail "the error of the LANG=C run is not English"; }
+echo "ok: the same error in English with LANG=C"
+
+# 3. A configuration error (libconfig file, src/instance/conf.c) in German.
+printf 'webroot = "%s";\nno_such_key = 1;\n' "$W" > "$T/bad.conf"
+run de_CH.UTF-8 cleanup --dry-run --config "$T/bad.conf" > "$T/conf.out" 2>&1 && fail "an unknown key was accepted"
+grep -q 'no_such_key: unbekannter Schlüssel$' "$T/conf.out" &&
+	grep -q '^HINWEIS: Schlüssel der obersten Ebene: ' "$T/conf.out" ||
+	{ cat "$T/conf.out"; fail "the configuration error is not German"; }
+echo "ok: a configuration error in German"
+echo "i18n-german: ok"
