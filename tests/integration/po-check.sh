@@ -5,7 +5,8 @@
 # `msgfmt --check --statistics` must report no untranslated and no fuzzy
 # message (nor a format that differs from its msgid's).  Also, for the
 # Swiss standard German of de.po: no "ß", and every line of a translation
-# fits 80 columns wherever the English line does.
+# fits 80 columns wherever the English line does; and no front end listed
+# there hands an unmarked text to an output call.
 set -eu
 src=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d)
@@ -85,5 +86,34 @@ for ids, strs in entries(path):
 sys.exit(bad)
 PY
 done
+# The front ends (ui/) listed in po/POTFILES.in print no unmarked text:
+# xgettext with the output calls as its only keywords finds the literals
+# handed to them directly (a marked text is a call of _() there, not a
+# literal); one with a letter in it is a text the operator reads untranslated.
+ui=$(echo "$files" | grep '^ui/' || true)
+if [ -n "$ui" ]; then
+	# shellcheck disable=SC2086
+	(cd "$src" && xgettext -k --keyword=printf:1 --keyword=fprintf:2 --keyword=puts:1 \
+		--keyword=fputs:1 --keyword=frontend_ask:1 --keyword=cli_usage_error:1 \
+		--keyword=cli_print_err:1 --no-wrap -o "$tmp/unmarked.pot" $ui)
+	# words left once escapes, conversions (%s, %3zu ...) and the program's
+	# name are taken out
+	words() { sed -E 's/\\[nt"]//g; s/%[-+ #0-9.*]*(hh|h|ll|l|z|j|t|L)?[diouxXeEfgGcsp%]//g; s/biso-recover//g'; }
+	if [ -f "$tmp/unmarked.pot" ]; then
+		msgattrib --no-wrap "$tmp/unmarked.pot" | grep -E '^(#:|msgid ")' | sed 1d |
+			while IFS= read -r line; do
+				case $line in
+				'#:'*) at=$line ;;
+				*) ! printf '%s\n' "${line#msgid }" | words | grep -q '[A-Za-z]' || printf '%s %s\n' "$at" "$line" ;;
+				esac
+			done >"$tmp/unmarked"
+		if [ -s "$tmp/unmarked" ]; then
+			echo "po-check: FAIL: unmarked texts in output calls of the front ends (mark them with _() or P_()):"
+			cat "$tmp/unmarked"
+			fail=1
+		fi
+	fi
+fi
+
 [ "$fail" = 0 ] && echo "po-check: ok"
 exit "$fail"
