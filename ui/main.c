@@ -22,7 +22,7 @@
  * no name, is what runs without a command word. */
 extern const struct command command_wizard, command_restore, command_db_restore,
 	command_db_inspect, command_cleanup, command_status, command_files_restore,
-	command_files_verify;
+	command_files_verify, command_backup_verify;
 static const struct command *const commands[] = {
 	&command_wizard,
 	&command_restore,
@@ -32,6 +32,7 @@ static const struct command *const commands[] = {
 	&command_status,
 	&command_files_restore,
 	&command_files_verify,
+	&command_backup_verify,
 };
 
 /* The global usage after the commands' synopses. */

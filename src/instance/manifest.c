@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -393,6 +394,60 @@ void manifest_paths(const char *root, const char *id, char **manifest, char **su
 		*manifest = xstrfmt("%s/manifest/%s/MANIFEST", root, id);
 	if (sums)
 		*sums = xstrfmt("%s/manifest/%s/SHA256SUMS", root, id);
+}
+
+int manifest_seal(const char *root, struct manifest *m, struct report *r, struct err *e)
+{
+	struct sha256sums s;
+	char *mpath, *spath, *dir;
+	int rc = 0;
+
+	manifest_paths(root, m->id, &mpath, &spath);
+	dir = xstrfmt("%s/manifest", root);
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST)) {
+		rc = err_errno(e, errno, "cannot create %s", dir);
+		goto out;
+	}
+	free(dir);
+	dir = xstrfmt("%s/manifest/%s", root, m->id);
+	if ((mkdir(dir, 0700) < 0 && errno != EEXIST)) {
+		rc = err_errno(e, errno, "cannot create %s", dir);
+		goto out;
+	}
+	if (sha256sums_open(&s, root, spath, e) < 0) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < m->n_parts && rc == 0; i++) {
+		struct manifest_part *p = &m->parts[i];
+		struct sha256sums_count c = { 0 };
+		char *full = xstrfmt("%s/%s", root, p->path);
+		struct stat st;
+		if (lstat(full, &st) < 0)
+			rc = err_errno(e, errno, "cannot read %s", full);
+		else if (S_ISDIR(st.st_mode))
+			rc = sha256sums_add_tree(&s, p->path, &c, r, e);
+		else
+			rc = sha256sums_add_file(&s, p->path, &c, r, e);
+		p->files = c.files;
+		p->bytes = c.bytes;
+		if (rc == 0 && !m->n_tables && !strcmp(p->name, "db"))
+			rc = manifest_tables_from_dump(m, full, r, e);
+		free(full);
+	}
+	if (rc < 0) {
+		sha256sums_abort(&s);
+		goto out;
+	}
+	if (sha256sums_close(&s, e) < 0 || manifest_write(m, mpath, e) < 0) {
+		unlink(spath);
+		rc = -1;
+	}
+out:
+	free(dir);
+	free(mpath);
+	free(spath);
+	return rc;
 }
 
 struct part_count {

@@ -113,6 +113,16 @@ int manifest_write(const struct manifest *m, const char *path, struct err *e);
  * "id" line. */
 int manifest_read(const char *path, struct manifest *m, struct err *e);
 
+/*
+ * Seal backup m->id under @root, the last thing a backup does: write
+ * SHA256SUMS over every part of @m (a part's path is a file or a tree,
+ * relative to @root), set each part's file and byte counts from it, fill
+ * the tables from the "db" part's dump when @m has none yet, and write
+ * MANIFEST (creating <root>/manifest/<id>/).  Returns 0, or -1 with @e set
+ * (nothing is left under either name but the directory).
+ */
+int manifest_seal(const char *root, struct manifest *m, struct report *r, struct err *e);
+
 /* The manifest's and checksum list's paths for backup @id under @root
  * (malloc'd): <root>/manifest/<id>/MANIFEST and .../SHA256SUMS.  Either
  * pointer may be NULL when not wanted. */

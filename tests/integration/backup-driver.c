@@ -8,6 +8,9 @@
  *                   pgdump_run() at the current time (pg_dump from $PG_DUMP
  *                   when set); prints path=, sql_bytes=, gz_bytes=,
  *                   server_version=, pg_dump_version=
+ *   backup-driver seal ROOT ID NAME=PATH...
+ *                   manifest_seal(): SHA256SUMS and MANIFEST of backup ID
+ *                   with these parts (PATH relative to ROOT)
  *
  * The error (if any) is printed with err_format() on stderr.  Exit 0 on
  * success, 1 on failure, 2 on usage errors.
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "manifest.h"
 #include "pgdump.h"
 #include "pgzip.h"
 #include "report.h"
@@ -91,13 +95,34 @@ static int dump_cmd(char **argv)
 	return 0;
 }
 
+static int seal_cmd(int argc, char **argv)
+{
+	struct manifest m;
+	struct err e = ERR_INIT;
+	struct report r = { NULL, log_line, NULL, NULL, 0 };
+	manifest_init(&m, argv[1], time(NULL));
+	for (int i = 2; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq)
+			return 2;
+		*eq = '\0';
+		manifest_add_part(&m, argv[i], 0, 0, eq + 1);
+	}
+	int rc = manifest_seal(argv[0], &m, &r, &e);
+	manifest_release(&m);
+	return rc < 0 ? fail(&e) : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && !strcmp(argv[1], "seal"))
+		return seal_cmd(argc - 2, argv + 2);
 	if (argc == 6 && !strcmp(argv[1], "dump"))
 		return dump_cmd(argv + 2);
 	if (argc >= 3 && !strcmp(argv[1], "gzip"))
 		return gzip_cmd(argv[2], argc > 3 ? atoi(argv[3]) : 0);
 	fprintf(stderr, "usage: backup-driver gzip OUT [THREADS]\n"
-			"       backup-driver dump CONNINFO DBNAME DIR PREFIX\n");
+			"       backup-driver dump CONNINFO DBNAME DIR PREFIX\n"
+			"       backup-driver seal ROOT ID NAME=PATH...\n");
 	return 2;
 }

@@ -1,0 +1,147 @@
+/* backupverify: tier 1 of backup-verify; see backupverify.h. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "backupset.h"
+#include "backupverify.h"
+#include "dumpinfo.h"
+#include "err.h"
+#include "manifest.h"
+#include "report.h"
+#include "strbuf.h"
+
+static void add_bad(struct sha256sums_result *s, const char *path, const char *why)
+{
+	s->bad = xrealloc(s->bad, (s->n_bad + 1) * sizeof *s->bad);
+	s->bad[s->n_bad].path = xstrdup(path);
+	s->bad[s->n_bad].why = xstrdup(why);
+	s->n_bad++;
+}
+
+int backupverify_tier1(const char *root, const char *id, struct backupverify_result *res,
+		       struct report *r, struct err *e)
+{
+	struct manifest m;
+	char *mpath;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	rc = manifest_verify(root, id, &res->sums, r, e);
+	if (rc < 0)
+		return -1;
+	res->damaged_files = res->sums.n_bad; /* one entry a file so far */
+	manifest_paths(root, id, &mpath, NULL);
+	if (manifest_read(mpath, &m, e) < 0) { /* read fine a moment ago */
+		free(mpath);
+		return -1;
+	}
+	free(mpath);
+	for (size_t i = 0; i < m.n_parts; i++) {
+		const struct manifest_part *p = &m.parts[i];
+		struct dumpinfo di;
+		struct err de = ERR_INIT;
+		if (strcmp(p->name, "db") && strcmp(p->name, "log_db"))
+			continue;
+		char *path = xstrfmt("%s/%s", root, p->path);
+		struct stat st;
+		if (stat(path, &st) < 0) {
+			free(path); /* named "missing" by the checksums already */
+			continue;
+		}
+		if (dumpinfo_check(path, &di, 0, "Take a new backup: this dump cannot be restored whole.", r, &de) < 0) {
+			if (report_cancelled(r)) {
+				err_move(e, &de);
+				dumpinfo_release(&di);
+				free(path);
+				manifest_release(&m);
+				return -1;
+			}
+			int seen = 0;
+			for (size_t k = 0; k < res->sums.n_bad && !seen; k++)
+				seen = !strcmp(res->sums.bad[k].path, p->path);
+			res->damaged_files += !seen;
+			struct strbuf why = STRBUF_INIT;
+			strbuf_addstr(&why, "not a whole dump: ");
+			strbuf_addstr(&why, de.msg ? de.msg : "unreadable");
+			add_bad(&res->sums, p->path, why.buf);
+			strbuf_release(&why);
+			rc = 1;
+		} else {
+			res->dumps++;
+			res->dump_sql_bytes += di.bytes_sql;
+		}
+		err_clear(&de);
+		dumpinfo_release(&di);
+		free(path);
+	}
+	manifest_release(&m);
+	return rc;
+}
+
+void backupverify_release(struct backupverify_result *res)
+{
+	sha256sums_result_release(&res->sums);
+	memset(res, 0, sizeof *res);
+}
+
+int backupverify_newest(const char *root, char **id, struct err *e)
+{
+	char *dir = xstrfmt("%s/manifest", root);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	*id = NULL;
+	if (!d) {
+		int saved = errno;
+		if (saved == ENOENT) {
+			free(dir);
+			return 0;
+		}
+		err_errno(e, saved, "cannot read %s", dir);
+		free(dir);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		time_t when;
+		size_t len;
+		struct stat st;
+		if (!backupset_parse_stamp(de->d_name, 0, &when, &len) || de->d_name[len])
+			continue;
+		char *m = xstrfmt("%s/%s/MANIFEST", dir, de->d_name);
+		int ok = stat(m, &st) == 0 && S_ISREG(st.st_mode);
+		free(m);
+		if (ok && (!*id || strcmp(de->d_name, *id) > 0)) {
+			free(*id);
+			*id = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	free(dir);
+	return *id ? 1 : 0;
+}
+
+int backupverify_record(const char *root, const char *id, time_t when, const char *how,
+			const char *result, struct err *e)
+{
+	struct manifest m;
+	char *mpath;
+	int rc;
+	manifest_paths(root, id, &mpath, NULL);
+	rc = manifest_read(mpath, &m, e);
+	if (rc == 0) {
+		m.verified_time = when;
+		free(m.verified_how);
+		free(m.verified_result);
+		m.verified_how = xstrdup(how);
+		m.verified_result = xstrdup(result);
+		rc = manifest_write(&m, mpath, e);
+	}
+	manifest_release(&m);
+	free(mpath);
+	return rc;
+}
