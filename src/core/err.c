@@ -16,10 +16,10 @@ static char *vfmt(const char *fmt, va_list ap)
 }
 
 /* Format @fmt into *@en and its translation, if any, into *@l10n (NULL
- * without one); with @errnum >= 0, ": <strerror>" appended to each in its
- * language.  The old values are freed only after both are formatted: the
- * arguments may be them. */
-static void set2(char **en, char **l10n, int errnum, const char *fmt, va_list ap)
+ * without one); with @with_errno, ": <strerror(@errnum)>" appended to each
+ * in its language.  The old values are freed only after both are
+ * formatted: the arguments may be them. */
+static void set2(char **en, char **l10n, int with_errno, int errnum, const char *fmt, va_list ap)
 {
 	const char *t = i18n_find(fmt);
 	char *a, *b = NULL;
@@ -30,7 +30,7 @@ static void set2(char **en, char **l10n, int errnum, const char *fmt, va_list ap
 	if (t)
 		b = vfmt(t, ap2);
 	va_end(ap2);
-	if (errnum >= 0) {
+	if (with_errno) {
 		char *x = xstrfmt("%s: %s", a, i18n_strerror_en(errnum));
 		free(a);
 		a = x;
@@ -52,7 +52,7 @@ int err_set(struct err *e, const char *fmt, ...)
 	if (!e)
 		return -1;
 	va_start(ap, fmt);
-	set2(&e->msg, &e->lmsg, -1, fmt, ap);
+	set2(&e->msg, &e->lmsg, 0, 0, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -60,7 +60,7 @@ int err_set(struct err *e, const char *fmt, ...)
 int err_vset(struct err *e, const char *fmt, va_list ap)
 {
 	if (e)
-		set2(&e->msg, &e->lmsg, -1, fmt, ap);
+		set2(&e->msg, &e->lmsg, 0, 0, fmt, ap);
 	return -1;
 }
 
@@ -70,7 +70,7 @@ int err_errno(struct err *e, int errnum, const char *fmt, ...)
 	if (!e)
 		return -1;
 	va_start(ap, fmt);
-	set2(&e->msg, &e->lmsg, errnum < 0 ? 0 : errnum, fmt, ap);
+	set2(&e->msg, &e->lmsg, 1, errnum, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -81,7 +81,7 @@ void err_detail(struct err *e, const char *fmt, ...)
 	if (!e)
 		return;
 	va_start(ap, fmt);
-	set2(&e->detail, &e->ldetail, -1, fmt, ap);
+	set2(&e->detail, &e->ldetail, 0, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -91,7 +91,7 @@ void err_hint(struct err *e, const char *fmt, ...)
 	if (!e)
 		return;
 	va_start(ap, fmt);
-	set2(&e->hint, &e->lhint, -1, fmt, ap);
+	set2(&e->hint, &e->lhint, 0, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -114,7 +114,7 @@ void err_prefix(struct err *e, const char *fmt, ...)
 	if (!e)
 		return;
 	va_start(ap, fmt);
-	set2(&en, &l10n, -1, fmt, ap);
+	set2(&en, &l10n, 0, 0, fmt, ap);
 	va_end(ap);
 	if (e->lmsg && !l10n)
 		l10n = xstrdup(en);
