@@ -10,6 +10,7 @@
 #include "conninfo.h"
 #include "frontend.h"
 #include "i18n.h"
+#include "onexit.h"
 #include "strbuf.h"
 
 #include <getopt.h>
@@ -232,6 +233,8 @@ int main(int argc, char **argv)
 	int code;
 
 	i18n_init(); /* setlocale(LC_ALL, ""), the text domain */
+	/* a signal that ends the process gives the terminal back first */
+	onexit_catch_signals();
 	memset(&cl, 0, sizeof cl);
 	code = parse_cli(argc, argv, &cl);
 	if (code)

@@ -3,12 +3,14 @@
 #include "tui.h"
 
 #include "err.h"
+#include "fault.h"
 #include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
 #include <unistd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,14 @@ static int no_color_requested(void)
 {
 	const char *v = getenv("NO_COLOR");
 	return v && *v;
+}
+
+/* The on-exit list's cleanup: only endwin() (it leaves the alternate
+ * screen and restores the terminal modes); no allocation. */
+static void end_on_exit(void *arg)
+{
+	(void)arg;
+	endwin();
 }
 
 int tui_start(struct tui *t, struct err *e)
@@ -38,6 +48,7 @@ int tui_start(struct tui *t, struct err *e)
 		return -1;
 	}
 	set_term(t->scr);
+	onexit_push(&t->onexit, end_on_exit, t);
 	cbreak();
 	noecho();
 	nonl();
@@ -112,7 +123,7 @@ static int seq_next(void)
 	return (int)c;
 }
 
-int tui_getkey(wint_t *ch)
+static int getkey(wint_t *ch)
 {
 	for (;;) {
 		char params[16];
@@ -144,10 +155,23 @@ int tui_getkey(wint_t *ch)
 	}
 }
 
+int tui_getkey(wint_t *ch)
+{
+	int r = getkey(ch);
+	if (r != ERR && fault_fail("tui.key.oom")) {
+		/* test build: an allocation no malloc can satisfy, while the
+		 * screen is ours (tests/tui/wizard-exit.sh) */
+		volatile size_t huge = SIZE_MAX / 2;
+		free(xmalloc(huge));
+	}
+	return r;
+}
+
 void tui_end(struct tui *t)
 {
 	if (!t->scr)
 		return;
+	onexit_remove(&t->onexit);
 	/* leave a clean screen behind on terminals without an alternate one */
 	erase();
 	refresh();
@@ -478,6 +502,14 @@ void tui_frame(WINDOW *w, int y, int x, int h, int width, attr_t a)
 	wattr_off(w, a, NULL);
 }
 
+/* The on-exit list's cleanup: the original fd 2 back, so that the last
+ * words of a dying process reach the terminal. */
+static void stderr_on_exit(void *arg)
+{
+	struct tui_stderr *c = arg;
+	dup2(c->saved_fd, STDERR_FILENO);
+}
+
 int tui_stderr_begin(struct tui_stderr *c, struct err *e)
 {
 	*c = (struct tui_stderr)TUI_STDERR_INIT;
@@ -497,6 +529,7 @@ int tui_stderr_begin(struct tui_stderr *c, struct err *e)
 		*c = (struct tui_stderr)TUI_STDERR_INIT;
 		return err_errno(e, saved, "cannot redirect stderr");
 	}
+	onexit_push(&c->onexit, stderr_on_exit, c);
 	return 0;
 }
 
@@ -537,6 +570,7 @@ void tui_stderr_end(struct tui_stderr *c, void (*line)(void *ctx, const char *te
 {
 	if (c->saved_fd < 0)
 		return;
+	onexit_remove(&c->onexit);
 	fflush(stderr);
 	dup2(c->saved_fd, STDERR_FILENO);
 	close(c->saved_fd);

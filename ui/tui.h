@@ -23,6 +23,8 @@
 #endif
 #include <curses.h>
 
+#include "onexit.h"
+
 struct err;
 
 /* What a piece of the screen is; tui_attr() maps it to colour or to a
@@ -48,13 +50,15 @@ struct tui {
 	SCREEN *scr;  /* NULL while not started */
 	int utf8;     /* the locale's codeset is UTF-8 */
 	int colour;   /* colours are in use */
+	struct onexit onexit; /* endwin() if the process dies with the screen ours */
 };
 
 /*
  * Take the terminal: newterm() on stdin/stdout, cbreak (so ^C still sends
  * SIGINT), noecho, keypad, non-blocking getch, invisible cursor, colours if
- * allowed.  Returns 0, or -1 with @e set (no usable terminal); the terminal
- * is untouched then.
+ * allowed.  Until tui_end(), the on-exit list (onexit.h) holds an endwin():
+ * out of memory or a fatal signal gives the terminal back too.  Returns 0,
+ * or -1 with @e set (no usable terminal); the terminal is untouched then.
  */
 int tui_start(struct tui *t, struct err *e);
 /*
@@ -66,6 +70,8 @@ int tui_start(struct tui *t, struct err *e);
  * sequence (ESC and more bytes within ESCDELAY) is read whole and dropped,
  * never returned as Esc.  A lone Esc is returned as the character 27.
  * Call it on stdscr in nodelay mode (as tui_start() leaves it).
+ * The test build fails an allocation after a key when BR_FAULT_FAIL names
+ * "tui.key.oom" (fault.h), to prove the out-of-memory path.
  */
 int tui_getkey(wint_t *ch);
 /* Give the terminal back (endwin).  Safe to call twice or when not started. */
@@ -128,11 +134,13 @@ struct tui_stderr {
 	int pipefd[2];
 	char *partial;       /* bytes after the last newline; owned */
 	size_t partial_len;
+	struct onexit onexit; /* fd 2 put back if the process dies while captured */
 };
-#define TUI_STDERR_INIT { -1, { -1, -1 }, NULL, 0 }
+#define TUI_STDERR_INIT { -1, { -1, -1 }, NULL, 0, ONEXIT_INIT }
 
-/* Redirect fd 2 into a pipe.  Returns 0, or -1 with @e set (fd 2 is then
- * unchanged). */
+/* Redirect fd 2 into a pipe (put back by the on-exit list if the process
+ * dies before tui_stderr_end()).  Returns 0, or -1 with @e set (fd 2 is
+ * then unchanged). */
 int tui_stderr_begin(struct tui_stderr *c, struct err *e);
 /* The descriptor to poll for POLLIN, or -1 while not capturing. */
 int tui_stderr_fd(const struct tui_stderr *c);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "strbuf.h"
 #include "i18n.h"
+#include "onexit.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -12,7 +13,10 @@ char strbuf_empty[1];
 
 static void die_oom(size_t n)
 {
-	/* Out of memory: nothing sensible can continue; see strbuf.h. */
+	/* Out of memory: nothing sensible can continue; see strbuf.h.  The
+	 * on-exit list first: it gives back fd 2 and the terminal, so that
+	 * the message is seen, on a terminal that works. */
+	onexit_run();
 	fprintf(stderr, "biso-recover: out of memory allocating %zu bytes\n", n);
 	abort();
 }

@@ -4,8 +4,9 @@
  * A strbuf is never NULL-buffered: after STRBUF_INIT or strbuf_init() `buf`
  * points at a valid empty string, so it can be printed at any time.  The
  * buffer may hold NUL bytes; `len` is authoritative.  Allocation failure is
- * fatal by design (abort()), as in git: every caller would otherwise have to
- * handle an out-of-memory it cannot recover from, mid-restore.
+ * fatal by design (abort(), after onexit_run()), as in git: every caller
+ * would otherwise have to handle an out-of-memory it cannot recover from,
+ * mid-restore.
  */
 #ifndef BR_STRBUF_H
 #define BR_STRBUF_H
@@ -58,7 +59,8 @@ void strbuf_humanise_age_l10n(struct strbuf *sb, long long seconds);
 /* Append "@n @one" when @n is 1, else "@n @many" ("1 file", "2 files"). */
 void strbuf_addcount(struct strbuf *sb, unsigned long long n, const char *one, const char *many);
 
-/* xmalloc family: abort() with a message on allocation failure. */
+/* xmalloc family: on allocation failure run the on-exit list (onexit.h:
+ * the terminal is given back), print a message and abort(). */
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
