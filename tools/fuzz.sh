@@ -4,7 +4,7 @@
 # SECONDS (default 60) on a working corpus seeded from tests/fuzz/seeds,
 # tests/data and the shared corpus (../shared/corpus beside the checkout;
 # its seeds are skipped with a message when it is absent).  TARGETs are
-# sqlscan dumpread phpconf conf journal backupset proto (default: all).
+# sqlscan dumpread phpconf conf journal backupset proto statusfile (default: all).
 # Exit 1 when a target crashed, leaked or timed out: the input that did it
 # is kept in $FUZZ_BUILD/crashes/ (reproduce: $FUZZ_BUILD/tests/fuzz/fuzz_T FILE),
 # and becomes a unit test with the fix.
@@ -13,7 +13,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-sqlscan dumpread phpconf conf journal backupset proto}
+targets=${*:-sqlscan dumpread phpconf conf journal backupset proto statusfile}
 B=${FUZZ_BUILD:-$top/build-fuzz}
 # The shared corpus: $SHARED_CORPUS, ../shared/corpus (CI) or, from a
 # worktree in wt/NAME, ../../shared/corpus.

@@ -266,22 +266,27 @@ int statusfile_read(const char *path, struct status *st, struct err *e)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return err_errno(e, errno, "cannot open the status file %s", path);
+		err_errno(e, errno, "cannot open the status file %s", path);
+		err_where(e, path, 0, -1);
+		return -1;
 	}
 	while ((n = read(fd, buf, sizeof buf)) > 0 && sb.len <= MAX_SIZE)
 		strbuf_add(&sb, buf, (size_t)n);
 	if (n < 0) {
 		err_errno(e, errno, "cannot read the status file %s", path);
+		err_where(e, path, 0, -1);
 		close(fd);
 		goto out;
 	}
 	close(fd);
 	if (sb.len > MAX_SIZE) {
 		err_set(e, "the status file %s is larger than 1 MiB: not a status file", path);
+		err_where(e, path, 0, -1);
 		goto out;
 	}
-	if (memchr(sb.buf, '\0', sb.len)) {
+	if ((line = memchr(sb.buf, '\0', sb.len))) {
 		err_set(e, "the status file %s holds a NUL byte: not a status file", path);
+		err_where(e, path, 0, line - sb.buf);
 		goto out;
 	}
 	for (line = sb.buf; *line; line = next) {

@@ -219,6 +219,22 @@ static void a_cut_or_garbled_file_is_an_error_naming_file_and_line(void **state)
 		unlink(path);
 		free(path);
 	}
+	/* a NUL byte: refused with its byte offset (found by fuzz_statusfile) */
+	{
+		char *path = xstrfmt("%s/nul.status", dir);
+		const char text[] = GOOD_HEAD "pid=42\0\0start=1\n";
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)sizeof text - 1);
+		close(fd);
+		memset(&got, 0, sizeof got);
+		assert_int_equal(statusfile_read(path, &got, &e), -1);
+		assert_non_null(strstr(e.msg, "holds a NUL byte"));
+		assert_string_equal(e.file, path);
+		assert_int_equal(e.offset, (int64_t)strlen(GOOD_HEAD "pid=42"));
+		err_clear(&e);
+		unlink(path);
+		free(path);
+	}
 	memset(&got, 0, sizeof got);
 	assert_int_equal(statusfile_read(missing, &got, &e), 0);
 	free(missing);
