@@ -32,9 +32,9 @@ void report_progress(struct report *r, const struct progress *p, int force)
 	if (!r || !r->progress)
 		return;
 	now = report_now_ns();
-	if (!force && r->last_ns && now - r->last_ns < 100000000)
+	if (!force && r->next_ns && now < r->next_ns)
 		return;
-	r->last_ns = now;
+	r->next_ns = now + 100000000;
 	r->progress(r->ctx, p);
 }
 

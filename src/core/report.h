@@ -37,16 +37,21 @@ struct report {
 	 * says which in words). */
 	int (*cancelled)(void *ctx);
 	void *ctx;
-	/* Private: throttling state; zero-initialise. */
-	int64_t last_ns;
+	/* Private: throttling state; zero-initialise.  The time from which
+	 * the next unforced progress passes; 0: none has passed yet (a
+	 * time, not a flag, so that a fake clock may start at 0). */
+	int64_t next_ns;
 };
 
 /* Monotonic clock in nanoseconds.  Tests may replace the source with
- * report_set_clock(); NULL restores CLOCK_MONOTONIC. */
+ * report_set_clock() (the throttle below reads it too); NULL restores
+ * CLOCK_MONOTONIC. */
 int64_t report_now_ns(void);
 void report_set_clock(int64_t (*clock_fn)(void));
 
-/* Pass progress on if @force or at least 100 ms passed since the last one. */
+/* Pass progress on if @force (the final one of a phase), if it is the first,
+ * or if at least 100 ms passed since the last one passed; drop it
+ * otherwise. */
 void report_progress(struct report *r, const struct progress *p, int force);
 /* printf-style log line. */
 void report_log(struct report *r, enum log_level level, const char *fmt, ...)
