@@ -37,7 +37,6 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 {
 	struct replay_opts ro = { 0 };
 	struct replay_stats st = { 0 };
-	struct dumpinfo di = { 0 };
 	struct batch_state bst;
 	struct report r;
 	struct err e = ERR_INIT;
@@ -127,23 +126,20 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	/* A --clean dump drops before it creates: one cut off would leave less
-	 * than was there.  Read it once first, as the restore step does (psql
-	 * does not; --no-check does not either). */
+	 * than was there.  The dump check reads it once more, beside the
+	 * replay, which commits nothing before it passed (psql does not check;
+	 * --no-check does not either). */
 	if (!cl->no_check && strcmp(ro.dump_path, "-")) {
-		int bad;
-		report_log(&r, LOG_INFO, "reading %s once to check it (--no-check skips this)", ro.dump_path);
-		bad = dumpinfo_check(ro.dump_path, &di, 1, "Use a complete dump (biso-recover "
-				     "db-inspect DUMP shows what one holds).", &r, &e) < 0;
-		if (bad) {
-			dumpinfo_release(&di);
-			cli_print_err("nothing was sent to the database", &e);
-			err_clear(&e);
-			return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
-		}
-		ro.info = &di; /* the progress weighs the index builds by it */
+		report_log(&r, LOG_INFO, "checking %s while the replay waits for it, uncommitted "
+			   "(--no-check skips this)", ro.dump_path);
+		ro.check_hint = "Use a complete dump (biso-recover db-inspect DUMP shows what one holds).";
 	}
 	bad_replay = replay_run(&ro, &r, &st, &e) < 0;
-	dumpinfo_release(&di);
+	if (bad_replay && st.refused) {
+		cli_print_err("nothing was changed in the database", &e);
+		err_clear(&e);
+		return batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
+	}
 	if (bad_replay) {
 		/* every error the replay counted was logged in full as it
 		 * happened: say only how it ended */
@@ -246,9 +242,10 @@ const struct command command_db_restore = {
 "                         go on like psql, list every error and exit 3\n"
 "  --single-transaction   wrap the replay in one transaction (not with a dump\n"
 "                         that has its own BEGIN/COMMIT, nor with continue)\n"
-"  --no-check             do not read the dump once before replaying it (by\n"
-"                         default a pg_dump dump without its \"dump complete\"\n"
-"                         trailer is refused before anything is sent)\n",
+"  --no-check             do not check the dump (by default it is read once\n"
+"                         more beside the replay, which commits nothing before\n"
+"                         the check passed: a pg_dump dump without its \"dump\n"
+"                         complete\" trailer is refused and rolled back)\n",
 	1, cmd_db_restore
 };
 

@@ -58,8 +58,8 @@ static void progress(struct replay *rp, int force)
 	p.phase = "replaying";
 	p.done_bytes = rp->st->bytes_read;
 	p.total_bytes = dumpread_total(rp->dr);
-	if (rp->o->info)
-		replay_progress_of(rp->o->info, rp->st->bytes_sql, rp->post_done, (int)rp->sc.section,
+	if (rp->info)
+		replay_progress_of(rp->info, rp->st->bytes_sql, rp->post_done, (int)rp->sc.section,
 				   rp->sc.toc_type.buf, rp->finished, &p);
 	p.done_items = rp->st->statements;
 	p.current = rp->sc.toc.len ? rp->sc.toc.buf : NULL;
@@ -75,14 +75,21 @@ static void warn(struct replay *rp, long line, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	rp->st->warnings++;
-	report_log(rp->r, LOG_WARN, "%s:%ld: %s", rp->name, line, sb.buf);
+	if (rp->spec) {
+		/* said when the check passed (flush_notices), not twice */
+		strbuf_addf(&rp->notices, "W%s:%ld: %s", rp->name, line, sb.buf);
+		strbuf_addch(&rp->notices, 0);
+	} else {
+		rp->st->warnings++;
+		report_log(rp->r, LOG_WARN, "%s:%ld: %s", rp->name, line, sb.buf);
+	}
 	strbuf_release(&sb);
 }
 
 /* Server NOTICE/WARNING messages (psql prints them to stderr).  While a
  * pipeline batch is in flight they are held back: if the batch fails, its
- * statements run again one by one and say the same again. */
+ * statements run again one by one and say the same again.  So while the
+ * dump check runs (rp->spec): a failure there replays from the top. */
 static void notice_receiver(void *arg, const PGresult *res)
 {
 	struct replay *rp = arg;
@@ -97,7 +104,7 @@ static void notice_receiver(void *arg, const PGresult *res)
 	else
 		strbuf_addf(&sb, "%s:%ld: server %s: %s", rp->name, rp->cur_line,
 			    sev ? sev : "NOTICE", msg);
-	if (rp->in_pipeline) {
+	if (rp->in_pipeline || rp->spec) {
 		strbuf_addch(&rp->notices, warning ? 'W' : 'I');
 		strbuf_add(&rp->notices, sb.buf, sb.len + 1);
 	} else {
@@ -242,6 +249,18 @@ static void server_error(struct replay *rp, struct err *dst, const PGresult *res
 int replay_record_error(struct replay *rp, struct err *one, int fatal)
 {
 	struct strbuf sb = STRBUF_INIT;
+	if (rp->spec) {
+		/* inside the transaction that waits for the dump check: it is
+		 * rolled back, and the replay runs again or the check's
+		 * refusal is the error (spec_end()) */
+		rp->spec_failed = 1;
+		if (!err_isset(&rp->spec_err)) {
+			err_move(&rp->spec_err, one);
+			rp->spec_fatal = fatal;
+		} else
+			err_clear(one);
+		return -1;
+	}
 	rp->st->errors++;
 	if (!fatal && rp->on_error_stop)
 		rp->st->stopped = 1;
@@ -374,10 +393,11 @@ static int copy_data(struct replay *rp, const struct copy_sink *conn, long start
 					*send_failed = 1;
 				strbuf_reset(&rp->copybuf);
 				progress(rp, 0);
-				if (report_cancelled(rp->r)) {
-					conn->end(conn->ctx, report_stop_reason(rp->r));
-					own_error(rp, start_line + *lines, 1, NULL,
-						  "restore aborted: %s", report_stop_reason(rp->r));
+				if (report_cancelled(rp->r) || (rp->spec && replay_check_refused(rp->ck))) {
+					const char *why = report_cancelled(rp->r) ? report_stop_reason(rp->r)
+						: "the dump check refused the dump";
+					conn->end(conn->ctx, why);
+					own_error(rp, start_line + *lines, 1, NULL, "restore aborted: %s", why);
 					return -1;
 				}
 			}
@@ -539,7 +559,8 @@ static int exec_statement(struct replay *rp, const struct sqlscan_item *it)
 			PQclear(res);
 			return -1;
 		}
-		if (state && !strcmp(state, "42704") && is_session_set(it->text) && !rp->txn_open) {
+		if (state && !strcmp(state, "42704") && is_session_set(it->text) && !rp->txn_open &&
+		    !rp->spec) {
 			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 			warn(rp, it->line, "%s (the dump was made by a newer pg_dump; ignored)",
 			     msg ? msg : "unknown parameter");
@@ -666,6 +687,101 @@ static int batchable(struct replay *rp, const struct sqlscan_item *it)
 	    has_word_ci(t, 256, "client_encoding"))
 		return 0;
 	return 1;
+}
+
+/*
+ * Speculation: the dump check (o->check_hint) runs in a thread beside the
+ * replay, and until it passed everything sent waits in one transaction on
+ * the main connection (no batches, no jobs: both need it idle).  Only
+ * what a rollback takes back completely is sent in it: the statements
+ * pg_dump writes for the schema and the data, none that acts on the whole
+ * cluster or cannot run in a transaction block, no setval() (a sequence
+ * the dump did not create keeps its value through a rollback).  Anything
+ * else first waits for the check (spec_end()).
+ */
+static int spec_safe(const struct sqlscan_item *it, int meta)
+{
+	static const char *first[] = { "SET", "CREATE", "ALTER", "DROP", "COMMENT", "GRANT",
+				       "REVOKE", NULL };
+	static const char *objects[] = { "DATABASE", "TABLESPACE", "SUBSCRIPTION", "SYSTEM",
+					 "ROLE", "USER", "GROUP", NULL };
+	const char *t = it->text;
+	size_t i;
+
+	if (meta)
+		return first_word_is(t, "restrict") || first_word_is(t, "unrestrict");
+	if (it->copy_in)
+		return first_word_is(t, "COPY");
+	if (first_word_is(t, "SELECT"))
+		return !strncmp(second_word(t), "pg_catalog.set_config(", 22);
+	if (has_word_ci(t, 256, "CONCURRENTLY"))
+		return 0;
+	for (i = 0; first[i]; i++)
+		if (first_word_is(t, first[i]))
+			break;
+	if (!first[i])
+		return 0;
+	if (first_word_is(t, "SET"))
+		return !first_word_is(second_word(t), "LOCAL") &&
+		       !first_word_is(second_word(t), "TRANSACTION");
+	for (i = 0; objects[i]; i++)
+		if (first_word_is(second_word(t), objects[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * End the speculation: wait for the dump check, then commit what was sent
+ * (0), or roll it back and return -1: the check refused the dump (its error
+ * becomes the replay's, st->refused), or a statement failed in the
+ * transaction (rp->retry: the replay runs again from the top; when
+ * cancelled, that error is reported instead).
+ */
+static int spec_end(struct replay *rp, long line)
+{
+	struct err ce = ERR_INIT;
+	int passed = replay_check_wait(rp->ck, &ce) == 0;
+	PGresult *res;
+
+	rp->spec = 0;
+	if (!passed || rp->spec_failed) {
+		if (PQstatus(rp->conn) == CONNECTION_OK)
+			PQclear(PQexec(rp->conn, "ROLLBACK"));
+		flush_notices(rp, 0);
+		if (!passed) {
+			rp->st->refused = 1;
+			err_clear(&rp->spec_err);
+			err_move(&rp->first, &ce);
+		} else if (report_cancelled(rp->r) || rp->st->conn_lost || rp->o->single_transaction) {
+			/* --single-transaction: rolled back anyway, as without the check */
+			record_error(rp, &rp->spec_err, rp->spec_fatal);
+		} else {
+			report_log(rp->r, LOG_INFO, "%s:%ld: a statement failed before the dump check "
+				   "ended: rolled back, replaying again from the start", rp->name,
+				   rp->spec_err.line);
+			err_clear(&rp->spec_err);
+			rp->retry = 1;
+		}
+		return -1;
+	}
+	if (rp->o->single_transaction) {
+		flush_notices(rp, 1);
+		return 0; /* committed at the end */
+	}
+	res = PQexec(rp->conn, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		struct err one = ERR_INIT;
+		server_error(rp, &one, res, "COMMIT", sqlscan_line(&rp->sc));
+		PQclear(res);
+		return record_error(rp, &one, 1);
+	}
+	PQclear(res);
+	flush_notices(rp, 1);
+	report_log(rp->r, LOG_INFO, "%s:%ld: the dump check passed: what was sent before this "
+		   "line is committed", rp->name, line);
+	if (!rp->info)
+		rp->info = replay_check_info(rp->ck);
+	return 0;
 }
 
 static int batch_send(struct replay *rp, const struct sqlscan_item *it)
@@ -848,7 +964,7 @@ static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 			return r < 0 ? -1 : 0;
 		if (replay_jobs_busy(rp) && replay_jobs_barrier(rp) < 0)
 			return -1;
-		if (is_setting(it->text) && PQtransactionStatus(rp->conn) == PQTRANS_IDLE &&
+		if (is_setting(it->text) && (PQtransactionStatus(rp->conn) == PQTRANS_IDLE || rp->spec) &&
 		    !rp->o->single_transaction)
 			replay_jobs_setting(rp, it->text);
 	}
@@ -1115,8 +1231,9 @@ static int run_meta(struct replay *rp, const struct sqlscan_item *it)
 	return ret;
 }
 
-int replay_run(const struct replay_opts *o, struct report *r, struct replay_stats *st,
-	       struct err *e)
+/* replay_run() once; *@retry set when it must run again (spec_end()). */
+static int run(const struct replay_opts *o, struct replay_check *ck, struct report *r,
+	       struct replay_stats *st, struct err *e, int *retry)
 {
 	struct replay rp;
 	struct replay_stats dummy;
@@ -1134,6 +1251,9 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 	rp.name = o->display_name ? o->display_name : o->dump_path;
 	rp.on_error_stop = o->on_error_stop;
 	rp.first = (struct err)ERR_INIT;
+	rp.spec_err = (struct err)ERR_INIT;
+	rp.info = o->info;
+	rp.ck = ck;
 	strbuf_init(&rp.copybuf, 0);
 	strbuf_init(&rp.batch_text, 0);
 	strbuf_init(&rp.notices, 0);
@@ -1150,7 +1270,9 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		enum magic_kind kind = MAGIC_UNKNOWN;
 		if (magic_detect(o->dump_path, &kind, e) < 0)
 			goto out;
-		if (kind == MAGIC_PGDMP || kind == MAGIC_TAR) {
+		/* the dump check reads plain-format dumps only: with it these
+		 * are refused below, as dumpinfo_check refuses them */
+		if ((kind == MAGIC_PGDMP || kind == MAGIC_TAR) && !ck) {
 			PQconninfoFree(rp.params);
 			sqlscan_release(&rp.sc);
 			strbuf_release(&rp.copybuf);
@@ -1159,8 +1281,15 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 			return replay_pgrestore(o, kind == MAGIC_TAR, r, st, e);
 		}
 	}
-	if (dumpread_open(&rp.dr, o->dump_path, r, e) < 0)
+	if (dumpread_open(&rp.dr, o->dump_path, r, e) < 0) {
+		st->refused = 1;
 		goto out;
+	}
+	if (ck && replay_check_refused(ck)) {
+		st->refused = 1;
+		replay_check_wait(ck, e);
+		goto out;
+	}
 	if (do_connect(&rp, NULL, e) < 0)
 		goto out;
 	sync_settings(&rp);
@@ -1170,6 +1299,23 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		PGresult *res = PQexec(rp.conn, "BEGIN");
 		PQclear(res);
 		rp.txn_open = 1;
+		/* the one transaction waits for the check at its end */
+		rp.spec = ck && !replay_check_done(ck);
+	} else if (ck) {
+		if (!replay_check_done(ck)) {
+			PGresult *res = PQexec(rp.conn, "BEGIN");
+			rp.spec = PQresultStatus(res) == PGRES_COMMAND_OK;
+			PQclear(res);
+		}
+		if (!rp.spec) { /* the check first, as without a thread */
+			if (replay_check_wait(ck, &rp.first) < 0) {
+				st->refused = 1;
+				ret = -1;
+				goto end;
+			}
+			if (!rp.info)
+				rp.info = replay_check_info(ck);
+		}
 	}
 	progress(&rp, 1);
 
@@ -1219,14 +1365,17 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 					"statement that starts here; it was not sent");
 			break;
 		}
+		if (rp.spec && !o->single_transaction && (replay_check_done(ck) || !spec_safe(&it, sr == SQLSCAN_META)) &&
+		    (sr == SQLSCAN_META || sr == SQLSCAN_STMT) && (ret = spec_end(&rp, it.line)) < 0)
+			break;
 		if (sr == SQLSCAN_META)
 			ret = run_meta(&rp, &it);
 		else if (sr == SQLSCAN_STMT)
 			ret = run_statement(&rp, &it);
 		if (ret < 0)
 			break;
-		if (sr == SQLSCAN_STMT && o->info && rp.sc.section == SQLSCAN_POST_DATA)
-			rp.post_done += dumpinfo_stmt_weight(o->info, rp.sc.toc_type.buf, it.text);
+		if (sr == SQLSCAN_STMT && rp.info && rp.sc.section == SQLSCAN_POST_DATA)
+			rp.post_done += dumpinfo_stmt_weight(rp.info, rp.sc.toc_type.buf, it.text);
 		progress(&rp, 0);
 		if (report_cancelled(r)) {
 			own_error(&rp, sqlscan_line(&rp.sc), 1, NULL, "restore aborted: %s",
@@ -1235,6 +1384,9 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 			break;
 		}
 	}
+	/* the dump check's verdict first: nothing takes effect before it */
+	if (rp.spec && spec_end(&rp, sqlscan_line(&rp.sc)) < 0)
+		ret = -1;
 	/* what was sent before the end (or a read error) takes effect, as in psql */
 	if (rp.conn && PQstatus(rp.conn) == CONNECTION_OK && replay_batch_flush(&rp) < 0)
 		ret = -1;
@@ -1263,6 +1415,7 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 		}
 		PQclear(res);
 	}
+end:
 	rp.finished = ret == 0;
 	progress(&rp, 1);
 	if (err_isset(&rp.first)) {
@@ -1310,5 +1463,22 @@ out:
 	free(rp.dbname);
 	strbuf_release(&rp.conn_over);
 	free(rp.restrict_key);
+	err_clear(&rp.spec_err);
+	*retry = rp.retry;
 	return err_isset(e) ? -1 : 0;
+}
+
+int replay_run(const struct replay_opts *o, struct report *r, struct replay_stats *st,
+	       struct err *e)
+{
+	struct replay_check *ck = NULL;
+	int retry = 0, ret;
+
+	if (o->check_hint && strcmp(o->dump_path, "-"))
+		ck = replay_check_start(o->dump_path, o->check_hint, r);
+	ret = run(o, ck, r, st, e, &retry);
+	if (retry) /* the check passed: no transaction this time */
+		ret = run(o, ck, r, st, e, &retry);
+	replay_check_free(ck);
+	return ret;
 }

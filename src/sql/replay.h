@@ -61,6 +61,10 @@ struct replay_opts {
 	const struct dumpinfo *info; /* the dump check's reading of this dump, or NULL:
 				     with it progress weighs the post-data work
 				     (replay_progress_of()); not owned */
+	const char *check_hint;   /* non-NULL: check the dump as dumpinfo_check(path,
+				     pg_dump_only = 1, check_hint) does, beside the
+				     replay, and commit nothing before it passed (see
+				     replay_run); ignored for stdin */
 };
 
 struct replay_stats {
@@ -78,6 +82,10 @@ struct replay_stats {
 	int conn_lost;        /* the server closed a connection (crash, stop, full
 				 disk ...): the replay stopped at conn_lost_line */
 	long conn_lost_line;
+	int refused;          /* the dump was refused before anything took effect:
+				 not a plain-format dump, or the dump check
+				 (check_hint) refused it; what was sent was rolled
+				 back */
 };
 
 /*
@@ -105,6 +113,18 @@ struct replay_stats {
  * and st->errors counts them.  Connection loss, dump read errors
  * (truncated gzip: e->offset is the compressed offset) and cancellation
  * stop in both modes.
+ *
+ * With @o->check_hint the dump check runs in a thread beside the replay
+ * (replay_check.c) instead of a pass of its own before it: until it has
+ * passed, the replay sends the statements that a transaction can take back
+ * (SET, CREATE, ALTER, DROP, COMMENT, GRANT, COPY ... FROM stdin, no
+ * database-wide ones) inside one BEGIN and commits them when it passed;
+ * any other statement first waits for it.  A refused dump is rolled back
+ * (-1, @e = the check's error, st->refused); a statement that fails
+ * in that transaction makes the replay roll back, wait for the check and,
+ * when it passed, start again from the top without the transaction (its
+ * errors are then reported as without the check).  A custom-format or tar
+ * dump is refused then, as the check refuses it.
  */
 int replay_run(const struct replay_opts *o, struct report *r, struct replay_stats *st,
 	       struct err *e);

@@ -54,6 +54,16 @@ struct replay {
 	struct strbuf notices; /* log lines held back while a batch is in flight */
 	const char *toc_override; /* TOC entry for errors of a batch rerun */
 
+	/* the dump check beside the replay (o->check_hint): while it runs,
+	 * what was sent waits uncommitted in one transaction (replay.c) */
+	struct replay_check *ck;
+	int spec;                 /* inside that transaction */
+	int spec_failed;          /* a statement failed in it: the replay runs again */
+	struct err spec_err;      /* the first error in it, not yet reported */
+	int spec_fatal;           /* and whether it was fatal */
+	int retry;                /* run again from the top, the check passed */
+	const struct dumpinfo *info; /* o->info, or the check's once it passed */
+
 	/* --jobs (replay_jobs.c); NULL with one connection */
 	struct replay_pool *pool;
 };
@@ -166,6 +176,26 @@ void replay_spool_cancel(struct replay_spool *sp, const char *msg);
  * not ended is ended with an error first.  Returns -1 when sending failed
  * (the connection's result tells why), else 0. */
 int replay_spool_finish(struct replay_spool *sp);
+
+/* ---- replay_check.c ---- */
+
+struct replay_check;
+/* Start dumpinfo_check(@path, pg_dump_only, @hint) in a thread (checked
+ * here when no thread can be had).  It stops early when @r is cancelled
+ * or the check is freed.  Never NULL. */
+struct replay_check *replay_check_start(const char *path, const char *hint, struct report *r);
+/* 1 when the check has finished (never blocks). */
+int replay_check_done(const struct replay_check *ck);
+/* 1 when the check has finished and refused the dump (never blocks). */
+int replay_check_refused(const struct replay_check *ck);
+/* Wait for the check: 0 when the dump passed, -1 with @e set (the
+ * check's error, moved) when it was refused. */
+int replay_check_wait(struct replay_check *ck, struct err *e);
+/* The check's reading of the dump once it passed, else NULL (owned by
+ * @ck). */
+const struct dumpinfo *replay_check_info(const struct replay_check *ck);
+/* Stop the check if it still runs and free @ck (NULL is fine). */
+void replay_check_free(struct replay_check *ck);
 
 /* ---- replay_pgrestore.c ---- */
 

@@ -157,7 +157,7 @@ fixture() {
 	"$BIN" db-inspect "$file" > "$T/out.inspect" 2>&1; rci=$?
 	"$BIN" db-restore --dbname "$FCONN" "$file" > "$T/out" 2>&1; rc=$?
 	if [ "$rci" = 1 ] && [ "$rc" = 1 ] && grep -q -- "$pattern" "$T/out.inspect" &&
-	   grep -q -- "nothing was sent to the database: .*$pattern" "$T/out" && [ "$(tables)" = 0 ]; then
+	   grep -q -- "nothing was changed in the database: .*$pattern" "$T/out" && [ "$(tables)" = 0 ]; then
 		ok "$name: refused by db-inspect and db-restore: $(grep -m1 -- "$pattern" "$T/out.inspect")"
 	else
 		fail "$name: db-inspect exit $rci, db-restore exit $rc, want 1 and /$pattern/, tables $(tables):"

@@ -269,7 +269,7 @@ gunzip -c "$dump" | sed -n "1,3000p" > "$T/cut3000.sql"
 before=$(psql -X -At -d biso_cont -c 'select count(*) from person')
 set +e; "$BISO_RECOVER" db-restore --dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_cont" "$T/cut3000.sql" \
 	> "$T/cut3000.log" 2>&1; rc=$?; set -e
-[ $rc = 1 ] && grep -q 'nothing was sent to the database: .*cut3000.sql:[0-9]*: .* is not terminated' "$T/cut3000.log" &&
+[ $rc = 1 ] && grep -q 'nothing was changed in the database: .*cut3000.sql:[0-9]*: .* is not terminated' "$T/cut3000.log" &&
 	[ "$(psql -X -At -d biso_cont -c 'select count(*) from person')" = "$before" ] ||
 	{ cat "$T/cut3000.log"; fail "db-restore of a cut dump: exit $rc, or the database changed"; }
 set +e; "$BISO_RECOVER" db-restore --no-check --dbname "host=$PGHOST port=$PGPORT user=biso dbname=biso_cont" \
