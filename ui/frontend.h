@@ -3,7 +3,7 @@
  *
  * batch.c is the line-mode front end (one progress line per second on
  * stderr, questions on the terminal); wizard.c the full-screen one.  Both
- * drive the same backend calls in src/restore.h.
+ * drive the same backend calls in src/flows/restore.h.
  */
 #ifndef BR_FRONTEND_H
 #define BR_FRONTEND_H

@@ -4,6 +4,7 @@
 #include "err.h"
 #include "strbuf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -82,7 +83,8 @@ struct logfile *logfile_open(const char *dir, const char *stamp, const char **pa
 	return lf;
 }
 
-void log_mask_secrets(const char *line, struct strbuf *out)
+/* "password=VALUE" and "password: VALUE" (any case): VALUE as "***". */
+static void mask_password_values(const char *line, struct strbuf *out)
 {
 	const char *p = line;
 	while (*p) {
@@ -104,7 +106,8 @@ void log_mask_secrets(const char *line, struct strbuf *out)
 			q++;
 		strbuf_add(out, p, (size_t)(q - p));
 		strbuf_addstr(out, "***");
-		/* Skip the value: quoted with backslash escapes, or up to a space. */
+		/* Skip the value as libpq reads it: quoted with backslash
+		 * escapes, or up to white space (a ',' or ';' is part of it) */
 		if (*q == '\'') {
 			for (q++; *q && *q != '\''; q++)
 				if (*q == '\\' && q[1])
@@ -112,11 +115,44 @@ void log_mask_secrets(const char *line, struct strbuf *out)
 			if (*q)
 				q++;
 		} else {
-			while (*q && *q != ' ' && *q != ',' && *q != ';')
+			while (*q && !isspace((unsigned char)*q))
 				q++;
 		}
 		p = q;
 	}
+}
+
+/* "scheme://user:SECRET@host...": SECRET as "***" (the authority ends at
+ * '/', '?', '#' or white space; the last '@' in it ends the user info). */
+static void mask_uri_userinfo(const char *line, struct strbuf *out)
+{
+	const char *p = line, *sep;
+	while ((sep = strstr(p, "://"))) {
+		const char *auth = sep + 3, *end = auth, *at = NULL, *colon;
+		while (*end && !strchr("/?#", *end) && !isspace((unsigned char)*end)) {
+			if (*end == '@')
+				at = end;
+			end++;
+		}
+		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			strbuf_add(out, p, (size_t)(colon + 1 - p));
+			strbuf_addstr(out, "***");
+			p = at;
+		} else {
+			strbuf_add(out, p, (size_t)(end - p));
+			p = end;
+		}
+	}
+	strbuf_addstr(out, p);
+}
+
+void log_mask_secrets(const char *line, struct strbuf *out)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	mask_password_values(line, &tmp);
+	mask_uri_userinfo(tmp.buf, out);
+	strbuf_release(&tmp);
 }
 
 void logfile_write(struct logfile *lf, enum log_level level, const char *line)

@@ -4,9 +4,10 @@
  * with a timestamp and level.  Thread-safe: the wizard's worker thread and
  * its UI thread both write to it.
  *
- * Passwords never reach the log because no caller formats a conninfo
- * without conninfo_redacted(); logfile_write() additionally masks a
- * "password=..." keyword if one slips through.
+ * Passwords never reach the file: logfile_write() masks every line (see
+ * log_mask_secrets()), so a caller may log a conninfo as it is.  The same
+ * line on the terminal (line mode's stderr) is not masked: what goes there
+ * too is formatted with conninfo_redacted().
  */
 #ifndef BR_LOGFILE_H
 #define BR_LOGFILE_H
@@ -29,8 +30,10 @@ void logfile_close(struct logfile *lf);
 /* A report whose log callback writes to @lf (ctx = lf), for tee-ing. */
 void logfile_report_log(void *lf, enum log_level level, const char *line);
 
-/* Copy @line into @out with the value of any "password=..." conninfo
- * keyword or "://user:secret@" URI part replaced by "***". */
+/* Copy @line into @out with every password replaced by "***": the value
+ * after "password=" or "password:" (any case; quoted as libpq quotes it,
+ * else up to white space, which also covers a URI's ?password=) and the
+ * secret of a URI's "://user:secret@". */
 struct strbuf;
 void log_mask_secrets(const char *line, struct strbuf *out);
 

@@ -6,7 +6,8 @@
  * whatever is written back is in "key='value'" form, quoted and escaped
  * the way libpq reads it (single quotes, backslash before ' and \).
  *
- * A conninfo may hold a password: never log one; log conninfo_redacted().
+ * A conninfo may hold a password: show conninfo_redacted().  The run log
+ * masks passwords itself (logfile.h), the terminal does not.
  */
 #ifndef BR_CONNINFO_H
 #define BR_CONNINFO_H

@@ -300,6 +300,10 @@ static void logfile_is_private_and_masks_passwords(void **state)
 	assert_non_null(lf);
 	logfile_write(lf, LOG_INFO, "connecting host=/tmp password='s3 cr\\'et' dbname=biso");
 	logfile_write(lf, LOG_WARN, "url postgresql://u@h?password=hunter2&x=1");
+	/* the URI's user:password, as --dbname may give it */
+	logfile_write(lf, LOG_INFO, "target postgresql://bob:pa55word@db.example:5432/biso ok");
+	/* an unquoted value ends at white space only, as libpq reads it */
+	logfile_write(lf, LOG_INFO, "connecting password=ab,cd;ef dbname=x");
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	fp = fopen(path, "r");
@@ -308,6 +312,10 @@ static void logfile_is_private_and_masks_passwords(void **state)
 	fclose(fp);
 	assert_null(strstr(buf, "s3"));
 	assert_null(strstr(buf, "hunter2"));
+	assert_null(strstr(buf, "pa55word"));
+	assert_non_null(strstr(buf, "target postgresql://bob:***@db.example:5432/biso ok"));
+	assert_null(strstr(buf, "cd"));
+	assert_null(strstr(buf, "ef dbname"));
 	assert_non_null(strstr(buf, "password=*** dbname=biso"));
 	assert_non_null(strstr(buf, " WARN  url"));
 	unlink(path);
