@@ -162,6 +162,27 @@ void err_move(struct err *dst, struct err *src)
 	*src = (struct err)ERR_INIT;
 }
 
+/* A malloc'd copy of @s, or NULL. */
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void err_copy(struct err *dst, const struct err *src)
+{
+	if (!dst || dst == src)
+		return;
+	err_clear(dst);
+	*dst = *src;
+	dst->msg = dup_or_null(src->msg);
+	dst->detail = dup_or_null(src->detail);
+	dst->hint = dup_or_null(src->hint);
+	dst->file = dup_or_null(src->file);
+	dst->lmsg = dup_or_null(src->lmsg);
+	dst->ldetail = dup_or_null(src->ldetail);
+	dst->lhint = dup_or_null(src->lhint);
+}
+
 static void add_offset(struct strbuf *out, int64_t offset, int l10n)
 {
 	if (l10n)

@@ -64,6 +64,8 @@ int err_isset(const struct err *e);
 void err_clear(struct err *e);
 /* Move @src into @dst (dst cleared first); @src becomes empty. */
 void err_move(struct err *dst, struct err *src);
+/* Copy @src into @dst (dst cleared first); @src is unchanged. */
+void err_copy(struct err *dst, const struct err *src);
 /* Render as several lines: "FILE:LINE: msg\nDETAIL: ...\nHINT: ...", in
  * English (for logs). */
 void err_format(const struct err *e, struct strbuf *out);

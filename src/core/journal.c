@@ -102,6 +102,22 @@ int journal_failed(const char *dir, const char *stamp, enum journal_kind kind,
 	return journal_close(dir, "failed", stamp, kind, live, e);
 }
 
+int journal_step(const char *dir, const char *stamp, const char *flow, const char *step,
+		 const char *event, const char *detail, struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ret;
+	strbuf_addstr(&sb, "step");
+	add_field(&sb, stamp);
+	add_field(&sb, flow);
+	add_field(&sb, step);
+	add_field(&sb, event);
+	add_field(&sb, detail ? detail : "");
+	ret = append(dir, &sb, e);
+	strbuf_release(&sb);
+	return ret;
+}
+
 /* Split a line in place into unescaped fields; returns their number. */
 static int split(char *line, char **f, int max)
 {
@@ -187,6 +203,8 @@ int journal_pending(const char *dir, struct journal_entry **out, size_t *n, stru
 					break;
 				}
 			}
+		} else if (!strcmp(f[0], "step") && k == 6) {
+			/* a flow's step record: journal_steps() reads those */
 		} else if (*f[0]) {
 			/* A torn last line from a crash mid-write is expected; say where. */
 			err_set(e, "unreadable journal entry");
@@ -198,6 +216,63 @@ int journal_pending(const char *dir, struct journal_entry **out, size_t *n, stru
 			journal_entries_free(v, nv);
 			return -1;
 		}
+	}
+	free(line);
+	fclose(fp);
+	free(path);
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+void journal_steps_free(struct journal_step_rec *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].stamp);
+		free(v[i].flow);
+		free(v[i].step);
+		free(v[i].event);
+		free(v[i].detail);
+	}
+	free(v);
+}
+
+int journal_steps(const char *dir, struct journal_step_rec **out, size_t *n, struct err *e)
+{
+	char *path = xstrfmt("%s/journal", dir);
+	FILE *fp = fopen(path, "re");
+	struct journal_step_rec *v = NULL;
+	size_t nv = 0;
+	char *line = NULL;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!fp) {
+		int missing = errno == ENOENT;
+		if (!missing)
+			err_errno(e, errno, "cannot read the journal %s", path);
+		free(path);
+		return missing ? 0 : -1;
+	}
+	while (getline(&line, &cap, fp) > 0) {
+		char *f[6];
+		line[strcspn(line, "\n")] = '\0';
+		if (split(line, f, 6) != 6 || strcmp(f[0], "step"))
+			continue; /* swap records, and a torn last line */
+		if (!*f[3] && !strcmp(f[4], "start")) {
+			/* a newer run: only the newest one's records are kept */
+			journal_steps_free(v, nv);
+			v = NULL;
+			nv = 0;
+		}
+		v = xrealloc(v, (nv + 1) * sizeof *v);
+		v[nv].stamp = xstrdup(f[1]);
+		v[nv].flow = xstrdup(f[2]);
+		v[nv].step = xstrdup(f[3]);
+		v[nv].event = xstrdup(f[4]);
+		v[nv].detail = xstrdup(f[5]);
+		nv++;
 	}
 	free(line);
 	fclose(fp);

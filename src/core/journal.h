@@ -17,6 +17,13 @@
  * older versions (two renames, no identity) still read.  The journal is
  * append-only and fsync'd.
  *
+ * Each step of a flow is journaled too (run.h): "step" records with the
+ * run's stamp, the flow, the step and an event: "start" (the run, with its
+ * selected steps), "started", "done" (what the old data was kept as, which
+ * backup), "failed" (the error), "skipped", "end" (the exit code).  A run
+ * whose last record is not "end" was interrupted; journal_steps() reads
+ * them back.
+ *
  * The services a run stops (services.stop_services) are journaled the same
  * way: "begin" (kind services, live "services", kept and staging empty)
  * before they are stopped, "done" once they were started again, so the next
@@ -59,6 +66,18 @@ int journal_failed(const char *dir, const char *stamp, enum journal_kind kind,
  * error (*@n = 0).  -1 with @e (file and line) on an unreadable journal. */
 int journal_pending(const char *dir, struct journal_entry **out, size_t *n, struct err *e);
 void journal_entries_free(struct journal_entry *v, size_t n);
+/* Append a "step" record (see above) for run @stamp of flow @flow: @step
+ * is "" for the run's own "start" and "end".  0, or -1 with @e. */
+int journal_step(const char *dir, const char *stamp, const char *flow, const char *step,
+		 const char *event, const char *detail, struct err *e);
+struct journal_step_rec {
+	char *stamp, *flow, *step, *event, *detail;
+};
+/* The "step" records of the newest run in <dir>/journal (the last "start"
+ * record's stamp), in order, malloc'd; *@n = 0 when there is none.  -1
+ * with @e on an unreadable journal. */
+int journal_steps(const char *dir, struct journal_step_rec **out, size_t *n, struct err *e);
+void journal_steps_free(struct journal_step_rec *v, size_t n);
 /* "<device>:<inode>" of @path (lstat), malloc'd; NULL when it is missing. */
 char *journal_path_id(const char *path);
 

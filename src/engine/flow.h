@@ -1,0 +1,147 @@
+/*
+ * flow: what a flow and its steps are, for the engine (run.h) that drives
+ * them.  This header is the contract between the engine and each flow;
+ * front ends never include it (they see a run through run.h).
+ *
+ * A flow is an ordered, constant table of steps plus hooks around them:
+ * restore is one (src/flows/restore_flow.c), and backup, refresh and
+ * drill are meant to be others.  A step is described once, in one
+ * struct step_def: its name, title and explanation, the lines the plan and
+ * the screens show, what it replaces and how the operator confirms it, the
+ * equivalent manual commands, and the function that does the work.  Batch
+ * mode, the wizard, --dry-run, --only, the summary and the journal read the
+ * table; none of them knows a step by name.
+ *
+ * Every hook receives the run; the flow's own state (its plan: sources,
+ * targets, what the preflight found) is run_data(run), created by
+ * flow_def.create and freed by flow_def.release.  Hooks may be NULL where
+ * the table says so.
+ */
+#ifndef BR_FLOW_H
+#define BR_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "report.h"
+
+struct run;
+struct conf;
+struct strbuf;
+struct backup_list;
+
+/* What a step hands back besides its status: the engine stores it in the
+ * step's status (run_step_summary() ...) and the journal.  Strings are
+ * malloc'd by the step and owned by the engine once run returns. */
+struct step_out {
+	char *summary;      /* one line, e.g. "1234 files, 56.0 MiB" */
+	char *kept_as;      /* what the old data was kept as (path or DB name) */
+	char *source;       /* the backup the step used, for the journal */
+	char *report;       /* a file the step wrote for the operator (the
+			       verification report): the summary names it */
+	uint64_t refused;   /* archive members refused as unsafe: not restored;
+			       the run then exits 3 */
+	int went_past;      /* errors were gone past by policy (on_error
+			       continue): the run exits 3 */
+	int err_logged;     /* the step logged its error in full already (the
+			       replay logs each error as it happens): the
+			       engine logs only the one-line message */
+};
+
+/* Step flags. */
+enum {
+	/* The flow's services (flow_def.stop_services) must be stopped
+	 * before this step runs; flow_def.finish starts them again. */
+	STEP_F_STOPS_SERVICES = 1u << 0,
+	/* The step changes files or runs programs in the instance (the
+	 * webroot lock), or changes its database (the database lock). */
+	STEP_F_FILES = 1u << 1,
+	STEP_F_DATABASE = 1u << 2,
+};
+
+struct step_def {
+	const char *name;     /* machine name, for --only and the journal: "webroot" */
+	const char *title;    /* for screens: "Restore the webroot" */
+	const char *explain;  /* what it does and why it sits here in the order */
+	unsigned flags;       /* STEP_F_* */
+	/* Said while a chosen backup is checked (" (the dump is read once,
+	 * whole)"), or NULL. */
+	const char *choose_note;
+	/* Said when the step failed: what is in place now.  NULL: "Nothing
+	 * was replaced: the old data is still in place." */
+	const char *failed_note;
+
+	/* "source: ...\ntarget: ...\n" lines for the plan and the screens. */
+	void (*describe)(const struct run *run, struct strbuf *out);
+	/* 1 when the step replaces existing data; @what (may be NULL) then
+	 * gets one line: "replaces /var/www/biso (kept as ...)".  NULL: never. */
+	int (*destructive)(const struct run *run, struct strbuf *what);
+	/* The word to type to confirm it (a database name), or NULL: a yes is
+	 * enough.  NULL hook: a yes. */
+	const char *(*confirm_word)(const struct run *run);
+	/* The manual's commands doing the same, for --dry-run, one per line,
+	 * each starting with "     $ ".  NULL: none. */
+	void (*manual)(const struct run *run, struct strbuf *out);
+	/* 1 when the step cannot run as planned (its source is unusable and
+	 * another must be chosen); @why gets the reason.  NULL: never. */
+	int (*blocked)(const struct run *run, struct strbuf *why);
+	/* The backups the operator may choose from, newest first; *@cur gets
+	 * the index of the planned one (or the list's length).  NULL: the
+	 * step has no choice.  Borrowed from the flow's state. */
+	const struct backup_list *(*sources)(const struct run *run, size_t *cur);
+	/* Use item @i of sources() instead, after the checks the preflight
+	 * makes of it.  0, or -1 with @e (logged through @r) and the plan
+	 * unchanged. */
+	int (*use_source)(struct run *run, size_t i, struct report *r, struct err *e);
+	/* A mark for item @i of sources() in the chooser ("CUT OFF",
+	 * "UNUSABLE", "newest complete"), or NULL.  NULL hook: none. */
+	const char *(*source_mark)(const struct run *run, size_t i);
+	/* Do the work.  Progress and log lines through @r; cancellation
+	 * (report_cancelled(@r)) is an error.  0 (warnings allowed) or -1 with
+	 * @e set and the old data still in place unless @e says otherwise. */
+	int (*run)(struct run *run, struct step_out *out, struct report *r, struct err *e);
+	/* A reason to skip the step by policy (static or borrowed text), or
+	 * NULL to run it: asked when its turn comes.  NULL hook: never. */
+	const char *(*skip)(const struct run *run);
+	/* Undo what must not outlive the run (maintenance mode a step
+	 * switched on), on every exit path, for each step that started, in
+	 * reverse order, before flow_def.finish.  NULL: nothing. */
+	void (*cleanup)(struct run *run, struct report *r);
+};
+
+struct flow_def {
+	const char *name;     /* "restore" */
+	const char *title;    /* "Restore" */
+	const struct step_def *const *steps;
+	size_t n_steps;
+
+	/* Allocate the flow's state for @run (run_data()).  Never fails. */
+	void *(*create)(struct run *run);
+	/* Free it and everything the flow allocated (the run frees itself). */
+	void (*release)(void *data);
+	/* Resolve the plan from the configuration without touching anything.
+	 * 0, or -1 with @e. */
+	int (*prepare)(struct run *run, struct report *r, struct err *e);
+	/* Every check that can stop the flow, before its first step changes
+	 * anything; takes the flow's locks unless run_dry_run().  0, or -1
+	 * with @e. */
+	int (*preflight)(struct run *run, struct report *r, struct err *e);
+	/* Stop the services for a STEP_F_STOPS_SERVICES step (once per run).
+	 * NULL: the flow stops none.  0, or -1 with @e. */
+	int (*stop_services)(struct run *run, struct report *r, struct err *e);
+	/* On every exit path of a run that started steps: start what the run
+	 * stopped, switch off what it switched on.  0, or -1 after logging. */
+	int (*finish)(struct run *run, struct report *r);
+	/* The dry-run plan's lines before the steps (locks, backups found).
+	 * NULL: none. */
+	void (*plan_head)(const struct run *run, struct strbuf *out);
+	/* Lines after the steps' rows in the plan (@plan 1) or in the
+	 * summary (@plan 0): warnings, which dump, the report file. */
+	void (*plan_tail)(const struct run *run, int plan, struct strbuf *out);
+	/* A hint for a failed step whose error has none, or NULL (static).
+	 * NULL hook: none. */
+	const char *(*failure_hint)(const struct run *run, size_t step);
+};
+
+#endif

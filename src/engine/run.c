@@ -1,0 +1,573 @@
+/* run: driving a flow's steps; see run.h and flow.h. */
+#include "config.h"
+#include "run.h"
+#include "flow.h"
+#include "conf.h"
+#include "fault.h"
+#include "journal.h"
+#include "strbuf.h"
+#include "timestamp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct step_status {
+	enum step_state state;
+	int selected;
+	int started;        /* run_step() was called: its cleanup runs */
+	double seconds;     /* wall time of the last run */
+	unsigned warnings;  /* WARN-level log lines during the last run */
+	struct step_out out;
+	struct err err;     /* the error of a failed run */
+};
+
+struct run {
+	const struct flow_def *flow;
+	struct conf *conf;
+	struct run_opts opts;   /* strings owned (copies) */
+	char stamp[16];
+	void *data;             /* the flow's state */
+	struct step_status *st; /* flow->n_steps */
+	int prepared, preflighted, finished;
+	int services_stopped;
+	int continued_past_failure;
+	int stopped;
+	char *log_path;
+};
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+/* Parse "webroot,database" against @flow's step names. */
+static int parse_only(const struct flow_def *flow, const char *list, int *sel, struct err *e)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int any = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < flow->n_steps && strcmp(tok, flow->steps[i]->name); i++)
+			;
+		if (i == flow->n_steps) {
+			struct strbuf names = STRBUF_INIT;
+			for (size_t k = 0; k < flow->n_steps; k++)
+				strbuf_addf(&names, "%s%s", k ? (k + 1 == flow->n_steps ? " and " : ", ")
+							       : "", flow->steps[k]->name);
+			err_set(e, "unknown step \"%s\"", tok);
+			err_hint(e, "The steps of %s are %s.", flow->name, names.buf);
+			strbuf_release(&names);
+			free(copy);
+			return -1;
+		}
+		sel[i] = 1;
+		any = 1;
+	}
+	free(copy);
+	if (!any)
+		return err_set(e, "no step named in \"%s\"", list);
+	return 0;
+}
+
+struct run *run_new(const struct flow_def *flow, struct conf *c, const struct run_opts *o,
+		    struct err *e)
+{
+	struct run *run = xcalloc(1, sizeof *run);
+	int *sel = xcalloc(flow->n_steps ? flow->n_steps : 1, sizeof *sel);
+
+	if (o->only && parse_only(flow, o->only, sel, e) < 0) {
+		free(sel);
+		free(run);
+		return NULL;
+	}
+	run->flow = flow;
+	run->conf = c;
+	run->opts = *o;
+	run->opts.only = dup_or_null(o->only);
+	run->opts.dump = dup_or_null(o->dump);
+	run->opts.stamp = NULL;
+	if (o->stamp)
+		snprintf(run->stamp, sizeof run->stamp, "%s", o->stamp);
+	else
+		timestamp_name(time(NULL), run->stamp);
+	run->st = xcalloc(flow->n_steps ? flow->n_steps : 1, sizeof *run->st);
+	for (size_t i = 0; i < flow->n_steps; i++) {
+		run->st[i].selected = !o->only || sel[i];
+		run->st[i].state = run->st[i].selected ? STEP_PENDING : STEP_SKIPPED;
+	}
+	free(sel);
+	run->data = flow->create ? flow->create(run) : NULL;
+	return run;
+}
+
+void run_free(struct run *run)
+{
+	if (!run)
+		return;
+	if (run->flow->release)
+		run->flow->release(run->data);
+	for (size_t i = 0; i < run->flow->n_steps; i++) {
+		free(run->st[i].out.summary);
+		free(run->st[i].out.kept_as);
+		free(run->st[i].out.source);
+		free(run->st[i].out.report);
+		err_clear(&run->st[i].err);
+	}
+	free(run->st);
+	free((char *)run->opts.only);
+	free((char *)run->opts.dump);
+	free(run->log_path);
+	free(run);
+}
+
+/* The journal lives in the log directory; a dry run writes none. */
+static void journal(struct run *run, const char *step, const char *event, const char *detail,
+		    struct report *r)
+{
+	struct err e = ERR_INIT;
+	if (run->opts.dry_run || !run->conf->log_dir)
+		return;
+	if (journal_step(run->conf->log_dir, run->stamp, run->flow->name, step, event, detail,
+			 &e) < 0) {
+		report_log(r, LOG_WARN, "%s", e.msg);
+		err_clear(&e);
+	}
+}
+
+int run_prepare(struct run *run, struct report *r, struct err *e)
+{
+	int ret = run->flow->prepare ? run->flow->prepare(run, r, e) : 0;
+	run->prepared = ret == 0;
+	return ret;
+}
+
+int run_preflight(struct run *run, struct report *r, struct err *e)
+{
+	int ret = run->flow->preflight ? run->flow->preflight(run, r, e) : 0;
+	if (ret == 0) {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t i = 0; i < run->flow->n_steps; i++)
+			if (run->st[i].selected)
+				strbuf_addf(&sb, "%s%s", sb.len ? "," : "", run->flow->steps[i]->name);
+		run->preflighted = 1;
+		journal(run, "", "start", sb.buf, r);
+		strbuf_release(&sb);
+	}
+	return ret;
+}
+
+/* A report that counts WARN lines and forwards everything to @up. */
+struct counting {
+	struct report rep;
+	struct report *up;
+	unsigned warnings;
+};
+
+static void counting_progress(void *ctx, const struct progress *p)
+{
+	struct counting *c = ctx;
+	if (c->up && c->up->progress)
+		c->up->progress(c->up->ctx, p);
+}
+
+static void counting_log(void *ctx, enum log_level level, const char *line)
+{
+	struct counting *c = ctx;
+	if (level == LOG_WARN)
+		c->warnings++;
+	if (c->up && c->up->log)
+		c->up->log(c->up->ctx, level, line);
+}
+
+static int counting_cancelled(void *ctx)
+{
+	struct counting *c = ctx;
+	return report_cancelled(c->up);
+}
+
+/* "kept <what>; from <source>" for the journal's "done" record. */
+static char *done_detail(const struct step_out *o)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (o->kept_as)
+		strbuf_addf(&sb, "kept %s", o->kept_as);
+	if (o->source)
+		strbuf_addf(&sb, "%sfrom %s", sb.len ? "; " : "", o->source);
+	return strbuf_detach(&sb, NULL);
+}
+
+int run_step(struct run *run, size_t i, struct report *r, struct err *e)
+{
+	const struct step_def *sd = run->flow->steps[i];
+	struct step_status *st = &run->st[i];
+	struct counting cnt = { { counting_progress, counting_log, counting_cancelled, NULL, 0 },
+				r, 0 };
+	int64_t t0 = report_now_ns();
+	const char *skip;
+	int ret;
+
+	cnt.rep.ctx = &cnt;
+	if ((skip = sd->skip ? sd->skip(run) : NULL)) {
+		st->state = STEP_SKIPPED;
+		report_log(r, LOG_INFO, "step %s skipped: %s", sd->name, skip);
+		journal(run, sd->name, "skipped", skip, r);
+		return 0;
+	}
+	free(st->out.summary);
+	free(st->out.kept_as);
+	free(st->out.source);
+	free(st->out.report);
+	memset(&st->out, 0, sizeof st->out);
+	st->state = STEP_RUNNING;
+	st->started = 1;
+	err_clear(&st->err);
+	report_log(r, LOG_INFO, "step %s: %s", sd->name, sd->title);
+	journal(run, sd->name, "started", "", r);
+	fault_pointf("step.%s.start", sd->name);
+	if (sd->blocked && sd->blocked(run, NULL)) {
+		/* the preflight let it pass for the operator to choose another */
+		struct strbuf why = STRBUF_INIT;
+		sd->blocked(run, &why);
+		ret = err_set(e, "%s", why.buf);
+		err_hint(e, "Choose another backup (the wizard: o on this step).");
+		strbuf_release(&why);
+		goto done;
+	}
+	ret = 0;
+	if ((sd->flags & STEP_F_STOPS_SERVICES) && run->flow->stop_services &&
+	    !run->services_stopped) {
+		ret = run->flow->stop_services(run, &cnt.rep, e);
+		run->services_stopped = ret == 0;
+	}
+	if (ret == 0)
+		ret = sd->run(run, &st->out, &cnt.rep, e);
+done:
+	st->seconds = (double)(report_now_ns() - t0) / 1e9;
+	st->warnings = cnt.warnings;
+	if (ret < 0 && !e->hint && run->flow->failure_hint) {
+		const char *hint = run->flow->failure_hint(run, i);
+		if (hint)
+			err_hint(e, "%s", hint);
+	}
+	if (ret < 0) {
+		struct strbuf sb = STRBUF_INIT;
+		st->state = STEP_FAILED;
+		err_copy(&st->err, e);
+		if (!st->err.msg)
+			st->err.msg = xstrdup("failed");
+		/* the one place a step's error is logged with its detail and
+		 * hint: front ends then only say how the run ended */
+		if (st->out.err_logged)
+			strbuf_addstr(&sb, st->err.msg);
+		else
+			err_format(&st->err, &sb);
+		report_log(r, LOG_ERROR, "step %s failed: %s", sd->name, sb.buf);
+		journal(run, sd->name, "failed", st->err.msg, r);
+		strbuf_release(&sb);
+	} else {
+		char *detail = done_detail(&st->out);
+		st->state = STEP_DONE;
+		report_log(r, LOG_INFO, "step %s done in %.1f s%s%s", sd->name, st->seconds,
+			   st->out.summary ? ": " : "", st->out.summary ? st->out.summary : "");
+		journal(run, sd->name, "done", detail, r);
+		free(detail);
+	}
+	return ret;
+}
+
+void run_skip(struct run *run, size_t i, struct report *r)
+{
+	if (run->st[i].state == STEP_FAILED)
+		run->continued_past_failure = 1;
+	run->st[i].state = STEP_SKIPPED;
+	journal(run, run->flow->steps[i]->name, "skipped", "by the operator", r);
+}
+
+int run_finish(struct run *run, int code, struct report *r)
+{
+	int ret = 0;
+	char num[16];
+	if (run->finished || !run->preflighted)
+		return 0;
+	run->finished = 1;
+	for (size_t i = run->flow->n_steps; i-- > 0;)
+		if (run->st[i].started && run->flow->steps[i]->cleanup)
+			run->flow->steps[i]->cleanup(run, r);
+	if (run->flow->finish && !run->opts.dry_run)
+		ret = run->flow->finish(run, r);
+	snprintf(num, sizeof num, "%d", code);
+	journal(run, "", "end", num, r);
+	return ret;
+}
+
+void run_set_stopped(struct run *run, int why) { run->stopped = why; }
+int run_stopped(const struct run *run) { return run->stopped; }
+
+void run_set_log_path(struct run *run, const char *path)
+{
+	free(run->log_path);
+	run->log_path = dup_or_null(path);
+}
+
+const char *run_log_path(const struct run *run) { return run->log_path; }
+
+void run_restamp(struct run *run) { timestamp_name(time(NULL), run->stamp); }
+
+const struct flow_def *run_flow(const struct run *run) { return run->flow; }
+const char *run_flow_name(const struct run *run) { return run->flow->name; }
+struct conf *run_conf(const struct run *run) { return run->conf; }
+const char *run_stamp(const struct run *run) { return run->stamp; }
+const struct run_opts *run_opts(const struct run *run) { return &run->opts; }
+int run_dry_run(const struct run *run) { return run->opts.dry_run; }
+void *run_data(const struct run *run) { return run->data; }
+
+size_t run_step_count(const struct run *run) { return run->flow->n_steps; }
+
+int run_step_index(const struct run *run, const char *name)
+{
+	for (size_t i = 0; i < run->flow->n_steps; i++)
+		if (!strcmp(run->flow->steps[i]->name, name))
+			return (int)i;
+	return -1;
+}
+
+int run_step_selected(const struct run *run, size_t i) { return run->st[i].selected; }
+const char *run_step_name(const struct run *run, size_t i)
+{
+	return i < run->flow->n_steps ? run->flow->steps[i]->name : "?";
+}
+const char *run_step_title(const struct run *run, size_t i)
+{
+	return i < run->flow->n_steps ? run->flow->steps[i]->title : "?";
+}
+const char *run_step_explain(const struct run *run, size_t i)
+{
+	return i < run->flow->n_steps ? run->flow->steps[i]->explain : "";
+}
+enum step_state run_step_state(const struct run *run, size_t i) { return run->st[i].state; }
+double run_step_seconds(const struct run *run, size_t i) { return run->st[i].seconds; }
+unsigned run_step_warnings(const struct run *run, size_t i) { return run->st[i].warnings; }
+const char *run_step_summary(const struct run *run, size_t i) { return run->st[i].out.summary; }
+const char *run_step_kept(const struct run *run, size_t i) { return run->st[i].out.kept_as; }
+uint64_t run_step_refused(const struct run *run, size_t i) { return run->st[i].out.refused; }
+const struct err *run_step_err(const struct run *run, size_t i) { return &run->st[i].err; }
+
+size_t run_next_step(const struct run *run)
+{
+	size_t i;
+	for (i = 0; i < run->flow->n_steps; i++)
+		if (run->st[i].selected && run->st[i].state == STEP_PENDING)
+			break;
+	return i;
+}
+
+void run_describe_step(const struct run *run, size_t i, struct strbuf *out)
+{
+	if (run->flow->steps[i]->describe)
+		run->flow->steps[i]->describe(run, out);
+}
+
+int run_step_destructive(const struct run *run, size_t i, struct strbuf *what)
+{
+	const struct step_def *sd = run->flow->steps[i];
+	return sd->destructive ? sd->destructive(run, what) : 0;
+}
+
+const char *run_confirm_word(const struct run *run, size_t i)
+{
+	const struct step_def *sd = run->flow->steps[i];
+	return sd->confirm_word ? sd->confirm_word(run) : NULL;
+}
+
+int run_step_blocked(const struct run *run, size_t i, struct strbuf *why)
+{
+	const struct step_def *sd = run->flow->steps[i];
+	return sd->blocked ? sd->blocked(run, why) : 0;
+}
+
+const struct backup_list *run_sources(const struct run *run, size_t i, size_t *cur)
+{
+	const struct step_def *sd = run->flow->steps[i];
+	if (!sd->sources) {
+		if (cur)
+			*cur = 0;
+		return NULL;
+	}
+	return sd->sources(run, cur);
+}
+
+int run_use_source(struct run *run, size_t i, size_t item, struct report *r, struct err *e)
+{
+	const struct step_def *sd = run->flow->steps[i];
+	if (!sd->use_source)
+		return err_set(e, "step %s has no backups to choose from", sd->name);
+	return sd->use_source(run, item, r, e);
+}
+
+const char *run_source_mark(const struct run *run, size_t i, size_t item)
+{
+	const struct step_def *sd = run->flow->steps[i];
+	return sd->source_mark ? sd->source_mark(run, item) : NULL;
+}
+
+const char *run_step_choose_note(const struct run *run, size_t i)
+{
+	const char *n = run->flow->steps[i]->choose_note;
+	return n ? n : "";
+}
+
+const char *run_step_failed_note(const struct run *run, size_t i)
+{
+	const char *n = run->flow->steps[i]->failed_note;
+	return n ? n : "Nothing was replaced: the old data is still in place.";
+}
+
+const char *step_state_name(enum step_state st)
+{
+	switch (st) {
+	case STEP_PENDING: return "pending";
+	case STEP_RUNNING: return "running";
+	case STEP_DONE: return "done";
+	case STEP_FAILED: return "failed";
+	case STEP_SKIPPED: return "skipped";
+	}
+	return "?";
+}
+
+/* @text indented by three spaces, line by line. */
+static void add_indented(struct strbuf *out, const char *text)
+{
+	for (const char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl) {
+			strbuf_addf(out, "   %s\n", line);
+			break;
+		}
+		strbuf_addf(out, "   %.*s\n", (int)(nl - line), line);
+	}
+}
+
+void run_plan_text(const struct run *run, struct strbuf *out)
+{
+	if (run->flow->plan_head)
+		run->flow->plan_head(run, out);
+	for (size_t i = 0; i < run->flow->n_steps; i++) {
+		const struct step_def *sd = run->flow->steps[i];
+		struct strbuf d = STRBUF_INIT;
+		if (!run->st[i].selected)
+			continue;
+		strbuf_addf(out, "%zu. %s\n", i + 1, sd->title);
+		run_describe_step(run, i, &d);
+		add_indented(out, d.buf);
+		strbuf_reset(&d);
+		if (run_step_destructive(run, i, &d))
+			strbuf_addf(out, "   %s\n", d.buf);
+		strbuf_release(&d);
+		if (sd->manual) {
+			strbuf_addstr(out, "   manual equivalent:\n");
+			sd->manual(run, out);
+		}
+		strbuf_addch(out, '\n');
+	}
+	if (run->flow->plan_tail)
+		run->flow->plan_tail(run, 1, out);
+}
+
+void run_summary(const struct run *run, struct strbuf *out)
+{
+	size_t n = run->flow->n_steps;
+	strbuf_addf(out, "%-12s %-8s %8s  %s\n", "step", "state", "time", "result");
+	for (size_t i = 0; i < n; i++) {
+		const struct step_status *st = &run->st[i];
+		const char *name = run->flow->steps[i]->name;
+		if (!st->selected) {
+			strbuf_addf(out, "%-12s %-8s\n", name, "-");
+			continue;
+		}
+		if (st->state == STEP_PENDING || (st->state == STEP_SKIPPED && !st->seconds)) {
+			/* never ran: no time to show */
+			strbuf_addf(out, "%-12s %-8s %8s\n", name, step_state_name(st->state), "");
+			continue;
+		}
+		strbuf_addf(out, "%-12s %-8s %7.1fs  %s%s\n", name, step_state_name(st->state),
+			    st->seconds,
+			    st->state == STEP_FAILED ? (st->err.msg ? st->err.msg : "(unknown)")
+			    : st->out.summary ? st->out.summary : "",
+			    st->warnings && st->state == STEP_DONE ? " (warnings)" : "");
+	}
+	/* what failed and how to fix it: a failed step's row has its message,
+	 * one skipped after failing shows its result; both need the hint */
+	for (size_t i = 0; i < n; i++) {
+		const struct step_status *st = &run->st[i];
+		if (!err_isset(&st->err) || (st->state != STEP_FAILED && st->state != STEP_SKIPPED))
+			continue;
+		if (st->state == STEP_SKIPPED)
+			strbuf_addf(out, "%s failed, then was skipped: %s\n", run->flow->steps[i]->name,
+				    st->err.msg);
+		if (st->err.hint)
+			strbuf_addf(out, "hint (%s): %s\n", run->flow->steps[i]->name, st->err.hint);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (run->st[i].out.kept_as)
+			strbuf_addf(out, "kept: %s\n", run->st[i].out.kept_as);
+	for (size_t i = 0; i < n; i++)
+		if (run->st[i].state == STEP_DONE && run->st[i].out.refused) {
+			strbuf_addf(out, "warning: the %s step refused ", run->flow->steps[i]->name);
+			strbuf_addcount(out, run->st[i].out.refused, "archive member",
+					"archive members");
+			strbuf_addstr(out, " (listed in the log): the restored tree lacks them\n");
+		}
+	if (run->flow->plan_tail)
+		run->flow->plan_tail(run, 0, out);
+	if (run->stopped) {
+		strbuf_addf(out, "the run ended early: %s\n", report_reason(run->stopped));
+	} else {
+		/* a failed step that stopped the run: steps after it never ran */
+		size_t failed = n;
+		int left = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!run->st[i].selected)
+				continue;
+			if (run->st[i].state == STEP_FAILED && failed == n)
+				failed = i;
+			else if (failed < n && run->st[i].state == STEP_PENDING)
+				left = 1;
+		}
+		if (failed < n && left)
+			strbuf_addf(out, "the run ended early: step %s failed\n",
+				    run->flow->steps[failed]->name);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (run->st[i].out.report)
+			strbuf_addf(out, "report: %s\n", run->st[i].out.report);
+	if (run->log_path)
+		strbuf_addf(out, "log: %s\n", run->log_path);
+}
+
+int run_exit_code(const struct run *run)
+{
+	for (size_t i = 0; i < run->flow->n_steps; i++)
+		if (run->st[i].state == STEP_FAILED)
+			return 1;
+	if (run->continued_past_failure)
+		return 3;
+	/* a restored tree missing files must not look like a clean success */
+	for (size_t i = 0; i < run->flow->n_steps; i++)
+		if (run->st[i].state == STEP_DONE && (run->st[i].out.refused || run->st[i].out.went_past))
+			return 3;
+	return 0;
+}
+
+void run_end_text(const struct run *run, int code, struct strbuf *out)
+{
+	/* the exit codes of the README's table; 130 is the front ends' abort */
+	switch (code) {
+	case 0: strbuf_addstr(out, "finished (exit 0)"); break;
+	case 1: strbuf_addstr(out, "failed (exit 1)"); break;
+	case 2: strbuf_addstr(out, "refused: usage or configuration error (exit 2)"); break;
+	case 3: strbuf_addstr(out, "finished with errors gone past (exit 3)"); break;
+	case 130:
+		strbuf_addstr(out, "aborted (exit 130)");
+		if (run && run->stopped)
+			strbuf_addf(out, ": %s", report_reason(run->stopped));
+		break;
+	default: strbuf_addf(out, "ended (exit %d)", code); break;
+	}
+}

@@ -1,0 +1,164 @@
+/*
+ * run: one run of a flow (flow.h), as an opaque object the front ends
+ * drive through functions, after git's struct progress.
+ *
+ * Lifecycle, in this order:
+ *
+ *   run_new()        the flow, the configuration and the options; a stamp
+ *                    (YYYYMMDD_HHMMSS) names the run, its log and its kept
+ *                    copies.  Nothing is read yet.
+ *   run_prepare()    the plan: which backups, which targets.  Touches
+ *                    nothing.
+ *   run_preflight()  every check that can stop the flow, before the first
+ *                    step changes anything; takes the locks (not in a dry
+ *                    run).  The journal gets the run's "start" record.
+ *   run_step(i)      for each selected step in order, after the front end
+ *                    confirmed it where run_step_destructive() says so;
+ *                    run_skip() instead for a step the operator skips.
+ *   run_finish()     on every exit path once run_preflight() passed: the
+ *                    steps' cleanups, the flow's finish (services started
+ *                    again), and the journal's "end" record with the exit
+ *                    code.
+ *   run_free()       releases the locks and everything else.
+ *
+ * The journal (journal.h) records for each step "started", then "done"
+ * with what it kept the old data as and which backup it used, "failed"
+ * with the error, or "skipped": with the swap records, a later run can tell
+ * exactly where an earlier one stopped.
+ *
+ * A run is used by one thread at a time: a front end that runs a step in
+ * a worker thread does not call into the run until the step returns.
+ */
+#ifndef BR_RUN_H
+#define BR_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+#include "report.h"
+
+struct conf;
+struct strbuf;
+struct flow_def;
+struct backup_list;
+
+enum step_state {
+	STEP_PENDING,
+	STEP_RUNNING,
+	STEP_DONE,    /* done, maybe with warnings */
+	STEP_FAILED,
+	STEP_SKIPPED  /* not selected, skipped by policy or by the operator */
+};
+
+/* What the front end asks for; copied by run_new(). */
+struct run_opts {
+	const char *only;     /* "webroot,database": the steps to run; NULL: all */
+	const char *dump;     /* a dump named on the command line, or NULL */
+	time_t at;            /* newest backups taken at or before (0: newest) */
+	int dry_run;          /* look only: no lock, no journal, no change */
+	int allow_bad_dump;   /* the wizard: an unusable planned dump does not
+				 stop the preflight; the step is blocked until
+				 the operator chooses another */
+	const char *stamp;    /* preset stamp (tests), or NULL: now */
+};
+
+struct run;
+
+/*
+ * A new run of @flow for the instance @c (borrowed: must outlive the run).
+ * NULL with @e when @o->only names a step @flow does not have.
+ */
+struct run *run_new(const struct flow_def *flow, struct conf *c, const struct run_opts *o,
+		    struct err *e);
+/* Release everything, locks included.  NULL is a no-op. */
+void run_free(struct run *run);
+
+/* Lifecycle steps, see above: 0, or -1 with @e set. */
+int run_prepare(struct run *run, struct report *r, struct err *e);
+int run_preflight(struct run *run, struct report *r, struct err *e);
+/* Run step @i: its status and the journal follow it; its error is logged
+ * in full through @r (front ends only say how the run ended).  0, or -1
+ * with @e. */
+int run_step(struct run *run, size_t i, struct report *r, struct err *e);
+/* Mark step @i skipped by the operator (after a failure: the run then
+ * exits 3). */
+void run_skip(struct run *run, size_t i, struct report *r);
+/* See above; @code is the front end's exit code for the journal.  A
+ * second call does nothing.  0, or -1 when the flow's finish failed
+ * (logged). */
+int run_finish(struct run *run, int code, struct report *r);
+
+/* Set by the front end when the run ends early not by a failed step: a
+ * report cancel code (1: the operator; REPORT_STOP_SIGNAL(sig)). */
+void run_set_stopped(struct run *run, int why);
+int run_stopped(const struct run *run);
+/* The run log's path, set by the front end that opened it (copied). */
+void run_set_log_path(struct run *run, const char *path);
+const char *run_log_path(const struct run *run);
+/* Make a new stamp (now): the log of a run started in the same second
+ * already exists.  Only before run_prepare(). */
+void run_restamp(struct run *run);
+
+/* ---- reading the run ---- */
+const struct flow_def *run_flow(const struct run *run);
+const char *run_flow_name(const struct run *run);
+struct conf *run_conf(const struct run *run);
+const char *run_stamp(const struct run *run);
+const struct run_opts *run_opts(const struct run *run);
+int run_dry_run(const struct run *run);
+/* The flow's state (flow.h); for the flow's own code. */
+void *run_data(const struct run *run);
+
+size_t run_step_count(const struct run *run);
+/* Index of the step named @name, or -1. */
+int run_step_index(const struct run *run, const char *name);
+int run_step_selected(const struct run *run, size_t i);
+const char *run_step_name(const struct run *run, size_t i);
+const char *run_step_title(const struct run *run, size_t i);
+const char *run_step_explain(const struct run *run, size_t i);
+enum step_state run_step_state(const struct run *run, size_t i);
+double run_step_seconds(const struct run *run, size_t i);
+unsigned run_step_warnings(const struct run *run, size_t i);
+/* Borrowed; NULL when unset. */
+const char *run_step_summary(const struct run *run, size_t i);
+const char *run_step_kept(const struct run *run, size_t i);
+uint64_t run_step_refused(const struct run *run, size_t i);
+/* The error of a failed (or failed, then skipped) step; never NULL. */
+const struct err *run_step_err(const struct run *run, size_t i);
+/* The first selected step still pending, or run_step_count(). */
+size_t run_next_step(const struct run *run);
+
+/* The step table's hooks, with their defaults (flow.h). */
+void run_describe_step(const struct run *run, size_t i, struct strbuf *out);
+int run_step_destructive(const struct run *run, size_t i, struct strbuf *what);
+const char *run_confirm_word(const struct run *run, size_t i);
+int run_step_blocked(const struct run *run, size_t i, struct strbuf *why);
+const struct backup_list *run_sources(const struct run *run, size_t i, size_t *cur);
+int run_use_source(struct run *run, size_t i, size_t item, struct report *r, struct err *e);
+const char *run_source_mark(const struct run *run, size_t i, size_t item);
+/* The step's choose_note ("" when none) and failed_note (the default
+ * when none), static text. */
+const char *run_step_choose_note(const struct run *run, size_t i);
+const char *run_step_failed_note(const struct run *run, size_t i);
+
+/* "pending", "running", "done", "failed", "skipped". */
+const char *step_state_name(enum step_state st);
+
+/* The dry-run plan: the flow's head, then for each selected step its
+ * title, description, what it replaces and the manual commands. */
+void run_plan_text(const struct run *run, struct strbuf *out);
+/* The end-of-run summary: state and time per step, hints of failed
+ * steps, what was kept, why the run ended early, the flow's tail, the
+ * log. */
+void run_summary(const struct run *run, struct strbuf *out);
+/* Exit code per the documented table: 0 all done, 1 a step failed (and
+ * was not skipped), 3 finished with errors gone past (a failed step
+ * skipped, archive members refused, errors gone past by policy). */
+int run_exit_code(const struct run *run);
+/* The run log's last line for exit @code: "finished (exit 0)", "aborted
+ * (exit 130): the terminal hung up (SIGHUP)" ...; @run may be NULL. */
+void run_end_text(const struct run *run, int code, struct strbuf *out);
+
+#endif
