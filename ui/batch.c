@@ -2,7 +2,6 @@
 #include "config.h"
 #include "frontend.h"
 #include "logfile.h"
-#include "restore.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -143,11 +142,12 @@ int frontend_ask(const char *question, struct strbuf *answer)
 	return ret;
 }
 
-/* Ask before step @s until the operator types @word (the database name,
+/* Ask before step @i until the operator types @word (the database name,
  * exactly) or, without @word, yes (any case).  As in the wizard, a typo
  * asks again, up to FRONTEND_TRIES times; "no", end of input or a signal
  * stop at once.  Returns 1 when confirmed. */
-static int confirm_step(struct report *r, enum step_id s, const char *what, const char *word)
+static int confirm_step(struct report *r, const struct run *run, size_t i, const char *what,
+			const char *word)
 {
 	struct strbuf q = STRBUF_INIT, answer = STRBUF_INIT;
 	const char *a;
@@ -155,7 +155,7 @@ static int confirm_step(struct report *r, enum step_id s, const char *what, cons
 	for (int tries = 1; tries <= FRONTEND_TRIES; tries++) {
 		strbuf_reset(&q);
 		if (tries == 1)
-			strbuf_addf(&q, "\n%s: %s.\n", step_title(s), what);
+			strbuf_addf(&q, "\n%s: %s.\n", run_step_title(run, i), what);
 		if (word)
 			strbuf_addf(&q, "Type the database name (%s) to go on:", word);
 		else
@@ -166,7 +166,7 @@ static int confirm_step(struct report *r, enum step_id s, const char *what, cons
 		a = answer.buf + strspn(answer.buf, " \t");
 		if (word ? !strcmp(a, word) : !strcasecmp(a, "yes")) {
 			strbuf_reset(&q);
-			frontend_confirmed(&q, s, word, what);
+			frontend_confirmed(&q, run_step_name(run, i), word, what);
 			report_log(r, LOG_INFO, "%s", q.buf);
 			ok = 1;
 			break;
@@ -177,25 +177,25 @@ static int confirm_step(struct report *r, enum step_id s, const char *what, cons
 		 * the log (it might be anything) */
 		if (tries < FRONTEND_TRIES)
 			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\": type it "
-				   "exactly as shown, or no to stop (%d more tr%s)", step_name(s),
+				   "exactly as shown, or no to stop (%d more tr%s)", run_step_name(run, i),
 				   word ? word : "yes", FRONTEND_TRIES - tries,
 				   FRONTEND_TRIES - tries == 1 ? "y" : "ies");
 		else
 			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\" (%d tries)",
-				   step_name(s), word ? word : "yes", FRONTEND_TRIES);
+				   run_step_name(run, i), word ? word : "yes", FRONTEND_TRIES);
 	}
 	strbuf_release(&q);
 	strbuf_release(&answer);
 	return ok;
 }
 
-void frontend_confirmed(struct strbuf *out, enum step_id s, const char *word, const char *what)
+void frontend_confirmed(struct strbuf *out, const char *name, const char *word, const char *what)
 {
 	if (word)
-		strbuf_addf(out, "step %s: the operator typed \"%s\" to confirm: %s", step_name(s),
-			    word, what);
+		strbuf_addf(out, "step %s: the operator typed \"%s\" to confirm: %s", name, word,
+			    what);
 	else
-		strbuf_addf(out, "step %s: the operator confirmed: %s", step_name(s), what);
+		strbuf_addf(out, "step %s: the operator confirmed: %s", name, what);
 }
 
 const char *frontend_ssh_warning(void)
@@ -210,7 +210,7 @@ const char *frontend_ssh_warning(void)
 	       "restore, quit and start it inside tmux or screen";
 }
 
-int batch_restore(struct restore *rs, const struct batch_opts *o)
+int batch_run(struct run *run, const struct batch_opts *o)
 {
 	struct batch_state st;
 	struct report r;
@@ -220,25 +220,26 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 	batch_report_init(&r, &st, o->log);
 	if (frontend_ssh_warning())
 		report_log(&r, LOG_WARN, "%s", frontend_ssh_warning());
-	for (int s = 0; s < STEP_COUNT; s++) {
+	for (size_t i = 0; i < run_step_count(run); i++) {
+		const char *name = run_step_name(run, i);
 		struct err e = ERR_INIT;
-		if (!(rs->selected & STEP_BIT(s)))
+		if (!run_step_selected(run, i))
 			continue;
 		strbuf_reset(&sb);
-		if (!o->yes && restore_step_destructive(rs, s, &sb)) {
-			if (!confirm_step(&r, s, sb.buf, restore_confirm_word(rs, s))) {
+		if (!o->yes && run_step_destructive(run, i, &sb)) {
+			if (!confirm_step(&r, run, i, sb.buf, run_confirm_word(run, i))) {
 				if (batch_interrupted())
-					report_log(&r, LOG_WARN, "stopping before step %s: %s",
-						   step_name(s), report_stop_reason(&r));
+					report_log(&r, LOG_WARN, "stopping before step %s: %s", name,
+						   report_stop_reason(&r));
 				else
 					report_log(&r, LOG_WARN, "not confirmed: stopping before step %s",
-						   step_name(s));
+						   name);
 				aborted = 1;
 				break;
 			}
 		}
-		if (restore_run_step(rs, s, &r, &e) < 0) {
-			/* the step logged its error in full (restore_run_step) */
+		if (run_step(run, i, &r, &e) < 0) {
+			/* the step logged its error in full (run_step) */
 			clear_progress(&st);
 			err_clear(&e);
 			if (batch_interrupted())
@@ -247,7 +248,7 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 		}
 		clear_progress(&st);
 		if (batch_interrupted()) {
-			report_log(&r, LOG_WARN, "stopping after step %s: %s", step_name(s),
+			report_log(&r, LOG_WARN, "stopping after step %s: %s", name,
 				   report_stop_reason(&r));
 			aborted = 1;
 			break;
@@ -256,10 +257,10 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 	clear_progress(&st);
 	strbuf_reset(&sb);
 	if (batch_interrupted())
-		rs->stopped = report_cancelled(&r);
+		run_set_stopped(run, report_cancelled(&r));
 	else if (aborted)
-		rs->stopped = 1; /* not confirmed */
-	restore_summary(rs, &sb);
+		run_set_stopped(run, 1); /* not confirmed */
+	run_summary(run, &sb);
 	fprintf(stderr, "\nSummary:\n%s", sb.buf);
 	logfile_write(o->log, LOG_INFO, "summary follows");
 	for (char *line = sb.buf, *nl; *line; line = nl + 1) {
@@ -270,5 +271,5 @@ int batch_restore(struct restore *rs, const struct batch_opts *o)
 		logfile_write(o->log, LOG_INFO, line);
 	}
 	strbuf_release(&sb);
-	return aborted ? EXIT_ABORTED : restore_exit_code(rs);
+	return aborted ? EXIT_ABORTED : run_exit_code(run);
 }

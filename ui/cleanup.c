@@ -169,7 +169,7 @@ static int choose_line(const struct kept_list *l, char *line, char *pick)
 	return 0;
 }
 
-int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct report *r)
+int cleanup_run(const struct run *run, const struct cleanup_opts *o, struct report *r)
 {
 	struct restore_kept k;
 	struct kept_list l;
@@ -180,7 +180,7 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 	uint64_t bytes = 0;
 	int code = EXIT_DONE;
 
-	restore_kept_where(rs, &k);
+	restore_instance_kept(run, &k);
 	if (keptcopies_find(&k.where, &l, r, &e) < 0) {
 		err_format_l10n(&e, &sb);
 		fprintf(stderr, "biso-recover: %s\n", sb.buf);
@@ -197,9 +197,9 @@ int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct r
 	}
 	if (!l.n) {
 		if (k.dbs[0])
-			printf(_("No kept copies of %s or database %s.\n"), rs->webroot, k.dbs[0]);
+			printf(_("No kept copies of %s or database %s.\n"), restore_instance_webroot(run), k.dbs[0]);
 		else
-			printf(_("No kept copies of %s.\n"), rs->webroot);
+			printf(_("No kept copies of %s.\n"), restore_instance_webroot(run));
 		goto out;
 	}
 	print_list(&l, time(NULL));

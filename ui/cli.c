@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "frontend.h"
 #include "logfile.h"
-#include "restore.h"
+#include "run.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -79,35 +79,36 @@ int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e)
 	return 0;
 }
 
-void cli_make_stamp(char out[16])
+struct logfile *cli_open_run_log(struct run *run, struct err *e)
 {
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(out, 16, "%Y%m%d_%H%M%S", &tm);
-}
-
-struct logfile *cli_open_run_log(struct restore *rs, struct err *e)
-{
+	const char *dir = run_conf(run)->log_dir, *path = NULL;
 	struct logfile *log;
 	char *probe;
-	while (probe = xstrfmt("%s/biso-recover-%s.log", rs->conf->log_dir, rs->stamp),
+	while (probe = xstrfmt("%s/biso-recover-%s.log", dir, run_stamp(run)),
 	       access(probe, F_OK) == 0) {
 		free(probe);
 		sleep(1);
-		cli_make_stamp(rs->stamp);
+		run_restamp(run);
 	}
 	free(probe);
-	log = logfile_open(rs->conf->log_dir, rs->stamp, &rs->log_path, e);
+	log = logfile_open(dir, run_stamp(run), &path, e);
+	run_set_log_path(run, path); /* copied: the logfile owns path */
 	if (log)
 		logfile_write(log, LOG_INFO, PACKAGE_STRING " starting");
 	return log;
 }
 
-void cli_log_end(struct logfile *log, const struct restore *rs, int code)
+void cli_log_end(struct logfile *log, const struct run *run, int code)
 {
 	struct strbuf sb = STRBUF_INIT;
-	restore_end_text(rs, code, &sb);
+	run_end_text(run, code, &sb);
 	logfile_write(log, LOG_INFO, sb.buf);
 	strbuf_release(&sb);
+}
+
+int cli_run_refused(const char *what, struct err *e)
+{
+	cli_print_err(what, e);
+	err_clear(e);
+	return EXIT_USAGE;
 }

@@ -13,7 +13,7 @@
 #include "err.h"
 
 struct logfile;
-struct restore;
+struct run;
 
 /* The options and arguments of one invocation.  The strings point into
  * argv (dbname to a copy main() owns: argv's is masked for ps). */
@@ -70,15 +70,17 @@ void cli_print_err(const char *what, struct err *e);
  * with conf_release() either way. */
 int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e);
 
-/* The local time now as YYYYMMDD_HHMMSS, the run's stamp. */
-void cli_make_stamp(char out[16]);
-
-/* Open the run log (mode 0600) of @rs in its log_dir, named by rs->stamp;
- * names carry the second, so a run right after another waits for a new
- * one.  NULL with @e set when it cannot be created. */
-struct logfile *cli_open_run_log(struct restore *rs, struct err *e);
+/* Open the run log (mode 0600) of @run in its log_dir, named by its stamp
+ * (run_set_log_path() gets its path); names carry the second, so a run
+ * right after another waits for a new one.  NULL with @e set when it
+ * cannot be created. */
+struct logfile *cli_open_run_log(struct run *run, struct err *e);
 
 /* The run log's last line: how the run ended, with its exit code. */
-void cli_log_end(struct logfile *log, const struct restore *rs, int code);
+void cli_log_end(struct logfile *log, const struct run *run, int code);
+
+/* "biso-recover: [WHAT: ]ERROR" for a run that could not start, @e
+ * cleared: returns EXIT_USAGE. */
+int cli_run_refused(const char *what, struct err *e);
 
 #endif

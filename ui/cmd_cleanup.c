@@ -7,6 +7,7 @@
 #include "frontend.h"
 #include "logfile.h"
 #include "restore.h"
+#include "run.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 
 static int cmd_cleanup(const struct cli *cl, struct conf *c)
 {
-	struct restore rs;
+	struct run_opts ro = { 0 };
+	struct run *run;
 	struct err e = ERR_INIT;
 	struct logfile *log = NULL;
 	struct batch_state bst;
@@ -22,7 +24,6 @@ static int cmd_cleanup(const struct cli *cl, struct conf *c)
 	struct cleanup_opts co = { cl->yes, cl->dry_run, cl->args, cl->n_args };
 	int code;
 
-	memset(&rs, 0, sizeof rs);
 	if (!cl->dry_run && (!cl->yes || !cl->n_args)) {
 		/* the choice or the yes is asked on the terminal */
 		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
@@ -30,29 +31,26 @@ static int cmd_cleanup(const struct cli *cl, struct conf *c)
 			return cli_usage_error("%s", "no terminal to ask on: name the copies and give --yes");
 		close(tty);
 	}
-	cli_make_stamp(rs.stamp);
-	rs.conf = c;
-	rs.dry_run = cl->dry_run;
+	ro.dry_run = cl->dry_run;
+	if (!(run = run_new(&restore_flow, c, &ro, &e)))
+		return cli_run_refused(NULL, &e);
 	/* one run per instance: a restore may be about to rename these */
-	if (!cl->dry_run && (restore_lock(&rs, &e) < 0 || !(log = cli_open_run_log(&rs, &e)))) {
-		cli_print_err(NULL, &e);
-		err_clear(&e);
-		restore_release(&rs);
-		return EXIT_USAGE;
+	if (!cl->dry_run && (restore_instance_lock(run, &e) < 0 ||
+			     !(log = cli_open_run_log(run, &e)))) {
+		run_free(run);
+		return cli_run_refused(NULL, &e);
 	}
 	batch_report_init(&r, &bst, log);
 	/* the instance without the backup set: a full or lost backup disk is
 	 * when space is cleaned up */
-	if (restore_prepare_instance(&rs, c, &r, &e) < 0) {
-		cli_print_err("cannot tell which instance to clean up", &e);
+	if (restore_instance_prepare(run, &r, &e) < 0) {
 		logfile_write(log, LOG_ERROR, e.msg);
-		err_clear(&e);
-		code = EXIT_USAGE;
+		code = cli_run_refused("cannot tell which instance to clean up", &e);
 	} else {
-		code = cleanup_run(&rs, &co, &r);
+		code = cleanup_run(run, &co, &r);
 	}
-	cli_log_end(log, &rs, code);
-	restore_release(&rs);
+	cli_log_end(log, run, code);
+	run_free(run);
 	logfile_close(log);
 	return code;
 }

@@ -11,6 +11,7 @@
 #include "logfile.h"
 #include "replay.h"
 #include "restore.h"
+#include "run.h"
 #include "strbuf.h"
 
 #include <libpq-fe.h>
@@ -66,53 +67,49 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		return cli_usage_error("%s", "--single-transaction and --on-error continue do not go together: "
 				   "after the first error the transaction is aborted and nothing would be restored");
 	if (cl->create) {
-		/* Reuse the restore step's create-and-swap: it never drops the old database. */
-		struct restore rs;
+		/* Reuse the restore's database step: it never drops the old database. */
+		struct run_opts ropts = { 0 };
+		struct run *run;
 		struct logfile *log = NULL;
 		int code = EXIT_DONE;
-		memset(&rs, 0, sizeof rs);
-		cli_make_stamp(rs.stamp);
-		rs.dump = xstrdup(cl->args[0]);
+		ropts.only = "database";
+		ropts.dump = cl->args[0];
 		conf_set_str(&c->database.conninfo, cl->dbname);
-		rs.conf = c;
+		if (!(run = run_new(&restore_flow, c, &ropts, &e)))
+			return cli_run_refused(NULL, &e);
 		batch_report_init(&r, &bst, NULL);
 		batch_install_signals();
 		/* The dump first: a cut one is refused before anything is
 		 * created, the log directory too (exit 2, as restore). */
-		if (restore_prepare(&rs, c, STEP_BIT(STEP_DATABASE), &r, &e) < 0 ||
-		    restore_check_plan_dump(&rs, &r, &e) < 0) {
-			cli_print_err("nothing was touched", &e);
-			err_clear(&e);
-			restore_release(&rs);
+		if (run_prepare(run, &r, &e) < 0 || restore_dump_check(run, &r, &e) < 0) {
+			cli_run_refused("nothing was touched", &e);
+			run_free(run);
 			return batch_interrupted() ? EXIT_ABORTED : EXIT_USAGE;
 		}
 		/* The same guards and run log as the restore command: one run
-		 * per target database (restore_preflight() locks it), the
-		 * server checked before anything is created. */
-		if (!(log = cli_open_run_log(&rs, &e))) {
-			cli_print_err(NULL, &e);
-			err_clear(&e);
-			restore_release(&rs);
-			return EXIT_USAGE;
+		 * per target database (run_preflight() locks it), the server
+		 * checked before anything is created. */
+		if (!(log = cli_open_run_log(run, &e))) {
+			run_free(run);
+			return cli_run_refused(NULL, &e);
 		}
 		bst.log = log;
-		if (restore_preflight(&rs, &r, &e) < 0) {
-			cli_print_err("nothing was touched", &e);
+		if (run_preflight(run, &r, &e) < 0) {
 			logfile_write(log, LOG_ERROR, e.msg);
-			err_clear(&e);
-			code = EXIT_USAGE;
-		} else if (restore_run_step(&rs, STEP_DATABASE, &r, &e) < 0) {
+			code = cli_run_refused("nothing was touched", &e);
+		} else if (run_step(run, (size_t)run_step_index(run, "database"), &r, &e) < 0) {
 			/* the step logged its errors and its end as they happened */
 			err_clear(&e);
 			code = batch_interrupted() ? EXIT_ABORTED : EXIT_FAILED;
 		} else {
-			code = restore_exit_code(&rs); /* 3 after errors gone past */
+			code = run_exit_code(run); /* 3 after errors gone past */
 		}
 		if (code == EXIT_ABORTED)
-			rs.stopped = report_cancelled(&r);
-		cli_log_end(log, &rs, code);
-		fprintf(stderr, "log: %s\n", rs.log_path);
-		restore_release(&rs);
+			run_set_stopped(run, report_cancelled(&r));
+		run_finish(run, code, &r);
+		cli_log_end(log, run, code);
+		fprintf(stderr, "log: %s\n", run_log_path(run));
+		run_free(run);
 		logfile_close(log);
 		return code;
 	}

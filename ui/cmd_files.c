@@ -5,12 +5,14 @@
  */
 #include "config.h"
 #include "cli.h"
+#include "timestamp.h"
 #include "frontend.h"
 #include "fsrestore.h"
 #include "strbuf.h"
 
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* @s on stdout with control characters as \#ooo, as rsync prints names. */
 static void print_escaped(const char *s)
@@ -86,7 +88,7 @@ static int cmd_files_restore(const struct cli *cl, struct conf *c)
 		return cli_usage_error("%s", "files-restore needs SOURCE and TARGET");
 	if (!fsrestore_is_remote(cl->args[0]) && cli_check_input("source", cl->args[0], 1))
 		return EXIT_USAGE;
-	cli_make_stamp(stamp);
+	timestamp_name(time(NULL), stamp);
 	o.source = cl->args[0];
 	o.target = cl->args[1];
 	o.excludes = cl->excludes;

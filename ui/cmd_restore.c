@@ -9,6 +9,7 @@
 #include "frontend.h"
 #include "logfile.h"
 #include "restore.h"
+#include "run.h"
 #include "strbuf.h"
 #include "wizard.h"
 
@@ -19,21 +20,16 @@
 
 static int restore_or_wizard(const struct cli *cl, struct conf *c, int wizard)
 {
-	struct restore rs;
+	struct run_opts ro = { 0 };
+	struct run *run;
 	struct err e = ERR_INIT;
 	struct logfile *log = NULL;
 	struct batch_state bst;
 	struct report r;
 	struct strbuf early = STRBUF_INIT;
-	unsigned mask = STEP_ALL;
+	const char *refused = NULL;
 	int code;
 
-	memset(&rs, 0, sizeof rs);
-	if (cl->only && step_parse_list(cl->only, &mask, &e) < 0) {
-		cli_print_err(NULL, &e);
-		err_clear(&e);
-		return EXIT_USAGE;
-	}
 	if (!wizard && !cl->dry_run && !cl->yes) {
 		/* Questions go to the terminal; without one, fail before anything. */
 		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
@@ -44,67 +40,60 @@ static int restore_or_wizard(const struct cli *cl, struct conf *c, int wizard)
 		}
 		close(tty);
 	}
-	if (cl->at && !backupset_parse_at(cl->at, &rs.at))
+	if (cl->at && !backupset_parse_at(cl->at, &ro.at))
 		return cli_usage_error("--at takes YYYYMMDD or YYYYMMDD_HHMMSS, not '%s'", cl->at);
-	cli_make_stamp(rs.stamp);
-	if (cl->dump)
-		rs.dump = xstrdup(cl->dump);
-	rs.conf = c;
-	rs.dry_run = cl->dry_run;
+	ro.only = cl->only;
+	ro.dump = cl->dump;
+	ro.dry_run = cl->dry_run;
 	/* the wizard opens on a cut newest dump: the operator chooses another */
-	rs.allow_bad_dump = wizard;
+	ro.allow_bad_dump = wizard;
+	if (!(run = run_new(&restore_flow, c, &ro, &e)))
+		return cli_run_refused(NULL, &e);
 	if (!cl->dry_run) {
-		/* restore_preflight() locks the targets once it knows them */
-		log = cli_open_run_log(&rs, &e);
+		/* run_preflight() locks the targets once it knows them */
+		log = cli_open_run_log(run, &e);
 		if (!log) {
-			cli_print_err(NULL, &e);
-			err_clear(&e);
-			return EXIT_USAGE;
+			run_free(run);
+			return cli_run_refused(NULL, &e);
 		}
 	}
 	batch_report_init(&r, &bst, log);
 	if (wizard)
 		bst.warnings = &early; /* the wizard's screen would hide them */
-	if (restore_prepare(&rs, c, mask, &r, &e) < 0) {
-		cli_print_err("cannot make a restore plan", &e);
+	if (run_prepare(run, &r, &e) < 0)
+		refused = "cannot make a restore plan";
+	else if (run_preflight(run, &r, &e) < 0)
+		refused = cl->dry_run ? "the plan would fail" : "nothing was touched";
+	if (refused) {
 		logfile_write(log, LOG_ERROR, e.msg);
-		err_clear(&e);
-		restore_release(&rs);
+		code = cli_run_refused(refused, &e);
+		run_free(run);
 		logfile_close(log);
 		strbuf_release(&early);
-		return EXIT_USAGE;
-	}
-	if (restore_preflight(&rs, &r, &e) < 0) {
-		cli_print_err(cl->dry_run ? "the plan would fail" : "nothing was touched", &e);
-		logfile_write(log, LOG_ERROR, e.msg);
-		err_clear(&e);
-		restore_release(&rs);
-		logfile_close(log);
-		strbuf_release(&early);
-		return EXIT_USAGE;
+		return code;
 	}
 	if (cl->dry_run) {
 		struct strbuf sb = STRBUF_INIT;
-		restore_plan_text(&rs, &sb);
+		run_plan_text(run, &sb);
 		fputs(sb.buf, stdout);
 		strbuf_release(&sb);
 		code = EXIT_DONE;
 	} else if (wizard) {
 		struct report sink = { 0 };
-		struct wizard_opts wo = { &sink, rs.log_path, early.buf };
+		struct wizard_opts wo = { &sink, run_log_path(run), early.buf };
 		sink.log = logfile_report_log;
 		sink.ctx = log;
-		code = wizard_run(&rs, &wo);
+		code = wizard_run(run, &wo);
 		if (code != EXIT_USAGE) {
 			/* The alternate screen is gone: leave the summary in the scrollback. */
 			struct strbuf sb = STRBUF_INIT;
-			restore_summary(&rs, &sb);
+			run_summary(run, &sb);
 			fputs(sb.buf, stdout);
 			strbuf_release(&sb);
 		}
 	} else {
 		struct batch_opts bo = { cl->yes, log };
-		code = batch_restore(&rs, &bo);
+		code = batch_run(run, &bo);
 	}
 	if (!cl->dry_run) {
 		struct report fin = r;
@@ -114,10 +103,10 @@ static int restore_or_wizard(const struct cli *cl, struct conf *c, int wizard)
 			fin.log = logfile_report_log;
 			fin.ctx = log;
 		}
-		restore_finish(&rs, &fin);
+		run_finish(run, code, &fin);
 	}
-	cli_log_end(log, &rs, code);
-	restore_release(&rs);
+	cli_log_end(log, run, code);
+	run_free(run);
 	logfile_close(log);
 	strbuf_release(&early);
 	return code;

@@ -3,16 +3,15 @@
  *
  * batch.c is the line-mode front end (one progress line per second on
  * stderr, questions on the terminal); wizard.c the full-screen one.  Both
- * drive the same backend calls in src/flows/restore.h.
+ * drive a flow through the same struct run (src/engine/run.h).
  */
 #ifndef BR_FRONTEND_H
 #define BR_FRONTEND_H
 
 #include "report.h"
-#include "restore.h"
+#include "run.h"
 #include "strbuf.h"
 
-struct restore;
 struct logfile;
 
 /* Exit codes (documented in --help, README and the man page). */
@@ -58,11 +57,11 @@ const char *frontend_ssh_warning(void);
  * answer (without its line end) goes into @answer.  Returns 0, or -1 when
  * there is no answer: no terminal, end of input, or a signal. */
 int frontend_ask(const char *question, struct strbuf *answer);
-/* The log line for an accepted confirmation of step @s, appended to @out:
+/* The log line for an accepted confirmation of step @name, appended to @out:
  * "step database: the operator typed "biso" to confirm: replaces ..." with
  * the @word typed (NULL: a yes), @what the confirmation's text.  Both
  * front ends log it, so the log says who agreed to what. */
-void frontend_confirmed(struct strbuf *out, enum step_id s, const char *word, const char *what);
+void frontend_confirmed(struct strbuf *out, const char *name, const char *word, const char *what);
 /* How often a question is asked when the answer does not fit (a typo in a
  * confirmation, a copy cleanup will not remove) before the front end gives
  * up. */
@@ -75,14 +74,15 @@ struct cleanup_opts {
 				 (2-4), names, or all; none: ask */
 	int n_args;
 };
-/* biso-recover cleanup: list the copies earlier restores kept of @rs's
+/* biso-recover cleanup: list the copies earlier restores kept of @run's
  * instance (keptcopies_find()) on stdout, and remove the chosen ones after
  * a typed yes; never the newest of each kind.  Log lines through @r.
  * Returns an exit code. */
-int cleanup_run(const struct restore *rs, const struct cleanup_opts *o, struct report *r);
+int cleanup_run(const struct run *run, const struct cleanup_opts *o, struct report *r);
 
-/* Run the selected steps of @rs in order, asking on the terminal before
- * destructive ones unless o->yes.  Returns an exit code. */
-int batch_restore(struct restore *rs, const struct batch_opts *o);
+/* Run the selected steps of @run (prepared and preflighted) in order,
+ * asking on the terminal before destructive ones unless o->yes; print the
+ * summary.  Returns an exit code. */
+int batch_run(struct run *run, const struct batch_opts *o);
 
 #endif

@@ -58,15 +58,12 @@ static void replace_str(char **dst, const char *src)
 /* Copy the step states from the plan; only while no step runs. */
 static void sync_views(struct wizard *w)
 {
-	for (int s = 0; s < STEP_COUNT; s++) {
-		const struct step_status *st = &w->rs->st[s];
-		w->view[s].state = st->state;
-		if (st->state == STEP_PENDING && !(w->rs->selected & STEP_BIT(s)))
-			w->view[s].state = STEP_SKIPPED;
-		w->view[s].seconds = st->seconds;
-		w->view[s].warnings = st->warnings;
-		replace_str(&w->view[s].summary, st->summary);
-		replace_str(&w->view[s].kept_as, st->kept_as);
+	for (size_t s = 0; s < w->n_steps; s++) {
+		w->view[s].state = run_step_state(w->run, s);
+		w->view[s].seconds = run_step_seconds(w->run, s);
+		w->view[s].warnings = run_step_warnings(w->run, s);
+		replace_str(&w->view[s].summary, run_step_summary(w->run, s));
+		replace_str(&w->view[s].kept_as, run_step_kept(w->run, s));
 	}
 }
 
@@ -162,19 +159,19 @@ static int is_char(int is_key, wint_t ch, wchar_t c)
 	return !is_key && (ch == (wint_t)c || ch == (wint_t)towupper(c));
 }
 
-/* The first step still to run, or STEP_COUNT. */
-static enum step_id next_step(const struct wizard *w)
+/* The first step still to run, or w->n_steps. */
+static size_t next_step(const struct wizard *w)
 {
-	for (int s = 0; s < STEP_COUNT; s++)
+	for (size_t s = 0; s < w->n_steps; s++)
 		if (w->view[s].state == STEP_PENDING)
-			return (enum step_id)s;
-	return STEP_COUNT;
+			return s;
+	return w->n_steps;
 }
 
 static void start_step(struct wizard *w)
 {
 	struct err e = ERR_INIT;
-	enum step_id s = w->cur;
+	size_t s = w->cur;
 
 	wizard_progress_release(&w->prog);
 	w->have_progress = 0;
@@ -182,7 +179,7 @@ static void start_step(struct wizard *w)
 	w->cancelling = 0;
 	w->step_start_ns = w->now_ns = report_now_ns();
 	/* the backend logs the start and the end of the step itself */
-	if (wizard_worker_start(&w->worker, w->rs, s, -1, &e) < 0) {
+	if (wizard_worker_start(&w->worker, w->run, s, -1, &e) < 0) {
 		strbuf_reset(&w->errtext);
 		failed_text(&e, &w->errtext);
 		wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s", e.msg);
@@ -196,9 +193,9 @@ static void start_step(struct wizard *w)
 
 static void skip_step(struct wizard *w)
 {
-	restore_skip_step(w->rs, w->cur);
+	run_skip(w->run, w->cur, NULL);
 	wizard_worker_log(&w->worker, LOG_WARN, "wizard: step %s skipped by the operator",
-			  step_name(w->cur));
+			  run_step_name(w->run, w->cur));
 	sync_views(w);
 	wizard_goto(w, SCR_STEP);
 }
@@ -211,22 +208,22 @@ static void step_enter(struct wizard *w)
 
 	w->explain = 0;
 	w->cur = next_step(w);
-	if (w->cur == STEP_COUNT) {
+	if (w->cur == w->n_steps) {
 		wizard_goto(w, SCR_SUMMARY);
 		return;
 	}
 	strbuf_reset(&w->describe);
-	restore_describe_step(w->rs, w->cur, &w->describe);
+	run_describe_step(w->run, w->cur, &w->describe);
 	strbuf_rtrim(&w->describe);
 	strbuf_reset(&w->what);
-	w->destructive = restore_step_destructive(w->rs, w->cur, &w->what);
+	w->destructive = run_step_destructive(w->run, w->cur, &w->what);
 	{
-		const struct backup_list *l = restore_sources(w->rs, w->cur, NULL);
+		const struct backup_list *l = run_sources(w->run, w->cur, NULL);
 		w->pick_offer = l && l->n > 1;
 	}
 	strbuf_reset(&w->blocked);
-	restore_step_blocked(w->rs, w->cur, &w->blocked);
-	word = restore_confirm_word(w->rs, w->cur);
+	run_step_blocked(w->run, w->cur, &w->blocked);
+	word = run_confirm_word(w->run, w->cur);
 	replace_str(&w->confirm_word, word && *word ? word : NULL);
 	if (w->confirm_word)
 		w->destructive = 1;
@@ -292,7 +289,7 @@ static void pick_enter(struct wizard *w)
 	if (w->choosing)
 		return;
 	pick_free(w);
-	l = restore_sources(w->rs, w->cur, &cur);
+	l = run_sources(w->run, w->cur, &cur);
 	w->pick_sel = w->pick_cur = l && cur < l->n ? cur : 0;
 	if (!l)
 		return;
@@ -300,6 +297,7 @@ static void pick_enter(struct wizard *w)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct backup_item *it = &l->items[i];
 		struct strbuf sb = STRBUF_INIT, size = STRBUF_INIT;
+		const char *mark;
 		char when[32];
 		struct tm tm;
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&it->when, &tm));
@@ -309,14 +307,14 @@ static void pick_enter(struct wizard *w)
 			strbuf_humanise_bytes(&size, it->size);
 		/* sizes right-aligned: the names start in one column */
 		strbuf_addf(&sb, "%s  %10s  %s", when, size.buf, it->name);
-		if (w->rs->dump_refused && !strcmp(it->path, w->rs->dump_refused)) {
-			/* the one restore_preflight() found unusable */
-			strbuf_addstr(&sb, w->rs->dump_refused_cut ? "  CUT OFF" : "  UNUSABLE");
-		}
+		mark = run_source_mark(w->run, w->cur, i);
+		/* the one the preflight found unusable */
+		if (mark && strcmp(mark, RUN_MARK_USABLE))
+			strbuf_addf(&sb, "  %s", mark);
 		strbuf_release(&size);
 		w->pick_item[i] = strbuf_detach(&sb, NULL);
-		/* blocked on that one: the newest complete dump is the choice */
-		if (w->blocked.len && w->rs->dump_usable && !strcmp(it->path, w->rs->dump_usable))
+		/* blocked on that one: the newest usable backup is the choice */
+		if (w->blocked.len && mark && !strcmp(mark, RUN_MARK_USABLE))
 			w->pick_sel = i;
 	}
 	w->pick_n = l->n;
@@ -330,7 +328,7 @@ static void pick_key(struct wizard *w, int is_key, wint_t ch)
 		return;
 	}
 	if (w->choosing)
-		return; /* the worker has the struct restore: wait for it */
+		return; /* the worker has the run: wait for it */
 	if (is_esc(is_key, ch) || is_char(is_key, ch, L'q')) {
 		wizard_goto(w, SCR_STEP);
 	} else if ((is_key && ch == KEY_UP) || is_char(is_key, ch, L'k')) {
@@ -344,9 +342,9 @@ static void pick_key(struct wizard *w, int is_key, wint_t ch)
 			wizard_goto(w, SCR_STEP);
 			return;
 		}
-		/* the struct restore is ours until the worker starts */
-		replace_str(&w->pick_name, restore_sources(w->rs, w->cur, NULL)->items[w->pick_sel].name);
-		if (wizard_worker_start(&w->worker, w->rs, w->cur, (long)w->pick_sel, &e) < 0) {
+		/* the run is ours until the worker starts */
+		replace_str(&w->pick_name, run_sources(w->run, w->cur, NULL)->items[w->pick_sel].name);
+		if (wizard_worker_start(&w->worker, w->run, w->cur, (long)w->pick_sel, &e) < 0) {
 			wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s", e.msg);
 			err_clear(&e);
 			return;
@@ -383,7 +381,7 @@ static void pick_finished(struct wizard *w, int rc, struct err *e)
 static void log_confirmed(struct wizard *w)
 {
 	struct strbuf sb = STRBUF_INIT;
-	frontend_confirmed(&sb, w->cur, w->confirm_word, w->what.buf);
+	frontend_confirmed(&sb, run_step_name(w->run, w->cur), w->confirm_word, w->what.buf);
 	wizard_worker_log(&w->worker, LOG_INFO, "%s", sb.buf);
 	strbuf_release(&sb);
 }
@@ -474,7 +472,7 @@ static void cancel_key(struct wizard *w, int is_key, wint_t ch)
 		wizard_worker_cancel(&w->worker, 1);
 		wizard_worker_log(&w->worker, LOG_WARN,
 				  "wizard: operator aborted step %s; waiting for it to stop",
-				  step_name(w->cur));
+				  run_step_name(w->run, w->cur));
 		wizard_goto(w, SCR_RUNNING);
 	} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
 		wizard_goto(w, SCR_RUNNING);
@@ -487,13 +485,13 @@ static void failed_key(struct wizard *w, int is_key, wint_t ch)
 {
 	if (is_char(is_key, ch, L'r')) {
 		wizard_worker_log(&w->worker, LOG_INFO, "wizard: retrying step %s",
-				  step_name(w->cur));
+				  run_step_name(w->run, w->cur));
 		start_step(w);
 	} else if (is_char(is_key, ch, L's')) {
 		skip_step(w);
 	} else if (is_char(is_key, ch, L'a') || is_char(is_key, ch, L'q')) {
 		wizard_worker_log(&w->worker, LOG_ERROR,
-				  "wizard: operator stopped after step %s failed", step_name(w->cur));
+				  "wizard: operator stopped after step %s failed", run_step_name(w->run, w->cur));
 		wizard_goto(w, SCR_SUMMARY);
 	} else if (is_log_key(is_key, ch)) {
 		log_scroll_key(w, page_key(is_key, ch));
@@ -507,7 +505,7 @@ static void quit_key(struct wizard *w, int is_key, wint_t ch)
 	if (is_char(is_key, ch, L'y')) {
 		w->aborted = 1;
 		wizard_worker_log(&w->worker, LOG_WARN,
-				  "wizard: operator quit before step %s", step_name(w->cur));
+				  "wizard: operator quit before step %s", run_step_name(w->run, w->cur));
 		wizard_goto(w, SCR_SUMMARY);
 	} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
 		wizard_goto(w, SCR_STEP);
@@ -518,17 +516,17 @@ static void quit_key(struct wizard *w, int is_key, wint_t ch)
 
 static void summary_enter(struct wizard *w)
 {
-	const char *log_path = w->o->log_path ? w->o->log_path : w->rs->log_path;
+	const char *log_path = w->o->log_path ? w->o->log_path : run_log_path(w->run);
 
 	strbuf_reset(&w->summary);
-	if (w->aborted && !w->rs->stopped)
-		w->rs->stopped = 1; /* the operator quit or aborted a step */
-	restore_summary(w->rs, &w->summary);
+	if (w->aborted && !run_stopped(w->run))
+		run_set_stopped(w->run, 1); /* the operator quit or aborted a step */
+	run_summary(w->run, &w->summary);
 	strbuf_rtrim(&w->summary);
 	if (log_path && !strstr(w->summary.buf, log_path))
 		strbuf_addf(&w->summary, "\nlog: %s", log_path);
 	w->summary_scroll = 0;
-	w->exit_code = w->aborted ? 130 : restore_exit_code(w->rs);
+	w->exit_code = w->aborted ? 130 : run_exit_code(w->run);
 	wizard_worker_log(&w->worker, LOG_INFO, "wizard: finished, exit code %d", w->exit_code);
 }
 
@@ -585,7 +583,7 @@ static void rate_sample(struct wizard *w, const struct wizard_progress *p)
 
 static void step_finished(struct wizard *w, int rc, struct err *e)
 {
-	enum step_id s = w->cur;
+	size_t s = w->cur;
 
 	if (w->choosing) {
 		pick_finished(w, rc, e);
@@ -600,7 +598,7 @@ static void step_finished(struct wizard *w, int rc, struct err *e)
 			/* Finished while the operator was deciding: its result stays, and
 			 * the answer about to be typed must not act on the next screen. */
 			wizard_worker_log(&w->worker, LOG_WARN, "wizard: step %s finished before the "
-					  "abort was confirmed; its result stays", step_name(s));
+					  "abort was confirmed; its result stays", run_step_name(w->run, s));
 			w->swallow_answer = 1;
 		}
 		if (w->cancelling) {
@@ -616,8 +614,8 @@ static void step_finished(struct wizard *w, int rc, struct err *e)
 	strbuf_reset(&w->errtext);
 	if (err_isset(e))
 		failed_text(e, &w->errtext);
-	else if (err_isset(&w->rs->st[s].err))
-		failed_text(&w->rs->st[s].err, &w->errtext);
+	else if (err_isset(run_step_err(w->run, s)))
+		failed_text(run_step_err(w->run, s), &w->errtext);
 	else
 		strbuf_addstr(&w->errtext, "the step failed without saying why");
 	/* the backend logged the error with its detail and hint */
@@ -710,7 +708,7 @@ static void run_loop(struct wizard *w)
 	}
 }
 
-int wizard_run(struct restore *rs, const struct wizard_opts *o)
+int wizard_run(struct run *run, const struct wizard_opts *o)
 {
 	static const struct wizard_opts no_opts;
 	struct sigaction sa, old_sa[N_CAUGHT];
@@ -720,7 +718,9 @@ int wizard_run(struct restore *rs, const struct wizard_opts *o)
 
 	memset(&w, 0, sizeof(w));
 	w.errcap = (struct tui_stderr)TUI_STDERR_INIT;
-	w.rs = rs;
+	w.run = run;
+	w.n_steps = run_step_count(run);
+	w.view = xcalloc(w.n_steps ? w.n_steps : 1, sizeof(*w.view));
 	w.o = o ? o : &no_opts;
 	strbuf_init(&w.describe, 0);
 	strbuf_init(&w.what, 0);
@@ -766,10 +766,7 @@ int wizard_run(struct restore *rs, const struct wizard_opts *o)
 	}
 	/* the short database name first: a long webroot is what gets cut */
 	strbuf_addstr(&info, "biso-recover");
-	if (rs->dbname)
-		strbuf_addf(&info, "  database %s", rs->dbname);
-	if (rs->webroot)
-		strbuf_addf(&info, "  webroot %s", rs->webroot);
+	run_target_text(run, &info);
 	w.title_info = strbuf_detach(&info, NULL);
 	sync_views(&w);
 	wizard_worker_log(&w.worker, LOG_INFO, "wizard: started on a %dx%d terminal%s%s",
@@ -817,7 +814,7 @@ out:
 		wizard_worker_take(&w.worker, &ev);
 		if (ev.done)
 			wizard_worker_log(&w.worker, ev.rc ? LOG_WARN : LOG_INFO,
-					  "wizard: step %s %s%s", step_name(w.cur),
+					  "wizard: step %s %s%s", run_step_name(w.run, w.cur),
 					  ev.rc ? "stopped: " : "finished before it could stop",
 					  ev.rc && ev.err.msg ? ev.err.msg : "");
 		wizard_events_release(&ev);
@@ -825,9 +822,9 @@ out:
 	wizard_worker_destroy(&w.worker);
 	/* the worker is gone: for the summary the caller prints */
 	if (wizard_signal)
-		w.rs->stopped = REPORT_STOP_SIGNAL((int)wizard_signal);
-	else if (w.aborted && !w.rs->stopped)
-		w.rs->stopped = 1;
+		run_set_stopped(w.run, REPORT_STOP_SIGNAL((int)wizard_signal));
+	else if (w.aborted && !run_stopped(w.run))
+		run_set_stopped(w.run, 1);
 	wizard_signal_fd = -1;
 	for (size_t i = 0; i < N_CAUGHT; i++)
 		sigaction(caught_signals[i], &old_sa[i], NULL);
@@ -835,10 +832,11 @@ out:
 	for (size_t i = 0; i < w.log_n; i++)
 		free(w.log[(w.log_first + i) % WIZARD_LOG_KEEP].text);
 	free(w.log);
-	for (int s = 0; s < STEP_COUNT; s++) {
+	for (size_t s = 0; s < w.n_steps; s++) {
 		free(w.view[s].summary);
 		free(w.view[s].kept_as);
 	}
+	free(w.view);
 	wizard_progress_release(&w.prog);
 	free(w.title_info);
 	free(w.confirm_word);

@@ -1,7 +1,7 @@
 /*
- * wizard: the full-screen restore wizard (issue 2, section 7).
+ * wizard: the full-screen wizard of a flow (the restore's six steps).
  *
- * Drives the six steps of a prepared struct restore one by one: shows each
+ * Drives the steps of a prepared struct run one by one: shows each
  * step (what it does, source and target), asks before anything destructive
  * (the database step wants its name typed), runs the step in a worker
  * thread while the screen keeps answering keys, resizes and the clock,
@@ -10,7 +10,7 @@
 #ifndef BR_WIZARD_H
 #define BR_WIZARD_H
 
-struct restore;
+struct run;
 struct report;
 
 struct wizard_opts {
@@ -23,15 +23,15 @@ struct wizard_opts {
 };
 
 /*
- * Runs the wizard over @rs (a plan restore_prepare() returned 0 for) until
+ * Runs the wizard over @run (prepared and preflighted) until
  * the operator finishes or quits; returns the process exit code: 0 done,
  * 1 a step failed (old data kept), 3 finished with steps skipped/failed that
  * the operator chose to continue past, 130 aborted by the operator (also on
  * SIGINT, SIGTERM or SIGHUP, after the running step stopped), 2 when no
  * terminal could be opened (the message is on stderr).  Restores the
  * terminal before returning, also on error.  @o may be NULL.  The caller
- * keeps ownership of @rs and releases it afterwards.
+ * keeps ownership of @run and frees it afterwards.
  */
-int wizard_run(struct restore *rs, const struct wizard_opts *o);
+int wizard_run(struct run *run, const struct wizard_opts *o);
 
 #endif

@@ -195,11 +195,11 @@ static void draw_title(const struct wizard *w, const char *right)
 
 static void draw_steps(const struct wizard *w, const struct layout *l)
 {
-	int two_lines = l->main_h >= 2 * STEP_COUNT + 1;
+	int two_lines = l->main_h >= 2 * (int)w->n_steps + 1;
 	int y = l->main_top;
 
 	tui_put(stdscr, y++, 1, l->left_w - 1, "Steps", tui_attr(&w->tui, TUI_HEADING));
-	for (int s = 0; s < STEP_COUNT && y < l->main_top + l->main_h; s++) {
+	for (int s = 0; s < (int)w->n_steps && y < l->main_top + l->main_h; s++) {
 		const struct step_view *v = &w->view[s];
 		attr_t a = tui_attr(&w->tui, state_role(v->state));
 		int cur = s == (int)w->cur && w->screen != SCR_SUMMARY;
@@ -210,10 +210,10 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 		x += tui_put(stdscr, y, x, l->left_w - x, cur ? ">" : " ", A_BOLD);
 		x += tui_put(stdscr, y, x, l->left_w - x, state_marker(v->state), a);
 		/* the title when it fits, else the short name */
-		strbuf_addf(&sb, " %d %s", s + 1, step_title((enum step_id)s));
+		strbuf_addf(&sb, " %d %s", s + 1, run_step_title(w->run, (size_t)s));
 		if ((int)sb.len > l->left_w - x) {
 			strbuf_reset(&sb);
-			strbuf_addf(&sb, " %d %s", s + 1, step_name((enum step_id)s));
+			strbuf_addf(&sb, " %d %s", s + 1, run_step_name(w->run, (size_t)s));
 		}
 		tui_put(stdscr, y, x, l->left_w - x, sb.buf, cur ? a | A_BOLD : a);
 		y++;
@@ -368,11 +368,11 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 	int top = l->main_top, bottom = l->main_top + l->main_h; /* exclusive */
 	int running = w->screen == SCR_RUNNING || w->screen == SCR_CANCEL;
 	int block_h, y;
-	enum step_id s = w->cur;
+	size_t s = w->cur;
 
-	if (width < 4 || s >= STEP_COUNT)
+	if (width < 4 || s >= w->n_steps)
 		return;
-	strbuf_addf(&sb, "Step %d of %d: %s", (int)s + 1, STEP_COUNT, step_title(s));
+	strbuf_addf(&sb, "Step %d of %d: %s", (int)s + 1, (int)w->n_steps, run_step_title(w->run, s));
 	tui_put(stdscr, top, x, width, sb.buf, tui_attr(&w->tui, TUI_HEADING));
 	top += 2;
 
@@ -416,7 +416,7 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 	bottom = y - 1;
 
 	/* the explanation gets what is left */
-	tui_wrap(step_explain(s), width, &expl);
+	tui_wrap(run_step_explain(w->run, s), width, &expl);
 	if (bottom - top > 0) {
 		int h = bottom - top;
 		if ((int)expl.n > h && h > 0) {
@@ -437,8 +437,8 @@ static void draw_frame(const struct wizard *w, const struct layout *l)
 {
 	struct strbuf right = STRBUF_INIT;
 
-	if (w->cur < STEP_COUNT)
-		strbuf_addf(&right, "step %d/%d", (int)w->cur + 1, STEP_COUNT);
+	if (w->cur < w->n_steps)
+		strbuf_addf(&right, "step %d/%d", (int)w->cur + 1, (int)w->n_steps);
 	draw_title(w, right.buf);
 	strbuf_release(&right);
 	draw_steps(w, l);
@@ -539,9 +539,9 @@ void wizard_draw_step(const struct wizard *w)
 	if (w->explain) {
 		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 		struct dialog d;
-		strbuf_addf(&title, "Step %d of %d: %s", (int)w->cur + 1, STEP_COUNT,
-			    step_title(w->cur));
-		strbuf_addf(&body, "%s\n\n%s", step_explain(w->cur), w->describe.buf);
+		strbuf_addf(&title, "Step %d of %d: %s", (int)w->cur + 1, (int)w->n_steps,
+			    run_step_title(w->run, w->cur));
+		strbuf_addf(&body, "%s\n\n%s", run_step_explain(w->run, w->cur), w->describe.buf);
 		if (w->what.len)
 			strbuf_addf(&body, "\n\nThis step %s.", w->what.buf);
 		strbuf_addstr(&body, "\n\nKeys: [ and ] (or PgUp and PgDn) scroll the log, "
@@ -575,10 +575,10 @@ void wizard_draw_pick(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, "Backup for step %s", step_name(w->cur));
+	strbuf_addf(&title, "Backup for step %s", run_step_name(w->run, w->cur));
 	if (w->choosing)
 		strbuf_addf(&body, "Checking %s%s ...", w->pick_name,
-			    w->cur == STEP_DATABASE ? " (the dump is read once, whole)" : "");
+			    run_step_choose_note(w->run, w->cur));
 	else if (w->pick_error)
 		strbuf_addf(&body, "%s cannot be used: %s. The step keeps the one marked *; "
 			    "the log has the details.", w->pick_name, w->pick_error);
@@ -620,7 +620,7 @@ void wizard_draw_confirm(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, "Confirm: %s", step_title(w->cur));
+	strbuf_addf(&title, "Confirm: %s", run_step_title(w->run, w->cur));
 	if (w->what.len)
 		strbuf_addf(&body, "This step %s.\n\n", w->what.buf);
 	else
@@ -676,7 +676,7 @@ void wizard_draw_cancel(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, "Abort %s?", step_name(w->cur));
+	strbuf_addf(&title, "Abort %s?", run_step_name(w->run, w->cur));
 	strbuf_addstr(&body, "The step stops at its next safe point and the old data "
 		      "stays where it is; the wizard then ends (exit code 130). A step "
 		      "already at its final swap finishes instead and its result stays. "
@@ -699,16 +699,9 @@ void wizard_draw_failed(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, "Step %s failed", step_name(w->cur));
+	strbuf_addf(&title, "Step %s failed", run_step_name(w->run, w->cur));
 	strbuf_addbuf(&body, &w->errtext);
-	if (w->cur == STEP_MIGRATIONS)
-		strbuf_addstr(&body, "\n\nThe restored files and database are in place; the "
-			      "migration's output is in the log.");
-	else if (w->cur == STEP_VERIFY)
-		strbuf_addstr(&body, "\n\nThe restored instance is in place; the report lists "
-			      "what failed.");
-	else
-		strbuf_addstr(&body, "\n\nNothing was replaced: the old data is still in place.");
+	strbuf_addf(&body, "\n\n%s", run_step_failed_note(w->run, w->cur));
 	draw_dialog(w, title.buf, TUI_FAILED, body.buf, 0, &d);
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 	strbuf_release(&body);
@@ -728,14 +721,14 @@ void wizard_draw_quit(const struct wizard *w)
 	layout_compute(&l);
 	draw_frame(w, &l);
 	strbuf_addstr(&body, "These steps have not run:");
-	for (int s = 0; s < STEP_COUNT; s++) {
+	for (int s = 0; s < (int)w->n_steps; s++) {
 		if (w->view[s].state != STEP_PENDING)
 			continue;
-		strbuf_addf(&body, "%s %s", first ? "" : ",", step_name((enum step_id)s));
+		strbuf_addf(&body, "%s %s", first ? "" : ",", run_step_name(w->run, (size_t)s));
 		first = 0;
 	}
 	strbuf_addstr(&body, ".\n");
-	for (int s = 0; s < STEP_COUNT; s++)
+	for (int s = 0; s < (int)w->n_steps; s++)
 		if (w->view[s].state == STEP_DONE) {
 			strbuf_addstr(&body, "Some steps did run: the instance is half restored. ");
 			break;
@@ -756,7 +749,7 @@ void wizard_draw_summary(const struct wizard *w)
 	int ndone = 0, nfailed = 0, nskipped = 0, rows = wizard_summary_rows(w), first;
 	enum tui_role role;
 
-	for (int s = 0; s < STEP_COUNT; s++) {
+	for (int s = 0; s < (int)w->n_steps; s++) {
 		ndone += w->view[s].state == STEP_DONE;
 		nfailed += w->view[s].state == STEP_FAILED;
 		nskipped += w->view[s].state == STEP_SKIPPED;
@@ -768,7 +761,7 @@ void wizard_draw_summary(const struct wizard *w)
 	} else if (nfailed) {
 		strbuf_addstr(&head, "Restore STOPPED: a step failed");
 		role = TUI_FAILED;
-	} else if (ndone == STEP_COUNT) {
+	} else if (ndone == (int)w->n_steps) {
 		strbuf_addstr(&head, "Restore finished: all six steps done");
 		role = TUI_DONE;
 	} else {

@@ -2,7 +2,7 @@
  * wizard_int: the wizard's state, shared by wizard.c (the input loop and
  * the screen table) and wizard_draw.c (drawing).  Not a public interface.
  *
- * Draw functions read only this state (and never the struct restore, which
+ * Draw functions read only this state (and never the struct run, which
  * may belong to the worker thread at the time): everything they show from
  * the plan is copied in when a screen is entered.
  */
@@ -11,7 +11,7 @@
 
 #include <time.h>
 
-#include "restore.h"
+#include "run.h"
 #include "strbuf.h"
 #include "tui.h"
 #include "wizard.h"
@@ -41,7 +41,7 @@ struct wizard_screen {
 	void (*leave)(struct wizard *w);
 };
 
-/* What the left column shows for a step; copied from rs->st[] when no
+/* What the left column shows for a step; copied from the run when no
  * step runs. */
 struct step_view {
 	enum step_state state;
@@ -61,15 +61,16 @@ struct wizard_logentry {
 #define WIZARD_RATE_SAMPLES 16
 
 struct wizard {
-	struct restore *rs;             /* the worker's while a step runs */
+	struct run *run;                /* the worker's while a step runs */
+	size_t n_steps;                 /* run_step_count() */
 	const struct wizard_opts *o;
 	struct tui tui;
 	struct tui_stderr errcap;       /* fd 2 while curses owns the screen */
 	struct wizard_worker worker;
 
 	enum screen_id screen;
-	enum step_id cur;               /* STEP_COUNT once no step is left */
-	struct step_view view[STEP_COUNT];
+	size_t cur;                     /* n_steps once no step is left */
+	struct step_view *view;         /* n_steps of them; owned */
 	int64_t now_ns;                 /* updated once per loop turn */
 	char *title_info;               /* "webroot /var/www/biso  database biso" */
 
@@ -79,9 +80,9 @@ struct wizard {
 	struct strbuf what;             /* what it replaces */
 	char *confirm_word;             /* NULL: y is enough */
 	struct strbuf blocked;          /* why the step cannot run as planned (its dump is
-					   unusable: restore_step_blocked()), or empty */
+					   unusable: run_step_blocked()), or empty */
 
-	/* SCR_PICK: the backups of restore_sources(), copied in */
+	/* SCR_PICK: the backups of run_sources(), copied in */
 	char **pick_item;               /* "2026-11-29 02:00  110.7 KiB  name"; owned */
 	size_t pick_n, pick_sel, pick_cur; /* count, highlighted, in the plan now */
 	int pick_offer;                 /* the current step has another backup */

@@ -1,4 +1,4 @@
-/* wizard_worker: one restore step in a thread; see wizard_worker.h. */
+/* wizard_worker: one step of a flow in a thread; see wizard_worker.h. */
 #include "config.h"
 #include "wizard_worker.h"
 
@@ -87,8 +87,8 @@ static void *worker_main(void *arg)
 {
 	struct wizard_worker *ww = arg;
 	struct err e = ERR_INIT;
-	int rc = ww->source < 0 ? restore_run_step(ww->rs, ww->step, &ww->rep, &e)
-				: restore_use_source(ww->rs, ww->step, (size_t)ww->source, &ww->rep, &e);
+	int rc = ww->source < 0 ? run_step(ww->run, ww->step, &ww->rep, &e)
+				: run_use_source(ww->run, ww->step, (size_t)ww->source, &ww->rep, &e);
 
 	pthread_mutex_lock(&ww->mu);
 	ww->done = 1;
@@ -116,7 +116,7 @@ int wizard_worker_init(struct wizard_worker *ww, struct report *sink, struct err
 	return 0;
 }
 
-int wizard_worker_start(struct wizard_worker *ww, struct restore *rs, enum step_id s,
+int wizard_worker_start(struct wizard_worker *ww, struct run *run, size_t s,
 			long source, struct err *e)
 {
 	sigset_t block, old;
@@ -124,7 +124,7 @@ int wizard_worker_start(struct wizard_worker *ww, struct restore *rs, enum step_
 
 	if (ww->started)
 		return err_set(e, "internal error: a step is still running");
-	ww->rs = rs;
+	ww->run = run;
 	ww->step = s;
 	ww->source = source;
 	memset(&ww->rep, 0, sizeof(ww->rep));

@@ -1,5 +1,5 @@
 /*
- * wizard_worker: runs one restore step in a thread beside the wizard's
+ * wizard_worker: runs one step of a flow in a thread beside the wizard's
  * input loop, and carries what the step reports back to it.
  *
  * The step's report callbacks only copy: log lines are appended to a queue,
@@ -12,7 +12,7 @@
  * sink (the run log) then sees every line in order and from one thread at
  * a time.
  *
- * The struct restore is the worker's while a step runs: the caller must
+ * The struct run is the worker's while a step runs: the caller must
  * not touch it between wizard_worker_start() and the "done" event (or
  * wizard_worker_join()).
  */
@@ -26,7 +26,7 @@
 
 #include "err.h"
 #include "report.h"
-#include "restore.h"
+#include "run.h"
 
 /* One log line as queued; text owned. */
 struct wizard_logline {
@@ -71,8 +71,8 @@ struct wizard_worker {
 	/* the running step: owned by the thread until joined */
 	pthread_t th;
 	int started;                  /* a thread exists that was not joined */
-	struct restore *rs;
-	enum step_id step;
+	struct run *run;
+	size_t step;
 	long source;                  /* -1: run the step; else the backup chosen */
 	struct report rep;
 };
@@ -83,19 +83,19 @@ int wizard_worker_init(struct wizard_worker *ww, struct report *sink, struct err
 /* Join a running step (after cancelling it), free the queue, close the pipe. */
 void wizard_worker_destroy(struct wizard_worker *ww);
 
-/* Start restore_run_step(@rs, @s) in a new thread (with @source >= 0:
- * restore_use_source(@rs, @s, @source), the operator's choice of backup,
+/* Start run_step(@run, @s) in a new thread (with @source >= 0:
+ * run_use_source(@run, @s, @source), the operator's choice of backup,
  * which reads a dump once whole), with SIGINT, SIGTERM, SIGHUP, SIGWINCH and
  * friends blocked in it so that signals reach the input loop.  Returns 0 or
  * -1 with @e set (no thread was started). */
-int wizard_worker_start(struct wizard_worker *ww, struct restore *rs, enum step_id s,
+int wizard_worker_start(struct wizard_worker *ww, struct run *run, size_t s,
 			long source, struct err *e);
 /* Ask the running step to stop: its report's cancelled() returns @why,
  * 1 for the operator's key or REPORT_STOP_SIGNAL(sig) (the step's error
  * then says which).  The first reason given stays. */
 void wizard_worker_cancel(struct wizard_worker *ww, int why);
 /* Wait for the thread of the last step, if any.  Needed once "done" was
- * seen before the struct restore is touched again. */
+ * seen before the struct run is touched again. */
 void wizard_worker_join(struct wizard_worker *ww);
 /* 1 while a started step has not been joined. */
 int wizard_worker_busy(const struct wizard_worker *ww);

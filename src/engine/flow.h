@@ -25,6 +25,7 @@
 
 #include "err.h"
 #include "report.h"
+#include "run.h"
 
 struct run;
 struct conf;
@@ -84,8 +85,10 @@ struct step_def {
 	 * each starting with "     $ ".  NULL: none. */
 	void (*manual)(const struct run *run, struct strbuf *out);
 	/* 1 when the step cannot run as planned (its source is unusable and
-	 * another must be chosen); @why gets the reason.  NULL: never. */
-	int (*blocked)(const struct run *run, struct strbuf *why);
+	 * another must be chosen); @why (may be NULL) gets the reason for the
+	 * screen, @e (may be NULL) the error a run of the step fails with.
+	 * NULL: never. */
+	int (*blocked)(const struct run *run, struct strbuf *why, struct err *e);
 	/* The backups the operator may choose from, newest first; *@cur gets
 	 * the index of the planned one (or the list's length).  NULL: the
 	 * step has no choice.  Borrowed from the flow's state. */
@@ -95,7 +98,8 @@ struct step_def {
 	 * unchanged. */
 	int (*use_source)(struct run *run, size_t i, struct report *r, struct err *e);
 	/* A mark for item @i of sources() in the chooser ("CUT OFF",
-	 * "UNUSABLE", "newest complete"), or NULL.  NULL hook: none. */
+	 * "UNUSABLE"), RUN_MARK_USABLE for the one to offer while the step
+	 * is blocked (shown without a mark), or NULL.  NULL hook: none. */
 	const char *(*source_mark)(const struct run *run, size_t i);
 	/* Do the work.  Progress and log lines through @r; cancellation
 	 * (report_cancelled(@r)) is an error.  0 (warnings allowed) or -1 with
@@ -139,6 +143,9 @@ struct flow_def {
 	/* Lines after the steps' rows in the plan (@plan 1) or in the
 	 * summary (@plan 0): warnings, which dump, the report file. */
 	void (*plan_tail)(const struct run *run, int plan, struct strbuf *out);
+	/* What the run works on, for a title line, each part led by two
+	 * spaces: "  database biso  webroot /var/www/biso".  NULL: nothing. */
+	void (*target_text)(const struct run *run, struct strbuf *out);
 	/* A hint for a failed step whose error has none, or NULL (static).
 	 * NULL hook: none. */
 	const char *(*failure_hint)(const struct run *run, size_t step);

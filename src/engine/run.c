@@ -8,6 +8,7 @@
 #include "strbuf.h"
 #include "timestamp.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,10 +50,9 @@ static int parse_only(const struct flow_def *flow, const char *list, int *sel, s
 		if (i == flow->n_steps) {
 			struct strbuf names = STRBUF_INIT;
 			for (size_t k = 0; k < flow->n_steps; k++)
-				strbuf_addf(&names, "%s%s", k ? (k + 1 == flow->n_steps ? " and " : ", ")
-							       : "", flow->steps[k]->name);
+				strbuf_addf(&names, "%s%s", k ? ", " : "", flow->steps[k]->name);
 			err_set(e, "unknown step \"%s\"", tok);
-			err_hint(e, "The steps of %s are %s.", flow->name, names.buf);
+			err_hint(e, "Steps are %s.", names.buf);
 			strbuf_release(&names);
 			free(copy);
 			return -1;
@@ -221,13 +221,9 @@ int run_step(struct run *run, size_t i, struct report *r, struct err *e)
 	report_log(r, LOG_INFO, "step %s: %s", sd->name, sd->title);
 	journal(run, sd->name, "started", "", r);
 	fault_pointf("step.%s.start", sd->name);
-	if (sd->blocked && sd->blocked(run, NULL)) {
+	if (sd->blocked && sd->blocked(run, NULL, e)) {
 		/* the preflight let it pass for the operator to choose another */
-		struct strbuf why = STRBUF_INIT;
-		sd->blocked(run, &why);
-		ret = err_set(e, "%s", why.buf);
-		err_hint(e, "Choose another backup (the wizard: o on this step).");
-		strbuf_release(&why);
+		ret = -1;
 		goto done;
 	}
 	ret = 0;
@@ -379,7 +375,7 @@ const char *run_confirm_word(const struct run *run, size_t i)
 int run_step_blocked(const struct run *run, size_t i, struct strbuf *why)
 {
 	const struct step_def *sd = run->flow->steps[i];
-	return sd->blocked ? sd->blocked(run, why) : 0;
+	return sd->blocked ? sd->blocked(run, why, NULL) : 0;
 }
 
 const struct backup_list *run_sources(const struct run *run, size_t i, size_t *cur)
@@ -417,6 +413,12 @@ const char *run_step_failed_note(const struct run *run, size_t i)
 {
 	const char *n = run->flow->steps[i]->failed_note;
 	return n ? n : "Nothing was replaced: the old data is still in place.";
+}
+
+void run_target_text(const struct run *run, struct strbuf *out)
+{
+	if (run->flow->target_text)
+		run->flow->target_text(run, out);
 }
 
 const char *step_state_name(enum step_state st)

@@ -137,6 +137,9 @@ const char *run_confirm_word(const struct run *run, size_t i);
 int run_step_blocked(const struct run *run, size_t i, struct strbuf *why);
 const struct backup_list *run_sources(const struct run *run, size_t i, size_t *cur);
 int run_use_source(struct run *run, size_t i, size_t item, struct report *r, struct err *e);
+/* The chooser's mark for @item of run_sources() (flow.h: "CUT OFF",
+ * RUN_MARK_USABLE ...), or NULL. */
+#define RUN_MARK_USABLE "usable"
 const char *run_source_mark(const struct run *run, size_t i, size_t item);
 /* The step's choose_note ("" when none) and failed_note (the default
  * when none), static text. */
@@ -146,6 +149,8 @@ const char *run_step_failed_note(const struct run *run, size_t i);
 /* "pending", "running", "done", "failed", "skipped". */
 const char *step_state_name(enum step_state st);
 
+/* The flow's target_text (flow.h), appended to @out. */
+void run_target_text(const struct run *run, struct strbuf *out);
 /* The dry-run plan: the flow's head, then for each selected step its
  * title, description, what it replaces and the manual commands. */
 void run_plan_text(const struct run *run, struct strbuf *out);

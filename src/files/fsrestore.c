@@ -2,6 +2,7 @@
  * see fsrestore.h (API) and fsrestore_int.h (how the engine is split). */
 #include "config.h"
 #include "fsrestore.h"
+#include "timestamp.h"
 #include "fsrestore_int.h"
 #include "exclude.h"
 #include "fault.h"
@@ -283,16 +284,13 @@ static void out_of_space_error(struct ctx *c, const char *dir)
 	free(first);
 }
 
+/* @stamp, or now's (timestamp_name()): the kept copy's suffix. */
 static char *make_stamp(const char *stamp)
 {
-	char buf[32];
-	time_t now;
-	struct tm tm;
+	char buf[16];
 	if (stamp)
 		return xstrdup(stamp);
-	now = time(NULL);
-	localtime_r(&now, &tm);
-	strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", &tm);
+	timestamp_name(time(NULL), buf);
 	return xstrdup(buf);
 }
 

@@ -56,9 +56,11 @@ struct restore_kept {
 /* Fill @k for @run; release with restore_kept_release() before the run. */
 void restore_instance_kept(const struct run *run, struct restore_kept *k);
 void restore_kept_release(struct restore_kept *k);
-/* Lock what the run restores, as run_preflight() does (the webroot, the
- * database when known, the run's own run lock); released by run_free().
- * -1 with @e naming the other run and the target. */
+/* Take the run's own run lock (<log_dir>/run-<stamp>.lock, by which the
+ * journal tells a live run from an interrupted one), as run_preflight()
+ * takes it; no step is selected, so no target lock is taken (as cleanup
+ * always locked).  Released by run_free().  -1 with @e naming the other
+ * run. */
 int restore_instance_lock(struct run *run, struct err *e);
 /* The preflight's check of the plan's dump (read whole once, as the
  * preflight reads it; it is not read again there), for a front end that

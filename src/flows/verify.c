@@ -1,4 +1,5 @@
-/* verify: checks of a restored instance; see verify.h. */
+/* verify: checks of a restored instance, and the restore's last step that
+ * makes them; see verify.h and restore.h. */
 #include "config.h"
 #include "verify.h"
 #include "bisocli.h"
@@ -7,6 +8,7 @@
 #include "dumpinfo.h"
 #include "fault.h"
 #include "restore.h"
+#include "restore_int.h"
 #include "runcmd.h"
 #include "strbuf.h"
 
@@ -165,7 +167,7 @@ static long check_migrations(struct restore *rs, struct report *r, struct checks
 	long pending = -1;
 
 	if (!c->migration_status || !c->migration_status[0]) {
-		if (rs->st[STEP_MIGRATIONS].state == STEP_DONE)
+		if (restore_state(rs, STEP_MIGRATIONS) == STEP_DONE)
 			check(ck, CHECK_PASS, "migrations: biso-cli migration exec exited 0 in this run");
 		else
 			check(ck, CHECK_WARN, "cannot tell whether migrations are pending (the migrations "
@@ -281,8 +283,13 @@ int verify_tree_owner(const char *dir, uid_t uid, gid_t gid, unsigned max_named,
 	return 0;
 }
 
-int verify_instance(struct restore *rs, struct report *r, struct err *e)
+/* Run all checks on the instance of the run; writes the report to
+ * <log_dir>/verify-<stamp>.txt (mode 0600; @out's report).  0 when nothing
+ * FAILed (warnings allowed), -1 with @e (the report text as detail)
+ * otherwise. */
+static int verify_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
 {
+	struct restore *rs = restore_of(run);
 	struct checks ck = { STRBUF_INIT, STRBUF_INIT, 0, 0, 0, r };
 	const struct conf *c = rs->conf;
 	struct strbuf p = STRBUF_INIT;
@@ -346,21 +353,20 @@ int verify_instance(struct restore *rs, struct report *r, struct err *e)
 	strbuf_addf(&ck.text, "\n%u passed, %u warnings, %u failed\n", ck.pass, ck.warn, ck.fail);
 
 	/* Save the report next to the run log. */
-	free(rs->report_path);
-	rs->report_path = xstrfmt("%s/verify-%s.txt", c->log_dir, rs->stamp);
+	free(out->report);
+	out->report = xstrfmt("%s/verify-%s.txt", c->log_dir, rs->stamp);
 	mkdir(c->log_dir, 0700);
-	int fd = open(rs->report_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open(out->report, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, ck.text.buf, ck.text.len) != (ssize_t)ck.text.len) {
-		report_log(r, LOG_WARN, "cannot save the report %s: %s", rs->report_path,
+		report_log(r, LOG_WARN, "cannot save the report %s: %s", out->report,
 			   strerror(errno));
-		free(rs->report_path);
-		rs->report_path = NULL;
+		free(out->report);
+		out->report = NULL;
 	}
 	if (fd >= 0)
 		close(fd);
-	free(rs->st[STEP_VERIFY].summary);
-	rs->st[STEP_VERIFY].summary = xstrfmt("%u passed, %u warnings, %u failed", ck.pass,
-					      ck.warn, ck.fail);
+	free(out->summary);
+	out->summary = xstrfmt("%u passed, %u warnings, %u failed", ck.pass, ck.warn, ck.fail);
 	if (ck.fail) {
 		/* the failed checks themselves: the summary shows this line,
 		 * the report (the detail) may be cut on a small screen */
@@ -380,3 +386,30 @@ int verify_instance(struct restore *rs, struct report *r, struct err *e)
 	return ret;
 }
 
+static void verify_describe(const struct run *run, struct strbuf *out)
+{
+	const struct restore *rs = restore_of(run);
+	strbuf_addf(out, "checks: webroot, datadir owner, database, row counts, migrations\n"
+			 "report: %s/verify-%s.txt\n", rs->conf->log_dir, rs->stamp);
+}
+
+static void verify_manual(const struct run *run, struct strbuf *out)
+{
+	const struct restore *rs = restore_of(run);
+	const struct conf *c = rs->conf;
+	if (c->migration_status && c->migration_status[0])
+		restore_add_bisocli_cmd(out, rs, (const char *const *)c->migration_status);
+}
+
+const struct step_def restore_step_verify = {
+	.name = "verify",
+	.title = "Verify the instance",
+	.explain = "Checks that the webroot holds biso-cli and config.php, the datadir exists "
+		"and belongs to the web user, the database answers, every table has as many "
+		"rows as its COPY block in the dump, and no migration is pending. The report "
+		"is saved as a file.",
+	.failed_note = "The restored instance is in place; the report lists what failed.",
+	.describe = verify_describe,
+	.manual = verify_manual,
+	.run = verify_run,
+};

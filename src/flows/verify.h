@@ -3,7 +3,9 @@
  * webroot holds biso-cli and config.php, the datadir exists and belongs to
  * the web user, the database answers, every table has as many rows as its
  * COPY block in the dump, and no migration is pending.  Each check is
- * PASS, WARN or FAIL; the report is also written to a file.
+ * PASS, WARN or FAIL; the report is also written to a file.  The
+ * restore's verify step (restore_step_verify, restore_int.h) runs them;
+ * the functions below are what the database step and the tests use too.
  */
 #ifndef BR_VERIFY_H
 #define BR_VERIFY_H
@@ -15,7 +17,6 @@
 
 struct dumpinfo;
 struct err;
-struct restore;
 struct strbuf;
 
 /*
@@ -52,13 +53,5 @@ struct tree_owner {
  */
 int verify_tree_owner(const char *dir, uid_t uid, gid_t gid, unsigned max_named,
 		      struct tree_owner *t, struct err *e);
-
-/*
- * Run all checks on the instance @rs describes; writes the report to
- * <log_dir>/verify-<stamp>.txt (mode 0600; rs->report_path) and sets
- * rs->st[STEP_VERIFY].summary.  Returns 0 when nothing FAILed (warnings
- * allowed), -1 with @e (the report text as detail) otherwise.
- */
-int verify_instance(struct restore *rs, struct report *r, struct err *e);
 
 #endif

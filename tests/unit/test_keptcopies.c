@@ -88,7 +88,7 @@ static uint64_t du(const char *path)
 
 static void finds_copies_by_name_and_place(void **state)
 {
-	struct kept_where w = { P("www/biso"), P("files/data"), NULL, NULL };
+	struct kept_where w = { .webroot = P("www/biso"), .datadir = P("files/data") };
 	struct kept_list l;
 	struct err e = ERR_INIT;
 	static const struct {
@@ -171,7 +171,7 @@ static void finds_datadir_copies_in_keep_dir(void **state)
  * size; without it (cleanup) the sizes are du's. */
 static void a_capped_walk_gives_lower_bounds(void **state)
 {
-	struct kept_where w = { P("www/biso"), P("files/data"), NULL, NULL, 1 };
+	struct kept_where w = { .webroot = P("www/biso"), .datadir = P("files/data"), .max_entries = 1 };
 	struct kept_list l, whole;
 	struct err e = ERR_INIT;
 	size_t partial = 0;
@@ -211,7 +211,7 @@ static void collect(void *ctx, enum log_level level, const char *line)
 
 static void warns_when_copies_take_more_than_the_free_space(void **state)
 {
-	struct kept_where w = { P("www/biso"), NULL, NULL, NULL };
+	struct kept_where w = { .webroot = P("www/biso") };
 	struct kept_list l;
 	struct err e = ERR_INIT;
 	struct lines ln = { STRBUF_INIT, STRBUF_INIT };
@@ -233,7 +233,7 @@ static void warns_when_copies_take_more_than_the_free_space(void **state)
 
 static void removes_old_copies_never_the_newest(void **state)
 {
-	struct kept_where w = { P("www/biso"), NULL, NULL, NULL };
+	struct kept_where w = { .webroot = P("www/biso") };
 	struct kept_list l;
 	struct err e = ERR_INIT;
 	(void)state;

@@ -18,6 +18,8 @@
 #include "dbadmin.h"
 #include "dumpinfo.h"
 #include "restore.h"
+#include "restore_int.h"
+#include "run.h"
 #include "strbuf.h"
 #include "verify.h"
 
@@ -29,17 +31,34 @@ static void write_file(const char *path, const char *text)
 	fclose(fp);
 }
 
+/* A run of the restore flow on @c: the steps of @only (NULL: all), the
+ * stamp @stamp (NULL: now). */
+static struct run *new_run(struct conf *c, const char *only, const char *stamp, int dry_run,
+			   struct err *e)
+{
+	struct run_opts o = { 0 };
+	o.only = only;
+	o.stamp = stamp;
+	o.dry_run = dry_run;
+	return run_new(&restore_flow, c, &o, e);
+}
+
 static void step_list_parses_names_and_rejects_unknown(void **state)
 {
-	unsigned mask = 0;
+	struct conf c;
 	struct err e = ERR_INIT;
+	struct run *run;
 	(void)state;
-	assert_int_equal(step_parse_list("database,verify", &mask, &e), 0);
-	assert_int_equal(mask, STEP_BIT(STEP_DATABASE) | STEP_BIT(STEP_VERIFY));
-	assert_int_equal(step_parse_list("webroot,db", &mask, &e), -1);
+	conf_init_defaults(&c);
+	run = new_run(&c, "database,verify", NULL, 0, &e);
+	assert_non_null(run);
+	assert_int_equal(restore_of(run)->selected, STEP_BIT(STEP_DATABASE) | STEP_BIT(STEP_VERIFY));
+	run_free(run);
+	assert_null(new_run(&c, "webroot,db", NULL, 0, &e));
 	assert_non_null(strstr(e.msg, "\"db\""));
 	assert_non_null(strstr(e.hint, "migrations"));
 	err_clear(&e);
+	conf_release(&c);
 }
 
 static void qualified_names_split_like_pg_dump_quotes_them(void **state)
@@ -117,55 +136,58 @@ static int teardown(void **state)
 static void plan_takes_newest_dump_and_config_php_of_the_backup(void **state)
 {
 	struct fixture *f = *state;
-	struct restore rs;
+	struct run *run;
+	struct restore *rs;
 	struct err e = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	char want[256];
 
-	memset(&rs, 0, sizeof rs);
-	strcpy(rs.stamp, "20261129_093000");
-	assert_int_equal(restore_prepare(&rs, &f->c, STEP_ALL, NULL, &e), 0);
-	assert_non_null(strstr(rs.dump, "biso_20261128_020000.sql"));
-	assert_int_equal(rs.dump_kind, MAGIC_SQL);
-	assert_string_equal(rs.dbname, "biso");
-	assert_string_equal(rs.env, "TEST");
+	run = new_run(&f->c, NULL, "20261129_093000", 0, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	rs = restore_of(run);
+	assert_non_null(strstr(rs->dump, "biso_20261128_020000.sql"));
+	assert_int_equal(rs->dump_kind, MAGIC_SQL);
+	assert_string_equal(rs->dbname, "biso");
+	assert_string_equal(rs->env, "TEST");
 	/* __DIR__ is the target webroot, not the backup copy. */
 	snprintf(want, sizeof want, "%s/live/webroot/data", f->dir);
-	assert_string_equal(rs.datadir, want);
-	assert_non_null(strstr(rs.admin_conninfo, "dbname='postgres'") ?
-			strstr(rs.admin_conninfo, "dbname='postgres'") :
-			strstr(rs.admin_conninfo, "dbname=postgres"));
+	assert_string_equal(rs->datadir, want);
+	assert_non_null(strstr(rs->admin_conninfo, "dbname='postgres'") ?
+			strstr(rs->admin_conninfo, "dbname='postgres'") :
+			strstr(rs->admin_conninfo, "dbname=postgres"));
 	/* Nothing exists at the target yet: only the database step replaces. */
-	assert_int_equal(restore_step_destructive(&rs, STEP_WEBROOT, NULL), 0);
-	assert_int_equal(restore_step_destructive(&rs, STEP_DATABASE, &sb), 1);
+	assert_int_equal(run_step_destructive(run, STEP_WEBROOT, NULL), 0);
+	assert_int_equal(run_step_destructive(run, STEP_DATABASE, &sb), 1);
 	assert_non_null(strstr(sb.buf, "biso_pre_restore_20261129_093000"));
-	assert_string_equal(restore_confirm_word(&rs, STEP_DATABASE), "biso");
-	assert_null(restore_confirm_word(&rs, STEP_WEBROOT));
+	assert_string_equal(run_confirm_word(run, STEP_DATABASE), "biso");
+	assert_null(run_confirm_word(run, STEP_WEBROOT));
 	strbuf_reset(&sb);
-	restore_plan_text(&rs, &sb);
+	run_plan_text(run, &sb);
 	assert_non_null(strstr(sb.buf, "-T template0"));
 	assert_non_null(strstr(sb.buf, "-O biso"));
 	assert_non_null(strstr(sb.buf, "biso-cli migration exec"));
 	assert_null(strstr(sb.buf, "pw"));
 	strbuf_release(&sb);
-	restore_release(&rs);
+	run_free(run);
 }
 
 static void plan_refuses_custom_format_dump_with_a_hint(void **state)
 {
 	struct fixture *f = *state;
-	struct restore rs;
+	struct run *run;
 	struct err e = ERR_INIT;
 	char path[256];
 
 	snprintf(path, sizeof path, "%s/backups/db/biso_20261129_010000.sql.gz", f->dir);
 	write_file(path, "PGDMP\001\016\000");
-	memset(&rs, 0, sizeof rs);
-	assert_int_equal(restore_prepare(&rs, &f->c, STEP_ALL, NULL, &e), -1);
+	run = new_run(&f->c, NULL, NULL, 0, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "custom-format"));
 	assert_non_null(strstr(e.hint, "pg_restore"));
 	err_clear(&e);
-	restore_release(&rs);
+	run_free(run);
 }
 
 static void collect_log(void *ctx, enum log_level level, const char *line)
@@ -181,7 +203,8 @@ static void collect_log(void *ctx, enum log_level level, const char *line)
 static void an_older_dump_can_be_chosen_a_cut_one_cannot(void **state)
 {
 	struct fixture *f = *state;
-	struct restore rs;
+	struct run *run;
+	struct restore *rs;
 	struct err e = ERR_INIT;
 	const struct backup_list *l;
 	struct strbuf log = STRBUF_INIT;
@@ -194,99 +217,136 @@ static void an_older_dump_can_be_chosen_a_cut_one_cannot(void **state)
 	write_file(path, complete);
 	snprintf(path, sizeof path, "%s/backups/db/biso_20261120_020000.sql", f->dir);
 	write_file(path, complete);
-	memset(&rs, 0, sizeof rs);
-	assert_int_equal(restore_prepare(&rs, &f->c, STEP_ALL, NULL, &e), 0);
-	assert_null(restore_sources(&rs, STEP_WEBROOT, NULL));
-	l = restore_sources(&rs, STEP_DATABASE, NULL);
+	run = new_run(&f->c, NULL, NULL, 0, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	rs = restore_of(run);
+	assert_null(run_sources(run, STEP_WEBROOT, NULL));
+	l = run_sources(run, STEP_DATABASE, NULL);
 	assert_non_null(l);
 	assert_int_equal(l->n, 3);
-	assert_non_null(strstr(rs.dump, "biso_20261128_020000.sql"));
-	assert_int_equal(restore_use_source(&rs, STEP_DATABASE, 1, &rep, &e), 0);
+	assert_non_null(strstr(rs->dump, "biso_20261128_020000.sql"));
+	assert_int_equal(run_use_source(run, STEP_DATABASE, 1, &rep, &e), 0);
 	assert_non_null(strstr(log.buf, "free space for the new database: not checked (cannot "
 				 "connect to database"));
-	assert_non_null(strstr(rs.dump, "biso_20261120_020000.sql"));
-	assert_non_null(rs.dump_info);
-	assert_true(rs.dump_info->complete);
+	assert_non_null(strstr(rs->dump, "biso_20261120_020000.sql"));
+	assert_non_null(rs->dump_info);
+	assert_true(rs->dump_info->complete);
 	/* biso_20261101_020000.sql has no trailer */
-	assert_int_equal(restore_use_source(&rs, STEP_DATABASE, 2, NULL, &e), -1);
+	assert_int_equal(run_use_source(run, STEP_DATABASE, 2, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "cut off"));
 	err_clear(&e);
-	assert_non_null(strstr(rs.dump, "biso_20261120_020000.sql"));
-	assert_non_null(rs.dump_info);
-	assert_int_equal(restore_use_source(&rs, STEP_DATABASE, 3, NULL, &e), -1);
+	assert_non_null(strstr(rs->dump, "biso_20261120_020000.sql"));
+	assert_non_null(rs->dump_info);
+	assert_int_equal(run_use_source(run, STEP_DATABASE, 3, NULL, &e), -1);
 	err_clear(&e);
-	restore_release(&rs);
+	run_free(run);
 	strbuf_release(&log);
+}
+
+/* A run of the config step (done: it reads the live config.php) and a
+ * database step that fails without touching anything (blocked: its dump
+ * is the one the preflight refused), in a dry run (no journal). */
+static struct run *config_done_database_failed(struct fixture *f, const char *only,
+					       struct err *e)
+{
+	char path[256];
+	struct run *run;
+	snprintf(path, sizeof path, "%s/live", f->dir); mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/live/webroot", f->dir); mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/live/webroot/config.php", f->dir);
+	write_file(path, "<?php\nConfig::set('env', 'TEST');\n"
+			 "Config::set('datadir', __DIR__ . '/data');\n"
+			 "Config::set('gaia.db', ['dbname' => 'biso', 'user' => 'biso']);\n");
+	run = new_run(&f->c, only, "20261129_093000", 1, e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, e), 0);
+	assert_int_equal(run_step(run, STEP_CONFIG, NULL, e), 0);
+	assert_int_equal(run_step_state(run, STEP_CONFIG), STEP_DONE);
+	return run;
+}
+
+static void fail_database_step(struct run *run, struct err *e)
+{
+	struct restore *rs = restore_of(run);
+	set_str(&rs->dump_refused, rs->dump);
+	set_str(&rs->dump_refused_why, "the dump is cut off");
+	assert_int_equal(run_step(run, STEP_DATABASE, NULL, e), -1);
+	assert_int_equal(run_step_state(run, STEP_DATABASE), STEP_FAILED);
+	err_clear(e);
 }
 
 static void exit_code_follows_the_documented_table(void **state)
 {
-	struct restore rs;
-	(void)state;
-	memset(&rs, 0, sizeof rs);
-	rs.selected = STEP_ALL;
-	for (int s = 0; s < STEP_COUNT; s++)
-		rs.st[s].state = STEP_DONE;
-	assert_int_equal(restore_exit_code(&rs), 0);
-	rs.st[STEP_DATADIR].state = STEP_FAILED;
-	assert_int_equal(restore_exit_code(&rs), 1);
-	restore_skip_step(&rs, STEP_DATADIR);
-	assert_int_equal(restore_exit_code(&rs), 3);
+	struct fixture *f = *state;
+	struct err e = ERR_INIT;
+	struct run *run = config_done_database_failed(f, "config,database", &e);
+	assert_int_equal(run_exit_code(run), 0);
+	fail_database_step(run, &e);
+	assert_int_equal(run_exit_code(run), 1);
+	run_skip(run, STEP_DATABASE, NULL);
+	assert_int_equal(run_exit_code(run), 3);
+	run_free(run);
 }
 
 /* The run log's last line names how the run ended and its exit code: an
  * aborted run is not "finished with errors" (exit 3's wording). */
 static void end_text_names_the_exit_code(void **state)
 {
-	struct restore rs;
+	struct conf c;
+	struct err e = ERR_INIT;
+	struct run *run;
 	struct strbuf sb = STRBUF_INIT;
 	(void)state;
-	memset(&rs, 0, sizeof rs);
-	rs.stopped = REPORT_STOP_SIGNAL(SIGHUP);
-	restore_end_text(&rs, 130, &sb);
+	conf_init_defaults(&c);
+	run = new_run(&c, NULL, NULL, 1, &e);
+	assert_non_null(run);
+	run_set_stopped(run, REPORT_STOP_SIGNAL(SIGHUP));
+	run_end_text(run, 130, &sb);
 	assert_string_equal(sb.buf, "aborted (exit 130): the terminal hung up (SIGHUP)");
 	strbuf_reset(&sb);
-	restore_end_text(&rs, 3, &sb);
+	run_end_text(run, 3, &sb);
 	assert_string_equal(sb.buf, "finished with errors gone past (exit 3)");
 	strbuf_reset(&sb);
-	restore_end_text(NULL, 1, &sb);
+	run_end_text(NULL, 1, &sb);
 	assert_string_equal(sb.buf, "failed (exit 1)");
 	strbuf_reset(&sb);
-	restore_end_text(NULL, 0, &sb);
+	run_end_text(NULL, 0, &sb);
 	assert_string_equal(sb.buf, "finished (exit 0)");
 	strbuf_release(&sb);
+	run_free(run);
+	conf_release(&c);
 }
 
 /* The summary says why a run ended early, in the backend's words: a
- * signal or the operator (rs->stopped), or a failed step with steps left;
- * a run that did all its steps says nothing of the kind. */
+ * signal or the operator (run_set_stopped()), or a failed step with steps
+ * left; a run that did all its steps says nothing of the kind. */
 static void summary_says_why_the_run_ended_early(void **state)
 {
-	struct restore rs;
+	struct fixture *f = *state;
+	struct err e = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
-	(void)state;
-	memset(&rs, 0, sizeof rs);
-	rs.selected = STEP_ALL;
-	for (int s = 0; s < STEP_COUNT; s++)
-		rs.st[s].state = STEP_DONE;
-	restore_summary(&rs, &sb);
+	struct run *run = config_done_database_failed(f, "config", &e);
+	run_summary(run, &sb);
 	assert_null(strstr(sb.buf, "ended early"));
-	rs.st[STEP_DATABASE].state = STEP_FAILED;
-	rs.st[STEP_MIGRATIONS].state = STEP_PENDING;
-	rs.st[STEP_VERIFY].state = STEP_PENDING;
+	run_free(run);
+	run = config_done_database_failed(f, "config,database,verify", &e);
+	fail_database_step(run, &e);
+	assert_int_equal(run_step_state(run, STEP_VERIFY), STEP_PENDING);
 	strbuf_reset(&sb);
-	restore_summary(&rs, &sb);
+	run_summary(run, &sb);
 	assert_non_null(strstr(sb.buf, "\nthe run ended early: step database failed\n"));
-	rs.stopped = REPORT_STOP_SIGNAL(SIGHUP);
+	run_set_stopped(run, REPORT_STOP_SIGNAL(SIGHUP));
 	strbuf_reset(&sb);
-	restore_summary(&rs, &sb);
+	run_summary(run, &sb);
 	assert_non_null(strstr(sb.buf, "\nthe run ended early: the terminal hung up (SIGHUP)\n"));
 	assert_null(strstr(sb.buf, "step database failed\n"));
-	rs.stopped = 1;
+	run_set_stopped(run, 1);
 	strbuf_reset(&sb);
-	restore_summary(&rs, &sb);
+	run_summary(run, &sb);
 	assert_non_null(strstr(sb.buf, "\nthe run ended early: cancelled by the operator\n"));
 	strbuf_release(&sb);
+	run_free(run);
 }
 
 /* verify_tree_owner looks at every entry, not only the top: a file of
@@ -347,27 +407,36 @@ static void datadir_check_finds_bad_entries_inside(void **state)
 
 /* A dump that is not one of the live database is a warning the operator
  * sees where he decides: in the database step's confirmation (and so the
- * plan) and in the summary; it never makes the step fail. */
+ * plan) and in the summary once the step ran; it never makes the step
+ * fail (here the step fails for another reason: blocked, touching
+ * nothing, as no database server is at hand). */
 static void db_warning_is_in_confirmation_and_summary(void **state)
 {
-	struct restore rs;
+	struct conf c;
+	struct err e = ERR_INIT;
+	struct run *run;
+	struct restore *rs;
 	struct strbuf what = STRBUF_INIT, sum = STRBUF_INIT;
 	(void)state;
-	memset(&rs, 0, sizeof rs);
-	strcpy(rs.stamp, "20240101_000000");
-	rs.selected = STEP_BIT(STEP_DATABASE);
-	rs.dbname = xstrdup("biso");
-	rs.dump = xstrdup("/b/db/biso_1.sql.gz");
-	rs.db_warning = xstrdup("biso_1.sql.gz does not look like a dump of \"biso\"");
-	assert_int_equal(restore_step_destructive(&rs, STEP_DATABASE, &what), 1);
+	conf_init_defaults(&c);
+	run = new_run(&c, "database", "20240101_000000", 1, &e);
+	assert_non_null(run);
+	rs = restore_of(run);
+	rs->dbname = xstrdup("biso");
+	rs->dump = xstrdup("/b/db/biso_1.sql.gz");
+	rs->db_warning = xstrdup("biso_1.sql.gz does not look like a dump of \"biso\"");
+	assert_int_equal(run_step_destructive(run, STEP_DATABASE, &what), 1);
 	assert_non_null(strstr(what.buf, "with biso_1.sql.gz; warning: biso_1.sql.gz does not look like"));
 	assert_null(strchr(what.buf, '\n'));
-	rs.st[STEP_DATABASE].state = STEP_DONE;
-	restore_summary(&rs, &sum);
+	rs->dump_refused = xstrdup(rs->dump);
+	assert_int_equal(run_step(run, STEP_DATABASE, NULL, &e), -1);
+	err_clear(&e);
+	run_summary(run, &sum);
 	assert_non_null(strstr(sum.buf, "\nwarning: biso_1.sql.gz does not look like a dump of \"biso\"\n"));
 	strbuf_release(&what);
 	strbuf_release(&sum);
-	restore_release(&rs);
+	run_free(run);
+	conf_release(&c);
 }
 
 int main(void)
@@ -381,9 +450,11 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(an_older_dump_can_be_chosen_a_cut_one_cannot,
 						setup, teardown),
-		cmocka_unit_test(exit_code_follows_the_documented_table),
+		cmocka_unit_test_setup_teardown(exit_code_follows_the_documented_table, setup,
+						teardown),
 		cmocka_unit_test(end_text_names_the_exit_code),
-		cmocka_unit_test(summary_says_why_the_run_ended_early),
+		cmocka_unit_test_setup_teardown(summary_says_why_the_run_ended_early, setup,
+						teardown),
 		cmocka_unit_test(datadir_check_finds_bad_entries_inside),
 		cmocka_unit_test(db_warning_is_in_confirmation_and_summary),
 	};

@@ -1,0 +1,386 @@
+/* restore_dumpcheck: the checks of the plan's dumps before the database
+ * step: each read once whole, compared with the live database's tables,
+ * and the database server's free space for the new database; see
+ * restore_int.h. */
+#include "config.h"
+#include "restore.h"
+#include "restore_int.h"
+#include "backupset.h"
+#include "conf.h"
+#include "conninfo.h"
+#include "dbadmin.h"
+#include "dumpinfo.h"
+#include "magic.h"
+#include "strbuf.h"
+#include "timestamp.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <time.h>
+
+/* Read the whole dump once before anything is touched: a dump that was cut
+ * off, or a cluster dump that would \connect to other databases, is refused
+ * here rather than after the webroot and datadir were replaced. */
+static int check_dump(struct restore *rs, const char *dump, int *cut, struct report *r,
+		      struct err *e);
+
+int restore_check_dump(struct restore *rs, const char *dump, struct report *r, struct err *e)
+{
+	int cut;
+	return check_dump(rs, dump, &cut, r, e);
+}
+
+/* restore_check_dump(), and *@cut = 1 when @dump was refused because it is
+ * cut off (dumpinfo's cut), else 0. */
+static int check_dump(struct restore *rs, const char *dump, int *cut, struct report *r,
+		      struct err *e)
+{
+	struct dumpinfo di = { 0 };
+	int ret = 0;
+	*cut = 0;
+	if (!dump || !strcmp(dump, "-"))
+		return 0; /* standard input can be read only once: by the replay */
+	if (dump == rs->dump && rs->dump_info)
+		return 0; /* read whole already (restore_check_plan_dump()) */
+	report_log(r, LOG_INFO, "reading %s once to check it", dump);
+	if (dumpinfo_check(dump, &di, 0, "Use a complete dump (restore: --dump FILE or --at; the "
+			   "wizard: o on the database step); biso-recover db-inspect DUMP shows what a "
+			   "dump holds.", NULL, e) < 0) {
+		*cut = di.cut;
+		ret = -1;
+	} else if (di.has_connect) {
+		err_set(e, "%s is a cluster dump (pg_dumpall): its \\connect lines would restore "
+			"into other databases", dump);
+		err_hint(e, "Restore it with psql as the cluster's superuser, or use a pg_dump of "
+			    "the BISO database.");
+		ret = -1;
+	} else {
+		report_log(r, LOG_INFO, "%s: pg_dump %s, %zu tables with data, complete", dump,
+			   di.pg_dump_version ? di.pg_dump_version : "(version unknown)", di.n_tables);
+		/* Kept for the row-count checks (the dump is read once more, not
+		 * twice) and the comparison with the live database's tables. */
+		struct dumpinfo **keep = dump == rs->dump ? &rs->dump_info
+					 : dump == rs->log_dump ? &rs->log_dump_info : NULL;
+		if (keep && !*keep) {
+			*keep = xmalloc(sizeof di);
+			**keep = di;
+			return 0;
+		}
+	}
+	dumpinfo_release(&di);
+	return ret;
+}
+
+/* Append a warning to rs->db_warning when fewer than half of the tables of
+ * the live database @dbname (reached through @conninfo) are in @di. */
+static void compare_one(struct restore *rs, PGconn *admin, const char *conninfo,
+			const char *dbname, const char *dump, const struct dumpinfo *di,
+			struct report *r)
+{
+	struct err e = ERR_INIT;
+	char *ci = NULL, **names;
+	PGconn *live = NULL;
+	long n_live = 0, found = 0;
+	int exists = 0;
+
+	if (!di || !dbname || dbadmin_exists(admin, dbname, &exists, &e) < 0 || !exists)
+		goto out; /* a new database replaces nothing */
+	if (!(ci = conninfo_with_dbname(conninfo, dbname, &e)) ||
+	    !(live = dbadmin_connect(ci, &e))) {
+		report_log(r, LOG_WARN, "cannot compare the tables of the live database \"%s\" with "
+			   "the dump: %s", dbname, orq(e.msg));
+		goto out;
+	}
+	names = xcalloc(di->n_tables ? di->n_tables : 1, sizeof *names);
+	for (size_t i = 0; i < di->n_tables; i++)
+		names[i] = di->tables[i].name;
+	if (dbadmin_tables_named(live, names, di->n_tables, &n_live, &found, &e) < 0) {
+		report_log(r, LOG_WARN, "cannot compare the tables of the live database \"%s\" with "
+			   "the dump: %s", dbname, orq(e.msg));
+	} else if (n_live > 0 && found * 2 < n_live) {
+		struct strbuf w = STRBUF_INIT;
+		size_t start;
+		if (rs->db_warning)
+			strbuf_addf(&w, "%s; ", rs->db_warning);
+		start = w.len;
+		strbuf_addf(&w, "%s does not look like a dump of \"%s\": only %ld of its %ld "
+			    "tables are in it (restoring replaces it anyway; the old one is kept as "
+			    "\"%s_pre_restore_%s\")",
+			    strrchr(dump, '/') ? strrchr(dump, '/') + 1 : dump, dbname, found, n_live,
+			    dbname, rs->stamp);
+		report_log(r, LOG_WARN, "%s", w.buf + start);
+		free(rs->db_warning);
+		rs->db_warning = strbuf_detach(&w, NULL);
+	} else {
+		report_log(r, LOG_INFO, "%ld of the %ld tables of the live database \"%s\" are in "
+			   "the dump", found, n_live, dbname);
+	}
+	free(names);
+out:
+	if (live)
+		PQfinish(live);
+	free(ci);
+	err_clear(&e);
+}
+
+void restore_check_live_tables(struct restore *rs, struct report *r)
+{
+	struct err e = ERR_INIT;
+	PGconn *admin;
+
+	free(rs->db_warning);
+	rs->db_warning = NULL;
+	if (!(rs->selected & STEP_BIT(STEP_DATABASE)) || !rs->conninfo)
+		return;
+	{
+		/* a mistyped --dbname restores into a database the application
+		 * never reads: first, so that it leads the warning */
+		struct strbuf w = STRBUF_INIT;
+		if (restore_app_db_differs(rs, &w)) {
+			report_log(r, LOG_WARN, "%s", w.buf);
+			rs->db_warning = strbuf_detach(&w, NULL);
+		}
+		strbuf_release(&w);
+	}
+	if (!(admin = dbadmin_connect(rs->admin_conninfo, &e))) {
+		report_log(r, LOG_WARN, "cannot compare the tables of the live database with the "
+			   "dump: %s", orq(e.msg));
+		err_clear(&e);
+		return;
+	}
+	compare_one(rs, admin, rs->conninfo, rs->dbname, rs->dump, rs->dump_info, r);
+	if (rs->log_dump && rs->log_dbname)
+		compare_one(rs, admin, nonempty(rs->conf->log_database.conninfo) ?
+			    rs->conf->log_database.conninfo : rs->conninfo, rs->log_dbname,
+			    rs->log_dump, rs->log_dump_info, r);
+	PQfinish(admin);
+}
+
+/* The newest dump of the backup set older than the plan's (any, when the
+ * plan's is not one of the set) that passes restore_check_dump(): each is
+ * read whole, newest first, until one does.  NULL when none does. */
+static const struct backup_item *usable_older_dump(struct restore *rs, struct report *r)
+{
+	const struct backup_list *l = rs->backups ? &rs->backups->dumps : NULL;
+	size_t cur = restore_list_index(l, rs->dump);
+	for (size_t i = l && cur < l->n ? cur + 1 : 0; l && i < l->n; i++) {
+		struct err e = ERR_INIT;
+		int bad;
+		if (!magic_is_plain_dump(l->items[i].kind))
+			continue;
+		bad = restore_check_dump(rs, l->items[i].path, r, &e) < 0;
+		if (bad)
+			report_log(r, LOG_WARN, "%s cannot be used either: %s", l->items[i].name, e.msg);
+		err_clear(&e);
+		if (!bad)
+			return &l->items[i];
+	}
+	return NULL;
+}
+
+/* restore_check_dump() of the plan's dump; when it cannot be used, name
+ * the newest one that can: in the refusal's hint (--dump, --at), or, with
+ * rs->allow_bad_dump, in a warning, and remember both for the wizard. */
+int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
+{
+	const struct backup_item *ok, *bad;
+	struct strbuf alt = STRBUF_INIT;
+	char stamp[16];
+	int cut;
+
+	if (check_dump(rs, rs->dump, &cut, r, e) == 0)
+		return 0;
+	if (!rs->backups || !rs->backups->root) {
+		/* one dump named on the command line, no backup set
+		 * (db-restore --create) */
+		err_hint(e, "biso-recover db-inspect %s shows what it holds; use an older, complete "
+			    "dump.", rs->dump);
+		return -1;
+	}
+	bad = restore_dump_item(rs, rs->dump);
+	ok = usable_older_dump(rs, r);
+	if (ok) {
+		timestamp_name(ok->when, stamp);
+		strbuf_addf(&alt, "The newest complete dump is %s", ok->path);
+		if (bad && bad->when > ok->when) {
+			strbuf_addstr(&alt, ", ");
+			strbuf_humanise_age(&alt, (long long)(bad->when - ok->when));
+			strbuf_addstr(&alt, " older");
+		}
+	} else {
+		strbuf_addf(&alt, "No %s dump in %s/db is complete", bad ? "older" : "other",
+			    rs->conf->backup_root);
+	}
+	if (!rs->allow_bad_dump) {
+		if (ok)
+			err_hint(e, "%s: give --dump %s (the database only), or --at %s (the "
+				    "webroot and datadir of then too).", alt.buf, ok->path, stamp);
+		else
+			err_hint(e, "%s. biso-recover db-inspect DUMP shows what a dump holds.", alt.buf);
+		strbuf_release(&alt);
+		return -1;
+	}
+	/* the warning stands alone on the wizard's first screen: name the cut
+	 * dump when the message does not (a gzip error names no file) */
+	struct strbuf why = STRBUF_INIT;
+	if (!strstr(e->msg, rs->dump)) {
+		const char *base = strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : rs->dump;
+		char bstamp[16] = "";
+		if (bad)
+			timestamp_name(bad->when, bstamp);
+		strbuf_addstr(&why, base);
+		if (*bstamp && !strstr(base, bstamp))
+			strbuf_addf(&why, " (of %s)", bstamp);
+		if (e->offset >= 0)
+			strbuf_addf(&why, " is cut at byte %lld", (long long)e->offset);
+		strbuf_addstr(&why, ": ");
+	}
+	strbuf_addstr(&why, e->msg);
+	set_str(&rs->dump_refused, rs->dump);
+	set_str(&rs->dump_refused_why, why.buf);
+	rs->dump_refused_cut = cut;
+	set_str(&rs->dump_usable, ok ? ok->path : NULL);
+	report_log(r, LOG_WARN, "%s. %s%s", why.buf, alt.buf,
+		   ok ? ": choose it with o on the database step" : "");
+	err_clear(e);
+	strbuf_release(&why);
+	strbuf_release(&alt);
+	return 0;
+}
+
+/* The size of database @db on @admin's server in bytes, 0 when there is
+ * none or it cannot be read (no CONNECT privilege). */
+static unsigned long long database_size(PGconn *admin, const char *db)
+{
+	PGresult *res = db ? dbadmin_query1(admin, "SELECT pg_database_size(oid) FROM pg_database "
+					  "WHERE datname = $1", db, NULL) : NULL;
+	unsigned long long n = res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)
+			       ? strtoull(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	PQclear(res);
+	return n;
+}
+
+/* 1 when @host (PQhost()) is this machine: a Unix socket or a loopback name. */
+static int local_host(const char *host)
+{
+	return !host || !*host || host[0] == '/' || !strcmp(host, "localhost") ||
+	       !strcmp(host, "127.0.0.1") || !strcmp(host, "::1");
+}
+
+/* A replay that fills the server's disk crashes the server half way.
+ * Where the server is local and lets us read its data_directory, refuse
+ * when the new database will not fit: the bigger of two estimates, the
+ * uncompressed dump(s) and half again for indexes, or the live database(s)
+ * (indexes included), plus 10% and 64 MiB for WAL and the catalog.  The old
+ * database is kept, so that is needed on top of what is used now.  Where
+ * it cannot be checked: a warning. */
+int restore_check_db_space_on(struct restore *rs, PGconn *admin, struct report *r,
+			      struct err *e)
+{
+	const char *host = PQhost(admin), *port = PQport(admin);
+	unsigned long long sql = 0, live, need, avail;
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	struct statvfs vfs;
+	PGresult *res;
+	char *dir = NULL, *pidfile = NULL, line[256];
+	FILE *fp;
+	int n = 0, same = 0, ret = 0;
+
+	if (!local_host(host)) {
+		report_log(r, LOG_WARN, "free space for the new database: not checked (the server "
+			   "%s is not on this machine); check it there (df)", host);
+		return 0;
+	}
+	res = PQexec(admin, "SHOW data_directory");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		report_log(r, LOG_WARN, "free space for the new database: not checked (%s); the "
+			   "admin connection needs superuser or pg_read_all_settings for that",
+			   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
+			   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "SHOW data_directory failed");
+		PQclear(res);
+		return 0;
+	}
+	dir = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	/* Is that path this server's on this host (not a container's path that
+	 * happens to exist here)?  Its postmaster.pid names the port (line 4). */
+	pidfile = xstrfmt("%s/postmaster.pid", dir);
+	if ((fp = fopen(pidfile, "r"))) {
+		while (fgets(line, sizeof line, fp) && ++n < 4)
+			;
+		same = n == 4 && atoi(line) == atoi(port && *port ? port : "5432");
+		fclose(fp);
+	}
+	if (!fp || !same || statvfs(dir, &vfs) < 0) {
+		report_log(r, LOG_WARN, "free space for the new database: not checked (cannot look at "
+			   "the server's data directory %s from this host: %s)", dir,
+			   !fp ? strerror(errno) : !same ? "its postmaster.pid names another port"
+			   : strerror(errno));
+		goto out;
+	}
+	if (rs->dump_info)
+		sql += rs->dump_info->bytes_sql;
+	if (rs->log_dump_info)
+		sql += rs->log_dump_info->bytes_sql;
+	live = database_size(admin, rs->dbname) + (rs->log_dump ? database_size(admin, rs->log_dbname) : 0);
+	need = sql + sql / 2 > live ? sql + sql / 2 : live;
+	need += need / 10 + 64ULL * 1024 * 1024;
+	avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+	strbuf_humanise_bytes(&a, avail);
+	strbuf_humanise_bytes(&b, need);
+	if (avail < need) {
+		struct strbuf u = STRBUF_INIT, l = STRBUF_INIT;
+		strbuf_humanise_bytes(&u, sql);
+		strbuf_humanise_bytes(&l, live);
+		err_set(e, "not enough free space for the new database: %s free in the database "
+			"server's data directory %s, about %s needed", a.buf, dir, b.buf);
+		err_detail(e, "Estimate: the bigger of the uncompressed dump (%s) and half again for "
+			      "indexes, or the live database (%s), plus 10%% and 64 MiB; the old database "
+			      "is kept beside the new one.", u.buf, l.buf);
+		err_hint(e, "Free space on that filesystem (old *_pre_restore_* databases: DROP "
+			    "DATABASE), or give the server more disk, then run again.");
+		strbuf_release(&u);
+		strbuf_release(&l);
+		ret = -1;
+	} else {
+		report_log(r, LOG_INFO, "free space for the new database: %s in %s, about %s needed",
+			   a.buf, dir, b.buf);
+	}
+out:
+	strbuf_release(&a);
+	strbuf_release(&b);
+	free(pidfile);
+	free(dir);
+	return ret;
+}
+
+int restore_check_db_space(struct restore *rs, struct report *r, struct err *e)
+{
+	struct err ce = ERR_INIT;
+	PGconn *admin;
+	int ret;
+
+	if (!rs->admin_conninfo)
+		return 0;
+	if (!(admin = dbadmin_connect(rs->admin_conninfo, &ce))) {
+		report_log(r, LOG_WARN, "free space for the new database: not checked (%s)", ce.msg);
+		err_clear(&ce);
+		return 0;
+	}
+	ret = restore_check_db_space_on(rs, admin, r, e);
+	PQfinish(admin);
+	return ret;
+}
+
+const struct backup_item *restore_dump_item(const struct restore *rs, const char *path)
+{
+	const struct backup_list *l = rs->backups ? &rs->backups->dumps : NULL;
+	for (size_t i = 0; l && path && i < l->n; i++)
+		if (!strcmp(l->items[i].path, path))
+			return &l->items[i];
+	return NULL;
+}

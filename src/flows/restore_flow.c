@@ -1,0 +1,237 @@
+/* restore_flow: the restore as a flow of six steps (flow.h): its table and
+ * the hooks around the steps; see restore.h. */
+#include "config.h"
+#include "restore.h"
+#include "restore_int.h"
+#include "backupset.h"
+#include "conf.h"
+#include "strbuf.h"
+#include "timestamp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* In the documented order; enum step_id is the index. */
+static const struct step_def *const restore_steps[STEP_COUNT] = {
+	[STEP_WEBROOT] = &restore_step_webroot,
+	[STEP_CONFIG] = &restore_step_config,
+	[STEP_DATADIR] = &restore_step_datadir,
+	[STEP_DATABASE] = &restore_step_database,
+	[STEP_MIGRATIONS] = &restore_step_migrations,
+	[STEP_VERIFY] = &restore_step_verify,
+};
+
+static void *restore_create(struct run *run)
+{
+	struct restore *rs = xcalloc(1, sizeof *rs);
+	const struct run_opts *o = run_opts(run);
+	rs->run = run;
+	rs->conf = run_conf(run);
+	rs->stamp = run_stamp(run);
+	for (size_t i = 0; i < STEP_COUNT; i++)
+		if (run_step_selected(run, i))
+			rs->selected |= STEP_BIT(i);
+	rs->dry_run = o->dry_run;
+	rs->at = o->at;
+	rs->allow_bad_dump = o->allow_bad_dump;
+	if (o->dump)
+		rs->dump = xstrdup(o->dump);
+	return rs;
+}
+
+static void restore_free(void *data)
+{
+	restore_release(data);
+	free(data);
+}
+
+static int restore_flow_prepare(struct run *run, struct report *r, struct err *e)
+{
+	return restore_prepare(restore_of(run), r, e);
+}
+
+static int restore_flow_preflight(struct run *run, struct report *r, struct err *e)
+{
+	return restore_preflight(restore_of(run), r, e);
+}
+
+static int restore_flow_stop_services(struct run *run, struct report *r, struct err *e)
+{
+	return restore_stop_services(restore_of(run), r, e);
+}
+
+/* At the end of a run: start the services this run stopped and did not
+ * start yet (services.start_services). */
+static int restore_flow_finish(struct run *run, struct report *r)
+{
+	struct err e = ERR_INIT;
+	int ret = 0;
+	if (restore_start_services(restore_of(run), r, &e) < 0) {
+		report_log(r, LOG_ERROR, "starting services failed: %s", e.msg);
+		ret = -1;
+	}
+	err_clear(&e);
+	return ret;
+}
+
+static void list_one(const struct backup_list *l, const char *what, const char *chosen,
+		     struct strbuf *out)
+{
+	strbuf_addf(out, "  %s:%s\n", what, l->n ? "" : " none");
+	for (size_t i = 0; i < l->n && i < 5; i++) {
+		const struct backup_item *it = &l->items[i];
+		char when[20];
+		timestamp_human(it->when, when);
+		strbuf_addf(out, "  %c %s  ", chosen && !strcmp(chosen, it->path) ? '*' : ' ', when);
+		if (it->kind == MAGIC_DIR) {
+			strbuf_addstr(out, "  directory");
+		} else {
+			struct strbuf sz = STRBUF_INIT;
+			strbuf_humanise_bytes(&sz, it->size);
+			strbuf_addf(out, "%11s", sz.buf);
+			strbuf_release(&sz);
+		}
+		/* a directory is said so in the size column already */
+		if (it->kind == MAGIC_DIR)
+			strbuf_addf(out, "  %s\n", it->name);
+		else
+			strbuf_addf(out, "  %s (%s)\n", it->name, magic_name(it->kind));
+	}
+	if (l->n > 5)
+		strbuf_addf(out, "    ... and %zu older\n", l->n - 5);
+}
+
+/* The backups found, newest first, with time, size and kind; the chosen
+ * ones marked with '*'. */
+static void list_backups(const struct restore *rs, struct strbuf *out)
+{
+	const struct backupset *bs = rs->backups;
+	strbuf_addf(out, "Backups in %s, newest first (* = chosen):\n", bs->root);
+	list_one(&bs->webroot, "webroot", rs->webroot_src, out);
+	list_one(&bs->data, "datadir", rs->datadir_src, out);
+	list_one(&bs->dumps, "database dumps", rs->dump, out);
+	if (rs->conf->log_database.enabled)
+		list_one(&bs->log_dumps, "log database dumps", rs->log_dump, out);
+}
+
+/* The plan's head: the locks a real run takes, the backups found. */
+static void restore_plan_head(const struct run *run, struct strbuf *out)
+{
+	const struct restore *rs = restore_of(run);
+	char *lock = restore_webroot_lock_path(rs), *dblock = restore_database_lock_path(rs);
+	char *loglock = restore_log_database_lock_path(rs);
+	strbuf_addf(out, "Restore plan (%s), nothing has been touched:\n", rs->stamp);
+	strbuf_addf(out, "locks: webroot %s; database %s", lock, dblock ? dblock : "(not known)");
+	if (loglock)
+		strbuf_addf(out, "; log database %s", loglock);
+	strbuf_addstr(out, "\n\n");
+	free(lock);
+	free(dblock);
+	free(loglock);
+	if (rs->backups) {
+		list_backups(rs, out);
+		strbuf_addch(out, '\n');
+	}
+}
+
+/* What to do after a database step without the migrations step. */
+#define MIGRATIONS_HINT "run biso-recover restore --only migrations,verify"
+
+static void restore_plan_tail(const struct run *run, int plan, struct strbuf *out)
+{
+	const struct restore *rs = restore_of(run);
+	enum step_state db = restore_state(rs, STEP_DATABASE);
+
+	if (plan) {
+		/* a restored dump may be older than the webroot's code */
+		if ((rs->selected & STEP_BIT(STEP_DATABASE)) &&
+		    !(rs->selected & STEP_BIT(STEP_MIGRATIONS)))
+			strbuf_addf(out, "warning: migrations will not be run: %s\n", MIGRATIONS_HINT);
+		return;
+	}
+	if (db == STEP_DONE && restore_state(rs, STEP_MIGRATIONS) != STEP_DONE)
+		strbuf_addf(out, "warning: migrations were not run: %s\n", MIGRATIONS_HINT);
+	if (rs->db_warning && db != STEP_PENDING && (rs->selected & STEP_BIT(STEP_DATABASE)))
+		strbuf_addf(out, "warning: %s\n", rs->db_warning);
+	/* which dump: the operator may have chosen another than the newest */
+	if (rs->dump && (db == STEP_DONE || db == STEP_FAILED))
+		strbuf_addf(out, "dump: %s\n", rs->dump);
+}
+
+/* The title line: the short database name first, a long webroot is what
+ * gets cut. */
+static void restore_target_text(const struct run *run, struct strbuf *out)
+{
+	const struct restore *rs = restore_of(run);
+	if (rs->dbname)
+		strbuf_addf(out, "  database %s", rs->dbname);
+	if (rs->webroot)
+		strbuf_addf(out, "  webroot %s", rs->webroot);
+}
+
+/* How to finish after a step that fails once something was restored. */
+static const char *const finish_hint[STEP_COUNT] = {
+	[STEP_MIGRATIONS] = "What was restored before stays in place; finish with "
+		"biso-recover restore --only migrations,verify.",
+	[STEP_VERIFY] = "What was restored before stays in place; finish with "
+		"biso-recover restore --only verify.",
+};
+
+static const char *restore_failure_hint(const struct run *run, size_t step)
+{
+	const struct restore *rs = restore_of(run);
+	if (step >= STEP_COUNT || (restore_state(rs, STEP_DATABASE) != STEP_DONE &&
+				   restore_state(rs, STEP_WEBROOT) != STEP_DONE))
+		return NULL;
+	return finish_hint[step];
+}
+
+const struct flow_def restore_flow = {
+	.name = "restore",
+	.title = "Restore",
+	.steps = restore_steps,
+	.n_steps = STEP_COUNT,
+	.create = restore_create,
+	.release = restore_free,
+	.prepare = restore_flow_prepare,
+	.preflight = restore_flow_preflight,
+	.stop_services = restore_flow_stop_services,
+	.finish = restore_flow_finish,
+	.plan_head = restore_plan_head,
+	.plan_tail = restore_plan_tail,
+	.target_text = restore_target_text,
+	.failure_hint = restore_failure_hint,
+};
+
+/* ---- the restore's own functions (restore.h) ---- */
+
+int restore_instance_prepare(struct run *run, struct report *r, struct err *e)
+{
+	return restore_prepare_instance(restore_of(run), r, e);
+}
+
+const char *restore_instance_webroot(const struct run *run)
+{
+	return restore_of(run)->webroot;
+}
+
+void restore_instance_kept(const struct run *run, struct restore_kept *k)
+{
+	restore_kept_where(restore_of(run), k);
+}
+
+int restore_instance_lock(struct run *run, struct err *e)
+{
+	struct restore *rs = restore_of(run);
+	/* no step runs: the run lock only, as restore_instance_prepare()
+	 * selects none */
+	rs->selected = 0;
+	return restore_lock(rs, e);
+}
+
+int restore_dump_check(struct run *run, struct report *r, struct err *e)
+{
+	return restore_check_plan_dump(restore_of(run), r, e);
+}

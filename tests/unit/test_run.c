@@ -1,0 +1,432 @@
+/*
+ * Unit tests for the engine (src/engine): a dummy flow of two steps,
+ * defined here and nowhere else, driven through line mode (ui/batch.c),
+ * the dry-run plan, --only, the journal, the summary and the exit codes.
+ * That it needs no change outside this file is the point: a new flow is
+ * one table.
+ */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "err.h"
+#include "flow.h"
+#include "frontend.h"
+#include "journal.h"
+#include "run.h"
+#include "strbuf.h"
+
+/* ---- the dummy flow: "write" creates a file, "check" reads it ---- */
+
+struct dummy {
+	struct run *run;
+	char *file;          /* what "write" creates */
+	int fail_check;      /* "check" fails */
+	int no_hint;         /* ... without a hint of its own */
+	int refuse;          /* "write" reports refused members */
+	int skip_check;      /* policy: "check" is skipped */
+	int prepared, preflighted, stops, finished, cleanups;
+	char order[8];       /* cleanups and finish, in the order they ran */
+};
+
+static struct dummy *the_dummy; /* the test's view of the run's state */
+
+static void *dummy_create(struct run *run)
+{
+	struct dummy *d = the_dummy;
+	d->run = run;
+	return d;
+}
+
+static void dummy_release(void *data) { (void)data; }
+
+static int dummy_prepare(struct run *run, struct report *r, struct err *e)
+{
+	(void)r;
+	(void)e;
+	((struct dummy *)run_data(run))->prepared++;
+	return 0;
+}
+
+static int dummy_preflight(struct run *run, struct report *r, struct err *e)
+{
+	(void)r;
+	(void)e;
+	((struct dummy *)run_data(run))->preflighted++;
+	return 0;
+}
+
+static int dummy_stop(struct run *run, struct report *r, struct err *e)
+{
+	(void)r;
+	(void)e;
+	((struct dummy *)run_data(run))->stops++;
+	return 0;
+}
+
+static int dummy_finish(struct run *run, struct report *r)
+{
+	struct dummy *d = run_data(run);
+	(void)r;
+	d->finished++;
+	strcat(d->order, "F");
+	return 0;
+}
+
+static void write_describe(const struct run *run, struct strbuf *out)
+{
+	strbuf_addf(out, "target: %s\n", ((struct dummy *)run_data(run))->file);
+}
+
+static int write_destructive(const struct run *run, struct strbuf *what)
+{
+	if (what)
+		strbuf_addf(what, "replaces %s", ((struct dummy *)run_data(run))->file);
+	return 1;
+}
+
+static void write_manual(const struct run *run, struct strbuf *out)
+{
+	strbuf_addf(out, "     $ touch %s\n", ((struct dummy *)run_data(run))->file);
+}
+
+static int write_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
+{
+	struct dummy *d = run_data(run);
+	FILE *f = fopen(d->file, "w");
+	if (!f)
+		return err_errno(e, errno, "cannot create %s", d->file);
+	fputs("written\n", f);
+	fclose(f);
+	report_log(r, LOG_WARN, "a warning the summary counts");
+	out->summary = xstrdup("1 file");
+	out->kept_as = xstrfmt("%s.old", d->file);
+	out->source = xstrdup("backup-1");
+	out->refused = d->refuse;
+	return 0;
+}
+
+static void write_cleanup(struct run *run, struct report *r)
+{
+	struct dummy *d = run_data(run);
+	(void)r;
+	d->cleanups++;
+	strcat(d->order, "W");
+}
+
+static int check_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
+{
+	struct dummy *d = run_data(run);
+	struct stat st;
+	(void)r;
+	if (d->fail_check || stat(d->file, &st) < 0) {
+		err_set(e, "the file is not right");
+		if (!d->no_hint)
+			err_hint(e, "Write it again.");
+		return -1;
+	}
+	out->summary = xstrdup("checked");
+	return 0;
+}
+
+static const char *check_skip(const struct run *run)
+{
+	return ((struct dummy *)run_data(run))->skip_check ? "not wanted here" : NULL;
+}
+
+static const char *check_hint(const struct run *run, size_t step)
+{
+	(void)run;
+	return step == 1 ? "flow hint" : NULL;
+}
+
+static const struct step_def step_write = {
+	.name = "write", .title = "Write the file", .explain = "Writes it.",
+	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES,
+	.describe = write_describe, .destructive = write_destructive, .manual = write_manual,
+	.run = write_run, .cleanup = write_cleanup,
+};
+static const struct step_def step_check = {
+	.name = "check", .title = "Check the file", .explain = "Reads it.",
+	.run = check_run, .skip = check_skip,
+};
+static const struct step_def *const dummy_steps[] = { &step_write, &step_check };
+static const struct flow_def dummy_flow = {
+	.name = "dummy", .title = "Dummy", .steps = dummy_steps, .n_steps = 2,
+	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
+	.preflight = dummy_preflight, .stop_services = dummy_stop, .finish = dummy_finish,
+	.failure_hint = check_hint,
+};
+
+/* ---- fixture ---- */
+
+struct fx {
+	char dir[64];
+	struct conf c;
+	struct dummy d;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof *f);
+	strcpy(f->dir, "/tmp/br-run-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	conf_init_defaults(&f->c);
+	conf_set_str(&f->c.log_dir, f->dir);
+	f->d.file = xstrfmt("%s/file", f->dir);
+	the_dummy = &f->d;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char *j = xstrfmt("%s/journal", f->dir);
+	unlink(f->d.file);
+	unlink(j);
+	rmdir(f->dir);
+	free(j);
+	free(f->d.file);
+	conf_release(&f->c);
+	free(f);
+	return 0;
+}
+
+static struct run *start(struct fx *f, const struct run_opts *o)
+{
+	struct err e = ERR_INIT;
+	struct run *run = run_new(&dummy_flow, &f->c, o, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	return run;
+}
+
+/* The journal's step records of the newest run, as "step:event:detail". */
+static void journal_text(const char *dir, struct strbuf *out)
+{
+	struct journal_step_rec *v;
+	size_t n;
+	struct err e = ERR_INIT;
+	assert_int_equal(journal_steps(dir, &v, &n, &e), 0);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(out, "%s:%s:%s\n", v[i].step, v[i].event, v[i].detail);
+	journal_steps_free(v, n);
+}
+
+/* ---- tests ---- */
+
+static void batch_runs_the_dummy_flow_and_journals_each_step(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { .stamp = "20261206_120000" };
+	struct run *run = start(f, &o);
+	struct batch_opts bo = { 1, NULL };
+	struct strbuf j = STRBUF_INIT;
+
+	assert_int_equal(batch_run(run, &bo), 0);
+	assert_int_equal(access(f->d.file, F_OK), 0);
+	assert_int_equal(run_step_state(run, 0), STEP_DONE);
+	assert_int_equal(run_step_state(run, 1), STEP_DONE);
+	assert_string_equal(run_step_summary(run, 0), "1 file");
+	assert_int_equal(run_step_warnings(run, 0), 1);
+	assert_int_equal(f->d.stops, 1); /* before "write" only */
+	assert_int_equal(run_finish(run, 0, NULL), 0);
+	assert_string_equal(f->d.order, "WF"); /* step cleanup, then the flow's */
+	journal_text(f->dir, &j);
+	assert_non_null(strstr(j.buf, "write:started:\nwrite:done:kept "));
+	assert_non_null(strstr(j.buf, "/file.old; from backup-1\ncheck:started:\ncheck:done:\n:end:0\n"));
+	assert_ptr_equal(strstr(j.buf, ":start:write,check\n"), j.buf);
+	strbuf_release(&j);
+	run_free(run);
+}
+
+static void a_failed_step_is_journaled_summarised_and_exits_1(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { 0 };
+	struct run *run;
+	struct batch_opts bo = { 1, NULL };
+	struct strbuf sb = STRBUF_INIT;
+
+	f->d.fail_check = 1;
+	run = start(f, &o);
+	assert_int_equal(batch_run(run, &bo), 1);
+	assert_int_equal(run_step_state(run, 1), STEP_FAILED);
+	assert_string_equal(run_step_err(run, 1)->msg, "the file is not right");
+	assert_string_equal(run_step_err(run, 1)->hint, "Write it again."); /* the step's own */
+	run_summary(run, &sb);
+	assert_non_null(strstr(sb.buf, "check        failed"));
+	assert_non_null(strstr(sb.buf, "hint (check): Write it again.\n"));
+	assert_non_null(strstr(sb.buf, "kept: "));
+	strbuf_reset(&sb);
+	journal_text(f->dir, &sb);
+	assert_non_null(strstr(sb.buf, "check:failed:the file is not right\n"));
+	/* skipped by the operator after failing: errors gone past */
+	run_skip(run, 1, NULL);
+	assert_int_equal(run_exit_code(run), 3);
+	strbuf_reset(&sb);
+	run_summary(run, &sb);
+	assert_non_null(strstr(sb.buf, "check failed, then was skipped: the file is not right\n"));
+	strbuf_release(&sb);
+	run_free(run);
+}
+
+static void the_flow_hint_fills_in_where_the_step_gave_none(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { .only = "check" };
+	struct run *run = start(f, &o);
+	struct err e = ERR_INIT;
+
+	f->d.fail_check = 1;
+	f->d.no_hint = 1;
+	assert_int_equal(run_step(run, 1, NULL, &e), -1);
+	assert_string_equal(e.hint, "flow hint");
+	assert_string_equal(run_step_err(run, 1)->hint, "flow hint");
+	err_clear(&e);
+	run_free(run);
+}
+
+static void dry_run_plans_without_running_or_journaling(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { .dry_run = 1 };
+	struct run *run = start(f, &o);
+	struct strbuf sb = STRBUF_INIT;
+	char *j = xstrfmt("%s/journal", f->dir);
+
+	run_plan_text(run, &sb);
+	assert_non_null(strstr(sb.buf, "1. Write the file\n   target: "));
+	assert_non_null(strstr(sb.buf, "   replaces "));
+	assert_non_null(strstr(sb.buf, "   manual equivalent:\n     $ touch "));
+	assert_non_null(strstr(sb.buf, "2. Check the file\n"));
+	assert_int_equal(run_finish(run, 0, NULL), 0);
+	assert_int_equal(f->d.finished, 0); /* a dry run starts nothing to finish */
+	assert_int_equal(access(f->d.file, F_OK), -1);
+	assert_int_equal(access(j, F_OK), -1);
+	free(j);
+	strbuf_release(&sb);
+	run_free(run);
+}
+
+static void only_selects_steps_and_names_the_flow_steps_on_a_typo(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { .only = "check", .dry_run = 1 };
+	struct run *run = start(f, &o);
+	struct strbuf sb = STRBUF_INIT;
+	struct err e = ERR_INIT;
+
+	assert_false(run_step_selected(run, 0));
+	assert_true(run_step_selected(run, 1));
+	assert_int_equal(run_step_state(run, 0), STEP_SKIPPED);
+	assert_int_equal(run_next_step(run), 1);
+	run_plan_text(run, &sb);
+	assert_null(strstr(sb.buf, "Write the file"));
+	assert_non_null(strstr(sb.buf, "2. Check the file"));
+	strbuf_release(&sb);
+	run_free(run);
+
+	o.only = "check,wirte";
+	assert_null(run_new(&dummy_flow, &f->c, &o, &e));
+	assert_string_equal(e.msg, "unknown step \"wirte\"");
+	assert_string_equal(e.hint, "Steps are write, check.");
+	err_clear(&e);
+}
+
+static void a_policy_skip_and_refused_members_set_state_and_exit_code(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { 0 };
+	struct run *run;
+	struct batch_opts bo = { 1, NULL };
+	struct strbuf sb = STRBUF_INIT;
+
+	f->d.skip_check = 1;
+	f->d.refuse = 2;
+	run = start(f, &o);
+	assert_int_equal(batch_run(run, &bo), 3);
+	assert_int_equal(run_step_state(run, 1), STEP_SKIPPED);
+	run_summary(run, &sb);
+	assert_non_null(strstr(sb.buf, "warning: the write step refused 2 archive members"));
+	strbuf_reset(&sb);
+	journal_text(f->dir, &sb);
+	assert_non_null(strstr(sb.buf, "check:skipped:not wanted here\n"));
+	strbuf_release(&sb);
+	run_free(run);
+}
+
+static void end_text_says_how_the_run_ended(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { .dry_run = 1 };
+	struct run *run = start(f, &o);
+	struct strbuf sb = STRBUF_INIT;
+
+	run_set_stopped(run, REPORT_STOP_SIGNAL(SIGHUP));
+	run_end_text(run, 130, &sb);
+	assert_string_equal(sb.buf, "aborted (exit 130): the terminal hung up (SIGHUP)");
+	strbuf_reset(&sb);
+	run_summary(run, &sb);
+	assert_non_null(strstr(sb.buf, "the run ended early: the terminal hung up (SIGHUP)\n"));
+	strbuf_reset(&sb);
+	run_end_text(NULL, 3, &sb);
+	assert_string_equal(sb.buf, "finished with errors gone past (exit 3)");
+	strbuf_reset(&sb);
+	run_end_text(NULL, 0, &sb);
+	assert_string_equal(sb.buf, "finished (exit 0)");
+	strbuf_release(&sb);
+	run_free(run);
+}
+
+static void journal_steps_reads_only_the_newest_run(void **state)
+{
+	struct fx *f = *state;
+	struct err e = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	struct journal_entry *pend;
+	size_t n;
+
+	assert_int_equal(journal_step(f->dir, "A", "dummy", "", "start", "write", &e), 0);
+	assert_int_equal(journal_step(f->dir, "A", "dummy", "write", "started", "", &e), 0);
+	assert_int_equal(journal_begin(f->dir, "A", JOURNAL_FILES, "/x", "/x.old", "/x.new", &e), 0);
+	assert_int_equal(journal_step(f->dir, "B", "dummy", "", "start", "check", &e), 0);
+	assert_int_equal(journal_step(f->dir, "B", "dummy", "check", "failed", "tab\there", &e), 0);
+	journal_text(f->dir, &sb);
+	assert_string_equal(sb.buf, ":start:check\ncheck:failed:tab\there\n");
+	/* the swap reader passes over step records */
+	assert_int_equal(journal_pending(f->dir, &pend, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(pend[0].live, "/x");
+	journal_entries_free(pend, n);
+	strbuf_release(&sb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(batch_runs_the_dummy_flow_and_journals_each_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_failed_step_is_journaled_summarised_and_exits_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_flow_hint_fills_in_where_the_step_gave_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(dry_run_plans_without_running_or_journaling, setup, teardown),
+		cmocka_unit_test_setup_teardown(only_selects_steps_and_names_the_flow_steps_on_a_typo, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_policy_skip_and_refused_members_set_state_and_exit_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(end_text_says_how_the_run_ended, setup, teardown),
+		cmocka_unit_test_setup_teardown(journal_steps_reads_only_the_newest_run, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
