@@ -73,7 +73,9 @@ struct sha256sums_result {
 
 /*
  * Check every entry of the list @path against the files under @base, as
- * `sha256sum -c` does.  Progress to @r (phase "checking", done_bytes,
+ * `sha256sum -c` does, except that an absolute path or one with a ".."
+ * component is not read but counted as damaged (we never list one).
+ * Progress to @r (phase "checking", done_bytes,
  * done_items, current = the path).  Returns 0 when every file matches, 1
  * when some do not (@res->bad names each), -1 with @e set when the check
  * could not be made (list unreadable, a malformed line: file and line

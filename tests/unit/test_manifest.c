@@ -354,12 +354,22 @@ static void a_removed_line_is_found_by_the_count(void **state)
 	assert_non_null(strstr(res.bad[0].why, "4 files of this part, the manifest 5"));
 	sha256sums_result_release(&res);
 
+	/* a path out of the root is not read, but named */
+	f = fopen(spath, "a");
+	fputs("0000000000000000000000000000000000000000000000000000000000000000  ../../etc/passwd\n", f);
+	fclose(f);
+	assert_int_equal(manifest_verify(root, "20261206_020000", &res, NULL, &e), 1);
+	assert_int_equal(res.n_bad, 2);
+	assert_string_equal(res.bad[0].path, "../../etc/passwd");
+	assert_non_null(strstr(res.bad[0].why, "leads out of the backup root"));
+	sha256sums_result_release(&res);
+
 	/* a line that is not a sha256sum line: could not check, by line */
 	f = fopen(spath, "a");
 	fputs("garbage\n", f);
 	fclose(f);
 	assert_int_equal(manifest_verify(root, "20261206_020000", &res, NULL, &e), -1);
-	assert_non_null(strstr(e.msg, "SHA256SUMS:6: not a sha256sum line"));
+	assert_non_null(strstr(e.msg, "SHA256SUMS:7: not a sha256sum line"));
 	err_clear(&e);
 	sha256sums_result_release(&res);
 	free(line);
