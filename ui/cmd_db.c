@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "cli.h"
+#include "conninfo.h"
 #include "conf.h"
 #include "dumpinfo.h"
 #include "frontend.h"
@@ -47,19 +48,10 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		return cli_usage_error("%s", "db-restore needs --dbname CONNINFO and one DUMP (- for stdin)");
 	if (cli_check_input("dump", cl->args[0], 0))
 		return EXIT_USAGE;
-	{
-		char *msg = NULL;
-		PQconninfoOption *opts = PQconninfoParse(cl->dbname, &msg);
-		if (!opts) {
-			struct strbuf sb = STRBUF_INIT;
-			strbuf_addstr(&sb, msg ? msg : "out of memory");
-			strbuf_rtrim(&sb);
-			PQfreemem(msg);
-			cli_usage_error("--dbname is not a libpq conninfo: %s", sb.buf);
-			strbuf_release(&sb);
-			return EXIT_USAGE;
-		}
-		PQconninfoFree(opts);
+	if (conninfo_check(cl->dbname, "--dbname", &e) < 0) {
+		cli_usage_error("%s", e.msg);
+		err_clear(&e);
+		return EXIT_USAGE;
 	}
 	/* psql would go on inside the aborted transaction: every statement
 	 * after the first error fails, and nothing is restored in the end */

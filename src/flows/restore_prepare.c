@@ -160,14 +160,6 @@ int restore_app_db_differs(const struct restore *rs, struct strbuf *why)
 	return 1;
 }
 
-/* Drop trailing newlines libpq leaves in its messages. */
-static void strbuf_rtrim_cstr(char *str)
-{
-	size_t n = str ? strlen(str) : 0;
-	while (n && (str[n - 1] == '\n' || str[n - 1] == ' '))
-		str[--n] = '\0';
-}
-
 /* Derive dbname and admin conninfo from rs->conninfo. */
 int restore_resolve_database(struct restore *rs, struct err *e)
 {
@@ -177,21 +169,9 @@ int restore_resolve_database(struct restore *rs, struct err *e)
 	if (!rs->conninfo)
 		return err_set(e, "no database to restore into"),
 		       err_hint(e, "Give --dbname CONNINFO or set database.conninfo."), -1;
-	{
-		/* A conninfo libpq cannot parse gets libpq's own words. */
-		char *perr = NULL;
-		PQconninfoOption *opts = PQconninfoParse(rs->conninfo, &perr);
-		if (!opts) {
-			err_set(e, "the database conninfo cannot be parsed: %s",
-				perr ? perr : "out of memory");
-			err_hint(e, "Check --dbname or database.conninfo, e.g. "
-				    "\"host=/run/postgresql dbname=biso user=biso\".");
-			PQfreemem(perr);
-			strbuf_rtrim_cstr(e->msg);
-			return -1;
-		}
-		PQconninfoFree(opts);
-	}
+	/* a conninfo libpq cannot parse gets libpq's own words */
+	if (conninfo_check(rs->conninfo, "--dbname or database.conninfo", e) < 0)
+		return -1;
 	db = conninfo_get(rs->conninfo, "dbname");
 	if (!db || !*db) {
 		free(db);

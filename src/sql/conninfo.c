@@ -24,23 +24,35 @@ void conninfo_append(struct strbuf *sb, const char *keyword, const char *value)
 	strbuf_addch(sb, '\'');
 }
 
-static PQconninfoOption *parse(const char *conninfo, struct err *e)
+/* Parse @conninfo; NULL with @e (see conninfo_check()) when libpq cannot. */
+static PQconninfoOption *parse_as(const char *conninfo, const char *what, struct err *e)
 {
 	char *msg = NULL;
 	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &msg);
 	if (!opts) {
-		err_set(e, "invalid connection string");
-		if (msg) {
-			struct strbuf sb = STRBUF_INIT;
-			strbuf_addstr(&sb, msg);
-			strbuf_rtrim(&sb);
-			err_detail(e, "%s", sb.buf);
-			strbuf_release(&sb);
-		}
-		err_hint(e, "Write it as libpq expects, e.g. \"host=/run/postgresql dbname=biso\".");
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addstr(&sb, msg ? msg : "out of memory");
+		strbuf_rtrim(&sb);
+		err_set(e, "%s is not a libpq conninfo: %s", what, sb.buf);
+		err_hint(e, "Write it as libpq expects, e.g. \"host=/run/postgresql dbname=biso user=biso\".");
+		strbuf_release(&sb);
 		PQfreemem(msg);
 	}
 	return opts;
+}
+
+static PQconninfoOption *parse(const char *conninfo, struct err *e)
+{
+	return parse_as(conninfo, "the connection string", e);
+}
+
+int conninfo_check(const char *conninfo, const char *what, struct err *e)
+{
+	PQconninfoOption *opts = parse_as(conninfo, what, e);
+	if (!opts)
+		return -1;
+	PQconninfoFree(opts);
+	return 0;
 }
 
 char *conninfo_with_dbname(const char *conninfo, const char *dbname, struct err *e)

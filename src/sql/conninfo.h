@@ -19,6 +19,11 @@ struct strbuf;
  * with ' and \ in @value backslash-escaped.  @value NULL appends nothing. */
 void conninfo_append(struct strbuf *sb, const char *keyword, const char *value);
 
+/* The one check that a conninfo parses, as libpq parses it: 0, or -1 with
+ * @e "@what is not a libpq conninfo: <libpq's words>" and a hint showing
+ * the form.  @what names where it came from ("--dbname"). */
+int conninfo_check(const char *conninfo, const char *what, struct err *e);
+
 /* Return a malloc'd copy of @conninfo (NULL is taken as "") with dbname set
  * to @dbname; every other keyword survives.  Returns NULL with @e set when
  * @conninfo cannot be parsed (libpq's message in detail). */

@@ -411,6 +411,20 @@ static void conninfo_dbname_rewrite_keeps_other_keywords(void **state)
 	err_clear(&e);
 }
 
+static void conninfo_check_names_where_it_came_from_in_libpq_words(void **state)
+{
+	struct err e = ERR_INIT;
+	(void)state;
+	assert_int_equal(conninfo_check("host=/run/postgresql dbname=biso", "--dbname", &e), 0);
+	assert_int_equal(conninfo_check("postgresql://biso@db/biso", "--dbname", &e), 0);
+	assert_int_equal(conninfo_check("this is no conninfo", "--dbname", &e), -1);
+	/* libpq's own words, without the newline it ends them with */
+	assert_string_equal(e.msg, "--dbname is not a libpq conninfo: missing \"=\" after \"this\" "
+			    "in connection info string");
+	assert_non_null(strstr(e.hint, "host=/run/postgresql dbname=biso user=biso"));
+	err_clear(&e);
+}
+
 static void conninfo_for_child_moves_the_password_to_the_environment(void **state)
 {
 	struct err e = ERR_INIT;
@@ -545,6 +559,7 @@ int main(void)
 		cmocka_unit_test(set_str_replaces_a_field),
 		cmocka_unit_test(user_group_parsing),
 		cmocka_unit_test(conninfo_dbname_rewrite_keeps_other_keywords),
+		cmocka_unit_test(conninfo_check_names_where_it_came_from_in_libpq_words),
 		cmocka_unit_test(conninfo_for_child_moves_the_password_to_the_environment),
 		cmocka_unit_test(conninfo_redacted_hides_the_password),
 		cmocka_unit_test(conninfo_get_reads_one_keyword),
