@@ -152,7 +152,7 @@ check "biso-recover --help (English)" help_en
 # German UI; a .mo holds its msgids as plain text), --help must come out
 # in German.
 mo=$root/usr/share/locale/de/LC_MESSAGES/biso-recover.mo
-if [ -f "$mo" ] && grep -q 'Usage: biso-recover' "$mo"; then
+if [ -f "$mo" ] && grep -aq 'Usage: ' "$mo"; then
 	help_de() { ! inroot env LANG=C.UTF-8 LANGUAGE=de_CH:de biso-recover --help | grep -q '^Usage: biso-recover'; }
 	check "biso-recover --help (German)" help_de
 else

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "cli.h"
 #include "frontend.h"
+#include "i18n.h"
 #include "logfile.h"
 #include "run.h"
 #include "strbuf.h"
@@ -31,9 +32,10 @@ int cli_usage_error(const char *fmt, ...)
 	va_list ap;
 	fprintf(stderr, "biso-recover: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap); /* a msgid: po/Makevars' keywords */
 	va_end(ap);
-	fprintf(stderr, "\nTry 'biso-recover %s%s--help'.\n", usage_cmd ? usage_cmd : "", usage_cmd ? " " : "");
+	fprintf(stderr, _("\nTry 'biso-recover %s%s--help'.\n"), usage_cmd ? usage_cmd : "",
+		usage_cmd ? " " : "");
 	return EXIT_USAGE;
 }
 
@@ -55,7 +57,7 @@ void cli_print_err(const char *what, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
 	err_format_l10n(e, &sb); /* the screen's language; logs take e->msg */
-	fprintf(stderr, "biso-recover: %s%s%s\n", what ? what : "", what ? ": " : "", sb.buf);
+	fprintf(stderr, "biso-recover: %s%s%s\n", what ? _(what) : "", what ? ": " : "", sb.buf);
 	strbuf_release(&sb);
 }
 

@@ -53,7 +53,8 @@ struct command {
 void cli_set_usage_cmd(const char *cmd);
 
 /* "biso-recover: MESSAGE" and "Try 'biso-recover [COMMAND ]--help'." on
- * stderr.  Returns EXIT_USAGE. */
+ * stderr, in the operator's language: @fmt is a msgid (po/Makevars has
+ * this function among xgettext's keywords).  Returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* An input file named on the command line that cannot be read is a usage
@@ -62,7 +63,8 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * or EXIT_USAGE after the message. */
 int cli_check_input(const char *what, const char *path, int dir_ok);
 
-/* "biso-recover: [WHAT: ]ERROR" on stderr, @e formatted by err_format(). */
+/* "biso-recover: [WHAT: ]ERROR" on stderr in the operator's language: @what
+ * a msgid (an xgettext keyword too), @e by err_format_l10n(). */
 void cli_print_err(const char *what, struct err *e);
 
 /* Load the configuration file and apply the command-line overrides of

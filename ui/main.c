@@ -37,7 +37,7 @@ static const struct command *const commands[] = {
 };
 
 /* The global usage after the commands' synopses. */
-static const char usage_text[] =
+static const char usage_text[] = N_(
 "\n"
 "Restores a BISO 3 instance in the documented order:\n"
 "  webroot, config (config.php), datadir, database, migrations, verify.\n"
@@ -68,7 +68,7 @@ static const char usage_text[] =
 "Exit codes: 0 done; 1 a step failed (old data kept); 2 usage or configuration\n"
 "error; 3 finished with errors gone past (a step skipped by the operator, or\n"
 "archive members refused: counted in the summary); 130 aborted\n"
-"(by the operator, or by SIGHUP/SIGTERM: the log says which).\n";
+"(by the operator, or by SIGHUP/SIGTERM: the log says which).\n");
 
 /* The command named @name (NULL: the wizard), or NULL when none is. */
 static const struct command *command_find(const char *name)
@@ -84,15 +84,19 @@ static const struct command *command_find(const char *name)
 static void print_help(const char *cmd)
 {
 	const struct command *k = cmd ? command_find(cmd) : NULL;
+	/* a command's help and synopsis are translated once its ui/cmd_*.c
+	 * marks them with N_() and is listed in po/POTFILES.in */
 	if (k && k->help) {
-		fputs(k->help, stdout);
+		fputs(_(k->help), stdout);
 		return;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
-		fputs(i ? "       " : "Usage: ", stdout);
-		fputs(commands[i]->synopsis, stdout);
+		/* TRANSLATORS: the synopses after the first are indented by 7
+		 * blanks; a longer word ends with a line end and 7 blanks */
+		fputs(i ? "       " : _("Usage: "), stdout);
+		fputs(_(commands[i]->synopsis), stdout);
 	}
-	fputs(usage_text, stdout);
+	fputs(_(usage_text), stdout);
 }
 
 enum {

@@ -81,4 +81,21 @@ grep -q 'no_such_key: unbekannter Schlüssel$' "$T/conf.out" &&
 	grep -q '^HINWEIS: Schlüssel der obersten Ebene: ' "$T/conf.out" ||
 	{ cat "$T/conf.out"; fail "the configuration error is not German"; }
 echo "ok: a configuration error in German"
+
+# 4. --help (the global usage of the dispatcher) and a usage error: German
+#    within 80 columns, English with LANG=C.
+run de_CH.UTF-8 --help > "$T/help.de"
+run C --help > "$T/help.c"
+head -n 1 "$T/help.de" | grep -qx 'Aufruf:' && grep -q '^Optionen:$' "$T/help.de" &&
+	grep -q '^  --yes                  vor zerstörenden Schritten nicht fragen$' "$T/help.de" ||
+	{ cat "$T/help.de"; fail "--help is not German"; }
+grep -q '^Usage: biso-recover' "$T/help.c" && grep -q '^Options:$' "$T/help.c" ||
+	{ cat "$T/help.c"; fail "--help with LANG=C is not English"; }
+width=$(LC_ALL=C.UTF-8 wc -L < "$T/help.de")
+[ "$width" -le 80 ] || { cat "$T/help.de"; fail "the German --help is $width columns wide, not 80"; }
+run de_CH.UTF-8 restore --jobs x > "$T/usage.de" 2>&1 && fail "--jobs x was accepted"
+grep -qx "biso-recover: --jobs nimmt eine Zahl von 0 (alle Kerne) bis 64, nicht 'x'" "$T/usage.de" &&
+	grep -qx "Mehr dazu: 'biso-recover restore --help'." "$T/usage.de" ||
+	{ cat "$T/usage.de"; fail "the usage error is not German"; }
+echo "ok: --help and a usage error in German, --help in English with LANG=C"
 echo "i18n-german: ok"

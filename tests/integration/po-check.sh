@@ -94,8 +94,7 @@ ui=$(echo "$files" | grep '^ui/' || true)
 if [ -n "$ui" ]; then
 	# shellcheck disable=SC2086
 	(cd "$src" && xgettext -k --keyword=printf:1 --keyword=fprintf:2 --keyword=puts:1 \
-		--keyword=fputs:1 --keyword=frontend_ask:1 --keyword=cli_usage_error:1 \
-		--keyword=cli_print_err:1 --no-wrap -o "$tmp/unmarked.pot" $ui)
+		--keyword=fputs:1 --keyword=frontend_ask:1 --no-wrap -o "$tmp/unmarked.pot" $ui)
 	# words left once escapes, conversions (%s, %3zu ...) and the program's
 	# name are taken out
 	words() { sed -E 's/\\[nt"]//g; s/%[-+ #0-9.*]*(hh|h|ll|l|z|j|t|L)?[diouxXeEfgGcsp%]//g; s/biso-recover//g'; }
