@@ -5,6 +5,7 @@
 #include "config.h"
 #include "cli.h"
 #include "frontend.h"
+#include "i18n.h"
 #include "logfile.h"
 #include "restore.h"
 #include "run.h"
@@ -28,7 +29,7 @@ static int cmd_cleanup(const struct cli *cl, struct conf *c)
 		/* the choice or the yes is asked on the terminal */
 		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
 		if (tty < 0)
-			return cli_usage_error("%s", "no terminal to ask on: name the copies and give --yes");
+			return cli_usage_error("no terminal to ask on: name the copies and give --yes");
 		close(tty);
 	}
 	ro.dry_run = cl->dry_run;
@@ -63,9 +64,9 @@ static int run_cleanup(const struct cli *cl, struct conf *c)
 
 const struct command command_cleanup = {
 	"cleanup",
-"biso-recover cleanup [--dry-run] [--yes] [OPTIONS] [COPY...]\n"
-"                    (lists the copies restores kept; removes the chosen ones)\n",
-"Usage: biso-recover cleanup [--dry-run] [--yes] [OPTIONS] [COPY...]\n"
+N_("biso-recover cleanup [--dry-run] [--yes] [OPTIONS] [COPY...]\n"
+"                    (lists the copies restores kept; removes the chosen ones)\n"),
+N_("Usage: biso-recover cleanup [--dry-run] [--yes] [OPTIONS] [COPY...]\n"
 "\n"
 "Lists the copies earlier restores kept of the instance: the webroot, datadir\n"
 "and config.php kept as NAME.pre-restore-<time> beside the live ones, and the\n"
@@ -81,6 +82,6 @@ const struct command command_cleanup = {
 "  --yes                  do not ask for the typed confirmation\n"
 "  --config FILE, --webroot DIR, --datadir DIR, --config-php FILE,\n"
 "  --dbname CONNINFO, --log-dir DIR\n"
-"                         name the instance as for restore\n",
+"                         name the instance as for restore\n"),
 	1, run_cleanup
 };

@@ -97,5 +97,10 @@ run de_CH.UTF-8 restore --jobs x > "$T/usage.de" 2>&1 && fail "--jobs x was acce
 grep -qx "biso-recover: --jobs nimmt eine Zahl von 0 (alle Kerne) bis 64, nicht 'x'" "$T/usage.de" &&
 	grep -qx "Mehr dazu: 'biso-recover restore --help'." "$T/usage.de" ||
 	{ cat "$T/usage.de"; fail "the usage error is not German"; }
-echo "ok: --help and a usage error in German, --help in English with LANG=C"
+run de_CH.UTF-8 cleanup --help > "$T/chelp.de"
+head -n 1 "$T/chelp.de" | grep -q '^Aufruf: biso-recover cleanup ' && grep -q '^  KOPIE  ' "$T/chelp.de" ||
+	{ cat "$T/chelp.de"; fail "cleanup --help is not German"; }
+width=$(LC_ALL=C.UTF-8 wc -L < "$T/chelp.de")
+[ "$width" -le 80 ] || fail "the German cleanup --help is $width columns wide, not 80"
+echo "ok: --help, cleanup --help and a usage error in German, --help in English with LANG=C"
 echo "i18n-german: ok"
