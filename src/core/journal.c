@@ -139,89 +139,109 @@ static int split(char *line, char **f, int max)
 	return n;
 }
 
+/* Call @fn with the fields of each line of <dir>/journal, unescaped (at
+ * most @max), and the line number; it returns 0, or -1 to stop with @e
+ * set.  A missing journal has no lines.  0, or -1 with @e. */
+static int read_journal(const char *dir, int max, int (*fn)(void *ctx, char **f, int k,
+							    const char *path, long lineno,
+							    struct err *e),
+			void *ctx, struct err *e)
+{
+	char *path = xstrfmt("%s/journal", dir);
+	FILE *fp = fopen(path, "re");
+	char *line = NULL, *f[8];
+	size_t cap = 0;
+	long lineno = 0;
+	int ret = 0;
+
+	if (!fp) {
+		if (errno != ENOENT)
+			ret = err_errno(e, errno, "cannot read the journal %s", path);
+		free(path);
+		return ret;
+	}
+	while (ret == 0 && getline(&line, &cap, fp) > 0) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		ret = fn(ctx, f, split(line, f, max), path, lineno, e);
+	}
+	free(line);
+	fclose(fp);
+	free(path);
+	return ret;
+}
+
+struct pending {
+	struct journal_entry *v;
+	size_t n;
+};
+
+static void entry_release(struct journal_entry *j)
+{
+	free(j->stamp);
+	free(j->live);
+	free(j->kept);
+	free(j->staging);
+	free(j->live_id);
+}
+
+static int pending_line(void *ctx, char **f, int k, const char *path, long lineno, struct err *e)
+{
+	struct pending *p = ctx;
+	enum journal_kind kind = k > 2 && !strcmp(f[2], "database") ? JOURNAL_DATABASE
+				 : k > 2 && !strcmp(f[2], "services") ? JOURNAL_SERVICES
+								       : JOURNAL_FILES;
+	/* a 7th field, the live tree's identity, since swaps exchange */
+	if (!strcmp(f[0], "begin") && (k == 6 || k == 7)) {
+		struct journal_entry *j;
+		p->v = xrealloc(p->v, (p->n + 1) * sizeof *p->v);
+		j = &p->v[p->n++];
+		j->kind = kind;
+		j->stamp = xstrdup(f[1]);
+		j->live = xstrdup(f[3]);
+		j->kept = xstrdup(f[4]);
+		j->staging = xstrdup(f[5]);
+		j->live_id = xstrdup(k == 7 ? f[6] : "");
+	} else if ((!strcmp(f[0], "done") || !strcmp(f[0], "failed")) && k == 4) {
+		for (size_t i = p->n; i-- > 0;) {
+			if (p->v[i].kind == kind && !strcmp(p->v[i].stamp, f[1]) &&
+			    !strcmp(p->v[i].live, f[3])) {
+				entry_release(&p->v[i]);
+				memmove(p->v + i, p->v + i + 1, (p->n - i - 1) * sizeof *p->v);
+				p->n--;
+				break;
+			}
+		}
+	} else if (!strcmp(f[0], "step") && k == 6) {
+		/* a flow's step record: journal_steps() reads those */
+	} else if (*f[0]) {
+		/* A torn last line from a crash mid-write is expected; say where. */
+		err_set(e, "unreadable journal entry");
+		err_where(e, path, lineno, -1);
+		err_hint(e, "Look at the line; if it is a half-written last line, delete it.");
+		return -1;
+	}
+	return 0;
+}
+
 void journal_entries_free(struct journal_entry *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].stamp);
-		free(v[i].live);
-		free(v[i].kept);
-		free(v[i].staging);
-		free(v[i].live_id);
-	}
+	for (size_t i = 0; i < n; i++)
+		entry_release(&v[i]);
 	free(v);
 }
 
 int journal_pending(const char *dir, struct journal_entry **out, size_t *n, struct err *e)
 {
-	char *path = xstrfmt("%s/journal", dir);
-	FILE *fp = fopen(path, "re");
-	struct journal_entry *v = NULL;
-	size_t nv = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	long lineno = 0;
-
+	struct pending p = { NULL, 0 };
 	*out = NULL;
 	*n = 0;
-	if (!fp) {
-		int missing = errno == ENOENT;
-		if (!missing)
-			err_errno(e, errno, "cannot read the journal %s", path);
-		free(path);
-		return missing ? 0 : -1;
+	if (read_journal(dir, 7, pending_line, &p, e) < 0) {
+		journal_entries_free(p.v, p.n);
+		return -1;
 	}
-	while (getline(&line, &cap, fp) > 0) {
-		char *f[7];
-		int k;
-		lineno++;
-		line[strcspn(line, "\n")] = '\0';
-		k = split(line, f, 7);
-		enum journal_kind kind = k > 2 && !strcmp(f[2], "database") ? JOURNAL_DATABASE
-					 : k > 2 && !strcmp(f[2], "services") ? JOURNAL_SERVICES
-									       : JOURNAL_FILES;
-		/* a 7th field, the live tree's identity, since swaps exchange */
-		if (!strcmp(f[0], "begin") && (k == 6 || k == 7)) {
-			v = xrealloc(v, (nv + 1) * sizeof *v);
-			v[nv].kind = kind;
-			v[nv].stamp = xstrdup(f[1]);
-			v[nv].live = xstrdup(f[3]);
-			v[nv].kept = xstrdup(f[4]);
-			v[nv].staging = xstrdup(f[5]);
-			v[nv].live_id = xstrdup(k == 7 ? f[6] : "");
-			nv++;
-		} else if ((!strcmp(f[0], "done") || !strcmp(f[0], "failed")) && k == 4) {
-			for (size_t i = nv; i-- > 0;) {
-				if (v[i].kind == kind && !strcmp(v[i].stamp, f[1]) &&
-				    !strcmp(v[i].live, f[3])) {
-					free(v[i].stamp);
-					free(v[i].live);
-					free(v[i].kept);
-					free(v[i].staging);
-					free(v[i].live_id);
-					memmove(v + i, v + i + 1, (nv - i - 1) * sizeof *v);
-					nv--;
-					break;
-				}
-			}
-		} else if (!strcmp(f[0], "step") && k == 6) {
-			/* a flow's step record: journal_steps() reads those */
-		} else if (*f[0]) {
-			/* A torn last line from a crash mid-write is expected; say where. */
-			err_set(e, "unreadable journal entry");
-			err_where(e, path, lineno, -1);
-			err_hint(e, "Look at the line; if it is a half-written last line, delete it.");
-			free(line);
-			fclose(fp);
-			free(path);
-			journal_entries_free(v, nv);
-			return -1;
-		}
-	}
-	free(line);
-	fclose(fp);
-	free(path);
-	*out = v;
-	*n = nv;
+	*out = p.v;
+	*n = p.n;
 	return 0;
 }
 
@@ -237,47 +257,46 @@ void journal_steps_free(struct journal_step_rec *v, size_t n)
 	free(v);
 }
 
+struct steps {
+	struct journal_step_rec *v;
+	size_t n;
+};
+
+static int step_line(void *ctx, char **f, int k, const char *path, long lineno, struct err *e)
+{
+	struct steps *st = ctx;
+	struct journal_step_rec *r;
+	(void)path;
+	(void)lineno;
+	(void)e;
+	if (k != 6 || strcmp(f[0], "step"))
+		return 0; /* swap records, and a torn last line */
+	if (!*f[3] && !strcmp(f[4], "start")) {
+		/* a newer run: only the newest one's records are kept */
+		journal_steps_free(st->v, st->n);
+		st->v = NULL;
+		st->n = 0;
+	}
+	st->v = xrealloc(st->v, (st->n + 1) * sizeof *st->v);
+	r = &st->v[st->n++];
+	r->stamp = xstrdup(f[1]);
+	r->flow = xstrdup(f[2]);
+	r->step = xstrdup(f[3]);
+	r->event = xstrdup(f[4]);
+	r->detail = xstrdup(f[5]);
+	return 0;
+}
+
 int journal_steps(const char *dir, struct journal_step_rec **out, size_t *n, struct err *e)
 {
-	char *path = xstrfmt("%s/journal", dir);
-	FILE *fp = fopen(path, "re");
-	struct journal_step_rec *v = NULL;
-	size_t nv = 0;
-	char *line = NULL;
-	size_t cap = 0;
-
+	struct steps st = { NULL, 0 };
 	*out = NULL;
 	*n = 0;
-	if (!fp) {
-		int missing = errno == ENOENT;
-		if (!missing)
-			err_errno(e, errno, "cannot read the journal %s", path);
-		free(path);
-		return missing ? 0 : -1;
+	if (read_journal(dir, 6, step_line, &st, e) < 0) {
+		journal_steps_free(st.v, st.n);
+		return -1;
 	}
-	while (getline(&line, &cap, fp) > 0) {
-		char *f[6];
-		line[strcspn(line, "\n")] = '\0';
-		if (split(line, f, 6) != 6 || strcmp(f[0], "step"))
-			continue; /* swap records, and a torn last line */
-		if (!*f[3] && !strcmp(f[4], "start")) {
-			/* a newer run: only the newest one's records are kept */
-			journal_steps_free(v, nv);
-			v = NULL;
-			nv = 0;
-		}
-		v = xrealloc(v, (nv + 1) * sizeof *v);
-		v[nv].stamp = xstrdup(f[1]);
-		v[nv].flow = xstrdup(f[2]);
-		v[nv].step = xstrdup(f[3]);
-		v[nv].event = xstrdup(f[4]);
-		v[nv].detail = xstrdup(f[5]);
-		nv++;
-	}
-	free(line);
-	fclose(fp);
-	free(path);
-	*out = v;
-	*n = nv;
+	*out = st.v;
+	*n = st.n;
 	return 0;
 }
