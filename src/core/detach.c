@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "detach.h"
+#include "runcmd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,20 +45,6 @@ static void send_msg(int fd, char tag, int value)
 	(void)!write(fd, &m, sizeof m);
 }
 
-static void close_from(int lowfd)
-{
-#if defined(HAVE_CLOSE_RANGE)
-	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
-		return;
-#elif defined(SYS_close_range)
-	if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
-		return;
-#endif
-	long max = sysconf(_SC_OPEN_MAX);
-	for (long fd = lowfd; fd < (max > 0 ? max : 1024); fd++)
-		close((int)fd);
-}
-
 /* The grandchild: only async-signal-safe calls (the caller may have threads). */
 static void __attribute__((noreturn))
 runner_child(int pipe_fd, int null_fd, int log_fd, int wait_ready, char *const *scope_argv,
@@ -80,7 +67,7 @@ runner_child(int pipe_fd, int null_fd, int log_fd, int wait_ready, char *const *
 		send_msg(hi, TAG_EXEC, errno);
 		_exit(127);
 	}
-	close_from(PIPE_FD + 1);
+	runcmd_close_from(PIPE_FD + 1);
 	if (!wait_ready)
 		close(READY_FD);
 

@@ -21,9 +21,7 @@
 
 #define LINE_MAX_PIECE (64 * 1024)
 
-/* Close every descriptor from @lowfd up: the child must not inherit libpq
- * sockets or the log file. */
-static void close_from(int lowfd)
+void runcmd_close_from(int lowfd)
 {
 #if defined(HAVE_CLOSE_RANGE)
 	if (close_range((unsigned)lowfd, ~0U, 0) == 0)
@@ -82,7 +80,7 @@ static void child_exec(const struct child_process *cp, int out, int errp, int er
 		goto fail;
 	errfd = 3;
 	fcntl(errfd, F_SETFD, FD_CLOEXEC);
-	close_from(4);
+	runcmd_close_from(4);
 	if (cp->dir && chdir(cp->dir) < 0)
 		goto fail;
 	/* groups first: after setuid() they can no longer be changed */

@@ -66,6 +66,12 @@ int runcmd_logged(const char *const *argv, const char *dir, struct strbuf *captu
 int runcmd_logged_as(const char *const *argv, const char *dir, const struct runcmd_user *as,
 		     struct strbuf *capture, struct report *r, struct err *e);
 
+/* In a child after fork(), before exec: close every descriptor from
+ * @lowfd up, so that it inherits no libpq socket, log or lock file
+ * (close_range() where the kernel has it).  Async-signal-safe; for a
+ * child set up outside runcmd_run() (detach.c). */
+void runcmd_close_from(int lowfd);
+
 /* In a child after fork(), before exec: put it in its own process group
  * and have it killed (SIGKILL) when the runner @parent (its getpid() before
  * the fork) dies, however it dies.  Call it after any setuid(), which clears
