@@ -1,21 +1,117 @@
 /*
- * `biso-recover backup-verify [BACKUP]`: is a backup whole?  Tier 1
- * (backupverify.h): the manifest, every checksum of its SHA256SUMS, each
- * dump's gzip stream and "dump complete" trailer.  No server is needed and
- * nothing but the manifest's "verified" line is written.
+ * The backup commands: `biso-recover backup` (the backup flow, backup.h,
+ * in line mode) and `biso-recover backup-verify [BACKUP]`: is a backup
+ * whole?  Tier 1 (backupverify.h): the manifest, every checksum of its
+ * SHA256SUMS, each dump's gzip stream and "dump complete" trailer.  No
+ * server is needed and nothing but the manifest's "verified" line is
+ * written.
  */
 #include "config.h"
+#include "backup.h"
 #include "backupset.h"
 #include "backupverify.h"
 #include "cli.h"
 #include "frontend.h"
+#include "i18n.h"
+#include "logfile.h"
 #include "manifest.h"
+#include "run.h"
 #include "strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* `biso-recover backup`: plan, check, then the steps in line mode; the
+ * steps replace nothing, so there is nothing to confirm.  A failure ends
+ * with one line for the cron mail or the journal. */
+static int cmd_backup(const struct cli *cl, struct conf *c)
+{
+	struct run_opts ro = { 0 };
+	struct run *run;
+	struct err e = ERR_INIT;
+	struct logfile *log = NULL;
+	struct batch_state bst;
+	struct report r;
+	const char *refused = NULL;
+	int code, planned = 0;
+
+	if (cl->n_args)
+		return cli_usage_error("unexpected argument '%s'", cl->args[0]);
+	batch_install_signals();
+	ro.only = cl->only;
+	ro.dry_run = cl->dry_run;
+	if (!(run = run_new(&backup_flow, c, &ro, &e)))
+		return cli_run_refused(NULL, &e);
+	if (!cl->dry_run && !(log = cli_open_run_log(run, &e))) {
+		run_free(run);
+		return cli_run_refused(NULL, &e);
+	}
+	batch_report_init(&r, &bst, log);
+	if (run_prepare(run, &r, &e) < 0)
+		refused = _("cannot make a backup plan");
+	else if (planned = 1, run_preflight(run, &r, &e) < 0)
+		refused = cl->dry_run ? _("the plan would fail") : _("backup not started, nothing was touched");
+	if (refused) {
+		logfile_write(log, LOG_ERROR, e.msg);
+		code = cli_run_refused(refused, &e);
+		run_free(run);
+		logfile_close(log);
+		/* a plan that cannot be made is a usage or configuration
+		 * error; a check that fails is a failed backup */
+		return planned ? EXIT_FAILED : code;
+	}
+	if (cl->dry_run) {
+		struct strbuf sb = STRBUF_INIT;
+		run_plan_text(run, &sb);
+		fputs(sb.buf, stdout);
+		strbuf_release(&sb);
+		run_free(run);
+		return EXIT_DONE;
+	}
+	{
+		struct batch_opts bo = { 1, log };
+		code = batch_run(run, &bo);
+	}
+	run_finish(run, code, &r);
+	if (code != EXIT_DONE)
+		fprintf(stderr, _("biso-recover: backup FAILED (exit %d); see %s\n"),
+			code, run_log_path(run) ? run_log_path(run) : "the log");
+	cli_log_end(log, run, code);
+	run_free(run);
+	logfile_close(log);
+	return code;
+}
+
+const struct command command_backup = {
+	"backup",
+"biso-recover backup [--dry-run] [--only STEPS] [OPTIONS]\n"
+"                    (take a backup as the manual does)\n",
+"Usage: biso-recover backup [--dry-run] [--only STEPS] [OPTIONS]\n"
+"\n"
+"Takes a backup of the instance into the backup root, in the manual's order\n"
+"with a short maintenance window: maintenance-on, database (pg_dump, plain\n"
+"format, gzip on all cores; the log database too when configured), datadir\n"
+"(without tmp/, *.log, maintenance.on), maintenance-off, webroot (without\n"
+"the datadir), seal (SHA256SUMS and MANIFEST under manifest/ID/).  The\n"
+"datadir and webroot become dated snapshot directories data/ID and\n"
+"webroot/ID; unchanged files are hard links to the previous snapshot.\n"
+"Every part is written as NAME.partial and renamed only when all are\n"
+"complete.  Maintenance mode goes off on every way out; after a kill -9 the\n"
+"next biso-recover command switches it off.\n"
+"\n"
+"  --dry-run              print the plan and the manual's commands; touch\n"
+"                         nothing\n"
+"  --only STEP[,STEP]     run only these steps\n"
+"  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
+"  --dbname CONNINFO, --web-user USER[:GROUP], --log-dir DIR\n"
+"                         as in 'biso-recover --help'\n"
+"\n"
+"Exit codes: 0 the backup is complete; 1 it failed (nothing was published,\n"
+"maintenance mode is off); 2 usage; 130 interrupted.\n",
+	1, cmd_backup
+};
 
 /* backup-verify's exit codes: 0 whole, 1 damaged, 2 could not check */
 enum { VERIFY_EXIT_DAMAGED = 1, VERIFY_EXIT_UNCHECKED = 2 };

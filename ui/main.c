@@ -10,6 +10,7 @@
 #include "conninfo.h"
 #include "frontend.h"
 #include "i18n.h"
+#include "maintmark.h"
 #include "onexit.h"
 #include "strbuf.h"
 
@@ -23,7 +24,7 @@
  * no name, is what runs without a command word. */
 extern const struct command command_wizard, command_restore, command_db_restore,
 	command_db_inspect, command_cleanup, command_status, command_files_restore,
-	command_files_verify, command_backup_verify;
+	command_files_verify, command_backup, command_backup_verify;
 static const struct command *const commands[] = {
 	&command_wizard,
 	&command_restore,
@@ -33,6 +34,7 @@ static const struct command *const commands[] = {
 	&command_status,
 	&command_files_restore,
 	&command_files_verify,
+	&command_backup,
 	&command_backup_verify,
 };
 
@@ -227,6 +229,21 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 	return 0;
 }
 
+/* A backup killed while maintenance mode was on (kill -9) left its marker:
+ * say so and switch it off before anything else (maintmark.h). */
+static void recover_maintenance(const struct conf *c)
+{
+	struct report r;
+	struct batch_state bst;
+	struct err e = ERR_INIT;
+	batch_report_init(&r, &bst, NULL);
+	r.cancelled = NULL;
+	if (maintmark_recover(c, &r, &e) < 0) {
+		cli_print_err(_("maintenance mode"), &e);
+		err_clear(&e);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
@@ -261,6 +278,7 @@ int main(int argc, char **argv)
 		conf_release(&c);
 		code = EXIT_USAGE;
 	} else {
+		recover_maintenance(&c);
 		code = cmd->run(&cl, &c);
 		conf_release(&c);
 	}

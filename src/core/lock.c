@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,4 +228,15 @@ void lock_release(int fd, const char *path)
 	if (path)
 		unlink(path); /* while still ours: see lock_take() */
 	close(fd);
+}
+
+char *lock_target_path(const char *what, const char *key)
+{
+	/* FNV-1a of the key: one lock per target, whatever log_dir a run is
+	 * given */
+	uint64_t h = 1469598103934665603ULL;
+	const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
+	for (const char *p = key; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return xstrfmt("%s/biso-recover-%s-%016llx.lock", dir, what, (unsigned long long)h);
 }

@@ -73,4 +73,9 @@ long long lock_process_start(pid_t pid);
  * seconds), 0 otherwise: a dead process or a reused pid. */
 int lock_process_alive(long pid, long long start);
 
+/* The lock file of a target, the same for every run whatever its log_dir:
+ * /run/lock (else /tmp)/biso-recover-<@what>-<hash of @key>.lock, e.g.
+ * @what "webroot" and @key its path (malloc'd). */
+char *lock_target_path(const char *what, const char *key);
+
 #endif

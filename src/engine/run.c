@@ -475,20 +475,24 @@ void run_plan_text(const struct run *run, struct strbuf *out)
 void run_summary(const struct run *run, struct strbuf *out)
 {
 	size_t n = run->flow->n_steps;
-	strbuf_addf(out, "%-12s %-8s %8s  %s\n", "step", "state", "time", "result");
+	int w = 12; /* the name column: as wide as the longest name */
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(run->flow->steps[i]->name) > w)
+			w = (int)strlen(run->flow->steps[i]->name);
+	strbuf_addf(out, "%-*s %-8s %8s  %s\n", w, "step", "state", "time", "result");
 	for (size_t i = 0; i < n; i++) {
 		const struct step_status *st = &run->st[i];
 		const char *name = run->flow->steps[i]->name;
 		if (!st->selected) {
-			strbuf_addf(out, "%-12s %-8s\n", name, "-");
+			strbuf_addf(out, "%-*s %-8s\n", w, name, "-");
 			continue;
 		}
 		if (st->state == STEP_PENDING || (st->state == STEP_SKIPPED && !st->seconds)) {
 			/* never ran: no time to show */
-			strbuf_addf(out, "%-12s %-8s %8s\n", name, step_state_name(st->state), "");
+			strbuf_addf(out, "%-*s %-8s %8s\n", w, name, step_state_name(st->state), "");
 			continue;
 		}
-		strbuf_addf(out, "%-12s %-8s %7.1fs  %s%s\n", name, step_state_name(st->state),
+		strbuf_addf(out, "%-*s %-8s %7.1fs  %s%s\n", w, name, step_state_name(st->state),
 			    st->seconds,
 			    st->state == STEP_FAILED ? (st->err.msg ? st->err.msg : "(unknown)")
 			    : st->out.summary ? st->out.summary : "",

@@ -5,6 +5,7 @@
 #include "restore_int.h"
 #include "conf.h"
 #include "conninfo.h"
+#include "lock.h"
 #include "strbuf.h"
 #include "timestamp.h"
 
@@ -19,26 +20,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* /run/lock (else /tmp)/biso-recover-<what>-<FNV-1a of @key>.lock: one
- * lock per target, whatever log_dir a run is given. */
-static char *target_lock_path(const char *what, const char *key)
-{
-	uint64_t h = 1469598103934665603ULL;
-	const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
-	for (const char *p = key; p && *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return xstrfmt("%s/biso-recover-%s-%016llx.lock", dir, what, (unsigned long long)h);
-}
-
 char *restore_webroot_lock_path(const struct restore *rs)
 {
-	return target_lock_path("webroot", rs->webroot ? rs->webroot : rs->conf->webroot);
+	return lock_target_path("webroot", rs->webroot ? rs->webroot : rs->conf->webroot);
 }
 
 char *restore_database_lock_path(const struct restore *rs)
 {
 	char *key = conninfo_target_key(rs->conninfo, rs->dbname);
-	char *path = key ? target_lock_path("database", key) : NULL;
+	char *path = key ? lock_target_path("database", key) : NULL;
 	free(key);
 	return path;
 }
@@ -56,7 +46,7 @@ static char *log_database_key(const struct restore *rs)
 char *restore_log_database_lock_path(const struct restore *rs)
 {
 	char *key = log_database_key(rs);
-	char *path = key ? target_lock_path("database", key) : NULL;
+	char *path = key ? lock_target_path("database", key) : NULL;
 	free(key);
 	return path;
 }

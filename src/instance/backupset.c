@@ -140,6 +140,7 @@ static int open_sub(const char *dir, DIR **d, struct err *e)
 
 static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 {
+	size_t partials = 0;
 	DIR *d;
 	struct dirent *de;
 	struct stat st;
@@ -154,8 +155,15 @@ static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 		int stamped;
 		enum magic_kind kind;
 		struct err e2 = ERR_INIT;
+		size_t nl = strlen(de->d_name);
 		if (de->d_name[0] == '.')
 			continue;
+		/* a backup being written (or one that did not finish) is never
+		 * a candidate, and the directory holding it is no manual copy */
+		if (nl > 8 && !strcmp(de->d_name + nl - 8, ".partial")) {
+			partials++;
+			continue;
+		}
 		p = xstrfmt("%s/%s", dir, de->d_name);
 		if (lstat(p, &st) < 0) {
 			free(p);
@@ -174,7 +182,7 @@ static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 		free(p);
 	}
 	closedir(d);
-	if (!l->n && stat(dir, &st) == 0) {
+	if (!l->n && !partials && stat(dir, &st) == 0) {
 		list_add(l, dir, NULL, st.st_mtime, 0, MAGIC_DIR);
 		l->items[l->n - 1].undated = 1;
 	}

@@ -48,6 +48,8 @@ struct backupset {
  * and subdirectories whose name carries a timestamp (YYYYMMDD_HHMMSS, '-'
  * or 'T' also accepted as separator); when there are none, the directory
  * itself is the one copy (kind MAGIC_DIR, as the manual's rsync makes it).
+ * Names ending in ".partial" (a backup being written) are left out, and a
+ * directory holding one is not taken for the one copy.
  * db/: files named exactly <dump_prefix>YYYYMMDD_HHMMSS.sql or .sql.gz
  * (kind by magic: a custom-format dump is listed as MAGIC_PGDMP so the
  * caller can say so; other kinds, e.g. an empty file, are listed as found).

@@ -1,0 +1,139 @@
+/* backup_database: the dump of the database (and of the log database when
+ * configured), while maintenance mode is on; see backup.h. */
+#include "config.h"
+#include "backup_int.h"
+#include "conf.h"
+#include "fault.h"
+#include "pgdump.h"
+#include "runcmd.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void database_describe(const struct run *run, struct strbuf *out)
+{
+	const struct backup *b = backup_of(run);
+	strbuf_addf(out, "source: database %s\ntarget: %s\n", b->dbname, b->db.final);
+	if (b->log_dbname)
+		strbuf_addf(out, "source: database %s\ntarget: %s\n", b->log_dbname, b->log_db.final);
+}
+
+static void database_manual(const struct run *run, struct strbuf *out)
+{
+	const struct backup *b = backup_of(run);
+	const struct backup_part *parts[] = { &b->db, &b->log_db };
+	const char *names[] = { b->dbname, b->log_dbname };
+	for (size_t i = 0; i < 2; i++) {
+		if (!names[i])
+			continue;
+		strbuf_addstr(out, "     $ ");
+		runcmd_format_argv((const char *const[]){ "pg_dump", "--no-owner", "--no-privileges",
+							  "--clean", "--if-exists", names[i], NULL },
+				   out);
+		strbuf_addstr(out, " | gzip > ");
+		runcmd_format_argv((const char *const[]){ parts[i]->final, NULL }, out);
+		strbuf_addch(out, '\n');
+	}
+}
+
+/* The room a dump needs: a quarter of the database's size on disk (a
+ * plain-format dump leaves out indexes and free space, and gzip shrinks
+ * it further); the margin of the space check comes on top. */
+static uint64_t dump_need(uint64_t db_size)
+{
+	return db_size / 4;
+}
+
+static int dump_one(struct backup *b, struct backup_part *p, const char *conninfo,
+		    const char *dbname, const char *prefix, uint64_t db_size, int first,
+		    struct strbuf *sum, struct report *r, struct err *e)
+{
+	struct pgdump_opts o = { 0 };
+	struct pgdump_result res;
+	char *dir = xstrdup(p->partial), *slash = strrchr(dir, '/');
+	int ret;
+
+	*slash = '\0';
+	if (backup_check_space(dir, dump_need(db_size), "write the dump", e) < 0) {
+		free(dir);
+		return -1;
+	}
+	if (fault_fail("backup.dump")) {
+		free(dir);
+		return err_set(e, "pg_dump of %s failed (fault backup.dump of the test build)", dbname);
+	}
+	o.conninfo = conninfo;
+	o.dbname = dbname;
+	o.dir = dir;
+	o.prefix = prefix;
+	o.when = b->when;
+	ret = pgdump_run(&o, &res, r, e);
+	free(dir);
+	if (ret < 0)
+		return -1;
+	/* the name pgdump_run() chose (the id's time) is the part's */
+	free(p->partial);
+	p->partial = xstrdup(res.path);
+	p->written = 1;
+	if (first) {
+		free(b->server_version);
+		free(b->pg_dump_version);
+		b->server_version = res.server_version ? xstrdup(res.server_version) : NULL;
+		b->pg_dump_version = res.pg_dump_version ? xstrdup(res.pg_dump_version) : NULL;
+	}
+	if (sum->len)
+		strbuf_addstr(sum, "; ");
+	strbuf_addf(sum, "%s: ", dbname);
+	strbuf_humanise_bytes(sum, res.sql_bytes);
+	strbuf_addstr(sum, " of SQL, ");
+	strbuf_humanise_bytes(sum, res.gz_bytes);
+	strbuf_addstr(sum, " gzip");
+	pgdump_result_release(&res);
+	return 0;
+}
+
+static int database_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
+{
+	struct backup *b = backup_of(run);
+	const struct conf *c = b->conf;
+	struct strbuf sum = STRBUF_INIT;
+	char *db = xstrfmt("%s/db", b->root), *partial = xstrfmt("%s/db/%s.partial", b->root, b->id);
+	int ret = -1;
+
+	if ((mkdir(db, 0755) < 0 && errno != EEXIST) || (mkdir(partial, 0700) < 0 && errno != EEXIST)) {
+		err_errno(e, errno, "cannot create %s", partial);
+		goto out;
+	}
+	if (dump_one(b, &b->db, b->conninfo, b->dbname,
+		     c->database.dump_prefix ? c->database.dump_prefix : "biso_", b->db_size, 1, &sum,
+		     r, e) < 0)
+		goto out;
+	if (b->log_dbname &&
+	    dump_one(b, &b->log_db, b->log_conninfo, b->log_dbname,
+		     c->log_database.dump_prefix ? c->log_database.dump_prefix : "biso_log_",
+		     b->log_db_size, 0, &sum, r, e) < 0)
+		goto out;
+	out->summary = strbuf_detach(&sum, NULL);
+	ret = 0;
+out:
+	strbuf_release(&sum);
+	free(db);
+	free(partial);
+	return ret;
+}
+
+const struct step_def backup_step_database = {
+	.name = "database",
+	.title = "Dump the database",
+	.explain = "pg_dump --no-owner --no-privileges --clean --if-exists, plain format as the "
+		"manual says, compressed on all cores into one standard gzip file. pg_dump's exit "
+		"status, its messages and the dump's \"dump complete\" trailer are all checked.",
+	.flags = STEP_F_DATABASE,
+	.describe = database_describe,
+	.manual = database_manual,
+	.run = database_run,
+};

@@ -1,0 +1,699 @@
+/* backup_flow: the backup as a flow of six steps (flow.h): its table, the
+ * hooks around the steps and what the steps share; see backup.h. */
+#include "config.h"
+#include "backup.h"
+#include "backup_int.h"
+#include "backupset.h"
+#include "bisocli.h"
+#include "conf.h"
+#include "conninfo.h"
+#include "dbadmin.h"
+#include "exclude.h"
+#include "fsrestore.h"
+#include "fsrestore_int.h"
+#include "lock.h"
+#include "maintmark.h"
+#include "phpconf.h"
+#include "runcmd.h"
+#include "strbuf.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+/* In the manual's order, with the webroot moved after maintenance off:
+ * enum backup_step_id is the index. */
+static const struct step_def *const backup_steps[BSTEP_COUNT] = {
+	[BSTEP_MAINT_ON] = &backup_step_maint_on,
+	[BSTEP_DATABASE] = &backup_step_database,
+	[BSTEP_DATADIR] = &backup_step_datadir,
+	[BSTEP_MAINT_OFF] = &backup_step_maint_off,
+	[BSTEP_WEBROOT] = &backup_step_webroot,
+	[BSTEP_SEAL] = &backup_step_seal,
+};
+
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src && *src ? xstrdup(src) : NULL;
+}
+
+static void part_release(struct backup_part *p)
+{
+	free(p->partial);
+	free(p->final);
+	free(p->rel);
+	memset(p, 0, sizeof *p);
+}
+
+static void *backup_create(struct run *run)
+{
+	struct backup *b = xcalloc(1, sizeof *b);
+	b->run = run;
+	b->conf = run_conf(run);
+	b->id = run_stamp(run); /* the run's array: stays valid, a restamp included */
+	b->maint_ms = -1;
+	b->lock_fd = b->webroot_lock_fd = -1;
+	return b;
+}
+
+static void backup_release(void *data)
+{
+	struct backup *b = data;
+	char **strs[] = { &b->root, &b->webroot, &b->datadir, &b->conninfo, &b->dbname,
+			  &b->log_dbname, &b->log_conninfo, &b->prev_data, &b->prev_webroot,
+			  &b->server_version, &b->pg_dump_version, &b->system_identifier };
+	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+		free(*strs[i]);
+	for (char **x = b->webroot_excludes; x && *x; x++)
+		free(*x);
+	free(b->webroot_excludes);
+	part_release(&b->db);
+	part_release(&b->log_db);
+	part_release(&b->data);
+	part_release(&b->web);
+	lock_release(b->webroot_lock_fd, b->webroot_lock_path);
+	lock_release(b->lock_fd, b->lock_path);
+	free(b->webroot_lock_path);
+	free(b->lock_path);
+	free(b);
+}
+
+static void part_init(struct backup_part *p, const char *name, const char *root,
+		      const char *rel, const char *partial_rel)
+{
+	p->name = name;
+	p->rel = xstrdup(rel);
+	p->final = xstrfmt("%s/%s", root, rel);
+	p->partial = xstrfmt("%s/%s", root, partial_rel);
+}
+
+/* The newest dated snapshot directory of @l other than @id, or NULL. */
+static const char *newest_snapshot(const struct backup_list *l, const char *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->items[i].kind == MAGIC_DIR && !l->items[i].undated &&
+		    strcmp(l->items[i].name, id))
+			return l->items[i].path;
+	return NULL;
+}
+
+/* The datadir and the database from the live config.php, where the
+ * configuration does not set them. */
+static int adopt_config_php(struct backup *b, struct report *r, struct err *e)
+{
+	const struct conf *c = b->conf;
+	struct phpconf pc = { 0 };
+	char *path;
+	int ret = 0;
+
+	if (c->datadir && *c->datadir)
+		set_str(&b->datadir, c->datadir);
+	if (c->database.conninfo && *c->database.conninfo)
+		set_str(&b->conninfo, c->database.conninfo);
+	if (b->datadir && b->conninfo)
+		return 0;
+	path = xstrfmt("%s/%s", b->webroot, "config.php");
+	if (phpconf_load(path, NULL, &pc, e) < 0) {
+		err_hint(e, "%s%sOr give --datadir DIR and --dbname CONNINFO.", e->hint ? e->hint : "",
+			 e->hint ? " " : "");
+		ret = -1;
+		goto out;
+	}
+	if (!b->datadir) {
+		if (!pc.datadir) {
+			ret = err_set(e, "%s sets no datadir", path);
+			err_hint(e, "Add Config::set('datadir', ...) or give --datadir DIR.");
+			goto out;
+		}
+		b->datadir = pc.datadir[0] == '/' ? xstrdup(pc.datadir)
+						  : xstrfmt("%s/%s", b->webroot, pc.datadir);
+	}
+	if (!b->conninfo) {
+		b->conninfo = phpconf_conninfo(&pc, e);
+		if (!b->conninfo) {
+			err_prefix(e, "%s", path);
+			err_hint(e, "Check Config::set('gaia.db', ...) or give --dbname CONNINFO.");
+			ret = -1;
+			goto out;
+		}
+	}
+	report_log(r, LOG_INFO, "config.php: datadir %s, database %s", b->datadir,
+		   pc.db_name ? pc.db_name : "?");
+out:
+	phpconf_release(&pc);
+	free(path);
+	return ret;
+}
+
+/* Relative path of @datadir inside @webroot, or NULL if outside. */
+static const char *inside(const char *datadir, const char *webroot)
+{
+	size_t n = strlen(webroot);
+	while (n > 1 && webroot[n - 1] == '/')
+		n--;
+	if (!datadir || strncmp(datadir, webroot, n) || datadir[n] != '/' || !datadir[n + 1])
+		return NULL;
+	return datadir + n + 1;
+}
+
+static int backup_prepare(struct run *run, struct report *r, struct err *e)
+{
+	struct backup *b = backup_of(run);
+	const struct conf *c = b->conf;
+	struct backupset bs;
+	const char *rel, *prefix = c->database.dump_prefix ? c->database.dump_prefix : "biso_";
+	size_t n = 0, len;
+	char *name, *pname;
+
+	/* the id as a time, once the front end's restamp is done */
+	if (!backupset_parse_stamp(b->id, 0, &b->when, &len))
+		b->when = time(NULL);
+
+	if (!c->backup_root || !*c->backup_root)
+		return err_set(e, "no backup root configured"),
+		       err_hint(e, "Give --backup-root DIR or set backup_root in the configuration."), -1;
+	if (!c->webroot || !*c->webroot)
+		return err_set(e, "no webroot configured"),
+		       err_hint(e, "Give --webroot DIR or set webroot in the configuration."), -1;
+	set_str(&b->root, c->backup_root);
+	set_str(&b->webroot, c->webroot);
+	if (adopt_config_php(b, r, e) < 0)
+		return -1;
+	b->dbname = conninfo_get(b->conninfo, "dbname");
+	if (!b->dbname)
+		return err_set(e, "the database connection names no database"),
+		       err_hint(e, "Give --dbname 'dbname=NAME ...' or set gaia.db's dbname in config.php."), -1;
+	if (c->log_database.enabled) {
+		set_str(&b->log_dbname, c->log_database.dbname);
+		set_str(&b->log_conninfo, c->log_database.conninfo ? c->log_database.conninfo : b->conninfo);
+	}
+
+	/* the parts, written under .partial until the seal publishes them */
+	name = xstrfmt("db/%s%s.sql.gz", prefix, b->id);
+	pname = xstrfmt("db/%s.partial/%s%s.sql.gz", b->id, prefix, b->id);
+	part_init(&b->db, "db", b->root, name, pname);
+	free(name);
+	free(pname);
+	if (b->log_dbname) {
+		const char *lp = c->log_database.dump_prefix ? c->log_database.dump_prefix : "biso_log_";
+		name = xstrfmt("db/%s%s.sql.gz", lp, b->id);
+		pname = xstrfmt("db/%s.partial/%s%s.sql.gz", b->id, lp, b->id);
+		part_init(&b->log_db, "log_db", b->root, name, pname);
+		free(name);
+		free(pname);
+	}
+	name = xstrfmt("data/%s", b->id);
+	pname = xstrfmt("data/%s.partial", b->id);
+	part_init(&b->data, "datadir", b->root, name, pname);
+	free(name);
+	free(pname);
+	name = xstrfmt("webroot/%s", b->id);
+	pname = xstrfmt("webroot/%s.partial", b->id);
+	part_init(&b->web, "webroot", b->root, name, pname);
+	free(name);
+	free(pname);
+
+	/* the earlier snapshots unchanged files are linked to */
+	if (backupset_scan(b->root, prefix, NULL, &bs, e) < 0)
+		return -1;
+	set_str(&b->prev_data, newest_snapshot(&bs.data, b->id));
+	set_str(&b->prev_webroot, newest_snapshot(&bs.webroot, b->id));
+	backupset_release(&bs);
+
+	/* the webroot without the datadir, wherever it lies in it */
+	for (char **x = c->webroot_excludes; x && *x; x++)
+		n++;
+	b->webroot_excludes = xcalloc(n + 2, sizeof *b->webroot_excludes);
+	n = 0;
+	for (char **x = c->webroot_excludes; x && *x; x++)
+		b->webroot_excludes[n++] = xstrdup(*x);
+	if ((rel = inside(b->datadir, b->webroot)))
+		b->webroot_excludes[n++] = xstrfmt("/%s/", rel);
+	return 0;
+}
+
+/* Remove parts a killed earlier backup left under .partial in @sub. */
+static void remove_stale_partials(struct backup *b, const char *sub, struct report *r)
+{
+	char *dir = xstrfmt("%s/%s", b->root, sub);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		struct err e = ERR_INIT;
+		char *p;
+		if (l < 9 || strcmp(de->d_name + l - 8, ".partial"))
+			continue;
+		p = xstrfmt("%s/%s", dir, de->d_name);
+		report_log(r, LOG_WARN, "removing %s, left by an earlier backup that did not finish", p);
+		if (fsrestore_rmtree(p, &e) < 0) {
+			report_log(r, LOG_WARN, "could not remove %s: %s", p, e.msg);
+			err_clear(&e);
+		}
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+static int check_dir(const char *what, const char *path, const char *hint, struct err *e)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return err_errno(e, errno, "the %s %s cannot be used", what, path), err_hint(e, "%s", hint), -1;
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, "the %s %s is not a directory", what, path), err_hint(e, "%s", hint), -1;
+	return 0;
+}
+
+/* pg_database_size() of @dbname on @conninfo into *@size; the server's
+ * system_identifier into b->system_identifier when it may be read. */
+static int database_size(struct backup *b, const char *conninfo, const char *dbname,
+			 uint64_t *size, int identity, struct err *e)
+{
+	char *ci = conninfo_with_dbname(conninfo, dbname, e);
+	PGconn *conn;
+	PGresult *res;
+	if (!ci)
+		return -1;
+	conn = dbadmin_connect(ci, e);
+	free(ci);
+	if (!conn) {
+		err_prefix(e, "cannot connect to the database %s", dbname);
+		return -1;
+	}
+	res = PQexec(conn, "SELECT pg_database_size(current_database())");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		dbadmin_result_error(conn, res, e);
+		PQfinish(conn);
+		return -1;
+	}
+	*size = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (identity) {
+		/* pg_control_system() needs pg_monitor or a superuser: without
+		 * it the manifest goes without the identity */
+		res = PQexec(conn, "SELECT system_identifier FROM pg_control_system()");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			set_str(&b->system_identifier, PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	PQfinish(conn);
+	return 0;
+}
+
+/* 1 when @prog is found in PATH (or is a path that can be run). */
+static int in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	for (const char *p = path ? path : "/usr/bin:/bin"; p && *p;) {
+		size_t l = strcspn(p, ":");
+		char *f = xstrfmt("%.*s/%s", (int)l, p, prog);
+		int ok = access(f, X_OK) == 0;
+		free(f);
+		if (ok)
+			return 1;
+		p += l + (p[l] == ':');
+	}
+	return 0;
+}
+
+static int backup_preflight(struct run *run, struct report *r, struct err *e)
+{
+	struct backup *b = backup_of(run);
+	const struct conf *c = b->conf;
+	char *cli, *what;
+
+	if (check_dir("backup root", b->root, "Create it (a directory on another disk), or give "
+		      "--backup-root DIR.", e) < 0 ||
+	    check_dir("webroot", b->webroot, "Give --webroot DIR or set webroot in the configuration.", e) < 0 ||
+	    check_dir("datadir", b->datadir, "Give --datadir DIR or check the datadir in config.php.", e) < 0)
+		return -1;
+	cli = xstrfmt("%s/biso-cli", b->webroot);
+	if (!(c->biso_cli && c->biso_cli[0]) && access(cli, F_OK) < 0) {
+		err_errno(e, errno, "the webroot %s has no biso-cli (%s)", b->webroot, cli);
+		err_hint(e, "The backup switches maintenance mode on and off with it; check the webroot.");
+		free(cli);
+		return -1;
+	}
+	free(cli);
+	if (bisocli_switches_user(c)) {
+		uid_t uid;
+		gid_t gid;
+		if (conf_web_owner(c, &uid, &gid, e) < 0)
+			return -1;
+	}
+	if (!in_path("pg_dump"))
+		return err_set(e, "pg_dump is not installed"),
+		       err_hint(e, "Install the PostgreSQL client of the server's version (postgresql-client)."), -1;
+	if (!in_path("rsync"))
+		return err_set(e, "rsync is not installed"), err_hint(e, "Install rsync."), -1;
+	/* a wrong database name or password fails here, before maintenance
+	 * mode goes on */
+	if (database_size(b, b->conninfo, b->dbname, &b->db_size, 1, e) < 0)
+		return -1;
+	if (b->log_dbname &&
+	    database_size(b, b->log_conninfo, b->log_dbname, &b->log_db_size, 0, e) < 0)
+		return -1;
+	if (run_dry_run(run))
+		return 0;
+	/* one backup into a root at a time, and never beside a restore of
+	 * the same webroot */
+	b->lock_path = lock_target_path("backup", b->root);
+	what = xstrfmt("backup root %s", b->root);
+	b->lock_fd = lock_take(b->lock_path, what, e);
+	free(what);
+	if (b->lock_fd < 0)
+		return -1;
+	b->webroot_lock_path = lock_target_path("webroot", b->webroot);
+	what = xstrfmt("webroot %s", b->webroot);
+	b->webroot_lock_fd = lock_take(b->webroot_lock_path, what, e);
+	free(what);
+	if (b->webroot_lock_fd < 0)
+		return -1;
+	remove_stale_partials(b, "db", r);
+	remove_stale_partials(b, "data", r);
+	remove_stale_partials(b, "webroot", r);
+	return 0;
+}
+
+/* On every exit path after the steps' cleanups (maintenance is off by
+ * then): a backup that was not sealed publishes nothing. */
+static int backup_finish(struct run *run, struct report *r)
+{
+	struct backup *b = backup_of(run);
+	struct backup_part *parts[] = { &b->db, &b->log_db, &b->data, &b->web };
+	int removed = 0;
+	if (b->sealed)
+		return 0;
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		struct err e = ERR_INIT;
+		const char *p = parts[i]->published ? parts[i]->final : parts[i]->partial;
+		if (!p || access(p, F_OK) < 0)
+			continue;
+		if (fsrestore_rmtree(p, &e) < 0) {
+			report_log(r, LOG_WARN, "could not remove the unfinished part %s: %s", p, e.msg);
+			err_clear(&e);
+		} else {
+			removed++;
+		}
+	}
+	if (b->db.partial) {
+		/* the directory that held the dumps */
+		char *dir = xstrfmt("%s/db/%s.partial", b->root, b->id);
+		rmdir(dir);
+		free(dir);
+	}
+	if (removed)
+		report_log(r, LOG_INFO, "the backup did not finish: its parts were removed, nothing "
+			   "was published");
+	return 0;
+}
+
+static void backup_plan_head(const struct run *run, struct strbuf *out)
+{
+	const struct backup *b = backup_of(run);
+	strbuf_addf(out, "Backup plan (%s), nothing has been touched:\n", b->id);
+	strbuf_addf(out, "into: %s (every part as NAME.partial until all are complete)\n", b->root);
+	strbuf_addf(out, "database %s%s%s, datadir %s, webroot %s\n", b->dbname,
+		    b->log_dbname ? " and " : "", b->log_dbname ? b->log_dbname : "", b->datadir,
+		    b->webroot);
+	if (b->prev_data)
+		strbuf_addf(out, "unchanged files are hard links to %s and %s\n", b->prev_data,
+			    b->prev_webroot ? b->prev_webroot : "(no webroot snapshot)");
+	strbuf_addstr(out, "maintenance mode is on for the database and datadir steps only\n\n");
+}
+
+static void backup_plan_tail(const struct run *run, int plan, struct strbuf *out)
+{
+	const struct backup *b = backup_of(run);
+	if (plan)
+		return;
+	if (b->maint_ms >= 0)
+		strbuf_addf(out, "maintenance mode was on for %.1f s\n", (double)b->maint_ms / 1000.0);
+	if (b->sealed)
+		strbuf_addf(out, "backup %s: %s/manifest/%s/MANIFEST\n", b->id, b->root, b->id);
+	else if (run_step_state(run, BSTEP_MAINT_ON) != STEP_PENDING)
+		strbuf_addf(out, "backup %s was not completed: nothing was published\n", b->id);
+}
+
+static void backup_target_text(const struct run *run, struct strbuf *out)
+{
+	const struct backup *b = backup_of(run);
+	if (b->dbname)
+		strbuf_addf(out, "  database %s", b->dbname);
+	if (b->root)
+		strbuf_addf(out, "  into %s", b->root);
+}
+
+static const char *backup_failure_hint(const struct run *run, size_t step)
+{
+	(void)run;
+	(void)step;
+	return "Maintenance mode was switched off again; the unfinished backup was removed.";
+}
+
+const struct flow_def backup_flow = {
+	.name = "backup",
+	.title = "Backup",
+	.steps = backup_steps,
+	.n_steps = BSTEP_COUNT,
+	.create = backup_create,
+	.release = backup_release,
+	.prepare = backup_prepare,
+	.preflight = backup_preflight,
+	.finish = backup_finish,
+	.plan_head = backup_plan_head,
+	.plan_tail = backup_plan_tail,
+	.target_text = backup_target_text,
+	.failure_hint = backup_failure_hint,
+};
+
+/* ---- what the steps share (backup_int.h) ---- */
+
+int backup_maintenance(struct backup *b, int on, struct report *r, struct err *e)
+{
+	static const char *const sub_on[] = { "maintenance", "on", NULL };
+	static const char *const sub_off[] = { "maintenance", "off", NULL };
+	if (on) {
+		/* the marker first: a kill -9 right after biso-cli still leaves
+		 * a trace for the next command */
+		if (maintmark_set(b->conf, b->webroot, b->id, e) < 0)
+			return -1;
+		if (bisocli_run(b->conf, b->webroot, sub_on, NULL, r, e) < 0) {
+			/* it may have gone on before failing: off is harmless */
+			struct err e2 = ERR_INIT;
+			if (bisocli_run(b->conf, b->webroot, sub_off, NULL, r, &e2) == 0)
+				maintmark_clear(b->conf);
+			err_clear(&e2);
+			return -1;
+		}
+		b->maint_on = 1;
+		b->maint_t0 = report_now_ns();
+		return 0;
+	}
+	if (bisocli_run(b->conf, b->webroot, sub_off, NULL, r, e) < 0) {
+		err_hint(e, "Switch it off by hand: cd %s && php biso-cli maintenance off. The next "
+			    "biso-recover command tries again.", b->webroot);
+		return -1;
+	}
+	maintmark_clear(b->conf);
+	if (b->maint_on)
+		b->maint_ms = (report_now_ns() - b->maint_t0) / 1000000;
+	b->maint_on = 0;
+	return 0;
+}
+
+int backup_check_space(const char *dir, uint64_t bytes, const char *doing, struct err *e)
+{
+	struct statvfs sv;
+	uint64_t avail, need = fsrestore_with_margin(bytes);
+	if (statvfs(dir, &sv) < 0)
+		return err_errno(e, errno, "cannot tell the free space in %s", dir);
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (avail < need) {
+		fsrestore_space_error(e, dir, doing, need, avail, "free");
+		err_hint(e, "Free space on the backup disk (biso-recover backup-prune), or give "
+			    "--backup-root DIR on a larger one. Maintenance mode is switched off again.");
+		return -1;
+	}
+	return 0;
+}
+
+/* nftw() has no context pointer: one walk at a time (steps run one by
+ * one). */
+static struct {
+	const char *prev;
+	size_t src_len;
+	struct exclude_list *x;
+	uint64_t need, files;
+} walk;
+
+static int need_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	const char *rel = path + walk.src_len;
+	struct stat pst;
+	char *p;
+	(void)f;
+	while (*rel == '/')
+		rel++;
+	if (!*rel)
+		return FTW_CONTINUE;
+	if (exclude_match(walk.x, rel, type == FTW_D))
+		return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
+	if (type != FTW_F || !S_ISREG(st->st_mode))
+		return FTW_CONTINUE;
+	walk.files++;
+	if (walk.prev) {
+		p = xstrfmt("%s/%s", walk.prev, rel);
+		if (lstat(p, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == st->st_size &&
+		    pst.st_mtime == st->st_mtime) {
+			free(p);
+			return FTW_CONTINUE; /* a hard link: no data */
+		}
+		free(p);
+	}
+	walk.need += (uint64_t)st->st_blocks * 512;
+	return FTW_CONTINUE;
+}
+
+uint64_t backup_tree_need(const char *src, const char *prev, const char *const *excludes,
+			  uint64_t *files)
+{
+	struct err e = ERR_INIT;
+	memset(&walk, 0, sizeof walk);
+	walk.prev = prev;
+	walk.src_len = strlen(src);
+	walk.x = exclude_new(excludes, &e);
+	err_clear(&e);
+	nftw(src, need_one, 64, FTW_PHYS | FTW_ACTIONRETVAL);
+	exclude_free(walk.x);
+	if (files)
+		*files = walk.files;
+	return walk.need;
+}
+
+static const char **copy_argv(const char *src, const char *dst, const char *prev,
+			      const char *const *excludes, char ***owned)
+{
+	size_t n = 0, k = 0, o = 0;
+	const char **v;
+	for (const char *const *x = excludes; x && *x; x++)
+		n++;
+	v = xcalloc(n + 10, sizeof *v);
+	*owned = xcalloc(n + 4, sizeof **owned);
+	v[k++] = "rsync";
+	v[k++] = "-aH";
+	v[k++] = "--numeric-ids";
+	for (const char *const *x = excludes; x && *x; x++)
+		v[k++] = (*owned)[o++] = xstrfmt("--exclude=%s", *x);
+	if (prev)
+		v[k++] = (*owned)[o++] = xstrfmt("--link-dest=%s", prev);
+	v[k++] = (*owned)[o++] = xstrfmt("%s/", src);
+	v[k++] = (*owned)[o++] = xstrfmt("%s/", dst);
+	return v;
+}
+
+static void free_owned(char **owned)
+{
+	for (char **x = owned; x && *x; x++)
+		free(*x);
+	free(owned);
+}
+
+void backup_copy_cmd(const struct backup *b, const struct backup_part *p, const char *src,
+		     const char *prev, const char *const *excludes, struct strbuf *out)
+{
+	char **owned;
+	const char **v = copy_argv(src, p->final, prev, excludes, &owned);
+	(void)b;
+	strbuf_addstr(out, "     $ ");
+	runcmd_format_argv(v, out);
+	strbuf_addch(out, '\n');
+	free(v);
+	free_owned(owned);
+}
+
+void backup_maint_cmd(const struct backup *b, int on, struct strbuf *out)
+{
+	const char *const sub[] = { "maintenance", on ? "on" : "off", NULL };
+	const char **v = bisocli_argv(b->conf, sub);
+	strbuf_addstr(out, "     $ cd ");
+	runcmd_format_argv((const char *const[]){ b->webroot, NULL }, out);
+	strbuf_addstr(out, " && ");
+	if (bisocli_switches_user(b->conf))
+		strbuf_addf(out, "runuser -u %s -- ", b->conf->web_user);
+	runcmd_format_argv(v, out);
+	strbuf_addch(out, '\n');
+	free(v);
+}
+
+static void rsync_line(void *ctx, int is_stderr, const char *line)
+{
+	report_log(ctx, is_stderr ? LOG_WARN : LOG_INFO, "  rsync: %s", line);
+}
+
+int backup_copy_tree(struct backup *b, struct backup_part *p, const char *src,
+		     const char *prev, const char *const *excludes, struct step_out *out,
+		     struct report *r, struct err *e)
+{
+	char **owned;
+	const char **v;
+	char *dir = xstrdup(p->partial), *slash = strrchr(dir, '/');
+	struct child_process cp = { 0 };
+	uint64_t files = 0, need;
+	int status = 0, rc;
+	struct strbuf sb = STRBUF_INIT;
+
+	*slash = '\0';
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		err_errno(e, errno, "cannot create %s", dir);
+		free(dir);
+		return -1;
+	}
+	need = backup_tree_need(src, prev, excludes, &files);
+	strbuf_addf(&sb, "copy the %s (%llu files)", p->name, (unsigned long long)files);
+	rc = backup_check_space(dir, need, sb.buf, e);
+	free(dir);
+	strbuf_release(&sb);
+	if (rc < 0)
+		return -1;
+	v = copy_argv(src, p->partial, prev, excludes, &owned);
+	cp.argv = v;
+	cp.on_line = rsync_line;
+	cp.ctx = r;
+	cp.report = r;
+	rc = runcmd_run(&cp, &status, e);
+	free(v);
+	free_owned(owned);
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && status == 24) {
+		/* files that vanished while copied (sessions, caches): the
+		 * manual's rsync says the same and the copy is whole */
+		report_log(r, LOG_WARN, "rsync: some files vanished while the %s was copied", p->name);
+	} else if (rc == 1) {
+		return err_set(e, "rsync of the %s into %s exited with status %d", p->name, p->partial,
+			       status),
+		       err_hint(e, "Its messages are in the log above."), -1;
+	}
+	(void)b;
+	p->written = 1;
+	strbuf_addcount(&sb, files, "file", "files");
+	if (prev)
+		strbuf_addf(&sb, ", unchanged ones linked to %s", strrchr(prev, '/') + 1);
+	out->summary = strbuf_detach(&sb, NULL);
+	return 0;
+}

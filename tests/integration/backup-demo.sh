@@ -1,0 +1,188 @@
+#!/bin/bash
+# End-to-end: `biso-recover backup` of the demo instance, then a restore
+# from that backup into a new place.  pg_dump of the restored database
+# equals the source's, the datadir equals the source minus the manual's
+# excludes (rsync -ani --checksum), the webroot snapshot has no data/, and
+# sha256sum -c accepts the checksum list.  The demo's biso-cli says in
+# biso.log when maintenance mode went on and off: on before the dump, off
+# after the datadir (before the webroot), and off after a backup that
+# failed (wrong database: refused before maintenance goes on; a failing
+# dump), was interrupted (SIGTERM, SIGHUP) or killed (kill -9: the next
+# command switches it off).  Nothing half written is ever published.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
+FAULTS=${FAULTS:-$(dirname "$BISO_RECOVER")/tests/integration/biso-recover-faults}
+
+. "$top_srcdir/tests/lib/demo-test.sh"
+demo_test_setup backup "chown of the datadir to www-data, runuser postgres"
+[ -x "$FAULTS" ] || skip "the test build $FAULTS is not built"
+
+BK=$T/bk
+mkdir -p "$BK" "$T/log"
+applog=$DEMO_DATADIR/biso.log
+backup() { "${BIN:-$BISO_RECOVER}" backup --config "$S/biso-recover.conf" --backup-root "$BK" --log-dir "$T/log" "$@"; }
+ons() { grep -c "INFO maintenance mode on" "$applog" || true; }
+offs() { grep -c "INFO maintenance mode off" "$applog" || true; }
+maint_is_off() { # WHY
+	[ ! -e "$DEMO_DATADIR/maintenance.on" ] || fail "$1: maintenance.on is still in the datadir"
+	tail -n 1 "$applog" | grep -q "INFO maintenance mode off$" || { tail -n 3 "$applog"; fail "$1: biso.log does not end with maintenance off"; }
+	[ ! -e "$T/log/maintenance-on" ] || fail "$1: the maintenance marker is still there"
+}
+nothing_published() { # WHY
+	local left
+	left=$(find "$BK" -name '*.partial' | head -n 3)
+	[ -z "$left" ] || fail "$1: left $left"
+	[ "$(ls "$BK/manifest" 2>/dev/null | wc -l)" = "$2" ] || fail "$1: a manifest was written"
+	[ "$(ls "$BK/data" 2>/dev/null | wc -l)" = "$2" ] || { ls "$BK/data"; fail "$1: a datadir snapshot was published"; }
+	[ "$(ls "$BK/db" 2>/dev/null | wc -l)" = "$2" ] || { ls "$BK/db"; fail "$1: a dump was published"; }
+}
+
+# 0. --dry-run: the plan with the manual's commands, nothing touched.
+on0=$(ons)
+backup --dry-run > "$T/plan.txt" 2>&1 || { cat "$T/plan.txt"; fail "--dry-run failed"; }
+for want in "biso-cli maintenance on" "pg_dump --no-owner --no-privileges --clean --if-exists biso | gzip >" \
+	"--exclude=tmp/ '--exclude=*.log' --exclude=maintenance.on $DEMO_DATADIR/" "--exclude=/data/ $DEMO_WEBROOT/" \
+	"biso-cli maintenance off"; do
+	grep -qF -- "$want" "$T/plan.txt" || { cat "$T/plan.txt"; fail "the plan lacks: $want"; }
+done
+# maintenance off comes before the webroot
+[ "$(grep -n -e '^4\. ' "$T/plan.txt" | cut -d: -f2-)" = "4. Switch maintenance mode off" ] &&
+	[ "$(grep -n -e '^5\. ' "$T/plan.txt" | cut -d: -f2-)" = "5. Copy the webroot" ] ||
+	{ cat "$T/plan.txt"; fail "the plan's order is not maintenance off, then the webroot"; }
+[ "$(ons)" = "$on0" ] && [ -z "$(ls -A "$BK")" ] || fail "--dry-run touched something"
+echo "ok: --dry-run prints the plan and the manual's commands, touches nothing"
+
+# 1. The backup.
+backup > "$T/run1.log" 2>&1 || { cat "$T/run1.log"; fail "the backup failed"; }
+id=$(ls "$BK/manifest")
+[ "$(echo "$id" | wc -l)" = 1 ] || fail "expected one backup, got: $id"
+[ "$(ons)" = $((on0 + 1)) ] && [ "$(offs)" -ge "$((on0 + 1))" ] || fail "biso-cli did not record one maintenance on and off"
+maint_is_off "after the backup"
+# on before the dump, off after the datadir and before the webroot
+order=$(sed -n -e 's/^  Maintenance mode on .*/ON/p' -e 's/^step database: .*/DUMP/p' \
+	-e 's/^step datadir done .*/DATADIR-DONE/p' -e 's/^  Maintenance mode off$/OFF/p' \
+	-e 's/^step webroot: .*/WEBROOT/p' "$T/run1.log" | tr '\n' ' ')
+[ "$order" = "ON DUMP DATADIR-DONE OFF WEBROOT " ] ||
+	{ cat "$T/run1.log"; fail "maintenance was not on exactly around the dump and the datadir: $order"; }
+grep -Eq "^maintenance mode was on for [0-9.]+ s$" "$T/run1.log" || { cat "$T/run1.log"; fail "the summary does not say how long maintenance was on"; }
+grep -Eq "^maintenance_ms [0-9]+$" "$BK/manifest/$id/MANIFEST" || fail "the manifest lacks maintenance_ms"
+(cd "$BK" && sha256sum --quiet -c "manifest/$id/SHA256SUMS") || fail "sha256sum -c rejects the backup"
+[ ! -e "$BK/webroot/$id/data" ] || fail "the webroot snapshot has data/"
+[ -f "$BK/webroot/$id/biso-cli" ] || fail "the webroot snapshot lacks biso-cli"
+gzip -t "$BK/db/biso_$id.sql.gz" || fail "gzip -t rejects the dump"
+echo "ok: backup $id: maintenance on around dump and datadir only, sha256sum -c passes"
+
+# 2. Restore it into a new place and compare with the source.
+NEW=$T/new
+mkdir -p "$NEW"
+sed "s/'dbname' *=> *'biso'/'dbname'   => 'biso_copy'/" "$BK/webroot/$id/config.php" > "$T/config.php"
+"$BISO_RECOVER" restore --yes --config "$S/biso-recover.conf" --backup-root "$BK" --webroot "$NEW/webroot" \
+	--config-php "$T/config.php" --log-dir "$T/log" --only webroot,config,datadir,database > "$T/restore.log" 2>&1 ||
+	{ cat "$T/restore.log"; fail "the restore from the backup failed"; }
+dump_db() { pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict '; }
+# the source's rows lie in another physical order (updates): its lines sorted
+dump_db biso | LC_ALL=C sort > "$T/source.sql"
+dump_db biso_copy | LC_ALL=C sort > "$T/restored.sql"
+diff -u "$T/source.sql" "$T/restored.sql" > "$T/db.diff" || { head -40 "$T/db.diff"; fail "pg_dump of the restored database differs from the source's"; }
+# and exactly what psql restores from the backup's dump
+psql -qX -c "CREATE DATABASE biso_ref OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'"
+gunzip -c "$BK/db/biso_$id.sql.gz" | psql -X -q -v ON_ERROR_STOP=1 -U biso -d biso_ref > "$T/psql.out" 2>&1 ||
+	{ cat "$T/psql.out"; fail "psql could not restore the backup's dump"; }
+diff -u <(dump_db biso_ref) <(dump_db biso_copy) > "$T/db2.diff" || { head -40 "$T/db2.diff"; fail "pg_dump of the restored database differs from psql's restore of the dump"; }
+# the datadir's own mtime moved when maintenance.on was removed after the copy
+out=$(rsync -ani --checksum --exclude tmp/ --exclude '*.log' --exclude maintenance.on "$DEMO_DATADIR/" "$NEW/webroot/data/" |
+	grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
+[ -z "$out" ] || { echo "$out"; fail "the restored datadir differs from the source minus the excludes"; }
+[ ! -e "$NEW/webroot/data/tmp" ] && [ -z "$(find "$NEW/webroot/data" -name '*.log' -o -name maintenance.on)" ] ||
+	fail "the restored datadir has excluded files"
+echo "ok: restored from the backup: pg_dump equal, datadir = source minus excludes (rsync -ani --checksum)"
+
+# 3. A second backup links unchanged files to the first.
+sleep 1 # a new id
+backup > "$T/run2.log" 2>&1 || { cat "$T/run2.log"; fail "the second backup failed"; }
+id2=$(ls "$BK/manifest" | tail -n 1)
+[ "$id2" != "$id" ] || fail "no second backup"
+f=fonts/DejaVuSans.ttf
+[ "$(stat -c %i "$BK/data/$id/$f")" = "$(stat -c %i "$BK/data/$id2/$f")" ] || fail "an unchanged file is not a hard link to the previous snapshot"
+maint_is_off "after the second backup"
+echo "ok: the second backup hard-links unchanged files to the first"
+n=$(ls "$BK/manifest" | wc -l)
+
+# 4. Wrong database: refused before maintenance mode goes on.
+on0=$(ons)
+set +e
+backup --dbname "host=$PGHOST port=$PGPORT user=postgres dbname=no_such_db" > "$T/wrongdb.log" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/wrongdb.log"; fail "a backup of a missing database exited $rc, not 1"; }
+grep -q "no_such_db" "$T/wrongdb.log" || { cat "$T/wrongdb.log"; fail "the error does not name the database"; }
+[ "$(ons)" = "$on0" ] || fail "maintenance mode went on for a database that does not exist"
+maint_is_off "wrong database"
+nothing_published "wrong database" "$n"
+echo "ok: a missing database is refused before maintenance mode goes on"
+
+# 5. The dump fails after maintenance went on: off again, nothing published.
+on0=$(ons)
+set +e
+BR_FAULT_FAIL=backup.dump BIN=$FAULTS backup > "$T/dumpfail.log" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/dumpfail.log"; fail "a failed dump exited $rc, not 1"; }
+[ "$(ons)" = $((on0 + 1)) ] || fail "maintenance mode did not go on before the failing dump"
+maint_is_off "failed dump"
+nothing_published "failed dump" "$n"
+grep -q "backup FAILED" "$T/dumpfail.log" || { cat "$T/dumpfail.log"; fail "no FAILED line for the cron mail"; }
+echo "ok: a failing dump switches maintenance off again and publishes nothing"
+
+# 6. SIGTERM and SIGHUP while pg_dump runs.
+mkdir -p "$T/bin"
+real=$(command -v pg_dump)
+cat > "$T/bin/pg_dump" <<EOF
+#!/bin/sh
+sleep 60 </dev/null >/dev/null 2>&1 &
+s=\$!
+trap 'kill \$s; exit 143' TERM HUP
+touch "$T/dump-started"
+wait \$s
+exec "$real" "\$@"
+EOF
+chmod 755 "$T/bin/pg_dump"
+for sig in TERM HUP; do
+	rm -f "$T/dump-started"
+	on0=$(ons)
+	PATH=$T/bin:$PATH "$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$BK" \
+		--log-dir "$T/log" > "$T/sig$sig.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 300); do [ -e "$T/dump-started" ] && break; sleep 0.1; done
+	[ -e "$T/dump-started" ] || { kill $pid; cat "$T/sig$sig.log"; fail "pg_dump did not start"; }
+	kill -$sig $pid
+	set +e
+	wait $pid
+	rc=$?
+	set -e
+	[ $rc = 130 ] || { cat "$T/sig$sig.log"; fail "SIG$sig: exit $rc, not 130"; }
+	[ "$(ons)" = $((on0 + 1)) ] || fail "SIG$sig: maintenance mode was not on"
+	maint_is_off "SIG$sig"
+	nothing_published "SIG$sig" "$n"
+done
+echo "ok: SIGTERM and SIGHUP during the dump switch maintenance off and publish nothing"
+
+# 7. kill -9 during the datadir copy: the next command switches it off.
+on0=$(ons)
+set +e
+BR_FAULT_KILL=backup.datadir.start BIN=$FAULTS backup > "$T/kill.log" 2>&1
+rc=$?
+set -e
+[ $rc = 137 ] || { cat "$T/kill.log"; fail "the fault did not kill the backup (exit $rc)"; }
+[ -e "$DEMO_DATADIR/maintenance.on" ] && [ -e "$T/log/maintenance-on" ] || fail "kill -9: maintenance was not on with its marker"
+"$BISO_RECOVER" backup-verify --config "$S/biso-recover.conf" --backup-root "$BK" --log-dir "$T/log" > "$T/next.log" 2>&1 ||
+	{ cat "$T/next.log"; fail "the next command failed"; }
+grep -q "ended while maintenance mode was on in $DEMO_WEBROOT: switching it off" "$T/next.log" ||
+	{ cat "$T/next.log"; fail "the next command does not say it switches maintenance off"; }
+maint_is_off "after kill -9 and the next command"
+# the next backup removes what the killed one left under .partial
+backup > "$T/run3.log" 2>&1 || { cat "$T/run3.log"; fail "the backup after kill -9 failed"; }
+grep -q "left by an earlier backup that did not finish" "$T/run3.log" || { cat "$T/run3.log"; fail "the killed backup's parts were not named"; }
+nothing_published "after the backup that followed kill -9" "$((n + 1))"
+echo "ok: kill -9: the next command switches maintenance off, the next backup removes the half-written parts"
