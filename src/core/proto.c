@@ -15,11 +15,12 @@
 
 static const char *const type_names[] = {
 	NULL, "hello", "progress", "log", "question", "answer", "step", "end", "notice", "takeover",
+	"cancel",
 };
 
 const char *proto_type_name(int type)
 {
-	if (type < PROTO_HELLO || type > PROTO_TAKEOVER)
+	if (type < PROTO_HELLO || type > PROTO_CANCEL)
 		return "?";
 	return type_names[type];
 }
@@ -51,6 +52,7 @@ static const char *invalid(const struct proto_msg *m)
 	case PROTO_ANSWER:
 	case PROTO_END:
 	case PROTO_TAKEOVER:
+	case PROTO_CANCEL:
 		return NULL;
 	}
 	return "unknown message type";
@@ -60,7 +62,10 @@ void proto_msg_clear(struct proto_msg *m)
 {
 	switch (m->type) {
 	case PROTO_HELLO: free(m->u.hello.who); break;
-	case PROTO_PROGRESS: free(m->u.progress.label); break;
+	case PROTO_PROGRESS:
+		free(m->u.progress.label);
+		free(m->u.progress.item);
+		break;
 	case PROTO_LOG: free(m->u.log.text); break;
 	case PROTO_QUESTION:
 		free(m->u.question.text);
@@ -73,6 +78,7 @@ void proto_msg_clear(struct proto_msg *m)
 	case PROTO_END: free(m->u.end.summary); break;
 	case PROTO_NOTICE: free(m->u.notice.text); break;
 	case PROTO_TAKEOVER: break;
+	case PROTO_CANCEL: break;
 	}
 	memset(m, 0, sizeof *m);
 }
@@ -126,6 +132,8 @@ int proto_encode(const struct proto_msg *m, struct strbuf *out, struct err *e)
 		put_u64(out, m->u.progress.total);
 		put_u64(out, m->u.progress.rate);
 		put_str(out, m->u.progress.label);
+		put_u64(out, m->u.progress.items);
+		put_str(out, m->u.progress.item);
 		break;
 	case PROTO_LOG:
 		put_u8(out, (unsigned)m->u.log.level);
@@ -158,6 +166,9 @@ int proto_encode(const struct proto_msg *m, struct strbuf *out, struct err *e)
 		put_str(out, m->u.notice.text);
 		break;
 	case PROTO_TAKEOVER:
+		break;
+	case PROTO_CANCEL:
+		put_u32(out, (uint32_t)m->u.cancel.why);
 		break;
 	}
 	body = out->len - start - 4;
@@ -268,6 +279,8 @@ int proto_decode(const void *buf, size_t len, struct proto_msg *m, size_t *used,
 		m->u.progress.total = get_u64(&r);
 		m->u.progress.rate = get_u64(&r);
 		m->u.progress.label = get_str(&r);
+		m->u.progress.items = get_u64(&r);
+		m->u.progress.item = get_str(&r);
 		break;
 	case PROTO_LOG:
 		m->u.log.level = (int)get_u8(&r);
@@ -309,6 +322,9 @@ int proto_decode(const void *buf, size_t len, struct proto_msg *m, size_t *used,
 		m->u.notice.text = get_str(&r);
 		break;
 	case PROTO_TAKEOVER:
+		break;
+	case PROTO_CANCEL:
+		m->u.cancel.why = (int32_t)get_u32(&r);
 		break;
 	default:
 		r.off = 4;

@@ -20,7 +20,8 @@
  * of ours or not of this version).
  *
  *   HELLO     u32 version, u8 role, string who     first message, both ways
- *   PROGRESS  u32 step, u32 nsteps, u64 done, u64 total, u64 rate, string label
+ *   PROGRESS  u32 step, u32 nsteps, u64 done, u64 total, u64 rate, string label,
+ *             u64 items, string item
  *   LOG       u8 level (enum log_level), string text
  *   QUESTION  u32 id, u8 kind, string text, u32 n, n × string choice
  *   ANSWER    u32 id, string value
@@ -28,13 +29,18 @@
  *   END       i32 exit code, string summary
  *   NOTICE    u8 kind, string text                  runner → client
  *   TAKEOVER  (no fields)                           client → runner
+ *   CANCEL    i32 why                               client → runner
  *
  * step is 1-based (0: before the first step); bytes and bytes per second
- * are u64 (total 0: unknown).  A client answers a QUESTION with an ANSWER
- * of the same id: "y"/"n" (PROTO_ASK_YESNO), the typed word
+ * are u64 (total 0: unknown); label is the phase ("replaying"), items the
+ * files, statements ... done, item the current one ("": none).  A client
+ * answers a QUESTION with an ANSWER of the same id: "y"/"n" (PROTO_ASK_YESNO), the typed word
  * (PROTO_ASK_TYPED: choices[0] is the word asked for), "retry"/"skip"/
  * "abort" (PROTO_ASK_RETRY), one of the choices (PROTO_ASK_BACKUP: the
- * backups offered).  A version mismatch in HELLO is answered with an END
+ * backups offered).  A CANCEL asks the runner to stop at the step's next
+ * safe point, as Ctrl-C did in-process: why is a report cancel code (1:
+ * the operator, REPORT_STOP_SIGNAL(sig)); only the controlling client's
+ * counts.  A version mismatch in HELLO is answered with an END
  * (exit code 2, the reason in the summary) and the connection closed.
  *
  * Connections are non-blocking: proto_conn keeps what is half read and
@@ -66,6 +72,7 @@ enum proto_type {
 	PROTO_END,
 	PROTO_NOTICE,
 	PROTO_TAKEOVER,
+	PROTO_CANCEL,
 };
 
 enum proto_role {
@@ -105,7 +112,9 @@ struct proto_msg {
 		struct {
 			uint32_t step, nsteps;
 			uint64_t done, total, rate; /* bytes, bytes, bytes per second */
-			char *label;
+			char *label;    /* the phase */
+			uint64_t items; /* files, statements ... done */
+			char *item;     /* the current one */
 		} progress;
 		struct { int level; char *text; } log; /* level: enum log_level */
 		struct {
@@ -119,6 +128,7 @@ struct proto_msg {
 		struct { uint32_t step, nsteps; enum proto_step_state state; char *title; } step;
 		struct { int32_t code; char *summary; } end;
 		struct { enum proto_notice kind; char *text; } notice;
+		struct { int32_t why; } cancel; /* a report cancel code */
 	} u;
 };
 

@@ -61,7 +61,7 @@ static void every_message_arrives_as_sent(void **state)
 {
 	struct pair p;
 	struct err e = ERR_INIT;
-	struct proto_msg out[9], in;
+	struct proto_msg out[10], in;
 	(void)state;
 	memset(out, 0, sizeof out);
 	out[0].type = PROTO_HELLO;
@@ -99,9 +99,11 @@ static void every_message_arrives_as_sent(void **state)
 	out[7].u.notice.kind = PROTO_NOTICE_TAKEN_OVER;
 	out[7].u.notice.text = "root on pts/5 took over at 10:59";
 	out[8].type = PROTO_TAKEOVER;
+	out[9].type = PROTO_CANCEL;
+	out[9].u.cancel.why = 0x100 | 2; /* REPORT_STOP_SIGNAL(SIGINT) */
 
 	pair_open(&p);
-	for (int i = 0; i < 9; i++)
+	for (int i = 0; i < 10; i++)
 		assert_int_equal(proto_send(&p.a, &out[i], &e), 1);
 
 	recv_one(&p.b, &in);
@@ -155,6 +157,10 @@ static void every_message_arrives_as_sent(void **state)
 	proto_msg_clear(&in);
 	recv_one(&p.b, &in);
 	assert_int_equal(in.type, PROTO_TAKEOVER);
+	proto_msg_clear(&in);
+	recv_one(&p.b, &in);
+	assert_int_equal(in.type, PROTO_CANCEL);
+	assert_int_equal(in.u.cancel.why, 0x102);
 	proto_msg_clear(&in);
 	assert_int_equal(proto_next(&p.b, &in, &e), 0);
 

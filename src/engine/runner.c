@@ -1,0 +1,865 @@
+/* runner: a run served to its clients over a Unix socket; see runner.h. */
+#include "config.h"
+#include "runner.h"
+
+#include "backupset.h"
+#include "lock.h"
+#include "logfile.h"
+#include "proto.h"
+#include "run.h"
+#include "rundir.h"
+#include "statusfile.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A client's queue past this is a client that does not read: dropped. */
+#define CLIENT_MAX_QUEUE (16u << 20)
+
+static volatile sig_atomic_t stop_signal;
+
+void runner_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct client {
+	struct proto_conn c;
+	char *who;       /* its HELLO's who */
+	time_t since;    /* attached at */
+	int hello;       /* HELLO received */
+	int watch;       /* role WATCH: never controls */
+	int gone;        /* to be closed */
+};
+
+struct runner {
+	struct runner_opts o;
+	struct report rep;
+	int lfd;            /* listening socket */
+	char *sock_path;
+	int wake[2];        /* the main thread wakes the server thread */
+	pthread_t thread;
+	int thread_started;
+	int quit;           /* the server thread ends */
+
+	pthread_mutex_t mu; /* everything below */
+	pthread_cond_t cv;  /* an answer came, a client left, cancel */
+	struct client **cl;
+	size_t ncl;
+	struct client *control; /* answers the questions; NULL: none attached */
+
+	struct run *run;       /* while runner_drive() drives it */
+	char **backlog;        /* ring of RUNNER_BACKLOG log lines */
+	int *backlog_level;
+	size_t bl_next, bl_count;
+	struct proto_msg last_progress; /* PROGRESS, type 0 when none */
+	uint32_t qid;                   /* the last question's id */
+	struct proto_msg question;      /* pending, type 0 when none */
+	char *answer;                   /* the pending question's answer */
+	int cancel;                     /* a client's CANCEL */
+	int ended;
+	int attached;                   /* clients that said HELLO, ever */
+	struct proto_msg end;
+
+	/* the status file */
+	struct statusfile sf;
+	struct status st;
+	int64_t step_start_ns;
+};
+
+/* ---- sending (callers hold mu) ------------------------------------------ */
+
+static void client_send(struct runner *rn, struct client *c, const struct proto_msg *m)
+{
+	struct err e = ERR_INIT;
+	if (c->gone)
+		return;
+	if (proto_send(&c->c, m, &e) < 0 || c->c.out.len - c->c.out_off > CLIENT_MAX_QUEUE) {
+		c->gone = 1;
+		if (rn->control == c)
+			rn->control = NULL;
+	}
+	err_clear(&e);
+}
+
+static void wake(struct runner *rn)
+{
+	char b = 0;
+	if (write(rn->wake[1], &b, 1) < 0) {
+		/* the pipe is full: the server thread is awake already */
+	}
+}
+
+static void broadcast(struct runner *rn, const struct proto_msg *m)
+{
+	for (size_t i = 0; i < rn->ncl; i++)
+		if (rn->cl[i]->hello)
+			client_send(rn, rn->cl[i], m);
+	wake(rn);
+}
+
+static void msg_set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = xstrdup(s ? s : "");
+}
+
+/* ---- the status file ------------------------------------------------------ */
+
+static void status_write(struct runner *rn, int force)
+{
+	struct err e = ERR_INIT;
+	if (!rn->o.status_path)
+		return;
+	if (statusfile_update(&rn->sf, &rn->st, force, &e) < 0) {
+		/* said once in the log; the run goes on without it */
+		logfile_write(rn->o.log, LOG_WARN, e.msg);
+		rn->o.status_path = NULL;
+	}
+	err_clear(&e);
+}
+
+static void status_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = s ? xstrdup(s) : NULL;
+}
+
+/* ---- the report ----------------------------------------------------------- */
+
+static void rep_log(void *ctx, enum log_level level, const char *line)
+{
+	struct runner *rn = ctx;
+	struct proto_msg m = { .type = PROTO_LOG };
+	logfile_write(rn->o.log, level, line);
+	if (level == LOG_DEBUG)
+		return;
+	pthread_mutex_lock(&rn->mu);
+	free(rn->backlog[rn->bl_next]);
+	rn->backlog[rn->bl_next] = xstrdup(line);
+	rn->backlog_level[rn->bl_next] = level;
+	rn->bl_next = (rn->bl_next + 1) % RUNNER_BACKLOG;
+	if (rn->bl_count < RUNNER_BACKLOG)
+		rn->bl_count++;
+	m.u.log.level = level;
+	m.u.log.text = (char *)line;
+	broadcast(rn, &m);
+	status_str(&rn->st.log, line);
+	status_write(rn, 0);
+	pthread_mutex_unlock(&rn->mu);
+}
+
+static void rep_progress(void *ctx, const struct progress *p)
+{
+	struct runner *rn = ctx;
+	struct proto_msg *m = &rn->last_progress;
+	int64_t secs;
+	pthread_mutex_lock(&rn->mu);
+	m->type = PROTO_PROGRESS;
+	m->u.progress.step = rn->st.step;
+	m->u.progress.nsteps = rn->st.nsteps;
+	m->u.progress.done = p->done_bytes;
+	m->u.progress.total = p->total_bytes;
+	secs = (report_now_ns() - rn->step_start_ns) / 1000000000;
+	m->u.progress.rate = secs > 0 ? p->done_bytes / (uint64_t)secs : 0;
+	msg_set_str(&m->u.progress.label, p->phase);
+	m->u.progress.items = p->done_items;
+	msg_set_str(&m->u.progress.item, p->current);
+	broadcast(rn, m);
+	rn->st.done = p->done_bytes;
+	rn->st.total = p->total_bytes;
+	rn->st.rate = m->u.progress.rate;
+	status_str(&rn->st.item, p->current);
+	status_write(rn, 0);
+	pthread_mutex_unlock(&rn->mu);
+}
+
+static int rep_cancelled(void *ctx)
+{
+	struct runner *rn = ctx;
+	int why;
+	if (stop_signal)
+		return REPORT_STOP_SIGNAL(stop_signal);
+	pthread_mutex_lock(&rn->mu);
+	why = rn->cancel;
+	pthread_mutex_unlock(&rn->mu);
+	return why;
+}
+
+struct report *runner_report(struct runner *rn)
+{
+	return &rn->rep;
+}
+
+/* ---- the server thread ---------------------------------------------------- */
+
+static void notice(struct runner *rn, struct client *c, enum proto_notice kind, const char *text)
+{
+	struct proto_msg m = { .type = PROTO_NOTICE };
+	m.u.notice.kind = kind;
+	m.u.notice.text = (char *)text;
+	client_send(rn, c, &m);
+}
+
+/* "root on pts/3 since 10:59:02" for the one controlling */
+static void control_text(const struct client *c, struct strbuf *out)
+{
+	char t[16];
+	struct tm tm;
+	localtime_r(&c->since, &tm);
+	strftime(t, sizeof t, "%H:%M:%S", &tm);
+	strbuf_addf(out, "%s since %s", c->who && *c->who ? c->who : "a client", t);
+}
+
+static void make_control(struct runner *rn, struct client *c)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (rn->control && rn->control != c) {
+		struct client *old = rn->control;
+		strbuf_addstr(&sb, c->who && *c->who ? c->who : "another client");
+		notice(rn, old, PROTO_NOTICE_TAKEN_OVER, sb.buf);
+		logfile_write(rn->o.log, LOG_INFO, "runner: a client took over");
+	}
+	rn->control = c;
+	strbuf_reset(&sb);
+	control_text(c, &sb);
+	notice(rn, c, PROTO_NOTICE_CONTROL, sb.buf);
+	if (rn->question.type)
+		client_send(rn, c, &rn->question);
+	strbuf_release(&sb);
+}
+
+static void send_step(struct runner *rn, struct client *c, size_t i, enum proto_step_state st);
+
+/* A client said HELLO: give it the state so far. */
+static void attach(struct runner *rn, struct client *c, const struct proto_msg *m)
+{
+	struct proto_msg hello = { .type = PROTO_HELLO };
+	if (m->u.hello.version != PROTO_VERSION) {
+		struct proto_msg end = { .type = PROTO_END };
+		char *why = xstrfmt("this runner speaks protocol version %d, the client %u",
+				    PROTO_VERSION, m->u.hello.version);
+		end.u.end.code = 2;
+		end.u.end.summary = why;
+		client_send(rn, c, &end);
+		free(why);
+		c->gone = 2; /* flush, then close */
+		return;
+	}
+	c->hello = 1;
+	rn->attached++;
+	pthread_cond_broadcast(&rn->cv);
+	c->who = xstrdup(m->u.hello.who);
+	c->since = time(NULL);
+	c->watch = m->u.hello.role == PROTO_ROLE_WATCH;
+	hello.u.hello.version = PROTO_VERSION;
+	hello.u.hello.role = PROTO_ROLE_RUNNER;
+	hello.u.hello.who = rn->o.run_id ? (char *)rn->o.run_id : "";
+	client_send(rn, c, &hello);
+	if (rn->run)
+		for (size_t i = 0; i < run_step_count(rn->run); i++)
+			if (run_step_selected(rn->run, i))
+				send_step(rn, c, i, 0);
+	for (size_t k = 0; k < rn->bl_count; k++) {
+		size_t at = (rn->bl_next + RUNNER_BACKLOG - rn->bl_count + k) % RUNNER_BACKLOG;
+		struct proto_msg l = { .type = PROTO_LOG };
+		l.u.log.level = rn->backlog_level[at];
+		l.u.log.text = rn->backlog[at];
+		client_send(rn, c, &l);
+	}
+	if (rn->last_progress.type && !rn->ended)
+		client_send(rn, c, &rn->last_progress);
+	if (rn->ended) {
+		client_send(rn, c, &rn->end);
+		return;
+	}
+	if (c->watch)
+		;
+	else if (!rn->control)
+		make_control(rn, c);
+	else {
+		struct strbuf sb = STRBUF_INIT;
+		control_text(rn->control, &sb);
+		notice(rn, c, PROTO_NOTICE_READ_ONLY, sb.buf);
+		strbuf_release(&sb);
+		if (rn->question.type) /* read-only: to see what is asked */
+			client_send(rn, c, &rn->question);
+	}
+}
+
+static void on_message(struct runner *rn, struct client *c, struct proto_msg *m)
+{
+	if (m->type == PROTO_HELLO) {
+		if (!c->hello)
+			attach(rn, c, m);
+		return;
+	}
+	if (!c->hello) {
+		c->gone = 1; /* not one of ours */
+		return;
+	}
+	switch (m->type) {
+	case PROTO_ANSWER:
+		if (c == rn->control && rn->question.type && m->u.answer.id == rn->qid && !rn->answer) {
+			rn->answer = xstrdup(m->u.answer.value);
+			pthread_cond_broadcast(&rn->cv);
+		}
+		break;
+	case PROTO_TAKEOVER:
+		if (!c->watch && !rn->ended)
+			make_control(rn, c);
+		break;
+	case PROTO_CANCEL:
+		if (c == rn->control && m->u.cancel.why) {
+			rn->cancel = m->u.cancel.why;
+			pthread_cond_broadcast(&rn->cv);
+		}
+		break;
+	default:
+		break; /* runner → client messages: ignored */
+	}
+}
+
+static void client_free(struct client *c)
+{
+	close(c->c.fd);
+	proto_conn_release(&c->c);
+	free(c->who);
+	free(c);
+}
+
+static void drop_gone(struct runner *rn)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < rn->ncl; i++) {
+		struct client *c = rn->cl[i];
+		/* gone == 2: close once what was queued left */
+		if (c->gone == 1 || (c->gone == 2 && c->c.out_off >= c->c.out.len) || c->c.eof) {
+			if (rn->control == c) {
+				rn->control = NULL;
+				logfile_write(rn->o.log, LOG_INFO,
+					      "runner: the controlling client left; questions wait for the next");
+			}
+			client_free(c);
+			pthread_cond_broadcast(&rn->cv);
+			continue;
+		}
+		rn->cl[k++] = c;
+	}
+	rn->ncl = k;
+}
+
+static void *serve(void *arg)
+{
+	struct runner *rn = arg;
+	struct pollfd *pfd = NULL;
+	size_t cap = 0;
+
+	for (;;) {
+		size_t n;
+		pthread_mutex_lock(&rn->mu);
+		if (rn->quit) {
+			pthread_mutex_unlock(&rn->mu);
+			break;
+		}
+		drop_gone(rn);
+		n = rn->ncl + 2;
+		if (n > cap) {
+			cap = n * 2;
+			pfd = xrealloc(pfd, cap * sizeof *pfd);
+		}
+		pfd[0] = (struct pollfd){ rn->lfd, POLLIN, 0 };
+		pfd[1] = (struct pollfd){ rn->wake[0], POLLIN, 0 };
+		for (size_t i = 0; i < rn->ncl; i++) {
+			struct client *c = rn->cl[i];
+			pfd[i + 2] = (struct pollfd){ c->c.fd, POLLIN, 0 };
+			if (c->c.out_off < c->c.out.len)
+				pfd[i + 2].events |= POLLOUT;
+		}
+		/* a throttled status update is written within a second */
+		if (rn->sf.deferred)
+			status_write(rn, 1);
+		pthread_mutex_unlock(&rn->mu);
+
+		if (poll(pfd, n, 1000) < 0 && errno != EINTR)
+			break;
+
+		pthread_mutex_lock(&rn->mu);
+		if (pfd[1].revents & POLLIN) {
+			char b[64];
+			while (read(rn->wake[0], b, sizeof b) > 0)
+				;
+		}
+		/* the clients as polled: new ones are appended after them */
+		for (size_t i = 0; i + 2 < n && i < rn->ncl; i++) {
+			struct client *c = rn->cl[i];
+			struct err e = ERR_INIT;
+			short rev = pfd[i + 2].revents;
+			if (c->c.fd != pfd[i + 2].fd)
+				continue;
+			if (rev & POLLOUT && proto_flush(&c->c, &e) < 0)
+				c->gone = 1;
+			if (rev & (POLLIN | POLLHUP | POLLERR) && !c->gone) {
+				struct proto_msg m;
+				int rc;
+				if (proto_read(&c->c, &e) < 0)
+					c->gone = 1;
+				while (!c->gone && (rc = proto_next(&c->c, &m, &e)) != 0) {
+					if (rc < 0) {
+						logfile_write(rn->o.log, LOG_WARN, e.msg);
+						c->gone = 1;
+						break;
+					}
+					on_message(rn, c, &m);
+					proto_msg_clear(&m);
+				}
+			}
+			err_clear(&e);
+		}
+		if (pfd[0].revents & POLLIN) {
+			int fd = accept4(rn->lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0) {
+				struct client *c = xcalloc(1, sizeof *c);
+				struct err e = ERR_INIT;
+				if (proto_conn_init(&c->c, fd, &e) < 0) {
+					close(fd);
+					free(c);
+				} else {
+					rn->cl = xrealloc(rn->cl, (rn->ncl + 1) * sizeof *rn->cl);
+					rn->cl[rn->ncl++] = c;
+				}
+				err_clear(&e);
+			}
+		}
+		pthread_mutex_unlock(&rn->mu);
+	}
+	free(pfd);
+	return NULL;
+}
+
+/* ---- start and end -------------------------------------------------------- */
+
+struct runner *runner_start(const struct runner_opts *o, struct err *e)
+{
+	struct runner *rn = xcalloc(1, sizeof *rn);
+	rn->o = *o;
+	rn->lfd = rundir_listen(o->socket_path, e);
+	if (rn->lfd < 0) {
+		free(rn);
+		return NULL;
+	}
+	rn->sock_path = xstrdup(o->socket_path);
+	if (pipe2(rn->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		err_errno(e, errno, "cannot make a pipe for the runner");
+		close(rn->lfd);
+		unlink(rn->sock_path);
+		free(rn->sock_path);
+		free(rn);
+		return NULL;
+	}
+	pthread_mutex_init(&rn->mu, NULL);
+	pthread_cond_init(&rn->cv, NULL);
+	rn->backlog = xcalloc(RUNNER_BACKLOG, sizeof *rn->backlog);
+	rn->backlog_level = xcalloc(RUNNER_BACKLOG, sizeof *rn->backlog_level);
+	rn->rep.log = rep_log;
+	rn->rep.progress = rep_progress;
+	rn->rep.cancelled = rep_cancelled;
+	rn->rep.ctx = rn;
+	rn->step_start_ns = report_now_ns();
+	if (o->status_path) {
+		statusfile_init(&rn->sf, o->status_path);
+		rn->sf.clock = o->clock;
+	}
+	rn->st.run_id = xstrdup(o->run_id ? o->run_id : "");
+	rn->st.flow = xstrdup(o->flow ? o->flow : "");
+	rn->st.pid = (long)getpid();
+	rn->st.start = lock_process_start(getpid());
+	rn->st.state = STATUS_RUNNING;
+	status_write(rn, 1);
+	if (pthread_create(&rn->thread, NULL, serve, rn) != 0) {
+		err_set(e, "cannot start the runner's socket thread");
+		runner_free(rn);
+		return NULL;
+	}
+	rn->thread_started = 1;
+	return rn;
+}
+
+void runner_end(struct runner *rn, int code, const char *text, int linger_ms)
+{
+	struct timespec until;
+	pthread_mutex_lock(&rn->mu);
+	rn->ended = 1;
+	rn->end.type = PROTO_END;
+	rn->end.u.end.code = code;
+	rn->end.u.end.summary = xstrdup(text ? text : "");
+	/* the file first: a client that read the end and asks status sees it */
+	rn->st.state = STATUS_FINISHED;
+	rn->st.exit_code = code;
+	status_str(&rn->st.question, NULL);
+	status_write(rn, 1);
+	broadcast(rn, &rn->end);
+	/* the clients read the end and go (a client closes on END); the
+	 * starter, not attached yet, must still learn how it ended */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += linger_ms / 1000;
+	until.tv_nsec += (long)(linger_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	while (rn->ncl > 0 || !rn->attached)
+		if (pthread_cond_timedwait(&rn->cv, &rn->mu, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&rn->mu);
+}
+
+void runner_free(struct runner *rn)
+{
+	if (!rn)
+		return;
+	if (rn->thread_started) {
+		pthread_mutex_lock(&rn->mu);
+		rn->quit = 1;
+		wake(rn);
+		pthread_mutex_unlock(&rn->mu);
+		pthread_join(rn->thread, NULL);
+	}
+	for (size_t i = 0; i < rn->ncl; i++)
+		client_free(rn->cl[i]);
+	free(rn->cl);
+	/* the socket file goes first: no client connects to a runner gone */
+	unlink(rn->sock_path);
+	close(rn->lfd);
+	close(rn->wake[0]);
+	close(rn->wake[1]);
+	for (size_t i = 0; i < RUNNER_BACKLOG; i++)
+		free(rn->backlog[i]);
+	free(rn->backlog);
+	free(rn->backlog_level);
+	proto_msg_clear(&rn->last_progress);
+	proto_msg_clear(&rn->question);
+	proto_msg_clear(&rn->end);
+	free(rn->answer);
+	if (rn->o.status_path || rn->sf.path)
+		statusfile_release(&rn->sf);
+	status_clear(&rn->st);
+	free(rn->sock_path);
+	pthread_mutex_destroy(&rn->mu);
+	pthread_cond_destroy(&rn->cv);
+	free(rn);
+}
+
+/* ---- driving the run ------------------------------------------------------ */
+
+/* Step @i's number among the selected steps (1-based), and their count. */
+static unsigned step_no(const struct run *run, size_t i, unsigned *n)
+{
+	unsigned no = 0, k = 0;
+	for (size_t j = 0; j < run_step_count(run); j++)
+		if (run_step_selected(run, j)) {
+			k++;
+			if (j == i)
+				no = k;
+		}
+	*n = k;
+	return no;
+}
+
+static enum proto_step_state proto_state(enum step_state s)
+{
+	switch (s) {
+	case STEP_PENDING: return PROTO_STEP_PENDING;
+	case STEP_RUNNING: return PROTO_STEP_RUNNING;
+	case STEP_DONE: return PROTO_STEP_DONE;
+	case STEP_FAILED: return PROTO_STEP_FAILED;
+	case STEP_SKIPPED: return PROTO_STEP_SKIPPED;
+	}
+	return PROTO_STEP_PENDING;
+}
+
+/* @st 0: the step's state as the run has it. */
+static void send_step(struct runner *rn, struct client *c, size_t i, enum proto_step_state st)
+{
+	struct proto_msg m = { .type = PROTO_STEP };
+	unsigned n;
+	m.u.step.step = step_no(rn->run, i, &n);
+	m.u.step.nsteps = n;
+	m.u.step.state = st ? st : proto_state(run_step_state(rn->run, i));
+	m.u.step.title = (char *)run_step_title(rn->run, i);
+	if (c)
+		client_send(rn, c, &m);
+	else
+		broadcast(rn, &m);
+}
+
+static const char *const state_words[] = {
+	NULL, "pending", "running", "done", "failed", "skipped", "waiting",
+};
+
+/* Step @i is now @st: to the clients and the status file (not written).
+ * The caller holds mu. */
+static void step_state_set(struct runner *rn, size_t i, enum proto_step_state st)
+{
+	unsigned n;
+	send_step(rn, NULL, i, st);
+	rn->st.step = step_no(rn->run, i, &n);
+	rn->st.nsteps = n;
+	status_str(&rn->st.step_title, run_step_title(rn->run, i));
+	status_str(&rn->st.step_state, state_words[st]);
+}
+
+/* Step @i is now @st: to the clients and the status file. */
+static void step_now(struct runner *rn, size_t i, enum proto_step_state st)
+{
+	unsigned n;
+	pthread_mutex_lock(&rn->mu);
+	send_step(rn, NULL, i, st);
+	rn->st.step = step_no(rn->run, i, &n);
+	rn->st.nsteps = n;
+	status_str(&rn->st.step_title, run_step_title(rn->run, i));
+	status_str(&rn->st.step_state, state_words[st]);
+	if (st == PROTO_STEP_RUNNING) {
+		rn->step_start_ns = report_now_ns();
+		rn->st.done = rn->st.total = rn->st.rate = 0;
+		status_str(&rn->st.item, NULL);
+		proto_msg_clear(&rn->last_progress);
+	}
+	status_write(rn, st != PROTO_STEP_RUNNING);
+	pthread_mutex_unlock(&rn->mu);
+}
+
+/*
+ * Ask @text (kind @kind, @choices) of the controlling client and wait for
+ * its answer, however long: a malloc'd answer, or NULL when the run was
+ * cancelled meanwhile.
+ */
+static char *ask(struct runner *rn, size_t step, enum proto_ask kind, const char *text,
+		 const char *const *choices, uint32_t n_choices)
+{
+	struct proto_msg *q = &rn->question;
+	char *answer = NULL;
+	pthread_mutex_lock(&rn->mu);
+	q->type = PROTO_QUESTION;
+	q->u.question.id = ++rn->qid;
+	q->u.question.kind = kind;
+	q->u.question.text = xstrdup(text);
+	q->u.question.n_choices = n_choices;
+	q->u.question.choices = xcalloc(n_choices ? n_choices : 1, sizeof(char *));
+	for (uint32_t k = 0; k < n_choices; k++)
+		q->u.question.choices[k] = xstrdup(choices[k]);
+	step_state_set(rn, step, PROTO_STEP_WAITING);
+	rn->st.state = STATUS_WAITING;
+	status_str(&rn->st.question, *text ? text : (n_choices ? choices[0] : "go on?"));
+	status_write(rn, 1);
+	/* every client sees it; only the controlling one's answer counts */
+	broadcast(rn, q);
+	while (!rn->answer && !rn->cancel && !stop_signal) {
+		struct timespec t;
+		/* a signal does not wake a condition: look again each second */
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec++;
+		pthread_cond_timedwait(&rn->cv, &rn->mu, &t);
+	}
+	answer = rn->answer;
+	rn->answer = NULL;
+	proto_msg_clear(q);
+	rn->st.state = STATUS_RUNNING;
+	status_str(&rn->st.question, NULL);
+	status_write(rn, 1);
+	pthread_mutex_unlock(&rn->mu);
+	return answer;
+}
+
+/* The confirmation before destructive step @i (see runner.h): 1 yes, 0 not. */
+static int confirm(struct runner *rn, struct run *run, size_t i, const char *what)
+{
+	const char *word = run_confirm_word(run, i);
+	struct strbuf text = STRBUF_INIT;
+	int ok = 0;
+	for (int tries = 1; tries <= RUNNER_TRIES; tries++) {
+		char *a, *t;
+		strbuf_reset(&text);
+		if (tries == 1)
+			strbuf_addf(&text, "%s: %s.", run_step_title(run, i), what);
+		a = word ? ask(rn, i, PROTO_ASK_TYPED, text.buf, &word, 1)
+			 : ask(rn, i, PROTO_ASK_YESNO, text.buf, NULL, 0);
+		if (!a)
+			break;
+		strbuf_reset(&text);
+		strbuf_addstr(&text, a);
+		free(a);
+		strbuf_rtrim(&text);
+		t = text.buf + strspn(text.buf, " \t");
+		if (word ? !strcmp(t, word) : !strcasecmp(t, "yes") || !strcasecmp(t, "y")) {
+			if (word)
+				report_log(&rn->rep, LOG_INFO,
+					   "step %s: the operator typed \"%s\" to confirm: %s",
+					   run_step_name(run, i), word, what);
+			else
+				report_log(&rn->rep, LOG_INFO, "step %s: the operator confirmed: %s",
+					   run_step_name(run, i), what);
+			ok = 1;
+			break;
+		}
+		if (!strcasecmp(t, "no") || !strcasecmp(t, "n"))
+			break;
+		/* what was typed stays off the log (it might be anything) */
+		if (tries < RUNNER_TRIES)
+			report_log(&rn->rep, LOG_WARN, "step %s: the answer does not match \"%s\": type it "
+				   "exactly as shown, or no to stop (%d more tr%s)", run_step_name(run, i),
+				   word ? word : "yes", RUNNER_TRIES - tries,
+				   RUNNER_TRIES - tries == 1 ? "y" : "ies");
+		else
+			report_log(&rn->rep, LOG_WARN, "step %s: the answer does not match \"%s\" (%d tries)",
+				   run_step_name(run, i), word ? word : "yes", RUNNER_TRIES);
+	}
+	strbuf_release(&text);
+	return ok;
+}
+
+/* Blocked step @i: ask for another backup until one is usable.  0 when
+ * the step can run, -1 when the operator gave up (abort) or cancelled. */
+static int choose_source(struct runner *rn, struct run *run, size_t i)
+{
+	struct strbuf why = STRBUF_INIT;
+	int rc = 0;
+	while (run_step_blocked(run, i, &why)) {
+		size_t cur, n;
+		const struct backup_list *bl = run_sources(run, i, &cur);
+		const char **names;
+		char *a;
+		struct err e = ERR_INIT;
+		size_t k;
+		if (!bl || !(n = bl->n)) {
+			rc = -1;
+			break;
+		}
+		if (n > PROTO_MAX_CHOICES - 1)
+			n = PROTO_MAX_CHOICES - 1;
+		names = xcalloc(n + 1, sizeof *names);
+		for (k = 0; k < n; k++)
+			names[k] = bl->items[k].name;
+		names[n] = "abort";
+		a = ask(rn, i, PROTO_ASK_BACKUP, why.buf, names, (uint32_t)n + 1);
+		strbuf_reset(&why);
+		for (k = 0; a && k < n; k++)
+			if (!strcmp(a, names[k]))
+				break;
+		free(names);
+		if (!a || k >= n) {
+			free(a);
+			rc = -1;
+			break;
+		}
+		free(a);
+		if (run_use_source(run, i, k, &rn->rep, &e) < 0)
+			err_clear(&e); /* logged; asked again */
+	}
+	strbuf_release(&why);
+	return rc;
+}
+
+int runner_drive(struct runner *rn, struct run *run)
+{
+	struct report *r = &rn->rep;
+	struct strbuf sb = STRBUF_INIT;
+	int aborted = 0;
+
+	pthread_mutex_lock(&rn->mu);
+	rn->run = run;
+	for (size_t i = 0; i < run_step_count(run); i++)
+		if (run_step_selected(run, i))
+			send_step(rn, NULL, i, 0);
+	pthread_mutex_unlock(&rn->mu);
+
+	for (size_t i = 0; i < run_step_count(run) && !aborted; i++) {
+		const char *name = run_step_name(run, i);
+		if (!run_step_selected(run, i))
+			continue;
+		if (rn->o.ask_sources && run_step_blocked(run, i, NULL) && choose_source(rn, run, i) < 0) {
+			if (!report_cancelled(r))
+				report_log(r, LOG_WARN, "no usable backup chosen: stopping before step %s",
+					   name);
+			aborted = 1;
+			break;
+		}
+		strbuf_reset(&sb);
+		if (!rn->o.yes && run_step_destructive(run, i, &sb) && !confirm(rn, run, i, sb.buf)) {
+			if (report_cancelled(r))
+				report_log(r, LOG_WARN, "stopping before step %s: %s", name,
+					   report_stop_reason(r));
+			else
+				report_log(r, LOG_WARN, "not confirmed: stopping before step %s", name);
+			aborted = 1;
+			break;
+		}
+		for (;;) {
+			struct err e = ERR_INIT;
+			char *a;
+			step_now(rn, i, PROTO_STEP_RUNNING);
+			if (run_step(run, i, r, &e) == 0) {
+				step_now(rn, i, PROTO_STEP_DONE);
+				if (report_cancelled(r)) {
+					report_log(r, LOG_WARN, "stopping after step %s: %s", name,
+						   report_stop_reason(r));
+					aborted = 1;
+				}
+				break;
+			}
+			/* the step logged its error in full (run_step) */
+			err_clear(&e);
+			step_now(rn, i, PROTO_STEP_FAILED);
+			if (report_cancelled(r)) {
+				aborted = 1;
+				break;
+			}
+			if (!rn->o.ask_failures || rn->o.yes) {
+				aborted = 2; /* the flow stops; run_exit_code() says 1 */
+				break;
+			}
+			{
+				static const char *const rsa[] = { "retry", "skip", "abort" };
+				a = ask(rn, i, PROTO_ASK_RETRY, run_step_failed_note(run, i), rsa, 3);
+			}
+			if (a && !strcmp(a, "retry")) {
+				report_log(r, LOG_INFO, "runner: retrying step %s", name);
+				free(a);
+				continue;
+			}
+			if (a && !strcmp(a, "skip")) {
+				run_skip(run, i, r);
+				step_now(rn, i, PROTO_STEP_SKIPPED);
+				free(a);
+				break;
+			}
+			free(a);
+			aborted = 2;
+			break;
+		}
+	}
+	pthread_mutex_lock(&rn->mu);
+	rn->st.state = STATUS_RUNNING;
+	pthread_mutex_unlock(&rn->mu);
+	strbuf_release(&sb);
+	if (report_cancelled(r)) {
+		run_set_stopped(run, report_cancelled(r));
+		return 130;
+	}
+	if (aborted == 1) {
+		run_set_stopped(run, 1); /* not confirmed */
+		return 130;
+	}
+	return run_exit_code(run);
+}
