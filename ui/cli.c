@@ -45,11 +45,11 @@ int cli_check_input(const char *what, const char *path, int dir_ok)
 	if (!strcmp(path, "-"))
 		return 0;
 	if (stat(path, &st) < 0)
-		return cli_usage_error("cannot read the %s %s: %s", what, path, strerror(errno));
+		return cli_usage_error("cannot read the %s %s: %s", _(what), path, strerror(errno));
 	if (S_ISDIR(st.st_mode) && !dir_ok)
-		return cli_usage_error("the %s %s is a directory", what, path);
+		return cli_usage_error("the %s %s is a directory", _(what), path);
 	if (access(path, R_OK) < 0)
-		return cli_usage_error("cannot read the %s %s: %s", what, path, strerror(errno));
+		return cli_usage_error("cannot read the %s %s: %s", _(what), path, strerror(errno));
 	return 0;
 }
 

@@ -61,7 +61,7 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * error (exit 2, nothing touched): say so before any work starts.  A
  * directory is an input only where @dir_ok (a tree's source).  Returns 0,
  * or EXIT_USAGE after the message. */
-int cli_check_input(const char *what, const char *path, int dir_ok);
+int cli_check_input(const char *what, const char *path, int dir_ok); /* @what: a msgid */
 
 /* "biso-recover: [WHAT: ]ERROR" on stderr in the operator's language: @what
  * a msgid (an xgettext keyword too), @e by err_format_l10n(). */

@@ -8,6 +8,7 @@
 #include "timestamp.h"
 #include "frontend.h"
 #include "fsrestore.h"
+#include "i18n.h"
 #include "strbuf.h"
 
 #include <stdio.h>
@@ -47,7 +48,7 @@ static int cmd_files_verify(const struct cli *cl, struct conf *c)
 	int code;
 
 	if (cl->n_args != 2)
-		return cli_usage_error("%s", "files-verify needs SOURCE (the backup) and TARGET (the tree)");
+		return cli_usage_error("files-verify needs SOURCE (the backup) and TARGET (the tree)");
 	o.source = cl->args[0];
 	o.target = cl->args[1];
 	o.excludes = cl->excludes;
@@ -63,10 +64,14 @@ static int cmd_files_verify(const struct cli *cl, struct conf *c)
 		/* 1 means "differs": a tree that could not be compared is 2 */
 		return batch_interrupted() ? EXIT_ABORTED : EXIT_USAGE;
 	}
-	strbuf_addcount(&sb, res.differences, "difference", "differences");
+	strbuf_addf(&sb, P_("%llu difference", "%llu differences", res.differences),
+		    (unsigned long long)res.differences);
 	strbuf_addstr(&sb, " (");
-	fsrestore_add_counts(&sb, &res);
-	printf("%s compared%s)\n", sb.buf, cl->checksum ? ", content by SHA-256" : "");
+	fsrestore_add_counts_l10n(&sb, &res);
+	if (cl->checksum)
+		printf(_("%s compared, content by SHA-256)\n"), sb.buf);
+	else
+		printf(_("%s compared)\n"), sb.buf);
 	strbuf_release(&sb);
 	code = res.differences ? EXIT_FAILED : EXIT_DONE;
 	fsrestore_result_release(&res);
@@ -85,15 +90,15 @@ static int cmd_files_restore(const struct cli *cl, struct conf *c)
 	int code;
 
 	if (cl->n_args != 2)
-		return cli_usage_error("%s", "files-restore needs SOURCE and TARGET");
-	if (!fsrestore_is_remote(cl->args[0]) && cli_check_input("source", cl->args[0], 1))
+		return cli_usage_error("files-restore needs SOURCE and TARGET");
+	if (!fsrestore_is_remote(cl->args[0]) && cli_check_input(N_("source"), cl->args[0], 1))
 		return EXIT_USAGE;
 	timestamp_name(time(NULL), stamp);
 	o.source = cl->args[0];
 	o.target = cl->args[1];
 	o.excludes = cl->excludes;
 	if (cl->merge && cl->in_place)
-		return cli_usage_error("%s", "--merge and --in-place exclude each other");
+		return cli_usage_error("--merge and --in-place exclude each other");
 	o.mode = cl->merge ? FSRESTORE_MERGE : cl->in_place ? FSRESTORE_INPLACE : FSRESTORE_REPLACE;
 	o.confirm_inplace = cl->in_place && cl->yes;
 	o.checksum = cl->checksum;
@@ -118,23 +123,26 @@ static int cmd_files_restore(const struct cli *cl, struct conf *c)
 		if (o.mode == FSRESTORE_REPLACE && !fsrestore_is_remote(o.source) &&
 		    stat(o.source, &st) == 0 && !S_ISDIR(st.st_mode))
 			fsrestore_fix_root_mode(o.target, res.kept_as, &r);
-		fsrestore_add_counts(&sb, &res);
+		fsrestore_add_counts_l10n(&sb, &res);
 		strbuf_addstr(&sb, ", ");
-		strbuf_addcount(&sb, res.bytes, "byte", "bytes");
+		strbuf_addf(&sb, P_("%llu byte", "%llu bytes", res.bytes), (unsigned long long)res.bytes);
 		if (res.kept_as)
-			strbuf_addf(&sb, "; old tree kept as %s", res.kept_as);
+			strbuf_addf(&sb, _("; old tree kept as %s"), res.kept_as);
 		if (res.modes_changed) {
 			strbuf_addstr(&sb, "; ");
-			strbuf_addcount(&sb, res.modes_changed, "mode", "modes");
-			strbuf_addstr(&sb, " without set-id or world-write bits (listed above; "
-				      "--keep-special-modes keeps them)");
+			strbuf_addf(&sb, P_("%llu mode without set-id or world-write bits (listed above; "
+					    "--keep-special-modes keeps them)",
+					    "%llu modes without set-id or world-write bits (listed above; "
+					    "--keep-special-modes keeps them)", res.modes_changed),
+				    (unsigned long long)res.modes_changed);
 		}
 		/* refused members are errors gone past (bsdtar's delayed
 		 * error exit): the tree lacks them */
 		if (res.refused) {
 			strbuf_addstr(&sb, "; ");
-			strbuf_addcount(&sb, res.refused, "member", "members");
-			strbuf_addstr(&sb, " refused (listed above), not restored");
+			strbuf_addf(&sb, P_("%llu member refused (listed above), not restored",
+					    "%llu members refused (listed above), not restored", res.refused),
+				    (unsigned long long)res.refused);
 		}
 		fprintf(stderr, "%s\n", sb.buf);
 	}
@@ -146,11 +154,11 @@ static int cmd_files_restore(const struct cli *cl, struct conf *c)
 
 const struct command command_files_restore = {
 	"files-restore",
-"biso-recover files-restore [--exclude PATTERN]... [--merge] [--checksum]\n"
+N_("biso-recover files-restore [--exclude PATTERN]... [--merge] [--checksum]\n"
 "                    [--xattrs] [--acls] [--keep-special-modes]\n"
 "                    [--in-place --yes] [--dry-run] SOURCE TARGET\n"
-"                    (SOURCE: directory, archive, or host:path via rsync)\n",
-"Usage: biso-recover files-restore [OPTIONS] SOURCE TARGET\n"
+"                    (SOURCE: directory, archive, or host:path via rsync)\n"),
+N_("Usage: biso-recover files-restore [OPTIONS] SOURCE TARGET\n"
 "\n"
 "Restores the tree SOURCE (a directory; a tar, tar.gz, tar.bz2, tar.xz,\n"
 "tar.zst or zip archive; or host:path, fetched with rsync over ssh first)\n"
@@ -179,18 +187,18 @@ const struct command command_files_restore = {
 "symlink, ...) are refused and listed; the rest is restored.\n"
 "Exit status 0: done; 1: failed (TARGET unchanged, except with --in-place);\n"
 "2: usage, or TARGET is a system directory (nothing touched); 3: done, but\n"
-"members were refused (counted in the summary).\n",
+"members were refused (counted in the summary).\n"),
 	0, cmd_files_restore
 };
 
 const struct command command_files_verify = {
 	"files-verify",
-"biso-recover files-verify [--checksum] [--exclude PATTERN]...\n"
+N_("biso-recover files-verify [--checksum] [--exclude PATTERN]...\n"
 "                    [--keep-special-modes] SOURCE TARGET\n"
 "                    (compares the tree TARGET with the backup SOURCE, a\n"
 "                    directory or archive; prints each path that differs;\n"
-"                    exit 1 if any, 2 if it could not compare)\n",
-"Usage: biso-recover files-verify [--checksum] [--exclude PATTERN]...\n"
+"                    exit 1 if any, 2 if it could not compare)\n"),
+N_("Usage: biso-recover files-verify [--checksum] [--exclude PATTERN]...\n"
 "                                 [--keep-special-modes] SOURCE TARGET\n"
 "\n"
 "Compares the existing tree TARGET with the backup SOURCE (a directory or an\n"
@@ -202,6 +210,6 @@ const struct command command_files_verify = {
 "  --exclude PATTERN      leave out what matches, on both sides (rsync's rules)\n"
 "  --keep-special-modes   expect set-id and world-write bits as in SOURCE (a\n"
 "                         tree restored with that option); by default they\n"
-"                         are expected cleared, as files-restore leaves them\n",
+"                         are expected cleared, as files-restore leaves them\n"),
 	0, cmd_files_verify
 };

@@ -4,6 +4,7 @@
 #include "fsrestore.h"
 #include "timestamp.h"
 #include "fsrestore_int.h"
+#include "i18n.h"
 #include "exclude.h"
 #include "fault.h"
 #include "magic.h"
@@ -147,6 +148,17 @@ void fsrestore_add_counts(struct strbuf *sb, const struct fsrestore_result *res)
 	strbuf_addcount(sb, res->dirs, "directory", "directories");
 	strbuf_addstr(sb, ", ");
 	strbuf_addcount(sb, res->symlinks, "symlink", "symlinks");
+}
+
+void fsrestore_add_counts_l10n(struct strbuf *sb, const struct fsrestore_result *res)
+{
+	strbuf_addf(sb, P_("%llu file", "%llu files", res->files), (unsigned long long)res->files);
+	strbuf_addstr(sb, ", ");
+	strbuf_addf(sb, P_("%llu directory", "%llu directories", res->dirs),
+		    (unsigned long long)res->dirs);
+	strbuf_addstr(sb, ", ");
+	strbuf_addf(sb, P_("%llu symlink", "%llu symlinks", res->symlinks),
+		    (unsigned long long)res->symlinks);
 }
 
 void fsrestore_result_release(struct fsrestore_result *res)

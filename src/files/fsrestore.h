@@ -141,6 +141,9 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 void fsrestore_result_release(struct fsrestore_result *res);
 /* Append "N files, N directories, N symlinks" of @res to @sb. */
 void fsrestore_add_counts(struct strbuf *sb, const struct fsrestore_result *res);
+/* The same in the operator's language (i18n.h), for the screen; a log
+ * takes fsrestore_add_counts(). */
+void fsrestore_add_counts_l10n(struct strbuf *sb, const struct fsrestore_result *res);
 
 /*
  * One difference found by fsrestore_verify(): @rel is the path relative
