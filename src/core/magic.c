@@ -143,8 +143,3 @@ int magic_is_tree(enum magic_kind kind)
 		return 0;
 	}
 }
-
-int magic_is_plain_dump(enum magic_kind kind)
-{
-	return kind == MAGIC_SQL || kind == MAGIC_GZIP_SQL;
-}

@@ -49,7 +49,5 @@ const char *magic_name(enum magic_kind kind);
 /* 1 if the kind is something libarchive restores as a file tree
  * (directory or archive), 0 otherwise. */
 int magic_is_tree(enum magic_kind kind);
-/* 1 for plain-format dumps (plain or gzip), 0 otherwise. */
-int magic_is_plain_dump(enum magic_kind kind);
 
 #endif

@@ -9,6 +9,7 @@
 #include "conninfo.h"
 #include "dbadmin.h"
 #include "dumpinfo.h"
+#include "dumpread.h"
 #include "journal.h"
 #include "replay.h"
 #include "strbuf.h"
@@ -240,9 +241,8 @@ static int database_use_source(struct run *run, size_t i, struct report *r, stru
 		return 0;
 	rs->dump = xstrdup(l->items[i].path);
 	ret = magic_detect(rs->dump, &rs->dump_kind, e);
-	if (ret == 0 && !magic_is_plain_dump(rs->dump_kind)) {
-		ret = err_set(e, "%s is not a plain-format dump (%s)", rs->dump,
-			      magic_name(rs->dump_kind));
+	if (ret == 0 && dumpread_kind_check(rs->dump, rs->dump_kind, e) < 0) {
+		ret = -1;
 	} else if (ret == 0) {
 		rs->dump_info = NULL; /* restore_check_dump() keeps the new dump's counts */
 		ret = restore_check_dump(rs, rs->dump, r, e);

@@ -10,6 +10,7 @@
 #include "conninfo.h"
 #include "dbadmin.h"
 #include "dumpinfo.h"
+#include "dumpread.h"
 #include "magic.h"
 #include "strbuf.h"
 #include "timestamp.h"
@@ -170,7 +171,7 @@ static const struct backup_item *usable_older_dump(struct restore *rs, struct re
 	for (size_t i = l && cur < l->n ? cur + 1 : 0; l && i < l->n; i++) {
 		struct err e = ERR_INIT;
 		int bad;
-		if (!magic_is_plain_dump(l->items[i].kind))
+		if (dumpread_kind_check(l->items[i].path, l->items[i].kind, NULL) < 0)
 			continue;
 		bad = restore_check_dump(rs, l->items[i].path, r, &e) < 0;
 		if (bad)

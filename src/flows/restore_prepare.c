@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "dumpinfo.h"
+#include "dumpread.h"
 #include "magic.h"
 #include "phpconf.h"
 #include "strbuf.h"
@@ -343,19 +344,8 @@ int restore_prepare(struct restore *rs, struct report *r, struct err *e)
 		}
 		if (magic_detect(rs->dump, &rs->dump_kind, e) < 0)
 			goto out;
-		if (rs->dump_kind == MAGIC_PGDMP) {
-			err_set(e, "%s is a pg_dump custom-format archive, not a plain-format dump",
-				rs->dump);
-			err_hint(e, "Restore it with pg_restore --no-owner --no-privileges --clean "
-				    "--if-exists -d DBNAME, or convert it: pg_restore -f dump.sql %s",
-				 rs->dump);
+		if (dumpread_kind_check(rs->dump, rs->dump_kind, e) < 0)
 			goto out;
-		}
-		if (!magic_is_plain_dump(rs->dump_kind)) {
-			err_set(e, "%s is not a plain-format dump (%s)", rs->dump,
-				magic_name(rs->dump_kind));
-			goto out;
-		}
 	}
 	if (selected & (STEP_BIT(STEP_DATABASE) | STEP_BIT(STEP_VERIFY) |
 			STEP_BIT(STEP_MIGRATIONS))) {

@@ -121,6 +121,39 @@ int dumpread_had_bom(const struct dumpread *dr) { return dr->bom; }
 
 static ssize_t produce(void *ctx, char *dst, size_t cap, uint64_t *mark);
 
+int dumpread_kind_check(const char *name, enum magic_kind kind, struct err *e)
+{
+	switch (kind) {
+	case MAGIC_SQL:
+	case MAGIC_GZIP_SQL:
+	case MAGIC_UNKNOWN:
+	case MAGIC_EMPTY:
+		return 0;
+	case MAGIC_PGDMP:
+		err_set(e, "%s is a custom-format dump, not a plain SQL dump", name);
+		err_hint(e, "Restore it with pg_restore -d DBNAME %s (the manual adds --no-owner "
+			    "--no-privileges --clean --if-exists), or convert it first: "
+			    "pg_restore -f dump.sql %s.", name, name);
+		return -1;
+	case MAGIC_TAR:
+		err_set(e, "%s is a %s, not a plain SQL dump", name, magic_name(kind));
+		err_hint(e, "A tar-format dump is restored with pg_restore -d DBNAME %s.", name);
+		return -1;
+	case MAGIC_GZIP_TAR:
+	case MAGIC_XZ:
+	case MAGIC_ZSTD:
+	case MAGIC_BZIP2:
+	case MAGIC_ZIP:
+		err_set(e, "%s is a %s, not a plain SQL dump", name, magic_name(kind));
+		err_hint(e, "Unpack it first; a dump inside is restored with psql or pg_restore.");
+		return -1;
+	case MAGIC_MISSING:
+	case MAGIC_DIR:
+		break;
+	}
+	return err_set(e, "%s is not a plain-format dump (%s)", name, magic_name(kind));
+}
+
 int dumpread_open(struct dumpread **out, const char *path, struct report *r,
 		  struct err *e)
 {
@@ -166,18 +199,7 @@ int dumpread_open(struct dumpread **out, const char *path, struct report *r,
 		dr->zs.next_in = dr->in;
 		dr->zs.avail_in = (uInt)dr->in_end;
 		dr->members = 1;
-	} else if (dr->in_end >= 5 && !memcmp(dr->in, "PGDMP", 5)) {
-		err_set(e, "%s is a custom-format dump, not a plain SQL dump", dr->name);
-		err_hint(e, "Restore it with pg_restore (pg_restore -d DBNAME %s).", path);
-		err_where(e, dr->name, 0, 0);
-		goto fail;
-	} else if (kind == MAGIC_TAR || kind == MAGIC_GZIP_TAR || kind == MAGIC_XZ ||
-		   kind == MAGIC_ZSTD || kind == MAGIC_BZIP2 || kind == MAGIC_ZIP) {
-		err_set(e, "%s is a %s, not a plain SQL dump", dr->name, magic_name(kind));
-		if (kind == MAGIC_TAR)
-			err_hint(e, "A tar-format dump is restored with pg_restore -d DBNAME %s.", path);
-		else
-			err_hint(e, "Unpack it first; a dump inside is restored with psql or pg_restore.");
+	} else if (dumpread_kind_check(dr->name, kind, e) < 0) {
 		err_where(e, dr->name, 0, 0);
 		goto fail;
 	}

@@ -26,10 +26,22 @@
 
 struct err;
 struct report;
+#include "magic.h"
+
 struct dumpread;
 
 /* Longest piece dumpread_line() returns, in bytes. */
 #define DUMPREAD_CHUNK (256 * 1024)
+
+/*
+ * The one decision whether a file of @kind (magic.h) is replayed as a
+ * plain-format dump: text and gzipped text are (an unreadable byte in them
+ * is then named by the scanner or the dump check, with its offset); a
+ * custom- or tar-format dump, a compressed archive, a directory or a
+ * missing file are not.  0, or -1 with @e saying what @name is and what to
+ * do with it (pg_restore for pg_dump's other formats).  @e may be NULL.
+ */
+int dumpread_kind_check(const char *name, enum magic_kind kind, struct err *e);
 
 /*
  * Open @path ("-" reads standard input; the descriptor is not closed).

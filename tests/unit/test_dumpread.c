@@ -183,10 +183,36 @@ static void custom_format_is_refused_with_a_hint(void **state)
 	unlink(path);
 }
 
+/* One decision for every caller (restore plan, chosen backup, replay):
+ * text is replayed, pg_dump's other formats and archives are not. */
+static void kind_check_decides_what_is_replayed(void **state)
+{
+	static const enum magic_kind ok[] = { MAGIC_SQL, MAGIC_GZIP_SQL, MAGIC_UNKNOWN, MAGIC_EMPTY };
+	static const enum magic_kind no[] = { MAGIC_PGDMP, MAGIC_TAR, MAGIC_GZIP_TAR, MAGIC_XZ,
+					      MAGIC_ZSTD, MAGIC_BZIP2, MAGIC_ZIP, MAGIC_DIR,
+					      MAGIC_MISSING };
+	struct err e = ERR_INIT;
+	(void)state;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		assert_int_equal(dumpread_kind_check("d", ok[i], &e), 0);
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		assert_int_equal(dumpread_kind_check("d", no[i], &e), -1);
+		assert_non_null(e.msg);
+		err_clear(&e);
+	}
+	dumpread_kind_check("x.dump", MAGIC_PGDMP, &e);
+	assert_string_equal(e.msg, "x.dump is a custom-format dump, not a plain SQL dump");
+	assert_non_null(strstr(e.hint, "pg_restore -d DBNAME x.dump"));
+	assert_non_null(strstr(e.hint, "pg_restore -f dump.sql x.dump"));
+	err_clear(&e);
+	assert_int_equal(dumpread_kind_check("x", MAGIC_ZIP, NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(plain_file_is_read_in_lines),
+		cmocka_unit_test(kind_check_decides_what_is_replayed),
 		cmocka_unit_test(bom_is_skipped),
 		cmocka_unit_test(several_gzip_members_are_one_stream),
 		cmocka_unit_test(truncated_gzip_names_the_compressed_offset),
