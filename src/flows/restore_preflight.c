@@ -5,6 +5,7 @@
 #include "restore.h"
 #include "restore_int.h"
 #include "backupset.h"
+#include "backupverify.h"
 #include "bisocli.h"
 #include "conf.h"
 #include "conninfo.h"
@@ -15,6 +16,7 @@
 #include "pathguard.h"
 #include "runcmd.h"
 #include "strbuf.h"
+#include "timestamp.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -331,6 +333,81 @@ static int web_user_reaches_webroot(struct restore *rs, struct err *e)
  * still free. */
 static void report_kept(const struct restore *rs, struct report *r);
 
+/* The backup id of @path when it is a part biso-recover backup wrote under
+ * @root (db/<prefix><id>.sql.gz, data/<id>, webroot/<id>) and the backup
+ * has a manifest: 1 with @id set, else 0 (the manual's layout has none). */
+static int backup_id_of(const char *root, const char *path, char id[16])
+{
+	size_t rl = strlen(root), len;
+	const char *name = path ? strrchr(path, '/') : NULL;
+	time_t when;
+	char *m;
+	int ok;
+	if (!name || strncmp(path, root, rl) || path[rl] != '/' ||
+	    !backupset_parse_stamp(name + 1, 1, &when, &len))
+		return 0;
+	timestamp_name(when, id);
+	m = xstrfmt("%s/manifest/%s/MANIFEST", root, id);
+	ok = path_exists(m);
+	free(m);
+	return ok;
+}
+
+/* Every backup a selected step reads from that has a manifest is checked
+ * whole (backup-verify's tier 1: checksums, part counts, the dump's gzip
+ * stream and trailer) before the first step: a damaged one is refused by
+ * name, nothing touched. */
+static int check_backup_manifests(struct restore *rs, struct report *r, struct err *e)
+{
+	const char *srcs[4] = { NULL };
+	char done[4][16];
+	size_t n_done = 0;
+	const char *root = rs->backups ? rs->backups->root : NULL;
+	if (!root)
+		return 0;
+	if (rs->selected & (STEP_BIT(STEP_WEBROOT) | STEP_BIT(STEP_CONFIG)))
+		srcs[0] = rs->webroot_src;
+	if (rs->selected & STEP_BIT(STEP_DATADIR))
+		srcs[1] = rs->datadir_src;
+	if (rs->selected & STEP_BIT(STEP_DATABASE)) {
+		srcs[2] = rs->dump;
+		srcs[3] = rs->log_dump;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		struct backupverify_result res;
+		char id[16];
+		size_t k;
+		int rc;
+		if (!backup_id_of(root, srcs[i], id))
+			continue;
+		for (k = 0; k < n_done && strcmp(done[k], id); k++)
+			;
+		if (k < n_done)
+			continue;
+		memcpy(done[n_done++], id, sizeof id);
+		report_log(r, LOG_INFO, "checking backup %s against its manifest", id);
+		rc = backupverify_tier1(root, id, &res, r, e);
+		if (rc == 1) {
+			struct strbuf sb = STRBUF_INIT;
+			for (size_t j = 0; j < res.sums.n_bad && j < 5; j++)
+				strbuf_addf(&sb, "%s%s: %.*s", j ? "; " : "", res.sums.bad[j].path,
+					    (int)strcspn(res.sums.bad[j].why, "\n"), res.sums.bad[j].why);
+			if (res.sums.n_bad > 5)
+				strbuf_addf(&sb, "; and %zu more", res.sums.n_bad - 5);
+			err_set(e, "backup %s is damaged: %s", id, sb.buf);
+			err_hint(e, "Nothing was changed. Choose an older backup with --at, or see "
+				    "biso-recover backup-verify %s.", id);
+			strbuf_release(&sb);
+		} else if (rc < 0) {
+			err_prefix(e, "backup %s cannot be checked against its manifest", id);
+		}
+		backupverify_release(&res);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
@@ -345,6 +422,8 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 	if (!rs->dry_run && restore_lock(rs, e) < 0)
 		return -1;
 	if (restore_check_journal(rs, r, e) < 0)
+		return -1;
+	if (check_backup_manifests(rs, r, e) < 0)
 		return -1;
 	if ((sel & STEP_BIT(STEP_WEBROOT)) && !rs->journal_repairs) {
 		/* Whatever journal a killed run wrote (another log_dir?), never let

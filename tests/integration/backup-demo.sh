@@ -186,3 +186,33 @@ backup > "$T/run3.log" 2>&1 || { cat "$T/run3.log"; fail "the backup after kill 
 grep -q "left by an earlier backup that did not finish" "$T/run3.log" || { cat "$T/run3.log"; fail "the killed backup's parts were not named"; }
 nothing_published "after the backup that followed kill -9" "$((n + 1))"
 echo "ok: kill -9: the next command switches maintenance off, the next backup removes the half-written parts"
+
+# 8. A flipped byte in the newest backup's dump or datadir file: the restore
+#    refuses that backup by name before changing anything.
+newest=$(ls "$BK/manifest" | tail -n 1)
+sed "s/'dbname' *=> *'biso'/'dbname'   => 'biso_copy2'/" "$BK/webroot/$newest/config.php" > "$T/config2.php"
+flip() { # FILE: invert the byte at offset 100
+	local b
+	b=$(od -An -tu1 -j100 -N1 "$1" | tr -d ' ')
+	printf "$(printf '\\%03o' $((255 - b)))" | dd of="$1" bs=1 seek=100 conv=notrunc status=none
+}
+for part in "db/biso_$newest.sql.gz" "data/$newest/fonts/DejaVuSans.ttf"; do
+	flip "$BK/$part"
+	set +e
+	"$BISO_RECOVER" restore --yes --config "$S/biso-recover.conf" --backup-root "$BK" --webroot "$T/new2/webroot" \
+		--config-php "$T/config2.php" --log-dir "$T/log" > "$T/damaged.log" 2>&1
+	rc=$?
+	set -e
+	flip "$BK/$part" # back as it was
+	[ $rc != 0 ] || { cat "$T/damaged.log"; fail "the restore took a backup with a flipped byte in $part"; }
+	grep -q "backup $newest is damaged: $part: checksum mismatch" "$T/damaged.log" ||
+		{ cat "$T/damaged.log"; fail "the refusal does not name $part"; }
+	grep -q "nothing was touched" "$T/damaged.log" || { cat "$T/damaged.log"; fail "the refusal does not say nothing was touched"; }
+	[ ! -e "$T/new2" ] || fail "the refused restore created $T/new2"
+	[ -z "$(psql -Atc "SELECT 1 FROM pg_database WHERE datname LIKE 'biso_copy2%'")" ] || fail "the refused restore created a database"
+done
+(cd "$BK" && sha256sum --quiet -c "manifest/$newest/SHA256SUMS") || fail "the flipped bytes were not put back"
+"$BISO_RECOVER" restore --dry-run --config "$S/biso-recover.conf" --backup-root "$BK" --webroot "$T/new2/webroot" \
+	--config-php "$T/config2.php" --log-dir "$T/log" > "$T/whole.log" 2>&1 || { cat "$T/whole.log"; fail "the whole backup is refused"; }
+grep -q "checking backup $newest against its manifest" "$T/whole.log" || { cat "$T/whole.log"; fail "the restore did not check the manifest"; }
+echo "ok: a flipped byte in the dump or a datadir file: the restore refuses the backup by name, nothing touched"
