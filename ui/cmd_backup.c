@@ -8,12 +8,16 @@
  */
 #include "config.h"
 #include "backup.h"
+#include "backupprune.h"
 #include "backupset.h"
 #include "backupverify.h"
 #include "cli.h"
 #include "frontend.h"
+#include "fsrestore.h"
 #include "i18n.h"
+#include "lock.h"
 #include "logfile.h"
+#include "retention.h"
 #include "manifest.h"
 #include "run.h"
 #include "strbuf.h"
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 /* `biso-recover backup`: plan, check, then the steps in line mode; the
@@ -150,7 +155,7 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
-	printf("backup %s in %s\n", id, root);
+	printf(_("backup %s in %s\n"), id, root);
 	fflush(stdout);
 	rc = backupverify_tier1(root, id, &res, &r, &e);
 	if (rc < 0) {
@@ -164,7 +169,7 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 		/* one line a problem, the file first, for grep and the cron mail */
 		strbuf_reset(&sb);
 		strbuf_add(&sb, res.sums.bad[i].why, strcspn(res.sums.bad[i].why, "\n"));
-		printf("DAMAGED %s: %s\n", res.sums.bad[i].path, sb.buf);
+		printf(_("DAMAGED %s: %s\n"), res.sums.bad[i].path, sb.buf);
 	}
 	strbuf_reset(&sb);
 	strbuf_addcount(&sb, res.sums.checked, "file", "files");
@@ -173,13 +178,13 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 	strbuf_addstr(&sb, ") checked, ");
 	strbuf_addcount(&sb, res.dumps, "whole dump", "whole dumps");
 	if (rc == 0) {
-		printf("ok: %s: every checksum matches, each dump inflates to its \"dump complete\" trailer\n",
+		printf(_("ok: %s: every checksum matches, each dump inflates to its \"dump complete\" trailer\n"),
 		       sb.buf);
 		code = EXIT_DONE;
 	} else {
 		struct strbuf n = STRBUF_INIT;
 		strbuf_addcount(&n, res.damaged_files, "damaged file", "damaged files");
-		printf("backup %s is DAMAGED: %s (%s)\n", id, n.buf, sb.buf);
+		printf(_("backup %s is DAMAGED: %s (%s)\n"), id, n.buf, sb.buf);
 		strbuf_release(&n);
 		code = VERIFY_EXIT_DAMAGED;
 	}
@@ -220,4 +225,152 @@ const struct command command_backup_verify = {
 "check (no backup, no or unreadable manifest or checksum list, usage);\n"
 "130 aborted.\n",
 	1, cmd_backup_verify
+};
+
+/* Free bytes for an unprivileged user on the filesystem of @dir, 0 when
+ * it cannot be told. */
+static unsigned long long free_bytes(const char *dir)
+{
+	struct statvfs sv;
+	return statvfs(dir, &sv) == 0 ? (unsigned long long)sv.f_bavail * sv.f_frsize : 0;
+}
+
+/* `biso-recover backup-prune`: which backups the policy keeps
+ * (retention.h), the others deleted (backupprune.h); --dry-run only says
+ * it, one line a backup. */
+static int cmd_backup_prune(const struct cli *cl, struct conf *c)
+{
+	struct retention_policy p = { c->retention.keep_last, c->retention.keep_daily,
+				      c->retention.keep_weekly, c->retention.keep_monthly };
+	int *rule[4] = { &p.last, &p.daily, &p.weekly, &p.monthly };
+	const char *root = c->backup_root;
+	const char *lp = c->log_database.enabled ? c->log_database.dump_prefix : NULL;
+	struct backupprune_item *items = NULL;
+	struct retention_backup *b;
+	struct retention_decision *d;
+	struct err e = ERR_INIT;
+	struct report r;
+	struct batch_state bst;
+	size_t n = 0, deleted = 0, failed = 0;
+	unsigned long long before;
+	char *lock_path = NULL;
+	int lock_fd = -1, code = EXIT_DONE;
+
+	if (cl->n_args)
+		return cli_usage_error("unexpected argument '%s'", cl->args[0]);
+	if (!root || !*root)
+		return cli_usage_error("%s", "no backup root: give --backup-root DIR or set backup_root in the configuration");
+	for (size_t i = 0; i < 4; i++)
+		if (cl->keep[i] >= 0)
+			*rule[i] = cl->keep[i];
+	if (retention_policy_empty(&p))
+		return cli_usage_error("%s", "no retention policy: give --keep-last, --keep-daily, --keep-weekly or --keep-monthly, or set retention in the configuration");
+	batch_report_init(&r, &bst, NULL);
+	batch_install_signals();
+	if (!cl->dry_run) {
+		/* never beside a backup writing into the same root */
+		char *what = xstrfmt("backup root %s", root);
+		lock_path = lock_target_path("backup", root);
+		lock_fd = lock_take(lock_path, what, &e);
+		free(what);
+		if (lock_fd < 0) {
+			free(lock_path);
+			cli_run_refused(_("nothing was deleted"), &e);
+			return EXIT_FAILED;
+		}
+	}
+	if (backupprune_list(root, c->database.dump_prefix, lp, &items, &n, &e) < 0) {
+		lock_release(lock_fd, lock_path);
+		free(lock_path);
+		cli_print_err(_("nothing was deleted"), &e);
+		err_clear(&e);
+		return EXIT_FAILED;
+	}
+	b = xcalloc(n ? n : 1, sizeof *b);
+	d = xcalloc(n ? n : 1, sizeof *d);
+	for (size_t i = 0; i < n; i++) {
+		b[i].when = items[i].when;
+		b[i].complete = items[i].complete;
+	}
+	retention_decide(&p, b, n, d);
+	before = free_bytes(root);
+	printf(_("backups in %s, oldest first (policy: last %d, daily %d, weekly %d, monthly %d):\n"),
+	       root, p.last, p.daily, p.weekly, p.monthly);
+	for (size_t i = 0; i < n; i++) {
+		if (d[i].verdict == RETENTION_KEEP)
+			printf(_("%s  keep (%s)\n"), items[i].id, d[i].reason);
+		else if (d[i].verdict == RETENTION_IGNORE)
+			printf(_("%s  incomplete: left alone\n"), items[i].id);
+		else
+			printf(_("%s  delete\n"), items[i].id);
+	}
+	fflush(stdout);
+	for (size_t i = 0; i < n && !cl->dry_run; i++) {
+		if (d[i].verdict != RETENTION_DELETE)
+			continue;
+		if (batch_interrupted()) {
+			code = EXIT_ABORTED;
+			break;
+		}
+		if (backupprune_delete(root, items[i].id, c->database.dump_prefix, lp, &r, &e) < 0) {
+			cli_print_err(items[i].id, &e);
+			err_clear(&e);
+			failed++;
+			code = EXIT_FAILED;
+			continue;
+		}
+		deleted++;
+	}
+	if (cl->dry_run) {
+		size_t del = 0;
+		for (size_t i = 0; i < n; i++)
+			del += d[i].verdict == RETENTION_DELETE;
+		printf(P_("dry run: %zu backup would be deleted, nothing was touched\n",
+			  "dry run: %zu backups would be deleted, nothing was touched\n", del), del);
+	} else {
+		struct strbuf sb = STRBUF_INIT;
+		unsigned long long after = free_bytes(root);
+		strbuf_humanise_bytes(&sb, after > before ? after - before : 0);
+		printf(P_("%zu backup deleted, %s freed", "%zu backups deleted, %s freed", deleted),
+		       deleted, sb.buf);
+		if (failed)
+			printf(P_("; %zu could not be deleted", "; %zu could not be deleted", failed), failed);
+		putchar('\n');
+		strbuf_release(&sb);
+	}
+	retention_release(d, n);
+	free(d);
+	free(b);
+	free(items);
+	lock_release(lock_fd, lock_path);
+	free(lock_path);
+	return code;
+}
+
+const struct command command_backup_prune = {
+	"backup-prune",
+"biso-recover backup-prune [--dry-run] [--keep-last N] [--keep-daily N]\n"
+"                    [--keep-weekly N] [--keep-monthly N] [OPTIONS]\n",
+"Usage: biso-recover backup-prune [--dry-run] [--keep-last N] [--keep-daily N]\n"
+"                                 [--keep-weekly N] [--keep-monthly N] [OPTIONS]\n"
+"\n"
+"Deletes the backups biso-recover backup wrote under the backup root that no\n"
+"rule keeps.  Each rule counts complete backups (those with a manifest) only,\n"
+"newest first; a backup any rule keeps stays, and the newest complete one\n"
+"always stays.  Incomplete ones are left alone.  Files hard-linked into a kept\n"
+"snapshot stay intact.  Prints for every backup \"keep (daily 3)\" or\n"
+"\"delete\", then what was freed.\n"
+"\n"
+"  --keep-last N          the N newest\n"
+"  --keep-daily N         the newest of each of the N newest days\n"
+"  --keep-weekly N        the same per ISO week\n"
+"  --keep-monthly N       the same per calendar month\n"
+"                         (default: retention in the configuration)\n"
+"  --dry-run              only print what would be kept and deleted\n"
+"  --config FILE, --backup-root DIR\n"
+"                         as in 'biso-recover --help'\n"
+"\n"
+"Exit codes: 0 done; 1 a backup could not be deleted or the root not read;\n"
+"2 usage (no policy); 130 interrupted.\n",
+	1, cmd_backup_prune
 };

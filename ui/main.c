@@ -24,7 +24,7 @@
  * no name, is what runs without a command word. */
 extern const struct command command_wizard, command_restore, command_db_restore,
 	command_db_inspect, command_cleanup, command_status, command_files_restore,
-	command_files_verify, command_backup, command_backup_verify;
+	command_files_verify, command_backup, command_backup_verify, command_backup_prune;
 static const struct command *const commands[] = {
 	&command_wizard,
 	&command_restore,
@@ -36,6 +36,7 @@ static const struct command *const commands[] = {
 	&command_files_verify,
 	&command_backup,
 	&command_backup_verify,
+	&command_backup_prune,
 };
 
 /* The global usage after the commands' synopses. */
@@ -106,7 +107,7 @@ enum {
 	OPT_DBNAME, OPT_DUMP, OPT_WEB_USER, OPT_LOG_DIR, OPT_JOBS, OPT_ONLY, OPT_YES,
 	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX,
 	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES,
-	OPT_FOLLOW
+	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY
 };
 
 static const struct option long_opts[] = {
@@ -136,6 +137,10 @@ static const struct option long_opts[] = {
 	{ "acls", no_argument, NULL, OPT_ACLS },
 	{ "keep-special-modes", no_argument, NULL, OPT_KEEP_MODES },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "keep-last", required_argument, NULL, OPT_KEEP_LAST },
+	{ "keep-daily", required_argument, NULL, OPT_KEEP_DAILY },
+	{ "keep-weekly", required_argument, NULL, OPT_KEEP_WEEKLY },
+	{ "keep-monthly", required_argument, NULL, OPT_KEEP_MONTHLY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -195,6 +200,20 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_ACLS: cl->acls = 1; break;
 		case OPT_KEEP_MODES: cl->keep_modes = 1; break;
 		case OPT_FOLLOW: cl->follow = 1; break;
+		case OPT_KEEP_LAST:
+		case OPT_KEEP_DAILY:
+		case OPT_KEEP_WEEKLY:
+		case OPT_KEEP_MONTHLY: {
+			static const char *const names[] = { "--keep-last", "--keep-daily",
+							     "--keep-weekly", "--keep-monthly" };
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || end == optarg || n < 0 || n > 100000)
+				return cli_usage_error("%s takes a number of backups (0 or more), not '%s'",
+						   names[c - OPT_KEEP_LAST], optarg);
+			cl->keep[c - OPT_KEEP_LAST] = (int)n;
+			break;
+		}
 		case OPT_SINGLE_TX: cl->single_tx = 1; break;
 		case OPT_JOBS: {
 			char *end;
@@ -257,6 +276,8 @@ int main(int argc, char **argv)
 	/* a signal that ends the process gives the terminal back first */
 	onexit_catch_signals();
 	memset(&cl, 0, sizeof cl);
+	for (size_t i = 0; i < sizeof cl.keep / sizeof *cl.keep; i++)
+		cl.keep[i] = -1;
 	code = parse_cli(argc, argv, &cl);
 	if (code)
 		return code < 0 ? EXIT_DONE : code;

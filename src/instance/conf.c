@@ -188,6 +188,14 @@ static const struct key services_keys[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+static const struct key retention_keys[] = {
+	{ "keep_last", K_UINT, F(retention.keep_last), NULL },
+	{ "keep_daily", K_UINT, F(retention.keep_daily), NULL },
+	{ "keep_weekly", K_UINT, F(retention.keep_weekly), NULL },
+	{ "keep_monthly", K_UINT, F(retention.keep_monthly), NULL },
+	{ NULL, 0, 0, NULL },
+};
+
 static const struct key root_keys[] = {
 	{ "webroot", K_STR, F(webroot), NULL },
 	{ "backup_root", K_STR, F(backup_root), NULL },
@@ -206,6 +214,7 @@ static const struct key root_keys[] = {
 	{ "database", K_GROUP, 0, database_keys },
 	{ "log_database", K_GROUP, 0, log_database_keys },
 	{ "services", K_GROUP, 0, services_keys },
+	{ "retention", K_GROUP, 0, retention_keys },
 	{ NULL, 0, 0, NULL },
 };
 

@@ -56,6 +56,11 @@ struct conf_services {
 	char ***start_services;      /* argv lists run after the restore */
 };
 
+struct conf_retention {
+	/* backup-prune's policy (retention.h); 0: the rule keeps none */
+	int keep_last, keep_daily, keep_weekly, keep_monthly;
+};
+
 struct conf {
 	char *path;              /* file that was loaded, NULL if none (defaults only) */
 	char *webroot;           /* live webroot, "/var/www/biso" */
@@ -80,6 +85,7 @@ struct conf {
 	struct conf_database database;
 	struct conf_log_database log_database;
 	struct conf_services services;
+	struct conf_retention retention;
 };
 
 /* Fill @c with the built-in defaults (overwrites without freeing: call it on

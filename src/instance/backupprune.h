@@ -1,0 +1,46 @@
+/*
+ * backupprune: the backups `biso-recover backup` wrote under a backup root,
+ * as backup-prune lists and deletes them (which to keep is retention.h's
+ * pure decision).
+ *
+ * A backup <id> (YYYYMMDD_HHMMSS) is the union of db/<prefix><id>.sql.gz,
+ * db/<log_prefix><id>.sql.gz, data/<id>/, webroot/<id>/ and manifest/<id>/;
+ * it is complete when manifest/<id>/MANIFEST exists (the seal writes it
+ * last).  Names ending in ".partial" (a backup being written) are never
+ * listed.
+ */
+#ifndef BR_BACKUPPRUNE_H
+#define BR_BACKUPPRUNE_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct err;
+struct report;
+
+struct backupprune_item {
+	char id[16];  /* YYYYMMDD_HHMMSS */
+	time_t when;  /* the id as local time */
+	int complete; /* manifest/<id>/MANIFEST exists */
+};
+
+/*
+ * List the backups under @root (dumps named @prefix / @log_prefix, which
+ * may be NULL: none), oldest first, into a malloc'd array *@items of *@n
+ * (free() it).  Returns 0, or -1 with @e set when the root cannot be read.
+ */
+int backupprune_list(const char *root, const char *prefix, const char *log_prefix,
+		     struct backupprune_item **items, size_t *n, struct err *e);
+
+/*
+ * Delete backup @id under @root: its dumps, its snapshot directories
+ * (files hard-linked into other snapshots stay there), and its manifest
+ * directory last, so that a delete cut short leaves a manifest whose
+ * checksums name what is missing (the restore then refuses it) rather than
+ * parts nothing checks.  Returns 0, or -1 with @e naming what could not be
+ * removed.
+ */
+int backupprune_delete(const char *root, const char *id, const char *prefix,
+		       const char *log_prefix, struct report *r, struct err *e);
+
+#endif

@@ -1,0 +1,82 @@
+#!/bin/bash
+# biso-recover backup-prune (issue 12): ten simulated days of two backups a
+# day, each a datadir snapshot hard-linked to the one before (cp -al, as
+# rsync --link-dest leaves them) and sealed with its manifest.  --dry-run
+# prints keep (reason) / delete for each and touches nothing; the prune
+# deletes exactly the backups the policy does not keep, the kept ones still
+# pass sha256sum -c (their hard-linked files are intact), an incomplete
+# backup (no manifest) is left alone, and the newest complete one is kept
+# whatever the policy.  The policy also comes from the configuration.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$(pwd)}
+B=${BISO_RECOVER:-$top_builddir/biso-recover}
+DRIVER=${BACKUP_DRIVER:-$(dirname "$B")/tests/integration/backup-driver}
+fail() { echo "FAIL: $*"; exit 1; }
+[ -x "$DRIVER" ] || fail "$DRIVER not built"
+command -v sha256sum >/dev/null || { echo "SKIP: no sha256sum"; exit 77; }
+
+T=$(mktemp -d /tmp/br-prune.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+R=$T/root
+mkdir -p "$R/data" "$T/log"
+export TZ=UTC
+prev=
+ids=()
+for day in 01 02 03 04 05 06 07 08 09 10; do
+	for hour in 020000 140000; do
+		id=202403${day}_$hour
+		if [ -n "$prev" ]; then cp -al "$R/data/$prev" "$R/data/$id"; else mkdir -p "$R/data/$id/old"; head -c 100000 /dev/urandom > "$R/data/$id/old/big.bin"; fi
+		echo "$id" > "$R/data/$id/new-$id.txt"
+		"$DRIVER" seal "$R" "$id" "datadir=data/$id" >/dev/null || fail "could not seal $id"
+		ids+=("$id")
+		prev=$id
+	done
+done
+# an incomplete backup, newer than all: never counted, never deleted
+cp -al "$R/data/$prev" "$R/data/20240311_020000"
+conf=$T/biso-recover.conf
+printf 'backup_root = "%s";\nlog_dir = "%s";\nretention = { keep_last = 2; keep_daily = 3; };\n' "$R" "$T/log" > "$conf"
+prune() { "$B" backup-prune --config "$conf" "$@"; }
+
+# no policy at all: a usage error, nothing touched
+printf 'backup_root = "%s";\nlog_dir = "%s";\n' "$R" "$T/log" > "$T/empty.conf"
+set +e
+"$B" backup-prune --config "$T/empty.conf" > "$T/empty.out" 2>&1
+rc=$?
+set -e
+[ $rc = 2 ] && grep -q "no retention policy" "$T/empty.out" || { cat "$T/empty.out"; fail "an empty policy was not refused (exit $rc)"; }
+
+# dry run: the configuration's policy (last 2, daily 3)
+prune --dry-run > "$T/dry.out" 2>&1 || { cat "$T/dry.out"; fail "--dry-run failed"; }
+expect_keep="20240310_140000  keep (last 1, daily 1)
+20240310_020000  keep (last 2)
+20240309_140000  keep (daily 2)
+20240308_140000  keep (daily 3)"
+got=$(grep '  keep (' "$T/dry.out" | sort -r)
+[ "$got" = "$expect_keep" ] || { cat "$T/dry.out"; fail "the kept set differs from the policy"; }
+[ "$(grep -c '  delete$' "$T/dry.out")" = 16 ] || { cat "$T/dry.out"; fail "not 16 deletes"; }
+grep -qx "20240311_020000  incomplete: left alone" "$T/dry.out" || { cat "$T/dry.out"; fail "the incomplete backup is not left alone"; }
+grep -q "nothing was touched" "$T/dry.out" || fail "--dry-run does not say it touched nothing"
+[ "$(ls "$R/manifest" | wc -l)" = 20 ] || fail "--dry-run deleted something"
+echo "ok: --dry-run prints keep (reason) / delete per backup and touches nothing"
+
+# the prune; options override the configuration's keep_last
+prune --keep-last 1 > "$T/prune.out" 2>&1 || { cat "$T/prune.out"; fail "the prune failed"; }
+kept=$(ls "$R/manifest" | tr '\n' ' ')
+[ "$kept" = "20240308_140000 20240309_140000 20240310_140000 " ] || { cat "$T/prune.out"; fail "kept $kept"; }
+[ "$(ls "$R/data" | tr '\n' ' ')" = "20240308_140000 20240309_140000 20240310_140000 20240311_020000 " ] ||
+	fail "the snapshots left: $(ls "$R/data")"
+grep -Eq "^17 backups deleted, .* freed$" "$T/prune.out" || { cat "$T/prune.out"; fail "the summary does not say what was deleted and freed"; }
+for id in $kept; do
+	(cd "$R" && sha256sum --quiet -c "manifest/$id/SHA256SUMS") || fail "backup $id is damaged after the prune"
+done
+[ "$(cat "$R/data/20240310_140000/new-20240301_020000.txt")" = 20240301_020000 ] || fail "a linked file of a kept snapshot is gone"
+echo "ok: the prune deletes what the policy does not keep; kept snapshots' linked files pass sha256sum -c"
+
+# the newest complete backup stays, whatever the policy
+prune --keep-last 0 --keep-daily 0 --keep-weekly 1 > "$T/p2.out" 2>&1 || { cat "$T/p2.out"; fail "second prune failed"; }
+prune --keep-last 0 --keep-daily 0 --keep-weekly 0 --keep-monthly 0 > "$T/p3.out" 2>&1 && fail "an all-zero policy from the options was accepted"
+[ "$(ls "$R/manifest")" = 20240310_140000 ] || fail "the newest complete backup was not kept: $(ls "$R/manifest")"
+(cd "$R" && sha256sum --quiet -c manifest/20240310_140000/SHA256SUMS) || fail "the newest backup is damaged"
+echo "ok: the newest complete backup is always kept"
