@@ -27,6 +27,7 @@ struct cli {
 	int keep_modes;                       /* files-restore, files-verify */
 	int no_check;                         /* db-restore: do not read the dump first */
 	int follow;                           /* status: one line a second until the end */
+	int restore_test;                     /* backup-verify: tier 2 */
 	int keep[4];                          /* backup-prune: --keep-last, -daily, -weekly,
 						 -monthly; -1 when not given */
 	const char **excludes;

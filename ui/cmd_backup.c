@@ -9,6 +9,7 @@
 #include "config.h"
 #include "backup.h"
 #include "backupprune.h"
+#include "backuptest.h"
 #include "backupset.h"
 #include "backupverify.h"
 #include "cli.h"
@@ -121,6 +122,39 @@ const struct command command_backup = {
 /* backup-verify's exit codes: 0 whole, 1 damaged, 2 could not check */
 enum { VERIFY_EXIT_DAMAGED = 1, VERIFY_EXIT_UNCHECKED = 2 };
 
+/* Tier 2 (backuptest.h) of a backup tier 1 found whole; the result goes
+ * into the manifest.  Returns backup-verify's exit code. */
+static int restore_test(const struct conf *c, const char *root, const char *id, struct report *r)
+{
+	struct backuptest_result res;
+	struct err e = ERR_INIT;
+	int rc, code;
+
+	fflush(stdout);
+	rc = backuptest_run(c, root, id, &res, r, &e);
+	if (rc < 0) {
+		cli_print_err(_("restore test: could not test"), &e);
+		err_clear(&e);
+		backuptest_release(&res);
+		return batch_interrupted() ? EXIT_ABORTED : VERIFY_EXIT_UNCHECKED;
+	}
+	for (size_t i = 0; i < res.n_bad; i++)
+		printf(_("DAMAGED %s\n"), res.bad[i]);
+	if (rc == 0)
+		printf(P_("ok: restore test: the dump restores into %s, %zu table has the manifest's rows\n",
+			  "ok: restore test: the dump restores into %s, all %zu tables have the manifest's rows\n",
+			  res.tables), res.scratch, res.tables);
+	else
+		printf(_("backup %s is DAMAGED: the restore test failed\n"), id);
+	code = rc == 0 ? EXIT_DONE : VERIFY_EXIT_DAMAGED;
+	if (backupverify_record(root, id, time(NULL), "restore-test", rc == 0 ? "ok" : "damaged", &e) < 0) {
+		cli_print_err("warning: the result was not recorded in the manifest", &e);
+		err_clear(&e);
+	}
+	backuptest_release(&res);
+	return code;
+}
+
 static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 {
 	struct err e = ERR_INIT;
@@ -193,6 +227,8 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 		cli_print_err("warning: the result was not recorded in the manifest", &e);
 		err_clear(&e);
 	}
+	if (rc == 0 && cl->restore_test)
+		code = restore_test(c, root, id, &r);
 	strbuf_release(&sb);
 	backupverify_release(&res);
 	free(id);
@@ -201,9 +237,9 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 
 const struct command command_backup_verify = {
 	"backup-verify",
-"biso-recover backup-verify [OPTIONS] [BACKUP]\n"
+"biso-recover backup-verify [--restore-test] [OPTIONS] [BACKUP]\n"
 "                    (is a backup whole? checksums, dumps)\n",
-"Usage: biso-recover backup-verify [OPTIONS] [BACKUP]\n"
+"Usage: biso-recover backup-verify [--restore-test] [OPTIONS] [BACKUP]\n"
 "\n"
 "Checks that the backup BACKUP (its id YYYYMMDD_HHMMSS; default the newest\n"
 "one with a manifest) under the backup root is whole, without a server:\n"
@@ -213,6 +249,12 @@ const struct command command_backup_verify = {
 "stream and CRC) and ends with pg_dump's \"dump complete\" trailer.  The\n"
 "result is recorded in the manifest's \"verified\" line.  By hand:\n"
 "  cd BACKUP_ROOT && sha256sum -c manifest/BACKUP/SHA256SUMS\n"
+"\n"
+"  --restore-test         then replay the dump into a scratch database\n"
+"                         <db>_verify_BACKUP on the admin connection\n"
+"                         (database.admin_conninfo), compare the rows of each\n"
+"                         table with the manifest and drop it again; recorded\n"
+"                         as \"verified TIME restore-test ok|damaged\"\n"
 "\n"
 "  --backup-root DIR      the backup root (default: backup_root of the\n"
 "                         configuration)\n"

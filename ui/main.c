@@ -107,7 +107,7 @@ enum {
 	OPT_DBNAME, OPT_DUMP, OPT_WEB_USER, OPT_LOG_DIR, OPT_JOBS, OPT_ONLY, OPT_YES,
 	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX,
 	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES,
-	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY
+	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST
 };
 
 static const struct option long_opts[] = {
@@ -137,6 +137,7 @@ static const struct option long_opts[] = {
 	{ "acls", no_argument, NULL, OPT_ACLS },
 	{ "keep-special-modes", no_argument, NULL, OPT_KEEP_MODES },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "restore-test", no_argument, NULL, OPT_RESTORE_TEST },
 	{ "keep-last", required_argument, NULL, OPT_KEEP_LAST },
 	{ "keep-daily", required_argument, NULL, OPT_KEEP_DAILY },
 	{ "keep-weekly", required_argument, NULL, OPT_KEEP_WEEKLY },
@@ -200,6 +201,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_ACLS: cl->acls = 1; break;
 		case OPT_KEEP_MODES: cl->keep_modes = 1; break;
 		case OPT_FOLLOW: cl->follow = 1; break;
+		case OPT_RESTORE_TEST: cl->restore_test = 1; break;
 		case OPT_KEEP_LAST:
 		case OPT_KEEP_DAILY:
 		case OPT_KEEP_WEEKLY:

@@ -216,3 +216,25 @@ done
 	--config-php "$T/config2.php" --log-dir "$T/log" > "$T/whole.log" 2>&1 || { cat "$T/whole.log"; fail "the whole backup is refused"; }
 grep -q "checking backup $newest against its manifest" "$T/whole.log" || { cat "$T/whole.log"; fail "the restore did not check the manifest"; }
 echo "ok: a flipped byte in the dump or a datadir file: the restore refuses the backup by name, nothing touched"
+
+# 9. backup-verify --restore-test: the dump replays into a scratch database
+#    whose rows per table equal the manifest's, which is dropped again; a
+#    manifest that counts a row more is caught.
+verify() { "$BISO_RECOVER" backup-verify --restore-test --config "$S/biso-recover.conf" --backup-root "$BK" --log-dir "$T/log" "$@"; }
+verify "$newest" > "$T/rt.log" 2>&1 || { cat "$T/rt.log"; fail "--restore-test of a whole backup failed"; }
+grep -q "ok: restore test: the dump restores into biso_verify_$newest, all 8 tables have the manifest's rows" "$T/rt.log" ||
+	{ cat "$T/rt.log"; fail "--restore-test did not compare the 8 tables"; }
+grep -Eq "^verified .* restore-test ok$" "$BK/manifest/$newest/MANIFEST" || fail "the restore test is not recorded in the manifest"
+[ -z "$(psql -Atc "SELECT 1 FROM pg_database WHERE datname LIKE 'biso_verify_%'")" ] || fail "the scratch database was not dropped"
+cp -p "$BK/manifest/$newest/MANIFEST" "$T/MANIFEST.saved"
+sed -i 's/^table 400 public\.person$/table 401 public.person/' "$BK/manifest/$newest/MANIFEST"
+set +e
+verify "$newest" > "$T/rt2.log" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] || { cat "$T/rt2.log"; fail "a row count that differs from the manifest exited $rc, not 1"; }
+grep -q "DAMAGED public.person: 400 rows, the manifest says 401" "$T/rt2.log" || { cat "$T/rt2.log"; fail "the differing table is not named"; }
+grep -Eq "^verified .* restore-test damaged$" "$BK/manifest/$newest/MANIFEST" || fail "the failed restore test is not recorded"
+[ -z "$(psql -Atc "SELECT 1 FROM pg_database WHERE datname LIKE 'biso_verify_%'")" ] || fail "the scratch database was not dropped after a failed test"
+cp -p "$T/MANIFEST.saved" "$BK/manifest/$newest/MANIFEST"
+echo "ok: --restore-test replays the dump, compares rows per table with the manifest, drops the scratch database"
