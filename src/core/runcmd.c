@@ -343,3 +343,23 @@ int runcmd_logged_as(const char *const *argv, const char *dir, const struct runc
 	strbuf_release(&cmd);
 	return ret;
 }
+
+int runcmd_have_program(const char *prog)
+{
+	const char *path;
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	path = getenv("PATH");
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+		char *full = xstrfmt("%.*s/%s", (int)n, p, prog);
+		int ok = access(full, X_OK) == 0;
+		free(full);
+		if (ok)
+			return 1;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return 0;
+}

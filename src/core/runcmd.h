@@ -83,4 +83,9 @@ int runcmd_child_bind(pid_t parent);
  * needed (for the operator to read or paste; never executed by us). */
 void runcmd_format_argv(const char *const *argv, struct strbuf *out);
 
+/* 1 when @prog is an executable path, or (without a '/') an executable
+ * found in PATH ("/usr/bin:/bin" when unset).  For the checks before a
+ * flow starts a program. */
+int runcmd_have_program(const char *prog);
+
 #endif

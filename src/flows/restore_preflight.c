@@ -29,27 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* 1 if @prog is an executable path or found in PATH. */
-static int have_program(const char *prog)
-{
-	const char *path;
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	path = getenv("PATH");
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
-		size_t n = strcspn(p, ":");
-		char *full = xstrfmt("%.*s/%s", (int)n, p, prog);
-		int ok = access(full, X_OK) == 0;
-		free(full);
-		if (ok)
-			return 1;
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	return 0;
-}
-
 /* What the first entries of an archive say about its layout: whether it
  * holds any regular file (within the first @max entries; *@complete tells
  * whether that was all of them), where @marker (e.g. "biso-cli") sits, and
@@ -441,7 +420,7 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		return -1;
 	if (sel & (STEP_BIT(STEP_MIGRATIONS) | STEP_BIT(STEP_VERIFY))) {
 		const char **cli = bisocli_argv(c, NULL);
-		int ok = have_program(cli[0]);
+		int ok = runcmd_have_program(cli[0]);
 		if (!ok && c->biso_cli && c->biso_cli[0]) {
 			err_set(e, "%s (the program of biso_cli) is not there", cli[0]);
 			err_hint(e, "Install it, or set biso_cli in the configuration to a program "
