@@ -78,6 +78,20 @@ int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e)
 								 : CONF_ON_ERROR_STOP;
 	if (cl->web_user && conf_parse_user_group(c, cl->web_user, e) < 0)
 		return -1;
+	if (cl->source) conf_set_str(&c->backup_root, cl->source);
+	if (cl->attachments) conf_set_str(&c->refresh.attachments, cl->attachments);
+	if (cl->keep_old) c->refresh.keep_old = 1;
+	if (cl->n_keep_tables) {
+		/* added to the configuration's refresh.keep_tables */
+		size_t n = 0;
+		while (c->refresh.keep_tables[n])
+			n++;
+		c->refresh.keep_tables = xrealloc(c->refresh.keep_tables,
+						  (n + cl->n_keep_tables + 1) * sizeof(char *));
+		for (size_t i = 0; i < cl->n_keep_tables; i++)
+			c->refresh.keep_tables[n++] = xstrdup(cl->keep_tables[i]);
+		c->refresh.keep_tables[n] = NULL;
+	}
 	return 0;
 }
 

@@ -32,6 +32,10 @@ struct cli {
 						 -monthly; -1 when not given */
 	const char **excludes;
 	size_t n_excludes;
+	const char *source, *attachments;     /* refresh */
+	const char **keep_tables;             /* refresh: --keep-table, repeatable */
+	size_t n_keep_tables;
+	int keep_old;                         /* refresh */
 	char **args;
 	int n_args;
 };

@@ -24,7 +24,7 @@
  * no name, is what runs without a command word. */
 extern const struct command command_wizard, command_restore, command_db_restore,
 	command_db_inspect, command_cleanup, command_status, command_files_restore,
-	command_files_verify, command_backup, command_backup_verify, command_backup_prune;
+	command_files_verify, command_backup, command_backup_verify, command_backup_prune, command_refresh;
 static const struct command *const commands[] = {
 	&command_wizard,
 	&command_restore,
@@ -37,6 +37,7 @@ static const struct command *const commands[] = {
 	&command_backup,
 	&command_backup_verify,
 	&command_backup_prune,
+	&command_refresh,
 };
 
 /* The global usage after the commands' synopses. */
@@ -107,7 +108,8 @@ enum {
 	OPT_DBNAME, OPT_DUMP, OPT_WEB_USER, OPT_LOG_DIR, OPT_JOBS, OPT_ONLY, OPT_YES,
 	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX,
 	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES,
-	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST
+	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST,
+	OPT_SOURCE, OPT_ATTACHMENTS, OPT_KEEP_TABLE, OPT_KEEP_OLD
 };
 
 static const struct option long_opts[] = {
@@ -142,6 +144,10 @@ static const struct option long_opts[] = {
 	{ "keep-daily", required_argument, NULL, OPT_KEEP_DAILY },
 	{ "keep-weekly", required_argument, NULL, OPT_KEEP_WEEKLY },
 	{ "keep-monthly", required_argument, NULL, OPT_KEEP_MONTHLY },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "attachments", required_argument, NULL, OPT_ATTACHMENTS },
+	{ "keep-table", required_argument, NULL, OPT_KEEP_TABLE },
+	{ "keep-old", no_argument, NULL, OPT_KEEP_OLD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -231,6 +237,20 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 			cl->excludes[cl->n_excludes++] = optarg;
 			cl->excludes[cl->n_excludes] = NULL;
 			break;
+		case OPT_SOURCE: cl->source = optarg; break;
+		case OPT_ATTACHMENTS:
+			if (strcmp(optarg, "copy") && strcmp(optarg, "skip") && strcmp(optarg, "placeholder"))
+				return cli_usage_error("--attachments takes copy, skip or placeholder, not '%s'",
+						   optarg);
+			cl->attachments = optarg;
+			break;
+		case OPT_KEEP_TABLE:
+			cl->keep_tables = xrealloc(cl->keep_tables,
+						   (cl->n_keep_tables + 2) * sizeof *cl->keep_tables);
+			cl->keep_tables[cl->n_keep_tables++] = optarg;
+			cl->keep_tables[cl->n_keep_tables] = NULL;
+			break;
+		case OPT_KEEP_OLD: cl->keep_old = 1; break;
 		case 'h':
 			print_help(cl->cmd);
 			return -1;
@@ -245,7 +265,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 	}
 	cl->args = argv + optind;
 	cl->n_args = argc - optind;
-	if (cl->n_args && (!cl->cmd || !strcmp(cl->cmd, "restore")))
+	if (cl->n_args && (!cl->cmd || !strcmp(cl->cmd, "restore") || !strcmp(cl->cmd, "refresh")))
 		return cli_usage_error("unexpected argument '%s'", cl->args[0]);
 	return 0;
 }
@@ -306,6 +326,7 @@ int main(int argc, char **argv)
 		conf_release(&c);
 	}
 	free(cl.excludes);
+	free(cl.keep_tables);
 	free(dbname);
 	return code;
 }

@@ -76,6 +76,17 @@ void conf_init_defaults(struct conf *c)
 	c->services.restart_workers = xcalloc(1, sizeof(char **));
 	c->services.stop_services = xcalloc(1, sizeof(char **));
 	c->services.start_services = xcalloc(1, sizeof(char **));
+
+	{
+		static const char *const att[] = { "attachments", NULL };
+		static const char *const check[] = { "person", "beratungsfall", "bf_termin",
+			"bf_termin_protokoll", "bf_notiz", "bf_log", NULL };
+		static const char *const fail[] = { "person", NULL };
+		c->refresh.attachment_dirs = argv_new(att);
+		c->refresh.keep_tables = argv_new(NULL);
+		c->refresh.check_tables = argv_new(check);
+		c->refresh.check_fail_tables = argv_new(fail);
+	}
 }
 
 void conf_release(struct conf *c)
@@ -110,6 +121,13 @@ void conf_release(struct conf *c)
 	argvlist_free(c->services.restart_workers);
 	argvlist_free(c->services.stop_services);
 	argvlist_free(c->services.start_services);
+	free(c->refresh.attachments);
+	argv_free(c->refresh.attachment_dirs);
+	argv_free(c->refresh.keep_tables);
+	argv_free(c->refresh.check_tables);
+	argv_free(c->refresh.check_fail_tables);
+	free(c->refresh.production_conninfo);
+	free(c->refresh.production_config);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -196,6 +214,19 @@ static const struct key retention_keys[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+static const struct key refresh_keys[] = {
+	{ "attachments", K_OPTSTR, F(refresh.attachments), NULL },
+	{ "attachment_dirs", K_ARGV, F(refresh.attachment_dirs), NULL },
+	{ "keep_tables", K_ARGV, F(refresh.keep_tables), NULL },
+	{ "check_tables", K_ARGV, F(refresh.check_tables), NULL },
+	{ "check_fail_tables", K_ARGV, F(refresh.check_fail_tables), NULL },
+	{ "check_threshold", K_UINT, F(refresh.check_threshold), NULL },
+	{ "production_conninfo", K_OPTSTR, F(refresh.production_conninfo), NULL },
+	{ "production_config", K_OPTSTR, F(refresh.production_config), NULL },
+	{ "keep_old", K_BOOL, F(refresh.keep_old), NULL },
+	{ NULL, 0, 0, NULL },
+};
+
 static const struct key root_keys[] = {
 	{ "webroot", K_STR, F(webroot), NULL },
 	{ "backup_root", K_STR, F(backup_root), NULL },
@@ -215,6 +246,7 @@ static const struct key root_keys[] = {
 	{ "log_database", K_GROUP, 0, log_database_keys },
 	{ "services", K_GROUP, 0, services_keys },
 	{ "retention", K_GROUP, 0, retention_keys },
+	{ "refresh", K_GROUP, 0, refresh_keys },
 	{ NULL, 0, 0, NULL },
 };
 

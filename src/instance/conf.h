@@ -61,6 +61,27 @@ struct conf_retention {
 	int keep_last, keep_daily, keep_weekly, keep_monthly;
 };
 
+/* The refresh of a test system from production (biso-recover refresh). */
+struct conf_refresh {
+	char *attachments;         /* "copy", "skip" or "placeholder"; NULL: asked for
+				      (--attachments), never a silent default */
+	char **attachment_dirs;    /* datadir folders holding attachments, {"attachments"} */
+	char **keep_tables;        /* tables whose test rows survive a refresh, {} */
+	char **check_tables;       /* tables the anonymization check compares, the
+				      manual's six */
+	char **check_fail_tables;  /* of those, the ones failing the refresh above
+				      check_threshold rows still as in production,
+				      {"person"} */
+	int check_threshold;       /* 0 */
+	char *production_conninfo; /* production's database, for the identity check
+				      when the backup has no manifest; NULL: none */
+	char *production_config;   /* production's config.php (datadir and database,
+				      for the identity check); NULL: none */
+	int keep_old;              /* keep the test system's previous database and
+				      datadir (--keep-old); 0: removed once the new
+				      ones are in place */
+};
+
 struct conf {
 	char *path;              /* file that was loaded, NULL if none (defaults only) */
 	char *webroot;           /* live webroot, "/var/www/biso" */
@@ -86,6 +107,7 @@ struct conf {
 	struct conf_log_database log_database;
 	struct conf_services services;
 	struct conf_retention retention;
+	struct conf_refresh refresh;
 };
 
 /* Fill @c with the built-in defaults (overwrites without freeing: call it on

@@ -41,7 +41,7 @@ expect() {
 	[ "$got" = "$want" ] || fail "'$line': offered [$(echo $got)], expected [$(echo $want)]"
 }
 
-expect 'biso-recover ' backup backup-prune backup-verify cleanup db-inspect db-restore files-restore files-verify restore status
+expect 'biso-recover ' backup backup-prune backup-verify cleanup db-inspect db-restore files-restore files-verify refresh restore status
 expect 'biso-recover db-' db-inspect db-restore
 expect 'biso-recover --config /x res' restore
 expect 'biso-recover --config /x restore --dr' --dry-run
@@ -59,6 +59,7 @@ expect 'biso-recover db-inspect --' --help
 expect 'biso-recover restore extra' # restore takes no arguments
 expect 'biso-recover cleanup al' all
 expect 'biso-recover --jobs ' # a number: nothing to offer
+expect 'biso-recover refresh --attachments p' placeholder
 
 # Paths, in a directory of our own (names with blanks stay one word).
 T=$(mktemp -d /tmp/br-compl.XXXXXX)
@@ -77,7 +78,7 @@ cd / || exit 1
 
 # Options offered == options in each command's --help (and --help).
 help_opts() { grep -o -- '--[a-z][a-z-]*' | sort -u; }
-for cmd in '' restore db-restore db-inspect cleanup status files-restore files-verify backup backup-verify backup-prune; do
+for cmd in '' restore db-restore db-inspect cleanup status files-restore files-verify backup backup-verify backup-prune refresh; do
 	if [ -z "$cmd" ]; then
 		# the global help: its Options section (the usage lines above it
 		# name every command's options)

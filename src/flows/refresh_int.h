@@ -1,0 +1,104 @@
+/*
+ * refresh_int: what the files of the refresh flow share: its state
+ * (struct refresh, run_data() of a refresh run) and its steps' index.
+ * refresh_flow.c holds the table and hooks, refresh_prepare.c the plan and
+ * the preflight, refresh_<step>.c one step each.  Not a public API.
+ */
+#ifndef BR_REFRESH_INT_H
+#define BR_REFRESH_INT_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "flow.h"
+#include "magic.h"
+#include "run.h"
+
+struct conf;
+struct report;
+struct strbuf;
+
+enum refresh_step {
+	RF_MAINTENANCE,
+	RF_DATABASE,
+	RF_DATADIR,
+	RF_ANONYMIZE,
+	RF_CHECK,
+	RF_COUNT
+};
+
+enum refresh_attachments { RF_ATT_UNSET, RF_ATT_COPY, RF_ATT_SKIP, RF_ATT_PLACEHOLDER };
+
+struct refresh {
+	struct run *run;
+	struct conf *conf;         /* run_conf(): borrowed */
+	const char *stamp;         /* run_stamp() */
+	int dry_run;
+	time_t at;                 /* run_opts' at */
+
+	/* the target: the test instance (strings owned) */
+	char *webroot;
+	char *config_php;          /* its config.php */
+	char *env;                 /* as config.php says, re-read before the anonymizer */
+	char *datadir;
+	char *conninfo;            /* holds the password: never log */
+	char *admin_conninfo;
+	char *dbname;
+	char *db_host;             /* config.php's host, for the screens */
+	char *target_sysid;        /* pg_control_system() of the target's server */
+
+	/* the source: production's backup set */
+	char *source;              /* the backup root (--source) */
+	char *dump;                /* plain-format dump */
+	enum magic_kind dump_kind;
+	char *datadir_src;         /* datadir backup (directory or archive) */
+	enum magic_kind datadir_src_kind;
+	char *manifest;            /* its MANIFEST, or NULL when it has none */
+	char *prod_sysid;          /* production's identity: the manifest's, else the
+				      production config/conninfo's; NULL: unknown */
+	char *prod_dbname;
+	char *prod_datadir;        /* production config.php's datadir, or NULL */
+	char *prod_from;           /* where the identity came from, for messages */
+
+	enum refresh_attachments attachments;
+	int keep_old;              /* refresh.keep_old: keep the old test database/datadir */
+
+	/* what the run did */
+	int maintenance_on;        /* the maintenance step switched it on */
+	int keep_maintenance;      /* the anonymization check failed: leave it on */
+	int services_stopped, services_started;
+	char *old_db;              /* the previous test database's name after the swap */
+	int anonymized;            /* the anonymizer ran and exited 0 */
+	uint64_t placeholders;     /* attachments written as placeholders */
+	char *check_text;          /* the anonymization check's figures, one line a table */
+	char *report_path;         /* the report file */
+};
+
+static inline struct refresh *refresh_of(const struct run *run)
+{
+	return (struct refresh *)run_data(run);
+}
+
+static inline const char *rf_orq(const char *s)
+{
+	return s ? s : "(unknown)";
+}
+
+extern const struct step_def refresh_step_maintenance, refresh_step_database,
+	refresh_step_datadir, refresh_step_anonymize, refresh_step_check;
+
+/* refresh_prepare.c */
+/* The plan: the target's config.php read, the source's dump and datadir
+ * chosen, the attachments policy.  Touches nothing.  0, or -1 with @e. */
+int refresh_prepare(struct refresh *rf, struct report *r, struct err *e);
+/* Every check that can stop the refresh (env 'dev', not production by
+ * identity, locale, programs, free space).  0, or -1 with @e. */
+int refresh_preflight(struct refresh *rf, struct report *r, struct err *e);
+/* Read the target's config.php again and require env 'dev' (right before
+ * the anonymizer).  0, or -1 with @e. */
+int refresh_require_dev(struct refresh *rf, struct report *r, struct err *e);
+/* "copy", "skip", "placeholder" or "(not chosen)". */
+const char *refresh_attachments_name(enum refresh_attachments a);
+void refresh_release(struct refresh *rf);
+
+#endif

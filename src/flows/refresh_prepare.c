@@ -1,0 +1,458 @@
+/* refresh_prepare: the refresh's plan and every check before its first
+ * step: the target's own config.php (env 'dev'), production's identity,
+ * the source's dump and datadir; see refresh_int.h. */
+#include "config.h"
+#include "refresh_int.h"
+#include "backupset.h"
+#include "bisocli.h"
+#include "conf.h"
+#include "conninfo.h"
+#include "dbadmin.h"
+#include "dumpread.h"
+#include "fsrestore.h"
+#include "manifest.h"
+#include "pathguard.h"
+#include "phpconf.h"
+#include "runcmd.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? xstrdup(src) : NULL;
+}
+
+const char *refresh_attachments_name(enum refresh_attachments a)
+{
+	switch (a) {
+	case RF_ATT_COPY: return "copy";
+	case RF_ATT_SKIP: return "skip";
+	case RF_ATT_PLACEHOLDER: return "placeholder";
+	default: return "(not chosen)";
+	}
+}
+
+/* @dir made absolute against @webroot (config.php's datadir may be
+ * relative to it). */
+static char *absolute_dir(const char *dir, const char *webroot)
+{
+	return dir[0] == '/' ? xstrdup(dir) : xstrfmt("%s/%s", webroot, dir);
+}
+
+/* Read the target's config.php: env, datadir, database.  The file is the
+ * target's own (--config-php, else WEBROOT/config.php): never a backup's. */
+static int read_target_config(struct refresh *rf, struct err *e)
+{
+	const struct conf *c = rf->conf;
+	struct phpconf pc = { 0 };
+
+	if (phpconf_load(rf->config_php, rf->webroot, &pc, e) < 0) {
+		phpconf_release(&pc);
+		if (!e->hint)
+			err_hint(e, "The refresh reads the test instance's own config.php (--config-php "
+				    "FILE, else WEBROOT/config.php).");
+		return -1;
+	}
+	set_str(&rf->env, pc.env);
+	if (nonempty(c->datadir)) {
+		set_str(&rf->datadir, c->datadir);
+	} else if (pc.datadir) {
+		free(rf->datadir);
+		rf->datadir = absolute_dir(pc.datadir, rf->webroot);
+	} else {
+		phpconf_release(&pc);
+		err_set(e, "%s sets no datadir", rf->config_php);
+		err_hint(e, "Add Config::set('datadir', ...) or give --datadir DIR.");
+		return -1;
+	}
+	set_str(&rf->db_host, pc.db_host);
+	if (nonempty(c->database.conninfo)) {
+		set_str(&rf->conninfo, c->database.conninfo);
+	} else {
+		char *ci = phpconf_conninfo(&pc, e);
+		if (!ci) {
+			phpconf_release(&pc);
+			err_prefix(e, "%s", rf->config_php);
+			return -1;
+		}
+		free(rf->conninfo);
+		rf->conninfo = ci;
+	}
+	phpconf_release(&pc);
+	return 0;
+}
+
+int refresh_require_dev(struct refresh *rf, struct report *r, struct err *e)
+{
+	if (read_target_config(rf, e) < 0)
+		return -1;
+	report_log(r, LOG_INFO, "target config.php %s: env %s", rf->config_php,
+		   rf->env ? rf->env : "(not set)");
+	if (rf->env && !strcmp(rf->env, "dev"))
+		return 0;
+	err_set(e, "the target's config.php %s says env '%s', not 'dev': this is not a test "
+		"system to refresh", rf->config_php, rf->env ? rf->env : "(not set)");
+	err_detail(e, "A refresh replaces the target's database and datadir with production's "
+		      "and runs the anonymizer, which must never run on production.");
+	err_hint(e, "Refresh only a test system whose config.php sets Config::set('env', 'dev'); "
+		    "--yes does not change this.");
+	return -1;
+}
+
+/* The production config.php named in refresh.production_config: its
+ * datadir and conninfo, for the identity check. */
+static int read_production_config(struct refresh *rf, char **conninfo, struct err *e)
+{
+	const char *path = rf->conf->refresh.production_config;
+	struct phpconf pc = { 0 };
+	char *dir = NULL, *slash;
+
+	*conninfo = NULL;
+	if (!nonempty(path))
+		return 0;
+	if (phpconf_load(path, NULL, &pc, e) < 0) {
+		phpconf_release(&pc);
+		err_hint(e, "refresh.production_config names production's config.php, read for "
+			    "its datadir and database (the refresh never writes to it).");
+		return -1;
+	}
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (pc.datadir)
+		rf->prod_datadir = absolute_dir(pc.datadir, slash ? dir : ".");
+	if (pc.db_name)
+		*conninfo = phpconf_conninfo(&pc, NULL);
+	free(dir);
+	phpconf_release(&pc);
+	return 0;
+}
+
+/* The dump's backup id (YYYYMMDD_HHMMSS of its name) and its manifest. */
+static int read_manifest(struct refresh *rf, struct report *r, struct err *e)
+{
+	const char *base = strrchr(rf->dump, '/') ? strrchr(rf->dump, '/') + 1 : rf->dump;
+	struct manifest m;
+	char *path = NULL, id[16];
+	time_t when;
+	size_t len;
+	int ret = 0;
+
+	for (const char *p = base; *p; p++) {
+		if (backupset_parse_stamp(p, 0, &when, &len)) {
+			snprintf(id, sizeof id, "%.15s", p);
+			id[8] = '_';
+			manifest_paths(rf->source, id, &path, NULL);
+			break;
+		}
+	}
+	if (!path || access(path, F_OK) < 0) {
+		report_log(r, LOG_INFO, "the backup %s has no manifest", base);
+		free(path);
+		return 0;
+	}
+	if (manifest_read(path, &m, e) < 0) {
+		err_hint(e, "The backup's manifest is damaged: check it with biso-recover "
+			    "backup-verify, or refresh from another backup (--dump, --at).");
+		ret = -1;
+	} else {
+		rf->manifest = path;
+		path = NULL;
+		set_str(&rf->prod_sysid, m.system_identifier);
+		set_str(&rf->prod_dbname, m.dbname);
+		if (m.system_identifier)
+			set_str(&rf->prod_from, rf->manifest);
+		report_log(r, LOG_INFO, "manifest %s: production database \"%s\", system "
+			   "identifier %s", rf->manifest, rf_orq(m.dbname), rf_orq(m.system_identifier));
+	}
+	manifest_release(&m);
+	free(path);
+	return ret;
+}
+
+static int parse_attachments(struct refresh *rf, struct err *e)
+{
+	const char *a = rf->conf->refresh.attachments;
+	if (!nonempty(a)) {
+		err_set(e, "no attachments policy chosen");
+		err_detail(e, "Attachments hold real personal files; the refresh does not choose "
+			      "for you what reaches the test system.");
+		err_hint(e, "Give --attachments copy (real files, typed acknowledgement), skip (the "
+			    "attachment folders stay empty) or placeholder (a small file of the same "
+			    "name for each), or set refresh.attachments.");
+		return -1;
+	}
+	if (!strcmp(a, "copy"))
+		rf->attachments = RF_ATT_COPY;
+	else if (!strcmp(a, "skip"))
+		rf->attachments = RF_ATT_SKIP;
+	else if (!strcmp(a, "placeholder"))
+		rf->attachments = RF_ATT_PLACEHOLDER;
+	else
+		return err_set(e, "unknown attachments policy '%s'", a),
+		       err_hint(e, "Use copy, skip or placeholder."), -1;
+	return 0;
+}
+
+int refresh_prepare(struct refresh *rf, struct report *r, struct err *e)
+{
+	struct conf *c = rf->conf;
+	struct backupset bs = { 0 };
+	const struct backup_item *it;
+	int ret = -1;
+
+	if (!nonempty(c->webroot))
+		return err_set(e, "no test instance named"),
+		       err_hint(e, "Give --webroot DIR (the test system's webroot)."), -1;
+	set_str(&rf->webroot, c->webroot);
+	free(rf->config_php);
+	rf->config_php = nonempty(c->config_php) ? xstrdup(c->config_php)
+						 : xstrfmt("%s/config.php", rf->webroot);
+	if (read_target_config(rf, e) < 0)
+		return -1;
+	if (!(rf->dbname = conninfo_get(rf->conninfo, "dbname")) || !*rf->dbname)
+		return err_set(e, "the target's database conninfo names no database"), -1;
+	if (nonempty(c->database.admin_conninfo))
+		set_str(&rf->admin_conninfo, c->database.admin_conninfo);
+	else if (!(rf->admin_conninfo = conninfo_with_dbname(rf->conninfo, "postgres", e)))
+		return -1;
+
+	set_str(&rf->source, c->backup_root);
+	if (fsrestore_is_remote(rf->source)) {
+		err_set(e, "the source %s is on another host: this version refreshes from a backup "
+			"set on this host only", rf->source);
+		err_hint(e, "Fetch it first (rsync -a HOST:PATH/ /var/tmp/prod-backup/) and give "
+			    "--source /var/tmp/prod-backup.");
+		return -1;
+	}
+	if (backupset_scan(rf->source, c->database.dump_prefix, NULL, &bs, e) < 0)
+		return -1;
+	if (!rf->dump) {
+		it = backupset_pick(&bs.dumps, rf->at);
+		if (!it) {
+			err_set(e, "no production dump in %s/db%s", rf->source,
+				rf->at ? " taken at or before --at" : "");
+			err_hint(e, "Give --source DIR (production's backup set) or --dump FILE.");
+			goto out;
+		}
+		rf->dump = xstrdup(it->path);
+	}
+	if (magic_detect(rf->dump, &rf->dump_kind, e) < 0)
+		goto out;
+	if (dumpread_kind_check(rf->dump, rf->dump_kind, e) < 0)
+		goto out;
+	it = backupset_pick(&bs.data, rf->at);
+	if (!it) {
+		err_set(e, "no datadir backup in %s/data", rf->source);
+		err_hint(e, "Give --source DIR: production's backup set with data/ and db/.");
+		goto out;
+	}
+	rf->datadir_src = xstrdup(it->path);
+	rf->datadir_src_kind = it->kind;
+	if (read_manifest(rf, r, e) < 0)
+		goto out;
+	ret = 0;
+out:
+	backupset_release(&bs);
+	return ret;
+}
+
+/* system_identifier of @conn's server (text), or NULL with @e. */
+static char *server_sysid(PGconn *conn, struct err *e)
+{
+	PGresult *res = PQexec(conn, "SELECT system_identifier::text FROM pg_control_system()");
+	char *id = NULL;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		dbadmin_result_error(conn, res, e);
+	else
+		id = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return id;
+}
+
+/* Production's identity from refresh.production_config or
+ * refresh.production_conninfo, when the backup has no manifest saying it. */
+static int production_identity(struct refresh *rf, struct report *r, struct err *e)
+{
+	const struct conf *c = rf->conf;
+	char *ci = NULL;
+	const char *from;
+	PGconn *conn;
+
+	if (read_production_config(rf, &ci, e) < 0)
+		return -1;
+	if (rf->prod_sysid) {
+		free(ci);
+		return 0;
+	}
+	if (!ci && nonempty(c->refresh.production_conninfo))
+		ci = xstrdup(c->refresh.production_conninfo);
+	if (!ci)
+		return 0;
+	from = nonempty(c->refresh.production_config) ? c->refresh.production_config
+						      : "refresh.production_conninfo";
+	if (!(conn = dbadmin_connect(ci, e))) {
+		free(ci);
+		err_prefix(e, "production's database (%s) cannot be reached to tell it from the "
+			   "target", from);
+		return -1;
+	}
+	rf->prod_sysid = server_sysid(conn, e);
+	rf->prod_dbname = PQdb(conn) ? xstrdup(PQdb(conn)) : NULL;
+	PQfinish(conn);
+	free(ci);
+	if (!rf->prod_sysid)
+		return -1;
+	set_str(&rf->prod_from, from);
+	report_log(r, LOG_INFO, "production (%s): database \"%s\", system identifier %s", from,
+		   rf_orq(rf->prod_dbname), rf->prod_sysid);
+	return 0;
+}
+
+/* 1 when @a and @b name the same directory (both exist). */
+static int same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* Stop when the target is production: the same database (system
+ * identifier and name) or the same datadir. */
+static int not_production(struct refresh *rf, PGconn *admin, struct report *r, struct err *e)
+{
+	if (!(rf->target_sysid = server_sysid(admin, e))) {
+		err_prefix(e, "cannot read the target server's system identifier");
+		return -1;
+	}
+	if (production_identity(rf, r, e) < 0)
+		return -1;
+	if (rf->prod_sysid && rf->prod_dbname && !strcmp(rf->prod_sysid, rf->target_sysid) &&
+	    !strcmp(rf->prod_dbname, rf->dbname)) {
+		err_set(e, "the target database \"%s\" is production's: same server (system "
+			"identifier %s) and name as %s records", rf->dbname, rf->target_sysid,
+			rf_orq(rf->prod_from));
+		err_hint(e, "Check the test instance's config.php (gaia.db): it must name the test "
+			    "system's own database.");
+		return -1;
+	}
+	if (rf->prod_datadir && same_dir(rf->prod_datadir, rf->datadir)) {
+		err_set(e, "the target datadir %s is production's (%s)", rf->datadir,
+			rf->conf->refresh.production_config);
+		err_hint(e, "Check the test instance's config.php (datadir).");
+		return -1;
+	}
+	if (same_dir(rf->datadir_src, rf->datadir)) {
+		err_set(e, "the target datadir %s is the backup's datadir %s", rf->datadir,
+			rf->datadir_src);
+		return -1;
+	}
+	if (!rf->prod_sysid)
+		report_log(r, LOG_WARN, "production's identity is not known (the backup has no "
+			   "manifest; refresh.production_config and refresh.production_conninfo are "
+			   "not set): only env 'dev' tells the target from production");
+	return 0;
+}
+
+/* The programs the steps start: biso-cli's, and the services' lists. */
+static int check_programs(struct refresh *rf, struct err *e)
+{
+	const struct conf *c = rf->conf;
+	const char **cli = bisocli_argv(c, NULL);
+	int ok = runcmd_have_program(cli[0]);
+	if (!ok)
+		err_set(e, "%s (to run biso-cli) is not there", cli[0]),
+		err_hint(e, "Install php-cli, or set php (or biso_cli) in the configuration.");
+	free(cli);
+	if (!ok)
+		return -1;
+	for (char ***l = c->services.stop_services; l && *l; l++)
+		if (**l && !runcmd_have_program(**l))
+			return err_set(e, "%s (services.stop_services) is not there", **l), -1;
+	for (char ***l = c->services.start_services; l && *l; l++)
+		if (**l && !runcmd_have_program(**l))
+			return err_set(e, "%s (services.start_services) is not there", **l), -1;
+	return 0;
+}
+
+int refresh_preflight(struct refresh *rf, struct report *r, struct err *e)
+{
+	const struct conf *c = rf->conf;
+	PGconn *admin;
+	int ret = 0;
+
+	report_log(r, LOG_INFO, "target: %s (config.php %s): env %s, datadir %s, database \"%s\" "
+		   "on %s", rf->webroot, rf->config_php, rf->env ? rf->env : "(not set)",
+		   rf->datadir, rf->dbname, rf->db_host ? rf->db_host : "the default host");
+	/* the guard first: nothing is asked of a target that is not a test system */
+	if (!rf->env || strcmp(rf->env, "dev"))
+		return refresh_require_dev(rf, r, e);
+	if (parse_attachments(rf, e) < 0)
+		return -1;
+	if (rf->attachments == RF_ATT_PLACEHOLDER && rf->datadir_src_kind != MAGIC_DIR) {
+		err_set(e, "the datadir backup %s is an archive: placeholders are made from a "
+			"directory backup only", rf->datadir_src);
+		err_hint(e, "Use --attachments skip, or unpack the archive and give --source.");
+		return -1;
+	}
+	if (pathguard_dirs(rf->webroot, rf->datadir, rf->source, e) < 0)
+		return -1;
+	if (!(admin = dbadmin_connect(rf->admin_conninfo, e))) {
+		err_hint(e, "Check database.admin_conninfo (default: the target conninfo with "
+			    "dbname=postgres); the refresh creates and renames databases with it.");
+		return -1;
+	}
+	ret = not_production(rf, admin, r, e);
+	if (!ret) {
+		/* the encoding and locale the new database asks for */
+		struct dbadmin_create_opts co = { 0 };
+		char *owner = nonempty(c->database.owner) ? xstrdup(c->database.owner)
+							   : conninfo_get(rf->conninfo, "user");
+		char *probe = xstrfmt("%s_localeprobe_%ld", rf->dbname, (long)getpid());
+		co.owner = nonempty(owner);
+		co.encoding = nonempty(c->database.encoding);
+		co.lc_collate = nonempty(c->database.lc_collate);
+		co.lc_ctype = nonempty(c->database.lc_ctype);
+		ret = dbadmin_check_create(admin, probe, &co, e);
+		free(probe);
+		free(owner);
+	}
+	if (!ret)
+		ret = dbadmin_try_lock(admin, rf->dbname, e);
+	PQfinish(admin);
+	if (ret < 0)
+		return -1;
+	if (check_programs(rf, e) < 0)
+		return -1;
+	report_log(r, LOG_INFO, "source: dump %s, datadir %s; attachments: %s", rf->dump,
+		   rf->datadir_src, refresh_attachments_name(rf->attachments));
+	return 0;
+}
+
+void refresh_release(struct refresh *rf)
+{
+	char **strs[] = { &rf->webroot, &rf->config_php, &rf->env, &rf->datadir, &rf->conninfo,
+			  &rf->admin_conninfo, &rf->dbname, &rf->db_host, &rf->target_sysid,
+			  &rf->source, &rf->dump, &rf->datadir_src, &rf->manifest, &rf->prod_sysid,
+			  &rf->prod_dbname, &rf->prod_datadir, &rf->prod_from, &rf->old_db,
+			  &rf->check_text, &rf->report_path };
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+}

@@ -1,0 +1,152 @@
+#!/bin/bash
+# biso-recover refresh on the demo's test instance (env dev, database
+# biso_test) from the demo production's backup set, on a throw-away cluster:
+# the guards of the preflight (env, production's identity, no policy), each
+# attachments policy, --keep-table, --keep-old, an anonymizer that changes
+# nothing, and a refresh failing half way.  Each case says what it proves.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
+
+. "$top_srcdir/tests/lib/demo-test.sh"
+demo_test_setup refresh "chown of the datadir to www-data, runuser postgres"
+
+TW=$DEMO_TEST_WEBROOT
+TD=$DEMO_TEST_DATADIR
+CALLS=$TW/biso-cli.calls
+# the demo's test configuration with services that leave a mark
+CONF=$T/refresh.conf
+sed "/^services = {/a\\
+  stop_services = ( [ \"/usr/bin/touch\", \"$T/stopped\" ] );\\
+  start_services = ( [ \"/usr/bin/touch\", \"$T/started\" ] );" "$DEMO_TEST_CONFIG" > "$CONF"
+
+refresh() { "$BISO_RECOVER" refresh --config "$CONF" "$@"; }
+db_state() { pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict ' | sha256sum; }
+dir_state() { (cd "$1" && find . -printf '%p %s %m\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum; }
+reset_marks() { rm -f "$T/stopped" "$T/started"; : > "$CALLS"; }
+untouched() { # CASE: test database, datadir, services and biso-cli as before
+	[ "$(db_state biso_test)" = "$db0" ] || fail "$1: the test database changed"
+	[ "$(dir_state "$TD")" = "$dd0" ] || fail "$1: the test datadir changed"
+	[ ! -e "$T/stopped" ] && [ ! -e "$T/started" ] || fail "$1: services were stopped or started"
+	[ ! -s "$CALLS" ] || { cat "$CALLS"; fail "$1: biso-cli ran"; }
+}
+db0=$(db_state biso_test)
+dd0=$(dir_state "$TD")
+prod0=$(db_state biso)
+
+# 1. The target's config.php says env PROD: stopped in the preflight, also
+#    with --yes; nothing touched, the anonymizer (biso-cli at all) never ran.
+reset_marks
+cp -p "$TW/config.php" "$T/config.php.dev"
+sed -i "s/^Config::set('env', 'dev');/Config::set('env', 'PROD');/" "$TW/config.php"
+grep -q "^Config::set('env', 'PROD');" "$TW/config.php" || fail "could not set env PROD"
+set +e; refresh --yes --attachments copy > "$T/prod.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] || { cat "$T/prod.log"; fail "env PROD: exit $rc, expected 2"; }
+grep -q "says env 'PROD', not 'dev'" "$T/prod.log" || { cat "$T/prod.log"; fail "env PROD: no reason given"; }
+grep -q "nothing was touched" "$T/prod.log" || { cat "$T/prod.log"; fail "env PROD: does not say nothing was touched"; }
+untouched "env PROD"
+cp -p "$T/config.php.dev" "$TW/config.php"
+echo "ok: a target saying env PROD is refused in the preflight with --yes, nothing touched, biso-cli never ran"
+
+# 2. A target whose config.php names production's database (same server,
+#    so the same system_identifier, and the same name): stopped in the
+#    preflight; production's database untouched.
+reset_marks
+sed "s/'dbname' *=> *'biso_test'/'dbname'   => 'biso'/" "$TW/config.php" > "$T/prodlike.config.php"
+grep -q "'dbname'   => 'biso'," "$T/prodlike.config.php" || fail "could not name database biso"
+set +e; refresh --yes --attachments skip --config-php "$T/prodlike.config.php" > "$T/ident.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] || { cat "$T/ident.log"; fail "production's database: exit $rc, expected 2"; }
+grep -q 'the target database "biso" is production'"'"'s: same server (system identifier [0-9]*)' "$T/ident.log" ||
+	{ cat "$T/ident.log"; fail "production's database: not refused by identity"; }
+untouched "production's database"
+[ "$(db_state biso)" = "$prod0" ] || fail "production's database changed"
+echo "ok: a target whose database is production's (system identifier and name) is refused in the preflight"
+
+# 3. No attachments policy: refused before anything (no silent default).
+reset_marks
+set +e; refresh --yes > "$T/nopolicy.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q 'no attachments policy chosen' "$T/nopolicy.log" ||
+	{ cat "$T/nopolicy.log"; fail "no policy: exit $rc, expected 2 and a refusal"; }
+untouched "no policy"
+echo "ok: without --attachments the refresh refuses to choose"
+
+# 4. A refresh failing half way (a dump cut in its data): maintenance was on
+#    and the services stopped; afterwards maintenance is off, the services
+#    are started, the old test database is in place, the anonymizer never ran.
+reset_marks
+{ gunzip -c "$DEMO_DUMP" || true; } | head -n 300 | gzip > "$T/biso_cut.sql.gz"
+set +e; refresh --yes --attachments skip --dump "$T/biso_cut.sql.gz" > "$T/cut.log" 2>&1; rc=$?; set -e
+[ $rc = 1 ] || { cat "$T/cut.log"; fail "cut dump: exit $rc, expected 1"; }
+[ "$(db_state biso_test)" = "$db0" ] || fail "cut dump: the old test database is not in place"
+[ "$(dir_state "$TD")" = "$dd0" ] || fail "cut dump: the test datadir changed"
+[ -e "$T/stopped" ] && [ -e "$T/started" ] || fail "cut dump: services not stopped and started again"
+[ ! -e "$TD/maintenance.on" ] || fail "cut dump: maintenance mode still on"
+[ "$(cat "$CALLS")" = "$(printf 'maintenance on\nmaintenance off')" ] || { cat "$CALLS"; fail "cut dump: biso-cli calls"; }
+echo "ok: a refresh failing half way leaves maintenance off, services started, the old test database"
+
+# 5. placeholder with --keep-table params: the database is production's
+#    dump + migrations + anonymizer, the test's params rows survive, every
+#    attachment path is there holding none of production's bytes.
+reset_marks
+refresh --yes --attachments placeholder --keep-table params > "$T/ph.log" 2>&1 || { cat "$T/ph.log"; fail "placeholder: failed"; }
+[ "$(psql -XAt -U biso -d biso_test -c "SELECT wert FROM params WHERE kunde = 'test'")" = test@example.invalid ] ||
+	fail "--keep-table params: the test's row is gone"
+[ "$(psql -XAt -U biso -d biso_test -c "SELECT count(*) FROM person WHERE nachname <> 'Muster-' || id")" = 0 ] ||
+	fail "placeholder: persons not anonymized"
+for t in beratungsfall bf_notiz; do
+	[ "$(psql -XAt -d biso_test -c "COPY (SELECT * FROM $t ORDER BY 1) TO STDOUT" | sha256sum)" = \
+	  "$(psql -XAt -d biso -c "COPY (SELECT * FROM $t ORDER BY 1) TO STDOUT" | sha256sum)" ] ||
+		fail "placeholder: $t differs from production's"
+done
+[ "$(psql -XAt -U biso -d biso_test -c 'SELECT count(*) FROM migrations')" = 3 ] || fail "placeholder: migrations not applied"
+(cd "$DEMO_BACKUP_ROOT/data/attachments" && find . -type f | LC_ALL=C sort) > "$T/att.prod"
+(cd "$TD/attachments" && find . -type f | LC_ALL=C sort) > "$T/att.test"
+diff "$T/att.prod" "$T/att.test" || fail "placeholder: not the same attachment paths"
+while read -r f; do
+	grep -q '^PLACEHOLDER$' "$TD/attachments/$f" || fail "placeholder: $f is no placeholder"
+	! cmp -s "$TD/attachments/$f" "$DEMO_BACKUP_ROOT/data/attachments/$f" || fail "placeholder: $f is production's"
+	# no 16-byte run of the original in it
+	head -c 16 "$DEMO_BACKUP_ROOT/data/attachments/$f" > "$T/head16"
+	! grep -qF -f "$T/head16" "$TD/attachments/$f" 2>/dev/null || fail "placeholder: $f holds production's bytes"
+done < "$T/att.prod"
+diff -r "$DEMO_BACKUP_ROOT/data/templates" "$TD/templates" || fail "placeholder: templates not copied"
+[ ! -e "$TD/maintenance.on" ] || fail "placeholder: maintenance mode still on"
+[ -e "$T/stopped" ] && [ -e "$T/started" ] || fail "placeholder: services not stopped and started"
+[ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'biso_test_pre_refresh_%'")" ] ||
+	fail "placeholder: the previous test database was not dropped"
+grep -q '^anonymizer anonymize --do-it$' "$CALLS" || fail "placeholder: the anonymizer did not run"
+report=$(ls "$S"/log-test/refresh-*.txt | tail -1)
+grep -q '^attachments: placeholder' "$report" && grep -q '^person: 0 of 400 rows' "$report" ||
+	{ cat "$report"; fail "placeholder: the report lacks the policy or the check"; }
+echo "ok: placeholder: production's data anonymized, params kept, same attachment paths without production's bytes"
+
+# 6. skip with --keep-old, without --keep-table: production's params, the
+#    attachment folder empty, the previous test database kept.
+reset_marks
+refresh --yes --attachments skip --keep-old > "$T/skip.log" 2>&1 || { cat "$T/skip.log"; fail "skip: failed"; }
+[ "$(psql -XAt -U biso -d biso_test -c "SELECT count(*) FROM params WHERE kunde = 'test'")" = 0 ] ||
+	fail "without --keep-table: the test's params row is still there"
+[ -d "$TD/attachments" ] && [ -z "$(ls -A "$TD/attachments")" ] || fail "skip: attachments not empty"
+kept=$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'biso_test_pre_refresh_%'")
+[ -n "$kept" ] || fail "--keep-old: the previous test database is gone"
+echo "ok: skip leaves no attachment, production's params without --keep-table, --keep-old keeps $kept"
+
+# 7. copy: the attachments equal production's.
+reset_marks
+refresh --yes --attachments copy > "$T/copy.log" 2>&1 || { cat "$T/copy.log"; fail "copy: failed"; }
+diff -r "$DEMO_BACKUP_ROOT/data/attachments" "$TD/attachments" || fail "copy: attachments differ from production's"
+echo "ok: copy: the attachments equal production's"
+
+# 8. An anonymizer that exits 0 but changes nothing: the check fails the
+#    refresh, maintenance mode stays on and the output says so.
+reset_marks
+sed -i 's/^    \$n = \$db->exec("UPDATE person SET$/    $n = 0; if (false) $db->exec("UPDATE person SET/' "$TW/biso-cli"
+grep -q 'if (false) \$db->exec("UPDATE person' "$TW/biso-cli" || fail "could not disarm the anonymizer"
+set +e; refresh --yes --attachments skip > "$T/noop.log" 2>&1; rc=$?; set -e
+[ $rc = 1 ] || { cat "$T/noop.log"; fail "no-op anonymizer: exit $rc, expected 1"; }
+grep -q 'anonymization check failed: person (400 rows) still hold production' "$T/noop.log" ||
+	{ cat "$T/noop.log"; fail "no-op anonymizer: the check did not fail on person"; }
+grep -q 'MAINTENANCE MODE STAYS ON' "$T/noop.log" || { cat "$T/noop.log"; fail "no-op anonymizer: not said that maintenance stays on"; }
+[ -e "$TD/maintenance.on" ] || fail "no-op anonymizer: maintenance mode was switched off"
+! grep -q '^maintenance off$' "$CALLS" || fail "no-op anonymizer: biso-cli maintenance off ran"
+echo "ok: an anonymizer changing nothing fails the check; maintenance mode stays on"
