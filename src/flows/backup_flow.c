@@ -12,6 +12,7 @@
 #include "fsrestore.h"
 #include "fsrestore_int.h"
 #include "lock.h"
+#include "maintenance.h"
 #include "maintmark.h"
 #include "phpconf.h"
 #include "runcmd.h"
@@ -485,31 +486,13 @@ const struct flow_def backup_flow = {
 
 int backup_maintenance(struct backup *b, int on, struct report *r, struct err *e)
 {
-	static const char *const sub_on[] = { "maintenance", "on", NULL };
-	static const char *const sub_off[] = { "maintenance", "off", NULL };
+	if (maintenance_set(b->conf, b->webroot, on, b->id, r, e) < 0)
+		return -1;
 	if (on) {
-		/* the marker first: a kill -9 right after biso-cli still leaves
-		 * a trace for the next command */
-		if (maintmark_set(b->conf, b->webroot, b->id, e) < 0)
-			return -1;
-		if (bisocli_run(b->conf, b->webroot, sub_on, NULL, r, e) < 0) {
-			/* it may have gone on before failing: off is harmless */
-			struct err e2 = ERR_INIT;
-			if (bisocli_run(b->conf, b->webroot, sub_off, NULL, r, &e2) == 0)
-				maintmark_clear(b->conf);
-			err_clear(&e2);
-			return -1;
-		}
 		b->maint_on = 1;
 		b->maint_t0 = report_now_ns();
 		return 0;
 	}
-	if (bisocli_run(b->conf, b->webroot, sub_off, NULL, r, e) < 0) {
-		err_hint(e, "Switch it off by hand: cd %s && php biso-cli maintenance off. The next "
-			    "biso-recover command tries again.", b->webroot);
-		return -1;
-	}
-	maintmark_clear(b->conf);
 	if (b->maint_on)
 		b->maint_ms = (report_now_ns() - b->maint_t0) / 1000000;
 	b->maint_on = 0;

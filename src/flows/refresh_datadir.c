@@ -153,7 +153,7 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 		goto out;
 	/* the new datadir has no maintenance.on: the instance is still in
 	 * maintenance until the refresh ends */
-	if (rf->maintenance_on && maintenance_set(c, rf->webroot, 1, r, e) < 0)
+	if (rf->maintenance_on && maintenance_set(c, rf->webroot, 1, rf->stamp, r, e) < 0)
 		goto out;
 	for (char **d = c->refresh.attachment_dirs; *d; d++) {
 		char *src = xstrfmt("%s/%s", rf->datadir_src, *d), *dst = xstrfmt("%s/%s", rf->datadir, *d);

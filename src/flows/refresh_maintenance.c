@@ -27,7 +27,7 @@ static int maintenance_run(struct run *run, struct step_out *out, struct report 
 	/* counted as on from here: the cleanup switches it off even after a
 	 * biso-cli that failed half way */
 	rf->maintenance_on = 1;
-	if (maintenance_set(rf->conf, rf->webroot, 1, r, e) < 0)
+	if (maintenance_set(rf->conf, rf->webroot, 1, rf->stamp, r, e) < 0)
 		return -1;
 	out->summary = xstrdup("maintenance mode on");
 	return 0;
@@ -40,14 +40,16 @@ static void maintenance_cleanup(struct run *run, struct report *r)
 	if (!rf->maintenance_on)
 		return;
 	if (rf->keep_maintenance) {
+		/* no later command may switch it off through the marker */
+		maintenance_leave_on(rf->conf);
 		report_log(r, LOG_WARN, "maintenance mode stays ON on purpose: the anonymization "
 			   "check found production data in the test system; switch it off (biso-cli "
 			   "maintenance off in %s) only once the data is anonymized", rf->webroot);
 		return;
 	}
-	if (maintenance_set(rf->conf, rf->webroot, 0, r, &e) < 0)
-		report_log(r, LOG_ERROR, "%s: switch it off by hand (biso-cli maintenance off in %s)",
-			   e.msg, rf->webroot);
+	if (maintenance_set(rf->conf, rf->webroot, 0, rf->stamp, r, &e) < 0)
+		report_log(r, LOG_ERROR, "cannot switch maintenance mode off: %s; %s", e.msg,
+			   e.hint ? e.hint : "");
 	else
 		rf->maintenance_on = 0;
 	err_clear(&e);

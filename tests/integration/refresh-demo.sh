@@ -22,7 +22,10 @@ sed "/^services = {/a\\
 
 refresh() { "$BISO_RECOVER" refresh --config "$CONF" "$@"; }
 db_state() { pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict ' | sha256sum; }
-dir_state() { (cd "$1" && find . -printf '%p %s %m\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum; }
+# the datadir as the refresh sees it: without what biso-cli logs (*.log, as
+# datadir_excludes) and its maintenance.on
+dir_state() { (cd "$1" && find . ! -name '*.log' ! -name maintenance.on -printf '%p %s %m\n' | LC_ALL=C sort &&
+	find . -type f ! -name '*.log' ! -name maintenance.on -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum; }
 reset_marks() { rm -f "$T/stopped" "$T/started"; : > "$CALLS"; }
 untouched() { # CASE: test database, datadir, services and biso-cli as before
 	[ "$(db_state biso_test)" = "$db0" ] || fail "$1: the test database changed"
@@ -111,6 +114,7 @@ while read -r f; do
 done < "$T/att.prod"
 diff -r "$DEMO_BACKUP_ROOT/data/templates" "$TD/templates" || fail "placeholder: templates not copied"
 [ ! -e "$TD/maintenance.on" ] || fail "placeholder: maintenance mode still on"
+[ ! -e "$S/log-test/maintenance-on" ] || fail "placeholder: the maintenance marker was left"
 [ -e "$T/stopped" ] && [ -e "$T/started" ] || fail "placeholder: services not stopped and started"
 [ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'biso_test_pre_refresh_%'")" ] ||
 	fail "placeholder: the previous test database was not dropped"
@@ -149,4 +153,8 @@ grep -q 'anonymization check failed: person (400 rows) still hold production' "$
 grep -q 'MAINTENANCE MODE STAYS ON' "$T/noop.log" || { cat "$T/noop.log"; fail "no-op anonymizer: not said that maintenance stays on"; }
 [ -e "$TD/maintenance.on" ] || fail "no-op anonymizer: maintenance mode was switched off"
 ! grep -q '^maintenance off$' "$CALLS" || fail "no-op anonymizer: biso-cli maintenance off ran"
+# on purpose: no maintenance marker, so the next command does not switch it off
+[ ! -e "$S/log-test/maintenance-on" ] || fail "no-op anonymizer: the maintenance marker was left"
+"$BISO_RECOVER" status --config "$CONF" > /dev/null 2>&1 || true
+[ -e "$TD/maintenance.on" ] || fail "no-op anonymizer: the next command switched maintenance off"
 echo "ok: an anonymizer changing nothing fails the check; maintenance mode stays on"
