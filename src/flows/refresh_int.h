@@ -54,6 +54,7 @@ struct refresh {
 	char *datadir_src;         /* datadir backup (directory or archive) */
 	enum magic_kind datadir_src_kind;
 	char *manifest;            /* its MANIFEST, or NULL when it has none */
+	char backup_id[16];        /* the dump's backup id (YYYYMMDD_HHMMSS), "" if none */
 	char *prod_sysid;          /* production's identity: the manifest's, else the
 				      production config/conninfo's; NULL: unknown */
 	char *prod_dbname;

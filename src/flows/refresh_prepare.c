@@ -4,6 +4,7 @@
 #include "config.h"
 #include "refresh_int.h"
 #include "backupset.h"
+#include "backupverify.h"
 #include "bisocli.h"
 #include "conf.h"
 #include "conninfo.h"
@@ -157,6 +158,7 @@ static int read_manifest(struct refresh *rf, struct report *r, struct err *e)
 		if (backupset_parse_stamp(p, 0, &when, &len)) {
 			snprintf(id, sizeof id, "%.15s", p);
 			id[8] = '_';
+			memcpy(rf->backup_id, id, sizeof id);
 			manifest_paths(rf->source, id, &path, NULL);
 			break;
 		}
@@ -369,6 +371,35 @@ static int not_production(struct refresh *rf, PGconn *admin, struct report *r, s
 	return 0;
 }
 
+/* A backup with a manifest is checked whole first (backup-verify's tier 1:
+ * checksums, part counts, the dump's gzip stream and trailer): a damaged
+ * one is refused by name, nothing touched. */
+static int check_manifest(struct refresh *rf, struct report *r, struct err *e)
+{
+	struct backupverify_result res;
+	int rc;
+	if (!rf->manifest)
+		return 0;
+	report_log(r, LOG_INFO, "checking backup %s against its manifest", rf->backup_id);
+	rc = backupverify_tier1(rf->source, rf->backup_id, &res, r, e);
+	if (rc == 1) {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t j = 0; j < res.sums.n_bad && j < 5; j++)
+			strbuf_addf(&sb, "%s%s: %.*s", j ? "; " : "", res.sums.bad[j].path,
+				    (int)strcspn(res.sums.bad[j].why, "\n"), res.sums.bad[j].why);
+		if (res.sums.n_bad > 5)
+			strbuf_addf(&sb, "; and %zu more", res.sums.n_bad - 5);
+		err_set(e, "backup %s is damaged: %s", rf->backup_id, sb.buf);
+		err_hint(e, "Nothing was changed. Refresh from an older backup with --at, or see "
+			    "biso-recover backup-verify %s.", rf->backup_id);
+		strbuf_release(&sb);
+	} else if (rc < 0) {
+		err_prefix(e, "backup %s cannot be checked against its manifest", rf->backup_id);
+	}
+	backupverify_release(&res);
+	return rc == 0 ? 0 : -1;
+}
+
 /* The programs the steps start: biso-cli's, and the services' lists. */
 static int check_programs(struct refresh *rf, struct err *e)
 {
@@ -438,6 +469,8 @@ int refresh_preflight(struct refresh *rf, struct report *r, struct err *e)
 	if (ret < 0)
 		return -1;
 	if (check_programs(rf, e) < 0)
+		return -1;
+	if (check_manifest(rf, r, e) < 0)
 		return -1;
 	report_log(r, LOG_INFO, "source: dump %s, datadir %s; attachments: %s", rf->dump,
 		   rf->datadir_src, refresh_attachments_name(rf->attachments));

@@ -158,3 +158,35 @@ grep -q 'MAINTENANCE MODE STAYS ON' "$T/noop.log" || { cat "$T/noop.log"; fail "
 "$BISO_RECOVER" status --config "$CONF" > /dev/null 2>&1 || true
 [ -e "$TD/maintenance.on" ] || fail "no-op anonymizer: the next command switched maintenance off"
 echo "ok: an anonymizer changing nothing fails the check; maintenance mode stays on"
+
+# 9. From a backup biso-recover backup wrote (with its manifest): production's
+#    identity comes from the manifest (no refresh.production_config needed),
+#    the refresh works from it, and a damaged backup is refused by name in
+#    the preflight with nothing touched.
+sed -i 's/if (false) \$db->exec("UPDATE person/$db->exec("UPDATE person/; s/^    \$n = 0; \$db->exec/    $n = $db->exec/' "$TW/biso-cli"
+grep -q '^    \$n = \$db->exec("UPDATE person SET$' "$TW/biso-cli" || fail "could not re-arm the anonymizer"
+mkdir -p "$T/bk"
+"$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$T/bk" --log-dir "$T/bklog" > "$T/bk.log" 2>&1 ||
+	{ cat "$T/bk.log"; fail "manifest: biso-recover backup failed"; }
+ls "$T"/bk/manifest/*/MANIFEST > /dev/null || fail "manifest: the backup has no manifest"
+sed '/production_config/d' "$CONF" > "$T/noprod.conf"
+reset_marks
+set +e; "$BISO_RECOVER" refresh --config "$T/noprod.conf" --source "$T/bk" --yes --attachments skip \
+	--config-php "$T/prodlike.config.php" > "$T/mident.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q 'the target database "biso" is production'"'"'s: same server (system identifier [0-9]*) and name as .*/MANIFEST records' "$T/mident.log" ||
+	{ cat "$T/mident.log"; fail "manifest: production's database not refused by the manifest's identity (exit $rc)"; }
+[ ! -s "$CALLS" ] || fail "manifest: biso-cli ran"
+"$BISO_RECOVER" refresh --config "$T/noprod.conf" --source "$T/bk" --yes --attachments skip > "$T/mok.log" 2>&1 ||
+	{ cat "$T/mok.log"; fail "manifest: a refresh from a backup with a manifest failed"; }
+grep -q 'checking backup [0-9_]* against its manifest' "$T/mok.log" || { cat "$T/mok.log"; fail "manifest: the backup was not checked"; }
+[ "$(psql -XAt -U biso -d biso_test -c "SELECT count(*) FROM person WHERE nachname <> 'Muster-' || id")" = 0 ] ||
+	fail "manifest: persons not anonymized"
+db1=$(db_state biso_test)
+f=$(find "$T"/bk/data/*/templates -type f | head -1)
+printf 'X' | dd of="$f" bs=1 seek=3 conv=notrunc status=none
+reset_marks
+set +e; "$BISO_RECOVER" refresh --config "$T/noprod.conf" --source "$T/bk" --yes --attachments skip > "$T/mbad.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q "backup [0-9_]* is damaged: data/[0-9_]*/templates/" "$T/mbad.log" ||
+	{ cat "$T/mbad.log"; fail "manifest: a damaged backup was not refused by name (exit $rc)"; }
+[ "$(db_state biso_test)" = "$db1" ] && [ ! -s "$CALLS" ] && [ ! -e "$T/stopped" ] || fail "manifest: a damaged backup touched the test system"
+echo "ok: a backup with a manifest: identity from it, checked whole, a damaged one refused by name"
