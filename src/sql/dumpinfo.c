@@ -234,6 +234,27 @@ uint64_t dumpinfo_stmt_weight(const struct dumpinfo *di, const char *toc_type, c
 	return w;
 }
 
+/* Mark the table of "ALTER TABLE [ONLY] name CLUSTER ON index" clustered. */
+static void mark_clustered(struct dumpinfo *di, const char *stmt)
+{
+	const char *p = stmt, *q, *end;
+	char *name;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!(q = skip_word(p, "ALTER")) || !(q = skip_word(q, "TABLE")))
+		return;
+	if ((p = skip_word(q, "ONLY")))
+		q = p;
+	name = copy_table(q, 0, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if ((q = skip_word(end, "CLUSTER")) && skip_word(q, "ON"))
+		for (size_t i = 0; i < di->n_tables; i++)
+			if (!strcmp(di->tables[i].name, name))
+				di->tables[i].clustered = 1;
+	free(name);
+}
+
 int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struct err *e)
 {
 	struct dumpread *dr = NULL;
@@ -293,8 +314,10 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 			sqlscan_apply_set(&sc, it.text);
 			if (!it.copy_in)
 				count_insert(di, &it);
-			if (sc.section == SQLSCAN_POST_DATA)
+			if (sc.section == SQLSCAN_POST_DATA) {
 				di->post_weight += dumpinfo_stmt_weight(di, sc.toc_type.buf, it.text);
+				mark_clustered(di, it.text);
+			}
 			if (it.copy_in) {
 				struct dumpinfo_table *t;
 				long lines, copy_line = it.line;

@@ -26,6 +26,8 @@ struct dumpinfo_table {
 			  --rows-per-insert) */
 	uint64_t bytes;/* bytes of those lines (line ends included) or statements */
 	long line;     /* dump line of the COPY command or first INSERT */
+	int clustered; /* a post-data ALTER TABLE ... CLUSTER ON names it: its
+			  rows' order in the heap matters to someone */
 };
 
 struct dumpinfo_type {

@@ -8,7 +8,8 @@
  * statement in them fails, so the result is psql's (every statement its
  * own transaction) and in stop mode nothing after a failed statement takes
  * effect (the design is in replay.c).  With jobs > 1, COPY blocks and
- * post-data index builds run on several connections (replay_jobs.c).
+ * post-data index builds run on several connections (replay_jobs.c; the
+ * COPY of a big table over two, REPLAY_SPLIT_MIN).
  * Index builds get the sort memory of one merge pass (replay_sort_mem_kb).
  * Custom-format and tar dumps are handed to pg_restore with the same
  * connection (replay_pgrestore.c).  COPY ... FROM
@@ -45,6 +46,10 @@ struct dumpinfo;
 struct progress;
 struct report;
 
+/* A table with this much COPY data is loaded over two connections with
+ * --jobs (replay_opts.split_min). */
+#define REPLAY_SPLIT_MIN ((uint64_t)64 << 20)
+
 /* Bytes of COPY data gathered before one PQputCopyData() call. */
 #define REPLAY_COPY_CHUNK (128 * 1024)
 
@@ -61,6 +66,11 @@ struct replay_opts {
 	const struct dumpinfo *info; /* the dump check's reading of this dump, or NULL:
 				     with it progress weighs the post-data work
 				     (replay_progress_of()); not owned */
+	uint64_t split_min;       /* with jobs > 1 and the dump check's reading
+				     (info or check_hint): the COPY block of a table
+				     with at least this many bytes of data, not
+				     clustered, is split over two connections
+				     (replay_jobs.c); 0: REPLAY_SPLIT_MIN */
 	const char *check_hint;   /* non-NULL: check the dump as dumpinfo_check(path,
 				     pg_dump_only = 1, check_hint) does, beside the
 				     replay, and commit nothing before it passed (see

@@ -38,6 +38,17 @@
  *     faster than one after the other; bench/README.md).  Every index
  *     build, here or in order on the main connection, gets the sort memory
  *     of replay_sort_mem_kb() (SET LOCAL in the job's transaction).
+ *   - a COPY of a table with at least split_min bytes of data (REPLAY_SPLIT_MIN,
+ *     counted by the dump check, whose reading the replay then has) that no
+ *     ALTER TABLE ... CLUSTER ON names is split in two jobs on two
+ *     connections: the first half of its rows (by the check's count) goes
+ *     to one COPY, the rest to another, each fed from its own spool, so
+ *     that two backends parse one dominant table (pgbench_accounts: the
+ *     other core idled during its COPY; bench/README.md).  Both halves are
+ *     contiguous in the dump, so an error names its line as before; they
+ *     commit together or not at all (tie_ready()): as with one COPY, the
+ *     table gets all rows or none.  The heap order is the two halves
+ *     interleaved: the same rows, which pg_dump writes in another order.
  * Every other statement first waits until all jobs ended (a barrier) and
  * then runs on the main connection in dump order: FK constraints (after the
  * PK/UNIQUE they need), triggers, rules, ACLs, comments, matview
@@ -63,6 +74,7 @@
  */
 #include "config.h"
 #include "replay_int.h"
+#include "dumpinfo.h"
 #include "report.h"
 
 #include <ctype.h>
@@ -96,6 +108,7 @@ struct job_slot {
 	struct err err;
 	int cancelled;
 	long deferred;     /* index into pool->def of its ADD CONSTRAINT, or -1 */
+	int partner;       /* the slot of the other half of a split COPY, or -1 */
 	struct replay_spool *spool; /* a COPY still being fed by its thread */
 };
 
@@ -145,6 +158,7 @@ void replay_jobs_init(struct replay *rp)
 	for (int i = 0; i < p->n; i++) {
 		p->s[i].err = (struct err)ERR_INIT;
 		p->s[i].deferred = -1;
+		p->s[i].partner = -1;
 	}
 	p->stop_seq = UINT64_MAX;
 	rp->pool = p;
@@ -496,6 +510,29 @@ static void job_free(struct job_slot *s)
 	s->rel = 0;
 	s->cancelled = 0;
 	s->deferred = -1;
+	s->partner = -1;
+}
+
+/* The halves of a split COPY settle together: 0 while the other one still
+ * runs, else 1; when either failed, both are J_FAILED and the error is the
+ * first half's (in stop mode the errors of later jobs are not reported). */
+static int tie_ready(struct replay_pool *p, int i)
+{
+	struct job_slot *s = &p->s[i], *o, *lo, *hi;
+	if (s->partner < 0)
+		return 1;
+	o = &p->s[s->partner];
+	if (o->state == J_RUNNING)
+		return 0;
+	if (s->state == J_FAILED || o->state == J_FAILED) {
+		lo = s->seq < o->seq ? s : o;
+		hi = lo == s ? o : s;
+		if (!err_isset(&lo->err))
+			err_move(&lo->err, &hi->err);
+		err_clear(&hi->err);
+		lo->state = hi->state = J_FAILED;
+	}
+	return 1;
 }
 
 /* Commit or roll back one finished job, record its error. */
@@ -504,6 +541,10 @@ static void job_settle(struct replay *rp, int i)
 	struct replay_pool *p = rp->pool;
 	struct job_slot *s = &p->s[i];
 	PGconn *conn = slot_conn(rp, i);
+	if (s->partner >= 0) { /* tie_ready() decided for both */
+		p->s[s->partner].partner = -1;
+		s->partner = -1;
+	}
 	if (s->state == J_DONE && s->seq < p->stop_seq) {
 		PGresult *res = PQexec(conn, "COMMIT");
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -597,7 +638,7 @@ static void pool_step(struct replay *rp, int block)
 			for (int i = 0; i < p->n; i++) {
 				struct job_slot *s = &p->s[i];
 				if ((s->state == J_DONE || s->state == J_FAILED) && s->seq == p->commit_seq &&
-				    s->seq <= p->stop_seq) {
+				    s->seq <= p->stop_seq && tie_ready(p, i)) {
 					p->commit_seq++;
 					job_settle(rp, i);
 					again = 1;
@@ -609,7 +650,7 @@ static void pool_step(struct replay *rp, int block)
 	 * failed one are rolled back */
 	for (int i = 0; i < p->n; i++)
 		if ((p->s[i].state == J_DONE || p->s[i].state == J_FAILED) &&
-		    (!rp->on_error_stop || (p->stop && p->s[i].seq > p->stop_seq)))
+		    (!rp->on_error_stop || (p->stop && p->s[i].seq > p->stop_seq)) && tie_ready(p, i))
 			job_settle(rp, i);
 	if (report_cancelled(rp->r) && !p->stop) {
 		struct err e = ERR_INIT;
@@ -711,6 +752,116 @@ static int postdata_busy(const struct replay *rp)
 	for (int i = 0; i < rp->pool->n; i++)
 		if (rp->pool->s[i].state != J_IDLE && rp->pool->s[i].kind != JOB_COPY)
 			return 1;
+	return 0;
+}
+
+/* Rows of the first half when the COPY of @rel is to be split, else 0. */
+static uint64_t split_half(struct replay *rp, const char *rel)
+{
+	uint64_t min = rp->o->split_min ? rp->o->split_min : REPLAY_SPLIT_MIN;
+	if (!rp->info || rp->pool->running_max < 2)
+		return 0;
+	for (size_t k = 0; k < rp->info->n_tables; k++) {
+		const struct dumpinfo_table *t = &rp->info->tables[k];
+		if (strcmp(t->name, rel))
+			continue;
+		if (t->clustered || t->bytes < min || t->rows < 2)
+			return 0;
+		return (t->rows + 1) / 2;
+	}
+	return 0;
+}
+
+/* An idle slot other than @busy (about to run a job) for the second half,
+ * connected and with the session settings, without waiting; -1 if none. */
+static int split_slot(struct replay *rp, int busy)
+{
+	struct replay_pool *p = rp->pool;
+	int running = 1; /* @busy */
+	for (int k = 0; k < p->n; k++)
+		running += p->s[k].state == J_RUNNING;
+	for (int k = 1; k <= p->n && running < p->running_max; k++) {
+		int i = k % p->n;
+		if (i != busy && p->s[i].state == J_IDLE)
+			return slot_ready(rp, i) == 0 ? i : -1;
+	}
+	return -1;
+}
+
+/* The sink of a split COPY: lines up to @half to @a, the rest to @b. */
+struct split_sink {
+	const struct copy_sink *a, *b;
+	uint64_t half, lines;
+	int on_b;
+};
+
+static int split_put(void *ctx, const char *buf, size_t len)
+{
+	struct split_sink *ss = ctx;
+	const char *p = buf, *end = buf + len;
+	size_t head;
+	int ok;
+	if (ss->on_b)
+		return ss->b->put(ss->b->ctx, buf, len);
+	while (ss->lines < ss->half && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		p++;
+		ss->lines++;
+	}
+	if (ss->lines < ss->half)
+		return ss->a->put(ss->a->ctx, buf, len);
+	head = (size_t)(p - buf);
+	ok = head ? ss->a->put(ss->a->ctx, buf, head) : 1;
+	ss->a->end(ss->a->ctx, NULL);
+	ss->on_b = 1;
+	if (head < len && ss->b->put(ss->b->ctx, buf + head, len - head) != 1)
+		return 0;
+	return ok;
+}
+
+static void split_end(void *ctx, const char *errmsg)
+{
+	struct split_sink *ss = ctx;
+	if (!ss->on_b)
+		ss->a->end(ss->a->ctx, errmsg);
+	ss->b->end(ss->b->ctx, errmsg);
+}
+
+/* Set up slot @j as the second half of the COPY job in @a (seq, text and
+ * the rest taken from it; its data begins @half lines later) and start its
+ * COPY with @cmd.  Returns 0, or -1 when it did not start (@j stays idle,
+ * the COPY is not split). */
+static int split_start(struct replay *rp, int ai, int j, const char *cmd, uint64_t half)
+{
+	struct replay_pool *p = rp->pool;
+	struct job_slot *a = &p->s[ai], *b = &p->s[j];
+	PGconn *conn = slot_conn(rp, j);
+	PGresult *res = PQexec(conn, cmd);
+	int copy_in = PQresultStatus(res) == PGRES_COPY_IN;
+	PQclear(res);
+	if (copy_in)
+		b->spool = replay_spool_start(conn);
+	if (!b->spool) {
+		if (copy_in) {
+			PQputCopyEnd(conn, "not split");
+			while ((res = PQgetResult(conn)))
+				PQclear(res);
+		}
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return -1;
+	}
+	b->kind = JOB_COPY;
+	b->exclusive = 1;
+	b->rel = a->rel;
+	b->seq = p->next_seq++;
+	b->text = xstrdup(a->text);
+	b->toc = xstrdup(a->toc);
+	b->line = a->line;
+	b->data_line = a->data_line + (long)half;
+	b->partner = ai;
+	a->partner = j;
+	report_log(rp->r, LOG_INFO, "%s:%ld: the COPY that begins here is split over two "
+		   "connections at line %ld (the same rows; in the heap in another order)",
+		   rp->name, a->line, b->data_line);
 	return 0;
 }
 
@@ -833,7 +984,8 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 		strbuf_add(&cmd, it->text, it->len);
 	}
 	if (kind == JOB_COPY) {
-		int rc;
+		int rc, j = -1;
+		uint64_t half = split_half(rp, rel.buf);
 		res = PQexec(conn, cmd.buf);
 		if (PQresultStatus(res) != PGRES_COPY_IN) {
 			replay_server_error(rp, conn, &s->err, res, s->text, s->toc, s->line);
@@ -845,10 +997,19 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 			PQclear(res);
 			/* fed by a thread, so that the next COPY need not wait */
 			s->spool = replay_spool_start(conn);
-			if (s->spool)
+			if (s->spool && half && (j = split_slot(rp, i)) >= 0 &&
+			    split_start(rp, i, j, cmd.buf, half) < 0)
+				j = -1;
+			if (j >= 0) {
+				struct split_sink ss = { replay_spool_sink(s->spool),
+							 replay_spool_sink(p->s[j].spool), half, 0, 0 };
+				struct copy_sink sink = { split_put, split_end, &ss };
+				rc = replay_copy_stream_sink(rp, &sink, it);
+			} else if (s->spool) {
 				rc = replay_copy_stream_sink(rp, replay_spool_sink(s->spool), it);
-			else
+			} else {
 				rc = replay_copy_stream(rp, conn, it);
+			}
 			if (rc != 0) {
 				/* truncated (recorded) or a read error: roll back, stop */
 				int spooled = s->spool != NULL;
@@ -857,11 +1018,20 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 					while ((res = PQgetResult(conn)))
 						PQclear(res);
 				PQclear(PQexec(conn, "ROLLBACK"));
+				if (j >= 0) {
+					PGconn *cb = slot_conn(rp, j);
+					job_free(&p->s[j]);
+					while ((res = PQgetResult(cb)))
+						PQclear(res);
+					PQclear(PQexec(cb, "ROLLBACK"));
+				}
 				pool_stop(p, s->seq);
 				ret = -1;
 				goto out;
 			}
 			s->state = J_RUNNING;
+			if (j >= 0)
+				p->s[j].state = J_RUNNING;
 		}
 	} else {
 		if (!PQsendQuery(conn, cmd.buf)) {

@@ -2,7 +2,8 @@
  * replay-driver: a small front end to replay_run() and dumpinfo_scan() for
  * the integration tests (the real CLI is biso-recover db-restore).
  *
- *   replay-driver [--continue] [--single-transaction] [--jobs N] CONNINFO DUMP
+ *   replay-driver [--continue] [--single-transaction] [--jobs N] [--check]
+ *                 [--info] [--split-min BYTES] CONNINFO DUMP
  *   replay-driver --inspect DUMP
  *
  * Log lines go to stderr as "LEVEL: text"; the final error (if any) is
@@ -44,9 +45,9 @@ static int inspect(const char *path)
 	for (size_t i = 0; i < di.n_types; i++)
 		printf("type %s: %lu\n", di.types[i].type, (unsigned long)di.types[i].count);
 	for (size_t i = 0; i < di.n_tables; i++)
-		printf("table %s: rows=%llu bytes=%llu line=%ld\n", di.tables[i].name,
+		printf("table %s: rows=%llu bytes=%llu line=%ld%s\n", di.tables[i].name,
 		       (unsigned long long)di.tables[i].rows, (unsigned long long)di.tables[i].bytes,
-		       di.tables[i].line);
+		       di.tables[i].line, di.tables[i].clustered ? " clustered" : "");
 	dumpinfo_release(&di);
 	return 0;
 }
@@ -57,7 +58,8 @@ int main(int argc, char **argv)
 	struct replay_stats st;
 	struct err e = ERR_INIT;
 	struct report r = { NULL, log_line, NULL, NULL, 0 };
-	int i = 1, rc;
+	int i = 1, rc, want_info = 0;
+	struct dumpinfo di = { 0 };
 
 	o.on_error_stop = 1;
 	o.jobs = 1;
@@ -70,17 +72,32 @@ int main(int argc, char **argv)
 			o.single_transaction = 1;
 		else if (!strcmp(argv[i], "--jobs") && i + 1 < argc)
 			o.jobs = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--check"))
+			o.check_hint = "(the dump check refused it)";
+		else if (!strcmp(argv[i], "--info"))
+			want_info = 1; /* scanned before, as the restore step does */
+		else if (!strcmp(argv[i], "--split-min") && i + 1 < argc)
+			o.split_min = strtoull(argv[++i], NULL, 10);
 		else
 			break;
 	}
 	if (argc - i != 2) {
-		fprintf(stderr, "usage: replay-driver [--continue] [--single-transaction] [--jobs N] CONNINFO DUMP\n"
+		fprintf(stderr, "usage: replay-driver [--continue] [--single-transaction] [--jobs N] [--check] "
+				"[--info] [--split-min BYTES] CONNINFO DUMP\n"
 				"       replay-driver --inspect DUMP\n");
 		return 2;
 	}
 	o.conninfo = argv[i];
 	o.dump_path = argv[i + 1];
+	if (want_info) {
+		if (dumpinfo_scan(o.dump_path, &di, NULL, &e) < 0) {
+			fprintf(stderr, "FAILED: --info: %s\n", e.msg);
+			return 1;
+		}
+		o.info = &di;
+	}
 	rc = replay_run(&o, &r, &st, &e);
+	dumpinfo_release(&di);
 	printf("statements=%llu copy_blocks=%llu copy_rows=%llu skipped_rows=%llu errors=%llu "
 	       "warnings=%llu bytes_read=%llu bytes_sql=%llu\n",
 	       (unsigned long long)st.statements, (unsigned long long)st.copy_blocks,

@@ -138,6 +138,64 @@ if "$DRIVER" "$(connB rich_stdin)" - < "$T/rich.sql" > "$T/stdin.out" 2>&1 &&
 else
 	fail "rich dump from stdin"; cat "$T/stdin.out"
 fi
+# ---- --jobs 2 with the dump check's row counts (--info: read before, as the
+# restore step does): COPY blocks split over two connections (--split-min 1:
+# every one with 2 rows or more when a second connection is free; always the
+# first): the same rows as psql's restore (sorted pg_dump --inserts), in
+# another heap order ----
+sorted_inserts() { pg_dump --inserts "$1" | strip | sort; }
+PGHOST=$HA sorted_inserts rich > "$T/rich.sorted.a"
+psqlB -d postgres -c 'CREATE DATABASE rich_split' >/dev/null
+"$DRIVER" --continue --jobs 2 --info --split-min 1 "$(connB rich_split)" "$T/rich.sql" \
+	> "$T/split.out" 2> "$T/split.err"
+nsplit=$(grep -c 'is split over two connections' "$T/split.err")
+split_errors=$(sed -n 's/.* errors=\([0-9]*\) .*/\1/p' "$T/split.out")
+rich_errors=$(sed -n 's/.* errors=\([0-9]*\) .*/\1/p' "$T/rich.replay.out")
+PGHOST=$HB sorted_inserts rich_split > "$T/rich.sorted.b"
+if [ "$nsplit" -ge 1 ] && [ "$split_errors" = "$rich_errors" ] && cmp -s "$T/rich.sorted.a" "$T/rich.sorted.b"; then
+	ok "rich dump, --jobs 2, $nsplit COPY blocks split in two: sorted pg_dump --inserts equals psql's"
+else
+	fail "rich dump with split COPYs: $nsplit split, errors ${split_errors:-?} (want $rich_errors):"
+	diff "$T/rich.sorted.a" "$T/rich.sorted.b" | head -10; grep -E '^(ERROR|FAILED)' "$T/split.err" | head -5
+fi
+# a bad row in either half: the table gets none of its rows (as psql's one
+# COPY), the error names the row's dump line; stop and continue mode
+psqlA -d postgres -c 'CREATE DATABASE split_src' >/dev/null
+psqlA -v ON_ERROR_STOP=1 -d split_src >/dev/null <<'SQL'
+CREATE TABLE t (id int PRIMARY KEY, v int);
+INSERT INTO t SELECT g, g FROM generate_series(1, 1000) g;
+CREATE TABLE u (id int PRIMARY KEY);
+INSERT INTO u SELECT generate_series(1, 10);
+SQL
+PGHOST=$HA pg_dump split_src > "$T/split.sql"
+first=$(grep -n '^COPY public.t ' "$T/split.sql" | cut -d: -f1)
+for at in 100 900; do
+	bad=$((first + at))
+	sed "${bad}s/\t[0-9]*\$/\tx/" "$T/split.sql" > "$T/split$at.sql"
+	for mode in stop continue; do
+		db=split${at}_$mode
+		psqlA -d postgres -c "CREATE DATABASE $db" >/dev/null
+		psqlB -d postgres -c "CREATE DATABASE $db" >/dev/null
+		if [ $mode = stop ]; then
+			psqlA -v ON_ERROR_STOP=1 -d $db -f "$T/split$at.sql" >/dev/null 2>&1
+			"$DRIVER" --jobs 2 --info --split-min 1 "$(connB $db)" "$T/split$at.sql" > "$T/$db.out" 2> "$T/$db.err"
+		else
+			psqlA -d $db -f "$T/split$at.sql" >/dev/null 2>&1
+			"$DRIVER" --continue --jobs 2 --info --split-min 1 "$(connB $db)" "$T/split$at.sql" > "$T/$db.out" 2> "$T/$db.err"
+		fi
+		PGHOST=$HA sorted_inserts $db > "$T/$db.a"
+		PGHOST=$HB sorted_inserts $db > "$T/$db.b"
+		if grep -q 'public.t.* is split\|COPY that begins here is split' "$T/$db.err" &&
+		   grep -q "split$at.sql:$bad: invalid input syntax for type integer" "$T/$db.err" &&
+		   cmp -s "$T/$db.a" "$T/$db.b"; then
+			ok "split COPY, bad row at line $bad ($mode): error names it, the result equals psql's"
+		else
+			fail "split COPY, bad row at line $bad ($mode):"
+			grep -E '^(ERROR|FAILED|INFO: .*split)' "$T/$db.err" | head -5; diff "$T/$db.a" "$T/$db.b" | head -10
+		fi
+	done
+done
+
 psqlB -d postgres -c 'CREATE DATABASE rich_1tx' >/dev/null
 if "$DRIVER" --single-transaction "$(connB rich_1tx)" "$T/rich.sql" > "$T/1tx.out" 2>&1; then
 	fail "--single-transaction accepted a dump with its own BEGIN/COMMIT (large objects)"

@@ -76,6 +76,31 @@ static void dump_contents_are_listed(void **state)
 	unlink(path);
 }
 
+/* pg_dump's CLUSTER ON marks the table (its COPY is then never split). */
+static void cluster_on_marks_the_table(void **state)
+{
+	static const char d[] =
+		"COPY public.a (id) FROM stdin;\n1\n\\.\n"
+		"COPY public.\"B c\" (id) FROM stdin;\n1\n\\.\n"
+		"--\n-- Name: a a_pkey; Type: CONSTRAINT; Schema: public; Owner: x\n--\n\n"
+		"ALTER TABLE ONLY public.a\n    ADD CONSTRAINT a_pkey PRIMARY KEY (id);\n"
+		"--\n-- Name: b_idx; Type: INDEX; Schema: public; Owner: x\n--\n\n"
+		"CREATE INDEX b_idx ON public.\"B c\" USING btree (id);\n"
+		"--\n-- Name: \"B c\" b_idx; Type: INDEX ATTACH; Schema: public; Owner: x\n--\n\n"
+		"ALTER TABLE public.\"B c\" CLUSTER ON b_idx;\n";
+	struct dumpinfo di;
+	struct err e = ERR_INIT;
+	(void)state;
+	write_dump(d, sizeof(d) - 1);
+	assert_int_equal(dumpinfo_scan(path, &di, NULL, &e), 0);
+	assert_int_equal(di.n_tables, 2);
+	assert_int_equal(di.tables[0].clustered, 0);
+	assert_string_equal(di.tables[1].name, "public.\"B c\"");
+	assert_int_equal(di.tables[1].clustered, 1);
+	dumpinfo_release(&di);
+	unlink(path);
+}
+
 static void truncated_dump_is_incomplete_and_cut_copy_is_an_error(void **state)
 {
 	struct dumpinfo di;
@@ -172,6 +197,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(insert_rows_are_counted),
 		cmocka_unit_test(dump_contents_are_listed),
+		cmocka_unit_test(cluster_on_marks_the_table),
 		cmocka_unit_test(truncated_dump_is_incomplete_and_cut_copy_is_an_error),
 		cmocka_unit_test(check_flags_cut_plain_and_gzip_dumps),
 	};
