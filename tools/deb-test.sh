@@ -25,7 +25,8 @@
 #     in German once its catalogue translates the usage; until then it says it
 #     skipped that), man biso-recover (English; German once there),
 #     /etc/biso-recover.conf is a registered conffile and loads, the bash
-#     completion loads by name; then remove keeps the conffile and purge
+#     completion loads by name, the backup's systemd units and cron example
+#     are there and no timer is enabled; then remove keeps the conffile and purge
 #     removes it.
 # Ends with "deb-test: ok" or "deb-test: FAILED: what".  Needs network to the
 # Debian mirror (deb.debian.org) for debootstrap and apt in the root.
@@ -141,6 +142,15 @@ completion() { # bash-completion loads it by the command's name
 	inroot bash -c '. /usr/share/bash-completion/bash_completion && __load_completion biso-recover &&
 		complete -p biso-recover' | grep -q -- '-F _biso_recover biso-recover'
 }
+units() { # the backup's systemd units name the packaged binary; none is enabled
+	grep -qx 'ExecStart=/usr/bin/biso-recover backup' "$root/usr/lib/systemd/system/biso-recover-backup.service" &&
+	grep -qx 'ExecStart=/usr/bin/biso-recover backup --config /etc/biso-recover/%i.conf' \
+		"$root/usr/lib/systemd/system/biso-recover-backup@.service" &&
+	[ -f "$root/usr/lib/systemd/system/biso-recover-backup.timer" ] &&
+	[ -f "$root/usr/lib/systemd/system/biso-recover-backup@.timer" ] &&
+	[ ! -e "$root/etc/systemd/system/timers.target.wants/biso-recover-backup.timer" ] &&
+	[ -f "$root/usr/share/doc/biso-recover/examples/biso-recover-backup" ]
+}
 remove_purge() {
 	inroot dpkg -r biso-recover >/dev/null && [ -f "$root/etc/biso-recover.conf" ] &&
 	[ ! -e "$root/usr/bin/biso-recover" ] &&
@@ -167,6 +177,7 @@ else
 fi
 check "/etc/biso-recover.conf is a conffile and loads" conffile
 check "bash completion loads by name" completion
+check "the backup's systemd units and cron example are installed, not enabled" units
 check "dpkg -r keeps /etc/biso-recover.conf, dpkg -P removes it" remove_purge
 
 [ -z "$fails" ] || die "${fails#; }"
