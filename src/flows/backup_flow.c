@@ -289,10 +289,8 @@ static int database_size(struct backup *b, const char *conninfo, const char *dbn
 		return -1;
 	conn = dbadmin_connect(ci, e);
 	free(ci);
-	if (!conn) {
-		err_prefix(e, "cannot connect to the database %s", dbname);
-		return -1;
-	}
+	if (!conn)
+		return -1; /* the message names the database */
 	res = PQexec(conn, "SELECT pg_database_size(current_database())");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		dbadmin_result_error(conn, res, e);

@@ -93,7 +93,9 @@ int maintmark_recover(const struct conf *c, struct report *r, struct err *e)
 		return 0;
 	fp = fopen(path, "re");
 	if (!fp) {
-		if (errno != ENOENT)
+		/* a user who may not read it (log_dir is root's) could not
+		 * switch maintenance off either: only root's commands act */
+		if (errno != ENOENT && errno != EACCES)
 			ret = err_errno(e, errno, "cannot read the maintenance marker %s", path);
 		free(path);
 		return ret;

@@ -41,7 +41,8 @@ void maintmark_clear(const struct conf *c);
  * N) ended while maintenance mode was on in WEBROOT: switching it off"),
  * run `biso-cli maintenance off` in its webroot (as bisocli_run() does) and
  * remove the marker.  A marker of a live process (a backup running now)
- * is left alone.  Returns 0 when there was nothing to do, 1 when
+ * is left alone, and so is one this user may not read.  Returns 0 when
+ * there was nothing to do, 1 when
  * maintenance was switched off, -1 with @e set when the marker cannot be
  * read or biso-cli failed (the marker stays: the next command tries
  * again).
