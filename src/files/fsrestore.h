@@ -271,4 +271,18 @@ int fsrestore_fetch(const char *source, const char *into, const char *rsh, int x
  */
 int fsrestore_estimate_size(const char *path, int kind, uint64_t *bytes);
 
+/* @bytes plus the margin every space check adds: 2 %, and an eighth of
+ * @bytes, at least 1 MiB and at most 16 MiB.  Public so that every space
+ * check (the backup's too) adds the same. */
+uint64_t fsrestore_with_margin(uint64_t bytes);
+
+/*
+ * Fill @e with "not enough space in @dir to @doing", the detail giving
+ * @need (margin included) and @avail in bytes, humanised and exact;
+ * @what_free names what @avail is ("free", "free when the restore
+ * started" ...).  The caller adds the hint.
+ */
+void fsrestore_space_error(struct err *e, const char *dir, const char *doing, uint64_t need,
+			   uint64_t avail, const char *what_free);
+
 #endif

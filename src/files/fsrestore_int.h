@@ -43,19 +43,6 @@ struct fsrestore_opts;
 struct fsrestore_result;
 struct report;
 
-/* @bytes plus the margin every space check adds: 2 %, and an eighth of
- * @bytes, at least 1 MiB and at most 16 MiB. */
-uint64_t fsrestore_with_margin(uint64_t bytes);
-
-/*
- * Fill @e with "not enough space in @dir to @doing", the detail giving
- * @need (margin included) and @avail in bytes, humanised and exact;
- * @what_free names what @avail is ("free", "free when the restore
- * started" ...).  The caller adds the hint.
- */
-void fsrestore_space_error(struct err *e, const char *dir, const char *doing, uint64_t need,
-			   uint64_t avail, const char *what_free);
-
 /* PASS_SCAN counts the source, PASS_EXTRACT writes it, PASS_VERIFY
  * compares it with an existing tree (fsrestore_verify). */
 enum pass { PASS_SCAN, PASS_EXTRACT, PASS_VERIFY };

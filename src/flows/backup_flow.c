@@ -10,7 +10,6 @@
 #include "dbadmin.h"
 #include "exclude.h"
 #include "fsrestore.h"
-#include "fsrestore_int.h"
 #include "lock.h"
 #include "maintenance.h"
 #include "maintmark.h"
