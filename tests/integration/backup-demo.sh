@@ -7,7 +7,8 @@
 # biso.log when maintenance mode went on and off: on before the dump, off
 # after the datadir (before the webroot), and off after a backup that
 # failed (wrong database: refused before maintenance goes on; a failing
-# dump), was interrupted (SIGTERM, SIGHUP) or killed (kill -9: the next
+# dump; a backup root without room for the datadir), was interrupted
+# (SIGTERM, SIGHUP) or killed (kill -9: the next
 # command switches it off).  Nothing half written is ever published.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -134,6 +135,30 @@ maint_is_off "failed dump"
 nothing_published "failed dump" "$n"
 grep -q "backup FAILED" "$T/dumpfail.log" || { cat "$T/dumpfail.log"; fail "no FAILED line for the cron mail"; }
 echo "ok: a failing dump switches maintenance off again and publishes nothing"
+
+# 5b. A backup root too small for the datadir: refused by the space check
+#     before the copy, maintenance off, nothing published.
+SMALL=$T/small
+mkdir -p "$SMALL"
+if mount -t tmpfs -o size=5m tmpfs "$SMALL" 2>/dev/null; then
+	trap 'umount "$SMALL" 2>/dev/null; demo_test_cleanup' EXIT
+	on0=$(ons)
+	set +e
+	"$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$SMALL" --log-dir "$T/log" > "$T/small.log" 2>&1
+	rc=$?
+	set -e
+	[ $rc = 1 ] || { cat "$T/small.log"; fail "a backup root without room exited $rc, not 1"; }
+	grep -q "step datadir failed: not enough space in $SMALL/data to copy the datadir" "$T/small.log" ||
+		{ cat "$T/small.log"; fail "the space check did not stop the datadir copy"; }
+	[ "$(ons)" = $((on0 + 1)) ] || fail "no room: maintenance mode did not go on"
+	maint_is_off "no room"
+	[ -z "$(find "$SMALL" -mindepth 2)" ] || { find "$SMALL"; fail "no room: something was left in the backup root"; }
+	umount "$SMALL"
+	trap demo_test_cleanup EXIT
+	echo "ok: a backup root without room for the datadir: stopped before the copy, maintenance off, nothing left"
+else
+	echo "skipped: the space check (cannot mount a tmpfs here)"
+fi
 
 # 6. SIGTERM and SIGHUP while pg_dump runs.
 mkdir -p "$T/bin"
