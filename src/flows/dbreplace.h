@@ -11,6 +11,9 @@
 #ifndef BR_DBREPLACE_H
 #define BR_DBREPLACE_H
 
+#include <libpq-fe.h>
+#include <stdint.h>
+
 #include "err.h"
 #include "flow.h"
 #include "report.h"
@@ -53,5 +56,17 @@ struct dbreplace_result {
  * unless the swap's own error says otherwise. */
 int dbreplace_run(const struct dbreplace_opts *o, struct step_out *so, struct replay_stats *stats,
 		  struct dbreplace_result *res, struct report *r, struct err *e);
+
+/*
+ * A replay that fills the server's disk crashes the server half way.  Where
+ * the server of @admin is on this machine and lets us read its
+ * data_directory, refuse when the new database will not fit: the bigger of
+ * @sql_bytes (the uncompressed dump) and half again for indexes, or the
+ * live databases @live_dbs (NULL-terminated; may be NULL), plus 10% and
+ * 64 MiB, since the old database stays beside the new one until the swap.
+ * Where it cannot be checked: a warning through @r.  0, or -1 with @e.
+ */
+int dbreplace_check_space(PGconn *admin, uint64_t sql_bytes, const char *const *live_dbs,
+			  struct report *r, struct err *e);
 
 #endif

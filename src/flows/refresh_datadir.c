@@ -104,9 +104,7 @@ static int write_placeholders(const char *src, const char *dst, uid_t uid, gid_t
 	return ret;
 }
 
-/* The excludes: the configured datadir excludes, and with skip or
- * placeholder the attachment folders ("/attachments/", anchored). */
-static const char **excludes_for(const struct refresh *rf)
+const char **refresh_datadir_excludes(const struct refresh *rf)
 {
 	const struct conf *c = rf->conf;
 	size_t n = 0, k = 0;
@@ -130,7 +128,7 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 	const struct conf *c = rf->conf;
 	struct fsrestore_opts o = { 0 };
 	struct fsrestore_result res = { 0 };
-	const char **ex = excludes_for(rf);
+	const char **ex = refresh_datadir_excludes(rf);
 	char *base = keptcopies_keep_base(c->keep_dir, rf->webroot, rf->datadir, NULL);
 	const char *name = strrchr(rf->datadir, '/') ? strrchr(rf->datadir, '/') + 1 : rf->datadir;
 	char *staging = xstrfmt("%s/%s.refreshing", base, name);

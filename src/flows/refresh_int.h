@@ -98,6 +98,11 @@ int refresh_preflight(struct refresh *rf, struct report *r, struct err *e);
 /* Read the target's config.php again and require env 'dev' (right before
  * the anonymizer).  0, or -1 with @e. */
 int refresh_require_dev(struct refresh *rf, struct report *r, struct err *e);
+/* refresh_datadir.c: the datadir step's excludes: the configured
+ * datadir_excludes, and with skip or placeholder the attachment folders
+ * ("/attachments/", anchored).  malloc'd array of malloc'd strings,
+ * NULL-terminated. */
+const char **refresh_datadir_excludes(const struct refresh *rf);
 /* "copy", "skip", "placeholder" or "(not chosen)". */
 const char *refresh_attachments_name(enum refresh_attachments a);
 void refresh_release(struct refresh *rf);

@@ -9,8 +9,10 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "dbadmin.h"
+#include "dbreplace.h"
 #include "dumpread.h"
 #include "fsrestore.h"
+#include "fsrestore_int.h"
 #include "manifest.h"
 #include "pathguard.h"
 #include "phpconf.h"
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static const char *nonempty(const char *s)
@@ -400,6 +403,64 @@ static int check_manifest(struct refresh *rf, struct report *r, struct err *e)
 	return rc == 0 ? 0 : -1;
 }
 
+/* Free space: the database server's disk for the new database beside the
+ * old one (dbreplace_check_space(), the dump's size from its gzip trailer),
+ * and the test datadir's filesystem for production's datadir beside the
+ * old one (the datadir step's own source scan, nothing written). */
+static int check_space(struct refresh *rf, PGconn *admin, struct report *r, struct err *e)
+{
+	const char *live[2] = { rf->dbname, NULL };
+	struct fsrestore_opts o = { 0 };
+	struct fsrestore_result res = { 0 };
+	const char **ex;
+	uint64_t sql = 0;
+	struct stat st;
+	struct statvfs vfs;
+	char *parent;
+	int ret;
+
+	if (!(rf->dump_kind == MAGIC_GZIP_SQL && fsrestore_estimate_size(rf->dump, rf->dump_kind, &sql)) &&
+	    stat(rf->dump, &st) == 0)
+		sql = rf->dump_kind == MAGIC_GZIP_SQL ? (uint64_t)st.st_size * 5 : (uint64_t)st.st_size;
+	if (dbreplace_check_space(admin, sql, live, r, e) < 0)
+		return -1;
+	ex = refresh_datadir_excludes(rf);
+	o.source = rf->datadir_src;
+	o.target = rf->datadir;
+	o.excludes = ex;
+	o.mode = FSRESTORE_REPLACE;
+	o.dry_run = 1;
+	o.name = "datadir";
+	ret = fsrestore_run(&o, r, &res, e);
+	for (size_t i = 0; ex[i]; i++)
+		free((char *)ex[i]);
+	free(ex);
+	if (ret < 0) {
+		fsrestore_result_release(&res);
+		return -1;
+	}
+	parent = xstrdup(rf->datadir);
+	if (strrchr(parent, '/') && strrchr(parent, '/') != parent)
+		*strrchr(parent, '/') = '\0';
+	if (statvfs(parent, &vfs) == 0) {
+		uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+		uint64_t need = fsrestore_with_margin(res.bytes);
+		if (avail < need) {
+			fsrestore_space_error(e, parent, "hold production's datadir beside the test's",
+					      need, avail, "free");
+			err_hint(e, "Free space there, or refresh with --attachments skip or placeholder.");
+			ret = -1;
+		} else {
+			report_log(r, LOG_INFO, "free space for the datadir: %llu MiB in %s, about %llu "
+				   "MiB needed", (unsigned long long)(avail >> 20), parent,
+				   (unsigned long long)(need >> 20));
+		}
+	}
+	free(parent);
+	fsrestore_result_release(&res);
+	return ret;
+}
+
 /* The programs the steps start: biso-cli's, and the services' lists. */
 static int check_programs(struct refresh *rf, struct err *e)
 {
@@ -465,6 +526,8 @@ int refresh_preflight(struct refresh *rf, struct report *r, struct err *e)
 	}
 	if (!ret)
 		ret = dbadmin_try_lock(admin, rf->dbname, e);
+	if (!ret)
+		ret = check_space(rf, admin, r, e);
 	PQfinish(admin);
 	if (ret < 0)
 		return -1;

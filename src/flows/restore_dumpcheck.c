@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "dbadmin.h"
+#include "dbreplace.h"
 #include "dumpinfo.h"
 #include "dumpread.h"
 #include "magic.h"
@@ -253,110 +254,16 @@ int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 	return 0;
 }
 
-/* The size of database @db on @admin's server in bytes, 0 when there is
- * none or it cannot be read (no CONNECT privilege). */
-static unsigned long long database_size(PGconn *admin, const char *db)
-{
-	PGresult *res = db ? dbadmin_query1(admin, "SELECT pg_database_size(oid) FROM pg_database "
-					  "WHERE datname = $1", db, NULL) : NULL;
-	unsigned long long n = res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)
-			       ? strtoull(PQgetvalue(res, 0, 0), NULL, 10) : 0;
-	PQclear(res);
-	return n;
-}
-
-/* 1 when @host (PQhost()) is this machine: a Unix socket or a loopback name. */
-static int local_host(const char *host)
-{
-	return !host || !*host || host[0] == '/' || !strcmp(host, "localhost") ||
-	       !strcmp(host, "127.0.0.1") || !strcmp(host, "::1");
-}
-
-/* A replay that fills the server's disk crashes the server half way.
- * Where the server is local and lets us read its data_directory, refuse
- * when the new database will not fit: the bigger of two estimates, the
- * uncompressed dump(s) and half again for indexes, or the live database(s)
- * (indexes included), plus 10% and 64 MiB for WAL and the catalog.  The old
- * database is kept, so that is needed on top of what is used now.  Where
- * it cannot be checked: a warning. */
 int restore_check_db_space_on(struct restore *rs, PGconn *admin, struct report *r,
 			      struct err *e)
 {
-	const char *host = PQhost(admin), *port = PQport(admin);
-	unsigned long long sql = 0, live, need, avail;
-	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
-	struct statvfs vfs;
-	PGresult *res;
-	char *dir = NULL, *pidfile = NULL, line[256];
-	FILE *fp;
-	int n = 0, same = 0, ret = 0;
-
-	if (!local_host(host)) {
-		report_log(r, LOG_WARN, "free space for the new database: not checked (the server "
-			   "%s is not on this machine); check it there (df)", host);
-		return 0;
-	}
-	res = PQexec(admin, "SHOW data_directory");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		report_log(r, LOG_WARN, "free space for the new database: not checked (%s); the "
-			   "admin connection needs superuser or pg_read_all_settings for that",
-			   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-			   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "SHOW data_directory failed");
-		PQclear(res);
-		return 0;
-	}
-	dir = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	/* Is that path this server's on this host (not a container's path that
-	 * happens to exist here)?  Its postmaster.pid names the port (line 4). */
-	pidfile = xstrfmt("%s/postmaster.pid", dir);
-	if ((fp = fopen(pidfile, "r"))) {
-		while (fgets(line, sizeof line, fp) && ++n < 4)
-			;
-		same = n == 4 && atoi(line) == atoi(port && *port ? port : "5432");
-		fclose(fp);
-	}
-	if (!fp || !same || statvfs(dir, &vfs) < 0) {
-		report_log(r, LOG_WARN, "free space for the new database: not checked (cannot look at "
-			   "the server's data directory %s from this host: %s)", dir,
-			   !fp ? strerror(errno) : !same ? "its postmaster.pid names another port"
-			   : strerror(errno));
-		goto out;
-	}
+	const char *live[3] = { rs->dbname, rs->log_dump ? rs->log_dbname : NULL, NULL };
+	uint64_t sql = 0;
 	if (rs->dump_info)
 		sql += rs->dump_info->bytes_sql;
 	if (rs->log_dump_info)
 		sql += rs->log_dump_info->bytes_sql;
-	live = database_size(admin, rs->dbname) + (rs->log_dump ? database_size(admin, rs->log_dbname) : 0);
-	need = sql + sql / 2 > live ? sql + sql / 2 : live;
-	need += need / 10 + 64ULL * 1024 * 1024;
-	avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
-	strbuf_humanise_bytes(&a, avail);
-	strbuf_humanise_bytes(&b, need);
-	if (avail < need) {
-		struct strbuf u = STRBUF_INIT, l = STRBUF_INIT;
-		strbuf_humanise_bytes(&u, sql);
-		strbuf_humanise_bytes(&l, live);
-		err_set(e, "not enough free space for the new database: %s free in the database "
-			"server's data directory %s, about %s needed", a.buf, dir, b.buf);
-		err_detail(e, "Estimate: the bigger of the uncompressed dump (%s) and half again for "
-			      "indexes, or the live database (%s), plus 10%% and 64 MiB; the old database "
-			      "is kept beside the new one.", u.buf, l.buf);
-		err_hint(e, "Free space on that filesystem (old *_pre_restore_* databases: DROP "
-			    "DATABASE), or give the server more disk, then run again.");
-		strbuf_release(&u);
-		strbuf_release(&l);
-		ret = -1;
-	} else {
-		report_log(r, LOG_INFO, "free space for the new database: %s in %s, about %s needed",
-			   a.buf, dir, b.buf);
-	}
-out:
-	strbuf_release(&a);
-	strbuf_release(&b);
-	free(pidfile);
-	free(dir);
-	return ret;
+	return dbreplace_check_space(admin, sql, live, r, e);
 }
 
 int restore_check_db_space(struct restore *rs, struct report *r, struct err *e)
