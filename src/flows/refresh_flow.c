@@ -4,6 +4,7 @@
 #include "refresh.h"
 #include "refresh_int.h"
 #include "conf.h"
+#include "fsrestore.h"
 #include "maintenance.h"
 #include "strbuf.h"
 
@@ -15,6 +16,7 @@
 
 static const struct step_def *const refresh_steps[RF_COUNT] = {
 	[RF_MAINTENANCE] = &refresh_step_maintenance,
+	[RF_FETCH] = &refresh_step_fetch,
 	[RF_DATABASE] = &refresh_step_database,
 	[RF_DATADIR] = &refresh_step_datadir,
 	[RF_ANONYMIZE] = &refresh_step_anonymize,
@@ -114,6 +116,17 @@ static int refresh_finish(struct run *run, struct report *r)
 		}
 	}
 	err_clear(&e);
+	/* production's data does not stay on the test host */
+	if (rf->fetched) {
+		if (fsrestore_rmtree(rf->fetched, &e) < 0) {
+			report_log(r, LOG_ERROR, "cannot delete the fetched production dump %s: %s; "
+				   "delete it by hand", rf->fetched, e.msg);
+			ret = -1;
+		} else {
+			report_log(r, LOG_INFO, "deleted the fetched production dump (%s)", rf->fetched);
+		}
+		err_clear(&e);
+	}
 	if (!rf->dry_run)
 		write_report(rf, r);
 	return ret;

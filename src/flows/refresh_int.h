@@ -20,6 +20,7 @@ struct strbuf;
 
 enum refresh_step {
 	RF_MAINTENANCE,
+	RF_FETCH,
 	RF_DATABASE,
 	RF_DATADIR,
 	RF_ANONYMIZE,
@@ -49,7 +50,11 @@ struct refresh {
 
 	/* the source: production's backup set */
 	char *source;              /* the backup root (--source) */
-	char *dump;                /* plain-format dump */
+	char *dump;                /* plain-format dump (local once fetched) */
+	int remote;                /* the source is host:path: the fetch step copies
+				      the dump here with rsync over ssh */
+	char *fetched;             /* the directory the fetch step made (removed when
+				      the refresh ends), or NULL */
 	enum magic_kind dump_kind;
 	char *datadir_src;         /* datadir backup (directory or archive) */
 	enum magic_kind datadir_src_kind;
@@ -85,7 +90,7 @@ static inline const char *rf_orq(const char *s)
 	return s ? s : "(unknown)";
 }
 
-extern const struct step_def refresh_step_maintenance, refresh_step_database,
+extern const struct step_def refresh_step_maintenance, refresh_step_fetch, refresh_step_database,
 	refresh_step_datadir, refresh_step_anonymize, refresh_step_check;
 
 /* refresh_prepare.c */

@@ -214,6 +214,116 @@ static int parse_attachments(struct refresh *rf, struct err *e)
 	return 0;
 }
 
+/* The names in the remote directory @dir ("host:path/db/"), as rsync
+ * --list-only lists them (its fifth field on: names may hold blanks), one a
+ * line into @names.  0, or -1 with @e. */
+static int remote_list(const char *dir, struct strbuf *names, struct err *e)
+{
+	const char *argv[] = { "rsync", "--list-only", dir, NULL };
+	struct strbuf cap = STRBUF_INIT;
+	int ret = runcmd_logged(argv, NULL, &cap, NULL, e);
+	if (ret < 0) {
+		err_prefix(e, "cannot list %s", dir);
+		err_hint(e, "Check --source HOST:PATH (rsync over ssh reaches it as root does: ssh "
+			    "keys, RSYNC_RSH).");
+	}
+	for (char *line = cap.buf, *nl; ret == 0 && *line; line = nl + 1) {
+		char *p = line;
+		nl = strchr(line, '\n');
+		if (!nl)
+			nl = line + strlen(line) - 1;
+		else
+			*nl = '\0';
+		for (int f = 0; f < 4 && *p; f++) {
+			p += strcspn(p, " ");
+			p += strspn(p, " ");
+		}
+		if (*p && strcmp(p, "."))
+			strbuf_addf(names, "%s\n", p);
+	}
+	strbuf_release(&cap);
+	return ret;
+}
+
+/* The newest name in @names (lines) that is @prefix, a timestamp taken at or
+ * before @at (0: any) and one of the suffixes (NULL: none), or NULL. */
+static char *newest_name(const char *names, const char *prefix, const char *const *suffixes,
+			 time_t at)
+{
+	char *best = NULL;
+	time_t best_when = 0;
+	size_t pl = strlen(prefix);
+	for (const char *l = names; *l;) {
+		size_t n = strcspn(l, "\n"), len;
+		time_t when;
+		if (n > pl && !strncmp(l, prefix, pl) && backupset_parse_stamp(l + pl, 0, &when, &len) &&
+		    (!at || when <= at) && when >= best_when) {
+			const char *rest = l + pl + len;
+			size_t rl = n - pl - len;
+			int ok = !suffixes && !rl;
+			for (size_t i = 0; suffixes && suffixes[i]; i++)
+				if (rl == strlen(suffixes[i]) && !strncmp(rest, suffixes[i], rl))
+					ok = 1;
+			if (ok) {
+				free(best);
+				best = xstrndup(l, n);
+				best_when = when;
+			}
+		}
+		l += n + (l[n] == '\n');
+	}
+	return best;
+}
+
+/* A backup set on another host: the newest dump (or --dump) and datadir
+ * there, named by rsync over ssh (nothing is fetched before the fetch
+ * step). */
+static int remote_source(struct refresh *rf, struct report *r, struct err *e)
+{
+	static const char *const dump_sfx[] = { ".sql.gz", ".sql", NULL };
+	struct strbuf names = STRBUF_INIT;
+	char *dir, *name;
+	size_t n = strlen(rf->source);
+	const char *sep = n && rf->source[n - 1] == '/' ? "" : "/";
+
+	rf->remote = 1;
+	if (!rf->dump) {
+		dir = xstrfmt("%s%sdb/", rf->source, sep);
+		if (remote_list(dir, &names, e) < 0) {
+			free(dir);
+			return -1;
+		}
+		name = newest_name(names.buf, rf->conf->database.dump_prefix, dump_sfx, rf->at);
+		if (!name) {
+			err_set(e, "no production dump in %s%s", dir, rf->at ? " taken at or before --at" : "");
+			err_hint(e, "Give --source HOST:PATH (production's backup set) or --dump.");
+			free(dir);
+			strbuf_release(&names);
+			return -1;
+		}
+		rf->dump = xstrfmt("%s%s", dir, name);
+		free(name);
+		free(dir);
+	}
+	rf->dump_kind = strstr(rf->dump, ".gz") ? MAGIC_GZIP_SQL : MAGIC_SQL;
+	strbuf_reset(&names);
+	dir = xstrfmt("%s%sdata/", rf->source, sep);
+	if (remote_list(dir, &names, e) < 0) {
+		free(dir);
+		strbuf_release(&names);
+		return -1;
+	}
+	/* dated snapshots (biso-recover backup), else the one rsync copy */
+	name = newest_name(names.buf, "", NULL, rf->at);
+	rf->datadir_src = name ? xstrfmt("%s%s", dir, name) : xstrfmt("%s%sdata", rf->source, sep);
+	rf->datadir_src_kind = MAGIC_DIR;
+	free(name);
+	free(dir);
+	strbuf_release(&names);
+	report_log(r, LOG_INFO, "remote source: dump %s, datadir %s", rf->dump, rf->datadir_src);
+	return 0;
+}
+
 int refresh_prepare(struct refresh *rf, struct report *r, struct err *e)
 {
 	struct conf *c = rf->conf;
@@ -238,13 +348,8 @@ int refresh_prepare(struct refresh *rf, struct report *r, struct err *e)
 		return -1;
 
 	set_str(&rf->source, c->backup_root);
-	if (fsrestore_is_remote(rf->source)) {
-		err_set(e, "the source %s is on another host: this version refreshes from a backup "
-			"set on this host only", rf->source);
-		err_hint(e, "Fetch it first (rsync -a HOST:PATH/ /var/tmp/prod-backup/) and give "
-			    "--source /var/tmp/prod-backup.");
-		return -1;
-	}
+	if (fsrestore_is_remote(rf->source))
+		return remote_source(rf, r, e);
 	if (backupset_scan(rf->source, c->database.dump_prefix, NULL, &bs, e) < 0)
 		return -1;
 	if (!rf->dump) {
@@ -422,8 +527,13 @@ static int check_space(struct refresh *rf, PGconn *admin, struct report *r, stru
 	if (!(rf->dump_kind == MAGIC_GZIP_SQL && fsrestore_estimate_size(rf->dump, rf->dump_kind, &sql)) &&
 	    stat(rf->dump, &st) == 0)
 		sql = rf->dump_kind == MAGIC_GZIP_SQL ? (uint64_t)st.st_size * 5 : (uint64_t)st.st_size;
-	if (dbreplace_check_space(admin, sql, live, r, e) < 0)
+	if (dbreplace_check_space(admin, rf->remote ? 0 : sql, live, r, e) < 0)
 		return -1;
+	if (rf->remote) {
+		/* the datadir step's fetch checks its space before it writes */
+		report_log(r, LOG_INFO, "free space for the datadir: checked when it is fetched");
+		return 0;
+	}
 	ex = refresh_datadir_excludes(rf);
 	o.source = rf->datadir_src;
 	o.target = rf->datadir;
@@ -496,6 +606,12 @@ int refresh_preflight(struct refresh *rf, struct report *r, struct err *e)
 		return refresh_require_dev(rf, r, e);
 	if (parse_attachments(rf, e) < 0)
 		return -1;
+	if (rf->attachments == RF_ATT_PLACEHOLDER && rf->remote) {
+		err_set(e, "placeholders are made from a datadir backup on this host, not from %s",
+			rf->datadir_src);
+		err_hint(e, "Use --attachments skip, or fetch the backup set first and give --source DIR.");
+		return -1;
+	}
 	if (rf->attachments == RF_ATT_PLACEHOLDER && rf->datadir_src_kind != MAGIC_DIR) {
 		err_set(e, "the datadir backup %s is an archive: placeholders are made from a "
 			"directory backup only", rf->datadir_src);

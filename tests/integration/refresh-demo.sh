@@ -190,3 +190,27 @@ set +e; "$BISO_RECOVER" refresh --config "$T/noprod.conf" --source "$T/bk" --yes
 	{ cat "$T/mbad.log"; fail "manifest: a damaged backup was not refused by name (exit $rc)"; }
 [ "$(db_state biso_test)" = "$db1" ] && [ ! -s "$CALLS" ] && [ ! -e "$T/stopped" ] || fail "manifest: a damaged backup touched the test system"
 echo "ok: a backup with a manifest: identity from it, checked whole, a damaged one refused by name"
+
+# 10. The source on another host (rsync over ssh; a stand-in ssh that runs
+#     the command here): the newest dump and datadir named by listing, the
+#     dump fetched and deleted again when the refresh ends.
+cat > "$T/fake-ssh" <<'SH'
+while [ $# -gt 0 ]; do case $1 in -[pl]) shift 2 ;; -*) shift ;; *) break ;; esac; done
+echo "$1" >> "$FAKE_SSH_LOG"; shift
+exec sh -c "$*"
+SH
+chmod +x "$T/fake-ssh"
+rm -rf "$T/bk2"; mkdir -p "$T/bk2"
+"$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$T/bk2" --log-dir "$T/bklog" > "$T/bk2.log" 2>&1 ||
+	{ cat "$T/bk2.log"; fail "remote: biso-recover backup failed"; }
+reset_marks
+FAKE_SSH_LOG=$T/ssh.log RSYNC_RSH=$T/fake-ssh "$BISO_RECOVER" refresh --config "$T/noprod.conf" \
+	--source "backuphost:$T/bk2" --yes --attachments skip > "$T/remote.log" 2>&1 ||
+	{ cat "$T/remote.log"; fail "remote: the refresh failed"; }
+grep -q backuphost "$T/ssh.log" || fail "remote: rsync did not go through ssh"
+grep -q "deleted the fetched production dump" "$T/remote.log" || { cat "$T/remote.log"; fail "remote: the fetched dump was not deleted"; }
+[ -z "$(ls -d "$S"/log-test/refresh-*.fetch 2>/dev/null)" ] || fail "remote: the fetched dump is still on the test host"
+[ "$(psql -XAt -U biso -d biso_test -c "SELECT count(*) FROM person WHERE nachname <> 'Muster-' || id")" = 0 ] ||
+	fail "remote: persons not anonymized"
+diff -r -x attachments -x '*.log' -x maintenance.on "$(ls -d "$T"/bk2/data/* | tail -1)" "$TD" || fail "remote: the datadir is not production's"
+echo "ok: a source on another host: dump fetched over ssh, refreshed, the fetched dump deleted"
