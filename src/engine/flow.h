@@ -149,6 +149,13 @@ struct flow_def {
 	/* A hint for a failed step whose error has none, or NULL (static).
 	 * NULL hook: none. */
 	const char *(*failure_hint)(const struct run *run, size_t step);
+	/* What the run would write, for a drill's sandbox guard (run_opts.
+	 * sandbox): one line each, "path DIR-OR-FILE" for every place it
+	 * writes and "server HOST" for every database server it connects to
+	 * (HOST as the conninfo says it; "" when it names none), after
+	 * prepare.  NULL: the flow cannot run in a drill (its preflight is
+	 * refused there). */
+	void (*targets)(const struct run *run, struct strbuf *out);
 };
 
 #endif

@@ -8,6 +8,8 @@
 #include "strbuf.h"
 #include "timestamp.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,7 @@ struct run *run_new(const struct flow_def *flow, struct conf *c, const struct ru
 	run->opts = *o;
 	run->opts.only = dup_or_null(o->only);
 	run->opts.dump = dup_or_null(o->dump);
+	run->opts.sandbox = dup_or_null(o->sandbox);
 	run->opts.stamp = NULL;
 	if (o->stamp)
 		snprintf(run->stamp, sizeof run->stamp, "%s", o->stamp);
@@ -113,6 +116,7 @@ void run_free(struct run *run)
 	free(run->st);
 	free((char *)run->opts.only);
 	free((char *)run->opts.dump);
+	free((char *)run->opts.sandbox);
 	free(run->log_path);
 	free(run);
 }
@@ -138,9 +142,87 @@ int run_prepare(struct run *run, struct report *r, struct err *e)
 	return ret;
 }
 
+/* @path resolved through symbolic links as far as it exists, the rest
+ * appended as written ("..": refused by the caller); malloc'd. */
+static char *resolve_existing(const char *path)
+{
+	char *copy = xstrdup(path), *real = NULL, *out;
+	size_t cut = strlen(copy);
+	for (;;) {
+		char keep = copy[cut];
+		copy[cut] = '\0';
+		real = realpath(cut ? copy : "/", NULL);
+		copy[cut] = keep;
+		if (real || !cut)
+			break;
+		while (cut > 0 && copy[--cut] != '/')
+			;
+	}
+	out = xstrfmt("%s%s", real && strcmp(real, "/") ? real : "", copy + cut);
+	free(real);
+	free(copy);
+	return out;
+}
+
+static int below(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+	return !strncmp(path, root, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+int run_sandbox_check(const struct run *run, const char *root, struct err *e)
+{
+	struct strbuf t = STRBUF_INIT;
+	char *rroot = realpath(root, NULL), *pgdir = NULL, *line, *save = NULL;
+	int ret = 0;
+
+	if (!rroot) {
+		err_errno(e, errno, "the drill's sandbox %s cannot be resolved", root);
+		return -1;
+	}
+	if (!run->flow->targets) {
+		err_set(e, "the %s flow cannot run in a drill: it does not say what it writes",
+			run->flow->name);
+		free(rroot);
+		return -1;
+	}
+	run->flow->targets(run, &t);
+	pgdir = xstrfmt("%s/pg", rroot);
+	for (line = strtok_r(t.buf, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "path ", 5)) {
+			char *p = resolve_existing(line + 5);
+			if (line[5] != '/' || strstr(line + 5, "/../") || !below(p, rroot)) {
+				err_set(e, "the drill refuses %s: it lies outside the sandbox %s",
+					line + 5, rroot);
+				ret = -1;
+			}
+			free(p);
+		} else if (!strncmp(line, "server ", 7)) {
+			char *p = line[7] == '/' ? resolve_existing(line + 7) : NULL;
+			if (!p || strcmp(p, pgdir)) {
+				err_set(e, "the drill refuses the database server \"%s\": only the "
+					   "sandbox's own cluster (socket directory %s) may be used",
+					line + 7, pgdir);
+				ret = -1;
+			}
+			free(p);
+		}
+	}
+	if (ret)
+		err_hint(e, "A drill only works on its sandbox, whatever the configuration says; "
+			    "nothing was touched.");
+	strbuf_release(&t);
+	free(pgdir);
+	free(rroot);
+	return ret;
+}
+
 int run_preflight(struct run *run, struct report *r, struct err *e)
 {
-	int ret = run->flow->preflight ? run->flow->preflight(run, r, e) : 0;
+	int ret;
+	if (run->opts.sandbox && run_sandbox_check(run, run->opts.sandbox, e) < 0)
+		return -1;
+	ret = run->flow->preflight ? run->flow->preflight(run, r, e) : 0;
 	if (ret == 0) {
 		struct strbuf sb = STRBUF_INIT;
 		for (size_t i = 0; i < run->flow->n_steps; i++)

@@ -62,6 +62,11 @@ struct run_opts {
 				 stop the preflight; the step is blocked until
 				 the operator chooses another */
 	const char *stamp;    /* preset stamp (tests), or NULL: now */
+	const char *sandbox;  /* a drill's sandbox root, or NULL: run_preflight()
+				 refuses, before the flow's own checks, every
+				 target (flow_def.targets) that is not below it
+				 and every server other than its socket
+				 directory <sandbox>/pg */
 };
 
 struct run;
@@ -75,7 +80,8 @@ struct run *run_new(const struct flow_def *flow, struct conf *c, const struct ru
 /* Release everything, locks included.  NULL is a no-op. */
 void run_free(struct run *run);
 
-/* Lifecycle steps, see above: 0, or -1 with @e set. */
+/* Lifecycle steps, see above: 0, or -1 with @e set.  run_preflight()
+ * checks run_opts.sandbox first (run_sandbox_check()). */
 int run_prepare(struct run *run, struct report *r, struct err *e);
 int run_preflight(struct run *run, struct report *r, struct err *e);
 /* Run step @i: its status and the journal follow it; its error is logged
@@ -100,6 +106,12 @@ const char *run_log_path(const struct run *run);
 /* Make a new stamp (now): the log of a run started in the same second
  * already exists.  Only before run_prepare(). */
 void run_restamp(struct run *run);
+
+/* The sandbox guard of a drill: 0 when every target of @run
+ * (flow_def.targets) lies below @root, resolved through symbolic links, and
+ * every server is the socket directory @root/pg; -1 with @e naming the
+ * first that does not.  Touches nothing. */
+int run_sandbox_check(const struct run *run, const char *root, struct err *e);
 
 /* ---- reading the run ---- */
 const struct flow_def *run_flow(const struct run *run);

@@ -5,6 +5,7 @@
 #include "restore_int.h"
 #include "backupset.h"
 #include "conf.h"
+#include "conninfo.h"
 #include "strbuf.h"
 #include "timestamp.h"
 
@@ -188,6 +189,34 @@ static const char *restore_failure_hint(const struct run *run, size_t step)
 	return finish_hint[step];
 }
 
+static void target_server(const char *conninfo, struct strbuf *out)
+{
+	char *addr = conninfo ? conninfo_get(conninfo, "hostaddr") : NULL;
+	char *host = conninfo ? conninfo_get(conninfo, "host") : NULL;
+	if (conninfo)
+		strbuf_addf(out, "server %s\n", addr ? addr : host ? host : "");
+	free(addr);
+	free(host);
+}
+
+/* For a drill's guard: every place the restore writes or reads, every
+ * server it connects to. */
+static void restore_targets(const struct run *run, struct strbuf *out)
+{
+	const struct restore *rs = restore_of(run);
+	const struct conf *c = rs->conf;
+	const char *paths[] = { rs->webroot ? rs->webroot : c->webroot, rs->datadir, c->log_dir,
+				c->keep_dir, c->backup_root, rs->config_php_src, rs->dump,
+				rs->log_dump };
+	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+		if (paths[i] && *paths[i])
+			strbuf_addf(out, "path %s\n", paths[i]);
+	target_server(rs->conninfo, out);
+	target_server(rs->admin_conninfo, out);
+	if (c->log_database.enabled)
+		target_server(c->log_database.conninfo ? c->log_database.conninfo : rs->conninfo, out);
+}
+
 const struct flow_def restore_flow = {
 	.name = "restore",
 	.title = "Restore",
@@ -203,6 +232,7 @@ const struct flow_def restore_flow = {
 	.plan_tail = restore_plan_tail,
 	.target_text = restore_target_text,
 	.failure_hint = restore_failure_hint,
+	.targets = restore_targets,
 };
 
 /* ---- the restore's own functions (restore.h) ---- */

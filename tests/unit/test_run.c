@@ -169,6 +169,19 @@ static const struct flow_def dummy_flow = {
 	.failure_hint = check_hint,
 };
 
+/* The same flow saying what it writes, for a drill's guard. */
+static const char *dummy_target_path, *dummy_target_server;
+static void dummy_targets(const struct run *run, struct strbuf *out)
+{
+	(void)run;
+	strbuf_addf(out, "path %s\nserver %s\n", dummy_target_path, dummy_target_server);
+}
+static const struct flow_def dummy_flow_targets = {
+	.name = "dummy", .title = "Dummy", .steps = dummy_steps, .n_steps = 2,
+	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
+	.preflight = dummy_preflight, .targets = dummy_targets,
+};
+
 /* ---- fixture ---- */
 
 struct fx {
@@ -416,6 +429,68 @@ static void journal_steps_reads_only_the_newest_run(void **state)
 	strbuf_release(&sb);
 }
 
+/* Preflight of @flow in the sandbox @root with the dummy's targets @path
+ * and @server: its result; the message in @msg. */
+static int guarded(struct fx *f, const struct flow_def *flow, const char *root, const char *path,
+		   const char *server, struct strbuf *msg)
+{
+	struct err e = ERR_INIT;
+	struct run_opts o = { 0 };
+	struct run *run;
+	int ret;
+	o.sandbox = root;
+	dummy_target_path = path;
+	dummy_target_server = server;
+	run = run_new(flow, &f->c, &o, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	ret = run_preflight(run, NULL, &e);
+	strbuf_reset(msg);
+	if (ret < 0)
+		strbuf_addstr(msg, e.msg);
+	err_clear(&e);
+	run_free(run);
+	return ret;
+}
+
+static void a_drill_refuses_targets_outside_its_sandbox(void **state)
+{
+	struct fx *f = *state;
+	struct strbuf msg = STRBUF_INIT;
+	char *inside = xstrfmt("%s/prod/webroot", f->dir), *pg = xstrfmt("%s/pg", f->dir);
+	char *up = xstrfmt("%s/../etc", f->dir), *link = xstrfmt("%s/link", f->dir);
+	char *via = xstrfmt("%s/link/webroot", f->dir);
+
+	/* inside (not yet existing), and the sandbox's own cluster: passes */
+	assert_int_equal(guarded(f, &dummy_flow_targets, f->dir, inside, pg, &msg), 0);
+	assert_int_equal(f->d.preflighted, 1);
+	/* a real path: refused before the flow's own preflight ran */
+	assert_int_equal(guarded(f, &dummy_flow_targets, f->dir, "/var/www/biso", pg, &msg), -1);
+	assert_non_null(strstr(msg.buf, "refuses /var/www/biso: it lies outside the sandbox"));
+	assert_int_equal(f->d.preflighted, 1);
+	assert_int_equal(guarded(f, &dummy_flow_targets, f->dir, up, pg, &msg), -1);
+	/* a symbolic link inside that leads out */
+	assert_int_equal(symlink("/usr", link), 0);
+	assert_int_equal(guarded(f, &dummy_flow_targets, f->dir, via, pg, &msg), -1);
+	assert_non_null(strstr(msg.buf, "outside the sandbox"));
+	unlink(link);
+	/* another server, or none named (PGHOST would choose) */
+	assert_int_equal(guarded(f, &dummy_flow_targets, f->dir, inside, "/var/run/postgresql", &msg), -1);
+	assert_non_null(strstr(msg.buf, "refuses the database server \"/var/run/postgresql\""));
+	assert_int_equal(guarded(f, &dummy_flow_targets, f->dir, inside, "", &msg), -1);
+	assert_int_equal(guarded(f, &dummy_flow_targets, f->dir, inside, "db.example.org", &msg), -1);
+	/* a flow that does not say what it writes cannot run in a drill */
+	assert_int_equal(guarded(f, &dummy_flow, f->dir, inside, pg, &msg), -1);
+	assert_non_null(strstr(msg.buf, "cannot run in a drill"));
+	assert_int_equal(f->d.preflighted, 1);
+	free(inside);
+	free(pg);
+	free(up);
+	free(link);
+	free(via);
+	strbuf_release(&msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +502,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_policy_skip_and_refused_members_set_state_and_exit_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(end_text_says_how_the_run_ended, setup, teardown),
 		cmocka_unit_test_setup_teardown(journal_steps_reads_only_the_newest_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_drill_refuses_targets_outside_its_sandbox, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
