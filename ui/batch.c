@@ -218,6 +218,8 @@ int batch_run(struct run *run, const struct batch_opts *o)
 	int aborted = 0;
 
 	batch_report_init(&r, &st, o->log);
+	if (o->banner)
+		fprintf(stderr, "%s\n", o->banner);
 	if (frontend_ssh_warning())
 		report_log(&r, LOG_WARN, "%s", frontend_ssh_warning());
 	for (size_t i = 0; i < run_step_count(run); i++) {

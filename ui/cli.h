@@ -30,6 +30,11 @@ struct cli {
 	int restore_test;                     /* backup-verify: tier 2 */
 	int keep[4];                          /* backup-prune: --keep-last, -daily, -weekly,
 						 -monthly; -1 when not given */
+	int list;                             /* drill: list scenarios and results */
+	const char *sandbox;                  /* drill: the sandbox directory */
+	const char *drill_root;               /* set by drill: the sandbox a
+						 restore is confined to (run_opts.
+						 sandbox), and the DRILL banner */
 	const char **excludes;
 	size_t n_excludes;
 	const char *source, *attachments;     /* refresh */
@@ -78,6 +83,15 @@ void cli_print_err(const char *what, struct err *e);
  * @cl.  -1 with @e set on a bad file or value; *@c is to be released
  * with conf_release() either way. */
 int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e);
+
+/* The restore (line mode) or the wizard over @c, as `biso-recover restore`
+ * and the wizard run it; a drill calls it with cl->drill_root set.
+ * Returns an exit code. */
+int cli_restore(const struct cli *cl, struct conf *c, int wizard);
+
+/* The DRILL banner for cl->drill_root (static text in the operator's
+ * language). */
+const char *cli_drill_banner(void);
 
 /* Open the run log (mode 0600) of @run in its log_dir, named by its stamp
  * (run_set_log_path() gets its path); names carry the second, so a run

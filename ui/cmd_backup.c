@@ -77,7 +77,7 @@ static int cmd_backup(const struct cli *cl, struct conf *c)
 		return EXIT_DONE;
 	}
 	{
-		struct batch_opts bo = { 1, log };
+		struct batch_opts bo = { 1, log, NULL };
 		code = batch_run(run, &bo);
 	}
 	run_finish(run, code, &r);

@@ -68,7 +68,7 @@ static int run_refresh(const struct cli *cl, struct conf *c)
 		strbuf_release(&sb);
 		code = EXIT_DONE;
 	} else {
-		struct batch_opts bo = { cl->yes, log };
+		struct batch_opts bo = { cl->yes, log, NULL };
 		code = batch_run(run, &bo);
 		run_finish(run, code, &r);
 	}

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int restore_or_wizard(const struct cli *cl, struct conf *c, int wizard)
+int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 {
 	struct run_opts ro = { 0 };
 	struct run *run;
@@ -45,6 +45,7 @@ static int restore_or_wizard(const struct cli *cl, struct conf *c, int wizard)
 	ro.only = cl->only;
 	ro.dump = cl->dump;
 	ro.dry_run = cl->dry_run;
+	ro.sandbox = cl->drill_root;
 	/* the wizard opens on a cut newest dump: the operator chooses another */
 	ro.allow_bad_dump = wizard;
 	if (!(run = run_new(&restore_flow, c, &ro, &e)))
@@ -80,7 +81,9 @@ static int restore_or_wizard(const struct cli *cl, struct conf *c, int wizard)
 		code = EXIT_DONE;
 	} else if (wizard) {
 		struct report sink = { 0 };
-		struct wizard_opts wo = { &sink, run_log_path(run), early.buf };
+		struct wizard_opts wo = { &sink, run_log_path(run), early.buf, NULL };
+		if (cl->drill_root)
+			wo.banner = cli_drill_banner();
 		sink.log = logfile_report_log;
 		sink.ctx = log;
 		code = wizard_run(run, &wo);
@@ -92,7 +95,9 @@ static int restore_or_wizard(const struct cli *cl, struct conf *c, int wizard)
 			strbuf_release(&sb);
 		}
 	} else {
-		struct batch_opts bo = { cl->yes, log };
+		struct batch_opts bo = { cl->yes, log, NULL };
+		if (cl->drill_root)
+			bo.banner = cli_drill_banner();
 		code = batch_run(run, &bo);
 	}
 	if (!cl->dry_run) {
@@ -115,7 +120,7 @@ static int restore_or_wizard(const struct cli *cl, struct conf *c, int wizard)
 static int run_restore(const struct cli *cl, struct conf *c)
 {
 	batch_install_signals();
-	return restore_or_wizard(cl, c, 0);
+	return cli_restore(cl, c, 0);
 }
 
 static int run_wizard(const struct cli *cl, struct conf *c)
@@ -125,7 +130,7 @@ static int run_wizard(const struct cli *cl, struct conf *c)
 				"'biso-recover restore --yes' for a batch restore\n");
 		return EXIT_USAGE;
 	}
-	return restore_or_wizard(cl, c, 1);
+	return cli_restore(cl, c, 1);
 }
 
 const struct command command_wizard = {

@@ -26,6 +26,7 @@ enum {
 struct batch_opts {
 	int yes;              /* do not ask before destructive steps */
 	struct logfile *log;  /* run log; may be NULL */
+	const char *banner;   /* a first line ("DRILL ..."), or NULL */
 };
 
 /* A report for line mode: log lines to stderr and @log, progress as one

@@ -24,7 +24,7 @@
  * no name, is what runs without a command word. */
 extern const struct command command_wizard, command_restore, command_db_restore,
 	command_db_inspect, command_cleanup, command_status, command_files_restore,
-	command_files_verify, command_backup, command_backup_verify, command_backup_prune, command_refresh;
+	command_files_verify, command_backup, command_backup_verify, command_backup_prune, command_refresh, command_drill;
 static const struct command *const commands[] = {
 	&command_wizard,
 	&command_restore,
@@ -38,6 +38,7 @@ static const struct command *const commands[] = {
 	&command_backup_verify,
 	&command_backup_prune,
 	&command_refresh,
+	&command_drill,
 };
 
 /* The global usage after the commands' synopses. */
@@ -109,7 +110,8 @@ enum {
 	OPT_DRY_RUN, OPT_CREATE, OPT_ON_ERROR, OPT_EXCLUDE, OPT_MERGE, OPT_SINGLE_TX,
 	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES,
 	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST,
-	OPT_SOURCE, OPT_ATTACHMENTS, OPT_KEEP_TABLE, OPT_KEEP_OLD
+	OPT_SOURCE, OPT_ATTACHMENTS, OPT_KEEP_TABLE, OPT_KEEP_OLD,
+	OPT_LIST, OPT_SANDBOX
 };
 
 static const struct option long_opts[] = {
@@ -148,6 +150,8 @@ static const struct option long_opts[] = {
 	{ "attachments", required_argument, NULL, OPT_ATTACHMENTS },
 	{ "keep-table", required_argument, NULL, OPT_KEEP_TABLE },
 	{ "keep-old", no_argument, NULL, OPT_KEEP_OLD },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -222,6 +226,8 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 			cl->keep[c - OPT_KEEP_LAST] = (int)n;
 			break;
 		}
+		case OPT_LIST: cl->list = 1; break;
+		case OPT_SANDBOX: cl->sandbox = optarg; break;
 		case OPT_SINGLE_TX: cl->single_tx = 1; break;
 		case OPT_JOBS: {
 			char *end;

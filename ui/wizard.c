@@ -765,6 +765,8 @@ int wizard_run(struct run *run, const struct wizard_opts *o)
 		err_clear(&e);
 	}
 	/* the short database name first: a long webroot is what gets cut */
+	if (o && o->banner)
+		strbuf_addf(&info, "%s  ", o->banner);
 	strbuf_addstr(&info, "biso-recover");
 	run_target_text(run, &info);
 	w.title_info = strbuf_detach(&info, NULL);

@@ -20,6 +20,8 @@ struct wizard_opts {
 				   screen (an interrupted earlier run, old
 				   copies ...), one a line; shown on the first
 				   screen and in the log pane; may be NULL */
+	const char *banner;     /* leads the title line of every screen ("DRILL"),
+				   or NULL */
 };
 
 /*

@@ -42,7 +42,8 @@ done
 DEMO=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$DEMO/../.." && pwd)
 # shellcheck source=../../tests/lib/pgcluster.sh
-. "$TOP/tests/lib/pgcluster.sh"
+# installed (biso-recover drill): pgcluster.sh beside us; in the source tree: tests/lib
+if [ -f "$DEMO/pgcluster.sh" ]; then . "$DEMO/pgcluster.sh"; else . "$DEMO/../../tests/lib/pgcluster.sh"; fi
 
 case $SANDBOX in
 /*) ;;
@@ -275,8 +276,7 @@ fi
 mkdir -p "$SANDBOX/log"
 cat >"$SANDBOX/env.sh" <<EOF
 # Source this to reach the demo cluster; stop it with:
-#   . "$TOP/tests/lib/pgcluster.sh"; pgc_stop "\$DEMO_PG_DIR"
-# (or: $DEMO/stop.sh $SANDBOX)
+#   $DEMO/stop.sh $SANDBOX
 # start it again after that with: $DEMO/start.sh $SANDBOX
 export PGHOST='$PGHOST'
 export PGPORT='$PGPORT'

@@ -10,7 +10,8 @@ if [ $# -ne 1 ]; then
 fi
 SANDBOX=${1%/}
 DEMO=$(cd "$(dirname "$0")" && pwd)
-. "$DEMO/../../tests/lib/pgcluster.sh"
+# installed (biso-recover drill): pgcluster.sh beside us; in the source tree: tests/lib
+if [ -f "$DEMO/pgcluster.sh" ]; then . "$DEMO/pgcluster.sh"; else . "$DEMO/../../tests/lib/pgcluster.sh"; fi
 if [ ! -d "$SANDBOX/pg/pgdata" ] || [ ! -f "$SANDBOX/env.sh" ]; then
 	echo "start: no demo cluster in $SANDBOX/pg (or no $SANDBOX/env.sh); build one with $DEMO/make-backup-set.sh $SANDBOX" >&2
 	exit 1

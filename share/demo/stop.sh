@@ -9,7 +9,8 @@ if [ $# -ne 1 ]; then
 fi
 SANDBOX=${1%/}
 DEMO=$(cd "$(dirname "$0")" && pwd)
-. "$DEMO/../../tests/lib/pgcluster.sh"
+# installed (biso-recover drill): pgcluster.sh beside us; in the source tree: tests/lib
+if [ -f "$DEMO/pgcluster.sh" ]; then . "$DEMO/pgcluster.sh"; else . "$DEMO/../../tests/lib/pgcluster.sh"; fi
 if [ ! -d "$SANDBOX/pg/pgdata" ]; then
 	echo "stop: no demo cluster in $SANDBOX/pg" >&2
 	exit 1

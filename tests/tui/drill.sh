@@ -1,0 +1,236 @@
+#!/bin/sh
+# drill.sh: `biso-recover drill` in a real terminal, every shipped scenario
+# to its end with scripted keys (tmux send-keys, the screen read with
+# capture-pane), from an installed layout (the share directory as `make
+# install` lays it out, BISO_RECOVER_SHARE; no source tree behind it):
+#   01 a hint, then a restore: the goal reached, the debrief says 1 hint;
+#   02 the cut-off newest dump refused, the older one given with --dump;
+#   03 the preflight names the missing locale, the wrong fix (choice 2)
+#      gets its explanation and counts as a mistake, the right one, restore;
+#   04 verify names the wrong owner, --only datadir,verify fixes it;
+#   08 a restore of the newest backups leaves the notes missing (a mistake,
+#      with its why), --at the good dump's time restores them.
+# Then the guard: a drill given --webroot and --dbname of a real instance
+# (a directory and a second cluster) refuses to restore there, and neither
+# changes.  Skips (77) without tmux, php, a PostgreSQL server or root.
+# Environment (from make check): top_srcdir, BISO_RECOVER.  KEEP=1 keeps it.
+
+set -u
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() {
+	echo "FAIL: $*"
+	if [ -n "${last_screen:-}" ]; then
+		echo "--- screen (last 40 lines) ---"
+		printf '%s\n' "$last_screen" | grep -v '^$' | tail -n 40
+		echo "------------------------------"
+	fi
+	exit 1
+}
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+BISO_RECOVER=${BISO_RECOVER:-biso-recover}
+
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
+command -v php >/dev/null 2>&1 || skip "php is not installed"
+[ "$(id -u)" = 0 ] || skip "needs root: scenario 04 changes owners, the datadir belongs to www-data"
+ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || [ -n "${PG_BINDIR:-}" ] ||
+	skip "no PostgreSQL server"
+
+T=$(mktemp -d /tmp/br-drill.XXXXXX) || fail "mktemp"
+chmod 755 "$T"
+SOCK="biso-drill-$$"
+TMUX_CMD="tmux -L $SOCK -f /dev/null"
+last_screen=""
+REAL=$T/real
+
+cleanup() {
+	$TMUX_CMD kill-server >/dev/null 2>&1
+	[ -d "$T/sb/pg/pgdata" ] && "$T/share/demo/stop.sh" "$T/sb" >/dev/null 2>&1
+	if [ -d "$REAL/pg/pgdata" ]; then
+		. "$top_srcdir/tests/lib/pgcluster.sh"
+		pgc_stop "$REAL/pg"
+	fi
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept: $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# The installed layout (mk/install.am's install-data-local).
+mkdir -p "$T/share" "$T/home"
+cp -R "$top_srcdir/share/demo" "$top_srcdir/share/drills" "$T/share/"
+cp "$top_srcdir/tests/lib/pgcluster.sh" "$T/share/demo/pgcluster.sh"
+
+cap() { last_screen=$($TMUX_CMD capture-pane -p -J -S -3000 -t drill 2>/dev/null); }
+count() { printf '%s\n' "$last_screen" | grep -Ec -- "$1"; }
+shows() { printf '%s\n' "$last_screen" | grep -Eq -- "$1"; }
+
+# wait_n REGEX N SECONDS WHAT: until N lines of the history match.
+wait_n() {
+	n=$(( $3 * 5 ))
+	while [ "$n" -gt 0 ]; do
+		cap
+		[ "$(count "$1")" -ge "$2" ] && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	fail "after $3 s the screen does not show $4 (/$1/ $2 times)"
+}
+
+# start SCENARIO [OPTIONS...]: a new session running the drill.
+start() {
+	scen=$1
+	shift
+	if $TMUX_CMD kill-server >/dev/null 2>&1; then sleep 0.5; fi
+	$TMUX_CMD new-session -d -s drill -x 100 -y 40 \
+		"HOME='$T/home' BISO_RECOVER_SHARE='$T/share' '$BISO_RECOVER' $* drill --sandbox '$T/sb' $scen; echo drill-exit=\$?; sleep 600" ||
+		fail "tmux new-session failed"
+	$TMUX_CMD set-option -t drill history-limit 5000 >/dev/null
+	menus=1
+	wait_n '^Task:' 1 240 "[$scen] the drill's first menu"
+	shows '^== DRILL' || fail "[$scen] no DRILL banner on the menu"
+}
+
+# act KEY: a menu key; the next menu comes.
+act() {
+	$TMUX_CMD send-keys -t drill -l -- "$1"
+	$TMUX_CMD send-keys -t drill Enter
+	menus=$((menus + 1))
+	wait_n '^Task:' "$menus" 60 "[$scen] the menu after '$1'"
+}
+
+# restore OPTIONS [end]: r, then OPTIONS; the next menu comes (or, with
+# "end", the drill ends: the goal is reached).
+restore() {
+	opts=$(count '^Options for the restore')
+	$TMUX_CMD send-keys -t drill r Enter
+	wait_n '^Options for the restore' $((opts + 1)) 30 "[$scen] the restore's options question"
+	$TMUX_CMD send-keys -t drill -l -- "$1"
+	$TMUX_CMD send-keys -t drill Enter
+	if [ "${2:-}" = end ]; then
+		wait_n '^drill-exit=' 1 300 "[$scen] the end of the drill"
+	else
+		menus=$((menus + 1))
+		wait_n '^Task:' "$menus" 300 "[$scen] the menu after restore $1"
+	fi
+}
+
+# done_ok HINTS MISTAKES: the drill ended at its goal with this debrief.
+done_ok() {
+	shows '^All checks pass: the goal is reached' || fail "[$scen] goal not reached"
+	shows '^drill-exit=0' || fail "[$scen] exit code not 0"
+	f="$T/sb/debrief-$scen.txt"
+	[ -f "$f" ] || fail "[$scen] no debrief file $f"
+	grep -q "^Hints used: $1 / " "$f" || fail "[$scen] debrief: hints used not $1: $(grep Hints "$f")"
+	grep -q "^Mistakes: $2\$" "$f" || fail "[$scen] debrief: mistakes not $2: $(grep Mistakes "$f")"
+	grep -q '^Total (your recovery time): [0-9]*:[0-9][0-9]$' "$f" || fail "[$scen] debrief: no total"
+	grep -q '^What the manual says:' "$f" || fail "[$scen] debrief: no manual"
+	[ "$(stat -c %a "$f")" = 600 ] || fail "[$scen] debrief not 0600"
+	echo "ok: $scen (hints $1, mistakes $2)"
+}
+
+# DRILL_ONLY="08 guard": only these parts (when mending one).
+want() { [ -z "${DRILL_ONLY:-}" ] || case " $DRILL_ONLY " in *" $1 "*) ;; *) return 1 ;; esac; }
+
+# --- 01: the walkthrough ---------------------------------------------------
+if want 01; then
+start 01-walkthrough
+act h
+shows '^Hint 1: Press r' || fail "[$scen] no first hint"
+restore '--yes' end
+shows '^DRILL \(sandbox' || fail "[$scen] line mode's first line is not the DRILL banner"
+done_ok 1 0
+
+fi
+
+# --- 02: the cut-off newest dump ---------------------------------------------
+if want 02; then
+start 02-cut-dump
+good=$(ls "$T/sb/backups/db/"biso_*.sql.gz | sort | tail -n 2 | head -n 1)
+restore '--yes'
+shows 'not yet: no restore of all six steps' || fail "[$scen] no 'not yet' after the refused restore"
+shows 'cut off|trailer|complete' || fail "[$scen] the refusal does not say the dump is cut off"
+restore "--yes --dump $good" end
+done_ok 0 0
+
+fi
+
+# --- 03: no de_CH.utf8 on the server -----------------------------------------
+if want 03; then
+start 03-no-locale
+restore '--yes'
+shows 'de_CH' || fail "[$scen] the preflight does not name the locale"
+act 2
+shows '^That was a mistake: BISO sorts names' || fail "[$scen] the wrong fix got no explanation"
+act 1
+restore '--yes' end
+done_ok 0 1
+
+fi
+
+# --- 04: the datadir's owner --------------------------------------------------
+if want 04; then
+start 04-datadir-owner
+restore '--yes --only verify'
+shows 'owner|belong' || fail "[$scen] verify does not name the owner"
+restore '--yes --only datadir,verify' end
+done_ok 0 0
+
+fi
+
+# --- 08: --at after a bad migration --------------------------------------------
+if want 08; then
+start 08-point-in-time
+good=$(ls "$T/sb/backups/db/"biso_*.sql.gz | sort | tail -n 2 | head -n 1)
+stamp=$(basename "$good" .sql.gz | sed 's/^biso_//')
+restore '--yes'
+shows '^That was a mistake: the restore ran, but the goal is not reached' ||
+	fail "[$scen] a restore of the newest (bad) backups was not counted as a mistake"
+shows 'not yet: the case notes' || fail "[$scen] no why for the missing notes"
+restore "--yes --at $stamp" end
+done_ok 0 1
+
+fi
+
+# --- results kept per user ------------------------------------------------------
+res="$T/home/.biso-recover/drill-results"
+if [ -z "${DRILL_ONLY:-}" ]; then
+[ "$(stat -c %a "$res")" = 600 ] || fail "results file not 0600"
+[ "$(grep -c ' done ' "$res")" = 5 ] || fail "results file does not hold 5 done drills"
+HOME="$T/home" BISO_RECOVER_SHARE="$T/share" "$BISO_RECOVER" drill --list >"$T/list" 2>&1 ||
+	fail "drill --list failed"
+grep -q '08-point-in-time.*done' "$T/list" || fail "drill --list does not show past results"
+fi
+
+# --- the guard: a real instance and a second cluster stay as they are -----------
+want guard || { echo PASS; exit 0; }
+. "$top_srcdir/tests/lib/pgcluster.sh"
+mkdir -p "$REAL/webroot/data"
+echo "<?php // real" >"$REAL/webroot/index.php"
+echo real >"$REAL/webroot/data/file"
+pgc_start "$REAL/pg" >/dev/null || fail "second cluster"
+psql -X -q -c "CREATE DATABASE biso" && psql -X -q -d biso -c "CREATE TABLE real_t (x int); INSERT INTO real_t VALUES (1)" ||
+	fail "second cluster's database"
+state() {
+	(cd "$REAL" && find webroot -printf '%p %s %T@ %u\n' | sort && cat webroot/data/file)
+	psql -X -At -d postgres -c "SELECT datname FROM pg_database ORDER BY 1"
+	psql -X -At -d biso -c "SELECT count(*) FROM real_t"
+}
+before=$(state)
+start 01-walkthrough --webroot "$REAL/webroot" --dbname "'host=$PGHOST port=$PGPORT dbname=biso'"
+restore '--yes'
+shows "the drill refuses $REAL/webroot: it lies outside the sandbox" ||
+	fail "the drill did not refuse the real webroot"
+$TMUX_CMD send-keys -t drill q Enter
+wait_n '^drill-exit=' 1 30 "the end of the drill"
+# the database alone: the second cluster is refused
+start 01-walkthrough --dbname "'host=$PGHOST port=$PGPORT dbname=biso'"
+restore '--yes --only database'
+shows "the drill refuses the database server \"$PGHOST\"" ||
+	fail "the drill did not refuse the second cluster"
+$TMUX_CMD send-keys -t drill q Enter
+wait_n '^drill-exit=' 1 30 "the end of the drill"
+after=$(state)
+[ "$before" = "$after" ] || fail "the real instance or the second cluster changed"
+echo "ok: the guard (real paths and a second cluster unchanged)"
+echo PASS
