@@ -83,7 +83,7 @@ start() {
 	shift
 	if $TMUX_CMD kill-server >/dev/null 2>&1; then sleep 0.5; fi
 	$TMUX_CMD new-session -d -s drill -x 100 -y 40 \
-		"HOME='$T/home' BISO_RECOVER_SHARE='$T/share' '$BISO_RECOVER' $* drill --sandbox '$T/sb' $scen; echo drill-exit=\$?; sleep 600" ||
+		"LC_ALL=C.UTF-8 LANGUAGE= HOME='$T/home' BISO_RECOVER_SHARE='$T/share' '$BISO_RECOVER' $* drill --sandbox '$T/sb' $scen; echo drill-exit=\$?; sleep 600" ||
 		fail "tmux new-session failed"
 	$TMUX_CMD set-option -t drill history-limit 5000 >/dev/null
 	menus=1
