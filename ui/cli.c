@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "cli.h"
+#include "maintmark.h"
 #include "frontend.h"
 #include "i18n.h"
 #include "logfile.h"
@@ -127,4 +128,17 @@ int cli_run_refused(const char *what, struct err *e)
 	cli_print_err(what, e);
 	err_clear(e);
 	return EXIT_USAGE;
+}
+
+void cli_recover_maintenance(const struct conf *c)
+{
+	struct report r;
+	struct batch_state bst;
+	struct err e = ERR_INIT;
+	batch_report_init(&r, &bst, NULL);
+	r.cancelled = NULL;
+	if (maintmark_recover(c, &r, &e) < 0) {
+		cli_print_err(_("maintenance mode"), &e);
+		err_clear(&e);
+	}
 }

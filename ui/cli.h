@@ -89,6 +89,11 @@ int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e);
  * Returns an exit code. */
 int cli_restore(const struct cli *cl, struct conf *c, int wizard);
 
+/* A backup killed while maintenance mode was on (kill -9) left its marker:
+ * say so on stderr and switch it off (maintmark_recover()).  Every command
+ * that loads the configuration calls it first. */
+void cli_recover_maintenance(const struct conf *c);
+
 /* The DRILL banner for cl->drill_root (static text in the operator's
  * language). */
 const char *cli_drill_banner(void);

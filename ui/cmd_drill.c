@@ -242,6 +242,8 @@ static int restore_step(struct drill *d, int wizard, struct strbuf *what)
 		err_clear(&e);
 		code = EXIT_USAGE;
 	} else {
+		/* as every command does: a killed backup's maintenance mode */
+		cli_recover_maintenance(&c);
 		code = cli_restore(&cl, &c, wizard);
 	}
 	conf_release(&c);

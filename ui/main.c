@@ -10,7 +10,6 @@
 #include "conninfo.h"
 #include "frontend.h"
 #include "i18n.h"
-#include "maintmark.h"
 #include "onexit.h"
 #include "strbuf.h"
 
@@ -276,21 +275,6 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 	return 0;
 }
 
-/* A backup killed while maintenance mode was on (kill -9) left its marker:
- * say so and switch it off before anything else (maintmark.h). */
-static void recover_maintenance(const struct conf *c)
-{
-	struct report r;
-	struct batch_state bst;
-	struct err e = ERR_INIT;
-	batch_report_init(&r, &bst, NULL);
-	r.cancelled = NULL;
-	if (maintmark_recover(c, &r, &e) < 0) {
-		cli_print_err(_("maintenance mode"), &e);
-		err_clear(&e);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
@@ -327,7 +311,7 @@ int main(int argc, char **argv)
 		conf_release(&c);
 		code = EXIT_USAGE;
 	} else {
-		recover_maintenance(&c);
+		cli_recover_maintenance(&c);
 		code = cmd->run(&cl, &c);
 		conf_release(&c);
 	}

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "drill.h"
 #include "conf.h"
+#include "maintenance.h"
 #include "pgdump.h"
 #include "runcmd.h"
 #include "strbuf.h"
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,7 +37,8 @@ static const char *const top_keys[] = { "title", "story", "goal", "setup", "chec
 static const char *const cmd_keys[] = { "action", "run", "why", NULL };
 static const char *const choice_keys[] = { "label", "do", "mistake", NULL };
 static const char *const setup_actions[] = { "cut-newest-dump", "chown-datadir", "remove-locale",
-					      "restore-locale", "take-dump", NULL };
+					      "restore-locale", "take-dump", "kill-backup-in-maintenance",
+					      NULL };
 static const char *const check_actions[] = { "restore-finished", "datadir-owner",
 					      "maintenance-off", NULL };
 
@@ -547,6 +550,36 @@ out:
 	return ret < 0 ? -1 : 0;
 }
 
+/* A backup killed (kill -9) while maintenance mode was on: a child
+ * switches it on the way the backup flow does (maintenance_set(): the
+ * marker first, then biso-cli) and is gone when the trainee starts. */
+static int killed_backup(const struct drill_sandbox *sb, struct report *r, struct err *e)
+{
+	struct conf c;
+	int status = 0;
+	pid_t pid;
+	(void)r;
+	conf_init_defaults(&c);
+	if (conf_load(&c, sb->conf, 1, e) < 0) {
+		conf_release(&c);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		conf_release(&c);
+		return err_errno(e, errno, "cannot fork");
+	}
+	if (pid == 0) {
+		struct err ce = ERR_INIT;
+		_exit(maintenance_set(&c, c.webroot, 1, "20000101_000000", NULL, &ce) < 0 ? 1 : 0);
+	}
+	conf_release(&c);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return err_set(e, "could not switch maintenance mode on in the sandbox");
+	return 0;
+}
+
 int drill_do(const struct drill_sandbox *sb, const struct drill_cmd *cmd, struct report *r,
 	     struct err *e)
 {
@@ -614,6 +647,8 @@ int drill_do(const struct drill_sandbox *sb, const struct drill_cmd *cmd, struct
 		free(newest);
 		return ret;
 	}
+	if (!strcmp(cmd->action, "kill-backup-in-maintenance"))
+		return killed_backup(sb, r, e);
 	return err_set(e, "unknown built-in action \"%s\"", cmd->action), -1;
 }
 

@@ -8,6 +8,8 @@
 #   03 the preflight names the missing locale, the wrong fix (choice 2)
 #      gets its explanation and counts as a mistake, the right one, restore;
 #   04 verify names the wrong owner, --only datadir,verify fixes it;
+#   06 maintenance mode left on by a killed backup: a wrong choice explained
+#      and counted, a restore --dry-run finds the marker and clears it;
 #   08 a restore of the newest backups leaves the notes missing (a mistake,
 #      with its why), --at the good dump's time restores them.
 # Then the guard: a drill given --webroot and --dbname of a real instance
@@ -178,6 +180,20 @@ done_ok 0 0
 
 fi
 
+# --- 06: maintenance mode left on by a killed backup ----------------------------
+if want 06; then
+start 06-maintenance-left-on
+[ -e "$T/sb/prod/webroot/data/maintenance.on" ] || fail "[$scen] the setup left maintenance mode off"
+[ -e "$T/sb/log/maintenance-on" ] || fail "[$scen] the setup left no marker"
+act 1
+shows '^That was a mistake: Nothing is broken but the maintenance mode' ||
+	fail "[$scen] the wrong choice got no explanation"
+restore '--dry-run' end
+shows 'ended while maintenance mode was on' || fail "[$scen] the restore did not say what it found"
+[ ! -e "$T/sb/prod/webroot/data/maintenance.on" ] || fail "[$scen] maintenance mode still on"
+done_ok 0 1
+fi
+
 # --- 08: --at after a bad migration --------------------------------------------
 if want 08; then
 start 08-point-in-time
@@ -196,7 +212,7 @@ fi
 res="$T/home/.biso-recover/drill-results"
 if [ -z "${DRILL_ONLY:-}" ]; then
 [ "$(stat -c %a "$res")" = 600 ] || fail "results file not 0600"
-[ "$(grep -c ' done ' "$res")" = 5 ] || fail "results file does not hold 5 done drills"
+[ "$(grep -c ' done ' "$res")" = 6 ] || fail "results file does not hold 6 done drills"
 HOME="$T/home" BISO_RECOVER_SHARE="$T/share" "$BISO_RECOVER" drill --list >"$T/list" 2>&1 ||
 	fail "drill --list failed"
 grep -q '08-point-in-time.*done' "$T/list" || fail "drill --list does not show past results"

@@ -98,7 +98,7 @@ static void the_shipped_scenarios_load(void **state)
 	struct err e = ERR_INIT;
 	(void)state;
 	assert_int_equal(drill_scenario_list(dir, &files, &n, &e), 0);
-	assert_true(n >= 5);
+	assert_true(n >= 6);
 	for (size_t i = 0; i < n; i++) {
 		struct drill_scenario s;
 		if (drill_scenario_load(files[i], &s, &e) < 0)
