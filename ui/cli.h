@@ -94,6 +94,10 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard);
  * that loads the configuration calls it first. */
 void cli_recover_maintenance(const struct conf *c);
 
+/* `biso-recover refresh` over @c (line mode); a drill calls it with
+ * cl->drill_root set.  Returns an exit code. */
+int cli_refresh(const struct cli *cl, struct conf *c);
+
 /* The DRILL banner for cl->drill_root (static text in the operator's
  * language). */
 const char *cli_drill_banner(void);

@@ -203,9 +203,14 @@ static char **split_words(const char *line, int *n)
 	return v;
 }
 
-/* A restore on the sandbox, with the options the trainee typed. */
-static int restore_step(struct drill *d, int wizard, struct strbuf *what)
+enum { DO_RESTORE, DO_WIZARD, DO_REFRESH };
+
+/* A restore (or the test system's refresh) on the sandbox, with the
+ * options the trainee typed. */
+static int restore_step(struct drill *d, int kind, struct strbuf *what)
 {
+	int wizard = kind == DO_WIZARD;
+	char *refresh_conf = xstrfmt("%s/refresh-test.conf", d->sb.root);
 	struct strbuf ans = STRBUF_INIT;
 	struct cli cl = *d->cl;
 	struct conf c;
@@ -213,13 +218,18 @@ static int restore_step(struct drill *d, int wizard, struct strbuf *what)
 	char **w = NULL;
 	int n = 0, code;
 
-	cl.config = d->sb.conf;
+	cl.config = kind == DO_REFRESH ? refresh_conf : d->sb.conf;
 	cl.drill_root = d->sb.root;
 	cl.args = NULL;
 	cl.n_args = 0;
-	printf("%s\n", _("Options for the restore (--at, --dump, --only, --yes, --dry-run; Enter: none):"));
-	if (frontend_ask("> ", &ans) < 0)
+	if (kind == DO_REFRESH)
+		printf("%s\n", _("Options for the refresh (--attachments, --yes, --dry-run; Enter: none):"));
+	else
+		printf("%s\n", _("Options for the restore (--at, --dump, --only, --yes, --dry-run; Enter: none):"));
+	if (frontend_ask("> ", &ans) < 0) {
+		free(refresh_conf);
 		return -1;
+	}
 	w = split_words(ans.buf, &n);
 	for (int i = 0; i < n; i++) {
 		const char *o = w[i], *v = i + 1 < n ? w[i + 1] : NULL;
@@ -233,10 +243,13 @@ static int restore_step(struct drill *d, int wizard, struct strbuf *what)
 			cl.dump = v, i++;
 		else if (v && !strcmp(o, "--only"))
 			cl.only = v, i++;
+		else if (v && kind == DO_REFRESH && !strcmp(o, "--attachments"))
+			cl.attachments = v, i++;
 		else
 			printf("%s %s\n", _("ignored:"), o);
 	}
-	strbuf_addf(what, "%s %s", wizard ? "wizard" : "restore", ans.buf);
+	strbuf_addf(what, "%s %s", kind == DO_REFRESH ? "refresh" : wizard ? "wizard" : "restore",
+		    ans.buf);
 	if (cli_load_conf(&c, &cl, &e) < 0) {
 		cli_print_err("configuration", &e);
 		err_clear(&e);
@@ -244,7 +257,7 @@ static int restore_step(struct drill *d, int wizard, struct strbuf *what)
 	} else {
 		/* as every command does: a killed backup's maintenance mode */
 		cli_recover_maintenance(&c);
-		code = cli_restore(&cl, &c, wizard);
+		code = kind == DO_REFRESH ? cli_refresh(&cl, &c) : cli_restore(&cl, &c, wizard);
 	}
 	conf_release(&c);
 	if (!cl.dry_run) {
@@ -256,6 +269,7 @@ static int restore_step(struct drill *d, int wizard, struct strbuf *what)
 		free(w[i]);
 	free(w);
 	strbuf_release(&ans);
+	free(refresh_conf);
 	return code;
 }
 
@@ -303,6 +317,8 @@ static void show_head(const struct drill *d)
 	printf("\n== %s == %s  [%s]\n", cli_drill_banner(), d->s.title, t);
 	printf("%s %s\n", _("Task:"), d->s.goal);
 	printf("  r  %s\n  w  %s\n", _("restore in line mode"), _("restore with the wizard"));
+	if (d->s.refresh)
+		printf("  %c  %s\n", 'f', _("refresh the test system (line mode)"));
 	for (size_t i = 0; i < d->s.n_choices; i++)
 		printf("  %zu  %s\n", i + 1, d->s.choices[i].label);
 	printf("  h  %s (%zu/%zu)\n  c  %s\n  q  %s\n", _("next hint"), d->hints, d->s.n_hints,
@@ -441,8 +457,10 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 				printf("%s\n", _("No more hints."));
 		} else if (!strcmp(ans.buf, "c")) {
 			done = run_checks(&d, 1);
-		} else if (!strcmp(ans.buf, "r") || !strcmp(ans.buf, "w")) {
-			c = restore_step(&d, ans.buf[0] == 'w', &what);
+		} else if (!strcmp(ans.buf, "r") || !strcmp(ans.buf, "w") ||
+			   (d.s.refresh && !strcmp(ans.buf, "f"))) {
+			c = restore_step(&d, ans.buf[0] == 'w' ? DO_WIZARD :
+					 ans.buf[0] == 'f' ? DO_REFRESH : DO_RESTORE, &what);
 			step = 1;
 		} else if (atoi(ans.buf) >= 1 && (size_t)atoi(ans.buf) <= d.s.n_choices) {
 			const struct drill_choice *ch = &d.s.choices[atoi(ans.buf) - 1];
@@ -465,7 +483,8 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 			done = run_checks(&d, 1);
 			/* a restore that ran through but left the goal unmet */
 			if (!done && what.buf[0] != '\0' && c == 0 && d.st.restores &&
-			    (!strncmp(what.buf, "restore", 7) || !strncmp(what.buf, "wizard", 6)) &&
+			    (!strncmp(what.buf, "restore", 7) || !strncmp(what.buf, "wizard", 6) ||
+			     !strncmp(what.buf, "refresh", 7)) &&
 			    !strstr(what.buf, "--dry-run"))
 				mistake(&d, what.buf, _("the restore ran, but the goal is not reached "
 							"(see 'not yet' above)"));

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int run_refresh(const struct cli *cl, struct conf *c)
+int cli_refresh(const struct cli *cl, struct conf *c)
 {
 	struct run_opts ro = { 0 };
 	struct run *run;
@@ -43,6 +43,7 @@ static int run_refresh(const struct cli *cl, struct conf *c)
 	ro.only = cl->only;
 	ro.dump = cl->dump;
 	ro.dry_run = cl->dry_run;
+	ro.sandbox = cl->drill_root;
 	if (!(run = run_new(&refresh_flow, c, &ro, &e)))
 		return cli_run_refused(NULL, &e);
 	if (!cl->dry_run && !(log = cli_open_run_log(run, &e))) {
@@ -69,6 +70,8 @@ static int run_refresh(const struct cli *cl, struct conf *c)
 		code = EXIT_DONE;
 	} else {
 		struct batch_opts bo = { cl->yes, log, NULL };
+		if (cl->drill_root)
+			bo.banner = cli_drill_banner();
 		code = batch_run(run, &bo);
 		run_finish(run, code, &r);
 	}
@@ -76,6 +79,11 @@ static int run_refresh(const struct cli *cl, struct conf *c)
 	run_free(run);
 	logfile_close(log);
 	return code;
+}
+
+static int run_refresh(const struct cli *cl, struct conf *c)
+{
+	return cli_refresh(cl, c);
 }
 
 const struct command command_refresh = {

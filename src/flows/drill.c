@@ -33,7 +33,8 @@ const char *drill_share_dir(void)
 /* ---- scenario files ---- */
 
 static const char *const top_keys[] = { "title", "story", "goal", "setup", "checks", "hints",
-					 "explain", "manual", "needs_root", "choices", NULL };
+					 "explain", "manual", "needs_root", "choices", "refresh",
+					 NULL };
 static const char *const cmd_keys[] = { "action", "run", "why", NULL };
 static const char *const choice_keys[] = { "label", "do", "mistake", NULL };
 static const char *const setup_actions[] = { "cut-newest-dump", "chown-datadir", "remove-locale",
@@ -248,6 +249,8 @@ int drill_scenario_load(const char *path, struct drill_scenario *s, struct err *
 		goto fail;
 	if ((m = config_setting_get_member(root, "needs_root")))
 		s->needs_root = config_setting_get_bool(m);
+	if ((m = config_setting_get_member(root, "refresh")))
+		s->refresh = config_setting_get_bool(m);
 	if ((m = config_setting_get_member(root, "setup")) &&
 	    load_cmds(path, m, setup_actions, &s->setup, &s->n_setup, e) < 0)
 		goto fail;

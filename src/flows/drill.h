@@ -43,6 +43,7 @@ struct drill_scenario {
 	char *path, *name;      /* file, and its name without .conf */
 	char *title, *story, *goal, *explain, *manual;
 	int needs_root;
+	int refresh;            /* offer a refresh of the test system too */
 	struct drill_cmd *setup, *checks;
 	size_t n_setup, n_checks;
 	char **hints;

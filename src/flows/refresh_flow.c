@@ -5,6 +5,7 @@
 #include "refresh_int.h"
 #include "conf.h"
 #include "fsrestore.h"
+#include "conninfo.h"
 #include "maintenance.h"
 #include "strbuf.h"
 
@@ -165,6 +166,22 @@ static void refresh_target_text(const struct run *run, struct strbuf *out)
 		strbuf_addf(out, "  webroot %s", rf->webroot);
 }
 
+/* For a drill's guard: every place the refresh writes or reads, every
+ * server it connects to (production's too, for the identity check). */
+static void refresh_targets(const struct run *run, struct strbuf *out)
+{
+	const struct refresh *rf = refresh_of(run);
+	const struct conf *c = rf->conf;
+	const char *paths[] = { rf->webroot, rf->config_php, rf->datadir, c->log_dir, rf->source,
+				rf->dump, rf->datadir_src, c->refresh.production_config };
+	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+		if (paths[i] && *paths[i])
+			strbuf_addf(out, "path %s\n", paths[i]);
+	conninfo_target_server(rf->conninfo, out);
+	conninfo_target_server(rf->admin_conninfo, out);
+	conninfo_target_server(c->refresh.production_conninfo, out);
+}
+
 const struct flow_def refresh_flow = {
 	.name = "refresh",
 	.title = "Refresh a test system",
@@ -179,4 +196,5 @@ const struct flow_def refresh_flow = {
 	.plan_head = refresh_plan_head,
 	.plan_tail = refresh_plan_tail,
 	.target_text = refresh_target_text,
+	.targets = refresh_targets,
 };

@@ -189,16 +189,6 @@ static const char *restore_failure_hint(const struct run *run, size_t step)
 	return finish_hint[step];
 }
 
-static void target_server(const char *conninfo, struct strbuf *out)
-{
-	char *addr = conninfo ? conninfo_get(conninfo, "hostaddr") : NULL;
-	char *host = conninfo ? conninfo_get(conninfo, "host") : NULL;
-	if (conninfo)
-		strbuf_addf(out, "server %s\n", addr ? addr : host ? host : "");
-	free(addr);
-	free(host);
-}
-
 /* For a drill's guard: every place the restore writes or reads, every
  * server it connects to. */
 static void restore_targets(const struct run *run, struct strbuf *out)
@@ -211,10 +201,10 @@ static void restore_targets(const struct run *run, struct strbuf *out)
 	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
 		if (paths[i] && *paths[i])
 			strbuf_addf(out, "path %s\n", paths[i]);
-	target_server(rs->conninfo, out);
-	target_server(rs->admin_conninfo, out);
+	conninfo_target_server(rs->conninfo, out);
+	conninfo_target_server(rs->admin_conninfo, out);
 	if (c->log_database.enabled)
-		target_server(c->log_database.conninfo ? c->log_database.conninfo : rs->conninfo, out);
+		conninfo_target_server(c->log_database.conninfo ? c->log_database.conninfo : rs->conninfo, out);
 }
 
 const struct flow_def restore_flow = {

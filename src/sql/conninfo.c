@@ -126,6 +126,18 @@ char *conninfo_get(const char *conninfo, const char *keyword)
 	return val;
 }
 
+void conninfo_target_server(const char *conninfo, struct strbuf *out)
+{
+	char *addr, *host;
+	if (!conninfo)
+		return;
+	addr = conninfo_get(conninfo, "hostaddr");
+	host = conninfo_get(conninfo, "host");
+	strbuf_addf(out, "server %s\n", addr ? addr : host ? host : "");
+	free(addr);
+	free(host);
+}
+
 /* Overwrite @n bytes from @p with 'x'. */
 static void mask(char *p, size_t n)
 {

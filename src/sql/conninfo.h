@@ -55,6 +55,12 @@ int conninfo_mask_password(char *conninfo);
  * keyword is absent or the string cannot be parsed. */
 char *conninfo_get(const char *conninfo, const char *keyword);
 
+/* The server @conninfo names, as it names it, for a drill's guard
+ * (flow_def.targets): "server HOSTADDR-OR-HOST\n" appended to @out ("server
+ * \n" when it names none: PGHOST or libpq's default would choose).
+ * Nothing for a NULL @conninfo. */
+void conninfo_target_server(const char *conninfo, struct strbuf *out);
+
 /* The database @conninfo reaches, as "host:port/dbname" (malloc'd), for
  * locks keyed on it: host is hostaddr or host (the first of a list), else
  * PGHOST, else libpq's socket directory /var/run/postgresql; a socket

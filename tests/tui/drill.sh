@@ -10,6 +10,8 @@
 #   04 verify names the wrong owner, --only datadir,verify fixes it;
 #   06 maintenance mode left on by a killed backup: a wrong choice explained
 #      and counted, a restore --dry-run finds the marker and clears it;
+#   07 a refresh of the test system stops at its config.php's env PROD, the
+#      wrong fix (production's config.php) explained, the right one, refresh;
 #   08 a restore of the newest backups leaves the notes missing (a mistake,
 #      with its why), --at the good dump's time restores them.
 # Then the guard: a drill given --webroot and --dbname of a real instance
@@ -117,6 +119,21 @@ restore() {
 	fi
 }
 
+# refresh OPTIONS [end]: f, then OPTIONS, as restore.
+refresh() {
+	opts=$(count '^Options for the refresh')
+	$TMUX_CMD send-keys -t drill f Enter
+	wait_n '^Options for the refresh' $((opts + 1)) 30 "[$scen] the refresh's options question"
+	$TMUX_CMD send-keys -t drill -l -- "$1"
+	$TMUX_CMD send-keys -t drill Enter
+	if [ "${2:-}" = end ]; then
+		wait_n '^drill-exit=' 1 300 "[$scen] the end of the drill"
+	else
+		menus=$((menus + 1))
+		wait_n '^Task:' "$menus" 300 "[$scen] the menu after refresh $1"
+	fi
+}
+
 # done_ok HINTS MISTAKES: the drill ended at its goal with this debrief.
 done_ok() {
 	shows '^All checks pass: the goal is reached' || fail "[$scen] goal not reached"
@@ -194,6 +211,19 @@ shows 'ended while maintenance mode was on' || fail "[$scen] the restore did not
 done_ok 0 1
 fi
 
+# --- 07: the refresh's guard: the test system's config.php says PROD ------------
+if want 07; then
+start 07-refresh-guard
+refresh '--attachments placeholder --yes'
+shows 'env.*PROD|PROD.*env' || fail "[$scen] the refresh's guard did not name env PROD"
+act 2
+shows '^That was a mistake: Production must say PROD' || fail "[$scen] the wrong fix got no explanation"
+grep -q "^Config::set('env', 'PROD');" "$T/sb/prod/webroot/config.php" || fail "[$scen] production's env changed"
+act 1
+refresh '--attachments placeholder --yes' end
+done_ok 0 1
+fi
+
 # --- 08: --at after a bad migration --------------------------------------------
 if want 08; then
 start 08-point-in-time
@@ -212,7 +242,7 @@ fi
 res="$T/home/.biso-recover/drill-results"
 if [ -z "${DRILL_ONLY:-}" ]; then
 [ "$(stat -c %a "$res")" = 600 ] || fail "results file not 0600"
-[ "$(grep -c ' done ' "$res")" = 6 ] || fail "results file does not hold 6 done drills"
+[ "$(grep -c ' done ' "$res")" = 7 ] || fail "results file does not hold 7 done drills"
 HOME="$T/home" BISO_RECOVER_SHARE="$T/share" "$BISO_RECOVER" drill --list >"$T/list" 2>&1 ||
 	fail "drill --list failed"
 grep -q '08-point-in-time.*done' "$T/list" || fail "drill --list does not show past results"
