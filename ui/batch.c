@@ -1,6 +1,7 @@
 /* batch: the line-mode front end; see frontend.h. */
 #include "config.h"
 #include "frontend.h"
+#include "i18n.h"
 #include "logfile.h"
 #include "strbuf.h"
 
@@ -45,21 +46,22 @@ static void clear_progress(struct batch_state *st)
 	}
 }
 
-static void batch_log(void *ctx, enum log_level level, const char *line)
+/* The log file gets the English @line, the terminal @shown (report.h). */
+static void batch_log(void *ctx, enum log_level level, const char *line, const char *shown)
 {
 	struct batch_state *st = ctx;
 	logfile_write(st->log, level, line);
 	if (level == LOG_DEBUG)
 		return;
 	if (st->warnings && level >= LOG_WARN) {
-		strbuf_addstr(st->warnings, line);
+		strbuf_addstr(st->warnings, shown);
 		strbuf_addch(st->warnings, '\n');
 	}
 	clear_progress(st);
 	if (level == LOG_INFO)
-		fprintf(stderr, "%s\n", line);
+		fprintf(stderr, "%s\n", shown);
 	else
-		fprintf(stderr, "%s: %s\n", level == LOG_WARN ? "warning" : "error", line);
+		fprintf(stderr, "%s: %s\n", level == LOG_WARN ? _("warning") : _("error"), shown);
 }
 
 static void batch_progress(void *ctx, const struct progress *p)
@@ -112,7 +114,7 @@ void batch_report_init(struct report *r, struct batch_state *st, struct logfile 
 	st->tty = isatty(2);
 	memset(r, 0, sizeof *r);
 	r->progress = batch_progress;
-	r->log = batch_log;
+	r->log_l10n = batch_log;
 	r->cancelled = batch_cancelled;
 	r->ctx = st;
 }
@@ -165,9 +167,18 @@ static int confirm_step(struct report *r, const struct run *run, size_t i, const
 		strbuf_rtrim(&answer);
 		a = answer.buf + strspn(answer.buf, " \t");
 		if (word ? !strcmp(a, word) : !strcasecmp(a, "yes")) {
+			/* the log says it in English, the terminal in the
+			 * operator's language */
+			struct strbuf en = STRBUF_INIT, en_what = STRBUF_INIT;
+			int was = i18n_english(1);
+			run_step_destructive(run, i, &en_what);
+			frontend_confirmed(&en, run_step_name(run, i), word, en_what.buf);
+			i18n_english(was);
 			strbuf_reset(&q);
 			frontend_confirmed(&q, run_step_name(run, i), word, what);
-			report_log(r, LOG_INFO, "%s", q.buf);
+			report_log_l10n(r, LOG_INFO, q.buf, "%s", en.buf);
+			strbuf_release(&en);
+			strbuf_release(&en_what);
 			ok = 1;
 			break;
 		}
@@ -192,10 +203,10 @@ static int confirm_step(struct report *r, const struct run *run, size_t i, const
 void frontend_confirmed(struct strbuf *out, const char *name, const char *word, const char *what)
 {
 	if (word)
-		strbuf_addf(out, "step %s: the operator typed \"%s\" to confirm: %s", name, word,
+		strbuf_addf(out, _("step %s: the operator typed \"%s\" to confirm: %s"), name, word,
 			    what);
 	else
-		strbuf_addf(out, "step %s: the operator confirmed: %s", name, what);
+		strbuf_addf(out, _("step %s: the operator confirmed: %s"), name, what);
 }
 
 const char *frontend_ssh_warning(void)
@@ -231,8 +242,8 @@ int batch_run(struct run *run, const struct batch_opts *o)
 		if (!o->yes && run_step_destructive(run, i, &sb)) {
 			if (!confirm_step(&r, run, i, sb.buf, run_confirm_word(run, i))) {
 				if (batch_interrupted())
-					report_log(&r, LOG_WARN, "stopping before step %s: %s", name,
-						   report_stop_reason(&r));
+					report_log_stopped(&r, LOG_WARN, "stopping before step %s: %s",
+							   name);
 				else
 					report_log(&r, LOG_WARN, "not confirmed: stopping before step %s",
 						   name);
@@ -250,8 +261,7 @@ int batch_run(struct run *run, const struct batch_opts *o)
 		}
 		clear_progress(&st);
 		if (batch_interrupted()) {
-			report_log(&r, LOG_WARN, "stopping after step %s: %s", name,
-				   report_stop_reason(&r));
+			report_log_stopped(&r, LOG_WARN, "stopping after step %s: %s", name);
 			aborted = 1;
 			break;
 		}
@@ -263,8 +273,15 @@ int batch_run(struct run *run, const struct batch_opts *o)
 	else if (aborted)
 		run_set_stopped(run, 1); /* not confirmed */
 	run_summary(run, &sb);
-	fprintf(stderr, "\nSummary:\n%s", sb.buf);
+	fprintf(stderr, _("\nSummary:\n%s"), sb.buf);
 	logfile_write(o->log, LOG_INFO, "summary follows");
+	/* the log's summary is the English one */
+	strbuf_reset(&sb);
+	{
+		int was = i18n_english(1);
+		run_summary(run, &sb);
+		i18n_english(was);
+	}
 	for (char *line = sb.buf, *nl; *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (!nl)

@@ -118,7 +118,9 @@ struct logfile *cli_open_run_log(struct run *run, struct err *e)
 void cli_log_end(struct logfile *log, const struct run *run, int code)
 {
 	struct strbuf sb = STRBUF_INIT;
+	int was = i18n_english(1); /* the log's language */
 	run_end_text(run, code, &sb);
+	i18n_english(was);
 	logfile_write(log, LOG_INFO, sb.buf);
 	strbuf_release(&sb);
 }

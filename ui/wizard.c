@@ -8,6 +8,7 @@
  * only way to change screen.  KEY_RESIZE is handled here, once.
  */
 #include "config.h"
+#include "i18n.h"
 #include "wizard.h"
 #include "backupset.h"
 #include "frontend.h"
@@ -380,10 +381,14 @@ static void pick_finished(struct wizard *w, int rc, struct err *e)
 /* In the run log, as line mode logs it (frontend_confirmed()). */
 static void log_confirmed(struct wizard *w)
 {
-	struct strbuf sb = STRBUF_INIT;
-	frontend_confirmed(&sb, run_step_name(w->run, w->cur), w->confirm_word, w->what.buf);
+	struct strbuf sb = STRBUF_INIT, what = STRBUF_INIT;
+	int was = i18n_english(1); /* the run log's language */
+	run_step_destructive(w->run, w->cur, &what);
+	frontend_confirmed(&sb, run_step_name(w->run, w->cur), w->confirm_word, what.buf);
+	i18n_english(was);
 	wizard_worker_log(&w->worker, LOG_INFO, "%s", sb.buf);
 	strbuf_release(&sb);
+	strbuf_release(&what);
 }
 
 static void confirm_enter(struct wizard *w)

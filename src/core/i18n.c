@@ -2,6 +2,9 @@
 #include "config.h"
 #include "i18n.h"
 
+#if ENABLE_NLS
+#include <libintl.h>
+#endif
 #include <locale.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,10 +22,47 @@ void i18n_init(void)
 #endif
 }
 
+/* i18n_english(): per thread, so a worker writing a log does not switch
+ * the language of the screen another thread draws */
+static _Thread_local int english;
+
+int i18n_english(int on)
+{
+	int was = english;
+	english = on;
+	return was;
+}
+
+int i18n_is_english(void)
+{
+	return english;
+}
+
+const char *i18n_gettext(const char *s)
+{
+#if ENABLE_NLS
+	if (!english && s && *s)
+		return dgettext(PACKAGE, s);
+#endif
+	return s;
+}
+
+const char *i18n_ngettext(const char *one, const char *many, unsigned long n)
+{
+#if ENABLE_NLS
+	if (!english)
+		return dngettext(PACKAGE, one, many, n);
+#endif
+	return n == 1 ? one : many;
+}
+
 const char *i18n_find(const char *fmt)
 {
 #if ENABLE_NLS
-	const char *t = dgettext(PACKAGE, fmt);
+	const char *t;
+	if (english || !fmt || !*fmt)
+		return NULL;
+	t = dgettext(PACKAGE, fmt);
 	/* gettext returns its argument itself when there is no translation */
 	return t != fmt ? t : NULL;
 #else

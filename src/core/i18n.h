@@ -20,6 +20,14 @@
  * own domain, so it translates the same way whatever a program's default
  * domain is.
  *
+ * Texts built once for both the screen and the log (a summary, a plan, an
+ * end text: run.h) use _() and are built in the operator's language; the
+ * code that writes such a text to a log builds it again inside
+ * i18n_english(1) ... i18n_english(0), where _() and P_() return the
+ * English msgid on this thread.  Log lines go through report_log()
+ * (report.h), which hands a front end both the English line and its
+ * translation.
+ *
  * Which language: setlocale(LC_ALL, "") in i18n_init(), so LANG, LC_ALL,
  * LC_MESSAGES and LANGUAGE as usual.  The German catalogue is installed as
  * "de", which gettext finds for de_CH, de_DE and de_AT (it falls back from
@@ -32,15 +40,24 @@
 
 #include "config.h"
 
-#if ENABLE_NLS
-#include <libintl.h>
-#define _(s) dgettext(PACKAGE, s)
-#define P_(one, many, n) dngettext(PACKAGE, one, many, (unsigned long)(n))
-#else
-#define _(s) ((const char *)(s))
-#define P_(one, many, n) ((n) == 1 ? (one) : (many))
-#endif
+#define _(s) i18n_gettext(s)
+#define P_(one, many, n) i18n_ngettext(one, many, (unsigned long)(n))
 #define N_(s) s
+
+/* The translation of msgid @s (dgettext of our domain), or @s itself
+ * without one, with NLS off, or inside i18n_english(1) on this thread.
+ * Static storage of the catalogue; never NULL for a non-NULL @s. */
+const char *i18n_gettext(const char *s) __attribute__((format_arg(1)));
+/* The same for a count: @one or @many by n, as dngettext() chooses. */
+const char *i18n_ngettext(const char *one, const char *many, unsigned long n)
+	__attribute__((format_arg(1))) __attribute__((format_arg(2)));
+
+/* @on 1: from now on, on this thread, _() and P_() return English (a text
+ * built for a log); 0: the operator's language again.  Returns the
+ * previous setting, to restore it. */
+int i18n_english(int on);
+/* 1 inside i18n_english(1) on this thread. */
+int i18n_is_english(void);
 
 /* Called once by main() before anything else: setlocale(LC_ALL, ""), and
  * the text domain bound to LOCALEDIR, or to $BISO_RECOVER_LOCALEDIR when
@@ -48,7 +65,8 @@
 void i18n_init(void);
 
 /* The translation of format @fmt, or NULL when the catalogue has none (or
- * NLS is off): the caller then keeps the English text alone. */
+ * NLS is off, or inside i18n_english(1)): the caller then keeps the
+ * English text alone. */
 const char *i18n_find(const char *fmt);
 
 /* strerror(@errnum) in English (the C locale), for the English side of an

@@ -1,6 +1,7 @@
 /* report: progress and log plumbing; see report.h. */
 #include "config.h"
 #include "report.h"
+#include "i18n.h"
 #include "strbuf.h"
 
 #include <signal.h>
@@ -38,17 +39,67 @@ void report_progress(struct report *r, const struct progress *p, int force)
 	r->progress(r->ctx, p);
 }
 
+void report_line(struct report *r, enum log_level level, const char *line, const char *shown)
+{
+	if (!r)
+		return;
+	if (r->log_l10n)
+		r->log_l10n(r->ctx, level, line, shown ? shown : line);
+	else if (r->log)
+		r->log(r->ctx, level, line);
+}
+
 void report_log(struct report *r, enum log_level level, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT, l10n = STRBUF_INIT;
+	const char *tr;
+	va_list ap, ap2;
+	if (!r || (!r->log && !r->log_l10n))
+		return;
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	strbuf_vaddf(&sb, fmt, ap);
+	/* only a front end that shows the line needs its translation */
+	if (r->log_l10n && (tr = i18n_find(fmt)))
+		strbuf_vaddf(&l10n, tr, ap2);
+	va_end(ap2);
+	va_end(ap);
+	report_line(r, level, sb.buf, l10n.len ? l10n.buf : NULL);
+	strbuf_release(&sb);
+	strbuf_release(&l10n);
+}
+
+void report_log_l10n(struct report *r, enum log_level level, const char *shown,
+		     const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
-	if (!r || !r->log)
+	if (!r || (!r->log && !r->log_l10n))
 		return;
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	r->log(r->ctx, level, sb.buf);
+	report_line(r, level, sb.buf, shown);
 	strbuf_release(&sb);
+}
+
+void report_log_stopped(struct report *r, enum log_level level, const char *fmt,
+			const char *name)
+{
+	const char *why = report_stop_reason(r);
+	struct strbuf en = STRBUF_INIT, shown = STRBUF_INIT;
+	if (!r || (!r->log && !r->log_l10n))
+		return;
+	/* fmt is a msgid with two %s (po-check's msgfmt --check holds the
+	 * translation to them) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	strbuf_addf(&en, fmt, name, why);
+	strbuf_addf(&shown, _(fmt), name, _(why));
+#pragma GCC diagnostic pop
+	report_line(r, level, en.buf, shown.buf);
+	strbuf_release(&en);
+	strbuf_release(&shown);
 }
 
 int report_cancelled(struct report *r)
@@ -64,13 +115,13 @@ const char *report_stop_reason(struct report *r)
 const char *report_reason(int why)
 {
 	if (!(why & 0x100))
-		return "cancelled by the operator";
+		return N_("cancelled by the operator");
 	switch (why & 0xff) {
-	case SIGINT: return "cancelled by the operator (Ctrl-C, SIGINT)";
-	case SIGHUP: return "the terminal hung up (SIGHUP)";
-	case SIGTERM: return "stopped by SIGTERM";
-	case SIGQUIT: return "stopped by SIGQUIT";
-	default: return "stopped by a signal";
+	case SIGINT: return N_("cancelled by the operator (Ctrl-C, SIGINT)");
+	case SIGHUP: return N_("the terminal hung up (SIGHUP)");
+	case SIGTERM: return N_("stopped by SIGTERM");
+	case SIGQUIT: return N_("stopped by SIGQUIT");
+	default: return N_("stopped by a signal");
 	}
 }
 

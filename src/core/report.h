@@ -8,6 +8,17 @@
  * be invoked from a worker thread: the front end must only copy the data
  * and return quickly (the wizard posts it to its event queue).
  *
+ * Two languages (i18n.h).  A log line is English in the run log and in
+ * the operator's language on the screen.  report_log()'s format is a msgid
+ * (po/Makevars makes it an xgettext keyword): the line is formatted from
+ * it, and its translation from the catalogue's format with the same
+ * arguments.  A front end that shows log lines sets log_l10n and gets
+ * both (the English for its log file, @shown for the screen; the runner
+ * sends @shown to its clients); one that sets only log gets the English.
+ * Where an argument is itself a text in two languages (an error, a step's
+ * title), the caller formats the screen's line and passes it to
+ * report_log_l10n().
+ *
  * Progress calls are throttled here (at most every 100 ms by a monotonic
  * clock, plus always the first and last) so backends can call it per item.
  */
@@ -41,6 +52,10 @@ struct report {
 	 * the next unforced progress passes; 0: none has passed yet (a
 	 * time, not a flag, so that a fake clock may start at 0). */
 	int64_t next_ns;
+	/* Optional, called instead of log when set: the line in English
+	 * (@line, for a log file) and in the operator's language (@shown, for
+	 * the screen; @line itself when the catalogue has no translation). */
+	void (*log_l10n)(void *ctx, enum log_level level, const char *line, const char *shown);
 };
 
 /* Monotonic clock in nanoseconds.  Tests may replace the source with
@@ -53,9 +68,21 @@ void report_set_clock(int64_t (*clock_fn)(void));
  * or if at least 100 ms passed since the last one passed; drop it
  * otherwise. */
 void report_progress(struct report *r, const struct progress *p, int force);
-/* printf-style log line. */
+/* printf-style log line; @fmt is a msgid: the screen gets its translation
+ * formatted with the same arguments (see above). */
 void report_log(struct report *r, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same with the screen's line given: @shown (already in the operator's
+ * language, or NULL: the English line) instead of @fmt's translation. */
+void report_log_l10n(struct report *r, enum log_level level, const char *shown,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* report_log() of @fmt, a msgid with two %s: @name and the reason the work
+ * stops (report_stop_reason()), which the screen's line has translated. */
+void report_log_stopped(struct report *r, enum log_level level, const char *fmt,
+			const char *name);
+/* Pass a line on as it came (a report that forwards to another): to
+ * log_l10n when set, else the English @line to log.  NULL @shown: @line. */
+void report_line(struct report *r, enum log_level level, const char *line, const char *shown);
 /* What cancelled() returns when signal @sig stops the work. */
 #define REPORT_STOP_SIGNAL(sig) (0x100 | (sig))
 /* Non-zero when the work is to stop (0 for NULL): the value cancelled()
@@ -63,8 +90,8 @@ void report_log(struct report *r, enum log_level level, const char *fmt, ...)
 int report_cancelled(struct report *r);
 /* Why the work stops, for messages such as "restore aborted: %s":
  * "cancelled by the operator", "the terminal hung up (SIGHUP)", "stopped
- * by SIGTERM" ... (static text; the operator's words also when
- * report_cancelled() is 0). */
+ * by SIGTERM" ... (static English text, a msgid: _() of it is the
+ * screen's; the operator's words also when report_cancelled() is 0). */
 const char *report_stop_reason(struct report *r);
 /* The same for a value cancelled() returned (1, REPORT_STOP_SIGNAL(sig)). */
 const char *report_reason(int why);

@@ -4,6 +4,7 @@
 #include "flow.h"
 #include "conf.h"
 #include "fault.h"
+#include "i18n.h"
 #include "journal.h"
 #include "strbuf.h"
 #include "timestamp.h"
@@ -130,7 +131,7 @@ static void journal(struct run *run, const char *step, const char *event, const 
 		return;
 	if (journal_step(run->conf->log_dir, run->stamp, run->flow->name, step, event, detail,
 			 &e) < 0) {
-		report_log(r, LOG_WARN, "%s", e.msg);
+		report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
 		err_clear(&e);
 	}
 }
@@ -258,6 +259,15 @@ static void counting_log(void *ctx, enum log_level level, const char *line)
 		c->up->log(c->up->ctx, level, line);
 }
 
+static void counting_log_l10n(void *ctx, enum log_level level, const char *line,
+			      const char *shown)
+{
+	struct counting *c = ctx;
+	if (level == LOG_WARN)
+		c->warnings++;
+	report_line(c->up, level, line, shown);
+}
+
 static int counting_cancelled(void *ctx)
 {
 	struct counting *c = ctx;
@@ -279,16 +289,19 @@ int run_step(struct run *run, size_t i, struct report *r, struct err *e)
 {
 	const struct step_def *sd = run->flow->steps[i];
 	struct step_status *st = &run->st[i];
-	struct counting cnt = { { counting_progress, counting_log, counting_cancelled, NULL, 0 },
+	struct counting cnt = { { counting_progress, counting_log, counting_cancelled, NULL, 0, NULL },
 				r, 0 };
 	int64_t t0 = report_now_ns();
 	const char *skip;
 	int ret;
 
 	cnt.rep.ctx = &cnt;
+	cnt.rep.log_l10n = counting_log_l10n;
 	if ((skip = sd->skip ? sd->skip(run) : NULL)) {
+		char *shown = xstrfmt(_("step %s skipped: %s"), sd->name, _(skip));
 		st->state = STEP_SKIPPED;
-		report_log(r, LOG_INFO, "step %s skipped: %s", sd->name, skip);
+		report_log_l10n(r, LOG_INFO, shown, "step %s skipped: %s", sd->name, skip);
+		free(shown);
 		journal(run, sd->name, "skipped", skip, r);
 		return 0;
 	}
@@ -300,7 +313,12 @@ int run_step(struct run *run, size_t i, struct report *r, struct err *e)
 	st->state = STEP_RUNNING;
 	st->started = 1;
 	err_clear(&st->err);
-	report_log(r, LOG_INFO, "step %s: %s", sd->name, sd->title);
+	{
+		/* the run log has the English title, the screen the translation */
+		char *shown = xstrfmt(_("step %s: %s"), sd->name, _(sd->title));
+		report_log_l10n(r, LOG_INFO, shown, "step %s: %s", sd->name, sd->title);
+		free(shown);
+	}
 	journal(run, sd->name, "started", "", r);
 	fault_pointf("step.%s.start", sd->name);
 	if (sd->blocked && sd->blocked(run, NULL, e)) {
@@ -325,20 +343,27 @@ done:
 			err_hint(e, "%s", hint);
 	}
 	if (ret < 0) {
-		struct strbuf sb = STRBUF_INIT;
+		struct strbuf sb = STRBUF_INIT, l10n = STRBUF_INIT;
+		char *shown;
 		st->state = STEP_FAILED;
 		err_copy(&st->err, e);
 		if (!st->err.msg)
 			st->err.msg = xstrdup("failed");
 		/* the one place a step's error is logged with its detail and
 		 * hint: front ends then only say how the run ended */
-		if (st->out.err_logged)
+		if (st->out.err_logged) {
 			strbuf_addstr(&sb, st->err.msg);
-		else
+			strbuf_addstr(&l10n, st->err.lmsg ? st->err.lmsg : st->err.msg);
+		} else {
 			err_format(&st->err, &sb);
-		report_log(r, LOG_ERROR, "step %s failed: %s", sd->name, sb.buf);
+			err_format_l10n(&st->err, &l10n);
+		}
+		shown = xstrfmt(_("step %s failed: %s"), sd->name, l10n.buf);
+		report_log_l10n(r, LOG_ERROR, shown, "step %s failed: %s", sd->name, sb.buf);
+		free(shown);
 		journal(run, sd->name, "failed", st->err.msg, r);
 		strbuf_release(&sb);
+		strbuf_release(&l10n);
 	} else {
 		char *detail = done_detail(&st->out);
 		st->state = STEP_DONE;
@@ -413,11 +438,11 @@ const char *run_step_name(const struct run *run, size_t i)
 }
 const char *run_step_title(const struct run *run, size_t i)
 {
-	return i < run->flow->n_steps ? run->flow->steps[i]->title : "?";
+	return i < run->flow->n_steps ? _(run->flow->steps[i]->title) : "?";
 }
 const char *run_step_explain(const struct run *run, size_t i)
 {
-	return i < run->flow->n_steps ? run->flow->steps[i]->explain : "";
+	return i < run->flow->n_steps ? _(run->flow->steps[i]->explain) : "";
 }
 enum step_state run_step_state(const struct run *run, size_t i) { return run->st[i].state; }
 double run_step_seconds(const struct run *run, size_t i) { return run->st[i].seconds; }
@@ -488,13 +513,13 @@ const char *run_source_mark(const struct run *run, size_t i, size_t item)
 const char *run_step_choose_note(const struct run *run, size_t i)
 {
 	const char *n = run->flow->steps[i]->choose_note;
-	return n ? n : "";
+	return n ? _(n) : "";
 }
 
 const char *run_step_failed_note(const struct run *run, size_t i)
 {
 	const char *n = run->flow->steps[i]->failed_note;
-	return n ? n : "Nothing was replaced: the old data is still in place.";
+	return _(n ? n : N_("Nothing was replaced: the old data is still in place."));
 }
 
 void run_target_text(const struct run *run, struct strbuf *out)
@@ -506,11 +531,11 @@ void run_target_text(const struct run *run, struct strbuf *out)
 const char *step_state_name(enum step_state st)
 {
 	switch (st) {
-	case STEP_PENDING: return "pending";
-	case STEP_RUNNING: return "running";
-	case STEP_DONE: return "done";
-	case STEP_FAILED: return "failed";
-	case STEP_SKIPPED: return "skipped";
+	case STEP_PENDING: return N_("pending");
+	case STEP_RUNNING: return N_("running");
+	case STEP_DONE: return N_("done");
+	case STEP_FAILED: return N_("failed");
+	case STEP_SKIPPED: return N_("skipped");
 	}
 	return "?";
 }
@@ -537,7 +562,7 @@ void run_plan_text(const struct run *run, struct strbuf *out)
 		struct strbuf d = STRBUF_INIT;
 		if (!run->st[i].selected)
 			continue;
-		strbuf_addf(out, "%zu. %s\n", i + 1, sd->title);
+		strbuf_addf(out, "%zu. %s\n", i + 1, _(sd->title));
 		run_describe_step(run, i, &d);
 		add_indented(out, d.buf);
 		strbuf_reset(&d);
@@ -545,7 +570,7 @@ void run_plan_text(const struct run *run, struct strbuf *out)
 			strbuf_addf(out, "   %s\n", d.buf);
 		strbuf_release(&d);
 		if (sd->manual) {
-			strbuf_addstr(out, "   manual equivalent:\n");
+			strbuf_addstr(out, _("   manual equivalent:\n"));
 			sd->manual(run, out);
 		}
 		strbuf_addch(out, '\n');
@@ -554,31 +579,66 @@ void run_plan_text(const struct run *run, struct strbuf *out)
 		run->flow->plan_tail(run, 1, out);
 }
 
+/* Columns of UTF-8 @s (one per character: the catalogue's texts are
+ * Latin letters). */
+static int text_width(const char *s)
+{
+	int w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* @s padded with spaces to @w columns. */
+static void add_padded(struct strbuf *out, const char *s, int w)
+{
+	strbuf_addstr(out, s);
+	for (int k = text_width(s); k < w; k++)
+		strbuf_addch(out, ' ');
+}
+
+/* An error's message in the language being built (i18n_english()). */
+static const char *err_text(const struct err *e)
+{
+	if (!e->msg)
+		return _("(unknown)");
+	return e->lmsg && !i18n_is_english() ? e->lmsg : e->msg;
+}
+
 void run_summary(const struct run *run, struct strbuf *out)
 {
 	size_t n = run->flow->n_steps;
 	int w = 12; /* the name column: as wide as the longest name */
+	int ws = text_width(_("state")); /* the state column: its longest word */
 	for (size_t i = 0; i < n; i++)
 		if ((int)strlen(run->flow->steps[i]->name) > w)
 			w = (int)strlen(run->flow->steps[i]->name);
-	strbuf_addf(out, "%-*s %-8s %8s  %s\n", w, "step", "state", "time", "result");
+	for (int k = STEP_PENDING; k <= STEP_SKIPPED; k++)
+		if (text_width(_(step_state_name((enum step_state)k))) > ws)
+			ws = text_width(_(step_state_name((enum step_state)k)));
+	if (ws < 8)
+		ws = 8;
+	add_padded(out, _("step"), w + 1);
+	add_padded(out, _("state"), ws + 1);
+	strbuf_addf(out, "%8s  %s\n", _("time"), _("result"));
 	for (size_t i = 0; i < n; i++) {
 		const struct step_status *st = &run->st[i];
 		const char *name = run->flow->steps[i]->name;
+		add_padded(out, name, w + 1);
 		if (!st->selected) {
-			strbuf_addf(out, "%-*s %-8s\n", w, name, "-");
+			strbuf_addstr(out, "-\n");
 			continue;
 		}
 		if (st->state == STEP_PENDING || (st->state == STEP_SKIPPED && !st->seconds)) {
 			/* never ran: no time to show */
-			strbuf_addf(out, "%-*s %-8s %8s\n", w, name, step_state_name(st->state), "");
+			strbuf_addf(out, "%s\n", _(step_state_name(st->state)));
 			continue;
 		}
-		strbuf_addf(out, "%-*s %-8s %7.1fs  %s%s\n", w, name, step_state_name(st->state),
-			    st->seconds,
-			    st->state == STEP_FAILED ? (st->err.msg ? st->err.msg : "(unknown)")
+		add_padded(out, _(step_state_name(st->state)), ws + 1);
+		strbuf_addf(out, "%7.1fs  %s%s\n", st->seconds,
+			    st->state == STEP_FAILED ? err_text(&st->err)
 			    : st->out.summary ? st->out.summary : "",
-			    st->warnings && st->state == STEP_DONE ? " (warnings)" : "");
+			    st->warnings && st->state == STEP_DONE ? _(" (warnings)") : "");
 	}
 	/* what failed and how to fix it: a failed step's row has its message,
 	 * one skipped after failing shows its result; both need the hint */
@@ -587,25 +647,28 @@ void run_summary(const struct run *run, struct strbuf *out)
 		if (!err_isset(&st->err) || (st->state != STEP_FAILED && st->state != STEP_SKIPPED))
 			continue;
 		if (st->state == STEP_SKIPPED)
-			strbuf_addf(out, "%s failed, then was skipped: %s\n", run->flow->steps[i]->name,
-				    st->err.msg);
+			strbuf_addf(out, _("%s failed, then was skipped: %s\n"),
+				    run->flow->steps[i]->name, err_text(&st->err));
 		if (st->err.hint)
-			strbuf_addf(out, "hint (%s): %s\n", run->flow->steps[i]->name, st->err.hint);
+			strbuf_addf(out, _("hint (%s): %s\n"), run->flow->steps[i]->name,
+				    st->err.lhint && !i18n_is_english() ? st->err.lhint : st->err.hint);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (run->st[i].out.kept_as)
-			strbuf_addf(out, "kept: %s\n", run->st[i].out.kept_as);
+			strbuf_addf(out, _("kept: %s\n"), run->st[i].out.kept_as);
 	for (size_t i = 0; i < n; i++)
 		if (run->st[i].state == STEP_DONE && run->st[i].out.refused) {
-			strbuf_addf(out, "warning: the %s step refused ", run->flow->steps[i]->name);
-			strbuf_addcount(out, run->st[i].out.refused, "archive member",
-					"archive members");
-			strbuf_addstr(out, " (listed in the log): the restored tree lacks them\n");
+			uint64_t k = run->st[i].out.refused;
+			strbuf_addf(out, P_("warning: the %s step refused %llu archive member (listed "
+					    "in the log): the restored tree lacks it\n",
+					    "warning: the %s step refused %llu archive members (listed "
+					    "in the log): the restored tree lacks them\n", k),
+				    run->flow->steps[i]->name, (unsigned long long)k);
 		}
 	if (run->flow->plan_tail)
 		run->flow->plan_tail(run, 0, out);
 	if (run->stopped) {
-		strbuf_addf(out, "the run ended early: %s\n", report_reason(run->stopped));
+		strbuf_addf(out, _("the run ended early: %s\n"), _(report_reason(run->stopped)));
 	} else {
 		/* a failed step that stopped the run: steps after it never ran */
 		size_t failed = n;
@@ -619,14 +682,14 @@ void run_summary(const struct run *run, struct strbuf *out)
 				left = 1;
 		}
 		if (failed < n && left)
-			strbuf_addf(out, "the run ended early: step %s failed\n",
+			strbuf_addf(out, _("the run ended early: step %s failed\n"),
 				    run->flow->steps[failed]->name);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (run->st[i].out.report)
-			strbuf_addf(out, "report: %s\n", run->st[i].out.report);
+			strbuf_addf(out, _("report: %s\n"), run->st[i].out.report);
 	if (run->log_path)
-		strbuf_addf(out, "log: %s\n", run->log_path);
+		strbuf_addf(out, _("log: %s\n"), run->log_path);
 }
 
 int run_exit_code(const struct run *run)
@@ -647,15 +710,15 @@ void run_end_text(const struct run *run, int code, struct strbuf *out)
 {
 	/* the exit codes of the README's table; 130 is the front ends' abort */
 	switch (code) {
-	case 0: strbuf_addstr(out, "finished (exit 0)"); break;
-	case 1: strbuf_addstr(out, "failed (exit 1)"); break;
-	case 2: strbuf_addstr(out, "refused: usage or configuration error (exit 2)"); break;
-	case 3: strbuf_addstr(out, "finished with errors gone past (exit 3)"); break;
+	case 0: strbuf_addstr(out, _("finished (exit 0)")); break;
+	case 1: strbuf_addstr(out, _("failed (exit 1)")); break;
+	case 2: strbuf_addstr(out, _("refused: usage or configuration error (exit 2)")); break;
+	case 3: strbuf_addstr(out, _("finished with errors gone past (exit 3)")); break;
 	case 130:
-		strbuf_addstr(out, "aborted (exit 130)");
+		strbuf_addstr(out, _("aborted (exit 130)"));
 		if (run && run->stopped)
-			strbuf_addf(out, ": %s", report_reason(run->stopped));
+			strbuf_addf(out, ": %s", _(report_reason(run->stopped)));
 		break;
-	default: strbuf_addf(out, "ended (exit %d)", code); break;
+	default: strbuf_addf(out, _("ended (exit %d)"), code); break;
 	}
 }

@@ -26,6 +26,12 @@
  * with the error, or "skipped": with the swap records, a later run can tell
  * exactly where an earlier one stopped.
  *
+ * Languages (i18n.h): what the functions below return for screens (titles,
+ * explanations, notes, plan, summary, end text) is in the operator's
+ * language; the run log stays English: run_step() logs with report_log(),
+ * and a front end writing the summary or the end text to its log builds
+ * them inside i18n_english(1).  Step names are never translated.
+ *
  * A run is used by one thread at a time: a front end that runs a step in
  * a worker thread does not call into the run until the step returns.
  */
@@ -128,6 +134,7 @@ size_t run_step_count(const struct run *run);
 int run_step_index(const struct run *run, const char *name);
 int run_step_selected(const struct run *run, size_t i);
 const char *run_step_name(const struct run *run, size_t i);
+/* The step's title and explanation for screens: translated (static). */
 const char *run_step_title(const struct run *run, size_t i);
 const char *run_step_explain(const struct run *run, size_t i);
 enum step_state run_step_state(const struct run *run, size_t i);
@@ -154,11 +161,12 @@ int run_use_source(struct run *run, size_t i, size_t item, struct report *r, str
 #define RUN_MARK_USABLE "usable"
 const char *run_source_mark(const struct run *run, size_t i, size_t item);
 /* The step's choose_note ("" when none) and failed_note (the default
- * when none), static text. */
+ * when none), static text, translated. */
 const char *run_step_choose_note(const struct run *run, size_t i);
 const char *run_step_failed_note(const struct run *run, size_t i);
 
-/* "pending", "running", "done", "failed", "skipped". */
+/* "pending", "running", "done", "failed", "skipped": English msgids (_() of
+ * it for a screen). */
 const char *step_state_name(enum step_state st);
 
 /* The flow's target_text (flow.h), appended to @out. */

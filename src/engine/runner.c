@@ -3,6 +3,7 @@
 #include "runner.h"
 
 #include "backupset.h"
+#include "i18n.h"
 #include "lock.h"
 #include "logfile.h"
 #include "proto.h"
@@ -138,7 +139,9 @@ static void status_str(char **dst, const char *s)
 
 /* ---- the report ----------------------------------------------------------- */
 
-static void rep_log(void *ctx, enum log_level level, const char *line)
+/* The run log gets the English @line; the clients (LOG, the backlog) what
+ * they show, @shown: the runner's language, the starter's (report.h). */
+static void rep_log_l10n(void *ctx, enum log_level level, const char *line, const char *shown)
 {
 	struct runner *rn = ctx;
 	struct proto_msg m = { .type = PROTO_LOG };
@@ -147,13 +150,13 @@ static void rep_log(void *ctx, enum log_level level, const char *line)
 		return;
 	pthread_mutex_lock(&rn->mu);
 	free(rn->backlog[rn->bl_next]);
-	rn->backlog[rn->bl_next] = xstrdup(line);
+	rn->backlog[rn->bl_next] = xstrdup(shown);
 	rn->backlog_level[rn->bl_next] = level;
 	rn->bl_next = (rn->bl_next + 1) % RUNNER_BACKLOG;
 	if (rn->bl_count < RUNNER_BACKLOG)
 		rn->bl_count++;
 	m.u.log.level = level;
-	m.u.log.text = (char *)line;
+	m.u.log.text = (char *)shown;
 	broadcast(rn, &m);
 	status_str(&rn->st.log, line);
 	status_write(rn, 0);
@@ -472,7 +475,7 @@ struct runner *runner_start(const struct runner_opts *o, struct err *e)
 	pthread_cond_init(&rn->cv, NULL);
 	rn->backlog = xcalloc(RUNNER_BACKLOG, sizeof *rn->backlog);
 	rn->backlog_level = xcalloc(RUNNER_BACKLOG, sizeof *rn->backlog_level);
-	rn->rep.log = rep_log;
+	rn->rep.log_l10n = rep_log_l10n;
 	rn->rep.progress = rep_progress;
 	rn->rep.cancelled = rep_cancelled;
 	rn->rep.ctx = rn;
@@ -703,13 +706,27 @@ static int confirm(struct runner *rn, struct run *run, size_t i, const char *wha
 		strbuf_rtrim(&text);
 		t = text.buf + strspn(text.buf, " \t");
 		if (word ? !strcmp(t, word) : !strcasecmp(t, "yes") || !strcasecmp(t, "y")) {
-			if (word)
-				report_log(&rn->rep, LOG_INFO,
-					   "step %s: the operator typed \"%s\" to confirm: %s",
-					   run_step_name(run, i), word, what);
-			else
-				report_log(&rn->rep, LOG_INFO, "step %s: the operator confirmed: %s",
-					   run_step_name(run, i), what);
+			/* the log says what was confirmed in English */
+			struct strbuf en = STRBUF_INIT;
+			int was = i18n_english(1);
+			char *shown;
+			run_step_destructive(run, i, &en);
+			i18n_english(was);
+			if (word) {
+				shown = xstrfmt(_("step %s: the operator typed \"%s\" to confirm: %s"),
+						run_step_name(run, i), word, what);
+				report_log_l10n(&rn->rep, LOG_INFO, shown,
+						"step %s: the operator typed \"%s\" to confirm: %s",
+						run_step_name(run, i), word, en.buf);
+			} else {
+				shown = xstrfmt(_("step %s: the operator confirmed: %s"),
+						run_step_name(run, i), what);
+				report_log_l10n(&rn->rep, LOG_INFO, shown,
+						"step %s: the operator confirmed: %s",
+						run_step_name(run, i), en.buf);
+			}
+			free(shown);
+			strbuf_release(&en);
 			ok = 1;
 			break;
 		}
@@ -798,8 +815,7 @@ int runner_drive(struct runner *rn, struct run *run)
 		strbuf_reset(&sb);
 		if (!rn->o.yes && run_step_destructive(run, i, &sb) && !confirm(rn, run, i, sb.buf)) {
 			if (report_cancelled(r))
-				report_log(r, LOG_WARN, "stopping before step %s: %s", name,
-					   report_stop_reason(r));
+				report_log_stopped(r, LOG_WARN, "stopping before step %s: %s", name);
 			else
 				report_log(r, LOG_WARN, "not confirmed: stopping before step %s", name);
 			aborted = 1;
@@ -812,8 +828,8 @@ int runner_drive(struct runner *rn, struct run *run)
 			if (run_step(run, i, r, &e) == 0) {
 				step_now(rn, i, PROTO_STEP_DONE);
 				if (report_cancelled(r)) {
-					report_log(r, LOG_WARN, "stopping after step %s: %s", name,
-						   report_stop_reason(r));
+					report_log_stopped(r, LOG_WARN, "stopping after step %s: %s",
+							   name);
 					aborted = 1;
 				}
 				break;

@@ -1,6 +1,7 @@
 /* backup_database: the dump of the database (and of the log database when
  * configured), while maintenance mode is on; see backup.h. */
 #include "config.h"
+#include "i18n.h"
 #include "backup_int.h"
 #include "conf.h"
 #include "fault.h"
@@ -128,10 +129,10 @@ out:
 
 const struct step_def backup_step_database = {
 	.name = "database",
-	.title = "Dump the database",
-	.explain = "pg_dump --no-owner --no-privileges --clean --if-exists, plain format as the "
+	.title = N_("Dump the database"),
+	.explain = N_("pg_dump --no-owner --no-privileges --clean --if-exists, plain format as the "
 		"manual says, compressed on all cores into one standard gzip file. pg_dump's exit "
-		"status, its messages and the dump's \"dump complete\" trailer are all checked.",
+		"status, its messages and the dump's \"dump complete\" trailer are all checked."),
 	.flags = STEP_F_DATABASE,
 	.describe = database_describe,
 	.manual = database_manual,

@@ -1,6 +1,7 @@
 /* backup_datadir: the datadir as a dated snapshot, while maintenance mode
  * is on; see backup.h. */
 #include "config.h"
+#include "i18n.h"
 #include "backup_int.h"
 #include "conf.h"
 #include "fault.h"
@@ -31,11 +32,11 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 
 const struct step_def backup_step_datadir = {
 	.name = "datadir",
-	.title = "Copy the datadir",
-	.explain = "Copies the datadir without tmp/, *.log and maintenance.on (the manual's "
+	.title = N_("Copy the datadir"),
+	.explain = N_("Copies the datadir without tmp/, *.log and maintenance.on (the manual's "
 		"excludes) into a dated snapshot directory; files unchanged since the last "
 		"snapshot become hard links to it, so a nightly backup costs little. It runs "
-		"while maintenance mode is on, so it matches the dump.",
+		"while maintenance mode is on, so it matches the dump."),
 	.flags = STEP_F_FILES,
 	.describe = datadir_describe,
 	.manual = datadir_manual,

@@ -1,6 +1,7 @@
 /* backup_flow: the backup as a flow of six steps (flow.h): its table, the
  * hooks around the steps and what the steps share; see backup.h. */
 #include "config.h"
+#include "i18n.h"
 #include "backup.h"
 #include "backup_int.h"
 #include "backupset.h"
@@ -465,7 +466,7 @@ static const char *backup_failure_hint(const struct run *run, size_t step)
 
 const struct flow_def backup_flow = {
 	.name = "backup",
-	.title = "Backup",
+	.title = N_("Backup"),
 	.steps = backup_steps,
 	.n_steps = BSTEP_COUNT,
 	.create = backup_create,

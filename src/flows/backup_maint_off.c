@@ -1,6 +1,7 @@
 /* backup_maint_off: maintenance mode off once the dump and the datadir are
  * copied; see backup.h. */
 #include "config.h"
+#include "i18n.h"
 #include "backup_int.h"
 #include "strbuf.h"
 
@@ -27,10 +28,10 @@ static int maint_off_run(struct run *run, struct step_out *out, struct report *r
 
 const struct step_def backup_step_maint_off = {
 	.name = "maintenance-off",
-	.title = "Switch maintenance mode off",
-	.explain = "Runs biso-cli maintenance off as soon as the dump and the datadir are "
+	.title = N_("Switch maintenance mode off"),
+	.explain = N_("Runs biso-cli maintenance off as soon as the dump and the datadir are "
 		"copied: the webroot only changes with updates and is copied afterwards, so "
-		"the instance is back for its users as early as possible.",
+		"the instance is back for its users as early as possible."),
 	.flags = STEP_F_FILES,
 	.describe = maint_off_describe,
 	.manual = maint_off_manual,

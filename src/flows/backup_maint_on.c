@@ -1,6 +1,7 @@
 /* backup_maint_on: the backup's first step, maintenance mode on, and its
  * cleanup, which switches it off again on every exit path; see backup.h. */
 #include "config.h"
+#include "i18n.h"
 #include "backup_int.h"
 #include "strbuf.h"
 
@@ -49,10 +50,10 @@ static void maint_on_cleanup(struct run *run, struct report *r)
 
 const struct step_def backup_step_maint_on = {
 	.name = "maintenance-on",
-	.title = "Switch maintenance mode on",
-	.explain = "Runs biso-cli maintenance on, so that nobody changes the database or the "
+	.title = N_("Switch maintenance mode on"),
+	.explain = N_("Runs biso-cli maintenance on, so that nobody changes the database or the "
 		"datadir while they are copied: the dump and the datadir then belong together. "
-		"It is switched off again right after the datadir, and on every way out.",
+		"It is switched off again right after the datadir, and on every way out."),
 	.flags = STEP_F_FILES,
 	.describe = maint_on_describe,
 	.manual = maint_on_manual,

@@ -1,6 +1,7 @@
 /* backup_seal: publish the parts and write the manifest and checksums; see
  * backup.h. */
 #include "config.h"
+#include "i18n.h"
 #include "backup_int.h"
 #include "manifest.h"
 #include "sha256sums.h"
@@ -110,11 +111,11 @@ out:
 
 const struct step_def backup_step_seal = {
 	.name = "seal",
-	.title = "Publish the backup and write its manifest",
-	.explain = "Renames every part from NAME.partial to its name only now that all are "
+	.title = N_("Publish the backup and write its manifest"),
+	.explain = N_("Renames every part from NAME.partial to its name only now that all are "
 		"complete, then writes SHA256SUMS (sha256sum -c checks it by hand) and the "
 		"MANIFEST: versions, the database's identity, rows per table, file and byte "
-		"counts, and how long maintenance mode was on.",
+		"counts, and how long maintenance mode was on."),
 	.describe = seal_describe,
 	.manual = seal_manual,
 	.run = seal_run,

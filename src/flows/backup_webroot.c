@@ -1,6 +1,7 @@
 /* backup_webroot: the webroot without the datadir, as a dated snapshot,
  * after maintenance mode is off again; see backup.h. */
 #include "config.h"
+#include "i18n.h"
 #include "backup_int.h"
 #include "strbuf.h"
 
@@ -28,10 +29,10 @@ static int webroot_run(struct run *run, struct step_out *out, struct report *r, 
 
 const struct step_def backup_step_webroot = {
 	.name = "webroot",
-	.title = "Copy the webroot",
-	.explain = "Copies the webroot (code, config.php, biso-cli) without the datadir into a "
+	.title = N_("Copy the webroot"),
+	.explain = N_("Copies the webroot (code, config.php, biso-cli) without the datadir into a "
 		"dated snapshot directory. It only changes with updates, so it is copied after "
-		"maintenance mode is off: the instance is unavailable for a shorter time.",
+		"maintenance mode is off: the instance is unavailable for a shorter time."),
 	.flags = STEP_F_FILES,
 	.describe = webroot_describe,
 	.manual = webroot_manual,

@@ -1,6 +1,7 @@
 /* restore_config: the restore's second step, config.php checked (or the
  * operator's installed); see restore.h. */
 #include "config.h"
+#include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
 #include "conf.h"
@@ -22,11 +23,11 @@ static void config_describe(const struct run *run, struct strbuf *out)
 	const struct restore *rs = restore_of(run);
 	char *host = rs->conninfo ? conninfo_get(rs->conninfo, "host") : NULL;
 	char *user = rs->conninfo ? conninfo_get(rs->conninfo, "user") : NULL;
-	strbuf_addf(out, "source: %s\ntarget: %s/config.php\n",
+	strbuf_addf(out, _("source: %s\ntarget: %s/config.php\n"),
 		    rs->config_php_src ? rs->config_php_src : "config.php from the webroot backup",
 		    rs->webroot);
 	/* What the rest of the restore will use; the password is never shown. */
-	strbuf_addf(out, "env:      %s%s\ndatadir:  %s\ndatabase: %s on %s as %s",
+	strbuf_addf(out, _("env:      %s%s\ndatadir:  %s\ndatabase: %s on %s as %s"),
 		    orq(rs->env),
 		    rs->env && nonempty(rs->conf->env_expected) &&
 		    strcmp(rs->env, rs->conf->env_expected) ? " (not the expected "
@@ -34,7 +35,7 @@ static void config_describe(const struct run *run, struct strbuf *out)
 		    orq(rs->datadir), orq(rs->dbname), host && *host ? host : "localhost",
 		    orq(user));
 	if (restore_app_db_differs(rs, NULL))
-		strbuf_addf(out, " (config.php names \"%s\"!)", rs->app_dbname);
+		strbuf_addf(out, _(" (config.php names \"%s\"!)"), rs->app_dbname);
 	strbuf_addch(out, '\n');
 	free(host);
 	free(user);
@@ -46,7 +47,7 @@ static int config_destructive(const struct run *run, struct strbuf *what)
 	if (!rs->config_php_src)
 		return 0;
 	if (what)
-		strbuf_addf(what, "replaces %s/config.php with %s", rs->webroot,
+		strbuf_addf(what, _("replaces %s/config.php with %s"), rs->webroot,
 			    rs->config_php_src);
 	return 1;
 }
@@ -186,10 +187,10 @@ out:
 
 const struct step_def restore_step_config = {
 	.name = "config",
-	.title = "Check config.php",
-	.explain = "Reads config.php from the restored webroot (or installs the one you named) "
+	.title = N_("Check config.php"),
+	.explain = N_("Reads config.php from the restored webroot (or installs the one you named) "
 		"without running PHP, and shows env, the datadir and the database settings. "
-		"Everything after this step uses these values, so check them now.",
+		"Everything after this step uses these values, so check them now."),
 	.flags = STEP_F_FILES,
 	.describe = config_describe,
 	.destructive = config_destructive,

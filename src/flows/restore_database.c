@@ -2,6 +2,7 @@
  * its plain-format dump into a new database swapped in when complete; see
  * restore.h. */
 #include "config.h"
+#include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
 #include "backupset.h"
@@ -24,10 +25,10 @@
 static void database_describe(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
-	strbuf_addf(out, "source: %s\ntarget: database \"%s\" (staging \"%s_restoring\")\n",
+	strbuf_addf(out, _("source: %s\ntarget: database \"%s\" (staging \"%s_restoring\")\n"),
 		    orq(rs->dump), orq(rs->dbname), orq(rs->dbname));
 	if (rs->log_dump)
-		strbuf_addf(out, "also:   %s -> \"%s\"\n", rs->log_dump, orq(rs->log_dbname));
+		strbuf_addf(out, _("also:   %s -> \"%s\"\n"), rs->log_dump, orq(rs->log_dbname));
 }
 
 /* "; sessions on it now, ended at the swap: pid N (...)" for the live
@@ -48,7 +49,7 @@ static void add_live_sessions(const struct restore *rs, struct strbuf *what)
 		strbuf_release(&sb);
 	}
 	if (c && rs->dbname && dbadmin_sessions(c, rs->dbname, &who, NULL) > 0)
-		strbuf_addf(what, "; sessions on it now, ended at the swap: %s", who.buf);
+		strbuf_addf(what, _("; sessions on it now, ended at the swap: %s"), who.buf);
 	if (c)
 		PQfinish(c);
 	strbuf_release(&who);
@@ -76,11 +77,13 @@ static void add_dump_age(const struct restore *rs, struct strbuf *out)
 	const char *name = strrchr(rs->dump_refused, '/') ? strrchr(rs->dump_refused, '/') + 1
 							   : rs->dump_refused;
 	if (newest && now && newest->when > now->when) {
-		strbuf_addstr(out, "; this dump is ");
-		strbuf_humanise_age(out, (long long)(newest->when - now->when));
-		strbuf_addf(out, " older than %s, which cannot be used", name);
+		struct strbuf age = STRBUF_INIT;
+		strbuf_humanise_age(&age, (long long)(newest->when - now->when));
+		strbuf_addf(out, _("; this dump is %s older than %s, which cannot be used"),
+			    age.buf, name);
+		strbuf_release(&age);
 	} else {
-		strbuf_addf(out, "; %s cannot be used", name);
+		strbuf_addf(out, _("; %s cannot be used"), name);
 	}
 }
 
@@ -88,16 +91,16 @@ static int database_destructive(const struct run *run, struct strbuf *what)
 {
 	const struct restore *rs = restore_of(run);
 	if (what && rs->db_missing)
-		strbuf_addf(what, "creates database \"%s\" (none exists) with %s", orq(rs->dbname),
+		strbuf_addf(what, _("creates database \"%s\" (none exists) with %s"), orq(rs->dbname),
 			    rs->dump && strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : orq(rs->dump));
 	else if (what)
-		strbuf_addf(what, "replaces database \"%s\" (kept as \"%s_pre_restore_%s\") "
-			    "with %s", orq(rs->dbname), orq(rs->dbname), rs->stamp,
+		strbuf_addf(what, _("replaces database \"%s\" (kept as \"%s_pre_restore_%s\") "
+			    "with %s"), orq(rs->dbname), orq(rs->dbname), rs->stamp,
 			    rs->dump && strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : orq(rs->dump));
 	if (what && !rs->db_missing)
 		add_live_sessions(rs, what);
 	if (what && rs->db_warning)
-		strbuf_addf(what, "; warning: %s", rs->db_warning);
+		strbuf_addf(what, _("; warning: %s"), rs->db_warning);
 	if (what && rs->dump_refused && rs->dump && strcmp(rs->dump, rs->dump_refused))
 		add_dump_age(rs, what);
 	return 1;
@@ -200,14 +203,14 @@ static int database_blocked(const struct run *run, struct strbuf *why, struct er
 		err_hint(e, "Choose another dump (the wizard: o on this step).");
 	}
 	if (why) {
-		strbuf_addf(why, "%s.", orq(rs->dump_refused_why));
+		strbuf_addf(why, _("%s."), orq(rs->dump_refused_why));
 		if (rs->dump_usable) {
 			const struct backup_item *ok = restore_dump_item(rs, rs->dump_usable);
-			strbuf_addf(why, " The newest complete dump is %s", ok ? ok->name : rs->dump_usable);
+			strbuf_addf(why, _(" The newest complete dump is %s"), ok ? ok->name : rs->dump_usable);
 			add_older(why, restore_dump_item(rs, rs->dump_refused), ok);
 			strbuf_addch(why, '.');
 		} else {
-			strbuf_addstr(why, " No older dump of the backup set is complete.");
+			strbuf_addstr(why, _(" No older dump of the backup set is complete."));
 		}
 	}
 	return 1;
@@ -369,13 +372,13 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 
 const struct step_def restore_step_database = {
 	.name = "database",
-	.title = "Restore the database",
-	.explain = "Creates <db>_restoring (TEMPLATE template0, UTF8, de_CH.utf8), replays the "
+	.title = N_("Restore the database"),
+	.explain = N_("Creates <db>_restoring (TEMPLATE template0, UTF8, de_CH.utf8), replays the "
 		"plain-format dump into it through libpq, and only when that succeeded "
 		"renames the live database to <db>_pre_restore_<time> and the new one into "
-		"place, then runs ANALYZE. A failed replay leaves the live database alone.",
+		"place, then runs ANALYZE. A failed replay leaves the live database alone."),
 	.flags = STEP_F_STOPS_SERVICES | STEP_F_DATABASE,
-	.choose_note = " (the dump is read once, whole)",
+	.choose_note = N_(" (the dump is read once, whole)"),
 	.describe = database_describe,
 	.destructive = database_destructive,
 	.confirm_word = database_confirm_word,

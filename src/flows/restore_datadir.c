@@ -1,6 +1,7 @@
 /* restore_datadir: the restore's third step, the datadir from its backup,
  * given to the web user; see restore.h. */
 #include "config.h"
+#include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
 #include "backupset.h"
@@ -153,7 +154,7 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 static void datadir_describe(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
-	strbuf_addf(out, "source: %s (%s)\ntarget: %s\nowner:  %s:%s\n",
+	strbuf_addf(out, _("source: %s (%s)\ntarget: %s\nowner:  %s:%s\n"),
 		    orq(rs->datadir_src), magic_name(rs->datadir_src_kind),
 		    orq(rs->datadir), rs->conf->web_user, rs->conf->web_group);
 }
@@ -169,11 +170,11 @@ static int datadir_destructive(const struct run *run, struct strbuf *what)
 	if (what) {
 		char *dest = kept_datadir_dest(rs);
 		if (dest)
-			strbuf_addf(what, "replaces %s (the old one is moved out of the webroot, "
-				    "to %s)", rs->datadir, dest);
+			strbuf_addf(what, _("replaces %s (the old one is moved out of the webroot, "
+				    "to %s)"), rs->datadir, dest);
 		free(dest);
 		if (!dest)
-			strbuf_addf(what, "replaces %s (kept as %s.pre-restore-%s)", rs->datadir,
+			strbuf_addf(what, _("replaces %s (kept as %s.pre-restore-%s)"), rs->datadir,
 				    rs->datadir, rs->stamp);
 	}
 	return 1;
@@ -246,11 +247,11 @@ static int datadir_use_source(struct run *run, size_t i, struct report *r, struc
 
 const struct step_def restore_step_datadir = {
 	.name = "datadir",
-	.title = "Restore the datadir",
-	.explain = "Copies attachments, letter templates, invoices, the import inbox and fonts "
+	.title = N_("Restore the datadir"),
+	.explain = N_("Copies attachments, letter templates, invoices, the import inbox and fonts "
 		"into the datadir of config.php and gives them to the web user (u+rwX). It "
 		"comes before the database, so that no document the database points to is "
-		"missing.",
+		"missing."),
 	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES,
 	.describe = datadir_describe,
 	.destructive = datadir_destructive,

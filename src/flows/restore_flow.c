@@ -1,6 +1,7 @@
 /* restore_flow: the restore as a flow of six steps (flow.h): its table and
  * the hooks around the steps; see restore.h. */
 #include "config.h"
+#include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
 #include "backupset.h"
@@ -80,14 +81,14 @@ static int restore_flow_finish(struct run *run, struct report *r)
 static void list_one(const struct backup_list *l, const char *what, const char *chosen,
 		     struct strbuf *out)
 {
-	strbuf_addf(out, "  %s:%s\n", what, l->n ? "" : " none");
+	strbuf_addf(out, "  %s:%s\n", _(what), l->n ? "" : _(" none"));
 	for (size_t i = 0; i < l->n && i < 5; i++) {
 		const struct backup_item *it = &l->items[i];
 		char when[20];
 		timestamp_human(it->when, when);
 		strbuf_addf(out, "  %c %s  ", chosen && !strcmp(chosen, it->path) ? '*' : ' ', when);
 		if (it->kind == MAGIC_DIR) {
-			strbuf_addstr(out, "  directory");
+			strbuf_addstr(out, _("  directory"));
 		} else {
 			struct strbuf sz = STRBUF_INIT;
 			strbuf_humanise_bytes(&sz, it->size);
@@ -101,7 +102,7 @@ static void list_one(const struct backup_list *l, const char *what, const char *
 			strbuf_addf(out, "  %s (%s)\n", it->name, magic_name(it->kind));
 	}
 	if (l->n > 5)
-		strbuf_addf(out, "    ... and %zu older\n", l->n - 5);
+		strbuf_addf(out, _("    ... and %zu older\n"), l->n - 5);
 }
 
 /* The backups found, newest first, with time, size and kind; the chosen
@@ -109,12 +110,12 @@ static void list_one(const struct backup_list *l, const char *what, const char *
 static void list_backups(const struct restore *rs, struct strbuf *out)
 {
 	const struct backupset *bs = rs->backups;
-	strbuf_addf(out, "Backups in %s, newest first (* = chosen):\n", bs->root);
-	list_one(&bs->webroot, "webroot", rs->webroot_src, out);
-	list_one(&bs->data, "datadir", rs->datadir_src, out);
-	list_one(&bs->dumps, "database dumps", rs->dump, out);
+	strbuf_addf(out, _("Backups in %s, newest first (* = chosen):\n"), bs->root);
+	list_one(&bs->webroot, N_("webroot"), rs->webroot_src, out);
+	list_one(&bs->data, N_("datadir"), rs->datadir_src, out);
+	list_one(&bs->dumps, N_("database dumps"), rs->dump, out);
 	if (rs->conf->log_database.enabled)
-		list_one(&bs->log_dumps, "log database dumps", rs->log_dump, out);
+		list_one(&bs->log_dumps, N_("log database dumps"), rs->log_dump, out);
 }
 
 /* The plan's head: the locks a real run takes, the backups found. */
@@ -123,10 +124,10 @@ static void restore_plan_head(const struct run *run, struct strbuf *out)
 	const struct restore *rs = restore_of(run);
 	char *lock = restore_webroot_lock_path(rs), *dblock = restore_database_lock_path(rs);
 	char *loglock = restore_log_database_lock_path(rs);
-	strbuf_addf(out, "Restore plan (%s), nothing has been touched:\n", rs->stamp);
-	strbuf_addf(out, "locks: webroot %s; database %s", lock, dblock ? dblock : "(not known)");
+	strbuf_addf(out, _("Restore plan (%s), nothing has been touched:\n"), rs->stamp);
+	strbuf_addf(out, _("locks: webroot %s; database %s"), lock, dblock ? dblock : "(not known)");
 	if (loglock)
-		strbuf_addf(out, "; log database %s", loglock);
+		strbuf_addf(out, _("; log database %s"), loglock);
 	strbuf_addstr(out, "\n\n");
 	free(lock);
 	free(dblock);
@@ -167,9 +168,9 @@ static void restore_target_text(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
 	if (rs->dbname)
-		strbuf_addf(out, "  database %s", rs->dbname);
+		strbuf_addf(out, _("  database %s"), rs->dbname);
 	if (rs->webroot)
-		strbuf_addf(out, "  webroot %s", rs->webroot);
+		strbuf_addf(out, _("  webroot %s"), rs->webroot);
 }
 
 /* How to finish after a step that fails once something was restored. */
@@ -209,7 +210,7 @@ static void restore_targets(const struct run *run, struct strbuf *out)
 
 const struct flow_def restore_flow = {
 	.name = "restore",
-	.title = "Restore",
+	.title = N_("Restore"),
 	.steps = restore_steps,
 	.n_steps = STEP_COUNT,
 	.create = restore_create,

@@ -2,6 +2,7 @@
  * the scheduler and queue runner checked and the services started again;
  * see restore.h. */
 #include "config.h"
+#include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
 #include "bisocli.h"
@@ -17,7 +18,7 @@ static void migrations_describe(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
 	const char **argv = bisocli_argv(rs->conf, (const char *const[]){ "migration", "exec", NULL });
-	strbuf_addstr(out, "run:    ");
+	strbuf_addstr(out, _("run:    "));
 	runcmd_format_argv(argv, out);
 	strbuf_addf(out, "\nin:     %s\n", rs->webroot);
 	free(argv);
@@ -80,14 +81,14 @@ static int migrations_run(struct run *run, struct step_out *out, struct report *
 
 const struct step_def restore_step_migrations = {
 	.name = "migrations",
-	.title = "Run migrations, restart services",
-	.explain = "Runs php biso-cli migration exec in the webroot so that the restored "
+	.title = N_("Run migrations, restart services"),
+	.explain = N_("Runs php biso-cli migration exec in the webroot so that the restored "
 		"database matches the restored code, then checks the scheduler and the "
 		"queue runner and restarts the workers. It needs the database and the code "
-		"in place, so it comes after both.",
+		"in place, so it comes after both."),
 	.flags = STEP_F_FILES | STEP_F_DATABASE,
-	.failed_note = "The restored files and database are in place; the migration's output "
-		"is in the log.",
+	.failed_note = N_("The restored files and database are in place; the migration's output "
+		"is in the log."),
 	.describe = migrations_describe,
 	.manual = migrations_manual,
 	.run = migrations_run,

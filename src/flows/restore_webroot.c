@@ -1,6 +1,7 @@
 /* restore_webroot: the restore's first step, the webroot from its backup;
  * see restore.h. */
 #include "config.h"
+#include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
 #include "conf.h"
@@ -13,7 +14,7 @@
 static void webroot_describe(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
-	strbuf_addf(out, "source: %s (%s)\ntarget: %s\n", orq(rs->webroot_src),
+	strbuf_addf(out, _("source: %s (%s)\ntarget: %s\n"), orq(rs->webroot_src),
 		    magic_name(rs->webroot_src_kind), rs->webroot);
 }
 
@@ -23,7 +24,7 @@ static int webroot_destructive(const struct run *run, struct strbuf *what)
 	if (!path_exists(rs->webroot))
 		return 0;
 	if (what)
-		strbuf_addf(what, "replaces %s (kept as %s.pre-restore-%s)", rs->webroot,
+		strbuf_addf(what, _("replaces %s (kept as %s.pre-restore-%s)"), rs->webroot,
 			    rs->webroot, rs->stamp);
 	return 1;
 }
@@ -87,11 +88,11 @@ static int webroot_run(struct run *run, struct step_out *out, struct report *r, 
 
 const struct step_def restore_step_webroot = {
 	.name = "webroot",
-	.title = "Restore the webroot",
-	.explain = "Copies the PHP code, templates, migrations and biso-cli from the webroot "
+	.title = N_("Restore the webroot"),
+	.explain = N_("Copies the PHP code, templates, migrations and biso-cli from the webroot "
 		"backup into a staging directory next to the live webroot, then swaps it in "
 		"with one rename (the old one is kept, see below). It comes first because "
-		"config.php, the datadir location and biso-cli all live in it.",
+		"config.php, the datadir location and biso-cli all live in it."),
 	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES,
 	.describe = webroot_describe,
 	.destructive = webroot_destructive,

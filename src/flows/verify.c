@@ -1,6 +1,7 @@
 /* verify: checks of a restored instance, and the restore's last step that
  * makes them; see verify.h and restore.h. */
 #include "config.h"
+#include "i18n.h"
 #include "verify.h"
 #include "bisocli.h"
 #include "conf.h"
@@ -389,8 +390,8 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 static void verify_describe(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
-	strbuf_addf(out, "checks: webroot, datadir owner, database, row counts, migrations\n"
-			 "report: %s/verify-%s.txt\n", rs->conf->log_dir, rs->stamp);
+	strbuf_addf(out, _("checks: webroot, datadir owner, database, row counts, migrations\n"
+			 "report: %s/verify-%s.txt\n"), rs->conf->log_dir, rs->stamp);
 }
 
 static void verify_manual(const struct run *run, struct strbuf *out)
@@ -403,12 +404,12 @@ static void verify_manual(const struct run *run, struct strbuf *out)
 
 const struct step_def restore_step_verify = {
 	.name = "verify",
-	.title = "Verify the instance",
-	.explain = "Checks that the webroot holds biso-cli and config.php, the datadir exists "
+	.title = N_("Verify the instance"),
+	.explain = N_("Checks that the webroot holds biso-cli and config.php, the datadir exists "
 		"and belongs to the web user, the database answers, every table has as many "
 		"rows as its COPY block in the dump, and no migration is pending. The report "
-		"is saved as a file.",
-	.failed_note = "The restored instance is in place; the report lists what failed.",
+		"is saved as a file."),
+	.failed_note = N_("The restored instance is in place; the report lists what failed."),
 	.describe = verify_describe,
 	.manual = verify_manual,
 	.run = verify_run,

@@ -103,4 +103,34 @@ head -n 1 "$T/chelp.de" | grep -q '^Aufruf: biso-recover cleanup ' && grep -q '^
 width=$(LC_ALL=C.UTF-8 wc -L < "$T/chelp.de")
 [ "$width" -le 80 ] || fail "the German cleanup --help is $width columns wide, not 80"
 echo "ok: --help, cleanup --help and a usage error in German, --help in English with LANG=C"
+# 5. The restore flow (src/engine, src/flows): the plan of a dry run and a
+#    run's step lines and summary in German on the terminal; the run log
+#    of the German run English (report_log(): the log gets the English line,
+#    the screen its translation; the summary for the log built in English).
+BK=$T/bk
+mkdir -p "$BK/webroot/20250101_000000" "$BK/data/20250101_000000" "$BK/db"
+echo '<?php' > "$BK/webroot/20250101_000000/biso-cli"
+echo '<?php' > "$W/biso-cli"
+run de_CH.UTF-8 restore --dry-run --only webroot "${inst[@]}" --backup-root "$BK" > "$T/plan.de" 2>&1 ||
+	{ cat "$T/plan.de"; fail "the German dry run failed"; }
+grep -q '^Wiederherstellungsplan (.*), nichts wurde angetastet:$' "$T/plan.de" &&
+	grep -q '^1\. Webroot wiederherstellen$' "$T/plan.de" && grep -q '^   Quelle: ' "$T/plan.de" &&
+	grep -q '^   ersetzt .* (aufbewahrt als .*\.pre-restore-' "$T/plan.de" &&
+	grep -q '^   von Hand:$' "$T/plan.de" || { cat "$T/plan.de"; fail "the plan of the dry run is not German"; }
+rm -f "$T/log/"*
+run de_CH.UTF-8 restore --yes --only webroot "${inst[@]}" --backup-root "$BK" > "$T/run.de" 2>&1 ||
+	{ cat "$T/run.de"; fail "the German restore of the webroot failed"; }
+grep -q '^Schritt webroot: Webroot wiederherstellen$' "$T/run.de" &&
+	grep -q '^geprüft: der wiederhergestellte Baum stimmt mit der Sicherung ' "$T/run.de" &&
+	grep -q '^Schritt  *Status  *Zeit  Ergebnis$' "$T/run.de" && grep -q '^webroot  *fertig  ' "$T/run.de" &&
+	grep -q '^aufbewahrt: ' "$T/run.de" || { cat "$T/run.de"; fail "the restore's screen is not German"; }
+log=$(ls "$T/log/"biso-recover-*.log)
+grep -q 'INFO  step webroot: Restore the webroot$' "$log" && grep -q 'INFO  verified: the restored tree matches' "$log" &&
+	grep -q 'INFO  step  *state  *time  result$' "$log" && grep -q 'INFO  webroot  *done  ' "$log" &&
+	grep -q 'INFO  finished (exit 0)$' "$log" || { cat "$log"; fail "the run log of the German restore is not English"; }
+! grep -Eq 'Schritt|fertig|aufbewahrt|geprüft|wiederherstellen' "$log" || { cat "$log"; fail "German in the run log"; }
+run C restore --dry-run --only webroot "${inst[@]}" --backup-root "$BK" > "$T/plan.c" 2>&1 || true
+grep -q '^Restore plan (' "$T/plan.c" && grep -q '^1\. Restore the webroot$' "$T/plan.c" ||
+	{ cat "$T/plan.c"; fail "the plan with LANG=C is not English"; }
+echo "ok: the restore's plan, step lines and summary in German, its run log in English"
 echo "i18n-german: ok"
