@@ -660,7 +660,7 @@ void run_summary(const struct run *run, struct strbuf *out)
 		if (run->st[i].state == STEP_DONE && run->st[i].out.refused) {
 			uint64_t k = run->st[i].out.refused;
 			strbuf_addf(out, P_("warning: the %s step refused %llu archive member (listed "
-					    "in the log): the restored tree lacks it\n",
+					    "in the log): the restored tree lacks them\n",
 					    "warning: the %s step refused %llu archive members (listed "
 					    "in the log): the restored tree lacks them\n", k),
 				    run->flow->steps[i]->name, (unsigned long long)k);
