@@ -162,7 +162,8 @@ int sha256sums_add_tree(struct sha256sums *s, const char *rel, struct sha256sums
 		rc = err_errno(e, errno, "cannot read directory %s", full);
 		goto out;
 	}
-	qsort(names, n, sizeof *names, cmp_names);
+	if (n) /* names is NULL for an empty directory: qsort() wants a pointer */
+		qsort(names, n, sizeof *names, cmp_names);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct stat st;
 		char *sub = xstrfmt("%s/%s", rel, names[i]);
