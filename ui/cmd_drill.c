@@ -387,6 +387,9 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 	if (!path)
 		return cli_usage_error("no scenario '%s' (biso-recover drill --list)", cl->args[0]);
 
+	/* Ctrl-C, SIGTERM, SIGHUP: a running restore stops at its next safe
+	 * point, then the drill ends with its debrief (the question fails) */
+	batch_install_signals();
 	memset(&d, 0, sizeof d);
 	strbuf_init(&d.mistake_text, 0);
 	d.cl = cl;
