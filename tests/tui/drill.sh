@@ -258,19 +258,29 @@ pgc_start "$REAL/pg" >/dev/null || fail "second cluster"
 psql -X -q -c "CREATE DATABASE biso" && psql -X -q -d biso -c "CREATE TABLE real_t (x int); INSERT INTO real_t VALUES (1)" ||
 	fail "second cluster's database"
 state() {
-	(cd "$REAL" && find webroot -printf '%p %s %T@ %u\n' | sort && cat webroot/data/file)
+	(cd "$REAL" && find . -path ./pg -prune -o -printf '%p %s %T@ %u\n' | sort && cat webroot/data/file)
 	psql -X -At -d postgres -c "SELECT datname FROM pg_database ORDER BY 1"
 	psql -X -At -d biso -c "SELECT count(*) FROM real_t"
 }
+# a configuration of the real instance: the drill builds its own and
+# takes only the command line's overrides, which its guard refuses
+cat >"$REAL/real.conf" <<EOC
+webroot = "$REAL/webroot";
+backup_root = "$REAL/backups";
+log_dir = "$REAL/log";
+database = {
+  admin_conninfo = "host=$PGHOST port=$PGPORT user=postgres dbname=postgres";
+};
+EOC
 before=$(state)
-start 01-walkthrough --webroot "$REAL/webroot" --dbname "'host=$PGHOST port=$PGPORT dbname=biso'"
+start 01-walkthrough --config "$REAL/real.conf" --webroot "$REAL/webroot" --dbname "'host=$PGHOST port=$PGPORT dbname=biso'"
 restore '--yes'
 shows "the drill refuses $REAL/webroot: it lies outside the sandbox" ||
 	fail "the drill did not refuse the real webroot"
 $TMUX_CMD send-keys -t drill q Enter
 wait_n '^drill-exit=' 1 30 "the end of the drill"
 # the database alone: the second cluster is refused
-start 01-walkthrough --dbname "'host=$PGHOST port=$PGPORT dbname=biso'"
+start 01-walkthrough --config "$REAL/real.conf" --dbname "'host=$PGHOST port=$PGPORT dbname=biso'"
 restore '--yes --only database'
 shows "the drill refuses the database server \"$PGHOST\"" ||
 	fail "the drill did not refuse the second cluster"
