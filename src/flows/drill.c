@@ -405,7 +405,7 @@ static int demo_script(const struct drill_sandbox *sb, const char *script, const
 int drill_sandbox_build(struct drill_sandbox *sb, struct report *r, struct err *e)
 {
 	if (demo_script(sb, "make-backup-set.sh", "--force", NULL, r, e) < 0) {
-		err_prefix(e, "cannot build the drill's sandbox in %s: ", sb->root);
+		err_prefix(e, "cannot build the drill's sandbox in %s", sb->root);
 		return -1;
 	}
 	return read_port(sb, e);

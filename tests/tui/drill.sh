@@ -14,7 +14,8 @@
 #      wrong fix (production's config.php) explained, the right one, refresh;
 #   08 a restore of the newest backups leaves the notes missing (a mistake,
 #      with its why), --at the good dump's time restores them.
-# Then the guard: a drill given --webroot and --dbname of a real instance
+# A scenario file with an unknown key or a syntax error is named with
+# file:line.  Then the guard: a drill given --webroot and --dbname of a real instance
 # (a directory and a second cluster) refuses to restore there, and neither
 # changes.  Skips (77) without tmux, php, a PostgreSQL server or root.
 # Environment (from make check): top_srcdir, BISO_RECOVER.  KEEP=1 keeps it.
@@ -64,6 +65,20 @@ trap 'exit 1' INT TERM HUP
 mkdir -p "$T/share" "$T/home"
 cp -R "$top_srcdir/share/demo" "$top_srcdir/share/drills" "$T/share/"
 cp "$top_srcdir/tests/lib/pgcluster.sh" "$T/share/demo/pgcluster.sh"
+
+# A scenario file with an unknown key, and one with a syntax error: named
+# with file:line on the command line, nothing built (exit 2).
+printf 'title = "T";\nstory = "S";\ngoal = "G";\nhint = [ "x" ];\n' >"$T/bad-key.conf"
+printf 'title = "T";\nstory = "S";\ngoal = "G"\nchecks = ( { action = = "x"; } );\n' >"$T/bad-syntax.conf"
+for f in bad-key bad-syntax; do
+	LC_ALL=C.UTF-8 LANGUAGE= HOME="$T/home" "$BISO_RECOVER" drill --sandbox "$T/sb" "$T/$f.conf" >"$T/$f.out" 2>&1
+	rc=$?
+	[ "$rc" = 2 ] || fail "drill $f.conf: exit $rc, expected 2: $(cat "$T/$f.out")"
+	[ ! -e "$T/sb" ] || fail "drill $f.conf built a sandbox"
+done
+grep -q "$T/bad-key.conf:4: unknown key \"hint\"" "$T/bad-key.out" || fail "no file:line: $(cat "$T/bad-key.out")"
+grep -q "$T/bad-syntax.conf:4: syntax error" "$T/bad-syntax.out" || fail "no file:line: $(cat "$T/bad-syntax.out")"
+echo "ok: scenario files with an unknown key and a syntax error named with file:line"
 
 cap() { last_screen=$($TMUX_CMD capture-pane -p -J -S -3000 -t drill 2>/dev/null); }
 count() { printf '%s\n' "$last_screen" | grep -Ec -- "$1"; }
