@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "dumpinfo.h"
 #include "frontend.h"
+#include "i18n.h"
 #include "logfile.h"
 #include "replay.h"
 #include "restore.h"
@@ -23,14 +24,18 @@
 static void print_stats(const struct replay_stats *st)
 {
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addcount(&sb, st->statements, "statement", "statements");
+	unsigned long long n = st->statements;
+	strbuf_addf(&sb, P_("%llu statement", "%llu statements", n), n);
 	strbuf_addstr(&sb, ", ");
 	/* rows sent: those of a COPY that failed on the server did not land */
-	strbuf_addcount(&sb, st->copy_rows, "COPY row sent", "COPY rows sent");
+	n = st->copy_rows;
+	strbuf_addf(&sb, P_("%llu COPY row sent", "%llu COPY rows sent", n), n);
 	strbuf_addstr(&sb, ", ");
-	strbuf_addcount(&sb, st->errors, "error", "errors");
+	n = st->errors;
+	strbuf_addf(&sb, P_("%llu error", "%llu errors", n), n);
 	strbuf_addstr(&sb, ", ");
-	strbuf_addcount(&sb, st->warnings, "warning", "warnings");
+	n = st->warnings;
+	strbuf_addf(&sb, P_("%llu warning", "%llu warnings", n), n);
 	fprintf(stderr, "%s\n", sb.buf);
 	strbuf_release(&sb);
 }
@@ -45,19 +50,20 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 	int bad_replay;
 
 	if (cl->n_args != 1 || !cl->dbname)
-		return cli_usage_error("%s", "db-restore needs --dbname CONNINFO and one DUMP (- for stdin)");
+		return cli_usage_error("db-restore needs --dbname CONNINFO and one DUMP (- for stdin)");
 	if (cli_check_input("dump", cl->args[0], 0))
 		return EXIT_USAGE;
 	if (conninfo_check(cl->dbname, "--dbname", &e) < 0) {
-		cli_usage_error("%s", e.msg);
+		cli_usage_error("%s", e.lmsg ? e.lmsg : e.msg);
 		err_clear(&e);
 		return EXIT_USAGE;
 	}
 	/* psql would go on inside the aborted transaction: every statement
 	 * after the first error fails, and nothing is restored in the end */
 	if (cl->single_tx && c->database.on_error == CONF_ON_ERROR_CONTINUE)
-		return cli_usage_error("%s", "--single-transaction and --on-error continue do not go together: "
-				   "after the first error the transaction is aborted and nothing would be restored");
+		return cli_usage_error("--single-transaction and --on-error continue do not go together: "
+				       "after the first error the transaction is aborted and nothing would be "
+				       "restored");
 	if (cl->create) {
 		/* Reuse the restore's database step: it never drops the old database. */
 		struct run_opts ropts = { 0 };
@@ -100,7 +106,7 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 			run_set_stopped(run, report_cancelled(&r));
 		run_finish(run, code, &r);
 		cli_log_end(log, run, code);
-		fprintf(stderr, "log: %s\n", run_log_path(run));
+		fprintf(stderr, _("log: %s\n"), run_log_path(run));
 		run_free(run);
 		logfile_close(log);
 		return code;
@@ -133,10 +139,10 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		/* every error the replay counted was logged in full as it
 		 * happened: say only how it ended */
 		if (st.stopped && e.file && e.line)
-			fprintf(stderr, "biso-recover: stopped at %s:%ld (the error above); "
-				"nothing after it was run\n", e.file, e.line);
+			fprintf(stderr, _("biso-recover: stopped at %s:%ld (the error above); "
+				"nothing after it was run\n"), e.file, e.line);
 		else if (st.errors)
-			fprintf(stderr, "biso-recover: the restore of %s failed (the error above)\n",
+			fprintf(stderr, _("biso-recover: the restore of %s failed (the error above)\n"),
 				ro.display_name ? ro.display_name : ro.dump_path);
 		else
 			cli_print_err(NULL, &e);
@@ -153,7 +159,7 @@ static int cmd_db_inspect(const struct cli *cl, struct conf *c)
 	struct err e = ERR_INIT;
 	int code = EXIT_DONE;
 	if (cl->n_args != 1)
-		return cli_usage_error("%s", "db-inspect needs one DUMP");
+		return cli_usage_error("db-inspect needs one DUMP");
 	if (cli_check_input("dump", cl->args[0], 0))
 		return EXIT_USAGE;
 	if (dumpinfo_scan(cl->args[0], &di, NULL, &e) < 0) {
@@ -167,38 +173,38 @@ static int cmd_db_inspect(const struct cli *cl, struct conf *c)
 		code = EXIT_FAILED;
 	}
 	if (!di.bytes_sql) {
-		fprintf(stderr, "biso-recover: %s is empty (no SQL in it): the dump job that made it "
-				"probably failed\n", cl->args[0]);
+		fprintf(stderr, _("biso-recover: %s is empty (no SQL in it): the dump job that made it "
+				"probably failed\n"), cl->args[0]);
 		dumpinfo_release(&di);
 		return EXIT_FAILED;
 	}
 	if (!di.pg_dump_version && !di.n_types && !di.n_tables) {
-		fprintf(stderr, "biso-recover: %s does not look like a pg_dump plain-format dump "
-				"(no pg_dump header, no TOC entries)\n", cl->args[0]);
+		fprintf(stderr, _("biso-recover: %s does not look like a pg_dump plain-format dump "
+				"(no pg_dump header, no TOC entries)\n"), cl->args[0]);
 		dumpinfo_release(&di);
 		return EXIT_FAILED;
 	}
-	printf("dump:            %s%s\n", cl->args[0], di.gzip ? " (gzip)" : "");
-	printf("pg_dump version: %s\n", di.pg_dump_version ? di.pg_dump_version : "(unknown)");
-	printf("server version:  %s\n", di.server_version ? di.server_version : "(unknown)");
-	printf("\\restrict:       %s\n", di.restrict_key ? "yes" : "no");
-	printf("\\connect:        %s\n", di.has_connect ? "yes (pg_dumpall-style)" : "no");
+	printf(_("dump:            %s%s\n"), cl->args[0], di.gzip ? _(" (gzip)") : "");
+	printf(_("pg_dump version: %s\n"), di.pg_dump_version ? di.pg_dump_version : _("(unknown)"));
+	printf(_("server version:  %s\n"), di.server_version ? di.server_version : _("(unknown)"));
+	printf(_("\\restrict:       %s\n"), di.restrict_key ? _("yes") : _("no"));
+	printf(_("\\connect:        %s\n"), di.has_connect ? _("yes (pg_dumpall-style)") : _("no"));
 	if (di.complete)
-		printf("complete:        yes (trailer present)\n");
+		printf(_("complete:        yes (trailer present)\n"));
 	else
-		printf("complete:        NO (cut at line %ld / byte offset %llu of the SQL): no "
-		       "\"dump complete\" trailer\n", di.cut_line, (unsigned long long)di.bytes_sql);
-	printf("size:            %llu bytes of SQL, %llu statements\n",
+		printf(_("complete:        NO (cut at line %ld / byte offset %llu of the SQL): no "
+		       "\"dump complete\" trailer\n"), di.cut_line, (unsigned long long)di.bytes_sql);
+	printf(_("size:            %llu bytes of SQL, %llu statements\n"),
 	       (unsigned long long)di.bytes_sql, (unsigned long long)di.statements);
-	printf("TOC entries:\n");
+	printf(_("TOC entries:\n"));
 	for (size_t i = 0; i < di.n_types; i++)
 		printf("  %-32s %6lu\n", di.types[i].type, di.types[i].count);
-	printf("tables with data: %zu\n", di.n_tables);
+	printf(_("tables with data: %zu\n"), di.n_tables);
 	for (size_t i = 0; i < di.n_tables; i++)
-		printf("  %-40s %10llu rows %12llu bytes  line %ld%s\n", di.tables[i].name,
+		printf(_("  %-40s %10llu rows %12llu bytes  line %ld%s\n"), di.tables[i].name,
 		       (unsigned long long)di.tables[i].rows, (unsigned long long)di.tables[i].bytes,
 		       di.tables[i].line,
-		       (long)i == di.cut_table ? "  CUT: its COPY block ends at the cut" : "");
+		       (long)i == di.cut_table ? _("  CUT: its COPY block ends at the cut") : "");
 	/* An incomplete dump is a finding, not a success. */
 	if (!di.complete)
 		code = EXIT_FAILED;
@@ -208,11 +214,11 @@ static int cmd_db_inspect(const struct cli *cl, struct conf *c)
 
 const struct command command_db_restore = {
 	"db-restore",
-"biso-recover db-restore --dbname CONNINFO [--create]\n"
+N_("biso-recover db-restore --dbname CONNINFO [--create]\n"
 "                    [--on-error stop|continue] [--jobs N]\n"
 "                    [--single-transaction] [--no-check] DUMP\n"
-"                    (DUMP - is stdin)\n",
-"Usage: biso-recover db-restore --dbname CONNINFO [OPTIONS] DUMP\n"
+"                    (DUMP - is stdin)\n"),
+N_("Usage: biso-recover db-restore --dbname CONNINFO [OPTIONS] DUMP\n"
 "\n"
 "Replays one plain-format dump (plain SQL or gzip, told apart by content;\n"
 "- reads standard input) into a database, as 'gunzip -c DUMP | psql' would,\n"
@@ -234,17 +240,17 @@ const struct command command_db_restore = {
 "  --no-check             do not check the dump (by default it is read once\n"
 "                         more beside the replay, which commits nothing before\n"
 "                         the check passed: a pg_dump dump without its \"dump\n"
-"                         complete\" trailer is refused and rolled back)\n",
+"                         complete\" trailer is refused and rolled back)\n"),
 	1, cmd_db_restore
 };
 
 const struct command command_db_inspect = {
 	"db-inspect",
-"biso-recover db-inspect DUMP\n",
-"Usage: biso-recover db-inspect DUMP\n"
+N_("biso-recover db-inspect DUMP\n"),
+N_("Usage: biso-recover db-inspect DUMP\n"
 "\n"
 "Lists what a plain-format dump holds, without a server: pg_dump and server\n"
 "versions, \\restrict, the TOC entries per type, the tables with their COPY\n"
-"row counts and bytes, and whether the dump is complete.\n",
+"row counts and bytes, and whether the dump is complete.\n"),
 	0, cmd_db_inspect
 };

@@ -133,4 +133,13 @@ run C restore --dry-run --only webroot "${inst[@]}" --backup-root "$BK" > "$T/pl
 grep -q '^Restore plan (' "$T/plan.c" && grep -q '^1\. Restore the webroot$' "$T/plan.c" ||
 	{ cat "$T/plan.c"; fail "the plan with LANG=C is not English"; }
 echo "ok: the restore's plan, step lines and summary in German, its run log in English"
+# 6. db-inspect (ui/cmd_db.c) in German, within 80 columns in its --help.
+run de_CH.UTF-8 db-inspect "$top_srcdir/tests/data/sql/begin-function.sql" > "$T/inspect.de" 2>&1 && fail "a cut dump passed db-inspect"
+grep -q '^vollständig:     NEIN (abgeschnitten bei Zeile ' "$T/inspect.de" && grep -q '^Tabellen mit Daten: 1$' "$T/inspect.de" ||
+	{ cat "$T/inspect.de"; fail "db-inspect is not German"; }
+run de_CH.UTF-8 db-restore --help > "$T/dbhelp.de"
+head -n 1 "$T/dbhelp.de" | grep -q '^Aufruf: biso-recover db-restore ' || { cat "$T/dbhelp.de"; fail "db-restore --help is not German"; }
+width=$(LC_ALL=C.UTF-8 wc -L < "$T/dbhelp.de")
+[ "$width" -le 80 ] || fail "the German db-restore --help is $width columns wide, not 80"
+echo "ok: db-inspect and db-restore --help in German"
 echo "i18n-german: ok"
