@@ -6,6 +6,7 @@
  * running one by the pid and start time the file records.
  */
 #include "config.h"
+#include "i18n.h"
 #include "cli.h"
 #include "frontend.h"
 #include "lock.h"
@@ -40,12 +41,12 @@ static int exit_code_of(const struct status *st, int *died)
 static const char *ended_how(int code)
 {
 	switch (code) {
-	case EXIT_DONE: return "done";
-	case EXIT_FAILED: return "a step failed";
-	case EXIT_USAGE: return "refused before it changed anything";
-	case EXIT_CONTINUED: return "finished with errors gone past";
-	case EXIT_ABORTED: return "aborted";
-	default: return "failed";
+	case EXIT_DONE: return _("done");
+	case EXIT_FAILED: return _("a step failed");
+	case EXIT_USAGE: return _("refused before it changed anything");
+	case EXIT_CONTINUED: return _("finished with errors gone past");
+	case EXIT_ABORTED: return _("aborted");
+	default: return _("failed");
 	}
 }
 
@@ -60,16 +61,17 @@ static void add_time(struct strbuf *sb, long long epoch, int time_only)
 	strbuf_addstr(sb, buf);
 }
 
-/* "step 4/7 database" (or "before the first step") */
+/* "step 4/7 database" (or "before the first step"); the status file has
+ * the English title and state, the operator reads their translation */
 static void add_step(struct strbuf *sb, const struct status *st)
 {
 	if (!st->step) {
-		strbuf_addstr(sb, "before the first step");
+		strbuf_addstr(sb, _("before the first step"));
 		return;
 	}
-	strbuf_addf(sb, "step %u/%u", st->step, st->nsteps);
+	strbuf_addf(sb, _("step %u/%u"), st->step, st->nsteps);
 	if (st->step_title && *st->step_title)
-		strbuf_addf(sb, " %s", st->step_title);
+		strbuf_addf(sb, " %s", _(st->step_title));
 }
 
 /* "1.2 GiB of 3.4 GiB (35%), 45.0 MiB/s"; nothing before any byte */
@@ -79,7 +81,7 @@ static void add_bytes(struct strbuf *sb, const struct status *st)
 		return;
 	strbuf_humanise_bytes(sb, st->done);
 	if (st->total) {
-		strbuf_addstr(sb, " of ");
+		strbuf_addstr(sb, _(" of "));
 		strbuf_humanise_bytes(sb, st->total);
 		strbuf_addf(sb, " (%u%%)",
 			    (unsigned)(st->done >= st->total ? 100 : st->done * 100.0 / st->total));
@@ -100,42 +102,42 @@ static void add_line(struct strbuf *sb, const char *s)
 /* The full report: what `status` prints without --follow. */
 static void describe(const struct status *st, int died, struct strbuf *sb)
 {
-	strbuf_addf(sb, "run %s (%s), pid %ld, started ", st->run_id, st->flow, st->pid);
+	strbuf_addf(sb, _("run %s (%s), pid %ld, started "), st->run_id, st->flow, st->pid);
 	add_time(sb, st->start, 0);
-	strbuf_addstr(sb, "\nstate: ");
+	strbuf_addstr(sb, _("\nstate: "));
 	if (died) {
-		strbuf_addstr(sb, "the run's process died, at ");
+		strbuf_addstr(sb, _("the run's process died, at "));
 		add_step(sb, st);
-		strbuf_addf(sb, "\n       pid %ld is gone%s; the run log and the journal in its log "
-				"directory say what was done",
+		strbuf_addf(sb, _("\n       pid %ld is gone%s; the run log and the journal in its log "
+				  "directory say what was done"),
 			    st->pid, lock_process_start((pid_t)st->pid) > 0 ?
-					     " (the pid is another process's now)" : "");
+					     _(" (the pid is another process's now)") : "");
 	} else if (st->state == STATUS_FINISHED) {
-		strbuf_addf(sb, "finished, exit %d (%s)", st->exit_code, ended_how(st->exit_code));
+		strbuf_addf(sb, _("finished, exit %d (%s)"), st->exit_code, ended_how(st->exit_code));
 	} else if (st->state == STATUS_WAITING) {
-		strbuf_addstr(sb, "waiting for an answer, at ");
+		strbuf_addstr(sb, _("waiting for an answer, at "));
 		add_step(sb, st);
-		strbuf_addstr(sb, "\nquestion: ");
+		strbuf_addstr(sb, _("\nquestion: "));
 		add_line(sb, st->question ? st->question : "");
 	} else {
-		strbuf_addstr(sb, "running, ");
+		strbuf_addstr(sb, _("running, "));
 		add_step(sb, st);
 		if (st->step_state && *st->step_state)
-			strbuf_addf(sb, " (%s)", st->step_state);
+			strbuf_addf(sb, " (%s)", _(st->step_state));
 	}
 	if (st->state != STATUS_FINISHED && (st->done || st->total)) {
-		strbuf_addstr(sb, "\nprogress: ");
+		strbuf_addstr(sb, _("\nprogress: "));
 		add_bytes(sb, st);
 	}
 	if (st->state != STATUS_FINISHED && st->item && *st->item) {
-		strbuf_addstr(sb, "\nitem: ");
+		strbuf_addstr(sb, _("\nitem: "));
 		add_line(sb, st->item);
 	}
 	if (st->log && *st->log) {
-		strbuf_addstr(sb, "\nlast log line: ");
+		strbuf_addstr(sb, _("\nlast log line: "));
 		add_line(sb, st->log);
 	}
-	strbuf_addstr(sb, "\nupdated: ");
+	strbuf_addstr(sb, _("\nupdated: "));
 	add_time(sb, st->updated, 0);
 	strbuf_addch(sb, '\n');
 }
@@ -146,18 +148,18 @@ static void describe_line(const struct status *st, int died, struct strbuf *sb)
 	add_time(sb, st->updated, 1);
 	strbuf_addch(sb, ' ');
 	if (died) {
-		strbuf_addstr(sb, "the run's process died, at ");
+		strbuf_addstr(sb, _("the run's process died, at "));
 		add_step(sb, st);
 	} else if (st->state == STATUS_FINISHED) {
-		strbuf_addf(sb, "finished, exit %d (%s)", st->exit_code, ended_how(st->exit_code));
+		strbuf_addf(sb, _("finished, exit %d (%s)"), st->exit_code, ended_how(st->exit_code));
 	} else {
 		add_step(sb, st);
 		if (st->state == STATUS_WAITING) {
-			strbuf_addstr(sb, " waiting for an answer: ");
+			strbuf_addstr(sb, _(" waiting for an answer: "));
 			add_line(sb, st->question ? st->question : "");
 		} else {
 			if (st->step_state && *st->step_state)
-				strbuf_addf(sb, " %s", st->step_state);
+				strbuf_addf(sb, " %s", _(st->step_state));
 			if (st->done || st->total) {
 				strbuf_addstr(sb, ", ");
 				add_bytes(sb, st);
@@ -188,7 +190,7 @@ static int cmd_status(const struct cli *cl, struct conf *c)
 			err_clear(&e);
 			return EXIT_USAGE;
 		}
-		printf("no run found: %s holds no status file\n", c->log_dir);
+		printf(_("no run found: %s holds no status file\n"), c->log_dir);
 		return STATUS_EXIT_NO_RUN;
 	}
 	for (;;) {
@@ -201,7 +203,7 @@ static int cmd_status(const struct cli *cl, struct conf *c)
 			break;
 		}
 		if (ret == 0) { /* removed while we follow */
-			printf("no run found: %s is gone\n", path);
+			printf(_("no run found: %s is gone\n"), path);
 			code = STATUS_EXIT_NO_RUN;
 			break;
 		}
@@ -224,9 +226,9 @@ static int cmd_status(const struct cli *cl, struct conf *c)
 
 const struct command command_status = {
 	"status",
-"biso-recover status [--follow] [OPTIONS]\n"
-"                    (the state of the newest run, from its status file)\n",
-"Usage: biso-recover status [--follow] [OPTIONS]\n"
+N_("biso-recover status [--follow] [OPTIONS]\n"
+"                    (the state of the newest run, from its status file)\n"),
+N_("Usage: biso-recover status [--follow] [OPTIONS]\n"
 "\n"
 "Prints the state of the instance's newest run from the status file it\n"
 "keeps in the log directory (biso-recover-<run>.status, rewritten at most\n"
@@ -242,6 +244,6 @@ const struct command command_status = {
 "Exit codes: 0 finished ok; 1 failed, aborted, or the run's process died\n"
 "(a status file that says running while its pid is gone or belongs to\n"
 "another process); 2 usage error or an unreadable status file; 3 finished\n"
-"with errors gone past; 4 running; 5 waiting for an answer; 6 no run found.\n",
+"with errors gone past; 4 running; 5 waiting for an answer; 6 no run found.\n"),
 	1, cmd_status
 };

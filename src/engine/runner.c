@@ -608,8 +608,18 @@ static void send_step(struct runner *rn, struct client *c, size_t i, enum proto_
 }
 
 static const char *const state_words[] = {
-	NULL, "pending", "running", "done", "failed", "skipped", "waiting",
+	NULL, N_("pending"), N_("running"), N_("done"), N_("failed"), N_("skipped"), N_("waiting"),
 };
+
+/* Step @i's title in English: the status file is read by other shells,
+ * whatever their language (status translates it). */
+static const char *title_en(const struct run *run, size_t i)
+{
+	int was = i18n_english(1);
+	const char *t = run_step_title(run, i);
+	i18n_english(was);
+	return t;
+}
 
 /* Step @i is now @st: to the clients and the status file (not written).
  * The caller holds mu. */
@@ -619,7 +629,7 @@ static void step_state_set(struct runner *rn, size_t i, enum proto_step_state st
 	send_step(rn, NULL, i, st);
 	rn->st.step = step_no(rn->run, i, &n);
 	rn->st.nsteps = n;
-	status_str(&rn->st.step_title, run_step_title(rn->run, i));
+	status_str(&rn->st.step_title, title_en(rn->run, i));
 	status_str(&rn->st.step_state, state_words[st]);
 }
 
@@ -631,7 +641,7 @@ static void step_now(struct runner *rn, size_t i, enum proto_step_state st)
 	send_step(rn, NULL, i, st);
 	rn->st.step = step_no(rn->run, i, &n);
 	rn->st.nsteps = n;
-	status_str(&rn->st.step_title, run_step_title(rn->run, i));
+	status_str(&rn->st.step_title, title_en(rn->run, i));
 	status_str(&rn->st.step_state, state_words[st]);
 	if (st == PROTO_STEP_RUNNING) {
 		rn->step_start_ns = report_now_ns();

@@ -142,4 +142,8 @@ head -n 1 "$T/dbhelp.de" | grep -q '^Aufruf: biso-recover db-restore ' || { cat 
 width=$(LC_ALL=C.UTF-8 wc -L < "$T/dbhelp.de")
 [ "$width" -le 80 ] || fail "the German db-restore --help is $width columns wide, not 80"
 echo "ok: db-inspect and db-restore --help in German"
+mkdir -p "$T/emptylog"
+run de_CH.UTF-8 status --config "$T/conf" --log-dir "$T/emptylog" > "$T/status.de" 2>&1 && fail "status found a run in an empty log directory"
+grep -qx "kein Lauf gefunden: $T/emptylog enthält keine Status-Datei" "$T/status.de" || { cat "$T/status.de"; fail "status is not German"; }
+echo "ok: status in German"
 echo "i18n-german: ok"
