@@ -40,8 +40,6 @@ done
 [ -n "$SANDBOX" ] || usage
 
 DEMO=$(cd "$(dirname "$0")" && pwd)
-TOP=$(cd "$DEMO/../.." && pwd)
-# shellcheck source=../../tests/lib/pgcluster.sh
 # installed (biso-recover drill): pgcluster.sh beside us; in the source tree: tests/lib
 if [ -f "$DEMO/pgcluster.sh" ]; then . "$DEMO/pgcluster.sh"; else . "$DEMO/../../tests/lib/pgcluster.sh"; fi
 
