@@ -159,7 +159,7 @@ static int confirm_step(struct report *r, const struct run *run, size_t i, const
 		if (tries == 1)
 			strbuf_addf(&q, "\n%s: %s.\n", run_step_title(run, i), what);
 		if (word)
-			strbuf_addf(&q, "Type the database name (%s) to go on:", word);
+			run_confirm_question(run, i, &q);
 		else
 			strbuf_addstr(&q, "Go on? Type yes:");
 		if (frontend_ask(q.buf, &answer) < 0)

@@ -81,6 +81,10 @@ struct step_def {
 	/* The word to type to confirm it (a database name), or NULL: a yes is
 	 * enough.  NULL hook: a yes. */
 	const char *(*confirm_word)(const struct run *run);
+	/* What the word is, for the question ("the database name": "Type the
+	 * database name (biso) to go on"), or NULL: "Type biso to go on".
+	 * Marked with N_(): shown translated. */
+	const char *confirm_label;
 	/* The manual's commands doing the same, for --dry-run, one per line,
 	 * each starting with "     $ ".  NULL: none. */
 	void (*manual)(const struct run *run, struct strbuf *out);

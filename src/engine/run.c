@@ -479,6 +479,18 @@ const char *run_confirm_word(const struct run *run, size_t i)
 	return sd->confirm_word ? sd->confirm_word(run) : NULL;
 }
 
+void run_confirm_question(const struct run *run, size_t i, struct strbuf *out)
+{
+	const struct step_def *sd = run->flow->steps[i];
+	const char *word = run_confirm_word(run, i);
+	if (!word)
+		return;
+	if (sd->confirm_label)
+		strbuf_addf(out, _("Type %s (%s) to go on:"), _(sd->confirm_label), word);
+	else
+		strbuf_addf(out, _("Type %s to go on:"), word);
+}
+
 int run_step_blocked(const struct run *run, size_t i, struct strbuf *why)
 {
 	const struct step_def *sd = run->flow->steps[i];

@@ -153,6 +153,10 @@ size_t run_next_step(const struct run *run);
 void run_describe_step(const struct run *run, size_t i, struct strbuf *out);
 int run_step_destructive(const struct run *run, size_t i, struct strbuf *what);
 const char *run_confirm_word(const struct run *run, size_t i);
+/* The question before step @i when run_confirm_word() is set, in the
+ * operator's language, appended to @out: "Type the database name (biso)
+ * to go on:". */
+void run_confirm_question(const struct run *run, size_t i, struct strbuf *out);
 int run_step_blocked(const struct run *run, size_t i, struct strbuf *why);
 const struct backup_list *run_sources(const struct run *run, size_t i, size_t *cur);
 int run_use_source(struct run *run, size_t i, size_t item, struct report *r, struct err *e);

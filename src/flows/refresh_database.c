@@ -4,6 +4,7 @@
  * before the swap, the previous test database dropped after it unless
  * --keep-old; see refresh.h. */
 #include "config.h"
+#include "i18n.h"
 #include "refresh_int.h"
 #include "conf.h"
 #include "conninfo.h"
@@ -279,5 +280,6 @@ const struct step_def refresh_step_database = {
 	.describe = database_describe,
 	.destructive = database_destructive,
 	.confirm_word = database_confirm_word,
+	.confirm_label = N_("the database name"),
 	.run = database_run,
 };

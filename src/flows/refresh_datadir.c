@@ -3,6 +3,7 @@
  * copied, left empty, or one placeholder file for each attachment (same
  * path and name, none of the original's bytes); see refresh.h. */
 #include "config.h"
+#include "i18n.h"
 #include "refresh_int.h"
 #include "conf.h"
 #include "fsrestore.h"
@@ -218,5 +219,6 @@ const struct step_def refresh_step_datadir = {
 	.describe = datadir_describe,
 	.destructive = datadir_destructive,
 	.confirm_word = datadir_confirm_word,
+	.confirm_label = N_("copy, to let real attachments reach the test system,"),
 	.run = datadir_run,
 };

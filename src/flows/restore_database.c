@@ -382,6 +382,7 @@ const struct step_def restore_step_database = {
 	.describe = database_describe,
 	.destructive = database_destructive,
 	.confirm_word = database_confirm_word,
+	.confirm_label = N_("the database name"),
 	.manual = database_manual,
 	.blocked = database_blocked,
 	.sources = database_sources,

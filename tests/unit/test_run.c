@@ -101,6 +101,12 @@ static void write_manual(const struct run *run, struct strbuf *out)
 	strbuf_addf(out, "     $ touch %s\n", ((struct dummy *)run_data(run))->file);
 }
 
+static const char *write_word(const struct run *run)
+{
+	(void)run;
+	return "file";
+}
+
 static int write_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
 {
 	struct dummy *d = run_data(run);
@@ -155,6 +161,7 @@ static const struct step_def step_write = {
 	.name = "write", .title = "Write the file", .explain = "Writes it.",
 	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES,
 	.describe = write_describe, .destructive = write_destructive, .manual = write_manual,
+	.confirm_word = write_word, .confirm_label = "the file's name",
 	.run = write_run, .cleanup = write_cleanup,
 };
 static const struct step_def step_check = {
@@ -383,6 +390,23 @@ static void a_policy_skip_and_refused_members_set_state_and_exit_code(void **sta
 	run_free(run);
 }
 
+static void the_confirmation_says_what_the_word_is(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { .dry_run = 1 };
+	struct run *run = start(f, &o);
+	struct strbuf sb = STRBUF_INIT;
+
+	assert_string_equal(run_confirm_word(run, 0), "file");
+	run_confirm_question(run, 0, &sb);
+	assert_string_equal(sb.buf, "Type the file's name (file) to go on:");
+	strbuf_reset(&sb);
+	run_confirm_question(run, 1, &sb); /* a yes is enough: no question */
+	assert_string_equal(sb.buf, "");
+	strbuf_release(&sb);
+	run_free(run);
+}
+
 static void end_text_says_how_the_run_ended(void **state)
 {
 	struct fx *f = *state;
@@ -500,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dry_run_plans_without_running_or_journaling, setup, teardown),
 		cmocka_unit_test_setup_teardown(only_selects_steps_and_names_the_flow_steps_on_a_typo, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_policy_skip_and_refused_members_set_state_and_exit_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_confirmation_says_what_the_word_is, setup, teardown),
 		cmocka_unit_test_setup_teardown(end_text_says_how_the_run_ended, setup, teardown),
 		cmocka_unit_test_setup_teardown(journal_steps_reads_only_the_newest_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_drill_refuses_targets_outside_its_sandbox, setup, teardown),
