@@ -2,6 +2,7 @@
  * the anonymizer, after the target's config.php was read again and still
  * says env 'dev'; see refresh.h. */
 #include "config.h"
+#include "i18n.h"
 #include "refresh_int.h"
 #include "bisocli.h"
 #include "conf.h"
@@ -47,10 +48,10 @@ static int anonymize_run(struct run *run, struct step_out *out, struct report *r
 
 const struct step_def refresh_step_anonymize = {
 	.name = "anonymize",
-	.title = "Migrations and anonymizer",
-	.explain = "Runs biso-cli migration exec, then reads the target's config.php again and, "
+	.title = N_("Migrations and anonymizer"),
+	.explain = N_("Runs biso-cli migration exec, then reads the target's config.php again and, "
 		"only while it still says env 'dev', biso-cli anonymizer anonymize --do-it. Their "
-		"output goes to the log; a non-zero exit status fails the refresh.",
+		"output goes to the log; a non-zero exit status fails the refresh."),
 	.flags = STEP_F_FILES | STEP_F_DATABASE,
 	.describe = anonymize_describe,
 	.run = anonymize_run,

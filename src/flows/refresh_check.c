@@ -7,6 +7,7 @@
  * refresh.check_fail_tables table the refresh fails and maintenance mode
  * stays on; see refresh.h. */
 #include "config.h"
+#include "i18n.h"
 #include "refresh_int.h"
 #include "conf.h"
 #include "dbadmin.h"
@@ -391,10 +392,10 @@ out:
 
 const struct step_def refresh_step_check = {
 	.name = "check",
-	.title = "Check the anonymization",
-	.explain = "Compares the refreshed tables (key and text columns, by hashes) with the rows of "
+	.title = N_("Check the anonymization"),
+	.explain = N_("Compares the refreshed tables (key and text columns, by hashes) with the rows of "
 		"production's dump and counts the rows still holding production's values. Above the "
-		"threshold the refresh fails before maintenance mode is lifted.",
+		"threshold the refresh fails before maintenance mode is lifted."),
 	.flags = STEP_F_DATABASE,
 	.describe = check_describe,
 	.run = check_run,

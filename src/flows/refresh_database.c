@@ -271,11 +271,11 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 
 const struct step_def refresh_step_database = {
 	.name = "database",
-	.title = "Replace the test database",
-	.explain = "Creates <db>_restoring, replays production's plain-format dump into it (checked "
+	.title = N_("Replace the test database"),
+	.explain = N_("Creates <db>_restoring, replays production's plain-format dump into it (checked "
 		"beside the replay), puts back the test system's rows of the kept tables, and only "
 		"then swaps it in; the previous test database is dropped unless --keep-old. A failed "
-		"replay leaves the test database as it was.",
+		"replay leaves the test database as it was."),
 	.flags = STEP_F_STOPS_SERVICES | STEP_F_DATABASE,
 	.describe = database_describe,
 	.destructive = database_destructive,

@@ -209,12 +209,12 @@ out:
 
 const struct step_def refresh_step_datadir = {
 	.name = "datadir",
-	.title = "Replace the test datadir",
-	.explain = "Copies production's datadir (letter templates, fonts, FOP configuration ...) "
+	.title = N_("Replace the test datadir"),
+	.explain = N_("Copies production's datadir (letter templates, fonts, FOP configuration ...) "
 		"into a staging tree and swaps it in; the attachment folders as the attachments "
 		"policy says: copy (real personal files, acknowledged by typing copy), skip (left "
 		"empty) or placeholder (a small file of the same path and name for each, no byte "
-		"of the original).",
+		"of the original)."),
 	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES,
 	.describe = datadir_describe,
 	.destructive = datadir_destructive,

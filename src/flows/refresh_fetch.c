@@ -3,6 +3,7 @@
  * fetches, after its space check) into <log_dir>/refresh-<time>.fetch,
  * which the flow's finish deletes however the refresh ends; see refresh.h. */
 #include "config.h"
+#include "i18n.h"
 #include "refresh_int.h"
 #include "conf.h"
 #include "fsrestore.h"
@@ -47,10 +48,10 @@ static int fetch_run(struct run *run, struct step_out *out, struct report *r, st
 
 const struct step_def refresh_step_fetch = {
 	.name = "fetch",
-	.title = "Fetch production's dump",
-	.explain = "Copies production's dump from the backup host with rsync over ssh into the "
+	.title = N_("Fetch production's dump"),
+	.explain = N_("Copies production's dump from the backup host with rsync over ssh into the "
 		"test host's log directory (after checking its free space); it is deleted again when "
-		"the refresh ends, however it ends. Skipped when the backup set is on this host.",
+		"the refresh ends, however it ends. Skipped when the backup set is on this host."),
 	.describe = fetch_describe,
 	.skip = fetch_skip,
 	.run = fetch_run,

@@ -1,6 +1,7 @@
 /* refresh_flow: the refresh as a flow of five steps (flow.h): its table
  * and the hooks around the steps; see refresh.h. */
 #include "config.h"
+#include "i18n.h"
 #include "refresh.h"
 #include "refresh_int.h"
 #include "conf.h"
@@ -184,7 +185,7 @@ static void refresh_targets(const struct run *run, struct strbuf *out)
 
 const struct flow_def refresh_flow = {
 	.name = "refresh",
-	.title = "Refresh a test system",
+	.title = N_("Refresh a test system"),
 	.steps = refresh_steps,
 	.n_steps = RF_COUNT,
 	.create = refresh_create,

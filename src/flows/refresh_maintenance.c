@@ -2,6 +2,7 @@
  * maintenance mode until the refresh ends (its cleanup switches it off on
  * every exit path but one: a failed anonymization check); see refresh.h. */
 #include "config.h"
+#include "i18n.h"
 #include "refresh_int.h"
 #include "bisocli.h"
 #include "conf.h"
@@ -57,10 +58,10 @@ static void maintenance_cleanup(struct run *run, struct report *r)
 
 const struct step_def refresh_step_maintenance = {
 	.name = "maintenance",
-	.title = "Maintenance mode on",
-	.explain = "Switches the test instance into maintenance mode (biso-cli maintenance on) so "
+	.title = N_("Maintenance mode on"),
+	.explain = N_("Switches the test instance into maintenance mode (biso-cli maintenance on) so "
 		"that nobody works on it while its data is replaced. It is switched off when the "
-		"refresh ends, however it ends, except after a failed anonymization check.",
+		"refresh ends, however it ends, except after a failed anonymization check."),
 	.flags = STEP_F_FILES,
 	.describe = maintenance_describe,
 	.run = maintenance_run,
