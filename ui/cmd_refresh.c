@@ -32,8 +32,8 @@ int cli_refresh(const struct cli *cl, struct conf *c)
 	if (!cl->dry_run && !cl->yes) {
 		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
 		if (tty < 0) {
-			fprintf(stderr, "biso-recover: no terminal to ask on before destructive steps; "
-					  "give --yes to run without asking\n");
+			fprintf(stderr, _("biso-recover: no terminal to ask on before destructive steps; "
+					  "give --yes to run without asking\n"));
 			return EXIT_USAGE;
 		}
 		close(tty);
@@ -88,9 +88,9 @@ static int run_refresh(const struct cli *cl, struct conf *c)
 
 const struct command command_refresh = {
 	"refresh",
-"biso-recover refresh --attachments copy|skip|placeholder [--source DIR]\n"
-"                       [--keep-table TABLE]... [--keep-old] [--yes] [--dry-run]\n",
-"Usage: biso-recover refresh --attachments copy|skip|placeholder [OPTIONS]\n"
+N_("biso-recover refresh --attachments copy|skip|placeholder [--source DIR]\n"
+"                       [--keep-table TABLE]... [--keep-old] [--yes] [--dry-run]\n"),
+N_("Usage: biso-recover refresh --attachments copy|skip|placeholder [OPTIONS]\n"
 "\n"
 "Refreshes a test system from production's backup: maintenance mode on, the\n"
 "test database and datadir replaced, migrations, the anonymizer, a check that\n"
@@ -109,6 +109,6 @@ const struct command command_refresh = {
 "  --keep-table TABLE     keep the test system's rows of TABLE (repeatable)\n"
 "  --keep-old             keep the previous test database and datadir\n"
 "  --yes, --dry-run, --only STEPS, --config FILE, --webroot DIR,\n"
-"  --config-php FILE, --log-dir DIR  as for restore\n",
+"  --config-php FILE, --log-dir DIR  as for restore\n"),
 	1, run_refresh
 };
