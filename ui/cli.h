@@ -32,6 +32,7 @@ struct cli {
 						 -monthly; -1 when not given */
 	int list;                             /* drill: list scenarios and results */
 	const char *sandbox;                  /* drill: the sandbox directory */
+	const char *record, *replay;          /* drill: trainer mode's file */
 	const char *drill_root;               /* set by drill: the sandbox a
 						 restore is confined to (run_opts.
 						 sandbox), and the DRILL banner */

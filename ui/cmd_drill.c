@@ -12,6 +12,7 @@
 #include "config.h"
 #include "cli.h"
 #include "drill.h"
+#include "drill_record.h"
 #include "frontend.h"
 #include "i18n.h"
 #include "strbuf.h"
@@ -365,6 +366,13 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 
 	if (cl->list)
 		return drill_list();
+	if (cl->replay)
+		return drill_replay(cl->replay);
+	if (cl->record) {
+		int child = 0, rc = drill_record(cl->record, &child);
+		if (!child)
+			return rc;
+	}
 	if (cl->n_args > 1)
 		return cli_usage_error("drill takes one scenario, not %d", cl->n_args);
 	if (!cl->n_args) {
@@ -516,8 +524,10 @@ out:
 
 const struct command command_drill = {
 	"drill",
-N_("biso-recover drill [--list] [--sandbox DIR] [SCENARIO]\n"),
-N_("Usage: biso-recover drill [--list] [--sandbox DIR] [SCENARIO]\n"
+N_("biso-recover drill [--list] [--sandbox DIR] [--record FILE] [SCENARIO]\n"
+"       biso-recover drill --replay FILE\n"),
+N_("Usage: biso-recover drill [--list] [--sandbox DIR] [--record FILE] [SCENARIO]\n"
+"       biso-recover drill --replay FILE\n"
 "\n"
 "Practise a recovery on a sandbox: a demo BISO instance, its backups and a\n"
 "PostgreSQL cluster of its own, built from the installed program.  The\n"
@@ -528,6 +538,8 @@ N_("Usage: biso-recover drill [--list] [--sandbox DIR] [SCENARIO]\n"
 "  --list                 the scenarios and your past results\n"
 "  --sandbox DIR          where the sandbox goes (default ~/biso-drill; a new\n"
 "                         or empty directory, or an earlier drill's)\n"
+"  --record FILE          keep what the trainee typed and saw in FILE (0600)\n"
+"  --replay FILE          play a recorded drill back, for the trainer\n"
 "  SCENARIO               a name or number of --list, or a scenario file\n"),
 	0, run_drill
 };

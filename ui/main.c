@@ -110,7 +110,7 @@ enum {
 	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES,
 	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST,
 	OPT_SOURCE, OPT_ATTACHMENTS, OPT_KEEP_TABLE, OPT_KEEP_OLD,
-	OPT_LIST, OPT_SANDBOX
+	OPT_LIST, OPT_SANDBOX, OPT_RECORD, OPT_REPLAY
 };
 
 static const struct option long_opts[] = {
@@ -151,6 +151,8 @@ static const struct option long_opts[] = {
 	{ "keep-old", no_argument, NULL, OPT_KEEP_OLD },
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -227,6 +229,8 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		}
 		case OPT_LIST: cl->list = 1; break;
 		case OPT_SANDBOX: cl->sandbox = optarg; break;
+		case OPT_RECORD: cl->record = optarg; break;
+		case OPT_REPLAY: cl->replay = optarg; break;
 		case OPT_SINGLE_TX: cl->single_tx = 1; break;
 		case OPT_JOBS: {
 			char *end;

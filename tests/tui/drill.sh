@@ -15,7 +15,8 @@
 #   08 a restore of the newest backups leaves the notes missing (a mistake,
 #      with its why), --at the good dump's time restores them.
 # A scenario file with an unknown key or a syntax error is named with
-# file:line.  Then the guard: a drill given --webroot and --dbname of a real instance
+# file:line.  A drill recorded (--record) plays back (--replay) with its
+# hint, the restore's lines and the goal.  Then the guard: a drill given --webroot and --dbname of a real instance
 # (a directory and a second cluster) refuses to restore there, and neither
 # changes.  Skips (77) without tmux, php, a PostgreSQL server or root.
 # Environment (from make check): top_srcdir, BISO_RECOVER.  KEEP=1 keeps it.
@@ -261,6 +262,20 @@ if [ -z "${DRILL_ONLY:-}" ]; then
 HOME="$T/home" BISO_RECOVER_SHARE="$T/share" "$BISO_RECOVER" drill --list >"$T/list" 2>&1 ||
 	fail "drill --list failed"
 grep -q '08-point-in-time.*done' "$T/list" || fail "drill --list does not show past results"
+fi
+
+# --- trainer mode: a recorded drill played back --------------------------------
+if want record; then
+start 01-walkthrough --record "$T/rec"
+act h
+restore '--yes' end
+shows '^drill-exit=0' || fail "[record] the recorded drill did not reach its goal"
+[ "$(stat -c %a "$T/rec")" = 600 ] || fail "[record] the record is not 0600"
+LC_ALL=C.UTF-8 "$BISO_RECOVER" drill --replay "$T/rec" >"$T/replay.out" 2>&1 || fail "[record] replay failed"
+for what in '^== DRILL' '^Hint 1: Press r' 'step database done' 'All checks pass'; do
+	grep -aq -- "$what" "$T/replay.out" || fail "[record] the replay does not show /$what/"
+done
+echo "ok: a drill recorded and played back"
 fi
 
 # --- the guard: a real instance and a second cluster stay as they are -----------
