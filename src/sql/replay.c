@@ -50,7 +50,7 @@ void replay_progress_of(const struct dumpinfo *di, uint64_t sql_done, uint64_t p
 	p->total_bytes = total;
 }
 
-static void progress(struct replay *rp, int force)
+void replay_progress(struct replay *rp, int force)
 {
 	struct progress p = { 0 };
 	rp->st->bytes_read = dumpread_raw_offset(rp->dr);
@@ -66,9 +66,7 @@ static void progress(struct replay *rp, int force)
 	report_progress(rp->r, &p, force);
 }
 
-static void warn(struct replay *rp, long line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void warn(struct replay *rp, long line, const char *fmt, ...)
+void replay_warn(struct replay *rp, long line, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
@@ -180,7 +178,7 @@ PGconn *replay_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
 }
 
 /* Connect the main connection (replacing the current one). */
-static int do_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
+int replay_do_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
 {
 	PGconn *conn = replay_connect(rp, over, e);
 	if (!conn)
@@ -192,7 +190,7 @@ static int do_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
 }
 
 /* Keep the scanner's lexing settings in step with the server. */
-static void sync_settings(struct replay *rp)
+void replay_sync_settings(struct replay *rp)
 {
 	const char *v = PQparameterStatus(rp->conn, "standard_conforming_strings");
 	rp->sc.std_strings = !v || !strcmp(v, "on");
@@ -236,16 +234,7 @@ void replay_server_error(struct replay *rp, PGconn *conn, struct err *dst, const
 	strbuf_release(&sb);
 }
 
-static void server_error(struct replay *rp, struct err *dst, const PGresult *res,
-			 const char *stmt, long line)
-{
-	replay_server_error(rp, rp->conn, dst, res, stmt, NULL, line);
-}
-
 /* Count, log and keep an error.  Returns -1 when the replay must stop. */
-#define record_error replay_record_error
-#define conn_lost(rp, line) replay_conn_lost(rp, (rp)->conn, line)
-
 int replay_record_error(struct replay *rp, struct err *one, int fatal)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -297,9 +286,7 @@ int replay_conn_lost(struct replay *rp, PGconn *conn, long line)
 }
 
 /* A plain error of ours (not from the server) at @line. */
-static int own_error(struct replay *rp, long line, int fatal, const char *hint,
-		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int own_error(struct replay *rp, long line, int fatal, const char *hint,
+int replay_own_error(struct replay *rp, long line, int fatal, const char *hint,
 		     const char *fmt, ...)
 {
 	struct err one = ERR_INIT;
@@ -318,190 +305,11 @@ static int own_error(struct replay *rp, long line, int fatal, const char *hint,
 	return record_error(rp, &one, fatal);
 }
 
-static int read_error(struct replay *rp, struct err *rerr)
+int replay_read_error(struct replay *rp, struct err *rerr)
 {
 	if (!rerr->line)
 		rerr->line = sqlscan_line(&rp->sc);
 	return record_error(rp, rerr, 1);
-}
-
-static int is_end_marker(const char *p, size_t n, int eof_piece)
-{
-	if (n == 3 && !memcmp(p, "\\.\n", 3))
-		return 1;
-	if (n == 4 && !memcmp(p, "\\.\r\n", 4))
-		return 1;
-	if (n == 2 && !memcmp(p, "\\.", 2) && eof_piece)
-		return 2;
-	return 0;
-}
-
-/*
- * Read COPY data lines up to "\.": forward them to @conn when not NULL,
- * else skip.  Returns 0, 1 if the block was cut off by the end of file, -1
- * on a read error or cancellation (recorded).  *@lines gets the lines
- * consumed.
- */
-static int conn_put(void *ctx, const char *buf, size_t len)
-{
-	return PQputCopyData(ctx, buf, (int)len);
-}
-
-static void conn_end(void *ctx, const char *errmsg)
-{
-	PQputCopyEnd(ctx, errmsg);
-}
-
-static int copy_data(struct replay *rp, const struct copy_sink *conn, long start_line, long *lines,
-		     uint64_t *rows, int *send_failed)
-{
-	int bol = 1;
-	struct err rerr = ERR_INIT;
-	*lines = 0;
-	*rows = 0;
-	strbuf_reset(&rp->copybuf);
-	for (;;) {
-		const char *p;
-		size_t n;
-		int rc = dumpread_line(rp->dr, &p, &n, &rerr);
-		int complete, m;
-		if (rc < 0) {
-			err_where(&rerr, NULL, start_line + *lines, rerr.offset);
-			read_error(rp, &rerr);
-			return -1;
-		}
-		if (rc == 0)
-			return 1;
-		complete = p[n - 1] == '\n';
-		if (bol && (m = is_end_marker(p, n, !complete && n < DUMPREAD_CHUNK))) {
-			(*lines)++;
-			if (m == 2) {
-				warn(rp, start_line + *lines - 1,
-				     "\\. ends the COPY data without a newline at the end of the file");
-				*lines -= 1; /* no line end to count */
-			}
-			break;
-		}
-		if (complete) {
-			(*lines)++;
-			(*rows)++;
-		}
-		bol = complete;
-		if (conn && !*send_failed) {
-			if (rp->copybuf.len + n > REPLAY_COPY_CHUNK && rp->copybuf.len) {
-				if (conn->put(conn->ctx, rp->copybuf.buf, rp->copybuf.len) != 1)
-					*send_failed = 1;
-				strbuf_reset(&rp->copybuf);
-				progress(rp, 0);
-				if (report_cancelled(rp->r) || (rp->spec && replay_check_refused(rp->ck))) {
-					const char *why = report_cancelled(rp->r) ? report_stop_reason(rp->r)
-						: "the dump check refused the dump";
-					conn->end(conn->ctx, why);
-					own_error(rp, start_line + *lines, 1, NULL, "restore aborted: %s", why);
-					return -1;
-				}
-			}
-			if (n >= REPLAY_COPY_CHUNK / 2) {
-				/* a long piece goes out as it is, without a copy */
-				if (conn->put(conn->ctx, p, n) != 1)
-					*send_failed = 1;
-			} else {
-				strbuf_add(&rp->copybuf, p, n);
-			}
-		}
-	}
-	if (conn && !*send_failed && rp->copybuf.len &&
-	    conn->put(conn->ctx, rp->copybuf.buf, rp->copybuf.len) != 1)
-		*send_failed = 1;
-	strbuf_reset(&rp->copybuf);
-	if (rp->copybuf.alloc > 2 * REPLAY_COPY_CHUNK)
-		strbuf_release(&rp->copybuf);
-	return 0;
-}
-
-long replay_copy_error_line(const PGresult *res, long data_line)
-{
-	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
-	const char *p;
-	if (!ctx || strncmp(ctx, "COPY ", 5))
-		return 0;
-	p = strstr(ctx, ", line ");
-	if (!p)
-		return 0;
-	return data_line + strtol(p + 7, NULL, 10) - 1;
-}
-
-int replay_copy_stream(struct replay *rp, PGconn *conn, const struct sqlscan_item *it)
-{
-	struct copy_sink sink = { conn_put, conn_end, conn };
-	int rc = replay_copy_stream_sink(rp, conn ? &sink : NULL, it);
-	if (rc == 1 && conn) {
-		PGresult *res;
-		while ((res = PQgetResult(conn)))
-			PQclear(res);
-	}
-	return rc;
-}
-
-int replay_copy_stream_sink(struct replay *rp, const struct copy_sink *conn,
-			    const struct sqlscan_item *it)
-{
-	long lines;
-	uint64_t rows;
-	int send_failed = conn == NULL, rc;
-	long start = it->end_line + 1;
-
-	rc = copy_data(rp, conn, start, &lines, &rows, &send_failed);
-	rp->st->copy_blocks++;
-	if (conn)
-		rp->st->copy_rows += rows;
-	else
-		rp->st->copy_rows_skipped += rows;
-	sqlscan_add_lines(&rp->sc, lines);
-	if (rc < 0)
-		return -1;
-	if (rc == 1) {
-		if (conn)
-			conn->end(conn->ctx, "end of file inside COPY data");
-		own_error(rp, it->line, 1, "The dump is truncated: use a complete dump.",
-			  "the COPY data that began at line %ld is not terminated by \\. "
-			  "(end of file after %ld lines)", start, lines);
-		return 1;
-	}
-	if (conn && !send_failed)
-		conn->end(conn->ctx, NULL);
-	if (!conn)
-		report_log(rp->r, LOG_INFO, "%s:%ld: skipped %llu data lines of the failed COPY",
-			   rp->name, start, (unsigned long long)rows);
-	return 0;
-}
-
-static int run_copy(struct replay *rp, const struct sqlscan_item *it)
-{
-	int ret = 0;
-	PGresult *res;
-
-	fault_point("replay.copy");
-	if (replay_copy_stream(rp, rp->conn, it) != 0)
-		return -1;
-	while ((res = PQgetResult(rp->conn))) {
-		if (PQresultStatus(res) == PGRES_FATAL_ERROR && ret == 0) {
-			struct err one = ERR_INIT;
-			long line = replay_copy_error_line(res, it->end_line + 1);
-			server_error(rp, &one, res, it->text, line ? line : it->line);
-			ret = record_error(rp, &one, 0);
-		}
-		PQclear(res);
-	}
-	if (conn_lost(rp, it->line))
-		return -1;
-	return ret;
-}
-
-/* Skip the data of a COPY whose command failed. */
-static int skip_copy(struct replay *rp, const struct sqlscan_item *it)
-{
-	return replay_copy_stream(rp, NULL, it) != 0 ? -1 : 0;
 }
 
 static int first_word_is(const char *s, const char *w)
@@ -542,7 +350,7 @@ static int exec_statement(struct replay *rp, const struct sqlscan_item *it)
 	switch (PQresultStatus(res)) {
 	case PGRES_COPY_IN:
 		PQclear(res);
-		ret = run_copy(rp, it);
+		ret = replay_run_copy(rp, it);
 		break;
 	case PGRES_COPY_OUT: {
 		char *buf;
@@ -562,7 +370,7 @@ static int exec_statement(struct replay *rp, const struct sqlscan_item *it)
 		if (state && !strcmp(state, "42704") && is_session_set(it->text) && !rp->txn_open &&
 		    !rp->spec) {
 			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-			warn(rp, it->line, "%s (the dump was made by a newer pg_dump; ignored)",
+			replay_warn(rp, it->line, "%s (the dump was made by a newer pg_dump; ignored)",
 			     msg ? msg : "unknown parameter");
 			PQclear(res);
 			break;
@@ -573,7 +381,7 @@ static int exec_statement(struct replay *rp, const struct sqlscan_item *it)
 			PQclear(res);
 			ret = record_error(rp, &one, 0);
 		}
-		if (it->copy_in && skip_copy(rp, it) < 0)
+		if (it->copy_in && replay_skip_copy(rp, it) < 0)
 			return -1;
 		break;
 	}
@@ -988,249 +796,6 @@ static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 	return ret;
 }
 
-/* Split a meta-command's arguments as psql's OT_SQLIDHACK does for \connect:
- * 'single' quotes with backslash escapes, "double" quotes kept literal with
- * "" doubling, unquoted text kept as it is (OT_SQLIDHACK is OT_SQLID without
- * the downcasing: `\c Biso` connects to "Biso").  With @semicolon,
- * semicolons that end an argument outside quotes are dropped, as psql's
- * psql_scan_slash_option(..., semicolon = true) does for \connect, \encoding,
- * \restrict and \unrestrict (`\c chinook;` connects to chinook; `\c "x;"`
- * to x;).  argv[0] is the command itself. */
-static size_t split_args(const char *s, struct strbuf *argv, size_t max, int semicolon)
-{
-	size_t n = 0;
-	while (*s && n < max) {
-		size_t unquoted = 0; /* characters since the last quote */
-		while (isspace((unsigned char)*s))
-			s++;
-		if (!*s)
-			break;
-		strbuf_reset(&argv[n]);
-		while (*s && !isspace((unsigned char)*s)) {
-			if (*s == '\'' || *s == '"')
-				unquoted = 0;
-			else
-				unquoted++;
-			if (*s == '\'') {
-				for (s++; *s && *s != '\''; s++) {
-					if (*s == '\\' && s[1]) {
-						s++;
-						strbuf_addch(&argv[n], *s == 'n' ? '\n' : *s == 't' ? '\t' : *s);
-					} else {
-						strbuf_addch(&argv[n], *s);
-					}
-					if (*s == '\'' && s[1] == '\'')
-						s++;
-				}
-				if (*s)
-					s++;
-			} else if (*s == '"') {
-				for (s++; *s; s++) {
-					if (*s == '"') {
-						if (s[1] == '"') {
-							s++;
-						} else {
-							break;
-						}
-					}
-					strbuf_addch(&argv[n], *s);
-				}
-				if (*s)
-					s++;
-			} else {
-				strbuf_addch(&argv[n], *s);
-				s++;
-			}
-		}
-		while (semicolon && n > 0 && unquoted-- > 0 && argv[n].len &&
-		       argv[n].buf[argv[n].len - 1] == ';')
-			strbuf_setlen(&argv[n], argv[n].len - 1);
-		n++;
-	}
-	return n;
-}
-
-/* Append keyword='value' to conninfo @sb, quoted as libpq's parser reads it. */
-static void conninfo_add(struct strbuf *sb, const char *key, const char *val)
-{
-	strbuf_addf(sb, "%s='", key);
-	for (; *val; val++) {
-		if (*val == '\'' || *val == '\\')
-			strbuf_addch(sb, '\\');
-		strbuf_addch(sb, *val);
-	}
-	strbuf_addstr(sb, "' ");
-}
-
-static int truthy(const char *v)
-{
-	return !strcasecmp(v, "on") || !strcasecmp(v, "true") || !strcasecmp(v, "1") ||
-	       !strcasecmp(v, "yes") || !strcasecmp(v, "t") || !strcasecmp(v, "y");
-}
-
-/* \connect as psql does it for what pg_dump and pg_dumpall write:
- * \connect [-reuse-previous=on] {DBNAME|- [USER|- [HOST|- [PORT|-]]] | CONNINFO}.
- * What is not given is kept from the previous connection, and what is given
- * is kept for every later connection (the --jobs ones too). */
-static int meta_connect(struct replay *rp, struct strbuf *argv, size_t argc, long line)
-{
-	static const char *const pos[] = { "dbname", "user", "host", "port" };
-	size_t i = 1;
-	const char *db = NULL;
-	PQconninfoOption *over = NULL;
-	struct err ce = ERR_INIT;
-	struct strbuf given = STRBUF_INIT;
-	char *errmsg = NULL;
-	int conninfo;
-
-	if (rp->o->single_transaction)
-		return own_error(rp, line, 1,
-				 "Replay without --single-transaction: the dump connects to other databases.",
-				 "cannot replay in a single transaction: \\connect");
-	if (i < argc && !strncmp(argv[i].buf, "-reuse-previous", 15)) {
-		const char *v = strchr(argv[i].buf, '=');
-		/* off would take what is not given from libpq's defaults: another
-		 * server than the one the operator named, perhaps */
-		if (v && !truthy(v + 1)) {
-			rp->st->warnings++;
-			report_log(rp->r, LOG_WARN, "%s:%ld: \\connect %s is taken as -reuse-previous=on: "
-				   "the replay stays on the server it was given", rp->name, line,
-				   argv[i].buf);
-		}
-		i++;
-	}
-	if (i < argc && strcmp(argv[i].buf, "-"))
-		db = argv[i].buf;
-	conninfo = db && (strchr(db, '=') || !strncmp(db, "postgres://", 11) ||
-			  !strncmp(db, "postgresql://", 13));
-	if (conninfo) {
-		if (argc > i + 1)
-			return own_error(rp, line, 0, "Give either a connection string or DBNAME USER HOST PORT.",
-					 "\\connect with a connection string takes no further arguments");
-		strbuf_addstr(&given, db);
-	} else {
-		if (argc > i + 4)
-			return own_error(rp, line, 0, "\\connect takes DBNAME USER HOST PORT at most.",
-					 "too many arguments to \\connect");
-		for (size_t k = 1; k < 4 && i + k < argc; k++)
-			if (strcmp(argv[i + k].buf, "-"))
-				conninfo_add(&given, pos[k], argv[i + k].buf);
-	}
-	if (given.len) {
-		over = PQconninfoParse(given.buf, &errmsg);
-		if (!over) {
-			int r = own_error(rp, line, 0, NULL, "invalid connection string in \\connect: %s",
-					  errmsg ? errmsg : "?");
-			PQfreemem(errmsg);
-			strbuf_release(&given);
-			return r;
-		}
-		for (PQconninfoOption *o2 = over; o2->keyword; o2++)
-			if (!strcmp(o2->keyword, "dbname") && o2->val) {
-				free(rp->dbname);
-				rp->dbname = xstrdup(o2->val);
-			}
-	}
-	if (db && !conninfo) {
-		free(rp->dbname);
-		rp->dbname = xstrdup(db);
-	}
-	if (do_connect(rp, over, &ce) < 0) {
-		if (over)
-			PQconninfoFree(over);
-		strbuf_release(&given);
-		err_where(&ce, rp->name, line, -1);
-		return record_error(rp, &ce, 1);
-	}
-	if (over)
-		PQconninfoFree(over);
-	/* later connections (\connect, --jobs) keep what this one changed */
-	if (given.len) {
-		strbuf_addch(&rp->conn_over, ' ');
-		strbuf_addbuf(&rp->conn_over, &given);
-	}
-	strbuf_release(&given);
-	if (rp->pool)
-		replay_jobs_disconnect(rp);
-	report_log(rp->r, LOG_INFO, "%s:%ld: connected to database \"%s\"", rp->name, line,
-		   PQdb(rp->conn));
-	sync_settings(rp);
-	return 0;
-}
-
-static int run_meta(struct replay *rp, const struct sqlscan_item *it)
-{
-	struct strbuf argv[6] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT,
-				  STRBUF_INIT, STRBUF_INIT };
-	char cmd[32];
-	size_t argc, n = 0;
-	int ret = 0;
-	const char *p = it->text;
-
-	rp->st->meta_commands++;
-	if (replay_batch_flush(rp) < 0 || (rp->pool && replay_jobs_barrier(rp) < 0))
-		return -1;
-	while (*p && !isspace((unsigned char)*p) && *p != '\\' && n < sizeof(cmd) - 1)
-		cmd[n++] = *p++;
-	cmd[n] = 0;
-	argc = split_args(it->text, argv, 6, strcmp(cmd, "set") != 0); /* psql keeps \set's semicolons */
-
-	if (it->truncated) {
-		/* never run a cut argument (a \connect to another name) */
-		ret = own_error(rp, it->line, 0, "Such a line is not from pg_dump: the dump is damaged there.",
-				"meta-command \%s longer than %d bytes: not run", cmd, SQLSCAN_LINE_MAX);
-	} else if (rp->restricted && strcmp(cmd, "unrestrict")) {
-		ret = own_error(rp, it->line, 0, NULL,
-				"\\%s is not allowed while restricted by \\restrict (only \\unrestrict is)", cmd);
-	} else if (!strcmp(cmd, "restrict")) {
-		if (argc < 2)
-			ret = own_error(rp, it->line, 0, NULL, "\\restrict needs a key");
-		else {
-			rp->restricted = 1;
-			free(rp->restrict_key);
-			rp->restrict_key = xstrdup(argv[1].buf);
-		}
-	} else if (!strcmp(cmd, "unrestrict")) {
-		if (!rp->restricted)
-			ret = own_error(rp, it->line, 0, NULL, "\\unrestrict without \\restrict");
-		else if (argc < 2 || strcmp(argv[1].buf, rp->restrict_key))
-			ret = own_error(rp, it->line, 0, NULL,
-					"\\unrestrict key does not match the \\restrict key");
-		else
-			rp->restricted = 0;
-	} else if (!strcmp(cmd, "connect") || !strcmp(cmd, "c")) {
-		ret = meta_connect(rp, argv, argc, it->line);
-	} else if (!strcmp(cmd, "encoding")) {
-		if (argc < 2)
-			report_log(rp->r, LOG_INFO, "%s:%ld: client encoding is %s", rp->name, it->line,
-				   pg_encoding_to_char(PQclientEncoding(rp->conn)));
-		else if (PQsetClientEncoding(rp->conn, argv[1].buf) != 0)
-			ret = own_error(rp, it->line, 0, NULL, "\\encoding: invalid encoding name \"%s\"",
-					argv[1].buf);
-		else if (rp->pool) {
-			char *set = xstrfmt("SET client_encoding TO '%s'",
-					    pg_encoding_to_char(PQclientEncoding(rp->conn)));
-			replay_jobs_setting(rp, set);
-			free(set);
-		}
-		sync_settings(rp);
-	} else if (!strcmp(cmd, "set")) {
-		if (argc >= 2 && !strcmp(argv[1].buf, "ON_ERROR_STOP"))
-			rp->on_error_stop = argc < 3 || truthy(argv[2].buf);
-		else
-			warn(rp, it->line, "\\set %s ignored (psql variables are not used)",
-			     argc >= 2 ? argv[1].buf : "");
-	} else {
-		ret = own_error(rp, it->line, 0,
-				"Plain dumps from pg_dump use only \\connect, \\restrict, \\unrestrict and \\encoding; "
-				"meta-commands are never run through a shell.",
-				"unsupported meta-command \\%s", cmd);
-	}
-	for (size_t i = 0; i < 6; i++)
-		strbuf_release(&argv[i]);
-	return ret;
-}
-
 /* replay_run() once; *@retry set when it must run again (spec_end()). */
 static int run(const struct replay_opts *o, struct replay_check *ck, struct report *r,
 	       struct replay_stats *st, struct err *e, int *retry)
@@ -1317,7 +882,7 @@ static int run(const struct replay_opts *o, struct replay_check *ck, struct repo
 				rp.info = replay_check_info(ck);
 		}
 	}
-	progress(&rp, 1);
+	replay_progress(&rp, 1);
 
 	for (;;) {
 		enum sqlscan_result sr = sqlscan_next(&rp.sc, &it);
@@ -1328,7 +893,7 @@ static int run(const struct replay_opts *o, struct replay_check *ck, struct repo
 			int rc = dumpread_line(rp.dr, &p, &n, &rerr);
 			if (rc < 0) {
 				err_where(&rerr, NULL, sqlscan_line(&rp.sc), rerr.offset);
-				read_error(&rp, &rerr);
+				replay_read_error(&rp, &rerr);
 				ret = -1;
 				break;
 			}
@@ -1338,7 +903,7 @@ static int run(const struct replay_opts *o, struct replay_check *ck, struct repo
 				sqlscan_feed(&rp.sc, p, n);
 			/* a statement may span many pieces (a damaged dump: one
 			 * line of a gigabyte); a stop must not wait for its end */
-			progress(&rp, 0);
+			replay_progress(&rp, 0);
 			if (report_cancelled(r)) {
 				own_error(&rp, sqlscan_line(&rp.sc), 1, NULL, "restore aborted: %s",
 					  report_stop_reason(r));
@@ -1369,14 +934,14 @@ static int run(const struct replay_opts *o, struct replay_check *ck, struct repo
 		    (sr == SQLSCAN_META || sr == SQLSCAN_STMT) && (ret = spec_end(&rp, it.line)) < 0)
 			break;
 		if (sr == SQLSCAN_META)
-			ret = run_meta(&rp, &it);
+			ret = replay_run_meta(&rp, &it);
 		else if (sr == SQLSCAN_STMT)
 			ret = run_statement(&rp, &it);
 		if (ret < 0)
 			break;
 		if (sr == SQLSCAN_STMT && rp.info && rp.sc.section == SQLSCAN_POST_DATA)
 			rp.post_done += dumpinfo_stmt_weight(rp.info, rp.sc.toc_type.buf, it.text);
-		progress(&rp, 0);
+		replay_progress(&rp, 0);
 		if (report_cancelled(r)) {
 			own_error(&rp, sqlscan_line(&rp.sc), 1, NULL, "restore aborted: %s",
 				  report_stop_reason(r));
@@ -1417,7 +982,7 @@ static int run(const struct replay_opts *o, struct replay_check *ck, struct repo
 	}
 end:
 	rp.finished = ret == 0;
-	progress(&rp, 1);
+	replay_progress(&rp, 1);
 	if (err_isset(&rp.first)) {
 		if (st->errors > 1) {
 			struct strbuf sb = STRBUF_INIT;

@@ -204,4 +204,38 @@ void replay_check_free(struct replay_check *ck);
 int replay_pgrestore(const struct replay_opts *o, int tar, struct report *r,
 		     struct replay_stats *st, struct err *e);
 
+/* ---- shared by replay.c, replay_copy.c (COPY blocks) and replay_meta.c
+ * (psql meta-commands) ---- */
+/* A read error of the dump at the scanner's line, recorded (fatal). */
+int replay_read_error(struct replay *rp, struct err *rerr);
+/* Progress of the main loop (throttled unless @force). */
+void replay_progress(struct replay *rp, int force);
+/* A WARN line at dump line @line, counted in the stats. */
+void replay_warn(struct replay *rp, long line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Connect the main connection (replacing the current one). 0, or -1 with @e. */
+int replay_do_connect(struct replay *rp, PQconninfoOption *over, struct err *e);
+/* Keep the scanner's lexing settings in step with the server. */
+void replay_sync_settings(struct replay *rp);
+/* A plain error of ours (not from the server) at @line, recorded as
+ * replay_record_error() does.  Returns -1 when the replay must stop. */
+int replay_own_error(struct replay *rp, long line, int fatal, const char *hint,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The COPY block @it: its data streamed to the server (run), or read past
+ * (skip, after its COPY statement failed).  0, or -1: stop. */
+int replay_run_copy(struct replay *rp, const struct sqlscan_item *it);
+int replay_skip_copy(struct replay *rp, const struct sqlscan_item *it);
+/* The psql meta-command @it (\connect, \encoding, \set ON_ERROR_STOP,
+ * \restrict ...).  0, or -1: stop. */
+int replay_run_meta(struct replay *rp, const struct sqlscan_item *it);
+
+/* The short names the replay's files use. */
+#define record_error replay_record_error
+#define conn_lost(rp, line) replay_conn_lost(rp, (rp)->conn, line)
+#define server_error(rp, dst, res, stmt, line) \
+	replay_server_error(rp, (rp)->conn, dst, res, stmt, NULL, line)
+#define own_error replay_own_error
+#define do_connect replay_do_connect
+#define sync_settings replay_sync_settings
+
 #endif
