@@ -78,15 +78,16 @@ static void batch_progress(void *ctx, const struct progress *p)
 		return;
 	st->full_shown = full; /* 100% once, not again for every item after it */
 	st->last_line_ns = now;
-	strbuf_addf(&sb, "%s: ", p->phase ? p->phase : "working");
+	strbuf_addf(&sb, "%s: ", p->phase ? p->phase : _("working"));
 	strbuf_humanise_bytes(&sb, p->done_bytes);
 	if (p->total_bytes) {
-		strbuf_addstr(&sb, " of ");
+		strbuf_addstr(&sb, _(" of "));
 		strbuf_humanise_bytes(&sb, p->total_bytes);
 		strbuf_addf(&sb, " (%.0f%%)", 100.0 * (double)p->done_bytes / (double)p->total_bytes);
 	}
 	if (p->done_items)
-		strbuf_addf(&sb, ", %llu items", (unsigned long long)p->done_items);
+		strbuf_addf(&sb, P_(", %llu item", ", %llu items", p->done_items),
+			    (unsigned long long)p->done_items);
 	if (p->current)
 		strbuf_addf(&sb, ", %s", p->current);
 	if (st->tty) {
@@ -126,7 +127,7 @@ int frontend_ask(const char *question, struct strbuf *answer)
 	int ret = -1;
 	strbuf_reset(answer);
 	if (!tty) {
-		fprintf(stderr, "%s\nno terminal to ask on: give --yes to run without asking\n",
+		fprintf(stderr, _("%s\nno terminal to ask on: give --yes to run without asking\n"),
 			question);
 		return -1;
 	}
@@ -161,7 +162,7 @@ static int confirm_step(struct report *r, const struct run *run, size_t i, const
 		if (word)
 			run_confirm_question(run, i, &q);
 		else
-			strbuf_addstr(&q, "Go on? Type yes:");
+			strbuf_addstr(&q, _("Go on? Type yes:"));
 		if (frontend_ask(q.buf, &answer) < 0)
 			break;
 		strbuf_rtrim(&answer);
@@ -216,9 +217,9 @@ const char *frontend_ssh_warning(void)
 		return NULL;
 	if ((getenv("TMUX") && *getenv("TMUX")) || (getenv("STY") && *getenv("STY")))
 		return NULL;
-	return "running over SSH outside tmux or screen: if the connection drops, the "
-	       "restore stops at its next safe point (the old data stays); for a long "
-	       "restore, quit and start it inside tmux or screen";
+	return N_("running over SSH outside tmux or screen: if the connection drops, the "
+		  "restore stops at its next safe point (the old data stays); for a long "
+		  "restore, quit and start it inside tmux or screen");
 }
 
 int batch_run(struct run *run, const struct batch_opts *o)
@@ -232,7 +233,8 @@ int batch_run(struct run *run, const struct batch_opts *o)
 	if (o->banner)
 		fprintf(stderr, "%s\n", o->banner);
 	if (frontend_ssh_warning())
-		report_log(&r, LOG_WARN, "%s", frontend_ssh_warning());
+		report_log_l10n(&r, LOG_WARN, _(frontend_ssh_warning()), "%s",
+				frontend_ssh_warning());
 	for (size_t i = 0; i < run_step_count(run); i++) {
 		const char *name = run_step_name(run, i);
 		struct err e = ERR_INIT;

@@ -100,10 +100,10 @@ static void failed_text(const struct err *e, struct strbuf *out)
 {
 	struct err head = *e; /* borrowed strings, not freed */
 
-	head.detail = NULL;
-	err_format(&head, out);
+	head.detail = head.ldetail = NULL;
+	err_format_l10n(&head, out); /* the screen's language; the log has it in English */
 	if (e->detail)
-		strbuf_addf(out, "\nDETAIL: %s", e->detail);
+		strbuf_addf(out, "\n%s %s", _("DETAIL:"), e->ldetail ? e->ldetail : e->detail);
 }
 
 /* '[' and ']' page like PgUp and PgDn: every terminal can send them */
@@ -303,7 +303,7 @@ static void pick_enter(struct wizard *w)
 		struct tm tm;
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&it->when, &tm));
 		if (it->kind == MAGIC_DIR)
-			strbuf_addstr(&size, "directory");
+			strbuf_addstr(&size, _("directory"));
 		else
 			strbuf_humanise_bytes(&size, it->size);
 		/* sizes right-aligned: the names start in one column */
@@ -363,7 +363,7 @@ static void pick_finished(struct wizard *w, int rc, struct err *e)
 	flushinp();
 	if (rc) {
 		/* the backend logged it in full; the dialog says it short */
-		replace_str(&w->pick_error, e->msg ? e->msg : "the check failed");
+		replace_str(&w->pick_error, e->lmsg ? e->lmsg : e->msg ? e->msg : _("the check failed"));
 		{
 			/* the list again, the plan's marked, the cursor where it was */
 			size_t sel = w->pick_sel;
@@ -529,7 +529,7 @@ static void summary_enter(struct wizard *w)
 	run_summary(w->run, &w->summary);
 	strbuf_rtrim(&w->summary);
 	if (log_path && !strstr(w->summary.buf, log_path))
-		strbuf_addf(&w->summary, "\nlog: %s", log_path);
+		strbuf_addf(&w->summary, _("\nlog: %s"), log_path);
 	w->summary_scroll = 0;
 	w->exit_code = w->aborted ? 130 : run_exit_code(w->run);
 	wizard_worker_log(&w->worker, LOG_INFO, "wizard: finished, exit code %d", w->exit_code);
@@ -622,7 +622,7 @@ static void step_finished(struct wizard *w, int rc, struct err *e)
 	else if (err_isset(run_step_err(w->run, s)))
 		failed_text(run_step_err(w->run, s), &w->errtext);
 	else
-		strbuf_addstr(&w->errtext, "the step failed without saying why");
+		strbuf_addstr(&w->errtext, _("the step failed without saying why"));
 	/* the backend logged the error with its detail and hint */
 	if (w->cancelling) {
 		w->aborted = 1;
@@ -737,7 +737,7 @@ int wizard_run(struct run *run, const struct wizard_opts *o)
 
 	if (wizard_worker_init(&w.worker, w.o->logsink, &e) < 0) {
 		struct strbuf msg = STRBUF_INIT;
-		err_format(&e, &msg);
+		err_format_l10n(&e, &msg);
 		fprintf(stderr, "biso-recover: %s\n", msg.buf);
 		strbuf_release(&msg);
 		err_clear(&e);
@@ -756,7 +756,7 @@ int wizard_run(struct run *run, const struct wizard_opts *o)
 
 	if (tui_start(&w.tui, &e) < 0) {
 		struct strbuf msg = STRBUF_INIT;
-		err_format(&e, &msg);
+		err_format_l10n(&e, &msg);
 		fprintf(stderr, "biso-recover: %s\n", msg.buf);
 		strbuf_release(&msg);
 		err_clear(&e);

@@ -12,6 +12,7 @@
  * every glyph we choose are ASCII, so nothing depends on colour or UTF-8.
  */
 #include "config.h"
+#include "i18n.h"
 #include "wizard_int.h"
 
 #include <stdio.h>
@@ -161,9 +162,9 @@ static void draw_help(const struct wizard *w, const struct help_key *keys, size_
 	for (size_t i = 0; i < n && x < COLS; i++) {
 		if (i)
 			x += tui_put(stdscr, y, x, COLS - x, "  ", A_NORMAL);
-		x += tui_put(stdscr, y, x, COLS - x, keys[i].key, ka);
+		x += tui_put(stdscr, y, x, COLS - x, _(keys[i].key), ka);
 		x += tui_put(stdscr, y, x, COLS - x, " ", A_NORMAL);
-		x += tui_put(stdscr, y, x, COLS - x, keys[i].label, A_NORMAL);
+		x += tui_put(stdscr, y, x, COLS - x, _(keys[i].label), A_NORMAL);
 	}
 }
 
@@ -198,7 +199,7 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 	int two_lines = l->main_h >= 2 * (int)w->n_steps + 1;
 	int y = l->main_top;
 
-	tui_put(stdscr, y++, 1, l->left_w - 1, "Steps", tui_attr(&w->tui, TUI_HEADING));
+	tui_put(stdscr, y++, 1, l->left_w - 1, _("Steps"), tui_attr(&w->tui, TUI_HEADING));
 	for (int s = 0; s < (int)w->n_steps && y < l->main_top + l->main_h; s++) {
 		const struct step_view *v = &w->view[s];
 		attr_t a = tui_attr(&w->tui, state_role(v->state));
@@ -219,7 +220,7 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 		y++;
 		if (two_lines && y < l->main_top + l->main_h) {
 			strbuf_reset(&sb);
-			strbuf_addf(&sb, "%s", step_state_name(v->state));
+			strbuf_addf(&sb, "%s", _(step_state_name(v->state)));
 			if (v->state == STEP_RUNNING) {
 				strbuf_addch(&sb, ' ');
 				add_duration(&sb, (double)(w->now_ns - w->step_start_ns) / 1e9);
@@ -228,8 +229,8 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 				add_duration(&sb, v->seconds);
 			}
 			if (v->warnings)
-				strbuf_addf(&sb, ", %u warning%s", v->warnings,
-					    v->warnings == 1 ? "" : "s");
+				strbuf_addf(&sb, P_(", %u warning", ", %u warnings", v->warnings),
+					    v->warnings);
 			tui_put(stdscr, y, 7, l->left_w - 7, sb.buf,
 				tui_attr(&w->tui, TUI_DIM));
 			y++;
@@ -244,11 +245,11 @@ static void draw_log(const struct wizard *w, const struct layout *l)
 	struct strbuf label = STRBUF_INIT;
 	size_t shown = (size_t)l->log_h, last;
 
-	strbuf_addstr(&label, "Log");
+	strbuf_addstr(&label, _("Log"));
 	if (w->log_scroll)
-		strbuf_addf(&label, " (%d lines back, ]: forward, End: newest)", w->log_scroll);
+		strbuf_addf(&label, _(" (%d lines back, ]: forward, End: newest)"), w->log_scroll);
 	else if (w->log_n > shown)
-		strbuf_addstr(&label, " ([ or PgUp: back)");
+		strbuf_addstr(&label, _(" ([ or PgUp: back)"));
 	tui_rule(stdscr, l->rule_y, 0, l->cols, label.buf, A_BOLD);
 	strbuf_release(&label);
 	if (!w->log_n || !shown)
@@ -296,9 +297,9 @@ static void draw_progress(const struct wizard *w, const struct layout *l, int y)
 	double rate = wizard_rate(w);
 
 	if (!w->have_progress) {
-		tui_put(stdscr, y, x, width, w->cancelling ? "stopping..." : "starting...",
+		tui_put(stdscr, y, x, width, w->cancelling ? _("stopping...") : _("starting..."),
 			tui_attr(&w->tui, TUI_RUNNING));
-		strbuf_addstr(&sb, "elapsed ");
+		strbuf_addstr(&sb, _("elapsed "));
 		add_duration(&sb, elapsed);
 		tui_put(stdscr, y + 2, x, width, sb.buf, A_NORMAL);
 		strbuf_release(&sb);
@@ -306,12 +307,12 @@ static void draw_progress(const struct wizard *w, const struct layout *l, int y)
 	}
 	/* 1: phase and bytes */
 	if (w->cancelling)
-		strbuf_addstr(&sb, "stopping: ");
+		strbuf_addstr(&sb, _("stopping: "));
 	strbuf_addstr(&sb, p->phase ? p->phase : "working");
 	strbuf_addstr(&sb, "  ");
 	strbuf_humanise_bytes(&sb, p->done_bytes);
 	if (p->total_bytes) {
-		strbuf_addstr(&sb, " of ");
+		strbuf_addstr(&sb, _(" of "));
 		strbuf_humanise_bytes(&sb, p->total_bytes);
 		strbuf_addf(&sb, "  %d%%", (int)(p->done_bytes >= p->total_bytes ? 100
 			    : (double)p->done_bytes * 100.0 / (double)p->total_bytes));
@@ -324,16 +325,16 @@ static void draw_progress(const struct wizard *w, const struct layout *l, int y)
 		tui_bar(&w->tui, stdscr, y + 1, x, width, p->done_items, p->total_items);
 	/* 3: rate, elapsed, ETA */
 	strbuf_reset(&sb);
-	strbuf_addstr(&sb, "rate ");
+	strbuf_addstr(&sb, _("rate "));
 	if (rate >= 0) {
 		strbuf_humanise_bytes(&sb, (unsigned long long)rate);
 		strbuf_addstr(&sb, "/s");
 	} else {
 		strbuf_addstr(&sb, "--");
 	}
-	strbuf_addstr(&sb, "   elapsed ");
+	strbuf_addstr(&sb, _("   elapsed "));
 	add_duration(&sb, elapsed);
-	strbuf_addstr(&sb, "   ETA ");
+	strbuf_addstr(&sb, _("   ETA "));
 	if (rate > 0 && p->total_bytes > p->done_bytes)
 		add_duration(&sb, (double)(p->total_bytes - p->done_bytes) / rate);
 	else
@@ -342,14 +343,14 @@ static void draw_progress(const struct wizard *w, const struct layout *l, int y)
 	/* 4: items */
 	strbuf_reset(&sb);
 	if (p->done_items || p->total_items) {
-		strbuf_addf(&sb, "items %llu", (unsigned long long)p->done_items);
+		strbuf_addf(&sb, _("items %llu"), (unsigned long long)p->done_items);
 		if (p->total_items)
-			strbuf_addf(&sb, " of %llu", (unsigned long long)p->total_items);
+			strbuf_addf(&sb, _(" of %llu"), (unsigned long long)p->total_items);
 		tui_put(stdscr, y + 3, x, width, sb.buf, A_NORMAL);
 	}
 	/* 5: current item, its end is what matters */
 	if (p->current) {
-		tui_put(stdscr, y + 4, x, width, "now ", tui_attr(&w->tui, TUI_DIM));
+		tui_put(stdscr, y + 4, x, width, _("now "), tui_attr(&w->tui, TUI_DIM));
 		put_tail(stdscr, y + 4, x + 4, width - 4, p->current, A_NORMAL);
 	}
 	strbuf_release(&sb);
@@ -372,7 +373,7 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 
 	if (width < 4 || s >= w->n_steps)
 		return;
-	strbuf_addf(&sb, "Step %d of %d: %s", (int)s + 1, (int)w->n_steps, run_step_title(w->run, s));
+	strbuf_addf(&sb, _("Step %d of %d: %s"), (int)s + 1, (int)w->n_steps, run_step_title(w->run, s));
 	tui_put(stdscr, top, x, width, sb.buf, tui_attr(&w->tui, TUI_HEADING));
 	top += 2;
 
@@ -382,16 +383,16 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 	} else {
 		strbuf_reset(&sb);
 		if (w->screen == SCR_FAILED)
-			strbuf_addstr(&sb, "This step failed; see the error.");
+			strbuf_addstr(&sb, _("This step failed; see the error."));
 		else if (w->blocked.len)
-			strbuf_addf(&sb, "%s Enter or o: choose another dump.", w->blocked.buf);
+			strbuf_addf(&sb, _("%s Enter or o: choose another dump."), w->blocked.buf);
 		else if (w->destructive && w->what.len)
-			strbuf_addf(&sb, "This step %s. Enter asks before it starts.", w->what.buf);
+			strbuf_addf(&sb, _("This step %s. Enter asks before it starts."), w->what.buf);
 		else if (w->destructive)
-			strbuf_addstr(&sb, "This step replaces existing data. "
-				      "Enter asks before it starts.");
+			strbuf_addstr(&sb, _("This step replaces existing data. "
+				      "Enter asks before it starts."));
 		else
-			strbuf_addstr(&sb, "This step replaces nothing.");
+			strbuf_addstr(&sb, _("This step replaces nothing."));
 		tui_wrap(sb.buf, width, &note);
 		block_h = (int)note.n;
 	}
@@ -438,7 +439,7 @@ static void draw_frame(const struct wizard *w, const struct layout *l)
 	struct strbuf right = STRBUF_INIT;
 
 	if (w->cur < w->n_steps)
-		strbuf_addf(&right, "step %d/%d", (int)w->cur + 1, (int)w->n_steps);
+		strbuf_addf(&right, _("step %d/%d"), (int)w->cur + 1, (int)w->n_steps);
 	draw_title(w, right.buf);
 	strbuf_release(&right);
 	draw_steps(w, l);
@@ -485,7 +486,7 @@ static void draw_dialog(const struct wizard *w, const char *title, enum tui_role
 	if ((int)ln.n > body_rows && body_rows > 0) {
 		put_lines(stdscr, d->y + 2, d->ix, d->iw, body_rows - 1, &ln, 0, A_NORMAL);
 		tui_put(stdscr, d->y + 1 + body_rows, d->ix, d->iw,
-			"(more in the log)", tui_attr(&w->tui, TUI_DIM));
+			_("(more in the log)"), tui_attr(&w->tui, TUI_DIM));
 	} else {
 		put_lines(stdscr, d->y + 2, d->ix, d->iw, body_rows, &ln, 0, A_NORMAL);
 	}
@@ -498,20 +499,20 @@ static void draw_dialog(const struct wizard *w, const char *title, enum tui_role
 void wizard_draw_step(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "Enter", "run this step" }, { "s", "skip" }, { "q", "quit" },
-		{ "?", "explain" }, { "[ ]", "log" },
+		{ "Enter", N_("run this step") }, { "s", N_("skip") }, { "q", N_("quit") },
+		{ "?", N_("explain") }, { "[ ]", N_("log") },
 	};
 	static const struct help_key keys_pick[] = {
-		{ "Enter", "run this step" }, { "o", "other backup" }, { "s", "skip" },
-		{ "q", "quit" }, { "?", "explain" }, { "[ ]", "log" },
+		{ "Enter", N_("run this step") }, { "o", N_("other backup") }, { "s", N_("skip") },
+		{ "q", N_("quit") }, { "?", N_("explain") }, { "[ ]", N_("log") },
 	};
 	static const struct help_key keys_blocked[] = {
-		{ "Enter/o", "choose another dump" }, { "s", "skip" }, { "q", "quit" },
-		{ "?", "explain" }, { "[ ]", "log" },
+		{ "Enter/o", N_("choose another dump") }, { "s", N_("skip") }, { "q", N_("quit") },
+		{ "?", N_("explain") }, { "[ ]", N_("log") },
 	};
-	static const struct help_key keys_explain[] = { { "any key", "back" } };
+	static const struct help_key keys_explain[] = { { N_("any key"), N_("back") } };
 	static const struct help_key keys_notice[] = {
-		{ "any key", "go on" }, { "[ ]", "log" },
+		{ N_("any key"), N_("go on") }, { "[ ]", N_("log") },
 	};
 	struct layout l;
 
@@ -523,7 +524,8 @@ void wizard_draw_step(const struct wizard *w)
 		size_t n = 0;
 		for (const char *p = w->o->warnings; p && *p; p++)
 			n += *p == '\n';
-		strbuf_addf(&title, "Before you start: %zu warning%s", n, n == 1 ? "" : "s");
+		strbuf_addf(&title, P_("Before you start: %zu warning", "Before you start: %zu warnings",
+				       n), n);
 		/* one paragraph each; the log pane keeps them after this closes */
 		for (const char *p = w->o->warnings; *p; p++)
 			if (*p == '\n')
@@ -539,13 +541,13 @@ void wizard_draw_step(const struct wizard *w)
 	if (w->explain) {
 		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 		struct dialog d;
-		strbuf_addf(&title, "Step %d of %d: %s", (int)w->cur + 1, (int)w->n_steps,
+		strbuf_addf(&title, _("Step %d of %d: %s"), (int)w->cur + 1, (int)w->n_steps,
 			    run_step_title(w->run, w->cur));
 		strbuf_addf(&body, "%s\n\n%s", run_step_explain(w->run, w->cur), w->describe.buf);
 		if (w->what.len)
-			strbuf_addf(&body, "\n\nThis step %s.", w->what.buf);
-		strbuf_addstr(&body, "\n\nKeys: [ and ] (or PgUp and PgDn) scroll the log, "
-			      "End shows its newest lines.");
+			strbuf_addf(&body, _("\n\nThis step %s."), w->what.buf);
+		strbuf_addstr(&body, _("\n\nKeys: [ and ] (or PgUp and PgDn) scroll the log, "
+			      "End shows its newest lines."));
 		draw_dialog(w, title.buf, TUI_HEADING, body.buf, 0, &d);
 		draw_help(w, keys_explain, 1);
 		strbuf_release(&body);
@@ -563,10 +565,10 @@ void wizard_draw_step(const struct wizard *w)
 void wizard_draw_pick(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "Up/Down", "choose" }, { "Enter", "use it" }, { "Esc", "back" },
+		{ N_("Up/Down"), N_("choose") }, { "Enter", N_("use it") }, { "Esc", N_("back") },
 	};
 	static const struct help_key keys_wait[] = {
-		{ "", "checking the backup..." }, { "[ ]", "log" },
+		{ "", N_("checking the backup...") }, { "[ ]", N_("log") },
 	};
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 	struct layout l;
@@ -575,16 +577,16 @@ void wizard_draw_pick(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, "Backup for step %s", run_step_name(w->run, w->cur));
+	strbuf_addf(&title, _("Backup for step %s"), run_step_name(w->run, w->cur));
 	if (w->choosing)
-		strbuf_addf(&body, "Checking %s%s ...", w->pick_name,
+		strbuf_addf(&body, _("Checking %s%s ..."), w->pick_name,
 			    run_step_choose_note(w->run, w->cur));
 	else if (w->pick_error)
-		strbuf_addf(&body, "%s cannot be used: %s. The step keeps the one marked *; "
-			    "the log has the details.", w->pick_name, w->pick_error);
+		strbuf_addf(&body, _("%s cannot be used: %s. The step keeps the one marked *; "
+			    "the log has the details."), w->pick_name, w->pick_error);
 	else
-		strbuf_addstr(&body, "Newest first; * is the one in the plan. The one you choose "
-			      "is checked, as at the start, before the step uses it.");
+		strbuf_addstr(&body, _("Newest first; * is the one in the plan. The one you choose "
+			      "is checked, as at the start, before the step uses it."));
 	rows = (int)w->pick_n;
 	if (rows > LINES - 10)
 		rows = LINES - 10 > 1 ? LINES - 10 : 1;
@@ -609,10 +611,10 @@ void wizard_draw_pick(const struct wizard *w)
 void wizard_draw_confirm(const struct wizard *w)
 {
 	static const struct help_key keys_word[] = {
-		{ "Enter", "confirm" }, { "Backspace", "erase" }, { "Esc", "back" },
+		{ "Enter", N_("confirm") }, { "Backspace", N_("erase") }, { "Esc", N_("back") },
 	};
 	static const struct help_key keys_yes[] = {
-		{ "y", "yes, run it" }, { "n", "no, back" },
+		{ "y", N_("yes, run it") }, { "n", N_("no, back") },
 	};
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 	struct layout l;
@@ -620,15 +622,15 @@ void wizard_draw_confirm(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, "Confirm: %s", run_step_title(w->run, w->cur));
+	strbuf_addf(&title, _("Confirm: %s"), run_step_title(w->run, w->cur));
 	if (w->what.len)
-		strbuf_addf(&body, "This step %s.\n\n", w->what.buf);
+		strbuf_addf(&body, _("This step %s.\n\n"), w->what.buf);
 	else
-		strbuf_addstr(&body, "This step replaces existing data.\n\n");
+		strbuf_addstr(&body, _("This step replaces existing data.\n\n"));
 	if (w->confirm_word)
-		strbuf_addf(&body, "Type %s to continue:", w->confirm_word);
+		strbuf_addf(&body, _("Type %s to continue:"), w->confirm_word);
 	else
-		strbuf_addstr(&body, "Run it now?");
+		strbuf_addstr(&body, _("Run it now?"));
 	draw_dialog(w, title.buf, TUI_WARN, body.buf, w->confirm_word ? 3 : 0, &d);
 	if (w->confirm_word) {
 		int y = d.next + 1, c;
@@ -637,7 +639,7 @@ void wizard_draw_confirm(const struct wizard *w)
 		tui_put(stdscr, y, d.ix + c, 1, "_", A_BLINK);
 		if (w->typed_wrong)
 			tui_put(stdscr, y + 1, d.ix, d.iw,
-				"That does not match; type it exactly as shown.",
+				_("That does not match; type it exactly as shown."),
 				tui_attr(&w->tui, TUI_ERROR));
 		draw_help(w, keys_word, sizeof(keys_word) / sizeof(keys_word[0]));
 	} else {
@@ -650,10 +652,10 @@ void wizard_draw_confirm(const struct wizard *w)
 void wizard_draw_running(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "q", "abort this step" }, { "[ ]", "log" }, { "End", "newest" },
+		{ "q", N_("abort this step") }, { "[ ]", N_("log") }, { "End", N_("newest") },
 	};
 	static const struct help_key keys_stopping[] = {
-		{ "", "waiting for the step to stop..." }, { "[ ]", "log" },
+		{ "", N_("waiting for the step to stop...") }, { "[ ]", N_("log") },
 	};
 	struct layout l;
 
@@ -668,7 +670,7 @@ void wizard_draw_running(const struct wizard *w)
 void wizard_draw_cancel(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "y", "abort the step" }, { "n", "keep it running" },
+		{ "y", N_("abort the step") }, { "n", N_("keep it running") },
 	};
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 	struct layout l;
@@ -676,11 +678,11 @@ void wizard_draw_cancel(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, "Abort %s?", run_step_name(w->run, w->cur));
-	strbuf_addstr(&body, "The step stops at its next safe point and the old data "
+	strbuf_addf(&title, _("Abort %s?"), run_step_name(w->run, w->cur));
+	strbuf_addstr(&body, _("The step stops at its next safe point and the old data "
 		      "stays where it is; the wizard then ends (exit code 130). A step "
 		      "already at its final swap finishes instead and its result stays. "
-		      "If the step ends before you answer, the wizard goes on.");
+		      "If the step ends before you answer, the wizard goes on."));
 	draw_dialog(w, title.buf, TUI_WARN, body.buf, 0, &d);
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 	strbuf_release(&body);
@@ -690,8 +692,8 @@ void wizard_draw_cancel(const struct wizard *w)
 void wizard_draw_failed(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "r", "retry" }, { "s", "skip this step" }, { "a", "abort" },
-		{ "[ ]", "log" },
+		{ "r", N_("retry") }, { "s", N_("skip this step") }, { "a", N_("abort") },
+		{ "[ ]", N_("log") },
 	};
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 	struct layout l;
@@ -699,7 +701,7 @@ void wizard_draw_failed(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, "Step %s failed", run_step_name(w->run, w->cur));
+	strbuf_addf(&title, _("Step %s failed"), run_step_name(w->run, w->cur));
 	strbuf_addbuf(&body, &w->errtext);
 	strbuf_addf(&body, "\n\n%s", run_step_failed_note(w->run, w->cur));
 	draw_dialog(w, title.buf, TUI_FAILED, body.buf, 0, &d);
@@ -711,7 +713,7 @@ void wizard_draw_failed(const struct wizard *w)
 void wizard_draw_quit(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "y", "quit" }, { "n", "back" },
+		{ "y", N_("quit") }, { "n", N_("back") },
 	};
 	struct strbuf body = STRBUF_INIT;
 	struct layout l;
@@ -720,7 +722,7 @@ void wizard_draw_quit(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addstr(&body, "These steps have not run:");
+	strbuf_addstr(&body, _("These steps have not run:"));
 	for (int s = 0; s < (int)w->n_steps; s++) {
 		if (w->view[s].state != STEP_PENDING)
 			continue;
@@ -730,11 +732,11 @@ void wizard_draw_quit(const struct wizard *w)
 	strbuf_addstr(&body, ".\n");
 	for (int s = 0; s < (int)w->n_steps; s++)
 		if (w->view[s].state == STEP_DONE) {
-			strbuf_addstr(&body, "Some steps did run: the instance is half restored. ");
+			strbuf_addstr(&body, _("Some steps did run: the instance is half restored. "));
 			break;
 		}
-	strbuf_addstr(&body, "Quit anyway (exit code 130)?");
-	draw_dialog(w, "Quit the wizard?", TUI_WARN, body.buf, 0, &d);
+	strbuf_addstr(&body, _("Quit anyway (exit code 130)?"));
+	draw_dialog(w, _("Quit the wizard?"), TUI_WARN, body.buf, 0, &d);
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 	strbuf_release(&body);
 }
@@ -742,7 +744,7 @@ void wizard_draw_quit(const struct wizard *w)
 void wizard_draw_summary(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "q", "exit" }, { "[ ]", "scroll" },
+		{ "q", N_("exit") }, { "[ ]", N_("scroll") },
 	};
 	struct tui_lines ln = TUI_LINES_INIT;
 	struct strbuf head = STRBUF_INIT;
@@ -754,21 +756,21 @@ void wizard_draw_summary(const struct wizard *w)
 		nfailed += w->view[s].state == STEP_FAILED;
 		nskipped += w->view[s].state == STEP_SKIPPED;
 	}
-	draw_title(w, "summary");
+	draw_title(w, _("summary"));
 	if (w->aborted) {
-		strbuf_addstr(&head, "Restore ABORTED by the operator");
+		strbuf_addstr(&head, _("Restore ABORTED by the operator"));
 		role = TUI_FAILED;
 	} else if (nfailed) {
-		strbuf_addstr(&head, "Restore STOPPED: a step failed");
+		strbuf_addstr(&head, _("Restore STOPPED: a step failed"));
 		role = TUI_FAILED;
 	} else if (ndone == (int)w->n_steps) {
-		strbuf_addstr(&head, "Restore finished: all six steps done");
+		strbuf_addstr(&head, _("Restore finished: all six steps done"));
 		role = TUI_DONE;
 	} else {
-		strbuf_addf(&head, "Restore finished: %d done, %d skipped", ndone, nskipped);
+		strbuf_addf(&head, _("Restore finished: %d done, %d skipped"), ndone, nskipped);
 		role = TUI_WARN;
 	}
-	strbuf_addf(&head, " - exit code %d", w->exit_code);
+	strbuf_addf(&head, _(" - exit code %d"), w->exit_code);
 	tui_put(stdscr, 1, 1, COLS - 2, head.buf, tui_attr(&w->tui, role));
 	tui_rule(stdscr, 2, 0, COLS, NULL, A_NORMAL);
 	tui_wrap_hanging(w->summary.buf, COLS - 2, &ln);
@@ -780,7 +782,7 @@ void wizard_draw_summary(const struct wizard *w)
 	put_lines(stdscr, 3, 1, COLS - 2, rows, &ln, (size_t)first, A_NORMAL);
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 	if (COLS > 40)
-		tui_put(stdscr, LINES - 1, COLS - 22, 21, "any other key: exit",
+		tui_put(stdscr, LINES - 1, COLS - 22, 21, _("any other key: exit"),
 			tui_attr(&w->tui, TUI_DIM));
 	tui_lines_free(&ln);
 	strbuf_release(&head);
@@ -792,8 +794,8 @@ void wizard_draw(const struct wizard *w)
 	if (COLS < MIN_COLS || LINES < MIN_ROWS) {
 		struct strbuf sb = STRBUF_INIT;
 		struct tui_lines ln = TUI_LINES_INIT;
-		strbuf_addf(&sb, "Terminal too small: the wizard needs %dx%d, this one is "
-			    "%dx%d. Enlarge the window (Ctrl-C aborts).",
+		strbuf_addf(&sb, _("Terminal too small: the wizard needs %dx%d, this one is "
+			    "%dx%d. Enlarge the window (Ctrl-C aborts)."),
 			    MIN_COLS, MIN_ROWS, COLS, LINES);
 		tui_wrap(sb.buf, COLS, &ln);
 		put_lines(stdscr, 0, 0, COLS, LINES, &ln, 0, A_BOLD);

@@ -1,5 +1,6 @@
 /* wizard_worker: one step of a flow in a thread; see wizard_worker.h. */
 #include "config.h"
+#include "i18n.h"
 #include "wizard_worker.h"
 
 #include "strbuf.h"
@@ -35,17 +36,18 @@ void wizard_progress_release(struct wizard_progress *p)
 	p->phase = p->current = NULL;
 }
 
-/* Post a line; the caller holds no lock. */
-static void post_log(struct wizard_worker *ww, enum log_level level, const char *line)
+/* Post a line: the sink (the run log) gets the English @line, the screen
+ * @shown (report.h); the caller holds no lock. */
+static void post_log(struct wizard_worker *ww, enum log_level level, const char *line,
+		     const char *shown)
 {
 	struct wizard_logline *l = xcalloc(1, sizeof(*l));
 
 	l->wall = time(NULL);
 	l->level = level;
-	l->text = xstrdup(line);
+	l->text = xstrdup(shown ? shown : line);
 	pthread_mutex_lock(&ww->mu);
-	if (ww->sink && ww->sink->log)
-		ww->sink->log(ww->sink->ctx, level, line);
+	report_line(ww->sink, level, line, shown);
 	if (ww->tail)
 		ww->tail->next = l;
 	else
@@ -55,9 +57,9 @@ static void post_log(struct wizard_worker *ww, enum log_level level, const char 
 	wizard_worker_poke(ww);
 }
 
-static void cb_log(void *ctx, enum log_level level, const char *line)
+static void cb_log(void *ctx, enum log_level level, const char *line, const char *shown)
 {
-	post_log(ctx, level, line);
+	post_log(ctx, level, line, shown);
 }
 
 static void cb_progress(void *ctx, const struct progress *p)
@@ -129,7 +131,7 @@ int wizard_worker_start(struct wizard_worker *ww, struct run *run, size_t s,
 	ww->source = source;
 	memset(&ww->rep, 0, sizeof(ww->rep));
 	ww->rep.progress = cb_progress;
-	ww->rep.log = cb_log;
+	ww->rep.log_l10n = cb_log;
 	ww->rep.cancelled = cb_cancelled;
 	ww->rep.ctx = ww;
 	atomic_store(&ww->cancel, 0);
@@ -179,14 +181,20 @@ int wizard_worker_busy(const struct wizard_worker *ww)
 
 void wizard_worker_log(struct wizard_worker *ww, enum log_level level, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
+	struct strbuf sb = STRBUF_INIT, l10n = STRBUF_INIT;
+	const char *tr = i18n_find(fmt); /* @fmt is a msgid (po/Makevars) */
+	va_list ap, ap2;
 
 	va_start(ap, fmt);
+	va_copy(ap2, ap);
 	strbuf_vaddf(&sb, fmt, ap);
+	if (tr)
+		strbuf_vaddf(&l10n, tr, ap2);
+	va_end(ap2);
 	va_end(ap);
-	post_log(ww, level, sb.buf);
+	post_log(ww, level, sb.buf, tr ? l10n.buf : NULL);
 	strbuf_release(&sb);
+	strbuf_release(&l10n);
 }
 
 int wizard_worker_fd(const struct wizard_worker *ww)

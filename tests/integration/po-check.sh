@@ -97,7 +97,9 @@ if [ -n "$ui" ]; then
 		--keyword=fputs:1 --keyword=frontend_ask:1 --no-wrap -o "$tmp/unmarked.pot" $ui)
 	# words left once escapes, conversions (%s, %3zu ...) and the program's
 	# name are taken out
-	words() { sed -E 's/\\[nt"]//g; s/%[-+ #0-9.*]*(hh|h|ll|l|z|j|t|L)?[diouxXeEfgGcsp%]//g; s/biso-recover//g'; }
+	# and terminal escape sequences (ESC [ K: clear to the end of the line)
+	esc=$(printf '\033')
+	words() { sed -E "s/$esc\[[0-9;]*[A-Za-z]//g"'; s/\\[ntr"]//g; s/%[-+ #0-9.*]*(hh|h|ll|l|z|j|t|L)?[diouxXeEfgGcsp%]//g; s/biso-recover//g'; }
 	if [ -f "$tmp/unmarked.pot" ]; then
 		msgattrib --no-wrap "$tmp/unmarked.pot" | grep -E '^(#:|msgid ")' | sed 1d |
 			while IFS= read -r line; do
