@@ -5,10 +5,11 @@
 # PostgreSQL cluster), then runs `biso-recover --config SANDBOX/biso-recover.conf`
 # inside a detached 80x24 tmux session and drives it with send-keys, reading
 # the screen with capture-pane:
-#   run 1 (tmux's own TERM, colour, UTF-8 if available): all six steps, a
-#     wrong database name is refused and the right one accepted, the window
-#     is resized to 100x30 and back while the database step runs, the
-#     summary says all six steps are done, exit code 0;
+#   run 1 (tmux's own TERM, colour, UTF-8, in German: LANG=de_CH.UTF-8 and
+#     po/de.po compiled): all six steps, a wrong database name is refused
+#     and the right one accepted, the window is resized to 100x30 and back
+#     while the database step runs, the summary says all six steps are done,
+#     exit code 0; the screens German, the run log English;
 #   run 2 (TERM=vt100 NO_COLOR=1 LANG=C): the same walk over the restored
 #     instance, summary and exit code 0;
 #   then q, SIGHUP, o (another dump), and line mode (restore without --yes)
@@ -70,6 +71,24 @@ CONF="$SANDBOX/demo/biso-recover.conf"
 [ -f "$CONF" ] || fail "make-backup-set.sh wrote no $CONF"
 DBNAME=biso
 
+# The screen texts walk() waits for, in English (lang_en) or German (lang_de).
+lang_en() {
+	T_STEP="Step %s of 6"; T_PROMPT="Enter run this step"; T_CONFIRM="Confirm:"
+	T_TYPE="Type $DBNAME to continue"; T_NOMATCH="does not match"
+	T_END="Restore (finished|STOPPED|ABORTED)"; T_FAILED="Step [a-z]+ failed"
+	T_FINISHED="Restore finished"; T_ALLDONE="Restore finished: all six steps done"
+}
+lang_de() {
+	T_STEP="Schritt %s von 6"; T_PROMPT="Enter ausführen"; T_CONFIRM="Bestätigen:"
+	T_TYPE="Zum Weitermachen $DBNAME eingeben"; T_NOMATCH="Das passt nicht"
+	T_END="Wiederherstellung (fertig|ANGEHALTEN|ABGEBROCHEN)"
+	T_FAILED="Schritt [a-z]+ fehlgeschlagen"; T_FINISHED="Wiederherstellung fertig"
+	T_ALLDONE="Wiederherstellung fertig: alle sechs Schritte erledigt"
+}
+lang_en
+# step_text N: "Step N of 6" in the language of the walk
+step_text() { printf "$T_STEP" "$1"; }
+
 # cap: read the screen into $last_screen; shows REGEX: does it match it.
 cap() { last_screen=$($TMUX_CMD capture-pane -p -t wiz 2>/dev/null); }
 shows() { printf '%s\n' "$last_screen" | grep -Eq -- "$1"; }
@@ -129,7 +148,7 @@ resize_check() {
 		rows=$(printf '%s\n' "$last_screen" | wc -l)
 		if [ "${#first}" -ge $(($1 - 6)) ] && [ "${#first}" -le "$1" ] &&
 		   [ "$rows" -ge "$(($2 - 1))" ] &&
-		   shows "Step [1-6] of 6|Restore finished" &&
+		   shows "$(step_text '[1-6]')|$T_FINISHED" &&
 		   printf '%s\n' "$last_screen" | sed -n "$2p" | grep -Eq "[a-z]"; then
 			return 0
 		fi
@@ -162,20 +181,20 @@ walk() {
 	resize=$2
 	step=1
 	while [ "$step" -le 6 ]; do
-		wait_for "Step $step of 6|Restore (finished|STOPPED|ABORTED)" 120 "step $step"
-		if shows "Restore (finished|STOPPED|ABORTED)"; then
+		wait_for "$(step_text $step)|$T_END" 120 "step $step"
+		if shows "$T_END"; then
 			fail "[$label] the wizard ended before step $step"
 		fi
-		wait_for "Enter run this step" 30 "the prompt of step $step"
+		wait_for "$T_PROMPT" 30 "the prompt of step $step"
 		keys Enter
 		sleep 0.3
 		cap
-		if shows "Confirm:"; then
-			if shows "Type $DBNAME to continue"; then
+		if shows "$T_CONFIRM"; then
+			if shows "$T_TYPE"; then
 				# a wrong name is refused ...
 				type_text "${DBNAME}x"
 				keys Enter
-				wait_for "does not match" 10 "the refusal of a wrong database name"
+				wait_for "$T_NOMATCH" 10 "the refusal of a wrong database name"
 				# ... the right one accepted
 				type_text "$DBNAME"
 				keys Enter
@@ -191,9 +210,9 @@ walk() {
 		fi
 		next=$((step + 1))
 		if [ "$step" -lt 6 ]; then
-			target="Step $next of 6"
+			target=$(step_text $next)
 		else
-			target="Restore (finished|STOPPED|ABORTED)"
+			target=$T_END
 		fi
 		# a long step: keep watching for a failure dialog
 		n=600
@@ -202,7 +221,7 @@ walk() {
 			if shows "$target"; then
 				break
 			fi
-			if shows "Step [a-z]+ failed"; then
+			if shows "$T_FAILED"; then
 				fail "[$label] step $step failed"
 			fi
 			sleep 0.5
@@ -215,7 +234,7 @@ walk() {
 		fi
 		step=$next
 	done
-	wait_for "Restore finished: all six steps done" 10 "the summary with all six steps done"
+	wait_for "$T_ALLDONE" 10 "the summary with all six steps done"
 	for name in webroot config datadir database migrations verify; do
 		printf '%s\n' "$last_screen" | grep -q "$name" ||
 			fail "[$label] the summary does not name step $name"
@@ -235,9 +254,27 @@ walk() {
 	wait_exit "$label" 0
 }
 
-start_wizard colour
+# run 1 in German: the build's catalogue, as i18n-german.sh compiles it
+mkdir -p "$SANDBOX/locale/de/LC_MESSAGES"
+msgfmt -o "$SANDBOX/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po" ||
+	fail "msgfmt po/de.po failed"
+locale -a | grep -qix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
+lang_de
+start_wizard colour LANG=de_CH.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= "BISO_RECOVER_LOCALEDIR='$SANDBOX/locale'"
 walk colour 1
-echo "[colour] passed"
+shows "Schritt +Status +Zeit +Ergebnis" && shows "webroot +fertig" ||
+	fail "[colour] the German summary screen lacks its step list"
+# the run log of the German run is English (report_log: the log gets the
+# English line, the screen its translation)
+log=$(ls -t "$SANDBOX"/demo/log/biso-recover-*.log | head -n 1)
+grep -q "INFO  step webroot: Restore the webroot$" "$log" &&
+	grep -q "INFO  step database: the operator typed \"$DBNAME\" to confirm: replaces database" "$log" &&
+	grep -q "INFO  wizard: finished, exit code 0$" "$log" ||
+	{ cat "$log"; fail "[colour] the run log of the German wizard is not English"; }
+! grep -Eq "Schritt|Wiederherstell|Datenbank|ersetzt|fertig|Assistent" "$log" ||
+	{ grep -E "Schritt|Wiederherstell|Datenbank|ersetzt|fertig|Assistent" "$log"; fail "[colour] German in the run log"; }
+echo "[colour] passed in German, its run log English"
+lang_en
 
 start_wizard vt100 TERM=vt100 NO_COLOR=1 LANG=C LC_ALL=C
 wait_for "Step 1 of 6" 30 "the first step on a vt100"
