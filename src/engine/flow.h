@@ -36,7 +36,11 @@ struct backup_list;
  * step's status (run_step_summary() ...) and the journal.  Strings are
  * malloc'd by the step and owned by the engine once run returns. */
 struct step_out {
-	char *summary;      /* one line, e.g. "1234 files, 56.0 MiB" */
+	char *summary;      /* one line, e.g. "1234 files, 56.0 MiB", English
+			       (the log, the journal) */
+	char *summary_l10n; /* the same in the operator's language for the
+			       screens, or NULL: summary (step_out_summaryf()
+			       fills both) */
 	char *kept_as;      /* what the old data was kept as (path or DB name) */
 	char *source;       /* the backup the step used, for the journal */
 	char *report;       /* a file the step wrote for the operator (the
@@ -49,6 +53,12 @@ struct step_out {
 			       replay logs each error as it happens): the
 			       engine logs only the one-line message */
 };
+
+/* Set @o's summary from msgid @fmt: the English line and its translation
+ * with the same arguments (i18n.h).  A step whose summary has parts in two
+ * languages builds both and sets summary and summary_l10n itself. */
+void step_out_summaryf(struct step_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Step flags. */
 enum {

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,7 @@ void run_free(struct run *run)
 		run->flow->release(run->data);
 	for (size_t i = 0; i < run->flow->n_steps; i++) {
 		free(run->st[i].out.summary);
+		free(run->st[i].out.summary_l10n);
 		free(run->st[i].out.kept_as);
 		free(run->st[i].out.source);
 		free(run->st[i].out.report);
@@ -306,6 +308,7 @@ int run_step(struct run *run, size_t i, struct report *r, struct err *e)
 		return 0;
 	}
 	free(st->out.summary);
+	free(st->out.summary_l10n);
 	free(st->out.kept_as);
 	free(st->out.source);
 	free(st->out.report);
@@ -367,12 +370,36 @@ done:
 	} else {
 		char *detail = done_detail(&st->out);
 		st->state = STEP_DONE;
-		report_log(r, LOG_INFO, "step %s done in %.1f s%s%s", sd->name, st->seconds,
-			   st->out.summary ? ": " : "", st->out.summary ? st->out.summary : "");
+		const char *sum = st->out.summary_l10n ? st->out.summary_l10n : st->out.summary;
+		char *shown = xstrfmt(_("step %s done in %.1f s%s%s"), sd->name, st->seconds,
+				      sum ? ": " : "", sum ? sum : "");
+		report_log_l10n(r, LOG_INFO, shown, "step %s done in %.1f s%s%s", sd->name,
+				st->seconds, st->out.summary ? ": " : "",
+				st->out.summary ? st->out.summary : "");
+		free(shown);
 		journal(run, sd->name, "done", detail, r);
 		free(detail);
 	}
 	return ret;
+}
+
+void step_out_summaryf(struct step_out *o, const char *fmt, ...)
+{
+	struct strbuf en = STRBUF_INIT, l10n = STRBUF_INIT;
+	const char *tr = i18n_find(fmt);
+	va_list ap, ap2;
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	strbuf_vaddf(&en, fmt, ap);
+	if (tr)
+		strbuf_vaddf(&l10n, tr, ap2);
+	va_end(ap2);
+	va_end(ap);
+	free(o->summary);
+	free(o->summary_l10n);
+	o->summary = strbuf_detach(&en, NULL);
+	o->summary_l10n = tr ? strbuf_detach(&l10n, NULL) : NULL;
+	strbuf_release(&l10n);
 }
 
 void run_skip(struct run *run, size_t i, struct report *r)
@@ -649,6 +676,7 @@ void run_summary(const struct run *run, struct strbuf *out)
 		add_padded(out, _(step_state_name(st->state)), ws + 1);
 		strbuf_addf(out, "%7.1fs  %s%s\n", st->seconds,
 			    st->state == STEP_FAILED ? err_text(&st->err)
+			    : st->out.summary_l10n && !i18n_is_english() ? st->out.summary_l10n
 			    : st->out.summary ? st->out.summary : "",
 			    st->warnings && st->state == STEP_DONE ? _(" (warnings)") : "");
 	}

@@ -177,7 +177,7 @@ static int config_run(struct run *run, struct step_out *out, struct report *r, s
 		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "
 			   "config.php for a disaster recovery?", rs->env ? rs->env : "(not set)",
 			   rs->conf->env_expected);
-	out->summary = xstrfmt("env %s, database %s",
+	step_out_summaryf(out, "env %s, database %s",
 			       rs->env ? rs->env : "(not set)", orq(rs->dbname));
 	ret = 0;
 out:

@@ -337,13 +337,19 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 				 &stats) < 0)
 		return -1;
 	{
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addcount(&sb, stats.statements, "statement", "statements");
-		strbuf_addstr(&sb, ", ");
-		strbuf_addcount(&sb, stats.copy_rows, "COPY row", "COPY rows");
-		strbuf_addstr(&sb, " in ");
-		strbuf_addcount(&sb, stats.copy_blocks, "table", "tables");
-		out->summary = strbuf_detach(&sb, NULL);
+		/* English for the log, and the screen's translation */
+		for (int l10n = 0; l10n < 2; l10n++) {
+			struct strbuf sb = STRBUF_INIT;
+			int was = i18n_english(!l10n);
+			unsigned long long n = stats.statements;
+			strbuf_addf(&sb, P_("%llu statement", "%llu statements", n), n);
+			n = stats.copy_rows;
+			strbuf_addf(&sb, P_(", %llu COPY row", ", %llu COPY rows", n), n);
+			n = stats.copy_blocks;
+			strbuf_addf(&sb, P_(" in %llu table", " in %llu tables", n), n);
+			i18n_english(was);
+			*(l10n ? &out->summary_l10n : &out->summary) = strbuf_detach(&sb, NULL);
+		}
 	}
 	out->kept_as = kept;
 	if (rs->log_dump && rs->log_dbname) {

@@ -74,8 +74,8 @@ static int migrations_run(struct run *run, struct step_out *out, struct report *
 			return -1;
 		restarted++;
 	}
-	out->summary = xstrfmt("migrations applied, %u worker %s run", restarted,
-			       restarted == 1 ? "command" : "commands");
+	step_out_summaryf(out, "migrations applied, %u worker %s run", restarted,
+			  restarted == 1 ? "command" : "commands");
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* restore_steps: what several steps of the restore share; see
  * restore_int.h.  Each step is a file of its own (restore_<name>.c). */
 #include "config.h"
+#include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
 #include "bisocli.h"
@@ -24,23 +25,28 @@
 
 void restore_files_summary(struct step_out *out, const struct fsrestore_result *res)
 {
-	struct strbuf sb = STRBUF_INIT;
-	fsrestore_add_counts(&sb, res);
-	strbuf_addstr(&sb, ", ");
-	strbuf_humanise_bytes(&sb, res->bytes);
 	out->refused = res->refused;
-	if (res->refused) {
-		strbuf_addstr(&sb, ", ");
-		strbuf_addcount(&sb, res->refused, "member", "members");
-		strbuf_addstr(&sb, " refused (listed in the log), not restored");
-	}
-	if (res->modes_changed) {
-		strbuf_addstr(&sb, ", ");
-		strbuf_addcount(&sb, res->modes_changed, "mode", "modes");
-		strbuf_addstr(&sb, " without set-id/world-write (see the log)");
-	}
 	free(out->summary);
-	out->summary = strbuf_detach(&sb, NULL);
+	free(out->summary_l10n);
+	/* English for the log, and the screen's translation */
+	for (int l10n = 0; l10n < 2; l10n++) {
+		struct strbuf sb = STRBUF_INIT;
+		int was = i18n_english(!l10n);
+		unsigned long long n;
+		fsrestore_add_counts_l10n(&sb, res);
+		strbuf_addstr(&sb, ", ");
+		strbuf_humanise_bytes(&sb, res->bytes);
+		if ((n = res->refused))
+			strbuf_addf(&sb, P_(", %llu member refused (listed in the log), not restored",
+					    ", %llu members refused (listed in the log), not restored",
+					    n), n);
+		if ((n = res->modes_changed))
+			strbuf_addf(&sb, P_(", %llu mode without set-id/world-write (see the log)",
+					    ", %llu modes without set-id/world-write (see the log)",
+					    n), n);
+		i18n_english(was);
+		*(l10n ? &out->summary_l10n : &out->summary) = strbuf_detach(&sb, NULL);
+	}
 	if (res->kept_as) {
 		free(out->kept_as);
 		out->kept_as = xstrdup(res->kept_as);

@@ -366,8 +366,7 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 	}
 	if (fd >= 0)
 		close(fd);
-	free(out->summary);
-	out->summary = xstrfmt("%u passed, %u warnings, %u failed", ck.pass, ck.warn, ck.fail);
+	step_out_summaryf(out, "%u passed, %u warnings, %u failed", ck.pass, ck.warn, ck.fail);
 	if (ck.fail) {
 		/* the failed checks themselves: the summary shows this line,
 		 * the report (the detail) may be cut on a small screen */

@@ -122,11 +122,11 @@ run de_CH.UTF-8 restore --yes --only webroot "${inst[@]}" --backup-root "$BK" > 
 	{ cat "$T/run.de"; fail "the German restore of the webroot failed"; }
 grep -q '^Schritt webroot: Webroot wiederherstellen$' "$T/run.de" &&
 	grep -q '^geprüft: der wiederhergestellte Baum stimmt mit der Sicherung ' "$T/run.de" &&
-	grep -q '^Schritt  *Status  *Zeit  Ergebnis$' "$T/run.de" && grep -q '^webroot  *fertig  ' "$T/run.de" &&
+	grep -q '^Schritt  *Status  *Zeit  Ergebnis$' "$T/run.de" && grep -q '^webroot  *fertig  .* 1 Datei, 1 Verzeichnis, ' "$T/run.de" &&
 	grep -q '^aufbewahrt: ' "$T/run.de" || { cat "$T/run.de"; fail "the restore's screen is not German"; }
 log=$(ls "$T/log/"biso-recover-*.log)
 grep -q 'INFO  step webroot: Restore the webroot$' "$log" && grep -q 'INFO  verified: the restored tree matches' "$log" &&
-	grep -q 'INFO  step  *state  *time  result$' "$log" && grep -q 'INFO  webroot  *done  ' "$log" &&
+	grep -q 'INFO  step  *state  *time  result$' "$log" && grep -q 'INFO  webroot  *done  .* 1 file, 1 directory, ' "$log" &&
 	grep -q 'INFO  finished (exit 0)$' "$log" || { cat "$log"; fail "the run log of the German restore is not English"; }
 ! grep -Eq 'Schritt|fertig|aufbewahrt|geprüft|wiederherstellen' "$log" || { cat "$log"; fail "German in the run log"; }
 run C restore --dry-run --only webroot "${inst[@]}" --backup-root "$BK" > "$T/plan.c" 2>&1 || true
