@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,22 +122,94 @@ int fsrestore_cancelled(struct ctx *c)
 	return 1;
 }
 
-/* The next entry of @d other than "." and "..", with @rel set to the first
- * @keep bytes of it, "/" and the entry's name.  NULL at the end (errno 0)
- * or on a read error (errno set). */
-struct dirent *fsrestore_next_entry(DIR *d, struct strbuf *rel, size_t keep)
+/* Entries of a directory read at a time, at most; they are served in
+ * inode order within a batch (see fsrestore_dir_open). */
+#define DIR_BATCH 4096
+
+struct fsrestore_dir {
+	DIR *d;
+	struct dirent **e; /* the batch, sorted by inode number */
+	size_t n, i;
+};
+
+struct fsrestore_dir *fsrestore_dir_open(int fd)
 {
-	struct dirent *de;
-	while ((errno = 0, de = readdir(d))) {
+	struct fsrestore_dir *dr;
+	DIR *d = fdopendir(fd);
+	if (!d)
+		return NULL;
+	dr = xcalloc(1, sizeof *dr);
+	dr->d = d;
+	dr->e = xmalloc(DIR_BATCH * sizeof *dr->e);
+	return dr;
+}
+
+int fsrestore_dir_fd(struct fsrestore_dir *dr)
+{
+	return dirfd(dr->d);
+}
+
+static void dir_batch_free(struct fsrestore_dir *dr)
+{
+	for (size_t i = 0; i < dr->n; i++)
+		free(dr->e[i]);
+	dr->n = dr->i = 0;
+}
+
+void fsrestore_dir_close(struct fsrestore_dir *dr)
+{
+	int saved = errno; /* callers report the errno of what failed before */
+	if (!dr)
+		return;
+	dir_batch_free(dr);
+	free(dr->e);
+	closedir(dr->d);
+	free(dr);
+	errno = saved;
+}
+
+static int by_inode(const void *a, const void *b)
+{
+	ino_t x = (*(struct dirent *const *)a)->d_ino, y = (*(struct dirent *const *)b)->d_ino;
+	return x < y ? -1 : x > y;
+}
+
+/* Read the next batch; 0, or -1 with errno set. */
+static int dir_batch_read(struct fsrestore_dir *dr)
+{
+	dir_batch_free(dr);
+	while (dr->n < DIR_BATCH) {
+		struct dirent *de;
+		size_t len;
+		errno = 0;
+		if (!(de = readdir(dr->d))) {
+			if (errno)
+				return -1;
+			break;
+		}
 		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 			continue;
-		strbuf_setlen(rel, keep);
-		if (keep)
-			strbuf_addch(rel, '/');
-		strbuf_addstr(rel, de->d_name);
-		return de;
+		len = offsetof(struct dirent, d_name) + strlen(de->d_name) + 1;
+		dr->e[dr->n] = xmalloc(len < sizeof *de ? sizeof *de : len);
+		memcpy(dr->e[dr->n], de, len);
+		dr->n++;
 	}
-	return NULL;
+	qsort(dr->e, dr->n, sizeof *dr->e, by_inode);
+	return 0;
+}
+
+struct dirent *fsrestore_next_entry(struct fsrestore_dir *dr, struct strbuf *rel, size_t keep)
+{
+	struct dirent *de;
+	if (dr->i == dr->n && (dir_batch_read(dr) < 0 || !dr->n))
+		return NULL;
+	errno = 0;
+	de = dr->e[dr->i++];
+	strbuf_setlen(rel, keep);
+	if (keep)
+		strbuf_addch(rel, '/');
+	strbuf_addstr(rel, de->d_name);
+	return de;
 }
 
 /* ---- run -------------------------------------------------------------- */

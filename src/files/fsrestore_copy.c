@@ -57,7 +57,7 @@ static int inoset_add(struct inoset *s, uint64_t dev, uint64_t ino)
  * is opened.  Allocated bytes of a sparse file come from st_blocks. */
 static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset *links)
 {
-	DIR *d = fdopendir(dfd);
+	struct fsrestore_dir *d = fsrestore_dir_open(dfd);
 	struct dirent *de;
 	size_t keep = rel->len;
 	if (!d) {
@@ -72,7 +72,7 @@ static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset
 		} else if (de->d_type == DT_LNK) {
 			type = S_IFLNK;
 		} else {
-			if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (fstatat(fsrestore_dir_fd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 				if (errno == ENOENT)
 					continue; /* removed while we read */
 				goto fail_d;
@@ -85,7 +85,7 @@ static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset
 		c->done_items++;
 		c->scan_items++;
 		if (type == S_IFDIR) {
-			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int fd = openat(fsrestore_dir_fd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			c->res->dirs++;
 			c->need_bytes += 4096;
 			if (fd < 0 || scan_dir_at(c, fd, rel, links) < 0) {
@@ -116,12 +116,12 @@ static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset
 		strbuf_setlen(rel, keep);
 		goto fail_d;
 	}
-	closedir(d);
+	fsrestore_dir_close(d);
 	strbuf_setlen(rel, keep);
 	return 0;
 fail_d: {
 	int saved = errno; /* closedir may set errno */
-	closedir(d);
+	fsrestore_dir_close(d);
 	errno = saved;
 }
 fail:
@@ -130,7 +130,7 @@ fail:
 	err_hint(c->e, "check that the source is readable by this user and the disk is healthy");
 	return -1;
 fail_quiet:
-	closedir(d);
+	fsrestore_dir_close(d);
 	return -1;
 }
 
@@ -511,7 +511,7 @@ static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
 	struct ctx *c = k->c;
 	struct strbuf *rel = &k->rel;
 	size_t keep = rel->len;
-	DIR *d = fdopendir(sdfd);
+	struct fsrestore_dir *d = fsrestore_dir_open(sdfd);
 	struct dirent *de;
 	int rc = -1;
 	if (!d) {
@@ -526,7 +526,7 @@ static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
 		const char *name = de->d_name;
 		if (fsrestore_cancelled(c))
 			goto out;
-		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(fsrestore_dir_fd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT) {
 				fsrestore_warn(c, "%s vanished while it was copied", rel->buf);
 				continue;
@@ -547,7 +547,7 @@ static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
 			}
 			remember_dir_st(c, &st, rel->buf);
 			c->res->dirs++;
-			s2 = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			s2 = openat(fsrestore_dir_fd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (s2 < 0) {
 				copy_fail_read(c, errno, rel->buf);
 				goto out;
@@ -561,9 +561,9 @@ static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
 			if (copy_dir_at(k, s2, d2) < 0)
 				goto out;
 		} else if (type == S_IFLNK) {
-			if (copy_symlink(k, dirfd(d), ddfd, name, &st, rel->buf) < 0)
+			if (copy_symlink(k, fsrestore_dir_fd(d), ddfd, name, &st, rel->buf) < 0)
 				goto out;
-		} else if (copy_file(k, dirfd(d), ddfd, name, &st, rel->buf) < 0) {
+		} else if (copy_file(k, fsrestore_dir_fd(d), ddfd, name, &st, rel->buf) < 0) {
 			goto out;
 		}
 		fsrestore_progress(c, "copying", rel->buf, 0);
@@ -575,7 +575,7 @@ static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
 	rc = 0;
 out:
 	strbuf_setlen(rel, keep);
-	closedir(d);
+	fsrestore_dir_close(d);
 	close(ddfd);
 	return rc;
 }

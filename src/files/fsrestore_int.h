@@ -148,10 +148,23 @@ const char *fsrestore_dest_path(struct ctx *c, struct strbuf *sb, const char *re
 void fsrestore_progress(struct ctx *c, const char *phase, const char *cur, int force);
 /* 1 with c->e set when the run was asked to stop, else 0. */
 int fsrestore_cancelled(struct ctx *c);
-/* The next entry of @d other than "." and "..", with @rel set to the first
+/*
+ * A directory read for a walk: its entries in batches of up to 4,096, each
+ * batch in inode order.  Files are then read about in the order they were
+ * written and lie on the disk; readdir's order is the name hash's, a seek
+ * per file when the source is not in the page cache (100 folders of 1,000
+ * files took five times rsync's time; rsync's sender reads ahead of its
+ * receiver, tar reads one stream).  fsrestore_dir_open takes @fd (closed
+ * by fsrestore_dir_close, which keeps errno); NULL with errno set.
+ */
+struct fsrestore_dir;
+struct fsrestore_dir *fsrestore_dir_open(int fd);
+int fsrestore_dir_fd(struct fsrestore_dir *dr);
+void fsrestore_dir_close(struct fsrestore_dir *dr);
+/* The next entry of @dr other than "." and "..", with @rel set to the first
  * @keep bytes of it, "/" and the entry's name.  NULL at the end (errno 0)
- * or on a read error (errno set). */
-struct dirent *fsrestore_next_entry(DIR *d, struct strbuf *rel, size_t keep);
+ * or on a read error (errno set).  Valid until the next call. */
+struct dirent *fsrestore_next_entry(struct fsrestore_dir *dr, struct strbuf *rel, size_t keep);
 
 /* ---- fsrestore_names.c ------------------------------------------------- */
 

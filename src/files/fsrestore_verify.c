@@ -410,7 +410,7 @@ int fsrestore_verify_source_entry(struct ctx *c, struct archive *a, struct archi
  * c->e set. */
 static int extras_at(struct ctx *c, int dfd, struct strbuf *rel)
 {
-	DIR *d = fdopendir(dfd);
+	struct fsrestore_dir *d = fsrestore_dir_open(dfd);
 	struct dirent *de;
 	size_t keep = rel->len;
 	int en;
@@ -423,7 +423,7 @@ static int extras_at(struct ctx *c, int dfd, struct strbuf *rel)
 	while ((de = fsrestore_next_entry(d, rel, keep))) {
 		struct stat st;
 		int has, is_dir;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(fsrestore_dir_fd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
 				continue;
 			goto fail_d;
@@ -437,17 +437,17 @@ static int extras_at(struct ctx *c, int dfd, struct strbuf *rel)
 		} else if (!has) {
 			fsrestore_differs(c, rel->buf, "not in the source (a %s)", type_name(st.st_mode));
 		} else if (has == 1 && is_dir) {
-			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int fd = openat(fsrestore_dir_fd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0)
 				goto fail_d;
 			if (extras_at(c, fd, rel) < 0) {
-				closedir(d);
+				fsrestore_dir_close(d);
 				return -1;
 			}
 		}
 		if ((++c->done_items & 255) == 0) {
 			if (fsrestore_cancelled(c)) {
-				closedir(d);
+				fsrestore_dir_close(d);
 				return -1;
 			}
 			fsrestore_progress(c, "verifying", rel->buf, 0);
@@ -455,12 +455,12 @@ static int extras_at(struct ctx *c, int dfd, struct strbuf *rel)
 	}
 	if (errno)
 		goto fail_d;
-	closedir(d);
+	fsrestore_dir_close(d);
 	strbuf_setlen(rel, keep);
 	return 0;
 fail_d:
 	en = errno;
-	closedir(d);
+	fsrestore_dir_close(d);
 	errno = en;
 fail:
 	return err_errno(c->e, errno, "cannot read %s/%s", c->dest, rel->buf);
