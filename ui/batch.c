@@ -78,7 +78,7 @@ static void batch_progress(void *ctx, const struct progress *p)
 		return;
 	st->full_shown = full; /* 100% once, not again for every item after it */
 	st->last_line_ns = now;
-	strbuf_addf(&sb, "%s: ", p->phase ? p->phase : _("working"));
+	strbuf_addf(&sb, "%s: ", p->phase ? _(p->phase) : _("working"));
 	strbuf_humanise_bytes(&sb, p->done_bytes);
 	if (p->total_bytes) {
 		strbuf_addstr(&sb, _(" of "));

@@ -308,7 +308,7 @@ static void draw_progress(const struct wizard *w, const struct layout *l, int y)
 	/* 1: phase and bytes */
 	if (w->cancelling)
 		strbuf_addstr(&sb, _("stopping: "));
-	strbuf_addstr(&sb, p->phase ? p->phase : "working");
+	strbuf_addstr(&sb, p->phase ? _(p->phase) : _("working"));
 	strbuf_addstr(&sb, "  ");
 	strbuf_humanise_bytes(&sb, p->done_bytes);
 	if (p->total_bytes) {

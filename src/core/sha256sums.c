@@ -1,6 +1,7 @@
 /* sha256sums: SHA256SUMS files as sha256sum writes and checks them; see
  * sha256sums.h. */
 #include "config.h"
+#include "i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -121,7 +122,7 @@ int sha256sums_add_file(struct sha256sums *s, const char *rel, struct sha256sums
 	}
 	if (r) {
 		struct progress p = { 0 };
-		p.phase = "checksums";
+		p.phase = N_("checksums");
 		p.done_items = s->files;
 		p.done_bytes = s->bytes;
 		p.current = rel;
@@ -333,7 +334,7 @@ int sha256sums_verify_each(const char *base, const char *path, struct sha256sums
 		res->bytes += bytes;
 		if (r) {
 			struct progress p = { 0 };
-			p.phase = "checking";
+			p.phase = N_("checking");
 			p.done_items = res->checked;
 			p.done_bytes = res->bytes;
 			p.current = rel.buf;

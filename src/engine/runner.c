@@ -176,7 +176,8 @@ static void rep_progress(void *ctx, const struct progress *p)
 	m->u.progress.total = p->total_bytes;
 	secs = (report_now_ns() - rn->step_start_ns) / 1000000000;
 	m->u.progress.rate = secs > 0 ? p->done_bytes / (uint64_t)secs : 0;
-	msg_set_str(&m->u.progress.label, p->phase);
+	/* the phase is a msgid (N_() where it is set): the clients show it */
+	msg_set_str(&m->u.progress.label, p->phase ? _(p->phase) : NULL);
 	m->u.progress.items = p->done_items;
 	msg_set_str(&m->u.progress.item, p->current);
 	broadcast(rn, m);

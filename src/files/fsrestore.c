@@ -535,7 +535,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		} else {
 			c.dest = target;
 			c.quiet = 1;
-			fsrestore_progress(&c, "scanning", NULL, 1);
+			fsrestore_progress(&c, N_("scanning"), NULL, 1);
 			if ((c.is_dir ? fsrestore_scan_dir(&c) : fsrestore_walk(&c, PASS_SCAN)) < 0)
 				goto out;
 			c.quiet = 0;
@@ -600,7 +600,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		if (fsrestore_empty_dir(target, e) < 0)
 			goto out;
 		c.dest = target;
-		fsrestore_progress(&c, "copying", NULL, 1);
+		fsrestore_progress(&c, N_("copying"), NULL, 1);
 		if (fsrestore_walk(&c, PASS_EXTRACT) < 0) {
 			if (c.out_of_space)
 				out_of_space_error(&c, dir);
@@ -632,7 +632,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		}
 		made_staging = 1;
 		c.dest = staging;
-		fsrestore_progress(&c, "copying", NULL, 1);
+		fsrestore_progress(&c, N_("copying"), NULL, 1);
 		if ((fsrestore_copy_tree_fits(&c) ? fsrestore_copy_tree(&c) : fsrestore_walk(&c, PASS_EXTRACT)) < 0) {
 			if (c.out_of_space) {
 				/* free the space before counting */
@@ -647,7 +647,7 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 			goto out;
 		}
 	}
-	fsrestore_progress(&c, "copying", NULL, 1);
+	fsrestore_progress(&c, N_("copying"), NULL, 1);
 	fsrestore_diff_flush(&c);
 	/* Every member refused (a hostile or "tar -P" archive): restoring an
 	 * empty tree over the target would only destroy it. */

@@ -1,6 +1,7 @@
 /* fsrestore_copy: a directory source scanned and copied into a fresh
  * staging tree with system calls, without libarchive; see fsrestore_int.h. */
 #include "config.h"
+#include "i18n.h"
 #include "fsrestore.h"
 #include "fsrestore_int.h"
 #include "err.h"
@@ -109,7 +110,7 @@ static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset
 		if ((c->scan_items & 63) == 0) {
 			if (fsrestore_cancelled(c))
 				goto fail_quiet;
-			fsrestore_progress(c, "scanning", rel->buf, 0);
+			fsrestore_progress(c, N_("scanning"), rel->buf, 0);
 		}
 	}
 	if (errno) {
@@ -311,7 +312,7 @@ static int copy_range(struct copier *k, int in, int out, off_t off, off_t len, c
 		if ((++n & 15) == 0) {
 			if (fsrestore_cancelled(c))
 				return -1;
-			fsrestore_progress(c, "copying", rel, 0);
+			fsrestore_progress(c, N_("copying"), rel, 0);
 		}
 	}
 	return 0;
@@ -566,7 +567,7 @@ static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
 		} else if (copy_file(k, fsrestore_dir_fd(d), ddfd, name, &st, rel->buf) < 0) {
 			goto out;
 		}
-		fsrestore_progress(c, "copying", rel->buf, 0);
+		fsrestore_progress(c, N_("copying"), rel->buf, 0);
 	}
 	if (errno) {
 		copy_fail_read(c, errno, rel->buf);

@@ -5,6 +5,7 @@
  * lines end in '\r', so its stdout is taken as read (runcmd's on_stdout)
  * and split here on '\r' and '\n'. */
 #include "config.h"
+#include "i18n.h"
 #include "fsrestore.h"
 #include "fsrestore_int.h"
 #include "err.h"
@@ -58,7 +59,7 @@ static void progress_line(struct fetch *f, const char *s)
 	if (pct > 0)
 		f->total = done * 100 / (uint64_t)pct;
 	memset(&p, 0, sizeof p);
-	p.phase = "fetching";
+	p.phase = N_("fetching");
 	p.done_bytes = f->done;
 	p.total_bytes = f->total > f->done ? f->total : f->done;
 	report_progress(f->r, &p, 0);
@@ -324,7 +325,7 @@ int fsrestore_fetch(const char *source, const char *into, const char *rsh, int x
 	{
 		struct progress p;
 		memset(&p, 0, sizeof p);
-		p.phase = "fetching";
+		p.phase = N_("fetching");
 		p.done_bytes = p.total_bytes = f.done;
 		report_progress(r, &p, 1);
 	}

@@ -1,5 +1,6 @@
 /* pgdump: pg_dump into the parallel gzip writer; see pgdump.h. */
 #include "config.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,7 +54,7 @@ static int on_stdout(void *ctx, const void *buf, size_t len, struct err *e)
 		memcpy(d->tail + keep, p, len);
 		d->tail_len = keep + len;
 	}
-	pr.phase = "dumping";
+	pr.phase = N_("dumping");
 	pr.done_bytes = d->sql_bytes;
 	pr.current = d->name;
 	report_progress(d->r, &pr, 0);
@@ -225,7 +226,7 @@ int pgdump_run(const struct pgdump_opts *o, struct pgdump_result *res, struct re
 	res->pg_dump_version = header_value(&d.head, "-- Dumped by pg_dump version ");
 	{
 		struct progress pr = { 0 };
-		pr.phase = "dumping";
+		pr.phase = N_("dumping");
 		pr.done_bytes = pr.total_bytes = d.sql_bytes;
 		pr.current = name;
 		report_progress(r, &pr, 1);

@@ -7,6 +7,7 @@
  * pg_dumpall write (src/bin/psql/command.c).
  */
 #include "config.h"
+#include "i18n.h"
 #include "replay.h"
 #include "replay_int.h"
 #include "dumpread.h"
@@ -31,15 +32,15 @@ void replay_progress_of(const struct dumpinfo *di, uint64_t sql_done, uint64_t p
 {
 	uint64_t total = di->bytes_sql + di->post_weight, done = sql_done + post_done;
 	if (section < SQLSCAN_DATA)
-		p->phase = "replaying: schema";
+		p->phase = N_("replaying: schema");
 	else if (section == SQLSCAN_DATA)
-		p->phase = "replaying: data";
+		p->phase = N_("replaying: data");
 	else if (!strcmp(toc_type, "INDEX") || !strcmp(toc_type, "INDEX ATTACH"))
-		p->phase = "replaying: indexes";
+		p->phase = N_("replaying: indexes");
 	else if (strstr(toc_type, "CONSTRAINT"))
-		p->phase = "replaying: constraints";
+		p->phase = N_("replaying: constraints");
 	else
-		p->phase = "replaying: post-data";
+		p->phase = N_("replaying: post-data");
 	if (!total)
 		total = 1;
 	if (finished)
@@ -55,7 +56,7 @@ void replay_progress(struct replay *rp, int force)
 	struct progress p = { 0 };
 	rp->st->bytes_read = dumpread_raw_offset(rp->dr);
 	rp->st->bytes_sql = dumpread_sql_offset(rp->dr);
-	p.phase = "replaying";
+	p.phase = N_("replaying");
 	p.done_bytes = rp->st->bytes_read;
 	p.total_bytes = dumpread_total(rp->dr);
 	if (rp->info)

@@ -12,6 +12,7 @@
  * format only, as pg_restore can) are passed on.
  */
 #include "config.h"
+#include "i18n.h"
 #include "replay_int.h"
 #include "report.h"
 #include "runcmd.h"
@@ -43,7 +44,7 @@ static void on_line(void *ctx, int is_stderr, const char *line)
 	report_log(g->r, error ? LOG_ERROR : LOG_INFO, "pg_restore: %s",
 		   !strncmp(line, "pg_restore: ", 12) ? line + 12 : line);
 	g->lines++;
-	p.phase = "pg_restore";
+	p.phase = N_("pg_restore");
 	p.done_items = g->lines;
 	p.current = line;
 	report_progress(g->r, &p, 0);
