@@ -139,7 +139,7 @@ static void restore_plan_head(const struct run *run, struct strbuf *out)
 }
 
 /* What to do after a database step without the migrations step. */
-#define MIGRATIONS_HINT "run biso-recover restore --only migrations,verify"
+#define MIGRATIONS_HINT N_("run biso-recover restore --only migrations,verify")
 
 static void restore_plan_tail(const struct run *run, int plan, struct strbuf *out)
 {
@@ -150,16 +150,16 @@ static void restore_plan_tail(const struct run *run, int plan, struct strbuf *ou
 		/* a restored dump may be older than the webroot's code */
 		if ((rs->selected & STEP_BIT(STEP_DATABASE)) &&
 		    !(rs->selected & STEP_BIT(STEP_MIGRATIONS)))
-			strbuf_addf(out, "warning: migrations will not be run: %s\n", MIGRATIONS_HINT);
+			strbuf_addf(out, _("warning: migrations will not be run: %s\n"), _(MIGRATIONS_HINT));
 		return;
 	}
 	if (db == STEP_DONE && restore_state(rs, STEP_MIGRATIONS) != STEP_DONE)
-		strbuf_addf(out, "warning: migrations were not run: %s\n", MIGRATIONS_HINT);
+		strbuf_addf(out, _("warning: migrations were not run: %s\n"), _(MIGRATIONS_HINT));
 	if (rs->db_warning && db != STEP_PENDING && (rs->selected & STEP_BIT(STEP_DATABASE)))
-		strbuf_addf(out, "warning: %s\n", rs->db_warning);
+		strbuf_addf(out, _("warning: %s\n"), rs->db_warning);
 	/* which dump: the operator may have chosen another than the newest */
 	if (rs->dump && (db == STEP_DONE || db == STEP_FAILED))
-		strbuf_addf(out, "dump: %s\n", rs->dump);
+		strbuf_addf(out, _("dump: %s\n"), rs->dump);
 }
 
 /* The title line: the short database name first, a long webroot is what
