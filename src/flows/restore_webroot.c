@@ -37,7 +37,7 @@ static void webroot_manual(const struct run *run, struct strbuf *out)
 	restore_add_cmd(out, 0, "mv", rs->webroot, kept, NULL);
 	if (rs->webroot_src_kind == MAGIC_DIR) {
 		src = xstrfmt("%s/", orq(rs->webroot_src));
-		restore_add_cmd(out, 0, "rsync", "-a", "--exclude", "data", src, rs->webroot, NULL);
+		restore_add_cmd(out, 0, "rsync", "-a", "--exclude", "/data", src, rs->webroot, NULL);
 	} else {
 		restore_add_cmd(out, 0, "mkdir", rs->webroot, NULL);
 		restore_add_cmd(out, 0, "bsdtar", "-xpf", orq(rs->webroot_src), "-C", rs->webroot,

@@ -44,8 +44,11 @@ static void argvlist_free(char ***l)
 
 void conf_init_defaults(struct conf *c)
 {
-	static const char *const webroot_ex[] = { "data", NULL };
-	static const char *const datadir_ex[] = { "tmp/", "*.log", "maintenance.on", NULL };
+	/* anchored: only the top-level data/ is the datadir; a folder named
+	 * data deeper in the code (vendor/x/data, src/Model/data) is code,
+	 * and tmp/ inside an attachment folder is an attachment */
+	static const char *const webroot_ex[] = { "/data", NULL };
+	static const char *const datadir_ex[] = { "/tmp/", "*.log", "/maintenance.on", NULL };
 
 	memset(c, 0, sizeof(*c));
 	c->webroot = xstrdup("/var/www/biso");

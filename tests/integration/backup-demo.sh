@@ -43,7 +43,7 @@ nothing_published() { # WHY
 on0=$(ons)
 backup --dry-run > "$T/plan.txt" 2>&1 || { cat "$T/plan.txt"; fail "--dry-run failed"; }
 for want in "biso-cli maintenance on" "pg_dump --no-owner --no-privileges --clean --if-exists biso | gzip >" \
-	"--exclude=tmp/ '--exclude=*.log' --exclude=maintenance.on $DEMO_DATADIR/" "--exclude=/data/ $DEMO_WEBROOT/" \
+	"--exclude=/tmp/ '--exclude=*.log' --exclude=/maintenance.on $DEMO_DATADIR/" "--exclude=/data/ $DEMO_WEBROOT/" \
 	"biso-cli maintenance off"; do
 	grep -qF -- "$want" "$T/plan.txt" || { cat "$T/plan.txt"; fail "the plan lacks: $want"; }
 done
@@ -92,7 +92,7 @@ gunzip -c "$BK/db/biso_$id.sql.gz" | psql -X -q -v ON_ERROR_STOP=1 -U biso -d bi
 	{ cat "$T/psql.out"; fail "psql could not restore the backup's dump"; }
 diff -u <(dump_db biso_ref) <(dump_db biso_copy) > "$T/db2.diff" || { head -40 "$T/db2.diff"; fail "pg_dump of the restored database differs from psql's restore of the dump"; }
 # the datadir's own mtime moved when maintenance.on was removed after the copy
-out=$(rsync -ani --checksum --exclude tmp/ --exclude '*.log' --exclude maintenance.on "$DEMO_DATADIR/" "$NEW/webroot/data/" |
+out=$(rsync -ani --checksum --exclude /tmp/ --exclude '*.log' --exclude /maintenance.on "$DEMO_DATADIR/" "$NEW/webroot/data/" |
 	grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
 [ -z "$out" ] || { echo "$out"; fail "the restored datadir differs from the source minus the excludes"; }
 [ ! -e "$NEW/webroot/data/tmp" ] && [ -z "$(find "$NEW/webroot/data" -name '*.log' -o -name maintenance.on)" ] ||

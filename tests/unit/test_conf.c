@@ -13,6 +13,7 @@
 
 #include "bisocli.h"
 #include "conf.h"
+#include "exclude.h"
 #include "conninfo.h"
 #include "err.h"
 #include "strbuf.h"
@@ -34,12 +35,30 @@ static void assert_defaults(const struct conf *c)
 	assert_null(c->datadir);
 	assert_string_equal(c->log_dir, "/var/log/biso-recover");
 	assert_string_equal(c->env_expected, "PROD");
-	assert_string_equal(c->webroot_excludes[0], "data");
+	assert_string_equal(c->webroot_excludes[0], "/data");
 	assert_null(c->webroot_excludes[1]);
-	assert_string_equal(c->datadir_excludes[0], "tmp/");
+	assert_string_equal(c->datadir_excludes[0], "/tmp/");
 	assert_string_equal(c->datadir_excludes[1], "*.log");
-	assert_string_equal(c->datadir_excludes[2], "maintenance.on");
+	assert_string_equal(c->datadir_excludes[2], "/maintenance.on");
 	assert_null(c->datadir_excludes[3]);
+	{
+		/* only the top-level datadir, tmp/ and marker are left out: a
+		 * data/ or tmp/ folder deeper down is kept (the code's
+		 * vendor/x/data, an attachment folder named tmp) */
+		struct err e = ERR_INIT;
+		struct exclude_list *w = exclude_new((const char *const *)c->webroot_excludes, &e);
+		struct exclude_list *d = exclude_new((const char *const *)c->datadir_excludes, &e);
+		assert_true(exclude_match(w, "data", 1));
+		assert_false(exclude_match(w, "src/Model/data", 1));
+		assert_false(exclude_match(w, "vendor/x/data", 1));
+		assert_true(exclude_match(d, "tmp", 1));
+		assert_false(exclude_match(d, "attachments/tmp", 1));
+		assert_true(exclude_match(d, "maintenance.on", 0));
+		assert_false(exclude_match(d, "attachments/maintenance.on", 0));
+		assert_true(exclude_match(d, "attachments/a.log", 0));
+		exclude_free(w);
+		exclude_free(d);
+	}
 	assert_null(c->database.conninfo);
 	assert_null(c->database.admin_conninfo);
 	assert_null(c->database.owner);
