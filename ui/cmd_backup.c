@@ -62,10 +62,17 @@ static int cmd_backup(const struct cli *cl, struct conf *c)
 	if (refused) {
 		logfile_write(log, LOG_ERROR, e.msg);
 		code = cli_run_refused(refused, &e);
+		/* a plan that cannot be made is a usage or configuration
+		 * error; a check that fails is a failed backup, with the one
+		 * line a cron mail or the journal is searched for */
+		if (planned && !cl->dry_run) {
+			code = EXIT_FAILED;
+			fprintf(stderr, _("biso-recover: backup FAILED (exit %d); see %s\n"), code,
+				run_log_path(run) ? run_log_path(run) : "the log");
+		}
+		cli_log_end(log, run, planned ? EXIT_FAILED : code);
 		run_free(run);
 		logfile_close(log);
-		/* a plan that cannot be made is a usage or configuration
-		 * error; a check that fails is a failed backup */
 		return planned ? EXIT_FAILED : code;
 	}
 	if (cl->dry_run) {

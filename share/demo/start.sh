@@ -8,7 +8,9 @@ if [ $# -ne 1 ]; then
 	echo "usage: $0 SANDBOX" >&2
 	exit 2
 fi
-SANDBOX=${1%/}
+# absolute: the server runs as postgres from another working directory,
+# where a relative socket or data path would not resolve
+SANDBOX=$(cd "${1%/}" 2>/dev/null && pwd) || { echo "start: no directory $1" >&2; exit 1; }
 DEMO=$(cd "$(dirname "$0")" && pwd)
 # installed (biso-recover drill): pgcluster.sh beside us; in the source tree: tests/lib
 if [ -f "$DEMO/pgcluster.sh" ]; then . "$DEMO/pgcluster.sh"; else . "$DEMO/../../tests/lib/pgcluster.sh"; fi

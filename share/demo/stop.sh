@@ -7,7 +7,8 @@ if [ $# -ne 1 ]; then
 	echo "usage: $0 SANDBOX" >&2
 	exit 2
 fi
-SANDBOX=${1%/}
+# absolute, as start.sh: the server runs as postgres from elsewhere
+SANDBOX=$(cd "${1%/}" 2>/dev/null && pwd) || { echo "stop: no directory $1" >&2; exit 1; }
 DEMO=$(cd "$(dirname "$0")" && pwd)
 # installed (biso-recover drill): pgcluster.sh beside us; in the source tree: tests/lib
 if [ -f "$DEMO/pgcluster.sh" ]; then . "$DEMO/pgcluster.sh"; else . "$DEMO/../../tests/lib/pgcluster.sh"; fi

@@ -118,6 +118,7 @@ rc=$?
 set -e
 [ $rc = 1 ] || { cat "$T/wrongdb.log"; fail "a backup of a missing database exited $rc, not 1"; }
 grep -q "no_such_db" "$T/wrongdb.log" || { cat "$T/wrongdb.log"; fail "the error does not name the database"; }
+grep -q "backup FAILED (exit 1)" "$T/wrongdb.log" || { cat "$T/wrongdb.log"; fail "a backup refused by its checks has no FAILED line for the cron mail"; }
 [ "$(ons)" = "$on0" ] || fail "maintenance mode went on for a database that does not exist"
 maint_is_off "wrong database"
 nothing_published "wrong database" "$n"
