@@ -1,6 +1,7 @@
 /* backup_database: the dump of the database (and of the log database when
  * configured), while maintenance mode is on; see backup.h. */
 #include "config.h"
+#include "conninfo.h"
 #include "i18n.h"
 #include "backup_int.h"
 #include "conf.h"
@@ -28,16 +29,39 @@ static void database_manual(const struct run *run, struct strbuf *out)
 	const struct backup *b = backup_of(run);
 	const struct backup_part *parts[] = { &b->db, &b->log_db };
 	const char *names[] = { b->dbname, b->log_dbname };
+	const char *cis[] = { b->conninfo, b->log_conninfo };
 	for (size_t i = 0; i < 2; i++) {
+		/* the server the run dumps from, so that the command copied by
+		 * hand does not dump another server's database of that name;
+		 * never the password */
+		const char *keys[] = { "host", "port", "user" };
+		const char *flags[] = { "-h", "-p", "-U" };
+		const char *argv[16];
+		char *vals[3] = { NULL, NULL, NULL };
+		size_t n = 0;
 		if (!names[i])
 			continue;
+		argv[n++] = "pg_dump";
+		for (size_t k = 0; k < 3; k++) {
+			vals[k] = cis[i] ? conninfo_get(cis[i], keys[k]) : NULL;
+			if (vals[k] && *vals[k]) {
+				argv[n++] = flags[k];
+				argv[n++] = vals[k];
+			}
+		}
+		argv[n++] = "--no-owner";
+		argv[n++] = "--no-privileges";
+		argv[n++] = "--clean";
+		argv[n++] = "--if-exists";
+		argv[n++] = names[i];
+		argv[n] = NULL;
 		strbuf_addstr(out, "     $ ");
-		runcmd_format_argv((const char *const[]){ "pg_dump", "--no-owner", "--no-privileges",
-							  "--clean", "--if-exists", names[i], NULL },
-				   out);
+		runcmd_format_argv(argv, out);
 		strbuf_addstr(out, " | gzip > ");
 		runcmd_format_argv((const char *const[]){ parts[i]->final, NULL }, out);
 		strbuf_addch(out, '\n');
+		for (size_t k = 0; k < 3; k++)
+			free(vals[k]);
 	}
 }
 

@@ -42,8 +42,9 @@ nothing_published() { # WHY
 # 0. --dry-run: the plan with the manual's commands, nothing touched.
 on0=$(ons)
 backup --dry-run > "$T/plan.txt" 2>&1 || { cat "$T/plan.txt"; fail "--dry-run failed"; }
-for want in "biso-cli maintenance on" "pg_dump --no-owner --no-privileges --clean --if-exists biso | gzip >" \
+for want in "biso-cli maintenance on" "pg_dump -h $PGHOST -p $PGPORT -U " \
 	"--exclude=/tmp/ '--exclude=*.log' --exclude=/maintenance.on $DEMO_DATADIR/" "--exclude=/data/ $DEMO_WEBROOT/" \
+	"--no-owner --no-privileges --clean --if-exists biso | gzip >" \
 	"biso-cli maintenance off"; do
 	grep -qF -- "$want" "$T/plan.txt" || { cat "$T/plan.txt"; fail "the plan lacks: $want"; }
 done
