@@ -24,10 +24,42 @@
 #define PKGDATADIR "/usr/share/biso-recover"
 #endif
 
+/* @dir holds the drills and the demo. */
+static int is_share_dir(const char *dir)
+{
+	struct stat st;
+	char *d = xstrfmt("%s/drills", dir);
+	int ok = stat(d, &st) == 0 && S_ISDIR(st.st_mode);
+	free(d);
+	return ok;
+}
+
 const char *drill_share_dir(void)
 {
+	static char *beside; /* share/ of the checkout the binary was built in */
 	const char *s = getenv("BISO_RECOVER_SHARE");
-	return s && *s ? s : PKGDATADIR;
+	char exe[4096];
+	ssize_t n;
+	if (s && *s)
+		return s;
+	if (is_share_dir(PKGDATADIR))
+		return PKGDATADIR;
+	/* not installed: the README's build (build/biso-recover in the
+	 * checkout) finds the checkout's share/ beside it */
+	if (!beside && (n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+		char *slash;
+		exe[n] = '\0';
+		for (int up = 0; up < 2 && (slash = strrchr(exe, '/')); up++) {
+			*slash = '\0';
+			char *cand = xstrfmt("%s/share", exe);
+			if (is_share_dir(cand)) {
+				beside = cand;
+				break;
+			}
+			free(cand);
+		}
+	}
+	return beside ? beside : PKGDATADIR;
 }
 
 /* ---- scenario files ---- */

@@ -58,8 +58,11 @@ struct drill_sandbox {
 	char *root, *share, *webroot, *datadir, *backups, *conf, *pgdir, *port;
 };
 
-/* The data directory: $BISO_RECOVER_SHARE (tests run from the build tree)
- * or PKGDATADIR.  Static. */
+/* The data directory (drills/, demo/): $BISO_RECOVER_SHARE (tests run
+ * from the build tree), else PKGDATADIR when it is installed, else the
+ * share/ of the checkout the running binary was built in (the README's
+ * build: no install needed to practise), else PKGDATADIR (whose absence
+ * the caller reports).  Static. */
 const char *drill_share_dir(void);
 
 /* Read the scenario @path.  0, or -1 with @e naming the file and line: a
