@@ -152,6 +152,7 @@ struct restore {
 	int services_started;     /* services.start_services ran afterwards */
 	int journal_repairs;      /* dry run: half-done swaps a real run would finish */
 	int *lock_fds;            /* restore_lock()'s descriptors (flock held) */
+	char **lock_paths;        /* their files (lock_release() unlinks them) */
 	size_t n_lock_fds;
 	int dry_run;              /* run_dry_run(): preflight only looks */
 };
@@ -219,15 +220,17 @@ void restore_release(struct restore *rs);
  * step changes files or runs biso-cli, the database (host, port, dbname:
  * restore_database_lock_path()) when one changes the database, and the
  * run's own <log_dir>/run-<stamp>.lock, by which the journal tells a live
- * run's swaps from interrupted ones.  Each file says who holds it (pid,
- * host, start time); a killed run's flocks go with it.  restore_preflight()
+ * run's swaps from interrupted ones.  lock_take() (lock.h) takes each: the
+ * file says who holds it (pid, process start time, host); a killed run's
+ * flocks go with it.  restore_preflight()
  * calls it (not in a dry run) once the targets are known; a second call
  * does nothing.  -1 with @e naming the other run and the target. */
 int restore_lock(struct restore *rs, struct err *e);
 /* Release restore_lock()'s locks (restore_release() does). */
 void restore_unlock(struct restore *rs);
-/* 1 when the run of @stamp still holds its run lock (a left-over run lock
- * of a killed run is removed). */
+/* 1 when the run of @stamp still holds its run lock, by the holder its
+ * file names (lock_holder_read(), lock_holder_alive(); the file is never
+ * locked to probe it); a left-over run lock of a killed run is removed. */
 int restore_run_alive(const char *log_dir, const char *stamp);
 /* /run/lock/biso-recover-webroot-<hash of the webroot path>.lock (malloc'd). */
 char *restore_webroot_lock_path(const struct restore *rs);
