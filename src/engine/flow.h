@@ -170,6 +170,16 @@ struct flow_def {
 	 * prepare.  NULL: the flow cannot run in a drill (its preflight is
 	 * refused there). */
 	void (*targets)(const struct run *run, struct strbuf *out);
+	/* The plan a resumed run must follow, for the journal's "start"
+	 * record: one "key=value" line each (the sources chosen, "" for
+	 * none; no newline in a value), read back by run_resume_value().
+	 * "taken=TEXT" is said as "from the backups of TEXT".  NULL: none. */
+	void (*journal_plan)(const struct run *run, struct strbuf *out);
+	/* How far step @step of the interrupted run @stamp had come
+	 * ("during the replay", "during its swap of /var/www/biso"), from
+	 * the journal and what it left, appended to @out.  NULL: nothing. */
+	void (*interrupted_at)(const struct run *run, size_t step, const char *stamp,
+			       struct strbuf *out);
 };
 
 #endif

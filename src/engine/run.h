@@ -73,9 +73,27 @@ struct run_opts {
 				 target (flow_def.targets) that is not below it
 				 and every server other than its socket
 				 directory <sandbox>/pg */
+	int resume;           /* continue the flow's interrupted run (see
+				 "Resuming" below) instead of starting over */
 };
 
 struct run;
+
+/*
+ * Resuming.  A run that died (kill -9, OOM, power cut) leaves the
+ * journal's step records without "end", and its run lock
+ * (run_lock_path()) names no live process.  The next run_prepare() of the
+ * same flow finds it: a fresh run says so in a warning and how to continue
+ * it (it starts over otherwise; run_interrupted() has the text for a
+ * front end to show first).  A run with run_opts.resume continues it
+ * instead: run_new() takes the interrupted run's selection, marks the
+ * steps it finished done (not selected: front ends pass them by; their
+ * kept copies and sources stay in the summary), and the run keeps that
+ * run's stamp for its kept names and swaps (run_origin_stamp(); its own
+ * stamp still names its log and its journal records).  The flow reads the
+ * plan the interrupted run recorded (flow_def.journal_plan) with
+ * run_resume_value() and must use exactly those sources.
+ */
 
 /*
  * A new run of @flow for the instance @c (borrowed: must outlive the run).
@@ -118,6 +136,31 @@ void run_restamp(struct run *run);
  * every server is the socket directory @root/pg; -1 with @e naming the
  * first that does not.  Touches nothing. */
 int run_sandbox_check(const struct run *run, const char *root, struct err *e);
+/* ---- resuming (see above) ---- */
+/* The stamp that names this run's kept copies, swaps and run lock: the
+ * interrupted run's when resuming, else run_stamp().  Stays valid. */
+const char *run_origin_stamp(const struct run *run);
+/* 1 when this run resumes an interrupted one. */
+int run_resumed(const struct run *run);
+/* The value of @key in the plan the resumed run recorded
+ * (flow_def.journal_plan), borrowed; NULL when not resuming or not
+ * recorded.  An empty value means the plan had none. */
+const char *run_resume_value(const struct run *run, const char *key);
+/* 1 when run_prepare() found an interrupted run of the flow (this run
+ * resumes it, or starts over), with @out (may be NULL) getting one line:
+ * "the restore of 20261206_105500 was interrupted: steps 1-3 (webroot,
+ * config, datadir) finished at 10:59 from the backups of 02:00; step 4,
+ * database, was interrupted during the replay". */
+int run_interrupted(const struct run *run, struct strbuf *out);
+/* <log_dir>/run-<stamp>.lock, the lock a run of @stamp (its origin
+ * stamp) holds while it lives: malloc'd. */
+char *run_lock_path(const char *log_dir, const char *stamp);
+/* 1 when the run of @stamp still holds its run lock, by the holder its
+ * file names (lock_holder_read(), lock_holder_alive(): pid, process start,
+ * host; a holder that cannot be told dead counts as alive).  The file is
+ * read, never locked: a probing flock would make a concurrent lock_take()
+ * fail.  The file of a dead run is removed. */
+int run_alive(const char *log_dir, const char *stamp);
 
 /* ---- reading the run ---- */
 const struct flow_def *run_flow(const struct run *run);

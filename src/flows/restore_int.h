@@ -219,8 +219,8 @@ void restore_release(struct restore *rs);
  * targets go side by side: the webroot (restore_webroot_lock_path()) when a
  * step changes files or runs biso-cli, the database (host, port, dbname:
  * restore_database_lock_path()) when one changes the database, and the
- * run's own <log_dir>/run-<stamp>.lock, by which the journal tells a live
- * run's swaps from interrupted ones.  lock_take() (lock.h) takes each: the
+ * run's own run_lock_path() (run.h), by which the journal tells a live
+ * run's swaps from interrupted ones (run_alive()).  lock_take() (lock.h) takes each: the
  * file says who holds it (pid, process start time, host); a killed run's
  * flocks go with it.  restore_preflight()
  * calls it (not in a dry run) once the targets are known; a second call
@@ -228,10 +228,6 @@ void restore_release(struct restore *rs);
 int restore_lock(struct restore *rs, struct err *e);
 /* Release restore_lock()'s locks (restore_release() does). */
 void restore_unlock(struct restore *rs);
-/* 1 when the run of @stamp still holds its run lock, by the holder its
- * file names (lock_holder_read(), lock_holder_alive(); the file is never
- * locked to probe it); a left-over run lock of a killed run is removed. */
-int restore_run_alive(const char *log_dir, const char *stamp);
 /* /run/lock/biso-recover-webroot-<hash of the webroot path>.lock (malloc'd). */
 char *restore_webroot_lock_path(const struct restore *rs);
 /* /run/lock/biso-recover-database-<hash of conninfo_target_key()>.lock
@@ -318,6 +314,12 @@ void restore_add_bisocli_cmd(struct strbuf *out, const struct restore *rs,
 /* A files step's summary ("1234 files, 56.0 MiB", refused members, modes
  * changed), refused count and kept copy from @res into @out. */
 void restore_files_summary(struct step_out *out, const struct fsrestore_result *res);
+/* A resumed run (run_resumed()) whose interrupted run swapped @target in
+ * already: its kept copy (@kept, or NULL: <target>.pre-restore-<stamp>)
+ * exists.  Then 1, @out says so, and the step must not copy again (a
+ * second pre-restore copy); else 0. */
+int restore_resumed_swap(struct restore *rs, const char *target, const char *kept,
+			 struct step_out *out, struct report *r);
 /* fsrestore_run() with the swap recorded in the journal (see journal.h). */
 int restore_journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *o,
 				struct report *r, struct fsrestore_result *res, struct err *e);

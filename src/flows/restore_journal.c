@@ -211,7 +211,7 @@ int restore_check_journal(struct restore *rs, struct report *r, struct err *e)
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct journal_entry *j = &v[i];
 		int live = 0, kept = 0;
-		if (strcmp(j->stamp, rs->stamp) && restore_run_alive(c->log_dir, j->stamp)) {
+		if (strcmp(j->stamp, rs->stamp) && run_alive(c->log_dir, j->stamp)) {
 			/* another run, on other targets (the locks say so), is at it */
 			report_log(r, LOG_INFO, "the run of %s is still running; its swap of %s is "
 				   "its own", j->stamp, j->live);

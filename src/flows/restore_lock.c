@@ -49,40 +49,6 @@ char *restore_log_database_lock_path(const struct restore *rs)
 	return path;
 }
 
-/* <log_dir>/run-<stamp>.lock, held while the run lives: the journal
- * entries of a run that still holds it are not an interrupted swap. */
-static char *run_lock_path(const char *log_dir, const char *stamp)
-{
-	return xstrfmt("%s/run-%s.lock", log_dir, stamp);
-}
-
-/* 1 when the run of @stamp still holds its run lock: its file names a
- * live process (lock_holder_alive(), which rules out a reused pid), or a
- * holder that cannot be told dead (another host, a file between its flock
- * and its holder line).  Read, never flock'd: a probing lock would make a
- * concurrent lock_take() of the same file fail.  The file of a dead run is
- * removed. */
-int restore_run_alive(const char *log_dir, const char *stamp)
-{
-	char *path = run_lock_path(log_dir, stamp);
-	struct lock_holder h = { 0, 0, NULL };
-	struct err ignored = ERR_INIT;
-	struct stat st;
-	int got = lock_holder_read(path, &h, &ignored), alive;
-	if (got == 1)
-		alive = lock_holder_alive(&h) != 0;
-	else if (got == 0)
-		alive = lstat(path, &st) == 0; /* empty: between flock and write */
-	else
-		alive = 0; /* not a holder line: no run of ours wrote it */
-	if (!alive && got != 0)
-		unlink(path); /* left by a killed run */
-	lock_holder_clear(&h);
-	err_clear(&ignored);
-	free(path);
-	return alive;
-}
-
 /* Keep @fd and its @path (malloc'd, owned from now) until restore_unlock(). */
 static void add_lock(struct restore *rs, int fd, char *path)
 {

@@ -169,11 +169,26 @@ static const struct step_def step_check = {
 	.run = check_run, .skip = check_skip,
 };
 static const struct step_def *const dummy_steps[] = { &step_write, &step_check };
+/* The plan a resumed run must follow, in the journal's start record. */
+static void dummy_journal_plan(const struct run *run, struct strbuf *out)
+{
+	(void)run;
+	strbuf_addstr(out, "source=backup-1\ntaken=2026-12-06 02:00\n");
+}
+
+static void dummy_interrupted_at(const struct run *run, size_t step, const char *stamp,
+				 struct strbuf *out)
+{
+	(void)run;
+	strbuf_addf(out, "while reading (step %zu of %s)", step, stamp);
+}
+
 static const struct flow_def dummy_flow = {
 	.name = "dummy", .title = "Dummy", .steps = dummy_steps, .n_steps = 2,
 	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
 	.preflight = dummy_preflight, .stop_services = dummy_stop, .finish = dummy_finish,
-	.failure_hint = check_hint,
+	.failure_hint = check_hint, .journal_plan = dummy_journal_plan,
+	.interrupted_at = dummy_interrupted_at,
 };
 
 /* The same flow saying what it writes, for a drill's guard. */
@@ -268,7 +283,9 @@ static void batch_runs_the_dummy_flow_and_journals_each_step(void **state)
 	assert_string_equal(f->d.order, "WF"); /* step cleanup, then the flow's */
 	journal_text(f->dir, &j);
 	assert_non_null(strstr(j.buf, "write:started:\nwrite:done:kept "));
-	assert_non_null(strstr(j.buf, "/file.old; from backup-1\ncheck:started:\ncheck:done:\n:end:0\n"));
+	assert_non_null(strstr(j.buf, "/file.old; from backup-1; at 20"));
+	assert_non_null(strstr(j.buf, "\ncheck:started:\ncheck:done:at 20"));
+	assert_non_null(strstr(j.buf, "\n:end:0\n"));
 	assert_ptr_equal(strstr(j.buf, ":start:write,check\n"), j.buf);
 	strbuf_release(&j);
 	run_free(run);
@@ -513,6 +530,96 @@ static void a_drill_refuses_targets_outside_its_sandbox(void **state)
 	free(link);
 	free(via);
 	strbuf_release(&msg);
+
+/* A report that keeps the WARN lines. */
+static void keep_warn(void *ctx, enum log_level level, const char *line)
+{
+	if (level == LOG_WARN)
+		strbuf_addf(ctx, "%s\n", line);
+}
+
+/* A run killed in its second step (no "end", no live run lock): a fresh
+ * start says so and how to resume; a resumed run keeps the first run's
+ * stamp and plan, passes the finished step by (its kept copy in the
+ * summary, journaled again) and runs the interrupted one. */
+static void a_killed_run_is_found_and_resumed_from_its_interrupted_step(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o1 = { .stamp = "20261206_100000" };
+	struct run_opts o2 = { .stamp = "20261206_110000" };
+	struct run_opts o3 = { .stamp = "20261206_120000", .resume = 1 };
+	struct run *run = start(f, &o1);
+	struct err e = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT, warn = STRBUF_INIT;
+	struct report r = { NULL, keep_warn, NULL, &warn, 0 };
+	struct batch_opts bo = { 1, NULL };
+	char *kept = xstrfmt("%s.old", f->d.file);
+
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	/* killed in "check": started, never done, no end */
+	assert_int_equal(journal_step(f->dir, "20261206_100000", "dummy", "check", "started", "",
+				      &e), 0);
+	run_free(run);
+
+	/* a fresh start: warned, with the way to resume */
+	run = run_new(&dummy_flow, &f->c, &o2, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, &r, &e), 0);
+	assert_int_equal(run_interrupted(run, &sb), 1);
+	assert_non_null(strstr(sb.buf, "the dummy of 20261206_100000 was interrupted: step 1 "
+				       "(write) finished at "));
+	assert_non_null(strstr(sb.buf, " from the backups of 2026-12-06 02:00; step 2, check, was "
+				       "interrupted while reading (step 1 of 20261206_100000)"));
+	assert_non_null(strstr(warn.buf, "biso-recover dummy --resume"));
+	assert_int_equal(run_resumed(run), 0);
+	assert_string_equal(run_origin_stamp(run), "20261206_110000");
+	run_free(run); /* never preflighted: journals nothing */
+
+	/* --resume: the same stamp for kept names, the same plan */
+	f->d.order[0] = '\0';
+	f->d.cleanups = 0;
+	run = run_new(&dummy_flow, &f->c, &o3, &e);
+	assert_non_null(run);
+	assert_int_equal(run_resumed(run), 1);
+	assert_string_equal(run_origin_stamp(run), "20261206_100000");
+	assert_string_equal(run_stamp(run), "20261206_120000");
+	assert_string_equal(run_resume_value(run, "source"), "backup-1");
+	assert_null(run_resume_value(run, "nothing"));
+	assert_int_equal(run_step_selected(run, 0), 0);
+	assert_int_equal(run_step_state(run, 0), STEP_DONE);
+	assert_string_equal(run_step_kept(run, 0), kept);
+	assert_int_equal(run_step_selected(run, 1), 1);
+	assert_int_equal(run_next_step(run), 1);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	assert_int_equal(batch_run(run, &bo), 0);
+	assert_int_equal(run_finish(run, 0, NULL), 0);
+	assert_string_equal(f->d.order, "F"); /* "write" did not run again */
+	strbuf_reset(&sb);
+	run_summary(run, &sb);
+	assert_non_null(strstr(sb.buf, "write        done               in the interrupted run of "
+				       "20261206_100000\n"));
+	assert_non_null(strstr(sb.buf, "kept: "));
+	strbuf_reset(&sb);
+	journal_text(f->dir, &sb);
+	assert_non_null(strstr(sb.buf, ":start:check\nsource=backup-1\ntaken=2026-12-06 "
+				       "02:00\norigin=20261206_100000\nwrite:done:kept "));
+	assert_non_null(strstr(sb.buf, "\ncheck:done:at "));
+	run_free(run);
+
+	/* nothing left to resume: refused, naming the log directory */
+	run = run_new(&dummy_flow, &f->c, &o3, &e);
+	assert_null(run);
+	assert_non_null(strstr(e.msg, "no interrupted dummy to resume in "));
+	err_clear(&e);
+	/* --only and --resume do not go together */
+	o3.only = "check";
+	assert_null(run_new(&dummy_flow, &f->c, &o3, &e));
+	assert_non_null(strstr(e.msg, "--resume"));
+	err_clear(&e);
+	free(kept);
+	strbuf_release(&sb);
+	strbuf_release(&warn);
 }
 
 int main(void)
@@ -528,6 +635,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(end_text_says_how_the_run_ended, setup, teardown),
 		cmocka_unit_test_setup_teardown(journal_steps_reads_only_the_newest_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_drill_refuses_targets_outside_its_sandbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_killed_run_is_found_and_resumed_from_its_interrupted_step, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
