@@ -40,6 +40,7 @@ struct run {
 	void *data;             /* the flow's state */
 	struct step_status *st; /* flow->n_steps */
 	int prepared, preflighted, finished;
+	int journaled_start;    /* the journal has this run's "start" record */
 	int services_stopped;
 	int continued_past_failure;
 	int stopped;
@@ -578,33 +579,43 @@ int run_preflight(struct run *run, struct report *r, struct err *e)
 	if (run->opts.sandbox && run_sandbox_check(run, run->opts.sandbox, e) < 0)
 		return -1;
 	ret = run->flow->preflight ? run->flow->preflight(run, r, e) : 0;
-	if (ret == 0) {
-		struct strbuf sb = STRBUF_INIT;
-		for (size_t i = 0; i < run->flow->n_steps; i++)
-			if (run->st[i].selected)
-				strbuf_addf(&sb, "%s%s", sb.len ? "," : "", run->flow->steps[i]->name);
+	if (ret == 0)
 		run->preflighted = 1;
-		strbuf_addch(&sb, '\n');
-		if (run->flow->journal_plan)
-			run->flow->journal_plan(run, &sb);
-		strbuf_addf(&sb, "origin=%s", run_origin_stamp(run));
-		journal(run, "", "start", sb.buf, r);
-		/* the steps the interrupted run finished, so that this run's
-		 * records tell the whole story if it is interrupted too */
-		for (size_t i = 0; i < run->flow->n_steps; i++) {
-			if (!run->st[i].earlier)
-				continue;
-			if (run->st[i].state == STEP_DONE) {
-				char *detail = done_detail(&run->st[i].out, run->st[i].at);
-				journal(run, run->flow->steps[i]->name, "done", detail, r);
-				free(detail);
-			} else {
-				journal(run, run->flow->steps[i]->name, "skipped", "earlier", r);
-			}
-		}
-		strbuf_release(&sb);
-	}
 	return ret;
+}
+
+/* The run's "start" record, before its first step (run or skipped): a
+ * run that ends before any (the operator quit on the first screen, or
+ * chose to resume the interrupted run instead) leaves no run in the
+ * journal, so the interrupted one stays the newest. */
+static void journal_start(struct run *run, struct report *r)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (run->journaled_start)
+		return;
+	run->journaled_start = 1;
+	for (size_t i = 0; i < run->flow->n_steps; i++)
+		if (run->st[i].selected)
+			strbuf_addf(&sb, "%s%s", sb.len ? "," : "", run->flow->steps[i]->name);
+	strbuf_addch(&sb, '\n');
+	if (run->flow->journal_plan)
+		run->flow->journal_plan(run, &sb);
+	strbuf_addf(&sb, "origin=%s", run_origin_stamp(run));
+	journal(run, "", "start", sb.buf, r);
+	/* the steps the interrupted run finished, so that this run's
+	 * records tell the whole story if it is interrupted too */
+	for (size_t i = 0; i < run->flow->n_steps; i++) {
+		if (!run->st[i].earlier)
+			continue;
+		if (run->st[i].state == STEP_DONE) {
+			char *detail = done_detail(&run->st[i].out, run->st[i].at);
+			journal(run, run->flow->steps[i]->name, "done", detail, r);
+			free(detail);
+		} else {
+			journal(run, run->flow->steps[i]->name, "skipped", "earlier", r);
+		}
+	}
+	strbuf_release(&sb);
 }
 
 /* A report that counts WARN lines and forwards everything to @up. */
@@ -675,6 +686,7 @@ int run_step(struct run *run, size_t i, struct report *r, struct err *e)
 
 	cnt.rep.ctx = &cnt;
 	cnt.rep.log_l10n = counting_log_l10n;
+	journal_start(run, r);
 	if ((skip = sd->skip ? sd->skip(run) : NULL)) {
 		char *shown = xstrfmt(_("step %s skipped: %s"), sd->name, _(skip));
 		st->state = STEP_SKIPPED;
@@ -783,6 +795,7 @@ void run_skip(struct run *run, size_t i, struct report *r)
 	if (run->st[i].state == STEP_FAILED)
 		run->continued_past_failure = 1;
 	run->st[i].state = STEP_SKIPPED;
+	journal_start(run, r);
 	journal(run, run->flow->steps[i]->name, "skipped", "by the operator", r);
 }
 
@@ -799,7 +812,8 @@ int run_finish(struct run *run, int code, struct report *r)
 	if (run->flow->finish && !run->opts.dry_run)
 		ret = run->flow->finish(run, r);
 	snprintf(num, sizeof num, "%d", code);
-	journal(run, "", "end", num, r);
+	if (run->journaled_start)
+		journal(run, "", "end", num, r);
 	return ret;
 }
 

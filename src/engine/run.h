@@ -11,7 +11,9 @@
  *                    nothing.
  *   run_preflight()  every check that can stop the flow, before the first
  *                    step changes anything; takes the locks (not in a dry
- *                    run).  The journal gets the run's "start" record.
+ *                    run).
+ *   (the journal gets the run's "start" record at its first run_step() or
+ *   run_skip(): a run that ends before any step leaves no run there)
  *   run_step(i)      for each selected step in order, after the front end
  *                    confirmed it where run_step_destructive() says so;
  *                    run_skip() instead for a step the operator skips.
