@@ -36,6 +36,7 @@ struct cli {
 	const char *drill_root;               /* set by drill: the sandbox a
 						 restore is confined to (run_opts.
 						 sandbox), and the DRILL banner */
+	int resume;                           /* restore: continue the interrupted run */
 	const char **excludes;
 	size_t n_excludes;
 	const char *source, *attachments;     /* refresh */

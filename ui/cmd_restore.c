@@ -46,6 +46,7 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	ro.dump = cl->dump;
 	ro.dry_run = cl->dry_run;
 	ro.sandbox = cl->drill_root;
+	ro.resume = cl->resume;
 	/* the wizard opens on a cut newest dump: the operator chooses another */
 	ro.allow_bad_dump = wizard;
 	if (!(run = run_new(&restore_flow, c, &ro, &e)))
@@ -81,13 +82,15 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 		code = EXIT_DONE;
 	} else if (wizard) {
 		struct report sink = { 0 };
-		struct wizard_opts wo = { &sink, run_log_path(run), early.buf, NULL };
+		struct wizard_opts wo = { &sink, run_log_path(run), early.buf, NULL, 0 };
 		if (cl->drill_root)
 			wo.banner = cli_drill_banner();
 		sink.log = logfile_report_log;
 		sink.ctx = log;
+		/* a run that died: continue it or start over, asked first */
+		wo.offer_resume = run_interrupted(run, NULL) && !run_resumed(run);
 		code = wizard_run(run, &wo);
-		if (code != EXIT_USAGE) {
+		if (code != EXIT_USAGE && code != WIZARD_RESUME) {
 			/* The alternate screen is gone: leave the summary in the scrollback. */
 			struct strbuf sb = STRBUF_INIT;
 			run_summary(run, &sb);
@@ -114,6 +117,12 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	run_free(run);
 	logfile_close(log);
 	strbuf_release(&early);
+	if (code == WIZARD_RESUME) {
+		/* nothing ran: the wizard again, on the interrupted run */
+		struct cli again = *cl;
+		again.resume = 1;
+		return cli_restore(&again, c, wizard);
+	}
 	return code;
 }
 
@@ -141,8 +150,11 @@ const struct command command_wizard = {
 
 const struct command command_restore = {
 	"restore",
-"biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n",
-"Usage: biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
+"biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
+"       biso-recover restore --resume [--yes] [OPTIONS]\n"
+"                    (continues the restore a kill or a power cut interrupted)\n",
+"Usage: biso-recover restore [--yes] [--dry-run] [--only STEPS | --resume]\n"
+"                            [OPTIONS]\n"
 "\n"
 "Restores the instance without the wizard, in the documented order: webroot,\n"
 "config (config.php), datadir, database, migrations, verify.  Each step keeps\n"
@@ -154,6 +166,9 @@ const struct command command_restore = {
 "                         touch nothing\n"
 "  --only STEP[,STEP]     run only these steps (webroot, config, datadir,\n"
 "                         database, migrations, verify)\n"
+"  --resume               continue the restore that was interrupted (killed,\n"
+"                         power cut) from the step it was in, with the same\n"
+"                         backups and kept names (give the same options)\n"
 "  --at YYYYMMDD[_HHMMSS] restore the newest webroot, datadir and dump taken at\n"
 "                         or before then (a date alone: the end of that day)\n"
 "                         instead of the newest of all\n"

@@ -110,7 +110,7 @@ enum {
 	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES,
 	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST,
 	OPT_SOURCE, OPT_ATTACHMENTS, OPT_KEEP_TABLE, OPT_KEEP_OLD,
-	OPT_LIST, OPT_SANDBOX, OPT_RECORD, OPT_REPLAY
+	OPT_LIST, OPT_SANDBOX, OPT_RECORD, OPT_REPLAY, OPT_RESUME
 };
 
 static const struct option long_opts[] = {
@@ -153,6 +153,7 @@ static const struct option long_opts[] = {
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "resume", no_argument, NULL, OPT_RESUME },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -204,6 +205,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 			break;
 		case OPT_YES: cl->yes = 1; break;
 		case OPT_DRY_RUN: cl->dry_run = 1; break;
+		case OPT_RESUME: cl->resume = 1; break;
 		case OPT_CREATE: cl->create = 1; break;
 		case OPT_MERGE: cl->merge = 1; break;
 		case OPT_CHECKSUM: cl->checksum = 1; break;

@@ -234,10 +234,19 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 {
 	if (w->notice) {
 		/* any key closes the warnings; they stay in the log pane */
-		if (is_log_key(is_key, ch))
+		if (is_log_key(is_key, ch)) {
 			log_scroll_key(w, page_key(is_key, ch));
-		else
+		} else if (w->o->offer_resume && is_char(is_key, ch, L'c')) {
+			wizard_worker_log(&w->worker, LOG_INFO, "wizard: the operator chose to "
+					  "continue the interrupted run");
+			w->exit_code = WIZARD_RESUME;
+			w->finished = 1;
+		} else {
+			if (w->o->offer_resume)
+				wizard_worker_log(&w->worker, LOG_INFO, "wizard: the operator chose to "
+						  "start over");
 			w->notice = 0;
+		}
 		return;
 	}
 	if (w->explain) {

@@ -22,7 +22,15 @@ struct wizard_opts {
 				   screen and in the log pane; may be NULL */
 	const char *banner;     /* leads the title line of every screen ("DRILL"),
 				   or NULL */
+	int offer_resume;       /* the warnings name an interrupted run: the
+				   first screen offers to continue it (c) or to
+				   start over (any other key) */
 };
+
+/* wizard_run()'s answer when the operator chose to continue the
+ * interrupted run on the first screen: nothing ran; the caller starts a run
+ * with run_opts.resume. */
+#define WIZARD_RESUME 200
 
 /*
  * Runs the wizard over @run (prepared and preflighted) until
@@ -31,7 +39,7 @@ struct wizard_opts {
  * the operator chose to continue past, 130 aborted by the operator (also on
  * SIGINT, SIGTERM or SIGHUP, after the running step stopped), 2 when no
  * terminal could be opened (the message is on stderr).  Restores the
- * terminal before returning, also on error.  @o may be NULL.  The caller
+ * terminal before returning, also on error.  WIZARD_RESUME: see above.  @o may be NULL.  The caller
  * keeps ownership of @run and frees it afterwards.
  */
 int wizard_run(struct run *run, const struct wizard_opts *o);

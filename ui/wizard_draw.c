@@ -514,6 +514,10 @@ void wizard_draw_step(const struct wizard *w)
 	static const struct help_key keys_notice[] = {
 		{ N_("any key"), N_("go on") }, { "[ ]", N_("log") },
 	};
+	static const struct help_key keys_resume[] = {
+		{ "c", "continue the interrupted run" }, { "any other key", "start over" },
+		{ "[ ]", "log" },
+	};
 	struct layout l;
 
 	layout_compute(&l);
@@ -533,7 +537,10 @@ void wizard_draw_step(const struct wizard *w)
 			else
 				strbuf_addch(&body, *p);
 		draw_dialog(w, title.buf, TUI_WARN, body.buf, 0, &d);
-		draw_help(w, keys_notice, sizeof(keys_notice) / sizeof(keys_notice[0]));
+		if (w->o->offer_resume)
+			draw_help(w, keys_resume, sizeof(keys_resume) / sizeof(keys_resume[0]));
+		else
+			draw_help(w, keys_notice, sizeof(keys_notice) / sizeof(keys_notice[0]));
 		strbuf_release(&body);
 		strbuf_release(&title);
 		return;

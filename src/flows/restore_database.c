@@ -312,6 +312,26 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	o.info = dump == rs->dump ? rs->dump_info : NULL;
 	o.jobs = rs->jobs;
 	o.keep_as = keep;
+	if (run_resumed(rs->run)) {
+		/* the interrupted run swapped this database in already (its
+		 * kept name exists): never a second pre-restore copy */
+		PGconn *admin = dbadmin_connect_report(rs->admin_conninfo, r, e);
+		int exists = 0;
+		if (!admin || dbadmin_exists(admin, keep, &exists, e) < 0) {
+			if (admin)
+				PQfinish(admin);
+			free(keep);
+			return -1;
+		}
+		PQfinish(admin);
+		if (exists) {
+			report_log(r, LOG_INFO, "the interrupted run had replaced database \"%s\" "
+				   "already (the old one is kept as \"%s\"): not replayed again",
+				   dbname, keep);
+			*kept_as = keep;
+			return 0;
+		}
+	}
 	ret = dbreplace_run(&o, so, stats, &res, r, e);
 	if (ret == 0 && !strcmp(dbname, rs->dbname ? rs->dbname : "")) {
 		rs->rows_verified = 1;

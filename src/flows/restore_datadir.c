@@ -132,6 +132,26 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 	/* the staging and kept copies never inside the webroot (issue 16.5) */
 	staging = datadir_staging(rs, r);
 	kept = kept_datadir_dest(rs);
+	if (run_resumed(run) && inside(rs->datadir, rs->webroot) && restore_kept_of(rs, STEP_WEBROOT)) {
+		/* the interrupted run kept the old datadir inside the old
+		 * webroot, which kept_datadir_dest() now finds taken */
+		char *in_old = xstrfmt("%s/%s", restore_kept_of(rs, STEP_WEBROOT),
+				       inside(rs->datadir, rs->webroot));
+		if (restore_resumed_swap(rs, rs->datadir, in_old, out, r)) {
+			free(in_old);
+			free(kept);
+			free(staging);
+			free(parent);
+			return 0;
+		}
+		free(in_old);
+	}
+	if (restore_resumed_swap(rs, rs->datadir, kept, out, r)) {
+		free(kept);
+		free(staging);
+		free(parent);
+		return 0;
+	}
 	o.staging = staging;
 	o.kept = kept;
 	out->source = rs->datadir_src ? xstrdup(rs->datadir_src) : NULL;

@@ -7,9 +7,11 @@
 #include "backupset.h"
 #include "conf.h"
 #include "conninfo.h"
+#include "journal.h"
 #include "strbuf.h"
 #include "timestamp.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +27,97 @@ static const struct step_def *const restore_steps[STEP_COUNT] = {
 	[STEP_VERIFY] = &restore_step_verify,
 };
 
+/* The plan's sources in the journal's start record (flow_def.journal_plan),
+ * the keys resume_sources() reads back. */
+static const struct {
+	const char *key;
+	size_t off;
+} plan_keys[] = {
+	{ "webroot_src", offsetof(struct restore, webroot_src) },
+	{ "datadir_src", offsetof(struct restore, datadir_src) },
+	{ "dump", offsetof(struct restore, dump) },
+	{ "log_dump", offsetof(struct restore, log_dump) },
+	{ "config_php", offsetof(struct restore, config_php_src) },
+};
+
+/* A resumed run uses exactly the backups the interrupted one chose:
+ * restore_prepare() picks none where one is set. */
+static void resume_sources(struct restore *rs)
+{
+	for (size_t k = 0; k < sizeof plan_keys / sizeof *plan_keys; k++) {
+		const char *v = run_resume_value(rs->run, plan_keys[k].key);
+		if (v && *v)
+			set_str((char **)((char *)rs + plan_keys[k].off), v);
+	}
+}
+
+static void restore_journal_plan(const struct run *run, struct strbuf *out)
+{
+	const struct restore *rs = restore_of(run);
+	const struct backup_item *it = NULL;
+	for (size_t k = 0; k < sizeof plan_keys / sizeof *plan_keys; k++) {
+		const char *v = *(char *const *)((const char *)rs + plan_keys[k].off);
+		/* a value is one line of the record; a path with a newline
+		 * is not recorded, and a resume would choose anew */
+		strbuf_addf(out, "%s=%s\n", plan_keys[k].key, v && !strchr(v, '\n') ? v : "");
+	}
+	if (rs->backups) {
+		size_t i = restore_list_index(&rs->backups->webroot, rs->webroot_src);
+		if (i < rs->backups->webroot.n)
+			it = &rs->backups->webroot.items[i];
+		else if ((i = restore_list_index(&rs->backups->data, rs->datadir_src)) <
+			 rs->backups->data.n)
+			it = &rs->backups->data.items[i];
+		else
+			it = rs->dump ? restore_dump_item(rs, rs->dump) : NULL;
+	}
+	if (it) {
+		char when[20];
+		timestamp_human(it->when, when);
+		strbuf_addf(out, "taken=%.16s\n", when);
+	}
+}
+
+/* How far each step gets before its swap, for a run interrupted in it. */
+static const char *const interrupted_in[STEP_COUNT] = {
+	[STEP_WEBROOT] = "while the new webroot was built in its staging tree",
+	[STEP_CONFIG] = "while config.php was written",
+	[STEP_DATADIR] = "while the new datadir was built in its staging tree",
+	[STEP_DATABASE] = "during the replay",
+	[STEP_MIGRATIONS] = "during the migrations",
+	[STEP_VERIFY] = "during the verification",
+};
+
+/* A swap the interrupted run began and never closed says more than the
+ * step: it stopped between two renames. */
+static void restore_interrupted_at(const struct run *run, size_t step, const char *stamp,
+				   struct strbuf *out)
+{
+	struct journal_entry *v;
+	size_t n;
+	struct err e = ERR_INIT;
+	const char *swap = NULL;
+	if (journal_pending(run_conf(run)->log_dir, &v, &n, &e) == 0) {
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(v[i].stamp, stamp) && v[i].kind != JOURNAL_SERVICES)
+				swap = v[i].live;
+		if (swap)
+			strbuf_addf(out, "during its swap of %s", swap);
+		journal_entries_free(v, n);
+	}
+	err_clear(&e);
+	if (!swap && step < STEP_COUNT)
+		strbuf_addstr(out, interrupted_in[step]);
+}
+
 static void *restore_create(struct run *run)
 {
 	struct restore *rs = xcalloc(1, sizeof *rs);
 	const struct run_opts *o = run_opts(run);
 	rs->run = run;
 	rs->conf = run_conf(run);
-	rs->stamp = run_stamp(run);
+	/* resuming: the interrupted run's stamp names the kept copies */
+	rs->stamp = run_origin_stamp(run);
 	for (size_t i = 0; i < STEP_COUNT; i++)
 		if (run_step_selected(run, i))
 			rs->selected |= STEP_BIT(i);
@@ -40,6 +126,8 @@ static void *restore_create(struct run *run)
 	rs->allow_bad_dump = o->allow_bad_dump;
 	if (o->dump)
 		rs->dump = xstrdup(o->dump);
+	if (run_resumed(run))
+		resume_sources(rs);
 	return rs;
 }
 
@@ -224,6 +312,8 @@ const struct flow_def restore_flow = {
 	.target_text = restore_target_text,
 	.failure_hint = restore_failure_hint,
 	.targets = restore_targets,
+	.journal_plan = restore_journal_plan,
+	.interrupted_at = restore_interrupted_at,
 };
 
 /* ---- the restore's own functions (restore.h) ---- */

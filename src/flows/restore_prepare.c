@@ -261,7 +261,7 @@ int restore_prepare(struct restore *rs, struct report *r, struct err *e)
 	     pick_backup(rs, &bs.data, "datadir", selected & STEP_BIT(STEP_DATADIR), &rs->datadir_src, r, e) < 0) ||
 	    (!rs->dump &&
 	     pick_backup(rs, &bs.dumps, "database", selected & STEP_BIT(STEP_DATABASE), &rs->dump, r, e) < 0) ||
-	    (c->log_database.enabled &&
+	    (c->log_database.enabled && !rs->log_dump &&
 	     pick_backup(rs, &bs.log_dumps, "log database", selected & STEP_BIT(STEP_DATABASE), &rs->log_dump, r, e) < 0))
 		goto out;
 	if (rs->log_dump)

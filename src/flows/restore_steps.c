@@ -72,6 +72,24 @@ int restore_journaled_fsrestore(struct restore *rs, const struct fsrestore_opts 
 	return ret;
 }
 
+int restore_resumed_swap(struct restore *rs, const char *target, const char *kept,
+			 struct step_out *out, struct report *r)
+{
+	char *path = kept ? xstrdup(kept) : xstrfmt("%s.pre-restore-%s", target, rs->stamp);
+	int done = run_resumed(rs->run) && path_exists(path) && path_exists(target);
+	if (done) {
+		report_log(r, LOG_INFO, "the interrupted run had replaced %s already (the old one is "
+			   "kept as %s): not copied again", target, path);
+		free(out->kept_as);
+		out->kept_as = path;
+		free(out->summary);
+		out->summary = xstrdup("replaced by the interrupted run");
+		return 1;
+	}
+	free(path);
+	return 0;
+}
+
 /* The config and datadir steps add and rename entries in the webroot,
  * which moves its mtime away from what the webroot step restored from the
  * backup: files-verify of the webroot then found one difference, "."

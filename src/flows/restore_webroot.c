@@ -76,6 +76,8 @@ static int webroot_run(struct run *run, struct step_out *out, struct report *r, 
 	/* a left-over staging tree holding the live datadir and a webroot
 	 * backup without biso-cli were refused by the preflight */
 	out->source = rs->webroot_src ? xstrdup(rs->webroot_src) : NULL;
+	if (restore_resumed_swap(rs, rs->webroot, NULL, out, r))
+		return 0;
 	ret = restore_journaled_fsrestore(rs, &o, r, &res, e);
 	if (ret == 0) {
 		if (rs->webroot_src_kind != MAGIC_DIR)

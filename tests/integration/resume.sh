@@ -1,0 +1,127 @@
+#!/bin/bash
+# resume: kill -9 a full `restore --yes` of the demo instance (the test build
+# tests/integration/biso-recover-faults, BR_FAULT_KILL) at the start of each
+# step, at each point of a swap (between two renames) and part way through
+# the replay; then `restore --resume --yes` (the normal binary) must:
+#   - exit 0 with every part equal to the backup (rsync -ani --checksum;
+#     pg_dump against psql's restore of the dump, migrated);
+#   - leave exactly one pre-restore copy of the webroot, the datadir and
+#     the database, each holding the old instance;
+#   - leave no <db>_restoring database and no staging tree.
+# A plain start after the kill says that a run was interrupted and how to
+# resume it; --resume without an interrupted run is refused.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir/build}
+BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
+FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
+
+. "$top_srcdir/tests/lib/demo-test.sh"
+[ -x "$FAULTS" ] || skip "no test build $FAULTS (make check builds it)"
+demo_test_setup rs "chown of the datadir to www-data, runuser postgres"
+W=$DEMO_WEBROOT
+P=$(dirname "$W")
+B=$DEMO_BACKUP_ROOT
+
+dump_db() {
+	pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict ' |
+		awk -F '\t' '/^COPY public.migrations /{m=1; print; next} /^\\\.$/{m=0} m{print $1; next} {print}'
+}
+same_tree() {
+	[ -d "$2" ] || return 1
+	local out
+	out=$(rsync -ani --checksum --delete --no-owner --no-group "${@:3}" "$1/" "$2/" 2>&1 |
+		grep -v '^\.d\.\.[.t][p.]\.\.\.\.\. \./$' || true)
+	[ -z "$out" ] || { echo "$out" | head -5 >&2; return 1; }
+}
+WEXCL=(--exclude /data --exclude /config.php)
+
+echo old > "$W/OLD_MARKER"
+echo old > "$W/data/OLD_MARKER"
+chown www-data:www-data "$W/data/OLD_MARKER"
+psql -qX -U biso -d biso -c "CREATE TABLE old_marker (x int)"
+cp -a "$P" "$T/old"
+psql -qX -c "CREATE DATABASE biso_old TEMPLATE biso"
+dump_db biso > "$T/old.sql"
+
+reset() {
+	local db
+	rm -rf "$P" "$S/log"
+	cp -a "$T/old" "$P"
+	for db in $(psql -AtXc "SELECT datname FROM pg_database WHERE datname LIKE 'biso%' AND datname NOT IN ('biso_old')"); do
+		psql -qX -c "DROP DATABASE \"$db\" WITH (FORCE)"
+	done
+	psql -qX -c "CREATE DATABASE biso OWNER biso TEMPLATE biso_old"
+}
+run() { # BINARY LOG [OPTIONS]
+	local bin=$1 log=$2
+	shift 2
+	set +e
+	("$bin" restore --yes --config "$DEMO_CONFIG" "$@"; exit $?) < /dev/null > "$log" 2>&1
+	rc=$?
+	set -e
+}
+
+# The reference: an uninterrupted restore, and the points it passes.
+reset
+BR_FAULT_RECORD=$T/points run "$FAULTS" "$T/record.log"
+[ $rc = 0 ] || { cat "$T/record.log"; fail "the recording run exited $rc"; }
+dump_db biso > "$T/new.sql"
+cmp -s "$T/new.sql" "$T/old.sql" && fail "the restore changed nothing in the database"
+
+# --resume with nothing interrupted is refused, touching nothing
+run "$BISO_RECOVER" "$T/nothing.log" --resume
+[ $rc = 2 ] && grep -q "no interrupted restore to resume" "$T/nothing.log" ||
+	{ cat "$T/nothing.log"; fail "--resume after a finished run: exit $rc"; }
+echo "ok: --resume after a finished run is refused"
+
+bad=0
+check() { # POINT
+	local point=$1 n
+	if [ $rc != 0 ]; then
+		echo "FAIL at $point: restore --resume --yes exited $rc:"; sed 's/^/    /' "$T/resume.log"; bad=1; return
+	fi
+	grep -q "was interrupted" "$T/resume.log" || { echo "FAIL at $point: the resumed run does not say what was interrupted"; bad=1; }
+	same_tree "$B/webroot" "$W" "${WEXCL[@]}" || { echo "FAIL at $point: the webroot is not the backup's"; bad=1; }
+	same_tree "$B/data" "$W/data" || { echo "FAIL at $point: the datadir is not the backup's"; bad=1; }
+	[ "$(dump_db biso)" = "$(cat "$T/new.sql")" ] || { echo "FAIL at $point: the database is not the dump's (pg_dump differs)"; bad=1; }
+	n=$( (ls -d "$P"/webroot.pre-restore-* 2>/dev/null || true) | wc -l)
+	[ "$n" = 1 ] || { echo "FAIL at $point: $n pre-restore copies of the webroot: $(ls -d "$P"/webroot.pre-restore-* 2>/dev/null)"; bad=1; }
+	same_tree "$T/old/webroot" "$P"/webroot.pre-restore-* "${WEXCL[@]}" || { echo "FAIL at $point: the kept webroot is not the old one"; bad=1; }
+	n=$( (ls -d "$P"/webroot.pre-restore-*/data "$P"/webroot.*data.pre-restore-* 2>/dev/null || true) | wc -l)
+	[ "$n" = 1 ] || { echo "FAIL at $point: $n pre-restore copies of the datadir"; bad=1; }
+	n=$(psql -AtXc "SELECT count(*) FROM pg_database WHERE datname LIKE 'biso\\_pre\\_restore\\_%'")
+	[ "$n" = 1 ] || { echo "FAIL at $point: $n pre-restore copies of the database"; bad=1; }
+	[ "$(dump_db "$(psql -AtXc "SELECT datname FROM pg_database WHERE datname LIKE 'biso\\_pre\\_restore\\_%'")")" = "$(cat "$T/old.sql")" ] ||
+		{ echo "FAIL at $point: the kept database is not the old one"; bad=1; }
+	n=$(psql -AtXc "SELECT count(*) FROM pg_database WHERE datname LIKE '%restoring%'")
+	[ "$n" = 0 ] || { echo "FAIL at $point: a _restoring database is left"; bad=1; }
+	if ls -d "$P"/*restoring* "$W"/*restoring* > /dev/null 2>&1; then
+		echo "FAIL at $point: staging trees left: $(ls -d "$P"/*restoring* "$W"/*restoring* 2>/dev/null)"; bad=1
+	fi
+}
+
+points=$(grep -e '^step\..*\.start$' -e '^swap\.' "$T/points"; grep -m1 '^replay\.' "$T/points" | sed 's/$/@10/')
+first=1
+for point in $points; do
+	reset
+	BR_FAULT_KILL=$point run "$FAULTS" "$T/kill.log"
+	if [ $rc != 137 ] || ! grep -q "^fault: SIGKILL at ${point%@*}$" "$T/kill.log"; then
+		cat "$T/kill.log"; fail "the run was not killed at $point (exit $rc)"
+	fi
+	sleep 1 # the next run's log carries the second
+	if [ $first = 1 ]; then
+		# a plain start says so and how to resume (a dry run: touches nothing)
+		run "$BISO_RECOVER" "$T/plain.log" --dry-run
+		grep -q "warning: the restore of [0-9_]* was interrupted: .*step [0-9], [a-z]*, was interrupted" "$T/plain.log" &&
+			grep -q "biso-recover restore --resume" "$T/plain.log" ||
+			{ cat "$T/plain.log"; fail "a plain start after a kill does not say that a run was interrupted"; }
+		echo "ok: a plain start says: $(grep -m1 'was interrupted' "$T/plain.log")"
+		first=0
+	fi
+	run "$BISO_RECOVER" "$T/resume.log" --resume
+	echo "killed at $point; resumed: $(grep -m1 'was interrupted' "$T/resume.log" || true)"
+	check "$point"
+done
+[ $bad = 0 ] || fail "some resumes did not finish the restore as one run would (above)"
+echo "resume: all $(echo $points | wc -w) kill points resumed"
