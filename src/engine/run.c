@@ -194,9 +194,7 @@ static int find_newest(const struct flow_def *flow, const char *log_dir, struct 
 	return 1;
 }
 
-/* Split a "done" detail ("kept K; from S; at STAMP", each part optional)
- * into malloc'd parts (NULL when absent). */
-static void parse_done(const char *d, char **kept, char **from, char **at)
+void run_done_parse(const char *d, char **kept, char **from, char **at)
 {
 	const char *p = d, *a = strstr(d, "; at "), *end;
 	*kept = *from = *at = NULL;
@@ -277,7 +275,7 @@ static char *interrupted_text(const struct run *run, const struct found *f)
 		mark[i] = 1;
 		ndone++;
 		strbuf_addf(&names, "%s%s", names.len ? ", " : "", flow->steps[i]->name);
-		parse_done(f->done[i] ? f->done[i] : "", &kept, &from, &at);
+		run_done_parse(f->done[i] ? f->done[i] : "", &kept, &from, &at);
 		if (at) {
 			free(last_at);
 			last_at = at;
@@ -376,7 +374,7 @@ static int resume_load(struct run *run, struct err *e)
 		if (f.last[i] == STEP_DONE) {
 			st->state = STEP_DONE;
 			st->earlier = 1;
-			parse_done(f.done[i] ? f.done[i] : "", &st->out.kept_as, &st->out.source,
+			run_done_parse(f.done[i] ? f.done[i] : "", &st->out.kept_as, &st->out.source,
 				   &st->at);
 		} else if (f.last[i] == STEP_SKIPPED && f.sel[i]) {
 			st->earlier = 1;

@@ -154,6 +154,11 @@ const char *run_resume_value(const struct run *run, const char *key);
  * config, datadir) finished at 10:59 from the backups of 02:00; step 4,
  * database, was interrupted during the replay". */
 int run_interrupted(const struct run *run, struct strbuf *out);
+/* Split the detail of a journal "done" record as run_step() writes it
+ * ("kept K; from S; at STAMP", each part optional) into malloc'd parts,
+ * NULL where absent: for a flow that reads another run's records (the
+ * rollback reads what a restore kept). */
+void run_done_parse(const char *detail, char **kept, char **from, char **at);
 /* <log_dir>/run-<stamp>.lock, the lock a run of @stamp (its origin
  * stamp) holds while it lives: malloc'd. */
 char *run_lock_path(const char *log_dir, const char *stamp);

@@ -248,6 +248,13 @@ static void restore_plan_tail(const struct run *run, int plan, struct strbuf *ou
 	/* which dump: the operator may have chosen another than the newest */
 	if (rs->dump && (db == STEP_DONE || db == STEP_FAILED))
 		strbuf_addf(out, _("dump: %s\n"), rs->dump);
+	/* what it replaced can be put back (the wizard's summary shows it too) */
+	for (size_t i = 0; i < STEP_COUNT; i++)
+		if (i != STEP_CONFIG && restore_kept_of(rs, (enum step_id)i)) {
+			strbuf_addstr(out, _("to put back what this restore replaced: biso-recover "
+					     "rollback\n"));
+			break;
+		}
 }
 
 /* The title line: the short database name first, a long webroot is what

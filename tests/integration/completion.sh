@@ -41,7 +41,7 @@ expect() {
 	[ "$got" = "$want" ] || fail "'$line': offered [$(echo $got)], expected [$(echo $want)]"
 }
 
-expect 'biso-recover ' backup backup-prune backup-verify cleanup db-inspect db-restore drill files-restore files-verify refresh restore status
+expect 'biso-recover ' backup backup-prune backup-verify cleanup db-inspect db-restore drill files-restore files-verify refresh restore rollback status
 expect 'biso-recover db-' db-inspect db-restore
 expect 'biso-recover --config /x res' restore
 expect 'biso-recover --config /x restore --dr' --dry-run
@@ -78,7 +78,7 @@ cd / || exit 1
 
 # Options offered == options in each command's --help (and --help).
 help_opts() { grep -o -- '--[a-z][a-z-]*' | sort -u; }
-for cmd in '' restore db-restore db-inspect cleanup status files-restore files-verify backup backup-verify backup-prune refresh drill; do
+for cmd in '' restore rollback db-restore db-inspect cleanup status files-restore files-verify backup backup-verify backup-prune refresh drill; do
 	if [ -z "$cmd" ]; then
 		# the global help: its Options section (the usage lines above it
 		# name every command's options)

@@ -1,0 +1,93 @@
+#!/bin/bash
+# rollback: after a finished `restore --yes` of the demo instance,
+# `rollback --yes` puts back the webroot, the datadir and the database the
+# restore replaced: each is again what it was before the restore
+# (rsync -ani --checksum of the whole webroot with its datadir and
+# config.php; pg_dump compared), and what the restore had put in place is
+# kept as *.pre-rollback-*.  A second rollback undoes the first: the
+# restored instance is live again.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir/build}
+BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
+
+. "$top_srcdir/tests/lib/demo-test.sh"
+demo_test_setup rb "chown of the datadir to www-data, runuser postgres"
+W=$DEMO_WEBROOT
+P=$(dirname "$W")
+B=$DEMO_BACKUP_ROOT
+
+dump_db() {
+	pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict ' |
+		awk -F '\t' '/^COPY public.migrations /{m=1; print; next} /^\\\.$/{m=0} m{print $1; next} {print}'
+}
+# same_tree SRC DST [rsync options]: DST holds exactly SRC (type, content,
+# mode, owner, mtime); the root's own times do not count (renames in it)
+same_tree() {
+	local out
+	[ -d "$2" ] || { echo "$2 is missing" >&2; return 1; }
+	out=$(rsync -ani --checksum --delete "${@:3}" "$1/" "$2/" 2>&1 |
+		grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
+	[ -z "$out" ] || { echo "$out" | head -10 >&2; return 1; }
+}
+run() { # LOG COMMAND [OPTIONS]
+	local log=$1
+	shift
+	set +e
+	("$BISO_RECOVER" "$@" --config "$DEMO_CONFIG"; exit $?) < /dev/null > "$log" 2>&1
+	rc=$?
+	set -e
+}
+
+# The instance before: marked, so that old and restored differ in each part.
+echo old > "$W/OLD_MARKER"
+echo old > "$W/data/OLD_MARKER"
+chown www-data:www-data "$W/data/OLD_MARKER"
+psql -qX -U biso -d biso -c "CREATE TABLE old_marker (x int)"
+cp -a "$W" "$T/before"
+dump_db biso > "$T/before.sql"
+
+# Nothing restored yet: nothing to roll back, nothing touched.
+run "$T/none.log" rollback --yes
+[ $rc = 2 ] && grep -q "no restore to roll back" "$T/none.log" ||
+	{ cat "$T/none.log"; fail "rollback without a restore: exit $rc"; }
+echo "ok: a rollback with no restore in the journal is refused"
+
+run "$T/restore.log" restore --yes
+[ $rc = 0 ] || { cat "$T/restore.log"; fail "the restore exited $rc"; }
+grep -q "to put back what this restore replaced: biso-recover rollback" "$T/restore.log" ||
+	{ cat "$T/restore.log"; fail "the restore's summary does not offer the rollback"; }
+cp -a "$W" "$T/restored"
+dump_db biso > "$T/restored.sql"
+[ "$(cat "$T/restored.sql")" != "$(cat "$T/before.sql")" ] || fail "the restore changed nothing in the database"
+
+# The plan names the run and what goes back; it touches nothing.
+run "$T/plan.log" rollback --dry-run
+[ $rc = 0 ] && grep -q "puts back what the restore of [0-9_]* replaced" "$T/plan.log" ||
+	{ cat "$T/plan.log"; fail "rollback --dry-run: exit $rc"; }
+same_tree "$T/restored" "$W" || fail "rollback --dry-run changed the webroot"
+
+sleep 1 # the rollback's kept names carry the second
+run "$T/rollback.log" rollback --yes
+[ $rc = 0 ] || { cat "$T/rollback.log"; fail "rollback --yes exited $rc"; }
+same_tree "$T/before" "$W" || { cat "$T/rollback.log"; fail "after the rollback the webroot (with its datadir and config.php) is not what it was before the restore"; }
+[ "$(dump_db biso)" = "$(cat "$T/before.sql")" ] || fail "after the rollback the database is not what it was before the restore (pg_dump differs)"
+k=$(ls -d "$P"/webroot.pre-rollback-*)
+same_tree "$T/restored" "$k" --exclude /data || fail "the restored webroot is not kept as $k"
+same_tree "$T/restored/data" "$k/data" --no-perms || fail "the restored datadir is not kept in $k"
+[ "$(stat -c %a "$k/data")" = 700 ] || fail "the kept datadir $k/data is mode $(stat -c %a "$k/data"), not 0700"
+kdb=$(psql -AtXc "SELECT datname FROM pg_database WHERE datname LIKE 'biso\\_pre\\_rollback\\_%'")
+[ -n "$kdb" ] && [ "$(dump_db "$kdb")" = "$(cat "$T/restored.sql")" ] || fail "the restored database is not kept as biso_pre_rollback_*"
+[ "$(psql -AtXc "SELECT count(*) FROM pg_database WHERE datname LIKE 'biso\\_pre\\_restore\\_%'")" = 0 ] ||
+	fail "the restore's kept database is still there beside the live one"
+sed -n '/^Summary:/,$p' "$T/rollback.log"
+echo "ok: rollback puts back the webroot, datadir and database of before the restore; the restored ones are kept ($k, $kdb)"
+
+# A second rollback undoes the first.
+sleep 1
+run "$T/undo.log" rollback --yes
+[ $rc = 0 ] || { cat "$T/undo.log"; fail "the rollback of the rollback exited $rc"; }
+grep -q "rolling back the rollback of" "$T/undo.log" || { cat "$T/undo.log"; fail "the second rollback does not say it undoes the first"; }
+same_tree "$T/restored" "$W" || fail "after undoing the rollback the webroot is not the restored one"
+[ "$(dump_db biso)" = "$(cat "$T/restored.sql")" ] || fail "after undoing the rollback the database is not the restored one"
+echo "ok: a second rollback undoes the first"
