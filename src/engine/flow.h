@@ -173,7 +173,9 @@ struct flow_def {
 	/* The plan a resumed run must follow, for the journal's "start"
 	 * record: one "key=value" line each (the sources chosen, "" for
 	 * none; no newline in a value), read back by run_resume_value().
-	 * "taken=TEXT" is said as "from the backups of TEXT".  NULL: none. */
+	 * "taken=TEXT" is said as "from the backups of TEXT".  NULL: the flow
+	 * cannot be resumed (run_prepare() says nothing of an interrupted run
+	 * of it, run_opts.resume is refused). */
 	void (*journal_plan)(const struct run *run, struct strbuf *out);
 	/* How far step @step of the interrupted run @stamp had come
 	 * ("during the replay", "during its swap of /var/www/biso"), from

@@ -342,6 +342,8 @@ static int resume_load(struct run *run, struct err *e)
 	struct found f;
 	size_t n = run->flow->n_steps;
 	int got;
+	if (!run->flow->journal_plan)
+		return err_set(e, "a %s cannot be resumed", run->flow->name);
 	if (run->opts.only)
 		return err_set(e, "--resume continues the interrupted run's own steps: do not give "
 			       "--only with it");
@@ -473,7 +475,7 @@ static void journal(struct run *run, const char *step, const char *event, const 
 int run_prepare(struct run *run, struct report *r, struct err *e)
 {
 	int ret;
-	if (!run->origin[0] && !run->interrupted) {
+	if (!run->origin[0] && !run->interrupted && run->flow->journal_plan) {
 		/* a fresh start after a run that died: never silently */
 		struct found f;
 		struct err ignored = ERR_INIT;

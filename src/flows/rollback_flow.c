@@ -92,10 +92,6 @@ static int rollback_prepare(struct run *run, struct report *r, struct err *e)
 	struct restore *rs = &rb->rs;
 	size_t len;
 
-	if (run_resumed(run))
-		return err_set(e, "a rollback is not resumed"),
-		       err_hint(e, "Run biso-recover rollback again: it puts back what the "
-				   "interrupted rollback replaced."), -1;
 	if (restore_prepare_instance(rs, r, e) < 0)
 		return -1;
 	for (size_t i = 0; i < RB_COUNT; i++)
@@ -222,12 +218,6 @@ static void rollback_target_text(const struct run *run, struct strbuf *out)
 		strbuf_addf(out, "  webroot %s", rs->webroot);
 }
 
-static void rollback_journal_plan(const struct run *run, struct strbuf *out)
-{
-	const struct rollback *rb = rollback_of(run);
-	strbuf_addf(out, "of=%s\n", rb->of ? rb->of : "");
-}
-
 const struct flow_def rollback_flow = {
 	.name = "rollback",
 	.title = "Rollback",
@@ -242,7 +232,6 @@ const struct flow_def rollback_flow = {
 	.plan_head = rollback_plan_head,
 	.plan_tail = rollback_plan_tail,
 	.target_text = rollback_target_text,
-	.journal_plan = rollback_journal_plan,
 };
 
 /* ---- what the steps share ---- */
