@@ -1,0 +1,156 @@
+#!/bin/sh
+# wizard-resume.sh: the wizard offers to continue a restore that was killed.
+#
+# Builds the demo backup set, kills a `restore --yes` of it (the test build
+# tests/integration/biso-recover-faults, BR_FAULT_KILL=step.database.start)
+# when it reaches the database step, then starts the wizard in an 80x24
+# tmux session: its first screen says what the killed run had done and
+# where it was interrupted, and offers c: continue / any other key: start
+# over.  c continues at step 4 (database) with the first three steps done
+# in the interrupted run; the restore ends with exit 0, its summary naming
+# them, and exactly one pre-restore copy of the webroot exists.
+# Skips (77) without tmux, php, a PostgreSQL server, root or the test build.
+# Environment (from make check): top_srcdir, top_builddir, BISO_RECOVER.
+
+set -u
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() {
+	echo "FAIL: $*"
+	if [ -n "${last_screen:-}" ]; then
+		echo "--- last screen ---"
+		printf '%s\n' "$last_screen"
+		echo "-------------------"
+	fi
+	exit 1
+}
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+BISO_RECOVER=${BISO_RECOVER:-biso-recover}
+
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed (apt-get install tmux)"
+command -v php >/dev/null 2>&1 || skip "php is not installed (apt-get install php-cli php-pgsql)"
+[ "$(id -u)" = 0 ] || skip "needs root: the restored datadir is chowned to www-data"
+ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || [ -n "${PG_BINDIR:-}" ] ||
+	skip "no PostgreSQL server (apt-get install postgresql)"
+[ -x "$BISO_RECOVER" ] || command -v "$BISO_RECOVER" >/dev/null 2>&1 ||
+	fail "biso-recover not found at $BISO_RECOVER"
+
+# A short path: the cluster's Unix socket lives in it.
+SANDBOX=$(mktemp -d /tmp/biso-wres.XXXXXX) || fail "mktemp"
+# the cluster runs as postgres and must reach its directory below it
+chmod 755 "$SANDBOX"
+SOCK="biso-wres-$$"
+TMUX_CMD="tmux -L $SOCK -f /dev/null"
+last_screen=""
+
+cleanup() {
+	$TMUX_CMD kill-server >/dev/null 2>&1
+	"$top_srcdir/share/demo/stop.sh" "$SANDBOX/demo" >/dev/null 2>&1
+	if [ "${KEEP_SANDBOX:-0}" = 1 ]; then
+		echo "sandbox kept: $SANDBOX"
+	else
+		rm -rf "$SANDBOX"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+echo "building the demo backup set in $SANDBOX/demo"
+if ! "$top_srcdir/share/demo/make-backup-set.sh" "$SANDBOX/demo" >"$SANDBOX/make.log" 2>&1; then
+	cat "$SANDBOX/make.log"
+	fail "make-backup-set.sh failed"
+fi
+CONF="$SANDBOX/demo/biso-recover.conf"
+[ -f "$CONF" ] || fail "make-backup-set.sh wrote no $CONF"
+DBNAME=biso
+
+# cap: read the screen into $last_screen; shows REGEX: does it match it.
+cap() { last_screen=$($TMUX_CMD capture-pane -p -t wiz 2>/dev/null); }
+shows() { printf '%s\n' "$last_screen" | grep -Eq -- "$1"; }
+
+# wait_for REGEX SECONDS WHAT: until the screen matches (grep -E).
+wait_for() {
+	n=$(( $2 * 5 ))
+	while [ "$n" -gt 0 ]; do
+		cap
+		if shows "$1"; then
+			return 0
+		fi
+		sleep 0.2
+		n=$((n - 1))
+	done
+	fail "after $2 s the screen does not show $3 (/$1/)"
+}
+
+keys() { $TMUX_CMD send-keys -t wiz "$@"; }
+type_text() { $TMUX_CMD send-keys -t wiz -l "$1"; }
+
+# start_wizard LABEL ENV...: a new 80x24 session running the wizard.
+start_wizard() {
+	label=$1
+	shift
+	rm -f "$SANDBOX/exit-$label"
+	if $TMUX_CMD kill-server >/dev/null 2>&1; then
+		sleep 0.5 # let the old server go before a new one takes the socket
+	fi
+	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+		"env $* '$BISO_RECOVER' --config '$CONF'; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
+		fail "tmux new-session failed"
+}
+
+# wait_exit LABEL CODE [SECONDS]: the wizard exited with CODE (within 10 s).
+wait_exit() {
+	n=$(( ${3:-10} * 5 ))
+	while [ ! -s "$SANDBOX/exit-$1" ] && [ "$n" -gt 0 ]; do
+		sleep 0.2
+		n=$((n - 1))
+	done
+	[ -s "$SANDBOX/exit-$1" ] || fail "[$1] the wizard did not exit"
+	code=$(cat "$SANDBOX/exit-$1")
+	[ "$code" = "$2" ] || fail "[$1] exit code $code, expected $2"
+}
+
+
+FAULTS=${BISO_RECOVER_FAULTS:-${top_builddir:-$top_srcdir/build}/tests/integration/biso-recover-faults}
+[ -x "$FAULTS" ] || skip "no test build $FAULTS (make check builds it)"
+
+BR_FAULT_KILL=step.database.start "$FAULTS" restore --yes --config "$CONF" </dev/null >"$SANDBOX/kill.log" 2>&1
+rc=$?
+[ "$rc" = 137 ] && grep -q "^fault: SIGKILL at step.database.start$" "$SANDBOX/kill.log" ||
+	{ cat "$SANDBOX/kill.log"; fail "the restore was not killed at the database step (exit $rc)"; }
+sleep 1 # the wizard's log carries another second
+
+start_wizard resume
+wait_for "steps 1-3" 30 "what the killed run finished"
+wait_for "c continue the interrupted run" 10 "the offer to continue"
+echo "[resume] first screen:"
+printf '%s\n' "$last_screen"
+keys c
+wait_for "Step 4 of 6" 60 "the database step of the resumed run"
+step=4
+while [ "$step" -le 6 ]; do
+	wait_for "Step $step of 6" 300 "step $step"
+	wait_for "Enter run this step" 30 "the prompt of step $step"
+	keys Enter
+	sleep 0.3
+	cap
+	if shows "Confirm:"; then
+		if shows "Type $DBNAME to continue"; then
+			type_text "$DBNAME"
+			keys Enter
+		else
+			keys y
+		fi
+	fi
+	step=$((step + 1))
+done
+wait_for "Restore finished" 300 "the summary"
+$TMUX_CMD capture-pane -p -J -S - -t wiz > "$SANDBOX/screen"
+keys q
+wait_exit resume 0
+$TMUX_CMD capture-pane -p -J -S - -t wiz | grep -q "^webroot .*in the interrupted run of [0-9_]*$" ||
+	{ $TMUX_CMD capture-pane -p -J -S - -t wiz; fail "[resume] the summary does not name the webroot as done by the interrupted run"; }
+n=$(ls -d "$(dirname "$(sed -n 's/^webroot = "\(.*\)";$/\1/p' "$CONF")")"/*.pre-restore-* 2>/dev/null | grep -c 'webroot\.pre-restore-' || true)
+[ "$n" = 1 ] || fail "[resume] $n pre-restore copies of the webroot, expected 1"
+echo "[resume] passed: continued at the database step, one pre-restore copy of the webroot"
