@@ -269,7 +269,7 @@ static void batch_runs_the_dummy_flow_and_journals_each_step(void **state)
 	struct fx *f = *state;
 	struct run_opts o = { .stamp = "20261206_120000" };
 	struct run *run = start(f, &o);
-	struct batch_opts bo = { 1, NULL };
+	struct batch_opts bo = { 1, NULL, NULL };
 	struct strbuf j = STRBUF_INIT;
 
 	assert_int_equal(batch_run(run, &bo), 0);
@@ -296,7 +296,7 @@ static void a_failed_step_is_journaled_summarised_and_exits_1(void **state)
 	struct fx *f = *state;
 	struct run_opts o = { 0 };
 	struct run *run;
-	struct batch_opts bo = { 1, NULL };
+	struct batch_opts bo = { 1, NULL, NULL };
 	struct strbuf sb = STRBUF_INIT;
 
 	f->d.fail_check = 1;
@@ -390,7 +390,7 @@ static void a_policy_skip_and_refused_members_set_state_and_exit_code(void **sta
 	struct fx *f = *state;
 	struct run_opts o = { 0 };
 	struct run *run;
-	struct batch_opts bo = { 1, NULL };
+	struct batch_opts bo = { 1, NULL, NULL };
 	struct strbuf sb = STRBUF_INIT;
 
 	f->d.skip_check = 1;
@@ -530,6 +530,7 @@ static void a_drill_refuses_targets_outside_its_sandbox(void **state)
 	free(link);
 	free(via);
 	strbuf_release(&msg);
+}
 
 /* A report that keeps the WARN lines. */
 static void keep_warn(void *ctx, enum log_level level, const char *line)
@@ -551,8 +552,8 @@ static void a_killed_run_is_found_and_resumed_from_its_interrupted_step(void **s
 	struct run *run = start(f, &o1);
 	struct err e = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT, warn = STRBUF_INIT;
-	struct report r = { NULL, keep_warn, NULL, &warn, 0 };
-	struct batch_opts bo = { 1, NULL };
+	struct report r = { .log = keep_warn, .ctx = &warn };
+	struct batch_opts bo = { 1, NULL, NULL };
 	char *kept = xstrfmt("%s.old", f->d.file);
 
 	assert_int_equal(run_step(run, 0, NULL, &e), 0);
