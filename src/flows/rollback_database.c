@@ -4,6 +4,7 @@
 #include "rollback_int.h"
 #include "conf.h"
 #include "dbadmin.h"
+#include "i18n.h"
 #include "journal.h"
 #include "strbuf.h"
 
@@ -97,6 +98,7 @@ const struct step_def rollback_step_database = {
 	.describe = database_describe,
 	.destructive = database_destructive,
 	.confirm_word = database_confirm_word,
+	.confirm_label = N_("the database name"),
 	.skip = database_skip,
 	.run = database_run,
 };
