@@ -332,6 +332,36 @@ static int backup_id_of(const char *root, const char *path, char id[16])
 	return ok;
 }
 
+/* 1 when @bad (a path of SHA256SUMS, relative to @root) lies in the part
+ * @src (a dump file, or a snapshot directory) of backup @id. */
+static int part_of(const char *root, const char *src, const char *id, const char *bad)
+{
+	size_t rl = strlen(root), n;
+	const char *rel;
+	char this_id[16];
+	if (!src || !backup_id_of(root, src, this_id) || strcmp(this_id, id))
+		return 0;
+	rel = src + rl + 1;
+	n = strlen(rel);
+	while (n && rel[n - 1] == '/')
+		n--;
+	return !strncmp(bad, rel, n) && (bad[n] == '\0' || bad[n] == '/');
+}
+
+/* 1 when @bad lies in a part of backup @id (db/, data/, webroot/), used
+ * by this run or not.  Damage outside every part (the manifest's own
+ * files) always counts. */
+static int in_some_part(const char *id, const char *bad)
+{
+	if (!strncmp(bad, "db/", 3))
+		return strstr(bad, id) != NULL;
+	if (!strncmp(bad, "data/", 5))
+		return !strncmp(bad + 5, id, strlen(id));
+	if (!strncmp(bad, "webroot/", 8))
+		return !strncmp(bad + 8, id, strlen(id));
+	return 0;
+}
+
 /* Every backup a selected step reads from that has a manifest is checked
  * whole (backup-verify's tier 1: checksums, part counts, the dump's gzip
  * stream and trailer) before the first step: a damaged one is refused by
@@ -367,16 +397,39 @@ static int check_backup_manifests(struct restore *rs, struct report *r, struct e
 		report_log(r, LOG_INFO, "checking backup %s against its manifest", id);
 		rc = backupverify_tier1(root, id, &res, r, e);
 		if (rc == 1) {
-			struct strbuf sb = STRBUF_INIT;
-			for (size_t j = 0; j < res.sums.n_bad && j < 5; j++)
-				strbuf_addf(&sb, "%s%s: %.*s", j ? "; " : "", res.sums.bad[j].path,
-					    (int)strcspn(res.sums.bad[j].why, "\n"), res.sums.bad[j].why);
-			if (res.sums.n_bad > 5)
-				strbuf_addf(&sb, "; and %zu more", res.sums.n_bad - 5);
-			err_set(e, "backup %s is damaged: %s", id, sb.buf);
-			err_hint(e, "Nothing was changed. Choose an older backup with --at, or see "
-				    "biso-recover backup-verify %s.", id);
+			/* only damage in the parts this run reads stops it: a flipped
+			 * byte in one attachment must not block a database restore */
+			struct strbuf sb = STRBUF_INIT, other = STRBUF_INIT;
+			size_t n_used = 0, n_other = 0;
+			for (size_t j = 0; j < res.sums.n_bad; j++) {
+				const char *bp = res.sums.bad[j].path;
+				int used = !in_some_part(id, bp);
+				for (size_t u = 0; u < 4 && !used; u++)
+					used = part_of(root, srcs[u], id, bp);
+				struct strbuf *to = used ? &sb : &other;
+				size_t *cnt = used ? &n_used : &n_other;
+				if (*cnt < 5)
+					strbuf_addf(to, "%s%s: %.*s", *cnt ? "; " : "", bp,
+						    (int)strcspn(res.sums.bad[j].why, "\n"),
+						    res.sums.bad[j].why);
+				(*cnt)++;
+			}
+			if (n_other)
+				report_log(r, LOG_WARN, "backup %s is damaged in parts this run does not read: "
+					   "%s%s", id, other.buf, n_other > 5 ? "; ..." : "");
+			if (n_used) {
+				if (n_used > 5)
+					strbuf_addf(&sb, "; and %zu more", n_used - 5);
+				err_set(e, "backup %s is damaged: %s", id, sb.buf);
+				err_hint(e, "Nothing was changed. Choose another backup (--at, --dump FILE; "
+					    "unchanged files of older snapshots are the same hard-linked "
+					    "files), or leave the damaged part out with --only; "
+					    "biso-recover backup-verify %s names every damaged file.", id);
+			} else {
+				rc = 0;
+			}
 			strbuf_release(&sb);
+			strbuf_release(&other);
 		} else if (rc < 0) {
 			err_prefix(e, "backup %s cannot be checked against its manifest", id);
 		}

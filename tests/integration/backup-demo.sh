@@ -238,6 +238,18 @@ for part in "db/biso_$newest.sql.gz" "data/$newest/fonts/DejaVuSans.ttf"; do
 	[ ! -e "$T/new2" ] || fail "the refused restore created $T/new2"
 	[ -z "$(psql -Atc "SELECT 1 FROM pg_database WHERE datname LIKE 'biso_copy2%'")" ] || fail "the refused restore created a database"
 done
+# a damaged attachment does not block restoring the database of that backup
+part="data/$newest/fonts/DejaVuSans.ttf"
+flip "$BK/$part"
+set +e
+"$BISO_RECOVER" restore --dry-run --only database --config "$S/biso-recover.conf" --backup-root "$BK" \
+	--webroot "$T/new2/webroot" --config-php "$T/config2.php" --log-dir "$T/log" > "$T/dbonly.log" 2>&1
+rc=$?
+set -e
+flip "$BK/$part"
+[ $rc = 0 ] || { cat "$T/dbonly.log"; fail "a damaged datadir file blocked a database-only restore (exit $rc)"; }
+grep -q "damaged in parts this run does not read: $part" "$T/dbonly.log" ||
+	{ cat "$T/dbonly.log"; fail "the damage outside the run's parts is not said"; }
 (cd "$BK" && sha256sum --quiet -c "manifest/$newest/SHA256SUMS") || fail "the flipped bytes were not put back"
 "$BISO_RECOVER" restore --dry-run --config "$S/biso-recover.conf" --backup-root "$BK" --webroot "$T/new2/webroot" \
 	--config-php "$T/config2.php" --log-dir "$T/log" > "$T/whole.log" 2>&1 || { cat "$T/whole.log"; fail "the whole backup is refused"; }
