@@ -145,6 +145,21 @@ int frontend_ask(const char *question, struct strbuf *answer)
 	return ret;
 }
 
+void batch_confirm_prompt(struct strbuf *q, const char *word)
+{
+	if (q->len) {
+		struct strbuf head = STRBUF_INIT;
+		strbuf_addf(&head, "\n%s\n", q->buf);
+		strbuf_reset(q);
+		strbuf_addstr(q, head.buf);
+		strbuf_release(&head);
+	}
+	if (word)
+		strbuf_addf(q, "Type the database name (%s) to go on:", word);
+	else
+		strbuf_addstr(q, "Go on? Type yes:");
+}
+
 /* Ask before step @i until the operator types @word (the database name,
  * exactly) or, without @word, yes (any case).  As in the wizard, a typo
  * asks again, up to FRONTEND_TRIES times; "no", end of input or a signal

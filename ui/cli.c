@@ -54,11 +54,19 @@ int cli_check_input(const char *what, const char *path, int dir_ok)
 	return 0;
 }
 
-void cli_print_err(const char *what, struct err *e)
+void cli_format_err(const char *what, struct err *e, struct strbuf *out)
 {
 	struct strbuf sb = STRBUF_INIT;
 	err_format_l10n(e, &sb); /* the screen's language; logs take e->msg */
-	fprintf(stderr, "biso-recover: %s%s%s\n", what ? _(what) : "", what ? ": " : "", sb.buf);
+	strbuf_addf(out, "biso-recover: %s%s%s\n", what ? _(what) : "", what ? ": " : "", sb.buf);
+	strbuf_release(&sb);
+}
+
+void cli_print_err(const char *what, struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	cli_format_err(what, e, &sb);
+	fputs(sb.buf, stderr);
 	strbuf_release(&sb);
 }
 

@@ -37,6 +37,8 @@ struct cli {
 						 restore is confined to (run_opts.
 						 sandbox), and the DRILL banner */
 	int resume;                           /* restore: continue the interrupted run */
+	const char *runner;                   /* internal --runner STAMP: be the
+						 detached runner of that run */
 	const char **excludes;
 	size_t n_excludes;
 	const char *source, *attachments;     /* refresh */
@@ -62,6 +64,9 @@ struct command {
 	int (*run)(const struct cli *cl, struct conf *c);
 };
 
+/* The environment variable that hands --dbname to a detached runner. */
+#define CLI_RUNNER_DBNAME_ENV "BISO_RECOVER_RUNNER_DBNAME"
+
 /* Name the command whose --help the usage errors point to (NULL: the
  * global one). */
 void cli_set_usage_cmd(const char *cmd);
@@ -76,6 +81,11 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * directory is an input only where @dir_ok (a tree's source).  Returns 0,
  * or EXIT_USAGE after the message. */
 int cli_check_input(const char *what, const char *path, int dir_ok); /* @what: a msgid */
+
+/* "biso-recover: [WHAT: ]ERROR\n" appended to @out, as cli_print_err()
+ * prints it (a runner hands it to its client); @what a msgid. */
+struct strbuf;
+void cli_format_err(const char *what, struct err *e, struct strbuf *out);
 
 /* "biso-recover: [WHAT: ]ERROR" on stderr in the operator's language: @what
  * a msgid (an xgettext keyword too), @e by err_format_l10n(). */

@@ -58,6 +58,10 @@ const char *frontend_ssh_warning(void);
  * answer (without its line end) goes into @answer.  Returns 0, or -1 when
  * there is no answer: no terminal, end of input, or a signal. */
 int frontend_ask(const char *question, struct strbuf *answer);
+/* The confirmation's prompt: @q holds the first try's head ("Title: what.")
+ * or nothing; it becomes "\nHEAD\n" and the request to type @word (NULL:
+ * yes), as line mode asks it. */
+void batch_confirm_prompt(struct strbuf *q, const char *word);
 /* The log line for an accepted confirmation of step @name, appended to @out:
  * "step database: the operator typed "biso" to confirm: replaces ..." with
  * the @word typed (NULL: a yes), @what the confirmation's text.  Both

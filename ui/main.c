@@ -111,7 +111,7 @@ enum {
 	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES,
 	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST,
 	OPT_SOURCE, OPT_ATTACHMENTS, OPT_KEEP_TABLE, OPT_KEEP_OLD,
-	OPT_LIST, OPT_SANDBOX, OPT_RECORD, OPT_REPLAY, OPT_RESUME
+	OPT_LIST, OPT_SANDBOX, OPT_RECORD, OPT_REPLAY, OPT_RESUME, OPT_RUNNER
 };
 
 static const struct option long_opts[] = {
@@ -155,6 +155,8 @@ static const struct option long_opts[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "resume", no_argument, NULL, OPT_RESUME },
+	/* internal: the detached runner of run STAMP (cmd_restore.c) */
+	{ "runner", required_argument, NULL, OPT_RUNNER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -234,6 +236,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_SANDBOX: cl->sandbox = optarg; break;
 		case OPT_RECORD: cl->record = optarg; break;
 		case OPT_REPLAY: cl->replay = optarg; break;
+		case OPT_RUNNER: cl->runner = optarg; break;
 		case OPT_SINGLE_TX: cl->single_tx = 1; break;
 		case OPT_JOBS: {
 			char *end;
@@ -300,7 +303,12 @@ int main(int argc, char **argv)
 	code = parse_cli(argc, argv, &cl);
 	if (code)
 		return code < 0 ? EXIT_DONE : code;
-	if (cl.dbname) {
+	if (cl.runner && getenv(CLI_RUNNER_DBNAME_ENV)) {
+		/* the runner's conninfo comes through the environment (private
+		 * to us, unlike argv): no password in its argv even briefly */
+		cl.dbname = dbname = xstrdup(getenv(CLI_RUNNER_DBNAME_ENV));
+		unsetenv(CLI_RUNNER_DBNAME_ENV);
+	} else if (cl.dbname) {
 		/* ps shows argv for the whole run: keep a copy, overwrite the
 		 * password in argv[] itself (as the MySQL client does) */
 		dbname = xstrdup(cl.dbname);
