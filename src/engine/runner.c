@@ -352,8 +352,11 @@ static void drop_gone(struct runner *rn)
 		if (c->gone == 1 || (c->gone == 2 && c->c.out_off >= c->c.out.len) || c->c.eof) {
 			if (rn->control == c) {
 				rn->control = NULL;
-				logfile_write(rn->o.log, LOG_INFO,
-					      "runner: the controlling client left; questions wait for the next");
+				/* (after the end the log's last line stays how
+				 * the run ended) */
+				if (!rn->ended)
+					logfile_write(rn->o.log, LOG_INFO, "runner: the controlling "
+						      "client left; questions wait for the next");
 			}
 			client_free(c);
 			pthread_cond_broadcast(&rn->cv);

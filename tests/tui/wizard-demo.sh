@@ -464,13 +464,43 @@ sleeping_step() {
 	done
 	fail "[$1] the step did not start its stop command"
 }
+# Line mode is a client of a detached runner (issue 11): the step runs in
+# the runner.  SIGTERM to the client stops the run (sent on as a cancel);
+# SIGHUP ends the client only, the run goes on until SIGTERM to the runner.
+# runner_sleeping LABEL: wait until the runner's step runs the waiting stop
+# command; $rpid is then the runner's pid (from its status file)
+runner_sleeping() {
+	n=150
+	while [ "$n" -gt 0 ]; do
+		st=$(ls -t "$SANDBOX"/demo/log/biso-recover-*.status 2>/dev/null | head -n 1)
+		rpid=$([ -n "$st" ] && sed -n 's/^pid=//p' "$st")
+		if [ -n "$rpid" ] && pgrep -P "$rpid" -x sleep >/dev/null; then
+			return 0
+		fi
+		sleep 0.2
+		n=$((n - 1))
+	done
+	fail "[$1] the runner's step did not start its stop command"
+}
 for sig in HUP TERM; do
 	start_cmd "sig$sig" restore --yes --config "'$SANDBOX/slow.conf'" --only webroot
-	sleeping_step "sig$sig"
+	runner_sleeping "sig$sig"
+	pid=$(pid_in_pane)
 	log=$(newest_log)
 	kill -$sig "$pid"
 	wait_exit "sig$sig" 130 30
-	if [ $sig = HUP ]; then want="the terminal hung up \(SIGHUP\)"; else want="stopped by SIGTERM"; fi
+	if [ $sig = HUP ]; then
+		sleep 1
+		kill -0 "$rpid" 2>/dev/null && pgrep -P "$rpid" -x sleep >/dev/null ||
+			{ cat "$log"; fail "[sigHUP] the client's hang-up stopped the run"; }
+		! grep -q "hung up" "$log" || { cat "$log"; fail "[sigHUP] the run took the client's hang-up"; }
+		echo "[sigHUP] passed: the client's hang-up leaves the run going"
+		kill -TERM "$rpid"
+		n=150
+		while [ "$n" -gt 0 ] && kill -0 "$rpid" 2>/dev/null; do sleep 0.2; n=$((n - 1)); done
+		[ "$n" -gt 0 ] || fail "[sigHUP] the runner did not end after SIGTERM"
+	fi
+	want="stopped by SIGTERM"
 	grep -Eq "step webroot failed: .*sleep aborted: $want" "$log" && grep -Eq "the run ended early: $want" "$log" ||
 		{ cat "$log"; fail "[sig$sig] the log does not say $want"; }
 	! grep -q "by the operator" "$log" || { cat "$log"; fail "[sig$sig] the log blames the operator"; }
