@@ -149,18 +149,24 @@ static char *socket_of(const char *log_dir, const char *run_id, struct err *e)
 	return path;
 }
 
-/* A run of this instance (its log directory) whose runner is alive and not
- * finished: 1 with @st filled (status_clear() it), else 0. */
+/* A run of this instance (its log directory) not finished whose runner is
+ * alive and listens: 1 with @st filled (status_clear() it), else 0.  (A
+ * killed runner nobody reaped yet is a zombie with its pid and start time:
+ * only its socket tells.) */
 static int live_run(const char *log_dir, struct status *st)
 {
 	struct err e = ERR_INIT;
-	char *path = NULL;
-	int found = 0;
+	char *path = NULL, *sock = NULL;
+	int found = 0, fd;
 	memset(st, 0, sizeof *st);
 	if (statusfile_latest(log_dir, &path, &e) == 1 && statusfile_read(path, st, &e) == 1 &&
-	    st->state != STATUS_FINISHED && lock_process_alive(st->pid, st->start))
+	    st->state != STATUS_FINISHED && lock_process_alive(st->pid, st->start) &&
+	    (sock = socket_of(log_dir, st->run_id, &e)) && (fd = rundir_connect(sock, &e)) >= 0) {
+		close(fd); /* the runner sees a client come and go */
 		found = 1;
+	}
 	err_clear(&e);
+	free(sock);
 	free(path);
 	if (!found)
 		status_clear(st);
