@@ -14,6 +14,7 @@
 #include "restore.h"
 #include "run.h"
 #include "runner.h"
+#include "sha256.h"
 #include "rundir.h"
 #include "statusfile.h"
 #include "strbuf.h"
@@ -138,13 +139,26 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 /* ---- detached runs -------------------------------------------------------- */
 
 /* The socket of run @run_id of the instance logging to @log_dir, malloc'd,
- * or NULL with @e. */
+ * or NULL with @e: "<run id>-<8 hex digits of the SHA-256 of the log
+ * directory's real path>.sock" in the run directory.  Run ids are unique
+ * per log directory only, and /run/biso-recover is every instance's. */
 static char *socket_of(const char *log_dir, const char *run_id, struct err *e)
 {
-	char *dir = rundir_open(log_dir, e), *path;
+	char *dir = rundir_open(log_dir, e), *path, *real, *name;
+	char hex[2 * SHA256_DIGEST_LEN + 1];
+	uint8_t d[SHA256_DIGEST_LEN];
+	struct sha256 h;
 	if (!dir)
 		return NULL;
-	path = rundir_socket_path(dir, run_id, e);
+	real = realpath(log_dir, NULL);
+	sha256_init(&h);
+	sha256_update(&h, real ? real : log_dir, strlen(real ? real : log_dir));
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	name = xstrfmt("%s-%.8s", run_id, hex);
+	path = rundir_socket_path(dir, name, e);
+	free(name);
+	free(real);
 	free(dir);
 	return path;
 }

@@ -66,6 +66,7 @@ wait_status() {
 		sleep 0.1
 	done
 	[ -n "$(status_file)" ] && cat "$(status_file)"
+	for s in a b c d; do screen $s; done
 	fail "the status file never matched: $1"
 }
 screen() { $TM capture-pane -p -J -S -200 -t "$1" 2>/dev/null || true; }
