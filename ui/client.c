@@ -142,7 +142,9 @@ static int on_message(struct cstate *s, struct proto_msg *m, int *code)
 {
 	switch (m->type) {
 	case PROTO_LOG:
-		s->r.log(s->r.ctx, (enum log_level)m->u.log.level, m->u.log.text);
+		/* the runner sends the line in its operator's language */
+		s->r.log_l10n(s->r.ctx, (enum log_level)m->u.log.level, m->u.log.text,
+			      m->u.log.text);
 		break;
 	case PROTO_PROGRESS: {
 		struct progress p = { 0 };
