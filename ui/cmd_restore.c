@@ -9,6 +9,7 @@
 #include "client.h"
 #include "detach.h"
 #include "frontend.h"
+#include "i18n.h"
 #include "lock.h"
 #include "logfile.h"
 #include "restore.h"
@@ -413,12 +414,20 @@ static int runner_main(const struct cli *cl, struct conf *c)
 		goto out;
 	}
 	code = runner_drive(rn, run);
-	strbuf_addstr(&sb, "\nSummary:\n");
-	run_summary(run, &sb);
+	{
+		/* what the client prints, as batch_run() prints it */
+		struct strbuf sum = STRBUF_INIT;
+		run_summary(run, &sum);
+		strbuf_addf(&sb, _("\nSummary:\n%s"), sum.buf);
+		strbuf_release(&sum);
+	}
 	logfile_write(log, LOG_INFO, "summary follows");
 	{
+		/* the log's summary is the English one */
 		struct strbuf lines = STRBUF_INIT;
-		strbuf_addstr(&lines, sb.buf + strlen("\nSummary:\n"));
+		int was = i18n_english(1);
+		run_summary(run, &lines);
+		i18n_english(was);
 		for (char *line = lines.buf, *nl; *line; line = nl + 1) {
 			if (!(nl = strchr(line, '\n')))
 				break;
