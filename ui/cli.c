@@ -140,14 +140,14 @@ int cli_run_refused(const char *what, struct err *e)
 	return EXIT_USAGE;
 }
 
-void cli_recover_maintenance(const struct conf *c)
+void cli_recover_maintenance(const struct conf *c, int dry_run)
 {
 	struct report r;
 	struct batch_state bst;
 	struct err e = ERR_INIT;
 	batch_report_init(&r, &bst, NULL);
 	r.cancelled = NULL;
-	if (maintmark_recover(c, &r, &e) < 0) {
+	if (maintmark_recover(c, dry_run, &r, &e) < 0) {
 		cli_print_err(_("maintenance mode"), &e);
 		err_clear(&e);
 	}

@@ -102,9 +102,10 @@ int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e);
 int cli_restore(const struct cli *cl, struct conf *c, int wizard);
 
 /* A backup killed while maintenance mode was on (kill -9) left its marker:
- * say so on stderr and switch it off (maintmark_recover()).  Every command
- * that loads the configuration calls it first. */
-void cli_recover_maintenance(const struct conf *c);
+ * say so on stderr and switch it off (maintmark_recover()); with @dry_run
+ * only say so.  Every command that loads the configuration calls it
+ * first. */
+void cli_recover_maintenance(const struct conf *c, int dry_run);
 
 /* `biso-recover refresh` over @c (line mode); a drill calls it with
  * cl->drill_root set.  Returns an exit code. */

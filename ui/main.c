@@ -326,7 +326,7 @@ int main(int argc, char **argv)
 		conf_release(&c);
 		code = EXIT_USAGE;
 	} else {
-		cli_recover_maintenance(&c);
+		cli_recover_maintenance(&c, cl.dry_run);
 		code = cmd->run(&cl, &c);
 		conf_release(&c);
 	}

@@ -80,7 +80,7 @@ static char *marker_value(const char *text, const char *key)
 	return NULL;
 }
 
-int maintmark_recover(const struct conf *c, struct report *r, struct err *e)
+int maintmark_recover(const struct conf *c, int look_only, struct report *r, struct err *e)
 {
 	static const char *const off[] = { "maintenance", "off", NULL };
 	char *path = maintmark_path(c), *webroot = NULL, *run = NULL;
@@ -123,6 +123,13 @@ int maintmark_recover(const struct conf *c, struct report *r, struct err *e)
 		goto out;
 	}
 	lock_holder_format(&h, &who);
+	if (look_only) {
+		/* a dry run changes nothing, the instance's mode included */
+		report_log(r, LOG_WARN, "an earlier biso-recover run (run %s, %s) ended while "
+			   "maintenance mode was on in %s: the next command that is not a dry run "
+			   "switches it off", run ? run : "?", who.buf, webroot);
+		goto out;
+	}
 	report_log(r, LOG_WARN, "an earlier biso-recover run (run %s, %s) ended while maintenance "
 		   "mode was on in %s: switching it off", run ? run : "?", who.buf, webroot);
 	if (bisocli_run(c, webroot, off, NULL, r, e) < 0) {

@@ -45,8 +45,9 @@ void maintmark_clear(const struct conf *c);
  * there was nothing to do, 1 when
  * maintenance was switched off, -1 with @e set when the marker cannot be
  * read or biso-cli failed (the marker stays: the next command tries
- * again).
+ * again).  With @look_only (a dry run) it only says so: nothing is run,
+ * the marker stays.
  */
-int maintmark_recover(const struct conf *c, struct report *r, struct err *e);
+int maintmark_recover(const struct conf *c, int look_only, struct report *r, struct err *e);
 
 #endif

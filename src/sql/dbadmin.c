@@ -273,9 +273,11 @@ static int sessions(PGconn *c, const char *db, int terminate, struct strbuf *out
 {
 	PGresult *res = dbadmin_query1(c, terminate ?
 		"SELECT pid, usename, application_name, client_addr, pg_terminate_backend(pid) "
-		"FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid" :
+		"FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() "
+		"AND backend_type = 'client backend' ORDER BY pid" :
 		"SELECT pid, usename, application_name, client_addr FROM pg_stat_activity "
-		"WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid", db, e);
+		"WHERE datname = $1 AND pid <> pg_backend_pid() "
+		"AND backend_type = 'client backend' ORDER BY pid", db, e);
 	int n;
 	if (!res)
 		return -1;
