@@ -39,6 +39,11 @@ long long lock_process_start(pid_t pid)
 	/* the command name may hold spaces and ")": fields count from the last ")" */
 	if (!p || !(p = strrchr(buf, ')')))
 		return -1;
+	/* a process killed and not yet reaped (a zombie: its parent, often
+	 * an init that reaps nothing in a container, has not waited) holds
+	 * its pid and start time but no lock and does no work */
+	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		return -1;
 	for (p++; *p && field < 22; p++)
 		if (*p == ' ')
 			field++;

@@ -66,7 +66,8 @@ void lock_holder_clear(struct lock_holder *h);
 
 /* When process @pid started, in seconds since the epoch, from field 22 of
  * /proc/PID/stat and the boot time of /proc/stat.  -1 when there is no
- * such process or /proc cannot tell. */
+ * such process, it is a zombie (dead, not yet reaped: it holds no lock and
+ * does no work), or /proc cannot tell. */
 long long lock_process_start(pid_t pid);
 
 /* 1 when process @pid exists and started at @start (lock_process_start()

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,30 @@ static void a_reaped_pid_has_no_start(void **state)
 	assert_int_equal(lock_process_alive(pid, 1), 0);
 }
 
+/* A holder killed and not reaped yet (a zombie: in a container the init
+ * may never reap it) is dead: its run is over, its lock released. */
+static void an_unreaped_pid_is_not_alive(void **state)
+{
+	int status;
+	long long start;
+	pid_t pid = fork();
+	(void)state;
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	start = lock_process_start(pid);
+	assert_true(start > 0);
+	assert_int_equal(lock_process_alive(pid, start), 1);
+	kill(pid, SIGKILL);
+	/* a zombie until waited for: wait until /proc says so */
+	for (int i = 0; i < 200 && lock_process_start(pid) > 0; i++)
+		usleep(10000);
+	assert_int_equal(lock_process_alive(pid, start), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
 static void garbage_is_an_error_for_the_reader_not_for_the_taker(void **state)
 {
 	struct err e = ERR_INIT;
@@ -229,6 +254,7 @@ int main(void)
 		cmocka_unit_test(a_live_holder_is_named_and_a_dead_one_is_no_obstacle),
 		cmocka_unit_test(a_reused_pid_is_not_the_holder),
 		cmocka_unit_test(a_reaped_pid_has_no_start),
+		cmocka_unit_test(an_unreaped_pid_is_not_alive),
 		cmocka_unit_test(garbage_is_an_error_for_the_reader_not_for_the_taker),
 		cmocka_unit_test(a_symlink_is_refused),
 	};
