@@ -12,6 +12,7 @@
 #include "strbuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,4 +152,62 @@ void cli_recover_maintenance(const struct conf *c, int dry_run)
 		cli_print_err(_("maintenance mode"), &e);
 		err_clear(&e);
 	}
+}
+
+int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf *c,
+		 struct run_opts *ro, const char *what_plan, const char *banner)
+{
+	struct run *run;
+	struct err e = ERR_INIT;
+	struct logfile *log = NULL;
+	struct batch_state bst;
+	struct report r;
+	const char *refused = NULL;
+	int code;
+
+	batch_install_signals();
+	if (!cl->dry_run && !cl->yes) {
+		/* questions go to the terminal; without one, fail before anything */
+		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+		if (tty < 0) {
+			fprintf(stderr, _("biso-recover: no terminal to ask on before destructive steps; "
+					  "give --yes to run without asking\n"));
+			return EXIT_USAGE;
+		}
+		close(tty);
+	}
+	ro->dry_run = cl->dry_run;
+	if (!(run = run_new(flow, c, ro, &e)))
+		return cli_run_refused(NULL, &e);
+	if (!cl->dry_run && !(log = cli_open_run_log(run, &e))) {
+		run_free(run);
+		return cli_run_refused(NULL, &e);
+	}
+	batch_report_init(&r, &bst, log);
+	if (run_prepare(run, &r, &e) < 0)
+		refused = what_plan;
+	else if (run_preflight(run, &r, &e) < 0)
+		refused = cl->dry_run ? "the plan would fail" : "nothing was touched";
+	if (refused) {
+		logfile_write(log, LOG_ERROR, e.msg);
+		code = cli_run_refused(refused, &e);
+		run_free(run);
+		logfile_close(log);
+		return code;
+	}
+	if (cl->dry_run) {
+		struct strbuf sb = STRBUF_INIT;
+		run_plan_text(run, &sb);
+		fputs(sb.buf, stdout);
+		strbuf_release(&sb);
+		code = EXIT_DONE;
+	} else {
+		struct batch_opts bo = { cl->yes, log, banner };
+		code = batch_run(run, &bo);
+		run_finish(run, code, &r);
+	}
+	cli_log_end(log, run, code);
+	run_free(run);
+	logfile_close(log);
+	return code;
 }

@@ -128,4 +128,19 @@ void cli_log_end(struct logfile *log, const struct run *run, int code);
  * cleared: returns EXIT_USAGE. */
 int cli_run_refused(const char *what, struct err *e);
 
+/*
+ * Run @flow in line mode from the command line, the one way for a flow
+ * that needs no runner (refresh, rollback): without --dry-run or --yes a
+ * terminal to ask on is required first; then run_new() with @ro (filled by
+ * the caller with its options; dry_run is taken from @cl), the run log,
+ * run_prepare() and run_preflight() (refused: "@what_plan" or "nothing
+ * was touched", exit 2), the plan for --dry-run, else batch_run() with
+ * @banner (may be NULL) and run_finish(); the run log's end line.
+ * Returns the exit code.
+ */
+struct flow_def;
+struct run_opts;
+int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf *c,
+		 struct run_opts *ro, const char *what_plan, const char *banner);
+
 #endif
