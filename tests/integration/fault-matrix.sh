@@ -25,6 +25,7 @@ BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
 FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
 
 . "$top_srcdir/tests/lib/demo-test.sh"
+. "$top_srcdir/tests/lib/runner-fault.sh"
 [ -x "$FAULTS" ] || skip "no test build $FAULTS (make check builds it)"
 demo_test_setup fm "chown of the datadir to www-data, runuser postgres"
 W=$DEMO_WEBROOT
@@ -77,20 +78,13 @@ reset() {
 }
 
 run() { # BINARY LOG: a full restore with the demo configuration
-	local bin=$1 log=$2 runlog
+	local bin=$1 log=$2
 	shift 2
 	set +e
 	("$bin" restore --yes --config "$DEMO_CONFIG" "$@"; exit $?) < /dev/null > "$log" 2>&1
 	rc=$?
 	set -e
-	# The work is the detached runner's: the fault kills it, its client
-	# says so (exit 1) and names the run log, where the runner's stderr
-	# (the fault line) went.  That is the exit 137 of an in-process run.
-	runlog=$(sed -n 's/^biso-recover: the runner (pid [0-9]*) ended without finishing the run; its log: //p' "$log")
-	if [ $rc = 1 ] && [ -n "$runlog" ] && grep -q "^fault: SIGKILL at " "$runlog"; then
-		cat "$runlog" >> "$log"
-		rc=137
-	fi
+	rc=$(runner_fault_rc "$log")
 }
 
 # 1. Which points does a full restore pass?  It must succeed and be new.

@@ -17,6 +17,7 @@ BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
 FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
 
 . "$top_srcdir/tests/lib/demo-test.sh"
+. "$top_srcdir/tests/lib/runner-fault.sh"
 [ -x "$FAULTS" ] || skip "no test build $FAULTS (make check builds it)"
 demo_test_setup rs "chown of the datadir to www-data, runuser postgres"
 W=$DEMO_WEBROOT
@@ -60,6 +61,7 @@ run() { # BINARY LOG [OPTIONS]
 	("$bin" restore --yes --config "$DEMO_CONFIG" "$@"; exit $?) < /dev/null > "$log" 2>&1
 	rc=$?
 	set -e
+	rc=$(runner_fault_rc "$log")
 }
 
 # The reference: an uninterrupted restore, and the points it passes.

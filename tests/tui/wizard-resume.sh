@@ -117,6 +117,8 @@ FAULTS=${BISO_RECOVER_FAULTS:-${top_builddir:-$top_srcdir/build}/tests/integrati
 
 BR_FAULT_KILL=step.database.start "$FAULTS" restore --yes --config "$CONF" </dev/null >"$SANDBOX/kill.log" 2>&1
 rc=$?
+. "$top_srcdir/tests/lib/runner-fault.sh"
+rc=$(runner_fault_rc "$SANDBOX/kill.log")
 [ "$rc" = 137 ] && grep -q "^fault: SIGKILL at step.database.start$" "$SANDBOX/kill.log" ||
 	{ cat "$SANDBOX/kill.log"; fail "the restore was not killed at the database step (exit $rc)"; }
 sleep 1 # the wizard's log carries another second

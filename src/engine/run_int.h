@@ -1,0 +1,68 @@
+/*
+ * run_int: what the engine's files share (run.c: the lifecycle and the
+ * steps; run_resume.c: finding and loading an interrupted run from the
+ * journal; run_text.c: the plan, summary, exit code and end text).  Not a
+ * public interface: flows use flow.h, front ends run.h.
+ */
+#ifndef BR_RUN_INT_H
+#define BR_RUN_INT_H
+
+#include "flow.h"
+#include "run.h"
+
+struct step_status {
+	enum step_state state;
+	int selected;
+	int started;        /* run_step() was called: its cleanup runs */
+	int earlier;        /* done (or skipped) by the interrupted run this
+			       one resumes */
+	char *at;           /* earlier: the stamp it finished at; owned */
+	double seconds;     /* wall time of the last run */
+	unsigned warnings;  /* WARN-level log lines during the last run */
+	struct step_out out;
+	struct err err;     /* the error of a failed run */
+};
+
+struct run {
+	const struct flow_def *flow;
+	struct conf *conf;
+	struct run_opts opts;   /* strings owned (copies) */
+	char stamp[16];
+	void *data;             /* the flow's state */
+	struct step_status *st; /* flow->n_steps */
+	int prepared, preflighted, finished;
+	int journaled_start;    /* the journal has this run's "start" record */
+	int services_stopped;
+	int continued_past_failure;
+	int stopped;
+	char *log_path;
+	char origin[16];        /* resuming: the interrupted run's origin stamp */
+	char **plan;            /* resuming: its plan, "key=value" strings */
+	size_t n_plan;
+	char *interrupted;      /* run_interrupted()'s line, or NULL */
+};
+
+/* The newest run of a flow as its journal records tell it. */
+struct found {
+	char stamp[16], origin[16];
+	int ended;
+	char *plan;           /* the start record's lines after the first; owned */
+	int *sel;             /* selected at its start */
+	enum step_state *last; /* per step: the last event (PENDING: none) */
+	char **done;          /* per step: the "done" record's detail; owned */
+};
+
+/* Free what @f holds (@n: the flow's step count). */
+void run_found_free(struct found *f, size_t n);
+/* The newest run of @run's flow in its log directory when it was
+ * interrupted (no "end" record, no live process): 1 with @f filled, 0 when
+ * there is none, -1 with @e. */
+int run_find_interrupted(const struct run *run, struct found *f, struct err *e);
+/* "steps 1-3 (...) finished at ...; step 4, database, was interrupted
+ * during ..." for @f, malloc'd. */
+char *run_interrupted_text(const struct run *run, const struct found *f);
+/* --resume: take the interrupted run's plan, stamp and finished steps
+ * into @run.  0, or -1 with @e. */
+int run_resume_load(struct run *run, struct err *e);
+
+#endif

@@ -1,0 +1,314 @@
+/* run_resume: an interrupted run found again from the journal, and
+ * resumed; see run.h (Resuming) and run_int.h. */
+#include "config.h"
+#include "run_int.h"
+#include "conf.h"
+#include "i18n.h"
+#include "journal.h"
+#include "lock.h"
+#include "strbuf.h"
+#include "timestamp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- finding an interrupted run (run.h: Resuming) ---- */
+
+char *run_lock_path(const char *log_dir, const char *stamp)
+{
+	return xstrfmt("%s/run-%s.lock", log_dir, stamp);
+}
+
+int run_alive(const char *log_dir, const char *stamp)
+{
+	char *path = run_lock_path(log_dir, stamp);
+	struct lock_holder h = { 0, 0, NULL };
+	struct err ignored = ERR_INIT;
+	struct stat st;
+	int got = lock_holder_read(path, &h, &ignored), alive;
+	if (got == 1)
+		alive = lock_holder_alive(&h) != 0;
+	else if (got == 0)
+		alive = lstat(path, &st) == 0; /* empty: between its flock and its write */
+	else
+		alive = 0; /* not a holder line: no run wrote it */
+	if (!alive && got != 0)
+		unlink(path); /* left by a killed run */
+	lock_holder_clear(&h);
+	err_clear(&ignored);
+	free(path);
+	return alive;
+}
+
+
+
+void run_found_free(struct found *f, size_t n)
+{
+	for (size_t i = 0; f->done && i < n; i++)
+		free(f->done[i]);
+	free(f->done);
+	free(f->sel);
+	free(f->last);
+	free(f->plan);
+	memset(f, 0, sizeof *f);
+}
+
+/* Read the newest run's step records for @flow from @log_dir's journal:
+ * 1 when it is a run of @flow (in @f), 0 when there is none, -1 with @e. */
+static int find_newest(const struct flow_def *flow, const char *log_dir, struct found *f,
+		       struct err *e)
+{
+	struct journal_step_rec *v;
+	size_t n, ns = flow->n_steps;
+	memset(f, 0, sizeof *f);
+	if (!log_dir || journal_steps(log_dir, &v, &n, e) < 0)
+		return log_dir ? -1 : 0;
+	if (!n || strcmp(v[0].flow, flow->name) || strcmp(v[0].event, "start") || *v[0].step) {
+		journal_steps_free(v, n);
+		return 0;
+	}
+	f->sel = xcalloc(ns ? ns : 1, sizeof *f->sel);
+	f->last = xcalloc(ns ? ns : 1, sizeof *f->last);
+	f->done = xcalloc(ns ? ns : 1, sizeof *f->done);
+	snprintf(f->stamp, sizeof f->stamp, "%s", v[0].stamp);
+	snprintf(f->origin, sizeof f->origin, "%s", v[0].stamp);
+	for (size_t k = 0; k < n; k++) {
+		const struct journal_step_rec *rec = &v[k];
+		size_t i;
+		if (!*rec->step) {
+			if (!strcmp(rec->event, "end"))
+				f->ended = 1;
+			else if (!strcmp(rec->event, "start")) {
+				/* "steps,...\nkey=value\n..." */
+				const char *nl = strchr(rec->detail, '\n'), *o;
+				char *steps = xstrndup(rec->detail, nl ? (size_t)(nl - rec->detail)
+								   : strlen(rec->detail));
+				char *save = NULL;
+				for (char *t = strtok_r(steps, ",", &save); t; t = strtok_r(NULL, ",", &save))
+					for (i = 0; i < ns; i++)
+						if (!strcmp(t, flow->steps[i]->name))
+							f->sel[i] = 1;
+				free(steps);
+				free(f->plan);
+				f->plan = xstrdup(nl ? nl + 1 : "");
+				if ((o = strstr(f->plan, "origin=")) && (o == f->plan || o[-1] == '\n'))
+					snprintf(f->origin, sizeof f->origin, "%.*s",
+						 (int)strcspn(o + 7, "\n"), o + 7);
+			}
+			continue;
+		}
+		for (i = 0; i < ns && strcmp(rec->step, flow->steps[i]->name); i++)
+			;
+		if (i == ns)
+			continue;
+		if (!strcmp(rec->event, "started")) {
+			f->last[i] = STEP_RUNNING;
+		} else if (!strcmp(rec->event, "done")) {
+			f->last[i] = STEP_DONE;
+			free(f->done[i]);
+			f->done[i] = xstrdup(rec->detail);
+		} else if (!strcmp(rec->event, "failed")) {
+			f->last[i] = STEP_FAILED;
+		} else if (!strcmp(rec->event, "skipped")) {
+			f->last[i] = STEP_SKIPPED;
+		}
+	}
+	journal_steps_free(v, n);
+	return 1;
+}
+
+void run_done_parse(const char *d, char **kept, char **from, char **at)
+{
+	const char *p = d, *a = strstr(d, "; at "), *end;
+	*kept = *from = *at = NULL;
+	if (!strncmp(d, "at ", 3))
+		a = d - 2;
+	end = a ? a : d + strlen(d);
+	if (a)
+		*at = xstrdup(a + 5);
+	if (!strncmp(p, "kept ", 5)) {
+		const char *f = strstr(p, "; from ");
+		const char *stop = f && f < end ? f : end;
+		*kept = xstrndup(p + 5, (size_t)(stop - p - 5));
+		p = stop < end ? stop + 2 : end;
+	}
+	if (p < end && !strncmp(p, "from ", 5))
+		*from = xstrndup(p + 5, (size_t)(end - p - 5));
+}
+
+/* "1-3" style list of the 1-based step numbers with @mark set. */
+static void add_ranges(struct strbuf *out, const int *mark, size_t n)
+{
+	int first = 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		if (!mark[i])
+			continue;
+		while (j + 1 < n && mark[j + 1])
+			j++;
+		strbuf_addstr(out, first ? "" : ", ");
+		if (j > i)
+			strbuf_addf(out, "%zu-%zu", i + 1, j + 1);
+		else
+			strbuf_addf(out, "%zu", i + 1);
+		first = 0;
+		i = j;
+	}
+}
+
+/* The step @f was in when it was interrupted: the last one started and
+ * not ended, else the first selected one not finished; n when none. */
+static size_t interrupted_step(const struct found *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f->last[i] == STEP_RUNNING)
+			return i;
+	for (size_t i = 0; i < n; i++)
+		if (f->sel[i] && f->last[i] != STEP_DONE && f->last[i] != STEP_SKIPPED)
+			return i;
+	return n;
+}
+
+/* The value of @key in the "key=value" lines @plan, malloc'd, or NULL. */
+static char *plan_value(const char *plan, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *l = plan; l && *l;) {
+		size_t len = strcspn(l, "\n");
+		if (len > kl && !strncmp(l, key, kl) && l[kl] == '=')
+			return xstrndup(l + kl + 1, len - kl - 1);
+		l += len + (l[len] == '\n');
+	}
+	return NULL;
+}
+
+/* run_interrupted()'s line for @f. */
+char *run_interrupted_text(const struct run *run, const struct found *f)
+{
+	const struct flow_def *flow = run->flow;
+	size_t n = flow->n_steps, cut = interrupted_step(f, n), ndone = 0;
+	int *mark = xcalloc(n ? n : 1, sizeof *mark);
+	struct strbuf sb = STRBUF_INIT, names = STRBUF_INIT;
+	char *taken = plan_value(f->plan, "taken"), *last_at = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		char *kept, *from, *at;
+		if (f->last[i] != STEP_DONE)
+			continue;
+		mark[i] = 1;
+		ndone++;
+		strbuf_addf(&names, "%s%s", names.len ? ", " : "", flow->steps[i]->name);
+		run_done_parse(f->done[i] ? f->done[i] : "", &kept, &from, &at);
+		if (at) {
+			free(last_at);
+			last_at = at;
+		}
+		free(kept);
+		free(from);
+	}
+	strbuf_addf(&sb, "the %s of %s was interrupted: ", flow->name, f->stamp);
+	if (ndone) {
+		strbuf_addstr(&sb, ndone > 1 ? "steps " : "step ");
+		add_ranges(&sb, mark, n);
+		strbuf_addf(&sb, " (%s) finished", names.buf);
+		if (last_at && strlen(last_at) == 15)
+			strbuf_addf(&sb, " at %.2s:%.2s", last_at + 9, last_at + 11);
+		if (taken && *taken)
+			strbuf_addf(&sb, " from the backups of %s", taken);
+		strbuf_addstr(&sb, cut < n ? "; " : "");
+	} else if (cut < n) {
+		strbuf_addstr(&sb, "no step finished; ");
+	}
+	if (cut < n) {
+		strbuf_addf(&sb, "step %zu, %s, ", cut + 1, flow->steps[cut]->name);
+		if (f->last[cut] == STEP_RUNNING) {
+			strbuf_addstr(&sb, "was interrupted");
+			if (flow->interrupted_at) {
+				struct strbuf at = STRBUF_INIT;
+				flow->interrupted_at(run, cut, f->origin, &at);
+				if (at.len)
+					strbuf_addf(&sb, " %s", at.buf);
+				strbuf_release(&at);
+			}
+		} else if (f->last[cut] == STEP_FAILED) {
+			strbuf_addstr(&sb, "had failed");
+		} else {
+			strbuf_addstr(&sb, "had not started");
+		}
+	}
+	free(mark);
+	free(taken);
+	free(last_at);
+	strbuf_release(&names);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* 1 when the newest run of the flow in the journal was interrupted (no
+ * "end", its run lock free): @f filled (run_found_free() it).  0 when not,
+ * -1 with @e. */
+int run_find_interrupted(const struct run *run, struct found *f, struct err *e)
+{
+	const char *dir = run->conf->log_dir;
+	int got = find_newest(run->flow, dir, f, e);
+	if (got <= 0)
+		return got;
+	if (f->ended || run_alive(dir, f->origin)) {
+		run_found_free(f, run->flow->n_steps);
+		return 0;
+	}
+	return 1;
+}
+
+/* run_new() with run_opts.resume: take over the interrupted run. */
+int run_resume_load(struct run *run, struct err *e)
+{
+	struct found f;
+	size_t n = run->flow->n_steps;
+	int got;
+	if (!run->flow->journal_plan)
+		return err_set(e, "a %s cannot be resumed", run->flow->name);
+	if (run->opts.only)
+		return err_set(e, "--resume continues the interrupted run's own steps: do not give "
+			       "--only with it");
+	got = run_find_interrupted(run, &f, e);
+	if (got < 0)
+		return -1;
+	if (!got) {
+		err_set(e, "no interrupted %s to resume in %s", run->flow->name,
+			run->conf->log_dir ? run->conf->log_dir : "(no log directory)");
+		err_detail(e, "The newest %s in the journal ended, is still running, or there "
+			      "is none.", run->flow->name);
+		err_hint(e, "Start it without --resume (give the same --log-dir as the "
+			    "interrupted run, if it had one).");
+		return -1;
+	}
+	run->interrupted = run_interrupted_text(run, &f);
+	snprintf(run->origin, sizeof run->origin, "%s", f.origin);
+	for (const char *l = f.plan; *l;) {
+		size_t len = strcspn(l, "\n");
+		if (len) {
+			run->plan = xrealloc(run->plan, (run->n_plan + 1) * sizeof *run->plan);
+			run->plan[run->n_plan++] = xstrndup(l, len);
+		}
+		l += len + (l[len] == '\n');
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct step_status *st = &run->st[i];
+		st->selected = f.sel[i] && f.last[i] != STEP_DONE && f.last[i] != STEP_SKIPPED;
+		st->state = st->selected ? STEP_PENDING : STEP_SKIPPED;
+		if (f.last[i] == STEP_DONE) {
+			st->state = STEP_DONE;
+			st->earlier = 1;
+			run_done_parse(f.done[i] ? f.done[i] : "", &st->out.kept_as, &st->out.source,
+				   &st->at);
+		} else if (f.last[i] == STEP_SKIPPED && f.sel[i]) {
+			st->earlier = 1;
+		}
+	}
+	run_found_free(&f, n);
+	return 0;
+}

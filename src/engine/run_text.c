@@ -1,0 +1,220 @@
+/* run_text: a run as text: the plan, the summary, the exit code and the
+ * end line; see run.h. */
+#include "config.h"
+#include "run_int.h"
+#include "conf.h"
+#include "i18n.h"
+#include "journal.h"
+#include "lock.h"
+#include "strbuf.h"
+#include "timestamp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *step_state_name(enum step_state st)
+{
+	switch (st) {
+	case STEP_PENDING: return N_("pending");
+	case STEP_RUNNING: return N_("running");
+	case STEP_DONE: return N_("done");
+	case STEP_FAILED: return N_("failed");
+	case STEP_SKIPPED: return N_("skipped");
+	}
+	return "?";
+}
+
+/* @text indented by three spaces, line by line. */
+static void add_indented(struct strbuf *out, const char *text)
+{
+	for (const char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl) {
+			strbuf_addf(out, "   %s\n", line);
+			break;
+		}
+		strbuf_addf(out, "   %.*s\n", (int)(nl - line), line);
+	}
+}
+
+void run_plan_text(const struct run *run, struct strbuf *out)
+{
+	if (run->flow->plan_head)
+		run->flow->plan_head(run, out);
+	for (size_t i = 0; i < run->flow->n_steps; i++) {
+		const struct step_def *sd = run->flow->steps[i];
+		struct strbuf d = STRBUF_INIT;
+		if (!run->st[i].selected)
+			continue;
+		strbuf_addf(out, "%zu. %s\n", i + 1, _(sd->title));
+		run_describe_step(run, i, &d);
+		add_indented(out, d.buf);
+		strbuf_reset(&d);
+		if (run_step_destructive(run, i, &d))
+			strbuf_addf(out, "   %s\n", d.buf);
+		strbuf_release(&d);
+		if (sd->manual) {
+			strbuf_addstr(out, _("   manual equivalent:\n"));
+			sd->manual(run, out);
+		}
+		strbuf_addch(out, '\n');
+	}
+	if (run->flow->plan_tail)
+		run->flow->plan_tail(run, 1, out);
+}
+
+/* Columns of UTF-8 @s (one per character: the catalogue's texts are
+ * Latin letters). */
+static int text_width(const char *s)
+{
+	int w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* @s padded with spaces to @w columns. */
+static void add_padded(struct strbuf *out, const char *s, int w)
+{
+	strbuf_addstr(out, s);
+	for (int k = text_width(s); k < w; k++)
+		strbuf_addch(out, ' ');
+}
+
+/* An error's message in the language being built (i18n_english()). */
+static const char *err_text(const struct err *e)
+{
+	if (!e->msg)
+		return _("(unknown)");
+	return e->lmsg && !i18n_is_english() ? e->lmsg : e->msg;
+}
+
+void run_summary(const struct run *run, struct strbuf *out)
+{
+	size_t n = run->flow->n_steps;
+	int w = 12; /* the name column: as wide as the longest name */
+	int ws = text_width(_("state")); /* the state column: its longest word */
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(run->flow->steps[i]->name) > w)
+			w = (int)strlen(run->flow->steps[i]->name);
+	for (int k = STEP_PENDING; k <= STEP_SKIPPED; k++)
+		if (text_width(_(step_state_name((enum step_state)k))) > ws)
+			ws = text_width(_(step_state_name((enum step_state)k)));
+	if (ws < 8)
+		ws = 8;
+	add_padded(out, _("step"), w + 1);
+	add_padded(out, _("state"), ws + 1);
+	strbuf_addf(out, "%8s  %s\n", _("time"), _("result"));
+	for (size_t i = 0; i < n; i++) {
+		const struct step_status *st = &run->st[i];
+		const char *name = run->flow->steps[i]->name;
+		add_padded(out, name, w + 1);
+		if (!st->selected && st->earlier) {
+			add_padded(out, _(step_state_name(st->state)), ws + 1);
+			strbuf_addf(out, "%8s  ", "");
+			strbuf_addf(out, _("in the interrupted run of %s"), run->origin);
+			strbuf_addch(out, '\n');
+			continue;
+		}
+		if (!st->selected) {
+			strbuf_addstr(out, "-\n");
+			continue;
+		}
+		if (st->state == STEP_PENDING || (st->state == STEP_SKIPPED && !st->seconds)) {
+			/* never ran: no time to show */
+			strbuf_addf(out, "%s\n", _(step_state_name(st->state)));
+			continue;
+		}
+		add_padded(out, _(step_state_name(st->state)), ws + 1);
+		strbuf_addf(out, "%7.1fs  %s%s\n", st->seconds,
+			    st->state == STEP_FAILED ? err_text(&st->err)
+			    : st->out.summary_l10n && !i18n_is_english() ? st->out.summary_l10n
+			    : st->out.summary ? st->out.summary : "",
+			    st->warnings && st->state == STEP_DONE ? _(" (warnings)") : "");
+	}
+	/* what failed and how to fix it: a failed step's row has its message,
+	 * one skipped after failing shows its result; both need the hint */
+	for (size_t i = 0; i < n; i++) {
+		const struct step_status *st = &run->st[i];
+		if (!err_isset(&st->err) || (st->state != STEP_FAILED && st->state != STEP_SKIPPED))
+			continue;
+		if (st->state == STEP_SKIPPED)
+			strbuf_addf(out, _("%s failed, then was skipped: %s\n"),
+				    run->flow->steps[i]->name, err_text(&st->err));
+		if (st->err.hint)
+			strbuf_addf(out, _("hint (%s): %s\n"), run->flow->steps[i]->name,
+				    st->err.lhint && !i18n_is_english() ? st->err.lhint : st->err.hint);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (run->st[i].out.kept_as)
+			strbuf_addf(out, _("kept: %s\n"), run->st[i].out.kept_as);
+	for (size_t i = 0; i < n; i++)
+		if (run->st[i].state == STEP_DONE && run->st[i].out.refused) {
+			uint64_t k = run->st[i].out.refused;
+			strbuf_addf(out, P_("warning: the %s step refused %llu archive member (listed "
+					    "in the log): the restored tree lacks them\n",
+					    "warning: the %s step refused %llu archive members (listed "
+					    "in the log): the restored tree lacks them\n", k),
+				    run->flow->steps[i]->name, (unsigned long long)k);
+		}
+	if (run->flow->plan_tail)
+		run->flow->plan_tail(run, 0, out);
+	if (run->stopped) {
+		strbuf_addf(out, _("the run ended early: %s\n"), _(report_reason(run->stopped)));
+	} else {
+		/* a failed step that stopped the run: steps after it never ran */
+		size_t failed = n;
+		int left = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!run->st[i].selected)
+				continue;
+			if (run->st[i].state == STEP_FAILED && failed == n)
+				failed = i;
+			else if (failed < n && run->st[i].state == STEP_PENDING)
+				left = 1;
+		}
+		if (failed < n && left)
+			strbuf_addf(out, _("the run ended early: step %s failed\n"),
+				    run->flow->steps[failed]->name);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (run->st[i].out.report)
+			strbuf_addf(out, _("report: %s\n"), run->st[i].out.report);
+	if (run->log_path)
+		strbuf_addf(out, _("log: %s\n"), run->log_path);
+}
+
+int run_exit_code(const struct run *run)
+{
+	for (size_t i = 0; i < run->flow->n_steps; i++)
+		if (run->st[i].state == STEP_FAILED)
+			return 1;
+	if (run->continued_past_failure)
+		return 3;
+	/* a restored tree missing files must not look like a clean success */
+	for (size_t i = 0; i < run->flow->n_steps; i++)
+		if (run->st[i].state == STEP_DONE && (run->st[i].out.refused || run->st[i].out.went_past))
+			return 3;
+	return 0;
+}
+
+void run_end_text(const struct run *run, int code, struct strbuf *out)
+{
+	/* the exit codes of the README's table; 130 is the front ends' abort */
+	switch (code) {
+	case 0: strbuf_addstr(out, _("finished (exit 0)")); break;
+	case 1: strbuf_addstr(out, _("failed (exit 1)")); break;
+	case 2: strbuf_addstr(out, _("refused: usage or configuration error (exit 2)")); break;
+	case 3: strbuf_addstr(out, _("finished with errors gone past (exit 3)")); break;
+	case 130:
+		strbuf_addstr(out, _("aborted (exit 130)"));
+		if (run && run->stopped)
+			strbuf_addf(out, ": %s", _(report_reason(run->stopped)));
+		break;
+	default: strbuf_addf(out, _("ended (exit %d)"), code); break;
+	}
+}
