@@ -22,6 +22,7 @@
 #include "wizard.h"
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -232,6 +233,24 @@ static void add_opt(const char ***argv, size_t *n, const char *opt, const char *
  * The starter opens the run log; the runner appends to it and takes the
  * locks.  The conninfo travels in the environment, not argv.
  */
+/* The options that shape a run, passed on to its runner as given. */
+static const struct {
+	const char *flag;
+	size_t field; /* offsetof a const char * in struct cli */
+} runner_opts[] = {
+	{ "--config", offsetof(struct cli, config) },
+	{ "--backup-root", offsetof(struct cli, backup_root) },
+	{ "--webroot", offsetof(struct cli, webroot) },
+	{ "--datadir", offsetof(struct cli, datadir) },
+	{ "--config-php", offsetof(struct cli, config_php) },
+	{ "--dump", offsetof(struct cli, dump) },
+	{ "--at", offsetof(struct cli, at) },
+	{ "--web-user", offsetof(struct cli, web_user) },
+	{ "--log-dir", offsetof(struct cli, log_dir) },
+	{ "--only", offsetof(struct cli, only) },
+	{ "--on-error", offsetof(struct cli, on_error) },
+};
+
 static int start_or_attach(const struct cli *cl, struct conf *c)
 {
 	struct run_opts ro = { 0 };
@@ -275,28 +294,11 @@ static int start_or_attach(const struct cli *cl, struct conf *c)
 	exe[len > 0 ? len : 0] = '\0';
 	add_opt(&argv, &n, len > 0 ? exe : "biso-recover", "restore");
 	add_opt(&argv, &n, "--runner", run_stamp(run));
-	if (cl->config)
-		add_opt(&argv, &n, "--config", cl->config);
-	if (cl->backup_root)
-		add_opt(&argv, &n, "--backup-root", cl->backup_root);
-	if (cl->webroot)
-		add_opt(&argv, &n, "--webroot", cl->webroot);
-	if (cl->datadir)
-		add_opt(&argv, &n, "--datadir", cl->datadir);
-	if (cl->config_php)
-		add_opt(&argv, &n, "--config-php", cl->config_php);
-	if (cl->dump)
-		add_opt(&argv, &n, "--dump", cl->dump);
-	if (cl->at)
-		add_opt(&argv, &n, "--at", cl->at);
-	if (cl->web_user)
-		add_opt(&argv, &n, "--web-user", cl->web_user);
-	if (cl->log_dir)
-		add_opt(&argv, &n, "--log-dir", cl->log_dir);
-	if (cl->only)
-		add_opt(&argv, &n, "--only", cl->only);
-	if (cl->on_error)
-		add_opt(&argv, &n, "--on-error", cl->on_error);
+	for (size_t k = 0; k < sizeof runner_opts / sizeof runner_opts[0]; k++) {
+		const char *v = *(const char *const *)((const char *)cl + runner_opts[k].field);
+		if (v)
+			add_opt(&argv, &n, runner_opts[k].flag, v);
+	}
 	if (cl->jobs) {
 		snprintf(jobs, sizeof jobs, "%d", cl->jobs < 0 ? 0 : cl->jobs);
 		add_opt(&argv, &n, "--jobs", jobs);
