@@ -155,9 +155,9 @@ void batch_confirm_prompt(struct strbuf *q, const char *word)
 		strbuf_release(&head);
 	}
 	if (word)
-		strbuf_addf(q, "Type the database name (%s) to go on:", word);
+		strbuf_addf(q, _("Type the database name (%s) to go on:"), word);
 	else
-		strbuf_addstr(q, "Go on? Type yes:");
+		strbuf_addstr(q, _("Go on? Type yes:"));
 }
 
 /* Ask before step @i until the operator types @word (the database name,
@@ -202,11 +202,14 @@ static int confirm_step(struct report *r, const struct run *run, size_t i, const
 			break;
 		/* said on the terminal and in the log; what was typed stays off
 		 * the log (it might be anything) */
-		if (tries < FRONTEND_TRIES)
+		if (FRONTEND_TRIES - tries == 1)
 			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\": type it "
-				   "exactly as shown, or no to stop (%d more tr%s)", run_step_name(run, i),
-				   word ? word : "yes", FRONTEND_TRIES - tries,
-				   FRONTEND_TRIES - tries == 1 ? "y" : "ies");
+				   "exactly as shown, or no to stop (1 more try)", run_step_name(run, i),
+				   word ? word : "yes");
+		else if (tries < FRONTEND_TRIES)
+			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\": type it "
+				   "exactly as shown, or no to stop (%d more tries)", run_step_name(run, i),
+				   word ? word : "yes", FRONTEND_TRIES - tries);
 		else
 			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\" (%d tries)",
 				   run_step_name(run, i), word ? word : "yes", FRONTEND_TRIES);

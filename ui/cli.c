@@ -187,7 +187,7 @@ int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf 
 	if (run_prepare(run, &r, &e) < 0)
 		refused = what_plan;
 	else if (run_preflight(run, &r, &e) < 0)
-		refused = cl->dry_run ? "the plan would fail" : "nothing was touched";
+		refused = cl->dry_run ? N_("the plan would fail") : N_("nothing was touched");
 	if (refused) {
 		logfile_write(log, LOG_ERROR, e.msg);
 		code = cli_run_refused(refused, &e);

@@ -68,7 +68,7 @@ static int cmd_backup(const struct cli *cl, struct conf *c)
 		if (planned && !cl->dry_run) {
 			code = EXIT_FAILED;
 			fprintf(stderr, _("biso-recover: backup FAILED (exit %d); see %s\n"), code,
-				run_log_path(run) ? run_log_path(run) : "the log");
+				run_log_path(run) ? run_log_path(run) : _("the log"));
 		}
 		cli_log_end(log, run, planned ? EXIT_FAILED : code);
 		run_free(run);
@@ -90,7 +90,7 @@ static int cmd_backup(const struct cli *cl, struct conf *c)
 	run_finish(run, code, &r);
 	if (code != EXIT_DONE)
 		fprintf(stderr, _("biso-recover: backup FAILED (exit %d); see %s\n"),
-			code, run_log_path(run) ? run_log_path(run) : "the log");
+			code, run_log_path(run) ? run_log_path(run) : _("the log"));
 	cli_log_end(log, run, code);
 	run_free(run);
 	logfile_close(log);
@@ -99,9 +99,9 @@ static int cmd_backup(const struct cli *cl, struct conf *c)
 
 const struct command command_backup = {
 	"backup",
-"biso-recover backup [--dry-run] [--only STEPS] [OPTIONS]\n"
-"                    (take a backup as the manual does)\n",
-"Usage: biso-recover backup [--dry-run] [--only STEPS] [OPTIONS]\n"
+N_("biso-recover backup [--dry-run] [--only STEPS] [OPTIONS]\n"
+"                    (take a backup as the manual does)\n"),
+N_("Usage: biso-recover backup [--dry-run] [--only STEPS] [OPTIONS]\n"
 "\n"
 "Takes a backup of the instance into the backup root, in the manual's order\n"
 "with a short maintenance window: maintenance-on, database (pg_dump, plain\n"
@@ -122,7 +122,7 @@ const struct command command_backup = {
 "                         as in 'biso-recover --help'\n"
 "\n"
 "Exit codes: 0 the backup is complete; 1 it failed (nothing was published,\n"
-"maintenance mode is off); 2 usage; 130 interrupted.\n",
+"maintenance mode is off); 2 usage; 130 interrupted.\n"),
 	1, cmd_backup
 };
 
@@ -176,7 +176,7 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 	if (cl->n_args > 1)
 		return cli_usage_error("unexpected argument '%s'", cl->args[1]);
 	if (!root || !*root)
-		return cli_usage_error("%s", "no backup root: give --backup-root DIR or set backup_root in the configuration");
+		return cli_usage_error("no backup root: give --backup-root DIR or set backup_root in the configuration");
 	if (cl->n_args) {
 		time_t when;
 		size_t len;
@@ -213,18 +213,22 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 		printf(_("DAMAGED %s: %s\n"), res.sums.bad[i].path, sb.buf);
 	}
 	strbuf_reset(&sb);
-	strbuf_addcount(&sb, res.sums.checked, "file", "files");
-	strbuf_addstr(&sb, " (");
-	strbuf_humanise_bytes(&sb, res.sums.bytes);
-	strbuf_addstr(&sb, ") checked, ");
-	strbuf_addcount(&sb, res.dumps, "whole dump", "whole dumps");
+	{
+		struct strbuf size = STRBUF_INIT;
+		strbuf_humanise_bytes(&size, res.sums.bytes);
+		strbuf_addf(&sb, P_("%zu file (%s) checked", "%zu files (%s) checked", res.sums.checked),
+			    (size_t)res.sums.checked, size.buf);
+		strbuf_addf(&sb, P_(", %zu whole dump", ", %zu whole dumps", res.dumps), (size_t)res.dumps);
+		strbuf_release(&size);
+	}
 	if (rc == 0) {
 		printf(_("ok: %s: every checksum matches, each dump inflates to its \"dump complete\" trailer\n"),
 		       sb.buf);
 		code = EXIT_DONE;
 	} else {
 		struct strbuf n = STRBUF_INIT;
-		strbuf_addcount(&n, res.damaged_files, "damaged file", "damaged files");
+		strbuf_addf(&n, P_("%zu damaged file", "%zu damaged files", res.damaged_files),
+			    (size_t)res.damaged_files);
 		printf(_("backup %s is DAMAGED: %s (%s)\n"), id, n.buf, sb.buf);
 		strbuf_release(&n);
 		code = VERIFY_EXIT_DAMAGED;
@@ -244,9 +248,9 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 
 const struct command command_backup_verify = {
 	"backup-verify",
-"biso-recover backup-verify [--restore-test] [OPTIONS] [BACKUP]\n"
-"                    (is a backup whole? checksums, dumps)\n",
-"Usage: biso-recover backup-verify [--restore-test] [OPTIONS] [BACKUP]\n"
+N_("biso-recover backup-verify [--restore-test] [OPTIONS] [BACKUP]\n"
+"                    (is a backup whole? checksums, dumps)\n"),
+N_("Usage: biso-recover backup-verify [--restore-test] [OPTIONS] [BACKUP]\n"
 "\n"
 "Checks that the backup BACKUP (its id YYYYMMDD_HHMMSS; default the newest\n"
 "one with a manifest) under the backup root is whole, without a server:\n"
@@ -272,7 +276,7 @@ const struct command command_backup_verify = {
 "\n"
 "Exit codes: 0 the backup is whole; 1 damaged (each file named); 2 could not\n"
 "check (no backup, no or unreadable manifest or checksum list, usage);\n"
-"130 aborted.\n",
+"130 aborted.\n"),
 	1, cmd_backup_verify
 };
 
@@ -308,12 +312,12 @@ static int cmd_backup_prune(const struct cli *cl, struct conf *c)
 	if (cl->n_args)
 		return cli_usage_error("unexpected argument '%s'", cl->args[0]);
 	if (!root || !*root)
-		return cli_usage_error("%s", "no backup root: give --backup-root DIR or set backup_root in the configuration");
+		return cli_usage_error("no backup root: give --backup-root DIR or set backup_root in the configuration");
 	for (size_t i = 0; i < 4; i++)
 		if (cl->keep[i] >= 0)
 			*rule[i] = cl->keep[i];
 	if (retention_policy_empty(&p))
-		return cli_usage_error("%s", "no retention policy: give --keep-last, --keep-daily, --keep-weekly or --keep-monthly, or set retention in the configuration");
+		return cli_usage_error("no retention policy: give --keep-last, --keep-daily, --keep-weekly or --keep-monthly, or set retention in the configuration");
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	if (!cl->dry_run) {
@@ -398,9 +402,9 @@ static int cmd_backup_prune(const struct cli *cl, struct conf *c)
 
 const struct command command_backup_prune = {
 	"backup-prune",
-"biso-recover backup-prune [--dry-run] [--keep-last N] [--keep-daily N]\n"
-"                    [--keep-weekly N] [--keep-monthly N] [OPTIONS]\n",
-"Usage: biso-recover backup-prune [--dry-run] [--keep-last N] [--keep-daily N]\n"
+N_("biso-recover backup-prune [--dry-run] [--keep-last N] [--keep-daily N]\n"
+"                    [--keep-weekly N] [--keep-monthly N] [OPTIONS]\n"),
+N_("Usage: biso-recover backup-prune [--dry-run] [--keep-last N] [--keep-daily N]\n"
 "                                 [--keep-weekly N] [--keep-monthly N] [OPTIONS]\n"
 "\n"
 "Deletes the backups biso-recover backup wrote under the backup root that no\n"
@@ -420,6 +424,6 @@ const struct command command_backup_prune = {
 "                         as in 'biso-recover --help'\n"
 "\n"
 "Exit codes: 0 done; 1 a backup could not be deleted or the root not read;\n"
-"2 usage (no policy); 130 interrupted.\n",
+"2 usage (no policy); 130 interrupted.\n"),
 	1, cmd_backup_prune
 };

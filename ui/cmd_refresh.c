@@ -26,7 +26,7 @@ int cli_refresh(const struct cli *cl, struct conf *c)
 	ro.only = cl->only;
 	ro.dump = cl->dump;
 	ro.sandbox = cl->drill_root;
-	return cli_run_flow(&refresh_flow, cl, c, &ro, "cannot make a refresh plan",
+	return cli_run_flow(&refresh_flow, cl, c, &ro, N_("cannot make a refresh plan"),
 			    cl->drill_root ? cli_drill_banner() : NULL);
 }
 

@@ -46,8 +46,8 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 		/* Questions go to the terminal; without one, fail before anything. */
 		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
 		if (tty < 0) {
-			fprintf(stderr, "biso-recover: no terminal to ask on before destructive steps; "
-					"give --yes to run without asking\n");
+			fprintf(stderr, _("biso-recover: no terminal to ask on before destructive steps; "
+					  "give --yes to run without asking\n"));
 			return EXIT_USAGE;
 		}
 		close(tty);
@@ -75,9 +75,9 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	if (wizard)
 		bst.warnings = &early; /* the wizard's screen would hide them */
 	if (run_prepare(run, &r, &e) < 0)
-		refused = "cannot make a restore plan";
+		refused = N_("cannot make a restore plan");
 	else if (run_preflight(run, &r, &e) < 0)
-		refused = cl->dry_run ? "the plan would fail" : "nothing was touched";
+		refused = cl->dry_run ? N_("the plan would fail") : N_("nothing was touched");
 	if (refused) {
 		logfile_write(log, LOG_ERROR, e.msg);
 		code = cli_run_refused(refused, &e);
@@ -274,8 +274,8 @@ static int start_or_attach(const struct cli *cl, struct conf *c)
 		/* Questions go to the terminal; without one, fail before anything. */
 		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
 		if (tty < 0) {
-			fprintf(stderr, "biso-recover: no terminal to ask on before destructive steps; "
-					"give --yes to run without asking\n");
+			fprintf(stderr, _("biso-recover: no terminal to ask on before destructive steps; "
+					  "give --yes to run without asking\n"));
 			return EXIT_USAGE;
 		}
 		close(tty);
@@ -403,9 +403,9 @@ static int runner_main(const struct cli *cl, struct conf *c)
 	detach_ready();
 	r = runner_report(rn);
 	if (run_prepare(run, r, &e) < 0)
-		refused = "cannot make a restore plan";
+		refused = N_("cannot make a restore plan");
 	else if (run_preflight(run, r, &e) < 0)
-		refused = "nothing was touched";
+		refused = N_("nothing was touched");
 	if (refused) {
 		logfile_write(log, LOG_ERROR, e.msg);
 		cli_format_err(refused, &e, &sb);
@@ -474,8 +474,8 @@ static int run_wizard(const struct cli *cl, struct conf *c)
 		return attach(c, &st);
 	}
 	if (!isatty(0) || !isatty(1)) {
-		fprintf(stderr, "biso-recover: the wizard needs a terminal; use "
-				"'biso-recover restore --yes' for a batch restore\n");
+		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use "
+				  "'biso-recover restore --yes' for a batch restore\n"));
 		return EXIT_USAGE;
 	}
 	return cli_restore(cl, c, 1);
@@ -483,16 +483,16 @@ static int run_wizard(const struct cli *cl, struct conf *c)
 
 const struct command command_wizard = {
 	NULL,
-"biso-recover [OPTIONS]                 open the restore wizard\n",
+N_("biso-recover [OPTIONS]                 open the restore wizard\n"),
 	NULL, 1, run_wizard
 };
 
 const struct command command_restore = {
 	"restore",
-"biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
+N_("biso-recover restore [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
 "       biso-recover restore --resume [--yes] [OPTIONS]\n"
-"                    (continues the restore a kill or a power cut interrupted)\n",
-"Usage: biso-recover restore [--yes] [--dry-run] [--only STEPS | --resume]\n"
+"                    (continues the restore a kill or a power cut interrupted)\n"),
+N_("Usage: biso-recover restore [--yes] [--dry-run] [--only STEPS | --resume]\n"
 "                            [OPTIONS]\n"
 "\n"
 "Restores the instance without the wizard, in the documented order: webroot,\n"
@@ -520,6 +520,6 @@ const struct command command_restore = {
 "                         go on like psql and count the errors (exit 3)\n"
 "  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
 "  --config-php FILE, --dbname CONNINFO, --dump FILE, --web-user USER[:GROUP],\n"
-"  --log-dir DIR          as in 'biso-recover --help'\n",
+"  --log-dir DIR          as in 'biso-recover --help'\n"),
 	1, run_restore
 };

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "cli.h"
 #include "frontend.h"
+#include "i18n.h"
 #include "logfile.h"
 #include "rollback.h"
 #include "run.h"
@@ -21,14 +22,14 @@ static int run_rollback(const struct cli *cl, struct conf *c)
 
 	ro.only = cl->only;
 	ro.resume = cl->resume;
-	return cli_run_flow(&rollback_flow, cl, c, &ro, "cannot make a rollback plan", NULL);
+	return cli_run_flow(&rollback_flow, cl, c, &ro, N_("cannot make a rollback plan"), NULL);
 }
 
 const struct command command_rollback = {
 	"rollback",
-"biso-recover rollback [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
-"                    (puts back what the newest restore replaced)\n",
-"Usage: biso-recover rollback [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
+N_("biso-recover rollback [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
+"                    (puts back what the newest restore replaced)\n"),
+N_("Usage: biso-recover rollback [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
 "\n"
 "Puts back what the newest restore replaced: the webroot, the datadir and the\n"
 "database it kept (webroot.pre-restore-TIME ..., db_pre_restore_TIME), as the\n"
@@ -42,6 +43,6 @@ const struct command command_rollback = {
 "  --only STEP[,STEP]     put back only these parts (webroot, datadir,\n"
 "                         database)\n"
 "  --config FILE, --webroot DIR, --datadir DIR, --config-php FILE,\n"
-"  --dbname CONNINFO, --log-dir DIR   as in 'biso-recover --help'\n",
+"  --dbname CONNINFO, --log-dir DIR   as in 'biso-recover --help'\n"),
 	1, run_rollback
 };

@@ -808,11 +808,13 @@ int wizard_run(struct run *run, const struct wizard_opts *o)
 		w.aborted = 1;
 		w.exit_code = 130;
 		/* say what happened: a dropped terminal is no operator's choice */
-		wizard_worker_log(&w.worker, LOG_WARN, "wizard: %s: %s",
-				  report_reason(REPORT_STOP_SIGNAL((int)wizard_signal)),
-				  wizard_worker_busy(&w.worker)
-				  ? "stopping the running step at its next safe point"
-				  : "stopping before the next step");
+		if (wizard_worker_busy(&w.worker))
+			wizard_worker_log(&w.worker, LOG_WARN,
+					  "wizard: %s: stopping the running step at its next safe point",
+					  report_reason(REPORT_STOP_SIGNAL((int)wizard_signal)));
+		else
+			wizard_worker_log(&w.worker, LOG_WARN, "wizard: %s: stopping before the next step",
+					  report_reason(REPORT_STOP_SIGNAL((int)wizard_signal)));
 		if (wizard_worker_busy(&w.worker))
 			wizard_worker_cancel(&w.worker, REPORT_STOP_SIGNAL((int)wizard_signal));
 	}
@@ -828,11 +830,12 @@ out:
 		wizard_worker_join(&w.worker);
 		/* its lines already reached the sink; add how it ended */
 		wizard_worker_take(&w.worker, &ev);
-		if (ev.done)
-			wizard_worker_log(&w.worker, ev.rc ? LOG_WARN : LOG_INFO,
-					  "wizard: step %s %s%s", run_step_name(w.run, w.cur),
-					  ev.rc ? "stopped: " : "finished before it could stop",
-					  ev.rc && ev.err.msg ? ev.err.msg : "");
+		if (ev.done && ev.rc)
+			wizard_worker_log(&w.worker, LOG_WARN, "wizard: step %s stopped: %s",
+					  run_step_name(w.run, w.cur), ev.err.msg ? ev.err.msg : "");
+		else if (ev.done)
+			wizard_worker_log(&w.worker, LOG_INFO, "wizard: step %s finished before it could stop",
+					  run_step_name(w.run, w.cur));
 		wizard_events_release(&ev);
 	}
 	wizard_worker_destroy(&w.worker);

@@ -103,6 +103,25 @@ head -n 1 "$T/chelp.de" | grep -q '^Aufruf: biso-recover cleanup ' && grep -q '^
 width=$(LC_ALL=C.UTF-8 wc -L < "$T/chelp.de")
 [ "$width" -le 80 ] || fail "the German cleanup --help is $width columns wide, not 80"
 echo "ok: --help, cleanup --help and a usage error in German, --help in English with LANG=C"
+# Every command of the global usage has its own --help in German, within
+# 80 columns; and no explanation of a command in the global usage stays
+# English (the command tables' texts are msgids: N_() in ui/cmd_*.c).
+cmds=$(sed -n 's/^\(Usage:\)\{0,1\} *biso-recover \([a-z][a-z-]*\).*/\2/p' "$T/help.c" | sort -u)
+[ -n "$cmds" ] || { cat "$T/help.c"; fail "no command found in --help"; }
+for cmd in $cmds; do
+	run de_CH.UTF-8 "$cmd" --help > "$T/cmd.de" 2>&1 || { cat "$T/cmd.de"; fail "$cmd --help failed"; }
+	run C "$cmd" --help > "$T/cmd.c" 2>&1 || { cat "$T/cmd.c"; fail "$cmd --help failed with LANG=C"; }
+	head -n 1 "$T/cmd.de" | grep -q "^Aufruf: biso-recover $cmd" || { cat "$T/cmd.de"; fail "$cmd --help is not German"; }
+	head -n 1 "$T/cmd.c" | grep -q "^Usage: biso-recover $cmd" || { cat "$T/cmd.c"; fail "$cmd --help is not English with LANG=C"; }
+	# a line of prose (three words or more) the same in both is untranslated
+	same=$(grep -Fxf "$T/cmd.c" "$T/cmd.de" | grep -E '[a-z]{3,} [a-z]{2,} [a-z]{2,}' | grep -v '^ *--' || true)
+	[ -z "$same" ] || fail "$cmd --help: English lines in the German help: $same"
+	width=$(LC_ALL=C.UTF-8 wc -L < "$T/cmd.de")
+	[ "$width" -le 80 ] || { cat "$T/cmd.de"; fail "the German $cmd --help is $width columns wide, not 80"; }
+done
+same=$(grep -Fxf "$T/help.c" "$T/help.de" | grep '^ *(' || true)
+[ -z "$same" ] || fail "English explanations in the German --help: $same"
+echo "ok: the --help of every command in German ($(echo $cmds | wc -w) commands), within 80 columns"
 # 5. The restore flow (src/engine, src/flows): the plan of a dry run and a
 #    run's step lines and summary in German on the terminal; the run log
 #    of the German run English (report_log(): the log gets the English line,

@@ -3,10 +3,12 @@
 # they are (issue 15): the messages of po/POTFILES.in are extracted afresh
 # with po/Makevars' XGETTEXT_OPTIONS, each catalogue merged with them, and
 # `msgfmt --check --statistics` must report no untranslated and no fuzzy
-# message (nor a format that differs from its msgid's).  Also, for the
+# message (nor a format that differs from its msgid's), and no obsolete
+# one (a translation whose msgid no source has).  Also, for the
 # Swiss standard German of de.po: no "ß", and every line of a translation
-# fits 80 columns wherever the English line does; and no front end listed
-# there hands an unmarked text to an output call.
+# fits 80 columns wherever the English line does; no file of src/ or ui/
+# with messages is missing from po/POTFILES.in; and no front end (ui/)
+# hands an unmarked text to an output call.
 set -eu
 src=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 tmp=$(mktemp -d)
@@ -40,6 +42,13 @@ for lang in $(sed 's/#.*//' "$src/po/LINGUAS"); do
 		fail=1
 		;;
 	esac
+	# a translation no source uses any more: its msgid changed, or a text
+	# lost its marking (then the operator reads it in English again)
+	if grep -q '^#~ msgid' "$tmp/$lang.po"; then
+		echo "po-check: FAIL: po/$lang.po translates messages no source has (changed, or no longer marked):"
+		grep '^#~ msgid' "$tmp/$lang.po"
+		fail=1
+	fi
 	python3 - "$tmp/$lang.po" "$lang" <<'PY' || fail=1
 import sys
 
@@ -86,15 +95,32 @@ for ids, strs in entries(path):
 sys.exit(bad)
 PY
 done
-# The front ends (ui/) listed in po/POTFILES.in print no unmarked text:
+# Every source file with a message (a marked text, an error setter's
+# format) is listed in po/POTFILES.in, or its texts stay English without
+# anybody noticing: xgettext with the same keywords over each file that is
+# not listed finds none.
+unlisted=$(cd "$src" && find src ui -name '*.[ch]' | LC_ALL=C sort |
+	while IFS= read -r f; do echo "$files" | grep -qxF "$f" || echo "$f"; done)
+for f in $unlisted; do
+	rm -f "$tmp/unlisted.pot"
+	# shellcheck disable=SC2086
+	(cd "$src" && xgettext --default-domain=biso-recover $opts -o "$tmp/unlisted.pot" "$f")
+	if [ -s "$tmp/unlisted.pot" ]; then
+		echo "po-check: FAIL: $f has messages for the catalogue but is not in po/POTFILES.in:"
+		msgattrib --no-wrap "$tmp/unlisted.pot" | grep '^msgid ' | sed 1d | head -n 5
+		fail=1
+	fi
+done
+# The front ends (ui/, every file, listed or not) print no unmarked text:
 # xgettext with the output calls as its only keywords finds the literals
 # handed to them directly (a marked text is a call of _() there, not a
 # literal); one with a letter in it is a text the operator reads untranslated.
-ui=$(echo "$files" | grep '^ui/' || true)
+ui=$(cd "$src" && find ui -name '*.c' | LC_ALL=C sort)
 if [ -n "$ui" ]; then
 	# shellcheck disable=SC2086
 	(cd "$src" && xgettext -k --keyword=printf:1 --keyword=fprintf:2 --keyword=puts:1 \
-		--keyword=fputs:1 --keyword=frontend_ask:1 --no-wrap -o "$tmp/unmarked.pot" $ui)
+		--keyword=fputs:1 --keyword=dprintf:2 --keyword=frontend_ask:1 --no-wrap \
+		-o "$tmp/unmarked.pot" $ui)
 	# words left once escapes, conversions (%s, %3zu ...) and the program's
 	# name are taken out
 	# and terminal escape sequences (ESC [ K: clear to the end of the line)
