@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+#include <wchar.h>
 
 static volatile sig_atomic_t interrupted;
 
@@ -38,12 +40,123 @@ int batch_interrupted(void)
 	return interrupted != 0;
 }
 
+/* A progress line stands on the terminal (stderr) without its line end.
+ * There is one terminal, so one flag for every report and client. */
+static int progress_open;
+
+void frontend_progress_end(void)
+{
+	if (!progress_open)
+		return;
+	fputs("\r\033[K", stderr);
+	progress_open = 0;
+}
+
 static void clear_progress(struct batch_state *st)
 {
-	if (st->tty && st->progress_shown) {
-		fputs("\r\033[K", stderr);
-		st->progress_shown = 0;
+	(void)st;
+	frontend_progress_end();
+}
+
+/* The columns of the terminal on stderr, as it says now (it may have been
+ * resized); 80 when it does not say. */
+static unsigned term_cols(void)
+{
+	struct winsize ws;
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/* The next character of @s (@n bytes left): its length in bytes, and its
+ * columns in *@w.  A byte that is no character of the locale's encoding
+ * counts as one column of its own. */
+static size_t next_char(const char *s, size_t n, mbstate_t *ps, unsigned *w)
+{
+	wchar_t wc;
+	size_t k = mbrtowc(&wc, s, n, ps);
+	int cw;
+	if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+		memset(ps, 0, sizeof *ps);
+		*w = 1;
+		return 1;
 	}
+	cw = wcwidth(wc);
+	*w = cw < 0 ? 1 : (unsigned)cw;
+	return k;
+}
+
+/* The columns @s takes. */
+static unsigned text_cols(const char *s)
+{
+	mbstate_t ps;
+	unsigned cols = 0, w;
+	size_t n = strlen(s);
+	memset(&ps, 0, sizeof ps);
+	for (size_t i = 0; i < n; i += next_char(s + i, n - i, &ps, &w), cols += w)
+		;
+	return cols;
+}
+
+/* Cut @sb to at most @cols columns, at a character's start. */
+static void cut_cols(struct strbuf *sb, unsigned cols)
+{
+	mbstate_t ps;
+	unsigned used = 0, w;
+	size_t i = 0, k;
+	memset(&ps, 0, sizeof ps);
+	while (i < sb->len) {
+		k = next_char(sb->buf + i, sb->len - i, &ps, &w);
+		if (used + w > cols)
+			break;
+		used += w;
+		i += k;
+	}
+	strbuf_setlen(sb, i);
+}
+
+void batch_progress_text(const struct progress *p, unsigned cols, struct strbuf *out)
+{
+	struct strbuf cur = STRBUF_INIT;
+	unsigned width = cols > 1 ? cols - 1 : 1, used;
+
+	strbuf_addf(out, "%s: ", p->phase ? _(p->phase) : _("working"));
+	strbuf_humanise_bytes(out, p->done_bytes);
+	if (p->total_bytes) {
+		strbuf_addstr(out, _(" of "));
+		strbuf_humanise_bytes(out, p->total_bytes);
+		strbuf_addf(out, " (%.0f%%)",
+			    100.0 * (double)p->done_bytes / (double)p->total_bytes);
+	}
+	if (p->done_items)
+		strbuf_addf(out, P_(", %llu item", ", %llu items", p->done_items),
+			    (unsigned long long)p->done_items);
+	used = text_cols(out->buf);
+	if (used > width) {
+		cut_cols(out, width);
+		return;
+	}
+	if (!p->current)
+		return;
+	/* a file name may hold anything: no control character reaches the
+	 * terminal */
+	for (const char *c = p->current; *c; c++)
+		strbuf_addch(&cur, (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
+	if (used + 2 + text_cols(cur.buf) <= width) {
+		strbuf_addf(out, ", %s", cur.buf);
+	} else if (used + 2 + 3 + 8 <= width) {
+		/* the end of a long path names the file: cut from the left */
+		unsigned room = width - used - 2 - 3, total = text_cols(cur.buf), w;
+		mbstate_t ps;
+		size_t i = 0;
+		memset(&ps, 0, sizeof ps);
+		while (i < cur.len && total > room) {
+			i += next_char(cur.buf + i, cur.len - i, &ps, &w);
+			total -= w;
+		}
+		strbuf_addf(out, ", ...%s", cur.buf + i);
+	}
+	strbuf_release(&cur);
 }
 
 /* The log file gets the English @line, the terminal @shown (report.h). */
@@ -70,33 +183,24 @@ static void batch_progress(void *ctx, const struct progress *p)
 	int64_t now = report_now_ns();
 	struct strbuf sb = STRBUF_INIT;
 
-	/* On a terminal one line a second, rewritten in place; into a file or
-	 * a pipe (cron, a log) one line every 30 seconds */
-	int64_t every = st->tty ? 1000000000 : 30000000000LL;
+	/* On a terminal a line twice a second, rewritten in place (report.h
+	 * lets one through every 100 ms while bytes move, so it never stands
+	 * still longer than a second); into a file or a pipe (cron, a log)
+	 * one line every 30 seconds, no carriage return */
+	int64_t every = st->tty ? 500000000 : 30000000000LL;
 	int full = p->total_bytes && p->done_bytes >= p->total_bytes;
 	if (st->last_line_ns && now - st->last_line_ns < every && !(full && !st->full_shown))
 		return;
 	st->full_shown = full; /* 100% once, not again for every item after it */
 	st->last_line_ns = now;
-	strbuf_addf(&sb, "%s: ", p->phase ? _(p->phase) : _("working"));
-	strbuf_humanise_bytes(&sb, p->done_bytes);
-	if (p->total_bytes) {
-		strbuf_addstr(&sb, _(" of "));
-		strbuf_humanise_bytes(&sb, p->total_bytes);
-		strbuf_addf(&sb, " (%.0f%%)", 100.0 * (double)p->done_bytes / (double)p->total_bytes);
-	}
-	if (p->done_items)
-		strbuf_addf(&sb, P_(", %llu item", ", %llu items", p->done_items),
-			    (unsigned long long)p->done_items);
-	if (p->current)
-		strbuf_addf(&sb, ", %s", p->current);
 	if (st->tty) {
-		/* Rewrite one line in place; cut it to the terminal width-ish. */
-		if (sb.len > 150)
-			strbuf_setlen(&sb, 150);
+		/* one line that fits the terminal: a longer one wraps, and the
+		 * next \r rewrites only its last row */
+		batch_progress_text(p, term_cols(), &sb);
 		fprintf(stderr, "\r\033[K%s", sb.buf);
-		st->progress_shown = 1;
+		progress_open = 1;
 	} else {
+		batch_progress_text(p, 1000, &sb);
 		fprintf(stderr, "%s\n", sb.buf);
 	}
 	strbuf_release(&sb);
@@ -134,6 +238,7 @@ int frontend_ask(const char *question, struct strbuf *answer)
 	/* what stdout holds so far (a list the question is about) comes
 	 * first, also when it is a pipe or a file (cleanup | tee log) */
 	fflush(stdout);
+	frontend_progress_end();
 	fprintf(tty, "%s ", question);
 	fflush(tty);
 	if (fgets(line, sizeof line, tty) && !interrupted) {

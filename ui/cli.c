@@ -32,6 +32,7 @@ void cli_set_usage_cmd(const char *cmd)
 int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	frontend_progress_end();
 	fprintf(stderr, "biso-recover: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, _(fmt), ap); /* a msgid: po/Makevars' keywords */
@@ -67,6 +68,7 @@ void cli_print_err(const char *what, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
 	cli_format_err(what, e, &sb);
+	frontend_progress_end();
 	fputs(sb.buf, stderr);
 	strbuf_release(&sb);
 }

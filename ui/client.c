@@ -21,9 +21,6 @@
 
 static volatile sig_atomic_t got_signal;
 
-/* Erases the progress line being rewritten in place on a terminal. */
-static const char clear_line[] = "\r\033[K";
-
 static void on_signal(int sig)
 {
 	got_signal = sig;
@@ -73,10 +70,7 @@ static void say(struct cstate *s, const char *fmt, ...) __attribute__((format(pr
 static void say(struct cstate *s, const char *fmt, ...)
 {
 	va_list ap;
-	if (s->bst.tty && s->bst.progress_shown) {
-		fputs(clear_line, stderr);
-		s->bst.progress_shown = 0;
-	}
+	frontend_progress_end();
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -112,10 +106,7 @@ static void prompt(struct cstate *s, const struct proto_msg *m)
 			strbuf_addf(&q, "\n  %s", m->u.question.choices[k]);
 		break;
 	}
-	if (s->bst.tty && s->bst.progress_shown) {
-		fputs(clear_line, stderr);
-		s->bst.progress_shown = 0;
-	}
+	frontend_progress_end();
 	fflush(stdout);
 	fflush(stderr);
 	if (s->tty >= 0) {
@@ -201,9 +192,7 @@ static int on_message(struct cstate *s, struct proto_msg *m, int *code)
 		}
 		break;
 	case PROTO_END:
-		if (s->bst.tty && s->bst.progress_shown)
-			fputs(clear_line, stderr);
-		s->bst.progress_shown = 0;
+		frontend_progress_end();
 		fputs(m->u.end.summary, stderr);
 		*code = m->u.end.code;
 		return 1;
@@ -346,8 +335,7 @@ int client_follow(const struct client_opts *o)
 	}
 	err_clear(&e);
 	if (!ended && got_signal != SIGHUP) {
-		if (s.bst.tty && s.bst.progress_shown)
-			fputs(clear_line, stderr);
+		frontend_progress_end();
 		fprintf(stderr, _("biso-recover: the runner (pid %ld) ended without finishing the "
 				  "run; its log: %s\n"),
 			o->runner_pid, o->log_path ? o->log_path : "?");

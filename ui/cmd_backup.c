@@ -88,6 +88,7 @@ static int cmd_backup(const struct cli *cl, struct conf *c)
 		code = batch_run(run, &bo);
 	}
 	run_finish(run, code, &r);
+	frontend_progress_end();
 	if (code != EXIT_DONE)
 		fprintf(stderr, _("biso-recover: backup FAILED (exit %d); see %s\n"),
 			code, run_log_path(run) ? run_log_path(run) : _("the log"));
@@ -139,6 +140,7 @@ static int restore_test(const struct conf *c, const char *root, const char *id, 
 
 	fflush(stdout);
 	rc = backuptest_run(c, root, id, &res, r, &e);
+	frontend_progress_end();
 	if (rc < 0) {
 		cli_print_err(_("restore test: could not test"), &e);
 		err_clear(&e);
@@ -199,6 +201,7 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 	printf(_("backup %s in %s\n"), id, root);
 	fflush(stdout);
 	rc = backupverify_tier1(root, id, &res, &r, &e);
+	frontend_progress_end();
 	if (rc < 0) {
 		cli_print_err("could not check", &e);
 		err_clear(&e);

@@ -130,6 +130,7 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		ro.check_hint = "Use a complete dump (biso-recover db-inspect DUMP shows what one holds).";
 	}
 	bad_replay = replay_run(&ro, &r, &st, &e) < 0;
+	frontend_progress_end();
 	if (bad_replay && st.refused) {
 		cli_print_err("nothing was changed in the database", &e);
 		err_clear(&e);

@@ -31,6 +31,7 @@ static void print_escaped(const char *s)
 static void print_difference(void *ctx, const char *rel, const char *what)
 {
 	(void)ctx;
+	frontend_progress_end();
 	print_escaped(rel);
 	fputs(": ", stdout);
 	print_escaped(what);
@@ -58,12 +59,14 @@ static int cmd_files_verify(const struct cli *cl, struct conf *c)
 	batch_install_signals();
 	if (fsrestore_verify(&o, print_difference, NULL, &r, &res, &e) < 0) {
 		fflush(stdout);
+		frontend_progress_end();
 		cli_print_err(NULL, &e);
 		err_clear(&e);
 		fsrestore_result_release(&res);
 		/* 1 means "differs": a tree that could not be compared is 2 */
 		return batch_interrupted() ? EXIT_ABORTED : EXIT_USAGE;
 	}
+	frontend_progress_end();
 	strbuf_addf(&sb, P_("%llu difference", "%llu differences", res.differences),
 		    (unsigned long long)res.differences);
 	strbuf_addstr(&sb, " (");
@@ -110,6 +113,7 @@ static int cmd_files_restore(const struct cli *cl, struct conf *c)
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	if (fsrestore_run(&o, &r, &res, &e) < 0) {
+		frontend_progress_end();
 		/* a system directory as the target: refused as restore refuses it */
 		code = res.target_refused ? EXIT_USAGE : EXIT_FAILED;
 		cli_print_err(NULL, &e);
@@ -117,6 +121,7 @@ static int cmd_files_restore(const struct cli *cl, struct conf *c)
 		fsrestore_result_release(&res);
 		return batch_interrupted() ? EXIT_ABORTED : code;
 	}
+	frontend_progress_end();
 	if (!cl->dry_run) { /* a dry run logged what the source holds */
 		struct stat st;
 		/* an archive without "./" leaves the staging directory's 0700 */

@@ -1,8 +1,8 @@
 /*
  * frontend: what the command-line front ends share (ui/, curses-free).
  *
- * batch.c is the line-mode front end (one progress line per second on
- * stderr, questions on the terminal); wizard.c the full-screen one.  Both
+ * batch.c is the line-mode front end (a progress line rewritten in place
+ * on stderr, questions on the terminal); wizard.c the full-screen one.  Both
  * drive a flow through the same struct run (src/engine/run.h).
  */
 #ifndef BR_FRONTEND_H
@@ -36,7 +36,6 @@ struct batch_state {
 	struct logfile *log;
 	int64_t last_line_ns;
 	int tty;
-	int progress_shown;
 	int full_shown;       /* the last line shown was at 100% */
 	const char *label;
 	struct strbuf *warnings; /* when set, WARN and ERROR lines are also added
@@ -44,6 +43,18 @@ struct batch_state {
 				    screen); borrowed */
 };
 void batch_report_init(struct report *r, struct batch_state *st, struct logfile *log);
+/* End the progress line that stands on the terminal (stderr), if one does:
+ * anything else written to the terminal (a log line, an error, a
+ * question, a summary) calls it first, so that it never starts in the
+ * middle of that line. */
+void frontend_progress_end(void);
+/* Line mode's progress line for @p, appended to @out, in at most @cols - 1
+ * columns (the terminal's last column would wrap on some terminals): the
+ * phase, bytes done of total, items, and as much of the current item
+ * (file, TOC entry) as fits, cut from the left ("...end/of/the/path");
+ * control characters in it become '?'.  Columns are counted in the
+ * locale's encoding (wcwidth()). */
+void batch_progress_text(const struct progress *p, unsigned cols, struct strbuf *out);
 /* Install the signal handlers that make report_cancelled() true. */
 void batch_install_signals(void);
 /* Non-zero once SIGINT/SIGTERM/SIGHUP arrived. */

@@ -198,6 +198,13 @@ struct copier {
 };
 
 #define COPY_BUF (1 << 17)
+/* Bytes one copy_file_range() call moves at most: between two calls the
+ * progress and the cancel check run, so even a slow disk shows a big
+ * file moving every second or so (a 1 GiB call showed nothing for
+ * minutes). */
+#define COPY_RANGE_MAX (1 << 20)
+/* The read/write fallback's chunks between two progress reports (1 MiB). */
+#define COPY_BUF_TICK (COPY_RANGE_MAX / COPY_BUF)
 
 static struct hlink **hlink_find(struct copier *k, dev_t dev, ino_t ino)
 {
@@ -262,7 +269,7 @@ static int copy_range(struct copier *k, int in, int out, off_t off, off_t len, c
 	unsigned n = 0;
 	while (len > 0) {
 		ssize_t got;
-		size_t want = len > (off_t)(1 << 30) ? (size_t)1 << 30 : (size_t)len;
+		size_t want = len > (off_t)COPY_RANGE_MAX ? (size_t)COPY_RANGE_MAX : (size_t)len;
 		if (!plain) {
 			off_t ioff = off, ooff = off;
 			got = copy_file_range(in, &ioff, out, &ooff, want, 0);
@@ -309,7 +316,7 @@ static int copy_range(struct copier *k, int in, int out, off_t off, off_t len, c
 		off += got;
 		len -= got;
 		c->done_bytes += (uint64_t)got;
-		if ((++n & 15) == 0) {
+		if (!plain || ++n % COPY_BUF_TICK == 0) {
 			if (fsrestore_cancelled(c))
 				return -1;
 			fsrestore_progress(c, N_("copying"), rel, 0);

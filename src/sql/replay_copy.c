@@ -50,6 +50,7 @@ static int copy_data(struct replay *rp, const struct copy_sink *conn, long start
 		     uint64_t *rows, int *send_failed)
 {
 	int bol = 1;
+	size_t since = 0; /* bytes read since the last progress report */
 	struct err rerr = ERR_INIT;
 	*lines = 0;
 	*rows = 0;
@@ -81,20 +82,30 @@ static int copy_data(struct replay *rp, const struct copy_sink *conn, long start
 			(*rows)++;
 		}
 		bol = complete;
+		since += n;
 		if (conn && !*send_failed) {
 			if (rp->copybuf.len + n > REPLAY_COPY_CHUNK && rp->copybuf.len) {
 				if (conn->put(conn->ctx, rp->copybuf.buf, rp->copybuf.len) != 1)
 					*send_failed = 1;
 				strbuf_reset(&rp->copybuf);
-				replay_progress(rp, 0);
-				if (report_cancelled(rp->r) || (rp->spec && replay_check_refused(rp->ck))) {
-					const char *why = report_cancelled(rp->r) ? report_stop_reason(rp->r)
-						: "the dump check refused the dump";
-					conn->end(conn->ctx, why);
-					own_error(rp, start_line + *lines, 1, NULL, "restore aborted: %s", why);
-					return -1;
-				}
 			}
+		}
+		/* progress and a stop by what was read, not by what was sent:
+		 * long rows go out without the buffer, and a skipped block
+		 * sends nothing, yet a big block must show it moves */
+		if (since >= REPLAY_COPY_CHUNK) {
+			since = 0;
+			replay_progress(rp, 0);
+			if (report_cancelled(rp->r) || (rp->spec && replay_check_refused(rp->ck))) {
+				const char *why = report_cancelled(rp->r) ? report_stop_reason(rp->r)
+					: "the dump check refused the dump";
+				if (conn && !*send_failed)
+					conn->end(conn->ctx, why);
+				own_error(rp, start_line + *lines, 1, NULL, "restore aborted: %s", why);
+				return -1;
+			}
+		}
+		if (conn && !*send_failed) {
 			if (n >= REPLAY_COPY_CHUNK / 2) {
 				/* a long piece goes out as it is, without a copy */
 				if (conn->put(conn->ctx, p, n) != 1)

@@ -589,6 +589,22 @@ for j in 1 2; do
 		{ fail "sort memory: --jobs $j changed the dump's 1MB:"; log_from $from | grep maintenance_work_mem; }
 done
 
+# ---- one big COPY block reports progress while it is read ----
+# 128 rows of 100 KiB go out without the COPY buffer; before, no progress
+# came between the COPY command and its end (line mode stood still), nor
+# while the data of a failed COPY was skipped
+dump=$T/bigcopy.sql
+row=$(head -c 102400 /dev/zero | tr '\0' x)
+{ printf -- '--\n-- Data for Name: big; Type: TABLE DATA; Schema: public; Owner: x\n--\n\n'
+  printf 'CREATE TABLE big (a text);\nCOPY big (a) FROM stdin;\n'
+  yes "$row" | head -n 128; printf '\\.\n'
+  printf 'COPY nosuch (a) FROM stdin;\n'; yes "$row" | head -n 128; printf '\\.\n'; } > "$dump"
+run --continue --progress
+c=$(grep '^PROGRESS .* Name: big; Type: TABLE DATA' "$T/out" | sort -u | wc -l)
+[ "$rc" = 1 ] && [ "$(q 'select count(*) from big')" = 128 ] && [ "$c" -ge 80 ] &&
+	ok "a 25 MiB COPY block (loaded and skipped): $c progress reports while it is read" ||
+	{ fail "big COPY block: exit $rc, $c progress reports (want >= 80: one per 128 KiB)"; cut -c1-100 "$T/out" | uniq -c | head -20; }
+
 # ---- server killed mid-replay ----
 dump=$T/slow.sql
 printf 'CREATE TABLE k (a int);\nSELECT pg_sleep(30);\nINSERT INTO k VALUES (1);\n' > "$dump"

@@ -310,6 +310,65 @@ static void cancel_removes_staging(void **state)
 	fsrestore_result_release(&res);
 }
 
+/* One big file: the copy reports progress while its bytes move (a
+ * copy_file_range() call of up to 1 GiB showed nothing for minutes in line
+ * mode).  The fake clock lets every report pass the throttle. */
+static int64_t fake_ns;
+static int64_t fake_clock(void)
+{
+	return fake_ns += 200000000;
+}
+
+static unsigned big_reports;
+static uint64_t big_last;
+static void count_big(void *ctx, const struct progress *p)
+{
+	(void)ctx;
+	if (p->phase && !strcmp(p->phase, "copying") && p->current && !strcmp(p->current, "big") &&
+	    p->done_bytes > big_last) {
+		big_reports++;
+		big_last = p->done_bytes;
+	}
+}
+
+static void one_big_file_reports_progress_while_it_is_copied(void **state)
+{
+	static char chunk[1 << 16];
+	struct fsrestore_opts o;
+	struct fsrestore_result res;
+	struct report r;
+	struct err e = ERR_INIT;
+	int fd;
+	(void)state;
+	memset(chunk, 'x', sizeof chunk);
+	assert_int_equal(mkdir(P("big-src"), 0755), 0);
+	fd = open(P("big-src/big"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 512; i++) /* 32 MiB */
+		assert_int_equal(write(fd, chunk, sizeof chunk), (ssize_t)sizeof chunk);
+	assert_int_equal(close(fd), 0);
+	report_set_clock(fake_clock);
+	for (int checksum = 0; checksum <= 1; checksum++) {
+		memset(&o, 0, sizeof o);
+		memset(&r, 0, sizeof r);
+		r.progress = count_big;
+		big_reports = 0;
+		big_last = 0;
+		o.source = P("big-src");
+		o.target = P(checksum ? "big-dst2" : "big-dst1");
+		o.checksum = checksum;
+		assert_int_equal(fsrestore_run(&o, &r, &res, &e), 0);
+		fsrestore_result_release(&res);
+		/* 32 reports at 1 MiB each; some slack for the reports that
+		 * fall on a file's end */
+		if (big_reports < 24)
+			fail_msg("%s: %u progress reports while the 32 MiB file was copied, "
+				 "want one a MiB", checksum ? "--checksum" : "copy_file_range",
+				 big_reports);
+	}
+	report_set_clock(NULL);
+}
+
 static void hostile_names_are_refused(void **state)
 {
 	char *out;
@@ -997,6 +1056,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(merge_writes_into_existing_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(failure_leaves_target_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancel_removes_staging, setup, teardown),
+		cmocka_unit_test_setup_teardown(one_big_file_reports_progress_while_it_is_copied, setup,
+						teardown),
 		cmocka_unit_test(hostile_names_are_refused),
 		cmocka_unit_test_setup_teardown(set_owner_adds_user_rwx_without_following_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(dry_run_only_counts, setup, teardown),

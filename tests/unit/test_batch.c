@@ -1,0 +1,80 @@
+/* Unit tests for line mode's progress line (ui/batch.c): it fits the
+ * terminal's columns, the end of a long path stays visible, no control
+ * character of a file name reaches the terminal. */
+#include "config.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "frontend.h"
+#include "strbuf.h"
+
+static int utf8(void **state)
+{
+	(void)state;
+	return setlocale(LC_ALL, "C.UTF-8") ? 0 : -1;
+}
+
+/* The columns @s takes (UTF-8). */
+static size_t cols(const char *s)
+{
+	wchar_t w[1024];
+	size_t n = mbstowcs(w, s, 1024);
+	assert_true(n != (size_t)-1);
+	return (size_t)wcswidth(w, n);
+}
+
+static void long_lines_fit_the_terminal_and_keep_the_file_name(void **state)
+{
+	static const char path[] =
+		"attachments/2024/\xc3\xa4nderungsantr\xc3\xa4ge/Beratungsfall-12345/"
+		"sehr-langer-Dateiname-mit-\xc3\xbc" "berl\xc3\xa4nge-f\xc3\xbcr-den-Test.pdf";
+	struct progress p = { "copying", 123456789, 987654321, 4321, 0, path };
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	for (unsigned w = 20; w <= 200; w += 30) {
+		strbuf_reset(&sb);
+		batch_progress_text(&p, w, &sb);
+		if (cols(sb.buf) > w - 1)
+			fail_msg("%u columns: the line takes %zu: \"%s\"", w, cols(sb.buf), sb.buf);
+	}
+	strbuf_reset(&sb);
+	batch_progress_text(&p, 80, &sb);
+	/* as much of the path as fits: the line is full */
+	assert_int_equal(cols(sb.buf), 79);
+	/* the end of the path names the file */
+	assert_non_null(strstr(sb.buf, "-Test.pdf"));
+	assert_non_null(strstr(sb.buf, ", ..."));
+	assert_non_null(strstr(sb.buf, "copying: "));
+	/* wide enough: the whole path */
+	strbuf_reset(&sb);
+	batch_progress_text(&p, 200, &sb);
+	assert_non_null(strstr(sb.buf, path));
+	strbuf_release(&sb);
+}
+
+static void control_characters_of_a_name_become_question_marks(void **state)
+{
+	struct progress p = { "copying", 1, 2, 0, 0, "evil\r\033[2Jname\n" };
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	batch_progress_text(&p, 80, &sb);
+	assert_null(strpbrk(sb.buf, "\r\n\033"));
+	assert_non_null(strstr(sb.buf, "evil??[2Jname?"));
+	strbuf_release(&sb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(long_lines_fit_the_terminal_and_keep_the_file_name),
+		cmocka_unit_test(control_characters_of_a_name_become_question_marks),
+	};
+	return cmocka_run_group_tests(tests, utf8, NULL);
+}
