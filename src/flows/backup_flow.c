@@ -71,7 +71,8 @@ static void backup_release(void *data)
 	struct backup *b = data;
 	char **strs[] = { &b->root, &b->webroot, &b->datadir, &b->conninfo, &b->dbname,
 			  &b->log_dbname, &b->log_conninfo, &b->prev_data, &b->prev_webroot,
-			  &b->server_version, &b->pg_dump_version, &b->system_identifier };
+			  &b->server_version, &b->pg_dump_version, &b->system_identifier,
+			  &b->identity_dbname };
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
 		free(*strs[i]);
 	for (char **x = b->webroot_excludes; x && *x; x++)
@@ -277,10 +278,14 @@ static int check_dir(const char *what, const char *path, const char *hint, struc
 	return 0;
 }
 
-/* pg_database_size() of @dbname on @conninfo into *@size; the server's
- * system_identifier into b->system_identifier when it may be read. */
+/* pg_database_size() of @dbname on @conninfo into *@size.  With @identity,
+ * also the database's identity for the manifest, read on that connection:
+ * the server's system_identifier (pg_control_system()) and the name the
+ * server gives the database (current_database()), into
+ * b->system_identifier and b->identity_dbname; a refresh compares them with
+ * its target to refuse production. */
 static int database_size(struct backup *b, const char *conninfo, const char *dbname,
-			 uint64_t *size, int identity, struct err *e)
+			 uint64_t *size, int identity, struct report *r, struct err *e)
 {
 	char *ci = conninfo_with_dbname(conninfo, dbname, e);
 	PGconn *conn;
@@ -300,11 +305,23 @@ static int database_size(struct backup *b, const char *conninfo, const char *dbn
 	*size = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	if (identity) {
-		/* pg_control_system() needs pg_monitor or a superuser: without
-		 * it the manifest goes without the identity */
-		res = PQexec(conn, "SELECT system_identifier FROM pg_control_system()");
+		res = PQexec(conn, "SELECT current_database()");
 		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			set_str(&b->identity_dbname, PQgetvalue(res, 0, 0));
+		PQclear(res);
+		/* pg_control_system() may be revoked from the backup's role:
+		 * then the manifest goes without it, and says why in the log */
+		res = PQexec(conn, "SELECT system_identifier::text FROM pg_control_system()");
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 			set_str(&b->system_identifier, PQgetvalue(res, 0, 0));
+		} else {
+			struct err q = ERR_INIT;
+			dbadmin_result_error(conn, res, &q);
+			report_log(r, LOG_WARN, "the server's system identifier cannot be read (%s): "
+				   "the manifest goes without it, and a refresh cannot tell this "
+				   "database by it", q.msg ? q.msg : "no row");
+			err_clear(&q);
+		}
 		PQclear(res);
 	}
 	PQfinish(conn);
@@ -361,10 +378,10 @@ static int backup_preflight(struct run *run, struct report *r, struct err *e)
 		return err_set(e, "rsync is not installed"), err_hint(e, "Install rsync."), -1;
 	/* a wrong database name or password fails here, before maintenance
 	 * mode goes on */
-	if (database_size(b, b->conninfo, b->dbname, &b->db_size, 1, e) < 0)
+	if (database_size(b, b->conninfo, b->dbname, &b->db_size, 1, r, e) < 0)
 		return -1;
 	if (b->log_dbname &&
-	    database_size(b, b->log_conninfo, b->log_dbname, &b->log_db_size, 0, e) < 0)
+	    database_size(b, b->log_conninfo, b->log_dbname, &b->log_db_size, 0, r, e) < 0)
 		return -1;
 	if (run_dry_run(run))
 		return 0;

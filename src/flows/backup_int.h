@@ -62,6 +62,7 @@ struct backup {
 	struct backup_part db, log_db, data, web;
 	char *server_version, *pg_dump_version; /* from the dump; owned */
 	char *system_identifier;  /* the server's, or NULL when it could not be read */
+	char *identity_dbname;    /* current_database() on the dump's connection */
 
 	/* maintenance mode */
 	int maint_on;             /* this run switched it on and not off yet */

@@ -81,7 +81,7 @@ static int seal_run(struct run *run, struct step_out *out, struct report *r, str
 	m.server_version = b->server_version ? xstrdup(b->server_version) : NULL;
 	m.pg_dump_version = b->pg_dump_version ? xstrdup(b->pg_dump_version) : NULL;
 	m.system_identifier = b->system_identifier ? xstrdup(b->system_identifier) : NULL;
-	m.dbname = xstrdup(b->dbname);
+	m.dbname = xstrdup(b->identity_dbname ? b->identity_dbname : b->dbname);
 	m.maintenance_ms = b->maint_ms;
 	for (size_t i = 0; i < n; i++)
 		manifest_add_part(&m, parts[i]->name, 0, 0, parts[i]->rel);

@@ -73,7 +73,13 @@ grep -Eq "^maintenance_ms [0-9]+$" "$BK/manifest/$id/MANIFEST" || fail "the mani
 [ ! -e "$BK/webroot/$id/data" ] || fail "the webroot snapshot has data/"
 [ -f "$BK/webroot/$id/biso-cli" ] || fail "the webroot snapshot lacks biso-cli"
 gzip -t "$BK/db/biso_$id.sql.gz" || fail "gzip -t rejects the dump"
-echo "ok: backup $id: maintenance on around dump and datadir only, sha256sum -c passes"
+# the database's identity, as the server gives it (a refresh refuses a
+# target that has it)
+sysid=$(psql -XAtc "SELECT system_identifier FROM pg_control_system()")
+grep -qx "system_identifier $sysid" "$BK/manifest/$id/MANIFEST" ||
+	{ grep system_identifier "$BK/manifest/$id/MANIFEST"; fail "the manifest lacks the server's system_identifier $sysid"; }
+grep -qx "dbname biso" "$BK/manifest/$id/MANIFEST" || fail "the manifest lacks dbname biso"
+echo "ok: backup $id: maintenance on around dump and datadir only, sha256sum -c passes, the database's identity recorded"
 
 # 2. Restore it into a new place and compare with the source.
 NEW=$T/new
@@ -283,3 +289,22 @@ grep -Eq "^verified .* restore-test damaged$" "$BK/manifest/$newest/MANIFEST" ||
 [ -z "$(psql -Atc "SELECT 1 FROM pg_database WHERE datname LIKE 'biso_verify_%'")" ] || fail "the scratch database was not dropped after a failed test"
 cp -p "$T/MANIFEST.saved" "$BK/manifest/$newest/MANIFEST"
 echo "ok: --restore-test replays the dump, compares rows per table with the manifest, drops the scratch database"
+
+# 10. A role that may not call pg_control_system() (revoked in biso: a
+#     function's privileges are per database): the backup still works,
+#     says in its log that the identity cannot be read, and the manifest
+#     has the name but no system_identifier.
+psql -qX -d biso -c "REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC"
+sleep 1 # a new id
+set +e
+backup > "$T/noid.log" 2>&1
+rc=$?
+set -e
+psql -qX -d biso -c "GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC"
+[ $rc = 0 ] || { cat "$T/noid.log"; fail "a backup without pg_control_system() failed (exit $rc)"; }
+grep -q "the server's system identifier cannot be read (.*permission denied" "$T/noid.log" ||
+	{ cat "$T/noid.log"; fail "the backup does not say the identity cannot be read"; }
+id3=$(ls "$BK/manifest" | tail -n 1)
+! grep -q "^system_identifier " "$BK/manifest/$id3/MANIFEST" || fail "a system_identifier without pg_control_system()"
+grep -qx "dbname biso" "$BK/manifest/$id3/MANIFEST" || fail "the manifest of $id3 lacks dbname biso"
+echo "ok: without pg_control_system() the manifest has no system_identifier and the log says why"

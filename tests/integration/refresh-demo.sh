@@ -176,6 +176,19 @@ set +e; "$BISO_RECOVER" refresh --config "$T/noprod.conf" --source "$T/bk" --yes
 [ $rc = 2 ] && grep -q 'the target database "biso" is production'"'"'s: same server (system identifier [0-9]*) and name as .*/MANIFEST records' "$T/mident.log" ||
 	{ cat "$T/mident.log"; fail "manifest: production's database not refused by the manifest's identity (exit $rc)"; }
 [ ! -s "$CALLS" ] || fail "manifest: biso-cli ran"
+# the manifest's value is the one compared: with another system_identifier
+# in it the same target passes the identity check (a dry run's preflight)
+man=$(ls "$T"/bk/manifest/*/MANIFEST)
+grep -qx "system_identifier $(psql -XAtc "SELECT system_identifier FROM pg_control_system()")" "$man" ||
+	fail "manifest: the backup did not record the server's system_identifier"
+cp -p "$man" "$T/MANIFEST.saved"
+sed -i 's/^system_identifier .*/system_identifier 1234567890/' "$man"
+set +e; "$BISO_RECOVER" refresh --config "$T/noprod.conf" --source "$T/bk" --dry-run --attachments skip \
+	--config-php "$T/prodlike.config.php" > "$T/mother.log" 2>&1; rc=$?; set -e
+cp -p "$T/MANIFEST.saved" "$man"
+grep -q 'manifest .*/MANIFEST: production database "biso", system identifier 1234567890' "$T/mother.log" &&
+	! grep -q "is production's" "$T/mother.log" ||
+	{ cat "$T/mother.log"; fail "manifest: the identity check did not take the manifest's system_identifier (exit $rc)"; }
 "$BISO_RECOVER" refresh --config "$T/noprod.conf" --source "$T/bk" --yes --attachments skip > "$T/mok.log" 2>&1 ||
 	{ cat "$T/mok.log"; fail "manifest: a refresh from a backup with a manifest failed"; }
 grep -q 'checking backup [0-9_]* against its manifest' "$T/mok.log" || { cat "$T/mok.log"; fail "manifest: the backup was not checked"; }
