@@ -53,9 +53,9 @@ static const char usage_text[] = N_(
 "  --webroot DIR          the webroot to restore into\n"
 "  --datadir DIR          the datadir (default: from config.php)\n"
 "  --config-php FILE      use this config.php instead of the backup's\n"
-"  --dbname CONNINFO      target database as a libpq conninfo (default:\n"
-"                         config.php); a password is better in ~/.pgpass or\n"
-"                         PGPASSFILE\n"
+"  --dbname CONNINFO      target database as a libpq conninfo, or just its\n"
+"                         name, as psql takes it (default: config.php); a\n"
+"                         password is better in ~/.pgpass or PGPASSFILE\n"
 "  --dump FILE            plain-format dump to replay (default: newest in db/)\n"
 "  --at YYYYMMDD[_HHMMSS] use the newest backups taken at or before then\n"
 "  --web-user USER[:GROUP]\n"
@@ -314,6 +314,12 @@ int main(int argc, char **argv)
 		dbname = xstrdup(cl.dbname);
 		conninfo_mask_password((char *)cl.dbname);
 		cl.dbname = dbname;
+	}
+	if (dbname) {
+		/* a bare name is the database's, as psql takes it */
+		cl.dbname = conninfo_normalize(dbname);
+		free(dbname);
+		dbname = (char *)cl.dbname;
 	}
 	cmd = command_find(cl.cmd);
 	if (!cmd) {

@@ -1,6 +1,7 @@
 /* conf: biso-recover.conf (libconfig); see conf.h. */
 #include "config.h"
 #include "conf.h"
+#include "conninfo.h"
 
 #include <grp.h>
 #include <pwd.h>
@@ -162,6 +163,8 @@ int conf_parse_user_group(struct conf *c, const char *spec, struct err *e)
 enum kind {
 	K_STR,      /* non-empty string */
 	K_OPTSTR,   /* string, "" means unset (NULL) */
+	K_CONNINFO, /* K_OPTSTR holding a libpq conninfo, or a bare database
+		       name (conninfo_normalize()) */
 	K_BOOL,
 	K_UINT,     /* integer >= 0 */
 	K_ONERR,    /* "stop" or "continue" */
@@ -180,8 +183,8 @@ struct key {
 #define F(field) offsetof(struct conf, field)
 
 static const struct key database_keys[] = {
-	{ "conninfo", K_OPTSTR, F(database.conninfo), NULL },
-	{ "admin_conninfo", K_OPTSTR, F(database.admin_conninfo), NULL },
+	{ "conninfo", K_CONNINFO, F(database.conninfo), NULL },
+	{ "admin_conninfo", K_CONNINFO, F(database.admin_conninfo), NULL },
 	{ "owner", K_OPTSTR, F(database.owner), NULL },
 	{ "encoding", K_STR, F(database.encoding), NULL },
 	{ "lc_collate", K_STR, F(database.lc_collate), NULL },
@@ -196,7 +199,7 @@ static const struct key log_database_keys[] = {
 	{ "enabled", K_BOOL, F(log_database.enabled), NULL },
 	{ "dbname", K_STR, F(log_database.dbname), NULL },
 	{ "dump_prefix", K_STR, F(log_database.dump_prefix), NULL },
-	{ "conninfo", K_OPTSTR, F(log_database.conninfo), NULL },
+	{ "conninfo", K_CONNINFO, F(log_database.conninfo), NULL },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -224,7 +227,7 @@ static const struct key refresh_keys[] = {
 	{ "check_tables", K_ARGV, F(refresh.check_tables), NULL },
 	{ "check_fail_tables", K_ARGV, F(refresh.check_fail_tables), NULL },
 	{ "check_threshold", K_UINT, F(refresh.check_threshold), NULL },
-	{ "production_conninfo", K_OPTSTR, F(refresh.production_conninfo), NULL },
+	{ "production_conninfo", K_CONNINFO, F(refresh.production_conninfo), NULL },
 	{ "production_config", K_OPTSTR, F(refresh.production_config), NULL },
 	{ "keep_old", K_BOOL, F(refresh.keep_old), NULL },
 	{ NULL, 0, 0, NULL },
@@ -273,6 +276,7 @@ static const char *kind_name(enum kind k)
 	switch (k) {
 	case K_STR:
 	case K_OPTSTR:
+	case K_CONNINFO:
 	case K_ONERR: return "a string";
 	case K_BOOL: return "a boolean (true or false)";
 	case K_UINT: return "an integer";
@@ -365,15 +369,21 @@ static int load_one(struct loader *L, const config_setting_t *s, const char *ful
 
 	switch (k->kind) {
 	case K_STR:
-	case K_OPTSTR: {
+	case K_OPTSTR:
+	case K_CONNINFO: {
 		const char *v;
 		if (type != CONFIG_TYPE_STRING)
 			return wrong_type(L, s, full, k->kind);
 		v = config_setting_get_string(s);
 		if (k->kind == K_STR && !*v)
 			return fail(L, s, full, "must not be empty");
-		if (L->apply)
+		if (L->apply && k->kind == K_CONNINFO && *v) {
+			char **f = field;
+			free(*f);
+			*f = conninfo_normalize(v);
+		} else if (L->apply) {
 			conf_set_str(field, *v ? v : NULL);
+		}
 		return 0;
 	}
 	case K_BOOL:

@@ -24,11 +24,29 @@ void conninfo_append(struct strbuf *sb, const char *keyword, const char *value)
 	strbuf_addch(sb, '\'');
 }
 
+static int is_uri(const char *s)
+{
+	return !strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11);
+}
+
+char *conninfo_normalize(const char *conninfo)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (!conninfo)
+		return NULL;
+	/* psql's recognized_connection_string() */
+	if (!*conninfo || strchr(conninfo, '=') || is_uri(conninfo))
+		return xstrdup(conninfo);
+	conninfo_append(&sb, "dbname", conninfo);
+	return strbuf_detach(&sb, NULL);
+}
+
 /* Parse @conninfo; NULL with @e (see conninfo_check()) when libpq cannot. */
 static PQconninfoOption *parse_as(const char *conninfo, const char *what, struct err *e)
 {
-	char *msg = NULL;
-	PQconninfoOption *opts = PQconninfoParse(conninfo ? conninfo : "", &msg);
+	char *msg = NULL, *norm = conninfo_normalize(conninfo ? conninfo : "");
+	PQconninfoOption *opts = PQconninfoParse(norm, &msg);
+	free(norm);
 	if (!opts) {
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_addstr(&sb, msg ? msg : "out of memory");
@@ -176,7 +194,7 @@ int conninfo_mask_password(char *s)
 	int n = 0;
 	if (!s)
 		return 0;
-	if (!strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11))
+	if (is_uri(s))
 		return mask_uri(s);
 	/* key = value pairs, as libpq's conninfo_parse() reads them */
 	for (char *p = s; *p;) {

@@ -6,6 +6,11 @@
  * whatever is written back is in "key='value'" form, quoted and escaped
  * the way libpq reads it (single quotes, backslash before ' and \).
  *
+ * As psql and pg_dump take their dbname argument, a string without '='
+ * that is not a postgresql:// (postgres://) URI is a bare database name:
+ * conninfo_normalize() makes it "dbname='NAME'", and every function here
+ * reads it so.
+ *
  * A conninfo may hold a password: show conninfo_redacted().  The run log
  * masks passwords itself (logfile.h), the terminal does not.
  */
@@ -14,6 +19,14 @@
 
 struct err;
 struct strbuf;
+
+/* A malloc'd copy of @conninfo as libpq reads it: a bare database name
+ * (no '=', not a URI; psql's rule) becomes "dbname='NAME'" with libpq's
+ * quoting, anything else (a conninfo, a URI, "") is copied unchanged, also
+ * when it is malformed (conninfo_check() says so).  NULL for NULL.  Every
+ * place that takes a conninfo from the operator (--dbname, the
+ * configuration's conninfo keys) passes it through this. */
+char *conninfo_normalize(const char *conninfo);
 
 /* Append " keyword='value'" to @sb (no leading space when @sb is empty),
  * with ' and \ in @value backslash-escaped.  @value NULL appends nothing. */

@@ -52,6 +52,21 @@ if late db-restore --dbname "$(conn g1)" "$T/good.sql" > "$T/g1.log" 2>&1 &&
 else
 	fail "complete dump with a late check:"; sed 's/^/    /' "$T/g1.log" | tail -8
 fi
+# --dbname NAME: a bare name is the database's, as psql and pg_dump take it
+# (host, port and user from PGHOST, PGPORT, PGUSER); it was refused
+newdb bare1
+if PGUSER=postgres "$BIN" db-restore --dbname bare1 "$T/good.sql" > "$T/bare1.log" 2>&1 &&
+   dumpdb bare1 | cmp -s - "$T/src.out"; then
+	ok "--dbname bare1 restores into the database bare1, as psql -d bare1 would"
+else
+	fail "--dbname with a bare name:"; sed 's/^/    /' "$T/bare1.log" | tail -8
+fi
+"$BIN" db-restore --dbname "host=$PGHOST dbname" "$T/good.sql" > "$T/bad-ci.log" 2>&1; rc=$?
+if [ $rc = 2 ] && grep -q 'is not a libpq conninfo: missing "=" after "dbname"' "$T/bad-ci.log"; then
+	ok "a malformed conninfo is still refused in libpq's words (exit 2)"
+else
+	fail "malformed conninfo: exit $rc"; sed 's/^/    /' "$T/bad-ci.log" | tail -4
+fi
 newdb g2
 if late db-restore --jobs 2 --dbname "$(conn g2)" "$T/good.sql" > "$T/g2.log" 2>&1 &&
    grep -q "good.sql:$setval: the dump check passed" "$T/g2.log" && dumpdb g2 | cmp -s - "$T/src.out"; then

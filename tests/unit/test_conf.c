@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libpq-fe.h>
 
 #include "bisocli.h"
 #include "conf.h"
@@ -436,12 +437,76 @@ static void conninfo_check_names_where_it_came_from_in_libpq_words(void **state)
 	(void)state;
 	assert_int_equal(conninfo_check("host=/run/postgresql dbname=biso", "--dbname", &e), 0);
 	assert_int_equal(conninfo_check("postgresql://biso@db/biso", "--dbname", &e), 0);
-	assert_int_equal(conninfo_check("this is no conninfo", "--dbname", &e), -1);
+	assert_int_equal(conninfo_check("host=/run/postgresql dbname", "--dbname", &e), -1);
 	/* libpq's own words, without the newline it ends them with */
-	assert_string_equal(e.msg, "--dbname is not a libpq conninfo: missing \"=\" after \"this\" "
-			    "in connection info string");
+	assert_string_equal(e.msg, "--dbname is not a libpq conninfo: missing \"=\" after "
+			    "\"dbname\" in connection info string");
 	assert_non_null(strstr(e.hint, "host=/run/postgresql dbname=biso user=biso"));
 	err_clear(&e);
+}
+
+/* psql and pg_dump take a string without '=' that is no URI as the
+ * database's name: so do --dbname and the configuration's conninfo keys
+ * (--dbname biso was refused: 'missing "=" after "biso"'). */
+static void a_bare_name_is_the_database_name_as_psql_takes_it(void **state)
+{
+	static const char *const names[] = { "biso", "my db", "it's", "back\\slash", "x'\\'y" };
+	struct err e = ERR_INIT;
+	struct conf c;
+	char *ci, *db, *msg = NULL, tmpl[] = "/tmp/test_conf.XXXXXX";
+	FILE *f;
+	int fd;
+	(void)state;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		PQconninfoOption *opts;
+		ci = conninfo_normalize(names[i]);
+		/* libpq reads the name back exactly, whatever it holds */
+		opts = PQconninfoParse(ci, &msg);
+		if (!opts)
+			fail_msg("%s -> %s: %s", names[i], ci, msg);
+		for (PQconninfoOption *o = opts; o->keyword; o++)
+			if (!strcmp(o->keyword, "dbname"))
+				assert_string_equal(o->val, names[i]);
+		PQconninfoFree(opts);
+		free(ci);
+		assert_int_equal(conninfo_check(names[i], "--dbname", &e), 0);
+		db = conninfo_get(names[i], "dbname");
+		assert_string_equal(db, names[i]);
+		free(db);
+	}
+	ci = conninfo_normalize("it's");
+	assert_string_equal(ci, "dbname='it\\'s'");
+	free(ci);
+	/* conninfos and URIs as they are, malformed ones too (the check
+	 * names them) */
+	static const char *const as_is[] = {
+		"", "host=/run/postgresql dbname=biso", "dbname=biso", "postgresql://u@h/biso",
+		"postgres://h/biso", "host=x dbname",
+	};
+	for (size_t i = 0; i < sizeof as_is / sizeof *as_is; i++) {
+		ci = conninfo_normalize(as_is[i]);
+		assert_string_equal(ci, as_is[i]);
+		free(ci);
+	}
+	assert_null(conninfo_normalize(NULL));
+	ci = conninfo_with_dbname("biso", "postgres", &e);
+	assert_string_equal(ci, "dbname='postgres'");
+	free(ci);
+	/* the configuration's conninfo keys */
+	fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("database = { conninfo = \"biso\"; admin_conninfo = \"postgres\"; };\n"
+	      "refresh = { production_conninfo = \"host=prod dbname=biso\"; };\n", f);
+	fclose(f);
+	conf_init_defaults(&c);
+	if (conf_load(&c, tmpl, 1, &e) < 0)
+		fail_msg("%s", e.msg);
+	unlink(tmpl);
+	assert_string_equal(c.database.conninfo, "dbname='biso'");
+	assert_string_equal(c.database.admin_conninfo, "dbname='postgres'");
+	assert_string_equal(c.refresh.production_conninfo, "host=prod dbname=biso");
+	conf_release(&c);
 }
 
 static void conninfo_for_child_moves_the_password_to_the_environment(void **state)
@@ -579,6 +644,7 @@ int main(void)
 		cmocka_unit_test(user_group_parsing),
 		cmocka_unit_test(conninfo_dbname_rewrite_keeps_other_keywords),
 		cmocka_unit_test(conninfo_check_names_where_it_came_from_in_libpq_words),
+		cmocka_unit_test(a_bare_name_is_the_database_name_as_psql_takes_it),
 		cmocka_unit_test(conninfo_for_child_moves_the_password_to_the_environment),
 		cmocka_unit_test(conninfo_redacted_hides_the_password),
 		cmocka_unit_test(conninfo_get_reads_one_keyword),
