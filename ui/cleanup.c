@@ -64,20 +64,6 @@ static void column(const char *s, int width, int right)
 	       !right && w < width ? width - w : 0, "");
 }
 
-/* What a kept copy is a copy of ("webroot", "datadir (data)", "database
- * biso": keptcopies.c's English group) in the operator's language. */
-static void group_text(const char *group, struct strbuf *out)
-{
-	if (!strncmp(group, "database ", 9))
-		strbuf_addf(out, _("database %s"), group + 9);
-	else if (!strncmp(group, "datadir", 7))
-		strbuf_addf(out, "%s%s", _("datadir"), group + 7);
-	else if (!strncmp(group, "webroot", 7))
-		strbuf_addf(out, "%s%s", _("webroot"), group + 7);
-	else
-		strbuf_addstr(out, group);
-}
-
 static void print_list(const struct kept_list *l, time_t now)
 {
 	/* the name on a line of its own: a path does not fit beside the
@@ -98,7 +84,7 @@ static void print_list(const struct kept_list *l, time_t now)
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&c->when, &(struct tm){ 0 }));
 		strbuf_humanise_age_l10n(&age, (long long)(now - c->when));
 		strbuf_humanise_bytes(&size, c->bytes);
-		group_text(c->group, &group);
+		keptcopies_group_text(c->group, &group);
 		printf("%3zu  ", i + 1);
 		column(group.buf, 22, 0);
 		printf(" %-16s  ", when);
@@ -147,7 +133,7 @@ static int choose(const struct kept_list *l, const char *word, char *pick)
 	for (unsigned long i = a; i <= b; i++) {
 		if (l->items[i - 1].newest) {
 			struct strbuf group = STRBUF_INIT;
-			group_text(l->items[i - 1].group, &group);
+			keptcopies_group_text(l->items[i - 1].group, &group);
 			fprintf(stderr, _("biso-recover: %s is the newest copy of the %s: it is kept (a "
 					  "failed restore goes back to it)\n"), l->items[i - 1].name,
 				group.buf);

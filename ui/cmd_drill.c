@@ -66,8 +66,17 @@ static void print_results(void)
 	printf("\n%s\n", _("Your past results (date, scenario, result, time, hints, mistakes):"));
 	if (!f)
 		printf("  %s\n", _("none yet"));
-	while (f && fgets(line, sizeof line, f))
-		printf("  %s", line);
+	while (f && fgets(line, sizeof line, f)) {
+		/* the file keeps the English words (done, ended); shown here in
+		 * the operator's language */
+		char date[16], clock[16], name[256], result[16], t[16], hints[16], mistakes[16];
+		if (sscanf(line, "%15s %15s %255s %15s %15s %15s %15s", date, clock, name, result, t,
+			   hints, mistakes) == 7 && (!strcmp(result, "done") || !strcmp(result, "ended")))
+			printf("  %s %s  %-22s %-8s %6s  %s  %s\n", date, clock, name,
+			       !strcmp(result, "done") ? _("done") : _("ended"), t, hints, mistakes);
+		else
+			printf("  %s", line);
+	}
 	if (f)
 		fclose(f);
 	free(p);

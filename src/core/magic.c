@@ -1,6 +1,7 @@
 /* magic: classify backup files by content; see magic.h. */
 #include "config.h"
 #include "magic.h"
+#include "i18n.h"
 #include "err.h"
 
 #include <errno.h>
@@ -116,19 +117,19 @@ int magic_detect(const char *path, enum magic_kind *kind, struct err *e)
 const char *magic_name(enum magic_kind kind)
 {
 	switch (kind) {
-	case MAGIC_UNKNOWN: return "unknown file type";
-	case MAGIC_MISSING: return "missing";
-	case MAGIC_DIR: return "directory";
-	case MAGIC_EMPTY: return "empty file";
-	case MAGIC_SQL: return "plain-format SQL dump";
-	case MAGIC_GZIP_SQL: return "gzip-compressed plain-format SQL dump";
-	case MAGIC_PGDMP: return "pg_dump custom-format archive";
-	case MAGIC_TAR: return "tar archive";
-	case MAGIC_GZIP_TAR: return "gzip-compressed tar archive";
-	case MAGIC_XZ: return "xz-compressed archive";
-	case MAGIC_ZSTD: return "zstd-compressed archive";
-	case MAGIC_BZIP2: return "bzip2-compressed archive";
-	case MAGIC_ZIP: return "zip archive";
+	case MAGIC_UNKNOWN: return N_("unknown file type");
+	case MAGIC_MISSING: return N_("missing");
+	case MAGIC_DIR: return N_("directory");
+	case MAGIC_EMPTY: return N_("empty file");
+	case MAGIC_SQL: return N_("plain-format SQL dump");
+	case MAGIC_GZIP_SQL: return N_("gzip-compressed plain-format SQL dump");
+	case MAGIC_PGDMP: return N_("pg_dump custom-format archive");
+	case MAGIC_TAR: return N_("tar archive");
+	case MAGIC_GZIP_TAR: return N_("gzip-compressed tar archive");
+	case MAGIC_XZ: return N_("xz-compressed archive");
+	case MAGIC_ZSTD: return N_("zstd-compressed archive");
+	case MAGIC_BZIP2: return N_("bzip2-compressed archive");
+	case MAGIC_ZIP: return N_("zip archive");
 	}
 	return "?";
 }

@@ -44,7 +44,8 @@ int magic_detect(const char *path, enum magic_kind *kind, struct err *e);
  * see a tar header. */
 enum magic_kind magic_of_bytes(const unsigned char *buf, size_t len);
 
-/* Human name: "gzip-compressed plain SQL dump", "tar archive", ... */
+/* Human name: "gzip-compressed plain-format SQL dump", "tar archive", ...;
+ * static, English, a msgid (N_()): text for the screen takes _() of it. */
 const char *magic_name(enum magic_kind kind);
 /* 1 if the kind is something libarchive restores as a file tree
  * (directory or archive), 0 otherwise. */

@@ -440,8 +440,8 @@ int fsrestore_source_setup(struct ctx *c)
 			err_set(e, "source %s is gzip-compressed data without a tar archive in it "
 				"(a compressed SQL dump, or a damaged or cut-off .tar.gz)", o->source);
 		else
-			err_set(e, "source %s is %s %s, not a directory or an archive", o->source,
-				strchr("aeiou", magic_name(c->kind)[0]) ? "an" : "a", magic_name(c->kind));
+			err_set(e, "source %s is neither a directory nor an archive (%s)", o->source,
+				magic_name(c->kind));
 		err_hint(e, "a tree is restored from an rsync copy or a .tar/.tar.gz/.tar.xz/.tar.zst/.zip archive");
 		return -1;
 	}
@@ -541,17 +541,24 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 			c.quiet = 0;
 			c.scanned = 1;
 			if (o->dry_run) {
-				struct strbuf sb = STRBUF_INIT;
-				fsrestore_add_counts(&sb, res);
-				strbuf_addstr(&sb, ", ");
-				strbuf_addcount(&sb, res->bytes, "byte", "bytes");
-				if (res->refused) {
-					strbuf_addstr(&sb, "; ");
-					strbuf_addcount(&sb, res->refused, "member", "members");
-					strbuf_addstr(&sb, " would be refused");
+				/* English for the log, and the screen's translation */
+				struct strbuf sb[2] = { STRBUF_INIT, STRBUF_INIT };
+				char *shown;
+				for (int l10n = 0; l10n < 2; l10n++) {
+					int was = i18n_english(!l10n);
+					unsigned long long n = res->bytes;
+					fsrestore_add_counts_l10n(&sb[l10n], res);
+					strbuf_addf(&sb[l10n], P_(", %llu byte", ", %llu bytes", n), n);
+					if ((n = res->refused))
+						strbuf_addf(&sb[l10n], P_("; %llu member would be refused",
+									  "; %llu members would be refused", n), n);
+					i18n_english(was);
 				}
-				report_log(r, LOG_INFO, "dry run: %s holds %s", o->source, sb.buf);
-				strbuf_release(&sb);
+				shown = xstrfmt(_("dry run: %s holds %s"), o->source, sb[1].buf);
+				report_log_l10n(r, LOG_INFO, shown, "dry run: %s holds %s", o->source, sb[0].buf);
+				free(shown);
+				strbuf_release(&sb[0]);
+				strbuf_release(&sb[1]);
 				rc = 0;
 				goto out;
 			}

@@ -576,8 +576,12 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 		free(rel);
 	}
 	if (damaged) {
-		err_set(c->e, "damaged archive %s: %llu damaged place%s, the first at byte %lld", c->source,
-			damaged, damaged == 1 ? "" : "s", (long long)first_damage);
+		if (damaged == 1)
+			err_set(c->e, "damaged archive %s: 1 damaged place at byte %lld", c->source,
+				(long long)first_damage);
+		else
+			err_set(c->e, "damaged archive %s: %llu damaged places, the first at byte %lld",
+				c->source, damaged, (long long)first_damage);
 		err_detail(c->e, "%s; the rest was read on to the next good header, as tar does",
 			   damage_msg);
 		err_where(c->e, c->source, 0, first_damage);

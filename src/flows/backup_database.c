@@ -19,9 +19,9 @@
 static void database_describe(const struct run *run, struct strbuf *out)
 {
 	const struct backup *b = backup_of(run);
-	strbuf_addf(out, "source: database %s\ntarget: %s\n", b->dbname, b->db.final);
+	strbuf_addf(out, _("source: database %s\ntarget: %s\n"), b->dbname, b->db.final);
 	if (b->log_dbname)
-		strbuf_addf(out, "source: database %s\ntarget: %s\n", b->log_dbname, b->log_db.final);
+		strbuf_addf(out, _("source: database %s\ntarget: %s\n"), b->log_dbname, b->log_db.final);
 }
 
 static void database_manual(const struct run *run, struct strbuf *out)
@@ -73,6 +73,8 @@ static uint64_t dump_need(uint64_t db_size)
 	return db_size / 4;
 }
 
+/* Dump @dbname into part @p; its sizes are appended to the step's summary,
+ * @sum[0] in English and @sum[1] in the operator's language. */
 static int dump_one(struct backup *b, struct backup_part *p, const char *conninfo,
 		    const char *dbname, const char *prefix, uint64_t db_size, int first,
 		    struct strbuf *sum, struct report *r, struct err *e)
@@ -110,13 +112,21 @@ static int dump_one(struct backup *b, struct backup_part *p, const char *conninf
 		b->server_version = res.server_version ? xstrdup(res.server_version) : NULL;
 		b->pg_dump_version = res.pg_dump_version ? xstrdup(res.pg_dump_version) : NULL;
 	}
-	if (sum->len)
-		strbuf_addstr(sum, "; ");
-	strbuf_addf(sum, "%s: ", dbname);
-	strbuf_humanise_bytes(sum, res.sql_bytes);
-	strbuf_addstr(sum, " of SQL, ");
-	strbuf_humanise_bytes(sum, res.gz_bytes);
-	strbuf_addstr(sum, " gzip");
+	{
+		/* sum[0] English for the log, sum[1] the screen's translation */
+		struct strbuf sql = STRBUF_INIT, gz = STRBUF_INIT;
+		strbuf_humanise_bytes(&sql, res.sql_bytes);
+		strbuf_humanise_bytes(&gz, res.gz_bytes);
+		for (int l10n = 0; l10n < 2; l10n++) {
+			int was = i18n_english(!l10n);
+			if (sum[l10n].len)
+				strbuf_addstr(&sum[l10n], "; ");
+			strbuf_addf(&sum[l10n], _("%s: %s of SQL, %s gzip"), dbname, sql.buf, gz.buf);
+			i18n_english(was);
+		}
+		strbuf_release(&sql);
+		strbuf_release(&gz);
+	}
 	pgdump_result_release(&res);
 	return 0;
 }
@@ -125,7 +135,7 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 {
 	struct backup *b = backup_of(run);
 	const struct conf *c = b->conf;
-	struct strbuf sum = STRBUF_INIT;
+	struct strbuf sum[2] = { STRBUF_INIT, STRBUF_INIT };
 	char *db = xstrfmt("%s/db", b->root), *partial = xstrfmt("%s/db/%s.partial", b->root, b->id);
 	int ret = -1;
 
@@ -134,18 +144,20 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 		goto out;
 	}
 	if (dump_one(b, &b->db, b->conninfo, b->dbname,
-		     c->database.dump_prefix ? c->database.dump_prefix : "biso_", b->db_size, 1, &sum,
+		     c->database.dump_prefix ? c->database.dump_prefix : "biso_", b->db_size, 1, sum,
 		     r, e) < 0)
 		goto out;
 	if (b->log_dbname &&
 	    dump_one(b, &b->log_db, b->log_conninfo, b->log_dbname,
 		     c->log_database.dump_prefix ? c->log_database.dump_prefix : "biso_log_",
-		     b->log_db_size, 0, &sum, r, e) < 0)
+		     b->log_db_size, 0, sum, r, e) < 0)
 		goto out;
-	out->summary = strbuf_detach(&sum, NULL);
+	out->summary = strbuf_detach(&sum[0], NULL);
+	out->summary_l10n = strbuf_detach(&sum[1], NULL);
 	ret = 0;
 out:
-	strbuf_release(&sum);
+	strbuf_release(&sum[0]);
+	strbuf_release(&sum[1]);
 	free(db);
 	free(partial);
 	return ret;

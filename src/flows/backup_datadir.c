@@ -10,9 +10,9 @@
 static void datadir_describe(const struct run *run, struct strbuf *out)
 {
 	const struct backup *b = backup_of(run);
-	strbuf_addf(out, "source: %s\ntarget: %s\n", b->datadir, b->data.final);
+	strbuf_addf(out, _("source: %s\ntarget: %s\n"), b->datadir, b->data.final);
 	if (b->prev_data)
-		strbuf_addf(out, "unchanged files: hard links to %s\n", b->prev_data);
+		strbuf_addf(out, _("unchanged files: hard links to %s\n"), b->prev_data);
 }
 
 static void datadir_manual(const struct run *run, struct strbuf *out)

@@ -441,15 +441,18 @@ static int backup_finish(struct run *run, struct report *r)
 static void backup_plan_head(const struct run *run, struct strbuf *out)
 {
 	const struct backup *b = backup_of(run);
-	strbuf_addf(out, "Backup plan (%s), nothing has been touched:\n", b->id);
-	strbuf_addf(out, "into: %s (every part as NAME.partial until all are complete)\n", b->root);
-	strbuf_addf(out, "database %s%s%s, datadir %s, webroot %s\n", b->dbname,
-		    b->log_dbname ? " and " : "", b->log_dbname ? b->log_dbname : "", b->datadir,
-		    b->webroot);
+	strbuf_addf(out, _("Backup plan (%s), nothing has been touched:\n"), b->id);
+	strbuf_addf(out, _("into: %s (every part as NAME.partial until all are complete)\n"), b->root);
+	if (b->log_dbname)
+		strbuf_addf(out, _("databases %s and %s, datadir %s, webroot %s\n"), b->dbname,
+			    b->log_dbname, b->datadir, b->webroot);
+	else
+		strbuf_addf(out, _("database %s, datadir %s, webroot %s\n"), b->dbname, b->datadir,
+			    b->webroot);
 	if (b->prev_data)
-		strbuf_addf(out, "unchanged files are hard links to %s and %s\n", b->prev_data,
-			    b->prev_webroot ? b->prev_webroot : "(no webroot snapshot)");
-	strbuf_addstr(out, "maintenance mode is on for the database and datadir steps only\n\n");
+		strbuf_addf(out, _("unchanged files are hard links to %s and %s\n"), b->prev_data,
+			    b->prev_webroot ? b->prev_webroot : _("(no webroot snapshot)"));
+	strbuf_addstr(out, _("maintenance mode is on for the database and datadir steps only\n\n"));
 }
 
 static void backup_plan_tail(const struct run *run, int plan, struct strbuf *out)
@@ -458,20 +461,20 @@ static void backup_plan_tail(const struct run *run, int plan, struct strbuf *out
 	if (plan)
 		return;
 	if (b->maint_ms >= 0)
-		strbuf_addf(out, "maintenance mode was on for %.1f s\n", (double)b->maint_ms / 1000.0);
+		strbuf_addf(out, _("maintenance mode was on for %.1f s\n"), (double)b->maint_ms / 1000.0);
 	if (b->sealed)
-		strbuf_addf(out, "backup %s: %s/manifest/%s/MANIFEST\n", b->id, b->root, b->id);
+		strbuf_addf(out, _("backup %s: %s/manifest/%s/MANIFEST\n"), b->id, b->root, b->id);
 	else if (run_step_state(run, BSTEP_MAINT_ON) != STEP_PENDING)
-		strbuf_addf(out, "backup %s was not completed: nothing was published\n", b->id);
+		strbuf_addf(out, _("backup %s was not completed: nothing was published\n"), b->id);
 }
 
 static void backup_target_text(const struct run *run, struct strbuf *out)
 {
 	const struct backup *b = backup_of(run);
 	if (b->dbname)
-		strbuf_addf(out, "  database %s", b->dbname);
+		strbuf_addf(out, _("  database %s"), b->dbname);
 	if (b->root)
-		strbuf_addf(out, "  into %s", b->root);
+		strbuf_addf(out, _("  into %s"), b->root);
 }
 
 static const char *backup_failure_hint(const struct run *run, size_t step)
@@ -689,9 +692,14 @@ int backup_copy_tree(struct backup *b, struct backup_part *p, const char *src,
 	}
 	(void)b;
 	p->written = 1;
-	strbuf_addcount(&sb, files, "file", "files");
-	if (prev)
-		strbuf_addf(&sb, ", unchanged ones linked to %s", strrchr(prev, '/') + 1);
-	out->summary = strbuf_detach(&sb, NULL);
+	/* English for the log, and the screen's translation */
+	for (int l10n = 0; l10n < 2; l10n++) {
+		int was = i18n_english(!l10n);
+		strbuf_addf(&sb, P_("%llu file", "%llu files", files), (unsigned long long)files);
+		if (prev)
+			strbuf_addf(&sb, _(", unchanged ones linked to %s"), strrchr(prev, '/') + 1);
+		i18n_english(was);
+		*(l10n ? &out->summary_l10n : &out->summary) = strbuf_detach(&sb, NULL);
+	}
 	return 0;
 }

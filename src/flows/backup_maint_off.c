@@ -8,7 +8,7 @@
 static void maint_off_describe(const struct run *run, struct strbuf *out)
 {
 	const struct backup *b = backup_of(run);
-	strbuf_addf(out, "webroot: %s\n", b->webroot);
+	strbuf_addf(out, _("webroot: %s\n"), b->webroot);
 }
 
 static void maint_off_manual(const struct run *run, struct strbuf *out)
@@ -22,7 +22,7 @@ static int maint_off_run(struct run *run, struct step_out *out, struct report *r
 	if (backup_maintenance(b, 0, r, e) < 0)
 		return -1;
 	if (b->maint_ms >= 0)
-		out->summary = xstrfmt("maintenance mode was on for %.1f s", (double)b->maint_ms / 1000.0);
+		step_out_summaryf(out, "maintenance mode was on for %.1f s", (double)b->maint_ms / 1000.0);
 	return 0;
 }
 

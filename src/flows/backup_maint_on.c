@@ -10,7 +10,7 @@
 static void maint_on_describe(const struct run *run, struct strbuf *out)
 {
 	const struct backup *b = backup_of(run);
-	strbuf_addf(out, "webroot: %s\n", b->webroot);
+	strbuf_addf(out, _("webroot: %s\n"), b->webroot);
 }
 
 static void maint_on_manual(const struct run *run, struct strbuf *out)
@@ -22,7 +22,7 @@ static int maint_on_run(struct run *run, struct step_out *out, struct report *r,
 {
 	if (backup_maintenance(backup_of(run), 1, r, e) < 0)
 		return -1;
-	out->summary = xstrdup("maintenance mode is on");
+	step_out_summaryf(out, "maintenance mode is on");
 	return 0;
 }
 

@@ -27,7 +27,7 @@ static size_t parts_of(struct backup *b, struct backup_part **parts)
 static void seal_describe(const struct run *run, struct strbuf *out)
 {
 	const struct backup *b = backup_of(run);
-	strbuf_addf(out, "target: %s/manifest/%s/{MANIFEST,SHA256SUMS}\n", b->root, b->id);
+	strbuf_addf(out, _("target: %s/manifest/%s/{MANIFEST,SHA256SUMS}\n"), b->root, b->id);
 }
 
 static void seal_manual(const struct run *run, struct strbuf *out)
@@ -91,17 +91,23 @@ static int seal_run(struct run *run, struct step_out *out, struct report *r, str
 	}
 	b->sealed = 1;
 	{
-		struct strbuf sb = STRBUF_INIT;
-		uint64_t files = 0, bytes = 0;
+		unsigned long long files = 0, bytes = 0;
 		for (size_t i = 0; i < m.n_parts; i++) {
 			files += m.parts[i].files;
 			bytes += m.parts[i].bytes;
 		}
-		strbuf_addcount(&sb, files, "file", "files");
-		strbuf_addstr(&sb, ", ");
-		strbuf_humanise_bytes(&sb, bytes);
-		strbuf_addf(&sb, ", %zu tables counted", m.n_tables);
-		out->summary = strbuf_detach(&sb, NULL);
+		/* English for the log, and the screen's translation */
+		for (int l10n = 0; l10n < 2; l10n++) {
+			struct strbuf sb = STRBUF_INIT;
+			int was = i18n_english(!l10n);
+			strbuf_addf(&sb, P_("%llu file", "%llu files", files), files);
+			strbuf_addstr(&sb, ", ");
+			strbuf_humanise_bytes(&sb, bytes);
+			strbuf_addf(&sb, P_(", %zu table counted", ", %zu tables counted", m.n_tables),
+				    m.n_tables);
+			i18n_english(was);
+			*(l10n ? &out->summary_l10n : &out->summary) = strbuf_detach(&sb, NULL);
+		}
 	}
 	ret = 0;
 out:

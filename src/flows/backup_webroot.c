@@ -8,9 +8,9 @@
 static void webroot_describe(const struct run *run, struct strbuf *out)
 {
 	const struct backup *b = backup_of(run);
-	strbuf_addf(out, "source: %s\ntarget: %s\n", b->webroot, b->web.final);
+	strbuf_addf(out, _("source: %s\ntarget: %s\n"), b->webroot, b->web.final);
 	if (b->prev_webroot)
-		strbuf_addf(out, "unchanged files: hard links to %s\n", b->prev_webroot);
+		strbuf_addf(out, _("unchanged files: hard links to %s\n"), b->prev_webroot);
 }
 
 static void webroot_manual(const struct run *run, struct strbuf *out)

@@ -18,11 +18,11 @@ static void anonymize_describe(const struct run *run, struct strbuf *out)
 {
 	const struct refresh *rf = refresh_of(run);
 	const char **a = bisocli_argv(rf->conf, migrate), **b = bisocli_argv(rf->conf, anonymize);
-	strbuf_addstr(out, "run:    ");
+	strbuf_addstr(out, _("run:    "));
 	runcmd_format_argv(a, out);
-	strbuf_addstr(out, "\nthen:   ");
+	strbuf_addstr(out, _("\nthen:   "));
 	runcmd_format_argv(b, out);
-	strbuf_addf(out, " (only while %s says env 'dev')\nin:     %s\n", rf->config_php,
+	strbuf_addf(out, _(" (only while %s says env 'dev')\nin:     %s\n"), rf->config_php,
 		    rf->webroot);
 	free(a);
 	free(b);
@@ -42,7 +42,7 @@ static int anonymize_run(struct run *run, struct step_out *out, struct report *r
 	if (bisocli_run(rf->conf, rf->webroot, anonymize, NULL, r, e) < 0)
 		return -1;
 	rf->anonymized = 1;
-	out->summary = xstrdup("migrations applied, anonymizer exited 0");
+	step_out_summaryf(out, "migrations applied, anonymizer exited 0");
 	return 0;
 }
 

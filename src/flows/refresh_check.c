@@ -311,20 +311,22 @@ static int is_fail_table(const struct conf *c, const char *name)
 static void check_describe(const struct run *run, struct strbuf *out)
 {
 	const struct conf *c = refresh_of(run)->conf;
-	strbuf_addstr(out, "tables:");
+	strbuf_addstr(out, _("tables:"));
 	for (char **t = c->refresh.check_tables; *t; t++)
 		strbuf_addf(out, " %s", *t);
-	strbuf_addf(out, "\nfails:  more than %d row(s) as in production in", c->refresh.check_threshold);
+	strbuf_addf(out, P_("\nfails:  more than %d row as in production in",
+			    "\nfails:  more than %d rows as in production in", c->refresh.check_threshold),
+		    c->refresh.check_threshold);
 	for (char **t = c->refresh.check_fail_tables; *t; t++)
 		strbuf_addf(out, " %s", *t);
-	strbuf_addstr(out, " (maintenance mode then stays on)\n");
+	strbuf_addstr(out, _(" (maintenance mode then stays on)\n"));
 }
 
 static int check_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
 {
 	struct refresh *rf = refresh_of(run);
 	const struct conf *c = rf->conf;
-	struct strbuf text = STRBUF_INIT, bad = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, text_l10n = STRBUF_INIT, bad = STRBUF_INIT;
 	struct ctable *tabs;
 	size_t n = 0;
 	PGconn *db;
@@ -348,12 +350,16 @@ static int check_run(struct run *run, struct step_out *out, struct report *r, st
 		if (!t->n_cols || !t->found) {
 			strbuf_addf(&text, "%s: not compared (%s)\n", t->name,
 				    !t->n_cols ? "no such table or no text column" : "not in the dump");
+			strbuf_addf(&text_l10n, !t->n_cols ? _("%s: not compared (no such table or no text column)\n")
+				    : _("%s: not compared (not in the dump)\n"), t->name);
 			continue;
 		}
 		if (check_table(db, t, e) < 0)
 			goto out;
 		strbuf_addf(&text, "%s: %llu of %llu rows still hold production's values\n", t->name,
 			    (unsigned long long)t->still, (unsigned long long)t->rows);
+		strbuf_addf(&text_l10n, _("%s: %llu of %llu rows still hold production's values\n"),
+			    t->name, (unsigned long long)t->still, (unsigned long long)t->rows);
 		report_log(r, t->still ? LOG_WARN : LOG_INFO, "anonymization check: %s: %llu of %llu "
 			   "rows still hold production's values", t->name,
 			   (unsigned long long)t->still, (unsigned long long)t->rows);
@@ -362,6 +368,7 @@ static int check_run(struct run *run, struct step_out *out, struct report *r, st
 				    (unsigned long long)t->still);
 	}
 	rf->check_text = strbuf_detach(&text, NULL);
+	rf->check_text_l10n = strbuf_detach(&text_l10n, NULL);
 	if (bad.len) {
 		rf->keep_maintenance = 1;
 		err_set(e, "anonymization check failed: %s still hold production's values", bad.buf);
@@ -372,7 +379,7 @@ static int check_run(struct run *run, struct step_out *out, struct report *r, st
 			    "check, then switch maintenance off.", rf->webroot);
 		goto out;
 	}
-	out->summary = xstrdup("no table above its threshold");
+	step_out_summaryf(out, "no table above its threshold");
 	ret = 0;
 out:
 	if (db)
@@ -386,6 +393,7 @@ out:
 	}
 	free(tabs);
 	strbuf_release(&text);
+	strbuf_release(&text_l10n);
 	strbuf_release(&bad);
 	return ret;
 }

@@ -21,10 +21,10 @@ static void database_describe(const struct run *run, struct strbuf *out)
 {
 	const struct refresh *rf = refresh_of(run);
 	const struct conf *c = rf->conf;
-	strbuf_addf(out, "source: %s\ntarget: database \"%s\" (staging \"%s_restoring\")\n",
+	strbuf_addf(out, _("source: %s\ntarget: database \"%s\" (staging \"%s_restoring\")\n"),
 		    rf_orq(rf->dump), rf_orq(rf->dbname), rf_orq(rf->dbname));
 	if (c->refresh.keep_tables[0]) {
-		strbuf_addstr(out, "keeps:  the test system's rows of");
+		strbuf_addstr(out, _("keeps:  the test system's rows of"));
 		for (char **t = c->refresh.keep_tables; *t; t++)
 			strbuf_addf(out, " %s", *t);
 		strbuf_addch(out, '\n');
@@ -35,10 +35,12 @@ static int database_destructive(const struct run *run, struct strbuf *what)
 {
 	const struct refresh *rf = refresh_of(run);
 	if (what)
-		strbuf_addf(what, "replaces the test database \"%s\" with production's dump %s (the "
-			    "old one is %s)", rf_orq(rf->dbname), rf_orq(rf->dump),
-			    rf->conf->refresh.keep_old ? "kept as <db>_pre_refresh_<time>"
-						       : "dropped once the new one is in place");
+		strbuf_addf(what, rf->conf->refresh.keep_old
+			    ? _("replaces the test database \"%s\" with production's dump %s (the old "
+				"one is kept as <db>_pre_refresh_<time>)")
+			    : _("replaces the test database \"%s\" with production's dump %s (the old "
+				"one is dropped once the new one is in place)"),
+			    rf_orq(rf->dbname), rf_orq(rf->dump));
 	return 1;
 }
 
@@ -259,12 +261,16 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 	} else if (rf->old_db) {
 		out->kept_as = xstrdup(rf->old_db);
 	}
-	{
+	/* English for the log, and the screen's translation */
+	for (int l10n = 0; l10n < 2; l10n++) {
 		struct strbuf sb = STRBUF_INIT;
-		strbuf_addcount(&sb, stats.copy_rows, "COPY row", "COPY rows");
-		strbuf_addstr(&sb, " in ");
-		strbuf_addcount(&sb, stats.copy_blocks, "table", "tables");
-		out->summary = strbuf_detach(&sb, NULL);
+		int was = i18n_english(!l10n);
+		unsigned long long n = stats.copy_rows;
+		strbuf_addf(&sb, P_("%llu COPY row", "%llu COPY rows", n), n);
+		n = stats.copy_blocks;
+		strbuf_addf(&sb, P_(" in %llu table", " in %llu tables", n), n);
+		i18n_english(was);
+		*(l10n ? &out->summary_l10n : &out->summary) = strbuf_detach(&sb, NULL);
 	}
 	return 0;
 }

@@ -23,23 +23,23 @@
 static void datadir_describe(const struct run *run, struct strbuf *out)
 {
 	const struct refresh *rf = refresh_of(run);
-	strbuf_addf(out, "source: %s\ntarget: %s\nattachments (", rf_orq(rf->datadir_src),
+	strbuf_addf(out, _("source: %s\ntarget: %s\nattachments ("), rf_orq(rf->datadir_src),
 		    rf_orq(rf->datadir));
 	for (char **d = rf->conf->refresh.attachment_dirs; *d; d++)
 		strbuf_addf(out, "%s%s/", d == rf->conf->refresh.attachment_dirs ? "" : ", ", *d);
-	strbuf_addf(out, "): %s\n", refresh_attachments_name(rf->attachments));
+	strbuf_addf(out, _("): %s\n"), refresh_attachments_name(rf->attachments));
 }
 
 static int datadir_destructive(const struct run *run, struct strbuf *what)
 {
 	const struct refresh *rf = refresh_of(run);
 	if (what) {
-		strbuf_addf(what, "replaces the test datadir %s with production's", rf_orq(rf->datadir));
+		strbuf_addf(what, _("replaces the test datadir %s with production's"), rf_orq(rf->datadir));
 		if (rf->attachments == RF_ATT_COPY)
-			strbuf_addstr(what, ", attachments included: real personal files reach the "
-				      "test system");
+			strbuf_addstr(what, _(", attachments included: real personal files reach the "
+				      "test system"));
 		else
-			strbuf_addf(what, ", attachments: %s", refresh_attachments_name(rf->attachments));
+			strbuf_addf(what, _(", attachments: %s"), refresh_attachments_name(rf->attachments));
 	}
 	return 1;
 }
@@ -170,12 +170,16 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 		if (bad)
 			goto out;
 	}
-	if (rf->attachments == RF_ATT_PLACEHOLDER)
-		report_log(r, LOG_INFO, "attachments: %llu placeholder file(s), none of production's "
-			   "bytes", (unsigned long long)rf->placeholders);
+	if (rf->attachments == RF_ATT_PLACEHOLDER) {
+		if (rf->placeholders == 1)
+			report_log(r, LOG_INFO, "attachments: 1 placeholder file, none of production's bytes");
+		else
+			report_log(r, LOG_INFO, "attachments: %llu placeholder files, none of production's "
+				   "bytes", (unsigned long long)rf->placeholders);
+	} else if (rf->attachments == RF_ATT_SKIP)
+		report_log(r, LOG_INFO, "attachments: left out, the folders are empty");
 	else
-		report_log(r, LOG_INFO, "attachments: %s", rf->attachments == RF_ATT_SKIP
-			   ? "left out, the folders are empty" : "copied from production");
+		report_log(r, LOG_INFO, "attachments: copied from production");
 	if (res.kept_as && !c->refresh.keep_old) {
 		struct err re = ERR_INIT;
 		if (fsrestore_rmtree(res.kept_as, &re) < 0) {
@@ -189,11 +193,14 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 	} else if (res.kept_as) {
 		out->kept_as = xstrdup(res.kept_as);
 	}
-	{
+	/* English for the log, and the screen's translation */
+	for (int l10n = 0; l10n < 2; l10n++) {
 		struct strbuf sb = STRBUF_INIT;
-		fsrestore_add_counts(&sb, &res);
-		strbuf_addf(&sb, ", attachments %s", refresh_attachments_name(rf->attachments));
-		out->summary = strbuf_detach(&sb, NULL);
+		int was = i18n_english(!l10n);
+		fsrestore_add_counts_l10n(&sb, &res);
+		strbuf_addf(&sb, _(", attachments %s"), refresh_attachments_name(rf->attachments));
+		i18n_english(was);
+		*(l10n ? &out->summary_l10n : &out->summary) = strbuf_detach(&sb, NULL);
 	}
 	ret = 0;
 out:

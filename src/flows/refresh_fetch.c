@@ -14,7 +14,7 @@
 static void fetch_describe(const struct run *run, struct strbuf *out)
 {
 	const struct refresh *rf = refresh_of(run);
-	strbuf_addf(out, "source: %s\ninto:   %s/refresh-%s.fetch (deleted when the refresh ends)\n",
+	strbuf_addf(out, _("source: %s\ninto:   %s/refresh-%s.fetch (deleted when the refresh ends)\n"),
 		    rf_orq(rf->dump), rf->conf->log_dir, rf->stamp);
 }
 
@@ -22,7 +22,7 @@ static void fetch_describe(const struct run *run, struct strbuf *out)
 static const char *fetch_skip(const struct run *run)
 {
 	const struct refresh *rf = refresh_of(run);
-	return rf->dump && fsrestore_is_remote(rf->dump) ? NULL : "the dump is on this host";
+	return rf->dump && fsrestore_is_remote(rf->dump) ? NULL : N_("the dump is on this host");
 }
 
 static int fetch_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
@@ -42,7 +42,7 @@ static int fetch_run(struct run *run, struct step_out *out, struct report *r, st
 	}
 	free(rf->dump);
 	rf->dump = local;
-	out->summary = xstrfmt("fetched %s", rf->dump);
+	step_out_summaryf(out, "fetched %s", rf->dump);
 	return 0;
 }
 

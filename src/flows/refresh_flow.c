@@ -137,10 +137,10 @@ static int refresh_finish(struct run *run, struct report *r)
 static void refresh_plan_head(const struct run *run, struct strbuf *out)
 {
 	const struct refresh *rf = refresh_of(run);
-	strbuf_addf(out, "Refresh plan (%s), nothing has been touched:\n", rf->stamp);
-	strbuf_addf(out, "target: %s, env %s, database \"%s\", datadir %s\n", rf_orq(rf->webroot),
+	strbuf_addf(out, _("Refresh plan (%s), nothing has been touched:\n"), rf->stamp);
+	strbuf_addf(out, _("target: %s, env %s, database \"%s\", datadir %s\n"), rf_orq(rf->webroot),
 		    rf_orq(rf->env), rf_orq(rf->dbname), rf_orq(rf->datadir));
-	strbuf_addf(out, "source: %s\nattachments: %s\n\n", rf_orq(rf->source),
+	strbuf_addf(out, _("source: %s\nattachments: %s\n\n"), rf_orq(rf->source),
 		    refresh_attachments_name(rf->attachments));
 }
 
@@ -150,21 +150,22 @@ static void refresh_plan_tail(const struct run *run, int plan, struct strbuf *ou
 	if (plan)
 		return;
 	if (rf->check_text)
-		strbuf_addf(out, "anonymization check:\n%s", rf->check_text);
+		strbuf_addf(out, _("anonymization check:\n%s"),
+			    i18n_is_english() || !rf->check_text_l10n ? rf->check_text : rf->check_text_l10n);
 	if (rf->keep_maintenance)
-		strbuf_addstr(out, "MAINTENANCE MODE STAYS ON: the test system still holds "
-			      "production's personal data\n");
+		strbuf_addstr(out, _("MAINTENANCE MODE STAYS ON: the test system still holds "
+			      "production's personal data\n"));
 	if (rf->report_path && !rf->dry_run)
-		strbuf_addf(out, "report: %s (written when the refresh ends)\n", rf->report_path);
+		strbuf_addf(out, _("report: %s (written when the refresh ends)\n"), rf->report_path);
 }
 
 static void refresh_target_text(const struct run *run, struct strbuf *out)
 {
 	const struct refresh *rf = refresh_of(run);
 	if (rf->dbname)
-		strbuf_addf(out, "  database %s", rf->dbname);
+		strbuf_addf(out, _("  database %s"), rf->dbname);
 	if (rf->webroot)
-		strbuf_addf(out, "  webroot %s", rf->webroot);
+		strbuf_addf(out, _("  webroot %s"), rf->webroot);
 }
 
 /* For a drill's guard: every place the refresh writes or reads, every

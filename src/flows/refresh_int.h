@@ -76,7 +76,9 @@ struct refresh {
 	char *old_db;              /* the previous test database's name after the swap */
 	int anonymized;            /* the anonymizer ran and exited 0 */
 	uint64_t placeholders;     /* attachments written as placeholders */
-	char *check_text;          /* the anonymization check's figures, one line a table */
+	char *check_text;          /* the anonymization check's figures, one line a table
+				      (English: the report file) */
+	char *check_text_l10n;     /* the same in the operator's language (the screen) */
 	char *report_path;         /* the report file */
 };
 

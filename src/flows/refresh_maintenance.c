@@ -16,9 +16,9 @@ static void maintenance_describe(const struct run *run, struct strbuf *out)
 {
 	const struct refresh *rf = refresh_of(run);
 	const char **argv = bisocli_argv(rf->conf, (const char *const[]){ "maintenance", "on", NULL });
-	strbuf_addstr(out, "run:    ");
+	strbuf_addstr(out, _("run:    "));
 	runcmd_format_argv(argv, out);
-	strbuf_addf(out, "\nin:     %s (off again when the refresh ends)\n", rf->webroot);
+	strbuf_addf(out, _("\nin:     %s (off again when the refresh ends)\n"), rf->webroot);
 	free(argv);
 }
 
@@ -30,7 +30,7 @@ static int maintenance_run(struct run *run, struct step_out *out, struct report 
 	rf->maintenance_on = 1;
 	if (maintenance_set(rf->conf, rf->webroot, 1, rf->stamp, r, e) < 0)
 		return -1;
-	out->summary = xstrdup("maintenance mode on");
+	step_out_summaryf(out, "maintenance mode on");
 	return 0;
 }
 

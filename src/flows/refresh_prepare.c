@@ -662,7 +662,7 @@ void refresh_release(struct refresh *rf)
 			  &rf->admin_conninfo, &rf->dbname, &rf->db_host, &rf->target_sysid,
 			  &rf->source, &rf->dump, &rf->datadir_src, &rf->manifest, &rf->prod_sysid,
 			  &rf->prod_dbname, &rf->prod_datadir, &rf->prod_from, &rf->old_db,
-			  &rf->check_text, &rf->report_path, &rf->fetched };
+			  &rf->check_text, &rf->check_text_l10n, &rf->report_path, &rf->fetched };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;

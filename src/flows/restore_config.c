@@ -24,7 +24,7 @@ static void config_describe(const struct run *run, struct strbuf *out)
 	char *host = rs->conninfo ? conninfo_get(rs->conninfo, "host") : NULL;
 	char *user = rs->conninfo ? conninfo_get(rs->conninfo, "user") : NULL;
 	strbuf_addf(out, _("source: %s\ntarget: %s/config.php\n"),
-		    rs->config_php_src ? rs->config_php_src : "config.php from the webroot backup",
+		    rs->config_php_src ? rs->config_php_src : _("config.php from the webroot backup"),
 		    rs->webroot);
 	/* What the rest of the restore will use; the password is never shown. */
 	strbuf_addf(out, _("env:      %s%s\ndatadir:  %s\ndatabase: %s on %s as %s"),

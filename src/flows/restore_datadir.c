@@ -175,7 +175,7 @@ static void datadir_describe(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
 	strbuf_addf(out, _("source: %s (%s)\ntarget: %s\nowner:  %s:%s\n"),
-		    orq(rs->datadir_src), magic_name(rs->datadir_src_kind),
+		    orq(rs->datadir_src), _(magic_name(rs->datadir_src_kind)),
 		    orq(rs->datadir), rs->conf->web_user, rs->conf->web_group);
 }
 

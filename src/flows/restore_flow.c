@@ -187,7 +187,7 @@ static void list_one(const struct backup_list *l, const char *what, const char *
 		if (it->kind == MAGIC_DIR)
 			strbuf_addf(out, "  %s\n", it->name);
 		else
-			strbuf_addf(out, "  %s (%s)\n", it->name, magic_name(it->kind));
+			strbuf_addf(out, "  %s (%s)\n", it->name, _(magic_name(it->kind)));
 	}
 	if (l->n > 5)
 		strbuf_addf(out, _("    ... and %zu older\n"), l->n - 5);

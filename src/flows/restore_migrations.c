@@ -20,7 +20,7 @@ static void migrations_describe(const struct run *run, struct strbuf *out)
 	const char **argv = bisocli_argv(rs->conf, (const char *const[]){ "migration", "exec", NULL });
 	strbuf_addstr(out, _("run:    "));
 	runcmd_format_argv(argv, out);
-	strbuf_addf(out, "\nin:     %s\n", rs->webroot);
+	strbuf_addf(out, _("\nin:     %s\n"), rs->webroot);
 	free(argv);
 }
 
@@ -74,8 +74,10 @@ static int migrations_run(struct run *run, struct step_out *out, struct report *
 			return -1;
 		restarted++;
 	}
-	step_out_summaryf(out, "migrations applied, %u worker %s run", restarted,
-			  restarted == 1 ? "command" : "commands");
+	if (restarted == 1)
+		step_out_summaryf(out, "migrations applied, 1 worker command run");
+	else
+		step_out_summaryf(out, "migrations applied, %u worker commands run", restarted);
 	return 0;
 }
 

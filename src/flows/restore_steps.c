@@ -82,8 +82,7 @@ int restore_resumed_swap(struct restore *rs, const char *target, const char *kep
 			   "kept as %s): not copied again", target, path);
 		free(out->kept_as);
 		out->kept_as = path;
-		free(out->summary);
-		out->summary = xstrdup("replaced by the interrupted run");
+		step_out_summaryf(out, "replaced by the interrupted run");
 		return 1;
 	}
 	free(path);

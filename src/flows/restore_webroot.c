@@ -15,7 +15,7 @@ static void webroot_describe(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
 	strbuf_addf(out, _("source: %s (%s)\ntarget: %s\n"), orq(rs->webroot_src),
-		    magic_name(rs->webroot_src_kind), rs->webroot);
+		    _(magic_name(rs->webroot_src_kind)), rs->webroot);
 }
 
 static int webroot_destructive(const struct run *run, struct strbuf *what)

@@ -19,8 +19,8 @@ static char *db_keep(const struct rollback *rb)
 static void database_describe(const struct run *run, struct strbuf *out)
 {
 	const struct rollback *rb = rollback_of(run);
-	strbuf_addf(out, "source: database \"%s\" (kept by the %s of %s)\ntarget: database "
-		    "\"%s\"\n", orq(rb->kept[RB_DATABASE]), orq(rb->flow), orq(rb->of),
+	strbuf_addf(out, _("source: database \"%s\" (kept by the %s of %s)\ntarget: database "
+		    "\"%s\"\n"), orq(rb->kept[RB_DATABASE]), orq(rb->flow), orq(rb->of),
 		    orq(rb->rs.dbname));
 }
 
@@ -29,8 +29,8 @@ static int database_destructive(const struct run *run, struct strbuf *what)
 	const struct rollback *rb = rollback_of(run);
 	char *keep = db_keep(rb);
 	if (what)
-		strbuf_addf(what, "replaces database \"%s\" with \"%s\" (the current one kept as "
-			    "\"%s\")", orq(rb->rs.dbname), orq(rb->kept[RB_DATABASE]), keep);
+		strbuf_addf(what, _("replaces database \"%s\" with \"%s\" (the current one kept as "
+			    "\"%s\")"), orq(rb->rs.dbname), orq(rb->kept[RB_DATABASE]), keep);
 	free(keep);
 	return 1;
 }
@@ -43,7 +43,7 @@ static const char *database_confirm_word(const struct run *run)
 static const char *database_skip(const struct run *run)
 {
 	const struct rollback *rb = rollback_of(run);
-	return rb->kept[RB_DATABASE] ? NULL : "that run did not replace the database";
+	return rb->kept[RB_DATABASE] ? NULL : N_("that run did not replace the database");
 }
 
 static int database_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
@@ -85,15 +85,15 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 		   db, back, keep);
 	out->kept_as = keep;
 	out->source = xstrdup(back);
-	out->summary = xstrfmt("put back \"%s\"", back);
+	step_out_summaryf(out, "put back \"%s\"", back);
 	return 0;
 }
 
 const struct step_def rollback_step_database = {
 	.name = "database",
-	.title = "Put back the database",
-	.explain = "Renames the database the run kept back to its name and the current one "
-		"to <db>_pre_rollback_<time>, both in one transaction.",
+	.title = N_("Put back the database"),
+	.explain = N_("Renames the database the run kept back to its name and the current one "
+		"to <db>_pre_rollback_<time>, both in one transaction."),
 	.flags = STEP_F_STOPS_SERVICES | STEP_F_DATABASE,
 	.describe = database_describe,
 	.destructive = database_destructive,

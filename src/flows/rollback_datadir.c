@@ -1,5 +1,6 @@
 /* rollback_datadir: put back the datadir a run replaced; see rollback.h. */
 #include "config.h"
+#include "i18n.h"
 #include "rollback_int.h"
 #include "strbuf.h"
 
@@ -35,7 +36,7 @@ static char *datadir_keep(const struct rollback *rb)
 static void datadir_describe(const struct run *run, struct strbuf *out)
 {
 	const struct rollback *rb = rollback_of(run);
-	strbuf_addf(out, "source: %s (kept by the %s of %s)\ntarget: %s\n",
+	strbuf_addf(out, _("source: %s (kept by the %s of %s)\ntarget: %s\n"),
 		    orq(rb->kept[RB_DATADIR]), orq(rb->flow), orq(rb->of), orq(rb->rs.datadir));
 }
 
@@ -55,7 +56,7 @@ static int datadir_destructive(const struct run *run, struct strbuf *what)
 		return 0;
 	keep = datadir_keep(rb);
 	if (what)
-		strbuf_addf(what, "replaces %s with %s (the current one kept as %s)", rb->rs.datadir,
+		strbuf_addf(what, _("replaces %s with %s (the current one kept as %s)"), rb->rs.datadir,
 			    orq(rb->kept[RB_DATADIR]), keep);
 	free(keep);
 	return 1;
@@ -65,9 +66,9 @@ static const char *datadir_skip(const struct run *run)
 {
 	const struct rollback *rb = rollback_of(run);
 	if (!rb->kept[RB_DATADIR])
-		return "that run did not replace the datadir";
+		return N_("that run did not replace the datadir");
 	if (with_webroot(run))
-		return "it came back with the webroot";
+		return N_("it came back with the webroot");
 	return NULL;
 }
 
@@ -90,15 +91,15 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 	(void)chmod(keep, 0700); /* personal data: the kept copy for root only */
 	out->kept_as = keep;
 	out->source = xstrdup(back);
-	out->summary = xstrfmt("put back %s", back);
+	step_out_summaryf(out, "put back %s", back);
 	return 0;
 }
 
 const struct step_def rollback_step_datadir = {
 	.name = "datadir",
-	.title = "Put back the datadir",
-	.explain = "Swaps the datadir the run replaced back in (unless it came back with the "
-		"webroot); the current one is kept beside it, for root only.",
+	.title = N_("Put back the datadir"),
+	.explain = N_("Swaps the datadir the run replaced back in (unless it came back with the "
+		"webroot); the current one is kept beside it, for root only."),
 	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES,
 	.describe = datadir_describe,
 	.destructive = datadir_destructive,

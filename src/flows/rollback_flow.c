@@ -2,6 +2,7 @@
  * table, the run it rolls back (from the journal) and the hooks around
  * the steps; see rollback.h. */
 #include "config.h"
+#include "i18n.h"
 #include "rollback_int.h"
 #include "conf.h"
 #include "dbadmin.h"
@@ -196,8 +197,8 @@ static int rollback_finish(struct run *run, struct report *r)
 static void rollback_plan_head(const struct run *run, struct strbuf *out)
 {
 	const struct rollback *rb = rollback_of(run);
-	strbuf_addf(out, "Rollback plan (%s), nothing has been touched:\n", rb->rs.stamp);
-	strbuf_addf(out, "puts back what the %s of %s replaced; what is live now is kept\n\n",
+	strbuf_addf(out, _("Rollback plan (%s), nothing has been touched:\n"), rb->rs.stamp);
+	strbuf_addf(out, _("puts back what the %s of %s replaced; what is live now is kept\n\n"),
 		    rb->flow ? rb->flow : "?", rb->of ? rb->of : "?");
 }
 
@@ -205,22 +206,22 @@ static void rollback_plan_tail(const struct run *run, int plan, struct strbuf *o
 {
 	const struct rollback *rb = rollback_of(run);
 	if (!plan && rb->of)
-		strbuf_addf(out, "rolled back: the %s of %s; to undo this rollback: biso-recover "
-			    "rollback\n", rb->flow, rb->of);
+		strbuf_addf(out, _("rolled back: the %s of %s; to undo this rollback: biso-recover "
+			    "rollback\n"), rb->flow, rb->of);
 }
 
 static void rollback_target_text(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = &rollback_of(run)->rs;
 	if (rs->dbname)
-		strbuf_addf(out, "  database %s", rs->dbname);
+		strbuf_addf(out, _("  database %s"), rs->dbname);
 	if (rs->webroot)
-		strbuf_addf(out, "  webroot %s", rs->webroot);
+		strbuf_addf(out, _("  webroot %s"), rs->webroot);
 }
 
 const struct flow_def rollback_flow = {
 	.name = "rollback",
-	.title = "Rollback",
+	.title = N_("Rollback"),
 	.steps = rollback_steps,
 	.n_steps = RB_COUNT,
 	.create = rollback_create,

@@ -1,5 +1,6 @@
 /* rollback_webroot: put back the webroot a run replaced; see rollback.h. */
 #include "config.h"
+#include "i18n.h"
 #include "rollback_int.h"
 #include "strbuf.h"
 
@@ -9,10 +10,10 @@
 static void webroot_describe(const struct run *run, struct strbuf *out)
 {
 	const struct rollback *rb = rollback_of(run);
-	strbuf_addf(out, "source: %s (kept by the %s of %s)\ntarget: %s\n",
+	strbuf_addf(out, _("source: %s (kept by the %s of %s)\ntarget: %s\n"),
 		    orq(rb->kept[RB_WEBROOT]), orq(rb->flow), orq(rb->of), rb->rs.webroot);
 	if (rb->kept_inside)
-		strbuf_addf(out, "with it: the datadir kept in it (%s)\n", rb->kept[RB_DATADIR]);
+		strbuf_addf(out, _("with it: the datadir kept in it (%s)\n"), rb->kept[RB_DATADIR]);
 }
 
 static int webroot_destructive(const struct run *run, struct strbuf *what)
@@ -23,7 +24,7 @@ static int webroot_destructive(const struct run *run, struct strbuf *what)
 		return 0;
 	keep = rollback_keep_name(rb, rb->rs.webroot);
 	if (what)
-		strbuf_addf(what, "replaces %s with %s (the current one kept as %s)", rb->rs.webroot,
+		strbuf_addf(what, _("replaces %s with %s (the current one kept as %s)"), rb->rs.webroot,
 			    orq(rb->kept[RB_WEBROOT]), keep);
 	free(keep);
 	return 1;
@@ -32,7 +33,7 @@ static int webroot_destructive(const struct run *run, struct strbuf *what)
 static const char *webroot_skip(const struct run *run)
 {
 	const struct rollback *rb = rollback_of(run);
-	return rb->kept[RB_WEBROOT] ? NULL : "that run did not replace the webroot";
+	return rb->kept[RB_WEBROOT] ? NULL : N_("that run did not replace the webroot");
 }
 
 static int webroot_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
@@ -60,7 +61,7 @@ static int webroot_run(struct run *run, struct step_out *out, struct report *r, 
 	if (ret == 0) {
 		out->kept_as = keep;
 		out->source = xstrdup(back);
-		out->summary = xstrfmt("put back %s", back);
+		step_out_summaryf(out, "put back %s", back);
 		if (rel && !carry) {
 			/* the datadir now kept with the webroot: for root only */
 			char *k = xstrfmt("%s/%s", keep, rel);
@@ -76,10 +77,10 @@ static int webroot_run(struct run *run, struct step_out *out, struct report *r, 
 
 const struct step_def rollback_step_webroot = {
 	.name = "webroot",
-	.title = "Put back the webroot",
-	.explain = "Swaps the webroot the run replaced back in with one exchange of names; "
+	.title = N_("Put back the webroot"),
+	.explain = N_("Swaps the webroot the run replaced back in with one exchange of names; "
 		"the current webroot is kept as <webroot>.pre-rollback-<time>. A datadir "
-		"that run kept inside the old webroot comes back with it.",
+		"that run kept inside the old webroot comes back with it."),
 	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES,
 	.describe = webroot_describe,
 	.destructive = webroot_destructive,

@@ -34,18 +34,34 @@ struct checks {
 
 static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* One check's line: @fmt is a msgid (po/Makevars: xgettext keyword check:3).
+ * The report file (next to the run log), the error and the log get the
+ * English line; the screen its translation, formatted with the same
+ * arguments. */
 static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
 {
-	static const char *word[] = { "PASS", "WARN", "FAIL" };
-	struct strbuf line = STRBUF_INIT;
+	static const char *word[] = { N_("PASS"), N_("WARN"), N_("FAIL") };
+	struct strbuf line = STRBUF_INIT, shown = STRBUF_INIT;
+	const char *l10n = i18n_find(fmt);
 	va_list ap;
 	fault_point("verify.check");
 	va_start(ap, fmt);
+	if (l10n) {
+		va_list aq;
+		va_copy(aq, ap);
+		strbuf_vaddf(&shown, l10n, aq);
+		va_end(aq);
+	}
 	strbuf_vaddf(&line, fmt, ap);
 	va_end(ap);
 	strbuf_addf(&ck->text, "%s  %s\n", word[res], line.buf);
-	report_log(ck->r, res == CHECK_PASS ? LOG_INFO : res == CHECK_WARN ? LOG_WARN : LOG_ERROR,
-		   "%s  %s", word[res], line.buf);
+	{
+		char *screen = xstrfmt("%s  %s", _(word[res]), l10n ? shown.buf : line.buf);
+		report_log_l10n(ck->r, res == CHECK_PASS ? LOG_INFO : res == CHECK_WARN ? LOG_WARN : LOG_ERROR,
+				screen, "%s  %s", word[res], line.buf);
+		free(screen);
+	}
+	strbuf_release(&shown);
 	if (res == CHECK_PASS)
 		ck->pass++;
 	else if (res == CHECK_WARN)
@@ -181,7 +197,10 @@ static long check_migrations(struct restore *rs, struct report *r, struct checks
 		check(ck, CHECK_WARN, "cannot tell whether migrations are pending: the migration_status "
 		      "command printed no \"pending: N\"");
 	else if ((pending = strtol(p + 8, NULL, 10)) > 0)
-		check(ck, CHECK_FAIL, "%ld %s pending", pending, pending == 1 ? "migration" : "migrations");
+		if (pending == 1)
+			check(ck, CHECK_FAIL, "1 migration pending");
+		else
+			check(ck, CHECK_FAIL, "%ld migrations pending", pending);
 	else
 		check(ck, CHECK_PASS, "0 migrations pending");
 	err_clear(&e);
@@ -310,9 +329,12 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 	strbuf_reset(&p);
 	strbuf_addf(&p, "%s/config.php", rs->webroot);
 	int has_conf = stat(p.buf, &st) == 0 && S_ISREG(st.st_mode);
-	check(&ck, has_cli && has_conf ? CHECK_PASS : CHECK_FAIL, "webroot %s %s", rs->webroot,
-	      has_cli && has_conf ? "holds biso-cli and config.php"
-	      : !has_cli ? "has no biso-cli" : "has no config.php");
+	if (!has_cli)
+		check(&ck, CHECK_FAIL, "webroot %s has no biso-cli", rs->webroot);
+	else if (!has_conf)
+		check(&ck, CHECK_FAIL, "webroot %s has no config.php", rs->webroot);
+	else
+		check(&ck, CHECK_PASS, "webroot %s holds biso-cli and config.php", rs->webroot);
 	/* datadir */
 	if (!rs->datadir || lstat(rs->datadir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		check(&ck, CHECK_FAIL, "datadir %s does not exist", or_unknown(rs->datadir));
@@ -370,8 +392,10 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 	if (ck.fail) {
 		/* the failed checks themselves: the summary shows this line,
 		 * the report (the detail) may be cut on a small screen */
-		err_set(e, "%u check%s failed: %s", ck.fail, ck.fail == 1 ? "" : "s",
-			ck.failed.buf);
+		if (ck.fail == 1)
+			err_set(e, "1 check failed: %s", ck.failed.buf);
+		else
+			err_set(e, "%u checks failed: %s", ck.fail, ck.failed.buf);
 		err_detail(e, "%s", ck.text.buf);
 		/* verify alone would find them pending again: name the step that
 		 * runs them */

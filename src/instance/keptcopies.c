@@ -5,6 +5,7 @@
 #include "dbadmin.h"
 #include "err.h"
 #include "fsrestore.h"
+#include "i18n.h"
 #include "report.h"
 #include "strbuf.h"
 
@@ -422,32 +423,115 @@ int keptcopies_remove(const struct kept_where *w, const struct kept_copy *c, str
 	return ret;
 }
 
+void keptcopies_group_text(const char *group, struct strbuf *out)
+{
+	if (!strncmp(group, "database ", 9))
+		strbuf_addf(out, _("database %s"), group + 9);
+	else if (!strncmp(group, "datadir", 7))
+		strbuf_addf(out, "%s%s", _("datadir"), group + 7);
+	else if (!strncmp(group, "webroot", 7))
+		strbuf_addf(out, "%s%s", _("webroot"), group + 7);
+	else
+		strbuf_addstr(out, group);
+}
+
+/* keptcopies_report()'s lines, built in the language _() gives now: the
+ * run log's English inside i18n_english(1), else the screen's. */
+static void copy_line(const struct kept_copy *c, time_t now, struct strbuf *out)
+{
+	struct strbuf group = STRBUF_INIT, name = STRBUF_INIT, age = STRBUF_INIT,
+		      size = STRBUF_INIT, bytes = STRBUF_INIT;
+	keptcopies_group_text(c->group, &group);
+	if (c->kind == KEPT_DATABASE)
+		strbuf_addf(&name, _("database \"%s\""), c->name);
+	else
+		strbuf_addstr(&name, c->name);
+	strbuf_humanise_age_l10n(&age, (long long)(now - c->when));
+	strbuf_humanise_bytes(&bytes, c->bytes);
+	if (c->partial)
+		strbuf_addf(&size, _("at least %s"), bytes.buf);
+	else
+		strbuf_addbuf(&size, &bytes);
+	if (c->newest)
+		strbuf_addf(out, _("kept copy of the %s: %s (%s old, %s), the newest of its kind"),
+			    group.buf, name.buf, age.buf, size.buf);
+	else
+		strbuf_addf(out, _("kept copy of the %s: %s (%s old, %s)"), group.buf, name.buf,
+			    age.buf, size.buf);
+	strbuf_release(&group);
+	strbuf_release(&name);
+	strbuf_release(&age);
+	strbuf_release(&size);
+	strbuf_release(&bytes);
+}
+
+static void total_line(const struct kept_list *l, uint64_t total, int partial, struct strbuf *out)
+{
+	struct strbuf size = STRBUF_INIT;
+	strbuf_humanise_bytes(&size, total);
+	if (partial)
+		strbuf_addf(out, P_("%zu kept copy from earlier restores takes at least %s; "
+				    "biso-recover cleanup lists it with its whole size",
+				    "%zu kept copies from earlier restores take at least %s; "
+				    "biso-recover cleanup lists them with their whole sizes and "
+				    "removes the ones you choose", l->n), l->n, size.buf);
+	else
+		strbuf_addf(out, P_("%zu kept copy from earlier restores takes %s; "
+				    "biso-recover cleanup lists it",
+				    "%zu kept copies from earlier restores take %s; biso-recover "
+				    "cleanup lists them and removes the ones you choose", l->n),
+			    l->n, size.buf);
+	strbuf_release(&size);
+}
+
+static void full_line(const struct kept_copy *c, uint64_t used, int partial, struct strbuf *out)
+{
+	struct strbuf u = STRBUF_INIT, f = STRBUF_INIT;
+	strbuf_humanise_bytes(&u, used);
+	strbuf_humanise_bytes(&f, c->fs_free);
+	if (partial)
+		strbuf_addf(out, _("the kept copies take at least %s on the filesystem of %s, more than "
+				   "the %s still free there: remove old ones with biso-recover cleanup"),
+			    u.buf, c->name, f.buf);
+	else
+		strbuf_addf(out, _("the kept copies take %s on the filesystem of %s, more than the %s "
+				   "still free there: remove old ones with biso-recover cleanup"),
+			    u.buf, c->name, f.buf);
+	strbuf_release(&u);
+	strbuf_release(&f);
+}
+
+/* Log @en (built inside i18n_english(1)) to the run log and @shown to the
+ * screen; both are reset for the next line. */
+static void log_both(struct report *r, enum log_level level, struct strbuf *en, struct strbuf *shown)
+{
+	report_log_l10n(r, level, shown->buf, "%s", en->buf);
+	strbuf_reset(en);
+	strbuf_reset(shown);
+}
+
 int keptcopies_report(const struct kept_list *l, time_t now, struct report *r)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf en = STRBUF_INIT, shown = STRBUF_INIT;
 	uint64_t total = 0;
-	int warned = 0, partial = 0;
+	int warned = 0, partial = 0, was;
 	if (!l->n)
 		return 0;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct kept_copy *c = &l->items[i];
-		strbuf_reset(&sb);
-		strbuf_humanise_age(&sb, (long long)(now - c->when));
-		strbuf_addstr(&sb, c->partial ? " old, at least " : " old, ");
-		strbuf_humanise_bytes(&sb, c->bytes);
 		partial |= c->partial;
-		report_log(r, LOG_INFO, "kept copy of the %s: %s%s%s (%s)%s", c->group,
-			   c->kind == KEPT_DATABASE ? "database \"" : "", c->name,
-			   c->kind == KEPT_DATABASE ? "\"" : "", sb.buf,
-			   c->newest ? ", the newest of its kind" : "");
+		was = i18n_english(1);
+		copy_line(c, now, &en);
+		i18n_english(was);
+		copy_line(c, now, &shown);
+		log_both(r, LOG_INFO, &en, &shown);
 		total += c->bytes;
 	}
-	strbuf_reset(&sb);
-	strbuf_humanise_bytes(&sb, total);
-	report_log(r, LOG_INFO, "%zu kept cop%s from earlier restores take %s%s; biso-recover "
-		   "cleanup lists them%s and removes the ones you choose", l->n,
-		   l->n == 1 ? "y" : "ies", partial ? "at least " : "", sb.buf,
-		   partial ? " with their whole sizes" : "");
+	was = i18n_english(1);
+	total_line(l, total, partial, &en);
+	i18n_english(was);
+	total_line(l, total, partial, &shown);
+	log_both(r, LOG_INFO, &en, &shown);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct kept_copy *c = &l->items[i];
 		uint64_t used;
@@ -457,17 +541,14 @@ int keptcopies_report(const struct kept_list *l, time_t now, struct report *r)
 				first = 0;
 		if (!first || (used = keptcopies_bytes_on_fs(l, i)) <= c->fs_free)
 			continue;
-		strbuf_reset(&sb);
-		strbuf_addstr(&sb, partial ? "the kept copies take at least " : "the kept copies take ");
-		strbuf_humanise_bytes(&sb, used);
-		strbuf_addstr(&sb, " on the filesystem of ");
-		strbuf_addstr(&sb, c->name);
-		strbuf_addstr(&sb, ", more than the ");
-		strbuf_humanise_bytes(&sb, c->fs_free);
-		strbuf_addstr(&sb, " still free there: remove old ones with biso-recover cleanup");
-		report_log(r, LOG_WARN, "%s", sb.buf);
+		was = i18n_english(1);
+		full_line(c, used, partial, &en);
+		i18n_english(was);
+		full_line(c, used, partial, &shown);
+		log_both(r, LOG_WARN, &en, &shown);
 		warned++;
 	}
-	strbuf_release(&sb);
+	strbuf_release(&en);
+	strbuf_release(&shown);
 	return warned;
 }

@@ -30,6 +30,7 @@
 
 struct err;
 struct report;
+struct strbuf;
 
 /* Where to look: the instance as a restore names it. */
 struct kept_where {
@@ -105,9 +106,14 @@ int keptcopies_remove(const struct kept_where *w, const struct kept_copy *c, str
 uint64_t keptcopies_bytes_on_fs(const struct kept_list *l, size_t i);
 
 /* Log @l through @r: one INFO line per copy (what it is a copy of, its
- * age at @now, its size: "at least" one when partial), and a WARN for each filesystem where the kept
- * copies take more than the space still free there.  Returns the number
- * of such warnings. */
+ * age at @now, its size: "at least" one when partial), their total, and a
+ * WARN for each filesystem where the kept copies take more than the space
+ * still free there; English in the log, the operator's language on the
+ * screen.  Returns the number of such warnings. */
 int keptcopies_report(const struct kept_list *l, time_t now, struct report *r);
+
+/* What a kept copy is a copy of (its group: "webroot", "webroot (data)",
+ * "database biso") in the operator's language, appended to @out. */
+void keptcopies_group_text(const char *group, struct strbuf *out);
 
 #endif

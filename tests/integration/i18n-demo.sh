@@ -1,0 +1,95 @@
+#!/bin/bash
+# i18n-demo.sh: the line mode of every flow in German on the demo instance
+# (issue 15): restore --dry-run and --yes, backup --dry-run and a backup,
+# backup-verify, backup-prune --dry-run, refresh --dry-run and a refresh,
+# rollback --dry-run and a rollback, with LANG=de_CH.UTF-8.  Texts composed
+# of parts (plans, step summaries, the verification's lines, the kept
+# copies, skip reasons, counts) must come out as German sentences: no line
+# of ours holds an English word of the list below (the output of biso-cli,
+# pg_dump's TOC names in the progress and the manual commands are not
+# ours).  The run logs of the same runs stay English; LANG=C prints the
+# English texts.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
+
+. "$top_srcdir/tests/lib/demo-test.sh"
+demo_test_setup i18n-demo "chown of the datadir to www-data, runuser postgres"
+command -v msgfmt >/dev/null || skip "msgfmt not installed (gettext)"
+locale -a | grep -qix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
+mkdir -p "$T/locale/de/LC_MESSAGES"
+msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
+export BISO_RECOVER_LOCALEDIR=$T/locale
+
+# br LANG CMD...: biso-recover with only LANG choosing the language
+br() {
+	local lang=$1
+	shift
+	env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG="$lang" "$BISO_RECOVER" "$@"
+}
+# all LANG OUT: every command in order, the output of all into OUT
+all() {
+	local lang=$1 out=$2 c
+	: > "$out"
+	for c in "restore --dry-run" "restore --yes" "backup --dry-run" "backup" "backup-verify" \
+		"backup-prune --dry-run --keep-last 1"; do
+		# shellcheck disable=SC2086
+		br "$lang" $c --config "$DEMO_CONFIG" >> "$out" 2>&1 || { cat "$out"; fail "$lang: $c failed"; }
+	done
+	for c in "refresh --dry-run" "refresh --yes"; do
+		# shellcheck disable=SC2086
+		br "$lang" $c --attachments placeholder --config "$DEMO_TEST_CONFIG" >> "$out" 2>&1 ||
+			{ cat "$out"; fail "$lang: $c failed"; }
+	done
+	# a restore of the webroot alone: the rollback skips the datadir and
+	# the database (the skip reasons)
+	br "$lang" restore --yes --only webroot --config "$DEMO_CONFIG" >> "$out" 2>&1 ||
+		{ cat "$out"; fail "$lang: restore --only webroot failed"; }
+	for c in "rollback --dry-run" "rollback --yes"; do
+		# shellcheck disable=SC2086
+		br "$lang" $c --config "$DEMO_CONFIG" >> "$out" 2>&1 || { cat "$out"; fail "$lang: $c failed"; }
+	done
+}
+
+all de_CH.UTF-8 "$T/de.out"
+# Our lines: not biso-cli's (indented by two, capitalised English), not the
+# commands shown or run, not pg_dump's TOC names in the progress.
+grep -vE '^  ([A-Z][a-z]+ |pending:)|^     |^läuft|^(Einspielen|Sichern|Prüfung|Kopieren|Durchsicht):' \
+	"$T/de.out" > "$T/ours" || true
+english='the|of|is|with|and|files?|tables?|rows?|source|target|replaces|kept|old|newest|into|directory|directories|step|failed|not|no|put|back|PASS|WARN|FAIL|fetched'
+if grep -nwE "$english" "$T/ours" > "$T/english"; then
+	cat "$T/english"
+	fail "English words in the German output (above)"
+fi
+for want in '^Sicherungsplan \(' '^der Wartungsmodus ist nur während der Schritte database und datadir an$' \
+	'^Schritt maintenance-on fertig in .*: der Wartungsmodus ist an$' '^database  .*fertig .*B SQL, .*B gzip$' \
+	'^OK  Datenbank "biso" antwortet$' '^OK  Webroot .* enthält biso-cli und config.php$' \
+	'^aufbewahrte Kopie von Webroot: ' '^Auffrischungsplan \(' '^Anhänge: .* Platzhalter-Dateien, kein Byte der Produktion$' \
+	'^Plan der Zurücknahme \(' '^Schritt datadir übersprungen: jener Lauf hat das Datenverzeichnis nicht ersetzt$' \
+	'^ok: .* Dateien \(.*\) geprüft, 1 vollständiger Dump: '; do
+	grep -qE "$want" "$T/de.out" || { cat "$T/de.out"; fail "no line matching '$want' in the German output"; }
+done
+echo "ok: restore, backup, backup-verify, backup-prune, refresh, rollback in German, no English word of ours"
+
+# the run logs of the German runs stay English
+logs=$(ls "$(dirname "$DEMO_CONFIG")"/log/biso-recover-*.log)
+# shellcheck disable=SC2086
+if grep -nE 'Schritt|fertig|Wartungsmodus|aufbewahrt|Sicherung|Datenbank|Zurücknahme' $logs > "$T/german"; then
+	cat "$T/german"
+	fail "German in the run logs of the German runs"
+fi
+# shellcheck disable=SC2086
+grep -qh 'INFO  step maintenance-on done in .*: maintenance mode is on$' $logs &&
+	grep -qh 'INFO  PASS  database "biso" answers$' $logs ||
+	fail "the run logs do not have the English lines"
+echo "ok: the run logs of the German runs are English"
+
+all C "$T/c.out"
+for want in '^Backup plan \(' '^step maintenance-on done in .*: maintenance mode is on$' \
+	'^PASS  database "biso" answers$' '^kept copy of the webroot: ' '^Rollback plan \(' \
+	'^step datadir skipped: that run did not replace the datadir$'; do
+	grep -qE "$want" "$T/c.out" || { cat "$T/c.out"; fail "no line matching '$want' with LANG=C"; }
+done
+! grep -qE 'Sicherung|Wartungsmodus|Schritt' "$T/c.out" || fail "German with LANG=C"
+echo "ok: the same in English with LANG=C"
+echo "i18n-demo: ok"
