@@ -229,7 +229,9 @@ void run_target_text(const struct run *run, struct strbuf *out);
  * title, description, what it replaces and the manual commands. */
 void run_plan_text(const struct run *run, struct strbuf *out);
 /* The end-of-run summary: state and time per step, hints of failed
- * steps, what was kept, why the run ended early, the flow's tail, the
+ * steps, what was kept, why the run ended early and then the steps not
+ * done ("not done: a, b") with the command that does them ("biso-recover
+ * FLOW --only a,b", the flow's name is its command), the flow's tail, the
  * log. */
 void run_summary(const struct run *run, struct strbuf *out);
 /* Exit code per the documented table: 0 all done, 1 a step failed (and

@@ -93,6 +93,31 @@ static const char *err_text(const struct err *e)
 	return e->lmsg && !i18n_is_english() ? e->lmsg : e->msg;
 }
 
+/* A run that ended early: the steps it left undone (never reached, or
+ * stopped in) and the command that does them, the same flow with --only
+ * those steps.  It ended with an "end" record, so --resume no longer
+ * applies.  Nothing when every selected step is done or was skipped. */
+static void add_not_done(const struct run *run, struct strbuf *out)
+{
+	struct strbuf list = STRBUF_INIT, only = STRBUF_INIT;
+	for (size_t i = 0; i < run->flow->n_steps; i++) {
+		if (!run->st[i].selected ||
+		    (run->st[i].state != STEP_PENDING && run->st[i].state != STEP_FAILED))
+			continue;
+		strbuf_addstr(&list, list.len ? ", " : "");
+		strbuf_addstr(&list, run->flow->steps[i]->name);
+		strbuf_addstr(&only, only.len ? "," : "");
+		strbuf_addstr(&only, run->flow->steps[i]->name);
+	}
+	if (only.len) {
+		strbuf_addf(out, _("not done: %s\n"), list.buf);
+		strbuf_addf(out, _("to finish them, run with this run's other options:\n"
+				   "  biso-recover %s --only %s\n"), run->flow->name, only.buf);
+	}
+	strbuf_release(&list);
+	strbuf_release(&only);
+}
+
 void run_summary(const struct run *run, struct strbuf *out)
 {
 	size_t n = run->flow->n_steps;
@@ -165,6 +190,7 @@ void run_summary(const struct run *run, struct strbuf *out)
 		run->flow->plan_tail(run, 0, out);
 	if (run->stopped) {
 		strbuf_addf(out, _("the run ended early: %s\n"), _(report_reason(run->stopped)));
+		add_not_done(run, out);
 	} else {
 		/* a failed step that stopped the run: steps after it never ran */
 		size_t failed = n;
@@ -177,9 +203,11 @@ void run_summary(const struct run *run, struct strbuf *out)
 			else if (failed < n && run->st[i].state == STEP_PENDING)
 				left = 1;
 		}
-		if (failed < n && left)
+		if (failed < n && left) {
 			strbuf_addf(out, _("the run ended early: step %s failed\n"),
 				    run->flow->steps[failed]->name);
+			add_not_done(run, out);
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		if (run->st[i].out.report)

@@ -430,15 +430,25 @@ grep -q "does not match \"yes\" (3 tries)" "$log" && grep -q "not confirmed: sto
 	fail "[ask3] three wrong answers: the log does not say so"
 ! grep -q "step webroot: Restore the webroot" "$log" || fail "[ask3] the webroot step ran"
 echo "[ask3] passed: three wrong answers stop before the step"
-start_cmd askno restore --config "'$CONF'" --only webroot
+start_cmd askno restore --config "'$CONF'" --only webroot,datadir
 wait_for "Go on\? Type yes:" 30 "the question"
+type_text "yes"
+keys Enter
+wait_for "^Restore the datadir: " 120 "the datadir's question"
 type_text "no"
 keys Enter
 wait_exit askno 130
 # the log's last line says how the run ended, with the exit code
 tail -n 1 "$(newest_log)" | grep -q "aborted (exit 130): cancelled by the operator$" ||
 	{ tail -n 1 "$(newest_log)"; fail "[askno] the log's last line does not say the run was aborted with 130"; }
-echo "[askno] passed: no stops at once"
+# quit half way: the end names the step not done and the command that does
+# it (nothing said how to finish)
+$TMUX_CMD capture-pane -p -J -S - -t wiz > "$SANDBOX/askno.screen"
+grep -q "^not done: datadir$" "$SANDBOX/askno.screen" &&
+	grep -q "^  biso-recover restore --only datadir$" "$SANDBOX/askno.screen" &&
+	grep -q "  biso-recover restore --only datadir$" "$(newest_log)" ||
+	{ cat "$SANDBOX/askno.screen"; fail "[askno] the end does not say how to finish the datadir step"; }
+echo "[askno] passed: no stops at once; the end says how to finish"
 
 # A signal is no operator: a line-mode run sent SIGHUP or SIGTERM, and a
 # wizard whose tmux session is killed (its terminal hangs up), each while a

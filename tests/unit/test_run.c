@@ -447,6 +447,45 @@ static void end_text_says_how_the_run_ended(void **state)
 	run_free(run);
 }
 
+/* A run quit half way (a "no" at a confirmation, the wizard's q) says
+ * which steps it did not do and the command that does them: nothing said
+ * how to finish before. */
+static void a_run_quit_half_way_names_the_steps_left_and_how_to_finish(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { 0 };
+	struct run *run = start(f, &o);
+	struct strbuf sb = STRBUF_INIT;
+	struct err e = ERR_INIT;
+
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	run_set_stopped(run, 1); /* not confirmed before "check" */
+	run_summary(run, &sb);
+	assert_non_null(strstr(sb.buf, "the run ended early: cancelled by the operator\n"
+				       "not done: check\n"
+				       "to finish them, run with this run's other options:\n"
+				       "  biso-recover dummy --only check\n"));
+	run_free(run);
+	/* stopped before the first: both; a step done is never named */
+	run = start(f, &o);
+	run_set_stopped(run, REPORT_STOP_SIGNAL(SIGINT));
+	strbuf_reset(&sb);
+	run_summary(run, &sb);
+	assert_non_null(strstr(sb.buf, "not done: write, check\n"));
+	assert_non_null(strstr(sb.buf, "  biso-recover dummy --only write,check\n"));
+	run_free(run);
+	/* finished: nothing to finish */
+	run = start(f, &o);
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	assert_int_equal(run_step(run, 1, NULL, &e), 0);
+	strbuf_reset(&sb);
+	run_summary(run, &sb);
+	assert_null(strstr(sb.buf, "not done"));
+	assert_null(strstr(sb.buf, "--only"));
+	strbuf_release(&sb);
+	run_free(run);
+}
+
 static void journal_steps_reads_only_the_newest_run(void **state)
 {
 	struct fx *f = *state;
@@ -634,6 +673,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_policy_skip_and_refused_members_set_state_and_exit_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_confirmation_says_what_the_word_is, setup, teardown),
 		cmocka_unit_test_setup_teardown(end_text_says_how_the_run_ended, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_run_quit_half_way_names_the_steps_left_and_how_to_finish, setup, teardown),
 		cmocka_unit_test_setup_teardown(journal_steps_reads_only_the_newest_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_drill_refuses_targets_outside_its_sandbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_killed_run_is_found_and_resumed_from_its_interrupted_step, setup, teardown),
