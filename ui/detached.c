@@ -1,0 +1,311 @@
+/* detached: a flow run by a detached runner, line mode its client; see
+ * detached.h. */
+#include "config.h"
+#include "cli.h"
+#include "client.h"
+#include "detach.h"
+#include "detached.h"
+#include "frontend.h"
+#include "i18n.h"
+#include "lock.h"
+#include "logfile.h"
+#include "run.h"
+#include "runner.h"
+#include "sha256.h"
+#include "rundir.h"
+#include "statusfile.h"
+#include "strbuf.h"
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *detached_socket_of(const char *log_dir, const char *run_id, struct err *e)
+{
+	char *dir = rundir_open(log_dir, e), *path, *real, *name;
+	char hex[2 * SHA256_DIGEST_LEN + 1];
+	uint8_t d[SHA256_DIGEST_LEN];
+	struct sha256 h;
+	if (!dir)
+		return NULL;
+	real = realpath(log_dir, NULL);
+	sha256_init(&h);
+	sha256_update(&h, real ? real : log_dir, strlen(real ? real : log_dir));
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	name = xstrfmt("%s-%.8s", run_id, hex);
+	path = rundir_socket_path(dir, name, e);
+	free(name);
+	free(real);
+	free(dir);
+	return path;
+}
+
+int detached_live_run(const char *log_dir, struct status *st)
+{
+	struct err e = ERR_INIT;
+	char *path = NULL, *sock = NULL;
+	int found = 0, fd;
+	memset(st, 0, sizeof *st);
+	if (statusfile_latest(log_dir, &path, &e) == 1 && statusfile_read(path, st, &e) == 1 &&
+	    st->state != STATUS_FINISHED && lock_process_alive(st->pid, st->start) &&
+	    (sock = detached_socket_of(log_dir, st->run_id, &e)) && (fd = rundir_connect(sock, &e)) >= 0) {
+		close(fd); /* the runner sees a client come and go */
+		found = 1;
+	}
+	err_clear(&e);
+	free(sock);
+	free(path);
+	if (!found)
+		status_clear(st);
+	return found;
+}
+
+int detached_attach(const struct conf *c, struct status *st)
+{
+	struct client_opts co = { 0 };
+	struct err e = ERR_INIT;
+	char *sock = detached_socket_of(c->log_dir, st->run_id, &e), *logpath;
+	int code;
+	if (!sock) {
+		status_clear(st);
+		return cli_run_refused(NULL, &e);
+	}
+	logpath = xstrfmt("%s/biso-recover-%s.log", c->log_dir, st->run_id);
+	co.socket_path = sock;
+	co.log_path = logpath;
+	co.runner_pid = st->pid;
+	co.reattach = 1;
+	co.run_id = st->run_id;
+	code = client_follow(&co);
+	free(sock);
+	free(logpath);
+	status_clear(st);
+	return code;
+}
+
+/* Append @opt and its @val to the NULL-terminated @argv of *@n words; a
+ * NULL @val: @opt alone. */
+static void add_opt(const char ***argv, size_t *n, const char *opt, const char *val)
+{
+	*argv = xrealloc(*argv, (*n + 3) * sizeof **argv);
+	(*argv)[(*n)++] = opt;
+	if (val)
+		(*argv)[(*n)++] = val;
+	(*argv)[*n] = NULL;
+}
+
+/* The options that shape a run, passed on to its runner as given. */
+static const struct {
+	const char *flag;
+	size_t field; /* offsetof a const char * in struct cli */
+} runner_opts[] = {
+	{ "--config", offsetof(struct cli, config) },
+	{ "--backup-root", offsetof(struct cli, backup_root) },
+	{ "--webroot", offsetof(struct cli, webroot) },
+	{ "--datadir", offsetof(struct cli, datadir) },
+	{ "--config-php", offsetof(struct cli, config_php) },
+	{ "--dump", offsetof(struct cli, dump) },
+	{ "--at", offsetof(struct cli, at) },
+	{ "--web-user", offsetof(struct cli, web_user) },
+	{ "--log-dir", offsetof(struct cli, log_dir) },
+	{ "--only", offsetof(struct cli, only) },
+	{ "--on-error", offsetof(struct cli, on_error) },
+};
+
+int detached_start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c)
+{
+	struct run_opts ro = { 0 };
+	struct client_opts co = { 0 };
+	struct detach_opts dopt = { 0 };
+	struct detach_result res = { 0 };
+	struct status st;
+	struct err e = ERR_INIT;
+	struct run *run;
+	struct logfile *log;
+	const char **argv = NULL;
+	char exe[PATH_MAX], jobs[16], *sock, *unit;
+	size_t n = 0;
+	ssize_t len;
+	int code;
+
+	client_install_signals();
+	if (detached_live_run(c->log_dir, &st))
+		return detached_attach(c, &st);
+	if (!cl->yes) {
+		/* Questions go to the terminal; without one, fail before anything. */
+		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+		if (tty < 0) {
+			fprintf(stderr, "biso-recover: no terminal to ask on before destructive steps; "
+					"give --yes to run without asking\n");
+			return EXIT_USAGE;
+		}
+		close(tty);
+	}
+	if ((code = df->options(cl, &ro)) != 0)
+		return code;
+	/* the stamp and the log; --only checked before anything starts */
+	if (!(run = run_new(df->flow, c, &ro, &e)))
+		return cli_run_refused(NULL, &e);
+	if (!(log = cli_open_run_log(run, &e))) {
+		run_free(run);
+		return cli_run_refused(NULL, &e);
+	}
+	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[len > 0 ? len : 0] = '\0';
+	add_opt(&argv, &n, len > 0 ? exe : "biso-recover", df->command);
+	add_opt(&argv, &n, "--runner", run_stamp(run));
+	for (size_t k = 0; k < sizeof runner_opts / sizeof runner_opts[0]; k++) {
+		const char *v = *(const char *const *)((const char *)cl + runner_opts[k].field);
+		if (v)
+			add_opt(&argv, &n, runner_opts[k].flag, v);
+	}
+	if (cl->jobs) {
+		snprintf(jobs, sizeof jobs, "%d", cl->jobs < 0 ? 0 : cl->jobs);
+		add_opt(&argv, &n, "--jobs", jobs);
+	}
+	if (cl->yes)
+		add_opt(&argv, &n, "--yes", NULL);
+	if (cl->dbname)
+		setenv(CLI_RUNNER_DBNAME_ENV, cl->dbname, 1);
+	unit = xstrfmt("biso-recover-%s", run_stamp(run));
+	dopt.argv = argv;
+	dopt.log_path = run_log_path(run);
+	dopt.unit = unit;
+	dopt.scope = DETACH_SCOPE_AUTO;
+	dopt.wait_ready = 1;
+	code = detach_start(&dopt, &res, &e);
+	unsetenv(CLI_RUNNER_DBNAME_ENV);
+	free(unit);
+	free(argv);
+	if (code < 0) {
+		logfile_write(log, LOG_ERROR, e.msg);
+		logfile_close(log);
+		run_free(run);
+		return cli_run_refused(df->what_start, &e);
+	}
+	logfile_write(log, LOG_INFO, res.note ? res.note : "the runner runs in a systemd scope of its own");
+	free(res.note);
+	logfile_close(log);
+	sock = detached_socket_of(c->log_dir, run_stamp(run), &e);
+	if (!sock) {
+		run_free(run);
+		return cli_run_refused(NULL, &e);
+	}
+	co.socket_path = sock;
+	co.log_path = run_log_path(run);
+	co.runner_pid = (long)res.pid;
+	code = client_follow(&co);
+	free(sock);
+	run_free(run);
+	return code;
+}
+
+static void runner_on_signal(int sig)
+{
+	runner_signal(sig);
+}
+
+int detached_runner_main(const struct detached_flow *df, const struct cli *cl, struct conf *c)
+{
+	struct run_opts ro = { 0 };
+	struct runner_opts rno = { 0 };
+	struct sigaction sa;
+	struct runner *rn;
+	struct run *run;
+	struct logfile *log;
+	struct report *r;
+	struct err e = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	const char *path = NULL, *refused = NULL;
+	char *sock, *status;
+	int code;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = runner_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	if ((code = df->options(cl, &ro)) != 0)
+		return code;
+	ro.stamp = cl->runner;
+	if (!(run = run_new(df->flow, c, &ro, &e)))
+		return cli_run_refused(NULL, &e);
+	log = logfile_open(c->log_dir, run_stamp(run), &path, &e);
+	if (!log) {
+		run_free(run);
+		return cli_run_refused(NULL, &e);
+	}
+	run_set_log_path(run, path);
+	sock = detached_socket_of(c->log_dir, run_stamp(run), &e);
+	status = statusfile_path(c->log_dir, run_stamp(run));
+	rno.socket_path = sock;
+	rno.status_path = status;
+	rno.log = log;
+	rno.run_id = run_stamp(run);
+	rno.flow = run_flow_name(run);
+	rno.yes = cl->yes;
+	rn = sock ? runner_start(&rno, &e) : NULL;
+	if (!rn) {
+		logfile_write(log, LOG_ERROR, e.msg);
+		code = cli_run_refused(NULL, &e);
+		goto out;
+	}
+	logfile_write(log, LOG_INFO, "runner started: detached from the terminal, listening on its socket");
+	detach_ready();
+	r = runner_report(rn);
+	if (run_prepare(run, r, &e) < 0)
+		refused = df->what_plan;
+	else if (run_preflight(run, r, &e) < 0)
+		refused = N_("nothing was touched");
+	if (refused) {
+		logfile_write(log, LOG_ERROR, e.msg);
+		cli_format_err(refused, &e, &sb);
+		err_clear(&e);
+		code = EXIT_USAGE;
+		cli_log_end(log, run, code);
+		runner_end(rn, code, sb.buf, 10000);
+		goto out;
+	}
+	code = runner_drive(rn, run);
+	{
+		/* what the client prints, as batch_run() prints it */
+		struct strbuf sum = STRBUF_INIT;
+		run_summary(run, &sum);
+		strbuf_addf(&sb, _("\nSummary:\n%s"), sum.buf);
+		strbuf_release(&sum);
+	}
+	logfile_write(log, LOG_INFO, "summary follows");
+	{
+		/* the log's summary is the English one */
+		struct strbuf lines = STRBUF_INIT;
+		int was = i18n_english(1);
+		run_summary(run, &lines);
+		i18n_english(was);
+		for (char *line = lines.buf, *nl; *line; line = nl + 1) {
+			if (!(nl = strchr(line, '\n')))
+				break;
+			*nl = '\0';
+			logfile_write(log, LOG_INFO, line);
+		}
+		strbuf_release(&lines);
+	}
+	run_finish(run, code, r);
+	cli_log_end(log, run, code);
+	runner_end(rn, code, sb.buf, 10000);
+out:
+	runner_free(rn);
+	run_free(run);
+	logfile_close(log);
+	free(sock);
+	free(status);
+	strbuf_release(&sb);
+	return code;
+}

@@ -1,0 +1,78 @@
+/*
+ * detached: a flow run by a runner detached from the terminal, with line
+ * mode as its client (issue 11).  The one way a command runs a flow
+ * detached: the starter (detached_start_or_attach()) opens the run log,
+ * starts this same program again with the internal --runner STAMP and the
+ * options that shape the run (detach.h), and follows it as a client
+ * (client.h); the runner (detached_runner_main()) prepares, checks and
+ * drives the run, serving its clients (runner.h).  A command started
+ * again while a live runner of the instance exists attaches to it instead.
+ *
+ * A flow is named by a struct detached_flow: its flow_def, its command
+ * word and how the command's options become the run's options.  The
+ * options passed on to the runner come from one table in detached.c (the
+ * flag and the field of struct cli); the conninfo travels in the
+ * environment (CLI_RUNNER_DBNAME_ENV), never argv.
+ */
+#ifndef BR_DETACHED_H
+#define BR_DETACHED_H
+
+#include "cli.h"
+#include "conf.h"
+
+struct flow_def;
+struct run_opts;
+struct status;
+
+struct detached_flow {
+	const struct flow_def *flow;
+	const char *command;    /* the command word the runner is started with */
+	/* Fill @ro (at, only, dump ...) from @cl for run_new(); the starter
+	 * and the runner both call it.  0, or an exit code after a usage
+	 * error was printed (cli_usage_error()). */
+	int (*options)(const struct cli *cl, struct run_opts *ro);
+	const char *what_plan;  /* msgid: "cannot make a restore plan" */
+	const char *what_start; /* msgid: "cannot start the restore" */
+};
+
+/*
+ * The command run detached: attach to the live run of this instance
+ * (detached_live_run()), or check for a terminal (unless --yes), start a
+ * runner of @df and attach to it.  Returns the run's exit code
+ * (client_follow()), or EXIT_USAGE when nothing started.
+ */
+int detached_start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c);
+
+/*
+ * The detached runner of run cl->runner (started by
+ * detached_start_or_attach()): prepare, check and drive the run of @df,
+ * serving its clients (runner.h); its stdout and stderr are the run log.
+ * Returns the run's exit code.
+ */
+int detached_runner_main(const struct detached_flow *df, const struct cli *cl, struct conf *c);
+
+/*
+ * A run of the instance logging to @log_dir, not finished, whose runner
+ * is alive and listens: 1 with @st filled (status_clear() it), else 0
+ * with @st cleared.  (A killed runner nobody reaped yet is a zombie with
+ * its pid and start time: only its socket tells.)
+ */
+int detached_live_run(const char *log_dir, struct status *st);
+
+/*
+ * Attach to the live run @st of the instance (detached_live_run()): its
+ * step list, log backlog, progress and pending question, answered from
+ * here.  Clears @st.  Returns the run's exit code (client_follow()).
+ */
+int detached_attach(const struct conf *c, struct status *st);
+
+/*
+ * The socket of run @run_id of the instance logging to @log_dir,
+ * malloc'd, or NULL with @e: "<run id>-<8 hex digits of the SHA-256 of
+ * the log directory's real path>.sock" in the run directory (rundir.h).
+ * Run ids are unique per log directory only, and /run/biso-recover is
+ * every instance's.
+ */
+char *detached_socket_of(const char *log_dir, const char *run_id, struct err *e);
+
+#endif
