@@ -141,8 +141,8 @@ int detached_start_or_attach(const struct detached_flow *df, const struct cli *c
 		/* Questions go to the terminal; without one, fail before anything. */
 		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
 		if (tty < 0) {
-			fprintf(stderr, "biso-recover: no terminal to ask on before destructive steps; "
-					"give --yes to run without asking\n");
+			fprintf(stderr, _("biso-recover: no terminal to ask on before destructive steps; "
+					  "give --yes to run without asking\n"));
 			return EXIT_USAGE;
 		}
 		close(tty);
