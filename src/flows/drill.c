@@ -2,6 +2,7 @@
 #include "config.h"
 #include "drill.h"
 #include "conf.h"
+#include "i18n.h"
 #include "maintenance.h"
 #include "pgdump.h"
 #include "runcmd.h"
@@ -241,6 +242,35 @@ static int load_choices(const char *file, const config_setting_t *l, struct dril
 	return bad ? -1 : 0;
 }
 
+/* *@text in the operator's language: a shipped scenario's texts are msgids
+ * (po/drill-strings.c, written by tools/drill-strings); a site's own
+ * scenario has no translation and stays as written. */
+static void translate(char **text)
+{
+	const char *t;
+	if (!*text || (t = _(*text)) == *text)
+		return;
+	free(*text);
+	*text = xstrdup(t);
+}
+
+static void translate_scenario(struct drill_scenario *s)
+{
+	translate(&s->title);
+	translate(&s->story);
+	translate(&s->goal);
+	translate(&s->explain);
+	translate(&s->manual);
+	for (size_t i = 0; i < s->n_hints; i++)
+		translate(&s->hints[i]);
+	for (size_t i = 0; i < s->n_checks; i++)
+		translate(&s->checks[i].why);
+	for (size_t i = 0; i < s->n_choices; i++) {
+		translate(&s->choices[i].label);
+		translate(&s->choices[i].mistake);
+	}
+}
+
 int drill_scenario_load(const char *path, struct drill_scenario *s, struct err *e)
 {
 	config_t cfg;
@@ -298,6 +328,7 @@ int drill_scenario_load(const char *path, struct drill_scenario *s, struct err *
 	if ((m = config_setting_get_member(root, "choices")) && load_choices(path, m, s, e) < 0)
 		goto fail;
 	config_destroy(&cfg);
+	translate_scenario(s);
 	return 0;
 fail:
 	config_destroy(&cfg);

@@ -65,9 +65,12 @@ struct drill_sandbox {
  * the caller reports).  Static. */
 const char *drill_share_dir(void);
 
-/* Read the scenario @path.  0, or -1 with @e naming the file and line: a
- * syntax error, an unknown key, a missing title/story/goal/checks, a
- * built-in name that does not exist.  Release with drill_scenario_free(). */
+/* Read the scenario @path, its texts (title, story, goal, hints, whys,
+ * choices, explain, manual) in the operator's language where the
+ * catalogue has them (po/drill-strings.c).  0, or -1 with @e naming the
+ * file and line: a syntax error, an unknown key, a missing
+ * title/story/goal/checks, a built-in name that does not exist.  Release
+ * with drill_scenario_free(). */
 int drill_scenario_load(const char *path, struct drill_scenario *s, struct err *e);
 void drill_scenario_free(struct drill_scenario *s);
 /* The scenario files in @dir (*.conf), sorted, malloc'd (free each and the

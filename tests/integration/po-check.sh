@@ -4,7 +4,8 @@
 # with po/Makevars' XGETTEXT_OPTIONS, each catalogue merged with them, and
 # `msgfmt --check --statistics` must report no untranslated and no fuzzy
 # message (nor a format that differs from its msgid's), and no obsolete
-# one (a translation whose msgid no source has).  Also, for the
+# one (a translation whose msgid no source has); po/drill-strings.c is
+# up to date with the drill scenarios.  Also, for the
 # Swiss standard German of de.po: no "ß", and every line of a translation
 # fits 80 columns wherever the English line does; no file of src/ or ui/
 # with messages is missing from po/POTFILES.in; and no front end (ui/)
@@ -21,6 +22,25 @@ files=$(sed 's/#.*//' "$src/po/POTFILES.in" | grep -v '^[[:space:]]*$')
 # shellcheck disable=SC2086
 (cd "$src" && xgettext --default-domain=biso-recover $opts -o "$tmp/messages.pot" $files)
 [ -s "$tmp/messages.pot" ] || { echo "po-check: xgettext found no message"; exit 1; }
+
+# The drill scenarios' texts (share/drills/*.conf) reach the catalogue
+# through po/drill-strings.c, which tools/drill-strings writes (make
+# update-drill-strings): it must be what the scenarios say now.
+gen=${top_builddir:-.}/tools/drill-strings
+if [ -x "$gen" ]; then
+	if ! "$gen" "$src"/share/drills/*.conf > "$tmp/drill-strings.c"; then
+		echo "po-check: FAIL: tools/drill-strings cannot read the scenarios"
+		fail=1
+	elif ! cmp -s "$tmp/drill-strings.c" "$src/po/drill-strings.c"; then
+		echo "po-check: FAIL: po/drill-strings.c is not what share/drills/*.conf say" \
+			"(make update-drill-strings, then translate the new texts):"
+		diff "$src/po/drill-strings.c" "$tmp/drill-strings.c" | head -n 20
+		fail=1
+	fi
+else
+	echo "po-check: FAIL: $gen is not built (make check builds it)"
+	fail=1
+fi
 
 for lang in $(sed 's/#.*//' "$src/po/LINGUAS"); do
 	po=$src/po/$lang.po
