@@ -5,8 +5,10 @@
 # commands, options per command, --only's comma list of step names (also
 # as --only=...), option values, files and directories.  Then, for every
 # command, the options offered must be exactly those its --help text lists
-# (plus --help), and the step names those of restore --help, so an option
-# or step added to a ui/cmd_*.c without a completion fails here.
+# (plus --help), the commands those of the global --help, and the step
+# names of --only those of each command's flow (restore --help, and the
+# program's own list), so a command, option or step added without a
+# completion fails here.
 set -uo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
@@ -78,7 +80,12 @@ cd / || exit 1
 
 # Options offered == options in each command's --help (and --help).
 help_opts() { grep -o -- '--[a-z][a-z-]*' | sort -u; }
-for cmd in '' restore rollback db-restore db-inspect cleanup status files-restore files-verify backup backup-verify backup-prune refresh drill; do
+# The commands offered == those the global usage lists (ui/main.c's table).
+commands=$(LC_ALL=C "$BISO_RECOVER" --help | sed -n 's/^\(Usage:\)\{0,1\} *biso-recover \([a-z][a-z-]*\).*/\2/p' | sort -u)
+got=$(comp 'biso-recover ')
+[ -n "$commands" ] && [ "$got" = "$commands" ] ||
+	fail "'biso-recover ' offers [$(echo $got)], --help lists [$(echo $commands)]"
+for cmd in '' $commands; do
 	if [ -z "$cmd" ]; then
 		# the global help: its Options section (the usage lines above it
 		# name every command's options)
@@ -100,6 +107,16 @@ want=$("$BISO_RECOVER" restore --help | tr '\n' ' ' |
 got=$(comp 'biso-recover restore --only ')
 [ -n "$want" ] && [ "$got" = "$want" ] ||
 	fail "--only offers [$(echo $got)], restore --help names [$(echo $want)]"
+# and for every command with --only, the steps of its flow, as the program
+# names them when it refuses an unknown one ("Steps are a, b, c.")
+for cmd in $commands; do
+	"$BISO_RECOVER" "$cmd" --help | grep -q -- '--only' || continue
+	want=$(LC_ALL=C "$BISO_RECOVER" "$cmd" --dry-run --only no-such-step --config /dev/null 2>&1 |
+		sed -n 's/^HINT: Steps are \(.*\)\.$/\1/p' | tr -s ', ' '\n\n' | sed '/^$/d' | sort)
+	got=$(comp "biso-recover $cmd --only ")
+	[ -n "$want" ] && [ "$got" = "$want" ] ||
+		fail "'biso-recover $cmd --only ' offers [$(echo $got)], its flow's steps are [$(echo $want)]"
+done
 
 [ "$failed" = 0 ] && echo "completion: all checks passed"
 exit "$failed"
