@@ -130,7 +130,8 @@ struct step_def {
 
 struct flow_def {
 	const char *name;     /* "restore" */
-	const char *title;    /* "Restore" */
+	const char *title;    /* "Restore", marked N_(): a front end's headings
+				 (run_flow_title()), e.g. "Restore finished" */
 	const struct step_def *const *steps;
 	size_t n_steps;
 

@@ -520,6 +520,10 @@ int run_interrupted(const struct run *run, struct strbuf *out)
 
 const struct flow_def *run_flow(const struct run *run) { return run->flow; }
 const char *run_flow_name(const struct run *run) { return run->flow->name; }
+const char *run_flow_title(const struct run *run)
+{
+	return run->flow->title ? _(run->flow->title) : run->flow->name;
+}
 struct conf *run_conf(const struct run *run) { return run->conf; }
 const char *run_stamp(const struct run *run) { return run->stamp; }
 const struct run_opts *run_opts(const struct run *run) { return &run->opts; }

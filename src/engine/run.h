@@ -172,6 +172,9 @@ int run_alive(const char *log_dir, const char *stamp);
 /* ---- reading the run ---- */
 const struct flow_def *run_flow(const struct run *run);
 const char *run_flow_name(const struct run *run);
+/* The flow's title for screens ("Restore", "Backup"), translated
+ * (static); its name when it has none. */
+const char *run_flow_title(const struct run *run);
 struct conf *run_conf(const struct run *run);
 const char *run_stamp(const struct run *run);
 const struct run_opts *run_opts(const struct run *run);
