@@ -2,8 +2,10 @@
 # demo.sh: README command (1).  Installs the packages, builds biso-recover,
 # builds the demo BISO instance and its backup set in ./demo-sandbox (with a
 # throw-away PostgreSQL cluster on a Unix socket there; no system service is
-# touched), and opens the wizard to restore that set over the demo
-# instance.  The cluster is stopped when the wizard exits.
+# touched), and opens the wizard on the demo instance: its first screen's
+# "Restore this instance" restores that set over it ("Take a backup" adds a
+# backup to the set).  Arguments are passed on ("wizard restore" opens the
+# restore directly).  The cluster is stopped when the wizard exits.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

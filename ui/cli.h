@@ -107,9 +107,10 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard);
  * first. */
 void cli_recover_maintenance(const struct conf *c, int dry_run);
 
-/* `biso-recover refresh` over @c (line mode); a drill calls it with
- * cl->drill_root set.  Returns an exit code. */
-int cli_refresh(const struct cli *cl, struct conf *c);
+/* `biso-recover refresh` over @c (line mode), or the refresh the wizard
+ * runs (@wizard); a drill calls it with cl->drill_root set.  The attachments
+ * policy is c->refresh.attachments.  Returns an exit code. */
+int cli_refresh(const struct cli *cl, struct conf *c, int wizard);
 
 /* The DRILL banner for cl->drill_root (static text in the operator's
  * language). */
@@ -142,5 +143,19 @@ struct flow_def;
 struct run_opts;
 int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf *c,
 		 struct run_opts *ro, const char *what_plan, const char *banner);
+
+/*
+ * Run @flow in the wizard (wizard.h), the one way every flow's wizard
+ * starts (cmd_wizard.c): run_new() with @ro (filled by the caller; a
+ * drill's sandbox from cl->drill_root, the DRILL banner then), the run
+ * log, run_prepare() and run_preflight() (refused: "@what_plan" or
+ * "nothing was touched" on stderr, exit 2; their warnings go on the
+ * wizard's first screen), the plan for --dry-run, else wizard_run(), the
+ * summary left on the terminal, run_finish() and the run log's end line.
+ * The operator's choice to continue an interrupted run starts it again
+ * with ro->resume.  Needs a terminal.  Returns the exit code.
+ */
+int cli_wizard_flow(const struct flow_def *flow, const struct cli *cl, struct conf *c,
+		    struct run_opts *ro, const char *what_plan);
 
 #endif

@@ -267,7 +267,7 @@ static int restore_step(struct drill *d, int kind, struct strbuf *what)
 	} else {
 		/* as every command does: a killed backup's maintenance mode */
 		cli_recover_maintenance(&c, 0);
-		code = kind == DO_REFRESH ? cli_refresh(&cl, &c) : cli_restore(&cl, &c, wizard);
+		code = kind == DO_REFRESH ? cli_refresh(&cl, &c, 0) : cli_restore(&cl, &c, wizard);
 	}
 	conf_release(&c);
 	if (!cl.dry_run) {

@@ -1,6 +1,7 @@
 /*
  * The refresh command: `biso-recover refresh`, a test system refreshed
- * from production's backup (refresh.h) in line mode.
+ * from production's backup (refresh.h) in line mode; the wizard's refresh
+ * (cmd_wizard.c) plans it here too.
  */
 #include "config.h"
 #include "backupset.h"
@@ -17,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int cli_refresh(const struct cli *cl, struct conf *c)
+int cli_refresh(const struct cli *cl, struct conf *c, int wizard)
 {
 	struct run_opts ro = { 0 };
 
@@ -26,13 +27,15 @@ int cli_refresh(const struct cli *cl, struct conf *c)
 	ro.only = cl->only;
 	ro.dump = cl->dump;
 	ro.sandbox = cl->drill_root;
+	if (wizard)
+		return cli_wizard_flow(&refresh_flow, cl, c, &ro, N_("cannot make a refresh plan"));
 	return cli_run_flow(&refresh_flow, cl, c, &ro, N_("cannot make a refresh plan"),
 			    cl->drill_root ? cli_drill_banner() : NULL);
 }
 
 static int run_refresh(const struct cli *cl, struct conf *c)
 {
-	return cli_refresh(cl, c);
+	return cli_refresh(cl, c, 0);
 }
 
 const struct command command_refresh = {

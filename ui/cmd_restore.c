@@ -1,7 +1,9 @@
 /*
- * The restore commands: `biso-recover restore` (batch, line mode) and the
- * wizard (no command, on a terminal).  Both plan the restore from the
- * configuration, check it, then hand the run to their front end.
+ * The restore command: `biso-recover restore` (a detached runner and its
+ * client, or in-process for --dry-run and --resume), and the restore the
+ * wizard runs (cli_restore() with wizard, cmd_wizard.c).  Both plan the
+ * restore from the configuration, check it, then hand the run to their
+ * front end.
  */
 #include "config.h"
 #include "backupset.h"
@@ -15,7 +17,6 @@
 #include "run.h"
 #include "statusfile.h"
 #include "strbuf.h"
-#include "wizard.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -31,7 +32,6 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	struct logfile *log = NULL;
 	struct batch_state bst;
 	struct report r;
-	struct strbuf early = STRBUF_INIT;
 	const char *refused = NULL;
 	int code;
 
@@ -52,8 +52,11 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	ro.dry_run = cl->dry_run;
 	ro.sandbox = cl->drill_root;
 	ro.resume = cl->resume;
-	/* the wizard opens on a cut newest dump: the operator chooses another */
-	ro.allow_bad_dump = wizard;
+	if (wizard) {
+		/* the wizard opens on a cut newest dump: the operator chooses another */
+		ro.allow_bad_dump = 1;
+		return cli_wizard_flow(&restore_flow, cl, c, &ro, N_("cannot make a restore plan"));
+	}
 	if (!(run = run_new(&restore_flow, c, &ro, &e)))
 		return cli_run_refused(NULL, &e);
 	if (!cl->dry_run) {
@@ -65,8 +68,6 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 		}
 	}
 	batch_report_init(&r, &bst, log);
-	if (wizard)
-		bst.warnings = &early; /* the wizard's screen would hide them */
 	if (run_prepare(run, &r, &e) < 0)
 		refused = N_("cannot make a restore plan");
 	else if (run_preflight(run, &r, &e) < 0)
@@ -76,7 +77,6 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 		code = cli_run_refused(refused, &e);
 		run_free(run);
 		logfile_close(log);
-		strbuf_release(&early);
 		return code;
 	}
 	if (cl->dry_run) {
@@ -85,49 +85,17 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 		fputs(sb.buf, stdout);
 		strbuf_release(&sb);
 		code = EXIT_DONE;
-	} else if (wizard) {
-		struct report sink = { 0 };
-		struct wizard_opts wo = { &sink, run_log_path(run), early.buf, NULL, 0 };
-		if (cl->drill_root)
-			wo.banner = cli_drill_banner();
-		sink.log = logfile_report_log;
-		sink.ctx = log;
-		/* a run that died: continue it or start over, asked first */
-		wo.offer_resume = run_interrupted(run, NULL) && !run_resumed(run);
-		code = wizard_run(run, &wo);
-		if (code != EXIT_USAGE && code != WIZARD_RESUME) {
-			/* The alternate screen is gone: leave the summary in the scrollback. */
-			struct strbuf sb = STRBUF_INIT;
-			run_summary(run, &sb);
-			fputs(sb.buf, stdout);
-			strbuf_release(&sb);
-		}
 	} else {
 		struct batch_opts bo = { cl->yes, log, NULL };
 		if (cl->drill_root)
 			bo.banner = cli_drill_banner();
 		code = batch_run(run, &bo);
 	}
-	if (!cl->dry_run) {
-		struct report fin = r;
-		if (wizard) {
-			/* curses is gone; the log file is enough. */
-			memset(&fin, 0, sizeof fin);
-			fin.log = logfile_report_log;
-			fin.ctx = log;
-		}
-		run_finish(run, code, &fin);
-	}
+	if (!cl->dry_run)
+		run_finish(run, code, &r);
 	cli_log_end(log, run, code);
 	run_free(run);
 	logfile_close(log);
-	strbuf_release(&early);
-	if (code == WIZARD_RESUME) {
-		/* nothing ran: the wizard again, on the interrupted run */
-		struct cli again = *cl;
-		again.resume = 1;
-		return cli_restore(&again, c, wizard);
-	}
 	return code;
 }
 
@@ -161,29 +129,6 @@ static int run_restore(const struct cli *cl, struct conf *c)
 	}
 	return detached_start_or_attach(&restore_detached, cl, c);
 }
-
-static int run_wizard(const struct cli *cl, struct conf *c)
-{
-	struct status st;
-	if (!cl->dry_run && detached_live_run(c->log_dir, &st)) {
-		/* a detached restore runs: attach to it (in line mode; the
-		 * wizard's own screens do not attach yet) */
-		client_install_signals();
-		return detached_attach(c, &st);
-	}
-	if (!isatty(0) || !isatty(1)) {
-		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use "
-				  "'biso-recover restore --yes' for a batch restore\n"));
-		return EXIT_USAGE;
-	}
-	return cli_restore(cl, c, 1);
-}
-
-const struct command command_wizard = {
-	NULL,
-N_("biso-recover [OPTIONS]                 open the restore wizard\n"),
-	NULL, 1, run_wizard
-};
 
 const struct command command_restore = {
 	"restore",

@@ -21,11 +21,12 @@
 
 /* The commands, in the order the global usage lists them; the first, with
  * no name, is what runs without a command word. */
-extern const struct command command_wizard, command_restore, command_db_restore,
+extern const struct command command_wizard, command_wizard_flow, command_restore, command_db_restore,
 	command_db_inspect, command_cleanup, command_status, command_files_restore,
 	command_files_verify, command_backup, command_backup_verify, command_backup_prune, command_refresh, command_drill, command_rollback;
 static const struct command *const commands[] = {
 	&command_wizard,
+	&command_wizard_flow,
 	&command_restore,
 	&command_rollback,
 	&command_db_restore,

@@ -739,7 +739,8 @@ void wizard_draw_quit(const struct wizard *w)
 	strbuf_addstr(&body, ".\n");
 	for (int s = 0; s < (int)w->n_steps; s++)
 		if (w->view[s].state == STEP_DONE) {
-			strbuf_addstr(&body, _("Some steps did run: the instance is half restored. "));
+			strbuf_addstr(&body, _("Some steps did run: the summary says what they "
+					       "did. "));
 			break;
 		}
 	strbuf_addstr(&body, _("Quit anyway (exit code 130)?"));
@@ -764,17 +765,20 @@ void wizard_draw_summary(const struct wizard *w)
 		nskipped += w->view[s].state == STEP_SKIPPED;
 	}
 	draw_title(w, _("summary"));
+	/* TRANSLATORS: %s is the flow's title: Restore, Backup, Test system
+	 * refresh */
 	if (w->aborted) {
-		strbuf_addstr(&head, _("Restore ABORTED by the operator"));
+		strbuf_addf(&head, _("%s ABORTED by the operator"), run_flow_title(w->run));
 		role = TUI_FAILED;
 	} else if (nfailed) {
-		strbuf_addstr(&head, _("Restore STOPPED: a step failed"));
+		strbuf_addf(&head, _("%s STOPPED: a step failed"), run_flow_title(w->run));
 		role = TUI_FAILED;
 	} else if (ndone == (int)w->n_steps) {
-		strbuf_addstr(&head, _("Restore finished: all six steps done"));
+		strbuf_addf(&head, _("%s finished: all %d steps done"), run_flow_title(w->run), ndone);
 		role = TUI_DONE;
 	} else {
-		strbuf_addf(&head, _("Restore finished: %d done, %d skipped"), ndone, nskipped);
+		strbuf_addf(&head, _("%s finished: %d done, %d skipped"), run_flow_title(w->run),
+			    ndone, nskipped);
 		role = TUI_WARN;
 	}
 	strbuf_addf(&head, _(" - exit code %d"), w->exit_code);

@@ -186,7 +186,7 @@ static void refresh_targets(const struct run *run, struct strbuf *out)
 
 const struct flow_def refresh_flow = {
 	.name = "refresh",
-	.title = N_("Refresh a test system"),
+	.title = N_("Test system refresh"),
 	.steps = refresh_steps,
 	.n_steps = RF_COUNT,
 	.create = refresh_create,

@@ -43,7 +43,7 @@ expect() {
 	[ "$got" = "$want" ] || fail "'$line': offered [$(echo $got)], expected [$(echo $want)]"
 }
 
-expect 'biso-recover ' backup backup-prune backup-verify cleanup db-inspect db-restore drill files-restore files-verify refresh restore rollback status
+expect 'biso-recover ' backup backup-prune backup-verify cleanup db-inspect db-restore drill files-restore files-verify refresh restore rollback status wizard
 expect 'biso-recover db-' db-inspect db-restore
 expect 'biso-recover --config /x res' restore
 expect 'biso-recover --config /x restore --dr' --dry-run
@@ -62,6 +62,8 @@ expect 'biso-recover restore extra' # restore takes no arguments
 expect 'biso-recover cleanup al' all
 expect 'biso-recover --jobs ' # a number: nothing to offer
 expect 'biso-recover refresh --attachments p' placeholder
+expect 'biso-recover wizard re' refresh restore
+expect 'biso-recover wizard backup ' # one flow
 
 # Paths, in a directory of our own (names with blanks stay one word).
 T=$(mktemp -d /tmp/br-compl.XXXXXX)
@@ -109,9 +111,11 @@ got=$(comp 'biso-recover restore --only ')
 	fail "--only offers [$(echo $got)], restore --help names [$(echo $want)]"
 # and for every command with --only, the steps of its flow, as the program
 # names them when it refuses an unknown one ("Steps are a, b, c.")
-for cmd in $commands; do
-	"$BISO_RECOVER" "$cmd" --help | grep -q -- '--only' || continue
-	want=$(LC_ALL=C "$BISO_RECOVER" "$cmd" --dry-run --only no-such-step --config /dev/null 2>&1 |
+# (the wizard's --only: the steps of the flow named after it)
+for cmd in $commands 'wizard restore' 'wizard refresh' 'wizard backup'; do
+	[ "$cmd" = wizard ] && continue
+	"$BISO_RECOVER" ${cmd#wizard } --help | grep -q -- '--only' || continue
+	want=$(LC_ALL=C "$BISO_RECOVER" ${cmd#wizard } --dry-run --only no-such-step --config /dev/null 2>&1 |
 		sed -n 's/^HINT: Steps are \(.*\)\.$/\1/p' | tr -s ', ' '\n\n' | sed '/^$/d' | sort)
 	got=$(comp "biso-recover $cmd --only ")
 	[ -n "$want" ] && [ "$got" = "$want" ] ||

@@ -76,14 +76,14 @@ lang_en() {
 	T_STEP="Step %s of 6"; T_PROMPT="Enter run this step"; T_CONFIRM="Confirm:"
 	T_TYPE="Type $DBNAME to continue"; T_NOMATCH="does not match"
 	T_END="Restore (finished|STOPPED|ABORTED)"; T_FAILED="Step [a-z]+ failed"
-	T_FINISHED="Restore finished"; T_ALLDONE="Restore finished: all six steps done"
+	T_FINISHED="Restore finished"; T_ALLDONE="Restore finished: all 6 steps done"
 }
 lang_de() {
 	T_STEP="Schritt %s von 6"; T_PROMPT="Enter ausführen"; T_CONFIRM="Bestätigen:"
 	T_TYPE="Zum Weitermachen $DBNAME eingeben"; T_NOMATCH="Das passt nicht"
 	T_END="Wiederherstellung (fertig|ANGEHALTEN|ABGEBROCHEN)"
 	T_FAILED="Schritt [a-z]+ fehlgeschlagen"; T_FINISHED="Wiederherstellung fertig"
-	T_ALLDONE="Wiederherstellung fertig: alle sechs Schritte erledigt"
+	T_ALLDONE="Wiederherstellung fertig: alle 6 Schritte erledigt"
 }
 lang_en
 # step_text N: "Step N of 6" in the language of the walk
@@ -119,7 +119,7 @@ start_wizard() {
 		sleep 0.5 # let the old server go before a new one takes the socket
 	fi
 	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
-		"env $* '$BISO_RECOVER' --config '$CONF'; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
+		"env $* '$BISO_RECOVER' --config '$CONF' wizard restore; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
 		fail "tmux new-session failed"
 }
 
@@ -519,7 +519,7 @@ for sig in HUP TERM; do
 	[ -d "$SANDBOX/demo/prod/webroot" ] || fail "[sig$sig] the webroot is gone"
 	echo "[sig$sig] passed: $(grep -E -m1 "the run ended early: $want" "$log")"
 done
-start_cmd wizhup "--config '$SANDBOX/slow.conf'"
+start_cmd wizhup "wizard restore --config '$SANDBOX/slow.conf'"
 wait_for "Enter run this step" 30 "the first step"
 keys Enter
 wait_for "Run it now\?" 10 "the webroot confirmation"
@@ -657,7 +657,7 @@ type_text "no"
 keys Enter
 wait_exit pw 130
 ! grep -q s3cretpw "$(newest_log)" || fail "[pw] the password is in the run log"
-start_cmd pwwiz --config "'$CONF'" --dbname "'postgresql://biso:s3cretpw@/$DBNAME?host=$pghost&port=$pgport'"
+start_cmd pwwiz wizard restore --config "'$CONF'" --dbname "'postgresql://biso:s3cretpw@/$DBNAME?host=$pghost&port=$pgport'"
 wait_for "Enter run this step" 60 "the first step"
 cmdline_ok pwwiz
 keys q

@@ -47,7 +47,7 @@ start_wizard() {
 	shift 2
 	$TMUX_CMD kill-server >/dev/null 2>&1 && sleep 0.5
 	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
-		"ulimit -c 0; env $* '$bin' --config '$CONF'; echo \$? >'$T/exit-$label'; stty -a >'$T/stty-$label'; sleep 600" ||
+		"ulimit -c 0; env $* '$bin' --config '$CONF' wizard restore; echo \$? >'$T/exit-$label'; stty -a >'$T/stty-$label'; sleep 600" ||
 		fail "tmux new-session failed"
 	wait_for "Enter run this step" 60 "[$label] the wizard's first step"
 	[ "$($TMUX_CMD display -p -t wiz '#{alternate_on}')" = 1 ] ||

@@ -95,7 +95,7 @@ start_wizard() {
 		sleep 0.5 # let the old server go before a new one takes the socket
 	fi
 	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
-		"env $* '$BISO_RECOVER' --config '$CONF'; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
+		"env $* '$BISO_RECOVER' --config '$CONF' wizard restore; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
 		fail "tmux new-session failed"
 }
 

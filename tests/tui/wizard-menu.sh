@@ -1,0 +1,234 @@
+#!/bin/bash
+# wizard-menu.sh: the wizard's first screen (`biso-recover` with no command)
+# in an 80x24 tmux pane with TERM=vt100 NO_COLOR=1, on the demo instance
+# and its test instance:
+#   menu:     the four choices with their explanations and the key line fit
+#             the screen; q quits with exit 0, nothing run;
+#   backup:   Take a backup -> the backup flow's six steps in the wizard's run
+#             screens -> "Backup finished: all 6 steps done"; a new complete
+#             backup exists and `backup-verify` accepts it (exit 0);
+#   refresh:  (the test instance's configuration) Refresh a test system -> the
+#             attachments question with its explanation; with env PROD in
+#             the target's config.php the preflight stops it (exit 2, "nothing
+#             was touched", biso-cli never ran, the test database unchanged);
+#             copy: the datadir step wants copy typed (quit there); placeholder:
+#             the refresh runs to its summary and every attachment of the test
+#             datadir is a placeholder (same paths, none of production's bytes);
+#   practise: the scenarios of `drill --list` with their titles; Enter on the
+#             first starts it as `biso-recover drill` does (sandbox, story,
+#             task); q ends it with the debrief.
+# Skips (77) without tmux, php, rsync, a PostgreSQL server or root.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir/build}
+BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
+
+. "$top_srcdir/tests/lib/demo-test.sh"
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
+demo_test_setup wizmenu "chown of the datadir to www-data, runuser postgres"
+CONF=$DEMO_CONFIG
+TCONF=$DEMO_TEST_CONFIG
+TMUX_CMD="tmux -L biso-wizmenu-$$ -f /dev/null"
+trap '$TMUX_CMD kill-server >/dev/null 2>&1; [ -d "$T/drill" ] && "$top_srcdir/share/demo/stop.sh" "$T/drill" >/dev/null 2>&1; demo_test_cleanup' EXIT
+last_screen=""
+
+cap() { last_screen=$($TMUX_CMD capture-pane -p -t wiz 2>/dev/null || true); }
+shows() { printf '%s\n' "$last_screen" | grep -Eq -- "$1"; }
+shows_text() { printf '%s\n' "$last_screen" | grep -Fq -- "$1"; }
+failscreen() { printf -- '--- last screen ---\n%s\n-------------------\n' "$last_screen"; fail "$*"; }
+wait_for() { # REGEX SECONDS WHAT
+	local n=$(( $2 * 5 ))
+	while [ "$n" -gt 0 ]; do
+		cap
+		shows "$1" && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	failscreen "after $2 s the screen does not show $3 (/$1/)"
+}
+keys() { $TMUX_CMD send-keys -t wiz "$@"; }
+
+# start LABEL CONFIG [ARGS...]: biso-recover with no command in a new
+# 80x24 vt100 pane; its exit code goes to $T/exit-LABEL.
+start() {
+	local label=$1 conf=$2
+	shift 2
+	rm -f "$T/exit-$label"
+	$TMUX_CMD kill-server >/dev/null 2>&1 && sleep 0.5
+	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+		"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$BISO_RECOVER' --config '$conf' $*; echo \$? >'$T/exit-$label'; sleep 600" ||
+		fail "tmux new-session failed"
+	wait_for "What do you want to do\\?" 30 "[$label] the first screen"
+}
+ended() { # LABEL CODE
+	local n=150
+	while [ ! -s "$T/exit-$1" ] && [ "$n" -gt 0 ]; do sleep 0.2; n=$((n - 1)); done
+	cap
+	[ -s "$T/exit-$1" ] || failscreen "[$1] biso-recover did not exit"
+	[ "$(cat "$T/exit-$1")" = "$2" ] || failscreen "[$1] exit code $(cat "$T/exit-$1"), expected $2"
+}
+
+# walk LABEL END: through a flow's run screens until END shows: Enter on
+# each step, y or the typed word on a confirmation; a failed step fails.
+walk() {
+	local label=$1 end=$2 head word n=0
+	while :; do
+		wait_for "Enter run this step|Type [^ ]+ to continue|y yes, run it|$end|Step [a-z-]+ failed" 300 \
+			"[$label] a step, a confirmation or the end"
+		shows "$end" && return 0
+		shows "Step [a-z-]+ failed" && failscreen "[$label] a step failed"
+		n=$((n + 1))
+		[ "$n" -lt 40 ] || failscreen "[$label] no end after 40 screens"
+		if shows "Type [^ ]+ to continue"; then
+			word=$(printf '%s\n' "$last_screen" | sed -n 's/.*Type \([^ ]*\) to continue.*/\1/p' | head -1)
+			$TMUX_CMD send-keys -t wiz -l "$word"
+			keys Enter
+			sleep 0.5
+		elif shows "y yes, run it"; then
+			keys y
+			sleep 0.5
+		else
+			head=$(printf '%s\n' "$last_screen" | grep -Eo 'Step [0-9]+ of [0-9]+' | head -1)
+			keys Enter
+			# the step screen left (running, a confirmation, the next step)
+			local m=300
+			while [ "$m" -gt 0 ]; do
+				cap
+				{ shows "$head" && shows "Enter run this step"; } || break
+				sleep 0.2
+				m=$((m - 1))
+			done
+		fi
+	done
+}
+
+# ---- the first screen ----------------------------------------------------
+start menu "$CONF"
+for t in "> 1  Restore this instance" "2  Refresh a test system" "3  Take a backup" \
+	"4  Practise \\(drill\\)" "in the manual's order; the old parts are kept" \
+	"Practise a recovery on a sandbox"; do
+	shows "$t" || failscreen "[menu] the first screen does not show /$t/"
+done
+[ "$(printf '%s\n' "$last_screen" | sed -n 24p)" = "Up/Down choose  Enter start  1-4 start that one  q quit" ] ||
+	failscreen "[menu] the key line is not on the last row"
+# each choice: a title and two lines of explanation, nothing cut at the edge
+[ "$(printf '%s\n' "$last_screen" | grep -c '^      [A-Za-z(]')" = 8 ] ||
+	failscreen "[menu] not two lines of explanation under each of the four choices"
+keys Down Down
+wait_for "> 3  Take a backup" 5 "[menu] Down moving the choice"
+keys q
+ended menu 0
+echo "ok: the first screen at 80x24 on vt100 without colour: four choices, two lines each, q quits (exit 0)"
+
+# ---- backup --------------------------------------------------------------
+ls "$DEMO_BACKUP_ROOT/manifest" 2>/dev/null && fail "the demo backup set has manifests already"
+start backup "$CONF"
+keys 3
+wait_for "Step 1 of 6: Switch maintenance mode on" 30 "[backup] the backup's first step"
+walk backup "Backup finished: all 6 steps done - exit code 0"
+echo "[backup] summary:"
+printf '%s\n' "$last_screen" | sed -n '2,12p'
+keys q
+ended backup 0
+id=$(ls "$DEMO_BACKUP_ROOT/manifest")
+[ "$(echo "$id" | wc -l)" = 1 ] || fail "[backup] not exactly one new backup: $id"
+[ -s "$DEMO_BACKUP_ROOT/db/biso_$id.sql.gz" ] && [ -d "$DEMO_BACKUP_ROOT/data/$id" ] &&
+	[ -d "$DEMO_BACKUP_ROOT/webroot/$id" ] || fail "[backup] backup $id is not complete"
+ls -d "$DEMO_BACKUP_ROOT"/*/*.partial 2>/dev/null && fail "[backup] a .partial is left"
+"$BISO_RECOVER" backup-verify --config "$CONF" "$id" > "$T/verify.log" 2>&1 ||
+	{ cat "$T/verify.log"; fail "[backup] backup-verify refuses backup $id"; }
+grep -q "^ok: " "$T/verify.log" || { cat "$T/verify.log"; fail "[backup] backup-verify said no ok"; }
+echo "ok: Take a backup ran the backup's six steps in the wizard; backup $id is complete and backup-verify accepts it"
+
+# ---- refresh -------------------------------------------------------------
+TW=$DEMO_TEST_WEBROOT
+TD=$DEMO_TEST_DATADIR
+CALLS=$TW/biso-cli.calls
+db_state() { pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict ' | sha256sum; }
+
+# env PROD: the preflight stops the refresh, nothing touched
+cp -p "$TW/config.php" "$T/config.php.dev"
+sed -i "s/^Config::set('env', 'dev');/Config::set('env', 'PROD');/" "$TW/config.php"
+grep -q "^Config::set('env', 'PROD');" "$TW/config.php" || fail "could not set env PROD"
+: > "$CALLS"
+db0=$(db_state biso_test)
+start prod "$TCONF"
+keys 2
+wait_for "Refresh a test system: the attachments" 5 "[prod] the attachments question"
+for t in "> 1  placeholder: a placeholder file for each attachment" "2  skip: no attachments" \
+	"3  copy: the real attachments \\(personal data\\)" "are personal files" \
+	"you type copy to acknowledge"; do
+	shows "$t" || failscreen "[prod] the attachments question does not show /$t/"
+done
+keys Enter
+ended prod 2
+shows "says env 'PROD', not 'dev'" || failscreen "[prod] no reason on the terminal"
+shows "nothing was touched" || failscreen "[prod] does not say nothing was touched"
+[ ! -s "$CALLS" ] || { cat "$CALLS"; fail "[prod] biso-cli ran"; }
+[ "$(db_state biso_test)" = "$db0" ] || fail "[prod] the test database changed"
+cp -p "$T/config.php.dev" "$TW/config.php"
+echo "ok: Refresh a test system on a target saying env PROD stops in the preflight (exit 2), nothing touched"
+
+# copy: the typed acknowledgement before the datadir step
+start copy "$TCONF"
+keys 2
+wait_for "the attachments" 5 "[copy] the attachments question"
+keys 3
+wait_for "Step 1 of [0-9]+: Maintenance mode on" 30 "[copy] the refresh's first step"
+walk copy "Confirm: Replace the test datadir"
+shows "Type copy" || failscreen "[copy] the datadir step does not want copy typed"
+shows "real personal files reach" || failscreen "[copy] the confirmation does not say what copy means"
+keys Escape
+wait_for "Enter run this step" 5 "[copy] back on the step"
+keys q
+wait_for "Quit the wizard\\?" 5 "[copy] the quit question"
+keys y
+wait_for "ABORTED by the operator" 10 "[copy] the aborted summary"
+keys q
+ended copy 130
+echo "ok: with copy the datadir step waits for copy typed (quit there, exit 130)"
+
+# placeholder: the whole refresh
+start placeholder "$TCONF"
+keys 2
+wait_for "the attachments" 5 "[placeholder] the attachments question"
+keys Enter
+wait_for "Step 1 of [0-9]+: Maintenance mode on" 30 "[placeholder] the refresh's first step"
+walk placeholder "Test system refresh finished: .* exit code 0"
+keys q
+ended placeholder 0
+# production's datadir as the refresh took it: the snapshot of the backup above
+PD=$DEMO_BACKUP_ROOT/data/$id
+(cd "$PD/attachments" && find . -type f | LC_ALL=C sort) > "$T/att.prod"
+(cd "$TD/attachments" && find . -type f | LC_ALL=C sort) > "$T/att.test"
+[ -s "$T/att.prod" ] || fail "the demo has no attachments"
+diff "$T/att.prod" "$T/att.test" || fail "[placeholder] not the same attachment paths"
+while read -r f; do
+	grep -q '^PLACEHOLDER$' "$TD/attachments/$f" || fail "[placeholder] $f is no placeholder"
+	! cmp -s "$TD/attachments/$f" "$PD/attachments/$f" || fail "[placeholder] $f is production's"
+done < "$T/att.test"
+echo "ok: Refresh a test system with placeholder ran to its summary; every attachment is a placeholder"
+
+# ---- practise ------------------------------------------------------------
+"$BISO_RECOVER" drill --list > "$T/list" 2>&1 || true
+sed -n 's/^ *\([0-9][0-9]*\)  [^ ]*  *\(.*\)$/\1  \2/p' "$T/list" > "$T/titles"
+[ -s "$T/titles" ] || { cat "$T/list"; fail "drill --list shows no scenario"; }
+start practise "$CONF" --sandbox "$T/drill"
+keys 4
+wait_for "Practise: choose a scenario" 5 "[practise] the scenarios"
+while read -r line; do
+	shows_text "$line" || failscreen "[practise] the list does not show '$line' (drill --list)"
+done < "$T/titles"
+keys Enter
+wait_for "Task:" 120 "[practise] the first scenario started"
+shows "DRILL" || failscreen "[practise] no DRILL banner"
+first=$(sed -n '1s/^1  //p' "$T/titles")
+shows_text "$first" || failscreen "[practise] not the first scenario ($first)"
+$TMUX_CMD send-keys -t wiz -l q
+keys Enter
+wait_for "Debrief" 30 "[practise] the debrief"
+ended practise 1
+[ -s "$T/drill/debrief-01-walkthrough.txt" ] || { ls "$T/drill"; fail "[practise] no debrief file"; }
+echo "ok: Practise lists drill --list's scenarios; Enter starts the first as 'biso-recover drill' does"
+
+echo "PASS: the first screen, backup, refresh (PROD, copy, placeholder) and practise through the wizard"

@@ -1,0 +1,268 @@
+/*
+ * The wizard: `biso-recover` with no command on a terminal opens its first
+ * screen (wizard_menu.h): restore, refresh a test system, backup, practise.
+ * `biso-recover wizard FLOW` opens that flow's wizard directly.  A live
+ * detached run of the instance is attached to first, as `restore` does.
+ * Every flow's wizard starts through cli_wizard_flow().
+ */
+#include "config.h"
+#include "backup.h"
+#include "cli.h"
+#include "client.h"
+#include "detached.h"
+#include "drill.h"
+#include "frontend.h"
+#include "i18n.h"
+#include "logfile.h"
+#include "run.h"
+#include "statusfile.h"
+#include "strbuf.h"
+#include "wizard.h"
+#include "wizard_menu.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern const struct command command_drill;
+
+int cli_wizard_flow(const struct flow_def *flow, const struct cli *cl, struct conf *c,
+		    struct run_opts *ro, const char *what_plan)
+{
+	for (;;) {
+		struct run *run;
+		struct err e = ERR_INIT;
+		struct logfile *log = NULL;
+		struct batch_state bst;
+		struct report r;
+		struct strbuf early = STRBUF_INIT;
+		const char *refused = NULL;
+		int code;
+
+		ro->dry_run = cl->dry_run;
+		ro->sandbox = cl->drill_root;
+		if (!(run = run_new(flow, c, ro, &e)))
+			return cli_run_refused(NULL, &e);
+		/* run_preflight() locks the targets once it knows them */
+		if (!cl->dry_run && !(log = cli_open_run_log(run, &e))) {
+			run_free(run);
+			return cli_run_refused(NULL, &e);
+		}
+		batch_report_init(&r, &bst, log);
+		bst.warnings = &early; /* the wizard's screen would hide them */
+		if (run_prepare(run, &r, &e) < 0)
+			refused = what_plan;
+		else if (run_preflight(run, &r, &e) < 0)
+			refused = cl->dry_run ? N_("the plan would fail") : N_("nothing was touched");
+		if (refused) {
+			logfile_write(log, LOG_ERROR, e.msg);
+			code = cli_run_refused(refused, &e);
+			run_free(run);
+			logfile_close(log);
+			strbuf_release(&early);
+			return code;
+		}
+		if (cl->dry_run) {
+			struct strbuf sb = STRBUF_INIT;
+			run_plan_text(run, &sb);
+			fputs(sb.buf, stdout);
+			strbuf_release(&sb);
+			code = EXIT_DONE;
+		} else {
+			struct report sink = { 0 }, fin = { 0 };
+			struct wizard_opts wo = { &sink, run_log_path(run), early.buf, NULL, 0 };
+			if (cl->drill_root)
+				wo.banner = cli_drill_banner();
+			sink.log = logfile_report_log;
+			sink.ctx = log;
+			/* a run that died: continue it or start over, asked first */
+			wo.offer_resume = run_interrupted(run, NULL) && !run_resumed(run);
+			code = wizard_run(run, &wo);
+			if (code != EXIT_USAGE && code != WIZARD_RESUME) {
+				/* The alternate screen is gone: leave the summary in the scrollback. */
+				struct strbuf sb = STRBUF_INIT;
+				run_summary(run, &sb);
+				fputs(sb.buf, stdout);
+				strbuf_release(&sb);
+			}
+			/* curses is gone; the log file is enough */
+			fin.log = logfile_report_log;
+			fin.ctx = log;
+			run_finish(run, code, &fin);
+		}
+		cli_log_end(log, run, code);
+		run_free(run);
+		logfile_close(log);
+		strbuf_release(&early);
+		if (code != WIZARD_RESUME)
+			return code;
+		/* nothing ran: the wizard again, on the interrupted run */
+		ro->resume = 1;
+	}
+}
+
+static int wizard_backup(const struct cli *cl, struct conf *c)
+{
+	struct run_opts ro = { 0 };
+	ro.only = cl->only;
+	return cli_wizard_flow(&backup_flow, cl, c, &ro, N_("cannot make a backup plan"));
+}
+
+/* The drill scenarios for the menu: files and titles (malloc'd, n each);
+ * @why gets the reason when none could be listed. */
+static void list_drills(char ***files, char ***titles, size_t *n, struct strbuf *why)
+{
+	char *dir = xstrfmt("%s/drills", drill_share_dir());
+	struct err e = ERR_INIT;
+	size_t k = 0;
+	*titles = NULL;
+	if (drill_scenario_list(dir, files, n, &e) < 0) {
+		err_format_l10n(&e, why);
+		err_clear(&e);
+		*files = NULL;
+		*n = 0;
+		free(dir);
+		return;
+	}
+	free(dir);
+	*titles = xcalloc(*n ? *n : 1, sizeof **titles);
+	for (size_t i = 0; i < *n; i++) {
+		struct drill_scenario s;
+		/* a broken scenario file is left out here; `drill --list` names it */
+		if (drill_scenario_load((*files)[i], &s, &e) < 0) {
+			err_clear(&e);
+			free((*files)[i]);
+			continue;
+		}
+		(*files)[k] = (*files)[i];
+		(*titles)[k++] = xstrdup(s.title);
+		drill_scenario_free(&s);
+	}
+	*n = k;
+}
+
+/* The first screen; then what was chosen there. */
+static int menu(const struct cli *cl, struct conf *c)
+{
+	struct wizard_menu_opts mo = { 0 };
+	struct wizard_menu_result res;
+	struct strbuf info = STRBUF_INIT, why = STRBUF_INIT;
+	char **files, **titles;
+	size_t n;
+	int code, rc;
+
+	list_drills(&files, &titles, &n, &why);
+	strbuf_addstr(&info, "biso-recover");
+	if (c->webroot)
+		strbuf_addf(&info, "  %s %s", _("webroot"), c->webroot);
+	mo.title_info = info.buf;
+	mo.banner = cl->drill_root ? cli_drill_banner() : NULL;
+	mo.attachments = c->refresh.attachments;
+	mo.drill_titles = (const char *const *)titles;
+	mo.n_drills = n;
+	mo.drill_error = why.len ? why.buf : NULL;
+	rc = wizard_menu(&mo, &res);
+	if (rc < 0) {
+		code = EXIT_USAGE;
+	} else if (rc > 0) {
+		code = EXIT_ABORTED; /* the terminal went away */
+	} else {
+		switch (res.action) {
+		case WIZARD_MENU_RESTORE:
+			code = cli_restore(cl, c, 1);
+			break;
+		case WIZARD_MENU_REFRESH:
+			conf_set_str(&c->refresh.attachments, res.attachments);
+			code = cli_refresh(cl, c, 1);
+			break;
+		case WIZARD_MENU_BACKUP:
+			code = wizard_backup(cl, c);
+			break;
+		case WIZARD_MENU_DRILL: {
+			/* as `biso-recover drill FILE` */
+			struct cli dcl = *cl;
+			char *args[] = { files[res.drill], NULL };
+			dcl.cmd = "drill";
+			dcl.args = args;
+			dcl.n_args = 1;
+			code = command_drill.run(&dcl, NULL);
+			break;
+		}
+		case WIZARD_MENU_QUIT:
+		default:
+			code = EXIT_DONE;
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(files[i]);
+		free(titles[i]);
+	}
+	free(files);
+	free(titles);
+	strbuf_release(&info);
+	strbuf_release(&why);
+	return code;
+}
+
+static int run_wizard(const struct cli *cl, struct conf *c)
+{
+	const char *flow = cl->n_args ? cl->args[0] : NULL;
+	struct status st;
+
+	if (cl->n_args > 1)
+		return cli_usage_error("unexpected argument '%s'", cl->args[1]);
+	if (flow && strcmp(flow, "restore") && strcmp(flow, "refresh") && strcmp(flow, "backup"))
+		return cli_usage_error("the wizard opens restore, refresh or backup, not '%s'", flow);
+	if (!cl->dry_run && detached_live_run(c->log_dir, &st)) {
+		/* a detached restore runs: attach to it (in line mode; the
+		 * wizard's own screens do not attach yet) */
+		client_install_signals();
+		return detached_attach(c, &st);
+	}
+	if (!isatty(0) || !isatty(1)) {
+		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use "
+				  "'biso-recover restore --yes' for a batch restore\n"));
+		return EXIT_USAGE;
+	}
+	if (!flow)
+		return menu(cl, c);
+	if (!strcmp(flow, "restore"))
+		return cli_restore(cl, c, 1);
+	if (!strcmp(flow, "backup"))
+		return wizard_backup(cl, c);
+	/* the refresh's policy comes from --attachments or the configuration:
+	 * the plan refuses to choose one */
+	return cli_refresh(cl, c, 1);
+}
+
+const struct command command_wizard = {
+	NULL,
+N_("biso-recover [OPTIONS]                 the wizard: restore, refresh,\n"
+"                                       backup or practise\n"),
+	NULL, 1, run_wizard
+};
+
+const struct command command_wizard_flow = {
+	"wizard",
+N_("biso-recover wizard restore|refresh|backup [OPTIONS]\n"
+"                    (that flow's wizard, without the first screen)\n"),
+N_("Usage: biso-recover wizard restore|refresh|backup [OPTIONS]\n"
+"\n"
+"Opens the wizard of one flow directly, without the first screen that\n"
+"'biso-recover' alone shows: the restore of this instance, the refresh of a\n"
+"test system, or a backup.  A live detached run of the instance is attached\n"
+"to instead, as 'restore' does.  Needs a terminal.\n"
+"\n"
+"  --attachments copy|skip|placeholder\n"
+"                         the refresh's attachments policy (the first screen\n"
+"                         asks it; here it is needed, or refresh.attachments)\n"
+"  --dry-run              print the flow's plan; touch nothing\n"
+"  --only STEP[,STEP]     run only these steps\n"
+"  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
+"  --config-php FILE, --dbname CONNINFO, --dump FILE, --at YYYYMMDD[_HHMMSS],\n"
+"  --web-user USER[:GROUP], --log-dir DIR\n"
+"                         as in 'biso-recover --help'\n"),
+	1, run_wizard
+};
