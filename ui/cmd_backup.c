@@ -327,6 +327,7 @@ static int cmd_backup_prune(const struct cli *cl, struct conf *c)
 		/* never beside a backup writing into the same root */
 		char *what = xstrfmt("backup root %s", root);
 		lock_path = lock_target_path("backup", root);
+		lock_set_command("backup-prune");
 		lock_fd = lock_take(lock_path, what, &e);
 		free(what);
 		if (lock_fd < 0) {

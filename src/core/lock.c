@@ -20,6 +20,15 @@
 /* The holder line is short; a longer file is not ours. */
 #define HOLDER_MAX 512
 
+/* lock_set_command(): what this process records in its locks. */
+static char command[32];
+
+void lock_set_command(const char *cmd)
+{
+	snprintf(command, sizeof command, "%s", cmd ? cmd : "");
+	command[strcspn(command, " \t\r\n")] = '\0';
+}
+
 long long lock_process_start(pid_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -69,27 +78,39 @@ int lock_process_alive(long pid, long long start)
 void lock_holder_clear(struct lock_holder *h)
 {
 	free(h->host);
+	free(h->cmd);
 	h->pid = 0;
 	h->start = 0;
 	h->host = NULL;
+	h->cmd = NULL;
 }
 
-/* Parse "pid=N start=S host=H" (the order fixed, as lock_take() writes
- * it); 0 on success. */
+/* Parse "pid=N start=S host=H[ cmd=C]" (the order fixed, as lock_take()
+ * writes it; cmd is newer); 0 on success. */
 static int parse_holder(const char *line, struct lock_holder *h)
 {
 	long pid;
 	long long start;
 	int n = 0;
-	const char *host;
+	const char *host, *cmd = NULL;
+	size_t hlen;
 	if (sscanf(line, "pid=%ld start=%lld host=%n", &pid, &start, &n) != 2 || !n)
 		return -1;
 	host = line + n;
-	if (pid <= 0 || start < 0 || !*host || strcspn(host, " \t\r\n") != strlen(host))
+	hlen = strcspn(host, " \t\r\n");
+	if (!strncmp(host + hlen, " cmd=", 5)) {
+		cmd = host + hlen + 5;
+		if (!*cmd || strcspn(cmd, " \t\r\n") != strlen(cmd))
+			return -1;
+	} else if (host[hlen]) {
+		return -1;
+	}
+	if (pid <= 0 || start < 0 || !hlen)
 		return -1;
 	h->pid = pid;
 	h->start = start;
-	h->host = xstrdup(host);
+	h->host = xstrndup(host, hlen);
+	h->cmd = cmd ? xstrdup(cmd) : NULL;
 	return 0;
 }
 
@@ -108,7 +129,7 @@ static int read_holder_fd(int fd, const char *path, struct lock_holder *h, struc
 	if (!(nl = memchr(buf, '\n', (size_t)n)) || memchr(buf, '\0', (size_t)n) ||
 	    parse_holder((*nl = '\0', buf), h) < 0) {
 		err_set(e, "the lock file %s does not name a holder", path);
-		err_detail(e, "expected one line \"pid=PID start=SECONDS host=HOST\"");
+		err_detail(e, "expected one line \"pid=PID start=SECONDS host=HOST[ cmd=COMMAND]\"");
 		err_hint(e, "The lock itself is the flock on the file, not its text: a run that "
 			    "takes it rewrites the file.");
 		err_where(e, path, 1, -1);
@@ -157,6 +178,8 @@ void lock_holder_format(const struct lock_holder *h, struct strbuf *out)
 	else
 		strbuf_addstr(out, "pid ?");
 	strbuf_addf(out, " on %s, started %s", h->host ? h->host : "?", when);
+	if (h->cmd)
+		strbuf_addf(out, ", command %s", h->cmd);
 }
 
 /* 1 when @path still names the file open on @fd. */
@@ -178,8 +201,9 @@ static void write_holder(int fd)
 		strcpy(host, "?");
 	host[sizeof host - 1] = '\0';
 	host[strcspn(host, " \t\r\n")] = '\0';
-	n = snprintf(line, sizeof line, "pid=%ld start=%lld host=%s\n", (long)getpid(),
-		     start > 0 ? start : (long long)time(NULL), host);
+	n = snprintf(line, sizeof line, "pid=%ld start=%lld host=%s%s%s\n", (long)getpid(),
+		     start > 0 ? start : (long long)time(NULL), host, *command ? " cmd=" : "",
+		     command);
 	if (n <= 0 || (size_t)n >= sizeof line || ftruncate(fd, 0) < 0)
 		return;
 	if (pwrite(fd, line, (size_t)n, 0) != n)
@@ -194,7 +218,8 @@ int lock_take(const char *path, const char *what, struct err *e)
 			return err_errno(e, errno, "cannot open the lock file %s", path);
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			int saved = errno;
-			struct lock_holder h = { 0, 0, NULL };
+			struct lock_holder h = { 0, 0, NULL, NULL };
+			const char *cmd;
 			struct err ignored = ERR_INIT;
 			struct strbuf who = STRBUF_INIT;
 			if (saved != EWOULDBLOCK) {
@@ -206,12 +231,24 @@ int lock_take(const char *path, const char *what, struct err *e)
 			else
 				strbuf_addstr(&who, "its holder not recorded yet");
 			err_clear(&ignored);
-			lock_holder_clear(&h);
 			close(fd);
-			err_set(e, "another biso-recover (%s) is restoring %s", who.buf, what);
+			/* what the holder does to the target, in words (one
+			 * message each, for the translation) */
+			cmd = h.cmd ? h.cmd : "";
+			if (!strcmp(cmd, "restore"))
+				err_set(e, "another biso-recover (%s) is restoring %s", who.buf, what);
+			else if (!strcmp(cmd, "refresh"))
+				err_set(e, "another biso-recover (%s) is refreshing %s", who.buf, what);
+			else if (!strcmp(cmd, "rollback"))
+				err_set(e, "another biso-recover (%s) is rolling back %s", who.buf, what);
+			else if (!strcmp(cmd, "backup"))
+				err_set(e, "another biso-recover (%s) is backing up %s", who.buf, what);
+			else
+				err_set(e, "another biso-recover (%s) is working on %s", who.buf, what);
+			lock_holder_clear(&h);
 			err_detail(e, "%s is locked", path);
-			err_hint(e, "Wait for it to finish; two restores of one target would undo "
-				    "each other.");
+			err_hint(e, "Wait for it to finish: two runs on one target at the same time "
+				    "would undo each other's work.");
 			strbuf_release(&who);
 			return -1;
 		}

@@ -4,8 +4,8 @@
  * The kernel releases an flock when its holder dies, however it dies, so a
  * file left by a killed run is never an obstacle: the next lock_take() gets
  * the lock and writes itself into the file.  The file records who holds
- * it, one line "pid=PID start=EPOCH host=HOST", for the message that names
- * the holder and for a reader that must not take the lock (status): the
+ * it, one line "pid=PID start=EPOCH host=HOST[ cmd=COMMAND]", for the
+ * message that names the holder and for a reader that must not take the lock (status): the
  * process start time (from /proc/PID/stat) tells a live holder from a
  * process that merely got the dead holder's pid.
  */
@@ -22,16 +22,25 @@ struct lock_holder {
 	long pid;        /* 0: not recorded */
 	long long start; /* the process's start, seconds since the epoch; 0: unknown */
 	char *host;      /* malloc'd; NULL: not recorded */
+	char *cmd;       /* the command that holds it ("restore", "refresh"),
+			    malloc'd; NULL: not recorded */
 };
+
+/* The command this process runs ("restore", "refresh", "backup",
+ * "rollback": a flow's name), recorded in every lock it takes from now on
+ * and named to whoever finds the lock taken.  @cmd is copied (one word);
+ * NULL: none.  The engine sets it before a flow's preflight. */
+void lock_set_command(const char *cmd);
 
 /*
  * Take the exclusive lock @path (created 0600, a symlink refused) for
  * @what, a phrase such as "webroot /var/www/biso", without waiting.
  * Returns the descriptor (close-on-exec), which holds the lock until
  * lock_release(); -1 with @e when another process holds it:
- * "another biso-recover (pid N on HOST, started YYYY-MM-DD HH:MM:SS) is
- * restoring @what", the file in the detail; or when the file cannot be
- * opened.  The holder line is written into the file.  A file unlinked by
+ * "another biso-recover (pid N on HOST, started YYYY-MM-DD HH:MM:SS,
+ * command refresh) is refreshing @what" (restoring, rolling back, backing
+ * up; "is working on" for another or no command), the file in the detail;
+ * or when the file cannot be opened.  The holder line is written into the file.  A file unlinked by
  * its releasing holder between our open and our flock is detected (the
  * path no longer names our inode) and opened again.
  */
@@ -58,7 +67,7 @@ int lock_holder_read(const char *path, struct lock_holder *h, struct err *e);
 int lock_holder_alive(const struct lock_holder *h);
 
 /* Append "pid N on HOST, started YYYY-MM-DD HH:MM:SS" (local time; "?" for
- * what is not recorded) to @out. */
+ * what is not recorded) and ", command CMD" when recorded to @out. */
 void lock_holder_format(const struct lock_holder *h, struct strbuf *out);
 
 /* Free @h's strings and zero it. */

@@ -243,6 +243,8 @@ int run_preflight(struct run *run, struct report *r, struct err *e)
 	int ret;
 	if (run->opts.sandbox && run_sandbox_check(run, run->opts.sandbox, e) < 0)
 		return -1;
+	/* the locks the flow takes name it to whoever finds them taken */
+	lock_set_command(run->flow->name);
 	ret = run->flow->preflight ? run->flow->preflight(run, r, e) : 0;
 	if (ret == 0)
 		run->preflighted = 1;

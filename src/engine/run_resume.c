@@ -26,7 +26,7 @@ char *run_lock_path(const char *log_dir, const char *stamp)
 int run_alive(const char *log_dir, const char *stamp)
 {
 	char *path = run_lock_path(log_dir, stamp);
-	struct lock_holder h = { 0, 0, NULL };
+	struct lock_holder h = { 0, 0, NULL, NULL };
 	struct err ignored = ERR_INIT;
 	struct stat st;
 	int got = lock_holder_read(path, &h, &ignored), alive;

@@ -34,6 +34,7 @@ static void *refresh_create(struct run *run)
 	rf->stamp = run_stamp(run);
 	rf->dry_run = o->dry_run;
 	rf->at = o->at;
+	rf->webroot_lock_fd = rf->db_lock_fd = -1;
 	if (o->dump)
 		rf->dump = xstrdup(o->dump);
 	return rf;
@@ -41,6 +42,7 @@ static void *refresh_create(struct run *run)
 
 static void refresh_free(void *data)
 {
+	refresh_unlock(data);
 	refresh_release(data);
 	free(data);
 }

@@ -80,6 +80,10 @@ struct refresh {
 				      (English: the report file) */
 	char *check_text_l10n;     /* the same in the operator's language (the screen) */
 	char *report_path;         /* the report file */
+
+	/* the target locks (refresh_lock()), held until the run is freed */
+	int webroot_lock_fd, db_lock_fd; /* -1: not held */
+	char *webroot_lock_path, *db_lock_path;
 };
 
 static inline struct refresh *refresh_of(const struct run *run)
@@ -105,6 +109,16 @@ int refresh_preflight(struct refresh *rf, struct report *r, struct err *e);
 /* Read the target's config.php again and require env 'dev' (right before
  * the anonymizer).  0, or -1 with @e. */
 int refresh_require_dev(struct refresh *rf, struct report *r, struct err *e);
+/* refresh_lock.c */
+/* Take the target's locks, the restore's (lock.h, by the same names and
+ * paths): its webroot's and its database's (conninfo_target_key()), so
+ * that a restore, rollback or backup of the instance and the refresh
+ * exclude each other.  In the preflight, before anything changes; kept
+ * until refresh_unlock() (the run's release).  0, or -1 with @e naming the
+ * holder (pid, start, host, command); nothing held then. */
+int refresh_lock(struct refresh *rf, struct err *e);
+/* Release what refresh_lock() took; again is a no-op. */
+void refresh_unlock(struct refresh *rf);
 /* refresh_datadir.c: the datadir step's excludes: the configured
  * datadir_excludes, and with skip or placeholder the attachment folders
  * ("/attachments/", anchored).  malloc'd array of malloc'd strings,

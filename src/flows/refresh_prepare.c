@@ -620,6 +620,10 @@ int refresh_preflight(struct refresh *rf, struct report *r, struct err *e)
 	}
 	if (pathguard_dirs(rf->webroot, rf->datadir, rf->source, e) < 0)
 		return -1;
+	/* a restore, rollback or backup of this instance is not running,
+	 * and none starts until the refresh ends */
+	if (!rf->dry_run && refresh_lock(rf, e) < 0)
+		return -1;
 	if (!(admin = dbadmin_connect(rf->admin_conninfo, e))) {
 		err_hint(e, "Check database.admin_conninfo (default: the target conninfo with "
 			    "dbname=postgres); the refresh creates and renames databases with it.");

@@ -227,3 +227,54 @@ grep -q "deleted the fetched production dump" "$T/remote.log" || { cat "$T/remot
 	fail "remote: persons not anonymized"
 diff -r -x attachments -x '*.log' -x maintenance.on "$(ls -d "$T"/bk2/data/* | tail -1)" "$TD" || fail "remote: the datadir is not production's"
 echo "ok: a source on another host: dump fetched over ssh, refreshed, the fetched dump deleted"
+
+# 11. A refresh and a restore of one instance exclude each other (issue 13:
+#     the refresh took no lock): the same webroot and database locks.  The
+#     holder waits in its first stop_services command (after its preflight,
+#     with the locks); the other is refused in its preflight, exit 2, naming
+#     the holder's pid, host, start and command, and touches nothing.  The
+#     holder is then let go with a failing stop command: it changes nothing.
+mkdir -p "$T/hold"
+sed "/^services = {/a\\
+  stop_services = ( [ \"/bin/sh\", \"-c\", \"touch $T/hold/started; while [ ! -e $T/hold/release ]; do sleep 0.1; done; exit 1\" ] );" \
+	"$DEMO_TEST_CONFIG" > "$T/hold.conf"
+hold_start() { # wait until the holder ($holder) waits in stop_services
+	for _ in $(seq 1200); do [ -e "$T/hold/started" ] && return 0; kill -0 $holder 2>/dev/null || break; sleep 0.1; done
+	cat "$T/holder.log"; fail "locks: the holder did not reach its stop_services"
+}
+hold_end() {
+	touch "$T/hold/release"
+	wait $holder || true
+	rm -f "$T/hold/started" "$T/hold/release"
+}
+restore_test() { # a restore of the test instance's database
+	"$BISO_RECOVER" restore --yes --config "$1" --config-php "$TW/config.php" --only database \
+		--dump "$DEMO_DUMP" --log-dir "$2"
+}
+# the refresh holds: a restore is refused
+reset_marks
+refresh --yes --attachments skip --config "$T/hold.conf" > "$T/holder.log" 2>&1 &
+holder=$!
+hold_start
+db1=$(db_state biso_test)
+set +e; restore_test "$CONF" "$T/rlog" > "$T/lockedr.log" 2>&1; rc=$?; set -e
+hold_end
+[ $rc = 2 ] && grep -q "another biso-recover (pid [0-9]* on $(hostname), started .*, command refresh) is refreshing " "$T/lockedr.log" ||
+	{ cat "$T/lockedr.log"; fail "locks: a restore beside a refresh of the instance: exit $rc, expected 2 naming the refresh"; }
+[ "$(db_state biso_test)" = "$db1" ] || fail "locks: the refused restore changed the test database"
+echo "ok: a restore while a refresh runs is refused: $(grep -m1 -o 'another biso-recover.*' "$T/lockedr.log")"
+# the restore holds: a refresh is refused
+restore_test "$T/hold.conf" "$T/hlog" > "$T/holder.log" 2>&1 &
+holder=$!
+hold_start
+reset_marks
+db1=$(db_state biso_test)
+dd1=$(dir_state "$TD")
+set +e; refresh --yes --attachments skip > "$T/lockedf.log" 2>&1; rc=$?; set -e
+hold_end
+[ $rc = 2 ] && grep -q "another biso-recover (pid [0-9]* on $(hostname), started .*, command restore) is restoring database " "$T/lockedf.log" &&
+	grep -q "nothing was touched" "$T/lockedf.log" ||
+	{ cat "$T/lockedf.log"; fail "locks: a refresh beside a restore of the instance: exit $rc, expected 2 naming the restore"; }
+[ "$(db_state biso_test)" = "$db1" ] && [ "$(dir_state "$TD")" = "$dd1" ] || fail "locks: the refused refresh changed the test instance"
+[ ! -e "$T/stopped" ] && [ ! -s "$CALLS" ] || fail "locks: the refused refresh stopped services or ran biso-cli"
+echo "ok: a refresh while a restore runs is refused before anything: $(grep -m1 -o 'another biso-recover.*' "$T/lockedf.log")"

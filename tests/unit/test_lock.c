@@ -59,8 +59,9 @@ static char *hostname(void)
 	return xstrdup(host);
 }
 
-/* A child that took the lock and waits until @release is closed; its pid. */
-static pid_t child_holding(int *release)
+/* A child running @cmd (lock_set_command()) that took the lock and waits
+ * until @release is closed; its pid. */
+static pid_t child_holding(int *release, const char *cmd)
 {
 	int ready[2], go[2];
 	char c;
@@ -71,7 +72,9 @@ static pid_t child_holding(int *release)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct err e = ERR_INIT;
-		int fd = lock_take(lockpath, "webroot /srv/biso", &e);
+		int fd;
+		lock_set_command(cmd);
+		fd = lock_take(lockpath, "webroot /srv/biso", &e);
 		close(ready[0]);
 		close(go[1]);
 		if (fd < 0)
@@ -91,9 +94,9 @@ static pid_t child_holding(int *release)
 static void a_live_holder_is_named_and_a_dead_one_is_no_obstacle(void **state)
 {
 	struct err e = ERR_INIT;
-	struct lock_holder h = { 0, 0, NULL };
+	struct lock_holder h = { 0, 0, NULL, NULL };
 	int release, status, fd;
-	pid_t child = child_holding(&release);
+	pid_t child = child_holding(&release, "restore");
 	char *host = hostname();
 	char *want = xstrfmt("another biso-recover (pid %ld on %s, started ", (long)child, host);
 	(void)state;
@@ -141,7 +144,7 @@ static void a_live_holder_is_named_and_a_dead_one_is_no_obstacle(void **state)
 static void a_reused_pid_is_not_the_holder(void **state)
 {
 	struct err e = ERR_INIT;
-	struct lock_holder h = { 0, 0, NULL };
+	struct lock_holder h = { 0, 0, NULL, NULL };
 	char *host = hostname();
 	long long start = lock_process_start(getpid());
 	char *line;
@@ -206,10 +209,54 @@ static void an_unreaped_pid_is_not_alive(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
+/* A refresh and a restore of one instance take the same locks: whoever
+ * finds one taken is told the holder's pid, host, start and command, and
+ * what it does (issue 13: a refresh took no lock; the message said
+ * "restoring" whoever held it). */
+static void the_holder_names_its_command(void **state)
+{
+	static const char *const cmds[][2] = {
+		{ "refresh", ", command refresh) is refreshing webroot /srv/biso" },
+		{ "restore", ", command restore) is restoring webroot /srv/biso" },
+		{ "backup", ", command backup) is backing up webroot /srv/biso" },
+		{ "rollback", ", command rollback) is rolling back webroot /srv/biso" },
+		{ "backup-prune", ", command backup-prune) is working on webroot /srv/biso" },
+	};
+	struct err e = ERR_INIT;
+	struct lock_holder h = { 0, 0, NULL, NULL };
+	(void)state;
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+		int release, status;
+		pid_t child = child_holding(&release, cmds[i][0]);
+		char *want = xstrfmt("another biso-recover (pid %ld on ", (long)child);
+		assert_int_equal(lock_take(lockpath, "webroot /srv/biso", &e), -1);
+		assert_non_null(strstr(e.msg, want));
+		if (!strstr(e.msg, cmds[i][1]))
+			fail_msg("%s: \"%s\" lacks \"%s\"", cmds[i][0], e.msg, cmds[i][1]);
+		err_clear(&e);
+		assert_int_equal(lock_holder_read(lockpath, &h, &e), 1);
+		assert_string_equal(h.cmd, cmds[i][0]);
+		lock_holder_clear(&h);
+		close(release);
+		assert_int_equal(waitpid(child, &status, 0), child);
+		free(want);
+	}
+	/* a holder line without the command (an older biso-recover) */
+	write_file(lockpath, "pid=4242 start=1 host=h\n");
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), 1);
+	assert_null(h.cmd);
+	assert_string_equal(h.host, "h");
+	lock_holder_clear(&h);
+	write_file(lockpath, "pid=4242 start=1 host=h junk\n");
+	assert_int_equal(lock_holder_read(lockpath, &h, &e), -1);
+	err_clear(&e);
+	unlink(lockpath);
+}
+
 static void garbage_is_an_error_for_the_reader_not_for_the_taker(void **state)
 {
 	struct err e = ERR_INIT;
-	struct lock_holder h = { 0, 0, NULL };
+	struct lock_holder h = { 0, 0, NULL, NULL };
 	int fd;
 	(void)state;
 
@@ -256,6 +303,7 @@ int main(void)
 		cmocka_unit_test(a_reaped_pid_has_no_start),
 		cmocka_unit_test(an_unreaped_pid_is_not_alive),
 		cmocka_unit_test(garbage_is_an_error_for_the_reader_not_for_the_taker),
+		cmocka_unit_test(the_holder_names_its_command),
 		cmocka_unit_test(a_symlink_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
