@@ -296,7 +296,7 @@ cli_refused() { # PATTERN COMMAND...
 		{ cat "$T/cli.log"; fail "$*: exit $rc, expected 2 and /$pattern/"; }
 }
 cli_refused "cannot read the dump $T/no-such.sql: No such file or directory" db-restore --dbname "dbname=x" "$T/no-such.sql"
-cli_refused '--dbname is not a libpq conninfo: missing "=" after "this"' db-restore --dbname "this is not a conninfo" "$dump"
+cli_refused '--dbname is not a libpq conninfo: missing "=" after "dbname"' db-restore --dbname "host=/nowhere dbname" "$dump"
 cli_refused "--on-error takes stop or continue, not 'maybe'" db-restore --dbname "dbname=x" --on-error maybe "$dump"
 cli_refused "the dump $T is a directory" db-inspect "$T"
 cli_refused "cannot read the source $T/no-such-dir" files-restore "$T/no-such-dir" "$T/never"
