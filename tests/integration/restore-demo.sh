@@ -683,7 +683,8 @@ set +e
 set -e
 kill $holder 2>/dev/null || true
 wait $holder 2>/dev/null || true
-[ $rc = 2 ] && grep -q "is restoring database $PGHOST:$PGPORT/biso_copy_log" "$T/logdb3.log" ||
+# flock(1) records no holder line: no command to name
+[ $rc = 2 ] && grep -q "(its holder not recorded yet) is working on database $PGHOST:$PGPORT/biso_copy_log" "$T/logdb3.log" ||
 	{ cat "$T/logdb3.log"; fail "the log database's lock held: exit $rc"; }
 grep -q "^kept: biso_copy_pre_restore_[0-9_]*, biso_copy_log_pre_restore_[0-9_]*$" "$T/logdb2.log" ||
 	{ cat "$T/logdb2.log"; fail "the summary does not name both kept databases"; }
