@@ -328,7 +328,7 @@ static int check_run(struct run *run, struct step_out *out, struct report *r, st
 	const struct conf *c = rf->conf;
 	struct strbuf text = STRBUF_INIT, text_l10n = STRBUF_INIT, bad = STRBUF_INIT;
 	struct ctable *tabs;
-	size_t n = 0;
+	size_t n = 0, unguarded = 0;
 	PGconn *db;
 	int ret = -1;
 
@@ -356,16 +356,43 @@ static int check_run(struct run *run, struct step_out *out, struct report *r, st
 		}
 		if (check_table(db, t, e) < 0)
 			goto out;
-		strbuf_addf(&text, "%s: %llu of %llu rows still hold production's values\n", t->name,
-			    (unsigned long long)t->still, (unsigned long long)t->rows);
-		strbuf_addf(&text_l10n, _("%s: %llu of %llu rows still hold production's values\n"),
-			    t->name, (unsigned long long)t->still, (unsigned long long)t->rows);
+		/* each line says whether the table can fail the refresh: only
+		 * refresh.check_fail_tables have a threshold (a refresh ended 0
+		 * with other tables full of production's values, unsaid) */
+		if (is_fail_table(c, t->name)) {
+			strbuf_addf(&text, "%s: %llu of %llu rows as in production, threshold %d\n",
+				    t->name, (unsigned long long)t->still, (unsigned long long)t->rows,
+				    c->refresh.check_threshold);
+			strbuf_addf(&text_l10n, _("%s: %llu of %llu rows as in production, threshold %d\n"),
+				    t->name, (unsigned long long)t->still, (unsigned long long)t->rows,
+				    c->refresh.check_threshold);
+		} else {
+			strbuf_addf(&text, "%s: %llu of %llu rows as in production, no threshold\n",
+				    t->name, (unsigned long long)t->still, (unsigned long long)t->rows);
+			strbuf_addf(&text_l10n, _("%s: %llu of %llu rows as in production, no threshold\n"),
+				    t->name, (unsigned long long)t->still, (unsigned long long)t->rows);
+		}
 		report_log(r, t->still ? LOG_WARN : LOG_INFO, "anonymization check: %s: %llu of %llu "
 			   "rows still hold production's values", t->name,
 			   (unsigned long long)t->still, (unsigned long long)t->rows);
 		if (is_fail_table(c, t->name) && t->still > (uint64_t)c->refresh.check_threshold)
 			strbuf_addf(&bad, "%s%s (%llu rows)", bad.len ? ", " : "", t->name,
 				    (unsigned long long)t->still);
+		if (!is_fail_table(c, t->name))
+			unguarded++;
+		if (!is_fail_table(c, t->name) && t->still) {
+			/* said in the log, on the screen, in the summary and the
+			 * report: a warning line each */
+			strbuf_addf(&text, "warning: %s has no threshold (refresh.check_fail_tables):\n"
+				    "  its %llu rows with production's values do not fail the refresh\n",
+				    t->name, (unsigned long long)t->still);
+			strbuf_addf(&text_l10n, _("warning: %s has no threshold (refresh.check_fail_tables):\n"
+						  "  its %llu rows with production's values do not fail the "
+						  "refresh\n"), t->name, (unsigned long long)t->still);
+			report_log(r, LOG_WARN, "anonymization check: %s has no threshold: its %llu rows "
+				   "with production's values do not fail the refresh (add it to "
+				   "refresh.check_fail_tables)", t->name, (unsigned long long)t->still);
+		}
 	}
 	rf->check_text = strbuf_detach(&text, NULL);
 	rf->check_text_l10n = strbuf_detach(&text_l10n, NULL);
@@ -379,7 +406,13 @@ static int check_run(struct run *run, struct step_out *out, struct report *r, st
 			    "check, then switch maintenance off.", rf->webroot);
 		goto out;
 	}
-	step_out_summaryf(out, "no table above its threshold");
+	if (unguarded == 1)
+		step_out_summaryf(out, "none above its threshold; 1 table has no threshold");
+	else if (unguarded)
+		step_out_summaryf(out, "none above its threshold; %zu tables have no threshold",
+				  unguarded);
+	else
+		step_out_summaryf(out, "no table above its threshold");
 	ret = 0;
 out:
 	if (db)

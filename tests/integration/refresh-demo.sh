@@ -120,8 +120,24 @@ diff -r "$DEMO_BACKUP_ROOT/data/templates" "$TD/templates" || fail "placeholder:
 	fail "placeholder: the previous test database was not dropped"
 grep -q '^anonymizer anonymize --do-it$' "$CALLS" || fail "placeholder: the anonymizer did not run"
 report=$(ls "$S"/log-test/refresh-*.txt | tail -1)
-grep -q '^attachments: placeholder' "$report" && grep -q '^person: 0 of 400 rows' "$report" ||
+grep -q '^attachments: placeholder' "$report" && grep -q '^person: 0 of 400 rows as in production, threshold 0$' "$report" ||
 	{ cat "$report"; fail "placeholder: the report lacks the policy or the check"; }
+# the tables without a threshold that still hold production's values (the
+# demo's anonymizer changes person only): a warning line each in the log,
+# the summary and the report, the refresh ends 0 (a newcomer saw exit 0 and
+# no word about them)
+n=$(psql -XAt -d biso -c 'SELECT count(*) FROM beratungsfall')
+grep -q "^beratungsfall: $n of $n rows as in production, no threshold$" "$report" &&
+	grep -q '^warning: beratungsfall has no threshold (refresh.check_fail_tables):$' "$report" &&
+	grep -q "^  its $n rows with production's values do not fail the refresh$" "$report" ||
+	{ cat "$report"; fail "placeholder: the report does not say that beratungsfall has no threshold"; }
+sed -n '/^Summary:$/,$p' "$T/ph.log" > "$T/ph.summary"
+grep -q '^warning: beratungsfall has no threshold (refresh.check_fail_tables):$' "$T/ph.summary" &&
+	grep -q '^warning: bf_notiz has no threshold' "$T/ph.summary" &&
+	grep -q "none above its threshold; 5 tables have no threshold" "$T/ph.summary" ||
+	{ cat "$T/ph.log"; fail "placeholder: the summary does not warn about the tables without a threshold"; }
+grep -q "warning: anonymization check: beratungsfall has no threshold: its $n rows" "$T/ph.log" ||
+	{ cat "$T/ph.log"; fail "placeholder: no warning line in the log"; }
 echo "ok: placeholder: production's data anonymized, params kept, same attachment paths without production's bytes"
 
 # 6. skip with --keep-old, without --keep-table: production's params, the
