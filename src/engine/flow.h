@@ -115,6 +115,13 @@ struct step_def {
 	 * "UNUSABLE"), RUN_MARK_USABLE for the one to offer while the step
 	 * is blocked (shown without a mark), or NULL.  NULL hook: none. */
 	const char *(*source_mark)(const struct run *run, size_t i);
+	/* The state of the backup item @i of sources() belongs to, for the
+	 * chooser beside its time and size: "verified", "DAMAGED",
+	 * "unverified" (translated), appended to @out; nothing for a backup
+	 * without a manifest.  Where the list knows no size (a snapshot
+	 * directory) and the backup does, *@bytes gets it.  NULL hook:
+	 * nothing. */
+	void (*source_note)(const struct run *run, size_t i, struct strbuf *out, uint64_t *bytes);
 	/* Do the work.  Progress and log lines through @r; cancellation
 	 * (report_cancelled(@r)) is an error.  0 (warnings allowed) or -1 with
 	 * @e set and the old data still in place unless @e says otherwise. */

@@ -633,6 +633,14 @@ const char *run_source_mark(const struct run *run, size_t i, size_t item)
 	return sd->source_mark ? sd->source_mark(run, item) : NULL;
 }
 
+void run_source_note(const struct run *run, size_t i, size_t item, struct strbuf *out,
+		     uint64_t *bytes)
+{
+	const struct step_def *sd = run->flow->steps[i];
+	if (sd->source_note)
+		sd->source_note(run, item, out, bytes);
+}
+
 const char *run_step_choose_note(const struct run *run, size_t i)
 {
 	const char *n = run->flow->steps[i]->choose_note;

@@ -217,6 +217,11 @@ int run_use_source(struct run *run, size_t i, size_t item, struct report *r, str
  * RUN_MARK_USABLE ...), or NULL. */
 #define RUN_MARK_USABLE "usable"
 const char *run_source_mark(const struct run *run, size_t i, size_t item);
+/* The state of the backup @item of run_sources() belongs to ("verified",
+ * "DAMAGED", "unverified"; flow.h: source_note) appended to @out, and
+ * its size in *@bytes where the list has none; nothing when unknown. */
+void run_source_note(const struct run *run, size_t i, size_t item, struct strbuf *out,
+		     uint64_t *bytes);
 /* The step's choose_note ("" when none) and failed_note (the default
  * when none), static text, translated. */
 const char *run_step_choose_note(const struct run *run, size_t i);
