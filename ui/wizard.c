@@ -291,10 +291,37 @@ static void pick_free(struct wizard *w)
 	w->pick_n = 0;
 }
 
+/* The verified state of each backup of @l (run_source_note()) in @note,
+ * padded to one column ("" for all when none has one), and in @bytes the
+ * sizes (UINT64_MAX: a directory of unknown size); l->n of each. */
+static void pick_notes(const struct wizard *w, const struct backup_list *l,
+		       struct strbuf *note, uint64_t *bytes)
+{
+	int width = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		wchar_t *ws;
+		strbuf_init(&note[i], 0);
+		bytes[i] = l->items[i].kind == MAGIC_DIR ? UINT64_MAX : l->items[i].size;
+		run_source_note(w->run, w->cur, i, &note[i], &bytes[i]);
+		ws = tui_widen(note[i].buf, note[i].len, 0);
+		if (tui_wswidth(ws, wcslen(ws)) > width)
+			width = tui_wswidth(ws, wcslen(ws));
+		free(ws);
+	}
+	for (size_t i = 0; i < l->n && width; i++) {
+		wchar_t *ws = tui_widen(note[i].buf, note[i].len, 0);
+		for (int k = tui_wswidth(ws, wcslen(ws)); k < width + 1; k++)
+			strbuf_addch(&note[i], ' ');
+		free(ws);
+	}
+}
+
 static void pick_enter(struct wizard *w)
 {
 	size_t cur;
 	const struct backup_list *l;
+	struct strbuf *note;
+	uint64_t *bytes;
 
 	if (w->choosing)
 		return;
@@ -304,6 +331,9 @@ static void pick_enter(struct wizard *w)
 	if (!l)
 		return;
 	w->pick_item = xcalloc(l->n, sizeof(*w->pick_item));
+	note = xcalloc(l->n, sizeof(*note));
+	bytes = xcalloc(l->n, sizeof(*bytes));
+	pick_notes(w, l, note, bytes);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct backup_item *it = &l->items[i];
 		struct strbuf sb = STRBUF_INIT, size = STRBUF_INIT;
@@ -311,12 +341,14 @@ static void pick_enter(struct wizard *w)
 		char when[32];
 		struct tm tm;
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&it->when, &tm));
-		if (it->kind == MAGIC_DIR)
+		if (bytes[i] == UINT64_MAX)
 			strbuf_addstr(&size, _("directory"));
 		else
-			strbuf_humanise_bytes(&size, it->size);
-		/* sizes right-aligned: the names start in one column */
-		strbuf_addf(&sb, "%s  %10s  %s", when, size.buf, it->name);
+			strbuf_humanise_bytes(&size, bytes[i]);
+		/* sizes right-aligned: the states and names start in one column;
+		 * a dump's name still fits the dialog at 80 columns */
+		strbuf_addf(&sb, "%s  %9s %s%s", when, size.buf, note[i].buf, it->name);
+		strbuf_release(&note[i]);
 		mark = run_source_mark(w->run, w->cur, i);
 		/* the one the preflight found unusable */
 		if (mark && strcmp(mark, RUN_MARK_USABLE))
@@ -327,6 +359,8 @@ static void pick_enter(struct wizard *w)
 		if (w->blocked.len && mark && !strcmp(mark, RUN_MARK_USABLE))
 			w->pick_sel = i;
 	}
+	free(note);
+	free(bytes);
 	w->pick_n = l->n;
 }
 

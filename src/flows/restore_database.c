@@ -292,6 +292,12 @@ static const char *database_source_mark(const struct run *run, size_t i)
 	return NULL;
 }
 
+static void database_source_note(const struct run *run, size_t i, struct strbuf *out,
+				 uint64_t *bytes)
+{
+	restore_source_note(restore_of(run), database_sources(run, NULL), i, "db", out, bytes);
+}
+
 /* Replay @dump into @dbname via a fresh <db>_restoring and swap it in
  * (dbreplace_run()); the old database is kept as <db>_pre_restore_<time>. */
 static int restore_one_database(struct restore *rs, const char *dump, const char *dbname,
@@ -414,5 +420,6 @@ const struct step_def restore_step_database = {
 	.sources = database_sources,
 	.use_source = database_use_source,
 	.source_mark = database_source_mark,
+	.source_note = database_source_note,
 	.run = database_run,
 };

@@ -237,6 +237,12 @@ static const struct backup_list *datadir_sources(const struct run *run, size_t *
 	return l;
 }
 
+static void datadir_source_note(const struct run *run, size_t i, struct strbuf *out,
+				uint64_t *bytes)
+{
+	restore_source_note(restore_of(run), datadir_sources(run, NULL), i, "datadir", out, bytes);
+}
+
 /* Another datadir backup, after the preflight's checks of its layout. */
 static int datadir_use_source(struct run *run, size_t i, struct report *r, struct err *e)
 {
@@ -277,6 +283,7 @@ const struct step_def restore_step_datadir = {
 	.destructive = datadir_destructive,
 	.manual = datadir_manual,
 	.sources = datadir_sources,
+	.source_note = datadir_source_note,
 	.use_source = datadir_use_source,
 	.run = datadir_run,
 };

@@ -298,6 +298,11 @@ const struct backup_item *restore_dump_item(const struct restore *rs, const char
 /* ---- restore_steps.c: what several steps share ---- */
 /* The index in @l of the backup at @now, or @l's length (0 for no list). */
 size_t restore_list_index(const struct backup_list *l, const char *now);
+/* The chooser's note for item @i of @l (flow.h: source_note): the state
+ * of the backup it belongs to from its manifest, and the size of its part
+ * @part ("db", "datadir") in *@bytes. */
+void restore_source_note(const struct restore *rs, const struct backup_list *l, size_t i,
+			 const char *part, struct strbuf *out, uint64_t *bytes);
 /* A chosen backup that cannot be used: logged here in full, as the engine
  * logs a step's error ("step datadir: NAME cannot be used; the step keeps
  * OLD: ..."). */

@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "fsrestore.h"
 #include "journal.h"
+#include "manifest.h"
 #include "runcmd.h"
 #include "strbuf.h"
 #include "backupset.h"
@@ -132,6 +133,31 @@ size_t restore_list_index(const struct backup_list *l, const char *now)
 		if (!strcmp(now, l->items[i].path))
 			cur = i;
 	return cur;
+}
+
+void restore_source_note(const struct restore *rs, const struct backup_list *l, size_t i,
+			 const char *part, struct strbuf *out, uint64_t *bytes)
+{
+	struct manifest m;
+	struct err e = ERR_INIT;
+	const struct manifest_part *p;
+	int rc;
+
+	if (!l || i >= l->n || !rs->backups)
+		return;
+	rc = manifest_of_part(rs->backups->root, l->items[i].path, &m, &e);
+	if (rc < 0)
+		strbuf_addstr(out, _("manifest unreadable")); /* the preflight names why */
+	else if (rc > 0 && !m.verified_time)
+		strbuf_addstr(out, _("unverified"));
+	else if (rc > 0)
+		/* TRANSLATORS: the state of a backup, in the backup chooser */
+		strbuf_addstr(out, m.verified_result && !strcmp(m.verified_result, "ok")
+			      ? _("verified") : _("DAMAGED"));
+	if (rc > 0 && bytes && (p = manifest_part(&m, part)))
+		*bytes = p->bytes;
+	manifest_release(&m);
+	err_clear(&e);
 }
 
 void restore_log_refused_source(struct report *r, const char *step, const char *name,

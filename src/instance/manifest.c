@@ -10,11 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backupset.h"
 #include "dumpinfo.h"
 #include "err.h"
 #include "manifest.h"
 #include "sha256sums.h"
 #include "strbuf.h"
+#include "timestamp.h"
 
 void manifest_init(struct manifest *m, const char *id, time_t when)
 {
@@ -337,6 +339,29 @@ static int parse_kv(struct manifest *m, const char *key, char *v, const char **w
 	}
 	/* other keys: a newer biso-recover's, ignored */
 	return 0;
+}
+
+int manifest_of_part(const char *root, const char *path, struct manifest *m, struct err *e)
+{
+	size_t rl = strlen(root), len;
+	const char *name = path ? strrchr(path, '/') : NULL;
+	time_t when;
+	char id[16], *mp;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	if (!name || strncmp(path, root, rl) || path[rl] != '/' ||
+	    !backupset_parse_stamp(name + 1, 1, &when, &len))
+		return 0;
+	timestamp_name(when, id);
+	mp = xstrfmt("%s/manifest/%s/MANIFEST", root, id);
+	if (access(mp, F_OK) != 0) {
+		free(mp);
+		return 0;
+	}
+	rc = manifest_read(mp, m, e);
+	free(mp);
+	return rc < 0 ? -1 : 1;
 }
 
 int manifest_read(const char *path, struct manifest *m, struct err *e)

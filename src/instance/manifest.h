@@ -113,6 +113,12 @@ int manifest_write(const struct manifest *m, const char *path, struct err *e);
  * "id" line. */
 int manifest_read(const char *path, struct manifest *m, struct err *e);
 
+/* The manifest of the backup that @path belongs to, when @path is a part
+ * biso-recover backup wrote under @root (db/<prefix><id>.sql.gz, data/<id>,
+ * webroot/<id>): 1 with @m read (release it), 0 when there is none (the
+ * manual's layout; @m zeroed), -1 with @e when it cannot be read. */
+int manifest_of_part(const char *root, const char *path, struct manifest *m, struct err *e);
+
 /*
  * Seal backup m->id under @root, the last thing a backup does: write
  * SHA256SUMS over every part of @m (a part's path is a file or a tree,

@@ -14,6 +14,10 @@
 #             copy: the datadir step wants copy typed (quit there); placeholder:
 #             the refresh runs to its summary and every attachment of the test
 #             datadir is a placeholder (same paths, none of production's bytes);
+#   chooser:  the restore wizard's backup chooser (o) lists the new backup with
+#             its time, size (a snapshot directory's from its manifest) and
+#             verified state: unverified, verified after backup-verify; the
+#             demo's backups without a manifest show none;
 #   practise: the scenarios of `drill --list` with their titles; Enter on the
 #             first starts it as `biso-recover drill` does (sandbox, story,
 #             task); q ends it with the debrief.
@@ -135,10 +139,58 @@ id=$(ls "$DEMO_BACKUP_ROOT/manifest")
 [ -s "$DEMO_BACKUP_ROOT/db/biso_$id.sql.gz" ] && [ -d "$DEMO_BACKUP_ROOT/data/$id" ] &&
 	[ -d "$DEMO_BACKUP_ROOT/webroot/$id" ] || fail "[backup] backup $id is not complete"
 ls -d "$DEMO_BACKUP_ROOT"/*/*.partial 2>/dev/null && fail "[backup] a .partial is left"
+# pick_check LABEL STEP NAME STATE SIZE: the restore wizard on STEP alone,
+# o: the backup chooser shows NAME with its time (from its id), SIZE and
+# STATE; a backup without a manifest (the demo's own) shows no state
+human() { awk '{ v = $1; u = 0; while (v >= 1024 && u < 4) { v /= 1024; u++ }
+	split("B KiB MiB GiB TiB", n, " "); if (u) printf "%.1f %s", v, n[u + 1]; else printf "%d B", v }'; }
+pick_check() {
+	local label=$1 step=$2 name=$3 state=$4 size=$5 when line
+	rm -f "$T/exit-$label"
+	$TMUX_CMD kill-server >/dev/null 2>&1 && sleep 0.5
+	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+		"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' wizard restore --only $step; echo \$? >'$T/exit-$label'; sleep 600" ||
+		fail "tmux new-session failed"
+	wait_for "Enter run this step" 60 "[$label] the $step step"
+	keys o
+	wait_for "Backup for step $step" 10 "[$label] the backup chooser"
+	when=$(echo "$id" | sed 's/^\(....\)\(..\)\(..\)_\(..\)\(..\).*/\1-\2-\3 \4:\5/')
+	line=$(printf '%s\n' "$last_screen" | grep -F " $name") || failscreen "[$label] $name is not in the chooser"
+	printf '%s\n' "$line" | grep -Eq -- "$when +$size $state +$name" ||
+		failscreen "[$label] the chooser's line is not '$when $size $state $name': $line"
+	if [ "$step" = database ]; then
+		printf '%s\n' "$last_screen" | grep -qF " $(basename "$DEMO_DUMP")" ||
+			failscreen "[$label] the demo's own dump is not in the chooser"
+		! printf '%s\n' "$last_screen" | grep -F " $(basename "$DEMO_DUMP")" | grep -Eq 'verified|DAMAGED' ||
+			failscreen "[$label] the demo's dump (no manifest) shows a verified state"
+	fi
+	echo "[$label] $line"
+	keys Escape
+	wait_for "Enter run this step" 5 "[$label] back on the step"
+	keys q
+	wait_for "Quit the wizard\\?" 5 "[$label] the quit question"
+	keys y
+	wait_for "ABORTED by the operator" 10 "[$label] the summary"
+	keys q
+	ended "$label" 130
+}
+dump_size=$(stat -c %s "$DEMO_BACKUP_ROOT/db/biso_$id.sql.gz" | human)
+pick_check pick-db database "biso_$id.sql.gz" unverified "$dump_size"
 "$BISO_RECOVER" backup-verify --config "$CONF" "$id" > "$T/verify.log" 2>&1 ||
 	{ cat "$T/verify.log"; fail "[backup] backup-verify refuses backup $id"; }
 grep -q "^ok: " "$T/verify.log" || { cat "$T/verify.log"; fail "[backup] backup-verify said no ok"; }
 echo "ok: Take a backup ran the backup's six steps in the wizard; backup $id is complete and backup-verify accepts it"
+# a second backup (line mode), so that the datadir step has two to choose
+"$BISO_RECOVER" backup --config "$CONF" > "$T/backup2.log" 2>&1 || { cat "$T/backup2.log"; fail "backup 2 failed"; }
+id2=$(ls "$DEMO_BACKUP_ROOT/manifest" | tail -n 1)
+[ "$id2" != "$id" ] || fail "no second backup"
+# the manifest counts the snapshot's bytes (a directory has no size of its own)
+data_size=$(sed -n 's/^part datadir [0-9]* \([0-9]*\) .*/\1/p' "$DEMO_BACKUP_ROOT/manifest/$id/MANIFEST" | human)
+[ "$data_size" = "$(find "$DEMO_BACKUP_ROOT/data/$id" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }' | human)" ] ||
+	fail "the manifest's datadir bytes ($data_size) are not the snapshot's"
+pick_check pick-data datadir "$id" verified "$data_size"
+pick_check pick-db2 database "biso_$id.sql.gz" verified "$dump_size"
+echo "ok: the backup chooser shows each backup's time, size and verified state (unverified, then verified after backup-verify)"
 
 # ---- refresh -------------------------------------------------------------
 TW=$DEMO_TEST_WEBROOT
@@ -197,8 +249,8 @@ wait_for "Step 1 of [0-9]+: Maintenance mode on" 30 "[placeholder] the refresh's
 walk placeholder "Test system refresh finished: .* exit code 0"
 keys q
 ended placeholder 0
-# production's datadir as the refresh took it: the snapshot of the backup above
-PD=$DEMO_BACKUP_ROOT/data/$id
+# production's datadir as the refresh took it: the newest snapshot
+PD=$DEMO_BACKUP_ROOT/data/$id2
 (cd "$PD/attachments" && find . -type f | LC_ALL=C sort) > "$T/att.prod"
 (cd "$TD/attachments" && find . -type f | LC_ALL=C sort) > "$T/att.test"
 [ -s "$T/att.prod" ] || fail "the demo has no attachments"

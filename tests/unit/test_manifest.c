@@ -383,6 +383,63 @@ static void a_removed_line_is_found_by_the_count(void **state)
 	sha256sums_result_release(&res);
 }
 
+/* manifest_of_part(): the manifest of the backup a dump or a snapshot
+ * belongs to, with its verified line; none for the manual's layout, a path
+ * outside the root or a name without a stamp. */
+static void the_manifest_of_a_part(void **state)
+{
+	struct manifest m;
+	struct err e = ERR_INIT;
+	char *broot = xstrfmt("%s/part", root), *path, *mpath;
+	(void)state;
+	make_dir("part");
+	make_dir("part/db");
+	make_dir("part/data");
+	make_dir("part/data/20261206_030000");
+	make_dir("part/manifest");
+	make_dir("part/manifest/20261206_030000");
+	put_file("part/db/biso_20261206_030000.sql.gz", "x");
+	put_file("part/db/biso_20261205_030000.sql.gz", "y");
+	manifest_init(&m, "20261206_030000", 1796522400);
+	manifest_add_part(&m, "datadir", 3, 12345, "data/20261206_030000");
+	m.verified_time = 1796522700;
+	m.verified_how = xstrdup("checksums");
+	m.verified_result = xstrdup("ok");
+	mpath = xstrfmt("%s/manifest/20261206_030000/MANIFEST", broot);
+	assert_int_equal(manifest_write(&m, mpath, &e), 0);
+	manifest_release(&m);
+
+	path = xstrfmt("%s/db/biso_20261206_030000.sql.gz", broot);
+	assert_int_equal(manifest_of_part(broot, path, &m, &e), 1);
+	assert_string_equal(m.id, "20261206_030000");
+	assert_string_equal(m.verified_result, "ok");
+	assert_int_equal(manifest_part(&m, "datadir")->bytes, 12345);
+	manifest_release(&m);
+	free(path);
+	path = xstrfmt("%s/data/20261206_030000", broot);
+	assert_int_equal(manifest_of_part(broot, path, &m, &e), 1);
+	manifest_release(&m);
+	free(path);
+	/* no manifest for that backup; outside the root; no stamp */
+	path = xstrfmt("%s/db/biso_20261205_030000.sql.gz", broot);
+	assert_int_equal(manifest_of_part(broot, path, &m, &e), 0);
+	free(path);
+	assert_int_equal(manifest_of_part(broot, "/elsewhere/db/biso_20261206_030000.sql.gz", &m, &e), 0);
+	path = xstrfmt("%s/data", broot);
+	assert_int_equal(manifest_of_part(broot, path, &m, &e), 0);
+	free(path);
+	/* a manifest that does not read: -1, its file named */
+	put_file("part/manifest/20261206_030000/MANIFEST", "format x\n");
+	path = xstrfmt("%s/db/biso_20261206_030000.sql.gz", broot);
+	assert_int_equal(manifest_of_part(broot, path, &m, &e), -1);
+	assert_non_null(strstr(e.msg, "MANIFEST"));
+	err_clear(&e);
+	manifest_release(&m);
+	free(path);
+	free(mpath);
+	free(broot);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -410,6 +467,7 @@ int main(void)
 		cmocka_unit_test(tables_from_the_dump_copy_blocks),
 		cmocka_unit_test(sums_agree_with_sha256sum_c),
 		cmocka_unit_test(a_removed_line_is_found_by_the_count),
+		cmocka_unit_test(the_manifest_of_a_part),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
