@@ -127,7 +127,7 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 	if (!cl->no_check && strcmp(ro.dump_path, "-")) {
 		report_log(&r, LOG_INFO, "checking %s while the replay waits for it, uncommitted "
 			   "(--no-check skips this)", ro.dump_path);
-		ro.check_hint = "Use a complete dump (biso-recover db-inspect DUMP shows what one holds).";
+		ro.check_hint = N_("Use a complete dump (biso-recover db-inspect DUMP shows what one holds).");
 	}
 	bad_replay = replay_run(&ro, &r, &st, &e) < 0;
 	frontend_progress_end();

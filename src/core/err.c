@@ -95,6 +95,37 @@ void err_hint(struct err *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+void err_hint_l10n(struct err *e, const char *shown, const char *fmt, ...)
+{
+	va_list ap;
+	char *en, *l10n;
+	if (!e)
+		return;
+	va_start(ap, fmt);
+	en = vfmt(fmt, ap);
+	va_end(ap);
+	l10n = shown ? xstrdup(shown) : NULL;
+	free(e->hint);
+	free(e->lhint);
+	e->hint = en;
+	e->lhint = l10n;
+}
+
+void err_hint_msgid(struct err *e, const char *msgid)
+{
+	const char *t;
+	char *en, *l10n;
+	if (!e || !msgid)
+		return;
+	t = i18n_find(msgid);
+	en = xstrdup(msgid);
+	l10n = t ? xstrdup(t) : NULL;
+	free(e->hint);
+	free(e->lhint);
+	e->hint = en;
+	e->lhint = l10n;
+}
+
 void err_where(struct err *e, const char *file, long line, int64_t offset)
 {
 	if (!e)

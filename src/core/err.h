@@ -54,6 +54,15 @@ int err_errno(struct err *e, int errnum, const char *fmt, ...)
 /* Set or replace detail / hint (printf-style). */
 void err_detail(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void err_hint(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set or replace the hint from @fmt (English) and @shown, the same hint the
+ * caller built in the operator's language (NULL: none), for a hint with
+ * parts in two languages (an age, a text built with _()). */
+void err_hint_l10n(struct err *e, const char *shown, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Set or replace the hint with @msgid, a text passed as data (marked with
+ * N_() where it is written: a flow's failure hint, a caller's hint for a
+ * check), not a format: hint is @msgid, lhint its translation. */
+void err_hint_msgid(struct err *e, const char *msgid);
 /* Record where: @file may be NULL (kept), @line 0 and @offset -1 mean unknown. */
 void err_where(struct err *e, const char *file, long line, int64_t offset);
 /* Prefix the primary message with "@prefix: " (context added by a caller). */

@@ -168,8 +168,8 @@ struct flow_def {
 	/* What the run works on, for a title line, each part led by two
 	 * spaces: "  database biso  webroot /var/www/biso".  NULL: nothing. */
 	void (*target_text)(const struct run *run, struct strbuf *out);
-	/* A hint for a failed step whose error has none, or NULL (static).
-	 * NULL hook: none. */
+	/* A hint for a failed step whose error has none, or NULL (static; a
+	 * msgid, N_()).  NULL hook: none. */
 	const char *(*failure_hint)(const struct run *run, size_t step);
 	/* What the run would write, for a drill's sandbox guard (run_opts.
 	 * sandbox): one line each, "path DIR-OR-FILE" for every place it

@@ -398,7 +398,7 @@ done:
 	if (ret < 0 && !e->hint && run->flow->failure_hint) {
 		const char *hint = run->flow->failure_hint(run, i);
 		if (hint)
-			err_hint(e, "%s", hint);
+			err_hint_msgid(e, hint);
 	}
 	if (ret < 0) {
 		struct strbuf sb = STRBUF_INIT, l10n = STRBUF_INIT;

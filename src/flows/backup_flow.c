@@ -272,9 +272,9 @@ static int check_dir(const char *what, const char *path, const char *hint, struc
 {
 	struct stat st;
 	if (stat(path, &st) < 0)
-		return err_errno(e, errno, "the %s %s cannot be used", what, path), err_hint(e, "%s", hint), -1;
+		return err_errno(e, errno, "the %s %s cannot be used", what, path), err_hint_msgid(e, hint), -1;
 	if (!S_ISDIR(st.st_mode))
-		return err_set(e, "the %s %s is not a directory", what, path), err_hint(e, "%s", hint), -1;
+		return err_set(e, "the %s %s is not a directory", what, path), err_hint_msgid(e, hint), -1;
 	return 0;
 }
 
@@ -352,10 +352,10 @@ static int backup_preflight(struct run *run, struct report *r, struct err *e)
 	const struct conf *c = b->conf;
 	char *cli, *what;
 
-	if (check_dir("backup root", b->root, "Create it (a directory on another disk), or give "
-		      "--backup-root DIR.", e) < 0 ||
-	    check_dir("webroot", b->webroot, "Give --webroot DIR or set webroot in the configuration.", e) < 0 ||
-	    check_dir("datadir", b->datadir, "Give --datadir DIR or check the datadir in config.php.", e) < 0)
+	if (check_dir("backup root", b->root, N_("Create it (a directory on another disk), or give "
+		      "--backup-root DIR."), e) < 0 ||
+	    check_dir("webroot", b->webroot, N_("Give --webroot DIR or set webroot in the configuration."), e) < 0 ||
+	    check_dir("datadir", b->datadir, N_("Give --datadir DIR or check the datadir in config.php."), e) < 0)
 		return -1;
 	cli = xstrfmt("%s/biso-cli", b->webroot);
 	if (!(c->biso_cli && c->biso_cli[0]) && access(cli, F_OK) < 0) {
@@ -481,7 +481,7 @@ static const char *backup_failure_hint(const struct run *run, size_t step)
 {
 	(void)run;
 	(void)step;
-	return "Maintenance mode was switched off again; the unfinished backup was removed.";
+	return N_("Maintenance mode was switched off again; the unfinished backup was removed.");
 }
 
 const struct flow_def backup_flow = {

@@ -232,7 +232,7 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 	o.dump = rf->dump;
 	/* the dump is checked beside the replay, not read twice: a cut dump
 	 * is refused before the swap and the test database stays */
-	o.check_hint = "Take another dump of production (--dump FILE, --at).";
+	o.check_hint = N_("Take another dump of production (--dump FILE, --at).");
 	o.jobs = c->database.jobs > 0 ? c->database.jobs : 2;
 	o.keep_as = keep;
 	o.before_swap = keep_tables;

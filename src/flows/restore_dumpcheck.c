@@ -3,6 +3,7 @@
  * and the database server's free space for the new database; see
  * restore_int.h. */
 #include "config.h"
+#include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
 #include "backupset.h"
@@ -49,9 +50,9 @@ static int check_dump(struct restore *rs, const char *dump, int *cut, struct rep
 	if (dump == rs->dump && rs->dump_info)
 		return 0; /* read whole already (restore_check_plan_dump()) */
 	report_log(r, LOG_INFO, "reading %s once to check it", dump);
-	if (dumpinfo_check(dump, &di, 0, "Use a complete dump (restore: --dump FILE or --at; the "
+	if (dumpinfo_check(dump, &di, 0, N_("Use a complete dump (restore: --dump FILE or --at; the "
 			   "wizard: o on the database step); biso-recover db-inspect DUMP shows what a "
-			   "dump holds.", NULL, e) < 0) {
+			   "dump holds."), NULL, e) < 0) {
 		*cut = di.cut;
 		ret = -1;
 	} else if (di.has_connect) {
@@ -190,8 +191,8 @@ static const struct backup_item *usable_older_dump(struct restore *rs, struct re
 int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct backup_item *ok, *bad;
-	struct strbuf alt = STRBUF_INIT;
-	char stamp[16];
+	struct strbuf alt[2] = { STRBUF_INIT, STRBUF_INIT }, hint[2] = { STRBUF_INIT, STRBUF_INIT };
+	char stamp[16] = "";
 	int cut;
 
 	if (check_dump(rs, rs->dump, &cut, r, e) == 0)
@@ -205,52 +206,82 @@ int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 	}
 	bad = restore_dump_item(rs, rs->dump);
 	ok = usable_older_dump(rs, r);
-	if (ok) {
+	if (ok)
 		timestamp_name(ok->when, stamp);
-		strbuf_addf(&alt, "The newest complete dump is %s", ok->path);
-		if (bad && bad->when > ok->when) {
-			strbuf_addstr(&alt, ", ");
-			strbuf_humanise_age(&alt, (long long)(bad->when - ok->when));
-			strbuf_addstr(&alt, " older");
+	/* alt[0] English for the log, alt[1] the screen's translation; so
+	 * the hint */
+	for (int l10n = 0; l10n < 2; l10n++) {
+		int was = i18n_english(!l10n);
+		if (ok && bad && bad->when > ok->when) {
+			struct strbuf age = STRBUF_INIT;
+			strbuf_humanise_age_l10n(&age, (long long)(bad->when - ok->when));
+			strbuf_addf(&alt[l10n], _("The newest complete dump is %s, %s older"), ok->path,
+				    age.buf);
+			strbuf_release(&age);
+		} else if (ok) {
+			strbuf_addf(&alt[l10n], _("The newest complete dump is %s"), ok->path);
+		} else if (bad) {
+			strbuf_addf(&alt[l10n], _("No older dump in %s/db is complete"), rs->conf->backup_root);
+		} else {
+			strbuf_addf(&alt[l10n], _("No other dump in %s/db is complete"), rs->conf->backup_root);
 		}
-	} else {
-		strbuf_addf(&alt, "No %s dump in %s/db is complete", bad ? "older" : "other",
-			    rs->conf->backup_root);
+		if (ok)
+			strbuf_addf(&hint[l10n], _("%s: give --dump %s (the database only), or --at %s (the "
+						   "webroot and datadir of then too)."), alt[l10n].buf, ok->path, stamp);
+		else
+			strbuf_addf(&hint[l10n], _("%s. biso-recover db-inspect DUMP shows what a dump holds."),
+				    alt[l10n].buf);
+		i18n_english(was);
 	}
 	if (!rs->allow_bad_dump) {
-		if (ok)
-			err_hint(e, "%s: give --dump %s (the database only), or --at %s (the "
-				    "webroot and datadir of then too).", alt.buf, ok->path, stamp);
-		else
-			err_hint(e, "%s. biso-recover db-inspect DUMP shows what a dump holds.", alt.buf);
-		strbuf_release(&alt);
+		err_hint_l10n(e, hint[1].buf, "%s", hint[0].buf);
+		for (int k = 0; k < 2; k++) {
+			strbuf_release(&alt[k]);
+			strbuf_release(&hint[k]);
+		}
 		return -1;
 	}
 	/* the warning stands alone on the wizard's first screen: name the cut
 	 * dump when the message does not (a gzip error names no file) */
-	struct strbuf why = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT, why_l10n = STRBUF_INIT;
 	if (!strstr(e->msg, rs->dump)) {
 		const char *base = strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : rs->dump;
 		char bstamp[16] = "";
 		if (bad)
 			timestamp_name(bad->when, bstamp);
-		strbuf_addstr(&why, base);
-		if (*bstamp && !strstr(base, bstamp))
-			strbuf_addf(&why, " (of %s)", bstamp);
-		if (e->offset >= 0)
-			strbuf_addf(&why, " is cut at byte %lld", (long long)e->offset);
-		strbuf_addstr(&why, ": ");
+		for (int l10n = 0; l10n < 2; l10n++) {
+			struct strbuf *w = l10n ? &why_l10n : &why;
+			int was = i18n_english(!l10n);
+			strbuf_addstr(w, base);
+			if (*bstamp && !strstr(base, bstamp))
+				strbuf_addf(w, _(" (of %s)"), bstamp);
+			if (e->offset >= 0)
+				strbuf_addf(w, _(" is cut at byte %lld"), (long long)e->offset);
+			strbuf_addstr(w, ": ");
+			i18n_english(was);
+		}
 	}
 	strbuf_addstr(&why, e->msg);
+	strbuf_addstr(&why_l10n, e->lmsg ? e->lmsg : e->msg);
 	set_str(&rs->dump_refused, rs->dump);
 	set_str(&rs->dump_refused_why, why.buf);
 	rs->dump_refused_cut = cut;
 	set_str(&rs->dump_usable, ok ? ok->path : NULL);
-	report_log(r, LOG_WARN, "%s. %s%s", why.buf, alt.buf,
-		   ok ? ": choose it with o on the database step" : "");
+	{
+		char *shown = ok ? xstrfmt(_("%s. %s: choose it with o on the database step"),
+					   why_l10n.buf, alt[1].buf)
+				 : xstrfmt("%s. %s", why_l10n.buf, alt[1].buf);
+		report_log_l10n(r, LOG_WARN, shown, "%s. %s%s", why.buf, alt[0].buf,
+				ok ? ": choose it with o on the database step" : "");
+		free(shown);
+	}
 	err_clear(e);
 	strbuf_release(&why);
-	strbuf_release(&alt);
+	strbuf_release(&why_l10n);
+	for (int k = 0; k < 2; k++) {
+		strbuf_release(&alt[k]);
+		strbuf_release(&hint[k]);
+	}
 	return 0;
 }
 

@@ -270,10 +270,10 @@ static void restore_target_text(const struct run *run, struct strbuf *out)
 
 /* How to finish after a step that fails once something was restored. */
 static const char *const finish_hint[STEP_COUNT] = {
-	[STEP_MIGRATIONS] = "What was restored before stays in place; finish with "
-		"biso-recover restore --only migrations,verify.",
-	[STEP_VERIFY] = "What was restored before stays in place; finish with "
-		"biso-recover restore --only verify.",
+	[STEP_MIGRATIONS] = N_("What was restored before stays in place; finish with "
+		"biso-recover restore --only migrations,verify."),
+	[STEP_VERIFY] = N_("What was restored before stays in place; finish with "
+		"biso-recover restore --only verify."),
 };
 
 static const char *restore_failure_hint(const struct run *run, size_t step)

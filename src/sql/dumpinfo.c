@@ -372,7 +372,7 @@ int dumpinfo_check(const char *path, struct dumpinfo *di, int pg_dump_only, cons
 			"most %llu", di->longest_line, path, (unsigned long long)di->longest,
 			(unsigned long long)SQLSCAN_STMT_MAX);
 		err_detail(e, "Such a line is not from pg_dump; the dump is damaged there.");
-		err_hint(e, "%s", hint);
+		err_hint_msgid(e, hint);
 		err_where(e, path, di->longest_line, -1);
 		return -1;
 	}
@@ -382,7 +382,7 @@ int dumpinfo_check(const char *path, struct dumpinfo *di, int pg_dump_only, cons
 	err_set(e, "%s has no \"dump complete\" trailer: it was cut off", path);
 	err_detail(e, "It ends after %llu bytes of SQL; what pg_dump writes last (indexes, keys, "
 		      "constraints, triggers) would be missing.", (unsigned long long)di->bytes_sql);
-	err_hint(e, "%s", hint);
+	err_hint_msgid(e, hint);
 	return -1;
 }
 

@@ -81,7 +81,7 @@ int dumpinfo_scan(const char *path, struct dumpinfo *di, struct report *r, struc
 /*
  * dumpinfo_scan(), then require the "dump complete" trailer: a dump without
  * it was cut off (-1 and di->cut set, @e names @path and the SQL bytes
- * read, with @hint, the advice that fits the caller), and refuse a statement longer than
+ * read, with @hint, the advice that fits the caller: a msgid, N_()), and refuse a statement longer than
  * PostgreSQL accepts (SQLSCAN_STMT_MAX; @e names its line).  With @pg_dump_only a file without
  * pg_dump's header (hand-written SQL) needs no trailer.  @di is filled
  * either way and must be released.  The one check before a replay, so that

@@ -71,8 +71,8 @@ struct replay_opts {
 				     with at least this many bytes of data, not
 				     clustered, is split over two connections
 				     (replay_jobs.c); 0: REPLAY_SPLIT_MIN */
-	const char *check_hint;   /* non-NULL: check the dump as dumpinfo_check(path,
-				     pg_dump_only = 1, check_hint) does, beside the
+	const char *check_hint;   /* non-NULL (a msgid, N_()): check the dump as
+				     dumpinfo_check(path, pg_dump_only = 1, check_hint) does, beside the
 				     replay, and commit nothing before it passed (see
 				     replay_run); ignored for stdin */
 };

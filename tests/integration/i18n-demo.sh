@@ -71,6 +71,15 @@ for want in '^Sicherungsplan \(' '^der Wartungsmodus ist nur während der Schrit
 done
 echo "ok: restore, backup, backup-verify, backup-prune, refresh, rollback in German, no English word of ours"
 
+# A cut dump's hint, built of parts (the newest complete dump, its age), in
+# German too.
+{ gunzip -c "$DEMO_DUMP" || true; } | head -c 200000 | gzip > "$T/cut.sql.gz" # gunzip: SIGPIPE
+br de_CH.UTF-8 restore --dry-run --dump "$T/cut.sql.gz" --config "$DEMO_CONFIG" > "$T/cut.de" 2>&1 &&
+	{ cat "$T/cut.de"; fail "a cut dump passed the dry run"; }
+grep -q '^HINWEIS: Der neueste vollständige Dump ist .*: --dump .* (nur die Datenbank) oder --at ' "$T/cut.de" ||
+	{ cat "$T/cut.de"; fail "the cut dump's hint is not German"; }
+echo "ok: the cut dump's hint in German"
+
 # the run logs of the German runs stay English
 logs=$(ls "$(dirname "$DEMO_CONFIG")"/log/biso-recover-*.log)
 # shellcheck disable=SC2086

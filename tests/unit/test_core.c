@@ -429,6 +429,17 @@ static void err_keeps_english_and_the_translation(void **state)
 	err_set(&e, "no such message in any catalogue %d", 1);
 	err_format_l10n(&e, &de);
 	assert_string_equal(de.buf, "no such message in any catalogue 1");
+	/* a hint passed as data (a msgid, not a format: its %% stays) and one
+	 * the caller built in both languages */
+	err_hint_msgid(&e, "Take another dump of production (--dump FILE, --at).");
+	assert_string_equal(e.hint, "Take another dump of production (--dump FILE, --at).");
+	assert_string_equal(e.lhint, "Einen anderen Dump der Produktion nehmen (--dump DATEI, --at).");
+	err_hint_msgid(&e, "100% not in any catalogue");
+	assert_string_equal(e.hint, "100% not in any catalogue");
+	assert_null(e.lhint);
+	err_hint_l10n(&e, "vor 1 Tag", "%d day %s", 1, "ago");
+	assert_string_equal(e.hint, "1 day ago");
+	assert_string_equal(e.lhint, "vor 1 Tag");
 
 	err_clear(&e);
 	strbuf_release(&en);
