@@ -28,13 +28,14 @@ static void print_escaped(const char *s)
 
 /* files-verify: one difference per line on stdout, "PATH: WHAT" (a
  * newline in a name or symlink target cannot split the line). */
-static void print_difference(void *ctx, const char *rel, const char *what)
+static void print_difference(void *ctx, const char *rel, const char *what, const char *what_l10n)
 {
 	(void)ctx;
+	(void)what; /* the English for a log; files-verify has none */
 	frontend_progress_end();
 	print_escaped(rel);
 	fputs(": ", stdout);
-	print_escaped(what);
+	print_escaped(what_l10n);
 	putchar('\n');
 }
 

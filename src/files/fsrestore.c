@@ -400,6 +400,7 @@ void fsrestore_ctx_init(struct ctx *c, const struct fsrestore_opts *o, struct re
 	strbuf_init(&c->path2, 256);
 	strbuf_init(&c->diff_rel, 0);
 	strbuf_init(&c->diff_what, 0);
+	strbuf_init(&c->diff_what_l10n, 0);
 	strbuf_init(&c->okdir, 0);
 }
 
@@ -414,6 +415,7 @@ void fsrestore_ctx_release(struct ctx *c)
 	strbuf_release(&c->path2);
 	strbuf_release(&c->diff_rel);
 	strbuf_release(&c->diff_what);
+	strbuf_release(&c->diff_what_l10n);
 	strbuf_release(&c->okdir);
 	free(c->src_root);
 }

@@ -152,9 +152,11 @@ void fsrestore_add_counts_l10n(struct strbuf *sb, const struct fsrestore_result 
  * "mode 0600, source 0644", "SHA-256 <hex>, source <hex>", "missing",
  * "symlink to x, source to y", "a directory, source a file", "not in the
  * source (a file)"; several differences of one path come joined with
- * "; ".  Both strings are valid during the call only.
+ * "; ".  @what is English (a log, the tests), @what_l10n the same in the
+ * operator's language (the screen).  The strings are valid during the
+ * call only.
  */
-typedef void fsrestore_diff_fn(void *ctx, const char *rel, const char *what);
+typedef void fsrestore_diff_fn(void *ctx, const char *rel, const char *what, const char *what_l10n);
 
 /*
  * Compare the existing tree @o->target with the backup @o->source (a local

@@ -111,7 +111,7 @@ struct ctx {
 	fsrestore_diff_fn *on_diff; /* NULL: logged as warnings */
 	void *diff_ctx;
 	int diff_pending;
-	struct strbuf diff_rel, diff_what;
+	struct strbuf diff_rel, diff_what, diff_what_l10n; /* what: English */
 	/* fsrestore_verify: comparing an existing tree, nothing written */
 	int verify_only;
 	struct linkset names; /* archive source: every name, "dir/" for directories */
@@ -209,9 +209,15 @@ int fsrestore_copy_tree(struct ctx *c);
 
 /* ---- fsrestore_verify.c ------------------------------------------------ */
 
-/* Record a difference at @rel; those of one path are joined into one. */
+/* Record a difference at @rel; those of one path are joined into one.
+ * @fmt is a msgid (po/Makevars): the English text and its translation are
+ * formatted with the same arguments. */
 void fsrestore_differs(struct ctx *c, const char *rel, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same with the screen's text @shown built by the caller (an argument
+ * in two languages: a file type). */
+void fsrestore_differs_l10n(struct ctx *c, const char *rel, const char *shown, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Pass on the pending difference (one path, all that differs in it). */
 void fsrestore_diff_flush(struct ctx *c);
 /* Hash the file written at @p and compare with the source's digest. */

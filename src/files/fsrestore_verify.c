@@ -3,6 +3,7 @@
 #include "config.h"
 #include "fsrestore.h"
 #include "fsrestore_int.h"
+#include "i18n.h"
 #include "exclude.h"
 #include "err.h"
 #include "report.h"
@@ -33,41 +34,68 @@ void fsrestore_diff_flush(struct ctx *c)
 	c->diff_pending = 0;
 	c->res->differences++;
 	rel = c->diff_rel.len ? c->diff_rel.buf : ".";
-	if (c->on_diff)
-		c->on_diff(c->diff_ctx, rel, c->diff_what.buf);
-	else
-		report_log(c->r, LOG_WARN, "differs: %s: %s", rel, c->diff_what.buf);
+	if (c->on_diff) {
+		c->on_diff(c->diff_ctx, rel, c->diff_what.buf, c->diff_what_l10n.buf);
+	} else {
+		char *shown = xstrfmt(_("differs: %s: %s"), rel, c->diff_what_l10n.buf);
+		report_log_l10n(c->r, LOG_WARN, shown, "differs: %s: %s", rel, c->diff_what.buf);
+		free(shown);
+	}
 }
 
 /* Record a difference at @rel.  The checks of one entry run one after
  * the other, so what differs in the same path is joined ("mode ...; mtime
  * ...") and counts once. */
-void fsrestore_differs(struct ctx *c, const char *rel, const char *fmt, ...)
+static void differs(struct ctx *c, const char *rel, const char *shown, const char *fmt, va_list ap)
 {
-	va_list ap;
+	const char *t = shown ? NULL : i18n_find(fmt);
+	va_list aq;
 	if (c->diff_pending && !strcmp(c->diff_rel.buf, rel)) {
 		strbuf_addstr(&c->diff_what, "; ");
+		strbuf_addstr(&c->diff_what_l10n, "; ");
 	} else {
 		fsrestore_diff_flush(c);
 		strbuf_reset(&c->diff_rel);
 		strbuf_addstr(&c->diff_rel, rel);
 		strbuf_reset(&c->diff_what);
+		strbuf_reset(&c->diff_what_l10n);
 		c->diff_pending = 1;
 	}
-	va_start(ap, fmt);
+	va_copy(aq, ap);
 	strbuf_vaddf(&c->diff_what, fmt, ap);
+	if (shown)
+		strbuf_addstr(&c->diff_what_l10n, shown);
+	else
+		strbuf_vaddf(&c->diff_what_l10n, t ? t : fmt, aq);
+	va_end(aq);
+}
+
+void fsrestore_differs(struct ctx *c, const char *rel, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	differs(c, rel, NULL, fmt, ap);
 	va_end(ap);
 }
 
+void fsrestore_differs_l10n(struct ctx *c, const char *rel, const char *shown, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	differs(c, rel, shown, fmt, ap);
+	va_end(ap);
+}
+
+/* "a file", "a directory", ...: English, a msgid (_() it for the screen). */
 static const char *type_name(mode_t type)
 {
 	switch (type & S_IFMT) {
-	case S_IFREG: return "file";
-	case S_IFDIR: return "directory";
-	case S_IFLNK: return "symlink";
-	case S_IFIFO: return "FIFO";
-	case S_IFSOCK: return "socket";
-	default: return "device";
+	case S_IFREG: return N_("a file");
+	case S_IFDIR: return N_("a directory");
+	case S_IFLNK: return N_("a symlink");
+	case S_IFIFO: return N_("a FIFO");
+	case S_IFSOCK: return N_("a socket");
+	default: return N_("a device");
 	}
 }
 
@@ -211,7 +239,9 @@ void fsrestore_verify_entry(struct ctx *c, struct archive_entry *ent, const char
 		return;
 	}
 	if ((st.st_mode & S_IFMT) != type) {
-		fsrestore_differs(c, rel, "a %s, source a %s", type_name(st.st_mode), type_name(type));
+		char *shown = xstrfmt(_("%s, source %s"), _(type_name(st.st_mode)), _(type_name(type)));
+		fsrestore_differs_l10n(c, rel, shown, "%s, source %s", type_name(st.st_mode), type_name(type));
+		free(shown);
 		return;
 	}
 	if (type == AE_IFLNK) {
@@ -246,7 +276,11 @@ void fsrestore_check_dirs(struct ctx *c)
 		if (lstat(fsrestore_dest_path(c, &c->path, d->rel), &st) < 0)
 			fsrestore_differs(c, d->rel, "missing");
 		else if (!S_ISDIR(st.st_mode))
-			fsrestore_differs(c, d->rel, "a %s, source a directory", type_name(st.st_mode));
+		{
+			char *shown = xstrfmt(_("%s, source a directory"), _(type_name(st.st_mode)));
+			fsrestore_differs_l10n(c, d->rel, shown, "%s, source a directory", type_name(st.st_mode));
+			free(shown);
+		}
 		else
 			fsrestore_verify_mode_time(c, d->rel, &st, d->perm, d->mtime_set, &d->times[1]);
 	}
@@ -337,8 +371,15 @@ static int target_parent_ok(struct ctx *c, const char *rel)
 		strbuf_addf(&c->path2, "%s/%.*s", c->dest, (int)i, rel);
 		gone = lstat(c->path2.buf, &st) < 0;
 		if (gone || !S_ISDIR(st.st_mode)) {
-			fsrestore_differs(c, rel, "missing (%.*s is %s%s in the target)", (int)i, rel,
-				gone ? "missing" : "a ", gone ? "" : type_name(st.st_mode));
+			if (gone) {
+				fsrestore_differs(c, rel, "missing (%.*s is missing in the target)", (int)i, rel);
+			} else {
+				char *shown = xstrfmt(_("missing (%.*s is %s in the target)"), (int)i, rel,
+						      _(type_name(st.st_mode)));
+				fsrestore_differs_l10n(c, rel, shown, "missing (%.*s is %s in the target)", (int)i,
+						       rel, type_name(st.st_mode));
+				free(shown);
+			}
 			return 0;
 		}
 	}
@@ -435,7 +476,9 @@ static int extras_at(struct ctx *c, int dfd, struct strbuf *rel)
 		if (!has && is_dir) {
 			fsrestore_differs(c, rel->buf, "not in the source (a directory; what is in it is not listed)");
 		} else if (!has) {
-			fsrestore_differs(c, rel->buf, "not in the source (a %s)", type_name(st.st_mode));
+			char *shown = xstrfmt(_("not in the source (%s)"), _(type_name(st.st_mode)));
+			fsrestore_differs_l10n(c, rel->buf, shown, "not in the source (%s)", type_name(st.st_mode));
+			free(shown);
 		} else if (has == 1 && is_dir) {
 			int fd = openat(fsrestore_dir_fd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0)

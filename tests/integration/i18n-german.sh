@@ -161,6 +161,18 @@ head -n 1 "$T/dbhelp.de" | grep -q '^Aufruf: biso-recover db-restore ' || { cat 
 width=$(LC_ALL=C.UTF-8 wc -L < "$T/dbhelp.de")
 [ "$width" -le 80 ] || fail "the German db-restore --help is $width columns wide, not 80"
 echo "ok: db-inspect and db-restore --help in German"
+# files-verify's differences (src/files/fsrestore_verify.c): German lines,
+# the file types with their article, English with LANG=C.
+mkdir -p "$T/fv/src/d" "$T/fv/dst"
+printf 'a' > "$T/fv/src/size"; printf 'ab' > "$T/fv/dst/size"
+printf 'x' > "$T/fv/dst/d"; printf 'x' > "$T/fv/dst/extra"
+run de_CH.UTF-8 files-verify "$T/fv/src" "$T/fv/dst" > "$T/fv.de" 2>&1 && fail "files-verify found no difference"
+grep -qx 'd: eine Datei, Quelle ein Verzeichnis' "$T/fv.de" && grep -qx 'extra: nicht in der Quelle (eine Datei)' "$T/fv.de" &&
+	grep -q '^size: Grösse 2, Quelle 1' "$T/fv.de" || { cat "$T/fv.de"; fail "files-verify's differences are not German"; }
+run C files-verify "$T/fv/src" "$T/fv/dst" > "$T/fv.c" 2>&1 && fail "files-verify found no difference with LANG=C"
+grep -qx 'd: a file, source a directory' "$T/fv.c" && grep -qx 'extra: not in the source (a file)' "$T/fv.c" ||
+	{ cat "$T/fv.c"; fail "files-verify's differences are not English with LANG=C"; }
+echo "ok: files-verify's differences in German, English with LANG=C"
 mkdir -p "$T/emptylog"
 run de_CH.UTF-8 status --config "$T/conf" --log-dir "$T/emptylog" > "$T/status.de" 2>&1 && fail "status found a run in an empty log directory"
 grep -qx "kein Lauf gefunden: $T/emptylog enthält keine Status-Datei" "$T/status.de" || { cat "$T/status.de"; fail "status is not German"; }

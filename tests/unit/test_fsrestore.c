@@ -734,9 +734,10 @@ struct diffs {
 	struct strbuf all;
 };
 
-static void collect_diff(void *ctx, const char *rel, const char *what)
+static void collect_diff(void *ctx, const char *rel, const char *what, const char *what_l10n)
 {
 	struct diffs *d = ctx;
+	(void)what_l10n;
 	d->n++;
 	strbuf_addf(&d->all, "%s: %s\n", rel, what);
 }
