@@ -439,7 +439,7 @@ int fsrestore_verify_source_entry(struct ctx *c, struct archive *a, struct archi
 		if (!archive_entry_hardlink(w) && archive_entry_size(w) > 0)
 			c->res->bytes += (uint64_t)archive_entry_size(w);
 	}
-	fsrestore_progress(c, "verifying", rel, 0);
+	fsrestore_progress(c, N_("verifying"), rel, 0);
 	return 0;
 }
 
@@ -493,7 +493,7 @@ static int extras_at(struct ctx *c, int dfd, struct strbuf *rel)
 				fsrestore_dir_close(d);
 				return -1;
 			}
-			fsrestore_progress(c, "verifying", rel->buf, 0);
+			fsrestore_progress(c, N_("verifying"), rel->buf, 0);
 		}
 	}
 	if (errno)
@@ -558,7 +558,7 @@ int fsrestore_verify(const struct fsrestore_opts *o, fsrestore_diff_fn *on_diff,
 		res->files = res->dirs = res->symlinks = res->bytes = 0;
 		res->skipped = res->refused = res->excluded = res->warnings = 0;
 	}
-	fsrestore_progress(&c, "verifying", NULL, 1);
+	fsrestore_progress(&c, N_("verifying"), NULL, 1);
 	if (fsrestore_walk(&c, PASS_VERIFY) < 0)
 		goto out;
 	fd = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -569,13 +569,24 @@ int fsrestore_verify(const struct fsrestore_opts *o, fsrestore_diff_fn *on_diff,
 	if (extras_at(&c, fd, &rel) < 0)
 		goto out;
 	fsrestore_diff_flush(&c);
-	fsrestore_progress(&c, "verifying", NULL, 1);
+	fsrestore_progress(&c, N_("verifying"), NULL, 1);
 	{
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addcount(&sb, res->differences, "difference", "differences");
-		report_log(r, LOG_INFO, "compared %s with %s (type, size, mode, mtime, link target%s): %s",
-			   target, o->source, o->checksum ? ", SHA-256 of content" : "", sb.buf);
-		strbuf_release(&sb);
+		/* sb[0] English for the log, sb[1] the screen's translation */
+		struct strbuf sb[2] = { STRBUF_INIT, STRBUF_INIT };
+		unsigned long long n = res->differences;
+		char *shown;
+		for (int l10n = 0; l10n < 2; l10n++) {
+			int was = i18n_english(!l10n);
+			strbuf_addf(&sb[l10n], P_("%llu difference", "%llu differences", n), n);
+			i18n_english(was);
+		}
+		shown = xstrfmt(_("compared %s with %s (type, size, mode, mtime, link target%s): %s"), target,
+				o->source, o->checksum ? _(", SHA-256 of content") : "", sb[1].buf);
+		report_log_l10n(r, LOG_INFO, shown, "compared %s with %s (type, size, mode, mtime, link target%s): %s",
+				target, o->source, o->checksum ? ", SHA-256 of content" : "", sb[0].buf);
+		free(shown);
+		strbuf_release(&sb[0]);
+		strbuf_release(&sb[1]);
 	}
 	rc = 0;
 out:

@@ -4,6 +4,7 @@
 #include "fsrestore.h"
 #include "fsrestore_ahead.h"
 #include "fsrestore_int.h"
+#include "i18n.h"
 #include "err.h"
 #include "fault.h"
 #include "report.h"
@@ -235,7 +236,7 @@ int fsrestore_copy_data(struct ctx *c, struct archive *in, struct archive *out, 
 		if ((++n & 15) == 0) {
 			if (fsrestore_cancelled(c))
 				return -1;
-			fsrestore_progress(c, out ? "copying" : "verifying", rel, 0);
+			fsrestore_progress(c, out ? N_("copying") : N_("verifying"), rel, 0);
 		}
 	}
 }

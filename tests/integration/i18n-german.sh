@@ -168,7 +168,9 @@ printf 'a' > "$T/fv/src/size"; printf 'ab' > "$T/fv/dst/size"
 printf 'x' > "$T/fv/dst/d"; printf 'x' > "$T/fv/dst/extra"
 run de_CH.UTF-8 files-verify "$T/fv/src" "$T/fv/dst" > "$T/fv.de" 2>&1 && fail "files-verify found no difference"
 grep -qx 'd: eine Datei, Quelle ein Verzeichnis' "$T/fv.de" && grep -qx 'extra: nicht in der Quelle (eine Datei)' "$T/fv.de" &&
-	grep -q '^size: Grösse 2, Quelle 1' "$T/fv.de" || { cat "$T/fv.de"; fail "files-verify's differences are not German"; }
+	grep -q '^size: .*Grösse 2, Quelle 1' "$T/fv.de" && grep -q '^Vergleich: ' "$T/fv.de" &&
+	grep -q ' verglichen (Typ, Grösse, Modus, mtime, Linkziel): [0-9]* Unterschiede$' "$T/fv.de" ||
+	{ cat "$T/fv.de"; fail "files-verify's differences are not German"; }
 run C files-verify "$T/fv/src" "$T/fv/dst" > "$T/fv.c" 2>&1 && fail "files-verify found no difference with LANG=C"
 grep -qx 'd: a file, source a directory' "$T/fv.c" && grep -qx 'extra: not in the source (a file)' "$T/fv.c" ||
 	{ cat "$T/fv.c"; fail "files-verify's differences are not English with LANG=C"; }
