@@ -4,7 +4,8 @@
 # and its test instance:
 #   menu:     the four choices with their explanations and the key line fit
 #             the screen; q quits with exit 0, nothing run;
-#   backup:   Take a backup -> the backup flow's six steps in the wizard's run
+#   backup:   quit after maintenance-on: maintenance mode off, nothing
+#             published; Take a backup -> the backup flow's six steps in the wizard's run
 #             screens -> "Backup finished: all 6 steps done"; a new complete
 #             backup exists and `backup-verify` accepts it (exit 0);
 #   refresh:  (the test instance's configuration) Refresh a test system -> the
@@ -126,6 +127,24 @@ echo "ok: the first screen at 80x24 on vt100 without colour: four choices, two l
 
 # ---- backup --------------------------------------------------------------
 ls "$DEMO_BACKUP_ROOT/manifest" 2>/dev/null && fail "the demo backup set has manifests already"
+# quit after maintenance-on: maintenance mode off again, nothing published
+start backup-quit "$CONF"
+keys 3
+wait_for "Step 1 of 6: Switch maintenance mode on" 30 "[backup-quit] the backup's first step"
+keys Enter
+wait_for "Step 2 of 6" 30 "[backup-quit] the second step"
+[ -e "$DEMO_DATADIR/maintenance.on" ] || failscreen "[backup-quit] maintenance mode is not on after step 1"
+keys q
+wait_for "Quit the wizard\\?" 5 "[backup-quit] the quit question"
+keys y
+wait_for "Backup ABORTED by the operator - exit code 130" 10 "[backup-quit] the summary"
+shows "nothing was published" || failscreen "[backup-quit] the summary does not say nothing was published"
+keys q
+ended backup-quit 130
+[ ! -e "$DEMO_DATADIR/maintenance.on" ] || fail "[backup-quit] maintenance mode stayed on"
+ls "$DEMO_BACKUP_ROOT/manifest" 2>/dev/null && fail "[backup-quit] a backup was published"
+ls -d "$DEMO_BACKUP_ROOT"/*/*.partial 2>/dev/null && fail "[backup-quit] a .partial is left"
+echo "ok: a backup quit in the wizard after maintenance-on switched maintenance mode off and published nothing"
 start backup "$CONF"
 keys 3
 wait_for "Step 1 of 6: Switch maintenance mode on" 30 "[backup] the backup's first step"
