@@ -679,23 +679,32 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 	if (c.verify) {
 		/* not a plain "matches" right after refusals and mode changes
 		 * were listed: say the tree matches apart from those */
-		struct strbuf apart = STRBUF_INIT;
-		if (res->refused || res->modes_changed) {
-			strbuf_addstr(&apart, ", apart from the ");
-			if (res->refused)
-				strbuf_addcount(&apart, res->refused, "refused member",
-						"refused members");
-			if (res->refused && res->modes_changed)
-				strbuf_addstr(&apart, " and the ");
-			if (res->modes_changed)
-				strbuf_addcount(&apart, res->modes_changed, "mode changed",
-						"modes changed");
-			strbuf_addstr(&apart, " above");
+		/* apart[0] English for the log, apart[1] the screen's */
+		struct strbuf apart[2] = { STRBUF_INIT, STRBUF_INIT };
+		unsigned long long n = res->refused, m = res->modes_changed;
+		char *shown;
+		for (int l10n = 0; l10n < 2; l10n++) {
+			int was = i18n_english(!l10n);
+			struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+			strbuf_addf(&a, P_("%llu refused member", "%llu refused members", n), n);
+			strbuf_addf(&b, P_("%llu mode changed", "%llu modes changed", m), m);
+			if (n && m)
+				strbuf_addf(&apart[l10n], _(", apart from the %s and the %s above"), a.buf, b.buf);
+			else if (n || m)
+				strbuf_addf(&apart[l10n], _(", apart from the %s above"), n ? a.buf : b.buf);
+			i18n_english(was);
+			strbuf_release(&a);
+			strbuf_release(&b);
 		}
-		report_log(r, LOG_INFO, "verified: the restored tree matches the backup %s%s "
-			   "(type, size, mode, mtime, link target%s)", o->source, apart.buf,
-			   o->checksum ? ", SHA-256 of content" : "");
-		strbuf_release(&apart);
+		shown = xstrfmt(_("verified: the restored tree matches the backup %s%s (type, size, mode, "
+				  "mtime, link target%s)"), o->source, apart[1].buf,
+				o->checksum ? _(", SHA-256 of content") : "");
+		report_log_l10n(r, LOG_INFO, shown, "verified: the restored tree matches the backup %s%s "
+				"(type, size, mode, mtime, link target%s)", o->source, apart[0].buf,
+				o->checksum ? ", SHA-256 of content" : "");
+		free(shown);
+		strbuf_release(&apart[0]);
+		strbuf_release(&apart[1]);
 	}
 	if (o->set_owner && fsrestore_set_owner(c.dest, o->uid, o->gid, r, e) < 0)
 		goto out;

@@ -63,9 +63,10 @@ static void add_older(struct strbuf *out, const struct backup_item *newer,
 {
 	if (!newer || !older || newer->when <= older->when)
 		return;
-	strbuf_addstr(out, ", ");
-	strbuf_humanise_age(out, (long long)(newer->when - older->when));
-	strbuf_addstr(out, " older");
+	struct strbuf age = STRBUF_INIT;
+	strbuf_humanise_age_l10n(&age, (long long)(newer->when - older->when));
+	strbuf_addf(out, _(", %s older"), age.buf);
+	strbuf_release(&age);
 }
 
 /* Append "; this dump is 1 day 2 hours older than NAME, which cannot be
@@ -78,7 +79,7 @@ static void add_dump_age(const struct restore *rs, struct strbuf *out)
 							   : rs->dump_refused;
 	if (newest && now && newest->when > now->when) {
 		struct strbuf age = STRBUF_INIT;
-		strbuf_humanise_age(&age, (long long)(newest->when - now->when));
+		strbuf_humanise_age_l10n(&age, (long long)(newest->when - now->when));
 		strbuf_addf(out, _("; this dump is %s older than %s, which cannot be used"),
 			    age.buf, name);
 		strbuf_release(&age);
@@ -203,7 +204,8 @@ static int database_blocked(const struct run *run, struct strbuf *why, struct er
 		err_hint(e, "Choose another dump (the wizard: o on this step).");
 	}
 	if (why) {
-		strbuf_addf(why, _("%s."), orq(rs->dump_refused_why));
+		strbuf_addf(why, _("%s."), orq(i18n_is_english() || !rs->dump_refused_why_l10n
+					       ? rs->dump_refused_why : rs->dump_refused_why_l10n));
 		if (rs->dump_usable) {
 			const struct backup_item *ok = restore_dump_item(rs, rs->dump_usable);
 			strbuf_addf(why, _(" The newest complete dump is %s"), ok ? ok->name : rs->dump_usable);

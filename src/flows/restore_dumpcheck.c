@@ -265,6 +265,7 @@ int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 	strbuf_addstr(&why_l10n, e->lmsg ? e->lmsg : e->msg);
 	set_str(&rs->dump_refused, rs->dump);
 	set_str(&rs->dump_refused_why, why.buf);
+	set_str(&rs->dump_refused_why_l10n, why_l10n.buf);
 	rs->dump_refused_cut = cut;
 	set_str(&rs->dump_usable, ok ? ok->path : NULL);
 	{

@@ -130,6 +130,7 @@ struct restore {
 				     chosen */
 	char *dump_refused;       /* that dump, or NULL; owned */
 	char *dump_refused_why;   /* why, one line; owned */
+	char *dump_refused_why_l10n; /* the same in the operator's language; owned */
 	int dump_refused_cut;     /* 1: refused because it is cut off (dumpinfo's cut);
 				     the chooser marks it CUT OFF by this, not by
 				     the words of dump_refused_why */

@@ -411,7 +411,7 @@ void restore_release(struct restore *rs)
 			  &rs->datadir, &rs->dump, &rs->dbname, &rs->conninfo,
 			  &rs->admin_conninfo, &rs->log_dump, &rs->log_dbname, &rs->env, &rs->env_warned,
 			  &rs->app_dbname, &rs->db_warning, &rs->dump_refused,
-			  &rs->dump_refused_why, &rs->dump_usable };
+			  &rs->dump_refused_why, &rs->dump_refused_why_l10n, &rs->dump_usable };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;

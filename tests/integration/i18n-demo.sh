@@ -101,4 +101,17 @@ for want in '^Backup plan \(' '^step maintenance-on done in .*: maintenance mode
 done
 ! grep -qE 'Sicherung|Wartungsmodus|Schritt' "$T/c.out" || fail "German with LANG=C"
 echo "ok: the same in English with LANG=C"
+
+# A newest dump cut off (a nightly dump without a manifest, an hour after
+# the last backup): the plan's refusal names the newest complete one and
+# how much older it is, in German (the age too).
+last=$(ls "$DEMO_BACKUP_ROOT"/db/biso_*.sql.gz | sort | tail -n 1)
+stamp=$(date -d '+1 hour' +%Y%m%d_%H%M%S)
+{ gunzip -c "$last" || true; } | head -c 200000 | gzip > "$DEMO_BACKUP_ROOT/db/biso_$stamp.sql.gz" # gunzip: SIGPIPE
+br de_CH.UTF-8 restore --dry-run --config "$DEMO_CONFIG" > "$T/cutnewest.de" 2>&1 &&
+	{ cat "$T/cutnewest.de"; fail "a cut newest dump passed the dry run"; }
+grep -q '^HINWEIS: Der neueste vollständige Dump ist .*, .* älter: --dump .* (nur die Datenbank) oder --at ' "$T/cutnewest.de" ||
+	{ cat "$T/cutnewest.de"; fail "the refusal of the cut newest dump is not German"; }
+! grep -qE 'older|minute|second|hour|day' "$T/cutnewest.de" || { cat "$T/cutnewest.de"; fail "English in the refusal"; }
+echo "ok: a cut newest dump's refusal names the older complete one in German"
 echo "i18n-demo: ok"
