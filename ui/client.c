@@ -339,6 +339,11 @@ int client_follow(const struct client_opts *o)
 		fprintf(stderr, _("biso-recover: the runner (pid %ld) ended without finishing the "
 				  "run; its log: %s\n"),
 			o->runner_pid, o->log_path ? o->log_path : "?");
+		/* killed (kill -9, OOM): the journal has no end, so the run
+		 * can be continued where it stopped */
+		if (o->resume_cmd)
+			fprintf(stderr, _("To see where it stopped and continue it, run with the same "
+					  "options:\n  %s\n"), o->resume_cmd);
 		code = EXIT_FAILED;
 	}
 	if (s.tty >= 0)

@@ -21,6 +21,9 @@ struct client_opts {
 				    the step list and what the runner sends
 				    first as a re-attach */
 	int watch;               /* only watch (never control) */
+	const char *resume_cmd;  /* what continues the run when the runner
+				    vanishes ("biso-recover restore --resume",
+				    said with "the same options"); NULL: none */
 };
 
 /* Attach and follow the run to its end.  Returns the runner's exit code;

@@ -115,6 +115,7 @@ static int restore_options(const struct cli *cl, struct run_opts *ro)
 static const struct detached_flow restore_detached = {
 	&restore_flow, "restore", restore_options,
 	N_("cannot make a restore plan"), N_("cannot start the restore"),
+	"biso-recover restore --resume",
 };
 
 static int run_restore(const struct cli *cl, struct conf *c)

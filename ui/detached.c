@@ -200,6 +200,7 @@ int detached_start_or_attach(const struct detached_flow *df, const struct cli *c
 	co.socket_path = sock;
 	co.log_path = run_log_path(run);
 	co.runner_pid = (long)res.pid;
+	co.resume_cmd = df->resume;
 	code = client_follow(&co);
 	free(sock);
 	run_free(run);

@@ -33,6 +33,9 @@ struct detached_flow {
 	int (*options)(const struct cli *cl, struct run_opts *ro);
 	const char *what_plan;  /* msgid: "cannot make a restore plan" */
 	const char *what_start; /* msgid: "cannot start the restore" */
+	const char *resume;     /* the command that continues a run whose runner
+				   was killed ("biso-recover restore --resume");
+				   NULL: the flow cannot be resumed */
 };
 
 /*
