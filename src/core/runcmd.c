@@ -20,6 +20,11 @@
 #include <unistd.h>
 
 #define LINE_MAX_PIECE (64 * 1024)
+/* on_stdout's pipe and reads: a streamed child (pg_dump into the backup's
+ * gzip) fills a 1 MiB pipe while we are busy and we take it in big pieces,
+ * rather than waking for every 64 KiB (the default pipe) */
+#define RAW_PIPE (1024 * 1024)
+#define RAW_PIECE (256 * 1024)
 
 void runcmd_close_from(int lowfd)
 {
@@ -158,6 +163,8 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 		ret = err_errno(e, errno, "cannot create pipes for %s", cp->argv[0]);
 		goto close_all;
 	}
+	if (cp->on_stdout)
+		(void)fcntl(outp[0], F_SETPIPE_SZ, RAW_PIPE); /* a smaller pipe still works */
 	if (cp->as)
 		user_env(cp->as, uenv);
 	parent = getpid();
@@ -208,8 +215,8 @@ int runcmd_run(const struct child_process *cp, int *status, struct err *e)
 				continue;
 			if (i == 0 && cp->on_stdout) {
 				if (!raw)
-					raw = xmalloc(LINE_MAX_PIECE);
-				n = read(lb[0].fd, raw, LINE_MAX_PIECE);
+					raw = xmalloc(RAW_PIECE);
+				n = read(lb[0].fd, raw, RAW_PIECE);
 				if (n > 0) {
 					if (!stopped && cp->on_stdout(cp->ctx, raw, (size_t)n, e) < 0) {
 						stopped = 1;

@@ -122,7 +122,7 @@ int pgdump_run(const struct pgdump_opts *o, struct pgdump_result *res, struct re
 {
 	struct dumpctx d;
 	struct child_process cp;
-	struct pgzip_opts zo = { 0, o->threads, 0 };
+	struct pgzip_opts zo = { o->level ? o->level : PGDUMP_LEVEL_DEFAULT, o->threads, 0 };
 	struct strbuf cmd = STRBUF_INIT;
 	char *name = pgdump_file_name(o->prefix, o->when);
 	char *path = xstrfmt("%s/%s", o->dir, name);

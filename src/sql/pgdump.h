@@ -6,7 +6,8 @@
  * --no-password -d CONNINFO` (plain format) as a child through runcmd; the
  * connection goes in argv without its password, which goes to the child's
  * environment (PGPASSWORD) or comes from the caller's PGPASSFILE.  Its
- * stdout streams into pgzip (all CPUs) to DIR/<prefix>YYYYMMDD_HHMMSS.sql.gz,
+ * stdout streams into pgzip (all CPUs, zlib level PGDUMP_LEVEL_DEFAULT) to
+ * DIR/<prefix>YYYYMMDD_HHMMSS.sql.gz,
  * written as "<name>.partial" (mode 0600) and renamed into place only when
  * all of these hold: pg_dump exited 0, its output ends with the "--
  * PostgreSQL database dump complete" trailer (a \unrestrict line may
@@ -22,6 +23,12 @@
 struct err;
 struct report;
 
+/* zlib level of the dump.  3, not gzip's 6: on two cores the deflate
+ * threads share the CPUs with pg_dump and its server backend, and level 3
+ * (deflate's fast strategy) needs under half of level 6's CPU time for
+ * 2 % (pgbench) to 11 % (prose) more bytes (bench/README.md, backup). */
+#define PGDUMP_LEVEL_DEFAULT 3
+
 struct pgdump_opts {
 	const char *conninfo; /* where to connect (libpq conninfo; may hold a password) */
 	const char *dbname;   /* the database to dump; overrides the conninfo's */
@@ -30,6 +37,7 @@ struct pgdump_opts {
 	time_t when;          /* the backup's time, local time in the name */
 	const char *pg_dump;  /* program, NULL for "pg_dump" (looked up in PATH) */
 	int threads;          /* compression threads, 0 for all CPUs */
+	int level;            /* zlib level 1..9, 0 for PGDUMP_LEVEL_DEFAULT */
 };
 
 struct pgdump_result {

@@ -6,7 +6,8 @@
  *   backup-driver gzip OUT [THREADS]   stdin -> OUT through pgzip
  *   backup-driver dump CONNINFO DBNAME DIR PREFIX
  *                   pgdump_run() at the current time (pg_dump from $PG_DUMP
- *                   when set); prints path=, sql_bytes=, gz_bytes=,
+ *                   when set; $PGZIP_LEVEL and $PGZIP_THREADS set the zlib
+ *                   level and the threads, for bench/backup.sh); prints path=, sql_bytes=, gz_bytes=,
  *                   server_version=, pg_dump_version=
  *   backup-driver seal ROOT ID NAME=PATH...
  *                   manifest_seal(): SHA256SUMS and MANIFEST of backup ID
@@ -79,13 +80,15 @@ static int dump_cmd(char **argv)
 	struct pgdump_opts o = { 0 };
 	struct pgdump_result res;
 	struct err e = ERR_INIT;
-	struct report r = { NULL, log_line, NULL, NULL, 0 };
+	struct report r = { .log = log_line };
 	o.conninfo = argv[0];
 	o.dbname = argv[1];
 	o.dir = argv[2];
 	o.prefix = argv[3];
 	o.when = time(NULL);
 	o.pg_dump = getenv("PG_DUMP");
+	o.level = getenv("PGZIP_LEVEL") ? atoi(getenv("PGZIP_LEVEL")) : 0;
+	o.threads = getenv("PGZIP_THREADS") ? atoi(getenv("PGZIP_THREADS")) : 0;
 	if (pgdump_run(&o, &res, &r, &e) < 0)
 		return fail(&e);
 	printf("path=%s\nsql_bytes=%llu\ngz_bytes=%llu\nserver_version=%s\npg_dump_version=%s\n",
@@ -99,7 +102,7 @@ static int seal_cmd(int argc, char **argv)
 {
 	struct manifest m;
 	struct err e = ERR_INIT;
-	struct report r = { NULL, log_line, NULL, NULL, 0 };
+	struct report r = { .log = log_line };
 	manifest_init(&m, argv[1], time(NULL));
 	for (int i = 2; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
