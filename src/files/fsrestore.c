@@ -294,9 +294,12 @@ static uint64_t space_needed(struct ctx *c)
 static void space_error(struct ctx *c, const char *dir, uint64_t need, uint64_t avail,
 			const char *what_free)
 {
-	char *doing = xstrfmt("restore %s", c->o->source);
+	char *doing = c->o->mode == FSRESTORE_SNAPSHOT
+			      ? (c->o->doing ? xstrdup(c->o->doing) : xstrfmt("copy %s", c->o->source))
+			      : xstrfmt("restore %s", c->o->source);
 	fsrestore_space_error(c->e, dir, doing, need, avail, what_free);
 	free(doing);
+	c->res->no_space = 1;
 	if (c->o->mode == FSRESTORE_REPLACE)
 		err_hint(c->e, "free space on that filesystem, or restore in place with --in-place "
 			       "(the old tree is removed first and not kept)");
@@ -396,6 +399,7 @@ void fsrestore_ctx_init(struct ctx *c, const struct fsrestore_opts *o, struct re
 	c->e = e;
 	c->res = res;
 	c->root = geteuid() == 0;
+	c->link_fd = -1;
 	strbuf_init(&c->path, 256);
 	strbuf_init(&c->path2, 256);
 	strbuf_init(&c->diff_rel, 0);
@@ -407,6 +411,8 @@ void fsrestore_ctx_init(struct ctx *c, const struct fsrestore_opts *o, struct re
 void fsrestore_ctx_release(struct ctx *c)
 {
 	exclude_free(c->ex);
+	if (c->link_fd >= 0)
+		close(c->link_fd);
 	fsrestore_free_dirs(c);
 	free(c->iobuf);
 	fsrestore_linkset_free(&c->names);
@@ -517,6 +523,24 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		goto out;
 	}
 	target_exists = lstat(target, &st) == 0;
+	if (o->mode == FSRESTORE_SNAPSHOT) {
+		if (!c.is_dir) {
+			err_set(e, "a snapshot needs a directory source; %s is not one", o->source);
+			goto out;
+		}
+		if (target_exists) {
+			err_set(e, "the snapshot %s exists already", target);
+			err_hint(e, "move it away or take the snapshot under another name");
+			goto out;
+		}
+		if (o->link_dest) {
+			c.link_fd = open(o->link_dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (c.link_fd < 0) {
+				err_errno(e, errno, "cannot open the earlier snapshot %s", o->link_dest);
+				goto out;
+			}
+		}
+	}
 	if (target_exists && !S_ISDIR(st.st_mode)) {
 		err_set(e, "target %s exists and is not a directory", target);
 		err_hint(e, "move it away first");
@@ -570,7 +594,24 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 		}
 	}
 
-	if (o->mode == FSRESTORE_MERGE) {
+	if (o->mode == FSRESTORE_SNAPSHOT) {
+		int fits = space_check(&c, dir, 0, 1);
+		if (fits <= 0)
+			goto out;
+		if (mkdir(target, 0700) < 0) {
+			err_errno(e, errno, "cannot create %s", target);
+			goto out;
+		}
+		staging = xstrdup(target); /* removed again on failure */
+		made_staging = 1;
+		c.dest = target;
+		fsrestore_progress(&c, N_("copying"), NULL, 1);
+		if (fsrestore_copy_tree(&c) < 0) {
+			if (c.out_of_space)
+				out_of_space_error(&c, dir);
+			goto out;
+		}
+	} else if (o->mode == FSRESTORE_MERGE) {
 		if (!target_exists && mkdir(target, 0700) < 0) {
 			err_errno(e, errno, "cannot create %s", target);
 			goto out;
@@ -660,8 +701,8 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 	fsrestore_diff_flush(&c);
 	/* Every member refused (a hostile or "tar -P" archive): restoring an
 	 * empty tree over the target would only destroy it. */
-	if (o->mode != FSRESTORE_MERGE && res->skipped && !res->files && !res->symlinks &&
-	    res->dirs <= 1) {
+	if (o->mode != FSRESTORE_MERGE && o->mode != FSRESTORE_SNAPSHOT && res->skipped &&
+	    !res->files && !res->symlinks && res->dirs <= 1) {
 		err_set(e, "nothing in %s could be restored: all %llu member(s) were refused",
 			o->source, (unsigned long long)res->skipped);
 		err_detail(e, "the refused members are listed above");
@@ -696,18 +737,27 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 			strbuf_release(&a);
 			strbuf_release(&b);
 		}
-		shown = xstrfmt(_("verified: the restored tree matches the backup %s%s (type, size, mode, "
-				  "mtime, link target%s)"), o->source, apart[1].buf,
-				o->checksum ? _(", SHA-256 of content") : "");
-		report_log_l10n(r, LOG_INFO, shown, "verified: the restored tree matches the backup %s%s "
-				"(type, size, mode, mtime, link target%s)", o->source, apart[0].buf,
-				o->checksum ? ", SHA-256 of content" : "");
+		if (o->mode == FSRESTORE_SNAPSHOT) {
+			shown = xstrfmt(_("verified: the snapshot %s matches %s%s (type, size, mode, mtime, "
+					  "link target)"), target, o->source, apart[1].buf);
+			report_log_l10n(r, LOG_INFO, shown, "verified: the snapshot %s matches %s%s (type, "
+					"size, mode, mtime, link target)", target, o->source, apart[0].buf);
+		} else {
+			shown = xstrfmt(_("verified: the restored tree matches the backup %s%s (type, size, "
+					  "mode, mtime, link target%s)"), o->source, apart[1].buf,
+					o->checksum ? _(", SHA-256 of content") : "");
+			report_log_l10n(r, LOG_INFO, shown, "verified: the restored tree matches the backup "
+					"%s%s (type, size, mode, mtime, link target%s)", o->source,
+					apart[0].buf, o->checksum ? ", SHA-256 of content" : "");
+		}
 		free(shown);
 		strbuf_release(&apart[0]);
 		strbuf_release(&apart[1]);
 	}
 	if (o->set_owner && fsrestore_set_owner(c.dest, o->uid, o->gid, r, e) < 0)
 		goto out;
+	if (o->mode == FSRESTORE_SNAPSHOT)
+		made_staging = 0; /* complete: the caller's now */
 	if (o->mode == FSRESTORE_REPLACE) {
 		const char *what = o->name ? o->name : "tree";
 		char *old_at = NULL;

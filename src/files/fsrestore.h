@@ -38,6 +38,9 @@ enum fsrestore_mode {
 	FSRESTORE_MERGE,   /* write into the existing tree like rsync -a, never delete */
 	FSRESTORE_INPLACE, /* empty the target, then write into it (no old tree kept);
 			    * only with confirm_inplace and only when replace has no room */
+	FSRESTORE_SNAPSHOT, /* a directory source into the new directory target, which
+			     * must not exist, as rsync -a [--link-dest] copies it: no
+			     * staging, no swap, no old tree (the caller publishes it) */
 };
 
 struct fsrestore_opts {
@@ -71,6 +74,13 @@ struct fsrestore_opts {
 				      * "<target>.pre-restore-<stamp>" */
 	const char *name;            /* what the tree is ("webroot", "datadir"), for the
 				      * fault points of its swap (fault.h); NULL: "tree" */
+	const char *link_dest;       /* SNAPSHOT: an earlier snapshot; a regular file found
+				      * there under the same relative path with the same
+				      * size, mtime, mode (and owner, as root) becomes a hard
+				      * link to it instead of a copy (rsync --link-dest),
+				      * and is not counted in the space check; NULL: none */
+	const char *doing;           /* SNAPSHOT: what the copy does, for the space error
+				      * ("copy the datadir"); NULL: "copy SOURCE" */
 };
 
 struct fsrestore_result {
@@ -92,6 +102,8 @@ struct fsrestore_result {
 	int target_refused; /* the run failed because the target names a system
 			     * directory (pathguard_target()), before anything
 			     * was read or written: a usage error */
+	uint64_t linked;    /* SNAPSHOT: files made hard links to o->link_dest (in files) */
+	int no_space;       /* the run failed in its space check, nothing written */
 };
 
 /*

@@ -98,7 +98,8 @@ static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset
 			c->res->symlinks++;
 		} else {
 			c->res->files++;
-			if (st.st_size > 0 && (st.st_nlink < 2 || inoset_add(links, st.st_dev, st.st_ino))) {
+			if (st.st_size > 0 && (st.st_nlink < 2 || inoset_add(links, st.st_dev, st.st_ino)) &&
+			    !fsrestore_link_same(c, rel->buf, &st)) {
 				uint64_t alloc = (uint64_t)st.st_blocks * 512;
 				if (alloc > (uint64_t)st.st_size)
 					alloc = (uint64_t)st.st_size;
@@ -370,6 +371,40 @@ static void copy_verify(struct ctx *c, int dfd, const char *name, int fd, const 
 		fsrestore_differs(c, rel, "size %lld, source %lld", (long long)st.st_size, (long long)src->st_size);
 }
 
+int fsrestore_link_same(struct ctx *c, const char *rel, const struct stat *st)
+{
+	struct stat p;
+	if (c->link_fd < 0 || fstatat(c->link_fd, rel, &p, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return S_ISREG(p.st_mode) && p.st_size == st->st_size &&
+	       p.st_mtim.tv_sec == st->st_mtim.tv_sec && p.st_mtim.tv_nsec == st->st_mtim.tv_nsec &&
+	       (p.st_mode & 07777) == (st->st_mode & 07777) &&
+	       (!c->root || (p.st_uid == st->st_uid && p.st_gid == st->st_gid));
+}
+
+/* A snapshot's file unchanged since the earlier snapshot c->link_fd: a hard
+ * link to it there.  1 linked, 0 not (copy it: changed, or the link failed
+ * for a reason a copy does not have, e.g. EMLINK), -1 error. */
+static int link_earlier(struct copier *k, int ddfd, const char *name, const struct stat *st,
+			const char *rel)
+{
+	struct ctx *c = k->c;
+	if (!fsrestore_link_same(c, rel, st))
+		return 0;
+	if (linkat(c->link_fd, rel, ddfd, name, 0) < 0) {
+		if (errno == EMLINK || errno == EXDEV || errno == EPERM)
+			return 0;
+		return copy_fail_write(c, errno, rel);
+	}
+	/* no copy_verify(): the link is the inode fsrestore_link_same() just
+	 * compared with the source */
+	if (st->st_nlink > 1)
+		hlink_add(k, st, rel);
+	c->res->files++;
+	c->res->linked++;
+	return 1;
+}
+
 static int copy_file(struct copier *k, int sdfd, int ddfd, const char *name, const struct stat *st,
 		     const char *rel)
 {
@@ -399,7 +434,17 @@ static int copy_file(struct copier *k, int sdfd, int ddfd, const char *name, con
 			return 0;
 		}
 	}
+	if (c->link_fd >= 0) {
+		int linked = link_earlier(k, ddfd, name, st, rel);
+		if (linked)
+			return linked < 0 ? -1 : 0;
+	}
 	in = openat(sdfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (in < 0 && errno == ENOENT && c->o->mode == FSRESTORE_SNAPSHOT) {
+		/* a live tree: gone since it was listed, as rsync says too */
+		fsrestore_warn(c, "%s vanished while it was copied", rel);
+		return 0;
+	}
 	if (in < 0)
 		return copy_fail_read(c, errno, rel);
 	perm = fsrestore_restore_perm(c, S_IFREG, st->st_mode, rel);
@@ -591,7 +636,8 @@ out:
 /* Can the source be copied by fsrestore_copy_tree() instead of fsrestore_walk()? */
 int fsrestore_copy_tree_fits(struct ctx *c)
 {
-	return c->is_dir && c->o->mode == FSRESTORE_REPLACE && !c->o->xattrs && !c->o->acls;
+	return c->is_dir && (c->o->mode == FSRESTORE_REPLACE || c->o->mode == FSRESTORE_SNAPSHOT) &&
+	       !c->o->xattrs && !c->o->acls;
 }
 
 /* PASS_EXTRACT of a directory source into the new, empty c->dest. */

@@ -118,6 +118,7 @@ struct ctx {
 	struct linkset changed; /* PASS_VERIFY: files with more links that differ, so
 				 * their other names are named too (as rsync does) */
 	struct strbuf okdir;  /* the last parent directory found to be a real one */
+	int link_fd;          /* SNAPSHOT: o->link_dest opened, or -1 */
 };
 
 /* ---- fsrestore.c: context and shared helpers --------------------------- */
@@ -200,8 +201,13 @@ int fsrestore_fixup_dirs(struct ctx *c);
 
 /* ---- fsrestore_copy.c -------------------------------------------------- */
 
-/* PASS_SCAN of a directory source, with fstatat only. */
+/* PASS_SCAN of a directory source, with fstatat only (files that
+ * fsrestore_link_same() finds unchanged need no space). */
 int fsrestore_scan_dir(struct ctx *c);
+/* 1 when c->link_fd holds a regular file at @rel that the source file @st
+ * may be a hard link to: same size, mtime (to the nanosecond), mode and,
+ * as root, owner.  0 otherwise (no link_dest, missing, changed). */
+int fsrestore_link_same(struct ctx *c, const char *rel, const struct stat *st);
 /* Can the source be copied by fsrestore_copy_tree() instead of fsrestore_walk()? */
 int fsrestore_copy_tree_fits(struct ctx *c);
 /* PASS_EXTRACT of a directory source into the new, empty c->dest. */

@@ -9,7 +9,6 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "dbadmin.h"
-#include "exclude.h"
 #include "fsrestore.h"
 #include "lock.h"
 #include "maintenance.h"
@@ -21,7 +20,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,59 +531,6 @@ int backup_check_space(const char *dir, uint64_t bytes, const char *doing, struc
 	return 0;
 }
 
-/* nftw() has no context pointer: one walk at a time (steps run one by
- * one). */
-static struct {
-	const char *prev;
-	size_t src_len;
-	struct exclude_list *x;
-	uint64_t need, files;
-} walk;
-
-static int need_one(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-	const char *rel = path + walk.src_len;
-	struct stat pst;
-	char *p;
-	(void)f;
-	while (*rel == '/')
-		rel++;
-	if (!*rel)
-		return FTW_CONTINUE;
-	if (exclude_match(walk.x, rel, type == FTW_D))
-		return type == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
-	if (type != FTW_F || !S_ISREG(st->st_mode))
-		return FTW_CONTINUE;
-	walk.files++;
-	if (walk.prev) {
-		p = xstrfmt("%s/%s", walk.prev, rel);
-		if (lstat(p, &pst) == 0 && S_ISREG(pst.st_mode) && pst.st_size == st->st_size &&
-		    pst.st_mtime == st->st_mtime) {
-			free(p);
-			return FTW_CONTINUE; /* a hard link: no data */
-		}
-		free(p);
-	}
-	walk.need += (uint64_t)st->st_blocks * 512;
-	return FTW_CONTINUE;
-}
-
-uint64_t backup_tree_need(const char *src, const char *prev, const char *const *excludes,
-			  uint64_t *files)
-{
-	struct err e = ERR_INIT;
-	memset(&walk, 0, sizeof walk);
-	walk.prev = prev;
-	walk.src_len = strlen(src);
-	walk.x = exclude_new(excludes, &e);
-	err_clear(&e);
-	nftw(src, need_one, 64, FTW_PHYS | FTW_ACTIONRETVAL);
-	exclude_free(walk.x);
-	if (files)
-		*files = walk.files;
-	return walk.need;
-}
-
 static const char **copy_argv(const char *src, const char *dst, const char *prev,
 			      const char *const *excludes, char ***owned)
 {
@@ -641,65 +586,56 @@ void backup_maint_cmd(const struct backup *b, int on, struct strbuf *out)
 	free(v);
 }
 
-static void rsync_line(void *ctx, int is_stderr, const char *line)
-{
-	report_log(ctx, is_stderr ? LOG_WARN : LOG_INFO, "  rsync: %s", line);
-}
-
 int backup_copy_tree(struct backup *b, struct backup_part *p, const char *src,
 		     const char *prev, const char *const *excludes, struct step_out *out,
 		     struct report *r, struct err *e)
 {
-	char **owned;
-	const char **v;
 	char *dir = xstrdup(p->partial), *slash = strrchr(dir, '/');
-	struct child_process cp = { 0 };
-	uint64_t files = 0, need;
-	int status = 0, rc;
+	char *doing = xstrfmt("copy the %s", p->name);
+	struct fsrestore_opts o = { 0 };
+	struct fsrestore_result res;
 	struct strbuf sb = STRBUF_INIT;
+	int rc;
 
+	(void)b;
 	*slash = '\0';
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		err_errno(e, errno, "cannot create %s", dir);
 		free(dir);
+		free(doing);
 		return -1;
 	}
-	need = backup_tree_need(src, prev, excludes, &files);
-	strbuf_addf(&sb, "copy the %s (%llu files)", p->name, (unsigned long long)files);
-	rc = backup_check_space(dir, need, sb.buf, e);
 	free(dir);
-	strbuf_release(&sb);
-	if (rc < 0)
+	/* rsync -a [--link-dest=PREV]: the file engine's directory copier,
+	 * which also checks each entry after writing it; its scan counts
+	 * only what is not linked for the space check */
+	o.source = src;
+	o.target = p->partial;
+	o.excludes = excludes;
+	o.mode = FSRESTORE_SNAPSHOT;
+	o.keep_special_modes = 1; /* a copy as it is, as rsync -a makes it */
+	o.link_dest = prev;
+	o.doing = doing;
+	o.name = p->name;
+	rc = fsrestore_run(&o, r, &res, e);
+	free(doing);
+	if (rc < 0) {
+		if (res.no_space)
+			err_hint(e, "Free space on the backup disk (biso-recover backup-prune), or give "
+				    "--backup-root DIR on a larger one. Maintenance mode is switched off again.");
+		fsrestore_result_release(&res);
 		return -1;
-	v = copy_argv(src, p->partial, prev, excludes, &owned);
-	cp.argv = v;
-	cp.on_line = rsync_line;
-	cp.ctx = r;
-	cp.report = r;
-	rc = runcmd_run(&cp, &status, e);
-	free(v);
-	free_owned(owned);
-	if (rc < 0)
-		return -1;
-	if (rc == 1 && status == 24) {
-		/* files that vanished while copied (sessions, caches): the
-		 * manual's rsync says the same and the copy is whole */
-		report_log(r, LOG_WARN, "rsync: some files vanished while the %s was copied", p->name);
-	} else if (rc == 1) {
-		return err_set(e, "rsync of the %s into %s exited with status %d", p->name, p->partial,
-			       status),
-		       err_hint(e, "Its messages are in the log above."), -1;
 	}
-	(void)b;
 	p->written = 1;
 	/* English for the log, and the screen's translation */
 	for (int l10n = 0; l10n < 2; l10n++) {
 		int was = i18n_english(!l10n);
-		strbuf_addf(&sb, P_("%llu file", "%llu files", files), (unsigned long long)files);
+		strbuf_addf(&sb, P_("%llu file", "%llu files", res.files), (unsigned long long)res.files);
 		if (prev)
 			strbuf_addf(&sb, _(", unchanged ones linked to %s"), strrchr(prev, '/') + 1);
 		i18n_english(was);
 		*(l10n ? &out->summary_l10n : &out->summary) = strbuf_detach(&sb, NULL);
 	}
+	fsrestore_result_release(&res);
 	return 0;
 }

@@ -92,13 +92,9 @@ int backup_maintenance(struct backup *b, int on, struct report *r, struct err *e
  * less room than @bytes (plus the margin every space check adds) for
  * @doing. */
 int backup_check_space(const char *dir, uint64_t bytes, const char *doing, struct err *e);
-/* The bytes a snapshot of @src into a tree linked to @prev (may be NULL)
- * writes: regular files the excludes keep that @prev lacks or has with
- * another size or mtime.  *@files gets the count of all files kept. */
-uint64_t backup_tree_need(const char *src, const char *prev, const char *const *excludes,
-			  uint64_t *files);
-/* Copy the tree @src into @p->partial with rsync -a (excludes, hard links
- * to @prev where unchanged), as the manual copies it.  0, or -1 with @e. */
+/* Copy the tree @src into @p->partial as rsync -a does (excludes, hard
+ * links to @prev where unchanged: fsrestore's FSRESTORE_SNAPSHOT), with
+ * the space check and progress.  0, or -1 with @e. */
 int backup_copy_tree(struct backup *b, struct backup_part *p, const char *src,
 		     const char *prev, const char *const *excludes, struct step_out *out,
 		     struct report *r, struct err *e);

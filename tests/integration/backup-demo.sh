@@ -71,6 +71,13 @@ grep -Eq "^maintenance mode was on for [0-9.]+ s$" "$T/run1.log" || { cat "$T/ru
 grep -Eq "^maintenance_ms [0-9]+$" "$BK/manifest/$id/MANIFEST" || fail "the manifest lacks maintenance_ms"
 (cd "$BK" && sha256sum --quiet -c "manifest/$id/SHA256SUMS") || fail "sha256sum -c rejects the backup"
 [ ! -e "$BK/webroot/$id/data" ] || fail "the webroot snapshot has data/"
+# the snapshot is what rsync -a makes of the datadir (content, mode, owner,
+# times, symlinks), minus the manual's excludes
+out=$(rsync -ani --checksum --exclude /tmp/ --exclude '*.log' --exclude /maintenance.on "$DEMO_DATADIR/" "$BK/data/$id/" |
+	grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
+[ -z "$out" ] || { echo "$out"; fail "the datadir snapshot differs from rsync -a's copy"; }
+out=$(rsync -ani --checksum --exclude /data/ "$DEMO_WEBROOT/" "$BK/webroot/$id/" | grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
+[ -z "$out" ] || { echo "$out"; fail "the webroot snapshot differs from rsync -a's copy"; }
 [ -f "$BK/webroot/$id/biso-cli" ] || fail "the webroot snapshot lacks biso-cli"
 gzip -t "$BK/db/biso_$id.sql.gz" || fail "gzip -t rejects the dump"
 # the database's identity, as the server gives it (a refresh refuses a
@@ -106,15 +113,32 @@ out=$(rsync -ani --checksum --exclude /tmp/ --exclude '*.log' --exclude /mainten
 	fail "the restored datadir has excluded files"
 echo "ok: restored from the backup: pg_dump equal, datadir = source minus excludes (rsync -ani --checksum)"
 
-# 3. A second backup links unchanged files to the first.
+# 3. A second backup links unchanged files to the first; a changed file, a
+#    file with another mode and a new one are copied.
 sleep 1 # a new id
+chg=keys/api-token.txt
+cp -p "$DEMO_DATADIR/$chg" "$T/chg.saved"
+echo "rotated" >> "$DEMO_DATADIR/$chg"
+mode=fonts/DejaVuSans-Bold.ttf
+chmod 0604 "$DEMO_DATADIR/$mode"
+echo new > "$DEMO_DATADIR/templates/new.txt"
 backup > "$T/run2.log" 2>&1 || { cat "$T/run2.log"; fail "the second backup failed"; }
 id2=$(ls "$BK/manifest" | tail -n 1)
 [ "$id2" != "$id" ] || fail "no second backup"
 f=fonts/DejaVuSans.ttf
 [ "$(stat -c %i "$BK/data/$id/$f")" = "$(stat -c %i "$BK/data/$id2/$f")" ] || fail "an unchanged file is not a hard link to the previous snapshot"
+for g in "$chg" "$mode"; do
+	[ "$(stat -c %i "$BK/data/$id/$g")" != "$(stat -c %i "$BK/data/$id2/$g")" ] || fail "$g changed but is a hard link to the previous snapshot"
+done
+cmp -s "$T/chg.saved" "$BK/data/$id/$chg" || fail "the first snapshot's $chg changed with the second"
+out=$(rsync -ani --checksum --exclude /tmp/ --exclude '*.log' --exclude /maintenance.on "$DEMO_DATADIR/" "$BK/data/$id2/" |
+	grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
+[ -z "$out" ] || { echo "$out"; fail "the linked snapshot differs from rsync -a's copy"; }
+cp -p "$T/chg.saved" "$DEMO_DATADIR/$chg"
+chmod 0644 "$DEMO_DATADIR/$mode"
+rm "$DEMO_DATADIR/templates/new.txt"
 maint_is_off "after the second backup"
-echo "ok: the second backup hard-links unchanged files to the first"
+echo "ok: the second backup hard-links unchanged files to the first, copies changed and new ones (rsync -ani --checksum agrees)"
 n=$(ls "$BK/manifest" | wc -l)
 
 # 4. Wrong database: refused before maintenance mode goes on.

@@ -162,6 +162,65 @@ static void check_tree(const char *dst)
 	assert_string_equal(buf, "/etc/passwd");
 }
 
+/* FSRESTORE_SNAPSHOT into a new directory, linked to an earlier one: a
+ * file unchanged since then (size, mtime, mode) is a hard link to it, a
+ * changed, re-moded or new one a copy; the hardlink pair inside the source
+ * stays a pair; the earlier snapshot is not touched; a target that exists
+ * is refused. */
+static void snapshot_links_unchanged_files_to_the_earlier_one(void **state)
+{
+	struct fsrestore_opts o;
+	struct fsrestore_result res;
+	struct err e = ERR_INIT;
+	struct stat a, b;
+	char *src = xstrdup(P("src")), *snap1 = xstrdup(P("snap1")), *snap2 = xstrdup(P("snap2"));
+	(void)state; /* P()'s strings do not live long enough for o */
+	memset(&o, 0, sizeof o);
+	o.source = src;
+	o.target = snap1;
+	o.mode = FSRESTORE_SNAPSHOT;
+	o.keep_special_modes = 1;
+	if (fsrestore_run(&o, NULL, &res, &e) < 0)
+		fail_msg("%s", e.msg);
+	check_tree("snap1");
+	assert_int_equal(res.linked, 0);
+	fsrestore_result_release(&res);
+
+	put("src/a.txt", "alpha, changed\n", 0644);          /* content and size */
+	assert_int_equal(chmod(P("src/secret"), 0640), 0); /* mode only */
+	put("src/new", "new\n", 0644);
+	o.target = snap2;
+	o.link_dest = snap1;
+	assert_int_equal(fsrestore_run(&o, NULL, &res, &e), 0);
+	check_tree("snap2");
+	assert_int_equal(res.files, 6);
+	assert_int_equal(res.linked, 2); /* sub/b (with b-link after it) and x.log */
+	assert_int_equal(res.differences, 0);
+	fsrestore_result_release(&res);
+	assert_int_equal(lstat(P("snap1/x.log"), &a), 0);
+	assert_int_equal(lstat(P("snap2/x.log"), &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(lstat(P("snap1/sub/b"), &a), 0);
+	assert_int_equal(lstat(P("snap2/sub/b-link"), &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	for (int i = 0; i < 2; i++) {
+		const char *f = i ? "secret" : "a.txt";
+		assert_int_equal(lstat(Pf("snap1/%s", f), &a), 0);
+		assert_int_equal(lstat(Pf("snap2/%s", f), &b), 0);
+		assert_int_not_equal(a.st_ino, b.st_ino);
+	}
+	assert_int_equal(a.st_mode & 07777, 0600); /* snap1's secret as it was */
+	assert_int_equal(lstat(P("snap2/new"), &b), 0);
+
+	assert_int_equal(fsrestore_run(&o, NULL, &res, &e), -1);
+	assert_non_null(strstr(e.msg, "exists already"));
+	err_clear(&e);
+	fsrestore_result_release(&res);
+	free(src);
+	free(snap1);
+	free(snap2);
+}
+
 static void directory_source_replaces_new_target(void **state)
 {
 	struct fsrestore_result res;
@@ -1052,6 +1111,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(directory_source_replaces_new_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(snapshot_links_unchanged_files_to_the_earlier_one, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(tar_source_gives_the_same_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(replace_keeps_old_tree_and_carries_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(merge_writes_into_existing_tree, setup, teardown),
