@@ -19,6 +19,96 @@
 
 #define CHUNK (64 * 1024)
 
+static int parse_line(char *line, char hex[65], struct strbuf *path);
+
+/* Digests taken over from earlier lists (sha256sums_reuse()): a chained
+ * hash table keyed by the path as the earlier list has it. */
+struct known_entry {
+	struct known_entry *next;
+	uint8_t d[SHA256_DIGEST_LEN];
+	char rel[];
+};
+
+struct known_pair {
+	char *old_rel, *new_rel;
+};
+
+struct sha256sums_known {
+	struct known_entry **b;
+	size_t nb, n;
+	struct known_pair *pairs;
+	size_t npairs;
+};
+
+static uint64_t known_hash(const char *k)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 0x100000001b3ULL;
+	return h;
+}
+
+static void known_add(struct sha256sums_known *k, const char *rel, const uint8_t d[SHA256_DIGEST_LEN])
+{
+	struct known_entry *x;
+	size_t len = strlen(rel);
+	if (k->n + 1 > k->nb) {
+		size_t nb = k->nb ? 2 * k->nb : 1024;
+		struct known_entry **b = xcalloc(nb, sizeof *b);
+		for (size_t i = 0; i < k->nb; i++)
+			while (k->b[i]) {
+				x = k->b[i];
+				k->b[i] = x->next;
+				x->next = b[known_hash(x->rel) & (nb - 1)];
+				b[known_hash(x->rel) & (nb - 1)] = x;
+			}
+		free(k->b);
+		k->b = b;
+		k->nb = nb;
+	}
+	x = xmalloc(sizeof *x + len + 1);
+	memcpy(x->d, d, SHA256_DIGEST_LEN);
+	memcpy(x->rel, rel, len + 1);
+	x->next = k->b[known_hash(rel) & (k->nb - 1)];
+	k->b[known_hash(rel) & (k->nb - 1)] = x;
+	k->n++;
+}
+
+static const struct known_entry *known_find(const struct sha256sums_known *k, const char *rel)
+{
+	const struct known_entry *x;
+	if (!k->nb)
+		return NULL;
+	for (x = k->b[known_hash(rel) & (k->nb - 1)]; x; x = x->next)
+		if (!strcmp(x->rel, rel))
+			return x;
+	return NULL;
+}
+
+static void known_free(struct sha256sums_known *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->nb; i++)
+		while (k->b[i]) {
+			struct known_entry *x = k->b[i];
+			k->b[i] = x->next;
+			free(x);
+		}
+	free(k->b);
+	for (size_t i = 0; i < k->npairs; i++) {
+		free(k->pairs[i].old_rel);
+		free(k->pairs[i].new_rel);
+	}
+	free(k->pairs);
+	free(k);
+}
+
+static int unhex(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
 static int hash_fd(int fd, const char *path, char hex[65], uint64_t *bytes, struct report *r,
 		   struct err *e)
 {
@@ -103,6 +193,108 @@ static void put_entry(FILE *f, const char *hex, const char *rel)
 	fputc('\n', f);
 }
 
+int sha256sums_reuse(struct sha256sums *s, const char *list, const char *old_rel,
+		     const char *new_rel, struct err *e)
+{
+	struct strbuf path = STRBUF_INIT;
+	struct sha256sums_known *k;
+	char *line = NULL, hex[65];
+	size_t cap = 0, olen = strlen(old_rel);
+	ssize_t len;
+	long lineno = 0;
+	int rc = 0;
+	FILE *f = fopen(list, "re");
+
+	if (!f)
+		return err_errno(e, errno, "cannot open %s", list);
+	if (!s->known)
+		s->known = xcalloc(1, sizeof *s->known);
+	k = s->known;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		uint8_t d[SHA256_DIGEST_LEN];
+		lineno++;
+		if (len && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (parse_line(line, hex, &path) < 0) {
+			err_set(e, "%s:%ld: not a sha256sum line", list, lineno);
+			err_where(e, list, lineno, -1);
+			rc = -1;
+			break;
+		}
+		if (strncmp(path.buf, old_rel, olen) || path.buf[olen] != '/')
+			continue;
+		for (int i = 0; i < SHA256_DIGEST_LEN; i++)
+			d[i] = (uint8_t)(unhex(hex[2 * i]) << 4 | unhex(hex[2 * i + 1]));
+		known_add(k, path.buf, d);
+	}
+	if (rc == 0 && ferror(f))
+		rc = err_errno(e, errno, "cannot read %s", list);
+	fclose(f);
+	free(line);
+	strbuf_release(&path);
+	if (rc < 0) {
+		known_free(s->known);
+		s->known = NULL;
+		return -1;
+	}
+	k->pairs = xrealloc(k->pairs, (k->npairs + 1) * sizeof *k->pairs);
+	k->pairs[k->npairs].old_rel = xstrdup(old_rel);
+	k->pairs[k->npairs].new_rel = xstrdup(new_rel);
+	k->npairs++;
+	return 0;
+}
+
+static void add_progress(struct sha256sums *s, const char *rel, struct report *r)
+{
+	if (r) {
+		struct progress p = { 0 };
+		p.phase = N_("checksums");
+		p.done_items = s->files;
+		p.done_bytes = s->bytes;
+		p.current = rel;
+		report_progress(r, &p, 0);
+	}
+}
+
+/* The file @rel (stat @st) listed with a digest taken over from an earlier
+ * list: 1, or 0 when there is none for it (not a hard link to the file
+ * that digest was taken of). */
+static int add_known(struct sha256sums *s, const char *rel, const struct stat *st,
+		     struct sha256sums_count *c, struct report *r)
+{
+	const struct sha256sums_known *k = s->known;
+	for (size_t i = 0; i < k->npairs; i++) {
+		size_t nl = strlen(k->pairs[i].new_rel);
+		const struct known_entry *x;
+		struct stat old;
+		char *key, *full, hex[65];
+		int same;
+		if (strncmp(rel, k->pairs[i].new_rel, nl) || rel[nl] != '/')
+			continue;
+		key = xstrfmt("%s%s", k->pairs[i].old_rel, rel + nl);
+		x = known_find(k, key);
+		full = xstrfmt("%s/%s", s->base, key);
+		same = x && lstat(full, &old) == 0 && old.st_dev == st->st_dev &&
+		       old.st_ino == st->st_ino;
+		free(full);
+		free(key);
+		if (!same)
+			continue;
+		sha256_hex(x->d, hex);
+		put_entry(s->f, hex, rel);
+		s->files++;
+		s->reused++;
+		s->bytes += (uint64_t)st->st_size;
+		if (c) {
+			c->files++;
+			c->bytes += (uint64_t)st->st_size;
+		}
+		add_progress(s, rel, r);
+		return 1;
+	}
+	return 0;
+}
+
 int sha256sums_add_file(struct sha256sums *s, const char *rel, struct sha256sums_count *c,
 			struct report *r, struct err *e)
 {
@@ -120,14 +312,7 @@ int sha256sums_add_file(struct sha256sums *s, const char *rel, struct sha256sums
 		c->files++;
 		c->bytes += bytes;
 	}
-	if (r) {
-		struct progress p = { 0 };
-		p.phase = N_("checksums");
-		p.done_items = s->files;
-		p.done_bytes = s->bytes;
-		p.current = rel;
-		report_progress(r, &p, 0);
-	}
+	add_progress(s, rel, r);
 	return 0;
 }
 
@@ -172,7 +357,7 @@ int sha256sums_add_tree(struct sha256sums *s, const char *rel, struct sha256sums
 			rc = err_errno(e, errno, "cannot stat %s/%s", s->base, sub);
 		else if (S_ISDIR(st.st_mode))
 			rc = sha256sums_add_tree(s, sub, c, r, e);
-		else if (S_ISREG(st.st_mode))
+		else if (S_ISREG(st.st_mode) && !(st.st_nlink > 1 && s->known && add_known(s, sub, &st, c, r)))
 			rc = sha256sums_add_file(s, sub, c, r, e);
 		else if (c)
 			c->skipped++;
@@ -194,6 +379,7 @@ static void release(struct sha256sums *s)
 	free(s->path);
 	free(s->partial);
 	free(s->base);
+	known_free(s->known);
 	memset(s, 0, sizeof *s);
 }
 

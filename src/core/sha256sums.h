@@ -24,6 +24,8 @@
 struct err;
 struct report;
 
+struct sha256sums_known;
+
 struct sha256sums {
 	FILE *f;         /* the list being written */
 	char *path;      /* its final name */
@@ -31,6 +33,8 @@ struct sha256sums {
 	char *base;      /* the directory paths are relative to */
 	uint64_t files;  /* entries written so far */
 	uint64_t bytes;  /* their bytes */
+	uint64_t reused; /* of files: digests taken over (sha256sums_reuse()) */
+	struct sha256sums_known *known; /* those digests; private */
 };
 
 /* What one sha256sums_add_*() call listed. */
@@ -42,6 +46,20 @@ struct sha256sums_count {
 /* Start writing @path (mode 0600) for files under @base.  Returns 0, or -1
  * with @e set (cannot create "<path>.partial"). */
 int sha256sums_open(struct sha256sums *s, const char *base, const char *path, struct err *e);
+/*
+ * Take over the digests of the earlier list @list (relative to the same
+ * base, e.g. an earlier backup's SHA256SUMS) for the files under @old_rel:
+ * a file that sha256sums_add_tree() later finds under @new_rel and that is
+ * a hard link to the file at the same place under @old_rel (same device
+ * and inode: the same bytes) is listed with that digest instead of being
+ * read again (a linked snapshot's unchanged files).  May be called once per
+ * pair of trees.  Memory: about 100 bytes per file of @old_rel.  Returns
+ * 0, or -1 with @e naming the list (unreadable; a malformed line, with its
+ * number); nothing is taken over then.
+ */
+int sha256sums_reuse(struct sha256sums *s, const char *list, const char *old_rel,
+		     const char *new_rel, struct err *e);
+
 /* Add the regular file @rel (relative to base).  @c (may be NULL) gets the
  * counts added.  Returns 0, or -1 with @e naming the file. */
 int sha256sums_add_file(struct sha256sums *s, const char *rel, struct sha256sums_count *c,

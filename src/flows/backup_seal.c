@@ -51,8 +51,8 @@ static int seal_run(struct run *run, struct step_out *out, struct report *r, str
 	struct backup_part *parts[4];
 	size_t n = parts_of(b, parts);
 	struct manifest m;
-	char *dir;
-	int ret = -1;
+	char *dir, *prev[4] = { NULL, NULL, NULL, NULL };
+	int ret = -1, rc;
 
 	if (!n)
 		return err_set(e, "no part of backup %s was written: nothing to seal", b->id);
@@ -83,9 +83,19 @@ static int seal_run(struct run *run, struct step_out *out, struct report *r, str
 	m.system_identifier = b->system_identifier ? xstrdup(b->system_identifier) : NULL;
 	m.dbname = xstrdup(b->identity_dbname ? b->identity_dbname : b->dbname);
 	m.maintenance_ms = b->maint_ms;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* the earlier snapshot a part's unchanged files are linked to:
+		 * their checksums come from that backup's list */
+		const char *from = parts[i] == &b->data ? b->prev_data
+				   : parts[i] == &b->web ? b->prev_webroot : NULL;
 		manifest_add_part(&m, parts[i]->name, 0, 0, parts[i]->rel);
-	if (manifest_seal(b->root, &m, r, e) < 0) {
+		prev[i] = from ? xstrfmt("%s/%s", parts[i] == &b->data ? "data" : "webroot",
+					 strrchr(from, '/') + 1) : NULL;
+	}
+	rc = manifest_seal(b->root, &m, (const char *const *)prev, r, e);
+	for (size_t i = 0; i < n; i++)
+		free(prev[i]);
+	if (rc < 0) {
 		unpublish(parts, n);
 		goto out;
 	}

@@ -14,6 +14,7 @@
 #include "dumpinfo.h"
 #include "err.h"
 #include "manifest.h"
+#include "report.h"
 #include "sha256sums.h"
 #include "strbuf.h"
 #include "timestamp.h"
@@ -421,7 +422,24 @@ void manifest_paths(const char *root, const char *id, char **manifest, char **su
 		*sums = xstrfmt("%s/manifest/%s/SHA256SUMS", root, id);
 }
 
-int manifest_seal(const char *root, struct manifest *m, struct report *r, struct err *e)
+/* The digests of @p's files that are hard links into the earlier snapshot
+ * @prev, from that backup's SHA256SUMS (see manifest_seal()). */
+static void reuse_earlier(struct sha256sums *s, const char *root, const struct manifest_part *p,
+			  const char *prev, struct report *r)
+{
+	const char *id = strrchr(prev, '/') ? strrchr(prev, '/') + 1 : prev;
+	struct err e = ERR_INIT;
+	char *sums;
+	manifest_paths(root, id, NULL, &sums);
+	if (access(sums, F_OK) == 0 && sha256sums_reuse(s, sums, prev, p->path, &e) < 0) {
+		report_log(r, LOG_WARN, "the checksums of %s are computed anew: %s", p->path, e.msg);
+		err_clear(&e);
+	}
+	free(sums);
+}
+
+int manifest_seal(const char *root, struct manifest *m, const char *const *prev,
+		  struct report *r, struct err *e)
 {
 	struct sha256sums s;
 	char *mpath, *spath, *dir;
@@ -450,8 +468,11 @@ int manifest_seal(const char *root, struct manifest *m, struct report *r, struct
 		struct stat st;
 		if (lstat(full, &st) < 0)
 			rc = err_errno(e, errno, "cannot read %s", full);
-		else if (S_ISDIR(st.st_mode))
+		else if (S_ISDIR(st.st_mode)) {
+			if (prev && prev[i])
+				reuse_earlier(&s, root, p, prev[i], r);
 			rc = sha256sums_add_tree(&s, p->path, &c, r, e);
+		}
 		else
 			rc = sha256sums_add_file(&s, p->path, &c, r, e);
 		p->files = c.files;
@@ -464,6 +485,10 @@ int manifest_seal(const char *root, struct manifest *m, struct report *r, struct
 		sha256sums_abort(&s);
 		goto out;
 	}
+	if (s.reused)
+		report_log(r, LOG_INFO, "%llu of %llu checksums taken from the earlier backup's list "
+			   "(files hard-linked to it, not read again)", (unsigned long long)s.reused,
+			   (unsigned long long)s.files);
 	if (sha256sums_close(&s, e) < 0 || manifest_write(m, mpath, e) < 0) {
 		unlink(spath);
 		rc = -1;

@@ -124,10 +124,16 @@ int manifest_of_part(const char *root, const char *path, struct manifest *m, str
  * SHA256SUMS over every part of @m (a part's path is a file or a tree,
  * relative to @root), set each part's file and byte counts from it, fill
  * the tables from the "db" part's dump when @m has none yet, and write
- * MANIFEST (creating <root>/manifest/<id>/).  Returns 0, or -1 with @e set
- * (nothing is left under either name but the directory).
+ * MANIFEST (creating <root>/manifest/<id>/).  @prev (may be NULL) has one
+ * entry per part: the earlier snapshot ("data/<id>", relative to @root)
+ * whose files the part's unchanged files are hard links to, or NULL; their
+ * digests are taken from that backup's SHA256SUMS instead of reading the
+ * files again (sha256sums_reuse(); without a usable list they are read).
+ * Returns 0, or -1 with @e set (nothing is left under either name but the
+ * directory).
  */
-int manifest_seal(const char *root, struct manifest *m, struct report *r, struct err *e);
+int manifest_seal(const char *root, struct manifest *m, const char *const *prev,
+		  struct report *r, struct err *e);
 
 /* The manifest's and checksum list's paths for backup @id under @root
  * (malloc'd): <root>/manifest/<id>/MANIFEST and .../SHA256SUMS.  Either

@@ -134,6 +134,11 @@ cmp -s "$T/chg.saved" "$BK/data/$id/$chg" || fail "the first snapshot's $chg cha
 out=$(rsync -ani --checksum --exclude /tmp/ --exclude '*.log' --exclude /maintenance.on "$DEMO_DATADIR/" "$BK/data/$id2/" |
 	grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
 [ -z "$out" ] || { echo "$out"; fail "the linked snapshot differs from rsync -a's copy"; }
+# the linked files' checksums come from the first backup's list, and
+# sha256sum -c agrees with them
+grep -Eq "^[0-9]+ of [0-9]+ checksums taken from the earlier backup's list" "$T/run2.log" ||
+	{ cat "$T/run2.log"; fail "the second backup read its linked files again"; }
+(cd "$BK" && sha256sum --quiet -c "manifest/$id2/SHA256SUMS") || fail "sha256sum -c rejects the second backup"
 cp -p "$T/chg.saved" "$DEMO_DATADIR/$chg"
 chmod 0644 "$DEMO_DATADIR/$mode"
 rm "$DEMO_DATADIR/templates/new.txt"

@@ -111,7 +111,7 @@ static int seal_cmd(int argc, char **argv)
 		*eq = '\0';
 		manifest_add_part(&m, argv[i], 0, 0, eq + 1);
 	}
-	int rc = manifest_seal(argv[0], &m, &r, &e);
+	int rc = manifest_seal(argv[0], &m, NULL, &r, &e);
 	manifest_release(&m);
 	return rc < 0 ? fail(&e) : 0;
 }

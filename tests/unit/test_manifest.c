@@ -440,6 +440,76 @@ static void the_manifest_of_a_part(void **state)
 	free(broot);
 }
 
+/* sha256sums_reuse(): a file of the new tree that is a hard link to the
+ * earlier tree's file at the same place is listed with the earlier list's
+ * digest, unread (the earlier list here says zeros for it, which nothing
+ * hashes to); a copy with the same bytes and a new file are read. */
+static void linked_files_take_the_earlier_digest(void **state)
+{
+	struct sha256sums s;
+	struct sha256sums_count c = { 0 };
+	struct err e = ERR_INIT;
+	char *base = xstrfmt("%s/reuse", root), *old_list = xstrfmt("%s/reuse/old.sums", root);
+	char *new_list = xstrfmt("%s/reuse/new.sums", root), *text = NULL, *a, *b, hb[65], hc[65];
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+	make_dir("reuse");
+	make_dir("reuse/data");
+	make_dir("reuse/data/old");
+	make_dir("reuse/data/new");
+	put_file("reuse/data/old/a", "alpha\n");
+	put_file("reuse/data/old/b", "bravo\n");
+	put_file("reuse/data/new/b", "bravo\n");
+	put_file("reuse/data/new/c", "charlie\n");
+	a = xstrfmt("%s/reuse/data/old/a", root);
+	b = xstrfmt("%s/reuse/data/new/a", root);
+	assert_int_equal(link(a, b), 0);
+	free(a);
+	free(b);
+	put_file("reuse/old.sums",
+		 "0000000000000000000000000000000000000000000000000000000000000000  data/old/a\n"
+		 "1111111111111111111111111111111111111111111111111111111111111111  data/old/b\n"
+		 "2222222222222222222222222222222222222222222222222222222222222222  data/other/a\n");
+
+	assert_int_equal(sha256sums_open(&s, base, new_list, &e), 0);
+	assert_int_equal(sha256sums_reuse(&s, old_list, "data/old", "data/new", &e), 0);
+	assert_int_equal(sha256sums_add_tree(&s, "data/new", &c, NULL, &e), 0);
+	assert_int_equal(s.reused, 1);
+	assert_int_equal(c.files, 3);
+	assert_int_equal(c.bytes, 6 + 6 + 8);
+	assert_int_equal(sha256sums_close(&s, &e), 0);
+
+	b = xstrfmt("%s/data/new/b", base);
+	assert_int_equal(sha256sums_file(b, hb, NULL, NULL, &e), 0);
+	free(b);
+	b = xstrfmt("%s/data/new/c", base);
+	assert_int_equal(sha256sums_file(b, hc, NULL, NULL, &e), 0);
+	free(b);
+	f = fopen(new_list, "r");
+	assert_non_null(f);
+	assert_true(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	a = xstrfmt("0000000000000000000000000000000000000000000000000000000000000000  data/new/a\n"
+		    "%s  data/new/b\n%s  data/new/c\n", hb, hc);
+	assert_string_equal(text, a);
+	free(a);
+	free(text);
+
+	/* a malformed earlier list is refused by line, nothing taken over */
+	put_file("reuse/old.sums", "0000  data/old/a\n");
+	assert_int_equal(sha256sums_open(&s, base, new_list, &e), 0);
+	assert_int_equal(sha256sums_reuse(&s, old_list, "data/old", "data/new", &e), -1);
+	assert_non_null(strstr(e.msg, "old.sums:1: not a sha256sum line"));
+	err_clear(&e);
+	assert_int_equal(sha256sums_add_tree(&s, "data/new", NULL, NULL, &e), 0);
+	assert_int_equal(s.reused, 0);
+	sha256sums_abort(&s);
+	free(base);
+	free(old_list);
+	free(new_list);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -468,6 +538,7 @@ int main(void)
 		cmocka_unit_test(sums_agree_with_sha256sum_c),
 		cmocka_unit_test(a_removed_line_is_found_by_the_count),
 		cmocka_unit_test(the_manifest_of_a_part),
+		cmocka_unit_test(linked_files_take_the_earlier_digest),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
