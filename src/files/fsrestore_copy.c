@@ -56,7 +56,26 @@ static int inoset_add(struct inoset *s, uint64_t dev, uint64_t ino)
  * @rel) as the PASS_SCAN of fsrestore_walk() counts a directory source, with
  * fstatat on names relative to @dfd and d_type where it suffices: no file
  * is opened.  Allocated bytes of a sparse file come from st_blocks. */
-static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset *links)
+static int scan_dir_entries(struct ctx *c, int dfd, int ldfd, struct strbuf *rel,
+			    struct inoset *links);
+
+/* The directory @name of the earlier snapshot's directory @ldfd, or -1. */
+static int link_dir(int ldfd, const char *name)
+{
+	return ldfd < 0 ? -1 : openat(ldfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* @ldfd: the earlier snapshot's directory matching @dfd, or -1; closed
+ * here. */
+static int scan_dir_at(struct ctx *c, int dfd, int ldfd, struct strbuf *rel, struct inoset *links)
+{
+	int rc = scan_dir_entries(c, dfd, ldfd, rel, links);
+	if (ldfd >= 0)
+		close(ldfd);
+	return rc;
+}
+
+static int scan_dir_entries(struct ctx *c, int dfd, int ldfd, struct strbuf *rel, struct inoset *links)
 {
 	struct fsrestore_dir *d = fsrestore_dir_open(dfd);
 	struct dirent *de;
@@ -89,7 +108,7 @@ static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset
 			int fd = openat(fsrestore_dir_fd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			c->res->dirs++;
 			c->need_bytes += 4096;
-			if (fd < 0 || scan_dir_at(c, fd, rel, links) < 0) {
+			if (fd < 0 || scan_dir_at(c, fd, link_dir(ldfd, de->d_name), rel, links) < 0) {
 				if (fd >= 0)
 					goto fail_quiet;
 				goto fail_d;
@@ -99,7 +118,7 @@ static int scan_dir_at(struct ctx *c, int dfd, struct strbuf *rel, struct inoset
 		} else {
 			c->res->files++;
 			if (st.st_size > 0 && (st.st_nlink < 2 || inoset_add(links, st.st_dev, st.st_ino)) &&
-			    !fsrestore_link_same(c, rel->buf, &st)) {
+			    !fsrestore_link_same(c, ldfd, de->d_name, &st)) {
 				uint64_t alloc = (uint64_t)st.st_blocks * 512;
 				if (alloc > (uint64_t)st.st_size)
 					alloc = (uint64_t)st.st_size;
@@ -153,7 +172,7 @@ int fsrestore_scan_dir(struct ctx *c)
 	c->scan_items++;
 	c->res->dirs++;
 	c->need_bytes += 4096;
-	rc = scan_dir_at(c, fd, &rel, &links);
+	rc = scan_dir_at(c, fd, c->link_fd >= 0 ? dup(c->link_fd) : -1, &rel, &links);
 	strbuf_release(&rel);
 	free(links.slot);
 	return rc;
@@ -371,10 +390,10 @@ static void copy_verify(struct ctx *c, int dfd, const char *name, int fd, const 
 		fsrestore_differs(c, rel, "size %lld, source %lld", (long long)st.st_size, (long long)src->st_size);
 }
 
-int fsrestore_link_same(struct ctx *c, const char *rel, const struct stat *st)
+int fsrestore_link_same(struct ctx *c, int ldfd, const char *name, const struct stat *st)
 {
 	struct stat p;
-	if (c->link_fd < 0 || fstatat(c->link_fd, rel, &p, AT_SYMLINK_NOFOLLOW) < 0)
+	if (ldfd < 0 || fstatat(ldfd, name, &p, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
 	return S_ISREG(p.st_mode) && p.st_size == st->st_size &&
 	       p.st_mtim.tv_sec == st->st_mtim.tv_sec && p.st_mtim.tv_nsec == st->st_mtim.tv_nsec &&
@@ -385,13 +404,13 @@ int fsrestore_link_same(struct ctx *c, const char *rel, const struct stat *st)
 /* A snapshot's file unchanged since the earlier snapshot c->link_fd: a hard
  * link to it there.  1 linked, 0 not (copy it: changed, or the link failed
  * for a reason a copy does not have, e.g. EMLINK), -1 error. */
-static int link_earlier(struct copier *k, int ddfd, const char *name, const struct stat *st,
-			const char *rel)
+static int link_earlier(struct copier *k, int ldfd, int ddfd, const char *name,
+			const struct stat *st, const char *rel)
 {
 	struct ctx *c = k->c;
-	if (!fsrestore_link_same(c, rel, st))
+	if (!fsrestore_link_same(c, ldfd, name, st))
 		return 0;
-	if (linkat(c->link_fd, rel, ddfd, name, 0) < 0) {
+	if (linkat(ldfd, name, ddfd, name, 0) < 0) {
 		if (errno == EMLINK || errno == EXDEV || errno == EPERM)
 			return 0;
 		return copy_fail_write(c, errno, rel);
@@ -405,8 +424,8 @@ static int link_earlier(struct copier *k, int ddfd, const char *name, const stru
 	return 1;
 }
 
-static int copy_file(struct copier *k, int sdfd, int ddfd, const char *name, const struct stat *st,
-		     const char *rel)
+static int copy_file(struct copier *k, int sdfd, int ldfd, int ddfd, const char *name,
+		     const struct stat *st, const char *rel)
 {
 	struct ctx *c = k->c;
 	mode_t perm;
@@ -434,8 +453,8 @@ static int copy_file(struct copier *k, int sdfd, int ddfd, const char *name, con
 			return 0;
 		}
 	}
-	if (c->link_fd >= 0) {
-		int linked = link_earlier(k, ddfd, name, st, rel);
+	if (ldfd >= 0) {
+		int linked = link_earlier(k, ldfd, ddfd, name, st, rel);
 		if (linked)
 			return linked < 0 ? -1 : 0;
 	}
@@ -557,9 +576,20 @@ static void remember_dir_st(struct ctx *c, const struct stat *st, const char *re
 	d->gid = st->st_gid;
 }
 
-/* Copy the entries of the source directory @sdfd into @ddfd (both owned
- * here and closed). */
-static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
+static int copy_dir_entries(struct copier *k, int sdfd, int ldfd, int ddfd);
+
+/* Copy the entries of the source directory @sdfd into @ddfd, files
+ * unchanged in the earlier snapshot's matching directory @ldfd (-1: none)
+ * as hard links to it (all three owned here and closed). */
+static int copy_dir_at(struct copier *k, int sdfd, int ldfd, int ddfd)
+{
+	int rc = copy_dir_entries(k, sdfd, ldfd, ddfd);
+	if (ldfd >= 0)
+		close(ldfd);
+	return rc;
+}
+
+static int copy_dir_entries(struct copier *k, int sdfd, int ldfd, int ddfd)
 {
 	struct ctx *c = k->c;
 	struct strbuf *rel = &k->rel;
@@ -611,12 +641,12 @@ static int copy_dir_at(struct copier *k, int sdfd, int ddfd)
 				close(s2);
 				goto out;
 			}
-			if (copy_dir_at(k, s2, d2) < 0)
+			if (copy_dir_at(k, s2, link_dir(ldfd, name), d2) < 0)
 				goto out;
 		} else if (type == S_IFLNK) {
 			if (copy_symlink(k, fsrestore_dir_fd(d), ddfd, name, &st, rel->buf) < 0)
 				goto out;
-		} else if (copy_file(k, fsrestore_dir_fd(d), ddfd, name, &st, rel->buf) < 0) {
+		} else if (copy_file(k, fsrestore_dir_fd(d), ldfd, ddfd, name, &st, rel->buf) < 0) {
 			goto out;
 		}
 		fsrestore_progress(c, N_("copying"), rel->buf, 0);
@@ -678,7 +708,7 @@ int fsrestore_copy_tree(struct ctx *c)
 	c->done_items++;
 	c->res->dirs++;
 	remember_dir_st(c, &st, "");
-	rc = copy_dir_at(&k, sfd, dfd);
+	rc = copy_dir_at(&k, sfd, c->link_fd >= 0 ? dup(c->link_fd) : -1, dfd);
 	if (rc == 0)
 		rc = fsrestore_fixup_dirs(c);
 out:

@@ -204,10 +204,11 @@ int fsrestore_fixup_dirs(struct ctx *c);
 /* PASS_SCAN of a directory source, with fstatat only (files that
  * fsrestore_link_same() finds unchanged need no space). */
 int fsrestore_scan_dir(struct ctx *c);
-/* 1 when c->link_fd holds a regular file at @rel that the source file @st
- * may be a hard link to: same size, mtime (to the nanosecond), mode and,
- * as root, owner.  0 otherwise (no link_dest, missing, changed). */
-int fsrestore_link_same(struct ctx *c, const char *rel, const struct stat *st);
+/* 1 when the earlier snapshot's directory @ldfd (the one matching the
+ * source file's, -1: none) holds a regular file @name that the source file
+ * @st may be a hard link to: same size, mtime (to the nanosecond), mode
+ * and, as root, owner.  0 otherwise (missing, changed). */
+int fsrestore_link_same(struct ctx *c, int ldfd, const char *name, const struct stat *st);
 /* Can the source be copied by fsrestore_copy_tree() instead of fsrestore_walk()? */
 int fsrestore_copy_tree_fits(struct ctx *c);
 /* PASS_EXTRACT of a directory source into the new, empty c->dest. */
