@@ -14,6 +14,20 @@
 #                  .partial, trailer check, fsync, rename)
 #   pg_dump_null   pg_dump OPTIONS -d DB > /dev/null  (the floor: no
 #                  compression at all)
+# Part 3, the whole backup on the demo instance (share/demo) with pgbench
+# scale 20 in its database and 100,000 small files (0.5-8 KiB) plus 20 x
+# 10 MB in its datadir (BENCH_QUICK: scale 4, 10,000 files, 4 x 10 MB):
+#   manual       the manual's commands: biso-cli maintenance on, pg_dump
+#                OPTIONS | gzip, rsync -a of the datadir (the manual's
+#                excludes), maintenance off, rsync -a of the webroot
+#                (without data/), each into a fresh directory
+#   ours         biso-recover backup into a fresh backup root
+#   manual2/ours2  the same again with nothing changed: the manual's rsync
+#                into the same directories, our second backup (a snapshot
+#                linked to the first)
+# alternating which goes first.  Printed: wall times of the whole run and
+# of the dump and datadir parts (ours from the step lines of its log), peak
+# RSS of biso-recover, and the ratios the issue sets targets for.
 # each alternating the order in each run.  It checks that gunzip reads ours
 # back to the dump, then prints per tool the compressed size and its ratio
 # to the dump, min/median/max wall time and peak RSS (for a pipeline the
@@ -23,8 +37,9 @@
 # Environment: BISO_RECOVER (the built binary; the driver is found beside
 # it in tests/integration/), BACKUP_DRIVER (the driver), BENCH_RUNS
 # (default 3), BENCH_QUICK=1 (scale 4, 2 runs), BENCH_THREADS (ours'
-# threads, default all CPUs).  Needs root (the cluster runs as user
-# postgres) like the tests.
+# threads, default all CPUs), BENCH_PARTS (default "compress dump whole":
+# the parts to run).  Needs root (the cluster runs as user postgres, the
+# demo's biso-cli as www-data) like the tests.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -105,7 +120,11 @@ ratio() { # ratio OURS BASE
 		END { printf "%s/%s: %.2f (medians), per run %.2f..%.2f\n", o, b, mo / mb, lo, hi }'
 }
 
+parts=${BENCH_PARTS:-compress dump whole}
+want() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
+
 echo "pgbench scale $scale: dump $(awk -v b="$dump_bytes" 'BEGIN { printf "%.1f MiB", b / 1048576 }'), $runs runs, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+if want compress; then
 rounds $tools
 gunzip -c "$T/ours.gz" | cmp -s - "$T/dump.sql" || { echo "FAIL: gunzip of ours differs from the dump"; exit 1; }
 gzip -t "$T/ours.gz" || { echo "FAIL: gzip -t refuses ours"; exit 1; }
@@ -115,6 +134,8 @@ for base in gzip pigz; do
 	case " $tools " in *" $base "*) ratio ours "$base" ;; esac
 done
 
+fi
+if want dump; then
 rounds pg_dump_gzip ours_dump pg_dump_null
 strip() { grep -v -e '^\\restrict ' -e '^\\unrestrict '; }
 gunzip -c "$T/ours_dump.gz" | strip | cmp -s - "$T/dump.sql.stripped" ||
@@ -123,3 +144,104 @@ echo "-- the dump step: pg_dump | gzip against pg_dump into pgzip"
 table pg_dump_gzip ours_dump pg_dump_null
 ratio ours_dump pg_dump_gzip
 ratio pg_dump_null pg_dump_gzip
+fi
+
+# ---- part 3: the whole backup against the manual's commands ----
+want whole || exit 0
+[ "$(id -u)" = 0 ] || { echo "SKIP whole: needs root (the demo's biso-cli runs as www-data)"; exit 0; }
+for tool in php rsync perl; do
+	command -v $tool >/dev/null 2>&1 || { echo "SKIP whole: $tool not installed"; exit 0; }
+done
+pgc_stop "$T/pg"
+# on the disk, not in a tmpfs: the backup's data are files
+W=$(mktemp -d /var/tmp/bench-backup-whole.XXXXXX)
+chmod 755 "$W"
+trap '[ -f "$W/s/env.sh" ] && "$top/share/demo/stop.sh" "$W/s" >/dev/null 2>&1; rm -rf "$T" "$W"' EXIT
+"$top/share/demo/make-backup-set.sh" "$W/s" >"$W/make.log" 2>&1 || { cat "$W/make.log"; echo "FAIL: the demo"; exit 1; }
+. "$W/s/env.sh"
+if [ "${BENCH_QUICK:-0}" = 1 ]; then nsmall=10000 nbig=4; else nsmall=100000 nbig=20; fi
+pgbench -i -q -s "$scale" -U postgres biso >/dev/null 2>&1
+for t in pgbench_accounts pgbench_branches pgbench_tellers pgbench_history; do
+	psql -qX -d biso -c "ALTER TABLE $t OWNER TO biso"
+done
+perl -e '
+	my ($root, $n) = @ARGV; srand(42);
+	my $buf = join("", map { chr(32 + int(rand(95))) } 1 .. 8192);
+	for my $i (0 .. $n - 1) {
+		my $d = sprintf("%s/d%02d/e%02d", $root, $i % 50, int($i / 50) % 40);
+		unless (-d $d) { system("mkdir", "-p", $d) == 0 or die; }
+		open(my $f, ">", "$d/f$i.txt") or die "$d/f$i.txt: $!";
+		print $f substr($buf, $i % 4096, 512 + ($i * 7919) % 7680);
+		close($f);
+	}' "$DEMO_DATADIR/attachments/bench" "$nsmall"
+mkdir -p "$DEMO_DATADIR/attachments/big"
+i=0
+while [ $i -lt "$nbig" ]; do head -c 10M /dev/urandom >"$DEMO_DATADIR/attachments/big/a$i.bin"; i=$((i + 1)); done
+chown -R www-data: "$DEMO_DATADIR"
+echo "-- the whole backup: demo instance, database $(psql -XAtc "SELECT pg_size_pretty(pg_database_size('biso'))"), datadir $(du -sh "$DEMO_DATADIR" | cut -f1) in $(find "$DEMO_DATADIR" -type f | wc -l) files"
+
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+maint() { (cd "$DEMO_WEBROOT" && runuser -u www-data -- php biso-cli maintenance "$1" >/dev/null); }
+manual() { # DIR: the manual's commands into DIR; appends "total dump datadir" (ms)
+	mkdir -p "$1/db" "$1/data" "$1/webroot"
+	sync
+	t0=$(ms)
+	maint on
+	t1=$(ms)
+	pg_dump -U biso --no-owner --no-privileges --clean --if-exists biso | gzip >"$1/db/biso.sql.gz"
+	t2=$(ms)
+	rsync -a --exclude=/tmp/ --exclude='*.log' --exclude=/maintenance.on "$DEMO_DATADIR/" "$1/data/"
+	t3=$(ms)
+	maint off
+	rsync -a --exclude=/data/ "$DEMO_WEBROOT/" "$1/webroot/"
+	t4=$(ms)
+	echo "$((t4 - t0)) $((t2 - t1)) $((t3 - t2))"
+}
+step_ms() { # LOG STEP: the step's time from "step STEP done in N s"
+	sed -n "s/^step $2 done in \([0-9.]*\) s.*/\1/p" "$1" | awk '{ printf "%d", $1 * 1000 }'
+}
+ours() { # ROOT: biso-recover backup into ROOT; appends "total dump datadir rss_kib"
+	mkdir -p "$1"
+	sync
+	t0=$(ms)
+	/usr/bin/time -f %M -o "$W/rss" "$BISO_RECOVER" backup --config "$DEMO_CONFIG" --backup-root "$1" \
+		--log-dir "$W/log" >"$W/ours.log" 2>&1 || { cat "$W/ours.log"; echo "FAIL: biso-recover backup"; exit 1; }
+	t1=$(ms)
+	echo "$((t1 - t0)) $(step_ms "$W/ours.log" database) $(step_ms "$W/ours.log" datadir) $(tail -n 1 "$W/rss")"
+}
+i=0
+while [ $i -lt "$runs" ]; do
+	rm -rf "$W/m" "$W/r"
+	sync
+	if [ $((i % 2)) = 0 ]; then
+		manual "$W/m" >>"$W/manual.times"
+		ours "$W/r" >>"$W/ours.times"
+		manual "$W/m" >>"$W/manual2.times"
+		sleep 1 # a new backup id
+		ours "$W/r" >>"$W/ours2.times"
+	else
+		ours "$W/r" >>"$W/ours.times"
+		manual "$W/m" >>"$W/manual.times"
+		sleep 1
+		ours "$W/r" >>"$W/ours2.times"
+		manual "$W/m" >>"$W/manual2.times"
+	fi
+	echo "run $((i + 1)): load $(cut -d' ' -f1-3 /proc/loadavg)"
+	i=$((i + 1))
+done
+(cd "$W/r" && sha256sum --quiet -c manifest/*/SHA256SUMS) >/dev/null || { echo "FAIL: sha256sum -c rejects our backups"; exit 1; }
+medcol() { # FILE COLUMN: the median of that column
+	awk -v c="$2" '{ print $c }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+printf '%-8s %9s %9s %9s %9s\n' run total_s dump_s datadir_s RSS
+for t in manual ours manual2 ours2; do
+	rss=""
+	case $t in ours*) rss="$(( $(medcol "$W/$t.times" 4) / 1024 ))MiB" ;; esac
+	printf '%-8s %9.2f %9.2f %9.2f %9s\n' "$t" "$(medcol "$W/$t.times" 1 | awk '{ print $1 / 1000 }')" \
+		"$(medcol "$W/$t.times" 2 | awk '{ print $1 / 1000 }')" "$(medcol "$W/$t.times" 3 | awk '{ print $1 / 1000 }')" "$rss"
+done
+r() { awk -v a="$(medcol "$W/$1.times" "$2")" -v b="$(medcol "$W/$3.times" "$4")" 'BEGIN { printf "%.2f", a / b }'; }
+echo "whole backup: ours/manual $(r ours 1 manual 1) (target 0.70)"
+echo "dump part: ours/pg_dump|gzip $(r ours 2 manual 2) (target 0.60)"
+echo "second backup, datadir: ours2/rsync -a $(r ours2 3 manual2 3) (target 0.30); whole: ours2/manual2 $(r ours2 1 manual2 1)"
+echo "peak RSS: $(( $(sort -n -k4 "$W/ours.times" "$W/ours2.times" | tail -n 1 | awk '{ print $4 }') / 1024 )) MiB (target 64)"

@@ -4,6 +4,7 @@
 #include "conninfo.h"
 #include "i18n.h"
 #include "backup_int.h"
+#include "bisocli.h"
 #include "conf.h"
 #include "fault.h"
 #include "pgdump.h"
@@ -131,6 +132,48 @@ static int dump_one(struct backup *b, struct backup_part *p, const char *conninf
 	return 0;
 }
 
+/* The migrations the dumped database lacks, as the configured
+ * migration_status says right after the dump (maintenance mode still on,
+ * so nothing migrated in between): "pending: N" and an indented name a
+ * line.  Without the command, or when it fails, the manifest goes without
+ * them (a warning). */
+static void read_migrations(struct backup *b, struct report *r)
+{
+	const struct conf *c = b->conf;
+	struct strbuf out = STRBUF_INIT;
+	struct err e = ERR_INIT;
+	const char *p;
+	size_t n = 0;
+
+	if (!c->migration_status || !c->migration_status[0])
+		return;
+	if (bisocli_run(c, b->webroot, (const char *const *)c->migration_status, &out, r, &e) < 0) {
+		report_log(r, LOG_WARN, "the manifest goes without the migrations: %s", e.msg);
+		goto out;
+	}
+	if (!(p = strstr(out.buf, "pending:"))) {
+		report_log(r, LOG_WARN, "the manifest goes without the migrations: the "
+			   "migration_status command printed no \"pending: N\"");
+		goto out;
+	}
+	b->migrations_pending = strtol(p + 8, NULL, 10);
+	for (p = strchr(p, '\n'); p && *++p == ' ';) {
+		size_t len = strcspn(p, "\n");
+		const char *name = p + strspn(p, " \t");
+		size_t nl = len - (size_t)(name - p);
+		if (nl) {
+			b->pending_migrations = xrealloc(b->pending_migrations,
+							 (n + 2) * sizeof *b->pending_migrations);
+			b->pending_migrations[n++] = xstrndup(name, nl);
+			b->pending_migrations[n] = NULL;
+		}
+		p = strchr(p, '\n');
+	}
+out:
+	err_clear(&e);
+	strbuf_release(&out);
+}
+
 static int database_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
 {
 	struct backup *b = backup_of(run);
@@ -147,6 +190,8 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 		     c->database.dump_prefix ? c->database.dump_prefix : "biso_", b->db_size, 1, sum,
 		     r, e) < 0)
 		goto out;
+	backup_tables_start(b, b->db.partial);
+	read_migrations(b, r);
 	if (b->log_dbname &&
 	    dump_one(b, &b->log_db, b->log_conninfo, b->log_dbname,
 		     c->log_database.dump_prefix ? c->log_database.dump_prefix : "biso_log_",

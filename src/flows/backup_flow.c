@@ -9,10 +9,12 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "dbadmin.h"
+#include "dumpinfo.h"
 #include "fsrestore.h"
 #include "lock.h"
 #include "maintenance.h"
 #include "maintmark.h"
+#include "manifest.h"
 #include "phpconf.h"
 #include "runcmd.h"
 #include "strbuf.h"
@@ -21,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,13 +63,17 @@ static void *backup_create(struct run *run)
 	b->conf = run_conf(run);
 	b->id = run_stamp(run); /* the run's array: stays valid, a restamp included */
 	b->maint_ms = -1;
+	b->migrations_pending = -1;
 	b->lock_fd = b->webroot_lock_fd = -1;
 	return b;
 }
 
+static void tables_stop(struct backup *b);
+
 static void backup_release(void *data)
 {
 	struct backup *b = data;
+	tables_stop(b);
 	char **strs[] = { &b->root, &b->webroot, &b->datadir, &b->conninfo, &b->dbname,
 			  &b->log_dbname, &b->log_conninfo, &b->prev_data, &b->prev_webroot,
 			  &b->server_version, &b->pg_dump_version, &b->system_identifier,
@@ -76,6 +83,9 @@ static void backup_release(void *data)
 	for (char **x = b->webroot_excludes; x && *x; x++)
 		free(*x);
 	free(b->webroot_excludes);
+	for (char **x = b->pending_migrations; x && *x; x++)
+		free(*x);
+	free(b->pending_migrations);
 	part_release(&b->db);
 	part_release(&b->log_db);
 	part_release(&b->data);
@@ -638,4 +648,84 @@ int backup_copy_tree(struct backup *b, struct backup_part *p, const char *src,
 	}
 	fsrestore_result_release(&res);
 	return 0;
+}
+
+/* The dump's rows per table, counted on a thread while the datadir and the
+ * webroot are copied (reading a 200 MiB dump again costs a CPU second or
+ * two that the file copy, waiting for the disk, leaves free). */
+struct backup_tables {
+	pthread_t thread;
+	char *path;
+	struct dumpinfo di;
+	struct err e;
+	int rc;
+	volatile int stop; /* release: give up (read by dumpinfo's cancel check) */
+};
+
+static int tables_cancelled(void *ctx)
+{
+	return ((struct backup_tables *)ctx)->stop;
+}
+
+static void *tables_main(void *arg)
+{
+	struct backup_tables *t = arg;
+	struct report q = { 0 };
+	q.cancelled = tables_cancelled;
+	q.ctx = t;
+	t->rc = dumpinfo_scan(t->path, &t->di, &q, &t->e);
+	return NULL;
+}
+
+void backup_tables_start(struct backup *b, const char *path)
+{
+	struct backup_tables *t;
+	tables_stop(b); /* a retried dump step: the earlier count is void */
+	t = xcalloc(1, sizeof *t);
+	t->path = xstrdup(path);
+	t->e = (struct err)ERR_INIT;
+	if (pthread_create(&t->thread, NULL, tables_main, t) != 0) {
+		free(t->path);
+		free(t);
+		return;
+	}
+	b->tables = t;
+}
+
+static void tables_free(struct backup *b)
+{
+	struct backup_tables *t = b->tables;
+	dumpinfo_release(&t->di);
+	err_clear(&t->e);
+	free(t->path);
+	free(t);
+	b->tables = NULL;
+}
+
+static void tables_stop(struct backup *b)
+{
+	if (!b->tables)
+		return;
+	b->tables->stop = 1;
+	pthread_join(b->tables->thread, NULL);
+	tables_free(b);
+}
+
+int backup_tables_join(struct backup *b, struct manifest *m, struct report *r)
+{
+	struct backup_tables *t = b->tables;
+	int rc = -1;
+	if (!t)
+		return -1;
+	pthread_join(t->thread, NULL);
+	if (t->rc == 0) {
+		for (size_t i = 0; i < t->di.n_tables; i++)
+			manifest_add_table(m, t->di.tables[i].name, t->di.tables[i].rows);
+		rc = 0;
+	} else {
+		report_log(r, LOG_WARN, "counting the rows of %s again: %s", t->path,
+			   t->e.msg ? t->e.msg : "?");
+	}
+	tables_free(b);
+	return rc;
 }

@@ -15,6 +15,7 @@
 #include "run.h"
 
 struct conf;
+struct manifest;
 struct strbuf;
 
 enum backup_step_id {
@@ -63,6 +64,9 @@ struct backup {
 	char *server_version, *pg_dump_version; /* from the dump; owned */
 	char *system_identifier;  /* the server's, or NULL when it could not be read */
 	char *identity_dbname;    /* current_database() on the dump's connection */
+	struct backup_tables *tables; /* rows per table, counted beside the datadir copy */
+	long migrations_pending;  /* migration_status's "pending: N" after the dump; -1 unknown */
+	char **pending_migrations; /* the names it listed, NULL-terminated; owned */
 
 	/* maintenance mode */
 	int maint_on;             /* this run switched it on and not off yet */
@@ -101,6 +105,15 @@ int backup_copy_tree(struct backup *b, struct backup_part *p, const char *src,
 /* The rsync command backup_copy_tree() runs, for the plan. */
 void backup_copy_cmd(const struct backup *b, const struct backup_part *p, const char *src,
 		     const char *prev, const char *const *excludes, struct strbuf *out);
+/* Count the rows per table of the dump @path (dumpinfo) on a thread of its
+ * own while the next steps copy files, for the manifest.  Nothing when it
+ * cannot start (the seal counts them itself then). */
+void backup_tables_start(struct backup *b, const char *path);
+/* Wait for that count and move its tables into @m; 0 when they are there,
+ * -1 when there was none or it failed (logged through @r; the seal then
+ * counts them itself and reports the error).  Safe to call when none was
+ * started; backup_release() stops and joins a count still running. */
+int backup_tables_join(struct backup *b, struct manifest *m, struct report *r);
 /* "     cd WEBROOT && [runuser -u U --] php biso-cli maintenance on|off" */
 void backup_maint_cmd(const struct backup *b, int on, struct strbuf *out);
 

@@ -56,15 +56,20 @@ static int seal_run(struct run *run, struct step_out *out, struct report *r, str
 
 	if (!n)
 		return err_set(e, "no part of backup %s was written: nothing to seal", b->id);
+	manifest_init(&m, b->id, b->when);
+	/* before the dump is renamed: the count may still be opening it */
+	backup_tables_join(b, &m, r);
 	/* every part is complete: publish them under their names */
 	for (size_t i = 0; i < n; i++) {
 		if (access(parts[i]->final, F_OK) == 0) {
 			unpublish(parts, n);
+			manifest_release(&m);
 			return err_set(e, "cannot publish %s: it exists already", parts[i]->final);
 		}
 		if (rename(parts[i]->partial, parts[i]->final) < 0) {
 			err_errno(e, errno, "cannot rename %s to %s", parts[i]->partial, parts[i]->final);
 			unpublish(parts, n);
+			manifest_release(&m);
 			return -1;
 		}
 		parts[i]->published = 1;
@@ -73,7 +78,6 @@ static int seal_run(struct run *run, struct step_out *out, struct report *r, str
 	rmdir(dir);
 	free(dir);
 
-	manifest_init(&m, b->id, b->when);
 	if (manifest_read_biso_version(&m, b->webroot, e) < 0) {
 		report_log(r, LOG_WARN, "%s", e->msg);
 		err_clear(e);
@@ -83,6 +87,9 @@ static int seal_run(struct run *run, struct step_out *out, struct report *r, str
 	m.system_identifier = b->system_identifier ? xstrdup(b->system_identifier) : NULL;
 	m.dbname = xstrdup(b->identity_dbname ? b->identity_dbname : b->dbname);
 	m.maintenance_ms = b->maint_ms;
+	m.migrations_pending = b->migrations_pending;
+	for (char **x = b->pending_migrations; x && *x; x++)
+		manifest_add_pending_migration(&m, *x);
 	for (size_t i = 0; i < n; i++) {
 		/* the earlier snapshot a part's unchanged files are linked to:
 		 * their checksums come from that backup's list */

@@ -27,6 +27,7 @@ void manifest_init(struct manifest *m, const char *id, time_t when)
 	m->time = when;
 	m->tool_version = xstrdup(PACKAGE_VERSION);
 	m->maintenance_ms = -1;
+	m->migrations_pending = -1;
 }
 
 void manifest_release(struct manifest *m)
@@ -46,6 +47,9 @@ void manifest_release(struct manifest *m)
 	for (size_t i = 0; i < m->n_tables; i++)
 		free(m->tables[i].name);
 	free(m->tables);
+	for (size_t i = 0; i < m->n_pending_migrations; i++)
+		free(m->pending_migrations[i]);
+	free(m->pending_migrations);
 	free(m->verified_how);
 	free(m->verified_result);
 	memset(m, 0, sizeof *m);
@@ -60,6 +64,13 @@ void manifest_add_part(struct manifest *m, const char *name, uint64_t files, uin
 	m->parts[m->n_parts].bytes = bytes;
 	m->parts[m->n_parts].path = xstrdup(path);
 	m->n_parts++;
+}
+
+void manifest_add_pending_migration(struct manifest *m, const char *name)
+{
+	m->pending_migrations = xrealloc(m->pending_migrations,
+					 (m->n_pending_migrations + 1) * sizeof *m->pending_migrations);
+	m->pending_migrations[m->n_pending_migrations++] = xstrdup(name);
 }
 
 void manifest_add_table(struct manifest *m, const char *name, uint64_t rows)
@@ -183,6 +194,10 @@ int manifest_write(const struct manifest *m, const char *path, struct err *e)
 	put_kv(&sb, "dbname", m->dbname);
 	if (m->maintenance_ms >= 0)
 		strbuf_addf(&sb, "maintenance_ms %" PRId64 "\n", m->maintenance_ms);
+	if (m->migrations_pending >= 0)
+		strbuf_addf(&sb, "migrations_pending %" PRId64 "\n", m->migrations_pending);
+	for (size_t i = 0; i < m->n_pending_migrations; i++)
+		put_kv(&sb, "migration_pending", m->pending_migrations[i]);
 	for (size_t i = 0; i < m->n_parts; i++) {
 		strbuf_addf(&sb, "part %s %" PRIu64 " %" PRIu64 " ", m->parts[i].name, m->parts[i].files,
 			    m->parts[i].bytes);
@@ -323,6 +338,13 @@ static int parse_kv(struct manifest *m, const char *key, char *v, const char **w
 		if (take_u64(&p, &a) < 0 || *p)
 			return *why = "maintenance_ms is not a number", -1;
 		m->maintenance_ms = (int64_t)a;
+	} else if (!strcmp(key, "migrations_pending")) {
+		char *p = v;
+		if (take_u64(&p, &a) < 0 || *p)
+			return *why = "migrations_pending is not a number", -1;
+		m->migrations_pending = (int64_t)a;
+	} else if (!strcmp(key, "migration_pending")) {
+		manifest_add_pending_migration(m, v);
 	} else if (!strcmp(key, "id")) {
 		set_str(&m->id, v);
 	} else if (!strcmp(key, "biso-recover")) {
@@ -375,6 +397,7 @@ int manifest_read(const char *path, struct manifest *m, struct err *e)
 
 	memset(m, 0, sizeof *m);
 	m->maintenance_ms = -1;
+	m->migrations_pending = -1;
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return err_errno(e, errno, "cannot open %s", path);

@@ -24,6 +24,8 @@
  *     system_identifier 7444955392810362887
  *     dbname biso
  *     maintenance_ms 8312             (how long maintenance mode was on)
+ *     migrations_pending 1            (migration_status right after the dump;
+ *     migration_pending 20240610_0001.sql   absent without one configured)
  *     part db 1 5638963 db/biso_20261206_020000.sql.gz
  *     part datadir 1204 88291552 data/20261206_020000
  *     table 60000 public.person       (rows in the dump's COPY block)
@@ -70,6 +72,10 @@ struct manifest {
 	char *system_identifier; /* pg_control_system(), as text */
 	char *dbname;
 	int64_t maintenance_ms;  /* -1 when not recorded */
+	int64_t migrations_pending; /* the configured migration_status's "pending: N"
+				       right after the dump; -1 when not recorded */
+	char **pending_migrations;  /* the names it listed, n_pending_migrations */
+	size_t n_pending_migrations;
 	struct manifest_part *parts;
 	size_t n_parts;
 	struct manifest_table *tables;
@@ -80,7 +86,7 @@ struct manifest {
 };
 
 /* An empty manifest for backup @id taken at @when: format set, tool
- * version = PACKAGE_VERSION, maintenance_ms -1.  Release with
+ * version = PACKAGE_VERSION, maintenance_ms and migrations_pending -1.  Release with
  * manifest_release(). */
 void manifest_init(struct manifest *m, const char *id, time_t when);
 /* Free what @m owns and zero it. */
@@ -89,6 +95,8 @@ void manifest_release(struct manifest *m);
 /* Append a part (strings copied). */
 void manifest_add_part(struct manifest *m, const char *name, uint64_t files, uint64_t bytes,
 		       const char *path);
+/* Append a pending migration's name (copied). */
+void manifest_add_pending_migration(struct manifest *m, const char *name);
 /* Append a table (name copied). */
 void manifest_add_table(struct manifest *m, const char *name, uint64_t rows);
 /* The part called @name, or NULL. */

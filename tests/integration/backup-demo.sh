@@ -86,7 +86,14 @@ sysid=$(psql -XAtc "SELECT system_identifier FROM pg_control_system()")
 grep -qx "system_identifier $sysid" "$BK/manifest/$id/MANIFEST" ||
 	{ grep system_identifier "$BK/manifest/$id/MANIFEST"; fail "the manifest lacks the server's system_identifier $sysid"; }
 grep -qx "dbname biso" "$BK/manifest/$id/MANIFEST" || fail "the manifest lacks dbname biso"
-echo "ok: backup $id: maintenance on around dump and datadir only, sha256sum -c passes, the database's identity recorded"
+# the migrations the dump lacks, as the configured migration_status says
+status=$(cd "$DEMO_WEBROOT" && runuser -u www-data -- php biso-cli migration status)
+grep -qx "migrations_pending $(echo "$status" | sed -n 's/^pending: //p')" "$BK/manifest/$id/MANIFEST" ||
+	{ echo "$status"; grep migration "$BK/manifest/$id/MANIFEST"; fail "the manifest's migrations_pending differs from biso-cli migration status"; }
+[ "$(echo "$status" | sed -n 's/^  //p')" = "$(sed -n 's/^migration_pending //p' "$BK/manifest/$id/MANIFEST")" ] &&
+	[ -n "$(sed -n 's/^migration_pending //p' "$BK/manifest/$id/MANIFEST")" ] ||
+	{ echo "$status"; grep migration "$BK/manifest/$id/MANIFEST"; fail "the manifest's pending migrations differ from biso-cli migration status"; }
+echo "ok: backup $id: maintenance on around dump and datadir only, sha256sum -c passes, the database's identity and pending migrations recorded"
 
 # 2. Restore it into a new place and compare with the source.
 NEW=$T/new
@@ -193,11 +200,38 @@ if mount -t tmpfs -o size=5m tmpfs "$SMALL" 2>/dev/null; then
 	umount "$SMALL"
 	trap demo_test_cleanup EXIT
 	echo "ok: a backup root without room for the datadir: stopped before the copy, maintenance off, nothing left"
+	# 5c. No room for the dump (estimated from the database's size): the
+	#     database step stops before pg_dump runs.
+	mount -t tmpfs -o size=1m tmpfs "$SMALL"
+	trap 'umount "$SMALL" 2>/dev/null; demo_test_cleanup' EXIT
+	set +e
+	"$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$SMALL" --log-dir "$T/log" > "$T/small2.log" 2>&1
+	rc=$?
+	set -e
+	[ $rc = 1 ] && grep -q "step database failed: not enough space in $SMALL/db/[0-9_]*\.partial to write the dump" "$T/small2.log" ||
+		{ cat "$T/small2.log"; fail "the space check did not stop the dump (exit $rc)"; }
+	! grep -q "running: pg_dump" "$T/small2.log" || fail "no room for the dump: pg_dump ran"
+	maint_is_off "no room for the dump"
+	[ -z "$(find "$SMALL" -mindepth 2)" ] || { find "$SMALL"; fail "no room for the dump: something was left"; }
+	umount "$SMALL"
+	# 5d. Room for one full backup, not for two: the second, linked to the
+	#     first, needs room only for what changed, and fits.
+	mount -t tmpfs -o size=14m tmpfs "$SMALL"
+	"$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$SMALL" --log-dir "$T/log" > "$T/small3.log" 2>&1 ||
+		{ cat "$T/small3.log"; df -h "$SMALL"; fail "one backup does not fit into 14 MiB"; }
+	sleep 1 # a new id
+	"$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$SMALL" --log-dir "$T/log" > "$T/small4.log" 2>&1 ||
+		{ cat "$T/small4.log"; df -h "$SMALL"; fail "a linked second backup was refused for lack of room"; }
+	grep -q "step datadir done .* unchanged ones linked to" "$T/small4.log" || { cat "$T/small4.log"; fail "the second backup was not linked"; }
+	[ "$(ls "$SMALL/manifest" | wc -l)" = 2 ] || fail "no room for two: expected two backups"
+	umount "$SMALL"
+	trap demo_test_cleanup EXIT
+	echo "ok: no room for the dump: stopped before pg_dump; a linked snapshot needs room only for what changed"
 else
 	echo "skipped: the space check (cannot mount a tmpfs here)"
 fi
 
-# 6. SIGTERM and SIGHUP while pg_dump runs.
+# 6. SIGTERM, SIGHUP and SIGINT (Ctrl-C) while pg_dump runs.
 mkdir -p "$T/bin"
 real=$(command -v pg_dump)
 cat > "$T/bin/pg_dump" <<EOF
@@ -210,7 +244,7 @@ wait \$s
 exec "$real" "\$@"
 EOF
 chmod 755 "$T/bin/pg_dump"
-for sig in TERM HUP; do
+for sig in TERM HUP INT; do
 	rm -f "$T/dump-started"
 	on0=$(ons)
 	PATH=$T/bin:$PATH "$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$BK" \
@@ -228,7 +262,7 @@ for sig in TERM HUP; do
 	maint_is_off "SIG$sig"
 	nothing_published "SIG$sig" "$n"
 done
-echo "ok: SIGTERM and SIGHUP during the dump switch maintenance off and publish nothing"
+echo "ok: SIGTERM, SIGHUP and SIGINT (Ctrl-C) during the dump switch maintenance off and publish nothing"
 
 # 7. kill -9 during the datadir copy: the next command switches it off.
 on0=$(ons)
@@ -337,3 +371,25 @@ id3=$(ls "$BK/manifest" | tail -n 1)
 ! grep -q "^system_identifier " "$BK/manifest/$id3/MANIFEST" || fail "a system_identifier without pg_control_system()"
 grep -qx "dbname biso" "$BK/manifest/$id3/MANIFEST" || fail "the manifest of $id3 lacks dbname biso"
 echo "ok: without pg_control_system() the manifest has no system_identifier and the log says why"
+
+# 11. The log database (log_database.enabled): dumped beside the main one
+#     while maintenance mode is on, as db/biso_log_<id>.sql.gz, whose SQL is
+#     pg_dump's, listed in the manifest and the checksums.
+psql -qX -c "CREATE DATABASE biso_log OWNER biso"
+psql -qX -U biso -d biso_log -c "CREATE TABLE audit (id int PRIMARY KEY, what text)" \
+	-c "INSERT INTO audit SELECT g, 'event ' || g FROM generate_series(1, 50) g"
+{ cat "$S/biso-recover.conf"; printf 'log_database = {\n  enabled = true;\n  dbname = "biso_log";\n};\n'; } > "$T/log.conf"
+sleep 1 # a new id
+"$BISO_RECOVER" backup --config "$T/log.conf" --backup-root "$BK" --log-dir "$T/log" > "$T/logdb.log" 2>&1 ||
+	{ cat "$T/logdb.log"; fail "the backup with the log database failed"; }
+id4=$(ls "$BK/manifest" | tail -n 1)
+gzip -t "$BK/db/biso_log_$id4.sql.gz" || fail "gzip -t rejects the log database's dump"
+strip() { grep -v -e '^\\restrict ' -e '^\\unrestrict '; }
+diff <(gunzip -c "$BK/db/biso_log_$id4.sql.gz" | strip) \
+	<(pg_dump --no-owner --no-privileges --clean --if-exists -d biso_log | strip) > "$T/logdb.diff" ||
+	{ head -20 "$T/logdb.diff"; fail "the log database's dump differs from pg_dump's"; }
+grep -q "^part log_db 1 [0-9]* db/biso_log_$id4.sql.gz$" "$BK/manifest/$id4/MANIFEST" || fail "the manifest lacks the log_db part"
+(cd "$BK" && sha256sum --quiet -c "manifest/$id4/SHA256SUMS") || fail "sha256sum -c rejects the backup with the log database"
+grep -q "  db/biso_log_$id4.sql.gz$" "$BK/manifest/$id4/SHA256SUMS" || fail "the log database's dump is not in SHA256SUMS"
+maint_is_off "backup with the log database"
+echo "ok: the log database is dumped beside the main one, as pg_dump writes it, and listed in the manifest"

@@ -86,6 +86,9 @@ static void manifest_round_trip(void **state)
 	m.system_identifier = xstrdup("7444955392810362887");
 	m.dbname = xstrdup("biso");
 	m.maintenance_ms = 8312;
+	m.migrations_pending = 2;
+	manifest_add_pending_migration(&m, "20240610_0001_bf_termin_dauer.sql");
+	manifest_add_pending_migration(&m, "odd \\ name");
 	manifest_add_part(&m, "db", 1, 5638963, "db/biso_20261206_020000.sql.gz");
 	manifest_add_part(&m, "datadir", 3, 42, "data/odd \\ name\nwith newline");
 	manifest_add_table(&m, "public.person", 60000);
@@ -108,6 +111,10 @@ static void manifest_round_trip(void **state)
 	assert_string_equal(back.system_identifier, "7444955392810362887");
 	assert_string_equal(back.dbname, "biso");
 	assert_int_equal(back.maintenance_ms, 8312);
+	assert_int_equal(back.migrations_pending, 2);
+	assert_int_equal(back.n_pending_migrations, 2);
+	assert_string_equal(back.pending_migrations[0], "20240610_0001_bf_termin_dauer.sql");
+	assert_string_equal(back.pending_migrations[1], "odd \\ name");
 	assert_int_equal(back.n_parts, 2);
 	assert_string_equal(back.parts[1].name, "datadir");
 	assert_int_equal(back.parts[1].files, 3);
