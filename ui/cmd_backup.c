@@ -212,7 +212,7 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 	for (size_t i = 0; i < res.sums.n_bad; i++) {
 		/* one line a problem, the file first, for grep and the cron mail */
 		strbuf_reset(&sb);
-		strbuf_add(&sb, res.sums.bad[i].why, strcspn(res.sums.bad[i].why, "\n"));
+		strbuf_add(&sb, res.sums.bad[i].why_l10n, strcspn(res.sums.bad[i].why_l10n, "\n"));
 		printf(_("DAMAGED %s: %s\n"), res.sums.bad[i].path, sb.buf);
 	}
 	strbuf_reset(&sb);

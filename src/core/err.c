@@ -95,6 +95,23 @@ void err_hint(struct err *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+int err_set_l10n(struct err *e, const char *shown, const char *fmt, ...)
+{
+	va_list ap;
+	char *en, *l10n;
+	if (!e)
+		return -1;
+	va_start(ap, fmt);
+	en = vfmt(fmt, ap);
+	va_end(ap);
+	l10n = shown ? xstrdup(shown) : NULL;
+	free(e->msg);
+	free(e->lmsg);
+	e->msg = en;
+	e->lmsg = l10n;
+	return -1;
+}
+
 void err_hint_l10n(struct err *e, const char *shown, const char *fmt, ...)
 {
 	va_list ap;

@@ -54,6 +54,10 @@ int err_errno(struct err *e, int errnum, const char *fmt, ...)
 /* Set or replace detail / hint (printf-style). */
 void err_detail(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void err_hint(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* err_set() with the screen's message @shown built by the caller (NULL:
+ * none), for a message with parts in two languages (a list of reasons). */
+int err_set_l10n(struct err *e, const char *shown, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Set or replace the hint from @fmt (English) and @shown, the same hint the
  * caller built in the operator's language (NULL: none), for a hint with
  * parts in two languages (an age, a text built with _()). */

@@ -406,11 +406,13 @@ void sha256sums_abort(struct sha256sums *s)
 	release(s);
 }
 
-static void add_bad(struct sha256sums_result *res, const char *path, const char *why)
+void sha256sums_add_bad(struct sha256sums_result *res, const char *path, const char *why,
+			const char *why_l10n)
 {
 	res->bad = xrealloc(res->bad, (res->n_bad + 1) * sizeof *res->bad);
 	res->bad[res->n_bad].path = xstrdup(path);
 	res->bad[res->n_bad].why = xstrdup(why);
+	res->bad[res->n_bad].why_l10n = xstrdup(why_l10n ? why_l10n : why);
 	res->n_bad++;
 }
 
@@ -494,7 +496,8 @@ int sha256sums_verify_each(const char *base, const char *path, struct sha256sums
 		}
 		if (leaves_base(rel.buf)) {
 			/* we never list such a path: the list was changed */
-			add_bad(res, rel.buf, "not checked: the path leads out of the backup root");
+			sha256sums_add_bad(res, rel.buf, "not checked: the path leads out of the backup root",
+					   _("not checked: the path leads out of the backup root"));
 			res->checked++;
 			continue;
 		}
@@ -508,10 +511,13 @@ int sha256sums_verify_each(const char *base, const char *path, struct sha256sums
 				break;
 			}
 			struct stat st;
-			add_bad(res, rel.buf, lstat(full, &st) < 0 && errno == ENOENT ? "missing" : fe.msg);
+			if (lstat(full, &st) < 0 && errno == ENOENT)
+				sha256sums_add_bad(res, rel.buf, "missing", _("missing"));
+			else
+				sha256sums_add_bad(res, rel.buf, fe.msg, fe.lmsg);
 			err_clear(&fe);
 		} else if (strcmp(got, hex)) {
-			add_bad(res, rel.buf, "checksum mismatch");
+			sha256sums_add_bad(res, rel.buf, "checksum mismatch", _("checksum mismatch"));
 		}
 		free(full);
 		if (each)
@@ -546,6 +552,7 @@ void sha256sums_result_release(struct sha256sums_result *res)
 	for (size_t i = 0; i < res->n_bad; i++) {
 		free(res->bad[i].path);
 		free(res->bad[i].why);
+		free(res->bad[i].why_l10n);
 	}
 	free(res->bad);
 	memset(res, 0, sizeof *res);

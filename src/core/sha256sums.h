@@ -79,7 +79,8 @@ void sha256sums_abort(struct sha256sums *s);
 /* One file that did not check out. */
 struct sha256sums_bad {
 	char *path;  /* as listed (relative to base) */
-	char *why;   /* "checksum mismatch", "missing", "unreadable: ..." */
+	char *why;   /* "checksum mismatch", "missing", "unreadable: ...": English */
+	char *why_l10n; /* the same in the operator's language (the screen) */
 };
 
 struct sha256sums_result {
@@ -88,6 +89,11 @@ struct sha256sums_result {
 	struct sha256sums_bad *bad;  /* in list order */
 	size_t n_bad;
 };
+
+/* Add a file that did not check out to @res: @why in English, @why_l10n
+ * the same in the operator's language (NULL: @why).  Copied. */
+void sha256sums_add_bad(struct sha256sums_result *res, const char *path, const char *why,
+			const char *why_l10n);
 
 /*
  * Check every entry of the list @path against the files under @base, as

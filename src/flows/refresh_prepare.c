@@ -2,6 +2,7 @@
  * step: the target's own config.php (env 'dev'), production's identity,
  * the source's dump and datadir; see refresh_int.h. */
 #include "config.h"
+#include "i18n.h"
 #include "refresh_int.h"
 #include "backupset.h"
 #include "backupverify.h"
@@ -491,16 +492,27 @@ static int check_manifest(struct refresh *rf, struct report *r, struct err *e)
 	report_log(r, LOG_INFO, "checking backup %s against its manifest", rf->backup_id);
 	rc = backupverify_tier1(rf->source, rf->backup_id, &res, r, e);
 	if (rc == 1) {
-		struct strbuf sb = STRBUF_INIT;
-		for (size_t j = 0; j < res.sums.n_bad && j < 5; j++)
-			strbuf_addf(&sb, "%s%s: %.*s", j ? "; " : "", res.sums.bad[j].path,
-				    (int)strcspn(res.sums.bad[j].why, "\n"), res.sums.bad[j].why);
-		if (res.sums.n_bad > 5)
-			strbuf_addf(&sb, "; and %zu more", res.sums.n_bad - 5);
-		err_set(e, "backup %s is damaged: %s", rf->backup_id, sb.buf);
+		/* sb[0] English for the log, sb[1] the screen's reasons */
+		struct strbuf sb[2] = { STRBUF_INIT, STRBUF_INIT };
+		char *shown;
+		for (size_t j = 0; j < res.sums.n_bad && j < 5; j++) {
+			const struct sha256sums_bad *b = &res.sums.bad[j];
+			strbuf_addf(&sb[0], "%s%s: %.*s", j ? "; " : "", b->path,
+				    (int)strcspn(b->why, "\n"), b->why);
+			strbuf_addf(&sb[1], "%s%s: %.*s", j ? "; " : "", b->path,
+				    (int)strcspn(b->why_l10n, "\n"), b->why_l10n);
+		}
+		if (res.sums.n_bad > 5) {
+			strbuf_addf(&sb[0], "; and %zu more", res.sums.n_bad - 5);
+			strbuf_addf(&sb[1], _("; and %zu more"), res.sums.n_bad - 5);
+		}
+		shown = xstrfmt(_("backup %s is damaged: %s"), rf->backup_id, sb[1].buf);
+		err_set_l10n(e, shown, "backup %s is damaged: %s", rf->backup_id, sb[0].buf);
+		free(shown);
 		err_hint(e, "Nothing was changed. Refresh from an older backup with --at, or see "
 			    "biso-recover backup-verify %s.", rf->backup_id);
-		strbuf_release(&sb);
+		strbuf_release(&sb[0]);
+		strbuf_release(&sb[1]);
 	} else if (rc < 0) {
 		err_prefix(e, "backup %s cannot be checked against its manifest", rf->backup_id);
 	}

@@ -2,6 +2,7 @@
  * step changes anything, the copies earlier restores kept, and the
  * services stopped for a restore; see restore_int.h. */
 #include "config.h"
+#include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
 #include "backupset.h"
@@ -399,28 +400,41 @@ static int check_backup_manifests(struct restore *rs, struct report *r, struct e
 		if (rc == 1) {
 			/* only damage in the parts this run reads stops it: a flipped
 			 * byte in one attachment must not block a database restore */
-			struct strbuf sb = STRBUF_INIT, other = STRBUF_INIT;
+			/* [0] English for the log, [1] the screen's reasons */
+			struct strbuf sb[2] = { STRBUF_INIT, STRBUF_INIT },
+				      other[2] = { STRBUF_INIT, STRBUF_INIT };
 			size_t n_used = 0, n_other = 0;
 			for (size_t j = 0; j < res.sums.n_bad; j++) {
-				const char *bp = res.sums.bad[j].path;
-				int used = !in_some_part(id, bp);
+				const struct sha256sums_bad *b = &res.sums.bad[j];
+				int used = !in_some_part(id, b->path);
 				for (size_t u = 0; u < 4 && !used; u++)
-					used = part_of(root, srcs[u], id, bp);
-				struct strbuf *to = used ? &sb : &other;
+					used = part_of(root, srcs[u], id, b->path);
+				struct strbuf *to = used ? sb : other;
 				size_t *cnt = used ? &n_used : &n_other;
-				if (*cnt < 5)
-					strbuf_addf(to, "%s%s: %.*s", *cnt ? "; " : "", bp,
-						    (int)strcspn(res.sums.bad[j].why, "\n"),
-						    res.sums.bad[j].why);
+				if (*cnt < 5) {
+					strbuf_addf(&to[0], "%s%s: %.*s", *cnt ? "; " : "", b->path,
+						    (int)strcspn(b->why, "\n"), b->why);
+					strbuf_addf(&to[1], "%s%s: %.*s", *cnt ? "; " : "", b->path,
+						    (int)strcspn(b->why_l10n, "\n"), b->why_l10n);
+				}
 				(*cnt)++;
 			}
-			if (n_other)
-				report_log(r, LOG_WARN, "backup %s is damaged in parts this run does not read: "
-					   "%s%s", id, other.buf, n_other > 5 ? "; ..." : "");
+			if (n_other) {
+				char *shown = xstrfmt(_("backup %s is damaged in parts this run does not read: %s%s"),
+						      id, other[1].buf, n_other > 5 ? "; ..." : "");
+				report_log_l10n(r, LOG_WARN, shown, "backup %s is damaged in parts this run does "
+						"not read: %s%s", id, other[0].buf, n_other > 5 ? "; ..." : "");
+				free(shown);
+			}
 			if (n_used) {
-				if (n_used > 5)
-					strbuf_addf(&sb, "; and %zu more", n_used - 5);
-				err_set(e, "backup %s is damaged: %s", id, sb.buf);
+				char *shown;
+				if (n_used > 5) {
+					strbuf_addf(&sb[0], "; and %zu more", n_used - 5);
+					strbuf_addf(&sb[1], _("; and %zu more"), n_used - 5);
+				}
+				shown = xstrfmt(_("backup %s is damaged: %s"), id, sb[1].buf);
+				err_set_l10n(e, shown, "backup %s is damaged: %s", id, sb[0].buf);
+				free(shown);
 				err_hint(e, "Nothing was changed. Choose another backup (--at, --dump FILE; "
 					    "unchanged files of older snapshots are the same hard-linked "
 					    "files), or leave the damaged part out with --only; "
@@ -428,8 +442,10 @@ static int check_backup_manifests(struct restore *rs, struct report *r, struct e
 			} else {
 				rc = 0;
 			}
-			strbuf_release(&sb);
-			strbuf_release(&other);
+			for (int l = 0; l < 2; l++) {
+				strbuf_release(&sb[l]);
+				strbuf_release(&other[l]);
+			}
 		} else if (rc < 0) {
 			err_prefix(e, "backup %s cannot be checked against its manifest", id);
 		}

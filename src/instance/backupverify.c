@@ -1,5 +1,6 @@
 /* backupverify: tier 1 of backup-verify; see backupverify.h. */
 #include "config.h"
+#include "i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,14 +16,6 @@
 #include "manifest.h"
 #include "report.h"
 #include "strbuf.h"
-
-static void add_bad(struct sha256sums_result *s, const char *path, const char *why)
-{
-	s->bad = xrealloc(s->bad, (s->n_bad + 1) * sizeof *s->bad);
-	s->bad[s->n_bad].path = xstrdup(path);
-	s->bad[s->n_bad].why = xstrdup(why);
-	s->n_bad++;
-}
 
 int backupverify_tier1(const char *root, const char *id, struct backupverify_result *res,
 		       struct report *r, struct err *e)
@@ -54,7 +47,7 @@ int backupverify_tier1(const char *root, const char *id, struct backupverify_res
 			free(path); /* named "missing" by the checksums already */
 			continue;
 		}
-		if (dumpinfo_check(path, &di, 0, "Take a new backup: this dump cannot be restored whole.", r, &de) < 0) {
+		if (dumpinfo_check(path, &di, 0, N_("Take a new backup: this dump cannot be restored whole."), r, &de) < 0) {
 			if (report_cancelled(r)) {
 				err_move(e, &de);
 				dumpinfo_release(&di);
@@ -66,11 +59,12 @@ int backupverify_tier1(const char *root, const char *id, struct backupverify_res
 			for (size_t k = 0; k < res->sums.n_bad && !seen; k++)
 				seen = !strcmp(res->sums.bad[k].path, p->path);
 			res->damaged_files += !seen;
-			struct strbuf why = STRBUF_INIT;
-			strbuf_addstr(&why, "not a whole dump: ");
-			strbuf_addstr(&why, de.msg ? de.msg : "unreadable");
-			add_bad(&res->sums, p->path, why.buf);
-			strbuf_release(&why);
+			char *why = xstrfmt("not a whole dump: %s", de.msg ? de.msg : "unreadable");
+			char *shown = xstrfmt(_("not a whole dump: %s"),
+					      de.lmsg ? de.lmsg : de.msg ? de.msg : _("unreadable"));
+			sha256sums_add_bad(&res->sums, p->path, why, shown);
+			free(why);
+			free(shown);
 			rc = 1;
 		} else {
 			res->dumps++;

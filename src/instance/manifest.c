@@ -1,5 +1,6 @@
 /* manifest: the text file beside each backup; see manifest.h. */
 #include "config.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -561,10 +562,11 @@ int manifest_verify(const char *root, const char *id, struct sha256sums_result *
 				continue;
 			char *why = xstrfmt("the checksum list has %" PRIu64 " files of this part, "
 					    "the manifest %" PRIu64, pc.files[i], m.parts[i].files);
-			res->bad = xrealloc(res->bad, (res->n_bad + 1) * sizeof *res->bad);
-			res->bad[res->n_bad].path = xstrdup(m.parts[i].path);
-			res->bad[res->n_bad].why = why;
-			res->n_bad++;
+			char *shown = xstrfmt(_("the checksum list has %llu files of this part, the manifest %llu"),
+					      (unsigned long long)pc.files[i], (unsigned long long)m.parts[i].files);
+			sha256sums_add_bad(res, m.parts[i].path, why, shown);
+			free(why);
+			free(shown);
 			rc = 1;
 		}
 		free(pc.files);

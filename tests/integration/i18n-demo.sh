@@ -114,4 +114,19 @@ grep -q '^HINWEIS: Der neueste vollständige Dump ist .*, .* älter: --dump .* (
 	{ cat "$T/cutnewest.de"; fail "the refusal of the cut newest dump is not German"; }
 ! grep -qE 'older|minute|second|hour|day' "$T/cutnewest.de" || { cat "$T/cutnewest.de"; fail "English in the refusal"; }
 echo "ok: a cut newest dump's refusal names the older complete one in German"
+
+# A damaged file in the newest backup: the reasons (checksum mismatch) in
+# German, in backup-verify's list and in the restore's refusal.
+rm "$DEMO_BACKUP_ROOT/db/biso_$stamp.sql.gz"
+id=$(ls "$DEMO_BACKUP_ROOT/manifest" | sort | tail -n 1)
+f=$(cd "$DEMO_BACKUP_ROOT" && find "data/$id" -type f -name '*.pdf' | sort | head -n 1)
+[ -n "$f" ] || fail "no file to damage in data/$id"
+cp --remove-destination "$DEMO_BACKUP_ROOT/$f" "$T/copy" && printf 'X' >> "$T/copy" &&
+	mv "$T/copy" "$DEMO_BACKUP_ROOT/$f" # a new inode: the older snapshots' hard link stays whole
+br de_CH.UTF-8 backup-verify --config "$DEMO_CONFIG" > "$T/bv.de" 2>&1 && { cat "$T/bv.de"; fail "backup-verify passed a damaged backup"; }
+grep -q ": Prüfsumme stimmt nicht$" "$T/bv.de" || { cat "$T/bv.de"; fail "backup-verify's reason is not German"; }
+br de_CH.UTF-8 restore --dry-run --config "$DEMO_CONFIG" > "$T/dmg.de" 2>&1 && { cat "$T/dmg.de"; fail "a damaged backup passed the dry run"; }
+grep -q "ist beschädigt: $f: Prüfsumme stimmt nicht" "$T/dmg.de" || { cat "$T/dmg.de"; fail "the restore's refusal of a damaged backup is not German"; }
+! grep -q 'checksum mismatch' "$T/dmg.de" "$T/bv.de" || fail "English reasons in German"
+echo "ok: a damaged backup's reasons in German (backup-verify, restore)"
 echo "i18n-demo: ok"
