@@ -1,5 +1,6 @@
 /* backuptest: the restore test of a backup; see backuptest.h. */
 #include "config.h"
+#include "i18n.h"
 #include "backuptest.h"
 #include "conf.h"
 #include "conninfo.h"
@@ -52,7 +53,7 @@ static void compare_rows(PGconn *conn, const struct manifest *m, struct backupte
 		PGresult *pr;
 		res->tables++;
 		if (np == 0) {
-			add_bad(res, xstrfmt("%s: not a table name", m->tables[i].name));
+			add_bad(res, xstrfmt(_("%s: not a table name"), m->tables[i].name));
 			continue;
 		}
 		q0 = PQescapeIdentifier(conn, parts[0], strlen(parts[0]));
@@ -69,7 +70,7 @@ static void compare_rows(PGconn *conn, const struct manifest *m, struct backupte
 		} else {
 			unsigned long long n = strtoull(PQgetvalue(pr, 0, 0), NULL, 10);
 			if (n != m->tables[i].rows)
-				add_bad(res, xstrfmt("%s: %llu rows, the manifest says %llu",
+				add_bad(res, xstrfmt(_("%s: %llu rows, the manifest says %llu"),
 						     m->tables[i].name, n,
 						     (unsigned long long)m->tables[i].rows));
 		}
@@ -134,7 +135,7 @@ int backuptest_run(const struct conf *c, const char *root, const char *id,
 		if (report_cancelled(r))
 			goto out;
 		/* the dump does not restore: that is the test's finding */
-		add_bad(res, xstrfmt("%s does not restore: %s", db->path, e->msg));
+		add_bad(res, xstrfmt(_("%s does not restore: %s"), db->path, e->lmsg ? e->lmsg : e->msg));
 		err_clear(e);
 		ret = 1;
 		goto out;

@@ -22,7 +22,8 @@ struct backuptest_result {
 	char *scratch;      /* the scratch database's name (malloc'd) */
 	size_t tables;      /* tables compared */
 	char **bad;         /* one line per problem: "public.person: 399 rows, the
-			       manifest says 400", or the replay's error */
+			       manifest says 400", or the replay's error; in
+			       the operator's language (the screen's only) */
 	size_t n_bad;
 };
 
