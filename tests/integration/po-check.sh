@@ -132,14 +132,16 @@ for f in $unlisted; do
 	fi
 done
 # The front ends (ui/, every file, listed or not) print no unmarked text:
-# xgettext with the output calls as its only keywords finds the literals
+# xgettext with the output calls (stdio, and the wizard's tui_put(),
+# tui_wrap(), tui_rule()) as its only keywords finds the literals
 # handed to them directly (a marked text is a call of _() there, not a
 # literal); one with a letter in it is a text the operator reads untranslated.
 ui=$(cd "$src" && find ui -name '*.c' | LC_ALL=C sort)
 if [ -n "$ui" ]; then
 	# shellcheck disable=SC2086
 	(cd "$src" && xgettext -k --keyword=printf:1 --keyword=fprintf:2 --keyword=puts:1 \
-		--keyword=fputs:1 --keyword=dprintf:2 --keyword=frontend_ask:1 --no-wrap \
+		--keyword=fputs:1 --keyword=dprintf:2 --keyword=frontend_ask:1 \
+		--keyword=tui_put:5 --keyword=tui_wrap:1 --keyword=tui_wrap_hanging:1 --keyword=tui_rule:5 --no-wrap \
 		-o "$tmp/unmarked.pot" $ui)
 	# words left once escapes, conversions (%s, %3zu ...) and the program's
 	# name are taken out
