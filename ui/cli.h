@@ -39,6 +39,8 @@ struct cli {
 	int resume;                           /* restore: continue the interrupted run */
 	const char *runner;                   /* internal --runner STAMP: be the
 						 detached runner of that run */
+	int ask_steps;                        /* internal --ask-steps: the runner asks
+						 before every step (the wizard's) */
 	const char **excludes;
 	size_t n_excludes;
 	const char *source, *attachments;     /* refresh */
@@ -145,15 +147,13 @@ int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf 
 		 struct run_opts *ro, const char *what_plan, const char *banner);
 
 /*
- * Run @flow in the wizard (wizard.h), the one way every flow's wizard
- * starts (cmd_wizard.c): run_new() with @ro (filled by the caller; a
- * drill's sandbox from cl->drill_root, the DRILL banner then), the run
- * log, run_prepare() and run_preflight() (refused: "@what_plan" or
- * "nothing was touched" on stderr, exit 2; their warnings go on the
- * wizard's first screen), the plan for --dry-run, else wizard_run(), the
- * summary left on the terminal, run_finish() and the run log's end line.
- * The operator's choice to continue an interrupted run starts it again
- * with ro->resume.  Needs a terminal.  Returns the exit code.
+ * Run @flow in the wizard (wizard.h), the one way the wizard of a flow
+ * without a runner command starts (cmd_wizard.c: backup, refresh; the
+ * restore's is detached_wizard()): a runner serves the run (@ro filled by
+ * the caller; a drill's sandbox from cl->drill_root, the DRILL banner then)
+ * from a thread, the wizard its client (detached_wizard_inproc()); with
+ * --dry-run the plan, as line mode prints it.  "@what_plan" names a
+ * refused plan.  Needs a terminal.  Returns the exit code.
  */
 int cli_wizard_flow(const struct flow_def *flow, const struct cli *cl, struct conf *c,
 		    struct run_opts *ro, const char *what_plan);

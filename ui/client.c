@@ -100,6 +100,10 @@ static void prompt(struct cstate *s, const struct proto_msg *m)
 	case PROTO_ASK_RETRY:
 		strbuf_addf(&q, "\n%s", _("Type retry, skip or abort:"));
 		break;
+	case PROTO_ASK_STEP:
+		/* a wizard's run, attached in line mode */
+		strbuf_addf(&q, "\n%s", _("Type run, skip or abort:"));
+		break;
 	case PROTO_ASK_BACKUP:
 		strbuf_addf(&q, "\n%s", _("Which backup? Type its name, or abort:"));
 		for (uint32_t k = 0; k < m->u.question.n_choices; k++)

@@ -1,9 +1,8 @@
 /*
  * The restore command: `biso-recover restore` (a detached runner and its
  * client, or in-process for --dry-run and --resume), and the restore the
- * wizard runs (cli_restore() with wizard, cmd_wizard.c).  Both plan the
- * restore from the configuration, check it, then hand the run to their
- * front end.
+ * wizard runs (cli_restore() with wizard, cmd_wizard.c: a detached runner
+ * too, the wizard its client).
  */
 #include "config.h"
 #include "backupset.h"
@@ -24,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+static const struct detached_flow restore_detached;
+
 int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 {
 	struct run_opts ro = { 0 };
@@ -35,7 +36,9 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	const char *refused = NULL;
 	int code;
 
-	if (!wizard && !cl->dry_run && !cl->yes) {
+	if (wizard && !cl->dry_run)
+		return detached_wizard(&restore_detached, cl, c); /* a runner's client */
+	if (!cl->dry_run && !cl->yes) {
 		/* Questions go to the terminal; without one, fail before anything. */
 		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
 		if (tty < 0) {
@@ -52,11 +55,6 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	ro.dry_run = cl->dry_run;
 	ro.sandbox = cl->drill_root;
 	ro.resume = cl->resume;
-	if (wizard) {
-		/* the wizard opens on a cut newest dump: the operator chooses another */
-		ro.allow_bad_dump = 1;
-		return cli_wizard_flow(&restore_flow, cl, c, &ro, N_("cannot make a restore plan"));
-	}
 	if (!(run = run_new(&restore_flow, c, &ro, &e)))
 		return cli_run_refused(NULL, &e);
 	if (!cl->dry_run) {

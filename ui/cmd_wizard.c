@@ -30,76 +30,11 @@ extern const struct command command_drill;
 int cli_wizard_flow(const struct flow_def *flow, const struct cli *cl, struct conf *c,
 		    struct run_opts *ro, const char *what_plan)
 {
-	for (;;) {
-		struct run *run;
-		struct err e = ERR_INIT;
-		struct logfile *log = NULL;
-		struct batch_state bst;
-		struct report r;
-		struct strbuf early = STRBUF_INIT;
-		const char *refused = NULL;
-		int code;
-
-		ro->dry_run = cl->dry_run;
-		ro->sandbox = cl->drill_root;
-		if (!(run = run_new(flow, c, ro, &e)))
-			return cli_run_refused(NULL, &e);
-		/* run_preflight() locks the targets once it knows them */
-		if (!cl->dry_run && !(log = cli_open_run_log(run, &e))) {
-			run_free(run);
-			return cli_run_refused(NULL, &e);
-		}
-		batch_report_init(&r, &bst, log);
-		bst.warnings = &early; /* the wizard's screen would hide them */
-		if (run_prepare(run, &r, &e) < 0)
-			refused = what_plan;
-		else if (run_preflight(run, &r, &e) < 0)
-			refused = cl->dry_run ? N_("the plan would fail") : N_("nothing was touched");
-		if (refused) {
-			logfile_write(log, LOG_ERROR, e.msg);
-			code = cli_run_refused(refused, &e);
-			run_free(run);
-			logfile_close(log);
-			strbuf_release(&early);
-			return code;
-		}
-		if (cl->dry_run) {
-			struct strbuf sb = STRBUF_INIT;
-			run_plan_text(run, &sb);
-			fputs(sb.buf, stdout);
-			strbuf_release(&sb);
-			code = EXIT_DONE;
-		} else {
-			struct report sink = { 0 }, fin = { 0 };
-			struct wizard_opts wo = { &sink, run_log_path(run), early.buf, NULL, 0 };
-			if (cl->drill_root)
-				wo.banner = cli_drill_banner();
-			sink.log = logfile_report_log;
-			sink.ctx = log;
-			/* a run that died: continue it or start over, asked first */
-			wo.offer_resume = run_interrupted(run, NULL) && !run_resumed(run);
-			code = wizard_run(run, &wo);
-			if (code != EXIT_USAGE && code != WIZARD_RESUME) {
-				/* The alternate screen is gone: leave the summary in the scrollback. */
-				struct strbuf sb = STRBUF_INIT;
-				run_summary(run, &sb);
-				fputs(sb.buf, stdout);
-				strbuf_release(&sb);
-			}
-			/* curses is gone; the log file is enough */
-			fin.log = logfile_report_log;
-			fin.ctx = log;
-			run_finish(run, code, &fin);
-		}
-		cli_log_end(log, run, code);
-		run_free(run);
-		logfile_close(log);
-		strbuf_release(&early);
-		if (code != WIZARD_RESUME)
-			return code;
-		/* nothing ran: the wizard again, on the interrupted run */
-		ro->resume = 1;
+	if (cl->dry_run) {
+		/* the plan, as line mode prints it: nothing runs */
+		return cli_run_flow(flow, cl, c, ro, what_plan, NULL);
 	}
+	return detached_wizard_inproc(flow, cl, c, ro, what_plan);
 }
 
 static int wizard_backup(const struct cli *cl, struct conf *c)
@@ -216,10 +151,12 @@ static int run_wizard(const struct cli *cl, struct conf *c)
 	if (flow && strcmp(flow, "restore") && strcmp(flow, "refresh") && strcmp(flow, "backup"))
 		return cli_usage_error("the wizard opens restore, refresh or backup, not '%s'", flow);
 	if (!cl->dry_run && detached_live_run(c->log_dir, &st)) {
-		/* a detached restore runs: attach to it (in line mode; the
-		 * wizard's own screens do not attach yet) */
-		client_install_signals();
-		return detached_attach(c, &st);
+		/* a run of this instance lives: the wizard attaches to it */
+		if (!isatty(0) || !isatty(1)) {
+			client_install_signals();
+			return detached_attach(cl, c, &st, 0);
+		}
+		return detached_attach(cl, c, &st, 1);
 	}
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use "

@@ -15,8 +15,10 @@
 #include "rundir.h"
 #include "statusfile.h"
 #include "strbuf.h"
+#include "wizard.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <limits.h>
 #include <signal.h>
@@ -66,7 +68,23 @@ int detached_live_run(const char *log_dir, struct status *st)
 	return found;
 }
 
-int detached_attach(const struct conf *c, struct status *st)
+/* Follow the runner at @sock with the wizard.  Returns as wizard_run(),
+ * WIZARD_LEFT as 130 (the run goes on without this terminal). */
+static int follow_wizard(const struct cli *cl, const char *sock, const char *log_path, long pid,
+			 int reattach)
+{
+	struct wizard_opts wo = { 0 };
+	int code;
+	wo.socket_path = sock;
+	wo.log_path = log_path;
+	wo.runner_pid = pid;
+	wo.banner = cl->drill_root ? cli_drill_banner() : NULL;
+	wo.reattach = reattach;
+	code = wizard_run(&wo);
+	return code == WIZARD_LEFT ? EXIT_ABORTED : code;
+}
+
+int detached_attach(const struct cli *cl, const struct conf *c, struct status *st, int wizard)
 {
 	struct client_opts co = { 0 };
 	struct err e = ERR_INIT;
@@ -82,7 +100,7 @@ int detached_attach(const struct conf *c, struct status *st)
 	co.runner_pid = st->pid;
 	co.reattach = 1;
 	co.run_id = st->run_id;
-	code = client_follow(&co);
+	code = wizard ? follow_wizard(cl, sock, logpath, st->pid, 1) : client_follow(&co);
 	free(sock);
 	free(logpath);
 	status_clear(st);
@@ -118,7 +136,8 @@ static const struct {
 	{ "--on-error", offsetof(struct cli, on_error) },
 };
 
-int detached_start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c)
+static int start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c,
+			   int wizard)
 {
 	struct run_opts ro = { 0 };
 	struct client_opts co = { 0 };
@@ -136,8 +155,13 @@ int detached_start_or_attach(const struct detached_flow *df, const struct cli *c
 
 	client_install_signals();
 	if (detached_live_run(c->log_dir, &st))
-		return detached_attach(c, &st);
-	if (!cl->yes) {
+		return detached_attach(cl, c, &st, wizard);
+	if (wizard && (!isatty(0) || !isatty(1))) {
+		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use "
+				  "'biso-recover restore --yes' for a batch restore\n"));
+		return EXIT_USAGE;
+	}
+	if (!cl->yes && !wizard) {
 		/* Questions go to the terminal; without one, fail before anything. */
 		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
 		if (tty < 0) {
@@ -169,8 +193,14 @@ int detached_start_or_attach(const struct detached_flow *df, const struct cli *c
 		snprintf(jobs, sizeof jobs, "%d", cl->jobs < 0 ? 0 : cl->jobs);
 		add_opt(&argv, &n, "--jobs", jobs);
 	}
-	if (cl->yes)
+	if (cl->yes && !wizard)
 		add_opt(&argv, &n, "--yes", NULL);
+	if (wizard)
+		add_opt(&argv, &n, "--ask-steps", NULL);
+	if (cl->resume)
+		add_opt(&argv, &n, "--resume", NULL);
+	if (cl->drill_root)
+		add_opt(&argv, &n, "--drill-root", cl->drill_root);
 	if (cl->dbname)
 		setenv(CLI_RUNNER_DBNAME_ENV, cl->dbname, 1);
 	unit = xstrfmt("biso-recover-%s", run_stamp(run));
@@ -201,10 +231,26 @@ int detached_start_or_attach(const struct detached_flow *df, const struct cli *c
 	co.log_path = run_log_path(run);
 	co.runner_pid = (long)res.pid;
 	co.resume_cmd = df->resume;
-	code = client_follow(&co);
+	code = wizard ? follow_wizard(cl, sock, co.log_path, co.runner_pid, 0) : client_follow(&co);
 	free(sock);
 	run_free(run);
+	if (code == WIZARD_RESUME) {
+		/* nothing ran: the wizard again, on the interrupted run */
+		struct cli again = *cl;
+		again.resume = 1;
+		return start_or_attach(df, &again, c, 1);
+	}
 	return code;
+}
+
+int detached_start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c)
+{
+	return start_or_attach(df, cl, c, 0);
+}
+
+int detached_wizard(const struct detached_flow *df, const struct cli *cl, struct conf *c)
+{
+	return start_or_attach(df, cl, c, 1);
 }
 
 static void runner_on_signal(int sig)
@@ -212,58 +258,24 @@ static void runner_on_signal(int sig)
 	runner_signal(sig);
 }
 
-int detached_runner_main(const struct detached_flow *df, const struct cli *cl, struct conf *c)
+/*
+ * The runner's work after runner_start(): prepare, check and drive @run
+ * (owned: freed here, its locks with it, before the end is sent), the
+ * summaries (the client's, for the @wizard without a heading; the log's
+ * English), finish, the log's end line, runner_end().  Returns the exit
+ * code.
+ */
+static int serve(const char *what_plan, int wizard, struct runner *rn, struct run *run,
+		 struct logfile *log)
 {
-	struct run_opts ro = { 0 };
-	struct runner_opts rno = { 0 };
-	struct sigaction sa;
-	struct runner *rn;
-	struct run *run;
-	struct logfile *log;
-	struct report *r;
+	struct report *r = runner_report(rn);
 	struct err e = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
-	const char *path = NULL, *refused = NULL;
-	char *sock, *status;
+	const char *refused = NULL;
 	int code;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = runner_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	if ((code = df->options(cl, &ro)) != 0)
-		return code;
-	ro.stamp = cl->runner;
-	if (!(run = run_new(df->flow, c, &ro, &e)))
-		return cli_run_refused(NULL, &e);
-	log = logfile_open(c->log_dir, run_stamp(run), &path, &e);
-	if (!log) {
-		run_free(run);
-		return cli_run_refused(NULL, &e);
-	}
-	run_set_log_path(run, path);
-	sock = detached_socket_of(c->log_dir, run_stamp(run), &e);
-	status = statusfile_path(c->log_dir, run_stamp(run));
-	rno.socket_path = sock;
-	rno.status_path = status;
-	rno.log = log;
-	rno.run_id = run_stamp(run);
-	rno.flow = run_flow_name(run);
-	rno.yes = cl->yes;
-	rn = sock ? runner_start(&rno, &e) : NULL;
-	if (!rn) {
-		logfile_write(log, LOG_ERROR, e.msg);
-		code = cli_run_refused(NULL, &e);
-		goto out;
-	}
-	logfile_write(log, LOG_INFO, "runner started: detached from the terminal, listening on its socket");
-	detach_ready();
-	r = runner_report(rn);
 	if (run_prepare(run, r, &e) < 0)
-		refused = df->what_plan;
+		refused = what_plan;
 	else if (run_preflight(run, r, &e) < 0)
 		refused = N_("nothing was touched");
 	if (refused) {
@@ -272,15 +284,20 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 		err_clear(&e);
 		code = EXIT_USAGE;
 		cli_log_end(log, run, code);
+		run_free(run);
 		runner_end(rn, code, sb.buf, 10000);
-		goto out;
+		strbuf_release(&sb);
+		return code;
 	}
 	code = runner_drive(rn, run);
 	{
 		/* what the client prints, as batch_run() prints it */
 		struct strbuf sum = STRBUF_INIT;
 		run_summary(run, &sum);
-		strbuf_addf(&sb, _("\nSummary:\n%s"), sum.buf);
+		if (wizard)
+			strbuf_addbuf(&sb, &sum); /* the wizard has its own heading */
+		else
+			strbuf_addf(&sb, _("\nSummary:\n%s"), sum.buf);
 		strbuf_release(&sum);
 	}
 	logfile_write(log, LOG_INFO, "summary follows");
@@ -300,13 +317,159 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	}
 	run_finish(run, code, r);
 	cli_log_end(log, run, code);
+	/* the locks go before the end: a wizard left on its summary holds
+	 * nothing, and the next command (a nightly backup) may run */
+	run_free(run);
 	runner_end(rn, code, sb.buf, 10000);
+	strbuf_release(&sb);
+	return code;
+}
+
+int detached_runner_main(const struct detached_flow *df, const struct cli *cl, struct conf *c)
+{
+	struct run_opts ro = { 0 };
+	struct runner_opts rno = { 0 };
+	struct sigaction sa;
+	struct runner *rn;
+	struct run *run;
+	struct logfile *log;
+	struct err e = ERR_INIT;
+	const char *path = NULL;
+	char *sock, *status;
+	int code;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = runner_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	if ((code = df->options(cl, &ro)) != 0)
+		return code;
+	ro.stamp = cl->runner;
+	ro.resume = cl->resume;
+	ro.sandbox = cl->drill_root;
+	/* the wizard opens on a cut newest dump: the operator chooses another */
+	ro.allow_bad_dump = cl->ask_steps;
+	if (!(run = run_new(df->flow, c, &ro, &e)))
+		return cli_run_refused(NULL, &e);
+	log = logfile_open(c->log_dir, run_stamp(run), &path, &e);
+	if (!log) {
+		run_free(run);
+		return cli_run_refused(NULL, &e);
+	}
+	run_set_log_path(run, path);
+	sock = detached_socket_of(c->log_dir, run_stamp(run), &e);
+	status = statusfile_path(c->log_dir, run_stamp(run));
+	rno.socket_path = sock;
+	rno.status_path = status;
+	rno.log = log;
+	rno.run_id = run_stamp(run);
+	rno.flow = run_flow_name(run);
+	rno.yes = cl->yes;
+	rno.ask_steps = rno.ask_failures = cl->ask_steps;
+	rn = sock ? runner_start(&rno, &e) : NULL;
+	if (!rn) {
+		logfile_write(log, LOG_ERROR, e.msg);
+		code = cli_run_refused(NULL, &e);
+		goto out;
+	}
+	logfile_write(log, LOG_INFO, "runner started: detached from the terminal, listening on its socket");
+	detach_ready();
+	code = serve(df->what_plan, cl->ask_steps, rn, run, log);
+	run = NULL;
 out:
 	runner_free(rn);
 	run_free(run);
 	logfile_close(log);
 	free(sock);
 	free(status);
-	strbuf_release(&sb);
 	return code;
+}
+
+/* ---- a flow without a runner command: its runner a thread -------------- */
+
+struct inproc {
+	const char *what_plan;
+	struct runner *rn;
+	struct run *run;
+	struct logfile *log;
+	int code;
+};
+
+static void *inproc_serve(void *arg)
+{
+	struct inproc *ip = arg;
+	sigset_t all;
+	/* signals go to the wizard's loop */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	ip->code = serve(ip->what_plan, 1, ip->rn, ip->run, ip->log);
+	return NULL;
+}
+
+int detached_wizard_inproc(const struct flow_def *flow, const struct cli *cl, struct conf *c,
+			   struct run_opts *ro, const char *what_plan)
+{
+	struct runner_opts rno = { 0 };
+	struct inproc ip = { 0 };
+	struct status st;
+	struct err e = ERR_INIT;
+	pthread_t th;
+	char *sock = NULL, *status, *logpath;
+	int code;
+
+	if (detached_live_run(c->log_dir, &st))
+		return detached_attach(cl, c, &st, 1);
+	for (;;) {
+		ro->sandbox = cl->drill_root;
+		if (!(ip.run = run_new(flow, c, ro, &e)))
+			return cli_run_refused(NULL, &e);
+		/* run_preflight() locks the targets once it knows them */
+		if (!(ip.log = cli_open_run_log(ip.run, &e)) ||
+		    !(sock = detached_socket_of(c->log_dir, run_stamp(ip.run), &e))) {
+			logfile_close(ip.log);
+			run_free(ip.run);
+			return cli_run_refused(NULL, &e);
+		}
+		status = statusfile_path(c->log_dir, run_stamp(ip.run));
+		rno.socket_path = sock;
+		rno.status_path = status;
+		rno.log = ip.log;
+		rno.run_id = run_stamp(ip.run);
+		rno.flow = run_flow_name(ip.run);
+		rno.ask_steps = rno.ask_failures = 1;
+		ip.what_plan = what_plan;
+		logpath = xstrdup(run_log_path(ip.run)); /* the thread frees the run */
+		if (!(ip.rn = runner_start(&rno, &e)) ||
+		    pthread_create(&th, NULL, inproc_serve, &ip) != 0) {
+			if (!err_isset(&e))
+				err_set(&e, "cannot start a thread for the run");
+			runner_free(ip.rn);
+			logfile_close(ip.log);
+			run_free(ip.run);
+			free(sock);
+			free(status);
+			free(logpath);
+			return cli_run_refused(NULL, &e);
+		}
+		logfile_write(ip.log, LOG_INFO, "runner started in the wizard's process: its "
+			      "terminal going away leaves the run waiting at its next question");
+		code = follow_wizard(cl, sock, logpath, (long)getpid(), 0);
+		/* the run is the thread's until it ends: a wizard that left (its
+		 * terminal hung up) leaves this process serving it, however
+		 * long, for a wizard that attaches again */
+		signal(SIGHUP, SIG_IGN);
+		pthread_join(th, NULL);
+		runner_free(ip.rn);
+		logfile_close(ip.log);
+		free(sock);
+		free(status);
+		free(logpath);
+		if (code != WIZARD_RESUME)
+			return code == EXIT_ABORTED || code == EXIT_USAGE ? code : ip.code;
+		/* nothing ran: the wizard again, on the interrupted run */
+		ro->resume = 1;
+	}
 }

@@ -47,6 +47,30 @@ struct detached_flow {
 int detached_start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c);
 
 /*
+ * The same with the wizard (wizard.h) as the client: the runner is started
+ * with the internal --ask-steps (runner_opts.ask_steps: it asks before
+ * every step, and retry/skip/abort after a failure) and, when cl->resume,
+ * --resume; a live run of the instance is attached to with the wizard.
+ * The operator's "continue the interrupted run" on the first screen
+ * starts it again with --resume.  Returns the run's exit code
+ * (wizard_run(); WIZARD_LEFT as 130), EXIT_USAGE when nothing started.
+ */
+int detached_wizard(const struct detached_flow *df, const struct cli *cl, struct conf *c);
+
+/*
+ * The wizard of a flow that has no runner command yet (backup, refresh):
+ * its runner (runner_opts.ask_steps) serves @flow's run from a thread of
+ * this process, the wizard its client over the same socket, so that the
+ * wizard's screens, re-attach and takeover are the same as the restore's.
+ * The process ignores SIGHUP once its wizard left and serves the run to
+ * its end (it is not detached from the terminal's session, though).
+ * @ro filled by the caller (its sandbox from cl->drill_root here).
+ * Returns as detached_wizard().
+ */
+int detached_wizard_inproc(const struct flow_def *flow, const struct cli *cl, struct conf *c,
+			   struct run_opts *ro, const char *what_plan);
+
+/*
  * The detached runner of run cl->runner (started by
  * detached_start_or_attach()): prepare, check and drive the run of @df,
  * serving its clients (runner.h); its stdout and stderr are the run log.
@@ -65,9 +89,11 @@ int detached_live_run(const char *log_dir, struct status *st);
 /*
  * Attach to the live run @st of the instance (detached_live_run()): its
  * step list, log backlog, progress and pending question, answered from
- * here.  Clears @st.  Returns the run's exit code (client_follow()).
+ * here, in line mode or, with @wizard, in the wizard (cl->drill_root: its
+ * DRILL banner).  Clears @st.  Returns the run's exit code (client_follow(),
+ * wizard_run()).
  */
-int detached_attach(const struct conf *c, struct status *st);
+int detached_attach(const struct cli *cl, const struct conf *c, struct status *st, int wizard);
 
 /*
  * The socket of run @run_id of the instance logging to @log_dir,

@@ -112,7 +112,8 @@ enum {
 	OPT_CHECKSUM, OPT_IN_PLACE, OPT_XATTRS, OPT_ACLS, OPT_AT, OPT_NO_CHECK, OPT_KEEP_MODES,
 	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST,
 	OPT_SOURCE, OPT_ATTACHMENTS, OPT_KEEP_TABLE, OPT_KEEP_OLD,
-	OPT_LIST, OPT_SANDBOX, OPT_RECORD, OPT_REPLAY, OPT_RESUME, OPT_RUNNER
+	OPT_LIST, OPT_SANDBOX, OPT_RECORD, OPT_REPLAY, OPT_RESUME, OPT_RUNNER,
+	OPT_ASK_STEPS, OPT_DRILL_ROOT
 };
 
 static const struct option long_opts[] = {
@@ -158,6 +159,10 @@ static const struct option long_opts[] = {
 	{ "resume", no_argument, NULL, OPT_RESUME },
 	/* internal: the detached runner of run STAMP (cmd_restore.c) */
 	{ "runner", required_argument, NULL, OPT_RUNNER },
+	/* internal, with --runner: ask before every step (the wizard's runner),
+	 * and a drill's sandbox */
+	{ "ask-steps", no_argument, NULL, OPT_ASK_STEPS },
+	{ "drill-root", required_argument, NULL, OPT_DRILL_ROOT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -238,6 +243,8 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_RECORD: cl->record = optarg; break;
 		case OPT_REPLAY: cl->replay = optarg; break;
 		case OPT_RUNNER: cl->runner = optarg; break;
+		case OPT_ASK_STEPS: cl->ask_steps = 1; break;
+		case OPT_DRILL_ROOT: cl->drill_root = optarg; break;
 		case OPT_SINGLE_TX: cl->single_tx = 1; break;
 		case OPT_JOBS: {
 			char *end;

@@ -1,22 +1,28 @@
 /*
  * wizard: the input loop and the screen table; see wizard.h.
  *
- * One loop: draw from state, poll() the terminal and the worker's pipe
- * (200 ms, so elapsed time, rate and ETA keep moving), apply what the
- * worker posted, then hand every key to the current screen.  Screens are
- * rows of wizard_screens[] {enter, draw, key, leave}; wizard_goto() is the
- * only way to change screen.  KEY_RESIZE is handled here, once.
+ * One loop: draw from state, poll() the terminal, the runner's socket and
+ * the signal pipe (200 ms, so elapsed time, rate and ETA keep moving),
+ * apply what the runner sent, then hand every key to the current screen.
+ * Screens are rows of wizard_screens[] {enter, draw, key, leave};
+ * wizard_goto() is the only way to change screen.  KEY_RESIZE is handled
+ * here, once.  A screen that answers the runner's question sends the
+ * ANSWER and clears w->qid: the next screen comes with the runner's next
+ * message, so a key typed meanwhile decides nothing.
  */
 #include "config.h"
 #include "i18n.h"
 #include "wizard.h"
 #include "backupset.h"
 #include "frontend.h"
+#include "rundir.h"
 #include "wizard_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,16 +62,13 @@ static void replace_str(char **dst, const char *src)
 	*dst = src ? xstrdup(src) : NULL;
 }
 
-/* Copy the step states from the plan; only while no step runs. */
-static void sync_views(struct wizard *w)
+const char *wizard_text(const struct wizard *w, size_t s, const char *key)
 {
-	for (size_t s = 0; s < w->n_steps; s++) {
-		w->view[s].state = run_step_state(w->run, s);
-		w->view[s].seconds = run_step_seconds(w->run, s);
-		w->view[s].warnings = run_step_warnings(w->run, s);
-		replace_str(&w->view[s].summary, run_step_summary(w->run, s));
-		replace_str(&w->view[s].kept_as, run_step_kept(w->run, s));
-	}
+	const char *v;
+	if (!w->views || s > w->n_steps || !w->views[s].type)
+		return "";
+	v = proto_view_get(&w->views[s], key, 0);
+	return v ? v : "";
 }
 
 static void log_add(struct wizard *w, time_t when, enum log_level level, const char *text)
@@ -93,17 +96,40 @@ static void log_add(struct wizard *w, time_t when, enum log_level level, const c
 		w->log_scroll++;
 }
 
-/* A step's error for its dialog: the message and the hint first, the
- * detail (a verification report, a server's context) last, where the
- * dialog may cut it ("more in the log") without hiding what to do. */
-static void failed_text(const struct err *e, struct strbuf *out)
-{
-	struct err head = *e; /* borrowed strings, not freed */
+/* ---- talking to the runner ---- */
 
-	head.detail = head.ldetail = NULL;
-	err_format_l10n(&head, out); /* the screen's language; the log has it in English */
-	if (e->detail)
-		strbuf_addf(out, "\n%s %s", _("DETAIL:"), e->ldetail ? e->ldetail : e->detail);
+static void send_msg(struct wizard *w, const struct proto_msg *m)
+{
+	struct err e = ERR_INIT;
+	if (w->conn.fd >= 0)
+		proto_send(&w->conn, m, &e); /* a gone runner shows as its end of file */
+	err_clear(&e);
+}
+
+/* Answer the pending question with @value; the next screen comes with
+ * the runner's next message. */
+static void answer(struct wizard *w, const char *value)
+{
+	struct proto_msg a = { .type = PROTO_ANSWER };
+	if (!w->qid || !w->control)
+		return;
+	a.u.answer.id = w->qid;
+	a.u.answer.value = (char *)value;
+	w->qid = 0;
+	send_msg(w, &a);
+}
+
+static void send_cancel(struct wizard *w, int why)
+{
+	struct proto_msg c = { .type = PROTO_CANCEL };
+	c.u.cancel.why = why;
+	send_msg(w, &c);
+}
+
+static void takeover(struct wizard *w)
+{
+	struct proto_msg t = { .type = PROTO_TAKEOVER };
+	send_msg(w, &t);
 }
 
 /* '[' and ']' page like PgUp and PgDn: every terminal can send them */
@@ -160,45 +186,48 @@ static int is_char(int is_key, wint_t ch, wchar_t c)
 	return !is_key && (ch == (wint_t)c || ch == (wint_t)towupper(c));
 }
 
-/* The first step still to run, or w->n_steps. */
-static size_t next_step(const struct wizard *w)
+/* Keys every screen shares while another client answers: t takes over,
+ * q leaves (the run goes on), the log keys scroll.  1 when @ch was one. */
+static int readonly_key(struct wizard *w, int is_key, wint_t ch)
 {
-	for (size_t s = 0; s < w->n_steps; s++)
-		if (w->view[s].state == STEP_PENDING)
-			return s;
-	return w->n_steps;
-}
-
-static void start_step(struct wizard *w)
-{
-	struct err e = ERR_INIT;
-	size_t s = w->cur;
-
-	wizard_progress_release(&w->prog);
-	w->have_progress = 0;
-	w->rate_n = w->rate_head = 0;
-	w->cancelling = 0;
-	w->step_start_ns = w->now_ns = report_now_ns();
-	/* the backend logs the start and the end of the step itself */
-	if (wizard_worker_start(&w->worker, w->run, s, -1, &e) < 0) {
-		strbuf_reset(&w->errtext);
-		failed_text(&e, &w->errtext);
-		wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s", e.msg);
-		err_clear(&e);
-		wizard_goto(w, SCR_FAILED);
-		return;
+	if (!w->readonly)
+		return 0;
+	if (w->readonly_dialog) {
+		w->readonly_dialog = 0;
+		if (is_char(is_key, ch, L't'))
+			takeover(w);
+		return 1;
 	}
-	w->view[s].state = STEP_RUNNING;
-	wizard_goto(w, SCR_RUNNING);
+	if (is_char(is_key, ch, L't')) {
+		takeover(w);
+	} else if (is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
+		w->exit_code = WIZARD_LEFT;
+		w->finished = 1;
+	} else if (is_log_key(is_key, ch)) {
+		log_scroll_key(w, page_key(is_key, ch));
+	}
+	return 1;
 }
 
-static void skip_step(struct wizard *w)
+/* d: the operator leaves the run to its runner, as a dropped terminal
+ * does (it waits at its next question for a wizard that attaches). */
+static int leave_key(struct wizard *w, int is_key, wint_t ch)
 {
-	run_skip(w->run, w->cur, NULL);
-	wizard_worker_log(&w->worker, LOG_WARN, "wizard: step %s skipped by the operator",
-			  run_step_name(w->run, w->cur));
-	sync_views(w);
-	wizard_goto(w, SCR_STEP);
+	if (!is_char(is_key, ch, L'd'))
+		return 0;
+	w->exit_code = WIZARD_LEFT;
+	w->finished = 1;
+	return 1;
+}
+
+/* ---- SCR_WAIT ---- */
+
+static void wait_key(struct wizard *w, int is_key, wint_t ch)
+{
+	if (is_log_key(is_key, ch))
+		log_scroll_key(w, page_key(is_key, ch));
+	else
+		leave_key(w, is_key, ch);
 }
 
 /* ---- SCR_STEP ---- */
@@ -206,26 +235,19 @@ static void skip_step(struct wizard *w)
 static void step_enter(struct wizard *w)
 {
 	const char *word;
+	size_t s = w->cur;
 
 	w->explain = 0;
-	w->cur = next_step(w);
-	if (w->cur == w->n_steps) {
-		wizard_goto(w, SCR_SUMMARY);
-		return;
-	}
 	strbuf_reset(&w->describe);
-	run_describe_step(w->run, w->cur, &w->describe);
-	strbuf_rtrim(&w->describe);
+	strbuf_addstr(&w->describe, wizard_text(w, s, "describe"));
 	strbuf_reset(&w->what);
-	w->destructive = run_step_destructive(w->run, w->cur, &w->what);
-	{
-		const struct backup_list *l = run_sources(w->run, w->cur, NULL);
-		w->pick_offer = l && l->n > 1;
-	}
+	w->destructive = w->views[s].type && proto_view_get(&w->views[s], "what", 0);
+	strbuf_addstr(&w->what, wizard_text(w, s, "what"));
+	w->pick_offer = w->views[s].type && proto_view_get(&w->views[s], "backup", 1);
 	strbuf_reset(&w->blocked);
-	run_step_blocked(w->run, w->cur, &w->blocked);
-	word = run_confirm_word(w->run, w->cur);
-	replace_str(&w->confirm_word, word && *word ? word : NULL);
+	strbuf_addstr(&w->blocked, wizard_text(w, s, "blocked"));
+	word = wizard_text(w, s, "word");
+	replace_str(&w->confirm_word, *word ? word : NULL);
 	if (w->confirm_word)
 		w->destructive = 1;
 }
@@ -236,15 +258,11 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 		/* any key closes the warnings; they stay in the log pane */
 		if (is_log_key(is_key, ch)) {
 			log_scroll_key(w, page_key(is_key, ch));
-		} else if (w->o->offer_resume && is_char(is_key, ch, L'c')) {
-			wizard_worker_log(&w->worker, LOG_INFO, "wizard: the operator chose to "
-					  "continue the interrupted run");
-			w->exit_code = WIZARD_RESUME;
-			w->finished = 1;
+		} else if (w->offer_resume && is_char(is_key, ch, L'c')) {
+			w->resume = 1;
+			answer(w, "resume");
+			w->notice = 0;
 		} else {
-			if (w->o->offer_resume)
-				wizard_worker_log(&w->worker, LOG_INFO, "wizard: the operator chose to "
-						  "start over");
 			w->notice = 0;
 		}
 		return;
@@ -257,6 +275,14 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 			w->explain = 0;
 		return;
 	}
+	if (is_log_key(is_key, ch)) {
+		log_scroll_key(w, page_key(is_key, ch));
+		return;
+	}
+	if (leave_key(w, is_key, ch))
+		return;
+	if (!w->qid)
+		return; /* answered: the runner's next message moves on */
 	if (is_char(is_key, ch, L'?')) {
 		w->explain = 1;
 	} else if (is_enter(is_key, ch) && w->blocked.len && w->pick_offer) {
@@ -267,16 +293,14 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 		if (w->destructive)
 			wizard_goto(w, SCR_CONFIRM);
 		else
-			start_step(w);
+			answer(w, "run");
 	} else if (is_char(is_key, ch, L's')) {
-		skip_step(w);
+		answer(w, "skip");
 	} else if (is_char(is_key, ch, L'o') && w->pick_offer) {
 		replace_str(&w->pick_error, NULL);
 		wizard_goto(w, SCR_PICK);
 	} else if (is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
 		wizard_goto(w, SCR_QUIT);
-	} else if (is_log_key(is_key, ch)) {
-		log_scroll_key(w, page_key(is_key, ch));
 	}
 }
 
@@ -291,88 +315,37 @@ static void pick_free(struct wizard *w)
 	w->pick_n = 0;
 }
 
-/* The verified state of each backup of @l (run_source_note()) in @note,
- * padded to one column ("" for all when none has one), and in @bytes the
- * sizes (UINT64_MAX: a directory of unknown size); l->n of each. */
-static void pick_notes(const struct wizard *w, const struct backup_list *l,
-		       struct strbuf *note, uint64_t *bytes)
-{
-	int width = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		wchar_t *ws;
-		strbuf_init(&note[i], 0);
-		bytes[i] = l->items[i].kind == MAGIC_DIR ? UINT64_MAX : l->items[i].size;
-		run_source_note(w->run, w->cur, i, &note[i], &bytes[i]);
-		ws = tui_widen(note[i].buf, note[i].len, 0);
-		if (tui_wswidth(ws, wcslen(ws)) > width)
-			width = tui_wswidth(ws, wcslen(ws));
-		free(ws);
-	}
-	for (size_t i = 0; i < l->n && width; i++) {
-		wchar_t *ws = tui_widen(note[i].buf, note[i].len, 0);
-		for (int k = tui_wswidth(ws, wcslen(ws)); k < width + 1; k++)
-			strbuf_addch(&note[i], ' ');
-		free(ws);
-	}
-}
-
 static void pick_enter(struct wizard *w)
 {
-	size_t cur;
-	const struct backup_list *l;
-	struct strbuf *note;
-	uint64_t *bytes;
+	const struct proto_msg *v = &w->views[w->cur];
+	const char *line;
 
 	if (w->choosing)
 		return;
 	pick_free(w);
-	l = run_sources(w->run, w->cur, &cur);
-	w->pick_sel = w->pick_cur = l && cur < l->n ? cur : 0;
-	if (!l)
+	if (!v->type)
 		return;
-	w->pick_item = xcalloc(l->n, sizeof(*w->pick_item));
-	note = xcalloc(l->n, sizeof(*note));
-	bytes = xcalloc(l->n, sizeof(*bytes));
-	pick_notes(w, l, note, bytes);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct backup_item *it = &l->items[i];
-		struct strbuf sb = STRBUF_INIT, size = STRBUF_INIT;
-		const char *mark;
-		char when[32];
-		struct tm tm;
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&it->when, &tm));
-		if (bytes[i] == UINT64_MAX)
-			strbuf_addstr(&size, _("directory"));
-		else
-			strbuf_humanise_bytes(&size, bytes[i]);
-		/* sizes right-aligned: the states and names start in one column;
-		 * a dump's name still fits the dialog at 80 columns */
-		strbuf_addf(&sb, "%s  %9s %s%s", when, size.buf, note[i].buf, it->name);
-		strbuf_release(&note[i]);
-		mark = run_source_mark(w->run, w->cur, i);
-		/* the one the preflight found unusable */
-		if (mark && strcmp(mark, RUN_MARK_USABLE))
-			strbuf_addf(&sb, "  %s", mark);
-		strbuf_release(&size);
-		w->pick_item[i] = strbuf_detach(&sb, NULL);
-		/* blocked on that one: the newest usable backup is the choice */
-		if (w->blocked.len && mark && !strcmp(mark, RUN_MARK_USABLE))
-			w->pick_sel = i;
+	for (size_t i = 0; (line = proto_view_get(v, "backup", i)); i++) {
+		w->pick_item = xrealloc(w->pick_item, (i + 1) * sizeof(*w->pick_item));
+		w->pick_item[i] = xstrdup(line);
+		w->pick_n = i + 1;
 	}
-	free(note);
-	free(bytes);
-	w->pick_n = l->n;
+	w->pick_cur = strtoul(wizard_text(w, w->cur, "backup_cur"), NULL, 10);
+	w->pick_sel = strtoul(wizard_text(w, w->cur, "backup_pick"), NULL, 10);
+	if (w->pick_cur >= w->pick_n)
+		w->pick_cur = 0;
+	if (w->pick_sel >= w->pick_n)
+		w->pick_sel = w->pick_cur;
 }
 
 static void pick_key(struct wizard *w, int is_key, wint_t ch)
 {
-	struct err e = ERR_INIT;
 	if (is_log_key(is_key, ch)) {
 		log_scroll_key(w, page_key(is_key, ch));
 		return;
 	}
 	if (w->choosing)
-		return; /* the worker has the run: wait for it */
+		return; /* the runner checks it: wait for it */
 	if (is_esc(is_key, ch) || is_char(is_key, ch, L'q')) {
 		wizard_goto(w, SCR_STEP);
 	} else if ((is_key && ch == KEY_UP) || is_char(is_key, ch, L'k')) {
@@ -382,38 +355,33 @@ static void pick_key(struct wizard *w, int is_key, wint_t ch)
 		if (w->pick_sel + 1 < w->pick_n)
 			w->pick_sel++;
 	} else if (is_enter(is_key, ch)) {
-		if (w->pick_sel == w->pick_cur) {
+		char num[32];
+		if (w->pick_sel == w->pick_cur || !w->qid) {
 			wizard_goto(w, SCR_STEP);
 			return;
 		}
-		/* the run is ours until the worker starts */
-		replace_str(&w->pick_name, run_sources(w->run, w->cur, NULL)->items[w->pick_sel].name);
-		if (wizard_worker_start(&w->worker, w->run, w->cur, (long)w->pick_sel, &e) < 0) {
-			wizard_worker_log(&w->worker, LOG_ERROR, "wizard: %s", e.msg);
-			err_clear(&e);
-			return;
-		}
+		replace_str(&w->pick_name, proto_view_get(&w->views[w->cur], "backup_name", w->pick_sel));
+		snprintf(num, sizeof num, "use %zu", w->pick_sel);
+		answer(w, num);
 		w->choosing = 1;
 	}
 }
 
-/* The check of the chosen backup ended: back to the step, which shows the
- * new source; when it cannot be used, the dialog again with the reason. */
-static void pick_finished(struct wizard *w, int rc, struct err *e)
+/* The runner asks about the step again after a "use N": back to the step,
+ * which shows the new source; when it cannot be used, the dialog again
+ * with the reason. */
+static void pick_finished(struct wizard *w)
 {
-	wizard_worker_join(&w->worker);
+	const char *why = wizard_text(w, w->cur, "choose_error");
+	size_t sel = w->pick_sel;
 	w->choosing = 0;
 	flushinp();
-	if (rc) {
-		/* the backend logged it in full; the dialog says it short */
-		replace_str(&w->pick_error, e->lmsg ? e->lmsg : e->msg ? e->msg : _("the check failed"));
-		{
-			/* the list again, the plan's marked, the cursor where it was */
-			size_t sel = w->pick_sel;
-			pick_enter(w);
-			if (sel < w->pick_n)
-				w->pick_sel = sel;
-		}
+	if (*why) {
+		replace_str(&w->pick_error, why);
+		/* the list again, the plan's marked, the cursor where it was */
+		pick_enter(w);
+		if (sel < w->pick_n)
+			w->pick_sel = sel;
 		return;
 	}
 	wizard_goto(w, SCR_STEP);
@@ -421,23 +389,33 @@ static void pick_finished(struct wizard *w, int rc, struct err *e)
 
 /* ---- SCR_CONFIRM ---- */
 
-/* In the run log, as line mode logs it (frontend_confirmed()). */
-static void log_confirmed(struct wizard *w)
-{
-	struct strbuf sb = STRBUF_INIT, what = STRBUF_INIT;
-	int was = i18n_english(1); /* the run log's language */
-	run_step_destructive(w->run, w->cur, &what);
-	frontend_confirmed(&sb, run_step_name(w->run, w->cur), w->confirm_word, what.buf);
-	i18n_english(was);
-	wizard_worker_log(&w->worker, LOG_INFO, "%s", sb.buf);
-	strbuf_release(&sb);
-	strbuf_release(&what);
-}
-
 static void confirm_enter(struct wizard *w)
 {
 	strbuf_reset(&w->typed);
 	w->typed_wrong = 0;
+}
+
+/* The operator confirmed: at the step's question "run" (the runner asks
+ * the confirmation next, answered with @value), at the confirmation
+ * itself (a wizard that attached there) @value. */
+static void confirmed(struct wizard *w, const char *value)
+{
+	if (w->qkind == PROTO_ASK_STEP) {
+		replace_str(&w->confirmed, value);
+		answer(w, "run");
+	} else {
+		answer(w, value);
+	}
+}
+
+/* Back from the confirmation: at the runner's confirmation "n" (it asks
+ * the step's question again). */
+static void not_confirmed(struct wizard *w)
+{
+	if (w->qkind == PROTO_ASK_YESNO || w->qkind == PROTO_ASK_TYPED)
+		answer(w, "n");
+	else
+		wizard_goto(w, SCR_STEP);
 }
 
 /* Remove the last character (not byte) of the typed text. */
@@ -461,27 +439,26 @@ static void typed_backspace(struct strbuf *sb)
 
 static void confirm_key(struct wizard *w, int is_key, wint_t ch)
 {
-	if (is_esc(is_key, ch)) {
-		wizard_goto(w, SCR_STEP);
-		return;
-	}
 	if (is_log_key(is_key, ch)) {
 		log_scroll_key(w, page_key(is_key, ch));
 		return;
 	}
+	if (!w->qid)
+		return;
+	if (is_esc(is_key, ch)) {
+		not_confirmed(w);
+		return;
+	}
 	if (!w->confirm_word) {
-		if (is_char(is_key, ch, L'y')) {
-			log_confirmed(w);
-			start_step(w);
-		} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q')) {
-			wizard_goto(w, SCR_STEP);
-		}
+		if (is_char(is_key, ch, L'y'))
+			confirmed(w, "y");
+		else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q'))
+			not_confirmed(w);
 		return;
 	}
 	if (is_enter(is_key, ch)) {
 		if (!strcmp(w->typed.buf, w->confirm_word)) {
-			log_confirmed(w);
-			start_step(w);
+			confirmed(w, w->confirm_word);
 		} else {
 			w->typed_wrong = 1;
 			strbuf_reset(&w->typed);
@@ -511,16 +488,16 @@ static void running_key(struct wizard *w, int is_key, wint_t ch)
 		wizard_goto(w, SCR_CANCEL);
 	else if (is_log_key(is_key, ch))
 		log_scroll_key(w, page_key(is_key, ch));
+	else
+		leave_key(w, is_key, ch);
 }
 
 static void cancel_key(struct wizard *w, int is_key, wint_t ch)
 {
 	if (is_char(is_key, ch, L'y')) {
 		w->cancelling = 1;
-		wizard_worker_cancel(&w->worker, 1);
-		wizard_worker_log(&w->worker, LOG_WARN,
-				  "wizard: operator aborted step %s; waiting for it to stop",
-				  run_step_name(w->run, w->cur));
+		/* the runner logs the stop and why */
+		send_cancel(w, 1);
 		wizard_goto(w, SCR_RUNNING);
 	} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
 		wizard_goto(w, SCR_RUNNING);
@@ -529,34 +506,42 @@ static void cancel_key(struct wizard *w, int is_key, wint_t ch)
 
 /* ---- SCR_FAILED ---- */
 
+static void failed_enter(struct wizard *w)
+{
+	strbuf_reset(&w->errtext);
+	strbuf_addstr(&w->errtext, wizard_text(w, w->cur, "error"));
+	if (!w->errtext.len)
+		strbuf_addstr(&w->errtext, _("the step failed without saying why"));
+}
+
 static void failed_key(struct wizard *w, int is_key, wint_t ch)
 {
-	if (is_char(is_key, ch, L'r')) {
-		wizard_worker_log(&w->worker, LOG_INFO, "wizard: retrying step %s",
-				  run_step_name(w->run, w->cur));
-		start_step(w);
-	} else if (is_char(is_key, ch, L's')) {
-		skip_step(w);
-	} else if (is_char(is_key, ch, L'a') || is_char(is_key, ch, L'q')) {
-		wizard_worker_log(&w->worker, LOG_ERROR,
-				  "wizard: operator stopped after step %s failed", run_step_name(w->run, w->cur));
-		wizard_goto(w, SCR_SUMMARY);
-	} else if (is_log_key(is_key, ch)) {
+	if (is_log_key(is_key, ch))
 		log_scroll_key(w, page_key(is_key, ch));
-	}
+	else if (is_char(is_key, ch, L'r'))
+		answer(w, "retry");
+	else if (is_char(is_key, ch, L's'))
+		answer(w, "skip");
+	else if (is_char(is_key, ch, L'a') || is_char(is_key, ch, L'q'))
+		answer(w, "abort");
+	else
+		leave_key(w, is_key, ch);
 }
 
 /* ---- SCR_QUIT ---- */
 
 static void quit_key(struct wizard *w, int is_key, wint_t ch)
 {
+	if (w->aborted)
+		return; /* answered: the runner's end comes */
 	if (is_char(is_key, ch, L'y')) {
 		w->aborted = 1;
-		wizard_worker_log(&w->worker, LOG_WARN,
-				  "wizard: operator quit before step %s", run_step_name(w->run, w->cur));
-		wizard_goto(w, SCR_SUMMARY);
+		if (w->qid)
+			answer(w, "abort");
+		else
+			send_cancel(w, 1);
 	} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
-		wizard_goto(w, SCR_STEP);
+		wizard_goto(w, w->qid && w->qkind == PROTO_ASK_STEP ? SCR_STEP : SCR_WAIT);
 	}
 }
 
@@ -564,18 +549,13 @@ static void quit_key(struct wizard *w, int is_key, wint_t ch)
 
 static void summary_enter(struct wizard *w)
 {
-	const char *log_path = w->o->log_path ? w->o->log_path : run_log_path(w->run);
+	const char *log_path = w->o->log_path;
 
-	strbuf_reset(&w->summary);
-	if (w->aborted && !run_stopped(w->run))
-		run_set_stopped(w->run, 1); /* the operator quit or aborted a step */
-	run_summary(w->run, &w->summary);
 	strbuf_rtrim(&w->summary);
 	if (log_path && !strstr(w->summary.buf, log_path))
 		strbuf_addf(&w->summary, _("\nlog: %s"), log_path);
 	w->summary_scroll = 0;
-	w->exit_code = w->aborted ? 130 : run_exit_code(w->run);
-	wizard_worker_log(&w->worker, LOG_INFO, "wizard: finished, exit code %d", w->exit_code);
+	w->aborted = w->exit_code == EXIT_ABORTED;
 }
 
 static void summary_key(struct wizard *w, int is_key, wint_t ch)
@@ -603,13 +583,21 @@ const struct wizard_screen wizard_screens[SCR_COUNT] = {
 	[SCR_CONFIRM] = { "confirm", confirm_enter, wizard_draw_confirm, confirm_key, NULL },
 	[SCR_RUNNING] = { "running", NULL,          wizard_draw_running, running_key, NULL },
 	[SCR_CANCEL]  = { "cancel",  NULL,          wizard_draw_cancel,  cancel_key,  NULL },
-	[SCR_FAILED]  = { "failed",  NULL,          wizard_draw_failed,  failed_key,  NULL },
+	[SCR_FAILED]  = { "failed",  failed_enter,  wizard_draw_failed,  failed_key,  NULL },
 	[SCR_QUIT]    = { "quit",    NULL,          wizard_draw_quit,    quit_key,    NULL },
 	[SCR_SUMMARY] = { "summary", summary_enter, wizard_draw_summary, summary_key, NULL },
 	[SCR_PICK]    = { "pick",    pick_enter,    wizard_draw_pick,    pick_key,    NULL },
+	[SCR_WAIT]    = { "wait",    NULL,          wizard_draw_wait,    wait_key,    NULL },
 };
 
-/* ---- events from the worker ---- */
+/* ---- messages from the runner ---- */
+
+static void wizard_progress_release(struct wizard_progress *p)
+{
+	free(p->phase);
+	free(p->current);
+	p->phase = p->current = NULL;
+}
 
 static void rate_sample(struct wizard *w, const struct wizard_progress *p)
 {
@@ -629,69 +617,248 @@ static void rate_sample(struct wizard *w, const struct wizard_progress *p)
 		w->rate_n++;
 }
 
-static void step_finished(struct wizard *w, int rc, struct err *e)
+static enum step_state view_state(enum proto_step_state st)
 {
-	size_t s = w->cur;
+	switch (st) {
+	case PROTO_STEP_RUNNING: return STEP_RUNNING;
+	case PROTO_STEP_DONE: return STEP_DONE;
+	case PROTO_STEP_FAILED: return STEP_FAILED;
+	case PROTO_STEP_SKIPPED: return STEP_SKIPPED;
+	case PROTO_STEP_PENDING:
+	case PROTO_STEP_WAITING:
+		break;
+	}
+	return STEP_PENDING;
+}
 
-	if (w->choosing) {
-		pick_finished(w, rc, e);
+static void on_view(struct wizard *w, struct proto_msg *m)
+{
+	size_t i = m->u.view.index;
+	if (!w->views) {
+		w->n_steps = m->u.view.count;
+		w->views = xcalloc(w->n_steps + 1, sizeof(*w->views));
+		w->view = xcalloc(w->n_steps ? w->n_steps : 1, sizeof(*w->view));
+	}
+	if (m->u.view.count != w->n_steps || i > w->n_steps)
+		return; /* not this run's: cannot happen */
+	proto_msg_clear(&w->views[i]);
+	w->views[i] = *m;
+	memset(m, 0, sizeof(*m)); /* the wizard's now */
+	if (i == w->n_steps) {
+		struct strbuf info = STRBUF_INIT;
+		if (w->o->banner)
+			strbuf_addf(&info, "%s  ", w->o->banner);
+		strbuf_addstr(&info, "biso-recover");
+		strbuf_addstr(&info, wizard_text(w, i, "target"));
+		replace_str(&w->title_info, info.buf);
+		strbuf_release(&info);
+		w->offer_resume = !w->o->reattach && *wizard_text(w, i, "interrupted");
 		return;
 	}
-	wizard_worker_join(&w->worker);
-	sync_views(w);
-	/* keys typed while the step ran must not start the next one */
-	flushinp();
-	if (!rc) {
-		if (w->screen == SCR_CANCEL) {
-			/* Finished while the operator was deciding: its result stays, and
-			 * the answer about to be typed must not act on the next screen. */
-			wizard_worker_log(&w->worker, LOG_WARN, "wizard: step %s finished before the "
-					  "abort was confirmed; its result stays", run_step_name(w->run, s));
-			w->swallow_answer = 1;
-		}
-		if (w->cancelling) {
-			w->aborted = 1;
-			wizard_goto(w, SCR_SUMMARY);
-			return;
-		}
-		wizard_goto(w, SCR_STEP);
-		return;
+	w->view[i].state = view_state(w->views[i].u.view.state);
+	if (w->views[i].u.view.state == PROTO_STEP_WAITING) {
+		/* at a question: as the run has it (a failed step asks) */
+		static const enum step_state states[] = {
+			STEP_PENDING, STEP_RUNNING, STEP_DONE, STEP_FAILED, STEP_SKIPPED,
+		};
+		for (size_t k = 0; k < sizeof states / sizeof states[0]; k++)
+			if (!strcmp(wizard_text(w, i, "state"), step_state_name(states[k])))
+				w->view[i].state = states[k];
 	}
-	if (w->view[s].state == STEP_RUNNING || w->view[s].state == STEP_PENDING)
-		w->view[s].state = STEP_FAILED;
-	strbuf_reset(&w->errtext);
-	if (err_isset(e))
-		failed_text(e, &w->errtext);
-	else if (err_isset(run_step_err(w->run, s)))
-		failed_text(run_step_err(w->run, s), &w->errtext);
-	else
-		strbuf_addstr(&w->errtext, _("the step failed without saying why"));
-	/* the backend logged the error with its detail and hint */
-	if (w->cancelling) {
-		w->aborted = 1;
-		wizard_goto(w, SCR_SUMMARY);
-	} else {
-		wizard_goto(w, SCR_FAILED);
+	w->view[i].seconds = strtod(wizard_text(w, i, "seconds"), NULL);
+	w->view[i].warnings = (unsigned)strtoul(wizard_text(w, i, "warnings"), NULL, 10);
+	if (w->views[i].u.view.state == PROTO_STEP_WAITING)
+		w->waiting_step = (int)i;
+	if (w->views[i].u.view.state == PROTO_STEP_RUNNING) {
+		/* a step runs: its screen, with the progress from now on */
+		w->cur = i;
+		wizard_progress_release(&w->prog);
+		w->have_progress = 0;
+		w->rate_n = w->rate_head = 0;
+		w->step_start_ns = w->now_ns;
+		w->qid = 0;
+		replace_str(&w->confirmed, NULL);
+		if (w->screen != SCR_CANCEL && w->screen != SCR_SUMMARY)
+			wizard_goto(w, SCR_RUNNING);
 	}
 }
 
-static void apply_events(struct wizard *w)
+static void on_question(struct wizard *w, struct proto_msg *m)
 {
-	struct wizard_events ev;
-
-	wizard_worker_take(&w->worker, &ev);
-	for (struct wizard_logline *l = ev.logs; l; l = l->next)
-		log_add(w, l->wall, l->level, l->text);
-	if (ev.have_progress && (w->screen == SCR_RUNNING || w->screen == SCR_CANCEL)) {
-		rate_sample(w, &ev.progress);
-		wizard_progress_release(&w->prog);
-		w->prog = ev.progress;
-		memset(&ev.progress, 0, sizeof(ev.progress));
-		w->have_progress = 1;
+	enum screen_id was = w->screen;
+	const char *c0 = m->u.question.n_choices ? m->u.question.choices[0] : NULL;
+	w->qid = m->u.question.id;
+	w->qkind = m->u.question.kind;
+	if (w->waiting_step >= 0)
+		w->cur = (size_t)w->waiting_step;
+	if (!w->control) {
+		w->qid = 0; /* shown, not answered here */
 	}
-	if (ev.done)
-		step_finished(w, ev.rc, &ev.err);
-	wizard_events_release(&ev);
+	switch (w->qkind) {
+	case PROTO_ASK_STEP:
+		if (was == SCR_CANCEL) {
+			/* the step finished while the operator was deciding: its
+			 * result stays, and the answer about to be typed must
+			 * not act on the next screen */
+			w->swallow_answer = 1;
+			flushinp();
+		}
+		if (w->choosing && was == SCR_PICK) {
+			pick_finished(w);
+			break;
+		}
+		w->choosing = 0;
+		/* keys typed while the step ran must not start the next one */
+		if (was == SCR_RUNNING || was == SCR_WAIT)
+			flushinp();
+		if (!w->asked && w->early.len && !w->o->reattach) {
+			/* the preflight's warnings: on the first screen, and
+			 * again as the pane's newest lines (its INFO lines would
+			 * push them out of sight) */
+			char *copy = xstrdup(w->early.buf), *save = NULL;
+			for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+				log_add(w, time(NULL), LOG_WARN, l);
+			free(copy);
+			w->notice = 1;
+		}
+		w->screen = SCR_STEP; /* no leave: the dialogs over it are gone */
+		step_enter(w);
+		break;
+	case PROTO_ASK_YESNO:
+	case PROTO_ASK_TYPED:
+		if (w->confirmed && w->qid) {
+			/* typed on the confirmation screen before the "run" */
+			char *v = w->confirmed;
+			w->confirmed = NULL;
+			answer(w, v);
+			free(v);
+			break;
+		}
+		step_enter(w);
+		replace_str(&w->confirm_word, w->qkind == PROTO_ASK_TYPED ? c0 : NULL);
+		wizard_goto(w, SCR_CONFIRM);
+		break;
+	case PROTO_ASK_RETRY:
+		if (w->cancelling) {
+			answer(w, "abort");
+			break;
+		}
+		wizard_goto(w, SCR_FAILED);
+		break;
+	case PROTO_ASK_BACKUP:
+		/* not asked of a wizard (it chooses at the step's question) */
+		answer(w, "abort");
+		break;
+	}
+	w->asked = 1;
+}
+
+static void on_notice(struct wizard *w, const struct proto_msg *m)
+{
+	switch (m->u.notice.kind) {
+	case PROTO_NOTICE_CONTROL:
+		w->control = 1;
+		w->readonly = w->readonly_dialog = w->took_over = 0;
+		break;
+	case PROTO_NOTICE_READ_ONLY:
+		w->control = 0;
+		w->readonly = w->readonly_dialog = 1;
+		replace_str(&w->readonly_text, m->u.notice.text);
+		break;
+	case PROTO_NOTICE_TAKEN_OVER:
+		w->control = 0;
+		w->readonly = w->took_over = 1;
+		w->qid = 0;
+		replace_str(&w->readonly_text, m->u.notice.text);
+		break;
+	}
+}
+
+/* One message from the runner. */
+static void on_message(struct wizard *w, struct proto_msg *m)
+{
+	switch (m->type) {
+	case PROTO_VIEW:
+		on_view(w, m);
+		break;
+	case PROTO_LOG:
+		log_add(w, time(NULL), (enum log_level)m->u.log.level, m->u.log.text);
+		/* the preflight's findings, for the first screen */
+		if (!w->asked && m->u.log.level >= LOG_WARN)
+			strbuf_addf(&w->early, "%s\n", m->u.log.text);
+		break;
+	case PROTO_PROGRESS:
+		if (w->screen == SCR_RUNNING || w->screen == SCR_CANCEL) {
+			struct wizard_progress p = { 0 };
+			p.phase = *m->u.progress.label ? xstrdup(m->u.progress.label) : NULL;
+			p.current = *m->u.progress.item ? xstrdup(m->u.progress.item) : NULL;
+			p.done_bytes = m->u.progress.done;
+			p.total_bytes = m->u.progress.total;
+			p.done_items = m->u.progress.items;
+			p.t_ns = w->now_ns;
+			rate_sample(w, &p);
+			wizard_progress_release(&w->prog);
+			w->prog = p;
+			w->have_progress = 1;
+		}
+		break;
+	case PROTO_QUESTION:
+		on_question(w, m);
+		break;
+	case PROTO_NOTICE:
+		on_notice(w, m);
+		break;
+	case PROTO_END:
+		w->ended = 1;
+		w->qid = 0;
+		w->exit_code = m->u.end.code;
+		strbuf_reset(&w->summary);
+		strbuf_addstr(&w->summary, m->u.end.summary);
+		if (w->resume) {
+			w->exit_code = WIZARD_RESUME;
+			w->finished = 1;
+			break;
+		}
+		if (!w->views) {
+			/* refused before its first step (the plan, the
+			 * preflight): no screen, the reason on the terminal */
+			w->refused = 1;
+			w->finished = 1;
+			break;
+		}
+		flushinp();
+		wizard_goto(w, SCR_SUMMARY);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Read what the runner sent and act on it.  -1 when it went away. */
+static int from_runner(struct wizard *w)
+{
+	struct err e = ERR_INIT;
+	struct proto_msg m;
+	int r = proto_read(&w->conn, &e), rc;
+	while ((rc = proto_next(&w->conn, &m, &e)) == 1) {
+		on_message(w, &m);
+		proto_msg_clear(&m);
+	}
+	err_clear(&e);
+	return rc < 0 || r <= 0 ? -1 : 0;
+}
+
+/* The runner is done with us (END read) or gone: close the socket, so
+ * that it can end (and release what it holds) while the summary shows. */
+static void runner_close(struct wizard *w)
+{
+	struct err e = ERR_INIT;
+	if (w->conn.fd < 0)
+		return;
+	proto_flush(&w->conn, &e); /* a last answer or cancel */
+	err_clear(&e);
+	close(w->conn.fd);
+	w->conn.fd = -1;
 }
 
 /* ---- the loop ---- */
@@ -700,7 +867,7 @@ static void apply_events(struct wizard *w)
 static void stderr_line(void *ctx, const char *text)
 {
 	struct wizard *w = ctx;
-	wizard_worker_log(&w->worker, LOG_WARN, "stderr: %s", text);
+	log_add(w, time(NULL), LOG_WARN, text);
 }
 
 static void dispatch_key(struct wizard *w, int is_key, wint_t ch)
@@ -720,13 +887,15 @@ static void dispatch_key(struct wizard *w, int is_key, wint_t ch)
 		if (is_char(is_key, ch, L'y') || is_char(is_key, ch, L'n'))
 			return;
 	}
+	if (w->screen != SCR_SUMMARY && readonly_key(w, is_key, ch))
+		return;
 	wizard_screens[w->screen].key(w, is_key, ch);
 }
 
 static void run_loop(struct wizard *w)
 {
 	while (!w->finished && !wizard_signal) {
-		struct pollfd pfd[3];
+		struct pollfd pfd[4];
 		wint_t ch;
 		int r;
 
@@ -735,11 +904,15 @@ static void run_loop(struct wizard *w)
 		memset(pfd, 0, sizeof(pfd));
 		pfd[0].fd = STDIN_FILENO;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = wizard_worker_fd(&w->worker);
+		pfd[1].fd = w->conn.fd; /* -1 once ended: ignored by poll */
 		pfd[1].events = POLLIN;
-		pfd[2].fd = tui_stderr_fd(&w->errcap); /* -1: ignored by poll */
+		if (w->conn.fd >= 0 && w->conn.out_off < w->conn.out.len)
+			pfd[1].events |= POLLOUT;
+		pfd[2].fd = tui_stderr_fd(&w->errcap);
 		pfd[2].events = POLLIN;
-		r = poll(pfd, 3, 200);
+		pfd[3].fd = w->wake[0];
+		pfd[3].events = POLLIN;
+		r = poll(pfd, 4, 200);
 		if (wizard_signal)
 			break;
 		if (r > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
@@ -750,149 +923,174 @@ static void run_loop(struct wizard *w)
 		}
 		w->now_ns = report_now_ns();
 		tui_stderr_read(&w->errcap, 0, stderr_line, w);
-		apply_events(w);
+		if (r > 0 && pfd[1].revents & POLLOUT) {
+			struct err e = ERR_INIT;
+			proto_flush(&w->conn, &e);
+			err_clear(&e);
+		}
+		if (r > 0 && pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (from_runner(w) < 0 && !w->ended) {
+				/* killed: no end came */
+				w->exit_code = EXIT_FAILED;
+				strbuf_reset(&w->summary);
+				strbuf_addf(&w->summary, _("The runner (pid %ld) ended without finishing "
+							   "the run; its log: %s"),
+					    w->o->runner_pid, w->o->log_path ? w->o->log_path : "?");
+				w->ended = 1;
+				wizard_goto(w, SCR_SUMMARY);
+			}
+			if (w->ended)
+				runner_close(w);
+		}
+		if (r > 0 && pfd[3].revents & POLLIN) {
+			char b[64];
+			while (read(w->wake[0], b, sizeof b) > 0)
+				;
+		}
 		while (!w->finished && (r = tui_getkey(&ch)) != ERR)
 			dispatch_key(w, r == KEY_CODE_YES, ch);
 	}
 }
 
-int wizard_run(struct run *run, const struct wizard_opts *o)
+/* "root on pts/3 from 10.0.0.7 (pid 1234)": who the runner names to a
+ * second client. */
+static void who_am_i(struct strbuf *out)
 {
-	static const struct wizard_opts no_opts;
+	struct passwd *pw = getpwuid(getuid());
+	const char *tty = ttyname(0), *ssh = getenv("SSH_CONNECTION");
+	strbuf_addstr(out, pw ? pw->pw_name : "?");
+	if (tty)
+		strbuf_addf(out, " on %s", strncmp(tty, "/dev/", 5) ? tty : tty + 5);
+	if (ssh && *ssh)
+		strbuf_addf(out, " from %.*s", (int)strcspn(ssh, " "), ssh);
+	strbuf_addf(out, " (pid %ld)", (long)getpid());
+}
+
+static void print_err(struct err *e)
+{
+	struct strbuf msg = STRBUF_INIT;
+	err_format_l10n(e, &msg);
+	fprintf(stderr, "biso-recover: %s\n", msg.buf);
+	strbuf_release(&msg);
+	err_clear(e);
+}
+
+int wizard_run(const struct wizard_opts *o)
+{
 	struct sigaction sa, old_sa[N_CAUGHT];
 	struct wizard w;
 	struct err e = ERR_INIT;
-	struct strbuf info = STRBUF_INIT;
+	struct strbuf who = STRBUF_INIT;
+	struct proto_msg hello = { .type = PROTO_HELLO };
+	int fd;
 
 	memset(&w, 0, sizeof(w));
 	w.errcap = (struct tui_stderr)TUI_STDERR_INIT;
-	w.run = run;
-	w.n_steps = run_step_count(run);
-	w.view = xcalloc(w.n_steps ? w.n_steps : 1, sizeof(*w.view));
-	w.o = o ? o : &no_opts;
+	w.o = o;
+	w.waiting_step = -1;
+	w.conn.fd = w.wake[0] = w.wake[1] = -1;
 	strbuf_init(&w.describe, 0);
 	strbuf_init(&w.what, 0);
 	strbuf_init(&w.blocked, 0);
 	strbuf_init(&w.typed, 0);
 	strbuf_init(&w.errtext, 0);
 	strbuf_init(&w.summary, 0);
+	strbuf_init(&w.early, 0);
 	w.log = xcalloc(WIZARD_LOG_KEEP, sizeof(*w.log));
 
-	if (wizard_worker_init(&w.worker, w.o->logsink, &e) < 0) {
-		struct strbuf msg = STRBUF_INIT;
-		err_format_l10n(&e, &msg);
-		fprintf(stderr, "biso-recover: %s\n", msg.buf);
-		strbuf_release(&msg);
-		err_clear(&e);
+	fd = rundir_connect(o->socket_path, &e);
+	if (fd < 0 || proto_conn_init(&w.conn, fd, &e) < 0 ||
+	    pipe2(w.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		if (!err_isset(&e))
+			err_errno(&e, errno, "cannot create the wizard's signal pipe");
+		print_err(&e);
+		if (fd >= 0)
+			close(fd);
 		free(w.log);
-		return 2;
+		return EXIT_USAGE;
 	}
+	who_am_i(&who);
+	hello.u.hello.version = PROTO_VERSION;
+	hello.u.hello.role = PROTO_ROLE_CONTROL;
+	hello.u.hello.who = who.buf;
+	send_msg(&w, &hello);
+	strbuf_release(&who);
 
 	/* our handlers first: ncurses leaves signals alone that are caught */
 	wizard_signal = 0;
-	wizard_signal_fd = w.worker.pipefd[1];
+	wizard_signal_fd = w.wake[1];
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < N_CAUGHT; i++)
 		sigaction(caught_signals[i], &sa, &old_sa[i]);
+	signal(SIGPIPE, SIG_IGN);
 
 	if (tui_start(&w.tui, &e) < 0) {
-		struct strbuf msg = STRBUF_INIT;
-		err_format_l10n(&e, &msg);
-		fprintf(stderr, "biso-recover: %s\n", msg.buf);
-		strbuf_release(&msg);
-		err_clear(&e);
-		w.exit_code = 2;
+		print_err(&e);
+		w.exit_code = EXIT_USAGE;
 		goto out;
 	}
-
 	if (tui_stderr_begin(&w.errcap, &e) < 0) {
 		/* not fatal: the screen may get scribbled on */
-		wizard_worker_log(&w.worker, LOG_WARN, "wizard: %s", e.msg);
+		log_add(&w, time(NULL), LOG_WARN, e.msg);
 		err_clear(&e);
 	}
-	/* the short database name first: a long webroot is what gets cut */
-	if (o && o->banner)
-		strbuf_addf(&info, "%s  ", o->banner);
-	strbuf_addstr(&info, "biso-recover");
-	run_target_text(run, &info);
-	w.title_info = strbuf_detach(&info, NULL);
-	sync_views(&w);
-	wizard_worker_log(&w.worker, LOG_INFO, "wizard: started on a %dx%d terminal%s%s",
-			  COLS, LINES, w.tui.colour ? ", colour" : "",
-			  w.tui.utf8 ? ", UTF-8" : ", ASCII");
-	if (frontend_ssh_warning())
-		wizard_worker_log(&w.worker, LOG_WARN, "%s", frontend_ssh_warning());
-	w.screen = SCR_STEP;
-	step_enter(&w);
-	if (w.o->warnings && *w.o->warnings) {
-		/* logged (run log, stderr) before the screen was ours: into the
-		 * pane, and on the first screen until a key */
-		char *copy = xstrdup(w.o->warnings), *save = NULL;
-		for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-			log_add(&w, time(NULL), LOG_WARN, l);
-		free(copy);
-		w.notice = w.screen == SCR_STEP;
-	}
+	w.title_info = xstrfmt("%s%sbiso-recover", o->banner ? o->banner : "", o->banner ? "  " : "");
+	w.screen = SCR_WAIT;
 
 	run_loop(&w);
 
-	if (wizard_signal) {
-		w.aborted = 1;
-		w.exit_code = 130;
-		/* say what happened: a dropped terminal is no operator's choice */
-		if (wizard_worker_busy(&w.worker))
-			wizard_worker_log(&w.worker, LOG_WARN,
-					  "wizard: %s: stopping the running step at its next safe point",
-					  report_reason(REPORT_STOP_SIGNAL((int)wizard_signal)));
-		else
-			wizard_worker_log(&w.worker, LOG_WARN, "wizard: %s: stopping before the next step",
-					  report_reason(REPORT_STOP_SIGNAL((int)wizard_signal)));
-		if (wizard_worker_busy(&w.worker))
-			wizard_worker_cancel(&w.worker, REPORT_STOP_SIGNAL((int)wizard_signal));
+	if (wizard_signal == SIGHUP) {
+		/* the terminal is gone: the run goes on without us */
+		w.exit_code = w.ended ? w.exit_code : WIZARD_LEFT;
+	} else if (wizard_signal) {
+		/* SIGINT, SIGTERM: stop the run, as Ctrl-C in line mode */
+		send_cancel(&w, REPORT_STOP_SIGNAL((int)wizard_signal));
+		w.exit_code = EXIT_ABORTED;
 	}
 out:
-	/* reverse order of setup: terminal, stderr, worker, signals; stderr
-	 * before the join, so that a step writing to it cannot block on a
-	 * pipe nobody reads any more */
+	/* reverse order of setup: terminal, stderr, socket, signals */
 	tui_end(&w.tui);
 	tui_stderr_end(&w.errcap, stderr_line, &w);
-	if (wizard_worker_busy(&w.worker)) {
-		struct wizard_events ev;
-		wizard_worker_cancel(&w.worker, 1);
-		wizard_worker_join(&w.worker);
-		/* its lines already reached the sink; add how it ended */
-		wizard_worker_take(&w.worker, &ev);
-		if (ev.done && ev.rc)
-			wizard_worker_log(&w.worker, LOG_WARN, "wizard: step %s stopped: %s",
-					  run_step_name(w.run, w.cur), ev.err.msg ? ev.err.msg : "");
-		else if (ev.done)
-			wizard_worker_log(&w.worker, LOG_INFO, "wizard: step %s finished before it could stop",
-					  run_step_name(w.run, w.cur));
-		wizard_events_release(&ev);
-	}
-	wizard_worker_destroy(&w.worker);
-	/* the worker is gone: for the summary the caller prints */
-	if (wizard_signal)
-		run_set_stopped(w.run, REPORT_STOP_SIGNAL((int)wizard_signal));
-	else if (w.aborted && !run_stopped(w.run))
-		run_set_stopped(w.run, 1);
+	runner_close(&w);
 	wizard_signal_fd = -1;
 	for (size_t i = 0; i < N_CAUGHT; i++)
 		sigaction(caught_signals[i], &old_sa[i], NULL);
+	if (w.exit_code == WIZARD_LEFT) {
+		printf(_("The wizard left the run; it goes on in its runner (pid %ld): "
+			 "biso-recover status shows it, biso-recover attaches again. Log: %s\n"),
+		       o->runner_pid, o->log_path ? o->log_path : "?");
+	} else if (w.refused) {
+		strbuf_rtrim(&w.summary);
+		fprintf(stderr, "%s\n", w.summary.buf);
+	} else if (w.exit_code != WIZARD_RESUME && w.exit_code != EXIT_USAGE) {
+		/* the alternate screen is gone: the summary stays in the scrollback */
+		strbuf_rtrim(&w.summary);
+		if (w.summary.len)
+			printf("%s\n", w.summary.buf);
+		printf(w.exit_code == EXIT_DONE
+		       ? _("biso-recover: finished, exit code %d; log: %s\n")
+		       : _("biso-recover: NOT finished, exit code %d; log: %s\n"),
+		       w.exit_code, o->log_path ? o->log_path : "?");
+	}
+	fflush(stdout);
 
 	for (size_t i = 0; i < w.log_n; i++)
 		free(w.log[(w.log_first + i) % WIZARD_LOG_KEEP].text);
 	free(w.log);
-	for (size_t s = 0; s < w.n_steps; s++) {
-		free(w.view[s].summary);
-		free(w.view[s].kept_as);
-	}
+	for (size_t s = 0; w.views && s <= w.n_steps; s++)
+		proto_msg_clear(&w.views[s]);
+	free(w.views);
 	free(w.view);
+	proto_conn_release(&w.conn);
+	close(w.wake[0]);
+	close(w.wake[1]);
 	wizard_progress_release(&w.prog);
 	free(w.title_info);
 	free(w.confirm_word);
+	free(w.confirmed);
+	free(w.readonly_text);
 	pick_free(&w);
 	free(w.pick_name);
 	free(w.pick_error);
@@ -902,5 +1100,6 @@ out:
 	strbuf_release(&w.typed);
 	strbuf_release(&w.errtext);
 	strbuf_release(&w.summary);
+	strbuf_release(&w.early);
 	return w.exit_code;
 }

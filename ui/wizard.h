@@ -1,47 +1,54 @@
 /*
- * wizard: the full-screen wizard of a flow (the restore's six steps).
+ * wizard: the full-screen wizard of a flow (the restore's six steps), as a
+ * client of the runner that does the work (src/engine/runner.h, started
+ * with runner_opts.ask_steps).
  *
- * Drives the steps of a prepared struct run one by one: shows each
- * step (what it does, source and target), asks before anything destructive
- * (the database step wants its name typed), runs the step in a worker
- * thread while the screen keeps answering keys, resizes and the clock,
- * offers retry / skip / abort when a step fails, and ends on a summary.
+ * It attaches to the runner's socket and shows each step the runner asks
+ * about (what it does, source and target), asks before anything
+ * destructive (the database step wants its name typed) and sends the
+ * answers; while a step runs it draws the runner's progress and log and
+ * keeps answering keys, resizes and the clock; it offers retry / skip /
+ * abort when a step fails, and ends on the runner's summary.  The terminal
+ * can go away at any time: the run goes on in the runner, and a wizard
+ * started again attaches to it (the same screen, the step list, the log
+ * backlog, the pending question).  A second wizard is told who answers
+ * since when and may take over; the other turns read-only.
  */
 #ifndef BR_WIZARD_H
 #define BR_WIZARD_H
 
-struct run;
-struct report;
-
 struct wizard_opts {
-	struct report *logsink; /* every log line is also passed here (the run log file); may be NULL */
-	const char *log_path;   /* shown in the summary; may be NULL */
-	const char *warnings;   /* warnings logged before the wizard took the
-				   screen (an interrupted earlier run, old
-				   copies ...), one a line; shown on the first
-				   screen and in the log pane; may be NULL */
-	const char *banner;     /* leads the title line of every screen ("DRILL"),
-				   or NULL */
-	int offer_resume;       /* the warnings name an interrupted run: the
-				   first screen offers to continue it (c) or to
-				   start over (any other key) */
+	const char *socket_path; /* the runner's socket */
+	const char *log_path;    /* the run log: shown in the summary; may be NULL */
+	long runner_pid;         /* for the messages */
+	const char *banner;      /* leads the title line of every screen ("DRILL"),
+				    or NULL */
+	int reattach;            /* the run was started before (another terminal):
+				    no "before you start" notice */
 };
 
 /* wizard_run()'s answer when the operator chose to continue the
- * interrupted run on the first screen: nothing ran; the caller starts a run
- * with run_opts.resume. */
+ * interrupted run on the first screen: nothing ran; the caller starts a
+ * runner with run_opts.resume. */
 #define WIZARD_RESUME 200
 
+/* wizard_run()'s answer when this wizard left a run that goes on (the
+ * terminal hung up, the operator pressed d, or left a read-only view): the
+ * runner owns it. */
+#define WIZARD_LEFT 201
+
 /*
- * Runs the wizard over @run (prepared and preflighted) until
- * the operator finishes or quits; returns the process exit code: 0 done,
- * 1 a step failed (old data kept), 3 finished with steps skipped/failed that
- * the operator chose to continue past, 130 aborted by the operator (also on
- * SIGINT, SIGTERM or SIGHUP, after the running step stopped), 2 when no
- * terminal could be opened (the message is on stderr).  Restores the
- * terminal before returning, also on error.  WIZARD_RESUME: see above.  @o may be NULL.  The caller
- * keeps ownership of @run and frees it afterwards.
+ * Attach to the runner at o->socket_path and run the wizard until the run
+ * ends and the operator leaves the summary; returns the run's exit code: 0
+ * done, 1 a step failed (old data kept), 3 finished with steps
+ * skipped/failed that the operator chose to continue past, 130 aborted by
+ * the operator (also on SIGINT or SIGTERM, sent to the runner as a cancel),
+ * 2 when no terminal could be opened or the runner cannot be reached (the
+ * message is on stderr), WIZARD_RESUME and WIZARD_LEFT (above).  Restores
+ * the terminal before returning, also on error, and then leaves on the
+ * normal screen (stdout) the summary and a one-line verdict (finished or
+ * not, the exit code, the log), or where the run goes on.
  */
-int wizard_run(struct run *run, const struct wizard_opts *o);
+int wizard_run(const struct wizard_opts *o);
 
 #endif

@@ -177,17 +177,32 @@ static void draw_title(const struct wizard *w, const char *right)
 	mvhline(0, 0, ' ', COLS);
 	wattr_off(stdscr, a, NULL);
 	{
-		/* A cut path must not pass for a real one: end it with "...". */
+		/* A long path is cut from the left ("…/demo/prod/webroot"): its
+		 * end names the directory; the words before it stay whole */
 		const char *info = w->title_info ? w->title_info : "biso-recover";
-		int room = COLS - rlen - 3;
+		const char *dots = w->tui.utf8 ? "…" : "...";
+		int room = COLS - rlen - 3, dw = w->tui.utf8 ? 1 : 3;
+		const char *last = strrchr(info, ' ');
 		wchar_t *wi = tui_widen(info, strlen(info), 0);
 		int width = tui_wswidth(wi, wcslen(wi));
 		free(wi);
-		if (width > room && room > 3) {
-			int used = tui_put(stdscr, 0, 1, room - 3, info, a);
-			tui_put(stdscr, 0, 1 + used, 3, "...", a);
-		} else {
+		if (width <= room || room <= dw) {
 			tui_put(stdscr, 0, 1, room, info, a);
+		} else if (last && (int)(last - info) + 1 + dw + 8 <= room) {
+			wchar_t *wt = tui_widen(last + 1, strlen(last + 1), 0);
+			size_t n = wcslen(wt), start = 0;
+			int x = 1;
+			char *head = xstrndup(info, (size_t)(last - info) + 1);
+			x += tui_put(stdscr, 0, x, room, head, a);
+			free(head);
+			while (start < n && tui_wswidth(wt + start, n - start) > room - x - dw)
+				start++;
+			x += tui_put(stdscr, 0, x, dw, dots, a);
+			tui_putw(stdscr, 0, x, room - x, wt + start, a);
+			free(wt);
+		} else {
+			int u = tui_put(stdscr, 0, 1, room - dw, info, a);
+			tui_put(stdscr, 0, 1 + u, dw, dots, a);
 		}
 	}
 	if (right && rlen < COLS - 2)
@@ -211,10 +226,10 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 		x += tui_put(stdscr, y, x, l->left_w - x, cur ? ">" : " ", A_BOLD);
 		x += tui_put(stdscr, y, x, l->left_w - x, state_marker(v->state), a);
 		/* the title when it fits, else the short name */
-		strbuf_addf(&sb, " %d %s", s + 1, run_step_title(w->run, (size_t)s));
+		strbuf_addf(&sb, " %d %s", s + 1, wizard_text(w, (size_t)s, "title"));
 		if ((int)sb.len > l->left_w - x) {
 			strbuf_reset(&sb);
-			strbuf_addf(&sb, " %d %s", s + 1, run_step_name(w->run, (size_t)s));
+			strbuf_addf(&sb, " %d %s", s + 1, wizard_text(w, (size_t)s, "name"));
 		}
 		tui_put(stdscr, y, x, l->left_w - x, sb.buf, cur ? a | A_BOLD : a);
 		y++;
@@ -373,7 +388,7 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 
 	if (width < 4 || s >= w->n_steps)
 		return;
-	strbuf_addf(&sb, _("Step %d of %d: %s"), (int)s + 1, (int)w->n_steps, run_step_title(w->run, s));
+	strbuf_addf(&sb, _("Step %d of %d: %s"), (int)s + 1, (int)w->n_steps, wizard_text(w, s, "title"));
 	tui_put(stdscr, top, x, width, sb.buf, tui_attr(&w->tui, TUI_HEADING));
 	top += 2;
 
@@ -417,7 +432,7 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 	bottom = y - 1;
 
 	/* the explanation gets what is left */
-	tui_wrap(run_step_explain(w->run, s), width, &expl);
+	tui_wrap(wizard_text(w, s, "explain"), width, &expl);
 	if (bottom - top > 0) {
 		int h = bottom - top;
 		if ((int)expl.n > h && h > 0) {
@@ -500,11 +515,12 @@ void wizard_draw_step(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
 		{ "Enter", N_("run this step") }, { "s", N_("skip") }, { "q", N_("quit") },
-		{ "?", N_("explain") }, { "[ ]", N_("log") },
+		{ "?", N_("explain") }, { "[ ]", N_("log") }, { "d", N_("leave (the run goes on)") },
 	};
 	static const struct help_key keys_pick[] = {
 		{ "Enter", N_("run this step") }, { "o", N_("other backup") }, { "s", N_("skip") },
 		{ "q", N_("quit") }, { "?", N_("explain") }, { "[ ]", N_("log") },
+		{ "d", N_("leave (the run goes on)") },
 	};
 	static const struct help_key keys_blocked[] = {
 		{ "Enter/o", N_("choose another dump") }, { "s", N_("skip") }, { "q", N_("quit") },
@@ -526,18 +542,18 @@ void wizard_draw_step(const struct wizard *w)
 		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 		struct dialog d;
 		size_t n = 0;
-		for (const char *p = w->o->warnings; p && *p; p++)
+		for (const char *p = w->early.buf; *p; p++)
 			n += *p == '\n';
 		strbuf_addf(&title, P_("Before you start: %zu warning", "Before you start: %zu warnings",
 				       n), n);
 		/* one paragraph each; the log pane keeps them after this closes */
-		for (const char *p = w->o->warnings; *p; p++)
+		for (const char *p = w->early.buf; *p; p++)
 			if (*p == '\n')
 				strbuf_addstr(&body, p[1] ? "\n\n" : "");
 			else
 				strbuf_addch(&body, *p);
 		draw_dialog(w, title.buf, TUI_WARN, body.buf, 0, &d);
-		if (w->o->offer_resume)
+		if (w->offer_resume)
 			draw_help(w, keys_resume, sizeof(keys_resume) / sizeof(keys_resume[0]));
 		else
 			draw_help(w, keys_notice, sizeof(keys_notice) / sizeof(keys_notice[0]));
@@ -549,8 +565,8 @@ void wizard_draw_step(const struct wizard *w)
 		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 		struct dialog d;
 		strbuf_addf(&title, _("Step %d of %d: %s"), (int)w->cur + 1, (int)w->n_steps,
-			    run_step_title(w->run, w->cur));
-		strbuf_addf(&body, "%s\n\n%s", run_step_explain(w->run, w->cur), w->describe.buf);
+			    wizard_text(w, w->cur, "title"));
+		strbuf_addf(&body, "%s\n\n%s", wizard_text(w, w->cur, "explain"), w->describe.buf);
 		if (w->what.len)
 			strbuf_addf(&body, _("\n\nThis step %s."), w->what.buf);
 		strbuf_addstr(&body, _("\n\nKeys: [ and ] (or PgUp and PgDn) scroll the log, "
@@ -584,10 +600,10 @@ void wizard_draw_pick(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, _("Backup for step %s"), run_step_name(w->run, w->cur));
+	strbuf_addf(&title, _("Backup for step %s"), wizard_text(w, w->cur, "name"));
 	if (w->choosing)
 		strbuf_addf(&body, _("Checking %s%s ..."), w->pick_name,
-			    run_step_choose_note(w->run, w->cur));
+			    wizard_text(w, w->cur, "choose_note"));
 	else if (w->pick_error)
 		strbuf_addf(&body, _("%s cannot be used: %s. The step keeps the one marked *; "
 			    "the log has the details."), w->pick_name, w->pick_error);
@@ -629,7 +645,7 @@ void wizard_draw_confirm(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, _("Confirm: %s"), run_step_title(w->run, w->cur));
+	strbuf_addf(&title, _("Confirm: %s"), wizard_text(w, w->cur, "title"));
 	if (w->what.len)
 		strbuf_addf(&body, _("This step %s.\n\n"), w->what.buf);
 	else
@@ -660,6 +676,7 @@ void wizard_draw_running(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
 		{ "q", N_("abort this step") }, { "[ ]", N_("log") }, { "End", N_("newest") },
+		{ "d", N_("leave (the run goes on)") },
 	};
 	static const struct help_key keys_stopping[] = {
 		{ "", N_("waiting for the step to stop...") }, { "[ ]", N_("log") },
@@ -685,7 +702,7 @@ void wizard_draw_cancel(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, _("Abort %s?"), run_step_name(w->run, w->cur));
+	strbuf_addf(&title, _("Abort %s?"), wizard_text(w, w->cur, "name"));
 	strbuf_addstr(&body, _("The step stops at its next safe point and the old data "
 		      "stays where it is; the wizard then ends (exit code 130). A step "
 		      "already at its final swap finishes instead and its result stays. "
@@ -700,7 +717,7 @@ void wizard_draw_failed(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
 		{ "r", N_("retry") }, { "s", N_("skip this step") }, { "a", N_("abort") },
-		{ "[ ]", N_("log") },
+		{ "[ ]", N_("log") }, { "d", N_("leave (the run goes on)") },
 	};
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 	struct layout l;
@@ -708,9 +725,9 @@ void wizard_draw_failed(const struct wizard *w)
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	strbuf_addf(&title, _("Step %s failed"), run_step_name(w->run, w->cur));
+	strbuf_addf(&title, _("Step %s failed"), wizard_text(w, w->cur, "name"));
 	strbuf_addbuf(&body, &w->errtext);
-	strbuf_addf(&body, "\n\n%s", run_step_failed_note(w->run, w->cur));
+	strbuf_addf(&body, "\n\n%s", wizard_text(w, w->cur, "failed_note"));
 	draw_dialog(w, title.buf, TUI_FAILED, body.buf, 0, &d);
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 	strbuf_release(&body);
@@ -733,7 +750,7 @@ void wizard_draw_quit(const struct wizard *w)
 	for (int s = 0; s < (int)w->n_steps; s++) {
 		if (w->view[s].state != STEP_PENDING)
 			continue;
-		strbuf_addf(&body, "%s %s", first ? "" : ",", run_step_name(w->run, (size_t)s));
+		strbuf_addf(&body, "%s %s", first ? "" : ",", wizard_text(w, (size_t)s, "name"));
 		first = 0;
 	}
 	strbuf_addstr(&body, ".\n");
@@ -768,16 +785,16 @@ void wizard_draw_summary(const struct wizard *w)
 	/* TRANSLATORS: %s is the flow's title: Restore, Backup, Test system
 	 * refresh */
 	if (w->aborted) {
-		strbuf_addf(&head, _("%s ABORTED by the operator"), run_flow_title(w->run));
+		strbuf_addf(&head, _("%s ABORTED by the operator"), wizard_text(w, w->n_steps, "flow_title"));
 		role = TUI_FAILED;
 	} else if (nfailed) {
-		strbuf_addf(&head, _("%s STOPPED: a step failed"), run_flow_title(w->run));
+		strbuf_addf(&head, _("%s STOPPED: a step failed"), wizard_text(w, w->n_steps, "flow_title"));
 		role = TUI_FAILED;
 	} else if (ndone == (int)w->n_steps) {
-		strbuf_addf(&head, _("%s finished: all %d steps done"), run_flow_title(w->run), ndone);
+		strbuf_addf(&head, _("%s finished: all %d steps done"), wizard_text(w, w->n_steps, "flow_title"), ndone);
 		role = TUI_DONE;
 	} else {
-		strbuf_addf(&head, _("%s finished: %d done, %d skipped"), run_flow_title(w->run),
+		strbuf_addf(&head, _("%s finished: %d done, %d skipped"), wizard_text(w, w->n_steps, "flow_title"),
 			    ndone, nskipped);
 		role = TUI_WARN;
 	}
@@ -799,6 +816,57 @@ void wizard_draw_summary(const struct wizard *w)
 	strbuf_release(&head);
 }
 
+void wizard_draw_wait(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "", N_("waiting for the runner...") }, { "[ ]", N_("log") },
+		{ "d", N_("leave (the run goes on)") },
+	};
+	struct layout l;
+
+	layout_compute(&l);
+	draw_frame(w, &l);
+	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+}
+
+/* Another client answers the questions: the key line says so (and who),
+ * over whatever the screen shows; the first time as a dialog. */
+static void draw_readonly(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "t", N_("take over") }, { "q", N_("leave (the run goes on)") }, { "[ ]", N_("log") },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	attr_t a = tui_attr(&w->tui, TUI_WARN);
+	int x;
+
+	if (w->readonly_dialog) {
+		struct dialog d;
+		strbuf_addf(&sb, _("%s is attached and answers the questions. This wizard only "
+				   "watches (read-only) unless you take over.\n\nt: take over, "
+				   "any other key: watch."), w->readonly_text ? w->readonly_text : "?");
+		draw_dialog(w, _("Attached elsewhere"), TUI_WARN, sb.buf, 0, &d);
+		strbuf_release(&sb);
+		return;
+	}
+	move(LINES - 1, 0);
+	clrtoeol();
+	if (w->took_over)
+		strbuf_addf(&sb, _("READ-ONLY: %s took over. "), w->readonly_text ? w->readonly_text : "?");
+	else
+		strbuf_addstr(&sb, _("READ-ONLY: another terminal answers. "));
+	x = tui_put(stdscr, LINES - 1, 0, COLS, sb.buf, a);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && x < COLS; i++) {
+		if (i)
+			x += tui_put(stdscr, LINES - 1, x, COLS - x, "  ", A_NORMAL);
+		x += tui_put(stdscr, LINES - 1, x, COLS - x, _(keys[i].key),
+			     tui_attr(&w->tui, TUI_KEY));
+		x += tui_put(stdscr, LINES - 1, x, COLS - x, " ", A_NORMAL);
+		x += tui_put(stdscr, LINES - 1, x, COLS - x, _(keys[i].label), A_NORMAL);
+	}
+	strbuf_release(&sb);
+}
+
 void wizard_draw(const struct wizard *w)
 {
 	erase();
@@ -814,6 +882,8 @@ void wizard_draw(const struct wizard *w)
 		strbuf_release(&sb);
 	} else {
 		wizard_screens[w->screen].draw(w);
+		if (w->readonly && w->screen != SCR_SUMMARY)
+			draw_readonly(w);
 	}
 	refresh();
 }

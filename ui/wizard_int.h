@@ -2,20 +2,21 @@
  * wizard_int: the wizard's state, shared by wizard.c (the input loop and
  * the screen table) and wizard_draw.c (drawing).  Not a public interface.
  *
- * Draw functions read only this state (and never the struct run, which
- * may belong to the worker thread at the time): everything they show from
- * the plan is copied in when a screen is entered.
+ * The wizard is a client of the runner that does the work (runner.h): it
+ * knows the run only from the runner's messages.  Draw functions read only
+ * this state: each step's newest VIEW (proto.h) and what the screens
+ * copied from it.
  */
 #ifndef BR_WIZARD_INT_H
 #define BR_WIZARD_INT_H
 
 #include <time.h>
 
+#include "proto.h"
 #include "run.h"
 #include "strbuf.h"
 #include "tui.h"
 #include "wizard.h"
-#include "wizard_worker.h"
 
 enum screen_id {
 	SCR_STEP,     /* the current step, waiting for Enter / s / q */
@@ -26,6 +27,7 @@ enum screen_id {
 	SCR_QUIT,     /* "quit the wizard?" between steps */
 	SCR_SUMMARY,  /* the end */
 	SCR_PICK,     /* choose another backup for the step (o) */
+	SCR_WAIT,     /* attached, the runner not yet at a question or step */
 	SCR_COUNT
 };
 
@@ -41,14 +43,19 @@ struct wizard_screen {
 	void (*leave)(struct wizard *w);
 };
 
-/* What the left column shows for a step; copied from the run when no
- * step runs. */
+/* What the left column shows for a step: from its VIEW. */
 struct step_view {
 	enum step_state state;
 	double seconds;
 	unsigned warnings;
-	char *summary;   /* owned, may be NULL */
-	char *kept_as;   /* owned, may be NULL */
+};
+
+/* The runner's progress of the running step; strings owned (may be NULL). */
+struct wizard_progress {
+	char *phase;
+	char *current;
+	uint64_t done_bytes, total_bytes, done_items, total_items;
+	int64_t t_ns;         /* report_now_ns() when it came */
 };
 
 struct wizard_logentry {
@@ -61,12 +68,29 @@ struct wizard_logentry {
 #define WIZARD_RATE_SAMPLES 16
 
 struct wizard {
-	struct run *run;                /* the worker's while a step runs */
-	size_t n_steps;                 /* run_step_count() */
+	size_t n_steps;                 /* the flow's steps (the VIEWs' count) */
+	struct proto_msg *views;        /* n_steps + 1 (the run's); type 0: none yet */
 	const struct wizard_opts *o;
 	struct tui tui;
 	struct tui_stderr errcap;       /* fd 2 while curses owns the screen */
-	struct wizard_worker worker;
+	struct proto_conn conn;         /* to the runner; fd -1 once it ended */
+	int wake[2];                    /* the signal handler's self-pipe */
+
+	/* the pending question: 0 when none (or answered) */
+	uint32_t qid;
+	enum proto_ask qkind;
+	char *confirmed;                /* the confirmation typed for the "run"
+					   just sent: the runner asks it next */
+	int waiting_step;               /* the step of the newest WAITING VIEW, -1 */
+	int control;                    /* this wizard answers the questions */
+	int readonly;                   /* another client answers (NOTICE) */
+	char *readonly_text;            /* who answers since when, or who took over */
+	int took_over;                  /* ... took it from this wizard */
+	int readonly_dialog;            /* the "attached elsewhere" dialog is up */
+	int asked;                      /* a question came (the first screen is up) */
+	struct strbuf early;            /* warnings before the first question, one a line */
+	int ended;                      /* END came */
+	int refused;                    /* ... before any step: the run never started */
 
 	enum screen_id screen;
 	size_t cur;                     /* n_steps once no step is left */
@@ -86,10 +110,12 @@ struct wizard {
 	char **pick_item;               /* "2026-11-29 02:00  110.7 KiB  name"; owned */
 	size_t pick_n, pick_sel, pick_cur; /* count, highlighted, in the plan now */
 	int pick_offer;                 /* the current step has another backup */
-	int choosing;                   /* the worker checks the chosen one */
+	int choosing;                   /* the runner checks the chosen one */
 	char *pick_name;                /* its name, for the screen */
 	char *pick_error;               /* why the last chosen one cannot be used */
 	int explain;                    /* SCR_STEP: the step's whole text in a dialog (?) */
+	int offer_resume;               /* the run's VIEW names an interrupted run: the
+					   notice offers to continue it (c) */
 	int notice;                     /* SCR_STEP: the warnings from before the wizard
 					   (o->warnings) in a dialog, until a key */
 
@@ -104,7 +130,9 @@ struct wizard {
 	int64_t rate_t[WIZARD_RATE_SAMPLES];
 	uint64_t rate_b[WIZARD_RATE_SAMPLES];
 	int rate_n, rate_head;
-	int cancelling;                 /* the operator asked the step to stop */
+	int cancelling;                 /* the operator asked the run to stop */
+	int resume;                     /* the operator chose to continue the
+					   interrupted run: WIZARD_RESUME at the end */
 	int swallow_answer;             /* the abort dialog closed itself: drop a late y/n */
 
 	/* SCR_FAILED */
@@ -124,6 +152,9 @@ struct wizard {
 	int exit_code;
 };
 
+/* A text of step @s's VIEW (@s == n_steps: the run's), "" when none. */
+const char *wizard_text(const struct wizard *w, size_t s, const char *key);
+
 /* The screen table (wizard.c). */
 extern const struct wizard_screen wizard_screens[SCR_COUNT];
 
@@ -138,6 +169,7 @@ void wizard_draw_failed(const struct wizard *w);
 void wizard_draw_quit(const struct wizard *w);
 void wizard_draw_summary(const struct wizard *w);
 void wizard_draw_pick(const struct wizard *w);
+void wizard_draw_wait(const struct wizard *w);
 /* Lines the log panel shows at the current size (for PgUp/PgDn). */
 int wizard_log_rows(const struct wizard *w);
 /* Lines the summary shows at the current size. */

@@ -15,12 +15,12 @@
 
 static const char *const type_names[] = {
 	NULL, "hello", "progress", "log", "question", "answer", "step", "end", "notice", "takeover",
-	"cancel",
+	"cancel", "view",
 };
 
 const char *proto_type_name(int type)
 {
-	if (type < PROTO_HELLO || type > PROTO_CANCEL)
+	if (type < PROTO_HELLO || type > PROTO_VIEW)
 		return "?";
 	return type_names[type];
 }
@@ -38,7 +38,7 @@ static const char *invalid(const struct proto_msg *m)
 		return m->u.log.level < LOG_DEBUG || m->u.log.level > LOG_ERROR ? "unknown log level"
 										 : NULL;
 	case PROTO_QUESTION:
-		if (m->u.question.kind < PROTO_ASK_YESNO || m->u.question.kind > PROTO_ASK_BACKUP)
+		if (m->u.question.kind < PROTO_ASK_YESNO || m->u.question.kind > PROTO_ASK_STEP)
 			return "unknown question kind";
 		return m->u.question.n_choices > PROTO_MAX_CHOICES ? "too many choices" : NULL;
 	case PROTO_STEP:
@@ -48,6 +48,12 @@ static const char *invalid(const struct proto_msg *m)
 		return m->u.notice.kind < PROTO_NOTICE_CONTROL ||
 				       m->u.notice.kind > PROTO_NOTICE_TAKEN_OVER ?
 			       "unknown notice kind" : NULL;
+	case PROTO_VIEW:
+		if (m->u.view.state < PROTO_STEP_PENDING || m->u.view.state > PROTO_STEP_WAITING)
+			return "unknown step state";
+		if (m->u.view.index > m->u.view.count)
+			return "a step past the flow's steps";
+		return m->u.view.n_fields > PROTO_MAX_FIELDS ? "too many fields" : NULL;
 	case PROTO_PROGRESS:
 	case PROTO_ANSWER:
 	case PROTO_END:
@@ -79,8 +85,30 @@ void proto_msg_clear(struct proto_msg *m)
 	case PROTO_NOTICE: free(m->u.notice.text); break;
 	case PROTO_TAKEOVER: break;
 	case PROTO_CANCEL: break;
+	case PROTO_VIEW:
+		for (uint32_t i = 0; i < 2 * m->u.view.n_fields; i++)
+			free(m->u.view.kv[i]);
+		free(m->u.view.kv);
+		break;
 	}
 	memset(m, 0, sizeof *m);
+}
+
+void proto_view_add(struct proto_msg *m, const char *key, const char *value)
+{
+	uint32_t n = m->u.view.n_fields;
+	m->u.view.kv = xrealloc(m->u.view.kv, 2 * (n + 1) * sizeof(char *));
+	m->u.view.kv[2 * n] = xstrdup(key);
+	m->u.view.kv[2 * n + 1] = xstrdup(value ? value : "");
+	m->u.view.n_fields = n + 1;
+}
+
+const char *proto_view_get(const struct proto_msg *m, const char *key, size_t nth)
+{
+	for (uint32_t i = 0; i < m->u.view.n_fields; i++)
+		if (!strcmp(m->u.view.kv[2 * i], key) && nth-- == 0)
+			return m->u.view.kv[2 * i + 1];
+	return NULL;
 }
 
 /* ---- encoding ----------------------------------------------------------- */
@@ -169,6 +197,14 @@ int proto_encode(const struct proto_msg *m, struct strbuf *out, struct err *e)
 		break;
 	case PROTO_CANCEL:
 		put_u32(out, (uint32_t)m->u.cancel.why);
+		break;
+	case PROTO_VIEW:
+		put_u32(out, m->u.view.index);
+		put_u32(out, m->u.view.count);
+		put_u8(out, m->u.view.state);
+		put_u32(out, m->u.view.n_fields);
+		for (uint32_t i = 0; i < 2 * m->u.view.n_fields; i++)
+			put_str(out, m->u.view.kv[i]);
 		break;
 	}
 	body = out->len - start - 4;
@@ -325,6 +361,24 @@ int proto_decode(const void *buf, size_t len, struct proto_msg *m, size_t *used,
 		break;
 	case PROTO_CANCEL:
 		m->u.cancel.why = (int32_t)get_u32(&r);
+		break;
+	case PROTO_VIEW:
+		m->u.view.index = get_u32(&r);
+		m->u.view.count = get_u32(&r);
+		m->u.view.state = get_u8(&r);
+		{
+			uint32_t n = get_u32(&r);
+			if (n > PROTO_MAX_FIELDS) {
+				fail(&r, "too many fields");
+				break;
+			}
+			m->u.view.kv = xcalloc(n ? 2 * n : 1, sizeof(char *));
+			for (uint32_t i = 0; i < n && !r.bad; i++) {
+				m->u.view.kv[2 * i] = get_str(&r);
+				m->u.view.kv[2 * i + 1] = get_str(&r);
+				m->u.view.n_fields = i + 1;
+			}
+		}
 		break;
 	default:
 		r.off = 4;

@@ -30,6 +30,8 @@
  *   NOTICE    u8 kind, string text                  runner → client
  *   TAKEOVER  (no fields)                           client → runner
  *   CANCEL    i32 why                               client → runner
+ *   VIEW      u32 index, u32 count, u8 state, u32 n, n × (string key,
+ *             string value)                         runner → client
  *
  * step is 1-based (0: before the first step); bytes and bytes per second
  * are u64 (total 0: unknown); label is the phase ("replaying"), items the
@@ -37,7 +39,32 @@
  * answers a QUESTION with an ANSWER of the same id: "y"/"n" (PROTO_ASK_YESNO), the typed word
  * (PROTO_ASK_TYPED: choices[0] is the word asked for), "retry"/"skip"/
  * "abort" (PROTO_ASK_RETRY), one of the choices (PROTO_ASK_BACKUP: the
- * backups offered).  A CANCEL asks the runner to stop at the step's next
+ * backups offered), and for PROTO_ASK_STEP (a runner started to ask before
+ * every step, as the wizard reads each step first: its text is the step's
+ * title, explanation and source/target lines) "run", "skip", "abort" (the
+ * operator quits before the step), "resume" (as abort, the operator chose
+ * to continue an interrupted run instead: the client starts that) or
+ * "use N" (switch the step to backup N of its VIEW's "backup" list, then
+ * ask again).  A "run" of a destructive step is followed by its YESNO or
+ * TYPED confirmation; "n" there asks the ASK_STEP again.
+ *
+ * VIEW is what a screen shows of step @index (0-based among all @count
+ * steps of the flow, selected or not) in @state, as key/value pairs in the
+ * runner's language: state (the run's state of the step, also at a
+ * question: pending, running, done, failed, skipped), name, title, explain, describe (source and target
+ * lines), what (what a destructive step replaces; absent: nothing), word
+ * (the confirmation's typed word), blocked (why it cannot run as planned),
+ * seconds, warnings, summary, kept, error (the failed step's error),
+ * failed_note, choose_note, choose_error (why the backup chosen last
+ * cannot be used), backup (repeated: the lines of the backups a "use N"
+ * may choose, newest first; backup_name, repeated: their names), backup_cur (N of the one in the plan),
+ * backup_pick (N of the one to offer first).  @index == @count is the run
+ * itself: target (the title line's text), flow, flow_title (for
+ * headings: "Restore"), interrupted (the line
+ * saying a run of the flow was interrupted, when this run may resume it).
+ * A runner sends every step's VIEW when a client attaches and again
+ * whenever a step changes, before the question about it; unknown keys are
+ * ignored.  A CANCEL asks the runner to stop at the step's next
  * safe point, as Ctrl-C did in-process: why is a report cancel code (1:
  * the operator, REPORT_STOP_SIGNAL(sig)); only the controlling client's
  * counts.  A version mismatch in HELLO is answered with an END
@@ -57,10 +84,11 @@
 
 struct err;
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 #define PROTO_MAX_FRAME (1u << 20)   /* bytes after the length word */
 #define PROTO_MAX_STRING (64u << 10) /* bytes of one string */
 #define PROTO_MAX_CHOICES 64u
+#define PROTO_MAX_FIELDS 256u  /* key/value pairs of a VIEW */
 
 enum proto_type {
 	PROTO_HELLO = 1,
@@ -73,6 +101,7 @@ enum proto_type {
 	PROTO_NOTICE,
 	PROTO_TAKEOVER,
 	PROTO_CANCEL,
+	PROTO_VIEW,
 };
 
 enum proto_role {
@@ -86,6 +115,7 @@ enum proto_ask {
 	PROTO_ASK_TYPED,     /* type the word in choices[0] */
 	PROTO_ASK_RETRY,     /* "retry", "skip" or "abort" */
 	PROTO_ASK_BACKUP,    /* one of choices */
+	PROTO_ASK_STEP,      /* "run", "skip", "abort", "resume" or "use N" */
 };
 
 enum proto_step_state {
@@ -129,6 +159,12 @@ struct proto_msg {
 		struct { int32_t code; char *summary; } end;
 		struct { enum proto_notice kind; char *text; } notice;
 		struct { int32_t why; } cancel; /* a report cancel code */
+		struct {
+			uint32_t index, count;
+			enum proto_step_state state;
+			char **kv;      /* 2 × n_fields: key, value, key, value ... */
+			uint32_t n_fields;
+		} view;
 	} u;
 };
 
@@ -176,6 +212,12 @@ int proto_read(struct proto_conn *c, struct err *e);
  * complete (at end of file with bytes left over, -1: "cut off"); -1 with
  * @e for a malformed frame. */
 int proto_next(struct proto_conn *c, struct proto_msg *m, struct err *e);
+
+/* Append the pair @key, @value (copied; NULL: "") to VIEW @m. */
+void proto_view_add(struct proto_msg *m, const char *key, const char *value);
+/* The value of the @nth pair (0: the first) with @key in VIEW @m,
+ * borrowed, or NULL. */
+const char *proto_view_get(const struct proto_msg *m, const char *key, size_t nth);
 
 /* The wire name of a type ("hello", "progress", ...), "?" if unknown. */
 const char *proto_type_name(int type);

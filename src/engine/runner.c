@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 /* A client's queue past this is a client that does not read: dropped. */
 #define CLIENT_MAX_QUEUE (16u << 20)
@@ -72,6 +73,11 @@ struct runner {
 	int ended;
 	int attached;                   /* clients that said HELLO, ever */
 	struct proto_msg end;
+	struct proto_msg *views;        /* the newest VIEW of each step and of the
+					   run (index n_views - 1); type 0: none */
+	size_t n_views;
+	char *choose_error;             /* why the backup chosen last is unusable */
+	int resume;                     /* the operator answered "resume" */
 
 	/* the status file */
 	struct statusfile sf;
@@ -271,6 +277,9 @@ static void attach(struct runner *rn, struct client *c, const struct proto_msg *
 	hello.u.hello.role = PROTO_ROLE_RUNNER;
 	hello.u.hello.who = rn->o.run_id ? (char *)rn->o.run_id : "";
 	client_send(rn, c, &hello);
+	for (size_t i = 0; i < rn->n_views; i++)
+		if (rn->views[i].type)
+			client_send(rn, c, &rn->views[i]);
 	if (rn->run)
 		for (size_t i = 0; i < run_step_count(rn->run); i++)
 			if (run_step_selected(rn->run, i))
@@ -558,6 +567,10 @@ void runner_free(struct runner *rn)
 	proto_msg_clear(&rn->last_progress);
 	proto_msg_clear(&rn->question);
 	proto_msg_clear(&rn->end);
+	for (size_t i = 0; i < rn->n_views; i++)
+		proto_msg_clear(&rn->views[i]);
+	free(rn->views);
+	free(rn->choose_error);
 	free(rn->answer);
 	if (rn->o.status_path || rn->sf.path)
 		statusfile_release(&rn->sf);
@@ -625,11 +638,179 @@ static const char *title_en(const struct run *run, size_t i)
 	return t;
 }
 
+/* A step's error for a dialog: the message and the hint first, the
+ * detail (a verification report, a server's context) last, where the
+ * dialog may cut it without hiding what to do. */
+static void error_text(const struct err *e, struct strbuf *out)
+{
+	struct err head = *e; /* borrowed strings, not freed */
+	head.detail = head.ldetail = NULL;
+	err_format_l10n(&head, out);
+	if (e->detail)
+		strbuf_addf(out, "\n%s %s", _("DETAIL:"), e->ldetail ? e->ldetail : e->detail);
+}
+
+/* The columns @s takes on a terminal (its bytes when not in the locale). */
+static int columns(const char *s)
+{
+	size_t n = mbstowcs(NULL, s, 0);
+	wchar_t *ws;
+	int w;
+	if (n == (size_t)-1)
+		return (int)strlen(s);
+	ws = xcalloc(n + 1, sizeof *ws);
+	mbstowcs(ws, s, n + 1);
+	w = wcswidth(ws, n);
+	free(ws);
+	return w < 0 ? (int)n : w;
+}
+
+/* Step @i's backups for "use N": "2026-11-29 02:00  110.7 KiB verified
+ * name  mark", the verified state (run_source_note()) padded to one column,
+ * a snapshot's size the manifest's where it has one. */
+static void view_backups(struct runner *rn, struct proto_msg *m, size_t i, int blocked)
+{
+	size_t cur, pick, n;
+	const struct backup_list *l = rn->run ? run_sources(rn->run, i, &cur) : NULL;
+	struct strbuf *note;
+	uint64_t *bytes;
+	char num[32];
+	int width = 0;
+	if (!l || l->n < 2)
+		return;
+	n = l->n < PROTO_MAX_CHOICES ? l->n : PROTO_MAX_CHOICES;
+	pick = cur < l->n ? cur : 0;
+	note = xcalloc(n, sizeof *note);
+	bytes = xcalloc(n, sizeof *bytes);
+	for (size_t k = 0; k < n; k++) {
+		strbuf_init(&note[k], 0);
+		bytes[k] = l->items[k].kind == MAGIC_DIR ? UINT64_MAX : l->items[k].size;
+		run_source_note(rn->run, i, k, &note[k], &bytes[k]);
+		if (columns(note[k].buf) > width)
+			width = columns(note[k].buf);
+	}
+	for (size_t k = 0; k < n && width; k++)
+		for (int c = columns(note[k].buf); c < width + 1; c++)
+			strbuf_addch(&note[k], ' ');
+	for (size_t k = 0; k < n; k++) {
+		const struct backup_item *it = &l->items[k];
+		struct strbuf sb = STRBUF_INIT, size = STRBUF_INIT;
+		const char *mark = run_source_mark(rn->run, i, k);
+		char when[32];
+		struct tm tm;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&it->when, &tm));
+		if (bytes[k] == UINT64_MAX)
+			strbuf_addstr(&size, _("directory"));
+		else
+			strbuf_humanise_bytes(&size, bytes[k]);
+		/* sizes right-aligned: the states and names start in one column;
+		 * a dump's name still fits the dialog at 80 columns */
+		strbuf_addf(&sb, "%s  %9s %s%s", when, size.buf, note[k].buf, it->name);
+		/* the one the preflight found unusable */
+		if (mark && strcmp(mark, RUN_MARK_USABLE))
+			strbuf_addf(&sb, "  %s", mark);
+		/* blocked on the plan's: the newest usable one is offered */
+		if (blocked && mark && !strcmp(mark, RUN_MARK_USABLE))
+			pick = k;
+		proto_view_add(m, "backup", sb.buf);
+		proto_view_add(m, "backup_name", it->name);
+		strbuf_release(&sb);
+		strbuf_release(&size);
+		strbuf_release(&note[k]);
+	}
+	free(note);
+	free(bytes);
+	snprintf(num, sizeof num, "%zu", cur < l->n ? cur : 0);
+	proto_view_add(m, "backup_cur", num);
+	snprintf(num, sizeof num, "%zu", pick);
+	proto_view_add(m, "backup_pick", num);
+}
+
+/* Store and send step @i's VIEW in state @st (0: as the run has it).  The
+ * caller holds mu, on the drive's thread (the run is read). */
+static void view_step(struct runner *rn, size_t i, enum proto_step_state st)
+{
+	struct run *run = rn->run;
+	struct proto_msg *m = &rn->views[i];
+	struct strbuf sb = STRBUF_INIT;
+	const char *v;
+	char num[32];
+	int blocked;
+	proto_msg_clear(m);
+	m->type = PROTO_VIEW;
+	m->u.view.index = (uint32_t)i;
+	m->u.view.count = (uint32_t)run_step_count(run);
+	m->u.view.state = st ? st : proto_state(run_step_state(run, i));
+	/* at a question the step is still what the run says (a failed one
+	 * asks retry/skip/abort) */
+	proto_view_add(m, "state", step_state_name(run_step_state(run, i)));
+	proto_view_add(m, "name", run_step_name(run, i));
+	proto_view_add(m, "title", run_step_title(run, i));
+	proto_view_add(m, "explain", run_step_explain(run, i));
+	run_describe_step(run, i, &sb);
+	strbuf_rtrim(&sb);
+	proto_view_add(m, "describe", sb.buf);
+	strbuf_reset(&sb);
+	if (run_step_destructive(run, i, &sb))
+		proto_view_add(m, "what", sb.buf);
+	v = run_confirm_word(run, i);
+	if (v && *v)
+		proto_view_add(m, "word", v);
+	strbuf_reset(&sb);
+	blocked = run_step_blocked(run, i, &sb);
+	if (blocked)
+		proto_view_add(m, "blocked", sb.buf);
+	snprintf(num, sizeof num, "%.3f", run_step_seconds(run, i));
+	proto_view_add(m, "seconds", num);
+	snprintf(num, sizeof num, "%u", run_step_warnings(run, i));
+	proto_view_add(m, "warnings", num);
+	if ((v = run_step_summary(run, i)))
+		proto_view_add(m, "summary", v);
+	if ((v = run_step_kept(run, i)))
+		proto_view_add(m, "kept", v);
+	if (err_isset(run_step_err(run, i))) {
+		strbuf_reset(&sb);
+		error_text(run_step_err(run, i), &sb);
+		proto_view_add(m, "error", sb.buf);
+	}
+	proto_view_add(m, "failed_note", run_step_failed_note(run, i));
+	proto_view_add(m, "choose_note", run_step_choose_note(run, i));
+	if (rn->choose_error)
+		proto_view_add(m, "choose_error", rn->choose_error);
+	view_backups(rn, m, i, blocked);
+	strbuf_release(&sb);
+	broadcast(rn, m);
+}
+
+/* Store and send the run's VIEW (index = the step count).  Caller: as
+ * view_step(). */
+static void view_run(struct runner *rn)
+{
+	struct run *run = rn->run;
+	size_t n = run_step_count(run);
+	struct proto_msg *m = &rn->views[n];
+	struct strbuf sb = STRBUF_INIT;
+	proto_msg_clear(m);
+	m->type = PROTO_VIEW;
+	m->u.view.index = m->u.view.count = (uint32_t)n;
+	m->u.view.state = PROTO_STEP_PENDING;
+	run_target_text(run, &sb);
+	proto_view_add(m, "target", sb.buf);
+	proto_view_add(m, "flow", run_flow_name(run));
+	proto_view_add(m, "flow_title", run_flow_title(run));
+	strbuf_reset(&sb);
+	if (!run_resumed(run) && run_interrupted(run, &sb))
+		proto_view_add(m, "interrupted", sb.buf);
+	strbuf_release(&sb);
+	broadcast(rn, m);
+}
+
 /* Step @i is now @st: to the clients and the status file (not written).
  * The caller holds mu. */
 static void step_state_set(struct runner *rn, size_t i, enum proto_step_state st)
 {
 	unsigned n;
+	view_step(rn, i, st);
 	send_step(rn, NULL, i, st);
 	rn->st.step = step_no(rn->run, i, &n);
 	rn->st.nsteps = n;
@@ -642,6 +823,7 @@ static void step_now(struct runner *rn, size_t i, enum proto_step_state st)
 {
 	unsigned n;
 	pthread_mutex_lock(&rn->mu);
+	view_step(rn, i, st == PROTO_STEP_RUNNING ? st : 0);
 	send_step(rn, NULL, i, st);
 	rn->st.step = step_no(rn->run, i, &n);
 	rn->st.nsteps = n;
@@ -678,7 +860,14 @@ static char *ask(struct runner *rn, size_t step, enum proto_ask kind, const char
 		q->u.question.choices[k] = xstrdup(choices[k]);
 	step_state_set(rn, step, PROTO_STEP_WAITING);
 	rn->st.state = STATUS_WAITING;
-	status_str(&rn->st.question, *text ? text : (n_choices ? choices[0] : "go on?"));
+	{
+		/* the status file's question is its first line (a step's
+		 * question goes on with its explanation) */
+		char *first = xstrndup(*text ? text : (n_choices ? choices[0] : "go on?"),
+				       strcspn(*text ? text : (n_choices ? choices[0] : "go on?"), "\n"));
+		status_str(&rn->st.question, first);
+		free(first);
+	}
 	status_write(rn, 1);
 	/* every client sees it; only the controlling one's answer counts */
 	broadcast(rn, q);
@@ -802,6 +991,89 @@ static int choose_source(struct runner *rn, struct run *run, size_t i)
 	return rc;
 }
 
+enum { STEP_ANSWER_RUN, STEP_ANSWER_SKIP, STEP_ANSWER_STOP };
+
+/* With ask_steps, before step @i: its explanation, then run / skip /
+ * abort / resume / use N (asked again after a backup was switched, and
+ * after a "run" whose confirmation got "n").  STEP_ANSWER_RUN once
+ * confirmed; STEP_ANSWER_STOP logged. */
+static int ask_step(struct runner *rn, struct run *run, size_t i)
+{
+	static const char *const choices[] = { "run", "skip", "abort", "resume" };
+	struct report *r = &rn->rep;
+	const char *name = run_step_name(run, i);
+	struct strbuf text = STRBUF_INIT, what = STRBUF_INIT;
+	unsigned n, no = step_no(run, i, &n);
+	int rc = STEP_ANSWER_STOP;
+	for (;;) {
+		char *a;
+		strbuf_reset(&text);
+		strbuf_addf(&text, _("Step %d of %d: %s"), (int)no, (int)n, run_step_title(run, i));
+		strbuf_addf(&text, "\n\n%s\n\n", run_step_explain(run, i));
+		run_describe_step(run, i, &text);
+		strbuf_rtrim(&text);
+		a = ask(rn, i, PROTO_ASK_STEP, text.buf, choices, 4);
+		pthread_mutex_lock(&rn->mu);
+		free(rn->choose_error);
+		rn->choose_error = NULL;
+		pthread_mutex_unlock(&rn->mu);
+		if (!a) {
+			report_log_stopped(r, LOG_WARN, "stopping before step %s: %s", name);
+			break;
+		}
+		if (!strcmp(a, "skip")) {
+			rc = STEP_ANSWER_SKIP;
+		} else if (!strcmp(a, "abort")) {
+			report_log(r, LOG_WARN, "runner: the operator quit before step %s", name);
+		} else if (!strcmp(a, "resume")) {
+			report_log(r, LOG_INFO, "runner: the operator chose to continue the "
+				   "interrupted run");
+			pthread_mutex_lock(&rn->mu);
+			rn->resume = 1;
+			pthread_mutex_unlock(&rn->mu);
+		} else if (!strncmp(a, "use ", 4)) {
+			struct err e = ERR_INIT;
+			const struct backup_list *l = run_sources(run, i, NULL);
+			char *end;
+			unsigned long k = strtoul(a + 4, &end, 10);
+			if (!l || *end || k >= l->n) {
+				report_log(r, LOG_WARN, "runner: no backup %s for step %s", a + 4, name);
+			} else if (run_use_source(run, i, k, r, &e) < 0) {
+				/* logged in full; the dialog says it short */
+				pthread_mutex_lock(&rn->mu);
+				rn->choose_error = xstrdup(e.lmsg ? e.lmsg : e.msg ? e.msg : "?");
+				pthread_mutex_unlock(&rn->mu);
+				err_clear(&e);
+			}
+			free(a);
+			continue;
+		} else if (!strcmp(a, "run")) {
+			strbuf_reset(&what);
+			if (!run_step_destructive(run, i, &what) || confirm(rn, run, i, what.buf)) {
+				rc = STEP_ANSWER_RUN;
+			} else if (!report_cancelled(r)) {
+				free(a);
+				continue; /* not confirmed: the step's question again */
+			} else {
+				report_log_stopped(r, LOG_WARN, "stopping before step %s: %s", name);
+			}
+		} else {
+			free(a);
+			continue; /* not an answer to this question */
+		}
+		free(a);
+		break;
+	}
+	strbuf_release(&text);
+	strbuf_release(&what);
+	return rc;
+}
+
+int runner_resume_asked(const struct runner *rn)
+{
+	return rn->resume;
+}
+
 int runner_drive(struct runner *rn, struct run *run)
 {
 	struct report *r = &rn->rep;
@@ -810,6 +1082,11 @@ int runner_drive(struct runner *rn, struct run *run)
 
 	pthread_mutex_lock(&rn->mu);
 	rn->run = run;
+	rn->n_views = run_step_count(run) + 1;
+	rn->views = xcalloc(rn->n_views, sizeof *rn->views);
+	for (size_t i = 0; i < run_step_count(run); i++)
+		view_step(rn, i, 0);
+	view_run(rn);
 	for (size_t i = 0; i < run_step_count(run); i++)
 		if (run_step_selected(run, i))
 			send_step(rn, NULL, i, 0);
@@ -817,7 +1094,22 @@ int runner_drive(struct runner *rn, struct run *run)
 
 	for (size_t i = 0; i < run_step_count(run) && !aborted; i++) {
 		const char *name = run_step_name(run, i);
+		int skip = 0;
 		if (!run_step_selected(run, i))
+			continue;
+		if (rn->o.ask_steps) {
+			int a = ask_step(rn, run, i);
+			if (a == STEP_ANSWER_SKIP) {
+				run_skip(run, i, r);
+				report_log(r, LOG_WARN, "runner: step %s skipped by the operator", name);
+				step_now(rn, i, PROTO_STEP_SKIPPED);
+				skip = 1;
+			} else if (a != STEP_ANSWER_RUN) {
+				aborted = 1;
+				break;
+			}
+		}
+		if (skip)
 			continue;
 		if (rn->o.ask_sources && run_step_blocked(run, i, NULL) && choose_source(rn, run, i) < 0) {
 			if (!report_cancelled(r))
@@ -827,7 +1119,8 @@ int runner_drive(struct runner *rn, struct run *run)
 			break;
 		}
 		strbuf_reset(&sb);
-		if (!rn->o.yes && run_step_destructive(run, i, &sb) && !confirm(rn, run, i, sb.buf)) {
+		if (!rn->o.yes && !rn->o.ask_steps && run_step_destructive(run, i, &sb) &&
+		    !confirm(rn, run, i, sb.buf)) {
 			if (report_cancelled(r))
 				report_log_stopped(r, LOG_WARN, "stopping before step %s: %s", name);
 			else
@@ -881,6 +1174,7 @@ int runner_drive(struct runner *rn, struct run *run)
 	}
 	pthread_mutex_lock(&rn->mu);
 	rn->st.state = STATUS_RUNNING;
+	rn->run = NULL; /* the caller's again: it may free it (the locks) */
 	pthread_mutex_unlock(&rn->mu);
 	strbuf_release(&sb);
 	if (report_cancelled(r)) {

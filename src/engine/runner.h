@@ -19,7 +19,15 @@
  *     RUNNER_TRIES times, "n"/"no" stops the run before the step;
  *   - when a step failed and runner_opts.ask_failures: retry, skip or abort;
  *   - when a step is blocked (run_step_blocked()) and runner_opts.ask_sources:
- *     which backup instead (run_sources()/run_use_source()).
+ *     which backup instead (run_sources()/run_use_source());
+ *   - with runner_opts.ask_steps (the wizard), before every step whether to
+ *     run it (PROTO_ASK_STEP: run, skip, abort, resume, or use another
+ *     backup of the step's list, after which it asks again), as the wizard
+ *     shows each step's explanation first; "n" at the confirmation that
+ *     follows a "run" asks again instead of stopping.
+ * Every step's VIEW (proto.h: what a screen shows of it) goes to the
+ * clients before the drive starts, whenever the step changes and before a
+ * question about it; a late client gets the newest of each.
  * With no controlling client the runner waits at the question (state
  * "waiting" in the status file) until one attaches: a client that went
  * away decides nothing.  The step that runs when a client leaves goes on
@@ -56,6 +64,7 @@ struct runner_opts {
 	int yes;                 /* no confirmations (--yes) */
 	int ask_failures;        /* a failed step asks retry/skip/abort */
 	int ask_sources;         /* a blocked step asks for another backup */
+	int ask_steps;           /* ask before every step (PROTO_ASK_STEP) */
 	int64_t (*clock)(void);  /* the status file's throttle; NULL: monotonic */
 };
 
@@ -79,9 +88,15 @@ struct report *runner_report(struct runner *rn);
  * questions above; the steps' states go to the clients and the status
  * file.  Returns the exit code (run_exit_code(), or 130 when the operator
  * or a signal stopped it, with run_set_stopped() called).  Does not call
- * run_finish().
+ * run_finish().  @run is not touched after it returns: the caller may free
+ * it (releasing its locks) before runner_end().
  */
 int runner_drive(struct runner *rn, struct run *run);
+
+/* 1 when the operator answered a PROTO_ASK_STEP with "resume": the run
+ * stopped before its first step (130) and the client starts the
+ * interrupted run again. */
+int runner_resume_asked(const struct runner *rn);
 
 /*
  * The end: @code and @text (the summary a client prints, or why the run

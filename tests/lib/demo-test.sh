@@ -13,7 +13,21 @@
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 
+# demo_test_stop_runners DIR: SIGTERM to every live runner whose status
+# file is in DIR (a test that left a wizard or client gone leaves its runner
+# waiting at a question, however long).
+demo_test_stop_runners() {
+	local f pid
+	for f in "$1"/biso-recover-*.status; do
+		[ -f "$f" ] || continue
+		grep -q '^state=finished' "$f" && continue
+		pid=$(sed -n 's/^pid=//p' "$f")
+		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+	done
+}
+
 demo_test_cleanup() {
+	demo_test_stop_runners "$S/log"
 	[ -f "$S/env.sh" ] && "$top_srcdir/share/demo/stop.sh" "$S" >/dev/null 2>&1 || true
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }

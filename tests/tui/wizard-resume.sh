@@ -46,6 +46,11 @@ last_screen=""
 
 cleanup() {
 	$TMUX_CMD kill-server >/dev/null 2>&1
+	# a runner a gone wizard left waiting at a question
+	for f in "$SANDBOX/demo/log"/biso-recover-*.status; do
+		[ -f "$f" ] && ! grep -q '^state=finished' "$f" &&
+			kill -TERM "$(sed -n 's/^pid=//p' "$f")" 2>/dev/null
+	done
 	"$top_srcdir/share/demo/stop.sh" "$SANDBOX/demo" >/dev/null 2>&1
 	if [ "${KEEP_SANDBOX:-0}" = 1 ]; then
 		echo "sandbox kept: $SANDBOX"

@@ -174,6 +174,47 @@ static void every_message_arrives_as_sent(void **state)
 	pair_close(&p);
 }
 
+/* A step's VIEW: its pairs in order, a repeated key, an empty value; a
+ * field count over the limit is refused on both sides. */
+static void a_view_arrives_with_its_pairs(void **state)
+{
+	struct pair p;
+	struct err e = ERR_INIT;
+	struct proto_msg out = { .type = PROTO_VIEW }, in;
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	out.u.view.index = 3;
+	out.u.view.count = 6;
+	out.u.view.state = PROTO_STEP_WAITING;
+	proto_view_add(&out, "title", "Restore the database");
+	proto_view_add(&out, "backup", "2026-12-06 02:00  biso.sql.gz");
+	proto_view_add(&out, "backup", "2026-12-05 02:00  biso.sql.gz");
+	proto_view_add(&out, "what", NULL);
+	pair_open(&p);
+	assert_int_equal(proto_send(&p.a, &out, &e), 1);
+	recv_one(&p.b, &in);
+	assert_int_equal(in.type, PROTO_VIEW);
+	assert_int_equal(in.u.view.index, 3);
+	assert_int_equal(in.u.view.count, 6);
+	assert_int_equal(in.u.view.state, PROTO_STEP_WAITING);
+	assert_int_equal(in.u.view.n_fields, 4);
+	assert_string_equal(proto_view_get(&in, "title", 0), "Restore the database");
+	assert_string_equal(proto_view_get(&in, "backup", 1), "2026-12-05 02:00  biso.sql.gz");
+	assert_null(proto_view_get(&in, "backup", 2));
+	assert_string_equal(proto_view_get(&in, "what", 0), "");
+	assert_null(proto_view_get(&in, "word", 0));
+	proto_msg_clear(&in);
+	pair_close(&p);
+	/* a step past the flow's steps */
+	out.u.view.index = 7;
+	assert_int_equal(proto_encode(&out, &sb, &e), -1);
+	assert_non_null(strstr(e.msg, "a step past the flow's steps"));
+	err_clear(&e);
+	assert_int_equal(sb.len, 0);
+	proto_msg_clear(&out);
+	strbuf_release(&sb);
+}
+
 static void a_frame_split_into_single_bytes_arrives_whole(void **state)
 {
 	struct pair p;
@@ -353,6 +394,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_message_arrives_as_sent),
+		cmocka_unit_test(a_view_arrives_with_its_pairs),
 		cmocka_unit_test(a_frame_split_into_single_bytes_arrives_whole),
 		cmocka_unit_test(a_stalled_write_is_finished_by_flush),
 		cmocka_unit_test(a_longer_string_is_cut_at_the_limit),

@@ -118,7 +118,7 @@ static void *drive(void *arg)
 	return NULL;
 }
 
-static void start(struct fx *f, int yes)
+static void start(struct fx *f, int yes, int ask_steps)
 {
 	struct err e = ERR_INIT;
 	struct run_opts o = { .stamp = "20261206_120000" };
@@ -141,6 +141,7 @@ static void start(struct fx *f, int yes)
 	ro.run_id = "20261206_120000";
 	ro.flow = "dummy";
 	ro.yes = yes;
+	ro.ask_steps = ro.ask_failures = ask_steps;
 	f->rn = runner_start(&ro, &e);
 	assert_non_null(f->rn);
 	assert_int_equal(run_preflight(f->run, runner_report(f->rn), &e), 0);
@@ -274,7 +275,7 @@ static void a_confirmation_is_asked_and_answered_over_the_socket(void **state)
 	struct proto_msg m;
 	struct status st;
 	(void)state;
-	start(&f, 0);
+	start(&f, 0, 0);
 	cl_open(&a, &f, "alice on pts/1", PROTO_ROLE_CONTROL);
 	cl_until(&a, PROTO_NOTICE, &m);
 	assert_int_equal(m.u.notice.kind, PROTO_NOTICE_CONTROL);
@@ -309,6 +310,73 @@ static void a_confirmation_is_asked_and_answered_over_the_socket(void **state)
 	assert_int_equal(finish(&f), 0);
 }
 
+/* The next VIEW of step @index in @state. */
+static void cl_view(struct cl *c, uint32_t index, enum proto_step_state state, struct proto_msg *m)
+{
+	for (;;) {
+		cl_until(c, PROTO_VIEW, m);
+		if (m->u.view.index == index && m->u.view.state == state)
+			return;
+		proto_msg_clear(m);
+	}
+}
+
+/* With ask_steps (the wizard's runner) every step is asked first, its VIEW
+ * before the question; a skip skips it, a "no" at the confirmation asks
+ * the step again instead of stopping. */
+static void ask_steps_asks_before_every_step(void **state)
+{
+	struct fx f;
+	struct cl a;
+	struct proto_msg m;
+	struct status st;
+	(void)state;
+	start(&f, 0, 1);
+	cl_open(&a, &f, "alice on pts/1", PROTO_ROLE_CONTROL);
+	cl_view(&a, 0, PROTO_STEP_WAITING, &m);
+	assert_int_equal(m.u.view.count, 2);
+	assert_string_equal(proto_view_get(&m, "title", 0), "Work slowly");
+	assert_string_equal(proto_view_get(&m, "explain", 0), "Waits.");
+	assert_null(proto_view_get(&m, "what", 0));
+	proto_msg_clear(&m);
+	cl_until(&a, PROTO_QUESTION, &m);
+	assert_int_equal(m.u.question.kind, PROTO_ASK_STEP);
+	assert_non_null(strstr(m.u.question.text, "Step 1 of 2: Work slowly\n\nWaits."));
+	status_now(&f, &st);
+	assert_int_equal(st.state, STATUS_WAITING);
+	assert_string_equal(st.question, "Step 1 of 2: Work slowly"); /* its first line */
+	status_clear(&st);
+	cl_answer(&a, m.u.question.id, "skip");
+	proto_msg_clear(&m);
+	cl_view(&a, 1, PROTO_STEP_WAITING, &m);
+	assert_string_equal(proto_view_get(&m, "what", 0), "replaces the file");
+	proto_msg_clear(&m);
+	cl_until(&a, PROTO_QUESTION, &m);
+	assert_int_equal(m.u.question.kind, PROTO_ASK_STEP);
+	cl_answer(&a, m.u.question.id, "run");
+	proto_msg_clear(&m);
+	cl_until(&a, PROTO_QUESTION, &m);
+	assert_int_equal(m.u.question.kind, PROTO_ASK_YESNO);
+	cl_answer(&a, m.u.question.id, "n");
+	proto_msg_clear(&m);
+	cl_until(&a, PROTO_QUESTION, &m); /* not confirmed: the step again */
+	assert_int_equal(m.u.question.kind, PROTO_ASK_STEP);
+	assert_false(the_dummy.written);
+	cl_answer(&a, m.u.question.id, "run");
+	proto_msg_clear(&m);
+	cl_until(&a, PROTO_QUESTION, &m);
+	cl_answer(&a, m.u.question.id, "y");
+	proto_msg_clear(&m);
+	cl_until(&a, PROTO_END, &m);
+	assert_int_equal(m.u.end.code, 0);
+	proto_msg_clear(&m);
+	assert_false(the_dummy.in_slow);
+	assert_true(the_dummy.written);
+	assert_non_null(strstr(a.logs.buf, "runner: step slow skipped by the operator\n"));
+	cl_close(&a);
+	assert_int_equal(finish(&f), 0);
+}
+
 static void a_dropped_client_decides_nothing_and_a_new_one_gets_the_backlog(void **state)
 {
 	struct fx f;
@@ -316,7 +384,7 @@ static void a_dropped_client_decides_nothing_and_a_new_one_gets_the_backlog(void
 	struct proto_msg m;
 	struct status st;
 	(void)state;
-	start(&f, 0);
+	start(&f, 0, 0);
 	cl_open(&a, &f, "alice on pts/1", PROTO_ROLE_CONTROL);
 	cl_until(&a, PROTO_NOTICE, &m);
 	proto_msg_clear(&m);
@@ -361,7 +429,7 @@ static void a_second_client_takes_over_and_the_first_turns_read_only(void **stat
 	struct proto_msg m;
 	uint32_t qid;
 	(void)state;
-	start(&f, 0);
+	start(&f, 0, 0);
 	cl_open(&a, &f, "alice on pts/1", PROTO_ROLE_CONTROL);
 	cl_until(&a, PROTO_NOTICE, &m);
 	proto_msg_clear(&m);
@@ -411,7 +479,7 @@ static void a_cancel_at_a_question_stops_the_run(void **state)
 	struct proto_msg m, c = { .type = PROTO_CANCEL };
 	struct status st;
 	(void)state;
-	start(&f, 0);
+	start(&f, 0, 0);
 	cl_open(&a, &f, "alice", PROTO_ROLE_CONTROL);
 	release_slow();
 	cl_until(&a, PROTO_QUESTION, &m);
@@ -439,7 +507,7 @@ static void with_yes_no_client_is_needed(void **state)
 	struct proto_msg m;
 	struct status st;
 	(void)state;
-	start(&f, 1);
+	start(&f, 1, 0);
 	release_slow();
 	/* the starter attaches only at the end: it still gets the end */
 	pthread_mutex_lock(&the_dummy.mu);
@@ -467,6 +535,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_confirmation_is_asked_and_answered_over_the_socket),
+		cmocka_unit_test(ask_steps_asks_before_every_step),
 		cmocka_unit_test(a_dropped_client_decides_nothing_and_a_new_one_gets_the_backlog),
 		cmocka_unit_test(a_second_client_takes_over_and_the_first_turns_read_only),
 		cmocka_unit_test(a_cancel_at_a_question_stops_the_run),
