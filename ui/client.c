@@ -46,10 +46,10 @@ static void who_am_i(struct strbuf *out)
 	const char *tty = ttyname(0), *ssh = getenv("SSH_CONNECTION");
 	strbuf_addstr(out, pw ? pw->pw_name : "?");
 	if (tty)
-		strbuf_addf(out, " on %s", strncmp(tty, "/dev/", 5) ? tty : tty + 5);
+		strbuf_addf(out, _(" on %s"), strncmp(tty, "/dev/", 5) ? tty : tty + 5);
 	if (ssh && *ssh)
-		strbuf_addf(out, " from %.*s", (int)strcspn(ssh, " "), ssh);
-	strbuf_addf(out, " (pid %ld)", (long)getpid());
+		strbuf_addf(out, _(" from %.*s"), (int)strcspn(ssh, " "), ssh);
+	strbuf_addf(out, _(" (pid %ld)"), (long)getpid());
 }
 
 struct cstate {

@@ -229,7 +229,8 @@ static void control_text(const struct client *c, struct strbuf *out)
 	struct tm tm;
 	localtime_r(&c->since, &tm);
 	strftime(t, sizeof t, "%H:%M:%S", &tm);
-	strbuf_addf(out, "%s since %s", c->who && *c->who ? c->who : "a client", t);
+	/* the starter's language, as every text the runner sends */
+	strbuf_addf(out, _("%s since %s"), c->who && *c->who ? c->who : _("a client"), t);
 }
 
 static void make_control(struct runner *rn, struct client *c)
@@ -237,7 +238,7 @@ static void make_control(struct runner *rn, struct client *c)
 	struct strbuf sb = STRBUF_INIT;
 	if (rn->control && rn->control != c) {
 		struct client *old = rn->control;
-		strbuf_addstr(&sb, c->who && *c->who ? c->who : "another client");
+		strbuf_addstr(&sb, c->who && *c->who ? c->who : _("another client"));
 		notice(rn, old, PROTO_NOTICE_TAKEN_OVER, sb.buf);
 		logfile_write(rn->o.log, LOG_INFO, "runner: a client took over");
 	}
