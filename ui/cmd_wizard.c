@@ -3,7 +3,9 @@
  * screen (wizard_menu.h): restore, refresh a test system, backup, practise.
  * `biso-recover wizard FLOW` opens that flow's wizard directly.  A live
  * detached run of the instance is attached to first, as `restore` does.
- * Every flow's wizard starts through cli_wizard_flow().
+ * The restore's wizard is a client of a detached runner (detached_wizard(),
+ * through cli_restore()); the backup's and the refresh's start through
+ * cli_wizard_flow().
  */
 #include "config.h"
 #include "backup.h"
