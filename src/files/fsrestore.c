@@ -212,6 +212,11 @@ struct dirent *fsrestore_next_entry(struct fsrestore_dir *dr, struct strbuf *rel
 	return de;
 }
 
+const struct dirent *fsrestore_dir_peek(const struct fsrestore_dir *dr, size_t k)
+{
+	return dr->i && dr->i - 1 + k < dr->n ? dr->e[dr->i - 1 + k] : NULL;
+}
+
 /* ---- run -------------------------------------------------------------- */
 
 void fsrestore_add_counts(struct strbuf *sb, const struct fsrestore_result *res)

@@ -5,6 +5,7 @@
 #include "fsrestore.h"
 #include "fsrestore_int.h"
 #include "err.h"
+#include "exclude.h"
 #include "report.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -215,7 +216,84 @@ struct copier {
 	gid_t egid;
 	char *buf;      /* read/write fallback and --checksum; allocated on first use */
 	struct strbuf rel;
+	struct strbuf rarel; /* scratch: relative path of an entry read ahead */
 };
+
+/*
+ * Reading ahead.  A small file is one read from the disk, and a copier
+ * that reads each when it copies it waits for the disk once per file: on
+ * a cold source (a restore from a backup) that wait was most of the time
+ * (100 folders x 1,000 files of 0.5-8 KiB: reading them alone took 11.5-13
+ * s one at a time, 2.4-3.8 s with 64 files asked for ahead).  So the
+ * regular files among the next RA_FILES entries of the directory (in the
+ * inode order fsrestore_dir serves) are opened and their first RA_BYTES
+ * asked for with POSIX_FADV_WILLNEED before the current one is copied:
+ * the disk gets many reads at once and merges those that lie side by
+ * side, as rsync's sender reading ahead of its receiver gets some of.
+ * The data goes to the page cache, not our heap.  Only entries readdir
+ * calls regular files (d_type) and not excluded are opened, with
+ * O_NONBLOCK (a FIFO put there meanwhile does not block the open); the
+ * copy takes the fd only when fstat on it says a regular file, which is
+ * then the stat of what is copied, else it stats and opens by name as
+ * without reading ahead.  Not in a snapshot with an earlier one to link
+ * from: most files are then linked, never read.
+ */
+#define RA_FILES 64
+#define RA_BYTES ((off_t)128 << 10)
+
+/* The fds of the entries from the current one on: entry current + j at
+ * fd[(head + j) % RA_FILES], -1 where none was opened. */
+struct readahead {
+	int fd[RA_FILES];
+	size_t head, n;
+};
+
+/* Cover the entries of @d from the current one up to RA_FILES, within
+ * the batch; @keep is the length of the directory's relative path. */
+static void ra_fill(struct copier *k, struct readahead *ra, struct fsrestore_dir *d, size_t keep)
+{
+	const struct dirent *de;
+	int check = exclude_count(k->c->ex) > 0;
+	while (ra->n < RA_FILES && (de = fsrestore_dir_peek(d, ra->n))) {
+		int fd = -1;
+		if (de->d_type == DT_REG) {
+			if (check) {
+				strbuf_reset(&k->rarel);
+				strbuf_add(&k->rarel, k->rel.buf, keep);
+				if (keep)
+					strbuf_addch(&k->rarel, '/');
+				strbuf_addstr(&k->rarel, de->d_name);
+			}
+			if (!check || !exclude_match(k->c->ex, k->rarel.buf, 0)) {
+				fd = openat(fsrestore_dir_fd(d), de->d_name,
+					    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+				if (fd >= 0)
+					(void)posix_fadvise(fd, 0, RA_BYTES, POSIX_FADV_WILLNEED);
+			}
+		}
+		ra->fd[(ra->head + ra->n) % RA_FILES] = fd;
+		ra->n++;
+	}
+}
+
+/* The current entry is done: forget it. */
+static void ra_pop(struct readahead *ra)
+{
+	if (!ra->n)
+		return;
+	if (ra->fd[ra->head] >= 0)
+		close(ra->fd[ra->head]);
+	ra->head = (ra->head + 1) % RA_FILES;
+	ra->n--;
+}
+
+/* Close every fd (before descending, and at the end). */
+static void ra_drop(struct readahead *ra)
+{
+	while (ra->n)
+		ra_pop(ra);
+	ra->head = 0;
+}
 
 #define COPY_BUF (1 << 17)
 /* Bytes one copy_file_range() call moves at most: between two calls the
@@ -424,8 +502,11 @@ static int link_earlier(struct copier *k, int ldfd, int ddfd, const char *name,
 	return 1;
 }
 
+/* Copy the regular file @name of @sdfd (described by @st) into @ddfd, or
+ * link it from @ldfd (link_earlier(), -1: none); @pre is the source opened
+ * ahead (borrowed, not closed here) or -1. */
 static int copy_file(struct copier *k, int sdfd, int ldfd, int ddfd, const char *name,
-		     const struct stat *st, const char *rel)
+		     const struct stat *st, const char *rel, int pre)
 {
 	struct ctx *c = k->c;
 	mode_t perm;
@@ -458,7 +539,7 @@ static int copy_file(struct copier *k, int sdfd, int ldfd, int ddfd, const char 
 		if (linked)
 			return linked < 0 ? -1 : 0;
 	}
-	in = openat(sdfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	in = pre >= 0 ? pre : openat(sdfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (in < 0 && errno == ENOENT && c->o->mode == FSRESTORE_SNAPSHOT) {
 		/* a live tree: gone since it was listed, as rsync says too */
 		fsrestore_warn(c, "%s vanished while it was copied", rel);
@@ -472,7 +553,8 @@ static int copy_file(struct copier *k, int sdfd, int ldfd, int ddfd, const char 
 	out = openat(ddfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm & 0777);
 	if (out < 0) {
 		copy_fail_write(c, errno, rel);
-		close(in);
+		if (pre < 0)
+			close(in);
 		return -1;
 	}
 	if (c->o->checksum) {
@@ -505,7 +587,8 @@ static int copy_file(struct copier *k, int sdfd, int ldfd, int ddfd, const char 
 	c->res->bytes += (uint64_t)st->st_size;
 	rc = 0;
 done:
-	close(in);
+	if (pre < 0)
+		close(in);
 	if (close(out) < 0 && rc == 0)
 		rc = copy_fail_write(c, errno, rel);
 	return rc;
@@ -596,7 +679,9 @@ static int copy_dir_entries(struct copier *k, int sdfd, int ldfd, int ddfd)
 	size_t keep = rel->len;
 	struct fsrestore_dir *d = fsrestore_dir_open(sdfd);
 	struct dirent *de;
+	struct readahead ra;
 	int rc = -1;
+	ra.head = ra.n = 0;
 	if (!d) {
 		copy_fail_read(c, errno, rel->buf);
 		close(sdfd);
@@ -607,9 +692,16 @@ static int copy_dir_entries(struct copier *k, int sdfd, int ldfd, int ddfd)
 		struct stat st;
 		mode_t type;
 		const char *name = de->d_name;
+		int pre;
+		ra_pop(&ra); /* the previous entry */
 		if (fsrestore_cancelled(c))
 			goto out;
-		if (fstatat(fsrestore_dir_fd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (ldfd < 0) /* with an earlier snapshot most files are linked, not read */
+			ra_fill(k, &ra, d, keep);
+		pre = ra.n ? ra.fd[ra.head] : -1;
+		if (pre >= 0 && (fstat(pre, &st) < 0 || !S_ISREG(st.st_mode)))
+			pre = -1; /* replaced meanwhile: by name, as without reading ahead */
+		if (pre < 0 && fstatat(fsrestore_dir_fd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT) {
 				fsrestore_warn(c, "%s vanished while it was copied", rel->buf);
 				continue;
@@ -641,12 +733,13 @@ static int copy_dir_entries(struct copier *k, int sdfd, int ldfd, int ddfd)
 				close(s2);
 				goto out;
 			}
+			ra_drop(&ra); /* bounded fds at any depth */
 			if (copy_dir_at(k, s2, link_dir(ldfd, name), d2) < 0)
 				goto out;
 		} else if (type == S_IFLNK) {
 			if (copy_symlink(k, fsrestore_dir_fd(d), ddfd, name, &st, rel->buf) < 0)
 				goto out;
-		} else if (copy_file(k, fsrestore_dir_fd(d), ldfd, ddfd, name, &st, rel->buf) < 0) {
+		} else if (copy_file(k, fsrestore_dir_fd(d), ldfd, ddfd, name, &st, rel->buf, pre) < 0) {
 			goto out;
 		}
 		fsrestore_progress(c, N_("copying"), rel->buf, 0);
@@ -657,6 +750,7 @@ static int copy_dir_entries(struct copier *k, int sdfd, int ldfd, int ddfd)
 	}
 	rc = 0;
 out:
+	ra_drop(&ra);
 	strbuf_setlen(rel, keep);
 	fsrestore_dir_close(d);
 	close(ddfd);
@@ -679,6 +773,7 @@ int fsrestore_copy_tree(struct ctx *c)
 	memset(&k, 0, sizeof k);
 	k.c = c;
 	strbuf_init(&k.rel, 256);
+	strbuf_init(&k.rarel, 0);
 	k.euid = geteuid();
 	k.egid = getegid();
 	k.umask = umask(077);
@@ -721,5 +816,6 @@ out:
 	free(k.hb);
 	free(k.buf);
 	strbuf_release(&k.rel);
+	strbuf_release(&k.rarel);
 	return rc;
 }

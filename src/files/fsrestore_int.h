@@ -166,6 +166,10 @@ void fsrestore_dir_close(struct fsrestore_dir *dr);
  * @keep bytes of it, "/" and the entry's name.  NULL at the end (errno 0)
  * or on a read error (errno set).  Valid until the next call. */
 struct dirent *fsrestore_next_entry(struct fsrestore_dir *dr, struct strbuf *rel, size_t keep);
+/* The entry @k places after the one fsrestore_next_entry returned last
+ * (0: that one), within the batch read; NULL past its end.  For reading
+ * ahead: valid until the next call of fsrestore_next_entry. */
+const struct dirent *fsrestore_dir_peek(const struct fsrestore_dir *dr, size_t k);
 
 /* ---- fsrestore_names.c ------------------------------------------------- */
 

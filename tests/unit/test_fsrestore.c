@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <dirent.h>
 #include <signal.h>
 #include <grp.h>
 #include <sys/stat.h>
@@ -1107,6 +1108,136 @@ static void directory_copy_keeps_sparse_readonly_clears_setid(void **state)
 	assert_int_equal(chmod(P("dst2/ro"), 0755), 0);
 }
 
+/* A formatted relative path (the last 8 stay valid). */
+static const char *R(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *R(const char *fmt, ...)
+{
+	static char last[8][128];
+	static int i;
+	va_list ap;
+	i = (i + 1) % 8;
+	va_start(ap, fmt);
+	vsnprintf(last[i], sizeof last[i], fmt, ap);
+	va_end(ap);
+	return last[i];
+}
+
+/* Number of open fds of this process. */
+static int open_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* The copier opens the next files of a directory ahead of the one it
+ * copies (fsrestore_copy.c, reading ahead): every name must still get its
+ * own content across subdirectories in between (the fds read ahead are
+ * dropped before descending), excluded files, symlinks, hardlinks and the
+ * end of a 4,096-entry batch, and no fd may stay open. */
+static int plain_file(int i)
+{
+	return !(i % 97 == 5 || i % 89 == 3 || i % 83 == 7 || i % 79 == 11);
+}
+
+/* The plain file before @i. */
+static int plain_before(int i)
+{
+	while (!plain_file(--i))
+		;
+	return i;
+}
+
+static void directory_copy_reads_ahead_the_right_files(void **state)
+{
+	static const char *const ex[] = { "*.skip", NULL };
+	struct fsrestore_result res;
+	struct err e = ERR_INIT;
+	struct strbuf want = STRBUF_INIT;
+	int fds = open_fds(), files = 0;
+	(void)state;
+	assert_int_equal(mkdir(P("src/many"), 0755), 0);
+	for (int i = 0; i < 4300; i++) {
+		strbuf_reset(&want);
+		for (int j = 0; j <= i % 37; j++)
+			strbuf_addf(&want, "many/f%d ", i);
+		if (i % 97 == 5) {
+			assert_int_equal(mkdir(Pf("src/many/d%d", i), 0755), 0);
+			for (int j = 0; j < 70; j++, files++)
+				put(R("src/many/d%d/g%d", i, j), R("d%d/g%d", i, j), 0644);
+		} else if (i % 89 == 3) {
+			put(R("src/many/f%d.skip", i), want.buf, 0644);
+		} else if (i % 83 == 7) {
+			assert_int_equal(symlink(R("f%d", i - 1), Pf("src/many/l%d", i)), 0);
+		} else if (i % 79 == 11) {
+			assert_int_equal(link(Pf("src/many/f%d", plain_before(i)), Pf("src/many/h%d", i)), 0);
+			files++;
+		} else {
+			put(R("src/many/f%d", i), want.buf, i % 2 ? 0644 : 0600);
+			files++;
+		}
+	}
+	assert_int_equal(run("src", "dst", FSRESTORE_REPLACE, NULL, ex, &res, &e), 0);
+	assert_int_equal(res.differences, 0);
+	assert_int_equal(res.files, 5 + files);
+	assert_int_equal(open_fds(), fds);
+	for (int i = 0; i < 4300; i++) {
+		struct stat st;
+		char *got;
+		size_t n;
+		FILE *f;
+		if (i % 97 == 5) {
+			for (int j = 0; j < 70; j++) {
+				f = fopen(Pf("dst/many/d%d/g%d", i, j), "r");
+				assert_non_null(f);
+				got = xcalloc(1, 64);
+				n = fread(got, 1, 63, f);
+				fclose(f);
+				assert_true(n > 0);
+				strbuf_reset(&want);
+				strbuf_addf(&want, "d%d/g%d", i, j);
+				assert_string_equal(got, want.buf);
+				free(got);
+			}
+			continue;
+		}
+		if (i % 89 == 3) {
+			assert_int_equal(lstat(Pf("dst/many/f%d.skip", i), &st), -1);
+			continue;
+		}
+		if (i % 83 == 7) {
+			assert_int_equal(lstat(Pf("dst/many/l%d", i), &st), 0);
+			assert_true(S_ISLNK(st.st_mode));
+			continue;
+		}
+		if (i % 79 == 11) {
+			struct stat a;
+			assert_int_equal(lstat(Pf("dst/many/h%d", i), &st), 0);
+			assert_int_equal(lstat(Pf("dst/many/f%d", plain_before(i)), &a), 0);
+			assert_int_equal(st.st_ino, a.st_ino);
+			continue;
+		}
+		strbuf_reset(&want);
+		for (int j = 0; j <= i % 37; j++)
+			strbuf_addf(&want, "many/f%d ", i);
+		assert_same(R("src/many/f%d", i), R("dst/many/f%d", i));
+		f = fopen(Pf("dst/many/f%d", i), "r");
+		assert_non_null(f);
+		got = xcalloc(1, want.len + 2);
+		n = fread(got, 1, want.len + 1, f);
+		fclose(f);
+		assert_int_equal(n, want.len);
+		assert_string_equal(got, want.buf);
+		free(got);
+	}
+	strbuf_release(&want);
+	fsrestore_result_release(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1134,6 +1265,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(compressed_archives_through_the_reader_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(cancel_stops_the_reader_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(directory_copy_keeps_sparse_readonly_clears_setid, setup, teardown),
+		cmocka_unit_test_setup_teardown(directory_copy_reads_ahead_the_right_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_names_each_differing_path_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_archive_without_directory_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(damaged_headers_are_read_past_then_refused, setup, teardown),
