@@ -10,18 +10,27 @@
 # (default 3, at least 3), alternating which goes first, into a fresh
 # target on the same disk.  Before every run the disk is settled, since
 # this disk's speed varies tenfold between runs: `sync`, the page cache
-# dropped where allowed (BENCH_DROP_CACHES=1, root) or else the source's
-# own pages evicted (posix_fadvise DONTNEED, python3), so both sides read
-# a cold source as a restore does, then a wait until /proc/diskstats shows
-# the disk idle for a second (at most 60 s).  Printed: min/median/max of
-# each side and the ratio median(ours) / median(theirs), target <= 1.00.
+# dropped where allowed (root; BENCH_DROP_CACHES=0 turns it off) or else
+# the source's own pages evicted (posix_fadvise DONTNEED, python3), so
+# both sides read a cold source as a restore does, then a wait until
+# /proc/diskstats shows the disk idle for a second (at most 60 s).  The
+# targets of a comparison are removed after its last run, not before the
+# next one, and a comparison starts at least BENCH_DELETE_WAIT seconds
+# (default 65) after trees were removed: ext4 without a journal does not
+# reuse an inode freed less than 60 s ago and, to find another, looks at
+# every such inode of the group on each create (ialloc.c,
+# recently_deleted()), which made whichever side ran after a removal up
+# to ten times slower in system time.  Printed: min/median/max of
+# each side, the ratio median(ours) / median(theirs), target <= 1.00, and
+# the 1-minute load average before / after the comparison.
 # Peak RSS comes from /usr/bin/time -f %M.  Finally the peak RSS of a
 # directory restore of 1,000,000 empty files (BENCH_QUICK: 100,000) is
 # measured against the 32 MiB target.
 #
 # Environment: BISO_RECOVER, BENCH_DIR (default: a new directory under
 # /var/tmp, removed at the end), BENCH_QUICK, BENCH_RUNS, BENCH_SKIP_1M=1,
-# BENCH_DROP_CACHES=1, BENCH_ONLY=regex (labels of the comparisons to run).
+# BENCH_DROP_CACHES=0, BENCH_DELETE_WAIT, BENCH_ONLY=regex (labels of the
+# comparisons to run).
 set -eu
 : "${BISO_RECOVER:?set BISO_RECOVER to the biso-recover binary}"
 QUICK=${BENCH_QUICK:-0}
@@ -107,8 +116,9 @@ done
 DEV=$(df -P "$W" | awk 'NR == 2 { print $1 }' | sed 's|^/dev/||')
 settle() {
 	sync
-	if [ "${BENCH_DROP_CACHES:-0}" = 1 ] && [ -w /proc/sys/vm/drop_caches ]; then
-		echo 3 > /proc/sys/vm/drop_caches
+	if [ "${BENCH_DROP_CACHES:-1}" = 1 ] && [ -w /proc/sys/vm/drop_caches ] &&
+	   (echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null; then
+		:
 	elif command -v python3 >/dev/null 2>&1; then
 		python3 -c '
 import os, sys
@@ -132,11 +142,26 @@ for root in sys.argv[1:]:
 	done
 }
 
-# run NAME TARGET CMD...: one timed run into a fresh TARGET, after settle
-# (of $SRCS); prints "SECONDS KIB"
+# remove TREE...: remove trees and note when (see delete_wait)
+REMOVED=0
+remove() {
+	gone=1
+	for t in "$@"; do [ ! -e "$t" ] || gone=0; done
+	rm -rf "$@"
+	sync
+	[ $gone = 1 ] || REMOVED=$(date +%s)
+}
+# delete_wait: wait until BENCH_DELETE_WAIT seconds have passed since the
+# last remove (ext4 without a journal skips recently freed inodes, slowly)
+delete_wait() {
+	left=$(( REMOVED + ${BENCH_DELETE_WAIT:-65} - $(date +%s) ))
+	[ "$left" -le 0 ] || sleep "$left"
+}
+
+# run NAME TARGET CMD...: one timed run into TARGET (which must not exist),
+# after settle (of $SRCS); prints "SECONDS KIB"
 run() {
 	name=$1 tgt=$2; shift 2
-	rm -rf "$tgt" "$tgt".pre-restore-* "$tgt".restoring
 	settle $SRCS
 	if ! /usr/bin/time -f "%e %M" -o "$W/time.$name" "$@" > "$W/out.$name" 2>&1; then
 		say "$name failed:" >&2; tail -5 "$W/out.$name" >&2; echo "999 0"; return
@@ -153,12 +178,15 @@ compare() { # LABEL THEIRS-NAME SOURCE "OURS CMD" "THEIRS CMD"  (commands use $T
 	label=$1 tname=$2 SRCS=$3 ours=$4 theirs=$5
 	wanted "$label" || return 0
 	: > "$W/ours.t"; : > "$W/theirs.t"; : > "$W/ours.m"; : > "$W/theirs.m"
+	remove "$W"/t-ours-* "$W"/t-theirs-*
+	delete_wait
+	load0=$(cut -d' ' -f1 /proc/loadavg)
 	k=0
 	while [ $k -lt "$RUNS" ]; do
 		# alternate who goes first: a disk that slows down or speeds up
 		# during the comparison favours neither side
 		for side in $( [ $((k % 2)) -eq 0 ] && echo "ours theirs" || echo "theirs ours"); do
-			T=$W/t-$side; export T
+			T=$W/t-$side-$k; export T
 			if [ $side = ours ]; then
 				set -- $(run ours "$T" sh -c "$ours")
 			else
@@ -172,16 +200,17 @@ compare() { # LABEL THEIRS-NAME SOURCE "OURS CMD" "THEIRS CMD"  (commands use $T
 	ro=$(sort -n "$W/ours.m" | tail -1); rt=$(sort -n "$W/theirs.m" | tail -1)
 	ratio=$(awk -v a="$mo" -v b="$mt" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 	verdict=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.00 ? "met" : "MISSED") }')
-	line=$(printf '| %-30s | %-9s | %-20s | %-20s | %5s | %-6s | %6d KiB | %6d KiB |' \
-		"$label" "$tname" "$(mmm < "$W/ours.t")" "$(mmm < "$W/theirs.t")" "$ratio" "$verdict" "$ro" "$rt")
+	line=$(printf '| %-30s | %-9s | %-20s | %-20s | %5s | %-6s | %6d KiB | %6d KiB | %-11s |' \
+		"$label" "$tname" "$(mmm < "$W/ours.t")" "$(mmm < "$W/theirs.t")" "$ratio" "$verdict" "$ro" "$rt" \
+		"$load0/$(cut -d' ' -f1 /proc/loadavg)")
 	echo "$line"
 	ROWS="$ROWS$line
 "
-	rm -rf "$W/t-ours" "$W/t-theirs"
+	remove "$W"/t-ours-* "$W"/t-theirs-*
 }
 
-echo "| comparison                     | theirs    | ours s min/med/max   | theirs s min/med/max | ratio | target | ours RSS   | their RSS  |"
-echo "|--------------------------------|-----------|----------------------|----------------------|-------|--------|------------|------------|"
+echo "| comparison                     | theirs    | ours s min/med/max   | theirs s min/med/max | ratio | target | ours RSS   | their RSS  | load        |"
+echo "|--------------------------------|-----------|----------------------|----------------------|-------|--------|------------|------------|-------------|"
 compare "directory -> directory" "rsync -a" "$S" \
 	"\"$BISO_RECOVER\" files-restore \"$S\" \"\$T\"" "rsync -a \"$S/\" \"\$T/\""
 compare ".tar.gz -> directory" "tar -xzf" "$W/src.tar.gz" \
@@ -214,6 +243,8 @@ if [ "${BENCH_SKIP_1M:-0}" != 1 ]; then
 	fi
 	for src in "$H" "$W/huge.tar"; do
 		SRCS=$src
+		remove "$W/t-huge"
+		delete_wait
 		set -- $(run huge "$W/t-huge" "$BISO_RECOVER" files-restore "$src" "$W/t-huge")
 		kib=$2
 		verdict=$(awk -v k="$kib" 'BEGIN { print (k <= 32768 ? "met" : "MISSED") }')
@@ -223,5 +254,5 @@ if [ "${BENCH_SKIP_1M:-0}" != 1 ]; then
 		ROWS="$ROWS$line
 "
 	done
-	rm -rf "$W/t-huge"
+	remove "$W/t-huge"
 fi
