@@ -154,17 +154,57 @@ static int put_lines(WINDOW *win, int y, int x, int width, int h,
 	return used;
 }
 
+/* The terminal columns of the first @len bytes of @s. */
+static int cols_of(const char *s, size_t len)
+{
+	wchar_t *ws = tui_widen(s, len, 0);
+	int cols = tui_wswidth(ws, wcslen(ws));
+	free(ws);
+	return cols;
+}
+
+/* The columns of @label; with @compact without a closing " (...)" (a
+ * label's explanation, dropped when the line is too long); *@len its
+ * bytes. */
+static int help_label_width(const char *label, int compact, size_t *len)
+{
+	const char *open = strstr(label, " (");
+	size_t n = strlen(label);
+	if (compact && open && n && label[n - 1] == ')')
+		n = (size_t)(open - label);
+	*len = n;
+	return cols_of(label, n);
+}
+
+/* The key hints on the bottom line, "KEY label  KEY label ...".  When they
+ * do not fit the width, the labels' explanations in parentheses go first,
+ * then the hints that do not fit whole (po-check keeps every line within
+ * 80 columns without its explanations, in every language). */
 static void draw_help(const struct wizard *w, const struct help_key *keys, size_t n)
 {
-	int x = 0, y = LINES - 1;
+	int x = 0, y = LINES - 1, compact = 0, full = 0;
 	attr_t ka = tui_attr(&w->tui, TUI_KEY);
+	size_t len;
 
+	for (size_t i = 0; i < n; i++)
+		full += (i ? 2 : 0) + cols_of(_(keys[i].key), strlen(_(keys[i].key))) + 1 +
+			help_label_width(_(keys[i].label), 0, &len);
+	compact = full > COLS;
 	for (size_t i = 0; i < n && x < COLS; i++) {
+		const char *key = _(keys[i].key), *label = _(keys[i].label);
+		int need = (i ? 2 : 0) + cols_of(key, strlen(key)) + 1 +
+			   help_label_width(label, compact, &len);
+		if (x + need > COLS)
+			break;
 		if (i)
 			x += tui_put(stdscr, y, x, COLS - x, "  ", A_NORMAL);
-		x += tui_put(stdscr, y, x, COLS - x, _(keys[i].key), ka);
+		x += tui_put(stdscr, y, x, COLS - x, key, ka);
 		x += tui_put(stdscr, y, x, COLS - x, " ", A_NORMAL);
-		x += tui_put(stdscr, y, x, COLS - x, _(keys[i].label), A_NORMAL);
+		{
+			char *l = xstrndup(label, len);
+			x += tui_put(stdscr, y, x, COLS - x, l, A_NORMAL);
+			free(l);
+		}
 	}
 }
 
@@ -517,10 +557,10 @@ void wizard_draw_step(const struct wizard *w)
 		{ "Enter", N_("run this step") }, { "s", N_("skip") }, { "q", N_("quit") },
 		{ "?", N_("explain") }, { "[ ]", N_("log") }, { "d", N_("leave (the run goes on)") },
 	};
+	/* without "[ ] log": the log pane's title names its keys */
 	static const struct help_key keys_pick[] = {
 		{ "Enter", N_("run this step") }, { "o", N_("other backup") }, { "s", N_("skip") },
-		{ "q", N_("quit") }, { "?", N_("explain") }, { "[ ]", N_("log") },
-		{ "d", N_("leave (the run goes on)") },
+		{ "q", N_("quit") }, { "?", N_("explain") }, { "d", N_("leave (the run goes on)") },
 	};
 	static const struct help_key keys_blocked[] = {
 		{ "Enter/o", N_("choose another dump") }, { "s", N_("skip") }, { "q", N_("quit") },

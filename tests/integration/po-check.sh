@@ -115,6 +115,45 @@ for ids, strs in entries(path):
 sys.exit(bad)
 PY
 done
+# The wizard's key-hint lines (ui/wizard*.c: struct help_key tables, drawn
+# on the bottom line "KEY label  KEY label ...") fit 80 columns in English
+# and in every catalogue's language, at least without the labels' closing
+# explanations in parentheses (which draw_help() drops first): a hint that
+# does not fit is not shown.
+python3 - "$src" $(sed 's/#.*//' "$src/po/LINGUAS") <<'PY' || fail=1
+import glob, re, sys
+src, langs = sys.argv[1], sys.argv[2:]
+def catalogue(path):
+    t, cur = {}, None
+    for line in open(path, encoding='utf-8'):
+        m = re.match(r'(msgid|msgstr) "(.*)"$', line)
+        if m and m.group(1) == 'msgid':
+            cur = m.group(2)
+        elif m and cur is not None:
+            t[cur] = m.group(2)
+            cur = None
+    return t
+cats = [('en', {})] + [(l, catalogue('%s/po/%s.po' % (src, l))) for l in langs]
+item = re.compile(r'\{\s*(N_\()?"((?:[^"\\]|\\.)*)"\)?\s*,\s*N_\("((?:[^"\\]|\\.)*)"\)\s*\}')
+bad = 0
+for f in sorted(glob.glob(src + '/ui/wizard*.c')):
+    text = open(f, encoding='utf-8').read()
+    for m in re.finditer(r'struct help_key (\w+)\[\] = \{(.*?)\};', text, re.S):
+        items = item.findall(m.group(2))
+        for lang, t in cats:
+            # draw_help() drops a label's closing " (...)" when the line is
+            # too long: what must fit is the line without them
+            w = sum(len(t.get(k, k) if n else k) + 1 + len(re.sub(r' \(.*\)$', '', t.get(l, l)))
+                    for n, k, l in items)
+            w += 2 * (len(items) - 1)
+            if w > 80:
+                print('po-check: FAIL: %s: the key hints %s are %d columns in %s, not 80: %s' % (
+                    f[len(src) + 1:], m.group(1), w, lang,
+                    '  '.join('%s %s' % (t.get(k, k) if n else k, t.get(l, l)) for n, k, l in items)))
+                bad = 1
+sys.exit(bad)
+PY
+
 # Every source file with a message (a marked text, an error setter's
 # format) is listed in po/POTFILES.in, or its texts stay English without
 # anybody noticing: xgettext with the same keywords over each file that is
