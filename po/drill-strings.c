@@ -113,6 +113,39 @@ static const char *const drill_strings[] = {
 	/* TRANSLATORS: drill scenario 04-datadir-owner.conf, manual */
 	N_("Restore manual, 'Datadir': rsync -a the backup, then chown -R www-data: the\n"
 	   "datadir; check with biso-recover restore --only verify."),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, title */
+	N_("The SSH connection drops during the database step"),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, story */
+	N_("You restore BISO over SSH from a hotel's wifi.  The database step has just\n"
+	   "started replaying the dump, which takes a while, when the connection\n"
+	   "drops.  Is the restore lost, half done?  Log in again and find out."),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, goal */
+	N_("Finish the restore of all six steps: w, the first four steps; during the\n"
+	   "database step press d (as if the connection dropped); then w again."),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, checks 1: why */
+	N_("no restore of all six steps has finished yet (exit 0)"),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, checks 2: why */
+	N_("the database biso has no rows in slow_rows: it was not restored from the newest dump"),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, hint 1 */
+	N_("The restore runs in a runner detached from the terminal: a dropped connection ends only the wizard."),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, hint 2 */
+	N_("Press w again: the wizard attaches to the run that went on, at the step it waits at."),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, hint 3 */
+	N_("In a second shell, biso-recover status shows the run; exit 5 means it waits for an answer."),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, choice 1: label */
+	N_("Start over with restore --resume"),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, choice 1: mistake */
+	N_("Nothing was interrupted: the runner went on.  --resume is for a run that\n"
+	   "died (kill -9, a power cut); w attaches to the live run."),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, explain */
+	N_("The restore's work runs in a runner process detached from the terminal (its\n"
+	   "own session, SIGHUP ignored).  The wizard is only its client: when the\n"
+	   "connection drops, the running step goes on to its end and the runner waits\n"
+	   "at the next step for an answer.  biso-recover started again attaches to it:\n"
+	   "the same screen, the step list, the log so far and the question."),
+	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, manual */
+	N_("biso-recover(1), DETACHED RUNS: a dropped client decides nothing; status\n"
+	   "says what the run waits for; restore or the wizard started again attaches."),
 	/* TRANSLATORS: drill scenario 06-maintenance-left-on.conf, title */
 	N_("Maintenance mode left on by a killed backup"),
 	/* TRANSLATORS: drill scenario 06-maintenance-left-on.conf, story */

@@ -8,6 +8,10 @@
 #   03 the preflight names the missing locale, the wrong fix (choice 2)
 #      gets its explanation and counts as a mistake, the right one, restore;
 #   04 verify names the wrong owner, --only datadir,verify fixes it;
+#   05 the SSH connection drops during the database step (a slow dump): the
+#      wizard (w) runs steps 1-4, d during the database step leaves it as a
+#      dropped connection does (the menu says the run goes on), w again
+#      attaches to the live run at its next step and finishes it;
 #   06 maintenance mode left on by a killed backup: a wrong choice explained
 #      and counted, a restore --dry-run finds the marker and clears it;
 #   07 a refresh of the test system stops at its config.php's env PROD, the
@@ -213,6 +217,51 @@ done_ok 0 0
 
 fi
 
+# --- 05: the SSH connection drops during the database step ------------------
+if want 05; then
+start 05-ssh-drop
+# wizard: w, no options; the wizard opens (or attaches to the live run)
+wizard() {
+	opts=$(count '^Options for the restore')
+	$TMUX_CMD send-keys -t drill w Enter
+	wait_n '^Options for the restore' $((opts + 1)) 30 "[$scen] the restore's options question"
+	$TMUX_CMD send-keys -t drill Enter
+}
+# step N: Enter at step N's screen, and its confirmation
+step() {
+	wait_n "Step $1 of 6" 1 300 "[$scen] step $1"
+	wait_n 'Enter run this step' 1 30 "[$scen] the prompt of step $1"
+	$TMUX_CMD send-keys -t drill Enter
+	sleep 0.3
+	cap
+	if shows 'Type biso to continue'; then
+		$TMUX_CMD send-keys -t drill -l biso
+		$TMUX_CMD send-keys -t drill Enter
+	elif shows 'Run it now\?'; then
+		$TMUX_CMD send-keys -t drill y
+	fi
+}
+wizard
+for n in 1 2 3 4; do step $n; done
+wait_n 'q abort this step' 1 60 "[$scen] the database step running"
+shows 'DRILL' || fail "[$scen] no DRILL banner on the wizard's title line"
+# the connection "drops": d leaves the run to its runner
+$TMUX_CMD send-keys -t drill d
+menus=$((menus + 1))
+wait_n '^Task:' "$menus" 60 "[$scen] the menu after the wizard left"
+shows '^The wizard left the run; it goes on in its runner' ||
+	fail "[$scen] the wizard did not say the run goes on"
+wizard
+step 5
+step 6
+wait_n 'Restore finished: all 6 steps done' 1 120 "[$scen] the summary"
+$TMUX_CMD send-keys -t drill q
+wait_n '^drill-exit=' 1 120 "[$scen] the end of the drill"
+grep -q "step database done" "$(ls -t "$T"/sb/log/biso-recover-*.log | head -n 1)" ||
+	fail "[$scen] the run's log lacks the database step's end"
+done_ok 0 0
+fi
+
 # --- 06: maintenance mode left on by a killed backup ----------------------------
 if want 06; then
 start 06-maintenance-left-on
@@ -258,7 +307,7 @@ fi
 res="$T/home/.biso-recover/drill-results"
 if [ -z "${DRILL_ONLY:-}" ]; then
 [ "$(stat -c %a "$res")" = 600 ] || fail "results file not 0600"
-[ "$(grep -c ' done ' "$res")" = 7 ] || fail "results file does not hold 7 done drills"
+[ "$(grep -c ' done ' "$res")" = 8 ] || fail "results file does not hold 8 done drills"
 HOME="$T/home" BISO_RECOVER_SHARE="$T/share" "$BISO_RECOVER" drill --list >"$T/list" 2>&1 ||
 	fail "drill --list failed"
 grep -q '08-point-in-time.*done' "$T/list" || fail "drill --list does not show past results"
@@ -307,6 +356,17 @@ start 01-walkthrough --config "$REAL/real.conf" --webroot "$REAL/webroot" --dbna
 restore '--yes'
 shows "the drill refuses $REAL/webroot: it lies outside the sandbox" ||
 	fail "the drill did not refuse the real webroot"
+$TMUX_CMD send-keys -t drill q Enter
+wait_n '^drill-exit=' 1 30 "the end of the drill"
+# the wizard's runner (w) too
+start 01-walkthrough --config "$REAL/real.conf" --webroot "$REAL/webroot" --dbname "'host=$PGHOST port=$PGPORT dbname=biso'"
+$TMUX_CMD send-keys -t drill w Enter
+wait_n '^Options for the restore' 1 30 "the wizard's options question"
+$TMUX_CMD send-keys -t drill Enter
+menus=$((menus + 1))
+wait_n '^Task:' "$menus" 120 "the menu after the refused wizard"
+shows "the drill refuses $REAL/webroot: it lies outside the sandbox" ||
+	fail "the drill's wizard did not refuse the real webroot"
 $TMUX_CMD send-keys -t drill q Enter
 wait_n '^drill-exit=' 1 30 "the end of the drill"
 # the database alone: the second cluster is refused
