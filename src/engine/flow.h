@@ -190,6 +190,11 @@ struct flow_def {
 	 * the journal and what it left, appended to @out.  NULL: nothing. */
 	void (*interrupted_at)(const struct run *run, size_t step, const char *stamp,
 			       struct strbuf *out);
+	/* 1: the flow is whole or nothing (a backup publishes nothing half
+	 * done; a refresh's steps need the maintenance mode and services of
+	 * the whole run), so a run that ended early is run again whole; the
+	 * summary says so instead of offering --only the steps left. */
+	int whole;
 };
 
 #endif

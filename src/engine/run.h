@@ -239,7 +239,8 @@ void run_plan_text(const struct run *run, struct strbuf *out);
 /* The end-of-run summary: state and time per step, hints of failed
  * steps, what was kept, why the run ended early and then the steps not
  * done ("not done: a, b") with the command that does them ("biso-recover
- * FLOW --only a,b", the flow's name is its command), the flow's tail, the
+ * FLOW --only a,b", the flow's name is its command; a flow_def.whole
+ * flow: the flow again whole), the flow's tail, the
  * log. */
 void run_summary(const struct run *run, struct strbuf *out);
 /* Exit code per the documented table: 0 all done, 1 a step failed (and

@@ -95,7 +95,7 @@ static const char *err_text(const struct err *e)
 
 /* A run that ended early: the steps it left undone (never reached, or
  * stopped in) and the command that does them, the same flow with --only
- * those steps.  It ended with an "end" record, so --resume no longer
+ * those steps (or whole again: flow_def.whole).  It ended with an "end" record, so --resume no longer
  * applies.  Nothing when every selected step is done or was skipped. */
 static void add_not_done(const struct run *run, struct strbuf *out)
 {
@@ -111,8 +111,12 @@ static void add_not_done(const struct run *run, struct strbuf *out)
 	}
 	if (only.len) {
 		strbuf_addf(out, _("not done: %s\n"), list.buf);
-		strbuf_addf(out, _("to finish them, run with this run's other options:\n"
-				   "  biso-recover %s --only %s\n"), run->flow->name, only.buf);
+		if (run->flow->whole)
+			strbuf_addf(out, _("this run is whole or nothing; run it again with "
+					   "the same options:\n  biso-recover %s\n"), run->flow->name);
+		else
+			strbuf_addf(out, _("to finish them, run with this run's other options:\n"
+					   "  biso-recover %s --only %s\n"), run->flow->name, only.buf);
 	}
 	strbuf_release(&list);
 	strbuf_release(&only);

@@ -494,6 +494,7 @@ static const char *backup_failure_hint(const struct run *run, size_t step)
 
 const struct flow_def backup_flow = {
 	.name = "backup",
+	.whole = 1,
 	.title = N_("Backup"),
 	.steps = backup_steps,
 	.n_steps = BSTEP_COUNT,

@@ -188,6 +188,7 @@ static void refresh_targets(const struct run *run, struct strbuf *out)
 
 const struct flow_def refresh_flow = {
 	.name = "refresh",
+	.whole = 1,
 	.title = N_("Test system refresh"),
 	.steps = refresh_steps,
 	.n_steps = RF_COUNT,

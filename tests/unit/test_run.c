@@ -191,6 +191,13 @@ static const struct flow_def dummy_flow = {
 	.interrupted_at = dummy_interrupted_at,
 };
 
+/* The same flow, whole or nothing (a backup's kind). */
+static const struct flow_def dummy_flow_whole = {
+	.name = "dummy", .title = "Dummy", .steps = dummy_steps, .n_steps = 2,
+	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
+	.preflight = dummy_preflight, .whole = 1,
+};
+
 /* The same flow saying what it writes, for a drill's guard. */
 static const char *dummy_target_path, *dummy_target_server;
 static void dummy_targets(const struct run *run, struct strbuf *out)
@@ -486,6 +493,31 @@ static void a_run_quit_half_way_names_the_steps_left_and_how_to_finish(void **st
 	run_free(run);
 }
 
+/* A flow that is whole or nothing (a backup: --only database would dump
+ * without maintenance mode and publish nothing) is offered whole again,
+ * never --only the steps left. */
+static void a_whole_flow_quit_half_way_is_offered_whole_again(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { 0 };
+	struct err e = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	struct run *run = run_new(&dummy_flow_whole, &f->c, &o, &e);
+
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	run_set_stopped(run, 1);
+	run_summary(run, &sb);
+	assert_non_null(strstr(sb.buf, "not done: check\n"
+				       "this run is whole or nothing; run it again with the "
+				       "same options:\n  biso-recover dummy\n"));
+	assert_null(strstr(sb.buf, "--only"));
+	strbuf_release(&sb);
+	run_free(run);
+}
+
 static void journal_steps_reads_only_the_newest_run(void **state)
 {
 	struct fx *f = *state;
@@ -674,6 +706,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_confirmation_says_what_the_word_is, setup, teardown),
 		cmocka_unit_test_setup_teardown(end_text_says_how_the_run_ended, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_run_quit_half_way_names_the_steps_left_and_how_to_finish, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_whole_flow_quit_half_way_is_offered_whole_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(journal_steps_reads_only_the_newest_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_drill_refuses_targets_outside_its_sandbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_killed_run_is_found_and_resumed_from_its_interrupted_step, setup, teardown),
