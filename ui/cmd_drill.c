@@ -335,12 +335,17 @@ static void show_head(const struct drill *d)
 	       _("check now"), _("end the drill"));
 }
 
-/* The sandbox directory: --sandbox, else ~/biso-drill.  Refuses an
- * existing directory that is not empty and not a drill's. */
+/* The sandbox directory: --sandbox, else ~/biso-drill, or for root
+ * DRILL_ROOT_SANDBOX: as root the sandbox's cluster runs as postgres,
+ * which cannot reach below /root (0700), so initdb failed there.  Refuses
+ * an existing directory that is not empty and not a drill's. */
+#define DRILL_ROOT_SANDBOX "/var/lib/biso-recover/drill"
 static char *sandbox_root(const struct cli *cl)
 {
 	const char *h = getenv("HOME");
-	char *root = cl->sandbox ? xstrdup(cl->sandbox) : xstrfmt("%s/biso-drill", h ? h : "/tmp");
+	char *root = cl->sandbox ? xstrdup(cl->sandbox)
+		   : geteuid() == 0 ? xstrdup(DRILL_ROOT_SANDBOX)
+		   : xstrfmt("%s/biso-drill", h ? h : "/tmp");
 	char *marker = xstrfmt("%s/" MARKER, root);
 	struct stat st;
 	/* not ours: only an empty directory may become a sandbox (rmdir
@@ -545,8 +550,10 @@ N_("Usage: biso-recover drill [--list] [--sandbox DIR] [--record FILE] [SCENARIO
 "the configuration says.  Start with the first scenario, the walkthrough.\n"
 "\n"
 "  --list                 the scenarios and your past results\n"
-"  --sandbox DIR          where the sandbox goes (default ~/biso-drill; a new\n"
-"                         or empty directory, or an earlier drill's)\n"
+"  --sandbox DIR          where the sandbox goes (default ~/biso-drill; for\n"
+"                         root /var/lib/biso-recover/drill, which postgres can\n"
+"                         reach; a new or empty directory, or an earlier\n"
+"                         drill's)\n"
 "  --record FILE          keep what the trainee typed and saw in FILE (0600)\n"
 "  --replay FILE          play a recorded drill back, for the trainer\n"
 "  SCENARIO               a name or number of --list, or a scenario file\n"),

@@ -37,7 +37,13 @@ pgc_start() {
 	dir=$1
 	bindir=$(pgc_bindir) || return 1
 	mkdir -p "$dir" || return 1
-	if [ "$(id -u)" = 0 ]; then chown postgres: "$dir" || return 1; fi
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres: "$dir" || return 1
+		# the server runs as postgres: every parent must let it through
+		runuser -u postgres -- test -x "$dir" || {
+			echo "pgcluster: the postgres user cannot reach $dir (a parent directory such as /root is not searchable by others); choose a directory postgres can reach, e.g. below /var/lib or /var/tmp" >&2
+			return 1; }
+	fi
 	# A port number only names the socket file; pick one from the pid.
 	PGPORT=$(( 20000 + ($$ % 20000) ))
 	pgc_as_owner "$bindir/initdb" -D "$dir/pgdata" -U postgres -E "${PGC_ENCODING:-UTF8}" \
