@@ -195,6 +195,9 @@ static void __attribute__((noreturn)) session_starting_runner(int out)
 	struct detach_opts o = runner_opts();
 	struct detach_result r;
 	struct err e = ERR_INIT;
+	/* a login session dies of SIGHUP: not ignored because the tests
+	 * were started under nohup (the runner ignores it on its own) */
+	signal(SIGHUP, SIG_DFL);
 	if (detach_start(&o, &r, &e) < 0)
 		_exit(1);
 	/* as text: a pty would turn a 0x0a byte of a binary pid into CR LF */
