@@ -173,6 +173,8 @@ pick_check() {
 	wait_for "Enter run this step" 60 "[$label] the $step step"
 	keys o
 	wait_for "Backup for step $step" 10 "[$label] the backup chooser"
+	# the dialog's frame is drawn before its lines: wait for the item too
+	wait_for " $name" 10 "[$label] $name in the chooser"
 	when=$(echo "$id" | sed 's/^\(....\)\(..\)\(..\)_\(..\)\(..\).*/\1-\2-\3 \4:\5/')
 	line=$(printf '%s\n' "$last_screen" | grep -F " $name") || failscreen "[$label] $name is not in the chooser"
 	printf '%s\n' "$line" | grep -Eq -- "$when +$size $state +$name" ||
