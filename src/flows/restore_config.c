@@ -111,8 +111,10 @@ static int install_config_php(struct restore *rs, const char *target, struct ste
 		uid_t uid;
 		gid_t gid;
 		/* No old file: readable by the web server's group only. */
-		if (conf_web_owner(rs->conf, &uid, &gid, NULL) == 0 && geteuid() == 0)
-			(void)fchown(out, 0, gid);
+		if (conf_web_owner(rs->conf, &uid, &gid, NULL) == 0 && geteuid() == 0 &&
+		    fchown(out, 0, gid) < 0)
+			report_log(r, LOG_WARN, "cannot give %s to group %s: %s (the web server may not "
+				   "read it)", target, rs->conf->web_group, strerror(errno));
 		(void)fchmod(out, 0640);
 	}
 	if (fsync(out) < 0) {
