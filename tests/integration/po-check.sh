@@ -120,6 +120,7 @@ done
 # and in every catalogue's language, at least without the labels' closing
 # explanations in parentheses (which draw_help() drops first): a hint that
 # does not fit is not shown.
+# shellcheck disable=SC2046 # one word per language
 python3 - "$src" $(sed 's/#.*//' "$src/po/LINGUAS") <<'PY' || fail=1
 import glob, re, sys
 src, langs = sys.argv[1], sys.argv[2:]
