@@ -1,7 +1,8 @@
 /*
  * sha256: SHA-256 (FIPS 180-4) for the content check of a restored tree
- * (`--checksum`).  Small and self-contained, so no crypto library is
- * needed; tests/unit/test_sha256.c checks it against the FIPS 180-4 /
+ * (`--checksum`) and the backups' SHA256SUMS.  Small and self-contained,
+ * so no crypto library is needed (the x86 SHA instructions are used where
+ * the CPU has them); tests/unit/test_sha256.c checks it against the FIPS 180-4 /
  * NIST example vectors.
  *
  * Usage: sha256_init(&s); sha256_update(&s, p, n)...; sha256_final(&s, out).
@@ -21,6 +22,12 @@ struct sha256 {
 	uint8_t buf[64];  /* partial block */
 	size_t fill;      /* bytes in buf */
 };
+
+/* Use the CPU's SHA instructions (x86 SHA-NI) when @use and the CPU has
+ * them, else the portable code; chosen automatically on first use (with
+ * them where there are).  Returns 1 when they are used now.  For tests,
+ * which compare both; not thread-safe while digests run. */
+int sha256_hw(int use);
 
 /* Start a new digest. */
 void sha256_init(struct sha256 *s);
