@@ -149,8 +149,19 @@ grep -Eq "^[0-9]+ of [0-9]+ checksums taken from the earlier backup's list" "$T/
 cp -p "$T/chg.saved" "$DEMO_DATADIR/$chg"
 chmod 0644 "$DEMO_DATADIR/$mode"
 rm "$DEMO_DATADIR/templates/new.txt"
+# the restore finds the snapshots: without --at the second backup's, with
+# --at the first's dump, datadir and webroot
+for at in "" "$id"; do
+	want=${at:-$id2}
+	"$BISO_RECOVER" restore --dry-run ${at:+--at "$at"} --config "$S/biso-recover.conf" --backup-root "$BK" \
+		--webroot "$T/atnew/webroot" --config-php "$T/config.php" --log-dir "$T/log" > "$T/at.log" 2>&1 ||
+		{ cat "$T/at.log"; fail "restore --dry-run ${at:+--at $at} failed"; }
+	for src in "webroot/$want (directory)" "data/$want (directory)" "db/biso_$want.sql.gz"; do
+		grep -qF "source: $BK/$src" "$T/at.log" || { cat "$T/at.log"; fail "restore ${at:+--at $at} did not take $src"; }
+	done
+done
 maint_is_off "after the second backup"
-echo "ok: the second backup hard-links unchanged files to the first, copies changed and new ones (rsync -ani --checksum agrees)"
+echo "ok: the second backup hard-links unchanged files to the first, copies changed and new ones (rsync -ani --checksum agrees); the restore finds both snapshots (--at)"
 n=$(ls "$BK/manifest" | wc -l)
 
 # 4. Wrong database: refused before maintenance mode goes on.
