@@ -212,7 +212,7 @@ const struct step_def backup_step_database = {
 	.name = "database",
 	.title = N_("Dump the database"),
 	.explain = N_("pg_dump --no-owner --no-privileges --clean --if-exists, plain format as the "
-		"manual says, compressed on all cores into one standard gzip file. pg_dump's exit "
+		"manual says, compressed in parallel into one standard gzip file. pg_dump's exit "
 		"status, its messages and the dump's \"dump complete\" trailer are all checked."),
 	.flags = STEP_F_DATABASE,
 	.describe = database_describe,

@@ -6,7 +6,7 @@
  * --no-password -d CONNINFO` (plain format) as a child through runcmd; the
  * connection goes in argv without its password, which goes to the child's
  * environment (PGPASSWORD) or comes from the caller's PGPASSFILE.  Its
- * stdout streams into pgzip (all CPUs, zlib level PGDUMP_LEVEL_DEFAULT) to
+ * stdout streams into pgzip (all CPUs but one, zlib level PGDUMP_LEVEL_DEFAULT) to
  * DIR/<prefix>YYYYMMDD_HHMMSS.sql.gz,
  * written as "<name>.partial" (mode 0600) and renamed into place only when
  * all of these hold: pg_dump exited 0, its output ends with the "--
@@ -36,7 +36,8 @@ struct pgdump_opts {
 	const char *prefix;   /* file name prefix, e.g. "biso_"; NULL is "" */
 	time_t when;          /* the backup's time, local time in the name */
 	const char *pg_dump;  /* program, NULL for "pg_dump" (looked up in PATH) */
-	int threads;          /* compression threads, 0 for all CPUs */
+	int threads;          /* compression threads, 0 for all CPUs but one (which
+				 pg_dump and its server backend need) */
 	int level;            /* zlib level 1..9, 0 for PGDUMP_LEVEL_DEFAULT */
 };
 
