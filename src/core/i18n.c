@@ -9,6 +9,33 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "strbuf.h"
+
+#if ENABLE_NLS
+/* The catalogues of the build tree the binary runs from ("locale/" beside
+ * it, made by `make`), malloc'd, or NULL for an installed binary: the
+ * README's build speaks the operator's language without `make install`. */
+static char *build_tree_localedir(void)
+{
+	char exe[4096], *slash, *dir;
+	struct stat st;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	if (!(slash = strrchr(exe, '/')))
+		return NULL;
+	*slash = '\0';
+	dir = xstrfmt("%s/locale", exe);
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return dir;
+	free(dir);
+	return NULL;
+}
+#endif
 
 void i18n_init(void)
 {
@@ -16,8 +43,10 @@ void i18n_init(void)
 #if ENABLE_NLS
 	{
 		const char *dir = getenv("BISO_RECOVER_LOCALEDIR");
-		bindtextdomain(PACKAGE, dir && *dir ? dir : LOCALEDIR);
+		char *beside = dir && *dir ? NULL : build_tree_localedir();
+		bindtextdomain(PACKAGE, dir && *dir ? dir : beside ? beside : LOCALEDIR);
 		textdomain(PACKAGE);
+		free(beside);
 	}
 #endif
 }

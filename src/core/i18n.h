@@ -60,8 +60,10 @@ int i18n_english(int on);
 int i18n_is_english(void);
 
 /* Called once by main() before anything else: setlocale(LC_ALL, ""), and
- * the text domain bound to LOCALEDIR, or to $BISO_RECOVER_LOCALEDIR when
- * that is set (the tests run the build tree's catalogue with it). */
+ * the text domain bound to $BISO_RECOVER_LOCALEDIR when that is set (the
+ * tests give their own catalogue with it), else to the build tree's
+ * "locale/" beside the binary when there is one (`make` compiles po/ into
+ * it: the README's build without `make install`), else to LOCALEDIR. */
 void i18n_init(void);
 
 /* The translation of format @fmt, or NULL when the catalogue has none (or

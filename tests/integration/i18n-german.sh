@@ -179,4 +179,16 @@ mkdir -p "$T/emptylog"
 run de_CH.UTF-8 status --config "$T/conf" --log-dir "$T/emptylog" > "$T/status.de" 2>&1 && fail "status found a run in an empty log directory"
 grep -qx "kein Lauf gefunden: $T/emptylog enthält keine Status-Datei" "$T/status.de" || { cat "$T/status.de"; fail "status is not German"; }
 echo "ok: status in German"
+
+# The README's build speaks German without `make install` and without
+# BISO_RECOVER_LOCALEDIR: `make` compiles the catalogues into locale/ beside
+# the binary of the build tree (it printed English before).
+if [ "$B" -ef "$top_builddir/biso-recover" ] && [ -d "$top_builddir/locale" ]; then
+	env -u BISO_RECOVER_LOCALEDIR -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=de_CH.UTF-8 \
+		"$B" --help > "$T/help.build" 2>&1 || true
+	grep -q '^Aufruf:' "$T/help.build" || { head -3 "$T/help.build"; fail "the build tree's binary is not German without BISO_RECOVER_LOCALEDIR"; }
+	echo "ok: the build tree's binary finds its catalogue beside it"
+else
+	echo "skipped: not the build tree's binary"
+fi
 echo "i18n-german: ok"
