@@ -260,7 +260,17 @@ void journal_steps_free(struct journal_step_rec *v, size_t n)
 struct steps {
 	struct journal_step_rec *v;
 	size_t n;
+	const char *const *flows; /* NULL: any flow */
+	char *stamp;              /* with @flows: the run kept */
 };
+
+static int wanted(const char *const *flows, const char *flow)
+{
+	for (; *flows; flows++)
+		if (!strcmp(*flows, flow))
+			return 1;
+	return 0;
+}
 
 static int step_line(void *ctx, char **f, int k, const char *path, long lineno, struct err *e)
 {
@@ -271,11 +281,17 @@ static int step_line(void *ctx, char **f, int k, const char *path, long lineno, 
 	(void)e;
 	if (k != 6 || strcmp(f[0], "step"))
 		return 0; /* swap records, and a torn last line */
+	if (st->flows && !wanted(st->flows, f[2]))
+		return 0; /* a run of another flow (a backup after the restore) */
 	if (!*f[3] && !strcmp(f[4], "start")) {
 		/* a newer run: only the newest one's records are kept */
 		journal_steps_free(st->v, st->n);
 		st->v = NULL;
 		st->n = 0;
+		free(st->stamp);
+		st->stamp = xstrdup(f[1]);
+	} else if (st->flows && (!st->stamp || strcmp(st->stamp, f[1]))) {
+		return 0; /* not the run kept */
 	}
 	st->v = xrealloc(st->v, (st->n + 1) * sizeof *st->v);
 	r = &st->v[st->n++];
@@ -287,16 +303,24 @@ static int step_line(void *ctx, char **f, int k, const char *path, long lineno, 
 	return 0;
 }
 
-int journal_steps(const char *dir, struct journal_step_rec **out, size_t *n, struct err *e)
+int journal_steps_of(const char *dir, const char *const *flows, struct journal_step_rec **out,
+		     size_t *n, struct err *e)
 {
-	struct steps st = { NULL, 0 };
+	struct steps st = { NULL, 0, flows, NULL };
+	int ret = read_journal(dir, 6, step_line, &st, e);
+	free(st.stamp);
 	*out = NULL;
 	*n = 0;
-	if (read_journal(dir, 6, step_line, &st, e) < 0) {
+	if (ret < 0) {
 		journal_steps_free(st.v, st.n);
 		return -1;
 	}
 	*out = st.v;
 	*n = st.n;
 	return 0;
+}
+
+int journal_steps(const char *dir, struct journal_step_rec **out, size_t *n, struct err *e)
+{
+	return journal_steps_of(dir, NULL, out, n, e);
 }

@@ -77,6 +77,11 @@ struct journal_step_rec {
  * record's stamp), in order, malloc'd; *@n = 0 when there is none.  -1
  * with @e on an unreadable journal. */
 int journal_steps(const char *dir, struct journal_step_rec **out, size_t *n, struct err *e);
+/* journal_steps() of the newest run of one of the flows named in the
+ * NULL-terminated @flows (NULL: any flow), skipping the runs of other
+ * flows: the restore to roll back, though a backup ran after it. */
+int journal_steps_of(const char *dir, const char *const *flows, struct journal_step_rec **out,
+		     size_t *n, struct err *e);
 void journal_steps_free(struct journal_step_rec *v, size_t n);
 /* "<device>:<inode>" of @path (lstat), malloc'd; NULL when it is missing. */
 char *journal_path_id(const char *path);

@@ -9,12 +9,14 @@
 #include "journal.h"
 #include "strbuf.h"
 #include "swap.h"
+#include "timestamp.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const struct step_def *const rollback_steps[RB_COUNT] = {
@@ -48,21 +50,20 @@ static void rollback_free(void *data)
 	free(rb);
 }
 
-/* The newest run in the journal and what its steps kept: rb->of,
- * rb->kept[].  0, or -1 with @e when there is none to roll back. */
+/* The newest restore or rollback in the journal (runs of other flows
+ * after it, the nightly backup, do not count) and what its steps kept:
+ * rb->of, rb->kept[].  0, or -1 with @e when there is none to roll back. */
 static int find_run(struct rollback *rb, struct err *e)
 {
+	static const char *const flows[] = { "restore", "rollback", NULL };
 	const char *dir = rb->rs.conf->log_dir;
 	struct journal_step_rec *v;
 	size_t n;
-	if (journal_steps(dir, &v, &n, e) < 0)
+	if (journal_steps_of(dir, flows, &v, &n, e) < 0)
 		return -1;
-	if (!n || (strcmp(v[0].flow, "restore") && strcmp(v[0].flow, "rollback"))) {
+	if (!n) {
 		err_set(e, "no restore to roll back in the journal of %s", dir);
-		if (n)
-			err_detail(e, "The newest run there is not a restore or a rollback.");
-		else
-			err_detail(e, "It records no run.");
+		err_detail(e, "It records no restore or rollback run.");
 		err_hint(e, "Give the --log-dir of the restore to roll back.");
 		journal_steps_free(v, n);
 		return -1;
@@ -87,11 +88,24 @@ static int find_run(struct rollback *rb, struct err *e)
 	return 0;
 }
 
+/* When the run rolled back ran, into @when: its stamp in the readable
+ * form, or the stamp itself when it is none (a hand-edited journal). */
+static const char *rb_when(const struct rollback *rb, char when[20])
+{
+	time_t t;
+	if (rb->of && timestamp_parse(rb->of, &t) == 0)
+		timestamp_human(t, when);
+	else
+		snprintf(when, 20, "%s", rb->of ? rb->of : "?");
+	return when;
+}
+
 static int rollback_prepare(struct run *run, struct report *r, struct err *e)
 {
 	struct rollback *rb = rollback_of(run);
 	struct restore *rs = &rb->rs;
 	size_t len;
+	char when[20];
 
 	if (restore_prepare_instance(rs, r, e) < 0)
 		return -1;
@@ -107,7 +121,8 @@ static int rollback_prepare(struct run *run, struct report *r, struct err *e)
 	    !strncmp(rb->kept[RB_DATADIR], rb->kept[RB_WEBROOT], len) &&
 	    rb->kept[RB_DATADIR][len] == '/')
 		rb->kept_inside = 1;
-	report_log(r, LOG_INFO, "rolling back the %s of %s", rb->flow, rb->of);
+	report_log(r, LOG_INFO, "rolling back the %s of %s (%s)", rb->flow, rb->of,
+		   rb_when(rb, when));
 	return 0;
 }
 
@@ -197,9 +212,11 @@ static int rollback_finish(struct run *run, struct report *r)
 static void rollback_plan_head(const struct run *run, struct strbuf *out)
 {
 	const struct rollback *rb = rollback_of(run);
+	char when[20];
 	strbuf_addf(out, _("Rollback plan (%s), nothing has been touched:\n"), rb->rs.stamp);
-	strbuf_addf(out, _("puts back what the %s of %s replaced; what is live now is kept\n\n"),
-		    rb->flow ? rb->flow : "?", rb->of ? rb->of : "?");
+	strbuf_addf(out, _("puts back what the %s of %s (run %s) replaced; what is live now is "
+			   "kept\n\n"),
+		    rb->flow ? rb->flow : "?", rb_when(rb, when), rb->of ? rb->of : "?");
 }
 
 static void rollback_plan_tail(const struct run *run, int plan, struct strbuf *out)

@@ -162,6 +162,49 @@ static void missing_journal_is_empty_and_a_torn_line_is_named(void **state)
 	free(p);
 }
 
+/* The rollback's look-up: the newest restore, though a backup ran after
+ * it; journal_steps() still reads the newest run of any flow. */
+static void steps_of_skips_the_runs_of_other_flows(void **state)
+{
+	static const char *const flows[] = { "restore", "rollback", NULL };
+	struct journal_step_rec *v;
+	size_t n;
+	struct err e = ERR_INIT;
+	char *p = xstrfmt("%s/journal", dir);
+	(void)state;
+	assert_int_equal(journal_step(dir, "20261201_100000", "restore", "", "start", "webroot", &e), 0);
+	assert_int_equal(journal_step(dir, "20261201_100000", "restore", "webroot", "done", "k1", &e), 0);
+	assert_int_equal(journal_step(dir, "20261201_100000", "restore", "", "end", "0", &e), 0);
+	assert_int_equal(journal_step(dir, "20261202_100000", "restore", "", "start", "webroot", &e), 0);
+	assert_int_equal(journal_step(dir, "20261202_100000", "restore", "webroot", "done", "k2", &e), 0);
+	assert_int_equal(journal_step(dir, "20261202_100000", "restore", "", "end", "0", &e), 0);
+	assert_int_equal(journal_step(dir, "20261203_010000", "backup", "", "start", "dump", &e), 0);
+	assert_int_equal(journal_step(dir, "20261203_010000", "backup", "dump", "done", "b", &e), 0);
+	assert_int_equal(journal_step(dir, "20261203_010000", "backup", "", "end", "0", &e), 0);
+
+	assert_int_equal(journal_steps_of(dir, flows, &v, &n, &e), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(v[i].stamp, "20261202_100000");
+		assert_string_equal(v[i].flow, "restore");
+	}
+	assert_string_equal(v[1].detail, "k2");
+	journal_steps_free(v, n);
+
+	assert_int_equal(journal_steps(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].flow, "backup");
+	journal_steps_free(v, n);
+
+	unlink(p);
+	assert_int_equal(journal_step(dir, "20261203_010000", "backup", "", "start", "dump", &e), 0);
+	assert_int_equal(journal_steps_of(dir, flows, &v, &n, &e), 0);
+	assert_int_equal(n, 0);
+	journal_steps_free(v, n);
+	unlink(p);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +213,7 @@ int main(void)
 		cmocka_unit_test(failed_closes_a_database_swap),
 		cmocka_unit_test(stopped_services_are_an_entry_of_their_own),
 		cmocka_unit_test(missing_journal_is_empty_and_a_torn_line_is_named),
+		cmocka_unit_test(steps_of_skips_the_runs_of_other_flows),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
