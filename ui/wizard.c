@@ -294,7 +294,7 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 			wizard_goto(w, SCR_CONFIRM);
 		else
 			answer(w, "run");
-	} else if (is_char(is_key, ch, L's')) {
+	} else if (is_char(is_key, ch, L's') && !w->ask_once) {
 		answer(w, "skip");
 	} else if (is_char(is_key, ch, L'o') && w->pick_offer) {
 		replace_str(&w->pick_error, NULL);
@@ -653,6 +653,7 @@ static void on_view(struct wizard *w, struct proto_msg *m)
 		replace_str(&w->title_info, info.buf);
 		strbuf_release(&info);
 		w->offer_resume = !w->o->reattach && *wizard_text(w, i, "interrupted");
+		w->ask_once = *wizard_text(w, i, "ask_once") != '\0';
 		return;
 	}
 	w->view[i].state = view_state(w->views[i].u.view.state);

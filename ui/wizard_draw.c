@@ -446,6 +446,9 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 		else if (w->destructive)
 			strbuf_addstr(&sb, _("This step replaces existing data. "
 				      "Enter asks before it starts."));
+		else if (w->ask_once)
+			strbuf_addstr(&sb, _("This step replaces nothing. Enter starts the "
+					     "run: the steps follow without further questions."));
 		else
 			strbuf_addstr(&sb, _("This step replaces nothing."));
 		tui_wrap(sb.buf, width, &note);
@@ -557,6 +560,10 @@ void wizard_draw_step(const struct wizard *w)
 		{ "Enter", N_("run this step") }, { "s", N_("skip") }, { "q", N_("quit") },
 		{ "?", N_("explain") }, { "[ ]", N_("log") }, { "d", N_("leave (the run goes on)") },
 	};
+	static const struct help_key keys_once[] = {
+		{ "Enter", N_("start all steps") }, { "q", N_("quit") }, { "?", N_("explain") },
+		{ "[ ]", N_("log") }, { "d", N_("leave (the run goes on)") },
+	};
 	/* without "[ ] log": the log pane's title names its keys */
 	static const struct help_key keys_pick[] = {
 		{ "Enter", N_("run this step") }, { "o", N_("other backup") }, { "s", N_("skip") },
@@ -621,6 +628,8 @@ void wizard_draw_step(const struct wizard *w)
 		draw_help(w, keys_blocked, sizeof(keys_blocked) / sizeof(keys_blocked[0]));
 	else if (w->pick_offer)
 		draw_help(w, keys_pick, sizeof(keys_pick) / sizeof(keys_pick[0]));
+	else if (w->ask_once)
+		draw_help(w, keys_once, sizeof(keys_once) / sizeof(keys_once[0]));
 	else
 		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 }

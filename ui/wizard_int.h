@@ -116,6 +116,8 @@ struct wizard {
 	int explain;                    /* SCR_STEP: the step's whole text in a dialog (?) */
 	int offer_resume;               /* the run's VIEW names an interrupted run: the
 					   notice offers to continue it (c) */
+	int ask_once;                   /* the run's VIEW says ask_once: Enter on the
+					   first step starts them all; no skip */
 	int notice;                     /* SCR_STEP: the warnings from before the wizard
 					   (o->warnings) in a dialog, until a key */
 

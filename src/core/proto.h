@@ -61,7 +61,9 @@
  * backup_pick (N of the one to offer first).  @index == @count is the run
  * itself: target (the title line's text), flow, flow_title (for
  * headings: "Restore"), interrupted (the line
- * saying a run of the flow was interrupted, when this run may resume it).
+ * saying a run of the flow was interrupted, when this run may resume it),
+ * ask_once ("1": the PROTO_ASK_STEP before the first step is the only
+ * one; its "run" starts all steps, which then run without questions).
  * A runner sends every step's VIEW when a client attaches and again
  * whenever a step changes, before the question about it; unknown keys are
  * ignored.  A CANCEL asks the runner to stop at the step's next

@@ -78,6 +78,9 @@ struct runner {
 	size_t n_views;
 	char *choose_error;             /* why the backup chosen last is unusable */
 	int resume;                     /* the operator answered "resume" */
+	int ask_once;                   /* ask_steps on a flow without a destructive
+					   step: one question before the first step,
+					   then none (see runner.h) */
 
 	/* the status file */
 	struct statusfile sf;
@@ -802,6 +805,8 @@ static void view_run(struct runner *rn)
 	strbuf_reset(&sb);
 	if (!run_resumed(run) && run_interrupted(run, &sb))
 		proto_view_add(m, "interrupted", sb.buf);
+	if (rn->ask_once)
+		proto_view_add(m, "ask_once", "1");
 	strbuf_release(&sb);
 	broadcast(rn, m);
 }
@@ -1079,8 +1084,16 @@ int runner_drive(struct runner *rn, struct run *run)
 {
 	struct report *r = &rn->rep;
 	struct strbuf sb = STRBUF_INIT;
-	int aborted = 0;
+	int aborted = 0, asked = 0;
 
+	/* Nothing to confirm: one question before the start, then the steps
+	 * run unattended, so that a step whose effect the next ones end
+	 * (maintenance mode on) never waits for a terminal. */
+	rn->ask_once = rn->o.ask_steps;
+	for (size_t i = 0; i < run_step_count(run) && rn->ask_once; i++)
+		if (run_step_selected(run, i) && run_step_destructive(run, i, &sb))
+			rn->ask_once = 0;
+	strbuf_reset(&sb);
 	pthread_mutex_lock(&rn->mu);
 	rn->run = run;
 	rn->n_views = run_step_count(run) + 1;
@@ -1098,8 +1111,9 @@ int runner_drive(struct runner *rn, struct run *run)
 		int skip = 0;
 		if (!run_step_selected(run, i))
 			continue;
-		if (rn->o.ask_steps) {
+		if (rn->o.ask_steps && !(rn->ask_once && asked)) {
 			int a = ask_step(rn, run, i);
+			asked = 1;
 			if (a == STEP_ANSWER_SKIP) {
 				run_skip(run, i, r);
 				report_log(r, LOG_WARN, "runner: step %s skipped by the operator", name);
@@ -1149,7 +1163,7 @@ int runner_drive(struct runner *rn, struct run *run)
 				aborted = 1;
 				break;
 			}
-			if (!rn->o.ask_failures || rn->o.yes) {
+			if (!rn->o.ask_failures || rn->o.yes || rn->ask_once) {
 				aborted = 2; /* the flow stops; run_exit_code() says 1 */
 				break;
 			}

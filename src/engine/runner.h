@@ -24,7 +24,11 @@
  *     run it (PROTO_ASK_STEP: run, skip, abort, resume, or use another
  *     backup of the step's list, after which it asks again), as the wizard
  *     shows each step's explanation first; "n" at the confirmation that
- *     follows a "run" asks again instead of stopping.
+ *     follows a "run" asks again instead of stopping.  When no selected
+ *     step is destructive (a backup) it asks only before the first step
+ *     and a failed step stops the flow: once started, the run needs no
+ *     terminal (maintenance mode stays on no longer than the steps take).
+ *     The run's VIEW then carries "ask_once".
  * Every step's VIEW (proto.h: what a screen shows of it) goes to the
  * clients before the drive starts, whenever the step changes and before a
  * question about it; a late client gets the newest of each.

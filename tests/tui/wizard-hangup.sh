@@ -1,0 +1,71 @@
+#!/bin/bash
+# wizard-hangup.sh: the terminal of a wizard goes away (the SSH session
+# drops: here the tmux server is killed) on the demo instance, 80x24 tmux
+# pane, TERM=vt100 NO_COLOR=1:
+#   backup: `biso-recover wizard backup` asks once (Enter starts all steps)
+#           and the steps then need no terminal: killed right after the
+#           start, the backup still runs to its end: `status` exit 0,
+#           maintenance mode off, one complete backup published.
+# Skips (77) without tmux, php, rsync, a PostgreSQL server or root.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir/build}
+BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
+
+. "$top_srcdir/tests/lib/demo-test.sh"
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
+demo_test_setup wizhup "chown of the datadir to www-data, runuser postgres"
+CONF=$DEMO_CONFIG
+TMUX_CMD="tmux -L biso-wizhup-$$ -f /dev/null"
+trap '$TMUX_CMD kill-server >/dev/null 2>&1 || true; demo_test_cleanup' EXIT
+last_screen=""
+
+cap() { last_screen=$($TMUX_CMD capture-pane -p -t wiz 2>/dev/null || true); }
+shows() { printf '%s\n' "$last_screen" | grep -Eq -- "$1"; }
+failscreen() { printf -- '--- last screen ---\n%s\n-------------------\n' "$last_screen"; fail "$*"; }
+wait_for() { # REGEX SECONDS WHAT
+	local n=$(( $2 * 5 ))
+	while [ "$n" -gt 0 ]; do
+		cap
+		shows "$1" && return 0
+		sleep 0.2
+		n=$((n - 1))
+	done
+	failscreen "after $2 s the screen does not show $3 (/$1/)"
+}
+
+# ---- backup: the terminal goes away right after the start ---------------
+ls "$DEMO_BACKUP_ROOT/manifest" 2>/dev/null && fail "the demo backup set has manifests already"
+$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+	"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' wizard backup; sleep 600" ||
+	fail "tmux new-session failed"
+wait_for "Step 1 of 6: Switch maintenance mode on" 60 "the backup's first step"
+shows "Enter starts the run" || failscreen "the first step does not say that Enter starts the run"
+$TMUX_CMD send-keys -t wiz Enter
+# the answer is in once the question left the screen
+n=300
+while cap && shows "Step 1 of 6: Switch maintenance mode on" && shows "Enter (run this step|start all steps)"; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || failscreen "Enter did not start the backup"
+	sleep 0.2
+done
+$TMUX_CMD kill-server
+# the run goes on without its terminal: wait while status says it runs (4)
+n=1500
+while :; do
+	code=0
+	"$BISO_RECOVER" status --config "$CONF" >"$T/status.out" 2>&1 || code=$?
+	[ "$code" = 4 ] || break
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || { cat "$T/status.out"; fail "the backup still runs after 300 s"; }
+	sleep 0.2
+done
+cat "$T/status.out"
+[ "$code" = 0 ] || fail "status exit $code after the terminal went away, expected 0 (5: waiting at a question)"
+[ ! -e "$DEMO_DATADIR/maintenance.on" ] || fail "maintenance mode is still on"
+id=$(ls "$DEMO_BACKUP_ROOT/manifest")
+[ "$(echo "$id" | wc -l)" = 1 ] || fail "not exactly one new backup: $id"
+[ -s "$DEMO_BACKUP_ROOT/db/biso_$id.sql.gz" ] && [ -d "$DEMO_BACKUP_ROOT/data/$id" ] &&
+	[ -d "$DEMO_BACKUP_ROOT/webroot/$id" ] || fail "backup $id is not complete"
+gunzip -t "$DEMO_BACKUP_ROOT/db/biso_$id.sql.gz" || fail "the backup's dump is not a whole gzip"
+echo "ok: a wizard backup whose terminal went away after the start ran to its end: status exit 0, maintenance mode off, backup $id complete"
