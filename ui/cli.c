@@ -9,6 +9,7 @@
 #include "i18n.h"
 #include "logfile.h"
 #include "run.h"
+#include "runcmd.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -143,6 +144,32 @@ int cli_run_refused(const char *what, struct err *e)
 	return EXIT_USAGE;
 }
 
+char *cli_instance_opts(const struct cli *cl)
+{
+	const char *v[] = {
+		"--config", cl->config, "--backup-root", cl->backup_root, "--webroot", cl->webroot,
+		"--datadir", cl->datadir, "--config-php", cl->config_php, "--web-user", cl->web_user,
+		"--log-dir", cl->log_dir, "--dbname", cl->dbname,
+	};
+	struct strbuf out = STRBUF_INIT, masked = STRBUF_INIT;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i += 2) {
+		const char *argv[] = { v[i], v[i + 1], NULL };
+		if (!v[i + 1])
+			continue;
+		if (!strcmp(v[i], "--dbname")) {
+			/* a password never goes into a hint (nor the log it lands in) */
+			strbuf_reset(&masked);
+			log_mask_secrets(v[i + 1], &masked);
+			if (strcmp(masked.buf, v[i + 1]))
+				continue;
+		}
+		strbuf_addch(&out, ' ');
+		runcmd_format_argv(argv, &out);
+	}
+	strbuf_release(&masked);
+	return strbuf_detach(&out, NULL);
+}
+
 void cli_recover_maintenance(const struct conf *c, int dry_run)
 {
 	struct report r;
@@ -165,6 +192,7 @@ int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf 
 	struct batch_state bst;
 	struct report r;
 	const char *refused = NULL;
+	char *opts;
 	int code;
 
 	batch_install_signals();
@@ -179,7 +207,11 @@ int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf 
 		close(tty);
 	}
 	ro->dry_run = cl->dry_run;
-	if (!(run = run_new(flow, c, ro, &e)))
+	ro->instance_opts = opts = cli_instance_opts(cl);
+	run = run_new(flow, c, ro, &e);
+	free(opts);
+	ro->instance_opts = NULL;
+	if (!run)
 		return cli_run_refused(NULL, &e);
 	if (!cl->dry_run && !(log = cli_open_run_log(run, &e))) {
 		run_free(run);

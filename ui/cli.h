@@ -103,6 +103,13 @@ int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e);
  * Returns an exit code. */
 int cli_restore(const struct cli *cl, struct conf *c, int wizard);
 
+/* The options of @cl that name the instance (--config, --backup-root,
+ * --webroot, --datadir, --config-php, --web-user, --log-dir; --dbname
+ * unless it holds a password), each value shell-quoted where needed, each
+ * with a leading space, for run_opts.instance_opts: the commands a
+ * summary offers then work pasted as they are.  malloc'd, "" when none. */
+char *cli_instance_opts(const struct cli *cl);
+
 /* A backup killed while maintenance mode was on (kill -9) left its marker:
  * say so on stderr and switch it off (maintmark_recover()); with @dry_run
  * only say so.  Every command that loads the configuration calls it

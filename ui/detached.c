@@ -335,7 +335,7 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	struct logfile *log;
 	struct err e = ERR_INIT;
 	const char *path = NULL;
-	char *sock, *status;
+	char *sock, *status, *opts;
 	int code;
 
 	memset(&sa, 0, sizeof sa);
@@ -352,7 +352,11 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	ro.sandbox = cl->drill_root;
 	/* the wizard opens on a cut newest dump: the operator chooses another */
 	ro.allow_bad_dump = cl->ask_steps;
-	if (!(run = run_new(df->flow, c, &ro, &e)))
+	ro.instance_opts = opts = cli_instance_opts(cl);
+	run = run_new(df->flow, c, &ro, &e);
+	free(opts);
+	ro.instance_opts = NULL;
+	if (!run)
 		return cli_run_refused(NULL, &e);
 	log = logfile_open(c->log_dir, run_stamp(run), &path, &e);
 	if (!log) {

@@ -71,6 +71,7 @@ struct run *run_new(const struct flow_def *flow, struct conf *c, const struct ru
 	run->opts.only = dup_or_null(o->only);
 	run->opts.dump = dup_or_null(o->dump);
 	run->opts.sandbox = dup_or_null(o->sandbox);
+	run->opts.instance_opts = dup_or_null(o->instance_opts);
 	run->opts.stamp = NULL;
 	if (o->stamp)
 		snprintf(run->stamp, sizeof run->stamp, "%s", o->stamp);
@@ -110,6 +111,7 @@ static void run_free_parts(struct run *run)
 	free((char *)run->opts.only);
 	free((char *)run->opts.dump);
 	free((char *)run->opts.sandbox);
+	free((char *)run->opts.instance_opts);
 	free(run->log_path);
 	free(run);
 }
@@ -500,6 +502,11 @@ void run_restamp(struct run *run) { timestamp_name(time(NULL), run->stamp); }
 const char *run_origin_stamp(const struct run *run)
 {
 	return run->origin[0] ? run->origin : run->stamp;
+}
+
+const char *run_instance_opts(const struct run *run)
+{
+	return run->opts.instance_opts ? run->opts.instance_opts : "";
 }
 
 int run_resumed(const struct run *run) { return run->origin[0] != '\0'; }

@@ -77,6 +77,10 @@ struct run_opts {
 				 directory <sandbox>/pg */
 	int resume;           /* continue the flow's interrupted run (see
 				 "Resuming" below) instead of starting over */
+	const char *instance_opts; /* the options that named the instance,
+				 rendered to paste (" --config /etc/x.conf
+				 --log-dir /srv/log"), or NULL: none; the
+				 commands the summary offers repeat them */
 };
 
 struct run;
@@ -142,6 +146,9 @@ int run_sandbox_check(const struct run *run, const char *root, struct err *e);
 /* The stamp that names this run's kept copies, swaps and run lock: the
  * interrupted run's when resuming, else run_stamp().  Stays valid. */
 const char *run_origin_stamp(const struct run *run);
+/* run_opts.instance_opts, "" when none: append it to a command the run
+ * offers ("biso-recover rollback%s").  Stays valid. */
+const char *run_instance_opts(const struct run *run);
 /* 1 when this run resumes an interrupted one. */
 int run_resumed(const struct run *run);
 /* The value of @key in the plan the resumed run recorded

@@ -251,8 +251,8 @@ static void restore_plan_tail(const struct run *run, int plan, struct strbuf *ou
 	/* what it replaced can be put back (the wizard's summary shows it too) */
 	for (size_t i = 0; i < STEP_COUNT; i++)
 		if (i != STEP_CONFIG && restore_kept_of(rs, (enum step_id)i)) {
-			strbuf_addstr(out, _("to put back what this restore replaced: biso-recover "
-					     "rollback\n"));
+			strbuf_addf(out, _("to put back what this restore replaced: biso-recover "
+					   "rollback%s\n"), run_instance_opts(run));
 			break;
 		}
 }

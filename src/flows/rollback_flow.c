@@ -224,7 +224,7 @@ static void rollback_plan_tail(const struct run *run, int plan, struct strbuf *o
 	const struct rollback *rb = rollback_of(run);
 	if (!plan && rb->of)
 		strbuf_addf(out, _("rolled back: the %s of %s; to undo this rollback: biso-recover "
-			    "rollback\n"), rb->flow, rb->of);
+			    "rollback%s\n"), rb->flow, rb->of, run_instance_opts(run));
 }
 
 static void rollback_target_text(const struct run *run, struct strbuf *out)

@@ -6,7 +6,9 @@
 # config.php; pg_dump compared), and what the restore had put in place is
 # kept as *.pre-rollback-*, though the nightly backup ran after the
 # restore (rollback skips runs of other flows in the journal).  A second
-# rollback undoes the first: the restored instance is live again.
+# rollback undoes the first: the restored instance is live again.  Each
+# rollback is the command the summary before offers, pasted as it is (with
+# the --config of the run).
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
@@ -39,6 +41,18 @@ run() { # LOG COMMAND [OPTIONS]
 	rc=$?
 	set -e
 }
+# pasted LOG FROM TEXT: run, with --yes, the command FROM's line "TEXT:
+# biso-recover ..." offers, as an operator pastes it (no --config added)
+pasted() {
+	local log=$1 cmd
+	cmd=$(sed -n "s/^.*$3: biso-recover //p" "$2")
+	[ -n "$cmd" ] || { cat "$2"; fail "$2 offers no '$3: biso-recover ...'"; }
+	read -ra cmd <<< "$cmd"
+	set +e
+	("$BISO_RECOVER" "${cmd[@]}" --yes; exit $?) < /dev/null > "$log" 2>&1
+	rc=$?
+	set -e
+}
 
 # The instance before: marked, so that old and restored differ in each part.
 echo old > "$W/OLD_MARKER"
@@ -56,8 +70,8 @@ echo "ok: a rollback with no restore in the journal is refused"
 
 run "$T/restore.log" restore --yes
 [ $rc = 0 ] || { cat "$T/restore.log"; fail "the restore exited $rc"; }
-grep -q "to put back what this restore replaced: biso-recover rollback" "$T/restore.log" ||
-	{ cat "$T/restore.log"; fail "the restore's summary does not offer the rollback"; }
+grep -q "to put back what this restore replaced: biso-recover rollback --config $DEMO_CONFIG\$" "$T/restore.log" ||
+	{ cat "$T/restore.log"; fail "the restore's summary does not offer the rollback with its --config"; }
 
 # The nightly backup runs after the restore (it logs into the datadir):
 # the restore is still the one to roll back.
@@ -74,7 +88,7 @@ run "$T/plan.log" rollback --dry-run
 same_tree "$T/restored" "$W" || fail "rollback --dry-run changed the webroot"
 
 sleep 1 # the rollback's kept names carry the second
-run "$T/rollback.log" rollback --yes
+pasted "$T/rollback.log" "$T/restore.log" "to put back what this restore replaced"
 [ $rc = 0 ] || { cat "$T/rollback.log"; fail "rollback --yes exited $rc"; }
 same_tree "$T/before" "$W" || { cat "$T/rollback.log"; fail "after the rollback the webroot (with its datadir and config.php) is not what it was before the restore"; }
 [ "$(dump_db biso)" = "$(cat "$T/before.sql")" ] || fail "after the rollback the database is not what it was before the restore (pg_dump differs)"
@@ -91,7 +105,7 @@ echo "ok: rollback puts back the webroot, datadir and database of before the res
 
 # A second rollback undoes the first.
 sleep 1
-run "$T/undo.log" rollback --yes
+pasted "$T/undo.log" "$T/rollback.log" "to undo this rollback"
 [ $rc = 0 ] || { cat "$T/undo.log"; fail "the rollback of the rollback exited $rc"; }
 grep -q "rolling back the rollback of" "$T/undo.log" || { cat "$T/undo.log"; fail "the second rollback does not say it undoes the first"; }
 same_tree "$T/restored" "$W" || fail "after undoing the rollback the webroot is not the restored one"
