@@ -10,6 +10,7 @@
 #include "lock.h"
 #include "logfile.h"
 #include "run.h"
+#include "runcmd.h"
 #include "runner.h"
 #include "sha256.h"
 #include "rundir.h"
@@ -71,10 +72,11 @@ int detached_live_run(const char *log_dir, struct status *st)
 /* Follow the runner at @sock with the wizard.  Returns as wizard_run(),
  * WIZARD_LEFT as 130 (the run goes on without this terminal). */
 static int follow_wizard(const struct cli *cl, const char *sock, const char *log_path, long pid,
-			 int reattach)
+			 int reattach, const char *resume_cmd)
 {
 	struct wizard_opts wo = { 0 };
 	int code;
+	wo.resume_cmd = resume_cmd;
 	wo.socket_path = sock;
 	wo.log_path = log_path;
 	wo.runner_pid = pid;
@@ -100,7 +102,7 @@ int detached_attach(const struct cli *cl, const struct conf *c, struct status *s
 	co.runner_pid = st->pid;
 	co.reattach = 1;
 	co.run_id = st->run_id;
-	code = wizard ? follow_wizard(cl, sock, logpath, st->pid, 1) : client_follow(&co);
+	code = wizard ? follow_wizard(cl, sock, logpath, st->pid, 1, NULL) : client_follow(&co);
 	free(sock);
 	free(logpath);
 	status_clear(st);
@@ -136,6 +138,26 @@ static const struct {
 	{ "--on-error", offsetof(struct cli, on_error) },
 };
 
+/* @base ("biso-recover restore --resume") and the options of @cl that
+ * locate the instance and its backups (runner_opts but --only, which
+ * --resume refuses), shell-quoted for the operator to paste, into @out. */
+static void resume_command(const char *base, const struct cli *cl, struct strbuf *out)
+{
+	const char **argv = NULL;
+	size_t n = 0;
+	for (size_t k = 0; k < sizeof runner_opts / sizeof runner_opts[0]; k++) {
+		const char *v = *(const char *const *)((const char *)cl + runner_opts[k].field);
+		if (v && strcmp(runner_opts[k].flag, "--only"))
+			add_opt(&argv, &n, runner_opts[k].flag, v);
+	}
+	strbuf_addstr(out, base);
+	if (argv) {
+		strbuf_addch(out, ' ');
+		runcmd_format_argv(argv, out);
+	}
+	free(argv);
+}
+
 static int start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c,
 			   int wizard)
 {
@@ -143,6 +165,7 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	struct client_opts co = { 0 };
 	struct detach_opts dopt = { 0 };
 	struct detach_result res = { 0 };
+	struct strbuf resume = STRBUF_INIT;
 	struct status st;
 	struct err e = ERR_INIT;
 	struct run *run;
@@ -230,8 +253,12 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	co.socket_path = sock;
 	co.log_path = run_log_path(run);
 	co.runner_pid = (long)res.pid;
-	co.resume_cmd = df->resume;
-	code = wizard ? follow_wizard(cl, sock, co.log_path, co.runner_pid, 0) : client_follow(&co);
+	if (df->resume)
+		resume_command(df->resume, cl, &resume);
+	co.resume_cmd = df->resume ? resume.buf : NULL;
+	code = wizard ? follow_wizard(cl, sock, co.log_path, co.runner_pid, 0, co.resume_cmd)
+		      : client_follow(&co);
+	strbuf_release(&resume);
 	free(sock);
 	run_free(run);
 	if (code == WIZARD_RESUME) {
@@ -460,7 +487,7 @@ int detached_wizard_inproc(const struct flow_def *flow, const struct cli *cl, st
 		}
 		logfile_write(ip.log, LOG_INFO, "runner started in the wizard's process: its "
 			      "terminal going away leaves the run waiting at its next question");
-		code = follow_wizard(cl, sock, logpath, (long)getpid(), 0);
+		code = follow_wizard(cl, sock, logpath, (long)getpid(), 0, NULL);
 		/* the run is the thread's until it ends: a wizard that left (its
 		 * terminal hung up) leaves this process serving it, however
 		 * long, for a wizard that attaches again */

@@ -937,6 +937,13 @@ static void run_loop(struct wizard *w)
 				strbuf_addf(&w->summary, _("The runner (pid %ld) ended without finishing "
 							   "the run; its log: %s"),
 					    w->o->runner_pid, w->o->log_path ? w->o->log_path : "?");
+				/* killed (kill -9, OOM): the journal has no end,
+				 * the run can be continued where it stopped */
+				if (w->o->resume_cmd)
+					strbuf_addf(&w->summary, _("\n\nTo see where it stopped and "
+								   "continue it, run:\n  %s"),
+						    w->o->resume_cmd);
+				w->runner_died = 1;
 				w->ended = 1;
 				wizard_goto(w, SCR_SUMMARY);
 			}

@@ -25,6 +25,9 @@ struct wizard_opts {
 				    or NULL */
 	int reattach;            /* the run was started before (another terminal):
 				    no "before you start" notice */
+	const char *resume_cmd;  /* what continues the run when its runner was
+				    killed ("biso-recover restore --resume
+				    --config ..."), or NULL */
 };
 
 /* wizard_run()'s answer when the operator chose to continue the

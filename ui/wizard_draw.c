@@ -833,7 +833,10 @@ void wizard_draw_summary(const struct wizard *w)
 	draw_title(w, _("summary"));
 	/* TRANSLATORS: %s is the flow's title: Restore, Backup, Test system
 	 * refresh */
-	if (w->aborted) {
+	if (w->runner_died) {
+		strbuf_addf(&head, _("%s INTERRUPTED: not finished"), wizard_text(w, w->n_steps, "flow_title"));
+		role = TUI_FAILED;
+	} else if (w->aborted) {
 		strbuf_addf(&head, _("%s ABORTED by the operator"), wizard_text(w, w->n_steps, "flow_title"));
 		role = TUI_FAILED;
 	} else if (nfailed) {

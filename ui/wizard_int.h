@@ -149,6 +149,7 @@ struct wizard {
 	struct strbuf summary;
 	int summary_scroll;
 	int aborted;                    /* the operator aborted: exit 130 */
+	int runner_died;                /* the runner ended without its END (killed) */
 
 	int finished;                   /* leave the loop */
 	int exit_code;

@@ -114,9 +114,10 @@ for point in $points; do
 	sleep 1 # the next run's log carries the second
 	if [ $first = 1 ]; then
 		# the client of the killed runner names the command that
-		# continues the run (it said only that the runner ended)
-		grep -q "^  biso-recover restore --resume$" "$T/kill.log" ||
-			{ cat "$T/kill.log"; fail "the client of a killed runner does not name restore --resume"; }
+		# continues the run with the options in use (it said only that
+		# the runner ended)
+		grep -qxF "  biso-recover restore --resume --config $DEMO_CONFIG" "$T/kill.log" ||
+			{ cat "$T/kill.log"; fail "the client of a killed runner does not name restore --resume --config"; }
 		# a plain start says so and how to resume (a dry run: touches nothing)
 		run "$BISO_RECOVER" "$T/plain.log" --dry-run
 		grep -q "warning: the restore of [0-9_]* was interrupted: .*step [0-9], [a-z]*, was interrupted" "$T/plain.log" &&

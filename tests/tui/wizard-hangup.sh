@@ -5,7 +5,11 @@
 #   backup: `biso-recover wizard backup` asks once (Enter starts all steps)
 #           and the steps then need no terminal: killed right after the
 #           start, the backup still runs to its end: `status` exit 0,
-#           maintenance mode off, one complete backup published.
+#           maintenance mode off, one complete backup published;
+#   killed: the runner of a restore wizard killed (kill -9) at its first
+#           question: the wizard's summary says the restore was INTERRUPTED
+#           (not finished, exit 1) and names `biso-recover restore --resume`
+#           with the --config in use.
 # Skips (77) without tmux, php, rsync, a PostgreSQL server or root.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -69,3 +73,24 @@ id=$(ls "$DEMO_BACKUP_ROOT/manifest")
 	[ -d "$DEMO_BACKUP_ROOT/webroot/$id" ] || fail "backup $id is not complete"
 gunzip -t "$DEMO_BACKUP_ROOT/db/biso_$id.sql.gz" || fail "the backup's dump is not a whole gzip"
 echo "ok: a wizard backup whose terminal went away after the start ran to its end: status exit 0, maintenance mode off, backup $id complete"
+
+# ---- killed: the runner of a restore wizard dies ------------------------
+$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+	"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' wizard restore; echo \$? >'$T/exit-killed'; sleep 600" ||
+	fail "tmux new-session failed"
+wait_for "Enter run this step" 60 "the restore's first step"
+status=$(ls -t "$S/log"/biso-recover-*.status | head -1)
+grep -q '^flow=restore$' "$status" || fail "$status is not the restore's"
+pid=$(sed -n 's/^pid=//p' "$status")
+kill -KILL "$pid"
+wait_for "Restore INTERRUPTED: not finished - exit code 1" 30 "the summary of the killed run"
+shows "finished:" && failscreen "the summary of a killed run says finished"
+$TMUX_CMD send-keys -t wiz q
+n=150
+while [ ! -s "$T/exit-killed" ] && [ "$n" -gt 0 ]; do sleep 0.2; n=$((n - 1)); done
+[ "$(cat "$T/exit-killed" 2>/dev/null)" = 1 ] || failscreen "the wizard's exit code is not 1"
+# the summary stays on the normal screen: the command, unwrapped
+$TMUX_CMD capture-pane -p -J -t wiz > "$T/screen"
+grep -qF "biso-recover restore --resume --config $CONF" "$T/screen" ||
+	{ cat "$T/screen"; fail "the summary does not name 'biso-recover restore --resume --config $CONF'"; }
+echo "ok: a killed runner: the wizard says the restore was interrupted and names restore --resume with --config"
