@@ -19,8 +19,13 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#define FILE_MARK ".pre-restore-"
-#define DB_MARK "_pre_restore_"
+/* The marks of kept names: a restore's, then a rollback's (its copies
+ * form groups of their own, ROLLBACK_GROUP in front). */
+static const struct mark {
+	const char *file, *db;
+} marks[] = { { ".pre-restore-", "_pre_restore_" }, { ".pre-rollback-", "_pre_rollback_" } };
+#define N_MARKS (sizeof marks / sizeof marks[0])
+#define ROLLBACK_GROUP "rollback: "
 #define STAMP_LEN 15 /* YYYYMMDD_HHMMSS */
 
 /* ---- space used by a tree ---------------------------------------------- */
@@ -159,6 +164,17 @@ static int stamp_after(const char *s, const char *mark, size_t *mark_at, time_t 
 	return 1;
 }
 
+/* The index in marks[] of the mark (file or @db) in front of the stamp
+ * that ends @s, with stamp_after()'s results; N_MARKS when none. */
+static size_t mark_of(const char *s, int db, size_t *mark_at, time_t *when)
+{
+	size_t m;
+	for (m = 0; m < N_MARKS; m++)
+		if (stamp_after(s, db ? marks[m].db : marks[m].file, mark_at, when))
+			break;
+	return m;
+}
+
 /* The parent directory of @path (malloc'd) and its last component. */
 static char *split_path(const char *path, const char **base)
 {
@@ -198,13 +214,15 @@ static int find_in(const char *dir, const char *base, const char *live, const ch
 		const char *name = de->d_name;
 		struct strbuf group = STRBUF_INIT;
 		struct stat st;
-		size_t at;
+		size_t at, m;
 		time_t when;
 		char *path;
-		if (strncmp(name, base, blen) || !stamp_after(name, FILE_MARK, &at, &when) || at < blen)
+		if (strncmp(name, base, blen) || (m = mark_of(name, 0, &at, &when)) == N_MARKS ||
+		    at < blen)
 			continue;
 		if (at > blen && name[blen] != '.')
 			continue; /* "webroot-old.pre-restore-..." is another thing's copy */
+		strbuf_addstr(&group, m ? ROLLBACK_GROUP : "");
 		strbuf_addstr(&group, label);
 		if (at > blen)
 			strbuf_addf(&group, " (%.*s)", (int)(at - blen - 1), name + blen + 1);
@@ -277,7 +295,8 @@ char *keptcopies_keep_base(const char *keep_dir, const char *webroot, const char
 	return parent;
 }
 
-/* The databases <db>_pre_restore_<stamp> of @w->dbnames. */
+/* The databases <db>_pre_restore_<stamp> and <db>_pre_rollback_<stamp>
+ * of @w->dbnames. */
 static void find_databases(const struct kept_where *w, struct kept_list *l, struct report *r)
 {
 	struct err e = ERR_INIT;
@@ -302,7 +321,8 @@ static void find_databases(const struct kept_where *w, struct kept_list *l, stru
 	PQclear(res);
 	res = PQexec(c, "SELECT datname, CASE WHEN has_database_privilege(oid, 'CONNECT') "
 			"THEN pg_database_size(oid) END FROM pg_database "
-			"WHERE datname LIKE '%\\_pre\\_restore\\_%' ORDER BY datname DESC");
+			"WHERE datname LIKE '%\\_pre\\_restore\\_%' "
+			"OR datname LIKE '%\\_pre\\_rollback\\_%' ORDER BY datname DESC");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		dbadmin_result_error(c, res, &e);
 		report_log(r, LOG_WARN, "the kept databases cannot be listed: %s", e.msg);
@@ -310,22 +330,23 @@ static void find_databases(const struct kept_where *w, struct kept_list *l, stru
 		err_clear(&e);
 	}
 	for (const char *const *db = w->dbnames; db && *db; db++) {
-		char *group = xstrfmt("database %s", *db);
+		char *group = xstrfmt("database %s", *db), *rgroup = xstrfmt(ROLLBACK_GROUP "%s", group);
 		size_t dlen = strlen(*db);
 		for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++) {
 			const char *name = PQgetvalue(res, i, 0);
-			size_t at;
+			size_t at, m;
 			time_t when;
 			struct kept_copy *k;
-			if (strncmp(name, *db, dlen) || !stamp_after(name, DB_MARK, &at, &when) ||
+			if (strncmp(name, *db, dlen) || (m = mark_of(name, 1, &at, &when)) == N_MARKS ||
 			    at != dlen)
 				continue;
-			k = add(l, KEPT_DATABASE, name, group, when);
+			k = add(l, KEPT_DATABASE, name, m ? rgroup : group, when);
 			k->bytes = PQgetisnull(res, i, 1) ? 0 : strtoull(PQgetvalue(res, i, 1), NULL, 10);
 			if (datadir)
 				set_fs(k, datadir);
 		}
 		free(group);
+		free(rgroup);
 	}
 	PQclear(res);
 	PQfinish(c);
@@ -399,12 +420,13 @@ int keptcopies_remove(const struct kept_where *w, const struct kept_copy *c, str
 	size_t at;
 	time_t when;
 	int ret;
+	int db = c->kind == KEPT_DATABASE;
 	if (c->newest)
 		return err_set(e, "%s is the newest copy of the %s: it is kept", c->name, c->group),
 		       err_hint(e, "It is what a failed restore goes back to; remove older ones."), -1;
-	if (!stamp_after(c->name, c->kind == KEPT_DATABASE ? DB_MARK : FILE_MARK, &at, &when))
+	if (mark_of(c->name, db, &at, &when) == N_MARKS)
 		return err_set(e, "%s is not a kept copy (no %s<time> in its name)", c->name,
-			       c->kind == KEPT_DATABASE ? DB_MARK : FILE_MARK);
+			       db ? marks[0].db : marks[0].file);
 	if (c->kind == KEPT_DATABASE) {
 		PGconn *pc = dbadmin_connect(w->admin_conninfo, e);
 		if (!pc)
@@ -425,7 +447,12 @@ int keptcopies_remove(const struct kept_where *w, const struct kept_copy *c, str
 
 void keptcopies_group_text(const char *group, struct strbuf *out)
 {
-	if (!strncmp(group, "database ", 9))
+	if (!strncmp(group, ROLLBACK_GROUP, strlen(ROLLBACK_GROUP))) {
+		struct strbuf of = STRBUF_INIT;
+		keptcopies_group_text(group + strlen(ROLLBACK_GROUP), &of);
+		strbuf_addf(out, _("%s (rollback)"), of.buf);
+		strbuf_release(&of);
+	} else if (!strncmp(group, "database ", 9))
 		strbuf_addf(out, _("database %s"), group + 9);
 	else if (!strncmp(group, "datadir", 7))
 		strbuf_addf(out, "%s%s", _("datadir"), group + 7);

@@ -6,7 +6,10 @@
  * datadir and config.php to NAME.pre-restore-YYYYMMDD_HHMMSS beside the
  * live one (a datadir inside the webroot leaves the webroot as
  * WEBROOT.data.pre-restore-...), and the database to
- * DB_pre_restore_YYYYMMDD_HHMMSS.  Nothing removes them, so they pile up.
+ * DB_pre_restore_YYYYMMDD_HHMMSS.  A rollback keeps what it replaces the
+ * same way, as NAME.pre-rollback-... and DB_pre_rollback_...; those form
+ * groups of their own ("rollback: webroot").  Nothing removes them, so
+ * they pile up.
  *
  * What is found is decided by the name pattern and the locations, not by
  * a run's journal: in the directory of the webroot every entry named
@@ -52,7 +55,8 @@ struct kept_copy {
 	enum kept_kind kind;
 	char *name;       /* full path, or the database name; owned */
 	char *group;      /* what it is a copy of: "webroot", "webroot (data)",
-			     "webroot (config.php)", "datadir", "database biso"; owned */
+			     "webroot (config.php)", "datadir", "database biso";
+			     "rollback: webroot" ... for a rollback's; owned */
 	time_t when;      /* from the stamp in the name (local time) */
 	uint64_t bytes;   /* space used: a tree's blocks (st_blocks, hardlinks once),
 			     a database's pg_database_size() */

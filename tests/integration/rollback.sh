@@ -101,6 +101,10 @@ kdb=$(psql -AtXc "SELECT datname FROM pg_database WHERE datname LIKE 'biso\\_pre
 [ "$(psql -AtXc "SELECT count(*) FROM pg_database WHERE datname LIKE 'biso\\_pre\\_restore\\_%'")" = 0 ] ||
 	fail "the restore's kept database is still there beside the live one"
 sed -n '/^Summary:/,$p' "$T/rollback.log"
+# cleanup lists the rollback's kept copies as it lists a restore's
+run "$T/cleanup.log" cleanup --dry-run
+[ $rc = 0 ] && grep -qF "$k" "$T/cleanup.log" && grep -qF "$kdb" "$T/cleanup.log" ||
+	{ cat "$T/cleanup.log"; fail "cleanup --dry-run does not list the rollback's kept copies $k and $kdb"; }
 echo "ok: rollback puts back the webroot, datadir and database of before the restore; the restored ones are kept ($k, $kdb)"
 
 # A second rollback undoes the first.

@@ -88,7 +88,7 @@ static uint64_t du(const char *path)
 
 static void finds_copies_by_name_and_place(void **state)
 {
-	struct kept_where w = { .webroot = P("www/biso"), .datadir = P("files/data") };
+	struct kept_where w = { 0 };
 	struct kept_list l;
 	struct err e = ERR_INIT;
 	static const struct {
@@ -96,13 +96,23 @@ static void finds_copies_by_name_and_place(void **state)
 		int newest;
 	} want[] = {
 		{ "datadir", "files/data.pre-restore-20240101_010101", 1 },
+		/* a rollback's, in groups of their own */
+		{ "rollback: datadir", "files/data.pre-rollback-20240601_010101", 1 },
+		{ "rollback: webroot", "www/biso.pre-rollback-20240601_010101", 1 },
+		{ "rollback: webroot", "www/biso.pre-rollback-20240501_010101", 0 },
 		{ "webroot", "www/biso.pre-restore-20240301_010101", 1 },
 		{ "webroot", "www/biso.pre-restore-20240101_010101", 0 },
 		{ "webroot (config.php)", "www/biso.config.php.pre-restore-20240201_010101", 1 },
 		{ "webroot (config.php)", "www/biso.config.php.pre-restore-20240101_010101", 0 },
 		{ "webroot (data)", "www/biso.data.pre-restore-20240201_010101", 1 },
 	};
+	struct strbuf text = STRBUF_INIT;
 	(void)state;
+	mkdir(P("www/biso.pre-rollback-20240501_010101"), 0755);
+	mkdir(P("www/biso.pre-rollback-20240601_010101"), 0755);
+	mkdir(P("files/data.pre-rollback-20240601_010101"), 0700);
+	w.webroot = P("www/biso"); /* (P() reuses four buffers) */
+	w.datadir = P("files/data");
 	assert_int_equal(keptcopies_find(&w, &l, NULL, &e), 0);
 	assert_int_equal(l.n, sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < l.n; i++) {
@@ -113,7 +123,18 @@ static void finds_copies_by_name_and_place(void **state)
 		assert_int_equal(l.items[i].bytes, du(l.items[i].name));
 		assert_true(l.items[i].fs_known);
 	}
+	keptcopies_group_text(l.items[2].group, &text);
+	assert_string_equal(text.buf, "webroot (rollback)");
+	strbuf_release(&text);
+	/* removed as a restore's copies are; the newest is kept */
+	assert_int_equal(keptcopies_remove(&w, &l.items[3], NULL, &e), 0);
+	assert_int_equal(access(l.items[3].name, F_OK), -1);
+	assert_int_equal(keptcopies_remove(&w, &l.items[2], NULL, &e), -1);
+	err_clear(&e);
 	keptcopies_release(&l);
+	rmdir(P("www/biso.pre-rollback-20240501_010101"));
+	rmdir(P("www/biso.pre-rollback-20240601_010101"));
+	rmdir(P("files/data.pre-rollback-20240601_010101"));
 }
 
 /* The copies of a datadir inside the webroot that a restore put in keep_dir
