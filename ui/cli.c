@@ -144,6 +144,18 @@ int cli_run_refused(const char *what, struct err *e)
 	return EXIT_USAGE;
 }
 
+int cli_need_terminal(void)
+{
+	int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (tty < 0) {
+		fprintf(stderr, _("biso-recover: no terminal to ask on before destructive steps; "
+				  "give --yes to run without asking\n"));
+		return EXIT_USAGE;
+	}
+	close(tty);
+	return 0;
+}
+
 char *cli_instance_opts(const struct cli *cl)
 {
 	const char *v[] = {
@@ -196,16 +208,6 @@ int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf 
 	int code;
 
 	batch_install_signals();
-	if (!cl->dry_run && !cl->yes) {
-		/* questions go to the terminal; without one, fail before anything */
-		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
-		if (tty < 0) {
-			fprintf(stderr, _("biso-recover: no terminal to ask on before destructive steps; "
-					  "give --yes to run without asking\n"));
-			return EXIT_USAGE;
-		}
-		close(tty);
-	}
 	ro->dry_run = cl->dry_run;
 	ro->instance_opts = opts = cli_instance_opts(cl);
 	run = run_new(flow, c, ro, &e);
@@ -213,6 +215,11 @@ int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf 
 	ro->instance_opts = NULL;
 	if (!run)
 		return cli_run_refused(NULL, &e);
+	/* after the options' checks (--only): a wrong one is named first */
+	if (!cl->dry_run && !cl->yes && (code = cli_need_terminal()) != 0) {
+		run_free(run);
+		return code;
+	}
 	if (!cl->dry_run && !(log = cli_open_run_log(run, &e))) {
 		run_free(run);
 		return cli_run_refused(NULL, &e);

@@ -103,6 +103,12 @@ int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e);
  * Returns an exit code. */
 int cli_restore(const struct cli *cl, struct conf *c, int wizard);
 
+/* Questions go to the terminal: 0 when there is one (/dev/tty opens),
+ * else EXIT_USAGE after saying on stderr to give --yes.  Called after the
+ * options are checked (a wrong --only is named, not the missing
+ * terminal) and before anything is changed. */
+int cli_need_terminal(void);
+
 /* The options of @cl that name the instance (--config, --backup-root,
  * --webroot, --datadir, --config-php, --web-user, --log-dir; --dbname
  * unless it holds a password), each value shell-quoted where needed, each

@@ -38,16 +38,6 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 
 	if (wizard && !cl->dry_run)
 		return detached_wizard(&restore_detached, cl, c); /* a runner's client */
-	if (!cl->dry_run && !cl->yes) {
-		/* Questions go to the terminal; without one, fail before anything. */
-		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
-		if (tty < 0) {
-			fprintf(stderr, _("biso-recover: no terminal to ask on before destructive steps; "
-					  "give --yes to run without asking\n"));
-			return EXIT_USAGE;
-		}
-		close(tty);
-	}
 	if (cl->at && !backupset_parse_at(cl->at, &ro.at))
 		return cli_usage_error("--at takes YYYYMMDD or YYYYMMDD_HHMMSS, not '%s'", cl->at);
 	ro.only = cl->only;
@@ -57,6 +47,11 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	ro.resume = cl->resume;
 	if (!(run = run_new(&restore_flow, c, &ro, &e)))
 		return cli_run_refused(NULL, &e);
+	/* after the options' checks (--at, --only): a wrong one is named first */
+	if (!cl->dry_run && !cl->yes && (code = cli_need_terminal()) != 0) {
+		run_free(run);
+		return code;
+	}
 	if (!cl->dry_run) {
 		/* run_preflight() locks the targets once it knows them */
 		log = cli_open_run_log(run, &e);

@@ -184,21 +184,17 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 				  "'biso-recover restore --yes' for a batch restore\n"));
 		return EXIT_USAGE;
 	}
-	if (!cl->yes && !wizard) {
-		/* Questions go to the terminal; without one, fail before anything. */
-		int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
-		if (tty < 0) {
-			fprintf(stderr, _("biso-recover: no terminal to ask on before destructive steps; "
-					  "give --yes to run without asking\n"));
-			return EXIT_USAGE;
-		}
-		close(tty);
-	}
 	if ((code = df->options(cl, &ro)) != 0)
 		return code;
 	/* the stamp and the log; --only checked before anything starts */
 	if (!(run = run_new(df->flow, c, &ro, &e)))
 		return cli_run_refused(NULL, &e);
+	/* questions go to the terminal: after the options' checks, so that a
+	 * wrong option is named first */
+	if (!cl->yes && !wizard && (code = cli_need_terminal()) != 0) {
+		run_free(run);
+		return code;
+	}
 	if (!(log = cli_open_run_log(run, &e))) {
 		run_free(run);
 		return cli_run_refused(NULL, &e);

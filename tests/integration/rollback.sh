@@ -62,6 +62,19 @@ psql -qX -U biso -d biso -c "CREATE TABLE old_marker (x int)"
 cp -a "$W" "$T/before"
 dump_db biso > "$T/before.sql"
 
+# Without a terminal (setsid: none to open) a wrong --only is named, not
+# the missing terminal: the options are checked first (rollback: the line
+# mode's cli_run_flow(); restore: the detached start).
+for cmd in rollback restore; do
+	set +e
+	setsid -w "$BISO_RECOVER" $cmd --only bogus --config "$DEMO_CONFIG" < /dev/null > "$T/bogus.log" 2>&1
+	rc=$?
+	set -e
+	[ $rc = 2 ] && grep -q 'unknown step "bogus"' "$T/bogus.log" && ! grep -q "no terminal" "$T/bogus.log" ||
+		{ cat "$T/bogus.log"; fail "$cmd --only bogus without a terminal: exit $rc, not the unknown step"; }
+done
+echo "ok: without a terminal, --only bogus is named as an unknown step"
+
 # Nothing restored yet: nothing to roll back, nothing touched.
 run "$T/none.log" rollback --yes
 [ $rc = 2 ] && grep -q "no restore to roll back" "$T/none.log" ||
