@@ -397,6 +397,7 @@ int batch_run(struct run *run, const struct batch_opts *o)
 		run_set_stopped(run, report_cancelled(&r));
 	else if (aborted)
 		run_set_stopped(run, 1); /* not confirmed */
+	run_cleanups(run, &r); /* what the cleanups did goes into the summary */
 	run_summary(run, &sb);
 	fprintf(stderr, _("\nSummary:\n%s"), sb.buf);
 	logfile_write(o->log, LOG_INFO, "summary follows");

@@ -313,6 +313,7 @@ static int serve(const char *what_plan, int wizard, struct runner *rn, struct ru
 		return code;
 	}
 	code = runner_drive(rn, run);
+	run_cleanups(run, r); /* what the cleanups did goes into the summary */
 	{
 		/* what the client prints, as batch_run() prints it */
 		struct strbuf sum = STRBUF_INIT;

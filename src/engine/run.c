@@ -468,6 +468,16 @@ void run_skip(struct run *run, size_t i, struct report *r)
 	journal(run, run->flow->steps[i]->name, "skipped", "by the operator", r);
 }
 
+void run_cleanups(struct run *run, struct report *r)
+{
+	if (run->cleaned || !run->preflighted)
+		return;
+	run->cleaned = 1;
+	for (size_t i = run->flow->n_steps; i-- > 0;)
+		if (run->st[i].started && run->flow->steps[i]->cleanup)
+			run->flow->steps[i]->cleanup(run, r);
+}
+
 int run_finish(struct run *run, int code, struct report *r)
 {
 	int ret = 0;
@@ -475,9 +485,7 @@ int run_finish(struct run *run, int code, struct report *r)
 	if (run->finished || !run->preflighted)
 		return 0;
 	run->finished = 1;
-	for (size_t i = run->flow->n_steps; i-- > 0;)
-		if (run->st[i].started && run->flow->steps[i]->cleanup)
-			run->flow->steps[i]->cleanup(run, r);
+	run_cleanups(run, r);
 	if (run->flow->finish && !run->opts.dry_run)
 		ret = run->flow->finish(run, r);
 	snprintf(num, sizeof num, "%d", code);

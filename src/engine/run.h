@@ -121,6 +121,11 @@ int run_step(struct run *run, size_t i, struct report *r, struct err *e);
 /* Mark step @i skipped by the operator (after a failure: the run then
  * exits 3). */
 void run_skip(struct run *run, size_t i, struct report *r);
+/* Run the cleanups of the steps that started, in reverse order, once
+ * (run_finish() runs them when this did not): a front end calls it
+ * before run_summary() so that the summary says what they did (the
+ * backup's maintenance mode switched off again). */
+void run_cleanups(struct run *run, struct report *r);
 /* See above; @code is the front end's exit code for the journal.  A
  * second call does nothing.  0, or -1 when the flow's finish failed
  * (logged). */

@@ -31,6 +31,7 @@ struct run {
 	void *data;             /* the flow's state */
 	struct step_status *st; /* flow->n_steps */
 	int prepared, preflighted, finished;
+	int cleaned;                    /* run_cleanups() ran */
 	int journaled_start;    /* the journal has this run's "start" record */
 	int services_stopped;
 	int continued_past_failure;

@@ -468,6 +468,12 @@ static void backup_plan_tail(const struct run *run, int plan, struct strbuf *out
 	const struct backup *b = backup_of(run);
 	if (plan)
 		return;
+	if (b->maint_cleanup > 0)
+		strbuf_addstr(out, _("maintenance mode was switched off again (the run ended "
+				     "before maintenance-off)\n"));
+	else if (b->maint_cleanup < 0)
+		strbuf_addstr(out, _("maintenance mode may still be ON: switching it off "
+				     "failed (see the log)\n"));
 	if (b->maint_ms >= 0)
 		strbuf_addf(out, _("maintenance mode was on for %.1f s\n"), (double)b->maint_ms / 1000.0);
 	if (b->sealed)

@@ -72,6 +72,8 @@ struct backup {
 	int maint_on;             /* this run switched it on and not off yet */
 	int64_t maint_t0;         /* report_now_ns() when it went on */
 	int64_t maint_ms;         /* how long it was on; -1 while unknown */
+	int maint_cleanup;        /* the maintenance-on step's cleanup switched it
+				     off (1) or failed to (-1); 0: did nothing */
 
 	int lock_fd;              /* the backup root's lock, -1 when not held */
 	char *lock_path;

@@ -39,8 +39,10 @@ static void maint_on_cleanup(struct run *run, struct report *r)
 	q = *r;
 	q.cancelled = NULL;
 	report_log(&q, LOG_INFO, "switching maintenance mode off again");
+	b->maint_cleanup = 1;
 	if (backup_maintenance(b, 0, &q, &e) < 0) {
 		struct strbuf sb = STRBUF_INIT;
+		b->maint_cleanup = -1;
 		err_format(&e, &sb);
 		report_log(&q, LOG_ERROR, "%s", sb.buf);
 		strbuf_release(&sb);

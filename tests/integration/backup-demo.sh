@@ -191,6 +191,8 @@ set -e
 maint_is_off "failed dump"
 nothing_published "failed dump" "$n"
 grep -q "backup FAILED" "$T/dumpfail.log" || { cat "$T/dumpfail.log"; fail "no FAILED line for the cron mail"; }
+grep -q "maintenance mode was switched off again" "$T/dumpfail.log" ||
+	{ cat "$T/dumpfail.log"; fail "the summary does not say that maintenance mode was switched off again"; }
 echo "ok: a failing dump switches maintenance off again and publishes nothing"
 
 # 5b. A backup root too small for the datadir: refused by the space check

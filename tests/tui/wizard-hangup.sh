@@ -9,12 +9,16 @@
 #   killed: the runner of a restore wizard killed (kill -9) at its first
 #           question: the wizard's summary says the restore was INTERRUPTED
 #           (not finished, exit 1) and names `biso-recover restore --resume`
-#           with the --config in use.
+#           with the --config in use;
+#   failed: the backup's dump fails (the test build, BR_FAULT_FAIL=
+#           backup.dump) after maintenance-on: the wizard's summary says
+#           maintenance mode was switched off again (the step's cleanup).
 # Skips (77) without tmux, php, rsync, a PostgreSQL server or root.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
 BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
+FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
 
 . "$top_srcdir/tests/lib/demo-test.sh"
 command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
@@ -94,3 +98,27 @@ $TMUX_CMD capture-pane -p -J -t wiz > "$T/screen"
 grep -qF "biso-recover restore --resume --config $CONF" "$T/screen" ||
 	{ cat "$T/screen"; fail "the summary does not name 'biso-recover restore --resume --config $CONF'"; }
 echo "ok: a killed runner: the wizard says the restore was interrupted and names restore --resume with --config"
+
+# ---- failed: the dump fails after maintenance-on --------------------------
+if [ -x "$FAULTS" ]; then
+	$TMUX_CMD kill-server >/dev/null 2>&1 || true
+	sleep 0.5
+	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+		"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 BR_FAULT_FAIL=backup.dump '$FAULTS' --config '$CONF' wizard backup; echo \$? >'$T/exit-failed'; sleep 600" ||
+		fail "tmux new-session failed"
+	wait_for "Enter start all steps" 60 "[failed] the backup's start"
+	$TMUX_CMD send-keys -t wiz Enter
+	wait_for "Backup STOPPED: a step failed" 120 "[failed] the summary"
+	$TMUX_CMD send-keys -t wiz q
+	n=150
+	while [ ! -s "$T/exit-failed" ] && [ "$n" -gt 0 ]; do sleep 0.2; n=$((n - 1)); done
+	[ "$(cat "$T/exit-failed" 2>/dev/null)" = 1 ] || failscreen "[failed] the wizard's exit code is not 1"
+	$TMUX_CMD capture-pane -p -J -t wiz > "$T/screen"
+	grep -q "^maintenance-on .*done" "$T/screen" || { cat "$T/screen"; fail "[failed] the summary has no maintenance-on line"; }
+	grep -qF "maintenance mode was switched off again" "$T/screen" ||
+		{ cat "$T/screen"; fail "[failed] the summary does not say that maintenance mode was switched off again"; }
+	[ ! -e "$DEMO_DATADIR/maintenance.on" ] || fail "[failed] maintenance mode is still on"
+	echo "ok: a backup whose dump failed: the summary says maintenance mode was switched off again"
+else
+	echo "SKIP [failed]: no test build $FAULTS (make check builds it)"
+fi
