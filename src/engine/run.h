@@ -246,7 +246,8 @@ const char *step_state_name(enum step_state st);
 /* The flow's target_text (flow.h), appended to @out. */
 void run_target_text(const struct run *run, struct strbuf *out);
 /* The dry-run plan: the flow's head, then for each selected step its
- * title, description, what it replaces and the manual commands. */
+ * title, description, what it replaces and the manual commands; a step
+ * its policy skips (step_def.skip) shows only why. */
 void run_plan_text(const struct run *run, struct strbuf *out);
 /* The end-of-run summary: state and time per step, hints of failed
  * steps, what was kept, why the run ended early and then the steps not

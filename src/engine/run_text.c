@@ -48,9 +48,16 @@ void run_plan_text(const struct run *run, struct strbuf *out)
 	for (size_t i = 0; i < run->flow->n_steps; i++) {
 		const struct step_def *sd = run->flow->steps[i];
 		struct strbuf d = STRBUF_INIT;
+		const char *skip;
 		if (!run->st[i].selected)
 			continue;
 		strbuf_addf(out, "%zu. %s\n", i + 1, _(sd->title));
+		/* a step its policy skips: the plan says so, as the run will */
+		if (sd->skip && (skip = sd->skip(run))) {
+			strbuf_addf(out, _("   skipped: %s\n\n"), _(skip));
+			strbuf_release(&d);
+			continue;
+		}
 		run_describe_step(run, i, &d);
 		add_indented(out, d.buf);
 		strbuf_reset(&d);

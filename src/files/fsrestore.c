@@ -585,8 +585,14 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 									  "; %llu members would be refused", n), n);
 					i18n_english(was);
 				}
-				shown = xstrfmt(_("dry run: %s holds %s"), o->source, sb[1].buf);
-				report_log_l10n(r, LOG_INFO, shown, "dry run: %s holds %s", o->source, sb[0].buf);
+				if (o->scan_only) {
+					shown = xstrfmt(_("%s holds %s"), o->source, sb[1].buf);
+					report_log_l10n(r, LOG_INFO, shown, "%s holds %s", o->source, sb[0].buf);
+				} else {
+					shown = xstrfmt(_("dry run: %s holds %s"), o->source, sb[1].buf);
+					report_log_l10n(r, LOG_INFO, shown, "dry run: %s holds %s", o->source,
+							sb[0].buf);
+				}
 				free(shown);
 				strbuf_release(&sb[0]);
 				strbuf_release(&sb[1]);

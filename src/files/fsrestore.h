@@ -56,6 +56,9 @@ struct fsrestore_opts {
 	uid_t uid;
 	gid_t gid;
 	int dry_run;                 /* only scan the source and fill the result totals */
+	int scan_only;               /* with dry_run: the scan is a check inside a real run
+				      * (a preflight's space check): its log line says what
+				      * the source holds without "dry run:" */
 	int xattrs;                  /* keep extended attributes (rsync --xattrs) */
 	int acls;                    /* keep ACLs (rsync --acls) */
 	int no_verify;               /* skip the comparison of the new tree with the source */

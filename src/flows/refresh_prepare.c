@@ -552,6 +552,7 @@ static int check_space(struct refresh *rf, PGconn *admin, struct report *r, stru
 	o.excludes = ex;
 	o.mode = FSRESTORE_REPLACE;
 	o.dry_run = 1;
+	o.scan_only = !rf->dry_run;
 	o.name = "datadir";
 	ret = fsrestore_run(&o, r, &res, e);
 	for (size_t i = 0; ex[i]; i++)

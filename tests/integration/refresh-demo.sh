@@ -92,6 +92,8 @@ echo "ok: a refresh failing half way leaves maintenance off, services started, t
 #    attachment path is there holding none of production's bytes.
 reset_marks
 refresh --yes --attachments placeholder --keep-table params > "$T/ph.log" 2>&1 || { cat "$T/ph.log"; fail "placeholder: failed"; }
+grep -q '^[^ ]* holds [0-9]* files' "$T/ph.log" && ! grep -qi 'dry run' "$T/ph.log" ||
+	{ cat "$T/ph.log"; fail "a real refresh speaks of a dry run (or its preflight scanned nothing)"; }
 [ "$(psql -XAt -U biso -d biso_test -c "SELECT wert FROM params WHERE kunde = 'test'")" = test@example.invalid ] ||
 	fail "--keep-table params: the test's row is gone"
 [ "$(psql -XAt -U biso -d biso_test -c "SELECT count(*) FROM person WHERE nachname <> 'Muster-' || id")" = 0 ] ||
@@ -202,6 +204,10 @@ sed -i 's/^system_identifier .*/system_identifier 1234567890/' "$man"
 set +e; "$BISO_RECOVER" refresh --config "$T/noprod.conf" --source "$T/bk" --dry-run --attachments skip \
 	--config-php "$T/prodlike.config.php" > "$T/mother.log" 2>&1; rc=$?; set -e
 cp -p "$T/MANIFEST.saved" "$man"
+# a backup set on this host: the plan says the fetch is skipped, as the run will
+grep -A1 "^2\. Fetch production's dump" "$T/mother.log" | grep -q "^   skipped: the dump is on this host$" &&
+	! grep -q 'refresh-.*\.fetch' "$T/mother.log" ||
+	{ cat "$T/mother.log"; fail "dry run: the plan fetches a dump that is on this host"; }
 grep -q 'manifest .*/MANIFEST: production database "biso", system identifier 1234567890' "$T/mother.log" &&
 	! grep -q "is production's" "$T/mother.log" ||
 	{ cat "$T/mother.log"; fail "manifest: the identity check did not take the manifest's system_identifier (exit $rc)"; }
