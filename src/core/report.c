@@ -135,3 +135,37 @@ const char *log_level_name(enum log_level level)
 	}
 	return "?";
 }
+
+void rate_window_reset(struct rate_window *rw)
+{
+	rw->head = rw->n = 0;
+}
+
+void rate_window_add(struct rate_window *rw, int64_t t_ns, uint64_t done, int new_phase)
+{
+	int last = (rw->head + RATE_SAMPLES - 1) % RATE_SAMPLES;
+	if (new_phase || (rw->n && done < rw->bytes[last]))
+		rate_window_reset(rw);
+	if (rw->n && t_ns - rw->t_ns[last] < 250000000)
+		return;
+	rw->t_ns[rw->head] = t_ns;
+	rw->bytes[rw->head] = done;
+	rw->head = (rw->head + 1) % RATE_SAMPLES;
+	if (rw->n < RATE_SAMPLES)
+		rw->n++;
+}
+
+double rate_window_rate(const struct rate_window *rw, int64_t now_ns)
+{
+	int oldest, newest;
+	int64_t t_end, dt;
+	if (rw->n < 2)
+		return -1;
+	oldest = (rw->head - rw->n + RATE_SAMPLES) % RATE_SAMPLES;
+	newest = (rw->head - 1 + RATE_SAMPLES) % RATE_SAMPLES;
+	t_end = now_ns > rw->t_ns[newest] ? now_ns : rw->t_ns[newest];
+	dt = t_end - rw->t_ns[oldest];
+	if (dt < 500000000)
+		return -1;
+	return (double)(rw->bytes[newest] - rw->bytes[oldest]) / ((double)dt / 1e9);
+}

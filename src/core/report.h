@@ -98,4 +98,23 @@ const char *report_reason(int why);
 /* "INFO", "WARN" ... */
 const char *log_level_name(enum log_level level);
 
+/* The rate of a phase's progress over a sliding window of its last
+ * samples (at least 250 ms apart), so that a slow start or a burst does not
+ * stay in it: the one way the wizard, the runner's PROGRESS and the status
+ * file compute "bytes per second".  Zero-initialise; no resources. */
+#define RATE_SAMPLES 16
+struct rate_window {
+	int64_t t_ns[RATE_SAMPLES]; /* report_now_ns() of each sample */
+	uint64_t bytes[RATE_SAMPLES];
+	int head, n;
+};
+/* Start again (a new step or phase). */
+void rate_window_reset(struct rate_window *rw);
+/* A sample: @done bytes at @t_ns.  @new_phase (or bytes going backwards)
+ * starts the window again. */
+void rate_window_add(struct rate_window *rw, int64_t t_ns, uint64_t done, int new_phase);
+/* Bytes per second at @now_ns (a stalled phase slows down instead of
+ * freezing), or -1 while the window spans less than half a second. */
+double rate_window_rate(const struct rate_window *rw, int64_t now_ns);
+
 #endif

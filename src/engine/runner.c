@@ -85,7 +85,9 @@ struct runner {
 	/* the status file */
 	struct statusfile sf;
 	struct status st;
-	int64_t step_start_ns;
+	struct rate_window rate;        /* the running step's progress (report.h) */
+	char *rate_phase;               /* its phase, a msgid: a new one starts the window again */
+	int step_running;               /* a step runs: its progress goes to the status file */
 };
 
 /* ---- sending (callers hold mu) ------------------------------------------ */
@@ -146,6 +148,16 @@ static void status_str(char **dst, const char *s)
 	*dst = s ? xstrdup(s) : NULL;
 }
 
+/* A step starts, ends or waits at a question: its progress, item and rate
+ * are no longer true (the caller holds mu). */
+static void status_progress_reset(struct runner *rn)
+{
+	rn->st.done = rn->st.total = rn->st.rate = 0;
+	status_str(&rn->st.item, NULL);
+	rate_window_reset(&rn->rate);
+	status_str(&rn->rate_phase, NULL);
+}
+
 /* ---- the report ----------------------------------------------------------- */
 
 /* The run log gets the English @line; the clients (LOG, the backlog) what
@@ -176,25 +188,35 @@ static void rep_progress(void *ctx, const struct progress *p)
 {
 	struct runner *rn = ctx;
 	struct proto_msg *m = &rn->last_progress;
-	int64_t secs;
+	int64_t now = report_now_ns();
+	double rate;
+	int new_phase;
 	pthread_mutex_lock(&rn->mu);
 	m->type = PROTO_PROGRESS;
 	m->u.progress.step = rn->st.step;
 	m->u.progress.nsteps = rn->st.nsteps;
 	m->u.progress.done = p->done_bytes;
 	m->u.progress.total = p->total_bytes;
-	secs = (report_now_ns() - rn->step_start_ns) / 1000000000;
-	m->u.progress.rate = secs > 0 ? p->done_bytes / (uint64_t)secs : 0;
+	/* the rate as the wizard computes it: over the phase's last samples */
+	new_phase = !!rn->rate_phase != !!p->phase || (p->phase && strcmp(p->phase, rn->rate_phase));
+	rate_window_add(&rn->rate, now, p->done_bytes, new_phase);
+	if (new_phase)
+		status_str(&rn->rate_phase, p->phase);
+	rate = rate_window_rate(&rn->rate, now);
+	m->u.progress.rate = rate > 0 ? (uint64_t)rate : 0;
 	/* the phase is a msgid (N_() where it is set): the clients show it */
 	msg_set_str(&m->u.progress.label, p->phase ? _(p->phase) : NULL);
 	m->u.progress.items = p->done_items;
 	msg_set_str(&m->u.progress.item, p->current);
 	broadcast(rn, m);
-	rn->st.done = p->done_bytes;
-	rn->st.total = p->total_bytes;
-	rn->st.rate = m->u.progress.rate;
-	status_str(&rn->st.item, p->current);
-	status_write(rn, 0);
+	/* a late progress of a step that ended does not come back */
+	if (rn->step_running) {
+		rn->st.done = p->done_bytes;
+		rn->st.total = p->total_bytes;
+		rn->st.rate = m->u.progress.rate;
+		status_str(&rn->st.item, p->current);
+		status_write(rn, 0);
+	}
 	pthread_mutex_unlock(&rn->mu);
 }
 
@@ -496,7 +518,6 @@ struct runner *runner_start(const struct runner_opts *o, struct err *e)
 	rn->rep.progress = rep_progress;
 	rn->rep.cancelled = rep_cancelled;
 	rn->rep.ctx = rn;
-	rn->step_start_ns = report_now_ns();
 	if (o->status_path) {
 		statusfile_init(&rn->sf, o->status_path);
 		rn->sf.clock = o->clock;
@@ -579,6 +600,7 @@ void runner_free(struct runner *rn)
 	if (rn->o.status_path || rn->sf.path)
 		statusfile_release(&rn->sf);
 	status_clear(&rn->st);
+	free(rn->rate_phase);
 	free(rn->sock_path);
 	pthread_mutex_destroy(&rn->mu);
 	pthread_cond_destroy(&rn->cv);
@@ -822,6 +844,8 @@ static void step_state_set(struct runner *rn, size_t i, enum proto_step_state st
 	rn->st.nsteps = n;
 	status_str(&rn->st.step_title, title_en(rn->run, i));
 	status_str(&rn->st.step_state, state_words[st]);
+	rn->step_running = st == PROTO_STEP_RUNNING;
+	status_progress_reset(rn);
 }
 
 /* Step @i is now @st: to the clients and the status file. */
@@ -835,12 +859,10 @@ static void step_now(struct runner *rn, size_t i, enum proto_step_state st)
 	rn->st.nsteps = n;
 	status_str(&rn->st.step_title, title_en(rn->run, i));
 	status_str(&rn->st.step_state, state_words[st]);
-	if (st == PROTO_STEP_RUNNING) {
-		rn->step_start_ns = report_now_ns();
-		rn->st.done = rn->st.total = rn->st.rate = 0;
-		status_str(&rn->st.item, NULL);
+	rn->step_running = st == PROTO_STEP_RUNNING;
+	status_progress_reset(rn);
+	if (st == PROTO_STEP_RUNNING)
 		proto_msg_clear(&rn->last_progress);
-	}
 	status_write(rn, st != PROTO_STEP_RUNNING);
 	pthread_mutex_unlock(&rn->mu);
 }

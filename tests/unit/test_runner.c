@@ -43,6 +43,12 @@ struct dummy {
 
 static struct dummy the_dummy;
 
+/* A fake monotonic clock (report_set_clock()) for the rate: "slow"
+ * reports progress at its times when with_progress is set. */
+static int64_t fake_ns;
+static int with_progress;
+static int64_t fake_clock(void) { return fake_ns; }
+
 static void *dummy_create(struct run *run)
 {
 	(void)run;
@@ -57,6 +63,17 @@ static int slow_run(struct run *run, struct step_out *out, struct report *r, str
 	(void)out;
 	(void)e;
 	report_log(r, LOG_INFO, "slow: working");
+	if (with_progress) {
+		/* nothing for 5 s (a scan), then 10 MiB a second */
+		struct progress p = { "copying", 0, 40 << 20, 0, 0, "bulk" };
+		fake_ns += 5000000000LL;
+		report_progress(r, &p, 1);
+		for (int k = 1; k <= 2; k++) {
+			fake_ns += 1000000000LL;
+			p.done_bytes = (uint64_t)k * (10 << 20);
+			report_progress(r, &p, 1);
+		}
+	}
 	pthread_mutex_lock(&d->mu);
 	d->in_slow = 1;
 	pthread_cond_broadcast(&d->cv);
@@ -267,6 +284,62 @@ static void status_now(struct fx *f, struct status *st)
 }
 
 /* ---- tests ---- */
+
+/* The rate is the wizard's (a sliding window, not the bytes over the
+ * step's whole time); progress, item and rate of a step that ended are
+ * gone from the status file at the next question. */
+static void progress_is_the_running_steps_and_gone_at_a_question(void **state)
+{
+	struct fx f;
+	struct cl a;
+	struct proto_msg m;
+	struct status st;
+	(void)state;
+	fake_ns = 100000000000LL;
+	with_progress = 1;
+	report_set_clock(fake_clock);
+	start(&f, 0, 0);
+	cl_open(&a, &f, "alice on pts/1", PROTO_ROLE_CONTROL);
+	wait_in_slow();
+	for (;;) {
+		cl_until(&a, PROTO_PROGRESS, &m);
+		if (m.u.progress.done == 20 << 20)
+			break;
+		proto_msg_clear(&m);
+	}
+	assert_int_equal(m.u.progress.rate, 10 << 20);
+	proto_msg_clear(&m);
+	/* the throttled write comes from the runner's loop: wait for it */
+	for (;;) {
+		status_now(&f, &st);
+		if (st.done == 20 << 20)
+			break;
+		status_clear(&st);
+		usleep(50000);
+	}
+	assert_int_equal(st.total, 40 << 20);
+	assert_int_equal(st.rate, 10 << 20);
+	assert_string_equal(st.item, "bulk");
+	status_clear(&st);
+	release_slow();
+	cl_until(&a, PROTO_QUESTION, &m);
+	status_now(&f, &st);
+	assert_int_equal(st.state, STATUS_WAITING);
+	assert_int_equal(st.step, 2);
+	assert_int_equal(st.done, 0);
+	assert_int_equal(st.total, 0);
+	assert_int_equal(st.rate, 0);
+	assert_true(!st.item || !*st.item);
+	status_clear(&st);
+	cl_answer(&a, m.u.question.id, "yes");
+	proto_msg_clear(&m);
+	cl_until(&a, PROTO_END, &m);
+	proto_msg_clear(&m);
+	cl_close(&a);
+	assert_int_equal(finish(&f), 0);
+	with_progress = 0;
+	report_set_clock(NULL);
+}
 
 static void a_confirmation_is_asked_and_answered_over_the_socket(void **state)
 {
@@ -535,6 +608,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_confirmation_is_asked_and_answered_over_the_socket),
+		cmocka_unit_test(progress_is_the_running_steps_and_gone_at_a_question),
 		cmocka_unit_test(ask_steps_asks_before_every_step),
 		cmocka_unit_test(a_dropped_client_decides_nothing_and_a_new_one_gets_the_backlog),
 		cmocka_unit_test(a_second_client_takes_over_and_the_first_turns_read_only),
