@@ -63,7 +63,7 @@ void replay_progress(struct replay *rp, int force)
 		replay_progress_of(rp->info, rp->st->bytes_sql, rp->post_done, (int)rp->sc.section,
 				   rp->sc.toc_type.buf, rp->finished, &p);
 	p.done_items = rp->st->statements;
-	p.current = rp->sc.toc.len ? rp->sc.toc.buf : NULL;
+	p.current = rp->sc.toc_what.len ? rp->sc.toc_what.buf : NULL;
 	report_progress(rp->r, &p, force);
 }
 

@@ -39,6 +39,7 @@ void sqlscan_init(struct sqlscan *s)
 	s->std_strings = 1;
 	strbuf_init(&s->toc, 0);
 	strbuf_init(&s->toc_type, 0);
+	strbuf_init(&s->toc_what, 0);
 	strbuf_init(&s->buf, 0);
 	strbuf_init(&s->tag, 0);
 	strbuf_init(&s->meta, 0);
@@ -51,6 +52,7 @@ void sqlscan_release(struct sqlscan *s)
 {
 	strbuf_release(&s->toc);
 	strbuf_release(&s->toc_type);
+	strbuf_release(&s->toc_what);
 	strbuf_release(&s->buf);
 	strbuf_release(&s->tag);
 	strbuf_release(&s->meta);
@@ -365,7 +367,7 @@ static int in_list(const char *t, const char **list)
 /* A top-level `--` comment: pg_dump's TOC comments name what follows. */
 static void toc_comment(struct sqlscan *s, const char *c, size_t n)
 {
-	const char *name, *type, *end;
+	const char *name, *type, *end, *schema;
 	while (n && (*c == ' ' || *c == '\t'))
 		c++, n--;
 	while (n && (c[n - 1] == '\r' || c[n - 1] == ' '))
@@ -394,6 +396,27 @@ static void toc_comment(struct sqlscan *s, const char *c, size_t n)
 		end = c + n;
 	strbuf_reset(&s->toc_type);
 	strbuf_add(&s->toc_type, type, (size_t)(end - type));
+	/* "table public.person" */
+	strbuf_reset(&s->toc_what);
+	if (!strcmp(s->toc_type.buf, "TABLE DATA"))
+		strbuf_addstr(&s->toc_what, "table");
+	else
+		for (const char *t = s->toc_type.buf; *t; t++)
+			strbuf_addch(&s->toc_what, *t >= 'A' && *t <= 'Z' ? (char)(*t - 'A' + 'a') : *t);
+	strbuf_addch(&s->toc_what, ' ');
+	schema = memmem(end, (size_t)(c + n - end), "; Schema: ", 10);
+	if (schema) {
+		const char *se;
+		schema += 10;
+		se = memchr(schema, ';', (size_t)(c + n - schema));
+		if (!se)
+			se = c + n;
+		if (se - schema != 1 || *schema != '-') {
+			strbuf_add(&s->toc_what, schema, (size_t)(se - schema));
+			strbuf_addch(&s->toc_what, '.');
+		}
+	}
+	strbuf_add(&s->toc_what, name + 6, (size_t)(type - 8 - name - 6));
 	if (in_list(s->toc_type.buf, section_types_post))
 		s->section = SQLSCAN_POST_DATA;
 	else if (in_list(s->toc_type.buf, section_types_data) && s->section < SQLSCAN_DATA)

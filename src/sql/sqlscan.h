@@ -102,6 +102,9 @@ struct sqlscan {
 	/* TOC state, read by the caller */
 	struct strbuf toc;      /* "Name: x; Type: y; Schema: z; Owner: w", "" before the first */
 	struct strbuf toc_type; /* "TABLE", "TABLE DATA", ... */
+	struct strbuf toc_what; /* "table public.person": the entry's type in lower
+				   case ("TABLE DATA" as "table") and its name with
+				   its schema, for a progress line; "" before the first */
 	long toc_line;          /* line of that comment, 0 if none */
 	enum sqlscan_section section;
 	int pg_dump_header;     /* saw "-- PostgreSQL database [cluster] dump" */

@@ -268,12 +268,15 @@ static void toc_comments_set_entry_and_section(void **state)
 	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
 	assert_string_equal(s.toc.buf, "Name: person; Type: TABLE; Schema: public; Owner: biso");
 	assert_string_equal(s.toc_type.buf, "TABLE");
+	assert_string_equal(s.toc_what.buf, "table public.person");
 	assert_int_equal(s.section, SQLSCAN_PRE_DATA);
 	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
 	assert_string_equal(s.toc_type.buf, "TABLE DATA");
+	assert_string_equal(s.toc_what.buf, "table public.person"); /* not the raw comment */
 	assert_int_equal(s.section, SQLSCAN_DATA);
 	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_STMT);
 	assert_string_equal(s.toc.buf, "Name: person person_pkey; Type: CONSTRAINT; Schema: public; Owner: biso");
+	assert_string_equal(s.toc_what.buf, "constraint public.person person_pkey");
 	assert_int_equal(s.section, SQLSCAN_POST_DATA);
 	assert_int_equal(it.line, 15);
 	assert_int_equal(sqlscan_next(&s, &it), SQLSCAN_END);
