@@ -301,7 +301,7 @@ static void attach(struct runner *rn, struct client *c, const struct proto_msg *
 	c->watch = m->u.hello.role == PROTO_ROLE_WATCH;
 	hello.u.hello.version = PROTO_VERSION;
 	hello.u.hello.role = PROTO_ROLE_RUNNER;
-	hello.u.hello.who = rn->o.run_id ? (char *)rn->o.run_id : "";
+	hello.u.hello.who = rn->st.run_id; /* a copy: the run (its stamp) may be freed first */
 	client_send(rn, c, &hello);
 	for (size_t i = 0; i < rn->n_views; i++)
 		if (rn->views[i].type)

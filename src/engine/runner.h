@@ -63,8 +63,8 @@ struct runner_opts {
 	const char *socket_path; /* listen here (rundir_socket_path()) */
 	const char *status_path; /* the status file (statusfile_path()); NULL: none */
 	struct logfile *log;     /* the run log (borrowed); NULL: none */
-	const char *run_id;      /* for the status file: the run's stamp */
-	const char *flow;        /* for the status file: "restore" */
+	const char *run_id;      /* for the status file: the run's stamp (copied) */
+	const char *flow;        /* for the status file: "restore" (copied) */
 	int yes;                 /* no confirmations (--yes) */
 	int ask_failures;        /* a failed step asks retry/skip/abort */
 	int ask_sources;         /* a blocked step asks for another backup */

@@ -604,6 +604,43 @@ static void with_yes_no_client_is_needed(void **state)
 	assert_true(the_dummy.written);
 }
 
+/* The runner's HELLO names the run by a copy of its id: a refused run is
+ * freed (its stamp with it) while a client attaches to hear why
+ * (heap-use-after-free under ASan in the detached runner before). */
+static void the_runner_keeps_its_own_copy_of_the_run_id(void **state)
+{
+	struct fx f;
+	struct cl a;
+	struct proto_msg m;
+	struct err e = ERR_INIT;
+	struct runner_opts ro = { 0 };
+	char *id = xstrdup("20261206_130000");
+	(void)state;
+	memset(&f, 0, sizeof f);
+	strcpy(f.dir, "/tmp/br-runner-XXXXXX");
+	assert_non_null(mkdtemp(f.dir));
+	f.sock = rundir_socket_path(f.dir, id, &e);
+	ro.socket_path = f.sock;
+	ro.run_id = id;
+	ro.flow = "dummy";
+	f.rn = runner_start(&ro, &e);
+	assert_non_null(f.rn);
+	memset(id, 'X', strlen(id)); /* the run and its stamp are gone */
+	free(id);
+	cl_open(&a, &f, "alice", PROTO_ROLE_CONTROL);
+	cl_until(&a, PROTO_HELLO, &m);
+	assert_string_equal(m.u.hello.who, "20261206_130000");
+	proto_msg_clear(&m);
+	runner_end(f.rn, 2, "refused", 100);
+	cl_until(&a, PROTO_END, &m);
+	assert_int_equal(m.u.end.code, 2);
+	proto_msg_clear(&m);
+	cl_close(&a);
+	runner_free(f.rn);
+	rmdir(f.dir);
+	free(f.sock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +651,7 @@ int main(void)
 		cmocka_unit_test(a_second_client_takes_over_and_the_first_turns_read_only),
 		cmocka_unit_test(a_cancel_at_a_question_stops_the_run),
 		cmocka_unit_test(with_yes_no_client_is_needed),
+		cmocka_unit_test(the_runner_keeps_its_own_copy_of_the_run_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
