@@ -38,9 +38,7 @@ void client_install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* "root on pts/3 from 10.0.0.7 (pid 1234)": who the runner names to a
- * second client. */
-static void who_am_i(struct strbuf *out)
+void client_who_am_i(struct strbuf *out)
 {
 	struct passwd *pw = getpwuid(getuid());
 	const char *tty = ttyname(0), *ssh = getenv("SSH_CONNECTION");
@@ -246,7 +244,7 @@ int client_follow(const struct client_opts *o)
 				  "runner pid %ld, log %s).\n"),
 			o->run_id ? o->run_id : "?", o->runner_pid, o->log_path ? o->log_path : "?");
 	s.tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	who_am_i(&who);
+	client_who_am_i(&who);
 	hello.u.hello.version = PROTO_VERSION;
 	hello.u.hello.role = o->watch ? PROTO_ROLE_WATCH : PROTO_ROLE_CONTROL;
 	hello.u.hello.who = who.buf;

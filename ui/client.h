@@ -34,4 +34,10 @@ int client_follow(const struct client_opts *o);
 /* Set up the client's signal handling (before client_follow()). */
 void client_install_signals(void);
 
+/* Append "root on pts/3 from 10.0.0.7 (pid 1234)" (in the operator's
+ * language) to @out: who this client is, as the runner names it to a
+ * second client. */
+struct strbuf;
+void client_who_am_i(struct strbuf *out);
+
 #endif

@@ -14,6 +14,7 @@
 #include "i18n.h"
 #include "wizard.h"
 #include "backupset.h"
+#include "client.h"
 #include "frontend.h"
 #include "rundir.h"
 #include "wizard_int.h"
@@ -22,7 +23,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -960,20 +960,6 @@ static void run_loop(struct wizard *w)
 	}
 }
 
-/* "root on pts/3 from 10.0.0.7 (pid 1234)": who the runner names to a
- * second client. */
-static void who_am_i(struct strbuf *out)
-{
-	struct passwd *pw = getpwuid(getuid());
-	const char *tty = ttyname(0), *ssh = getenv("SSH_CONNECTION");
-	strbuf_addstr(out, pw ? pw->pw_name : "?");
-	if (tty)
-		strbuf_addf(out, " on %s", strncmp(tty, "/dev/", 5) ? tty : tty + 5);
-	if (ssh && *ssh)
-		strbuf_addf(out, " from %.*s", (int)strcspn(ssh, " "), ssh);
-	strbuf_addf(out, " (pid %ld)", (long)getpid());
-}
-
 static void print_err(struct err *e)
 {
 	struct strbuf msg = STRBUF_INIT;
@@ -1017,7 +1003,7 @@ int wizard_run(const struct wizard_opts *o)
 		free(w.log);
 		return EXIT_USAGE;
 	}
-	who_am_i(&who);
+	client_who_am_i(&who);
 	hello.u.hello.version = PROTO_VERSION;
 	hello.u.hello.role = PROTO_ROLE_CONTROL;
 	hello.u.hello.who = who.buf;
