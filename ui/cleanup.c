@@ -196,8 +196,8 @@ int cleanup_run(const struct run *run, const struct cleanup_opts *o, struct repo
 			goto out;
 		}
 	if (!o->n_args && o->dry_run) {
-		printf(_("--dry-run: nothing removed (name copies by number, range, name or all\n"
-			 "to see what would be)\n"));
+		printf(_("--dry-run: nothing was removed.\n"
+			 "Name copies by number, range, name or all to see what would be removed.\n"));
 		goto out;
 	}
 	if (!o->n_args) {

@@ -226,6 +226,6 @@ const struct step_def refresh_step_datadir = {
 	.describe = datadir_describe,
 	.destructive = datadir_destructive,
 	.confirm_word = datadir_confirm_word,
-	.confirm_label = N_("copy, to let real attachments reach the test system,"),
+	.confirm_label = N_("the word that lets real attachments reach the test system"),
 	.run = datadir_run,
 };

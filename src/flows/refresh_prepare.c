@@ -574,9 +574,14 @@ static int check_space(struct refresh *rf, PGconn *admin, struct report *r, stru
 			err_hint(e, "Free space there, or refresh with --attachments skip or placeholder.");
 			ret = -1;
 		} else {
-			report_log(r, LOG_INFO, "free space for the datadir: %llu MiB in %s, about %llu "
-				   "MiB needed", (unsigned long long)(avail >> 20), parent,
-				   (unsigned long long)(need >> 20));
+			/* humanised as the database's free space line is */
+			struct strbuf a = STRBUF_INIT, n = STRBUF_INIT;
+			strbuf_humanise_bytes(&a, avail);
+			strbuf_humanise_bytes(&n, need);
+			report_log(r, LOG_INFO, "free space for the datadir: %s in %s, about %s needed",
+				   a.buf, parent, n.buf);
+			strbuf_release(&a);
+			strbuf_release(&n);
 		}
 	}
 	free(parent);

@@ -51,6 +51,14 @@ set +e; wait $pid; rc=$?; set -e
 	{ cat "$T/tty" "$T/stdout"; fail "after 1 (the newest), 2 and yes: exit $rc, expected 0 and the older copy removed"; }
 echo "ok: cleanup prints the list before it asks (stdout a file), asks again after the newest copy, removes the chosen one"
 
+# A dry run without copies named ends in whole sentences, each on its line.
+"$B" cleanup --dry-run --config "$T/conf" --datadir "$W/data" --dbname "host=$T/nosuchdir dbname=biso user=biso" \
+	> "$T/dry.out" 2>&1 || { cat "$T/dry.out"; fail "cleanup --dry-run failed"; }
+grep -qxF -- "--dry-run: nothing was removed." "$T/dry.out" &&
+	grep -qxF "Name copies by number, range, name or all to see what would be removed." "$T/dry.out" ||
+	{ cat "$T/dry.out"; fail "cleanup --dry-run: its last sentence is broken"; }
+echo "ok: cleanup --dry-run ends in whole sentences"
+
 # 2. The database server is down and only the newest copy is left... none
 #    at all: the end line says the databases could not be listed.
 rm -rf "$W.pre-restore-20250102_000000"

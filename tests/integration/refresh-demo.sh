@@ -92,6 +92,8 @@ echo "ok: a refresh failing half way leaves maintenance off, services started, t
 #    attachment path is there holding none of production's bytes.
 reset_marks
 refresh --yes --attachments placeholder --keep-table params > "$T/ph.log" 2>&1 || { cat "$T/ph.log"; fail "placeholder: failed"; }
+grep -Eq 'free space for the datadir: [0-9]+\.[0-9] [KMGT]iB in .*, about ([0-9]+\.[0-9] [KMGT]iB|[0-9]+ B) needed' "$T/ph.log" ||
+	{ cat "$T/ph.log"; fail "the datadir's free space is not in humanised units"; }
 grep -q '^[^ ]* holds [0-9]* files' "$T/ph.log" && ! grep -qi 'dry run' "$T/ph.log" ||
 	{ cat "$T/ph.log"; fail "a real refresh speaks of a dry run (or its preflight scanned nothing)"; }
 [ "$(psql -XAt -U biso -d biso_test -c "SELECT wert FROM params WHERE kunde = 'test'")" = test@example.invalid ] ||
