@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "lock.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -174,12 +175,12 @@ void lock_holder_format(const struct lock_holder *h, struct strbuf *out)
 	if (h->start > 0 && localtime_r(&t, &tm))
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
 	if (h->pid > 0)
-		strbuf_addf(out, "pid %ld", h->pid);
+		strbuf_addf(out, _("pid %ld"), h->pid);
 	else
-		strbuf_addstr(out, "pid ?");
-	strbuf_addf(out, " on %s, started %s", h->host ? h->host : "?", when);
+		strbuf_addstr(out, _("pid ?"));
+	strbuf_addf(out, _(" on %s, started %s"), h->host ? h->host : "?", when);
 	if (h->cmd)
-		strbuf_addf(out, ", command %s", h->cmd);
+		strbuf_addf(out, _(", command %s"), h->cmd);
 }
 
 /* 1 when @path still names the file open on @fd. */
@@ -221,35 +222,52 @@ int lock_take(const char *path, const char *what, struct err *e)
 			struct lock_holder h = { 0, 0, NULL, NULL };
 			const char *cmd;
 			struct err ignored = ERR_INIT;
-			struct strbuf who = STRBUF_INIT;
+			struct strbuf who[2] = { STRBUF_INIT, STRBUF_INIT }; /* English, screen */
+			char *shown;
+			int rec;
 			if (saved != EWOULDBLOCK) {
 				close(fd);
 				return err_errno(e, saved, "cannot lock %s", path);
 			}
-			if (read_holder_fd(fd, path, &h, &ignored) == 1)
-				lock_holder_format(&h, &who);
-			else
-				strbuf_addstr(&who, "its holder not recorded yet");
+			rec = read_holder_fd(fd, path, &h, &ignored) == 1;
+			for (int l10n = 0; l10n < 2; l10n++) {
+				int was = i18n_english(!l10n);
+				if (rec)
+					lock_holder_format(&h, &who[l10n]);
+				else
+					strbuf_addstr(&who[l10n], _("its holder not recorded yet"));
+				i18n_english(was);
+			}
 			err_clear(&ignored);
 			close(fd);
 			/* what the holder does to the target, in words (one
-			 * message each, for the translation) */
+			 * message each, for the translation); the holder's
+			 * words in both languages */
 			cmd = h.cmd ? h.cmd : "";
-			if (!strcmp(cmd, "restore"))
-				err_set(e, "another biso-recover (%s) is restoring %s", who.buf, what);
-			else if (!strcmp(cmd, "refresh"))
-				err_set(e, "another biso-recover (%s) is refreshing %s", who.buf, what);
-			else if (!strcmp(cmd, "rollback"))
-				err_set(e, "another biso-recover (%s) is rolling back %s", who.buf, what);
-			else if (!strcmp(cmd, "backup"))
-				err_set(e, "another biso-recover (%s) is backing up %s", who.buf, what);
-			else
-				err_set(e, "another biso-recover (%s) is working on %s", who.buf, what);
+			if (!strcmp(cmd, "restore")) {
+				shown = xstrfmt(_("another biso-recover (%s) is restoring %s"), who[1].buf, what);
+				err_set_l10n(e, shown, "another biso-recover (%s) is restoring %s", who[0].buf, what);
+			} else if (!strcmp(cmd, "refresh")) {
+				shown = xstrfmt(_("another biso-recover (%s) is refreshing %s"), who[1].buf, what);
+				err_set_l10n(e, shown, "another biso-recover (%s) is refreshing %s", who[0].buf, what);
+			} else if (!strcmp(cmd, "rollback")) {
+				shown = xstrfmt(_("another biso-recover (%s) is rolling back %s"), who[1].buf, what);
+				err_set_l10n(e, shown, "another biso-recover (%s) is rolling back %s", who[0].buf,
+					     what);
+			} else if (!strcmp(cmd, "backup")) {
+				shown = xstrfmt(_("another biso-recover (%s) is backing up %s"), who[1].buf, what);
+				err_set_l10n(e, shown, "another biso-recover (%s) is backing up %s", who[0].buf, what);
+			} else {
+				shown = xstrfmt(_("another biso-recover (%s) is working on %s"), who[1].buf, what);
+				err_set_l10n(e, shown, "another biso-recover (%s) is working on %s", who[0].buf, what);
+			}
+			free(shown);
 			lock_holder_clear(&h);
 			err_detail(e, "%s is locked", path);
 			err_hint(e, "Wait for it to finish: two runs on one target at the same time "
 				    "would undo each other's work.");
-			strbuf_release(&who);
+			strbuf_release(&who[0]);
+			strbuf_release(&who[1]);
 			return -1;
 		}
 		/* the holder we waited behind may have unlinked the file while

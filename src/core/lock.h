@@ -67,7 +67,8 @@ int lock_holder_read(const char *path, struct lock_holder *h, struct err *e);
 int lock_holder_alive(const struct lock_holder *h);
 
 /* Append "pid N on HOST, started YYYY-MM-DD HH:MM:SS" (local time; "?" for
- * what is not recorded) and ", command CMD" when recorded to @out. */
+ * what is not recorded) and ", command CMD" when recorded to @out, in the
+ * language _() gives (English inside i18n_english(1)). */
 void lock_holder_format(const struct lock_holder *h, struct strbuf *out);
 
 /* Free @h's strings and zero it. */

@@ -1,5 +1,6 @@
 /* maintmark: the maintenance-mode marker; see maintmark.h. */
 #include "config.h"
+#include "i18n.h"
 #include "maintmark.h"
 #include "bisocli.h"
 #include "conf.h"
@@ -122,7 +123,11 @@ int maintmark_recover(const struct conf *c, int look_only, struct report *r, str
 			    "webroot), then remove %s.", path);
 		goto out;
 	}
-	lock_holder_format(&h, &who);
+	{
+		int was = i18n_english(1); /* an argument of log lines: English */
+		lock_holder_format(&h, &who);
+		i18n_english(was);
+	}
 	if (look_only) {
 		/* a dry run changes nothing, the instance's mode included */
 		report_log(r, LOG_WARN, "an earlier biso-recover run (run %s, %s) ended while "

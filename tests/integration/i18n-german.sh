@@ -152,6 +152,21 @@ run C restore --dry-run --only webroot "${inst[@]}" --backup-root "$BK" > "$T/pl
 grep -q '^Restore plan (' "$T/plan.c" && grep -q '^1\. Restore the webroot$' "$T/plan.c" ||
 	{ cat "$T/plan.c"; fail "the plan with LANG=C is not English"; }
 echo "ok: the restore's plan, step lines and summary in German, its run log in English"
+# A lock held by another program (flock(1) writes no holder line): the
+# refusal names the holder in German too.
+lockpath=$(run C restore --dry-run --only webroot "${inst[@]}" --backup-root "$BK" 2>/dev/null |
+	sed -n 's/^locks: webroot \([^;]*\);.*/\1/p')
+[ -n "$lockpath" ] || fail "the plan names no webroot lock"
+flock -o "$lockpath" sleep 5 &
+holder=$!
+sleep 0.5
+run de_CH.UTF-8 restore --yes --only webroot "${inst[@]}" --backup-root "$BK" > "$T/locked.de" 2>&1 &&
+	{ cat "$T/locked.de"; fail "a restore ran beside a held lock"; }
+kill $holder 2>/dev/null || true
+wait $holder 2>/dev/null || true
+grep -q '^biso-recover: nichts wurde angetastet: ein anderes biso-recover (sein Halter ist noch nicht verzeichnet) arbeitet an webroot ' "$T/locked.de" ||
+	{ cat "$T/locked.de"; fail "the lock's refusal is not German"; }
+echo "ok: a held lock's refusal in German, its holder too"
 # 6. db-inspect (ui/cmd_db.c) in German, within 80 columns in its --help.
 run de_CH.UTF-8 db-inspect "$top_srcdir/tests/data/sql/begin-function.sql" > "$T/inspect.de" 2>&1 && fail "a cut dump passed db-inspect"
 grep -q '^vollständig:     NEIN (abgeschnitten bei Zeile ' "$T/inspect.de" && grep -q '^Tabellen mit Daten: 1$' "$T/inspect.de" ||
