@@ -163,7 +163,7 @@ static const char *const drill_strings[] = {
 	/* TRANSLATORS: drill scenario 06-maintenance-left-on.conf, hint 2 */
 	N_("Every biso-recover command looks for that marker first and switches maintenance off when its process is gone."),
 	/* TRANSLATORS: drill scenario 06-maintenance-left-on.conf, hint 3 */
-	N_("r, then --dry-run: a restore plan touches nothing, but the check runs."),
+	N_("r, then --dry-run: the plan only says what the check found; a run that is not a dry run (--only verify --yes) puts it right."),
 	/* TRANSLATORS: drill scenario 06-maintenance-left-on.conf, choice 1: label */
 	N_("Restore everything from the last backup"),
 	/* TRANSLATORS: drill scenario 06-maintenance-left-on.conf, choice 1: mistake */

@@ -265,8 +265,9 @@ static int restore_step(struct drill *d, int kind, struct strbuf *what)
 		err_clear(&e);
 		code = EXIT_USAGE;
 	} else {
-		/* as every command does: a killed backup's maintenance mode */
-		cli_recover_maintenance(&c, 0);
+		/* as every command does: a killed backup's maintenance mode (a dry
+		 * run only says so) */
+		cli_recover_maintenance(&c, cl.dry_run);
 		code = kind == DO_REFRESH ? cli_refresh(&cl, &c, 0) : cli_restore(&cl, &c, wizard);
 	}
 	conf_release(&c);

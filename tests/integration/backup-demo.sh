@@ -288,11 +288,14 @@ set -e
 [ $rc = 137 ] || { cat "$T/kill.log"; fail "the fault did not kill the backup (exit $rc)"; }
 [ -e "$DEMO_DATADIR/maintenance.on" ] && [ -e "$T/log/maintenance-on" ] || fail "kill -9: maintenance was not on with its marker"
 # a dry run only says so: it changes nothing, the instance's mode included
-"$BISO_RECOVER" backup --dry-run --config "$S/biso-recover.conf" --backup-root "$BK" --log-dir "$T/log" > "$T/dry.log" 2>&1 ||
-	{ cat "$T/dry.log"; fail "the dry run after kill -9 failed"; }
-grep -q "ended while maintenance mode was on in $DEMO_WEBROOT: the next command that is not a dry run" "$T/dry.log" ||
-	{ cat "$T/dry.log"; fail "the dry run does not say maintenance is on"; }
-[ -e "$DEMO_DATADIR/maintenance.on" ] && [ -e "$T/log/maintenance-on" ] || fail "a dry run switched maintenance off"
+# (backup's, and restore's, whose dry run is the newcomer's first command)
+for cmd in backup restore; do
+	"$BISO_RECOVER" $cmd --dry-run --config "$S/biso-recover.conf" --backup-root "$BK" --log-dir "$T/log" > "$T/dry.log" 2>&1 ||
+		{ cat "$T/dry.log"; fail "the $cmd dry run after kill -9 failed"; }
+	grep -q "ended while maintenance mode was on in $DEMO_WEBROOT: the next command that is not a dry run" "$T/dry.log" ||
+		{ cat "$T/dry.log"; fail "the $cmd dry run does not say maintenance is on"; }
+	[ -e "$DEMO_DATADIR/maintenance.on" ] && [ -e "$T/log/maintenance-on" ] || { cat "$T/dry.log"; fail "a $cmd dry run switched maintenance off"; }
+done
 "$BISO_RECOVER" backup-verify --config "$S/biso-recover.conf" --backup-root "$BK" --log-dir "$T/log" > "$T/next.log" 2>&1 ||
 	{ cat "$T/next.log"; fail "the next command failed"; }
 grep -q "ended while maintenance mode was on in $DEMO_WEBROOT: switching it off" "$T/next.log" ||
