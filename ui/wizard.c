@@ -677,6 +677,15 @@ static void on_view(struct wizard *w, struct proto_msg *m)
 		w->have_progress = 0;
 		w->rate_n = w->rate_head = 0;
 		w->step_start_ns = w->now_ns;
+		{
+			/* attached while it runs: count from its start */
+			uint64_t since = strtoull(wizard_text(w, i, "started"), NULL, 10);
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+			if (since && now >= (int64_t)since)
+				w->step_start_ns -= (now - (int64_t)since) * 1000000;
+		}
 		w->qid = 0;
 		replace_str(&w->confirmed, NULL);
 		if (w->screen != SCR_CANCEL && w->screen != SCR_SUMMARY)
@@ -783,7 +792,9 @@ static void on_message(struct wizard *w, struct proto_msg *m)
 		on_view(w, m);
 		break;
 	case PROTO_LOG:
-		log_add(w, time(NULL), (enum log_level)m->u.log.level, m->u.log.text);
+		/* the backlog of a late attach keeps the run log's times */
+		log_add(w, m->u.log.time ? (time_t)(m->u.log.time / 1000) : time(NULL),
+			(enum log_level)m->u.log.level, m->u.log.text);
 		/* the preflight's findings, for the first screen */
 		if (!w->asked && m->u.log.level >= LOG_WARN)
 			strbuf_addf(&w->early, "%s\n", m->u.log.text);

@@ -165,6 +165,7 @@ int proto_encode(const struct proto_msg *m, struct strbuf *out, struct err *e)
 		break;
 	case PROTO_LOG:
 		put_u8(out, (unsigned)m->u.log.level);
+		put_u64(out, m->u.log.time);
 		put_str(out, m->u.log.text);
 		break;
 	case PROTO_QUESTION:
@@ -320,6 +321,7 @@ int proto_decode(const void *buf, size_t len, struct proto_msg *m, size_t *used,
 		break;
 	case PROTO_LOG:
 		m->u.log.level = (int)get_u8(&r);
+		m->u.log.time = get_u64(&r);
 		m->u.log.text = get_str(&r);
 		break;
 	case PROTO_QUESTION:

@@ -22,7 +22,7 @@
  *   HELLO     u32 version, u8 role, string who     first message, both ways
  *   PROGRESS  u32 step, u32 nsteps, u64 done, u64 total, u64 rate, string label,
  *             u64 items, string item
- *   LOG       u8 level (enum log_level), string text
+ *   LOG       u8 level (enum log_level), u64 time, string text
  *   QUESTION  u32 id, u8 kind, string text, u32 n, n × string choice
  *   ANSWER    u32 id, string value
  *   STEP      u32 step, u32 nsteps, u8 state, string title
@@ -33,6 +33,9 @@
  *   VIEW      u32 index, u32 count, u8 state, u32 n, n × (string key,
  *             string value)                         runner → client
  *
+ * A LOG's time is when the line was logged, in milliseconds since the
+ * epoch (0: unknown), so that the backlog a late client gets keeps the
+ * run log's times (added in version 3).
  * step is 1-based (0: before the first step); bytes and bytes per second
  * are u64 (total 0: unknown); label is the phase ("replaying"), items the
  * files, statements ... done, item the current one ("": none).  A client
@@ -54,7 +57,8 @@
  * question: pending, running, done, failed, skipped), name, title, explain, describe (source and target
  * lines), what (what a destructive step replaces; absent: nothing), word
  * (the confirmation's typed word), blocked (why it cannot run as planned),
- * seconds, warnings, summary, kept, error (the failed step's error),
+ * seconds, started (a running step: when it started, ms since the epoch),
+ * warnings, summary, kept, error (the failed step's error),
  * failed_note, choose_note, choose_error (why the backup chosen last
  * cannot be used), backup (repeated: the lines of the backups a "use N"
  * may choose, newest first; backup_name, repeated: their names), backup_cur (N of the one in the plan),
@@ -86,7 +90,7 @@
 
 struct err;
 
-#define PROTO_VERSION 2
+#define PROTO_VERSION 3
 #define PROTO_MAX_FRAME (1u << 20)   /* bytes after the length word */
 #define PROTO_MAX_STRING (64u << 10) /* bytes of one string */
 #define PROTO_MAX_CHOICES 64u
@@ -148,7 +152,11 @@ struct proto_msg {
 			uint64_t items; /* files, statements ... done */
 			char *item;     /* the current one */
 		} progress;
-		struct { int level; char *text; } log; /* level: enum log_level */
+		struct {
+			int level;     /* enum log_level */
+			uint64_t time; /* ms since the epoch when logged; 0: unknown */
+			char *text;
+		} log;
 		struct {
 			uint32_t id;
 			enum proto_ask kind;

@@ -64,6 +64,8 @@ struct runner {
 	struct run *run;       /* while runner_drive() drives it */
 	char **backlog;        /* ring of RUNNER_BACKLOG log lines */
 	int *backlog_level;
+	uint64_t *backlog_time; /* ms since the epoch (proto.h LOG) */
+	uint64_t running_since; /* the running step's start, ms since the epoch */
 	size_t bl_next, bl_count;
 	struct proto_msg last_progress; /* PROGRESS, type 0 when none */
 	uint32_t qid;                   /* the last question's id */
@@ -160,6 +162,14 @@ static void status_progress_reset(struct runner *rn)
 
 /* ---- the report ----------------------------------------------------------- */
 
+/* Now, in milliseconds since the epoch (the LOG and VIEW times). */
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* The run log gets the English @line; the clients (LOG, the backlog) what
  * they show, @shown: the runner's language, the starter's (report.h). */
 static void rep_log_l10n(void *ctx, enum log_level level, const char *line, const char *shown)
@@ -173,6 +183,7 @@ static void rep_log_l10n(void *ctx, enum log_level level, const char *line, cons
 	free(rn->backlog[rn->bl_next]);
 	rn->backlog[rn->bl_next] = xstrdup(shown);
 	rn->backlog_level[rn->bl_next] = level;
+	rn->backlog_time[rn->bl_next] = m.u.log.time = wall_ms();
 	rn->bl_next = (rn->bl_next + 1) % RUNNER_BACKLOG;
 	if (rn->bl_count < RUNNER_BACKLOG)
 		rn->bl_count++;
@@ -314,6 +325,7 @@ static void attach(struct runner *rn, struct client *c, const struct proto_msg *
 		size_t at = (rn->bl_next + RUNNER_BACKLOG - rn->bl_count + k) % RUNNER_BACKLOG;
 		struct proto_msg l = { .type = PROTO_LOG };
 		l.u.log.level = rn->backlog_level[at];
+		l.u.log.time = rn->backlog_time[at];
 		l.u.log.text = rn->backlog[at];
 		client_send(rn, c, &l);
 	}
@@ -514,6 +526,7 @@ struct runner *runner_start(const struct runner_opts *o, struct err *e)
 	pthread_cond_init(&rn->cv, NULL);
 	rn->backlog = xcalloc(RUNNER_BACKLOG, sizeof *rn->backlog);
 	rn->backlog_level = xcalloc(RUNNER_BACKLOG, sizeof *rn->backlog_level);
+	rn->backlog_time = xcalloc(RUNNER_BACKLOG, sizeof *rn->backlog_time);
 	rn->rep.log_l10n = rep_log_l10n;
 	rn->rep.progress = rep_progress;
 	rn->rep.cancelled = rep_cancelled;
@@ -589,6 +602,7 @@ void runner_free(struct runner *rn)
 		free(rn->backlog[i]);
 	free(rn->backlog);
 	free(rn->backlog_level);
+	free(rn->backlog_time);
 	proto_msg_clear(&rn->last_progress);
 	proto_msg_clear(&rn->question);
 	proto_msg_clear(&rn->end);
@@ -788,6 +802,11 @@ static void view_step(struct runner *rn, size_t i, enum proto_step_state st)
 		proto_view_add(m, "blocked", sb.buf);
 	snprintf(num, sizeof num, "%.3f", run_step_seconds(run, i));
 	proto_view_add(m, "seconds", num);
+	if (m->u.view.state == PROTO_STEP_RUNNING) {
+		/* a client attaching later counts from the step's start */
+		snprintf(num, sizeof num, "%llu", (unsigned long long)rn->running_since);
+		proto_view_add(m, "started", num);
+	}
 	snprintf(num, sizeof num, "%u", run_step_warnings(run, i));
 	proto_view_add(m, "warnings", num);
 	if ((v = run_step_summary(run, i)))
@@ -853,6 +872,8 @@ static void step_now(struct runner *rn, size_t i, enum proto_step_state st)
 {
 	unsigned n;
 	pthread_mutex_lock(&rn->mu);
+	if (st == PROTO_STEP_RUNNING)
+		rn->running_since = wall_ms();
 	view_step(rn, i, st == PROTO_STEP_RUNNING ? st : 0);
 	send_step(rn, NULL, i, st);
 	rn->st.step = step_no(rn->run, i, &n);

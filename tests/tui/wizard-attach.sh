@@ -8,8 +8,9 @@
 #      finishes the step and waits at the next step's question (status
 #      exit 5); `biso-recover` started again opens the wizard attached to
 #      the run, on that step (step 5 of 6,
-#      the database step done in the step list, the log backlog), the
-#      restore completes, status exit 0.
+#      the database step done in the step list, the log backlog with the
+#      times of the run log, not the attach's), the restore completes,
+#      status exit 0.
 #   B. While that wizard shows its summary, the nightly backup runs: the
 #      wizard holds no lock (a wizard left on its summary held the webroot
 #      lock, and the backup failed).  After q the normal screen has the
@@ -109,6 +110,7 @@ status_rc
 runlog=$(ls -t "$LOG"/biso-recover-*.log | head -1)
 grep -q "step database done" "$runlog" || { cat "$runlog"; fail "A: the database step did not finish"; }
 echo "ok: A. the database step finished with the wizard's terminal gone; the runner waits at step 5 (status exit 5)"
+sleep 2 # the attach comes seconds after the backlog's lines were logged
 wizard_in b
 wait_screen b "Step 5 of 6: Run migrations"
 wait_screen b "Enter run this step"
@@ -116,6 +118,20 @@ screen b | grep -Eq "\[x\] 4 database" || { screen b; fail "A: the attached wiza
 screen b | grep -q "Before you start" && fail "A: the attached wizard shows the first start's notice"
 $TM send-keys -t b End
 wait_screen b "step database done in|step migrations:|migrations" 5
+# the backlog's lines carry the times they were logged (the run log's)
+checked=0
+while IFS= read -r line; do
+	when=${line%% *}
+	text=$(printf '%s' "${line#* }" | cut -c1-30)
+	[ ${#text} -ge 12 ] || continue
+	logged=$(grep -F -- "$text" "$runlog" | tail -1 | cut -c12-19)
+	[ -n "$logged" ] || continue
+	[ "$logged" = "$when" ] ||
+		{ screen b; fail "A: the backlog line '$text' shows $when, the run log $logged"; }
+	checked=$((checked + 1))
+done < <(screen b | grep -E '^[0-9]{2}:[0-9]{2}:[0-9]{2} ')
+[ "$checked" -gt 0 ] || { screen b; fail "A: no backlog line with a time to compare"; }
+echo "ok: A. $checked backlog lines show the run log's times"
 run_step b 5
 run_step b 6
 wait_screen b "Restore finished: all 6 steps done - exit code 0" 300

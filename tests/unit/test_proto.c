@@ -77,6 +77,7 @@ static void every_message_arrives_as_sent(void **state)
 	out[1].u.progress.label = "replaying public.documents";
 	out[2].type = PROTO_LOG;
 	out[2].u.log.level = LOG_WARN;
+	out[2].u.log.time = 1796500857123ull; /* the time it was logged */
 	out[2].u.log.text = "NOTICE:  ünïcödé survives";
 	out[3].type = PROTO_QUESTION;
 	out[3].u.question.id = 7;
@@ -124,6 +125,7 @@ static void every_message_arrives_as_sent(void **state)
 	recv_one(&p.b, &in);
 	assert_int_equal(in.type, PROTO_LOG);
 	assert_int_equal(in.u.log.level, LOG_WARN);
+	assert_true(in.u.log.time == 1796500857123ull);
 	assert_string_equal(in.u.log.text, out[2].u.log.text);
 	proto_msg_clear(&in);
 	recv_one(&p.b, &in);
@@ -334,8 +336,9 @@ static void malformed_frames_are_refused_with_what_is_wrong(void **state)
 		"bytes after the last field (byte 14 of its frame)");
 	/* a TAKEOVER that has a field */
 	refused("\x00\x00\x00\x02\x09\x00", 6, "bytes after the last field");
-	/* a LOG of level 9 */
-	refused("\x00\x00\x00\x06\x03\x09\x00\x00\x00\x00", 10, "unknown log level");
+	/* a LOG of level 9 (its time 0, its text "") */
+	refused("\x00\x00\x00\x0e\x03\x09\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 18,
+		"unknown log level");
 	/* a HELLO cut inside its version */
 	refused("\x00\x00\x00\x03\x01\x00\x00", 7, "the frame ends inside a field");
 	/* a QUESTION with 65 choices */
