@@ -262,7 +262,11 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 			w->resume = 1;
 			answer(w, "resume");
 			w->notice = 0;
-		} else {
+		} else if (w->offer_resume && is_char(is_key, ch, L'q')) {
+			w->notice = 0;
+			wizard_goto(w, SCR_QUIT);
+		} else if (!w->offer_resume || is_char(is_key, ch, L'n')) {
+			/* starting over gives up continuing: only its own key */
 			w->notice = 0;
 		}
 		return;

@@ -578,8 +578,8 @@ void wizard_draw_step(const struct wizard *w)
 		{ N_("any key"), N_("go on") }, { "[ ]", N_("log") },
 	};
 	static const struct help_key keys_resume[] = {
-		{ "c", N_("continue the interrupted run") },
-		{ N_("any other key"), N_("start over") }, { "[ ]", N_("log") },
+		{ "c", N_("continue the interrupted run") }, { "n", N_("start over") },
+		{ "q", N_("quit") }, { "[ ]", N_("log") },
 	};
 	struct layout l;
 

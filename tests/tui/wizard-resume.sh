@@ -5,8 +5,8 @@
 # tests/integration/biso-recover-faults, BR_FAULT_KILL=step.database.start)
 # when it reaches the database step, then starts the wizard in an 80x24
 # tmux session: its first screen says what the killed run had done and
-# where it was interrupted, and offers c: continue / any other key: start
-# over.  c continues at step 4 (database) with the first three steps done
+# where it was interrupted, and offers c: continue / n: start over / q:
+# quit (other keys do nothing).  c continues at step 4 (database) with the first three steps done
 # in the interrupted run; the restore ends with exit 0, its summary naming
 # them, and exactly one pre-restore copy of the webroot exists.
 # Skips (77) without tmux, php, a PostgreSQL server, root or the test build.
@@ -130,9 +130,15 @@ sleep 1 # the wizard's log carries another second
 
 start_wizard resume
 wait_for "steps 1-3" 30 "what the killed run finished"
-wait_for "c continue the interrupted run" 10 "the offer to continue"
+wait_for "c continue the interrupted run  n start over  q quit" 10 "the offer to continue"
 echo "[resume] first screen:"
 printf '%s\n' "$last_screen"
+# only n starts over: another key leaves the offer up
+keys x
+keys Enter
+sleep 1
+cap
+shows "c continue the interrupted run" || fail "[resume] a key other than c, n or q closed the offer to continue"
 keys c
 wait_for "Step 4 of 6" 60 "the database step of the resumed run"
 step=4
