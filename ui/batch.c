@@ -115,6 +115,51 @@ static void cut_cols(struct strbuf *sb, unsigned cols)
 	strbuf_setlen(sb, i);
 }
 
+void frontend_wrap(const char *text, unsigned cols, struct strbuf *out)
+{
+	unsigned width = cols > 1 ? cols - 1 : 1;
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n"), i = 0, brk = 0, k;
+		unsigned used = 0, w;
+		mbstate_t ps;
+		memset(&ps, 0, sizeof ps);
+		/* the last space before the width; a word wider than a line stays whole */
+		while (i < len) {
+			k = next_char(line + i, len - i, &ps, &w);
+			if (used + w > width && brk)
+				break;
+			if (line[i] == ' ')
+				brk = i;
+			used += w;
+			i += k;
+		}
+		if (i < len) {
+			strbuf_add(out, line, brk);
+			strbuf_addch(out, '\n');
+			line += brk + 1;
+			continue;
+		}
+		strbuf_add(out, line, len);
+		line += len;
+		if (*line == '\n') {
+			strbuf_addch(out, '\n');
+			line++;
+		}
+	}
+}
+
+void frontend_print(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	frontend_progress_end();
+	if (isatty(2)) {
+		frontend_wrap(text, term_cols(), &sb);
+		text = sb.buf;
+	}
+	fprintf(stderr, "%s\n", text);
+	strbuf_release(&sb);
+}
+
 void batch_progress_text(const struct progress *p, unsigned cols, struct strbuf *out)
 {
 	struct strbuf cur = STRBUF_INIT;
@@ -171,10 +216,13 @@ static void batch_log(void *ctx, enum log_level level, const char *line, const c
 		strbuf_addch(st->warnings, '\n');
 	}
 	clear_progress(st);
-	if (level == LOG_INFO)
-		fprintf(stderr, "%s\n", shown);
-	else
-		fprintf(stderr, "%s: %s\n", level == LOG_WARN ? _("warning") : _("error"), shown);
+	if (level == LOG_INFO) {
+		frontend_print(shown);
+	} else {
+		char *l = xstrfmt("%s: %s", level == LOG_WARN ? _("warning") : _("error"), shown);
+		frontend_print(l);
+		free(l);
+	}
 }
 
 static void batch_progress(void *ctx, const struct progress *p)

@@ -68,11 +68,12 @@ static void say(struct cstate *s, const char *fmt, ...) __attribute__((format(pr
 static void say(struct cstate *s, const char *fmt, ...)
 {
 	va_list ap;
-	frontend_progress_end();
+	struct strbuf sb = STRBUF_INIT;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	frontend_print(sb.buf);
+	strbuf_release(&sb);
 }
 
 static int send_msg(struct cstate *s, const struct proto_msg *m)

@@ -55,6 +55,14 @@ void frontend_progress_end(void);
  * control characters in it become '?'.  Columns are counted in the
  * locale's encoding (wcwidth()). */
 void batch_progress_text(const struct progress *p, unsigned cols, struct strbuf *out);
+/* @text with each line longer than @cols - 1 columns broken at its last
+ * space that fits (a word wider than that stays whole), appended to @out:
+ * line mode's long texts break between words, not where the terminal
+ * cuts them.  Columns as batch_progress_text() counts them. */
+void frontend_wrap(const char *text, unsigned cols, struct strbuf *out);
+/* @text and a line end on stderr, after frontend_progress_end(); wrapped
+ * (frontend_wrap()) to the terminal's width when stderr is one. */
+void frontend_print(const char *text);
 /* Install the signal handlers that make report_cancelled() true. */
 void batch_install_signals(void);
 /* Non-zero once SIGINT/SIGTERM/SIGHUP arrived. */

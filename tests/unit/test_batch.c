@@ -70,9 +70,27 @@ static void control_characters_of_a_name_become_question_marks(void **state)
 	strbuf_release(&sb);
 }
 
+/* Long texts break between words at the terminal's width, never in one. */
+static void long_texts_wrap_between_words(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	frontend_wrap("the replay reads the plain-format dump, then runs ANALYZE on it\nshort", 30, &sb);
+	assert_string_equal(sb.buf, "the replay reads the\nplain-format dump, then runs\nANALYZE on it\nshort");
+	strbuf_reset(&sb);
+	/* a word wider than the line stays whole; a line that fits is kept */
+	frontend_wrap("/a/very/long/path/without/spaces/at/all ok", 20, &sb);
+	assert_string_equal(sb.buf, "/a/very/long/path/without/spaces/at/all\nok");
+	strbuf_reset(&sb);
+	frontend_wrap("fits in nineteen", 20, &sb);
+	assert_string_equal(sb.buf, "fits in nineteen");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(long_texts_wrap_between_words),
 		cmocka_unit_test(long_lines_fit_the_terminal_and_keep_the_file_name),
 		cmocka_unit_test(control_characters_of_a_name_become_question_marks),
 	};
