@@ -14,8 +14,4 @@ void timestamp_name(time_t t, char out[16]);
 /* "YYYY-MM-DD HH:MM:SS" of @t (local time) into @out (20 bytes). */
 void timestamp_human(time_t t, char out[20]);
 
-/* The time of the name form @name ("YYYYMMDD_HHMMSS", local time) into
- * *@out: 0, or -1 when @name is not of that form. */
-int timestamp_parse(const char *name, time_t *out);
-
 #endif

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "i18n.h"
 #include "rollback_int.h"
+#include "backupset.h"
 #include "conf.h"
 #include "dbadmin.h"
 #include "journal.h"
@@ -93,7 +94,8 @@ static int find_run(struct rollback *rb, struct err *e)
 static const char *rb_when(const struct rollback *rb, char when[20])
 {
 	time_t t;
-	if (rb->of && timestamp_parse(rb->of, &t) == 0)
+	size_t len;
+	if (rb->of && backupset_parse_stamp(rb->of, 0, &t, &len) && !rb->of[len])
 		timestamp_human(t, when);
 	else
 		snprintf(when, 20, "%s", rb->of ? rb->of : "?");
