@@ -145,9 +145,10 @@ void cli_log_end(struct logfile *log, const struct run *run, int code);
 int cli_run_refused(const char *what, struct err *e);
 
 /*
- * Run @flow in line mode from the command line, the one way for a flow
- * that needs no runner (refresh, rollback): without --dry-run or --yes a
- * terminal to ask on is required first; then run_new() with @ro (filled by
+ * Run @flow in line mode in-process, the one way for a run that needs no
+ * runner (a dry run, a drill's refresh; detached.h runs the others):
+ * without --dry-run or --yes a terminal to ask on is required first; then
+ * run_new() with @ro (filled by
  * the caller with its options; dry_run is taken from @cl), the run log,
  * run_prepare() and run_preflight() (refused: "@what_plan" or "nothing
  * was touched", exit 2), the plan for --dry-run, else batch_run() with

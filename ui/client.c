@@ -26,6 +26,11 @@ static void on_signal(int sig)
 	got_signal = sig;
 }
 
+int client_hung_up(void)
+{
+	return got_signal == SIGHUP;
+}
+
 void client_install_signals(void)
 {
 	struct sigaction sa;
@@ -241,8 +246,8 @@ int client_follow(const struct client_opts *o)
 	}
 	batch_report_init(&s.r, &s.bst, NULL);
 	if (o->reattach)
-		fprintf(stderr, _("A restore of this instance is running: attaching to it (run %s, "
-				  "runner pid %ld, log %s).\n"),
+		fprintf(stderr, _("%s: attaching to it (run %s, runner pid %ld, log %s).\n"),
+			o->running ? o->running : _("A restore of this instance is running"),
 			o->run_id ? o->run_id : "?", o->runner_pid, o->log_path ? o->log_path : "?");
 	s.tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	client_who_am_i(&who);

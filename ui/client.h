@@ -17,6 +17,9 @@ struct client_opts {
 	const char *log_path;    /* the run log, named when the runner vanishes */
 	long runner_pid;         /* for the messages */
 	const char *run_id;      /* the run's stamp, for the re-attach line */
+	const char *running;     /* the re-attach line's start, translated: "A
+				    backup of this instance is running"; NULL:
+				    a restore's */
 	int reattach;            /* attaching to a run started before: print
 				    the step list and what the runner sends
 				    first as a re-attach */
@@ -39,5 +42,9 @@ void client_install_signals(void);
  * second client. */
 struct strbuf;
 void client_who_am_i(struct strbuf *out);
+
+/* 1 when client_follow() returned because this client was hung up
+ * (SIGHUP, the terminal gone): the run goes on, nothing ended. */
+int client_hung_up(void);
 
 #endif

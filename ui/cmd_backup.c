@@ -13,6 +13,7 @@
 #include "backupset.h"
 #include "backupverify.h"
 #include "cli.h"
+#include "detached.h"
 #include "frontend.h"
 #include "fsrestore.h"
 #include "i18n.h"
@@ -29,73 +30,80 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
-/* `biso-recover backup`: plan, check, then the steps in line mode; the
- * steps replace nothing, so there is nothing to confirm.  A failure ends
- * with one line for the cron mail or the journal. */
-static int cmd_backup(const struct cli *cl, struct conf *c)
+/* The one line a cron mail or the journal is searched for, after a
+ * backup that did not complete. */
+static void backup_ended(int code, const char *log_path)
+{
+	if (code != EXIT_DONE && code != EXIT_USAGE)
+		fprintf(stderr, _("biso-recover: backup FAILED (exit %d); see %s\n"), code,
+			log_path ? log_path : _("the log"));
+}
+
+static int backup_options(const struct cli *cl, struct run_opts *ro)
+{
+	ro->only = cl->only;
+	return 0;
+}
+
+/* The steps replace nothing: nothing to confirm, no terminal needed.  A
+ * check that fails is a failed backup (exit 1, the FAILED line); a plan
+ * that cannot be made is a usage or configuration error. */
+static const struct detached_flow backup_detached = {
+	.flow = &backup_flow,
+	.command = "backup",
+	.options = backup_options,
+	.what_plan = N_("cannot make a backup plan"),
+	.what_start = N_("cannot start the backup"),
+	.what_refused = N_("backup not started, nothing was touched"),
+	.refused_code = EXIT_FAILED,
+	.no_questions = 1,
+	.ended = backup_ended,
+};
+
+/* `biso-recover backup --dry-run`: the plan, in-process (it changes
+ * nothing). */
+static int backup_dry_run(const struct cli *cl, struct conf *c)
 {
 	struct run_opts ro = { 0 };
 	struct run *run;
 	struct err e = ERR_INIT;
-	struct logfile *log = NULL;
 	struct batch_state bst;
 	struct report r;
-	const char *refused = NULL;
-	int code, planned = 0;
+	struct strbuf sb = STRBUF_INIT;
+	int code;
 
-	if (cl->n_args)
-		return cli_usage_error("unexpected argument '%s'", cl->args[0]);
 	batch_install_signals();
-	ro.only = cl->only;
-	ro.dry_run = cl->dry_run;
+	backup_options(cl, &ro);
+	ro.dry_run = 1;
 	if (!(run = run_new(&backup_flow, c, &ro, &e)))
 		return cli_run_refused(NULL, &e);
-	if (!cl->dry_run && !(log = cli_open_run_log(run, &e))) {
-		run_free(run);
-		return cli_run_refused(NULL, &e);
-	}
-	batch_report_init(&r, &bst, log);
-	if (run_prepare(run, &r, &e) < 0)
-		refused = _("cannot make a backup plan");
-	else if (planned = 1, run_preflight(run, &r, &e) < 0)
-		refused = cl->dry_run ? _("the plan would fail") : _("backup not started, nothing was touched");
-	if (refused) {
-		logfile_write(log, LOG_ERROR, e.msg);
-		code = cli_run_refused(refused, &e);
-		/* a plan that cannot be made is a usage or configuration
-		 * error; a check that fails is a failed backup, with the one
-		 * line a cron mail or the journal is searched for */
-		if (planned && !cl->dry_run) {
-			code = EXIT_FAILED;
-			fprintf(stderr, _("biso-recover: backup FAILED (exit %d); see %s\n"), code,
-				run_log_path(run) ? run_log_path(run) : _("the log"));
-		}
-		cli_log_end(log, run, planned ? EXIT_FAILED : code);
-		run_free(run);
-		logfile_close(log);
-		return planned ? EXIT_FAILED : code;
-	}
-	if (cl->dry_run) {
-		struct strbuf sb = STRBUF_INIT;
+	batch_report_init(&r, &bst, NULL);
+	if (run_prepare(run, &r, &e) < 0) {
+		code = cli_run_refused(_("cannot make a backup plan"), &e);
+	} else if (run_preflight(run, &r, &e) < 0) {
+		cli_run_refused(_("the plan would fail"), &e);
+		code = EXIT_FAILED;
+	} else {
 		run_plan_text(run, &sb);
 		fputs(sb.buf, stdout);
-		strbuf_release(&sb);
-		run_free(run);
-		return EXIT_DONE;
+		code = EXIT_DONE;
 	}
-	{
-		struct batch_opts bo = { 1, log, NULL };
-		code = batch_run(run, &bo);
-	}
-	run_finish(run, code, &r);
-	frontend_progress_end();
-	if (code != EXIT_DONE)
-		fprintf(stderr, _("biso-recover: backup FAILED (exit %d); see %s\n"),
-			code, run_log_path(run) ? run_log_path(run) : _("the log"));
-	cli_log_end(log, run, code);
+	strbuf_release(&sb);
 	run_free(run);
-	logfile_close(log);
 	return code;
+}
+
+/* `biso-recover backup`: the steps run in a runner detached from the
+ * terminal (detached.h); line mode follows it. */
+static int cmd_backup(const struct cli *cl, struct conf *c)
+{
+	if (cl->n_args)
+		return cli_usage_error("unexpected argument '%s'", cl->args[0]);
+	if (cl->runner)
+		return detached_runner_main(&backup_detached, cl, c);
+	if (cl->dry_run)
+		return backup_dry_run(cl, c);
+	return detached_start_or_attach(&backup_detached, cl, c);
 }
 
 const struct command command_backup = {

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "backupset.h"
 #include "cli.h"
+#include "detached.h"
 #include "frontend.h"
 #include "i18n.h"
 #include "logfile.h"
@@ -18,14 +19,30 @@
 #include <string.h>
 #include <unistd.h>
 
+static int refresh_options(const struct cli *cl, struct run_opts *ro)
+{
+	if (cl->at && !backupset_parse_at(cl->at, &ro->at))
+		return cli_usage_error("--at takes YYYYMMDD or YYYYMMDD_HHMMSS, not '%s'", cl->at);
+	ro->only = cl->only;
+	ro->dump = cl->dump;
+	return 0;
+}
+
+static const struct detached_flow refresh_detached = {
+	.flow = &refresh_flow,
+	.command = "refresh",
+	.options = refresh_options,
+	.what_plan = N_("cannot make a refresh plan"),
+	.what_start = N_("cannot start the refresh"),
+};
+
 int cli_refresh(const struct cli *cl, struct conf *c, int wizard)
 {
 	struct run_opts ro = { 0 };
+	int code;
 
-	if (cl->at && !backupset_parse_at(cl->at, &ro.at))
-		return cli_usage_error("--at takes YYYYMMDD or YYYYMMDD_HHMMSS, not '%s'", cl->at);
-	ro.only = cl->only;
-	ro.dump = cl->dump;
+	if ((code = refresh_options(cl, &ro)) != 0)
+		return code;
 	ro.sandbox = cl->drill_root;
 	if (wizard)
 		return cli_wizard_flow(&refresh_flow, cl, c, &ro, N_("cannot make a refresh plan"));
@@ -33,9 +50,15 @@ int cli_refresh(const struct cli *cl, struct conf *c, int wizard)
 			    cl->drill_root ? cli_drill_banner() : NULL);
 }
 
+/* `biso-recover refresh`: in a runner detached from the terminal
+ * (detached.h); a dry run, which changes nothing, in-process. */
 static int run_refresh(const struct cli *cl, struct conf *c)
 {
-	return cli_refresh(cl, c, 0);
+	if (cl->runner)
+		return detached_runner_main(&refresh_detached, cl, c);
+	if (cl->dry_run)
+		return cli_refresh(cl, c, 0);
+	return detached_start_or_attach(&refresh_detached, cl, c);
 }
 
 const struct command command_refresh = {

@@ -102,22 +102,25 @@ static int restore_options(const struct cli *cl, struct run_opts *ro)
 		return cli_usage_error("--at takes YYYYMMDD or YYYYMMDD_HHMMSS, not '%s'", cl->at);
 	ro->only = cl->only;
 	ro->dump = cl->dump;
+	ro->resume = cl->resume;
 	return 0;
 }
 
 static const struct detached_flow restore_detached = {
-	&restore_flow, "restore", restore_options,
-	N_("cannot make a restore plan"), N_("cannot start the restore"),
-	"biso-recover restore --resume",
+	.flow = &restore_flow,
+	.command = "restore",
+	.options = restore_options,
+	.what_plan = N_("cannot make a restore plan"),
+	.what_start = N_("cannot start the restore"),
+	.resume = "biso-recover restore --resume",
 };
 
 static int run_restore(const struct cli *cl, struct conf *c)
 {
 	if (cl->runner)
 		return detached_runner_main(&restore_detached, cl, c);
-	if (cl->dry_run || cl->resume) {
-		/* a dry run changes nothing: nothing to detach; --resume
-		 * does not run detached yet */
+	if (cl->dry_run) {
+		/* a dry run changes nothing: nothing to detach */
 		batch_install_signals();
 		return cli_restore(cl, c, 0);
 	}

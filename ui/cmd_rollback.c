@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "cli.h"
+#include "detached.h"
 #include "frontend.h"
 #include "i18n.h"
 #include "logfile.h"
@@ -16,12 +17,32 @@
 #include <stdio.h>
 #include <unistd.h>
 
+static int rollback_options(const struct cli *cl, struct run_opts *ro)
+{
+	ro->only = cl->only;
+	ro->resume = cl->resume;
+	return 0;
+}
+
+static const struct detached_flow rollback_detached = {
+	.flow = &rollback_flow,
+	.command = "rollback",
+	.options = rollback_options,
+	.what_plan = N_("cannot make a rollback plan"),
+	.what_start = N_("cannot start the rollback"),
+};
+
+/* `biso-recover rollback`: in a runner detached from the terminal
+ * (detached.h); a dry run, which changes nothing, in-process. */
 static int run_rollback(const struct cli *cl, struct conf *c)
 {
 	struct run_opts ro = { 0 };
 
-	ro.only = cl->only;
-	ro.resume = cl->resume;
+	if (cl->runner)
+		return detached_runner_main(&rollback_detached, cl, c);
+	if (!cl->dry_run)
+		return detached_start_or_attach(&rollback_detached, cl, c);
+	rollback_options(cl, &ro);
 	return cli_run_flow(&rollback_flow, cl, c, &ro, N_("cannot make a rollback plan"), NULL);
 }
 

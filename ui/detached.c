@@ -86,6 +86,23 @@ static int follow_wizard(const struct cli *cl, const char *sock, const char *log
 	return code == WIZARD_LEFT ? EXIT_ABORTED : code;
 }
 
+/* "A backup of this instance is running", for the re-attach line. */
+static const char *running_text(const char *flow)
+{
+	static const struct {
+		const char *flow, *text;
+	} texts[] = {
+		{ "restore", N_("A restore of this instance is running") },
+		{ "backup", N_("A backup of this instance is running") },
+		{ "refresh", N_("A refresh of this instance is running") },
+		{ "rollback", N_("A rollback of this instance is running") },
+	};
+	for (size_t k = 0; flow && k < sizeof texts / sizeof texts[0]; k++)
+		if (!strcmp(flow, texts[k].flow))
+			return _(texts[k].text);
+	return _("A run of this instance is running");
+}
+
 int detached_attach(const struct cli *cl, const struct conf *c, struct status *st, int wizard)
 {
 	struct client_opts co = { 0 };
@@ -102,6 +119,7 @@ int detached_attach(const struct cli *cl, const struct conf *c, struct status *s
 	co.runner_pid = st->pid;
 	co.reattach = 1;
 	co.run_id = st->run_id;
+	co.running = running_text(st->flow);
 	code = wizard ? follow_wizard(cl, sock, logpath, st->pid, 1, NULL) : client_follow(&co);
 	free(sock);
 	free(logpath);
@@ -136,7 +154,22 @@ static const struct {
 	{ "--log-dir", offsetof(struct cli, log_dir) },
 	{ "--only", offsetof(struct cli, only) },
 	{ "--on-error", offsetof(struct cli, on_error) },
+	{ "--source", offsetof(struct cli, source) },
+	{ "--attachments", offsetof(struct cli, attachments) },
 };
+
+/* Attach to @st, a live run of @df's flow, in line mode as the command
+ * started again; the exit code as start_or_attach() returns it. */
+static int attach_again(const struct detached_flow *df, const struct cli *cl,
+			const struct conf *c, struct status *st)
+{
+	char *logpath = xstrfmt("%s/biso-recover-%s.log", c->log_dir, st->run_id);
+	int code = detached_attach(cl, c, st, 0);
+	if (df->ended && !client_hung_up())
+		df->ended(code, logpath);
+	free(logpath);
+	return code;
+}
 
 /* @base ("biso-recover restore --resume") and the options of @cl that
  * locate the instance and its backups (runner_opts but --only, which
@@ -177,8 +210,14 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	int code;
 
 	client_install_signals();
-	if (detached_live_run(c->log_dir, &st))
-		return detached_attach(cl, c, &st, wizard);
+	if (detached_live_run(c->log_dir, &st)) {
+		/* line mode attaches to its own flow's run; the wizard to any */
+		if (wizard)
+			return detached_attach(cl, c, &st, 1);
+		if (st.flow && !strcmp(st.flow, df->command))
+			return attach_again(df, cl, c, &st);
+		status_clear(&st); /* another flow's: the locks decide */
+	}
 	if (wizard && (!isatty(0) || !isatty(1))) {
 		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use "
 				  "'biso-recover restore --yes' for a batch restore\n"));
@@ -191,7 +230,7 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 		return cli_run_refused(NULL, &e);
 	/* questions go to the terminal: after the options' checks, so that a
 	 * wrong option is named first */
-	if (!cl->yes && !wizard && (code = cli_need_terminal()) != 0) {
+	if (!cl->yes && !wizard && !df->no_questions && (code = cli_need_terminal()) != 0) {
 		run_free(run);
 		return code;
 	}
@@ -208,6 +247,10 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 		if (v)
 			add_opt(&argv, &n, runner_opts[k].flag, v);
 	}
+	for (size_t k = 0; k < cl->n_keep_tables; k++)
+		add_opt(&argv, &n, "--keep-table", cl->keep_tables[k]);
+	if (cl->keep_old)
+		add_opt(&argv, &n, "--keep-old", NULL);
 	if (cl->jobs) {
 		snprintf(jobs, sizeof jobs, "%d", cl->jobs < 0 ? 0 : cl->jobs);
 		add_opt(&argv, &n, "--jobs", jobs);
@@ -255,6 +298,8 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	code = wizard ? follow_wizard(cl, sock, co.log_path, co.runner_pid, 0, co.resume_cmd)
 		      : client_follow(&co);
 	strbuf_release(&resume);
+	if (!wizard && df->ended && !client_hung_up())
+		df->ended(code, run_log_path(run));
 	free(sock);
 	run_free(run);
 	if (code == WIZARD_RESUME) {
@@ -285,27 +330,28 @@ static void runner_on_signal(int sig)
  * The runner's work after runner_start(): prepare, check and drive @run
  * (owned: freed here, its locks with it, before the end is sent), the
  * summaries (the client's, for the @wizard without a heading; the log's
- * English), finish, the log's end line, runner_end().  Returns the exit
- * code.
+ * English), finish, the log's end line, runner_end().  A refused preflight
+ * says @df's what_refused and exits with its refused_code (@df NULL: the
+ * defaults).  Returns the exit code.
  */
-static int serve(const char *what_plan, int wizard, struct runner *rn, struct run *run,
-		 struct logfile *log)
+static int serve(const struct detached_flow *df, const char *what_plan, int wizard,
+		 struct runner *rn, struct run *run, struct logfile *log)
 {
 	struct report *r = runner_report(rn);
 	struct err e = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	const char *refused = NULL;
-	int code;
+	int code, planned = 0;
 
 	if (run_prepare(run, r, &e) < 0)
 		refused = what_plan;
-	else if (run_preflight(run, r, &e) < 0)
-		refused = N_("nothing was touched");
+	else if (planned = 1, run_preflight(run, r, &e) < 0)
+		refused = df && df->what_refused ? df->what_refused : N_("nothing was touched");
 	if (refused) {
 		logfile_write(log, LOG_ERROR, e.msg);
 		cli_format_err(refused, &e, &sb);
 		err_clear(&e);
-		code = EXIT_USAGE;
+		code = planned && df && df->refused_code ? df->refused_code : EXIT_USAGE;
 		cli_log_end(log, run, code);
 		run_free(run);
 		runner_end(rn, code, sb.buf, 10000);
@@ -395,7 +441,7 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	rno.log = log;
 	rno.run_id = run_stamp(run);
 	rno.flow = run_flow_name(run);
-	rno.yes = cl->yes;
+	rno.yes = cl->yes || df->no_questions;
 	rno.ask_steps = rno.ask_failures = cl->ask_steps;
 	rn = sock ? runner_start(&rno, &e) : NULL;
 	if (!rn) {
@@ -405,7 +451,7 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	}
 	logfile_write(log, LOG_INFO, "runner started: detached from the terminal, listening on its socket");
 	detach_ready();
-	code = serve(df->what_plan, cl->ask_steps, rn, run, log);
+	code = serve(df, df->what_plan, cl->ask_steps, rn, run, log);
 	run = NULL;
 out:
 	runner_free(rn);
@@ -433,7 +479,7 @@ static void *inproc_serve(void *arg)
 	/* signals go to the wizard's loop */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	ip->code = serve(ip->what_plan, 1, ip->rn, ip->run, ip->log);
+	ip->code = serve(NULL, ip->what_plan, 1, ip->rn, ip->run, ip->log);
 	return NULL;
 }
 

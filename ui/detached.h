@@ -26,7 +26,8 @@ struct status;
 
 struct detached_flow {
 	const struct flow_def *flow;
-	const char *command;    /* the command word the runner is started with */
+	const char *command;    /* the command word the runner is started
+				   with, the flow's name (its status file's) */
 	/* Fill @ro (at, only, dump ...) from @cl for run_new(); the starter
 	 * and the runner both call it.  0, or an exit code after a usage
 	 * error was printed (cli_usage_error()). */
@@ -36,12 +37,24 @@ struct detached_flow {
 	const char *resume;     /* the command that continues a run whose runner
 				   was killed ("biso-recover restore --resume");
 				   NULL: the flow cannot be resumed */
+	/* A preflight that refuses: the msgid that says so (NULL: "nothing
+	 * was touched") and the exit code (0: EXIT_USAGE). */
+	const char *what_refused;
+	int refused_code;
+	int no_questions;       /* the flow asks nothing (backup): no terminal
+				   needed, run as with --yes */
+	/* In the starter, after a run that was not a usage error ended with
+	 * @code (not when the client was hung up): e.g. the line a cron mail
+	 * is searched for; @log_path the run log.  NULL: nothing. */
+	void (*ended)(int code, const char *log_path);
 };
 
 /*
- * The command run detached: attach to the live run of this instance
- * (detached_live_run()), or check for a terminal (unless --yes), start a
- * runner of @df and attach to it.  Returns the run's exit code
+ * The command run detached: attach to the live run of @df's flow of this
+ * instance (detached_live_run()), or check for a terminal (unless --yes
+ * or no_questions), start a runner of @df and attach to it.  A live run
+ * of another flow is left alone (the new run's preflight checks the
+ * locks).  Returns the run's exit code
  * (client_follow()), or EXIT_USAGE when nothing started.
  */
 int detached_start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c);

@@ -8,14 +8,17 @@
 # after the datadir (before the webroot), and off after a backup that
 # failed (wrong database: refused before maintenance goes on; a failing
 # dump; a backup root without room for the datadir), was interrupted
-# (SIGTERM, SIGHUP) or killed (kill -9: the next
-# command switches it off).  Nothing half written is ever published.
+# (SIGTERM, SIGINT) or killed (kill -9: the next command switches it off).
+# Nothing half written is ever published.  The backup runs in a runner
+# detached from the terminal: its client hung up (SIGHUP) or killed
+# (SIGKILL) during the dump, the backup still completes.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
 FAULTS=${FAULTS:-$(dirname "$BISO_RECOVER")/tests/integration/biso-recover-faults}
 
 . "$top_srcdir/tests/lib/demo-test.sh"
+. "$top_srcdir/tests/lib/runner-fault.sh"
 demo_test_setup backup "chown of the datadir to www-data, runuser postgres"
 [ -x "$FAULTS" ] || skip "the test build $FAULTS is not built"
 
@@ -246,7 +249,9 @@ else
 	echo "skipped: the space check (cannot mount a tmpfs here)"
 fi
 
-# 6. SIGTERM, SIGHUP and SIGINT (Ctrl-C) while pg_dump runs.
+# 6. SIGTERM and SIGINT (Ctrl-C) while pg_dump runs, to the client (it asks
+#    the runner to stop) and SIGTERM to the runner itself (the pid status
+#    names).
 mkdir -p "$T/bin"
 real=$(command -v pg_dump)
 cat > "$T/bin/pg_dump" <<EOF
@@ -259,25 +264,92 @@ wait \$s
 exec "$real" "\$@"
 EOF
 chmod 755 "$T/bin/pg_dump"
-for sig in TERM HUP INT; do
+for case in client:TERM client:INT runner:TERM; do
+	to=${case%%:*} sig=${case#*:}
 	rm -f "$T/dump-started"
 	on0=$(ons)
 	PATH=$T/bin:$PATH "$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$BK" \
-		--log-dir "$T/log" > "$T/sig$sig.log" 2>&1 &
+		--log-dir "$T/log" > "$T/sig$to$sig.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 300); do [ -e "$T/dump-started" ] && break; sleep 0.1; done
-	[ -e "$T/dump-started" ] || { kill $pid; cat "$T/sig$sig.log"; fail "pg_dump did not start"; }
-	kill -$sig $pid
+	[ -e "$T/dump-started" ] || { kill $pid 2>/dev/null || true; cat "$T/sig$to$sig.log"; fail "pg_dump did not start"; }
+	target=$pid
+	if [ $to = runner ]; then
+		target=$("$BISO_RECOVER" status --config "$S/biso-recover.conf" --log-dir "$T/log" |
+			sed -n 's/^run [0-9_]* (backup), pid \([0-9]*\),.*/\1/p' || true)
+		[ -n "$target" ] && [ "$target" != $pid ] || { kill $pid 2>/dev/null || true; fail "status names no runner of the backup"; }
+	fi
+	kill -$sig $target
 	set +e
 	wait $pid
 	rc=$?
 	set -e
-	[ $rc = 130 ] || { cat "$T/sig$sig.log"; fail "SIG$sig: exit $rc, not 130"; }
-	[ "$(ons)" = $((on0 + 1)) ] || fail "SIG$sig: maintenance mode was not on"
-	maint_is_off "SIG$sig"
-	nothing_published "SIG$sig" "$n"
+	[ $rc = 130 ] || { cat "$T/sig$to$sig.log"; fail "SIG$sig to the $to: exit $rc, not 130"; }
+	grep -q "backup FAILED (exit 130)" "$T/sig$to$sig.log" || { cat "$T/sig$to$sig.log"; fail "SIG$sig to the $to: no FAILED line"; }
+	[ "$(ons)" = $((on0 + 1)) ] || fail "SIG$sig to the $to: maintenance mode was not on"
+	maint_is_off "SIG$sig to the $to"
+	nothing_published "SIG$sig to the $to" "$n"
 done
-echo "ok: SIGTERM, SIGHUP and SIGINT (Ctrl-C) during the dump switch maintenance off and publish nothing"
+echo "ok: SIGTERM and SIGINT (Ctrl-C) during the dump, to the client or the runner, switch maintenance off and publish nothing"
+
+# 6b. The client hung up (SIGHUP: the SSH connection dropped) or killed
+#     (SIGKILL) while pg_dump runs: the runner goes on; once the dump may
+#     finish, the backup completes, status says finished with exit 0,
+#     maintenance is off and backup-verify accepts the backup.
+mkdir -p "$T/bin2"
+cat > "$T/bin2/pg_dump" <<EOF
+#!/bin/sh
+touch "$T/dump-started"
+while [ ! -e "$T/dump-go" ]; do sleep 0.1; done
+exec "$real" "\$@"
+EOF
+chmod 755 "$T/bin2/pg_dump"
+status() { "$BISO_RECOVER" status --config "$S/biso-recover.conf" --log-dir "$T/log" "$@"; }
+for sig in HUP KILL; do
+	rm -f "$T/dump-started" "$T/dump-go"
+	on0=$(ons)
+	PATH=$T/bin2:$PATH "$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$BK" \
+		--log-dir "$T/log" > "$T/client$sig.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 600); do [ -e "$T/dump-started" ] && break; sleep 0.1; done
+	[ -e "$T/dump-started" ] || { kill $pid 2>/dev/null || true; cat "$T/client$sig.log"; fail "SIG$sig: pg_dump did not start"; }
+	kill -$sig $pid
+	set +e
+	wait $pid
+	set -e
+	set +e; status > "$T/st$sig.txt"; rc=$?; set -e
+	[ $rc = 4 ] || { cat "$T/client$sig.log" "$T/st$sig.txt"; fail "SIG$sig to the client: the backup is not running on (status exit $rc)"; }
+	grep -q "(backup)" "$T/st$sig.txt" || { cat "$T/st$sig.txt"; fail "SIG$sig: status does not name the backup flow"; }
+	! grep -q "backup FAILED" "$T/client$sig.log" || { cat "$T/client$sig.log"; fail "SIG$sig: the client said FAILED for a backup that goes on"; }
+	if [ $sig = HUP ]; then
+		# backup started again attaches to the live run and ends with it
+		"$BISO_RECOVER" backup --config "$S/biso-recover.conf" --backup-root "$BK" \
+			--log-dir "$T/log" > "$T/again.log" 2>&1 &
+		again=$!
+		for _ in $(seq 600); do grep -q "attaching to it" "$T/again.log" && break; sleep 0.1; done
+		grep -q "A backup of this instance is running: attaching to it" "$T/again.log" ||
+			{ kill $again 2>/dev/null || true; cat "$T/again.log"; fail "backup started again does not attach to the live backup"; }
+		touch "$T/dump-go"
+		set +e; wait $again; rc=$?; set -e
+		[ $rc = 0 ] || { cat "$T/again.log"; fail "the attached backup client exited $rc, not 0"; }
+		grep -q "^maintenance mode was on for" "$T/again.log" || { cat "$T/again.log"; fail "the attached client did not print the summary"; }
+	fi
+	touch "$T/dump-go"
+	for _ in $(seq 1200); do
+		set +e; status > "$T/st$sig.txt"; rc=$?; set -e
+		[ $rc = 4 ] || [ $rc = 5 ] || break
+		sleep 0.5
+	done
+	[ $rc = 0 ] || { cat "$T/st$sig.txt"; fail "SIG$sig to the client: status exits $rc, not 0"; }
+	[ "$(ons)" = $((on0 + 1)) ] || fail "SIG$sig: maintenance mode was not on once"
+	maint_is_off "SIG$sig to the client"
+	[ "$(ls "$BK/manifest" | wc -l)" = $((n + 1)) ] || { ls "$BK/manifest"; fail "SIG$sig: no new backup was published"; }
+	n=$((n + 1))
+	"$BISO_RECOVER" backup-verify --config "$S/biso-recover.conf" --backup-root "$BK" --log-dir "$T/log" \
+		"$(ls "$BK/manifest" | tail -n 1)" > "$T/verify$sig.log" 2>&1 || { cat "$T/verify$sig.log"; fail "SIG$sig: backup-verify rejects the backup"; }
+	sleep 1 # a new backup id
+done
+echo "ok: the client hung up or killed during the dump: the backup completes (backup started again attaches to it), status 0, maintenance off, it verifies"
 
 # 7. kill -9 during the datadir copy: the next command switches it off.
 on0=$(ons)
@@ -285,6 +357,7 @@ set +e
 BR_FAULT_KILL=backup.datadir.start BIN=$FAULTS backup > "$T/kill.log" 2>&1
 rc=$?
 set -e
+rc=$(runner_fault_rc "$T/kill.log")
 [ $rc = 137 ] || { cat "$T/kill.log"; fail "the fault did not kill the backup (exit $rc)"; }
 [ -e "$DEMO_DATADIR/maintenance.on" ] && [ -e "$T/log/maintenance-on" ] || fail "kill -9: maintenance was not on with its marker"
 # a dry run only says so: it changes nothing, the instance's mode included

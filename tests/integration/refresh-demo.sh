@@ -302,3 +302,47 @@ hold_end
 [ "$(db_state biso_test)" = "$db1" ] && [ "$(dir_state "$TD")" = "$dd1" ] || fail "locks: the refused refresh changed the test instance"
 [ ! -e "$T/stopped" ] && [ ! -s "$CALLS" ] || fail "locks: the refused refresh stopped services or ran biso-cli"
 echo "ok: a refresh while a restore runs is refused before anything: $(grep -m1 -o 'another biso-recover.*' "$T/lockedf.log")"
+
+# 12. The refresh runs in a runner detached from the terminal: its client
+#     hung up (SIGHUP: the SSH connection dropped) or killed (SIGKILL) while
+#     the refresh works (its services' stop command waits for a file) decides
+#     nothing; the runner goes on, status exits 0 at the end, the test system
+#     is refreshed (a table made before is gone, persons anonymized) and
+#     maintenance mode is off.
+cat > "$T/stop-wait" <<EOF
+#!/bin/sh
+touch "$T/stop-started"
+while [ ! -e "$T/stop-go" ]; do sleep 0.1; done
+EOF
+chmod 755 "$T/stop-wait"
+sed "s|^  stop_services = .*|  stop_services = ( [ \"$T/stop-wait\" ] );|" "$CONF" > "$T/wait.conf"
+grep -q "stop-wait" "$T/wait.conf" || fail "could not set the waiting stop command"
+for sig in HUP KILL; do
+	reset_marks
+	rm -f "$T/stop-started" "$T/stop-go"
+	psql -XAq -U biso -d biso_test -c "CREATE TABLE before_refresh (x int)"
+	"$BISO_RECOVER" refresh --config "$T/wait.conf" --yes --attachments skip > "$T/client$sig.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 600); do [ -e "$T/stop-started" ] && break; sleep 0.1; done
+	[ -e "$T/stop-started" ] || { kill $pid 2>/dev/null || true; cat "$T/client$sig.log"; fail "SIG$sig: the refresh did not reach its services"; }
+	kill -$sig $pid
+	set +e; wait $pid; set -e
+	set +e; "$BISO_RECOVER" status --config "$T/wait.conf" > "$T/st$sig.txt"; rc=$?; set -e
+	[ $rc = 4 ] || { cat "$T/client$sig.log" "$T/st$sig.txt"; fail "SIG$sig to the client: the refresh is not running on (status exit $rc)"; }
+	grep -q "(refresh)" "$T/st$sig.txt" || { cat "$T/st$sig.txt"; fail "SIG$sig: status does not name the refresh flow"; }
+	touch "$T/stop-go"
+	for _ in $(seq 1200); do
+		set +e; "$BISO_RECOVER" status --config "$T/wait.conf" > "$T/st$sig.txt"; rc=$?; set -e
+		[ $rc = 4 ] || [ $rc = 5 ] || break
+		sleep 0.5
+	done
+	[ $rc = 0 ] || { cat "$T/st$sig.txt"; fail "SIG$sig to the client: status exits $rc, not 0"; }
+	[ -z "$(psql -XAt -U biso -d biso_test -c "SELECT 1 FROM pg_class WHERE relname = 'before_refresh'")" ] ||
+		fail "SIG$sig: the test database was not replaced"
+	[ "$(psql -XAt -U biso -d biso_test -c "SELECT count(*) FROM person WHERE nachname <> 'Muster-' || id")" = 0 ] ||
+		fail "SIG$sig: persons not anonymized"
+	[ ! -e "$TD/maintenance.on" ] || fail "SIG$sig: maintenance mode still on"
+	[ "$(tail -n 1 "$CALLS")" = "maintenance off" ] || { cat "$CALLS"; fail "SIG$sig: biso-cli maintenance off was not the last call"; }
+	[ -e "$T/started" ] || fail "SIG$sig: the services were not started again"
+done
+echo "ok: the client hung up or killed during the refresh: the runner finishes it, status 0, maintenance off"
