@@ -48,12 +48,54 @@ static void rollback_free(void *data)
 	free(rb->flow);
 	for (size_t i = 0; i < RB_COUNT; i++)
 		free(rb->kept[i]);
+	free(rb->kept_log);
+	free(rb->log_db);
 	free(rb);
+}
+
+/* The live database a kept copy "<db>_pre_restore_<time>" (a rollback's:
+ * "_pre_rollback_") was, malloc'd; NULL for another name. */
+static char *live_name(const char *kept)
+{
+	const char *cut = NULL;
+	for (const char *p = kept; (p = strstr(p, "_pre_r")); p++)
+		if (!strncmp(p, "_pre_restore_", 13) || !strncmp(p, "_pre_rollback_", 14))
+			cut = p;
+	return cut && cut > kept ? xstrndup(kept, (size_t)(cut - kept)) : NULL;
+}
+
+/* The database step's kept copies, "<db>_pre_restore_<time>[,
+ * <logdb>_pre_restore_<time>]": the live database's (by its name; without
+ * a known name, the first) into kept[RB_DATABASE], the optional log
+ * database's into kept_log with the name it is put back as. */
+static void take_kept_databases(struct rollback *rb, const char *list)
+{
+	free(rb->kept[RB_DATABASE]);
+	free(rb->kept_log);
+	free(rb->log_db);
+	rb->kept[RB_DATABASE] = rb->kept_log = rb->log_db = NULL;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		char *name = xstrndup(p, len), *live = live_name(name);
+		int main_db = rb->rs.dbname ? live && !strcmp(live, rb->rs.dbname) : !rb->kept[RB_DATABASE];
+		if (main_db && !rb->kept[RB_DATABASE]) {
+			rb->kept[RB_DATABASE] = name;
+			free(live);
+		} else if (!main_db && live && !rb->kept_log) {
+			rb->kept_log = name;
+			rb->log_db = live;
+		} else {
+			free(name);
+			free(live);
+		}
+		p += len;
+		p += strspn(p, ", ");
+	}
 }
 
 /* The newest restore or rollback in the journal (runs of other flows
  * after it, the nightly backup, do not count) and what its steps kept:
- * rb->of, rb->kept[].  0, or -1 with @e when there is none to roll back. */
+ * rb->of, rb->kept[], rb->kept_log.  0, or -1 with @e when there is none to roll back. */
 static int find_run(struct rollback *rb, struct err *e)
 {
 	static const char *const flows[] = { "restore", "rollback", NULL };
@@ -79,8 +121,11 @@ static int find_run(struct rollback *rb, struct err *e)
 			run_done_parse(v[k].detail, &kept, &from, &at);
 			free(from);
 			free(at);
-			if (kept && i == RB_DATABASE)
-				kept[strcspn(kept, ",")] = '\0'; /* the log database's copy stays */
+			if (kept && i == RB_DATABASE) {
+				take_kept_databases(rb, kept);
+				free(kept);
+				continue;
+			}
 			free(rb->kept[i]);
 			rb->kept[i] = kept;
 		}
@@ -174,22 +219,27 @@ static int rollback_preflight(struct run *run, struct report *r, struct err *e)
 		}
 	}
 	if (m & STEP_BIT(RB_DATABASE)) {
+		/* the database's kept copy, and the log database's */
+		const char *kept[2] = { rb->kept[RB_DATABASE], rb->kept_log };
 		PGconn *admin = dbadmin_connect(rs->admin_conninfo, e);
-		int exists = 0;
 		if (!admin)
 			return -1;
-		if (dbadmin_exists(admin, rb->kept[RB_DATABASE], &exists, e) < 0) {
-			PQfinish(admin);
-			return -1;
+		for (size_t k = 0; k < 2 && kept[k]; k++) {
+			int exists = 0;
+			if (dbadmin_exists(admin, kept[k], &exists, e) < 0) {
+				PQfinish(admin);
+				return -1;
+			}
+			if (!exists) {
+				PQfinish(admin);
+				err_set(e, "the database \"%s\" kept by the %s of %s is gone",
+					kept[k], rb->flow, rb->of);
+				err_hint(e, "Nothing was changed.  Roll back the files with --only "
+					    "webroot,datadir.");
+				return -1;
+			}
 		}
 		PQfinish(admin);
-		if (!exists) {
-			err_set(e, "the database \"%s\" kept by the %s of %s is gone",
-				rb->kept[RB_DATABASE], rb->flow, rb->of);
-			err_hint(e, "Nothing was changed.  Roll back the files with --only "
-				    "webroot,datadir.");
-			return -1;
-		}
 	}
 	return 0;
 }

@@ -21,6 +21,9 @@ struct rollback {
 	char *flow;         /* its flow ("restore", "rollback"); owned */
 	char *kept[RB_COUNT]; /* what that run kept the old data as (its "done"
 			       records), per step; NULL: nothing to put back */
+	char *kept_log;     /* the log database's kept copy (the database
+			       step's second kept name), NULL: none; owned */
+	char *log_db;       /* the log database it is put back as; owned */
 	int kept_inside;    /* the kept datadir is inside the kept webroot: it
 			       comes back with the webroot */
 };

@@ -128,3 +128,44 @@ grep -q "rolling back the rollback of" "$T/undo.log" || { cat "$T/undo.log"; fai
 same_tree "$T/restored" "$W" || fail "after undoing the rollback the webroot is not the restored one"
 [ "$(dump_db biso)" = "$(cat "$T/restored.sql")" ] || fail "after undoing the rollback the database is not the restored one"
 echo "ok: a second rollback undoes the first"
+
+# The optional log database (log_database in the configuration): a restore
+# that replaced it kept it as <logdb>_pre_restore_<time> beside the main
+# database's copy; the rollback puts both back (pg_dump compared with what
+# they were before the restore) and keeps what the restore had put in place
+# as <logdb>_pre_rollback_<time>.
+psql -qX -c "CREATE DATABASE biso_log OWNER biso"
+psql -qX -U biso -d biso_log -c "CREATE TABLE audit (id int PRIMARY KEY, what text)" \
+	-c "INSERT INTO audit SELECT g, 'before ' || g FROM generate_series(1, 50) g"
+psql -qX -c "CREATE DATABASE biso_logsrc OWNER biso"
+psql -qX -U biso -d biso_logsrc -c "CREATE TABLE audit (id int PRIMARY KEY, what text)" \
+	-c "INSERT INTO audit SELECT g, 'from the backup ' || g FROM generate_series(1, 500) g"
+mkdir -p "$T/logset"
+cp -a "$B/." "$T/logset/"
+pg_dump --no-owner --no-privileges --clean --if-exists -d biso_logsrc | gzip > "$T/logset/db/biso_log_29991231_000000.sql.gz"
+{ cat "$DEMO_CONFIG"; printf 'log_database = {\n  enabled = true;\n  dbname = "biso_log";\n};\n'; } > "$T/log.conf"
+dump_db biso > "$T/log-before.sql"
+dump_db biso_log > "$T/logdb-before.sql"
+logrun() { # LOG COMMAND [OPTIONS]
+	local log=$1
+	shift
+	set +e
+	("$BISO_RECOVER" "$@" --config "$T/log.conf" --backup-root "$T/logset"; exit $?) < /dev/null > "$log" 2>&1
+	rc=$?
+	set -e
+}
+sleep 1
+logrun "$T/logrestore.log" restore --yes --only database
+[ $rc = 0 ] || { cat "$T/logrestore.log"; fail "the restore with the log database exited $rc"; }
+[ "$(dump_db biso_log)" = "$(dump_db biso_logsrc)" ] || fail "the restore did not replace the log database"
+sleep 1
+logrun "$T/logrollback.log" rollback --yes --only database
+[ $rc = 0 ] || { cat "$T/logrollback.log"; fail "the rollback after a restore with the log database exited $rc"; }
+[ "$(dump_db biso)" = "$(cat "$T/log-before.sql")" ] || fail "after the rollback the database is not what it was before the restore"
+[ "$(dump_db biso_log)" = "$(cat "$T/logdb-before.sql")" ] ||
+	{ cat "$T/logrollback.log"; fail "after the rollback the log database is not what it was before the restore (pg_dump differs)"; }
+klog=$(psql -AtXc "SELECT datname FROM pg_database WHERE datname LIKE 'biso\\_log\\_pre\\_rollback\\_%'")
+[ -n "$klog" ] && [ "$(dump_db "$klog")" = "$(dump_db biso_logsrc)" ] || fail "the restored log database is not kept as biso_log_pre_rollback_*"
+[ "$(psql -AtXc "SELECT count(*) FROM pg_database WHERE datname LIKE 'biso\\_log\\_pre\\_restore\\_%'")" = 0 ] ||
+	fail "the restore's kept log database is still there beside the live one"
+echo "ok: rollback puts back the log database too ($klog kept)"
