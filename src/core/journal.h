@@ -19,7 +19,8 @@
  *
  * Each step of a flow is journaled too (run.h): "step" records with the
  * run's stamp, the flow, the step and an event: "start" (the run, with its
- * selected steps), "started", "done" (what the old data was kept as, which
+ * selected steps), "started", "working" (past its start: from here on the
+ * step may change something), "done" (what the old data was kept as, which
  * backup), "failed" (the error), "skipped", "end" (the exit code).  A run
  * whose last record is not "end" was interrupted; journal_steps() reads
  * them back.

@@ -269,7 +269,8 @@ static void journal_start(struct run *run, struct report *r)
 	strbuf_addch(&sb, '\n');
 	if (run->flow->journal_plan)
 		run->flow->journal_plan(run, &sb);
-	strbuf_addf(&sb, "origin=%s", run_origin_stamp(run));
+	/* this run journals "working" when a step goes past its start */
+	strbuf_addf(&sb, "working=journaled\norigin=%s", run_origin_stamp(run));
 	journal(run, "", "start", sb.buf, r);
 	/* the steps the interrupted run finished, so that this run's
 	 * records tell the whole story if it is interrupted too */
@@ -386,6 +387,9 @@ int run_step(struct run *run, size_t i, struct report *r, struct err *e)
 		ret = -1;
 		goto done;
 	}
+	/* from here on the step may change something (services, its work):
+	 * a run killed before this record changed nothing of the step */
+	journal(run, sd->name, "working", "", r);
 	ret = 0;
 	if ((sd->flags & STEP_F_STOPS_SERVICES) && run->flow->stop_services &&
 	    !run->services_stopped) {

@@ -50,6 +50,9 @@ struct found {
 	char *plan;           /* the start record's lines after the first; owned */
 	int *sel;             /* selected at its start */
 	enum step_state *last; /* per step: the last event (PENDING: none) */
+	int *working;         /* per step: "working" after its last "started" */
+	int journals_working; /* the run journals "working" (its start record
+				 says so; older versions did not) */
 	char **done;          /* per step: the "done" record's detail; owned */
 };
 

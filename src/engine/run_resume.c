@@ -53,6 +53,7 @@ void run_found_free(struct found *f, size_t n)
 	free(f->done);
 	free(f->sel);
 	free(f->last);
+	free(f->working);
 	free(f->plan);
 	memset(f, 0, sizeof *f);
 }
@@ -74,6 +75,7 @@ static int find_newest(const struct flow_def *flow, const char *log_dir, struct 
 	f->sel = xcalloc(ns ? ns : 1, sizeof *f->sel);
 	f->last = xcalloc(ns ? ns : 1, sizeof *f->last);
 	f->done = xcalloc(ns ? ns : 1, sizeof *f->done);
+	f->working = xcalloc(ns ? ns : 1, sizeof *f->working);
 	snprintf(f->stamp, sizeof f->stamp, "%s", v[0].stamp);
 	snprintf(f->origin, sizeof f->origin, "%s", v[0].stamp);
 	for (size_t k = 0; k < n; k++) {
@@ -95,6 +97,8 @@ static int find_newest(const struct flow_def *flow, const char *log_dir, struct 
 				free(steps);
 				free(f->plan);
 				f->plan = xstrdup(nl ? nl + 1 : "");
+				f->journals_working = (o = strstr(f->plan, "working=journaled")) &&
+						      (o == f->plan || o[-1] == '\n');
 				if ((o = strstr(f->plan, "origin=")) && (o == f->plan || o[-1] == '\n'))
 					snprintf(f->origin, sizeof f->origin, "%.*s",
 						 (int)strcspn(o + 7, "\n"), o + 7);
@@ -107,6 +111,9 @@ static int find_newest(const struct flow_def *flow, const char *log_dir, struct 
 			continue;
 		if (!strcmp(rec->event, "started")) {
 			f->last[i] = STEP_RUNNING;
+			f->working[i] = 0;
+		} else if (!strcmp(rec->event, "working")) {
+			f->working[i] = 1;
 		} else if (!strcmp(rec->event, "done")) {
 			f->last[i] = STEP_DONE;
 			free(f->done[i]);
@@ -225,7 +232,10 @@ char *run_interrupted_text(const struct run *run, const struct found *f)
 	}
 	if (cut < n) {
 		strbuf_addf(&sb, "step %zu, %s, ", cut + 1, flow->steps[cut]->name);
-		if (f->last[cut] == STEP_RUNNING) {
+		if (f->last[cut] == STEP_RUNNING && f->journals_working && !f->working[cut]) {
+			/* killed between its "started" and "working" records */
+			strbuf_addstr(&sb, "was interrupted at its start; nothing of it had changed");
+		} else if (f->last[cut] == STEP_RUNNING) {
 			strbuf_addstr(&sb, "was interrupted");
 			if (flow->interrupted_at) {
 				struct strbuf at = STRBUF_INIT;

@@ -128,6 +128,15 @@ for point in $points; do
 	fi
 	run "$BISO_RECOVER" "$T/resume.log" --resume
 	echo "killed at $point; resumed: $(grep -m1 'was interrupted' "$T/resume.log" || true)"
+	# what the interrupted step had done, from the journal: at a step's
+	# start nothing; in the replay, the replay
+	case $point in
+	step.*.start) want="step [0-9], ${point#step.}, was interrupted at its start; nothing of it had changed" ;;
+	replay.*) want="step [0-9], database, was interrupted during the replay" ;;
+	*) want="was interrupted" ;;
+	esac
+	want=${want/.start,/,}
+	grep -q "$want" "$T/resume.log" || { echo "FAIL at $point: the resumed run does not say: $want"; bad=1; }
 	check "$point"
 done
 [ $bad = 0 ] || fail "some resumes did not finish the restore as one run would (above)"

@@ -289,9 +289,9 @@ static void batch_runs_the_dummy_flow_and_journals_each_step(void **state)
 	assert_int_equal(run_finish(run, 0, NULL), 0);
 	assert_string_equal(f->d.order, "WF"); /* step cleanup, then the flow's */
 	journal_text(f->dir, &j);
-	assert_non_null(strstr(j.buf, "write:started:\nwrite:done:kept "));
+	assert_non_null(strstr(j.buf, "write:started:\nwrite:working:\nwrite:done:kept "));
 	assert_non_null(strstr(j.buf, "/file.old; from backup-1; at 20"));
-	assert_non_null(strstr(j.buf, "\ncheck:started:\ncheck:done:at 20"));
+	assert_non_null(strstr(j.buf, "\ncheck:started:\ncheck:working:\ncheck:done:at 20"));
 	assert_non_null(strstr(j.buf, "\n:end:0\n"));
 	assert_ptr_equal(strstr(j.buf, ":start:write,check\n"), j.buf);
 	strbuf_release(&j);
@@ -628,8 +628,10 @@ static void a_killed_run_is_found_and_resumed_from_its_interrupted_step(void **s
 	char *kept = xstrfmt("%s.old", f->d.file);
 
 	assert_int_equal(run_step(run, 0, NULL, &e), 0);
-	/* killed in "check": started, never done, no end */
+	/* killed in "check": started, at work, never done, no end */
 	assert_int_equal(journal_step(f->dir, "20261206_100000", "dummy", "check", "started", "",
+				      &e), 0);
+	assert_int_equal(journal_step(f->dir, "20261206_100000", "dummy", "check", "working", "",
 				      &e), 0);
 	run_free(run);
 
@@ -675,7 +677,7 @@ static void a_killed_run_is_found_and_resumed_from_its_interrupted_step(void **s
 	strbuf_reset(&sb);
 	journal_text(f->dir, &sb);
 	assert_non_null(strstr(sb.buf, ":start:check\nsource=backup-1\ntaken=2026-12-06 "
-				       "02:00\norigin=20261206_100000\nwrite:done:kept "));
+				       "02:00\nworking=journaled\norigin=20261206_100000\nwrite:done:kept "));
 	assert_non_null(strstr(sb.buf, "\ncheck:done:at "));
 	run_free(run);
 
@@ -694,6 +696,33 @@ static void a_killed_run_is_found_and_resumed_from_its_interrupted_step(void **s
 	strbuf_release(&warn);
 }
 
+/* A run killed at a step's start (its "started" record, not yet its
+ * "working" one): the step changed nothing, and the text says so instead
+ * of how far its work had come. */
+static void a_run_killed_at_a_steps_start_says_nothing_of_it_changed(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o1 = { .stamp = "20261206_100000" };
+	struct run_opts o2 = { .stamp = "20261206_110000" };
+	struct run *run = start(f, &o1);
+	struct err e = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	assert_int_equal(journal_step(f->dir, "20261206_100000", "dummy", "check", "started", "",
+				      &e), 0);
+	run_free(run);
+	run = run_new(&dummy_flow, &f->c, &o2, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_interrupted(run, &sb), 1);
+	assert_non_null(strstr(sb.buf, "; step 2, check, was interrupted at its start; nothing of "
+				       "it had changed"));
+	assert_null(strstr(sb.buf, "while reading"));
+	run_free(run);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +739,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(journal_steps_reads_only_the_newest_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_drill_refuses_targets_outside_its_sandbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_killed_run_is_found_and_resumed_from_its_interrupted_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_run_killed_at_a_steps_start_says_nothing_of_it_changed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
