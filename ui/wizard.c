@@ -605,20 +605,11 @@ static void wizard_progress_release(struct wizard_progress *p)
 
 static void rate_sample(struct wizard *w, const struct wizard_progress *p)
 {
-	int last = (w->rate_head + WIZARD_RATE_SAMPLES - 1) % WIZARD_RATE_SAMPLES;
 	int phase_changed = !w->have_progress ||
 		!!w->prog.phase != !!p->phase ||
 		(p->phase && w->prog.phase && strcmp(p->phase, w->prog.phase));
 
-	if (phase_changed || (w->rate_n && p->done_bytes < w->rate_b[last]))
-		w->rate_n = w->rate_head = 0;
-	if (w->rate_n && p->t_ns - w->rate_t[last] < 250000000)
-		return;
-	w->rate_t[w->rate_head] = p->t_ns;
-	w->rate_b[w->rate_head] = p->done_bytes;
-	w->rate_head = (w->rate_head + 1) % WIZARD_RATE_SAMPLES;
-	if (w->rate_n < WIZARD_RATE_SAMPLES)
-		w->rate_n++;
+	rate_window_add(&w->rate, p->t_ns, p->done_bytes, phase_changed);
 }
 
 static enum step_state view_state(enum proto_step_state st)
@@ -679,7 +670,7 @@ static void on_view(struct wizard *w, struct proto_msg *m)
 		w->cur = i;
 		wizard_progress_release(&w->prog);
 		w->have_progress = 0;
-		w->rate_n = w->rate_head = 0;
+		rate_window_reset(&w->rate);
 		w->step_start_ns = w->now_ns;
 		{
 			/* attached while it runs: count from its start */

@@ -112,19 +112,7 @@ static void add_duration(struct strbuf *sb, double seconds)
 
 double wizard_rate(const struct wizard *w)
 {
-	int oldest, newest;
-	int64_t t_end, dt;
-
-	if (w->rate_n < 2)
-		return -1;
-	oldest = (w->rate_head - w->rate_n + WIZARD_RATE_SAMPLES) % WIZARD_RATE_SAMPLES;
-	newest = (w->rate_head - 1 + WIZARD_RATE_SAMPLES) % WIZARD_RATE_SAMPLES;
-	/* a stalled step slows the rate down instead of freezing it */
-	t_end = w->now_ns > w->rate_t[newest] ? w->now_ns : w->rate_t[newest];
-	dt = t_end - w->rate_t[oldest];
-	if (dt < 500000000)
-		return -1;
-	return (double)(w->rate_b[newest] - w->rate_b[oldest]) / ((double)dt / 1e9);
+	return rate_window_rate(&w->rate, w->now_ns);
 }
 
 /* Draw @s, clipped from the left ("...tail") when wider than @maxcols. */

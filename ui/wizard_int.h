@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "proto.h"
+#include "report.h"
 #include "run.h"
 #include "strbuf.h"
 #include "tui.h"
@@ -65,7 +66,6 @@ struct wizard_logentry {
 };
 
 #define WIZARD_LOG_KEEP 2000  /* lines kept for scrolling */
-#define WIZARD_RATE_SAMPLES 16
 
 struct wizard {
 	size_t n_steps;                 /* the flow's steps (the VIEWs' count) */
@@ -129,9 +129,7 @@ struct wizard {
 	int64_t step_start_ns;
 	int have_progress;
 	struct wizard_progress prog;
-	int64_t rate_t[WIZARD_RATE_SAMPLES];
-	uint64_t rate_b[WIZARD_RATE_SAMPLES];
-	int rate_n, rate_head;
+	struct rate_window rate; /* report.h: the runner's status file computes it alike */
 	int cancelling;                 /* the operator asked the run to stop */
 	int resume;                     /* the operator chose to continue the
 					   interrupted run: WIZARD_RESUME at the end */
