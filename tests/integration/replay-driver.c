@@ -48,7 +48,7 @@ static int inspect(const char *path)
 {
 	struct dumpinfo di;
 	struct err e = ERR_INIT;
-	struct report r = { NULL, log_line, NULL, NULL, 0 };
+	struct report r = { .log = log_line };
 	struct strbuf sb = STRBUF_INIT;
 	if (dumpinfo_scan(path, &di, &r, &e) < 0) {
 		err_format(&e, &sb);
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	struct replay_opts o = { 0 };
 	struct replay_stats st;
 	struct err e = ERR_INIT;
-	struct report r = { NULL, log_line, NULL, NULL, 0 };
+	struct report r = { .log = log_line };
 	int i = 1, rc, want_info = 0;
 	struct dumpinfo di = { 0 };
 

@@ -236,7 +236,7 @@ static void warns_when_copies_take_more_than_the_free_space(void **state)
 	struct kept_list l;
 	struct err e = ERR_INIT;
 	struct lines ln = { STRBUF_INIT, STRBUF_INIT };
-	struct report r = { NULL, collect, NULL, &ln, 0 };
+	struct report r = { .log = collect, .ctx = &ln };
 	(void)state;
 	assert_int_equal(keptcopies_find(&w, &l, NULL, &e), 0);
 	assert_int_equal(keptcopies_report(&l, l.items[0].when + 90000, &r), 0);

@@ -61,7 +61,7 @@ static int teardown(void **state)
 static void throttle_from(int64_t t0_ms)
 {
 	struct seen s = { 0, 0 };
-	struct report r = { on_progress, NULL, NULL, &s, 0 };
+	struct report r = { .progress = on_progress, .ctx = &s };
 	assert_true(call(&r, &s, t0_ms, 1, 0));       /* the first */
 	assert_false(call(&r, &s, t0_ms, 2, 0));      /* same instant */
 	assert_false(call(&r, &s, t0_ms + 50, 3, 0));
@@ -93,7 +93,7 @@ static void report_progress_throttle_works_from_a_clock_at_zero(void **state)
 static void report_progress_without_a_reporter_costs_nothing(void **state)
 {
 	struct progress p = { "copying", 0, 0, 1, 10, NULL };
-	struct report none = { NULL, NULL, NULL, NULL, 0 };
+	struct report none = { 0 };
 	(void)state;
 	fake_now = 7 * MS;
 	report_progress(NULL, &p, 0);

@@ -208,7 +208,7 @@ static void an_older_dump_can_be_chosen_a_cut_one_cannot(void **state)
 	struct err e = ERR_INIT;
 	const struct backup_list *l;
 	struct strbuf log = STRBUF_INIT;
-	struct report rep = { NULL, collect_log, NULL, &log, 0 };
+	struct report rep = { .log = collect_log, .ctx = &log };
 	char path[256];
 	static const char complete[] = "--\n-- PostgreSQL database dump\n--\n\n"
 		"CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump complete\n--\n\n";
