@@ -36,7 +36,10 @@ int tui_start(struct tui *t, struct err *e)
 	const char *term = getenv("TERM");
 
 	memset(t, 0, sizeof(*t));
-	t->utf8 = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+	/* a VT100 has ASCII and its line-drawing set (ACS), nothing more,
+	 * whatever the locale says */
+	t->utf8 = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8")) &&
+		  !(term && !strncmp(term, "vt", 2));
 	if (!term || !*term)
 		return err_set(e, "cannot start the wizard: TERM is not set");
 	/* newterm(), unlike initscr(), returns NULL instead of exiting. */

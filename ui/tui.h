@@ -3,7 +3,8 @@
  *
  * Owns the terminal decisions the wizard should not repeat everywhere:
  * whether colour is used (has_colors() and NO_COLOR unset or empty), whether
- * the locale is UTF-8 (otherwise every glyph we draw ourselves is ASCII; ACS
+ * the locale is UTF-8 on a terminal that is not a VT100-class one (TERM
+ * vt100, vt220 ...: otherwise every glyph we draw ourselves is ASCII; ACS
  * lines are left to ncurses, which degrades them), and how text from the
  * outside (paths, server messages, file names in any encoding) is made safe
  * to draw: invalid bytes and control characters become '?', tabs a space,
@@ -48,7 +49,8 @@ enum tui_role {
 
 struct tui {
 	SCREEN *scr;  /* NULL while not started */
-	int utf8;     /* the locale's codeset is UTF-8 */
+	int utf8;     /* glyphs beyond ASCII may be drawn: the locale's codeset
+			 is UTF-8 and TERM is not a VT100-class one (vt*) */
 	int colour;   /* colours are in use */
 	struct onexit onexit; /* endwin() if the process dies with the screen ours */
 };

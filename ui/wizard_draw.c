@@ -53,7 +53,8 @@ static void layout_compute(struct layout *l)
 	l->rule_y = l->log_top - 1;
 	l->main_top = 1;
 	l->main_h = l->rule_y - l->main_top;
-	l->left_w = l->cols / 4;
+	/* at 80 columns 24: " 4 maintenance-off" fits beside the marker */
+	l->left_w = l->cols * 3 / 10;
 	if (l->left_w > 32)
 		l->left_w = 32;
 	if (l->left_w < 18)

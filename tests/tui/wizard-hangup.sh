@@ -2,11 +2,13 @@
 # wizard-hangup.sh: the terminal of a wizard goes away (the SSH session
 # drops: here the tmux server is killed) on the demo instance, 80x24 tmux
 # pane, TERM=vt100 NO_COLOR=1:
-#   backup: `biso-recover wizard backup` asks once (Enter starts all steps)
+#   backup: (its step list holds "maintenance-off" at 80 columns)
+#           `biso-recover wizard backup` asks once (Enter starts all steps)
 #           and the steps then need no terminal: killed right after the
 #           start, the backup still runs to its end: `status` exit 0,
 #           maintenance mode off, one complete backup published;
-#   killed: the runner of a restore wizard killed (kill -9) at its first
+#   killed: (TERM=vt100: no glyph beyond ASCII and ACS, '...' for a cut)
+#           the runner of a restore wizard killed (kill -9) at its first
 #           question: the wizard's summary says the restore was INTERRUPTED
 #           (not finished, exit 1) and names `biso-recover restore --resume`
 #           with the --config in use;
@@ -49,6 +51,9 @@ $TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
 	fail "tmux new-session failed"
 wait_for "Step 1 of 6: Switch maintenance mode on" 60 "the backup's first step"
 shows "Enter starts the run" || failscreen "the first step does not say that Enter starts the run"
+# 80x24: the step list has room for the longest names
+shows " 1 maintenance-on " && shows " 4 maintenance-off" ||
+	failscreen "the step list cuts the maintenance steps' names"
 $TMUX_CMD send-keys -t wiz Enter
 # the answer is in once the question left the screen
 n=300
@@ -83,6 +88,9 @@ $TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
 	"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' wizard restore; echo \$? >'$T/exit-killed'; sleep 600" ||
 	fail "tmux new-session failed"
 wait_for "Enter run this step" 60 "the restore's first step"
+# TERM=vt100: ASCII and the line-drawing set only (no ellipsis, no blocks)
+printf '%s\n' "$last_screen" | grep -q '[…█░]' && failscreen "glyphs beyond ASCII on TERM=vt100"
+shows "\.\.\." || failscreen "the title line's path is not cut with '...' on TERM=vt100"
 status=$(ls -t "$S/log"/biso-recover-*.status | head -1)
 grep -q '^flow=restore$' "$status" || fail "$status is not the restore's"
 pid=$(sed -n 's/^pid=//p' "$status")
