@@ -138,24 +138,26 @@ static void add_opt(const char ***argv, size_t *n, const char *opt, const char *
 	(*argv)[*n] = NULL;
 }
 
-/* The options that shape a run, passed on to its runner as given. */
+/* The options that shape a run, passed on to its runner as given;
+ * instance: one of those cli_instance_opts() names (the instance). */
 static const struct {
 	const char *flag;
 	size_t field; /* offsetof a const char * in struct cli */
+	int instance;
 } runner_opts[] = {
-	{ "--config", offsetof(struct cli, config) },
-	{ "--backup-root", offsetof(struct cli, backup_root) },
-	{ "--webroot", offsetof(struct cli, webroot) },
-	{ "--datadir", offsetof(struct cli, datadir) },
-	{ "--config-php", offsetof(struct cli, config_php) },
-	{ "--dump", offsetof(struct cli, dump) },
-	{ "--at", offsetof(struct cli, at) },
-	{ "--web-user", offsetof(struct cli, web_user) },
-	{ "--log-dir", offsetof(struct cli, log_dir) },
-	{ "--only", offsetof(struct cli, only) },
-	{ "--on-error", offsetof(struct cli, on_error) },
-	{ "--source", offsetof(struct cli, source) },
-	{ "--attachments", offsetof(struct cli, attachments) },
+	{ "--config", offsetof(struct cli, config), 1 },
+	{ "--backup-root", offsetof(struct cli, backup_root), 1 },
+	{ "--webroot", offsetof(struct cli, webroot), 1 },
+	{ "--datadir", offsetof(struct cli, datadir), 1 },
+	{ "--config-php", offsetof(struct cli, config_php), 1 },
+	{ "--dump", offsetof(struct cli, dump), 0 },
+	{ "--at", offsetof(struct cli, at), 0 },
+	{ "--web-user", offsetof(struct cli, web_user), 1 },
+	{ "--log-dir", offsetof(struct cli, log_dir), 1 },
+	{ "--only", offsetof(struct cli, only), 0 },
+	{ "--on-error", offsetof(struct cli, on_error), 0 },
+	{ "--source", offsetof(struct cli, source), 0 },
+	{ "--attachments", offsetof(struct cli, attachments), 0 },
 };
 
 /* Attach to @st, a live run of @df's flow, in line mode as the command
@@ -171,24 +173,29 @@ static int attach_again(const struct detached_flow *df, const struct cli *cl,
 	return code;
 }
 
-/* @base ("biso-recover restore --resume") and the options of @cl that
- * locate the instance and its backups (runner_opts but --only, which
- * --resume refuses), shell-quoted for the operator to paste, into @out. */
+/* @base ("biso-recover restore --resume"), the options of @cl that name
+ * the instance (cli_instance_opts(): --dbname too, unless it holds a
+ * password) and those that chose its backups (--dump, --at, ...; not
+ * --only, which --resume refuses), shell-quoted for the operator to
+ * paste, into @out. */
 static void resume_command(const char *base, const struct cli *cl, struct strbuf *out)
 {
 	const char **argv = NULL;
+	char *inst = cli_instance_opts(cl);
 	size_t n = 0;
 	for (size_t k = 0; k < sizeof runner_opts / sizeof runner_opts[0]; k++) {
 		const char *v = *(const char *const *)((const char *)cl + runner_opts[k].field);
-		if (v && strcmp(runner_opts[k].flag, "--only"))
+		if (v && !runner_opts[k].instance && strcmp(runner_opts[k].flag, "--only"))
 			add_opt(&argv, &n, runner_opts[k].flag, v);
 	}
 	strbuf_addstr(out, base);
+	strbuf_addstr(out, inst);
 	if (argv) {
 		strbuf_addch(out, ' ');
 		runcmd_format_argv(argv, out);
 	}
 	free(argv);
+	free(inst);
 }
 
 static int start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c,
