@@ -281,6 +281,9 @@ done < "$T/att.test"
 echo "ok: Refresh a test system with placeholder ran to its summary; every attachment is a placeholder"
 
 # ---- practise ------------------------------------------------------------
+# the scenarios and the demo's scripts of this tree (make distcheck runs the
+# binary before its PKGDATADIR is installed, outside the checkout)
+export BISO_RECOVER_SHARE="${BISO_RECOVER_SHARE:-$top_srcdir/share}"
 "$BISO_RECOVER" drill --list > "$T/list" 2>&1 || true
 sed -n 's/^ *\([0-9][0-9]*\)  [^ ]*  *\(.*\)$/\1  \2/p' "$T/list" > "$T/titles"
 [ -s "$T/titles" ] || { cat "$T/list"; fail "drill --list shows no scenario"; }
