@@ -95,37 +95,37 @@ void err_hint(struct err *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* *@en gets the English text of @fmt, *@l10n a copy of @shown (NULL:
+ * none), the old values freed. */
+static void put_l10n(char **en, char **l10n, const char *shown, const char *fmt, va_list ap)
+{
+	/* both made before the old ones go: @shown or an argument may be one */
+	char *text = vfmt(fmt, ap), *copy = shown ? xstrdup(shown) : NULL;
+	free(*en);
+	free(*l10n);
+	*en = text;
+	*l10n = copy;
+}
+
 int err_set_l10n(struct err *e, const char *shown, const char *fmt, ...)
 {
 	va_list ap;
-	char *en, *l10n;
 	if (!e)
 		return -1;
 	va_start(ap, fmt);
-	en = vfmt(fmt, ap);
+	put_l10n(&e->msg, &e->lmsg, shown, fmt, ap);
 	va_end(ap);
-	l10n = shown ? xstrdup(shown) : NULL;
-	free(e->msg);
-	free(e->lmsg);
-	e->msg = en;
-	e->lmsg = l10n;
 	return -1;
 }
 
 void err_hint_l10n(struct err *e, const char *shown, const char *fmt, ...)
 {
 	va_list ap;
-	char *en, *l10n;
 	if (!e)
 		return;
 	va_start(ap, fmt);
-	en = vfmt(fmt, ap);
+	put_l10n(&e->hint, &e->lhint, shown, fmt, ap);
 	va_end(ap);
-	l10n = shown ? xstrdup(shown) : NULL;
-	free(e->hint);
-	free(e->lhint);
-	e->hint = en;
-	e->lhint = l10n;
 }
 
 void err_hint_msgid(struct err *e, const char *msgid)
