@@ -254,9 +254,10 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 		/* the current step stands out without colour too */
 		x += tui_put(stdscr, y, x, l->left_w - x, cur ? ">" : " ", A_BOLD);
 		x += tui_put(stdscr, y, x, l->left_w - x, state_marker(v->state), a);
-		/* the title when it fits, else the short name */
+		/* the title when it fits with a space before the rule, else
+		 * the short name */
 		strbuf_addf(&sb, " %d %s", s + 1, wizard_text(w, (size_t)s, "title"));
-		if ((int)sb.len > l->left_w - x) {
+		if ((int)sb.len >= l->left_w - x) {
 			strbuf_reset(&sb);
 			strbuf_addf(&sb, " %d %s", s + 1, wizard_text(w, (size_t)s, "name"));
 		}
