@@ -270,8 +270,12 @@ start 06-maintenance-left-on
 act 1
 shows '^That was a mistake: Nothing is broken but the maintenance mode' ||
 	fail "[$scen] the wrong choice got no explanation"
-restore '--dry-run' end
+# a dry run only says what it found (it changes nothing); a real run that
+# touches nothing else (--only verify) switches maintenance mode off
+restore '--dry-run'
 shows 'ended while maintenance mode was on' || fail "[$scen] the restore did not say what it found"
+[ -e "$T/sb/prod/webroot/data/maintenance.on" ] || fail "[$scen] the dry run switched maintenance mode off"
+restore '--only verify --yes' end
 [ ! -e "$T/sb/prod/webroot/data/maintenance.on" ] || fail "[$scen] maintenance mode still on"
 done_ok 0 1
 fi
