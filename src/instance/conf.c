@@ -549,12 +549,21 @@ static int check_includes(const char *path, const char *dir, int depth, struct e
 			continue;
 		strbuf_addstr(&inc, dir);
 		for (; p < end && *p != '"' && *p != '\n'; p++) {
-			if (*p == '\\' && p + 1 < end && (p[1] == '"' || p[1] == '\\'))
-				p++;
+			if (*p == '\\' || !*p)
+				break;
 			strbuf_addch(&inc, *p);
 		}
-		/* inc.buf as a C string: up to a NUL in the name, as fopen() takes it */
-		if (stat(inc.buf, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (p < end && (*p == '\\' || !*p || (*p == '"' && inc.len == strlen(dir)))) {
+			/* libconfig reads escapes and NULs in the name its own way
+			 * (a name it cuts to "" is the directory: its scanner then
+			 * exits the program); no file of an admin needs them */
+			err_set(e, "configuration file %s: @include names no file or uses a backslash "
+				"or NUL byte in its name", path);
+			err_hint(e, "Name a file with @include \"NAME\" (relative to %s), without "
+				 "escapes.", dir);
+			err_where(e, path, lineno, -1);
+			ret = -1;
+		} else if (stat(inc.buf, &st) == 0 && !S_ISREG(st.st_mode)) {
 			err_set(e, "configuration file %s: @include names %s, which is not a regular file",
 				path, inc.buf);
 			err_hint(e, "Name a file with @include \"NAME\" (relative to %s).", dir);

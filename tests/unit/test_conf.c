@@ -229,8 +229,12 @@ static void include_of_a_non_file_is_refused_not_exited(void **state)
 		"web_user = \"biso\";\n@include \"\"\n",
 		"web_user = \"biso\";\n  @include \"sub\"\n",
 		"web_user = \"biso\";\n@include \"\0sub\"\n",
+		/* a backslash and a NUL: libconfig reads the name as "" (CI's
+		 * fuzz_conf, which our own reading of escapes missed) */
+		"web_user = \"biso\";\n@include \"\\\0sets ever = [ \"da\"\n",
+		"web_user = \"biso\";\n@include \"s\\ub\"\n",
 	};
-	static const size_t lens[] = { 0, 0, 35 };
+	static const size_t lens[] = { 0, 0, 35, 50, 0 };
 	char tmpl[] = "/tmp/test_conf.XXXXXX";
 	char *path, *sub;
 	(void)state;
@@ -248,7 +252,8 @@ static void include_of_a_non_file_is_refused_not_exited(void **state)
 		assert_int_equal(fclose(f), 0);
 		conf_init_defaults(&c);
 		assert_int_equal(conf_load(&c, path, 1, &e), -1);
-		assert_non_null(strstr(e.msg, "which is not a regular file"));
+		assert_true(strstr(e.msg, "which is not a regular file") ||
+			    strstr(e.msg, "names no file or uses a backslash or NUL byte"));
 		assert_string_equal(e.file, path);
 		assert_int_equal(e.line, 2);
 		assert_non_null(e.hint);
