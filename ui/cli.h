@@ -123,9 +123,18 @@ char *cli_instance_opts(const struct cli *cl);
 void cli_recover_maintenance(const struct conf *c, int dry_run);
 
 /* `biso-recover refresh` over @c (line mode), or the refresh the wizard
- * runs (@wizard); a drill calls it with cl->drill_root set.  The attachments
- * policy is c->refresh.attachments.  Returns an exit code. */
+ * runs (@wizard: a detached runner, the wizard its client); a drill calls
+ * it with cl->drill_root set.  The attachments policy is
+ * c->refresh.attachments, in the runner from cl->attachments or the
+ * configuration (a policy chosen on the wizard's first screen goes into
+ * cl->attachments).  Returns an exit code. */
 int cli_refresh(const struct cli *cl, struct conf *c, int wizard);
+
+/* `biso-recover backup` over @c (line mode: a detached runner, its
+ * client), or the backup the wizard runs (@wizard: the same runner, the
+ * wizard its client, asked once before the start); with --dry-run the
+ * plan, in-process.  Returns an exit code. */
+int cli_backup(const struct cli *cl, struct conf *c, int wizard);
 
 /* The DRILL banner for cl->drill_root (static text in the operator's
  * language). */
@@ -159,17 +168,5 @@ struct flow_def;
 struct run_opts;
 int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf *c,
 		 struct run_opts *ro, const char *what_plan, const char *banner);
-
-/*
- * Run @flow in the wizard (wizard.h), the one way the wizard of a flow
- * without a runner command starts (cmd_wizard.c: backup, refresh; the
- * restore's is detached_wizard()): a runner serves the run (@ro filled by
- * the caller; a drill's sandbox from cl->drill_root, the DRILL banner then)
- * from a thread, the wizard its client (detached_wizard_inproc()); with
- * --dry-run the plan, as line mode prints it.  "@what_plan" names a
- * refused plan.  Needs a terminal.  Returns the exit code.
- */
-int cli_wizard_flow(const struct flow_def *flow, const struct cli *cl, struct conf *c,
-		    struct run_opts *ro, const char *what_plan);
 
 #endif

@@ -93,6 +93,15 @@ static int backup_dry_run(const struct cli *cl, struct conf *c)
 	return code;
 }
 
+int cli_backup(const struct cli *cl, struct conf *c, int wizard)
+{
+	if (cl->dry_run)
+		return backup_dry_run(cl, c);
+	if (wizard)
+		return detached_wizard(&backup_detached, cl, c); /* a runner's client */
+	return detached_start_or_attach(&backup_detached, cl, c);
+}
+
 /* `biso-recover backup`: the steps run in a runner detached from the
  * terminal (detached.h); line mode follows it. */
 static int cmd_backup(const struct cli *cl, struct conf *c)
@@ -101,9 +110,7 @@ static int cmd_backup(const struct cli *cl, struct conf *c)
 		return cli_usage_error("unexpected argument '%s'", cl->args[0]);
 	if (cl->runner)
 		return detached_runner_main(&backup_detached, cl, c);
-	if (cl->dry_run)
-		return backup_dry_run(cl, c);
-	return detached_start_or_attach(&backup_detached, cl, c);
+	return cli_backup(cl, c, 0);
 }
 
 const struct command command_backup = {

@@ -1,7 +1,8 @@
 /*
  * The refresh command: `biso-recover refresh`, a test system refreshed
  * from production's backup (refresh.h) in line mode; the wizard's refresh
- * (cmd_wizard.c) plans it here too.
+ * (cmd_wizard.c) starts here too: a detached runner, the wizard its
+ * client.
  */
 #include "config.h"
 #include "backupset.h"
@@ -41,11 +42,11 @@ int cli_refresh(const struct cli *cl, struct conf *c, int wizard)
 	struct run_opts ro = { 0 };
 	int code;
 
+	if (wizard && !cl->dry_run)
+		return detached_wizard(&refresh_detached, cl, c); /* a runner's client */
 	if ((code = refresh_options(cl, &ro)) != 0)
 		return code;
 	ro.sandbox = cl->drill_root;
-	if (wizard)
-		return cli_wizard_flow(&refresh_flow, cl, c, &ro, N_("cannot make a refresh plan"));
 	return cli_run_flow(&refresh_flow, cl, c, &ro, N_("cannot make a refresh plan"),
 			    cl->drill_root ? cli_drill_banner() : NULL);
 }

@@ -3,12 +3,11 @@
  * screen (wizard_menu.h): restore, refresh a test system, backup, practise.
  * `biso-recover wizard FLOW` opens that flow's wizard directly.  A live
  * detached run of the instance is attached to first, as `restore` does.
- * The restore's wizard is a client of a detached runner (detached_wizard(),
- * through cli_restore()); the backup's and the refresh's start through
- * cli_wizard_flow().
+ * Each flow's wizard is a client of a detached runner (detached_wizard(),
+ * through cli_restore(), cli_refresh(), cli_backup()): what the first
+ * screen chose reaches the runner as an option of its command line.
  */
 #include "config.h"
-#include "backup.h"
 #include "cli.h"
 #include "client.h"
 #include "detached.h"
@@ -28,23 +27,6 @@
 #include <unistd.h>
 
 extern const struct command command_drill;
-
-int cli_wizard_flow(const struct flow_def *flow, const struct cli *cl, struct conf *c,
-		    struct run_opts *ro, const char *what_plan)
-{
-	if (cl->dry_run) {
-		/* the plan, as line mode prints it: nothing runs */
-		return cli_run_flow(flow, cl, c, ro, what_plan, NULL);
-	}
-	return detached_wizard_inproc(flow, cl, c, ro, what_plan);
-}
-
-static int wizard_backup(const struct cli *cl, struct conf *c)
-{
-	struct run_opts ro = { 0 };
-	ro.only = cl->only;
-	return cli_wizard_flow(&backup_flow, cl, c, &ro, N_("cannot make a backup plan"));
-}
 
 /* The drill scenarios for the menu: files and titles (malloc'd, n each);
  * @why gets the reason when none could be listed. */
@@ -109,12 +91,16 @@ static int menu(const struct cli *cl, struct conf *c)
 		case WIZARD_MENU_RESTORE:
 			code = cli_restore(cl, c, 1);
 			break;
-		case WIZARD_MENU_REFRESH:
+		case WIZARD_MENU_REFRESH: {
+			/* the runner reads its policy from its command line */
+			struct cli rcl = *cl;
+			rcl.attachments = res.attachments;
 			conf_set_str(&c->refresh.attachments, res.attachments);
-			code = cli_refresh(cl, c, 1);
+			code = cli_refresh(&rcl, c, 1);
 			break;
+		}
 		case WIZARD_MENU_BACKUP:
-			code = wizard_backup(cl, c);
+			code = cli_backup(cl, c, 1);
 			break;
 		case WIZARD_MENU_DRILL: {
 			/* as `biso-recover drill FILE` */
@@ -170,7 +156,7 @@ static int run_wizard(const struct cli *cl, struct conf *c)
 	if (!strcmp(flow, "restore"))
 		return cli_restore(cl, c, 1);
 	if (!strcmp(flow, "backup"))
-		return wizard_backup(cl, c);
+		return cli_backup(cl, c, 1);
 	/* the refresh's policy comes from --attachments or the configuration:
 	 * the plan refuses to choose one */
 	return cli_refresh(cl, c, 1);

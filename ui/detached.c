@@ -19,7 +19,6 @@
 #include "wizard.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <limits.h>
 #include <signal.h>
@@ -338,11 +337,11 @@ static void runner_on_signal(int sig)
  * (owned: freed here, its locks with it, before the end is sent), the
  * summaries (the client's, for the @wizard without a heading; the log's
  * English), finish, the log's end line, runner_end().  A refused preflight
- * says @df's what_refused and exits with its refused_code (@df NULL: the
- * defaults).  Returns the exit code.
+ * says @df's what_refused and exits with its refused_code.  Returns the
+ * exit code.
  */
-static int serve(const struct detached_flow *df, const char *what_plan, int wizard,
-		 struct runner *rn, struct run *run, struct logfile *log)
+static int serve(const struct detached_flow *df, int wizard, struct runner *rn, struct run *run,
+		 struct logfile *log)
 {
 	struct report *r = runner_report(rn);
 	struct err e = ERR_INIT;
@@ -351,14 +350,14 @@ static int serve(const struct detached_flow *df, const char *what_plan, int wiza
 	int code, planned = 0;
 
 	if (run_prepare(run, r, &e) < 0)
-		refused = what_plan;
+		refused = df->what_plan;
 	else if (planned = 1, run_preflight(run, r, &e) < 0)
-		refused = df && df->what_refused ? df->what_refused : N_("nothing was touched");
+		refused = df->what_refused ? df->what_refused : N_("nothing was touched");
 	if (refused) {
 		logfile_write(log, LOG_ERROR, e.msg);
 		cli_format_err(refused, &e, &sb);
 		err_clear(&e);
-		code = planned && df && df->refused_code ? df->refused_code : EXIT_USAGE;
+		code = planned && df->refused_code ? df->refused_code : EXIT_USAGE;
 		cli_log_end(log, run, code);
 		run_free(run);
 		runner_end(rn, code, sb.buf, 10000);
@@ -458,7 +457,7 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	}
 	logfile_write(log, LOG_INFO, "runner started: detached from the terminal, listening on its socket");
 	detach_ready();
-	code = serve(df, df->what_plan, cl->ask_steps, rn, run, log);
+	code = serve(df, cl->ask_steps, rn, run, log);
 	run = NULL;
 out:
 	runner_free(rn);
@@ -467,90 +466,4 @@ out:
 	free(sock);
 	free(status);
 	return code;
-}
-
-/* ---- a flow without a runner command: its runner a thread -------------- */
-
-struct inproc {
-	const char *what_plan;
-	struct runner *rn;
-	struct run *run;
-	struct logfile *log;
-	int code;
-};
-
-static void *inproc_serve(void *arg)
-{
-	struct inproc *ip = arg;
-	sigset_t all;
-	/* signals go to the wizard's loop */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	ip->code = serve(NULL, ip->what_plan, 1, ip->rn, ip->run, ip->log);
-	return NULL;
-}
-
-int detached_wizard_inproc(const struct flow_def *flow, const struct cli *cl, struct conf *c,
-			   struct run_opts *ro, const char *what_plan)
-{
-	struct runner_opts rno = { 0 };
-	struct inproc ip = { 0 };
-	struct status st;
-	struct err e = ERR_INIT;
-	pthread_t th;
-	char *sock = NULL, *status, *logpath;
-	int code;
-
-	if (detached_live_run(c->log_dir, &st))
-		return detached_attach(cl, c, &st, 1);
-	for (;;) {
-		ro->sandbox = cl->drill_root;
-		if (!(ip.run = run_new(flow, c, ro, &e)))
-			return cli_run_refused(NULL, &e);
-		/* run_preflight() locks the targets once it knows them */
-		if (!(ip.log = cli_open_run_log(ip.run, &e)) ||
-		    !(sock = detached_socket_of(c->log_dir, run_stamp(ip.run), &e))) {
-			logfile_close(ip.log);
-			run_free(ip.run);
-			return cli_run_refused(NULL, &e);
-		}
-		status = statusfile_path(c->log_dir, run_stamp(ip.run));
-		rno.socket_path = sock;
-		rno.status_path = status;
-		rno.log = ip.log;
-		rno.run_id = run_stamp(ip.run);
-		rno.flow = run_flow_name(ip.run);
-		rno.ask_steps = rno.ask_failures = 1;
-		ip.what_plan = what_plan;
-		logpath = xstrdup(run_log_path(ip.run)); /* the thread frees the run */
-		if (!(ip.rn = runner_start(&rno, &e)) ||
-		    pthread_create(&th, NULL, inproc_serve, &ip) != 0) {
-			if (!err_isset(&e))
-				err_set(&e, "cannot start a thread for the run");
-			runner_free(ip.rn);
-			logfile_close(ip.log);
-			run_free(ip.run);
-			free(sock);
-			free(status);
-			free(logpath);
-			return cli_run_refused(NULL, &e);
-		}
-		logfile_write(ip.log, LOG_INFO, "runner started in the wizard's process: its "
-			      "terminal going away leaves the run waiting at its next question");
-		code = follow_wizard(cl, sock, logpath, (long)getpid(), 0, NULL);
-		/* the run is the thread's until it ends: a wizard that left (its
-		 * terminal hung up) leaves this process serving it, however
-		 * long, for a wizard that attaches again */
-		signal(SIGHUP, SIG_IGN);
-		pthread_join(th, NULL);
-		runner_free(ip.rn);
-		logfile_close(ip.log);
-		free(sock);
-		free(status);
-		free(logpath);
-		if (code != WIZARD_RESUME)
-			return code == EXIT_ABORTED || code == EXIT_USAGE ? code : ip.code;
-		/* nothing ran: the wizard again, on the interrupted run */
-		ro->resume = 1;
-	}
 }

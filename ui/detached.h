@@ -71,19 +71,6 @@ int detached_start_or_attach(const struct detached_flow *df, const struct cli *c
 int detached_wizard(const struct detached_flow *df, const struct cli *cl, struct conf *c);
 
 /*
- * The wizard of a flow that has no runner command yet (backup, refresh):
- * its runner (runner_opts.ask_steps) serves @flow's run from a thread of
- * this process, the wizard its client over the same socket, so that the
- * wizard's screens, re-attach and takeover are the same as the restore's.
- * The process ignores SIGHUP once its wizard left and serves the run to
- * its end (it is not detached from the terminal's session, though).
- * @ro filled by the caller (its sandbox from cl->drill_root here).
- * Returns as detached_wizard().
- */
-int detached_wizard_inproc(const struct flow_def *flow, const struct cli *cl, struct conf *c,
-			   struct run_opts *ro, const char *what_plan);
-
-/*
  * The detached runner of run cl->runner (started by
  * detached_start_or_attach()): prepare, check and drive the run of @df,
  * serving its clients (runner.h); its stdout and stderr are the run log.

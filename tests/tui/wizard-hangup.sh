@@ -7,6 +7,9 @@
 #           and the steps then need no terminal: killed right after the
 #           start, the backup still runs to its end: `status` exit 0,
 #           maintenance mode off, one complete backup published;
+#   backup-kill: the wizard's own process killed (kill -9) right after the
+#           start: the runner is not the wizard's, the backup runs to its
+#           end: status exit 0, maintenance mode off, backup-verify passes;
 #   killed: (TERM=vt100: no glyph beyond ASCII and ACS, '...' for a cut)
 #           the runner of a restore wizard killed (kill -9) at its first
 #           question: the wizard's summary says the restore was INTERRUPTED
@@ -14,7 +17,12 @@
 #           with the --config in use;
 #   failed: the backup's dump fails (the test build, BR_FAULT_FAIL=
 #           backup.dump) after maintenance-on: the wizard's summary says
-#           maintenance mode was switched off again (the step's cleanup).
+#           maintenance mode was switched off again (the step's cleanup);
+#   refresh-kill: the test instance's refresh from the first screen
+#           (placeholder): the wizard killed (kill -9) at step 2's question;
+#           the runner waits (status exit 5, maintenance mode on),
+#           `biso-recover` again attaches and the refresh completes
+#           (status exit 0, maintenance mode off).
 # Skips (77) without tmux, php, rsync, a PostgreSQL server or root.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -83,6 +91,55 @@ id=$(ls "$DEMO_BACKUP_ROOT/manifest")
 gunzip -t "$DEMO_BACKUP_ROOT/db/biso_$id.sql.gz" || fail "the backup's dump is not a whole gzip"
 echo "ok: a wizard backup whose terminal went away after the start ran to its end: status exit 0, maintenance mode off, backup $id complete"
 
+# ---- wizard killed: the wizard's own process dies (kill -9) --------------
+# The runner is a process of its own, detached from the wizard: it does not
+# go with the wizard, whatever kills it.
+# wizpid LABEL CONFIG ARGS...: the wizard in a new pane, its pid (the
+# shell's, which execs it) in $T/wizpid-LABEL
+wizpid() {
+	local label=$1 conf=$2
+	shift 2
+	$TMUX_CMD kill-server >/dev/null 2>&1 && sleep 0.5
+	rm -f "$T/wizpid-$label"
+	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+		"echo \$\$ >'$T/wizpid-$label'; exec env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$BISO_RECOVER' --config '$conf' $*" ||
+		fail "tmux new-session failed"
+}
+# wait_run CONFIG: while status says the run works (4); its exit code in $code
+wait_run() {
+	local n=1500
+	while :; do
+		code=0
+		"$BISO_RECOVER" status --config "$1" >"$T/status.out" 2>&1 || code=$?
+		[ "$code" = 4 ] || break
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { cat "$T/status.out"; fail "the run still works after 300 s"; }
+		sleep 0.2
+	done
+}
+wizpid backup-kill "$CONF" wizard backup
+wait_for "Enter start all steps" 60 "[backup-kill] the backup's start"
+$TMUX_CMD send-keys -t wiz Enter
+n=300
+while cap && shows "Step 1 of 6: Switch maintenance mode on" && shows "Enter start all steps"; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || failscreen "[backup-kill] Enter did not start the backup"
+	sleep 0.2
+done
+kill -KILL "$(cat "$T/wizpid-backup-kill")"
+wait_run "$CONF"
+cat "$T/status.out"
+[ "$code" = 0 ] || fail "[backup-kill] status exit $code after the wizard was killed, expected 0"
+[ ! -e "$DEMO_DATADIR/maintenance.on" ] || fail "[backup-kill] maintenance mode is still on"
+ids=$(ls "$DEMO_BACKUP_ROOT/manifest")
+[ "$(echo "$ids" | wc -l)" = 2 ] || fail "[backup-kill] not exactly two backups now: $ids"
+id2=$(echo "$ids" | tail -n 1)
+[ "$id2" != "$id" ] && [ -s "$DEMO_BACKUP_ROOT/db/biso_$id2.sql.gz" ] && [ -d "$DEMO_BACKUP_ROOT/data/$id2" ] &&
+	[ -d "$DEMO_BACKUP_ROOT/webroot/$id2" ] || fail "[backup-kill] backup $id2 is not complete"
+"$BISO_RECOVER" backup-verify --config "$CONF" "$id2" >"$T/verify.out" 2>&1 ||
+	{ cat "$T/verify.out"; fail "[backup-kill] backup-verify refuses backup $id2"; }
+echo "ok: a wizard backup whose wizard was killed (kill -9) after the start ran to its end: status exit 0, maintenance mode off, backup $id2 verified"
+
 # ---- killed: the runner of a restore wizard dies ------------------------
 $TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
 	"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' wizard restore; echo \$? >'$T/exit-killed'; sleep 600" ||
@@ -130,3 +187,59 @@ if [ -x "$FAULTS" ]; then
 else
 	echo "SKIP [failed]: no test build $FAULTS (make check builds it)"
 fi
+
+# ---- wizard killed during a refresh: the runner waits for a new wizard ---
+# The test instance from the first screen (its attachments policy chosen
+# there reaches the runner): step 1 runs, at step 2's question the wizard
+# is killed (kill -9); the runner waits there (status exit 5, maintenance
+# mode on); `biso-recover` started again attaches to the run and the
+# refresh completes: status exit 0, maintenance mode off.
+TCONF=$DEMO_TEST_CONFIG
+wizpid refresh-kill "$TCONF"
+wait_for "What do you want to do\\?" 30 "[refresh-kill] the first screen"
+$TMUX_CMD send-keys -t wiz 2
+wait_for "the attachments" 10 "[refresh-kill] the attachments question"
+$TMUX_CMD send-keys -t wiz Enter
+wait_for "Step 1 of [0-9]+: Maintenance mode on" 60 "[refresh-kill] the refresh's first step"
+wait_for "Enter run this step" 10 "[refresh-kill] the first step's keys"
+$TMUX_CMD send-keys -t wiz Enter
+wait_for "Step 2 of [0-9]+" 120 "[refresh-kill] the second step"
+wait_for "Enter run this step" 10 "[refresh-kill] the second step's keys"
+kill -KILL "$(cat "$T/wizpid-refresh-kill")"
+wait_run "$TCONF"
+cat "$T/status.out"
+[ "$code" = 5 ] || fail "[refresh-kill] status exit $code after the wizard was killed, expected 5 (waiting)"
+[ -e "$DEMO_TEST_DATADIR/maintenance.on" ] || fail "[refresh-kill] maintenance mode is not on while the refresh waits"
+wizpid refresh-attach "$TCONF"
+wait_for "Step 2 of [0-9]+" 30 "[refresh-attach] the run's second step"
+n=0
+while :; do
+	wait_for "Enter run this step|Type [^ ]+ to continue|y yes, run it|Test system refresh [A-Za-z]+[: ].* - exit code|Step [a-z-]+ failed" 300 \
+		"[refresh-attach] a step, a confirmation or the end"
+	shows "Test system refresh finished: .* - exit code 0" && break
+	shows "Step [a-z-]+ failed| - exit code [0-9]" && failscreen "[refresh-attach] the refresh did not finish"
+	n=$((n + 1))
+	[ "$n" -lt 40 ] || failscreen "[refresh-attach] no end after 40 screens"
+	if shows "Type [^ ]+ to continue"; then
+		word=$(printf '%s\n' "$last_screen" | sed -n 's/.*Type \([^ ]*\) to continue.*/\1/p' | head -1)
+		$TMUX_CMD send-keys -t wiz -l "$word"
+		$TMUX_CMD send-keys -t wiz Enter
+	elif shows "y yes, run it"; then
+		$TMUX_CMD send-keys -t wiz y
+	else
+		head=$(printf '%s\n' "$last_screen" | grep -Eo 'Step [0-9]+ of [0-9]+' | head -1)
+		$TMUX_CMD send-keys -t wiz Enter
+		m=300
+		while cap && shows "$head" && shows "Enter run this step"; do
+			m=$((m - 1))
+			[ "$m" -gt 0 ] || failscreen "[refresh-attach] Enter did not run $head"
+			sleep 0.2
+		done
+	fi
+	sleep 0.3
+done
+$TMUX_CMD send-keys -t wiz q
+wait_run "$TCONF"
+[ "$code" = 0 ] || { cat "$T/status.out"; fail "[refresh-attach] status exit $code after the refresh, expected 0"; }
+[ ! -e "$DEMO_TEST_DATADIR/maintenance.on" ] || fail "[refresh-attach] maintenance mode is still on"
+echo "ok: a wizard refresh whose wizard was killed (kill -9) waited at its question; a new wizard attached and the refresh completed: status exit 0, maintenance mode off"
