@@ -187,7 +187,10 @@ struct flow_def {
 	void (*journal_plan)(const struct run *run, struct strbuf *out);
 	/* How far step @step of the interrupted run @stamp had come
 	 * ("during the replay", "during its swap of /var/www/biso"), from
-	 * the journal and what it left, appended to @out.  NULL: nothing. */
+	 * the journal and what it left, appended to @out with _() (the
+	 * engine calls it once more inside i18n_english(1) for the log's
+	 * text; the msgid "step %zu, %s, was interrupted %s" takes it).
+	 * NULL: nothing. */
 	void (*interrupted_at)(const struct run *run, size_t step, const char *stamp,
 			       struct strbuf *out);
 	/* 1: the flow is whole or nothing (a backup publishes nothing half

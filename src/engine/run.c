@@ -107,6 +107,7 @@ static void run_free_parts(struct run *run)
 		free(run->plan[i]);
 	free(run->plan);
 	free(run->interrupted);
+	free(run->interrupted_en);
 	free(run->st);
 	free((char *)run->opts.only);
 	free((char *)run->opts.dump);
@@ -147,8 +148,8 @@ int run_prepare(struct run *run, struct report *r, struct err *e)
 		struct found f;
 		struct err ignored = ERR_INIT;
 		if (run_find_interrupted(run, &f, &ignored) == 1) {
-			run->interrupted = run_interrupted_text(run, &f);
-			report_log(r, LOG_WARN, "%s", run->interrupted);
+			run_interrupted_set(run, &f);
+			report_log_l10n(r, LOG_WARN, run->interrupted, "%s", run->interrupted_en);
 			report_log(r, LOG_WARN, "this run starts over from its first step (the kept "
 				   "copies of that run stay); to continue that run instead, stop here "
 				   "and run: biso-recover %s --resume", run->flow->name);
@@ -156,7 +157,7 @@ int run_prepare(struct run *run, struct report *r, struct err *e)
 		}
 		err_clear(&ignored);
 	} else if (run->interrupted) {
-		report_log(r, LOG_INFO, "%s", run->interrupted);
+		report_log_l10n(r, LOG_INFO, run->interrupted, "%s", run->interrupted_en);
 		report_log(r, LOG_INFO, "resuming it: the same backups, its kept names (%s)",
 			   run->origin);
 	}

@@ -41,6 +41,7 @@ struct run {
 	char **plan;            /* resuming: its plan, "key=value" strings */
 	size_t n_plan;
 	char *interrupted;      /* run_interrupted()'s line, or NULL */
+	char *interrupted_en;   /* the same in English, for the log */
 };
 
 /* The newest run of a flow as its journal records tell it. */
@@ -62,9 +63,13 @@ void run_found_free(struct found *f, size_t n);
  * interrupted (no "end" record, no live process): 1 with @f filled, 0 when
  * there is none, -1 with @e. */
 int run_find_interrupted(const struct run *run, struct found *f, struct err *e);
-/* "steps 1-3 (...) finished at ...; step 4, database, was interrupted
- * during ..." for @f, malloc'd. */
+/* "the restore of S was interrupted: steps 1-3 (...) finished at ...; step
+ * 4, database, was interrupted during ..." for @f, malloc'd, in the
+ * language _() gives (i18n_english(1): English). */
 char *run_interrupted_text(const struct run *run, const struct found *f);
+/* run->interrupted (the operator's language) and run->interrupted_en (the
+ * log's English) for @f, the old ones freed. */
+void run_interrupted_set(struct run *run, const struct found *f);
 /* --resume: take the interrupted run's plan, stamp and finished steps
  * into @run.  0, or -1 with @e. */
 int run_resume_load(struct run *run, struct err *e);

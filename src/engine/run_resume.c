@@ -193,14 +193,75 @@ static char *plan_value(const char *plan, const char *key)
 	return NULL;
 }
 
-/* run_interrupted()'s line for @f. */
+/* run_interrupted_text()'s part on the steps that finished: "steps 1-3
+ * (webroot, config, datadir) finished at 10:59 from the backups of
+ * 2026-12-06 02:00" (@ranges, @names, @ndone of them), appended to @out.
+ * One msgid each for with and without the time and the backups: whole
+ * clauses, the count's plural by ngettext. */
+static void add_finished(struct strbuf *out, size_t ndone, const char *ranges, const char *names,
+			 const char *hhmm, const char *taken)
+{
+	if (*hhmm && taken && *taken)
+		/* TRANSLATORS: "steps 1-3 (webroot, config, datadir) finished at
+		 * 10:59 from the backups of 2026-12-06 02:00"; step names stay */
+		strbuf_addf(out, P_("step %s (%s) finished at %s from the backups of %s",
+				    "steps %s (%s) finished at %s from the backups of %s", ndone),
+			    ranges, names, hhmm, taken);
+	else if (*hhmm)
+		strbuf_addf(out, P_("step %s (%s) finished at %s", "steps %s (%s) finished at %s",
+				    ndone),
+			    ranges, names, hhmm);
+	else if (taken && *taken)
+		strbuf_addf(out, P_("step %s (%s) finished from the backups of %s",
+				    "steps %s (%s) finished from the backups of %s", ndone),
+			    ranges, names, taken);
+	else
+		strbuf_addf(out, P_("step %s (%s) finished", "steps %s (%s) finished", ndone), ranges,
+			    names);
+}
+
+/* run_interrupted_text()'s part on step @cut, where the run stopped:
+ * "step 4, database, was interrupted during the replay", appended to
+ * @out. */
+static void add_cut(struct strbuf *out, const struct run *run, const struct found *f, size_t cut)
+{
+	const struct flow_def *flow = run->flow;
+	const char *name = flow->steps[cut]->name;
+	size_t no = cut + 1;
+	if (f->last[cut] == STEP_RUNNING && f->journals_working && !f->working[cut]) {
+		/* killed between its "started" and "working" records */
+		strbuf_addf(out, _("step %zu, %s, was interrupted at its start; nothing of it had "
+				   "changed"),
+			    no, name);
+	} else if (f->last[cut] == STEP_RUNNING) {
+		struct strbuf at = STRBUF_INIT;
+		if (flow->interrupted_at)
+			flow->interrupted_at(run, cut, f->origin, &at);
+		if (at.len)
+			/* TRANSLATORS: the last %s says how far the step had
+			 * come: "during the replay", "during its swap of
+			 * /var/www/biso" */
+			strbuf_addf(out, _("step %zu, %s, was interrupted %s"), no, name, at.buf);
+		else
+			strbuf_addf(out, _("step %zu, %s, was interrupted"), no, name);
+		strbuf_release(&at);
+	} else if (f->last[cut] == STEP_FAILED) {
+		strbuf_addf(out, _("step %zu, %s, had failed"), no, name);
+	} else {
+		strbuf_addf(out, _("step %zu, %s, had not started"), no, name);
+	}
+}
+
+/* run_interrupted()'s line for @f in the language _() gives now (the log's
+ * is built inside i18n_english(1): run_interrupted_set()). */
 char *run_interrupted_text(const struct run *run, const struct found *f)
 {
 	const struct flow_def *flow = run->flow;
 	size_t n = flow->n_steps, cut = interrupted_step(f, n), ndone = 0;
 	int *mark = xcalloc(n ? n : 1, sizeof *mark);
-	struct strbuf sb = STRBUF_INIT, names = STRBUF_INIT;
-	char *taken = plan_value(f->plan, "taken"), *last_at = NULL;
+	struct strbuf sb = STRBUF_INIT, names = STRBUF_INIT, ranges = STRBUF_INIT;
+	struct strbuf done = STRBUF_INIT, stop = STRBUF_INIT;
+	char *taken = plan_value(f->plan, "taken"), *last_at = NULL, hhmm[6] = "";
 
 	for (size_t i = 0; i < n; i++) {
 		char *kept, *from, *at;
@@ -217,44 +278,46 @@ char *run_interrupted_text(const struct run *run, const struct found *f)
 		free(kept);
 		free(from);
 	}
-	strbuf_addf(&sb, "the %s of %s was interrupted: ", flow->name, f->stamp);
+	if (last_at && strlen(last_at) == 15)
+		snprintf(hhmm, sizeof hhmm, "%.2s:%.2s", last_at + 9, last_at + 11);
 	if (ndone) {
-		strbuf_addstr(&sb, ndone > 1 ? "steps " : "step ");
-		add_ranges(&sb, mark, n);
-		strbuf_addf(&sb, " (%s) finished", names.buf);
-		if (last_at && strlen(last_at) == 15)
-			strbuf_addf(&sb, " at %.2s:%.2s", last_at + 9, last_at + 11);
-		if (taken && *taken)
-			strbuf_addf(&sb, " from the backups of %s", taken);
-		strbuf_addstr(&sb, cut < n ? "; " : "");
+		add_ranges(&ranges, mark, n);
+		add_finished(&done, ndone, ranges.buf, names.buf, hhmm, taken);
 	} else if (cut < n) {
-		strbuf_addstr(&sb, "no step finished; ");
+		strbuf_addstr(&done, _("no step finished"));
 	}
-	if (cut < n) {
-		strbuf_addf(&sb, "step %zu, %s, ", cut + 1, flow->steps[cut]->name);
-		if (f->last[cut] == STEP_RUNNING && f->journals_working && !f->working[cut]) {
-			/* killed between its "started" and "working" records */
-			strbuf_addstr(&sb, "was interrupted at its start; nothing of it had changed");
-		} else if (f->last[cut] == STEP_RUNNING) {
-			strbuf_addstr(&sb, "was interrupted");
-			if (flow->interrupted_at) {
-				struct strbuf at = STRBUF_INIT;
-				flow->interrupted_at(run, cut, f->origin, &at);
-				if (at.len)
-					strbuf_addf(&sb, " %s", at.buf);
-				strbuf_release(&at);
-			}
-		} else if (f->last[cut] == STEP_FAILED) {
-			strbuf_addstr(&sb, "had failed");
-		} else {
-			strbuf_addstr(&sb, "had not started");
-		}
-	}
+	if (cut < n)
+		add_cut(&stop, run, f, cut);
+	/* TRANSLATORS: "the restore of 20261206_105500 was interrupted: steps
+	 * 1-3 (...) finished at 10:59 ...; step 4, database, was interrupted
+	 * during the replay"; the first %s is the command (restore, backup) */
+	if (done.len && stop.len)
+		strbuf_addf(&sb, _("the %s of %s was interrupted: %s; %s"), flow->name, f->stamp,
+			    done.buf, stop.buf);
+	else if (done.len)
+		strbuf_addf(&sb, _("the %s of %s was interrupted: %s"), flow->name, f->stamp,
+			    done.buf);
+	else
+		strbuf_addf(&sb, _("the %s of %s was interrupted"), flow->name, f->stamp);
 	free(mark);
 	free(taken);
 	free(last_at);
 	strbuf_release(&names);
+	strbuf_release(&ranges);
+	strbuf_release(&done);
+	strbuf_release(&stop);
 	return strbuf_detach(&sb, NULL);
+}
+
+void run_interrupted_set(struct run *run, const struct found *f)
+{
+	int was;
+	free(run->interrupted);
+	free(run->interrupted_en);
+	run->interrupted = run_interrupted_text(run, f);
+	was = i18n_english(1);
+	run->interrupted_en = run_interrupted_text(run, f);
+	i18n_english(was);
 }
 
 /* 1 when the newest run of the flow in the journal was interrupted (no
@@ -288,15 +351,19 @@ int run_resume_load(struct run *run, struct err *e)
 	if (got < 0)
 		return -1;
 	if (!got) {
-		err_set(e, "no interrupted %s to resume in %s", run->flow->name,
-			run->conf->log_dir ? run->conf->log_dir : "(no log directory)");
+		if (run->conf->log_dir)
+			err_set(e, "no interrupted %s to resume in %s", run->flow->name,
+				run->conf->log_dir);
+		else
+			err_set(e, "no interrupted %s to resume: there is no log directory",
+				run->flow->name);
 		err_detail(e, "The newest %s in the journal ended, is still running, or there "
 			      "is none.", run->flow->name);
 		err_hint(e, "Start it without --resume (give the same --log-dir as the "
 			    "interrupted run, if it had one).");
 		return -1;
 	}
-	run->interrupted = run_interrupted_text(run, &f);
+	run_interrupted_set(run, &f);
 	snprintf(run->origin, sizeof run->origin, "%s", f.origin);
 	for (const char *l = f.plan; *l;) {
 		size_t len = strcspn(l, "\n");

@@ -78,14 +78,16 @@ static void restore_journal_plan(const struct run *run, struct strbuf *out)
 	}
 }
 
-/* How far each step gets before its swap, for a run interrupted in it. */
+/* How far each step gets before its swap, for a run interrupted in it
+ * ("step 4, database, was interrupted %s"; msgids, translated where
+ * used). */
 static const char *const interrupted_in[STEP_COUNT] = {
-	[STEP_WEBROOT] = "while the new webroot was built in its staging tree",
-	[STEP_CONFIG] = "while config.php was written",
-	[STEP_DATADIR] = "while the new datadir was built in its staging tree",
-	[STEP_DATABASE] = "during the replay",
-	[STEP_MIGRATIONS] = "during the migrations",
-	[STEP_VERIFY] = "during the verification",
+	[STEP_WEBROOT] = N_("while the new webroot was built in its staging tree"),
+	[STEP_CONFIG] = N_("while config.php was written"),
+	[STEP_DATADIR] = N_("while the new datadir was built in its staging tree"),
+	[STEP_DATABASE] = N_("during the replay"),
+	[STEP_MIGRATIONS] = N_("during the migrations"),
+	[STEP_VERIFY] = N_("during the verification"),
 };
 
 /* A swap the interrupted run began and never closed says more than the
@@ -102,12 +104,12 @@ static void restore_interrupted_at(const struct run *run, size_t step, const cha
 			if (!strcmp(v[i].stamp, stamp) && v[i].kind != JOURNAL_SERVICES)
 				swap = v[i].live;
 		if (swap)
-			strbuf_addf(out, "during its swap of %s", swap);
+			strbuf_addf(out, _("during its swap of %s"), swap);
 		journal_entries_free(v, n);
 	}
 	err_clear(&e);
 	if (!swap && step < STEP_COUNT)
-		strbuf_addstr(out, interrupted_in[step]);
+		strbuf_addstr(out, _(interrupted_in[step]));
 }
 
 static void *restore_create(struct run *run)

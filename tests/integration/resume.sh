@@ -9,7 +9,9 @@
 #     the database, each holding the old instance;
 #   - leave no <db>_restoring database and no staging tree.
 # A plain start after the kill says that a run was interrupted and how to
-# resume it; --resume without an interrupted run is refused.
+# resume it; --resume without an interrupted run is refused.  With
+# LANG=de_CH.UTF-8 (the run killed in the replay) both say it in German on
+# the terminal, while the run log keeps the English text.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
@@ -54,11 +56,18 @@ reset() {
 	done
 	psql -qX -c "CREATE DATABASE biso OWNER biso TEMPLATE biso_old"
 }
+command -v msgfmt >/dev/null || skip "msgfmt not installed (gettext)"
+locale -a | grep -qix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
+mkdir -p "$T/locale/de/LC_MESSAGES"
+msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
+export BISO_RECOVER_LOCALEDIR=$T/locale
+LANG_RUN=C # the language of run(): only LANG chooses it
 run() { # BINARY LOG [OPTIONS]
 	local bin=$1 log=$2
 	shift 2
 	set +e
-	("$bin" restore --yes --config "$DEMO_CONFIG" "$@"; exit $?) < /dev/null > "$log" 2>&1
+	(env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG="$LANG_RUN" \
+		"$bin" restore --yes --config "$DEMO_CONFIG" "$@"; exit $?) < /dev/null > "$log" 2>&1
 	rc=$?
 	set -e
 	rc=$(runner_fault_rc "$log")
@@ -83,7 +92,7 @@ check() { # POINT
 	if [ $rc != 0 ]; then
 		echo "FAIL at $point: restore --resume --yes exited $rc:"; sed 's/^/    /' "$T/resume.log"; bad=1; return
 	fi
-	grep -q "was interrupted" "$T/resume.log" || { echo "FAIL at $point: the resumed run does not say what was interrupted"; bad=1; }
+	grep -q -e "was interrupted" -e "wurde unterbrochen" "$T/resume.log" || { echo "FAIL at $point: the resumed run does not say what was interrupted"; bad=1; }
 	same_tree "$B/webroot" "$W" "${WEXCL[@]}" || { echo "FAIL at $point: the webroot is not the backup's"; bad=1; }
 	same_tree "$B/data" "$W/data" || { echo "FAIL at $point: the datadir is not the backup's"; bad=1; }
 	[ "$(dump_db biso)" = "$(cat "$T/new.sql")" ] || { echo "FAIL at $point: the database is not the dump's (pg_dump differs)"; bad=1; }
@@ -126,13 +135,34 @@ for point in $points; do
 		echo "ok: a plain start says: $(grep -m1 'was interrupted' "$T/plain.log")"
 		first=0
 	fi
-	run "$BISO_RECOVER" "$T/resume.log" --resume
-	echo "killed at $point; resumed: $(grep -m1 'was interrupted' "$T/resume.log" || true)"
+	case $point in
+	replay.*)
+		# German on the terminal, English in the run log: the plain
+		# start's warning (a dry run), then the resume
+		LANG_RUN=de_CH.UTF-8 run "$BISO_RECOVER" "$T/plain-de.log" --dry-run
+		de="der restore-Lauf von [0-9_]* wurde unterbrochen: Schritte 1-3 (webroot, config, datadir) um [0-9][0-9]:[0-9][0-9] abgeschlossen, aus den Sicherungen vom [0-9-]* [0-9:]*; Schritt 4, database, wurde während des Einspielens unterbrochen"
+		grep -q "^Warnung: $de\$" "$T/plain-de.log" || { cat "$T/plain-de.log"; fail "a plain start after a kill in the replay does not say it in German"; }
+		! grep -q "was interrupted" "$T/plain-de.log" || { cat "$T/plain-de.log"; fail "English in the German plain start"; }
+		echo "ok: in German: $(grep -m1 'wurde unterbrochen' "$T/plain-de.log")"
+		sleep 1
+		rm -f "$S/log/"biso-recover-*.log
+		LANG_RUN=de_CH.UTF-8 run "$BISO_RECOVER" "$T/resume.log" --resume
+		grep -q "$de" "$T/resume.log" || { cat "$T/resume.log"; fail "restore --resume in German does not say what was interrupted in German"; }
+		log=$(ls "$S/log/"biso-recover-*.log | head -n 1)
+		grep -q "INFO  the restore of [0-9_]* was interrupted: steps 1-3 (webroot, config, datadir) finished at [0-9:]* from the backups of [0-9-]* [0-9:]*; step 4, database, was interrupted during the replay$" "$log" &&
+			! grep -q "unterbrochen" "$log" || { cat "$log"; fail "the run log of the German resume does not keep the English text"; }
+		echo "ok: restore --resume in German, its run log in English"
+		;;
+	*)
+		run "$BISO_RECOVER" "$T/resume.log" --resume
+		;;
+	esac
+	echo "killed at $point; resumed: $(grep -m1 -e 'was interrupted' -e 'wurde unterbrochen' "$T/resume.log" || true)"
 	# what the interrupted step had done, from the journal: at a step's
 	# start nothing; in the replay, the replay
 	case $point in
 	step.*.start) want="step [0-9], ${point#step.}, was interrupted at its start; nothing of it had changed" ;;
-	replay.*) want="step [0-9], database, was interrupted during the replay" ;;
+	replay.*) want=$de ;; # the German run above
 	*) want="was interrupted" ;;
 	esac
 	want=${want/.start,/,}

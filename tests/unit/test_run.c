@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "err.h"
 #include "flow.h"
 #include "frontend.h"
+#include "i18n.h"
 #include "journal.h"
 #include "run.h"
 #include "strbuf.h"
@@ -180,7 +182,8 @@ static void dummy_interrupted_at(const struct run *run, size_t step, const char 
 				 struct strbuf *out)
 {
 	(void)run;
-	strbuf_addf(out, "while reading (step %zu of %s)", step, stamp);
+	/* a msgid of the catalogue: the German test sees it translated */
+	strbuf_addf(out, "%s (step %zu of %s)", _("during the replay"), step, stamp);
 }
 
 static const struct flow_def dummy_flow = {
@@ -643,7 +646,7 @@ static void a_killed_run_is_found_and_resumed_from_its_interrupted_step(void **s
 	assert_non_null(strstr(sb.buf, "the dummy of 20261206_100000 was interrupted: step 1 "
 				       "(write) finished at "));
 	assert_non_null(strstr(sb.buf, " from the backups of 2026-12-06 02:00; step 2, check, was "
-				       "interrupted while reading (step 1 of 20261206_100000)"));
+				       "interrupted during the replay (step 1 of 20261206_100000)"));
 	assert_non_null(strstr(warn.buf, "biso-recover dummy --resume"));
 	assert_int_equal(run_resumed(run), 0);
 	assert_string_equal(run_origin_stamp(run), "20261206_110000");
@@ -718,9 +721,108 @@ static void a_run_killed_at_a_steps_start_says_nothing_of_it_changed(void **stat
 	assert_int_equal(run_interrupted(run, &sb), 1);
 	assert_non_null(strstr(sb.buf, "; step 2, check, was interrupted at its start; nothing of "
 				       "it had changed"));
-	assert_null(strstr(sb.buf, "while reading"));
+	assert_null(strstr(sb.buf, "during the replay"));
 	run_free(run);
 	strbuf_release(&sb);
+}
+
+/* Switch to German: LANG=de_CH.UTF-8 and the catalogue `make` compiled
+ * into the build tree's locale/ (po/de.po as it is now).  0, or -1 when
+ * there is none or the locale is missing (tools/deps.sh makes it). */
+static int german(void)
+{
+	const char *btop = getenv("top_builddir");
+	char *dir = xstrfmt("%s/locale", btop ? btop : ".");
+	char *mo = xstrfmt("%s/de/LC_MESSAGES/biso-recover.mo", dir);
+	int ok = access(mo, R_OK) == 0 && setlocale(LC_ALL, "de_CH.UTF-8");
+	if (ok) {
+		setenv("BISO_RECOVER_LOCALEDIR", dir, 1);
+		setenv("LANG", "de_CH.UTF-8", 1);
+		unsetenv("LANGUAGE");
+		unsetenv("LC_ALL");
+		unsetenv("LC_MESSAGES");
+		i18n_init();
+	}
+	free(mo);
+	free(dir);
+	return ok ? 0 : -1;
+}
+
+/* Back to English (LANG=C) after german(). */
+static void english(void)
+{
+	setenv("LANG", "C", 1);
+	i18n_init();
+}
+
+/* A report that keeps each line in both languages: "EN line" and "DE shown". */
+static void keep_both(void *ctx, enum log_level level, const char *line, const char *shown)
+{
+	(void)level;
+	strbuf_addf(ctx, "EN %s\nDE %s\n", line, shown);
+}
+
+/* The interrupted run's text with LANG=de_CH.UTF-8: whole German
+ * sentences on the screen (run_interrupted(), the log line's @shown; the
+ * count's plural by ngettext: 1 Schritt, 2 Schritte; the flow's "how far"
+ * translated too), the English text in the log (@line): the run log stays
+ * English. */
+static void an_interrupted_run_is_german_on_the_screen_and_english_in_the_log(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o1 = { .stamp = "20261206_100000" };
+	struct run_opts o2 = { .stamp = "20261206_110000" };
+	struct run *run;
+	struct err e = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT, log = STRBUF_INIT;
+	struct report r = { .log_l10n = keep_both, .ctx = &log };
+
+	if (german() < 0)
+		skip();
+	run = start(f, &o1);
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	assert_int_equal(journal_step(f->dir, "20261206_100000", "dummy", "check", "started", "",
+				      &e), 0);
+	assert_int_equal(journal_step(f->dir, "20261206_100000", "dummy", "check", "working", "",
+				      &e), 0);
+	run_free(run);
+	run = run_new(&dummy_flow, &f->c, &o2, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, &r, &e), 0);
+	assert_int_equal(run_interrupted(run, &sb), 1);
+	assert_non_null(strstr(sb.buf, "der dummy-Lauf von 20261206_100000 wurde unterbrochen: "
+				       "Schritt 1 (write) um "));
+	assert_non_null(strstr(sb.buf, " abgeschlossen, aus den Sicherungen vom 2026-12-06 02:00; "
+				       "Schritt 2, check, wurde während des Einspielens (step 1 of "
+				       "20261206_100000) unterbrochen"));
+	assert_non_null(strstr(log.buf, "\nDE der dummy-Lauf von 20261206_100000 wurde unterbrochen: "
+					"Schritt 1 (write) um "));
+	assert_non_null(strstr(log.buf, "EN the dummy of 20261206_100000 was interrupted: step 1 "
+					"(write) finished at "));
+	assert_non_null(strstr(log.buf, " from the backups of 2026-12-06 02:00; step 2, check, was "
+					"interrupted during the replay (step 1 of 20261206_100000)\n"));
+	run_free(run);
+
+	/* both steps finished, the end never written: the plural */
+	run = start(f, &o2);
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	assert_int_equal(run_step(run, 1, NULL, &e), 0);
+	run_free(run);
+	run = run_new(&dummy_flow, &f->c, &(struct run_opts){ .stamp = "20261206_120000" }, &e);
+	assert_non_null(run);
+	strbuf_reset(&log);
+	assert_int_equal(run_prepare(run, &r, &e), 0);
+	strbuf_reset(&sb);
+	assert_int_equal(run_interrupted(run, &sb), 1);
+	assert_non_null(strstr(sb.buf, "der dummy-Lauf von 20261206_110000 wurde unterbrochen: "
+				       "Schritte 1-2 (write, check) um "));
+	assert_null(strstr(sb.buf, "step"));
+	assert_non_null(strstr(log.buf, "EN the dummy of 20261206_110000 was interrupted: steps 1-2 "
+					"(write, check) finished at "));
+	run_free(run);
+	english();
+	strbuf_release(&sb);
+	strbuf_release(&log);
 }
 
 int main(void)
@@ -740,6 +842,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_drill_refuses_targets_outside_its_sandbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_killed_run_is_found_and_resumed_from_its_interrupted_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_run_killed_at_a_steps_start_says_nothing_of_it_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_interrupted_run_is_german_on_the_screen_and_english_in_the_log, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
