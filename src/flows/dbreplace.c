@@ -64,8 +64,12 @@ int dbreplace_run(const struct dbreplace_opts *o, struct step_out *so, struct re
 	co.encoding = c->database.encoding;
 	co.lc_collate = c->database.lc_collate;
 	co.lc_ctype = c->database.lc_ctype;
-	report_log(r, LOG_INFO, "creating database \"%s\" (owner %s, %s, %s)", staging,
-		   owner ? owner : "(connecting user)", orq(co.encoding), orq(co.lc_collate));
+	if (owner)
+		report_log(r, LOG_INFO, "creating database \"%s\" (owner %s, %s, %s)", staging, owner,
+			   orq(co.encoding), orq(co.lc_collate));
+	else
+		report_log(r, LOG_INFO, "creating database \"%s\" (owned by the connecting user, %s, "
+			   "%s)", staging, orq(co.encoding), orq(co.lc_collate));
 	if (dbadmin_create(admin, staging, &co, e) < 0)
 		goto out;
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "flow.h"
+#include "i18n.h"
 #include "magic.h"
 #include "run.h"
 
@@ -91,9 +92,11 @@ static inline struct refresh *refresh_of(const struct run *run)
 	return (struct refresh *)run_data(run);
 }
 
+/* orq() of the restore (restore_int.h): @s, or "(unknown)" translated,
+ * for the texts built with _(). */
 static inline const char *rf_orq(const char *s)
 {
-	return s ? s : "(unknown)";
+	return s ? s : _("(unknown)");
 }
 
 extern const struct step_def refresh_step_maintenance, refresh_step_fetch, refresh_step_database,

@@ -105,12 +105,18 @@ int refresh_require_dev(struct refresh *rf, struct report *r, struct err *e)
 {
 	if (read_target_config(rf, e) < 0)
 		return -1;
-	report_log(r, LOG_INFO, "target config.php %s: env %s", rf->config_php,
-		   rf->env ? rf->env : "(not set)");
+	if (rf->env)
+		report_log(r, LOG_INFO, "target config.php %s: env %s", rf->config_php, rf->env);
+	else
+		report_log(r, LOG_INFO, "target config.php %s: env not set", rf->config_php);
 	if (rf->env && !strcmp(rf->env, "dev"))
 		return 0;
-	err_set(e, "the target's config.php %s says env '%s', not 'dev': this is not a test "
-		"system to refresh", rf->config_php, rf->env ? rf->env : "(not set)");
+	if (rf->env)
+		err_set(e, "the target's config.php %s says env '%s', not 'dev': this is not a "
+			"test system to refresh", rf->config_php, rf->env);
+	else
+		err_set(e, "the target's config.php %s sets no env, not 'dev': this is not a test "
+			"system to refresh", rf->config_php);
 	err_detail(e, "A refresh replaces the target's database and datadir with production's "
 		      "and runs the anonymizer, which must never run on production.");
 	err_hint(e, "Refresh only a test system whose config.php sets Config::set('env', 'dev'); "
@@ -184,7 +190,8 @@ static int read_manifest(struct refresh *rf, struct report *r, struct err *e)
 		if (m.system_identifier)
 			set_str(&rf->prod_from, rf->manifest);
 		report_log(r, LOG_INFO, "manifest %s: production database \"%s\", system "
-			   "identifier %s", rf->manifest, rf_orq(m.dbname), rf_orq(m.system_identifier));
+			   "identifier %s", rf->manifest, m.dbname ? m.dbname : "(unknown)",
+			   m.system_identifier ? m.system_identifier : "(unknown)");
 	}
 	manifest_release(&m);
 	free(path);
@@ -296,7 +303,10 @@ static int remote_source(struct refresh *rf, struct report *r, struct err *e)
 		}
 		name = newest_name(names.buf, rf->conf->database.dump_prefix, dump_sfx, rf->at);
 		if (!name) {
-			err_set(e, "no production dump in %s%s", dir, rf->at ? " taken at or before --at" : "");
+			if (rf->at)
+				err_set(e, "no production dump in %s taken at or before --at", dir);
+			else
+				err_set(e, "no production dump in %s", dir);
 			err_hint(e, "Give --source HOST:PATH (production's backup set) or --dump.");
 			free(dir);
 			strbuf_release(&names);
@@ -356,8 +366,11 @@ int refresh_prepare(struct refresh *rf, struct report *r, struct err *e)
 	if (!rf->dump) {
 		it = backupset_pick(&bs.dumps, rf->at);
 		if (!it) {
-			err_set(e, "no production dump in %s/db%s", rf->source,
-				rf->at ? " taken at or before --at" : "");
+			if (rf->at)
+				err_set(e, "no production dump in %s/db taken at or before --at",
+					rf->source);
+			else
+				err_set(e, "no production dump in %s/db", rf->source);
 			err_hint(e, "Give --source DIR (production's backup set) or --dump FILE.");
 			goto out;
 		}
@@ -431,7 +444,7 @@ static int production_identity(struct refresh *rf, struct report *r, struct err 
 		return -1;
 	set_str(&rf->prod_from, from);
 	report_log(r, LOG_INFO, "production (%s): database \"%s\", system identifier %s", from,
-		   rf_orq(rf->prod_dbname), rf->prod_sysid);
+		   rf->prod_dbname ? rf->prod_dbname : "(unknown)", rf->prod_sysid);
 	return 0;
 }
 
@@ -457,7 +470,7 @@ static int not_production(struct refresh *rf, PGconn *admin, struct report *r, s
 	    !strcmp(rf->prod_dbname, rf->dbname)) {
 		err_set(e, "the target database \"%s\" is production's: same server (system "
 			"identifier %s) and name as %s records", rf->dbname, rf->target_sysid,
-			rf_orq(rf->prod_from));
+			rf->prod_from ? rf->prod_from : "(unknown)");
 		err_hint(e, "Check the test instance's config.php (gaia.db): it must name the test "
 			    "system's own database.");
 		return -1;
@@ -616,9 +629,18 @@ int refresh_preflight(struct refresh *rf, struct report *r, struct err *e)
 	PGconn *admin;
 	int ret = 0;
 
-	report_log(r, LOG_INFO, "target: %s (config.php %s): env %s, datadir %s, database \"%s\" "
-		   "on %s", rf->webroot, rf->config_php, rf->env ? rf->env : "(not set)",
-		   rf->datadir, rf->dbname, rf->db_host ? rf->db_host : "the default host");
+	{
+		/* what config.php leaves out, in words of each language */
+		char *shown = xstrfmt(_("target: %s (config.php %s): env %s, datadir %s, database "
+					"\"%s\" on %s"), rf->webroot, rf->config_php,
+				      rf->env ? rf->env : _("(not set)"), rf->datadir, rf->dbname,
+				      rf->db_host ? rf->db_host : _("the default host"));
+		report_log_l10n(r, LOG_INFO, shown, "target: %s (config.php %s): env %s, datadir %s, "
+				"database \"%s\" on %s", rf->webroot, rf->config_php,
+				rf->env ? rf->env : "(not set)", rf->datadir, rf->dbname,
+				rf->db_host ? rf->db_host : "the default host");
+		free(shown);
+	}
 	/* the guard first: nothing is asked of a target that is not a test system */
 	if (!rf->env || strcmp(rf->env, "dev"))
 		return refresh_require_dev(rf, r, e);

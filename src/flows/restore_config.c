@@ -30,8 +30,8 @@ static void config_describe(const struct run *run, struct strbuf *out)
 	strbuf_addf(out, _("env:      %s%s\ndatadir:  %s\ndatabase: %s on %s as %s"),
 		    orq(rs->env),
 		    rs->env && nonempty(rs->conf->env_expected) &&
-		    strcmp(rs->env, rs->conf->env_expected) ? " (not the expected "
-		    "production env!)" : "",
+		    strcmp(rs->env, rs->conf->env_expected) ? _(" (not the expected "
+		    "production env!)") : "",
 		    orq(rs->datadir), orq(rs->dbname), host && *host ? host : "localhost",
 		    orq(user));
 	if (restore_app_db_differs(rs, NULL))
@@ -175,12 +175,19 @@ static int config_run(struct run *run, struct step_out *out, struct report *r, s
 		goto out;
 	if (nonempty(rs->conf->env_expected) &&
 	    (!rs->env || strcmp(rs->env, rs->conf->env_expected)) &&
-	    !(rs->env && rs->env_warned && !strcmp(rs->env, rs->env_warned)))
-		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "
-			   "config.php for a disaster recovery?", rs->env ? rs->env : "(not set)",
-			   rs->conf->env_expected);
-	step_out_summaryf(out, "env %s, database %s",
-			       rs->env ? rs->env : "(not set)", orq(rs->dbname));
+	    !(rs->env && rs->env_warned && !strcmp(rs->env, rs->env_warned))) {
+		if (rs->env)
+			report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the "
+				   "right config.php for a disaster recovery?", rs->env,
+				   rs->conf->env_expected);
+		else
+			report_log(r, LOG_WARN, "config.php sets no env, not '%s': is this the "
+				   "right config.php for a disaster recovery?", rs->conf->env_expected);
+	}
+	if (rs->env)
+		step_out_summaryf(out, "env %s, database %s", rs->env, orq_en(rs->dbname));
+	else
+		step_out_summaryf(out, "env not set, database %s", orq_en(rs->dbname));
 	ret = 0;
 out:
 	strbuf_release(&target);

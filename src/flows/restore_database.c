@@ -200,7 +200,7 @@ static int database_blocked(const struct run *run, struct strbuf *why, struct er
 	if (!rs->dump_refused || !rs->dump || strcmp(rs->dump, rs->dump_refused))
 		return 0;
 	if (e) {
-		err_set(e, "%s", orq(rs->dump_refused_why));
+		err_set(e, "%s", orq_en(rs->dump_refused_why));
 		err_hint(e, "Choose another dump (the wizard: o on this step).");
 	}
 	if (why) {
@@ -274,7 +274,7 @@ static int database_use_source(struct run *run, size_t i, struct report *r, stru
 	}
 	restore_check_live_tables(rs, r);
 	report_log(r, LOG_INFO, "step %s: the operator chose %s instead of %s", "database",
-		   rs->dump, orq(old));
+		   rs->dump, orq_en(old));
 	free(old);
 	return 0;
 }
@@ -359,7 +359,7 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 	 * confirmation: say it again where the step's warnings are counted */
 	if (rs->db_warning)
 		report_log(r, LOG_WARN, "%s", rs->db_warning);
-	out->source = rs->log_dump ? xstrfmt("%s, %s", orq(rs->dump), rs->log_dump)
+	out->source = rs->log_dump ? xstrfmt("%s, %s", orq_en(rs->dump), rs->log_dump)
 				   : rs->dump ? xstrdup(rs->dump) : NULL;
 	if (restore_one_database(rs, rs->dump, rs->dbname, rs->conninfo, out, r, e, &kept,
 				 &stats) < 0)

@@ -266,7 +266,7 @@ static int datadir_use_source(struct run *run, size_t i, struct report *r, struc
 		return -1;
 	}
 	report_log(r, LOG_INFO, "step %s: the operator chose %s instead of %s", "datadir",
-		   rs->datadir_src, orq(old));
+		   rs->datadir_src, orq_en(old));
 	free(old);
 	return 0;
 }

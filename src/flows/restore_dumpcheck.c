@@ -62,8 +62,12 @@ static int check_dump(struct restore *rs, const char *dump, int *cut, struct rep
 			    "the BISO database.");
 		ret = -1;
 	} else {
-		report_log(r, LOG_INFO, "%s: pg_dump %s, %zu tables with data, complete", dump,
-			   di.pg_dump_version ? di.pg_dump_version : "(version unknown)", di.n_tables);
+		if (di.pg_dump_version)
+			report_log(r, LOG_INFO, "%s: pg_dump %s, %zu tables with data, complete", dump,
+				   di.pg_dump_version, di.n_tables);
+		else
+			report_log(r, LOG_INFO, "%s: pg_dump of an unknown version, %zu tables with "
+				   "data, complete", dump, di.n_tables);
 		/* Kept for the row-count checks (the dump is read once more, not
 		 * twice) and the comparison with the live database's tables. */
 		struct dumpinfo **keep = dump == rs->dump ? &rs->dump_info
@@ -95,7 +99,7 @@ static void compare_one(struct restore *rs, PGconn *admin, const char *conninfo,
 	if (!(ci = conninfo_with_dbname(conninfo, dbname, &e)) ||
 	    !(live = dbadmin_connect(ci, &e))) {
 		report_log(r, LOG_WARN, "cannot compare the tables of the live database \"%s\" with "
-			   "the dump: %s", dbname, orq(e.msg));
+			   "the dump: %s", dbname, orq_en(e.msg));
 		goto out;
 	}
 	names = xcalloc(di->n_tables ? di->n_tables : 1, sizeof *names);
@@ -103,7 +107,7 @@ static void compare_one(struct restore *rs, PGconn *admin, const char *conninfo,
 		names[i] = di->tables[i].name;
 	if (dbadmin_tables_named(live, names, di->n_tables, &n_live, &found, &e) < 0) {
 		report_log(r, LOG_WARN, "cannot compare the tables of the live database \"%s\" with "
-			   "the dump: %s", dbname, orq(e.msg));
+			   "the dump: %s", dbname, orq_en(e.msg));
 	} else if (n_live > 0 && found * 2 < n_live) {
 		struct strbuf w = STRBUF_INIT;
 		size_t start;
@@ -151,7 +155,7 @@ void restore_check_live_tables(struct restore *rs, struct report *r)
 	}
 	if (!(admin = dbadmin_connect(rs->admin_conninfo, &e))) {
 		report_log(r, LOG_WARN, "cannot compare the tables of the live database with the "
-			   "dump: %s", orq(e.msg));
+			   "dump: %s", orq_en(e.msg));
 		err_clear(&e);
 		return;
 	}

@@ -20,6 +20,7 @@
 #include "run.h"
 #include "flow.h"
 #include "magic.h"
+#include "i18n.h"
 #include "strbuf.h"
 
 struct conf;
@@ -64,8 +65,16 @@ static inline const char *inside(const char *datadir, const char *webroot)
 	return datadir + n + 1;
 }
 
-/* @s, or "(unknown)" for messages. */
+/* @s, or "(unknown)" in the operator's language, for the texts built
+ * with _() (plans, descriptions: built again in English for the log). */
 static inline const char *orq(const char *s)
+{
+	return s ? s : _("(unknown)");
+}
+
+/* @s, or "(unknown)" in English: an argument of a log line, an error or a
+ * journal record (one argument for both languages; logs stay English). */
+static inline const char *orq_en(const char *s)
 {
 	return s ? s : "(unknown)";
 }

@@ -192,8 +192,11 @@ int restore_check_archives(struct restore *rs, struct err *e)
 static int check_target_database(struct restore *rs, struct report *r, struct err *e)
 {
 	const struct conf *c = rs->conf;
-	const char *where = nonempty(c->database.conninfo) ? "--dbname or database.conninfo"
-				: "Config::set('gaia.db', ...) in config.php";
+	/* where the conninfo comes from: a msgid, in the hints' two
+	 * languages (err_hint_l10n()) */
+	const char *where = nonempty(c->database.conninfo) ? N_("--dbname or database.conninfo")
+				: N_("Config::set('gaia.db', ...) in config.php");
+	char *shown;
 	int db_step = !!(rs->selected & STEP_BIT(STEP_DATABASE)), exists = 0;
 	struct err ce = ERR_INIT;
 	PGconn *conn;
@@ -211,8 +214,11 @@ static int check_target_database(struct restore *rs, struct report *r, struct er
 		/* no server answers there, or libpq did not even try (port=$PGPORT) */
 		err_move(e, &ce);
 		err_prefix(e, "the target database cannot be reached");
-		err_hint(e, "Check %s: the database step, the migrations and the verification "
-			    "connect with it.", where);
+		shown = xstrfmt(_("Check %s: the database step, the migrations and the "
+				  "verification connect with it."), _(where));
+		err_hint_l10n(e, shown, "Check %s: the database step, the migrations and the "
+			      "verification connect with it.", where);
+		free(shown);
 		return -1;
 	}
 	/* the server answers: is it the database or the login? */
@@ -236,8 +242,11 @@ static int check_target_database(struct restore *rs, struct report *r, struct er
 			err_clear(&ce);
 			err_set(e, "the database \"%s\" does not exist", rs->dbname);
 		}
-		err_hint(e, "Check %s; the migrations and the verification need the live "
-			    "database (restore it with the database step).", where);
+		shown = xstrfmt(_("Check %s; the migrations and the verification need the live "
+				  "database (restore it with the database step)."), _(where));
+		err_hint_l10n(e, shown, "Check %s; the migrations and the verification need the "
+			      "live database (restore it with the database step).", where);
+		free(shown);
 		free(admin_db);
 		return -1;
 	}
@@ -248,8 +257,11 @@ static int check_target_database(struct restore *rs, struct report *r, struct er
 	if (!conn) {
 		err_clear(&ce);
 		err_prefix(e, "the login of the target conninfo does not work on the server");
-		err_hint(e, "Check %s (user, password): the database step replays the dump "
-			    "with it.", where);
+		shown = xstrfmt(_("Check %s (user, password): the database step replays the dump "
+				  "with it."), _(where));
+		err_hint_l10n(e, shown, "Check %s (user, password): the database step replays "
+			      "the dump with it.", where);
+		free(shown);
 		free(admin_db);
 		return -1;
 	}
@@ -261,7 +273,7 @@ static int check_target_database(struct restore *rs, struct report *r, struct er
 	} else {
 		report_log(r, LOG_WARN, "cannot connect to the live database \"%s\" (%s); the "
 			   "database step replaces it (the same login works on database \"%s\")",
-			   rs->dbname, orq(ce.detail ? ce.detail : ce.msg), admin_db);
+			   rs->dbname, orq_en(ce.detail ? ce.detail : ce.msg), admin_db);
 	}
 	err_clear(&ce);
 	free(admin_db);

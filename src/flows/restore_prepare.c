@@ -144,9 +144,17 @@ int restore_adopt_config_php(struct restore *rs, const char *path, struct report
 		free(rs->conninfo);
 		rs->conninfo = ci;
 	}
-	report_log(r, LOG_INFO, "config.php: env %s, datadir %s, database %s on %s",
-		   pc.env ? pc.env : "(not set)", rs->datadir ? rs->datadir : "?",
-		   pc.db_name ? pc.db_name : "?", pc.db_host ? pc.db_host : "default host");
+	{
+		/* what config.php leaves out, in words of each language */
+		char *shown = xstrfmt(_("config.php: env %s, datadir %s, database %s on %s"),
+				      pc.env ? pc.env : _("(not set)"), rs->datadir ? rs->datadir : "?",
+				      pc.db_name ? pc.db_name : "?",
+				      pc.db_host ? pc.db_host : _("default host"));
+		report_log_l10n(r, LOG_INFO, shown, "config.php: env %s, datadir %s, database %s on %s",
+				pc.env ? pc.env : "(not set)", rs->datadir ? rs->datadir : "?",
+				pc.db_name ? pc.db_name : "?", pc.db_host ? pc.db_host : "default host");
+		free(shown);
+	}
 	phpconf_release(&pc);
 	return 0;
 }

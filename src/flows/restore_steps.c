@@ -166,7 +166,7 @@ void restore_log_refused_source(struct report *r, const char *step, const char *
 	struct strbuf sb = STRBUF_INIT;
 	err_format(e, &sb);
 	report_log(r, LOG_ERROR, "step %s: %s cannot be used; the step keeps %s: %s", step, name,
-		   orq(old), sb.buf);
+		   orq_en(old), sb.buf);
 	strbuf_release(&sb);
 }
 
