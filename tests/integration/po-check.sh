@@ -155,6 +155,48 @@ for f in sorted(glob.glob(src + '/ui/wizard*.c')):
 sys.exit(bad)
 PY
 
+# A step's title stands in the wizard's heading "Step 5 of 6: TITLE" at the
+# top of its right pane, 54 columns at 80x24 (ui/wizard_draw.c:
+# layout_compute(), right_x 26); a longer one is cut off at the edge.  Every
+# step title of src/flows (.title = N_("...") of a step_def) fits there in
+# English and in every catalogue's language, the heading's words
+# translated too.
+# shellcheck disable=SC2046 # one word per language
+python3 - "$src" $(sed 's/#.*//' "$src/po/LINGUAS") <<'PY' || fail=1
+import glob, re, sys
+src, langs = sys.argv[1], sys.argv[2:]
+def catalogue(path):
+    t, cur = {}, None
+    for line in open(path, encoding='utf-8'):
+        m = re.match(r'(msgid|msgstr) "(.*)"$', line)
+        if m and m.group(1) == 'msgid':
+            cur = m.group(2)
+        elif m and cur is not None:
+            t[cur] = m.group(2)
+            cur = None
+    return t
+cats = [('en', {})] + [(l, catalogue('%s/po/%s.po' % (src, l))) for l in langs]
+head, width = 'Step %d of %d: %s', 54
+titles = set()
+for f in sorted(glob.glob(src + '/src/flows/*.c')):
+    text = open(f, encoding='utf-8').read()
+    for m in re.finditer(r'struct step_def \w+ = \{(.*?)\};', text, re.S):
+        t = re.search(r'\.title\s*=\s*N_\("((?:[^"\\]|\\.)*)"\)', m.group(1))
+        if t:
+            titles.add(t.group(1))
+bad = 0 if titles else 1
+if not titles:
+    print('po-check: FAIL: no step title found in src/flows (.title = N_("..."))')
+for title in sorted(titles):
+    for lang, t in cats:
+        line = t.get(head, head).replace('%d', '9', 2).replace('%s', t.get(title, title))
+        if len(line) > width:
+            print('po-check: FAIL: the wizard heading %r is %d columns in %s, not %d' % (
+                line, len(line), lang, width))
+            bad = 1
+sys.exit(bad)
+PY
+
 # Every source file with a message (a marked text, an error setter's
 # format) is listed in po/POTFILES.in, or its texts stay English without
 # anybody noticing: xgettext with the same keywords over each file that is
