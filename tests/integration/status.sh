@@ -7,8 +7,10 @@
 # process's now (1, "the run's process died"), a garbled file (2, the file
 # and line named).  --follow prints a line a second until the run ends and
 # exits with the end's code.  No terminal: stdin is /dev/null, no setsid
-# needed, and no lock file appears.
+# needed, and no lock file appears.  With LANG=de_CH.UTF-8 the labels,
+# the state and the step's title are German.
 set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 B=${BISO_RECOVER:-$top_builddir/biso-recover}
 D=$top_builddir/tests/integration/status-driver
@@ -52,6 +54,26 @@ has "^state: running, step 4/7 database (running)$" "running"
 has "^progress: 1.0 GiB of 4.0 GiB (25%), 45.0 MiB/s$" "running"
 has "^item: public.documents$" "running"
 has "^last log line: COPY public.documents: 10000 rows$" "running"
+# German (issue 15): the labels, the state and the step's title (the status
+# file has its English msgid) in the operator's language; the last log
+# line stays as the run log has it, English
+if command -v msgfmt >/dev/null && locale -a | grep -qix 'de_CH.utf-\?8'; then
+	mkdir -p "$T/locale/de/LC_MESSAGES"
+	msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
+	"$D" "$F" $common state=running step=4 "step_title=Restore the database" step_state=running \
+		done=1073741824 total=4294967296 rate=47185920 item=public.documents \
+		"log=COPY public.documents: 10000 rows" || fail "driver"
+	env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=de_CH.UTF-8 BISO_RECOVER_LOCALEDIR="$T/locale" \
+		"$B" status --config /dev/null --log-dir "$L" </dev/null >"$T/out" 2>&1
+	has "^Lauf 20261206_153000 (restore), PID $runner, gestartet 20" "German"
+	has "^Zustand: läuft, Schritt 4/7 Datenbank wiederherstellen (läuft)$" "German"
+	has "^Fortschritt: 1.0 GiB von 4.0 GiB (25%), 45.0 MiB/s$" "German"
+	has "^Element: public.documents$" "German"
+	has "^letzte Log-Zeile: COPY public.documents: 10000 rows$" "German"
+	has "^aktualisiert: 20" "German"
+else
+	echo "skipped: German (no msgfmt or no de_CH.UTF-8 locale)"
+fi
 # (only in the log directory: /run/lock is shared with other runs' tests)
 [ "$(find "$L" -name '*.lock' | wc -l)" = 0 ] || fail "status left a lock file in $L"
 
