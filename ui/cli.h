@@ -99,8 +99,9 @@ void cli_print_err(const char *what, struct err *e);
 int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e);
 
 /* The restore (line mode) or the wizard over @c, as `biso-recover restore`
- * and the wizard run it; a drill calls it with cl->drill_root set.
- * Returns an exit code. */
+ * and the wizard run it: a detached runner (detached.h), line mode or the
+ * wizard its client; --dry-run in-process.  A drill calls it with
+ * cl->drill_root set.  Returns an exit code. */
 int cli_restore(const struct cli *cl, struct conf *c, int wizard);
 
 /* Questions go to the terminal: 0 when there is one (/dev/tty opens),
@@ -123,8 +124,8 @@ char *cli_instance_opts(const struct cli *cl);
 void cli_recover_maintenance(const struct conf *c, int dry_run);
 
 /* `biso-recover refresh` over @c (line mode), or the refresh the wizard
- * runs (@wizard: a detached runner, the wizard its client); a drill calls
- * it with cl->drill_root set.  The attachments policy is
+ * runs (@wizard): a detached runner, line mode or the wizard its client;
+ * --dry-run in-process.  A drill calls it with cl->drill_root set.  The attachments policy is
  * c->refresh.attachments, in the runner from cl->attachments or the
  * configuration (a policy chosen on the wizard's first screen goes into
  * cl->attachments).  Returns an exit code. */
@@ -155,7 +156,7 @@ int cli_run_refused(const char *what, struct err *e);
 
 /*
  * Run @flow in line mode in-process, the one way for a run that needs no
- * runner (a dry run, a drill's refresh; detached.h runs the others):
+ * runner (a dry run, which changes nothing; detached.h runs the others):
  * without --dry-run or --yes a terminal to ask on is required first; then
  * run_new() with @ro (filled by
  * the caller with its options; dry_run is taken from @cl), the run log,

@@ -3,7 +3,8 @@
  *
  * Builds the sandbox (drill.h), breaks it as the scenario says, then lets
  * the trainee work in steps on the terminal: a restore in line mode or in
- * the wizard (the real flows, confined to the sandbox by run_opts.sandbox),
+ * the wizard (the real flows, confined to the sandbox by run_opts.sandbox,
+ * each run by a detached runner as outside a drill; a --dry-run in-process),
  * a fix the scenario offers, a hint.  After each step the scenario's
  * checks run; the drill ends when they all pass or the trainee ends it,
  * with a debrief on screen and in a file.  Results are kept per user in

@@ -42,8 +42,9 @@ int cli_refresh(const struct cli *cl, struct conf *c, int wizard)
 	struct run_opts ro = { 0 };
 	int code;
 
-	if (wizard && !cl->dry_run)
-		return detached_wizard(&refresh_detached, cl, c); /* a runner's client */
+	if (!cl->dry_run) /* a runner's client: the wizard or line mode */
+		return wizard ? detached_wizard(&refresh_detached, cl, c)
+			      : detached_start_or_attach(&refresh_detached, cl, c);
 	if ((code = refresh_options(cl, &ro)) != 0)
 		return code;
 	ro.sandbox = cl->drill_root;
@@ -57,9 +58,7 @@ static int run_refresh(const struct cli *cl, struct conf *c)
 {
 	if (cl->runner)
 		return detached_runner_main(&refresh_detached, cl, c);
-	if (cl->dry_run)
-		return cli_refresh(cl, c, 0);
-	return detached_start_or_attach(&refresh_detached, cl, c);
+	return cli_refresh(cl, c, 0);
 }
 
 const struct command command_refresh = {

@@ -1,8 +1,8 @@
 /*
  * The restore command: `biso-recover restore` (a detached runner and its
- * client, or in-process for --dry-run and --resume), and the restore the
- * wizard runs (cli_restore() with wizard, cmd_wizard.c: a detached runner
- * too, the wizard its client).
+ * client, or in-process for --dry-run), and the restore the wizard and a
+ * drill run (cli_restore(): a detached runner too, the wizard or line
+ * mode its client).
  */
 #include "config.h"
 #include "backupset.h"
@@ -36,8 +36,9 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	const char *refused = NULL;
 	int code;
 
-	if (wizard && !cl->dry_run)
-		return detached_wizard(&restore_detached, cl, c); /* a runner's client */
+	if (!cl->dry_run) /* a runner's client: the wizard or line mode */
+		return wizard ? detached_wizard(&restore_detached, cl, c)
+			      : detached_start_or_attach(&restore_detached, cl, c);
 	if (cl->at && !backupset_parse_at(cl->at, &ro.at))
 		return cli_usage_error("--at takes YYYYMMDD or YYYYMMDD_HHMMSS, not '%s'", cl->at);
 	ro.only = cl->only;
@@ -119,12 +120,9 @@ static int run_restore(const struct cli *cl, struct conf *c)
 {
 	if (cl->runner)
 		return detached_runner_main(&restore_detached, cl, c);
-	if (cl->dry_run) {
-		/* a dry run changes nothing: nothing to detach */
-		batch_install_signals();
-		return cli_restore(cl, c, 0);
-	}
-	return detached_start_or_attach(&restore_detached, cl, c);
+	if (cl->dry_run)
+		batch_install_signals(); /* in-process: it changes nothing */
+	return cli_restore(cl, c, 0);
 }
 
 const struct command command_restore = {

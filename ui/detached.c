@@ -216,6 +216,8 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	int code;
 
 	client_install_signals();
+	if (!wizard && cl->drill_root)
+		fprintf(stderr, "%s\n", cli_drill_banner()); /* line mode's first line */
 	if (detached_live_run(c->log_dir, &st)) {
 		/* line mode attaches to its own flow's run; the wizard to any */
 		if (wizard)

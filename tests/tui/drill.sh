@@ -4,6 +4,8 @@
 # capture-pane), from an installed layout (the share directory as `make
 # install` lays it out, BISO_RECOVER_SHARE; no source tree behind it):
 #   01 a hint, then a restore: the goal reached, the debrief says 1 hint;
+#      the restore ran in a detached runner (its status file), as 07's
+#      refresh did;
 #   02 the cut-off newest dump refused, the older one given with --dump;
 #   03 the preflight names the missing locale, the wrong fix (choice 2)
 #      gets its explanation and counts as a mistake, the right one, restore;
@@ -168,6 +170,15 @@ done_ok() {
 	echo "ok: $scen (hints $1, mistakes $2)"
 }
 
+# ran_detached FLOW LOGDIR: the drill's run of FLOW was a detached runner's
+# (its status file, which only a runner writes, finished with exit 0), not
+# the drill's own process.
+ran_detached() {
+	st=$(grep -l "^flow=$1\$" "$2"/biso-recover-*.status 2>/dev/null | tail -n 1)
+	[ -n "$st" ] || fail "[$scen] no status file of a $1 runner in $2: the run was not detached"
+	grep -q '^exit=0$' "$st" || fail "[$scen] the $1 runner's status file does not say exit 0: $(cat "$st")"
+}
+
 # DRILL_ONLY="08 guard": only these parts (when mending one).
 want() { [ -z "${DRILL_ONLY:-}" ] || case " $DRILL_ONLY " in *" $1 "*) ;; *) return 1 ;; esac; }
 
@@ -178,6 +189,7 @@ act h
 shows '^Hint 1: Press r' || fail "[$scen] no first hint"
 restore '--yes' end
 shows '^DRILL \(sandbox' || fail "[$scen] line mode's first line is not the DRILL banner"
+ran_detached restore "$T/sb/log"
 done_ok 1 0
 
 fi
@@ -290,6 +302,7 @@ shows '^That was a mistake: Production must say PROD' || fail "[$scen] the wrong
 grep -q "^Config::set('env', 'PROD');" "$T/sb/prod/webroot/config.php" || fail "[$scen] production's env changed"
 act 1
 refresh '--attachments placeholder --yes' end
+ran_detached refresh "$T/sb/log-test"
 done_ok 0 1
 fi
 
