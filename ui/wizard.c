@@ -412,8 +412,15 @@ static void confirmed(struct wizard *w, const char *value)
 	}
 }
 
-/* Back from the confirmation: at the runner's confirmation "n" (it asks
- * the step's question again). */
+int wizard_stopping_no(const struct wizard *w)
+{
+	return w->qid && (w->qkind == PROTO_ASK_YESNO || w->qkind == PROTO_ASK_TYPED) &&
+	       !w->ask_steps;
+}
+
+/* Back from the confirmation: at the runner's confirmation "n" (a
+ * wizard's run asks the step's question again; a line-mode run stops:
+ * wizard_stopping_no()). */
 static void not_confirmed(struct wizard *w)
 {
 	if (w->qkind == PROTO_ASK_YESNO || w->qkind == PROTO_ASK_TYPED)
@@ -450,9 +457,19 @@ static void confirm_key(struct wizard *w, int is_key, wint_t ch)
 	if (!w->qid)
 		return;
 	if (is_esc(is_key, ch)) {
-		not_confirmed(w);
+		/* "not now": at a line-mode run's confirmation, where "n" would
+		 * stop the run, the question stays open: the wizard leaves, the
+		 * runner waits for a client to answer it */
+		if (wizard_stopping_no(w)) {
+			w->exit_code = WIZARD_LEFT;
+			w->finished = 1;
+		} else {
+			not_confirmed(w);
+		}
 		return;
 	}
+	if (wizard_stopping_no(w) && leave_key(w, is_key, ch))
+		return;
 	if (!w->confirm_word) {
 		if (is_char(is_key, ch, L'y'))
 			confirmed(w, "y");
@@ -649,6 +666,7 @@ static void on_view(struct wizard *w, struct proto_msg *m)
 		strbuf_release(&info);
 		w->offer_resume = !w->o->reattach && *wizard_text(w, i, "interrupted");
 		w->ask_once = *wizard_text(w, i, "ask_once") != '\0';
+		w->ask_steps = *wizard_text(w, i, "ask_steps") != '\0';
 		return;
 	}
 	w->view[i].state = view_state(w->views[i].u.view.state);

@@ -678,6 +678,16 @@ void wizard_draw_confirm(const struct wizard *w)
 	static const struct help_key keys_yes[] = {
 		{ "y", N_("yes, run it") }, { "n", N_("no, back") },
 	};
+	/* a line-mode run's confirmation: n stops the run, Esc decides nothing */
+	static const struct help_key keys_word_open[] = {
+		{ "Enter", N_("confirm") }, { "Backspace", N_("erase") },
+		{ "Esc", N_("leave (the question stays open)") },
+	};
+	static const struct help_key keys_yes_open[] = {
+		{ "y", N_("yes, run it") }, { "n", N_("no, stop the run") },
+		{ "Esc", N_("leave (the question stays open)") },
+	};
+	int open = wizard_stopping_no(w);
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 	struct layout l;
 	struct dialog d;
@@ -703,7 +713,12 @@ void wizard_draw_confirm(const struct wizard *w)
 			tui_put(stdscr, y + 1, d.ix, d.iw,
 				_("That does not match; type it exactly as shown."),
 				tui_attr(&w->tui, TUI_ERROR));
-		draw_help(w, keys_word, sizeof(keys_word) / sizeof(keys_word[0]));
+		if (open)
+			draw_help(w, keys_word_open, sizeof(keys_word_open) / sizeof(keys_word_open[0]));
+		else
+			draw_help(w, keys_word, sizeof(keys_word) / sizeof(keys_word[0]));
+	} else if (open) {
+		draw_help(w, keys_yes_open, sizeof(keys_yes_open) / sizeof(keys_yes_open[0]));
 	} else {
 		draw_help(w, keys_yes, sizeof(keys_yes) / sizeof(keys_yes[0]));
 	}

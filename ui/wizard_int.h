@@ -118,6 +118,10 @@ struct wizard {
 					   notice offers to continue it (c) */
 	int ask_once;                   /* the run's VIEW says ask_once: Enter on the
 					   first step starts them all; no skip */
+	int ask_steps;                  /* the run's VIEW says ask_steps (a wizard's
+					   run): "n" at its confirmation goes back to
+					   the step; without, a line-mode run's "n"
+					   stops the run */
 	int notice;                     /* SCR_STEP: the warnings from before the wizard
 					   (o->warnings) in a dialog, until a key */
 
@@ -155,6 +159,11 @@ struct wizard {
 
 /* A text of step @s's VIEW (@s == n_steps: the run's), "" when none. */
 const char *wizard_text(const struct wizard *w, size_t s, const char *key);
+
+/* 1 when the question pending is a line-mode run's confirmation (the
+ * run's VIEW has no ask_steps): "n" stops that run, so Esc leaves the
+ * question open instead of answering it (wizard.c). */
+int wizard_stopping_no(const struct wizard *w);
 
 /* The screen table (wizard.c). */
 extern const struct wizard_screen wizard_screens[SCR_COUNT];

@@ -67,7 +67,10 @@
  * headings: "Restore"), interrupted (the line
  * saying a run of the flow was interrupted, when this run may resume it),
  * ask_once ("1": the PROTO_ASK_STEP before the first step is the only
- * one; its "run" starts all steps, which then run without questions).
+ * one; its "run" starts all steps, which then run without questions),
+ * ask_steps ("1": the runner asks a PROTO_ASK_STEP before steps, and "n"
+ * at a confirmation asks that again; absent: a line-mode run, where "n"
+ * stops the run).
  * A runner sends every step's VIEW when a client attaches and again
  * whenever a step changes, before the question about it; unknown keys are
  * ignored.  A CANCEL asks the runner to stop at the step's next

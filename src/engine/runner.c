@@ -848,6 +848,8 @@ static void view_run(struct runner *rn)
 		proto_view_add(m, "interrupted", sb.buf);
 	if (rn->ask_once)
 		proto_view_add(m, "ask_once", "1");
+	if (rn->o.ask_steps)
+		proto_view_add(m, "ask_steps", "1");
 	strbuf_release(&sb);
 	broadcast(rn, m);
 }

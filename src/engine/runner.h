@@ -28,7 +28,8 @@
  *     step is destructive (a backup) it asks only before the first step
  *     and a failed step stops the flow: once started, the run needs no
  *     terminal (maintenance mode stays on no longer than the steps take).
- *     The run's VIEW then carries "ask_once".
+ *     The run's VIEW then carries "ask_once"; with ask_steps it carries
+ *     "ask_steps" (a client tells a "n" that goes back from one that stops).
  * Every step's VIEW (proto.h: what a screen shows of it) goes to the
  * clients before the drive starts, whenever the step changes and before a
  * question about it; a late client gets the newest of each.

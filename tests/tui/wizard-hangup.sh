@@ -18,6 +18,9 @@
 #   failed: the backup's dump fails (the test build, BR_FAULT_FAIL=
 #           backup.dump) after maintenance-on: the wizard's summary says
 #           maintenance mode was switched off again (the step's cleanup);
+#   esc:    a wizard attached to a line-mode restore's confirmation: Esc
+#           leaves the question open (the wizard leaves; status exit 5, the
+#           same question), where it answered "n" and stopped the run;
 #   refresh-kill: the test instance's refresh from the first screen
 #           (placeholder): the wizard killed (kill -9) at step 2's question;
 #           the runner waits (status exit 5, maintenance mode on),
@@ -35,7 +38,8 @@ command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
 demo_test_setup wizhup "chown of the datadir to www-data, runuser postgres"
 CONF=$DEMO_CONFIG
 TMUX_CMD="tmux -L biso-wizhup-$$ -f /dev/null"
-trap '$TMUX_CMD kill-server >/dev/null 2>&1 || true; demo_test_cleanup' EXIT
+LTMUX="tmux -L biso-wizhup-line-$$ -f /dev/null" # a line-mode client beside the wizard
+trap '$TMUX_CMD kill-server >/dev/null 2>&1 || true; $LTMUX kill-server >/dev/null 2>&1 || true; demo_test_cleanup' EXIT
 last_screen=""
 
 cap() { last_screen=$($TMUX_CMD capture-pane -p -t wiz 2>/dev/null || true); }
@@ -188,6 +192,60 @@ else
 	echo "SKIP [failed]: no test build $FAULTS (make check builds it)"
 fi
 
+# ---- esc: a wizard attached to a line-mode run's confirmation ------------
+# `restore` in line mode waits at its first confirmation (y/N: "n" stops
+# the run); its terminal goes away; `biso-recover` attaches with the
+# wizard on that confirmation; Esc there decides nothing: the wizard
+# leaves, the runner still waits at the same question (status exit 5), the
+# run not stopped.  A wizard attached again answers n: that stops it.
+$LTMUX new-session -d -s line -x 100 -y 30 \
+	"env LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' restore; sleep 600" ||
+	fail "tmux new-session failed"
+n=300
+while :; do
+	code=0
+	"$BISO_RECOVER" status --config "$CONF" >"$T/status.out" 2>&1 || code=$?
+	[ "$code" = 5 ] && grep -q '^question: ' "$T/status.out" && break
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || { cat "$T/status.out"; fail "[esc] the line-mode restore does not wait at a question"; }
+	sleep 0.2
+done
+$LTMUX kill-server
+q0=$(grep '^question: ' "$T/status.out")
+run0=$(sed -n 's/^run \([^ ]*\) .*/\1/p' "$T/status.out")
+wizpid esc "$CONF"
+wait_for "Confirm: " 30 "[esc] the wizard on the line-mode run's confirmation"
+wait_for "Esc leave \\(the question stays open\\)" 5 "[esc] the key line's Esc"
+shows "n no, stop the run" || failscreen "[esc] the key line does not say that n stops the run"
+$TMUX_CMD send-keys -t wiz Escape
+n=150
+while kill -0 "$(cat "$T/wizpid-esc")" 2>/dev/null; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || failscreen "[esc] the wizard did not leave on Esc"
+	sleep 0.2
+done
+code=0
+"$BISO_RECOVER" status --config "$CONF" >"$T/status.out" 2>&1 || code=$?
+cat "$T/status.out"
+[ "$code" = 5 ] || fail "[esc] status exit $code after Esc, expected 5: the question was answered"
+grep -qxF "$q0" "$T/status.out" || fail "[esc] the run no longer waits at '$q0'"
+grep -q "^run $run0 " "$T/status.out" || fail "[esc] not the same run"
+wizpid esc-n "$CONF"
+wait_for "n no, stop the run" 30 "[esc-n] the wizard on the confirmation again"
+$TMUX_CMD send-keys -t wiz n
+n=300
+while :; do
+	code=0
+	"$BISO_RECOVER" status --config "$CONF" >"$T/status.out" 2>&1 || code=$?
+	[ "$code" = 4 ] || [ "$code" = 5 ] || break
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || { cat "$T/status.out"; fail "[esc-n] the run did not end after n"; }
+	sleep 0.2
+done
+[ "$code" = 1 ] || { cat "$T/status.out"; fail "[esc-n] status exit $code after n, expected 1 (stopped)"; }
+grep -q "^run $run0 " "$T/status.out" || fail "[esc-n] not the same run"
+echo "ok: Esc in a wizard attached to a line-mode run's confirmation leaves the question open (status exit 5, the same question); n stops the run"
+
 # ---- wizard killed during a refresh: the runner waits for a new wizard ---
 # The test instance from the first screen (its attachments policy chosen
 # there reaches the runner): step 1 runs, at step 2's question the wizard
@@ -243,3 +301,4 @@ wait_run "$TCONF"
 [ "$code" = 0 ] || { cat "$T/status.out"; fail "[refresh-attach] status exit $code after the refresh, expected 0"; }
 [ ! -e "$DEMO_TEST_DATADIR/maintenance.on" ] || fail "[refresh-attach] maintenance mode is still on"
 echo "ok: a wizard refresh whose wizard was killed (kill -9) waited at its question; a new wizard attached and the refresh completed: status exit 0, maintenance mode off"
+
