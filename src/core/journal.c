@@ -262,6 +262,7 @@ struct steps {
 	size_t n;
 	const char *const *flows; /* NULL: any flow */
 	char *stamp;              /* with @flows: the run kept */
+	int all;                  /* every run's records, not the newest one's */
 };
 
 static int wanted(const char *const *flows, const char *flow)
@@ -281,6 +282,8 @@ static int step_line(void *ctx, char **f, int k, const char *path, long lineno, 
 	(void)e;
 	if (k != 6 || strcmp(f[0], "step"))
 		return 0; /* swap records, and a torn last line */
+	if (st->all)
+		goto keep;
 	if (st->flows && !wanted(st->flows, f[2]))
 		return 0; /* a run of another flow (a backup after the restore) */
 	if (!*f[3] && !strcmp(f[4], "start")) {
@@ -293,6 +296,7 @@ static int step_line(void *ctx, char **f, int k, const char *path, long lineno, 
 	} else if (st->flows && (!st->stamp || strcmp(st->stamp, f[1]))) {
 		return 0; /* not the run kept */
 	}
+keep:
 	st->v = xrealloc(st->v, (st->n + 1) * sizeof *st->v);
 	r = &st->v[st->n++];
 	r->stamp = xstrdup(f[1]);
@@ -306,9 +310,24 @@ static int step_line(void *ctx, char **f, int k, const char *path, long lineno, 
 int journal_steps_of(const char *dir, const char *const *flows, struct journal_step_rec **out,
 		     size_t *n, struct err *e)
 {
-	struct steps st = { NULL, 0, flows, NULL };
+	struct steps st = { NULL, 0, flows, NULL, 0 };
 	int ret = read_journal(dir, 6, step_line, &st, e);
 	free(st.stamp);
+	*out = NULL;
+	*n = 0;
+	if (ret < 0) {
+		journal_steps_free(st.v, st.n);
+		return -1;
+	}
+	*out = st.v;
+	*n = st.n;
+	return 0;
+}
+
+int journal_steps_all(const char *dir, struct journal_step_rec **out, size_t *n, struct err *e)
+{
+	struct steps st = { NULL, 0, NULL, NULL, 1 };
+	int ret = read_journal(dir, 6, step_line, &st, e);
 	*out = NULL;
 	*n = 0;
 	if (ret < 0) {

@@ -83,6 +83,12 @@ int journal_steps(const char *dir, struct journal_step_rec **out, size_t *n, str
  * flows: the restore to roll back, though a backup ran after it. */
 int journal_steps_of(const char *dir, const char *const *flows, struct journal_step_rec **out,
 		     size_t *n, struct err *e);
+/* The "step" records of every run in <dir>/journal, oldest first (the
+ * runs one after another: what rollback needs to see a restore that was
+ * split over two runs), malloc'd; *@n = 0 when there is none.  -1 with
+ * @e on an unreadable journal. */
+int journal_steps_all(const char *dir, struct journal_step_rec **out, size_t *n,
+		      struct err *e);
 void journal_steps_free(struct journal_step_rec *v, size_t n);
 /* "<device>:<inode>" of @path (lstat), malloc'd; NULL when it is missing. */
 char *journal_path_id(const char *path);

@@ -20,7 +20,7 @@ static void database_describe(const struct run *run, struct strbuf *out)
 {
 	const struct rollback *rb = rollback_of(run);
 	strbuf_addf(out, _("source: database \"%s\" (kept by the %s of %s)\ntarget: database "
-		    "\"%s\"\n"), orq(rb->kept[RB_DATABASE]), orq(rb->flow), orq(rb->of),
+		    "\"%s\"\n"), orq(rb->kept[RB_DATABASE]), orq(rb->flow), orq(rb->kept_of[RB_DATABASE]),
 		    orq(rb->rs.dbname));
 	if (rb->kept_log)
 		strbuf_addf(out, _("also:   log database \"%s\" -> \"%s\"\n"), rb->kept_log,

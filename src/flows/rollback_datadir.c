@@ -37,7 +37,7 @@ static void datadir_describe(const struct run *run, struct strbuf *out)
 {
 	const struct rollback *rb = rollback_of(run);
 	strbuf_addf(out, _("source: %s (kept by the %s of %s)\ntarget: %s\n"),
-		    orq(rb->kept[RB_DATADIR]), orq(rb->flow), orq(rb->of), orq(rb->rs.datadir));
+		    orq(rb->kept[RB_DATADIR]), orq(rb->flow), orq(rb->kept_of[RB_DATADIR]), orq(rb->rs.datadir));
 }
 
 /* The datadir kept inside the kept webroot came back with it. */

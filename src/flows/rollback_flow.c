@@ -46,8 +46,13 @@ static void rollback_free(void *data)
 	restore_release(&rb->rs);
 	free(rb->of);
 	free(rb->flow);
-	for (size_t i = 0; i < RB_COUNT; i++)
+	for (size_t i = 0; i < RB_COUNT; i++) {
 		free(rb->kept[i]);
+		free(rb->kept_of[i]);
+		free(rb->left[i]);
+	}
+	free(rb->left_of);
+	free(rb->earlier);
 	free(rb->kept_log);
 	free(rb->log_db);
 	free(rb);
@@ -93,42 +98,179 @@ static void take_kept_databases(struct rollback *rb, const char *list)
 	}
 }
 
+/* What run @stamp of flow @flow kept the old data as, per step (its "done"
+ * records; the database's as the step's list of names), into @kept:
+ * malloc'd, NULL for nothing. */
+static void run_kept(const struct journal_step_rec *v, size_t n, const char *stamp,
+		     const char *flow, char *kept[RB_COUNT])
+{
+	for (size_t i = 0; i < RB_COUNT; i++)
+		kept[i] = NULL;
+	for (size_t k = 0; k < n; k++) {
+		if (strcmp(v[k].stamp, stamp) || strcmp(v[k].flow, flow) ||
+		    strcmp(v[k].event, "done"))
+			continue;
+		for (size_t i = 0; i < RB_COUNT; i++) {
+			char *kp, *from, *at;
+			if (strcmp(v[k].step, rollback_steps[i]->name))
+				continue;
+			run_done_parse(v[k].detail, &kp, &from, &at);
+			free(from);
+			free(at);
+			free(kept[i]);
+			kept[i] = kp;
+		}
+	}
+}
+
+/* 1 when run @stamp of @flow ended before finishing every step it had
+ * selected (its "start" record's first line): no "end", an exit code
+ * other than 0, or a selected step neither done nor skipped. */
+static int run_unfinished(const struct journal_step_rec *v, size_t n, const char *stamp,
+			  const char *flow, const char *selected)
+{
+	int ended = 0, code = 0;
+	size_t len;
+	for (size_t k = 0; k < n; k++)
+		if (!strcmp(v[k].stamp, stamp) && !strcmp(v[k].flow, flow) && !*v[k].step &&
+		    !strcmp(v[k].event, "end")) {
+			ended = 1;
+			code = atoi(v[k].detail);
+		}
+	if (!ended || code)
+		return 1;
+	for (const char *p = selected; *p && *p != '\n'; p += len, p += *p == ',') {
+		int finished = 0;
+		len = strcspn(p, ",\n");
+		for (size_t k = 0; k < n && !finished; k++)
+			finished = !strcmp(v[k].stamp, stamp) && !strcmp(v[k].flow, flow) &&
+				   strlen(v[k].step) == len && !strncmp(v[k].step, p, len) &&
+				   (!strcmp(v[k].event, "done") || !strcmp(v[k].event, "skipped"));
+		if (len && !finished)
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when what the earlier restore run @stamp kept (@kept, run_kept())
+ * belongs to this instance: its kept trees carry that run's stamp and the
+ * kept webroot this webroot's name; its kept database is named after this
+ * database. */
+static int kept_belongs(const struct rollback *rb, const char *stamp, char *const kept[RB_COUNT])
+{
+	const struct restore *rs = &rb->rs;
+	char *mark = xstrfmt("pre-restore-%s", stamp);
+	int ok = 1;
+	for (size_t i = RB_WEBROOT; i <= RB_DATADIR && ok; i++)
+		if (kept[i] && !strstr(kept[i], mark))
+			ok = 0;
+	if (ok && kept[RB_WEBROOT]) {
+		const char *base = strrchr(rs->webroot ? rs->webroot : "", '/');
+		const char *kbase = strrchr(kept[RB_WEBROOT], '/');
+		base = base ? base + 1 : rs->webroot;
+		kbase = kbase ? kbase + 1 : kept[RB_WEBROOT];
+		ok = base && *base && !strncmp(kbase, base, strlen(base)) &&
+		     kbase[strlen(base)] == '.';
+	}
+	if (ok && kept[RB_DATABASE] && rs->dbname) {
+		size_t len = strcspn(kept[RB_DATABASE], ",");
+		char *first = xstrndup(kept[RB_DATABASE], len), *live = live_name(first);
+		ok = live && !strcmp(live, rs->dbname);
+		free(first);
+		free(live);
+	}
+	free(mark);
+	return ok;
+}
+
 /* The newest restore or rollback in the journal (runs of other flows
  * after it, the nightly backup, do not count) and what its steps kept:
- * rb->of, rb->kept[], rb->kept_log.  0, or -1 with @e when there is none to roll back. */
+ * rb->of, rb->kept[], rb->kept_log.  A restore that the operator split
+ * over several runs (one ended before its last step, "restore --only" did
+ * the rest) is one restore: the earlier runs right before it (nothing
+ * between them but backups, which replace nothing) that ended unfinished
+ * add what they kept, and for a part two of them replaced the earliest
+ * copy goes back, what was live before the whole restore (rb->earlier,
+ * rb->kept_of[]).  0, or -1 with @e when there is none to roll back. */
 static int find_run(struct rollback *rb, struct err *e)
 {
-	static const char *const flows[] = { "restore", "rollback", NULL };
 	const char *dir = rb->rs.conf->log_dir;
 	struct journal_step_rec *v;
-	size_t n;
-	if (journal_steps_of(dir, flows, &v, &n, e) < 0)
+	size_t n, last = (size_t)-1;
+	char *kept[RB_COUNT];
+	const char **chain = NULL; /* the earlier runs, newest first; borrowed */
+	size_t n_chain = 0;
+	if (journal_steps_all(dir, &v, &n, e) < 0)
 		return -1;
-	if (!n) {
+	for (size_t k = 0; k < n; k++)
+		if (!*v[k].step && !strcmp(v[k].event, "start") &&
+		    (!strcmp(v[k].flow, "restore") || !strcmp(v[k].flow, "rollback")))
+			last = k;
+	if (last == (size_t)-1) {
 		err_set(e, "no restore to roll back in the journal of %s", dir);
 		err_detail(e, "It records no restore or rollback run.");
 		err_hint(e, "Give the --log-dir of the restore to roll back.");
 		journal_steps_free(v, n);
 		return -1;
 	}
-	rb->of = xstrdup(v[0].stamp);
-	rb->flow = xstrdup(v[0].flow);
-	for (size_t k = 0; k < n; k++) {
-		for (size_t i = 0; i < RB_COUNT; i++) {
-			char *kept, *from, *at;
-			if (strcmp(v[k].step, rollback_steps[i]->name) || strcmp(v[k].event, "done"))
-				continue;
-			run_done_parse(v[k].detail, &kept, &from, &at);
-			free(from);
-			free(at);
-			if (kept && i == RB_DATABASE) {
-				take_kept_databases(rb, kept);
-				free(kept);
-				continue;
+	rb->of = xstrdup(v[last].stamp);
+	rb->flow = xstrdup(v[last].flow);
+	run_kept(v, n, rb->of, rb->flow, kept);
+	for (size_t i = 0; i < RB_COUNT; i++) {
+		rb->kept[i] = kept[i];
+		rb->kept_of[i] = kept[i] ? xstrdup(rb->of) : NULL;
+	}
+	for (size_t k = last; k-- > 0 && !strcmp(rb->flow, "restore");) {
+		const struct journal_step_rec *s = &v[k];
+		if (*s->step || strcmp(s->event, "start") || !strcmp(s->stamp, rb->of))
+			continue;
+		if (!strcmp(s->flow, "backup"))
+			continue; /* a backup replaces nothing */
+		if (strcmp(s->flow, "restore"))
+			break; /* another rollback or refresh */
+		run_kept(v, n, s->stamp, s->flow, kept);
+		if (!kept_belongs(rb, s->stamp, kept) ||
+		    !run_unfinished(v, n, s->stamp, s->flow, s->detail)) {
+			/* a restore of another instance logging here, or a
+			 * restore of its own: what it kept of a part this
+			 * rollback leaves is named, not put back */
+			int own = kept_belongs(rb, s->stamp, kept);
+			for (size_t i = 0; i < RB_COUNT; i++) {
+				if (own && kept[i] && !rb->kept[i]) {
+					rb->left[i] = kept[i];
+					kept[i] = NULL;
+					if (!rb->left_of)
+						rb->left_of = xstrdup(s->stamp);
+				}
+				free(kept[i]);
 			}
-			free(rb->kept[i]);
-			rb->kept[i] = kept;
+			break;
 		}
+		for (size_t i = 0; i < RB_COUNT; i++) {
+			if (!kept[i])
+				continue;
+			/* the earlier copy is what was live before the restore */
+			free(rb->kept[i]);
+			free(rb->kept_of[i]);
+			rb->kept[i] = kept[i];
+			rb->kept_of[i] = xstrdup(s->stamp);
+		}
+		chain = xrealloc(chain, (n_chain + 1) * sizeof *chain);
+		chain[n_chain++] = s->stamp;
+	}
+	if (n_chain) {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t c = n_chain; c-- > 0;)
+			strbuf_addf(&sb, "%s%s", chain[c], c ? ", " : "");
+		rb->earlier = strbuf_detach(&sb, NULL);
+		rb->n_earlier = n_chain;
+	}
+	free(chain);
+	if (rb->kept[RB_DATABASE]) {
+		char *list = rb->kept[RB_DATABASE];
+		rb->kept[RB_DATABASE] = NULL;
+		take_kept_databases(rb, list);
+		free(list);
 	}
 	journal_steps_free(v, n);
 	return 0;
@@ -170,6 +312,26 @@ static int rollback_prepare(struct run *run, struct report *r, struct err *e)
 		rb->kept_inside = 1;
 	report_log(r, LOG_INFO, "rolling back the %s of %s (%s)", rb->flow, rb->of,
 		   rb_when(rb, when));
+	if (rb->earlier)
+		report_log(r, LOG_INFO, "with the earlier run(s) %s of the same restore, which "
+			   "ended before the last step: what they replaced goes back too",
+			   rb->earlier);
+	for (size_t i = 0; i < RB_COUNT; i++) {
+		const char *left = rb->left[i];
+		char *db = NULL;
+		if (!left || !(rs->selected & STEP_BIT(i)))
+			continue;
+		if (i == RB_DATABASE)
+			left = db = xstrndup(left, strcspn(left, ","));
+		else if (!path_exists(left))
+			continue;
+		report_log(r, LOG_WARN, "the %s is not put back: the %s of %s did not replace it; "
+			   "the restore before it (run %s, finished on its own) kept the %s of "
+			   "before it as %s, which stays where it is; put it back by hand if that "
+			   "restore belongs to this one", rollback_steps[i]->name, rb->flow, rb->of,
+			   rb->left_of, rollback_steps[i]->name, left);
+		free(db);
+	}
 	return 0;
 }
 
@@ -213,7 +375,7 @@ static int rollback_preflight(struct run *run, struct report *r, struct err *e)
 			continue;
 		if (!path_exists(rb->kept[i])) {
 			err_set(e, "the %s kept by the %s of %s is gone: %s", rollback_steps[i]->name,
-				rb->flow, rb->of, rb->kept[i]);
+				rb->flow, rb->kept_of[i], rb->kept[i]);
 			err_hint(e, "Nothing was changed.  Roll back the other parts with --only.");
 			return -1;
 		}
@@ -233,7 +395,7 @@ static int rollback_preflight(struct run *run, struct report *r, struct err *e)
 			if (!exists) {
 				PQfinish(admin);
 				err_set(e, "the database \"%s\" kept by the %s of %s is gone",
-					kept[k], rb->flow, rb->of);
+					kept[k], rb->flow, rb->kept_of[RB_DATABASE]);
 				err_hint(e, "Nothing was changed.  Roll back the files with --only "
 					    "webroot,datadir.");
 				return -1;
@@ -269,6 +431,15 @@ static void rollback_plan_head(const struct run *run, struct strbuf *out)
 	strbuf_addf(out, _("puts back what the %s of %s (run %s) replaced; what is live now is "
 			   "kept\n\n"),
 		    rb->flow ? rb->flow : "?", rb_when(rb, when), rb->of ? rb->of : "?");
+	if (rb->earlier)
+		strbuf_addf(out, P_("It also puts back what the earlier run %s of the same restore "
+				    "replaced: that run ended before its last step, the later one "
+				    "finished the restore.\n\n",
+				    "It also puts back what the earlier runs %s of the same restore "
+				    "replaced: they ended before their last step, the later one "
+				    "finished the restore.\n\n",
+				    rb->n_earlier),
+			    rb->earlier);
 }
 
 static void rollback_plan_tail(const struct run *run, int plan, struct strbuf *out)

@@ -21,6 +21,17 @@ struct rollback {
 	char *flow;         /* its flow ("restore", "rollback"); owned */
 	char *kept[RB_COUNT]; /* what that run kept the old data as (its "done"
 			       records), per step; NULL: nothing to put back */
+	char *kept_of[RB_COUNT]; /* the run (stamp) that kept kept[i]: @of, or
+				  an earlier run of the same restore; owned */
+	char *earlier;      /* the earlier runs of the same restore that ended
+			       before their last step (a restore split over
+			       two runs), oldest first, ", "-separated; NULL:
+			       none; owned */
+	size_t n_earlier;   /* how many runs @earlier names */
+	char *left[RB_COUNT]; /* a part this rollback does not put back, kept
+			       by the restore run before it (@left_of), which
+			       finished on its own: named in a warning; owned */
+	char *left_of;      /* that run's stamp; owned */
 	char *kept_log;     /* the log database's kept copy (the database
 			       step's second kept name), NULL: none; owned */
 	char *log_db;       /* the log database it is put back as; owned */

@@ -11,7 +11,7 @@ static void webroot_describe(const struct run *run, struct strbuf *out)
 {
 	const struct rollback *rb = rollback_of(run);
 	strbuf_addf(out, _("source: %s (kept by the %s of %s)\ntarget: %s\n"),
-		    orq(rb->kept[RB_WEBROOT]), orq(rb->flow), orq(rb->of), rb->rs.webroot);
+		    orq(rb->kept[RB_WEBROOT]), orq(rb->flow), orq(rb->kept_of[RB_WEBROOT]), rb->rs.webroot);
 	if (rb->kept_inside)
 		strbuf_addf(out, _("with it: the datadir kept in it (%s)\n"), rb->kept[RB_DATADIR]);
 }

@@ -8,7 +8,9 @@
 # restore (rollback skips runs of other flows in the journal).  A second
 # rollback undoes the first: the restored instance is live again.  Each
 # rollback is the command the summary before offers, pasted as it is (with
-# the --config of the run).
+# the --config of the run).  A restore split over two runs (the first
+# killed at the database step, `restore --only database,migrations,verify`
+# after it) is rolled back whole.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
@@ -169,3 +171,53 @@ klog=$(psql -AtXc "SELECT datname FROM pg_database WHERE datname LIKE 'biso\\_lo
 [ "$(psql -AtXc "SELECT count(*) FROM pg_database WHERE datname LIKE 'biso\\_log\\_pre\\_restore\\_%'")" = 0 ] ||
 	fail "the restore's kept log database is still there beside the live one"
 echo "ok: rollback puts back the log database too ($klog kept)"
+
+# A restore split over two runs is one restore: the first run ended before
+# its last step (killed at the start of the database step, as a dropped
+# SSH session or an operator's abort leaves it: webroot, config.php and
+# datadir replaced), the nightly backup ran, and `restore --only
+# database,migrations,verify` (what the summary offers) did the rest.  The
+# rollback puts back every part the restore replaced, the first run's
+# webroot and datadir with the second run's database (rsync and pg_dump
+# compared with the instance before the first run); it said before that
+# "that run did not replace the webroot" and left the restored files on the
+# old database.
+FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
+[ -x "$FAULTS" ] || skip "no test build $FAULTS (make check builds it)"
+echo split > "$W/SPLIT_MARKER"
+psql -qX -U biso -d biso -c "CREATE TABLE split_marker (x int)"
+rm -rf "$T/split-before"
+cp -a "$W" "$T/split-before"
+dump_db biso > "$T/split-before.sql"
+sleep 1
+set +e
+BR_FAULT_KILL=step.database.start "$FAULTS" restore --yes --config "$DEMO_CONFIG" < /dev/null > "$T/split1.log" 2>&1
+rc=$?
+set -e
+[ $rc != 0 ] && grep -q "ended without finishing the run" "$T/split1.log" ||
+	{ cat "$T/split1.log"; fail "the first run of the split restore was not killed at the database step (exit $rc)"; }
+! same_tree "$T/split-before" "$W" 2>/dev/null || fail "the first run of the split restore replaced no files"
+sleep 1
+# (into a root of its own: the second run restores the backup the first
+# one chose, not this one)
+mkdir -p "$T/split-backups"
+run "$T/split-backup.log" backup --backup-root "$T/split-backups"
+[ $rc = 0 ] || { cat "$T/split-backup.log"; fail "the backup between the two runs exited $rc"; }
+sleep 1
+run "$T/split2.log" restore --yes --only database,migrations,verify
+[ $rc = 0 ] || { cat "$T/split2.log"; fail "restore --only database,migrations,verify exited $rc"; }
+[ "$(dump_db biso)" != "$(cat "$T/split-before.sql")" ] || fail "the second run of the split restore did not replace the database"
+run "$T/split-plan.log" rollback --dry-run
+[ $rc = 0 ] || { cat "$T/split-plan.log"; fail "rollback --dry-run after the split restore exited $rc"; }
+if grep -q "did not replace the webroot" "$T/split-plan.log" || ! grep -q "earlier run [0-9_]* of the same restore" "$T/split-plan.log" ||
+	! grep -q "webroot\.pre-restore-" "$T/split-plan.log"; then
+	cat "$T/split-plan.log"; fail "the rollback's plan after a split restore does not put back the webroot the first run replaced"
+fi
+sed -n '/^Rollback plan/,/^3\./p' "$T/split-plan.log"
+sleep 1
+run "$T/split-rollback.log" rollback --yes
+[ $rc = 0 ] || { cat "$T/split-rollback.log"; fail "the rollback of the split restore exited $rc"; }
+same_tree "$T/split-before" "$W" ||
+	{ cat "$T/split-rollback.log"; fail "after the rollback of the split restore the webroot (with datadir and config.php) is not what it was before its first run"; }
+[ "$(dump_db biso)" = "$(cat "$T/split-before.sql")" ] || fail "after the rollback of the split restore the database is not what it was before (pg_dump differs)"
+echo "ok: rollback of a restore split over two runs puts back the webroot and datadir of the first run and the database of the second"

@@ -196,6 +196,16 @@ static void steps_of_skips_the_runs_of_other_flows(void **state)
 	assert_string_equal(v[0].flow, "backup");
 	journal_steps_free(v, n);
 
+	/* every run's records, oldest first: the rollback's look back at a
+	 * restore split over several runs */
+	assert_int_equal(journal_steps_all(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 9);
+	assert_string_equal(v[0].stamp, "20261201_100000");
+	assert_string_equal(v[1].detail, "k1");
+	assert_string_equal(v[4].detail, "k2");
+	assert_string_equal(v[8].flow, "backup");
+	journal_steps_free(v, n);
+
 	unlink(p);
 	assert_int_equal(journal_step(dir, "20261203_010000", "backup", "", "start", "dump", &e), 0);
 	assert_int_equal(journal_steps_of(dir, flows, &v, &n, &e), 0);
