@@ -382,6 +382,37 @@ void tui_wrap(const char *text, int width, struct tui_lines *out)
 	free(ws);
 }
 
+/* The byte length of @line's part that a wrapped rest hangs beside, 0 for
+ * none: a short "label: " with the blanks that pad it ("in:     /x"), or a
+ * table row's columns before its last one ("webroot  done  0.0s  11 files,
+ * ...": after the last gap of two or more blanks that follows text), which
+ * keeps a long result (a translation is often longer) in its column. */
+static int hang_width(const char *line, int width)
+{
+	const char *colon = strstr(line, ": ");
+	int lw = 0;
+
+	if (colon && !memchr(line, ' ', (size_t)(colon - line))) {
+		lw = (int)(colon - line) + 1;
+		while (line[lw] == ' ')
+			lw++;
+		if (line[lw] && lw <= width / 3)
+			return lw;
+	}
+	lw = 0;
+	for (int i = 1; line[i]; i++) {
+		int j = i;
+		if (line[i] != ' ' || line[i + 1] != ' ' || line[i - 1] == ' ')
+			continue;
+		while (line[j] == ' ')
+			j++;
+		if (line[j])
+			lw = j;
+		i = j - 1;
+	}
+	return lw <= width / 2 ? lw : 0;
+}
+
 void tui_wrap_hanging(const char *text, int width, struct tui_lines *out)
 {
 	const char *p = text;
@@ -392,18 +423,9 @@ void tui_wrap_hanging(const char *text, int width, struct tui_lines *out)
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		char *line = xstrndup(p, n);
-		char *colon = strstr(line, ": ");
-		int lw = 0;
+		int lw = hang_width(line, width);
 
-		/* the label takes the blanks that pad it ("in:     /x"): the
-		 * value's column is where its first character is */
-		if (colon) {
-			lw = (int)(colon - line) + 1;
-			while (line[lw] == ' ')
-				lw++;
-		}
-		if (colon && line[lw] && lw <= width / 3 &&
-		    !memchr(line, ' ', (size_t)(colon - line))) {
+		if (lw) {
 			struct tui_lines v = TUI_LINES_INIT;
 			wchar_t *label = tui_widen(line, (size_t)lw, 0);
 			size_t ll = wcslen(label);

@@ -117,8 +117,10 @@ void tui_wrap(const char *text, int width, struct tui_lines *out);
 /*
  * Like tui_wrap() for "label: value" lines (restore_describe_step()'s
  * "source: ..." / "target: ..."): the value is wrapped beside the label
- * with a hanging indent, so a long path stays in its own column.  Lines
- * without a short label are wrapped as by tui_wrap().
+ * with a hanging indent, so a long path stays in its own column.  A table
+ * row (columns parted by two or more blanks: the summary's "webroot  done
+ * 0.0s  11 files, ...") hangs its last column the same way when that
+ * starts within the left half.  Other lines are wrapped as by tui_wrap().
  */
 void tui_wrap_hanging(const char *text, int width, struct tui_lines *out);
 /* Free the lines and reset @l to empty. */

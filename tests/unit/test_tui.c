@@ -107,6 +107,28 @@ static void hanging_indent_follows_padded_labels(void **state)
 	tui_lines_free(&l);
 }
 
+/* A summary row whose result is too long (German is often longer): the
+ * result wraps in its own column, not back to the table's left edge under
+ * the step names. */
+static void hanging_indent_keeps_a_table_rows_last_column(void **state)
+{
+	struct tui_lines l = TUI_LINES_INIT;
+	(void)state;
+	tui_wrap_hanging("webroot      fertig           0.0s  11 Dateien, 5 Verzeichnisse, 0 "
+			 "symbolische Links, 11.1 KiB\n", 78, &l);
+	assert_int_equal(l.n, 2);
+	assert_true(wcsncmp(l.line[0], L"webroot      fertig           0.0s  11 Dateien", 46) == 0);
+	assert_true(wcsncmp(l.line[1], L"                                    ", 36) == 0);
+	assert_true(l.line[1][36] != L' ');
+	tui_lines_free(&l);
+	/* a row that fits, and indented text (a plan's command), as before */
+	tui_wrap_hanging("config       fertig           0.0s  env PROD\n   mv /a /b\n", 78, &l);
+	assert_int_equal(l.n, 2);
+	assert_true(wcscmp(l.line[0], L"config       fertig           0.0s  env PROD") == 0);
+	assert_true(wcscmp(l.line[1], L"   mv /a /b") == 0);
+	tui_lines_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +137,7 @@ int main(void)
 		cmocka_unit_test(wrap_splits_long_words_and_keeps_blank_lines),
 		cmocka_unit_test(hanging_indent_keeps_paths_beside_their_label),
 		cmocka_unit_test(hanging_indent_follows_padded_labels),
+		cmocka_unit_test(hanging_indent_keeps_a_table_rows_last_column),
 	};
 	return cmocka_run_group_tests(tests, utf8, NULL);
 }
