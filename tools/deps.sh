@@ -17,7 +17,7 @@ postgresql-client php-cli php-pgsql rsync tmux libarchive-tools zstd xz-utils
 bzip2 zip pigz locales ca-certificates time procps attr acl python3 clang libclang-rt-14-dev
 dpkg-dev debhelper lintian debootstrap debian-archive-keyring man-db bash-completion
 gettext autopoint"
-LOCALES="de_CH.UTF-8 de_DE.UTF-8 de_AT.UTF-8 en_US.UTF-8"
+LOCALES="de_CH.UTF-8 de_DE.UTF-8 de_AT.UTF-8 en_US.UTF-8 fr_FR.UTF-8"
 CCCONF=/etc/postgresql-common/createcluster.conf
 POLICY=/usr/sbin/policy-rc.d
 
@@ -104,7 +104,8 @@ else
 fi
 
 # Locales: PostgreSQL needs de_CH.utf8 in the OS for BISO's CREATE DATABASE;
-# de_DE and de_AT for the test that they select the German messages.
+# de_DE and de_AT for the test that they select the German messages, fr_FR
+# for the one that a language without a catalogue falls back to English.
 have_locales=$(locale -a 2>/dev/null | tr '[:upper:]' '[:lower:]' | sed 's/utf-8/utf8/')
 need_gen=""
 for l in $LOCALES; do
