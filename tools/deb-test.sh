@@ -21,9 +21,8 @@
 #     the cached root (build 20-40 s, lintian ~6 s, copying the root ~4 s,
 #     apt for the package, man-db and bash-completion ~7-10 s), 57-170 s
 #     when it runs debootstrap first (debootstrap alone 25-103 s).
-#  4. In that root (chroot): biso-recover --version, --help in English (and
-#     in German once its catalogue translates the usage; until then it says it
-#     skipped that), man biso-recover (English; German once there),
+#  4. In that root (chroot): biso-recover --version, --help in English and
+#     in German, man biso-recover in English and German, the drill scenarios,
 #     /etc/biso-recover.conf is a registered conffile and loads, the bash
 #     completion loads by name, the backup's systemd units and cron example
 #     are there and no timer is enabled; then remove keeps the conffile and purge
@@ -158,23 +157,27 @@ remove_purge() {
 }
 check "biso-recover --version says biso-recover $upstream" version_is
 check "biso-recover --help (English)" help_en
-# German: once the package's catalogue translates the usage (issue 15,
-# German UI; a .mo holds its msgids as plain text), --help must come out
-# in German.
-mo=$root/usr/share/locale/de/LC_MESSAGES/biso-recover.mo
-if [ -f "$mo" ] && grep -aq 'Usage: ' "$mo"; then
-	help_de() { ! inroot env LANG=C.UTF-8 LANGUAGE=de_CH:de biso-recover --help | grep -q '^Usage: biso-recover'; }
-	check "biso-recover --help (German)" help_de
-else
-	say "skipped: --help in German (${mo#"$root"} does not translate the usage yet)"
-fi
+# German (issue 15): the catalogue the package installs translates --help
+# (the fresh root has no de_CH locale: LANGUAGE picks the catalogue, as
+# gettext does for any locale but C), and man -L de finds and renders the
+# German page.
+help_de() {
+	[ -f "$root/usr/share/locale/de/LC_MESSAGES/biso-recover.mo" ] &&
+	inroot env LANG=C.UTF-8 LANGUAGE=de_CH:de biso-recover --help | grep -q '^Aufruf:'
+}
+check "biso-recover --help (German)" help_de
 check "man biso-recover (English)" man_en
-if [ -e "$root/usr/share/man/de/man1/biso-recover.1.gz" ]; then
-	man_de() { inroot man -L de -w biso-recover | grep -qx /usr/share/man/de/man1/biso-recover.1.gz; }
-	check "man biso-recover (German)" man_de
-else
-	say "skipped: man biso-recover in German (the package has no German man page yet)"
-fi
+man_de() {
+	inroot man -L de -w biso-recover | grep -qx /usr/share/man/de/man1/biso-recover.1.gz &&
+	inroot env MANWIDTH=80 man -L de --warnings biso-recover 2>"$work/man.err" | grep -q '^BEZEICHNUNG' &&
+	! [ -s "$work/man.err" ] || { cat "$work/man.err"; false; }
+}
+check "man biso-recover (German)" man_de
+drills() { # the drill scenarios and the demo they build their sandbox from
+	ls "$root"/usr/share/biso-recover/drills/*.conf >/dev/null 2>&1 &&
+	[ -f "$root/usr/share/biso-recover/demo/pgcluster.sh" ]
+}
+check "the drill scenarios are installed" drills
 check "/etc/biso-recover.conf is a conffile and loads" conffile
 check "bash completion loads by name" completion
 check "the backup's systemd units and cron example are installed, not enabled" units
