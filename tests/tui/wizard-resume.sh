@@ -6,7 +6,8 @@
 # when it reaches the database step, then starts the wizard in an 80x24
 # tmux session: its first screen says what the killed run had done and
 # where it was interrupted, and offers c: continue / n: start over / q:
-# quit (other keys do nothing).  c continues at step 4 (database) with the first three steps done
+# quit (other keys do nothing); in German too (quit there, the run log
+# English).  c continues at step 4 (database) with the first three steps done
 # in the interrupted run; the restore ends with exit 0, its summary naming
 # them, and exactly one pre-restore copy of the webroot exists.
 # Skips (77) without tmux, php, a PostgreSQL server, root or the test build.
@@ -127,6 +128,38 @@ rc=$(runner_fault_rc "$SANDBOX/kill.log")
 [ "$rc" = 137 ] && grep -q "^fault: SIGKILL at step.database.start$" "$SANDBOX/kill.log" ||
 	{ cat "$SANDBOX/kill.log"; fail "the restore was not killed at the database step (exit $rc)"; }
 sleep 1 # the wizard's log carries another second
+
+# In German first (LANG=de_CH.UTF-8, the build's catalogue): the offer says
+# what the killed run did in German, its run log in English; quitting at
+# the offer leaves the killed run to continue (below, in English).
+if command -v msgfmt >/dev/null 2>&1 && locale -a | grep -qix 'de_CH.utf-\?8'; then
+	mkdir -p "$SANDBOX/locale/de/LC_MESSAGES"
+	msgfmt -o "$SANDBOX/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po" ||
+		fail "msgfmt po/de.po"
+	start_wizard resume-de LANG=de_CH.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= \
+		"BISO_RECOVER_LOCALEDIR='$SANDBOX/locale'"
+	wait_for "c unterbrochenen Lauf fortsetzen  n von vorn beginnen  q beenden" 30 "the German offer to continue"
+	# the dialog wraps the text: its lines joined, the frame taken off
+	text=$(printf '%s\n' "$last_screen" | LC_ALL=C.UTF-8 sed -n 's/^[^│x]*[│x] \(.*[^ ]\) *[│x].*$/\1/p' | tr '\n' ' ')
+	printf '%s\n' "$text" | grep -q "der restore-Lauf von [0-9_]* wurde unterbrochen: Schritte 1-3 (webroot, config, datadir) um [0-9:]* abgeschlossen, aus den Sicherungen vom [0-9-]* [0-9:]*; Schritt 4, database, wurde bei seinem Start unterbrochen; er hatte nichts verändert" ||
+		fail "[resume-de] the offer does not say in German what the killed run did: $text"
+	shows "was interrupted|finished at" && fail "[resume-de] English in the German offer"
+	echo "[resume-de] first screen:"
+	printf '%s\n' "$last_screen"
+	keys q
+	wait_for "y beenden" 10 "the quit question"
+	keys y
+	wait_for "q beenden" 10 "the summary"
+	keys q
+	wait_exit resume-de 130
+	log=$(ls -t "$SANDBOX/demo/log/"biso-recover-*.log | head -n 1)
+	grep -q "WARN  the restore of [0-9_]* was interrupted: steps 1-3 (webroot, config, datadir) finished at" "$log" &&
+		! grep -q "unterbrochen" "$log" || { cat "$log"; fail "[resume-de] the run log of the German wizard does not keep the English text"; }
+	echo "[resume-de] passed: the offer in German, the run log in English"
+	sleep 1 # the next wizard's log carries another second
+else
+	echo "[resume-de] skipped: no msgfmt or no de_CH.UTF-8 locale"
+fi
 
 start_wizard resume
 wait_for "steps 1-3" 30 "what the killed run finished"
