@@ -322,12 +322,28 @@ static void debrief(struct drill *d, int done)
 	strbuf_release(&out);
 }
 
+/* @text and a line end on stdout, broken between words to fit the
+ * 80-column terminal the drill is written for (a hint or a translation
+ * may be longer than a line). */
+static void say(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	frontend_wrap(text, 81, &sb);
+	printf("%s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
 static void show_head(const struct drill *d)
 {
-	char t[16];
+	char t[16], *line;
 	mmss(now_s() - d->t0, t);
-	printf("\n== %s == %s  [%s]\n", cli_drill_banner(), d->s.title, t);
-	printf("%s %s\n", _("Task:"), d->s.goal);
+	/* the banner and the clock, then the title: one line was wider than
+	 * 80 columns for the longer titles */
+	printf("\n== %s ==  [%s]\n", cli_drill_banner(), t);
+	say(d->s.title);
+	line = xstrfmt("%s %s", _("Task:"), d->s.goal);
+	say(line);
+	free(line);
 	printf("  r  %s\n  w  %s\n", _("restore in line mode"), _("restore with the wizard"));
 	if (d->s.refresh)
 		printf("  %c  %s\n", 'f', _("refresh the test system (line mode)"));
@@ -437,8 +453,9 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 	r.log = log_quiet;
 	drill_sandbox_init(&d.sb, root);
 	free(root);
-	printf("%s\n%s\n", cli_drill_banner(), _("Building the sandbox (a demo instance, its backups "
-						"and a PostgreSQL cluster of its own) ..."));
+	printf("%s\n", cli_drill_banner());
+	say(_("Building the sandbox (a demo instance, its backups and a PostgreSQL cluster of its "
+	      "own) ..."));
 	fflush(stdout);
 	if (drill_sandbox_build(&d.sb, &r, &e) < 0) {
 		cli_print_err(NULL, &e);
@@ -478,9 +495,13 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 			strbuf_release(&ans);
 			break;
 		} else if (!strcmp(ans.buf, "h")) {
-			if (d.hints < d.s.n_hints)
-				printf("%s %zu: %s\n", _("Hint"), d.hints + 1, d.s.hints[d.hints]), d.hints++;
-			else
+			if (d.hints < d.s.n_hints) {
+				char *hint = xstrfmt("%s %zu: %s", _("Hint"), d.hints + 1,
+						     d.s.hints[d.hints]);
+				say(hint);
+				free(hint);
+				d.hints++;
+			} else
 				printf("%s\n", _("No more hints."));
 		} else if (!strcmp(ans.buf, "c")) {
 			done = run_checks(&d, 1);

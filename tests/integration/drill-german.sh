@@ -3,7 +3,8 @@
 # and 15).  With LANG=de_CH.UTF-8 `drill --list` shows every shipped
 # scenario's title in German, and a drill (02, the cut-off dump) tells its
 # story, task, hints and debrief in German; with LANG=C the same in English;
-# a scenario file of the site's own is shown as written.  The catalogue is
+# a scenario file of the site's own is shown as written.  Every line fits 80
+# columns in both languages.  The catalogue is
 # po/de.po as it is (compiled here, BISO_RECOVER_LOCALEDIR); the drill runs
 # under script(1), which gives it the terminal it asks on, with the keys
 # h, h, q.  Skips (77) without root, php, a PostgreSQL server or script.
@@ -72,8 +73,8 @@ drill de_CH.UTF-8 02 "$T/02.de"
 for want in '^Der neueste Dump ist abgeschnitten$' \
 	'^Die nächtliche Sicherung lief, während die Sicherungsplatte voll wurde: der$' \
 	'^Aufgabe: Die Datenbank aus dem letzten vollständigen Dump wiederherstellen (und$' \
-	'Hinweis 1: Wiederherstellung mit --dry-run: der Plan listet die Dumps, neueste zuerst\.$' \
-	"Hinweis 2: Dem neuesten Dump fehlt 'dump complete' am Schluss: abgeschnitten, abgelehnt\.$" \
+	'Hinweis 1: Wiederherstellung mit --dry-run: der Plan listet die Dumps, neueste$' \
+	"Hinweis 2: Dem neuesten Dump fehlt 'dump complete' am Schluss: abgeschnitten,$" \
 	'^Ein von einer vollen Platte abgeschnittener Dump lässt sich bis zum Schnitt$' \
 	'^Handbuch Sicherung: prüfen, dass der neueste Dump'; do
 	grep -q "$want" "$T/02.de" || { cat "$T/02.de"; fail "no line matching '$want' in the German drill"; }
@@ -83,12 +84,24 @@ done
 debrief=$(ls "$T"/sb/debrief-02-cut-dump*.txt 2>/dev/null | head -n 1)
 [ -n "$debrief" ] && grep -q '^Ein von einer vollen Platte abgeschnittener Dump' "$debrief" ||
 	fail "the debrief file is not German"
+# every line fits 80 columns: the header (banner, title and clock were one
+# line), the hints and the translations (longer) are broken between words.
+# (The keys come from a pipe, not typed: no echo, no line end after the
+# prompt "> ", so the answer's first line follows it; a terminal starts it
+# on a line of its own.  A line naming a path of this test's directory is
+# as long as the path.)
+lines() { sed 's/^>  *//' "$1" | grep -vF "$T/"; }
+width() { lines "$1" | LC_ALL=C.UTF-8 wc -L; }
+width=$(width "$T/02.de")
+[ "$width" -le 80 ] || { lines "$T/02.de"; fail "the German drill prints lines of $width columns, not 80"; }
 echo "ok: the drill's story, task, hints and debrief in German"
 drill C 02 "$T/02.c"
 grep -q '^The nightly backup ran while the backup disk filled up: the newest dump$' "$T/02.c" &&
 	grep -q "Hint 1: Run a restore with --dry-run: the plan lists the dumps, newest first\.$" "$T/02.c" &&
 	grep -q "^A dump cut off by a full disk still gunzips up to the cut" "$T/02.c" ||
 	{ cat "$T/02.c"; fail "the drill is not English with LANG=C"; }
+width=$(width "$T/02.c")
+[ "$width" -le 80 ] || { lines "$T/02.c"; fail "the drill prints lines of $width columns, not 80"; }
 echo "ok: the same drill in English with LANG=C"
 
 # 3. a scenario of the site's own: no translation, shown as written
