@@ -784,14 +784,18 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 out:
 	if (rc < 0 && made_staging) {
 		struct err e2 = ERR_INIT;
-		if (fsrestore_rmtree(staging, &e2) < 0)
-			report_log(r, LOG_ERROR, "could not remove the staging tree: %s", e2.msg);
+		if (fsrestore_rmtree(staging, &e2) < 0) {
+			err_prefix(&e2, "could not remove the staging tree");
+			report_log_l10n(r, LOG_ERROR, e2.lmsg, "%s", e2.msg);
+		}
 		err_clear(&e2);
 	}
 	if (fetch_dir) {
 		struct err e2 = ERR_INIT;
-		if (fsrestore_rmtree(fetch_dir, &e2) < 0)
-			report_log(r, LOG_ERROR, "could not remove the fetched copy: %s", e2.msg);
+		if (fsrestore_rmtree(fetch_dir, &e2) < 0) {
+			err_prefix(&e2, "could not remove the fetched copy");
+			report_log_l10n(r, LOG_ERROR, e2.lmsg, "%s", e2.msg);
+		}
 		err_clear(&e2);
 	}
 	fsrestore_diff_flush(&c);

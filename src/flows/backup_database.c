@@ -148,7 +148,8 @@ static void read_migrations(struct backup *b, struct report *r)
 	if (!c->migration_status || !c->migration_status[0])
 		return;
 	if (bisocli_run(c, b->webroot, (const char *const *)c->migration_status, &out, r, &e) < 0) {
-		report_log(r, LOG_WARN, "the manifest goes without the migrations: %s", e.msg);
+		err_prefix(&e, "the manifest goes without the migrations");
+		report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
 		goto out;
 	}
 	if (!(p = strstr(out.buf, "pending:"))) {

@@ -266,7 +266,8 @@ static void remove_stale_partials(struct backup *b, const char *sub, struct repo
 		p = xstrfmt("%s/%s", dir, de->d_name);
 		report_log(r, LOG_WARN, "removing %s, left by an earlier backup that did not finish", p);
 		if (fsrestore_rmtree(p, &e) < 0) {
-			report_log(r, LOG_WARN, "could not remove %s: %s", p, e.msg);
+			err_prefix(&e, "could not remove %s", p);
+			report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
 			err_clear(&e);
 		}
 		free(p);
@@ -428,7 +429,8 @@ static int backup_finish(struct run *run, struct report *r)
 		if (!p || access(p, F_OK) < 0)
 			continue;
 		if (fsrestore_rmtree(p, &e) < 0) {
-			report_log(r, LOG_WARN, "could not remove the unfinished part %s: %s", p, e.msg);
+			err_prefix(&e, "could not remove the unfinished part %s", p);
+			report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
 			err_clear(&e);
 		} else {
 			removed++;

@@ -169,7 +169,7 @@ int dbreplace_run(const struct dbreplace_opts *o, struct step_out *so, struct re
 			 PQtransactionStatus(admin) == PQTRANS_IDLE)
 			jret = journal_failed(c->log_dir, o->stamp, JOURNAL_DATABASE, dbname, &jerr);
 		if (jret < 0)
-			report_log(r, LOG_WARN, "%s", jerr.msg);
+			report_log_l10n(r, LOG_WARN, jerr.lmsg, "%s", jerr.msg);
 		err_clear(&jerr);
 		if (swapped < 0)
 			goto out;
@@ -182,8 +182,10 @@ int dbreplace_run(const struct dbreplace_opts *o, struct step_out *so, struct re
 		struct err aerr = ERR_INIT;
 		struct progress ap = { "ANALYZE", 0, 0, 0, 0, dbname }; /* the last phase */
 		report_progress(r, &ap, 1);
-		if (dbadmin_analyze(conninfo, r, &aerr) < 0)
-			report_log(r, LOG_WARN, "ANALYZE failed: %s", aerr.msg);
+		if (dbadmin_analyze(conninfo, r, &aerr) < 0) {
+			err_prefix(&aerr, "ANALYZE failed");
+			report_log_l10n(r, LOG_WARN, aerr.lmsg, "%s", aerr.msg);
+		}
 		err_clear(&aerr);
 	}
 	ret = 0;

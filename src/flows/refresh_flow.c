@@ -115,7 +115,8 @@ static int refresh_finish(struct run *run, struct report *r)
 		rf->services_started = 1;
 		report_log(r, LOG_INFO, "starting the test instance's services");
 		if (maintenance_run_lists(rf->conf->services.start_services, r, &e) < 0) {
-			report_log(r, LOG_ERROR, "starting services failed: %s", e.msg);
+			err_prefix(&e, "starting services failed");
+			report_log_l10n(r, LOG_ERROR, e.lmsg, "%s", e.msg);
 			ret = -1;
 		}
 	}

@@ -180,8 +180,10 @@ static const struct backup_item *usable_older_dump(struct restore *rs, struct re
 		if (dumpread_kind_check(l->items[i].path, l->items[i].kind, NULL) < 0)
 			continue;
 		bad = restore_check_dump(rs, l->items[i].path, r, &e) < 0;
-		if (bad)
-			report_log(r, LOG_WARN, "%s cannot be used either: %s", l->items[i].name, e.msg);
+		if (bad) {
+			err_prefix(&e, "%s cannot be used either", l->items[i].name);
+			report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
+		}
 		err_clear(&e);
 		if (!bad)
 			return &l->items[i];
@@ -311,7 +313,12 @@ int restore_check_db_space(struct restore *rs, struct report *r, struct err *e)
 	if (!rs->admin_conninfo)
 		return 0;
 	if (!(admin = dbadmin_connect(rs->admin_conninfo, &ce))) {
-		report_log(r, LOG_WARN, "free space for the new database: not checked (%s)", ce.msg);
+		/* the error in the screen's language too */
+		char *shown = xstrfmt(_("free space for the new database: not checked (%s)"),
+				      ce.lmsg ? ce.lmsg : ce.msg);
+		report_log_l10n(r, LOG_WARN, shown, "free space for the new database: not checked (%s)",
+				ce.msg);
+		free(shown);
 		err_clear(&ce);
 		return 0;
 	}

@@ -161,7 +161,8 @@ static int restore_flow_finish(struct run *run, struct report *r)
 	struct err e = ERR_INIT;
 	int ret = 0;
 	if (restore_start_services(restore_of(run), r, &e) < 0) {
-		report_log(r, LOG_ERROR, "starting services failed: %s", e.msg);
+		err_prefix(&e, "starting services failed");
+		report_log_l10n(r, LOG_ERROR, e.lmsg, "%s", e.msg);
 		ret = -1;
 	}
 	err_clear(&e);

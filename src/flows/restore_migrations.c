@@ -59,10 +59,12 @@ static int migrations_run(struct run *run, struct step_out *out, struct report *
 	}
 	if (c->services.queue_runner_check && c->services.queue_runner_check[0]) {
 		struct err qe = ERR_INIT;
-		if (runcmd_logged((const char *const *)c->services.queue_runner_check, NULL, NULL, r, &qe) < 0)
-			report_log(r, LOG_WARN, "queue runner check: %s", qe.msg);
-		else
+		if (runcmd_logged((const char *const *)c->services.queue_runner_check, NULL, NULL, r, &qe) < 0) {
+			err_prefix(&qe, "queue runner check");
+			report_log_l10n(r, LOG_WARN, qe.lmsg, "%s", qe.msg);
+		} else {
 			report_log(r, LOG_INFO, "queue runner: running");
+		}
 		err_clear(&qe);
 	} else {
 		report_log(r, LOG_INFO, "queue runner: not checked (services.queue_runner_check is not set)");

@@ -655,7 +655,7 @@ static void report_kept(const struct restore *rs, struct report *r)
 	k.where.max_entries = 50000;
 	/* they pile up unseen: say what they take, and when space runs short */
 	if (keptcopies_find(&k.where, &l, r, &e) < 0) {
-		report_log(r, LOG_WARN, "%s", e.msg);
+		report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
 		err_clear(&e);
 		restore_kept_release(&k);
 		return;
@@ -709,7 +709,7 @@ int restore_start_services(struct restore *rs, struct report *r, struct err *e)
 	if (run_lists(rs->conf->services.start_services, r, e) < 0)
 		return -1;
 	if (journal_done(rs->conf->log_dir, rs->stamp, JOURNAL_SERVICES, "services", &je) < 0)
-		report_log(r, LOG_WARN, "%s", je.msg);
+		report_log_l10n(r, LOG_WARN, je.lmsg, "%s", je.msg);
 	err_clear(&je);
 	return 0;
 }

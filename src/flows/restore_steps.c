@@ -65,7 +65,7 @@ int restore_journaled_fsrestore(struct restore *rs, const struct fsrestore_opts 
 		struct err jerr = ERR_INIT;
 		ret = fsrestore_run(o, r, res, e);
 		if (journal_done(rs->conf->log_dir, rs->stamp, JOURNAL_FILES, o->target, &jerr) < 0)
-			report_log(r, LOG_WARN, "%s", jerr.msg);
+			report_log_l10n(r, LOG_WARN, jerr.lmsg, "%s", jerr.msg);
 		err_clear(&jerr);
 	}
 	free(kept);

@@ -76,7 +76,7 @@ static int put_back(const struct rollback *rb, PGconn *admin, const char *db, co
 	else if (PQstatus(admin) == CONNECTION_OK && PQtransactionStatus(admin) == PQTRANS_IDLE)
 		jret = journal_failed(dir, rb->rs.stamp, JOURNAL_DATABASE, db, &jerr);
 	if (jret < 0)
-		report_log(r, LOG_WARN, "%s", jerr.msg);
+		report_log_l10n(r, LOG_WARN, jerr.lmsg, "%s", jerr.msg);
 	err_clear(&jerr);
 	if (swapped < 0)
 		return -1;

@@ -416,7 +416,8 @@ static int rollback_finish(struct run *run, struct report *r)
 	struct err e = ERR_INIT;
 	int ret = 0;
 	if (restore_start_services(&rollback_of(run)->rs, r, &e) < 0) {
-		report_log(r, LOG_ERROR, "starting services failed: %s", e.msg);
+		err_prefix(&e, "starting services failed");
+		report_log_l10n(r, LOG_ERROR, e.lmsg, "%s", e.msg);
 		ret = -1;
 	}
 	err_clear(&e);
@@ -505,7 +506,7 @@ int rollback_swap_tree(struct rollback *rb, const char *live, const char *back,
 		return -1;
 	ret = swap_trees(live, back, keep, carry, what, &old_at, r, e);
 	if (journal_done(dir, rb->rs.stamp, JOURNAL_FILES, live, &jerr) < 0)
-		report_log(r, LOG_WARN, "%s", jerr.msg);
+		report_log_l10n(r, LOG_WARN, jerr.lmsg, "%s", jerr.msg);
 	err_clear(&jerr);
 	free(old_at);
 	return ret;

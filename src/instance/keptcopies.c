@@ -304,7 +304,8 @@ static void find_databases(const struct kept_where *w, struct kept_list *l, stru
 	PGresult *res;
 	char *datadir = NULL;
 	if (!c) {
-		report_log(r, LOG_WARN, "the kept databases cannot be listed: %s", e.msg);
+		err_prefix(&e, "the kept databases cannot be listed");
+		report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
 		l->dbs_unlisted = 1;
 		err_clear(&e);
 		return;
@@ -325,7 +326,8 @@ static void find_databases(const struct kept_where *w, struct kept_list *l, stru
 			"OR datname LIKE '%\\_pre\\_rollback\\_%' ORDER BY datname DESC");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		dbadmin_result_error(c, res, &e);
-		report_log(r, LOG_WARN, "the kept databases cannot be listed: %s", e.msg);
+		err_prefix(&e, "the kept databases cannot be listed");
+		report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
 		l->dbs_unlisted = 1;
 		err_clear(&e);
 	}

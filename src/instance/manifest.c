@@ -456,7 +456,8 @@ static void reuse_earlier(struct sha256sums *s, const char *root, const struct m
 	char *sums;
 	manifest_paths(root, id, NULL, &sums);
 	if (access(sums, F_OK) == 0 && sha256sums_reuse(s, sums, prev, p->path, &e) < 0) {
-		report_log(r, LOG_WARN, "the checksums of %s are computed anew: %s", p->path, e.msg);
+		err_prefix(&e, "the checksums of %s are computed anew", p->path);
+		report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
 		err_clear(&e);
 	}
 	free(sums);

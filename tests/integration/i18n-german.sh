@@ -154,9 +154,10 @@ grep -q '^Restore plan (' "$T/plan.c" && grep -q '^1\. Restore the webroot$' "$T
 	{ cat "$T/plan.c"; fail "the plan with LANG=C is not English"; }
 echo "ok: the restore's plan, step lines and summary in German, its run log in English"
 # What config.php leaves out and where the conninfo comes from are words of
-# the operator's language too: a backup whose config.php sets no env and no
-# database name, a server that does not answer (the plan fails in its
-# preflight, after printing the plan).
+# the operator's language too, and so is an error inside a warning (the
+# kept databases cannot be listed: no server): a backup whose config.php
+# sets no env and no database name, a server that does not answer (the
+# plan fails in its preflight, after printing the plan).
 BK2=$T/bk2
 chmod 755 "$T" # the web user reaches the webroot below it
 mkdir -p "$BK2/webroot/20250101_000000" "$BK2/data/20250101_000000" "$BK2/db"
@@ -167,16 +168,17 @@ run de_CH.UTF-8 restore --dry-run --only config "${inst[@]}" --backup-root "$BK2
 	{ cat "$T/words.de"; fail "the plan of the config step failed"; }
 run de_CH.UTF-8 restore --dry-run "${inst[@]}" --backup-root "$BK2" >> "$T/words.de" 2>&1 && { cat "$T/words.de"; fail "the plan passed without a server"; }
 grep -q '^config.php: env (nicht gesetzt), ' "$T/words.de" && grep -q '^   env: *(unbekannt)$' "$T/words.de" &&
-	grep -q '^HINWEIS: --dbname oder database.conninfo prüfen: ' "$T/words.de" ||
+	grep -q '^HINWEIS: --dbname oder database.conninfo prüfen: ' "$T/words.de" &&
+	grep -q '^Warnung: die aufbewahrten Datenbanken können nicht aufgelistet werden: keine Verbindung zur Datenbank "postgres" ' "$T/words.de" ||
 	{ cat "$T/words.de"; fail "the words for what config.php leaves out are not German"; }
-! grep -Eq '\((unknown|not set)\)| or database\.conninfo|default host' "$T/words.de" ||
+! grep -Eq '\((unknown|not set)\)| or database\.conninfo|default host|cannot connect' "$T/words.de" ||
 	{ cat "$T/words.de"; fail "English words in the German plan"; }
 run C restore --dry-run --only config "${inst[@]}" --backup-root "$BK2" > "$T/words.c" 2>&1 || true
 run C restore --dry-run "${inst[@]}" --backup-root "$BK2" >> "$T/words.c" 2>&1 || true
 grep -q '^config.php: env (not set), ' "$T/words.c" && grep -q '^   env: *(unknown)$' "$T/words.c" &&
 	grep -q '^HINT: Check --dbname or database.conninfo: ' "$T/words.c" ||
 	{ cat "$T/words.c"; fail "the words for what config.php leaves out are not English with LANG=C"; }
-echo "ok: (unbekannt), (nicht gesetzt) and where the conninfo comes from in German"
+echo "ok: (unbekannt), (nicht gesetzt), where the conninfo comes from and an error in a warning in German"
 # A lock held by another program (flock(1) writes no holder line): the
 # refusal names the holder in German too.
 lockpath=$(run C restore --dry-run --only webroot "${inst[@]}" --backup-root "$BK" 2>/dev/null |
