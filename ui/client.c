@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t got_signal;
@@ -65,6 +66,10 @@ struct cstate {
 	enum proto_ask kind;
 	int control;          /* this client answers */
 	int readonly;         /* told another client answers */
+	char *who;            /* who answers: "root on pts/4 (pid 42)" (taken
+				 over) or "... since 10:59:02" (was first) */
+	char took_at[16];     /* when it took over (HH:MM:SS), "" when it
+				 answered before this client came */
 	int cancel_sent;
 	const struct client_opts *o;
 };
@@ -185,18 +190,28 @@ static int on_message(struct cstate *s, struct proto_msg *m, int *code)
 		case PROTO_NOTICE_READ_ONLY:
 			s->control = 0;
 			s->readonly = 1;
+			free(s->who);
+			s->who = xstrdup(m->u.notice.text);
+			s->took_at[0] = '\0';
 			say(s, _("%s is attached and answers the questions; this terminal only "
 				 "watches. Type takeover and Enter to answer them here."),
 			    m->u.notice.text);
 			break;
-		case PROTO_NOTICE_TAKEN_OVER:
+		case PROTO_NOTICE_TAKEN_OVER: {
+			time_t now = time(NULL);
+			struct tm tm;
 			s->control = 0;
 			s->readonly = 1;
 			s->qid = 0;
+			free(s->who);
+			s->who = xstrdup(m->u.notice.text);
+			localtime_r(&now, &tm);
+			strftime(s->took_at, sizeof s->took_at, "%H:%M:%S", &tm);
 			say(s, _("%s took over: this terminal only watches now (read-only). "
 				 "Type takeover and Enter to take it back."),
 			    m->u.notice.text);
 			break;
+		}
 		}
 		break;
 	case PROTO_END:
@@ -220,6 +235,18 @@ static void on_line(struct cstate *s, const char *line)
 	if (!strcmp(line, "takeover")) {
 		struct proto_msg t = { .type = PROTO_TAKEOVER };
 		send_msg(s, &t);
+	} else if (s->readonly && *line) {
+		/* typed as an answer: say it went nowhere, and whose the
+		 * questions are, before the run's next line can read as a
+		 * reply to it */
+		if (s->took_at[0])
+			say(s, _("This terminal is read-only: %s took over at %s; your answer was "
+				 "not sent. Type takeover and Enter to answer here."),
+			    s->who ? s->who : "?", s->took_at);
+		else
+			say(s, _("This terminal is read-only: %s answers the questions; your answer "
+				 "was not sent. Type takeover and Enter to answer here."),
+			    s->who ? s->who : "?");
 	}
 }
 
@@ -359,5 +386,6 @@ int client_follow(const struct client_opts *o)
 	close(s.c.fd);
 	proto_conn_release(&s.c);
 	strbuf_release(&s.line);
+	free(s.who);
 	return code;
 }

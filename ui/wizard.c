@@ -289,6 +289,13 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 		return; /* answered: the runner's next message moves on */
 	if (is_char(is_key, ch, L'?')) {
 		w->explain = 1;
+	} else if (wizard_stopping_no(w)) {
+		/* a line-mode run's confirmation, still open: no skip and no
+		 * other backup there; q asks before it stops the run */
+		if (is_enter(is_key, ch))
+			wizard_goto(w, SCR_CONFIRM);
+		else if (is_char(is_key, ch, L'q') || is_esc(is_key, ch))
+			wizard_goto(w, SCR_QUIT);
 	} else if (is_enter(is_key, ch) && w->blocked.len && w->pick_offer) {
 		/* the plan's dump cannot be used: the list, not a refusal */
 		replace_str(&w->pick_error, NULL);
@@ -418,12 +425,16 @@ int wizard_stopping_no(const struct wizard *w)
 	       !w->ask_steps;
 }
 
-/* Back from the confirmation: at the runner's confirmation "n" (a
- * wizard's run asks the step's question again; a line-mode run stops:
- * wizard_stopping_no()). */
+/* Back from the confirmation.  A wizard's own run asks the step's
+ * question again after an "n"; at a line-mode run's confirmation, whose
+ * "n" would stop the run (wizard_stopping_no()), nothing is answered: the
+ * step screen shows over the question still open (Enter asks again, q
+ * offers to stop the run, d leaves it waiting). */
 static void not_confirmed(struct wizard *w)
 {
-	if (w->qkind == PROTO_ASK_YESNO || w->qkind == PROTO_ASK_TYPED)
+	if (wizard_stopping_no(w))
+		wizard_goto(w, SCR_STEP);
+	else if (w->qkind == PROTO_ASK_YESNO || w->qkind == PROTO_ASK_TYPED)
 		answer(w, "n");
 	else
 		wizard_goto(w, SCR_STEP);
@@ -457,19 +468,9 @@ static void confirm_key(struct wizard *w, int is_key, wint_t ch)
 	if (!w->qid)
 		return;
 	if (is_esc(is_key, ch)) {
-		/* "not now": at a line-mode run's confirmation, where "n" would
-		 * stop the run, the question stays open: the wizard leaves, the
-		 * runner waits for a client to answer it */
-		if (wizard_stopping_no(w)) {
-			w->exit_code = WIZARD_LEFT;
-			w->finished = 1;
-		} else {
-			not_confirmed(w);
-		}
+		not_confirmed(w);
 		return;
 	}
-	if (wizard_stopping_no(w) && leave_key(w, is_key, ch))
-		return;
 	if (!w->confirm_word) {
 		if (is_char(is_key, ch, L'y'))
 			confirmed(w, "y");
@@ -543,8 +544,10 @@ static void failed_key(struct wizard *w, int is_key, wint_t ch)
 		answer(w, "retry");
 	else if (is_char(is_key, ch, L's'))
 		answer(w, "skip");
-	else if (is_char(is_key, ch, L'a') || is_char(is_key, ch, L'q'))
+	else if (is_char(is_key, ch, L'a'))
 		answer(w, "abort");
+	else if (is_char(is_key, ch, L'q'))
+		wizard_goto(w, SCR_QUIT); /* asks first: the key line names only a */
 	else
 		leave_key(w, is_key, ch);
 }
@@ -557,12 +560,18 @@ static void quit_key(struct wizard *w, int is_key, wint_t ch)
 		return; /* answered: the runner's end comes */
 	if (is_char(is_key, ch, L'y')) {
 		w->aborted = 1;
-		if (w->qid)
+		/* "abort" answers a step's question or a failure's; a
+		 * confirmation knows only yes and no (its "n" may mean
+		 * "back"): the run is asked to stop */
+		if (w->qid && (w->qkind == PROTO_ASK_STEP || w->qkind == PROTO_ASK_RETRY))
 			answer(w, "abort");
 		else
 			send_cancel(w, 1);
 	} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
-		wizard_goto(w, w->qid && w->qkind == PROTO_ASK_STEP ? SCR_STEP : SCR_WAIT);
+		if (w->qid && w->qkind == PROTO_ASK_RETRY)
+			wizard_goto(w, SCR_FAILED);
+		else
+			wizard_goto(w, w->qid ? SCR_STEP : SCR_WAIT);
 	}
 }
 

@@ -563,6 +563,11 @@ void wizard_draw_step(const struct wizard *w)
 		{ "Enter/o", N_("choose another dump") }, { "s", N_("skip") }, { "q", N_("quit") },
 		{ "?", N_("explain") }, { "[ ]", N_("log") },
 	};
+	/* a line-mode run's confirmation, still open (wizard_stopping_no()) */
+	static const struct help_key keys_open[] = {
+		{ "Enter", N_("run this step") }, { "q", N_("stop the run") }, { "?", N_("explain") },
+		{ "[ ]", N_("log") }, { "d", N_("leave (the run goes on)") },
+	};
 	static const struct help_key keys_explain[] = { { N_("any key"), N_("back") } };
 	static const struct help_key keys_notice[] = {
 		{ N_("any key"), N_("go on") }, { "[ ]", N_("log") },
@@ -614,7 +619,9 @@ void wizard_draw_step(const struct wizard *w)
 		strbuf_release(&title);
 		return;
 	}
-	if (w->blocked.len && w->pick_offer)
+	if (wizard_stopping_no(w))
+		draw_help(w, keys_open, sizeof(keys_open) / sizeof(keys_open[0]));
+	else if (w->blocked.len && w->pick_offer)
 		draw_help(w, keys_blocked, sizeof(keys_blocked) / sizeof(keys_blocked[0]));
 	else if (w->pick_offer)
 		draw_help(w, keys_pick, sizeof(keys_pick) / sizeof(keys_pick[0]));
@@ -678,14 +685,14 @@ void wizard_draw_confirm(const struct wizard *w)
 	static const struct help_key keys_yes[] = {
 		{ "y", N_("yes, run it") }, { "n", N_("no, back") },
 	};
-	/* a line-mode run's confirmation: n stops the run, Esc decides nothing */
+	/* a line-mode run's confirmation, whose "n" would stop the run: back
+	 * answers nothing (the step screen offers to stop it, q) */
 	static const struct help_key keys_word_open[] = {
 		{ "Enter", N_("confirm") }, { "Backspace", N_("erase") },
-		{ "Esc", N_("leave (the question stays open)") },
+		{ "Esc", N_("back (the question stays open)") },
 	};
 	static const struct help_key keys_yes_open[] = {
-		{ "y", N_("yes, run it") }, { "n", N_("no, stop the run") },
-		{ "Esc", N_("leave (the question stays open)") },
+		{ "y", N_("yes, run it") }, { "n", N_("no, back (the question stays open)") },
 	};
 	int open = wizard_stopping_no(w);
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
@@ -793,6 +800,11 @@ void wizard_draw_quit(const struct wizard *w)
 	static const struct help_key keys[] = {
 		{ "y", N_("quit") }, { "n", N_("back") },
 	};
+	/* a line-mode run's open confirmation: leaving (d) would keep it */
+	static const struct help_key keys_stop[] = {
+		{ "y", N_("stop the run") }, { "n", N_("back") },
+	};
+	int stop = wizard_stopping_no(w);
 	struct strbuf body = STRBUF_INIT;
 	struct layout l;
 	struct dialog d;
@@ -814,9 +826,16 @@ void wizard_draw_quit(const struct wizard *w)
 					       "did. "));
 			break;
 		}
-	strbuf_addstr(&body, _("Quit anyway (exit code 130)?"));
-	draw_dialog(w, _("Quit the wizard?"), TUI_WARN, body.buf, 0, &d);
-	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	if (stop) {
+		strbuf_addstr(&body, _("Stop the run here (exit code 130)? To leave it waiting "
+				       "for an answer instead, press n, then d."));
+		draw_dialog(w, _("Stop the run?"), TUI_WARN, body.buf, 0, &d);
+		draw_help(w, keys_stop, sizeof(keys_stop) / sizeof(keys_stop[0]));
+	} else {
+		strbuf_addstr(&body, _("Quit anyway (exit code 130)?"));
+		draw_dialog(w, _("Quit the wizard?"), TUI_WARN, body.buf, 0, &d);
+		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	}
 	strbuf_release(&body);
 }
 
@@ -898,11 +917,20 @@ static void draw_readonly(const struct wizard *w)
 	int x;
 
 	if (w->readonly_dialog) {
+		/* over the bare frame: the screen's own dialog (a confirmation)
+		 * and its keys are not this wizard's to answer */
+		static const struct help_key dkeys[] = {
+			{ "t", N_("take over") }, { N_("any other key"), N_("watch") },
+		};
+		struct layout l;
 		struct dialog d;
+		layout_compute(&l);
+		draw_frame(w, &l);
 		strbuf_addf(&sb, _("%s is attached and answers the questions. This wizard only "
 				   "watches (read-only) unless you take over.\n\nt: take over, "
 				   "any other key: watch."), w->readonly_text ? w->readonly_text : "?");
 		draw_dialog(w, _("Attached elsewhere"), TUI_WARN, sb.buf, 0, &d);
+		draw_help(w, dkeys, sizeof(dkeys) / sizeof(dkeys[0]));
 		strbuf_release(&sb);
 		return;
 	}
@@ -938,9 +966,13 @@ void wizard_draw(const struct wizard *w)
 		tui_lines_free(&ln);
 		strbuf_release(&sb);
 	} else {
-		wizard_screens[w->screen].draw(w);
-		if (w->readonly && w->screen != SCR_SUMMARY)
-			draw_readonly(w);
+		if (w->readonly && w->readonly_dialog && w->screen != SCR_SUMMARY) {
+			draw_readonly(w); /* alone: one box, one key line */
+		} else {
+			wizard_screens[w->screen].draw(w);
+			if (w->readonly && w->screen != SCR_SUMMARY)
+				draw_readonly(w);
+		}
 	}
 	refresh();
 }

@@ -121,7 +121,7 @@ struct wizard {
 	int ask_steps;                  /* the run's VIEW says ask_steps (a wizard's
 					   run): "n" at its confirmation goes back to
 					   the step; without, a line-mode run's "n"
-					   stops the run */
+					   would stop the run (it is not sent) */
 	int notice;                     /* SCR_STEP: the warnings from before the wizard
 					   (o->warnings) in a dialog, until a key */
 
@@ -161,8 +161,9 @@ struct wizard {
 const char *wizard_text(const struct wizard *w, size_t s, const char *key);
 
 /* 1 when the question pending is a line-mode run's confirmation (the
- * run's VIEW has no ask_steps): "n" stops that run, so Esc leaves the
- * question open instead of answering it (wizard.c). */
+ * run's VIEW has no ask_steps): "n" would stop that run, so n and Esc
+ * answer nothing there (back to the step screen) and stopping is asked
+ * for on its own (q, "Stop the run?") (wizard.c). */
 int wizard_stopping_no(const struct wizard *w);
 
 /* The screen table (wizard.c). */

@@ -19,8 +19,9 @@
 #           backup.dump) after maintenance-on: the wizard's summary says
 #           maintenance mode was switched off again (the step's cleanup);
 #   esc:    a wizard attached to a line-mode restore's confirmation: Esc
-#           leaves the question open (the wizard leaves; status exit 5, the
-#           same question), where it answered "n" and stopped the run;
+#           leaves the question open (the step screen; d leaves the
+#           wizard; status exit 5, the same question), where it answered
+#           "n" and stopped the run; stopping is q, "Stop the run?", y;
 #   refresh-kill: the test instance's refresh from the first screen
 #           (placeholder): the wizard killed (kill -9) at step 2's question;
 #           the runner waits (status exit 5, maintenance mode on),
@@ -195,9 +196,10 @@ fi
 # ---- esc: a wizard attached to a line-mode run's confirmation ------------
 # `restore` in line mode waits at its first confirmation (y/N: "n" stops
 # the run); its terminal goes away; `biso-recover` attaches with the
-# wizard on that confirmation; Esc there decides nothing: the wizard
-# leaves, the runner still waits at the same question (status exit 5), the
-# run not stopped.  A wizard attached again answers n: that stops it.
+# wizard on that confirmation; Esc there decides nothing: back to the step
+# screen, d leaves, the runner still waits at the same question (status
+# exit 5), the run not stopped.  A wizard attached again: n goes back to
+# the step screen too; q asks "Stop the run?", y stops it.
 $LTMUX new-session -d -s line -x 100 -y 30 \
 	"env LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' restore; sleep 600" ||
 	fail "tmux new-session failed"
@@ -215,9 +217,10 @@ q0=$(grep '^question: ' "$T/status.out")
 run0=$(sed -n 's/^run \([^ ]*\) .*/\1/p' "$T/status.out")
 wizpid esc "$CONF"
 wait_for "Confirm: " 30 "[esc] the wizard on the line-mode run's confirmation"
-wait_for "Esc leave \\(the question stays open\\)" 5 "[esc] the key line's Esc"
-shows "n no, stop the run" || failscreen "[esc] the key line does not say that n stops the run"
+wait_for "n no, back \\(the question stays open\\)" 5 "[esc] the key line's n"
 $TMUX_CMD send-keys -t wiz Escape
+wait_for "q stop the run" 10 "[esc] the step screen after Esc"
+$TMUX_CMD send-keys -t wiz d
 n=150
 while kill -0 "$(cat "$T/wizpid-esc")" 2>/dev/null; do
 	n=$((n - 1))
@@ -231,8 +234,12 @@ cat "$T/status.out"
 grep -qxF "$q0" "$T/status.out" || fail "[esc] the run no longer waits at '$q0'"
 grep -q "^run $run0 " "$T/status.out" || fail "[esc] not the same run"
 wizpid esc-n "$CONF"
-wait_for "n no, stop the run" 30 "[esc-n] the wizard on the confirmation again"
+wait_for "n no, back \\(the question stays open\\)" 30 "[esc-n] the wizard on the confirmation again"
 $TMUX_CMD send-keys -t wiz n
+wait_for "q stop the run" 10 "[esc-n] the step screen after n"
+$TMUX_CMD send-keys -t wiz q
+wait_for "Stop the run\\?" 10 "[esc-n] the stop dialog"
+$TMUX_CMD send-keys -t wiz y
 n=300
 while :; do
 	code=0
@@ -242,9 +249,9 @@ while :; do
 	[ "$n" -gt 0 ] || { cat "$T/status.out"; fail "[esc-n] the run did not end after n"; }
 	sleep 0.2
 done
-[ "$code" = 1 ] || { cat "$T/status.out"; fail "[esc-n] status exit $code after n, expected 1 (stopped)"; }
+[ "$code" = 1 ] || { cat "$T/status.out"; fail "[esc-n] status exit $code after the stop, expected 1 (stopped)"; }
 grep -q "^run $run0 " "$T/status.out" || fail "[esc-n] not the same run"
-echo "ok: Esc in a wizard attached to a line-mode run's confirmation leaves the question open (status exit 5, the same question); n stops the run"
+echo "ok: Esc and n in a wizard attached to a line-mode run's confirmation leave the question open (status exit 5, the same question); q, y stops the run"
 
 # ---- wizard killed during a refresh: the runner waits for a new wizard ---
 # The test instance from the first screen (its attachments policy chosen
