@@ -112,6 +112,8 @@ static void describe(const struct status *st, int died, struct strbuf *sb)
 				  "directory say what was done"),
 			    st->pid, lock_process_start((pid_t)st->pid) > 0 ?
 					     _(" (the pid is another process's now)") : "");
+		if (st->resume && *st->resume)
+			strbuf_addf(sb, _("\n       to continue it: %s"), st->resume);
 	} else if (st->state == STATUS_FINISHED) {
 		strbuf_addf(sb, _("finished, exit %d (%s)"), st->exit_code, ended_how(st->exit_code));
 	} else if (st->state == STATUS_WAITING) {

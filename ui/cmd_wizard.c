@@ -151,6 +151,14 @@ static int run_wizard(const struct cli *cl, struct conf *c)
 				  "'biso-recover restore --yes' for a batch restore\n"));
 		return EXIT_USAGE;
 	}
+	if (!flow && !cl->dry_run && detached_died_run(c->log_dir, &st)) {
+		/* a restore whose runner died: its wizard first, which offers
+		 * to continue it (c), start over (n) or quit */
+		int restore = st.resume && st.flow && !strcmp(st.flow, "restore");
+		status_clear(&st);
+		if (restore)
+			return cli_restore(cl, c, 1);
+	}
 	if (!flow)
 		return menu(cl, c);
 	if (!strcmp(flow, "restore"))

@@ -68,6 +68,22 @@ int detached_live_run(const char *log_dir, struct status *st)
 	return found;
 }
 
+int detached_died_run(const char *log_dir, struct status *st)
+{
+	struct err e = ERR_INIT;
+	char *path = NULL;
+	int died = 0;
+	memset(st, 0, sizeof *st);
+	if (statusfile_latest(log_dir, &path, &e) == 1 && statusfile_read(path, st, &e) == 1 &&
+	    st->state != STATUS_FINISHED && !lock_process_alive(st->pid, st->start))
+		died = 1;
+	err_clear(&e);
+	free(path);
+	if (!died)
+		status_clear(st);
+	return died;
+}
+
 /* Follow the runner at @sock with the wizard.  Returns as wizard_run(),
  * WIZARD_LEFT as 130 (the run goes on without this terminal). */
 static int follow_wizard(const struct cli *cl, const char *sock, const char *log_path, long pid,
@@ -119,7 +135,9 @@ int detached_attach(const struct cli *cl, const struct conf *c, struct status *s
 	co.reattach = 1;
 	co.run_id = st->run_id;
 	co.running = running_text(st->flow);
-	code = wizard ? follow_wizard(cl, sock, logpath, st->pid, 1, NULL) : client_follow(&co);
+	/* the run's own command, from its runner (the status file) */
+	co.resume_cmd = st->resume && *st->resume ? st->resume : NULL;
+	code = wizard ? follow_wizard(cl, sock, logpath, st->pid, 1, co.resume_cmd) : client_follow(&co);
 	free(sock);
 	free(logpath);
 	status_clear(st);
@@ -413,6 +431,7 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	struct logfile *log;
 	struct err e = ERR_INIT;
 	const char *path = NULL;
+	struct strbuf resume = STRBUF_INIT;
 	char *sock, *status, *opts;
 	int code;
 
@@ -449,6 +468,12 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	rno.log = log;
 	rno.run_id = run_stamp(run);
 	rno.flow = run_flow_name(run);
+	if (df->resume) {
+		/* for the status file: whoever finds this run dead or attaches
+		 * later gets the command with this run's own options */
+		resume_command(df->resume, cl, &resume);
+		rno.resume_cmd = resume.buf;
+	}
 	rno.yes = cl->yes || df->no_questions;
 	rno.ask_steps = rno.ask_failures = cl->ask_steps;
 	rn = sock ? runner_start(&rno, &e) : NULL;
@@ -467,5 +492,6 @@ out:
 	logfile_close(log);
 	free(sock);
 	free(status);
+	strbuf_release(&resume);
 	return code;
 }

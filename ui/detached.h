@@ -87,11 +87,20 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 int detached_live_run(const char *log_dir, struct status *st);
 
 /*
+ * The newest run of the instance logging to @log_dir, not finished, whose
+ * runner died (kill -9, a power cut): 1 with @st filled (status_clear()
+ * it; st->resume the command that continues it, when its flow can be
+ * resumed), else 0 with @st cleared.
+ */
+int detached_died_run(const char *log_dir, struct status *st);
+
+/*
  * Attach to the live run @st of the instance (detached_live_run()): its
  * step list, log backlog, progress and pending question, answered from
  * here, in line mode or, with @wizard, in the wizard (cl->drill_root: its
- * DRILL banner).  Clears @st.  Returns the run's exit code (client_follow(),
- * wizard_run()).
+ * DRILL banner).  When its runner dies, the client names st->resume
+ * (the run's own resume command, from its status file).  Clears @st.
+ * Returns the run's exit code (client_follow(), wizard_run()).
  */
 int detached_attach(const struct cli *cl, const struct conf *c, struct status *st, int wizard);
 

@@ -33,6 +33,7 @@ void status_clear(struct status *st)
 	free(st->item);
 	free(st->log);
 	free(st->question);
+	free(st->resume);
 	memset(st, 0, sizeof *st);
 }
 
@@ -90,6 +91,8 @@ static void render(const struct status *st, long long now, struct strbuf *sb)
 	add_str(sb, "item", st->item);
 	add_str(sb, "log", st->log);
 	add_str(sb, "question", st->state == STATUS_WAITING ? st->question : NULL);
+	if (st->resume && *st->resume)
+		add_str(sb, "resume", st->resume);
 	if (st->state == STATUS_FINISHED)
 		strbuf_addf(sb, "exit=%d\n", st->exit_code);
 	strbuf_addf(sb, "updated=%lld\n" TRAILER "\n", now);
@@ -203,6 +206,8 @@ static int store(struct status *st, const char *key, char *v, unsigned *seen)
 		str = &st->log;
 	else if (!strcmp(key, "question"))
 		str = &st->question;
+	else if (!strcmp(key, "resume"))
+		str = &st->resume;
 	if (str) {
 		if (unescape(v) < 0)
 			return -1;

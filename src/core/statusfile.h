@@ -13,7 +13,8 @@
  * "biso-recover-status 1" and up to the line "end-of-status" (so a cut
  * file is told from a whole one).  Values have "\\" and newlines escaped
  * as "\\\\" and "\\n".  Keys: run_id flow pid start state step nsteps
- * step_title step_state done total rate item log question exit updated.
+ * step_title step_state done total rate item log question exit updated,
+ * and resume (only when the flow can be resumed).
  */
 #ifndef BR_STATUSFILE_H
 #define BR_STATUSFILE_H
@@ -46,6 +47,10 @@ struct status {
 	char *item;            /* the current file, table, ... */
 	char *log;             /* the last log line */
 	char *question;        /* STATUS_WAITING: what is asked */
+	char *resume;          /* the command that continues the run when its
+				  runner died ("biso-recover restore --resume
+				  --config ..."), the run's own options; NULL:
+				  the flow cannot be resumed */
 	int exit_code;         /* STATUS_FINISHED: the run's exit code */
 	long long updated;     /* when written, seconds since the epoch */
 };

@@ -537,6 +537,7 @@ struct runner *runner_start(const struct runner_opts *o, struct err *e)
 	}
 	rn->st.run_id = xstrdup(o->run_id ? o->run_id : "");
 	rn->st.flow = xstrdup(o->flow ? o->flow : "");
+	rn->st.resume = o->resume_cmd ? xstrdup(o->resume_cmd) : NULL;
 	rn->st.pid = (long)getpid();
 	rn->st.start = lock_process_start(getpid());
 	rn->st.state = STATUS_RUNNING;

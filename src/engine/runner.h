@@ -66,6 +66,9 @@ struct runner_opts {
 	struct logfile *log;     /* the run log (borrowed); NULL: none */
 	const char *run_id;      /* for the status file: the run's stamp (copied) */
 	const char *flow;        /* for the status file: "restore" (copied) */
+	const char *resume_cmd;  /* for the status file: what continues the run
+				    if this runner dies ("biso-recover restore
+				    --resume --config ..."; copied); NULL: none */
 	int yes;                 /* no confirmations (--yes) */
 	int ask_failures;        /* a failed step asks retry/skip/abort */
 	int ask_sources;         /* a blocked step asks for another backup */

@@ -26,7 +26,14 @@
 #           (placeholder): the wizard killed (kill -9) at step 2's question;
 #           the runner waits (status exit 5, maintenance mode on),
 #           `biso-recover` again attaches and the refresh completes
-#           (status exit 0, maintenance mode off).
+#           (status exit 0, maintenance mode off);
+#   reattach-killed: the runner of a restore that a wizard re-attached to
+#           killed (kill -9): that wizard's summary names `biso-recover
+#           restore --resume --config ...`, so does `status`, and
+#           `biso-recover` again opens the restore wizard on its offer to
+#           continue the run (not the first screen);
+#   reattach-line: the same with `restore` in line mode attached again:
+#           the client names `biso-recover restore --resume --config ...`.
 # Skips (77) without tmux, php, rsync, a PostgreSQL server or root.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -309,3 +316,99 @@ wait_run "$TCONF"
 [ ! -e "$DEMO_TEST_DATADIR/maintenance.on" ] || fail "[refresh-attach] maintenance mode is still on"
 echo "ok: a wizard refresh whose wizard was killed (kill -9) waited at its question; a new wizard attached and the refresh completed: status exit 0, maintenance mode off"
 
+# ---- reattach-killed: the runner of a re-attached wizard dies ------------
+# A restore wizard runs step 1 and waits at step 2; its terminal goes away;
+# `biso-recover` attaches with the wizard; the runner is killed (kill -9):
+# that wizard's summary (it did not start the run) names `biso-recover
+# restore --resume` with the run's --config; `status` names it too; and
+# `biso-recover` started again opens the restore wizard on its offer to
+# continue the interrupted run, not the first screen.
+wizpid ra1 "$CONF" wizard restore
+wait_for "Step 1 of 6" 60 "[reattach-killed] the restore's first step"
+wait_for "Enter run this step" 10 "[reattach-killed] step 1's keys"
+$TMUX_CMD send-keys -t wiz Enter
+sleep 0.5
+cap
+if shows "Type [^ ]+ to continue"; then
+	word=$(printf '%s\n' "$last_screen" | sed -n 's/.*Type \([^ ]*\) to continue.*/\1/p' | head -1)
+	$TMUX_CMD send-keys -t wiz -l "$word"
+	$TMUX_CMD send-keys -t wiz Enter
+elif shows "y yes, run it"; then
+	$TMUX_CMD send-keys -t wiz y
+fi
+wait_for "Step 2 of 6" 120 "[reattach-killed] step 2"
+wait_for "Enter run this step" 10 "[reattach-killed] step 2's keys"
+$TMUX_CMD kill-server
+wait_run "$CONF"
+[ "$code" = 5 ] || { cat "$T/status.out"; fail "[reattach-killed] status exit $code after the hang-up, expected 5"; }
+$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+	"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF'; echo \$? >'$T/exit-ra2'; sleep 600" ||
+	fail "tmux new-session failed"
+wait_for "Step 2 of 6" 30 "[reattach-killed] the attached wizard on step 2"
+status=$(ls -t "$S/log"/biso-recover-*.status | head -1)
+grep -q '^flow=restore$' "$status" || fail "$status is not the restore's"
+kill -KILL "$(sed -n 's/^pid=//p' "$status")"
+wait_for "Restore INTERRUPTED: not finished" 30 "[reattach-killed] the attached wizard's summary"
+$TMUX_CMD send-keys -t wiz q
+n=150
+while [ ! -s "$T/exit-ra2" ] && [ "$n" -gt 0 ]; do sleep 0.2; n=$((n - 1)); done
+[ "$(cat "$T/exit-ra2" 2>/dev/null)" = 1 ] || failscreen "[reattach-killed] the attached wizard's exit code is not 1"
+# the summary stays on the normal screen: the command, unwrapped
+$TMUX_CMD capture-pane -p -J -t wiz > "$T/screen"
+grep -qF "biso-recover restore --resume --config $CONF" "$T/screen" ||
+	{ cat "$T/screen"; fail "[reattach-killed] the attached wizard's summary does not name 'biso-recover restore --resume --config $CONF'"; }
+code=0
+"$BISO_RECOVER" status --config "$CONF" >"$T/status.out" 2>&1 || code=$?
+cat "$T/status.out"
+[ "$code" = 1 ] || fail "[reattach-killed] status exit $code, expected 1 (the run's process died)"
+grep -qF "to continue it: biso-recover restore --resume --config $CONF" "$T/status.out" ||
+	fail "[reattach-killed] status does not name 'biso-recover restore --resume --config $CONF'"
+wizpid ra3 "$CONF"
+wait_for "c continue the interrupted run|What do you want to do" 60 "[reattach-killed] the wizard after the killed run"
+shows "c continue the interrupted run" ||
+	failscreen "[reattach-killed] biso-recover after a killed restore does not offer to continue it"
+$TMUX_CMD send-keys -t wiz q
+wait_for "Quit the wizard\\?" 10 "[reattach-killed] the quit question"
+$TMUX_CMD send-keys -t wiz y
+echo "ok: a re-attached wizard whose runner was killed names restore --resume with --config; status names it; biso-recover then offers to continue the run"
+
+# ---- reattach-line: the runner of a re-attached line-mode restore dies ---
+# `restore` waits at its first confirmation and hangs up; `restore` again
+# attaches to it; the runner is killed (kill -9): the client names
+# `biso-recover restore --resume` with the run's --config (it did not start
+# the run, and named none).
+$LTMUX kill-server >/dev/null 2>&1 && sleep 0.5
+$LTMUX new-session -d -s line -x 200 -y 50 \
+	"env LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' restore; sleep 600" ||
+	fail "tmux new-session failed"
+n=300
+while :; do
+	code=0
+	"$BISO_RECOVER" status --config "$CONF" >"$T/status.out" 2>&1 || code=$?
+	[ "$code" = 5 ] && break
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || { cat "$T/status.out"; fail "[reattach-line] the line-mode restore does not wait at a question"; }
+	sleep 0.2
+done
+$LTMUX kill-server
+sleep 0.5
+rm -f "$T/exit-rl"
+$LTMUX new-session -d -s line -x 200 -y 50 \
+	"env LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' restore; echo \$? >'$T/exit-rl'; sleep 600" ||
+	fail "tmux new-session failed"
+n=150
+until $LTMUX capture-pane -p -J -t line | grep -q "A restore of this instance is running"; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || { $LTMUX capture-pane -p -J -t line; fail "[reattach-line] restore again did not attach"; }
+	sleep 0.2
+done
+status=$(ls -t "$S/log"/biso-recover-*.status | head -1)
+kill -KILL "$(sed -n 's/^pid=//p' "$status")"
+n=150
+while [ ! -s "$T/exit-rl" ] && [ "$n" -gt 0 ]; do sleep 0.2; n=$((n - 1)); done
+$LTMUX capture-pane -p -J -t line > "$T/screen"
+[ "$(cat "$T/exit-rl" 2>/dev/null)" = 1 ] || { cat "$T/screen"; fail "[reattach-line] the client's exit code is not 1"; }
+grep -qxF "  biso-recover restore --resume --config $CONF" "$T/screen" ||
+	{ cat "$T/screen"; fail "[reattach-line] the re-attached client does not name 'biso-recover restore --resume --config $CONF'"; }
+$LTMUX kill-server >/dev/null 2>&1 || true
+echo "ok: a re-attached line-mode restore whose runner was killed names restore --resume with --config"

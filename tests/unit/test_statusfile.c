@@ -93,6 +93,7 @@ static void what_is_written_is_read_back(void **state)
 	assert_string_equal(got.item, "public.documents");
 	assert_string_equal(got.log, st.log);
 	assert_string_equal(got.question, "");
+	assert_null(got.resume); /* none given: the key is not written */
 	assert_true(got.updated > 0);
 
 	/* waiting, then finished: forced, so written at once */
@@ -109,6 +110,11 @@ static void what_is_written_is_read_back(void **state)
 	assert_int_equal(got.state, STATUS_FINISHED);
 	assert_int_equal(got.exit_code, 3);
 	assert_string_equal(got.question, ""); /* only while waiting */
+	/* the command that continues the run, with its options quoted */
+	st.resume = "biso-recover restore --resume --config '/etc/biso recover.conf'";
+	assert_int_equal(statusfile_update(&sf, &st, 1, &e), 1);
+	assert_int_equal(statusfile_read(path, &got, &e), 1);
+	assert_string_equal(got.resume, st.resume);
 	status_clear(&got);
 	statusfile_release(&sf);
 	free(path);
