@@ -156,27 +156,46 @@ int cli_need_terminal(void)
 	return 0;
 }
 
+char *cli_abs_path(const char *path)
+{
+	char *real = realpath(path, NULL), *cwd;
+	struct strbuf sb = STRBUF_INIT;
+	if (real)
+		return real;
+	if (path[0] == '/' || !(cwd = getcwd(NULL, 0)))
+		return xstrdup(path);
+	strbuf_addf(&sb, "%s/%s", cwd, path);
+	free(cwd);
+	return strbuf_detach(&sb, NULL);
+}
+
 char *cli_instance_opts(const struct cli *cl)
 {
-	const char *v[] = {
-		"--config", cl->config, "--backup-root", cl->backup_root, "--webroot", cl->webroot,
-		"--datadir", cl->datadir, "--config-php", cl->config_php, "--web-user", cl->web_user,
-		"--log-dir", cl->log_dir, "--dbname", cl->dbname,
+	/* path: made absolute, so that the command works from any directory */
+	const struct { const char *flag, *val; int path; } v[] = {
+		{ "--config", cl->config, 1 }, { "--backup-root", cl->backup_root, 1 },
+		{ "--webroot", cl->webroot, 1 }, { "--datadir", cl->datadir, 1 },
+		{ "--config-php", cl->config_php, 1 }, { "--web-user", cl->web_user, 0 },
+		{ "--log-dir", cl->log_dir, 1 }, { "--dbname", cl->dbname, 0 },
 	};
 	struct strbuf out = STRBUF_INIT, masked = STRBUF_INIT;
-	for (size_t i = 0; i < sizeof v / sizeof v[0]; i += 2) {
-		const char *argv[] = { v[i], v[i + 1], NULL };
-		if (!v[i + 1])
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		const char *argv[] = { v[i].flag, v[i].val, NULL };
+		char *abs = NULL;
+		if (!v[i].val)
 			continue;
-		if (!strcmp(v[i], "--dbname")) {
+		if (!strcmp(v[i].flag, "--dbname")) {
 			/* a password never goes into a hint (nor the log it lands in) */
 			strbuf_reset(&masked);
-			log_mask_secrets(v[i + 1], &masked);
-			if (strcmp(masked.buf, v[i + 1]))
+			log_mask_secrets(v[i].val, &masked);
+			if (strcmp(masked.buf, v[i].val))
 				continue;
 		}
+		if (v[i].path)
+			argv[1] = abs = cli_abs_path(v[i].val);
 		strbuf_addch(&out, ' ');
 		runcmd_format_argv(argv, &out);
+		free(abs);
 	}
 	strbuf_release(&masked);
 	return strbuf_detach(&out, NULL);

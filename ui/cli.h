@@ -114,8 +114,14 @@ int cli_need_terminal(void);
  * --webroot, --datadir, --config-php, --web-user, --log-dir; --dbname
  * unless it holds a password), each value shell-quoted where needed, each
  * with a leading space, for run_opts.instance_opts: the commands a
- * summary offers then work pasted as they are.  malloc'd, "" when none. */
+ * summary offers then work pasted as they are, from any directory (the
+ * paths are absolute: cli_abs_path()).  malloc'd, "" when none. */
 char *cli_instance_opts(const struct cli *cl);
+
+/* @path made absolute for a command the operator pastes elsewhere: its
+ * realpath() when it exists, else the current directory prepended to a
+ * relative one.  malloc'd. */
+char *cli_abs_path(const char *path);
 
 /* A backup killed while maintenance mode was on (kill -9) left its marker:
  * say so on stderr and switch it off (maintmark_recover()); with @dry_run

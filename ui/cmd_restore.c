@@ -34,6 +34,7 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	struct batch_state bst;
 	struct report r;
 	const char *refused = NULL;
+	char *opts;
 	int code;
 
 	if (!cl->dry_run) /* a runner's client: the wizard or line mode */
@@ -46,7 +47,11 @@ int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 	ro.dry_run = cl->dry_run;
 	ro.sandbox = cl->drill_root;
 	ro.resume = cl->resume;
-	if (!(run = run_new(&restore_flow, c, &ro, &e)))
+	ro.instance_opts = opts = cli_instance_opts(cl);
+	run = run_new(&restore_flow, c, &ro, &e);
+	free(opts);
+	ro.instance_opts = NULL;
+	if (!run)
 		return cli_run_refused(NULL, &e);
 	/* after the options' checks (--at, --only): a wrong one is named first */
 	if (!cl->dry_run && !cl->yes && (code = cli_need_terminal()) != 0) {

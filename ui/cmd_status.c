@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 /* status's exit codes beyond EXIT_DONE, EXIT_FAILED and EXIT_CONTINUED */
 enum { STATUS_EXIT_RUNNING = 4, STATUS_EXIT_WAITING = 5, STATUS_EXIT_NO_RUN = 6 };
@@ -99,8 +101,121 @@ static void add_line(struct strbuf *sb, const char *s)
 	strbuf_add(sb, s, strcspn(s, "\n"));
 }
 
-/* The full report: what `status` prints without --follow. */
-static void describe(const struct status *st, int died, struct strbuf *sb)
+/* The columns status's lines may take: the terminal's on stdout, 80 when
+ * it is none (a cron mail, a pipe). */
+static size_t out_cols(void)
+{
+	struct winsize ws;
+	if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/* Cut the line from byte @from of @sb (to its end) to @cols terminal
+ * columns, "…" ("..." outside UTF-8) marking the cut: a log line or an
+ * item may be as long as a path.  Never cuts a character in half. */
+static void cut_line(struct strbuf *sb, size_t from, size_t cols)
+{
+	const int utf8 = MB_CUR_MAX > 1;
+	const char *dots = utf8 ? "\u2026" : "...";
+	const size_t dcols = utf8 ? 1 : 3;
+	size_t at = from, used = 0, keep = from;
+	mbstate_t ps;
+	memset(&ps, 0, sizeof ps);
+	while (at < sb->len) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, sb->buf + at, sb->len - at, &ps);
+		int w = 1;
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&ps, 0, sizeof ps);
+			k = 1;
+		} else if ((w = wcwidth(wc)) < 0) {
+			w = 1;
+		}
+		if (used + (size_t)w <= cols - dcols)
+			keep = at + k;
+		used += (size_t)w;
+		if (used > cols)
+			break;
+		at += k;
+	}
+	if (used <= cols)
+		return;
+	strbuf_setlen(sb, keep);
+	strbuf_addstr(sb, dots);
+}
+
+/* "label: " and the first line of @s, cut to the output's width. */
+static void add_cut(struct strbuf *sb, const char *label, const char *s)
+{
+	size_t from = sb->len + 1; /* after the '\n' the label starts with */
+	strbuf_addstr(sb, label);
+	add_line(sb, s);
+	cut_line(sb, from, out_cols());
+}
+
+/* What to do next about a run that died (its journal has no end): the
+ * restore continues where it stopped (--resume: the command its runner
+ * put into the status file, with the run's own options, else with @inst,
+ * the instance's options status was given); another flow starts over
+ * from its first step, its plan first. */
+static void add_next_died(struct strbuf *sb, const struct status *st, const char *inst)
+{
+	if (st->resume && *st->resume)
+		strbuf_addf(sb, _("next: to continue it where it stopped, run:\n  %s\n"), st->resume);
+	else if (!strcmp(st->flow, "restore"))
+		strbuf_addf(sb, _("next: to continue it where it stopped, run:\n"
+				  "  biso-recover restore --resume%s\n"), inst);
+	else
+		strbuf_addf(sb, _("next: a new run starts from its first step (the journal\n"
+				  "      repairs what this one left); see its plan first:\n"
+				  "  biso-recover %s --dry-run%s\n"), st->flow, inst);
+}
+
+/* What to do next about a finished run: the commands its summary offers
+ * (the steps not done with --only, the migrations not run, the rollback),
+ * from the summary in its run log (<log_dir>/biso-recover-<run>.log: the
+ * lines after "summary follows"), each with the line that says what it
+ * does; English, as the log has them.  Nothing when the log is gone. */
+static void add_next_finished(struct strbuf *sb, const char *log_dir, const struct status *st)
+{
+	char *path = xstrfmt("%s/biso-recover-%s.log", log_dir, st->run_id);
+	FILE *fp = fopen(path, "r");
+	struct strbuf prev = STRBUF_INIT;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int in_summary = 0, any = 0;
+	free(path);
+	if (!fp)
+		return;
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		/* "2026-12-06 21:52:54.511 INFO  message": the message at 30 */
+		const char *msg = n > 30 ? line + 30 : "";
+		line[strcspn(line, "\n")] = '\0';
+		if (!in_summary) {
+			in_summary = !strcmp(msg, "summary follows");
+			continue;
+		}
+		if (!strncmp(msg, "  biso-recover ", 15)) {
+			if (!any++)
+				strbuf_addstr(sb, _("next, as the run's summary says:\n"));
+			if (prev.len)
+				strbuf_addf(sb, "  %s\n", prev.buf);
+			strbuf_addf(sb, "%s\n", msg);
+		}
+		strbuf_reset(&prev);
+		strbuf_addstr(&prev, msg);
+	}
+	free(line);
+	strbuf_release(&prev);
+	fclose(fp);
+}
+
+/* The full report: what `status` prints without --follow; @inst the
+ * instance's options for the commands it names, @log_dir the run's. */
+static void describe(const struct status *st, int died, const char *inst, const char *log_dir,
+		     struct strbuf *sb)
 {
 	strbuf_addf(sb, _("run %s (%s), pid %ld, started "), st->run_id, st->flow, st->pid);
 	add_time(sb, st->start, 0);
@@ -108,19 +223,16 @@ static void describe(const struct status *st, int died, struct strbuf *sb)
 	if (died) {
 		strbuf_addstr(sb, _("the run's process died, at "));
 		add_step(sb, st);
-		strbuf_addf(sb, _("\n       pid %ld is gone%s; the run log and the journal in its log "
-				  "directory say what was done"),
+		strbuf_addf(sb, _("\n       pid %ld is gone%s;\n       the run log and the journal "
+				  "in its log directory say what was done"),
 			    st->pid, lock_process_start((pid_t)st->pid) > 0 ?
 					     _(" (the pid is another process's now)") : "");
-		if (st->resume && *st->resume)
-			strbuf_addf(sb, _("\n       to continue it: %s"), st->resume);
 	} else if (st->state == STATUS_FINISHED) {
 		strbuf_addf(sb, _("finished, exit %d (%s)"), st->exit_code, ended_how(st->exit_code));
 	} else if (st->state == STATUS_WAITING) {
 		strbuf_addstr(sb, _("waiting for an answer, at "));
 		add_step(sb, st);
-		strbuf_addstr(sb, _("\nquestion: "));
-		add_line(sb, st->question ? st->question : "");
+		add_cut(sb, _("\nquestion: "), st->question ? st->question : "");
 	} else {
 		strbuf_addstr(sb, _("running, "));
 		add_step(sb, st);
@@ -132,16 +244,17 @@ static void describe(const struct status *st, int died, struct strbuf *sb)
 		add_bytes(sb, st);
 	}
 	if (st->state != STATUS_FINISHED && st->item && *st->item) {
-		strbuf_addstr(sb, _("\nitem: "));
-		add_line(sb, st->item);
+		add_cut(sb, _("\nitem: "), st->item);
 	}
-	if (st->log && *st->log) {
-		strbuf_addstr(sb, _("\nlast log line: "));
-		add_line(sb, st->log);
-	}
+	if (st->log && *st->log)
+		add_cut(sb, _("\nlast log line: "), st->log);
 	strbuf_addstr(sb, _("\nupdated: "));
 	add_time(sb, st->updated, 0);
 	strbuf_addch(sb, '\n');
+	if (died)
+		add_next_died(sb, st, inst);
+	else if (st->state == STATUS_FINISHED)
+		add_next_finished(sb, log_dir, st);
 }
 
 /* One line of --follow: "15:42:10 step 4/7 database running, 1.2 GiB ..." */
@@ -179,7 +292,7 @@ static int cmd_status(const struct cli *cl, struct conf *c)
 {
 	struct err e = ERR_INIT;
 	struct status st;
-	char *path = NULL;
+	char *path = NULL, *inst;
 	int code, died, ret;
 
 	if (cl->n_args)
@@ -195,6 +308,7 @@ static int cmd_status(const struct cli *cl, struct conf *c)
 		printf(_("no run found: %s holds no status file\n"), c->log_dir);
 		return STATUS_EXIT_NO_RUN;
 	}
+	inst = cli_instance_opts(cl);
 	for (;;) {
 		struct strbuf sb = STRBUF_INIT;
 		ret = statusfile_read(path, &st, &e);
@@ -213,7 +327,7 @@ static int cmd_status(const struct cli *cl, struct conf *c)
 		if (cl->follow)
 			describe_line(&st, died, &sb);
 		else
-			describe(&st, died, &sb);
+			describe(&st, died, inst, c->log_dir, &sb);
 		fputs(sb.buf, stdout);
 		fflush(stdout);
 		strbuf_release(&sb);
@@ -223,6 +337,7 @@ static int cmd_status(const struct cli *cl, struct conf *c)
 	}
 	status_clear(&st);
 	free(path);
+	free(inst);
 	return code;
 }
 

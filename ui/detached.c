@@ -198,12 +198,13 @@ static int attach_again(const struct detached_flow *df, const struct cli *cl,
 static void resume_command(const char *base, const struct cli *cl, struct strbuf *out)
 {
 	const char **argv = NULL;
-	char *inst = cli_instance_opts(cl);
+	char *inst = cli_instance_opts(cl), *dump = NULL;
 	size_t n = 0;
 	for (size_t k = 0; k < sizeof runner_opts / sizeof runner_opts[0]; k++) {
 		const char *v = *(const char *const *)((const char *)cl + runner_opts[k].field);
 		if (v && !runner_opts[k].instance && strcmp(runner_opts[k].flag, "--only"))
-			add_opt(&argv, &n, runner_opts[k].flag, v);
+			add_opt(&argv, &n, runner_opts[k].flag,
+				!strcmp(runner_opts[k].flag, "--dump") ? (dump = cli_abs_path(v)) : v);
 	}
 	strbuf_addstr(out, base);
 	strbuf_addstr(out, inst);
@@ -213,6 +214,7 @@ static void resume_command(const char *base, const struct cli *cl, struct strbuf
 	}
 	free(argv);
 	free(inst);
+	free(dump);
 }
 
 static int start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c,
@@ -449,6 +451,8 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	ro.sandbox = cl->drill_root;
 	/* the wizard opens on a cut newest dump: the operator chooses another */
 	ro.allow_bad_dump = cl->ask_steps;
+	/* the wizard's first screen continues an interrupted run on c */
+	ro.resume_key = cl->ask_steps ? "c" : NULL;
 	ro.instance_opts = opts = cli_instance_opts(cl);
 	run = run_new(df->flow, c, &ro, &e);
 	free(opts);

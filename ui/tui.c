@@ -413,6 +413,11 @@ static int hang_width(const char *line, int width)
 	return lw <= width / 2 ? lw : 0;
 }
 
+int tui_is_command(const char *line)
+{
+	return !strncmp(line, "  biso-recover ", 15);
+}
+
 void tui_wrap_hanging(const char *text, int width, struct tui_lines *out)
 {
 	const char *p = text;
@@ -425,7 +430,13 @@ void tui_wrap_hanging(const char *text, int width, struct tui_lines *out)
 		char *line = xstrndup(p, n);
 		int lw = hang_width(line, width);
 
-		if (lw) {
+		if (tui_is_command(line)) {
+			/* a command to paste: one row, cut at the edge rather
+			 * than broken (the copy would be two lines) */
+			wchar_t *ws = tui_widen(line, n, 1);
+			lines_push(out, ws, wcslen(ws));
+			free(ws);
+		} else if (lw) {
 			struct tui_lines v = TUI_LINES_INIT;
 			wchar_t *label = tui_widen(line, (size_t)lw, 0);
 			size_t ll = wcslen(label);

@@ -120,9 +120,15 @@ void tui_wrap(const char *text, int width, struct tui_lines *out);
  * with a hanging indent, so a long path stays in its own column.  A table
  * row (columns parted by two or more blanks: the summary's "webroot  done
  * 0.0s  11 files, ...") hangs its last column the same way when that
- * starts within the left half.  Other lines are wrapped as by tui_wrap().
+ * starts within the left half.  A command to paste (tui_is_command())
+ * stays one line, however wide: the caller says where to read it whole
+ * when it is wider than the screen.  Other lines are wrapped as by
+ * tui_wrap().
  */
 void tui_wrap_hanging(const char *text, int width, struct tui_lines *out);
+/* 1 when @line is a command the operator pastes: "  biso-recover ..."
+ * (two blanks, on a line of its own, as the summaries print them). */
+int tui_is_command(const char *line);
 /* Free the lines and reset @l to empty. */
 void tui_lines_free(struct tui_lines *l);
 

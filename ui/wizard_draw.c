@@ -845,7 +845,7 @@ void wizard_draw_summary(const struct wizard *w)
 		{ "q", N_("exit") }, { "[ ]", N_("scroll") },
 	};
 	struct tui_lines ln = TUI_LINES_INIT;
-	struct strbuf head = STRBUF_INIT;
+	struct strbuf head = STRBUF_INIT, text = STRBUF_INIT;
 	int ndone = 0, nfailed = 0, nskipped = 0, rows = wizard_summary_rows(w), first;
 	enum tui_role role;
 
@@ -877,7 +877,20 @@ void wizard_draw_summary(const struct wizard *w)
 	strbuf_addf(&head, _(" - exit code %d"), w->exit_code);
 	tui_put(stdscr, 1, 1, COLS - 2, head.buf, tui_attr(&w->tui, role));
 	tui_rule(stdscr, 2, 0, COLS, NULL, A_NORMAL);
-	tui_wrap_hanging(w->summary.buf, COLS - 2, &ln);
+	/* a command wider than the screen runs past its edge: say where it
+	 * stands whole (the run log has the summary) */
+	for (const char *p = w->summary.buf, *nl; *p; p = nl + 1) {
+		size_t n = (nl = strchr(p, '\n')) ? (size_t)(nl - p) : strlen(p);
+		strbuf_add(&text, p, n);
+		strbuf_addch(&text, '\n');
+		if (tui_is_command(p) && cols_of(p, n) > COLS - 2)
+			strbuf_addf(&text, "%s\n", _("(wider than the screen: the whole command is "
+						     "in the run log)"));
+		if (!nl)
+			break;
+	}
+	tui_wrap_hanging(text.buf, COLS - 2, &ln);
+	strbuf_release(&text);
 	first = w->summary_scroll;
 	if (first > (int)ln.n - rows)
 		first = (int)ln.n - rows;

@@ -72,6 +72,7 @@ struct run *run_new(const struct flow_def *flow, struct conf *c, const struct ru
 	run->opts.dump = dup_or_null(o->dump);
 	run->opts.sandbox = dup_or_null(o->sandbox);
 	run->opts.instance_opts = dup_or_null(o->instance_opts);
+	run->opts.resume_key = dup_or_null(o->resume_key);
 	run->opts.stamp = NULL;
 	if (o->stamp)
 		snprintf(run->stamp, sizeof run->stamp, "%s", o->stamp);
@@ -113,6 +114,7 @@ static void run_free_parts(struct run *run)
 	free((char *)run->opts.dump);
 	free((char *)run->opts.sandbox);
 	free((char *)run->opts.instance_opts);
+	free((char *)run->opts.resume_key);
 	free(run->log_path);
 	free(run);
 }
@@ -150,9 +152,15 @@ int run_prepare(struct run *run, struct report *r, struct err *e)
 		if (run_find_interrupted(run, &f, &ignored) == 1) {
 			run_interrupted_set(run, &f);
 			report_log_l10n(r, LOG_WARN, run->interrupted, "%s", run->interrupted_en);
-			report_log(r, LOG_WARN, "this run starts over from its first step (the kept "
-				   "copies of that run stay); to continue that run instead, stop here "
-				   "and run: biso-recover %s --resume", run->flow->name);
+			if (run->opts.resume_key)
+				report_log(r, LOG_WARN, "this run starts over from its first step (the "
+					   "kept copies of that run stay); to continue that run "
+					   "instead, press %s", run->opts.resume_key);
+			else
+				report_log(r, LOG_WARN, "this run starts over from its first step (the "
+					   "kept copies of that run stay); to continue that run "
+					   "instead, stop here and run: biso-recover %s --resume%s",
+					   run->flow->name, run_instance_opts(run));
 			run_found_free(&f, run->flow->n_steps);
 		}
 		err_clear(&ignored);

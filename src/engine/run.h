@@ -81,6 +81,10 @@ struct run_opts {
 				 rendered to paste (" --config /etc/x.conf
 				 --log-dir /srv/log"), or NULL: none; the
 				 commands the summary offers repeat them */
+	const char *resume_key; /* the front end continues an interrupted run
+				 on this key ("c": the wizard's first screen),
+				 or NULL: run_prepare()'s warning names the
+				 command (--resume with instance_opts) */
 };
 
 struct run;

@@ -6,6 +6,7 @@
 #include "i18n.h"
 #include "journal.h"
 #include "lock.h"
+#include "runcmd.h"
 #include "strbuf.h"
 #include "timestamp.h"
 
@@ -100,13 +101,35 @@ static const char *err_text(const struct err *e)
 	return e->lmsg && !i18n_is_english() ? e->lmsg : e->msg;
 }
 
+/* The options a command that repeats @run must carry, each with a leading
+ * space: the instance's (run_opts.instance_opts), the dump and the time
+ * the backups were chosen by (--dump made absolute, --at), into @out. */
+static void add_repeat_opts(const struct run *run, struct strbuf *out)
+{
+	strbuf_addstr(out, run_instance_opts(run));
+	if (run->opts.dump) {
+		char *real = realpath(run->opts.dump, NULL);
+		const char *argv[] = { "--dump", real ? real : run->opts.dump, NULL };
+		strbuf_addch(out, ' ');
+		runcmd_format_argv(argv, out);
+		free(real);
+	}
+	if (run->opts.at) {
+		char at[16];
+		timestamp_name(run->opts.at, at);
+		strbuf_addf(out, " --at %s", at);
+	}
+}
+
 /* A run that ended early: the steps it left undone (never reached, or
  * stopped in) and the command that does them, the same flow with --only
- * those steps (or whole again: flow_def.whole).  It ended with an "end" record, so --resume no longer
- * applies.  Nothing when every selected step is done or was skipped. */
+ * those steps (or whole again: flow_def.whole) and this run's options.
+ * It ended with an "end" record, so --resume no longer applies.  Nothing
+ * when every selected step is done or was skipped.  The command stands
+ * on a line of its own ("  biso-recover ..."): never wrapped. */
 static void add_not_done(const struct run *run, struct strbuf *out)
 {
-	struct strbuf list = STRBUF_INIT, only = STRBUF_INIT;
+	struct strbuf list = STRBUF_INIT, only = STRBUF_INIT, opts = STRBUF_INIT;
 	for (size_t i = 0; i < run->flow->n_steps; i++) {
 		if (!run->st[i].selected ||
 		    (run->st[i].state != STEP_PENDING && run->st[i].state != STEP_FAILED))
@@ -117,16 +140,18 @@ static void add_not_done(const struct run *run, struct strbuf *out)
 		strbuf_addstr(&only, run->flow->steps[i]->name);
 	}
 	if (only.len) {
+		add_repeat_opts(run, &opts);
 		strbuf_addf(out, _("not done: %s\n"), list.buf);
 		if (run->flow->whole)
-			strbuf_addf(out, _("this run is whole or nothing; run it again with "
-					   "the same options:\n  biso-recover %s\n"), run->flow->name);
+			strbuf_addf(out, _("this run is whole or nothing; run it again:\n"
+					   "  biso-recover %s%s\n"), run->flow->name, opts.buf);
 		else
-			strbuf_addf(out, _("to finish them, run with this run's other options:\n"
-					   "  biso-recover %s --only %s\n"), run->flow->name, only.buf);
+			strbuf_addf(out, _("to finish them, run:\n  biso-recover %s --only %s%s\n"),
+				    run->flow->name, only.buf, opts.buf);
 	}
 	strbuf_release(&list);
 	strbuf_release(&only);
+	strbuf_release(&opts);
 }
 
 void run_summary(const struct run *run, struct strbuf *out)

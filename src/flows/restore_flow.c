@@ -229,23 +229,26 @@ static void restore_plan_head(const struct run *run, struct strbuf *out)
 	}
 }
 
-/* What to do after a database step without the migrations step. */
-#define MIGRATIONS_HINT N_("run biso-recover restore --only migrations,verify")
-
 static void restore_plan_tail(const struct run *run, int plan, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
 	enum step_state db = restore_state(rs, STEP_DATABASE);
 
+	/* a command to paste stands on its own line, with the instance's
+	 * options: never wrapped, it works from any directory */
 	if (plan) {
 		/* a restored dump may be older than the webroot's code */
 		if ((rs->selected & STEP_BIT(STEP_DATABASE)) &&
 		    !(rs->selected & STEP_BIT(STEP_MIGRATIONS)))
-			strbuf_addf(out, _("warning: migrations will not be run: %s\n"), _(MIGRATIONS_HINT));
+			strbuf_addf(out, _("warning: migrations will not be run; run them afterwards with:\n"
+					   "  biso-recover restore --only migrations,verify%s\n"),
+				    run_instance_opts(run));
 		return;
 	}
 	if (db == STEP_DONE && restore_state(rs, STEP_MIGRATIONS) != STEP_DONE)
-		strbuf_addf(out, _("warning: migrations were not run: %s\n"), _(MIGRATIONS_HINT));
+		strbuf_addf(out, _("warning: migrations were not run; run them with:\n"
+				   "  biso-recover restore --only migrations,verify%s\n"),
+			    run_instance_opts(run));
 	if (rs->db_warning && db != STEP_PENDING && (rs->selected & STEP_BIT(STEP_DATABASE)))
 		strbuf_addf(out, _("warning: %s\n"), rs->db_warning);
 	/* which dump: the operator may have chosen another than the newest */
@@ -254,8 +257,8 @@ static void restore_plan_tail(const struct run *run, int plan, struct strbuf *ou
 	/* what it replaced can be put back (the wizard's summary shows it too) */
 	for (size_t i = 0; i < STEP_COUNT; i++)
 		if (i != STEP_CONFIG && restore_kept_of(rs, (enum step_id)i)) {
-			strbuf_addf(out, _("to put back what this restore replaced: biso-recover "
-					   "rollback%s\n"), run_instance_opts(run));
+			strbuf_addf(out, _("to put back what this restore replaced, run:\n"
+					   "  biso-recover rollback%s\n"), run_instance_opts(run));
 			break;
 		}
 }

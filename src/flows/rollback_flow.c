@@ -447,8 +447,8 @@ static void rollback_plan_tail(const struct run *run, int plan, struct strbuf *o
 {
 	const struct rollback *rb = rollback_of(run);
 	if (!plan && rb->of)
-		strbuf_addf(out, _("rolled back: the %s of %s; to undo this rollback: biso-recover "
-			    "rollback%s\n"), rb->flow, rb->of, run_instance_opts(run));
+		strbuf_addf(out, _("rolled back: the %s of %s; to undo this rollback, run:\n"
+				   "  biso-recover rollback%s\n"), rb->flow, rb->of, run_instance_opts(run));
 }
 
 static void rollback_target_text(const struct run *run, struct strbuf *out)

@@ -53,6 +53,9 @@ grep -Eq '^  [* ] [0-9-]+ [0-9:]+ +directory  webroot$' "$T/plan.txt" &&
 	{ cat "$T/plan.txt"; fail "the backup list does not say directory once"; }
 echo "ok: --dry-run prints the plan and touches nothing"
 
+# the options a command the summary offers must carry (absolute paths)
+INST=" --config $(realpath -m "$S/biso-recover.conf") --webroot $(realpath -m "$NEW/webroot") --config-php $(realpath -m "$T/config.php") --log-dir $(realpath -m "$T/log")"
+
 # 1. Files and database, no migrations: must equal the source exactly.
 set +e
 run --only webroot,config,datadir,database > "$T/run1.log" 2>&1
@@ -62,10 +65,12 @@ set -e
 # the restored dump may need migrations that were not run: the summary
 # says so (exit code unchanged), as the plan of such a run does; a plan
 # with the migrations step does not
-grep -qx "warning: migrations were not run: run biso-recover restore --only migrations,verify" "$T/run1.log" ||
+grep -A1 -x "warning: migrations were not run; run them with:" "$T/run1.log" |
+	grep -qxF "  biso-recover restore --only migrations,verify$INST" ||
 	{ cat "$T/run1.log"; fail "the summary does not warn of the migrations not run"; }
 run --dry-run --only database > "$T/plan-db.txt" 2>&1 || { cat "$T/plan-db.txt"; fail "--dry-run --only database failed"; }
-grep -qx "warning: migrations will not be run: run biso-recover restore --only migrations,verify" "$T/plan-db.txt" ||
+grep -A1 -x "warning: migrations will not be run; run them afterwards with:" "$T/plan-db.txt" |
+	grep -qxF "  biso-recover restore --only migrations,verify$INST" ||
 	{ cat "$T/plan-db.txt"; fail "the plan does not warn of the migrations not run"; }
 ! grep -q "migrations will not be run" "$T/plan.txt" || fail "the plan with migrations warns of them not run"
 

@@ -43,15 +43,16 @@ run() { # LOG COMMAND [OPTIONS]
 	rc=$?
 	set -e
 }
-# pasted LOG FROM TEXT: run, with --yes, the command FROM's line "TEXT:
-# biso-recover ..." offers, as an operator pastes it (no --config added)
+# pasted LOG FROM TEXT: run, with --yes, the command FROM offers on the
+# line after "TEXT, run:" ("  biso-recover ..."), as an operator pastes it
+# (no --config added) in another directory than FROM's run was started in
 pasted() {
 	local log=$1 cmd
-	cmd=$(sed -n "s/^.*$3: biso-recover //p" "$2")
-	[ -n "$cmd" ] || { cat "$2"; fail "$2 offers no '$3: biso-recover ...'"; }
+	cmd=$(sed -n "/$3, run:\$/{n;s/^  biso-recover //p}" "$2")
+	[ -n "$cmd" ] || { cat "$2"; fail "$2 offers no '$3, run:' and a command on the next line"; }
 	read -ra cmd <<< "$cmd"
 	set +e
-	("$BISO_RECOVER" "${cmd[@]}" --yes; exit $?) < /dev/null > "$log" 2>&1
+	(cd / && "$BISO_RECOVER" "${cmd[@]}" --yes; exit $?) < /dev/null > "$log" 2>&1
 	rc=$?
 	set -e
 }
@@ -83,10 +84,16 @@ run "$T/none.log" rollback --yes
 	{ cat "$T/none.log"; fail "rollback without a restore: exit $rc"; }
 echo "ok: a rollback with no restore in the journal is refused"
 
-run "$T/restore.log" restore --yes
+# started with a relative --config: the command it offers names the
+# absolute path (pasted in another directory it read another file)
+set +e
+(cd "$(dirname "$DEMO_CONFIG")" && "$BISO_RECOVER" restore --yes --config "./$(basename "$DEMO_CONFIG")"; exit $?) \
+	< /dev/null > "$T/restore.log" 2>&1
+rc=$?
+set -e
 [ $rc = 0 ] || { cat "$T/restore.log"; fail "the restore exited $rc"; }
-grep -q "to put back what this restore replaced: biso-recover rollback --config $DEMO_CONFIG\$" "$T/restore.log" ||
-	{ cat "$T/restore.log"; fail "the restore's summary does not offer the rollback with its --config"; }
+grep -qx "  biso-recover rollback --config $(realpath "$DEMO_CONFIG")" "$T/restore.log" ||
+	{ cat "$T/restore.log"; fail "the restore's summary does not offer the rollback with its absolute --config on a line of its own"; }
 
 # The nightly backup runs after the restore (it logs into the datadir):
 # the restore is still the one to roll back.

@@ -89,6 +89,15 @@ wait $runner 2>/dev/null
 st 1 "a waiting run whose process died"
 has "^state: the run's process died, at step 5/7 migrations$" "died"
 has "pid $runner is gone;" "died"
+# what to do next: the restore's --resume with the instance's options
+# (absolute), on a line of its own (status named no command)
+has "^next: to continue it where it stopped, run:$" "died: next"
+has "^  biso-recover restore --resume --config /dev/null --log-dir $(realpath "$L")$" "died: the command"
+# another flow has no --resume: its plan, run again from the first step
+sed -i 's/^flow=restore$/flow=backup/' "$F"
+st 1 "a backup whose process died"
+has "^  biso-recover backup --dry-run --config /dev/null --log-dir $(realpath "$L")$" "died backup: the command"
+! grep -q -- "--resume" "$T/out" || fail "died backup: offers --resume, which only the restore has"
 # its pid given to another process: this shell, started at another time
 "$D" "$F" run_id=20261206_153000 flow=restore pid=$$ start=1000 nsteps=7 state=running \
 	step=2 step_title=config || fail "driver"
@@ -105,6 +114,37 @@ for e in "0 0 done" "3 3 finished with errors gone past" "1 1 a step failed" \
 	st "$want" "finished with exit $code"
 	has "^state: finished, exit $code ($*)$" "finished $code"
 done
+
+# a run aborted half way: the --only command its summary (in its run log)
+# names, English as the log has it
+"$D" "$F" $common state=finished step=4 exit=130 "log=finished (exit 130)" || fail "driver"
+cmd="  biso-recover restore --only database,migrations,verify --config /etc/x.conf"
+printf '%s\n' "2026-12-06 15:31:00.000 INFO  summary follows" \
+	"2026-12-06 15:31:00.000 INFO  step         state        time  result" \
+	"2026-12-06 15:31:00.000 INFO  not done: database, migrations, verify" \
+	"2026-12-06 15:31:00.000 INFO  to finish them, run:" \
+	"2026-12-06 15:31:00.000 INFO  $cmd" \
+	"2026-12-06 15:31:00.000 INFO  finished (exit 130)" > "$L/biso-recover-20261206_153000.log"
+st 1 "an aborted run"
+has "^next, as the run's summary says:$" "aborted: next"
+has "^  to finish them, run:$" "aborted: what the command does"
+grep -qxF -- "$cmd" "$T/out" || { fail "aborted: no '$cmd' in:"; cat "$T/out"; }
+rm "$L/biso-recover-20261206_153000.log"
+
+# a long last log line (a replay's statement) is cut to 80 columns with a
+# mark; only a command may be wider
+long="replaying COPY public.documents (id, title, body, created_at, updated_at, owner_id, folder_id, checksum) FROM stdin"
+sleep 1000 </dev/null >/dev/null 2>&1 &
+runner=$!
+"$D" "$F" run_id=20261206_153000 flow=restore pid=$runner start=auto nsteps=7 state=running step=4 \
+	step_title=database step_state=running "log=$long" || fail "driver"
+st 4 "a long last log line"
+has "^last log line: replaying COPY public.documents" "long line"
+grep -q -e '…$' -e '\.\.\.$' "$T/out" || fail "long line: not marked as cut"
+sed 's/…/./g' "$T/out" | awk 'length > 80 && !/^  biso-recover /' | grep -q . && { fail "lines wider than 80 columns:"; cat "$T/out"; }
+kill $runner
+wait $runner 2>/dev/null
+runner=
 
 # the newest run is the one reported
 "$D" "$L/biso-recover-20261206_170000.status" run_id=20261206_170000 flow=restore \

@@ -361,7 +361,7 @@ code=0
 "$BISO_RECOVER" status --config "$CONF" >"$T/status.out" 2>&1 || code=$?
 cat "$T/status.out"
 [ "$code" = 1 ] || fail "[reattach-killed] status exit $code, expected 1 (the run's process died)"
-grep -qF "to continue it: biso-recover restore --resume --config $CONF" "$T/status.out" ||
+grep -qxF "  biso-recover restore --resume --config $CONF" "$T/status.out" ||
 	fail "[reattach-killed] status does not name 'biso-recover restore --resume --config $CONF'"
 wizpid ra3 "$CONF"
 wait_for "c continue the interrupted run|What do you want to do" 60 "[reattach-killed] the wizard after the killed run"

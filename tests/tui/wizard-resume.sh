@@ -101,7 +101,7 @@ start_wizard() {
 		sleep 0.5 # let the old server go before a new one takes the socket
 	fi
 	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
-		"env $* '$BISO_RECOVER' --config '$CONF' wizard restore; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
+		"cd '$SANDBOX' && env $* '$BISO_RECOVER' --config demo/biso-recover.conf wizard restore; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
 		fail "tmux new-session failed"
 }
 
@@ -166,6 +166,11 @@ wait_for "steps 1-3" 30 "what the killed run finished"
 wait_for "c continue the interrupted run  n start over  q quit" 10 "the offer to continue"
 echo "[resume] first screen:"
 printf '%s\n' "$last_screen"
+# the warning names the key, not a command to run after stopping (it said
+# "stop here and run: biso-recover restore --resume" beside "c continue")
+$TMUX_CMD capture-pane -p -t wiz | sed 's/^[│| ]*//; s/[│| ]*$//' | tr '\n' ' ' |
+	grep -q "to continue that run instead, press c" &&
+	! shows "stop here" || fail "[resume] the warning does not say to press c, or says to stop and run a command"
 # only n starts over: another key leaves the offer up
 keys x
 keys Enter
@@ -193,6 +198,10 @@ while [ "$step" -le 6 ]; do
 done
 wait_for "Restore finished" 300 "the summary"
 $TMUX_CMD capture-pane -p -J -S - -t wiz > "$SANDBOX/screen"
+# started with a relative --config: the rollback it offers is one row with
+# the absolute path (it was wrapped onto two rows, relative)
+grep -Eqx " +biso-recover rollback --config $(realpath "$CONF") *" "$SANDBOX/screen" ||
+	{ cat "$SANDBOX/screen"; fail "[resume] the summary does not offer the rollback as one line with the absolute --config"; }
 keys q
 wait_exit resume 0
 $TMUX_CMD capture-pane -p -J -S - -t wiz | grep -q "^webroot .*in the interrupted run of [0-9_]*$" ||

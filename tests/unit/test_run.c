@@ -26,6 +26,7 @@
 #include "frontend.h"
 #include "i18n.h"
 #include "journal.h"
+#include "timestamp.h"
 #include "run.h"
 #include "strbuf.h"
 
@@ -464,18 +465,31 @@ static void a_run_quit_half_way_names_the_steps_left_and_how_to_finish(void **st
 {
 	struct fx *f = *state;
 	struct run_opts o = { 0 };
-	struct run *run = start(f, &o);
+	struct run *run;
 	struct strbuf sb = STRBUF_INIT;
 	struct err e = ERR_INIT;
+	char at[16], *want;
 
+	/* the command carries the run's options: pasted it works as it is
+	 * (it lacked --config, --dump and --at) */
+	o.instance_opts = " --config /etc/biso-recover/x.conf";
+	o.dump = "/nonexistent/biso_x.sql.gz";
+	o.at = 1700000000;
+	run = start(f, &o);
+	timestamp_name(o.at, at);
 	assert_int_equal(run_step(run, 0, NULL, &e), 0);
 	run_set_stopped(run, 1); /* not confirmed before "check" */
 	run_summary(run, &sb);
-	assert_non_null(strstr(sb.buf, "the run ended early: cancelled by the operator\n"
-				       "not done: check\n"
-				       "to finish them, run with this run's other options:\n"
-				       "  biso-recover dummy --only check\n"));
+	want = xstrfmt("the run ended early: cancelled by the operator\n"
+		       "not done: check\n"
+		       "to finish them, run:\n"
+		       "  biso-recover dummy --only check --config /etc/biso-recover/x.conf "
+		       "--dump /nonexistent/biso_x.sql.gz --at %s\n", at);
+	if (!strstr(sb.buf, want))
+		fail_msg("expected\n%s\nin\n%s", want, sb.buf);
+	free(want);
 	run_free(run);
+	memset(&o, 0, sizeof o);
 	/* stopped before the first: both; a step done is never named */
 	run = start(f, &o);
 	run_set_stopped(run, REPORT_STOP_SIGNAL(SIGINT));
@@ -505,7 +519,10 @@ static void a_whole_flow_quit_half_way_is_offered_whole_again(void **state)
 	struct run_opts o = { 0 };
 	struct err e = ERR_INIT;
 	struct strbuf sb = STRBUF_INIT;
-	struct run *run = run_new(&dummy_flow_whole, &f->c, &o, &e);
+	struct run *run;
+
+	o.instance_opts = " --log-dir /srv/x";
+	run = run_new(&dummy_flow_whole, &f->c, &o, &e);
 
 	assert_non_null(run);
 	assert_int_equal(run_prepare(run, NULL, &e), 0);
@@ -514,8 +531,8 @@ static void a_whole_flow_quit_half_way_is_offered_whole_again(void **state)
 	run_set_stopped(run, 1);
 	run_summary(run, &sb);
 	assert_non_null(strstr(sb.buf, "not done: check\n"
-				       "this run is whole or nothing; run it again with the "
-				       "same options:\n  biso-recover dummy\n"));
+				       "this run is whole or nothing; run it again:\n"
+				       "  biso-recover dummy --log-dir /srv/x\n"));
 	assert_null(strstr(sb.buf, "--only"));
 	strbuf_release(&sb);
 	run_free(run);
@@ -621,7 +638,7 @@ static void a_killed_run_is_found_and_resumed_from_its_interrupted_step(void **s
 {
 	struct fx *f = *state;
 	struct run_opts o1 = { .stamp = "20261206_100000" };
-	struct run_opts o2 = { .stamp = "20261206_110000" };
+	struct run_opts o2 = { .stamp = "20261206_110000", .instance_opts = " --config /x/y.conf" };
 	struct run_opts o3 = { .stamp = "20261206_120000", .resume = 1 };
 	struct run *run = start(f, &o1);
 	struct err e = ERR_INIT;
@@ -647,10 +664,23 @@ static void a_killed_run_is_found_and_resumed_from_its_interrupted_step(void **s
 				       "(write) finished at "));
 	assert_non_null(strstr(sb.buf, " from the backups of 2026-12-06 02:00; step 2, check, was "
 				       "interrupted during the replay (step 1 of 20261206_100000)"));
-	assert_non_null(strstr(warn.buf, "biso-recover dummy --resume"));
+	/* the command with the instance's options (it had none: pasted it
+	 * read /etc/biso-recover.conf) */
+	assert_non_null(strstr(warn.buf, "stop here and run: biso-recover dummy --resume --config "
+					 "/x/y.conf"));
 	assert_int_equal(run_resumed(run), 0);
 	assert_string_equal(run_origin_stamp(run), "20261206_110000");
 	run_free(run); /* never preflighted: journals nothing */
+	/* a front end that continues on a key (the wizard's c) names the key,
+	 * not a command to run after stopping */
+	strbuf_reset(&warn);
+	o2.resume_key = "c";
+	run = run_new(&dummy_flow, &f->c, &o2, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, &r, &e), 0);
+	assert_non_null(strstr(warn.buf, "to continue that run instead, press c"));
+	assert_null(strstr(warn.buf, "stop here"));
+	run_free(run);
 
 	/* --resume: the same stamp for kept names, the same plan */
 	f->d.order[0] = '\0';
