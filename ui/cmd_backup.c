@@ -371,8 +371,11 @@ static int cmd_backup_prune(const struct cli *cl, struct conf *c)
 	for (size_t i = 0; i < n; i++) {
 		if (d[i].verdict == RETENTION_KEEP)
 			printf(_("%s  keep (%s)\n"), items[i].id, d[i].reason);
+		else if (d[i].verdict == RETENTION_IGNORE && items[i].manual)
+			printf(_("%s  manual layout (a dump beside the flat webroot/ and data/): "
+				 "not pruned by biso-recover\n"), items[i].id);
 		else if (d[i].verdict == RETENTION_IGNORE)
-			printf(_("%s  incomplete: left alone\n"), items[i].id);
+			printf(_("%s  incomplete (no manifest: cut short?): left alone\n"), items[i].id);
 		else
 			printf(_("%s  delete\n"), items[i].id);
 	}

@@ -18,7 +18,7 @@
 /* Add the id at the start of @name (a stamp exactly, after @prefix) to
  * the list unless it is there. */
 static void add_id(const char *name, const char *prefix, const char *suffix,
-		   struct backupprune_item **items, size_t *n, size_t *cap)
+		   struct backupprune_item **items, size_t *n, size_t *cap, int dump)
 {
 	size_t pl = prefix ? strlen(prefix) : 0, len;
 	time_t when;
@@ -29,8 +29,10 @@ static void add_id(const char *name, const char *prefix, const char *suffix,
 	    strcmp(name + len, suffix))
 		return;
 	for (size_t i = 0; i < *n; i++)
-		if (!strncmp((*items)[i].id, name, 15))
+		if (!strncmp((*items)[i].id, name, 15)) {
+			(*items)[i].manual &= dump;
 			return;
+		}
 	if (*n == *cap) {
 		*cap = *cap ? 2 * *cap : 16;
 		*items = xrealloc(*items, *cap * sizeof **items);
@@ -38,6 +40,7 @@ static void add_id(const char *name, const char *prefix, const char *suffix,
 	memset(&(*items)[*n], 0, sizeof **items);
 	memcpy((*items)[*n].id, name, 15);
 	(*items)[*n].when = when;
+	(*items)[*n].manual = dump; /* until a snapshot of its own shows */
 	(*n)++;
 }
 
@@ -70,11 +73,11 @@ int backupprune_list(const char *root, const char *prefix, const char *log_prefi
 		}
 		while ((de = readdir(d))) {
 			if (s == 0) {
-				add_id(de->d_name, prefix ? prefix : "biso_", ".sql.gz", items, n, &cap);
+				add_id(de->d_name, prefix ? prefix : "biso_", ".sql.gz", items, n, &cap, 1);
 				if (log_prefix)
-					add_id(de->d_name, log_prefix, ".sql.gz", items, n, &cap);
+					add_id(de->d_name, log_prefix, ".sql.gz", items, n, &cap, 1);
 			} else {
-				add_id(de->d_name, NULL, "", items, n, &cap);
+				add_id(de->d_name, NULL, "", items, n, &cap, 0);
 			}
 		}
 		closedir(d);
@@ -84,6 +87,7 @@ int backupprune_list(const char *root, const char *prefix, const char *log_prefi
 		char *m = xstrfmt("%s/manifest/%s/MANIFEST", root, (*items)[i].id);
 		struct stat st;
 		(*items)[i].complete = stat(m, &st) == 0 && S_ISREG(st.st_mode);
+		(*items)[i].manual &= !(*items)[i].complete;
 		free(m);
 	}
 	if (*n > 1)

@@ -22,6 +22,10 @@ struct backupprune_item {
 	char id[16];  /* YYYYMMDD_HHMMSS */
 	time_t when;  /* the id as local time */
 	int complete; /* manifest/<id>/MANIFEST exists */
+	int manual;   /* only dumps (db/), no manifest or snapshot of its
+			 own: a dump of the manual layout, which the restore
+			 pairs with the flat webroot/ and data/; never
+			 pruned */
 };
 
 /*

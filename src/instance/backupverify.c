@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "backupprune.h"
 #include "backupset.h"
 #include "backupverify.h"
 #include "dumpinfo.h"
@@ -17,14 +18,60 @@
 #include "report.h"
 #include "strbuf.h"
 
+/* @id is no backup with a manifest under @root: say so, with the ids that
+ * are there (the newest first, at most 5), and what @id is when its parts
+ * are there without a manifest.  Returns -1. */
+static int no_such_backup(const char *root, const char *id, struct err *e)
+{
+	struct backupprune_item *items = NULL;
+	struct strbuf there = STRBUF_INIT;
+	size_t n = 0, shown = 0, more = 0;
+	int parts = 0;
+	struct err ignored = ERR_INIT;
+	if (backupprune_list(root, NULL, NULL, &items, &n, &ignored) < 0)
+		n = 0;
+	err_clear(&ignored);
+	for (size_t i = n; i-- > 0;) {
+		if (!strcmp(items[i].id, id))
+			parts = 1;
+		if (!items[i].complete)
+			continue;
+		if (shown == 5) {
+			more++;
+			continue;
+		}
+		strbuf_addf(&there, "%s%s", shown++ ? ", " : "", items[i].id);
+	}
+	if (parts)
+		err_set(e, "backup %s in %s has no manifest: a backup cut short, or a dump of the "
+			"manual layout, which backup-verify cannot check", id, root);
+	else if (!shown)
+		err_set(e, "no backup %s in %s; there is no backup with a manifest there", id, root);
+	else if (more)
+		err_set(e, "no backup %s in %s; backups there: %s and %zu older", id, root, there.buf,
+			more);
+	else
+		err_set(e, "no backup %s in %s; backups there: %s", id, root, there.buf);
+	err_hint(e, "Give one of those ids, or none: backup-verify checks the newest backup.");
+	strbuf_release(&there);
+	free(items);
+	return -1;
+}
+
 int backupverify_tier1(const char *root, const char *id, struct backupverify_result *res,
 		       struct report *r, struct err *e)
 {
 	struct manifest m;
 	char *mpath;
+	struct stat mst;
 	int rc;
 
 	memset(res, 0, sizeof *res);
+	manifest_paths(root, id, &mpath, NULL);
+	rc = stat(mpath, &mst) < 0 && errno == ENOENT;
+	free(mpath);
+	if (rc)
+		return no_such_backup(root, id, e);
 	rc = manifest_verify(root, id, &res->sums, r, e);
 	if (rc < 0)
 		return -1;

@@ -34,7 +34,8 @@ struct backupverify_result {
  * Check backup @id under @root.  Returns 0 when it is whole, 1 when files
  * are damaged (@res->sums.bad names each, a file once per problem), -1 with
  * @e set when it could not be checked (no or unreadable manifest, a
- * malformed checksum list, cancelled).  @res is zeroed first and must be
+ * malformed checksum list, cancelled); an @id with no manifest is named
+ * with the backups there are ("no backup ID in ROOT; backups there: ...").  @res is zeroed first and must be
  * released with backupverify_release().
  */
 int backupverify_tier1(const char *root, const char *id, struct backupverify_result *res,

@@ -35,6 +35,11 @@ for day in 01 02 03 04 05 06 07 08 09 10; do
 done
 # an incomplete backup, newer than all: never counted, never deleted
 cp -al "$R/data/$prev" "$R/data/20240311_020000"
+# dumps of the manual layout (db/biso_<time>.sql.gz beside the flat webroot/
+# and data/, which the restore uses): not pruned, and said so (they read
+# "incomplete: left alone")
+mkdir -p "$R/db" "$R/webroot"
+echo "-- manual" | gzip > "$R/db/biso_20240305_030000.sql.gz"
 conf=$T/biso-recover.conf
 printf 'backup_root = "%s";\nlog_dir = "%s";\nretention = { keep_last = 2; keep_daily = 3; };\n' "$R" "$T/log" > "$conf"
 prune() { "$B" backup-prune --config "$conf" "$@"; }
@@ -56,7 +61,9 @@ expect_keep="20240310_140000  keep (last 1, daily 1)
 got=$(grep '  keep (' "$T/dry.out" | sort -r)
 [ "$got" = "$expect_keep" ] || { cat "$T/dry.out"; fail "the kept set differs from the policy"; }
 [ "$(grep -c '  delete$' "$T/dry.out")" = 16 ] || { cat "$T/dry.out"; fail "not 16 deletes"; }
-grep -qx "20240311_020000  incomplete: left alone" "$T/dry.out" || { cat "$T/dry.out"; fail "the incomplete backup is not left alone"; }
+grep -qx "20240311_020000  incomplete (no manifest: cut short?): left alone" "$T/dry.out" || { cat "$T/dry.out"; fail "the incomplete backup is not left alone"; }
+grep -qx "20240305_030000  manual layout (a dump beside the flat webroot/ and data/): not pruned by biso-recover" "$T/dry.out" ||
+	{ cat "$T/dry.out"; fail "the manual layout's dump is not named as such"; }
 grep -q "nothing was touched" "$T/dry.out" || fail "--dry-run does not say it touched nothing"
 [ "$(ls "$R/manifest" | wc -l)" = 20 ] || fail "--dry-run deleted something"
 echo "ok: --dry-run prints keep (reason) / delete per backup and touches nothing"
@@ -67,6 +74,7 @@ kept=$(ls "$R/manifest" | tr '\n' ' ')
 [ "$kept" = "20240308_140000 20240309_140000 20240310_140000 " ] || { cat "$T/prune.out"; fail "kept $kept"; }
 [ "$(ls "$R/data" | tr '\n' ' ')" = "20240308_140000 20240309_140000 20240310_140000 20240311_020000 " ] ||
 	fail "the snapshots left: $(ls "$R/data")"
+[ -f "$R/db/biso_20240305_030000.sql.gz" ] || fail "the prune deleted the manual layout's dump"
 grep -Eq "^17 backups deleted, .* freed$" "$T/prune.out" || { cat "$T/prune.out"; fail "the summary does not say what was deleted and freed"; }
 for id in $kept; do
 	(cd "$R" && sha256sum --quiet -c "manifest/$id/SHA256SUMS") || fail "backup $id is damaged after the prune"

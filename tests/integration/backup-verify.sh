@@ -97,8 +97,11 @@ expect 1 "^backup $id2 in" "without BACKUP: the newest"
 expect 1 "^DAMAGED db/biso_$id2.sql.gz: not a whole dump" "cut dump with good checksums: exit 1, named"
 
 # ---- could not check ----
+# an id that is not there: named with the backups there are (it was
+# "cannot open .../manifest/ID/MANIFEST: No such file or directory")
 verify 20980101_000000
-expect 2 "manifest/20980101_000000/MANIFEST" "no manifest: exit 2"
+expect 2 "no backup 20980101_000000 in $R; backups there: $id2, $id\$" "no such backup: exit 2, the ids there named"
+! grep -q "No such file" "$T/out" "$T/err" || fail "no such backup: an ENOENT instead of what is there"
 printf 'garbage\n' >> "$R/manifest/$id/SHA256SUMS"
 verify "$id"
 expect 2 "SHA256SUMS:4: not a sha256sum line" "damaged list: exit 2, line named"
