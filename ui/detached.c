@@ -5,6 +5,7 @@
 #include "client.h"
 #include "detach.h"
 #include "detached.h"
+#include "selfexe.h"
 #include "frontend.h"
 #include "i18n.h"
 #include "lock.h"
@@ -232,7 +233,7 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	const char **argv = NULL;
 	char exe[PATH_MAX], jobs[16], *sock, *unit;
 	size_t n = 0;
-	ssize_t len;
+	long len;
 	int code;
 
 	client_install_signals();
@@ -266,8 +267,7 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 		run_free(run);
 		return cli_run_refused(NULL, &e);
 	}
-	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	exe[len > 0 ? len : 0] = '\0';
+	len = self_exe_path(exe, sizeof exe);
 	add_opt(&argv, &n, len > 0 ? exe : "biso-recover", df->command);
 	add_opt(&argv, &n, "--runner", run_stamp(run));
 	for (size_t k = 0; k < sizeof runner_opts / sizeof runner_opts[0]; k++) {

@@ -1,6 +1,7 @@
 /* i18n: gettext set-up and the English side of errors; see i18n.h. */
 #include "config.h"
 #include "i18n.h"
+#include "selfexe.h"
 
 #if ENABLE_NLS
 #include <libintl.h>
@@ -22,10 +23,8 @@ static char *build_tree_localedir(void)
 {
 	char exe[4096], *slash, *dir;
 	struct stat st;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
+	if (self_exe_path(exe, sizeof exe) <= 0)
 		return NULL;
-	exe[n] = '\0';
 	if (!(slash = strrchr(exe, '/')))
 		return NULL;
 	*slash = '\0';

@@ -1,6 +1,7 @@
 /* pathguard: which directories a restore may replace; see pathguard.h. */
 #include "config.h"
 #include "pathguard.h"
+#include "selfexe.h"
 #include "err.h"
 #include "strbuf.h"
 
@@ -141,7 +142,7 @@ int pathguard_target(const char *what, const char *path, struct err *e)
 {
 	char *res, exe[PATH_MAX];
 	const char *p;
-	ssize_t n;
+	long n;
 	int rc = -1;
 	if (!path || !*path)
 		return err_set(e, "no %s given", what);
@@ -169,10 +170,9 @@ int pathguard_target(const char *what, const char *path, struct err *e)
 			goto out;
 		}
 	/* what the running system uses, wherever it is installed */
-	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	n = self_exe_path(exe, sizeof exe);
 	if (n > 0) {
 		char *slash;
-		exe[n] = '\0';
 		slash = strrchr(exe, '/');
 		if (slash && slash != exe)
 			*slash = '\0';

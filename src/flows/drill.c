@@ -1,6 +1,7 @@
 /* drill: scenarios, the sandbox, setup actions and checks; see drill.h. */
 #include "config.h"
 #include "drill.h"
+#include "selfexe.h"
 #include "conf.h"
 #include "i18n.h"
 #include "maintenance.h"
@@ -40,16 +41,15 @@ const char *drill_share_dir(void)
 	static char *beside; /* share/ of the checkout the binary was built in */
 	const char *s = getenv("BISO_RECOVER_SHARE");
 	char exe[4096];
-	ssize_t n;
+	long n;
 	if (s && *s)
 		return s;
 	if (is_share_dir(PKGDATADIR))
 		return PKGDATADIR;
 	/* not installed: the README's build (build/biso-recover in the
 	 * checkout) finds the checkout's share/ beside it */
-	if (!beside && (n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+	if (!beside && (n = self_exe_path(exe, sizeof exe)) > 0) {
 		char *slash;
-		exe[n] = '\0';
 		for (int up = 0; up < 2 && (slash = strrchr(exe, '/')); up++) {
 			*slash = '\0';
 			char *cand = xstrfmt("%s/share", exe);

@@ -26,6 +26,7 @@
 #include "err.h"
 #include "fsrestore.h"
 #include "lock.h"
+#include "selfexe.h"
 #include "strbuf.h"
 
 static char dir[] = "/tmp/br-detach-XXXXXX";
@@ -373,6 +374,60 @@ static void without_a_scope_the_runner_starts_and_the_note_says_why(void **state
 	free(prog);
 }
 
+/* Copies @from to @to (mode 0700): 0, or -1. */
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0700), rc = 0;
+	if (in < 0 || out < 0)
+		rc = -1;
+	while (rc == 0 && (n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			rc = -1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* A binary replaced while it runs (an upgrade, `make` during a wizard) still
+ * names its path, not "PATH (deleted)", so that it can start a runner: a
+ * copy of this program ("--replace-self") unlinks its own file, puts a new
+ * one there and prints self_exe_path(). */
+static void a_replaced_binary_still_names_its_path(void **state)
+{
+	char *copy = xstrfmt("%s/copy-of-test", dir), *cmd = NULL, *out;
+	char line[PATH_MAX + 32] = "";
+	FILE *f;
+	(void)state;
+	assert_int_equal(copy_file(self, copy), 0);
+	out = xstrfmt("%s/self.out", dir);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(127);
+		execl(copy, copy, "--replace-self", copy, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_non_null(f = fopen(out, "r"));
+	assert_non_null(fgets(line, sizeof line, f));
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	/* the kernel said it was deleted; ours is the copy's path */
+	cmd = xstrfmt("kernel: %s (deleted) ours: %s", copy, copy);
+	assert_string_equal(line, cmd);
+	free(cmd);
+	free(out);
+	free(copy);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,7 +437,22 @@ int main(int argc, char **argv)
 		cmocka_unit_test(a_runner_that_cannot_start_is_an_error),
 		cmocka_unit_test(under_systemd_the_runner_gets_a_scope),
 		cmocka_unit_test(without_a_scope_the_runner_starts_and_the_note_says_why),
+		cmocka_unit_test(a_replaced_binary_still_names_its_path),
 	};
+	if (argc > 2 && !strcmp(argv[1], "--replace-self")) {
+		char kernel[PATH_MAX], ours[PATH_MAX];
+		ssize_t n;
+		FILE *f;
+		if (unlink(argv[2]) < 0 || !(f = fopen(argv[2], "w")) || fclose(f) != 0)
+			return 2;
+		if ((n = readlink("/proc/self/exe", kernel, sizeof kernel - 1)) <= 0)
+			return 3;
+		kernel[n] = '\0';
+		if (self_exe_path(ours, sizeof ours) <= 0)
+			return 4;
+		printf("kernel: %s ours: %s\n", kernel, ours);
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "--runner")) {
 		printf("runner up\n");
 		fflush(stdout);
