@@ -69,6 +69,13 @@ enum {
 	 * webroot lock), or changes its database (the database lock). */
 	STEP_F_FILES = 1u << 1,
 	STEP_F_DATABASE = 1u << 2,
+	/* The step waits for the flow's slow checks (flow_def.slow_checks)
+	 * itself, with run_wait_checks() right before its first change (its
+	 * swap): until then it only builds what a failure throws away (a
+	 * staging tree, <db>_restoring), beside the checks.  Without this
+	 * flag the engine waits for them before the step (and before it
+	 * stops services for it). */
+	STEP_F_WAITS_CHECKS = 1u << 3,
 };
 
 struct step_def {
@@ -153,6 +160,20 @@ struct flow_def {
 	 * anything; takes the flow's locks unless run_dry_run().  0, or -1
 	 * with @e. */
 	int (*preflight)(struct run *run, struct report *r, struct err *e);
+	/* Checks that can stop the flow but take long (reading a whole dump),
+	 * for a run whose preflight called run_checks_later():
+	 * run_preflight() starts them in a thread once preflight passed (in a
+	 * dry run it runs them itself), and no step changes anything before
+	 * they passed (STEP_F_WAITS_CHECKS, run_wait_checks()), so the rule
+	 * of preflight holds.  They read the plan and may fill in flow state
+	 * that no step reads before it waited; their log lines (@r: no
+	 * progress, cancellation when the run ends early) reach the front end
+	 * when the run waits for them.  NULL: none.  0, or -1 with @e: the
+	 * step that waits fails with @e, having changed nothing. */
+	int (*slow_checks)(struct run *run, struct report *r, struct err *e);
+	/* What the slow checks are, for the log and the progress line while
+	 * a step waits ("the dump check"), marked N_().  NULL: "the checks". */
+	const char *slow_checks_what;
 	/* Stop the services for a STEP_F_STOPS_SERVICES step (once per run).
 	 * NULL: the flow stops none.  0, or -1 with @e. */
 	int (*stop_services)(struct run *run, struct report *r, struct err *e);
@@ -199,5 +220,17 @@ struct flow_def {
 	 * summary says so instead of offering --only the steps left. */
 	int whole;
 };
+
+/* Called by flow_def.preflight: this run leaves flow_def.slow_checks to
+ * a thread beside the first steps (without the call they are not run:
+ * the preflight made them itself). */
+void run_checks_later(struct run *run);
+
+/* Wait for the flow's slow checks (flow_def.slow_checks) that
+ * run_preflight() started; meanwhile progress through @r says what is
+ * awaited, and cancellation through @r stops them.  Their held log lines
+ * go to @r first.  At once when the flow has none or they were waited for
+ * already.  0, or -1 with @e set to their error (on every call). */
+int run_wait_checks(struct run *run, struct report *r, struct err *e);
 
 #endif

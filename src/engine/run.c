@@ -123,6 +123,7 @@ void run_free(struct run *run)
 {
 	if (!run)
 		return;
+	run_checks_free(run); /* before the flow's state they read goes */
 	if (run->flow->release)
 		run->flow->release(run->data);
 	run_free_parts(run);
@@ -257,6 +258,8 @@ int run_preflight(struct run *run, struct report *r, struct err *e)
 	/* the locks the flow takes name it to whoever finds them taken */
 	lock_set_command(run->flow->name);
 	ret = run->flow->preflight ? run->flow->preflight(run, r, e) : 0;
+	if (ret == 0)
+		ret = run_checks_start(run, r, e);
 	if (ret == 0)
 		run->preflighted = 1;
 	return ret;
@@ -400,7 +403,11 @@ int run_step(struct run *run, size_t i, struct report *r, struct err *e)
 	 * a run killed before this record changed nothing of the step */
 	journal(run, sd->name, "working", "", r);
 	ret = 0;
-	if ((sd->flags & STEP_F_STOPS_SERVICES) && run->flow->stop_services &&
+	/* the flow's slow checks pass before anything changes: here, or
+	 * in the step right before its swap */
+	if (!(sd->flags & STEP_F_WAITS_CHECKS))
+		ret = run_wait_checks(run, &cnt.rep, e);
+	if (ret == 0 && (sd->flags & STEP_F_STOPS_SERVICES) && run->flow->stop_services &&
 	    !run->services_stopped) {
 		ret = run->flow->stop_services(run, &cnt.rep, e);
 		run->services_stopped = ret == 0;
@@ -483,6 +490,7 @@ void run_skip(struct run *run, size_t i, struct report *r)
 
 void run_cleanups(struct run *run, struct report *r)
 {
+	run_checks_end(run, r);
 	if (run->cleaned || !run->preflighted)
 		return;
 	run->cleaned = 1;

@@ -42,8 +42,20 @@ struct run {
 	size_t n_plan;
 	char *interrupted;      /* run_interrupted()'s line, or NULL */
 	char *interrupted_en;   /* the same in English, for the log */
+	struct run_checks *checks; /* the flow's slow checks (run_checks.c) */
+	int checks_later;       /* run_checks_later() was called */
 };
 
+/* run_checks.c: start the flow's slow checks (flow_def.slow_checks) in a
+ * thread after its preflight passed and asked for them (run_checks_later()); in a dry run (or without a thread)
+ * run them here.  0, or -1 with @e (then the preflight failed). */
+int run_checks_start(struct run *run, struct report *r, struct err *e);
+/* 1 when the slow checks refused the run (not when it was stopped). */
+int run_checks_refused(const struct run *run);
+/* The run ends: stop checks no step waited for, pass their lines to @r. */
+void run_checks_end(struct run *run, struct report *r);
+/* Stop and free them (run_free()). */
+void run_checks_free(struct run *run);
 /* The newest run of a flow as its journal records tell it. */
 struct found {
 	char stamp[16], origin[16];

@@ -254,6 +254,13 @@ void run_summary(const struct run *run, struct strbuf *out)
 
 int run_exit_code(const struct run *run)
 {
+	int done = 0;
+	for (size_t i = 0; i < run->flow->n_steps; i++)
+		done |= run->st[i].state == STEP_DONE && !run->st[i].earlier;
+	/* the slow checks stopped it before anything changed: refused, as the
+	 * preflight refuses (flow.h, slow_checks) */
+	if (run_checks_refused(run) && !done)
+		return 2;
 	for (size_t i = 0; i < run->flow->n_steps; i++)
 		if (run->st[i].state == STEP_FAILED)
 			return 1;

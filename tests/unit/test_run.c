@@ -41,6 +41,9 @@ struct dummy {
 	int skip_check;      /* policy: "check" is skipped */
 	int prepared, preflighted, stops, finished, cleanups;
 	char order[8];       /* cleanups and finish, in the order they ran */
+	int check_fails;     /* the slow check refuses */
+	int staged;          /* atomic: "stage" built its staging file */
+	int check_saw_stage; /* the slow check ran while it existed */
 };
 
 static struct dummy *the_dummy; /* the test's view of the run's state */
@@ -68,6 +71,12 @@ static int dummy_preflight(struct run *run, struct report *r, struct err *e)
 	(void)e;
 	((struct dummy *)run_data(run))->preflighted++;
 	return 0;
+}
+
+static int dummy_preflight_later(struct run *run, struct report *r, struct err *e)
+{
+	run_checks_later(run);
+	return dummy_preflight(run, r, e);
 }
 
 static int dummy_stop(struct run *run, struct report *r, struct err *e)
@@ -214,6 +223,81 @@ static const struct flow_def dummy_flow_targets = {
 	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
 	.preflight = dummy_preflight, .targets = dummy_targets,
 };
+
+/* The same flow with a slow check and a first step that builds a staging
+ * file beside it and waits for it before its change (the rename). */
+static int dummy_slow_check(struct run *run, struct report *r, struct err *e)
+{
+	struct dummy *d = run_data(run);
+	/* beside the step: wait until it built its staging file (the run
+	 * ending first stops us through @r) */
+	while (!__atomic_load_n(&d->staged, __ATOMIC_ACQUIRE) && !report_cancelled(r))
+		usleep(1000);
+	d->check_saw_stage = __atomic_load_n(&d->staged, __ATOMIC_ACQUIRE);
+	report_log(r, LOG_INFO, "the slow check read it all");
+	if (d->check_fails) {
+		err_set(e, "dump.sql.gz is cut at byte 1234");
+		return -1;
+	}
+	return 0;
+}
+
+static int stage_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
+{
+	struct dummy *d = run_data(run);
+	char *staging = xstrfmt("%s.staging", d->file);
+	FILE *f = fopen(staging, "w");
+	int ret = -1;
+	if (!f) {
+		err_errno(e, errno, "cannot create %s", staging);
+		free(staging);
+		return -1;
+	}
+	fclose(f);
+	__atomic_store_n(&d->staged, 1, __ATOMIC_RELEASE);
+	if (run_wait_checks(run, r, e) == 0 && rename(staging, d->file) == 0) {
+		out->summary = xstrdup("renamed");
+		ret = 0;
+	}
+	if (ret < 0)
+		unlink(staging); /* a failure throws the staging file away */
+	free(staging);
+	return ret;
+}
+
+static const struct step_def step_stage = {
+	.name = "write", .title = "Write the file", .explain = "Stages and renames it.",
+	.flags = STEP_F_FILES | STEP_F_WAITS_CHECKS,
+	.run = stage_run,
+};
+static const struct step_def *const staged_steps[] = { &step_stage, &step_check };
+static const struct flow_def dummy_flow_checks = {
+	.name = "dummy", .title = "Dummy", .steps = staged_steps, .n_steps = 2,
+	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
+	.preflight = dummy_preflight_later, .finish = dummy_finish,
+	.slow_checks = dummy_slow_check, .slow_checks_what = "the slow check",
+};
+/* ... whose preflight makes them itself (no run_checks_later()). */
+static const struct flow_def dummy_flow_checks_inline = {
+	.name = "dummy", .title = "Dummy", .steps = staged_steps, .n_steps = 2,
+	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
+	.preflight = dummy_preflight, .finish = dummy_finish,
+	.slow_checks = dummy_slow_check, .slow_checks_what = "the slow check",
+};
+/* ... and with a first step that waits at its start. */
+static const struct flow_def dummy_flow_checks_first = {
+	.name = "dummy", .title = "Dummy", .steps = dummy_steps, .n_steps = 2,
+	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
+	.preflight = dummy_preflight_later, .finish = dummy_finish,
+	.slow_checks = dummy_slow_check, .slow_checks_what = "the slow check",
+};
+
+/* A report that keeps its log lines. */
+static void keep_line(void *ctx, enum log_level level, const char *line)
+{
+	(void)level;
+	strbuf_addf(ctx, "%s\n", line);
+}
 
 /* ---- fixture ---- */
 
@@ -855,6 +939,106 @@ static void an_interrupted_run_is_german_on_the_screen_and_english_in_the_log(vo
 	strbuf_release(&log);
 }
 
+/* flow_def.slow_checks run beside the first step, which waits for them
+ * before its change: refused, the step changed nothing (its staging
+ * file is gone, the file never written), the run exits 2 as a refused
+ * preflight, with the check's error; passed, the step goes on and the
+ * check's lines reach the front end. */
+static void slow_checks_run_beside_the_first_step_and_stop_it_before_its_change(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { .stamp = "20261206_130000" };
+	struct err e = ERR_INIT;
+	struct strbuf log = STRBUF_INIT;
+	struct report r = { .log = keep_line, .ctx = &log };
+	char *staging = xstrfmt("%s.staging", f->d.file);
+	struct run *run;
+
+	f->d.check_fails = 1;
+	run = run_new(&dummy_flow_checks, &f->c, &o, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, &r, &e), 0);
+	assert_int_equal(run_preflight(run, &r, &e), 0); /* the check still runs */
+	assert_non_null(strstr(log.buf, "the slow check runs beside the first steps"));
+	assert_int_equal(run_step(run, 0, &r, &e), -1);
+	assert_int_equal(f->d.check_saw_stage, 1); /* it really ran beside the step */
+	assert_string_equal(e.msg, "dump.sql.gz is cut at byte 1234");
+	assert_int_equal(access(f->d.file, F_OK), -1);
+	assert_int_equal(access(staging, F_OK), -1);
+	assert_int_equal(run_step_state(run, 0), STEP_FAILED);
+	assert_int_equal(run_exit_code(run), 2);
+	assert_non_null(strstr(log.buf, "the slow check read it all\n"));
+	assert_non_null(strstr(log.buf, "waiting for the slow check before anything is changed"));
+	err_clear(&e);
+	run_finish(run, run_exit_code(run), &r);
+	run_free(run);
+
+	/* passed: the step renames */
+	f->d.check_fails = 0;
+	f->d.staged = 0;
+	strbuf_reset(&log);
+	run = run_new(&dummy_flow_checks, &f->c, &o, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, &r, &e), 0);
+	assert_int_equal(run_preflight(run, &r, &e), 0);
+	assert_int_equal(run_step(run, 0, &r, &e), 0);
+	assert_int_equal(access(f->d.file, F_OK), 0);
+	assert_int_equal(access(staging, F_OK), -1);
+	assert_non_null(strstr(log.buf, "the slow check read it all\n"));
+	assert_int_equal(run_step(run, 1, &r, &e), 0);
+	assert_int_equal(run_exit_code(run), 0);
+	run_finish(run, 0, &r);
+	run_free(run);
+
+	/* the run ends before a step waited: the check is stopped, no hang */
+	f->d.staged = 0;
+	run = run_new(&dummy_flow_checks, &f->c, &o, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, &r, &e), 0);
+	assert_int_equal(run_preflight(run, &r, &e), 0);
+	run_free(run);
+	free(staging);
+	strbuf_release(&log);
+}
+
+/* A first step that waits at its start has nothing to overlap: the slow
+ * checks stay the preflight's (refused there, nothing started); a dry run
+ * runs them in its preflight too. */
+static void slow_checks_before_a_step_that_cannot_wait_are_the_preflights(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { 0 };
+	struct run_opts dry = { .dry_run = 1 };
+	struct err e = ERR_INIT;
+	struct run *run;
+
+	f->d.check_fails = 1;
+	f->d.staged = 1; /* nothing to wait for */
+	run = run_new(&dummy_flow_checks_first, &f->c, &o, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), -1);
+	assert_string_equal(e.msg, "dump.sql.gz is cut at byte 1234");
+	err_clear(&e);
+	run_free(run);
+	run = run_new(&dummy_flow_checks, &f->c, &dry, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), -1);
+	assert_string_equal(e.msg, "dump.sql.gz is cut at byte 1234");
+	err_clear(&e);
+	run_free(run);
+	/* a preflight that made them itself: not run again, nothing said */
+	f->d.check_saw_stage = 0;
+	run = run_new(&dummy_flow_checks_inline, &f->c, &o, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	assert_int_equal(f->d.check_saw_stage, 0);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -873,6 +1057,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_killed_run_is_found_and_resumed_from_its_interrupted_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_run_killed_at_a_steps_start_says_nothing_of_it_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_interrupted_run_is_german_on_the_screen_and_english_in_the_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(slow_checks_run_beside_the_first_step_and_stop_it_before_its_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(slow_checks_before_a_step_that_cannot_wait_are_the_preflights, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
