@@ -772,6 +772,8 @@ int fsrestore_run(const struct fsrestore_opts *o, struct report *r, struct fsres
 	if (o->mode == FSRESTORE_REPLACE) {
 		const char *what = o->name ? o->name : "tree";
 		char *old_at = NULL;
+		if (o->before_swap && o->before_swap(o->before_swap_ctx, r, e) < 0)
+			goto out;
 		if (swap_trees(target, staging, kept, o->carry, what, &old_at, r, e) < 0)
 			goto out;
 		made_staging = 0;

@@ -84,6 +84,12 @@ struct fsrestore_opts {
 				      * and is not counted in the space check; NULL: none */
 	const char *doing;           /* SNAPSHOT: what the copy does, for the space error
 				      * ("copy the datadir"); NULL: "copy SOURCE" */
+	/* REPLACE: called once the staging tree is complete, verified and
+	 * owned, right before the swap (and before @carry is moved): the
+	 * last moment at which nothing changed.  0, or -1 with @e: no swap,
+	 * the staging tree is removed.  NULL: none. */
+	int (*before_swap)(void *ctx, struct report *r, struct err *e);
+	void *before_swap_ctx;
 };
 
 struct fsrestore_result {

@@ -278,7 +278,7 @@ const struct step_def restore_step_datadir = {
 		"into the datadir of config.php and gives them to the web user (u+rwX). It "
 		"comes before the database, so that no document the database points to is "
 		"missing."),
-	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES,
+	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES | STEP_F_WAITS_CHECKS,
 	.describe = datadir_describe,
 	.destructive = datadir_destructive,
 	.manual = datadir_manual,

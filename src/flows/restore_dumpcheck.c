@@ -50,9 +50,10 @@ static int check_dump(struct restore *rs, const char *dump, int *cut, struct rep
 	if (dump == rs->dump && rs->dump_info)
 		return 0; /* read whole already (restore_check_plan_dump()) */
 	report_log(r, LOG_INFO, "reading %s once to check it", dump);
+	/* rs->check_r: beside the first steps, whose run may end first */
 	if (dumpinfo_check(dump, &di, 0, N_("Use a complete dump (restore: --dump FILE or --at; the "
 			   "wizard: o on the database step); biso-recover db-inspect DUMP shows what a "
-			   "dump holds."), NULL, e) < 0) {
+			   "dump holds."), rs->check_r, e) < 0) {
 		*cut = di.cut;
 		ret = -1;
 	} else if (di.has_connect) {

@@ -149,6 +149,11 @@ static int restore_flow_preflight(struct run *run, struct report *r, struct err 
 	return restore_preflight(restore_of(run), r, e);
 }
 
+static int restore_flow_slow_checks(struct run *run, struct report *r, struct err *e)
+{
+	return restore_slow_checks(restore_of(run), r, e);
+}
+
 static int restore_flow_stop_services(struct run *run, struct report *r, struct err *e)
 {
 	return restore_stop_services(restore_of(run), r, e);
@@ -318,6 +323,8 @@ const struct flow_def restore_flow = {
 	.release = restore_free,
 	.prepare = restore_flow_prepare,
 	.preflight = restore_flow_preflight,
+	.slow_checks = restore_flow_slow_checks,
+	.slow_checks_what = N_("the dump check"),
 	.stop_services = restore_flow_stop_services,
 	.finish = restore_flow_finish,
 	.plan_head = restore_plan_head,

@@ -137,6 +137,13 @@ struct restore {
 				     stop restore_preflight(); it is named below, and
 				     the database step is blocked until another is
 				     chosen */
+	int checks_later;         /* the dumps' checks, the server's space for them
+				     and the live tables' comparison are left to
+				     restore_slow_checks(), beside the first steps
+				     (not the wizard's: it offers another dump on
+				     its first screen) */
+	struct report *check_r;   /* restore_slow_checks()'s report: the dump
+				     checks' cancellation and progress; NULL */
 	char *dump_refused;       /* that dump, or NULL; owned */
 	char *dump_refused_why;   /* why, one line; owned */
 	char *dump_refused_why_l10n; /* the same in the operator's language; owned */
@@ -265,6 +272,11 @@ int restore_stranded_datadir(struct restore *rs, const char *live, const char *s
  * and a live database whose encoding or locale differs.  Touches nothing.
  * 0, or -1 with @e. */
 int restore_preflight(struct restore *rs, struct report *r, struct err *e);
+/* The checks restore_preflight() leaves to a thread beside the first
+ * steps (flow_def.slow_checks, rs->checks_later): the plan's dumps read
+ * whole, the server's space for them, their tables against the live
+ * database's.  0, or -1 with @e. */
+int restore_slow_checks(struct restore *rs, struct report *r, struct err *e);
 /* The checks restore_preflight() makes of the webroot and datadir archives
  * (their layout, read from the first headers).  0, or -1 with @e set. */
 int restore_check_archives(struct restore *rs, struct err *e);
@@ -335,7 +347,8 @@ void restore_files_summary(struct step_out *out, const struct fsrestore_result *
  * second pre-restore copy); else 0. */
 int restore_resumed_swap(struct restore *rs, const char *target, const char *kept,
 			 struct step_out *out, struct report *r);
-/* fsrestore_run() with the swap recorded in the journal (see journal.h). */
+/* fsrestore_run() with the swap recorded in the journal (see journal.h),
+ * waiting for the flow's slow checks right before it (run_wait_checks()). */
 int restore_journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *o,
 				struct report *r, struct fsrestore_result *res, struct err *e);
 /* 1 when the directory @path has no entries (or cannot be read). */

@@ -534,9 +534,17 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 	}
 	if (restore_check_archives(rs, e) < 0)
 		return -1;
-	if ((sel & STEP_BIT(STEP_DATABASE)) && restore_check_plan_dump(rs, r, e) < 0)
+	/* reading a dump whole takes a second per 65 MB of gzip: beside the
+	 * first steps, which wait for it before their swaps (flow.h); the
+	 * wizard offers another dump on its first screen, so it reads here */
+	rs->checks_later = (sel & STEP_BIT(STEP_DATABASE)) && !rs->allow_bad_dump;
+	if (rs->checks_later)
+		run_checks_later(rs->run);
+	if ((sel & STEP_BIT(STEP_DATABASE)) && !rs->checks_later &&
+	    restore_check_plan_dump(rs, r, e) < 0)
 		return -1;
-	if ((sel & STEP_BIT(STEP_DATABASE)) && rs->log_dump && restore_check_dump(rs, rs->log_dump, r, e) < 0)
+	if ((sel & STEP_BIT(STEP_DATABASE)) && !rs->checks_later && rs->log_dump &&
+	    restore_check_dump(rs, rs->log_dump, r, e) < 0)
 		return -1;
 	if (sel & STEP_BIT(STEP_DATABASE)) {
 		PGconn *admin = dbadmin_connect(rs->admin_conninfo, e);
@@ -565,7 +573,7 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 			free(probe);
 			free(owner);
 		}
-		if (!ret)
+		if (!ret && !rs->checks_later)
 			ret = restore_check_db_space_on(rs, admin, r, e);
 		if (!ret && rs->dbname) {
 			struct strbuf diff = STRBUF_INIT;
@@ -579,7 +587,8 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		PQfinish(admin);
 		if (ret < 0)
 			return -1;
-		restore_check_live_tables(rs, r);
+		if (!rs->checks_later)
+			restore_check_live_tables(rs, r);
 	}
 	if (nonempty(c->env_expected) && rs->env && strcmp(rs->env, c->env_expected)) {
 		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "
@@ -588,6 +597,23 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 	}
 	report_kept(rs, r);
 	return 0;
+}
+
+int restore_slow_checks(struct restore *rs, struct report *r, struct err *e)
+{
+	int ret = 0;
+
+	if (!rs->checks_later)
+		return 0;
+	rs->check_r = r;
+	if (restore_check_plan_dump(rs, r, e) < 0 ||
+	    (rs->log_dump && restore_check_dump(rs, rs->log_dump, r, e) < 0) ||
+	    restore_check_db_space(rs, r, e) < 0)
+		ret = -1;
+	else
+		restore_check_live_tables(rs, r);
+	rs->check_r = NULL;
+	return ret;
 }
 
 void restore_kept_where(const struct restore *rs, struct restore_kept *k)

@@ -54,6 +54,11 @@ void restore_files_summary(struct step_out *out, const struct fsrestore_result *
 	}
 }
 
+static int wait_checks(void *run, struct report *r, struct err *e)
+{
+	return run_wait_checks(run, r, e);
+}
+
 int restore_journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *o,
 				struct report *r, struct fsrestore_result *res, struct err *e)
 {
@@ -63,7 +68,12 @@ int restore_journaled_fsrestore(struct restore *rs, const struct fsrestore_opts 
 				staging, e);
 	if (ret == 0) {
 		struct err jerr = ERR_INIT;
-		ret = fsrestore_run(o, r, res, e);
+		struct fsrestore_opts wo = *o;
+		/* the staging tree is built beside the dump check; the swap
+		 * waits for it (STEP_F_WAITS_CHECKS) */
+		wo.before_swap = wait_checks;
+		wo.before_swap_ctx = rs->run;
+		ret = fsrestore_run(&wo, r, res, e);
 		if (journal_done(rs->conf->log_dir, rs->stamp, JOURNAL_FILES, o->target, &jerr) < 0)
 			report_log_l10n(r, LOG_WARN, jerr.lmsg, "%s", jerr.msg);
 		err_clear(&jerr);

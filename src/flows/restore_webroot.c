@@ -95,7 +95,7 @@ const struct step_def restore_step_webroot = {
 		"backup into a staging directory next to the live webroot, then swaps it in "
 		"with one rename (the old one is kept, see below). It comes first because "
 		"config.php, the datadir location and biso-cli all live in it."),
-	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES,
+	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES | STEP_F_WAITS_CHECKS,
 	.describe = webroot_describe,
 	.destructive = webroot_destructive,
 	.manual = webroot_manual,

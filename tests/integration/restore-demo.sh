@@ -183,6 +183,39 @@ cmp -s "$T/before.sql" "$T/after.sql" || fail "the live database changed after a
 ls -laR --time-style=full-iso "$NEW/webroot" > "$T/files-after.txt"
 cmp -s "$T/files-before.txt" "$T/files-after.txt" || fail "files changed after a failed database restore"
 echo "ok: truncated dump refused: $(grep -m1 'gzip stream is truncated' "$T/run4.log")"
+# 4b. The whole restore with that dump: the dump check runs beside the
+#    webroot step (flow_def.slow_checks), which waits for it before its
+#    swap; refused there, nothing changed: webroot and datadir as they
+#    were, no staging tree, no biso_copy_restoring, exit 2 as a preflight
+#    refusal, the error naming the file and byte offset.
+ls -A "$NEW" > "$T/new-before.txt"
+dbs_before=$(psql -XAtc "SELECT string_agg(datname, ' ' ORDER BY datname) FROM pg_database")
+set +e
+run --dump "$T/truncated.sql.gz" > "$T/run4b.log" 2>&1
+rc=$?
+set -e
+runlog=$(ls -t "$T"/log/biso-recover-*.log | head -1)
+[ $rc = 2 ] || { cat "$T/run4b.log"; fail "whole restore of a truncated dump: exit $rc, expected 2"; }
+grep -q "the dump check runs beside the first steps" "$runlog" ||
+	{ cat "$runlog"; fail "the dump check did not run beside the first step"; }
+grep -q "step webroot failed: .*truncated.sql.gz:[0-9]* (byte [0-9]*).*gzip stream is truncated" "$runlog" ||
+	{ cat "$runlog"; fail "the whole restore's refusal names no file and byte offset"; }
+grep -q "truncated.sql.gz:[0-9]* (byte [0-9]*)" "$T/run4b.log" ||
+	{ cat "$T/run4b.log"; fail "the operator is not told the file and byte offset"; }
+dump_db biso_copy > "$T/after4b.sql"
+cmp -s "$T/before.sql" "$T/after4b.sql" || fail "the live database changed after a refused whole restore"
+# (the webroot's parent, "..", got the staging tree and lost it again)
+ls -laR --time-style=full-iso "$NEW/webroot" | grep -v ' \.\.$' > "$T/files-after4b.txt"
+grep -v ' \.\.$' "$T/files-before.txt" | cmp -s - "$T/files-after4b.txt" ||
+	{ grep -v ' \.\.$' "$T/files-before.txt" | diff - "$T/files-after4b.txt" | head; fail "webroot or datadir changed after a refused whole restore"; }
+ls -A "$NEW" | cmp -s - "$T/new-before.txt" ||
+	{ ls -A "$NEW"; fail "a refused whole restore left a staging tree or a kept copy"; }
+[ "$(psql -XAtc "SELECT string_agg(datname, ' ' ORDER BY datname) FROM pg_database")" = "$dbs_before" ] ||
+	fail "a refused whole restore left a database behind (biso_copy_restoring?)"
+# it ended (journal "end"): the next run finds no interrupted run
+run --dry-run --only webroot > "$T/after4b-plan.txt" 2>&1 || { cat "$T/after4b-plan.txt"; fail "--dry-run after the refusal failed"; }
+! grep -q "interrupted" "$T/after4b-plan.txt" || { cat "$T/after4b-plan.txt"; fail "a refused run is taken for an interrupted one"; }
+echo "ok: whole restore of a truncated dump: checked beside the webroot step, refused before its swap, nothing changed"
 # 5. db-restore from stdin into an empty database equals psql's restore;
 #    files-restore of the datadir backup equals rsync's copy.
 psql -qX -c "CREATE DATABASE biso_stdin OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'"
