@@ -755,6 +755,15 @@ static int postdata_busy(const struct replay *rp)
 	return 0;
 }
 
+/* Jobs running now. */
+static int running_jobs(const struct replay_pool *p)
+{
+	int running = 0;
+	for (int k = 0; k < p->n; k++)
+		running += p->s[k].state == J_RUNNING;
+	return running;
+}
+
 /* Rows of the first half when the COPY of @rel is to be split, else 0. */
 static uint64_t split_half(struct replay *rp, const char *rel)
 {
@@ -898,6 +907,17 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	if (kind == JOB_COPY && (postdata_busy(rp) || p->n_def) && replay_jobs_barrier(rp) < 0) {
 		ret = -1;
 		goto out;
+	}
+	/* a COPY to be split (its table's size in the dump's counts says so)
+	 * waits for room for both halves: whether it is split follows from
+	 * the dump, not from a connection happening to be idle when it comes */
+	if (kind == JOB_COPY && split_half(rp, rel.buf)) {
+		while (running_jobs(p) > p->running_max - 2 && !p->stop)
+			pool_step(rp, 1);
+		if (p->stop) {
+			ret = -1;
+			goto out;
+		}
 	}
 	if ((i = idle_slot(rp)) < 0) {
 		ret = -1;
