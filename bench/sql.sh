@@ -17,7 +17,8 @@
 # restores with every side, the order alternating from run to run, after a
 # sync; ratio = ours / psql of the same run.  Prints, per row, min / median
 # / max of the times and of the ratios, the target and the peak RSS
-# (/usr/bin/time -f %M; for psql the largest of gunzip and psql).
+# (/usr/bin/time -f %M; for psql the largest of gunzip and psql), and the
+# 1-minute load average after each restore of the row (min-max).
 #
 # Environment: BISO_RECOVER (the built binary), BENCH_RUNS (default 3,
 # at least 3 for a median), BENCH_QUICK=1 (dumps about 5x smaller),
@@ -143,19 +144,21 @@ target() { # target DUMP TOOL: the ratio to meet (issue 17)
 echo "generating dumps (scale $scale, $rows rows/table, $inserts INSERT rows) ..."
 for name in $only; do gen "$name"; done
 echo "db-restore ${check:-with its dump check}, $runs runs per side, order alternating; times in s: min / median / max"
-printf '%-14s %6s | %-17s | %-17s | %-17s %6s %4s | %8s %8s\n' row MiB.gz "psql s" "ours s" \
-	"ours/psql" target met psql_RSS our_RSS
+printf '%-14s %6s | %-17s | %-17s | %-17s %6s %4s | %8s %8s | %s\n' row MiB.gz "psql s" "ours s" \
+	"ours/psql" target met psql_RSS our_RSS "load (1 min, min-max)"
 missed=0
 for name in $only; do
 	tools="jobs1 jobs2"
 	[ "$name" = inserts ] && tools=jobs1
 	for tool in psql $tools; do : > "$T/$tool.t"; : > "$T/$tool.m"; : > "$T/$tool.r"; done
+	: > "$T/load"
 	for run in $(seq 1 "$runs"); do
 		if [ $((run % 2)) = 1 ]; then order="psql $tools"; else order="$(echo $tools | tr ' ' '\n' | tac | tr '\n' ' ') psql"; fi
 		for tool in $order; do
 			set -- $(one $tool $name)
 			echo "$1" >> "$T/$tool.t"
 			echo "$2" >> "$T/$tool.m"
+			cut -d' ' -f1 /proc/loadavg >> "$T/load"
 		done
 		p=$(tail -n 1 "$T/psql.t")
 		for tool in $tools; do
@@ -168,9 +171,10 @@ for name in $only; do
 		want=$(target $name $tool)
 		met=$(awk -v m="$2" -v t="$want" 'BEGIN { print (t == "-" || m <= t) ? "yes" : "NO" }')
 		[ "$met" = yes ] || missed=$((missed + 1))
-		printf '%-14s %6s | %-17s | %-17s | %-17s %6s %4s | %5dMiB %5dMiB\n' "$name $tool" "$size" \
+		printf '%-14s %6s | %-17s | %-17s | %-17s %6s %4s | %5dMiB %5dMiB | %s\n' "$name $tool" "$size" \
 			"$(stats "$T/psql.t" | tr ' ' /)" "$(stats "$T/$tool.t" | tr ' ' /)" "$1/$2/$3" "$want" "$met" \
-			$(( $(sort -n "$T/psql.m" | tail -n 1) / 1024 )) $(( $(sort -n "$T/$tool.m" | tail -n 1) / 1024 ))
+			$(( $(sort -n "$T/psql.m" | tail -n 1) / 1024 )) $(( $(sort -n "$T/$tool.m" | tail -n 1) / 1024 )) \
+			"$(sort -n "$T/load" | sed -n '1p;$p' | tr '\n' ' ' | sed 's/ $//; s/ /-/')"
 		[ $(( $(sort -n "$T/$tool.m" | tail -n 1) / 1024 )) -le 32 ] ||
 			{ echo "  peak RSS over 32 MiB"; missed=$((missed + 1)); }
 	done
