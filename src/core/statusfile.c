@@ -137,6 +137,16 @@ out:
 	return fd < 0 ? -1 : 1;
 }
 
+long statusfile_due_ms(const struct statusfile *sf)
+{
+	int64_t now, left;
+	if (!sf->deferred)
+		return -1;
+	now = sf->clock ? sf->clock() : monotonic_ns();
+	left = sf->last_ns + 1000000000 - now;
+	return left <= 0 ? 0 : (long)((left + 999999) / 1000000);
+}
+
 /* ---- reading ------------------------------------------------------------ */
 
 /* Undo add_str()'s escapes in place; -1 on a stray backslash. */

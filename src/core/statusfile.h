@@ -76,9 +76,15 @@ void statusfile_release(struct statusfile *sf);
 
 /* Write @st (updated set to now) if @force or a second has passed since
  * the last write; otherwise remember that one was skipped (sf->deferred:
- * the runner's loop writes it later with force).  1 written, 0 skipped,
- * -1 with @e naming the file. */
+ * the runner's loop writes it once it is due, statusfile_due_ms()).  1
+ * written, 0 skipped, -1 with @e naming the file. */
 int statusfile_update(struct statusfile *sf, const struct status *st, int force, struct err *e);
+
+/* Milliseconds until the update the throttle skipped is due (0: due now,
+ * an unforced statusfile_update() writes it), or -1 when none was
+ * skipped: the writer's poll timeout.  Writing it earlier, with force,
+ * would write the file at the rate of the progress calls. */
+long statusfile_due_ms(const struct statusfile *sf);
 
 /* Read @path into @st (cleared first).  1 read; 0 no such file; -1 with
  * @e naming the file and line (a garbled or cut file, a value that is

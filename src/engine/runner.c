@@ -422,6 +422,7 @@ static void *serve(void *arg)
 
 	for (;;) {
 		size_t n;
+		int timeout;
 		pthread_mutex_lock(&rn->mu);
 		if (rn->quit) {
 			pthread_mutex_unlock(&rn->mu);
@@ -441,12 +442,19 @@ static void *serve(void *arg)
 			if (c->c.out_off < c->c.out.len)
 				pfd[i + 2].events |= POLLOUT;
 		}
-		/* a throttled status update is written within a second */
-		if (rn->sf.deferred)
-			status_write(rn, 1);
+		/* a throttled status update is written when its second is
+		 * up (not at each wake-up: every progress call wakes us) */
+		timeout = 1000;
+		if (rn->o.status_path) {
+			long due = statusfile_due_ms(&rn->sf);
+			if (due == 0)
+				status_write(rn, 0);
+			else if (due > 0 && due < timeout)
+				timeout = (int)due;
+		}
 		pthread_mutex_unlock(&rn->mu);
 
-		if (poll(pfd, n, 1000) < 0 && errno != EINTR)
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			break;
 
 		pthread_mutex_lock(&rn->mu);

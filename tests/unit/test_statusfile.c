@@ -136,15 +136,22 @@ static void writes_are_throttled_to_one_a_second(void **state)
 	fake_now = 5000000000;
 	assert_int_equal(statusfile_update(&sf, &st, 0, &e), 1); /* the first: always */
 	assert_int_equal(stat(path, &a), 0);
+	assert_int_equal(statusfile_due_ms(&sf), -1); /* nothing skipped */
 
-	fake_now += 999999999;
+	fake_now += 700000000;
 	st.step = 5;
 	assert_int_equal(statusfile_update(&sf, &st, 0, &e), 0);
 	assert_true(sf.deferred);
+	/* the skipped update is due when the second is up, not before */
+	assert_int_equal(statusfile_due_ms(&sf), 300);
+	fake_now += 299999999;
+	assert_int_equal(statusfile_due_ms(&sf), 1);
+	assert_int_equal(statusfile_update(&sf, &st, 0, &e), 0);
 	assert_int_equal(statusfile_read(path, &got, &e), 1);
 	assert_int_equal(got.step, 4); /* not yet */
 
 	fake_now += 1;
+	assert_int_equal(statusfile_due_ms(&sf), 0);
 	assert_int_equal(statusfile_update(&sf, &st, 0, &e), 1);
 	assert_false(sf.deferred);
 	assert_int_equal(statusfile_read(path, &got, &e), 1);
