@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -131,6 +132,20 @@ void cli_log_end(struct logfile *log, const struct run *run, int code)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int was = i18n_english(1); /* the log's language */
+	struct rusage self, kids;
+	/* what the run cost, for the admin and bench/backup.sh (a detached
+	 * runner is nobody's child: time(1) of the command measures only the
+	 * client) */
+	if (getrusage(RUSAGE_SELF, &self) == 0 && getrusage(RUSAGE_CHILDREN, &kids) == 0) {
+		strbuf_addf(&sb, "resources: CPU %.2f s user, %.2f s system, peak RSS %ld KiB; "
+			    "programs run: CPU %.2f s user, %.2f s system, largest peak RSS %ld KiB",
+			    self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6,
+			    self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6, self.ru_maxrss,
+			    kids.ru_utime.tv_sec + kids.ru_utime.tv_usec / 1e6,
+			    kids.ru_stime.tv_sec + kids.ru_stime.tv_usec / 1e6, kids.ru_maxrss);
+		logfile_write(log, LOG_INFO, sb.buf);
+		strbuf_reset(&sb);
+	}
 	run_end_text(run, code, &sb);
 	i18n_english(was);
 	logfile_write(log, LOG_INFO, sb.buf);
