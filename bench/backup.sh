@@ -25,9 +25,11 @@
 #   manual2/ours2  the same again with nothing changed: the manual's rsync
 #                into the same directories, our second backup (a snapshot
 #                linked to the first)
-# alternating which goes first.  Printed: wall times of the whole run and
-# of the dump and datadir parts (ours from the step lines of its log), peak
-# RSS of biso-recover, and the ratios the issue sets targets for.
+# alternating which goes first.  Printed: wall times (min/median/max) of
+# the whole run, of the dump and datadir parts (ours from the timestamps of
+# its run log's step lines) and of the maintenance window, peak RSS of
+# biso-recover's runner (its log's "resources:" line), and the ratios the
+# issue sets targets for.
 # each alternating the order in each run.  It checks that gunzip reads ours
 # back to the dump, then prints per tool the compressed size and its ratio
 # to the dump, min/median/max wall time and peak RSS (for a pipeline the
@@ -38,7 +40,8 @@
 # it in tests/integration/), BACKUP_DRIVER (the driver), BENCH_RUNS
 # (default 3), BENCH_QUICK=1 (scale 4, 2 runs), BENCH_THREADS (ours'
 # threads, default all CPUs), BENCH_PARTS (default "compress dump whole":
-# the parts to run).  Needs root (the cluster runs as user postgres, the
+# the parts to run), BENCH_KEEP (a directory: part 3 copies our run logs
+# there).  Needs root (the cluster runs as user postgres, the
 # demo's biso-cli as www-data) like the tests.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -182,7 +185,7 @@ echo "-- the whole backup: demo instance, database $(psql -XAtc "SELECT pg_size_
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 maint() { (cd "$DEMO_WEBROOT" && runuser -u www-data -- php biso-cli maintenance "$1" >/dev/null); }
-manual() { # DIR: the manual's commands into DIR; appends "total dump datadir" (ms)
+manual() { # DIR: the manual's commands into DIR; appends "total dump datadir rss maint" (ms)
 	mkdir -p "$1/db" "$1/data" "$1/webroot"
 	sync
 	t0=$(ms)
@@ -193,21 +196,30 @@ manual() { # DIR: the manual's commands into DIR; appends "total dump datadir" (
 	rsync -a --exclude=/tmp/ --exclude='*.log' --exclude=/maintenance.on "$DEMO_DATADIR/" "$1/data/"
 	t3=$(ms)
 	maint off
-	rsync -a --exclude=/data/ "$DEMO_WEBROOT/" "$1/webroot/"
 	t4=$(ms)
-	echo "$((t4 - t0)) $((t2 - t1)) $((t3 - t2))"
+	rsync -a --exclude=/data/ "$DEMO_WEBROOT/" "$1/webroot/"
+	t5=$(ms)
+	echo "$((t5 - t0)) $((t2 - t1)) $((t3 - t2)) 0 $((t4 - t0))"
 }
-step_ms() { # LOG STEP: the step's time from "step STEP done in N s"
-	sed -n "s/^step $2 done in \([0-9.]*\) s.*/\1/p" "$1" | awk '{ printf "%d", $1 * 1000 }'
+step_ms() { # LOG STEP: the step's time in ms from the run log's timestamps
+	awk -v s="$2" 'function ms(t, a) { split(t, a, ":"); return (a[1] * 3600 + a[2] * 60 + a[3]) * 1000 }
+		$4 == "step" && $5 == s ":" { t0 = ms($2) }
+		$4 == "step" && $5 == s && $6 == "done" { printf "%d", ms($2) - t0 }' "$1"
 }
-ours() { # ROOT: biso-recover backup into ROOT; appends "total dump datadir rss_kib"
+ours() { # ROOT: biso-recover backup into ROOT; appends "total dump datadir rss_kib maint"
 	mkdir -p "$1"
 	sync
 	t0=$(ms)
-	/usr/bin/time -f %M -o "$W/rss" "$BISO_RECOVER" backup --config "$DEMO_CONFIG" --backup-root "$1" \
+	"$BISO_RECOVER" backup --config "$DEMO_CONFIG" --backup-root "$1" \
 		--log-dir "$W/log" >"$W/ours.log" 2>&1 || { cat "$W/ours.log"; echo "FAIL: biso-recover backup"; exit 1; }
 	t1=$(ms)
-	echo "$((t1 - t0)) $(step_ms "$W/ours.log" database) $(step_ms "$W/ours.log" datadir) $(tail -n 1 "$W/rss")"
+	log=$(ls -t "$W"/log/biso-recover-*.log | head -n 1)
+	[ -z "${BENCH_KEEP:-}" ] || cp "$log" "$BENCH_KEEP/"
+	# the runner's peak RSS (the command is only its client) from the
+	# log's "resources:" line; the maintenance window from the summary
+	echo "$((t1 - t0)) $(step_ms "$log" database) $(step_ms "$log" datadir)" \
+		"$(sed -n 's/.*resources: .*peak RSS \([0-9]*\) KiB;.*/\1/p' "$log")" \
+		"$(sed -n 's/^maintenance mode was on for \([0-9.]*\) s$/\1/p' "$W/ours.log" | awk '{ printf "%d", $1 * 1000 }')"
 }
 i=0
 while [ $i -lt "$runs" ]; do
@@ -233,15 +245,21 @@ done
 medcol() { # FILE COLUMN: the median of that column
 	awk -v c="$2" '{ print $c }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
-printf '%-8s %9s %9s %9s %9s\n' run total_s dump_s datadir_s RSS
+range() { # FILE COLUMN: "min/median/max" of that column in s
+	awk -v c="$2" '{ print $c }' "$1" | sort -n |
+		awk '{ v[NR] = $1 / 1000 } END { printf "%.2f/%.2f/%.2f", v[1], v[int((NR + 1) / 2)], v[NR] }'
+}
+echo "(min/median/max of $runs runs, seconds)"
+printf '%-8s %17s %17s %17s %17s %7s\n' run total_s dump_s datadir_s maint_s RSS
 for t in manual ours manual2 ours2; do
 	rss=""
 	case $t in ours*) rss="$(( $(medcol "$W/$t.times" 4) / 1024 ))MiB" ;; esac
-	printf '%-8s %9.2f %9.2f %9.2f %9s\n' "$t" "$(medcol "$W/$t.times" 1 | awk '{ print $1 / 1000 }')" \
-		"$(medcol "$W/$t.times" 2 | awk '{ print $1 / 1000 }')" "$(medcol "$W/$t.times" 3 | awk '{ print $1 / 1000 }')" "$rss"
+	printf '%-8s %17s %17s %17s %17s %7s\n' "$t" "$(range "$W/$t.times" 1)" "$(range "$W/$t.times" 2)" \
+		"$(range "$W/$t.times" 3)" "$(range "$W/$t.times" 5)" "$rss"
 done
 r() { awk -v a="$(medcol "$W/$1.times" "$2")" -v b="$(medcol "$W/$3.times" "$4")" 'BEGIN { printf "%.2f", a / b }'; }
 echo "whole backup: ours/manual $(r ours 1 manual 1) (target 0.70)"
 echo "dump part: ours/pg_dump|gzip $(r ours 2 manual 2) (target 0.60)"
+echo "maintenance window: ours/manual $(r ours 5 manual 5)"
 echo "second backup, datadir: ours2/rsync -a $(r ours2 3 manual2 3) (target 0.30); whole: ours2/manual2 $(r ours2 1 manual2 1)"
 echo "peak RSS: $(( $(sort -n -k4 "$W/ours.times" "$W/ours2.times" | tail -n 1 | awk '{ print $4 }') / 1024 )) MiB (target 64)"
