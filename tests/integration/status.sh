@@ -8,7 +8,7 @@
 # and line named).  --follow prints a line a second until the run ends and
 # exits with the end's code.  No terminal: stdin is /dev/null, no setsid
 # needed, and no lock file appears.  With LANG=de_CH.UTF-8 the labels,
-# the state and the step's title are German.
+# the state and the step's title are German.  Every line fits 80 columns.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
@@ -31,7 +31,12 @@ st() {
 	"$B" status --config /dev/null --log-dir "$L" "$@" </dev/null >"$T/out" 2>"$T/err"
 	rc=$?
 	if [ $rc = "$want" ]; then ok "$what: exit $rc"; else fail "$what: exit $rc, expected $want"; cat "$T/out" "$T/err"; fi
+	width=$(width "$T/out")
+	[ "$width" -le 80 ] || { fail "$what: a line of $width columns, not 80"; cat "$T/out"; }
 }
+# width FILE: its widest line, leaving out a command to paste that names
+# this test's directory (as long as the path)
+width() { grep -vF "$T/" "$1" | LC_ALL=C.UTF-8 wc -L; }
 has() { # has PATTERN WHAT: $T/out holds the line
 	grep -q -- "$1" "$T/out" || { fail "$2: no '$1' in:"; cat "$T/out"; }
 }
@@ -104,6 +109,14 @@ has "^  biso-recover backup --dry-run --config /dev/null --log-dir $(realpath "$
 st 1 "a running run whose pid is another process's now"
 has "^state: the run's process died, at step 2/7 config$" "pid reuse"
 has "(the pid is another process's now)" "pid reuse"
+# the same in German, within 80 columns too
+if [ -f "$T/locale/de/LC_MESSAGES/biso-recover.mo" ]; then
+	env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=de_CH.UTF-8 BISO_RECOVER_LOCALEDIR="$T/locale" \
+		"$B" status --config /dev/null --log-dir "$L" </dev/null >"$T/out" 2>&1
+	has "^Zustand: der Prozess des Laufs ist abgestürzt, bei Schritt 2/7 config$" "German, died"
+	width=$(width "$T/out")
+	[ "$width" -le 80 ] || { fail "German, died: a line of $width columns, not 80"; cat "$T/out"; }
+fi
 
 for e in "0 0 done" "3 3 finished with errors gone past" "1 1 a step failed" \
 	"130 1 aborted" "2 1 refused before it changed anything"; do
