@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "cli.h"
+#include "conninfo.h"
 #include "maintmark.h"
 #include "frontend.h"
 #include "i18n.h"
@@ -84,7 +85,23 @@ int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e)
 	if (cl->webroot) conf_set_str(&c->webroot, cl->webroot);
 	if (cl->datadir) conf_set_str(&c->datadir, cl->datadir);
 	if (cl->config_php) conf_set_str(&c->config_php, cl->config_php);
-	if (cl->dbname) conf_set_str(&c->database.conninfo, cl->dbname);
+	if (cl->dbname && cl->dbname_is_name && !c->database.conninfo) {
+		/* a bare name over config.php's connection: the flow replaces
+		 * only its database name */
+		char *name = conninfo_get(cl->dbname, "dbname");
+		conf_set_str(&c->database.dbname, name);
+		free(name);
+	} else if (cl->dbname) {
+		char *name = cl->dbname_is_name ? conninfo_get(cl->dbname, "dbname") : NULL;
+		char *ci = conninfo_apply_dbname(c->database.conninfo, name ? name : cl->dbname, e);
+		free(name);
+		if (!ci) {
+			err_prefix(e, "the configuration's database.conninfo");
+			return -1;
+		}
+		conf_set_str(&c->database.conninfo, ci);
+		free(ci);
+	}
 	if (cl->log_dir) conf_set_str(&c->log_dir, cl->log_dir);
 	if (cl->jobs) c->database.jobs = cl->jobs > 0 ? cl->jobs : 0;
 	if (cl->on_error) /* stop or continue: parse_cli checked it */
@@ -208,6 +225,10 @@ char *cli_instance_opts(const struct cli *cl)
 		}
 		if (v[i].path)
 			argv[1] = abs = cli_abs_path(v[i].val);
+		else if (!strcmp(v[i].flag, "--dbname") && cl->dbname_is_name)
+			argv[1] = abs = conninfo_get(v[i].val, "dbname"); /* as given */
+		if (!argv[1])
+			argv[1] = v[i].val;
 		strbuf_addch(&out, ' ');
 		runcmd_format_argv(argv, &out);
 		free(abs);

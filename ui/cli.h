@@ -22,6 +22,9 @@ struct cli {
 	const char *config;
 	const char *backup_root, *webroot, *datadir, *config_php, *dbname, *dump;
 	const char *web_user, *log_dir, *only, *on_error, *at;
+	int dbname_is_name;   /* --dbname was a bare database name (conninfo_is_name();
+				 dbname holds it as "dbname='NAME'"): only the
+				 database of the instance's connection changes */
 	int jobs, yes, dry_run, create, merge, single_tx;
 	int checksum, in_place, xattrs, acls; /* files-restore */
 	int keep_modes;                       /* files-restore, files-verify */

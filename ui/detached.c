@@ -2,6 +2,7 @@
  * detached.h. */
 #include "config.h"
 #include "cli.h"
+#include "conninfo.h"
 #include "client.h"
 #include "detach.h"
 #include "detached.h"
@@ -291,8 +292,14 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 		add_opt(&argv, &n, "--resume", NULL);
 	if (cl->drill_root)
 		add_opt(&argv, &n, "--drill-root", cl->drill_root);
-	if (cl->dbname)
+	if (cl->dbname_is_name) {
+		/* as given: the runner then keeps the instance's host too */
+		char *name = conninfo_get(cl->dbname, "dbname");
+		setenv(CLI_RUNNER_DBNAME_ENV, name ? name : cl->dbname, 1);
+		free(name);
+	} else if (cl->dbname) {
 		setenv(CLI_RUNNER_DBNAME_ENV, cl->dbname, 1);
+	}
 	unit = xstrfmt("biso-recover-%s", run_stamp(run));
 	dopt.argv = argv;
 	dopt.log_path = run_log_path(run);

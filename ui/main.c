@@ -325,6 +325,7 @@ int main(int argc, char **argv)
 	}
 	if (dbname) {
 		/* a bare name is the database's, as psql takes it */
+		cl.dbname_is_name = conninfo_is_name(dbname);
 		cl.dbname = conninfo_normalize(dbname);
 		free(dbname);
 		dbname = (char *)cl.dbname;

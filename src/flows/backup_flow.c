@@ -148,7 +148,7 @@ static int adopt_config_php(struct backup *b, struct report *r, struct err *e)
 						  : xstrfmt("%s/%s", b->webroot, pc.datadir);
 	}
 	if (!b->conninfo) {
-		b->conninfo = phpconf_conninfo(&pc, e);
+		b->conninfo = phpconf_conninfo_db(&pc, c->database.dbname, e);
 		if (!b->conninfo) {
 			err_prefix(e, "%s", path);
 			err_hint(e, "Check Config::set('gaia.db', ...) or give --dbname CONNINFO.");

@@ -88,7 +88,7 @@ static int read_target_config(struct refresh *rf, struct err *e)
 	if (nonempty(c->database.conninfo)) {
 		set_str(&rf->conninfo, c->database.conninfo);
 	} else {
-		char *ci = phpconf_conninfo(&pc, e);
+		char *ci = phpconf_conninfo_db(&pc, c->database.dbname, e);
 		if (!ci) {
 			phpconf_release(&pc);
 			err_prefix(e, "%s", rf->config_php);

@@ -134,7 +134,7 @@ int restore_adopt_config_php(struct restore *rs, const char *path, struct report
 		rs->datadir = d;
 	}
 	if (!nonempty(c->database.conninfo)) {
-		char *ci = phpconf_conninfo(&pc, e);
+		char *ci = phpconf_conninfo_db(&pc, c->database.dbname, e);
 		if (!ci) {
 			phpconf_release(&pc);
 			err_prefix(e, "%s", path);

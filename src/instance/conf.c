@@ -111,6 +111,7 @@ void conf_release(struct conf *c)
 	argv_free(c->webroot_excludes);
 	argv_free(c->datadir_excludes);
 	free(c->database.conninfo);
+	free(c->database.dbname);
 	free(c->database.admin_conninfo);
 	free(c->database.owner);
 	free(c->database.encoding);

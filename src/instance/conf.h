@@ -31,6 +31,10 @@ enum conf_on_error {
 
 struct conf_database {
 	char *conninfo;       /* libpq conninfo of the target; NULL: from config.php gaia.db */
+	char *dbname;         /* --dbname NAME (a bare name) without a conninfo
+				 above: only the database name of config.php's
+				 connection is replaced (host, port, user stay);
+				 NULL: none */
 	char *admin_conninfo; /* for CREATE/ALTER/DROP DATABASE; NULL: conninfo, dbname=postgres */
 	char *owner;          /* owner of the new database; NULL: the user of conninfo */
 	char *encoding;       /* "UTF8" */

@@ -732,7 +732,20 @@ void phpconf_release(struct phpconf *pc)
 
 char *phpconf_conninfo(const struct phpconf *pc, struct err *e)
 {
+	return phpconf_conninfo_db(pc, NULL, e);
+}
+
+char *phpconf_conninfo_db(const struct phpconf *pc, const char *dbname, struct err *e)
+{
 	struct strbuf sb = STRBUF_INIT;
+	if (dbname && *dbname) {
+		conninfo_append(&sb, "host", pc->db_host);
+		conninfo_append(&sb, "port", pc->db_port);
+		conninfo_append(&sb, "dbname", dbname);
+		conninfo_append(&sb, "user", pc->db_user);
+		conninfo_append(&sb, "password", pc->db_password);
+		return strbuf_detach(&sb, NULL);
+	}
 	if (!pc->db_name || !*pc->db_name) {
 		err_set(e, pc->db_line ? "config.php: gaia.db has no 'dbname'"
 				       : "config.php sets no gaia.db");

@@ -59,5 +59,9 @@ void phpconf_release(struct phpconf *pc);
  * (see conninfo_redacted()).  Returns a malloc'd string, or NULL with @e set
  * when gaia.db has no dbname. */
 char *phpconf_conninfo(const struct phpconf *pc, struct err *e);
+/* The same with the database @dbname instead of config.php's (the
+ * operator's --dbname NAME: host, port, user and password stay
+ * config.php's); NULL or "" @dbname: phpconf_conninfo(). */
+char *phpconf_conninfo_db(const struct phpconf *pc, const char *dbname, struct err *e);
 
 #endif

@@ -41,6 +41,18 @@ char *conninfo_normalize(const char *conninfo)
 	return strbuf_detach(&sb, NULL);
 }
 
+int conninfo_is_name(const char *s)
+{
+	return s && *s && !strchr(s, '=') && !is_uri(s);
+}
+
+char *conninfo_apply_dbname(const char *base, const char *arg, struct err *e)
+{
+	if (!conninfo_is_name(arg) || !base || !*base)
+		return conninfo_normalize(arg);
+	return conninfo_with_dbname(base, arg, e);
+}
+
 /* Parse @conninfo; NULL with @e (see conninfo_check()) when libpq cannot. */
 static PQconninfoOption *parse_as(const char *conninfo, const char *what, struct err *e)
 {

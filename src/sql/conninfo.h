@@ -28,6 +28,18 @@ struct strbuf;
  * configuration's conninfo keys) passes it through this. */
 char *conninfo_normalize(const char *conninfo);
 
+/* 1 when @s is a bare database name as psql reads its dbname argument:
+ * not empty, no '=', not a postgresql:// URI. */
+int conninfo_is_name(const char *s);
+
+/* The connection the operator's --dbname @arg means over @base, the
+ * instance's conninfo (the configuration's or config.php's; NULL or "":
+ * none): a bare database name (conninfo_is_name()) keeps @base's host,
+ * port, user, password ... and replaces only its dbname; a conninfo or a
+ * URI replaces @base whole (conninfo_normalize()).  malloc'd; NULL with @e
+ * when @base cannot be parsed. */
+char *conninfo_apply_dbname(const char *base, const char *arg, struct err *e);
+
 /* Append " keyword='value'" to @sb (no leading space when @sb is empty),
  * with ' and \ in @value backslash-escaped.  @value NULL appends nothing. */
 void conninfo_append(struct strbuf *sb, const char *keyword, const char *value);

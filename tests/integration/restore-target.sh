@@ -67,6 +67,14 @@ grep -qF "   creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP
 	grep -qF "warning: $app" "$T/typo-plan.log" && ! grep -q "kept as \"bsio_pre_restore" "$T/typo-plan.log" ||
 	{ cat "$T/typo-plan.log"; fail "typo: the plan does not say that bsio is created, or not that the application reads biso"; }
 ! grep -q 'RENAME TO "bsio_pre_restore' "$T/typo-plan.log" || { cat "$T/typo-plan.log"; fail "typo: the manual renames a database that does not exist"; }
+# a bare --dbname NAME keeps config.php's host, port and user and replaces
+# only the database (it connected to the default socket instead: "cannot
+# connect to database "bsio" (host /var/run/postgresql, port 5432)")
+"$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only webroot,config,datadir,database --dbname bsio > "$T/bare-plan.log" 2>&1 ||
+	{ cat "$T/bare-plan.log"; fail "bare: --dry-run --dbname bsio failed"; }
+grep -qF "   database: bsio on $PGHOST as biso (config.php names \"biso\"!)" "$T/bare-plan.log" ||
+	{ cat "$T/bare-plan.log"; fail "bare: the plan does not restore into bsio on config.php's server as its user"; }
+echo "ok: a bare --dbname replaces only the database name of config.php's connection"
 printf 'bsio\n' | script -qec "$(printf '%q ' "$BISO_RECOVER" restore --only database --config "$DEMO_CONFIG" --dbname "$ci")" /dev/null > "$T/typo.log" 2>&1 ||
 	{ cat "$T/typo.log"; fail "typo: the restore into bsio failed"; }
 grep -qF "Restore the database: creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP"); warning: $app." "$T/typo.log" ||

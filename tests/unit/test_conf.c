@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "exclude.h"
 #include "conninfo.h"
+#include "phpconf.h"
 #include "err.h"
 #include "strbuf.h"
 
@@ -436,6 +437,46 @@ static void conninfo_dbname_rewrite_keeps_other_keywords(void **state)
 	err_clear(&e);
 }
 
+/* --dbname NAME, a bare name, over the instance's connection keeps its
+ * host, port and user and replaces only the database (it dropped them: the
+ * default socket); a conninfo or a URI replaces the connection whole. */
+static void a_bare_dbname_replaces_only_the_database_of_the_connection(void **state)
+{
+	struct err e = ERR_INIT;
+	const char *base = "host=/srv/pg port=5433 dbname=biso user=biso";
+	struct phpconf pc = { 0 };
+	char *ci;
+	(void)state;
+	assert_int_equal(conninfo_is_name("bsio"), 1);
+	assert_int_equal(conninfo_is_name("host=x dbname=y"), 0);
+	assert_int_equal(conninfo_is_name("postgresql://h/db"), 0);
+	assert_int_equal(conninfo_is_name(""), 0);
+	ci = conninfo_apply_dbname(base, "bsio", &e);
+	assert_non_null(ci);
+	assert_string_equal(ci, "user='biso' host='/srv/pg' port='5433' dbname='bsio'");
+	free(ci);
+	ci = conninfo_apply_dbname(base, "host=/tmp dbname=other", &e);
+	assert_string_equal(ci, "host=/tmp dbname=other");
+	free(ci);
+	ci = conninfo_apply_dbname(base, "postgresql://u@h/other", &e);
+	assert_string_equal(ci, "postgresql://u@h/other");
+	free(ci);
+	ci = conninfo_apply_dbname(NULL, "bsio", &e);
+	assert_string_equal(ci, "dbname='bsio'");
+	free(ci);
+	/* over config.php's gaia.db */
+	pc.db_host = "/srv/pg";
+	pc.db_port = "5433";
+	pc.db_name = "biso";
+	pc.db_user = "biso";
+	ci = phpconf_conninfo_db(&pc, "bsio", &e);
+	assert_string_equal(ci, "host='/srv/pg' port='5433' dbname='bsio' user='biso'");
+	free(ci);
+	ci = phpconf_conninfo_db(&pc, NULL, &e);
+	assert_string_equal(ci, "host='/srv/pg' port='5433' dbname='biso' user='biso'");
+	free(ci);
+}
+
 static void conninfo_check_names_where_it_came_from_in_libpq_words(void **state)
 {
 	struct err e = ERR_INIT;
@@ -648,6 +689,7 @@ int main(void)
 		cmocka_unit_test(set_str_replaces_a_field),
 		cmocka_unit_test(user_group_parsing),
 		cmocka_unit_test(conninfo_dbname_rewrite_keeps_other_keywords),
+		cmocka_unit_test(a_bare_dbname_replaces_only_the_database_of_the_connection),
 		cmocka_unit_test(conninfo_check_names_where_it_came_from_in_libpq_words),
 		cmocka_unit_test(a_bare_name_is_the_database_name_as_psql_takes_it),
 		cmocka_unit_test(conninfo_for_child_moves_the_password_to_the_environment),
