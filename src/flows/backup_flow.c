@@ -131,6 +131,12 @@ static int adopt_config_php(struct backup *b, struct report *r, struct err *e)
 		set_str(&b->conninfo, c->database.conninfo);
 	if (b->datadir && b->conninfo)
 		return 0;
+	if (access(b->webroot, F_OK) < 0) {
+		/* the source itself, not the config.php inside it */
+		err_errno(e, errno, "cannot read the webroot %s", b->webroot);
+		err_hint(e, "Check webroot in the configuration or --webroot DIR.");
+		return -1;
+	}
 	path = xstrfmt("%s/%s", b->webroot, "config.php");
 	if (phpconf_load(path, NULL, &pc, e) < 0) {
 		err_hint(e, "%s%sOr give --datadir DIR and --dbname CONNINFO.", e->hint ? e->hint : "",

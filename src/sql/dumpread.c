@@ -148,8 +148,14 @@ int dumpread_kind_check(const char *name, enum magic_kind kind, struct err *e)
 		err_hint(e, "Unpack it first; a dump inside is restored with psql or pg_restore.");
 		return -1;
 	case MAGIC_MISSING:
+		err_errno(e, ENOENT, "cannot open %s", name);
+		err_hint(e, "Check the path (a relative one is taken from the current directory); "
+			    "without --dump the newest dump in the backup root's db/ is used.");
+		return -1;
 	case MAGIC_DIR:
-		break;
+		err_set(e, "%s is a directory, not a plain-format dump", name);
+		err_hint(e, "Name the dump file in it (*.sql.gz or *.sql).");
+		return -1;
 	}
 	return err_set(e, "%s is not a plain-format dump (%s)", name, magic_name(kind));
 }

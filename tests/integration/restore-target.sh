@@ -75,6 +75,12 @@ grep -qF "   creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP
 grep -qF "   database: bsio on $PGHOST as biso (config.php names \"biso\"!)" "$T/bare-plan.log" ||
 	{ cat "$T/bare-plan.log"; fail "bare: the plan does not restore into bsio on config.php's server as its user"; }
 echo "ok: a bare --dbname replaces only the database name of config.php's connection"
+# a --dump that names nothing: the file cannot be opened (it said "is not a
+# plain-format dump (missing)")
+set +e; "$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --dump /nope.sql.gz > "$T/nodump.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -qx "biso-recover: cannot make a restore plan: cannot open /nope.sql.gz: No such file or directory" "$T/nodump.log" &&
+	grep -q "^HINT: Check the path" "$T/nodump.log" || { cat "$T/nodump.log"; fail "nodump: exit $rc, not 'cannot open'"; }
+echo "ok: a missing --dump: cannot open it, exit 2"
 printf 'bsio\n' | script -qec "$(printf '%q ' "$BISO_RECOVER" restore --only database --config "$DEMO_CONFIG" --dbname "$ci")" /dev/null > "$T/typo.log" 2>&1 ||
 	{ cat "$T/typo.log"; fail "typo: the restore into bsio failed"; }
 grep -qF "Restore the database: creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP"); warning: $app." "$T/typo.log" ||

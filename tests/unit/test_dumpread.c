@@ -206,6 +206,15 @@ static void kind_check_decides_what_is_replayed(void **state)
 	assert_non_null(strstr(e.hint, "pg_restore -f dump.sql x.dump"));
 	err_clear(&e);
 	assert_int_equal(dumpread_kind_check("x", MAGIC_ZIP, NULL), -1);
+	/* a --dump that names nothing: the file cannot be opened, as the
+	 * operator reads it (it was "is not a plain-format dump (missing)") */
+	dumpread_kind_check("/nope.sql.gz", MAGIC_MISSING, &e);
+	assert_string_equal(e.msg, "cannot open /nope.sql.gz: No such file or directory");
+	assert_non_null(strstr(e.hint, "Check the path"));
+	err_clear(&e);
+	dumpread_kind_check("/tmp", MAGIC_DIR, &e);
+	assert_string_equal(e.msg, "/tmp is a directory, not a plain-format dump");
+	err_clear(&e);
 }
 
 int main(void)
