@@ -110,7 +110,7 @@ static void part_init(struct backup_part *p, const char *name, const char *root,
 static const char *newest_snapshot(const struct backup_list *l, const char *id)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (l->items[i].kind == MAGIC_DIR && !l->items[i].undated &&
+		if (l->items[i].kind == MAGIC_DIR && !l->items[i].undated && !l->items[i].flat &&
 		    strcmp(l->items[i].name, id))
 			return l->items[i].path;
 	return NULL;

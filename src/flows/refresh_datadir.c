@@ -5,6 +5,7 @@
 #include "config.h"
 #include "i18n.h"
 #include "refresh_int.h"
+#include "backupset.h"
 #include "conf.h"
 #include "fsrestore.h"
 #include "keptcopies.h"
@@ -120,6 +121,17 @@ const char **refresh_datadir_excludes(const struct refresh *rf)
 	if (rf->attachments != RF_ATT_COPY)
 		for (char **p = c->refresh.attachment_dirs; *p; p++)
 			ex[k++] = xstrfmt("/%s/", *p);
+	if (rf->datadir_src_flat) {
+		/* the snapshots beside the manual's flat copy are no part of it */
+		char **flat = backupset_flat_excludes(rf->datadir_src, NULL);
+		for (n = 0; flat[n]; n++)
+			;
+		ex = xrealloc(ex, (k + n + 1) * sizeof *ex);
+		for (size_t i = 0; i < n; i++)
+			ex[k++] = flat[i];
+		ex[k] = NULL;
+		free(flat);
+	}
 	return ex;
 }
 

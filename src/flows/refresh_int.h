@@ -59,6 +59,8 @@ struct refresh {
 	enum magic_kind dump_kind;
 	char *datadir_src;         /* datadir backup (directory or archive) */
 	enum magic_kind datadir_src_kind;
+	int datadir_src_flat;      /* the flat copy beside snapshots (backup_item.flat):
+				      copied without them */
 	char *manifest;            /* its MANIFEST, or NULL when it has none */
 	char backup_id[16];        /* the dump's backup id (YYYYMMDD_HHMMSS), "" if none */
 	char *prod_sysid;          /* production's identity: the manifest's, else the

@@ -388,6 +388,7 @@ int refresh_prepare(struct refresh *rf, struct report *r, struct err *e)
 	}
 	rf->datadir_src = xstrdup(it->path);
 	rf->datadir_src_kind = it->kind;
+	rf->datadir_src_flat = it->flat;
 	if (read_manifest(rf, r, e) < 0)
 		goto out;
 	ret = 0;

@@ -106,7 +106,7 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 	struct fsrestore_opts o = { 0 };
 	struct fsrestore_result res = { 0 };
 	struct timespec ts[2];
-	char *parent = NULL, *staging, *kept;
+	char *parent = NULL, *staging, *kept, **ex;
 	int ret, had = 0;
 
 	if (!rs->datadir)
@@ -155,7 +155,10 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 	o.staging = staging;
 	o.kept = kept;
 	out->source = rs->datadir_src ? xstrdup(rs->datadir_src) : NULL;
+	ex = restore_source_excludes(rs, rs->datadir_src, "data", c->datadir_excludes);
+	o.excludes = (const char *const *)ex;
 	ret = restore_journaled_fsrestore(rs, &o, r, &res, e);
+	backupset_excludes_free(ex);
 	if (ret == 0) {
 		/* personal data: the kept copy for root only */
 		if (res.kept_as && chmod(res.kept_as, 0700) == 0)
@@ -212,9 +215,9 @@ static void datadir_manual(const struct run *run, struct strbuf *out)
 		kept = xstrfmt("%s.pre-restore-%s", orq(rs->datadir), rs->stamp);
 	restore_add_cmd(out, 0, "mv", orq(rs->datadir), kept, NULL);
 	if (rs->datadir_src_kind == MAGIC_DIR) {
-		src = xstrfmt("%s/", orq(rs->datadir_src));
-		restore_add_cmd(out, 0, "rsync", "-a", "--exclude", "tmp/", "--exclude", "*.log",
-				"--exclude", "maintenance.on", src, orq(rs->datadir), NULL);
+		static const char *const opts[] = { "--exclude", "tmp/", "--exclude", "*.log",
+						    "--exclude", "maintenance.on", NULL };
+		restore_add_rsync(out, rs, "data", opts, orq(rs->datadir_src), orq(rs->datadir));
 	} else {
 		restore_add_cmd(out, 0, "mkdir", orq(rs->datadir), NULL);
 		restore_add_cmd(out, 0, "bsdtar", "-xpf", orq(rs->datadir_src), "-C",

@@ -334,6 +334,11 @@ void restore_log_refused_source(struct report *r, const char *step, const char *
  * several joined by " | " when @pipe_at > 0 (the index of the word where
  * the second command starts), led by five spaces; the words end with NULL. */
 void restore_add_cmd(struct strbuf *out, int pipe_at, ...);
+/* "     rsync -a OPTS... SRC/ DST" (restore_add_cmd()), with the excludes of
+ * the snapshots beside the manual's flat copy when @src is one
+ * (restore_source_excludes(), @sub "webroot" or "data"). */
+void restore_add_rsync(struct strbuf *out, const struct restore *rs, const char *sub,
+		       const char *const *opts, const char *src, const char *dst);
 /* "     cd WEBROOT && [runuser -u WEB_USER --] php biso-cli SUB...", quoted
  * for a shell. */
 void restore_add_bisocli_cmd(struct strbuf *out, const struct restore *rs,
@@ -347,6 +352,13 @@ void restore_files_summary(struct step_out *out, const struct fsrestore_result *
  * second pre-restore copy); else 0. */
 int restore_resumed_swap(struct restore *rs, const char *target, const char *kept,
 			 struct step_out *out, struct report *r);
+/* The excludes to copy the backup @src with: @conf_ex (the configuration's),
+ * and when @src is the manual's flat copy in the backup root (<root>/
+ * @sub: "webroot" or "data") the snapshots, archives and partial backups
+ * beside it (backupset_flat_excludes()).  malloc'd, free with
+ * backupset_excludes_free(). */
+char **restore_source_excludes(const struct restore *rs, const char *src, const char *sub,
+			       char *const *conf_ex);
 /* fsrestore_run() with the swap recorded in the journal (see journal.h),
  * waiting for the flow's slow checks right before it (run_wait_checks()). */
 int restore_journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *o,

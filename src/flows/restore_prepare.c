@@ -227,6 +227,60 @@ static int pick_backup(const struct restore *rs, const struct backup_list *l, co
 	return -1;
 }
 
+/* How far apart the parts of one backup may be taken: a backup run (the
+ * manual's pg_dump, then its rsync of a large datadir) takes them within
+ * minutes to an hour or so; parts further apart come from different
+ * backups (another night's). */
+#define SPREAD_TOLERANCE (2 * 3600)
+
+/* Warn through @r when the backups chosen for the selected parts were
+ * taken more than SPREAD_TOLERANCE apart, naming each part's time.  A
+ * copy without a date (the manual's flat copy alone: its time is the
+ * source's) has no time to compare. */
+static void warn_spread(const struct restore *rs, const struct backupset *bs, struct report *r)
+{
+	const struct backup_item *it[3] = { NULL, NULL, NULL };
+	const struct backup_list *l[3] = { &bs->webroot, &bs->data, &bs->dumps };
+	const char *src[3] = { rs->webroot_src, rs->datadir_src, rs->dump };
+	const unsigned bit[3] = { STEP_BIT(STEP_WEBROOT), STEP_BIT(STEP_DATADIR),
+				  STEP_BIT(STEP_DATABASE) };
+	time_t lo = 0, hi = 0;
+	size_t n = 0;
+	char from[20], to[20];
+	for (size_t k = 0; k < 3; k++) {
+		size_t i = restore_list_index(l[k], src[k]);
+		if (!(rs->selected & bit[k]) || i >= l[k]->n || l[k]->items[i].undated)
+			continue;
+		it[k] = &l[k]->items[i];
+		if (!n++ || it[k]->when < lo)
+			lo = it[k]->when;
+		if (n == 1 || it[k]->when > hi)
+			hi = it[k]->when;
+	}
+	if (n < 2 || hi - lo <= SPREAD_TOLERANCE)
+		return;
+	timestamp_human(lo, from);
+	timestamp_human(hi, to);
+	report_log(r, LOG_WARN, "the backups chosen for this restore were taken more than %d hours "
+		   "apart (%s to %s): they may come from different backups; check the times below, "
+		   "or give --at to take every part from one point in time",
+		   SPREAD_TOLERANCE / 3600, from, to);
+	for (size_t k = 0; k < 3; k++) {
+		if (!it[k])
+			continue;
+		timestamp_human(it[k]->when, from);
+		if (k == 0)
+			report_log(r, LOG_WARN, "the webroot backup was taken %s: %s", from,
+				   it[k]->path);
+		else if (k == 1)
+			report_log(r, LOG_WARN, "the datadir backup was taken %s: %s", from,
+				   it[k]->path);
+		else
+			report_log(r, LOG_WARN, "the database dump was taken %s: %s", from,
+				   it[k]->path);
+	}
+}
+
 int restore_prepare(struct restore *rs, struct report *r, struct err *e)
 {
 	struct conf *c = rs->conf;
@@ -360,6 +414,8 @@ int restore_prepare(struct restore *rs, struct report *r, struct err *e)
 		if (restore_resolve_database(rs, e) < 0)
 			goto out;
 	}
+	if (!standalone)
+		warn_spread(rs, &bs, r);
 	ret = 0;
 	rs->backups = xmalloc(sizeof bs);
 	*rs->backups = bs;

@@ -54,6 +54,20 @@ void restore_files_summary(struct step_out *out, const struct fsrestore_result *
 	}
 }
 
+char **restore_source_excludes(const struct restore *rs, const char *src, const char *sub,
+			       char *const *conf_ex)
+{
+	const char *root = rs->conf->backup_root;
+	size_t rl = root ? strlen(root) : 0, sl = strlen(sub);
+	while (rl > 1 && root[rl - 1] == '/')
+		rl--;
+	/* the directory itself, not a snapshot in it: <root>/<sub>[/] */
+	if (src && root && !strncmp(src, root, rl) && src[rl] == '/' &&
+	    !strncmp(src + rl + 1, sub, sl) && strspn(src + rl + 1 + sl, "/") == strlen(src + rl + 1 + sl))
+		return backupset_flat_excludes(src, (const char *const *)conf_ex);
+	return backupset_flat_excludes("", (const char *const *)conf_ex);
+}
+
 static int wait_checks(void *run, struct report *r, struct err *e)
 {
 	return run_wait_checks(run, r, e);
@@ -195,6 +209,36 @@ void restore_add_bisocli_cmd(struct strbuf *out, const struct restore *rs,
 	runcmd_format_argv(argv, out);
 	strbuf_addch(out, '\n');
 	free(argv);
+}
+
+void restore_add_rsync(struct strbuf *out, const struct restore *rs, const char *sub,
+		       const char *const *opts, const char *src, const char *dst)
+{
+	char **flat = restore_source_excludes(rs, src, sub, NULL);
+	size_t n = 0, k = 0;
+	const char **argv;
+	char *from = xstrfmt("%s/", src);
+	for (const char *const *o = opts; *o; o++)
+		n++;
+	for (char **x = flat; *x; x++)
+		n += 2;
+	argv = xcalloc(n + 5, sizeof *argv);
+	argv[k++] = "rsync";
+	argv[k++] = "-a";
+	for (const char *const *o = opts; *o; o++)
+		argv[k++] = *o;
+	for (char **x = flat; *x; x++) {
+		argv[k++] = "--exclude";
+		argv[k++] = *x;
+	}
+	argv[k++] = from;
+	argv[k++] = dst;
+	strbuf_addstr(out, "     ");
+	runcmd_format_argv(argv, out);
+	strbuf_addch(out, '\n');
+	free(argv);
+	free(from);
+	backupset_excludes_free(flat);
 }
 
 void restore_add_cmd(struct strbuf *out, int pipe_at, ...)

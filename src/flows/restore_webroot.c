@@ -4,6 +4,7 @@
 #include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
+#include "backupset.h"
 #include "conf.h"
 #include "fsrestore.h"
 #include "strbuf.h"
@@ -36,8 +37,8 @@ static void webroot_manual(const struct run *run, struct strbuf *out)
 	char *src = NULL;
 	restore_add_cmd(out, 0, "mv", rs->webroot, kept, NULL);
 	if (rs->webroot_src_kind == MAGIC_DIR) {
-		src = xstrfmt("%s/", orq(rs->webroot_src));
-		restore_add_cmd(out, 0, "rsync", "-a", "--exclude", "/data", src, rs->webroot, NULL);
+		static const char *const opts[] = { "--exclude", "/data", NULL };
+		restore_add_rsync(out, rs, "webroot", opts, orq(rs->webroot_src), rs->webroot);
 	} else {
 		restore_add_cmd(out, 0, "mkdir", rs->webroot, NULL);
 		restore_add_cmd(out, 0, "bsdtar", "-xpf", orq(rs->webroot_src), "-C", rs->webroot,
@@ -59,6 +60,7 @@ static int webroot_run(struct run *run, struct step_out *out, struct report *r, 
 	struct fsrestore_opts o = { 0 };
 	struct fsrestore_result res = { 0 };
 	const char *rel = inside(rs->datadir, rs->webroot);
+	char **ex;
 	int ret;
 
 	o.source = rs->webroot_src;
@@ -78,7 +80,10 @@ static int webroot_run(struct run *run, struct step_out *out, struct report *r, 
 	out->source = rs->webroot_src ? xstrdup(rs->webroot_src) : NULL;
 	if (restore_resumed_swap(rs, rs->webroot, NULL, out, r))
 		return 0;
+	ex = restore_source_excludes(rs, rs->webroot_src, "webroot", c->webroot_excludes);
+	o.excludes = (const char *const *)ex;
 	ret = restore_journaled_fsrestore(rs, &o, r, &res, e);
+	backupset_excludes_free(ex);
 	if (ret == 0) {
 		if (rs->webroot_src_kind != MAGIC_DIR)
 			fsrestore_fix_root_mode(rs->webroot, res.kept_as, r);

@@ -104,6 +104,7 @@ static void list_add(struct backup_list *l, const char *dir, const char *name, t
 	it->size = size;
 	it->kind = kind;
 	it->undated = 0;
+	it->flat = 0;
 }
 
 static int newest_first(const void *a, const void *b)
@@ -138,9 +139,34 @@ static int open_sub(const char *dir, DIR **d, struct err *e)
 	return -1;
 }
 
+/* 1 when the entry @name (lstat @st) of a webroot/ or data/ directory is
+ * a backup of its own there, not a file of the flat copy: a dated
+ * directory, an archive (by magic), a ".partial" one. */
+static int own_backup(const char *dir, const char *name, const struct stat *st)
+{
+	size_t nl = strlen(name), len;
+	time_t when;
+	enum magic_kind kind;
+	struct err e2 = ERR_INIT;
+	char *p;
+	int ret;
+	if (nl > 8 && !strcmp(name + nl - 8, ".partial"))
+		return 1;
+	if (S_ISDIR(st->st_mode))
+		return backupset_parse_stamp(name, 1, &when, &len);
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	p = xstrfmt("%s/%s", dir, name);
+	ret = magic_detect(p, &kind, &e2) == 0 && magic_is_tree(kind) && kind != MAGIC_DIR;
+	err_clear(&e2);
+	free(p);
+	return ret;
+}
+
 static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 {
-	size_t partials = 0;
+	size_t partials = 0, flat = 0, flat_dirs = 0;
+	time_t flat_when = 0;
 	DIR *d;
 	struct dirent *de;
 	struct stat st;
@@ -156,7 +182,7 @@ static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 		enum magic_kind kind;
 		struct err e2 = ERR_INIT;
 		size_t nl = strlen(de->d_name);
-		if (de->d_name[0] == '.')
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		/* a backup being written (or one that did not finish) is never
 		 * a candidate, and the directory holding it is no manual copy */
@@ -166,6 +192,20 @@ static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 		}
 		p = xstrfmt("%s/%s", dir, de->d_name);
 		if (lstat(p, &st) < 0) {
+			free(p);
+			continue;
+		}
+		if (!own_backup(dir, de->d_name, &st)) {
+			/* a file of the flat copy (.htaccess too) */
+			flat++;
+			if (S_ISDIR(st.st_mode) && strcmp(de->d_name, "lost+found"))
+				flat_dirs++;
+			if (st.st_mtime > flat_when)
+				flat_when = st.st_mtime;
+			free(p);
+			continue;
+		}
+		if (de->d_name[0] == '.') {
 			free(p);
 			continue;
 		}
@@ -185,6 +225,12 @@ static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 	if (!l->n && !partials && stat(dir, &st) == 0) {
 		list_add(l, dir, NULL, st.st_mtime, 0, MAGIC_DIR);
 		l->items[l->n - 1].undated = 1;
+	} else if (flat_dirs && (l->n || partials)) {
+		/* both layouts in one directory: the flat copy is a candidate
+		 * beside the snapshots, by the time of its newest entry; loose
+		 * files alone (notes, checksums) are no copy */
+		list_add(l, dir, NULL, flat_when, 0, MAGIC_DIR);
+		l->items[l->n - 1].flat = 1;
 	}
 	if (l->n > 1) /* qsort(NULL, 0, ...) is undefined */
 		qsort(l->items, l->n, sizeof *l->items, newest_first);
@@ -268,6 +314,46 @@ int backupset_scan(const char *root, const char *dump_prefix, const char *log_du
 	if (rc)
 		backupset_release(bs);
 	return rc;
+}
+
+char **backupset_flat_excludes(const char *dir, const char *const *extra)
+{
+	size_t n = 0;
+	char **v;
+	DIR *d;
+	struct dirent *de;
+	for (const char *const *x = extra; x && *x; x++)
+		n++;
+	v = xcalloc(n + 1, sizeof *v);
+	n = 0;
+	for (const char *const *x = extra; x && *x; x++)
+		v[n++] = xstrdup(*x);
+	if (!(d = opendir(dir)))
+		return v;
+	while ((de = readdir(d))) {
+		struct stat st;
+		char *p;
+		int own;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		p = xstrfmt("%s/%s", dir, de->d_name);
+		own = lstat(p, &st) == 0 && own_backup(dir, de->d_name, &st);
+		free(p);
+		if (!own)
+			continue;
+		v = xrealloc(v, (n + 2) * sizeof *v);
+		v[n++] = xstrfmt("/%s%s", de->d_name, S_ISDIR(st.st_mode) ? "/" : "");
+		v[n] = NULL;
+	}
+	closedir(d);
+	return v;
+}
+
+void backupset_excludes_free(char **v)
+{
+	for (char **x = v; x && *x; x++)
+		free(*x);
+	free(v);
 }
 
 void backupset_release(struct backupset *bs)

@@ -28,6 +28,11 @@ struct backup_item {
 	enum magic_kind kind; /* MAGIC_DIR, an archive kind, MAGIC_SQL, MAGIC_GZIP_SQL, MAGIC_PGDMP ... */
 	int undated;          /* the one copy kept up to date in place (rsync): its
 				 mtime is the source's, not the backup's */
+	int flat;             /* that copy (the directory itself) beside dated
+				 snapshots or archives in the same directory:
+				 dated by the newest mtime of its own entries,
+				 chosen by time as they are (undated 0); copy it
+				 without them (backupset_flat_excludes()) */
 };
 
 struct backup_list {
@@ -47,9 +52,16 @@ struct backupset {
  * Scan @root.  webroot/ and data/: candidates are archive files (by magic)
  * and subdirectories whose name carries a timestamp (YYYYMMDD_HHMMSS, '-'
  * or 'T' also accepted as separator); when there are none, the directory
- * itself is the one copy (kind MAGIC_DIR, as the manual's rsync makes it).
+ * itself is the one copy (kind MAGIC_DIR, as the manual's rsync makes it),
+ * dated by the directory's mtime (undated: that is the source's).
  * Names ending in ".partial" (a backup being written) are left out, and a
- * directory holding one is not taken for the one copy.
+ * directory holding one and nothing else is not taken for the one copy.
+ * A directory holding both layouts (the manual's rsync copy and dated
+ * snapshots or archives beside it, as "backup" adds them) lists the flat
+ * copy too (flat 1) when its own entries hold a directory (loose files
+ * beside archives, notes or checksums, are no copy), dated by the newest
+ * mtime of its own top-level entries: the directory's own mtime changes
+ * with every snapshot added or pruned.
  * db/: files named exactly <dump_prefix>YYYYMMDD_HHMMSS.sql or .sql.gz
  * (kind by magic: a custom-format dump is listed as MAGIC_PGDMP so the
  * caller can say so; other kinds, e.g. an empty file, are listed as found).
@@ -62,6 +74,16 @@ struct backupset {
  */
 int backupset_scan(const char *root, const char *dump_prefix, const char *log_dump_prefix,
 		   struct backupset *bs, struct err *e);
+/* What in the directory @dir (a backup root's webroot/ or data/ holding
+ * the flat copy, backup_item.flat) is no part of that copy: its dated
+ * snapshot directories, archives and "*.partial" entries, as anchored
+ * rsync patterns ("/20261206_215821/", "/webroot_20261206.tar.gz") for
+ * fsrestore_opts.excludes, NULL-terminated after @extra's patterns (may be
+ * NULL), malloc'd with the strings: free with backupset_excludes_free().
+ * Read when the copy is made, so a snapshot a backup wrote since the scan
+ * is left out too.  Never fails: an unreadable @dir gives @extra's. */
+char **backupset_flat_excludes(const char *dir, const char *const *extra);
+void backupset_excludes_free(char **v);
 /* Free everything in @bs and zero it. */
 void backupset_release(struct backupset *bs);
 /* The newest item of @l taken at or before @at (0: the newest of all); the

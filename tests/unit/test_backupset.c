@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -125,6 +126,58 @@ static void dumps_need_exact_prefix_and_stamp(void **state)
 	backupset_release(&bs);
 }
 
+/* Both layouts in one directory: the manual's rsync copy beside the dated
+ * snapshots "backup" adds is listed too, dated by its newest entry (not by
+ * the directory's mtime, which the snapshots change), chosen by time with
+ * --at as they are; copied, it leaves the snapshots, archives and partial
+ * backups out. */
+static void flat_copy_beside_snapshots(void **state)
+{
+	struct backupset bs;
+	struct err e = ERR_INIT;
+	struct timeval tv[2] = { { 1700000000, 0 }, { 1700000000, 0 } };
+	char *p, **ex;
+	time_t at;
+	(void)state;
+	dir("webroot");
+	dir("webroot/lib");
+	put("webroot/index.php", "<?php\n", 6);
+	dir("webroot/20260101_010101");
+	dir("webroot/20260102_010101.partial");
+	p = xstrfmt("%s/webroot/index.php", root);
+	assert_int_equal(utimes(p, tv), 0); /* 2023-11-14 */
+	free(p);
+	p = xstrfmt("%s/webroot/lib", root);
+	assert_int_equal(utimes(p, tv), 0);
+	free(p);
+	assert_int_equal(backupset_scan(root, NULL, NULL, &bs, &e), 0);
+	assert_int_equal(bs.webroot.n, 2);
+	assert_string_equal(bs.webroot.items[0].name, "20260101_010101");
+	assert_false(bs.webroot.items[0].flat);
+	assert_string_equal(bs.webroot.items[1].name, "webroot");
+	assert_true(bs.webroot.items[1].flat);
+	assert_false(bs.webroot.items[1].undated);
+	assert_int_equal(bs.webroot.items[1].when, 1700000000);
+	/* --at before the snapshot: the flat copy */
+	assert_true(backupset_parse_at("20250101", &at));
+	assert_ptr_equal(backupset_pick(&bs.webroot, at), &bs.webroot.items[1]);
+	assert_ptr_equal(backupset_pick(&bs.webroot, 0), &bs.webroot.items[0]);
+	/* before both: none (no undated fallback) */
+	assert_true(backupset_parse_at("20200101", &at));
+	assert_null(backupset_pick(&bs.webroot, at));
+
+	static const char *const extra[] = { "tmp/", NULL };
+	ex = backupset_flat_excludes(bs.webroot.items[1].path, extra);
+	assert_string_equal(ex[0], "tmp/");
+	assert_non_null(ex[1]);
+	assert_non_null(ex[2]);
+	assert_null(ex[3]);
+	assert_true((!strcmp(ex[1], "/20260101_010101/") && !strcmp(ex[2], "/20260102_010101.partial/")) ||
+		    (!strcmp(ex[2], "/20260101_010101/") && !strcmp(ex[1], "/20260102_010101.partial/")));
+	backupset_excludes_free(ex);
+	backupset_release(&bs);
+}
+
 /* --at: the newest item taken at or before the time; a date alone is the
  * end of that day. */
 static void pick_by_time(void **state)
@@ -209,6 +262,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dated_dirs_and_archives_listed_newest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(dumps_need_exact_prefix_and_stamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(pick_by_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(flat_copy_beside_snapshots, setup, teardown),
 		cmocka_unit_test_setup_teardown(empty_db_dir_gives_no_dumps, setup, teardown),
 		cmocka_unit_test(missing_root_is_an_error),
 		cmocka_unit_test(stamp_parser_rejects_bad_dates),
