@@ -6,6 +6,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include "err.h"
+#include "i18n.h"
+#include "selfexe.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char **argv_new(const char *const *items)
 {
@@ -320,10 +323,103 @@ static int fail(struct loader *L, const config_setting_t *s, const char *full, c
 	return -1;
 }
 
+const char *conf_example_path(void)
+{
+	static char *found;
+	static const char installed[] = DOCDIR "/biso-recover.conf.example";
+	char exe[4096], *slash;
+	if (found)
+		return found;
+	if (access(installed, R_OK) == 0)
+		return installed;
+	/* not installed: the checkout's share/ above the build tree's binary */
+	if (self_exe_path(exe, sizeof exe) > 0) {
+		for (int up = 0; up < 2 && (slash = strrchr(exe, '/')); up++) {
+			*slash = '\0';
+			char *cand = xstrfmt("%s/share/biso-recover.conf.example", exe);
+			if (access(cand, R_OK) == 0)
+				return found = cand;
+			free(cand);
+		}
+	}
+	return installed;
+}
+
+/* The line where a string that runs over a line end opened, when it ends
+ * (or the file does) at libconfig's error @line of @path or the line
+ * before (the first such), or 0: a string whose closing quote is missing swallows the text
+ * up to the next quote, and libconfig reports the error there, a line or
+ * more later.  Comments (#, //, slash-star) and escapes are skipped as
+ * libconfig's scanner does. */
+static long string_over_lines(const char *path, long line)
+{
+	FILE *f = fopen(path, "re");
+	long lineno = 1, open = 0, first = 0;
+	int c, prev = 0;
+	enum { CODE, STRING, LINE_COMMENT, BLOCK_COMMENT } st = CODE;
+	if (!f)
+		return 0;
+	while ((c = getc(f)) != EOF && lineno <= line) {
+		switch (st) {
+		case CODE:
+			if (c == '"') {
+				st = STRING;
+				open = lineno;
+			} else if (c == '#' || (c == '/' && prev == '/')) {
+				st = LINE_COMMENT;
+			} else if (c == '*' && prev == '/') {
+				st = BLOCK_COMMENT;
+				c = 0; /* "/" "*" "/" is no end */
+			}
+			break;
+		case STRING:
+			if (c == '\\') {
+				if (getc(f) == '\n')
+					lineno++;
+				c = 0;
+			} else if (c == '"') {
+				st = CODE;
+				if (open < lineno && lineno >= line - 1 && !first)
+					first = open; /* the first runaway: the cause */
+			}
+			break;
+		case LINE_COMMENT:
+			if (c == '\n')
+				st = CODE;
+			break;
+		case BLOCK_COMMENT:
+			if (c == '/' && prev == '*')
+				st = CODE;
+			break;
+		}
+		if (c == '\n')
+			lineno++;
+		prev = c;
+	}
+	fclose(f);
+	if (!first && st == STRING && open < lineno)
+		first = open; /* still open at the error (or the end of the file) */
+	return first;
+}
+
+/* libconfig's error texts (its scanner's and parser's), for the screen in
+ * the operator's language; NULL for one not listed. */
+static const char *libconfig_msgid(const char *text)
+{
+	static const char *const known[] = {
+		N_("syntax error"), N_("include file nesting too deep"),
+		N_("cannot open include file"), N_("file I/O error"), N_("memory exhausted"),
+	};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (!strcmp(text, known[i]))
+			return known[i];
+	return NULL;
+}
+
 static int wrong_type(struct loader *L, const config_setting_t *s, const char *full, enum kind k)
 {
 	fail(L, s, full, "expected %s, found %s", kind_name(k), type_name(config_setting_type(s)));
-	err_hint(L->e, "See biso-recover.conf.example for every key and its type.");
+	err_hint(L->e, "See %s for every key and its type.", conf_example_path());
 	return -1;
 }
 
@@ -630,14 +726,27 @@ int conf_load(struct conf *c, const char *path, int explicit_path, struct err *e
 			err_errno(e, errno, "cannot read configuration file %s", path);
 		} else {
 			const char *text = config_error_text(&cfg);
-			if (!strncmp(text, "syntax error", 12))
-				err_set(e, "%s", text);
-			else
+			const char *file = config_error_file(&cfg) ? config_error_file(&cfg) : path;
+			const char *msgid = libconfig_msgid(text);
+			long line = config_error_line(&cfg);
+			long open = string_over_lines(file, line);
+			if (open) {
+				/* libconfig's line is where the runaway string ended */
+				err_set(e, "syntax error: the string that opens on line %ld is not "
+					"closed on that line (libconfig stopped at line %ld)", open, line);
+				line = open;
+			} else if (msgid && !strcmp(msgid, "syntax error")) {
+				err_set_l10n(e, _(msgid), "%s", text);
+			} else if (msgid) {
+				char *shown = xstrfmt(_("syntax error: %s"), _(msgid));
+				err_set_l10n(e, shown, "syntax error: %s", text);
+				free(shown);
+			} else {
 				err_set(e, "syntax error: %s", text);
-			err_where(e, config_error_file(&cfg) ? config_error_file(&cfg) : path,
-				  config_error_line(&cfg), -1);
+			}
+			err_where(e, file, line, -1);
 			err_hint(e, "The file is in libconfig format: key = value; strings in "
-				    "double quotes; see biso-recover.conf.example.");
+				    "double quotes; every key is in %s.", conf_example_path());
 		}
 		goto out;
 	}

@@ -21,6 +21,12 @@
 struct err;
 
 #define CONF_DEFAULT_PATH "/etc/biso-recover.conf"
+/* The example configuration that documents every key, for a hint: where
+ * `make install` put it (DOCDIR), else share/biso-recover.conf.example of
+ * the checkout the running binary was built in; the installed path when
+ * neither is there.  Static storage. */
+const char *conf_example_path(void);
+
 /* Largest configuration file conf_load() reads, in bytes. */
 #define CONF_MAX_BYTES (1024 * 1024)
 

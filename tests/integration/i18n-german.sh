@@ -222,6 +222,21 @@ run de_CH.UTF-8 status --config "$T/conf" --log-dir "$T/emptylog" > "$T/status.d
 grep -qx "kein Lauf gefunden: $T/emptylog enthält keine Status-Datei" "$T/status.de" || { cat "$T/status.de"; fail "status is not German"; }
 echo "ok: status in German"
 
+# libconfig's error text in German, the unterminated string on the line it
+# opens (libconfig says line 4), the example configuration by its path (it
+# said "syntax error" and "see biso-recover.conf.example")
+set +e
+run de_CH.UTF-8 restore --dry-run --config "$top_srcdir/tests/data/conf/unterminated-string.conf" > "$T/conf.de" 2>&1
+run de_CH.UTF-8 restore --dry-run --config "$top_srcdir/tests/data/conf/syntax-error.conf" >> "$T/conf.de" 2>&1
+set -e
+grep -q "unterminated-string.conf:3: Syntaxfehler: die Zeichenkette, die in Zeile 3 beginnt, wird in dieser Zeile nicht geschlossen (libconfig hielt in Zeile 4 an)$" "$T/conf.de" &&
+	grep -q "syntax-error.conf:3: Syntaxfehler$" "$T/conf.de" &&
+	grep -q "jeder Schlüssel steht in /.*biso-recover.conf.example\.$" "$T/conf.de" ||
+	{ cat "$T/conf.de"; fail "the configuration's syntax errors are not German or not on the right line"; }
+ex=$(sed -n 's/^HINWEIS: .*jeder Schlüssel steht in \(.*\)\.$/\1/p' "$T/conf.de" | head -n 1)
+[ -f "$ex" ] || { cat "$T/conf.de"; fail "the hint names $ex, which does not exist"; }
+echo "ok: configuration syntax errors in German, on the line the string opens; the example is $ex"
+
 # The README's build speaks German without `make install` and without
 # BISO_RECOVER_LOCALEDIR: `make` compiles the catalogues into locale/ beside
 # the binary of the build tree (it printed English before).

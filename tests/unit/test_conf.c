@@ -175,6 +175,30 @@ static void syntax_error_names_the_line(void **state)
 	expect_error("syntax-error.conf", 3, "syntax error");
 }
 
+/* A string without its closing quote on line 3: libconfig reports line 4
+ * (where the runaway string meets the next quote); the line where it
+ * opened is named, and the hint names the example configuration by a path
+ * that exists (it said "see biso-recover.conf.example"). */
+static void an_unterminated_string_is_named_where_it_opens(void **state)
+{
+	struct conf c;
+	struct err e = ERR_INIT;
+	char *path = srcpath("tests/data/conf/unterminated-string.conf");
+	(void)state;
+	expect_error("unterminated-string.conf", 3, "the string that opens on line 3 is not "
+		     "closed on that line (libconfig stopped at line 4)");
+	conf_init_defaults(&c);
+	assert_int_equal(conf_load(&c, path, 1, &e), -1);
+	assert_non_null(strstr(e.hint, conf_example_path()));
+	/* absolute (i18n-german.sh checks that the build tree's binary
+	 * names the checkout's file, which exists) */
+	assert_int_equal(conf_example_path()[0], '/');
+	assert_non_null(strstr(conf_example_path(), "/biso-recover.conf.example"));
+	conf_release(&c);
+	err_clear(&e);
+	free(path);
+}
+
 /* Issue 16.11: libconfig needs over 30 s for a 10 MB string (its scanner
  * rescans a long token at every 8 KiB read).  A file over CONF_MAX_BYTES is
  * refused before libconfig sees it, naming the file and its size; one just
@@ -682,6 +706,7 @@ int main(void)
 		cmocka_unit_test(wrong_type_is_an_error_with_line),
 		cmocka_unit_test(command_list_element_must_be_an_array),
 		cmocka_unit_test(syntax_error_names_the_line),
+		cmocka_unit_test(an_unterminated_string_is_named_where_it_opens),
 		cmocka_unit_test(oversized_file_is_refused_with_its_name),
 		cmocka_unit_test(oversized_included_file_is_refused_with_its_name),
 		cmocka_unit_test(include_of_a_non_file_is_refused_not_exited),
