@@ -112,6 +112,8 @@ int cli_load_conf(struct conf *c, const struct cli *cl, struct err *e)
 	if (cl->source) conf_set_str(&c->backup_root, cl->source);
 	if (cl->attachments) conf_set_str(&c->refresh.attachments, cl->attachments);
 	if (cl->keep_old) c->refresh.keep_old = 1;
+	if (cl->compress_level) /* 1..9: parse_cli checked it */
+		c->backup.compress_level = atoi(cl->compress_level);
 	if (cl->n_keep_tables) {
 		/* added to the configuration's refresh.keep_tables */
 		size_t n = 0;

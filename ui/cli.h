@@ -50,6 +50,7 @@ struct cli {
 	const char **keep_tables;             /* refresh: --keep-table, repeatable */
 	size_t n_keep_tables;
 	int keep_old;                         /* refresh */
+	const char *compress_level;           /* backup: --compress-level N, 1..9 */
 	char **args;
 	int n_args;
 };

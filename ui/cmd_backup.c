@@ -115,9 +115,10 @@ static int cmd_backup(const struct cli *cl, struct conf *c)
 
 const struct command command_backup = {
 	"backup",
-N_("biso-recover backup [--dry-run] [--only STEPS] [OPTIONS]\n"
-"                    (take a backup as the manual does)\n"),
-N_("Usage: biso-recover backup [--dry-run] [--only STEPS] [OPTIONS]\n"
+N_("biso-recover backup [--dry-run] [--only STEPS] [--compress-level N]\n"
+"                    [OPTIONS] (take a backup as the manual does)\n"),
+N_("Usage: biso-recover backup [--dry-run] [--only STEPS] [--compress-level N]\n"
+"                           [OPTIONS]\n"
 "\n"
 "Takes a backup of the instance into the backup root, in the manual's order\n"
 "with a short maintenance window: maintenance-on, database (pg_dump, plain\n"
@@ -133,6 +134,9 @@ N_("Usage: biso-recover backup [--dry-run] [--only STEPS] [OPTIONS]\n"
 "  --dry-run              print the plan and the manual's commands; touch\n"
 "                         nothing\n"
 "  --only STEP[,STEP]     run only these steps\n"
+"  --compress-level N     the dump's gzip level, 1 (fastest) to 9 (smallest);\n"
+"                         default backup.compress_level of the\n"
+"                         configuration, else 3\n"
 "  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
 "  --dbname CONNINFO, --web-user USER[:GROUP], --log-dir DIR\n"
 "                         as in 'biso-recover --help'\n"

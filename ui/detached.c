@@ -177,6 +177,7 @@ static const struct {
 	{ "--on-error", offsetof(struct cli, on_error), 0 },
 	{ "--source", offsetof(struct cli, source), 0 },
 	{ "--attachments", offsetof(struct cli, attachments), 0 },
+	{ "--compress-level", offsetof(struct cli, compress_level), 0 },
 };
 
 /* Attach to @st, a live run of @df's flow, in line mode as the command

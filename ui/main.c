@@ -113,7 +113,7 @@ enum {
 	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST,
 	OPT_SOURCE, OPT_ATTACHMENTS, OPT_KEEP_TABLE, OPT_KEEP_OLD,
 	OPT_LIST, OPT_SANDBOX, OPT_RECORD, OPT_REPLAY, OPT_RESUME, OPT_RUNNER,
-	OPT_ASK_STEPS, OPT_DRILL_ROOT
+	OPT_ASK_STEPS, OPT_DRILL_ROOT, OPT_COMPRESS_LEVEL
 };
 
 static const struct option long_opts[] = {
@@ -152,6 +152,7 @@ static const struct option long_opts[] = {
 	{ "attachments", required_argument, NULL, OPT_ATTACHMENTS },
 	{ "keep-table", required_argument, NULL, OPT_KEEP_TABLE },
 	{ "keep-old", no_argument, NULL, OPT_KEEP_OLD },
+	{ "compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL },
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "record", required_argument, NULL, OPT_RECORD },
@@ -274,6 +275,12 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 			cl->keep_tables[cl->n_keep_tables] = NULL;
 			break;
 		case OPT_KEEP_OLD: cl->keep_old = 1; break;
+		case OPT_COMPRESS_LEVEL:
+			if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '9')
+				return cli_usage_error("--compress-level takes a level from 1 (fastest) to 9 "
+						   "(smallest), not '%s'", optarg);
+			cl->compress_level = optarg;
+			break;
 		case 'h':
 			print_help(cl->cmd);
 			return -1;

@@ -100,6 +100,7 @@ static int dump_one(struct backup *b, struct backup_part *p, const char *conninf
 	o.dir = dir;
 	o.prefix = prefix;
 	o.when = b->when;
+	o.level = b->conf->backup.compress_level; /* 0 (a conf without defaults): the default */
 	ret = pgdump_run(&o, &res, r, e);
 	free(dir);
 	if (ret < 0)

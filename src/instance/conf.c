@@ -2,6 +2,7 @@
 #include "config.h"
 #include "conf.h"
 #include "conninfo.h"
+#include "pgdump.h"
 
 #include <grp.h>
 #include <pwd.h>
@@ -73,6 +74,8 @@ void conf_init_defaults(struct conf *c)
 	c->database.dump_prefix = xstrdup("biso_");
 	c->database.jobs = 0;
 	c->database.on_error = CONF_ON_ERROR_STOP;
+
+	c->backup.compress_level = PGDUMP_LEVEL_DEFAULT;
 
 	c->log_database.enabled = 0;
 	c->log_database.dbname = xstrdup("biso_log");
@@ -171,6 +174,7 @@ enum kind {
 		       name (conninfo_normalize()) */
 	K_BOOL,
 	K_UINT,     /* integer >= 0 */
+	K_LEVEL,    /* zlib compression level 1..9 */
 	K_ONERR,    /* "stop" or "continue" */
 	K_ARGV,     /* [ "a", "b" ] */
 	K_ARGVLIST, /* ( [ "a" ], [ "b", "c" ] ) */
@@ -216,6 +220,11 @@ static const struct key services_keys[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+static const struct key backup_keys[] = {
+	{ "compress_level", K_LEVEL, F(backup.compress_level), NULL },
+	{ NULL, 0, 0, NULL },
+};
+
 static const struct key retention_keys[] = {
 	{ "keep_last", K_UINT, F(retention.keep_last), NULL },
 	{ "keep_daily", K_UINT, F(retention.keep_daily), NULL },
@@ -255,6 +264,7 @@ static const struct key root_keys[] = {
 	{ "database", K_GROUP, 0, database_keys },
 	{ "log_database", K_GROUP, 0, log_database_keys },
 	{ "services", K_GROUP, 0, services_keys },
+	{ "backup", K_GROUP, 0, backup_keys },
 	{ "retention", K_GROUP, 0, retention_keys },
 	{ "refresh", K_GROUP, 0, refresh_keys },
 	{ NULL, 0, 0, NULL },
@@ -283,7 +293,8 @@ static const char *kind_name(enum kind k)
 	case K_CONNINFO:
 	case K_ONERR: return "a string";
 	case K_BOOL: return "a boolean (true or false)";
-	case K_UINT: return "an integer";
+	case K_UINT:
+	case K_LEVEL: return "an integer";
 	case K_ARGV: return "an array of strings, e.g. [\"systemctl\", \"is-active\", \"x\"]";
 	case K_ARGVLIST: return "a list of string arrays, e.g. ( [\"systemctl\", \"restart\", \"x\"] )";
 	case K_GROUP: return "a group { ... }";
@@ -496,6 +507,21 @@ static int load_one(struct loader *L, const config_setting_t *s, const char *ful
 		v = config_setting_get_int64(s);
 		if (v < 0 || v > INT_MAX)
 			return fail(L, s, full, "must be between 0 and %d, found %lld", INT_MAX, v);
+		if (L->apply)
+			*(int *)field = (int)v;
+		return 0;
+	}
+	case K_LEVEL: {
+		long long v;
+		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+			return wrong_type(L, s, full, k->kind);
+		v = config_setting_get_int64(s);
+		if (v < 1 || v > 9) {
+			fail(L, s, full, "must be a compression level from 1 (fastest) to 9 (smallest), "
+			     "found %lld", v);
+			err_hint(L->e, "Leave it out for the default, %d.", PGDUMP_LEVEL_DEFAULT);
+			return -1;
+		}
 		if (L->apply)
 			*(int *)field = (int)v;
 		return 0;

@@ -66,6 +66,11 @@ struct conf_services {
 	char ***start_services;      /* argv lists run after the restore */
 };
 
+/* biso-recover backup. */
+struct conf_backup {
+	int compress_level; /* the dump's zlib level 1..9; PGDUMP_LEVEL_DEFAULT */
+};
+
 struct conf_retention {
 	/* backup-prune's policy (retention.h); 0: the rule keeps none */
 	int keep_last, keep_daily, keep_weekly, keep_monthly;
@@ -116,6 +121,7 @@ struct conf {
 	struct conf_database database;
 	struct conf_log_database log_database;
 	struct conf_services services;
+	struct conf_backup backup;
 	struct conf_retention retention;
 	struct conf_refresh refresh;
 };

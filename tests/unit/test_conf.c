@@ -70,6 +70,7 @@ static void assert_defaults(const struct conf *c)
 	assert_string_equal(c->database.dump_prefix, "biso_");
 	assert_int_equal(c->database.jobs, 0);
 	assert_int_equal(c->database.on_error, CONF_ON_ERROR_STOP);
+	assert_int_equal(c->backup.compress_level, 3);
 	assert_int_equal(c->log_database.enabled, 0);
 	assert_string_equal(c->log_database.dbname, "biso_log");
 	assert_string_equal(c->log_database.dump_prefix, "biso_log_");
@@ -161,6 +162,13 @@ static void wrong_type_is_an_error_with_line(void **state)
 {
 	(void)state;
 	expect_error("wrong-type.conf", 4, "database.jobs: expected an integer, found a string");
+}
+
+static void compress_level_outside_1_to_9_is_an_error_with_line(void **state)
+{
+	(void)state;
+	expect_error("bad-level.conf", 3, "backup.compress_level: must be a compression level from "
+		     "1 (fastest) to 9 (smallest), found 10");
 }
 
 static void command_list_element_must_be_an_array(void **state)
@@ -392,6 +400,7 @@ static void nested_group_keys_are_loaded(void **state)
 	assert_string_equal(c.services.restart_workers[1][0], "/usr/local/bin/reload-fpm");
 	assert_null(c.services.restart_workers[1][1]);
 	assert_null(c.services.restart_workers[2]);
+	assert_int_equal(c.backup.compress_level, 9);
 	conf_release(&c);
 	free(path);
 }
@@ -705,6 +714,7 @@ int main(void)
 		cmocka_unit_test(unknown_nested_key_is_named_with_its_group),
 		cmocka_unit_test(wrong_type_is_an_error_with_line),
 		cmocka_unit_test(command_list_element_must_be_an_array),
+		cmocka_unit_test(compress_level_outside_1_to_9_is_an_error_with_line),
 		cmocka_unit_test(syntax_error_names_the_line),
 		cmocka_unit_test(an_unterminated_string_is_named_where_it_opens),
 		cmocka_unit_test(oversized_file_is_refused_with_its_name),
