@@ -39,7 +39,9 @@ struct status {
 	long long start;       /* its process start, seconds since the epoch
 				  (lock_process_start()): tells a reused pid */
 	enum status_state state;
-	unsigned step, nsteps; /* 1-based; 0: before the first */
+	unsigned step, nsteps; /* 1-based, the flow's numbering (as the plan
+				  and the wizard, also in a run of some steps);
+				  0: before the first */
 	char *step_title;      /* "database" */
 	char *step_state;      /* "running", "done", "failed", "skipped", "waiting" */
 	uint64_t done, total;  /* bytes of the step; total 0: unknown */

@@ -632,18 +632,14 @@ void runner_free(struct runner *rn)
 
 /* ---- driving the run ------------------------------------------------------ */
 
-/* Step @i's number among the selected steps (1-based), and their count. */
+/* Step @i's number in the flow (1-based) and the flow's count of steps:
+ * the numbering of the plan and the wizard ("Step 4 of 6"), also in a run
+ * of some steps (--only, --resume), so that status, a client's lines and
+ * the question say what the screens say. */
 static unsigned step_no(const struct run *run, size_t i, unsigned *n)
 {
-	unsigned no = 0, k = 0;
-	for (size_t j = 0; j < run_step_count(run); j++)
-		if (run_step_selected(run, j)) {
-			k++;
-			if (j == i)
-				no = k;
-		}
-	*n = k;
-	return no;
+	*n = (unsigned)run_step_count(run);
+	return (unsigned)i + 1;
 }
 
 static enum proto_step_state proto_state(enum step_state s)

@@ -127,13 +127,13 @@ set +e
 "$BISO_RECOVER" status --config "$S/biso-recover.conf" --log-dir "$LOG" > "$T/statusB.out" 2>&1
 rc=$?
 set -e
-[ $rc = 5 ] && grep -q "waiting for an answer, at step 4/4 Restore the database" "$T/statusB.out" ||
+[ $rc = 5 ] && grep -q "waiting for an answer, at step 4/6 Restore the database" "$T/statusB.out" ||
 	{ cat "$T/statusB.out"; fail "B: status while waiting: exit $rc"; }
 echo "ok: B. the killed terminal decided nothing: the runner waits at the database's confirmation (status exit 5)"
 
 start_in c "$BISO_RECOVER" restore "${ARGS[@]}"
 wait_screen c "attaching to it"
-wait_screen c "step 3/4 Restore the datadir: done"
+wait_screen c "step 3/6 Restore the datadir: done"
 wait_screen c "step datadir done in"  # the backlog
 wait_screen c "Type the database name (biso_copy) to go on:"
 $TM send-keys -t c "biso_copy" Enter

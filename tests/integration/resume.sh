@@ -11,7 +11,9 @@
 # A plain start after the kill says that a run was interrupted and how to
 # resume it; --resume without an interrupted run is refused.  With
 # LANG=de_CH.UTF-8 (the run killed in the replay) both say it in German on
-# the terminal, while the run log keeps the English text.
+# the terminal, while the run log keeps the English text.  A resumed run
+# killed again says in `status` the step number of the flow (5/6), as the
+# wizard does.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
@@ -113,6 +115,8 @@ check() { # POINT
 }
 
 points=$(grep -e '^step\..*\.start$' -e '^swap\.' "$T/points"; grep -m1 '^replay\.' "$T/points" | sed 's/$/@10/')
+# RESUME_POINTS="step.database.start" (or "") runs only those kill points
+[ -z "${RESUME_POINTS+set}" ] || points=$RESUME_POINTS
 first=1
 for point in $points; do
 	reset
@@ -170,4 +174,28 @@ for point in $points; do
 	check "$point"
 done
 [ $bad = 0 ] || fail "some resumes did not finish the restore as one run would (above)"
+
+# A resumed run numbers its steps as the flow, the plan and the wizard do
+# ("Step 5 of 6"): killed in the database step, resumed, and the resumed
+# run killed at the start of the verify step, `status` says "at step 5/6
+# Run migrations, ..." or "6/6 Verify the instance" (it said "2/3" or
+# "3/3": the resumed run's steps were counted, not the flow's).
+reset
+BR_FAULT_KILL=step.database.start run "$FAULTS" "$T/num1.log"
+[ $rc = 137 ] || { cat "$T/num1.log"; fail "the run was not killed at the database step (exit $rc)"; }
+sleep 1
+BR_FAULT_KILL=step.verify.start run "$FAULTS" "$T/num2.log" --resume
+[ $rc = 137 ] || { cat "$T/num2.log"; fail "the resumed run was not killed at the verify step (exit $rc)"; }
+set +e
+env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=C "$BISO_RECOVER" status --config "$DEMO_CONFIG" > "$T/num-status.log" 2>&1
+src=$?
+set -e
+# (the last step the status file got: the migrations done, or the verify
+# step started when its write was not held back by the once-a-second rule)
+[ $src = 1 ] && grep -q "died, at step \(5/6 Run migrations\|6/6 Verify the instance\)" "$T/num-status.log" ||
+	{ cat "$T/num-status.log"; fail "status of a resumed run killed at the verify step does not say step 5/6 or 6/6 (exit $src)"; }
+sf=$(ls -t "$S/log/"biso-recover-*.status | head -n 1)
+grep -q "^step=[56]\$" "$sf" && grep -q "^nsteps=6\$" "$sf" ||
+	{ cat "$sf"; fail "the status file of the resumed run does not number its steps of 6"; }
+echo "ok: a resumed run's status numbers its steps as the flow: $(grep -m1 'died, at step' "$T/num-status.log")"
 echo "resume: all $(echo $points | wc -w) kill points resumed"

@@ -139,10 +139,12 @@ static void *drive(void *arg)
 	return NULL;
 }
 
+static const char *fx_only; /* start()'s --only: NULL for every step */
+
 static void start(struct fx *f, int yes, int ask_steps)
 {
 	struct err e = ERR_INIT;
-	struct run_opts o = { .stamp = "20261206_120000" };
+	struct run_opts o = { .stamp = "20261206_120000", .only = fx_only };
 	struct runner_opts ro = { 0 };
 	memset(f, 0, sizeof *f);
 	memset(&the_dummy, 0, sizeof the_dummy);
@@ -454,6 +456,44 @@ static void cl_view(struct cl *c, uint32_t index, enum proto_step_state state, s
 /* With ask_steps (the wizard's runner) every step is asked first, its VIEW
  * before the question; a skip skips it, a "no" at the confirmation asks
  * the step again instead of stopping. */
+/* A run of some of the flow's steps (--only, or --resume of the steps
+ * left) numbers them as the flow, the plan and the wizard do: the status
+ * file and the question say "step 2 of 2", not "1 of 1" (status said
+ * "step 1/3 Restore the database" while the wizard said "Step 4 of 6"). */
+static void a_run_of_some_steps_keeps_the_flows_numbering(void **state)
+{
+	struct fx f;
+	struct cl a;
+	struct proto_msg m;
+	struct status st;
+	(void)state;
+	fx_only = "write";
+	start(&f, 0, 1);
+	fx_only = NULL;
+	cl_open(&a, &f, "alice on pts/1", PROTO_ROLE_CONTROL);
+	cl_until(&a, PROTO_QUESTION, &m);
+	assert_int_equal(m.u.question.kind, PROTO_ASK_STEP);
+	assert_non_null(strstr(m.u.question.text, "Step 2 of 2: Write the file"));
+	status_now(&f, &st);
+	assert_int_equal(st.state, STATUS_WAITING);
+	assert_int_equal(st.step, 2);
+	assert_int_equal(st.nsteps, 2);
+	assert_string_equal(st.step_title, "Write the file");
+	status_clear(&st);
+	cl_answer(&a, m.u.question.id, "run");
+	proto_msg_clear(&m);
+	cl_until(&a, PROTO_QUESTION, &m);
+	assert_int_equal(m.u.question.kind, PROTO_ASK_YESNO);
+	cl_answer(&a, m.u.question.id, "y");
+	proto_msg_clear(&m);
+	cl_until(&a, PROTO_END, &m);
+	assert_int_equal(m.u.end.code, 0);
+	proto_msg_clear(&m);
+	cl_close(&a);
+	assert_int_equal(finish(&f), 0);
+	assert_true(the_dummy.written);
+}
+
 static void ask_steps_asks_before_every_step(void **state)
 {
 	struct fx f;
@@ -705,6 +745,7 @@ int main(void)
 		cmocka_unit_test(progress_is_the_running_steps_and_gone_at_a_question),
 		cmocka_unit_test(progress_within_the_second_writes_no_status_file),
 		cmocka_unit_test(ask_steps_asks_before_every_step),
+		cmocka_unit_test(a_run_of_some_steps_keeps_the_flows_numbering),
 		cmocka_unit_test(a_dropped_client_decides_nothing_and_a_new_one_gets_the_backlog),
 		cmocka_unit_test(a_second_client_takes_over_and_the_first_turns_read_only),
 		cmocka_unit_test(a_cancel_at_a_question_stops_the_run),
