@@ -179,7 +179,7 @@ int restore_resolve_database(struct restore *rs, struct err *e)
 		return err_set(e, "no database to restore into"),
 		       err_hint(e, "Give --dbname CONNINFO or set database.conninfo."), -1;
 	/* a conninfo libpq cannot parse gets libpq's own words */
-	if (conninfo_check(rs->conninfo, "--dbname or database.conninfo", e) < 0)
+	if (conninfo_check(rs->conninfo, N_("--dbname or database.conninfo"), e) < 0)
 		return -1;
 	db = conninfo_get(rs->conninfo, "dbname");
 	if (!db || !*db) {

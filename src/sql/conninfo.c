@@ -2,6 +2,7 @@
 #include "config.h"
 #include "conninfo.h"
 #include "err.h"
+#include "i18n.h"
 #include "strbuf.h"
 
 #include <libpq-fe.h>
@@ -63,7 +64,13 @@ static PQconninfoOption *parse_as(const char *conninfo, const char *what, struct
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_addstr(&sb, msg ? msg : "out of memory");
 		strbuf_rtrim(&sb);
-		err_set(e, "%s is not a libpq conninfo: %s", what, sb.buf);
+		{
+			/* @what is a msgid: the screen's message names it in
+			 * its language too */
+			char *shown = xstrfmt(_("%s is not a libpq conninfo: %s"), _(what), sb.buf);
+			err_set_l10n(e, shown, "%s is not a libpq conninfo: %s", what, sb.buf);
+			free(shown);
+		}
 		err_hint(e, "Write it as libpq expects, e.g. \"host=/run/postgresql dbname=biso user=biso\".");
 		strbuf_release(&sb);
 		PQfreemem(msg);
@@ -73,7 +80,7 @@ static PQconninfoOption *parse_as(const char *conninfo, const char *what, struct
 
 static PQconninfoOption *parse(const char *conninfo, struct err *e)
 {
-	return parse_as(conninfo, "the connection string", e);
+	return parse_as(conninfo, N_("the connection string"), e);
 }
 
 int conninfo_check(const char *conninfo, const char *what, struct err *e)

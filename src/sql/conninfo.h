@@ -46,7 +46,8 @@ void conninfo_append(struct strbuf *sb, const char *keyword, const char *value);
 
 /* The one check that a conninfo parses, as libpq parses it: 0, or -1 with
  * @e "@what is not a libpq conninfo: <libpq's words>" and a hint showing
- * the form.  @what names where it came from ("--dbname"). */
+ * the form.  @what names where it came from ("--dbname"), a msgid (N_():
+ * the screen's message has its translation). */
 int conninfo_check(const char *conninfo, const char *what, struct err *e);
 
 /* Return a malloc'd copy of @conninfo (NULL is taken as "") with dbname set

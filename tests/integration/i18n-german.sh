@@ -178,6 +178,11 @@ run C restore --dry-run "${inst[@]}" --backup-root "$BK2" >> "$T/words.c" 2>&1 |
 grep -q '^config.php: env (not set), ' "$T/words.c" && grep -q '^   env: *(unknown)$' "$T/words.c" &&
 	grep -q '^HINT: Check --dbname or database.conninfo: ' "$T/words.c" ||
 	{ cat "$T/words.c"; fail "the words for what config.php leaves out are not English with LANG=C"; }
+# a conninfo libpq cannot parse: the error names where it came from in German
+run de_CH.UTF-8 restore --dry-run --config "$T/conf" --datadir "$W/data" --dbname "dbname='x" \
+	--backup-root "$BK2" > "$T/ci.de" 2>&1 && { cat "$T/ci.de"; fail "a malformed conninfo was accepted"; }
+grep -q -- "--dbname oder database.conninfo ist keine libpq-Verbindungsangabe: " "$T/ci.de" ||
+	{ cat "$T/ci.de"; fail "the malformed conninfo's error is not German"; }
 echo "ok: (unbekannt), (nicht gesetzt), where the conninfo comes from and an error in a warning in German"
 # A lock held by another program (flock(1) writes no holder line): the
 # refusal names the holder in German too.
