@@ -466,9 +466,11 @@ tail -n 1 "$(newest_log)" | grep -q "aborted (exit 130): cancelled by the operat
 # quit half way: the end names the step not done and the command that does
 # it (nothing said how to finish)
 $TMUX_CMD capture-pane -p -J -S - -t wiz > "$SANDBOX/askno.screen"
+# (with the instance's options, the path absolute: it is pasted elsewhere)
+finish="  biso-recover restore --only datadir --config $(realpath "$CONF")"
 grep -q "^not done: datadir$" "$SANDBOX/askno.screen" &&
-	grep -q "^  biso-recover restore --only datadir$" "$SANDBOX/askno.screen" &&
-	grep -q "  biso-recover restore --only datadir$" "$(newest_log)" ||
+	grep -qxF -- "$finish" "$SANDBOX/askno.screen" &&
+	grep -qF -- "$finish" "$(newest_log)" ||
 	{ cat "$SANDBOX/askno.screen"; fail "[askno] the end does not say how to finish the datadir step"; }
 echo "[askno] passed: no stops at once; the end says how to finish"
 
