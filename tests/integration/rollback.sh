@@ -228,3 +228,20 @@ same_tree "$T/split-before" "$W" ||
 	{ cat "$T/split-rollback.log"; fail "after the rollback of the split restore the webroot (with datadir and config.php) is not what it was before its first run"; }
 [ "$(dump_db biso)" = "$(cat "$T/split-before.sql")" ] || fail "after the rollback of the split restore the database is not what it was before (pg_dump differs)"
 echo "ok: rollback of a restore split over two runs puts back the webroot and datadir of the first run and the database of the second"
+
+# A restore done on purpose in two runs that each finished (`--only
+# webroot,config,datadir`, later `--only database,migrations,verify`) is two
+# restores: the rollback puts back the second run's database only, and names
+# the webroot the first run kept instead of saying nothing of it.
+sleep 1
+run "$T/files.log" restore --yes --only webroot,config,datadir
+[ $rc = 0 ] || { cat "$T/files.log"; fail "restore --only webroot,config,datadir exited $rc"; }
+sleep 1
+run "$T/db.log" restore --yes --only database,migrations,verify
+[ $rc = 0 ] || { cat "$T/db.log"; fail "restore --only database,migrations,verify exited $rc"; }
+kw=$(ls -td "$P"/webroot.pre-restore-* | head -n 1)
+run "$T/left.log" rollback --dry-run
+[ $rc = 0 ] && grep -q "warning: the webroot is not put back: the restore of [0-9_]* did not replace it; the restore before it (run [0-9_]*, finished on its own) kept the webroot of before it as $kw," "$T/left.log" &&
+	! grep -q "earlier run" "$T/left.log" ||
+	{ cat "$T/left.log"; fail "rollback after two finished restores does not name the webroot the first one kept ($kw)"; }
+echo "ok: two finished restores are two: the rollback names the first one's kept webroot ($kw)"
