@@ -7,96 +7,10 @@
 #include "config.h"
 #include "backupset.h"
 #include "cli.h"
-#include "client.h"
 #include "detached.h"
-#include "frontend.h"
 #include "i18n.h"
-#include "logfile.h"
 #include "restore.h"
 #include "run.h"
-#include "statusfile.h"
-#include "strbuf.h"
-
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-static const struct detached_flow restore_detached;
-
-int cli_restore(const struct cli *cl, struct conf *c, int wizard)
-{
-	struct run_opts ro = { 0 };
-	struct run *run;
-	struct err e = ERR_INIT;
-	struct logfile *log = NULL;
-	struct batch_state bst;
-	struct report r;
-	const char *refused = NULL;
-	char *opts;
-	int code;
-
-	if (!cl->dry_run) /* a runner's client: the wizard or line mode */
-		return wizard ? detached_wizard(&restore_detached, cl, c)
-			      : detached_start_or_attach(&restore_detached, cl, c);
-	if (cl->at && !backupset_parse_at(cl->at, &ro.at))
-		return cli_usage_error("--at takes YYYYMMDD or YYYYMMDD_HHMMSS, not '%s'", cl->at);
-	ro.only = cl->only;
-	ro.dump = cl->dump;
-	ro.dry_run = cl->dry_run;
-	ro.sandbox = cl->drill_root;
-	ro.resume = cl->resume;
-	ro.instance_opts = opts = cli_instance_opts(cl);
-	run = run_new(&restore_flow, c, &ro, &e);
-	free(opts);
-	ro.instance_opts = NULL;
-	if (!run)
-		return cli_run_refused(NULL, &e);
-	/* after the options' checks (--at, --only): a wrong one is named first */
-	if (!cl->dry_run && !cl->yes && (code = cli_need_terminal()) != 0) {
-		run_free(run);
-		return code;
-	}
-	if (!cl->dry_run) {
-		/* run_preflight() locks the targets once it knows them */
-		log = cli_open_run_log(run, &e);
-		if (!log) {
-			run_free(run);
-			return cli_run_refused(NULL, &e);
-		}
-	}
-	batch_report_init(&r, &bst, log);
-	if (run_prepare(run, &r, &e) < 0)
-		refused = N_("cannot make a restore plan");
-	else if (run_preflight(run, &r, &e) < 0)
-		refused = cl->dry_run ? N_("the plan would fail") : N_("nothing was touched");
-	if (refused) {
-		logfile_write(log, LOG_ERROR, e.msg);
-		code = cli_run_refused(refused, &e);
-		run_free(run);
-		logfile_close(log);
-		return code;
-	}
-	if (cl->dry_run) {
-		struct strbuf sb = STRBUF_INIT;
-		run_plan_text(run, &sb);
-		fputs(sb.buf, stdout);
-		strbuf_release(&sb);
-		code = EXIT_DONE;
-	} else {
-		struct batch_opts bo = { cl->yes, log, NULL };
-		if (cl->drill_root)
-			bo.banner = cli_drill_banner();
-		code = batch_run(run, &bo);
-	}
-	if (!cl->dry_run)
-		run_finish(run, code, &r);
-	cli_log_end(log, run, code);
-	run_free(run);
-	logfile_close(log);
-	return code;
-}
 
 /* ---- detached runs (detached.h) ------------------------------------------ */
 
@@ -121,12 +35,27 @@ static const struct detached_flow restore_detached = {
 	.resume = "biso-recover restore --resume",
 };
 
+int cli_restore(const struct cli *cl, struct conf *c, int wizard)
+{
+	struct run_opts ro = { 0 };
+	int code;
+
+	if (!cl->dry_run) /* a runner's client: the wizard or line mode */
+		return wizard ? detached_wizard(&restore_detached, cl, c)
+			      : detached_start_or_attach(&restore_detached, cl, c);
+	if ((code = restore_options(cl, &ro)) != 0)
+		return code;
+	ro.sandbox = cl->drill_root;
+	return cli_run_flow(&restore_flow, cl, c, &ro, N_("cannot make a restore plan"),
+			    cl->drill_root ? cli_drill_banner() : NULL);
+}
+
+/* `biso-recover restore`: in a runner detached from the terminal
+ * (detached.h); a dry run, which changes nothing, in-process. */
 static int run_restore(const struct cli *cl, struct conf *c)
 {
 	if (cl->runner)
 		return detached_runner_main(&restore_detached, cl, c);
-	if (cl->dry_run)
-		batch_install_signals(); /* in-process: it changes nothing */
 	return cli_restore(cl, c, 0);
 }
 
