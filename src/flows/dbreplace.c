@@ -155,25 +155,8 @@ int dbreplace_run(const struct dbreplace_opts *o, struct step_out *so, struct re
 			    "data and is dropped on the next attempt.", dbname, staging);
 		goto out;
 	}
-	if (journal_begin(c->log_dir, o->stamp, JOURNAL_DATABASE, dbname, keep, staging, e) < 0)
+	if (dbreplace_swap(admin, c->log_dir, o->stamp, dbname, staging, keep, r, e) < 0)
 		goto out;
-	{
-		struct err jerr = ERR_INIT;
-		int swapped = dbadmin_swap(admin, dbname, staging, keep, r, e), jret = 0;
-		/* "done" only once the transaction committed; one that rolled
-		 * back is "failed"; a lost connection (did the COMMIT arrive?)
-		 * leaves the entry open for the next run to look at */
-		if (swapped == 0)
-			jret = journal_done(c->log_dir, o->stamp, JOURNAL_DATABASE, dbname, &jerr);
-		else if (PQstatus(admin) == CONNECTION_OK &&
-			 PQtransactionStatus(admin) == PQTRANS_IDLE)
-			jret = journal_failed(c->log_dir, o->stamp, JOURNAL_DATABASE, dbname, &jerr);
-		if (jret < 0)
-			report_log_l10n(r, LOG_WARN, jerr.lmsg, "%s", jerr.msg);
-		err_clear(&jerr);
-		if (swapped < 0)
-			goto out;
-	}
 	report_log(r, LOG_INFO, "database \"%s\" is now the restored one", dbname);
 	if (exists)
 		res->kept_as = xstrdup(keep);
@@ -196,6 +179,28 @@ out:
 	free(staging_ci);
 	free(owner);
 	return ret;
+}
+
+int dbreplace_swap(PGconn *admin, const char *log_dir, const char *stamp, const char *dbname,
+		   const char *in, const char *keep, struct report *r, struct err *e)
+{
+	struct err jerr = ERR_INIT;
+	int swapped, jret = 0;
+
+	if (journal_begin(log_dir, stamp, JOURNAL_DATABASE, dbname, keep, in, e) < 0)
+		return -1;
+	swapped = dbadmin_swap(admin, dbname, in, keep, r, e);
+	/* "done" only once the transaction committed; one that rolled back is
+	 * "failed"; a lost connection (did the COMMIT arrive?) leaves the
+	 * entry open for the next run to look at */
+	if (swapped == 0)
+		jret = journal_done(log_dir, stamp, JOURNAL_DATABASE, dbname, &jerr);
+	else if (PQstatus(admin) == CONNECTION_OK && PQtransactionStatus(admin) == PQTRANS_IDLE)
+		jret = journal_failed(log_dir, stamp, JOURNAL_DATABASE, dbname, &jerr);
+	if (jret < 0)
+		report_log_l10n(r, LOG_WARN, jerr.lmsg, "%s", jerr.msg);
+	err_clear(&jerr);
+	return swapped < 0 ? -1 : 0;
 }
 
 /* The size of database @db on @admin's server in bytes, 0 when there is

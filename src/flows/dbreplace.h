@@ -57,6 +57,16 @@ struct dbreplace_result {
 int dbreplace_run(const struct dbreplace_opts *o, struct step_out *so, struct replay_stats *stats,
 		  struct dbreplace_result *res, struct report *r, struct err *e);
 
+/* The journaled swap of a database: @in renamed to @dbname and the live
+ * @dbname to @keep in one transaction (dbadmin_swap()), recorded in the
+ * journal of @stamp under @log_dir (journal.h): "done" once committed,
+ * "failed" when the transaction rolled back, left open when the
+ * connection was lost (the next run looks).  The one way a flow swaps a
+ * database in: dbreplace_run() and the rollback.  A journal that cannot be
+ * written after the swap is a warning through @r.  0, or -1 with @e. */
+int dbreplace_swap(PGconn *admin, const char *log_dir, const char *stamp, const char *dbname,
+		   const char *in, const char *keep, struct report *r, struct err *e);
+
 /*
  * A replay that fills the server's disk crashes the server half way.  Where
  * the server of @admin is on this machine and lets us read its

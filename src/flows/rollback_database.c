@@ -4,8 +4,8 @@
 #include "rollback_int.h"
 #include "conf.h"
 #include "dbadmin.h"
+#include "dbreplace.h"
 #include "i18n.h"
-#include "journal.h"
 #include "strbuf.h"
 
 #include <stdlib.h>
@@ -56,29 +56,13 @@ static const char *database_skip(const struct run *run)
 }
 
 /* Database @db becomes @back again, the current one kept as @keep: both
- * renames in one transaction (dbadmin_swap()), journaled as the restore's
- * swap is.  0, or -1 with @e. */
+ * renames in one transaction, journaled as the restore's swap is
+ * (dbreplace_swap()).  0, or -1 with @e. */
 static int put_back(const struct rollback *rb, PGconn *admin, const char *db, const char *back,
 		    const char *keep, struct report *r, struct err *e)
 {
-	const char *dir = rb->rs.conf->log_dir;
-	struct err jerr = ERR_INIT;
-	int swapped, jret = 0;
-
 	if (dbadmin_try_lock(admin, db, e) < 0 ||
-	    journal_begin(dir, rb->rs.stamp, JOURNAL_DATABASE, db, keep, back, e) < 0)
-		return -1;
-	swapped = dbadmin_swap(admin, db, back, keep, r, e);
-	/* as the restore's swap: "failed" only for a transaction that rolled
-	 * back; a lost connection leaves the entry for the next run */
-	if (swapped == 0)
-		jret = journal_done(dir, rb->rs.stamp, JOURNAL_DATABASE, db, &jerr);
-	else if (PQstatus(admin) == CONNECTION_OK && PQtransactionStatus(admin) == PQTRANS_IDLE)
-		jret = journal_failed(dir, rb->rs.stamp, JOURNAL_DATABASE, db, &jerr);
-	if (jret < 0)
-		report_log_l10n(r, LOG_WARN, jerr.lmsg, "%s", jerr.msg);
-	err_clear(&jerr);
-	if (swapped < 0)
+	    dbreplace_swap(admin, rb->rs.conf->log_dir, rb->rs.stamp, db, back, keep, r, e) < 0)
 		return -1;
 	report_log(r, LOG_INFO, "database \"%s\" is \"%s\" again; the current one is kept as \"%s\"",
 		   db, back, keep);

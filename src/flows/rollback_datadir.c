@@ -84,14 +84,9 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 	/* the restore kept the old datadir for root only: it goes back live
 	 * with the owner and mode of the one it replaces */
 	rollback_copy_mode(back, datadir, r);
-	if (rollback_swap_tree(rb, datadir, back, keep, NULL, "datadir", r, e) < 0) {
-		free(keep);
+	if (rollback_swap_tree(rb, datadir, back, keep, NULL, "datadir", out, r, e) < 0)
 		return -1;
-	}
-	(void)chmod(keep, 0700); /* personal data: the kept copy for root only */
-	out->kept_as = keep;
-	out->source = xstrdup(back);
-	step_out_summaryf(out, "put back %s", back);
+	(void)chmod(out->kept_as, 0700); /* personal data: the kept copy for root only */
 	return 0;
 }
 

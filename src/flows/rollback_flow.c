@@ -494,20 +494,29 @@ void rollback_copy_mode(const char *dir, const char *like, struct report *r)
 			   strerror(errno));
 }
 
-int rollback_swap_tree(struct rollback *rb, const char *live, const char *back,
-		       const char *keep, const char *carry, const char *what,
+int rollback_swap_tree(struct rollback *rb, const char *live, const char *back, char *keep,
+		       const char *carry, const char *what, struct step_out *out,
 		       struct report *r, struct err *e)
 {
 	const char *dir = rb->rs.conf->log_dir;
 	char *old_at = NULL;
 	struct err jerr = ERR_INIT;
 	int ret;
-	if (journal_begin(dir, rb->rs.stamp, JOURNAL_FILES, live, keep, back, e) < 0)
+	if (journal_begin(dir, rb->rs.stamp, JOURNAL_FILES, live, keep, back, e) < 0) {
+		free(keep);
 		return -1;
+	}
 	ret = swap_trees(live, back, keep, carry, what, &old_at, r, e);
 	if (journal_done(dir, rb->rs.stamp, JOURNAL_FILES, live, &jerr) < 0)
 		report_log_l10n(r, LOG_WARN, jerr.lmsg, "%s", jerr.msg);
 	err_clear(&jerr);
 	free(old_at);
-	return ret;
+	if (ret < 0) {
+		free(keep);
+		return -1;
+	}
+	out->kept_as = keep;
+	out->source = xstrdup(back);
+	step_out_summaryf(out, "put back %s", back);
+	return 0;
 }

@@ -54,11 +54,14 @@ char *rollback_keep_name(const struct rollback *rb, const char *live);
  * replaces: a restore kept the old datadir for root only, 0700).  Logs a
  * failure through @r; never fails. */
 void rollback_copy_mode(const char *dir, const char *like, struct report *r);
-/* swap_trees() of @back in for @live, keeping @live as @keep, recorded in
+/* Put the kept tree @back back in for @live: swap_trees() (@carry, @what
+ * as there), keeping @live as @keep (malloc'd, taken over), recorded in
  * the journal as a restore's swap is (journal.h), so that a kill half way
- * is finished by the next run.  0, or -1 with @e and @live untouched. */
-int rollback_swap_tree(struct rollback *rb, const char *live, const char *back,
-		       const char *keep, const char *carry, const char *what,
+ * is finished by the next run.  The step's outcome goes to @out: kept_as
+ * @keep, source @back, summary "put back @back".  0, or -1 with @e and
+ * @live untouched. */
+int rollback_swap_tree(struct rollback *rb, const char *live, const char *back, char *keep,
+		       const char *carry, const char *what, struct step_out *out,
 		       struct report *r, struct err *e);
 
 #endif

@@ -42,7 +42,6 @@ static int webroot_run(struct run *run, struct step_out *out, struct report *r, 
 	const char *webroot = rb->rs.webroot, *back = rb->kept[RB_WEBROOT];
 	const char *rel = inside(rb->rs.datadir, webroot), *carry = NULL;
 	char *keep = rollback_keep_name(rb, webroot);
-	int ret;
 
 	if (rel) {
 		char *in_back = xstrfmt("%s/%s", back, rel), *in_live = xstrfmt("%s/%s", webroot, rel);
@@ -57,22 +56,16 @@ static int webroot_run(struct run *run, struct step_out *out, struct report *r, 
 		free(in_back);
 		free(in_live);
 	}
-	ret = rollback_swap_tree(rb, webroot, back, keep, carry, "webroot", r, e);
-	if (ret == 0) {
-		out->kept_as = keep;
-		out->source = xstrdup(back);
-		step_out_summaryf(out, "put back %s", back);
-		if (rel && !carry) {
-			/* the datadir now kept with the webroot: for root only */
-			char *k = xstrfmt("%s/%s", keep, rel);
-			if (path_exists(k))
-				(void)chmod(k, 0700);
-			free(k);
-		}
-		return 0;
+	if (rollback_swap_tree(rb, webroot, back, keep, carry, "webroot", out, r, e) < 0)
+		return -1;
+	if (rel && !carry) {
+		/* the datadir now kept with the webroot: for root only */
+		char *k = xstrfmt("%s/%s", out->kept_as, rel);
+		if (path_exists(k))
+			(void)chmod(k, 0700);
+		free(k);
 	}
-	free(keep);
-	return -1;
+	return 0;
 }
 
 const struct step_def rollback_step_webroot = {
