@@ -4,6 +4,7 @@
 #include "lock.h"
 #include "i18n.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -20,6 +21,10 @@
 
 /* The holder line is short; a longer file is not ours. */
 #define HOLDER_MAX 512
+/* lock_target_path()'s names: what lock_tidy() looks at */
+#define LOCK_PREFIX "biso-recover-"
+/* lock_tidy() leaves a file changed less than this many seconds ago */
+#define LOCK_TIDY_AGE 60
 
 /* lock_set_command(): what this process records in its locks. */
 static char command[32];
@@ -211,8 +216,64 @@ static void write_holder(int fd)
 		(void)0;
 }
 
+/* A lock file's name as lock_target_path() makes it. */
+static int is_lock_name(const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(name, LOCK_PREFIX, strlen(LOCK_PREFIX)) && n > strlen(LOCK_PREFIX) + 5 &&
+	       !strcmp(name + n - 5, ".lock");
+}
+
+int lock_tidy(const char *dir, const char *except)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int removed = 0;
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct lock_holder h = { 0, 0, NULL, NULL };
+		struct err ignored = ERR_INIT;
+		struct stat st;
+		char *path;
+		int fd, rec;
+		if (!is_lock_name(de->d_name))
+			continue;
+		path = xstrfmt("%s/%s", dir, de->d_name);
+		rec = lock_holder_read(path, &h, &ignored);
+		err_clear(&ignored);
+		/* a holder that lives is never disturbed; a file written in the
+		 * last minute may be a taker's between its open and its flock */
+		if ((except && !strcmp(path, except)) || (rec == 1 && lock_holder_alive(&h) != 0) ||
+		    lstat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_mtime > time(NULL) - LOCK_TIDY_AGE) {
+			lock_holder_clear(&h);
+			free(path);
+			continue;
+		}
+		lock_holder_clear(&h);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		/* removed only while ours, as lock_release() does: a taker that
+		 * opened it before finds its inode gone (lock_take()) */
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && same_file(fd, path) &&
+		    unlink(path) == 0)
+			removed++;
+		if (fd >= 0)
+			close(fd);
+		free(path);
+	}
+	closedir(d);
+	return removed;
+}
+
 int lock_take(const char *path, const char *what, struct err *e)
 {
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		char *dir = xstrndup(path, (size_t)(slash - path));
+		lock_tidy(dir, path);
+		free(dir);
+	}
 	for (int attempt = 0; attempt < 10; attempt++) {
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0)
@@ -230,6 +291,17 @@ int lock_take(const char *path, const char *what, struct err *e)
 				return err_errno(e, saved, "cannot lock %s", path);
 			}
 			rec = read_holder_fd(fd, path, &h, &ignored) == 1;
+			if (attempt < 9 && (!same_file(fd, path) || !rec || lock_holder_alive(&h) == 0)) {
+				/* held, but by no holder its line names: another
+				 * run's lock_tidy() for a moment (it unlinks the
+				 * file), or a taker about to write its line */
+				struct timespec pause = { 0, 10 * 1000 * 1000 };
+				lock_holder_clear(&h);
+				err_clear(&ignored);
+				close(fd);
+				nanosleep(&pause, NULL);
+				continue;
+			}
 			for (int l10n = 0; l10n < 2; l10n++) {
 				int was = i18n_english(!l10n);
 				if (rec)
@@ -298,5 +370,5 @@ char *lock_target_path(const char *what, const char *key)
 	const char *dir = access("/run/lock", W_OK) == 0 ? "/run/lock" : "/tmp";
 	for (const char *p = key; p && *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return xstrfmt("%s/biso-recover-%s-%016llx.lock", dir, what, (unsigned long long)h);
+	return xstrfmt("%s/" LOCK_PREFIX "%s-%016llx.lock", dir, what, (unsigned long long)h);
 }

@@ -41,10 +41,28 @@ void lock_set_command(const char *cmd);
  * command refresh) is refreshing @what" (restoring, rolling back, backing
  * up; "is working on" for another or no command), the file in the detail;
  * or when the file cannot be opened.  The holder line is written into the file.  A file unlinked by
- * its releasing holder between our open and our flock is detected (the
- * path no longer names our inode) and opened again.
+ * its releasing holder (or lock_tidy()) between our open and our flock is
+ * detected (the path no longer names our inode) and opened again.  A lock
+ * held by no live holder its line names is tried again for up to 0.1 s
+ * (lock_tidy() holds one for a moment; a taker writes its line just
+ * after its flock).  First it tidies the folder (lock_tidy()).
  */
 int lock_take(const char *path, const char *what, struct err *e);
+
+/*
+ * Remove the lock files that only a dead run left in @dir (a run killed
+ * while it held them, which lock_release() never unlinked; without this
+ * they pile up, one per target ever locked): files named as
+ * lock_target_path() names them, not @except (may be NULL), last changed
+ * more than a minute ago, whose holder line does not name a live process
+ * (or names none).  Each is unlinked only while this process holds its
+ * flock and the name still names the inode locked, as lock_release()
+ * does, so a run that takes it waits for no one and loses no exclusion:
+ * lock_take() re-checks the inode after its flock.  A file that cannot be
+ * opened, locked or unlinked (another user's, busy) is left.  Returns how
+ * many were removed.  lock_take() calls it for its lock file's folder.
+ */
+int lock_tidy(const char *dir, const char *except);
 
 /* Release a lock taken by lock_take(): @path (may be NULL: kept) is
  * unlinked while the lock is still held, then @fd is closed.  fd < 0 is a

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -295,6 +297,97 @@ static void a_symlink_is_refused(void **state)
 	free(link);
 }
 
+/* A lock file in @dir named @name, holding @text, last changed @age
+ * seconds ago; its path (malloc'd). */
+static char *aged_file(const char *name, const char *text, int age)
+{
+	char *path = xstrfmt("%s/%s", dir, name);
+	struct timespec t[2];
+	write_file(path, text);
+	t[0].tv_sec = t[1].tv_sec = time(NULL) - age;
+	t[0].tv_nsec = t[1].tv_nsec = 0;
+	assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+	return path;
+}
+
+/* A holder line of a process that is gone: a child, reaped. */
+static char *dead_holder_line(void)
+{
+	char *host = hostname(), *line;
+	int status;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	line = xstrfmt("pid=%ld start=%lld host=%s cmd=restore\n", (long)pid,
+		       (long long)time(NULL) - 3600, host);
+	free(host);
+	return line;
+}
+
+static void a_dead_runs_lock_files_are_tidied_a_held_one_never(void **state)
+{
+	char *dead = dead_holder_line(), *host = hostname();
+	char *live = xstrfmt("pid=%ld start=%lld host=%s cmd=backup\n", (long)getpid(),
+			     lock_process_start(getpid()), host);
+	char *gone = aged_file("biso-recover-webroot-00000000000000a1.lock", dead, 120);
+	char *empty = aged_file("biso-recover-database-00000000000000a2.lock", "", 120);
+	char *old = aged_file("biso-recover-00000000000000a3.lock", "12345\n", 120);
+	char *held = aged_file("biso-recover-database-00000000000000b1.lock", dead, 120);
+	char *alive = aged_file("biso-recover-backup-00000000000000b2.lock", live, 120);
+	char *fresh = aged_file("biso-recover-webroot-00000000000000b3.lock", dead, 0);
+	char *other = aged_file("other.lock", dead, 120);
+	char *link = xstrfmt("%s/biso-recover-webroot-00000000000000b4.lock", dir);
+	struct err e = ERR_INIT;
+	int fd = open(held, O_RDONLY);
+	(void)state;
+
+	/* held by a run (here another open file description) whose holder
+	 * line names a dead process: a lock all the same */
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(symlink(gone, link), 0);
+
+	assert_int_equal(lock_tidy(dir, NULL), 3);
+	assert_int_equal(access(gone, F_OK), -1);
+	assert_int_equal(access(empty, F_OK), -1);
+	assert_int_equal(access(old, F_OK), -1);
+	assert_int_equal(access(held, F_OK), 0);  /* its flock is held */
+	assert_int_equal(access(alive, F_OK), 0); /* its holder lives */
+	assert_int_equal(access(fresh, F_OK), 0); /* written a moment ago */
+	assert_int_equal(access(other, F_OK), 0); /* not a lock file of ours */
+	{
+		struct stat st;
+		assert_int_equal(lstat(link, &st), 0); /* a symlink is not followed */
+	}
+
+	/* let go: the next run that takes a lock tidies it away */
+	close(fd);
+	assert_int_equal(access(held, F_OK), 0);
+	fd = lock_take(lockpath, "webroot /srv/biso", &e);
+	assert_true(fd >= 0);
+	assert_int_equal(access(held, F_OK), -1);
+	assert_int_equal(access(alive, F_OK), 0);
+	lock_release(fd, lockpath);
+
+	unlink(alive);
+	unlink(fresh);
+	unlink(other);
+	unlink(link);
+	free(gone);
+	free(empty);
+	free(old);
+	free(held);
+	free(alive);
+	free(fresh);
+	free(other);
+	free(link);
+	free(live);
+	free(dead);
+	free(host);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +398,7 @@ int main(void)
 		cmocka_unit_test(garbage_is_an_error_for_the_reader_not_for_the_taker),
 		cmocka_unit_test(the_holder_names_its_command),
 		cmocka_unit_test(a_symlink_is_refused),
+		cmocka_unit_test(a_dead_runs_lock_files_are_tidied_a_held_one_never),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
