@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *orq(const char *s)
 {
@@ -177,6 +178,24 @@ out:
 		PQfinish(admin);
 	free(staging);
 	free(staging_ci);
+	free(owner);
+	return ret;
+}
+
+int dbreplace_check_create(PGconn *admin, const struct conf *c, const char *conninfo,
+			   const char *dbname, struct err *e)
+{
+	struct dbadmin_create_opts co = { 0 };
+	char *owner = nonempty(c->database.owner) ? xstrdup(c->database.owner)
+						   : conninfo_get(conninfo, "user");
+	char *probe = xstrfmt("%s_localeprobe_%ld", dbname, (long)getpid());
+	int ret;
+	co.owner = nonempty(owner);
+	co.encoding = nonempty(c->database.encoding);
+	co.lc_collate = nonempty(c->database.lc_collate);
+	co.lc_ctype = nonempty(c->database.lc_ctype);
+	ret = dbadmin_check_create(admin, probe, &co, e);
+	free(probe);
 	free(owner);
 	return ret;
 }

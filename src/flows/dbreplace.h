@@ -57,6 +57,15 @@ struct dbreplace_result {
 int dbreplace_run(const struct dbreplace_opts *o, struct step_out *so, struct replay_stats *stats,
 		  struct dbreplace_result *res, struct report *r, struct err *e);
 
+/* Whether the database dbreplace_run() will create for @dbname can be
+ * created on @admin's server with what it asks for: the owner
+ * (database.owner of @c, else the user of @conninfo), database.encoding,
+ * lc_collate and lc_ctype, asked for by creating and dropping the probe
+ * database <dbname>_localeprobe_<pid> (dbadmin_check_create()).  For the
+ * preflights, before anything changes.  0, or -1 with @e. */
+int dbreplace_check_create(PGconn *admin, const struct conf *c, const char *conninfo,
+			   const char *dbname, struct err *e);
+
 /* The journaled swap of a database: @in renamed to @dbname and the live
  * @dbname to @keep in one transaction (dbadmin_swap()), recorded in the
  * journal of @stamp under @log_dir (journal.h): "done" once committed,

@@ -671,20 +671,9 @@ int refresh_preflight(struct refresh *rf, struct report *r, struct err *e)
 		return -1;
 	}
 	ret = not_production(rf, admin, r, e);
-	if (!ret) {
-		/* the encoding and locale the new database asks for */
-		struct dbadmin_create_opts co = { 0 };
-		char *owner = nonempty(c->database.owner) ? xstrdup(c->database.owner)
-							   : conninfo_get(rf->conninfo, "user");
-		char *probe = xstrfmt("%s_localeprobe_%ld", rf->dbname, (long)getpid());
-		co.owner = nonempty(owner);
-		co.encoding = nonempty(c->database.encoding);
-		co.lc_collate = nonempty(c->database.lc_collate);
-		co.lc_ctype = nonempty(c->database.lc_ctype);
-		ret = dbadmin_check_create(admin, probe, &co, e);
-		free(probe);
-		free(owner);
-	}
+	/* the encoding and locale the new database asks for */
+	if (!ret)
+		ret = dbreplace_check_create(admin, c, rf->conninfo, rf->dbname, e);
 	if (!ret)
 		ret = dbadmin_try_lock(admin, rf->dbname, e);
 	if (!ret)

@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "dbadmin.h"
+#include "dbreplace.h"
 #include "journal.h"
 #include "keptcopies.h"
 #include "magic.h"
@@ -558,21 +559,10 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		 * would make the step fail after the files were replaced */
 		if (rs->dbname)
 			ret = dbadmin_try_lock(admin, rs->dbname, e);
-		if (!ret && rs->dbname) {
-			/* the encoding and locale the database step will ask for,
-			 * checked by asking for them (a probe database) */
-			struct dbadmin_create_opts co = { 0 };
-			char *owner = nonempty(c->database.owner) ? xstrdup(c->database.owner)
-								   : conninfo_get(rs->conninfo, "user");
-			char *probe = xstrfmt("%s_localeprobe_%ld", rs->dbname, (long)getpid());
-			co.owner = nonempty(owner);
-			co.encoding = nonempty(c->database.encoding);
-			co.lc_collate = nonempty(c->database.lc_collate);
-			co.lc_ctype = nonempty(c->database.lc_ctype);
-			ret = dbadmin_check_create(admin, probe, &co, e);
-			free(probe);
-			free(owner);
-		}
+		/* the encoding and locale the database step will ask for,
+		 * checked by asking for them (a probe database) */
+		if (!ret && rs->dbname)
+			ret = dbreplace_check_create(admin, c, rs->conninfo, rs->dbname, e);
 		if (!ret && !rs->checks_later)
 			ret = restore_check_db_space_on(rs, admin, r, e);
 		if (!ret && rs->dbname) {
