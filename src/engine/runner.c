@@ -859,12 +859,14 @@ static void view_run(struct runner *rn)
 	broadcast(rn, m);
 }
 
-/* Step @i is now @st: to the clients and the status file (not written).
- * The caller holds mu. */
-static void step_state_set(struct runner *rn, size_t i, enum proto_step_state st)
+/* Step @i is now @st: to the clients (its view shows @view, 0: the run's
+ * state of the step) and the status file (not written).  The caller holds
+ * mu. */
+static void step_state_set(struct runner *rn, size_t i, enum proto_step_state st,
+			   enum proto_step_state view)
 {
 	unsigned n;
-	view_step(rn, i, st);
+	view_step(rn, i, view);
 	send_step(rn, NULL, i, st);
 	rn->st.step = step_no(rn->run, i, &n);
 	rn->st.nsteps = n;
@@ -877,18 +879,10 @@ static void step_state_set(struct runner *rn, size_t i, enum proto_step_state st
 /* Step @i is now @st: to the clients and the status file. */
 static void step_now(struct runner *rn, size_t i, enum proto_step_state st)
 {
-	unsigned n;
 	pthread_mutex_lock(&rn->mu);
 	if (st == PROTO_STEP_RUNNING)
 		rn->running_since = wall_ms();
-	view_step(rn, i, st == PROTO_STEP_RUNNING ? st : 0);
-	send_step(rn, NULL, i, st);
-	rn->st.step = step_no(rn->run, i, &n);
-	rn->st.nsteps = n;
-	status_str(&rn->st.step_title, title_en(rn->run, i));
-	status_str(&rn->st.step_state, state_words[st]);
-	rn->step_running = st == PROTO_STEP_RUNNING;
-	status_progress_reset(rn);
+	step_state_set(rn, i, st, st == PROTO_STEP_RUNNING ? st : 0);
 	if (st == PROTO_STEP_RUNNING)
 		proto_msg_clear(&rn->last_progress);
 	status_write(rn, st != PROTO_STEP_RUNNING);
@@ -914,7 +908,7 @@ static char *ask(struct runner *rn, size_t step, enum proto_ask kind, const char
 	q->u.question.choices = xcalloc(n_choices ? n_choices : 1, sizeof(char *));
 	for (uint32_t k = 0; k < n_choices; k++)
 		q->u.question.choices[k] = xstrdup(choices[k]);
-	step_state_set(rn, step, PROTO_STEP_WAITING);
+	step_state_set(rn, step, PROTO_STEP_WAITING, PROTO_STEP_WAITING);
 	rn->st.state = STATUS_WAITING;
 	{
 		/* the status file's question is its first line (a step's
