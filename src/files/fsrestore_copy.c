@@ -644,13 +644,7 @@ out:
 
 static void remember_dir_st(struct ctx *c, const struct stat *st, const char *rel)
 {
-	struct dirrec *d;
-	if (c->ndirs == c->adirs) {
-		c->adirs = c->adirs ? 2 * c->adirs : 256;
-		c->dirs = xrealloc(c->dirs, c->adirs * sizeof *c->dirs);
-	}
-	d = &c->dirs[c->ndirs++];
-	d->rel = xstrdup(rel);
+	struct dirrec *d = fsrestore_add_dir(c, rel);
 	d->perm = fsrestore_restore_perm(c, S_IFDIR, st->st_mode, rel);
 	d->mtime_set = 1;
 	d->times[0] = st->st_atim;

@@ -196,6 +196,9 @@ int fsrestore_walk(struct ctx *c, enum pass pass);
 int fsrestore_copy_data(struct ctx *c, struct archive *in, struct archive *out, const char *rel);
 /* Feed zeros (a hole of a sparse file) into the checksum up to @to. */
 void fsrestore_hash_zeros(struct ctx *c, uint64_t to);
+/* A new record of the directory written at @rel (copied) for
+ * fsrestore_fixup_dirs(), zeroed but for rel: the caller fills it in. */
+struct dirrec *fsrestore_add_dir(struct ctx *c, const char *rel);
 /* Remember the directory entry @ent written at @rel for fsrestore_fixup_dirs. */
 void fsrestore_remember_dir(struct ctx *c, struct archive_entry *ent, const char *rel);
 void fsrestore_free_dirs(struct ctx *c);

@@ -139,7 +139,7 @@ void fsrestore_hash_zeros(struct ctx *c, uint64_t to)
 
 /* ---- directories, fixed up after the last entry ------------------------ */
 
-void fsrestore_remember_dir(struct ctx *c, struct archive_entry *ent, const char *rel)
+struct dirrec *fsrestore_add_dir(struct ctx *c, const char *rel)
 {
 	struct dirrec *d;
 	if (c->ndirs == c->adirs) {
@@ -147,7 +147,14 @@ void fsrestore_remember_dir(struct ctx *c, struct archive_entry *ent, const char
 		c->dirs = xrealloc(c->dirs, c->adirs * sizeof *c->dirs);
 	}
 	d = &c->dirs[c->ndirs++];
+	memset(d, 0, sizeof *d);
 	d->rel = xstrdup(rel);
+	return d;
+}
+
+void fsrestore_remember_dir(struct ctx *c, struct archive_entry *ent, const char *rel)
+{
+	struct dirrec *d = fsrestore_add_dir(c, rel);
 	d->perm = archive_entry_perm(ent);
 	d->mtime_set = archive_entry_mtime_is_set(ent);
 	d->times[1].tv_sec = archive_entry_mtime(ent);
