@@ -23,16 +23,21 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
-void batch_install_signals(void)
+void frontend_catch_signals(void (*on)(int))
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
+	sa.sa_handler = on;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void batch_install_signals(void)
+{
+	frontend_catch_signals(on_signal);
 }
 
 int batch_interrupted(void)

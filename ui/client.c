@@ -34,14 +34,7 @@ int client_hung_up(void)
 
 void client_install_signals(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	frontend_catch_signals(on_signal);
 }
 
 void client_who_am_i(struct strbuf *out)

@@ -63,6 +63,10 @@ void frontend_wrap(const char *text, unsigned cols, struct strbuf *out);
 /* @text and a line end on stderr, after frontend_progress_end(); wrapped
  * (frontend_wrap()) to the terminal's width when stderr is one. */
 void frontend_print(const char *text);
+/* SIGINT, SIGTERM and SIGHUP call @on (an async-signal-safe handler
+ * that notes the signal); SIGPIPE is ignored.  The one way a front end
+ * catches them (batch, a runner's client). */
+void frontend_catch_signals(void (*on)(int));
 /* Install the signal handlers that make report_cancelled() true. */
 void batch_install_signals(void);
 /* Non-zero once SIGINT/SIGTERM/SIGHUP arrived. */
