@@ -281,6 +281,23 @@ static void warn_spread(const struct restore *rs, const struct backupset *bs, st
 	}
 }
 
+/* The webroot (required), config.php, datadir and conninfo as the
+ * configuration and the options give them.  0, or -1 with @e. */
+static int targets_from_conf(struct restore *rs, const struct conf *c, struct err *e)
+{
+	if (!nonempty(c->webroot))
+		return err_set(e, "no webroot configured"),
+		       err_hint(e, "Give --webroot DIR or set webroot in the configuration."), -1;
+	set_str(&rs->webroot, c->webroot);
+	if (nonempty(c->config_php))
+		set_str(&rs->config_php_src, c->config_php);
+	if (nonempty(c->datadir))
+		set_str(&rs->datadir, c->datadir);
+	if (nonempty(c->database.conninfo))
+		set_str(&rs->conninfo, c->database.conninfo);
+	return 0;
+}
+
 int restore_prepare(struct restore *rs, struct report *r, struct err *e)
 {
 	struct conf *c = rs->conf;
@@ -291,19 +308,11 @@ int restore_prepare(struct restore *rs, struct report *r, struct err *e)
 	const char *config_path = NULL;
 	int ret = -1, standalone;
 
-	if (!nonempty(c->webroot))
-		return err_set(e, "no webroot configured"),
-		       err_hint(e, "Give --webroot DIR or set webroot in the configuration."), -1;
-	set_str(&rs->webroot, c->webroot);
+	if (targets_from_conf(rs, c, e) < 0)
+		return -1;
 	rs->jobs = c->database.jobs > 0 ? c->database.jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (rs->jobs < 1)
 		rs->jobs = 1;
-	if (nonempty(c->config_php))
-		set_str(&rs->config_php_src, c->config_php);
-	if (nonempty(c->datadir))
-		set_str(&rs->datadir, c->datadir);
-	if (nonempty(c->database.conninfo))
-		set_str(&rs->conninfo, c->database.conninfo);
 
 	/* db-restore --create: one named dump into one named database needs
 	 * neither the backup set nor a config.php */
@@ -435,16 +444,8 @@ int restore_prepare_instance(struct restore *rs, struct report *r, struct err *e
 	const char *path;
 
 	rs->selected = 0;
-	if (!nonempty(c->webroot))
-		return err_set(e, "no webroot configured"),
-		       err_hint(e, "Give --webroot DIR or set webroot in the configuration."), -1;
-	set_str(&rs->webroot, c->webroot);
-	if (nonempty(c->config_php))
-		set_str(&rs->config_php_src, c->config_php);
-	if (nonempty(c->datadir))
-		set_str(&rs->datadir, c->datadir);
-	if (nonempty(c->database.conninfo))
-		set_str(&rs->conninfo, c->database.conninfo);
+	if (targets_from_conf(rs, c, e) < 0)
+		return -1;
 	/* the live config.php says where the datadir and the database are; one
 	 * that cannot be read leaves what the configuration and options say */
 	live_config = xstrfmt("%s/config.php", rs->webroot);
