@@ -262,3 +262,13 @@ out:
 	free(def);
 	return rc;
 }
+
+const char *pathguard_inside(const char *dir, const char *top)
+{
+	size_t n = strlen(top);
+	while (n > 1 && top[n - 1] == '/')
+		n--;
+	if (!dir || strncmp(dir, top, n) || dir[n] != '/' || !dir[n + 1])
+		return NULL;
+	return dir + n + 1;
+}

@@ -45,4 +45,10 @@ int pathguard_target(const char *what, const char *path, struct err *e);
 int pathguard_dirs(const char *webroot, const char *datadir, const char *backup_root,
 		   struct err *e);
 
+/* The path of @dir relative to @top as written ("data" for
+ * "/srv/biso/data" in "/srv/biso/", trailing slashes of @top ignored),
+ * pointing into @dir; NULL when @dir is NULL, @top itself or outside it.
+ * No resolving: how a flow tells a datadir inside its webroot. */
+const char *pathguard_inside(const char *dir, const char *top);
+
 #endif

@@ -15,6 +15,7 @@
 #include "maintenance.h"
 #include "maintmark.h"
 #include "manifest.h"
+#include "pathguard.h"
 #include "phpconf.h"
 #include "runcmd.h"
 #include "strbuf.h"
@@ -170,17 +171,6 @@ out:
 	return ret;
 }
 
-/* Relative path of @datadir inside @webroot, or NULL if outside. */
-static const char *inside(const char *datadir, const char *webroot)
-{
-	size_t n = strlen(webroot);
-	while (n > 1 && webroot[n - 1] == '/')
-		n--;
-	if (!datadir || strncmp(datadir, webroot, n) || datadir[n] != '/' || !datadir[n + 1])
-		return NULL;
-	return datadir + n + 1;
-}
-
 static int backup_prepare(struct run *run, struct report *r, struct err *e)
 {
 	struct backup *b = backup_of(run);
@@ -252,7 +242,7 @@ static int backup_prepare(struct run *run, struct report *r, struct err *e)
 	n = 0;
 	for (char **x = c->webroot_excludes; x && *x; x++)
 		b->webroot_excludes[n++] = xstrdup(*x);
-	if ((rel = inside(b->datadir, b->webroot)))
+	if ((rel = pathguard_inside(b->datadir, b->webroot)))
 		b->webroot_excludes[n++] = xstrfmt("/%s/", rel);
 	return 0;
 }

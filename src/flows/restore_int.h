@@ -20,6 +20,7 @@
 #include "run.h"
 #include "flow.h"
 #include "magic.h"
+#include "pathguard.h"
 #include "i18n.h"
 #include "strbuf.h"
 
@@ -57,12 +58,7 @@ static inline const char *nonempty(const char *s)
 /* Relative path of @datadir inside @webroot ("data"), or NULL if outside. */
 static inline const char *inside(const char *datadir, const char *webroot)
 {
-	size_t n = strlen(webroot);
-	while (n > 1 && webroot[n - 1] == '/')
-		n--;
-	if (!datadir || strncmp(datadir, webroot, n) || datadir[n] != '/' || !datadir[n + 1])
-		return NULL;
-	return datadir + n + 1;
+	return pathguard_inside(datadir, webroot);
 }
 
 /* @s, or "(unknown)" in the operator's language, for the texts built

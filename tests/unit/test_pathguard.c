@@ -190,6 +190,18 @@ static void datadir_webroot_and_backups_stay_apart(void **state)
 	dirs("/", d, b, "is the root directory");
 }
 
+static void inside_is_the_path_below_the_top_as_written(void **state)
+{
+	(void)state;
+	assert_string_equal(pathguard_inside("/srv/biso/data", "/srv/biso"), "data");
+	assert_string_equal(pathguard_inside("/srv/biso/a/b", "/srv/biso//"), "a/b");
+	assert_null(pathguard_inside("/srv/biso", "/srv/biso"));
+	assert_null(pathguard_inside("/srv/biso/", "/srv/biso"));
+	assert_null(pathguard_inside("/srv/bisodata", "/srv/biso"));
+	assert_null(pathguard_inside("/var/data", "/srv/biso"));
+	assert_null(pathguard_inside(NULL, "/srv/biso"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +211,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ancestors_of_what_the_system_uses_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(instance_directories_are_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(datadir_webroot_and_backups_stay_apart, setup, teardown),
+		cmocka_unit_test(inside_is_the_path_below_the_top_as_written),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
