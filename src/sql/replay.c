@@ -797,6 +797,18 @@ static int run_statement(struct replay *rp, const struct sqlscan_item *it)
 	return ret;
 }
 
+/* The progress so far, then whether a stop was asked for
+ * (report_cancelled()): then the error "restore aborted: <reason>" at the
+ * scanner's line and -1; else 0. */
+static int progress_or_stop(struct replay *rp, struct report *r)
+{
+	replay_progress(rp, 0);
+	if (!report_cancelled(r))
+		return 0;
+	own_error(rp, sqlscan_line(&rp->sc), 1, NULL, "restore aborted: %s", report_stop_reason(r));
+	return -1;
+}
+
 /* replay_run() once; *@retry set when it must run again (spec_end()). */
 static int run(const struct replay_opts *o, struct replay_check *ck, struct report *r,
 	       struct replay_stats *st, struct err *e, int *retry)
@@ -904,10 +916,7 @@ static int run(const struct replay_opts *o, struct replay_check *ck, struct repo
 				sqlscan_feed(&rp.sc, p, n);
 			/* a statement may span many pieces (a damaged dump: one
 			 * line of a gigabyte); a stop must not wait for its end */
-			replay_progress(&rp, 0);
-			if (report_cancelled(r)) {
-				own_error(&rp, sqlscan_line(&rp.sc), 1, NULL, "restore aborted: %s",
-					  report_stop_reason(r));
+			if (progress_or_stop(&rp, r) < 0) {
 				ret = -1;
 				break;
 			}
@@ -942,10 +951,7 @@ static int run(const struct replay_opts *o, struct replay_check *ck, struct repo
 			break;
 		if (sr == SQLSCAN_STMT && rp.info && rp.sc.section == SQLSCAN_POST_DATA)
 			rp.post_done += dumpinfo_stmt_weight(rp.info, rp.sc.toc_type.buf, it.text);
-		replay_progress(&rp, 0);
-		if (report_cancelled(r)) {
-			own_error(&rp, sqlscan_line(&rp.sc), 1, NULL, "restore aborted: %s",
-				  report_stop_reason(r));
+		if (progress_or_stop(&rp, r) < 0) {
 			ret = -1;
 			break;
 		}
