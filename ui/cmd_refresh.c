@@ -39,17 +39,7 @@ static const struct detached_flow refresh_detached = {
 
 int cli_refresh(const struct cli *cl, struct conf *c, int wizard)
 {
-	struct run_opts ro = { 0 };
-	int code;
-
-	if (!cl->dry_run) /* a runner's client: the wizard or line mode */
-		return wizard ? detached_wizard(&refresh_detached, cl, c)
-			      : detached_start_or_attach(&refresh_detached, cl, c);
-	if ((code = refresh_options(cl, &ro)) != 0)
-		return code;
-	ro.sandbox = cl->drill_root;
-	return cli_run_flow(&refresh_flow, cl, c, &ro, N_("cannot make a refresh plan"),
-			    cl->drill_root ? cli_drill_banner() : NULL);
+	return detached_or_plan(&refresh_detached, cl, c, wizard);
 }
 
 /* `biso-recover refresh`: in a runner detached from the terminal

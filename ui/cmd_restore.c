@@ -37,17 +37,7 @@ static const struct detached_flow restore_detached = {
 
 int cli_restore(const struct cli *cl, struct conf *c, int wizard)
 {
-	struct run_opts ro = { 0 };
-	int code;
-
-	if (!cl->dry_run) /* a runner's client: the wizard or line mode */
-		return wizard ? detached_wizard(&restore_detached, cl, c)
-			      : detached_start_or_attach(&restore_detached, cl, c);
-	if ((code = restore_options(cl, &ro)) != 0)
-		return code;
-	ro.sandbox = cl->drill_root;
-	return cli_run_flow(&restore_flow, cl, c, &ro, N_("cannot make a restore plan"),
-			    cl->drill_root ? cli_drill_banner() : NULL);
+	return detached_or_plan(&restore_detached, cl, c, wizard);
 }
 
 /* `biso-recover restore`: in a runner detached from the terminal

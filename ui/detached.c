@@ -357,6 +357,21 @@ int detached_wizard(const struct detached_flow *df, const struct cli *cl, struct
 	return start_or_attach(df, cl, c, 1);
 }
 
+int detached_or_plan(const struct detached_flow *df, const struct cli *cl, struct conf *c,
+		     int wizard)
+{
+	struct run_opts ro = { 0 };
+	int code;
+
+	if (!cl->dry_run) /* a runner's client: the wizard or line mode */
+		return wizard ? detached_wizard(df, cl, c) : detached_start_or_attach(df, cl, c);
+	if ((code = df->options(cl, &ro)) != 0)
+		return code;
+	ro.sandbox = cl->drill_root;
+	return cli_run_flow(df->flow, cl, c, &ro, df->what_plan,
+			    cl->drill_root ? cli_drill_banner() : NULL);
+}
+
 static void runner_on_signal(int sig)
 {
 	runner_signal(sig);

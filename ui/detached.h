@@ -71,6 +71,16 @@ int detached_start_or_attach(const struct detached_flow *df, const struct cli *c
 int detached_wizard(const struct detached_flow *df, const struct cli *cl, struct conf *c);
 
 /*
+ * @df's flow as its command, the wizard (@wizard) or a drill runs it: a dry
+ * run in-process, which changes nothing (cli_run_flow() with df->options
+ * and cl->drill_root as the sandbox: the plan); else a runner's client
+ * (detached_wizard() or detached_start_or_attach()).  Returns the exit
+ * code.
+ */
+int detached_or_plan(const struct detached_flow *df, const struct cli *cl, struct conf *c,
+		     int wizard);
+
+/*
  * The detached runner of run cl->runner (started by
  * detached_start_or_attach()): prepare, check and drive the run of @df,
  * serving its clients (runner.h); its stdout and stderr are the run log.
