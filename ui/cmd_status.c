@@ -63,17 +63,36 @@ static void add_time(struct strbuf *sb, long long epoch, int time_only)
 	strbuf_addstr(sb, buf);
 }
 
-/* "step 4/7 database" (or "before the first step"); the status file has
- * the English title and state, the operator reads their translation */
+/* "step 4/7 database"; the status file has the English title and state,
+ * the operator reads their translation */
 static void add_step(struct strbuf *sb, const struct status *st)
 {
-	if (!st->step) {
-		strbuf_addstr(sb, _("before the first step"));
-		return;
-	}
 	strbuf_addf(sb, _("step %u/%u"), st->step, st->nsteps);
 	if (st->step_title && *st->step_title)
 		strbuf_addf(sb, " %s", _(st->step_title));
+}
+
+enum where { WHERE_DIED, WHERE_WAITING, WHERE_RUNNING };
+
+/* A whole sentence about where the run is: at "step 4/7 database", or
+ * before any step; literal formats, one per case, for the translators. */
+static void add_where(struct strbuf *sb, const struct status *st, enum where w)
+{
+	struct strbuf step = STRBUF_INIT;
+	if (!st->step) {
+		strbuf_addstr(sb, w == WHERE_DIED ? _("the run's process died before the first step") :
+				  w == WHERE_WAITING ? _("waiting for an answer before the first step") :
+						       _("running the checks before the first step"));
+		return;
+	}
+	add_step(&step, st);
+	if (w == WHERE_DIED)
+		strbuf_addf(sb, _("the run's process died, at %s"), step.buf);
+	else if (w == WHERE_WAITING)
+		strbuf_addf(sb, _("waiting for an answer, at %s"), step.buf);
+	else
+		strbuf_addf(sb, _("running, %s"), step.buf);
+	strbuf_release(&step);
 }
 
 /* "1.2 GiB of 3.4 GiB (35%), 45.0 MiB/s"; nothing before any byte */
@@ -221,8 +240,7 @@ static void describe(const struct status *st, int died, const char *inst, const 
 	add_time(sb, st->start, 0);
 	strbuf_addstr(sb, _("\nstate: "));
 	if (died) {
-		strbuf_addstr(sb, _("the run's process died, at "));
-		add_step(sb, st);
+		add_where(sb, st, WHERE_DIED);
 		strbuf_addf(sb, _("\n       pid %ld is gone%s;\n       the run log and the journal "
 				  "in its log directory say what was done"),
 			    st->pid, lock_process_start((pid_t)st->pid) > 0 ?
@@ -230,12 +248,10 @@ static void describe(const struct status *st, int died, const char *inst, const 
 	} else if (st->state == STATUS_FINISHED) {
 		strbuf_addf(sb, _("finished, exit %d (%s)"), st->exit_code, ended_how(st->exit_code));
 	} else if (st->state == STATUS_WAITING) {
-		strbuf_addstr(sb, _("waiting for an answer, at "));
-		add_step(sb, st);
+		add_where(sb, st, WHERE_WAITING);
 		add_cut(sb, _("\nquestion: "), st->question ? st->question : "");
 	} else {
-		strbuf_addstr(sb, _("running, "));
-		add_step(sb, st);
+		add_where(sb, st, WHERE_RUNNING);
 		if (st->step_state && *st->step_state)
 			strbuf_addf(sb, " (%s)", _(st->step_state));
 	}
@@ -263,12 +279,14 @@ static void describe_line(const struct status *st, int died, struct strbuf *sb)
 	add_time(sb, st->updated, 1);
 	strbuf_addch(sb, ' ');
 	if (died) {
-		strbuf_addstr(sb, _("the run's process died, at "));
-		add_step(sb, st);
+		add_where(sb, st, WHERE_DIED);
 	} else if (st->state == STATUS_FINISHED) {
 		strbuf_addf(sb, _("finished, exit %d (%s)"), st->exit_code, ended_how(st->exit_code));
 	} else {
-		add_step(sb, st);
+		if (st->step)
+			add_step(sb, st);
+		else
+			strbuf_addstr(sb, _("before the first step"));
 		if (st->state == STATUS_WAITING) {
 			strbuf_addstr(sb, _(" waiting for an answer: "));
 			add_line(sb, st->question ? st->question : "");

@@ -103,6 +103,11 @@ sed -i 's/^flow=restore$/flow=backup/' "$F"
 st 1 "a backup whose process died"
 has "^  biso-recover backup --dry-run --config /dev/null --log-dir $(realpath "$L")$" "died backup: the command"
 ! grep -q -- "--resume" "$T/out" || fail "died backup: offers --resume, which only the restore has"
+# dead before its first step: one sentence, not "died, at before ..."
+"$D" "$F" run_id=20261206_153000 flow=restore pid=$runner start=1000 nsteps=7 state=running \
+	step=0 || fail "driver"
+st 1 "a run whose process died before its first step"
+has "^state: the run's process died before the first step$" "died before the first step"
 # its pid given to another process: this shell, started at another time
 "$D" "$F" run_id=20261206_153000 flow=restore pid=$$ start=1000 nsteps=7 state=running \
 	step=2 step_title=config || fail "driver"
