@@ -133,7 +133,7 @@ static const char *const drill_strings[] = {
 	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, hint 3 */
 	N_("In a second shell, biso-recover status shows the run; exit 5 means it waits for an answer."),
 	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, choice 1: label */
-	N_("Start over with restore --resume"),
+	N_("Continue it with restore --resume"),
 	/* TRANSLATORS: drill scenario 05-ssh-drop.conf, choice 1: mistake */
 	N_("Nothing was interrupted: the runner went on.  --resume is for a run that\n"
 	   "died (kill -9, a power cut); w attaches to the live run."),

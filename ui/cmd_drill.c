@@ -13,9 +13,11 @@
 #include "config.h"
 #include "cli.h"
 #include "drill.h"
+#include "detached.h"
 #include "drill_record.h"
 #include "frontend.h"
 #include "i18n.h"
+#include "statusfile.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -386,6 +388,24 @@ static void log_quiet(void *ctx, enum log_level level, const char *line)
 		fprintf(stderr, "  %s\n", line);
 }
 
+/* The pid of a live runner of the sandbox at @root (a restore's in log/, a
+ * refresh's in log-test/), or 0. */
+static long sandbox_runner(const char *root)
+{
+	static const char *const dirs[] = { "log", "log-test" };
+	long pid = 0;
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0] && !pid; i++) {
+		char *dir = xstrfmt("%s/%s", root, dirs[i]);
+		struct status st;
+		if (detached_live_run(dir, &st)) {
+			pid = st.pid;
+			status_clear(&st);
+		}
+		free(dir);
+	}
+	return pid;
+}
+
 static int run_drill(const struct cli *cl, struct conf *unused)
 {
 	struct drill d;
@@ -393,6 +413,7 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 	struct report r = { 0 };
 	char **files = NULL, *root = NULL, *path = NULL;
 	size_t n = 0;
+	long runner;
 	int done = 0, code = EXIT_DONE;
 	(void)unused;
 
@@ -454,8 +475,15 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 	drill_sandbox_init(&d.sb, root);
 	free(root);
 	printf("%s\n", cli_drill_banner());
-	say(_("Building the sandbox (a demo instance, its backups and a PostgreSQL cluster of its "
-	      "own) ..."));
+	{
+		/* where, before anything is written there (the default one
+		 * was used without a word), and how long it takes */
+		char *what = xstrfmt(_("Building the sandbox in %s (a demo instance, its backups and "
+				       "a PostgreSQL cluster of its own; about a minute; --sandbox "
+				       "DIR for another directory) ..."), d.sb.root);
+		say(what);
+		free(what);
+	}
 	fflush(stdout);
 	if (drill_sandbox_build(&d.sb, &r, &e) < 0) {
 		cli_print_err(NULL, &e);
@@ -463,6 +491,11 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 		drill_sandbox_release(&d.sb);
 		drill_scenario_free(&d.s);
 		return EXIT_FAILED;
+	}
+	if (drill_sandbox_hold(&d.sb, &e) < 0) {
+		/* the runner then stops the cluster at its end: say so */
+		cli_print_err("warning", &e);
+		err_clear(&e);
 	}
 	{
 		char *m = xstrfmt("%s/" MARKER, d.sb.root);
@@ -547,8 +580,18 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 	debrief(&d, done);
 	code = done ? EXIT_DONE : EXIT_FAILED;
 out:
-	if (drill_sandbox_stop(&d.sb, NULL, &e) < 0)
+	drill_sandbox_release_hold(&d.sb);
+	if ((runner = sandbox_runner(d.sb.root)) > 0) {
+		/* the terminal went (SIGHUP) or the trainee left the run: its
+		 * runner works on; it stops the cluster at its end */
+		char *stop = xstrfmt("%s/stop.sh", d.sb.share);
+		printf(_("The sandbox's PostgreSQL cluster stays up: the restore's runner (pid %ld) "
+			 "still works on it and stops it at its end; to stop it yourself: %s %s\n"),
+		       runner, stop, d.sb.root);
+		free(stop);
+	} else if (drill_sandbox_stop(&d.sb, NULL, &e) < 0) {
 		err_clear(&e);
+	}
 	printf("%s %s\n", _("The sandbox stays in"), d.sb.root);
 	for (size_t i = 0; i < d.n_steps; i++)
 		free(d.steps[i].what);

@@ -6,6 +6,7 @@
 #include "client.h"
 #include "detach.h"
 #include "detached.h"
+#include "drill.h"
 #include "selfexe.h"
 #include "frontend.h"
 #include "i18n.h"
@@ -513,6 +514,19 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	detach_ready();
 	code = serve(df, cl->ask_steps, rn, run, log);
 	run = NULL;
+	if (cl->drill_root && !drill_sandbox_held(cl->drill_root)) {
+		/* the drill that started this run is gone (its terminal hung
+		 * up) and left the sandbox's cluster up for it: stop it now */
+		struct drill_sandbox sb;
+		drill_sandbox_init(&sb, cl->drill_root);
+		if (drill_sandbox_stop(&sb, NULL, &e) < 0) {
+			logfile_write(log, LOG_WARN, e.msg);
+			err_clear(&e);
+		} else {
+			logfile_write(log, LOG_INFO, "the drill is gone: its sandbox's cluster was stopped");
+		}
+		drill_sandbox_release(&sb);
+	}
 out:
 	runner_free(rn);
 	run_free(run);

@@ -4,6 +4,7 @@
 #include "selfexe.h"
 #include "conf.h"
 #include "i18n.h"
+#include "lock.h"
 #include "maintenance.h"
 #include "pgdump.h"
 #include "runcmd.h"
@@ -397,6 +398,55 @@ void drill_sandbox_init(struct drill_sandbox *sb, const char *root)
 	sb->backups = xstrfmt("%s/backups", root);
 	sb->conf = xstrfmt("%s/biso-recover.conf", root);
 	sb->pgdir = xstrfmt("%s/pg", root);
+}
+
+/* <root>/drill.pid, malloc'd */
+static char *hold_path(const char *root)
+{
+	return xstrfmt("%s/drill.pid", root);
+}
+
+int drill_sandbox_hold(const struct drill_sandbox *sb, struct err *e)
+{
+	char *path = hold_path(sb->root);
+	FILE *f = fopen(path, "we");
+	int ret = 0;
+	if (!f || fprintf(f, "%ld %lld\n", (long)getpid(), lock_process_start(getpid())) < 0)
+		ret = err_errno(e, errno, "cannot write %s", path);
+	if (f && fclose(f) != 0 && ret == 0)
+		ret = err_errno(e, errno, "cannot write %s", path);
+	free(path);
+	return ret;
+}
+
+/* The pid and start time of the mark; 0 when there is none. */
+static int read_hold(const char *root, long *pid, long long *start)
+{
+	char *path = hold_path(root);
+	FILE *f = fopen(path, "re");
+	int ok = f && fscanf(f, "%ld %lld", pid, start) == 2;
+	if (f)
+		fclose(f);
+	free(path);
+	return ok;
+}
+
+void drill_sandbox_release_hold(const struct drill_sandbox *sb)
+{
+	long pid;
+	long long start;
+	if (read_hold(sb->root, &pid, &start) && pid == (long)getpid()) {
+		char *path = hold_path(sb->root);
+		unlink(path);
+		free(path);
+	}
+}
+
+int drill_sandbox_held(const char *root)
+{
+	long pid;
+	long long start;
+	return read_hold(root, &pid, &start) && lock_process_alive(pid, start);
 }
 
 void drill_sandbox_release(struct drill_sandbox *sb)

@@ -87,6 +87,23 @@ int drill_sandbox_build(struct drill_sandbox *sb, struct report *r, struct err *
 /* Stop the sandbox's cluster (removes nothing).  0, or -1 with @e. */
 int drill_sandbox_stop(struct drill_sandbox *sb, struct report *r, struct err *e);
 
+/*
+ * Who stops the sandbox's cluster.  A drill's restore runs in a detached
+ * runner that outlives the drill when the terminal goes (the scenario of
+ * an SSH connection that drops): the drill must not stop the cluster under
+ * it.  The drill marks the sandbox as in use by it (<root>/drill.pid: its
+ * pid and start time) while it runs; at its end it stops the cluster only
+ * when no runner of the sandbox lives, and a runner started with
+ * --drill-root stops it at its own end when no drill holds the sandbox.
+ */
+/* Write the mark for this process.  0, or -1 with @e. */
+int drill_sandbox_hold(const struct drill_sandbox *sb, struct err *e);
+/* Remove the mark when it is this process's. */
+void drill_sandbox_release_hold(const struct drill_sandbox *sb);
+/* 1 when the process that wrote the mark of the sandbox at @root still
+ * runs (the pid with its start time), else 0. */
+int drill_sandbox_held(const char *root);
+
 /* What the drill knows of the trainee's last restore, for the checks. */
 struct drill_state {
 	int restores;        /* restores run */

@@ -11,9 +11,11 @@
 #      gets its explanation and counts as a mistake, the right one, restore;
 #   04 verify names the wrong owner, --only datadir,verify fixes it;
 #   05 the SSH connection drops during the database step (a slow dump): the
-#      wizard (w) runs steps 1-4, d during the database step leaves it as a
-#      dropped connection does (the menu says the run goes on), w again
-#      attaches to the live run at its next step and finishes it;
+#      wizard (w) runs steps 1-4, then the terminal is killed (tmux
+#      kill-server) during the replay: the runner finishes the database step
+#      on the sandbox's cluster, which the drill left up, status says it
+#      waits, a new wizard attaches and finishes the restore, and the runner
+#      stops the cluster at its end;
 #   06 maintenance mode left on by a killed backup: a wrong choice explained
 #      and counted, a restore --dry-run finds the marker and clears it;
 #   07 a refresh of the test system stops at its config.php's env PROD, the
@@ -115,6 +117,9 @@ start() {
 	menus=1
 	wait_n '^Task:' 1 240 "[$scen] the drill's first menu"
 	shows '^== DRILL' || fail "[$scen] no DRILL banner on the menu"
+	# where the sandbox goes and how long it takes, before it is built
+	shows "^Building the sandbox in $T/sb \\(" ||
+		fail "[$scen] the drill does not name the sandbox's directory before building it"
 }
 
 # act KEY: a menu key; the next menu comes.
@@ -253,25 +258,51 @@ step() {
 		$TMUX_CMD send-keys -t drill y
 	fi
 }
+# the wrong choice's label does not contradict itself ("Start over with
+# restore --resume")
+shows '1 +Continue it with restore --resume' || fail "[$scen] the choice's label is not 'Continue it with restore --resume'"
 wizard
 for n in 1 2 3 4; do step $n; done
 wait_n 'q abort this step' 1 60 "[$scen] the database step running"
 shows 'DRILL' || fail "[$scen] no DRILL banner on the wizard's title line"
-# the connection "drops": d leaves the run to its runner
-$TMUX_CMD send-keys -t drill d
-menus=$((menus + 1))
-wait_n '^Task:' "$menus" 60 "[$scen] the menu after the wizard left"
-shows '^The wizard left the run; it goes on in its runner' ||
-	fail "[$scen] the wizard did not say the run goes on"
-wizard
+# the connection drops for real: the terminal goes (SIGHUP to the drill and
+# its wizard) during the replay.  The drill must leave the sandbox's
+# cluster up for the runner (it stopped it: "terminating connection due to
+# administrator command", the database step failed).
+runlog=$(ls -t "$T"/sb/log/biso-recover-*.log | head -n 1)
+$TMUX_CMD kill-server
+n=0
+until grep -q "step database done" "$runlog" || [ $n -ge 1500 ]; do
+	grep -q "step database failed" "$runlog" && break
+	sleep 0.2
+	n=$((n + 1))
+done
+grep -q "step database done" "$runlog" ||
+	{ tail -n 20 "$runlog"; fail "[$scen] the database step did not finish after the terminal went"; }
+! grep -q "terminating connection due to administrator command" "$runlog" ||
+	fail "[$scen] the sandbox's cluster was stopped under the runner"
+# log in again: the wizard attaches to the run waiting at step 5
+st=0
+"$BISO_RECOVER" status --config "$T/sb/biso-recover.conf" >"$T/status05" 2>&1 || st=$?
+[ "$st" = 5 ] || { cat "$T/status05"; fail "[$scen] status exit $st, expected 5 (waiting at the next step)"; }
+$TMUX_CMD new-session -d -s drill -x 100 -y 40 \
+	"LC_ALL=C.UTF-8 LANGUAGE= HOME='$T/home' BISO_RECOVER_SHARE='$T/share' '$BISO_RECOVER' --config '$T/sb/biso-recover.conf' wizard restore; echo wizard-exit=\$?; sleep 600" ||
+	fail "tmux new-session failed"
 step 5
 step 6
 wait_n 'Restore finished: all 6 steps done' 1 120 "[$scen] the summary"
 $TMUX_CMD send-keys -t drill q
-wait_n '^drill-exit=' 1 120 "[$scen] the end of the drill"
-grep -q "step database done" "$(ls -t "$T"/sb/log/biso-recover-*.log | head -n 1)" ||
-	fail "[$scen] the run's log lacks the database step's end"
-done_ok 0 0
+wait_n '^wizard-exit=0' 1 120 "[$scen] the end of the wizard"
+# the runner, the drill gone, stops the sandbox's cluster at its end
+n=0
+until grep -q "the drill is gone: its sandbox's cluster was stopped" "$runlog" || [ $n -ge 300 ]; do
+	sleep 0.2
+	n=$((n + 1))
+done
+grep -q "the drill is gone: its sandbox's cluster was stopped" "$runlog" ||
+	{ tail -n 5 "$runlog"; fail "[$scen] the runner did not stop the sandbox's cluster at its end"; }
+[ ! -e "$T/sb/pg/pgdata/postmaster.pid" ] || fail "[$scen] the sandbox's cluster still runs"
+echo "ok: $scen (the terminal killed during the replay: the runner finished the database step, a new wizard finished the restore, the runner stopped the cluster)"
 fi
 
 # --- 06: maintenance mode left on by a killed backup ----------------------------
