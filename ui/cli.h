@@ -51,6 +51,10 @@ struct cli {
 	size_t n_keep_tables;
 	int keep_old;                         /* refresh */
 	const char *compress_level;           /* backup: --compress-level N, 1..9 */
+	int *menu_again;                      /* a flow's wizard started from the
+						 first screen: set to 1 when the
+						 operator goes back to it from the
+						 summary (wizard_opts.to_menu) */
 	char **args;
 	int n_args;
 };

@@ -15,12 +15,15 @@
 #include "frontend.h"
 #include "i18n.h"
 #include "logfile.h"
+#include "refresh.h"
 #include "run.h"
 #include "statusfile.h"
 #include "strbuf.h"
 #include "wizard.h"
 #include "wizard_menu.h"
 
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,70 +64,143 @@ static void list_drills(char ***files, char ***titles, size_t *n, struct strbuf 
 	*n = k;
 }
 
-/* The first screen; then what was chosen there. */
+/* The configurations beside @c's file (its directory's *.conf) that name
+ * a test system the refresh accepts (refresh_check_target()): each added
+ * to @out as the command that starts the wizard with it.  How the demo's
+ * refresh-test.conf, beside its production's, is found. */
+static void test_configs_beside(const struct conf *c, struct strbuf *out)
+{
+	char here[PATH_MAX], *dir, *slash;
+	struct dirent **ents = NULL;
+	int n, found = 0;
+
+	if (!c->path || !realpath(c->path, here))
+		return;
+	dir = xstrdup(here);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	n = scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		size_t len = strlen(name);
+		char *path = xstrfmt("%s/%s", strcmp(dir, "/") ? dir : "", name);
+		struct conf tc;
+		struct err e = ERR_INIT;
+		if (len > 5 && !strcmp(name + len - 5, ".conf") && strcmp(path, here) && found < 5) {
+			conf_init_defaults(&tc);
+			if (conf_load(&tc, path, 1, &e) == 0 && refresh_check_target(&tc, NULL, &e) == 0) {
+				if (!found++)
+					strbuf_addf(out, "\n\n%s",
+						    _("A test system's configuration (env 'dev') is "
+						      "beside this one; to refresh it, start the wizard "
+						      "with it:"));
+				strbuf_addf(out, "\n  biso-recover --config %s", path);
+			}
+			err_clear(&e);
+			conf_release(&tc);
+		}
+		free(path);
+		free(ents[i]);
+	}
+	free(ents);
+	free(dir);
+}
+
+/* The first screen; then what was chosen there; again after a flow whose
+ * summary went back to it (m).  The exit code is the last flow's, 0 when
+ * none ran. */
 static int menu(const struct cli *cl, struct conf *c)
 {
-	struct wizard_menu_opts mo = { 0 };
-	struct wizard_menu_result res;
-	struct strbuf info = STRBUF_INIT, why = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT;
 	char **files, **titles;
 	size_t n;
-	int code, rc;
+	int code = EXIT_DONE, again;
 
 	list_drills(&files, &titles, &n, &why);
-	strbuf_addstr(&info, "biso-recover");
-	if (c->webroot)
-		strbuf_addf(&info, "  %s %s", _("webroot"), c->webroot);
-	mo.title_info = info.buf;
-	mo.banner = cl->drill_root ? cli_drill_banner() : NULL;
-	mo.attachments = c->refresh.attachments;
-	mo.drill_titles = (const char *const *)titles;
-	mo.n_drills = n;
-	mo.drill_error = why.len ? why.buf : NULL;
-	rc = wizard_menu(&mo, &res);
-	if (rc < 0) {
-		code = EXIT_USAGE;
-	} else if (rc > 0) {
-		code = EXIT_ABORTED; /* the terminal went away */
-	} else {
-		switch (res.action) {
-		case WIZARD_MENU_RESTORE:
-			code = cli_restore(cl, c, 1);
-			break;
-		case WIZARD_MENU_REFRESH: {
-			/* the runner reads its policy from its command line */
-			struct cli rcl = *cl;
-			rcl.attachments = res.attachments;
-			conf_set_str(&c->refresh.attachments, res.attachments);
-			code = cli_refresh(&rcl, c, 1);
-			break;
+	do {
+		struct wizard_menu_opts mo = { 0 };
+		struct wizard_menu_result res;
+		struct strbuf info = STRBUF_INIT, refused = STRBUF_INIT, note = STRBUF_INIT;
+		struct err e = ERR_INIT;
+		struct cli mcl = *cl;
+		char *env = NULL;
+		int rc;
+
+		again = 0;
+		mcl.menu_again = &again;
+		/* the refresh's guard before its attachments question: a
+		 * production instance is refused on this screen, not after it
+		 * (asked each time: a restore may have changed config.php) */
+		if (refresh_check_target(c, &env, &e) < 0) {
+			err_format_l10n(&e, &refused);
+			test_configs_beside(c, &refused);
+			if (env)
+				strbuf_addf(&note, _("not this instance: env %s"), env);
+			else
+				strbuf_addstr(&note, _("not this instance"));
 		}
-		case WIZARD_MENU_BACKUP:
-			code = cli_backup(cl, c, 1);
-			break;
-		case WIZARD_MENU_DRILL: {
-			/* as `biso-recover drill FILE` */
-			struct cli dcl = *cl;
-			char *args[] = { files[res.drill], NULL };
-			dcl.cmd = "drill";
-			dcl.args = args;
-			dcl.n_args = 1;
-			code = command_drill.run(&dcl, NULL);
-			break;
+		err_clear(&e);
+		strbuf_addstr(&info, "biso-recover");
+		/* before the webroot, whose path may be cut at the edge */
+		if (env)
+			strbuf_addf(&info, "  %s %s", _("env"), env);
+		if (c->webroot)
+			strbuf_addf(&info, "  %s %s", _("webroot"), c->webroot);
+		mo.refresh_refused = refused.len ? refused.buf : NULL;
+		mo.refresh_note = note.len ? note.buf : NULL;
+		mo.title_info = info.buf;
+		mo.banner = cl->drill_root ? cli_drill_banner() : NULL;
+		mo.attachments = c->refresh.attachments;
+		mo.drill_titles = (const char *const *)titles;
+		mo.n_drills = n;
+		mo.drill_error = why.len ? why.buf : NULL;
+		rc = wizard_menu(&mo, &res);
+		if (rc < 0) {
+			code = EXIT_USAGE;
+		} else if (rc > 0) {
+			code = EXIT_ABORTED; /* the terminal went away */
+		} else {
+			switch (res.action) {
+			case WIZARD_MENU_RESTORE:
+				code = cli_restore(&mcl, c, 1);
+				break;
+			case WIZARD_MENU_REFRESH:
+				/* the runner reads its policy from its command line */
+				mcl.attachments = res.attachments;
+				conf_set_str(&c->refresh.attachments, res.attachments);
+				code = cli_refresh(&mcl, c, 1);
+				break;
+			case WIZARD_MENU_BACKUP:
+				code = cli_backup(&mcl, c, 1);
+				break;
+			case WIZARD_MENU_DRILL: {
+				/* as `biso-recover drill FILE` (its own end, no
+				 * way back here) */
+				struct cli dcl = *cl;
+				char *args[] = { files[res.drill], NULL };
+				dcl.cmd = "drill";
+				dcl.args = args;
+				dcl.n_args = 1;
+				code = command_drill.run(&dcl, NULL);
+				break;
+			}
+			case WIZARD_MENU_QUIT:
+			default:
+				break; /* the last flow's code stands */
+			}
 		}
-		case WIZARD_MENU_QUIT:
-		default:
-			code = EXIT_DONE;
-			break;
-		}
-	}
+		strbuf_release(&info);
+		strbuf_release(&refused);
+		strbuf_release(&note);
+		free(env);
+	} while (again);
 	for (size_t i = 0; i < n; i++) {
 		free(files[i]);
 		free(titles[i]);
 	}
 	free(files);
 	free(titles);
-	strbuf_release(&info);
 	strbuf_release(&why);
 	return code;
 }

@@ -100,6 +100,7 @@ static int follow_wizard(const struct cli *cl, const char *sock, const char *log
 	wo.runner_pid = pid;
 	wo.banner = cl->drill_root ? cli_drill_banner() : NULL;
 	wo.reattach = reattach;
+	wo.to_menu = cl->menu_again;
 	code = wizard_run(&wo);
 	return code == WIZARD_LEFT ? EXIT_ABORTED : code;
 }

@@ -600,6 +600,10 @@ static void summary_key(struct wizard *w, int is_key, wint_t ch)
 	} else if (is_key && (ch == KEY_HOME)) {
 		w->summary_scroll = 0;
 	} else {
+		/* m: the first screen again (a backup, then a restore, without
+		 * starting the program again); q and the rest: exit */
+		if (w->o->to_menu && is_char(is_key, ch, L'm'))
+			*w->o->to_menu = 1;
 		w->finished = 1;
 		return;
 	}

@@ -28,6 +28,9 @@ struct wizard_opts {
 	const char *resume_cmd;  /* what continues the run when its runner was
 				    killed ("biso-recover restore --resume
 				    --config ..."), or NULL */
+	int *to_menu;            /* started from the first screen: the summary
+				    offers m, back to it, which sets *to_menu
+				    to 1; NULL: no first screen to go back to */
 };
 
 /* wizard_run()'s answer when the operator chose to continue the

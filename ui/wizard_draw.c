@@ -844,6 +844,9 @@ void wizard_draw_summary(const struct wizard *w)
 	static const struct help_key keys[] = {
 		{ "q", N_("exit") }, { "[ ]", N_("scroll") },
 	};
+	static const struct help_key keys_menu[] = {
+		{ "m", N_("first screen") }, { "q", N_("exit") }, { "[ ]", N_("scroll") },
+	};
 	struct tui_lines ln = TUI_LINES_INIT;
 	struct strbuf head = STRBUF_INIT, text = STRBUF_INIT;
 	int ndone = 0, nfailed = 0, nskipped = 0, rows = wizard_summary_rows(w), first;
@@ -897,7 +900,10 @@ void wizard_draw_summary(const struct wizard *w)
 	if (first < 0)
 		first = 0;
 	put_lines(stdscr, 3, 1, COLS - 2, rows, &ln, (size_t)first, A_NORMAL);
-	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	if (w->o->to_menu)
+		draw_help(w, keys_menu, sizeof(keys_menu) / sizeof(keys_menu[0]));
+	else
+		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 	if (COLS > 40)
 		tui_put(stdscr, LINES - 1, COLS - 22, 21, _("any other key: exit"),
 			tui_attr(&w->tui, TUI_DIM));

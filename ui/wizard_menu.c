@@ -76,6 +76,7 @@ struct menu {
 	struct tui tui;
 	enum menu_screen screen;
 	size_t sel[MS_COUNT]; /* the highlighted choice of each screen */
+	int refused;          /* the refresh's refusal is up (over the first screen) */
 	int done;
 };
 
@@ -157,7 +158,8 @@ static int explain_rows(const struct menu_item *it, int width)
  * longer than the room scrolls with the highlighted choice.
  */
 static void draw_choices(const struct menu *m, const char *heading, const char *intro,
-			 const struct menu_item *items, const char *const *titles, size_t n)
+			 const struct menu_item *items, const char *const *titles, size_t n,
+			 const char *const *notes)
 {
 	int width = COLS - 7, y = 2, bottom = LINES - 2, need = 0, first = 0, rows;
 	size_t sel = m->sel[m->screen];
@@ -179,6 +181,8 @@ static void draw_choices(const struct menu *m, const char *heading, const char *
 		attr_t a = i == sel ? tui_attr(&m->tui, TUI_TITLE) : A_BOLD;
 		strbuf_addf(&sb, "%c %zu  %s", i == sel ? '>' : ' ', i + 1,
 			    items ? _(items[i].title) : titles[i]);
+		if (notes && notes[i])
+			strbuf_addf(&sb, " (%s)", notes[i]);
 		tui_put(stdscr, y, 1, COLS - 2, sb.buf, a);
 		strbuf_release(&sb);
 		y++;
@@ -189,13 +193,55 @@ static void draw_choices(const struct menu *m, const char *heading, const char *
 	}
 }
 
+/* A box over the screen: @title on its top border, @body wrapped inside
+ * (what does not fit is cut, and says so with "..."). */
+static void draw_dialog(const struct menu *m, const char *title, const char *body)
+{
+	struct tui_lines ln = TUI_LINES_INIT;
+	int w = COLS - 4 < 72 ? COLS - 4 : 72, h, y, x, rows;
+
+	tui_wrap(body, w - 4, &ln);
+	h = (int)ln.n + 4;
+	if (h > LINES - 2)
+		h = LINES - 2;
+	y = (LINES - 1 - h) / 2;
+	x = (COLS - w) / 2;
+	for (int r = y; r < y + h; r++)
+		mvhline(r, x, ' ', w);
+	tui_frame(stdscr, y, x, h, w, A_NORMAL);
+	{
+		int c = tui_put(stdscr, y, x + 2, w - 4, " ", A_NORMAL);
+		c += tui_put(stdscr, y, x + 2 + c, w - 5 - c, title, tui_attr(&m->tui, TUI_WARN));
+		tui_put(stdscr, y, x + 2 + c, w - 4 - c, " ", A_NORMAL);
+	}
+	rows = h - 4;
+	for (int i = 0; i < rows && (size_t)i < ln.n; i++) {
+		if (i == rows - 1 && ln.n > (size_t)rows)
+			tui_put(stdscr, y + 2 + i, x + 2, w - 4, "...", A_NORMAL);
+		else
+			tui_putw(stdscr, y + 2 + i, x + 2, w - 4, ln.line[i], A_NORMAL);
+	}
+	tui_lines_free(&ln);
+}
+
 static void draw_main(const struct menu *m)
 {
 	static const struct help_key keys[] = {
 		{ N_("Up/Down"), N_("choose") }, { N_("Enter"), N_("start") },
 		{ "1-4", N_("start that one") }, { "q", N_("quit") },
 	};
-	draw_choices(m, _("What do you want to do?"), NULL, main_items, NULL, N_MAIN);
+	static const struct help_key keys_refused[] = { { N_("any key"), N_("back") } };
+	const char *notes[N_MAIN] = { NULL };
+	for (size_t i = 0; i < N_MAIN; i++)
+		if (main_actions[i] == WIZARD_MENU_REFRESH)
+			notes[i] = m->o->refresh_note;
+	draw_choices(m, _("What do you want to do?"), NULL, main_items, NULL, N_MAIN, notes);
+	if (m->refused) {
+		draw_dialog(m, _("Refresh a test system: not this instance"),
+			    m->o->refresh_refused);
+		draw_help(m, keys_refused, 1);
+		return;
+	}
 	draw_help(m, keys, sizeof keys / sizeof *keys);
 }
 
@@ -209,7 +255,7 @@ static void draw_policy(const struct menu *m)
 		     _("The anonymizer changes the database only. Attachments (the datadir's "
 		       "attachments/) are personal files: choose what of them reaches the "
 		       "test system. The rest of the datadir is copied."),
-		     policy_items, NULL, N_POLICY);
+		     policy_items, NULL, N_POLICY, NULL);
 	draw_help(m, keys, sizeof keys / sizeof *keys);
 }
 
@@ -226,11 +272,11 @@ static void draw_drill(const struct menu *m)
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_addf(&sb, "%s\n\n%s", intro,
 			    m->o->drill_error ? m->o->drill_error : _("No scenario found."));
-		draw_choices(m, _("Practise: choose a scenario"), sb.buf, NULL, NULL, 0);
+		draw_choices(m, _("Practise: choose a scenario"), sb.buf, NULL, NULL, 0, NULL);
 		strbuf_release(&sb);
 	} else {
 		draw_choices(m, _("Practise: choose a scenario"), intro, NULL, m->o->drill_titles,
-			     m->o->n_drills);
+			     m->o->n_drills, NULL);
 	}
 	draw_help(m, keys, sizeof keys / sizeof *keys);
 }
@@ -241,6 +287,11 @@ static void choose(struct menu *m, size_t i)
 {
 	switch (m->screen) {
 	case MS_MAIN:
+		if (main_actions[i] == WIZARD_MENU_REFRESH && m->o->refresh_refused) {
+			/* not a test system: say why before asking anything */
+			m->refused = 1;
+			return;
+		}
 		if (main_actions[i] == WIZARD_MENU_REFRESH) {
 			m->screen = MS_POLICY;
 			return;
@@ -269,6 +320,10 @@ static void menu_key(struct menu *m, int is_key, wint_t ch)
 {
 	size_t n = item_count(m, m->screen), *sel = &m->sel[m->screen];
 
+	if (m->refused) {
+		m->refused = 0; /* any key closes the refusal: the first screen */
+		return;
+	}
 	if (!is_key && (ch == L'q' || ch == L'Q')) {
 		m->res->action = WIZARD_MENU_QUIT;
 		m->done = 1;

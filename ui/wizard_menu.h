@@ -4,7 +4,9 @@
  * What `biso-recover` with no command shows on a terminal: restore this
  * instance, refresh a test system, take a backup, practise (a drill), each
  * with two lines of explanation.  The refresh asks its attachments policy
- * here (the flow's plan needs it), Practise lists the drill scenarios.  The
+ * here (the flow's plan needs it), unless the caller found the instance
+ * no test system (refresh_refused): then a dialog says why and the first
+ * screen stays.  Practise lists the drill scenarios.  The
  * menu only draws and reads keys; the caller lists the scenarios, and
  * starts the chosen flow's wizard (or the drill) after the menu gave the
  * terminal back.
@@ -31,6 +33,11 @@ struct wizard_menu_opts {
 	const char *const *drill_titles; /* the scenarios' titles, in order */
 	size_t n_drills;
 	const char *drill_error;         /* why no scenario could be listed, or NULL */
+	const char *refresh_refused;     /* why this instance cannot be refreshed (the
+					    refresh's guard: its env is not 'dev'), with
+					    its hint, or NULL: the refresh is offered */
+	const char *refresh_note;        /* beside "Refresh a test system" when refused
+					    ("not this instance: env PROD"), or NULL */
 };
 
 struct wizard_menu_result {

@@ -3,6 +3,7 @@
  * the source's dump and datadir; see refresh_int.h. */
 #include "config.h"
 #include "i18n.h"
+#include "refresh.h"
 #include "refresh_int.h"
 #include "backupset.h"
 #include "backupverify.h"
@@ -122,6 +123,28 @@ int refresh_require_dev(struct refresh *rf, struct report *r, struct err *e)
 	err_hint(e, "Refresh only a test system whose config.php sets Config::set('env', 'dev'); "
 		    "--yes does not change this.");
 	return -1;
+}
+
+int refresh_check_target(struct conf *c, char **env, struct err *e)
+{
+	struct refresh rf;
+	int ret;
+
+	if (env)
+		*env = NULL;
+	if (!nonempty(c->webroot))
+		return err_set(e, "no test instance named"),
+		       err_hint(e, "Give --webroot DIR (the test system's webroot)."), -1;
+	memset(&rf, 0, sizeof rf);
+	rf.conf = c;
+	rf.webroot = xstrdup(c->webroot);
+	rf.config_php = nonempty(c->config_php) ? xstrdup(c->config_php)
+						: xstrfmt("%s/config.php", rf.webroot);
+	ret = refresh_require_dev(&rf, NULL, e);
+	if (env && rf.env)
+		*env = xstrdup(rf.env);
+	refresh_release(&rf);
+	return ret;
 }
 
 /* The production config.php named in refresh.production_config: its

@@ -6,12 +6,18 @@
 #             the screen; q quits with exit 0, nothing run;
 #   backup:   asked once before the start (Enter starts all steps, no skip):
 #             quit there, nothing ran; Take a backup -> the backup flow's six steps in the wizard's run
-#             screens -> "Backup finished: all 6 steps done"; a new complete
+#             screens -> "Backup finished: all 6 steps done"; m on its
+#             summary: the first screen again, a restore from there (quit
+#             at its first step: exit 130, the last flow's); a new complete
 #             backup exists and `backup-verify` accepts it (exit 0);
 #   refresh:  (the test instance's configuration) Refresh a test system -> the
 #             attachments question with its explanation; with env PROD in
-#             the target's config.php the preflight stops it (exit 2, "nothing
-#             was touched", biso-cli never ran, the test database unchanged);
+#             the target's config.php the first screen says so (the env in
+#             its title) and 2 shows the refusal (reason, hint) in a dialog
+#             before the attachments question, then the first screen again
+#             (biso-cli never ran, the test database unchanged); from
+#             production's configuration the dialog names the test
+#             system's (--config .../refresh-test.conf);
 #             copy: the datadir step wants copy typed (quit there); placeholder:
 #             the refresh runs to its summary and every attachment of the test
 #             datadir is a placeholder (same paths, none of production's bytes);
@@ -149,8 +155,21 @@ wait_for "Step 1 of 6: Switch maintenance mode on" 30 "[backup] the backup's fir
 walk backup "Backup finished: all 6 steps done - exit code 0"
 echo "[backup] summary:"
 printf '%s\n' "$last_screen" | sed -n '2,12p'
+# m: the first screen again, and from there a restore (quit at its first
+# step); q there ends the program with the last flow's exit code
+printf '%s\n' "$last_screen" | sed -n 24p | grep -q "^m first screen  q exit" ||
+	failscreen "[backup] the summary's key line does not offer the first screen"
+keys m
+wait_for "What do you want to do\\?" 10 "[backup] the first screen after the summary"
+[ -s "$T/exit-backup" ] && failscreen "[backup] biso-recover exited on m"
+keys 1
+wait_for "Step 1 of 6: Restore the webroot" 60 "[backup] the restore from the first screen again"
 keys q
-ended backup 0
+wait_for "Quit the wizard\\?" 5 "[backup] the restore's quit question"
+keys y
+wait_for "Restore ABORTED by the operator - exit code 130" 10 "[backup] the restore's summary"
+keys q
+ended backup 130
 id=$(ls "$DEMO_BACKUP_ROOT/manifest")
 [ "$(echo "$id" | wc -l)" = 1 ] || fail "[backup] not exactly one new backup: $id"
 [ -s "$DEMO_BACKUP_ROOT/db/biso_$id.sql.gz" ] && [ -d "$DEMO_BACKUP_ROOT/data/$id" ] &&
@@ -217,33 +236,54 @@ TD=$DEMO_TEST_DATADIR
 CALLS=$TW/biso-cli.calls
 db_state() { pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict ' | sha256sum; }
 
-# env PROD: the preflight stops the refresh, nothing touched
+# env PROD: the refresh's guard on the first screen, before the attachments
+# question: a dialog with the reason and its hint, then the first screen
+# again (it asked the attachments, then the wizard ended with exit 2)
 cp -p "$TW/config.php" "$T/config.php.dev"
 sed -i "s/^Config::set('env', 'dev');/Config::set('env', 'PROD');/" "$TW/config.php"
 grep -q "^Config::set('env', 'PROD');" "$TW/config.php" || fail "could not set env PROD"
 : > "$CALLS"
 db0=$(db_state biso_test)
 start prod "$TCONF"
+shows "^ biso-recover  env PROD  webroot " || failscreen "[prod] the title does not show the instance's env"
+shows "2  Refresh a test system \(not this instance: env PROD\)" ||
+	failscreen "[prod] the first screen does not say the refresh is not for this instance"
 keys 2
-wait_for "Refresh a test system: the attachments" 5 "[prod] the attachments question"
-for t in "> 1  placeholder: a placeholder file for each attachment" "2  skip: no attachments" \
-	"3  copy: the real attachments \\(personal data\\)" "are personal files" \
-	"you type copy to acknowledge"; do
-	shows "$t" || failscreen "[prod] the attachments question does not show /$t/"
-done
-keys Enter
-ended prod 2
-shows "says env 'PROD', not 'dev'" || failscreen "[prod] no reason on the terminal"
-shows "nothing was touched" || failscreen "[prod] does not say nothing was touched"
+wait_for "Refresh a test system: not this instance" 5 "[prod] the refusal's dialog"
+shows "the attachments" && failscreen "[prod] the attachments question came"
+shows_text "says env 'PROD'," || failscreen "[prod] the dialog gives no reason"
+shows "HINT: Refresh only a test system" || failscreen "[prod] the dialog gives no hint"
+[ "$(printf '%s\n' "$last_screen" | sed -n 24p | sed 's/ *$//')" = "any key back" ] ||
+	failscreen "[prod] the dialog's key line"
+keys x
+wait_for "What do you want to do\\?" 5 "[prod] the first screen again"
+shows "Refresh a test system: not this instance" && failscreen "[prod] the dialog stayed"
+keys q
+ended prod 0
 [ ! -s "$CALLS" ] || { cat "$CALLS"; fail "[prod] biso-cli ran"; }
 [ "$(db_state biso_test)" = "$db0" ] || fail "[prod] the test database changed"
 cp -p "$T/config.php.dev" "$TW/config.php"
-echo "ok: Refresh a test system on a target saying env PROD stops in the preflight (exit 2), nothing touched"
+# production's configuration: the dialog names the test system's beside it
+start prodconf "$CONF"
+keys 2
+wait_for "Refresh a test system: not this instance" 5 "[prodconf] the refusal's dialog"
+shows_text "biso-recover --config $(realpath "$TCONF")" ||
+	failscreen "[prodconf] the dialog does not name the test system's configuration"
+keys x
+keys q
+ended prodconf 0
+echo "ok: Refresh a test system on an instance saying env PROD is refused on the first screen (the env shown, a dialog with the reason, the hint and the test system's configuration), back to it; nothing touched"
 
 # copy: the typed acknowledgement before the datadir step
 start copy "$TCONF"
+shows "^ biso-recover  env dev  webroot " || failscreen "[copy] the title does not show the instance's env"
 keys 2
 wait_for "the attachments" 5 "[copy] the attachments question"
+for t in "> 1  placeholder: a placeholder file for each attachment" "2  skip: no attachments" \
+	"3  copy: the real attachments \\(personal data\\)" "are personal files" \
+	"you type copy to acknowledge"; do
+	shows "$t" || failscreen "[copy] the attachments question does not show /$t/"
+done
 keys 3
 wait_for "Step 1 of [0-9]+: Maintenance mode on" 30 "[copy] the refresh's first step"
 walk copy "Confirm: Replace the test datadir"
