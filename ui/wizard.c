@@ -91,8 +91,11 @@ static void log_add(struct wizard *w, time_t when, enum log_level level, const c
 	e->level = level;
 	e->text = xstrdup(text);
 	w->log_n++;
-	/* an operator reading back keeps his place */
-	if (w->log_scroll > 0 && (size_t)w->log_scroll < w->log_n)
+	/* an operator reading back keeps his place, until a warning or an
+	 * error comes: that must be in sight */
+	if (level >= LOG_WARN)
+		w->log_scroll = 0;
+	else if (w->log_scroll > 0 && (size_t)w->log_scroll < w->log_n)
 		w->log_scroll++;
 }
 
@@ -272,11 +275,23 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 		return;
 	}
 	if (w->explain) {
-		/* any key closes the explanation; it does nothing else */
-		if (is_log_key(is_key, ch))
-			log_scroll_key(w, page_key(is_key, ch));
+		/* the arrows and the page keys scroll it (the draw function
+		 * clamps); any other key closes it and does nothing else */
+		int k = page_key(is_key, ch), page = LINES - 8 > 1 ? LINES - 8 : 1;
+		if (is_key && ch == KEY_UP)
+			w->explain_scroll--;
+		else if (is_key && ch == KEY_DOWN)
+			w->explain_scroll++;
+		else if (k == KEY_PPAGE)
+			w->explain_scroll -= page;
+		else if (k == KEY_NPAGE)
+			w->explain_scroll += page;
+		else if (is_key && ch == KEY_HOME)
+			w->explain_scroll = 0;
 		else
 			w->explain = 0;
+		if (w->explain_scroll < 0)
+			w->explain_scroll = 0;
 		return;
 	}
 	if (is_log_key(is_key, ch)) {
@@ -289,6 +304,7 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 		return; /* answered: the runner's next message moves on */
 	if (is_char(is_key, ch, L'?')) {
 		w->explain = 1;
+		w->explain_scroll = 0;
 	} else if (wizard_stopping_no(w)) {
 		/* a line-mode run's confirmation, still open: no skip and no
 		 * other backup there; q asks before it stops the run */
@@ -697,8 +713,10 @@ static void on_view(struct wizard *w, struct proto_msg *m)
 	if (w->views[i].u.view.state == PROTO_STEP_WAITING)
 		w->waiting_step = (int)i;
 	if (w->views[i].u.view.state == PROTO_STEP_RUNNING) {
-		/* a step runs: its screen, with the progress from now on */
+		/* a step runs: its screen, with the progress from now on, and
+		 * the log at its newest lines (what the step does) */
 		w->cur = i;
+		w->log_scroll = 0;
 		wizard_progress_release(&w->prog);
 		w->have_progress = 0;
 		rate_window_reset(&w->rate);
@@ -744,9 +762,12 @@ static void on_question(struct wizard *w, struct proto_msg *m)
 			break;
 		}
 		w->choosing = 0;
-		/* keys typed while the step ran must not start the next one */
-		if (was == SCR_RUNNING || was == SCR_WAIT)
+		/* keys typed while the step ran must not start the next one;
+		 * the log shows its newest lines (the step's result) */
+		if (was == SCR_RUNNING || was == SCR_WAIT) {
 			flushinp();
+			w->log_scroll = 0;
+		}
 		if (!w->asked && w->early.len && !w->o->reattach) {
 			/* the preflight's warnings: on the first screen, and
 			 * again as the pane's newest lines (its INFO lines would

@@ -57,8 +57,9 @@ static void layout_compute(struct layout *l)
 	l->left_w = l->cols * 3 / 10;
 	if (l->left_w > 32)
 		l->left_w = 32;
-	if (l->left_w < 18)
-		l->left_w = 18;
+	/* at 60 columns " 5 migrations" fits with a space before the rule */
+	if (l->left_w < 19)
+		l->left_w = 19;
 	l->right_x = l->left_w + 2;
 	l->right_w = l->cols - l->right_x - 1;
 }
@@ -71,10 +72,14 @@ int wizard_log_rows(const struct wizard *w)
 	return l.log_h;
 }
 
+static void summary_top(const struct wizard *w, int draw, int *head_rows, int *warn_rows);
+
 int wizard_summary_rows(const struct wizard *w)
 {
-	(void)w;
-	return LINES - 4 > 1 ? LINES - 4 : 1;
+	int head_rows, warn_rows;
+	summary_top(w, 0, &head_rows, &warn_rows);
+	return LINES - 3 - head_rows - (warn_rows ? warn_rows + 1 : 0) > 1
+	       ? LINES - 3 - head_rows - (warn_rows ? warn_rows + 1 : 0) : 1;
 }
 
 static const char *state_marker(enum step_state s)
@@ -238,6 +243,22 @@ static void draw_title(const struct wizard *w, const char *right)
 		tui_put(stdscr, 0, COLS - rlen - 1, rlen, right, a);
 }
 
+/* @s at (@y, @x) in at most @cols columns: whole, or cut with "..." (or
+ * "…") at its end, so that a cut word never passes for a whole one. */
+static void put_fit(const struct wizard *w, int y, int x, int cols, const char *s, attr_t a)
+{
+	const char *dots = w->tui.utf8 ? "…" : "...";
+	int dw = w->tui.utf8 ? 1 : 3;
+	if (cols <= 0)
+		return;
+	if (cols_of(s, strlen(s)) <= cols || cols <= dw) {
+		tui_put(stdscr, y, x, cols, s, a);
+		return;
+	}
+	x += tui_put(stdscr, y, x, cols - dw, s, a);
+	tui_put(stdscr, y, x, dw, dots, a);
+}
+
 static void draw_steps(const struct wizard *w, const struct layout *l)
 {
 	int two_lines = l->main_h >= 2 * (int)w->n_steps + 1;
@@ -255,29 +276,39 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 		x += tui_put(stdscr, y, x, l->left_w - x, cur ? ">" : " ", A_BOLD);
 		x += tui_put(stdscr, y, x, l->left_w - x, state_marker(v->state), a);
 		/* the title when it fits with a space before the rule, else
-		 * the short name */
+		 * the short name, cut with a marker when even that does not */
 		strbuf_addf(&sb, " %d %s", s + 1, wizard_text(w, (size_t)s, "title"));
-		if ((int)sb.len >= l->left_w - x) {
+		if (cols_of(sb.buf, sb.len) >= l->left_w - x) {
 			strbuf_reset(&sb);
 			strbuf_addf(&sb, " %d %s", s + 1, wizard_text(w, (size_t)s, "name"));
 		}
-		tui_put(stdscr, y, x, l->left_w - x, sb.buf, cur ? a | A_BOLD : a);
+		put_fit(w, y, x, l->left_w - x - 1, sb.buf, cur ? a | A_BOLD : a);
 		y++;
 		if (two_lines && y < l->main_top + l->main_h) {
-			strbuf_reset(&sb);
-			strbuf_addf(&sb, "%s", _(step_state_name(v->state)));
-			if (v->state == STEP_RUNNING) {
-				strbuf_addch(&sb, ' ');
-				add_duration(&sb, (double)(w->now_ns - w->step_start_ns) / 1e9);
-			} else if (v->state == STEP_DONE || v->state == STEP_FAILED) {
-				strbuf_addch(&sb, ' ');
-				add_duration(&sb, v->seconds);
+			/* "done 0:32, 1 warning"; when that does not fit, without
+			 * the time ("done, 1 warning"), then the warnings alone
+			 * (the marker says the state); then cut with a marker */
+			for (int form = 2; form >= 0; form--) {
+				strbuf_reset(&sb);
+				if (form)
+					strbuf_addf(&sb, "%s", _(step_state_name(v->state)));
+				if (form == 2 && v->state == STEP_RUNNING) {
+					strbuf_addch(&sb, ' ');
+					add_duration(&sb, (double)(w->now_ns - w->step_start_ns) / 1e9);
+				} else if (form == 2 && (v->state == STEP_DONE || v->state == STEP_FAILED)) {
+					strbuf_addch(&sb, ' ');
+					add_duration(&sb, v->seconds);
+				}
+				if (v->warnings && form)
+					strbuf_addf(&sb, P_(", %u warning", ", %u warnings", v->warnings),
+						    v->warnings);
+				else if (v->warnings)
+					strbuf_addf(&sb, P_("%u warning", "%u warnings", v->warnings),
+						    v->warnings);
+				if (cols_of(sb.buf, sb.len) <= l->left_w - 8 || !v->warnings)
+					break;
 			}
-			if (v->warnings)
-				strbuf_addf(&sb, P_(", %u warning", ", %u warnings", v->warnings),
-					    v->warnings);
-			tui_put(stdscr, y, 7, l->left_w - 7, sb.buf,
-				tui_attr(&w->tui, TUI_DIM));
+			put_fit(w, y, 7, l->left_w - 8, sb.buf, tui_attr(&w->tui, TUI_DIM));
 			y++;
 		}
 		strbuf_release(&sb);
@@ -402,6 +433,80 @@ static void draw_progress(const struct wizard *w, const struct layout *l, int y)
 }
 
 /*
+ * @path (no spaces) in at most @cols columns: whole when it fits, else
+ * its first component, "..." (or "…"), and as many of its last components
+ * as fit ("/work/.../prod/webroot"); the end of a path names what it is,
+ * so it is never the part cut.  Appended to @out.
+ */
+static void path_middle(const struct wizard *w, const char *path, size_t len, int cols,
+			struct strbuf *out)
+{
+	const char *dots = w->tui.utf8 ? "…" : "...";
+	int dw = w->tui.utf8 ? 1 : 3;
+	const char *head_end, *tail = path + len;
+	size_t head_len;
+
+	if (cols_of(path, len) <= cols) {
+		strbuf_add(out, path, len);
+		return;
+	}
+	/* "/work/": the root's first directory */
+	head_end = memchr(path + 1, '/', len > 1 ? len - 1 : 0);
+	head_len = head_end ? (size_t)(head_end - path) + 1 : 0;
+	/* the longest tail of whole components that fits beside it */
+	for (const char *p = path + len; p > path + head_len; p--) {
+		if (p[-1] != '/' || p == path + len)
+			continue;
+		if (cols_of(path, head_len) + dw + cols_of(p, (size_t)(path + len - p)) > cols)
+			break;
+		tail = p;
+	}
+	if (tail == path + len) {
+		/* not even the last component fits beside the head: its end */
+		const char *p = path + len;
+		head_len = 0;
+		while (p > path && cols_of(p - 1, (size_t)(path + len - p + 1)) + dw <= cols)
+			p--;
+		tail = p;
+	}
+	strbuf_add(out, path, head_len);
+	strbuf_addstr(out, dots);
+	strbuf_add(out, tail, (size_t)(path + len - tail));
+}
+
+/* The step's "source: ...\ntarget: ...\n" for @width columns: a line too
+ * long has the path that starts its value shortened in the middle
+ * (path_middle()), the words after it kept; into @out. */
+static void describe_fit(const struct wizard *w, const char *text, int width, struct strbuf *out)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		const char *colon = memchr(text, ':', n);
+		size_t lab = colon ? (size_t)(colon - text) + 1 : 0;
+		while (lab && lab < n && text[lab] == ' ')
+			lab++;
+		if (cols_of(text, n) > width && lab && lab < n && text[lab] == '/') {
+			size_t plen = strcspn(text + lab, " \n");
+			int rest = cols_of(text + lab + plen, n - lab - plen);
+			int room = width - cols_of(text, lab) - rest;
+			if (room < 12) { /* the words after it wrap instead */
+				room = width - cols_of(text, lab);
+			}
+			strbuf_add(out, text, lab);
+			path_middle(w, text + lab, plen, room, out);
+			strbuf_add(out, text + lab + plen, n - lab - plen);
+		} else {
+			strbuf_add(out, text, n);
+		}
+		text += n;
+		if (*text == '\n') {
+			strbuf_addch(out, '\n');
+			text++;
+		}
+	}
+}
+
+/*
  * The right panel: heading, the explanation, source/target, and at the
  * bottom the progress (running) or what Enter will do (pending).  When
  * rows are short the explanation gives way first.
@@ -421,6 +526,15 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 	strbuf_addf(&sb, _("Step %d of %d: %s"), (int)s + 1, (int)w->n_steps, wizard_text(w, s, "title"));
 	tui_put(stdscr, top, x, width, sb.buf, tui_attr(&w->tui, TUI_HEADING));
 	top += 2;
+
+	/* source / target: each on one row, a long path shortened in its
+	 * middle ("/work/.../prod/webroot"): its end names the directory */
+	{
+		struct strbuf fit = STRBUF_INIT;
+		describe_fit(w, w->describe.buf, width, &fit);
+		tui_wrap_hanging(fit.buf, width, &desc);
+		strbuf_release(&fit);
+	}
 
 	/* bottom block */
 	if (running) {
@@ -444,19 +558,36 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 		tui_wrap(sb.buf, width, &note);
 		block_h = (int)note.n;
 	}
+	/* the note gives way to source and target and to two rows of the
+	 * explanation: a cut note ends in "..." (the confirmation and ? say
+	 * it whole), the target is never cut */
+	tui_wrap(wizard_text(w, s, "explain"), width, &expl);
+	if (!running) {
+		int room = bottom - top - (int)desc.n - 1 - (expl.n ? (expl.n > 1 ? 2 : 1) + 1 : 0);
+		if (room < 2)
+			room = 2;
+		if (block_h > room)
+			block_h = room;
+	}
 	if (block_h > bottom - top)
 		block_h = bottom - top;
 	y = bottom - block_h;
-	if (running)
+	if (running) {
 		draw_progress(w, l, y);
-	else
-		put_lines(stdscr, y, x, width, block_h, &note, 0,
-			  tui_attr(&w->tui, w->blocked.len ? TUI_ERROR
-				   : w->destructive ? TUI_WARN : TUI_NORMAL));
+	} else {
+		attr_t na = tui_attr(&w->tui, w->blocked.len ? TUI_ERROR
+				     : w->destructive ? TUI_WARN : TUI_NORMAL);
+		put_lines(stdscr, y, x, width, block_h, &note, 0, na);
+		if ((int)note.n > block_h && block_h > 0) {
+			const char *dots = w->tui.utf8 ? "…" : "...";
+			int dw = w->tui.utf8 ? 1 : 3;
+			int c = tui_putw(stdscr, y + block_h - 1, x, width - dw, note.line[block_h - 1], na);
+			tui_put(stdscr, y + block_h - 1, x + c, dw, dots, na);
+		}
+	}
 	bottom = y - 1;
 
 	/* source / target above it */
-	tui_wrap_hanging(w->describe.buf, width, &desc);
 	if ((int)desc.n > bottom - top)
 		y = top;
 	else
@@ -464,13 +595,20 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 	put_lines(stdscr, y, x, width, bottom - y, &desc, 0, A_NORMAL);
 	bottom = y - 1;
 
-	/* the explanation gets what is left */
-	tui_wrap(wizard_text(w, s, "explain"), width, &expl);
+	/* the explanation gets what is left, and when it is cut its last row
+	 * ends in a marker that names the key showing it whole (one row held
+	 * only "(...)") */
 	if (bottom - top > 0) {
 		int h = bottom - top;
 		if ((int)expl.n > h && h > 0) {
+			const char *mark = _("... (? all)");
+			int mw = cols_of(mark, strlen(mark)), c;
 			put_lines(stdscr, top, x, width, h - 1, &expl, 0, A_NORMAL);
-			tui_put(stdscr, top + h - 1, x, width, "(...)", tui_attr(&w->tui, TUI_DIM));
+			c = width - mw - 1 > 0
+				? tui_putw(stdscr, top + h - 1, x, width - mw - 1, expl.line[h - 1], A_NORMAL)
+				: 0;
+			tui_put(stdscr, top + h - 1, x + c + (c ? 1 : 0), width - c - 1, mark,
+				tui_attr(&w->tui, TUI_DIM));
 		} else {
 			put_lines(stdscr, top, x, width, h, &expl, 0, A_NORMAL);
 		}
@@ -542,6 +680,55 @@ static void draw_dialog(const struct wizard *w, const char *title, enum tui_role
 	tui_lines_free(&ln);
 }
 
+/*
+ * A dialog whose body scrolls: as draw_dialog() without extra rows, the
+ * body from its line @first (clamped to the last page); a row at the
+ * bottom says where it is when it does not fit ("lines 1-9 of 14").
+ * Returns 1 when the body does not fit whole.
+ */
+static int draw_dialog_scroll(const struct wizard *w, const char *title, enum tui_role title_role,
+			      const char *body, int first, struct dialog *d)
+{
+	struct tui_lines ln = TUI_LINES_INIT;
+	int maxh = LINES - 2, rows, fits;
+
+	d->w = COLS - 4 < 72 ? COLS - 4 : 72;
+	d->iw = d->w - 4;
+	tui_wrap(body, d->iw, &ln);
+	d->h = (int)ln.n + 4;
+	if (d->h > maxh)
+		d->h = maxh;
+	d->y = (LINES - d->h) / 2;
+	d->x = (COLS - d->w) / 2;
+	d->ix = d->x + 2;
+	tui_frame(stdscr, d->y, d->x, d->h, d->w, A_NORMAL);
+	{
+		int c = tui_put(stdscr, d->y, d->x + 2, d->w - 4, " ", A_NORMAL);
+		c += tui_put(stdscr, d->y, d->x + 2 + c, d->w - 5 - c, title,
+			     tui_attr(&w->tui, title_role));
+		tui_put(stdscr, d->y, d->x + 2 + c, d->w - 4 - c, " ", A_NORMAL);
+	}
+	rows = d->h - 4;
+	fits = (int)ln.n <= rows;
+	if (!fits)
+		rows--; /* the position row */
+	if (rows < 1)
+		rows = 1;
+	if (first > (int)ln.n - rows)
+		first = (int)ln.n - rows;
+	if (first < 0 || fits)
+		first = 0;
+	put_lines(stdscr, d->y + 2, d->ix, d->iw, rows, &ln, (size_t)first, A_NORMAL);
+	if (!fits) {
+		char *pos = xstrfmt(_("lines %d-%d of %zu (Up/Down)"), first + 1, first + rows, ln.n);
+		tui_put(stdscr, d->y + 2 + rows, d->ix, d->iw, pos, tui_attr(&w->tui, TUI_DIM));
+		free(pos);
+	}
+	d->next = d->y + 2 + rows + !fits;
+	tui_lines_free(&ln);
+	return !fits;
+}
+
 /* ---- the screens ---- */
 
 void wizard_draw_step(const struct wizard *w)
@@ -569,6 +756,9 @@ void wizard_draw_step(const struct wizard *w)
 		{ "[ ]", N_("log") }, { "d", N_("leave (the run goes on)") },
 	};
 	static const struct help_key keys_explain[] = { { N_("any key"), N_("back") } };
+	static const struct help_key keys_explain_more[] = {
+		{ N_("Up/Down"), N_("scroll") }, { N_("any other key"), N_("back") },
+	};
 	static const struct help_key keys_notice[] = {
 		{ N_("any key"), N_("go on") }, { "[ ]", N_("log") },
 	};
@@ -606,15 +796,20 @@ void wizard_draw_step(const struct wizard *w)
 	if (w->explain) {
 		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 		struct dialog d;
+		int more;
 		strbuf_addf(&title, _("Step %d of %d: %s"), (int)w->cur + 1, (int)w->n_steps,
 			    wizard_text(w, w->cur, "title"));
 		strbuf_addf(&body, "%s\n\n%s", wizard_text(w, w->cur, "explain"), w->describe.buf);
 		if (w->what.len)
 			strbuf_addf(&body, _("\n\nThis step %s."), w->what.buf);
-		strbuf_addstr(&body, _("\n\nKeys: [ and ] (or PgUp and PgDn) scroll the log, "
-			      "End shows its newest lines."));
-		draw_dialog(w, title.buf, TUI_HEADING, body.buf, 0, &d);
-		draw_help(w, keys_explain, 1);
+		/* the whole text: scrolled, not cut (it said "more in the
+		 * log", where the rest never was) */
+		more = draw_dialog_scroll(w, title.buf, TUI_HEADING, body.buf, w->explain_scroll, &d);
+		if (more)
+			draw_help(w, keys_explain_more,
+				  sizeof(keys_explain_more) / sizeof(keys_explain_more[0]));
+		else
+			draw_help(w, keys_explain, 1);
 		strbuf_release(&body);
 		strbuf_release(&title);
 		return;
@@ -839,6 +1034,102 @@ void wizard_draw_quit(const struct wizard *w)
 	strbuf_release(&body);
 }
 
+/* The summary's headline: how the run ended, its warnings and exit code. */
+static enum tui_role summary_head(const struct wizard *w, struct strbuf *head)
+{
+	const char *flow = wizard_text(w, w->n_steps, "flow_title");
+	int ndone = 0, nfailed = 0, nskipped = 0, ran = 0;
+	unsigned nwarn = 0;
+	enum tui_role role;
+
+	for (int s = 0; s < (int)w->n_steps; s++) {
+		ndone += w->view[s].state == STEP_DONE;
+		nfailed += w->view[s].state == STEP_FAILED;
+		nskipped += w->view[s].state == STEP_SKIPPED;
+		nwarn += w->view[s].warnings;
+		/* skipped after it ran (failed, then skipped) */
+		ran += w->view[s].state == STEP_SKIPPED && w->view[s].seconds > 0;
+	}
+	/* TRANSLATORS: %s is the flow's title: Restore, Backup, Test system
+	 * refresh */
+	if (w->runner_died) {
+		strbuf_addf(head, _("%s INTERRUPTED: not finished"), flow);
+		role = TUI_FAILED;
+	} else if (w->aborted && !ndone && !nfailed && !ran) {
+		/* quit before the first step: not an alarm (the runner's
+		 * summary says the same, and suggests no --only) */
+		strbuf_addf(head, _("%s stopped before any step: nothing was changed"), flow);
+		role = TUI_WARN;
+	} else if (w->aborted) {
+		strbuf_addf(head, _("%s ABORTED by the operator"), flow);
+		role = TUI_FAILED;
+	} else if (nfailed) {
+		strbuf_addf(head, _("%s STOPPED: a step failed"), flow);
+		role = TUI_FAILED;
+	} else if (nwarn && ndone == (int)w->n_steps) {
+		/* finished is not clean when a step warned (the refresh's
+		 * check: production's values left in tables) */
+		strbuf_addf(head, P_("%s finished with %u warning: all %d steps done",
+				     "%s finished with %u warnings: all %d steps done", nwarn),
+			    flow, nwarn, ndone);
+		role = TUI_WARN;
+	} else if (nwarn) {
+		strbuf_addf(head, P_("%s finished with %u warning: %d done, %d skipped",
+				     "%s finished with %u warnings: %d done, %d skipped", nwarn),
+			    flow, nwarn, ndone, nskipped);
+		role = TUI_WARN;
+	} else if (ndone == (int)w->n_steps) {
+		strbuf_addf(head, _("%s finished: all %d steps done"), flow, ndone);
+		role = TUI_DONE;
+	} else {
+		strbuf_addf(head, _("%s finished: %d done, %d skipped"), flow, ndone, nskipped);
+		role = TUI_WARN;
+	}
+	strbuf_addf(head, _(" - exit code %d"), w->exit_code);
+	return role;
+}
+
+/*
+ * What the summary shows above its scrolling text, wrapped to the width:
+ * the headline (*@head_rows, at most 2) and what the steps warned of
+ * ("warning: STEP: its summary" for each step that warned; *@warn_rows, at
+ * most a third of the screen), in sight without scrolling.  Drawn from row
+ * 1 when @draw.
+ */
+static void summary_top(const struct wizard *w, int draw, int *head_rows, int *warn_rows)
+{
+	struct strbuf head = STRBUF_INIT, warn = STRBUF_INIT;
+	struct tui_lines hl = TUI_LINES_INIT, wl = TUI_LINES_INIT;
+	enum tui_role role = summary_head(w, &head);
+	int width = COLS - 2;
+
+	for (size_t s = 0; s < w->n_steps; s++) {
+		const char *sum = wizard_text(w, s, "summary");
+		if (!w->view[s].warnings || !*sum)
+			continue;
+		/* TRANSLATORS: a step's warnings above the wizard's summary:
+		 * "warning: check: 6300 rows ... still hold production's values" */
+		strbuf_addf(&warn, _("warning: %s: %s\n"), wizard_text(w, s, "name"), sum);
+	}
+	tui_wrap(head.buf, width, &hl);
+	tui_wrap_hanging(warn.buf, width, &wl);
+	*head_rows = hl.n > 2 ? 2 : hl.n ? (int)hl.n : 1;
+	*warn_rows = (int)wl.n > (LINES - 4) / 3 ? (LINES - 4) / 3 : (int)wl.n;
+	if (draw) {
+		put_lines(stdscr, 1, 1, width, *head_rows, &hl, 0, tui_attr(&w->tui, role));
+		tui_rule(stdscr, 1 + *head_rows, 0, COLS, NULL, A_NORMAL);
+		if (*warn_rows) {
+			put_lines(stdscr, 2 + *head_rows, 1, width, *warn_rows, &wl, 0,
+				  tui_attr(&w->tui, TUI_WARN));
+			tui_rule(stdscr, 2 + *head_rows + *warn_rows, 0, COLS, NULL, A_NORMAL);
+		}
+	}
+	tui_lines_free(&hl);
+	tui_lines_free(&wl);
+	strbuf_release(&head);
+	strbuf_release(&warn);
+}
+
 void wizard_draw_summary(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
@@ -848,38 +1139,12 @@ void wizard_draw_summary(const struct wizard *w)
 		{ "m", N_("first screen") }, { "q", N_("exit") }, { "[ ]", N_("scroll") },
 	};
 	struct tui_lines ln = TUI_LINES_INIT;
-	struct strbuf head = STRBUF_INIT, text = STRBUF_INIT;
-	int ndone = 0, nfailed = 0, nskipped = 0, rows = wizard_summary_rows(w), first;
-	enum tui_role role;
+	struct strbuf text = STRBUF_INIT;
+	int rows = wizard_summary_rows(w), first, top, head_rows, warn_rows;
 
-	for (int s = 0; s < (int)w->n_steps; s++) {
-		ndone += w->view[s].state == STEP_DONE;
-		nfailed += w->view[s].state == STEP_FAILED;
-		nskipped += w->view[s].state == STEP_SKIPPED;
-	}
 	draw_title(w, _("summary"));
-	/* TRANSLATORS: %s is the flow's title: Restore, Backup, Test system
-	 * refresh */
-	if (w->runner_died) {
-		strbuf_addf(&head, _("%s INTERRUPTED: not finished"), wizard_text(w, w->n_steps, "flow_title"));
-		role = TUI_FAILED;
-	} else if (w->aborted) {
-		strbuf_addf(&head, _("%s ABORTED by the operator"), wizard_text(w, w->n_steps, "flow_title"));
-		role = TUI_FAILED;
-	} else if (nfailed) {
-		strbuf_addf(&head, _("%s STOPPED: a step failed"), wizard_text(w, w->n_steps, "flow_title"));
-		role = TUI_FAILED;
-	} else if (ndone == (int)w->n_steps) {
-		strbuf_addf(&head, _("%s finished: all %d steps done"), wizard_text(w, w->n_steps, "flow_title"), ndone);
-		role = TUI_DONE;
-	} else {
-		strbuf_addf(&head, _("%s finished: %d done, %d skipped"), wizard_text(w, w->n_steps, "flow_title"),
-			    ndone, nskipped);
-		role = TUI_WARN;
-	}
-	strbuf_addf(&head, _(" - exit code %d"), w->exit_code);
-	tui_put(stdscr, 1, 1, COLS - 2, head.buf, tui_attr(&w->tui, role));
-	tui_rule(stdscr, 2, 0, COLS, NULL, A_NORMAL);
+	summary_top(w, 1, &head_rows, &warn_rows);
+	top = 2 + head_rows + (warn_rows ? warn_rows + 1 : 0);
 	/* a command wider than the screen runs past its edge: say where it
 	 * stands whole (the run log has the summary) */
 	for (const char *p = w->summary.buf, *nl; *p; p = nl + 1) {
@@ -899,7 +1164,7 @@ void wizard_draw_summary(const struct wizard *w)
 		first = (int)ln.n - rows;
 	if (first < 0)
 		first = 0;
-	put_lines(stdscr, 3, 1, COLS - 2, rows, &ln, (size_t)first, A_NORMAL);
+	put_lines(stdscr, top, 1, COLS - 2, rows, &ln, (size_t)first, A_NORMAL);
 	if (w->o->to_menu)
 		draw_help(w, keys_menu, sizeof(keys_menu) / sizeof(keys_menu[0]));
 	else
@@ -908,7 +1173,6 @@ void wizard_draw_summary(const struct wizard *w)
 		tui_put(stdscr, LINES - 1, COLS - 22, 21, _("any other key: exit"),
 			tui_attr(&w->tui, TUI_DIM));
 	tui_lines_free(&ln);
-	strbuf_release(&head);
 }
 
 void wizard_draw_wait(const struct wizard *w)

@@ -114,6 +114,7 @@ struct wizard {
 	char *pick_name;                /* its name, for the screen */
 	char *pick_error;               /* why the last chosen one cannot be used */
 	int explain;                    /* SCR_STEP: the step's whole text in a dialog (?) */
+	int explain_scroll;             /* ... its first line shown (Up/Down, PgUp/PgDn) */
 	int offer_resume;               /* the run's VIEW names an interrupted run: the
 					   notice offers to continue it (c) */
 	int ask_once;                   /* the run's VIEW says ask_once: Enter on the

@@ -154,6 +154,22 @@ static void add_not_done(const struct run *run, struct strbuf *out)
 	strbuf_release(&opts);
 }
 
+/* 1 when no step of @run changed anything: none done, none failed (a
+ * failed step may have begun on its target), none that ran before it was
+ * skipped, and no interrupted run before it that this one continues. */
+static int nothing_changed(const struct run *run)
+{
+	if (run->origin[0])
+		return 0;
+	for (size_t i = 0; i < run->flow->n_steps; i++) {
+		const struct step_status *st = &run->st[i];
+		if (st->earlier || st->state == STEP_DONE || st->state == STEP_FAILED ||
+		    (st->state == STEP_SKIPPED && st->seconds))
+			return 0;
+	}
+	return 1;
+}
+
 void run_summary(const struct run *run, struct strbuf *out)
 {
 	size_t n = run->flow->n_steps;
@@ -224,7 +240,11 @@ void run_summary(const struct run *run, struct strbuf *out)
 		}
 	if (run->flow->plan_tail)
 		run->flow->plan_tail(run, 0, out);
-	if (run->stopped) {
+	if (run->stopped && nothing_changed(run)) {
+		/* nothing to finish: no --only command, the same run again */
+		strbuf_addf(out, _("stopped before any step: nothing was changed; %s\n"),
+			    _(report_reason(run->stopped)));
+	} else if (run->stopped) {
 		strbuf_addf(out, _("the run ended early: %s\n"), _(report_reason(run->stopped)));
 		add_not_done(run, out);
 	} else {

@@ -328,7 +328,8 @@ static int check_run(struct run *run, struct step_out *out, struct report *r, st
 	const struct conf *c = rf->conf;
 	struct strbuf text = STRBUF_INIT, text_l10n = STRBUF_INIT, bad = STRBUF_INIT;
 	struct ctable *tabs;
-	size_t n = 0, unguarded = 0;
+	size_t n = 0, unguarded = 0, unguarded_prod = 0;
+	unsigned long long prod_rows = 0; /* rows left as in production, no threshold */
 	PGconn *db;
 	int ret = -1;
 
@@ -381,6 +382,8 @@ static int check_run(struct run *run, struct step_out *out, struct report *r, st
 		if (!is_fail_table(c, t->name))
 			unguarded++;
 		if (!is_fail_table(c, t->name) && t->still) {
+			unguarded_prod++;
+			prod_rows += (unsigned long long)t->still;
 			/* said in the log, on the screen, in the summary and the
 			 * report: a warning line each */
 			strbuf_addf(&text, "warning: %s has no threshold (refresh.check_fail_tables):\n"
@@ -406,7 +409,16 @@ static int check_run(struct run *run, struct step_out *out, struct report *r, st
 			    "check, then switch maintenance off.", rf->webroot);
 		goto out;
 	}
-	if (unguarded == 1)
+	/* the figure that matters first: the summary's line is what the
+	 * wizard's headline shows of the step's warnings */
+	if (unguarded_prod == 1)
+		step_out_summaryf(out, "%llu rows in 1 table without a threshold still hold "
+				  "production's values; none above a threshold", prod_rows);
+	else if (unguarded_prod)
+		step_out_summaryf(out, "%llu rows in %zu tables without a threshold still hold "
+				  "production's values; none above a threshold", prod_rows,
+				  unguarded_prod);
+	else if (unguarded == 1)
 		step_out_summaryf(out, "none above its threshold; 1 table has no threshold");
 	else if (unguarded)
 		step_out_summaryf(out, "none above its threshold; %zu tables have no threshold",

@@ -158,6 +158,11 @@ static void refresh_plan_tail(const struct run *run, int plan, struct strbuf *ou
 	if (rf->keep_maintenance)
 		strbuf_addstr(out, _("MAINTENANCE MODE STAYS ON: the test system still holds "
 			      "production's personal data\n"));
+	else if (rf->maintenance_off)
+		strbuf_addstr(out, _("maintenance mode: off again\n"));
+	else if (rf->maintenance_on)
+		strbuf_addstr(out, _("maintenance mode: STILL ON (it could not be switched off; "
+				     "the log says why)\n"));
 	if (rf->report_path && !rf->dry_run)
 		strbuf_addf(out, _("report: %s (written when the refresh ends)\n"), rf->report_path);
 }

@@ -74,6 +74,7 @@ struct refresh {
 
 	/* what the run did */
 	int maintenance_on;        /* the maintenance step switched it on */
+	int maintenance_off;       /* ... and the cleanup switched it off again */
 	int keep_maintenance;      /* the anonymization check failed: leave it on */
 	int services_stopped, services_started;
 	char *old_db;              /* the previous test database's name after the swap */

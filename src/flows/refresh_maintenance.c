@@ -51,8 +51,10 @@ static void maintenance_cleanup(struct run *run, struct report *r)
 	if (maintenance_set(rf->conf, rf->webroot, 0, rf->stamp, r, &e) < 0)
 		report_log(r, LOG_ERROR, "cannot switch maintenance mode off: %s; %s", e.msg,
 			   e.hint ? e.hint : "");
-	else
+	else {
 		rf->maintenance_on = 0;
+		rf->maintenance_off = 1;
+	}
 	err_clear(&e);
 }
 

@@ -172,8 +172,8 @@ grep -q "step webroot: Restore the webroot" "$(ls -t "$LOG"/biso-recover-*.log |
 $TM send-keys -t d q
 wait_screen d "Quit the wizard\?"
 $TM send-keys -t d y
-wait_screen d "Restore ABORTED by the operator - exit code 130"
-wait_screen c "Restore ABORTED by the operator - exit code 130"
+wait_screen d "Restore stopped before any step: nothing was changed - exit code 130"
+wait_screen c "Restore stopped before any step: nothing was changed - exit code 130"
 $TM send-keys -t d q
 $TM send-keys -t c q
 wait_exit d 130

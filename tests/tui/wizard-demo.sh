@@ -298,12 +298,17 @@ shows "running over SSH outside tmux or screen" && fail "[quit] the wizard warns
 keys q
 wait_for "Quit the wizard\?" 10 "the quit question"
 keys y
-wait_for "Restore ABORTED by the operator - exit code 130" 10 "the aborted summary"
+# before any step: nothing was changed, said so (it said "Restore ABORTED"
+# and suggested --only with every step)
+wait_for "Restore stopped before any step: nothing was changed - exit code 130" 10 "the summary"
 keys q
 wait_exit quit 130
-# the summary left on the terminal says why the run stopped
-$TMUX_CMD capture-pane -p -J -S - -t wiz | grep -q "^the run ended early: cancelled by the operator$" ||
-	{ $TMUX_CMD capture-pane -p -J -S - -t wiz; fail "[quit] the summary on the terminal does not say why the run stopped"; }
+# the summary left on the terminal says why the run stopped, no --only
+$TMUX_CMD capture-pane -p -J -S - -t wiz > "$SANDBOX/quit.screen"
+grep -q "^stopped before any step: nothing was changed; cancelled by the operator$" "$SANDBOX/quit.screen" ||
+	{ cat "$SANDBOX/quit.screen"; fail "[quit] the summary on the terminal does not say why the run stopped"; }
+! grep -E -- "--only|not done:" "$SANDBOX/quit.screen" ||
+	fail "[quit] the summary suggests --only although no step ran"
 echo "[quit] passed"
 
 # a dropped SSH connection (SIGHUP) ends the wizard with 130 and gives the
@@ -331,7 +336,7 @@ wait_for "Enter run this step" 10 "the prompt of the run attached to"
 keys q
 wait_for "Quit the wizard\?" 10 "the quit question"
 keys y
-wait_for "Restore ABORTED by the operator - exit code 130" 10 "the summary"
+wait_for "Restore stopped before any step: nothing was changed - exit code 130" 10 "the summary"
 keys q
 wait_exit hup2 130
 echo "[hup] passed: SIGHUP leaves the run waiting; a new wizard attaches at its question"
@@ -583,7 +588,7 @@ shows "WARN the run of 20000101_000000 stopped" || fail "[early] the warning is 
 keys q
 wait_for "Quit the wizard\?" 10 "the quit question"
 keys y
-wait_for "ABORTED by the operator - exit code 130" 10 "the summary"
+wait_for "stopped before any step: nothing was changed - exit code 130" 10 "the summary"
 keys q
 wait_exit early 130
 echo "[early] passed: a warning from before the wizard is on its first screen and in its log"
@@ -619,7 +624,7 @@ wait_for "Enter run this step" 10 "the first step"
 keys q
 wait_for "Quit the wizard\\?" 10 "the quit question"
 keys y
-wait_for "ABORTED by the operator - exit code 130" 10 "the summary"
+wait_for "stopped before any step: nothing was changed - exit code 130" 10 "the summary"
 keys q
 wait_exit cutgz 130
 mv "$SANDBOX/cut.keep" "$cut"
@@ -695,7 +700,7 @@ cmdline_ok pwwiz
 keys q
 wait_for "Quit the wizard\?" 10 "the quit question"
 keys y
-wait_for "ABORTED by the operator - exit code 130" 10 "the summary"
+wait_for "stopped before any step: nothing was changed - exit code 130" 10 "the summary"
 keys q
 wait_exit pwwiz 130
 echo "[pw] passed: the password of --dbname is overwritten in argv"

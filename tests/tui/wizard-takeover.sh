@@ -32,6 +32,9 @@ TM="tmux -L biso-wiztake-$$ -f /dev/null"
 trap '$TM kill-server >/dev/null 2>&1 || true; demo_test_cleanup' EXIT
 
 screen() { $TM capture-pane -p -J -t "$1" 2>/dev/null || true; }
+# has SESSION REGEX: the screen shows REGEX (a here-string: grep -q
+# quitting early must not leave a broken pipe that pipefail counts)
+has() { grep -Eq -- "$2" <<< "$(screen "$1")"; }
 failscreen() { # SESSION MESSAGE
 	printf -- '--- %s ---\n%s\n-------------------\n' "$1" "$(screen "$1")"
 	fail "$2"
@@ -39,7 +42,7 @@ failscreen() { # SESSION MESSAGE
 wait_for() { # SESSION REGEX SECONDS WHAT
 	local n=$(( $3 * 5 ))
 	while [ "$n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" && return 0
+		has "$1" "$2" && return 0
 		sleep 0.2
 		n=$((n - 1))
 	done
@@ -81,7 +84,7 @@ wait_for line "took over: this terminal only watches now" 10 "line mode told of 
 $TM send-keys -t line yes Enter
 wait_for line "This terminal is read-only: root on .* took over at [0-9]{2}:[0-9]{2}:[0-9]{2};" 10 \
 	"[readonly] the reply to an answer typed read-only"
-screen line | tr '\n' ' ' | grep -q "your answer was not sent" ||
+grep -q "your answer was not sent" <<< "$(screen line | tr '\n' ' ')" ||
 	failscreen line "[readonly] line mode does not say that the answer was not sent"
 status_is 5 || { cat "$T/status.out"; fail "[readonly] the read-only answer changed the run"; }
 echo "ok: [readonly] line mode says its answer was not sent, and who took over when"
@@ -90,7 +93,7 @@ echo "ok: [readonly] line mode says its answer was not sent, and who took over w
 q0=$(grep '^question: ' "$T/status.out")
 $TM send-keys -t wiz n
 wait_for wiz "q stop the run" 10 "[back] the step screen after n"
-screen wiz | grep -q "Step 1 of 6: Restore the webroot" || failscreen wiz "[back] not the webroot's step screen"
+has wiz "Step 1 of 6: Restore the webroot" || failscreen wiz "[back] not the webroot's step screen"
 sleep 1
 status_is 5 || { cat "$T/status.out"; fail "[back] status exit after n is not 5: n was answered"; }
 grep -qxF "$q0" "$T/status.out" || { cat "$T/status.out"; fail "[back] the run no longer waits at '$q0'"; }
@@ -104,7 +107,7 @@ wait_for wiz "Type biso to continue" 60 "the database's confirmation"
 wait_for wiz "Esc back \(the question stays open\)" 5 "the typed confirmation's Esc"
 $TM send-keys -t wiz Escape
 wait_for wiz "q stop the run" 10 "[back] the step screen after Esc"
-screen wiz | grep -q "Step 4 of 6: Restore the database" || failscreen wiz "[back] not the database's step screen"
+has wiz "Step 4 of 6: Restore the database" || failscreen wiz "[back] not the database's step screen"
 sleep 1
 status_is 5 || { cat "$T/status.out"; fail "[back] status exit after Esc is not 5: Esc was answered"; }
 grep -q "^question: Restore the database" "$T/status.out" || { cat "$T/status.out"; fail "[back] not at the database's question"; }
