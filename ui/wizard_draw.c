@@ -262,7 +262,17 @@ static void put_fit(const struct wizard *w, int y, int x, int cols, const char *
 static void draw_steps(const struct wizard *w, const struct layout *l)
 {
 	int two_lines = l->main_h >= 2 * (int)w->n_steps + 1;
-	int y = l->main_top;
+	int y = l->main_top, titles = 1;
+
+	/* every step by its title when all fit with a space before the rule,
+	 * else every step by its short name: one kind in the list (a German
+	 * title stood among English names) */
+	for (size_t s = 0; s < w->n_steps; s++) {
+		char *t = xstrfmt(" %zu %s", s + 1, wizard_text(w, s, "title"));
+		if (cols_of(t, strlen(t)) >= l->left_w - 5)
+			titles = 0;
+		free(t);
+	}
 
 	tui_put(stdscr, y++, 1, l->left_w - 1, _("Steps"), tui_attr(&w->tui, TUI_HEADING));
 	for (int s = 0; s < (int)w->n_steps && y < l->main_top + l->main_h; s++) {
@@ -275,13 +285,8 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 		/* the current step stands out without colour too */
 		x += tui_put(stdscr, y, x, l->left_w - x, cur ? ">" : " ", A_BOLD);
 		x += tui_put(stdscr, y, x, l->left_w - x, state_marker(v->state), a);
-		/* the title when it fits with a space before the rule, else
-		 * the short name, cut with a marker when even that does not */
-		strbuf_addf(&sb, " %d %s", s + 1, wizard_text(w, (size_t)s, "title"));
-		if (cols_of(sb.buf, sb.len) >= l->left_w - x) {
-			strbuf_reset(&sb);
-			strbuf_addf(&sb, " %d %s", s + 1, wizard_text(w, (size_t)s, "name"));
-		}
+		/* a name that does not fit is cut with a marker */
+		strbuf_addf(&sb, " %d %s", s + 1, wizard_text(w, (size_t)s, titles ? "title" : "name"));
 		put_fit(w, y, x, l->left_w - x - 1, sb.buf, cur ? a | A_BOLD : a);
 		y++;
 		if (two_lines && y < l->main_top + l->main_h) {

@@ -74,7 +74,7 @@ if command -v msgfmt >/dev/null && locale -a | grep -qix 'de_CH.utf-\?8'; then
 	has "^Zustand: läuft, Schritt 4/7 Datenbank wiederherstellen (läuft)$" "German"
 	has "^Fortschritt: 1.0 GiB von 4.0 GiB (25%), 45.0 MiB/s$" "German"
 	has "^Element: public.documents$" "German"
-	has "^letzte Log-Zeile: COPY public.documents: 10000 rows$" "German"
+	has "^letzte Protokollzeile: COPY public.documents: 10000 rows$" "German"
 	has "^aktualisiert: 20" "German"
 else
 	echo "skipped: German (no msgfmt or no de_CH.UTF-8 locale)"

@@ -288,7 +288,7 @@ n=0
 while :; do
 	wait_for "Enter run this step|Type [^ ]+ to continue|y yes, run it|Test system refresh [A-Za-z]+[: ].* - exit code|Step [a-z-]+ failed" 300 \
 		"[refresh-attach] a step, a confirmation or the end"
-	shows "Test system refresh finished: .* - exit code 0" && break
+	shows "Test system refresh finished.* - exit code 0" && break
 	shows "Step [a-z-]+ failed| - exit code [0-9]" && failscreen "[refresh-attach] the refresh did not finish"
 	n=$((n + 1))
 	[ "$n" -lt 40 ] || failscreen "[refresh-attach] no end after 40 screens"

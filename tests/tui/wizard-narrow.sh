@@ -14,6 +14,9 @@
 #             (".../prod/webroot", shortened in its middle; it was cut at
 #             the edge without a marker); the step list holds
 #             " 5 migrations" with a space before its rule (it ran into it);
+#   german:   (80x24, de_CH) the step list names every step alike (it showed
+#             "6 Instanz prüfen" among English names); ? says "andere
+#             Taste: zurück" (it said "Taste zurück").
 # Skips (77) without tmux, php, rsync, a PostgreSQL server or root.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -116,4 +119,27 @@ has " 5 migrations +x" || failscreen "[narrow] ' 5 migrations' runs into the ste
 echo "ok: [narrow] 60x20: the target keeps its end; the step list's names end before the rule"
 quit_wizard
 
+# ---- german ---------------------------------------------------------------
+# (80x24, de_CH) the step list names every step alike (the short names: the
+# German titles do not fit), not one German title among English names; the
+# key line of ? reads "jede Taste: zurück" or "andere Taste: zurück" (it
+# read "Taste zurück")
+command -v msgfmt >/dev/null 2>&1 && locale -a | grep -qix 'de_CH.utf-\?8' || {
+	echo "SKIP [german]: no msgfmt or no de_CH.UTF-8 locale"
+	echo "wizard-narrow: all checks passed"
+	exit 0
+}
+mkdir -p "$T/locale/de/LC_MESSAGES"
+msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
+$TM kill-server >/dev/null 2>&1 && sleep 0.3
+$TM new-session -d -s wiz -x 80 -y 24 \
+	"env -u LANGUAGE -u LC_ALL -u LC_MESSAGES TERM=vt100 NO_COLOR=1 LANG=de_CH.UTF-8 BISO_RECOVER_LOCALEDIR='$T/locale' $(printf '%q ' "$BISO_RECOVER" --config "$CONF" wizard restore); sleep 600" ||
+	fail "tmux new-session failed"
+wait_for "Schritt 1 von 6" 60 "[german] the first step"
+for n in "1 webroot" "2 config" "3 datadir" "4 database" "5 migrations" "6 verify"; do
+	has "\] $n +x" || failscreen "[german] the step list does not show '$n'"
+done
+keys '?'
+wait_for "(jede|andere) Taste: zurück" 5 "[german] the key line of ?"
+echo "ok: [german] one kind of name in the step list; 'Taste: zurück' on the ? box"
 echo "wizard-narrow: all checks passed"
