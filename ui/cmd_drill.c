@@ -474,6 +474,8 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 	r.log = log_quiet;
 	drill_sandbox_init(&d.sb, root);
 	free(root);
+	/* hints and story name the sandbox's paths, as its commands do */
+	drill_scenario_expand(&d.s, &d.sb);
 	printf("%s\n", cli_drill_banner());
 	{
 		/* where, before anything is written there (the default one

@@ -531,6 +531,31 @@ int drill_sandbox_stop(struct drill_sandbox *sb, struct report *r, struct err *e
 
 /* ---- setup actions and checks ---- */
 
+/* @word with @SANDBOX@, @WEBROOT@, @DATADIR@, @BACKUPS@ and @PG@ replaced
+ * by @sb's paths; malloc'd. */
+static char *expand_word(const struct drill_sandbox *sb, const char *word)
+{
+	struct strbuf w = STRBUF_INIT;
+	const struct { const char *tag, *val; } map[] = {
+		{ "@SANDBOX@", sb->root }, { "@WEBROOT@", sb->webroot },
+		{ "@DATADIR@", sb->datadir }, { "@BACKUPS@", sb->backups },
+		{ "@PG@", sb->pgdir },
+	};
+	for (const char *p = word; *p;) {
+		size_t k;
+		for (k = 0; k < sizeof map / sizeof *map; k++)
+			if (!strncmp(p, map[k].tag, strlen(map[k].tag)))
+				break;
+		if (k < sizeof map / sizeof *map) {
+			strbuf_addstr(&w, map[k].val);
+			p += strlen(map[k].tag);
+		} else {
+			strbuf_addch(&w, *p++);
+		}
+	}
+	return strbuf_detach(&w, NULL);
+}
+
 /* @argv with @SANDBOX@ ... replaced; malloc'd words. */
 static char **expand(const struct drill_sandbox *sb, char *const *argv)
 {
@@ -539,28 +564,37 @@ static char **expand(const struct drill_sandbox *sb, char *const *argv)
 	while (argv[n])
 		n++;
 	v = xcalloc(n + 1, sizeof *v);
-	for (size_t i = 0; i < n; i++) {
-		struct strbuf w = STRBUF_INIT;
-		const struct { const char *tag, *val; } map[] = {
-			{ "@SANDBOX@", sb->root }, { "@WEBROOT@", sb->webroot },
-			{ "@DATADIR@", sb->datadir }, { "@BACKUPS@", sb->backups },
-			{ "@PG@", sb->pgdir },
-		};
-		for (const char *p = argv[i]; *p;) {
-			size_t k;
-			for (k = 0; k < sizeof map / sizeof *map; k++)
-				if (!strncmp(p, map[k].tag, strlen(map[k].tag)))
-					break;
-			if (k < sizeof map / sizeof *map) {
-				strbuf_addstr(&w, map[k].val);
-				p += strlen(map[k].tag);
-			} else {
-				strbuf_addch(&w, *p++);
-			}
-		}
-		v[i] = strbuf_detach(&w, NULL);
-	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = expand_word(sb, argv[i]);
 	return v;
+}
+
+/* *@text with the placeholders replaced (NULL stays NULL). */
+static void expand_text(const struct drill_sandbox *sb, char **text)
+{
+	char *t;
+	if (!*text)
+		return;
+	t = expand_word(sb, *text);
+	free(*text);
+	*text = t;
+}
+
+void drill_scenario_expand(struct drill_scenario *s, const struct drill_sandbox *sb)
+{
+	expand_text(sb, &s->title);
+	expand_text(sb, &s->story);
+	expand_text(sb, &s->goal);
+	expand_text(sb, &s->explain);
+	expand_text(sb, &s->manual);
+	for (size_t i = 0; i < s->n_hints; i++)
+		expand_text(sb, &s->hints[i]);
+	for (size_t i = 0; i < s->n_checks; i++)
+		expand_text(sb, &s->checks[i].why);
+	for (size_t i = 0; i < s->n_choices; i++) {
+		expand_text(sb, &s->choices[i].label);
+		expand_text(sb, &s->choices[i].mistake);
+	}
 }
 
 /* The commands' environment: the sandbox's cluster. */

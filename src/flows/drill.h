@@ -13,7 +13,8 @@
  * Commands of a scenario are argv lists, run through runcmd with the
  * sandbox's cluster in PGHOST/PGPORT (PGUSER postgres, PGDATABASE biso);
  * the words @SANDBOX@, @WEBROOT@, @DATADIR@, @BACKUPS@ and @PG@ in them are
- * replaced by the sandbox's paths.
+ * replaced by the sandbox's paths, and so are they in the texts a trainee
+ * reads (drill_scenario_expand()).
  */
 #ifndef BR_DRILL_H
 #define BR_DRILL_H
@@ -76,6 +77,13 @@ void drill_scenario_free(struct drill_scenario *s);
 /* The scenario files in @dir (*.conf), sorted, malloc'd (free each and the
  * array); *@n their count.  -1 with @e when @dir cannot be read. */
 int drill_scenario_list(const char *dir, char ***out, size_t *n, struct err *e);
+
+/* Replace @SANDBOX@, @WEBROOT@, @DATADIR@, @BACKUPS@ and @PG@ in every
+ * text of @s a trainee reads (title, story, goal, hints, each check's why,
+ * each choice's label and mistake, explain, manual) by @sb's paths, as in
+ * its commands.  Call it after drill_scenario_load(): the catalogue's
+ * msgids keep the placeholders, so the translated texts are expanded. */
+void drill_scenario_expand(struct drill_scenario *s, const struct drill_sandbox *sb);
 
 /* Fill @sb with the layout of the sandbox at @root (nothing is touched). */
 void drill_sandbox_init(struct drill_sandbox *sb, const char *root);

@@ -6,7 +6,8 @@
 #   01 a hint, then a restore: the goal reached, the debrief says 1 hint;
 #      the restore ran in a detached runner (its status file), as 07's
 #      refresh did;
-#   02 the cut-off newest dump refused, the older one given with --dump;
+#   02 the cut-off newest dump refused, the third hint names the sandbox's
+#      backup set (no @BACKUPS@), the older one given with --dump;
 #   03 the preflight names the missing locale, the wrong fix (choice 2)
 #      gets its explanation and counts as a mistake, the right one, restore;
 #   04 verify names the wrong owner, --only datadir,verify fixes it;
@@ -23,7 +24,8 @@
 #   08 a restore of the newest backups leaves the notes missing (a mistake,
 #      with its why), --at the good dump's time restores them.
 # A scenario file with an unknown key or a syntax error is named with
-# file:line.  A drill recorded (--record) plays back (--replay) with its
+# file:line.  No scenario text on the screen or in a debrief keeps a
+# placeholder (@SANDBOX@ ...).  A drill recorded (--record) plays back (--replay) with its
 # hint, the restore's lines and the goal.  Then the guard: a drill given --webroot and --dbname of a real instance
 # (a directory and a second cluster) refuses to restore there, and neither
 # changes.  Skips (77) without tmux, php, a PostgreSQL server or root.
@@ -120,6 +122,14 @@ start() {
 	# where the sandbox goes and how long it takes, before it is built
 	shows "^Building the sandbox in $T/sb \\(" ||
 		fail "[$scen] the drill does not name the sandbox's directory before building it"
+	no_placeholder "story and goal"
+}
+
+# no_placeholder WHAT: the screen shows the sandbox's paths, never a
+# scenario's @SANDBOX@, @BACKUPS@ ... as written.
+no_placeholder() {
+	! shows '@[A-Z_]+@' ||
+		fail "[$scen] the $1 on the screen keep a placeholder: $(printf '%s\n' "$last_screen" | grep -E '@[A-Z_]+@')"
 }
 
 # act KEY: a menu key; the next menu comes.
@@ -171,6 +181,8 @@ done_ok() {
 	grep -q "^Mistakes: $2\$" "$f" || fail "[$scen] debrief: mistakes not $2: $(grep Mistakes "$f")"
 	grep -q '^Total (your recovery time): [0-9]*:[0-9][0-9]$' "$f" || fail "[$scen] debrief: no total"
 	grep -q '^What the manual says:' "$f" || fail "[$scen] debrief: no manual"
+	! grep -Eq '@[A-Z_]+@' "$f" || fail "[$scen] debrief keeps a placeholder: $(grep -E '@[A-Z_]+@' "$f")"
+	no_placeholder "texts"
 	[ "$(stat -c %a "$f")" = 600 ] || fail "[$scen] debrief not 0600"
 	echo "ok: $scen (hints $1, mistakes $2)"
 }
@@ -206,8 +218,17 @@ good=$(ls "$T/sb/backups/db/"biso_*.sql.gz | sort | tail -n 2 | head -n 1)
 restore '--yes'
 shows 'not yet: no restore of all six steps' || fail "[$scen] no 'not yet' after the refused restore"
 shows 'cut off|trailer|complete' || fail "[$scen] the refusal does not say the dump is cut off"
+# the third hint names the sandbox's backup set, not @BACKUPS@
+act h
+act h
+act h
+# (the drill wraps its texts at 80 columns: the path may start a line)
+shows "^Hint 3: Give the older dump with --dump" || fail "[$scen] no third hint"
+shows "(^| )$T/sb/backups/db/biso_<stamp>\\.sql\\.gz" ||
+	fail "[$scen] hint 3 does not name the sandbox's backups"
+no_placeholder "hints"
 restore "--yes --dump $good" end
-done_ok 0 0
+done_ok 3 0
 
 fi
 

@@ -2,7 +2,8 @@
  * Unit tests for drill scenarios (src/flows/drill.c): every shipped
  * scenario in share/drills loads; a syntax error, an unknown key, an
  * unknown built-in and a missing goal are reported with the file and the
- * line libconfig gives.
+ * line libconfig gives; no text a trainee reads keeps a placeholder
+ * (@BACKUPS@ ...), in English and in German.
  */
 #include "config.h"
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <locale.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 
 #include "drill.h"
 #include "err.h"
+#include "i18n.h"
 #include "strbuf.h"
 
 static char *write_tmp(const char *text)
@@ -111,12 +115,127 @@ static void the_shipped_scenarios_load(void **state)
 	free(dir);
 }
 
+/* Fail when @text (of scenario @file, its @what) has a word like @BACKUPS@. */
+static void no_placeholder(const char *file, const char *what, const char *text)
+{
+	regex_t re;
+	assert_int_equal(regcomp(&re, "@[A-Z_]+@", REG_EXTENDED | REG_NOSUB), 0);
+	if (text && regexec(&re, text, 0, NULL, 0) == 0) {
+		regfree(&re);
+		fail_msg("%s: its %s keeps a placeholder: %s", file, what, text);
+	}
+	regfree(&re);
+}
+
+/* Every text of every shipped scenario as the drill shows it (loaded,
+ * then expanded for a sandbox): no placeholder left.  The title is also
+ * shown in lists before a sandbox exists (drill --list, the wizard's
+ * menu): it must have none as written. */
+static void shown_texts_without_placeholders(void)
+{
+	const char *top = getenv("top_srcdir");
+	char *dir = xstrfmt("%s/share/drills", top ? top : "..");
+	char **files;
+	size_t n;
+	struct err e = ERR_INIT;
+	struct drill_sandbox sb;
+	drill_sandbox_init(&sb, "/srv/drill-sandbox");
+	assert_int_equal(drill_scenario_list(dir, &files, &n, &e), 0);
+	assert_true(n >= 6);
+	for (size_t i = 0; i < n; i++) {
+		struct drill_scenario s;
+		const char *f = files[i];
+		if (drill_scenario_load(f, &s, &e) < 0)
+			fail_msg("%s:%ld: %s", f, e.line, e.msg);
+		no_placeholder(f, "title", s.title);
+		drill_scenario_expand(&s, &sb);
+		no_placeholder(f, "title", s.title);
+		no_placeholder(f, "story", s.story);
+		no_placeholder(f, "goal", s.goal);
+		no_placeholder(f, "explain", s.explain);
+		no_placeholder(f, "manual", s.manual);
+		for (size_t k = 0; k < s.n_hints; k++)
+			no_placeholder(f, "hint", s.hints[k]);
+		for (size_t k = 0; k < s.n_checks; k++)
+			no_placeholder(f, "check's why", s.checks[k].why);
+		for (size_t k = 0; k < s.n_choices; k++) {
+			no_placeholder(f, "choice's label", s.choices[k].label);
+			no_placeholder(f, "choice's mistake", s.choices[k].mistake);
+		}
+		drill_scenario_free(&s);
+		free(files[i]);
+	}
+	free(files);
+	free(dir);
+	drill_sandbox_release(&sb);
+}
+
+/* Scenario 2's third hint names the backup set's real directory. */
+static void a_hint_names_the_sandbox_path(const char *want)
+{
+	const char *top = getenv("top_srcdir");
+	char *path = xstrfmt("%s/share/drills/02-cut-dump.conf", top ? top : "..");
+	struct drill_scenario s;
+	struct err e = ERR_INIT;
+	struct drill_sandbox sb;
+	drill_sandbox_init(&sb, "/srv/drill-sandbox");
+	assert_int_equal(drill_scenario_load(path, &s, &e), 0);
+	drill_scenario_expand(&s, &sb);
+	assert_true(s.n_hints >= 3);
+	if (!strstr(s.hints[2], want))
+		fail_msg("hint 3 lacks \"%s\": %s", want, s.hints[2]);
+	if (!strstr(s.hints[2], "/srv/drill-sandbox/backups/db/biso_"))
+		fail_msg("hint 3 does not name the sandbox's backups: %s", s.hints[2]);
+	drill_scenario_free(&s);
+	drill_sandbox_release(&sb);
+	free(path);
+}
+
+static void texts_in_english_have_no_placeholders(void **state)
+{
+	(void)state;
+	shown_texts_without_placeholders();
+	a_hint_names_the_sandbox_path("Give the older dump with --dump ");
+}
+
+/* The same with LANG=de_CH.UTF-8 and the catalogue `make` compiled into
+ * the build tree's locale/: the translation keeps the placeholder, the
+ * expansion happens after it. */
+static void texts_in_german_have_no_placeholders(void **state)
+{
+	const char *btop = getenv("top_builddir");
+	char *dir = xstrfmt("%s/locale", btop ? btop : ".");
+	char *mo = xstrfmt("%s/de/LC_MESSAGES/biso-recover.mo", dir);
+	int ok = access(mo, R_OK) == 0 && setlocale(LC_ALL, "de_CH.UTF-8");
+	(void)state;
+	free(mo);
+	if (!ok) {
+		free(dir);
+		setlocale(LC_ALL, "C");
+		skip(); /* no catalogue built, or no de_CH locale (tools/deps.sh makes it) */
+	}
+	setenv("BISO_RECOVER_LOCALEDIR", dir, 1);
+	setenv("LANG", "de_CH.UTF-8", 1);
+	unsetenv("LANGUAGE");
+	unsetenv("LC_ALL");
+	unsetenv("LC_MESSAGES");
+	i18n_init();
+	free(dir);
+	shown_texts_without_placeholders();
+	a_hint_names_the_sandbox_path("Den älteren Dump mit --dump ");
+	setenv("LANG", "C", 1);
+	i18n_init();
+	setlocale(LC_ALL, "C");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(errors_name_the_file_and_line),
 		cmocka_unit_test(a_good_scenario_loads_whole),
 		cmocka_unit_test(the_shipped_scenarios_load),
+		cmocka_unit_test(texts_in_english_have_no_placeholders),
+		cmocka_unit_test(texts_in_german_have_no_placeholders),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
