@@ -161,9 +161,9 @@ struct flow_def {
 	 * with @e. */
 	int (*preflight)(struct run *run, struct report *r, struct err *e);
 	/* Checks that can stop the flow but take long (reading a whole dump),
-	 * for a run whose preflight called run_checks_later():
-	 * run_preflight() starts them in a thread once preflight passed (in a
-	 * dry run it runs them itself), and no step changes anything before
+	 * for a run whose preflight called run_checks_later(): they run in a
+	 * thread from that call on (in a dry run run_preflight() runs them
+	 * itself once the preflight passed), and no step changes anything before
 	 * they passed (STEP_F_WAITS_CHECKS, run_wait_checks()), so the rule
 	 * of preflight holds.  They read the plan and may fill in flow state
 	 * that no step reads before it waited; their log lines (@r: no
@@ -221,9 +221,11 @@ struct flow_def {
 	int whole;
 };
 
-/* Called by flow_def.preflight: this run leaves flow_def.slow_checks to
- * a thread beside the first steps (without the call they are not run:
- * the preflight made them itself). */
+/* Called by flow_def.preflight once what the slow checks read is
+ * settled: this run leaves flow_def.slow_checks to a thread that starts
+ * now, beside the rest of the preflight and the first steps (without the
+ * call they are not run: the preflight made them itself).  A preflight
+ * that fails afterwards stops it (run_free()). */
 void run_checks_later(struct run *run);
 
 /* Wait for the flow's slow checks (flow_def.slow_checks) that

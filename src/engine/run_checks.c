@@ -103,18 +103,13 @@ static void join(struct run_checks *ck)
 
 void run_checks_later(struct run *run)
 {
-	run->checks_later = 1;
-}
-
-int run_checks_start(struct run *run, struct report *r, struct err *e)
-{
 	const struct flow_def *f = run->flow;
 	struct run_checks *ck;
 
-	if (!f->slow_checks || !run->checks_later || run->checks)
-		return 0;
-	if (run->opts.dry_run)
-		return f->slow_checks(run, r, e); /* the plan says what they found */
+	run->checks_later = 1;
+	if (!f->slow_checks || run->opts.dry_run || run->checks)
+		return; /* a dry run: run_checks_start() runs them */
+	/* from now on, beside the rest of the preflight too */
 	ck = xcalloc(1, sizeof *ck);
 	ck->run = run;
 	ck->e = (struct err)ERR_INIT;
@@ -124,26 +119,39 @@ int run_checks_start(struct run *run, struct report *r, struct err *e)
 	ck->rep.cancelled = stopped;
 	ck->rep.ctx = ck;
 	run->checks = ck;
-	if (pthread_create(&ck->thread, NULL, checks_thread, ck) == 0) {
-		size_t i;
+	if (pthread_create(&ck->thread, NULL, checks_thread, ck) == 0)
 		ck->threaded = 1;
-		for (i = 0; i < f->n_steps; i++)
-			if (run->st[i].selected && run->st[i].state == STEP_PENDING)
-				break;
-		/* a first step that waits at its start has nothing to do beside
-		 * them: they stay the preflight's (a refusal, exit 2, as ever) */
-		if (i == f->n_steps || !(f->steps[i]->flags & STEP_F_WAITS_CHECKS))
-			return run_wait_checks(run, r, e);
-		char *shown = xstrfmt(_("%s runs beside the first steps; none of them changes "
-					"anything before it passed"), _(what_of(run)));
-		report_log_l10n(r, LOG_INFO, shown, "%s runs beside the first steps; none of them "
-				"changes anything before it passed", what_of(run));
-		free(shown);
+}
+
+int run_checks_start(struct run *run, struct report *r, struct err *e)
+{
+	const struct flow_def *f = run->flow;
+	struct run_checks *ck = run->checks;
+	size_t i;
+
+	if (!f->slow_checks || !run->checks_later)
 		return 0;
+	if (run->opts.dry_run)
+		return f->slow_checks(run, r, e); /* the plan says what they found */
+	if (!ck->threaded) {
+		/* no thread: here, as any check of the preflight */
+		if (!ck->waited && !__atomic_load_n(&ck->done, __ATOMIC_ACQUIRE))
+			checks_thread(ck);
+		return run_wait_checks(run, r, e);
 	}
-	/* no thread: here, as any check of the preflight */
-	checks_thread(ck);
-	return run_wait_checks(run, r, e);
+	for (i = 0; i < f->n_steps; i++)
+		if (run->st[i].selected && run->st[i].state == STEP_PENDING)
+			break;
+	/* a first step that waits at its start has nothing to do beside
+	 * them: they stay the preflight's (a refusal, exit 2, as ever) */
+	if (i == f->n_steps || !(f->steps[i]->flags & STEP_F_WAITS_CHECKS))
+		return run_wait_checks(run, r, e);
+	char *shown = xstrfmt(_("%s runs beside the first steps; none of them changes "
+				"anything before it passed"), _(what_of(run)));
+	report_log_l10n(r, LOG_INFO, shown, "%s runs beside the first steps; none of them "
+			"changes anything before it passed", what_of(run));
+	free(shown);
+	return 0;
 }
 
 int run_wait_checks(struct run *run, struct report *r, struct err *e)

@@ -277,6 +277,19 @@ static const struct flow_def dummy_flow_checks = {
 	.preflight = dummy_preflight_later, .finish = dummy_finish,
 	.slow_checks = dummy_slow_check, .slow_checks_what = "the slow check",
 };
+/* ... whose preflight starts them and then fails. */
+static int dummy_preflight_later_fails(struct run *run, struct report *r, struct err *e)
+{
+	run_checks_later(run);
+	dummy_preflight(run, r, e);
+	return err_set(e, "the webroot is locked");
+}
+static const struct flow_def dummy_flow_checks_refused = {
+	.name = "dummy", .title = "Dummy", .steps = staged_steps, .n_steps = 2,
+	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
+	.preflight = dummy_preflight_later_fails, .finish = dummy_finish,
+	.slow_checks = dummy_slow_check, .slow_checks_what = "the slow check",
+};
 /* ... whose preflight makes them itself (no run_checks_later()). */
 static const struct flow_def dummy_flow_checks_inline = {
 	.name = "dummy", .title = "Dummy", .steps = staged_steps, .n_steps = 2,
@@ -1031,6 +1044,16 @@ static void slow_checks_before_a_step_that_cannot_wait_are_the_preflights(void *
 	assert_int_equal(run_prepare(run, NULL, &e), 0);
 	assert_int_equal(run_preflight(run, NULL, &e), -1);
 	assert_string_equal(e.msg, "dump.sql.gz is cut at byte 1234");
+	err_clear(&e);
+	run_free(run);
+	/* started by a preflight that then fails: its error, the check
+	 * stopped by run_free() (it would wait for the staging forever) */
+	f->d.staged = 0;
+	run = run_new(&dummy_flow_checks_refused, &f->c, &o, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), -1);
+	assert_string_equal(e.msg, "the webroot is locked");
 	err_clear(&e);
 	run_free(run);
 	/* a preflight that made them itself: not run again, nothing said */
