@@ -62,9 +62,13 @@ for o in $(opts "$en"); do
 done
 
 command -v man >/dev/null || { echo "man-de: FAIL: man (man-db) is not installed"; exit 1; }
+# in UTF-8, and as man renders them without a locale (LANG unset: ASCII, as
+# in the package test's fresh root, where a \[u2026] had no glyph)
 for p in "$en" "$de"; do
 	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$p" 2>&1 >/dev/null || true)
 	[ -z "$w" ] || bad "$p: man --warnings: $w"
+	w=$(env -u LANG -u LANGUAGE -u LC_CTYPE LC_ALL=C MANWIDTH=80 man --warnings -l "$p" 2>&1 >/dev/null || true)
+	[ -z "$w" ] || bad "$p: man --warnings (LC_ALL=C): $w"
 done
 [ "$fail" = 0 ] && echo "man-de: ok"
 exit "$fail"
