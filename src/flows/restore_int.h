@@ -323,7 +323,7 @@ void restore_source_note(const struct restore *rs, const struct backup_list *l, 
 			 const char *part, struct strbuf *out, uint64_t *bytes);
 /* A chosen backup that cannot be used: logged here in full, as the engine
  * logs a step's error ("step datadir: NAME cannot be used; the step keeps
- * OLD: ..."). */
+ * OLD: ..."): the log line English, the screen's with @e's translation. */
 void restore_log_refused_source(struct report *r, const char *step, const char *name,
 				const char *old, const struct err *e);
 /* Append one shell command line (each word quoted where needed), or

@@ -187,11 +187,18 @@ void restore_source_note(const struct restore *rs, const struct backup_list *l, 
 void restore_log_refused_source(struct report *r, const char *step, const char *name,
 				const char *old, const struct err *e)
 {
-	struct strbuf sb = STRBUF_INIT;
-	err_format(e, &sb);
-	report_log(r, LOG_ERROR, "step %s: %s cannot be used; the step keeps %s: %s", step, name,
-		   orq_en(old), sb.buf);
-	strbuf_release(&sb);
+	struct strbuf en = STRBUF_INIT, l10n = STRBUF_INIT;
+	char *shown;
+	/* the log gets the English error, the screen its translation */
+	err_format(e, &en);
+	err_format_l10n(e, &l10n);
+	shown = xstrfmt(_("step %s: %s cannot be used; the step keeps %s: %s"), step, name,
+			orq(old), l10n.buf);
+	report_log_l10n(r, LOG_ERROR, shown, "step %s: %s cannot be used; the step keeps %s: %s",
+			step, name, orq_en(old), en.buf);
+	free(shown);
+	strbuf_release(&en);
+	strbuf_release(&l10n);
 }
 
 void restore_add_bisocli_cmd(struct strbuf *out, const struct restore *rs,

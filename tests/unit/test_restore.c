@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "conf.h"
 #include "dbadmin.h"
 #include "dumpinfo.h"
+#include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
 #include "run.h"
@@ -244,6 +246,67 @@ static void an_older_dump_can_be_chosen_a_cut_one_cannot(void **state)
 	strbuf_release(&log);
 }
 
+/* A report that keeps each line in both languages: "EN line" and "DE shown". */
+static void keep_both(void *ctx, enum log_level level, const char *line, const char *shown)
+{
+	(void)level;
+	strbuf_addf(ctx, "EN %s\nDE %s\n", line, shown);
+}
+
+/* The refusal of a cut-off dump chosen in the wizard, with
+ * LANG=de_CH.UTF-8 and the catalogue `make` compiled into the build
+ * tree's locale/: the log pane's line is German, the error in it too; the
+ * log's line is English. */
+static void a_refused_dump_is_logged_in_both_languages(void **state)
+{
+	struct fixture *f = *state;
+	struct run *run;
+	struct err e = ERR_INIT;
+	struct strbuf log = STRBUF_INIT;
+	struct report rep = { .log_l10n = keep_both, .ctx = &log };
+	char path[256];
+	static const char complete[] = "--\n-- PostgreSQL database dump\n--\n\n"
+		"CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump complete\n--\n\n";
+	const char *btop = getenv("top_builddir");
+	char *dir = xstrfmt("%s/locale", btop ? btop : ".");
+	char *mo = xstrfmt("%s/de/LC_MESSAGES/biso-recover.mo", dir);
+	int ok = access(mo, R_OK) == 0 && setlocale(LC_ALL, "de_CH.UTF-8");
+	free(mo);
+	if (!ok) {
+		free(dir);
+		setlocale(LC_ALL, "C");
+		skip(); /* no catalogue built, or no de_CH locale (tools/deps.sh makes it) */
+	}
+	setenv("BISO_RECOVER_LOCALEDIR", dir, 1);
+	setenv("LANG", "de_CH.UTF-8", 1);
+	unsetenv("LANGUAGE");
+	unsetenv("LC_ALL");
+	unsetenv("LC_MESSAGES");
+	i18n_init();
+	free(dir);
+	snprintf(path, sizeof path, "%s/backups/db/biso_20261128_020000.sql", f->dir);
+	write_file(path, complete);
+	run = new_run(&f->c, NULL, NULL, 0, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_sources(run, STEP_DATABASE, NULL)->n, 2);
+	/* biso_20261101_020000.sql has no trailer: refused, logged */
+	assert_int_equal(run_use_source(run, STEP_DATABASE, 1, &rep, &e), -1);
+	if (!strstr(log.buf, "EN step database: biso_20261101_020000.sql cannot be used; the step "
+		    "keeps ") || !strstr(log.buf, "trailer: it was cut off\n"))
+		fail_msg("the log's line is not English: %s", log.buf);
+	if (!strstr(log.buf, "DE Schritt database: biso_20261101_020000.sql ist nicht brauchbar; "
+		    "der Schritt beh\xc3\xa4lt ") ||
+	    !strstr(log.buf, "der Dump wurde abgeschnitten\n"))
+		fail_msg("the screen's line is not German: %s", log.buf);
+	err_clear(&e);
+	run_free(run);
+	setenv("LANG", "C", 1);
+	i18n_init();
+	setlocale(LC_ALL, "C");
+	strbuf_release(&log);
+}
+
 /* A run of the config step (done: it reads the live config.php) and a
  * database step that fails without touching anything (blocked: its dump
  * is the one the preflight refused), in a dry run (no journal). */
@@ -449,6 +512,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(plan_refuses_custom_format_dump_with_a_hint,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(an_older_dump_can_be_chosen_a_cut_one_cannot,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(a_refused_dump_is_logged_in_both_languages,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(exit_code_follows_the_documented_table, setup,
 						teardown),
