@@ -345,9 +345,16 @@ static void draw_log(const struct wizard *w, const struct layout *l)
 			: e->level == LOG_WARN ? TUI_WARN
 			: e->level == LOG_DEBUG ? TUI_DIM : TUI_NORMAL;
 		struct tui_lines ln = TUI_LINES_INIT;
+		/* the level in the operator's language (the run log keeps
+		 * log_level_name()'s English) */
+		const char *lvl = e->level == LOG_ERROR ? _("ERROR")
+			: e->level == LOG_WARN ? _("WARN") : NULL;
 		int x = 9; /* "HH:MM:SS " */
-		if (e->level == LOG_WARN || e->level == LOG_ERROR)
-			x += (int)strlen(log_level_name(e->level)) + 1;
+		if (lvl) {
+			wchar_t *wl = tui_widen(lvl, strlen(lvl), 0);
+			x += tui_wswidth(wl, wcslen(wl)) + 1;
+			free(wl);
+		}
 		tui_wrap(e->text, l->cols - x, &ln);
 		if (!ln.n)
 			tui_wrap(" ", l->cols - x, &ln);
@@ -357,8 +364,8 @@ static void draw_log(const struct wizard *w, const struct layout *l)
 			if (k == 0) {
 				int c = tui_put(stdscr, y, 0, l->cols, e->stamp, tui_attr(&w->tui, TUI_DIM));
 				c += tui_put(stdscr, y, c, l->cols - c, " ", A_NORMAL);
-				if (e->level == LOG_WARN || e->level == LOG_ERROR) {
-					c += tui_put(stdscr, y, c, l->cols - c, log_level_name(e->level),
+				if (lvl) {
+					c += tui_put(stdscr, y, c, l->cols - c, lvl,
 						     tui_attr(&w->tui, role));
 					tui_put(stdscr, y, c, l->cols - c, " ", A_NORMAL);
 				}

@@ -14,7 +14,8 @@
 #     instance, summary and exit code 0;
 #   then q, SIGHUP (the run goes on, a new wizard attaches to it), o
 #     (another dump), and line mode (restore without --yes) asking again
-#     after a wrong answer.
+#     after a wrong answer; a warning from before the wizard in its log
+#     pane, in German with a German level (WARNUNG), the run log English.
 # Skips (77) without tmux, php, a PostgreSQL server or root.
 # Environment (from make check): top_srcdir, BISO_RECOVER.
 # Keep the sandbox for inspection with KEEP_SANDBOX=1.
@@ -592,6 +593,31 @@ wait_for "stopped before any step: nothing was changed - exit code 130" 10 "the 
 keys q
 wait_exit early 130
 echo "[early] passed: a warning from before the wizard is on its first screen and in its log"
+
+# The same in German: the log pane's level label is German too (WARNUNG,
+# as verify's report says it); the run log keeps the English WARN.
+printf 'begin\t20000101_000000\tfiles\t%s\t%s\t%s\n' "$SANDBOX/demo/prod/webroot" \
+	"$SANDBOX/demo/prod/webroot.pre-restore-20000101_000000" "$SANDBOX/demo/prod/webroot.restoring" \
+	>> "$SANDBOX/demo/log/journal"
+lang_de
+start_wizard early-de LANG=de_CH.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= "BISO_RECOVER_LOCALEDIR='$SANDBOX/locale'"
+wait_for "Vor dem Start: 1 Warnung" 30 "the German warnings before the wizard"
+keys x
+wait_for "$T_PROMPT" 10 "the first step after the German warnings"
+shows "WARNUNG der Lauf von 20000101_000000 endete" ||
+	fail "[early-de] the log pane's level is not German"
+! shows "WARN der Lauf" || fail "[early-de] the log pane shows the English level WARN"
+keys q
+wait_for "Assistent beenden\?" 10 "the German quit question"
+keys y
+wait_for "Exit-Code 130" 10 "the German summary"
+keys q
+wait_exit early-de 130
+log=$(ls -t "$SANDBOX"/demo/log/biso-recover-*.log | head -n 1)
+grep -q "WARN  the run of 20000101_000000 stopped around its swap" "$log" ||
+	{ cat "$log"; fail "[early-de] the run log lacks the English WARN line"; }
+lang_en
+echo "[early-de] passed: the log pane's level in German, the run log's English"
 
 # The newest dump cut off (the 3 a.m. case): the wizard opens anyway, warns
 # on its first screen, marks the dump in the backup list and offers the
