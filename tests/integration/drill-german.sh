@@ -12,29 +12,14 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 B=${BISO_RECOVER:-$top_builddir/biso-recover}
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-
-[ "$(id -u)" = 0 ] || skip "needs root (the sandbox's cluster runs as postgres)"
-command -v php >/dev/null 2>&1 || skip "php is not installed"
-command -v script >/dev/null 2>&1 || skip "script (util-linux) is not installed"
+. "$top_srcdir/tests/lib/drill.sh"
+drill_setup de # the installed layout in $T/share
 command -v msgfmt >/dev/null 2>&1 || fail "msgfmt not installed (gettext)"
-ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || [ -n "${PG_BINDIR:-}" ] || skip "no PostgreSQL server"
 locale -a | grep -qix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
-
-T=$(mktemp -d /tmp/br-drill-de.XXXXXX) || fail "mktemp"
-chmod 755 "$T"
-cleanup() {
-	[ -d "$T/sb/pg/pgdata" ] && "$T/share/demo/stop.sh" "$T/sb" >/dev/null 2>&1
-	[ "${KEEP:-0}" = 1 ] && echo "kept: $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-# the installed layout (mk/install.am), the catalogue compiled
-mkdir -p "$T/share" "$T/home" "$T/locale/de/LC_MESSAGES"
-cp -R "$top_srcdir/share/demo" "$top_srcdir/share/drills" "$T/share/"
-cp "$top_srcdir/tests/lib/pgcluster.sh" "$T/share/demo/pgcluster.sh"
+# the catalogue compiled
+mkdir -p "$T/locale/de/LC_MESSAGES"
 msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
-export BISO_RECOVER_SHARE="$T/share" BISO_RECOVER_LOCALEDIR="$T/locale" HOME="$T/home"
+export BISO_RECOVER_LOCALEDIR="$T/locale"
 
 # br LANG ARGS...: biso-recover with only LANG choosing the language
 br() {

@@ -11,25 +11,9 @@ set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
 B=${BISO_RECOVER:-$top_builddir/biso-recover}
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-
-[ "$(id -u)" = 0 ] || skip "needs root (the sandbox's cluster runs as postgres)"
-command -v php >/dev/null 2>&1 || skip "php is not installed"
-command -v script >/dev/null 2>&1 || skip "script (util-linux) is not installed"
-ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || [ -n "${PG_BINDIR:-}" ] || skip "no PostgreSQL server"
-
-T=$(mktemp -d /tmp/br-drill-maint.XXXXXX) || fail "mktemp"
-chmod 755 "$T"
-cleanup() {
-	[ -d "$T/sb/pg/pgdata" ] && "$T/share/demo/stop.sh" "$T/sb" >/dev/null 2>&1
-	[ "${KEEP:-0}" = 1 ] && echo "kept: $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-mkdir -p "$T/share" "$T/home"
-cp -R "$top_srcdir/share/demo" "$top_srcdir/share/drills" "$T/share/"
-cp "$top_srcdir/tests/lib/pgcluster.sh" "$T/share/demo/pgcluster.sh"
-export BISO_RECOVER_SHARE="$T/share" HOME="$T/home" LANGUAGE=en LC_ALL=C
+. "$top_srcdir/tests/lib/drill.sh"
+drill_setup maint # the installed layout in $T/share
+export LANGUAGE=en LC_ALL=C
 
 # drill KEYS OUT: drill 06 in a fresh sandbox with the lines of KEYS typed
 drill() {

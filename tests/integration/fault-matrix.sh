@@ -20,72 +20,16 @@
 # every run; the instance is reset between runs by copying a snapshot.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir/build}
-BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
-FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
 
-. "$top_srcdir/tests/lib/demo-test.sh"
-. "$top_srcdir/tests/lib/runner-fault.sh"
-[ -x "$FAULTS" ] || skip "no test build $FAULTS (make check builds it)"
-demo_test_setup fm "chown of the datadir to www-data, runuser postgres"
-W=$DEMO_WEBROOT
-P=$(dirname "$W")
-B=$DEMO_BACKUP_ROOT
-
-dump_db() { # DB -> normalised pg_dump on stdout (migrations without their time)
-	pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict ' |
-		awk -F '\t' '/^COPY public.migrations /{m=1; print; next} /^\\\.$/{m=0} m{print $1; next} {print}'
-}
-# same_tree SRC DST [rsync options]: DST holds exactly SRC (type, content,
-# mode, mtime, symlinks; extra entries count); the root's own times do not
-# (a rename into or out of it changes them).
-same_tree() {
-	[ -d "$2" ] || return 1
-	local out
-	out=$(rsync -ani --checksum --delete --no-owner --no-group "${@:3}" "$1/" "$2/" 2>&1 |
-		grep -v '^\.d\.\.t\.\.\.\.\.\. \./$' || true)
-	[ "${ROOT_MODE:-}" != any ] || out=$(printf '%s\n' "$out" | grep -v '^\.d\.\.[.t][p.]\.\.\.\.\. \./$' || true)
-	[ -z "$out" ]
-}
-# (config.php is compared by content; a copy of the datadir inside the
-# webroot, where the web server serves, makes it "neither": issue 16.5)
-WEXCL=(--exclude /data --exclude /config.php)
-
-# The old instance: the demo's production instance, marked so that old and
-# new differ in every part.
-echo old > "$W/OLD_MARKER"
-echo old > "$W/data/OLD_MARKER"
-chown www-data:www-data "$W/data/OLD_MARKER"
-psql -qX -U biso -d biso -c "CREATE TABLE old_marker (x int)"
-cp -a "$P" "$T/old"
-psql -qX -c "CREATE DATABASE biso_old TEMPLATE biso"
-dump_db biso > "$T/old.sql"
+# the demo instance marked old; dump_db, same_tree, reset, run
+. "$top_srcdir/tests/lib/faults.sh"
+fault_setup fm
 # The new database: psql's restore of the dump, before and after the
 # pending migration.
 dump=$DEMO_DUMP
 psql -qX -c "CREATE DATABASE biso_ref OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'"
 gunzip -c "$dump" | psql -X -q -v ON_ERROR_STOP=1 -U biso -d biso_ref > /dev/null 2>&1 || fail "psql could not restore $dump"
 dump_db biso_ref > "$T/new0.sql"
-
-reset() {
-	local db
-	rm -rf "$P" "$S/log"
-	cp -a "$T/old" "$P"
-	for db in $(psql -AtXc "SELECT datname FROM pg_database WHERE datname LIKE 'biso%' AND datname NOT IN ('biso_old', 'biso_ref')"); do
-		psql -qX -c "DROP DATABASE \"$db\" WITH (FORCE)"
-	done
-	psql -qX -c "CREATE DATABASE biso OWNER biso TEMPLATE biso_old"
-}
-
-run() { # BINARY LOG: a full restore with the demo configuration
-	local bin=$1 log=$2
-	shift 2
-	set +e
-	("$bin" restore --yes --config "$DEMO_CONFIG" "$@"; exit $?) < /dev/null > "$log" 2>&1
-	rc=$?
-	set -e
-	rc=$(runner_fault_rc "$log")
-}
 
 # 1. Which points does a full restore pass?  It must succeed and be new.
 reset

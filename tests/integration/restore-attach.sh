@@ -40,36 +40,17 @@ dump_db() { # db -> normalised pg_dump on stdout
 	pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict '
 }
 
-# The slow dump, made as the demo makes its dump, in its place.
-psql -qX -v ON_ERROR_STOP=1 -U biso -d biso > /dev/null <<'SQL'
-CREATE FUNCTION public.slow_key(i integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE
-	AS $$ BEGIN PERFORM pg_catalog.pg_sleep(0.01); RETURN i; END $$;
-CREATE TABLE public.slow_rows (id integer PRIMARY KEY);
-INSERT INTO public.slow_rows SELECT generate_series(1, 1500);
-CREATE INDEX slow_rows_key ON public.slow_rows (public.slow_key(id));
-SQL
-pg_dump --no-owner --no-privileges --clean --if-exists biso | gzip > "$DEMO_DUMP"
-zcat "$DEMO_DUMP" | grep -q "CREATE INDEX slow_rows_key" || fail "the slow dump lacks its index"
+demo_slow_dump # its replay takes at least 15 s
 # the reference: psql's restore of the same dump
 psql -qX -c "CREATE DATABASE biso_ref OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'"
 gunzip -c "$DEMO_DUMP" | psql -X -q -v ON_ERROR_STOP=1 -U biso -d biso_ref > "$T/psql.out" 2>&1 ||
 	{ cat "$T/psql.out"; fail "psql could not restore the slow dump"; }
 dump_db biso_ref > "$T/reference.sql"
 
-status_file() { ls -t "$LOG"/biso-recover-*.status 2>/dev/null | head -1 || true; }
-# wait_status REGEX [SECONDS]: the newest status file matches (grep -E, whole file)
-wait_status() {
-	local n=$((${2:-300} * 10))
-	for _ in $(seq $n); do
-		f=$(status_file)
-		[ -n "$f" ] && tr '\n' ' ' < "$f" | grep -Eq "$1" && return 0
-		sleep 0.1
-	done
-	[ -n "$(status_file)" ] && cat "$(status_file)"
-	for s in a b c d; do screen $s; done
-	fail "the status file never matched: $1"
-}
-screen() { $TM capture-pane -p -J -S -200 -t "$1" 2>/dev/null || true; }
+# screen (the history too), status_file, wait_status
+TMUX_CMD=$TM
+TMUX_CAPTURE="-J -S -200"
+. "$top_srcdir/tests/lib/tmux.sh"
 # wait_screen SESSION FIXED-STRING [SECONDS]
 wait_screen() {
 	local n=$((${3:-120} * 10))

@@ -16,64 +16,18 @@
 # wizard does.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir/build}
-BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
-FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
 
-. "$top_srcdir/tests/lib/demo-test.sh"
-. "$top_srcdir/tests/lib/runner-fault.sh"
-[ -x "$FAULTS" ] || skip "no test build $FAULTS (make check builds it)"
-demo_test_setup rs "chown of the datadir to www-data, runuser postgres"
-W=$DEMO_WEBROOT
-P=$(dirname "$W")
-B=$DEMO_BACKUP_ROOT
-
-dump_db() {
-	pg_dump --no-owner --no-privileges -d "$1" | grep -v '^\\\(un\)\?restrict ' |
-		awk -F '\t' '/^COPY public.migrations /{m=1; print; next} /^\\\.$/{m=0} m{print $1; next} {print}'
-}
-same_tree() {
-	[ -d "$2" ] || return 1
-	local out
-	out=$(rsync -ani --checksum --delete --no-owner --no-group "${@:3}" "$1/" "$2/" 2>&1 |
-		grep -v '^\.d\.\.[.t][p.]\.\.\.\.\. \./$' || true)
-	[ -z "$out" ] || { echo "$out" | head -5 >&2; return 1; }
-}
-WEXCL=(--exclude /data --exclude /config.php)
-
-echo old > "$W/OLD_MARKER"
-echo old > "$W/data/OLD_MARKER"
-chown www-data:www-data "$W/data/OLD_MARKER"
-psql -qX -U biso -d biso -c "CREATE TABLE old_marker (x int)"
-cp -a "$P" "$T/old"
-psql -qX -c "CREATE DATABASE biso_old TEMPLATE biso"
-dump_db biso > "$T/old.sql"
-
-reset() {
-	local db
-	rm -rf "$P" "$S/log"
-	cp -a "$T/old" "$P"
-	for db in $(psql -AtXc "SELECT datname FROM pg_database WHERE datname LIKE 'biso%' AND datname NOT IN ('biso_old')"); do
-		psql -qX -c "DROP DATABASE \"$db\" WITH (FORCE)"
-	done
-	psql -qX -c "CREATE DATABASE biso OWNER biso TEMPLATE biso_old"
-}
+# the demo instance marked old; dump_db, same_tree, reset, run
+. "$top_srcdir/tests/lib/faults.sh"
+fault_setup rs
+ROOT_MODE=any     # a kept tree's root mode does not count
+SAME_TREE_SHOW=1  # a tree that differs says where
 command -v msgfmt >/dev/null || skip "msgfmt not installed (gettext)"
 locale -a | grep -qix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
 mkdir -p "$T/locale/de/LC_MESSAGES"
 msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
 export BISO_RECOVER_LOCALEDIR=$T/locale
 LANG_RUN=C # the language of run(): only LANG chooses it
-run() { # BINARY LOG [OPTIONS]
-	local bin=$1 log=$2
-	shift 2
-	set +e
-	(env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG="$LANG_RUN" \
-		"$bin" restore --yes --config "$DEMO_CONFIG" "$@"; exit $?) < /dev/null > "$log" 2>&1
-	rc=$?
-	set -e
-	rc=$(runner_fault_rc "$log")
-}
 
 # The reference: an uninterrupted restore, and the points it passes.
 reset

@@ -32,6 +32,21 @@ demo_test_cleanup() {
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 
+# demo_slow_dump: the demo's dump ($DEMO_DUMP), made again as the demo
+# makes it, with a table whose index calls a function that sleeps 10 ms a
+# row (1500 rows): its replay takes at least 15 s on any machine.
+demo_slow_dump() {
+	psql -qX -v ON_ERROR_STOP=1 -U biso -d biso > /dev/null <<'SQL'
+CREATE FUNCTION public.slow_key(i integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE
+	AS $$ BEGIN PERFORM pg_catalog.pg_sleep(0.01); RETURN i; END $$;
+CREATE TABLE public.slow_rows (id integer PRIMARY KEY);
+INSERT INTO public.slow_rows SELECT generate_series(1, 1500);
+CREATE INDEX slow_rows_key ON public.slow_rows (public.slow_key(id));
+SQL
+	pg_dump --no-owner --no-privileges --clean --if-exists biso | gzip > "$DEMO_DUMP"
+	zcat "$DEMO_DUMP" | grep -q "CREATE INDEX slow_rows_key" || fail "the slow dump lacks its index"
+}
+
 demo_test_setup() { # TAG [WHY-ROOT]
 	local t
 	[ "$(id -u)" = 0 ] || skip "needs root (${2:-chown of the datadir to www-data, runuser postgres})"

@@ -91,9 +91,11 @@ grep -q "$T/bad-key.conf:4: unknown key \"hint\"" "$T/bad-key.out" || fail "no f
 grep -q "$T/bad-syntax.conf:4: syntax error" "$T/bad-syntax.out" || fail "no file:line: $(cat "$T/bad-syntax.out")"
 echo "ok: scenario files with an unknown key and a syntax error named with file:line"
 
-cap() { last_screen=$($TMUX_CMD capture-pane -p -J -S -3000 -t drill 2>/dev/null); }
+# cap (the history too), shows on the session drill
+TMUX_TARGET=drill
+TMUX_CAPTURE="-J -S -3000"
+. "$top_srcdir/tests/lib/tmux.sh"
 count() { printf '%s\n' "$last_screen" | grep -Ec -- "$1"; }
-shows() { printf '%s\n' "$last_screen" | grep -Eq -- "$1"; }
 
 # wait_n REGEX N SECONDS WHAT: until N lines of the history match.
 wait_n() {

@@ -30,31 +30,12 @@ trap '$TM kill-server >/dev/null 2>&1 || true; demo_test_cleanup' EXIT
 CONF=$S/biso-recover.conf
 LOG=$S/log
 
-# The slow dump, made as the demo makes its dump, in its place.
-psql -qX -v ON_ERROR_STOP=1 -U biso -d biso > /dev/null <<'SQL'
-CREATE FUNCTION public.slow_key(i integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE
-	AS $$ BEGIN PERFORM pg_catalog.pg_sleep(0.01); RETURN i; END $$;
-CREATE TABLE public.slow_rows (id integer PRIMARY KEY);
-INSERT INTO public.slow_rows SELECT generate_series(1, 1500);
-CREATE INDEX slow_rows_key ON public.slow_rows (public.slow_key(id));
-SQL
-pg_dump --no-owner --no-privileges --clean --if-exists biso | gzip > "$DEMO_DUMP"
-zcat "$DEMO_DUMP" | grep -q "CREATE INDEX slow_rows_key" || fail "the slow dump lacks its index"
+demo_slow_dump # its replay takes at least 15 s
 
-status_file() { ls -t "$LOG"/biso-recover-*.status 2>/dev/null | head -1 || true; }
-screen() { $TM capture-pane -p -J -t "$1" 2>/dev/null || true; }
-# wait_status REGEX [SECONDS]: the newest status file matches (whole file)
-wait_status() {
-	local n=$((${2:-300} * 10)) f
-	for _ in $(seq $n); do
-		f=$(status_file)
-		[ -n "$f" ] && tr '\n' ' ' < "$f" | grep -Eq "$1" && return 0
-		sleep 0.1
-	done
-	[ -n "$(status_file)" ] && cat "$(status_file)"
-	for s in a b c d; do screen $s; done
-	fail "the status file never matched: $1"
-}
+# screen, status_file, wait_status
+TMUX_CMD=$TM
+TMUX_CAPTURE=-J
+. "$top_srcdir/tests/lib/tmux.sh"
 # wait_screen SESSION REGEX [SECONDS]
 wait_screen() {
 	local n=$((${3:-60} * 10))

@@ -25,20 +25,7 @@ demo_test_setup wizexit "chown of the datadir to www-data, runuser postgres"
 CONF=$S/biso-recover.conf
 TMUX_CMD="tmux -L biso-wizexit-$$ -f /dev/null"
 trap '$TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
-last_screen=""
-
-cap() { last_screen=$($TMUX_CMD capture-pane -p -t wiz 2>/dev/null || true); }
-wait_for() { # REGEX SECONDS WHAT
-	local n=$(( $2 * 5 ))
-	while [ "$n" -gt 0 ]; do
-		cap
-		printf '%s\n' "$last_screen" | grep -Eq -- "$1" && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	printf -- '--- last screen ---\n%s\n-------------------\n' "$last_screen"
-	fail "after $2 s the screen does not show $3 (/$1/)"
-}
+. "$top_srcdir/tests/lib/tmux.sh" # cap, wait_for on the session wiz
 
 # run_case LABEL BINARY ENV... : the wizard in a new 80x24 pane; after it
 # ends, the pane's shell writes its exit code and `stty -a` to files.

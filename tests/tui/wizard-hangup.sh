@@ -48,21 +48,7 @@ CONF=$DEMO_CONFIG
 TMUX_CMD="tmux -L biso-wizhup-$$ -f /dev/null"
 LTMUX="tmux -L biso-wizhup-line-$$ -f /dev/null" # a line-mode client beside the wizard
 trap '$TMUX_CMD kill-server >/dev/null 2>&1 || true; $LTMUX kill-server >/dev/null 2>&1 || true; demo_test_cleanup' EXIT
-last_screen=""
-
-cap() { last_screen=$($TMUX_CMD capture-pane -p -t wiz 2>/dev/null || true); }
-shows() { printf '%s\n' "$last_screen" | grep -Eq -- "$1"; }
-failscreen() { printf -- '--- last screen ---\n%s\n-------------------\n' "$last_screen"; fail "$*"; }
-wait_for() { # REGEX SECONDS WHAT
-	local n=$(( $2 * 5 ))
-	while [ "$n" -gt 0 ]; do
-		cap
-		shows "$1" && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	failscreen "after $2 s the screen does not show $3 (/$1/)"
-}
+. "$top_srcdir/tests/lib/tmux.sh" # cap, shows, failscreen, wait_for on the session wiz
 
 # ---- backup: the terminal goes away right after the start ---------------
 ls "$DEMO_BACKUP_ROOT/manifest" 2>/dev/null && fail "the demo backup set has manifests already"

@@ -41,25 +41,7 @@ CONF=$DEMO_CONFIG
 TCONF=$DEMO_TEST_CONFIG
 TMUX_CMD="tmux -L biso-wizmenu-$$ -f /dev/null"
 trap '$TMUX_CMD kill-server >/dev/null 2>&1; [ -d "$T/drill" ] && "$top_srcdir/share/demo/stop.sh" "$T/drill" >/dev/null 2>&1; demo_test_cleanup' EXIT
-last_screen=""
-
-cap() { last_screen=$($TMUX_CMD capture-pane -p -t wiz 2>/dev/null || true); }
-# (a here-string, not a pipe: grep -q quitting early left printf a broken
-# pipe, which pipefail took for no match)
-shows() { grep -Eq -- "$1" <<< "$last_screen"; }
-shows_text() { grep -Fq -- "$1" <<< "$last_screen"; }
-failscreen() { printf -- '--- last screen ---\n%s\n-------------------\n' "$last_screen"; fail "$*"; }
-wait_for() { # REGEX SECONDS WHAT
-	local n=$(( $2 * 5 ))
-	while [ "$n" -gt 0 ]; do
-		cap
-		shows "$1" && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	failscreen "after $2 s the screen does not show $3 (/$1/)"
-}
-keys() { $TMUX_CMD send-keys -t wiz "$@"; }
+. "$top_srcdir/tests/lib/tmux.sh" # cap, shows, shows_text, failscreen, wait_for, keys on the session wiz
 
 # start LABEL CONFIG [ARGS...]: biso-recover with no command in a new
 # 80x24 vt100 pane; its exit code goes to $T/exit-LABEL.

@@ -71,26 +71,8 @@ CONF="$SANDBOX/demo/biso-recover.conf"
 [ -f "$CONF" ] || fail "make-backup-set.sh wrote no $CONF"
 DBNAME=biso
 
-# cap: read the screen into $last_screen; shows REGEX: does it match it.
-cap() { last_screen=$($TMUX_CMD capture-pane -p -t wiz 2>/dev/null); }
-shows() { printf '%s\n' "$last_screen" | grep -Eq -- "$1"; }
-
-# wait_for REGEX SECONDS WHAT: until the screen matches (grep -E).
-wait_for() {
-	n=$(( $2 * 5 ))
-	while [ "$n" -gt 0 ]; do
-		cap
-		if shows "$1"; then
-			return 0
-		fi
-		sleep 0.2
-		n=$((n - 1))
-	done
-	fail "after $2 s the screen does not show $3 (/$1/)"
-}
-
-keys() { $TMUX_CMD send-keys -t wiz "$@"; }
-type_text() { $TMUX_CMD send-keys -t wiz -l "$1"; }
+# cap, shows, wait_for, keys, type_text on the session wiz
+. "$top_srcdir/tests/lib/tmux.sh"
 
 # start_wizard LABEL ENV...: a new 80x24 session running the wizard.
 start_wizard() {
