@@ -17,6 +17,7 @@
 #include "drill_record.h"
 #include "frontend.h"
 #include "i18n.h"
+#include "lock.h"
 #include "statusfile.h"
 #include "strbuf.h"
 
@@ -406,6 +407,39 @@ static long sandbox_runner(const char *root)
 	return pid;
 }
 
+/* The newest run of the sandbox (@root) whose process lives and which has
+ * not finished: waits for its end (from the status file alone; this polls)
+ * and returns 1 with its exit code in @code (-1: its process died), or 0
+ * when there is none. */
+static int sandbox_run_wait(const char *root, int *code)
+{
+	static const char *const dirs[] = { "log", "log-test" };
+	int found = 0;
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0] && !found; i++) {
+		char *dir = xstrfmt("%s/%s", root, dirs[i]), *path = NULL;
+		struct status st;
+		struct err e = ERR_INIT;
+		memset(&st, 0, sizeof st);
+		if (statusfile_latest(dir, &path, &e) == 1 && statusfile_read(path, &st, &e) == 1 &&
+		    st.state != STATUS_FINISHED && lock_process_alive(st.pid, st.start)) {
+			found = 1;
+			while (st.state != STATUS_FINISHED && lock_process_alive(st.pid, st.start)) {
+				sleep(1);
+				status_clear(&st);
+				memset(&st, 0, sizeof st);
+				if (statusfile_read(path, &st, &e) != 1)
+					break;
+			}
+			*code = st.state == STATUS_FINISHED ? st.exit_code : -1;
+		}
+		status_clear(&st);
+		err_clear(&e);
+		free(path);
+		free(dir);
+	}
+	return found;
+}
+
 static int run_drill(const struct cli *cl, struct conf *unused)
 {
 	struct drill d;
@@ -523,6 +557,12 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 		show_head(&d);
 		if (frontend_ask("> ", &ans) < 0) {
 			strbuf_release(&ans);
+			/* the terminal went (scenario 05: the SSH connection
+			 * drops) while the sandbox's runner works on: the
+			 * trainee finishes that run from a new login, so the
+			 * drill waits for its end and judges the sandbox then */
+			if (sandbox_run_wait(d.sb.root, &d.st.last_code))
+				done = run_checks(&d, 0);
 			break;
 		}
 		t1 = now_s();
