@@ -656,28 +656,35 @@ struct dialog {
 	int next;         /* first free row after the body */
 };
 
-static void draw_dialog(const struct wizard *w, const char *title, enum tui_role title_role,
-			const char *body, int extra_rows, struct dialog *d)
+/* A dialog's box for @body (wrapped into @ln) and @extra_rows below it,
+ * centred, at most the screen less two rows: its frame and @title drawn,
+ * its geometry in @d. */
+static void dialog_frame(const struct wizard *w, const char *title, enum tui_role title_role,
+			 const char *body, int extra_rows, struct tui_lines *ln, struct dialog *d)
 {
-	struct tui_lines ln = TUI_LINES_INIT;
-	int maxh = LINES - 2, body_rows;
-
+	int maxh = LINES - 2, c;
 	d->w = COLS - 4 < 72 ? COLS - 4 : 72;
 	d->iw = d->w - 4;
-	tui_wrap(body, d->iw, &ln);
-	d->h = (int)ln.n + extra_rows + 4;
+	tui_wrap(body, d->iw, ln);
+	d->h = (int)ln->n + extra_rows + 4;
 	if (d->h > maxh)
 		d->h = maxh;
 	d->y = (LINES - d->h) / 2;
 	d->x = (COLS - d->w) / 2;
 	d->ix = d->x + 2;
 	tui_frame(stdscr, d->y, d->x, d->h, d->w, A_NORMAL);
-	{
-		int c = tui_put(stdscr, d->y, d->x + 2, d->w - 4, " ", A_NORMAL);
-		c += tui_put(stdscr, d->y, d->x + 2 + c, d->w - 5 - c, title,
-			     tui_attr(&w->tui, title_role));
-		tui_put(stdscr, d->y, d->x + 2 + c, d->w - 4 - c, " ", A_NORMAL);
-	}
+	c = tui_put(stdscr, d->y, d->x + 2, d->w - 4, " ", A_NORMAL);
+	c += tui_put(stdscr, d->y, d->x + 2 + c, d->w - 5 - c, title, tui_attr(&w->tui, title_role));
+	tui_put(stdscr, d->y, d->x + 2 + c, d->w - 4 - c, " ", A_NORMAL);
+}
+
+static void draw_dialog(const struct wizard *w, const char *title, enum tui_role title_role,
+			const char *body, int extra_rows, struct dialog *d)
+{
+	struct tui_lines ln = TUI_LINES_INIT;
+	int body_rows;
+
+	dialog_frame(w, title, title_role, body, extra_rows, &ln, d);
 	body_rows = d->h - 4 - extra_rows;
 	if (body_rows < 0)
 		body_rows = 0;
@@ -702,24 +709,9 @@ static int draw_dialog_scroll(const struct wizard *w, const char *title, enum tu
 			      const char *body, int first, struct dialog *d)
 {
 	struct tui_lines ln = TUI_LINES_INIT;
-	int maxh = LINES - 2, rows, fits;
+	int rows, fits;
 
-	d->w = COLS - 4 < 72 ? COLS - 4 : 72;
-	d->iw = d->w - 4;
-	tui_wrap(body, d->iw, &ln);
-	d->h = (int)ln.n + 4;
-	if (d->h > maxh)
-		d->h = maxh;
-	d->y = (LINES - d->h) / 2;
-	d->x = (COLS - d->w) / 2;
-	d->ix = d->x + 2;
-	tui_frame(stdscr, d->y, d->x, d->h, d->w, A_NORMAL);
-	{
-		int c = tui_put(stdscr, d->y, d->x + 2, d->w - 4, " ", A_NORMAL);
-		c += tui_put(stdscr, d->y, d->x + 2 + c, d->w - 5 - c, title,
-			     tui_attr(&w->tui, title_role));
-		tui_put(stdscr, d->y, d->x + 2 + c, d->w - 4 - c, " ", A_NORMAL);
-	}
+	dialog_frame(w, title, title_role, body, 0, &ln, d);
 	rows = d->h - 4;
 	fits = (int)ln.n <= rows;
 	if (!fits)
