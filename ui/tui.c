@@ -616,3 +616,30 @@ void tui_stderr_end(struct tui_stderr *c, void (*line)(void *ctx, const char *te
 	free(c->partial);
 	*c = (struct tui_stderr)TUI_STDERR_INIT;
 }
+
+void tui_put_title(WINDOW *w, int y, int x, int room, const char *info, int utf8, attr_t a)
+{
+	const char *dots = utf8 ? "\u2026" : "...";
+	int dw = utf8 ? 1 : 3, end = x + room - 1; /* a space before what follows */
+	const char *last = strrchr(info, ' ');
+	wchar_t *wi = tui_widen(info, strlen(info), 0);
+	int width = tui_wswidth(wi, wcslen(wi));
+	free(wi);
+	if (width <= room || room <= dw) {
+		tui_put(w, y, x, room, info, a);
+	} else if (last && (int)(last - info) + 1 + dw + 8 <= room) {
+		wchar_t *wt = tui_widen(last + 1, strlen(last + 1), 0);
+		size_t n = wcslen(wt), start = 0;
+		char *head = xstrndup(info, (size_t)(last - info) + 1);
+		x += tui_put(w, y, x, room, head, a);
+		free(head);
+		while (start < n && tui_wswidth(wt + start, n - start) > end - x - dw)
+			start++;
+		x += tui_put(w, y, x, dw, dots, a);
+		tui_putw(w, y, x, end - x, wt + start, a);
+		free(wt);
+	} else {
+		int u = tui_put(w, y, x, room - dw, info, a);
+		tui_put(w, y, x + u, dw, dots, a);
+	}
+}

@@ -210,35 +210,8 @@ static void draw_title(const struct wizard *w, const char *right)
 	wattr_on(stdscr, a, NULL);
 	mvhline(0, 0, ' ', COLS);
 	wattr_off(stdscr, a, NULL);
-	{
-		/* A long path is cut from the left ("…/demo/prod/webroot"): its
-		 * end names the directory; the words before it stay whole */
-		const char *info = w->title_info ? w->title_info : "biso-recover";
-		const char *dots = w->tui.utf8 ? "…" : "...";
-		int room = COLS - rlen - 3, dw = w->tui.utf8 ? 1 : 3;
-		const char *last = strrchr(info, ' ');
-		wchar_t *wi = tui_widen(info, strlen(info), 0);
-		int width = tui_wswidth(wi, wcslen(wi));
-		free(wi);
-		if (width <= room || room <= dw) {
-			tui_put(stdscr, 0, 1, room, info, a);
-		} else if (last && (int)(last - info) + 1 + dw + 8 <= room) {
-			wchar_t *wt = tui_widen(last + 1, strlen(last + 1), 0);
-			size_t n = wcslen(wt), start = 0;
-			int x = 1;
-			char *head = xstrndup(info, (size_t)(last - info) + 1);
-			x += tui_put(stdscr, 0, x, room, head, a);
-			free(head);
-			while (start < n && tui_wswidth(wt + start, n - start) > room - x - dw)
-				start++;
-			x += tui_put(stdscr, 0, x, dw, dots, a);
-			tui_putw(stdscr, 0, x, room - x, wt + start, a);
-			free(wt);
-		} else {
-			int u = tui_put(stdscr, 0, 1, room - dw, info, a);
-			tui_put(stdscr, 0, 1 + u, dw, dots, a);
-		}
-	}
+	tui_put_title(stdscr, 0, 1, COLS - rlen - 3, w->title_info ? w->title_info : "biso-recover",
+		      w->tui.utf8, a);
 	if (right && rlen < COLS - 2)
 		tui_put(stdscr, 0, COLS - rlen - 1, rlen, right, a);
 }

@@ -99,17 +99,11 @@ static void draw_title(const struct menu *m)
 	if (m->o->banner)
 		strbuf_addf(&sb, "%s  ", m->o->banner);
 	strbuf_addstr(&sb, m->o->title_info ? m->o->title_info : "biso-recover");
-	wchar_t *ws = tui_widen(sb.buf, sb.len, 0);
-	int room = COLS - 2;
 	wattr_on(stdscr, a, NULL);
 	mvhline(0, 0, ' ', COLS);
 	wattr_off(stdscr, a, NULL);
-	/* a cut path must not pass for a real one: end it with "..." */
-	if (tui_wswidth(ws, wcslen(ws)) > room && room > 3)
-		tui_put(stdscr, 0, 1 + tui_putw(stdscr, 0, 1, room - 3, ws, a), 3, "...", a);
-	else
-		tui_putw(stdscr, 0, 1, room, ws, a);
-	free(ws);
+	/* the webroot's path last: cut from the left, as on the step screens */
+	tui_put_title(stdscr, 0, 1, COLS - 2, sb.buf, m->tui.utf8, a);
 	strbuf_release(&sb);
 }
 
