@@ -392,6 +392,8 @@ static int hang_width(const char *line, int width)
 	const char *colon = strstr(line, ": ");
 	int lw = 0;
 
+	if (!line[0])
+		return 0; /* a blank line: the loop below starts at line[1] */
 	if (colon && !memchr(line, ' ', (size_t)(colon - line))) {
 		lw = (int)(colon - line) + 1;
 		while (line[lw] == ' ')

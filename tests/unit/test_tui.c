@@ -129,6 +129,21 @@ static void hanging_indent_keeps_a_table_rows_last_column(void **state)
 	tui_lines_free(&l);
 }
 
+/* A blank line between paragraphs (a summary's headline and its rows) stays
+ * a blank line; its hang width is looked up without reading past its end
+ * (ASan: heap-buffer-overflow before the fix). */
+static void hanging_indent_keeps_blank_lines(void **state)
+{
+	struct tui_lines l = TUI_LINES_INIT;
+	(void)state;
+	tui_wrap_hanging("summary\n\nnext line\n", 40, &l);
+	assert_int_equal(l.n, 3);
+	assert_true(wcscmp(l.line[0], L"summary") == 0);
+	assert_true(wcscmp(l.line[1], L"") == 0);
+	assert_true(wcscmp(l.line[2], L"next line") == 0);
+	tui_lines_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +153,7 @@ int main(void)
 		cmocka_unit_test(hanging_indent_keeps_paths_beside_their_label),
 		cmocka_unit_test(hanging_indent_follows_padded_labels),
 		cmocka_unit_test(hanging_indent_keeps_a_table_rows_last_column),
+		cmocka_unit_test(hanging_indent_keeps_blank_lines),
 	};
 	return cmocka_run_group_tests(tests, utf8, NULL);
 }
