@@ -192,6 +192,7 @@ struct migr_job {
 	pthread_t thread;
 	struct backup *b;
 	struct report q;          /* the thread's: lines into @lines */
+	struct report *parent;    /* the step's: asked whether to stop */
 	struct strbuf lines;      /* level byte, English line, NUL, shown line, NUL */
 	int started;
 };
@@ -204,6 +205,16 @@ static void migr_log(void *ctx, enum log_level level, const char *line, const ch
 	strbuf_add(&j->lines, shown, strlen(shown) + 1);
 }
 
+/* The step's cancelled() from the thread: it stops migration_status's PHP
+ * child on Ctrl-C or SIGTERM, else migr_join() would wait for it with
+ * maintenance mode on.  The step's report asks its front end's, which is
+ * thread-safe (the runner's takes its mutex, a signal's is a flag). */
+static int migr_cancelled(void *ctx)
+{
+	struct migr_job *j = ctx;
+	return report_cancelled(j->parent);
+}
+
 static void *migr_main(void *arg)
 {
 	struct migr_job *j = arg;
@@ -211,12 +222,14 @@ static void *migr_main(void *arg)
 	return NULL;
 }
 
-static void migr_start(struct migr_job *j, struct backup *b)
+static void migr_start(struct migr_job *j, struct backup *b, struct report *r)
 {
 	memset(j, 0, sizeof *j);
 	strbuf_init(&j->lines, 0);
 	j->b = b;
+	j->parent = r;
 	j->q.log_l10n = migr_log;
+	j->q.cancelled = migr_cancelled;
 	j->q.ctx = j;
 	if (!b->conf->migration_status || !b->conf->migration_status[0])
 		return;
@@ -253,7 +266,7 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 		err_errno(e, errno, "cannot create %s", partial);
 		goto out;
 	}
-	migr_start(&migr, b);
+	migr_start(&migr, b, r);
 	rc = dump_one(b, &b->db, b->conninfo, b->dbname,
 		      c->database.dump_prefix ? c->database.dump_prefix : "biso_", b->db_size, 1, sum,
 		      r, e);

@@ -292,6 +292,49 @@ for case in client:TERM client:INT runner:TERM; do
 done
 echo "ok: SIGTERM and SIGINT (Ctrl-C) during the dump, to the client or the runner, switch maintenance off and publish nothing"
 
+# 6a. SIGTERM while migration_status hangs (it runs on a thread beside the
+#     dump): the runner stops biso-cli's PHP child too, so the backup ends
+#     with maintenance mode off instead of waiting for PHP with it on.  The
+#     stand-in php hangs on "migration status" only (it runs as www-data,
+#     so its marker goes into a directory that user may write).
+mkdir -p "$T/bin3" "$T/mark"
+chmod 777 "$T/mark"
+cat > "$T/bin3/php" <<EOF
+#!/bin/sh
+if [ "\$2 \$3" = "migration status" ]; then
+	echo \$\$ > "$T/mark/migr.pid"
+	exec sleep 300
+fi
+exec "$(command -v php)" "\$@"
+EOF
+chmod 755 "$T/bin3/php"
+sed "s|^php = .*|php = \"$T/bin3/php\";|" "$S/biso-recover.conf" > "$T/hang.conf"
+grep -q "^php = \"$T/bin3/php\";" "$T/hang.conf" || fail "cannot point hang.conf at the stand-in php"
+on0=$(ons)
+"$BISO_RECOVER" backup --config "$T/hang.conf" --backup-root "$BK" --log-dir "$T/log" > "$T/sigmigr.log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do [ -s "$T/mark/migr.pid" ] && break; sleep 0.1; done
+[ -s "$T/mark/migr.pid" ] || { kill $pid 2>/dev/null || true; cat "$T/sigmigr.log"; fail "migration status did not start"; }
+kill -TERM $pid
+# bounded: a backup that waits for the hung PHP child is released below
+for _ in $(seq 600); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then
+	kill "$(cat "$T/mark/migr.pid")" 2>/dev/null || true
+	wait $pid || true
+	cat "$T/sigmigr.log"
+	fail "SIGTERM while migration status hangs: the backup did not end within 60 s (it waits for biso-cli with maintenance mode on)"
+fi
+set +e
+wait $pid
+rc=$?
+set -e
+[ $rc = 130 ] || { cat "$T/sigmigr.log"; fail "SIGTERM while migration status hangs: exit $rc, not 130"; }
+! kill -0 "$(cat "$T/mark/migr.pid")" 2>/dev/null || fail "SIGTERM while migration status hangs: biso-cli's PHP child still runs"
+[ "$(ons)" = $((on0 + 1)) ] || fail "SIGTERM while migration status hangs: maintenance mode was not on"
+maint_is_off "SIGTERM while migration status hangs"
+nothing_published "SIGTERM while migration status hangs" "$n"
+echo "ok: SIGTERM while migration status hangs stops biso-cli and switches maintenance off"
+
 # 6b. The client hung up (SIGHUP: the SSH connection dropped) or killed
 #     (SIGKILL) while pg_dump runs: the runner goes on; once the dump may
 #     finish, the backup completes, status says finished with exit 0,
