@@ -140,8 +140,11 @@ static int open_sub(const char *dir, DIR **d, struct err *e)
 }
 
 /* 1 when the entry @name (lstat @st) of a webroot/ or data/ directory is
- * a backup of its own there, not a file of the flat copy: a dated
- * directory, an archive (by magic), a ".partial" one. */
+ * a backup of its own there, not a file of the flat copy: a directory
+ * whose whole name is a stamp (what `backup` writes), an archive (by
+ * magic) with a stamp in its name, a ".partial" one.  Anything else
+ * ("old_20260101_010101", "notes.zip") belongs to the flat copy and is
+ * restored with it. */
 static int own_backup(const char *dir, const char *name, const struct stat *st)
 {
 	size_t nl = strlen(name), len;
@@ -153,8 +156,8 @@ static int own_backup(const char *dir, const char *name, const struct stat *st)
 	if (nl > 8 && !strcmp(name + nl - 8, ".partial"))
 		return 1;
 	if (S_ISDIR(st->st_mode))
-		return backupset_parse_stamp(name, 1, &when, &len);
-	if (!S_ISREG(st->st_mode))
+		return nl == 15 && backupset_parse_stamp(name, 0, &when, &len);
+	if (!S_ISREG(st->st_mode) || !backupset_parse_stamp(name, 1, &when, &len))
 		return 0;
 	p = xstrfmt("%s/%s", dir, name);
 	ret = magic_detect(p, &kind, &e2) == 0 && magic_is_tree(kind) && kind != MAGIC_DIR;
@@ -200,8 +203,10 @@ static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 			flat++;
 			if (S_ISDIR(st.st_mode) && strcmp(de->d_name, "lost+found"))
 				flat_dirs++;
-			if (st.st_mtime > flat_when)
-				flat_when = st.st_mtime;
+			/* rsync -a keeps production's mtimes; the ctime is
+			 * when the copy was written, which rsync cannot set */
+			if (st.st_ctime > flat_when)
+				flat_when = st.st_ctime;
 			free(p);
 			continue;
 		}
@@ -227,7 +232,8 @@ static int scan_tree_dir(const char *dir, struct backup_list *l, struct err *e)
 		l->items[l->n - 1].undated = 1;
 	} else if (flat_dirs && (l->n || partials)) {
 		/* both layouts in one directory: the flat copy is a candidate
-		 * beside the snapshots, by the time of its newest entry; loose
+		 * beside the snapshots, by the time its newest entry was
+		 * written (ctime); loose
 		 * files alone (notes, checksums) are no copy */
 		list_add(l, dir, NULL, flat_when, 0, MAGIC_DIR);
 		l->items[l->n - 1].flat = 1;

@@ -23,14 +23,15 @@ struct err;
 struct backup_item {
 	char *path;           /* full path, malloc'd */
 	char *name;           /* base name, malloc'd */
-	time_t when;          /* from YYYYMMDD_HHMMSS in the name (local time), else mtime */
+	time_t when;          /* from YYYYMMDD_HHMMSS in the name (local time); the
+				 flat copy: see @flat; the one copy: mtime */
 	uint64_t size;        /* bytes (directories: 0, they are not scanned) */
 	enum magic_kind kind; /* MAGIC_DIR, an archive kind, MAGIC_SQL, MAGIC_GZIP_SQL, MAGIC_PGDMP ... */
 	int undated;          /* the one copy kept up to date in place (rsync): its
 				 mtime is the source's, not the backup's */
 	int flat;             /* that copy (the directory itself) beside dated
 				 snapshots or archives in the same directory:
-				 dated by the newest mtime of its own entries,
+				 dated by the newest ctime of its own entries,
 				 chosen by time as they are (undated 0); copy it
 				 without them (backupset_flat_excludes()) */
 };
@@ -50,8 +51,8 @@ struct backupset {
 
 /*
  * Scan @root.  webroot/ and data/: candidates are archive files (by magic)
- * and subdirectories whose name carries a timestamp (YYYYMMDD_HHMMSS, '-'
- * or 'T' also accepted as separator); when there are none, the directory
+ * whose name carries a timestamp (YYYYMMDD_HHMMSS, '-' or 'T' also accepted
+ * as separator) and subdirectories whose whole name is one; when there are none, the directory
  * itself is the one copy (kind MAGIC_DIR, as the manual's rsync makes it),
  * dated by the directory's mtime (undated: that is the source's).
  * Names ending in ".partial" (a backup being written) are left out, and a
@@ -60,8 +61,10 @@ struct backupset {
  * snapshots or archives beside it, as "backup" adds them) lists the flat
  * copy too (flat 1) when its own entries hold a directory (loose files
  * beside archives, notes or checksums, are no copy), dated by the newest
- * mtime of its own top-level entries: the directory's own mtime changes
- * with every snapshot added or pruned.
+ * ctime of its own top-level entries, when the copy was written (rsync -a
+ * keeps the source's mtimes; the directory's own mtime changes with every
+ * snapshot added or pruned).  Its other entries, "old_20250101_010101/" or
+ * "notes.zip", belong to it.
  * db/: files named exactly <dump_prefix>YYYYMMDD_HHMMSS.sql or .sql.gz
  * (kind by magic: a custom-format dump is listed as MAGIC_PGDMP so the
  * caller can say so; other kinds, e.g. an empty file, are listed as found).

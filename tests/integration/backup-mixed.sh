@@ -3,8 +3,8 @@
 # the manual's flat rsync copies (webroot/, data/) with dated snapshot
 # folders beside them (`backup` adds them to the same root) and dumps
 # db/biso_*.sql.gz.  The restore's discovery considers both: the flat copy
-# is chosen by its time (the newest mtime of its own entries) as the
-# snapshots are; `--at` finds it; parts of one restore taken further apart
+# is chosen by its time (when its newest top-level entry was written, the
+# ctime: rsync -a keeps production's mtimes) as the snapshots are; `--at` finds it; parts of one restore taken further apart
 # than a backup run takes are named in a warning with each part's time; and
 # the flat copy is restored without the snapshots beside it (rsync -ani
 # --checksum of the instance against the flat copy).  Before, discovery
@@ -40,35 +40,53 @@ same_tree() {
 # flat DIR: the entries of the flat copy in DIR (not the snapshots)
 flat() { find "$1" -mindepth 1 -maxdepth 1 ! -regex '.*/[0-9]\{8\}_[0-9]\{6\}'; }
 
-# The nightly `backup` adds a snapshot S beside the manual's copies.
+# The nightly `backup` adds a snapshot S beside the manual's copies (a
+# second after the demo wrote them).
+sleep 1
 run "$T/backup.log" backup
 [ $rc = 0 ] || { cat "$T/backup.log"; fail "the backup exited $rc"; }
 S=$(ls "$B/webroot" | grep -E '^[0-9]{8}_[0-9]{6}$' | tail -1)
 [ -n "$S" ] && [ -d "$B/data/$S" ] || fail "the backup wrote no snapshot beside the flat copies"
-now=$(date +%s)
-
-# The flat copies are three days old (their files' mtimes), the oldest dump
-# of the demo one day: --at an hour ago finds the flat webroot and datadir
-# and that dump, and warns that they were taken two days apart.
-old=$((now - 3 * 86400))
-flat "$B/webroot" | xargs -d '\n' touch -h -d "@$old"
-flat "$B/data" | xargs -d '\n' touch -h -d "@$old"
-at=$(date -d "@$((now - 3600))" +%Y%m%d_%H%M%S)
-run "$T/at.log" restore --dry-run --at "$at"
-[ $rc = 0 ] || { cat "$T/at.log"; fail "restore --dry-run --at $at with the flat copies on disk: exit $rc"; }
-grep -q "source: $B/webroot (directory)$" "$T/at.log" && grep -q "source: $B/data (directory)$" "$T/at.log" ||
-	{ cat "$T/at.log"; fail "--at $at does not choose the flat webroot and datadir copies"; }
-grep -q "taken more than 2 hours apart" "$T/at.log" &&
-	grep -q "the webroot backup was taken $(date -d "@$old" '+%Y-%m-%d %H:%M'):[0-9][0-9]: $B/webroot\$" "$T/at.log" &&
-	grep -q "the database dump was taken .*: $B/db/biso_[0-9_]*\.sql\.gz\$" "$T/at.log" ||
-	{ cat "$T/at.log"; fail "--at: no warning naming each part's time, though they were taken days apart"; }
-echo "ok: --at finds the flat copies beside the snapshots, and warns that the parts were taken days apart"
 
 # The snapshot is newer than the flat copies: it is chosen, with its own
 # dump, and nothing is apart.
 run "$T/snap.log" restore --dry-run
 [ $rc = 0 ] && grep -q "source: $B/webroot/$S (directory)$" "$T/snap.log" && ! grep -q "apart" "$T/snap.log" ||
 	{ cat "$T/snap.log"; fail "the newest snapshot is not chosen (or a warning of parts apart)"; }
+echo "ok: the snapshot newer than the flat copies is chosen"
+
+# A manual `rsync -a` after the snapshot writes the flat copies anew but
+# keeps production's mtimes, three days old: the copy is dated by when it
+# was written (its entries' ctime), so it is chosen over the older
+# snapshot, and `--at` an hour ago does not choose it (it was taken after
+# that).  Before, the copy was dated by those mtimes: the snapshot won and
+# --at chose the copy.
+sleep 1
+now=$(date +%s)
+old=$((now - 3 * 86400))
+flat "$B/webroot" | xargs -d '\n' touch -h -d "@$old"
+flat "$B/data" | xargs -d '\n' touch -h -d "@$old"
+run "$T/old.log" restore --dry-run
+[ $rc = 0 ] && grep -q "source: $B/webroot (directory)$" "$T/old.log" && grep -q "source: $B/data (directory)$" "$T/old.log" ||
+	{ cat "$T/old.log"; fail "a flat copy written after the snapshot with production's old mtimes is not chosen"; }
+at=$(date -d "@$((now - 3600))" +%Y%m%d_%H%M%S)
+run "$T/at.log" restore --dry-run --at "$at"
+! grep -q "source: $B/webroot (directory)$" "$T/at.log" && ! grep -q "source: $B/data (directory)$" "$T/at.log" ||
+	{ cat "$T/at.log"; fail "--at $at chooses a flat copy written after that time (by its old mtimes)"; }
+echo "ok: a flat copy with production's old mtimes is dated by when it was written"
+
+# A dump taken three hours after the flat copies: the parts are named in a
+# warning with each part's time.
+far=$(date -d "@$((now + 3 * 3600))" +%Y%m%d_%H%M%S)
+cp "$B/db/biso_$S.sql.gz" "$B/db/biso_$far.sql.gz"
+run "$T/apart.log" restore --dry-run
+[ $rc = 0 ] || { cat "$T/apart.log"; fail "restore --dry-run with a dump 3 hours newer: exit $rc"; }
+grep -q "taken more than 2 hours apart" "$T/apart.log" &&
+	grep -q "the webroot backup was taken [0-9-]* [0-9:]*: $B/webroot\$" "$T/apart.log" &&
+	grep -q "the database dump was taken .*: $B/db/biso_$far\.sql\.gz\$" "$T/apart.log" ||
+	{ cat "$T/apart.log"; fail "no warning naming each part's time, though they were taken 3 hours apart"; }
+rm "$B/db/biso_$far.sql.gz"
+echo "ok: parts taken hours apart are named in a warning with each part's time"
 
 # A manual nightly rsync after the snapshot renews the flat copies, and its
 # pg_dump writes a newer dump: the flat copies and that dump are chosen (the

@@ -90,7 +90,7 @@ static void dated_dirs_and_archives_listed_newest_first(void **state)
 	strcpy(tar, "f");
 	memcpy(tar + 257, "ustar", 5);
 	dir("data");
-	dir("data/data_20240101_010101");
+	dir("data/20240101_010101");
 	put("data/data_20250101_010101.tar", tar, sizeof tar);
 	put("data/notes.txt", "hello\n", 6);
 	assert_int_equal(backupset_scan(root, NULL, NULL, &bs, &e), 0);
@@ -98,7 +98,7 @@ static void dated_dirs_and_archives_listed_newest_first(void **state)
 	assert_string_equal(bs.data.items[0].name, "data_20250101_010101.tar");
 	assert_int_equal(bs.data.items[0].kind, MAGIC_TAR);
 	assert_int_equal(bs.data.items[0].size, sizeof tar);
-	assert_string_equal(bs.data.items[1].name, "data_20240101_010101");
+	assert_string_equal(bs.data.items[1].name, "20240101_010101");
 	assert_int_equal(bs.data.items[1].kind, MAGIC_DIR);
 	assert_true(bs.data.items[0].when > bs.data.items[1].when);
 	backupset_release(&bs);
@@ -150,24 +150,31 @@ static void flat_copy_beside_snapshots(void **state)
 	p = xstrfmt("%s/webroot/lib", root);
 	assert_int_equal(utimes(p, tv), 0);
 	free(p);
+	/* a directory merely holding a stamp in its name is the flat copy's */
+	dir("webroot/old_20250101_010101");
+	put("webroot/notes.zip", "PK\005\006\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 22);
 	assert_int_equal(backupset_scan(root, NULL, NULL, &bs, &e), 0);
 	assert_int_equal(bs.webroot.n, 2);
-	assert_string_equal(bs.webroot.items[0].name, "20260101_010101");
-	assert_false(bs.webroot.items[0].flat);
-	assert_string_equal(bs.webroot.items[1].name, "webroot");
-	assert_true(bs.webroot.items[1].flat);
-	assert_false(bs.webroot.items[1].undated);
-	assert_int_equal(bs.webroot.items[1].when, 1700000000);
-	/* --at before the snapshot: the flat copy */
-	assert_true(backupset_parse_at("20250101", &at));
-	assert_ptr_equal(backupset_pick(&bs.webroot, at), &bs.webroot.items[1]);
+	/* rsync -a kept production's old mtimes (2023), but the copy was
+	 * written now (its ctime): it is newer than the 2026-01-01 snapshot */
+	assert_string_equal(bs.webroot.items[0].name, "webroot");
+	assert_true(bs.webroot.items[0].flat);
+	assert_false(bs.webroot.items[0].undated);
+	assert_true(bs.webroot.items[0].when > 1767225600); /* after 2026-01-01 */
+	assert_true(bs.webroot.items[0].when <= time(NULL));
+	assert_string_equal(bs.webroot.items[1].name, "20260101_010101");
+	assert_false(bs.webroot.items[1].flat);
 	assert_ptr_equal(backupset_pick(&bs.webroot, 0), &bs.webroot.items[0]);
+	/* --at after the snapshot but before the copy was written: the
+	 * snapshot, never the copy taken after that time */
+	assert_true(backupset_parse_at("20260102", &at));
+	assert_ptr_equal(backupset_pick(&bs.webroot, at), &bs.webroot.items[1]);
 	/* before both: none (no undated fallback) */
-	assert_true(backupset_parse_at("20200101", &at));
+	assert_true(backupset_parse_at("20250101", &at));
 	assert_null(backupset_pick(&bs.webroot, at));
 
 	static const char *const extra[] = { "tmp/", NULL };
-	ex = backupset_flat_excludes(bs.webroot.items[1].path, extra);
+	ex = backupset_flat_excludes(bs.webroot.items[0].path, extra);
 	assert_string_equal(ex[0], "tmp/");
 	assert_non_null(ex[1]);
 	assert_non_null(ex[2]);
