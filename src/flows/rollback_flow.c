@@ -152,6 +152,53 @@ static int run_unfinished(const struct journal_step_rec *v, size_t n, const char
 	return 0;
 }
 
+/* The "origin=" line of a "start" record's @detail (the run a --resume
+ * continues; a fresh run's own stamp): a pointer into it, its length in
+ * *@len; NULL when there is none (an older journal). */
+static const char *start_origin(const char *detail, size_t *len)
+{
+	const char *p = strstr(detail, "\norigin=");
+	if (!p)
+		return NULL;
+	p += 8;
+	*len = strcspn(p, "\n");
+	return p;
+}
+
+/* 1 when run @later (a restore's "start" record) continues the unfinished
+ * restore run @earlier: it is that run's --resume (the same origin), or it
+ * selected only steps that run had selected and not done (its "restore
+ * --only database,migrations,verify" after it stopped before the
+ * database).  Any other restore in between is a restore of its own. */
+static int run_continues(const struct journal_step_rec *v, size_t n,
+			 const struct journal_step_rec *later, const struct journal_step_rec *earlier)
+{
+	size_t lo, eo, len;
+	const char *o1 = start_origin(later->detail, &lo), *o2 = start_origin(earlier->detail, &eo);
+	const char *sel = earlier->detail;
+	size_t sel_len = strcspn(sel, "\n");
+	if (o1 && o2 && lo == eo && !strncmp(o1, o2, lo))
+		return 1;
+	if (!*later->detail || *later->detail == '\n')
+		return 0;
+	for (const char *p = later->detail; *p && *p != '\n'; p += len, p += *p == ',') {
+		int in = 0;
+		len = strcspn(p, ",\n");
+		/* one of the earlier run's selected steps ... */
+		for (const char *q = sel; q < sel + sel_len && !in; q += strcspn(q, ",\n"), q += *q == ',')
+			in = strcspn(q, ",\n") == len && !strncmp(q, p, len);
+		if (!in)
+			return 0;
+		/* ... that it did not do */
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(v[k].stamp, earlier->stamp) && !strcmp(v[k].flow, earlier->flow) &&
+			    !strcmp(v[k].event, "done") && strlen(v[k].step) == len &&
+			    !strncmp(v[k].step, p, len))
+				return 0;
+	}
+	return 1;
+}
+
 /* 1 when what the earlier restore run @stamp kept (@kept, run_kept())
  * belongs to this instance: its kept trees carry that run's stamp and the
  * kept webroot this webroot's name; its kept database is named after this
@@ -189,7 +236,7 @@ static int kept_belongs(const struct rollback *rb, const char *stamp, char *cons
  * over several runs (one ended before its last step, "restore --only" did
  * the rest) is one restore: the earlier runs right before it (nothing
  * between them but backups, which replace nothing) that ended unfinished
- * add what they kept, and for a part two of them replaced the earliest
+ * and that the later run continues (run_continues()) add what they kept, and for a part two of them replaced the earliest
  * copy goes back, what was live before the whole restore (rb->earlier,
  * rb->kept_of[]).  0, or -1 with @e when there is none to roll back. */
 static int find_run(struct rollback *rb, struct err *e)
@@ -199,6 +246,7 @@ static int find_run(struct rollback *rb, struct err *e)
 	size_t n, last = (size_t)-1;
 	char *kept[RB_COUNT];
 	const char **chain = NULL; /* the earlier runs, newest first; borrowed */
+	const struct journal_step_rec *cur; /* the oldest run of the restore so far */
 	size_t n_chain = 0;
 	if (journal_steps_all(dir, &v, &n, e) < 0)
 		return -1;
@@ -213,6 +261,7 @@ static int find_run(struct rollback *rb, struct err *e)
 		journal_steps_free(v, n);
 		return -1;
 	}
+	cur = &v[last];
 	rb->of = xstrdup(v[last].stamp);
 	rb->flow = xstrdup(v[last].flow);
 	run_kept(v, n, rb->of, rb->flow, kept);
@@ -222,6 +271,7 @@ static int find_run(struct rollback *rb, struct err *e)
 	}
 	for (size_t k = last; k-- > 0 && !strcmp(rb->flow, "restore");) {
 		const struct journal_step_rec *s = &v[k];
+		int own, unfinished;
 		if (*s->step || strcmp(s->event, "start") || !strcmp(s->stamp, rb->of))
 			continue;
 		if (!strcmp(s->flow, "backup"))
@@ -229,23 +279,27 @@ static int find_run(struct rollback *rb, struct err *e)
 		if (strcmp(s->flow, "restore"))
 			break; /* another rollback or refresh */
 		run_kept(v, n, s->stamp, s->flow, kept);
-		if (!kept_belongs(rb, s->stamp, kept) ||
-		    !run_unfinished(v, n, s->stamp, s->flow, s->detail)) {
+		own = kept_belongs(rb, s->stamp, kept);
+		unfinished = run_unfinished(v, n, s->stamp, s->flow, s->detail);
+		if (!own || !unfinished || !run_continues(v, n, cur, s)) {
 			/* a restore of another instance logging here, or a
-			 * restore of its own: what it kept of a part this
-			 * rollback leaves is named, not put back */
-			int own = kept_belongs(rb, s->stamp, kept);
+			 * restore of its own (it finished, or the later run
+			 * neither resumed it nor did only the steps it left):
+			 * what it kept of a part this rollback leaves (of an
+			 * unfinished one: every part) is named, not put back */
 			for (size_t i = 0; i < RB_COUNT; i++) {
-				if (own && kept[i] && !rb->kept[i]) {
+				if (own && kept[i] && (!rb->kept[i] || unfinished)) {
 					rb->left[i] = kept[i];
 					kept[i] = NULL;
 					if (!rb->left_of)
 						rb->left_of = xstrdup(s->stamp);
+					rb->left_unfinished = unfinished;
 				}
 				free(kept[i]);
 			}
 			break;
 		}
+		cur = s;
 		for (size_t i = 0; i < RB_COUNT; i++) {
 			if (!kept[i])
 				continue;
@@ -325,11 +379,20 @@ static int rollback_prepare(struct run *run, struct report *r, struct err *e)
 			left = db = xstrndup(left, strcspn(left, ","));
 		else if (!path_exists(left))
 			continue;
-		report_log(r, LOG_WARN, "the %s is not put back: the %s of %s did not replace it; "
-			   "the restore before it (run %s, finished on its own) kept the %s of "
-			   "before it as %s, which stays where it is; put it back by hand if that "
-			   "restore belongs to this one", rollback_steps[i]->name, rb->flow, rb->of,
-			   rb->left_of, rollback_steps[i]->name, left);
+		if (rb->left_unfinished)
+			report_log(r, LOG_WARN, "the restore run %s before the %s of %s ended "
+				   "unfinished and is a restore of its own (the later one neither "
+				   "resumed it nor did only the steps it left): it kept the %s of "
+				   "before it as %s, which is not put back and stays where it is; "
+				   "put it back by hand if that run belongs to this one",
+				   rb->left_of, rb->flow, rb->of, rollback_steps[i]->name, left);
+		else
+			report_log(r, LOG_WARN, "the %s is not put back: the %s of %s did not "
+				   "replace it; the restore before it (run %s, finished on its own) "
+				   "kept the %s of before it as %s, which stays where it is; put it "
+				   "back by hand if that restore belongs to this one",
+				   rollback_steps[i]->name, rb->flow, rb->of, rb->left_of,
+				   rollback_steps[i]->name, left);
 		free(db);
 	}
 	return 0;

@@ -32,6 +32,9 @@ struct rollback {
 			       by the restore run before it (@left_of), which
 			       finished on its own: named in a warning; owned */
 	char *left_of;      /* that run's stamp; owned */
+	int left_unfinished; /* that run ended unfinished but the rolled-back
+				one does not continue it: @left names every
+				part it kept */
 	char *kept_log;     /* the log database's kept copy (the database
 			       step's second kept name), NULL: none; owned */
 	char *log_db;       /* the log database it is put back as; owned */

@@ -188,7 +188,8 @@ echo "ok: rollback puts back the log database too ($klog kept)"
 # webroot and datadir with the second run's database (rsync and pg_dump
 # compared with the instance before the first run); it said before that
 # "that run did not replace the webroot" and left the restored files on the
-# old database.
+# old database.  (The second run continues the first: it does only steps the
+# first did not do.)
 FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
 [ -x "$FAULTS" ] || skip "no test build $FAULTS (make check builds it)"
 echo split > "$W/SPLIT_MARKER"
@@ -228,6 +229,45 @@ same_tree "$T/split-before" "$W" ||
 	{ cat "$T/split-rollback.log"; fail "after the rollback of the split restore the webroot (with datadir and config.php) is not what it was before its first run"; }
 [ "$(dump_db biso)" = "$(cat "$T/split-before.sql")" ] || fail "after the rollback of the split restore the database is not what it was before (pg_dump differs)"
 echo "ok: rollback of a restore split over two runs puts back the webroot and datadir of the first run and the database of the second"
+
+# An unfinished restore is part of a later one only when that one continues
+# it (its --resume, or `--only` the steps it left).  Here restore A died
+# after its webroot swap (killed at the config step), the admin worked on
+# (the live files changed), and a full restore B ran later: the rollback of
+# B puts back what was live just before B (rsync -ani --checksum and
+# pg_dump against a copy taken then) and names A's kept webroot in a
+# warning.  Before, A joined B's rollback as an earlier run of it: A's
+# kept webroot, from before A, went back instead.
+echo before-a > "$W/CHAIN_MARKER"
+sleep 1
+set +e
+BR_FAULT_KILL=step.config.start "$FAULTS" restore --yes --config "$DEMO_CONFIG" < /dev/null > "$T/chain1.log" 2>&1
+rc=$?
+set -e
+[ $rc != 0 ] && grep -q "ended without finishing the run" "$T/chain1.log" ||
+	{ cat "$T/chain1.log"; fail "restore A was not killed at the config step (exit $rc)"; }
+ka=$(ls -td "$P"/webroot.pre-restore-* | head -n 1)
+[ -e "$ka/CHAIN_MARKER" ] || fail "restore A kept no webroot of before it ($ka)"
+echo after-a > "$W/CHAIN_MARKER"
+rm -rf "$T/chain-before"
+cp -a "$W" "$T/chain-before"
+dump_db biso > "$T/chain-before.sql"
+sleep 1
+run "$T/chain2.log" restore --yes
+[ $rc = 0 ] || { cat "$T/chain2.log"; fail "the full restore B after the unfinished restore A exited $rc"; }
+! same_tree "$T/chain-before" "$W" 2>/dev/null || fail "restore B replaced no files"
+run "$T/chain-plan.log" rollback --dry-run
+[ $rc = 0 ] && ! grep -q "earlier run" "$T/chain-plan.log" &&
+	grep -q "warning: the restore run [0-9_]* before the restore of [0-9_]* ended unfinished and is a restore of its own .*: it kept the webroot of before it as $ka," "$T/chain-plan.log" ||
+	{ cat "$T/chain-plan.log"; fail "the rollback of restore B takes in the unfinished restore A before it, or does not name A's kept webroot ($ka)"; }
+sleep 1
+run "$T/chain-rollback.log" rollback --yes
+[ $rc = 0 ] || { cat "$T/chain-rollback.log"; fail "the rollback of restore B exited $rc"; }
+same_tree "$T/chain-before" "$W" ||
+	{ cat "$T/chain-rollback.log"; fail "after the rollback of restore B the webroot is not what was live just before B"; }
+[ "$(dump_db biso)" = "$(cat "$T/chain-before.sql")" ] || fail "after the rollback of restore B the database is not what it was just before B (pg_dump differs)"
+[ -e "$ka/CHAIN_MARKER" ] || fail "restore A's kept webroot $ka is gone"
+echo "ok: an unfinished restore that a later full restore does not continue stays out of its rollback; its kept webroot is named ($ka)"
 
 # A restore done on purpose in two runs that each finished (`--only
 # webroot,config,datadir`, later `--only database,migrations,verify`) is two
