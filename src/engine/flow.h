@@ -70,11 +70,12 @@ enum {
 	STEP_F_FILES = 1u << 1,
 	STEP_F_DATABASE = 1u << 2,
 	/* The step waits for the flow's slow checks (flow_def.slow_checks)
-	 * itself, with run_wait_checks() right before its first change (its
-	 * swap): until then it only builds what a failure throws away (a
-	 * staging tree, <db>_restoring), beside the checks.  Without this
-	 * flag the engine waits for them before the step (and before it
-	 * stops services for it). */
+	 * itself, with run_before_change() right before its first change
+	 * (its swap), which then stops the services of a
+	 * STEP_F_STOPS_SERVICES step: until then it only builds what a
+	 * failure throws away (a staging tree, <db>_restoring), beside the
+	 * checks, with the services up.  Without this flag the engine
+	 * waits for them before the step, then stops services for it. */
 	STEP_F_WAITS_CHECKS = 1u << 3,
 };
 
@@ -234,5 +235,14 @@ void run_checks_later(struct run *run);
  * go to @r first.  At once when the flow has none or they were waited for
  * already.  0, or -1 with @e set to their error (on every call). */
 int run_wait_checks(struct run *run, struct report *r, struct err *e);
+
+/* What a step does right before its first change: wait for the slow
+ * checks (run_wait_checks()), then, when the running step has
+ * STEP_F_STOPS_SERVICES, stop the flow's services (flow_def.
+ * stop_services, once per run).  run_step() calls it before a step
+ * without STEP_F_WAITS_CHECKS; a step with the flag calls it itself
+ * (restore: before its swap), so that a refused dump stops nothing and
+ * the services are down only for the swap.  0, or -1 with @e. */
+int run_before_change(struct run *run, struct report *r, struct err *e);
 
 #endif

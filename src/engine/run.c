@@ -356,6 +356,24 @@ static char *done_detail(const struct step_out *o, const char *at)
 	return strbuf_detach(&sb, NULL);
 }
 
+int run_before_change(struct run *run, struct report *r, struct err *e)
+{
+	size_t i;
+
+	if (run_wait_checks(run, r, e) < 0)
+		return -1;
+	for (i = 0; i < run->flow->n_steps; i++)
+		if (run->st[i].state == STEP_RUNNING)
+			break;
+	if (i == run->flow->n_steps || !(run->flow->steps[i]->flags & STEP_F_STOPS_SERVICES) ||
+	    !run->flow->stop_services || run->services_stopped)
+		return 0;
+	if (run->flow->stop_services(run, r, e) < 0)
+		return -1;
+	run->services_stopped = 1;
+	return 0;
+}
+
 int run_step(struct run *run, size_t i, struct report *r, struct err *e)
 {
 	const struct step_def *sd = run->flow->steps[i];
@@ -403,15 +421,11 @@ int run_step(struct run *run, size_t i, struct report *r, struct err *e)
 	 * a run killed before this record changed nothing of the step */
 	journal(run, sd->name, "working", "", r);
 	ret = 0;
-	/* the flow's slow checks pass before anything changes: here, or
-	 * in the step right before its swap */
+	/* the flow's slow checks pass before anything changes, services
+	 * stopped included: here, or in the step right before its swap
+	 * (run_before_change()) */
 	if (!(sd->flags & STEP_F_WAITS_CHECKS))
-		ret = run_wait_checks(run, &cnt.rep, e);
-	if (ret == 0 && (sd->flags & STEP_F_STOPS_SERVICES) && run->flow->stop_services &&
-	    !run->services_stopped) {
-		ret = run->flow->stop_services(run, &cnt.rep, e);
-		run->services_stopped = ret == 0;
-	}
+		ret = run_before_change(run, &cnt.rep, e);
 	if (ret == 0)
 		ret = sd->run(run, &st->out, &cnt.rep, e);
 done:

@@ -68,9 +68,11 @@ char **restore_source_excludes(const struct restore *rs, const char *src, const 
 	return backupset_flat_excludes("", (const char *const *)conf_ex);
 }
 
+/* The dump check passed, then the services are stopped: right before
+ * the swap, never for a refused dump. */
 static int wait_checks(void *run, struct report *r, struct err *e)
 {
-	return run_wait_checks(run, r, e);
+	return run_before_change(run, r, e);
 }
 
 int restore_journaled_fsrestore(struct restore *rs, const struct fsrestore_opts *o,
@@ -83,8 +85,9 @@ int restore_journaled_fsrestore(struct restore *rs, const struct fsrestore_opts 
 	if (ret == 0) {
 		struct err jerr = ERR_INIT;
 		struct fsrestore_opts wo = *o;
-		/* the staging tree is built beside the dump check; the swap
-		 * waits for it (STEP_F_WAITS_CHECKS) */
+		/* the staging tree is built beside the dump check, with the
+		 * services up; the swap waits for it and stops them
+		 * (STEP_F_WAITS_CHECKS) */
 		wo.before_swap = wait_checks;
 		wo.before_swap_ctx = rs->run;
 		ret = fsrestore_run(&wo, r, res, e);

@@ -216,6 +216,29 @@ ls -A "$NEW" | cmp -s - "$T/new-before.txt" ||
 run --dry-run --only webroot > "$T/after4b-plan.txt" 2>&1 || { cat "$T/after4b-plan.txt"; fail "--dry-run after the refusal failed"; }
 ! grep -q "interrupted" "$T/after4b-plan.txt" || { cat "$T/after4b-plan.txt"; fail "a refused run is taken for an interrupted one"; }
 echo "ok: whole restore of a truncated dump: checked beside the webroot step, refused before its swap, nothing changed"
+# 4c. The same with services to stop: they are stopped only after the dump
+#    check passed, right before the swap (run_before_change()), so a
+#    refused dump stops none: the stop command never runs, exit 2, nothing
+#    changed, no services entry left in the journal for the next run.
+sed "/^services = {/a\\
+  stop_services = ( [ \"/usr/bin/touch\", \"$T/svc-stopped\" ] );\\
+  start_services = ( [ \"/usr/bin/touch\", \"$T/svc-started\" ] );" "$S/biso-recover.conf" > "$T/svc.conf"
+grep -q "svc-stopped" "$T/svc.conf" || fail "could not add services to the configuration"
+set +e
+"$BISO_RECOVER" restore --yes --config "$T/svc.conf" --webroot "$NEW/webroot" \
+	--config-php "$T/config.php" --log-dir "$T/log" --dump "$T/truncated.sql.gz" > "$T/run4c.log" 2>&1
+rc=$?
+set -e
+[ $rc = 2 ] || { cat "$T/run4c.log"; fail "restore with services of a truncated dump: exit $rc, expected 2"; }
+[ ! -e "$T/svc-stopped" ] || { cat "$T/run4c.log"; fail "a refused dump stopped the services"; }
+[ ! -e "$T/svc-started" ] || fail "a refused dump started services it never stopped"
+ls -laR --time-style=full-iso "$NEW/webroot" | grep -v ' \.\.$' > "$T/files-after4c.txt"
+cmp -s "$T/files-after4b.txt" "$T/files-after4c.txt" || fail "webroot or datadir changed after a refused restore with services"
+ls -A "$NEW" | cmp -s - "$T/new-before.txt" || { ls -A "$NEW"; fail "a refused restore with services left a staging tree"; }
+dump_db biso_copy | cmp -s "$T/before.sql" - || fail "the live database changed after a refused restore with services"
+run --dry-run --only webroot > "$T/after4c-plan.txt" 2>&1 || { cat "$T/after4c-plan.txt"; fail "--dry-run after the refusal with services failed"; }
+! grep -qi "interrupted\|services" "$T/after4c-plan.txt" || { cat "$T/after4c-plan.txt"; fail "a refused run left services or an interrupted run in the journal"; }
+echo "ok: a refused dump stops no services (they stop only right before the swap)"
 # 5. db-restore from stdin into an empty database equals psql's restore;
 #    files-restore of the datadir backup equals rsync's copy.
 psql -qX -c "CREATE DATABASE biso_stdin OWNER biso TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'de_CH.utf8' LC_CTYPE 'de_CH.utf8'"

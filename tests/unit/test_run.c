@@ -255,7 +255,7 @@ static int stage_run(struct run *run, struct step_out *out, struct report *r, st
 	}
 	fclose(f);
 	__atomic_store_n(&d->staged, 1, __ATOMIC_RELEASE);
-	if (run_wait_checks(run, r, e) == 0 && rename(staging, d->file) == 0) {
+	if (run_before_change(run, r, e) == 0 && rename(staging, d->file) == 0) {
 		out->summary = xstrdup("renamed");
 		ret = 0;
 	}
@@ -271,6 +271,19 @@ static const struct step_def step_stage = {
 	.run = stage_run,
 };
 static const struct step_def *const staged_steps[] = { &step_stage, &step_check };
+/* ... that stops services for its change. */
+static const struct step_def step_stage_stops = {
+	.name = "write", .title = "Write the file", .explain = "Stages and renames it.",
+	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES | STEP_F_WAITS_CHECKS,
+	.run = stage_run,
+};
+static const struct step_def *const staged_stops_steps[] = { &step_stage_stops, &step_check };
+static const struct flow_def dummy_flow_checks_stops = {
+	.name = "dummy", .title = "Dummy", .steps = staged_stops_steps, .n_steps = 2,
+	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
+	.preflight = dummy_preflight_later, .stop_services = dummy_stop, .finish = dummy_finish,
+	.slow_checks = dummy_slow_check, .slow_checks_what = "the slow check",
+};
 static const struct flow_def dummy_flow_checks = {
 	.name = "dummy", .title = "Dummy", .steps = staged_steps, .n_steps = 2,
 	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
@@ -1067,6 +1080,45 @@ static void slow_checks_before_a_step_that_cannot_wait_are_the_preflights(void *
 	run_free(run);
 }
 
+/* A step that stops services and waits for the slow checks itself stops
+ * them only after the checks passed (run_before_change()): a refused
+ * check stops none. */
+static void slow_checks_pass_before_services_stop(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o = { .stamp = "20261206_140000" };
+	struct err e = ERR_INIT;
+	struct run *run;
+
+	f->d.check_fails = 1;
+	f->d.staged = 0;
+	f->d.stops = 0;
+	run = run_new(&dummy_flow_checks_stops, &f->c, &o, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	assert_int_equal(run_step(run, 0, NULL, &e), -1);
+	assert_string_equal(e.msg, "dump.sql.gz is cut at byte 1234");
+	assert_int_equal(f->d.stops, 0); /* refused: nothing stopped */
+	assert_int_equal(run_exit_code(run), 2);
+	err_clear(&e);
+	run_finish(run, run_exit_code(run), NULL);
+	run_free(run);
+
+	f->d.check_fails = 0;
+	f->d.staged = 0;
+	run = run_new(&dummy_flow_checks_stops, &f->c, &o, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	assert_int_equal(f->d.stops, 1); /* once, before the change */
+	assert_int_equal(run_step(run, 1, NULL, &e), 0);
+	assert_int_equal(f->d.stops, 1);
+	run_finish(run, 0, NULL);
+	run_free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1087,6 +1139,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_interrupted_run_is_german_on_the_screen_and_english_in_the_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(slow_checks_run_beside_the_first_step_and_stop_it_before_its_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(slow_checks_before_a_step_that_cannot_wait_are_the_preflights, setup, teardown),
+		cmocka_unit_test_setup_teardown(slow_checks_pass_before_services_stop, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
