@@ -175,6 +175,12 @@ struct flow_def {
 	/* What the slow checks are, for the log and the progress line while
 	 * a step waits ("the dump check"), marked N_().  NULL: "the checks". */
 	const char *slow_checks_what;
+	/* Called on the run's thread once the slow checks returned and were
+	 * waited for (run_wait_checks(); in a dry run after run_preflight()
+	 * ran them): moves what they found into the state the steps and the
+	 * screens read (which the checks' thread must not write while the
+	 * run's thread reads it).  NULL: nothing to move. */
+	void (*slow_checks_done)(struct run *run);
 	/* Stop the services for a STEP_F_STOPS_SERVICES step (once per run).
 	 * NULL: the flow stops none.  0, or -1 with @e. */
 	int (*stop_services)(struct run *run, struct report *r, struct err *e);

@@ -131,8 +131,13 @@ int run_checks_start(struct run *run, struct report *r, struct err *e)
 
 	if (!f->slow_checks || !run->checks_later)
 		return 0;
-	if (run->opts.dry_run)
-		return f->slow_checks(run, r, e); /* the plan says what they found */
+	if (run->opts.dry_run) {
+		/* the plan says what they found */
+		int ret = f->slow_checks(run, r, e);
+		if (f->slow_checks_done)
+			f->slow_checks_done(run);
+		return ret;
+	}
 	if (!ck->threaded) {
 		/* no thread: here, as any check of the preflight */
 		if (!ck->waited && !__atomic_load_n(&ck->done, __ATOMIC_ACQUIRE))
@@ -181,6 +186,8 @@ int run_wait_checks(struct run *run, struct report *r, struct err *e)
 		join(ck);
 		flush(ck, r);
 		ck->waited = 1;
+		if (run->flow->slow_checks_done)
+			run->flow->slow_checks_done(run);
 	}
 	if (ck->result < 0) {
 		/* refused, not stopped: the run ends as a refused preflight */

@@ -272,7 +272,7 @@ static int database_use_source(struct run *run, size_t i, struct report *r, stru
 		dumpinfo_release(old_info);
 		free(old_info);
 	}
-	restore_check_live_tables(rs, r);
+	restore_check_live_tables(rs, &rs->db_warning, r);
 	report_log(r, LOG_INFO, "step %s: the operator chose %s instead of %s", "database",
 		   rs->dump, orq_en(old));
 	free(old);

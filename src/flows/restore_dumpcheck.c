@@ -83,11 +83,11 @@ static int check_dump(struct restore *rs, const char *dump, int *cut, struct rep
 	return ret;
 }
 
-/* Append a warning to rs->db_warning when fewer than half of the tables of
+/* Append a warning to *@warning when fewer than half of the tables of
  * the live database @dbname (reached through @conninfo) are in @di. */
-static void compare_one(struct restore *rs, PGconn *admin, const char *conninfo,
-			const char *dbname, const char *dump, const struct dumpinfo *di,
-			struct report *r)
+static void compare_one(const struct restore *rs, char **warning, PGconn *admin,
+			const char *conninfo, const char *dbname, const char *dump,
+			const struct dumpinfo *di, struct report *r)
 {
 	struct err e = ERR_INIT;
 	char *ci = NULL, **names;
@@ -112,8 +112,8 @@ static void compare_one(struct restore *rs, PGconn *admin, const char *conninfo,
 	} else if (n_live > 0 && found * 2 < n_live) {
 		struct strbuf w = STRBUF_INIT;
 		size_t start;
-		if (rs->db_warning)
-			strbuf_addf(&w, "%s; ", rs->db_warning);
+		if (*warning)
+			strbuf_addf(&w, "%s; ", *warning);
 		start = w.len;
 		strbuf_addf(&w, "%s does not look like a dump of \"%s\": only %ld of its %ld "
 			    "tables are in it (restoring replaces it anyway; the old one is kept as "
@@ -121,8 +121,8 @@ static void compare_one(struct restore *rs, PGconn *admin, const char *conninfo,
 			    strrchr(dump, '/') ? strrchr(dump, '/') + 1 : dump, dbname, found, n_live,
 			    dbname, rs->stamp);
 		report_log(r, LOG_WARN, "%s", w.buf + start);
-		free(rs->db_warning);
-		rs->db_warning = strbuf_detach(&w, NULL);
+		free(*warning);
+		*warning = strbuf_detach(&w, NULL);
 	} else {
 		report_log(r, LOG_INFO, "%ld of the %ld tables of the live database \"%s\" are in "
 			   "the dump", found, n_live, dbname);
@@ -135,13 +135,13 @@ out:
 	err_clear(&e);
 }
 
-void restore_check_live_tables(struct restore *rs, struct report *r)
+void restore_check_live_tables(const struct restore *rs, char **warning, struct report *r)
 {
 	struct err e = ERR_INIT;
 	PGconn *admin;
 
-	free(rs->db_warning);
-	rs->db_warning = NULL;
+	free(*warning);
+	*warning = NULL;
 	if (!(rs->selected & STEP_BIT(STEP_DATABASE)) || !rs->conninfo)
 		return;
 	{
@@ -150,7 +150,7 @@ void restore_check_live_tables(struct restore *rs, struct report *r)
 		struct strbuf w = STRBUF_INIT;
 		if (restore_app_db_differs(rs, &w)) {
 			report_log(r, LOG_WARN, "%s", w.buf);
-			rs->db_warning = strbuf_detach(&w, NULL);
+			*warning = strbuf_detach(&w, NULL);
 		}
 		strbuf_release(&w);
 	}
@@ -160,9 +160,9 @@ void restore_check_live_tables(struct restore *rs, struct report *r)
 		err_clear(&e);
 		return;
 	}
-	compare_one(rs, admin, rs->conninfo, rs->dbname, rs->dump, rs->dump_info, r);
+	compare_one(rs, warning, admin, rs->conninfo, rs->dbname, rs->dump, rs->dump_info, r);
 	if (rs->log_dump && rs->log_dbname)
-		compare_one(rs, admin, nonempty(rs->conf->log_database.conninfo) ?
+		compare_one(rs, warning, admin, nonempty(rs->conf->log_database.conninfo) ?
 			    rs->conf->log_database.conninfo : rs->conninfo, rs->log_dbname,
 			    rs->log_dump, rs->log_dump_info, r);
 	PQfinish(admin);

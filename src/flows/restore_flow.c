@@ -154,6 +154,11 @@ static int restore_flow_slow_checks(struct run *run, struct report *r, struct er
 	return restore_slow_checks(restore_of(run), r, e);
 }
 
+static void restore_flow_checks_done(struct run *run)
+{
+	restore_checks_done(restore_of(run));
+}
+
 static int restore_flow_stop_services(struct run *run, struct report *r, struct err *e)
 {
 	return restore_stop_services(restore_of(run), r, e);
@@ -325,6 +330,7 @@ const struct flow_def restore_flow = {
 	.preflight = restore_flow_preflight,
 	.slow_checks = restore_flow_slow_checks,
 	.slow_checks_what = N_("the dump check"),
+	.slow_checks_done = restore_flow_checks_done,
 	.stop_services = restore_flow_stop_services,
 	.finish = restore_flow_finish,
 	.plan_head = restore_plan_head,

@@ -157,6 +157,11 @@ struct restore {
 	char *db_warning;         /* why the dump may not be one of the live database
 				     (restore_preflight()), or NULL; owned.  Shown in
 				     the plan, the confirmation and the summary. */
+	char *checks_db_warning;  /* db_warning as the slow checks found it: only
+				     their thread writes it; restore_checks_done()
+				     moves it into db_warning on the run's thread
+				     once they were waited for; owned */
+	int checks_db_warned;     /* the slow checks compared the live tables */
 
 	int rows_verified;        /* the database step compared row counts with the dump */
 	unsigned rows_verified_tables;
@@ -273,6 +278,10 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e);
  * whole, the server's space for them, their tables against the live
  * database's.  0, or -1 with @e. */
 int restore_slow_checks(struct restore *rs, struct report *r, struct err *e);
+/* flow_def.slow_checks_done: on the run's thread, after the slow checks
+ * were waited for, what they found about the live tables becomes
+ * rs->db_warning, for the database step's confirmation and the summary. */
+void restore_checks_done(struct restore *rs);
 /* The checks restore_preflight() makes of the webroot and datadir archives
  * (their layout, read from the first headers).  0, or -1 with @e set. */
 int restore_check_archives(struct restore *rs, struct err *e);
@@ -294,13 +303,15 @@ int restore_check_dump(struct restore *rs, const char *dump, struct report *r, s
  * or, with rs->allow_bad_dump, in a warning, and both are remembered for
  * the chooser (rs->dump_refused ...). */
 int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e);
-/* Set rs->db_warning (and log it) when the target database is not the one
- * config.php names (restore_app_db_differs()), and add to it when fewer
- * than half of the tables of the live database(s) are in the dump(s) read
- * by restore_check_dump().  Never stops a run: in a disaster the live
- * database is often empty, damaged or half restored, and it is kept as
- * <db>_pre_restore_<time> anyway.  Cannot look: a warning. */
-void restore_check_live_tables(struct restore *rs, struct report *r);
+/* Set *@warning (freed first; malloc'd or NULL: rs->db_warning, or on the
+ * slow checks' thread rs->checks_db_warning) and log it when the target
+ * database is not the one config.php names (restore_app_db_differs()),
+ * and add to it when fewer than half of the tables of the live
+ * database(s) are in the dump(s) read by restore_check_dump().  Never
+ * stops a run: in a disaster the live database is often empty, damaged or
+ * half restored, and it is kept as <db>_pre_restore_<time> anyway.
+ * Cannot look: a warning. */
+void restore_check_live_tables(const struct restore *rs, char **warning, struct report *r);
 /* The free-space check of the database server's disk for the new
  * database(s) (rs->dump_info, the live size) on @admin.  A server it
  * cannot look at is a warning.  0, or -1 with @e set when the new database

@@ -41,6 +41,21 @@ grep -q '^warning: .*does not look like a dump of "biso_marker"' "$T/marker.log"
 kept=$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'biso_marker_pre_restore_%'")
 [ "$(psql -XAt -U biso -d "$kept" -c 'SELECT a FROM old_marker')" = 42 ] || fail "marker: the old database was not kept"
 echo "ok: a dump of other tables than the live database's is a warning (plan, summary), restored, old kept as $kept"
+# 1b. The same warning in the database step's confirmation (typed on a
+#    terminal: script(1)) when the dump check, which compares the tables,
+#    ran beside the webroot step: its finding is taken over once the
+#    webroot step waited for it, before the database step asks.
+psql -qX -c "CREATE DATABASE biso_marker2 OWNER biso"
+psql -qX -U biso -d biso_marker2 -c "CREATE TABLE old_marker (a int)"
+config_for marker2
+mkdir -p "$T/marker2"
+printf 'biso_marker2\n' | script -qec "$(printf '%q ' "$BISO_RECOVER" restore --config "$S/biso-recover.conf" \
+	--webroot "$T/marker2/webroot" --config-php "$T/marker2.config.php" --log-dir "$T/marker2/log" \
+	--only webroot,database)" /dev/null > "$T/marker2.log" 2>&1 || { cat "$T/marker2.log"; fail "marker2: the restore failed"; }
+grep -q 'the dump check runs beside the first steps' "$T/marker2.log" &&
+	grep -q 'Restore the database: replaces database "biso_marker2" .*; warning: biso_[0-9_]*\.sql\.gz does not look like a dump of "biso_marker2": only 0 of its 1 tables are in it' "$T/marker2.log" ||
+	{ cat "$T/marker2.log"; fail "marker2: the database step's confirmation does not warn after the dump check ran beside the webroot step"; }
+echo "ok: the dump check's warning is in the database step's confirmation when it ran beside the webroot step"
 
 # 2. A biso-cli without "migration status" (BISO's manual documents only
 #    "migration exec") never fails the verification of a correct restore:

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <locale.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,10 @@ struct dummy {
 	int check_fails;     /* the slow check refuses */
 	int staged;          /* atomic: "stage" built its staging file */
 	int check_saw_stage; /* the slow check ran while it existed */
+	char *found;         /* the slow check's finding: only its thread writes it */
+	char *shown;         /* what the steps and screens read: slow_checks_done's */
+	int stops_at_wait;   /* services stopped when the slow check was waited for */
+	int done_on_thread;  /* slow_checks_done ran on the run's thread */
 };
 
 static struct dummy *the_dummy; /* the test's view of the run's state */
@@ -234,6 +239,8 @@ static int dummy_slow_check(struct run *run, struct report *r, struct err *e)
 	while (!__atomic_load_n(&d->staged, __ATOMIC_ACQUIRE) && !report_cancelled(r))
 		usleep(1000);
 	d->check_saw_stage = __atomic_load_n(&d->staged, __ATOMIC_ACQUIRE);
+	free(d->found);
+	d->found = xstrdup("the dump is not one of the live database");
 	report_log(r, LOG_INFO, "the slow check read it all");
 	if (d->check_fails) {
 		err_set(e, "dump.sql.gz is cut at byte 1234");
@@ -271,18 +278,30 @@ static const struct step_def step_stage = {
 	.run = stage_run,
 };
 static const struct step_def *const staged_steps[] = { &step_stage, &step_check };
-/* ... that stops services for its change. */
+/* ... that stops services for its change, and a slow check whose finding
+ * the run's thread takes over after the wait. */
 static const struct step_def step_stage_stops = {
 	.name = "write", .title = "Write the file", .explain = "Stages and renames it.",
 	.flags = STEP_F_STOPS_SERVICES | STEP_F_FILES | STEP_F_WAITS_CHECKS,
 	.run = stage_run,
 };
 static const struct step_def *const staged_stops_steps[] = { &step_stage_stops, &step_check };
+static pthread_t run_thread;
+static void dummy_checks_done(struct run *run)
+{
+	struct dummy *d = run_data(run);
+	d->done_on_thread = pthread_equal(pthread_self(), run_thread);
+	d->stops_at_wait = d->stops;
+	free(d->shown);
+	d->shown = d->found;
+	d->found = NULL;
+}
 static const struct flow_def dummy_flow_checks_stops = {
 	.name = "dummy", .title = "Dummy", .steps = staged_stops_steps, .n_steps = 2,
 	.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
 	.preflight = dummy_preflight_later, .stop_services = dummy_stop, .finish = dummy_finish,
 	.slow_checks = dummy_slow_check, .slow_checks_what = "the slow check",
+	.slow_checks_done = dummy_checks_done,
 };
 static const struct flow_def dummy_flow_checks = {
 	.name = "dummy", .title = "Dummy", .steps = staged_steps, .n_steps = 2,
@@ -356,6 +375,8 @@ static int teardown(void **state)
 	rmdir(f->dir);
 	free(j);
 	free(f->d.file);
+	free(f->d.found);
+	free(f->d.shown);
 	conf_release(&f->c);
 	free(f);
 	return 0;
@@ -1082,14 +1103,18 @@ static void slow_checks_before_a_step_that_cannot_wait_are_the_preflights(void *
 
 /* A step that stops services and waits for the slow checks itself stops
  * them only after the checks passed (run_before_change()): a refused
- * check stops none. */
-static void slow_checks_pass_before_services_stop(void **state)
+ * check stops none; and what the checks found reaches the run's state on
+ * the run's thread once they were waited for (flow_def.slow_checks_done),
+ * never written by their thread where the screens read it. */
+static void slow_checks_pass_before_services_stop_and_their_finding_moves_after_the_wait(
+	void **state)
 {
 	struct fx *f = *state;
 	struct run_opts o = { .stamp = "20261206_140000" };
 	struct err e = ERR_INIT;
 	struct run *run;
 
+	run_thread = pthread_self();
 	f->d.check_fails = 1;
 	f->d.staged = 0;
 	f->d.stops = 0;
@@ -1097,6 +1122,7 @@ static void slow_checks_pass_before_services_stop(void **state)
 	assert_non_null(run);
 	assert_int_equal(run_prepare(run, NULL, &e), 0);
 	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	assert_null(f->d.shown);
 	assert_int_equal(run_step(run, 0, NULL, &e), -1);
 	assert_string_equal(e.msg, "dump.sql.gz is cut at byte 1234");
 	assert_int_equal(f->d.stops, 0); /* refused: nothing stopped */
@@ -1107,16 +1133,24 @@ static void slow_checks_pass_before_services_stop(void **state)
 
 	f->d.check_fails = 0;
 	f->d.staged = 0;
+	f->d.done_on_thread = 0;
 	run = run_new(&dummy_flow_checks_stops, &f->c, &o, &e);
 	assert_non_null(run);
 	assert_int_equal(run_prepare(run, NULL, &e), 0);
 	assert_int_equal(run_preflight(run, NULL, &e), 0);
 	assert_int_equal(run_step(run, 0, NULL, &e), 0);
-	assert_int_equal(f->d.stops, 1); /* once, before the change */
+	assert_int_equal(f->d.stops_at_wait, 0); /* stopped after the wait ... */
+	assert_int_equal(f->d.stops, 1);         /* ... once, before the change */
+	assert_int_equal(f->d.done_on_thread, 1);
+	assert_non_null(f->d.shown);
+	assert_string_equal(f->d.shown, "the dump is not one of the live database");
+	assert_null(f->d.found);
 	assert_int_equal(run_step(run, 1, NULL, &e), 0);
 	assert_int_equal(f->d.stops, 1);
 	run_finish(run, 0, NULL);
 	run_free(run);
+	free(f->d.shown);
+	f->d.shown = NULL;
 }
 
 int main(void)
@@ -1139,7 +1173,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_interrupted_run_is_german_on_the_screen_and_english_in_the_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(slow_checks_run_beside_the_first_step_and_stop_it_before_its_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(slow_checks_before_a_step_that_cannot_wait_are_the_preflights, setup, teardown),
-		cmocka_unit_test_setup_teardown(slow_checks_pass_before_services_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(slow_checks_pass_before_services_stop_and_their_finding_moves_after_the_wait, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
