@@ -343,9 +343,10 @@ const char *conf_example_path(void)
 		return found;
 	if (access(installed, R_OK) == 0)
 		return installed;
-	/* not installed: the checkout's share/ above the build tree's binary */
+	/* not installed: the checkout's share/ above the build tree's binary
+	 * (build/biso-recover; make distcheck's _build/sub/biso-recover) */
 	if (self_exe_path(exe, sizeof exe) > 0) {
-		for (int up = 0; up < 2 && (slash = strrchr(exe, '/')); up++) {
+		for (int up = 0; up < 3 && (slash = strrchr(exe, '/')); up++) {
 			*slash = '\0';
 			char *cand = xstrfmt("%s/share/biso-recover.conf.example", exe);
 			if (access(cand, R_OK) == 0)
