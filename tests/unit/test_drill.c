@@ -22,6 +22,7 @@
 #include "err.h"
 #include "i18n.h"
 #include "strbuf.h"
+#include "unit_german.h"
 
 static char *write_tmp(const char *text)
 {
@@ -203,24 +204,9 @@ static void texts_in_english_have_no_placeholders(void **state)
  * expansion happens after it. */
 static void texts_in_german_have_no_placeholders(void **state)
 {
-	const char *btop = getenv("top_builddir");
-	char *dir = xstrfmt("%s/locale", btop ? btop : ".");
-	char *mo = xstrfmt("%s/de/LC_MESSAGES/biso-recover.mo", dir);
-	int ok = access(mo, R_OK) == 0 && setlocale(LC_ALL, "de_CH.UTF-8");
 	(void)state;
-	free(mo);
-	if (!ok) {
-		free(dir);
-		setlocale(LC_ALL, "C");
+	if (unit_german() < 0)
 		skip(); /* no catalogue built, or no de_CH locale (tools/deps.sh makes it) */
-	}
-	setenv("BISO_RECOVER_LOCALEDIR", dir, 1);
-	setenv("LANG", "de_CH.UTF-8", 1);
-	unsetenv("LANGUAGE");
-	unsetenv("LC_ALL");
-	unsetenv("LC_MESSAGES");
-	i18n_init();
-	free(dir);
 	shown_texts_without_placeholders();
 	a_hint_names_the_sandbox_path("Den älteren Dump mit --dump ");
 	setenv("LANG", "C", 1);

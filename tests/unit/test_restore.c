@@ -24,6 +24,7 @@
 #include "run.h"
 #include "strbuf.h"
 #include "verify.h"
+#include "unit_german.h"
 
 static void write_file(const char *path, const char *text)
 {
@@ -267,23 +268,8 @@ static void a_refused_dump_is_logged_in_both_languages(void **state)
 	char path[256];
 	static const char complete[] = "--\n-- PostgreSQL database dump\n--\n\n"
 		"CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump complete\n--\n\n";
-	const char *btop = getenv("top_builddir");
-	char *dir = xstrfmt("%s/locale", btop ? btop : ".");
-	char *mo = xstrfmt("%s/de/LC_MESSAGES/biso-recover.mo", dir);
-	int ok = access(mo, R_OK) == 0 && setlocale(LC_ALL, "de_CH.UTF-8");
-	free(mo);
-	if (!ok) {
-		free(dir);
-		setlocale(LC_ALL, "C");
+	if (unit_german() < 0)
 		skip(); /* no catalogue built, or no de_CH locale (tools/deps.sh makes it) */
-	}
-	setenv("BISO_RECOVER_LOCALEDIR", dir, 1);
-	setenv("LANG", "de_CH.UTF-8", 1);
-	unsetenv("LANGUAGE");
-	unsetenv("LC_ALL");
-	unsetenv("LC_MESSAGES");
-	i18n_init();
-	free(dir);
 	snprintf(path, sizeof path, "%s/backups/db/biso_20261128_020000.sql", f->dir);
 	write_file(path, complete);
 	run = new_run(&f->c, NULL, NULL, 0, &e);

@@ -30,6 +30,7 @@
 #include "timestamp.h"
 #include "run.h"
 #include "strbuf.h"
+#include "unit_german.h"
 
 /* ---- the dummy flow: "write" creates a file, "check" reads it ---- */
 
@@ -892,34 +893,8 @@ static void a_run_killed_at_a_steps_start_says_nothing_of_it_changed(void **stat
 	strbuf_release(&sb);
 }
 
-/* Switch to German: LANG=de_CH.UTF-8 and the catalogue `make` compiled
- * into the build tree's locale/ (po/de.po as it is now).  0, or -1 when
- * there is none or the locale is missing (tools/deps.sh makes it). */
-static int german(void)
-{
-	const char *btop = getenv("top_builddir");
-	char *dir = xstrfmt("%s/locale", btop ? btop : ".");
-	char *mo = xstrfmt("%s/de/LC_MESSAGES/biso-recover.mo", dir);
-	int ok = access(mo, R_OK) == 0 && setlocale(LC_ALL, "de_CH.UTF-8");
-	if (ok) {
-		setenv("BISO_RECOVER_LOCALEDIR", dir, 1);
-		setenv("LANG", "de_CH.UTF-8", 1);
-		unsetenv("LANGUAGE");
-		unsetenv("LC_ALL");
-		unsetenv("LC_MESSAGES");
-		i18n_init();
-	}
-	free(mo);
-	free(dir);
-	return ok ? 0 : -1;
-}
-
-/* Back to English (LANG=C) after german(). */
-static void english(void)
-{
-	setenv("LANG", "C", 1);
-	i18n_init();
-}
+#define german unit_german
+#define english unit_english
 
 /* A report that keeps each line in both languages: "EN line" and "DE shown". */
 static void keep_both(void *ctx, enum log_level level, const char *line, const char *shown)
