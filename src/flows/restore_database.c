@@ -100,8 +100,8 @@ static int database_destructive(const struct run *run, struct strbuf *what)
 			    rs->dump && strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : orq(rs->dump));
 	if (what && !rs->db_missing)
 		add_live_sessions(rs, what);
-	if (what && rs->db_warning)
-		strbuf_addf(what, _("; warning: %s"), rs->db_warning);
+	if (what && rs->found.db_warning)
+		strbuf_addf(what, _("; warning: %s"), rs->found.db_warning);
 	if (what && rs->dump_refused && rs->dump && strcmp(rs->dump, rs->dump_refused))
 		add_dump_age(rs, what);
 	return 1;
@@ -238,7 +238,7 @@ static int database_use_source(struct run *run, size_t i, struct report *r, stru
 	const struct backup_list *l = database_sources(run, &cur);
 	char *old = rs->dump;
 	enum magic_kind old_kind = rs->dump_kind;
-	struct dumpinfo *old_info = rs->dump_info;
+	struct dumpinfo *old_info = rs->found.dump_info;
 	int ret;
 
 	if (!l || i >= l->n)
@@ -250,19 +250,19 @@ static int database_use_source(struct run *run, size_t i, struct report *r, stru
 	if (ret == 0 && dumpread_kind_check(rs->dump, rs->dump_kind, e) < 0) {
 		ret = -1;
 	} else if (ret == 0) {
-		rs->dump_info = NULL; /* restore_check_dump() keeps the new dump's counts */
+		rs->found.dump_info = NULL; /* restore_check_dump() keeps the new dump's counts */
 		ret = restore_check_dump(rs, rs->dump, r, e);
 		/* another dump, another size: does it fit as the plan's did? */
 		if (ret == 0 && (rs->selected & STEP_BIT(STEP_DATABASE)))
-			ret = restore_check_db_space(rs, r, e);
+			ret = restore_check_db_space(rs, &rs->found, r, e);
 	}
 	if (ret < 0) {
 		restore_log_refused_source(r, "database", l->items[i].name, old, e);
-		if (rs->dump_info && rs->dump_info != old_info) {
-			dumpinfo_release(rs->dump_info);
-			free(rs->dump_info);
+		if (rs->found.dump_info && rs->found.dump_info != old_info) {
+			dumpinfo_release(rs->found.dump_info);
+			free(rs->found.dump_info);
 		}
-		rs->dump_info = old_info;
+		rs->found.dump_info = old_info;
 		free(rs->dump);
 		rs->dump = old;
 		rs->dump_kind = old_kind;
@@ -272,7 +272,7 @@ static int database_use_source(struct run *run, size_t i, struct report *r, stru
 		dumpinfo_release(old_info);
 		free(old_info);
 	}
-	restore_check_live_tables(rs, &rs->db_warning, r);
+	restore_check_live_tables(rs, &rs->found, r);
 	report_log(r, LOG_INFO, "step %s: the operator chose %s instead of %s", "database",
 		   rs->dump, orq_en(old));
 	free(old);
@@ -317,7 +317,7 @@ static int restore_one_database(struct restore *rs, const char *dump, const char
 	o.conninfo = conninfo;
 	o.dbname = dbname;
 	o.dump = dump;
-	o.info = dump == rs->dump ? rs->dump_info : NULL;
+	o.info = dump == rs->dump ? rs->found.dump_info : NULL;
 	o.jobs = rs->jobs;
 	o.keep_as = keep;
 	if (run_resumed(rs->run)) {
@@ -357,8 +357,8 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 	char *kept = NULL;
 	/* found by the preflight; the operator saw it in the plan and the
 	 * confirmation: say it again where the step's warnings are counted */
-	if (rs->db_warning)
-		report_log(r, LOG_WARN, "%s", rs->db_warning);
+	if (rs->found.db_warning)
+		report_log(r, LOG_WARN, "%s", rs->found.db_warning);
 	out->source = rs->log_dump ? xstrfmt("%s, %s", orq_en(rs->dump), rs->log_dump)
 				   : rs->dump ? xstrdup(rs->dump) : NULL;
 	if (restore_one_database(rs, rs->dump, rs->dbname, rs->conninfo, out, r, e, &kept,

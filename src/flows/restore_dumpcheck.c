@@ -28,32 +28,34 @@
 /* Read the whole dump once before anything is touched: a dump that was cut
  * off, or a cluster dump that would \connect to other databases, is refused
  * here rather than after the webroot and datadir were replaced. */
-static int check_dump(struct restore *rs, const char *dump, int *cut, struct report *r,
-		      struct err *e);
+static int check_dump(const struct restore *rs, const char *dump, struct restore_found *to,
+		      struct report *cancel, int *cut, struct report *r, struct err *e);
 
 int restore_check_dump(struct restore *rs, const char *dump, struct report *r, struct err *e)
 {
 	int cut;
-	return check_dump(rs, dump, &cut, r, e);
+	return check_dump(rs, dump, &rs->found, NULL, &cut, r, e);
 }
 
-/* restore_check_dump(), and *@cut = 1 when @dump was refused because it is
- * cut off (dumpinfo's cut), else 0. */
-static int check_dump(struct restore *rs, const char *dump, int *cut, struct report *r,
-		      struct err *e)
+/* restore_check_dump() into @to (rs->found, or on the slow checks' thread
+ * rs->checks_found), with @cancel (NULL: none) as the reading's progress
+ * and cancellation, and *@cut = 1 when @dump was refused because it is cut
+ * off (dumpinfo's cut), else 0. */
+static int check_dump(const struct restore *rs, const char *dump, struct restore_found *to,
+		      struct report *cancel, int *cut, struct report *r, struct err *e)
 {
 	struct dumpinfo di = { 0 };
 	int ret = 0;
 	*cut = 0;
 	if (!dump || !strcmp(dump, "-"))
 		return 0; /* standard input can be read only once: by the replay */
-	if (dump == rs->dump && rs->dump_info)
+	if (dump == rs->dump && to->dump_info)
 		return 0; /* read whole already (restore_check_plan_dump()) */
 	report_log(r, LOG_INFO, "reading %s once to check it", dump);
-	/* rs->check_r: beside the first steps, whose run may end first */
+	/* @cancel: beside the first steps, whose run may end first */
 	if (dumpinfo_check(dump, &di, 0, N_("Use a complete dump (restore: --dump FILE or --at; the "
 			   "wizard: o on the database step); biso-recover db-inspect DUMP shows what a "
-			   "dump holds."), rs->check_r, e) < 0) {
+			   "dump holds."), cancel, e) < 0) {
 		*cut = di.cut;
 		ret = -1;
 	} else if (di.has_connect) {
@@ -71,8 +73,8 @@ static int check_dump(struct restore *rs, const char *dump, int *cut, struct rep
 				   "data, complete", dump, di.n_tables);
 		/* Kept for the row-count checks (the dump is read once more, not
 		 * twice) and the comparison with the live database's tables. */
-		struct dumpinfo **keep = dump == rs->dump ? &rs->dump_info
-					 : dump == rs->log_dump ? &rs->log_dump_info : NULL;
+		struct dumpinfo **keep = dump == rs->dump ? &to->dump_info
+					 : dump == rs->log_dump ? &to->log_dump_info : NULL;
 		if (keep && !*keep) {
 			*keep = xmalloc(sizeof di);
 			**keep = di;
@@ -135,9 +137,11 @@ out:
 	err_clear(&e);
 }
 
-void restore_check_live_tables(const struct restore *rs, char **warning, struct report *r)
+void restore_check_live_tables(const struct restore *rs, struct restore_found *f,
+			       struct report *r)
 {
 	struct err e = ERR_INIT;
+	char **warning = &f->db_warning;
 	PGconn *admin;
 
 	free(*warning);
@@ -160,27 +164,29 @@ void restore_check_live_tables(const struct restore *rs, char **warning, struct 
 		err_clear(&e);
 		return;
 	}
-	compare_one(rs, warning, admin, rs->conninfo, rs->dbname, rs->dump, rs->dump_info, r);
+	compare_one(rs, warning, admin, rs->conninfo, rs->dbname, rs->dump, f->dump_info, r);
 	if (rs->log_dump && rs->log_dbname)
 		compare_one(rs, warning, admin, nonempty(rs->conf->log_database.conninfo) ?
 			    rs->conf->log_database.conninfo : rs->conninfo, rs->log_dbname,
-			    rs->log_dump, rs->log_dump_info, r);
+			    rs->log_dump, f->log_dump_info, r);
 	PQfinish(admin);
 }
 
 /* The newest dump of the backup set older than the plan's (any, when the
- * plan's is not one of the set) that passes restore_check_dump(): each is
- * read whole, newest first, until one does.  NULL when none does. */
-static const struct backup_item *usable_older_dump(struct restore *rs, struct report *r)
+ * plan's is not one of the set) that passes check_dump() (@to, @cancel):
+ * each is read whole, newest first, until one does.  NULL when none does. */
+static const struct backup_item *usable_older_dump(const struct restore *rs,
+						   struct restore_found *to,
+						   struct report *cancel, struct report *r)
 {
 	const struct backup_list *l = rs->backups ? &rs->backups->dumps : NULL;
 	size_t cur = restore_list_index(l, rs->dump);
 	for (size_t i = l && cur < l->n ? cur + 1 : 0; l && i < l->n; i++) {
 		struct err e = ERR_INIT;
-		int bad;
+		int bad, cut;
 		if (dumpread_kind_check(l->items[i].path, l->items[i].kind, NULL) < 0)
 			continue;
-		bad = restore_check_dump(rs, l->items[i].path, r, &e) < 0;
+		bad = check_dump(rs, l->items[i].path, to, cancel, &cut, r, &e) < 0;
 		if (bad) {
 			err_prefix(&e, "%s cannot be used either", l->items[i].name);
 			report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
@@ -192,17 +198,20 @@ static const struct backup_item *usable_older_dump(struct restore *rs, struct re
 	return NULL;
 }
 
-/* restore_check_dump() of the plan's dump; when it cannot be used, name
- * the newest one that can: in the refusal's hint (--dump, --at), or, with
- * rs->allow_bad_dump, in a warning, and remember both for the wizard. */
-int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
+/* check_dump() of the plan's dump into @to (@cancel as there); when it
+ * cannot be used, name the newest one that can: in the refusal's hint
+ * (--dump, --at), or, with rs->allow_bad_dump and @to the plan's own
+ * rs->found, in a warning, and remember both for the wizard (the slow
+ * checks' thread refuses: it writes nothing of the chooser's). */
+static int plan_dump_check(struct restore *rs, struct restore_found *to, struct report *cancel,
+			   struct report *r, struct err *e)
 {
 	const struct backup_item *ok, *bad;
 	struct strbuf alt[2] = { STRBUF_INIT, STRBUF_INIT }, hint[2] = { STRBUF_INIT, STRBUF_INIT };
 	char stamp[16] = "";
 	int cut;
 
-	if (check_dump(rs, rs->dump, &cut, r, e) == 0)
+	if (check_dump(rs, rs->dump, to, cancel, &cut, r, e) == 0)
 		return 0;
 	if (!rs->backups || !rs->backups->root) {
 		/* one dump named on the command line, no backup set
@@ -212,7 +221,7 @@ int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 		return -1;
 	}
 	bad = restore_dump_item(rs, rs->dump);
-	ok = usable_older_dump(rs, r);
+	ok = usable_older_dump(rs, to, cancel, r);
 	if (ok)
 		timestamp_name(ok->when, stamp);
 	/* alt[0] English for the log, alt[1] the screen's translation; so
@@ -240,7 +249,7 @@ int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 				    alt[l10n].buf);
 		i18n_english(was);
 	}
-	if (!rs->allow_bad_dump) {
+	if (!rs->allow_bad_dump || to != &rs->found) {
 		err_hint_l10n(e, hint[1].buf, "%s", hint[0].buf);
 		for (int k = 0; k < 2; k++) {
 			strbuf_release(&alt[k]);
@@ -293,19 +302,25 @@ int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
 	return 0;
 }
 
-int restore_check_db_space_on(struct restore *rs, PGconn *admin, struct report *r,
-			      struct err *e)
+int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e)
+{
+	return plan_dump_check(rs, &rs->found, NULL, r, e);
+}
+
+int restore_check_db_space_on(const struct restore *rs, const struct restore_found *f,
+			      PGconn *admin, struct report *r, struct err *e)
 {
 	const char *live[3] = { rs->dbname, rs->log_dump ? rs->log_dbname : NULL, NULL };
 	uint64_t sql = 0;
-	if (rs->dump_info)
-		sql += rs->dump_info->bytes_sql;
-	if (rs->log_dump_info)
-		sql += rs->log_dump_info->bytes_sql;
+	if (f->dump_info)
+		sql += f->dump_info->bytes_sql;
+	if (f->log_dump_info)
+		sql += f->log_dump_info->bytes_sql;
 	return dbreplace_check_space(admin, sql, live, r, e);
 }
 
-int restore_check_db_space(struct restore *rs, struct report *r, struct err *e)
+int restore_check_db_space(const struct restore *rs, const struct restore_found *f,
+			   struct report *r, struct err *e)
 {
 	struct err ce = ERR_INIT;
 	PGconn *admin;
@@ -323,7 +338,7 @@ int restore_check_db_space(struct restore *rs, struct report *r, struct err *e)
 		err_clear(&ce);
 		return 0;
 	}
-	ret = restore_check_db_space_on(rs, admin, r, e);
+	ret = restore_check_db_space_on(rs, f, admin, r, e);
 	PQfinish(admin);
 	return ret;
 }
@@ -335,4 +350,65 @@ const struct backup_item *restore_dump_item(const struct restore *rs, const char
 		if (!strcmp(l->items[i].path, path))
 			return &l->items[i];
 	return NULL;
+}
+
+int restore_slow_checks(struct restore *rs, struct report *r, struct err *e)
+{
+	struct restore_found *to = &rs->checks_found;
+	int cut;
+
+	if (!rs->checks_later)
+		return 0;
+	/* @r is the thread's own report: the run's end stops the reading */
+	if (plan_dump_check(rs, to, r, r, e) < 0 ||
+	    (rs->log_dump && check_dump(rs, rs->log_dump, to, r, &cut, r, e) < 0) ||
+	    restore_check_db_space(rs, to, r, e) < 0)
+		return -1;
+	restore_check_live_tables(rs, to, r);
+	to->compared = 1;
+	return 0;
+}
+
+/* Free *@di (may be NULL) and forget it. */
+static void info_free(struct dumpinfo **di)
+{
+	if (*di) {
+		dumpinfo_release(*di);
+		free(*di);
+		*di = NULL;
+	}
+}
+
+/* Move *@from (owned, may be NULL) into *@to, freeing what was there. */
+static void move_info(struct dumpinfo **to, struct dumpinfo **from)
+{
+	if (!*from)
+		return;
+	info_free(to);
+	*to = *from;
+	*from = NULL;
+}
+
+void restore_checks_done(struct restore *rs)
+{
+	struct restore_found *from = &rs->checks_found, *to = &rs->found;
+
+	move_info(&to->dump_info, &from->dump_info);
+	move_info(&to->log_dump_info, &from->log_dump_info);
+	if (from->compared) {
+		free(to->db_warning);
+		to->db_warning = from->db_warning;
+		to->compared = 1;
+		from->db_warning = NULL;
+		from->compared = 0;
+	}
+}
+
+void restore_found_release(struct restore_found *f)
+{
+	info_free(&f->dump_info);
+	info_free(&f->log_dump_info);
+	free(f->db_warning);
+	f->db_warning = NULL;
+	f->compared = 0;
 }

@@ -259,8 +259,8 @@ static void restore_plan_tail(const struct run *run, int plan, struct strbuf *ou
 		strbuf_addf(out, _("warning: migrations were not run; run them with:\n"
 				   "  biso-recover restore --only migrations,verify%s\n"),
 			    run_instance_opts(run));
-	if (rs->db_warning && db != STEP_PENDING && (rs->selected & STEP_BIT(STEP_DATABASE)))
-		strbuf_addf(out, _("warning: %s\n"), rs->db_warning);
+	if (rs->found.db_warning && db != STEP_PENDING && (rs->selected & STEP_BIT(STEP_DATABASE)))
+		strbuf_addf(out, _("warning: %s\n"), rs->found.db_warning);
 	/* which dump: the operator may have chosen another than the newest */
 	if (rs->dump && (db == STEP_DONE || db == STEP_FAILED))
 		strbuf_addf(out, _("dump: %s\n"), rs->dump);

@@ -95,6 +95,20 @@ enum step_id {
 enum check_result { CHECK_PASS, CHECK_WARN, CHECK_FAIL };
 
 
+/* What the checks of the plan's dumps found (restore_dumpcheck.c).  A
+ * restore has two: its plan's (struct restore.found) and the slow checks'
+ * own while they run on their thread (struct restore.checks_found); each
+ * check is told which one it fills. */
+struct restore_found {
+	struct dumpinfo *dump_info;     /* rs->dump read whole; owned */
+	struct dumpinfo *log_dump_info; /* likewise rs->log_dump; owned */
+	char *db_warning;               /* why the dump may not be one of the live
+					   database, or NULL; owned.  Shown in the
+					   plan, the confirmation and the summary. */
+	int compared;                   /* restore_check_live_tables() set
+					   db_warning (the slow checks got that far) */
+};
+
 struct restore {
 	struct run *run;          /* the run this is the state of (back pointer) */
 	struct conf *conf;        /* run_conf(): borrowed; outlives the struct restore */
@@ -126,8 +140,10 @@ struct restore {
 				     before this time (0: the newest of all) */
 
 	struct backupset *backups; /* what restore_prepare() found; owned */
-	struct dumpinfo *dump_info; /* the dump as restore_preflight() read it; owned */
-	struct dumpinfo *log_dump_info; /* likewise the log database's dump; owned */
+	struct restore_found found; /* what the checks of the plan's dumps found:
+				     written and read on the run's thread only
+				     (the steps, their views, the plan text, the
+				     summary) */
 	int allow_bad_dump;       /* run_opts' allow_bad_dump (the wizard): a plan's
 				     dump that cannot be used (cut off ...) does not
 				     stop restore_preflight(); it is named below, and
@@ -138,9 +154,10 @@ struct restore {
 				     restore_slow_checks(), beside the first steps
 				     (not the wizard's: it offers another dump on
 				     its first screen) */
-	struct report *check_r;   /* restore_slow_checks()'s report: the dump
-				     checks' cancellation and progress; NULL */
-	char *dump_refused;       /* that dump, or NULL; owned */
+	char *dump_refused;       /* that dump, or NULL; owned.  This and the four
+				     below are written on the run's thread only:
+				     the slow checks never run with allow_bad_dump
+				     (their refusal ends the run instead) */
 	char *dump_refused_why;   /* why, one line; owned */
 	char *dump_refused_why_l10n; /* the same in the operator's language; owned */
 	int dump_refused_cut;     /* 1: refused because it is cut off (dumpinfo's cut);
@@ -154,14 +171,13 @@ struct restore {
 	int db_missing;           /* the target database does not exist
 				     (restore_preflight()): the database step
 				     creates it */
-	char *db_warning;         /* why the dump may not be one of the live database
-				     (restore_preflight()), or NULL; owned.  Shown in
-				     the plan, the confirmation and the summary. */
-	char *checks_db_warning;  /* db_warning as the slow checks found it: only
-				     their thread writes it; restore_checks_done()
-				     moves it into db_warning on the run's thread
-				     once they were waited for; owned */
-	int checks_db_warned;     /* the slow checks compared the live tables */
+	struct restore_found checks_found; /* the same as restore_slow_checks()
+				     finds it: written only on the slow checks'
+				     thread (not even the chooser's dump_refused
+				     ... above); restore_checks_done() moves it
+				     into found on the run's thread after the
+				     join (run_wait_checks()), so no screen ever
+				     reads what that thread writes */
 
 	int rows_verified;        /* the database step compared row counts with the dump */
 	unsigned rows_verified_tables;
@@ -273,15 +289,6 @@ int restore_stranded_datadir(struct restore *rs, const char *live, const char *s
  * and a live database whose encoding or locale differs.  Touches nothing.
  * 0, or -1 with @e. */
 int restore_preflight(struct restore *rs, struct report *r, struct err *e);
-/* The checks restore_preflight() leaves to a thread beside the first
- * steps (flow_def.slow_checks, rs->checks_later): the plan's dumps read
- * whole, the server's space for them, their tables against the live
- * database's.  0, or -1 with @e. */
-int restore_slow_checks(struct restore *rs, struct report *r, struct err *e);
-/* flow_def.slow_checks_done: on the run's thread, after the slow checks
- * were waited for, what they found about the live tables becomes
- * rs->db_warning, for the database step's confirmation and the summary. */
-void restore_checks_done(struct restore *rs);
 /* The checks restore_preflight() makes of the webroot and datadir archives
  * (their layout, read from the first headers).  0, or -1 with @e set. */
 int restore_check_archives(struct restore *rs, struct err *e);
@@ -295,32 +302,48 @@ int restore_start_services(struct restore *rs, struct report *r, struct err *e);
 
 /* ---- restore_dumpcheck.c ---- */
 /* Read @dump once whole: complete, no \connect; a complete rs->dump's
- * counts are kept in rs->dump_info (rs->log_dump's in rs->log_dump_info).
- * 0, or -1 with @e set. */
+ * counts are kept in rs->found.dump_info (rs->log_dump's in
+ * rs->found.log_dump_info).  On the run's thread.  0, or -1 with @e set. */
 int restore_check_dump(struct restore *rs, const char *dump, struct report *r, struct err *e);
-/* restore_dump_check() (restore.h) on the state: rs->dump checked; when it
- * cannot be used, the newest one that can is named in the refusal's hint,
- * or, with rs->allow_bad_dump, in a warning, and both are remembered for
- * the chooser (rs->dump_refused ...). */
+/* restore_dump_check() (restore.h) on the state: rs->dump checked into
+ * rs->found; when it cannot be used, the newest one that can is named in
+ * the refusal's hint, or, with rs->allow_bad_dump, in a warning, and both
+ * are remembered for the chooser (rs->dump_refused ...).  On the run's
+ * thread. */
 int restore_check_plan_dump(struct restore *rs, struct report *r, struct err *e);
-/* Set *@warning (freed first; malloc'd or NULL: rs->db_warning, or on the
- * slow checks' thread rs->checks_db_warning) and log it when the target
- * database is not the one config.php names (restore_app_db_differs()),
- * and add to it when fewer than half of the tables of the live
- * database(s) are in the dump(s) read by restore_check_dump().  Never
- * stops a run: in a disaster the live database is often empty, damaged or
- * half restored, and it is kept as <db>_pre_restore_<time> anyway.
- * Cannot look: a warning. */
-void restore_check_live_tables(const struct restore *rs, char **warning, struct report *r);
+/* The checks restore_preflight() leaves to a thread beside the first
+ * steps (flow_def.slow_checks, rs->checks_later): the plan's dumps read
+ * whole, the server's space for them, their tables against the live
+ * database's.  What they find goes into rs->checks_found only (nothing
+ * else of @rs is written: the run's thread reads the rest meanwhile); a
+ * dump that cannot be used is refused.  0, or -1 with @e. */
+int restore_slow_checks(struct restore *rs, struct report *r, struct err *e);
+/* flow_def.slow_checks_done: on the run's thread, after the slow checks
+ * were joined, rs->checks_found becomes rs->found (the dumps' counts, and
+ * the live tables' warning when they got that far), for the database
+ * step's confirmation, the row-count checks and the summary. */
+void restore_checks_done(struct restore *rs);
+/* Free what @f holds (restore_release()). */
+void restore_found_release(struct restore_found *f);
+/* Set @f->db_warning (freed first; malloc'd or NULL) and log it when the
+ * target database is not the one config.php names
+ * (restore_app_db_differs()), and add to it when fewer than half of the
+ * tables of the live database(s) are in the dump(s) read into @f
+ * (restore_check_dump()).  Never stops a run: in a disaster the live
+ * database is often empty, damaged or half restored, and it is kept as
+ * <db>_pre_restore_<time> anyway.  Cannot look: a warning. */
+void restore_check_live_tables(const struct restore *rs, struct restore_found *f,
+			       struct report *r);
 /* The free-space check of the database server's disk for the new
- * database(s) (rs->dump_info, the live size) on @admin.  A server it
- * cannot look at is a warning.  0, or -1 with @e set when the new database
- * does not fit. */
-int restore_check_db_space_on(struct restore *rs, PGconn *admin, struct report *r,
-			      struct err *e);
+ * database(s) (the dumps read into @f, the live size) on @admin.  A server
+ * it cannot look at is a warning.  0, or -1 with @e set when the new
+ * database does not fit. */
+int restore_check_db_space_on(const struct restore *rs, const struct restore_found *f,
+			      PGconn *admin, struct report *r, struct err *e);
 /* The same on a connection of its own: for a dump chosen after the
  * preflight. */
-int restore_check_db_space(struct restore *rs, struct report *r, struct err *e);
+int restore_check_db_space(const struct restore *rs, const struct restore_found *f,
+			   struct report *r, struct err *e);
 /* The item of the backup set's dumps at @path, or NULL.  Borrowed. */
 const struct backup_item *restore_dump_item(const struct restore *rs, const char *path);
 

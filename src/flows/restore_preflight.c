@@ -565,7 +565,7 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		if (!ret && rs->dbname)
 			ret = dbreplace_check_create(admin, c, rs->conninfo, rs->dbname, e);
 		if (!ret && !rs->checks_later)
-			ret = restore_check_db_space_on(rs, admin, r, e);
+			ret = restore_check_db_space_on(rs, &rs->found, admin, r, e);
 		if (!ret && rs->dbname) {
 			struct strbuf diff = STRBUF_INIT;
 			if (dbadmin_settings_differ(admin, rs->dbname, c->database.encoding,
@@ -579,7 +579,7 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		if (ret < 0)
 			return -1;
 		if (!rs->checks_later)
-			restore_check_live_tables(rs, &rs->db_warning, r);
+			restore_check_live_tables(rs, &rs->found, r);
 	}
 	if (nonempty(c->env_expected) && rs->env && strcmp(rs->env, c->env_expected)) {
 		report_log(r, LOG_WARN, "config.php says env '%s', not '%s': is this the right "
@@ -588,36 +588,6 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 	}
 	report_kept(rs, r);
 	return 0;
-}
-
-int restore_slow_checks(struct restore *rs, struct report *r, struct err *e)
-{
-	int ret = 0;
-
-	if (!rs->checks_later)
-		return 0;
-	rs->check_r = r;
-	if (restore_check_plan_dump(rs, r, e) < 0 ||
-	    (rs->log_dump && restore_check_dump(rs, rs->log_dump, r, e) < 0) ||
-	    restore_check_db_space(rs, r, e) < 0)
-		ret = -1;
-	else {
-		/* not rs->db_warning: the run's thread reads it meanwhile */
-		restore_check_live_tables(rs, &rs->checks_db_warning, r);
-		rs->checks_db_warned = 1;
-	}
-	rs->check_r = NULL;
-	return ret;
-}
-
-void restore_checks_done(struct restore *rs)
-{
-	if (!rs->checks_db_warned)
-		return;
-	free(rs->db_warning);
-	rs->db_warning = rs->checks_db_warning;
-	rs->checks_db_warning = NULL;
-	rs->checks_db_warned = 0;
 }
 
 void restore_kept_where(const struct restore *rs, struct restore_kept *k)

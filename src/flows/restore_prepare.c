@@ -475,23 +475,15 @@ void restore_release(struct restore *rs)
 	char **strs[] = { &rs->webroot_src, &rs->webroot, &rs->config_php_src, &rs->datadir_src,
 			  &rs->datadir, &rs->dump, &rs->dbname, &rs->conninfo,
 			  &rs->admin_conninfo, &rs->log_dump, &rs->log_dbname, &rs->env, &rs->env_warned,
-			  &rs->app_dbname, &rs->db_warning, &rs->checks_db_warning, &rs->dump_refused,
+			  &rs->app_dbname, &rs->dump_refused,
 			  &rs->dump_refused_why, &rs->dump_refused_why_l10n, &rs->dump_usable };
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
 	restore_unlock(rs);
-	if (rs->dump_info) {
-		dumpinfo_release(rs->dump_info);
-		free(rs->dump_info);
-		rs->dump_info = NULL;
-	}
-	if (rs->log_dump_info) {
-		dumpinfo_release(rs->log_dump_info);
-		free(rs->log_dump_info);
-		rs->log_dump_info = NULL;
-	}
+	restore_found_release(&rs->found);
+	restore_found_release(&rs->checks_found);
 	if (rs->backups) {
 		backupset_release(rs->backups);
 		free(rs->backups);

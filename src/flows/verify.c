@@ -153,7 +153,7 @@ static void check_row_counts(struct restore *rs, PGconn *db, struct checks *ck)
 		return;
 	}
 	/* Not restored in this run: migrations may have changed rows since. */
-	bad = verify_row_counts(db, rs->dump, rs->dump_info, ck->r, LOG_WARN, &tables, &complete, &e);
+	bad = verify_row_counts(db, rs->dump, rs->found.dump_info, ck->r, LOG_WARN, &tables, &complete, &e);
 	if (bad < 0) {
 		check(ck, CHECK_FAIL, "row counts: cannot read %s: %s", rs->dump, e.msg);
 		err_clear(&e);

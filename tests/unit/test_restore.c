@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "dbadmin.h"
 #include "dumpinfo.h"
+#include "flow.h"
 #include "i18n.h"
 #include "restore.h"
 #include "restore_int.h"
@@ -233,17 +234,71 @@ static void an_older_dump_can_be_chosen_a_cut_one_cannot(void **state)
 	assert_non_null(strstr(log.buf, "free space for the new database: not checked (cannot "
 				 "connect to database"));
 	assert_non_null(strstr(rs->dump, "biso_20261120_020000.sql"));
-	assert_non_null(rs->dump_info);
-	assert_true(rs->dump_info->complete);
+	assert_non_null(rs->found.dump_info);
+	assert_true(rs->found.dump_info->complete);
 	/* biso_20261101_020000.sql has no trailer */
 	assert_int_equal(run_use_source(run, STEP_DATABASE, 2, NULL, &e), -1);
 	assert_non_null(strstr(e.msg, "cut off"));
 	err_clear(&e);
 	assert_non_null(strstr(rs->dump, "biso_20261120_020000.sql"));
-	assert_non_null(rs->dump_info);
+	assert_non_null(rs->found.dump_info);
 	assert_int_equal(run_use_source(run, STEP_DATABASE, 3, NULL, &e), -1);
 	err_clear(&e);
 	run_free(run);
+	strbuf_release(&log);
+}
+
+/* The dump check on its thread beside the first steps (rs->checks_later,
+ * as restore_preflight() starts it for a line-mode restore): meanwhile the
+ * run's thread shows every step as the runner's VIEW and the plan text do,
+ * and the plan's state says nothing of the check; what it found becomes
+ * the plan's only once it was waited for (restore_checks_done()).  Built
+ * with -fsanitize=thread, this test reports no data race: the check's
+ * thread writes nothing the run's thread reads. */
+static void the_dump_check_beside_the_steps_hands_over_after_the_wait(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf sb = STRBUF_INIT, log = STRBUF_INIT;
+	struct report rep = { .log = collect_log, .ctx = &log };
+	struct err e = ERR_INIT;
+	struct run *run;
+	struct restore *rs;
+	char path[256];
+	static const char complete[] = "--\n-- PostgreSQL database dump\n--\n\n"
+		"CREATE TABLE t (a int);\n\n--\n-- PostgreSQL database dump complete\n--\n\n";
+
+	snprintf(path, sizeof path, "%s/backups/db/biso_20261128_020000.sql", f->dir);
+	write_file(path, complete);
+	run = new_run(&f->c, "webroot,database", "20261129_093000", 0, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	rs = restore_of(run);
+	rs->checks_later = 1;
+	run_checks_later(run);
+	for (size_t i = 0; i < run_step_count(run); i++) {
+		const struct backup_list *l = run_sources(run, i, NULL);
+		run_describe_step(run, i, &sb);
+		run_step_destructive(run, i, &sb);
+		run_step_blocked(run, i, &sb);
+		for (size_t k = 0; l && k < l->n; k++) {
+			uint64_t bytes;
+			run_source_mark(run, i, k);
+			run_source_note(run, i, k, &sb, &bytes);
+		}
+	}
+	run_plan_text(run, &sb);
+	run_summary(run, &sb);
+	assert_null(rs->found.dump_info);
+	assert_null(rs->found.db_warning);
+	assert_int_equal(run_wait_checks(run, &rep, &e), 0);
+	assert_non_null(rs->found.dump_info);
+	assert_true(rs->found.dump_info->complete);
+	assert_int_equal(rs->found.compared, 1);
+	assert_null(rs->checks_found.dump_info);
+	/* the check's lines reach the front end at the wait */
+	assert_non_null(strstr(log.buf, "biso_20261128_020000.sql: pg_dump of an unknown version"));
+	run_free(run);
+	strbuf_release(&sb);
 	strbuf_release(&log);
 }
 
@@ -473,7 +528,7 @@ static void db_warning_is_in_confirmation_and_summary(void **state)
 	rs = restore_of(run);
 	rs->dbname = xstrdup("biso");
 	rs->dump = xstrdup("/b/db/biso_1.sql.gz");
-	rs->db_warning = xstrdup("biso_1.sql.gz does not look like a dump of \"biso\"");
+	rs->found.db_warning = xstrdup("biso_1.sql.gz does not look like a dump of \"biso\"");
 	assert_int_equal(run_step_destructive(run, STEP_DATABASE, &what), 1);
 	assert_non_null(strstr(what.buf, "with biso_1.sql.gz; warning: biso_1.sql.gz does not look like"));
 	assert_null(strchr(what.buf, '\n'));
@@ -500,6 +555,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_older_dump_can_be_chosen_a_cut_one_cannot,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(a_refused_dump_is_logged_in_both_languages,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(the_dump_check_beside_the_steps_hands_over_after_the_wait,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(exit_code_follows_the_documented_table, setup,
 						teardown),
