@@ -601,6 +601,7 @@ static void summary_enter(struct wizard *w)
 	if (log_path && !strstr(w->summary.buf, log_path))
 		strbuf_addf(&w->summary, _("\nlog: %s"), log_path);
 	w->summary_scroll = 0;
+	w->summary_stray = 0;
 	w->aborted = w->exit_code == EXIT_ABORTED;
 }
 
@@ -615,12 +616,19 @@ static void summary_key(struct wizard *w, int is_key, wint_t ch)
 		w->summary_scroll += k == KEY_DOWN ? 1 : page;
 	} else if (is_key && (ch == KEY_HOME)) {
 		w->summary_scroll = 0;
-	} else {
+	} else if (is_char(is_key, ch, L'q') || is_enter(is_key, ch) ||
+		   (w->o->to_menu && is_char(is_key, ch, L'm'))) {
 		/* m: the first screen again (a backup, then a restore, without
-		 * starting the program again); q and the rest: exit */
+		 * starting the program again); q, Enter: exit */
 		if (w->o->to_menu && is_char(is_key, ch, L'm'))
 			*w->o->to_menu = 1;
 		w->finished = 1;
+		return;
+	} else {
+		/* only the keys the screen names leave it: a stray byte of a bad
+		 * line (or a terminal's answerback) must not take the summary
+		 * away unread; the key line says how to leave */
+		w->summary_stray = 1;
 		return;
 	}
 	if (w->summary_scroll < 0)

@@ -1146,9 +1146,14 @@ void wizard_draw_summary(const struct wizard *w)
 		draw_help(w, keys_menu, sizeof(keys_menu) / sizeof(keys_menu[0]));
 	else
 		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
-	if (COLS > 40)
-		tui_put(stdscr, LINES - 1, COLS - 22, 21, _("any other key: exit"),
-			tui_attr(&w->tui, TUI_DIM));
+	if (COLS > 40) {
+		/* only q and Enter (and m) leave: after any other key, in
+		 * plain sight how to */
+		const char *how = w->summary_stray ? _("press q to leave") : _("Enter: exit");
+		int n = cols_of(how, strlen(how));
+		tui_put(stdscr, LINES - 1, COLS - n - 1, n, how,
+			tui_attr(&w->tui, w->summary_stray ? TUI_WARN : TUI_DIM));
+	}
 	tui_lines_free(&ln);
 }
 
