@@ -118,6 +118,16 @@ int err_set_l10n(struct err *e, const char *shown, const char *fmt, ...)
 	return -1;
 }
 
+void err_detail_l10n(struct err *e, const char *shown, const char *fmt, ...)
+{
+	va_list ap;
+	if (!e)
+		return;
+	va_start(ap, fmt);
+	put_l10n(&e->detail, &e->ldetail, shown, fmt, ap);
+	va_end(ap);
+}
+
 void err_hint_l10n(struct err *e, const char *shown, const char *fmt, ...)
 {
 	va_list ap;

@@ -58,6 +58,11 @@ void err_hint(struct err *e, const char *fmt, ...) __attribute__((format(printf,
  * none), for a message with parts in two languages (a list of reasons). */
 int err_set_l10n(struct err *e, const char *shown, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Set or replace the detail from @fmt (English) and @shown, the same detail
+ * the caller built in the operator's language (NULL: none), for a detail
+ * with parts in two languages (a report of translated lines). */
+void err_detail_l10n(struct err *e, const char *shown, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Set or replace the hint from @fmt (English) and @shown, the same hint the
  * caller built in the operator's language (NULL: none), for a hint with
  * parts in two languages (an age, a text built with _()). */

@@ -26,42 +26,47 @@ static const char *or_unknown(const char *s) { return s ? s : "(unknown)"; }
 
 
 struct checks {
-	struct strbuf text;
+	struct strbuf text;    /* the report, English (the file, the log) */
+	struct strbuf shown;   /* its lines in the operator's language */
 	struct strbuf failed;  /* the FAIL lines, "; "-separated, for the error */
+	struct strbuf failed_l10n; /* the same translated */
 	unsigned pass, warn, fail;
 	struct report *r;
 };
 
-static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* One check's line: @fmt is a msgid (po/Makevars: xgettext keyword check:3).
- * The report file (next to the run log), the error and the log get the
- * English line; the screen its translation, formatted with the same
- * arguments. */
-static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
+/* One check's line: @fmt is a msgid, formatted in English for the report
+ * file (next to the run log), the error and the log, and from its
+ * translation with the same arguments for the screen.  @why, an error the
+ * check found (NULL: none), follows ": " in each language: its message and
+ * detail, English in the English line, translated in the screen's. */
+static void check_v(struct checks *ck, enum check_result res, const struct err *why,
+		    const char *fmt, va_list ap)
 {
 	static const char *word[] = { N_("PASS"), N_("WARN"), N_("FAIL") };
 	struct strbuf line = STRBUF_INIT, shown = STRBUF_INIT;
 	const char *l10n = i18n_find(fmt);
-	va_list ap;
+	va_list aq;
 	fault_point("verify.check");
-	va_start(ap, fmt);
-	if (l10n) {
-		va_list aq;
-		va_copy(aq, ap);
-		strbuf_vaddf(&shown, l10n, aq);
-		va_end(aq);
-	}
+	va_copy(aq, ap);
+	strbuf_vaddf(&shown, l10n ? l10n : fmt, aq);
+	va_end(aq);
 	strbuf_vaddf(&line, fmt, ap);
-	va_end(ap);
+	if (why && why->msg) {
+		strbuf_addf(&line, ": %s", why->msg);
+		strbuf_addf(&shown, ": %s", why->lmsg ? why->lmsg : why->msg);
+		if (why->detail) {
+			strbuf_addf(&line, ": %s", why->detail);
+			strbuf_addf(&shown, ": %s", why->ldetail ? why->ldetail : why->detail);
+		}
+	}
 	strbuf_addf(&ck->text, "%s  %s\n", word[res], line.buf);
+	strbuf_addf(&ck->shown, "%s  %s\n", _(word[res]), shown.buf);
 	{
-		char *screen = xstrfmt("%s  %s", _(word[res]), l10n ? shown.buf : line.buf);
+		char *screen = xstrfmt("%s  %s", _(word[res]), shown.buf);
 		report_log_l10n(ck->r, res == CHECK_PASS ? LOG_INFO : res == CHECK_WARN ? LOG_WARN : LOG_ERROR,
 				screen, "%s  %s", word[res], line.buf);
 		free(screen);
 	}
-	strbuf_release(&shown);
 	if (res == CHECK_PASS)
 		ck->pass++;
 	else if (res == CHECK_WARN)
@@ -69,8 +74,35 @@ static void check(struct checks *ck, enum check_result res, const char *fmt, ...
 	else {
 		ck->fail++;
 		strbuf_addf(&ck->failed, "%s%s", ck->failed.len ? "; " : "", line.buf);
+		strbuf_addf(&ck->failed_l10n, "%s%s", ck->failed_l10n.len ? "; " : "", shown.buf);
 	}
+	strbuf_release(&shown);
 	strbuf_release(&line);
+}
+
+/* check_v() without an error (po/Makevars: xgettext keyword check:3). */
+static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void check(struct checks *ck, enum check_result res, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	check_v(ck, res, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* check_v() with the error @why the check found (po/Makevars: xgettext
+ * keyword check_err:4): never its English message inside a translated
+ * line. */
+static void check_err(struct checks *ck, enum check_result res, const struct err *why,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void check_err(struct checks *ck, enum check_result res, const struct err *why,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	check_v(ck, res, why, fmt, ap);
+	va_end(ap);
 }
 
 /* Compare every table's row count in @db with the rows of its COPY block in
@@ -155,7 +187,7 @@ static void check_row_counts(struct restore *rs, PGconn *db, struct checks *ck)
 	/* Not restored in this run: migrations may have changed rows since. */
 	bad = verify_row_counts(db, rs->dump, rs->found.dump_info, ck->r, LOG_WARN, &tables, &complete, &e);
 	if (bad < 0) {
-		check(ck, CHECK_FAIL, "row counts: cannot read %s: %s", rs->dump, e.msg);
+		check_err(ck, CHECK_FAIL, &e, "row counts: cannot read %s", rs->dump);
 		err_clear(&e);
 	} else if (bad) {
 		check(ck, CHECK_WARN, "row counts: %d of %u tables differ from the dump %s (the "
@@ -192,7 +224,7 @@ static long check_migrations(struct restore *rs, struct report *r, struct checks
 		return -1;
 	}
 	if (bisocli_run(c, rs->webroot, (const char *const *)c->migration_status, &out, r, &e) < 0)
-		check(ck, CHECK_WARN, "cannot tell whether migrations are pending: %s", e.msg);
+		check_err(ck, CHECK_WARN, &e, "cannot tell whether migrations are pending");
 	else if (!(p = strstr(out.buf, "pending:")))
 		check(ck, CHECK_WARN, "cannot tell whether migrations are pending: the migration_status "
 		      "command printed no \"pending: N\"");
@@ -310,7 +342,7 @@ int verify_tree_owner(const char *dir, uid_t uid, gid_t gid, unsigned max_named,
 static int verify_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
 {
 	struct restore *rs = restore_of(run);
-	struct checks ck = { STRBUF_INIT, STRBUF_INIT, 0, 0, 0, r };
+	struct checks ck = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0, 0, 0, r };
 	const struct conf *c = rs->conf;
 	struct strbuf p = STRBUF_INIT;
 	struct stat st;
@@ -323,6 +355,9 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 	strbuf_addf(&ck.text, "biso-recover verification %s\nwebroot %s\ndatadir %s\n"
 			      "database %s\n\n", rs->stamp, rs->webroot, or_unknown(rs->datadir),
 		    or_unknown(rs->dbname));
+	strbuf_addf(&ck.shown, _("biso-recover verification %s\nwebroot %s\ndatadir %s\n"
+				 "database %s\n\n"), rs->stamp, rs->webroot, orq(rs->datadir),
+		    orq(rs->dbname));
 	/* webroot */
 	strbuf_addf(&p, "%s/biso-cli", rs->webroot);
 	int has_cli = stat(p.buf, &st) == 0 && S_ISREG(st.st_mode);
@@ -339,7 +374,7 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 	if (!rs->datadir || lstat(rs->datadir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		check(&ck, CHECK_FAIL, "datadir %s does not exist", or_unknown(rs->datadir));
 	} else if (conf_web_owner(c, &uid, &gid, &ce) < 0) {
-		check(&ck, CHECK_FAIL, "datadir owner: %s", ce.msg);
+		check_err(&ck, CHECK_FAIL, &ce, "datadir owner");
 		err_clear(&ce);
 	} else {
 		/* every entry: a root-owned file or a mode-000 folder inside is
@@ -347,7 +382,7 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 		struct strbuf first = STRBUF_INIT;
 		struct tree_owner t = { 0, 0, 0, &first };
 		if (verify_tree_owner(rs->datadir, uid, gid, 5, &t, &ce) < 0) {
-			check(&ck, CHECK_FAIL, "datadir: %s", ce.msg);
+			check_err(&ck, CHECK_FAIL, &ce, "datadir");
 			err_clear(&ce);
 		} else if (t.bad) {
 			check(&ck, CHECK_FAIL, "datadir %s: %lu of %lu entries do not belong to %s:%s "
@@ -362,9 +397,9 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 	/* database */
 	db = rs->conninfo ? dbadmin_connect(rs->conninfo, &ce) : NULL;
 	if (!db) {
-		check(&ck, CHECK_FAIL, "database %s does not answer: %s%s%s", or_unknown(rs->dbname),
-		      ce.msg ? ce.msg : "no conninfo", ce.detail ? ": " : "",
-		      ce.detail ? ce.detail : "");
+		if (!err_isset(&ce))
+			err_set(&ce, "no conninfo");
+		check_err(&ck, CHECK_FAIL, &ce, "database %s does not answer", or_unknown(rs->dbname));
 		err_clear(&ce);
 	} else {
 		check(&ck, CHECK_PASS, "database \"%s\" answers", rs->dbname);
@@ -374,6 +409,9 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 	/* migrations */
 	long pending = check_migrations(rs, r, &ck);
 	strbuf_addf(&ck.text, "\n%u passed, %u warnings, %u failed\n", ck.pass, ck.warn, ck.fail);
+	strbuf_addch(&ck.shown, '\n');
+	strbuf_addf(&ck.shown, _("%u passed, %u warnings, %u failed"), ck.pass, ck.warn, ck.fail);
+	strbuf_addch(&ck.shown, '\n');
 
 	/* Save the report next to the run log. */
 	free(out->report);
@@ -392,20 +430,32 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 	if (ck.fail) {
 		/* the failed checks themselves: the summary shows this line,
 		 * the report (the detail) may be cut on a small screen */
-		if (ck.fail == 1)
-			err_set(e, "1 check failed: %s", ck.failed.buf);
-		else
-			err_set(e, "%u checks failed: %s", ck.fail, ck.failed.buf);
-		err_detail(e, "%s", ck.text.buf);
+		/* the log English, the screen translated: the failed lines
+		 * and the report in each language */
+		char *shown;
+		if (ck.fail == 1) {
+			shown = xstrfmt(_("1 check failed: %s"), ck.failed_l10n.buf);
+			err_set_l10n(e, shown, "1 check failed: %s", ck.failed.buf);
+		} else {
+			shown = xstrfmt(_("%u checks failed: %s"), ck.fail, ck.failed_l10n.buf);
+			err_set_l10n(e, shown, "%u checks failed: %s", ck.fail, ck.failed.buf);
+		}
+		free(shown);
+		err_detail_l10n(e, ck.shown.buf, "%s", ck.text.buf);
 		/* verify alone would find them pending again: name the step that
 		 * runs them */
-		if (pending > 0)
-			err_hint(e, "Run the pending %s: biso-recover restore --only migrations,verify.",
-				 pending == 1 ? "migration" : "migrations");
+		if (pending == 1)
+			err_hint(e, "Run the pending migration: biso-recover restore --only "
+				    "migrations,verify.");
+		else if (pending > 1)
+			err_hint(e, "Run the pending migrations: biso-recover restore --only "
+				    "migrations,verify.");
 		ret = -1;
 	}
 	strbuf_release(&ck.text);
+	strbuf_release(&ck.shown);
 	strbuf_release(&ck.failed);
+	strbuf_release(&ck.failed_l10n);
 	strbuf_release(&p);
 	return ret;
 }

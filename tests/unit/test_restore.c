@@ -348,6 +348,81 @@ static void a_refused_dump_is_logged_in_both_languages(void **state)
 	strbuf_release(&log);
 }
 
+/* The verification's check lines that carry an error the check found (the
+ * web user of the datadir's owner check, the database's connection) are
+ * whole German sentences on a German screen, the error's message in
+ * German too; the log's lines, the report file and the error's message
+ * stay English.  The step's error (the failed checks, the report as its
+ * detail, which a failed step's screen shows) is German on the screen. */
+static void verify_lines_are_german_with_their_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct run *run;
+	struct err e = ERR_INIT;
+	struct strbuf log = STRBUF_INIT, shown = STRBUF_INIT;
+	struct report rep = { .log_l10n = keep_both, .ctx = &log };
+	char path[256];
+	if (unit_german() < 0)
+		skip(); /* no catalogue built, or no de_CH locale (tools/deps.sh makes it) */
+	snprintf(path, sizeof path, "%s/live", f->dir); mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/live/webroot", f->dir); mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/live/webroot/data", f->dir); mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/live/webroot/biso-cli", f->dir);
+	write_file(path, "#!/usr/bin/env php\n");
+	snprintf(path, sizeof path, "%s/live/webroot/config.php", f->dir);
+	write_file(path, "<?php\nConfig::set('env', 'TEST');\n"
+			 "Config::set('datadir', __DIR__ . '/data');\n"
+			 "Config::set('gaia.db', ['host' => __DIR__ . '/nosocket', "
+			 "'dbname' => 'biso', 'user' => 'biso']);\n");
+	snprintf(path, sizeof path, "%s/log", f->dir);
+	conf_set_str(&f->c.log_dir, path);
+	conf_set_str(&f->c.web_user, "no-such-user-br");
+	conf_set_str(&f->c.web_group, "no-such-user-br");
+	run = new_run(&f->c, "verify", "20261129_093000", 1, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_step(run, STEP_VERIFY, &rep, &e), -1);
+	/* the log's lines and the error's message: English */
+	if (!strstr(log.buf, "EN FAIL  datadir owner: web user \"no-such-user-br\" does not exist "
+		    "on this machine\n") ||
+	    !strstr(log.buf, "EN FAIL  database biso does not answer: cannot connect to database "
+		    "\"biso\" (host "))
+		fail_msg("the log's check lines are not English: %s", log.buf);
+	assert_non_null(strstr(e.msg, "2 checks failed: datadir owner: web user "));
+	assert_non_null(strstr(e.detail, "FAIL  datadir owner: web user \"no-such-user-br\" does "
+			       "not exist on this machine\n"));
+	/* the screen's: German, the error's message too */
+	if (!strstr(log.buf, "DE FEHLER  Eigent\xc3\xbcmer des Datenverzeichnisses: den "
+		    "Web-Benutzer \"no-such-user-br\" gibt es auf diesem Rechner nicht\n") ||
+	    !strstr(log.buf, "DE FEHLER  Datenbank biso antwortet nicht: keine Verbindung zur "
+		    "Datenbank \"biso\" (Host "))
+		fail_msg("the screen's check lines are not German: %s", log.buf);
+	err_format_l10n(&e, &shown);
+	if (!strstr(shown.buf, "2 Pr\xc3\xbc" "fungen fehlgeschlagen: Eigent\xc3\xbcmer des "
+		    "Datenverzeichnisses: den Web-Benutzer ") ||
+	    !strstr(shown.buf, "\nFEHLER  Eigent\xc3\xbcmer des Datenverzeichnisses: "))
+		fail_msg("the step's error is not German on the screen: %s", shown.buf);
+	/* no English word of the errors' messages on the German screen */
+	for (const char *p = log.buf; (p = strstr(p, "DE ")); p++) {
+		const char *end = strchr(p, '\n');
+		char *line = xstrndup(p, end ? (size_t)(end - p) : strlen(p));
+		if (strstr(line, "does not exist") || strstr(line, "web user") ||
+		    strstr(line, "cannot connect") || strstr(line, "does not answer") ||
+		    strstr(line, "datadir owner"))
+			fail_msg("English in a German screen line: %s", line);
+		free(line);
+	}
+	if (strstr(shown.buf, "does not exist") || strstr(shown.buf, "cannot connect") ||
+	    strstr(shown.buf, "datadir owner") || strstr(shown.buf, "checks failed"))
+		fail_msg("English in the step's German error: %s", shown.buf);
+	err_clear(&e);
+	run_free(run);
+	unit_english();
+	setlocale(LC_ALL, "C");
+	strbuf_release(&log);
+	strbuf_release(&shown);
+}
+
 /* A run of the config step (done: it reads the live config.php) and a
  * database step that fails without touching anything (blocked: its dump
  * is the one the preflight refused), in a dry run (no journal). */
@@ -557,6 +632,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_refused_dump_is_logged_in_both_languages,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(the_dump_check_beside_the_steps_hands_over_after_the_wait,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_lines_are_german_with_their_errors,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(exit_code_follows_the_documented_table, setup,
 						teardown),
