@@ -21,6 +21,12 @@ int fault_fail(const char *name)
 	return 0;
 }
 
+int fault_failf(const char *fmt, ...)
+{
+	(void)fmt;
+	return 0;
+}
+
 #else
 
 #include <fcntl.h>
@@ -97,6 +103,16 @@ int fault_fail(const char *name)
 		list += n + (list[n] == ',');
 	}
 	return 0;
+}
+
+int fault_failf(const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return fault_fail(buf);
 }
 
 #endif

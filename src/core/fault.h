@@ -18,7 +18,9 @@
  *   BR_FAULT_FAIL=NAME,... fault_fail(NAME) is 1: the call it guards fails
  *                          as it does on some systems ("swap.exchange":
  *                          renameat2(RENAME_EXCHANGE) reports EINVAL, as
- *                          on a filesystem that cannot exchange names)
+ *                          on a filesystem that cannot exchange names;
+ *                          "sha256sums.open.<path>": that file of the
+ *                          checksum list cannot be opened, EACCES)
  *
  * Names are dotted: "<area>.<object>.<moment>", e.g.
  * "swap.webroot.exchanged".  The functions are thread-safe (the replay
@@ -34,5 +36,8 @@ void fault_pointf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* 1 when (test build) BR_FAULT_FAIL lists @name: the caller then fails the
  * call it guards as named there; else 0. */
 int fault_fail(const char *name);
+/* fault_fail() with a printf-style name (formatted only in test builds),
+ * e.g. one naming a file: "sha256sums.open.data/20261206_020000/a". */
+int fault_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -10,9 +10,9 @@
  * devices and sockets are counted in `skipped` and left out (sha256sum
  * would follow a link out of the backup).
  *
- * The writer streams each file through SHA-256 (64 KiB at a time) and
- * writes the list under "<path>.partial", renamed into place by
- * sha256sums_close().  The verifier streams both the list and the files.
+ * The writer streams each file through SHA-256 (64 KiB at a time; a tree's
+ * files on several threads) and writes the list under "<path>.partial",
+ * renamed into place by sha256sums_close().  The verifier streams both the list and the files.
  */
 #ifndef BR_SHA256SUMS_H
 #define BR_SHA256SUMS_H
@@ -34,6 +34,9 @@ struct sha256sums {
 	uint64_t files;  /* entries written so far */
 	uint64_t bytes;  /* their bytes */
 	uint64_t reused; /* of files: digests taken over (sha256sums_reuse()) */
+	int threads;     /* sha256sums_add_tree()'s threads; 0 (what
+			    sha256sums_open() sets): the online CPUs, at
+			    most 8 */
 	struct sha256sums_known *known; /* those digests; private */
 };
 
@@ -64,10 +67,28 @@ int sha256sums_reuse(struct sha256sums *s, const char *list, const char *old_rel
  * counts added.  Returns 0, or -1 with @e naming the file. */
 int sha256sums_add_file(struct sha256sums *s, const char *rel, struct sha256sums_count *c,
 			struct report *r, struct err *e);
-/* Add every regular file under the directory @rel, in name order (byte
+/*
+ * Add every regular file under the directory @rel, in name order (byte
  * order, as `LC_ALL=C ls`), without following symbolic links.  @c (may be
- * NULL) gets the counts added.  Cancellation through @r is honoured
- * between files.  Returns 0, or -1 with @e naming the file or directory. */
+ * NULL) gets the counts added.
+ *
+ * Threads: the files are read and hashed on s->threads threads (the
+ * caller's and up to 7 workers, started and joined within the call), a
+ * window of at most 32 files per thread ahead of the list's last written
+ * line; the lines are written in list order on the caller's thread, so
+ * the list is byte for byte the same for any number of threads.  Files
+ * are opened relative to their directory's descriptor (openat), and a
+ * taken-over digest's earlier file is compared by fstatat() relative to
+ * the earlier snapshot's directory.  Memory: the window, a 64 KiB buffer
+ * per thread, and the name lists of at most 128 open directories (plus
+ * those the walk is in).
+ *
+ * @r is called on the caller's thread only: progress per written line,
+ * the cancel check at every directory, every 64 files, and every 50 ms
+ * while a worker's file is hashed (workers stop within one 64 KiB chunk).
+ * Returns 0, or -1 with @e naming the file or directory; of several
+ * errors the first to happen is reported and stops the other threads.
+ */
 int sha256sums_add_tree(struct sha256sums *s, const char *rel, struct sha256sums_count *c,
 			struct report *r, struct err *e);
 /* Finish: flush, fsync, rename into place.  Returns 0, or -1 with @e set

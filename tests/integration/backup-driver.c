@@ -9,9 +9,11 @@
  *                   when set; $PGZIP_LEVEL and $PGZIP_THREADS set the zlib
  *                   level and the threads, for bench/backup.sh); prints path=, sql_bytes=, gz_bytes=,
  *                   server_version=, pg_dump_version=
- *   backup-driver seal ROOT ID NAME=PATH...
+ *   backup-driver seal ROOT ID NAME=PATH[@PREV]...
  *                   manifest_seal(): SHA256SUMS and MANIFEST of backup ID
- *                   with these parts (PATH relative to ROOT)
+ *                   with these parts (PATH relative to ROOT; PREV: the
+ *                   earlier snapshot the part's unchanged files are hard
+ *                   links into, e.g. data/ID0, for bench/seal.sh)
  *
  * The error (if any) is printed with err_format() on stderr.  Exit 0 on
  * success, 1 on failure, 2 on usage errors.
@@ -103,16 +105,24 @@ static int seal_cmd(int argc, char **argv)
 	struct manifest m;
 	struct err e = ERR_INIT;
 	struct report r = { .log = log_line };
+	const char **prev = calloc((size_t)argc, sizeof *prev);
+	if (!prev)
+		return 1;
 	manifest_init(&m, argv[1], time(NULL));
 	for (int i = 2; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
+		char *eq = strchr(argv[i], '='), *at;
 		if (!eq)
 			return 2;
 		*eq = '\0';
+		if ((at = strchr(eq + 1, '@'))) {
+			*at = '\0';
+			prev[i - 2] = at + 1;
+		}
 		manifest_add_part(&m, argv[i], 0, 0, eq + 1);
 	}
-	int rc = manifest_seal(argv[0], &m, NULL, &r, &e);
+	int rc = manifest_seal(argv[0], &m, prev, &r, &e);
 	manifest_release(&m);
+	free(prev);
 	return rc < 0 ? fail(&e) : 0;
 }
 
@@ -126,6 +136,6 @@ int main(int argc, char **argv)
 		return gzip_cmd(argv[2], argc > 3 ? atoi(argv[3]) : 0);
 	fprintf(stderr, "usage: backup-driver gzip OUT [THREADS]\n"
 			"       backup-driver dump CONNINFO DBNAME DIR PREFIX\n"
-			"       backup-driver seal ROOT ID NAME=PATH...\n");
+			"       backup-driver seal ROOT ID NAME=PATH[@PREV]...\n");
 	return 2;
 }
