@@ -636,6 +636,36 @@ static void summary_key(struct wizard *w, int is_key, wint_t ch)
 	/* the draw function clamps the top end */
 }
 
+/* ---- SCR_REFUSED ---- */
+
+static void refused_enter(struct wizard *w)
+{
+	strbuf_rtrim(&w->summary);
+	w->refused_scroll = 0;
+}
+
+/* Only the keys the dialog names leave it (as on the summary): m or Enter
+ * the first screen when the wizard came from there, q (and Enter without
+ * a first screen) the wizard; Up/Down scroll the reason, [ ] the log. */
+static void refused_key(struct wizard *w, int is_key, wint_t ch)
+{
+	int menu = w->o->to_menu != NULL;
+
+	if (is_key && ch == KEY_UP) {
+		if (w->refused_scroll > 0)
+			w->refused_scroll--;
+	} else if (is_key && ch == KEY_DOWN) {
+		w->refused_scroll++; /* the draw function clamps it */
+	} else if (is_log_key(is_key, ch)) {
+		log_scroll_key(w, page_key(is_key, ch));
+	} else if (menu && (is_char(is_key, ch, L'm') || is_enter(is_key, ch))) {
+		*w->o->to_menu = 1;
+		w->finished = 1;
+	} else if (is_char(is_key, ch, L'q') || (!menu && is_enter(is_key, ch))) {
+		w->finished = 1;
+	}
+}
+
 const struct wizard_screen wizard_screens[SCR_COUNT] = {
 	[SCR_STEP]    = { "step",    step_enter,    wizard_draw_step,    step_key,    NULL },
 	[SCR_CONFIRM] = { "confirm", confirm_enter, wizard_draw_confirm, confirm_key, NULL },
@@ -646,6 +676,7 @@ const struct wizard_screen wizard_screens[SCR_COUNT] = {
 	[SCR_SUMMARY] = { "summary", summary_enter, wizard_draw_summary, summary_key, NULL },
 	[SCR_PICK]    = { "pick",    pick_enter,    wizard_draw_pick,    pick_key,    NULL },
 	[SCR_WAIT]    = { "wait",    NULL,          wizard_draw_wait,    wait_key,    NULL },
+	[SCR_REFUSED] = { "refused", refused_enter, wizard_draw_refused, refused_key, NULL },
 };
 
 /* ---- messages from the runner ---- */
@@ -886,14 +917,16 @@ static void on_message(struct wizard *w, struct proto_msg *m)
 			w->finished = 1;
 			break;
 		}
+		flushinp();
 		if (!w->views) {
 			/* refused before its first step (the plan, the
-			 * preflight): no screen, the reason on the terminal */
+			 * preflight): why, in a dialog that goes back to the
+			 * first screen or ends the wizard (the reason then
+			 * stays on the terminal too) */
 			w->refused = 1;
-			w->finished = 1;
+			wizard_goto(w, SCR_REFUSED);
 			break;
 		}
-		flushinp();
 		wizard_goto(w, SCR_SUMMARY);
 		break;
 	default:
@@ -954,7 +987,7 @@ static void dispatch_key(struct wizard *w, int is_key, wint_t ch)
 		if (is_char(is_key, ch, L'y') || is_char(is_key, ch, L'n'))
 			return;
 	}
-	if (w->screen != SCR_SUMMARY && readonly_key(w, is_key, ch))
+	if (w->screen != SCR_SUMMARY && w->screen != SCR_REFUSED && readonly_key(w, is_key, ch))
 		return;
 	wizard_screens[w->screen].key(w, is_key, ch);
 }

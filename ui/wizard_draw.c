@@ -1170,6 +1170,45 @@ void wizard_draw_wait(const struct wizard *w)
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 }
 
+/* The run was refused before its first step (the plan or the preflight):
+ * the runner's END text without its "biso-recover: " (the refusal, its
+ * detail and hint in the screen's language) in a dialog over the log,
+ * which holds what the checks said before. */
+void wizard_draw_refused(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "q", N_("exit") }, { "[ ]", N_("log") },
+	};
+	static const struct help_key keys_menu[] = {
+		{ "m", N_("first screen") }, { "q", N_("exit") }, { "[ ]", N_("log") },
+	};
+	static const char prefix[] = "biso-recover: ";
+	const char *why = w->summary.buf;
+	struct strbuf body = STRBUF_INIT;
+	struct layout l;
+	struct dialog d;
+
+	layout_compute(&l);
+	draw_frame(w, &l);
+	if (!strncmp(why, prefix, sizeof prefix - 1))
+		why += sizeof prefix - 1;
+	strbuf_addstr(&body, why);
+	strbuf_addstr(&body, "\n\n");
+	if (w->o->to_menu)
+		strbuf_addf(&body, _("Nothing was changed. m or Enter goes back to the first "
+				     "screen; q ends the wizard (exit code %d)."), w->exit_code);
+	else
+		strbuf_addf(&body, _("Nothing was changed. q or Enter ends the wizard (exit "
+				     "code %d); the reason stays on the terminal."), w->exit_code);
+	draw_dialog_scroll(w, _("Refused before the first step"), TUI_FAILED, body.buf,
+			   w->refused_scroll, &d);
+	if (w->o->to_menu)
+		draw_help(w, keys_menu, sizeof(keys_menu) / sizeof(keys_menu[0]));
+	else
+		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	strbuf_release(&body);
+}
+
 /* Another client answers the questions: the key line says so (and who),
  * over whatever the screen shows; the first time as a dialog. */
 static void draw_readonly(const struct wizard *w)

@@ -29,6 +29,7 @@ enum screen_id {
 	SCR_SUMMARY,  /* the end */
 	SCR_PICK,     /* choose another backup for the step (o) */
 	SCR_WAIT,     /* attached, the runner not yet at a question or step */
+	SCR_REFUSED,  /* the run was refused before its first step: why, m / q */
 	SCR_COUNT
 };
 
@@ -90,7 +91,9 @@ struct wizard {
 	int asked;                      /* a question came (the first screen is up) */
 	struct strbuf early;            /* warnings before the first question, one a line */
 	int ended;                      /* END came */
-	int refused;                    /* ... before any step: the run never started */
+	int refused;                    /* ... before any step: the run never started
+					   (SCR_REFUSED shows why, from the END's text) */
+	int refused_scroll;             /* SCR_REFUSED: its first line shown (Up/Down) */
 
 	enum screen_id screen;
 	size_t cur;                     /* n_steps once no step is left */
@@ -184,6 +187,7 @@ void wizard_draw_quit(const struct wizard *w);
 void wizard_draw_summary(const struct wizard *w);
 void wizard_draw_pick(const struct wizard *w);
 void wizard_draw_wait(const struct wizard *w);
+void wizard_draw_refused(const struct wizard *w);
 /* Lines the log panel shows at the current size (for PgUp/PgDn). */
 int wizard_log_rows(const struct wizard *w);
 /* Lines the summary shows at the current size. */

@@ -22,6 +22,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -183,6 +184,18 @@ int restore_check_archives(struct restore *rs, struct err *e)
 	return ret;
 }
 
+/* 1 when a port of @conninfo is no number (port=$PGPORT, unexpanded): libpq
+ * then tries no server at all, though PQping() says "no response". */
+static int port_unusable(const char *conninfo)
+{
+	char *port = conninfo_get(conninfo, "port");
+	int bad = 0;
+	for (const char *p = port; p && *p && !bad; p++)
+		bad = !isdigit((unsigned char)*p) && *p != ',';
+	free(port);
+	return bad;
+}
+
 /* The target conninfo (--dbname, database.conninfo or config.php's
  * gaia.db) is what the replay, the migrations and the verification connect
  * with: one that cannot reach the server (a typo, a literal $PGPORT) would
@@ -199,6 +212,7 @@ static int check_target_database(struct restore *rs, struct report *r, struct er
 				: N_("Config::set('gaia.db', ...) in config.php");
 	char *shown;
 	int db_step = !!(rs->selected & STEP_BIT(STEP_DATABASE)), exists = 0;
+	PGPing ping;
 	struct err ce = ERR_INIT;
 	PGconn *conn;
 	char *admin_db, *probe;
@@ -211,14 +225,32 @@ static int check_target_database(struct restore *rs, struct report *r, struct er
 		PQfinish(conn);
 		return 0;
 	}
-	if (PQping(rs->conninfo) != PQPING_OK) {
-		/* no server answers there, or libpq did not even try (port=$PGPORT) */
+	if ((ping = PQping(rs->conninfo)) != PQPING_OK) {
 		err_move(e, &ce);
 		err_prefix(e, "the target database cannot be reached");
-		shown = xstrfmt(_("Check %s: the database step, the migrations and the "
-				  "verification connect with it."), _(where));
-		err_hint_l10n(e, shown, "Check %s: the database step, the migrations and the "
-			      "verification connect with it.", where);
+		/* the hint names what the ping found: a conninfo libpq did not
+		 * even try is the settings' fault; no answer most often means
+		 * a stopped server (the settings may be right) */
+		if (ping == PQPING_NO_ATTEMPT || port_unusable(rs->conninfo)) {
+			shown = xstrfmt(_("Check %s: the database step, the migrations and the "
+					  "verification connect with it."), _(where));
+			err_hint_l10n(e, shown, "Check %s: the database step, the migrations and "
+				      "the verification connect with it.", where);
+		} else if (ping == PQPING_REJECT) {
+			shown = NULL;
+			err_hint(e, "The database server answers there but takes no connections "
+				    "(it is starting up or shutting down, or has too many clients): "
+				    "try again once it does; its log says why.");
+		} else {
+			shown = xstrfmt(_("No database server answers at that host and port: is "
+					  "PostgreSQL running (systemctl status postgresql, "
+					  "pg_lsclusters)? Start it and try again; only if it runs "
+					  "elsewhere, correct %s."), _(where));
+			err_hint_l10n(e, shown, "No database server answers at that host and port: "
+				      "is PostgreSQL running (systemctl status postgresql, "
+				      "pg_lsclusters)? Start it and try again; only if it runs "
+				      "elsewhere, correct %s.", where);
+		}
 		free(shown);
 		return -1;
 	}

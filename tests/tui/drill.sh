@@ -441,6 +441,9 @@ start 01-walkthrough --config "$REAL/real.conf" --webroot "$REAL/webroot" --dbna
 $TMUX_CMD send-keys -t drill w Enter
 wait_n '^Options for the restore' 1 30 "the wizard's options question"
 $TMUX_CMD send-keys -t drill Enter
+# refused before its first step: the wizard's dialog says why; q leaves it
+wait_n 'Refused before the first step' 1 60 "the refused wizard's dialog"
+$TMUX_CMD send-keys -t drill q
 menus=$((menus + 1))
 wait_n '^Task:' "$menus" 120 "the menu after the refused wizard"
 shows "the drill refuses $REAL/webroot: it lies outside the sandbox" ||

@@ -1,0 +1,142 @@
+#!/bin/bash
+# wizard-refused.sh: a wizard restore refused before its first step (the
+# demo instance with its database server stopped: the preflight cannot
+# reach the target database) shows why in a dialog, in an 80x24 tmux pane
+# with TERM=vt100 NO_COLOR=1, instead of leaving the screen:
+#   menu:   from the first screen (1): the dialog "Refused before the first
+#           step" with the error, its detail and the hint of that error (no
+#           server answers: is PostgreSQL running; not "Check ... config.php"
+#           as if the settings were wrong); a stray key keeps it; m goes back
+#           to the first screen; q there after a second refusal ends the
+#           wizard with exit 2 and the reason on the terminal;
+#   direct: `wizard restore` (no first screen): Enter ends it, exit 2;
+#   german: LANG=de_CH.UTF-8: the dialog and the hint in German;
+#   line:   `restore --yes` says the same hint and exits 2; a --dbname whose
+#           port libpq cannot even use (port=$PGPORT, unexpanded) is the
+#           settings' fault: its hint says to check --dbname.
+# Skips (77) without tmux, php, rsync, a PostgreSQL server or root.
+set -euo pipefail
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir/build}
+BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
+
+. "$top_srcdir/tests/lib/demo-test.sh"
+command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
+demo_test_setup wizref "chown of the datadir to www-data, runuser postgres"
+CONF=$DEMO_CONFIG
+TMUX_CMD="tmux -L biso-wizref-$$ -f /dev/null"
+trap '$TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
+. "$top_srcdir/tests/lib/tmux.sh" # cap, shows, shows_text, failscreen, wait_for, keys
+
+"$top_srcdir/share/demo/stop.sh" "$S" >/dev/null 2>&1 || fail "cannot stop the demo's cluster"
+! psql -qXAt -c 'SELECT 1' >/dev/null 2>&1 || fail "the demo's cluster still answers"
+mkdir -p "$T/locale/de/LC_MESSAGES"
+msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po" || fail "msgfmt po/de.po failed"
+
+# start LABEL LANG ARGS...: biso-recover ARGS in a new 80x24 vt100 pane;
+# its exit code goes to $T/exit-LABEL.
+start() {
+	local label=$1 lang=$2
+	shift 2
+	rm -f "$T/exit-$label"
+	$TMUX_CMD kill-server >/dev/null 2>&1 && sleep 0.5
+	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+		"env TERM=vt100 NO_COLOR=1 LANG=$lang LANGUAGE= LC_ALL= LC_MESSAGES= BISO_RECOVER_LOCALEDIR='$T/locale' '$BISO_RECOVER' --config '$CONF' $*; echo \$? >'$T/exit-$label'; sleep 600" ||
+		fail "tmux new-session failed"
+}
+ended() { # LABEL CODE
+	local n=50
+	while [ ! -s "$T/exit-$1" ] && [ "$n" -gt 0 ]; do sleep 0.2; n=$((n - 1)); done
+	cap
+	[ -s "$T/exit-$1" ] || failscreen "[$1] the wizard did not exit"
+	[ "$(cat "$T/exit-$1")" = "$2" ] || failscreen "[$1] exit code $(cat "$T/exit-$1"), expected $2"
+}
+running() { # LABEL: the wizard has not exited
+	[ ! -s "$T/exit-$1" ] || failscreen "[$1] the wizard exited (exit $(cat "$T/exit-$1")) instead of showing the refusal"
+}
+# dialog: the text inside the dialog's box (72 columns, centred on 80),
+# its wrapped lines joined with spaces, into $dialog
+dialog() {
+	dialog=$(printf '%s\n' "$last_screen" | cut -c7-74 | tr '\n' ' ' | tr -s ' ')
+}
+has() { grep -Eq -- "$1" <<EOF
+$dialog
+EOF
+}
+# refused LABEL TITLE: the dialog with the error, its detail and the
+# server's hint, not the settings'
+refused() {
+	wait_for "$2" 60 "[$1] the refusal's dialog"
+	sleep 0.5 # its frame is drawn before its lines
+	cap
+	running "$1"
+	dialog
+	has "cannot connect to database \"biso\"|keine Verbindung zur Datenbank \"biso\"" ||
+		failscreen "[$1] the dialog does not name the connection"
+	has "DETAIL:|DETAILS:" || failscreen "[$1] the dialog has no detail"
+	has "HINT: No database server answers at that host and port: is PostgreSQL running|HINWEIS: An diesem Host und Port antwortet kein Datenbankserver: läuft PostgreSQL" ||
+		failscreen "[$1] the hint is not the one of an unreachable server"
+	has "HINT: Check|HINWEIS: [^:]* prüfen:" && failscreen "[$1] the hint blames the settings"
+	return 0
+}
+
+# ---- menu ----------------------------------------------------------------
+start menu C.UTF-8
+wait_for "What do you want to do\\?" 30 "[menu] the first screen"
+keys 1
+refused menu "Refused before the first step"
+shows "m first screen  q exit" || failscreen "[menu] the key line does not offer the first screen"
+keys x
+sleep 1
+cap
+shows "Refused before the first step" || failscreen "[menu] a stray key took the dialog away"
+running menu
+keys m
+wait_for "What do you want to do\\?" 10 "[menu] the first screen after m"
+running menu
+keys 1
+refused menu "Refused before the first step"
+keys q
+ended menu 2
+shows "HINT: No database server answers at that host and port" ||
+	failscreen "[menu] the reason is not left on the terminal"
+echo "ok: [menu] the refusal in a dialog (error, detail, the server's hint); m: the first screen; q: exit 2"
+
+# ---- direct --------------------------------------------------------------
+start direct C.UTF-8 wizard restore
+refused direct "Refused before the first step"
+shows "q exit" || failscreen "[direct] the key line does not say how to leave"
+shows "m first screen" && failscreen "[direct] a first screen is offered where there is none"
+keys Enter
+ended direct 2
+echo "ok: [direct] wizard restore: the dialog; Enter: exit 2"
+
+# ---- german --------------------------------------------------------------
+start german de_CH.UTF-8
+wait_for "Was m" 30 "[german] the first screen"
+keys 1
+refused german "Vor dem ersten Schritt abgelehnt"
+has "Nichts wurde geändert. m oder Enter führt zurück zur ersten Seite" ||
+	failscreen "[german] the dialog does not say how to go on in German"
+keys q
+ended german 2
+echo "ok: [german] the dialog and the hint in German"
+
+# ---- line mode -----------------------------------------------------------
+set +e
+"$BISO_RECOVER" --config "$CONF" restore --yes >"$T/line.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 2 ] || { cat "$T/line.out"; fail "[line] exit $rc, expected 2"; }
+grep -q "the target database cannot be reached: cannot connect to database \"biso\"" "$T/line.out" &&
+	grep -q "^HINT: No database server answers at that host and port: is PostgreSQL running" "$T/line.out" ||
+	{ cat "$T/line.out"; fail "[line] not the wizard's refusal and hint"; }
+set +e
+"$BISO_RECOVER" --config "$CONF" restore --yes --dbname "host=$PGHOST port=\$PGPORT dbname=biso user=biso" \
+	>"$T/line2.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 2 ] || { cat "$T/line2.out"; fail "[line-port] exit $rc, expected 2"; }
+grep -q "^HINT: Check --dbname or database.conninfo: the database step" "$T/line2.out" ||
+	{ cat "$T/line2.out"; fail "[line-port] an unusable port is not the settings' fault in the hint"; }
+echo "ok: [line] restore --yes: the same refusal and hint, exit 2; port=\$PGPORT: check --dbname"
