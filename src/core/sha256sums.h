@@ -73,11 +73,13 @@ int sha256sums_add_file(struct sha256sums *s, const char *rel, struct sha256sums
  * NULL) gets the counts added.
  *
  * Threads: the files are read and hashed on s->threads threads (the
- * caller's and up to 7 workers, started and joined within the call), a
- * window of at most 32 files per thread ahead of the list's last written
- * line; the lines are written in list order on the caller's thread, so
- * the list is byte for byte the same for any number of threads.  Files
- * are opened relative to their directory's descriptor (openat), and a
+ * caller's and up to 7 workers, started and joined within the call; the
+ * workers take queued files 16 at a time), a window of at most 64 files
+ * per thread ahead of the list's last written line; the lines are written
+ * in list order on the caller's thread, so the list is byte for byte the
+ * same for any number of threads.  Files are opened relative to their
+ * directory's descriptor (openat) and read to the end (a short read that
+ * reaches the size fstatat() gave ends a small file), and a
  * taken-over digest's earlier file is compared by fstatat() relative to
  * the earlier snapshot's directory.  Memory: the window, a 64 KiB buffer
  * per thread, and the name lists of at most 128 open directories (plus
