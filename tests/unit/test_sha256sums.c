@@ -66,7 +66,7 @@ static int linked(int d, int f)
 
 /* data/old and data/new: DIRS directories (each with a subdirectory and a
  * symbolic link), FILES files each; some of new's files are hard links to
- * old's, the others copies (some changed).  The number of regular files
+ * old's, the others copies (some changed); 200 directories of one file.  The number of regular files
  * of new in *@files, of its links in *@links. */
 static void build_tree(unsigned *files, unsigned *links)
 {
@@ -108,6 +108,17 @@ static void build_tree(unsigned *files, unsigned *links)
 			free(sub);
 			free(dir);
 		}
+	}
+	/* more directories of one file each than the walk holds open at once
+	 * (128): it must wait for their files to be written */
+	make_dir("data/new/many");
+	for (int k = 0; k < 200; k++) {
+		char *dir = xstrfmt("data/new/many/m%03d", k), *rel = xstrfmt("%s/one", dir);
+		make_dir(dir);
+		put_bytes(rel, k % 3 ? (size_t)(10 + k) : 0, (unsigned)k);
+		(*files)++;
+		free(rel);
+		free(dir);
 	}
 	/* a name sha256sum writes escaped: the line starts with '\' */
 	put_bytes("data/new/d03/odd\\name\nline", 3, 3);
