@@ -209,6 +209,11 @@ static void put_entry(FILE *f, const char *hex, const char *rel)
 		fputc('\\', f);
 	fputs(hex, f);
 	fputs("  ", f);
+	if (!esc) { /* the common case, not a call per byte */
+		fputs(rel, f);
+		fputc('\n', f);
+		return;
+	}
 	for (const char *p = rel; *p; p++) {
 		if (esc && *p == '\\')
 			fputs("\\\\", f);
@@ -938,6 +943,10 @@ static int parse_line(char *line, char hex[65], struct strbuf *path)
 		return -1;
 	p += 2;
 	strbuf_reset(path);
+	if (!esc) {
+		strbuf_addstr(path, p);
+		return 0;
+	}
 	for (; *p; p++) {
 		if (esc && *p == '\\') {
 			if (p[1] == '\\')
