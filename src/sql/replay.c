@@ -718,19 +718,64 @@ long replay_sort_mem_kb(uint64_t heap_bytes, long setting_kb)
 	return kb < (uint64_t)setting_kb ? (long)kb : setting_kb;
 }
 
-int replay_sort_mem_set(PGconn *conn, const char *rel, int local, struct strbuf *set,
+int replay_build_workers(uint64_t heap_pages, long setting_kb, long max_workers,
+			 uint64_t min_scan_pages, long rel_workers)
+{
+	long w;
+	if (rel_workers >= 0) {
+		w = rel_workers;
+	} else if (heap_pages < min_scan_pages) {
+		w = 0;
+	} else {
+		/* one more worker each time the heap triples past the minimum */
+		uint64_t threshold = min_scan_pages ? min_scan_pages : 1;
+		for (w = 1; heap_pages >= threshold * 3 && threshold <= INT32_MAX / 3; w++)
+			threshold *= 3;
+	}
+	if (w > max_workers)
+		w = max_workers;
+	/* each participant, the leader too, needs 32 MB of the setting */
+	while (w > 0 && setting_kb / (w + 1) < 32768)
+		w--;
+	return w > 0 ? (int)w : 0;
+}
+
+int replay_sort_mem_set(PGconn *conn, const char *rel, int local, int workers, struct strbuf *set,
 			struct strbuf *reset)
 {
 	const char *val[1] = { rel };
-	long setting, kb;
+	long setting, kb, maxw, relw;
+	uint64_t heap, block;
 	int ret = 0;
-	PGresult *res = PQexecParams(conn, "SELECT pg_catalog.pg_relation_size(c.oid), s.setting "
+	/* columns 2-5: what the server plans parallel workers from (NULL
+	 * before PostgreSQL 11, which builds every index serially) */
+	PGresult *res = PQexecParams(conn, "SELECT pg_catalog.pg_relation_size(c.oid), s.setting, "
+				     "(SELECT w.setting FROM pg_catalog.pg_settings w "
+				     "WHERE w.name = 'max_parallel_maintenance_workers'), "
+				     "(SELECT m.setting FROM pg_catalog.pg_settings m "
+				     "WHERE m.name = 'min_parallel_table_scan_size'), "
+				     "pg_catalog.current_setting('block_size'), "
+				     "(SELECT o.option_value FROM pg_catalog.pg_options_to_table(c.reloptions) o "
+				     "WHERE o.option_name = 'parallel_workers') "
 				     "FROM pg_catalog.pg_class c, pg_catalog.pg_settings s "
 				     "WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind IN ('r', 'm') "
 				     "AND s.name = 'maintenance_work_mem'", 1, NULL, val, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		setting = strtol(PQgetvalue(res, 0, 1), NULL, 10);
-		kb = replay_sort_mem_kb(strtoull(PQgetvalue(res, 0, 0), NULL, 10), setting);
+		heap = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+		block = strtoull(PQgetvalue(res, 0, 4), NULL, 10);
+		maxw = PQgetisnull(res, 0, 2) ? 0 : strtol(PQgetvalue(res, 0, 2), NULL, 10);
+		relw = PQgetisnull(res, 0, 5) ? -1 : strtol(PQgetvalue(res, 0, 5), NULL, 10);
+		/* A build that gets a parallel worker keeps the session's memory:
+		 * lowered, the server would start none (bench/README.md, eighth
+		 * session: with a worker on the other core psql's builds were
+		 * the faster ones) */
+		if (workers && block &&
+		    replay_build_workers(heap / block, setting, maxw,
+					 strtoull(PQgetvalue(res, 0, 3), NULL, 10), relw) > 0)
+			kb = setting;
+		else
+			kb = replay_sort_mem_kb(heap, setting);
 		if (kb < setting) {
 			strbuf_addf(set, "SET %smaintenance_work_mem = '%ldkB'", local ? "LOCAL " : "", kb);
 			if (reset)
@@ -742,14 +787,15 @@ int replay_sort_mem_set(PGconn *conn, const char *rel, int local, struct strbuf 
 	return ret;
 }
 
-/* An index build in order on the main connection, outside a transaction:
- * with its sort memory (replay_sort_mem_kb) for this one statement. */
+/* An index build in order on the main connection, outside a transaction
+ * (nothing else runs, parallel workers are allowed): with its sort memory
+ * (replay_sort_mem_set) for this one statement. */
 static int exec_index_build(struct replay *rp, const struct sqlscan_item *it, const char *rel)
 {
 	struct strbuf set = STRBUF_INIT, reset = STRBUF_INIT;
 	int ret;
 
-	if (replay_sort_mem_set(rp->conn, rel, 0, &set, &reset))
+	if (replay_sort_mem_set(rp->conn, rel, 0, 1, &set, &reset))
 		PQclear(PQexec(rp->conn, set.buf));
 	ret = exec_statement(rp, it);
 	/* stopping: nothing more is sent, not even this */

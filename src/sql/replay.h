@@ -10,7 +10,8 @@
  * effect (the design is in replay.c).  With jobs > 1, COPY blocks and
  * post-data index builds run on several connections (replay_jobs.c; the
  * COPY of a big table over two, REPLAY_SPLIT_MIN).
- * Index builds get the sort memory of one merge pass (replay_sort_mem_kb).
+ * Index builds that get no parallel worker get the sort memory of one
+ * merge pass (replay_sort_mem_kb, replay_build_workers).
  * Custom-format and tar dumps are handed to pg_restore with the same
  * connection (replay_pgrestore.c).  COPY ... FROM
  * stdin data is forwarded with PQputCopyData() in chunks of at most
@@ -169,5 +170,20 @@ void replay_progress_of(const struct dumpinfo *di, uint64_t sql_done, uint64_t p
  * Returns @setting_kb when that is not more (nothing to lower).
  */
 long replay_sort_mem_kb(uint64_t heap_bytes, long setting_kb);
+
+/*
+ * The parallel workers PostgreSQL (11-15: plan_create_index_workers(),
+ * compute_parallel_worker()) plans for a btree build on a table of
+ * @heap_pages blocks under maintenance_work_mem @setting_kb,
+ * max_parallel_maintenance_workers @max_workers and
+ * min_parallel_table_scan_size @min_scan_pages (blocks), @rel_workers the
+ * table's parallel_workers storage parameter (-1: not set): none below the
+ * minimum, one more each time the heap triples, at most @max_workers, and
+ * only as many as leave 32 MB of the setting to each participant (so none
+ * under 64 MB).  The replay keeps the session's memory for a build that
+ * gets one (replay_sort_mem_set()).
+ */
+int replay_build_workers(uint64_t heap_pages, long setting_kb, long max_workers,
+			 uint64_t min_scan_pages, long rel_workers);
 
 #endif

@@ -121,11 +121,15 @@ int replay_batch_flush(struct replay *rp);
  * lowers it, append to @set the statement that does ("SET [LOCAL]
  * maintenance_work_mem = 'NkB'", LOCAL when @local) and, when @reset is
  * not NULL, to @reset the one that sets the old value back, and return 1.
+ * @workers: the build runs without max_parallel_maintenance_workers = 0;
+ * then a build for which the server plans a parallel worker with the
+ * session's setting (replay_build_workers()) keeps that setting (0, nothing
+ * appended): less memory would cost it the worker.
  * Returns 0 (nothing appended) for a partitioned table, an unknown
  * relation or a failed query: the build keeps the session's setting.
  */
-int replay_sort_mem_set(PGconn *conn, const char *rel, int local, struct strbuf *set,
-			struct strbuf *reset);
+int replay_sort_mem_set(PGconn *conn, const char *rel, int local, int workers,
+			struct strbuf *set, struct strbuf *reset);
 
 /* ---- replay_jobs.c ---- */
 

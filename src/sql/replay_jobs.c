@@ -35,9 +35,11 @@
  *     dropped and the error names the original statement.
  *     With N > 1 index builds run without parallel workers: the jobs use
  *     the cores instead (two builds with workers each side by side were no
- *     faster than one after the other; bench/README.md).  Every index
- *     build, here or in order on the main connection, gets the sort memory
- *     of replay_sort_mem_kb() (SET LOCAL in the job's transaction).
+ *     faster than one after the other; bench/README.md).  Such a build,
+ *     and one in order on the main connection that would get no parallel
+ *     worker either, gets the sort memory of replay_sort_mem_kb() (SET
+ *     LOCAL in the job's transaction); one that gets a worker keeps the
+ *     session's (replay_sort_mem_set()).
  *   - a COPY of a table with at least split_min bytes of data (REPLAY_SPLIT_MIN,
  *     counted by the dump check, whose reading the replay then has) that no
  *     ALTER TABLE ... CLUSTER ON names is split in two jobs on two
@@ -981,7 +983,7 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	 * costs more CPU in all than a serial one (measured in bench/README.md) */
 	if (kind != JOB_COPY && p->running_max > 1 && PQserverVersion(conn) >= 110000)
 		strbuf_addstr(&cmd, "SET LOCAL max_parallel_maintenance_workers = 0;");
-	if (kind != JOB_COPY && replay_sort_mem_set(conn, rel.buf, 1, &cmd, NULL))
+	if (kind != JOB_COPY && replay_sort_mem_set(conn, rel.buf, 1, p->running_max < 2, &cmd, NULL))
 		strbuf_addch(&cmd, ';');
 	if (kind == JOB_SPLIT) {
 		struct deferred *d;

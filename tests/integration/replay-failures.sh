@@ -528,12 +528,18 @@ expect 0 'could not open database connection 3 for --jobs 4, going on with 2' "-
 	ok "--jobs 4 with two connections restored every table and constraint" ||
 	fail "--jobs 4 with two connections: $(q "select count(*) from pg_constraint where conname like 'l%_pkey'") constraints"
 
-# ---- index builds get the sort memory of one merge pass, never more ----
+# ---- index builds: a parallel worker, or the sort memory of one merge pass ----
 # A real pg_dump of a 20 MiB table with a PK and an index on text.  With
-# trace_sort the server logs how it sorted: the builds must be external
-# sorts whose only merge pass is the final merge (a sort short of memory
-# logs "starting merge pass" once per pass), under a
-# maintenance_work_mem below the server's 64 MB that is set back after.
+# trace_sort the server logs how it sorted, at DEBUG1 how many parallel
+# workers it planned for each build.  A build that can get a worker (alone
+# on its connection, the server's 64 MB and its default 2 workers) keeps
+# the session's maintenance_work_mem: with less the server plans none.  A
+# build that gets none (--jobs 2 turns them off, or
+# max_parallel_maintenance_workers = 0) gets the least memory that sorts in
+# one merge pass: the builds must be external sorts whose only merge pass
+# is the final merge (a sort short of memory logs "starting merge pass"
+# once per pass), under a maintenance_work_mem below the server's 64 MB
+# that --jobs 1 sets back after each build.
 psql -X -q -d postgres -c "CREATE DATABASE sortsrc" >/dev/null
 psql -X -q -d sortsrc >/dev/null <<'EOF2'
 CREATE TABLE s (id int PRIMARY KEY, t text);
@@ -544,28 +550,44 @@ dump=$T/sortmem.sql
 pg_dump -d sortsrc > "$dump"
 heap_kb=$(psql -X -At -d sortsrc -c "select pg_relation_size('s') / 1024")
 log_from() { tail -n +"$1" "$T/pg/server.log"; }
+from=$(($(wc -l < "$T/pg/server.log") + 1))
+PGOPTIONS="-c log_min_messages=debug1 -c log_statement=all" run --jobs 1
+log_from $from > "$T/sort.log"
+expect 0 'errors=0 ' "sort memory: --jobs 1 restores the dump with parallel workers allowed"
+sets=$(grep -c "maintenance_work_mem = '[0-9]*kB'" "$T/sort.log")
+par=$(grep -c 'building index "s_[a-z]*" on table "s" with request for 1 parallel workers' "$T/sort.log")
+if [ "$sets" = 0 ] && [ "$par" = 2 ]; then
+	ok "sort memory: --jobs 1 keeps the server's 64 MB, both builds get a parallel worker (heap ${heap_kb}kB)"
+else
+	fail "sort memory: --jobs 1: $sets SETs of maintenance_work_mem, $par builds with a worker:"
+	grep -E 'maintenance_work_mem|building index|CREATE INDEX|ADD CONSTRAINT' "$T/sort.log" | head -20
+fi
 for j in 1 2; do
 	from=$(($(wc -l < "$T/pg/server.log") + 1))
-	PGOPTIONS="-c trace_sort=on -c log_statement=all" run --jobs $j
+	opt="-c trace_sort=on -c log_statement=all -c log_min_messages=debug1"
+	# the build alone on its connection gets a worker unless the server gives none
+	[ $j = 1 ] && opt="$opt -c max_parallel_maintenance_workers=0"
+	PGOPTIONS="$opt" run --jobs $j
 	log_from $from > "$T/sort.log"
-	expect 0 'errors=0 ' "sort memory: --jobs $j restores the dump"
+	expect 0 'errors=0 ' "sort memory: --jobs $j restores the dump without parallel workers"
 	if [ $j = 1 ]; then set_re="SET maintenance_work_mem = '[0-9]*kB'"; else set_re="SET LOCAL maintenance_work_mem = '[0-9]*kB'"; fi
 	kb=$(grep -o "$set_re" "$T/sort.log" | head -n 1 | tr -dc 0-9)
 	sets=$(grep -c "$set_re" "$T/sort.log")
+	serial=$(grep -c 'building index "s_[a-z]*" on table "s" serially' "$T/sort.log")
 	merges=$(grep -c 'final merge' "$T/sort.log")
 	passes=$(grep -c 'starting merge pass' "$T/sort.log")
 	if [ -n "$kb" ] && [ "$kb" -lt 65536 ] && [ "$kb" -ge 1024 ] && [ "$sets" -ge 2 ] &&
-	   [ "$merges" -ge 2 ] && [ "$passes" = "$merges" ] &&
+	   [ "$serial" = 2 ] && [ "$merges" -ge 2 ] && [ "$passes" = "$merges" ] &&
 	   [ $((2 * heap_kb / kb)) -le $((kb / 272)) ]; then
-		ok "sort memory: --jobs $j builds both indexes with ${kb}kB, one merge pass each ($merges final merges, heap ${heap_kb}kB)"
+		ok "sort memory: --jobs $j builds both indexes serially with ${kb}kB, one merge pass each ($merges final merges, heap ${heap_kb}kB)"
 	else
-		fail "sort memory: --jobs $j: set ${kb:-nothing} ($sets times), $merges final merges, $passes merge passes, heap ${heap_kb}kB:"
-		grep -E 'maintenance_work_mem|merge|CREATE INDEX|ADD CONSTRAINT' "$T/sort.log" | head -20
+		fail "sort memory: --jobs $j: set ${kb:-nothing} ($sets times), $serial serial builds, $merges final merges, $passes merge passes, heap ${heap_kb}kB:"
+		grep -E 'maintenance_work_mem|building index|merge|CREATE INDEX|ADD CONSTRAINT' "$T/sort.log" | head -20
 	fi
 done
 # --jobs 1 sets the session's value back after each build
 from=$(($(wc -l < "$T/pg/server.log") + 1))
-PGOPTIONS="-c log_statement=all" run --jobs 1
+PGOPTIONS="-c log_statement=all -c max_parallel_maintenance_workers=0" run --jobs 1
 log_from $from | grep -E "maintenance_work_mem|CREATE INDEX s_t|ADD CONSTRAINT s_pkey" |
 	grep -v pg_settings | sed 's/.*statement: //' > "$T/sort.log"
 if [ "$(sed -n 1p "$T/sort.log" | cut -c1-26)" = "SET maintenance_work_mem =" ] &&

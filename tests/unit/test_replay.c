@@ -1,6 +1,8 @@
 /* Unit tests for replay_sort_mem_kb: the sort memory of index builds is the
  * least that sorts in one merge pass, never more than the session's
- * maintenance_work_mem, never less than the server's minimum. */
+ * maintenance_work_mem, never less than the server's minimum; and for
+ * replay_build_workers: the parallel workers PostgreSQL 15 plans for a
+ * build, for which the replay keeps the session's memory. */
 #include "config.h"
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,6 +50,36 @@ static void never_above_the_setting_nor_below_the_minimum(void **state)
 	assert_int_equal(replay_sort_mem_kb(37 * MiB, 4000), 4000);
 	/* a heap too big to compute with keeps the setting */
 	assert_int_equal(replay_sort_mem_kb(UINT64_MAX, 1 << 30), 1 << 30);
+}
+
+/* PostgreSQL 15's defaults: max_parallel_maintenance_workers 2,
+ * min_parallel_table_scan_size 8 MB (1024 blocks), maintenance_work_mem
+ * 64 MB: one worker for the bench tables, none for a small table. */
+static void build_workers_as_the_server_plans(void **state)
+{
+	(void)state;
+	/* pgbench_accounts (260 MiB) and a biso table (37 MiB) */
+	assert_int_equal(replay_build_workers(260 * MiB / 8192, 65536, 2, 1024, -1), 1);
+	assert_int_equal(replay_build_workers(37 * MiB / 8192, 65536, 2, 1024, -1), 1);
+	/* the heap's size: none under the minimum, one more each tripling */
+	assert_int_equal(replay_build_workers(1023, 1 << 30, 8, 1024, -1), 0);
+	assert_int_equal(replay_build_workers(1024, 1 << 30, 8, 1024, -1), 1);
+	assert_int_equal(replay_build_workers(3071, 1 << 30, 8, 1024, -1), 1);
+	assert_int_equal(replay_build_workers(3072, 1 << 30, 8, 1024, -1), 2);
+	assert_int_equal(replay_build_workers(9216, 1 << 30, 8, 1024, -1), 3);
+	assert_int_equal(replay_build_workers(9216, 1 << 30, 2, 1024, -1), 2);
+	/* 32 MB of the setting per participant, the leader included */
+	assert_int_equal(replay_build_workers(260 * MiB / 8192, 65535, 2, 1024, -1), 0);
+	assert_int_equal(replay_build_workers(260 * MiB / 8192, 98304, 2, 1024, -1), 2);
+	assert_int_equal(replay_build_workers(260 * MiB / 8192, 98303, 2, 1024, -1), 1);
+	/* workers off, or the table's parallel_workers storage parameter */
+	assert_int_equal(replay_build_workers(260 * MiB / 8192, 65536, 0, 1024, -1), 0);
+	assert_int_equal(replay_build_workers(260 * MiB / 8192, 65536, 2, 1024, 0), 0);
+	assert_int_equal(replay_build_workers(10, 1 << 30, 2, 1024, 4), 2);
+	/* a minimum of 0 blocks: even an empty table */
+	assert_int_equal(replay_build_workers(0, 65536, 2, 0, -1), 1);
+	/* a heap too big to count in blocks stays bounded */
+	assert_int_equal(replay_build_workers(UINT64_MAX, 1L << 40, 64, 1024, -1), 14);
 }
 
 /* Past 500 runs (MAXORDER) the memory grows linearly with the heap. */
@@ -191,6 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(progress_weighs_post_data_by_table_sizes),
 		cmocka_unit_test(bench_tables),
+		cmocka_unit_test(build_workers_as_the_server_plans),
 		cmocka_unit_test(never_above_the_setting_nor_below_the_minimum),
 		cmocka_unit_test(at_most_500_runs),
 		cmocka_unit_test(one_merge_pass),
