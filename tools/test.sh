@@ -4,7 +4,8 @@
 # against a throw-away PostgreSQL cluster the tests start themselves, and
 # the wizard in tmux), then the unit tests, the end-to-end restore and the
 # config.php error messages again
-# under ASan/UBSan in build-asan/, then each libFuzzer target for 60 s
+# under ASan/UBSan in build-asan/, the file engine's unit tests under
+# ThreadSanitizer in build-tsan/, then each libFuzzer target for 60 s
 # (FUZZ_SECONDS) in build-fuzz/ (tools/fuzz.sh), make distcheck (the
 # tarball holds what it needs, make check passes from it), then builds the
 # Debian package and tries it in a fresh Debian root (tools/deb-test.sh,
@@ -29,6 +30,12 @@ mkdir -p build
 mkdir -p build-asan
 (cd build-asan && { [ -f Makefile ] || ../configure -q --enable-sanitizers; } &&
 	make -s -j"$jobs" && make -s -j"$jobs" check TESTS="$(cd "$top" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ') tests/integration/restore-demo.sh tests/integration/restore-flow.sh tests/integration/config-php-errors.sh") || status=1
+
+# The file engine's copier threads under ThreadSanitizer (any report
+# fails the test), in build-tsan/.
+mkdir -p build-tsan
+(cd build-tsan && { [ -f Makefile ] || ../configure -q CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=thread; } &&
+	make -s -j"$jobs" libbisorecover.a && make -s -j"$jobs" check TESTS=tests/unit/test_fsrestore) || status=1
 
 # libFuzzer targets (tests/fuzz), 60 s each, in build-fuzz/ (clang).
 fuzzlog=$top/build-fuzz.log
@@ -60,6 +67,8 @@ set -- $(summary build)
 p=$((dp + $1)) f=$((df + $2)) s=$3 e=$4
 set -- $(summary build-asan)
 p=$((p + $1 + fp + bp)) f=$((f + $2 + e + $4 + ff + bf)) s=$((s + $3))
+set -- $(summary build-tsan)
+p=$((p + $1)) f=$((f + $2 + $4)) s=$((s + $3))
 [ "$status" = 0 ] || [ "$f" -gt 0 ] || f=1
 echo "tests: $p passed, $f failed, $s skipped"
 [ "$status" = 0 ] && [ "$f" = 0 ]

@@ -413,11 +413,41 @@ void fsrestore_ctx_init(struct ctx *c, const struct fsrestore_opts *o, struct re
 	strbuf_init(&c->okdir, 0);
 }
 
+void fsrestore_ctx_fork(struct ctx *w, const struct ctx *c, struct report *r,
+			struct fsrestore_result *res, struct err *e)
+{
+	fsrestore_ctx_init(w, c->o, r, res, e);
+	w->forked = 1;
+	w->source = c->source;
+	w->ex = c->ex;
+	w->kind = c->kind;
+	w->is_dir = c->is_dir;
+	w->compressed = c->compressed;
+	w->src_root = c->src_root;
+	w->file_size = c->file_size;
+	w->dest = c->dest;
+	w->root = c->root;
+	w->scanned = c->scanned;
+	w->scan_bytes = c->scan_bytes;
+	w->scan_items = c->scan_items;
+	w->need_bytes = c->need_bytes;
+	w->quiet = c->quiet;
+	w->verify = c->verify;
+	w->avail_at_start = c->avail_at_start;
+	w->on_diff = c->on_diff;
+	w->diff_ctx = c->diff_ctx;
+	w->verify_only = c->verify_only;
+	w->link_fd = c->link_fd;
+}
+
 void fsrestore_ctx_release(struct ctx *c)
 {
-	exclude_free(c->ex);
-	if (c->link_fd >= 0)
-		close(c->link_fd);
+	if (!c->forked) {
+		exclude_free(c->ex);
+		if (c->link_fd >= 0)
+			close(c->link_fd);
+		free(c->src_root);
+	}
 	fsrestore_free_dirs(c);
 	free(c->iobuf);
 	fsrestore_linkset_free(&c->names);
@@ -428,7 +458,6 @@ void fsrestore_ctx_release(struct ctx *c)
 	strbuf_release(&c->diff_what);
 	strbuf_release(&c->diff_what_l10n);
 	strbuf_release(&c->okdir);
-	free(c->src_root);
 }
 
 /* What kind of source c->source is (directory or archive, by content),

@@ -17,7 +17,10 @@
  * counted, a fatal one stops.  A directory source in replace mode without
  * xattrs/ACLs is copied with openat/fstatat relative to directory fds and
  * copy_file_range instead (same fidelity, a third of the system calls),
- * and pre-scanned with fstatat only.  Member names are checked
+ * in several threads that copy different directories at the same time
+ * (@threads: the kernel work of creating many small files spreads over
+ * the cores, as rsync's three processes do), and pre-scanned with
+ * fstatat only.  Member names are checked
  * before libarchive sees them: absolute paths, "..", drive letters and UNC
  * paths are refused and listed; hardlinks to such names are refused;
  * symlinks pointing out of the tree are kept but reported.  FIFOs, sockets
@@ -84,6 +87,11 @@ struct fsrestore_opts {
 				      * and is not counted in the space check; NULL: none */
 	const char *doing;           /* SNAPSHOT: what the copy does, for the space error
 				      * ("copy the datadir"); NULL: "copy SOURCE" */
+	int threads;                 /* the directory copier (a directory source in REPLACE
+				      * or SNAPSHOT mode): threads copying directories at
+				      * the same time; 0: the CPUs it may run on (online,
+				      * its affinity), at most 8; 1: one thread (tests
+				      * force a number) */
 	/* REPLACE: called once the staging tree is complete, verified and
 	 * owned, right before the swap (and before @carry is moved): the
 	 * last moment at which nothing changed.  0, or -1 with @e: no swap,
@@ -152,7 +160,10 @@ struct fsrestore_result {
  * Progress (@r may be NULL): phase "scanning", "copying" (then "verifying"), done/total
  * bytes (for compressed archives: compressed bytes read of the file size),
  * done/total items, current relative path.  Cancellation is checked per
- * member and per data block.
+ * member and per data block.  The directory copier's threads call @r's
+ * callbacks too, one thread at a time (under a mutex; never two calls at
+ * once), so a callback must not block on the thread that called
+ * fsrestore_run(); all are joined before it returns.
  * @res is zeroed first and filled; release it with fsrestore_result_release().
  * Returns 0 on success.
  */

@@ -13,6 +13,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -193,22 +196,35 @@ int fsrestore_scan_dir(struct ctx *c)
  * (every file opened twice and probed for holes, two umask calls, fchdir
  * walking).  Hardlinks are made with linkat to the first name written
  * (only inodes with several links are remembered, and forgotten once all
- * their names were seen); symlinks are copied, never followed.
+ * their names were seen); symlinks are copied, never followed.  Several
+ * directories are copied at the same time in threads ("Threads" below).
  */
 
-/* A source inode with several links, already written as @rel. */
+/* A source inode with several links, written (or being written) as @rel. */
 struct hlink {
 	struct hlink *next;
 	dev_t dev;
 	ino_t ino;
 	nlink_t left; /* names still to come */
+	int writing;  /* threads: a worker is writing its data; the others wait */
 	char rel[];
 };
 
-struct copier {
-	struct ctx *c;
+/* The hardlink table: inodes with several links whose first name was
+ * written.  One copier's own, or with threads the pool's, under its
+ * mutex. */
+struct hlinks {
 	struct hlink **hb;
 	size_t nhb, nh;
+};
+
+struct copy_pool;
+
+struct copier {
+	struct ctx *c;
+	struct hlinks *hl;      /* &own_hl, or the pool's table */
+	struct hlinks own_hl;
+	struct copy_pool *pool; /* NULL: one thread, no locks */
 	mode_t umask;
 	int chown_all;  /* 0: skip fchown where the new file already has the
 			 * source's owner (ours, no set-gid directory above) */
@@ -218,6 +234,86 @@ struct copier {
 	struct strbuf rel;
 	struct strbuf rarel; /* scratch: relative path of an entry read ahead */
 };
+
+/*
+ * Threads (issues 12 and 17).  One thread creating 100,000 small files
+ * spends nearly all its time in the kernel (openat, copy_file_range,
+ * futimens, close), on one core; rsync -a spreads the same work over
+ * three processes.  So the copy runs in N workers (fsrestore_opts.threads;
+ * 0: the CPUs it may run on, at most COPY_THREADS_MAX) that copy different
+ * directories at the same time: the caller's thread is worker 0, the
+ * others are started for the copy and joined before it returns.
+ *
+ * A worker takes a directory (its source, destination and earlier
+ * snapshot fds and its relative path) from the queue and copies its
+ * entries with the one-thread loop (copy_dir_entries); a subdirectory
+ * goes into the queue while it holds fewer than COPY_QUEUE_MAX, else the
+ * worker descends into it itself, so at most 3 x COPY_QUEUE_MAX fds wait
+ * in the queue.  The run ends when the queue is empty and no worker is in
+ * a directory, or at the first error.
+ *
+ * Who owns what: each worker has its own struct ctx forked from the
+ * run's (fsrestore_ctx_fork: result counters, error, scratch paths,
+ * SHA-256 state, pending difference, progress counts) and its own copier
+ * (relative path, read-ahead, buffers); its report forwards to the
+ * caller's under the pool's mutex, so the caller's callbacks are called
+ * by one thread at a time (from any worker).  Shared under the mutex: the
+ * queue, the hardlink table, the directory records of the run's ctx
+ * (c->dirs: a directory's record is added before its entries are queued
+ * or copied, so parents come before children and fsrestore_fixup_dirs()
+ * still goes deepest first), the progress totals and the stop flag.
+ * After the join the workers' counters are added into c->res, and the
+ * error of the worker that failed first becomes the run's (with its
+ * out_of_space); the others stopped because of it.
+ */
+#define COPY_THREADS_MAX 8
+#define COPY_QUEUE_MAX 16
+
+/* A directory to copy: three fds (owned by the job) and its relative path. */
+struct copy_job {
+	int sdfd, ldfd, ddfd;
+	char *rel;
+};
+
+struct copy_worker {
+	struct copy_pool *pool;
+	struct ctx c;                 /* forked from the run's */
+	struct fsrestore_result res;  /* added into the run's after the join */
+	struct err e;
+	struct report r;              /* forwards to pool->r under pool->mu */
+	struct copier k;
+	uint64_t told_bytes, told_items; /* progress already in the pool's totals */
+	pthread_t thread;
+};
+
+struct copy_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work;    /* a job queued, or the end */
+	pthread_cond_t written; /* a hardlinked inode's data was written (or not) */
+	struct ctx *run;        /* the run's ctx: only its dirs are touched, under mu */
+	struct report *r;       /* the caller's: called under mu only */
+	struct copy_job q[COPY_QUEUE_MAX]; /* a ring */
+	size_t qhead, qn;
+	int busy;               /* workers inside a job */
+	int stop;               /* a worker failed (or saw the cancel): all end */
+	int first;              /* the worker whose error is the run's, -1 */
+	uint64_t done_bytes, done_items;
+	struct hlinks hl;
+	struct copy_worker *w;
+	int nw;
+};
+
+static void pool_lock(struct copier *k)
+{
+	if (k->pool)
+		pthread_mutex_lock(&k->pool->mu);
+}
+
+static void pool_unlock(struct copier *k)
+{
+	if (k->pool)
+		pthread_mutex_unlock(&k->pool->mu);
+}
 
 /*
  * Reading ahead.  A small file is one read from the disk, and a copier
@@ -304,29 +400,29 @@ static void ra_drop(struct readahead *ra)
 /* The read/write fallback's chunks between two progress reports (1 MiB). */
 #define COPY_BUF_TICK (COPY_RANGE_MAX / COPY_BUF)
 
-static struct hlink **hlink_find(struct copier *k, dev_t dev, ino_t ino)
+static struct hlink **hlink_find(struct hlinks *t, dev_t dev, ino_t ino)
 {
-	struct hlink **pp = &k->hb[(size_t)((ino * 0x9e3779b97f4a7c15ULL) >> 20 ^ dev) & (k->nhb - 1)];
+	struct hlink **pp = &t->hb[(size_t)((ino * 0x9e3779b97f4a7c15ULL) >> 20 ^ dev) & (t->nhb - 1)];
 	for (; *pp; pp = &(*pp)->next)
 		if ((*pp)->dev == dev && (*pp)->ino == ino)
 			break;
 	return pp;
 }
 
-static void hlink_add(struct copier *k, const struct stat *st, const char *rel)
+static struct hlink *hlink_add(struct hlinks *t, const struct stat *st, const char *rel)
 {
 	struct hlink **pp, *h;
 	size_t len = strlen(rel);
-	if (k->nh + 1 > k->nhb) {
-		size_t nb = k->nhb ? 2 * k->nhb : 256, old = k->nhb;
-		struct hlink **ob = k->hb;
-		k->hb = xcalloc(nb, sizeof *k->hb);
-		k->nhb = nb;
+	if (t->nh + 1 > t->nhb) {
+		size_t nb = t->nhb ? 2 * t->nhb : 256, old = t->nhb;
+		struct hlink **ob = t->hb;
+		t->hb = xcalloc(nb, sizeof *t->hb);
+		t->nhb = nb;
 		for (size_t i = 0; i < old; i++)
 			while (ob[i]) {
 				struct hlink *x = ob[i];
 				ob[i] = x->next;
-				pp = hlink_find(k, x->dev, x->ino);
+				pp = hlink_find(t, x->dev, x->ino);
 				x->next = NULL;
 				*pp = x;
 			}
@@ -337,10 +433,91 @@ static void hlink_add(struct copier *k, const struct stat *st, const char *rel)
 	h->dev = st->st_dev;
 	h->ino = st->st_ino;
 	h->left = st->st_nlink - 1;
+	h->writing = 0;
 	memcpy(h->rel, rel, len + 1);
-	pp = hlink_find(k, st->st_dev, st->st_ino);
+	pp = hlink_find(t, st->st_dev, st->st_ino);
 	*pp = h;
-	k->nh++;
+	t->nh++;
+	return h;
+}
+
+static void hlink_free(struct hlinks *t)
+{
+	for (size_t i = 0; i < t->nhb; i++)
+		while (t->hb[i]) {
+			struct hlink *x = t->hb[i];
+			t->hb[i] = x->next;
+			free(x);
+		}
+	free(t->hb);
+	memset(t, 0, sizeof *t);
+}
+
+/*
+ * The source file @st (several links) is about to be copied as @rel.  1:
+ * an earlier name of its inode was written, c->path2 is its destination
+ * path (one name fewer to come): link to it.  0: the data is ours to
+ * write; with threads the inode is marked as being written until
+ * hlink_release(), and a worker meeting another of its names waits for
+ * that.  -1: the run stops (another worker failed).
+ */
+static int hlink_claim(struct copier *k, const struct stat *st, const char *rel)
+{
+	struct hlinks *t = k->hl;
+	int rc = 0;
+	pool_lock(k);
+	for (;;) {
+		struct hlink **pp = t->nhb ? hlink_find(t, st->st_dev, st->st_ino) : NULL;
+		struct hlink *h = pp ? *pp : NULL;
+		if (!h) {
+			if (k->pool)
+				hlink_add(t, st, rel)->writing = 1;
+			break;
+		}
+		if (!h->writing) {
+			fsrestore_dest_path(k->c, &k->c->path2, h->rel);
+			if (--h->left == 0) {
+				*pp = h->next;
+				free(h);
+				t->nh--;
+			}
+			rc = 1;
+			break;
+		}
+		if (k->pool->stop) {
+			rc = -1;
+			break;
+		}
+		pthread_cond_wait(&k->pool->written, &k->pool->mu);
+	}
+	pool_unlock(k);
+	return rc;
+}
+
+/* After hlink_claim() returned 0: @done says whether @rel now holds the
+ * inode's data (written, or linked to the earlier snapshot); if not (it
+ * vanished, an error) the next name writes it. */
+static void hlink_release(struct copier *k, const struct stat *st, const char *rel, int done)
+{
+	struct hlinks *t = k->hl;
+	struct hlink **pp;
+	if (!k->pool) {
+		if (done)
+			hlink_add(t, st, rel);
+		return;
+	}
+	pthread_mutex_lock(&k->pool->mu);
+	pp = hlink_find(t, st->st_dev, st->st_ino);
+	if (*pp && done) {
+		(*pp)->writing = 0;
+	} else if (*pp) {
+		struct hlink *h = *pp;
+		*pp = h->next;
+		free(h);
+		t->nh--;
+	}
+	pthread_cond_broadcast(&k->pool->written);
+	pthread_mutex_unlock(&k->pool->mu);
 }
 
 static int copy_fail_write(struct ctx *c, int en, const char *rel)
@@ -495,49 +672,44 @@ static int link_earlier(struct copier *k, int ldfd, int ddfd, const char *name,
 	}
 	/* no copy_verify(): the link is the inode fsrestore_link_same() just
 	 * compared with the source */
-	if (st->st_nlink > 1)
-		hlink_add(k, st, rel);
 	c->res->files++;
 	c->res->linked++;
 	return 1;
 }
 
-/* Copy the regular file @name of @sdfd (described by @st) into @ddfd, or
- * link it from @ldfd (link_earlier(), -1: none); @pre is the source opened
- * ahead (borrowed, not closed here) or -1. */
-static int copy_file(struct copier *k, int sdfd, int ldfd, int ddfd, const char *name,
-		     const struct stat *st, const char *rel, int pre)
+/* Another name of an inode written before, at c->path2 (hlink_claim()). */
+static int link_first_name(struct copier *k, int ddfd, const char *name, const char *rel)
+{
+	struct ctx *c = k->c;
+	const char *to = c->path2.buf;
+	if (linkat(AT_FDCWD, to, ddfd, name, 0) < 0)
+		return copy_fail_write(c, errno, rel);
+	if (c->verify) {
+		struct stat a, b;
+		if (fstatat(ddfd, name, &a, AT_SYMLINK_NOFOLLOW) < 0 || lstat(to, &b) < 0 ||
+		    a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+			fsrestore_differs(c, rel, "not a hardlink to %s", to);
+	}
+	c->res->files++;
+	return 0;
+}
+
+/* The data of the regular file @name of @sdfd (described by @st) into a
+ * new file in @ddfd, or a link to the earlier snapshot's @ldfd
+ * (link_earlier(), -1: none); @pre is the source opened ahead (borrowed,
+ * not closed here) or -1.  1 written or linked, 0 vanished (a live
+ * snapshot source), -1 error. */
+static int copy_file_data_at(struct copier *k, int sdfd, int ldfd, int ddfd, const char *name,
+			     const struct stat *st, const char *rel, int pre)
 {
 	struct ctx *c = k->c;
 	mode_t perm;
 	struct timespec ts[2];
 	int in, out, rc = -1;
-	if (st->st_nlink > 1) {
-		struct hlink **pp = k->nhb ? hlink_find(k, st->st_dev, st->st_ino) : NULL;
-		if (pp && *pp) {
-			struct hlink *h = *pp;
-			const char *to = fsrestore_dest_path(c, &c->path2, h->rel);
-			if (linkat(AT_FDCWD, to, ddfd, name, 0) < 0)
-				return copy_fail_write(c, errno, rel);
-			if (c->verify) {
-				struct stat a, b;
-				if (fstatat(ddfd, name, &a, AT_SYMLINK_NOFOLLOW) < 0 || lstat(to, &b) < 0 ||
-				    a.st_ino != b.st_ino || a.st_dev != b.st_dev)
-					fsrestore_differs(c, rel, "not a hardlink to %s", to);
-			}
-			if (--h->left == 0) {
-				*pp = h->next;
-				free(h);
-				k->nh--;
-			}
-			c->res->files++;
-			return 0;
-		}
-	}
 	if (ldfd >= 0) {
 		int linked = link_earlier(k, ldfd, ddfd, name, st, rel);
 		if (linked)
-			return linked < 0 ? -1 : 0;
+			return linked;
 	}
 	in = pre >= 0 ? pre : openat(sdfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (in < 0 && errno == ENOENT && c->o->mode == FSRESTORE_SNAPSHOT) {
@@ -581,17 +753,33 @@ static int copy_file(struct copier *k, int sdfd, int ldfd, int ddfd, const char 
 		if (c->o->checksum)
 			fsrestore_verify_content(c, fsrestore_dest_path(c, &c->path, rel), rel, (uint64_t)st->st_size);
 	}
-	if (st->st_nlink > 1)
-		hlink_add(k, st, rel);
 	c->res->files++;
 	c->res->bytes += (uint64_t)st->st_size;
-	rc = 0;
+	rc = 1;
 done:
 	if (pre < 0)
 		close(in);
-	if (close(out) < 0 && rc == 0)
+	if (close(out) < 0 && rc == 1)
 		rc = copy_fail_write(c, errno, rel);
 	return rc;
+}
+
+/* Copy the regular file @name of @sdfd (described by @st) into @ddfd: a
+ * link to the first name written of an inode with several links, else
+ * copy_file_data_at(). */
+static int copy_file(struct copier *k, int sdfd, int ldfd, int ddfd, const char *name,
+		     const struct stat *st, const char *rel, int pre)
+{
+	int rc;
+	if (st->st_nlink > 1) {
+		int first = hlink_claim(k, st, rel);
+		if (first)
+			return first < 0 ? -1 : link_first_name(k, ddfd, name, rel);
+	}
+	rc = copy_file_data_at(k, sdfd, ldfd, ddfd, name, st, rel, pre);
+	if (st->st_nlink > 1)
+		hlink_release(k, st, rel, rc > 0);
+	return rc < 0 ? -1 : 0;
 }
 
 static int copy_symlink(struct copier *k, int sdfd, int ddfd, const char *name, const struct stat *st,
@@ -642,15 +830,43 @@ out:
 	return rc;
 }
 
-static void remember_dir_st(struct ctx *c, const struct stat *st, const char *rel)
+/* The record of the directory written at @rel for fsrestore_fixup_dirs(),
+ * in the run's ctx (with threads under the pool's mutex: added before the
+ * directory's entries are queued or copied, so after its parent's). */
+static void remember_dir_st(struct copier *k, const struct stat *st, const char *rel)
 {
-	struct dirrec *d = fsrestore_add_dir(c, rel);
-	d->perm = fsrestore_restore_perm(c, S_IFDIR, st->st_mode, rel);
+	mode_t perm = fsrestore_restore_perm(k->c, S_IFDIR, st->st_mode, rel);
+	struct dirrec *d;
+	pool_lock(k);
+	d = fsrestore_add_dir(k->pool ? k->pool->run : k->c, rel);
+	d->perm = perm;
 	d->mtime_set = 1;
 	d->times[0] = st->st_atim;
 	d->times[1] = st->st_mtim;
 	d->uid = st->st_uid;
 	d->gid = st->st_gid;
+	pool_unlock(k);
+}
+
+/* With threads: queue the directory (@s, @l, @d owned by the job from
+ * now on, @rel copied) for another worker.  0 when the queue is full or
+ * the run stops: the caller copies it itself. */
+static int pool_push(struct copy_pool *p, int s, int l, int d, const char *rel)
+{
+	struct copy_job *j;
+	pthread_mutex_lock(&p->mu);
+	if (p->qn == COPY_QUEUE_MAX || p->stop) {
+		pthread_mutex_unlock(&p->mu);
+		return 0;
+	}
+	j = &p->q[(p->qhead + p->qn++) % COPY_QUEUE_MAX];
+	j->sdfd = s;
+	j->ldfd = l;
+	j->ddfd = d;
+	j->rel = xstrdup(rel);
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	return 1;
 }
 
 static int copy_dir_entries(struct copier *k, int sdfd, int ldfd, int ddfd);
@@ -709,12 +925,12 @@ static int copy_dir_entries(struct copier *k, int sdfd, int ldfd, int ddfd)
 			continue;
 		c->done_items++;
 		if (type == S_IFDIR) {
-			int s2, d2;
+			int s2, d2, l2;
 			if (mkdirat(ddfd, name, 0700) < 0) {
 				copy_fail_write(c, errno, rel->buf);
 				goto out;
 			}
-			remember_dir_st(c, &st, rel->buf);
+			remember_dir_st(k, &st, rel->buf);
 			c->res->dirs++;
 			s2 = openat(fsrestore_dir_fd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (s2 < 0) {
@@ -727,9 +943,12 @@ static int copy_dir_entries(struct copier *k, int sdfd, int ldfd, int ddfd)
 				close(s2);
 				goto out;
 			}
-			ra_drop(&ra); /* bounded fds at any depth */
-			if (copy_dir_at(k, s2, link_dir(ldfd, name), d2) < 0)
-				goto out;
+			l2 = link_dir(ldfd, name);
+			if (!k->pool || !pool_push(k->pool, s2, l2, d2, rel->buf)) {
+				ra_drop(&ra); /* bounded fds at any depth */
+				if (copy_dir_at(k, s2, l2, d2) < 0)
+					goto out;
+			}
 		} else if (type == S_IFLNK) {
 			if (copy_symlink(k, fsrestore_dir_fd(d), ddfd, name, &st, rel->buf) < 0)
 				goto out;
@@ -758,14 +977,225 @@ int fsrestore_copy_tree_fits(struct ctx *c)
 	       !c->o->xattrs && !c->o->acls;
 }
 
+/* ---- workers -------------------------------------------------------- */
+
+/* A worker's report: the caller's, one thread at a time.  Progress adds
+ * what the worker did since its last report to the totals of all. */
+static void worker_progress(void *ctx, const struct progress *p)
+{
+	struct copy_worker *w = ctx;
+	struct copy_pool *pl = w->pool;
+	struct progress q = *p;
+	pthread_mutex_lock(&pl->mu);
+	pl->done_bytes += p->done_bytes - w->told_bytes;
+	pl->done_items += p->done_items - w->told_items;
+	w->told_bytes = p->done_bytes;
+	w->told_items = p->done_items;
+	q.done_bytes = pl->done_bytes;
+	q.done_items = pl->done_items;
+	report_progress(pl->r, &q, 0);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+static void worker_log(void *ctx, enum log_level level, const char *line, const char *shown)
+{
+	struct copy_pool *pl = ((struct copy_worker *)ctx)->pool;
+	pthread_mutex_lock(&pl->mu);
+	report_line(pl->r, level, line, shown);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+/* The caller's cancel, or another worker failed: this one stops too (its
+ * error is not the one reported). */
+static int worker_cancelled(void *ctx)
+{
+	struct copy_pool *pl = ((struct copy_worker *)ctx)->pool;
+	int why;
+	pthread_mutex_lock(&pl->mu);
+	why = pl->stop ? 1 : report_cancelled(pl->r);
+	pthread_mutex_unlock(&pl->mu);
+	return why;
+}
+
+/* Worker @w failed: the first with an error gives the run's; all stop. */
+static void worker_failed(struct copy_worker *w)
+{
+	struct copy_pool *pl = w->pool;
+	pthread_mutex_lock(&pl->mu);
+	if (pl->first < 0 && err_isset(&w->e))
+		pl->first = (int)(w - pl->w);
+	pl->stop = 1;
+	pthread_cond_broadcast(&pl->work);
+	pthread_cond_broadcast(&pl->written);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+/* Copy queued directories until none is left and no worker is in one
+ * (which could queue more), or the run stops. */
+static void *worker_main(void *arg)
+{
+	struct copy_worker *w = arg;
+	struct copy_pool *pl = w->pool;
+	pthread_mutex_lock(&pl->mu);
+	for (;;) {
+		struct copy_job j;
+		while (!pl->stop && !pl->qn && pl->busy)
+			pthread_cond_wait(&pl->work, &pl->mu);
+		if (pl->stop || !pl->qn)
+			break;
+		j = pl->q[pl->qhead];
+		pl->qhead = (pl->qhead + 1) % COPY_QUEUE_MAX;
+		pl->qn--;
+		pl->busy++;
+		pthread_mutex_unlock(&pl->mu);
+		strbuf_reset(&w->k.rel);
+		strbuf_addstr(&w->k.rel, j.rel);
+		free(j.rel);
+		if (copy_dir_at(&w->k, j.sdfd, j.ldfd, j.ddfd) < 0)
+			worker_failed(w);
+		pthread_mutex_lock(&pl->mu);
+		if (--pl->busy == 0 && !pl->qn)
+			pthread_cond_broadcast(&pl->work);
+	}
+	pthread_cond_broadcast(&pl->work);
+	pthread_mutex_unlock(&pl->mu);
+	fsrestore_diff_flush(&w->c); /* its last path's differences */
+	return NULL;
+}
+
+/* Threads for the copy: o->threads, or the CPUs we may run on (the
+ * online ones, fewer under taskset or a cpuset); at most
+ * COPY_THREADS_MAX. */
+static int copy_threads(const struct ctx *c)
+{
+	long n = c->o->threads;
+	if (n <= 0) {
+		cpu_set_t cs;
+		n = sched_getaffinity(0, sizeof cs, &cs) == 0 ? CPU_COUNT(&cs) : sysconf(_SC_NPROCESSORS_ONLN);
+	}
+	if (c->on_diff)
+		return 1; /* called directly, not through the report */
+	return n < 1 ? 1 : n > COPY_THREADS_MAX ? COPY_THREADS_MAX : (int)n;
+}
+
+/* Signals a fault raises in the thread that caused it: never blocked
+ * (blocked, the kernel kills the process without the handlers). */
+static const int sync_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS };
+
+/* Copy the tree below the root job (@sfd, @ldfd, @dfd) with @n workers
+ * shaped like @proto; see "Threads" above.  0, or -1 with c->e set. */
+static int copy_pool_run(struct copier *proto, int n, int sfd, int ldfd, int dfd)
+{
+	struct ctx *c = proto->c;
+	struct copy_pool pl;
+	sigset_t all, old;
+	int i, started, rc = 0;
+	memset(&pl, 0, sizeof pl);
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.work, NULL);
+	pthread_cond_init(&pl.written, NULL);
+	pl.run = c;
+	pl.r = c->r;
+	pl.first = -1;
+	pl.q[0].sdfd = sfd;
+	pl.q[0].ldfd = ldfd;
+	pl.q[0].ddfd = dfd;
+	pl.q[0].rel = xstrdup("");
+	pl.qn = 1;
+	pl.w = xcalloc((size_t)n, sizeof *pl.w);
+	pl.nw = n;
+	for (i = 0; i < n; i++) {
+		struct copy_worker *w = &pl.w[i];
+		w->pool = &pl;
+		w->e = (struct err)ERR_INIT;
+		w->r.ctx = w;
+		if (c->r && c->r->progress)
+			w->r.progress = worker_progress;
+		if (c->r && (c->r->log || c->r->log_l10n))
+			w->r.log_l10n = worker_log;
+		w->r.cancelled = worker_cancelled;
+		fsrestore_ctx_fork(&w->c, c, &w->r, &w->res, &w->e);
+		w->k = *proto;
+		w->k.c = &w->c;
+		w->k.hl = &pl.hl;
+		w->k.pool = &pl;
+		strbuf_init(&w->k.rel, 256);
+		strbuf_init(&w->k.rarel, 0);
+	}
+	/* signals go to the caller's thread (worker 0), not into a worker's
+	 * system calls */
+	sigfillset(&all);
+	for (i = 0; i < (int)(sizeof sync_signals / sizeof *sync_signals); i++)
+		sigdelset(&all, sync_signals[i]);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (started = 1; started < n; started++)
+		if (pthread_create(&pl.w[started].thread, NULL, worker_main, &pl.w[started]) != 0)
+			break; /* fewer workers: the queue still ends */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	worker_main(&pl.w[0]);
+	for (i = 1; i < started; i++)
+		pthread_join(pl.w[i].thread, NULL);
+	/* left in the queue when the run stopped */
+	for (; pl.qn; pl.qn--, pl.qhead = (pl.qhead + 1) % COPY_QUEUE_MAX) {
+		struct copy_job *j = &pl.q[pl.qhead];
+		close(j->sdfd);
+		close(j->ddfd);
+		if (j->ldfd >= 0)
+			close(j->ldfd);
+		free(j->rel);
+	}
+	if (pl.stop) {
+		int f = pl.first;
+		for (i = 0; f < 0 && i < n; i++)
+			if (err_isset(&pl.w[i].e))
+				f = i;
+		if (f >= 0) {
+			err_move(c->e, &pl.w[f].e);
+			c->out_of_space = pl.w[f].c.out_of_space;
+		} else {
+			err_set(c->e, "the copy of %s stopped", c->source);
+		}
+		rc = -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct copy_worker *w = &pl.w[i];
+		struct fsrestore_result *t = c->res;
+		t->files += w->res.files;
+		t->dirs += w->res.dirs;
+		t->symlinks += w->res.symlinks;
+		t->bytes += w->res.bytes;
+		t->skipped += w->res.skipped;
+		t->refused += w->res.refused;
+		t->excluded += w->res.excluded;
+		t->warnings += w->res.warnings;
+		t->differences += w->res.differences;
+		t->modes_changed += w->res.modes_changed;
+		t->linked += w->res.linked;
+		c->done_bytes += w->c.done_bytes;
+		c->done_items += w->c.done_items;
+		err_clear(&w->e);
+		fsrestore_ctx_release(&w->c);
+		free(w->k.buf);
+		strbuf_release(&w->k.rel);
+		strbuf_release(&w->k.rarel);
+	}
+	hlink_free(&pl.hl);
+	free(pl.w);
+	pthread_cond_destroy(&pl.written);
+	pthread_cond_destroy(&pl.work);
+	pthread_mutex_destroy(&pl.mu);
+	return rc;
+}
+
 /* PASS_EXTRACT of a directory source into the new, empty c->dest. */
 int fsrestore_copy_tree(struct ctx *c)
 {
 	struct copier k;
 	struct stat st;
-	int sfd, dfd, rc;
+	int sfd, dfd, ldfd, rc, n = copy_threads(c);
 	memset(&k, 0, sizeof k);
 	k.c = c;
+	k.hl = &k.own_hl;
 	strbuf_init(&k.rel, 256);
 	strbuf_init(&k.rarel, 0);
 	k.euid = geteuid();
@@ -796,18 +1226,16 @@ int fsrestore_copy_tree(struct ctx *c)
 	}
 	c->done_items++;
 	c->res->dirs++;
-	remember_dir_st(c, &st, "");
-	rc = copy_dir_at(&k, sfd, c->link_fd >= 0 ? dup(c->link_fd) : -1, dfd);
+	remember_dir_st(&k, &st, "");
+	ldfd = c->link_fd >= 0 ? dup(c->link_fd) : -1;
+	if (n > 1)
+		rc = copy_pool_run(&k, n, sfd, ldfd, dfd);
+	else
+		rc = copy_dir_at(&k, sfd, ldfd, dfd);
 	if (rc == 0)
 		rc = fsrestore_fixup_dirs(c);
 out:
-	for (size_t i = 0; i < k.nhb; i++)
-		while (k.hb[i]) {
-			struct hlink *x = k.hb[i];
-			k.hb[i] = x->next;
-			free(x);
-		}
-	free(k.hb);
+	hlink_free(&k.own_hl);
 	free(k.buf);
 	strbuf_release(&k.rel);
 	strbuf_release(&k.rarel);

@@ -9,7 +9,8 @@
  *   fsrestore_walk.c    one pass over a source through libarchive: scan,
  *                       extract (archive members, merge, in place), verify
  *   fsrestore_copy.c    a directory source without libarchive: the scan and
- *                       the copy into a fresh staging tree
+ *                       the copy into a fresh staging tree, in threads
+ *                       (worker ctxs from fsrestore_ctx_fork)
  *   fsrestore_verify.c  comparing what was written, or an existing tree
  *                       (fsrestore_verify), with the source
  *   fsrestore_tree.c    tree helpers: remove, owner, size, root mode
@@ -18,7 +19,9 @@
  *
  * Functions taking a struct ctx report through it: warnings and
  * differences are counted in c->res, errors go to c->e (and they return
- * -1).
+ * -1).  A ctx belongs to one thread: the directory copier's workers each
+ * have one of their own (fsrestore_ctx_fork), whose report forwards to
+ * the caller's under a mutex; see "Threads" in fsrestore_copy.c.
  */
 #ifndef BR_FSRESTORE_INT_H
 #define BR_FSRESTORE_INT_H
@@ -119,6 +122,8 @@ struct ctx {
 				 * their other names are named too (as rsync does) */
 	struct strbuf okdir;  /* the last parent directory found to be a real one */
 	int link_fd;          /* SNAPSHOT: o->link_dest opened, or -1 */
+	int forked;           /* fsrestore_ctx_fork(): ex, src_root and link_fd
+			       * are the run's (borrowed, not freed) */
 };
 
 /* ---- fsrestore.c: context and shared helpers --------------------------- */
@@ -128,6 +133,14 @@ struct ctx {
 void fsrestore_ctx_init(struct ctx *c, const struct fsrestore_opts *o, struct report *r,
 			struct fsrestore_result *res, struct err *e);
 void fsrestore_ctx_release(struct ctx *c);
+/* A worker's ctx for the threads of fsrestore_copy_tree(): @c's settings
+ * and what it borrows (options, source, excludes, destination, scan
+ * totals, the earlier snapshot's fd) with its own result @res (zeroed),
+ * error @e, report @r and scratch (paths, SHA-256 state, pending
+ * difference, dirs, progress counts).  fsrestore_ctx_release(@w) frees
+ * only what is its own.  @c must outlive @w and not change meanwhile. */
+void fsrestore_ctx_fork(struct ctx *w, const struct ctx *c, struct report *r,
+			struct fsrestore_result *res, struct err *e);
 /* What kind of source c->source is (directory or archive, by content),
  * its size, and the exclude patterns.  Returns 0, or -1 with c->e set. */
 int fsrestore_source_setup(struct ctx *c);

@@ -3,9 +3,12 @@
  *   files-driver [--exclude P]... [--merge] [--dry-run] [--carry REL]
  *                [--stamp S] [--no-verify] [--checksum] [--in-place]
  *                [--confirm] [--xattrs] [--acls] [--rsh CMD] [--progress]
- *                SOURCE TARGET
+ *                [--threads N] [--snapshot [--link-dest DIR]] SOURCE TARGET
  * --progress prints each progress report to stderr as
- * "PROGRESS phase done/total". 
+ * "PROGRESS phase done/total".  --threads N sets fsrestore_opts.threads (the
+ * directory copier's; default 0: all CPUs); --snapshot copies into the new
+ * TARGET as the backup does (FSRESTORE_SNAPSHOT), --link-dest linking
+ * unchanged files to the earlier snapshot DIR.
  * Exit: 0 done, 1 restore failed (error on stderr), 2 usage. */
 #include "config.h"
 #include <locale.h>
@@ -82,8 +85,14 @@ int main(int argc, char **argv)
 			o.rsh = argv[++i];
 		else if (!strcmp(argv[i], "--progress"))
 			r.progress = show_progress;
+		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			o.threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--snapshot"))
+			o.mode = FSRESTORE_SNAPSHOT;
+		else if (!strcmp(argv[i], "--link-dest") && i + 1 < argc)
+			o.link_dest = argv[++i];
 		else {
-			fprintf(stderr, "usage: files-driver [--exclude P]... [--merge] [--dry-run] [--carry REL] [--stamp S] [--no-verify] [--checksum] [--in-place] [--confirm] [--xattrs] [--acls] [--rsh CMD] [--progress] SOURCE TARGET\n");
+			fprintf(stderr, "usage: files-driver [--exclude P]... [--merge] [--dry-run] [--carry REL] [--stamp S] [--no-verify] [--checksum] [--in-place] [--confirm] [--xattrs] [--acls] [--rsh CMD] [--progress] [--threads N] [--snapshot [--link-dest DIR]] SOURCE TARGET\n");
 			return 2;
 		}
 	}
@@ -103,11 +112,12 @@ int main(int argc, char **argv)
 		free(ex);
 		return 1;
 	}
-	printf("files=%llu dirs=%llu symlinks=%llu bytes=%llu skipped=%llu excluded=%llu warnings=%llu kept=%s\n",
+	printf("files=%llu dirs=%llu symlinks=%llu bytes=%llu skipped=%llu excluded=%llu warnings=%llu linked=%llu kept=%s\n",
 	       (unsigned long long)res.files, (unsigned long long)res.dirs,
 	       (unsigned long long)res.symlinks, (unsigned long long)res.bytes,
 	       (unsigned long long)res.skipped, (unsigned long long)res.excluded,
-	       (unsigned long long)res.warnings, res.kept_as ? res.kept_as : "-");
+	       (unsigned long long)res.warnings, (unsigned long long)res.linked,
+	       res.kept_as ? res.kept_as : "-");
 	fsrestore_result_release(&res);
 	free(ex);
 	return 0;

@@ -1238,6 +1238,213 @@ static void directory_copy_reads_ahead_the_right_files(void **state)
 	fsrestore_result_release(&res);
 }
 
+/* The threaded copier's tree: 24 folders of 2 subfolders with 12 files
+ * each, 30 hardlinked inodes with 2-5 names in different folders (one
+ * name of every seventh excluded, so its count never runs out), a chain
+ * of 40 nested folders with a name of inode 0 at its bottom, symlinks and
+ * empty folders. */
+#define MT_DIRS 24
+#define MT_GROUPS 30
+static int mt_names(int g)
+{
+	return 2 + g % 4 + (g % 7 == 0);
+}
+
+static const char *mt_name(const char *root, int g, int j)
+{
+	if (g == 0 && j == mt_names(0) - 1)
+		return R("%s/deep%s/h0", root, "/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n/n");
+	return R("%s/d%02d/h%d-%d%s", root, (g + 7 * j) % MT_DIRS, g, j,
+		 g % 7 == 0 && j == 1 ? ".skip" : "");
+}
+
+static void make_mt_source(void)
+{
+	struct strbuf deep = STRBUF_INIT;
+	assert_int_equal(mkdir(P("mt"), 0755), 0);
+	for (int d = 0; d < MT_DIRS; d++) {
+		assert_int_equal(mkdir(Pf("mt/d%02d", d), 0755), 0);
+		for (int s = 0; s < 2; s++) {
+			assert_int_equal(mkdir(Pf("mt/d%02d/s%d", d, s), 0750), 0);
+			for (int f = 0; f < 12; f++)
+				put(R("mt/d%02d/s%d/f%d", d, s, f), R("file %d/%d/%d\n", d, s, f), 0644);
+		}
+		assert_int_equal(mkdir(Pf("mt/d%02d/empty", d), 0700), 0);
+		assert_int_equal(symlink("s0/f0", Pf("mt/d%02d/ln", d)), 0);
+		assert_int_equal(symlink("../../../etc", Pf("mt/d%02d/out", d)), 0); /* a warning */
+		put(R("mt/d%02d/x.skip", d), "excluded\n", 0644);
+		set_mtime(R("mt/d%02d", d), 1100000000 + d, 7);
+	}
+	strbuf_addstr(&deep, "mt/deep");
+	for (int i = 0; i < 41; i++) {
+		assert_int_equal(mkdir(P(deep.buf), 0755), 0);
+		strbuf_addstr(&deep, "/n");
+	}
+	strbuf_release(&deep);
+	for (int g = 0; g < MT_GROUPS; g++) {
+		char *first;
+		put(mt_name("mt", g, 0), R("inode %d\n", g), 0640);
+		first = xstrdup(P(mt_name("mt", g, 0)));
+		for (int j = 1; j < mt_names(g); j++)
+			assert_int_equal(link(first, P(mt_name("mt", g, j))), 0);
+		free(first);
+	}
+}
+
+/* Every inode's names not excluded are one inode in @dst with that many
+ * links (twice that many where it is @earlier's inode: a snapshot linked
+ * to it; NULL: none), one per inode; the inode numbers go to @ino. */
+static void assert_mt_groups(const char *dst_arg, ino_t ino[MT_GROUPS], const ino_t *earlier)
+{
+	char dst[16]; /* @dst_arg may be R()'s, which mt_name() reuses */
+	snprintf(dst, sizeof dst, "%s", dst_arg);
+	for (int g = 0; g < MT_GROUPS; g++) {
+		struct stat st;
+		nlink_t n = 0, links = 0;
+		for (int j = 0; j < mt_names(g); j++) {
+			const char *name = mt_name(dst, g, j);
+			if (strstr(name, ".skip")) {
+				assert_int_equal(lstat(P(name), &st), -1);
+				continue;
+			}
+			if (lstat(P(name), &st) < 0)
+				fail_msg("%s missing", name);
+			if (n++ == 0)
+				ino[g] = st.st_ino;
+			else if (st.st_ino != ino[g])
+				fail_msg("%s: inode %lu, the first name's %lu: the group was split", name,
+					 (unsigned long)st.st_ino, (unsigned long)ino[g]);
+			links = st.st_nlink;
+		}
+		assert_int_equal(links, earlier && earlier[g] == ino[g] ? 2 * n : n);
+		for (int h = 0; h < g; h++)
+			assert_true(ino[h] != ino[g]);
+	}
+}
+
+/* A report whose callbacks count without locks: under ThreadSanitizer
+ * two threads in them at once are a data race. */
+struct mt_report {
+	unsigned long warns, progress, cancels;
+};
+
+static void mt_log(void *ctx, enum log_level level, const char *line)
+{
+	(void)line;
+	if (level == LOG_WARN)
+		((struct mt_report *)ctx)->warns++;
+}
+
+static void mt_progress(void *ctx, const struct progress *p)
+{
+	(void)p;
+	((struct mt_report *)ctx)->progress++;
+}
+
+static int mt_cancelled(void *ctx)
+{
+	((struct mt_report *)ctx)->cancels++;
+	return 0;
+}
+
+/* The directory copier with 1, 2 and 4 threads (issues 12 and 17): the
+ * same tree and counts each time (hardlink groups whose names lie in
+ * folders that different threads copy stay one inode, excludes, deep
+ * nesting), no fd left open; then a snapshot linked to the earlier one
+ * in 4 threads: unchanged files are the earlier snapshot's inodes, changed
+ * ones (a hardlinked inode among them) new ones. */
+static void directory_copy_in_threads_keeps_hardlinks(void **state)
+{
+	static const char *const ex[] = { "*.skip", NULL };
+	struct fsrestore_opts o;
+	struct fsrestore_result res;
+	struct err e = ERR_INIT;
+	ino_t ino[MT_GROUPS], ino1[MT_GROUPS];
+	uint64_t files = 0, dirs = 0;
+	int fds = open_fds();
+	char *src, *t;
+	(void)state;
+	make_mt_source();
+	src = xstrdup(P("mt"));
+	memset(&o, 0, sizeof o);
+	o.source = src;
+	o.excludes = ex;
+	o.keep_special_modes = 1;
+	for (int n = 1; n <= 4; n *= 2) {
+		struct mt_report m = { 0, 0, 0 };
+		struct report r;
+		memset(&r, 0, sizeof r);
+		r.log = mt_log;
+		r.progress = mt_progress;
+		r.cancelled = mt_cancelled;
+		r.ctx = &m;
+		t = xstrdup(Pf("mt%d", n));
+		o.target = t;
+		o.threads = n;
+		if (fsrestore_run(&o, &r, &res, &e) < 0)
+			fail_msg("%d threads: %s", n, e.msg);
+		assert_int_equal(res.differences, 0);
+		/* the symlinks out of the tree, each logged once */
+		assert_int_equal(res.warnings, MT_DIRS);
+		assert_int_equal(m.warns, MT_DIRS);
+		assert_true(m.progress > 0 && m.cancels > 0);
+		assert_int_equal(res.excluded, MT_DIRS + MT_GROUPS / 7 + 1);
+		if (n == 1) {
+			files = res.files;
+			dirs = res.dirs;
+			assert_int_equal(dirs, 1 + MT_DIRS * 4 + 41);
+		}
+		assert_int_equal(res.files, files);
+		assert_int_equal(res.dirs, dirs);
+		assert_int_equal(res.symlinks, 2 * MT_DIRS);
+		assert_mt_groups(R("mt%d", n), ino, NULL);
+		for (int d = 0; d < MT_DIRS; d++)
+			assert_same(R("mt/d%02d", d), R("mt%d/d%02d", n, d));
+		assert_same(R("mt/deep/n/n/n"), R("mt%d/deep/n/n/n", n));
+		assert_int_equal(open_fds(), fds);
+		fsrestore_result_release(&res);
+		free(t);
+	}
+
+	/* snapshots: s1, then s2 linked to it after 3 files and inode 4 changed */
+	o.mode = FSRESTORE_SNAPSHOT;
+	o.threads = 4;
+	t = xstrdup(P("s1"));
+	o.target = t;
+	assert_int_equal(fsrestore_run(&o, NULL, &res, &e), 0);
+	assert_mt_groups("s1", ino1, NULL);
+	fsrestore_result_release(&res);
+	for (int d = 0; d < 3; d++)
+		put(R("mt/d%02d/s1/f5", d), "changed, longer\n", 0644);
+	put(mt_name("mt", 4, 0), "inode 4, changed\n", 0640);
+	o.link_dest = t;
+	o.target = xstrdup(P("s2"));
+	if (fsrestore_run(&o, NULL, &res, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(res.files, files);
+	assert_int_equal(res.differences, 0);
+	/* every file but the 3 changed, every inode but inode 4 (an inode's
+	 * other names are links to its first) */
+	assert_int_equal(res.linked, MT_DIRS * 2 * 12 - 3 + MT_GROUPS - 1);
+	assert_mt_groups("s2", ino, ino1);
+	for (int g = 0; g < MT_GROUPS; g++)
+		if ((g == 4) != (ino[g] != ino1[g]))
+			fail_msg("inode %d: %s the earlier snapshot's", g, g == 4 ? "still" : "not");
+	for (int d = 0; d < MT_DIRS; d++)
+		for (int f = 4; f < 7; f++) {
+			struct stat a, b;
+			assert_int_equal(lstat(Pf("s1/d%02d/s1/f%d", d, f), &a), 0);
+			assert_int_equal(lstat(Pf("s2/d%02d/s1/f%d", d, f), &b), 0);
+			if ((d < 3 && f == 5) != (a.st_ino != b.st_ino))
+				fail_msg("d%02d/s1/f%d: linked %d", d, f, a.st_ino == b.st_ino);
+		}
+	assert_int_equal(open_fds(), fds);
+	fsrestore_result_release(&res);
+	free((char *)o.target);
+	free(t);
+	free(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1266,6 +1473,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(cancel_stops_the_reader_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(directory_copy_keeps_sparse_readonly_clears_setid, setup, teardown),
 		cmocka_unit_test_setup_teardown(directory_copy_reads_ahead_the_right_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(directory_copy_in_threads_keeps_hardlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_names_each_differing_path_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_archive_without_directory_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(damaged_headers_are_read_past_then_refused, setup, teardown),
