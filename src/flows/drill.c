@@ -819,7 +819,7 @@ int drill_check(const struct drill_sandbox *sb, const struct drill_state *st,
 	}
 	if (!strcmp(cmd->action, "datadir-owner")) {
 		struct conf c;
-		struct tree_owner t = { 0, 0, 0, why };
+		struct tree_owner t = { 0, 0, 0, why, NULL };
 		uid_t uid;
 		gid_t gid;
 		int ret;

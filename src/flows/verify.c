@@ -22,9 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *or_unknown(const char *s) { return s ? s : "(unknown)"; }
-
-
 struct checks {
 	struct strbuf text;    /* the report, English (the file, the log) */
 	struct strbuf shown;   /* its lines in the operator's language */
@@ -38,18 +35,23 @@ struct checks {
  * file (next to the run log), the error and the log, and from its
  * translation with the same arguments for the screen.  @why, an error the
  * check found (NULL: none), follows ": " in each language: its message and
- * detail, English in the English line, translated in the screen's. */
+ * detail, English in the English line, translated in the screen's.
+ * @own_shown (NULL: none) is the screen's line formatted by the caller. */
 static void check_v(struct checks *ck, enum check_result res, const struct err *why,
-		    const char *fmt, va_list ap)
+		    const char *own_shown, const char *fmt, va_list ap)
 {
 	static const char *word[] = { N_("PASS"), N_("WARN"), N_("FAIL") };
 	struct strbuf line = STRBUF_INIT, shown = STRBUF_INIT;
-	const char *l10n = i18n_find(fmt);
-	va_list aq;
 	fault_point("verify.check");
-	va_copy(aq, ap);
-	strbuf_vaddf(&shown, l10n ? l10n : fmt, aq);
-	va_end(aq);
+	if (own_shown) {
+		strbuf_addstr(&shown, own_shown);
+	} else {
+		const char *l10n = i18n_find(fmt);
+		va_list aq;
+		va_copy(aq, ap);
+		strbuf_vaddf(&shown, l10n ? l10n : fmt, aq);
+		va_end(aq);
+	}
 	strbuf_vaddf(&line, fmt, ap);
 	if (why && why->msg) {
 		strbuf_addf(&line, ": %s", why->msg);
@@ -87,7 +89,7 @@ static void check(struct checks *ck, enum check_result res, const char *fmt, ...
 {
 	va_list ap;
 	va_start(ap, fmt);
-	check_v(ck, res, NULL, fmt, ap);
+	check_v(ck, res, NULL, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -101,9 +103,34 @@ static void check_err(struct checks *ck, enum check_result res, const struct err
 {
 	va_list ap;
 	va_start(ap, fmt);
-	check_v(ck, res, why, fmt, ap);
+	check_v(ck, res, why, NULL, fmt, ap);
 	va_end(ap);
 }
+
+/* check_v() whose screen line @shown the caller formatted (check_lang()). */
+static void check_shown(struct checks *ck, enum check_result res, const struct err *why,
+			const char *shown, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void check_shown(struct checks *ck, enum check_result res, const struct err *why,
+			const char *shown, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	check_v(ck, res, why, shown, fmt, ap);
+	va_end(ap);
+}
+
+/* check_err() for a line whose arguments differ by language (orq_en()
+ * and orq(), a reason built in each language): @fmt formatted with the
+ * argument list EN for the report, the error and the log, and translated
+ * with L10N for the screen; EN and L10N each in parentheses
+ * (po/Makevars: xgettext keyword check_lang:4). */
+#define ARGS_(...) __VA_ARGS__
+#define check_lang(ck, res, why, fmt, EN, L10N) do { \
+		char *shown_ = xstrfmt(_(fmt), ARGS_ L10N); \
+		check_shown(ck, res, why, shown_, fmt, ARGS_ EN); \
+		free(shown_); \
+	} while (0)
 
 /* Compare every table's row count in @db with the rows of its COPY block in
  * @dump.  Returns the number of tables that differ (each one logged at
@@ -240,28 +267,49 @@ static long check_migrations(struct restore *rs, struct report *r, struct checks
 	return pending;
 }
 
-/* One bad entry: counted, and named while fewer than @max are. */
-static void tree_bad(struct tree_owner *t, unsigned max, const char *path, const char *why)
+/* One bad entry: counted, and named while fewer than @max are, with why
+ * in English (@why) and in the operator's language (@why_l10n). */
+static void tree_bad(struct tree_owner *t, unsigned max, const char *path, const char *why,
+		     const char *why_l10n)
 {
 	if (t->first && t->bad < max)
 		strbuf_addf(t->first, "%s%s (%s)", t->bad ? ", " : "", *path ? path : ".", why);
+	if (t->first_l10n && t->bad < max)
+		strbuf_addf(t->first_l10n, "%s%s (%s)", t->bad ? ", " : "", *path ? path : ".",
+			    why_l10n);
 	t->bad++;
+}
+
+/* tree_bad() for errno @errnum: strerror in each language. */
+static void tree_bad_errno(struct tree_owner *t, unsigned max, const char *path, int errnum)
+{
+	char *en = xstrdup(i18n_strerror_en(errnum));
+	tree_bad(t, max, path, en, strerror(errnum));
+	free(en);
 }
 
 static void tree_check(struct tree_owner *t, unsigned max, const char *path, const struct stat *st,
 		       uid_t uid, gid_t gid)
 {
-	struct strbuf why = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT, why_l10n = STRBUF_INIT;
 	mode_t need = S_ISDIR(st->st_mode) ? S_IRWXU : S_IRUSR | S_IWUSR;
 	t->entries++;
-	if (st->st_uid != uid || st->st_gid != gid)
+	if (st->st_uid != uid || st->st_gid != gid) {
 		strbuf_addf(&why, "owner %lu:%lu", (unsigned long)st->st_uid,
 			    (unsigned long)st->st_gid);
-	if (!S_ISLNK(st->st_mode) && (st->st_mode & need) != need)
+		strbuf_addf(&why_l10n, _("owner %lu:%lu"), (unsigned long)st->st_uid,
+			    (unsigned long)st->st_gid);
+	}
+	if (!S_ISLNK(st->st_mode) && (st->st_mode & need) != need) {
 		strbuf_addf(&why, "%smode %04o", why.len ? ", " : "", (unsigned)(st->st_mode & 07777));
+		if (why_l10n.len)
+			strbuf_addstr(&why_l10n, ", ");
+		strbuf_addf(&why_l10n, _("mode %04o"), (unsigned)(st->st_mode & 07777));
+	}
 	if (why.len)
-		tree_bad(t, max, path, why.buf);
+		tree_bad(t, max, path, why.buf, why_l10n.buf);
 	strbuf_release(&why);
+	strbuf_release(&why_l10n);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -284,7 +332,7 @@ static void tree_walk(int fd, struct strbuf *path, uid_t uid, gid_t gid, unsigne
 	int n = scandirat(fd, ".", &names, not_dots, by_name);
 	if (n < 0) {
 		t->unread++;
-		tree_bad(t, max, path->buf, strerror(errno));
+		tree_bad_errno(t, max, path->buf, errno);
 		close(fd);
 		return;
 	}
@@ -295,7 +343,7 @@ static void tree_walk(int fd, struct strbuf *path, uid_t uid, gid_t gid, unsigne
 		strbuf_setlen(path, len);
 		strbuf_addf(path, "%s%s", len ? "/" : "", name);
 		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			tree_bad(t, max, path->buf, strerror(errno));
+			tree_bad_errno(t, max, path->buf, errno);
 			continue;
 		}
 		tree_check(t, max, path->buf, &st, uid, gid);
@@ -304,7 +352,7 @@ static void tree_walk(int fd, struct strbuf *path, uid_t uid, gid_t gid, unsigne
 			if (sub < 0) {
 				t->unread++;
 				if (t->bad == bad) /* not counted twice */
-					tree_bad(t, max, path->buf, strerror(errno));
+					tree_bad_errno(t, max, path->buf, errno);
 				continue;
 			}
 			tree_walk(sub, path, uid, gid, max, t);
@@ -353,8 +401,8 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 	int ret = 0;
 
 	strbuf_addf(&ck.text, "biso-recover verification %s\nwebroot %s\ndatadir %s\n"
-			      "database %s\n\n", rs->stamp, rs->webroot, or_unknown(rs->datadir),
-		    or_unknown(rs->dbname));
+			      "database %s\n\n", rs->stamp, rs->webroot, orq_en(rs->datadir),
+		    orq_en(rs->dbname));
 	strbuf_addf(&ck.shown, _("biso-recover verification %s\nwebroot %s\ndatadir %s\n"
 				 "database %s\n\n"), rs->stamp, rs->webroot, orq(rs->datadir),
 		    orq(rs->dbname));
@@ -372,34 +420,40 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 		check(&ck, CHECK_PASS, "webroot %s holds biso-cli and config.php", rs->webroot);
 	/* datadir */
 	if (!rs->datadir || lstat(rs->datadir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		check(&ck, CHECK_FAIL, "datadir %s does not exist", or_unknown(rs->datadir));
+		check_lang(&ck, CHECK_FAIL, NULL, "datadir %s does not exist", (orq_en(rs->datadir)),
+			   (orq(rs->datadir)));
 	} else if (conf_web_owner(c, &uid, &gid, &ce) < 0) {
 		check_err(&ck, CHECK_FAIL, &ce, "datadir owner");
 		err_clear(&ce);
 	} else {
 		/* every entry: a root-owned file or a mode-000 folder inside is
 		 * as bad for the web server as a wrong top */
-		struct strbuf first = STRBUF_INIT;
-		struct tree_owner t = { 0, 0, 0, &first };
+		struct strbuf first = STRBUF_INIT, first_l10n = STRBUF_INIT;
+		struct tree_owner t = { 0, 0, 0, &first, &first_l10n };
 		if (verify_tree_owner(rs->datadir, uid, gid, 5, &t, &ce) < 0) {
 			check_err(&ck, CHECK_FAIL, &ce, "datadir");
 			err_clear(&ce);
 		} else if (t.bad) {
-			check(&ck, CHECK_FAIL, "datadir %s: %lu of %lu entries do not belong to %s:%s "
-			      "with u+rwX: %s%s", rs->datadir, t.bad, t.entries, c->web_user,
-			      c->web_group, first.buf, t.bad > 5 ? ", ..." : "");
+			check_lang(&ck, CHECK_FAIL, NULL, "datadir %s: %lu of %lu entries do not "
+				   "belong to %s:%s with u+rwX: %s%s",
+				   (rs->datadir, t.bad, t.entries, c->web_user, c->web_group,
+				    first.buf, t.bad > 5 ? ", ..." : ""),
+				   (rs->datadir, t.bad, t.entries, c->web_user, c->web_group,
+				    first_l10n.buf, t.bad > 5 ? ", ..." : ""));
 		} else {
 			check(&ck, CHECK_PASS, "datadir %s: all %lu entries belong to %s:%s with u+rwX",
 			      rs->datadir, t.entries, c->web_user, c->web_group);
 		}
 		strbuf_release(&first);
+		strbuf_release(&first_l10n);
 	}
 	/* database */
 	db = rs->conninfo ? dbadmin_connect(rs->conninfo, &ce) : NULL;
 	if (!db) {
 		if (!err_isset(&ce))
 			err_set(&ce, "no conninfo");
-		check_err(&ck, CHECK_FAIL, &ce, "database %s does not answer", or_unknown(rs->dbname));
+		check_lang(&ck, CHECK_FAIL, &ce, "database %s does not answer", (orq_en(rs->dbname)),
+			   (orq(rs->dbname)));
 		err_clear(&ce);
 	} else {
 		check(&ck, CHECK_PASS, "database \"%s\" answers", rs->dbname);

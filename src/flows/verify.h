@@ -39,7 +39,9 @@ struct tree_owner {
 	unsigned long bad;      /* entries with another owner or group, or without u+rwX */
 	unsigned long unread;   /* directories that could not be opened */
 	struct strbuf *first;   /* caller's buffer (may be NULL): the first few bad
-				   entries, "path (why)" joined by ", " */
+				   entries, "path (why)" joined by ", ", English */
+	struct strbuf *first_l10n; /* the same with "why" in the operator's
+				   language (may be NULL) */
 };
 
 /*
@@ -48,8 +50,8 @@ struct tree_owner {
  * only their owner).  Walks with openat()/fstatat() relative to each
  * directory's descriptor, never following symbolic links and never looking
  * a path up from the root again.  The first @max_named bad entries are named
- * in @t->first with their path relative to @dir.  Returns 0, or -1 with @e
- * when @dir itself cannot be opened.
+ * in @t->first (and @t->first_l10n) with their path relative to @dir.
+ * Returns 0, or -1 with @e when @dir itself cannot be opened.
  */
 int verify_tree_owner(const char *dir, uid_t uid, gid_t gid, unsigned max_named,
 		      struct tree_owner *t, struct err *e);

@@ -5,7 +5,10 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <ctype.h>
+#include <grp.h>
 #include <locale.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +312,71 @@ static void keep_both(void *ctx, enum log_level level, const char *line, const c
 	strbuf_addf(ctx, "EN %s\nDE %s\n", line, shown);
 }
 
+/* 1 when @w is a whole word of @text (letters around it end it). */
+static int has_word(const char *text, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = text; (p = strstr(p, w)); p++)
+		if ((p == text || !isalpha((unsigned char)p[-1])) && !isalpha((unsigned char)p[n]))
+			return 1;
+	return 0;
+}
+
+/* The words (three letters or more: "in" is German too) of the English
+ * log lines ("EN ") of @log, less those of the values the lines carry
+ * (@f's paths and names): none may be a word of @shown, text for a German
+ * screen.  Case counts ("Webroot" is German too, "host" not). */
+static void no_english_word_in(const char *log, const char *shown, const struct fixture *f)
+{
+	struct strbuf en = STRBUF_INIT, values = STRBUF_INIT, word = STRBUF_INIT;
+	struct passwd *pw = getpwuid(getuid());
+	/* names and paths, and words of neither language (a step's name,
+	 * a setting's) */
+	strbuf_addf(&values, " %s %s %s %s live webroot data biso cli config php nosocket log "
+		    "verify txt rwX migrations migration_status ", f->dir, pw ? pw->pw_name : "", f->c.web_user, f->c.web_group);
+	for (const char *p = log; *p;) {
+		const char *end = strchrnul(p, '\n'), *pq;
+		if (!strncmp(p, "EN ", 3)) {
+			strbuf_addf(&en, " %.*s ", (int)(end - p - 3), p + 3);
+			/* libpq's message follows the locale, in the log too */
+			if ((pq = strstr(p, "cannot connect to database")) && pq < end &&
+			    (pq = strstr(pq, "): ")) && pq < end)
+				strbuf_addf(&values, " %.*s ", (int)(end - pq), pq);
+		}
+		p = *end ? end + 1 : end;
+	}
+	for (const char *p = shown; *p;) {
+		const char *q = p;
+		while (isalpha((unsigned char)*q))
+			q++;
+		if (q - p >= 3) {
+			strbuf_reset(&word);
+			strbuf_addf(&word, "%.*s", (int)(q - p), p);
+			if (has_word(en.buf, word.buf) && !has_word(values.buf, word.buf))
+				fail_msg("English word \"%s\" on a German screen: %s\n(the log's "
+					 "lines: %s)", word.buf, shown, en.buf);
+		}
+		p = *q ? q + 1 : q;
+	}
+	strbuf_release(&en);
+	strbuf_release(&values);
+	strbuf_release(&word);
+}
+
+/* no_english_word_in() for each German screen line ("DE ") of @log. */
+static void no_english_word(const char *log, const struct fixture *f)
+{
+	for (const char *p = log; *p;) {
+		const char *end = strchrnul(p, '\n');
+		if (!strncmp(p, "DE ", 3)) {
+			char *line = xstrndup(p + 3, (size_t)(end - p - 3));
+			no_english_word_in(log, line, f);
+			free(line);
+		}
+		p = *end ? end + 1 : end;
+	}
+}
+
 /* The refusal of a cut-off dump chosen in the wizard, with
  * LANG=de_CH.UTF-8 and the catalogue `make` compiled into the build
  * tree's locale/: the log pane's line is German, the error in it too; the
@@ -415,6 +483,61 @@ static void verify_lines_are_german_with_their_errors(void **state)
 	if (strstr(shown.buf, "does not exist") || strstr(shown.buf, "cannot connect") ||
 	    strstr(shown.buf, "datadir owner") || strstr(shown.buf, "checks failed"))
 		fail_msg("English in the step's German error: %s", shown.buf);
+	/* nor any English word of the check lines (their msgids) */
+	no_english_word(log.buf, f);
+	strbuf_release(&shown);
+	err_format_l10n(&e, &shown);
+	no_english_word_in(log.buf, shown.buf, f);
+	err_clear(&e);
+	run_free(run);
+
+	/* an entry of the datadir with another group and mode 0000 (the
+	 * reason of the line: "owner", "mode"), no database name known */
+	{
+		struct passwd *pw = getpwuid(getuid());
+		struct group *gr;
+		assert_non_null(pw);
+		setgrent();
+		while ((gr = getgrent()) && gr->gr_gid == getgid())
+			;
+		assert_non_null(gr);
+		conf_set_str(&f->c.web_user, pw->pw_name);
+		conf_set_str(&f->c.web_group, gr->gr_name);
+		endgrent();
+	}
+	snprintf(path, sizeof path, "%s/live/webroot/data/a.txt", f->dir);
+	write_file(path, "a\n");
+	chmod(path, 0000);
+	strbuf_reset(&log);
+	run = new_run(&f->c, "verify", "20261129_093000", 1, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	free(restore_of(run)->dbname);
+	restore_of(run)->dbname = NULL;
+	free(restore_of(run)->conninfo);
+	restore_of(run)->conninfo = NULL;
+	assert_int_equal(run_step(run, STEP_VERIFY, &rep, &e), -1);
+	if (!strstr(log.buf, "a.txt (owner ") || !strstr(log.buf, ", mode 0000)") ||
+	    !strstr(log.buf, "EN FAIL  database (unknown) does not answer: no conninfo\n"))
+		fail_msg("the log's check lines do not name the bad entry: %s", log.buf);
+	no_english_word(log.buf, f);
+	strbuf_reset(&shown);
+	err_format_l10n(&e, &shown);
+	no_english_word_in(log.buf, shown.buf, f);
+	err_clear(&e);
+	run_free(run);
+
+	/* no datadir known */
+	strbuf_reset(&log);
+	run = new_run(&f->c, "verify", "20261129_093000", 1, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	free(restore_of(run)->datadir);
+	restore_of(run)->datadir = NULL;
+	assert_int_equal(run_step(run, STEP_VERIFY, &rep, &e), -1);
+	if (!strstr(log.buf, "EN FAIL  datadir (unknown) does not exist\n"))
+		fail_msg("the log's check line is not English: %s", log.buf);
+	no_english_word(log.buf, f);
 	err_clear(&e);
 	run_free(run);
 	unit_english();
