@@ -723,8 +723,12 @@ int replay_build_workers(uint64_t heap_pages, long setting_kb, long max_workers,
 {
 	long w;
 	if (rel_workers >= 0) {
-		w = rel_workers;
-	} else if (heap_pages < min_scan_pages) {
+		/* the table's storage parameter, capped at the maximum and
+		 * nothing else: the server deliberately ignores the memory then */
+		w = rel_workers < max_workers ? rel_workers : max_workers;
+		return w > 0 ? (int)w : 0;
+	}
+	if (heap_pages < min_scan_pages) {
 		w = 0;
 	} else {
 		/* one more worker each time the heap triples past the minimum */

@@ -172,16 +172,19 @@ void replay_progress_of(const struct dumpinfo *di, uint64_t sql_done, uint64_t p
 long replay_sort_mem_kb(uint64_t heap_bytes, long setting_kb);
 
 /*
- * The parallel workers PostgreSQL (11-15: plan_create_index_workers(),
+ * The parallel workers PostgreSQL (11-17: plan_create_index_workers(),
  * compute_parallel_worker()) plans for a btree build on a table of
  * @heap_pages blocks under maintenance_work_mem @setting_kb,
  * max_parallel_maintenance_workers @max_workers and
  * min_parallel_table_scan_size @min_scan_pages (blocks), @rel_workers the
- * table's parallel_workers storage parameter (-1: not set): none below the
- * minimum, one more each time the heap triples, at most @max_workers, and
- * only as many as leave 32 MB of the setting to each participant (so none
- * under 64 MB).  The replay keeps the session's memory for a build that
- * gets one (replay_sort_mem_set()).
+ * table's parallel_workers storage parameter (-1: not set).  With the
+ * storage parameter: that, at most @max_workers, whatever the memory.
+ * Without: none below the minimum, one more each time the heap triples, at
+ * most @max_workers, and only as many as leave 32 MB of the setting to each
+ * participant (so none under 64 MB).  Not predicted: the server's serial
+ * build of an index whose expression or predicate is not parallel safe, or
+ * when no worker is free at run time.  The replay keeps the session's
+ * memory for a build that gets one (replay_sort_mem_set()).
  */
 int replay_build_workers(uint64_t heap_pages, long setting_kb, long max_workers,
 			 uint64_t min_scan_pages, long rel_workers);

@@ -76,6 +76,11 @@ static void build_workers_as_the_server_plans(void **state)
 	assert_int_equal(replay_build_workers(260 * MiB / 8192, 65536, 0, 1024, -1), 0);
 	assert_int_equal(replay_build_workers(260 * MiB / 8192, 65536, 2, 1024, 0), 0);
 	assert_int_equal(replay_build_workers(10, 1 << 30, 2, 1024, 4), 2);
+	/* ... which the server takes whatever the memory (a setting under
+	 * 64 MB: workers all the same) */
+	assert_int_equal(replay_build_workers(260 * MiB / 8192, 32768, 2, 1024, 4), 2);
+	assert_int_equal(replay_build_workers(10, 1024, 8, 1024, 1), 1);
+	assert_int_equal(replay_build_workers(260 * MiB / 8192, 32768, 0, 1024, 4), 0);
 	/* a minimum of 0 blocks: even an empty table */
 	assert_int_equal(replay_build_workers(0, 65536, 2, 0, -1), 1);
 	/* a heap too big to count in blocks stays bounded */
