@@ -578,11 +578,14 @@ static void quit_key(struct wizard *w, int is_key, wint_t ch)
 		w->aborted = 1;
 		/* "abort" answers a step's question or a failure's; a
 		 * confirmation knows only yes and no (its "n" may mean
-		 * "back"): the run is asked to stop */
-		if (w->qid && (w->qkind == PROTO_ASK_STEP || w->qkind == PROTO_ASK_RETRY))
+		 * "back"): the run is asked to stop, and a failure it then
+		 * asks about is answered "abort" */
+		if (w->qid && (w->qkind == PROTO_ASK_STEP || w->qkind == PROTO_ASK_RETRY)) {
 			answer(w, "abort");
-		else
+		} else {
+			w->cancelling = 1;
 			send_cancel(w, 1);
+		}
 	} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q') || is_esc(is_key, ch)) {
 		if (w->qid && w->qkind == PROTO_ASK_RETRY)
 			wizard_goto(w, SCR_FAILED);
@@ -664,6 +667,73 @@ static void refused_key(struct wizard *w, int is_key, wint_t ch)
 	} else if (is_char(is_key, ch, L'q') || (!menu && is_enter(is_key, ch))) {
 		w->finished = 1;
 	}
+}
+
+/* ---- signals ---- */
+
+/* Ctrl-C is q: it asks first ("Quit the wizard?", while a step runs
+ * "Abort STEP?"), and a second Ctrl-C at that question is its y.  The
+ * wizard then waits for the runner to end the run, as after q and y, and
+ * leaves its summary on the terminal; on the summary or the refusal it is
+ * their q.  A read-only wizard only watches: Ctrl-C leaves, as its q. */
+static void interrupt_once(struct wizard *w)
+{
+	if (w->readonly && w->screen != SCR_SUMMARY && w->screen != SCR_REFUSED) {
+		w->exit_code = WIZARD_LEFT;
+		w->finished = 1;
+		return;
+	}
+	switch (w->screen) {
+	case SCR_QUIT:
+		quit_key(w, 0, L'y');
+		break;
+	case SCR_CANCEL:
+		cancel_key(w, 0, L'y');
+		break;
+	case SCR_RUNNING:
+		if (!w->cancelling)
+			wizard_goto(w, SCR_CANCEL);
+		break;
+	case SCR_SUMMARY:
+	case SCR_REFUSED:
+		w->finished = 1;
+		break;
+	default:
+		/* a step, its confirmation, a failure, the backup list, the
+		 * wait for the runner: the question over it */
+		w->notice = w->explain = 0;
+		wizard_goto(w, SCR_QUIT);
+		break;
+	}
+}
+
+static void interrupt(struct wizard *w)
+{
+	interrupt_once(w);
+	/* too small a terminal shows no question, only "Ctrl-C aborts" */
+	if (wizard_too_small() && (w->screen == SCR_QUIT || w->screen == SCR_CANCEL))
+		interrupt_once(w);
+}
+
+/* SIGTERM: no one to ask; the run is asked to stop (the log says "stopped
+ * by SIGTERM") and the wizard ends as soon as its runner ended it, without
+ * waiting for a key on the summary.  A second SIGTERM does not wait; a
+ * read-only wizard leaves. */
+static void terminate(struct wizard *w)
+{
+	if (w->readonly && !w->ended) {
+		/* not ours to stop: it goes on, as after q */
+		w->exit_code = WIZARD_LEFT;
+		w->finished = 1;
+		return;
+	}
+	if (w->terminating || w->ended || w->conn.fd < 0) {
+		w->finished = 1;
+		return;
+	}
+	w->terminating = w->cancelling = 1;
+	w->exit_code = EXIT_ABORTED;
+	send_cancel(w, REPORT_STOP_SIGNAL(SIGTERM));
 }
 
 const struct wizard_screen wizard_screens[SCR_COUNT] = {
@@ -918,6 +988,8 @@ static void on_message(struct wizard *w, struct proto_msg *m)
 			break;
 		}
 		flushinp();
+		if (w->terminating)
+			w->finished = 1; /* SIGTERM: the summary goes to the terminal */
 		if (!w->views) {
 			/* refused before its first step (the plan, the
 			 * preflight): why, in a dialog that goes back to the
@@ -994,10 +1066,25 @@ static void dispatch_key(struct wizard *w, int is_key, wint_t ch)
 
 static void run_loop(struct wizard *w)
 {
-	while (!w->finished && !wizard_signal) {
+	while (!w->finished && !w->hangup) {
 		struct pollfd pfd[4];
 		wint_t ch;
-		int r;
+		int r, sig;
+
+		/* SIGHUP leaves the loop (the run goes on); SIGINT is a key,
+		 * SIGTERM a stop that ends the wizard with the run */
+		if ((sig = wizard_signal)) {
+			wizard_signal = 0;
+			if (sig == SIGHUP) {
+				w->hangup = 1;
+				break;
+			}
+			if (sig == SIGINT)
+				interrupt(w);
+			else
+				terminate(w);
+			continue;
+		}
 
 		w->now_ns = report_now_ns();
 		wizard_draw(w);
@@ -1014,11 +1101,11 @@ static void run_loop(struct wizard *w)
 		pfd[3].events = POLLIN;
 		r = poll(pfd, 4, 200);
 		if (wizard_signal)
-			break;
+			continue;
 		if (r > 0 && (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
 		    !(pfd[0].revents & POLLIN)) {
 			/* the terminal went away without a SIGHUP */
-			wizard_signal = SIGHUP;
+			w->hangup = 1;
 			break;
 		}
 		w->now_ns = report_now_ns();
@@ -1045,6 +1132,8 @@ static void run_loop(struct wizard *w)
 				w->runner_died = 1;
 				w->ended = 1;
 				wizard_goto(w, SCR_SUMMARY);
+				if (w->terminating)
+					w->finished = 1;
 			}
 			if (w->ended)
 				runner_close(w);
@@ -1134,13 +1223,9 @@ int wizard_run(const struct wizard_opts *o)
 
 	run_loop(&w);
 
-	if (wizard_signal == SIGHUP) {
+	if (w.hangup) {
 		/* the terminal is gone: the run goes on without us */
 		w.exit_code = w.ended ? w.exit_code : WIZARD_LEFT;
-	} else if (wizard_signal) {
-		/* SIGINT, SIGTERM: stop the run, as Ctrl-C in line mode */
-		send_cancel(&w, REPORT_STOP_SIGNAL((int)wizard_signal));
-		w.exit_code = EXIT_ABORTED;
 	}
 out:
 	/* reverse order of setup: terminal, stderr, socket, signals */

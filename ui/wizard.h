@@ -48,7 +48,8 @@ struct wizard_opts {
  * ends and the operator leaves the summary; returns the run's exit code: 0
  * done, 1 a step failed (old data kept), 3 finished with steps
  * skipped/failed that the operator chose to continue past, 130 aborted by
- * the operator (also on SIGINT or SIGTERM, sent to the runner as a cancel),
+ * the operator (SIGINT is the q key: it asks first; SIGTERM is sent to the
+ * runner as a cancel; either way the wizard returns after the run's END),
  * 2 when no terminal could be opened or the runner cannot be reached (the
  * message is on stderr), WIZARD_RESUME and WIZARD_LEFT (above).  Restores
  * the terminal before returning, also on error, and then leaves on the

@@ -1256,10 +1256,15 @@ static void draw_readonly(const struct wizard *w)
 	strbuf_release(&sb);
 }
 
+int wizard_too_small(void)
+{
+	return COLS < MIN_COLS || LINES < MIN_ROWS;
+}
+
 void wizard_draw(const struct wizard *w)
 {
 	erase();
-	if (COLS < MIN_COLS || LINES < MIN_ROWS) {
+	if (wizard_too_small()) {
 		struct strbuf sb = STRBUF_INIT;
 		struct tui_lines ln = TUI_LINES_INIT;
 		strbuf_addf(&sb, _("Terminal too small: the wizard needs %dx%d, this one is "

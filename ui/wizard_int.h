@@ -158,6 +158,10 @@ struct wizard {
 					   line says which do */
 	int aborted;                    /* the operator aborted: exit 130 */
 	int runner_died;                /* the runner ended without its END (killed) */
+	int terminating;                /* SIGTERM: the run was asked to stop; the
+					   wizard ends with it, no key asked */
+	int hangup;                     /* the terminal went away (SIGHUP, POLLHUP):
+					   the run goes on without us */
 
 	int finished;                   /* leave the loop */
 	int exit_code;
@@ -175,6 +179,9 @@ int wizard_stopping_no(const struct wizard *w);
 /* The screen table (wizard.c). */
 extern const struct wizard_screen wizard_screens[SCR_COUNT];
 
+/* 1 when the terminal is too small for the wizard's screens: only a line
+ * saying so is drawn, "Ctrl-C aborts" (wizard_draw.c). */
+int wizard_too_small(void);
 /* Draw the whole screen for the current state (wizard_draw.c). */
 void wizard_draw(const struct wizard *w);
 /* Per-screen draw functions used by the table (wizard_draw.c). */
