@@ -98,6 +98,13 @@ int dbreplace_run(const struct dbreplace_opts *o, struct step_out *so, struct re
 			report_log(r, LOG_ERROR, "the replay failed; the live database \"%s\" is "
 				   "untouched; \"%s\" is left for inspection and dropped on the next "
 				   "attempt", dbname, staging);
+		/* the summary says it too (newcomer 8.2: only the log did) */
+		if (!stats->conn_lost && e->hint)
+			err_hint(e, "%s The live database \"%s\" is untouched; \"%s\" is left for "
+				 "inspection and dropped by the next attempt.", e->hint, dbname, staging);
+		else if (!stats->conn_lost)
+			err_hint(e, "The live database \"%s\" is untouched; \"%s\" is left for "
+				 "inspection and dropped by the next attempt.", dbname, staging);
 		goto out;
 	}
 	if (stats->errors) {

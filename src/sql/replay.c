@@ -14,6 +14,7 @@
 #include "err.h"
 #include "fault.h"
 #include "magic.h"
+#include "pgcancel.h"
 #include "report.h"
 #include "sqlscan.h"
 #include "dumpinfo.h"
@@ -175,7 +176,16 @@ PGconn *replay_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
 		return NULL;
 	}
 	PQsetNoticeReceiver(conn, notice_receiver, rp);
+	pgcancel_add(rp->cancel, conn);
 	return conn;
+}
+
+void replay_disconnect(struct replay *rp, PGconn *conn)
+{
+	if (!conn)
+		return;
+	pgcancel_remove(rp->cancel, conn);
+	PQfinish(conn);
 }
 
 /* Connect the main connection (replacing the current one). */
@@ -184,8 +194,7 @@ int replay_do_connect(struct replay *rp, PQconninfoOption *over, struct err *e)
 	PGconn *conn = replay_connect(rp, over, e);
 	if (!conn)
 		return -1;
-	if (rp->conn)
-		PQfinish(rp->conn);
+	replay_disconnect(rp, rp->conn);
 	rp->conn = conn;
 	return 0;
 }
@@ -239,6 +248,18 @@ void replay_server_error(struct replay *rp, PGconn *conn, struct err *dst, const
 int replay_record_error(struct replay *rp, struct err *one, int fatal)
 {
 	struct strbuf sb = STRBUF_INIT;
+	if (!rp->spec && (rp->aborted || report_cancelled(rp->r))) {
+		/* the work is to stop: the statements pgcancel stopped on the
+		 * server fail now, on every connection; one error says why */
+		if (rp->aborted) {
+			err_clear(one);
+			return -1;
+		}
+		rp->aborted = 1;
+		fatal = 1;
+		if (!one->msg || strncmp(one->msg, "restore aborted: ", 17))
+			err_set(one, "restore aborted: %s", report_stop_reason(rp->r));
+	}
 	if (rp->spec) {
 		/* inside the transaction that waits for the dump check: it is
 		 * rolled back, and the replay runs again or the check's
@@ -860,8 +881,8 @@ static int progress_or_stop(struct replay *rp, struct report *r)
 }
 
 /* replay_run() once; *@retry set when it must run again (spec_end()). */
-static int run(const struct replay_opts *o, struct replay_check *ck, struct report *r,
-	       struct replay_stats *st, struct err *e, int *retry)
+static int run(const struct replay_opts *o, struct replay_check *ck, struct pgcancel *pc,
+	       struct report *r, struct replay_stats *st, struct err *e, int *retry)
 {
 	struct replay rp;
 	struct replay_stats dummy;
@@ -882,6 +903,7 @@ static int run(const struct replay_opts *o, struct replay_check *ck, struct repo
 	rp.spec_err = (struct err)ERR_INIT;
 	rp.info = o->info;
 	rp.ck = ck;
+	rp.cancel = pc;
 	strbuf_init(&rp.copybuf, 0);
 	strbuf_init(&rp.batch_text, 0);
 	strbuf_init(&rp.notices, 0);
@@ -1072,8 +1094,7 @@ out:
 		st->bytes_read = dumpread_raw_offset(rp.dr);
 		st->bytes_sql = dumpread_sql_offset(rp.dr);
 	}
-	if (rp.conn)
-		PQfinish(rp.conn);
+	replay_disconnect(&rp, rp.conn);
 	if (rp.params)
 		PQconninfoFree(rp.params);
 	dumpread_close(rp.dr);
@@ -1094,13 +1115,16 @@ int replay_run(const struct replay_opts *o, struct report *r, struct replay_stat
 	       struct err *e)
 {
 	struct replay_check *ck = NULL;
+	/* a stop must not wait for an index build of many minutes */
+	struct pgcancel *pc = pgcancel_start(r);
 	int retry = 0, ret;
 
 	if (o->check_hint && strcmp(o->dump_path, "-"))
 		ck = replay_check_start(o->dump_path, o->check_hint, r);
-	ret = run(o, ck, r, st, e, &retry);
+	ret = run(o, ck, pc, r, st, e, &retry);
 	if (retry) /* the check passed: no transaction this time */
-		ret = run(o, ck, r, st, e, &retry);
+		ret = run(o, ck, pc, r, st, e, &retry);
 	replay_check_free(ck);
+	pgcancel_end(pc);
 	return ret;
 }

@@ -66,19 +66,30 @@ struct replay {
 
 	/* --jobs (replay_jobs.c); NULL with one connection */
 	struct replay_pool *pool;
+
+	/* every connection's running statement is cancelled on the server
+	 * when the work is to stop (pgcancel.h); NULL: not watched */
+	struct pgcancel *cancel;
+	int aborted; /* the stop was reported: later errors are its echo */
 };
 
 /* Open a new connection with the replay's parameters (dbname from
- * \connect, @over overriding), notices routed to @rp.  Returns NULL with
- * @e set. */
+ * \connect, @over overriding), notices routed to @rp, watched by
+ * rp->cancel.  Returns NULL with @e set. */
 PGconn *replay_connect(struct replay *rp, PQconninfoOption *over, struct err *e);
+/* Close a connection replay_connect() opened (NULL is fine). */
+void replay_disconnect(struct replay *rp, PGconn *conn);
 
 /* Fill @dst from the server error @res on @conn for statement @stmt at dump
  * @line in TOC entry @toc (NULL: the current one). */
 void replay_server_error(struct replay *rp, PGconn *conn, struct err *dst, const PGresult *res,
 			 const char *stmt, const char *toc, long line);
 /* Count, log and keep an error (the first one is returned by replay_run).
- * Returns -1 when the replay must stop (@fatal or stop mode), else 0. */
+ * Returns -1 when the replay must stop (@fatal or stop mode), else 0.
+ * Once the work is to stop (report_cancelled()) the first error becomes
+ * "restore aborted: <why>" (its line and statement kept: the statement
+ * cancelled on the server fails with "canceling statement due to user
+ * request"), is fatal, and later ones are dropped. */
 int replay_record_error(struct replay *rp, struct err *one, int fatal);
 /* Report connection loss of @conn at @line (fatal).  Returns -1 if lost. */
 int replay_conn_lost(struct replay *rp, PGconn *conn, long line);

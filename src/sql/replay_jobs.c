@@ -1080,7 +1080,7 @@ void replay_jobs_disconnect(struct replay *rp)
 	struct replay_pool *p = rp->pool;
 	for (int i = 1; i < p->n; i++)
 		if (p->s[i].conn) {
-			PQfinish(p->s[i].conn);
+			replay_disconnect(rp, p->s[i].conn);
 			p->s[i].conn = NULL;
 			job_free(&p->s[i]);
 		}

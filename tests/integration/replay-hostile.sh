@@ -144,6 +144,57 @@ else
 	fail "lost connection: exit $rc:"; sed 's/^/    /' "$T/out" | head -12
 fi
 
+# ---- newcomer 8.2: a stop cancels the running statement on the server ----
+# An index build of 40 s (an IMMUTABLE function that sleeps 10 ms a row, as
+# drill scenario 5 makes it; 4000 rows): SIGTERM during the build ends
+# db-restore within 10 s, the build cancelled on the server (its log says
+# so), nothing of it left.  Before, the replay asked for a stop only between
+# statements: the build ran on to its end, on the main connection (--jobs
+# 1) and on a job's (--jobs 2).
+psql -X -q -d postgres -c 'CREATE DATABASE slowsrc' >/dev/null
+psql -X -q -d slowsrc <<'EOF'
+CREATE FUNCTION public.slow_key(i integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE
+	AS $$ BEGIN PERFORM pg_catalog.pg_sleep(0.01); RETURN i; END $$;
+CREATE TABLE public.slow_rows (id integer PRIMARY KEY);
+INSERT INTO public.slow_rows SELECT generate_series(1, 4000);
+EOF
+# the build goes into the dump by hand: made in slowsrc it would take 40 s
+pg_dump -d slowsrc | sed 's/^-- PostgreSQL database dump complete$/CREATE INDEX slow_rows_key ON public.slow_rows USING btree (public.slow_key(id));\n\n&/' > "$T/slow-index.sql"
+grep -q '^CREATE INDEX slow_rows_key' "$T/slow-index.sql" || fail "the slow dump lacks its index build"
+building() { # the build runs (not the query asking)
+	psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()
+		AND state = 'active' AND query LIKE 'CREATE INDEX slow_rows_key%'"
+}
+for j in 1 2; do
+	db=slowdst$j
+	psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
+	from=$(($(wc -l < "$T/pg/server.log") + 1))
+	"$BIN" db-restore --jobs $j --dbname "host=$PGHOST port=$PGPORT user=postgres dbname=$db" \
+		"$T/slow-index.sql" > "$T/out" 2>&1 &
+	pid=$!
+	i=0
+	until [ "$(building)" = 1 ] || [ $i -ge 600 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(building)" = 1 ] || fail "--jobs $j: the slow index build did not start"
+	kill -TERM "$pid"
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "--jobs $j: db-restore still runs 10 s after SIGTERM during a 40 s index build"
+		wait "$pid"
+		continue
+	fi
+	wait "$pid"; rc=$?
+	cancelled=$(tail -n +"$from" "$T/pg/server.log" | grep -c 'canceling statement due to user request')
+	idx=$(psql -X -At -d $db -c "SELECT count(*) FROM pg_class WHERE relname = 'slow_rows_key'")
+	if [ "$rc" = 130 ] && grep -q 'aborted: stopped by SIGTERM' "$T/out" && [ "$cancelled" -ge 1 ] &&
+	   [ "$(building)" = 0 ] && [ "$idx" = 0 ] && ! grep -q 'canceling statement' "$T/out"; then
+		ok "--jobs $j: SIGTERM during a 40 s index build cancels it on the server (exit 130 within 10 s)"
+	else
+		fail "--jobs $j: exit $rc (want 130), $cancelled cancels in the server log, build running: $(building), index: $idx:"
+		sed 's/^/    /' "$T/out" | head -12
+	fi
+done
+
 # ---- issue 16: hostile dumps as fixtures, each with its message and state ----
 # db-inspect and db-restore (check first) on each; the message names the
 # file and the line or byte offset; nothing reaches the database.
