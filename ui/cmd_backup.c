@@ -204,11 +204,23 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 		if (!backupset_parse_stamp(cl->args[0], 0, &when, &len) || cl->args[0][len])
 			return cli_usage_error("BACKUP is a backup's id YYYYMMDD_HHMMSS, not '%s'", cl->args[0]);
 		id = xstrdup(cl->args[0]);
-	} else {
+	}
+	/* a missing root says so, not "no backup there" (newcomer 8.5) */
+	if (backupset_root_check(root, &e) < 0) {
+		cli_print_err("could not check", &e);
+		err_clear(&e);
+		free(id);
+		return VERIFY_EXIT_UNCHECKED;
+	}
+	if (!id) {
 		rc = backupverify_newest(root, &id, &e);
 		if (rc <= 0) {
-			if (rc == 0)
+			if (rc == 0) {
 				err_set(&e, "no backup with a manifest in %s/manifest", root);
+				err_hint(&e, "backup-verify checks the backups biso-recover backup wrote "
+					 "(manifest/ID/MANIFEST under the backup root): check --backup-root and "
+					 "--config.");
+			}
 			cli_print_err("could not check", &e);
 			err_clear(&e);
 			return VERIFY_EXIT_UNCHECKED;
@@ -297,8 +309,8 @@ N_("Usage: biso-recover backup-verify [--restore-test] [OPTIONS] [BACKUP]\n"
 "to the backup root).\n"
 "\n"
 "Exit codes: 0 the backup is whole; 1 damaged (each file named); 2 could not\n"
-"check (no backup, no or unreadable manifest or checksum list, usage);\n"
-"130 aborted.\n"),
+"check (no backup root, no backup, no or unreadable manifest or checksum\n"
+"list, usage); 130 aborted.\n"),
 	1, cmd_backup_verify
 };
 
@@ -338,8 +350,17 @@ static int cmd_backup_prune(const struct cli *cl, struct conf *c)
 	for (size_t i = 0; i < 4; i++)
 		if (cl->keep[i] >= 0)
 			*rule[i] = cl->keep[i];
-	if (retention_policy_empty(&p))
+	if (retention_policy_empty(&p)) {
+		/* 0 turns a rule off (one of the configuration's, say); all
+		 * of them off is no policy (newcomer 8.12: --keep-last 0 was
+		 * told to give --keep-last) */
+		for (size_t i = 0; i < 4; i++)
+			if (cl->keep[i] >= 0)
+				return cli_usage_error("no retention policy: every rule is 0, which turns it off; "
+						       "give at least one above 0 (--keep-last 1 keeps the newest "
+						       "complete backup, which always stays)");
 		return cli_usage_error("no retention policy: give --keep-last, --keep-daily, --keep-weekly or --keep-monthly, or set retention in the configuration");
+	}
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	if (!cl->dry_run) {
@@ -444,7 +465,8 @@ N_("Usage: biso-recover backup-prune [--dry-run] [--keep-last N] [--keep-daily N
 "  --keep-daily N         the newest of each of the N newest days\n"
 "  --keep-weekly N        the same per ISO week\n"
 "  --keep-monthly N       the same per calendar month\n"
-"                         (default: retention in the configuration)\n"
+"                         (default: retention in the configuration; 0\n"
+"                         turns a rule off)\n"
 "  --dry-run              only print what would be kept and deleted\n"
 "  --config FILE, --backup-root DIR\n"
 "                         as in 'biso-recover --help'\n"

@@ -57,6 +57,9 @@ int backupprune_list(const char *root, const char *prefix, const char *log_prefi
 	size_t cap = 0;
 	*items = NULL;
 	*n = 0;
+	/* a missing root is no empty one (a typo, an unmounted disk) */
+	if (backupset_root_check(root, e) < 0)
+		return -1;
 	for (size_t s = 0; s < 4; s++) {
 		char *dir = xstrfmt("%s/%s", root, subs[s]);
 		DIR *d = opendir(dir);

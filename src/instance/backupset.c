@@ -287,20 +287,26 @@ static int scan_db(const char *dir, const char *prefix, struct backup_list *l, s
 	return 0;
 }
 
-int backupset_scan(const char *root, const char *dump_prefix, const char *log_dump_prefix,
-		   struct backupset *bs, struct err *e)
+int backupset_root_check(const char *root, struct err *e)
 {
-	DIR *d;
-	char *sub;
-	int rc = 0;
-	memset(bs, 0, sizeof *bs);
-	d = opendir(root);
+	DIR *d = opendir(root);
 	if (!d) {
 		err_errno(e, errno, "cannot read backup root %s", root);
 		err_hint(e, "give the directory that holds webroot/, data/ and db/ (--backup-root)");
 		return -1;
 	}
 	closedir(d);
+	return 0;
+}
+
+int backupset_scan(const char *root, const char *dump_prefix, const char *log_dump_prefix,
+		   struct backupset *bs, struct err *e)
+{
+	char *sub;
+	int rc = 0;
+	memset(bs, 0, sizeof *bs);
+	if (backupset_root_check(root, e) < 0)
+		return -1;
 	bs->root = xstrdup(root);
 	sub = xstrfmt("%s/webroot", root);
 	rc = scan_tree_dir(sub, &bs->webroot, e);

@@ -49,6 +49,13 @@ struct backupset {
 	struct backup_list log_dumps;  /* second database (biso_log) dumps */
 };
 
+/* 0 when the backup root @root can be read (a directory that opens), else
+ * -1 with @e = "cannot read backup root ROOT: <reason>" and a hint where to
+ * point --backup-root: the one check backupset_scan(), backup-verify and
+ * backup-prune make before they read it (an unmounted backup disk must not
+ * look like an empty root). */
+int backupset_root_check(const char *root, struct err *e);
+
 /*
  * Scan @root.  webroot/ and data/: candidates are archive files (by magic)
  * whose name carries a timestamp (YYYYMMDD_HHMMSS, '-' or 'T' also accepted

@@ -52,7 +52,16 @@ static int no_such_backup(const char *root, const char *id, struct err *e)
 			more);
 	else
 		err_set(e, "no backup %s in %s; backups there: %s", id, root, there.buf);
-	err_hint(e, "Give one of those ids, or none: backup-verify checks the newest backup.");
+	/* "those ids" only when the message listed some (newcomer 8.11) */
+	if (shown && !parts)
+		err_hint(e, "Give one of those ids, or none: backup-verify checks the newest backup.");
+	else if (shown)
+		err_hint(e, "Backups there with a manifest: %s%s; give one of those ids, or none: "
+			 "backup-verify checks the newest backup.", there.buf, more ? ", ..." : "");
+	else
+		err_hint(e, "backup-verify checks the backups biso-recover backup wrote "
+			 "(manifest/ID/MANIFEST under the backup root): check --backup-root and "
+			 "--config.");
 	strbuf_release(&there);
 	free(items);
 	return -1;

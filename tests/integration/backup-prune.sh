@@ -52,6 +52,30 @@ rc=$?
 set -e
 [ $rc = 2 ] && grep -q "no retention policy" "$T/empty.out" || { cat "$T/empty.out"; fail "an empty policy was not refused (exit $rc)"; }
 
+# a backup root that does not exist (a typo in the cron line, an unmounted
+# backup disk) is no empty one: exit 1 as --help says, with and without
+# --dry-run, the root named with a hint (newcomer 8.5: exit 0, "0 backups
+# deleted")
+for dry in "" --dry-run; do
+	set +e
+	"$B" backup-prune $dry --keep-last 1 --config "$conf" --backup-root "$T/nosuch" > "$T/nosuch.out" 2>&1
+	rc=$?
+	set -e
+	[ $rc = 1 ] && grep -q "cannot read backup root $T/nosuch: No such file or directory" "$T/nosuch.out" &&
+		grep -q '^HINT: ' "$T/nosuch.out" && ! grep -q 'backups deleted' "$T/nosuch.out" ||
+		{ cat "$T/nosuch.out"; fail "backup-prune $dry on a missing root: exit $rc, want 1 and 'cannot read backup root'"; }
+done
+# --keep-last 0 turns that rule off; with every rule off the message says
+# so instead of asking for --keep-last (newcomer 8.12)
+set +e
+"$B" backup-prune --dry-run --keep-last 0 --config "$T/empty.conf" > "$T/zero.out" 2>&1
+rc=$?
+set -e
+[ $rc = 2 ] && grep -q "every rule is 0, which turns it off" "$T/zero.out" ||
+	{ cat "$T/zero.out"; fail "--keep-last 0 alone: exit $rc, want 2 and 'every rule is 0'"; }
+prune --dry-run --keep-daily 0 > "$T/zero.out" 2>&1 && grep -q "policy: last 2, daily 0," "$T/zero.out" ||
+	{ cat "$T/zero.out"; fail "--keep-daily 0 did not turn off the configuration's daily rule"; }
+
 # dry run: the configuration's policy (last 2, daily 3)
 prune --dry-run > "$T/dry.out" 2>&1 || { cat "$T/dry.out"; fail "--dry-run failed"; }
 expect_keep="20240310_140000  keep (last 1, daily 1)

@@ -102,6 +102,32 @@ expect 1 "^DAMAGED db/biso_$id2.sql.gz: not a whole dump" "cut dump with good ch
 verify 20980101_000000
 expect 2 "no backup 20980101_000000 in $R; backups there: $id2, $id\$" "no such backup: exit 2, the ids there named"
 ! grep -q "No such file" "$T/out" "$T/err" || fail "no such backup: an ENOENT instead of what is there"
+# a missing backup root is named as such, with a hint (newcomer 8.5: "no
+# backup with a manifest in ROOT/manifest", no hint)
+for arg in "" "$id"; do
+	"$B" backup-verify --config "$T/empty.conf" --backup-root "$T/nosuch" $arg > "$T/out" 2> "$T/err"; rc=$?
+	expect 2 "cannot read backup root $T/nosuch: No such file or directory" "missing root${arg:+ with an id}: exit 2, the root named"
+	expect 2 "^HINT: give the directory that holds webroot/" "missing root${arg:+ with an id}: a hint where to point --backup-root"
+done
+# "Give one of those ids" only when ids were listed (newcomer 8.11): a dump
+# of the manual layout has no manifest; a root without manifests lists none
+mkdir -p "$T/manual/db"
+cp "$dump" "$T/manual/db/biso_20250101_000000.sql.gz"
+cp "$dump" "$R/db/biso_20250101_000000.sql.gz"
+for root in "$T/manual" "$R"; do
+	"$B" backup-verify --config "$T/empty.conf" --backup-root "$root" 20250101_000000 > "$T/out" 2> "$T/err"; rc=$?
+	expect 2 "has no manifest: a backup cut short, or a dump of the manual layout" "a manual-layout dump in $root: no manifest, exit 2"
+	if [ "$root" = "$R" ]; then
+		expect 2 "^HINT: Backups there with a manifest: $id2, $id; give one of those ids" "a manual-layout dump beside backups: the hint lists their ids"
+	else
+		! grep -q "one of those ids" "$T/err" && grep -q "^HINT: backup-verify checks the backups biso-recover backup wrote" "$T/err" &&
+			ok "a root without manifests: no 'one of those ids' in the hint" ||
+			{ fail "a root without manifests: hint:"; sed 's/^/    /' "$T/err"; }
+	fi
+done
+"$B" backup-verify --config "$T/empty.conf" --backup-root "$T/manual" > "$T/out" 2> "$T/err"; rc=$?
+expect 2 "^HINT: backup-verify checks the backups biso-recover backup wrote" "no backup with a manifest, no id: a hint"
+rm "$R/db/biso_20250101_000000.sql.gz"
 printf 'garbage\n' >> "$R/manifest/$id/SHA256SUMS"
 verify "$id"
 expect 2 "SHA256SUMS:4: not a sha256sum line" "damaged list: exit 2, line named"
