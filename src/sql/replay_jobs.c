@@ -35,7 +35,10 @@
  *     dropped and the error names the original statement.
  *     With N > 1 index builds run without parallel workers: the jobs use
  *     the cores instead (two builds with workers each side by side were no
- *     faster than one after the other; bench/README.md).  Such a build,
+ *     faster than one after the other; bench/README.md).  Not so the last
+ *     builds of the dump, when fewer are left (by the dump check's TOC
+ *     counts) than N: a connection would idle beside them, so they may
+ *     have the server's workers.  A build without workers,
  *     and one in order on the main connection that would get no parallel
  *     worker either, gets the sort memory of replay_sort_mem_kb() (SET
  *     LOCAL in the job's transaction); one that gets a worker keeps the
@@ -80,6 +83,7 @@
 #include "report.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -140,6 +144,7 @@ struct replay_pool {
 	uint64_t stop_seq; /* when stopping: jobs before this one still commit */
 	struct deferred *def;
 	size_t n_def, alloc_def;
+	unsigned long builds_seen; /* post-data index builds read so far (builds_left()) */
 };
 
 static PGconn *slot_conn(struct replay *rp, int i)
@@ -767,6 +772,32 @@ static int running_jobs(const struct replay_pool *p)
 }
 
 /* Rows of the first half when the COPY of @rel is to be split, else 0. */
+/* A statement of a TOC entry that builds an index: INDEX, or CONSTRAINT
+ * (a primary key, unique or exclusion constraint; FK and CHECK
+ * constraints have their own TOC types). */
+static int build_toc(const struct replay *rp, const struct sqlscan_item *it)
+{
+	return !it->copy_in && rp->sc.section == SQLSCAN_POST_DATA &&
+	       (!strcmp(rp->sc.toc_type.buf, "INDEX") || !strcmp(rp->sc.toc_type.buf, "CONSTRAINT"));
+}
+
+/* Index builds left in the dump, the current one included, by the dump
+ * check's TOC counts; ULONG_MAX when not known (no check, or it has not
+ * passed yet). */
+static unsigned long builds_left(const struct replay *rp)
+{
+	unsigned long total = 0;
+	if (!rp->info)
+		return ULONG_MAX;
+	for (size_t k = 0; k < rp->info->n_types; k++)
+		if (!strcmp(rp->info->types[k].type, "INDEX") ||
+		    !strcmp(rp->info->types[k].type, "CONSTRAINT"))
+			total += rp->info->types[k].count;
+	if (rp->pool->builds_seen > total)
+		return ULONG_MAX;
+	return total - rp->pool->builds_seen + 1;
+}
+
 static uint64_t split_half(struct replay *rp, const char *rel)
 {
 	uint64_t min = rp->o->split_min ? rp->o->split_min : REPLAY_SPLIT_MIN;
@@ -888,7 +919,10 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	PGresult *res;
 	const char *val[2];
 	unsigned oid = 0;
+	int workers;
 
+	if (build_toc(rp, it))
+		p->builds_seen++;
 	kind = job_kind(rp, it, &rel, &sp);
 	if (kind == JOB_NONE)
 		goto out;
@@ -980,10 +1014,14 @@ int replay_jobs_offer(struct replay *rp, const struct sqlscan_item *it)
 	strbuf_addstr(&cmd, "BEGIN;");
 	/* Index builds in parallel here, not inside the server as well: each
 	 * would start parallel workers for the same cores, and a parallel build
-	 * costs more CPU in all than a serial one (measured in bench/README.md) */
-	if (kind != JOB_COPY && p->running_max > 1 && PQserverVersion(conn) >= 110000)
+	 * costs more CPU in all than a serial one (measured in bench/README.md).
+	 * But when fewer builds are left in the dump than jobs, a connection
+	 * will idle beside this one: it may have the server's workers (and the
+	 * session's sort memory they need, replay_sort_mem_set()) */
+	workers = p->running_max < 2 || builds_left(rp) < (unsigned long)p->running_max;
+	if (kind != JOB_COPY && !workers && PQserverVersion(conn) >= 110000)
 		strbuf_addstr(&cmd, "SET LOCAL max_parallel_maintenance_workers = 0;");
-	if (kind != JOB_COPY && replay_sort_mem_set(conn, rel.buf, 1, p->running_max < 2, &cmd, NULL))
+	if (kind != JOB_COPY && replay_sort_mem_set(conn, rel.buf, 1, workers, &cmd, NULL))
 		strbuf_addch(&cmd, ';');
 	if (kind == JOB_SPLIT) {
 		struct deferred *d;

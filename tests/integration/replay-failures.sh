@@ -585,6 +585,22 @@ for j in 1 2; do
 		grep -E 'maintenance_work_mem|building index|merge|CREATE INDEX|ADD CONSTRAINT' "$T/sort.log" | head -20
 	fi
 done
+# --jobs 2 with the dump's TOC counts (--info, as after the dump check): the
+# last build of the dump, with no other left for the second connection,
+# runs with the server's workers and its 64 MB; the one before it without
+from=$(($(wc -l < "$T/pg/server.log") + 1))
+PGOPTIONS="-c log_min_messages=debug1 -c log_statement=all" run --jobs 2 --info
+log_from $from > "$T/sort.log"
+expect 0 'errors=0 ' "sort memory: --jobs 2 --info restores the dump"
+if grep -q 'building index "s_pkey" on table "s" serially' "$T/sort.log" &&
+   grep -q "SET LOCAL maintenance_work_mem = '[0-9]*kB';CREATE UNIQUE INDEX s_pkey" "$T/sort.log" &&
+   grep -q 'building index "s_t" on table "s" with request for 1 parallel workers' "$T/sort.log" &&
+   grep -q "statement: BEGIN;CREATE INDEX s_t ON" "$T/sort.log"; then
+	ok "sort memory: --jobs 2, the dump's last build gets a parallel worker and the session's memory, the one before it none"
+else
+	fail "sort memory: --jobs 2 --info, the builds:"
+	grep -E 'maintenance_work_mem|building index "s_|CREATE INDEX|CREATE UNIQUE INDEX' "$T/sort.log" | grep -v pg_settings | head -20
+fi
 # --jobs 1 sets the session's value back after each build
 from=$(($(wc -l < "$T/pg/server.log") + 1))
 PGOPTIONS="-c log_statement=all -c max_parallel_maintenance_workers=0" run --jobs 1
