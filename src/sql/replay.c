@@ -1012,8 +1012,12 @@ static int run(const struct replay_opts *o, struct replay_check *ck, struct pgca
 					"statement that starts here; it was not sent");
 			break;
 		}
-		if (rp.spec && !o->single_transaction && (replay_check_done(ck) || !spec_safe(&it, sr == SQLSCAN_META)) &&
-		    (sr == SQLSCAN_META || sr == SQLSCAN_STMT) && (ret = spec_end(&rp, it.line)) < 0)
+		/* a COPY to be split waits for the check: inside its transaction
+		 * the table would be loaded whole, on one connection */
+		if (rp.spec && !o->single_transaction && (sr == SQLSCAN_META || sr == SQLSCAN_STMT) &&
+		    (replay_check_done(ck) || !spec_safe(&it, sr == SQLSCAN_META) ||
+		     (sr == SQLSCAN_STMT && replay_jobs_split_ahead(&rp, &it))) &&
+		    (ret = spec_end(&rp, it.line)) < 0)
 			break;
 		if (sr == SQLSCAN_META)
 			ret = replay_run_meta(&rp, &it);

@@ -31,27 +31,63 @@ struct replay_check {
 	int result;            /* dumpinfo_check()'s, once done */
 	struct dumpinfo di;
 	struct err e;
+	/* the COPY blocks counted so far, for replay_check_copy_bytes(): the
+	 * thread appends, under mu, and signals cv (also when done) */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct counted { long line; uint64_t bytes; } *counted;
+	size_t n_counted, alloc_counted;
+	int counted_all;       /* the reading ended: every table is in counted */
 };
 
+/* In the check's thread: publish the tables whose COPY block is counted
+ * (all but the last one seen, which may still be being counted, unless
+ * @all: the reading ended). */
+static void publish(struct replay_check *ck, int all)
+{
+	size_t n = ck->di.n_tables && !all ? ck->di.n_tables - 1 : ck->di.n_tables;
+	if (n <= ck->n_counted && !all) /* only this thread writes n_counted */
+		return;
+	pthread_mutex_lock(&ck->mu);
+	ck->counted_all = all;
+	if (n > ck->alloc_counted) {
+		ck->alloc_counted = n > 2 * ck->alloc_counted ? n : 2 * ck->alloc_counted;
+		ck->counted = xrealloc(ck->counted, ck->alloc_counted * sizeof(*ck->counted));
+	}
+	for (; ck->n_counted < n; ck->n_counted++) {
+		ck->counted[ck->n_counted].line = ck->di.tables[ck->n_counted].line;
+		ck->counted[ck->n_counted].bytes = ck->di.tables[ck->n_counted].bytes;
+	}
+	pthread_cond_broadcast(&ck->cv);
+	pthread_mutex_unlock(&ck->mu);
+}
+
+/* Asked for every piece the check reads: also where it publishes how far
+ * it counted. */
 static int check_cancelled(void *ctx)
 {
 	struct replay_check *ck = ctx;
 	if (__atomic_load_n(&ck->stop, __ATOMIC_ACQUIRE))
 		return 1;
+	publish(ck, 0);
 	return report_cancelled(ck->parent);
 }
 
 static void *check_thread(void *arg)
 {
 	struct replay_check *ck = arg;
-	/* test build: a check that ends only when the replay waits for it,
-	 * whatever the machine's speed (tests/integration/replay-check.sh) */
+	ck->result = dumpinfo_check(ck->path, &ck->di, 1, ck->hint, &ck->own, &ck->e);
+	publish(ck, 1);
+	/* test build: a check whose verdict comes only when the replay waits
+	 * for it, whatever the machine's speed (tests/integration/replay-check.sh) */
 	if (fault_fail("replay.check.late"))
 		while (!__atomic_load_n(&ck->waited, __ATOMIC_ACQUIRE) &&
 		       !__atomic_load_n(&ck->stop, __ATOMIC_ACQUIRE))
 			usleep(1000);
-	ck->result = dumpinfo_check(ck->path, &ck->di, 1, ck->hint, &ck->own, &ck->e);
 	__atomic_store_n(&ck->done, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&ck->mu);
+	pthread_cond_broadcast(&ck->cv);
+	pthread_mutex_unlock(&ck->mu);
 	return NULL;
 }
 
@@ -64,6 +100,8 @@ struct replay_check *replay_check_start(const char *path, const char *hint, stru
 	ck->own.cancelled = check_cancelled;
 	ck->own.ctx = ck;
 	ck->e = (struct err)ERR_INIT;
+	pthread_mutex_init(&ck->mu, NULL);
+	pthread_cond_init(&ck->cv, NULL);
 	if (pthread_create(&ck->thread, NULL, check_thread, ck) == 0)
 		ck->threaded = 1;
 	else
@@ -96,6 +134,25 @@ int replay_check_wait(struct replay_check *ck, struct err *e)
 	return ck->result < 0 ? -1 : 0;
 }
 
+int replay_check_copy_bytes(struct replay_check *ck, long line, uint64_t *bytes)
+{
+	int found = 0;
+	pthread_mutex_lock(&ck->mu);
+	for (;;) {
+		for (size_t k = 0; k < ck->n_counted && !found; k++)
+			if (ck->counted[k].line == line) {
+				*bytes = ck->counted[k].bytes;
+				found = 1;
+			}
+		if (found || (ck->n_counted && ck->counted[ck->n_counted - 1].line > line) ||
+		    ck->counted_all || replay_check_done(ck))
+			break;
+		pthread_cond_wait(&ck->cv, &ck->mu);
+	}
+	pthread_mutex_unlock(&ck->mu);
+	return found;
+}
+
 const struct dumpinfo *replay_check_info(const struct replay_check *ck)
 {
 	return replay_check_done(ck) && ck->result == 0 ? &ck->di : NULL;
@@ -111,6 +168,9 @@ void replay_check_free(struct replay_check *ck)
 	}
 	dumpinfo_release(&ck->di);
 	err_clear(&ck->e);
+	free(ck->counted);
+	pthread_mutex_destroy(&ck->mu);
+	pthread_cond_destroy(&ck->cv);
 	free(ck->path);
 	free(ck->hint);
 	free(ck);

@@ -149,6 +149,12 @@ int replay_sort_mem_set(PGconn *conn, const char *rel, int local, int workers,
  * KEY|UNIQUE), with t written to @rel as the dump names it. */
 int replay_index_build_rel(struct replay *rp, const struct sqlscan_item *it, struct strbuf *rel);
 
+/* While the dump check still runs (everything waits in one transaction on
+ * the main connection, which loads a table whole): 1 when @it is a COPY
+ * that the check's counts will make a split one (replay_jobs.c), so the
+ * replay waits for the check before it; waits as long as the check needs
+ * to count this block. */
+int replay_jobs_split_ahead(struct replay *rp, const struct sqlscan_item *it);
 /* Set up the pool for o->jobs > 1 (connections open lazily). */
 void replay_jobs_init(struct replay *rp);
 /*
@@ -206,6 +212,11 @@ int replay_check_refused(const struct replay_check *ck);
 /* Wait for the check: 0 when the dump passed, -1 with @e set (the
  * check's error, moved) when it was refused. */
 int replay_check_wait(struct replay_check *ck, struct err *e);
+/* Wait until the check has counted the COPY block whose command is on dump
+ * @line (or ended): 1 with its bytes of data in @bytes, 0 when it holds no
+ * such block (or refused the dump before it).  Blocks for as long as the
+ * check needs to read up to the block's end. */
+int replay_check_copy_bytes(struct replay_check *ck, long line, uint64_t *bytes);
 /* The check's reading of the dump once it passed, else NULL (owned by
  * @ck). */
 const struct dumpinfo *replay_check_info(const struct replay_check *ck);

@@ -44,7 +44,9 @@
  *     LOCAL in the job's transaction); one that gets a worker keeps the
  *     session's (replay_sort_mem_set()).
  *   - a COPY of a table with at least split_min bytes of data (REPLAY_SPLIT_MIN,
- *     counted by the dump check, whose reading the replay then has) that no
+ *     counted by the dump check, whose reading the replay then has; such a
+ *     COPY that comes while the check runs waits for it, since inside the
+ *     check's transaction it would be loaded whole: replay_jobs_split_ahead()) that no
  *     ALTER TABLE ... CLUSTER ON names is split in two jobs on two
  *     connections: the first half of its rows (by the check's count) goes
  *     to one COPY, the rest to another, each fed from its own spool, so
@@ -812,6 +814,20 @@ static uint64_t split_half(struct replay *rp, const char *rel)
 		return (t->rows + 1) / 2;
 	}
 	return 0;
+}
+
+int replay_jobs_split_ahead(struct replay *rp, const struct sqlscan_item *it)
+{
+	struct strbuf rel = STRBUF_INIT;
+	struct split sp = SPLIT_INIT;
+	uint64_t bytes, min = rp->o->split_min ? rp->o->split_min : REPLAY_SPLIT_MIN;
+	int ret = 0;
+	if (rp->pool && rp->pool->running_max >= 2 && rp->ck &&
+	    job_kind(rp, it, &rel, &sp) == JOB_COPY)
+		ret = replay_check_copy_bytes(rp->ck, it->line, &bytes) && bytes >= min;
+	strbuf_release(&rel);
+	split_release(&sp);
+	return ret;
 }
 
 /* An idle slot other than @busy (about to run a job) for the second half,

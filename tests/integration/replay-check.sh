@@ -2,7 +2,8 @@
 # db-restore's dump check beside the replay (src/sql/replay_check.c): until
 # the check passed, what the replay sent waits uncommitted in one
 # transaction.  The test build's BR_FAULT_FAIL=replay.check.late holds the
-# check back until the replay waits for it, so that every case below runs
+# check's verdict back until the replay waits for it (its counts of the COPY
+# blocks come as it reads), so that every case below runs
 # that transaction as far as it goes, whatever the machine's speed.  Each
 # result is compared with psql's restore of the same dump (pg_dump output),
 # or with the database as it was for a refused dump.
@@ -74,6 +75,32 @@ if late db-restore --jobs 2 --dbname "$(conn g2)" "$T/good.sql" > "$T/g2.log" 2>
 else
 	fail "--jobs 2 with a late check:"; sed 's/^/    /' "$T/g2.log" | tail -8
 fi
+
+# 1b. --jobs 2, a table of 64 MiB of COPY data or more: split over two
+# connections once the check passed.  Inside the check's transaction it was
+# loaded whole on one connection: a COPY that comes before the check ended
+# (pgbench_accounts, its first table) was never split.  Now the replay
+# waits for the check to count the block, and for its verdict when the
+# block is that big; the rows are the source's
+newdb bigsrc
+q -d bigsrc >/dev/null <<'SQL'
+CREATE TABLE big (id int, pad text);
+INSERT INTO big SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, 700000) g;
+SQL
+pg_dump -d bigsrc > "$T/big.sql"
+bigline=$(grep -n '^COPY public.big ' "$T/big.sql" | cut -d: -f1)
+sig="SELECT count(*), md5(string_agg(id || ':' || pad, ',' ORDER BY id)) FROM big"
+newdb big2
+late db-restore --jobs 2 --dbname "$(conn big2)" "$T/big.sql" > "$T/big2.log" 2>&1; rc=$?
+if [ $rc = 0 ] && grep -q "big.sql:$bigline: the dump check passed: what was sent before this line is committed" "$T/big2.log" &&
+   grep -q "big.sql:$bigline: the COPY that begins here is split over two" "$T/big2.log" &&
+   [ "$(q -At -d big2 -c "$sig")" = "$(q -At -d bigsrc -c "$sig")" ]; then
+	ok "--jobs 2: the 64 MiB COPY at line $bigline waited for the late check and was split; rows = source"
+else
+	fail "--jobs 2, a 64 MiB COPY with a late check: exit $rc, not split or rows differ:"
+	grep -E 'split|check passed|error' "$T/big2.log" | sed 's/^/    /' | tail -8
+fi
+q -d postgres -c "DROP DATABASE bigsrc" -c "DROP DATABASE big2" >/dev/null
 
 # 2. a statement fails inside the uncommitted part: rolled back, replayed
 # again from the top after the check passed; the result is psql's and the
