@@ -284,21 +284,20 @@ static void restore_target_text(const struct run *run, struct strbuf *out)
 		strbuf_addf(out, _("  webroot %s"), rs->webroot);
 }
 
-/* How to finish after a step that fails once something was restored. */
-static const char *const finish_hint[STEP_COUNT] = {
-	[STEP_MIGRATIONS] = N_("What was restored before stays in place; finish with "
-		"biso-recover restore --only migrations,verify."),
-	[STEP_VERIFY] = N_("What was restored before stays in place; finish with "
-		"biso-recover restore --only verify."),
-};
-
-static const char *restore_failure_hint(const struct run *run, size_t step)
+void restore_finish_hint(const struct run *run, enum step_id s, struct err *e)
 {
 	const struct restore *rs = restore_of(run);
-	if (step >= STEP_COUNT || (restore_state(rs, STEP_DATABASE) != STEP_DONE &&
-				   restore_state(rs, STEP_WEBROOT) != STEP_DONE))
-		return NULL;
-	return finish_hint[step];
+	if (e->hint || (restore_state(rs, STEP_DATABASE) != STEP_DONE &&
+			restore_state(rs, STEP_WEBROOT) != STEP_DONE))
+		return;
+	/* with the run's instance options: pasted, it finishes this
+	 * instance (newcomer 8.4) */
+	if (s == STEP_MIGRATIONS)
+		err_hint(e, "What was restored before stays in place; finish with "
+			    "biso-recover restore --only migrations,verify%s.", run_instance_opts(run));
+	else if (s == STEP_VERIFY)
+		err_hint(e, "What was restored before stays in place; finish with "
+			    "biso-recover restore --only verify%s.", run_instance_opts(run));
 }
 
 /* For a drill's guard: every place the restore writes or reads, every
@@ -336,7 +335,6 @@ const struct flow_def restore_flow = {
 	.plan_head = restore_plan_head,
 	.plan_tail = restore_plan_tail,
 	.target_text = restore_target_text,
-	.failure_hint = restore_failure_hint,
 	.targets = restore_targets,
 	.journal_plan = restore_journal_plan,
 	.interrupted_at = restore_interrupted_at,

@@ -371,6 +371,10 @@ void restore_add_rsync(struct strbuf *out, const struct restore *rs, const char 
 		       const char *const *opts, const char *src, const char *dst);
 /* "     cd WEBROOT && [runuser -u WEB_USER --] php biso-cli SUB...", quoted
  * for a shell. */
+/* The hint of a failed migrations or verify step (@s) once something was
+ * restored: what stays, and the command that finishes the restore, with
+ * the run's instance options.  Nothing when @e has a hint already. */
+void restore_finish_hint(const struct run *run, enum step_id s, struct err *e);
 void restore_add_bisocli_cmd(struct strbuf *out, const struct restore *rs,
 			     const char *const *sub);
 /* A files step's summary ("1234 files, 56.0 MiB", refused members, modes

@@ -30,7 +30,17 @@ static void migrations_manual(const struct run *run, struct strbuf *out)
 				(const char *const[]){ "migration", "exec", NULL });
 }
 
+static int migrations_do(struct run *run, struct step_out *out, struct report *r, struct err *e);
+
 static int migrations_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
+{
+	if (migrations_do(run, out, r, e) == 0)
+		return 0;
+	restore_finish_hint(run, STEP_MIGRATIONS, e);
+	return -1;
+}
+
+static int migrations_do(struct run *run, struct step_out *out, struct report *r, struct err *e)
 {
 	struct restore *rs = restore_of(run);
 	const struct conf *c = rs->conf;

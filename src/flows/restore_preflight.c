@@ -483,7 +483,8 @@ static int check_backup_manifests(struct restore *rs, struct report *r, struct e
 				err_hint(e, "Nothing was changed. Choose another backup (--at, --dump FILE; "
 					    "unchanged files of older snapshots are the same hard-linked "
 					    "files), or leave the damaged part out with --only; "
-					    "biso-recover backup-verify %s names every damaged file.", id);
+					    "biso-recover backup-verify%s %s names every damaged file.",
+					    run_instance_opts(rs->run), id);
 			} else {
 				rc = 0;
 			}

@@ -387,7 +387,17 @@ int verify_tree_owner(const char *dir, uid_t uid, gid_t gid, unsigned max_named,
  * <log_dir>/verify-<stamp>.txt (mode 0600; @out's report).  0 when nothing
  * FAILed (warnings allowed), -1 with @e (the report text as detail)
  * otherwise. */
+static int verify_checks(struct run *run, struct step_out *out, struct report *r, struct err *e);
+
 static int verify_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
+{
+	if (verify_checks(run, out, r, e) == 0)
+		return 0;
+	restore_finish_hint(run, STEP_VERIFY, e);
+	return -1;
+}
+
+static int verify_checks(struct run *run, struct step_out *out, struct report *r, struct err *e)
 {
 	struct restore *rs = restore_of(run);
 	struct checks ck = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, 0, 0, 0, r };
@@ -500,10 +510,10 @@ static int verify_run(struct run *run, struct step_out *out, struct report *r, s
 		 * runs them */
 		if (pending == 1)
 			err_hint(e, "Run the pending migration: biso-recover restore --only "
-				    "migrations,verify.");
+				    "migrations,verify%s.", run_instance_opts(run));
 		else if (pending > 1)
 			err_hint(e, "Run the pending migrations: biso-recover restore --only "
-				    "migrations,verify.");
+				    "migrations,verify%s.", run_instance_opts(run));
 		ret = -1;
 	}
 	strbuf_release(&ck.text);

@@ -438,6 +438,16 @@ for part in "db/biso_$newest.sql.gz" "data/$newest/fonts/DejaVuSans.ttf"; do
 	"$BISO_RECOVER" restore --yes --config "$S/biso-recover.conf" --backup-root "$BK" --webroot "$T/new2/webroot" \
 		--config-php "$T/config2.php" --log-dir "$T/log" > "$T/damaged.log" 2>&1
 	rc=$?
+	# the hint's backup-verify, pasted as printed, checks this backup root
+	# (newcomer 8.4: without --config and --backup-root it checked the
+	# configured root and said ok)
+	cmd=$(tr '\n' ' ' < "$T/damaged.log" | sed -n 's/.*; biso-recover \(backup-verify .*\) names every damaged file\..*/\1/p')
+	case $cmd in
+	*"--config $S/biso-recover.conf"*"--backup-root $BK"*" $newest") ;;
+	*) cat "$T/damaged.log"; fail "the hint's backup-verify lacks the run's instance options: '$cmd'" ;;
+	esac
+	eval "\"\$BISO_RECOVER\" $cmd" > "$T/pasted.log" 2>&1 && { cat "$T/pasted.log"; fail "the pasted backup-verify says the damaged backup is whole"; }
+	grep -q "^DAMAGED $part: checksum mismatch" "$T/pasted.log" || { cat "$T/pasted.log"; fail "the pasted backup-verify does not name $part"; }
 	set -e
 	flip "$BK/$part" # back as it was
 	[ $rc != 0 ] || { cat "$T/damaged.log"; fail "the restore took a backup with a flipped byte in $part"; }
@@ -447,6 +457,16 @@ for part in "db/biso_$newest.sql.gz" "data/$newest/fonts/DejaVuSans.ttf"; do
 	[ ! -e "$T/new2" ] || fail "the refused restore created $T/new2"
 	[ -z "$(psql -Atc "SELECT 1 FROM pg_database WHERE datname LIKE 'biso_copy2%'")" ] || fail "the refused restore created a database"
 done
+# the wizard without a terminal names the batch restore with this run's
+# options (it named 'biso-recover restore --yes', which restores another
+# instance when pasted)
+set +e
+"$BISO_RECOVER" wizard restore --config "$S/biso-recover.conf" --backup-root "$BK" --log-dir "$T/log" \
+	< /dev/null > "$T/notty.log" 2>&1
+rc=$?
+set -e
+[ $rc = 2 ] && grep -qF "'biso-recover restore --yes --config $S/biso-recover.conf --backup-root $BK --log-dir $T/log'" "$T/notty.log" ||
+	{ cat "$T/notty.log"; fail "the wizard without a terminal: exit $rc, or its batch command lacks the instance options"; }
 # a damaged attachment does not block restoring the database of that backup
 part="data/$newest/fonts/DejaVuSans.ttf"
 flip "$BK/$part"
