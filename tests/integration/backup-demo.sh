@@ -30,7 +30,7 @@ ons() { grep -c "INFO maintenance mode on" "$applog" || true; }
 offs() { grep -c "INFO maintenance mode off" "$applog" || true; }
 maint_is_off() { # WHY
 	[ ! -e "$DEMO_DATADIR/maintenance.on" ] || fail "$1: maintenance.on is still in the datadir"
-	tail -n 1 "$applog" | grep -q "INFO maintenance mode off$" || { tail -n 3 "$applog"; fail "$1: biso.log does not end with maintenance off"; }
+	text_has "$(tail -n 1 "$applog")" "INFO maintenance mode off$" || { tail -n 3 "$applog"; fail "$1: biso.log does not end with maintenance off"; }
 	[ ! -e "$T/log/maintenance-on" ] || fail "$1: the maintenance marker is still there"
 }
 nothing_published() { # WHY

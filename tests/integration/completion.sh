@@ -14,6 +14,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
+. "$top_srcdir/tests/lib/match.sh" # text_has
 
 # shellcheck source=/dev/null
 . "$top_srcdir/share/bash-completion/biso-recover" || { echo "FAIL: cannot source the completion"; exit 1; }
@@ -114,7 +115,7 @@ got=$(comp 'biso-recover restore --only ')
 # (the wizard's --only: the steps of the flow named after it)
 for cmd in $commands 'wizard restore' 'wizard refresh' 'wizard backup'; do
 	[ "$cmd" = wizard ] && continue
-	"$BISO_RECOVER" ${cmd#wizard } --help | grep -q -- '--only' || continue
+	text_has "$("$BISO_RECOVER" ${cmd#wizard } --help)" -- '--only' || continue
 	want=$(LC_ALL=C "$BISO_RECOVER" ${cmd#wizard } --dry-run --only no-such-step --config /dev/null 2>&1 |
 		sed -n 's/^HINT: Steps are \(.*\)\.$/\1/p' | tr -s ', ' '\n\n' | sed '/^$/d' | sort)
 	got=$(comp "biso-recover $cmd --only ")

@@ -16,7 +16,7 @@ BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
 . "$top_srcdir/tests/lib/demo-test.sh"
 demo_test_setup i18n-demo "chown of the datadir to www-data, runuser postgres"
 command -v msgfmt >/dev/null || skip "msgfmt not installed (gettext)"
-locale -a | grep -qix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
+text_has "$(locale -a)" -ix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
 mkdir -p "$T/locale/de/LC_MESSAGES"
 msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
 export BISO_RECOVER_LOCALEDIR=$T/locale

@@ -12,9 +12,10 @@ top_srcdir=$(cd "${top_srcdir:-$(dirname "$0")/../..}" && pwd)
 top_builddir=$(cd "${top_builddir:-.}" && pwd)
 B=${BISO_RECOVER:-$top_builddir/biso-recover}
 fail() { echo "FAIL: $*"; exit 1; }
+. "$top_srcdir/tests/lib/match.sh" # text_has
 [ -x "$B" ] || fail "$B not built"
 command -v msgfmt >/dev/null || fail "msgfmt not installed (gettext)"
-locale -a | grep -qix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
+text_has "$(locale -a)" -ix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
 T=$(mktemp -d /tmp/i18n-german.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
@@ -37,7 +38,7 @@ run() {
 # (every locale must exist: glibc leaves a missing one at C, which would
 # pass for English without testing anything; tools/deps.sh generates them)
 for lang in de_DE.UTF-8 de_AT.UTF-8 en_US.UTF-8 fr_FR.UTF-8; do
-	locale -a | grep -qix "${lang%.UTF-8}.utf-\?8" || fail "the $lang locale is missing (tools/deps.sh generates it)"
+	text_has "$(locale -a)" -ix "${lang%.UTF-8}.utf-\?8" || fail "the $lang locale is missing (tools/deps.sh generates it)"
 done
 for lang in de_CH.UTF-8 de_DE.UTF-8 de_AT.UTF-8; do
 	run "$lang" cleanup --dry-run "${inst[@]}" 3 > "$T/one.out" 2>&1 || { cat "$T/one.out"; fail "$lang: cleanup 3 failed"; }
@@ -87,7 +88,7 @@ echo "ok: a configuration error in German"
 #    within 80 columns, English with LANG=C.
 run de_CH.UTF-8 --help > "$T/help.de"
 run C --help > "$T/help.c"
-head -n 1 "$T/help.de" | grep -qx 'Aufruf:' && grep -q '^Optionen:$' "$T/help.de" &&
+text_has "$(head -n 1 "$T/help.de")" -x 'Aufruf:' && grep -q '^Optionen:$' "$T/help.de" &&
 	grep -q '^  --yes                  vor zerstörenden Schritten nicht fragen$' "$T/help.de" ||
 	{ cat "$T/help.de"; fail "--help is not German"; }
 grep -q '^Usage: biso-recover' "$T/help.c" && grep -q '^Options:$' "$T/help.c" ||
@@ -99,7 +100,7 @@ grep -qx "biso-recover: --jobs nimmt eine Zahl von 0 (alle Kerne) bis 64, nicht 
 	grep -qx "Mehr dazu: 'biso-recover restore --help'." "$T/usage.de" ||
 	{ cat "$T/usage.de"; fail "the usage error is not German"; }
 run de_CH.UTF-8 cleanup --help > "$T/chelp.de"
-head -n 1 "$T/chelp.de" | grep -q '^Aufruf: biso-recover cleanup ' && grep -q '^  KOPIE  ' "$T/chelp.de" ||
+text_has "$(head -n 1 "$T/chelp.de")" '^Aufruf: biso-recover cleanup ' && grep -q '^  KOPIE  ' "$T/chelp.de" ||
 	{ cat "$T/chelp.de"; fail "cleanup --help is not German"; }
 width=$(LC_ALL=C.UTF-8 wc -L < "$T/chelp.de")
 [ "$width" -le 80 ] || fail "the German cleanup --help is $width columns wide, not 80"
@@ -112,8 +113,8 @@ cmds=$(sed -n 's/^\(Usage:\)\{0,1\} *biso-recover \([a-z][a-z-]*\).*/\2/p' "$T/h
 for cmd in $cmds; do
 	run de_CH.UTF-8 "$cmd" --help > "$T/cmd.de" 2>&1 || { cat "$T/cmd.de"; fail "$cmd --help failed"; }
 	run C "$cmd" --help > "$T/cmd.c" 2>&1 || { cat "$T/cmd.c"; fail "$cmd --help failed with LANG=C"; }
-	head -n 1 "$T/cmd.de" | grep -q "^Aufruf: biso-recover $cmd" || { cat "$T/cmd.de"; fail "$cmd --help is not German"; }
-	head -n 1 "$T/cmd.c" | grep -q "^Usage: biso-recover $cmd" || { cat "$T/cmd.c"; fail "$cmd --help is not English with LANG=C"; }
+	text_has "$(head -n 1 "$T/cmd.de")" "^Aufruf: biso-recover $cmd" || { cat "$T/cmd.de"; fail "$cmd --help is not German"; }
+	text_has "$(head -n 1 "$T/cmd.c")" "^Usage: biso-recover $cmd" || { cat "$T/cmd.c"; fail "$cmd --help is not English with LANG=C"; }
 	# a line of prose (three words or more) the same in both is untranslated
 	same=$(grep -Fxf "$T/cmd.c" "$T/cmd.de" | grep -E '[a-z]{3,} [a-z]{2,} [a-z]{2,}' | grep -v '^ *--' || true)
 	[ -z "$same" ] || fail "$cmd --help: English lines in the German help: $same"
@@ -204,7 +205,7 @@ run de_CH.UTF-8 db-inspect "$top_srcdir/tests/data/sql/begin-function.sql" > "$T
 grep -q '^vollständig:     NEIN (abgeschnitten bei Zeile ' "$T/inspect.de" && grep -q '^Tabellen mit Daten: 1$' "$T/inspect.de" ||
 	{ cat "$T/inspect.de"; fail "db-inspect is not German"; }
 run de_CH.UTF-8 db-restore --help > "$T/dbhelp.de"
-head -n 1 "$T/dbhelp.de" | grep -q '^Aufruf: biso-recover db-restore ' || { cat "$T/dbhelp.de"; fail "db-restore --help is not German"; }
+text_has "$(head -n 1 "$T/dbhelp.de")" '^Aufruf: biso-recover db-restore ' || { cat "$T/dbhelp.de"; fail "db-restore --help is not German"; }
 width=$(LC_ALL=C.UTF-8 wc -L < "$T/dbhelp.de")
 [ "$width" -le 80 ] || fail "the German db-restore --help is $width columns wide, not 80"
 echo "ok: db-inspect and db-restore --help in German"

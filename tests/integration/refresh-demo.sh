@@ -214,7 +214,7 @@ set +e; "$BISO_RECOVER" refresh --config "$T/noprod.conf" --source "$T/bk" --dry
 	--config-php "$T/prodlike.config.php" > "$T/mother.log" 2>&1; rc=$?; set -e
 cp -p "$T/MANIFEST.saved" "$man"
 # a backup set on this host: the plan says the fetch is skipped, as the run will
-grep -A1 "^2\. Fetch production's dump" "$T/mother.log" | grep -q "^   skipped: the dump is on this host$" &&
+text_has "$(grep -A1 "^2\. Fetch production's dump" "$T/mother.log")" "^   skipped: the dump is on this host$" &&
 	! grep -q 'refresh-.*\.fetch' "$T/mother.log" ||
 	{ cat "$T/mother.log"; fail "dry run: the plan fetches a dump that is on this host"; }
 grep -q 'manifest .*/MANIFEST: production database "biso", system identifier 1234567890' "$T/mother.log" &&

@@ -55,7 +55,7 @@ TMUX_CAPTURE="-J -S -200"
 wait_screen() {
 	local n=$((${3:-120} * 10))
 	for _ in $(seq $n); do
-		screen "$1" | grep -qF -- "$2" && return 0
+		text_has "$(screen "$1")" -F -- "$2" && return 0
 		sleep 0.1
 	done
 	screen "$1"
@@ -123,7 +123,7 @@ echo "ok: B. restore started again attaches: step list, backlog, the pending que
 
 start_in d "$BISO_RECOVER" restore "${ARGS[@]}"
 wait_screen d "is attached and answers the questions; this terminal only watches"
-screen d | grep -q "root on .* since [0-9][0-9]:[0-9][0-9]:[0-9][0-9] is attached" ||
+text_has "$(screen d)" "root on .* since [0-9][0-9]:[0-9][0-9]:[0-9][0-9] is attached" ||
 	{ screen d; fail "B: the second client is not told who is attached since when"; }
 $TM send-keys -t d "takeover" Enter
 wait_screen c "took over: this terminal only watches now (read-only)"

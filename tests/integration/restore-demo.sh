@@ -268,7 +268,7 @@ diff -u "$T/reference.sql" "$T/created.sql" > /dev/null || fail "db-restore --cr
 echo "ok: db-restore --create (checked, locked, swapped in) equals psql's restore"
 runlog=$(sed -n 's/^log: //p' "$T/create.log")
 case $runlog in "$T"/log/biso-recover-*.log) ;; *) cat "$T/create.log"; fail "db-restore --create names no run log in $T/log";; esac
-[ "$(stat -c %a "$runlog")" = 600 ] && tail -n 1 "$runlog" | grep -q "finished (exit 0)$" && grep -q "replaying\|replayed" "$runlog" ||
+[ "$(stat -c %a "$runlog")" = 600 ] && text_has "$(tail -n 1 "$runlog")" "finished (exit 0)$" && grep -q "replaying\|replayed" "$runlog" ||
 	{ ls -l "$runlog"; cat "$runlog"; fail "db-restore --create: the run log is not 0600 or not complete"; }
 echo "ok: db-restore --create writes a run log (mode 0600)"
 # without a backup set or config.php: one dump into one database
@@ -342,10 +342,10 @@ echo "ok: db-restore refuses a cut-off dump file before sending anything; --no-c
 # COMMAND --help explains that command's options
 for cmd in restore db-restore db-inspect files-restore files-verify; do
 	"$BISO_RECOVER" $cmd --help > "$T/help.txt" || fail "$cmd --help failed"
-	head -n 1 "$T/help.txt" | grep -q "^Usage: biso-recover $cmd" || { cat "$T/help.txt"; fail "$cmd --help is not its own"; }
+	text_has "$(head -n 1 "$T/help.txt")" "^Usage: biso-recover $cmd" || { cat "$T/help.txt"; fail "$cmd --help is not its own"; }
 done
-"$BISO_RECOVER" files-restore --help | grep -q -- '--merge  *write into the existing TARGET like rsync -a' &&
-	"$BISO_RECOVER" files-restore --help | grep -q -- '--acls ' ||
+fr_help=$("$BISO_RECOVER" files-restore --help)
+text_has "$fr_help" -- '--merge  *write into the existing TARGET like rsync -a' && text_has "$fr_help" -- '--acls ' ||
 	fail "files-restore --help does not explain --merge and --acls"
 echo "ok: COMMAND --help shows that command's usage and options"
 # A wrong input on the command line is a usage error (exit 2) that names it

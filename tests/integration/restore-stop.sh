@@ -26,7 +26,7 @@ SQL
 pg_dump --no-owner --no-privileges --clean --if-exists biso |
 	sed 's/^-- PostgreSQL database dump complete$/CREATE INDEX slow_rows_key ON public.slow_rows USING btree (public.slow_key(id));\n\n&/' |
 	gzip > "$DEMO_DUMP"
-zcat "$DEMO_DUMP" | grep -q "^CREATE INDEX slow_rows_key" || fail "the slow dump lacks its index build"
+text_has "$(zcat "$DEMO_DUMP")" "^CREATE INDEX slow_rows_key" || fail "the slow dump lacks its index build"
 # what the live database holds: it must stay so
 psql -qX -U biso -d biso -c "INSERT INTO public.slow_rows VALUES (-1)"
 dump_db() { # the live database, without pg_dump's random \restrict key
@@ -56,7 +56,7 @@ wait $pid
 rc=$?
 set -e
 [ $rc = 130 ] || { cat "$T/out"; fail "SIGTERM during the index build: exit $rc, not 130"; }
-tail -n +"$from" "$DEMO_PG_DIR/server.log" | grep -q 'canceling statement due to user request' ||
+text_has "$(tail -n +"$from" "$DEMO_PG_DIR/server.log")" 'canceling statement due to user request' ||
 	{ tail -n +"$from" "$DEMO_PG_DIR/server.log"; fail "the server log does not show the build cancelled"; }
 [ "$(building)" = 0 ] || fail "the index build still runs on the server"
 dump_db > "$T/after.sql"

@@ -85,7 +85,7 @@ printf 'bsio\n' | script -qec "$(printf '%q ' "$BISO_RECOVER" restore --only dat
 	{ cat "$T/typo.log"; fail "typo: the restore into bsio failed"; }
 grep -qF "Restore the database: creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP"); warning: $app." "$T/typo.log" ||
 	{ cat "$T/typo.log"; fail "typo: the confirmation does not warn"; }
-sed -n '/^Summary:/,$p' "$T/typo.log" | grep -qF "warning: $app" || { cat "$T/typo.log"; fail "typo: the summary does not warn"; }
+text_has "$(sed -n '/^Summary:/,$p' "$T/typo.log")" -F "warning: $app" || { cat "$T/typo.log"; fail "typo: the summary does not warn"; }
 [ "$(psql -XAt -U biso -d bsio -c 'SELECT count(*) FROM person')" = 400 ] || fail "typo: bsio was not restored"
 [ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'bsio_pre_restore%'")" ] || fail "typo: a kept bsio appeared"
 echo "ok: a database that does not exist is created, said so; one config.php does not name is a warning (plan, confirmation, summary)"

@@ -23,7 +23,7 @@ fault_setup rs
 ROOT_MODE=any     # a kept tree's root mode does not count
 SAME_TREE_SHOW=1  # a tree that differs says where
 command -v msgfmt >/dev/null || skip "msgfmt not installed (gettext)"
-locale -a | grep -qix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
+text_has "$(locale -a)" -ix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
 mkdir -p "$T/locale/de/LC_MESSAGES"
 msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
 export BISO_RECOVER_LOCALEDIR=$T/locale

@@ -12,6 +12,7 @@
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
+. "$top_srcdir/tests/lib/match.sh" # text_has TEXT GREP-ARG...: matched without a pipe
 
 # demo_test_stop_runners DIR: SIGTERM to every live runner whose status
 # file is in DIR (a test that left a wizard or client gone leaves its runner
@@ -44,7 +45,7 @@ INSERT INTO public.slow_rows SELECT generate_series(1, 1500);
 CREATE INDEX slow_rows_key ON public.slow_rows (public.slow_key(id));
 SQL
 	pg_dump --no-owner --no-privileges --clean --if-exists biso | gzip > "$DEMO_DUMP"
-	zcat "$DEMO_DUMP" | grep -q "CREATE INDEX slow_rows_key" || fail "the slow dump lacks its index"
+	text_has "$(zcat "$DEMO_DUMP")" "CREATE INDEX slow_rows_key" || fail "the slow dump lacks its index"
 }
 
 demo_test_setup() { # TAG [WHY-ROOT]

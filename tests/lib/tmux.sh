@@ -21,21 +21,13 @@
 #                                (grep -E, its lines joined; default 300 s),
 #                                else print it and the screens, and fail
 
+. "$top_srcdir/tests/lib/match.sh" # text_has
+
 last_screen=""
 
 cap() { last_screen=$($TMUX_CMD capture-pane -p ${TMUX_CAPTURE:-} -t "${TMUX_TARGET:-wiz}" 2>/dev/null || true); }
-# (a here-document, not a pipe: grep -q quitting early left printf a broken
-# pipe, which pipefail took for no match)
-shows() {
-	grep -Eq -- "$1" <<EOF
-$last_screen
-EOF
-}
-shows_text() {
-	grep -Fq -- "$1" <<EOF
-$last_screen
-EOF
-}
+shows() { text_has "$last_screen" -E -- "$1"; }
+shows_text() { text_has "$last_screen" -F -- "$1"; }
 
 # The screen is printed here once: a fail() that prints $last_screen itself
 # finds it empty.
@@ -65,7 +57,7 @@ wait_status() {
 	_tmux_n=$((${2:-300} * 10))
 	while [ "$_tmux_n" -gt 0 ]; do
 		_tmux_f=$(status_file)
-		[ -n "$_tmux_f" ] && tr '\n' ' ' < "$_tmux_f" | grep -Eq "$1" && return 0
+		[ -n "$_tmux_f" ] && text_has "$(tr '\n' ' ' < "$_tmux_f")" -E -- "$1" && return 0
 		sleep 0.1
 		_tmux_n=$((_tmux_n - 1))
 	done

@@ -40,7 +40,7 @@ TMUX_CAPTURE=-J
 wait_screen() {
 	local n=$((${3:-60} * 10))
 	for _ in $(seq $n); do
-		screen "$1" | grep -Eq -- "$2" && return 0
+		text_has "$(screen "$1")" -E -- "$2" && return 0
 		sleep 0.1
 	done
 	screen "$1"
@@ -63,10 +63,10 @@ run_step() {
 	wait_screen "$1" "Enter run this step"
 	$TM send-keys -t "$1" Enter
 	sleep 0.3
-	if screen "$1" | grep -q "Type biso to continue"; then
+	if text_has "$(screen "$1")" "Type biso to continue"; then
 		$TM send-keys -t "$1" -l biso
 		$TM send-keys -t "$1" Enter
-	elif screen "$1" | grep -q "Run it now?"; then
+	elif text_has "$(screen "$1")" "Run it now?"; then
 		$TM send-keys -t "$1" y
 	fi
 }
@@ -95,8 +95,8 @@ sleep 2 # the attach comes seconds after the backlog's lines were logged
 wizard_in b
 wait_screen b "Step 5 of 6: Run migrations"
 wait_screen b "Enter run this step"
-screen b | grep -Eq "\[x\] 4 database" || { screen b; fail "A: the attached wizard's step list does not show the database step done"; }
-screen b | grep -q "Before you start" && fail "A: the attached wizard shows the first start's notice"
+text_has "$(screen b)" -E "\[x\] 4 database" || { screen b; fail "A: the attached wizard's step list does not show the database step done"; }
+text_has "$(screen b)" "Before you start" && fail "A: the attached wizard shows the first start's notice"
 $TM send-keys -t b End
 wait_screen b "step database done in|step migrations:|migrations" 5
 # the backlog's lines carry the times they were logged (the run log's)
@@ -124,10 +124,10 @@ set +e
 brc=$?
 set -e
 [ $brc = 0 ] || { cat "$T/backup.out"; fail "B: the backup beside the wizard's summary: exit $brc"; }
-screen b | grep -q "Restore finished: all 6 steps done" || { screen b; fail "B: the summary is gone"; }
+text_has "$(screen b)" "Restore finished: all 6 steps done" || { screen b; fail "B: the summary is gone"; }
 $TM send-keys -t b q
 wait_exit b 0
-screen b | grep -Eq "^biso-recover: finished, exit code 0; log: $LOG/biso-recover-[0-9_]+\.log$" ||
+text_has "$(screen b)" -E "^biso-recover: finished, exit code 0; log: $LOG/biso-recover-[0-9_]+\.log$" ||
 	{ screen b; fail "B: no verdict line on the normal screen"; }
 status_rc
 [ $rc = 0 ] || { cat "$T/status.out"; fail "B: status after the restore: exit $rc"; }
@@ -140,7 +140,7 @@ wizard_in c wizard restore
 wait_screen c "Enter run this step"
 wizard_in d
 wait_screen d "Attached elsewhere"
-screen d | grep -Eq "root on .* since [0-9]{2}:[0-9]{2}:[0-9]{2} is" ||
+text_has "$(screen d)" -E "root on .* since [0-9]{2}:[0-9]{2}:[0-9]{2} is" ||
 	{ screen d; fail "C: the second wizard is not told who answers since when"; }
 $TM send-keys -t d t
 wait_screen d "Enter run this step"

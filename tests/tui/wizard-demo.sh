@@ -140,7 +140,7 @@ resize_check() {
 		if [ "$width" -ge $(($1 - 6)) ] && [ "$width" -le "$1" ] &&
 		   [ "$rows" -ge "$(($2 - 1))" ] &&
 		   shows "$(step_text '[1-6]')|$T_FINISHED" &&
-		   printf '%s\n' "$last_screen" | sed -n "$2p" | grep -Eq "[a-z]"; then
+		   text_has "$(printf '%s\n' "$last_screen" | sed -n "$2p")" -E "[a-z]"; then
 			return 0
 		fi
 		n=$((n - 1))
@@ -227,7 +227,7 @@ walk() {
 	done
 	wait_for "$T_ALLDONE" 10 "the summary with all six steps done"
 	for name in webroot config datadir database migrations verify; do
-		printf '%s\n' "$last_screen" | grep -q "$name" ||
+		text_has "$last_screen" "$name" ||
 			fail "[$label] the summary does not name step $name"
 	done
 	echo "[$label] summary screen:"
@@ -249,7 +249,7 @@ walk() {
 mkdir -p "$SANDBOX/locale/de/LC_MESSAGES"
 msgfmt -o "$SANDBOX/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po" ||
 	fail "msgfmt po/de.po failed"
-locale -a | grep -qix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
+text_has "$(locale -a)" -ix 'de_CH.utf-\?8' || fail "the de_CH.UTF-8 locale is missing (tools/deps.sh generates it)"
 lang_de
 start_wizard colour LANG=de_CH.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= "BISO_RECOVER_LOCALEDIR='$SANDBOX/locale'"
 walk colour 1
@@ -305,7 +305,7 @@ wiz_pid=$(pgrep -P "$shell_pid" | head -n 1)
 [ -n "$wiz_pid" ] || fail "[hup] cannot find the wizard's process"
 kill -HUP "$wiz_pid"
 wait_exit hup 130
-$TMUX_CMD capture-pane -p -J -S - -t wiz | grep -q "^The wizard left the run; it goes on in its runner (pid [0-9]*)" ||
+text_has "$($TMUX_CMD capture-pane -p -J -S - -t wiz)" "^The wizard left the run; it goes on in its runner (pid [0-9]*)" ||
 	{ $TMUX_CMD capture-pane -p -J -S - -t wiz; fail "[hup] the terminal does not say the run goes on"; }
 $TMUX_CMD send-keys -t wiz C-c
 sleep 0.3
@@ -449,7 +449,7 @@ type_text "no"
 keys Enter
 wait_exit askno 130
 # the log's last line says how the run ended, with the exit code
-tail -n 1 "$(newest_log)" | grep -q "aborted (exit 130): cancelled by the operator$" ||
+text_has "$(tail -n 1 "$(newest_log)")" "aborted (exit 130): cancelled by the operator$" ||
 	{ tail -n 1 "$(newest_log)"; fail "[askno] the log's last line does not say the run was aborted with 130"; }
 # quit half way: the end names the step not done and the command that does
 # it (nothing said how to finish)
@@ -526,7 +526,7 @@ for sig in HUP TERM; do
 	grep -Eq "step webroot failed: .*sleep aborted: $want" "$log" && grep -Eq "the run ended early: $want" "$log" ||
 		{ cat "$log"; fail "[sig$sig] the log does not say $want"; }
 	! grep -q "by the operator" "$log" || { cat "$log"; fail "[sig$sig] the log blames the operator"; }
-	tail -n 1 "$log" | grep -Eq "aborted \(exit 130\): $want$" ||
+	text_has "$(tail -n 1 "$log")" -E "aborted \(exit 130\): $want$" ||
 		{ tail -n 1 "$log"; fail "[sig$sig] the log's last line is not \"aborted (exit 130): $want\""; }
 	[ -d "$SANDBOX/demo/prod/webroot" ] || fail "[sig$sig] the webroot is gone"
 	echo "[sig$sig] passed: $(grep -E -m1 "the run ended early: $want" "$log")"

@@ -60,7 +60,7 @@ start_wizard oom "$FAULTS" BR_FAULT_FAIL=tui.key.oom
 $TMUX_CMD send-keys -t wiz Down
 ended oom 134 # SIGABRT
 cap
-printf '%s\n' "$last_screen" | grep -q "biso-recover: out of memory allocating" ||
+text_has "$last_screen" "biso-recover: out of memory allocating" ||
 	{ printf '%s\n' "$last_screen"; fail "[oom] the out-of-memory message is not on the terminal"; }
 echo "ok: [oom] the out-of-memory message reached the terminal"
 

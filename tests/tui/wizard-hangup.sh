@@ -144,7 +144,7 @@ $TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
 	fail "tmux new-session failed"
 wait_for "Enter run this step" 60 "the restore's first step"
 # TERM=vt100: ASCII and the line-drawing set only (no ellipsis, no blocks)
-printf '%s\n' "$last_screen" | grep -q '[…█░]' && failscreen "glyphs beyond ASCII on TERM=vt100"
+text_has "$last_screen" '[…█░]' && failscreen "glyphs beyond ASCII on TERM=vt100"
 shows "\.\.\." || failscreen "the title line's path is not cut with '...' on TERM=vt100"
 status=$(ls -t "$S/log"/biso-recover-*.status | head -1)
 grep -q '^flow=restore$' "$status" || fail "$status is not the restore's"
@@ -383,7 +383,7 @@ $LTMUX new-session -d -s line -x 200 -y 50 \
 	"env LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' restore; echo \$? >'$T/exit-rl'; sleep 600" ||
 	fail "tmux new-session failed"
 n=150
-until $LTMUX capture-pane -p -J -t line | grep -q "A restore of this instance is running"; do
+until text_has "$($LTMUX capture-pane -p -J -t line)" "A restore of this instance is running"; do
 	n=$((n - 1))
 	[ "$n" -gt 0 ] || { $LTMUX capture-pane -p -J -t line; fail "[reattach-line] restore again did not attach"; }
 	sleep 0.2

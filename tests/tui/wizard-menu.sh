@@ -141,7 +141,7 @@ echo "[backup] summary:"
 printf '%s\n' "$last_screen" | sed -n '2,12p'
 # m: the first screen again, and from there a restore (quit at its first
 # step); q there ends the program with the last flow's exit code
-printf '%s\n' "$last_screen" | sed -n 24p | grep -q "^m first screen  q exit" ||
+text_has "$(printf '%s\n' "$last_screen" | sed -n 24p)" "^m first screen  q exit" ||
 	failscreen "[backup] the summary's key line does not offer the first screen"
 keys m
 wait_for "What do you want to do\\?" 10 "[backup] the first screen after the summary"
@@ -178,12 +178,12 @@ pick_check() {
 	wait_for " $name" 10 "[$label] $name in the chooser"
 	when=$(echo "$id" | sed 's/^\(....\)\(..\)\(..\)_\(..\)\(..\).*/\1-\2-\3 \4:\5/')
 	line=$(printf '%s\n' "$last_screen" | grep -F " $name") || failscreen "[$label] $name is not in the chooser"
-	printf '%s\n' "$line" | grep -Eq -- "$when +$size $state +$name" ||
+	text_has "$line" -E -- "$when +$size $state +$name" ||
 		failscreen "[$label] the chooser's line is not '$when $size $state $name': $line"
 	if [ "$step" = database ]; then
-		printf '%s\n' "$last_screen" | grep -qF " $(basename "$DEMO_DUMP")" ||
+		text_has "$last_screen" -F " $(basename "$DEMO_DUMP")" ||
 			failscreen "[$label] the demo's own dump is not in the chooser"
-		! printf '%s\n' "$last_screen" | grep -F " $(basename "$DEMO_DUMP")" | grep -Eq 'verified|DAMAGED' ||
+		! text_has "$(printf '%s\n' "$last_screen" | grep -F " $(basename "$DEMO_DUMP")")" -E 'verified|DAMAGED' ||
 			failscreen "[$label] the demo's dump (no manifest) shows a verified state"
 	fi
 	echo "[$label] $line"

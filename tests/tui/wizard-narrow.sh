@@ -32,7 +32,7 @@ TM="tmux -L biso-wiznarrow-$$ -f /dev/null"
 trap '$TM kill-server >/dev/null 2>&1 || true; demo_test_cleanup' EXIT
 
 screen() { $TM capture-pane -p -t wiz 2>/dev/null || true; }
-has() { grep -Eq -- "$1" <<< "$(screen)"; }
+has() { text_has "$(screen)" -E -- "$1"; }
 failscreen() { printf -- '--- screen ---\n%s\n--------------\n' "$(screen)"; fail "$*"; }
 wait_for() { # REGEX SECONDS WHAT
 	local n=$(( $2 * 5 ))
@@ -124,7 +124,7 @@ quit_wizard
 # German titles do not fit), not one German title among English names; the
 # key line of ? reads "jede Taste: zurück" or "andere Taste: zurück" (it
 # read "Taste zurück")
-command -v msgfmt >/dev/null 2>&1 && locale -a | grep -qix 'de_CH.utf-\?8' || {
+command -v msgfmt >/dev/null 2>&1 && text_has "$(locale -a)" -ix 'de_CH.utf-\?8' || {
 	echo "SKIP [german]: no msgfmt or no de_CH.UTF-8 locale"
 	echo "wizard-narrow: all checks passed"
 	exit 0

@@ -59,10 +59,7 @@ running() { # LABEL: the wizard has not exited
 dialog() {
 	dialog=$(printf '%s\n' "$last_screen" | cut -c7-74 | tr '\n' ' ' | tr -s ' ')
 }
-has() { grep -Eq -- "$1" <<EOF
-$dialog
-EOF
-}
+has() { text_has "$dialog" -E -- "$1"; }
 # refused LABEL TITLE: the dialog with the error, its detail and the
 # server's hint, not the settings'
 refused() {

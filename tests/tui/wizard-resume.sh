@@ -114,7 +114,7 @@ sleep 1 # the wizard's log carries another second
 # In German first (LANG=de_CH.UTF-8, the build's catalogue): the offer says
 # what the killed run did in German, its run log in English; quitting at
 # the offer leaves the killed run to continue (below, in English).
-if command -v msgfmt >/dev/null 2>&1 && locale -a | grep -qix 'de_CH.utf-\?8'; then
+if command -v msgfmt >/dev/null 2>&1 && text_has "$(locale -a)" -ix 'de_CH.utf-\?8'; then
 	mkdir -p "$SANDBOX/locale/de/LC_MESSAGES"
 	msgfmt -o "$SANDBOX/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po" ||
 		fail "msgfmt po/de.po"
@@ -123,7 +123,7 @@ if command -v msgfmt >/dev/null 2>&1 && locale -a | grep -qix 'de_CH.utf-\?8'; t
 	wait_for "c unterbrochenen Lauf fortsetzen  n von vorn beginnen  q beenden" 30 "the German offer to continue"
 	# the dialog wraps the text: its lines joined, the frame taken off
 	text=$(printf '%s\n' "$last_screen" | LC_ALL=C.UTF-8 sed -n 's/^[^│x]*[│x] \(.*[^ ]\) *[│x].*$/\1/p' | tr '\n' ' ')
-	printf '%s\n' "$text" | grep -q "der restore-Lauf von [0-9_]* wurde unterbrochen: Schritte 1-3 (webroot, config, datadir) um [0-9:]* abgeschlossen, aus den Sicherungen vom [0-9-]* [0-9:]*; Schritt 4, database, wurde bei seinem Start unterbrochen; er hatte nichts verändert" ||
+	text_has "$text" "der restore-Lauf von [0-9_]* wurde unterbrochen: Schritte 1-3 (webroot, config, datadir) um [0-9:]* abgeschlossen, aus den Sicherungen vom [0-9-]* [0-9:]*; Schritt 4, database, wurde bei seinem Start unterbrochen; er hatte nichts verändert" ||
 		fail "[resume-de] the offer does not say in German what the killed run did: $text"
 	shows "was interrupted|finished at" && fail "[resume-de] English in the German offer"
 	echo "[resume-de] first screen:"
@@ -186,7 +186,7 @@ grep -Eqx " +biso-recover rollback --config $(realpath "$CONF") *" "$SANDBOX/scr
 	{ cat "$SANDBOX/screen"; fail "[resume] the summary does not offer the rollback as one line with the absolute --config"; }
 keys q
 wait_exit resume 0
-$TMUX_CMD capture-pane -p -J -S - -t wiz | grep -q "^webroot .*in the interrupted run of [0-9_]*$" ||
+text_has "$($TMUX_CMD capture-pane -p -J -S - -t wiz)" "^webroot .*in the interrupted run of [0-9_]*$" ||
 	{ $TMUX_CMD capture-pane -p -J -S - -t wiz; fail "[resume] the summary does not name the webroot as done by the interrupted run"; }
 n=$(ls -d "$(dirname "$(sed -n 's/^webroot = "\(.*\)";$/\1/p' "$CONF")")"/*.pre-restore-* 2>/dev/null | grep -c 'webroot\.pre-restore-' || true)
 [ "$n" = 1 ] || fail "[resume] $n pre-restore copies of the webroot, expected 1"

@@ -65,14 +65,14 @@ type_text "[?1;2c"
 still en "$head" "press q to leave"
 keys q
 ended en 130
-printf '%s\n' "$last_screen" | grep -q "NOT finished, exit code 130" ||
+text_has "$last_screen" "NOT finished, exit code 130" ||
 	failscreen "[en] the summary is not left on the terminal"
 echo "ok: a stray key and a terminal's answerback leave the summary up ('press q to leave'); q exits 130"
 
 # German: the catalogue compiled as wizard-demo.sh compiles it
 mkdir -p "$T/locale/de/LC_MESSAGES"
 msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po" || fail "msgfmt po/de.po failed"
-if locale -a 2>/dev/null | grep -qix 'de_CH\.utf-\?8'; then
+if text_has "$(locale -a 2>/dev/null)" -ix 'de_CH\.utf-\?8'; then
 	summary de de_CH.UTF-8 "Enter ausf" "Assistent beenden\\?" "Exit-Code 130"
 	keys x
 	still de "Exit-Code 130" "q zum Verlassen"

@@ -32,9 +32,8 @@ TM="tmux -L biso-wiztake-$$ -f /dev/null"
 trap '$TM kill-server >/dev/null 2>&1 || true; demo_test_cleanup' EXIT
 
 screen() { $TM capture-pane -p -J -t "$1" 2>/dev/null || true; }
-# has SESSION REGEX: the screen shows REGEX (a here-string: grep -q
-# quitting early must not leave a broken pipe that pipefail counts)
-has() { grep -Eq -- "$2" <<< "$(screen "$1")"; }
+# has SESSION REGEX: the screen shows REGEX
+has() { text_has "$(screen "$1")" -E -- "$2"; }
 failscreen() { # SESSION MESSAGE
 	printf -- '--- %s ---\n%s\n-------------------\n' "$1" "$(screen "$1")"
 	fail "$2"
