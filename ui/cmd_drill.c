@@ -389,22 +389,68 @@ static void log_quiet(void *ctx, enum log_level level, const char *line)
 		fprintf(stderr, "  %s\n", line);
 }
 
+/* The sandbox's runs: in each of its log directories (a restore's log/,
+ * then a refresh's log-test/), the newest run's status file, when that run
+ * has not finished and its process lives, is handed to @fn with the
+ * directory and the status read from it (@fn may read it again into @st),
+ * until @fn returns nonzero.  Returns that value, or 0. */
+static int sandbox_live_runs(const char *root,
+			     int (*fn)(const char *dir, const char *path, struct status *st, void *ctx),
+			     void *ctx)
+{
+	static const char *const dirs[] = { "log", "log-test" };
+	int ret = 0;
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0] && !ret; i++) {
+		char *dir = xstrfmt("%s/%s", root, dirs[i]), *path = NULL;
+		struct status st;
+		struct err e = ERR_INIT;
+		memset(&st, 0, sizeof st);
+		if (statusfile_latest(dir, &path, &e) == 1 && statusfile_read(path, &st, &e) == 1 &&
+		    st.state != STATUS_FINISHED && lock_process_alive(st.pid, st.start))
+			ret = fn(dir, path, &st, ctx);
+		status_clear(&st);
+		err_clear(&e);
+		free(path);
+		free(dir);
+	}
+	return ret;
+}
+
+/* sandbox_live_runs(): a runner that listens; its pid into *(long *)@ctx. */
+static int listening_runner(const char *dir, const char *path, struct status *st, void *ctx)
+{
+	(void)path;
+	if (!detached_listens(dir, st))
+		return 0;
+	*(long *)ctx = st->pid;
+	return 1;
+}
+
 /* The pid of a live runner of the sandbox at @root (a restore's in log/, a
  * refresh's in log-test/), or 0. */
 static long sandbox_runner(const char *root)
 {
-	static const char *const dirs[] = { "log", "log-test" };
 	long pid = 0;
-	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0] && !pid; i++) {
-		char *dir = xstrfmt("%s/%s", root, dirs[i]);
-		struct status st;
-		if (detached_live_run(dir, &st)) {
-			pid = st.pid;
-			status_clear(&st);
-		}
-		free(dir);
-	}
+	sandbox_live_runs(root, listening_runner, &pid);
 	return pid;
+}
+
+/* sandbox_live_runs(): waits for the run's end, polling its status file;
+ * its exit code into *(int *)@ctx (-1: its process died). */
+static int wait_run_end(const char *dir, const char *path, struct status *st, void *ctx)
+{
+	struct err e = ERR_INIT;
+	(void)dir;
+	while (st->state != STATUS_FINISHED && lock_process_alive(st->pid, st->start)) {
+		sleep(1);
+		status_clear(st);
+		memset(st, 0, sizeof *st);
+		if (statusfile_read(path, st, &e) != 1)
+			break;
+	}
+	*(int *)ctx = st->state == STATUS_FINISHED ? st->exit_code : -1;
+	err_clear(&e);
+	return 1;
 }
 
 /* The newest run of the sandbox (@root) whose process lives and which has
@@ -413,31 +459,7 @@ static long sandbox_runner(const char *root)
  * when there is none. */
 static int sandbox_run_wait(const char *root, int *code)
 {
-	static const char *const dirs[] = { "log", "log-test" };
-	int found = 0;
-	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0] && !found; i++) {
-		char *dir = xstrfmt("%s/%s", root, dirs[i]), *path = NULL;
-		struct status st;
-		struct err e = ERR_INIT;
-		memset(&st, 0, sizeof st);
-		if (statusfile_latest(dir, &path, &e) == 1 && statusfile_read(path, &st, &e) == 1 &&
-		    st.state != STATUS_FINISHED && lock_process_alive(st.pid, st.start)) {
-			found = 1;
-			while (st.state != STATUS_FINISHED && lock_process_alive(st.pid, st.start)) {
-				sleep(1);
-				status_clear(&st);
-				memset(&st, 0, sizeof st);
-				if (statusfile_read(path, &st, &e) != 1)
-					break;
-			}
-			*code = st.state == STATUS_FINISHED ? st.exit_code : -1;
-		}
-		status_clear(&st);
-		err_clear(&e);
-		free(path);
-		free(dir);
-	}
-	return found;
+	return sandbox_live_runs(root, wait_run_end, code);
 }
 
 static int run_drill(const struct cli *cl, struct conf *unused)

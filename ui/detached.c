@@ -51,20 +51,29 @@ char *detached_socket_of(const char *log_dir, const char *run_id, struct err *e)
 	return path;
 }
 
+int detached_listens(const char *log_dir, const struct status *st)
+{
+	struct err e = ERR_INIT;
+	char *sock = detached_socket_of(log_dir, st->run_id, &e);
+	int fd = sock ? rundir_connect(sock, &e) : -1;
+	if (fd >= 0)
+		close(fd); /* the runner sees a client come and go */
+	err_clear(&e);
+	free(sock);
+	return fd >= 0;
+}
+
 int detached_live_run(const char *log_dir, struct status *st)
 {
 	struct err e = ERR_INIT;
-	char *path = NULL, *sock = NULL;
-	int found = 0, fd;
+	char *path = NULL;
+	int found = 0;
 	memset(st, 0, sizeof *st);
 	if (statusfile_latest(log_dir, &path, &e) == 1 && statusfile_read(path, st, &e) == 1 &&
 	    st->state != STATUS_FINISHED && lock_process_alive(st->pid, st->start) &&
-	    (sock = detached_socket_of(log_dir, st->run_id, &e)) && (fd = rundir_connect(sock, &e)) >= 0) {
-		close(fd); /* the runner sees a client come and go */
+	    detached_listens(log_dir, st))
 		found = 1;
-	}
 	err_clear(&e);
-	free(sock);
 	free(path);
 	if (!found)
 		status_clear(st);

@@ -95,6 +95,11 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
  * its pid and start time: only its socket tells.)
  */
 int detached_live_run(const char *log_dir, struct status *st);
+/* 1 when the runner of @st (a run of @log_dir's status file that has not
+ * finished, its process alive) listens on its socket: the check of
+ * detached_live_run() after the status file's, for a caller that read the
+ * status file itself. */
+int detached_listens(const char *log_dir, const struct status *st);
 
 /*
  * The newest run of the instance logging to @log_dir, not finished, whose
