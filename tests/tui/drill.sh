@@ -17,6 +17,10 @@
 #      on the sandbox's cluster, which the drill left up, status says it
 #      waits, a new wizard attaches and finishes the restore, and the runner
 #      stops the cluster at its end;
+#   gone: 05's restore in line mode, the drill killed (SIGKILL) during the
+#      database step: its runner finishes the restore, then stops the
+#      sandbox's cluster, which the drill no longer holds, and says so in
+#      its run log;
 #   06 maintenance mode left on by a killed backup: a wrong choice explained
 #      and counted, a restore --dry-run finds the marker and clears it;
 #   07 a refresh of the test system stops at its config.php's env PROD, the
@@ -333,6 +337,50 @@ until [ ! -e "$T/sb/pg/pgdata/postmaster.pid" ] || [ $n -ge 300 ]; do
 done
 [ ! -e "$T/sb/pg/pgdata/postmaster.pid" ] || fail "[$scen] the sandbox's cluster still runs"
 echo "ok: $scen (the terminal killed during the replay: the runner finished the database step, a new wizard finished the restore, the drill recorded it done and stopped the cluster)"
+fi
+
+# --- gone: the drill killed while its restore's runner works ------------------
+# The drill leaves the sandbox's cluster up for a runner that outlives it;
+# a runner started with --drill-root that finds, at its end, no drill
+# holding the sandbox (its drill.pid names a dead process: kill -9 left it)
+# stops the cluster itself and says so in its run log.
+if want gone; then
+start 05-ssh-drop
+touch "$T/gone.mark"
+opts=$(count '^Options for the restore')
+$TMUX_CMD send-keys -t drill r Enter
+wait_n '^Options for the restore' $((opts + 1)) 30 "[gone] the restore's options question"
+$TMUX_CMD send-keys -t drill -l -- '--yes'
+$TMUX_CMD send-keys -t drill Enter
+# the database step replays the slow dump (15 s at least): the drill dies then
+n=0
+runlog=
+until [ -n "$runlog" ] && grep -q "step database: " "$runlog" || [ $n -ge 1500 ]; do
+	sleep 0.2
+	n=$((n + 1))
+	runlog=$(find "$T/sb/log" -name 'biso-recover-*.log' -newer "$T/gone.mark" | head -n 1)
+done
+[ -n "$runlog" ] && grep -q "step database: " "$runlog" || fail "[gone] the restore's runner did not reach the database step"
+st=${runlog%.log}.status
+runner=$(sed -n 's/^pid=//p' "$st")
+[ -n "$runner" ] || fail "[gone] the status file $st names no runner"
+drill=$(pgrep -P "$($TMUX_CMD display -p -t drill '#{pane_pid}')" -x biso-recover)
+[ -n "$drill" ] && [ "$drill" != "$runner" ] || fail "[gone] no drill process in the session"
+! grep -q "step database done" "$runlog" || fail "[gone] the database step ended before the drill was killed"
+kill -KILL "$drill"
+[ -e "$T/sb/pg/pgdata/postmaster.pid" ] || fail "[gone] the cluster went with the drill"
+# the runner works on to its end, then stops the cluster before it exits
+n=0
+while kill -0 "$runner" 2>/dev/null && [ $n -lt 1500 ]; do
+	sleep 0.2
+	n=$((n + 1))
+done
+! kill -0 "$runner" 2>/dev/null || fail "[gone] the runner (pid $runner) did not end"
+grep -q '^exit=0$' "$st" || fail "[gone] the restore's runner did not finish with exit 0: $(cat "$st")"
+grep -q "INFO  the drill is gone: its sandbox's cluster was stopped$" "$runlog" ||
+	{ tail -n 5 "$runlog"; fail "[gone] the run log does not say that the drill was gone and the cluster stopped"; }
+[ ! -e "$T/sb/pg/pgdata/postmaster.pid" ] || fail "[gone] the sandbox's cluster still runs after the runner's end"
+echo "ok: gone (the drill killed during the database step: its runner finished the restore, then stopped the sandbox's cluster and said why)"
 fi
 
 # --- 06: maintenance mode left on by a killed backup ----------------------------
