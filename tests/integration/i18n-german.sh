@@ -169,7 +169,7 @@ run de_CH.UTF-8 restore --dry-run --only config "${inst[@]}" --backup-root "$BK2
 	{ cat "$T/words.de"; fail "the plan of the config step failed"; }
 run de_CH.UTF-8 restore --dry-run "${inst[@]}" --backup-root "$BK2" >> "$T/words.de" 2>&1 && { cat "$T/words.de"; fail "the plan passed without a server"; }
 grep -q '^config.php: env (nicht gesetzt), ' "$T/words.de" && grep -q '^   env: *(unbekannt)$' "$T/words.de" &&
-	grep -q '^HINWEIS: --dbname oder database.conninfo prüfen: ' "$T/words.de" &&
+	grep -q '^HINWEIS: An diesem Host und Port antwortet kein Datenbankserver: .* --dbname oder database\.conninfo korrigieren\.$' "$T/words.de" &&
 	grep -q '^Warnung: die aufbewahrten Datenbanken können nicht aufgelistet werden: keine Verbindung zur Datenbank "postgres" ' "$T/words.de" ||
 	{ cat "$T/words.de"; fail "the words for what config.php leaves out are not German"; }
 ! grep -Eq '\((unknown|not set)\)| or database\.conninfo|default host|cannot connect' "$T/words.de" ||
@@ -177,7 +177,7 @@ grep -q '^config.php: env (nicht gesetzt), ' "$T/words.de" && grep -q '^   env: 
 run C restore --dry-run --only config "${inst[@]}" --backup-root "$BK2" > "$T/words.c" 2>&1 || true
 run C restore --dry-run "${inst[@]}" --backup-root "$BK2" >> "$T/words.c" 2>&1 || true
 grep -q '^config.php: env (not set), ' "$T/words.c" && grep -q '^   env: *(unknown)$' "$T/words.c" &&
-	grep -q '^HINT: Check --dbname or database.conninfo: ' "$T/words.c" ||
+	grep -q '^HINT: No database server answers at that host and port: .* correct --dbname or database\.conninfo\.$' "$T/words.c" ||
 	{ cat "$T/words.c"; fail "the words for what config.php leaves out are not English with LANG=C"; }
 # a conninfo libpq cannot parse: the error names where it came from in German
 run de_CH.UTF-8 restore --dry-run --config "$T/conf" --datadir "$W/data" --dbname "dbname='x" \
