@@ -4,7 +4,7 @@
 # against a throw-away PostgreSQL cluster the tests start themselves, and
 # the wizard in tmux), then the unit tests, the end-to-end restore and the
 # config.php error messages again
-# under ASan/UBSan in build-asan/, the file engine's unit tests under
+# under ASan/UBSan in build-asan/, the unit tests of the threaded code under
 # ThreadSanitizer in build-tsan/, then each libFuzzer target for 60 s
 # (FUZZ_SECONDS) in build-fuzz/ (tools/fuzz.sh), make distcheck (the
 # tarball holds what it needs, make check passes from it), then builds the
@@ -31,11 +31,12 @@ mkdir -p build-asan
 (cd build-asan && { [ -f Makefile ] || ../configure -q --enable-sanitizers; } &&
 	make -s -j"$jobs" && make -s -j"$jobs" check TESTS="$(cd "$top" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ') tests/integration/restore-demo.sh tests/integration/restore-flow.sh tests/integration/config-php-errors.sh") || status=1
 
-# The file engine's copier threads under ThreadSanitizer (any report
+# The threads (the file engine's copier, the seal's hashing, the
+# restore's dump check beside its steps) under ThreadSanitizer (any report
 # fails the test), in build-tsan/.
 mkdir -p build-tsan
 (cd build-tsan && { [ -f Makefile ] || ../configure -q CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=thread; } &&
-	make -s -j"$jobs" libbisorecover.a && make -s -j"$jobs" check TESTS=tests/unit/test_fsrestore) || status=1
+	make -s -j"$jobs" libbisorecover.a && make -s -j"$jobs" check TESTS="tests/unit/test_fsrestore tests/unit/test_sha256sums tests/unit/test_restore") || status=1
 
 # libFuzzer targets (tests/fuzz), 60 s each, in build-fuzz/ (clang).
 fuzzlog=$top/build-fuzz.log
