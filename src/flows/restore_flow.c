@@ -239,26 +239,45 @@ static void restore_plan_head(const struct run *run, struct strbuf *out)
 	}
 }
 
+/* The migrations are not run (@plan: will not be) on a restored database:
+ * the command that runs them, or, when the application reads another
+ * database than the one restored, why none does: migrations,verify is
+ * refused for it by design (biso-cli works on config.php's database). */
+static void add_migrations_left(const struct run *run, const struct restore *rs, int plan,
+				struct strbuf *out)
+{
+	/* a command to paste stands on its own line, with the instance's
+	 * options: never wrapped, it works from any directory */
+	if (!restore_app_db_differs(rs, NULL))
+		strbuf_addf(out, plan ? _("warning: migrations will not be run; run them afterwards with:\n"
+					  "  biso-recover restore --only migrations,verify%s\n")
+				      : _("warning: migrations were not run; run them with:\n"
+					  "  biso-recover restore --only migrations,verify%s\n"),
+			    run_instance_opts(run));
+	else
+		strbuf_addf(out, plan ? _("warning: migrations will not be run on \"%s\": biso-cli runs "
+					  "them on the database config.php names (\"%s\"); run them once the "
+					  "application reads \"%s\" (its config.php names it)\n")
+				      : _("warning: migrations were not run on \"%s\": biso-cli runs them on "
+					  "the database config.php names (\"%s\"); run them once the "
+					  "application reads \"%s\" (its config.php names it)\n"),
+			    rs->dbname, rs->app_dbname, rs->dbname);
+}
+
 static void restore_plan_tail(const struct run *run, int plan, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
 	enum step_state db = restore_state(rs, STEP_DATABASE);
 
-	/* a command to paste stands on its own line, with the instance's
-	 * options: never wrapped, it works from any directory */
 	if (plan) {
 		/* a restored dump may be older than the webroot's code */
 		if ((rs->selected & STEP_BIT(STEP_DATABASE)) &&
 		    !(rs->selected & STEP_BIT(STEP_MIGRATIONS)))
-			strbuf_addf(out, _("warning: migrations will not be run; run them afterwards with:\n"
-					   "  biso-recover restore --only migrations,verify%s\n"),
-				    run_instance_opts(run));
+			add_migrations_left(run, rs, 1, out);
 		return;
 	}
 	if (db == STEP_DONE && restore_state(rs, STEP_MIGRATIONS) != STEP_DONE)
-		strbuf_addf(out, _("warning: migrations were not run; run them with:\n"
-				   "  biso-recover restore --only migrations,verify%s\n"),
-			    run_instance_opts(run));
+		add_migrations_left(run, rs, 0, out);
 	if (rs->found.db_warning && db != STEP_PENDING && (rs->selected & STEP_BIT(STEP_DATABASE)))
 		strbuf_addf(out, _("warning: %s\n"), rs->found.db_warning);
 	/* which dump: the operator may have chosen another than the newest */

@@ -67,6 +67,14 @@ grep -qF "   creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP
 	grep -qF "warning: $app" "$T/typo-plan.log" && ! grep -q "kept as \"bsio_pre_restore" "$T/typo-plan.log" ||
 	{ cat "$T/typo-plan.log"; fail "typo: the plan does not say that bsio is created, or not that the application reads biso"; }
 ! grep -q 'RENAME TO "bsio_pre_restore' "$T/typo-plan.log" || { cat "$T/typo-plan.log"; fail "typo: the manual renames a database that does not exist"; }
+# newcomer 8.3: the plan offered "restore --only migrations,verify ...
+# --dbname bsio" for the migrations it leaves out, which is always refused
+! grep -q 'restore --only migrations,verify' "$T/typo-plan.log" &&
+	grep -qF 'warning: migrations will not be run on "bsio": biso-cli runs them on the database config.php names ("biso")' "$T/typo-plan.log" ||
+	{ cat "$T/typo-plan.log"; fail "typo: the plan suggests restore --only migrations,verify for bsio, which is refused"; }
+# that command is refused by design: the suggestion was one that never works
+"$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only migrations,verify --dbname "$ci" > "$T/typo-migr.log" 2>&1 &&
+	{ cat "$T/typo-migr.log"; fail "typo: restore --only migrations,verify into bsio was not refused"; }
 # a bare --dbname NAME keeps config.php's host, port and user and replaces
 # only the database (it connected to the default socket instead: "cannot
 # connect to database "bsio" (host /var/run/postgresql, port 5432)")
@@ -86,6 +94,9 @@ printf 'bsio\n' | script -qec "$(printf '%q ' "$BISO_RECOVER" restore --only dat
 grep -qF "Restore the database: creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP"); warning: $app." "$T/typo.log" ||
 	{ cat "$T/typo.log"; fail "typo: the confirmation does not warn"; }
 text_has "$(sed -n '/^Summary:/,$p' "$T/typo.log")" -F "warning: $app" || { cat "$T/typo.log"; fail "typo: the summary does not warn"; }
+text_has "$(sed -n '/^Summary:/,$p' "$T/typo.log")" -F 'warning: migrations were not run on "bsio": biso-cli runs them on the database config.php names ("biso")' &&
+	! grep -q 'restore --only migrations,verify' "$T/typo.log" ||
+	{ cat "$T/typo.log"; fail "typo: the summary offers restore --only migrations,verify for bsio, which is refused"; }
 [ "$(psql -XAt -U biso -d bsio -c 'SELECT count(*) FROM person')" = 400 ] || fail "typo: bsio was not restored"
 [ -z "$(psql -XAt -c "SELECT datname FROM pg_database WHERE datname LIKE 'bsio_pre_restore%'")" ] || fail "typo: a kept bsio appeared"
 echo "ok: a database that does not exist is created, said so; one config.php does not name is a warning (plan, confirmation, summary)"
