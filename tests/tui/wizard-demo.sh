@@ -381,7 +381,7 @@ shows "hint \\(verify\\): Run the pending migrations?: biso-recover restore --on
 keys q
 wait_exit pick 3
 $TMUX_CMD capture-pane -p -J -S - -t wiz |
-	grep -Eq "^hint \\(verify\\): Run the pending migrations?: biso-recover restore --only migrations,verify\\.$" ||
+	grep -Eq "^hint \\(verify\\): Run the pending migrations?: biso-recover restore --only migrations,verify --config [^ ]*/biso-recover\\.conf\\.$" ||
 	{ $TMUX_CMD capture-pane -p -J -S - -t wiz; fail "[pick] the summary on the terminal does not give the hint"; }
 echo "[pick] a failed verify names its check and the --only migrations,verify hint"
 (
