@@ -289,6 +289,8 @@ int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf 
 	if (refused) {
 		logfile_write(log, LOG_ERROR, e.msg);
 		code = cli_run_refused(refused, &e);
+		if (report_cancelled(&r))
+			code = EXIT_ABORTED; /* stopped (Ctrl-C), not refused */
 		run_free(run);
 		logfile_close(log);
 		return code;

@@ -175,7 +175,7 @@ int cli_run_refused(const char *what, struct err *e);
  * run_new() with @ro (filled by
  * the caller with its options; dry_run is taken from @cl), the run log,
  * run_prepare() and run_preflight() (refused: "@what_plan" or "nothing
- * was touched", exit 2), the plan for --dry-run, else batch_run() with
+ * was touched", exit 2; stopped by Ctrl-C: 130), the plan for --dry-run, else batch_run() with
  * @banner (may be NULL) and run_finish(); the run log's end line.
  * Returns the exit code.
  */

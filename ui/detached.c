@@ -396,8 +396,8 @@ static void runner_on_signal(int sig)
  * (owned: freed here, its locks with it, before the end is sent), the
  * summaries (the client's, for the @wizard without a heading; the log's
  * English), finish, the log's end line, runner_end().  A refused preflight
- * says @df's what_refused and exits with its refused_code.  Returns the
- * exit code.
+ * says @df's what_refused and exits with its refused_code (one stopped by
+ * a signal or a client: 130).  Returns the exit code.
  */
 static int serve(const struct detached_flow *df, int wizard, struct runner *rn, struct run *run,
 		 struct logfile *log)
@@ -417,6 +417,8 @@ static int serve(const struct detached_flow *df, int wizard, struct runner *rn, 
 		cli_format_err(refused, &e, &sb);
 		err_clear(&e);
 		code = planned && df->refused_code ? df->refused_code : EXIT_USAGE;
+		if (report_cancelled(r))
+			code = EXIT_ABORTED; /* stopped (a signal, a client), not refused */
 		cli_log_end(log, run, code);
 		run_free(run);
 		runner_end(rn, code, sb.buf, 10000);

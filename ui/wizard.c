@@ -647,13 +647,12 @@ static void refused_enter(struct wizard *w)
 	w->refused_scroll = 0;
 }
 
-/* Only the keys the dialog names leave it (as on the summary): m or Enter
- * the first screen when the wizard came from there, q (and Enter without
- * a first screen) the wizard; Up/Down scroll the reason, [ ] the log. */
+/* Only the keys the dialog names leave it, as on the summary: m the first
+ * screen when the wizard came from there, q or Enter the wizard (Enter
+ * ends the wizard on both end screens); Up/Down scroll the reason, [ ]
+ * the log. */
 static void refused_key(struct wizard *w, int is_key, wint_t ch)
 {
-	int menu = w->o->to_menu != NULL;
-
 	if (is_key && ch == KEY_UP) {
 		if (w->refused_scroll > 0)
 			w->refused_scroll--;
@@ -661,10 +660,10 @@ static void refused_key(struct wizard *w, int is_key, wint_t ch)
 		w->refused_scroll++; /* the draw function clamps it */
 	} else if (is_log_key(is_key, ch)) {
 		log_scroll_key(w, page_key(is_key, ch));
-	} else if (menu && (is_char(is_key, ch, L'm') || is_enter(is_key, ch))) {
+	} else if (w->o->to_menu && is_char(is_key, ch, L'm')) {
 		*w->o->to_menu = 1;
 		w->finished = 1;
-	} else if (is_char(is_key, ch, L'q') || (!menu && is_enter(is_key, ch))) {
+	} else if (is_char(is_key, ch, L'q') || is_enter(is_key, ch)) {
 		w->finished = 1;
 	}
 }
@@ -992,8 +991,9 @@ static void on_message(struct wizard *w, struct proto_msg *m)
 			w->finished = 1; /* SIGTERM: the summary goes to the terminal */
 		if (!w->views) {
 			/* refused before its first step (the plan, the
-			 * preflight): why, in a dialog that goes back to the
-			 * first screen or ends the wizard (the reason then
+			 * preflight), or stopped there (exit 130: a signal,
+			 * another client): why, in a dialog that goes back to
+			 * the first screen or ends the wizard (the reason then
 			 * stays on the terminal too) */
 			w->refused = 1;
 			wizard_goto(w, SCR_REFUSED);

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 #include "i18n.h"
+#include "frontend.h"
 #include "wizard_int.h"
 
 #include <stdio.h>
@@ -1170,10 +1171,12 @@ void wizard_draw_wait(const struct wizard *w)
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 }
 
-/* The run was refused before its first step (the plan or the preflight):
- * the runner's END text without its "biso-recover: " (the refusal, its
- * detail and hint in the screen's language) in a dialog over the log,
- * which holds what the checks said before. */
+/* The run was refused before its first step (the plan or the preflight),
+ * or stopped there (exit 130): the runner's END text without its
+ * "biso-recover: " (the refusal, its detail and hint in the screen's
+ * language; or "stopped before any step: nothing was changed" and why)
+ * in a dialog over the log, which holds what the checks said before.  The
+ * END text says that nothing was changed: the dialog does not repeat it. */
 void wizard_draw_refused(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
@@ -1195,13 +1198,17 @@ void wizard_draw_refused(const struct wizard *w)
 	strbuf_addstr(&body, why);
 	strbuf_addstr(&body, "\n\n");
 	if (w->o->to_menu)
-		strbuf_addf(&body, _("Nothing was changed. m or Enter goes back to the first "
-				     "screen; q ends the wizard (exit code %d)."), w->exit_code);
+		strbuf_addf(&body, _("m goes back to the first screen; q or Enter ends the wizard "
+				     "(exit code %d)."), w->exit_code);
 	else
-		strbuf_addf(&body, _("Nothing was changed. q or Enter ends the wizard (exit "
-				     "code %d); the reason stays on the terminal."), w->exit_code);
-	draw_dialog_scroll(w, _("Refused before the first step"), TUI_FAILED, body.buf,
-			   w->refused_scroll, &d);
+		strbuf_addf(&body, _("q or Enter ends the wizard (exit code %d); the reason stays "
+				     "on the terminal."), w->exit_code);
+	if (w->exit_code == EXIT_ABORTED)
+		draw_dialog_scroll(w, _("Stopped before the first step"), TUI_WARN, body.buf,
+				   w->refused_scroll, &d);
+	else
+		draw_dialog_scroll(w, _("Refused before the first step"), TUI_FAILED, body.buf,
+				   w->refused_scroll, &d);
 	if (w->o->to_menu)
 		draw_help(w, keys_menu, sizeof(keys_menu) / sizeof(keys_menu[0]));
 	else

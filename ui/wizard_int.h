@@ -29,7 +29,7 @@ enum screen_id {
 	SCR_SUMMARY,  /* the end */
 	SCR_PICK,     /* choose another backup for the step (o) */
 	SCR_WAIT,     /* attached, the runner not yet at a question or step */
-	SCR_REFUSED,  /* the run was refused before its first step: why, m / q */
+	SCR_REFUSED,  /* the run was refused (or stopped) before its first step: why, m / q */
 	SCR_COUNT
 };
 
@@ -91,8 +91,9 @@ struct wizard {
 	int asked;                      /* a question came (the first screen is up) */
 	struct strbuf early;            /* warnings before the first question, one a line */
 	int ended;                      /* END came */
-	int refused;                    /* ... before any step: the run never started
-					   (SCR_REFUSED shows why, from the END's text) */
+	int refused;                    /* ... before any step: the run never started,
+					   refused or stopped (SCR_REFUSED shows why,
+					   from the END's text) */
 	int refused_scroll;             /* SCR_REFUSED: its first line shown (Up/Down) */
 
 	enum screen_id screen;

@@ -42,11 +42,13 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char **seen;       /* names recorded so far */
 static size_t n_seen;
 static unsigned long hits; /* of the point to kill at */
+static int termed;         /* BR_FAULT_TERM's SIGTERM was raised */
 
 void fault_point(const char *name)
 {
 	const char *rec = getenv("BR_FAULT_RECORD");
 	const char *kill_at = getenv("BR_FAULT_KILL");
+	const char *term_at = getenv("BR_FAULT_TERM");
 
 	pthread_mutex_lock(&lock);
 	if (rec && *rec) {
@@ -78,6 +80,11 @@ void fault_point(const char *name)
 			dprintf(2, "fault: SIGKILL at %s\n", name);
 			kill(getpid(), SIGKILL);
 		}
+	}
+	if (term_at && !termed && !strcmp(name, term_at)) {
+		termed = 1;
+		dprintf(2, "fault: SIGTERM at %s\n", name);
+		kill(getpid(), SIGTERM); /* handled: the process goes on */
 	}
 	pthread_mutex_unlock(&lock);
 }

@@ -15,6 +15,10 @@
  *                          by the code that adds it)
  *   BR_FAULT_KILL=NAME     raise SIGKILL at the first time point NAME is
  *                          reached; NAME@N at the N-th time
+ *   BR_FAULT_TERM=NAME     raise SIGTERM there instead (once): a shutdown
+ *                          or kill at that moment, which the process
+ *                          handles (e.g. "run.preflight": the runner stopped
+ *                          during its preflight)
  *   BR_FAULT_FAIL=NAME,... fault_fail(NAME) is 1: the call it guards fails
  *                          as it does on some systems ("swap.exchange":
  *                          renameat2(RENAME_EXCHANGE) reports EINVAL, as
@@ -29,7 +33,8 @@
 #ifndef BR_FAULT_H
 #define BR_FAULT_H
 
-/* Reached point @name: nothing, or (test build) record it / SIGKILL. */
+/* Reached point @name: nothing, or (test build) record it / SIGKILL /
+ * SIGTERM. */
 void fault_point(const char *name);
 /* fault_point() with a printf-style name (formatted only in test builds). */
 void fault_pointf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -257,6 +257,7 @@ int run_preflight(struct run *run, struct report *r, struct err *e)
 		return -1;
 	/* the locks the flow takes name it to whoever finds them taken */
 	lock_set_command(run->flow->name);
+	fault_point("run.preflight");
 	ret = run->flow->preflight ? run->flow->preflight(run, r, e) : 0;
 	if (ret == 0)
 		ret = run_checks_start(run, r, e);

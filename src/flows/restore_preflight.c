@@ -480,7 +480,9 @@ static int check_backup_manifests(struct restore *rs, struct report *r, struct e
 				shown = xstrfmt(_("backup %s is damaged: %s"), id, sb[1].buf);
 				err_set_l10n(e, shown, "backup %s is damaged: %s", id, sb[0].buf);
 				free(shown);
-				err_hint(e, "Nothing was changed. Choose another backup (--at, --dump FILE; "
+				/* no "Nothing was changed": the refusal says "nothing
+				 * was touched" already */
+				err_hint(e, "Choose another backup (--at, --dump FILE; "
 					    "unchanged files of older snapshots are the same hard-linked "
 					    "files), or leave the damaged part out with --only; "
 					    "biso-recover backup-verify%s %s names every damaged file.",

@@ -6,11 +6,18 @@
 #   menu:   from the first screen (1): the dialog "Refused before the first
 #           step" with the error, its detail and the hint of that error (no
 #           server answers: is PostgreSQL running; not "Check ... config.php"
-#           as if the settings were wrong); a stray key keeps it; m goes back
-#           to the first screen; q there after a second refusal ends the
-#           wizard with exit 2 and the reason on the terminal;
+#           as if the settings were wrong), "nothing was touched" once; a
+#           stray key keeps it; m goes back to the first screen; Enter
+#           there after a second refusal ends the wizard (as on the
+#           summary) with exit 2 and the reason on the terminal;
 #   direct: `wizard restore` (no first screen): Enter ends it, exit 2;
-#   german: LANG=de_CH.UTF-8: the dialog and the hint in German;
+#   german: LANG=de_CH.UTF-8: the dialog and the hint in German, q exits;
+#   stopped: (first, while the server runs, on a backup of the backup
+#           command: its manifest is checked in the preflight) the test
+#           build's runner gets a SIGTERM at the start of its preflight
+#           (BR_FAULT_TERM=run.preflight), which stops the check: the
+#           dialog says "Stopped before the first step", not "Refused",
+#           why, and "nothing was touched" once; Enter exits 130;
 #   line:   `restore --yes` says the same hint and exits 2; a --dbname whose
 #           port libpq cannot even use (port=$PGPORT, unexpanded) is the
 #           settings' fault: its hint says to check --dbname.
@@ -19,6 +26,7 @@ set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
 BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
+FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
 
 . "$top_srcdir/tests/lib/demo-test.sh"
 command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
@@ -28,12 +36,11 @@ TMUX_CMD="tmux -L biso-wizref-$$ -f /dev/null"
 trap '$TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
 . "$top_srcdir/tests/lib/tmux.sh" # cap, shows, shows_text, failscreen, wait_for, keys
 
-"$top_srcdir/share/demo/stop.sh" "$S" >/dev/null 2>&1 || fail "cannot stop the demo's cluster"
-! psql -qXAt -c 'SELECT 1' >/dev/null 2>&1 || fail "the demo's cluster still answers"
 mkdir -p "$T/locale/de/LC_MESSAGES"
 msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po" || fail "msgfmt po/de.po failed"
 
-# start LABEL LANG ARGS...: biso-recover ARGS in a new 80x24 vt100 pane;
+# start LABEL LANG ARGS...: biso-recover ARGS (the binary $BIN, default
+# $BISO_RECOVER, with the environment $ENVS) in a new 80x24 vt100 pane;
 # its exit code goes to $T/exit-LABEL.
 start() {
 	local label=$1 lang=$2
@@ -41,7 +48,7 @@ start() {
 	rm -f "$T/exit-$label"
 	$TMUX_CMD kill-server >/dev/null 2>&1 && sleep 0.5
 	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
-		"env TERM=vt100 NO_COLOR=1 LANG=$lang LANGUAGE= LC_ALL= LC_MESSAGES= BISO_RECOVER_LOCALEDIR='$T/locale' '$BISO_RECOVER' --config '$CONF' $*; echo \$? >'$T/exit-$label'; sleep 600" ||
+		"env TERM=vt100 NO_COLOR=1 LANG=$lang LANGUAGE= LC_ALL= LC_MESSAGES= BISO_RECOVER_LOCALEDIR='$T/locale' ${ENVS:-} '${BIN:-$BISO_RECOVER}' --config '$CONF' $*; echo \$? >'$T/exit-$label'; sleep 600" ||
 		fail "tmux new-session failed"
 }
 ended() { # LABEL CODE
@@ -60,6 +67,8 @@ dialog() {
 	dialog=$(printf '%s\n' "$last_screen" | cut -c7-74 | tr '\n' ' ' | tr -s ' ')
 }
 has() { text_has "$dialog" -E -- "$1"; }
+# once REGEX: the dialog matches REGEX (grep -Eio) exactly once
+once() { [ "$(grep -Eio -- "$1" <<<"$dialog" | wc -l)" = 1 ]; }
 # refused LABEL TITLE: the dialog with the error, its detail and the
 # server's hint, not the settings'
 refused() {
@@ -74,8 +83,39 @@ refused() {
 	has "HINT: No database server answers at that host and port: is PostgreSQL running|HINWEIS: An diesem Host und Port antwortet kein Datenbankserver: läuft PostgreSQL" ||
 		failscreen "[$1] the hint is not the one of an unreachable server"
 	has "HINT: Check|HINWEIS: [^:]* prüfen:" && failscreen "[$1] the hint blames the settings"
+	once "nothing was (touched|changed)|nichts wurde (angetastet|geändert)" ||
+		failscreen "[$1] the dialog does not say once that nothing was changed"
 	return 0
 }
+
+# ---- stopped (the server still runs) -------------------------------------
+if [ -x "$FAULTS" ]; then
+	sleep 1 # the demo's own dump is named by the second it was made in
+	"$BISO_RECOVER" backup --config "$CONF" >"$T/backup.out" 2>&1 ||
+		{ cat "$T/backup.out"; fail "[stopped] the backup failed"; }
+	BIN=$FAULTS ENVS=BR_FAULT_TERM=run.preflight start stopped C.UTF-8
+	wait_for "What do you want to do\\?" 30 "[stopped] the first screen"
+	keys 1
+	wait_for "before the first step" 60 "[stopped] the dialog"
+	sleep 0.5 # its frame is drawn before its lines
+	cap
+	running stopped
+	dialog
+	shows "Stopped before the first step" && ! shows "Refused" ||
+		failscreen "[stopped] a run stopped by a signal is not titled as stopped"
+	has "stopped by SIGTERM" ||
+		failscreen "[stopped] the dialog does not say why the run ended"
+	once "nothing was (touched|changed)" ||
+		failscreen "[stopped] the dialog does not say once that nothing was changed"
+	keys Enter
+	ended stopped 130
+	echo "ok: [stopped] SIGTERM in the preflight: 'Stopped before the first step', Enter: exit 130"
+else
+	echo "skipped: [stopped] no test build $FAULTS"
+fi
+
+"$top_srcdir/share/demo/stop.sh" "$S" >/dev/null 2>&1 || fail "cannot stop the demo's cluster"
+! psql -qXAt -c 'SELECT 1' >/dev/null 2>&1 || fail "the demo's cluster still answers"
 
 # ---- menu ----------------------------------------------------------------
 start menu C.UTF-8
@@ -93,11 +133,11 @@ wait_for "What do you want to do\\?" 10 "[menu] the first screen after m"
 running menu
 keys 1
 refused menu "Refused before the first step"
-keys q
+keys Enter
 ended menu 2
 shows "HINT: No database server answers at that host and port" ||
 	failscreen "[menu] the reason is not left on the terminal"
-echo "ok: [menu] the refusal in a dialog (error, detail, the server's hint); m: the first screen; q: exit 2"
+echo "ok: [menu] the refusal in a dialog (error, detail, the server's hint); m: the first screen; Enter: exit 2"
 
 # ---- direct --------------------------------------------------------------
 start direct C.UTF-8 wizard restore
@@ -113,7 +153,7 @@ start german de_CH.UTF-8
 wait_for "Was m" 30 "[german] the first screen"
 keys 1
 refused german "Vor dem ersten Schritt abgelehnt"
-has "Nichts wurde geändert. m oder Enter führt zurück zur ersten Seite" ||
+has "m: zurück zur ersten Seite; q oder Enter: Assistent beenden" ||
 	failscreen "[german] the dialog does not say how to go on in German"
 keys q
 ended german 2
