@@ -247,7 +247,11 @@ static int database_use_source(struct run *run, size_t i, struct report *r, stru
 		return 0;
 	rs->dump = xstrdup(l->items[i].path);
 	ret = magic_detect(rs->dump, &rs->dump_kind, e);
-	if (ret == 0 && dumpread_kind_check(rs->dump, rs->dump_kind, e) < 0) {
+	if (ret == 0 && rs->dump_refused_damaged && !strcmp(rs->dump, rs->dump_refused)) {
+		/* its backup's checksums failed: the gzip stream may still read */
+		err_set_l10n(e, rs->dump_refused_why_l10n, "%s", rs->dump_refused_why);
+		ret = -1;
+	} else if (ret == 0 && dumpread_kind_check(rs->dump, rs->dump_kind, e) < 0) {
 		ret = -1;
 	} else if (ret == 0) {
 		rs->found.dump_info = NULL; /* restore_check_dump() keeps the new dump's counts */
@@ -279,16 +283,18 @@ static int database_use_source(struct run *run, size_t i, struct report *r, stru
 	return 0;
 }
 
-/* The chooser's marks: the dump the preflight found unusable, and the
- * newest complete one older than it. */
+/* The chooser's marks: the dump the preflight found unusable (cut off or
+ * unreadable), and the newest complete one older than it. */
 static const char *database_source_mark(const struct run *run, size_t i)
 {
 	const struct restore *rs = restore_of(run);
 	const struct backup_list *l = database_sources(run, NULL);
 	if (!l || i >= l->n)
 		return NULL;
+	/* (a damaged one's state column says DAMAGED: restore_source_note()) */
 	if (rs->dump_refused && !strcmp(l->items[i].path, rs->dump_refused))
-		return rs->dump_refused_cut ? "CUT OFF" : "UNUSABLE";
+		return rs->dump_refused_cut ? "CUT OFF" : rs->dump_refused_damaged ? NULL
+										 : "UNUSABLE";
 	if (rs->dump_usable && !strcmp(l->items[i].path, rs->dump_usable))
 		return RUN_MARK_USABLE;
 	return NULL;

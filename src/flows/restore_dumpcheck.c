@@ -211,8 +211,15 @@ static int plan_dump_check(struct restore *rs, struct restore_found *to, struct 
 	char stamp[16] = "";
 	int cut;
 
-	if (check_dump(rs, rs->dump, to, cancel, &cut, r, e) == 0)
+	if (rs->dump_refused_damaged && to == &rs->found && rs->dump_refused &&
+	    !strcmp(rs->dump_refused, rs->dump)) {
+		/* its backup's checksums failed (restore_preflight()): not
+		 * read, whatever its gzip stream says */
+		err_set_l10n(e, rs->dump_refused_why_l10n, "%s", rs->dump_refused_why);
+		cut = 0;
+	} else if (check_dump(rs, rs->dump, to, cancel, &cut, r, e) == 0) {
 		return 0;
+	}
 	if (!rs->backups || !rs->backups->root) {
 		/* one dump named on the command line, no backup set
 		 * (db-restore --create) */
@@ -260,8 +267,8 @@ static int plan_dump_check(struct restore *rs, struct restore_found *to, struct 
 	/* the warning stands alone on the wizard's first screen: name the cut
 	 * dump when the message does not (a gzip error names no file) */
 	struct strbuf why = STRBUF_INIT, why_l10n = STRBUF_INIT;
-	if (!strstr(e->msg, rs->dump)) {
-		const char *base = strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : rs->dump;
+	const char *base = strrchr(rs->dump, '/') ? strrchr(rs->dump, '/') + 1 : rs->dump;
+	if (!strstr(e->msg, base)) {
 		char bstamp[16] = "";
 		if (bad)
 			timestamp_name(bad->when, bstamp);

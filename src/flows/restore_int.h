@@ -163,6 +163,12 @@ struct restore {
 	int dump_refused_cut;     /* 1: refused because it is cut off (dumpinfo's cut);
 				     the chooser marks it CUT OFF by this, not by
 				     the words of dump_refused_why */
+	int dump_refused_damaged; /* 1: refused because its backup's checksums fail
+				     (the manifest; restore_preflight() sets it
+				     and the three above, only for the wizard's
+				     run): the chooser marks it DAMAGED, and
+				     plan_dump_check() takes it as unusable
+				     without reading it */
 	char *dump_usable;        /* the newest usable dump of the backup set older than
 				     it, or NULL when there is none; owned */
 	char *app_dbname;         /* the database config.php's gaia.db names: the one

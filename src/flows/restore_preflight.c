@@ -411,7 +411,11 @@ static int in_some_part(const char *id, const char *bad)
 /* Every backup a selected step reads from that has a manifest is checked
  * whole (backup-verify's tier 1: checksums, part counts, the dump's gzip
  * stream and trailer) before the first step: a damaged one is refused by
- * name, nothing touched. */
+ * name, nothing touched.  The wizard's run (rs->allow_bad_dump) refuses
+ * damage in the plan's dump alone as it refuses a cut dump: the dump is
+ * remembered as refused (rs->dump_refused_damaged) and the database step
+ * blocked until another is chosen (restore_check_plan_dump() names the
+ * newest usable one). */
 static int check_backup_manifests(struct restore *rs, struct report *r, struct err *e)
 {
 	const char *srcs[4] = { NULL };
@@ -448,12 +452,14 @@ static int check_backup_manifests(struct restore *rs, struct report *r, struct e
 			/* [0] English for the log, [1] the screen's reasons */
 			struct strbuf sb[2] = { STRBUF_INIT, STRBUF_INIT },
 				      other[2] = { STRBUF_INIT, STRBUF_INIT };
-			size_t n_used = 0, n_other = 0;
+			size_t n_used = 0, n_other = 0, n_dump = 0;
 			for (size_t j = 0; j < res.sums.n_bad; j++) {
 				const struct sha256sums_bad *b = &res.sums.bad[j];
 				int used = !in_some_part(id, b->path);
 				for (size_t u = 0; u < 4 && !used; u++)
 					used = part_of(root, srcs[u], id, b->path);
+				if (used && part_of(root, srcs[2], id, b->path))
+					n_dump++;
 				struct strbuf *to = used ? sb : other;
 				size_t *cnt = used ? &n_used : &n_other;
 				if (*cnt < 5) {
@@ -478,6 +484,19 @@ static int check_backup_manifests(struct restore *rs, struct report *r, struct e
 					strbuf_addf(&sb[1], _("; and %zu more"), n_used - 5);
 				}
 				shown = xstrfmt(_("backup %s is damaged: %s"), id, sb[1].buf);
+				if (rs->allow_bad_dump && n_dump == n_used) {
+					/* only the plan's dump: the wizard offers another */
+					char *why = xstrfmt("backup %s is damaged: %s", id, sb[0].buf);
+					set_str(&rs->dump_refused, rs->dump);
+					set_str(&rs->dump_refused_why, why);
+					set_str(&rs->dump_refused_why_l10n, shown);
+					rs->dump_refused_cut = 0;
+					rs->dump_refused_damaged = 1;
+					free(why);
+					free(shown);
+					rc = 0;
+					goto next;
+				}
 				err_set_l10n(e, shown, "backup %s is damaged: %s", id, sb[0].buf);
 				free(shown);
 				/* no "Nothing was changed": the refusal says "nothing
@@ -490,6 +509,7 @@ static int check_backup_manifests(struct restore *rs, struct report *r, struct e
 			} else {
 				rc = 0;
 			}
+		next:
 			for (int l = 0; l < 2; l++) {
 				strbuf_release(&sb[l]);
 				strbuf_release(&other[l]);

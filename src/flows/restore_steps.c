@@ -173,7 +173,11 @@ void restore_source_note(const struct restore *rs, const struct backup_list *l, 
 	if (!l || i >= l->n || !rs->backups)
 		return;
 	rc = manifest_of_part(rs->backups->root, l->items[i].path, &m, &e);
-	if (rc < 0)
+	if (rc > 0 && rs->dump_refused_damaged && rs->dump_refused &&
+	    !strcmp(l->items[i].path, rs->dump_refused))
+		/* what this run's preflight found, newer than backup-verify's */
+		strbuf_addstr(out, _("DAMAGED"));
+	else if (rc < 0)
 		strbuf_addstr(out, _("manifest unreadable")); /* the preflight names why */
 	else if (rc > 0 && !m.verified_time)
 		strbuf_addstr(out, _("unverified"));
