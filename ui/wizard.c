@@ -189,6 +189,20 @@ static int is_char(int is_key, wint_t ch, wchar_t c)
 	return !is_key && (ch == (wint_t)c || ch == (wint_t)towupper(c));
 }
 
+/* The key that answers yes: y, and the letter the catalogue gives the key
+ * line's y in the operator's language (German j), when it is another. */
+static int is_yes(int is_key, wint_t ch)
+{
+	wchar_t c;
+	const char *k = _(WIZARD_KEY_YES);
+	mbstate_t st;
+
+	if (is_char(is_key, ch, L'y'))
+		return 1;
+	memset(&st, 0, sizeof st);
+	return mbrtowc(&c, k, strlen(k), &st) > 0 && iswalpha((wint_t)c) && is_char(is_key, ch, c);
+}
+
 /* Keys every screen shares while another client answers: t takes over,
  * q leaves (the run goes on), the log keys scroll.  1 when @ch was one. */
 static int readonly_key(struct wizard *w, int is_key, wint_t ch)
@@ -488,7 +502,7 @@ static void confirm_key(struct wizard *w, int is_key, wint_t ch)
 		return;
 	}
 	if (!w->confirm_word) {
-		if (is_char(is_key, ch, L'y'))
+		if (is_yes(is_key, ch))
 			confirmed(w, "y");
 		else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q'))
 			not_confirmed(w);
@@ -532,7 +546,7 @@ static void running_key(struct wizard *w, int is_key, wint_t ch)
 
 static void cancel_key(struct wizard *w, int is_key, wint_t ch)
 {
-	if (is_char(is_key, ch, L'y')) {
+	if (is_yes(is_key, ch)) {
 		w->cancelling = 1;
 		/* the runner logs the stop and why */
 		send_cancel(w, 1);
@@ -574,7 +588,7 @@ static void quit_key(struct wizard *w, int is_key, wint_t ch)
 {
 	if (w->aborted)
 		return; /* answered: the runner's end comes */
-	if (is_char(is_key, ch, L'y')) {
+	if (is_yes(is_key, ch)) {
 		w->aborted = 1;
 		/* "abort" answers a step's question or a failure's; a
 		 * confirmation knows only yes and no (its "n" may mean
@@ -1056,7 +1070,7 @@ static void dispatch_key(struct wizard *w, int is_key, wint_t ch)
 	}
 	if (w->swallow_answer) {
 		w->swallow_answer = 0;
-		if (is_char(is_key, ch, L'y') || is_char(is_key, ch, L'n'))
+		if (is_yes(is_key, ch) || is_char(is_key, ch, L'n'))
 			return;
 	}
 	if (w->screen != SCR_SUMMARY && w->screen != SCR_REFUSED && readonly_key(w, is_key, ch))

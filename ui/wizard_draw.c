@@ -856,7 +856,7 @@ void wizard_draw_confirm(const struct wizard *w)
 		{ "Enter", N_("confirm") }, { "Backspace", N_("erase") }, { "Esc", N_("back") },
 	};
 	static const struct help_key keys_yes[] = {
-		{ "y", N_("yes, run it") }, { "n", N_("no, back") },
+		{ WIZARD_KEY_YES, N_("yes, run it") }, { "n", N_("no, back") },
 	};
 	/* a line-mode run's confirmation, whose "n" would stop the run: back
 	 * answers nothing (the step screen offers to stop it, q) */
@@ -865,7 +865,7 @@ void wizard_draw_confirm(const struct wizard *w)
 		{ "Esc", N_("back (the question stays open)") },
 	};
 	static const struct help_key keys_yes_open[] = {
-		{ "y", N_("yes, run it") }, { "n", N_("no, back (the question stays open)") },
+		{ WIZARD_KEY_YES, N_("yes, run it") }, { "n", N_("no, back (the question stays open)") },
 	};
 	int open = wizard_stopping_no(w);
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
@@ -928,7 +928,7 @@ void wizard_draw_running(const struct wizard *w)
 void wizard_draw_cancel(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "y", N_("abort the step") }, { "n", N_("keep it running") },
+		{ WIZARD_KEY_YES, N_("abort the step") }, { "n", N_("keep it running") },
 	};
 	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 	struct layout l;
@@ -971,11 +971,11 @@ void wizard_draw_failed(const struct wizard *w)
 void wizard_draw_quit(const struct wizard *w)
 {
 	static const struct help_key keys[] = {
-		{ "y", N_("quit") }, { "n", N_("back") },
+		{ WIZARD_KEY_YES, N_("quit") }, { "n", N_("back") },
 	};
 	/* a line-mode run's open confirmation: leaving (d) would keep it */
 	static const struct help_key keys_stop[] = {
-		{ "y", N_("stop the run") }, { "n", N_("back") },
+		{ WIZARD_KEY_YES, N_("stop the run") }, { "n", N_("back") },
 	};
 	int stop = wizard_stopping_no(w);
 	struct strbuf body = STRBUF_INIT;

@@ -168,6 +168,12 @@ struct wizard {
 	int exit_code;
 };
 
+/* The yes key of the key lines, a msgid: the catalogue gives each
+ * language its letter (German "j"); y is always accepted too. */
+/* TRANSLATORS: the wizard's key for "yes" in its key lines (one letter);
+   y is accepted as well */
+#define WIZARD_KEY_YES N_("y")
+
 /* A text of step @s's VIEW (@s == n_steps: the run's), "" when none. */
 const char *wizard_text(const struct wizard *w, size_t s, const char *key);
 
