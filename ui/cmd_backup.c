@@ -395,7 +395,7 @@ static int cmd_backup_prune(const struct cli *cl, struct conf *c)
 	       root, p.last, p.daily, p.weekly, p.monthly);
 	for (size_t i = 0; i < n; i++) {
 		if (d[i].verdict == RETENTION_KEEP)
-			printf(_("%s  keep (%s)\n"), items[i].id, d[i].reason);
+			printf(_("%s  keep (%s)\n"), items[i].id, d[i].reason_l10n);
 		else if (d[i].verdict == RETENTION_IGNORE && items[i].manual)
 			printf(_("%s  manual layout (a dump beside the flat webroot/ and data/): "
 				 "not pruned by biso-recover\n"), items[i].id);

@@ -34,7 +34,7 @@ static void config_describe(const struct run *run, struct strbuf *out)
 		    "production env!)") : "",
 		    orq(rs->datadir), orq(rs->dbname), host && *host ? host : "localhost",
 		    orq(user));
-	if (restore_app_db_differs(rs, NULL))
+	if (restore_app_db_differs(rs, NULL, NULL))
 		strbuf_addf(out, _(" (config.php names \"%s\"!)"), rs->app_dbname);
 	strbuf_addch(out, '\n');
 	free(host);

@@ -101,7 +101,7 @@ static int database_destructive(const struct run *run, struct strbuf *what)
 	if (what && !rs->db_missing)
 		add_live_sessions(rs, what);
 	if (what && rs->found.db_warning)
-		strbuf_addf(what, _("; warning: %s"), rs->found.db_warning);
+		strbuf_addf(what, _("; warning: %s"), restore_db_warning(rs));
 	if (what && rs->dump_refused && rs->dump && strcmp(rs->dump, rs->dump_refused))
 		add_dump_age(rs, what);
 	return 1;
@@ -364,7 +364,7 @@ static int database_run(struct run *run, struct step_out *out, struct report *r,
 	/* found by the preflight; the operator saw it in the plan and the
 	 * confirmation: say it again where the step's warnings are counted */
 	if (rs->found.db_warning)
-		report_log(r, LOG_WARN, "%s", rs->found.db_warning);
+		report_log_l10n(r, LOG_WARN, rs->found.db_warning_l10n, "%s", rs->found.db_warning);
 	out->source = rs->log_dump ? xstrfmt("%s, %s", orq_en(rs->dump), rs->log_dump)
 				   : rs->dump ? xstrdup(rs->dump) : NULL;
 	if (restore_one_database(rs, rs->dump, rs->dbname, rs->conninfo, out, r, e, &kept,

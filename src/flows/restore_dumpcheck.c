@@ -87,7 +87,7 @@ static int check_dump(const struct restore *rs, const char *dump, struct restore
 
 /* Append a warning to *@warning when fewer than half of the tables of
  * the live database @dbname (reached through @conninfo) are in @di. */
-static void compare_one(const struct restore *rs, char **warning, PGconn *admin,
+static void compare_one(const struct restore *rs, char **warning, char **warning_l10n, PGconn *admin,
 			const char *conninfo, const char *dbname, const char *dump,
 			const struct dumpinfo *di, struct report *r)
 {
@@ -112,19 +112,26 @@ static void compare_one(const struct restore *rs, char **warning, PGconn *admin,
 		report_log(r, LOG_WARN, "cannot compare the tables of the live database \"%s\" with "
 			   "the dump: %s", dbname, orq_en(e.msg));
 	} else if (n_live > 0 && found * 2 < n_live) {
-		struct strbuf w = STRBUF_INIT;
-		size_t start;
+		struct strbuf w = STRBUF_INIT, wl = STRBUF_INIT;
+		size_t start, start_l10n;
+		const char *base = strrchr(dump, '/') ? strrchr(dump, '/') + 1 : dump;
 		if (*warning)
 			strbuf_addf(&w, "%s; ", *warning);
+		if (*warning_l10n)
+			strbuf_addf(&wl, "%s; ", *warning_l10n);
 		start = w.len;
+		start_l10n = wl.len;
 		strbuf_addf(&w, "%s does not look like a dump of \"%s\": only %ld of its %ld "
 			    "tables are in it (restoring replaces it anyway; the old one is kept as "
-			    "\"%s_pre_restore_%s\")",
-			    strrchr(dump, '/') ? strrchr(dump, '/') + 1 : dump, dbname, found, n_live,
-			    dbname, rs->stamp);
-		report_log(r, LOG_WARN, "%s", w.buf + start);
+			    "\"%s_pre_restore_%s\")", base, dbname, found, n_live, dbname, rs->stamp);
+		strbuf_addf(&wl, _("%s does not look like a dump of \"%s\": only %ld of its %ld "
+				   "tables are in it (restoring replaces it anyway; the old one is kept as "
+				   "\"%s_pre_restore_%s\")"), base, dbname, found, n_live, dbname, rs->stamp);
+		report_log_l10n(r, LOG_WARN, wl.buf + start_l10n, "%s", w.buf + start);
 		free(*warning);
 		*warning = strbuf_detach(&w, NULL);
+		free(*warning_l10n);
+		*warning_l10n = strbuf_detach(&wl, NULL);
 	} else {
 		report_log(r, LOG_INFO, "%ld of the %ld tables of the live database \"%s\" are in "
 			   "the dump", found, n_live, dbname);
@@ -141,22 +148,26 @@ void restore_check_live_tables(const struct restore *rs, struct restore_found *f
 			       struct report *r)
 {
 	struct err e = ERR_INIT;
-	char **warning = &f->db_warning;
+	char **warning = &f->db_warning, **warning_l10n = &f->db_warning_l10n;
 	PGconn *admin;
 
 	free(*warning);
 	*warning = NULL;
+	free(*warning_l10n);
+	*warning_l10n = NULL;
 	if (!(rs->selected & STEP_BIT(STEP_DATABASE)) || !rs->conninfo)
 		return;
 	{
 		/* a mistyped --dbname restores into a database the application
 		 * never reads: first, so that it leads the warning */
-		struct strbuf w = STRBUF_INIT;
-		if (restore_app_db_differs(rs, &w)) {
-			report_log(r, LOG_WARN, "%s", w.buf);
+		struct strbuf w = STRBUF_INIT, wl = STRBUF_INIT;
+		if (restore_app_db_differs(rs, &w, &wl)) {
+			report_log_l10n(r, LOG_WARN, wl.buf, "%s", w.buf);
 			*warning = strbuf_detach(&w, NULL);
+			*warning_l10n = strbuf_detach(&wl, NULL);
 		}
 		strbuf_release(&w);
+		strbuf_release(&wl);
 	}
 	if (!(admin = dbadmin_connect(rs->admin_conninfo, &e))) {
 		report_log(r, LOG_WARN, "cannot compare the tables of the live database with the "
@@ -164,9 +175,9 @@ void restore_check_live_tables(const struct restore *rs, struct restore_found *f
 		err_clear(&e);
 		return;
 	}
-	compare_one(rs, warning, admin, rs->conninfo, rs->dbname, rs->dump, f->dump_info, r);
+	compare_one(rs, warning, warning_l10n, admin, rs->conninfo, rs->dbname, rs->dump, f->dump_info, r);
 	if (rs->log_dump && rs->log_dbname)
-		compare_one(rs, warning, admin, nonempty(rs->conf->log_database.conninfo) ?
+		compare_one(rs, warning, warning_l10n, admin, nonempty(rs->conf->log_database.conninfo) ?
 			    rs->conf->log_database.conninfo : rs->conninfo, rs->log_dbname,
 			    rs->log_dump, f->log_dump_info, r);
 	PQfinish(admin);
@@ -405,8 +416,11 @@ void restore_checks_done(struct restore *rs)
 	if (from->compared) {
 		free(to->db_warning);
 		to->db_warning = from->db_warning;
+		free(to->db_warning_l10n);
+		to->db_warning_l10n = from->db_warning_l10n;
 		to->compared = 1;
 		from->db_warning = NULL;
+		from->db_warning_l10n = NULL;
 		from->compared = 0;
 	}
 }
@@ -417,5 +431,7 @@ void restore_found_release(struct restore_found *f)
 	info_free(&f->log_dump_info);
 	free(f->db_warning);
 	f->db_warning = NULL;
+	free(f->db_warning_l10n);
+	f->db_warning_l10n = NULL;
 	f->compared = 0;
 }

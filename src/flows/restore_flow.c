@@ -248,7 +248,7 @@ static void add_migrations_left(const struct run *run, const struct restore *rs,
 {
 	/* a command to paste stands on its own line, with the instance's
 	 * options: never wrapped, it works from any directory */
-	if (!restore_app_db_differs(rs, NULL))
+	if (!restore_app_db_differs(rs, NULL, NULL))
 		strbuf_addf(out, plan ? _("warning: migrations will not be run; run them afterwards with:\n"
 					  "  biso-recover restore --only migrations,verify%s\n")
 				      : _("warning: migrations were not run; run them with:\n"
@@ -279,7 +279,7 @@ static void restore_plan_tail(const struct run *run, int plan, struct strbuf *ou
 	if (db == STEP_DONE && restore_state(rs, STEP_MIGRATIONS) != STEP_DONE)
 		add_migrations_left(run, rs, 0, out);
 	if (rs->found.db_warning && db != STEP_PENDING && (rs->selected & STEP_BIT(STEP_DATABASE)))
-		strbuf_addf(out, _("warning: %s\n"), rs->found.db_warning);
+		strbuf_addf(out, _("warning: %s\n"), restore_db_warning(rs));
 	/* which dump: the operator may have chosen another than the newest */
 	if (rs->dump && (db == STEP_DONE || db == STEP_FAILED))
 		strbuf_addf(out, _("dump: %s\n"), rs->dump);

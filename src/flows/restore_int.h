@@ -104,7 +104,9 @@ struct restore_found {
 	struct dumpinfo *log_dump_info; /* likewise rs->log_dump; owned */
 	char *db_warning;               /* why the dump may not be one of the live
 					   database, or NULL; owned.  Shown in the
-					   plan, the confirmation and the summary. */
+					   plan, the confirmation and the summary
+					   (restore_db_warning()). */
+	char *db_warning_l10n;          /* the same in the operator's language */
 	int compared;                   /* restore_check_live_tables() set
 					   db_warning (the slow checks got that far) */
 };
@@ -244,8 +246,12 @@ int restore_adopt_config_php(struct restore *rs, const char *path, struct report
 			     struct err *e);
 /* 1 when the target database is not the one config.php names (rs->app_dbname):
  * then "the application reads database "biso" (config.php line 17); you
- * restore into "bsio"" is appended to @why (may be NULL). */
-int restore_app_db_differs(const struct restore *rs, struct strbuf *why);
+ * restore into "bsio"" is appended to @why (English) and @why_l10n (the
+ * operator's language); either may be NULL. */
+int restore_app_db_differs(const struct restore *rs, struct strbuf *why, struct strbuf *why_l10n);
+/* rs->found.db_warning in the language _() speaks now (the screen's, or
+ * English inside i18n_english(1)), or NULL. */
+const char *restore_db_warning(const struct restore *rs);
 /* Derive the database name and the admin conninfo from rs->conninfo.
  * 0, or -1 with @e. */
 int restore_resolve_database(struct restore *rs, struct err *e);

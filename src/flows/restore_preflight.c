@@ -583,10 +583,16 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 		/* biso-cli works on the database config.php names: into another
 		 * one, the migrations and the verification would check the wrong
 		 * database and pass */
-		struct strbuf w = STRBUF_INIT;
-		if (restore_app_db_differs(rs, &w)) {
-			err_set(e, "%s: the migrations and the verification run biso-cli, which works "
-				"on \"%s\", not on \"%s\"", w.buf, rs->app_dbname, rs->dbname);
+		struct strbuf w = STRBUF_INIT, wl = STRBUF_INIT;
+		if (restore_app_db_differs(rs, &w, &wl)) {
+			char *shown = xstrfmt(_("%s: the migrations and the verification run biso-cli, "
+						"which works on \"%s\", not on \"%s\""), wl.buf,
+					      rs->app_dbname, rs->dbname);
+			err_set_l10n(e, shown, "%s: the migrations and the verification run biso-cli, "
+				     "which works on \"%s\", not on \"%s\"", w.buf, rs->app_dbname,
+				     rs->dbname);
+			free(shown);
+			strbuf_release(&wl);
 			err_hint(e, "Give --config-php a config.php that names database \"%s\", or "
 				    "leave out the migrations and the verification with --only "
 				    "webroot,config,datadir,database.", rs->dbname);
@@ -594,6 +600,7 @@ int restore_preflight(struct restore *rs, struct report *r, struct err *e)
 			return -1;
 		}
 		strbuf_release(&w);
+		strbuf_release(&wl);
 	}
 	if (restore_check_archives(rs, e) < 0)
 		return -1;

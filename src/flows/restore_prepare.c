@@ -159,14 +159,24 @@ int restore_adopt_config_php(struct restore *rs, const char *path, struct report
 	return 0;
 }
 
-int restore_app_db_differs(const struct restore *rs, struct strbuf *why)
+int restore_app_db_differs(const struct restore *rs, struct strbuf *why, struct strbuf *why_l10n)
 {
 	if (!rs->app_dbname || !rs->dbname || !strcmp(rs->app_dbname, rs->dbname))
 		return 0;
 	if (why)
 		strbuf_addf(why, "the application reads database \"%s\" (config.php line %ld); you "
 			    "restore into \"%s\"", rs->app_dbname, rs->app_db_line, rs->dbname);
+	if (why_l10n)
+		strbuf_addf(why_l10n, _("the application reads database \"%s\" (config.php line %ld); you "
+					"restore into \"%s\""), rs->app_dbname, rs->app_db_line, rs->dbname);
 	return 1;
+}
+
+const char *restore_db_warning(const struct restore *rs)
+{
+	if (!i18n_is_english() && rs->found.db_warning_l10n)
+		return rs->found.db_warning_l10n;
+	return rs->found.db_warning;
 }
 
 /* Derive dbname and admin conninfo from rs->conninfo. */

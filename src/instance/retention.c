@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "retention.h"
+#include "i18n.h"
 #include "strbuf.h"
 
 int retention_policy_empty(const struct retention_policy *p)
@@ -48,11 +49,16 @@ static int newest_first(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx; /* stable on ties */
 }
 
-static void add_reason(struct strbuf *sb, const char *rule, int rank)
+/* @rule a msgid ("last"): English into @sb, translated into @sbl, as the
+ * policy line names the rules */
+static void add_reason(struct strbuf *sb, struct strbuf *sbl, const char *rule, int rank)
 {
-	if (sb->len)
+	if (sb->len) {
 		strbuf_addstr(sb, ", ");
+		strbuf_addstr(sbl, ", ");
+	}
 	strbuf_addf(sb, "%s %d", rule, rank);
+	strbuf_addf(sbl, "%s %d", _(rule), rank);
 }
 
 void retention_decide(const struct retention_policy *p, const struct retention_backup *b,
@@ -60,10 +66,12 @@ void retention_decide(const struct retention_policy *p, const struct retention_b
 {
 	struct ranked *r = xcalloc(n ? n : 1, sizeof *r);
 	struct strbuf *why = xcalloc(n ? n : 1, sizeof *why);
+	struct strbuf *whyl = xcalloc(n ? n : 1, sizeof *whyl);
 	size_t m = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		strbuf_init(&why[i], 0);
+		strbuf_init(&whyl[i], 0);
 		if (b[i].complete) {
 			r[m].idx = i;
 			r[m].when = b[i].when;
@@ -73,12 +81,13 @@ void retention_decide(const struct retention_policy *p, const struct retention_b
 	qsort(r, m, sizeof *r, newest_first);
 
 	for (size_t j = 0; j < m && (int)j < p->last; j++)
-		add_reason(&why[r[j].idx], "last", (int)j + 1);
+		add_reason(&why[r[j].idx], &whyl[r[j].idx], N_("last"), (int)j + 1);
 
 	static const struct {
 		const char *name;
 		enum period k;
-	} rules[] = { { "daily", P_DAY }, { "weekly", P_WEEK }, { "monthly", P_MONTH } };
+	} rules[] = { { N_("daily"), P_DAY }, { N_("weekly"), P_WEEK },
+		      { N_("monthly"), P_MONTH } };
 	const int counts[] = { p->daily, p->weekly, p->monthly };
 	for (size_t k = 0; k < sizeof rules / sizeof *rules; k++) {
 		int kept = 0;
@@ -88,22 +97,27 @@ void retention_decide(const struct retention_policy *p, const struct retention_b
 			if (j && per == prev)
 				continue; /* an older backup of a period already kept */
 			prev = per;
-			add_reason(&why[r[j].idx], rules[k].name, ++kept);
+			add_reason(&why[r[j].idx], &whyl[r[j].idx], rules[k].name, ++kept);
 		}
 	}
-	if (m && !why[r[0].idx].len)
+	if (m && !why[r[0].idx].len) {
 		strbuf_addstr(&why[r[0].idx], "newest");
+		strbuf_addstr(&whyl[r[0].idx], _("newest"));
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		if (!b[i].complete) {
 			out[i].verdict = RETENTION_IGNORE;
 			strbuf_addstr(&why[i], "incomplete");
+			strbuf_addstr(&whyl[i], _("incomplete"));
 		} else {
 			out[i].verdict = why[i].len ? RETENTION_KEEP : RETENTION_DELETE;
 		}
 		out[i].reason = strbuf_detach(&why[i], NULL);
+		out[i].reason_l10n = strbuf_detach(&whyl[i], NULL);
 	}
 	free(why);
+	free(whyl);
 	free(r);
 }
 
@@ -112,5 +126,7 @@ void retention_release(struct retention_decision *out, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(out[i].reason);
 		out[i].reason = NULL;
+		free(out[i].reason_l10n);
+		out[i].reason_l10n = NULL;
 	}
 }

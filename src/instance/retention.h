@@ -41,6 +41,8 @@ struct retention_decision {
 	enum retention_verdict verdict;
 	char *reason; /* "daily 3", "last 1, daily 1", "newest", "incomplete" or
 			 "" for a delete; malloc'd */
+	char *reason_l10n; /* the same in the operator's language ("Tag 3"),
+			      for the screen; malloc'd */
 };
 
 /* True when @p keeps nothing but the newest backup (every count 0): a

@@ -3,6 +3,7 @@
 #include "dumpinfo.h"
 #include "dumpread.h"
 #include "err.h"
+#include "i18n.h"
 #include "report.h"
 #include "sqlscan.h"
 #include "strbuf.h"
@@ -134,7 +135,7 @@ static void header_comment(struct dumpinfo *di, const char *c)
 static int tick(struct dumpread *dr, struct dumpinfo *di, struct sqlscan *sc, struct report *r,
 		struct err *e)
 {
-	struct progress pr = { "inspecting", dumpread_raw_offset(dr), dumpread_total(dr),
+	struct progress pr = { N_("inspecting"), dumpread_raw_offset(dr), dumpread_total(dr),
 			       di->statements, 0, sc->toc.len ? sc->toc.buf : NULL };
 	report_progress(r, &pr, 0);
 	if (!report_cancelled(r))

@@ -243,6 +243,46 @@ ex=$(sed -n 's/^HINWEIS: .*jeder Schlüssel steht in \(.*\)\.$/\1/p' "$T/conf.de
 [ -f "$ex" ] || { cat "$T/conf.de"; fail "the hint names $ex, which does not exist"; }
 echo "ok: configuration syntax errors in German, on the line the string opens; the example is $ex"
 
+# newcomer 8.6: English sentences on German screens.  The target database
+# config.php does not name (the refusal, the plan's warnings), the dump
+# check's progress label (a terminal: script(1)) and backup-prune's reasons
+# are German.  A throw-away cluster answers here.
+if command -v script >/dev/null && . "$top_srcdir/tests/lib/pgcluster.sh" && pgc_bindir >/dev/null 2>&1; then
+	trap 'pgc_stop "$T/pg"; rm -rf "$T"' EXIT
+	pgc_start "$T/pg" > /dev/null || fail "no throw-away cluster"
+	BK3=$T/bk3
+	mkdir -p "$BK3/webroot/20250101_000000" "$BK3/data/20250101_000000" "$BK3/db"
+	echo '<?php' > "$BK3/webroot/20250101_000000/biso-cli"
+	printf "<?php\nConfig::set('gaia.db', ['host' => '%s', 'port' => %s, 'user' => 'postgres', 'dbname' => 'biso']);\n" \
+		"$PGHOST" "$PGPORT" > "$BK3/webroot/20250101_000000/config.php"
+	# big enough for a progress line while it is checked
+	{ printf -- '--\n-- PostgreSQL database dump\n--\nCREATE TABLE t (a text);\nCOPY t (a) FROM stdin;\n'
+	  awk 'BEGIN { for (i = 0; i < 800000; i++) print "abcdefghijabcdefghijabcdefghijabcdefghij" }'
+	  printf '\\.\n--\n-- PostgreSQL database dump complete\n--\n'; } | gzip > "$BK3/db/biso_20250101_000000.sql.gz"
+	de() { script -qec "$(printf '%q ' env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=de_CH.UTF-8 "$B" "$@")" /dev/null; }
+	set +e
+	de restore --dry-run --config "$T/conf" --datadir "$W/data" --backup-root "$BK3" --dbname bsio > "$T/db.de" 2>&1
+	de restore --dry-run --only webroot,config,datadir,database --config "$T/conf" --datadir "$W/data" \
+		--backup-root "$BK3" --dbname bsio >> "$T/db.de" 2>&1
+	set -e
+	out=$(tr '\r' '\n' < "$T/db.de")
+	text_has "$out" -F 'der Plan würde scheitern: die Anwendung liest die Datenbank "biso" (config.php Zeile 2); Ziel ist "bsio": die Migrationen' &&
+		text_has "$out" -F '; Warnung: die Anwendung liest die Datenbank "biso"' &&
+		text_has "$out" 'Untersuchung: [0-9]' && ! text_has "$out" -e 'the application reads' -e 'inspecting:' ||
+		{ printf '%s\n' "$out"; fail "the other database or the check's progress is English on a German screen"; }
+	echo "ok: the other database and the check's progress in German"
+	mkdir -p "$BK3/manifest/20250101_000000"
+	printf 'format 1\nid 20250101_000000\n' > "$BK3/manifest/20250101_000000/MANIFEST"
+	run de_CH.UTF-8 backup-prune --dry-run --keep-last 1 --keep-daily 1 --config "$T/conf" --backup-root "$BK3" > "$T/prune.de" 2>&1 || true
+	grep -q '^20250101_000000  behalten (letzte 1, Tag 1)$' "$T/prune.de" ||
+		{ cat "$T/prune.de"; fail "backup-prune's reasons are not German"; }
+	run C backup-prune --dry-run --keep-last 1 --keep-daily 1 --config "$T/conf" --backup-root "$BK3" > "$T/prune.c" 2>&1 || true
+	grep -q '^20250101_000000  keep (last 1, daily 1)$' "$T/prune.c" || { cat "$T/prune.c"; fail "backup-prune's reasons are not English with LANG=C"; }
+	echo "ok: backup-prune's reasons in German (behalten (letzte 1, Tag 1)), English with LANG=C"
+else
+	echo "skipped: the German database and prune lines (no script(1) or no PostgreSQL server)"
+fi
+
 # The README's build speaks German without `make install` and without
 # BISO_RECOVER_LOCALEDIR: `make` compiles the catalogues into locale/ beside
 # the binary of the build tree (it printed English before).
