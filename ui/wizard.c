@@ -237,6 +237,25 @@ static int leave_key(struct wizard *w, int is_key, wint_t ch)
 	return 1;
 }
 
+/* Keep a dialog's scroll *@first between 0 and the last page of the body
+ * @body_of builds (at the current size): stored clamped, so that Up
+ * after Down past the end moves at once. */
+static void clamp_scroll(int *first, const struct wizard *w,
+			 void (*body_of)(const struct wizard *, struct strbuf *))
+{
+	struct strbuf body = STRBUF_INIT;
+	int max;
+	if (*first > 0) {
+		body_of(w, &body);
+		max = wizard_dialog_scroll_max(body.buf);
+		if (*first > max)
+			*first = max;
+		strbuf_release(&body);
+	}
+	if (*first < 0)
+		*first = 0;
+}
+
 /* ---- SCR_WAIT ---- */
 
 static void wait_key(struct wizard *w, int is_key, wint_t ch)
@@ -289,8 +308,8 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 		return;
 	}
 	if (w->explain) {
-		/* the arrows and the page keys scroll it (the draw function
-		 * clamps); any other key closes it and does nothing else */
+		/* the arrows and the page keys scroll it; any other key closes
+		 * it and does nothing else */
 		int k = page_key(is_key, ch), page = LINES - 8 > 1 ? LINES - 8 : 1;
 		if (is_key && ch == KEY_UP)
 			w->explain_scroll--;
@@ -304,8 +323,7 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 			w->explain_scroll = 0;
 		else
 			w->explain = 0;
-		if (w->explain_scroll < 0)
-			w->explain_scroll = 0;
+		clamp_scroll(&w->explain_scroll, w, wizard_explain_body);
 		return;
 	}
 	if (is_log_key(is_key, ch)) {
@@ -648,9 +666,11 @@ static void summary_key(struct wizard *w, int is_key, wint_t ch)
 		w->summary_stray = 1;
 		return;
 	}
+	/* stored clamped: Up after Down past the end moves at once */
+	if (w->summary_scroll > wizard_summary_scroll_max(w))
+		w->summary_scroll = wizard_summary_scroll_max(w);
 	if (w->summary_scroll < 0)
 		w->summary_scroll = 0;
-	/* the draw function clamps the top end */
 }
 
 /* ---- SCR_REFUSED ---- */
@@ -671,7 +691,8 @@ static void refused_key(struct wizard *w, int is_key, wint_t ch)
 		if (w->refused_scroll > 0)
 			w->refused_scroll--;
 	} else if (is_key && ch == KEY_DOWN) {
-		w->refused_scroll++; /* the draw function clamps it */
+		w->refused_scroll++;
+		clamp_scroll(&w->refused_scroll, w, wizard_refused_body);
 	} else if (is_log_key(is_key, ch)) {
 		log_scroll_key(w, page_key(is_key, ch));
 	} else if (w->o->to_menu && is_char(is_key, ch, L'm')) {

@@ -631,12 +631,10 @@ struct dialog {
 };
 
 /* A dialog's box for @body (wrapped into @ln) and @extra_rows below it,
- * centred, at most the screen less two rows: its frame and @title drawn,
- * its geometry in @d. */
-static void dialog_frame(const struct wizard *w, const char *title, enum tui_role title_role,
-			 const char *body, int extra_rows, struct tui_lines *ln, struct dialog *d)
+ * centred, at most the screen less two rows: its geometry in @d. */
+static void dialog_size(const char *body, int extra_rows, struct tui_lines *ln, struct dialog *d)
 {
-	int maxh = LINES - 2, c;
+	int maxh = LINES - 2;
 	d->w = COLS - 4 < 72 ? COLS - 4 : 72;
 	d->iw = d->w - 4;
 	tui_wrap(body, d->iw, ln);
@@ -646,6 +644,14 @@ static void dialog_frame(const struct wizard *w, const char *title, enum tui_rol
 	d->y = (LINES - d->h) / 2;
 	d->x = (COLS - d->w) / 2;
 	d->ix = d->x + 2;
+}
+
+/* dialog_size(), and the box's frame and @title drawn. */
+static void dialog_frame(const struct wizard *w, const char *title, enum tui_role title_role,
+			 const char *body, int extra_rows, struct tui_lines *ln, struct dialog *d)
+{
+	int c;
+	dialog_size(body, extra_rows, ln, d);
 	tui_frame(stdscr, d->y, d->x, d->h, d->w, A_NORMAL);
 	c = tui_put(stdscr, d->y, d->x + 2, d->w - 4, " ", A_NORMAL);
 	c += tui_put(stdscr, d->y, d->x + 2 + c, d->w - 5 - c, title, tui_attr(&w->tui, title_role));
@@ -679,6 +685,29 @@ static void draw_dialog(const struct wizard *w, const char *title, enum tui_role
  * bottom says where it is when it does not fit ("lines 1-9 of 14").
  * Returns 1 when the body does not fit whole.
  */
+/* The rows of a scrolled dialog @d that show its @n body lines (the rest
+ * is the position row when they do not fit: *@fits 0). */
+static int scroll_rows(const struct dialog *d, size_t n, int *fits)
+{
+	int rows = d->h - 4;
+	*fits = (int)n <= rows;
+	if (!*fits)
+		rows--; /* the position row */
+	return rows < 1 ? 1 : rows;
+}
+
+int wizard_dialog_scroll_max(const char *body)
+{
+	struct tui_lines ln = TUI_LINES_INIT;
+	struct dialog d;
+	int fits, rows, max;
+	dialog_size(body, 0, &ln, &d);
+	rows = scroll_rows(&d, ln.n, &fits);
+	max = fits || (int)ln.n < rows ? 0 : (int)ln.n - rows;
+	tui_lines_free(&ln);
+	return max;
+}
+
 static int draw_dialog_scroll(const struct wizard *w, const char *title, enum tui_role title_role,
 			      const char *body, int first, struct dialog *d)
 {
@@ -686,12 +715,7 @@ static int draw_dialog_scroll(const struct wizard *w, const char *title, enum tu
 	int rows, fits;
 
 	dialog_frame(w, title, title_role, body, 0, &ln, d);
-	rows = d->h - 4;
-	fits = (int)ln.n <= rows;
-	if (!fits)
-		rows--; /* the position row */
-	if (rows < 1)
-		rows = 1;
+	rows = scroll_rows(d, ln.n, &fits);
 	if (first > (int)ln.n - rows)
 		first = (int)ln.n - rows;
 	if (first < 0 || fits)
@@ -708,6 +732,13 @@ static int draw_dialog_scroll(const struct wizard *w, const char *title, enum tu
 }
 
 /* ---- the screens ---- */
+
+void wizard_explain_body(const struct wizard *w, struct strbuf *body)
+{
+	strbuf_addf(body, "%s\n\n%s", wizard_text(w, w->cur, "explain"), w->describe.buf);
+	if (w->what.len)
+		strbuf_addf(body, _("\n\nThis step %s."), w->what.buf);
+}
 
 void wizard_draw_step(const struct wizard *w)
 {
@@ -777,9 +808,7 @@ void wizard_draw_step(const struct wizard *w)
 		int more;
 		strbuf_addf(&title, _("Step %d of %d: %s"), (int)w->cur + 1, (int)w->n_steps,
 			    wizard_text(w, w->cur, "title"));
-		strbuf_addf(&body, "%s\n\n%s", wizard_text(w, w->cur, "explain"), w->describe.buf);
-		if (w->what.len)
-			strbuf_addf(&body, _("\n\nThis step %s."), w->what.buf);
+		wizard_explain_body(w, &body);
 		/* the whole text: scrolled, not cut (it said "more in the
 		 * log", where the rest never was) */
 		more = draw_dialog_scroll(w, title.buf, TUI_HEADING, body.buf, w->explain_scroll, &d);
@@ -1108,21 +1137,10 @@ static void summary_top(const struct wizard *w, int draw, int *head_rows, int *w
 	strbuf_release(&warn);
 }
 
-void wizard_draw_summary(const struct wizard *w)
+/* The summary's text wrapped into @ln at the current width. */
+static void summary_lines(const struct wizard *w, struct tui_lines *ln)
 {
-	static const struct help_key keys[] = {
-		{ "q", N_("exit") }, { "[ ]", N_("scroll") },
-	};
-	static const struct help_key keys_menu[] = {
-		{ "m", N_("first screen") }, { "q", N_("exit") }, { "[ ]", N_("scroll") },
-	};
-	struct tui_lines ln = TUI_LINES_INIT;
 	struct strbuf text = STRBUF_INIT;
-	int rows = wizard_summary_rows(w), first, top, head_rows, warn_rows;
-
-	draw_title(w, _("summary"));
-	summary_top(w, 1, &head_rows, &warn_rows);
-	top = 2 + head_rows + (warn_rows ? warn_rows + 1 : 0);
 	/* a command wider than the screen runs past its edge: say where it
 	 * stands whole (the run log has the summary) */
 	for (const char *p = w->summary.buf, *nl; *p; p = nl + 1) {
@@ -1135,8 +1153,35 @@ void wizard_draw_summary(const struct wizard *w)
 		if (!nl)
 			break;
 	}
-	tui_wrap_hanging(text.buf, COLS - 2, &ln);
+	tui_wrap_hanging(text.buf, COLS - 2, ln);
 	strbuf_release(&text);
+}
+
+int wizard_summary_scroll_max(const struct wizard *w)
+{
+	struct tui_lines ln = TUI_LINES_INIT;
+	int max;
+	summary_lines(w, &ln);
+	max = (int)ln.n - wizard_summary_rows(w);
+	tui_lines_free(&ln);
+	return max > 0 ? max : 0;
+}
+
+void wizard_draw_summary(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ "q", N_("exit") }, { "[ ]", N_("scroll") },
+	};
+	static const struct help_key keys_menu[] = {
+		{ "m", N_("first screen") }, { "q", N_("exit") }, { "[ ]", N_("scroll") },
+	};
+	struct tui_lines ln = TUI_LINES_INIT;
+	int rows = wizard_summary_rows(w), first, top, head_rows, warn_rows;
+
+	draw_title(w, _("summary"));
+	summary_top(w, 1, &head_rows, &warn_rows);
+	top = 2 + head_rows + (warn_rows ? warn_rows + 1 : 0);
+	summary_lines(w, &ln);
 	first = w->summary_scroll;
 	if (first > (int)ln.n - rows)
 		first = (int)ln.n - rows;
@@ -1171,6 +1216,22 @@ void wizard_draw_wait(const struct wizard *w)
 	draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
 }
 
+void wizard_refused_body(const struct wizard *w, struct strbuf *body)
+{
+	static const char prefix[] = "biso-recover: ";
+	const char *why = w->summary.buf;
+	if (!strncmp(why, prefix, sizeof prefix - 1))
+		why += sizeof prefix - 1;
+	strbuf_addstr(body, why);
+	strbuf_addstr(body, "\n\n");
+	if (w->o->to_menu)
+		strbuf_addf(body, _("m goes back to the first screen; q or Enter ends the wizard "
+				    "(exit code %d)."), w->exit_code);
+	else
+		strbuf_addf(body, _("q or Enter ends the wizard (exit code %d); the reason stays "
+				    "on the terminal."), w->exit_code);
+}
+
 /* The run was refused before its first step (the plan or the preflight),
  * or stopped there (exit 130): the runner's END text without its
  * "biso-recover: " (the refusal, its detail and hint in the screen's
@@ -1185,24 +1246,13 @@ void wizard_draw_refused(const struct wizard *w)
 	static const struct help_key keys_menu[] = {
 		{ "m", N_("first screen") }, { "q", N_("exit") }, { "[ ]", N_("log") },
 	};
-	static const char prefix[] = "biso-recover: ";
-	const char *why = w->summary.buf;
 	struct strbuf body = STRBUF_INIT;
 	struct layout l;
 	struct dialog d;
 
 	layout_compute(&l);
 	draw_frame(w, &l);
-	if (!strncmp(why, prefix, sizeof prefix - 1))
-		why += sizeof prefix - 1;
-	strbuf_addstr(&body, why);
-	strbuf_addstr(&body, "\n\n");
-	if (w->o->to_menu)
-		strbuf_addf(&body, _("m goes back to the first screen; q or Enter ends the wizard "
-				     "(exit code %d)."), w->exit_code);
-	else
-		strbuf_addf(&body, _("q or Enter ends the wizard (exit code %d); the reason stays "
-				     "on the terminal."), w->exit_code);
+	wizard_refused_body(w, &body);
 	if (w->exit_code == EXIT_ABORTED)
 		draw_dialog_scroll(w, _("Stopped before the first step"), TUI_WARN, body.buf,
 				   w->refused_scroll, &d);

@@ -206,6 +206,16 @@ void wizard_draw_refused(const struct wizard *w);
 int wizard_log_rows(const struct wizard *w);
 /* Lines the summary shows at the current size. */
 int wizard_summary_rows(const struct wizard *w);
+/* Its highest first line at the current size (0: it fits). */
+int wizard_summary_scroll_max(const struct wizard *w);
+/* The highest first line a scrolled dialog with @body can show at the
+ * current size (0: it fits), for the key handlers to clamp to: a scroll
+ * past the end would make Up seem dead for as many presses. */
+int wizard_dialog_scroll_max(const char *body);
+/* The body of the ? explanation of the current step, and of SCR_REFUSED's
+ * dialog, appended to @body. */
+void wizard_explain_body(const struct wizard *w, struct strbuf *body);
+void wizard_refused_body(const struct wizard *w, struct strbuf *body);
 /* Bytes per second over the last seconds, or -1 when unknown. */
 double wizard_rate(const struct wizard *w);
 

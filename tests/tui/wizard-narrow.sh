@@ -6,7 +6,8 @@
 #             only a marker (it held "(...)"), a cut one ends in "... (?
 #             all)"; ? shows the whole explanation, source, target and what
 #             the step replaces, scrolled with Down (it was cut and ended
-#             "(more in the log)", where the rest never was);
+#             "(more in the log)", where the rest never was); Down past its
+#             end, then one Up moves at once;
 #   log:      (80x24) the log scrolled back ([) at the config step is at its
 #             newest lines again on the next step's screen (it stayed
 #             scrolled back, hiding the step's result);
@@ -103,6 +104,13 @@ for t in "Copies attachments" "points to is missing" "target:" "This step replac
 	"webroot.data.pre-restore-"; do
 	grep -qF -- "$t" <<< "$flat" || { printf '%s\n' "$text"; fail "[explain] the ? box never shows '$t'"; }
 done
+# Down past its end, then one Up moves at once (the scroll is kept clamped)
+for _ in $(seq 30); do keys Down; done
+wait_for "lines [0-9]+-([0-9]+) of \\1 " 10 "[explain] the box's last page"
+pos=$(grep -Eo "lines [0-9]+-[0-9]+ of [0-9]+" <<<"$(screen)")
+n=${pos##* of }
+keys Up
+wait_for "lines [0-9]+-$((n - 1)) of $n " 10 "[explain] the page before the last after one Up ($pos before)"
 keys x
 wait_for "Enter run this step" 5 "[explain] the step screen after the box"
 echo "ok: [explain] the pane shows the explanation's start; ? shows it all, scrolled"

@@ -10,7 +10,9 @@
 #           stray key keeps it; m goes back to the first screen; Enter
 #           there after a second refusal ends the wizard (as on the
 #           summary) with exit 2 and the reason on the terminal;
-#   direct: `wizard restore` (no first screen): Enter ends it, exit 2;
+#   direct: `wizard restore` (no first screen): at 50x14 the dialog
+#           scrolls; Down past its end, then one Up shows the line before
+#           the last page at once; Enter ends it, exit 2;
 #   german: LANG=de_CH.UTF-8: the dialog and the hint in German, q exits;
 #   stopped: (first, while the server runs, on a backup of the backup
 #           command: its manifest is checked in the preflight) the test
@@ -144,6 +146,17 @@ start direct C.UTF-8 wizard restore
 refused direct "Refused before the first step"
 shows "q exit" || failscreen "[direct] the key line does not say how to leave"
 shows "m first screen" && failscreen "[direct] a first screen is offered where there is none"
+# at 50x14 the reason scrolls: Down past its end, then Up moves at once
+$TMUX_CMD resize-window -t wiz -x 50 -y 14
+wait_for "lines 1-[0-9]+ of [0-9]+" 10 "[direct] the dialog's position row at 50x14"
+for _ in $(seq 40); do keys Down; done
+wait_for "lines [0-9]+-([0-9]+) of \\1 " 10 "[direct] the dialog's last page"
+pos=$(grep -Eo "lines [0-9]+-[0-9]+ of [0-9]+" <<<"$last_screen")
+n=${pos##* of }
+keys Up
+wait_for "lines [0-9]+-$((n - 1)) of $n " 10 "[direct] the page before the last after one Up ($pos before)"
+$TMUX_CMD resize-window -t wiz -x 80 -y 24
+echo "ok: [direct] the dialog scrolls; Up after Down past its end moves at once"
 keys Enter
 ended direct 2
 echo "ok: [direct] wizard restore: the dialog; Enter: exit 2"

@@ -5,8 +5,9 @@
 # at its first step (nothing changed, exit 130); on its summary a stray
 # byte ("x", as a bad SSH line brings one) and a VT100's answer to a
 # device-attributes query (ESC [ ? 1 ; 2 c) leave the summary on the
-# screen, its key line then says "press q to leave"; q ends the wizard
-# with the run's exit code.  Once more in German (LANG=de_CH.UTF-8):
+# screen, its key line then says "press q to leave"; at 40x12, Down past
+# the summary's end and one Up moves it at once; q ends the wizard with
+# the run's exit code.  Once more in German (LANG=de_CH.UTF-8):
 # "q zum Verlassen", and Enter ends it.
 # Skips (77) without tmux, php, rsync, a PostgreSQL server or root.
 set -euo pipefail
@@ -63,6 +64,24 @@ still en "$head" "press q to leave"
 keys Escape
 type_text "[?1;2c"
 still en "$head" "press q to leave"
+# at 40x12 the summary scrolls: Down past its end, then one Up moves at once
+$TMUX_CMD resize-window -t wiz -x 40 -y 12
+sleep 0.5
+for _ in $(seq 40); do keys Down; done
+wait_for "\\.log *$" 10 "[en] the summary's last line (its log) at 40x12"
+sleep 0.5
+cap
+bottom=$last_screen
+keys Up
+moved=0
+for _ in $(seq 25); do
+	cap
+	[ "$last_screen" != "$bottom" ] && { moved=1; break; }
+	sleep 0.2
+done
+[ $moved = 1 ] || failscreen "[en] Up after Down past the summary's end did not move it"
+$TMUX_CMD resize-window -t wiz -x 80 -y 24
+wait_for "$head" 10 "[en] the summary at 80x24 again"
 keys q
 ended en 130
 text_has "$last_screen" "NOT finished, exit code 130" ||
