@@ -321,11 +321,9 @@ static void menu_key(struct menu *m, int is_key, wint_t ch)
 	if (!is_key && (ch == L'q' || ch == L'Q')) {
 		m->res->action = WIZARD_MENU_QUIT;
 		m->done = 1;
-	} else if (!is_key && ch == 27) { /* Esc: back, or quit on the first screen */
-		if (m->screen == MS_MAIN) {
-			m->res->action = WIZARD_MENU_QUIT;
-			m->done = 1;
-		}
+	} else if (!is_key && ch == 27) {
+		/* Esc: back to the first screen; on it nothing (q quits): over
+		 * a slow link an arrow key's Esc may come alone */
 		m->screen = MS_MAIN;
 	} else if ((is_key && ch == KEY_UP) || (!is_key && ch == L'k')) {
 		if (*sel > 0)
