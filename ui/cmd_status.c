@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "frontend.h"
 #include "lock.h"
+#include "rundir.h"
 #include "statusfile.h"
 #include "strbuf.h"
 
@@ -316,6 +317,14 @@ static int cmd_status(const struct cli *cl, struct conf *c)
 	if (cl->n_args)
 		return cli_usage_error("unexpected argument '%s'", cl->args[0]);
 	memset(&st, 0, sizeof st);
+	{
+		/* the sockets killed runners left (newcomer 8.19); the
+		 * directories only where they exist: status makes none */
+		char *own = xstrfmt("%s/run", c->log_dir);
+		rundir_tidy(RUNDIR_SYSTEM);
+		rundir_tidy(own);
+		free(own);
+	}
 	ret = statusfile_latest(c->log_dir, &path, &e);
 	if (ret <= 0) {
 		if (ret < 0) {

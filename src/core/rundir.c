@@ -3,12 +3,15 @@
 
 #include "rundir.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -87,12 +90,65 @@ char *rundir_choose(const char *preferred, const char *fallback, struct err *e)
 	return xstrdup(dir);
 }
 
+static int address(const char *path, struct sockaddr_un *sa, struct err *e);
+
 char *rundir_open(const char *log_dir, struct err *e)
 {
+	static int tidied; /* once a process: a command opens it several times */
 	char *fallback = xstrfmt("%s/run", log_dir);
 	char *dir = rundir_choose(RUNDIR_SYSTEM, fallback, e);
 	free(fallback);
+	if (dir && !__atomic_exchange_n(&tidied, 1, __ATOMIC_ACQ_REL))
+		rundir_tidy(dir);
 	return dir;
+}
+
+/* "YYYYMMDD_HHMMSS" then anything, ending in ".sock": as
+ * rundir_socket_path() names a run's socket */
+static int run_socket_name(const char *name)
+{
+	size_t n = strlen(name);
+	for (int i = 0; i < 15; i++)
+		if (i == 8 ? name[i] != '_' : (name[i] < '0' || name[i] > '9'))
+			return 0;
+	return n >= 20 && !strcmp(name + n - 5, ".sock");
+}
+
+int rundir_tidy(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int removed = 0;
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct sockaddr_un sa;
+		struct stat st, again;
+		struct err e = ERR_INIT;
+		char *path;
+		int fd, refused;
+		if (!run_socket_name(de->d_name))
+			continue;
+		path = xstrfmt("%s/%s", dir, de->d_name);
+		if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != geteuid() ||
+		    st.st_mtime > time(NULL) - 60 || address(path, &sa, &e) < 0) {
+			err_clear(&e);
+			free(path);
+			continue;
+		}
+		/* non-blocking: a live runner with a full backlog says EAGAIN */
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		refused = fd >= 0 && connect(fd, (const struct sockaddr *)&sa, sizeof sa) < 0 &&
+			  errno == ECONNREFUSED;
+		if (fd >= 0)
+			close(fd);
+		if (refused && lstat(path, &again) == 0 && again.st_ino == st.st_ino &&
+		    again.st_dev == st.st_dev && unlink(path) == 0)
+			removed++;
+		free(path);
+	}
+	closedir(d);
+	return removed;
 }
 
 char *rundir_socket_path(const char *dir, const char *run_id, struct err *e)

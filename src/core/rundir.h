@@ -16,7 +16,9 @@ struct err;
 #define RUNDIR_SYSTEM "/run/biso-recover"
 
 /* The run directory for runs logging to @log_dir: RUNDIR_SYSTEM, else
- * <@log_dir>/run (see rundir_choose()).  Malloc'd path, or NULL with @e. */
+ * <@log_dir>/run (see rundir_choose()), tidied (rundir_tidy()) the first
+ * time a process opens it: a new run, status, --resume and attaching all
+ * come here first.  Malloc'd path, or NULL with @e. */
 char *rundir_open(const char *log_dir, struct err *e);
 
 /* @preferred when it exists or can be made (mkdir 0700); when its parent
@@ -32,6 +34,17 @@ char *rundir_choose(const char *preferred, const char *fallback, struct err *e);
  * (chmod 0700).  0, or -1 with @e naming the directory, its owner or
  * mode, and what to do. */
 int rundir_check(const char *dir, struct err *e);
+
+/* Remove the sockets killed runners left in @dir (kill -9 gives a runner
+ * no chance to unlink its own): entries named as runs name them
+ * ("YYYYMMDD_HHMMSS...sock"), sockets owned by us, changed over a minute
+ * ago (a runner binds and listens at once: a younger one may be starting),
+ * on which a connect is refused (ECONNREFUSED: no one listens); each is
+ * unlinked only when it is still the same inode after that connect.  A
+ * live runner's socket (the connect succeeds, or its backlog is full:
+ * EAGAIN) is never touched, nor anything else.  Returns how many were
+ * removed; errors are not reported (it only tidies). */
+int rundir_tidy(const char *dir);
 
 /* "<dir>/<run_id>.sock", malloc'd; NULL with @e when @run_id is empty or
  * holds a "/", or the path is too long for a Unix socket (108 bytes). */

@@ -200,4 +200,41 @@ st 2 "a garbled status file"
 grep -q "$F:3: the status file $F has a bad value for pid" "$T/err" ||
 	{ fail "garbled: stderr:"; cat "$T/err"; }
 
+# newcomer 8.19: status removes the sockets killed runners left (here in
+# <log_dir>/run), never a live runner's; python3 makes them as a runner
+# does and ages them 2 minutes (a younger one may be a runner starting)
+if command -v python3 >/dev/null 2>&1; then
+	mkdir -p "$L/run"
+	chmod 700 "$L/run"
+	python3 - "$L/run" > "$T/live.pid" <<'EOF' &
+import os, socket, sys, time
+d = sys.argv[1]
+def sock(name, live):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    p = os.path.join(d, name)
+    s.bind(p)
+    if live:
+        s.listen(8)
+    else:
+        s.close()
+    t = time.time() - 120
+    os.utime(p, (t, t), follow_symlinks=False)
+    return s
+sock("20261206_150000-6a44759b.sock", False)
+live = sock("20261206_150001-6a44759b.sock", True)
+print(os.getpid(), flush=True)
+time.sleep(60)
+EOF
+	live=$!
+	for _ in $(seq 100); do [ -s "$T/live.pid" ] && break; sleep 0.1; done
+	"$B" status --config /dev/null --log-dir "$L" </dev/null >"$T/out" 2>&1
+	if [ ! -e "$L/run/20261206_150000-6a44759b.sock" ] && [ -S "$L/run/20261206_150001-6a44759b.sock" ]; then
+		ok "status removes a killed runner's socket and keeps a live one's"
+	else
+		fail "status: the dead socket $( [ -e "$L/run/20261206_150000-6a44759b.sock" ] && echo stays || echo went), the live one $( [ -S "$L/run/20261206_150001-6a44759b.sock" ] && echo stays || echo went)"
+	fi
+	kill $live 2>/dev/null
+	wait $live 2>/dev/null
+fi
+
 [ $fails = 0 ] || exit 1

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -160,6 +161,78 @@ static void the_socket_is_0600_and_a_stale_one_is_replaced(void **state)
 	free(path);
 }
 
+/* @path's modification time set @ago seconds back */
+static void age(const char *path, int ago)
+{
+	struct timespec ts[2];
+	clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= ago;
+	ts[1] = ts[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+/* A socket named as a run's, bound and (when @live) listening, else closed
+ * as a kill -9 leaves it; made @ago seconds old.  The listener or -1. */
+static int sock_at(const char *name, int live, int ago)
+{
+	struct err e = ERR_INIT;
+	char *path = xstrfmt("%s/%s", dir, name);
+	int l = rundir_listen(path, &e);
+	assert_true(l >= 0);
+	if (!live) {
+		close(l);
+		l = -1;
+	}
+	age(path, ago);
+	free(path);
+	return l;
+}
+
+static int there(const char *name)
+{
+	char *path = xstrfmt("%s/%s", dir, name);
+	int ok = access(path, F_OK) == 0;
+	free(path);
+	return ok;
+}
+
+/* newcomer 8.19: thousands of sockets of killed runners piled up in
+ * /run/biso-recover; only those go */
+static void the_sockets_of_dead_runners_are_tidied_and_no_other(void **state)
+{
+	char *file = xstrfmt("%s/20261206_153003-00000000.sock", dir);
+	int live, fd;
+	(void)state;
+	sock_at("20261206_153000-6a44759b.sock", 0, 120);   /* killed: goes */
+	sock_at("20261206_153001.sock", 0, 120);            /* killed, older name: goes */
+	live = sock_at("20261206_153002-6a44759b.sock", 1, 120); /* a live runner: stays */
+	sock_at("20261206_153004-6a44759b.sock", 0, 5);     /* young: may be starting */
+	sock_at("notes.sock", 0, 120);                      /* not a run's name */
+	fd = open(file, O_WRONLY | O_CREAT, 0600);          /* not a socket */
+	close(fd);
+	age(file, 120);
+	assert_int_equal(rundir_tidy(dir), 2);
+	assert_false(there("20261206_153000-6a44759b.sock"));
+	assert_false(there("20261206_153001.sock"));
+	assert_true(there("20261206_153002-6a44759b.sock"));
+	assert_true(there("20261206_153003-00000000.sock"));
+	assert_true(there("20261206_153004-6a44759b.sock"));
+	assert_true(there("notes.sock"));
+	/* the live runner still takes clients */
+	{
+		struct err e = ERR_INIT;
+		char *path = xstrfmt("%s/20261206_153002-6a44759b.sock", dir);
+		int c = rundir_connect(path, &e);
+		assert_true(c >= 0);
+		close(c);
+		free(path);
+	}
+	close(live);
+	assert_int_equal(rundir_tidy(dir), 1); /* now it is dead too */
+	unlink(file);
+	free(file);
+}
+
 static void a_file_in_the_way_is_not_removed(void **state)
 {
 	struct err e = ERR_INIT;
@@ -200,6 +273,7 @@ int main(void)
 		cmocka_unit_test(a_writable_foreign_or_linked_directory_is_refused),
 		cmocka_unit_test(the_socket_is_0600_and_a_stale_one_is_replaced),
 		cmocka_unit_test(a_file_in_the_way_is_not_removed),
+		cmocka_unit_test(the_sockets_of_dead_runners_are_tidied_and_no_other),
 		cmocka_unit_test(bad_run_ids_and_long_paths_are_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
