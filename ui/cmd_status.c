@@ -201,7 +201,7 @@ static void add_next_finished(struct strbuf *sb, const char *log_dir, const stru
 {
 	char *path = xstrfmt("%s/biso-recover-%s.log", log_dir, st->run_id);
 	FILE *fp = fopen(path, "r");
-	struct strbuf prev = STRBUF_INIT;
+	struct strbuf prev = STRBUF_INIT, prev2 = STRBUF_INIT;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -220,15 +220,22 @@ static void add_next_finished(struct strbuf *sb, const char *log_dir, const stru
 		if (!strncmp(msg, "  biso-recover ", 15)) {
 			if (!any++)
 				strbuf_addstr(sb, _("next, as the run's summary says:\n"));
+			/* "to finish them" says what "them" is on the line
+			 * before (newcomer 8.10) */
+			if (!strncmp(prev2.buf, "not done: ", 10))
+				strbuf_addf(sb, "  %s\n", prev2.buf);
 			if (prev.len)
 				strbuf_addf(sb, "  %s\n", prev.buf);
 			strbuf_addf(sb, "%s\n", msg);
 		}
+		strbuf_reset(&prev2);
+		strbuf_addbuf(&prev2, &prev);
 		strbuf_reset(&prev);
 		strbuf_addstr(&prev, msg);
 	}
 	free(line);
 	strbuf_release(&prev);
+	strbuf_release(&prev2);
 	fclose(fp);
 }
 
@@ -272,6 +279,11 @@ static void describe(const struct status *st, int died, const char *inst, const 
 		add_next_died(sb, st, inst);
 	else if (st->state == STATUS_FINISHED)
 		add_next_finished(sb, log_dir, st);
+	else if (st->state == STATUS_WAITING)
+		/* how to answer it (newcomer 8.10: only README told) */
+		strbuf_addf(sb, _("next: to answer it, start the same command again (it attaches to "
+				  "this run):\n  biso-recover %s%s\nor the wizard, which attaches too:\n"
+				  "  biso-recover%s\n"), st->flow, inst, inst);
 }
 
 /* One line of --follow: "15:42:10 step 4/7 database running, 1.2 GiB ..." */

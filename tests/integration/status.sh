@@ -87,6 +87,10 @@ fi
 st 5 "waiting for an answer"
 has "^state: waiting for an answer, at step 5/7 migrations$" "waiting"
 has "^question: Run the 3 pending migrations now? \[y/N\]$" "waiting"
+# how to answer it (newcomer 8.10: nothing said so)
+has "^next: to answer it, start the same command again (it attaches to this run):$" "waiting: next"
+has "^  biso-recover restore --config /dev/null --log-dir $L$" "waiting: the command, with the instance's options"
+has "^  biso-recover --config /dev/null --log-dir $L$" "waiting: the wizard"
 
 # the runner dies without a word: the file still says waiting
 kill $runner
@@ -145,6 +149,7 @@ printf '%s\n' "2026-12-06 15:31:00.000 INFO  summary follows" \
 	"2026-12-06 15:31:00.000 INFO  finished (exit 130)" > "$L/biso-recover-20261206_153000.log"
 st 1 "an aborted run"
 has "^next, as the run's summary says:$" "aborted: next"
+has "^  not done: database, migrations, verify$" "aborted: what 'them' is (newcomer 8.10)"
 has "^  to finish them, run:$" "aborted: what the command does"
 grep -qxF -- "$cmd" "$T/out" || { fail "aborted: no '$cmd' in:"; cat "$T/out"; }
 rm "$L/biso-recover-20261206_153000.log"
