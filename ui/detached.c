@@ -108,6 +108,7 @@ static int follow_wizard(const struct cli *cl, const char *sock, const char *log
 	wo.log_path = log_path;
 	wo.runner_pid = pid;
 	wo.banner = cl->drill_root ? cli_drill_banner() : NULL;
+	wo.drill_banner = cli_drill_banner();
 	wo.reattach = reattach;
 	wo.to_menu = cl->menu_again;
 	code = wizard_run(&wo);
@@ -519,6 +520,7 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	}
 	rno.yes = cl->yes || df->no_questions;
 	rno.ask_steps = rno.ask_failures = cl->ask_steps;
+	rno.drill = cl->drill_root != NULL;
 	rn = sock ? runner_start(&rno, &e) : NULL;
 	if (!rn) {
 		logfile_write(log, LOG_ERROR, e.msg);

@@ -830,8 +830,12 @@ static void on_view(struct wizard *w, struct proto_msg *m)
 	memset(m, 0, sizeof(*m)); /* the wizard's now */
 	if (i == w->n_steps) {
 		struct strbuf info = STRBUF_INIT;
-		if (w->o->banner)
-			strbuf_addf(&info, "%s  ", w->o->banner);
+		const char *banner = w->o->banner;
+		/* attached to a drill's run from outside the drill */
+		if (!banner && *wizard_text(w, i, "drill"))
+			banner = w->o->drill_banner;
+		if (banner)
+			strbuf_addf(&info, "%s  ", banner);
 		strbuf_addstr(&info, "biso-recover");
 		strbuf_addstr(&info, wizard_text(w, i, "target"));
 		replace_str(&w->title_info, info.buf);

@@ -23,6 +23,9 @@ struct wizard_opts {
 	long runner_pid;         /* for the messages */
 	const char *banner;      /* leads the title line of every screen ("DRILL"),
 				    or NULL */
+	const char *drill_banner; /* leads it when the runner's VIEW says the run is
+				    a drill's (a wizard attached to it without
+				    --drill-root), or NULL */
 	int reattach;            /* the run was started before (another terminal):
 				    no "before you start" notice */
 	const char *resume_cmd;  /* what continues the run when its runner was

@@ -70,7 +70,8 @@
  * one; its "run" starts all steps, which then run without questions),
  * ask_steps ("1": the runner asks a PROTO_ASK_STEP before steps, and "n"
  * at a confirmation asks that again; absent: a line-mode run, where "n"
- * stops the run).
+ * stops the run), drill ("1": the run is a drill's, in its sandbox: a
+ * wizard attached later shows the DRILL banner).
  * A runner sends every step's VIEW when a client attaches and again
  * whenever a step changes, before the question about it; unknown keys are
  * ignored.  A CANCEL asks the runner to stop at the step's next

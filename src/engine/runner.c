@@ -855,6 +855,8 @@ static void view_run(struct runner *rn)
 		proto_view_add(m, "ask_once", "1");
 	if (rn->o.ask_steps)
 		proto_view_add(m, "ask_steps", "1");
+	if (rn->o.drill)
+		proto_view_add(m, "drill", "1");
 	strbuf_release(&sb);
 	broadcast(rn, m);
 }

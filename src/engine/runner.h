@@ -73,6 +73,9 @@ struct runner_opts {
 	int ask_failures;        /* a failed step asks retry/skip/abort */
 	int ask_sources;         /* a blocked step asks for another backup */
 	int ask_steps;           /* ask before every step (PROTO_ASK_STEP) */
+	int drill;               /* the run is a drill's (in its sandbox): the
+				    run's VIEW says so ("drill"), so that a
+				    wizard attached later shows the DRILL banner */
 	int64_t (*clock)(void);  /* the status file's throttle; NULL: monotonic */
 };
 

@@ -15,8 +15,9 @@
 #      wizard (w) runs steps 1-4, then the terminal is killed (tmux
 #      kill-server) during the replay: the runner finishes the database step
 #      on the sandbox's cluster, which the drill left up, status says it
-#      waits, a new wizard attaches and finishes the restore, and the runner
-#      stops the cluster at its end;
+#      waits, a new wizard attaches (80x24, vt100, its title line with the
+#      DRILL banner) and finishes the restore, and the runner stops the
+#      cluster at its end;
 #   gone: 05's restore in line mode, the drill killed (SIGKILL) during the
 #      database step: its runner finishes the restore, then stops the
 #      sandbox's cluster, which the drill no longer holds, and says so in
@@ -312,9 +313,15 @@ grep -q "step database done" "$runlog" ||
 st=0
 "$BISO_RECOVER" status --config "$T/sb/biso-recover.conf" >"$T/status05" 2>&1 || st=$?
 [ "$st" = 5 ] || { cat "$T/status05"; fail "[$scen] status exit $st, expected 5 (waiting at the next step)"; }
-$TMUX_CMD new-session -d -s drill -x 100 -y 40 \
-	"LC_ALL=C.UTF-8 LANGUAGE= HOME='$T/home' BISO_RECOVER_SHARE='$T/share' '$BISO_RECOVER' --config '$T/sb/biso-recover.conf' wizard restore; echo wizard-exit=\$?; sleep 600" ||
+# (80x24, TERM=vt100 NO_COLOR=1, without --drill-root: the runner's VIEW
+# says the run is a drill's, and the title line shows the banner as the
+# drill's own wizard did)
+$TMUX_CMD new-session -d -s drill -x 80 -y 24 \
+	"TERM=vt100 NO_COLOR=1 LC_ALL=C.UTF-8 LANGUAGE= HOME='$T/home' BISO_RECOVER_SHARE='$T/share' '$BISO_RECOVER' --config '$T/sb/biso-recover.conf' wizard restore; echo wizard-exit=\$?; sleep 600" ||
 	fail "tmux new-session failed"
+wait_n "Step 5 of 6" 1 60 "[$scen] step 5 in the wizard attached again"
+$TMUX_CMD capture-pane -p -t drill | head -n 1 | grep -q '^ DRILL (sandbox: nothing real is touched)  biso-recover' ||
+	{ last_screen=$($TMUX_CMD capture-pane -p -t drill); fail "[$scen] the wizard attached to the drill's run shows no DRILL banner"; }
 step 5
 step 6
 wait_n 'Restore finished: all 6 steps done' 1 120 "[$scen] the summary"
