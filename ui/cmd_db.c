@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "conninfo.h"
 #include "conf.h"
+#include "cpus.h"
 #include "dumpinfo.h"
 #include "frontend.h"
 #include "i18n.h"
@@ -117,7 +118,7 @@ static int cmd_db_restore(const struct cli *cl, struct conf *c)
 		ro.display_name = "<stdin>"; /* as psql names it */
 	ro.on_error_stop = c->database.on_error != CONF_ON_ERROR_CONTINUE;
 	ro.single_transaction = cl->single_tx;
-	ro.jobs = cl->jobs > 0 ? cl->jobs : cl->jobs < 0 ? (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	ro.jobs = cl->jobs > 0 ? cl->jobs : cl->jobs < 0 ? cpus_usable() : 1;
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	/* A --clean dump drops before it creates: one cut off would leave less

@@ -27,6 +27,12 @@ int fault_failf(const char *fmt, ...)
 	return 0;
 }
 
+void fault_set_hook(void (*fn)(const char *name, void *ctx), void *ctx)
+{
+	(void)fn;
+	(void)ctx;
+}
+
 #else
 
 #include <fcntl.h>
@@ -43,6 +49,14 @@ static char **seen;       /* names recorded so far */
 static size_t n_seen;
 static unsigned long hits; /* of the point to kill at */
 static int termed;         /* BR_FAULT_TERM's SIGTERM was raised */
+static void (*hook)(const char *name, void *ctx);
+static void *hook_ctx;
+
+void fault_set_hook(void (*fn)(const char *name, void *ctx), void *ctx)
+{
+	hook_ctx = ctx;
+	hook = fn;
+}
 
 void fault_point(const char *name)
 {
@@ -50,6 +64,8 @@ void fault_point(const char *name)
 	const char *kill_at = getenv("BR_FAULT_KILL");
 	const char *term_at = getenv("BR_FAULT_TERM");
 
+	if (hook)
+		hook(name, hook_ctx);
 	pthread_mutex_lock(&lock);
 	if (rec && *rec) {
 		size_t i;
@@ -103,6 +119,8 @@ int fault_fail(const char *name)
 {
 	const char *list = getenv("BR_FAULT_FAIL");
 	size_t len = strlen(name);
+	if (hook)
+		hook(name, hook_ctx);
 	while (list && *list) {
 		size_t n = strcspn(list, ",");
 		if (n == len && !strncmp(list, name, len))

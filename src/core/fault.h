@@ -44,5 +44,10 @@ int fault_fail(const char *name);
 /* fault_fail() with a printf-style name (formatted only in test builds),
  * e.g. one naming a file: "sha256sums.open.data/20261206_020000/a". */
 int fault_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Test build: @fn(@name, @ctx) is called at every fault point and every
+ * fault_fail() check from then on (NULL: none), on the thread that reaches
+ * it, before the point acts: a unit test changes a file at that moment
+ * (between a stat and the open that follows).  Elsewhere nothing. */
+void fault_set_hook(void (*fn)(const char *name, void *ctx), void *ctx);
 
 #endif

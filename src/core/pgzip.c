@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "cpus.h"
 #include "err.h"
 #include "pgzip.h"
 #include "strbuf.h"
@@ -266,7 +267,7 @@ struct pgzip *pgzip_open(int fd, const char *name, const struct pgzip_opts *o, s
 	z->block = o && o->block ? o->block : PGZIP_BLOCK_DEFAULT;
 	if (z->block < DICT_SIZE)
 		z->block = DICT_SIZE;
-	z->n_threads = o && o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	z->n_threads = o && o->threads > 0 ? o->threads : cpus_usable();
 	if (z->n_threads < 1)
 		z->n_threads = 1;
 	if (z->n_threads > MAX_THREADS)

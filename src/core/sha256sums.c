@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpus.h"
 #include "err.h"
 #include "fault.h"
 #include "report.h"
@@ -466,18 +467,28 @@ static int run_job(struct walk *w, struct job *j, unsigned char *buf, struct str
 		}
 	}
 	j->reused = 0;
+	/* O_NONBLOCK: a FIFO put in its place since the stat must not hang
+	 * the open (and with it the join); what was opened is checked with
+	 * fstat() and its size used (a regular file ignores O_NONBLOCK) */
 	if (fault_failf("sha256sums.open.%s/%s", d->rel, j->name)) {
 		fd = -1;
 		errno = EACCES;
 	} else {
-		fd = openat(d->fd, j->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = openat(d->fd, j->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	}
-	if (fd < 0) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		errnum = errno;
+		if (fd >= 0)
+			close(fd);
 		full = xstrfmt("%s/%s/%s", w->s->base, d->rel, j->name);
 		err_errno(e, errnum, "cannot open %s", full);
 		free(full);
 		return -1;
+	}
+	j->listed = S_ISREG(st.st_mode);
+	if (!j->listed) { /* replaced since the stat: as since the directory was read */
+		close(fd);
+		return 0;
 	}
 	rc = hash_fd(fd, buf, (int64_t)st.st_size, &w->stop, r, j->d, &j->bytes);
 	errnum = errno;
@@ -818,10 +829,11 @@ static int walk_dir(struct walk *w, struct walkdir *parent, const char *name, co
 	return rc;
 }
 
-/* The threads the walk hashes on: s->threads, or the online CPUs; 1..8. */
+/* The threads the walk hashes on: s->threads, or the CPUs it may use
+ * (cpus_usable()); 1..8. */
 static int walk_threads(const struct sha256sums *s)
 {
-	long n = s->threads > 0 ? s->threads : sysconf(_SC_NPROCESSORS_ONLN);
+	long n = s->threads > 0 ? s->threads : cpus_usable();
 	return n < 1 ? 1 : n > WALK_MAX_THREADS ? WALK_MAX_THREADS : (int)n;
 }
 

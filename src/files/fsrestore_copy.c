@@ -4,6 +4,7 @@
 #include "i18n.h"
 #include "fsrestore.h"
 #include "fsrestore_int.h"
+#include "cpus.h"
 #include "err.h"
 #include "exclude.h"
 #include "report.h"
@@ -14,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1063,16 +1063,13 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Threads for the copy: o->threads, or the CPUs we may run on (the
- * online ones, fewer under taskset or a cpuset); at most
- * COPY_THREADS_MAX. */
+/* Threads for the copy: o->threads, or the CPUs we may use
+ * (cpus_usable()); at most COPY_THREADS_MAX. */
 static int copy_threads(const struct ctx *c)
 {
 	long n = c->o->threads;
-	if (n <= 0) {
-		cpu_set_t cs;
-		n = sched_getaffinity(0, sizeof cs, &cs) == 0 ? CPU_COUNT(&cs) : sysconf(_SC_NPROCESSORS_ONLN);
-	}
+	if (n <= 0)
+		n = cpus_usable();
 	if (c->on_diff)
 		return 1; /* called directly, not through the report */
 	return n < 1 ? 1 : n > COPY_THREADS_MAX ? COPY_THREADS_MAX : (int)n;

@@ -7,6 +7,7 @@
 #include "backupset.h"
 #include "conf.h"
 #include "conninfo.h"
+#include "cpus.h"
 #include "dumpinfo.h"
 #include "dumpread.h"
 #include "magic.h"
@@ -320,7 +321,7 @@ int restore_prepare(struct restore *rs, struct report *r, struct err *e)
 
 	if (targets_from_conf(rs, c, e) < 0)
 		return -1;
-	rs->jobs = c->database.jobs > 0 ? c->database.jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	rs->jobs = c->database.jobs > 0 ? c->database.jobs : cpus_usable();
 	if (rs->jobs < 1)
 		rs->jobs = 1;
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conninfo.h"
+#include "cpus.h"
 #include "err.h"
 #include "pgdump.h"
 #include "pgzip.h"
@@ -139,8 +140,8 @@ int pgdump_run(const struct pgdump_opts *o, struct pgdump_result *res, struct re
 		 * the SQL: on two CPUs one deflate thread (level 3 keeps up with
 		 * the server) dumped in 1.1-1.2 s where two took 1.4-2.0 s, the
 		 * threads taking turns with the backend (bench/README.md) */
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		zo.threads = n > 1 ? (int)n - 1 : 1;
+		int n = cpus_usable();
+		zo.threads = n > 1 ? n - 1 : 1;
 	}
 	strbuf_init(&d.head, 0);
 	strbuf_init(&d.errtext, 0);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "cpus.h"
 #include "err.h"
 #include "i18n.h"
 #include "logfile.h"
@@ -323,6 +325,32 @@ static void logfile_is_private_and_masks_passwords(void **state)
 	rmdir(dir);
 }
 
+/* The CPUs the process may use: the affinity mask (taskset), a cgroup v2
+ * quota rounded up, at least 1. */
+static void cpus_follow_affinity_and_quota(void **state)
+{
+	cpu_set_t all, one;
+	(void)state;
+	assert_int_equal(cpus_of_cpu_max("max 100000\n"), 0);
+	assert_int_equal(cpus_of_cpu_max("200000 100000\n"), 2);
+	assert_int_equal(cpus_of_cpu_max("150000 100000\n"), 2);
+	assert_int_equal(cpus_of_cpu_max("50000 100000\n"), 1);
+	assert_int_equal(cpus_of_cpu_max("junk"), 0);
+	assert_int_equal(cpus_of_cpu_max("0 100000"), 0);
+	assert_true(cpus_usable() >= 1);
+	assert_int_equal(sched_getaffinity(0, sizeof all, &all), 0);
+	assert_true(cpus_usable() <= CPU_COUNT(&all));
+	CPU_ZERO(&one);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &all)) {
+			CPU_SET(i, &one);
+			break;
+		}
+	assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+	assert_int_equal(cpus_usable(), 1);
+	assert_int_equal(sched_setaffinity(0, sizeof all, &all), 0);
+}
+
 static void magic_classifies_by_content_not_name(void **state)
 {
 	unsigned char tar[512] = { 0 };
@@ -482,6 +510,7 @@ int main(void)
 		cmocka_unit_test(runcmd_format_quotes_for_the_shell),
 		cmocka_unit_test(logfile_is_private_and_masks_passwords),
 		cmocka_unit_test(magic_classifies_by_content_not_name),
+		cmocka_unit_test(cpus_follow_affinity_and_quota),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

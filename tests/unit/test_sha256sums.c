@@ -4,7 +4,8 @@
  * digests are taken over; symbolic links left out; a name sha256sum
  * escapes), and `sha256sum -c` accepts it; a file that cannot be opened
  * stops the walk with an error naming it; a cancel stops it; the report is
- * called from the caller's thread only.  Linked with the test build's
+ * called from the caller's thread only; threads 0 follows the affinity
+ * mask; a FIFO swapped in before the open does not hang it.  Linked with the test build's
  * fault points (src/core/fault.c with -DBR_FAULT_POINTS). */
 #include "config.h"
 #include <stdarg.h>
@@ -12,8 +13,10 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "fault.h"
 #include "report.h"
 #include "runcmd.h"
 #include "sha256sums.h"
@@ -320,6 +324,111 @@ static void cancel_stops_the_walk(void **state)
 	}
 }
 
+/* Tasks of this process (/proc/self/task), at the moment. */
+static int tasks_now(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+struct tasks {
+	int most;
+};
+
+static int count_tasks(void *ctx)
+{
+	struct tasks *t = ctx;
+	int n = tasks_now();
+	if (n > t->most)
+		t->most = n;
+	return 0;
+}
+
+/* With threads 0 the walk hashes on the CPUs the process may run on: its
+ * affinity mask (taskset -c 0: one thread, the caller's), not the online
+ * CPUs.  Skipped on a machine with one CPU online. */
+static void threads_follow_the_affinity_mask(void **state)
+{
+	cpu_set_t all, one;
+	struct tasks t = { 0 };
+	struct report r = { .cancelled = count_tasks, .ctx = &t };
+	struct sha256sums_count c;
+	struct err e = ERR_INIT;
+	(void)state;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || sched_getaffinity(0, sizeof all, &all) < 0 ||
+	    CPU_COUNT(&all) < 2)
+		skip();
+	CPU_ZERO(&one);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &all)) {
+			CPU_SET(i, &one);
+			break;
+		}
+	assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+	assert_int_equal(tasks_now(), 1);
+	assert_int_equal(write_list(0, "affinity.sums", &c, NULL, &r, &e), 0);
+	assert_int_equal(sched_setaffinity(0, sizeof all, &all), 0);
+	assert_int_equal(c.files, n_files);
+	if (t.most != 1)
+		fail_msg("under an affinity mask of one CPU the walk ran %d threads", t.most);
+}
+
+/* fault hook: at the open of data/swap/b, a FIFO takes its place */
+static void fifo_over_b(const char *name, void *ctx)
+{
+	(void)ctx;
+	if (!strcmp(name, "sha256sums.open.data/swap/b")) {
+		char *fifo = xstrfmt("%s/fifo", root), *b = xstrfmt("%s/data/swap/b", root);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		assert_int_equal(rename(fifo, b), 0);
+		free(fifo);
+		free(b);
+	}
+}
+
+/* A file that becomes a FIFO between its stat and its open (the hook at
+ * the fault point there) is left out as one replaced since the directory
+ * was read, on one thread and on two: the open does not wait for a writer
+ * that never comes (a hang, which the alarm turns into a failure). */
+static void fifo_swapped_in_before_the_open_is_left_out(void **state)
+{
+	struct sha256sums_count c;
+	struct err e = ERR_INIT;
+	(void)state;
+	make_dir("data/swap");
+	for (int threads = 1; threads <= 2; threads++) {
+		struct sha256sums s;
+		char *list = xstrfmt("%s/swap.sums", root), *text;
+		char *b = xstrfmt("%s/data/swap/b", root);
+		unlink(b);
+		put_bytes("data/swap/a", 64 * 1024 + 1, 1);
+		put_bytes("data/swap/b", 100, 2);
+		memset(&c, 0, sizeof c);
+		assert_int_equal(sha256sums_open(&s, root, list, &e), 0);
+		s.threads = threads;
+		fault_set_hook(fifo_over_b, NULL);
+		alarm(60);
+		if (sha256sums_add_tree(&s, "data/swap", &c, NULL, &e) < 0)
+			fail_msg("%d threads: %s", threads, e.msg);
+		alarm(0);
+		fault_set_hook(NULL, NULL);
+		assert_int_equal(sha256sums_close(&s, &e), 0);
+		assert_int_equal(c.files, 1);
+		text = slurp(list);
+		assert_non_null(strstr(text, "  data/swap/a\n"));
+		assert_null(strstr(text, "data/swap/b"));
+		free(text);
+		free(list);
+		free(b);
+	}
+}
+
 static int setup(void **state)
 {
 	struct sha256sums s;
@@ -358,6 +467,8 @@ int main(void)
 		cmocka_unit_test(parallel_list_is_the_single_threads),
 		cmocka_unit_test(unreadable_file_is_named),
 		cmocka_unit_test(cancel_stops_the_walk),
+		cmocka_unit_test(threads_follow_the_affinity_mask),
+		cmocka_unit_test(fifo_swapped_in_before_the_open_is_left_out),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
