@@ -679,6 +679,7 @@ static void refused_enter(struct wizard *w)
 {
 	strbuf_rtrim(&w->summary);
 	w->refused_scroll = 0;
+	w->summary_stray = 0;
 }
 
 /* Only the keys the dialog names leave it, as on the summary: m the first
@@ -700,6 +701,8 @@ static void refused_key(struct wizard *w, int is_key, wint_t ch)
 		w->finished = 1;
 	} else if (is_char(is_key, ch, L'q') || is_enter(is_key, ch)) {
 		w->finished = 1;
+	} else {
+		w->summary_stray = 1; /* as on the summary: the key line says how to leave */
 	}
 }
 

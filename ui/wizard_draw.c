@@ -1137,6 +1137,18 @@ static void summary_top(const struct wizard *w, int draw, int *head_rows, int *w
 	strbuf_release(&warn);
 }
 
+/* The end screens (summary, refusal): only q and Enter (and m) leave;
+ * after any other key, in plain sight how to, at the key line's end. */
+static void draw_leave_hint(const struct wizard *w)
+{
+	if (COLS > 40) {
+		const char *how = w->summary_stray ? _("press q to leave") : _("Enter: exit");
+		int n = cols_of(how, strlen(how));
+		tui_put(stdscr, LINES - 1, COLS - n - 1, n, how,
+			tui_attr(&w->tui, w->summary_stray ? TUI_WARN : TUI_DIM));
+	}
+}
+
 /* The summary's text wrapped into @ln at the current width. */
 static void summary_lines(const struct wizard *w, struct tui_lines *ln)
 {
@@ -1192,14 +1204,7 @@ void wizard_draw_summary(const struct wizard *w)
 		draw_help(w, keys_menu, sizeof(keys_menu) / sizeof(keys_menu[0]));
 	else
 		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
-	if (COLS > 40) {
-		/* only q and Enter (and m) leave: after any other key, in
-		 * plain sight how to */
-		const char *how = w->summary_stray ? _("press q to leave") : _("Enter: exit");
-		int n = cols_of(how, strlen(how));
-		tui_put(stdscr, LINES - 1, COLS - n - 1, n, how,
-			tui_attr(&w->tui, w->summary_stray ? TUI_WARN : TUI_DIM));
-	}
+	draw_leave_hint(w);
 	tui_lines_free(&ln);
 }
 
@@ -1263,6 +1268,7 @@ void wizard_draw_refused(const struct wizard *w)
 		draw_help(w, keys_menu, sizeof(keys_menu) / sizeof(keys_menu[0]));
 	else
 		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	draw_leave_hint(w);
 	strbuf_release(&body);
 }
 

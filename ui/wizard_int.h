@@ -155,8 +155,8 @@ struct wizard {
 	/* SCR_SUMMARY */
 	struct strbuf summary;
 	int summary_scroll;
-	int summary_stray;              /* a key that does not leave it came: the key
-					   line says which do */
+	int summary_stray;              /* a key that does not leave it (or
+					   SCR_REFUSED) came: the key line says which do */
 	int aborted;                    /* the operator aborted: exit 130 */
 	int runner_died;                /* the runner ended without its END (killed) */
 	int terminating;                /* SIGTERM: the run was asked to stop; the

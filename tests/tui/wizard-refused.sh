@@ -7,7 +7,8 @@
 #           step" with the error, its detail and the hint of that error (no
 #           server answers: is PostgreSQL running; not "Check ... config.php"
 #           as if the settings were wrong), "nothing was touched" once; a
-#           stray key keeps it; m goes back to the first screen; Enter
+#           stray key keeps it, read as its key line says ("press q to
+#           leave", as on the summary); m goes back to the first screen; Enter
 #           there after a second refusal ends the wizard (as on the
 #           summary) with exit 2 and the reason on the terminal;
 #   direct: `wizard restore` (no first screen): at 50x14 the dialog
@@ -125,9 +126,10 @@ wait_for "What do you want to do\\?" 30 "[menu] the first screen"
 keys 1
 refused menu "Refused before the first step"
 shows "m first screen  q exit" || failscreen "[menu] the key line does not offer the first screen"
+shows "Enter: exit" || failscreen "[menu] the key line does not name Enter"
 keys x
-sleep 1
-cap
+# proof that x was read: the key line says how to leave (as on the summary)
+wait_for "press q to leave" 10 "[menu] the key line after a stray key"
 shows "Refused before the first step" || failscreen "[menu] a stray key took the dialog away"
 running menu
 keys m
