@@ -129,8 +129,9 @@ if command -v msgfmt >/dev/null 2>&1 && text_has "$(locale -a)" -ix 'de_CH.utf-\
 	echo "[resume-de] first screen:"
 	printf '%s\n' "$last_screen"
 	keys q
-	wait_for "y beenden" 10 "the quit question"
-	keys y
+	# the German yes key is j (y is accepted too)
+	wait_for "j beenden" 10 "the quit question"
+	keys j
 	wait_for "q beenden" 10 "the summary"
 	keys q
 	wait_exit resume-de 130

@@ -92,9 +92,10 @@ echo "ok: a stray key and a terminal's answerback leave the summary up ('press q
 mkdir -p "$T/locale/de/LC_MESSAGES"
 msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po" || fail "msgfmt po/de.po failed"
 if text_has "$(locale -a 2>/dev/null)" -ix 'de_CH\.utf-\?8'; then
-	summary de de_CH.UTF-8 "Enter ausf" "Assistent beenden\\?" "Exit-Code 130"
+	# (the summary's headline: "Exit-Code 130" alone is in the quit question too)
+	summary de de_CH.UTF-8 "Enter ausf" "Assistent beenden\\?" "Wiederherstellung vor dem ersten Schritt angehalten"
 	keys x
-	still de "Exit-Code 130" "q zum Verlassen"
+	still de "Wiederherstellung vor dem ersten Schritt angehalten" "q zum Verlassen"
 	keys Enter
 	ended de 130
 	echo "ok: German: 'q zum Verlassen' after a stray key; Enter exits"
