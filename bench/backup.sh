@@ -48,6 +48,7 @@
 # demo's biso-cli as www-data) like the tests.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh" # bench_tree
 top=$(cd "$here/.." && pwd)
 : "${BISO_RECOVER:=$(pwd)/biso-recover}"
 : "${BACKUP_DRIVER:=$(dirname "$BISO_RECOVER")/tests/integration/backup-driver}"
@@ -170,16 +171,7 @@ pgbench -i -q -s "$scale" -U postgres biso >/dev/null 2>&1
 for t in pgbench_accounts pgbench_branches pgbench_tellers pgbench_history; do
 	psql -qX -d biso -c "ALTER TABLE $t OWNER TO biso"
 done
-perl -e '
-	my ($root, $n) = @ARGV; srand(42);
-	my $buf = join("", map { chr(32 + int(rand(95))) } 1 .. 8192);
-	for my $i (0 .. $n - 1) {
-		my $d = sprintf("%s/d%02d/e%02d", $root, $i % 50, int($i / 50) % 40);
-		unless (-d $d) { system("mkdir", "-p", $d) == 0 or die; }
-		open(my $f, ">", "$d/f$i.txt") or die "$d/f$i.txt: $!";
-		print $f substr($buf, $i % 4096, 512 + ($i * 7919) % 7680);
-		close($f);
-	}' "$DEMO_DATADIR/attachments/bench" "$nsmall"
+bench_tree "$DEMO_DATADIR/attachments/bench" "$nsmall"
 mkdir -p "$DEMO_DATADIR/attachments/big"
 i=0
 while [ $i -lt "$nbig" ]; do head -c 10M /dev/urandom >"$DEMO_DATADIR/attachments/big/a$i.bin"; i=$((i + 1)); done

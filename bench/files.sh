@@ -32,6 +32,7 @@
 # BENCH_DROP_CACHES=0, BENCH_DELETE_WAIT, BENCH_ONLY=regex (labels of the
 # comparisons to run).
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # bench_tree
 : "${BISO_RECOVER:?set BISO_RECOVER to the biso-recover binary}"
 QUICK=${BENCH_QUICK:-0}
 RUNS=${BENCH_RUNS:-3}
@@ -58,16 +59,7 @@ if ! wanted "directory -> directory" && ! wanted ".tar.gz -> directory" && ! wan
 elif [ ! -f "$W/src.done" ]; then
 	rm -rf "$S"; mkdir -p "$S"
 	say "making $NSMALL small files and $NBIG files of $BIGMB MB in $S"
-	perl -e '
-		my ($root, $n) = @ARGV; srand(42);
-		my $buf = join("", map { chr(32 + int(rand(95))) } 1 .. 8192);
-		for my $i (0 .. $n - 1) {
-			my $d = sprintf("%s/d%02d/e%02d", $root, $i % 50, int($i / 50) % 40);
-			unless (-d $d) { system("mkdir", "-p", $d) == 0 or die; }
-			open(my $f, ">", "$d/f$i.txt") or die "$d/f$i.txt: $!";
-			print $f substr($buf, $i % 4096, 512 + ($i * 7919) % 7680);
-			close($f);
-		}' "$S/small" "$NSMALL"
+	bench_tree "$S/small" "$NSMALL"
 	mkdir -p "$S/big"
 	i=0
 	while [ $i -lt "$NBIG" ]; do

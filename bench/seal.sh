@@ -24,6 +24,7 @@
 # missing and not removed: removing 100,000 files right before a
 # measurement slows the disk down), BENCH_QUICK=1 (10,000 files, 2 x 10 MB).
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" # bench_tree
 : "${BACKUP_DRIVER:=$(pwd)/tests/integration/backup-driver}"
 : "${BENCH_SEAL_DRIVERS:=ours=$BACKUP_DRIVER}"
 runs=${BENCH_RUNS:-3}
@@ -47,16 +48,7 @@ trap 'rm -rf "$T"; [ -n "${BENCH_SEAL_DIR:-}" ] || rm -rf "$R"' EXIT
 if [ ! -d "$R/data/second" ]; then
 	rm -rf "$R/data" "$R/manifest"
 	mkdir -p "$R/data/first"
-	perl -e '
-		my ($root, $n) = @ARGV; srand(42);
-		my $buf = join("", map { chr(32 + int(rand(95))) } 1 .. 8192);
-		for my $i (0 .. $n - 1) {
-			my $d = sprintf("%s/d%02d/e%02d", $root, $i % 50, int($i / 50) % 40);
-			unless (-d $d) { system("mkdir", "-p", $d) == 0 or die; }
-			open(my $f, ">", "$d/f$i.txt") or die "$d/f$i.txt: $!";
-			print $f substr($buf, $i % 4096, 512 + ($i * 7919) % 7680);
-			close($f);
-		}' "$R/data/first/bench" "$nsmall"
+	bench_tree "$R/data/first/bench" "$nsmall"
 	mkdir -p "$R/data/first/big"
 	i=0
 	while [ $i -lt "$nbig" ]; do head -c 10M /dev/urandom >"$R/data/first/big/a$i.bin"; i=$((i + 1)); done

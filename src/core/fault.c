@@ -105,14 +105,22 @@ void fault_point(const char *name)
 	pthread_mutex_unlock(&lock);
 }
 
+/* The name a formatted point (fault_pointf(), fault_failf()) has: @fmt
+ * and the caller's arguments into the array @name, one size for both
+ * (long paths are cut alike). */
+#define FAULT_NAME(name, fmt) \
+	char name[4096]; \
+	do { \
+		va_list ap_; \
+		va_start(ap_, fmt); \
+		vsnprintf(name, sizeof name, fmt, ap_); \
+		va_end(ap_); \
+	} while (0)
+
 void fault_pointf(const char *fmt, ...)
 {
-	char buf[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	fault_point(buf);
+	FAULT_NAME(name, fmt);
+	fault_point(name);
 }
 
 int fault_fail(const char *name)
@@ -132,12 +140,8 @@ int fault_fail(const char *name)
 
 int fault_failf(const char *fmt, ...)
 {
-	char buf[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	return fault_fail(buf);
+	FAULT_NAME(name, fmt);
+	return fault_fail(name);
 }
 
 #endif
