@@ -23,7 +23,9 @@ trap '$TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
 . "$top_srcdir/tests/lib/tmux.sh" # cap, shows, failscreen, wait_for, keys, type_text
 
 # a backup with a manifest, then a byte of its dump's gzip header (the
-# mtime, which gunzip does not check) flipped
+# mtime, which gunzip does not check) flipped; a second after the demo's
+# dump, which is named by its second as the backup's id is
+sleep 1
 "$BISO_RECOVER" backup --config "$CONF" > "$T/backup.log" 2>&1 || { cat "$T/backup.log"; fail "the backup failed"; }
 newest=$(ls "$BK/manifest" | tail -n 1)
 dump="$BK/db/biso_$newest.sql.gz"

@@ -52,6 +52,9 @@ trap '$TMUX_CMD kill-server >/dev/null 2>&1 || true; $LTMUX kill-server >/dev/nu
 
 # ---- backup: the terminal goes away right after the start ---------------
 ls "$DEMO_BACKUP_ROOT/manifest" 2>/dev/null && fail "the demo backup set has manifests already"
+# a new second: the demo's dump is named by the second it was taken, and a
+# backup started in that second has the same name (its seal then refuses)
+sleep 1
 $TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
 	"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF' wizard backup; sleep 600" ||
 	fail "tmux new-session failed"
