@@ -23,6 +23,18 @@
 
 . "$top_srcdir/tests/lib/match.sh" # text_has
 
+# tmux_demo_setup NAME: for a wizard test on the demo instance (after
+# tests/lib/demo-test.sh): skip without tmux, demo_test_setup NAME, set
+# CONF to its configuration and TMUX_CMD to a tmux server of this test's
+# own; on exit the server is killed and the demo cleaned up.
+tmux_demo_setup() {
+	command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
+	demo_test_setup "$1" "chown of the datadir to www-data, runuser postgres"
+	CONF=$DEMO_CONFIG
+	TMUX_CMD="tmux -L biso-$1-$$ -f /dev/null"
+	trap '$TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
+}
+
 last_screen=""
 
 cap() { last_screen=$($TMUX_CMD capture-pane -p ${TMUX_CAPTURE:-} -t "${TMUX_TARGET:-wiz}" 2>/dev/null || true); }

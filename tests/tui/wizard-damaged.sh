@@ -14,13 +14,9 @@ top_builddir=${top_builddir:-$top_srcdir/build}
 BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
 
 . "$top_srcdir/tests/lib/demo-test.sh"
-command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
-demo_test_setup wizdmg "chown of the datadir to www-data, runuser postgres"
-CONF=$DEMO_CONFIG
-BK=$(dirname "$(dirname "$DEMO_DUMP")")
-TMUX_CMD="tmux -L biso-wizdmg-$$ -f /dev/null"
-trap '$TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
 . "$top_srcdir/tests/lib/tmux.sh" # cap, shows, failscreen, wait_for, keys, type_text
+tmux_demo_setup wizdmg # CONF, TMUX_CMD; both gone on exit
+BK=$(dirname "$(dirname "$DEMO_DUMP")")
 
 # a backup with a manifest, then a byte of its dump's gzip header (the
 # mtime, which gunzip does not check) flipped; a second after the demo's

@@ -11,12 +11,8 @@ top_builddir=${top_builddir:-$top_srcdir/build}
 BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
 
 . "$top_srcdir/tests/lib/demo-test.sh"
-command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
-demo_test_setup wizesc "chown of the datadir to www-data, runuser postgres"
-CONF=$DEMO_CONFIG
-TMUX_CMD="tmux -L biso-wizesc-$$ -f /dev/null"
-trap '$TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
 . "$top_srcdir/tests/lib/tmux.sh" # cap, shows, failscreen, wait_for, keys, type_text
+tmux_demo_setup wizesc # CONF, TMUX_CMD; both gone on exit
 
 $TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
 	"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 '$BISO_RECOVER' --config '$CONF'; echo \$? >'$T/exit'; sleep 600" ||

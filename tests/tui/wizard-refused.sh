@@ -32,12 +32,8 @@ BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
 FAULTS=${BISO_RECOVER_FAULTS:-$top_builddir/tests/integration/biso-recover-faults}
 
 . "$top_srcdir/tests/lib/demo-test.sh"
-command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
-demo_test_setup wizref "chown of the datadir to www-data, runuser postgres"
-CONF=$DEMO_CONFIG
-TMUX_CMD="tmux -L biso-wizref-$$ -f /dev/null"
-trap '$TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
 . "$top_srcdir/tests/lib/tmux.sh" # cap, shows, shows_text, failscreen, wait_for, keys
+tmux_demo_setup wizref # CONF, TMUX_CMD; both gone on exit
 
 mkdir -p "$T/locale/de/LC_MESSAGES"
 msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po" || fail "msgfmt po/de.po failed"

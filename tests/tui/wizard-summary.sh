@@ -16,12 +16,8 @@ top_builddir=${top_builddir:-$top_srcdir/build}
 BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
 
 . "$top_srcdir/tests/lib/demo-test.sh"
-command -v tmux >/dev/null 2>&1 || skip "tmux is not installed"
-demo_test_setup wizsum "chown of the datadir to www-data, runuser postgres"
-CONF=$DEMO_CONFIG
-TMUX_CMD="tmux -L biso-wizsum-$$ -f /dev/null"
-trap '$TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
 . "$top_srcdir/tests/lib/tmux.sh" # cap, shows, failscreen, wait_for, keys, type_text
+tmux_demo_setup wizsum # CONF, TMUX_CMD; both gone on exit
 
 # summary LABEL LANG STEP QUIT YES HEAD: the restore wizard in a new pane,
 # quit at its first step (STEP, QUIT, YES: the quit question's texts in
