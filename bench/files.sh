@@ -14,13 +14,16 @@
 # the source's own pages evicted (posix_fadvise DONTNEED, python3), so
 # both sides read a cold source as a restore does, then a wait until
 # /proc/diskstats shows the disk idle for a second (at most 60 s).  The
-# targets of a comparison are removed after its last run, not before the
-# next one, and a comparison starts at least BENCH_DELETE_WAIT seconds
-# (default 65) after trees were removed: ext4 without a journal does not
-# reuse an inode freed less than 60 s ago and, to find another, looks at
-# every such inode of the group on each create (ialloc.c,
-# recently_deleted()), which made whichever side ran after a removal up
-# to ten times slower in system time.  Printed: min/median/max of
+# targets of a comparison are not removed between comparisons but moved
+# aside (a rename frees no inode) and removed at the end; only when the
+# disk has no room for the next comparison are they removed before it, and
+# then it starts BENCH_DELETE_WAIT seconds (default 370) after the removal:
+# ext4 without a journal does not reuse an inode freed less than 60 s ago,
+# 360 s while its inode table block is dirty (and creating a file in that
+# block dirties it), and to find another it looks at every such inode of
+# the group on each create (ialloc.c, recently_deleted()), which made
+# whichever side ran after a removal up to ten times slower in system time
+# (65 s, the wait before the ninth session, was too short: bench/README.md).  Printed: min/median/max of
 # each side, the ratio median(ours) / median(theirs), target <= 1.00, and
 # the 1-minute load average before / after the comparison.
 # Peak RSS comes from /usr/bin/time -f %M.  Finally the peak RSS of a
@@ -146,8 +149,27 @@ remove() {
 # delete_wait: wait until BENCH_DELETE_WAIT seconds have passed since the
 # last remove (ext4 without a journal skips recently freed inodes, slowly)
 delete_wait() {
-	left=$(( REMOVED + ${BENCH_DELETE_WAIT:-65} - $(date +%s) ))
-	[ "$left" -le 0 ] || sleep "$left"
+	left=$(( REMOVED + ${BENCH_DELETE_WAIT:-370} - $(date +%s) ))
+	[ "$left" -le 0 ] || { say "waiting ${left}s: inodes freed less than 6 minutes ago slow down every create"; sleep "$left"; }
+}
+# park TREE...: move trees aside, into $W/parked, without freeing an inode
+PARKED=0
+park() {
+	mkdir -p "$W/parked"
+	for t in "$@"; do
+		[ ! -e "$t" ] || { PARKED=$((PARKED + 1)); mv "$t" "$W/parked/$PARKED"; }
+	done
+}
+# room SOURCE: remove the parked trees (see delete_wait) when the disk has
+# no room for 2 x RUNS copies of what SOURCE unpacks to (its tree, or 4
+# times an archive without one) and a GiB more
+room() {
+	src=$1
+	case $src in *.tar.gz) [ -d "${src%.tar.gz}" ] && src=${src%.tar.gz} ;; *.tar) [ -d "${src%.tar}" ] && src=${src%.tar} ;; esac
+	kib=$(du -sk "$src" | cut -f1)
+	[ -d "$src" ] || kib=$((kib * 4))
+	avail=$(df -Pk "$W" | awk 'NR == 2 { print $4 }')
+	[ "$avail" -ge $((kib * 2 * RUNS + 1048576)) ] || remove "$W/parked"
 }
 
 # run NAME TARGET CMD...: one timed run into TARGET (which must not exist),
@@ -170,7 +192,8 @@ compare() { # LABEL THEIRS-NAME SOURCE "OURS CMD" "THEIRS CMD"  (commands use $T
 	label=$1 tname=$2 SRCS=$3 ours=$4 theirs=$5
 	wanted "$label" || return 0
 	: > "$W/ours.t"; : > "$W/theirs.t"; : > "$W/ours.m"; : > "$W/theirs.m"
-	remove "$W"/t-ours-* "$W"/t-theirs-*
+	park "$W"/t-ours-* "$W"/t-theirs-*
+	room "$SRCS"
 	delete_wait
 	load0=$(cut -d' ' -f1 /proc/loadavg)
 	k=0
@@ -198,7 +221,7 @@ compare() { # LABEL THEIRS-NAME SOURCE "OURS CMD" "THEIRS CMD"  (commands use $T
 	echo "$line"
 	ROWS="$ROWS$line
 "
-	remove "$W"/t-ours-* "$W"/t-theirs-*
+	park "$W"/t-ours-* "$W"/t-theirs-*
 }
 
 echo "| comparison                     | theirs    | ours s min/med/max   | theirs s min/med/max | ratio | target | ours RSS   | their RSS  | load        |"
@@ -235,7 +258,7 @@ if [ "${BENCH_SKIP_1M:-0}" != 1 ]; then
 	fi
 	for src in "$H" "$W/huge.tar"; do
 		SRCS=$src
-		remove "$W/t-huge"
+		park "$W/t-huge"
 		delete_wait
 		set -- $(run huge "$W/t-huge" "$BISO_RECOVER" files-restore "$src" "$W/t-huge")
 		kib=$2
@@ -246,5 +269,6 @@ if [ "${BENCH_SKIP_1M:-0}" != 1 ]; then
 		ROWS="$ROWS$line
 "
 	done
-	remove "$W/t-huge"
+	park "$W/t-huge"
 fi
+remove "$W/parked"

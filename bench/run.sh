@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${BISO_RECOVER:=$(pwd)/biso-recover}"
 export BISO_RECOVER
 status=0
-for b in "$here"/sql.sh "$here"/files.sh "$here"/kept.sh "$here"/backup.sh; do
+for b in "$here"/sql.sh "$here"/kept.sh "$here"/backup.sh "$here"/files.sh; do
 	[ -f "$b" ] || continue
 	echo "== $(basename "$b")"
 	sh "$b" || status=1
