@@ -19,6 +19,7 @@
 #include "phpconf.h"
 #include "runcmd.h"
 #include "strbuf.h"
+#include "timestamp.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -62,7 +63,6 @@ static void *backup_create(struct run *run)
 	struct backup *b = xcalloc(1, sizeof *b);
 	b->run = run;
 	b->conf = run_conf(run);
-	b->id = run_stamp(run); /* the run's array: stays valid, a restamp included */
 	b->maint_ms = -1;
 	b->migrations_pending = -1;
 	b->lock_fd = b->webroot_lock_fd = -1;
@@ -78,7 +78,7 @@ static void backup_release(void *data)
 	char **strs[] = { &b->root, &b->webroot, &b->datadir, &b->conninfo, &b->dbname,
 			  &b->log_dbname, &b->log_conninfo, &b->prev_data, &b->prev_webroot,
 			  &b->server_version, &b->pg_dump_version, &b->system_identifier,
-			  &b->identity_dbname };
+			  &b->identity_dbname, &b->id_taken };
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
 		free(*strs[i]);
 	for (char **x = b->webroot_excludes; x && *x; x++)
@@ -171,38 +171,17 @@ out:
 	return ret;
 }
 
-static int backup_prepare(struct run *run, struct report *r, struct err *e)
+/* The parts of backup b->id: where each is written and published. */
+static void parts_init(struct backup *b)
 {
-	struct backup *b = backup_of(run);
 	const struct conf *c = b->conf;
-	struct backupset bs;
-	const char *rel, *prefix = c->database.dump_prefix ? c->database.dump_prefix : "biso_";
-	size_t n = 0, len;
+	const char *prefix = c->database.dump_prefix ? c->database.dump_prefix : "biso_";
 	char *name, *pname;
 
-	/* the id as a time, once the front end's restamp is done */
-	if (!backupset_parse_stamp(b->id, 0, &b->when, &len))
-		b->when = time(NULL);
-
-	if (!c->backup_root || !*c->backup_root)
-		return err_set(e, "no backup root configured"),
-		       err_hint(e, "Give --backup-root DIR or set backup_root in the configuration."), -1;
-	if (!c->webroot || !*c->webroot)
-		return err_set(e, "no webroot configured"),
-		       err_hint(e, "Give --webroot DIR or set webroot in the configuration."), -1;
-	set_str(&b->root, c->backup_root);
-	set_str(&b->webroot, c->webroot);
-	if (adopt_config_php(b, r, e) < 0)
-		return -1;
-	b->dbname = conninfo_get(b->conninfo, "dbname");
-	if (!b->dbname)
-		return err_set(e, "the database connection names no database"),
-		       err_hint(e, "Give --dbname 'dbname=NAME ...' or set gaia.db's dbname in config.php."), -1;
-	if (c->log_database.enabled) {
-		set_str(&b->log_dbname, c->log_database.dbname);
-		set_str(&b->log_conninfo, c->log_database.conninfo ? c->log_database.conninfo : b->conninfo);
-	}
-
+	part_release(&b->db);
+	part_release(&b->log_db);
+	part_release(&b->data);
+	part_release(&b->web);
 	/* the parts, written under .partial until the seal publishes them */
 	name = xstrfmt("db/%s%s.sql.gz", prefix, b->id);
 	pname = xstrfmt("db/%s.partial/%s%s.sql.gz", b->id, prefix, b->id);
@@ -227,6 +206,125 @@ static int backup_prepare(struct run *run, struct report *r, struct err *e)
 	part_init(&b->web, "webroot", b->root, name, pname);
 	free(name);
 	free(pname);
+}
+
+/* The first path backup @id would publish that exists already under the
+ * root (relative to it, malloc'd), or NULL when there is none.  A dump
+ * of the manual layout with that stamp (also uncompressed, .sql) or any
+ * part of a backup set with that id counts: the seal must never find one
+ * (it refuses to publish over it), and two dumps of one id would be two
+ * backups of one time. */
+static char *id_taken_by(const struct backup *b, const char *id)
+{
+	const struct conf *c = b->conf;
+	const char *prefix[2] = { c->database.dump_prefix ? c->database.dump_prefix : "biso_",
+				  b->log_dbname ? (c->log_database.dump_prefix ? c->log_database.dump_prefix
+						   : "biso_log_") : NULL };
+	char *rel[8];
+	size_t n = 0;
+	char *taken = NULL;
+	for (size_t k = 0; k < 2; k++) {
+		if (!prefix[k])
+			continue;
+		rel[n++] = xstrfmt("db/%s%s.sql.gz", prefix[k], id);
+		rel[n++] = xstrfmt("db/%s%s.sql", prefix[k], id);
+	}
+	rel[n++] = xstrfmt("data/%s", id);
+	rel[n++] = xstrfmt("webroot/%s", id);
+	rel[n++] = xstrfmt("manifest/%s", id);
+	for (size_t i = 0; i < n; i++) {
+		char *p = xstrfmt("%s/%s", b->root, rel[i]);
+		struct stat st;
+		/* anything but "no such file" counts as there */
+		if (!taken && (lstat(p, &st) == 0 || errno != ENOENT))
+			taken = xstrdup(rel[i]);
+		free(p);
+		free(rel[i]);
+	}
+	return taken;
+}
+
+/* How many seconds after the run's stamp the id may move on: a root with
+ * a dump or backup in every one of them is no accident to work around. */
+#define ID_TRIES 60
+
+static int backup_choose_id(struct backup *b, struct report *r, struct err *e)
+{
+	char id[16], *taken, *first = NULL;
+	time_t t = b->when;
+
+	snprintf(id, sizeof id, "%s", b->id);
+	for (int i = 0; (taken = id_taken_by(b, id)); i++) {
+		if (!first)
+			first = taken;
+		else
+			free(taken);
+		if (i + 1 == ID_TRIES) {
+			err_set(e, "no free backup id in %s: the %d seconds from %s on each have a "
+				"backup or dump there (%s)", b->root, ID_TRIES, b->id, first);
+			err_hint(e, "Check what wrote them (a clock set wrong?), and move the ones "
+				 "that do not belong there.");
+			free(first);
+			return -1;
+		}
+		timestamp_name(++t, id);
+	}
+	if (first) {
+		char *shown = xstrfmt(_("backup id %s is taken under %s (%s exists): this backup is %s"),
+				      b->id, b->root, first, id);
+		report_log_l10n(r, LOG_INFO, shown, "backup id %s is taken under %s (%s exists): "
+				"this backup is %s", b->id, b->root, first, id);
+		free(shown);
+		free(b->id_taken);
+		b->id_taken = xstrfmt("%s (%s)", b->id, first);
+		free(first);
+		snprintf(b->id, sizeof b->id, "%s", id);
+		b->when = t;
+	}
+	if (first || !b->db.final)
+		parts_init(b);
+	return 0;
+}
+
+static int backup_prepare(struct run *run, struct report *r, struct err *e)
+{
+	struct backup *b = backup_of(run);
+	const struct conf *c = b->conf;
+	struct backupset bs;
+	const char *rel, *prefix = c->database.dump_prefix ? c->database.dump_prefix : "biso_";
+	size_t n = 0, len;
+
+	/* the run's stamp, once the front end's restamp is done; the id may
+	 * move on from it (backup_choose_id()) */
+	snprintf(b->id, sizeof b->id, "%s", run_stamp(run));
+	if (!backupset_parse_stamp(b->id, 0, &b->when, &len))
+		b->when = time(NULL);
+
+	if (!c->backup_root || !*c->backup_root)
+		return err_set(e, "no backup root configured"),
+		       err_hint(e, "Give --backup-root DIR or set backup_root in the configuration."), -1;
+	if (!c->webroot || !*c->webroot)
+		return err_set(e, "no webroot configured"),
+		       err_hint(e, "Give --webroot DIR or set webroot in the configuration."), -1;
+	set_str(&b->root, c->backup_root);
+	set_str(&b->webroot, c->webroot);
+	if (adopt_config_php(b, r, e) < 0)
+		return -1;
+	b->dbname = conninfo_get(b->conninfo, "dbname");
+	if (!b->dbname)
+		return err_set(e, "the database connection names no database"),
+		       err_hint(e, "Give --dbname 'dbname=NAME ...' or set gaia.db's dbname in config.php."), -1;
+	if (c->log_database.enabled) {
+		set_str(&b->log_dbname, c->log_database.dbname);
+		set_str(&b->log_conninfo, c->log_database.conninfo ? c->log_database.conninfo : b->conninfo);
+	}
+
+	/* the id for the plan; a root without a free one is refused by the
+	 * preflight, which chooses again */
+	if (backup_choose_id(b, r, e) < 0) {
+		err_clear(e);
+		parts_init(b);
+	}
 
 	/* the earlier snapshots unchanged files are linked to */
 	if (backupset_scan(b->root, prefix, NULL, &bs, e) < 0)
@@ -389,7 +487,7 @@ static int backup_preflight(struct run *run, struct report *r, struct err *e)
 	    database_size(b, b->log_conninfo, b->log_dbname, &b->log_db_size, 0, r, e) < 0)
 		return -1;
 	if (run_dry_run(run))
-		return 0;
+		return backup_choose_id(b, r, e);
 	/* one backup into a root at a time, and never beside a restore of
 	 * the same webroot */
 	b->lock_path = lock_target_path("backup", b->root);
@@ -403,6 +501,11 @@ static int backup_preflight(struct run *run, struct report *r, struct err *e)
 	b->webroot_lock_fd = lock_take(b->webroot_lock_path, what, e);
 	free(what);
 	if (b->webroot_lock_fd < 0)
+		return -1;
+	/* a dump or backup may have come since the plan: the id is chosen
+	 * again under the lock, before the first step (the seal refuses to
+	 * publish over one, after all the work) */
+	if (backup_choose_id(b, r, e) < 0)
 		return -1;
 	remove_stale_partials(b, "db", r);
 	remove_stale_partials(b, "data", r);
@@ -449,6 +552,8 @@ static void backup_plan_head(const struct run *run, struct strbuf *out)
 	const struct backup *b = backup_of(run);
 	strbuf_addf(out, _("Backup plan (%s), nothing has been touched:\n"), b->id);
 	strbuf_addf(out, _("into: %s (every part as NAME.partial until all are complete)\n"), b->root);
+	if (b->id_taken)
+		strbuf_addf(out, _("id: the next free second, %s is taken\n"), b->id_taken);
 	if (b->log_dbname)
 		strbuf_addf(out, _("databases %s and %s, datadir %s, webroot %s\n"), b->dbname,
 			    b->log_dbname, b->datadir, b->webroot);

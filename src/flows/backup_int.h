@@ -41,8 +41,12 @@ struct backup_part {
 struct backup {
 	struct run *run;
 	struct conf *conf;        /* borrowed */
-	const char *id;           /* run_stamp(): the backup's id YYYYMMDD_HHMMSS */
+	char id[16];              /* the backup's id YYYYMMDD_HHMMSS: run_stamp(), or
+				     the next second no backup or dump of the root
+				     has (backup_choose_id()) */
 	time_t when;              /* the id as a time */
+	char *id_taken;           /* what took run_stamp()'s id ("db/biso_<id>.sql.gz"),
+				     NULL when it was free; for the plan */
 
 	/* the plan (backup_prepare); strings owned */
 	char *root;               /* backup root */
