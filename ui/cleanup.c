@@ -1,6 +1,7 @@
 /* cleanup: `biso-recover cleanup`, the kept copies listed and the chosen
  * ones removed; see frontend.h.  Finding and removing is keptcopies.c. */
 #include "config.h"
+#include "cli.h"
 #include "frontend.h"
 #include "i18n.h"
 #include "keptcopies.h"
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 
 /* @name indented by 5 columns on lines of at most 79 columns, then @mark
  * on the last line if it fits there; a path longer than a line is broken
@@ -44,38 +44,18 @@ static void print_name(const char *name, const char *mark)
 	}
 }
 
-/* @s padded with blanks to @width terminal columns (a translation may
- * hold letters of two bytes, which printf's %-22s would count twice); on
- * the left of @s when @right. */
-static void column(const char *s, int width, int right)
-{
-	wchar_t *ws;
-	size_t n = mbstowcs(NULL, s, 0);
-	int w = -1;
-	if (n != (size_t)-1) {
-		ws = xcalloc(n + 1, sizeof *ws);
-		mbstowcs(ws, s, n + 1);
-		w = wcswidth(ws, n);
-		free(ws);
-	}
-	if (w < 0)
-		w = (int)strlen(s);
-	printf("%*s%s%*s", right && w < width ? width - w : 0, "", s,
-	       !right && w < width ? width - w : 0, "");
-}
-
 static void print_list(const struct kept_list *l, time_t now)
 {
 	/* the name on a line of its own: a path does not fit beside the
 	 * columns on an 80-column terminal */
 	printf("%3s  ", "#");
-	column(_("copy of"), 22, 0);
+	cli_column(_("copy of"), 22, 0);
 	putchar(' ');
-	column(_("taken"), 16, 0);
+	cli_column(_("taken"), 16, 0);
 	fputs("  ", stdout);
-	column(_("age"), 18, 0);
+	cli_column(_("age"), 18, 0);
 	putchar(' ');
-	column(_("size"), 10, 1);
+	cli_column(_("size"), 10, 1);
 	putchar('\n');
 	for (size_t i = 0; i < l->n; i++) {
 		const struct kept_copy *c = &l->items[i];
@@ -86,11 +66,11 @@ static void print_list(const struct kept_list *l, time_t now)
 		strbuf_humanise_bytes(&size, c->bytes);
 		keptcopies_group_text(c->group, &group);
 		printf("%3zu  ", i + 1);
-		column(group.buf, 22, 0);
+		cli_column(group.buf, 22, 0);
 		printf(" %-16s  ", when);
-		column(age.buf, 18, 0);
+		cli_column(age.buf, 18, 0);
 		putchar(' ');
-		column(size.buf, 10, 1);
+		cli_column(size.buf, 10, 1);
 		putchar('\n');
 		print_name(c->name, c->newest ? _("  (newest: kept)") : "");
 		strbuf_release(&age);

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 /* The command being run, for "Try 'biso-recover COMMAND --help'". */
 static const char *usage_cmd;
@@ -310,4 +311,24 @@ int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf 
 	run_free(run);
 	logfile_close(log);
 	return code;
+}
+
+/* @s padded with blanks to @width terminal columns (a translation may
+ * hold letters of two bytes, which printf's %-22s would count twice); on
+ * the left of @s when @right. */
+void cli_column(const char *s, int width, int right)
+{
+	wchar_t *ws;
+	size_t n = mbstowcs(NULL, s, 0);
+	int w = -1;
+	if (n != (size_t)-1) {
+		ws = xcalloc(n + 1, sizeof *ws);
+		mbstowcs(ws, s, n + 1);
+		w = wcswidth(ws, n);
+		free(ws);
+	}
+	if (w < 0)
+		w = (int)strlen(s);
+	printf("%*s%s%*s", right && w < width ? width - w : 0, "", s,
+	       !right && w < width ? width - w : 0, "");
 }

@@ -164,6 +164,12 @@ struct logfile *cli_open_run_log(struct run *run, struct err *e);
 /* The run log's last line: how the run ended, with its exit code. */
 void cli_log_end(struct logfile *log, const struct run *run, int code);
 
+/* @s on stdout, padded with blanks to @width terminal columns (a
+ * translation may hold letters of two bytes, which printf's %-22s would
+ * count twice); the blanks on the left of @s when @right.  For the
+ * columns of a listing (cleanup, backup-list). */
+void cli_column(const char *s, int width, int right);
+
 /* "biso-recover: [WHAT: ]ERROR" for a run that could not start, @e
  * cleared: returns EXIT_USAGE. */
 int cli_run_refused(const char *what, struct err *e);

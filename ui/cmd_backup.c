@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "backup.h"
+#include "backuplist.h"
 #include "backupprune.h"
 #include "backuptest.h"
 #include "backupset.h"
@@ -312,6 +313,151 @@ N_("Usage: biso-recover backup-verify [--restore-test] [OPTIONS] [BACKUP]\n"
 "check (no backup root, no backup, no or unreadable manifest or checksum\n"
 "list, usage); 130 aborted.\n"),
 	1, cmd_backup_verify
+};
+
+/* The state column of backup-list: short, the notes below say more. */
+static const char *list_state(const struct backuplist_entry *x)
+{
+	switch (x->state) {
+	/* TRANSLATORS: the states of backup-list's column (at most 19 columns);
+	 * "verified", "unverified" and "DAMAGED" as in the backup chooser */
+	case BACKUPLIST_VERIFIED: return _("verified");
+	case BACKUPLIST_UNVERIFIED: return _("unverified");
+	case BACKUPLIST_DAMAGED: return _("DAMAGED");
+	case BACKUPLIST_UNREADABLE: return _("manifest unreadable");
+	case BACKUPLIST_CUT: return _("cut short");
+	case BACKUPLIST_MANUAL:
+	case BACKUPLIST_FLAT: return _("manual layout");
+	}
+	return "?";
+}
+
+/* A line of text below the table, broken between words at 80 columns. */
+static void list_note(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	frontend_wrap(text, 80, &sb);
+	fputs(sb.buf, stdout);
+	putchar('\n');
+	strbuf_release(&sb);
+}
+
+/* `biso-recover backup-list`: one line a backup, newest first
+ * (backuplist.h); reads only names, manifests and sizes. */
+static int cmd_backup_list(const struct cli *cl, struct conf *c)
+{
+	static const struct {
+		unsigned bit;
+		const char *name; /* the manifest's part names, untranslated */
+	} part[] = { { BACKUPLIST_DB, "db" }, { BACKUPLIST_LOG_DB, "log_db" },
+		     { BACKUPLIST_DATADIR, "datadir" }, { BACKUPLIST_WEBROOT, "webroot" } };
+	const char *root = c->backup_root;
+	const char *lp = c->log_database.enabled ? c->log_database.dump_prefix : NULL;
+	struct backuplist l;
+	struct err e = ERR_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	int plus = 0, cut = 0, manual = 0;
+
+	if (cl->n_args)
+		return cli_usage_error("unexpected argument '%s'", cl->args[0]);
+	if (!root || !*root)
+		return cli_usage_error("no backup root: give --backup-root DIR or set backup_root in the configuration");
+	if (backuplist_read(root, c->database.dump_prefix, lp, &l, &e) < 0) {
+		cli_print_err(_("cannot list the backups"), &e);
+		err_clear(&e);
+		return EXIT_FAILED;
+	}
+	if (!l.n) {
+		err_set(&e, "no backup in %s: webroot/, data/, db/ and manifest/ hold none", root);
+		err_hint(&e, "Give the directory that holds webroot/, data/ and db/ (--backup-root), "
+			 "or take one with biso-recover backup.");
+		cli_print_err(_("cannot list the backups"), &e);
+		err_clear(&e);
+		backuplist_release(&l);
+		return EXIT_FAILED;
+	}
+	strbuf_addf(&sb, _("Backups in %s, newest first (* a restore takes this part):"), root);
+	list_note(sb.buf);
+	/* 15 + 2 + 29 + 2 + 10 + 2: the state has 19 of 79 columns */
+	cli_column(_("ID"), 15, 0);
+	fputs("  ", stdout);
+	cli_column(_("PARTS"), 29, 0);
+	fputs("  ", stdout);
+	cli_column(_("SIZE"), 10, 1);
+	fputs("  ", stdout);
+	fputs(_("STATE"), stdout);
+	putchar('\n');
+	for (size_t i = 0; i < l.n; i++) {
+		const struct backuplist_entry *x = &l.entries[i];
+		/* TRANSLATORS: backup-list's id column for the manual's rsync copy (at most 15 columns) */
+		cli_column(x->id[0] ? x->id : _("(flat copy)"), 15, 0);
+		fputs("  ", stdout);
+		strbuf_reset(&sb);
+		for (size_t k = 0; k < sizeof part / sizeof *part; k++)
+			if (x->parts & part[k].bit)
+				strbuf_addf(&sb, "%s%s%s", sb.len ? " " : "",
+					    x->restore & part[k].bit ? "*" : "", part[k].name);
+		if (!x->parts)
+			strbuf_addstr(&sb, "-");
+		cli_column(sb.buf, 29, 0);
+		fputs("  ", stdout);
+		strbuf_reset(&sb);
+		if (x->bytes || !x->bytes_partial)
+			strbuf_humanise_bytes(&sb, x->bytes);
+		if (x->bytes_partial && x->state != BACKUPLIST_VERIFIED &&
+		    x->state != BACKUPLIST_UNVERIFIED && x->state != BACKUPLIST_DAMAGED) {
+			strbuf_addstr(&sb, sb.len ? "+" : "-");
+			plus |= sb.len > 1;
+		}
+		cli_column(sb.buf, 10, 1);
+		fputs("  ", stdout);
+		fputs(list_state(x), stdout);
+		putchar('\n');
+		cut |= x->state == BACKUPLIST_CUT;
+		manual |= x->state == BACKUPLIST_MANUAL || x->state == BACKUPLIST_FLAT;
+	}
+	putchar('\n');
+	for (size_t i = 0; i < l.n; i++) {
+		const struct backuplist_entry *x = &l.entries[i];
+		if (!x->note_l10n)
+			continue;
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s: %s", x->id, x->note_l10n);
+		list_note(sb.buf);
+	}
+	if (plus)
+		list_note(_("+: the directories of a backup without a manifest are not counted."));
+	if (cut)
+		list_note(_("cut short: parts without a manifest, which the seal writes last; "
+			    "backup-prune leaves them alone."));
+	if (manual)
+		list_note(_("manual layout: dumps beside the flat rsync copy in webroot/ and data/, "
+			    "not checked here (restore and backup-verify read the dumps whole)."));
+	strbuf_release(&sb);
+	backuplist_release(&l);
+	return EXIT_DONE;
+}
+
+const struct command command_backup_list = {
+	"backup-list",
+N_("biso-recover backup-list [OPTIONS]  (the backups, newest first)\n"),
+N_("Usage: biso-recover backup-list [OPTIONS]\n"
+"\n"
+"Lists the backups under the backup root, newest first, one line each: its\n"
+"id (the time it was taken), its parts (db, log_db, datadir, webroot; a '*'\n"
+"marks the part a restore takes by default), its size (the manifest's\n"
+"bytes) and its state: verified, unverified, DAMAGED (backup-verify found\n"
+"damage, or a part the manifest names is missing or a dump has another size),\n"
+"manifest unreadable, cut short (parts without a manifest) or manual layout\n"
+"(the manual's dumps and its flat rsync copy).  Only names, manifests and\n"
+"sizes are read: no dump is read whole (backup-verify does that).\n"
+"\n"
+"  --config FILE, --backup-root DIR\n"
+"                         as in 'biso-recover --help'\n"
+"\n"
+"Exit codes: 0 listed; 1 the backup root cannot be read or holds no backup;\n"
+"2 usage.\n"),
+	1, cmd_backup_list
 };
 
 /* Free bytes for an unprivileged user on the filesystem of @dir, 0 when

@@ -23,7 +23,7 @@
  * no name, is what runs without a command word. */
 extern const struct command command_wizard, command_wizard_flow, command_restore, command_db_restore,
 	command_db_inspect, command_cleanup, command_status, command_files_restore,
-	command_files_verify, command_backup, command_backup_verify, command_backup_prune, command_refresh, command_drill, command_rollback;
+	command_files_verify, command_backup, command_backup_verify, command_backup_list, command_backup_prune, command_refresh, command_drill, command_rollback;
 static const struct command *const commands[] = {
 	&command_wizard,
 	&command_wizard_flow,
@@ -37,6 +37,7 @@ static const struct command *const commands[] = {
 	&command_files_verify,
 	&command_backup,
 	&command_backup_verify,
+	&command_backup_list,
 	&command_backup_prune,
 	&command_refresh,
 	&command_drill,

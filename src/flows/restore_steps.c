@@ -179,12 +179,12 @@ void restore_source_note(const struct restore *rs, const struct backup_list *l, 
 		strbuf_addstr(out, _("DAMAGED"));
 	else if (rc < 0)
 		strbuf_addstr(out, _("manifest unreadable")); /* the preflight names why */
-	else if (rc > 0 && !m.verified_time)
+	else if (rc > 0 && manifest_state(&m) == MANIFEST_UNVERIFIED)
 		strbuf_addstr(out, _("unverified"));
 	else if (rc > 0)
 		/* TRANSLATORS: the state of a backup, in the backup chooser */
-		strbuf_addstr(out, m.verified_result && !strcmp(m.verified_result, "ok")
-			      ? _("verified") : _("DAMAGED"));
+		strbuf_addstr(out, manifest_state(&m) == MANIFEST_VERIFIED ? _("verified")
+									 : _("DAMAGED"));
 	if (rc > 0 && bytes && (p = manifest_part(&m, part)))
 		*bytes = p->bytes;
 	manifest_release(&m);

@@ -90,6 +90,14 @@ const struct manifest_part *manifest_part(const struct manifest *m, const char *
 	return NULL;
 }
 
+enum manifest_state manifest_state(const struct manifest *m)
+{
+	if (!m->verified_time)
+		return MANIFEST_UNVERIFIED;
+	return m->verified_result && !strcmp(m->verified_result, "ok") ? MANIFEST_VERIFIED
+									: MANIFEST_DAMAGED;
+}
+
 int manifest_tables_from_dump(struct manifest *m, const char *dump_path, struct report *r,
 			      struct err *e)
 {

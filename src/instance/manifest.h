@@ -102,6 +102,12 @@ void manifest_add_table(struct manifest *m, const char *name, uint64_t rows);
 /* The part called @name, or NULL. */
 const struct manifest_part *manifest_part(const struct manifest *m, const char *name);
 
+/* A backup's state by its manifest, as the backup chooser and backup-list
+ * show it: the last verification found it whole, found damage, or there
+ * was none. */
+enum manifest_state { MANIFEST_UNVERIFIED, MANIFEST_VERIFIED, MANIFEST_DAMAGED };
+enum manifest_state manifest_state(const struct manifest *m);
+
 /* Fill m->tables from the plain-format dump @dump_path (gzip or not) with
  * dumpinfo: rows of each COPY block.  Returns 0, or -1 with @e set
  * (dumpinfo's error: unreadable, cut off). */

@@ -44,7 +44,7 @@ expect() {
 	[ "$got" = "$want" ] || fail "'$line': offered [$(echo $got)], expected [$(echo $want)]"
 }
 
-expect 'biso-recover ' backup backup-prune backup-verify cleanup db-inspect db-restore drill files-restore files-verify refresh restore rollback status wizard
+expect 'biso-recover ' backup backup-list backup-prune backup-verify cleanup db-inspect db-restore drill files-restore files-verify refresh restore rollback status wizard
 expect 'biso-recover db-' db-inspect db-restore
 expect 'biso-recover --config /x res' restore
 expect 'biso-recover --config /x restore --dr' --dry-run
