@@ -217,10 +217,12 @@ static int cmd_backup_verify(const struct cli *cl, struct conf *c)
 		rc = backupverify_newest(root, &id, &e);
 		if (rc <= 0) {
 			if (rc == 0) {
+				char *list = backupverify_list_cmd(root);
 				err_set(&e, "no backup with a manifest in %s/manifest", root);
-				err_hint(&e, "backup-verify checks the backups biso-recover backup wrote "
-					 "(manifest/ID/MANIFEST under the backup root): check --backup-root and "
-					 "--config.");
+				err_hint(&e, "No backup there has a manifest to check against: backup-verify "
+					 "checks the backups biso-recover backup writes (manifest/ID/MANIFEST). "
+					 "%s shows what is there.", list);
+				free(list);
 			}
 			cli_print_err("could not check", &e);
 			err_clear(&e);

@@ -16,7 +16,16 @@
 #include "err.h"
 #include "manifest.h"
 #include "report.h"
+#include "runcmd.h"
 #include "strbuf.h"
+
+char *backupverify_list_cmd(const char *root)
+{
+	struct strbuf sb = STRBUF_INIT;
+	runcmd_format_argv((const char *const[]){ "biso-recover", "backup-list", "--backup-root",
+						  root, NULL }, &sb);
+	return strbuf_detach(&sb, NULL);
+}
 
 /* @id is no backup with a manifest under @root: say so, with the ids that
  * are there (the newest first, at most 5), and what @id is when its parts
@@ -27,6 +36,7 @@ static int no_such_backup(const char *root, const char *id, struct err *e)
 	struct strbuf there = STRBUF_INIT;
 	size_t n = 0, shown = 0, more = 0;
 	int parts = 0;
+	char *list;
 	struct err ignored = ERR_INIT;
 	if (backupprune_list(root, NULL, NULL, &items, &n, &ignored) < 0)
 		n = 0;
@@ -52,16 +62,21 @@ static int no_such_backup(const char *root, const char *id, struct err *e)
 			more);
 	else
 		err_set(e, "no backup %s in %s; backups there: %s", id, root, there.buf);
-	/* "those ids" only when the message listed some (newcomer 8.11) */
+	/* "those ids" only when the message listed some (newcomer 8.11);
+	 * backup-list shows all, the manual layout's too */
+	list = backupverify_list_cmd(root);
 	if (shown && !parts)
-		err_hint(e, "Give one of those ids, or none: backup-verify checks the newest backup.");
+		err_hint(e, "Give one of those ids, or none: backup-verify checks the newest backup. "
+			 "%s lists every backup there.", list);
 	else if (shown)
 		err_hint(e, "Backups there with a manifest: %s%s; give one of those ids, or none: "
-			 "backup-verify checks the newest backup.", there.buf, more ? ", ..." : "");
+			 "backup-verify checks the newest backup. %s lists every backup there.",
+			 there.buf, more ? ", ..." : "", list);
 	else
-		err_hint(e, "backup-verify checks the backups biso-recover backup wrote "
-			 "(manifest/ID/MANIFEST under the backup root): check --backup-root and "
-			 "--config.");
+		err_hint(e, "No backup there has a manifest to check against: backup-verify checks "
+			 "the backups biso-recover backup writes (manifest/ID/MANIFEST). %s shows "
+			 "what is there.", list);
+	free(list);
 	strbuf_release(&there);
 	free(items);
 	return -1;

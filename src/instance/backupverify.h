@@ -47,6 +47,11 @@ void backupverify_release(struct backupverify_result *res);
  * 0 when there is none, -1 with @e set when <root>/manifest cannot be read. */
 int backupverify_newest(const char *root, char **id, struct err *e);
 
+/* "biso-recover backup-list --backup-root ROOT" (@root quoted for a
+ * shell where it needs it), malloc'd: the command the hints of a backup
+ * that is not there name. */
+char *backupverify_list_cmd(const char *root);
+
 /* Record the verification in the manifest of backup @id: verified @when,
  * @how ("checksums"), @result ("ok" or "damaged").  Returns 0, or -1 with
  * @e set. */

@@ -117,16 +117,20 @@ cp "$dump" "$R/db/biso_20250101_000000.sql.gz"
 for root in "$T/manual" "$R"; do
 	"$B" backup-verify --config "$T/empty.conf" --backup-root "$root" 20250101_000000 > "$T/out" 2> "$T/err"; rc=$?
 	expect 2 "has no manifest: a backup cut short, or a dump of the manual layout" "a manual-layout dump in $root: no manifest, exit 2"
+	# every hint names backup-list, which lists the manual layout too
 	if [ "$root" = "$R" ]; then
-		expect 2 "^HINT: Backups there with a manifest: $id2, $id; give one of those ids" "a manual-layout dump beside backups: the hint lists their ids"
+		expect 2 "^HINT: Backups there with a manifest: $id2, $id; give one of those ids, or none: backup-verify checks the newest backup. biso-recover backup-list --backup-root $root lists every backup there.\$" "a manual-layout dump beside backups: the hint lists their ids and names backup-list"
 	else
-		! grep -q "one of those ids" "$T/err" && grep -q "^HINT: backup-verify checks the backups biso-recover backup wrote" "$T/err" &&
-			ok "a root without manifests: no 'one of those ids' in the hint" ||
+		! grep -q "one of those ids" "$T/err" &&
+			grep -q "^HINT: No backup there has a manifest to check against: backup-verify checks the backups biso-recover backup writes (manifest/ID/MANIFEST). biso-recover backup-list --backup-root $root shows what is there.\$" "$T/err" &&
+			ok "a root without manifests: no 'one of those ids' in the hint, backup-list named" ||
 			{ fail "a root without manifests: hint:"; sed 's/^/    /' "$T/err"; }
 	fi
 done
 "$B" backup-verify --config "$T/empty.conf" --backup-root "$T/manual" > "$T/out" 2> "$T/err"; rc=$?
-expect 2 "^HINT: backup-verify checks the backups biso-recover backup wrote" "no backup with a manifest, no id: a hint"
+expect 2 "^HINT: No backup there has a manifest to check against: .* biso-recover backup-list --backup-root $T/manual shows what is there.\$" "no backup with a manifest, no id: a hint naming backup-list"
+"$B" backup-verify --config "$T/empty.conf" --backup-root "$R" 20980101_000000 > "$T/out" 2> "$T/err"; rc=$?
+expect 2 "^HINT: Give one of those ids, or none: backup-verify checks the newest backup. biso-recover backup-list --backup-root $R lists every backup there.\$" "no such backup: the hint names backup-list"
 rm "$R/db/biso_20250101_000000.sql.gz"
 printf 'garbage\n' >> "$R/manifest/$id/SHA256SUMS"
 verify "$id"
