@@ -498,17 +498,8 @@ static int cmd_backup_prune(const struct cli *cl, struct conf *c)
 	for (size_t i = 0; i < 4; i++)
 		if (cl->keep[i] >= 0)
 			*rule[i] = cl->keep[i];
-	if (retention_policy_empty(&p)) {
-		/* 0 turns a rule off (one of the configuration's, say); all
-		 * of them off is no policy (newcomer 8.12: --keep-last 0 was
-		 * told to give --keep-last) */
-		for (size_t i = 0; i < 4; i++)
-			if (cl->keep[i] >= 0)
-				return cli_usage_error("no retention policy: every rule is 0, which turns it off; "
-						       "give at least one above 0 (--keep-last 1 keeps the newest "
-						       "complete backup, which always stays)");
+	if (retention_policy_empty(&p))
 		return cli_usage_error("no retention policy: give --keep-last, --keep-daily, --keep-weekly or --keep-monthly, or set retention in the configuration");
-	}
 	batch_report_init(&r, &bst, NULL);
 	batch_install_signals();
 	if (!cl->dry_run) {
@@ -613,8 +604,8 @@ N_("Usage: biso-recover backup-prune [--dry-run] [--keep-last N] [--keep-daily N
 "  --keep-daily N         the newest of each of the N newest days\n"
 "  --keep-weekly N        the same per ISO week\n"
 "  --keep-monthly N       the same per calendar month\n"
-"                         (default: retention in the configuration; 0\n"
-"                         turns a rule off)\n"
+"                         (default: retention in the configuration, where\n"
+"                         0 turns a rule off; here N is 1 or more)\n"
 "  --dry-run              only print what would be kept and deleted\n"
 "  --config FILE, --backup-root DIR\n"
 "                         as in 'biso-recover --help'\n"

@@ -235,8 +235,15 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 			char *end;
 			long n = strtol(optarg, &end, 10);
 			if (*end || end == optarg || n < 0 || n > 100000)
-				return cli_usage_error("%s takes a number of backups (0 or more), not '%s'",
+				return cli_usage_error("%s takes a number of backups (1 or more), not '%s'",
 						   names[c - OPT_KEEP_LAST], optarg);
+			/* 0 reads as "keep none" to one and "no limit" to
+			 * another: neither is what a prune should guess
+			 * (newcomer 8.12) */
+			if (n == 0)
+				return cli_usage_error("%s 0 would keep no backup by that rule: keep at "
+						       "least 1 (to turn off a rule of the configuration, "
+						       "set it to 0 there)", names[c - OPT_KEEP_LAST]);
 			cl->keep[c - OPT_KEEP_LAST] = (int)n;
 			break;
 		}

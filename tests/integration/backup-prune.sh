@@ -65,16 +65,27 @@ for dry in "" --dry-run; do
 		grep -q '^HINT: ' "$T/nosuch.out" && ! grep -q 'backups deleted' "$T/nosuch.out" ||
 		{ cat "$T/nosuch.out"; fail "backup-prune $dry on a missing root: exit $rc, want 1 and 'cannot read backup root'"; }
 done
-# --keep-last 0 turns that rule off; with every rule off the message says
-# so instead of asking for --keep-last (newcomer 8.12)
+# --keep-last 0 (any rule 0 on the command line) is refused: 0 reads as
+# "keep none" to one and "no limit" to another (newcomer 8.12: it was taken
+# as a number, then reported as "no retention policy"); the configuration's
+# 0 still turns its rule off
+for opt in --keep-last --keep-daily --keep-weekly --keep-monthly; do
+	set +e
+	"$B" backup-prune --dry-run $opt 0 --config "$conf" > "$T/zero.out" 2>&1
+	rc=$?
+	set -e
+	[ $rc = 2 ] && grep -q -e "$opt 0 would keep no backup by that rule: keep at least 1" "$T/zero.out" &&
+		! grep -q "no retention policy" "$T/zero.out" ||
+		{ cat "$T/zero.out"; fail "$opt 0: exit $rc, want 2 and 'keep at least 1'"; }
+done
+printf 'backup_root = "%s";\nlog_dir = "%s";\nretention = { keep_last = 0; keep_daily = 0; };\n' "$R" "$T/log" > "$T/zero.conf"
 set +e
-"$B" backup-prune --dry-run --keep-last 0 --config "$T/empty.conf" > "$T/zero.out" 2>&1
+"$B" backup-prune --dry-run --config "$T/zero.conf" > "$T/zero.out" 2>&1
 rc=$?
 set -e
-[ $rc = 2 ] && grep -q "every rule is 0, which turns it off" "$T/zero.out" ||
-	{ cat "$T/zero.out"; fail "--keep-last 0 alone: exit $rc, want 2 and 'every rule is 0'"; }
-prune --dry-run --keep-daily 0 > "$T/zero.out" 2>&1 && grep -q "policy: last 2, daily 0," "$T/zero.out" ||
-	{ cat "$T/zero.out"; fail "--keep-daily 0 did not turn off the configuration's daily rule"; }
+[ $rc = 2 ] && grep -q "no retention policy" "$T/zero.out" || { cat "$T/zero.out"; fail "a configuration with every rule 0: exit $rc, want 2"; }
+"$B" backup-prune --dry-run --config "$T/zero.conf" --keep-weekly 1 > "$T/zero.out" 2>&1 && grep -q "policy: last 0, daily 0, weekly 1," "$T/zero.out" ||
+	{ cat "$T/zero.out"; fail "the configuration's 0 rules with --keep-weekly 1"; }
 
 # dry run: the configuration's policy (last 2, daily 3)
 prune --dry-run > "$T/dry.out" 2>&1 || { cat "$T/dry.out"; fail "--dry-run failed"; }
@@ -107,7 +118,7 @@ done
 echo "ok: the prune deletes what the policy does not keep; kept snapshots' linked files pass sha256sum -c"
 
 # the newest complete backup stays, whatever the policy
-prune --keep-last 0 --keep-daily 0 --keep-weekly 1 > "$T/p2.out" 2>&1 || { cat "$T/p2.out"; fail "second prune failed"; }
+"$B" backup-prune --config "$T/zero.conf" --keep-weekly 1 > "$T/p2.out" 2>&1 || { cat "$T/p2.out"; fail "second prune failed"; }
 prune --keep-last 0 --keep-daily 0 --keep-weekly 0 --keep-monthly 0 > "$T/p3.out" 2>&1 && fail "an all-zero policy from the options was accepted"
 [ "$(ls "$R/manifest")" = 20240310_140000 ] || fail "the newest complete backup was not kept: $(ls "$R/manifest")"
 (cd "$R" && sha256sum --quiet -c manifest/20240310_140000/SHA256SUMS) || fail "the newest backup is damaged"
