@@ -561,11 +561,29 @@ static int cmd_backup_prune(const struct cli *cl, struct conf *c)
 		deleted++;
 	}
 	if (cl->dry_run) {
-		size_t del = 0;
+		const char **del = xcalloc(n ? n : 1, sizeof *del);
+		size_t n_del = 0;
+		uint64_t bytes;
 		for (size_t i = 0; i < n; i++)
-			del += d[i].verdict == RETENTION_DELETE;
-		printf(P_("dry run: %zu backup would be deleted, nothing was touched\n",
-			  "dry run: %zu backups would be deleted, nothing was touched\n", del), del);
+			if (d[i].verdict == RETENTION_DELETE)
+				del[n_del++] = items[i].id;
+		/* what the delete frees: hard links into a snapshot that
+		 * stays free nothing (newcomer 8.29) */
+		if (backupprune_freed(root, del, n_del, c->database.dump_prefix, lp, &bytes, &r, &e) < 0) {
+			cli_print_err(_("warning: the space it would free cannot be told"), &e);
+			err_clear(&e);
+			printf(P_("dry run: %zu backup would be deleted, nothing was touched\n",
+				  "dry run: %zu backups would be deleted, nothing was touched\n", n_del),
+			       n_del);
+		} else {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_humanise_bytes(&sb, bytes);
+			printf(P_("dry run: %zu backup would be deleted, freeing %s; nothing was touched\n",
+				  "dry run: %zu backups would be deleted, freeing %s; nothing was touched\n",
+				  n_del), n_del, sb.buf);
+			strbuf_release(&sb);
+		}
+		free(del);
 	} else {
 		struct strbuf sb = STRBUF_INIT;
 		unsigned long long after = free_bytes(root);
@@ -598,7 +616,7 @@ N_("Usage: biso-recover backup-prune [--dry-run] [--keep-last N] [--keep-daily N
 "newest first; a backup any rule keeps stays, and the newest complete one\n"
 "always stays.  Incomplete ones are left alone.  Files hard-linked into a kept\n"
 "snapshot stay intact.  Prints for every backup \"keep (daily 3)\" or\n"
-"\"delete\", then what was freed.\n"
+"\"delete\", then what was freed (with --dry-run: what would be freed).\n"
 "\n"
 "  --keep-last N          the N newest\n"
 "  --keep-daily N         the newest of each of the N newest days\n"

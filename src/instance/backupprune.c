@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -98,18 +99,28 @@ int backupprune_list(const char *root, const char *prefix, const char *log_prefi
 	return 0;
 }
 
-int backupprune_delete(const char *root, const char *id, const char *prefix,
-		       const char *log_prefix, struct report *r, struct err *e)
+/* The paths backup @id has under @root, in the order a delete removes
+ * them (the manifest last), malloc'd into @paths (6 at most); their
+ * number. */
+static size_t id_paths(const char *root, const char *id, const char *prefix,
+		       const char *log_prefix, char *paths[6])
 {
-	char *paths[6];
 	size_t n = 0;
-	int ret = 0;
 	paths[n++] = xstrfmt("%s/db/%s%s.sql.gz", root, prefix ? prefix : "biso_", id);
 	if (log_prefix)
 		paths[n++] = xstrfmt("%s/db/%s%s.sql.gz", root, log_prefix, id);
 	paths[n++] = xstrfmt("%s/data/%s", root, id);
 	paths[n++] = xstrfmt("%s/webroot/%s", root, id);
 	paths[n++] = xstrfmt("%s/manifest/%s", root, id); /* last: see the header */
+	return n;
+}
+
+int backupprune_delete(const char *root, const char *id, const char *prefix,
+		       const char *log_prefix, struct report *r, struct err *e)
+{
+	char *paths[6];
+	size_t n = id_paths(root, id, prefix, log_prefix, paths);
+	int ret = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		if (ret == 0 && lstat(paths[i], &st) == 0) {
@@ -119,5 +130,115 @@ int backupprune_delete(const char *root, const char *id, const char *prefix,
 		}
 		free(paths[i]);
 	}
+	return ret;
+}
+
+/* The inodes seen by backupprune_freed() that have other links: they free
+ * their blocks only when every link is among the deleted. */
+struct linked {
+	dev_t dev;
+	ino_t ino;
+	nlink_t nlink;
+	uint64_t bytes;
+};
+
+struct freed {
+	uint64_t bytes;     /* of inodes with one link, and directories */
+	struct linked *l;
+	size_t n, cap;
+	struct report *r;
+};
+
+static void freed_add(struct freed *f, const struct stat *st)
+{
+	uint64_t b = (uint64_t)st->st_blocks * 512; /* as du and df count */
+	if (S_ISDIR(st->st_mode) || st->st_nlink <= 1) {
+		f->bytes += b;
+		return;
+	}
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 256;
+		f->l = xrealloc(f->l, f->cap * sizeof *f->l);
+	}
+	f->l[f->n].dev = st->st_dev;
+	f->l[f->n].ino = st->st_ino;
+	f->l[f->n].nlink = st->st_nlink;
+	f->l[f->n].bytes = b;
+	f->n++;
+}
+
+/* Add @name in the directory @at (AT_FDCWD and a full path at the top) and, for a
+ * directory, everything below it. */
+static int freed_walk(struct freed *f, int at, const char *name, const char *shown,
+		      struct err *e)
+{
+	struct stat st;
+	DIR *d = NULL;
+	struct dirent *de;
+	int fd, ret = 0;
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : err_errno(e, errno, "cannot read %s", shown);
+	freed_add(f, &st);
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	if (report_cancelled(f->r))
+		return err_set(e, "cancelled by the operator");
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		int errnum = errno;
+		if (fd >= 0)
+			close(fd);
+		return err_errno(e, errnum, "cannot read %s", shown);
+	}
+	while (ret == 0 && (de = readdir(d))) {
+		char *sub;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		sub = xstrfmt("%s/%s", shown, de->d_name);
+		ret = freed_walk(f, dirfd(d), de->d_name, sub, e);
+		free(sub);
+	}
+	closedir(d);
+	return ret;
+}
+
+static int by_inode(const void *a, const void *b)
+{
+	const struct linked *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+int backupprune_freed(const char *root, const char *const *ids, size_t n_ids,
+		      const char *prefix, const char *log_prefix, uint64_t *bytes,
+		      struct report *r, struct err *e)
+{
+	struct freed f = { 0 };
+	int ret = 0;
+	f.r = r;
+	*bytes = 0;
+	for (size_t i = 0; i < n_ids && ret == 0; i++) {
+		char *paths[6];
+		size_t n = id_paths(root, ids[i], prefix, log_prefix, paths);
+		for (size_t k = 0; k < n; k++) {
+			if (ret == 0)
+				ret = freed_walk(&f, AT_FDCWD, paths[k], paths[k], e);
+			free(paths[k]);
+		}
+	}
+	if (ret == 0) {
+		/* a file linked from a snapshot that stays frees nothing */
+		if (f.n > 1)
+			qsort(f.l, f.n, sizeof *f.l, by_inode);
+		for (size_t i = 0, j; i < f.n; i = j) {
+			for (j = i + 1; j < f.n && !by_inode(&f.l[i], &f.l[j]); j++)
+				;
+			if ((nlink_t)(j - i) >= f.l[i].nlink)
+				f.bytes += f.l[i].bytes;
+		}
+		*bytes = f.bytes;
+	}
+	free(f.l);
 	return ret;
 }

@@ -13,6 +13,7 @@
 #define BR_BACKUPPRUNE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct err;
@@ -46,5 +47,18 @@ int backupprune_list(const char *root, const char *prefix, const char *log_prefi
  */
 int backupprune_delete(const char *root, const char *id, const char *prefix,
 		       const char *log_prefix, struct report *r, struct err *e);
+
+/*
+ * The bytes deleting the backups @ids (@n_ids of them) under @root would
+ * free: the disk blocks (st_blocks, as du and df count them) of what
+ * backupprune_delete() removes of each, where every hard link of a file
+ * lies among them; a file also linked from a snapshot that stays frees
+ * nothing.  Only inodes are read (lstat), no file's content.  Returns 0
+ * with *@bytes, or -1 with @e naming what could not be read (or
+ * "cancelled by the operator" when @r says so).
+ */
+int backupprune_freed(const char *root, const char *const *ids, size_t n_ids,
+		      const char *prefix, const char *log_prefix, uint64_t *bytes,
+		      struct report *r, struct err *e);
 
 #endif

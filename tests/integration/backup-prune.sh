@@ -103,8 +103,24 @@ grep -q "nothing was touched" "$T/dry.out" || fail "--dry-run does not say it to
 [ "$(ls "$R/manifest" | wc -l)" = 20 ] || fail "--dry-run deleted something"
 echo "ok: --dry-run prints keep (reason) / delete per backup and touches nothing"
 
+# the dry run says what the prune would free, as du sees it before and
+# after (hard-linked files a kept snapshot shares free nothing; newcomer
+# 8.29: it said only how many)
+human() { awk -v b="$1" 'BEGIN { split("B KiB MiB GiB TiB", u, " "); v = b; i = 1
+	while (v >= 1024 && i < 5) { v /= 1024; i++ }
+	if (i == 1) printf "%d B\n", b; else printf "%.1f %s\n", v, u[i] }'; }
+prune --dry-run --keep-last 1 > "$T/dry1.out" 2>&1 || { cat "$T/dry1.out"; fail "--dry-run --keep-last 1 failed"; }
+would=$(sed -n 's/^dry run: 17 backups would be deleted, freeing \(.*\); nothing was touched$/\1/p' "$T/dry1.out")
+[ -n "$would" ] || { cat "$T/dry1.out"; fail "the dry run does not say how much 17 deletes would free"; }
+du0=$(du -sB1 "$R" | cut -f1)
+
 # the prune; options override the configuration's keep_last
 prune --keep-last 1 > "$T/prune.out" 2>&1 || { cat "$T/prune.out"; fail "the prune failed"; }
+du1=$(du -sB1 "$R" | cut -f1)
+[ "$would" = "$(human $((du0 - du1)))" ] || fail "the dry run said $would would be freed; du says $(human $((du0 - du1))) ($du0 - $du1 bytes)"
+# the linked snapshots share most of their files: far less than their sum
+[ $((du0 - du1)) -lt $((17 * 100000)) ] || fail "the freed space counts the hard-linked files: $((du0 - du1)) bytes"
+echo "ok: --dry-run says what the prune frees: $would, as du before and after"
 kept=$(ls "$R/manifest" | tr '\n' ' ')
 [ "$kept" = "20240308_140000 20240309_140000 20240310_140000 " ] || { cat "$T/prune.out"; fail "kept $kept"; }
 [ "$(ls "$R/data" | tr '\n' ' ')" = "20240308_140000 20240309_140000 20240310_140000 20240311_020000 " ] ||

@@ -1,5 +1,5 @@
-/* Unit tests for backuplist: one entry a backup, from backupset's and
- * backupprune's listings and the manifests. */
+/* Unit tests for backuplist (one entry a backup, from backupset's and
+ * backupprune's listings and the manifests) and backupprune_freed(). */
 #include "config.h"
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "backuplist.h"
+#include "backupprune.h"
 #include "err.h"
 #include "fsrestore.h"
 #include "manifest.h"
@@ -201,11 +202,55 @@ static void every_kind_of_backup(void **state)
 	backuplist_release(&l);
 }
 
+/* A file hard-linked into a snapshot that stays frees nothing; one linked
+ * only among the deleted frees its blocks once. */
+static void freed_counts_links_once(void **state)
+{
+	struct err e = ERR_INIT;
+	uint64_t bytes, one, both;
+	const char *ids1[] = { "20240101_000000" };
+	const char *ids2[] = { "20240101_000000", "20240102_000000" };
+	char buf[8192];
+	char *a, *b;
+	(void)state;
+	memset(buf, 'x', sizeof buf);
+	buf[sizeof buf - 1] = '\0';
+	dir("data");
+	dir("data/20240101_000000");
+	dir("data/20240102_000000");
+	put("data/20240101_000000/big", buf);
+	a = xstrfmt("%s/data/20240101_000000/big", root);
+	b = xstrfmt("%s/data/20240102_000000/big", root);
+	assert_int_equal(link(a, b), 0);
+	assert_int_equal(backupprune_freed(root, ids1, 1, NULL, NULL, &one, NULL, &e), 0);
+	assert_int_equal(backupprune_freed(root, ids2, 2, NULL, NULL, &both, NULL, &e), 0);
+	{
+		struct stat st, d1, d2;
+		char *p1 = xstrfmt("%s/data/20240101_000000", root), *p2 = xstrfmt("%s/data/20240102_000000", root);
+		assert_int_equal(stat(a, &st), 0);
+		assert_int_equal(stat(p1, &d1), 0);
+		assert_int_equal(stat(p2, &d2), 0);
+		/* the first alone: its directory only, the file stays linked */
+		assert_int_equal(one, (uint64_t)d1.st_blocks * 512);
+		/* both: the directories and the file once */
+		assert_int_equal(both, (uint64_t)(d1.st_blocks + d2.st_blocks + st.st_blocks) * 512);
+		free(p1);
+		free(p2);
+	}
+	/* an id with nothing there frees nothing */
+	assert_int_equal(backupprune_freed(root, (const char *[]){ "20990101_000000" }, 1, NULL, NULL,
+					   &bytes, NULL, &e), 0);
+	assert_int_equal(bytes, 0);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(missing_and_empty_roots, setup, teardown),
 		cmocka_unit_test_setup_teardown(every_kind_of_backup, setup, teardown),
+		cmocka_unit_test_setup_teardown(freed_counts_links_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
