@@ -128,6 +128,10 @@ void frontend_wrap(const char *text, unsigned cols, struct strbuf *out)
 		unsigned used = 0, w;
 		mbstate_t ps;
 		memset(&ps, 0, sizeof ps);
+		/* a command to paste stays one line (broken, the paste would
+		 * run half of it) */
+		if (!strncmp(line, "  biso-recover ", 15))
+			i = len;
 		/* the last space before the width; a word wider than a line stays whole */
 		while (i < len) {
 			k = next_char(line + i, len - i, &ps, &w);

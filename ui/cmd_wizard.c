@@ -16,6 +16,7 @@
 #include "i18n.h"
 #include "logfile.h"
 #include "refresh.h"
+#include "restore.h"
 #include "run.h"
 #include "statusfile.h"
 #include "strbuf.h"
@@ -122,6 +123,7 @@ static int menu(const struct cli *cl, struct conf *c)
 		struct wizard_menu_opts mo = { 0 };
 		struct wizard_menu_result res;
 		struct strbuf info = STRBUF_INIT, refused = STRBUF_INIT, note = STRBUF_INIT;
+		struct strbuf ended = STRBUF_INIT;
 		struct err e = ERR_INIT;
 		struct cli mcl = *cl;
 		char *env = NULL;
@@ -147,6 +149,16 @@ static int menu(const struct cli *cl, struct conf *c)
 			strbuf_addf(&info, "  %s %s", _("env"), env);
 		if (c->webroot)
 			strbuf_addf(&info, "  %s %s", _("webroot"), c->webroot);
+		{
+			/* a restore left half done is what a 3 a.m. admin must
+			 * see first (newcomer 8.9): read from the journal each
+			 * time, as a flow's summary comes back here */
+			char *inst = cli_instance_opts(cl);
+			if (run_ended_early(&restore_flow, c->log_dir, inst, &ended))
+				strbuf_rtrim(&ended);
+			free(inst);
+		}
+		mo.notice = ended.len ? ended.buf : NULL;
 		mo.refresh_refused = refused.len ? refused.buf : NULL;
 		mo.refresh_note = note.len ? note.buf : NULL;
 		mo.title_info = info.buf;
@@ -193,6 +205,7 @@ static int menu(const struct cli *cl, struct conf *c)
 		strbuf_release(&info);
 		strbuf_release(&refused);
 		strbuf_release(&note);
+		strbuf_release(&ended);
 		free(env);
 	} while (again);
 	for (size_t i = 0; i < n; i++) {

@@ -993,8 +993,10 @@ static void on_message(struct wizard *w, struct proto_msg *m)
 		log_add(w, m->u.log.time ? (time_t)(m->u.log.time / 1000) : time(NULL),
 			(enum log_level)m->u.log.level, m->u.log.text);
 		/* the preflight's findings, for the first screen */
-		if (!w->asked && m->u.log.level >= LOG_WARN)
+		if (!w->asked && m->u.log.level >= LOG_WARN) {
 			strbuf_addf(&w->early, "%s\n", m->u.log.text);
+			w->n_early++;
+		}
 		break;
 	case PROTO_PROGRESS:
 		if (w->screen == SCR_RUNNING || w->screen == SCR_CANCEL) {

@@ -782,9 +782,7 @@ void wizard_draw_step(const struct wizard *w)
 	if (w->notice) {
 		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
 		struct dialog d;
-		size_t n = 0;
-		for (const char *p = w->early.buf; *p; p++)
-			n += *p == '\n';
+		size_t n = w->n_early;
 		strbuf_addf(&title, P_("Before you start: %zu warning", "Before you start: %zu warnings",
 				       n), n);
 		/* one paragraph each; the log pane keeps them after this closes */

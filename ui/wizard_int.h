@@ -90,6 +90,8 @@ struct wizard {
 	int readonly_dialog;            /* the "attached elsewhere" dialog is up */
 	int asked;                      /* a question came (the first screen is up) */
 	struct strbuf early;            /* warnings before the first question, one a line */
+	size_t n_early;                 /* how many: a warning may hold several lines
+					   (a half-done run's, with its commands) */
 	int ended;                      /* END came */
 	int refused;                    /* ... before any step: the run never started,
 					   refused or stopped (SCR_REFUSED shows why,

@@ -158,6 +158,17 @@ static void draw_choices(const struct menu *m, const char *heading, const char *
 	int width = COLS - 7, y = 2, bottom = LINES - 2, need = 0, first = 0, rows;
 	size_t sel = m->sel[m->screen];
 
+	if (m->screen == MS_MAIN && m->o->notice) {
+		/* a restore left half done: first, before the choices; its
+		 * commands one row each (tui_wrap_hanging()), never broken */
+		struct tui_lines ln = TUI_LINES_INIT;
+		attr_t a = tui_attr(&m->tui, TUI_WARN);
+		tui_wrap_hanging(m->o->notice, COLS - 2, &ln);
+		for (size_t i = 0; i < ln.n && y < bottom - (int)n - 2; i++)
+			tui_putw(stdscr, y++, 1, COLS - 2, ln.line[i], a);
+		tui_lines_free(&ln);
+		y++;
+	}
 	tui_put(stdscr, y++, 1, COLS - 2, heading, tui_attr(&m->tui, TUI_HEADING));
 	if (intro) {
 		y++;

@@ -38,6 +38,10 @@ struct wizard_menu_opts {
 					    its hint, or NULL: the refresh is offered */
 	const char *refresh_note;        /* beside "Refresh a test system" when refused
 					    ("not this instance: env PROD"), or NULL */
+	const char *notice;              /* above the choices, in the warning colour:
+					    a restore that ended half done, with the
+					    commands that finish it or put it back
+					    (run_ended_early()), or NULL */
 };
 
 struct wizard_menu_result {

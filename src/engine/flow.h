@@ -226,6 +226,11 @@ struct flow_def {
 	 * the whole run), so a run that ended early is run again whole; the
 	 * summary says so instead of offering --only the steps left. */
 	int whole;
+	/* The command that puts back what a run of this flow kept
+	 * ("rollback"), offered (with the instance's options) by
+	 * run_ended_early() when a run that ended early kept something
+	 * (a "done" record with "kept ...").  NULL: none. */
+	const char *undo;
 };
 
 /* Called by flow_def.preflight once what the slow checks read is

@@ -170,6 +170,24 @@ int run_prepare(struct run *run, struct report *r, struct err *e)
 		report_log(r, LOG_INFO, "resuming it: the same backups, its kept names (%s)",
 			   run->origin);
 	}
+	if (!run->origin[0] && !run->interrupted && run->conf->log_dir) {
+		/* a fresh start after a run that ended half done: said first,
+		 * with the commands that finish it or put it back, unless this
+		 * run is the one that finishes it */
+		struct strbuf sb = STRBUF_INIT, en = STRBUF_INIT;
+		int *sel = xcalloc(run->flow->n_steps ? run->flow->n_steps : 1, sizeof *sel);
+		for (size_t i = 0; i < run->flow->n_steps; i++)
+			sel[i] = run->st[i].selected;
+		if (run_ended_early_sel(run->flow, run->conf->log_dir, run_instance_opts(run), sel,
+					&sb, &en)) {
+			strbuf_rtrim(&sb);
+			strbuf_rtrim(&en);
+			report_log_l10n(r, LOG_WARN, sb.buf, "%s", en.buf);
+		}
+		free(sel);
+		strbuf_release(&sb);
+		strbuf_release(&en);
+	}
 	ret = run->flow->prepare ? run->flow->prepare(run, r, e) : 0;
 	run->prepared = ret == 0;
 	return ret;
@@ -282,6 +300,15 @@ static void journal_start(struct run *run, struct report *r)
 	strbuf_addch(&sb, '\n');
 	if (run->flow->journal_plan)
 		run->flow->journal_plan(run, &sb);
+	{
+		/* the --dump and --at a command finishing it must repeat
+		 * (run_ended_early()); a path with a newline is left out */
+		struct strbuf src = STRBUF_INIT;
+		run_source_opts(run, &src);
+		if (!strchr(src.buf, '\n'))
+			strbuf_addf(&sb, "repeat=%s\n", src.buf);
+		strbuf_release(&src);
+	}
 	/* this run journals "working" when a step goes past its start */
 	strbuf_addf(&sb, "working=journaled\norigin=%s", run_origin_stamp(run));
 	journal(run, "", "start", sb.buf, r);

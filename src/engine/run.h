@@ -170,6 +170,27 @@ const char *run_resume_value(const struct run *run, const char *key);
  * config, datadir) finished at 10:59 from the backups of 02:00; step 4,
  * database, was interrupted during the replay". */
 int run_interrupted(const struct run *run, struct strbuf *out);
+/*
+ * After a run that ended early, half done (webroot and datadir replaced,
+ * the operator stopped before the database): when the newest run of
+ * @flow (&restore_flow ...) in @log_dir's journal ended (its "end"
+ * record) with a selected step not done after at least one done, append
+ * to @out, in the language _() gives:
+ *   "the restore of 20261207_015841 ended early after datadir (exit 130);
+ *    not done: database, migrations, verify"
+ *   "to finish it, run:" / "  biso-recover restore --only database,
+ *    migrations,verify" with @instance_opts (as run_opts.instance_opts;
+ *    NULL: none) and that run's --dump and --at (a whole flow: the flow
+ *    again whole)
+ *   "to put back what it replaced instead, run:" / "  biso-recover
+ *    rollback..." (flow_def.undo, when a done step kept something)
+ * one line each, each ending in a newline; returns 1.  0, nothing
+ * appended, when there is none (no journal, another flow ran last, it
+ * finished, or changed nothing).  Reads only the journal; run_prepare()
+ * logs it as a warning unless the run finishes it.
+ */
+int run_ended_early(const struct flow_def *flow, const char *log_dir, const char *instance_opts,
+		    struct strbuf *out);
 /* Split the detail of a journal "done" record as run_step() writes it
  * ("kept K; from S; at STAMP", each part optional) into malloc'd parts,
  * NULL where absent: for a flow that reads another run's records (the

@@ -60,6 +60,7 @@ void run_checks_free(struct run *run);
 struct found {
 	char stamp[16], origin[16];
 	int ended;
+	int end_code;         /* ended: the exit code its "end" record has */
 	char *plan;           /* the start record's lines after the first; owned */
 	int *sel;             /* selected at its start */
 	enum step_state *last; /* per step: the last event (PENDING: none) */
@@ -69,6 +70,11 @@ struct found {
 	char **done;          /* per step: the "done" record's detail; owned */
 };
 
+/* The options that chose @run's backups (" --dump FILE --at STAMP"; ""
+ * when none), appended to @out: what a command repeating the run carries
+ * beside the instance's options; the journal's "start" record keeps them
+ * ("repeat=") for run_ended_early(). */
+void run_source_opts(const struct run *run, struct strbuf *out);
 /* Free what @f holds (@n: the flow's step count). */
 void run_found_free(struct found *f, size_t n);
 /* The newest run of @run's flow in its log directory when it was
@@ -82,6 +88,12 @@ char *run_interrupted_text(const struct run *run, const struct found *f);
 /* run->interrupted (the operator's language) and run->interrupted_en (the
  * log's English) for @f, the old ones freed. */
 void run_interrupted_set(struct run *run, const struct found *f);
+/* run_ended_early() for a run about to start whose selected steps are
+ * @sel (NULL: say it in any case; a run selecting only steps the earlier
+ * one left undone finishes it: nothing said), with the English text in
+ * @out_en too (may be NULL). */
+int run_ended_early_sel(const struct flow_def *flow, const char *log_dir, const char *inst,
+			const int *sel, struct strbuf *out, struct strbuf *out_en);
 /* --resume: take the interrupted run's plan, stamp and finished steps
  * into @run.  0, or -1 with @e. */
 int run_resume_load(struct run *run, struct err *e);

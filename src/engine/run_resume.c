@@ -82,8 +82,10 @@ static int find_newest(const struct flow_def *flow, const char *log_dir, struct 
 		const struct journal_step_rec *rec = &v[k];
 		size_t i;
 		if (!*rec->step) {
-			if (!strcmp(rec->event, "end"))
+			if (!strcmp(rec->event, "end")) {
 				f->ended = 1;
+				f->end_code = atoi(rec->detail);
+			}
 			else if (!strcmp(rec->event, "start")) {
 				/* "steps,...\nkey=value\n..." */
 				const char *nl = strchr(rec->detail, '\n'), *o;
@@ -318,6 +320,90 @@ void run_interrupted_set(struct run *run, const struct found *f)
 	was = i18n_english(1);
 	run->interrupted_en = run_interrupted_text(run, f);
 	i18n_english(was);
+}
+
+/* The text of run_ended_early() for @f (a run of @flow that ended), in
+ * the language _() gives, appended to @out; 0 (nothing appended) when it
+ * did not end early having changed something, or when @sel (a run about
+ * to start: its selected steps, NULL: none) selects only steps @f left
+ * undone: that run finishes it. */
+static int ended_early_text(const struct flow_def *flow, const struct found *f,
+			    const char *inst, const int *sel, struct strbuf *out)
+{
+	size_t n = flow->n_steps, last = n;
+	struct strbuf list = STRBUF_INIT, only = STRBUF_INIT;
+	int kept = 0, finishes = sel != NULL;
+	char *repeat;
+
+	if (!f->ended)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char *k, *from, *at;
+		if (f->last[i] == STEP_DONE) {
+			last = i;
+			run_done_parse(f->done[i] ? f->done[i] : "", &k, &from, &at);
+			kept |= k != NULL;
+			free(k);
+			free(from);
+			free(at);
+		} else if (f->sel[i] && f->last[i] != STEP_SKIPPED) {
+			strbuf_addf(&list, "%s%s", list.len ? ", " : "", flow->steps[i]->name);
+			strbuf_addf(&only, "%s%s", only.len ? "," : "", flow->steps[i]->name);
+			continue;
+		}
+		if (sel && sel[i])
+			finishes = 0; /* it does a step again that @f did */
+	}
+	if (last == n || !only.len || finishes) {
+		strbuf_release(&list);
+		strbuf_release(&only);
+		return 0;
+	}
+	repeat = plan_value(f->plan, "repeat");
+	/* TRANSLATORS: "the restore of 20261207_015841 ended early after
+	 * datadir (exit 130); not done: database, migrations, verify"; step
+	 * names stay */
+	strbuf_addf(out, _("the %s of %s ended early after %s (exit %d); not done: %s\n"),
+		    flow->name, f->stamp, flow->steps[last]->name, f->end_code, list.buf);
+	if (flow->whole)
+		strbuf_addf(out, _("it is whole or nothing; to run it again, run:\n"
+				   "  biso-recover %s%s%s\n"),
+			    flow->name, inst, repeat ? repeat : "");
+	else
+		strbuf_addf(out, _("to finish it, run:\n  biso-recover %s --only %s%s%s\n"),
+			    flow->name, only.buf, inst, repeat ? repeat : "");
+	if (kept && flow->undo)
+		strbuf_addf(out, _("to put back what it replaced instead, run:\n  biso-recover %s%s\n"),
+			    flow->undo, inst);
+	free(repeat);
+	strbuf_release(&list);
+	strbuf_release(&only);
+	return 1;
+}
+
+int run_ended_early_sel(const struct flow_def *flow, const char *log_dir, const char *inst,
+			const int *sel, struct strbuf *out, struct strbuf *out_en)
+{
+	struct found f;
+	struct err ignored = ERR_INIT;
+	int got = find_newest(flow, log_dir, &f, &ignored);
+	err_clear(&ignored);
+	if (got <= 0)
+		return 0;
+	got = ended_early_text(flow, &f, inst ? inst : "", sel, out);
+	if (got && out_en) {
+		int was = i18n_english(1);
+		ended_early_text(flow, &f, inst ? inst : "", sel, out_en);
+		i18n_english(was);
+	}
+	run_found_free(&f, flow->n_steps);
+	return got;
+}
+
+int run_ended_early(const struct flow_def *flow, const char *log_dir, const char *instance_opts,
+		    struct strbuf *out)
+{
+	return run_ended_early_sel(flow, log_dir, instance_opts, NULL, out, NULL);
 }
 
 /* 1 when the newest run of the flow in the journal was interrupted (no

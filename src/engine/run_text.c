@@ -101,12 +101,8 @@ static const char *err_text(const struct err *e)
 	return e->lmsg && !i18n_is_english() ? e->lmsg : e->msg;
 }
 
-/* The options a command that repeats @run must carry, each with a leading
- * space: the instance's (run_opts.instance_opts), the dump and the time
- * the backups were chosen by (--dump made absolute, --at), into @out. */
-static void add_repeat_opts(const struct run *run, struct strbuf *out)
+void run_source_opts(const struct run *run, struct strbuf *out)
 {
-	strbuf_addstr(out, run_instance_opts(run));
 	if (run->opts.dump) {
 		char *real = realpath(run->opts.dump, NULL);
 		const char *argv[] = { "--dump", real ? real : run->opts.dump, NULL };
@@ -119,6 +115,15 @@ static void add_repeat_opts(const struct run *run, struct strbuf *out)
 		timestamp_name(run->opts.at, at);
 		strbuf_addf(out, " --at %s", at);
 	}
+}
+
+/* The options a command that repeats @run must carry, each with a leading
+ * space: the instance's (run_opts.instance_opts), the dump and the time
+ * the backups were chosen by (--dump made absolute, --at), into @out. */
+static void add_repeat_opts(const struct run *run, struct strbuf *out)
+{
+	strbuf_addstr(out, run_instance_opts(run));
+	run_source_opts(run, out);
 }
 
 /* A run that ended early: the steps it left undone (never reached, or

@@ -357,6 +357,7 @@ const struct flow_def restore_flow = {
 	.targets = restore_targets,
 	.journal_plan = restore_journal_plan,
 	.interrupted_at = restore_interrupted_at,
+	.undo = "rollback",
 };
 
 /* ---- the restore's own functions (restore.h) ---- */
