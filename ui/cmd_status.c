@@ -192,11 +192,97 @@ static void add_next_died(struct strbuf *sb, const struct status *st, const char
 				  "  biso-recover %s --dry-run%s\n"), st->flow, inst);
 }
 
+/* The summary's lines that say what a command does, as run_summary() and
+ * the flows' plan_tail write them (the same msgids: one catalogue entry):
+ * the run log has their English, status shows the operator's language. */
+static const char *const summary_msgids[] = {
+	N_("not done: %s\n"),
+	N_("to finish them, run:\n  biso-recover %s --only %s%s\n"),
+	N_("this run is whole or nothing; run it again:\n  biso-recover %s%s\n"),
+	N_("to put back what this restore replaced, run:\n  biso-recover rollback%s\n"),
+	N_("warning: migrations were not run; run them with:\n"
+	   "  biso-recover restore --only migrations,verify%s\n"),
+	N_("rolled back: the %s of %s; to undo this rollback, run:\n  biso-recover rollback%s\n"),
+};
+
+/* Match @line against @fmt (the first line of a msgid, "%s" for any
+ * text, at most two): 1 with the texts in @arg (malloc'd), else 0. */
+static int match_line(const char *fmt, size_t flen, const char *line, char *arg[2], int *n)
+{
+	*n = 0;
+	while (flen) {
+		const char *pc = memchr(fmt, '%', flen);
+		size_t lit = pc ? (size_t)(pc - fmt) : flen, next, k;
+		const char *end;
+		if (strncmp(line, fmt, lit))
+			goto no;
+		line += lit;
+		if (!pc)
+			return !*line;
+		if (pc[1] != 's' || *n == 2)
+			goto no;
+		fmt = pc + 2;
+		flen -= lit + 2;
+		/* the text up to the literal that follows (or the line's end) */
+		next = 0;
+		while (next < flen && fmt[next] != '%')
+			next++;
+		if (!next) {
+			end = line + strlen(line);
+		} else {
+			char *want = xstrndup(fmt, next);
+			end = strstr(line, want);
+			free(want);
+			if (!end)
+				goto no;
+		}
+		k = (size_t)(end - line);
+		arg[(*n)++] = xstrndup(line, k);
+		line = end;
+	}
+	return !*line;
+no:
+	while (*n)
+		free(arg[--*n]);
+	return 0;
+}
+
+/* @line (English, from the run log) in the operator's language when it
+ * is one of the summary's (summary_msgids), else as it is, into @sb. */
+static void add_summary_line(struct strbuf *sb, const char *line)
+{
+	for (size_t i = 0; i < sizeof summary_msgids / sizeof *summary_msgids; i++) {
+		const char *en = summary_msgids[i], *tr = _(en);
+		char *arg[2];
+		int n;
+		if (!match_line(en, strcspn(en, "\n"), line, arg, &n))
+			continue;
+		{
+			/* the translation's first line, its %s the same texts
+			 * in order (msgfmt -c checks their count) */
+			size_t len = strcspn(tr, "\n"), k = 0;
+			for (size_t j = 0; j < len; j++) {
+				if (tr[j] == '%' && j + 1 < len && tr[j + 1] == 's' && k < (size_t)n) {
+					strbuf_addstr(sb, arg[k++]);
+					j++;
+				} else {
+					strbuf_addch(sb, tr[j]);
+				}
+			}
+		}
+		while (n)
+			free(arg[--n]);
+		return;
+	}
+	strbuf_addstr(sb, line);
+}
+
 /* What to do next about a finished run: the commands its summary offers
  * (the steps not done with --only, the migrations not run, the rollback),
  * from the summary in its run log (<log_dir>/biso-recover-<run>.log: the
  * lines after "summary follows"), each with the line that says what it
- * does; English, as the log has them.  Nothing when the log is gone. */
+ * does, in the operator's language (add_summary_line()).  Nothing when
+ * the log is gone. */
 static void add_next_finished(struct strbuf *sb, const char *log_dir, const struct status *st)
 {
 	char *path = xstrfmt("%s/biso-recover-%s.log", log_dir, st->run_id);
@@ -222,10 +308,16 @@ static void add_next_finished(struct strbuf *sb, const char *log_dir, const stru
 				strbuf_addstr(sb, _("next, as the run's summary says:\n"));
 			/* "to finish them" says what "them" is on the line
 			 * before (newcomer 8.10) */
-			if (!strncmp(prev2.buf, "not done: ", 10))
-				strbuf_addf(sb, "  %s\n", prev2.buf);
-			if (prev.len)
-				strbuf_addf(sb, "  %s\n", prev.buf);
+			if (!strncmp(prev2.buf, "not done: ", 10)) {
+				strbuf_addstr(sb, "  ");
+				add_summary_line(sb, prev2.buf);
+				strbuf_addch(sb, '\n');
+			}
+			if (prev.len) {
+				strbuf_addstr(sb, "  ");
+				add_summary_line(sb, prev.buf);
+				strbuf_addch(sb, '\n');
+			}
 			strbuf_addf(sb, "%s\n", msg);
 		}
 		strbuf_reset(&prev2);

@@ -152,6 +152,17 @@ has "^next, as the run's summary says:$" "aborted: next"
 has "^  not done: database, migrations, verify$" "aborted: what 'them' is (newcomer 8.10)"
 has "^  to finish them, run:$" "aborted: what the command does"
 grep -qxF -- "$cmd" "$T/out" || { fail "aborted: no '$cmd' in:"; cat "$T/out"; }
+# in German the summary's lines are German (newcomer 8.10: English lines
+# under a German heading), the command as it is
+if [ -f "$T/locale/de/LC_MESSAGES/biso-recover.mo" ]; then
+	env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=de_CH.UTF-8 BISO_RECOVER_LOCALEDIR="$T/locale" \
+		"$B" status --config /dev/null --log-dir "$L" </dev/null >"$T/out" 2>&1
+	has "^weiter, wie die Zusammenfassung des Laufs sagt:$" "German, aborted: next"
+	has "^  nicht erledigt: database, migrations, verify$" "German, aborted: not done"
+	has "^  um sie zu erledigen, ausführen:$" "German, aborted: what the command does"
+	grep -qxF -- "$cmd" "$T/out" || { fail "German, aborted: no '$cmd' in:"; cat "$T/out"; }
+	grep -q "to finish\|not done" "$T/out" && { fail "German, aborted: English lines:"; cat "$T/out"; }
+fi
 rm "$L/biso-recover-20261206_153000.log"
 
 # a long last log line (a replay's statement) is cut to 80 columns with a
