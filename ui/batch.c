@@ -325,7 +325,8 @@ void batch_confirm_prompt(struct strbuf *q, const char *word)
 /* Ask before step @i until the operator types @word (the database name,
  * exactly) or, without @word, yes (any case).  As in the wizard, a typo
  * asks again, up to FRONTEND_TRIES times; "no", end of input or a signal
- * stop at once.  Returns 1 when confirmed. */
+ * stop at once.  Returns 1 when confirmed, 0 when not, -1 when
+ * FRONTEND_TRIES answers did not match. */
 static int confirm_step(struct report *r, const struct run *run, size_t i, const char *what,
 			const char *word)
 {
@@ -372,9 +373,11 @@ static int confirm_step(struct report *r, const struct run *run, size_t i, const
 			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\": type it "
 				   "exactly as shown, or no to stop (%d more tries)", run_step_name(run, i),
 				   word ? word : "yes", FRONTEND_TRIES - tries);
-		else
+		else {
 			report_log(r, LOG_WARN, "step %s: the answer does not match \"%s\" (%d tries)",
 				   run_step_name(run, i), word ? word : "yes", FRONTEND_TRIES);
+			ok = -1;
+		}
 	}
 	strbuf_release(&q);
 	strbuf_release(&answer);
@@ -422,14 +425,19 @@ int batch_run(struct run *run, const struct batch_opts *o)
 			continue;
 		strbuf_reset(&sb);
 		if (!o->yes && run_step_destructive(run, i, &sb)) {
-			if (!confirm_step(&r, run, i, sb.buf, run_confirm_word(run, i))) {
+			int c = confirm_step(&r, run, i, sb.buf, run_confirm_word(run, i));
+			if (c <= 0) {
 				if (batch_interrupted())
 					report_log_stopped(&r, LOG_WARN, "stopping before step %s: %s",
 							   name);
+				else if (c < 0)
+					report_log(&r, LOG_WARN, "not confirmed: the typed confirmation "
+						   "did not match %d times; stopping before step %s, "
+						   "nothing more was changed", FRONTEND_TRIES, name);
 				else
 					report_log(&r, LOG_WARN, "not confirmed: stopping before step %s",
 						   name);
-				aborted = 1;
+				aborted = c < 0 && !batch_interrupted() ? 3 : 1;
 				break;
 			}
 		}
@@ -452,6 +460,8 @@ int batch_run(struct run *run, const struct batch_opts *o)
 	strbuf_reset(&sb);
 	if (batch_interrupted())
 		run_set_stopped(run, report_cancelled(&r));
+	else if (aborted == 3)
+		run_set_stopped(run, REPORT_STOP_MISMATCH);
 	else if (aborted)
 		run_set_stopped(run, 1); /* not confirmed */
 	run_cleanups(run, &r); /* what the cleanups did goes into the summary */
@@ -473,5 +483,7 @@ int batch_run(struct run *run, const struct batch_opts *o)
 		logfile_write(o->log, LOG_INFO, line);
 	}
 	strbuf_release(&sb);
+	if (aborted == 3 && !batch_interrupted())
+		return EXIT_NOT_CONFIRMED;
 	return aborted ? EXIT_ABORTED : run_exit_code(run);
 }

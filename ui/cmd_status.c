@@ -49,6 +49,7 @@ static const char *ended_how(int code)
 	case EXIT_USAGE: return _("refused before it changed anything");
 	case EXIT_CONTINUED: return _("finished with errors gone past");
 	case EXIT_ABORTED: return _("aborted");
+	case EXIT_NOT_CONFIRMED: return _("not confirmed");
 	default: return _("failed");
 	}
 }

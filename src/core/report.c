@@ -114,6 +114,8 @@ const char *report_stop_reason(struct report *r)
 
 const char *report_reason(int why)
 {
+	if (why == REPORT_STOP_MISMATCH)
+		return N_("the typed confirmation did not match 3 times: nothing more was changed");
 	if (!(why & 0x100))
 		return N_("cancelled by the operator");
 	switch (why & 0xff) {

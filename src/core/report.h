@@ -83,6 +83,10 @@ void report_log_stopped(struct report *r, enum log_level level, const char *fmt,
 /* Pass a line on as it came (a report that forwards to another): to
  * log_l10n when set, else the English @line to log.  NULL @shown: @line. */
 void report_line(struct report *r, enum log_level level, const char *line, const char *shown);
+/* For run_set_stopped(): the run stopped because the typed confirmation
+ * of a step did not match RUNNER_TRIES (3) times in line mode (not the
+ * operator's "no", not a signal). */
+#define REPORT_STOP_MISMATCH 2
 /* What cancelled() returns when signal @sig stops the work. */
 #define REPORT_STOP_SIGNAL(sig) (0x100 | (sig))
 /* Non-zero when the work is to stop (0 for NULL): the value cancelled()

@@ -940,7 +940,8 @@ static char *ask(struct runner *rn, size_t step, enum proto_ask kind, const char
 	return answer;
 }
 
-/* The confirmation before destructive step @i (see runner.h): 1 yes, 0 not. */
+/* The confirmation before destructive step @i (see runner.h): 1 yes, 0
+ * not ("no", or cancelled), -1 when RUNNER_TRIES answers did not match. */
 static int confirm(struct runner *rn, struct run *run, size_t i, const char *what)
 {
 	const char *word = run_confirm_word(run, i);
@@ -993,9 +994,11 @@ static int confirm(struct runner *rn, struct run *run, size_t i, const char *wha
 				   "exactly as shown, or no to stop (%d more tr%s)", run_step_name(run, i),
 				   word ? word : "yes", RUNNER_TRIES - tries,
 				   RUNNER_TRIES - tries == 1 ? "y" : "ies");
-		else
+		else {
 			report_log(&rn->rep, LOG_WARN, "step %s: the answer does not match \"%s\" (%d tries)",
 				   run_step_name(run, i), word ? word : "yes", RUNNER_TRIES);
+			ok = -1;
+		}
 	}
 	strbuf_release(&text);
 	return ok;
@@ -1101,7 +1104,7 @@ static int ask_step(struct runner *rn, struct run *run, size_t i)
 			continue;
 		} else if (!strcmp(a, "run")) {
 			strbuf_reset(&what);
-			if (!run_step_destructive(run, i, &what) || confirm(rn, run, i, what.buf)) {
+			if (!run_step_destructive(run, i, &what) || confirm(rn, run, i, what.buf) > 0) {
 				rc = STEP_ANSWER_RUN;
 			} else if (!report_cancelled(r)) {
 				free(a);
@@ -1180,14 +1183,24 @@ int runner_drive(struct runner *rn, struct run *run)
 			break;
 		}
 		strbuf_reset(&sb);
-		if (!rn->o.yes && !rn->o.ask_steps && run_step_destructive(run, i, &sb) &&
-		    !confirm(rn, run, i, sb.buf)) {
-			if (report_cancelled(r))
-				report_log_stopped(r, LOG_WARN, "stopping before step %s: %s", name);
-			else
-				report_log(r, LOG_WARN, "not confirmed: stopping before step %s", name);
-			aborted = 1;
-			break;
+		if (!rn->o.yes && !rn->o.ask_steps && run_step_destructive(run, i, &sb)) {
+			int c = confirm(rn, run, i, sb.buf);
+			if (c <= 0) {
+				if (report_cancelled(r))
+					report_log_stopped(r, LOG_WARN, "stopping before step %s: %s",
+							   name);
+				else if (c < 0)
+					/* not the operator's "no": said apart from
+					 * it, in the summary too (newcomer 8.13) */
+					report_log(r, LOG_WARN, "not confirmed: the typed confirmation "
+						   "did not match %d times; stopping before step %s, "
+						   "nothing more was changed", RUNNER_TRIES, name);
+				else
+					report_log(r, LOG_WARN, "not confirmed: stopping before step %s",
+						   name);
+				aborted = c < 0 && !report_cancelled(r) ? 3 : 1;
+				break;
+			}
 		}
 		for (;;) {
 			struct err e = ERR_INIT;
@@ -1245,6 +1258,10 @@ int runner_drive(struct runner *rn, struct run *run)
 	if (aborted == 1) {
 		run_set_stopped(run, 1); /* not confirmed */
 		return 130;
+	}
+	if (aborted == 3) {
+		run_set_stopped(run, REPORT_STOP_MISMATCH);
+		return RUNNER_EXIT_MISMATCH;
 	}
 	return run_exit_code(run);
 }

@@ -59,6 +59,10 @@ struct logfile;
 #define RUNNER_BACKLOG 2000
 /* How often a confirmation is asked when the answer does not fit. */
 #define RUNNER_TRIES 3
+/* runner_drive()'s exit code when a confirmation did not match
+ * RUNNER_TRIES times (line mode): not confirmed, nothing more changed;
+ * run_set_stopped(REPORT_STOP_MISMATCH) says why in the summary. */
+#define RUNNER_EXIT_MISMATCH 4
 
 struct runner_opts {
 	const char *socket_path; /* listen here (rundir_socket_path()) */
@@ -98,7 +102,8 @@ struct report *runner_report(struct runner *rn);
  * Drive @run (run_preflight() passed) as batch_run() does, with the
  * questions above; the steps' states go to the clients and the status
  * file.  Returns the exit code (run_exit_code(), or 130 when the operator
- * or a signal stopped it, with run_set_stopped() called).  Does not call
+ * or a signal stopped it, RUNNER_EXIT_MISMATCH when a confirmation did
+ * not match RUNNER_TRIES times, with run_set_stopped() called).  Does not call
  * run_finish().  @run is not touched after it returns: the caller may free
  * it (releasing its locks) before runner_end().
  */

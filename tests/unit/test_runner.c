@@ -642,6 +642,45 @@ static void a_second_client_takes_over_and_the_first_turns_read_only(void **stat
 	assert_true(the_dummy.written);
 }
 
+/* Three answers that do not match end the run apart from a Ctrl-C or a
+ * "no" (newcomer 8.13: "cancelled by the operator", exit 130): exit
+ * RUNNER_EXIT_MISMATCH, the stop's reason says why and that nothing more
+ * was changed, the step did not run. */
+static void three_wrong_answers_end_the_run_not_as_a_cancel(void **state)
+{
+	struct fx f;
+	struct cl a;
+	struct proto_msg m;
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	start(&f, 0, 0);
+	cl_open(&a, &f, "alice", PROTO_ROLE_CONTROL);
+	release_slow();
+	for (int k = 0; k < RUNNER_TRIES; k++) {
+		cl_until(&a, PROTO_QUESTION, &m);
+		cl_answer(&a, m.u.question.id, "yse");
+		proto_msg_clear(&m);
+	}
+	cl_until(&a, PROTO_END, &m);
+	assert_int_equal(m.u.end.code, RUNNER_EXIT_MISMATCH);
+	assert_int_not_equal(RUNNER_EXIT_MISMATCH, 130);
+	proto_msg_clear(&m);
+	assert_non_null(strstr(a.logs.buf, "not confirmed: the typed confirmation did not match 3 "
+					   "times; stopping before step write, nothing more was "
+					   "changed"));
+	assert_null(strstr(a.logs.buf, "cancelled by the operator"));
+	assert_false(the_dummy.written);
+	assert_int_equal(run_stopped(f.run), REPORT_STOP_MISMATCH);
+	assert_string_equal(report_reason(run_stopped(f.run)),
+			    "the typed confirmation did not match 3 times: nothing more was changed");
+	run_end_text(f.run, RUNNER_EXIT_MISMATCH, &sb);
+	assert_string_equal(sb.buf, "not confirmed (exit 4): the typed confirmation did not match "
+				    "3 times; nothing more was changed");
+	strbuf_release(&sb);
+	cl_close(&a);
+	assert_int_equal(finish(&f), RUNNER_EXIT_MISMATCH);
+}
+
 static void a_cancel_at_a_question_stops_the_run(void **state)
 {
 	struct fx f;
@@ -742,6 +781,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_confirmation_is_asked_and_answered_over_the_socket),
+		cmocka_unit_test(three_wrong_answers_end_the_run_not_as_a_cancel),
 		cmocka_unit_test(progress_is_the_running_steps_and_gone_at_a_question),
 		cmocka_unit_test(progress_within_the_second_writes_no_status_file),
 		cmocka_unit_test(ask_steps_asks_before_every_step),
