@@ -367,6 +367,18 @@ size_t restore_list_index(const struct backup_list *l, const char *now);
  * @part ("db", "datadir") in *@bytes. */
 void restore_source_note(const struct restore *rs, const struct backup_list *l, size_t i,
 			 const char *part, struct strbuf *out, uint64_t *bytes);
+/* The state behind that note, read from the manifest alone (cheap):
+ * whether the backup item @i of @l belongs to can be offered. */
+enum restore_source_state {
+	SOURCE_NO_MANIFEST,  /* none (a manual-layout backup): nothing known */
+	SOURCE_UNVERIFIED,   /* a manifest, no backup-verify yet */
+	SOURCE_VERIFIED,     /* backup-verify said ok */
+	SOURCE_DAMAGED,      /* backup-verify or this run's preflight found damage */
+	SOURCE_UNREADABLE,   /* its manifest cannot be read */
+};
+enum restore_source_state restore_source_state(const struct restore *rs,
+					       const struct backup_list *l, size_t i,
+					       uint64_t *bytes, const char *part);
 /* A chosen backup that cannot be used: logged here in full, as the engine
  * logs a step's error ("step datadir: NAME cannot be used; the step keeps
  * OLD: ..."): the log line English, the screen's with @e's translation. */

@@ -12,6 +12,7 @@
 #include "conninfo.h"
 #include "dbadmin.h"
 #include "dbreplace.h"
+#include "dumpread.h"
 #include "journal.h"
 #include "keptcopies.h"
 #include "magic.h"
@@ -408,6 +409,70 @@ static int in_some_part(const char *id, const char *bad)
 	return 0;
 }
 
+/* The newest dump of the backup set older than the plan's, not of backup
+ * @bad_id, that looks usable as far as can be told without reading it
+ * (as the wizard's chooser lists it): a kind of dump the replay reads
+ * (dumpread_kind_check()), and a backup whose manifest does not say it is
+ * damaged or cannot be read (restore_source_state()).  NULL when none. */
+static const struct backup_item *older_usable_dump(const struct restore *rs, const char *bad_id)
+{
+	const struct backup_list *l = rs->backups ? &rs->backups->dumps : NULL;
+	size_t cur = restore_list_index(l, rs->dump);
+	for (size_t i = l && cur < l->n ? cur + 1 : 0; l && i < l->n; i++) {
+		char id[16];
+		enum restore_source_state st;
+		if (backup_id_of(rs->backups->root, l->items[i].path, id) && !strcmp(id, bad_id))
+			continue;
+		if (dumpread_kind_check(l->items[i].path, l->items[i].kind, NULL) < 0)
+			continue;
+		st = restore_source_state(rs, l, i, NULL, NULL);
+		if (st == SOURCE_DAMAGED || st == SOURCE_UNREADABLE)
+			continue;
+		return &l->items[i];
+	}
+	return NULL;
+}
+
+/* The refusal's hint for damage in backup @id (@dump_damaged: its dump
+ * among it): another backup, or the damaged part left out, and
+ * backup-verify; with the dump damaged, the newest older one that looks
+ * usable (older_usable_dump()) and the commands that restore from it
+ * (--at its time, or --dump it), each on a line of its own with this
+ * run's --only and the instance's options (newcomer 8.4: the wizard
+ * offers older ones, line mode named none). */
+static void damaged_hint(const struct restore *rs, const char *id, int dump_damaged, struct err *e)
+{
+	const struct backup_item *ok = dump_damaged ? older_usable_dump(rs, id) : NULL;
+	const char *inst = run_instance_opts(rs->run);
+	if (ok) {
+		const char *only = run_opts(rs->run)->only;
+		const char *argv[] = { "--dump", ok->path, NULL };
+		struct strbuf dump = STRBUF_INIT, opts = STRBUF_INIT;
+		char at[16];
+		timestamp_name(ok->when, at);
+		runcmd_format_argv(argv, &dump);
+		if (only)
+			strbuf_addf(&opts, " --only %s", only);
+		strbuf_addstr(&opts, inst);
+		err_hint(e, "The newest older dump not known to be damaged is %s; to restore "
+			    "from its backup, run:\n"
+			    "  biso-recover restore --at %s%s\n"
+			    "or to take only that dump, run:\n"
+			    "  biso-recover restore %s%s\n"
+			    "or leave the damaged part out with --only; biso-recover "
+			    "backup-verify%s %s names every damaged file.",
+			 ok->path, at, opts.buf, dump.buf, opts.buf, inst, id);
+		strbuf_release(&dump);
+		strbuf_release(&opts);
+		return;
+	}
+	err_hint(e, "Choose another backup (--at, --dump FILE; "
+		    "unchanged files of older snapshots are the same hard-linked "
+		    "files), or leave the damaged part out with --only; "
+		    "biso-recover backup-verify%s %s names every damaged file.",
+		 inst, id);
+}
+
 /* Every backup a selected step reads from that has a manifest is checked
  * whole (backup-verify's tier 1: checksums, part counts, the dump's gzip
  * stream and trailer) before the first step: a damaged one is refused by
@@ -501,11 +566,7 @@ static int check_backup_manifests(struct restore *rs, struct report *r, struct e
 				free(shown);
 				/* no "Nothing was changed": the refusal says "nothing
 				 * was touched" already */
-				err_hint(e, "Choose another backup (--at, --dump FILE; "
-					    "unchanged files of older snapshots are the same hard-linked "
-					    "files), or leave the damaged part out with --only; "
-					    "biso-recover backup-verify%s %s names every damaged file.",
-					    run_instance_opts(rs->run), id);
+				damaged_hint(rs, id, n_dump > 0, e);
 			} else {
 				rc = 0;
 			}

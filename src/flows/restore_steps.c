@@ -162,33 +162,46 @@ size_t restore_list_index(const struct backup_list *l, const char *now)
 	return cur;
 }
 
-void restore_source_note(const struct restore *rs, const struct backup_list *l, size_t i,
-			 const char *part, struct strbuf *out, uint64_t *bytes)
+enum restore_source_state restore_source_state(const struct restore *rs,
+					       const struct backup_list *l, size_t i,
+					       uint64_t *bytes, const char *part)
 {
 	struct manifest m;
 	struct err e = ERR_INIT;
 	const struct manifest_part *p;
+	enum restore_source_state st = SOURCE_NO_MANIFEST;
 	int rc;
 
 	if (!l || i >= l->n || !rs->backups)
-		return;
+		return st;
 	rc = manifest_of_part(rs->backups->root, l->items[i].path, &m, &e);
 	if (rc > 0 && rs->dump_refused_damaged && rs->dump_refused &&
 	    !strcmp(l->items[i].path, rs->dump_refused))
-		/* what this run's preflight found, newer than backup-verify's */
-		strbuf_addstr(out, _("DAMAGED"));
+		st = SOURCE_DAMAGED; /* this run's preflight: newer than backup-verify's */
 	else if (rc < 0)
-		strbuf_addstr(out, _("manifest unreadable")); /* the preflight names why */
+		st = SOURCE_UNREADABLE;
 	else if (rc > 0 && manifest_state(&m) == MANIFEST_UNVERIFIED)
-		strbuf_addstr(out, _("unverified"));
+		st = SOURCE_UNVERIFIED;
 	else if (rc > 0)
-		/* TRANSLATORS: the state of a backup, in the backup chooser */
-		strbuf_addstr(out, manifest_state(&m) == MANIFEST_VERIFIED ? _("verified")
-									 : _("DAMAGED"));
-	if (rc > 0 && bytes && (p = manifest_part(&m, part)))
+		st = manifest_state(&m) == MANIFEST_VERIFIED ? SOURCE_VERIFIED : SOURCE_DAMAGED;
+	if (rc > 0 && bytes && part && (p = manifest_part(&m, part)))
 		*bytes = p->bytes;
 	manifest_release(&m);
 	err_clear(&e);
+	return st;
+}
+
+void restore_source_note(const struct restore *rs, const struct backup_list *l, size_t i,
+			 const char *part, struct strbuf *out, uint64_t *bytes)
+{
+	switch (restore_source_state(rs, l, i, bytes, part)) {
+	case SOURCE_NO_MANIFEST: break;
+	case SOURCE_UNREADABLE: strbuf_addstr(out, _("manifest unreadable")); break; /* the preflight names why */
+	case SOURCE_UNVERIFIED: strbuf_addstr(out, _("unverified")); break;
+	/* TRANSLATORS: the state of a backup, in the backup chooser */
+	case SOURCE_VERIFIED: strbuf_addstr(out, _("verified")); break;
+	case SOURCE_DAMAGED: strbuf_addstr(out, _("DAMAGED")); break;
+	}
 }
 
 void restore_log_refused_source(struct report *r, const char *step, const char *name,

@@ -448,6 +448,28 @@ for part in "db/biso_$newest.sql.gz" "data/$newest/fonts/DejaVuSans.ttf"; do
 	esac
 	eval "\"\$BISO_RECOVER\" $cmd" > "$T/pasted.log" 2>&1 && { cat "$T/pasted.log"; fail "the pasted backup-verify says the damaged backup is whole"; }
 	grep -q "^DAMAGED $part: checksum mismatch" "$T/pasted.log" || { cat "$T/pasted.log"; fail "the pasted backup-verify does not name $part"; }
+	if [ "${part#db/}" != "$part" ]; then
+		# the damaged dump: the hint names the newest older one and the
+		# commands that take it, with this run's options (newcomer 8.4:
+		# line mode named none); pasted (as a dry run: it checks that
+		# backup against its manifest too) they pass
+		older=$(grep -o "The newest older dump not known to be damaged is [^;]*" "$T/damaged.log" | sed 's/.* is //')
+		case $older in
+		"$BK"/db/*.sql.gz) [ "$older" != "$BK/$part" ] && [ -f "$older" ] || fail "the hint names '$older'" ;;
+		*) cat "$T/damaged.log"; fail "the refusal names no older dump" ;;
+		esac
+		for k in at dump; do
+			cmd=$(sed -n "s/^  biso-recover \(restore --$k .*\)\$/\1/p" "$T/damaged.log")
+			case $cmd in
+			*"--config $S/biso-recover.conf"*"--backup-root $BK"*) ;;
+			*) cat "$T/damaged.log"; fail "the hint's --$k command lacks the instance options: '$cmd'" ;;
+			esac
+			eval "\"\$BISO_RECOVER\" $cmd --dry-run" > "$T/pasted-$k.log" 2>&1 ||
+				{ cat "$T/pasted-$k.log"; fail "the hint's --$k command, pasted (dry run), failed"; }
+		done
+		grep -qF -- "--dump $older" "$T/damaged.log" || fail "the --dump command does not name $older"
+		echo "ok: the refusal of a damaged dump names $older and two commands that work"
+	fi
 	set -e
 	flip "$BK/$part" # back as it was
 	[ $rc != 0 ] || { cat "$T/damaged.log"; fail "the restore took a backup with a flipped byte in $part"; }
