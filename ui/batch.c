@@ -48,9 +48,19 @@ int batch_interrupted(void)
 /* A progress line stands on the terminal (stderr) without its line end.
  * There is one terminal, so one flag for every report and client. */
 static int progress_open;
+/* A question stands on the terminal without its line end: the answer is
+ * typed after it, and Ctrl-C there leaves the cursor behind "^C". */
+static int question_open;
 
 void frontend_progress_end(void)
 {
+	if (question_open) {
+		/* what comes next starts on a line of its own, so that it is
+		 * wrapped at the right columns */
+		if (isatty(2))
+			fputc('\n', stderr);
+		question_open = 0;
+	}
 	if (!progress_open)
 		return;
 	fputs("\r\033[K", stderr);
@@ -63,12 +73,12 @@ static void clear_progress(struct batch_state *st)
 	frontend_progress_end();
 }
 
-/* The columns of the terminal on stderr, as it says now (it may have been
+/* The columns of the terminal @fd, as it says now (it may have been
  * resized); 80 when it does not say. */
-static unsigned term_cols(void)
+static unsigned term_cols(int fd)
 {
 	struct winsize ws;
-	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;
 	return 80;
 }
@@ -120,35 +130,89 @@ static void cut_cols(struct strbuf *sb, unsigned cols)
 	strbuf_setlen(sb, i);
 }
 
+/* Where the command to paste in @line (@len bytes) starts, or @len: a
+ * "biso-recover " at a word's start with options after it (" --"), as
+ * the summaries and hints print them.  Broken in two, a paste would run
+ * its first half: it is not broken. */
+static size_t command_at(const char *line, size_t len)
+{
+	for (size_t i = 0; i + 13 <= len; i++) {
+		if ((i && line[i - 1] != ' ') || strncmp(line + i, "biso-recover ", 13))
+			continue;
+		for (size_t j = i + 13; j + 3 <= len; j++)
+			if (!strncmp(line + j, " --", 3))
+				return i;
+	}
+	return len;
+}
+
+/* The columns the rows after @line's first start at: under a table row's
+ * last column (after the last gap of two or more blanks that follows
+ * text: the summary's "webroot  done  0.0s  11 files, ..."), while a third
+ * of @width is left for it; else under the line's leading blanks. */
+static unsigned hang_cols(const char *line, size_t len, unsigned width)
+{
+	size_t lead = strspn(line, " "), col = 0;
+	for (size_t i = lead + 1; i + 1 < len; i++) {
+		size_t j = i;
+		if (line[i] != ' ' || line[i + 1] != ' ' || line[i - 1] == ' ')
+			continue;
+		while (j < len && line[j] == ' ')
+			j++;
+		if (j < len)
+			col = j;
+		i = j - 1;
+	}
+	if (col) {
+		char *head = xstrndup(line, col);
+		unsigned c = text_cols(head);
+		free(head);
+		if (c < width && width - c >= width / 3)
+			return c;
+	}
+	return lead < len && lead <= width / 2 ? (unsigned)lead : 0;
+}
+
 void frontend_wrap(const char *text, unsigned cols, struct strbuf *out)
 {
 	unsigned width = cols > 1 ? cols - 1 : 1;
 	for (const char *line = text; *line;) {
-		size_t len = strcspn(line, "\n"), i = 0, brk = 0, k;
-		unsigned used = 0, w;
-		mbstate_t ps;
-		memset(&ps, 0, sizeof ps);
-		/* a command to paste stays one line (broken, the paste would
-		 * run half of it) */
-		if (!strncmp(line, "  biso-recover ", 15))
-			i = len;
-		/* the last space before the width; a word wider than a line stays whole */
-		while (i < len) {
-			k = next_char(line + i, len - i, &ps, &w);
-			if (used + w > width && brk)
+		size_t len = strcspn(line, "\n"), lead = strspn(line, " "), pos = 0;
+		size_t cmd = command_at(line, len);
+		unsigned hang = hang_cols(line, len, width);
+		/* a row a turn, from @pos: up to the last blank before the
+		 * width; a word wider than a row (a long path) gets a row of
+		 * its own, unbroken, for a mouse copy (the terminal folds it);
+		 * so does a command; the rows after the first hang under the
+		 * line's last column or its indent */
+		while (pos < len) {
+			size_t i = pos, brk = 0, start = pos ? pos : lead, end, k;
+			unsigned used = pos ? hang : 0, w;
+			mbstate_t ps;
+			memset(&ps, 0, sizeof ps);
+			while (i < len) {
+				k = next_char(line + i, len - i, &ps, &w);
+				if (line[i] == ' ' && i > start && i <= cmd)
+					brk = i;
+				if (used + w > width && brk)
+					break;
+				used += w;
+				i += k;
+			}
+			if (i >= len) {
+				strbuf_add(out, line + pos, len - pos);
 				break;
-			if (line[i] == ' ')
-				brk = i;
-			used += w;
-			i += k;
+			}
+			for (end = brk; end > pos && line[end - 1] == ' '; end--)
+				;
+			strbuf_add(out, line + pos, end - pos);
+			for (pos = brk; pos < len && line[pos] == ' '; pos++)
+				;
+			if (pos < len) {
+				strbuf_addch(out, '\n');
+				strbuf_addf(out, "%*s", (int)hang, "");
+			}
 		}
-		if (i < len) {
-			strbuf_add(out, line, brk);
-			strbuf_addch(out, '\n');
-			line += brk + 1;
-			continue;
-		}
-		strbuf_add(out, line, len);
 		line += len;
 		if (*line == '\n') {
 			strbuf_addch(out, '\n');
@@ -157,16 +221,45 @@ void frontend_wrap(const char *text, unsigned cols, struct strbuf *out)
 	}
 }
 
+void frontend_fprint(FILE *f, const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	fflush(f == stdout ? stderr : stdout);
+	frontend_progress_end();
+	if (isatty(fileno(f))) {
+		frontend_wrap(text, term_cols(fileno(f)), &sb);
+		text = sb.buf;
+	}
+	fprintf(f, "%s\n", text);
+	strbuf_release(&sb);
+}
+
 void frontend_print(const char *text)
+{
+	frontend_fprint(stderr, text);
+}
+
+void frontend_put_question(int fd, const char *question)
 {
 	struct strbuf sb = STRBUF_INIT;
 	frontend_progress_end();
-	if (isatty(2)) {
-		frontend_wrap(text, term_cols(), &sb);
-		text = sb.buf;
+	fflush(stdout);
+	fflush(stderr);
+	if (isatty(fd))
+		frontend_wrap(question, term_cols(fd), &sb);
+	else
+		strbuf_addstr(&sb, question);
+	strbuf_addch(&sb, ' ');
+	if (write(fd, sb.buf, sb.len) < 0) {
+		/* the terminal is gone: the hang-up ends the caller */
 	}
-	fprintf(stderr, "%s\n", text);
+	question_open = 1;
 	strbuf_release(&sb);
+}
+
+void frontend_answered(void)
+{
+	question_open = 0;
 }
 
 void batch_progress_text(const struct progress *p, unsigned cols, struct strbuf *out)
@@ -253,7 +346,7 @@ static void batch_progress(void *ctx, const struct progress *p)
 	if (st->tty) {
 		/* one line that fits the terminal: a longer one wraps, and the
 		 * next \r rewrites only its last row */
-		batch_progress_text(p, term_cols(), &sb);
+		batch_progress_text(p, term_cols(2), &sb);
 		fprintf(stderr, "\r\033[K%s", sb.buf);
 		progress_open = 1;
 	} else {
@@ -294,11 +387,9 @@ int frontend_ask(const char *question, struct strbuf *answer)
 	}
 	/* what stdout holds so far (a list the question is about) comes
 	 * first, also when it is a pipe or a file (cleanup | tee log) */
-	fflush(stdout);
-	frontend_progress_end();
-	fprintf(tty, "%s ", question);
-	fflush(tty);
+	frontend_put_question(fileno(tty), question);
 	if (fgets(line, sizeof line, tty) && !interrupted) {
+		frontend_answered(); /* the echoed line end ended it */
 		line[strcspn(line, "\r\n")] = '\0';
 		strbuf_addstr(answer, line);
 		ret = 0;
@@ -465,8 +556,15 @@ int batch_run(struct run *run, const struct batch_opts *o)
 	else if (aborted)
 		run_set_stopped(run, 1); /* not confirmed */
 	run_cleanups(run, &r); /* what the cleanups did goes into the summary */
-	run_summary(run, &sb);
-	fprintf(stderr, _("\nSummary:\n%s"), sb.buf);
+	{
+		struct strbuf shown = STRBUF_INIT;
+		run_summary(run, &shown);
+		strbuf_rtrim(&shown);
+		strbuf_addf(&sb, _("\nSummary:\n%s"), shown.buf);
+		frontend_print(sb.buf);
+		strbuf_release(&shown);
+		strbuf_reset(&sb);
+	}
 	logfile_write(o->log, LOG_INFO, "summary follows");
 	/* the log's summary is the English one */
 	strbuf_reset(&sb);

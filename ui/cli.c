@@ -72,8 +72,8 @@ void cli_print_err(const char *what, struct err *e)
 {
 	struct strbuf sb = STRBUF_INIT;
 	cli_format_err(what, e, &sb);
-	frontend_progress_end();
-	fputs(sb.buf, stderr);
+	strbuf_rtrim(&sb);
+	frontend_print(sb.buf);
 	strbuf_release(&sb);
 }
 

@@ -112,15 +112,8 @@ static void prompt(struct cstate *s, const struct proto_msg *m)
 			strbuf_addf(&q, "\n  %s", m->u.question.choices[k]);
 		break;
 	}
-	frontend_progress_end();
-	fflush(stdout);
-	fflush(stderr);
-	if (s->tty >= 0) {
-		strbuf_addch(&q, ' ');
-		if (write(s->tty, q.buf, q.len) < 0) {
-			/* the terminal is gone: the hang-up ends this client */
-		}
-	}
+	if (s->tty >= 0)
+		frontend_put_question(s->tty, q.buf);
 	strbuf_release(&q);
 	strbuf_reset(&s->line);
 }
@@ -208,8 +201,15 @@ static int on_message(struct cstate *s, struct proto_msg *m, int *code)
 		}
 		break;
 	case PROTO_END:
-		frontend_progress_end();
-		fputs(m->u.end.summary, stderr);
+		{
+			char *sum = xstrdup(m->u.end.summary);
+			size_t n = strlen(sum);
+			while (n && sum[n - 1] == '\n')
+				sum[--n] = '\0';
+			if (n)
+				frontend_print(sum);
+			free(sum);
+		}
 		*code = m->u.end.code;
 		return 1;
 	default:
@@ -265,10 +265,14 @@ int client_follow(const struct client_opts *o)
 		return EXIT_USAGE;
 	}
 	batch_report_init(&s.r, &s.bst, NULL);
-	if (o->reattach)
-		fprintf(stderr, _("%s: attaching to it (run %s, runner pid %ld, log %s).\n"),
-			o->running ? o->running : _("A restore of this instance is running"),
-			o->run_id ? o->run_id : "?", o->runner_pid, o->log_path ? o->log_path : "?");
+	if (o->reattach) {
+		strbuf_addf(&who, _("%s: attaching to it (run %s, runner pid %ld, log %s).\n"),
+			    o->running ? o->running : _("A restore of this instance is running"),
+			    o->run_id ? o->run_id : "?", o->runner_pid, o->log_path ? o->log_path : "?");
+		strbuf_rtrim(&who);
+		frontend_print(who.buf);
+		strbuf_reset(&who);
+	}
 	s.tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	client_who_am_i(&who);
 	hello.u.hello.version = PROTO_VERSION;
@@ -352,6 +356,7 @@ int client_follow(const struct client_opts *o)
 			}
 			for (ssize_t j = 0; j < k; j++) {
 				if (buf[j] == '\n' || buf[j] == '\r') {
+					frontend_answered(); /* its echo ended the line */
 					strbuf_rtrim(&s.line);
 					on_line(&s, s.line.buf);
 					strbuf_reset(&s.line);
@@ -363,15 +368,18 @@ int client_follow(const struct client_opts *o)
 	}
 	err_clear(&e);
 	if (!ended && got_signal != SIGHUP) {
-		frontend_progress_end();
-		fprintf(stderr, _("biso-recover: the runner (pid %ld) ended without finishing the "
-				  "run; its log: %s\n"),
-			o->runner_pid, o->log_path ? o->log_path : "?");
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, _("biso-recover: the runner (pid %ld) ended without finishing the "
+				   "run; its log: %s\n"),
+			    o->runner_pid, o->log_path ? o->log_path : "?");
 		/* killed (kill -9, OOM): the journal has no end, so the run
 		 * can be continued where it stopped */
 		if (o->resume_cmd)
-			fprintf(stderr, _("To see where it stopped and continue it, run with the same "
-					  "options:\n  %s\n"), o->resume_cmd);
+			strbuf_addf(&sb, _("To see where it stopped and continue it, run with the same "
+					   "options:\n  %s\n"), o->resume_cmd);
+		strbuf_rtrim(&sb);
+		frontend_print(sb.buf);
+		strbuf_release(&sb);
 		code = EXIT_FAILED;
 	}
 	if (s.tty >= 0)

@@ -12,6 +12,8 @@
 #include "run.h"
 #include "strbuf.h"
 
+#include <stdio.h>
+
 struct logfile;
 
 /* Exit codes (documented in --help, README and the man page). */
@@ -59,13 +61,26 @@ void frontend_progress_end(void);
  * locale's encoding (wcwidth()). */
 void batch_progress_text(const struct progress *p, unsigned cols, struct strbuf *out);
 /* @text with each line longer than @cols - 1 columns broken at its last
- * space that fits (a word wider than that stays whole), appended to @out:
- * line mode's long texts break between words, not where the terminal
- * cuts them.  Columns as batch_progress_text() counts them. */
+ * blank that fits, appended to @out: line mode's one way to fit a text to
+ * the terminal (log lines, questions, errors, summaries).  A word wider than
+ * that (a long path) gets a row of its own, unbroken, so that a mouse copy
+ * of the row is the whole path; a command to paste ("  biso-recover ...")
+ * stays one line.  The rows after a line's first start under its leading
+ * blanks (a summary row's indent).  Columns as batch_progress_text() counts
+ * them. */
 void frontend_wrap(const char *text, unsigned cols, struct strbuf *out);
-/* @text and a line end on stderr, after frontend_progress_end(); wrapped
- * (frontend_wrap()) to the terminal's width when stderr is one. */
+/* @text and a line end on @f, after frontend_progress_end(); wrapped
+ * (frontend_wrap()) to the terminal's width when @f is one. */
+void frontend_fprint(FILE *f, const char *text);
+/* frontend_fprint() on stderr. */
 void frontend_print(const char *text);
+/* Write @question and a blank on the terminal @fd, wrapped to its width
+ * (frontend_wrap()), after what stdout and stderr hold; the answer is
+ * typed behind it.  Until frontend_answered(), frontend_progress_end() first
+ * ends the question's line (Ctrl-C there leaves the cursor behind "^C"). */
+void frontend_put_question(int fd, const char *question);
+/* The answer's line was read: its echoed line end ended the question. */
+void frontend_answered(void);
 /* SIGINT, SIGTERM and SIGHUP call @on (an async-signal-safe handler
  * that notes the signal); SIGPIPE is ignored.  The one way a front end
  * catches them (batch, a runner's client). */

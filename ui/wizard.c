@@ -1280,21 +1280,26 @@ out:
 	for (size_t i = 0; i < N_CAUGHT; i++)
 		sigaction(caught_signals[i], &old_sa[i], NULL);
 	if (w.exit_code == WIZARD_LEFT) {
-		printf(_("The wizard left the run; it goes on in its runner (pid %ld): "
-			 "biso-recover status shows it, biso-recover attaches again. Log: %s\n"),
-		       o->runner_pid, o->log_path ? o->log_path : "?");
+		strbuf_reset(&w.what);
+		strbuf_addf(&w.what, _("The wizard left the run; it goes on in its runner (pid %ld): "
+				       "biso-recover status shows it, biso-recover attaches again. Log: %s"),
+			    o->runner_pid, o->log_path ? o->log_path : "?");
+		frontend_fprint(stdout, w.what.buf);
 	} else if (w.refused) {
 		strbuf_rtrim(&w.summary);
-		fprintf(stderr, "%s\n", w.summary.buf);
+		frontend_print(w.summary.buf);
 	} else if (w.exit_code != WIZARD_RESUME && w.exit_code != EXIT_USAGE) {
-		/* the alternate screen is gone: the summary stays in the scrollback */
+		/* the alternate screen is gone: the summary stays in the
+		 * scrollback, fitted to the terminal as line mode's is */
 		strbuf_rtrim(&w.summary);
 		if (w.summary.len)
-			printf("%s\n", w.summary.buf);
-		printf(w.exit_code == EXIT_DONE
-		       ? _("biso-recover: finished, exit code %d; log: %s\n")
-		       : _("biso-recover: NOT finished, exit code %d; log: %s\n"),
-		       w.exit_code, o->log_path ? o->log_path : "?");
+			frontend_fprint(stdout, w.summary.buf);
+		strbuf_reset(&w.what);
+		strbuf_addf(&w.what, w.exit_code == EXIT_DONE
+			    ? _("biso-recover: finished, exit code %d; log: %s")
+			    : _("biso-recover: NOT finished, exit code %d; log: %s"),
+			    w.exit_code, o->log_path ? o->log_path : "?");
+		frontend_fprint(stdout, w.what.buf);
 	}
 	fflush(stdout);
 

@@ -380,8 +380,9 @@ shows "hint \\(verify\\): Run the pending migrations?: biso-recover restore --on
 	fail "[pick] the summary does not give the hint"
 keys q
 wait_exit pick 3
-$TMUX_CMD capture-pane -p -J -S - -t wiz |
-	grep -Eq "^hint \\(verify\\): Run the pending migrations?: biso-recover restore --only migrations,verify --config [^ ]*/biso-recover\\.conf\\.$" ||
+# (the command on a row of its own when the hint is wider than the pane)
+$TMUX_CMD capture-pane -p -J -S - -t wiz | tr '\n' ' ' |
+	grep -Eq "(^| )hint \\(verify\\): Run the pending migrations?: +biso-recover restore --only migrations,verify --config [^ ]*/biso-recover\\.conf\\.( |$)" ||
 	{ $TMUX_CMD capture-pane -p -J -S - -t wiz; fail "[pick] the summary on the terminal does not give the hint"; }
 echo "[pick] a failed verify names its check and the --only migrations,verify hint"
 (

@@ -187,7 +187,8 @@ grep -Eqx " +biso-recover rollback --config $(realpath "$CONF") *" "$SANDBOX/scr
 	{ cat "$SANDBOX/screen"; fail "[resume] the summary does not offer the rollback as one line with the absolute --config"; }
 keys q
 wait_exit resume 0
-text_has "$($TMUX_CMD capture-pane -p -J -S - -t wiz)" "^webroot .*in the interrupted run of [0-9_]*$" ||
+# (a row's result goes on under its column on the rows after it: joined)
+text_has "$($TMUX_CMD capture-pane -p -J -S - -t wiz | sed -e :a -e '$!N;s/\n  \{10,\}/ /;ta' -e 'P;D')" "^webroot .*in the interrupted run of [0-9_]*$" ||
 	{ $TMUX_CMD capture-pane -p -J -S - -t wiz; fail "[resume] the summary does not name the webroot as done by the interrupted run"; }
 n=$(ls -d "$(dirname "$(sed -n 's/^webroot = "\(.*\)";$/\1/p' "$CONF")")"/*.pre-restore-* 2>/dev/null | grep -c 'webroot\.pre-restore-' || true)
 [ "$n" = 1 ] || fail "[resume] $n pre-restore copies of the webroot, expected 1"

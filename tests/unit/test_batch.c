@@ -87,10 +87,70 @@ static void long_texts_wrap_between_words(void **state)
 	strbuf_release(&sb);
 }
 
+/* Every output path of line mode wraps with frontend_wrap(): a path is
+ * never broken inside, whatever the width; a command to paste stays one
+ * line; a summary row's rest hangs under its indent. */
+static void paths_and_commands_stay_whole(void **state)
+{
+	static const char kept[] = "/work/fresh9/demo-sandbox/prod/webroot.pre-restore-20261207_020035";
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	/* the webroot's question (finding 23): the kept path on a row of its
+	 * own at 80 columns, at 60 and 40 too */
+	for (unsigned w = 40; w <= 80; w += 20) {
+		strbuf_reset(&sb);
+		frontend_wrap("Restore the webroot: replaces /work/fresh9/demo-sandbox/prod/webroot "
+			      "(kept as /work/fresh9/demo-sandbox/prod/webroot.pre-restore-20261207_020035).\n"
+			      "Go on? Type yes:", w, &sb);
+		if (w > 40 && !strstr(sb.buf, "(kept as\n"))
+			fail_msg("%u columns: \"(kept as\" does not end its row: \"%s\"", w, sb.buf);
+		if (!strstr(sb.buf, kept) || !strstr(sb.buf, "\n/work/fresh9/demo-sandbox/prod/webroot.pre"))
+			fail_msg("%u columns: the kept path is broken or not at a row's start: \"%s\"", w, sb.buf);
+		for (const char *row = sb.buf; *row;) {
+			size_t n = strcspn(row, "\n");
+			char *r = strndup(row, n);
+			if (cols(r) > w - 1 && !strchr(r, '/'))
+				fail_msg("%u columns: a row of %zu columns without a path: \"%s\"", w, cols(r), r);
+			free(r);
+			row += n + (row[n] == '\n');
+		}
+		assert_non_null(strstr(sb.buf, "\nGo on? Type yes:"));
+	}
+	/* the wizard's last line: its log path whole, on the next row */
+	strbuf_reset(&sb);
+	frontend_wrap("biso-recover: NOT finished, exit code 130; log: "
+		      "/work/fresh9/demo-sandbox/log/biso-recover-20261207_015841.log", 80, &sb);
+	assert_string_equal(sb.buf, "biso-recover: NOT finished, exit code 130; log:\n"
+			    "/work/fresh9/demo-sandbox/log/biso-recover-20261207_015841.log");
+	/* a command to paste stays one line, however wide */
+	strbuf_reset(&sb);
+	frontend_wrap("to finish them, run:\n  biso-recover restore --only database,migrations,verify "
+		      "--config /work/fresh9/demo-sandbox/biso-recover.conf", 60, &sb);
+	assert_string_equal(sb.buf, "to finish them, run:\n  biso-recover restore --only "
+			    "database,migrations,verify --config /work/fresh9/demo-sandbox/biso-recover.conf");
+	/* a command in a hint: the words before it break, it does not */
+	strbuf_reset(&sb);
+	frontend_wrap("hint (verify): Run the pending migrations: biso-recover restore --only "
+		      "migrations,verify --config /srv/biso/biso-recover.conf.", 60, &sb);
+	assert_string_equal(sb.buf, "hint (verify): Run the pending migrations:\nbiso-recover restore "
+			    "--only migrations,verify --config /srv/biso/biso-recover.conf.");
+	/* a summary table row: its result goes on under its column */
+	strbuf_reset(&sb);
+	frontend_wrap("database        done         0.2s  biso: 904.9 KiB of SQL, 128.5 KiB gzip", 60, &sb);
+	assert_string_equal(sb.buf, "database        done         0.2s  biso: 904.9 KiB of SQL,\n"
+			    "                                   128.5 KiB gzip");
+	/* a summary row wraps under its indent */
+	strbuf_reset(&sb);
+	frontend_wrap("  kept: the old webroot and datadir in place, see the log for each", 40, &sb);
+	assert_string_equal(sb.buf, "  kept: the old webroot and datadir in\n  place, see the log for each");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(long_texts_wrap_between_words),
+		cmocka_unit_test(paths_and_commands_stay_whole),
 		cmocka_unit_test(long_lines_fit_the_terminal_and_keep_the_file_name),
 		cmocka_unit_test(control_characters_of_a_name_become_question_marks),
 	};
