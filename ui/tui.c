@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
+#include <limits.h>
 #include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -317,6 +318,85 @@ static void lines_push(struct tui_lines *l, const wchar_t *s, size_t n)
 	l->line[l->n++] = line;
 }
 
+/* The columns of the first @len bytes of @s. */
+static int cols_of(const char *s, size_t len)
+{
+	wchar_t *ws = tui_widen(s, len, 0);
+	int cols = tui_wswidth(ws, wcslen(ws));
+	free(ws);
+	return cols;
+}
+
+void tui_path_middle(const char *path, size_t len, int cols, const char *dots, struct strbuf *out)
+{
+	int dw = cols_of(dots, strlen(dots));
+	const char *head_end, *tail = path + len;
+	size_t head_len;
+
+	if (cols_of(path, len) <= cols) {
+		strbuf_add(out, path, len);
+		return;
+	}
+	/* "/work/": the root's first directory */
+	head_end = memchr(path + 1, '/', len > 1 ? len - 1 : 0);
+	head_len = head_end ? (size_t)(head_end - path) + 1 : 0;
+	/* the longest tail of whole components that fits beside it */
+	for (const char *p = path + len; p > path + head_len; p--) {
+		if (p[-1] != '/' || p == path + len)
+			continue;
+		if (cols_of(path, head_len) + dw + cols_of(p, (size_t)(path + len - p)) > cols)
+			break;
+		tail = p;
+	}
+	if (tail == path + len) {
+		/* not even the last component fits beside the head: its end */
+		const char *p = path + len;
+		head_len = 0;
+		while (p > path && cols_of(p - 1, (size_t)(path + len - p + 1)) + dw <= cols)
+			p--;
+		tail = p;
+	}
+	strbuf_add(out, path, head_len);
+	strbuf_addstr(out, dots);
+	strbuf_add(out, tail, (size_t)(path + len - tail));
+}
+
+/* A row of its own for the path @p (@n characters) wider than @width:
+ * cut in its middle (tui_path_middle()), never broken across rows. */
+static void push_path(const wchar_t *p, size_t n, int width, struct tui_lines *out)
+{
+	struct strbuf mb = STRBUF_INIT, cut = STRBUF_INIT;
+	wchar_t *ws;
+	char buf[MB_LEN_MAX];
+	mbstate_t ps;
+
+	memset(&ps, 0, sizeof(ps));
+	for (size_t i = 0; i < n; i++) {
+		size_t k = wcrtomb(buf, p[i], &ps);
+		if (k == (size_t)-1) {
+			strbuf_addch(&mb, '?');
+			memset(&ps, 0, sizeof(ps));
+		} else {
+			strbuf_add(&mb, buf, k);
+		}
+	}
+	tui_path_middle(mb.buf, mb.len, width, "...", &cut);
+	ws = tui_widen(cut.buf, cut.len, 0);
+	lines_push(out, ws, wcslen(ws));
+	free(ws);
+	strbuf_release(&mb);
+	strbuf_release(&cut);
+}
+
+/*
+ * A path is never broken across rows: a mouse copy of a row that holds
+ * part of one copies a wrong path.  One that does not fit after the words
+ * before it starts the next row; one wider than a row is cut in its middle
+ * with "..." on a row of its own (its first directory and its end stay).
+ * Every path the wizard shows is whole in the run log, and the summary is
+ * left on the terminal after the wizard, whole (frontend_wrap()), for
+ * copying.  Other words wider than a row are split.
+ */
 static void wrap_para(const wchar_t *p, size_t n, int width, struct tui_lines *out)
 {
 	size_t i = 0;
@@ -326,7 +406,7 @@ static void wrap_para(const wchar_t *p, size_t n, int width, struct tui_lines *o
 		return;
 	}
 	while (i < n) {
-		size_t start = i, j = i, brk = (size_t)-1, slash = (size_t)-1, end, next;
+		size_t start = i, j = i, brk = (size_t)-1, end, next;
 		int col = 0;
 
 		while (j < n) {
@@ -335,8 +415,6 @@ static void wrap_para(const wchar_t *p, size_t n, int width, struct tui_lines *o
 				break;
 			if (p[j] == L' ')
 				brk = j;
-			else if (p[j] == L'/')
-				slash = j;
 			col += cw;
 			j++;
 		}
@@ -348,10 +426,16 @@ static void wrap_para(const wchar_t *p, size_t n, int width, struct tui_lines *o
 		} else if (brk != (size_t)-1 && brk > start) {
 			end = brk;
 			next = brk + 1;
-		} else if (slash != (size_t)-1 && slash > start && slash + 1 < j) {
-			/* a path longer than the line: break after a '/' */
-			end = next = slash + 1;
 		} else {
+			size_t word = start;
+			while (word < n && p[word] != L' ')
+				word++;
+			if (wmemchr(p + start, L'/', word - start)) {
+				push_path(p + start, word - start, width, out);
+				for (i = word; i < n && p[i] == L' '; i++)
+					;
+				continue;
+			}
 			end = next = j > start ? j : start + 1;
 		}
 		lines_push(out, p + start, end - start);
@@ -412,7 +496,9 @@ static int hang_width(const char *line, int width)
 			lw = j;
 		i = j - 1;
 	}
-	return lw <= width / 2 ? lw : 0;
+	/* hung while a third of the width is left for it (a result column
+	 * at 60 columns starts past the middle) */
+	return width - lw >= width / 3 ? lw : 0;
 }
 
 int tui_is_command(const char *line)

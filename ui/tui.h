@@ -26,6 +26,8 @@
 
 #include "onexit.h"
 
+struct strbuf;
+
 struct err;
 
 /* What a piece of the screen is; tui_attr() maps it to colour or to a
@@ -110,7 +112,10 @@ struct tui_lines {
 
 /*
  * Wrap @text (locale encoding, '\n' separates paragraphs, a blank line stays
- * blank) to @width columns: break at spaces, split words longer than a line.
+ * blank) to @width columns: break at spaces, split words longer than a line,
+ * except a path (a word with a '/'): never broken, it starts a row when it
+ * does not fit after the words before it, and one wider than a row is cut
+ * in its middle with "..." (tui_path_middle()) on a row of its own.
  * Lines are appended to @out.  @width < 1 appends nothing.
  */
 void tui_wrap(const char *text, int width, struct tui_lines *out);
@@ -126,6 +131,13 @@ void tui_wrap(const char *text, int width, struct tui_lines *out);
  * tui_wrap().
  */
 void tui_wrap_hanging(const char *text, int width, struct tui_lines *out);
+/*
+ * @path (@len bytes, no blanks) in at most @cols columns, appended to @out:
+ * whole when it fits, else its first component, @dots ("..." or "…") and
+ * as many of its last components as fit ("/work/.../prod/webroot"); the end
+ * of a path names what it is, so it is never the part cut.
+ */
+void tui_path_middle(const char *path, size_t len, int cols, const char *dots, struct strbuf *out);
 /* 1 when @line is a command the operator pastes: "  biso-recover ..."
  * (two blanks, on a line of its own, as the summaries print them). */
 int tui_is_command(const char *line);

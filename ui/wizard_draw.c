@@ -173,25 +173,32 @@ static int help_label_width(const char *label, int compact, size_t *len)
 
 /* The key hints on the bottom line, "KEY label  KEY label ...".  When they
  * do not fit the width, the labels' explanations in parentheses go first,
- * then the hints that do not fit whole (po-check keeps every line within
- * 80 columns without its explanations, in every language). */
+ * then "[ ] log" (the log pane's rule names those keys), then the hints at
+ * the end that do not fit whole: the tables list the keys most needed
+ * first (po-check keeps every line within 80 columns without its
+ * explanations, in every language). */
 static void draw_help(const struct wizard *w, const struct help_key *keys, size_t n)
 {
-	int x = 0, y = LINES - 1, compact = 0, full = 0;
+	int x = 0, y = LINES - 1, compact = 0, full = 0, short_ = 0, no_log;
 	attr_t ka = tui_attr(&w->tui, TUI_KEY);
 	size_t len;
 
-	for (size_t i = 0; i < n; i++)
-		full += (i ? 2 : 0) + cols_of(_(keys[i].key), strlen(_(keys[i].key))) + 1 +
-			help_label_width(_(keys[i].label), 0, &len);
+	for (size_t i = 0; i < n; i++) {
+		int kw = cols_of(_(keys[i].key), strlen(_(keys[i].key))) + 1;
+		full += (i ? 2 : 0) + kw + help_label_width(_(keys[i].label), 0, &len);
+		short_ += (i ? 2 : 0) + kw + help_label_width(_(keys[i].label), 1, &len);
+	}
 	compact = full > COLS;
+	no_log = short_ > COLS;
 	for (size_t i = 0; i < n && x < COLS; i++) {
 		const char *key = _(keys[i].key), *label = _(keys[i].label);
-		int need = (i ? 2 : 0) + cols_of(key, strlen(key)) + 1 +
+		int need = (x ? 2 : 0) + cols_of(key, strlen(key)) + 1 +
 			   help_label_width(label, compact, &len);
+		if (no_log && !strcmp(keys[i].label, "log"))
+			continue;
 		if (x + need > COLS)
 			break;
-		if (i)
+		if (x)
 			x += tui_put(stdscr, y, x, COLS - x, "  ", A_NORMAL);
 		x += tui_put(stdscr, y, x, COLS - x, key, ka);
 		x += tui_put(stdscr, y, x, COLS - x, " ", A_NORMAL);
@@ -218,19 +225,37 @@ static void draw_title(const struct wizard *w, const char *right)
 }
 
 /* @s at (@y, @x) in at most @cols columns: whole, or cut with "..." (or
- * "…") at its end, so that a cut word never passes for a whole one. */
-static void put_fit(const struct wizard *w, int y, int x, int cols, const char *s, attr_t a)
+ * "…") at its end, so that a cut word never passes for a whole one;
+ * returns the columns used. */
+static int put_fit(const struct wizard *w, int y, int x, int cols, const char *s, attr_t a)
+{
+	const char *dots = w->tui.utf8 ? "…" : "...";
+	int dw = w->tui.utf8 ? 1 : 3, c;
+	if (cols <= 0)
+		return 0;
+	if (cols_of(s, strlen(s)) <= cols || cols <= dw)
+		return tui_put(stdscr, y, x, cols, s, a);
+	c = tui_put(stdscr, y, x, cols - dw, s, a);
+	return c + tui_put(stdscr, y, x + c, dw, dots, a);
+}
+
+/* A step's name (" 4 maintenance-off") in at most @cols columns, as
+ * put_fit() cuts it, but keeping its last "-part" when it has one: names
+ * that differ only at their end stay apart ("maint...-on", "maint...-off"). */
+static void put_fit_name(const struct wizard *w, int y, int x, int cols, const char *s, attr_t a)
 {
 	const char *dots = w->tui.utf8 ? "…" : "...";
 	int dw = w->tui.utf8 ? 1 : 3;
-	if (cols <= 0)
-		return;
-	if (cols_of(s, strlen(s)) <= cols || cols <= dw) {
-		tui_put(stdscr, y, x, cols, s, a);
+	const char *dash = strrchr(s, '-');
+	int tw = dash ? cols_of(dash, strlen(dash)) : 0;
+
+	if (!dash || cols_of(s, strlen(s)) <= cols || tw + dw + 4 > cols) {
+		put_fit(w, y, x, cols, s, a);
 		return;
 	}
-	x += tui_put(stdscr, y, x, cols - dw, s, a);
-	tui_put(stdscr, y, x, dw, dots, a);
+	x += tui_put(stdscr, y, x, cols - dw - tw, s, a);
+	x += tui_put(stdscr, y, x, dw, dots, a);
+	tui_put(stdscr, y, x, tw, dash, a);
 }
 
 static void draw_steps(const struct wizard *w, const struct layout *l)
@@ -261,7 +286,7 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 		x += tui_put(stdscr, y, x, l->left_w - x, state_marker(v->state), a);
 		/* a name that does not fit is cut with a marker */
 		strbuf_addf(&sb, " %d %s", s + 1, wizard_text(w, (size_t)s, titles ? "title" : "name"));
-		put_fit(w, y, x, l->left_w - x - 1, sb.buf, cur ? a | A_BOLD : a);
+		put_fit_name(w, y, x, l->left_w - x - 1, sb.buf, cur ? a | A_BOLD : a);
 		y++;
 		if (two_lines && y < l->main_top + l->main_h) {
 			/* "done 0:32, 1 warning"; when that does not fit, without
@@ -418,46 +443,12 @@ static void draw_progress(const struct wizard *w, const struct layout *l, int y)
 	strbuf_release(&sb);
 }
 
-/*
- * @path (no spaces) in at most @cols columns: whole when it fits, else
- * its first component, "..." (or "…"), and as many of its last components
- * as fit ("/work/.../prod/webroot"); the end of a path names what it is,
- * so it is never the part cut.  Appended to @out.
- */
+/* @path shortened in its middle to @cols columns (tui_path_middle()),
+ * with the terminal's dots; appended to @out. */
 static void path_middle(const struct wizard *w, const char *path, size_t len, int cols,
 			struct strbuf *out)
 {
-	const char *dots = w->tui.utf8 ? "…" : "...";
-	int dw = w->tui.utf8 ? 1 : 3;
-	const char *head_end, *tail = path + len;
-	size_t head_len;
-
-	if (cols_of(path, len) <= cols) {
-		strbuf_add(out, path, len);
-		return;
-	}
-	/* "/work/": the root's first directory */
-	head_end = memchr(path + 1, '/', len > 1 ? len - 1 : 0);
-	head_len = head_end ? (size_t)(head_end - path) + 1 : 0;
-	/* the longest tail of whole components that fits beside it */
-	for (const char *p = path + len; p > path + head_len; p--) {
-		if (p[-1] != '/' || p == path + len)
-			continue;
-		if (cols_of(path, head_len) + dw + cols_of(p, (size_t)(path + len - p)) > cols)
-			break;
-		tail = p;
-	}
-	if (tail == path + len) {
-		/* not even the last component fits beside the head: its end */
-		const char *p = path + len;
-		head_len = 0;
-		while (p > path && cols_of(p - 1, (size_t)(path + len - p + 1)) + dw <= cols)
-			p--;
-		tail = p;
-	}
-	strbuf_add(out, path, head_len);
-	strbuf_addstr(out, dots);
-	strbuf_add(out, tail, (size_t)(path + len - tail));
+	tui_path_middle(path, len, cols, w->tui.utf8 ? "…" : "...", out);
 }
 
 /* The step's "source: ...\ntarget: ...\n" for @width columns: a line too
@@ -510,7 +501,7 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 	if (width < 4 || s >= w->n_steps)
 		return;
 	strbuf_addf(&sb, _("Step %d of %d: %s"), (int)s + 1, (int)w->n_steps, wizard_text(w, s, "title"));
-	tui_put(stdscr, top, x, width, sb.buf, tui_attr(&w->tui, TUI_HEADING));
+	put_fit(w, top, x, width, sb.buf, tui_attr(&w->tui, TUI_HEADING));
 	top += 2;
 
 	/* source / target: each on one row, a long path shortened in its
@@ -654,7 +645,7 @@ static void dialog_frame(const struct wizard *w, const char *title, enum tui_rol
 	dialog_size(body, extra_rows, ln, d);
 	tui_frame(stdscr, d->y, d->x, d->h, d->w, A_NORMAL);
 	c = tui_put(stdscr, d->y, d->x + 2, d->w - 4, " ", A_NORMAL);
-	c += tui_put(stdscr, d->y, d->x + 2 + c, d->w - 5 - c, title, tui_attr(&w->tui, title_role));
+	c += put_fit(w, d->y, d->x + 2 + c, d->w - 5 - c, title, tui_attr(&w->tui, title_role));
 	tui_put(stdscr, d->y, d->x + 2 + c, d->w - 4 - c, " ", A_NORMAL);
 }
 

@@ -2,19 +2,26 @@
 # wizard-narrow.sh: what the wizard's step screens show of long texts, on
 # the demo instance in a sandbox with a long path, tmux panes with
 # TERM=vt100 NO_COLOR=1:
-#   explain:  (80x24) the datadir step: the explanation pane never holds
+#   explain:  (80x20) the datadir step: the explanation pane never holds
 #             only a marker (it held "(...)"), a cut one ends in "... (?
 #             all)"; ? shows the whole explanation, source, target and what
 #             the step replaces, scrolled with Down (it was cut and ended
 #             "(more in the log)", where the rest never was); Down past its
 #             end, then one Up moves at once;
-#   log:      (80x24) the log scrolled back ([) at the config step is at its
+#   log:      (80x20) the log scrolled back ([) at the config step is at its
 #             newest lines again on the next step's screen (it stayed
 #             scrolled back, hiding the step's result);
-#   narrow:   (60x20) the webroot step: the target's path keeps its end
+#   narrow:   (60x20) the webroot step: no row ends in a "/" (a path was
+#             broken across rows there); the target's path keeps its end
 #             (".../prod/webroot", shortened in its middle; it was cut at
 #             the edge without a marker); the step list holds
 #             " 5 migrations" with a space before its rule (it ran into it);
+#             the key line drops "[ ] log" first and keeps "d leave" (it
+#             was cut off);
+#   narrow-backup: (60x20) the backup wizard: a cut heading ends in "...";
+#             the step list tells "maintenance-on" from "-off" (both
+#             "mainten..."); a summary result too long for its row goes on
+#             under its column (it went on at the left edge);
 #   german:   (80x24, de_CH) the step list names every step alike (it showed
 #             "6 Instanz prüfen" among English names); ? says "andere
 #             Taste: zurück" (it said "Taste zurück").
@@ -67,7 +74,7 @@ quit_wizard() {
 # lines to scroll back over)
 WCONF=$T/warn.conf
 { cat "$CONF"; echo 'env_expected = "STAGING";'; } > "$WCONF"
-start 80 24 "$WCONF" wizard restore --only config,datadir
+start 80 20 "$WCONF" wizard restore --only config,datadir
 wait_for "Step 2 of 6: Check config.php" 60 "the config step"
 if has "Before you start"; then
 	keys x
@@ -92,6 +99,7 @@ text=""
 for _ in $(seq 12); do
 	s=$(screen)
 	grep -q "(more in the log)" <<< "$s" && failscreen "[explain] the box says 'more in the log'"
+	grep -Eq '/ *x *$' <<< "$s" && failscreen "[explain] a row of the box ends in '/': a path broken across rows"
 	text="$text
 $s"
 	grep -q "lines [0-9]*-[0-9]* of [0-9]* (Up/Down)" <<< "$s" || break
@@ -99,7 +107,7 @@ $s"
 	sleep 0.2
 done
 flat=$(cut -c7-74 <<< "$text" | tr "\n" " " | tr -s " ")
-# (a path longer than the box is broken across rows: its parts)
+# (a path longer than the box is cut in its middle on a row of its own: its end)
 for t in "Copies attachments" "points to is missing" "target:" "This step replaces" \
 	"webroot.data.pre-restore-"; do
 	grep -qF -- "$t" <<< "$flat" || { printf '%s\n' "$text"; fail "[explain] the ? box never shows '$t'"; }
@@ -124,8 +132,47 @@ line=$(grep -E "x target: " <<< "$(screen)") || failscreen "[narrow] no target l
 grep -Eq "x target: /[^ ]*\.\.\.[^ ]*/prod/webroot *$|x target: $DEMO_WEBROOT *$" <<< "$line" ||
 	failscreen "[narrow] the target is not '.../prod/webroot' whole at its end: $line"
 has " 5 migrations +x" || failscreen "[narrow] ' 5 migrations' runs into the step list's rule"
-echo "ok: [narrow] 60x20: the target keeps its end; the step list's names end before the rule"
+# no path is broken at a "/" across rows (newcomer 8, finding 24): no row
+# of the step screen ends in one
+grep -Eq '/ *$' <<< "$(screen)" && failscreen "[narrow] a row ends in '/': a path broken across rows"
+# the key line keeps "d leave" and drops "[ ] log" (the log's rule names
+# those keys; "d leave" was cut off)
+last=$(screen | tail -n 1 | sed 's/ *$//')
+[ "$last" = "Enter run this step  s skip  q quit  ? explain  d leave" ] ||
+	failscreen "[narrow] the key line is '$last'"
+echo "ok: [narrow] 60x20: the target keeps its end; the step list's names end before the rule; the key line keeps d leave"
 quit_wizard
+
+# ---- narrow-backup ----------------------------------------------------------
+# (60x20) the backup wizard: a cut heading ends in "..." (it was cut without
+# a mark); "maintenance-on" and "maintenance-off" stay apart in the step
+# list (both were "mainten..."); in the summary a result too long for its
+# row goes on under the result column (it went on at the left edge).
+start 60 20 "$CONF" wizard backup
+wait_for "Step 1 of 6: " 60 "[narrow-backup] the first step"
+wait_for "Enter start all steps" 10 "[narrow-backup] the first step's keys"
+has "Step 1 of 6: Switch maint[a-z ]*\.\.\." ||
+	failscreen "[narrow-backup] the cut heading does not end in ..."
+has "\] 1 [a-z]+\.\.\.-on " && has "\] 4 [a-z]+\.\.\.-off " ||
+	failscreen "[narrow-backup] maintenance-on and -off are not told apart in the step list"
+echo "ok: [narrow-backup] the cut heading ends in ...; the step list tells maintenance-on from -off"
+keys Enter
+wait_for "Backup finished" 120 "[narrow-backup] the summary"
+s=$(screen)
+row=$(grep -nE "^ *database +done +[0-9.]+s  " <<< "$s" | head -n 1) ||
+	failscreen "[narrow-backup] no database row in the summary"
+n=${row%%:*}
+first=${row#*:}
+col=$(sed -E 's/^( *database +done +[0-9.]+s  ).*/\1/' <<< "$first" | wc -c)
+col=$((col - 1))
+next=$(sed -n "$((n + 1))p" <<< "$s")
+[ "$(printf '%s' "$first" | wc -c)" -gt 55 ] || failscreen "[narrow-backup] the database row fits: nothing to check"
+lead=$(sed -E 's/^( *).*/\1/' <<< "$next" | tr -d '\n' | wc -c)
+[ "$lead" = "$col" ] || failscreen "[narrow-backup] the database result goes on at column $lead, not under its column ($col)"
+grep -Eq '/ *$' <<< "$s" && failscreen "[narrow-backup] a row of the summary ends in '/': a path broken across rows"
+echo "ok: [narrow-backup] the summary's result goes on under its column, no path broken"
+keys q
+sleep 0.5
 
 # ---- german ---------------------------------------------------------------
 # (80x24, de_CH) the step list names every step alike (the short names: the
