@@ -240,6 +240,25 @@ char *cli_instance_opts(const struct cli *cl)
 	return strbuf_detach(&out, NULL);
 }
 
+char *cli_batch_command(const struct cli *cl, const char *flow)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *inst = cli_instance_opts(cl);
+	if (!flow)
+		flow = "restore";
+	strbuf_addf(&sb, "biso-recover %s", flow);
+	if (!strcmp(flow, "refresh") && cl->attachments) {
+		const char *argv[] = { "--attachments", cl->attachments, NULL };
+		strbuf_addch(&sb, ' ');
+		runcmd_format_argv(argv, &sb);
+	}
+	if (strcmp(flow, "backup")) /* the backup asks nothing */
+		strbuf_addstr(&sb, " --yes");
+	strbuf_addstr(&sb, inst);
+	free(inst);
+	return strbuf_detach(&sb, NULL);
+}
+
 void cli_recover_maintenance(const struct conf *c, int dry_run)
 {
 	struct report r;

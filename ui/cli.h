@@ -126,6 +126,13 @@ int cli_need_terminal(void);
  * paths are absolute: cli_abs_path()).  malloc'd, "" when none. */
 char *cli_instance_opts(const struct cli *cl);
 
+/* The line-mode command that does what the wizard of @flow ("restore",
+ * "refresh", "backup"; NULL, the first screen: "restore") does, for the
+ * wizard's "needs a terminal" hint: "biso-recover FLOW", --yes where the
+ * flow asks (restore, refresh), refresh's --attachments when given, and
+ * cli_instance_opts(), so that it works pasted.  malloc'd. */
+char *cli_batch_command(const struct cli *cl, const char *flow);
+
 /* @path made absolute for a command the operator pastes elsewhere: its
  * realpath() when it exists, else the current directory prepended to a
  * relative one.  malloc'd. */

@@ -236,11 +236,11 @@ static int run_wizard(const struct cli *cl, struct conf *c)
 		return detached_attach(cl, c, &st, 1);
 	}
 	if (!isatty(0) || !isatty(1)) {
-		char *inst = cli_instance_opts(cl);
-		/* with the instance's options: pasted, it restores this one */
-		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use "
-				  "'biso-recover restore --yes%s' for a batch restore\n"), inst);
-		free(inst);
+		char *cmd = cli_batch_command(cl, flow);
+		/* with the instance's options: pasted, it runs on this one */
+		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use '%s' in "
+				  "line mode\n"), cmd);
+		free(cmd);
 		return EXIT_USAGE;
 	}
 	if (!flow && !cl->dry_run && detached_died_run(c->log_dir, &st)) {

@@ -262,11 +262,11 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 		status_clear(&st); /* another flow's: the locks decide */
 	}
 	if (wizard && (!isatty(0) || !isatty(1))) {
-		char *inst = cli_instance_opts(cl);
-		/* with the instance's options: pasted, it restores this one */
-		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use "
-				  "'biso-recover restore --yes%s' for a batch restore\n"), inst);
-		free(inst);
+		char *cmd = cli_batch_command(cl, df->command);
+		/* with the instance's options: pasted, it runs on this one */
+		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use '%s' in "
+				  "line mode\n"), cmd);
+		free(cmd);
 		return EXIT_USAGE;
 	}
 	if ((code = df->options(cl, &ro)) != 0)

@@ -489,6 +489,19 @@ rc=$?
 set -e
 [ $rc = 2 ] && grep -qF "'biso-recover restore --yes --config $S/biso-recover.conf --backup-root $BK --log-dir $T/log'" "$T/notty.log" ||
 	{ cat "$T/notty.log"; fail "the wizard without a terminal: exit $rc, or its batch command lacks the instance options"; }
+# ... and the backup's and refresh's wizards their own flow's command (both
+# named the restore before)
+for flow in backup refresh; do
+	set +e
+	"$BISO_RECOVER" wizard $flow --config "$S/biso-recover.conf" --log-dir "$T/log" \
+		< /dev/null > "$T/notty-$flow.log" 2>&1
+	rc=$?
+	set -e
+	want="'biso-recover backup --config $S/biso-recover.conf --log-dir $T/log'"
+	[ $flow = refresh ] && want="'biso-recover refresh --yes --config $S/biso-recover.conf --log-dir $T/log'"
+	[ $rc = 2 ] && grep -qF "$want" "$T/notty-$flow.log" ||
+		{ cat "$T/notty-$flow.log"; fail "wizard $flow without a terminal: exit $rc, or it does not name $want"; }
+done
 # a damaged attachment does not block restoring the database of that backup
 part="data/$newest/fonts/DejaVuSans.ttf"
 flip "$BK/$part"
