@@ -54,7 +54,8 @@ static int run_refresh(const struct cli *cl, struct conf *c)
 const struct command command_refresh = {
 	"refresh",
 N_("biso-recover refresh --attachments copy|skip|placeholder [--source DIR]\n"
-"                       [--keep-table TABLE]... [--keep-old] [--yes] [--dry-run]\n"),
+"                       [--keep-table TABLE]... [--keep-old] [--yes] [--dry-run]\n"
+"                       [OPTIONS]\n"),
 N_("Usage: biso-recover refresh --attachments copy|skip|placeholder [OPTIONS]\n"
 "\n"
 "Refreshes a test system from production's backup: maintenance mode on, the\n"

@@ -265,7 +265,7 @@ static int run_wizard(const struct cli *cl, struct conf *c)
 const struct command command_wizard = {
 	NULL,
 N_("biso-recover [OPTIONS]                 the wizard: restore, refresh,\n"
-"                                       backup or practise\n"),
+"                                              backup or practise\n"),
 	NULL, 1, run_wizard
 };
 
