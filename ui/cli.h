@@ -34,6 +34,8 @@ struct cli {
 	int keep[4];                          /* backup-prune: --keep-last, -daily, -weekly,
 						 -monthly; -1 when not given */
 	int list;                             /* drill: list scenarios and results */
+	int all;                              /* drill --list: every past result,
+						 not the newest DRILL_RESULTS_SHOWN */
 	const char *sandbox;                  /* drill: the sandbox directory */
 	const char *record, *replay;          /* drill: trainer mode's file */
 	const char *drill_root;               /* set by drill: the sandbox a

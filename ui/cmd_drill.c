@@ -63,24 +63,63 @@ static char *home_dir(void)
 	return d;
 }
 
-static void print_results(void)
+/* drill --list shows the newest results only: the scenarios stay in
+ * sight on a 24-line terminal (tests and practice add one a run) */
+#define DRILL_RESULTS_SHOWN 5
+
+/* One line of the results file, in the operator's language. */
+static void print_result(const char *line)
 {
-	char *d = home_dir(), *p = d ? xstrfmt("%s/drill-results", d) : NULL, line[1024];
+	/* the file keeps the English words (done, ended); shown here in
+	 * the operator's language */
+	char date[16], clock[16], name[256], result[16], t[16], hints[16], mistakes[16];
+	if (sscanf(line, "%15s %15s %255s %15s %15s %15s %15s", date, clock, name, result, t,
+		   hints, mistakes) == 7 && (!strcmp(result, "done") || !strcmp(result, "ended")))
+		printf("  %s %s  %-22s %-8s %6s  %s  %s\n", date, clock, name,
+		       !strcmp(result, "done") ? _("done") : _("ended"), t, hints, mistakes);
+	else
+		printf("  %s\n", line);
+}
+
+/* The past results, oldest first: all of them (@all), else the newest
+ * DRILL_RESULTS_SHOWN after a line that counts the older ones.  The file
+ * is read once, keeping the newest lines in a ring. */
+static void print_results(int all)
+{
+	char *d = home_dir(), *p = d ? xstrfmt("%s/drill-results", d) : NULL;
 	FILE *f = p ? fopen(p, "r") : NULL;
+	struct strbuf ring[DRILL_RESULTS_SHOWN];
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t len;
+	for (size_t i = 0; i < DRILL_RESULTS_SHOWN; i++)
+		strbuf_init(&ring[i], 0);
 	printf("\n%s\n", _("Your past results (date, scenario, result, time, hints, mistakes):"));
 	if (!f)
 		printf("  %s\n", _("none yet"));
-	while (f && fgets(line, sizeof line, f)) {
-		/* the file keeps the English words (done, ended); shown here in
-		 * the operator's language */
-		char date[16], clock[16], name[256], result[16], t[16], hints[16], mistakes[16];
-		if (sscanf(line, "%15s %15s %255s %15s %15s %15s %15s", date, clock, name, result, t,
-			   hints, mistakes) == 7 && (!strcmp(result, "done") || !strcmp(result, "ended")))
-			printf("  %s %s  %-22s %-8s %6s  %s  %s\n", date, clock, name,
-			       !strcmp(result, "done") ? _("done") : _("ended"), t, hints, mistakes);
-		else
-			printf("  %s", line);
+	while (f && (len = getline(&line, &cap, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (all) {
+			print_result(line);
+			continue;
+		}
+		strbuf_reset(&ring[n % DRILL_RESULTS_SHOWN]);
+		strbuf_addstr(&ring[n % DRILL_RESULTS_SHOWN], line);
+		n++;
 	}
+	if (n > DRILL_RESULTS_SHOWN) {
+		size_t older = n - DRILL_RESULTS_SHOWN;
+		printf("  ");
+		printf(P_("(%zu older result; all of them: biso-recover drill --list --all)\n",
+			  "(%zu older results; all of them: biso-recover drill --list --all)\n",
+			  older), older);
+	}
+	for (size_t i = n > DRILL_RESULTS_SHOWN ? n - DRILL_RESULTS_SHOWN : 0; i < n; i++)
+		print_result(ring[i % DRILL_RESULTS_SHOWN].buf);
+	for (size_t i = 0; i < DRILL_RESULTS_SHOWN; i++)
+		strbuf_release(&ring[i]);
+	free(line);
 	if (f)
 		fclose(f);
 	free(p);
@@ -124,7 +163,7 @@ static void free_files(char **files, size_t n)
 	free(files);
 }
 
-static int drill_list(void)
+static int drill_list(int all)
 {
 	char **files;
 	size_t n;
@@ -145,7 +184,7 @@ static int drill_list(void)
 		drill_scenario_free(&s);
 	}
 	free_files(files, n);
-	print_results();
+	print_results(all);
 	return bad ? EXIT_USAGE : EXIT_DONE;
 }
 
@@ -474,7 +513,7 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 	(void)unused;
 
 	if (cl->list)
-		return drill_list();
+		return drill_list(cl->all);
 	if (cl->replay)
 		return drill_replay(cl->replay);
 	if (cl->record) {
@@ -485,7 +524,7 @@ static int run_drill(const struct cli *cl, struct conf *unused)
 	if (cl->n_args > 1)
 		return cli_usage_error("drill takes one scenario, not %d", cl->n_args);
 	if (!cl->n_args) {
-		drill_list();
+		drill_list(0);
 		printf("\n%s\n", _("Start one with: biso-recover drill NAME (the first: the walkthrough)"));
 		return EXIT_DONE;
 	}
@@ -668,9 +707,11 @@ out:
 
 const struct command command_drill = {
 	"drill",
-N_("biso-recover drill [--list] [--sandbox DIR] [--record FILE] [SCENARIO]\n"
+N_("biso-recover drill [--list [--all]] [--sandbox DIR] [--record FILE]\n"
+"                    [SCENARIO]\n"
 "       biso-recover drill --replay FILE\n"),
-N_("Usage: biso-recover drill [--list] [--sandbox DIR] [--record FILE] [SCENARIO]\n"
+N_("Usage: biso-recover drill [--list [--all]] [--sandbox DIR] [--record FILE]\n"
+"                          [SCENARIO]\n"
 "       biso-recover drill --replay FILE\n"
 "\n"
 "Practise a recovery on a sandbox: a demo BISO instance, its backups and a\n"
@@ -679,7 +720,8 @@ N_("Usage: biso-recover drill [--list] [--sandbox DIR] [--record FILE] [SCENARIO
 "or wizard), hints on 'h'.  Nothing outside the sandbox is touched, whatever\n"
 "the configuration says.  Start with the first scenario, the walkthrough.\n"
 "\n"
-"  --list                 the scenarios and your past results\n"
+"  --list                 the scenarios and your 5 newest results (with --all:\n"
+"                         every result)\n"
 "  --sandbox DIR          where the sandbox goes (default ~/biso-drill; for\n"
 "                         root /var/lib/biso-recover/drill, which postgres can\n"
 "                         reach; a new or empty directory, or an earlier\n"

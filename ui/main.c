@@ -115,7 +115,7 @@ enum {
 	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST,
 	OPT_SOURCE, OPT_ATTACHMENTS, OPT_KEEP_TABLE, OPT_KEEP_OLD,
 	OPT_LIST, OPT_SANDBOX, OPT_RECORD, OPT_REPLAY, OPT_RESUME, OPT_RUNNER,
-	OPT_ASK_STEPS, OPT_DRILL_ROOT, OPT_COMPRESS_LEVEL
+	OPT_ASK_STEPS, OPT_DRILL_ROOT, OPT_COMPRESS_LEVEL, OPT_ALL
 };
 
 static const struct option long_opts[] = {
@@ -156,6 +156,7 @@ static const struct option long_opts[] = {
 	{ "keep-old", no_argument, NULL, OPT_KEEP_OLD },
 	{ "compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL },
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
@@ -249,6 +250,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 			break;
 		}
 		case OPT_LIST: cl->list = 1; break;
+		case OPT_ALL: cl->all = 1; break;
 		case OPT_SANDBOX: cl->sandbox = optarg; break;
 		case OPT_RECORD: cl->record = optarg; break;
 		case OPT_REPLAY: cl->replay = optarg; break;

@@ -24,6 +24,27 @@ for f in "$share"/drills/*.conf; do
 done
 echo "ok: drill --list finds the scenarios of $share"
 
+# drill --list (newcomer 8.21): the scenarios first, then only the 5 newest
+# of the past results, after a line that counts the older ones and names
+# --all, which lists every one (it printed all of them, 60 lines and more)
+mkdir -m 700 "$home/.biso-recover"
+for i in 01 02 03 04 05 06 07 08 09 10 11 12; do
+	printf '2026-12-%s 01:00  01-walkthrough         ended      0:%s  0  0\n' "$i" "$i"
+done > "$home/.biso-recover/drill-results"
+out=$(env -u BISO_RECOVER_SHARE HOME="$home" LANGUAGE=en "$B" drill --list 2>&1)
+echo "$out" | tail -n 8
+shown=$(echo "$out" | grep -c '^  2026-12-')
+[ "$shown" = 5 ] || { echo "FAIL: drill --list shows $shown past results, expected the 5 newest"; exit 1; }
+echo "$out" | grep -q '^  2026-12-12 01:00' && ! echo "$out" | grep -q '^  2026-12-07 ' ||
+	{ echo "FAIL: drill --list does not show the 5 newest results"; exit 1; }
+echo "$out" | grep -q '(7 older results; all of them: biso-recover drill --list --all)' ||
+	{ echo "FAIL: drill --list does not count the older results and name --all"; exit 1; }
+first=$(echo "$out" | grep -n '01-walkthrough' | head -n 1 | cut -d: -f1)
+[ "$first" -le 2 ] || { echo "FAIL: the scenarios do not come first"; exit 1; }
+all=$(env -u BISO_RECOVER_SHARE HOME="$home" LANGUAGE=en "$B" drill --list --all 2>&1 | grep -c '^  2026-12-')
+[ "$all" = 12 ] || { echo "FAIL: drill --list --all shows $all results, expected 12"; exit 1; }
+echo "ok: drill --list shows the scenarios, the 5 newest results and how many more; --all every one"
+
 # As root the sandbox's cluster runs as postgres, which cannot reach below a
 # private directory such as /root (the default ~/biso-drill of root): the
 # cluster script says so instead of initdb's "Permission denied" in a log.
