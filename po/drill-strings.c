@@ -25,7 +25,8 @@ static const char *const drill_strings[] = {
 	/* TRANSLATORS: drill scenario 01-walkthrough.conf, explain */
 	N_("The six steps run in the manual's order: the code first (webroot, config.php),\n"
 	   "then the files (datadir), the database, the migrations the code expects, and\n"
-	   "a verification.  Each step keeps the old data until the new one is verified."),
+	   "a verification.  Each step swaps the new part in only when it is complete and\n"
+	   "keeps the old one (*.pre-restore-<time>) until biso-recover cleanup removes it."),
 	/* TRANSLATORS: drill scenario 01-walkthrough.conf, manual */
 	N_("Restore manual, section 'Restore': webroot, config.php, datadir, database\n"
 	   "(pg_restore / psql of the newest dump), biso-cli migration exec, verify."),
