@@ -31,12 +31,12 @@ mkdir -p build-asan
 (cd build-asan && { [ -f Makefile ] || ../configure -q --enable-sanitizers; } &&
 	make -s -j"$jobs" && make -s -j"$jobs" check TESTS="$(cd "$top" && ls tests/unit/test_*.c | sed 's/\.c$//' | tr '\n' ' ') tests/integration/restore-demo.sh tests/integration/restore-flow.sh tests/integration/config-php-errors.sh") || status=1
 
-# The threads (the file engine's copier, the seal's hashing, the
-# restore's dump check beside its steps) under ThreadSanitizer (any report
-# fails the test), in build-tsan/.
+# The threads (the file engine's copier and archive extraction, the
+# seal's hashing, the restore's dump check beside its steps) under
+# ThreadSanitizer (any report fails the test), in build-tsan/.
 mkdir -p build-tsan
 (cd build-tsan && { [ -f Makefile ] || ../configure -q CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=thread; } &&
-	make -s -j"$jobs" libbisorecover.a && make -s -j"$jobs" check TESTS="tests/unit/test_fsrestore tests/unit/test_sha256sums tests/unit/test_restore") || status=1
+	make -s -j"$jobs" libbisorecover.a && make -s -j"$jobs" check TESTS="tests/unit/test_fsrestore tests/unit/test_sha256sums tests/unit/test_restore tests/integration/files-extract-threads.sh") || status=1
 
 # libFuzzer targets (tests/fuzz), 60 s each, in build-fuzz/ (clang).
 fuzzlog=$top/build-fuzz.log

@@ -20,7 +20,9 @@
  * in several threads that copy different directories at the same time
  * (@threads: the kernel work of creating many small files spreads over
  * the cores, as rsync's three processes do), and pre-scanned with
- * fstatat only.  Member names are checked
+ * fstatat only.  An archive written into a fresh tree has its small files
+ * written by worker threads while the walk reads on (fsrestore_xpool.c).
+ * Member names are checked
  * before libarchive sees them: absolute paths, "..", drive letters and UNC
  * paths are refused and listed; hardlinks to such names are refused;
  * symlinks pointing out of the tree are kept but reported.  FIFOs, sockets
@@ -89,9 +91,11 @@ struct fsrestore_opts {
 				      * ("copy the datadir"); NULL: "copy SOURCE" */
 	int threads;                 /* the directory copier (a directory source in REPLACE
 				      * or SNAPSHOT mode): threads copying directories at
-				      * the same time; 0: the CPUs it may run on (online,
-				      * its affinity), at most 8; 1: one thread (tests
-				      * force a number) */
+				      * the same time; an archive written into a fresh tree
+				      * (REPLACE, INPLACE): threads writing its small
+				      * files; 0: the CPUs it may run on (online, its
+				      * affinity), at most 8; 1: one thread (tests force a
+				      * number) */
 	/* REPLACE: called once the staging tree is complete, verified and
 	 * owned, right before the swap (and before @carry is moved): the
 	 * last moment at which nothing changed.  0, or -1 with @e: no swap,
@@ -160,7 +164,8 @@ struct fsrestore_result {
  * Progress (@r may be NULL): phase "scanning", "copying" (then "verifying"), done/total
  * bytes (for compressed archives: compressed bytes read of the file size),
  * done/total items, current relative path.  Cancellation is checked per
- * member and per data block.  The directory copier's threads call @r's
+ * member and per data block.  The directory copier's and the extraction's
+ * threads call @r's
  * callbacks too, one thread at a time (under a mutex; never two calls at
  * once), so a callback must not block on the thread that called
  * fsrestore_run(); all are joined before it returns.

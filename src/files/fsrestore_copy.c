@@ -1063,16 +1063,21 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Threads for the copy: o->threads, or the CPUs we may use
- * (cpus_usable()); at most COPY_THREADS_MAX. */
+/* Threads for the copy: fsrestore_threads(), at most COPY_THREADS_MAX. */
 static int copy_threads(const struct ctx *c)
+{
+	int n = fsrestore_threads(c);
+	return n > COPY_THREADS_MAX ? COPY_THREADS_MAX : n;
+}
+
+int fsrestore_threads(const struct ctx *c)
 {
 	long n = c->o->threads;
 	if (n <= 0)
 		n = cpus_usable();
 	if (c->on_diff)
 		return 1; /* called directly, not through the report */
-	return n < 1 ? 1 : n > COPY_THREADS_MAX ? COPY_THREADS_MAX : (int)n;
+	return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
 /* Signals a fault raises in the thread that caused it: never blocked

@@ -8,6 +8,8 @@
  *                       leave the tree, the name set (struct linkset)
  *   fsrestore_walk.c    one pass over a source through libarchive: scan,
  *                       extract (archive members, merge, in place), verify
+ *   fsrestore_xpool.c   the small files of an archive written by worker
+ *                       threads while the walk reads on (a fresh tree)
  *   fsrestore_copy.c    a directory source without libarchive: the scan and
  *                       the copy into a fresh staging tree, in threads
  *                       (worker ctxs from fsrestore_ctx_fork)
@@ -19,9 +21,10 @@
  *
  * Functions taking a struct ctx report through it: warnings and
  * differences are counted in c->res, errors go to c->e (and they return
- * -1).  A ctx belongs to one thread: the directory copier's workers each
- * have one of their own (fsrestore_ctx_fork), whose report forwards to
- * the caller's under a mutex; see "Threads" in fsrestore_copy.c.
+ * -1).  A ctx belongs to one thread: the directory copier's and the
+ * extraction's workers each have one of their own (fsrestore_ctx_fork),
+ * whose report forwards to the caller's under a mutex; see "Threads" in
+ * fsrestore_copy.c and "Extracting in threads" in fsrestore_xpool.c.
  */
 #ifndef BR_FSRESTORE_INT_H
 #define BR_FSRESTORE_INT_H
@@ -133,7 +136,8 @@ struct ctx {
 void fsrestore_ctx_init(struct ctx *c, const struct fsrestore_opts *o, struct report *r,
 			struct fsrestore_result *res, struct err *e);
 void fsrestore_ctx_release(struct ctx *c);
-/* A worker's ctx for the threads of fsrestore_copy_tree(): @c's settings
+/* A worker's ctx for the threads of fsrestore_copy_tree() and
+ * fsrestore_xpool: @c's settings
  * and what it borrows (options, source, excludes, destination, scan
  * totals, the earlier snapshot's fd) with its own result @res (zeroed),
  * error @e, report @r and scratch (paths, SHA-256 state, pending
@@ -209,6 +213,11 @@ int fsrestore_walk(struct ctx *c, enum pass pass);
 int fsrestore_copy_data(struct ctx *c, struct archive *in, struct archive *out, const char *rel);
 /* Feed zeros (a hole of a sparse file) into the checksum up to @to. */
 void fsrestore_hash_zeros(struct ctx *c, uint64_t to);
+/* The status @r of a call on the disk writer @ext for @rel: 0 when the
+ * walk goes on (a warning logged; ARCHIVE_FAILED for this entry only:
+ * warned "refused" and *@refused set when @refused is given), -1 with
+ * c->e set when the run stops (out of space, I/O error, read-only). */
+int fsrestore_ext_status(struct ctx *c, struct archive *ext, int r, const char *rel, int *refused);
 /* A new record of the directory written at @rel (copied) for
  * fsrestore_fixup_dirs(), zeroed but for rel: the caller fills it in. */
 struct dirrec *fsrestore_add_dir(struct ctx *c, const char *rel);
@@ -233,6 +242,38 @@ int fsrestore_link_same(struct ctx *c, int ldfd, const char *name, const struct 
 int fsrestore_copy_tree_fits(struct ctx *c);
 /* PASS_EXTRACT of a directory source into the new, empty c->dest. */
 int fsrestore_copy_tree(struct ctx *c);
+/* Threads for the copier and the extraction: o->threads, or with 0 the
+ * CPUs we may use (cpus_usable()); 1 when differences go to c->on_diff
+ * (called directly, not through the report). */
+int fsrestore_threads(const struct ctx *c);
+
+/* ---- fsrestore_xpool.c: small files of an archive in threads ----------- */
+
+struct xpool;
+/* Start the workers for the walk's PASS_EXTRACT of an archive into a
+ * fresh tree (c->track_links), each with a disk writer with options
+ * @flags; while they run c->r is a forwarder that calls the caller's
+ * report under the pool's mutex.  NULL (nothing started) for one thread,
+ * a directory source, a merge. */
+struct xpool *fsrestore_xpool_start(struct ctx *c, int flags);
+/* May @ent (its pathname already the destination's) go to the workers:
+ * a regular file without hardlink or holes of at most 256 KiB?  0 for a
+ * NULL pool. */
+int fsrestore_xpool_fits(struct xpool *p, struct archive_entry *ent);
+/* Queue the entry @ent (cloned) at @rel with its data @data of @len bytes
+ * (taken over, freed here); first a barrier when @rel touches a path
+ * still queued.  0, or -1 when the pool stopped (the error comes from
+ * fsrestore_xpool_end) or with c->e set. */
+int fsrestore_xpool_queue(struct xpool *p, struct archive_entry *ent, const char *rel, char *data,
+			  size_t len);
+/* The barrier: wait until every queued file is written.  0, or -1 when
+ * the pool stopped.  0 for NULL. */
+int fsrestore_xpool_drain(struct xpool *p);
+/* Stop (@failed: the walk failed, queued files are dropped) or finish
+ * the queue, join the workers, add their counts into c->res, give c->r
+ * back and free @p (NULL is fine).  0, or -1 with c->e set (unless set
+ * already) by the first worker that failed. */
+int fsrestore_xpool_end(struct xpool *p, int failed);
 
 /* ---- fsrestore_verify.c ------------------------------------------------ */
 

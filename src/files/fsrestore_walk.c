@@ -248,7 +248,48 @@ int fsrestore_copy_data(struct ctx *c, struct archive *in, struct archive *out, 
 	}
 }
 
-static int status_ok(struct ctx *c, struct archive *ext, int r, const char *rel, int *refused)
+/* The data of the current entry of @in (a small regular file, @size
+ * bytes by its header) into a new buffer *@out of *@len bytes, for the
+ * workers of fsrestore_xpool.  0, or -1 with c->e set. */
+static int read_small(struct ctx *c, struct archive *in, const char *rel, int64_t size, char **out,
+		      size_t *len)
+{
+	const void *buf;
+	size_t n, cap = size > 0 ? (size_t)size : 1, have = 0;
+	la_int64_t off;
+	char *data = xmalloc(cap);
+	for (;;) {
+		int r = archive_read_data_block(in, &buf, &n, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_OK) {
+			if (r == ARCHIVE_WARN) {
+				fsrestore_warn(c, "%s: %s", rel, archive_error_string(in));
+			} else {
+				src_error(c, in, "cannot read", rel);
+				free(data);
+				return -1;
+			}
+		}
+		if (off < 0)
+			off = (la_int64_t)have;
+		if ((size_t)off + n > cap) {
+			cap = (size_t)off + n;
+			data = xrealloc(data, cap);
+		}
+		if ((size_t)off > have) /* a hole: zeros, as the disk writer would read them */
+			memset(data + have, 0, (size_t)off - have);
+		memcpy(data + off, buf, n);
+		if ((size_t)off + n > have)
+			have = (size_t)off + n;
+	}
+	c->done_bytes = src_bytes(c, in);
+	*out = data;
+	*len = have;
+	return 0;
+}
+
+int fsrestore_ext_status(struct ctx *c, struct archive *ext, int r, const char *rel, int *refused)
 {
 	if (r == ARCHIVE_OK)
 		return 0;
@@ -323,6 +364,7 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 	struct archive *a, *ext = NULL;
 	struct archive_entry *ent = NULL, *dent = NULL;
 	struct archive_entry_linkresolver *lr = NULL;
+	struct xpool *xp = NULL;
 	int rc = -1;
 	/* damaged stretches of an archive, read past as tar does */
 	int64_t damaged_at = -1, first_damage = -1;
@@ -373,6 +415,8 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 			goto out;
 		}
 		c->ext = ext;
+		/* small files in worker threads (fresh tree, archive source) */
+		xp = fsrestore_xpool_start(c, flags);
 	}
 	c->done_bytes = c->done_items = 0;
 
@@ -541,8 +585,25 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 		}
 		if (type != AE_IFLNK && !archive_entry_hardlink(w))
 			archive_entry_set_perm(w, fsrestore_restore_perm(c, type, archive_entry_perm(w), rel));
+		if (fsrestore_xpool_fits(xp, w)) {
+			char *data;
+			size_t len;
+			if (read_small(c, a, rel, archive_entry_size(w), &data, &len) < 0 ||
+			    fsrestore_xpool_queue(xp, w, rel, data, len) < 0) {
+				free(rel);
+				goto out;
+			}
+			fsrestore_progress(c, "copying", rel, 0);
+			free(rel);
+			continue;
+		}
+		/* the barrier: the workers' files first (see fsrestore_xpool.c) */
+		if (fsrestore_xpool_drain(xp) < 0) {
+			free(rel);
+			goto out;
+		}
 		r = archive_write_header(ext, w);
-		if (status_ok(c, ext, r, rel, &refused) < 0) {
+		if (fsrestore_ext_status(c, ext, r, rel, &refused) < 0) {
 			free(rel);
 			goto out;
 		}
@@ -556,7 +617,7 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 				goto out;
 			}
 			r = archive_write_finish_entry(ext);
-			if (status_ok(c, ext, r, rel, NULL) < 0) {
+			if (fsrestore_ext_status(c, ext, r, rel, NULL) < 0) {
 				free(rel);
 				goto out;
 			}
@@ -577,7 +638,7 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 			if (type == AE_IFREG && !archive_entry_hardlink(w) && archive_entry_size(w) > 0)
 				c->res->bytes += (uint64_t)archive_entry_size(w);
 		} else {
-			c->res->skipped++; /* status_ok() warned "refused ..." */
+			c->res->skipped++; /* fsrestore_ext_status() warned "refused ..." */
 			c->res->refused++;
 		}
 		fsrestore_progress(c, "copying", rel, 0);
@@ -598,8 +659,14 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 		goto out;
 	}
 	if (ext) {
-		int r = archive_write_close(ext);
-		if (status_ok(c, ext, r, "", NULL) < 0)
+		int r;
+		/* the workers joined before the directories are fixed up */
+		r = fsrestore_xpool_end(xp, 0);
+		xp = NULL;
+		if (r < 0)
+			goto out;
+		r = archive_write_close(ext);
+		if (fsrestore_ext_status(c, ext, r, "", NULL) < 0)
 			goto out;
 		if (fsrestore_fixup_dirs(c) < 0)
 			goto out;
@@ -608,6 +675,8 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 	}
 	rc = 0;
 out:
+	if (xp && fsrestore_xpool_end(xp, 1) < 0)
+		rc = -1;
 	free(damage_msg);
 	fsrestore_linkset_free(&c->links);
 	c->track_links = 0;

@@ -1445,6 +1445,198 @@ static void directory_copy_in_threads_keeps_hardlinks(void **state)
 	free(src);
 }
 
+
+/* The content the parallel extraction test gives member @name (@v: the
+ * version of a duplicate), a few bytes to a few KiB. */
+static char *px_text(const char *name, int v)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n = strlen(name) * 37 % 3000;
+	strbuf_addf(&sb, "%s v%d\n", name, v);
+	while (sb.len < n)
+		strbuf_addf(&sb, "%s line %zu\n", name, sb.len);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Assert that the file @dst/@rel holds @want. */
+static void assert_text(const char *dst, const char *rel, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	ssize_t n;
+	int fd = open(Pf("%s/%s", dst, rel), O_RDONLY);
+	if (fd < 0)
+		fail_msg("%s/%s: %s", dst, rel, strerror(errno));
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		strbuf_add(&sb, buf, (size_t)n);
+	close(fd);
+	if (strcmp(sb.buf, want))
+		fail_msg("%s/%s holds the wrong content", dst, rel);
+	strbuf_release(&sb);
+}
+
+#define PX_DIRS 6
+#define PX_FILES 60
+#define PX_PAIRS 150
+
+/* cancels after this many calls of the report's cancelled() (0: never) */
+struct px_report {
+	struct mt_report m;
+	unsigned long cancel_at;
+};
+
+static int px_cancelled(void *ctx)
+{
+	struct px_report *x = ctx;
+	return ++x->m.cancels == x->cancel_at;
+}
+
+/* An archive extracted with 1, 2 and 4 threads (issue 17,
+ * fsrestore_xpool.c): many small files in folders, files in folders
+ * without entries (parents made by the workers at once) and one whose
+ * directory entry comes after it, duplicates right after each other (the
+ * later wins, as with tar), hardlinks right after their target (which a
+ * worker may still be writing), a file through a symlink made by the
+ * archive (refused), a big file (written by the walk itself), a file
+ * that turns into a directory: the same tree, counts and
+ * warnings each time, no difference found, no fd left open; then the
+ * operator's cancel in 2 threads leaves no staging tree. */
+static void archive_extract_in_threads(void **state)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ent;
+	struct strbuf big = STRBUF_INIT;
+	int fds;
+	uint64_t files = 0;
+	unsigned long warns = 0;
+	char *src = xstrdup(P("px.tgz")), *tgt, *cancelled = xstrdup(P("pxc"));
+	(void)state;
+	archive_write_set_format_pax(a);
+	archive_write_add_filter_gzip(a);
+	assert_int_equal(archive_write_open_filename(a, src), ARCHIVE_OK);
+	for (int d = 0; d < PX_DIRS; d++) {
+		tar_add(a, R("d%d", d), NULL, NULL, NULL);
+		for (int f = 0; f < PX_FILES; f++) {
+			char *t = px_text(R("d%d/f%03d", d, f), 1);
+			tar_add(a, R("d%d/f%03d", d, f), t, NULL, NULL);
+			free(t);
+		}
+	}
+	for (int i = 0; i < PX_PAIRS; i++) {
+		char *t1 = px_text(R("dup/x%03d", i), 1), *t2 = px_text(R("dup/x%03d", i), 2);
+		char *t3 = px_text(R("hl/t%03d", i), 1);
+		tar_add(a, R("dup/x%03d", i), t1, NULL, NULL);
+		tar_add(a, R("dup/x%03d", i), t2, NULL, NULL);
+		tar_add(a, R("hl/t%03d", i), t3, NULL, NULL);
+		tar_add(a, R("hl/l%03d", i), NULL, NULL, R("hl/t%03d", i));
+		tar_add(a, R("deep/a%d/b%d/c/f%03d", i % 3, i % 5, i), t3, NULL, NULL);
+		free(t1);
+		free(t2);
+		free(t3);
+	}
+	tar_add(a, "late/f", "before its directory\n", NULL, NULL);
+	tar_add(a, "turn", "a file first\n", NULL, NULL);
+	tar_add(a, "turn/x", "then a directory\n", NULL, NULL);
+	tar_add(a, "lnk", NULL, "d0", NULL);
+	tar_add(a, "lnk/evil", "through the symlink\n", NULL, NULL);
+	for (int i = 0; big.len < 300 * 1024; i++)
+		strbuf_addf(&big, "big line %d\n", i);
+	tar_add(a, "big", big.buf, NULL, NULL);
+	ent = archive_entry_new();
+	archive_entry_set_pathname(ent, "late");
+	archive_entry_set_filetype(ent, AE_IFDIR);
+	archive_entry_set_perm(ent, 0750);
+	archive_entry_set_mtime(ent, 1400000000, 7);
+	assert_int_equal(archive_write_header(a, ent), ARCHIVE_OK);
+	archive_entry_free(ent);
+	assert_int_equal(archive_write_free(a), ARCHIVE_OK);
+
+	fds = open_fds();
+	for (int n = 1; n <= 4; n *= 2) {
+		struct px_report x = { { 0, 0, 0 }, 0 };
+		struct fsrestore_opts o;
+		struct fsrestore_result res;
+		struct err e = ERR_INIT;
+		struct report r;
+		struct stat st, st2;
+		char dst[16];
+		snprintf(dst, sizeof dst, "px%d", n);
+		memset(&r, 0, sizeof r);
+		r.log = mt_log;
+		r.progress = mt_progress;
+		r.cancelled = px_cancelled;
+		r.ctx = &x;
+		memset(&o, 0, sizeof o);
+		o.source = src;
+		o.target = tgt = xstrdup(P(dst));
+		o.threads = n;
+		o.checksum = 1;
+		if (fsrestore_run(&o, &r, &res, &e) < 0)
+			fail_msg("%d threads: %s", n, e.msg);
+		assert_int_equal(res.differences, 0);
+		assert_int_equal(res.refused, 1); /* lnk/evil */
+		assert_true(x.m.progress > 0);
+		if (n == 1) {
+			files = res.files;
+			warns = x.m.warns; /* the refused member, the verification's summary */
+		}
+		assert_int_equal(x.m.warns, warns);
+		assert_int_equal(res.files, files);
+		assert_int_equal(res.files, PX_DIRS * PX_FILES + 5 * PX_PAIRS + 4);
+		for (int d = 0; d < PX_DIRS; d++)
+			for (int f = 0; f < PX_FILES; f++) {
+				char *t = px_text(R("d%d/f%03d", d, f), 1);
+				assert_text(dst, R("d%d/f%03d", d, f), t);
+				free(t);
+			}
+		for (int i = 0; i < PX_PAIRS; i++) {
+			char *t2 = px_text(R("dup/x%03d", i), 2), *t3 = px_text(R("hl/t%03d", i), 1);
+			assert_text(dst, R("dup/x%03d", i), t2);
+			assert_text(dst, R("hl/l%03d", i), t3);
+			assert_text(dst, R("deep/a%d/b%d/c/f%03d", i % 3, i % 5, i), t3);
+			assert_int_equal(lstat(Pf("%s/hl/t%03d", dst, i), &st), 0);
+			assert_int_equal(lstat(Pf("%s/hl/l%03d", dst, i), &st2), 0);
+			assert_int_equal(st.st_ino, st2.st_ino);
+			assert_int_equal(st.st_nlink, 2);
+			free(t2);
+			free(t3);
+		}
+		assert_text(dst, "late/f", "before its directory\n");
+		assert_int_equal(lstat(Pf("%s/late", dst), &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0750);
+		assert_int_equal(st.st_mtim.tv_sec, 1400000000);
+		assert_int_equal(st.st_mtim.tv_nsec, 7);
+		assert_text(dst, "turn/x", "then a directory\n");
+		assert_int_equal(lstat(Pf("%s/lnk", dst), &st), 0);
+		assert_true(S_ISLNK(st.st_mode));
+		assert_int_equal(access(Pf("%s/d0/evil", dst), F_OK), -1);
+		assert_text(dst, "big", big.buf);
+		assert_int_equal(open_fds(), fds);
+		fsrestore_result_release(&res);
+		free(tgt);
+
+		/* the operator's cancel, seen by the walk or a worker */
+		if (n == 2) {
+			for (unsigned long at = 2; at <= 200; at *= 10) {
+				x.cancel_at = at;
+				x.m.cancels = 0;
+				o.target = cancelled;
+				assert_int_equal(fsrestore_run(&o, &r, &res, &e), -1);
+				if (!strstr(e.msg, "aborted"))
+					fail_msg("cancel at %lu: %s", at, e.msg);
+				assert_int_equal(access(P("pxc"), F_OK), -1);
+				assert_int_equal(access(P("pxc.restoring"), F_OK), -1);
+				assert_int_equal(open_fds(), fds);
+				err_clear(&e);
+				fsrestore_result_release(&res);
+			}
+		}
+	}
+	strbuf_release(&big);
+	free(src);
+	free(cancelled);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1474,6 +1666,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(directory_copy_keeps_sparse_readonly_clears_setid, setup, teardown),
 		cmocka_unit_test_setup_teardown(directory_copy_reads_ahead_the_right_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(directory_copy_in_threads_keeps_hardlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(archive_extract_in_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_names_each_differing_path_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_archive_without_directory_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(damaged_headers_are_read_past_then_refused, setup, teardown),
