@@ -252,10 +252,11 @@ int fsrestore_threads(const struct ctx *c);
 struct xpool;
 /* Start the workers for the walk's PASS_EXTRACT of an archive into a
  * fresh tree (c->track_links), each with a disk writer with options
- * @flags; while they run c->r is a forwarder that calls the caller's
- * report under the pool's mutex.  NULL (nothing started) for one thread,
- * a directory source, a merge. */
-struct xpool *fsrestore_xpool_start(struct ctx *c, int flags);
+ * @flags, into *@out; while they run c->r is a forwarder that calls the
+ * caller's report under the pool's mutex.  *@out NULL (nothing started)
+ * for one thread, a directory source, a merge.  0, or -1 with c->e set
+ * (a disk writer could not be made: no memory). */
+int fsrestore_xpool_start(struct ctx *c, int flags, struct xpool **out);
 /* May @ent (its pathname already the destination's) go to the workers:
  * a regular file without hardlink or holes of at most 256 KiB?  0 for a
  * NULL pool. */

@@ -416,7 +416,8 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 		}
 		c->ext = ext;
 		/* small files in worker threads (fresh tree, archive source) */
-		xp = fsrestore_xpool_start(c, flags);
+		if (fsrestore_xpool_start(c, flags, &xp) < 0)
+			goto out;
 	}
 	c->done_bytes = c->done_items = 0;
 

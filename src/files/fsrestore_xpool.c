@@ -5,6 +5,7 @@
 #include "fsrestore.h"
 #include "fsrestore_int.h"
 #include "err.h"
+#include "fault.h"
 #include "report.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -236,15 +237,37 @@ static void *worker_main(void *arg)
 /* Signals a fault raises in the thread that caused it: never blocked. */
 static const int sync_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS };
 
-struct xpool *fsrestore_xpool_start(struct ctx *c, int flags)
+/* Free @p's mutex, conditions, worker array and @p (no thread running). */
+static void pool_free(struct xpool *p)
+{
+	pthread_cond_destroy(&p->idle);
+	pthread_cond_destroy(&p->room);
+	pthread_cond_destroy(&p->work);
+	pthread_mutex_destroy(&p->mu);
+	free(p->w);
+	free(p);
+}
+
+/* Free the disk writers and ctxs of workers @from.. (not started). */
+static void workers_drop(struct xpool *p, int from)
+{
+	for (int k = from; k < p->nw; k++) {
+		archive_write_free(p->w[k].ext);
+		fsrestore_ctx_release(&p->w[k].c);
+	}
+	p->nw = from;
+}
+
+int fsrestore_xpool_start(struct ctx *c, int flags, struct xpool **out)
 {
 	struct xpool *p;
 	sigset_t all, old;
 	int i, n = fsrestore_threads(c);
+	*out = NULL;
 	if (n > XPOOL_THREADS_MAX)
 		n = XPOOL_THREADS_MAX;
 	if (n < 2 || c->is_dir || !c->track_links)
-		return NULL;
+		return 0;
 	p = xcalloc(1, sizeof *p);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
@@ -261,16 +284,28 @@ struct xpool *fsrestore_xpool_start(struct ctx *c, int flags)
 	if (c->r && c->r->cancelled)
 		p->mr.cancelled = main_cancelled;
 	p->w = xcalloc((size_t)n, sizeof *p->w);
-	/* the disk writers here, in the caller's thread (umask) */
+	/* the disk writers here, in the caller's thread (umask); their
+	 * constructors fail only without memory, where bsdtar stops too
+	 * (test builds fail them by name, BR_FAULT_FAIL=files.new.*) */
 	for (i = 0; i < n; i++) {
 		struct xworker *w = &p->w[p->nw];
-		w->ext = archive_write_disk_new();
-		if (!w->ext)
-			break; /* fewer workers */
-		archive_write_disk_set_options(w->ext, flags);
-		if (archive_write_disk_set_standard_lookup(w->ext) != ARCHIVE_OK) {
-			archive_write_free(w->ext);
-			break;
+		const char *what = NULL;
+		w->ext = fault_fail("files.new.worker-writer") ? NULL : archive_write_disk_new();
+		if (!w->ext) {
+			what = "the disk writer";
+		} else {
+			archive_write_disk_set_options(w->ext, flags);
+			if (archive_write_disk_set_standard_lookup(w->ext) != ARCHIVE_OK) {
+				archive_write_free(w->ext);
+				what = "the owner name lookup";
+			}
+		}
+		if (what) {
+			err_errno(c->e, ENOMEM, "cannot create %s for %s", what, c->source);
+			err_hint(c->e, "free memory, or raise this process's memory limit, and run it again");
+			workers_drop(p, 0);
+			pool_free(p);
+			return -1;
 		}
 		w->p = p;
 		w->e = (struct err)ERR_INIT;
@@ -290,24 +325,14 @@ struct xpool *fsrestore_xpool_start(struct ctx *c, int flags)
 		if (pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]) != 0)
 			break;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (i < p->nw) { /* fewer workers */
-		for (int k = i; k < p->nw; k++) {
-			archive_write_free(p->w[k].ext);
-			fsrestore_ctx_release(&p->w[k].c);
-		}
-		p->nw = i;
-	}
+	workers_drop(p, i); /* not started: fewer workers */
 	if (!p->nw) {
-		pthread_cond_destroy(&p->idle);
-		pthread_cond_destroy(&p->room);
-		pthread_cond_destroy(&p->work);
-		pthread_mutex_destroy(&p->mu);
-		free(p->w);
-		free(p);
-		return NULL;
+		pool_free(p); /* the walk writes everything itself */
+		return 0;
 	}
 	c->r = &p->mr;
-	return p;
+	*out = p;
+	return 0;
 }
 
 int fsrestore_xpool_fits(struct xpool *p, struct archive_entry *ent)
@@ -364,9 +389,10 @@ static void remember(struct xpool *p, const char *rel)
 int fsrestore_xpool_queue(struct xpool *p, struct archive_entry *ent, const char *rel, char *data, size_t len)
 {
 	struct xjob *j;
-	struct archive_entry *clone = archive_entry_clone(ent);
+	struct archive_entry *clone = fault_fail("files.new.entry-copy") ? NULL : archive_entry_clone(ent);
 	if (!clone) { /* only without memory, where bsdtar stops too */
-		err_errno(p->c->e, ENOMEM, "cannot create %s for %s", "an archive entry", p->c->source);
+		err_errno(p->c->e, ENOMEM, "cannot create %s for %s", "a copy of an archive entry", p->c->source);
+		err_hint(p->c->e, "free memory, or raise this process's memory limit, and run it again");
 		free(data);
 		return -1;
 	}
@@ -454,11 +480,6 @@ int fsrestore_xpool_end(struct xpool *p, int failed)
 	}
 	fsrestore_linkset_free(&p->files);
 	fsrestore_linkset_free(&p->dirs);
-	pthread_cond_destroy(&p->idle);
-	pthread_cond_destroy(&p->room);
-	pthread_cond_destroy(&p->work);
-	pthread_mutex_destroy(&p->mu);
-	free(p->w);
-	free(p);
+	pool_free(p);
 	return rc;
 }

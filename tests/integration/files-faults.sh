@@ -97,6 +97,28 @@ old_intact "$M" "full part way"
 [ "$(df -k --output=used "$M" | tail -1)" -lt 1024 ] && ok "the space is free again" ||
 	fail "space still used after the failed restore: $(df -k --output=used "$M" | tail -1) KiB"
 
+# ---- 3b. the same with small files, written by 2 worker threads ----
+# 300 files of 200 KiB (fsrestore_xpool.c writes them in threads): the
+# tmpfs fills up in a worker; its error (and out of space) is the run's.
+mkdir -p "$C/s"
+i=0
+while [ $i -lt 300 ]; do
+	yes "small file $i of many, a text that compresses well" | head -c 200K > "$C/s/f$i.txt"
+	i=$((i + 1))
+done
+(cd "$C" && tar --no-recursion -cf "$T/s.tar" s $(cd "$C" && ls s/f*.txt) d/zz-random.bin)
+head -c $(( $(stat -c %s "$T/s.tar") - tailsz )) "$T/s.tar" | gzip -1 > "$T/smulti.tar.gz"
+tail -c $tailsz "$T/s.tar" | gzip -1 >> "$T/smulti.tar.gz"
+fresh_target "$M"
+"$DRIVER" --threads 2 "$T/smulti.tar.gz" "$M/t" > "$T/out" 2> "$T/err"; rc=$?
+if [ $rc -ne 1 ]; then fail "full part way, 2 threads: exit $rc, expected 1"; cat "$T/err"
+elif ! grep -q "ran full" "$T/err" || ! grep -q "needed" "$T/err"; then
+	fail "full part way, 2 threads: the error does not say it ran full and what was needed:"; cat "$T/err"
+else ok "filesystem full part way in a worker is reported: $(grep -o 'needed [^,]*' "$T/err" | head -1)"; fi
+old_intact "$M" "full part way, 2 threads"
+[ "$(df -k --output=used "$M" | tail -1)" -lt 1024 ] && ok "the space is free again (2 threads)" ||
+	fail "space still used after the failed restore in 2 threads: $(df -k --output=used "$M" | tail -1) KiB"
+
 # ---- 4. unreadable source file, restore run as an unprivileged user ----
 U=$T/user
 mkdir -p "$U" "$T/usrc/sub"

@@ -48,6 +48,13 @@ check files.new.inflater "$T/src.tgz"
 check files.new.disk-reader "$T/src/" --merge
 check files.new.entry "$T/src/" --merge
 check files.new.linkresolver "$T/src/" --merge
+# the extraction's workers (fsrestore_xpool.c): one per CPU, none with one
+if [ "$(nproc)" -ge 2 ]; then
+	check files.new.worker-writer "$T/src.tgz"
+	check files.new.entry-copy "$T/src.tgz"
+else
+	echo "ok: one CPU: no extraction workers to fail (skipped)"
+fi
 
 [ $fails -eq 0 ] && { echo "PASS files-nomem"; exit 0; }
 echo "$fails failure(s)"; exit 1
