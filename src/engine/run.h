@@ -180,13 +180,13 @@ int run_interrupted(const struct run *run, struct strbuf *out);
  *    not done: database, migrations, verify"
  *   "to finish it, run:" / "  biso-recover restore --only database,
  *    migrations,verify" with @instance_opts (as run_opts.instance_opts;
- *    NULL: none) and that run's --dump and --at (a whole flow: the flow
- *    again whole)
+ *    NULL: none) and that run's --dump and --at
  *   "to put back what it replaced instead, run:" / "  biso-recover
  *    rollback..." (flow_def.undo, when a done step kept something)
  * one line each, each ending in a newline; returns 1.  0, nothing
  * appended, when there is none (no journal, another flow ran last, it
- * finished, or changed nothing).  Reads only the journal; run_prepare()
+ * finished, or changed nothing; a whole flow, flow_def.whole, which is run
+ * again whole, never).  Reads only the journal; run_prepare()
  * logs it as a warning unless the run finishes it.
  */
 int run_ended_early(const struct flow_def *flow, const char *log_dir, const char *instance_opts,

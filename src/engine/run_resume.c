@@ -335,7 +335,9 @@ static int ended_early_text(const struct flow_def *flow, const struct found *f,
 	int kept = 0, finishes = sel != NULL;
 	char *repeat;
 
-	if (!f->ended)
+	/* a whole flow (backup, refresh) half done is run again whole: its
+	 * summary says so, and it keeps nothing to finish or put back */
+	if (!f->ended || flow->whole)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char *k, *from, *at;
@@ -365,13 +367,8 @@ static int ended_early_text(const struct flow_def *flow, const struct found *f,
 	 * names stay */
 	strbuf_addf(out, _("the %s of %s ended early after %s (exit %d); not done: %s\n"),
 		    flow->name, f->stamp, flow->steps[last]->name, f->end_code, list.buf);
-	if (flow->whole)
-		strbuf_addf(out, _("it is whole or nothing; to run it again, run:\n"
-				   "  biso-recover %s%s%s\n"),
-			    flow->name, inst, repeat ? repeat : "");
-	else
-		strbuf_addf(out, _("to finish it, run:\n  biso-recover %s --only %s%s%s\n"),
-			    flow->name, only.buf, inst, repeat ? repeat : "");
+	strbuf_addf(out, _("to finish it, run:\n  biso-recover %s --only %s%s%s\n"), flow->name,
+		    only.buf, inst, repeat ? repeat : "");
 	if (kept && flow->undo)
 		strbuf_addf(out, _("to put back what it replaced instead, run:\n  biso-recover %s%s\n"),
 			    flow->undo, inst);
