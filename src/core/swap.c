@@ -72,8 +72,8 @@ int swap_finish_carry(const char *live, const char *staging, const char *carry,
 					"symbolic link %s meanwhile)", in_old, live, in_live);
 			goto out;
 		}
-		report_log(r, LOG_INFO, "carried the live %s into the restored tree (the backup has "
-			   "none)", in_live);
+		report_log(r, LOG_INFO, "kept the live %s: moved it into the tree swapped in, "
+			   "which has none", in_live);
 	}
 	if (lstat(in_old, &b) == 0 && S_ISLNK(b.st_mode) && unlink(in_old) < 0)
 		ret = err_errno(e, errno, "cannot remove the symbolic link %s", in_old);
@@ -98,7 +98,7 @@ static int swap_by_renames(const char *live, const char *staging, const char *ke
 		   live, strerror(errno), live);
 	if (from) {
 		if (rename(from, to) < 0) {
-			err_errno(e, errno, "cannot move %s into the restored tree", from);
+			err_errno(e, errno, "cannot move %s into the tree swapped in", from);
 			goto out;
 		}
 		moved = 1;
@@ -161,8 +161,8 @@ int swap_trees(const char *live, const char *staging, const char *kept, const ch
 		 * reaches the whole old datadir. */
 		lparent = parent_of(link);
 		if (stat(lparent, &pst) < 0) {
-			err_errno(e, errno, "cannot carry %s/%s into the restored tree", live, carry);
-			err_hint(e, "the restored tree has no %s; restore that part too or move it by hand",
+			err_errno(e, errno, "cannot move %s/%s into the tree swapped in", live, carry);
+			err_hint(e, "the tree swapped in has no %s; put that part in too, or move it by hand",
 				 lparent);
 			goto out;
 		}
@@ -199,7 +199,7 @@ int swap_trees(const char *live, const char *staging, const char *kept, const ch
 			fault_pointf("swap.%s.carried", what);
 		}
 		if (rename(staging, kept) < 0) {
-			report_log(r, LOG_ERROR, "the restored tree is in place, but the old one stays "
+			report_log(r, LOG_ERROR, "the tree swapped in is in place, but the old one stays "
 				   "at %s: cannot rename it to %s: %s", staging, kept, strerror(errno));
 			*old_at = xstrdup(staging);
 		} else {

@@ -19,10 +19,9 @@ static void maint_off_manual(const struct run *run, struct strbuf *out)
 static int maint_off_run(struct run *run, struct step_out *out, struct report *r, struct err *e)
 {
 	struct backup *b = backup_of(run);
+	(void)out; /* how long it was on: the summary's footer (backup_summary()) says it once */
 	if (backup_maintenance(b, 0, r, e) < 0)
 		return -1;
-	if (b->maint_ms >= 0)
-		step_out_summaryf(out, "maintenance mode was on for %.1f s", (double)b->maint_ms / 1000.0);
 	return 0;
 }
 

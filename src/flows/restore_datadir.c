@@ -160,9 +160,10 @@ static int datadir_run(struct run *run, struct step_out *out, struct report *r, 
 	ret = restore_journaled_fsrestore(rs, &o, r, &res, e);
 	backupset_excludes_free(ex);
 	if (ret == 0) {
-		/* personal data: the kept copy for root only */
+		/* personal data: the kept copy for root only (where it is
+		 * kept, the swap's line has said) */
 		if (res.kept_as && chmod(res.kept_as, 0700) == 0)
-			report_log(r, LOG_INFO, "the old datadir is kept as %s (mode 0700)", res.kept_as);
+			report_log(r, LOG_INFO, "the kept datadir is for root only now (mode 0700)");
 		restore_files_summary(out, &res);
 	}
 	free(staging);

@@ -343,6 +343,72 @@ static const char *rb_when(const struct rollback *rb, char when[20])
 	return when;
 }
 
+/* The warning for what the restore run before the rolled-back one kept
+ * and this rollback leaves (rb->left), in the language of _(), into @out:
+ * which run, each part and where it stays, and the commands that put it
+ * back by hand.  0 when nothing is left. */
+static int left_warning(const struct rollback *rb, struct strbuf *out)
+{
+	const struct restore *rs = &rb->rs;
+	struct strbuf parts = STRBUF_INIT, how = STRBUF_INIT;
+	const char *w = rb->left[RB_WEBROOT], *d = rb->left[RB_DATADIR];
+	size_t wl = w ? strlen(w) : 0;
+	int with_w = w && (rs->selected & STEP_BIT(RB_WEBROOT)) && path_exists(w);
+	int in_w = with_w && d && !strncmp(d, w, wl) && d[wl] == '/';
+
+	for (size_t i = 0; i < RB_COUNT; i++) {
+		const char *left = rb->left[i], *live;
+		char *db = NULL;
+		if (!left || !(rs->selected & STEP_BIT(i)))
+			continue;
+		if (i == RB_DATABASE)
+			left = db = xstrndup(left, strcspn(left, ","));
+		else if (!path_exists(left) || (i == RB_DATADIR && in_w))
+			continue;
+		if (parts.len)
+			strbuf_addstr(&parts, "; ");
+		if (how.len)
+			strbuf_addstr(&how, "; ");
+		if (i == RB_WEBROOT && in_w)
+			strbuf_addf(&parts, _("the webroot as %s (the datadir in it)"), left);
+		else if (i == RB_WEBROOT)
+			strbuf_addf(&parts, _("the webroot as %s"), left);
+		else if (i == RB_DATADIR)
+			strbuf_addf(&parts, _("the datadir as %s"), left);
+		else
+			strbuf_addf(&parts, _("the database as \"%s\""), left);
+		if (i == RB_DATABASE) {
+			strbuf_addf(&how, "ALTER DATABASE \"%s\" RENAME TO \"%s_pre_rollback_by_hand\"; "
+				    "ALTER DATABASE \"%s\" RENAME TO \"%s\"", rs->dbname, rs->dbname,
+				    left, rs->dbname);
+		} else {
+			live = i == RB_WEBROOT ? rs->webroot : rs->datadir;
+			strbuf_addf(&how, "mv %s %s.pre-rollback-by-hand && mv %s %s", live, live, left,
+				    live);
+		}
+		free(db);
+	}
+	if (parts.len) {
+		if (rb->left_unfinished)
+			strbuf_addf(out, _("not put back: the restore run %s before the restore of %s ended "
+					   "unfinished and is a restore of its own (the later one neither "
+					   "resumed it nor did only the steps it left); it kept what was "
+					   "there before it, which stays where it is: %s. If that run "
+					   "belongs to this one, put it back by hand, with maintenance mode "
+					   "on: %s"),
+				    rb->left_of, rb->of, parts.buf, how.buf);
+		else
+			strbuf_addf(out, _("not put back: the restore of %s did not replace it; the restore "
+					   "run %s before it (finished on its own) kept what was there "
+					   "before it, which stays where it is: %s. If that restore belongs "
+					   "to this one, put it back by hand, with maintenance mode on: %s"),
+				    rb->of, rb->left_of, parts.buf, how.buf);
+	}
+	strbuf_release(&parts);
+	strbuf_release(&how);
+	return out->len > 0;
+}
+
 static int rollback_prepare(struct run *run, struct report *r, struct err *e)
 {
 	struct rollback *rb = rollback_of(run);
@@ -364,36 +430,30 @@ static int rollback_prepare(struct run *run, struct report *r, struct err *e)
 	    !strncmp(rb->kept[RB_DATADIR], rb->kept[RB_WEBROOT], len) &&
 	    rb->kept[RB_DATADIR][len] == '/')
 		rb->kept_inside = 1;
-	report_log(r, LOG_INFO, "rolling back the %s of %s (%s)", rb->flow, rb->of,
-		   rb_when(rb, when));
+	if (!strcmp(rb->flow, "rollback"))
+		report_log(r, LOG_INFO, "rolling back the rollback of %s (%s)", rb->of,
+			   rb_when(rb, when));
+	else
+		report_log(r, LOG_INFO, "rolling back the restore of %s (%s)", rb->of,
+			   rb_when(rb, when));
 	if (rb->earlier)
 		report_log(r, LOG_INFO, "with the earlier run(s) %s of the same restore, which "
 			   "ended before the last step: what they replaced goes back too",
 			   rb->earlier);
-	for (size_t i = 0; i < RB_COUNT; i++) {
-		const char *left = rb->left[i];
-		char *db = NULL;
-		if (!left || !(rs->selected & STEP_BIT(i)))
-			continue;
-		if (i == RB_DATABASE)
-			left = db = xstrndup(left, strcspn(left, ","));
-		else if (!path_exists(left))
-			continue;
-		if (rb->left_unfinished)
-			report_log(r, LOG_WARN, "the restore run %s before the %s of %s ended "
-				   "unfinished and is a restore of its own (the later one neither "
-				   "resumed it nor did only the steps it left): it kept the %s of "
-				   "before it as %s, which is not put back and stays where it is; "
-				   "put it back by hand if that run belongs to this one",
-				   rb->left_of, rb->flow, rb->of, rollback_steps[i]->name, left);
-		else
-			report_log(r, LOG_WARN, "the %s is not put back: the %s of %s did not "
-				   "replace it; the restore before it (run %s, finished on its own) "
-				   "kept the %s of before it as %s, which stays where it is; put it "
-				   "back by hand if that restore belongs to this one",
-				   rollback_steps[i]->name, rb->flow, rb->of, rb->left_of,
-				   rollback_steps[i]->name, left);
-		free(db);
+	if (rb->left_of) {
+		/* one warning for every part that run kept (the webroot and the
+		 * datadir kept in it are one copy), in the log's English and the
+		 * screen's language */
+		struct strbuf en = STRBUF_INIT, shown = STRBUF_INIT;
+		int was = i18n_english(1);
+		if (left_warning(rb, &en)) {
+			i18n_english(was);
+			left_warning(rb, &shown);
+			report_log_l10n(r, LOG_WARN, shown.buf, "%s", en.buf);
+		}
+		i18n_english(was);
+		strbuf_release(&en);
+		strbuf_release(&shown);
 	}
 	return 0;
 }
@@ -439,7 +499,8 @@ static int rollback_preflight(struct run *run, struct report *r, struct err *e)
 		if (!path_exists(rb->kept[i])) {
 			err_set(e, "the %s kept by the %s of %s is gone: %s", rollback_steps[i]->name,
 				rb->flow, rb->kept_of[i], rb->kept[i]);
-			err_hint(e, "Nothing was changed.  Roll back the other parts with --only.");
+			/* (the refusal says "nothing was touched" already) */
+			err_hint(e, "Roll back the other parts with --only.");
 			return -1;
 		}
 	}
@@ -459,8 +520,7 @@ static int rollback_preflight(struct run *run, struct report *r, struct err *e)
 				PQfinish(admin);
 				err_set(e, "the database \"%s\" kept by the %s of %s is gone",
 					kept[k], rb->flow, rb->kept_of[RB_DATABASE]);
-				err_hint(e, "Nothing was changed.  Roll back the files with --only "
-					    "webroot,datadir.");
+				err_hint(e, "Roll back the files with --only webroot,datadir.");
 				return -1;
 			}
 		}

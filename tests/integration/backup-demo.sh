@@ -71,6 +71,8 @@ order=$(sed -n -e 's/^  Maintenance mode on .*/ON/p' -e 's/^step database: .*/DU
 [ "$order" = "ON DUMP DATADIR-DONE OFF WEBROOT " ] ||
 	{ cat "$T/run1.log"; fail "maintenance was not on exactly around the dump and the datadir: $order"; }
 grep -Eq "^maintenance mode was on for [0-9.]+ s$" "$T/run1.log" || { cat "$T/run1.log"; fail "the summary does not say how long maintenance was on"; }
+# once: the maintenance-off row said it too (newcomer 8, finding 26)
+[ "$(grep -c "maintenance mode was on for" "$T/run1.log")" = 1 ] || { cat "$T/run1.log"; fail "the output says more than once how long maintenance was on"; }
 # each snapshot checked after it was made
 [ "$(grep -c "^verified: the snapshot .* matches " "$T/run1.log")" = 2 ] || { cat "$T/run1.log"; fail "the snapshots were not both verified"; }
 grep -Eq "^maintenance_ms [0-9]+$" "$BK/manifest/$id/MANIFEST" || fail "the manifest lacks maintenance_ms"

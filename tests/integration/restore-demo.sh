@@ -126,6 +126,10 @@ set -e
 went=$(ls -d "$NEW"/webroot.pre-restore-*/data | sed 's/pre-restore-[0-9_]*/pre-restore-T/')
 [ -n "$planned" ] && [ "$went" = "$planned" ] || fail "the plan said the old datadir goes to $planned, it went to $went"
 echo "ok: the plan names where the old datadir goes, and it goes there ($went)"
+# where it went is said once (the swap's line and a second "the old datadir
+# is kept as" said it twice: newcomer 8, finding 26)
+[ "$(grep -c "kept as $NEW/webroot\.pre-restore-[0-9_]*/data" "$T/run2.log")" = 1 ] ||
+	{ cat "$T/run2.log"; fail "the run says more than once where the old datadir is kept"; }
 report=$(ls "$T"/log/verify-*.txt | tail -1)
 grep -q "^FAIL" "$report" && { cat "$report"; fail "verification report has failures"; }
 grep -q "^PASS  row counts of all 8 tables" "$report" || { cat "$report"; fail "row counts not verified"; }
