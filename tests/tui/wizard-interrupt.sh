@@ -63,7 +63,13 @@ EOF
 }
 prompt() { # LABEL STEP
 	wait_for "Step $2 of 6" 60 "[$1] step $2"
-	wait_for "Enter run this step" 30 "[$1] the prompt of step $2"
+	wait_for "Enter run this step|Before you start" 30 "[$1] the prompt of step $2"
+	if shows "Before you start"; then
+		# the restore [step] left half done is named first (newcomer 8.9)
+		shows "ended early after webroot" || failscreen "[$1] a warning, but not of the half-done restore"
+		keys Space
+		wait_for "Enter run this step" 30 "[$1] the prompt of step $2"
+	fi
 }
 
 # ---- step: Ctrl-C between steps -------------------------------------------
