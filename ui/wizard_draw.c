@@ -857,7 +857,9 @@ void wizard_draw_pick(const struct wizard *w)
 		size_t k = (size_t)(first + i);
 		int c = tui_put(stdscr, d.next + 1 + i, d.ix, 2, k == w->pick_cur ? "* " : "  ",
 				A_NORMAL);
-		tui_put(stdscr, d.next + 1 + i, d.ix + c, d.iw - c, w->pick_item[k],
+		/* a row wider than the box ends in ... (a mark at its end
+		 * must not pass for a whole one) */
+		put_fit(w, d.next + 1 + i, d.ix + c, d.iw - c, w->pick_item[k],
 			k == w->pick_sel ? A_REVERSE : A_NORMAL);
 	}
 	if (w->choosing)

@@ -120,8 +120,9 @@ struct step_def {
 	 * unchanged. */
 	int (*use_source)(struct run *run, size_t i, struct report *r, struct err *e);
 	/* A mark for item @i of sources() in the chooser ("CUT OFF",
-	 * "UNUSABLE"), RUN_MARK_USABLE for the one to offer while the step
-	 * is blocked (shown without a mark), or NULL.  NULL hook: none. */
+	 * "UNUSABLE": an msgid, marked N_(), translated where it is drawn),
+	 * RUN_MARK_USABLE for the one to offer while the step is blocked
+	 * (shown without a mark), or NULL.  NULL hook: none. */
 	const char *(*source_mark)(const struct run *run, size_t i);
 	/* The state of the backup item @i of sources() belongs to, for the
 	 * chooser beside its time and size: "verified", "DAMAGED",

@@ -753,7 +753,7 @@ static void view_backups(struct runner *rn, struct proto_msg *m, size_t i, int b
 		strbuf_addf(&sb, "%s  %9s %s%s", when, size.buf, note[k].buf, it->name);
 		/* the one the preflight found unusable */
 		if (mark && strcmp(mark, RUN_MARK_USABLE))
-			strbuf_addf(&sb, "  %s", mark);
+			strbuf_addf(&sb, "  %s", _(mark));
 		/* blocked on the plan's: the newest usable one is offered */
 		if (blocked && mark && !strcmp(mark, RUN_MARK_USABLE))
 			pick = k;

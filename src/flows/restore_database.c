@@ -293,8 +293,8 @@ static const char *database_source_mark(const struct run *run, size_t i)
 		return NULL;
 	/* (a damaged one's state column says DAMAGED: restore_source_note()) */
 	if (rs->dump_refused && !strcmp(l->items[i].path, rs->dump_refused))
-		return rs->dump_refused_cut ? "CUT OFF" : rs->dump_refused_damaged ? NULL
-										 : "UNUSABLE";
+		return rs->dump_refused_cut ? N_("CUT OFF") : rs->dump_refused_damaged ? NULL
+										 : N_("UNUSABLE");
 	if (rs->dump_usable && !strcmp(l->items[i].path, rs->dump_usable))
 		return RUN_MARK_USABLE;
 	return NULL;

@@ -643,6 +643,34 @@ keys q
 wait_exit cutgz 130
 mv "$SANDBOX/cut.keep" "$cut"
 echo "[cutgz] the first screen names the dump cut inside its gzip stream"
+# the German backup list marks the cut dump in German (it said "CUT OFF"),
+# its row whole in the dialog at 80 columns
+lang_de
+start_wizard cut-de LANG=de_CH.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= "BISO_RECOVER_LOCALEDIR='$SANDBOX/locale'"
+wait_for "Vor dem Start: 1 Warnung" 60 "[cut-de] the German warning about the cut dump"
+keys x
+for step in 1 2 3; do
+	wait_for "Schritt $step von 6" 30 "[cut-de] step $step"
+	wait_for "Enter ausführen" 10 "[cut-de] the prompt of step $step"
+	keys s
+done
+wait_for "Schritt 4 von 6" 30 "[cut-de] the database step"
+wait_for "anderen Dump wählen" 10 "[cut-de] the database step offering another dump"
+keys Enter
+wait_for "Sicherung für Schritt database" 10 "[cut-de] the backup dialog"
+shows "biso_$cstamp.sql.gz  GEKÜRZT" || failscreen "[cut-de] the German backup list does not mark the cut dump GEKÜRZT"
+! shows "CUT OFF" || failscreen "[cut-de] the German backup list says CUT OFF"
+keys Escape
+sleep 0.5
+keys q
+wait_for "Assistent beenden\?" 10 "[cut-de] the German quit question"
+keys y
+wait_for "Exit-Code 130" 10 "[cut-de] the summary"
+sleep 0.5
+keys q
+wait_exit cut-de 130
+lang_en
+echo "[cut-de] the German backup list marks the cut dump GEKÜRZT"
 start_wizard cut
 wait_for "Before you start: 1 warning" 60 "the warning about the cut dump"
 shows "it was cut off" && shows "1 day 2 hours older" || fail "[cut] the warning does not name the cut and how much older"
