@@ -91,10 +91,13 @@ set +e; "$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --dump /nope.s
 echo "ok: a missing --dump: cannot open it, exit 2"
 printf 'bsio\n' | script -qec "$(printf '%q ' "$BISO_RECOVER" restore --only database --config "$DEMO_CONFIG" --dbname "$ci")" /dev/null > "$T/typo.log" 2>&1 ||
 	{ cat "$T/typo.log"; fail "typo: the restore into bsio failed"; }
-grep -qF "Restore the database: creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP"); warning: $app." "$T/typo.log" ||
+# (line mode wraps a question, a warning between words: their rows joined)
+typo=$(tr -d '\r' < "$T/typo.log" | tr '\n' ' ')
+summary=$(tr -d '\r' < "$T/typo.log" | sed -n '/^Summary:/,$p' | tr '\n' ' ')
+text_has "$typo" -F "Restore the database: creates database \"bsio\" (none exists) with $(basename "$DEMO_DUMP"); warning: $app." ||
 	{ cat "$T/typo.log"; fail "typo: the confirmation does not warn"; }
-text_has "$(sed -n '/^Summary:/,$p' "$T/typo.log")" -F "warning: $app" || { cat "$T/typo.log"; fail "typo: the summary does not warn"; }
-text_has "$(sed -n '/^Summary:/,$p' "$T/typo.log")" -F 'warning: migrations were not run on "bsio": biso-cli runs them on the database config.php names ("biso")' &&
+text_has "$summary" -F "warning: $app" || { cat "$T/typo.log"; fail "typo: the summary does not warn"; }
+text_has "$summary" -F 'warning: migrations were not run on "bsio": biso-cli runs them on the database config.php names ("biso")' &&
 	! grep -q 'restore --only migrations,verify' "$T/typo.log" ||
 	{ cat "$T/typo.log"; fail "typo: the summary offers restore --only migrations,verify for bsio, which is refused"; }
 [ "$(psql -XAt -U biso -d bsio -c 'SELECT count(*) FROM person')" = 400 ] || fail "typo: bsio was not restored"
