@@ -659,7 +659,7 @@ static void datadir_check_finds_bad_entries_inside(void **state)
 {
 	char dir[] = "/tmp/br-tree-XXXXXX", p[256];
 	struct strbuf first = STRBUF_INIT;
-	struct tree_owner t = { 0, 0, 0, &first };
+	struct tree_owner t = { 0, 0, 0, &first, NULL };
 	struct err e = ERR_INIT;
 	uid_t uid = getuid();
 	gid_t gid = getgid();
