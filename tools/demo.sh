@@ -69,6 +69,12 @@ demo_end() {
 	trap - EXIT
 	trap '' HUP
 	set +e
+	# the terminal went without a SIGHUP to this script (the wizard saw its
+	# end first and exited; the SIGHUP came later or never): what is still
+	# said goes to the sandbox's log, as after one
+	if [ "$had_tty" = 1 ] && [ ! -t 1 ]; then
+		exec </dev/null >>"$sandbox/log/demo.log" 2>&1
+	fi
 	if run_going; then
 		echo "demo: a run of the demo still works on its PostgreSQL cluster ($build/biso-recover status --config $conf);"
 		echo "demo: the cluster stays up until that run ends, then it is stopped (see $sandbox/log/demo.log);"
@@ -86,6 +92,8 @@ demo_end() {
 # Ctrl-C and SIGTERM reach the wizard too, which decides (Ctrl-C asks
 # first): the script only waits for its end.  A hangup closed the terminal:
 # what is still said goes to the sandbox's log.
+had_tty=0
+[ -t 1 ] && had_tty=1
 trap demo_end EXIT
 trap : INT TERM
 trap 'exec </dev/null >>"$sandbox/log/demo.log" 2>&1' HUP
