@@ -14,6 +14,7 @@
 #include "dumpread.h"
 #include "journal.h"
 #include "replay.h"
+#include "runcmd.h"
 #include "strbuf.h"
 #include "verify.h"
 
@@ -126,11 +127,49 @@ static void add_sql_quoted(struct strbuf *out, char q, const char *s)
 	strbuf_addch(out, q);
 }
 
+void restore_add_swap_psql(struct strbuf *out, const struct restore *rs, const char *keep_as,
+			   const char *take)
+{
+	char *host = NULL, *port = NULL, *sql;
+	struct strbuf q = STRBUF_INIT;
+
+	if (rs->conninfo) {
+		host = conninfo_get(rs->conninfo, "host");
+		port = conninfo_get(rs->conninfo, "port");
+	}
+	/* as the step swaps: the sessions on the live database ended (RENAME
+	 * refuses while one is left), both renames in one transaction */
+	strbuf_addstr(&q, "BEGIN; ");
+	if (keep_as) {
+		strbuf_addstr(&q, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+			      "WHERE datname = ");
+		add_sql_quoted(&q, '\'', orq(rs->dbname));
+		strbuf_addstr(&q, " AND pid <> pg_backend_pid(); ALTER DATABASE ");
+		add_sql_quoted(&q, '"', orq(rs->dbname));
+		strbuf_addstr(&q, " RENAME TO ");
+		add_sql_quoted(&q, '"', keep_as);
+		strbuf_addstr(&q, "; ");
+	}
+	strbuf_addstr(&q, "ALTER DATABASE ");
+	add_sql_quoted(&q, '"', take);
+	strbuf_addstr(&q, " RENAME TO ");
+	add_sql_quoted(&q, '"', orq(rs->dbname));
+	strbuf_addstr(&q, "; COMMIT;");
+	sql = strbuf_detach(&q, NULL);
+	runcmd_format_argv((const char *const[]){ "psql", "-X", "-v", "ON_ERROR_STOP=1", "-h",
+						  host ? host : "localhost", "-p", port ? port : "5432",
+						  "-U", "postgres", "-d", "postgres", "-c", sql, NULL },
+			   out);
+	free(host);
+	free(port);
+	free(sql);
+}
+
 static void database_manual(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
 	const struct conf *c = rs->conf;
-	char *owner = NULL, *host = NULL, *port = NULL, *user = NULL, *sql;
+	char *owner = NULL, *host = NULL, *port = NULL, *user = NULL;
 	char *staging = xstrfmt("%s_restoring", orq(rs->dbname));
 	char *keepdb = xstrfmt("%s_pre_restore_%s", orq(rs->dbname), rs->stamp);
 	const char *h, *pt;
@@ -155,31 +194,9 @@ static void database_manual(const struct run *run, struct strbuf *out)
 		restore_add_cmd(out, 0, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", h, "-p", pt,
 				"-U", owner ? owner : "postgres", "-d", staging, "-f", orq(rs->dump),
 				NULL);
-	{
-		/* as the step swaps: the sessions on the live database ended
-		 * (RENAME refuses while one is left), both renames in one
-		 * transaction */
-		struct strbuf q = STRBUF_INIT;
-		strbuf_addstr(&q, "BEGIN; ");
-		if (!rs->db_missing) {
-			strbuf_addstr(&q, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-				      "WHERE datname = ");
-			add_sql_quoted(&q, '\'', orq(rs->dbname));
-			strbuf_addstr(&q, " AND pid <> pg_backend_pid(); ALTER DATABASE ");
-			add_sql_quoted(&q, '"', orq(rs->dbname));
-			strbuf_addstr(&q, " RENAME TO ");
-			add_sql_quoted(&q, '"', keepdb);
-			strbuf_addstr(&q, "; ");
-		}
-		strbuf_addstr(&q, "ALTER DATABASE ");
-		add_sql_quoted(&q, '"', staging);
-		strbuf_addstr(&q, " RENAME TO ");
-		add_sql_quoted(&q, '"', orq(rs->dbname));
-		strbuf_addstr(&q, "; COMMIT;");
-		sql = strbuf_detach(&q, NULL);
-	}
-	restore_add_cmd(out, 0, "psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", h, "-p", pt, "-U",
-			"postgres", "-d", "postgres", "-c", sql, NULL);
+	strbuf_addstr(out, "     ");
+	restore_add_swap_psql(out, rs, rs->db_missing ? NULL : keepdb, staging);
+	strbuf_addch(out, '\n');
 	restore_add_cmd(out, 0, "psql", "-h", h, "-p", pt, "-U", owner ? owner : "postgres", "-d",
 			orq(rs->dbname), "-c", "ANALYZE", NULL);
 	free(owner);
@@ -188,7 +205,6 @@ static void database_manual(const struct run *run, struct strbuf *out)
 	free(user);
 	free(staging);
 	free(keepdb);
-	free(sql);
 }
 
 /* Blocked while the plan's dump is the one restore_preflight() found

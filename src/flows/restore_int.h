@@ -388,6 +388,15 @@ void restore_log_refused_source(struct report *r, const char *step, const char *
  * several joined by " | " when @pipe_at > 0 (the index of the word where
  * the second command starts), led by five spaces; the words end with NULL. */
 void restore_add_cmd(struct strbuf *out, int pipe_at, ...);
+/* Append the psql command (one line: no indent, no newline; words quoted
+ * by runcmd_format_argv(), identifiers and literals quoted for SQL) that
+ * swaps databases by hand as the database step does, as postgres on
+ * rs->conninfo's host and port: in one transaction the sessions on
+ * rs->dbname are ended (RENAME refuses while one is left) and it is
+ * renamed to @keep_as (both skipped when @keep_as is NULL: there is no
+ * live one), then @take is renamed to rs->dbname. */
+void restore_add_swap_psql(struct strbuf *out, const struct restore *rs, const char *keep_as,
+			   const char *take);
 /* "     rsync -a OPTS... SRC/ DST" (restore_add_cmd()), with the excludes of
  * the snapshots beside the manual's flat copy when @src is one
  * (restore_source_excludes(), @sub "webroot" or "data"). */

@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "dbadmin.h"
 #include "journal.h"
+#include "runcmd.h"
 #include "strbuf.h"
 #include "swap.h"
 #include "timestamp.h"
@@ -378,13 +379,21 @@ static int left_warning(const struct rollback *rb, struct strbuf *out)
 		else
 			strbuf_addf(&parts, _("the database as \"%s\""), left);
 		if (i == RB_DATABASE) {
-			strbuf_addf(&how, "ALTER DATABASE \"%s\" RENAME TO \"%s_pre_rollback_by_hand\"; "
-				    "ALTER DATABASE \"%s\" RENAME TO \"%s\"", rs->dbname, rs->dbname,
-				    left, rs->dbname);
+			char *keep_as = xstrfmt("%s_pre_rollback_by_hand", orq(rs->dbname));
+			restore_add_swap_psql(&how, rs, keep_as, left);
+			free(keep_as);
 		} else {
+			/* a datadir in the webroot is parked beside its kept
+			 * copy, out of the webroot, as the restore keeps it:
+			 * the web server must not serve its personal data */
+			char *park;
 			live = i == RB_WEBROOT ? rs->webroot : rs->datadir;
-			strbuf_addf(&how, "mv %s %s.pre-rollback-by-hand && mv %s %s", live, live, left,
-				    live);
+			park = xstrfmt("%s.pre-rollback-by-hand",
+				       i == RB_DATADIR && live && inside(live, rs->webroot) ? left : live);
+			runcmd_format_argv((const char *const[]){ "mv", live, park, NULL }, &how);
+			strbuf_addstr(&how, " && ");
+			runcmd_format_argv((const char *const[]){ "mv", left, live, NULL }, &how);
+			free(park);
 		}
 		free(db);
 	}

@@ -289,3 +289,41 @@ run "$T/left.log" rollback --dry-run
 [ "$(grep -c "not put back" "$T/left.log")" = 1 ] ||
 	{ cat "$T/left.log"; fail "rollback warns more than once about what the first restore kept"; }
 echo "ok: two finished restores are two: the rollback names the first one's kept webroot ($kw)"
+
+# The by-hand commands for a datadir the rolled-back restore did not
+# replace (`--only datadir`, later `--only database,migrations,verify`),
+# kept in a keep_dir with a blank in its path: pasted into a shell as they
+# are, they put the kept datadir back and park the live one beside the kept
+# copy, out of the webroot (its personal data is never served): the webroot
+# holds the same names as before, the datadir is the kept copy (rsync -ani
+# --checksum).  Before, the live datadir went to webroot/data.pre-rollback-
+# by-hand, and the path with the blank was pasted unquoted.
+K="$T/keep it"
+mkdir -p "$K"
+printf 'keep_dir = "%s";\n' "$K" >> "$DEMO_CONFIG"
+echo live-data > "$W/data/DD_MARKER"
+sleep 1
+run "$T/dd.log" restore --yes --only datadir
+[ $rc = 0 ] || { cat "$T/dd.log"; fail "restore --only datadir exited $rc"; }
+kd=$(ls -td "$K"/*.pre-restore-* | head -n 1)
+[ -e "$kd/DD_MARKER" ] || { cat "$T/dd.log"; fail "restore --only datadir kept no datadir in $K ($kd)"; }
+sleep 1
+run "$T/dd-db.log" restore --yes --only database,migrations,verify
+[ $rc = 0 ] || { cat "$T/dd-db.log"; fail "restore --only database,migrations,verify exited $rc"; }
+run "$T/dd-left.log" rollback --dry-run
+how=$(sed -n 's/.*: the datadir as .*, with maintenance mode on: //p' "$T/dd-left.log")
+[ $rc = 0 ] && [ -n "$how" ] ||
+	{ cat "$T/dd-left.log"; fail "rollback does not name the datadir the restore --only datadir kept ($kd) and how to put it back"; }
+rm -rf "$T/dd-kept" "$T/dd-live"
+cp -a "$kd" "$T/dd-kept"
+cp -a "$W/data" "$T/dd-live"
+names=$(ls -A "$W")
+bash -c "$how" > "$T/dd-how.log" 2>&1 ||
+	{ cat "$T/dd-left.log" "$T/dd-how.log"; fail "the printed by-hand command failed: $how"; }
+[ "$(ls -A "$W")" = "$names" ] ||
+	{ echo "$how"; ls -A "$W"; fail "after the by-hand command the webroot holds other names than before (the live datadir parked in it?)"; }
+same_tree "$T/dd-kept" "$W/data" ||
+	{ echo "$how"; fail "after the by-hand command the datadir is not the kept copy $kd"; }
+same_tree "$T/dd-live" "$kd.pre-rollback-by-hand" ||
+	{ echo "$how"; ls -A "$K"; fail "the live datadir was not parked beside the kept copy as $kd.pre-rollback-by-hand"; }
+echo "ok: the by-hand commands for a kept datadir quote its path (with a blank) and park the live datadir out of the webroot"
