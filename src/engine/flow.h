@@ -214,6 +214,12 @@ struct flow_def {
 	 * cannot be resumed (run_prepare() says nothing of an interrupted run
 	 * of it, run_opts.resume is refused). */
 	void (*journal_plan)(const struct run *run, struct strbuf *out);
+	/* The options that name the sources @run used (" --dump FILE",
+	 * " --at YYYYMMDD_HHMMSS", each with a leading space, FILE absolute),
+	 * appended to @out, for a command that finishes the run later: by
+	 * then a newer backup may exist, which a command without them would
+	 * take.  After prepare.  NULL: the operator's --dump and --at. */
+	void (*source_opts)(const struct run *run, struct strbuf *out);
 	/* How far step @step of the interrupted run @stamp had come
 	 * ("during the replay", "during its swap of /var/www/biso"), from
 	 * the journal and what it left, appended to @out with _() (the

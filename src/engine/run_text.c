@@ -103,6 +103,10 @@ static const char *err_text(const struct err *e)
 
 void run_source_opts(const struct run *run, struct strbuf *out)
 {
+	if (run->flow->source_opts) {
+		run->flow->source_opts(run, out);
+		return;
+	}
 	if (run->opts.dump) {
 		char *real = realpath(run->opts.dump, NULL);
 		const char *argv[] = { "--dump", real ? real : run->opts.dump, NULL };

@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "journal.h"
+#include "runcmd.h"
 #include "strbuf.h"
 #include "timestamp.h"
 
@@ -75,6 +76,44 @@ static void restore_journal_plan(const struct run *run, struct strbuf *out)
 		char when[20];
 		timestamp_human(it->when, when);
 		strbuf_addf(out, "taken=%.16s\n", when);
+	}
+}
+
+/* flow_def.source_opts: the dump the run replays, by name, and the newest
+ * time of the dated backups it chose, as --at: a command that finishes a
+ * half-done run later must not take a newer dump (a nightly pg_dump) or
+ * webroot than the steps already done used.  A path with a newline is left
+ * out (the journal keeps one line). */
+static void restore_source_opts(const struct run *run, struct strbuf *out)
+{
+	const struct restore *rs = restore_of(run);
+	time_t at = 0;
+	if (rs->dump && !strchr(rs->dump, '\n')) {
+		char *real = realpath(rs->dump, NULL);
+		const char *argv[] = { "--dump", real ? real : rs->dump, NULL };
+		strbuf_addch(out, ' ');
+		runcmd_format_argv(argv, out);
+		free(real);
+	}
+	if (rs->backups) {
+		const struct backup_list *lists[] = { &rs->backups->webroot, &rs->backups->data,
+						      &rs->backups->log_dumps };
+		const char *paths[] = { rs->webroot_src, rs->datadir_src, rs->log_dump };
+		const struct backup_item *d = rs->dump ? restore_dump_item(rs, rs->dump) : NULL;
+		for (size_t k = 0; k < 3; k++) {
+			size_t i = paths[k] ? restore_list_index(lists[k], paths[k]) : lists[k]->n;
+			if (i < lists[k]->n && !lists[k]->items[i].undated && lists[k]->items[i].when > at)
+				at = lists[k]->items[i].when;
+		}
+		if (d && !d->undated && d->when > at)
+			at = d->when;
+	}
+	if (!at)
+		at = rs->at;
+	if (at) {
+		char name[16];
+		timestamp_name(at, name);
+		strbuf_addf(out, " --at %s", name);
 	}
 }
 
@@ -356,6 +395,7 @@ const struct flow_def restore_flow = {
 	.target_text = restore_target_text,
 	.targets = restore_targets,
 	.journal_plan = restore_journal_plan,
+	.source_opts = restore_source_opts,
 	.interrupted_at = restore_interrupted_at,
 	.undo = "rollback",
 };

@@ -11,7 +11,9 @@
 #     next restore says nothing of the half-done run any more;
 #   - after a second half-done run, the --only command: exit 0, the
 #     database the dump's (the old table gone), it does not warn of the
-#     run it finishes, and the next restore says nothing any more.
+#     run it finishes, and the next restore says nothing any more; a
+#     newer dump written in between is not taken (the command names the
+#     dump the half-done run chose).
 # In German (LANG=de_CH.UTF-8) the notice is German.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -46,9 +48,11 @@ notice "$T/next1.log"
 grep -qxF "warning: the restore of $st ended early after datadir (exit 130); not done: database, migrations, verify" "$T/next1.log" ||
 	{ cat "$T/next1.log"; fail "the next restore does not say that the restore of $st ended half done"; }
 grep -qxF "to finish it, run:" "$T/next1.log" || { cat "$T/next1.log"; fail "no 'to finish it' line"; }
-finish="  biso-recover restore --only database,migrations,verify --config $DEMO_CONFIG"
+# the command names the dump the half-done run chose (and --at its
+# backups' time): a newer dump must not be taken (see below)
+finish="  biso-recover restore --only database,migrations,verify --config $DEMO_CONFIG --dump "
 back="  biso-recover rollback --config $DEMO_CONFIG"
-grep -qxF -- "$finish" "$T/next1.log" || { cat "$T/next1.log"; fail "no '$finish' line"; }
+grep -q -- "^$finish" "$T/next1.log" || { cat "$T/next1.log"; fail "no '$finish' line"; }
 grep -qxF "to put back what it replaced instead, run:" "$T/next1.log" || { cat "$T/next1.log"; fail "no 'to put back' line"; }
 grep -qxF -- "$back" "$T/next1.log" || { cat "$T/next1.log"; fail "no '$back' line"; }
 echo "ok: the next restore names the half-done run, what is not done and both commands"
@@ -61,7 +65,7 @@ set -e
 grep -qxF "Warnung: der restore-Lauf von $st endete vorzeitig nach datadir (Exit-Code 130); nicht erledigt: database, migrations, verify" "$T/de.log" ||
 	{ cat "$T/de.log"; fail "the German notice is missing"; }
 grep -qxF "um ihn abzuschliessen, ausführen:" "$T/de.log" || { cat "$T/de.log"; fail "German: no 'abschliessen' line"; }
-grep -qxF -- "$finish" "$T/de.log" || { cat "$T/de.log"; fail "German: no '$finish' line"; }
+grep -q -- "^$finish" "$T/de.log" || { cat "$T/de.log"; fail "German: no '$finish' line"; }
 echo "ok: the notice in German"
 
 # the rollback as printed
@@ -80,9 +84,17 @@ echo "ok: the printed rollback command puts the webroot back; then nothing more 
 # again half done, then the --only command as printed
 reset
 half "$T/half2.log"
+# a newer dump comes in between (the nightly pg_dump of the manual
+# layout): it holds the live database the half-done run never replaced
+first=$(realpath "$(ls "$B/db"/biso_*.sql.gz | sort | tail -1)")
+pg_dump -d biso | gzip > "$B/db/biso_$(date -d '+1 min' +%Y%m%d_%H%M%S).sql.gz"
 notice "$T/next3.log"
 cmd=$(sed -n 's/^  biso-recover restore --only/restore --only/p' "$T/next3.log")
 [ -n "$cmd" ] || { cat "$T/next3.log"; fail "the second half-done run: no --only command"; }
+case " $cmd " in
+*" --dump $first "*) ;;
+*) cat "$T/next3.log"; fail "the --only command does not name the dump the half-done run chose ($first)" ;;
+esac
 set +e
 # shellcheck disable=SC2086
 "$BISO_RECOVER" $cmd --yes < /dev/null > "$T/finish.log" 2>&1
@@ -95,3 +107,4 @@ psql -AtXc "SELECT 1 FROM pg_tables WHERE tablename = 'old_marker'" -d biso | gr
 notice "$T/next4.log"
 grep -q "ended early" "$T/next4.log" && { cat "$T/next4.log"; fail "after finishing it the restore still names the half-done run"; }
 echo "ok: the printed --only command finishes the restore (exit 0, the dump's database); then nothing more is said"
+

@@ -461,7 +461,7 @@ $TMUX_CMD capture-pane -p -J -S - -t wiz > "$SANDBOX/askno.screen"
 # (with the instance's options, the path absolute: it is pasted elsewhere)
 finish="  biso-recover restore --only datadir --config $(realpath "$CONF")"
 grep -q "^not done: datadir$" "$SANDBOX/askno.screen" &&
-	grep -qxF -- "$finish" "$SANDBOX/askno.screen" &&
+	grep -q -- "^$finish\( --dump \| --at \|$\)" "$SANDBOX/askno.screen" &&
 	grep -qF -- "$finish" "$(newest_log)" ||
 	{ cat "$SANDBOX/askno.screen"; fail "[askno] the end does not say how to finish the datadir step"; }
 echo "[askno] passed: no stops at once; the end says how to finish"
