@@ -309,6 +309,18 @@ static void journal_start(struct run *run, struct report *r)
 			strbuf_addf(&sb, "repeat=%s\n", src.buf);
 		strbuf_release(&src);
 	}
+	/* the selected (or earlier done) steps that change something
+	 * (run_ended_early(): a run that ended after only a check-only step
+	 * is not half done) */
+	strbuf_addstr(&sb, "changes=");
+	for (size_t i = 0, k = 0; i < run->flow->n_steps; i++) {
+		const struct step_def *sd = run->flow->steps[i];
+		if ((run->st[i].selected || run->st[i].earlier) &&
+		    (sd->destructive ? sd->destructive(run, NULL)
+				     : (sd->flags & (STEP_F_FILES | STEP_F_DATABASE)) != 0))
+			strbuf_addf(&sb, "%s%s", k++ ? "," : "", sd->name);
+	}
+	strbuf_addch(&sb, '\n');
 	/* this run journals "working" when a step goes past its start */
 	strbuf_addf(&sb, "working=journaled\norigin=%s", run_origin_stamp(run));
 	journal(run, "", "start", sb.buf, r);

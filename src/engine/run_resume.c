@@ -322,9 +322,21 @@ void run_interrupted_set(struct run *run, const struct found *f)
 	i18n_english(was);
 }
 
+/* 1 when @name is one of the comma-separated @list. */
+static int in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 /* The text of run_ended_early() for @f (a run of @flow that ended), in
  * the language _() gives, appended to @out; 0 (nothing appended) when it
- * did not end early having changed something, or when @sel (a run about
+ * did not end early having changed something (no step done that kept
+ * something or is one of its start record's "changes="; a journal
+ * without that key: any done step counts), or when @sel (a run about
  * to start: its selected steps, NULL: none) selects only steps @f left
  * undone: that run finishes it. */
 static int ended_early_text(const struct flow_def *flow, const struct found *f,
@@ -332,19 +344,21 @@ static int ended_early_text(const struct flow_def *flow, const struct found *f,
 {
 	size_t n = flow->n_steps, last = n;
 	struct strbuf list = STRBUF_INIT, only = STRBUF_INIT;
-	int kept = 0, finishes = sel != NULL;
-	char *repeat;
+	int kept = 0, changed = 0, finishes = sel != NULL;
+	char *repeat, *changes;
 
 	/* a whole flow (backup, refresh) half done is run again whole: its
 	 * summary says so, and it keeps nothing to finish or put back */
 	if (!f->ended || flow->whole)
 		return 0;
+	changes = plan_value(f->plan, "changes");
 	for (size_t i = 0; i < n; i++) {
 		char *k, *from, *at;
 		if (f->last[i] == STEP_DONE) {
 			last = i;
 			run_done_parse(f->done[i] ? f->done[i] : "", &k, &from, &at);
 			kept |= k != NULL;
+			changed |= k != NULL || !changes || in_list(changes, flow->steps[i]->name);
 			free(k);
 			free(from);
 			free(at);
@@ -356,7 +370,8 @@ static int ended_early_text(const struct flow_def *flow, const struct found *f,
 		if (sel && sel[i])
 			finishes = 0; /* it does a step again that @f did */
 	}
-	if (last == n || !only.len || finishes) {
+	free(changes);
+	if (last == n || !changed || !only.len || finishes) {
 		strbuf_release(&list);
 		strbuf_release(&only);
 		return 0;

@@ -14,7 +14,8 @@
 #     run it finishes, and the next restore says nothing any more; a
 #     newer dump written in between is not taken (the command names the
 #     dump the half-done run chose).
-# In German (LANG=de_CH.UTF-8) the notice is German.
+# In German (LANG=de_CH.UTF-8) the notice is German.  A run stopped after
+# only a check-only step (config) changed nothing: no notice.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 
@@ -108,3 +109,13 @@ notice "$T/next4.log"
 grep -q "ended early" "$T/next4.log" && { cat "$T/next4.log"; fail "after finishing it the restore still names the half-done run"; }
 echo "ok: the printed --only command finishes the restore (exit 0, the dump's database); then nothing more is said"
 
+# a run stopped after a step that changed nothing (config, check-only in
+# the demo: no config_php_src) is not half done: no notice
+reset
+BR_FAULT_TERM=step.datadir.start run "$FAULTS" "$T/checkonly.log" --only config,datadir
+[ $rc = 130 ] || { cat "$T/checkonly.log"; fail "the restore stopped before its datadir step: exit $rc, not 130"; }
+grep -q "step config" "$T/checkonly.log" || { cat "$T/checkonly.log"; fail "the config step did not run"; }
+notice "$T/next5.log"
+grep -q "ended early" "$T/next5.log" &&
+	{ cat "$T/next5.log"; fail "a run that changed nothing (only the check-only config step done) is named as half done"; }
+echo "ok: a run stopped after a check-only step leaves no notice"

@@ -127,13 +127,6 @@ quit_wizard
 # ---- narrow ---------------------------------------------------------------
 start 60 20 "$CONF" wizard restore
 wait_for "Step 1 of 6: Restore the webroot" 60 "[narrow] the webroot step"
-wait_for "Enter run this step|Before you start" 10 "[narrow] the webroot step's keys"
-if has "Before you start"; then
-	# an earlier section left the restore half done: it is named first
-	# (newcomer 8.9); a key goes on
-	has "ended early after" || failscreen "[narrow] a warning, but not of the half-done restore"
-	keys Space
-fi
 wait_for "Enter run this step" 10 "[narrow] the webroot step's keys"
 line=$(grep -E "x target: " <<< "$(screen)") || failscreen "[narrow] no target line"
 grep -Eq "x target: /[^ ]*\.\.\.[^ ]*/prod/webroot *$|x target: $DEMO_WEBROOT *$" <<< "$line" ||

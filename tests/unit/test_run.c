@@ -847,7 +847,8 @@ static void a_killed_run_is_found_and_resumed_from_its_interrupted_step(void **s
 	strbuf_reset(&sb);
 	journal_text(f->dir, &sb);
 	assert_non_null(strstr(sb.buf, ":start:check\nsource=backup-1\ntaken=2026-12-06 "
-				       "02:00\nrepeat=\nworking=journaled\norigin=20261206_100000\nwrite:done:kept "));
+				       "02:00\nrepeat=\nchanges=write\nworking=journaled\n"
+				       "origin=20261206_100000\nwrite:done:kept "));
 	assert_non_null(strstr(sb.buf, "\ncheck:done:at "));
 	run_free(run);
 
