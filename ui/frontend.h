@@ -22,7 +22,7 @@ enum {
 	EXIT_FAILED = 1,    /* a step failed; the old data was kept */
 	EXIT_USAGE = 2,     /* usage or configuration error */
 	EXIT_CONTINUED = 3, /* finished, but the operator continued past errors */
-	EXIT_NOT_CONFIRMED = 4, /* line mode: a confirmation did not match 3
+	EXIT_NOT_CONFIRMED = 7, /* line mode: a confirmation did not match 3
 				   times (RUNNER_EXIT_MISMATCH); nothing more
 				   was changed */
 	EXIT_ABORTED = 130  /* aborted by the operator (Ctrl-C, q) or a signal */

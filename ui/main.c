@@ -74,7 +74,7 @@ static const char usage_text[] = N_(
 "\n"
 "Exit codes: 0 done; 1 a step failed (old data kept); 2 usage or configuration\n"
 "error; 3 finished with errors gone past (a step skipped by the operator, or\n"
-"archive members refused: counted in the summary); 4 not confirmed (a typed\n"
+"archive members refused: counted in the summary); 7 not confirmed (a typed\n"
 "confirmation did not match 3 times); 130 aborted (by the operator, or by\n"
 "SIGHUP/SIGTERM: the log says which).\n");
 

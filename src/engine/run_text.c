@@ -315,9 +315,9 @@ void run_end_text(const struct run *run, int code, struct strbuf *out)
 		if (run && run->stopped)
 			strbuf_addf(out, ": %s", _(report_reason(run->stopped)));
 		break;
-	case 4:
+	case 7:
 		/* runner.h: RUNNER_EXIT_MISMATCH */
-		strbuf_addstr(out, _("not confirmed (exit 4): the typed confirmation did not match 3 "
+		strbuf_addstr(out, _("not confirmed (exit 7): the typed confirmation did not match 3 "
 				     "times; nothing more was changed"));
 		break;
 	default: strbuf_addf(out, _("ended (exit %d)"), code); break;

@@ -62,7 +62,7 @@ struct logfile;
 /* runner_drive()'s exit code when a confirmation did not match
  * RUNNER_TRIES times (line mode): not confirmed, nothing more changed;
  * run_set_stopped(REPORT_STOP_MISMATCH) says why in the summary. */
-#define RUNNER_EXIT_MISMATCH 4
+#define RUNNER_EXIT_MISMATCH 7
 
 struct runner_opts {
 	const char *socket_path; /* listen here (rundir_socket_path()) */

@@ -2,7 +2,7 @@
 # restore-mismatch: in line mode, on a terminal (script(1)), three wrong
 # database names at the typed confirmation of the database step end the
 # run apart from Ctrl-C and "no" (newcomer 8.13: "cancelled by the
-# operator", exit 130, the summary not saying why): exit 4, the summary's
+# operator", exit 130, the summary not saying why): exit 7, the summary's
 # "the run ended early: the typed confirmation did not match 3 times:
 # nothing more was changed", with the datadir already replaced (kept:),
 # "not done: database, ..." and the commands that finish the run or put it
@@ -38,7 +38,7 @@ done
 set +e; wait $pid; rc=$?; set -e
 exec 3>&-
 tr -d '\r' < "$T/tty" > "$T/out"
-[ $rc = 4 ] || { cat "$T/out"; fail "three wrong names: exit $rc, expected 4 (not 130, Ctrl-C's)"; }
+[ $rc = 7 ] || { cat "$T/out"; fail "three wrong names: exit $rc, expected 7 (not 130, Ctrl-C's)"; }
 grep -qF "the run ended early: the typed confirmation did not match 3 times: nothing more was changed" "$T/out" ||
 	{ cat "$T/out"; fail "the summary does not say why the run ended"; }
 grep -q "cancelled by the operator" "$T/out" && { cat "$T/out"; fail "three wrong names read as a cancel"; }
@@ -48,4 +48,4 @@ grep -qF "  biso-recover restore --only database --config $DEMO_CONFIG" "$T/out"
 grep -qF "  biso-recover rollback --config $DEMO_CONFIG" "$T/out" || { cat "$T/out"; fail "no rollback command"; }
 psql -AtXc "SELECT 1 FROM pg_tables WHERE tablename = 'mismatch_marker'" -d biso | grep -qx 1 ||
 	fail "the live database was replaced after three wrong names"
-echo "ok: three wrong database names end the run with exit 4 and say why, what was replaced and how to go on"
+echo "ok: three wrong database names end the run with exit 7 and say why, what was replaced and how to go on"

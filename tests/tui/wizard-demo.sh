@@ -435,13 +435,13 @@ for i in 1 2 3; do
 	keys Enter
 	sleep 0.3
 done
-wait_exit ask3 4
+wait_exit ask3 7
 log=$(newest_log)
 grep -q "does not match \"yes\" (3 tries)" "$log" &&
 	grep -q "not confirmed: the typed confirmation did not match 3 times; stopping before step webroot" "$log" ||
 	fail "[ask3] three wrong answers: the log does not say so"
-text_has "$(tail -n 1 "$log")" "not confirmed (exit 4): the typed confirmation did not match 3 times" ||
-	{ tail -n 1 "$log"; fail "[ask3] the log's last line does not say exit 4, not confirmed"; }
+text_has "$(tail -n 1 "$log")" "not confirmed (exit 7): the typed confirmation did not match 3 times" ||
+	{ tail -n 1 "$log"; fail "[ask3] the log's last line does not say exit 7, not confirmed"; }
 ! grep -q "step webroot: Restore the webroot" "$log" || fail "[ask3] the webroot step ran"
 echo "[ask3] passed: three wrong answers stop before the step"
 start_cmd askno restore --config "'$CONF'" --only webroot,datadir

@@ -674,7 +674,7 @@ static void three_wrong_answers_end_the_run_not_as_a_cancel(void **state)
 	assert_string_equal(report_reason(run_stopped(f.run)),
 			    "the typed confirmation did not match 3 times: nothing more was changed");
 	run_end_text(f.run, RUNNER_EXIT_MISMATCH, &sb);
-	assert_string_equal(sb.buf, "not confirmed (exit 4): the typed confirmation did not match "
+	assert_string_equal(sb.buf, "not confirmed (exit 7): the typed confirmation did not match "
 				    "3 times; nothing more was changed");
 	strbuf_release(&sb);
 	cl_close(&a);
