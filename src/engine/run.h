@@ -184,8 +184,9 @@ int run_interrupted(const struct run *run, struct strbuf *out);
  *   "to put back what it replaced instead, run:" / "  biso-recover
  *    rollback..." (flow_def.undo, when a done step kept something)
  * one line each, each ending in a newline; returns 1.  0, nothing
- * appended, when there is none (no journal, another flow ran last, it
- * finished, or changed nothing; a whole flow, flow_def.whole, which is run
+ * appended, when there is none (no journal, a run of the flow or of its
+ * undo flow came after it: a later run of another flow, such as the
+ * nightly backup, does not end it; it finished, or changed nothing; a whole flow, flow_def.whole, which is run
  * again whole, never).  Reads only the journal; run_prepare()
  * logs it as a warning unless the run finishes it.
  */

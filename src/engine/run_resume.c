@@ -58,15 +58,18 @@ void run_found_free(struct found *f, size_t n)
 	memset(f, 0, sizeof *f);
 }
 
-/* Read the newest run's step records for @flow from @log_dir's journal:
+/* Read the newest run's step records for @flow from @log_dir's journal
+ * (with @own, the newest run of @flow or its undo flow, skipping the runs
+ * of other flows):
  * 1 when it is a run of @flow (in @f), 0 when there is none, -1 with @e. */
-static int find_newest(const struct flow_def *flow, const char *log_dir, struct found *f,
-		       struct err *e)
+static int find_newest(const struct flow_def *flow, const char *log_dir, int own,
+		       struct found *f, struct err *e)
 {
 	struct journal_step_rec *v;
 	size_t n, ns = flow->n_steps;
+	const char *flows[] = { flow->name, flow->undo, NULL };
 	memset(f, 0, sizeof *f);
-	if (!log_dir || journal_steps(log_dir, &v, &n, e) < 0)
+	if (!log_dir || journal_steps_of(log_dir, own ? flows : NULL, &v, &n, e) < 0)
 		return log_dir ? -1 : 0;
 	if (!n || strcmp(v[0].flow, flow->name) || strcmp(v[0].event, "start") || *v[0].step) {
 		journal_steps_free(v, n);
@@ -398,7 +401,9 @@ int run_ended_early_sel(const struct flow_def *flow, const char *log_dir, const 
 {
 	struct found f;
 	struct err ignored = ERR_INIT;
-	int got = find_newest(flow, log_dir, &f, &ignored);
+	/* a later run of another flow (the nightly backup) does not end
+	 * it; a later restore or rollback does */
+	int got = find_newest(flow, log_dir, 1, &f, &ignored);
 	err_clear(&ignored);
 	if (got <= 0)
 		return 0;
@@ -424,7 +429,7 @@ int run_ended_early(const struct flow_def *flow, const char *log_dir, const char
 int run_find_interrupted(const struct run *run, struct found *f, struct err *e)
 {
 	const char *dir = run->conf->log_dir;
-	int got = find_newest(run->flow, dir, f, e);
+	int got = find_newest(run->flow, dir, 0, f, e);
 	if (got <= 0)
 		return got;
 	if (f->ended || run_alive(dir, f->origin)) {

@@ -15,7 +15,8 @@
 #     newer dump written in between is not taken (the command names the
 #     dump the half-done run chose).
 # In German (LANG=de_CH.UTF-8) the notice is German.  A run stopped after
-# only a check-only step (config) changed nothing: no notice.
+# only a check-only step (config) changed nothing: no notice.  A backup
+# after a half-done run does not end it: the notice stays.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 
@@ -119,3 +120,18 @@ notice "$T/next5.log"
 grep -q "ended early" "$T/next5.log" &&
 	{ cat "$T/next5.log"; fail "a run that changed nothing (only the check-only config step done) is named as half done"; }
 echo "ok: a run stopped after a check-only step leaves no notice"
+
+# a backup after the half-done run (the nightly cron) does not end it: the
+# next restore still names it (the backup is the newest run)
+reset
+half "$T/half3.log"
+st=$(stamp)
+set +e
+"$BISO_RECOVER" backup --yes --config "$DEMO_CONFIG" < /dev/null > "$T/backup.log" 2>&1
+rc=$?
+set -e
+[ $rc = 0 ] || { cat "$T/backup.log"; fail "the backup after the half-done run: exit $rc"; }
+notice "$T/next6.log"
+grep -qxF "warning: the restore of $st ended early after datadir (exit 130); not done: database, migrations, verify" "$T/next6.log" ||
+	{ cat "$T/next6.log"; fail "after a backup the next restore no longer names the half-done restore of $st"; }
+echo "ok: a backup after the half-done run does not end it: the next restore still names it"
