@@ -492,9 +492,10 @@ N_("Usage: biso-recover status [--follow] [OPTIONS]\n"
 "  --dbname CONNINFO, --web-user USER  change nothing status reads; given, they\n"
 "                         are carried into the commands it names\n"
 "\n"
-"Exit codes: 0 finished ok; 1 failed, aborted, or the run's process died\n"
-"(a status file that says running while its pid is gone or belongs to\n"
-"another process); 2 usage error or an unreadable status file; 3 finished\n"
-"with errors gone past; 4 running; 5 waiting for an answer; 6 no run found.\n"),
+"Exit codes (status's own, not a flow's): 0 finished ok; 1 failed, aborted,\n"
+"not confirmed (a flow's 7), or the run's process died (a status file that\n"
+"says running while its pid is gone or belongs to another process); 2 usage\n"
+"error or an unreadable status file; 3 finished with errors gone past;\n"
+"4 running; 5 waiting for an answer; 6 no run found.\n"),
 	1, cmd_status
 };
