@@ -313,6 +313,12 @@ int fsrestore_verify_source_entry(struct ctx *c, struct archive *a, struct archi
 
 /* Allocated bytes of the tree at @name (like du; hardlinked files share). */
 uint64_t fsrestore_du_at(int dfd, const char *name);
+/* A libarchive object could not be made (its constructors fail only
+ * without memory, where bsdtar stops too; test builds fail them by name,
+ * BR_FAULT_FAIL=files.new.*): c->e says "cannot create @what for SOURCE"
+ * with ENOMEM's reason, @what an msgid (N_(), translated on the screen).
+ * Returns -1. */
+int fsrestore_no_memory(struct ctx *c, const char *what);
 /* Remove everything inside the directory @path, keeping @path. */
 int fsrestore_empty_dir(const char *path, struct err *e);
 

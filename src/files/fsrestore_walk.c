@@ -37,13 +37,16 @@ static int is_special(mode_t type)
 	return type == AE_IFIFO || type == AE_IFCHR || type == AE_IFBLK || type == AE_IFSOCK;
 }
 
-/* A libarchive object (@what) could not be made: its constructors fail
- * only without memory, where bsdtar stops too.  (Test builds fail them by
- * name, BR_FAULT_FAIL=files.new.*.)  Returns -1 with c->e set. */
-static int no_memory(struct ctx *c, const char *what)
+int fsrestore_no_memory(struct ctx *c, const char *what)
 {
-	err_errno(c->e, ENOMEM, "cannot create %s for %s", what, c->source);
+	/* @what is a msgid: the screen's message names it in its language */
+	char *l = xstrfmt(_("cannot create %s for %s"), _(what), c->source);
+	char *shown = xstrfmt("%s: %s", l, strerror(ENOMEM));
+	err_set_l10n(c->e, shown, "cannot create %s for %s: %s", what, c->source,
+		     i18n_strerror_en(ENOMEM));
 	err_hint(c->e, "free memory, or raise this process's memory limit, and run it again");
+	free(shown);
+	free(l);
 	return -1;
 }
 
@@ -54,7 +57,7 @@ static struct archive *open_source(struct ctx *c)
 		int flags = ARCHIVE_READDISK_NO_FFLAGS;
 		a = fault_fail("files.new.disk-reader") ? NULL : archive_read_disk_new();
 		if (!a) {
-			no_memory(c, "the directory reader");
+			fsrestore_no_memory(c, N_("the directory reader"));
 			return NULL;
 		}
 		if (!c->o->xattrs)
@@ -64,7 +67,7 @@ static struct archive *open_source(struct ctx *c)
 		archive_read_disk_set_symlink_physical(a);
 		archive_read_disk_set_behavior(a, flags);
 		if (c->root && archive_read_disk_set_standard_lookup(a) != ARCHIVE_OK) {
-			no_memory(c, "the owner name lookup");
+			fsrestore_no_memory(c, N_("the owner name lookup"));
 			archive_read_free(a);
 			return NULL;
 		}
@@ -78,7 +81,7 @@ static struct archive *open_source(struct ctx *c)
 	}
 	a = fault_fail("files.new.reader") ? NULL : archive_read_new();
 	if (!a) {
-		no_memory(c, "the archive reader");
+		fsrestore_no_memory(c, N_("the archive reader"));
 		return NULL;
 	}
 	archive_read_support_format_all(a);
@@ -380,7 +383,7 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 		/* hardlinks: written as links, counted once by the scan */
 		lr = fault_fail("files.new.linkresolver") ? NULL : archive_entry_linkresolver_new();
 		if (!dent || !lr) {
-			no_memory(c, dent ? "the hardlink resolver" : "an archive entry");
+			fsrestore_no_memory(c, dent ? N_("the hardlink resolver") : N_("an archive entry"));
 			goto out;
 		}
 		archive_entry_linkresolver_set_strategy(lr, ARCHIVE_FORMAT_TAR_USTAR);
@@ -406,12 +409,12 @@ int fsrestore_walk(struct ctx *c, enum pass pass)
 			flags |= ARCHIVE_EXTRACT_XATTR;
 		ext = fault_fail("files.new.disk-writer") ? NULL : archive_write_disk_new();
 		if (!ext) {
-			no_memory(c, "the disk writer");
+			fsrestore_no_memory(c, N_("the disk writer"));
 			goto out;
 		}
 		archive_write_disk_set_options(ext, flags);
 		if (archive_write_disk_set_standard_lookup(ext) != ARCHIVE_OK) {
-			no_memory(c, "the owner name lookup");
+			fsrestore_no_memory(c, N_("the owner name lookup"));
 			goto out;
 		}
 		c->ext = ext;

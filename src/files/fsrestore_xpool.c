@@ -6,6 +6,7 @@
 #include "fsrestore_int.h"
 #include "err.h"
 #include "fault.h"
+#include "i18n.h"
 #include "report.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -292,17 +293,16 @@ int fsrestore_xpool_start(struct ctx *c, int flags, struct xpool **out)
 		const char *what = NULL;
 		w->ext = fault_fail("files.new.worker-writer") ? NULL : archive_write_disk_new();
 		if (!w->ext) {
-			what = "the disk writer";
+			what = N_("the disk writer");
 		} else {
 			archive_write_disk_set_options(w->ext, flags);
 			if (archive_write_disk_set_standard_lookup(w->ext) != ARCHIVE_OK) {
 				archive_write_free(w->ext);
-				what = "the owner name lookup";
+				what = N_("the owner name lookup");
 			}
 		}
 		if (what) {
-			err_errno(c->e, ENOMEM, "cannot create %s for %s", what, c->source);
-			err_hint(c->e, "free memory, or raise this process's memory limit, and run it again");
+			fsrestore_no_memory(c, what);
 			workers_drop(p, 0);
 			pool_free(p);
 			return -1;
@@ -391,8 +391,7 @@ int fsrestore_xpool_queue(struct xpool *p, struct archive_entry *ent, const char
 	struct xjob *j;
 	struct archive_entry *clone = fault_fail("files.new.entry-copy") ? NULL : archive_entry_clone(ent);
 	if (!clone) { /* only without memory, where bsdtar stops too */
-		err_errno(p->c->e, ENOMEM, "cannot create %s for %s", "a copy of an archive entry", p->c->source);
-		err_hint(p->c->e, "free memory, or raise this process's memory limit, and run it again");
+		fsrestore_no_memory(p->c, N_("a copy of an archive entry"));
 		free(data);
 		return -1;
 	}

@@ -56,5 +56,30 @@ else
 	echo "ok: one CPU: no extraction workers to fail (skipped)"
 fi
 
+# in German the whole message is German: what could not be made too
+# (review9 #11: "the disk writer für ... kann nicht angelegt werden")
+if command -v msgfmt >/dev/null 2>&1 && [ -n "${top_srcdir:-}" ]; then
+	mkdir -p "$T/locale/de/LC_MESSAGES"
+	msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
+	rm -rf "$T/t"
+	mkdir "$T/t"
+	for point in files.new.disk-writer files.new.worker-writer files.new.entry-copy; do
+		[ "$point" = files.new.disk-writer ] || [ "$(nproc)" -ge 2 ] || continue
+		src=$T/src.tgz
+		[ "$point" = files.new.disk-writer ] && src=$T/src.tar
+		BISO_RECOVER_LOCALEDIR=$T/locale BR_FAULT_FAIL=$point \
+			env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG=de_CH.UTF-8 \
+			"$FAULTS" files-restore "$src" "$T/t" > "$T/out" 2> "$T/err"
+		if grep -q "kann .* für .* nicht anlegen" "$T/err" &&
+			! grep -Eq "(the|an?) [a-z ]+ für" "$T/err"; then
+			ok "$point in German: $(grep -o 'kann [^/]*' "$T/err" | head -1)"
+		else
+			fail "$point: the German message mixes in English:"; cat "$T/err"
+		fi
+	done
+else
+	echo "ok: no msgfmt or top_srcdir: German not checked (skipped)"
+fi
+
 [ $fails -eq 0 ] && { echo "PASS files-nomem"; exit 0; }
 echo "$fails failure(s)"; exit 1
