@@ -282,7 +282,9 @@ static int read_small(struct ctx *c, struct archive *in, const char *rel, int64_
 		}
 		if ((size_t)off > have) /* a hole: zeros, as the disk writer would read them */
 			memset(data + have, 0, (size_t)off - have);
-		memcpy(data + off, buf, n);
+		/* the zip reader hands out empty blocks with no buffer */
+		if (n)
+			memcpy(data + off, buf, n);
 		if ((size_t)off + n > have)
 			have = (size_t)off + n;
 	}
