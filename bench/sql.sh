@@ -18,7 +18,12 @@
 # sync; ratio = ours / psql of the same run.  Prints, per row, min / median
 # / max of the times and of the ratios, the target and the peak RSS
 # (/usr/bin/time -f %M; for psql the largest of gunzip and psql), and the
-# 1-minute load average after each restore of the row (min-max).
+# 1-minute load average after each restore of the row (min-max).  Then, per
+# row, the CPU seconds of each side (median; the client's user+sys and the
+# server's, the backends' and parallel workers' as the postmaster reaps
+# them) and, for --jobs 2, the 2-core bound: our CPU / 2 / psql's time, the
+# ratio no scheduling of that work on the 2 cores can beat (one job is
+# bound by its one backend instead).
 #
 # Environment: BISO_RECOVER (the built binary), BENCH_RUNS (default 3,
 # at least 3 for a median), BENCH_QUICK=1 (dumps about 5x smaller),
@@ -108,21 +113,33 @@ EOF
 	q -d postgres -c "DROP DATABASE src_$name" >/dev/null
 }
 
-# one TOOL DUMP: restore into a fresh database; prints "SECONDS RSS_KIB"
+# CPU seconds the postmaster's reaped children (backends, workers) used
+srv_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$(head -n 1 "$T/pg/pgdata/postmaster.pid")/stat"
+}
+
+# one TOOL DUMP: restore into a fresh database; prints "SECONDS RSS_KIB CPU_S"
+# (CPU: the client's user+sys and the server's)
 one() {
 	tool=$1 name=$2
 	db=bench_$$
 	q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 	sync
+	sleep 0.3 # the last backends reaped
+	c0=$(srv_cpu)
 	case $tool in
-	psql) /usr/bin/time -f '%e %M' -o "$T/time" sh -c \
+	psql) /usr/bin/time -f '%e %M %U %S' -o "$T/time" sh -c \
 		'gunzip -c "$1" | psql -X -q -v ON_ERROR_STOP=1 -d "$2" >/dev/null' sh "$D/$name.sql.gz" "$db" \
 		2> "$T/err" || { echo "psql failed on $name:" >&2; tail -5 "$T/err" >&2; exit 1; } ;;
-	jobs*) /usr/bin/time -f '%e %M' -o "$T/time" "$BISO_RECOVER" db-restore $check \
+	jobs*) /usr/bin/time -f '%e %M %U %S' -o "$T/time" "$BISO_RECOVER" db-restore $check \
 		--dbname "$(pgc_conninfo $db)" --jobs "${tool#jobs}" "$D/$name.sql.gz" \
 		> /dev/null 2> "$T/err" || { echo "biso-recover failed on $name:" >&2; tail -5 "$T/err" >&2; exit 1; } ;;
 	esac
-	tail -n 1 "$T/time"
+	sleep 0.3
+	c1=$(srv_cpu)
+	# psql's side is a pipeline: time(1) sees sh, whose children are
+	# gunzip and psql, all counted in %U %S
+	tail -n 1 "$T/time" | awk -v s="$c1" -v s0="$c0" '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 + s - s0 }'
 }
 
 # stats FILE: "min median max" of the numbers in FILE
@@ -150,7 +167,7 @@ missed=0
 for name in $only; do
 	tools="jobs1 jobs2"
 	[ "$name" = inserts ] && tools=jobs1
-	for tool in psql $tools; do : > "$T/$tool.t"; : > "$T/$tool.m"; : > "$T/$tool.r"; done
+	for tool in psql $tools; do : > "$T/$tool.t"; : > "$T/$tool.m"; : > "$T/$tool.r"; : > "$T/$tool.c"; done
 	: > "$T/load"
 	for run in $(seq 1 "$runs"); do
 		if [ $((run % 2)) = 1 ]; then order="psql $tools"; else order="$(echo $tools | tr ' ' '\n' | tac | tr '\n' ' ') psql"; fi
@@ -158,6 +175,7 @@ for name in $only; do
 			set -- $(one $tool $name)
 			echo "$1" >> "$T/$tool.t"
 			echo "$2" >> "$T/$tool.m"
+			echo "$3" >> "$T/$tool.c"
 			cut -d' ' -f1 /proc/loadavg >> "$T/load"
 		done
 		p=$(tail -n 1 "$T/psql.t")
@@ -177,8 +195,16 @@ for name in $only; do
 			"$(sort -n "$T/load" | sed -n '1p;$p' | tr '\n' ' ' | sed 's/ $//; s/ /-/')"
 		[ $(( $(sort -n "$T/$tool.m" | tail -n 1) / 1024 )) -le 32 ] ||
 			{ echo "  peak RSS over 32 MiB"; missed=$((missed + 1)); }
+		pc=$(stats "$T/psql.c" | cut -d' ' -f2) oc=$(stats "$T/$tool.c" | cut -d' ' -f2)
+		pt=$(stats "$T/psql.t" | cut -d' ' -f2)
+		printf '%-14s | %8s %8s | %11s %6s\n' "$name $tool" "$pc" "$oc" \
+			"$([ $tool = jobs1 ] && echo - || awk -v c="$oc" -v p="$pt" 'BEGIN { printf "%.2f", c / 2 / p }')" \
+			"$want" >> "$T/cpu.out"
 	done
 done
+echo "CPU seconds (median; client user+sys and server) and, for 2 jobs, the 2-core bound: our CPU / 2 / psql's median time"
+printf '%-14s | %8s %8s | %11s %6s\n' row psql_CPU our_CPU "2-core bound" target
+cat "$T/cpu.out"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine skews the times)"
 echo "targets (median ratio): pgbench jobs1 <= 1.00, jobs2 <= 0.85; biso jobs1 <= 1.00, jobs2 <= 0.70; inserts <= 0.50; RSS <= 32 MiB"
 echo "targets missed: $missed"
