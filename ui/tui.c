@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <langinfo.h>
 #include <limits.h>
+#include <poll.h>
 #include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -445,6 +446,88 @@ static void wrap_para(const wchar_t *p, size_t n, int width, struct tui_lines *o
 	}
 }
 
+/* The end of the shell word at @p[@i] (of @n): a blank outside quotes
+ * ends it; '...' and \x as runcmd_format_argv() writes them. */
+static size_t word_end(const wchar_t *p, size_t n, size_t i)
+{
+	int quoted = 0;
+	for (; i < n; i++) {
+		if (p[i] == L'\'')
+			quoted = !quoted;
+		else if (!quoted && p[i] == L'\\' && i + 1 < n)
+			i++;
+		else if (!quoted && p[i] == L' ')
+			break;
+	}
+	return i;
+}
+
+/*
+ * A command to paste ("  biso-recover ...", tui_is_command()) wider than
+ * @width: wrapped between its shell words, every row but the last ending
+ * in " \" and the rows after the first indented two more, so that the
+ * rows copied and pasted into a shell are the one command; an option
+ * starts a row with its value where they fit one.  A word (a
+ * path, quoted or not) is never broken nor cut: one too wide for an
+ * indented row starts its row at the left edge, and one wider than @width
+ * stays whole beyond it (tui_command_fits() says so).
+ */
+static void wrap_command(const wchar_t *p, size_t n, int width, struct tui_lines *out)
+{
+	size_t lead = 0, len, i;
+	wchar_t *row = xmalloc((n + 8) * sizeof(*row)); /* n + indent + " \" */
+	int col, fresh = 1;
+
+	while (lead < n && p[lead] == L' ')
+		lead++;
+	wmemcpy(row, p, lead);
+	len = lead;
+	col = tui_wswidth(p, lead);
+	for (i = lead; i < n;) {
+		size_t end = word_end(p, n, i), next = end;
+		int ww = tui_wswidth(p + i, end - i), reserve, unit = ww, unit_reserve;
+
+		while (next < n && p[next] == L' ')
+			next++;
+		reserve = next < n ? 2 : 0; /* room for " \" unless the last */
+		unit_reserve = reserve;
+		if (end - i > 2 && p[i] == L'-' && p[i + 1] == L'-' && next < n && p[next] != L'-') {
+			/* an option starts a row with its value when they fit one */
+			size_t vend = word_end(p, n, next), after = vend;
+			while (after < n && p[after] == L' ')
+				after++;
+			unit = ww + 1 + tui_wswidth(p + next, vend - next);
+			unit_reserve = after < n ? 2 : 0;
+			if ((int)lead + 2 + unit + unit_reserve > width) {
+				unit = ww;
+				unit_reserve = reserve;
+			}
+		}
+		if (!fresh && (col + 1 + ww + reserve > width || col + 1 + unit + unit_reserve > width)) {
+			size_t indent = lead + 2;
+			wmemcpy(row + len, L" \\", 2);
+			lines_push(out, row, len + 2);
+			if ((int)indent + ww + reserve > width)
+				indent = 0;
+			wmemset(row, L' ', indent);
+			len = indent;
+			col = (int)indent;
+			fresh = 1;
+		}
+		if (!fresh) {
+			row[len++] = L' ';
+			col++;
+		}
+		wmemcpy(row + len, p + i, end - i);
+		len += end - i;
+		col += ww;
+		fresh = 0;
+		i = next;
+	}
+	lines_push(out, row, len);
+	free(row);
+}
+
 void tui_wrap(const char *text, int width, struct tui_lines *out)
 {
 	wchar_t *ws, *p;
@@ -456,7 +539,10 @@ void tui_wrap(const char *text, int width, struct tui_lines *out)
 	for (;;) {
 		wchar_t *nl = wcschr(p, L'\n');
 		size_t n = nl ? (size_t)(nl - p) : wcslen(p);
-		wrap_para(p, n, width, out);
+		if (n >= 15 && !wcsncmp(p, L"  biso-recover ", 15))
+			wrap_command(p, n, width, out);
+		else
+			wrap_para(p, n, width, out);
 		if (!nl)
 			break;
 		p = nl + 1;
@@ -506,6 +592,17 @@ int tui_is_command(const char *line)
 	return !strncmp(line, "  biso-recover ", 15);
 }
 
+int tui_command_fits(const char *line, int width)
+{
+	struct tui_lines l = TUI_LINES_INIT;
+	int fits = 1;
+	tui_wrap(line, width, &l);
+	for (size_t i = 0; i < l.n; i++)
+		fits &= tui_wswidth(l.line[i], wcslen(l.line[i])) <= width;
+	tui_lines_free(&l);
+	return fits;
+}
+
 void tui_wrap_hanging(const char *text, int width, struct tui_lines *out)
 {
 	const char *p = text;
@@ -519,11 +616,8 @@ void tui_wrap_hanging(const char *text, int width, struct tui_lines *out)
 		int lw = hang_width(line, width);
 
 		if (tui_is_command(line)) {
-			/* a command to paste: one row, cut at the edge rather
-			 * than broken (the copy would be two lines) */
-			wchar_t *ws = tui_widen(line, n, 1);
-			lines_push(out, ws, wcslen(ws));
-			free(ws);
+			/* between its words, copied whole (wrap_command()) */
+			tui_wrap(line, width, out);
 		} else if (lw) {
 			struct tui_lines v = TUI_LINES_INIT;
 			wchar_t *label = tui_widen(line, (size_t)lw, 0);
@@ -555,6 +649,44 @@ void tui_wrap_hanging(const char *text, int width, struct tui_lines *out)
 			break;
 		p = nl + 1;
 	}
+}
+
+void tui_commands_fitting(const char *text, int width, const char *instead, struct strbuf *out)
+{
+	for (const char *p = text, *nl; *p; p = nl + 1) {
+		size_t n = (nl = strchr(p, '\n')) ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, n);
+		if (tui_is_command(line) && !tui_command_fits(line, width)) {
+			strbuf_add(out, line, strspn(line, " ")); /* its indent */
+			strbuf_addstr(out, instead);
+		} else {
+			strbuf_addstr(out, line);
+		}
+		free(line);
+		if (!nl)
+			break;
+		strbuf_addch(out, '\n');
+	}
+}
+
+void tui_show_plain(const char *text, const char *prompt)
+{
+	struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+	char c = 0;
+
+	erase();
+	refresh();
+	def_prog_mode();
+	endwin(); /* the terminal's own modes: the typed Enter echoes */
+	printf("%s\n\n%s ", text, prompt);
+	fflush(stdout);
+	/* Enter, or a signal (EINTR: the caller's loop sees it), or the end */
+	while (c != '\n' && c != '\r' && poll(&pfd, 1, -1) == 1 && !(pfd.revents & ~POLLIN) &&
+	       read(STDIN_FILENO, &c, 1) == 1)
+		;
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+	refresh();
 }
 
 void tui_lines_free(struct tui_lines *l)

@@ -115,7 +115,12 @@ struct tui_lines {
  * blank) to @width columns: break at spaces, split words longer than a line,
  * except a path (a word with a '/'): never broken, it starts a row when it
  * does not fit after the words before it, and one wider than a row is cut
- * in its middle with "..." (tui_path_middle()) on a row of its own.
+ * in its middle with "..." (tui_path_middle()) on a row of its own.  A
+ * command to paste (tui_is_command()) is never cut: it is wrapped between
+ * its shell words (a quoted path is one), each row but the last ending in
+ * " \" and the next indented, so that a copy of its rows pasted into a
+ * shell is the one command; a word too wide for a row of @width stays
+ * whole beyond it (tui_command_fits()).
  * Lines are appended to @out.  @width < 1 appends nothing.
  */
 void tui_wrap(const char *text, int width, struct tui_lines *out);
@@ -125,10 +130,8 @@ void tui_wrap(const char *text, int width, struct tui_lines *out);
  * with a hanging indent, so a long path stays in its own column.  A table
  * row (columns parted by two or more blanks: the summary's "webroot  done
  * 0.0s  11 files, ...") hangs its last column the same way when that
- * starts within the left half.  A command to paste (tui_is_command())
- * stays one line, however wide: the caller says where to read it whole
- * when it is wider than the screen.  Other lines are wrapped as by
- * tui_wrap().
+ * starts within the left half.  Other lines (and a command to paste)
+ * are wrapped as by tui_wrap().
  */
 void tui_wrap_hanging(const char *text, int width, struct tui_lines *out);
 /*
@@ -141,6 +144,25 @@ void tui_path_middle(const char *path, size_t len, int cols, const char *dots, s
 /* 1 when @line is a command the operator pastes: "  biso-recover ..."
  * (two blanks, on a line of its own, as the summaries print them). */
 int tui_is_command(const char *line);
+/* 1 when every row tui_wrap() makes of @line fits @width columns: a
+ * command to paste none of whose words (a path) is wider than a row. */
+int tui_command_fits(const char *line, int width);
+/*
+ * @text with every command to paste in it that does not fit @width
+ * (tui_command_fits(): a path wider than a row) replaced by the line
+ * @instead (which says where to read it whole) with the command's indent,
+ * appended to @out: no part of a command passes for the whole of it.
+ */
+void tui_commands_fitting(const char *text, int width, const char *instead, struct strbuf *out);
+/*
+ * Show @text (wrapped by the caller, frontend_wrap()) and @prompt on the
+ * terminal itself, outside the full-screen display, and wait for Enter:
+ * there a command with a path wider than the screen is one line, which
+ * the terminal folds and a mouse copy (xterm, tmux, PuTTY) takes whole.
+ * The screen is drawn again after it; a signal or the terminal's end also
+ * ends the wait.
+ */
+void tui_show_plain(const char *text, const char *prompt);
 /* Free the lines and reset @l to empty. */
 void tui_lines_free(struct tui_lines *l);
 

@@ -288,12 +288,23 @@ static void step_enter(struct wizard *w)
 		w->destructive = 1;
 }
 
+int wizard_notice_too_wide(const struct wizard *w)
+{
+	return !tui_command_fits(w->early.buf, COLS - 6);
+}
+
 static void step_key(struct wizard *w, int is_key, wint_t ch)
 {
 	if (w->notice) {
 		/* any key closes the warnings; they stay in the log pane */
 		if (is_log_key(is_key, ch)) {
 			log_scroll_key(w, page_key(is_key, ch));
+		} else if (is_char(is_key, ch, L'w') && wizard_notice_too_wide(w)) {
+			/* the runner waits at its first question meanwhile */
+			struct strbuf sb = STRBUF_INIT;
+			frontend_wrap(w->early.buf, (unsigned)COLS, &sb);
+			tui_show_plain(sb.buf, _("Press Enter to go back to the wizard."));
+			strbuf_release(&sb);
 		} else if (w->offer_resume && is_char(is_key, ch, L'c')) {
 			w->resume = 1;
 			answer(w, "resume");

@@ -354,7 +354,16 @@ static void draw_log(const struct wizard *w, const struct layout *l)
 			x += tui_wswidth(wl, wcslen(wl)) + 1;
 			free(wl);
 		}
-		tui_wrap(e->text, l->cols - x, &ln);
+		{
+			/* a command with a path wider than the pane: not
+			 * clipped, but where it stands whole */
+			struct strbuf text = STRBUF_INIT;
+			tui_commands_fitting(e->text, l->cols - x,
+					     _("(wider than the screen: the whole command is in "
+					       "the run log)"), &text);
+			tui_wrap(text.buf, l->cols - x, &ln);
+			strbuf_release(&text);
+		}
 		if (!ln.n)
 			tui_wrap(" ", l->cols - x, &ln);
 		for (size_t k = ln.n; k-- > 0 && row > 0;) {
@@ -627,6 +636,9 @@ static void dialog_size(const char *body, int extra_rows, struct tui_lines *ln, 
 {
 	int maxh = LINES - 2;
 	d->w = COLS - 4 < 72 ? COLS - 4 : 72;
+	/* a command to paste gets the screen's width before it wraps */
+	if (!tui_command_fits(body, d->w - 4))
+		d->w = COLS - 2;
 	d->iw = d->w - 4;
 	tui_wrap(body, d->iw, ln);
 	d->h = (int)ln->n + extra_rows + 4;
@@ -762,6 +774,10 @@ void wizard_draw_step(const struct wizard *w)
 	static const struct help_key keys_notice[] = {
 		{ N_("any key"), N_("go on") }, { "[ ]", N_("log") },
 	};
+	static const struct help_key keys_notice_wide[] = {
+		{ "w", N_("whole commands") }, { N_("any other key"), N_("go on") },
+		{ "[ ]", N_("log") },
+	};
 	static const struct help_key keys_resume[] = {
 		{ "c", N_("continue the interrupted run") }, { "n", N_("start over") },
 		{ "q", N_("quit") }, { "[ ]", N_("log") },
@@ -771,20 +787,29 @@ void wizard_draw_step(const struct wizard *w)
 	layout_compute(&l);
 	draw_frame(w, &l);
 	if (w->notice) {
-		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
+		struct strbuf body = STRBUF_INIT, title = STRBUF_INIT, shown = STRBUF_INIT;
 		struct dialog d;
 		size_t n = w->n_early;
-		strbuf_addf(&title, P_("Before you start: %zu warning", "Before you start: %zu warnings",
-				       n), n);
-		/* one paragraph each; the log pane keeps them after this closes */
-		for (const char *p = w->early.buf; *p; p++)
+		/* one paragraph each; the log pane keeps them after this
+		 * closes; a command with a path wider than the widest box
+		 * (dialog_size()) is shown by w (wizard_notice_too_wide()) */
+		tui_commands_fitting(w->early.buf, COLS - 6,
+				     _("(a path in this command is wider than the screen: w shows it "
+				       "whole)"), &shown);
+		for (const char *p = shown.buf; *p; p++)
 			if (*p == '\n')
 				strbuf_addstr(&body, p[1] ? "\n\n" : "");
 			else
 				strbuf_addch(&body, *p);
+		strbuf_release(&shown);
+		strbuf_addf(&title, P_("Before you start: %zu warning", "Before you start: %zu warnings",
+				       n), n);
 		draw_dialog(w, title.buf, TUI_WARN, body.buf, 0, &d);
 		if (w->offer_resume)
 			draw_help(w, keys_resume, sizeof(keys_resume) / sizeof(keys_resume[0]));
+		else if (wizard_notice_too_wide(w))
+			draw_help(w, keys_notice_wide,
+				  sizeof(keys_notice_wide) / sizeof(keys_notice_wide[0]));
 		else
 			draw_help(w, keys_notice, sizeof(keys_notice) / sizeof(keys_notice[0]));
 		strbuf_release(&body);
@@ -1144,18 +1169,10 @@ static void draw_leave_hint(const struct wizard *w)
 static void summary_lines(const struct wizard *w, struct tui_lines *ln)
 {
 	struct strbuf text = STRBUF_INIT;
-	/* a command wider than the screen runs past its edge: say where it
-	 * stands whole (the run log has the summary) */
-	for (const char *p = w->summary.buf, *nl; *p; p = nl + 1) {
-		size_t n = (nl = strchr(p, '\n')) ? (size_t)(nl - p) : strlen(p);
-		strbuf_add(&text, p, n);
-		strbuf_addch(&text, '\n');
-		if (tui_is_command(p) && cols_of(p, n) > COLS - 2)
-			strbuf_addf(&text, "%s\n", _("(wider than the screen: the whole command is "
-						     "in the run log)"));
-		if (!nl)
-			break;
-	}
+	/* a command with a path wider than the screen: where it stands
+	 * whole (the run log has the summary) */
+	tui_commands_fitting(w->summary.buf, COLS - 2,
+			     _("(wider than the screen: the whole command is in the run log)"), &text);
 	tui_wrap_hanging(text.buf, COLS - 2, ln);
 	strbuf_release(&text);
 }

@@ -185,6 +185,11 @@ const char *wizard_text(const struct wizard *w, size_t s, const char *key);
  * for on its own (q, "Stop the run?") (wizard.c). */
 int wizard_stopping_no(const struct wizard *w);
 
+/* 1 when the warnings before the first step hold a command with a path
+ * wider than the widest box: w shows them on the terminal itself
+ * (tui_show_plain(); wizard.c). */
+int wizard_notice_too_wide(const struct wizard *w);
+
 /* The screen table (wizard.c). */
 extern const struct wizard_screen wizard_screens[SCR_COUNT];
 

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 #include "err.h"
+#include "frontend.h"
 #include "i18n.h"
 #include "strbuf.h"
 #include "tui.h"
@@ -66,6 +67,10 @@ static const struct menu_item policy_items[] = {
 	     "step you type copy to acknowledge that they reach the test system.") },
 };
 static const char *const policy_names[] = { "placeholder", "skip", "copy" };
+
+/* in place of a command with a path wider than the screen */
+static const char too_wide[] =
+	N_("(a path in this command is wider than the screen: w shows it whole)");
 
 #define N_MAIN (sizeof main_items / sizeof *main_items)
 #define N_POLICY (sizeof policy_items / sizeof *policy_items)
@@ -160,13 +165,17 @@ static void draw_choices(const struct menu *m, const char *heading, const char *
 
 	if (m->screen == MS_MAIN && m->o->notice) {
 		/* a restore left half done: first, before the choices; its
-		 * commands one row each (tui_wrap_hanging()), never broken */
+		 * commands whole, wrapped between their words (tui_wrap()),
+		 * one with a path wider than the screen shown by w */
 		struct tui_lines ln = TUI_LINES_INIT;
+		struct strbuf shown = STRBUF_INIT;
 		attr_t a = tui_attr(&m->tui, TUI_WARN);
-		tui_wrap_hanging(m->o->notice, COLS - 2, &ln);
+		tui_commands_fitting(m->o->notice, COLS - 2, _(too_wide), &shown);
+		tui_wrap_hanging(shown.buf, COLS - 2, &ln);
 		for (size_t i = 0; i < ln.n && y < bottom - (int)n - 2; i++)
 			tui_putw(stdscr, y++, 1, COLS - 2, ln.line[i], a);
 		tui_lines_free(&ln);
+		strbuf_release(&shown);
 		y++;
 	}
 	tui_put(stdscr, y++, 1, COLS - 2, heading, tui_attr(&m->tui, TUI_HEADING));
@@ -229,11 +238,22 @@ static void draw_dialog(const struct menu *m, const char *title, const char *bod
 	tui_lines_free(&ln);
 }
 
+/* The notice holds a command with a path wider than the screen: w
+ * shows it on the terminal itself (tui_show_plain()). */
+static int notice_too_wide(const struct menu *m)
+{
+	return m->screen == MS_MAIN && m->o->notice && !tui_command_fits(m->o->notice, COLS - 2);
+}
+
 static void draw_main(const struct menu *m)
 {
 	static const struct help_key keys[] = {
 		{ N_("Up/Down"), N_("choose") }, { N_("Enter"), N_("start") },
 		{ "1-4", N_("start that one") }, { "q", N_("quit") },
+	};
+	static const struct help_key keys_wide[] = {
+		{ N_("Up/Down"), N_("choose") }, { N_("Enter"), N_("start") },
+		{ "1-4", N_("start that one") }, { "w", N_("whole commands") }, { "q", N_("quit") },
 	};
 	static const struct help_key keys_refused[] = { { N_("any key"), N_("back") } };
 	const char *notes[N_MAIN] = { NULL };
@@ -247,7 +267,10 @@ static void draw_main(const struct menu *m)
 		draw_help(m, keys_refused, 1);
 		return;
 	}
-	draw_help(m, keys, sizeof keys / sizeof *keys);
+	if (notice_too_wide(m))
+		draw_help(m, keys_wide, sizeof keys_wide / sizeof *keys_wide);
+	else
+		draw_help(m, keys, sizeof keys / sizeof *keys);
 }
 
 static void draw_policy(const struct menu *m)
@@ -332,6 +355,11 @@ static void menu_key(struct menu *m, int is_key, wint_t ch)
 	if (!is_key && (ch == L'q' || ch == L'Q')) {
 		m->res->action = WIZARD_MENU_QUIT;
 		m->done = 1;
+	} else if (!is_key && ch == L'w' && notice_too_wide(m)) {
+		struct strbuf sb = STRBUF_INIT;
+		frontend_wrap(m->o->notice, (unsigned)COLS, &sb);
+		tui_show_plain(sb.buf, _("Press Enter to go back to the wizard."));
+		strbuf_release(&sb);
 	} else if (!is_key && ch == 27) {
 		/* Esc: back to the first screen; on it nothing (q quits): over
 		 * a slow link an arrow key's Esc may come alone */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "strbuf.h"
 #include "tui.h"
 
 static int utf8(void **state)
@@ -158,6 +159,92 @@ static void hanging_indent_keeps_blank_lines(void **state)
 	tui_lines_free(&l);
 }
 
+/* A command's rows joined as a shell joins them (each " \" and line end
+ * removed), its leading blanks dropped. */
+static void join_rows(const struct tui_lines *l, wchar_t *out)
+{
+	out[0] = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const wchar_t *r = l->line[i];
+		size_t n = wcslen(r);
+		while (*r == L' ')
+			r++, n--;
+		if (i + 1 < l->n) {
+			assert_true(n > 2 && wcscmp(r + n - 2, L" \\") == 0);
+			n -= 2;
+		}
+		if (i)
+			wcscat(out, L" ");
+		wcsncat(out, r, n);
+	}
+}
+
+/* A command to paste wider than the screen (the half-done restore's
+ * "to finish it" at 80 columns, review10): wrapped between its shell
+ * words, every row but the last ending in " \" and the next indented, so
+ * that its rows pasted into a shell are the one command; a path, quoted
+ * with a blank in it too, is never broken nor cut ("..."): it was one row
+ * cut at the edge (first screen) or a path cut in its middle (dialogs). */
+static void wrap_keeps_a_command_whole_between_its_words(void **state)
+{
+	static const char cmd[] =
+		"  biso-recover restore --only database,migrations,verify --config "
+		"/srv/instances/customer-with-a-long-name/etc/biso-recover.conf --dump "
+		"'/var/backups/biso of customer/db/biso_20261207_070601.sql.gz' --at 20261207_070601";
+	struct tui_lines l = TUI_LINES_INIT, h = TUI_LINES_INIT;
+	wchar_t joined[512], *want = tui_widen(cmd + 2, strlen(cmd) - 2, 0);
+	(void)state;
+	tui_wrap(cmd, 78, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		assert_true(tui_wswidth(l.line[i], wcslen(l.line[i])) <= 78);
+		assert_null(wcsstr(l.line[i], L"..."));
+		assert_true(wcsncmp(l.line[i], i ? L"    " : L"  biso-recover ", i ? 4 : 15) == 0);
+	}
+	join_rows(&l, joined);
+	assert_true(wcscmp(joined, want) == 0);
+	/* each path whole on one row, an option with its value */
+	assert_int_equal(l.n, 4);
+	assert_true(wcscmp(l.line[0], L"  biso-recover restore --only database,migrations,verify \\") == 0);
+	assert_true(wcscmp(l.line[1], L"    --config /srv/instances/customer-with-a-long-name/etc/"
+			   "biso-recover.conf \\") == 0);
+	assert_true(wcscmp(l.line[2], L"    --dump '/var/backups/biso of customer/db/"
+			   "biso_20261207_070601.sql.gz' \\") == 0);
+	assert_true(wcscmp(l.line[3], L"    --at 20261207_070601") == 0);
+	assert_true(tui_command_fits(cmd, 78));
+	/* tui_wrap_hanging() (the first screen, the summary) the same way */
+	tui_wrap_hanging(cmd, 78, &h);
+	assert_int_equal(h.n, l.n);
+	for (size_t i = 0; i < l.n; i++)
+		assert_true(wcscmp(h.line[i], l.line[i]) == 0);
+	tui_lines_free(&h);
+	tui_lines_free(&l);
+	/* a path too wide for an indented row starts its row at the edge;
+	 * one wider than the row stays whole past it, and the command does
+	 * not fit: tui_commands_fitting() puts the caller's line in its
+	 * place, the other lines stay */
+	tui_wrap(cmd, 66, &l);
+	join_rows(&l, joined);
+	assert_true(wcscmp(joined, want) == 0);
+	assert_true(wcscmp(l.line[1], L"    --config \\") == 0);
+	assert_true(wcscmp(l.line[2], L"/srv/instances/customer-with-a-long-name/etc/biso-recover.conf \\") == 0);
+	for (size_t i = 0; i < l.n; i++)
+		assert_true(tui_wswidth(l.line[i], wcslen(l.line[i])) <= 66);
+	assert_true(tui_command_fits(cmd, 66));
+	tui_lines_free(&l);
+	assert_false(tui_command_fits(cmd, 60));
+	{
+		struct strbuf sb = STRBUF_INIT;
+		char *text = xstrfmt("to finish it, run:\n%s\nto put back, run:\n"
+				     "  biso-recover rollback --config /etc/b.conf", cmd);
+		tui_commands_fitting(text, 60, "(too wide)", &sb);
+		assert_string_equal(sb.buf, "to finish it, run:\n  (too wide)\nto put back, run:\n"
+				    "  biso-recover rollback --config /etc/b.conf");
+		strbuf_release(&sb);
+		free(text);
+	}
+	free(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +255,7 @@ int main(void)
 		cmocka_unit_test(hanging_indent_follows_padded_labels),
 		cmocka_unit_test(hanging_indent_keeps_a_table_rows_last_column),
 		cmocka_unit_test(hanging_indent_keeps_blank_lines),
+		cmocka_unit_test(wrap_keeps_a_command_whole_between_its_words),
 	};
 	return cmocka_run_group_tests(tests, utf8, NULL);
 }
