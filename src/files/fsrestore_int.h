@@ -101,6 +101,7 @@ struct ctx {
 	/* directories written, fixed up and checked after the last entry */
 	struct dirrec *dirs;
 	size_t ndirs, adirs;
+	struct linkset dirnames; /* the rel of each directory entry remembered */
 	/* --checksum: SHA-256 of the source data of the current file */
 	struct sha256 sha;
 	uint64_t sha_pos;
@@ -221,7 +222,8 @@ int fsrestore_ext_status(struct ctx *c, struct archive *ext, int r, const char *
 /* A new record of the directory written at @rel (copied) for
  * fsrestore_fixup_dirs(), zeroed but for rel: the caller fills it in. */
 struct dirrec *fsrestore_add_dir(struct ctx *c, const char *rel);
-/* Remember the directory entry @ent written at @rel for fsrestore_fixup_dirs. */
+/* Remember the directory entry @ent written at @rel for fsrestore_fixup_dirs
+ * (a directory named again: the later entry's mode, owner and times). */
 void fsrestore_remember_dir(struct ctx *c, struct archive_entry *ent, const char *rel);
 void fsrestore_free_dirs(struct ctx *c);
 /* After the last entry: give every directory written its owner (root

@@ -157,7 +157,19 @@ struct dirrec *fsrestore_add_dir(struct ctx *c, const char *rel)
 
 void fsrestore_remember_dir(struct ctx *c, struct archive_entry *ent, const char *rel)
 {
-	struct dirrec *d = fsrestore_add_dir(c, rel);
+	struct linknode **seen = fsrestore_linkset_find(&c->dirnames, rel, strlen(rel));
+	struct dirrec *d = NULL;
+	/* named again (tar -r, some zip writers): the later entry's mode,
+	 * owner and times win, as with tar -xf; one record, so the fixup
+	 * and the check see only those */
+	if (seen && *seen)
+		for (size_t i = c->ndirs; !d && i-- > 0;)
+			if (!strcmp(c->dirs[i].rel, rel))
+				d = &c->dirs[i];
+	if (!d) {
+		d = fsrestore_add_dir(c, rel);
+		fsrestore_linkset_add(&c->dirnames, rel);
+	}
 	d->perm = archive_entry_perm(ent);
 	d->mtime_set = archive_entry_mtime_is_set(ent);
 	d->times[1].tv_sec = archive_entry_mtime(ent);
@@ -181,6 +193,7 @@ void fsrestore_free_dirs(struct ctx *c)
 	free(c->dirs);
 	c->dirs = NULL;
 	c->ndirs = c->adirs = 0;
+	fsrestore_linkset_free(&c->dirnames);
 }
 
 /* After the last entry: give every directory written (existing ones in a

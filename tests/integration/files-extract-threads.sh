@@ -7,8 +7,9 @@
 # 256 KiB a worker takes, and members appended twice (the later must win,
 # as with tar) is restored with 1, 2 and 4 threads and compared with `tar -xzf` of the same archive:
 # `rsync -ani --checksum -H --delete` must list nothing, and the counts
-# must be the same with every number of threads.  A cancel part way in
-# 2 threads leaves the target as it was.
+# must be the same with every number of threads.  A directory named twice
+# gets the later entry's mode, owner and times, as with tar -xf.  A
+# cancel part way in 2 threads leaves the target as it was.
 set -u
 top_builddir=${top_builddir:-$(pwd)}
 DRIVER=${FILES_DRIVER:-$top_builddir/tests/integration/files-driver}
@@ -91,6 +92,39 @@ if cmp -s "$T/counts1" "$T/counts2" && cmp -s "$T/counts1" "$T/counts4"; then
 else
 	fail "counts differ: $(cat "$T/counts1" "$T/counts2" "$T/counts4" 2>/dev/null)"
 fi
+
+# ---- a directory named twice (tar -r; some zip writers): the later wins ----
+# "./dir/" first, its files, then "./dir/" and "./dir/sub/" again with
+# another mode, owner and mtime: tar -xf gives them the later entry's, and
+# so must 1, 2 and 4 threads
+S2=$T/twice
+mkdir -p "$S2/dir/sub"
+f=0
+while [ $f -lt 30 ]; do printf 'twice %s\n' $f > "$S2/dir/f$f"; f=$((f + 1)); done
+printf 'below\n' > "$S2/dir/sub/g"
+chmod 0755 "$S2/dir" "$S2/dir/sub"
+touch -d '2001-01-01 01:01:01' "$S2/dir" "$S2/dir/sub" "$S2"
+(cd "$S2" && tar -cf "$T/twice.tar" .) || { echo "FAIL: tar -c twice"; exit 1; }
+chmod 0710 "$S2/dir"; chmod 0700 "$S2/dir/sub"
+chown 1234:2345 "$S2/dir"; chown 4321:5432 "$S2/dir/sub"
+touch -d '2005-05-05 05:05:05.5' "$S2/dir"; touch -d '2003-03-03 03:03:03' "$S2/dir/sub"
+(cd "$S2" && tar -rf "$T/twice.tar" --no-recursion ./dir ./dir/sub) || { echo "FAIL: tar -r twice"; exit 1; }
+mkdir "$T/twice-ref"
+tar -xf "$T/twice.tar" -C "$T/twice-ref" || { echo "FAIL: tar -xf twice"; exit 1; }
+for d in dir dir/sub; do
+	[ "$(stat -c '%a %u:%g %Y' "$T/twice-ref/$d")" = "$(stat -c '%a %u:%g %Y' "$S2/$d")" ] ||
+		fail "tar -xf did not keep the later entry of $d: $(stat -c '%a %u:%g %y' "$T/twice-ref/$d")"
+done
+for n in 1 2 4; do
+	if ! "$DRIVER" --checksum --threads $n "$T/twice.tar" "$T/twice$n" > "$T/res" 2> "$T/err"; then
+		fail "a directory named twice, $n threads: the restore failed"; cat "$T/err"; continue
+	fi
+	compare "$T/twice-ref" "$T/twice$n" "a directory named twice, $n threads"
+	for d in dir dir/sub; do
+		got=$(stat -c '%a %u:%g %y' "$T/twice$n/$d"); want=$(stat -c '%a %u:%g %y' "$T/twice-ref/$d")
+		[ "$got" = "$want" ] || fail "a directory named twice, $n threads: $d is $got, tar -xf gives $want"
+	done
+done
 
 # ---- a cancel part way, 2 threads: nothing swapped in ----
 mkdir -p "$T/kept"; printf 'keep me\n' > "$T/kept/file"
