@@ -216,6 +216,9 @@ static void *worker_main(void *arg)
 		p->busy++;
 		pthread_cond_signal(&p->room);
 		pthread_mutex_unlock(&p->mu);
+		/* test builds hold a worker here, its file in flight
+		 * (files-extract-threads.sh) */
+		fault_point("files.xpool.write");
 		rc = write_job(w, &j);
 		job_free(&j);
 		pthread_mutex_lock(&p->mu);
@@ -389,18 +392,20 @@ static void remember(struct xpool *p, const char *rel)
 int fsrestore_xpool_queue(struct xpool *p, struct archive_entry *ent, const char *rel, char *data, size_t len)
 {
 	struct xjob *j;
+	int touches;
 	struct archive_entry *clone = fault_fail("files.new.entry-copy") ? NULL : archive_entry_clone(ent);
 	if (!clone) { /* only without memory, where bsdtar stops too */
 		fsrestore_no_memory(p->c, N_("a copy of an archive entry"));
 		free(data);
 		return -1;
 	}
-	if (p->files.n >= XPOOL_NAMES_MAX || in_flight(p, rel)) {
-		if (fsrestore_xpool_drain(p) < 0) {
-			archive_entry_free(clone);
-			free(data);
-			return -1;
-		}
+	touches = in_flight(p, rel);
+	if (touches) /* the barrier for a path in flight (a point for the tests) */
+		fault_point("files.xpool.in-flight");
+	if ((touches || p->files.n >= XPOOL_NAMES_MAX) && fsrestore_xpool_drain(p) < 0) {
+		archive_entry_free(clone);
+		free(data);
+		return -1;
 	}
 	remember(p, rel);
 	pthread_mutex_lock(&p->mu);

@@ -9,14 +9,23 @@
  * directory copier's; default 0: all CPUs); --snapshot copies into the new
  * TARGET as the backup does (FSRESTORE_SNAPSHOT), --link-dest linking
  * unchanged files to the earlier snapshot DIR.
+ * Built with the fault points of the test build (src/core/fault.h):
+ * FILES_DRIVER_HOLD=S holds the first extraction worker to take a file
+ * (point files.xpool.write) until the walk reaches the barrier for a path
+ * still in flight (files.xpool.in-flight), at most S seconds, and says on
+ * stderr whether the walk got there while the file was held ("HOLD: ...").
  * Exit: 0 done, 1 restore failed (error on stderr), 2 usage. */
 #include "config.h"
+#include <errno.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
+#include "fault.h"
 #include "fsrestore.h"
 #include "report.h"
 #include "strbuf.h"
@@ -41,6 +50,58 @@ static int cancel_after(void *ctx)
 	const char *lim = getenv("FILES_DRIVER_CANCEL_AFTER");
 	(void)ctx;
 	return lim && ++n > atol(lim);
+}
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int held, released;
+	long secs;
+} hold = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0 };
+
+/* Wait on hold.cv (hold.mu locked) until *@flag is set or @secs have
+ * passed; returns *@flag. */
+static int hold_wait(const int *flag, long secs)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += secs;
+	while (!*flag && pthread_cond_timedwait(&hold.cv, &hold.mu, &until) != ETIMEDOUT)
+		;
+	return *flag;
+}
+
+/* The fault hook of FILES_DRIVER_HOLD.  The first worker to take a file
+ * waits until the walk reaches the barrier for a path in flight, then a
+ * little more, so that a walk that does not wait there would queue on
+ * meanwhile; the walk at that barrier waits until a worker is held (the
+ * workers may start after it queued). */
+static void hold_hook(const char *name, void *ctx)
+{
+	(void)ctx;
+	pthread_mutex_lock(&hold.mu);
+	if (!strcmp(name, "files.xpool.write") && !hold.held) {
+		hold.held = 1;
+		pthread_cond_broadcast(&hold.cv);
+		if (!hold_wait(&hold.released, hold.secs)) {
+			fprintf(stderr, "HOLD: the walk never waited for the held file (released after %ld s)\n",
+				hold.secs);
+			hold.released = 1;
+		} else {
+			pthread_mutex_unlock(&hold.mu);
+			nanosleep(&(struct timespec){ 0, 300 * 1000 * 1000 }, NULL);
+			return;
+		}
+	} else if (!strcmp(name, "files.xpool.in-flight") && !hold.released) {
+		if (hold_wait(&hold.held, hold.secs))
+			fprintf(stderr, "HOLD: the walk waits at the barrier for a path in flight while a worker "
+					"holds its file unwritten\n");
+		else
+			fprintf(stderr, "HOLD: no worker took a file in %ld s\n", hold.secs);
+		hold.released = 1;
+		pthread_cond_broadcast(&hold.cv);
+	}
+	pthread_mutex_unlock(&hold.mu);
 }
 
 int main(int argc, char **argv)
@@ -99,6 +160,10 @@ int main(int argc, char **argv)
 	if (argc - i != 2) {
 		fprintf(stderr, "usage: files-driver [options] SOURCE TARGET\n");
 		return 2;
+	}
+	if (getenv("FILES_DRIVER_HOLD")) {
+		hold.secs = atol(getenv("FILES_DRIVER_HOLD"));
+		fault_set_hook(hold_hook, NULL);
 	}
 	o.source = argv[i];
 	o.target = argv[i + 1];

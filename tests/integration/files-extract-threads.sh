@@ -8,8 +8,11 @@
 # as with tar) is restored with 1, 2 and 4 threads and compared with `tar -xzf` of the same archive:
 # `rsync -ani --checksum -H --delete` must list nothing, and the counts
 # must be the same with every number of threads.  A directory named twice
-# gets the later entry's mode, owner and times, as with tar -xf.  A
-# cancel part way in 2 threads leaves the target as it was.
+# gets the later entry's mode, owner and times, as with tar -xf.  The
+# barrier for a path in flight: a worker held (FILES_DRIVER_HOLD) with
+# the first of two "x" unwritten while the walk comes to the second; the
+# walk must wait there and the later "x" win.  A cancel part way in
+# 2 threads leaves the target as it was.
 set -u
 top_builddir=${top_builddir:-$(pwd)}
 DRIVER=${FILES_DRIVER:-$top_builddir/tests/integration/files-driver}
@@ -125,6 +128,41 @@ for n in 1 2 4; do
 		[ "$got" = "$want" ] || fail "a directory named twice, $n threads: $d is $got, tar -xf gives $want"
 	done
 done
+
+# ---- the barrier for a path in flight, 2 threads ----
+# Files only after "./" (no other directory, symlink or hardlink: nothing
+# else makes the walk wait), the first one "x" again near the end with
+# other content.
+# The driver holds the worker that took the first "x" (fault point
+# files.xpool.write) until the walk reaches the barrier for "x" in flight
+# (files.xpool.in-flight): the walk must wait there, and the later "x"
+# must win.  Without that barrier the other worker writes the later "x"
+# and the held one the first over it when its hold times out.
+F=$T/flight
+mkdir -p "$F/one" "$F/two"
+printf 'first x\n' > "$F/one/x"
+touch -d '2002-02-02 02:02:02' "$F/one"
+printf 'later x, longer\n' > "$F/two/x"
+list=". x"; f=0
+while [ $f -lt 60 ]; do printf 'flight %s\n' $f > "$F/one/f$f"; list="$list f$f"; f=$((f + 1)); done
+(cd "$F/one" && tar -cf "$T/flight.tar" --no-recursion $list) || { echo "FAIL: tar -c flight"; exit 1; }
+(cd "$F/two" && tar -rf "$T/flight.tar" x) || { echo "FAIL: tar -r flight"; exit 1; }
+mkdir "$T/flight-ref"
+tar -xf "$T/flight.tar" -C "$T/flight-ref" || { echo "FAIL: tar -xf flight"; exit 1; }
+if ! FILES_DRIVER_HOLD=10 "$DRIVER" --checksum --threads 2 "$T/flight.tar" "$T/flight-out" > "$T/res" 2> "$T/err"; then
+	fail "in flight: the restore failed"; cat "$T/err"
+else
+	if grep -q '^HOLD: the walk waits at the barrier for a path in flight while a worker holds its file' "$T/err"; then
+		ok "in flight: the walk waited at the barrier while a worker held the first x unwritten"
+	else
+		fail "in flight: the walk never waited for the x a worker held: $(grep '^HOLD' "$T/err")"
+	fi
+	if [ "$(cat "$T/flight-out/x")" = "later x, longer" ]; then ok "in flight: the later x won, as with tar"
+	else fail "in flight: x is '$(cat "$T/flight-out/x")', tar -xf gives '$(cat "$T/flight-ref/x")'"; fi
+	out=$(rsync -ani --checksum "$T/flight-ref/" "$T/flight-out/" 2>&1)
+	if [ -n "$out" ]; then fail "in flight: rsync -ani --checksum finds differences:"; printf '%s\n' "$out" | head -20
+	else ok "in flight: rsync -ani --checksum lists nothing against tar -xf"; fi
+fi
 
 # ---- a cancel part way, 2 threads: nothing swapped in ----
 mkdir -p "$T/kept"; printf 'keep me\n' > "$T/kept/file"
