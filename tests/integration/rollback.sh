@@ -10,7 +10,9 @@
 # rollback is the command the summary before offers, pasted as it is (with
 # the --config of the run).  A restore split over two runs (the first
 # killed at the database step, `restore --only database,migrations,verify`
-# after it) is rolled back whole.
+# after it) is rolled back whole.  With the datadir inside the webroot and
+# kept apart from the kept webroot, the rollback swaps both, the webroot
+# first, and each lands in the right tree.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
@@ -229,6 +231,77 @@ same_tree "$T/split-before" "$W" ||
 	{ cat "$T/split-rollback.log"; fail "after the rollback of the split restore the webroot (with datadir and config.php) is not what it was before its first run"; }
 [ "$(dump_db biso)" = "$(cat "$T/split-before.sql")" ] || fail "after the rollback of the split restore the database is not what it was before (pg_dump differs)"
 echo "ok: rollback of a restore split over two runs puts back the webroot and datadir of the first run and the database of the second"
+
+# Both swaps with the datadir inside the webroot (webroot/data, the default
+# layout): a restore killed at its config step (the webroot swapped, the
+# live datadir carried into the new one) and continued by `restore --only
+# config,datadir,database,migrations,verify` keeps the old webroot as
+# webroot.pre-restore-<first run> without data/ and the old datadir beside
+# it, out of the webroot, as webroot.data.pre-restore-<second run>: the
+# kept datadir is not inside the kept webroot, so the rollback swaps both,
+# the webroot first.  That swap carries the restored datadir (in the
+# restored webroot) into the old webroot; the datadir's swap then puts the
+# old datadir in its place at webroot/data and keeps the restored one
+# beside its kept copy, out of the webroot.  Checked: the plan and the run
+# put both back (neither "came back with the webroot"), in that order;
+# webroot and datadir are what they were before the first run (rsync -ani
+# --checksum of the webroot with its datadir); the restored webroot is
+# kept without a datadir in it, the restored datadir as
+# webroot.data.pre-rollback-<time> (0700), nothing else is left in the
+# webroot; the rollback of that rollback (the same two swaps) brings the
+# restored instance back whole.  The order cannot put the datadir into the
+# wrong tree: the datadir step swaps the live path webroot/data, which the
+# webroot's swap has just filled with the restored datadir.
+echo both > "$W/BOTH_MARKER"
+echo both > "$W/data/BOTH_MARKER"
+chown www-data:www-data "$W/data/BOTH_MARKER"
+rm -rf "$T/both-before"
+cp -a "$W" "$T/both-before"
+sleep 1
+set +e
+BR_FAULT_KILL=step.config.start "$FAULTS" restore --yes --config "$DEMO_CONFIG" < /dev/null > "$T/both1.log" 2>&1
+rc=$?
+set -e
+[ $rc != 0 ] && grep -q "ended without finishing the run" "$T/both1.log" ||
+	{ cat "$T/both1.log"; fail "the first run of the restore was not killed at the config step (exit $rc)"; }
+kw=$(ls -td "$P"/webroot.pre-restore-* | head -n 1)
+[ -e "$kw/BOTH_MARKER" ] && [ ! -e "$kw/data" ] && [ -e "$W/data/BOTH_MARKER" ] ||
+	fail "the killed restore did not keep the old webroot ($kw) without its datadir, carried into the new one"
+sleep 1
+run "$T/both2.log" restore --yes --only config,datadir,database,migrations,verify
+[ $rc = 0 ] || { cat "$T/both2.log"; fail "restore --only config,datadir,database,migrations,verify exited $rc"; }
+kd=$(ls -td "$P"/webroot.data.pre-restore-* 2>/dev/null | head -n 1 || true)
+[ -e "$kd/BOTH_MARKER" ] && [ ! -e "$W/data/BOTH_MARKER" ] ||
+	{ cat "$T/both2.log"; fail "the second run did not keep the old datadir beside the webroot ($kd)"; }
+rm -rf "$T/both-restored"
+cp -a "$W" "$T/both-restored"
+run "$T/both-plan.log" rollback --dry-run
+[ $rc = 0 ] && grep -q "^ *source: $kw " "$T/both-plan.log" && grep -q "^ *source: $kd " "$T/both-plan.log" &&
+	! grep -q "came back with the webroot" "$T/both-plan.log" ||
+	{ cat "$T/both-plan.log"; fail "the rollback's plan does not put back both the webroot $kw and the datadir $kd"; }
+sleep 1
+run "$T/both-rollback.log" rollback --yes
+[ $rc = 0 ] || { cat "$T/both-rollback.log"; fail "the rollback of webroot and datadir exited $rc"; }
+same_tree "$T/both-before" "$W" ||
+	{ cat "$T/both-rollback.log"; fail "after the rollback of both swaps the webroot (with its datadir) is not what it was before the restore"; }
+rw=$(ls -td "$P"/webroot.pre-rollback-* | head -n 1)
+rd=$(ls -td "$P"/webroot.data.pre-rollback-* 2>/dev/null | head -n 1 || true)
+same_tree "$T/both-restored" "$rw" --exclude /data || fail "the restored webroot is not kept as $rw"
+[ ! -e "$rw/data" ] || fail "the restored webroot $rw keeps a datadir: $(ls -A "$rw/data" | head -3)"
+same_tree "$T/both-restored/data" "$rd" --no-perms || fail "the restored datadir is not kept as $rd"
+[ "$(stat -c %a "$rd")" = 700 ] || fail "the kept datadir $rd is mode $(stat -c %a "$rd"), not 0700"
+[ "$(ls -A "$W" | grep -c 'data')" = "$(ls -A "$T/both-before" | grep -c 'data')" ] ||
+	fail "the webroot holds another datadir than before: $(ls -A "$W")"
+wl=$(grep -n "put back $kw\b" "$T/both-rollback.log" | head -n 1 | cut -d: -f1)
+dl=$(grep -n "put back $kd\b" "$T/both-rollback.log" | head -n 1 | cut -d: -f1)
+[ -n "$wl" ] && [ -n "$dl" ] && [ "$wl" -lt "$dl" ] ||
+	{ cat "$T/both-rollback.log"; fail "the rollback did not put back the webroot and then the datadir"; }
+sleep 1
+run "$T/both-undo.log" rollback --yes
+[ $rc = 0 ] || { cat "$T/both-undo.log"; fail "the rollback of the rollback of both swaps exited $rc"; }
+same_tree "$T/both-restored" "$W" ||
+	{ cat "$T/both-undo.log"; fail "the rollback of that rollback did not bring the restored webroot and datadir back"; }
+echo "ok: with the datadir inside the webroot and kept apart, rollback swaps the webroot and then the datadir into place ($kw, $kd); its rollback undoes both"
 
 # An unfinished restore is part of a later one only when that one continues
 # it (its --resume, or `--only` the steps it left).  Here restore A died
