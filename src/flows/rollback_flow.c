@@ -501,9 +501,11 @@ static int rollback_preflight(struct run *run, struct report *r, struct err *e)
 	if (restore_check_journal(rs, r, e) < 0)
 		return -1;
 	for (size_t i = RB_WEBROOT; i <= RB_DATADIR; i++) {
-		/* the datadir kept inside the kept webroot comes back with it */
-		if (!(m & STEP_BIT(i)) || (i == RB_DATADIR && rb->kept_inside &&
-					     (m & STEP_BIT(RB_WEBROOT))))
+		/* the datadir kept inside the kept webroot too, which comes
+		 * back with it: without it the webroot's swap would carry the
+		 * live datadir into the old webroot, and the datadir step, skipped,
+		 * would leave that one live */
+		if (!(m & STEP_BIT(i)))
 			continue;
 		if (!path_exists(rb->kept[i])) {
 			err_set(e, "the %s kept by the %s of %s is gone: %s", rollback_steps[i]->name,

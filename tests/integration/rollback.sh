@@ -12,7 +12,8 @@
 # killed at the database step, `restore --only database,migrations,verify`
 # after it) is rolled back whole.  With the datadir inside the webroot and
 # kept apart from the kept webroot, the rollback swaps both, the webroot
-# first, and each lands in the right tree.
+# first, and each lands in the right tree.  With the datadir kept inside
+# the kept webroot gone, it is refused.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
@@ -400,3 +401,39 @@ same_tree "$T/dd-kept" "$W/data" ||
 same_tree "$T/dd-live" "$kd.pre-rollback-by-hand" ||
 	{ echo "$how"; ls -A "$K"; fail "the live datadir was not parked beside the kept copy as $kd.pre-rollback-by-hand"; }
 echo "ok: the by-hand commands for a kept datadir quote its path (with a blank) and park the live datadir out of the webroot"
+
+# The datadir a restore kept inside the kept webroot comes back with it;
+# when that copy is gone (removed by hand), the rollback is refused before
+# anything is touched, as for any other kept part that is gone, and
+# `--only webroot` (what the hint offers) puts back the webroot alone, the
+# live datadir carried into it.  Before, the webroot's swap carried the
+# restored datadir into the old webroot and the datadir step was skipped
+# as "it came back with the webroot": the restored datadir stayed live in
+# the old webroot, and the rollback said the old one was back.
+echo gone > "$W/GONE_MARKER"
+rm -rf "$T/gone-before"
+cp -a "$W" "$T/gone-before"
+sleep 1
+run "$T/gone-restore.log" restore --yes
+[ $rc = 0 ] || { cat "$T/gone-restore.log"; fail "the full restore before the kept datadir goes exited $rc"; }
+kw=$(ls -td "$P"/webroot.pre-restore-* | head -n 1)
+[ -e "$kw/GONE_MARKER" ] && [ -d "$kw/data" ] || fail "the restore kept no datadir inside the old webroot $kw"
+rm -rf "$T/gone-data" "$T/gone-restored"
+mv "$kw/data" "$T/gone-data"
+cp -a "$W" "$T/gone-restored"
+nkept=$(ls -d "$P"/webroot.pre-rollback-* 2>/dev/null | wc -l)
+sleep 1
+run "$T/gone-rollback.log" rollback --yes
+[ $rc != 0 ] && grep -q "the datadir kept by the restore of [0-9_]* is gone: $kw/data" "$T/gone-rollback.log" ||
+	{ cat "$T/gone-rollback.log"; fail "rollback with the datadir kept in $kw gone was not refused (exit $rc)"; }
+same_tree "$T/gone-restored" "$W" && [ -e "$kw/GONE_MARKER" ] &&
+	[ "$(ls -d "$P"/webroot.pre-rollback-* 2>/dev/null | wc -l)" = "$nkept" ] ||
+	fail "the refused rollback touched the webroot or its kept copy"
+sleep 1
+run "$T/gone-only.log" rollback --yes --only webroot
+[ $rc = 0 ] || { cat "$T/gone-only.log"; fail "rollback --only webroot with the kept datadir gone exited $rc"; }
+same_tree "$T/gone-before" "$W" --exclude /data ||
+	{ cat "$T/gone-only.log"; fail "rollback --only webroot did not put back the webroot"; }
+same_tree "$T/gone-restored/data" "$W/data" ||
+	{ cat "$T/gone-only.log"; fail "rollback --only webroot did not keep the live (restored) datadir in place"; }
+echo "ok: with the datadir kept in the kept webroot gone the rollback is refused, untouched; --only webroot puts back the webroot alone"
