@@ -169,6 +169,20 @@ for how in "dir:" "dir:--merge" "dir:--xattrs" "tgz:" "tgz:--merge"; do
 	else expect "files-restore then files-verify, $kind through a symlink ${opt:-(replace)}" 0; fi
 done
 
+# a directory the archive names twice (tar -r): tar -xf gives it the later
+# entry's mode and mtime, and files-verify compares with those (before: with
+# the first entry's, a difference where there is none)
+mkdir -p "$T/twice/dir"
+printf 'in it\n' > "$T/twice/dir/f"
+chmod 0755 "$T/twice/dir"; touch -d '2001-01-01 01:01:01' "$T/twice/dir" "$T/twice"
+(cd "$T/twice" && tar -cf "$T/twice.tar" .)
+chmod 0710 "$T/twice/dir"; touch -d '2005-05-05 05:05:05' "$T/twice/dir"
+(cd "$T/twice" && tar -rf "$T/twice.tar" --no-recursion ./dir)
+mkdir "$T/twice-x"
+tar -xf "$T/twice.tar" -C "$T/twice-x"
+verify "$T/twice.tar" "$T/twice-x"
+expect "tar -xf of a directory named twice, files-verify against the archive" 0
+
 # usage and errors
 "$B" files-verify "$S" > /dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "one argument is a usage error (exit 2)" || fail "one argument: exit $rc"
