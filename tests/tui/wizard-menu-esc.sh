@@ -32,7 +32,8 @@ sleep 0.5
 type_text "[B"
 up "an arrow key's Esc that came alone"
 keys 4
-wait_for "Practise" 10 "the drill scenarios"
+# the first screen names "Practise" too: wait for the scenarios' heading
+wait_for "Practise: choose a scenario" 10 "the drill scenarios"
 shows "What do you want to do\\?" && failscreen "4 did not open the drill scenarios"
 keys Escape
 wait_for "What do you want to do\\?" 10 "the first screen after Esc on the scenarios"
