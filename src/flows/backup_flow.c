@@ -381,6 +381,42 @@ static int check_dir(const char *what, const char *path, const char *hint, struc
 	return 0;
 }
 
+/* The backup writes below @root into db/, data/, webroot/ and manifest/:
+ * each of them, or @root where one does not exist yet, must take a new file,
+ * or the database step would fail with maintenance mode already on (a
+ * read-only mount, chattr +i, no permission).  Proved by creating and
+ * removing a probe file.  -1 with @e naming the directory and why. */
+static int check_writable(const char *root, struct err *e)
+{
+	static const char *const subs[] = { "db", "data", "webroot", "manifest", NULL };
+	for (const char *const *sub = subs; *sub; sub++) {
+		char *dir = xstrfmt("%s/%s", root, *sub), *probe;
+		struct stat st;
+		int fd, err;
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			free(dir);
+			dir = xstrdup(root);
+		}
+		probe = xstrfmt("%s/.biso-recover-probe-%ld", dir, (long)getpid());
+		fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		err = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(probe);
+		}
+		free(probe);
+		if (fd < 0) {
+			err_errno(e, err, "the backup cannot write into %s", dir);
+			err_hint(e, "Give --backup-root DIR on a disk that can be written, or fix the "
+				    "mount (read-only?) or the permissions of %s.", dir);
+			free(dir);
+			return -1;
+		}
+		free(dir);
+	}
+	return 0;
+}
+
 /* pg_database_size() of @dbname on @conninfo into *@size.  With @identity,
  * also the database's identity for the manifest, read on that connection:
  * the server's system_identifier (pg_control_system()) and the name the
@@ -457,6 +493,7 @@ static int backup_preflight(struct run *run, struct report *r, struct err *e)
 
 	if (check_dir("backup root", b->root, N_("Create it (a directory on another disk), or give "
 		      "--backup-root DIR."), e) < 0 ||
+	    check_writable(b->root, e) < 0 ||
 	    check_dir("webroot", b->webroot, N_("Give --webroot DIR or set webroot in the configuration."), e) < 0 ||
 	    check_dir("datadir", b->datadir, N_("Give --datadir DIR or check the datadir in config.php."), e) < 0)
 		return -1;
