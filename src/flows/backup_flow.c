@@ -424,7 +424,8 @@ static int check_writable(const char *root, struct err *e)
  * b->system_identifier and b->identity_dbname; a refresh compares them with
  * its target to refuse production. */
 static int database_size(struct backup *b, const char *conninfo, const char *dbname,
-			 uint64_t *size, int identity, struct report *r, struct err *e)
+			 const char *where, uint64_t *size, int identity, struct report *r,
+			 struct err *e)
 {
 	char *ci = conninfo_with_dbname(conninfo, dbname, e);
 	PGconn *conn;
@@ -433,8 +434,19 @@ static int database_size(struct backup *b, const char *conninfo, const char *dbn
 		return -1;
 	conn = dbadmin_connect(ci, e);
 	free(ci);
-	if (!conn)
-		return -1; /* the message names the database */
+	if (!conn) {
+		/* the message names the database; the hint what set it */
+		if (where) {
+			char *shown = xstrfmt(_("Check %s (database, user, password), and that the "
+						"server is running: the backup dumps the database "
+						"with it."), _(where));
+			err_hint_l10n(e, shown, "Check %s (database, user, password), and that the "
+				      "server is running: the backup dumps the database with it.",
+				      where);
+			free(shown);
+		}
+		return -1;
+	}
 	res = PQexec(conn, "SELECT pg_database_size(current_database())");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		dbadmin_result_error(conn, res, e);
@@ -489,6 +501,7 @@ static int backup_preflight(struct run *run, struct report *r, struct err *e)
 {
 	struct backup *b = backup_of(run);
 	const struct conf *c = b->conf;
+	const char *where;
 	char *cli, *what;
 
 	if (check_dir("backup root", b->root, N_("Create it (a directory on another disk), or give "
@@ -518,10 +531,12 @@ static int backup_preflight(struct run *run, struct report *r, struct err *e)
 		return err_set(e, "rsync is not installed"), err_hint(e, "Install rsync."), -1;
 	/* a wrong database name or password fails here, before maintenance
 	 * mode goes on */
-	if (database_size(b, b->conninfo, b->dbname, &b->db_size, 1, r, e) < 0)
+	where = c->database.conninfo && *c->database.conninfo ? N_("--dbname or database.conninfo")
+				: N_("Config::set('gaia.db', ...) in config.php");
+	if (database_size(b, b->conninfo, b->dbname, where, &b->db_size, 1, r, e) < 0)
 		return -1;
 	if (b->log_dbname &&
-	    database_size(b, b->log_conninfo, b->log_dbname, &b->log_db_size, 0, r, e) < 0)
+	    database_size(b, b->log_conninfo, b->log_dbname, NULL, &b->log_db_size, 0, r, e) < 0)
 		return -1;
 	if (run_dry_run(run))
 		return backup_choose_id(b, r, e);

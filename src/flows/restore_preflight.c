@@ -289,8 +289,13 @@ static int check_target_database(struct restore *rs, struct report *r, struct er
 	conn = probe ? dbadmin_connect(probe, e) : NULL;
 	free(probe);
 	if (!conn) {
+		/* named as the admin gave it: the database "postgres" the
+		 * login is tried on is not the one to look at */
+		char *user = conninfo_user(rs->conninfo);
 		err_clear(&ce);
-		err_prefix(e, "the login of the target conninfo does not work on the server");
+		err_set(e, "the login as \"%s\" to database \"%s\" does not work on the server "
+			"(checked on database \"%s\")", user ? user : "?", rs->dbname, admin_db);
+		free(user);
 		shown = xstrfmt(_("Check %s (user, password): the database step replays the dump "
 				  "with it."), _(where));
 		err_hint_l10n(e, shown, "Check %s (user, password): the database step replays "

@@ -163,6 +163,24 @@ char *conninfo_get(const char *conninfo, const char *keyword)
 	return val;
 }
 
+char *conninfo_user(const char *conninfo)
+{
+	char *v = conninfo_get(conninfo, "user");
+	PQconninfoOption *d;
+	if (v && *v)
+		return v;
+	free(v);
+	v = NULL;
+	/* PGUSER, else the name of the system user libpq would log in as */
+	if ((d = PQconndefaults())) {
+		for (PQconninfoOption *o = d; o->keyword; o++)
+			if (!strcmp(o->keyword, "user") && o->val && *o->val)
+				v = xstrdup(o->val);
+		PQconninfoFree(d);
+	}
+	return v;
+}
+
 void conninfo_target_server(const char *conninfo, struct strbuf *out)
 {
 	char *addr, *host;

@@ -81,6 +81,11 @@ int conninfo_mask_password(char *conninfo);
  * keyword is absent or the string cannot be parsed. */
 char *conninfo_get(const char *conninfo, const char *keyword);
 
+/* The role @conninfo logs in as (malloc'd): its user, else libpq's default
+ * (PGUSER, else the system user's name); NULL when none can be told.  For
+ * messages that name the login which failed. */
+char *conninfo_user(const char *conninfo);
+
 /* The server @conninfo names, as it names it, for a drill's guard
  * (flow_def.targets): "server HOSTADDR-OR-HOST\n" appended to @out ("server
  * \n" when it names none: PGHOST or libpq's default would choose).

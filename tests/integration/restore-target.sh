@@ -32,7 +32,7 @@ set +e; "$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only migrati
 # a login the server refuses (no such role) fails the replay: refused too
 set +e; "$BISO_RECOVER" restore --dry-run --config "$DEMO_CONFIG" --only database \
 	--dbname "host=$PGHOST port=$PGPORT dbname=biso user=nosuch" > "$T/role.log" 2>&1; rc=$?; set -e
-[ $rc = 2 ] && grep -q 'the login of the target conninfo does not work on the server' "$T/role.log" &&
+[ $rc = 2 ] && grep -q 'the login as "nosuch" to database "biso" does not work on the server (checked on database "postgres")' "$T/role.log" &&
 	grep -q 'role "nosuch" does not exist' "$T/role.log" ||
 	{ cat "$T/role.log"; fail "role: a login the server refuses: exit $rc, expected 2"; }
 echo "ok: a target conninfo that cannot reach the server or log in is refused before the first step (exit 2), nothing touched"

@@ -631,6 +631,24 @@ static void conninfo_redacted_hides_the_password(void **state)
 	free(r);
 }
 
+/* the role a conninfo logs in as: its user, else PGUSER */
+static void conninfo_user_names_the_login(void **state)
+{
+	char *v;
+	(void)state;
+	setenv("PGUSER", "envrole", 1);
+	v = conninfo_user("host=db user=biso dbname=postgres");
+	assert_string_equal(v, "biso");
+	free(v);
+	v = conninfo_user("postgresql://app@db/biso");
+	assert_string_equal(v, "app");
+	free(v);
+	v = conninfo_user("host=db dbname=biso");
+	assert_string_equal(v, "envrole");
+	free(v);
+	unsetenv("PGUSER");
+}
+
 static void conninfo_get_reads_one_keyword(void **state)
 {
 	char *v;
@@ -730,6 +748,7 @@ int main(void)
 		cmocka_unit_test(conninfo_for_child_moves_the_password_to_the_environment),
 		cmocka_unit_test(conninfo_redacted_hides_the_password),
 		cmocka_unit_test(conninfo_get_reads_one_keyword),
+		cmocka_unit_test(conninfo_user_names_the_login),
 		cmocka_unit_test(conninfo_masks_passwords_in_place),
 		cmocka_unit_test(biso_cli_argv_from_php_or_biso_cli),
 	};
