@@ -138,12 +138,15 @@ N_("Usage: biso-recover backup [--dry-run] [--only STEPS] [--compress-level N]\n
 "  --compress-level N     the dump's gzip level, 1 (fastest) to 9 (smallest);\n"
 "                         default backup.compress_level of the\n"
 "                         configuration, else 3\n"
+"  --config-php FILE      read the datadir and the database from this\n"
+"                         config.php, not from WEBROOT/config.php\n"
 "  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
 "  --dbname CONNINFO, --web-user USER[:GROUP], --log-dir DIR\n"
 "                         as in 'biso-recover --help'\n"
 "\n"
-"Exit codes: 0 the backup is complete; 1 it failed (nothing was published,\n"
-"maintenance mode is off); 2 usage; 130 interrupted.\n"),
+"Exit codes: 0 the backup is complete; 1 it failed, or its checks refused it\n"
+"before the first step (nothing was published, maintenance mode is off);\n"
+"2 usage; 130 interrupted.  --dry-run exits as the backup would.\n"),
 	1, cmd_backup
 };
 

@@ -117,12 +117,15 @@ static const char *newest_snapshot(const struct backup_list *l, const char *id)
 	return NULL;
 }
 
-/* The datadir and the database from the live config.php, where the
- * configuration does not set them. */
+/* The datadir and the database from the live config.php (--config-php or
+ * config_php, read as if it lay in the webroot, as the refresh reads its
+ * target's; else WEBROOT/config.php), where the configuration does not
+ * set them. */
 static int adopt_config_php(struct backup *b, struct report *r, struct err *e)
 {
 	const struct conf *c = b->conf;
 	struct phpconf pc = { 0 };
+	const char *dir = NULL; /* __DIR__: the file's own directory */
 	char *path;
 	int ret = 0;
 
@@ -132,14 +135,18 @@ static int adopt_config_php(struct backup *b, struct report *r, struct err *e)
 		set_str(&b->conninfo, c->database.conninfo);
 	if (b->datadir && b->conninfo)
 		return 0;
-	if (access(b->webroot, F_OK) < 0) {
+	if (c->config_php && *c->config_php) {
+		path = xstrdup(c->config_php);
+		dir = b->webroot;
+	} else if (access(b->webroot, F_OK) < 0) {
 		/* the source itself, not the config.php inside it */
 		err_errno(e, errno, "cannot read the webroot %s", b->webroot);
 		err_hint(e, "Check webroot in the configuration or --webroot DIR.");
 		return -1;
+	} else {
+		path = xstrfmt("%s/%s", b->webroot, "config.php");
 	}
-	path = xstrfmt("%s/%s", b->webroot, "config.php");
-	if (phpconf_load(path, NULL, &pc, e) < 0) {
+	if (phpconf_load(path, dir, &pc, e) < 0) {
 		err_hint(e, "%s%sOr give --datadir DIR and --dbname CONNINFO.", e->hint ? e->hint : "",
 			 e->hint ? " " : "");
 		ret = -1;
