@@ -60,6 +60,8 @@ struct run *run_new(const struct flow_def *flow, struct conf *c, const struct ru
 	struct run *run = xcalloc(1, sizeof *run);
 	int *sel = xcalloc(flow->n_steps ? flow->n_steps : 1, sizeof *sel);
 
+	run->refused_err = (struct err)ERR_INIT;
+
 	if (o->only && parse_only(flow, o->only, sel, e) < 0) {
 		free(sel);
 		free(run);
@@ -109,6 +111,7 @@ static void run_free_parts(struct run *run)
 	free(run->plan);
 	free(run->interrupted);
 	free(run->interrupted_en);
+	err_clear(&run->refused_err);
 	free(run->st);
 	free((char *)run->opts.only);
 	free((char *)run->opts.dump);
@@ -476,7 +479,24 @@ done:
 		if (hint)
 			err_hint_msgid(e, hint);
 	}
-	if (ret < 0) {
+	if (ret < 0 && run_refused(run)) {
+		/* the slow checks refused the run before this step changed
+		 * anything (it waited for them): a preflight's refusal, come
+		 * late; the step did not fail, nothing is left to finish */
+		struct strbuf sb = STRBUF_INIT, l10n = STRBUF_INIT;
+		char *shown;
+		st->state = STEP_PENDING;
+		err_copy(&run->refused_err, e);
+		err_format(e, &sb);
+		err_format_l10n(e, &l10n);
+		shown = xstrfmt(_("refused before anything was replaced: %s"), l10n.buf);
+		report_log_l10n(r, LOG_ERROR, shown, "refused before anything was replaced: %s",
+				sb.buf);
+		free(shown);
+		journal(run, sd->name, "failed", e->msg ? e->msg : "refused", r);
+		strbuf_release(&sb);
+		strbuf_release(&l10n);
+	} else if (ret < 0) {
 		struct strbuf sb = STRBUF_INIT, l10n = STRBUF_INIT;
 		char *shown;
 		st->state = STEP_FAILED;

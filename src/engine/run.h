@@ -286,6 +286,13 @@ void run_summary(const struct run *run, struct strbuf *out);
  * was not skipped), 3 finished with errors gone past (a failed step
  * skipped, archive members refused, errors gone past by policy). */
 int run_exit_code(const struct run *run);
+/* 1 when the flow's slow checks (flow.h) refused @run before any step of
+ * it changed anything: a preflight refusal that came late, beside the
+ * first step (exit 2); no step counts as failed and there is nothing to
+ * finish, run_refused_err() says why. */
+int run_refused(const struct run *run);
+/* The slow checks' error when run_refused(), else NULL; owned by @run. */
+const struct err *run_refused_err(const struct run *run);
 /* The run log's last line for exit @code: "finished (exit 0)", "aborted
  * (exit 130): the terminal hung up (SIGHUP)" ...; @run may be NULL. */
 void run_end_text(const struct run *run, int code, struct strbuf *out);

@@ -44,6 +44,7 @@ struct run {
 	char *interrupted_en;   /* the same in English, for the log */
 	struct run_checks *checks; /* the flow's slow checks (run_checks.c) */
 	int checks_later;       /* run_checks_later() was called */
+	struct err refused_err; /* the slow checks' refusal (run_refused()) */
 };
 
 /* run_checks.c: start the flow's slow checks (flow_def.slow_checks) in a

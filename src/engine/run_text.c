@@ -249,7 +249,17 @@ void run_summary(const struct run *run, struct strbuf *out)
 		}
 	if (run->flow->plan_tail)
 		run->flow->plan_tail(run, 0, out);
-	if (run->stopped && nothing_changed(run)) {
+	if (run_refused(run)) {
+		/* as the preflight's refusal: nothing to finish, no --only */
+		struct strbuf sb = STRBUF_INIT;
+		if (i18n_is_english())
+			err_format(&run->refused_err, &sb);
+		else
+			err_format_l10n(&run->refused_err, &sb);
+		strbuf_rtrim(&sb);
+		strbuf_addf(out, _("refused before anything was replaced: %s\n"), sb.buf);
+		strbuf_release(&sb);
+	} else if (run->stopped && nothing_changed(run)) {
 		/* nothing to finish: no --only command, the same run again */
 		strbuf_addf(out, _("stopped before any step: nothing was changed; %s\n"),
 			    _(report_reason(run->stopped)));
@@ -281,14 +291,26 @@ void run_summary(const struct run *run, struct strbuf *out)
 		strbuf_addf(out, _("log: %s\n"), run->log_path);
 }
 
+int run_refused(const struct run *run)
+{
+	if (!run_checks_refused(run))
+		return 0;
+	for (size_t i = 0; i < run->flow->n_steps; i++)
+		if (run->st[i].state == STEP_DONE && !run->st[i].earlier)
+			return 0;
+	return 1;
+}
+
+const struct err *run_refused_err(const struct run *run)
+{
+	return run_refused(run) ? &run->refused_err : NULL;
+}
+
 int run_exit_code(const struct run *run)
 {
-	int done = 0;
-	for (size_t i = 0; i < run->flow->n_steps; i++)
-		done |= run->st[i].state == STEP_DONE && !run->st[i].earlier;
 	/* the slow checks stopped it before anything changed: refused, as the
 	 * preflight refuses (flow.h, slow_checks) */
-	if (run_checks_refused(run) && !done)
+	if (run_refused(run))
 		return 2;
 	for (size_t i = 0; i < run->flow->n_steps; i++)
 		if (run->st[i].state == STEP_FAILED)

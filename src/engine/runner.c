@@ -1217,6 +1217,13 @@ int runner_drive(struct runner *rn, struct run *run)
 			}
 			/* the step logged its error in full (run_step) */
 			err_clear(&e);
+			if (run_refused(run)) {
+				/* refused before anything changed: no step failed,
+				 * nothing to retry or skip */
+				step_now(rn, i, PROTO_STEP_PENDING);
+				aborted = 2;
+				break;
+			}
 			step_now(rn, i, PROTO_STEP_FAILED);
 			if (report_cancelled(r)) {
 				aborted = 1;

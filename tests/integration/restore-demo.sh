@@ -202,10 +202,20 @@ runlog=$(ls -t "$T"/log/biso-recover-*.log | head -1)
 [ $rc = 2 ] || { cat "$T/run4b.log"; fail "whole restore of a truncated dump: exit $rc, expected 2"; }
 grep -q "the dump check runs beside the first steps" "$runlog" ||
 	{ cat "$runlog"; fail "the dump check did not run beside the first step"; }
-grep -q "step webroot failed: .*truncated.sql.gz:[0-9]* (byte [0-9]*).*gzip stream is truncated" "$runlog" ||
+grep -q "refused before anything was replaced: .*truncated.sql.gz:[0-9]* (byte [0-9]*).*gzip stream is truncated" "$runlog" ||
 	{ cat "$runlog"; fail "the whole restore's refusal names no file and byte offset"; }
 grep -q "truncated.sql.gz:[0-9]* (byte [0-9]*)" "$T/run4b.log" ||
 	{ cat "$T/run4b.log"; fail "the operator is not told the file and byte offset"; }
+# a refusal as the preflight's, come late: said as one, with what to do;
+# no step failed (least of all the webroot, which only waited), nothing to
+# finish, so no --only command (it would take the same cut dump again)
+grep -q "^error: refused before anything was replaced: $T/truncated.sql.gz:[0-9]* (byte [0-9]*)" "$T/run4b.log" &&
+	grep -q "^HINT: " "$T/run4b.log" ||
+	{ cat "$T/run4b.log"; fail "the cut dump is not refused as a preflight refuses it"; }
+! grep -q "step webroot failed\|ended early\|not done:\|to finish them\|--only" "$T/run4b.log" &&
+	! grep -Eq '^[a-z]+ +failed' "$T/run4b.log" &&
+	grep -Eq '^webroot +pending$' "$T/run4b.log" ||
+	{ cat "$T/run4b.log"; fail "the refused run blames a step or offers to finish it"; }
 dump_db biso_copy > "$T/after4b.sql"
 cmp -s "$T/before.sql" "$T/after4b.sql" || fail "the live database changed after a refused whole restore"
 # (the webroot's parent, "..", got the staging tree and lost it again)

@@ -993,11 +993,28 @@ static void slow_checks_run_beside_the_first_step_and_stop_it_before_its_change(
 	assert_string_equal(e.msg, "dump.sql.gz is cut at byte 1234");
 	assert_int_equal(access(f->d.file, F_OK), -1);
 	assert_int_equal(access(staging, F_OK), -1);
-	assert_int_equal(run_step_state(run, 0), STEP_FAILED);
+	/* no step failed: the refusal of a preflight, come late */
+	assert_int_equal(run_step_state(run, 0), STEP_PENDING);
+	assert_int_equal(run_refused(run), 1);
+	assert_string_equal(run_refused_err(run)->msg, "dump.sql.gz is cut at byte 1234");
 	assert_int_equal(run_exit_code(run), 2);
 	assert_non_null(strstr(log.buf, "the slow check read it all\n"));
 	assert_non_null(strstr(log.buf, "waiting for the slow check before anything is changed"));
+	assert_non_null(strstr(log.buf, "refused before anything was replaced: "
+					"dump.sql.gz is cut at byte 1234"));
+	assert_null(strstr(log.buf, "failed"));
 	err_clear(&e);
+	{
+		/* the summary says it so, and offers nothing to finish */
+		struct strbuf sum = STRBUF_INIT;
+		run_summary(run, &sum);
+		assert_non_null(strstr(sum.buf, "refused before anything was replaced: "
+						"dump.sql.gz is cut at byte 1234\n"));
+		assert_null(strstr(sum.buf, "failed"));
+		assert_null(strstr(sum.buf, "--only"));
+		assert_null(strstr(sum.buf, "not done"));
+		strbuf_release(&sum);
+	}
 	run_finish(run, run_exit_code(run), &r);
 	run_free(run);
 
