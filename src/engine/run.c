@@ -668,7 +668,11 @@ const char *run_step_explain(const struct run *run, size_t i)
 enum step_state run_step_state(const struct run *run, size_t i) { return run->st[i].state; }
 double run_step_seconds(const struct run *run, size_t i) { return run->st[i].seconds; }
 unsigned run_step_warnings(const struct run *run, size_t i) { return run->st[i].warnings; }
-const char *run_step_summary(const struct run *run, size_t i) { return run->st[i].out.summary; }
+const char *run_step_summary(const struct run *run, size_t i)
+{
+	const struct step_out *o = &run->st[i].out;
+	return o->summary_l10n && !i18n_is_english() ? o->summary_l10n : o->summary;
+}
 const char *run_step_kept(const struct run *run, size_t i) { return run->st[i].out.kept_as; }
 uint64_t run_step_refused(const struct run *run, size_t i) { return run->st[i].out.refused; }
 const struct err *run_step_err(const struct run *run, size_t i) { return &run->st[i].err; }

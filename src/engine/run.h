@@ -231,7 +231,9 @@ const char *run_step_explain(const struct run *run, size_t i);
 enum step_state run_step_state(const struct run *run, size_t i);
 double run_step_seconds(const struct run *run, size_t i);
 unsigned run_step_warnings(const struct run *run, size_t i);
-/* Borrowed; NULL when unset. */
+/* Borrowed; NULL when unset.  The summary in the operator's language (the
+ * screens': the wizard's headline warnings, the summary's rows), English
+ * inside i18n_english(1). */
 const char *run_step_summary(const struct run *run, size_t i);
 const char *run_step_kept(const struct run *run, size_t i);
 uint64_t run_step_refused(const struct run *run, size_t i);

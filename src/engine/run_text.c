@@ -218,8 +218,7 @@ void run_summary(const struct run *run, struct strbuf *out)
 		add_padded(out, _(step_state_name(st->state)), ws + 1);
 		strbuf_addf(out, "%7.1fs  %s%s\n", st->seconds,
 			    st->state == STEP_FAILED ? err_text(&st->err)
-			    : st->out.summary_l10n && !i18n_is_english() ? st->out.summary_l10n
-			    : st->out.summary ? st->out.summary : "",
+			    : run_step_summary(run, i) ? run_step_summary(run, i) : "",
 			    st->warnings && st->state == STEP_DONE ? _(" (warnings)") : "");
 	}
 	/* what failed and how to fix it: a failed step's row has its message,

@@ -3,7 +3,9 @@
 # say "j ja, ausführen", "j beenden"), and j answers yes: at the webroot's
 # confirmation it runs the step, at "Assistent beenden?" it stops the run
 # (y is accepted as well: tests/tui/wizard-demo.sh confirms with y in
-# German).  On the demo instance in an 80x24 tmux pane, TERM=vt100
+# German).  A German refresh's summary shows the check's warning above it
+# in German, as its step row (review 10, finding 7: it was English).
+# On the demo instance in an 80x24 tmux pane, TERM=vt100
 # NO_COLOR=1, LANG=de_CH.UTF-8 with po/de.po compiled.
 # Skips (77) without tmux, php, rsync, a PostgreSQL server or root.
 set -euo pipefail
@@ -45,3 +47,36 @@ n=50
 while [ ! -s "$T/exit" ] && [ "$n" -gt 0 ]; do sleep 0.2; n=$((n - 1)); done
 [ "$(cat "$T/exit" 2>/dev/null)" = 130 ] || failscreen "exit $(cat "$T/exit" 2>/dev/null), expected 130"
 echo "ok: German: j answers yes at the confirmation and the quit question; the key lines say j"
+
+# The refresh of the test instance in German to its summary: Enter on each
+# step, j or the typed word on a confirmation.  The headline warning is the
+# check's summary in German, as the step row below it.
+$TMUX_CMD kill-session -t wiz >/dev/null 2>&1 || true
+rm -f "$T/exit"
+$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+	"env TERM=vt100 NO_COLOR=1 LANG=de_CH.UTF-8 LANGUAGE= LC_ALL= LC_MESSAGES= BISO_RECOVER_LOCALEDIR='$T/locale' '$BISO_RECOVER' --config '$DEMO_TEST_CONFIG' wizard refresh --attachments placeholder; echo \$? >'$T/exit'; sleep 600" ||
+	fail "tmux new-session failed"
+n=0
+while :; do
+	wait_for "Enter ausführen|Zum Weitermachen [^ ]+ eingeben|j ja, ausführen|Testsystem-Auffrischung fertig|Schritt [a-z-]+ fehlgeschlagen" 300 \
+		"[refresh] a step, a confirmation or the end"
+	shows "Testsystem-Auffrischung fertig" && break
+	shows "Schritt [a-z-]+ fehlgeschlagen" && failscreen "[refresh] a step failed"
+	n=$((n + 1))
+	[ "$n" -lt 40 ] || failscreen "[refresh] no end after 40 screens"
+	if shows "Zum Weitermachen [^ ]+ eingeben"; then
+		word=$(printf '%s\n' "$last_screen" | sed -n 's/.*Zum Weitermachen \([^ ]*\) eingeben.*/\1/p' | head -1)
+		$TMUX_CMD send-keys -t wiz -l "$word"
+		keys Enter
+	elif shows "j ja, ausführen"; then
+		keys j
+	else
+		keys Enter
+	fi
+	sleep 1
+done
+shows "^ Warnung: check: [0-9]+ Zeilen in 5 Tabellen ohne Schwelle" ||
+	failscreen "[refresh] the check's warning above the summary is not German"
+shows "without a threshold|production's values" && failscreen "[refresh] English in the German summary"
+keys q
+echo "ok: German: the refresh's summary shows the check's warning in German"
