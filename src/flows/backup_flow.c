@@ -147,8 +147,15 @@ static int adopt_config_php(struct backup *b, struct report *r, struct err *e)
 		path = xstrfmt("%s/%s", b->webroot, "config.php");
 	}
 	if (phpconf_load(path, dir, &pc, e) < 0) {
-		err_hint(e, "%s%sOr give --datadir DIR and --dbname CONNINFO.", e->hint ? e->hint : "",
-			 e->hint ? " " : "");
+		/* a whole hint: what to do about config.php, then the way
+		 * round it (the wizard's dialog shows it as it is) */
+		if (!dir && access(path, F_OK) < 0 && errno == ENOENT)
+			err_hint(e, "Put config.php back into %s (the backup takes the datadir and the "
+				    "database from it), or start biso-recover again with --datadir DIR "
+				    "and --dbname CONNINFO.", b->webroot);
+		else
+			err_hint(e, "%s%sTo go on without config.php, give both --datadir DIR and "
+				    "--dbname CONNINFO.", e->hint ? e->hint : "", e->hint ? " " : "");
 		ret = -1;
 		goto out;
 	}

@@ -3,7 +3,9 @@
 # "hostile inputs"): `biso-recover restore --dry-run` on each fixture in
 # tests/data/php/hostile/ prints exactly the message in expected.txt (file,
 # line, byte, what is wrong, HINT with what to do), exits 2 and creates
-# nothing.  Under ASan (tools/test.sh, build-asan/) this also proves that
+# nothing.  A backup of a webroot without config.php gets a whole hint
+# (put it back, or give --datadir and --dbname), in English and German
+# (review 10, finding 11: it began with a dangling "Or").  Under ASan (tools/test.sh, build-asan/) this also proves that
 # no message is built from freed memory.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -59,3 +61,25 @@ if [ -x /usr/bin/time ]; then
 else
 	echo "SKIP: /usr/bin/time not installed: memory of a large config.php not measured"
 fi
+
+# Backup of a webroot whose config.php is gone: the hint says to put it back
+# first, then the way round it; no sentence begins with "Or" (English, and
+# German when the locale is there).
+mkdir -p "$T/gone/webroot"
+backup_gone() { # LANG -> the dry run's output
+	env -u LANGUAGE -u LC_ALL -u LC_MESSAGES LANG="$1" BISO_RECOVER_LOCALEDIR="$T/locale" \
+		"$BISO_RECOVER" backup --dry-run --config "$T/biso-recover.conf" --backup-root "$T/bk" \
+		--webroot "$T/gone/webroot" --log-dir "$T/log" 2>&1 && fail "$1: backup without config.php passed"
+	true
+}
+out=$(backup_gone C)
+printf '%s\n' "$out" | grep -qx "HINT: Put config.php back into $T/gone/webroot (the backup takes the datadir and the database from it), or start biso-recover again with --datadir DIR and --dbname CONNINFO." ||
+	{ printf '%s\n' "$out"; fail "the hint for a missing config.php is not whole"; }
+if command -v msgfmt >/dev/null && locale -a | grep -qix 'de_CH.utf-\?8'; then
+	mkdir -p "$T/locale/de/LC_MESSAGES"
+	msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po"
+	out=$(backup_gone de_CH.UTF-8)
+	printf '%s\n' "$out" | grep -qx "HINWEIS: config.php wieder nach $T/gone/webroot legen (die Sicherung entnimmt ihr das Datenverzeichnis und die Datenbank) oder biso-recover erneut mit --datadir VERZ und --dbname CONNINFO starten." ||
+		{ printf '%s\n' "$out"; fail "the German hint for a missing config.php is not whole"; }
+fi
+echo "ok: backup without config.php: a whole hint (put it back, or --datadir and --dbname), English and German"
