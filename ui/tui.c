@@ -848,16 +848,14 @@ void tui_put_title(WINDOW *w, int y, int x, int room, const char *info, int utf8
 	if (width <= room || room <= dw) {
 		tui_put(w, y, x, room, info, a);
 	} else if (last && (int)(last - info) + 1 + dw + 8 <= room) {
-		wchar_t *wt = tui_widen(last + 1, strlen(last + 1), 0);
-		size_t n = wcslen(wt), start = 0;
+		/* the path shortened in its middle, as the step panes do */
+		struct strbuf p = STRBUF_INIT;
 		char *head = xstrndup(info, (size_t)(last - info) + 1);
 		x += tui_put(w, y, x, room, head, a);
 		free(head);
-		while (start < n && tui_wswidth(wt + start, n - start) > end - x - dw)
-			start++;
-		x += tui_put(w, y, x, dw, dots, a);
-		tui_putw(w, y, x, end - x, wt + start, a);
-		free(wt);
+		tui_path_middle(last + 1, strlen(last + 1), end - x, dots, &p);
+		tui_put(w, y, x, end - x, p.buf, a);
+		strbuf_release(&p);
 	} else {
 		int u = tui_put(w, y, x, room - dw, info, a);
 		tui_put(w, y, x + u, dw, dots, a);

@@ -204,9 +204,10 @@ void tui_stderr_end(struct tui_stderr *c, void (*line)(void *ctx, const char *te
 void tui_bar(const struct tui *t, WINDOW *w, int y, int x, int width,
 	     uint64_t done, uint64_t total);
 /* A title line @info at (@y, @x) in @room columns: whole, or, when its
- * last word is a path too long for the room, that path cut from the left
- * ("...o/prod/webroot": its end names the directory) with the words before
- * it whole; else cut at its end with "...".  "…" for "..." when @utf8. */
+ * last word is a path too long for the room, that path shortened in its
+ * middle (tui_path_middle(): "/work/.../prod/webroot") with the words
+ * before it whole; else cut at its end with "...".  "…" for "..." when
+ * @utf8. */
 void tui_put_title(WINDOW *w, int y, int x, int room, const char *info, int utf8, attr_t a);
 /* A horizontal rule of @width columns with an optional @label near its left
  * end ("-- Log --"), drawn with ACS_HLINE. */

@@ -1,5 +1,5 @@
 /* Unit tests for the wizard's text helpers (ui/tui.c): widening of outside
- * text, wrapping by display columns, hanging indents. */
+ * text, wrapping by display columns, hanging indents, the title line. */
 #include "config.h"
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -245,6 +246,40 @@ static void wrap_keeps_a_command_whole_between_its_words(void **state)
 	free(want);
 }
 
+/* The title line shortens a long path in its middle, as the step panes do
+ * (tui_path_middle(): "/work/...backups", its first directory and whole
+ * last components), not at its start mid-name ("...-sandbox/backups"). */
+static void title_shortens_a_long_path_in_its_middle(void **state)
+{
+	(void)state;
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	SCREEN *scr;
+	WINDOW *pad;
+	char row[81];
+	assert_non_null(out);
+	assert_non_null(in);
+	scr = newterm("vt100", out, in);
+	assert_non_null(scr);
+	pad = newpad(1, 80);
+	assert_non_null(pad);
+	tui_put_title(pad, 0, 0, 30, "into /work/wt/review10/demo-sandbox/backups", 0, A_NORMAL);
+	mvwinnstr(pad, 0, 0, row, 80);
+	for (int i = (int)strlen(row); i > 0 && row[i - 1] == ' '; i--)
+		row[i - 1] = '\0';
+	assert_string_equal(row, "into /work/...backups");
+	werase(pad);
+	tui_put_title(pad, 0, 0, 40, "into /work/wt/review10/demo-sandbox/backups", 0, A_NORMAL);
+	mvwinnstr(pad, 0, 0, row, 80);
+	for (int i = (int)strlen(row); i > 0 && row[i - 1] == ' '; i--)
+		row[i - 1] = '\0';
+	assert_string_equal(row, "into /work/...demo-sandbox/backups");
+	delwin(pad);
+	endwin();
+	delscreen(scr);
+	fclose(out);
+	fclose(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +291,7 @@ int main(void)
 		cmocka_unit_test(hanging_indent_keeps_a_table_rows_last_column),
 		cmocka_unit_test(hanging_indent_keeps_blank_lines),
 		cmocka_unit_test(wrap_keeps_a_command_whole_between_its_words),
+		cmocka_unit_test(title_shortens_a_long_path_in_its_middle),
 	};
 	return cmocka_run_group_tests(tests, utf8, NULL);
 }
