@@ -42,6 +42,9 @@ struct step_out {
 			       screens, or NULL: summary (step_out_summaryf()
 			       fills both) */
 	char *kept_as;      /* what the old data was kept as (path or DB name) */
+	char *put_back;     /* the kept copy a rollback put back (a path): as
+			       kept_as, a row of its own in the summary, where
+			       a long path is not broken */
 	char *source;       /* the backup the step used, for the journal */
 	char *report;       /* a file the step wrote for the operator (the
 			       verification report): the summary names it */

@@ -101,6 +101,7 @@ static void run_free_parts(struct run *run)
 		free(run->st[i].out.summary);
 		free(run->st[i].out.summary_l10n);
 		free(run->st[i].out.kept_as);
+		free(run->st[i].out.put_back);
 		free(run->st[i].out.source);
 		free(run->st[i].out.report);
 		free(run->st[i].at);
@@ -441,6 +442,7 @@ int run_step(struct run *run, size_t i, struct report *r, struct err *e)
 	free(st->out.summary);
 	free(st->out.summary_l10n);
 	free(st->out.kept_as);
+	free(st->out.put_back);
 	free(st->out.source);
 	free(st->out.report);
 	memset(&st->out, 0, sizeof st->out);

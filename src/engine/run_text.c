@@ -234,6 +234,11 @@ void run_summary(const struct run *run, struct strbuf *out)
 			strbuf_addf(out, _("hint (%s): %s\n"), run->flow->steps[i]->name,
 				    st->err.lhint && !i18n_is_english() ? st->err.lhint : st->err.hint);
 	}
+	/* paths on rows of their own: in the table's last column a long
+	 * one would be broken by the terminal */
+	for (size_t i = 0; i < n; i++)
+		if (run->st[i].out.put_back)
+			strbuf_addf(out, _("put back: %s\n"), run->st[i].out.put_back);
 	for (size_t i = 0; i < n; i++)
 		if (run->st[i].out.kept_as)
 			strbuf_addf(out, _("kept: %s\n"), run->st[i].out.kept_as);

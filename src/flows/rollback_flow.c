@@ -651,6 +651,9 @@ int rollback_swap_tree(struct rollback *rb, const char *live, const char *back, 
 	}
 	out->kept_as = keep;
 	out->source = xstrdup(back);
-	step_out_summaryf(out, "put back %s", back);
+	/* the path on a row of its own (put_back), as the restore's kept
+	 * copy: the table's result column would break it */
+	out->put_back = xstrdup(back);
+	step_out_summaryf(out, "put back the kept copy");
 	return 0;
 }

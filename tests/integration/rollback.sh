@@ -293,8 +293,8 @@ same_tree "$T/both-restored/data" "$rd" --no-perms || fail "the restored datadir
 [ "$(stat -c %a "$rd")" = 700 ] || fail "the kept datadir $rd is mode $(stat -c %a "$rd"), not 0700"
 [ "$(ls -A "$W" | grep -c 'data')" = "$(ls -A "$T/both-before" | grep -c 'data')" ] ||
 	fail "the webroot holds another datadir than before: $(ls -A "$W")"
-wl=$(grep -n "put back $kw\b" "$T/both-rollback.log" | head -n 1 | cut -d: -f1)
-dl=$(grep -n "put back $kd\b" "$T/both-rollback.log" | head -n 1 | cut -d: -f1)
+wl=$(grep -n "^put back: $kw$" "$T/both-rollback.log" | head -n 1 | cut -d: -f1)
+dl=$(grep -n "^put back: $kd$" "$T/both-rollback.log" | head -n 1 | cut -d: -f1)
 [ -n "$wl" ] && [ -n "$dl" ] && [ "$wl" -lt "$dl" ] ||
 	{ cat "$T/both-rollback.log"; fail "the rollback did not put back the webroot and then the datadir"; }
 sleep 1

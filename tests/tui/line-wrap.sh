@@ -9,6 +9,9 @@
 #   ctrl-c:   (60x20) Ctrl-C at that question: the warning starts on a row
 #             of its own after "^C" (it followed "^C" on the same row, and
 #             its wrap was off by the question's columns);
+#   rollback: (80x24) after a restore, the rollback's summary names the
+#             path it put back on a row of its own ("put back: PATH"), as
+#             the restore's "kept:" (it was broken in the result column);
 #   wizard:   (80x24) the wizard's last line after q y: "biso-recover: NOT
 #             finished, exit code 130; log:" ends its row, the log's path is
 #             the next one, whole (the line ran over the edge, cut in the
@@ -77,6 +80,28 @@ for size in 80x24 60x20; do
 	fi
 	runs_ended
 done
+
+# ---- rollback -----------------------------------------------------------
+# (80x24) a restore, then its rollback: the rollback's summary puts the path
+# it put back on a row of its own, as the restore's "kept:" (it was the
+# table's result column, the path broken at the edge)
+ran() { # ARGS...: run to its end in an 80x24 pane, exit 0
+	$TMUX_CMD kill-server >/dev/null 2>&1 && sleep 0.3
+	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
+		"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 $(printf '%q ' "$BISO_RECOVER" --config "$CONF" "$@"); echo \"ended \$?\"; sleep 600" ||
+		fail "tmux new-session failed"
+	wait_for "^ended [0-9]+" 300 "[$1] the end"
+	shows "^ended 0" || failscreen "[$*] did not exit 0"
+}
+ran restore --yes
+ran rollback --yes
+back=$(grep -oE -- "$DEMO_WEBROOT\\.pre-restore-[0-9_]+" <<< "$last_screen" | head -1) ||
+	failscreen "[rollback] no path put back on the screen"
+grep -Eq "^webroot +done +[0-9.]+s +put back the kept copy *$" <<< "$last_screen" ||
+	failscreen "[rollback] the webroot's row is not 'put back the kept copy'"
+{ has_row "put back: $back" || { has_row "put back:" && has_row "$back"; }; } ||
+	failscreen "[rollback] the path put back, $back, is not whole on a row of its own"
+echo "ok: [rollback] the path put back whole on its own row"
 
 # ---- wizard -------------------------------------------------------------
 start 80 24 wizard restore
