@@ -316,10 +316,7 @@ int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf 
 		return code;
 	}
 	if (cl->dry_run) {
-		struct strbuf sb = STRBUF_INIT;
-		run_plan_text(run, &sb);
-		fputs(sb.buf, stdout);
-		strbuf_release(&sb);
+		cli_print_plan(run);
 		code = EXIT_DONE;
 	} else {
 		struct batch_opts bo = { cl->yes, log, banner };
@@ -330,6 +327,41 @@ int cli_run_flow(const struct flow_def *flow, const struct cli *cl, struct conf 
 	run_free(run);
 	logfile_close(log);
 	return code;
+}
+
+/* @text on stdout with frontend_fprint() (which adds the last line's
+ * end), then emptied. */
+static void print_prose(struct strbuf *text)
+{
+	if (!text->len)
+		return;
+	if (text->buf[text->len - 1] == '\n')
+		strbuf_setlen(text, text->len - 1);
+	frontend_fprint(stdout, text->buf);
+	strbuf_reset(text);
+}
+
+void cli_print_plan(const struct run *run)
+{
+	struct strbuf sb = STRBUF_INIT, prose = STRBUF_INIT;
+	run_plan_text(run, &sb);
+	for (const char *line = sb.buf; *line;) {
+		size_t len = strcspn(line, "\n");
+		/* a manual equivalent's command (indented by five blanks) is
+		 * a command to paste: one line, as the terminal folds it;
+		 * broken in rows, a paste would run its first row alone */
+		if (!strncmp(line, "     ", 5) && line[5] != ' ') {
+			print_prose(&prose);
+			printf("%.*s\n", (int)len, line);
+		} else {
+			strbuf_add(&prose, line, len);
+			strbuf_addch(&prose, '\n');
+		}
+		line += len + (line[len] == '\n');
+	}
+	print_prose(&prose);
+	strbuf_release(&prose);
+	strbuf_release(&sb);
 }
 
 /* @s padded with blanks to @width terminal columns (a translation may

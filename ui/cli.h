@@ -179,6 +179,12 @@ void cli_log_end(struct logfile *log, const struct run *run, int code);
  * columns of a listing (cleanup, backup-list). */
 void cli_column(const char *s, int width, int right);
 
+/* A dry run's plan (run_plan_text()) on stdout: wrapped between words to
+ * the terminal's width when stdout is one, as every line-mode text
+ * (frontend_fprint()), else as it is; its manual commands (lines indented
+ * by five blanks) stay whole, commands to paste. */
+void cli_print_plan(const struct run *run);
+
 /* "biso-recover: [WHAT: ]ERROR" for a run that could not start, @e
  * cleared: returns EXIT_USAGE. */
 int cli_run_refused(const char *what, struct err *e);

@@ -70,7 +70,6 @@ static int backup_dry_run(const struct cli *cl, struct conf *c)
 	struct err e = ERR_INIT;
 	struct batch_state bst;
 	struct report r;
-	struct strbuf sb = STRBUF_INIT;
 	int code;
 
 	batch_install_signals();
@@ -85,11 +84,9 @@ static int backup_dry_run(const struct cli *cl, struct conf *c)
 		cli_run_refused(_("the plan would fail"), &e);
 		code = EXIT_FAILED;
 	} else {
-		run_plan_text(run, &sb);
-		fputs(sb.buf, stdout);
+		cli_print_plan(run);
 		code = EXIT_DONE;
 	}
-	strbuf_release(&sb);
 	run_free(run);
 	return code;
 }

@@ -265,8 +265,9 @@ if command -v script >/dev/null && . "$top_srcdir/tests/lib/pgcluster.sh" && pgc
 	de restore --dry-run --only webroot,config,datadir,database --config "$T/conf" --datadir "$W/data" \
 		--backup-root "$BK3" --dbname bsio >> "$T/db.de" 2>&1
 	set -e
-	# (line mode wraps a message between words: its rows joined)
-	out=$(tr -d '\r' < "$T/db.de" | tr '\n' ' ')
+	# (line mode wraps a message and the plan between words: their rows
+	# joined, the plan's indent squeezed)
+	out=$(tr -d '\r' < "$T/db.de" | tr -s '\n ' '  ')
 	text_has "$out" -F 'der Plan würde scheitern: die Anwendung liest die Datenbank "biso" (config.php Zeile 2); Ziel ist "bsio": die Migrationen' &&
 		text_has "$out" -F '; Warnung: die Anwendung liest die Datenbank "biso"' &&
 		text_has "$out" 'Untersuchung: [0-9]' && ! text_has "$out" -e 'the application reads' -e 'inspecting:' ||

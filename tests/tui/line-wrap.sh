@@ -9,6 +9,10 @@
 #   ctrl-c:   (60x20) Ctrl-C at that question: the warning starts on a row
 #             of its own after "^C" (it followed "^C" on the same row, and
 #             its wrap was off by the question's columns);
+#   plans:    (80x24) restore --dry-run and rollback --dry-run print their
+#             plans (stdout) wrapped between words, a path whole, a
+#             manual command one line (they were printed as they were:
+#             the terminal broke words and paths);
 #   rollback: (80x24) after a restore, the rollback's summary names the
 #             path it put back on a row of its own ("put back: PATH"), as
 #             the restore's "kept:" (it was broken in the result column);
@@ -93,7 +97,32 @@ ran() { # ARGS...: run to its end in an 80x24 pane, exit 0
 	wait_for "^ended [0-9]+" 300 "[$1] the end"
 	shows "^ended 0" || failscreen "[$*] did not exit 0"
 }
+# plan_wrapped WHAT: every row of the plan on the screen (joined) fits 80
+# columns but a row that is one word (a path wider than a row, which the
+# terminal folds); a line of the plan printed as it was (stdout) ran over
+# the edge, the terminal breaking its words and paths anywhere
+plan_wrapped() {
+	local row LC_ALL=C.UTF-8 # ${#row}: characters
+	grep -q "ended 0" <<< "$last_screen" || failscreen "[$1] did not end"
+	while IFS= read -r row; do
+		row=${row%"${row##*[! ]}"}
+		# a manual command (five blanks) is whole, for a paste
+		case $row in "     "[!\ ]*) continue ;; esac
+		[ "${#row}" -le 80 ] && continue
+		row=${row#"${row%%[! ]*}"}
+		case $row in *" "*) failscreen "[$1] a row wider than 80 columns: $row" ;; esac
+	done <<< "$last_screen"
+}
+ran restore --dry-run
+shows "^   replaces( |$)" || failscreen "[restore --dry-run] no plan on the screen"
+shows "^     gunzip -c [^ ]+\\.sql\\.gz \\| psql .* -d biso_restoring *$" ||
+	failscreen "[restore --dry-run] the manual command gunzip | psql is not whole on one row"
+plan_wrapped "restore --dry-run"
+echo "ok: [restore --dry-run] the plan wrapped between words at 80 columns"
 ran restore --yes
+ran rollback --dry-run
+plan_wrapped "rollback --dry-run"
+echo "ok: [rollback --dry-run] the plan wrapped between words at 80 columns"
 ran rollback --yes
 back=$(grep -oE -- "$DEMO_WEBROOT\\.pre-restore-[0-9_]+" <<< "$last_screen" | head -1) ||
 	failscreen "[rollback] no path put back on the screen"
