@@ -245,33 +245,35 @@ int journal_pending(const char *dir, struct journal_entry **out, size_t *n, stru
 	return 0;
 }
 
+static void step_rec_release(struct journal_step_rec *r)
+{
+	free(r->stamp);
+	free(r->flow);
+	free(r->step);
+	free(r->event);
+	free(r->detail);
+}
+
 void journal_steps_free(struct journal_step_rec *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].stamp);
-		free(v[i].flow);
-		free(v[i].step);
-		free(v[i].event);
-		free(v[i].detail);
-	}
+	for (size_t i = 0; i < n; i++)
+		step_rec_release(&v[i]);
 	free(v);
+}
+
+int journal_end(const char *dir, const char *stamp, const char *flow, int code, int changed,
+		struct err *e)
+{
+	char *detail = xstrfmt(changed ? "%d" : "%d\nunchanged", code);
+	int ret = journal_step(dir, stamp, flow, "", "end", detail, e);
+	free(detail);
+	return ret;
 }
 
 struct steps {
 	struct journal_step_rec *v;
 	size_t n;
-	const char *const *flows; /* NULL: any flow */
-	char *stamp;              /* with @flows: the run kept */
-	int all;                  /* every run's records, not the newest one's */
 };
-
-static int wanted(const char *const *flows, const char *flow)
-{
-	for (; *flows; flows++)
-		if (!strcmp(*flows, flow))
-			return 1;
-	return 0;
-}
 
 static int step_line(void *ctx, char **f, int k, const char *path, long lineno, struct err *e)
 {
@@ -282,21 +284,6 @@ static int step_line(void *ctx, char **f, int k, const char *path, long lineno, 
 	(void)e;
 	if (k != 6 || strcmp(f[0], "step"))
 		return 0; /* swap records, and a torn last line */
-	if (st->all)
-		goto keep;
-	if (st->flows && !wanted(st->flows, f[2]))
-		return 0; /* a run of another flow (a backup after the restore) */
-	if (!*f[3] && !strcmp(f[4], "start")) {
-		/* a newer run: only the newest one's records are kept */
-		journal_steps_free(st->v, st->n);
-		st->v = NULL;
-		st->n = 0;
-		free(st->stamp);
-		st->stamp = xstrdup(f[1]);
-	} else if (st->flows && (!st->stamp || strcmp(st->stamp, f[1]))) {
-		return 0; /* not the run kept */
-	}
-keep:
 	st->v = xrealloc(st->v, (st->n + 1) * sizeof *st->v);
 	r = &st->v[st->n++];
 	r->stamp = xstrdup(f[1]);
@@ -307,33 +294,113 @@ keep:
 	return 0;
 }
 
+/* 1 when @r is the run's own record @event ("start", "end"). */
+static int run_rec(const struct journal_step_rec *r, const char *event)
+{
+	return !*r->step && !strcmp(r->event, event);
+}
+
+static int same_run(const struct journal_step_rec *a, const struct journal_step_rec *b)
+{
+	return !strcmp(a->stamp, b->stamp) && !strcmp(a->flow, b->flow);
+}
+
+/* 1 when @r is the "end" of a run that changed nothing (journal_end()). */
+static int unchanged_end(const struct journal_step_rec *r)
+{
+	const char *nl = strchr(r->detail, '\n');
+	return run_rec(r, "end") && nl && !strcmp(nl + 1, "unchanged");
+}
+
+/* Leave out the records of every run that changed nothing, from its last
+ * "start" before its "end" to that "end" (the same stamp and flow). */
+static void drop_unchanged(struct steps *st)
+{
+	char *drop = xcalloc(st->n ? st->n : 1, 1);
+	size_t out = 0;
+	for (size_t k = 0; k < st->n; k++) {
+		size_t j = k;
+		if (!unchanged_end(&st->v[k]))
+			continue;
+		while (j > 0 && !(same_run(&st->v[j], &st->v[k]) && run_rec(&st->v[j], "start")))
+			j--;
+		for (size_t m = j; m <= k; m++)
+			if (same_run(&st->v[m], &st->v[k]))
+				drop[m] = 1;
+	}
+	for (size_t k = 0; k < st->n; k++) {
+		if (drop[k])
+			step_rec_release(&st->v[k]);
+		else
+			st->v[out++] = st->v[k];
+	}
+	st->n = out;
+	free(drop);
+}
+
+/* Every run's step records but those of the runs that changed nothing,
+ * oldest first, into @st: 0, or -1 with @e. */
+static int read_steps(const char *dir, struct steps *st, struct err *e)
+{
+	st->v = NULL;
+	st->n = 0;
+	if (read_journal(dir, 6, step_line, st, e) < 0) {
+		journal_steps_free(st->v, st->n);
+		st->v = NULL;
+		st->n = 0;
+		return -1;
+	}
+	drop_unchanged(st);
+	return 0;
+}
+
+static int wanted(const char *const *flows, const char *flow)
+{
+	if (!flows)
+		return 1;
+	for (; *flows; flows++)
+		if (!strcmp(*flows, flow))
+			return 1;
+	return 0;
+}
+
 int journal_steps_of(const char *dir, const char *const *flows, struct journal_step_rec **out,
 		     size_t *n, struct err *e)
 {
-	struct steps st = { NULL, 0, flows, NULL, 0 };
-	int ret = read_journal(dir, 6, step_line, &st, e);
-	free(st.stamp);
+	struct steps st;
+	size_t last = (size_t)-1, kept = 0;
 	*out = NULL;
 	*n = 0;
-	if (ret < 0) {
-		journal_steps_free(st.v, st.n);
+	if (read_steps(dir, &st, e) < 0)
 		return -1;
+	for (size_t k = 0; k < st.n; k++)
+		if (run_rec(&st.v[k], "start") && wanted(flows, st.v[k].flow))
+			last = k;
+	for (size_t k = 0; k < st.n; k++) {
+		/* from the newest run's "start" on; with @flows, that run's
+		 * records only (not a backup's after the restore) */
+		if (last != (size_t)-1 && k >= last &&
+		    (!flows || (wanted(flows, st.v[k].flow) && !strcmp(st.v[k].stamp, st.v[last].stamp))))
+			st.v[kept++] = st.v[k];
+		else
+			step_rec_release(&st.v[k]);
+	}
+	if (!kept) {
+		free(st.v);
+		st.v = NULL;
 	}
 	*out = st.v;
-	*n = st.n;
+	*n = kept;
 	return 0;
 }
 
 int journal_steps_all(const char *dir, struct journal_step_rec **out, size_t *n, struct err *e)
 {
-	struct steps st = { NULL, 0, NULL, NULL, 1 };
-	int ret = read_journal(dir, 6, step_line, &st, e);
+	struct steps st;
 	*out = NULL;
 	*n = 0;
-	if (ret < 0) {
-		journal_steps_free(st.v, st.n);
+	if (read_steps(dir, &st, e) < 0)
 		return -1;
-	}
 	*out = st.v;
 	*n = st.n;
 	return 0;

@@ -23,7 +23,9 @@
  * step may change something), "done" (what the old data was kept as, which
  * backup), "failed" (the error), "skipped", "end" (the exit code).  A run
  * whose last record is not "end" was interrupted; journal_steps() reads
- * them back.
+ * them back.  A run that changed nothing (journal_end()) is no run for the
+ * readers: not the newest one to resume, to roll back or to continue, as
+ * a run that ends before its first step journals nothing at all.
  *
  * The services a run stops (services.stop_services) are journaled the same
  * way: "begin" (kind services, live "services", kept and staging empty)
@@ -71,12 +73,18 @@ void journal_entries_free(struct journal_entry *v, size_t n);
  * is "" for the run's own "start" and "end".  0, or -1 with @e. */
 int journal_step(const char *dir, const char *stamp, const char *flow, const char *step,
 		 const char *event, const char *detail, struct err *e);
+/* Append run @stamp's "end" record with its exit @code; @changed 0: no step
+ * of it changed anything (run_changed_nothing()), and the readers below
+ * leave the run out.  0, or -1 with @e. */
+int journal_end(const char *dir, const char *stamp, const char *flow, int code, int changed,
+		struct err *e);
 struct journal_step_rec {
 	char *stamp, *flow, *step, *event, *detail;
 };
 /* The "step" records of the newest run in <dir>/journal (the last "start"
  * record's stamp), in order, malloc'd; *@n = 0 when there is none.  -1
- * with @e on an unreadable journal. */
+ * with @e on an unreadable journal.  These readers skip the runs that
+ * changed nothing (journal_end()). */
 int journal_steps(const char *dir, struct journal_step_rec **out, size_t *n, struct err *e);
 /* journal_steps() of the newest run of one of the flows named in the
  * NULL-terminated @flows (NULL: any flow), skipping the runs of other

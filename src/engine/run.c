@@ -578,17 +578,31 @@ void run_cleanups(struct run *run, struct report *r)
 int run_finish(struct run *run, int code, struct report *r)
 {
 	int ret = 0;
-	char num[16];
+	struct err e = ERR_INIT;
 	if (run->finished || !run->preflighted)
 		return 0;
 	run->finished = 1;
 	run_cleanups(run, r);
 	if (run->flow->finish && !run->opts.dry_run)
 		ret = run->flow->finish(run, r);
-	snprintf(num, sizeof num, "%d", code);
-	if (run->journaled_start)
-		journal(run, "", "end", num, r);
+	if (run->journaled_start && !run->opts.dry_run && run->conf->log_dir &&
+	    journal_end(run->conf->log_dir, run->stamp, run->flow->name, code,
+			!run_changed_nothing(run), &e) < 0) {
+		report_log_l10n(r, LOG_WARN, e.lmsg, "%s", e.msg);
+		err_clear(&e);
+	}
 	return ret;
+}
+
+int run_changed_nothing(const struct run *run)
+{
+	for (size_t i = 0; i < run->flow->n_steps; i++) {
+		const struct step_status *st = &run->st[i];
+		if (!st->earlier && (st->state == STEP_DONE || st->state == STEP_FAILED ||
+				     (st->state == STEP_SKIPPED && st->seconds)))
+			return 0;
+	}
+	return 1;
 }
 
 void run_set_stopped(struct run *run, int why) { run->stopped = why; }

@@ -295,6 +295,14 @@ int run_exit_code(const struct run *run);
 int run_refused(const struct run *run);
 /* The slow checks' error when run_refused(), else NULL; owned by @run. */
 const struct err *run_refused_err(const struct run *run);
+/* 1 when no step of @run changed anything: none done, none failed (a
+ * failed step may have begun on its target; one the slow checks refused
+ * stays pending, run_refused()), none that ran before it was skipped.
+ * The steps an interrupted run did are that run's (run_opts.resume).  The
+ * one rule for "nothing changed": the summary's "stopped before any
+ * step", and the journal's "end" record, which leaves such a run out of
+ * every later look-up (journal_end()). */
+int run_changed_nothing(const struct run *run);
 /* The run log's last line for exit @code: "finished (exit 0)", "aborted
  * (exit 130): the terminal hung up (SIGHUP)" ...; @run may be NULL. */
 void run_end_text(const struct run *run, int code, struct strbuf *out);

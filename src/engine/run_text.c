@@ -163,20 +163,16 @@ static void add_not_done(const struct run *run, struct strbuf *out)
 	strbuf_release(&opts);
 }
 
-/* 1 when no step of @run changed anything: none done, none failed (a
- * failed step may have begun on its target), none that ran before it was
- * skipped, and no interrupted run before it that this one continues. */
+/* 1 when neither @run (run_changed_nothing()) nor an interrupted run
+ * before it that this one continues changed anything. */
 static int nothing_changed(const struct run *run)
 {
 	if (run->origin[0])
 		return 0;
-	for (size_t i = 0; i < run->flow->n_steps; i++) {
-		const struct step_status *st = &run->st[i];
-		if (st->earlier || st->state == STEP_DONE || st->state == STEP_FAILED ||
-		    (st->state == STEP_SKIPPED && st->seconds))
+	for (size_t i = 0; i < run->flow->n_steps; i++)
+		if (run->st[i].earlier)
 			return 0;
-	}
-	return 1;
+	return run_changed_nothing(run);
 }
 
 void run_summary(const struct run *run, struct strbuf *out)

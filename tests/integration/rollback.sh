@@ -5,7 +5,9 @@
 # (rsync -ani --checksum of the whole webroot with its datadir and
 # config.php; pg_dump compared), and what the restore had put in place is
 # kept as *.pre-rollback-*, though the nightly backup ran after the
-# restore (rollback skips runs of other flows in the journal).  A second
+# restore (rollback skips runs of other flows in the journal) and a
+# restore refused before it replaced anything (a cut dump, exit 2: no
+# restore to roll back, nor an earlier run of the next one).  A second
 # rollback undoes the first: the restored instance is live again.  Each
 # rollback is the command the summary before offers, pasted as it is (with
 # the --config of the run).  A restore split over two runs (the first
@@ -105,11 +107,28 @@ run "$T/backup.log" backup
 cp -a "$W" "$T/restored"
 dump_db biso > "$T/restored.sql"
 [ "$(cat "$T/restored.sql")" != "$(cat "$T/before.sql")" ] || fail "the restore changed nothing in the database"
+good=$(ls -d "$P"/webroot.pre-restore-* | sed 's/.*pre-restore-//')
+
+# A restore refused before anything was replaced (a cut dump: exit 2) is no
+# restore to roll back: the plan and the rollback below (the command the
+# good restore offered) undo the good restore.  Before, the refused run was
+# "the newest restore": "replaced nothing that can be put back", and the
+# good restore's kept copies were left to put back by hand (review 10,
+# finding 1).
+zcat "$(ls -t "$B"/db/*.sql.gz | head -n 1)" > "$T/whole.sql"
+head -c $(($(stat -c %s "$T/whole.sql") / 2)) "$T/whole.sql" | gzip > "$T/cut.sql.gz"
+sleep 1
+run "$T/cut.log" restore --yes --dump "$T/cut.sql.gz"
+[ $rc = 2 ] && grep -q "refused before anything was replaced" "$T/cut.log" ||
+	{ cat "$T/cut.log"; fail "the restore with a cut dump was not refused before anything was replaced (exit $rc)"; }
+same_tree "$T/restored" "$W" && [ "$(dump_db biso)" = "$(cat "$T/restored.sql")" ] ||
+	fail "the refused restore with a cut dump changed the instance"
 
 # The plan names the run and what goes back; it touches nothing.
 run "$T/plan.log" rollback --dry-run
-[ $rc = 0 ] && grep -q "puts back what the restore of [0-9-]* [0-9:]* (run [0-9_]*) replaced" "$T/plan.log" ||
-	{ cat "$T/plan.log"; fail "rollback --dry-run: exit $rc"; }
+[ $rc = 0 ] && grep -q "puts back what the restore of [0-9-]* [0-9:]* (run $good) replaced" "$T/plan.log" &&
+	! grep -q "not put back\|earlier run" "$T/plan.log" ||
+	{ cat "$T/plan.log"; fail "rollback --dry-run after a refused restore: exit $rc, not the plan of the restore $good alone"; }
 same_tree "$T/restored" "$W" || fail "rollback --dry-run changed the webroot"
 
 sleep 1 # the rollback's kept names carry the second
@@ -130,7 +149,7 @@ sed -n '/^Summary:/,$p' "$T/rollback.log"
 run "$T/cleanup.log" cleanup --dry-run
 [ $rc = 0 ] && grep -qF "$k" "$T/cleanup.log" && grep -qF "$kdb" "$T/cleanup.log" ||
 	{ cat "$T/cleanup.log"; fail "cleanup --dry-run does not list the rollback's kept copies $k and $kdb"; }
-echo "ok: rollback puts back the webroot, datadir and database of before the restore; the restored ones are kept ($k, $kdb)"
+echo "ok: rollback puts back the webroot, datadir and database of before the restore, though a restore refused after it (a cut dump) came later; the restored ones are kept ($k, $kdb)"
 
 # A second rollback undoes the first.
 sleep 1
@@ -413,9 +432,20 @@ echo "ok: the by-hand commands for a kept datadir quote its path (with a blank) 
 echo gone > "$W/GONE_MARKER"
 rm -rf "$T/gone-before"
 cp -a "$W" "$T/gone-before"
+# (a restore refused before it, with the cut dump: the full restore after
+# it is a restore of its own, not one that continues the refused run)
+sleep 1
+run "$T/gone-cut.log" restore --yes --dump "$T/cut.sql.gz"
+[ $rc = 2 ] || { cat "$T/gone-cut.log"; fail "the second restore with a cut dump was not refused (exit $rc, not 2)"; }
+cut=$(sed -n 's/^log: .*biso-recover-\([0-9_]*\)\.log$/\1/p' "$T/gone-cut.log")
+[ -n "$cut" ] || { cat "$T/gone-cut.log"; fail "the refused restore names no log"; }
 sleep 1
 run "$T/gone-restore.log" restore --yes
 [ $rc = 0 ] || { cat "$T/gone-restore.log"; fail "the full restore before the kept datadir goes exited $rc"; }
+run "$T/gone-plan.log" rollback --dry-run
+[ $rc = 0 ] && ! grep -q "earlier run\|$cut" "$T/gone-plan.log" ||
+	{ cat "$T/gone-plan.log"; fail "the rollback of the full restore after the refused one (run $cut) takes that one in as an earlier run of it"; }
+echo "ok: a restore refused before the full restore is no earlier run of it"
 kw=$(ls -td "$P"/webroot.pre-restore-* | head -n 1)
 [ -e "$kw/GONE_MARKER" ] && [ -d "$kw/data" ] || fail "the restore kept no datadir inside the old webroot $kw"
 rm -rf "$T/gone-data" "$T/gone-restored"

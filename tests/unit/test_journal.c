@@ -215,6 +215,54 @@ static void steps_of_skips_the_runs_of_other_flows(void **state)
 	free(p);
 }
 
+/* A run whose "end" says it changed nothing (journal_end()) is no run for
+ * the readers: the newest restore is the one before it, and it is not
+ * among every run's records; one with the same stamp that changed
+ * something, later, still counts. */
+static void a_run_that_changed_nothing_is_left_out(void **state)
+{
+	static const char *const flows[] = { "restore", "rollback", NULL };
+	struct journal_step_rec *v;
+	size_t n;
+	struct err e = ERR_INIT;
+	char *p = xstrfmt("%s/journal", dir);
+	(void)state;
+	assert_int_equal(journal_step(dir, "20261201_100000", "restore", "", "start", "webroot", &e), 0);
+	assert_int_equal(journal_step(dir, "20261201_100000", "restore", "webroot", "done", "k1", &e), 0);
+	assert_int_equal(journal_end(dir, "20261201_100000", "restore", 0, 1, &e), 0);
+	assert_int_equal(journal_step(dir, "20261202_100000", "restore", "", "start", "webroot", &e), 0);
+	assert_int_equal(journal_step(dir, "20261202_100000", "restore", "webroot", "failed", "cut", &e), 0);
+	assert_int_equal(journal_end(dir, "20261202_100000", "restore", 2, 0, &e), 0);
+
+	assert_int_equal(journal_steps_of(dir, flows, &v, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].stamp, "20261201_100000");
+	assert_string_equal(v[1].detail, "k1");
+	assert_string_equal(v[2].detail, "0");
+	journal_steps_free(v, n);
+	assert_int_equal(journal_steps(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].stamp, "20261201_100000");
+	journal_steps_free(v, n);
+	assert_int_equal(journal_steps_all(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 3);
+	journal_steps_free(v, n);
+
+	/* the same stamp again, a run that changed something */
+	assert_int_equal(journal_step(dir, "20261202_100000", "restore", "", "start", "webroot", &e), 0);
+	assert_int_equal(journal_step(dir, "20261202_100000", "restore", "webroot", "done", "k2", &e), 0);
+	assert_int_equal(journal_end(dir, "20261202_100000", "restore", 0, 1, &e), 0);
+	assert_int_equal(journal_steps_of(dir, flows, &v, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[1].detail, "k2");
+	journal_steps_free(v, n);
+	assert_int_equal(journal_steps_all(dir, &v, &n, &e), 0);
+	assert_int_equal(n, 6);
+	journal_steps_free(v, n);
+	unlink(p);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +272,7 @@ int main(void)
 		cmocka_unit_test(stopped_services_are_an_entry_of_their_own),
 		cmocka_unit_test(missing_journal_is_empty_and_a_torn_line_is_named),
 		cmocka_unit_test(steps_of_skips_the_runs_of_other_flows),
+		cmocka_unit_test(a_run_that_changed_nothing_is_left_out),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

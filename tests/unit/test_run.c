@@ -1046,6 +1046,87 @@ static void slow_checks_run_beside_the_first_step_and_stop_it_before_its_change(
 	strbuf_release(&log);
 }
 
+/* A run that changed nothing is no run in the journal, by the rule of the
+ * summary's "stopped before any step" (run_changed_nothing()): one the slow
+ * check refused in its first step (a cut dump) and one whose steps the
+ * operator all skipped are left out, and the newest run is still the
+ * finished one before them, as for a run that stopped before its first
+ * step; a run with a failed step (it may have begun on its target) counts.
+ * Before, the refused run was the newest: the rollback of the one before
+ * it refused, "replaced nothing that can be put back". */
+static void a_run_that_changed_nothing_is_no_run_in_the_journal(void **state)
+{
+	struct fx *f = *state;
+	struct run_opts o1 = { .stamp = "20261206_140000" };
+	struct run_opts o2 = { .stamp = "20261206_140100" };
+	struct run_opts o3 = { .stamp = "20261206_140200" };
+	struct run_opts o4 = { .stamp = "20261206_140300" };
+	struct err e = ERR_INIT;
+	struct strbuf j = STRBUF_INIT;
+	struct journal_step_rec *v;
+	size_t n;
+	struct run *run;
+
+	run = run_new(&dummy_flow_checks, &f->c, &o1, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	assert_int_equal(run_step(run, 1, NULL, &e), 0);
+	assert_int_equal(run_changed_nothing(run), 0);
+	run_finish(run, 0, NULL);
+	run_free(run);
+
+	/* refused by the slow check before the step's change */
+	f->d.check_fails = 1;
+	f->d.staged = 0;
+	run = run_new(&dummy_flow_checks, &f->c, &o2, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	assert_int_equal(run_step(run, 0, NULL, &e), -1);
+	err_clear(&e);
+	assert_int_equal(run_exit_code(run), 2);
+	assert_int_equal(run_changed_nothing(run), 1);
+	run_finish(run, 2, NULL);
+	run_free(run);
+
+	/* every step skipped by the operator */
+	run = start(f, &o3);
+	run_skip(run, 0, NULL);
+	run_skip(run, 1, NULL);
+	assert_int_equal(run_changed_nothing(run), 1);
+	run_finish(run, 0, NULL);
+	run_free(run);
+
+	journal_text(f->dir, &j);
+	assert_ptr_equal(strstr(j.buf, ":start:write,check\n"), j.buf);
+	assert_non_null(strstr(j.buf, "\nwrite:done:"));
+	assert_non_null(strstr(j.buf, "\n:end:0\n"));
+	assert_null(strstr(j.buf, "failed"));
+	assert_null(strstr(j.buf, "skipped"));
+	assert_int_equal(journal_steps_all(f->dir, &v, &n, &e), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(v[i].stamp, "20261206_140000");
+	journal_steps_free(v, n);
+
+	/* a failed step counts: the run is the newest */
+	f->d.check_fails = 0;
+	f->d.fail_check = 1;
+	run = start(f, &o4);
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	assert_int_equal(run_step(run, 1, NULL, &e), -1);
+	err_clear(&e);
+	assert_int_equal(run_changed_nothing(run), 0);
+	run_finish(run, 1, NULL);
+	run_free(run);
+	strbuf_reset(&j);
+	journal_text(f->dir, &j);
+	assert_non_null(strstr(j.buf, "\ncheck:failed:"));
+	assert_non_null(strstr(j.buf, "\n:end:1\n"));
+	strbuf_release(&j);
+}
+
 /* A first step that waits at its start has nothing to overlap: the slow
  * checks stay the preflight's (refused there, nothing started); a dry run
  * runs them in its preflight too. */
@@ -1167,6 +1248,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(slow_checks_run_beside_the_first_step_and_stop_it_before_its_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(slow_checks_before_a_step_that_cannot_wait_are_the_preflights, setup, teardown),
 		cmocka_unit_test_setup_teardown(slow_checks_pass_before_services_stop_and_their_finding_moves_after_the_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_run_that_changed_nothing_is_no_run_in_the_journal, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
