@@ -130,20 +130,68 @@ static void cut_cols(struct strbuf *sb, unsigned cols)
 	strbuf_setlen(sb, i);
 }
 
-/* Where the command to paste in @line (@len bytes) starts, or @len: a
- * "biso-recover " at a word's start with options after it (" --"), as
- * the summaries and hints print them.  Broken in two, a paste would run
- * its first half: it is not broken. */
-static size_t command_at(const char *line, size_t len)
+/* The end of the word of a command at @line[@i] (@len bytes): the next
+ * blank; in a word that starts with a quote, as runcmd_format_argv()
+ * quotes a value with blanks ('host=/x dbname=y', 'O'\''Brien'), the next
+ * blank after its closing quote (one not escaped, followed by no letter). */
+static size_t command_word_end(const char *line, size_t len, size_t i)
 {
-	for (size_t i = 0; i + 13 <= len; i++) {
-		if ((i && line[i - 1] != ' ') || strncmp(line + i, "biso-recover ", 13))
+	size_t j = i;
+	if (line[i] == '\'')
+		for (j = i + 1; j < len; j++)
+			if (line[j] == '\'' && line[j - 1] != '\\' &&
+			    (j + 1 == len || !strchr("\\abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						      "0123456789-_/", line[j + 1])))
+				break;
+	while (j < len && line[j] != ' ')
+		j++;
+	return j;
+}
+
+/* The first command to paste in @line (@len bytes) at or after @from:
+ * its start and end in *@start and *@end; 0 when there is none.  A command
+ * is "biso-recover" at a word's start (or after "(" or "'"), maybe a command's
+ * name, then an option: "biso-recover restore --only ...", "biso-recover
+ * --config ...", as the summaries and hints print one, in a line of its
+ * own or in a sentence ("finish with biso-recover ...", "(biso-recover
+ * files-restore --in-place --yes), or ...").  It goes on over options,
+ * their values and one argument (a backup's id): it ends after a word
+ * that ends a clause (",", ";", ")", ".") or the quotes it began in
+ * ("use 'biso-recover ... --yes' in line mode"), or before a third word in a
+ * row that is no option (the prose after it: "... ID names every damaged
+ * file", "... ID ansehen").  Prose that names biso-recover and, later, an
+ * option ("Run biso-recover status ..., or --help") is no command.
+ * Broken in two, a paste would run its first half: a command is not
+ * broken. */
+static int command_span(const char *line, size_t len, size_t from, size_t *start, size_t *end)
+{
+	for (size_t i = from; i + 13 <= len; i++) {
+		size_t j = i + 13, w, plain = 0;
+		int quoted = i && line[i - 1] == '\'';
+		if ((i && !strchr(" ('", line[i - 1])) || strncmp(line + i, "biso-recover ", 13))
 			continue;
-		for (size_t j = i + 13; j + 3 <= len; j++)
-			if (!strncmp(line + j, " --", 3))
-				return i;
+		/* a command's name, then an option */
+		if (line[j] >= 'a' && line[j] <= 'z') {
+			j += strspn(line + j, "abcdefghijklmnopqrstuvwxyz-");
+			if (line[j] == ' ')
+				j++;
+		}
+		if (j + 2 >= len || strncmp(line + j, "--", 2) || line[j + 2] == ' ')
+			continue;
+		*start = i;
+		for (;;) {
+			w = command_word_end(line, len, j);
+			*end = w;
+			if (w >= len || strchr(",;).", line[w - 1]) || (quoted && memchr(line + j, '\'', w - j)))
+				return 1;
+			for (j = w; j < len && line[j] == ' '; j++)
+				;
+			plain = strncmp(line + j, "--", 2) ? plain + 1 : 0;
+			if (j >= len || plain > 2)
+				return 1;
+		}
 	}
-	return len;
+	return 0;
 }
 
 /* The columns the rows after @line's first start at: under a table row's
@@ -178,7 +226,6 @@ void frontend_wrap(const char *text, unsigned cols, struct strbuf *out)
 	unsigned width = cols > 1 ? cols - 1 : 1;
 	for (const char *line = text; *line;) {
 		size_t len = strcspn(line, "\n"), lead = strspn(line, " "), pos = 0;
-		size_t cmd = command_at(line, len);
 		unsigned hang = hang_cols(line, len, width);
 		/* a row a turn, from @pos: up to the last blank before the
 		 * width; a word wider than a row (a long path) gets a row of
@@ -186,13 +233,16 @@ void frontend_wrap(const char *text, unsigned cols, struct strbuf *out)
 		 * so does a command; the rows after the first hang under the
 		 * line's last column or its indent */
 		while (pos < len) {
-			size_t i = pos, brk = 0, start = pos ? pos : lead, end, k;
+			size_t i = pos, brk = 0, start = pos ? pos : lead, end, k, cmd, cmd_end;
 			unsigned used = pos ? hang : 0, w;
+			int in_cmd = command_span(line, len, pos, &cmd, &cmd_end);
 			mbstate_t ps;
 			memset(&ps, 0, sizeof ps);
 			while (i < len) {
 				k = next_char(line + i, len - i, &ps, &w);
-				if (line[i] == ' ' && i > start && i <= cmd)
+				if (in_cmd && i >= cmd_end)
+					in_cmd = command_span(line, len, cmd_end, &cmd, &cmd_end);
+				if (line[i] == ' ' && i > start && (!in_cmd || i < cmd))
 					brk = i;
 				if (used + w > width && brk)
 					break;

@@ -64,10 +64,11 @@ void batch_progress_text(const struct progress *p, unsigned cols, struct strbuf 
  * blank that fits, appended to @out: line mode's one way to fit a text to
  * the terminal (log lines, questions, errors, summaries).  A word wider than
  * that (a long path) gets a row of its own, unbroken, so that a mouse copy
- * of the row is the whole path; a command to paste ("  biso-recover ...")
- * stays one line.  The rows after a line's first start under its leading
- * blanks (a summary row's indent).  Columns as batch_progress_text() counts
- * them. */
+ * of the row is the whole path; a command to paste ("biso-recover restore
+ * --only ...": "biso-recover", maybe a command's name, then an option, as
+ * hints and summaries print one) is not broken, the prose around it is.
+ * The rows after a line's first start under its leading blanks (a summary
+ * row's indent).  Columns as batch_progress_text() counts them. */
 void frontend_wrap(const char *text, unsigned cols, struct strbuf *out);
 /* @text and a line end on @f, after frontend_progress_end(); wrapped
  * (frontend_wrap()) to the terminal's width when @f is one. */

@@ -146,11 +146,72 @@ static void paths_and_commands_stay_whole(void **state)
 	strbuf_release(&sb);
 }
 
+/* Every row of @text wrapped at @w columns fits @w - 1 columns. */
+static void rows_fit(const char *text, unsigned w)
+{
+	struct strbuf sb = STRBUF_INIT;
+	frontend_wrap(text, w, &sb);
+	for (const char *row = sb.buf; *row;) {
+		size_t n = strcspn(row, "\n");
+		char *r = strndup(row, n);
+		if (cols(r) > w - 1)
+			fail_msg("%u columns: a row of %zu columns: \"%s\"", w, cols(r), r);
+		free(r);
+		row += n + (row[n] == '\n');
+	}
+	strbuf_release(&sb);
+}
+
+/* A command is "biso-recover", maybe a command's name, then its options
+ * ("biso-recover restore --only ..."), as the hints and summaries print
+ * one: prose that names biso-recover and, later, an option is no command
+ * and breaks (review 10: it ran past 80 columns, unbroken); a command
+ * stays whole, the prose after it breaks. */
+static void prose_naming_an_option_breaks(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	rows_fit("hint (database): Run biso-recover status to see what it does now, and what is "
+		 "left to do, or --help for its options", 80);
+	/* the German hint of a damaged manifest (po/de.po) */
+	rows_fit("biso-recover: Hinweis: Das Manifest der Sicherung ist besch\xc3\xa4" "digt: mit "
+		 "biso-recover backup-verify pr\xc3\xbc" "fen oder aus einer anderen Sicherung "
+		 "auffrischen (--dump, --at).", 80);
+	/* a command in parentheses: whole, the words after it break */
+	frontend_wrap("hint: there is not enough space for a copy: confirm it (biso-recover "
+		      "files-restore --in-place --yes), or free space for a normal restore", 80, &sb);
+	assert_string_equal(sb.buf, "hint: there is not enough space for a copy: confirm it\n"
+			    "(biso-recover files-restore --in-place --yes), or free space for a normal\n"
+			    "restore");
+	/* German prose after a command's argument breaks after it */
+	strbuf_reset(&sb);
+	frontend_wrap("Nichts wurde ge\xc3\xa4ndert. Mit --at aus einer \xc3\xa4lteren Sicherung auffrischen "
+		      "oder biso-recover backup-verify --config /srv/biso/biso-recover.conf "
+		      "20261207_020035 ansehen.", 80, &sb);
+	assert_string_equal(sb.buf, "Nichts wurde ge\xc3\xa4ndert. Mit --at aus einer \xc3\xa4lteren Sicherung "
+			    "auffrischen oder\nbiso-recover backup-verify --config /srv/biso/biso-recover.conf "
+			    "20261207_020035\nansehen.");
+	/* a quoted value with blanks is one word of the command */
+	strbuf_reset(&sb);
+	frontend_wrap("next: biso-recover restore --resume --dbname 'host=/run/postgresql dbname=biso' "
+		      "--config /etc/biso-recover.conf", 60, &sb);
+	assert_string_equal(sb.buf, "next:\nbiso-recover restore --resume --dbname "
+			    "'host=/run/postgresql dbname=biso' --config /etc/biso-recover.conf");
+	/* a command in quotes ends at its closing quote */
+	strbuf_reset(&sb);
+	frontend_wrap("biso-recover: the wizard needs a terminal; use 'biso-recover refresh --yes "
+		      "--config /srv/biso/refresh-test.conf' in line mode, or run it in tmux", 80, &sb);
+	assert_string_equal(sb.buf, "biso-recover: the wizard needs a terminal; use\n'biso-recover refresh "
+			    "--yes --config /srv/biso/refresh-test.conf' in line mode,\nor run it in tmux");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(long_texts_wrap_between_words),
 		cmocka_unit_test(paths_and_commands_stay_whole),
+		cmocka_unit_test(prose_naming_an_option_breaks),
 		cmocka_unit_test(long_lines_fit_the_terminal_and_keep_the_file_name),
 		cmocka_unit_test(control_characters_of_a_name_become_question_marks),
 	};
