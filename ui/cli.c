@@ -35,14 +35,17 @@ void cli_set_usage_cmd(const char *cmd)
 
 int cli_usage_error(const char *fmt, ...)
 {
+	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
-	frontend_progress_end();
-	fprintf(stderr, "biso-recover: ");
+	strbuf_addstr(&sb, "biso-recover: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, _(fmt), ap); /* a msgid: po/Makevars' keywords */
+	strbuf_vaddf(&sb, _(fmt), ap); /* a msgid: po/Makevars' keywords */
 	va_end(ap);
-	fprintf(stderr, _("\nTry 'biso-recover %s%s--help'.\n"), usage_cmd ? usage_cmd : "",
-		usage_cmd ? " " : "");
+	strbuf_addf(&sb, _("\nTry 'biso-recover %s%s--help'.\n"), usage_cmd ? usage_cmd : "",
+		    usage_cmd ? " " : "");
+	strbuf_rtrim(&sb);
+	frontend_print(sb.buf); /* wrapped to the terminal's width */
+	strbuf_release(&sb);
 	return EXIT_USAGE;
 }
 

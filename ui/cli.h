@@ -84,8 +84,9 @@ struct command {
 void cli_set_usage_cmd(const char *cmd);
 
 /* "biso-recover: MESSAGE" and "Try 'biso-recover [COMMAND ]--help'." on
- * stderr, in the operator's language: @fmt is a msgid (po/Makevars has
- * this function among xgettext's keywords).  Returns EXIT_USAGE. */
+ * stderr (frontend_print(): wrapped to the terminal's width), in the
+ * operator's language: @fmt is a msgid (po/Makevars has this function among
+ * xgettext's keywords).  Returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* An input file named on the command line that cannot be read is a usage
