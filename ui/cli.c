@@ -12,6 +12,7 @@
 #include "run.h"
 #include "runcmd.h"
 #include "strbuf.h"
+#include "wizard_menu.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -243,15 +244,20 @@ char *cli_instance_opts(const struct cli *cl)
 	return strbuf_detach(&out, NULL);
 }
 
-char *cli_batch_command(const struct cli *cl, const char *flow)
+char *cli_batch_command(const struct cli *cl, const struct conf *c, const char *flow)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *inst = cli_instance_opts(cl);
 	if (!flow)
 		flow = "restore";
 	strbuf_addf(&sb, "biso-recover %s", flow);
-	if (!strcmp(flow, "refresh") && cl->attachments) {
-		const char *argv[] = { "--attachments", cl->attachments, NULL };
+	if (!strcmp(flow, "refresh")) {
+		/* the refresh chooses no policy (without one it is refused):
+		 * the one given or configured, else the one the wizard's first
+		 * screen offers first, the safe one */
+		const char *pol = c->refresh.attachments && *c->refresh.attachments
+				  ? c->refresh.attachments : wizard_menu_first_policy();
+		const char *argv[] = { "--attachments", pol, NULL };
 		strbuf_addch(&sb, ' ');
 		runcmd_format_argv(argv, &sb);
 	}

@@ -68,6 +68,11 @@ static const struct menu_item policy_items[] = {
 };
 static const char *const policy_names[] = { "placeholder", "skip", "copy" };
 
+const char *wizard_menu_first_policy(void)
+{
+	return policy_names[0];
+}
+
 /* in place of a command with a path wider than the screen */
 static const char too_wide[] =
 	N_("(a path in this command is wider than the screen: w shows it whole)");

@@ -61,4 +61,8 @@ struct wizard_menu_result {
  */
 int wizard_menu(const struct wizard_menu_opts *o, struct wizard_menu_result *res);
 
+/* The attachments policy the refresh's screen highlights first when none
+ * is given or configured: the safe one ("placeholder"). */
+const char *wizard_menu_first_policy(void);
+
 #endif

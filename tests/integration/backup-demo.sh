@@ -492,7 +492,8 @@ set -e
 [ $rc = 2 ] && grep -qF "'biso-recover restore --yes --config $S/biso-recover.conf --backup-root $BK --log-dir $T/log'" "$T/notty.log" ||
 	{ cat "$T/notty.log"; fail "the wizard without a terminal: exit $rc, or its batch command lacks the instance options"; }
 # ... and the backup's and refresh's wizards their own flow's command (both
-# named the restore before)
+# named the restore before; the refresh's with a policy, which it needs:
+# refresh-demo.sh runs it)
 for flow in backup refresh; do
 	set +e
 	"$BISO_RECOVER" wizard $flow --config "$S/biso-recover.conf" --log-dir "$T/log" \
@@ -500,7 +501,8 @@ for flow in backup refresh; do
 	rc=$?
 	set -e
 	want="'biso-recover backup --config $S/biso-recover.conf --log-dir $T/log'"
-	[ $flow = refresh ] && want="'biso-recover refresh --yes --config $S/biso-recover.conf --log-dir $T/log'"
+	[ $flow = refresh ] &&
+		want="'biso-recover refresh --attachments placeholder --yes --config $S/biso-recover.conf --log-dir $T/log'"
 	[ $rc = 2 ] && grep -qF "$want" "$T/notty-$flow.log" ||
 		{ cat "$T/notty-$flow.log"; fail "wizard $flow without a terminal: exit $rc, or it does not name $want"; }
 done

@@ -353,3 +353,26 @@ for sig in HUP KILL; do
 	[ -e "$T/started" ] || fail "SIG$sig: the services were not started again"
 done
 echo "ok: the client hung up or killed during the refresh: the runner finishes it, status 0, maintenance off"
+
+# 13. The wizard without a terminal names the line-mode command instead;
+#     for the refresh it must work pasted as printed: with the policy given
+#     (--attachments skip), that one; with none given or configured, the
+#     one the wizard's first screen offers first (placeholder): without a
+#     policy the refresh refuses (case 3), and the hint named none.  The
+#     printed command, run as printed, refreshes the test system.
+set +e; "$BISO_RECOVER" wizard refresh --config "$CONF" --attachments skip < /dev/null > "$T/wiz-skip.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -qF "use 'biso-recover refresh --attachments skip --yes --config $CONF' in line mode" "$T/wiz-skip.log" ||
+	{ cat "$T/wiz-skip.log"; fail "the wizard without a terminal (--attachments skip): exit $rc or not the command with skip"; }
+set +e; "$BISO_RECOVER" wizard refresh --config "$CONF" < /dev/null > "$T/wiz.log" 2>&1; rc=$?; set -e
+cmd=$(sed -n "s/^biso-recover: the wizard needs a terminal; use '\(biso-recover .*\)' in line mode$/\1/p" "$T/wiz.log")
+[ $rc = 2 ] && [ -n "$cmd" ] || { cat "$T/wiz.log"; fail "the wizard without a terminal: exit $rc, or no command named"; }
+reset_marks
+set +e; eval "\"\$BISO_RECOVER\" ${cmd#biso-recover }" > "$T/wizcmd.log" 2>&1; rc=$?; set -e
+[ $rc = 0 ] || { cat "$T/wizcmd.log"; fail "the command the wizard named ($cmd) exits $rc, not 0"; }
+case $cmd in
+*" --attachments placeholder "*) ;;
+*) fail "the wizard without a terminal names '$cmd': no --attachments placeholder" ;;
+esac
+grep -q '^PLACEHOLDER$' "$TD/attachments/2024/03/Protokoll Gespräch 1.pdf" ||
+	fail "the command the wizard named ($cmd) wrote no placeholder"
+echo "ok: the wizard without a terminal names a refresh command that works pasted: $cmd"
