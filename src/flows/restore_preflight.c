@@ -438,44 +438,64 @@ static const struct backup_item *older_usable_dump(const struct restore *rs, con
 	return NULL;
 }
 
+/* The end of the refusal's hint for damage in backup @id, in the language
+ * of the moment, appended to @out: the damaged part left out, and the
+ * backup-verify that names it, with the instance's options @inst (pasted,
+ * it checks this run's backup root).  One text for both hints. */
+static void verify_hint(const char *inst, const char *id, struct strbuf *out)
+{
+	strbuf_addf(out, _("or leave the damaged part out with --only; biso-recover "
+			   "backup-verify%s %s names every damaged file."), inst, id);
+}
+
 /* The refusal's hint for damage in backup @id (@dump_damaged: its dump
  * among it): another backup, or the damaged part left out, and
- * backup-verify; with the dump damaged, the newest older one that looks
- * usable (older_usable_dump()) and the commands that restore from it
- * (--at its time, or --dump it), each on a line of its own with this
- * run's --only and the instance's options (newcomer 8.4: the wizard
- * offers older ones, line mode named none). */
+ * backup-verify (verify_hint()); with the dump damaged, the newest older
+ * one that looks usable (older_usable_dump()) and the commands that
+ * restore from it (--at its time, or --dump it), each on a line of its own
+ * with this run's --only and the instance's options (newcomer 8.4: the
+ * wizard offers older ones, line mode named none).  English and the
+ * operator's language (err_hint_l10n()). */
 static void damaged_hint(const struct restore *rs, const char *id, int dump_damaged, struct err *e)
 {
 	const struct backup_item *ok = dump_damaged ? older_usable_dump(rs, id) : NULL;
 	const char *inst = run_instance_opts(rs->run);
+	struct strbuf hint[2] = { STRBUF_INIT, STRBUF_INIT }, tail = STRBUF_INIT;
+	struct strbuf dump = STRBUF_INIT, opts = STRBUF_INIT;
+	char at[16] = "";
 	if (ok) {
 		const char *only = run_opts(rs->run)->only;
 		const char *argv[] = { "--dump", ok->path, NULL };
-		struct strbuf dump = STRBUF_INIT, opts = STRBUF_INIT;
-		char at[16];
 		timestamp_name(ok->when, at);
 		runcmd_format_argv(argv, &dump);
 		if (only)
 			strbuf_addf(&opts, " --only %s", only);
 		strbuf_addstr(&opts, inst);
-		err_hint(e, "The newest older dump not known to be damaged is %s; to restore "
-			    "from its backup, run:\n"
-			    "  biso-recover restore --at %s%s\n"
-			    "or to take only that dump, run:\n"
-			    "  biso-recover restore %s%s\n"
-			    "or leave the damaged part out with --only; biso-recover "
-			    "backup-verify%s %s names every damaged file.",
-			 ok->path, at, opts.buf, dump.buf, opts.buf, inst, id);
-		strbuf_release(&dump);
-		strbuf_release(&opts);
-		return;
 	}
-	err_hint(e, "Choose another backup (--at, --dump FILE; "
-		    "unchanged files of older snapshots are the same hard-linked "
-		    "files), or leave the damaged part out with --only; "
-		    "biso-recover backup-verify%s %s names every damaged file.",
-		 inst, id);
+	/* hint[0] English for the log, hint[1] the screen's translation */
+	for (int l10n = 0; l10n < 2; l10n++) {
+		int was = i18n_english(!l10n);
+		strbuf_reset(&tail);
+		verify_hint(inst, id, &tail);
+		if (ok)
+			strbuf_addf(&hint[l10n], _("The newest older dump not known to be damaged is %s; "
+						   "to restore from its backup, run:\n"
+						   "  biso-recover restore --at %s%s\n"
+						   "or to take only that dump, run:\n"
+						   "  biso-recover restore %s%s\n%s"),
+				    ok->path, at, opts.buf, dump.buf, opts.buf, tail.buf);
+		else
+			strbuf_addf(&hint[l10n], _("Choose another backup (--at, --dump FILE; unchanged "
+						   "files of older snapshots are the same hard-linked "
+						   "files), %s"), tail.buf);
+		i18n_english(was);
+	}
+	err_hint_l10n(e, hint[1].buf, "%s", hint[0].buf);
+	for (int k = 0; k < 2; k++)
+		strbuf_release(&hint[k]);
+	strbuf_release(&tail);
+	strbuf_release(&dump);
+	strbuf_release(&opts);
 }
 
 /* Every backup a selected step reads from that has a manifest is checked

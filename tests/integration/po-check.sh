@@ -197,6 +197,16 @@ for title in sorted(titles):
 sys.exit(bad)
 PY
 
+# A text written twice is translated twice and drifts apart: the restore's
+# two hints for a damaged backup end with one text, the backup-verify that
+# names every damaged file (restore_preflight.c: verify_hint()), one msgid.
+n=$(msgcat --no-wrap "$tmp/messages.pot" | grep -c 'backup-verify%s %s names every damaged file' || true)
+if [ "$n" != 1 ]; then
+	echo "po-check: FAIL: the backup-verify hint of a damaged backup is in $n msgids, not 1:"
+	msgcat --no-wrap "$tmp/messages.pot" | grep 'backup-verify%s %s names every damaged file'
+	fail=1
+fi
+
 # Every source file with a message (a marked text, an error setter's
 # format) is listed in po/POTFILES.in, or its texts stay English without
 # anybody noticing: xgettext with the same keywords over each file that is
