@@ -15,7 +15,9 @@
 #   then q, SIGHUP (the run goes on, a new wizard attaches to it), o
 #     (another dump), and line mode (restore without --yes) asking again
 #     after a wrong answer; a warning from before the wizard in its log
-#     pane, in German with a German level (WARNUNG), the run log English.
+#     pane, in German with a German level (WARNUNG), the run log English;
+#   a cut newest dump (marked GEKÜRZT in German) and a cluster dump
+#     (UNGÜLTIG) in the German backup list.
 # Skips (77) without tmux, php, a PostgreSQL server or root.
 # Environment (from make check): top_srcdir, BISO_RECOVER.
 # Keep the sandbox for inspection with KEEP_SANDBOX=1.
@@ -671,6 +673,39 @@ keys q
 wait_exit cut-de 130
 lang_en
 echo "[cut-de] the German backup list marks the cut dump GEKÜRZT"
+# a newest dump that is whole but cannot be used (a cluster dump, its
+# \connect lines would restore into other databases): the German list
+# marks it UNGÜLTIG (it said UNLESBAR, unreadable, which it is not)
+mv "$cut" "$SANDBOX/cut.keep"
+{ printf '%s\n' '\connect biso'; gunzip -c "$good"; } | gzip > "$cut"
+lang_de
+start_wizard unusable-de LANG=de_CH.UTF-8 LC_ALL= LC_MESSAGES= LANGUAGE= "BISO_RECOVER_LOCALEDIR='$SANDBOX/locale'"
+wait_for "Vor dem Start: 1 Warnung" 60 "[unusable-de] the German warning about the cluster dump"
+keys x
+for step in 1 2 3; do
+	wait_for "Schritt $step von 6" 30 "[unusable-de] step $step"
+	wait_for "Enter ausführen" 10 "[unusable-de] the prompt of step $step"
+	keys s
+done
+wait_for "Schritt 4 von 6" 30 "[unusable-de] the database step"
+wait_for "anderen Dump wählen" 10 "[unusable-de] the database step offering another dump"
+keys Enter
+wait_for "Sicherung für Schritt database" 10 "[unusable-de] the backup dialog"
+shows "biso_$cstamp.sql.gz  UNGÜLTIG" ||
+	failscreen "[unusable-de] the German backup list does not mark the cluster dump UNGÜLTIG"
+! shows "UNLESBAR|UNUSABLE" || failscreen "[unusable-de] the German backup list says UNLESBAR or UNUSABLE"
+keys Escape
+sleep 0.5
+keys q
+wait_for "Assistent beenden\?" 10 "[unusable-de] the German quit question"
+keys y
+wait_for "Exit-Code 130" 10 "[unusable-de] the summary"
+sleep 0.5
+keys q
+wait_exit unusable-de 130
+lang_en
+mv "$SANDBOX/cut.keep" "$cut"
+echo "[unusable-de] the German backup list marks the unusable dump UNGÜLTIG"
 start_wizard cut
 wait_for "Before you start: 1 warning" 60 "the warning about the cut dump"
 shows "it was cut off" && shows "1 day 2 hours older" || fail "[cut] the warning does not name the cut and how much older"
