@@ -235,7 +235,8 @@ static const char *const drill_strings[] = {
 	/* TRANSLATORS: drill scenario 08-point-in-time.conf, hint 2 */
 	N_("The newest dump was taken after the migration; the one before it is good."),
 	/* TRANSLATORS: drill scenario 08-point-in-time.conf, hint 3 */
-	N_("r, then --at YYYYMMDD_HHMMSS with the good dump's time."),
+	N_("r, then --at YYYYMMDD_HHMMSS with the good dump's time, and --again: a restore\n"
+	   "has just run (the rollback then no longer reaches what was there before it)."),
 	/* TRANSLATORS: drill scenario 08-point-in-time.conf, explain */
 	N_("--at picks the newest webroot, datadir and dump taken at or before that time,\n"
 	   "so the three fit together.  What was entered after it is lost."),

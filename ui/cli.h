@@ -42,6 +42,8 @@ struct cli {
 						 restore is confined to (run_opts.
 						 sandbox), and the DRILL banner */
 	int resume;                           /* restore: continue the interrupted run */
+	int again;                            /* restore: start though a restore
+						 finished less than an hour ago */
 	const char *runner;                   /* internal --runner STAMP: be the
 						 detached runner of that run */
 	int ask_steps;                        /* internal --ask-steps: the runner asks

@@ -290,6 +290,8 @@ static int restore_step(struct drill *d, int kind, struct strbuf *what)
 			cl.yes = 1;
 		else if (!strcmp(o, "--dry-run"))
 			cl.dry_run = 1;
+		else if (kind != DO_REFRESH && !strcmp(o, "--again"))
+			cl.again = 1; /* (named by the refusal of a restore again) */
 		else if (v && !strcmp(o, "--at"))
 			cl.at = v, i++;
 		else if (v && !strcmp(o, "--dump"))

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 char *detached_socket_of(const char *log_dir, const char *run_id, struct err *e)
@@ -232,6 +233,38 @@ static void resume_command(const char *base, const struct cli *cl, struct strbuf
 	free(dump);
 }
 
+/* A run of @df's flow that finished moments ago and replaced what @run
+ * would replace again (run_again_text(): a second restore over the
+ * first, whose kept copies the rollback would then no longer reach): say
+ * so first, then with --yes refuse, else ask, the default no.  0 to go
+ * on, or the exit code (EXIT_NOT_CONFIRMED). */
+static int ask_again(const struct detached_flow *df, const struct cli *cl, const struct run *run)
+{
+	struct strbuf sb = STRBUF_INIT, answer = STRBUF_INIT;
+	int ok = 0;
+
+	if (!run_again_text(run, time(NULL), &sb))
+		return 0;
+	strbuf_rtrim(&sb);
+	frontend_print(sb.buf);
+	strbuf_reset(&sb);
+	if (!cl->yes) {
+		/* TRANSLATORS: "yes" stays: it is what is typed */
+		strbuf_addf(&sb, _("Start the %s again anyway? Type yes to start it (anything "
+				   "else: no):"), df->command);
+		ok = frontend_ask(sb.buf, &answer) == 0 && !strcmp(answer.buf, "yes");
+		strbuf_reset(&sb);
+	}
+	if (!ok) {
+		strbuf_addf(&sb, _("biso-recover: %s not started (exit 7): to start it again "
+				   "anyway, give --again"), df->command);
+		frontend_print(sb.buf);
+	}
+	strbuf_release(&sb);
+	strbuf_release(&answer);
+	return ok ? 0 : EXIT_NOT_CONFIRMED;
+}
+
 static int start_or_attach(const struct detached_flow *df, const struct cli *cl, struct conf *c,
 			   int wizard)
 {
@@ -245,7 +278,7 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	struct run *run;
 	struct logfile *log;
 	const char **argv = NULL;
-	char exe[PATH_MAX], jobs[16], *sock, *unit;
+	char exe[PATH_MAX], jobs[16], *sock, *unit, *opts;
 	size_t n = 0;
 	long len;
 	int code;
@@ -272,11 +305,19 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	if ((code = df->options(cl, &ro)) != 0)
 		return code;
 	/* the stamp and the log; --only checked before anything starts */
-	if (!(run = run_new(df->flow, c, &ro, &e)))
+	ro.instance_opts = opts = cli_instance_opts(cl); /* for ask_again()'s commands */
+	run = run_new(df->flow, c, &ro, &e);
+	free(opts);
+	ro.instance_opts = NULL;
+	if (!run)
 		return cli_run_refused(NULL, &e);
 	/* questions go to the terminal: after the options' checks, so that a
 	 * wrong option is named first */
 	if (!cl->yes && !wizard && !df->no_questions && (code = cli_need_terminal()) != 0) {
+		run_free(run);
+		return code;
+	}
+	if (!wizard && !cl->again && (code = ask_again(df, cl, run)) != 0) {
 		run_free(run);
 		return code;
 	}

@@ -115,7 +115,7 @@ enum {
 	OPT_FOLLOW, OPT_KEEP_LAST, OPT_KEEP_DAILY, OPT_KEEP_WEEKLY, OPT_KEEP_MONTHLY, OPT_RESTORE_TEST,
 	OPT_SOURCE, OPT_ATTACHMENTS, OPT_KEEP_TABLE, OPT_KEEP_OLD,
 	OPT_LIST, OPT_SANDBOX, OPT_RECORD, OPT_REPLAY, OPT_RESUME, OPT_RUNNER,
-	OPT_ASK_STEPS, OPT_DRILL_ROOT, OPT_COMPRESS_LEVEL, OPT_ALL
+	OPT_ASK_STEPS, OPT_DRILL_ROOT, OPT_COMPRESS_LEVEL, OPT_ALL, OPT_AGAIN
 };
 
 static const struct option long_opts[] = {
@@ -161,6 +161,7 @@ static const struct option long_opts[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "again", no_argument, NULL, OPT_AGAIN },
 	/* internal: the detached runner of run STAMP (cmd_restore.c) */
 	{ "runner", required_argument, NULL, OPT_RUNNER },
 	/* internal, with --runner: ask before every step (the wizard's runner),
@@ -219,6 +220,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		case OPT_YES: cl->yes = 1; break;
 		case OPT_DRY_RUN: cl->dry_run = 1; break;
 		case OPT_RESUME: cl->resume = 1; break;
+		case OPT_AGAIN: cl->again = 1; break;
 		case OPT_CREATE: cl->create = 1; break;
 		case OPT_MERGE: cl->merge = 1; break;
 		case OPT_CHECKSUM: cl->checksum = 1; break;

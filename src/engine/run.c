@@ -192,6 +192,23 @@ int run_prepare(struct run *run, struct report *r, struct err *e)
 		strbuf_release(&sb);
 		strbuf_release(&en);
 	}
+	if (run->opts.dry_run) {
+		/* the real run asks first (restore --again): the plan says why */
+		struct strbuf sb = STRBUF_INIT, en = STRBUF_INIT;
+		time_t now = time(NULL);
+		if (run_again_text(run, now, &sb)) {
+			int was = i18n_english(1);
+			run_again_text(run, now, &en);
+			i18n_english(was);
+			strbuf_addstr(&sb, _("the run asks before it starts; with --yes it is refused "
+					     "unless --again is given"));
+			strbuf_addstr(&en, "the run asks before it starts; with --yes it is refused "
+				      "unless --again is given");
+			report_log_l10n(r, LOG_WARN, sb.buf, "%s", en.buf);
+		}
+		strbuf_release(&sb);
+		strbuf_release(&en);
+	}
 	ret = run->flow->prepare ? run->flow->prepare(run, r, e) : 0;
 	run->prepared = ret == 0;
 	return ret;

@@ -192,6 +192,21 @@ int run_interrupted(const struct run *run, struct strbuf *out);
  */
 int run_ended_early(const struct flow_def *flow, const char *log_dir, const char *instance_opts,
 		    struct strbuf *out);
+/* How long after a run of a flow with an undo flow (flow_def.undo: the
+ * restore) ended a new run of it asks before it replaces again what that
+ * run replaced: an hour. */
+#define RUN_AGAIN_SECONDS 3600
+/* When the newest run of @run's instance (its journal: any flow) is a run
+ * of @run's flow that ended less than RUN_AGAIN_SECONDS before @now and
+ * kept something (a pre-restore copy) in a step @run selects again, append
+ * to @out, in the language _() gives, what that run is (its stamp, end
+ * time and exit code, the steps, its log, "biso-recover status" with the
+ * instance's options for its summary) and that this run would put its
+ * result into the copy to go back to, one line each; returns 1.  0,
+ * nothing appended, otherwise (and for a resumed run, or a flow without
+ * an undo flow).  After run_new(); reads the journal, the status file and
+ * the run log only.  Front ends ask before such a run (restore --again). */
+int run_again_text(const struct run *run, time_t now, struct strbuf *out);
 /* Split the detail of a journal "done" record as run_step() writes it
  * ("kept K; from S; at STAMP", each part optional) into malloc'd parts,
  * NULL where absent: for a flow that reads another run's records (the

@@ -6,6 +6,7 @@
 #include "i18n.h"
 #include "journal.h"
 #include "lock.h"
+#include "statusfile.h"
 #include "strbuf.h"
 #include "timestamp.h"
 
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- finding an interrupted run (run.h: Resuming) ---- */
@@ -421,6 +423,79 @@ int run_ended_early(const struct flow_def *flow, const char *log_dir, const char
 		    struct strbuf *out)
 {
 	return run_ended_early_sel(flow, log_dir, instance_opts, NULL, out, NULL);
+}
+
+/* When the run @f ended: its status file's last write (the runner writes
+ * it at the end), else its run log's last change; 0 when neither is. */
+static time_t ended_at(const char *log_dir, const struct found *f)
+{
+	struct status st = { 0 };
+	struct err ignored = ERR_INIT;
+	char *path = statusfile_path(log_dir, f->stamp);
+	time_t t = 0;
+	struct stat sb;
+	if (statusfile_read(path, &st, &ignored) == 1 && st.state == STATUS_FINISHED)
+		t = (time_t)st.updated;
+	status_clear(&st);
+	err_clear(&ignored);
+	free(path);
+	if (!t) {
+		path = xstrfmt("%s/biso-recover-%s.log", log_dir, f->stamp);
+		if (stat(path, &sb) == 0)
+			t = sb.st_mtime;
+		free(path);
+	}
+	return t;
+}
+
+int run_again_text(const struct run *run, time_t now, struct strbuf *out)
+{
+	const struct flow_def *flow = run->flow;
+	const char *dir = run->conf->log_dir;
+	struct strbuf steps = STRBUF_INIT;
+	struct err ignored = ERR_INIT;
+	struct found f;
+	int got;
+	time_t end;
+
+	if (!flow->undo || !dir || run->origin[0])
+		return 0;
+	/* the newest run of the instance, of whatever flow */
+	got = find_newest(flow, dir, 0, &f, &ignored);
+	err_clear(&ignored);
+	if (got <= 0)
+		return 0;
+	for (size_t i = 0; f.ended && i < flow->n_steps; i++) {
+		char *k, *from, *at;
+		if (f.last[i] != STEP_DONE || !run->st[i].selected)
+			continue;
+		run_done_parse(f.done[i] ? f.done[i] : "", &k, &from, &at);
+		if (k)
+			strbuf_addf(&steps, "%s%s", steps.len ? ", " : "", flow->steps[i]->name);
+		free(k);
+		free(from);
+		free(at);
+	}
+	end = steps.len ? ended_at(dir, &f) : 0;
+	got = end && now >= end && now - end < RUN_AGAIN_SECONDS;
+	if (got) {
+		char when[20];
+		timestamp_human(end, when);
+		/* TRANSLATORS: "the restore of 20261207_080102 finished at
+		 * 2026-12-07 08:01:45 (exit 0), less than an hour ago, and
+		 * replaced webroot, datadir"; step names stay */
+		strbuf_addf(out, _("the %s of %s finished at %s (exit %d), less than an hour ago, "
+				   "and replaced %s; its log: %s/biso-recover-%s.log; its summary: "
+				   "biso-recover status%s\n"),
+			    flow->name, f.stamp, when, f.end_code, steps.buf, dir, f.stamp,
+			    run_instance_opts(run));
+		strbuf_addf(out, _("this run would replace that again and keep what that run put in "
+				   "as the copy to go back to: 'biso-recover %s' would then no longer "
+				   "reach what was there before it\n"), flow->undo);
+	}
+	run_found_free(&f, flow->n_steps);
+	strbuf_release(&steps);
+	return got;
 }
 
 /* 1 when the newest run of the flow in the journal was interrupted (no

@@ -193,7 +193,7 @@ lockpath=$(run C restore --dry-run --only webroot "${inst[@]}" --backup-root "$B
 flock -o "$lockpath" sleep 5 &
 holder=$!
 sleep 0.5
-run de_CH.UTF-8 restore --yes --only webroot "${inst[@]}" --backup-root "$BK" > "$T/locked.de" 2>&1 &&
+run de_CH.UTF-8 restore --yes --again --only webroot "${inst[@]}" --backup-root "$BK" > "$T/locked.de" 2>&1 &&
 	{ cat "$T/locked.de"; fail "a restore ran beside a held lock"; }
 kill $holder 2>/dev/null || true
 wait $holder 2>/dev/null || true

@@ -91,7 +91,7 @@ echo "ok: A. restore --yes goes on with its terminal killed during the database 
 # B. Without --yes; the terminal goes away at a question; a new restore
 #    attaches, a third takes over.
 sleep 1 # a new run stamp
-start_in b "$BISO_RECOVER" restore "${ARGS[@]}"
+start_in b "$BISO_RECOVER" restore --again "${ARGS[@]}" # (A finished: a new run on purpose)
 for q in "Restore the webroot: " "Check config.php: " "Restore the datadir: "; do
 	wait_screen b "$q"
 	wait_screen b "Go on? Type yes:"

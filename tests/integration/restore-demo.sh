@@ -21,8 +21,10 @@ mkdir -p "$NEW"
 sed "s/'dbname' *=> *'biso'/'dbname'   => 'biso_copy'/" "$S/backups/webroot/config.php" > "$T/config.php"
 grep -q "biso_copy" "$T/config.php" || fail "could not rewrite dbname in config.php"
 
+# (--again: these restores follow each other on purpose, each within an
+# hour of the one before; restore-again.sh tests the question)
 run() {
-	"$BISO_RECOVER" restore --yes --config "$S/biso-recover.conf" --webroot "$NEW/webroot" \
+	"$BISO_RECOVER" restore --yes --again --config "$S/biso-recover.conf" --webroot "$NEW/webroot" \
 		--config-php "$T/config.php" --log-dir "$T/log" "$@"
 }
 
@@ -239,7 +241,7 @@ sed "/^services = {/a\\
   start_services = ( [ \"/usr/bin/touch\", \"$T/svc-started\" ] );" "$S/biso-recover.conf" > "$T/svc.conf"
 grep -q "svc-stopped" "$T/svc.conf" || fail "could not add services to the configuration"
 set +e
-"$BISO_RECOVER" restore --yes --config "$T/svc.conf" --webroot "$NEW/webroot" \
+"$BISO_RECOVER" restore --yes --again --config "$T/svc.conf" --webroot "$NEW/webroot" \
 	--config-php "$T/config.php" --log-dir "$T/log" --dump "$T/truncated.sql.gz" > "$T/run4c.log" 2>&1
 rc=$?
 set -e
@@ -463,7 +465,7 @@ case $went in "$NEW"/webroot.data.pre-restore-*) ;; *) cat "$T/dd1.log"; fail "t
 mkdir -p "$T/keep"
 { cat "$S/biso-recover.conf"; printf 'keep_dir = "%s";\n' "$T/keep"; } > "$T/keep.conf"
 sleep 1
-"$BISO_RECOVER" restore --yes --config "$T/keep.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+"$BISO_RECOVER" restore --yes --again --config "$T/keep.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
 	--log-dir "$T/log" --only datadir > "$T/dd2.log" 2>&1 || { cat "$T/dd2.log"; fail "datadir step with keep_dir"; }
 went=$(sed -n 's/^kept: //p' "$T/dd2.log")
 case $went in "$T"/keep/webroot.data.pre-restore-*) ;; *) cat "$T/dd2.log"; fail "with keep_dir the kept datadir is $went";; esac
@@ -501,7 +503,7 @@ EOS
 chmod +x "$T/hold/php"
 sed "s|^php = .*|php = \"$T/hold/php\";|" "$S/biso-recover.conf" > "$T/hold.conf"
 sleep 1
-"$BISO_RECOVER" restore --yes --config "$T/hold.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+"$BISO_RECOVER" restore --yes --again --config "$T/hold.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
 	--log-dir "$T/log" --only migrations > "$T/hold.log" 2>&1 &
 holder=$!
 for _ in $(seq 600); do [ -e "$T/hold/started" ] && break; sleep 0.1; done
@@ -546,7 +548,7 @@ EOS
 chmod +x "$T/orphan/php"
 sed "s|^php = .*|php = \"$T/orphan/php\";|" "$S/biso-recover.conf" > "$T/orphan.conf"
 sleep 1
-"$BISO_RECOVER" restore --yes --config "$T/orphan.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+"$BISO_RECOVER" restore --yes --again --config "$T/orphan.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
 	--log-dir "$T/log" --only migrations > "$T/orphan.log" 2>&1 &
 holder=$!
 for _ in $(seq 600); do [ -s "$T/orphan/pid" ] && break; sleep 0.1; done
@@ -740,7 +742,7 @@ pg_dump --no-owner --no-privileges --clean --if-exists -d biso_logsrc | gzip > "
 { cat "$S/biso-recover.conf"; printf 'log_database = {\n  enabled = true;\n  dbname = "biso_copy_log";\n};\n'; } > "$T/log.conf"
 for i in 1 2; do
 	sleep 1
-	"$BISO_RECOVER" restore --yes --config "$T/log.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+	"$BISO_RECOVER" restore --yes --again --config "$T/log.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
 		--log-dir "$T/log" --backup-root "$T/logset" --only database > "$T/logdb$i.log" 2>&1 ||
 		{ cat "$T/logdb$i.log"; fail "restore with the log database (run $i) failed"; }
 done
@@ -753,7 +755,7 @@ flock -o "$loglock" sleep 5 &
 holder=$!
 sleep 0.5
 set +e
-"$BISO_RECOVER" restore --yes --config "$T/log.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+"$BISO_RECOVER" restore --yes --again --config "$T/log.conf" --webroot "$NEW/webroot" --config-php "$T/config.php" \
 	--log-dir "$T/otherlog" --backup-root "$T/logset" --only database > "$T/logdb3.log" 2>&1; rc=$?
 set -e
 kill $holder 2>/dev/null || true
@@ -777,7 +779,7 @@ svc_conf() { # STOP_EXTRA: the config with stop/start commands
 # line on the machine, and a parallel run of this test must not be killed
 svc_conf ", [ \"pkill\", \"-KILL\", \"-f\", \"log-dir $T/svclog-marker\" ]" > "$T/svc-kill.conf"
 svc_conf '' > "$T/svc.conf"
-svc_run() { "$BISO_RECOVER" restore --yes --config "$1" --webroot "$NEW/webroot" --config-php "$T/config.php" \
+svc_run() { "$BISO_RECOVER" restore --yes --again --config "$1" --webroot "$NEW/webroot" --config-php "$T/config.php" \
 	--log-dir "$T/svclog-marker" --only database "${@:2}"; }
 sleep 1
 set +e; svc_run "$T/svc-kill.conf" > "$T/svc1.log" 2>&1; rc=$?; set -e

@@ -44,6 +44,9 @@ run() { # LOG COMMAND [OPTIONS]
 	local log=$1
 	shift
 	set +e
+	# (a restore: --again, they follow each other on purpose; restore-again.sh
+	# tests the question)
+	if [ "$1" = restore ]; then set -- "$@" --again; fi
 	("$BISO_RECOVER" "$@" --config "$DEMO_CONFIG"; exit $?) < /dev/null > "$log" 2>&1
 	rc=$?
 	set -e

@@ -434,7 +434,7 @@ restore '--yes'
 shows '^That was a mistake: the restore ran, but the goal is not reached' ||
 	fail "[$scen] a restore of the newest (bad) backups was not counted as a mistake"
 shows 'not yet: the case notes' || fail "[$scen] no why for the missing notes"
-restore "--yes --at $stamp" end
+restore "--yes --again --at $stamp" end
 done_ok 0 1
 
 fi

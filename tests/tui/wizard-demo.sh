@@ -405,6 +405,9 @@ echo "[pick] passed: a cut dump refused in the dialog, the older one restored"
 start_cmd() {
 	label=$1
 	shift
+	# (a line-mode restore: --again, the restores of this test follow each
+	# other on purpose; restore-again.sh tests the question)
+	if [ "$1" = restore ]; then shift; set -- restore --again "$@"; fi
 	rm -f "$SANDBOX/exit-$label"
 	if $TMUX_CMD kill-server >/dev/null 2>&1; then
 		sleep 0.5
@@ -619,7 +622,7 @@ gstamp=$(basename "$good" .sql.gz); gstamp=${gstamp#biso_}
 cstamp=$(date -d "$(echo "$gstamp" | sed 's/^\(....\)\(..\)\(..\)_\(..\)\(..\)\(..\)$/\1-\2-\3 \4:\5:\6/') 26 hours" +%Y%m%d_%H%M%S)
 cut="$SANDBOX/demo/backups/db/biso_$cstamp.sql.gz"
 gunzip -c "$good" | head -n 200 | gzip > "$cut"
-"$BISO_RECOVER" restore --yes --config "$CONF" --only database > "$SANDBOX/cut-line.log" 2>&1
+"$BISO_RECOVER" restore --yes --again --config "$CONF" --only database > "$SANDBOX/cut-line.log" 2>&1
 rc=$?
 [ $rc = 2 ] && grep -q "biso_$cstamp.sql.gz has no \"dump complete\" trailer" "$SANDBOX/cut-line.log" &&
 	grep -q "The newest complete dump is $good, 1 day 2 hours older: give --dump $good (the database only), or --at $gstamp" "$SANDBOX/cut-line.log" ||
@@ -628,7 +631,7 @@ echo "[cut] line mode refuses and names --dump $good or --at $gstamp"
 # cut inside the gzip stream: the error names no file, the warning must
 mv "$cut" "$SANDBOX/cut.keep"
 head -c 40000 "$good" > "$cut"
-"$BISO_RECOVER" restore --yes --config "$CONF" --only database > "$SANDBOX/cutgz-line.log" 2>&1
+"$BISO_RECOVER" restore --yes --again --config "$CONF" --only database > "$SANDBOX/cutgz-line.log" 2>&1
 grep -q "biso_$cstamp.sql.gz:[0-9]* (byte 40000): gzip stream is truncated" "$SANDBOX/cutgz-line.log" ||
 	{ cat "$SANDBOX/cutgz-line.log"; fail "[cutgz] line mode does not name the cut dump"; }
 start_wizard cutgz
