@@ -89,10 +89,13 @@ $got
 expected:
 $2"
 }
-# no_dots WHAT [box]: no row of the screen (of the box: " x ...")
-# holds a path cut with "..." (the step screen around the box may)
+# no_dots WHAT [box]: no row of the screen below its title line (of the
+# box: " x ...") holds a path cut with "..." (the title line shortens a
+# long path in its middle, as the README says, and the step screen around
+# the box may cut too: neither is a command to paste)
 no_dots() {
-	local rows=$last_screen
+	local rows
+	rows=$(tail -n +2 <<< "$last_screen")
 	[ -z "${2:-}" ] || rows=$(grep '^ x ' <<< "$last_screen" || true)
 	! text_has "$rows" -E -- '/\.\.\.|\.\.\./' || failscreen "$1: a path cut with '...'"
 }
