@@ -413,6 +413,23 @@ void fsrestore_ctx_init(struct ctx *c, const struct fsrestore_opts *o, struct re
 	strbuf_init(&c->okdir, 0);
 }
 
+void fsrestore_pool_line(pthread_mutex_t *mu, struct report *r, enum log_level level,
+			 const char *line, const char *shown)
+{
+	pthread_mutex_lock(mu);
+	report_line(r, level, line, shown);
+	pthread_mutex_unlock(mu);
+}
+
+int fsrestore_pool_cancelled(pthread_mutex_t *mu, struct report *r, const int *stop)
+{
+	int why;
+	pthread_mutex_lock(mu);
+	why = stop && *stop ? 1 : report_cancelled(r);
+	pthread_mutex_unlock(mu);
+	return why;
+}
+
 void fsrestore_ctx_fork(struct ctx *w, const struct ctx *c, struct report *r,
 			struct fsrestore_result *res, struct err *e)
 {

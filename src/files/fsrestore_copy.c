@@ -1000,9 +1000,7 @@ static void worker_progress(void *ctx, const struct progress *p)
 static void worker_log(void *ctx, enum log_level level, const char *line, const char *shown)
 {
 	struct copy_pool *pl = ((struct copy_worker *)ctx)->pool;
-	pthread_mutex_lock(&pl->mu);
-	report_line(pl->r, level, line, shown);
-	pthread_mutex_unlock(&pl->mu);
+	fsrestore_pool_line(&pl->mu, pl->r, level, line, shown);
 }
 
 /* The caller's cancel, or another worker failed: this one stops too (its
@@ -1010,11 +1008,7 @@ static void worker_log(void *ctx, enum log_level level, const char *line, const 
 static int worker_cancelled(void *ctx)
 {
 	struct copy_pool *pl = ((struct copy_worker *)ctx)->pool;
-	int why;
-	pthread_mutex_lock(&pl->mu);
-	why = pl->stop ? 1 : report_cancelled(pl->r);
-	pthread_mutex_unlock(&pl->mu);
-	return why;
+	return fsrestore_pool_cancelled(&pl->mu, pl->r, &pl->stop);
 }
 
 /* Worker @w failed: the first with an error gives the run's; all stop. */

@@ -30,10 +30,12 @@
 #define BR_FSRESTORE_INT_H
 
 #include "magic.h"
+#include "report.h"
 #include "sha256.h"
 #include "strbuf.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -146,6 +148,14 @@ void fsrestore_ctx_release(struct ctx *c);
  * only what is its own.  @c must outlive @w and not change meanwhile. */
 void fsrestore_ctx_fork(struct ctx *w, const struct ctx *c, struct report *r,
 			struct fsrestore_result *res, struct err *e);
+/* A worker pool's calls into the caller's report @r (the directory
+ * copier's, the extraction's), made under the pool's @mu so that the
+ * caller's callbacks run one thread at a time.  fsrestore_pool_cancelled()
+ * is also 1 once *@stop is set (a worker failed: all stop); @stop may be
+ * NULL. */
+void fsrestore_pool_line(pthread_mutex_t *mu, struct report *r, enum log_level level,
+			 const char *line, const char *shown);
+int fsrestore_pool_cancelled(pthread_mutex_t *mu, struct report *r, const int *stop);
 /* What kind of source c->source is (directory or archive, by content),
  * its size, and the exclude patterns.  Returns 0, or -1 with c->e set. */
 int fsrestore_source_setup(struct ctx *c);

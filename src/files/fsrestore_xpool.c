@@ -110,42 +110,29 @@ static void fwd_progress(void *ctx, const struct progress *pr)
 	pthread_mutex_unlock(&p->mu);
 }
 
-static void fwd_log(struct xpool *p, enum log_level level, const char *line, const char *shown)
-{
-	pthread_mutex_lock(&p->mu);
-	report_line(p->r, level, line, shown);
-	pthread_mutex_unlock(&p->mu);
-}
-
 static void main_log(void *ctx, enum log_level level, const char *line, const char *shown)
 {
-	fwd_log(ctx, level, line, shown);
+	struct xpool *p = ctx;
+	fsrestore_pool_line(&p->mu, p->r, level, line, shown);
 }
 
 static void worker_log(void *ctx, enum log_level level, const char *line, const char *shown)
 {
-	fwd_log(((struct xworker *)ctx)->p, level, line, shown);
+	struct xpool *p = ((struct xworker *)ctx)->p;
+	fsrestore_pool_line(&p->mu, p->r, level, line, shown);
 }
 
 static int main_cancelled(void *ctx)
 {
 	struct xpool *p = ctx;
-	int why;
-	pthread_mutex_lock(&p->mu);
-	why = report_cancelled(p->r);
-	pthread_mutex_unlock(&p->mu);
-	return why;
+	return fsrestore_pool_cancelled(&p->mu, p->r, NULL);
 }
 
 /* The caller's cancel, or another worker failed: this one stops too. */
 static int worker_cancelled(void *ctx)
 {
 	struct xpool *p = ((struct xworker *)ctx)->p;
-	int why;
-	pthread_mutex_lock(&p->mu);
-	why = p->stop ? 1 : report_cancelled(p->r);
-	pthread_mutex_unlock(&p->mu);
-	return why;
+	return fsrestore_pool_cancelled(&p->mu, p->r, &p->stop);
 }
 
 /* ---- workers ---------------------------------------------------------- */
