@@ -16,15 +16,8 @@ demo_test_setup backup-readonly "a read-only mount or chattr +i, chown of the da
 
 RO=$T/ro
 mkdir -p "$RO" "$T/log"
-unmount_ro() { mountpoint -q "$RO" && umount "$RO" || true; chattr -i "$RO" "$DEMO_BACKUP_ROOT/db" 2>/dev/null || true; }
-trap 'unmount_ro; demo_test_cleanup' EXIT
-if mount -t tmpfs -o ro,size=1m tmpfs "$RO" 2>/dev/null; then
-	why="Read-only file system"
-elif chattr +i "$RO" 2>/dev/null; then
-	why="Operation not permitted"
-else
-	skip "neither a read-only tmpfs nor chattr +i works here"
-fi
+trap 'ro_dir_undo "$RO"; chattr -i "$DEMO_BACKUP_ROOT/db" 2>/dev/null; demo_test_cleanup' EXIT
+ro_dir "$RO"
 touch "$RO/x" 2>/dev/null && fail "$RO can be written: the test proves nothing"
 
 applog=$DEMO_DATADIR/biso.log

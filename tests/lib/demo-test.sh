@@ -12,6 +12,19 @@
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
+# ro_dir DIR: make DIR unwritable, a read-only tmpfs mounted on it, else
+# chattr +i; sets $why to what a write into it fails with, skips the test
+# when neither works.  ro_dir_undo DIR takes it back (for the EXIT trap).
+ro_dir() {
+	if mount -t tmpfs -o ro,size=1m tmpfs "$1" 2>/dev/null; then
+		why="Read-only file system"
+	elif chattr +i "$1" 2>/dev/null; then
+		why="Operation not permitted"
+	else
+		skip "neither a read-only tmpfs nor chattr +i works here"
+	fi
+}
+ro_dir_undo() { if mountpoint -q "$1"; then umount "$1"; fi; chattr -i "$1" 2>/dev/null || true; }
 . "$top_srcdir/tests/lib/match.sh" # text_has TEXT GREP-ARG...: matched without a pipe
 
 # demo_test_stop_runners DIR: SIGTERM to every live runner whose status

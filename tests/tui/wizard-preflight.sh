@@ -25,14 +25,8 @@ unset PGPASSWORD PGPASSFILE
 RO=$T/ro
 mkdir -p "$RO" "$T/locale/de/LC_MESSAGES"
 msgfmt -o "$T/locale/de/LC_MESSAGES/biso-recover.mo" "$top_srcdir/po/de.po" || fail "msgfmt po/de.po failed"
-trap 'mountpoint -q "$RO" && umount "$RO"; chattr -i "$RO" 2>/dev/null; $TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
-if mount -t tmpfs -o ro,size=1m tmpfs "$RO" 2>/dev/null; then
-	why="Read-only file system"
-elif chattr +i "$RO" 2>/dev/null; then
-	why="Operation not permitted"
-else
-	skip "neither a read-only tmpfs nor chattr +i works here"
-fi
+trap 'ro_dir_undo "$RO"; $TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
+ro_dir "$RO"
 
 start() { # LABEL LANG ARGS...
 	local label=$1 lang=$2
