@@ -319,8 +319,7 @@ static void lines_push(struct tui_lines *l, const wchar_t *s, size_t n)
 	l->line[l->n++] = line;
 }
 
-/* The columns of the first @len bytes of @s. */
-static int cols_of(const char *s, size_t len)
+int tui_cols_of(const char *s, size_t len)
 {
 	wchar_t *ws = tui_widen(s, len, 0);
 	int cols = tui_wswidth(ws, wcslen(ws));
@@ -330,11 +329,11 @@ static int cols_of(const char *s, size_t len)
 
 void tui_path_middle(const char *path, size_t len, int cols, const char *dots, struct strbuf *out)
 {
-	int dw = cols_of(dots, strlen(dots));
+	int dw = tui_cols_of(dots, strlen(dots)), hw;
 	const char *head_end, *tail = path + len;
 	size_t head_len;
 
-	if (cols_of(path, len) <= cols) {
+	if (tui_cols_of(path, len) <= cols) {
 		strbuf_add(out, path, len);
 		return;
 	}
@@ -342,10 +341,11 @@ void tui_path_middle(const char *path, size_t len, int cols, const char *dots, s
 	head_end = memchr(path + 1, '/', len > 1 ? len - 1 : 0);
 	head_len = head_end ? (size_t)(head_end - path) + 1 : 0;
 	/* the longest tail of whole components that fits beside it */
+	hw = tui_cols_of(path, head_len);
 	for (const char *p = path + len; p > path + head_len; p--) {
 		if (p[-1] != '/' || p == path + len)
 			continue;
-		if (cols_of(path, head_len) + dw + cols_of(p, (size_t)(path + len - p)) > cols)
+		if (hw + dw + tui_cols_of(p, (size_t)(path + len - p)) > cols)
 			break;
 		tail = p;
 	}
@@ -353,7 +353,7 @@ void tui_path_middle(const char *path, size_t len, int cols, const char *dots, s
 		/* not even the last component fits beside the head: its end */
 		const char *p = path + len;
 		head_len = 0;
-		while (p > path && cols_of(p - 1, (size_t)(path + len - p + 1)) + dw <= cols)
+		while (p > path && tui_cols_of(p - 1, (size_t)(path + len - p + 1)) + dw <= cols)
 			p--;
 		tail = p;
 	}

@@ -141,6 +141,9 @@ void tui_wrap_hanging(const char *text, int width, struct tui_lines *out);
  * of a path names what it is, so it is never the part cut.
  */
 void tui_path_middle(const char *path, size_t len, int cols, const char *dots, struct strbuf *out);
+/* The terminal columns the first @len bytes of @s take (wcswidth of the
+ * widened text; an unprintable character counts as tui_widen() shows it). */
+int tui_cols_of(const char *s, size_t len);
 /* 1 when @line is a command the operator pastes: "  biso-recover ..."
  * (two blanks, on a line of its own, as the summaries print them). */
 int tui_is_command(const char *line);

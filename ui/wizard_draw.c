@@ -149,15 +149,6 @@ static int put_lines(WINDOW *win, int y, int x, int width, int h,
 	return used;
 }
 
-/* The terminal columns of the first @len bytes of @s. */
-static int cols_of(const char *s, size_t len)
-{
-	wchar_t *ws = tui_widen(s, len, 0);
-	int cols = tui_wswidth(ws, wcslen(ws));
-	free(ws);
-	return cols;
-}
-
 /* The columns of @label; with @compact without a closing " (...)" (a
  * label's explanation, dropped when the line is too long); *@len its
  * bytes. */
@@ -168,7 +159,7 @@ static int help_label_width(const char *label, int compact, size_t *len)
 	if (compact && open && n && label[n - 1] == ')')
 		n = (size_t)(open - label);
 	*len = n;
-	return cols_of(label, n);
+	return tui_cols_of(label, n);
 }
 
 /* The key hints on the bottom line, "KEY label  KEY label ...".  When they
@@ -184,7 +175,7 @@ static void draw_help(const struct wizard *w, const struct help_key *keys, size_
 	size_t len;
 
 	for (size_t i = 0; i < n; i++) {
-		int kw = cols_of(_(keys[i].key), strlen(_(keys[i].key))) + 1;
+		int kw = tui_cols_of(_(keys[i].key), strlen(_(keys[i].key))) + 1;
 		full += (i ? 2 : 0) + kw + help_label_width(_(keys[i].label), 0, &len);
 		short_ += (i ? 2 : 0) + kw + help_label_width(_(keys[i].label), 1, &len);
 	}
@@ -192,7 +183,7 @@ static void draw_help(const struct wizard *w, const struct help_key *keys, size_
 	no_log = short_ > COLS;
 	for (size_t i = 0; i < n && x < COLS; i++) {
 		const char *key = _(keys[i].key), *label = _(keys[i].label);
-		int need = (x ? 2 : 0) + cols_of(key, strlen(key)) + 1 +
+		int need = (x ? 2 : 0) + tui_cols_of(key, strlen(key)) + 1 +
 			   help_label_width(label, compact, &len);
 		if (no_log && !strcmp(keys[i].label, "log"))
 			continue;
@@ -233,7 +224,7 @@ static int put_fit(const struct wizard *w, int y, int x, int cols, const char *s
 	int dw = w->tui.utf8 ? 1 : 3, c;
 	if (cols <= 0)
 		return 0;
-	if (cols_of(s, strlen(s)) <= cols || cols <= dw)
+	if (tui_cols_of(s, strlen(s)) <= cols || cols <= dw)
 		return tui_put(stdscr, y, x, cols, s, a);
 	c = tui_put(stdscr, y, x, cols - dw, s, a);
 	return c + tui_put(stdscr, y, x + c, dw, dots, a);
@@ -247,9 +238,9 @@ static void put_fit_name(const struct wizard *w, int y, int x, int cols, const c
 	const char *dots = w->tui.utf8 ? "…" : "...";
 	int dw = w->tui.utf8 ? 1 : 3;
 	const char *dash = strrchr(s, '-');
-	int tw = dash ? cols_of(dash, strlen(dash)) : 0;
+	int tw = dash ? tui_cols_of(dash, strlen(dash)) : 0;
 
-	if (!dash || cols_of(s, strlen(s)) <= cols || tw + dw + 4 > cols) {
+	if (!dash || tui_cols_of(s, strlen(s)) <= cols || tw + dw + 4 > cols) {
 		put_fit(w, y, x, cols, s, a);
 		return;
 	}
@@ -268,7 +259,7 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 	 * title stood among English names) */
 	for (size_t s = 0; s < w->n_steps; s++) {
 		char *t = xstrfmt(" %zu %s", s + 1, wizard_text(w, s, "title"));
-		if (cols_of(t, strlen(t)) >= l->left_w - 5)
+		if (tui_cols_of(t, strlen(t)) >= l->left_w - 5)
 			titles = 0;
 		free(t);
 	}
@@ -309,7 +300,7 @@ static void draw_steps(const struct wizard *w, const struct layout *l)
 				else if (v->warnings)
 					strbuf_addf(&sb, P_("%u warning", "%u warnings", v->warnings),
 						    v->warnings);
-				if (cols_of(sb.buf, sb.len) <= l->left_w - 8 || !v->warnings)
+				if (tui_cols_of(sb.buf, sb.len) <= l->left_w - 8 || !v->warnings)
 					break;
 			}
 			put_fit(w, y, 7, l->left_w - 8, sb.buf, tui_attr(&w->tui, TUI_DIM));
@@ -471,12 +462,12 @@ static void describe_fit(const struct wizard *w, const char *text, int width, st
 		size_t lab = colon ? (size_t)(colon - text) + 1 : 0;
 		while (lab && lab < n && text[lab] == ' ')
 			lab++;
-		if (cols_of(text, n) > width && lab && lab < n && text[lab] == '/') {
+		if (tui_cols_of(text, n) > width && lab && lab < n && text[lab] == '/') {
 			size_t plen = strcspn(text + lab, " \n");
-			int rest = cols_of(text + lab + plen, n - lab - plen);
-			int room = width - cols_of(text, lab) - rest;
+			int rest = tui_cols_of(text + lab + plen, n - lab - plen);
+			int room = width - tui_cols_of(text, lab) - rest;
 			if (room < 12) { /* the words after it wrap instead */
-				room = width - cols_of(text, lab);
+				room = width - tui_cols_of(text, lab);
 			}
 			strbuf_add(out, text, lab);
 			path_middle(w, text + lab, plen, room, out);
@@ -588,7 +579,7 @@ static void draw_right(const struct wizard *w, const struct layout *l)
 		int h = bottom - top;
 		if ((int)expl.n > h && h > 0) {
 			const char *mark = _("... (? all)");
-			int mw = cols_of(mark, strlen(mark)), c;
+			int mw = tui_cols_of(mark, strlen(mark)), c;
 			put_lines(stdscr, top, x, width, h - 1, &expl, 0, A_NORMAL);
 			c = width - mw - 1 > 0
 				? tui_putw(stdscr, top + h - 1, x, width - mw - 1, expl.line[h - 1], A_NORMAL)
@@ -1159,7 +1150,7 @@ static void draw_leave_hint(const struct wizard *w)
 {
 	if (COLS > 40) {
 		const char *how = w->summary_stray ? _("press q to leave") : _("Enter: exit");
-		int n = cols_of(how, strlen(how));
+		int n = tui_cols_of(how, strlen(how));
 		tui_put(stdscr, LINES - 1, COLS - n - 1, n, how,
 			tui_attr(&w->tui, w->summary_stray ? TUI_WARN : TUI_DIM));
 	}
