@@ -244,7 +244,7 @@ char *cli_instance_opts(const struct cli *cl)
 	return strbuf_detach(&out, NULL);
 }
 
-char *cli_batch_command(const struct cli *cl, const struct conf *c, const char *flow)
+static char *batch_command(const struct cli *cl, const struct conf *c, const char *flow)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *inst = cli_instance_opts(cl);
@@ -391,4 +391,13 @@ void cli_column(const char *s, int width, int right)
 		w = (int)strlen(s);
 	printf("%*s%s%*s", right && w < width ? width - w : 0, "", s,
 	       !right && w < width ? width - w : 0, "");
+}
+
+int cli_wizard_needs_terminal(const struct cli *cl, const struct conf *c, const char *flow)
+{
+	char *cmd = batch_command(cl, c, flow);
+	/* with the instance's options: pasted, it runs on this one */
+	fprintf(stderr, _("biso-recover: the wizard needs a terminal; use '%s' in line mode\n"), cmd);
+	free(cmd);
+	return EXIT_USAGE;
 }

@@ -131,14 +131,14 @@ int cli_need_terminal(void);
  * paths are absolute: cli_abs_path()).  malloc'd, "" when none. */
 char *cli_instance_opts(const struct cli *cl);
 
-/* The line-mode command that does what the wizard of @flow ("restore",
- * "refresh", "backup"; NULL, the first screen: "restore") does, for the
- * wizard's "needs a terminal" hint: "biso-recover FLOW", refresh's
+/* The wizard of @flow ("restore", "refresh", "backup"; NULL, the first
+ * screen: "restore") has no terminal: say so on stderr with the line-mode
+ * command that does what it does: "biso-recover FLOW", refresh's
  * --attachments (@c's policy, given or configured, else
  * wizard_menu_first_policy(): the refresh refuses to run without one),
  * --yes where the flow asks (restore, refresh), and cli_instance_opts(),
- * so that it works pasted.  malloc'd. */
-char *cli_batch_command(const struct cli *cl, const struct conf *c, const char *flow);
+ * so that it works pasted.  Returns EXIT_USAGE. */
+int cli_wizard_needs_terminal(const struct cli *cl, const struct conf *c, const char *flow);
 
 /* @path made absolute for a command the operator pastes elsewhere: its
  * realpath() when it exists, else the current directory prepended to a

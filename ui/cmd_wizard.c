@@ -236,12 +236,7 @@ static int run_wizard(const struct cli *cl, struct conf *c)
 		return detached_attach(cl, c, &st, 1);
 	}
 	if (!isatty(0) || !isatty(1)) {
-		char *cmd = cli_batch_command(cl, c, flow);
-		/* with the instance's options: pasted, it runs on this one */
-		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use '%s' in "
-				  "line mode\n"), cmd);
-		free(cmd);
-		return EXIT_USAGE;
+		return cli_wizard_needs_terminal(cl, c, flow);
 	}
 	if (!flow && !cl->dry_run && detached_died_run(c->log_dir, &st)) {
 		/* a restore whose runner died: its wizard first, which offers

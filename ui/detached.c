@@ -295,12 +295,7 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 		status_clear(&st); /* another flow's: the locks decide */
 	}
 	if (wizard && (!isatty(0) || !isatty(1))) {
-		char *cmd = cli_batch_command(cl, c, df->command);
-		/* with the instance's options: pasted, it runs on this one */
-		fprintf(stderr, _("biso-recover: the wizard needs a terminal; use '%s' in "
-				  "line mode\n"), cmd);
-		free(cmd);
-		return EXIT_USAGE;
+		return cli_wizard_needs_terminal(cl, c, df->command);
 	}
 	if ((code = df->options(cl, &ro)) != 0)
 		return code;
