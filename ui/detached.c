@@ -243,7 +243,7 @@ static int ask_again(const struct detached_flow *df, const struct cli *cl, const
 	struct strbuf sb = STRBUF_INIT, answer = STRBUF_INIT;
 	int ok = 0;
 
-	if (!run_again_text(run, time(NULL), &sb))
+	if (!run_again_text(run, time(NULL), &sb, NULL))
 		return 0;
 	strbuf_rtrim(&sb);
 	frontend_print(sb.buf);

@@ -196,10 +196,7 @@ int run_prepare(struct run *run, struct report *r, struct err *e)
 		/* the real run asks first (restore --again): the plan says why */
 		struct strbuf sb = STRBUF_INIT, en = STRBUF_INIT;
 		time_t now = time(NULL);
-		if (run_again_text(run, now, &sb)) {
-			int was = i18n_english(1);
-			run_again_text(run, now, &en);
-			i18n_english(was);
+		if (run_again_text(run, now, &sb, &en)) {
 			strbuf_addstr(&sb, _("the run asks before it starts; with --yes it is refused "
 					     "unless --again is given"));
 			strbuf_addstr(&en, "the run asks before it starts; with --yes it is refused "

@@ -205,8 +205,9 @@ int run_ended_early(const struct flow_def *flow, const char *log_dir, const char
  * result into the copy to go back to, one line each; returns 1.  0,
  * nothing appended, otherwise (and for a resumed run, or a flow without
  * an undo flow).  After run_new(); reads the journal, the status file and
- * the run log only.  Front ends ask before such a run (restore --again). */
-int run_again_text(const struct run *run, time_t now, struct strbuf *out);
+ * the run log only, once.  @out_en (may be NULL): the same in English,
+ * for the log.  Front ends ask before such a run (restore --again). */
+int run_again_text(const struct run *run, time_t now, struct strbuf *out, struct strbuf *out_en);
 /* Split the detail of a journal "done" record as run_step() writes it
  * ("kept K; from S; at STAMP", each part optional) into malloc'd parts,
  * NULL where absent: for a flow that reads another run's records (the

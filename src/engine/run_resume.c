@@ -448,7 +448,7 @@ static time_t ended_at(const char *log_dir, const struct found *f)
 	return t;
 }
 
-int run_again_text(const struct run *run, time_t now, struct strbuf *out)
+int run_again_text(const struct run *run, time_t now, struct strbuf *out, struct strbuf *out_en)
 {
 	const struct flow_def *flow = run->flow;
 	const char *dir = run->conf->log_dir;
@@ -481,17 +481,23 @@ int run_again_text(const struct run *run, time_t now, struct strbuf *out)
 	if (got) {
 		char when[20];
 		timestamp_human(end, when);
-		/* TRANSLATORS: "the restore of 20261207_080102 finished at
-		 * 2026-12-07 08:01:45 (exit 0), less than an hour ago, and
-		 * replaced webroot, datadir"; step names stay */
-		strbuf_addf(out, _("the %s of %s finished at %s (exit %d), less than an hour ago, "
-				   "and replaced %s; its log: %s/biso-recover-%s.log; its summary: "
-				   "biso-recover status%s\n"),
-			    flow->name, f.stamp, when, f.end_code, steps.buf, dir, f.stamp,
-			    run_instance_opts(run));
-		strbuf_addf(out, _("this run would replace that again and keep what that run put in "
-				   "as the copy to go back to: 'biso-recover %s' would then no longer "
-				   "reach what was there before it\n"), flow->undo);
+		/* the operator's language, then English for the log */
+		for (int l10n = 0; l10n < (out_en ? 2 : 1); l10n++) {
+			struct strbuf *o = l10n ? out_en : out;
+			int was = i18n_english(l10n);
+			/* TRANSLATORS: "the restore of 20261207_080102 finished at
+			 * 2026-12-07 08:01:45 (exit 0), less than an hour ago, and
+			 * replaced webroot, datadir"; step names stay */
+			strbuf_addf(o, _("the %s of %s finished at %s (exit %d), less than an hour ago, "
+					 "and replaced %s; its log: %s/biso-recover-%s.log; its summary: "
+					 "biso-recover status%s\n"),
+				    flow->name, f.stamp, when, f.end_code, steps.buf, dir, f.stamp,
+				    run_instance_opts(run));
+			strbuf_addf(o, _("this run would replace that again and keep what that run put "
+					 "in as the copy to go back to: 'biso-recover %s' would then no "
+					 "longer reach what was there before it\n"), flow->undo);
+			i18n_english(was);
+		}
 	}
 	run_found_free(&f, flow->n_steps);
 	strbuf_release(&steps);
