@@ -208,6 +208,11 @@ int run_ended_early(const struct flow_def *flow, const char *log_dir, const char
  * the run log only, once.  @out_en (may be NULL): the same in English,
  * for the log.  Front ends ask before such a run (restore --again). */
 int run_again_text(const struct run *run, time_t now, struct strbuf *out, struct strbuf *out_en);
+/* " --dump PATH" for a command that repeats a run, appended to @out: the
+ * dump @dump names by its absolute path (as given when it cannot be
+ * resolved), quoted for a shell (runcmd_format_argv()).  For
+ * flow_def.source_opts and the run's own. */
+void run_dump_opt(const char *dump, struct strbuf *out);
 /* Split the detail of a journal "done" record as run_step() writes it
  * ("kept K; from S; at STAMP", each part optional) into malloc'd parts,
  * NULL where absent: for a flow that reads another run's records (the

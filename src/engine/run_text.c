@@ -101,19 +101,23 @@ static const char *err_text(const struct err *e)
 	return e->lmsg && !i18n_is_english() ? e->lmsg : e->msg;
 }
 
+void run_dump_opt(const char *dump, struct strbuf *out)
+{
+	char *real = realpath(dump, NULL);
+	const char *argv[] = { "--dump", real ? real : dump, NULL };
+	strbuf_addch(out, ' ');
+	runcmd_format_argv(argv, out);
+	free(real);
+}
+
 void run_source_opts(const struct run *run, struct strbuf *out)
 {
 	if (run->flow->source_opts) {
 		run->flow->source_opts(run, out);
 		return;
 	}
-	if (run->opts.dump) {
-		char *real = realpath(run->opts.dump, NULL);
-		const char *argv[] = { "--dump", real ? real : run->opts.dump, NULL };
-		strbuf_addch(out, ' ');
-		runcmd_format_argv(argv, out);
-		free(real);
-	}
+	if (run->opts.dump)
+		run_dump_opt(run->opts.dump, out);
 	if (run->opts.at) {
 		char at[16];
 		timestamp_name(run->opts.at, at);

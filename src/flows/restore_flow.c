@@ -8,7 +8,6 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "journal.h"
-#include "runcmd.h"
 #include "strbuf.h"
 #include "timestamp.h"
 
@@ -88,13 +87,8 @@ static void restore_source_opts(const struct run *run, struct strbuf *out)
 {
 	const struct restore *rs = restore_of(run);
 	time_t at = 0;
-	if (rs->dump && !strchr(rs->dump, '\n')) {
-		char *real = realpath(rs->dump, NULL);
-		const char *argv[] = { "--dump", real ? real : rs->dump, NULL };
-		strbuf_addch(out, ' ');
-		runcmd_format_argv(argv, out);
-		free(real);
-	}
+	if (rs->dump && !strchr(rs->dump, '\n'))
+		run_dump_opt(rs->dump, out);
 	if (rs->backups) {
 		const struct backup_list *lists[] = { &rs->backups->webroot, &rs->backups->data,
 						      &rs->backups->log_dumps };
