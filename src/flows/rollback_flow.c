@@ -353,9 +353,8 @@ static int left_warning(const struct rollback *rb, struct strbuf *out)
 	const struct restore *rs = &rb->rs;
 	struct strbuf parts = STRBUF_INIT, how = STRBUF_INIT;
 	const char *w = rb->left[RB_WEBROOT], *d = rb->left[RB_DATADIR];
-	size_t wl = w ? strlen(w) : 0;
 	int with_w = w && (rs->selected & STEP_BIT(RB_WEBROOT)) && path_exists(w);
-	int in_w = with_w && d && !strncmp(d, w, wl) && d[wl] == '/';
+	int in_w = with_w && d && inside(d, w);
 
 	for (size_t i = 0; i < RB_COUNT; i++) {
 		const char *left = rb->left[i], *live;
