@@ -18,6 +18,7 @@
 #include "frontend.h"
 #include "rundir.h"
 #include "wizard_int.h"
+#include "wizard_menu.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -301,10 +302,7 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 			log_scroll_key(w, page_key(is_key, ch));
 		} else if (is_char(is_key, ch, L'w') && wizard_notice_too_wide(w)) {
 			/* the runner waits at its first question meanwhile */
-			struct strbuf sb = STRBUF_INIT;
-			frontend_wrap(w->early.buf, (unsigned)COLS, &sb);
-			tui_show_plain(sb.buf, _("Press Enter to go back to the wizard."));
-			strbuf_release(&sb);
+			wizard_show_whole(w->early.buf);
 		} else if (w->offer_resume && is_char(is_key, ch, L'c')) {
 			w->resume = 1;
 			answer(w, "resume");

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "i18n.h"
 #include "frontend.h"
+#include "wizard_menu.h"
 #include "wizard_int.h"
 
 #include <stdio.h>
@@ -784,9 +785,7 @@ void wizard_draw_step(const struct wizard *w)
 		/* one paragraph each; the log pane keeps them after this
 		 * closes; a command with a path wider than the widest box
 		 * (dialog_size()) is shown by w (wizard_notice_too_wide()) */
-		tui_commands_fitting(w->early.buf, COLS - 6,
-				     _("(a path in this command is wider than the screen: w shows it "
-				       "whole)"), &shown);
+		tui_commands_fitting(w->early.buf, COLS - 6, wizard_too_wide_text(), &shown);
 		for (const char *p = shown.buf; *p; p++)
 			if (*p == '\n')
 				strbuf_addstr(&body, p[1] ? "\n\n" : "");

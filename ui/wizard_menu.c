@@ -73,9 +73,18 @@ const char *wizard_menu_first_policy(void)
 	return policy_names[0];
 }
 
-/* in place of a command with a path wider than the screen */
-static const char too_wide[] =
-	N_("(a path in this command is wider than the screen: w shows it whole)");
+const char *wizard_too_wide_text(void)
+{
+	return _("(a path in this command is wider than the screen: w shows it whole)");
+}
+
+void wizard_show_whole(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	frontend_wrap(text, (unsigned)COLS, &sb);
+	tui_show_plain(sb.buf, _("Press Enter to go back to the wizard."));
+	strbuf_release(&sb);
+}
 
 #define N_MAIN (sizeof main_items / sizeof *main_items)
 #define N_POLICY (sizeof policy_items / sizeof *policy_items)
@@ -175,7 +184,7 @@ static void draw_choices(const struct menu *m, const char *heading, const char *
 		struct tui_lines ln = TUI_LINES_INIT;
 		struct strbuf shown = STRBUF_INIT;
 		attr_t a = tui_attr(&m->tui, TUI_WARN);
-		tui_commands_fitting(m->o->notice, COLS - 2, _(too_wide), &shown);
+		tui_commands_fitting(m->o->notice, COLS - 2, wizard_too_wide_text(), &shown);
 		tui_wrap_hanging(shown.buf, COLS - 2, &ln);
 		for (size_t i = 0; i < ln.n && y < bottom - (int)n - 2; i++)
 			tui_putw(stdscr, y++, 1, COLS - 2, ln.line[i], a);
@@ -361,10 +370,7 @@ static void menu_key(struct menu *m, int is_key, wint_t ch)
 		m->res->action = WIZARD_MENU_QUIT;
 		m->done = 1;
 	} else if (!is_key && ch == L'w' && notice_too_wide(m)) {
-		struct strbuf sb = STRBUF_INIT;
-		frontend_wrap(m->o->notice, (unsigned)COLS, &sb);
-		tui_show_plain(sb.buf, _("Press Enter to go back to the wizard."));
-		strbuf_release(&sb);
+		wizard_show_whole(m->o->notice);
 	} else if (!is_key && ch == 27) {
 		/* Esc: back to the first screen; on it nothing (q quits): over
 		 * a slow link an arrow key's Esc may come alone */

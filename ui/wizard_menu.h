@@ -65,4 +65,11 @@ int wizard_menu(const struct wizard_menu_opts *o, struct wizard_menu_result *res
  * is given or configured: the safe one ("placeholder"). */
 const char *wizard_menu_first_policy(void);
 
+/* What stands in place of a command to paste with a path wider than the
+ * screen (translated), and what w then does: @text (the notice holding
+ * such commands) on the terminal itself, each command on one line
+ * (frontend_wrap() at the terminal's width), until Enter. */
+const char *wizard_too_wide_text(void);
+void wizard_show_whole(const char *text);
+
 #endif
