@@ -772,19 +772,27 @@ int replay_sort_mem_set(PGconn *conn, const char *rel, int local, int workers, s
 	long setting, kb, maxw, relw;
 	uint64_t heap, block;
 	int ret = 0;
-	/* columns 2-5: what the server plans parallel workers from (NULL
-	 * before PostgreSQL 11, which builds every index serially) */
-	PGresult *res = PQexecParams(conn, "SELECT pg_catalog.pg_relation_size(c.oid), s.setting, "
-				     "(SELECT w.setting FROM pg_catalog.pg_settings w "
-				     "WHERE w.name = 'max_parallel_maintenance_workers'), "
-				     "(SELECT m.setting FROM pg_catalog.pg_settings m "
-				     "WHERE m.name = 'min_parallel_table_scan_size'), "
-				     "pg_catalog.current_setting('block_size'), "
-				     "(SELECT o.option_value FROM pg_catalog.pg_options_to_table(c.reloptions) o "
-				     "WHERE o.option_name = 'parallel_workers') "
-				     "FROM pg_catalog.pg_class c, pg_catalog.pg_settings s "
-				     "WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind IN ('r', 'm') "
-				     "AND s.name = 'maintenance_work_mem'", 1, NULL, val, NULL, NULL, 0);
+	PGresult *res;
+	/* pg_size_bytes() and current_setting(name, missing_ok) came with 9.6;
+	 * a query failing here would abort the transaction the build runs in */
+	if (PQserverVersion(conn) < 90600)
+		return 0;
+	/* columns 1-5: what the server plans parallel workers from, in kB and
+	 * pages (NULL before PostgreSQL 11, which builds every index serially).
+	 * current_setting(), not the pg_settings view: that forms a row of
+	 * every setting on each scan, 1.5 ms a build (bench/README.md,
+	 * eleventh session) on the one backend a --jobs 1 restore waits for */
+	res = PQexecParams(conn, "SELECT pg_catalog.pg_relation_size(c.oid), "
+			   "pg_catalog.pg_size_bytes(pg_catalog.current_setting('maintenance_work_mem')) / 1024, "
+			   "pg_catalog.current_setting('max_parallel_maintenance_workers', true), "
+			   "pg_catalog.pg_size_bytes(pg_catalog.current_setting('min_parallel_table_scan_size', true)) "
+			   "/ pg_catalog.current_setting('block_size')::pg_catalog.int8, "
+			   "pg_catalog.current_setting('block_size'), "
+			   "(SELECT o.option_value FROM pg_catalog.pg_options_to_table(c.reloptions) o "
+			   "WHERE o.option_name = 'parallel_workers') "
+			   "FROM pg_catalog.pg_class c "
+			   "WHERE c.oid = pg_catalog.to_regclass($1) AND c.relkind IN ('r', 'm')",
+			   1, NULL, val, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		setting = strtol(PQgetvalue(res, 0, 1), NULL, 10);
 		heap = strtoull(PQgetvalue(res, 0, 0), NULL, 10);

@@ -137,7 +137,9 @@ int replay_batch_flush(struct replay *rp);
  * session's setting (replay_build_workers()) keeps that setting (0, nothing
  * appended): less memory would cost it the worker.
  * Returns 0 (nothing appended) for a partitioned table, an unknown
- * relation or a failed query: the build keeps the session's setting.
+ * relation, a server before 9.6 (not asked: the query needs 9.6, and a
+ * failed one would abort the build's transaction) or a failed query: the
+ * build keeps the session's setting.
  */
 int replay_sort_mem_set(PGconn *conn, const char *rel, int local, int workers,
 			struct strbuf *set, struct strbuf *reset);
