@@ -80,6 +80,11 @@ enum {
 	 * checks, with the services up.  Without this flag the engine
 	 * waits for them before the step, then stops services for it. */
 	STEP_F_WAITS_CHECKS = 1u << 3,
+	/* The step only reads and reports (the restore's verification): a run
+	 * in which no other step did anything changed nothing
+	 * (run_changed_nothing()), so it is no restore to roll back or to
+	 * ask about before the next. */
+	STEP_F_READS_ONLY = 1u << 4,
 };
 
 struct step_def {

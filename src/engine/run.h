@@ -318,10 +318,12 @@ int run_refused(const struct run *run);
 const struct err *run_refused_err(const struct run *run);
 /* 1 when no step of @run changed anything: none done, none failed (a
  * failed step may have begun on its target; one the slow checks refused
- * stays pending, run_refused()), none that ran before it was skipped.
+ * stays pending, run_refused()), none that ran before it was skipped;
+ * steps that only read (STEP_F_READS_ONLY: `restore --only verify`) do
+ * not count.
  * The steps an interrupted run did are that run's (run_opts.resume).  The
  * one rule for "nothing changed": the summary's "stopped before any
- * step", and the journal's "end" record, which leaves such a run out of
+ * step" (which also wants no read-only step run), and the journal's "end" record, which leaves such a run out of
  * every later look-up (journal_end()). */
 int run_changed_nothing(const struct run *run);
 /* The run log's last line for exit @code: "finished (exit 0)", "aborted

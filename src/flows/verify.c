@@ -547,6 +547,7 @@ const struct step_def restore_step_verify = {
 		"rows as its COPY block in the dump, and no migration is pending. The report "
 		"is saved as a file."),
 	.failed_note = N_("The restored instance is in place; the report lists what failed."),
+	.flags = STEP_F_READS_ONLY,
 	.describe = verify_describe,
 	.manual = verify_manual,
 	.run = verify_run,

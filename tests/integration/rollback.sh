@@ -5,9 +5,10 @@
 # (rsync -ani --checksum of the whole webroot with its datadir and
 # config.php; pg_dump compared), and what the restore had put in place is
 # kept as *.pre-rollback-*, though the nightly backup ran after the
-# restore (rollback skips runs of other flows in the journal) and a
+# restore (rollback skips runs of other flows in the journal), a
 # restore refused before it replaced anything (a cut dump, exit 2: no
-# restore to roll back, nor an earlier run of the next one).  A second
+# restore to roll back, nor an earlier run of the next one) and a
+# `restore --only verify`, which replaces nothing either.  A second
 # rollback undoes the first: the restored instance is live again.  Each
 # rollback is the command the summary before offers, pasted as it is (with
 # the --config of the run).  A restore split over two runs (the first
@@ -126,12 +127,18 @@ run "$T/cut.log" restore --yes --dump "$T/cut.sql.gz"
 	{ cat "$T/cut.log"; fail "the restore with a cut dump was not refused before anything was replaced (exit $rc)"; }
 same_tree "$T/restored" "$W" && [ "$(dump_db biso)" = "$(cat "$T/restored.sql")" ] ||
 	fail "the refused restore with a cut dump changed the instance"
+# Nor is a verification run after it (restore --only verify): it replaced
+# nothing.  Before, it was "the newest restore" too, with nothing to put
+# back.
+sleep 1
+run "$T/verify.log" restore --yes --only verify
+[ $rc = 0 ] || { cat "$T/verify.log"; fail "restore --only verify after the restore exited $rc"; }
 
 # The plan names the run and what goes back; it touches nothing.
 run "$T/plan.log" rollback --dry-run
 [ $rc = 0 ] && grep -q "puts back what the restore of [0-9-]* [0-9:]* (run $good) replaced" "$T/plan.log" &&
 	! grep -q "not put back\|earlier run" "$T/plan.log" ||
-	{ cat "$T/plan.log"; fail "rollback --dry-run after a refused restore: exit $rc, not the plan of the restore $good alone"; }
+	{ cat "$T/plan.log"; fail "rollback --dry-run after a refused restore and a verification run: exit $rc, not the plan of the restore $good alone"; }
 same_tree "$T/restored" "$W" || fail "rollback --dry-run changed the webroot"
 
 sleep 1 # the rollback's kept names carry the second

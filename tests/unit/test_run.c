@@ -187,6 +187,12 @@ static const struct step_def step_check = {
 	.run = check_run, .skip = check_skip,
 };
 static const struct step_def *const dummy_steps[] = { &step_write, &step_check };
+/* The same check as a step that only reads (the restore's verification). */
+static const struct step_def step_verify = {
+	.name = "check", .title = "Check the file", .explain = "Reads it.",
+	.flags = STEP_F_READS_ONLY, .run = check_run,
+};
+static const struct step_def *const verify_steps[] = { &step_write, &step_verify };
 /* The plan a resumed run must follow, in the journal's start record. */
 static void dummy_journal_plan(const struct run *run, struct strbuf *out)
 {
@@ -1127,6 +1133,55 @@ static void a_run_that_changed_nothing_is_no_run_in_the_journal(void **state)
 	strbuf_release(&j);
 }
 
+/* A run that only verified (restore --only verify) replaced nothing: no
+ * run in the journal either, and its summary does not say it stopped
+ * "before any step"; with the write done beside it, it counts. */
+static void a_run_that_only_read_changed_nothing(void **state)
+{
+	struct fx *f = *state;
+	const struct flow_def verify_flow = {
+		.name = "dummy", .title = "Dummy", .steps = verify_steps, .n_steps = 2,
+		.create = dummy_create, .release = dummy_release, .prepare = dummy_prepare,
+		.preflight = dummy_preflight, .finish = dummy_finish,
+	};
+	struct run_opts o1 = { .stamp = "20261206_150000" };
+	struct run_opts o2 = { .stamp = "20261206_150100", .only = "check" };
+	struct err e = ERR_INIT;
+	struct strbuf sum = STRBUF_INIT;
+	struct journal_step_rec *v;
+	size_t n;
+	struct run *run;
+
+	run = run_new(&verify_flow, &f->c, &o1, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	assert_int_equal(run_step(run, 0, NULL, &e), 0);
+	assert_int_equal(run_step(run, 1, NULL, &e), 0);
+	assert_int_equal(run_changed_nothing(run), 0);
+	run_finish(run, 0, NULL);
+	run_free(run);
+
+	run = run_new(&verify_flow, &f->c, &o2, &e);
+	assert_non_null(run);
+	assert_int_equal(run_prepare(run, NULL, &e), 0);
+	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	assert_int_equal(run_step(run, 1, NULL, &e), 0);
+	assert_int_equal(run_changed_nothing(run), 1);
+	run_set_stopped(run, 1);
+	run_summary(run, &sum);
+	assert_null(strstr(sum.buf, "before any step"));
+	run_finish(run, 0, NULL);
+	run_free(run);
+
+	assert_int_equal(journal_steps_all(f->dir, &v, &n, &e), 0);
+	assert_true(n > 0);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(v[i].stamp, "20261206_150000");
+	journal_steps_free(v, n);
+	strbuf_release(&sum);
+}
+
 /* A first step that waits at its start has nothing to overlap: the slow
  * checks stay the preflight's (refused there, nothing started); a dry run
  * runs them in its preflight too. */
@@ -1249,6 +1304,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(slow_checks_before_a_step_that_cannot_wait_are_the_preflights, setup, teardown),
 		cmocka_unit_test_setup_teardown(slow_checks_pass_before_services_stop_and_their_finding_moves_after_the_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_run_that_changed_nothing_is_no_run_in_the_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_run_that_only_read_changed_nothing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
