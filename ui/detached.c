@@ -100,11 +100,12 @@ int detached_died_run(const char *log_dir, struct status *st)
 /* Follow the runner at @sock with the wizard.  Returns as wizard_run(),
  * WIZARD_LEFT as 130 (the run goes on without this terminal). */
 static int follow_wizard(const struct cli *cl, const char *sock, const char *log_path, long pid,
-			 int reattach, const char *resume_cmd)
+			 int reattach, const char *resume_cmd, const char *again)
 {
 	struct wizard_opts wo = { 0 };
 	int code;
 	wo.resume_cmd = resume_cmd;
+	wo.again = again;
 	wo.socket_path = sock;
 	wo.log_path = log_path;
 	wo.runner_pid = pid;
@@ -152,7 +153,8 @@ int detached_attach(const struct cli *cl, const struct conf *c, struct status *s
 	co.running = running_text(st->flow);
 	/* the run's own command, from its runner (the status file) */
 	co.resume_cmd = st->resume && *st->resume ? st->resume : NULL;
-	code = wizard ? follow_wizard(cl, sock, logpath, st->pid, 1, co.resume_cmd) : client_follow(&co);
+	code = wizard ? follow_wizard(cl, sock, logpath, st->pid, 1, co.resume_cmd, NULL)
+		      : client_follow(&co);
 	free(sock);
 	free(logpath);
 	status_clear(st);
@@ -272,7 +274,7 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	struct client_opts co = { 0 };
 	struct detach_opts dopt = { 0 };
 	struct detach_result res = { 0 };
-	struct strbuf resume = STRBUF_INIT;
+	struct strbuf resume = STRBUF_INIT, again_text = STRBUF_INIT;
 	struct status st;
 	struct err e = ERR_INIT;
 	struct run *run;
@@ -316,7 +318,12 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 		run_free(run);
 		return code;
 	}
+	/* the wizard asks the same on a screen of its own, before the first
+	 * step (the runner waits at that step's question meanwhile) */
+	if (wizard && !cl->again)
+		run_again_text(run, time(NULL), &again_text, NULL);
 	if (!(log = cli_open_run_log(run, &e))) {
+		strbuf_release(&again_text);
 		run_free(run);
 		return cli_run_refused(NULL, &e);
 	}
@@ -365,6 +372,7 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	if (code < 0) {
 		logfile_write(log, LOG_ERROR, e.msg);
 		logfile_close(log);
+		strbuf_release(&again_text);
 		run_free(run);
 		return cli_run_refused(df->what_start, &e);
 	}
@@ -373,6 +381,7 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	logfile_close(log);
 	sock = detached_socket_of(c->log_dir, run_stamp(run), &e);
 	if (!sock) {
+		strbuf_release(&again_text);
 		run_free(run);
 		return cli_run_refused(NULL, &e);
 	}
@@ -382,9 +391,11 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	if (df->resume)
 		resume_command(df->resume, cl, &resume);
 	co.resume_cmd = df->resume ? resume.buf : NULL;
-	code = wizard ? follow_wizard(cl, sock, co.log_path, co.runner_pid, 0, co.resume_cmd)
+	code = wizard ? follow_wizard(cl, sock, co.log_path, co.runner_pid, 0, co.resume_cmd,
+				      again_text.len ? again_text.buf : NULL)
 		      : client_follow(&co);
 	strbuf_release(&resume);
+	strbuf_release(&again_text);
 	if (!wizard && df->ended && !client_hung_up())
 		df->ended(code, run_log_path(run));
 	free(sock);

@@ -372,6 +372,40 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 	}
 }
 
+/* ---- SCR_AGAIN ---- */
+
+/* The screen of a step's question: SCR_AGAIN while its question
+ * (wizard_opts.again) is open, before any step ran; else SCR_STEP. */
+static enum screen_id step_screen(const struct wizard *w)
+{
+	if (!w->o->again || w->again_yes || !w->control)
+		return SCR_STEP;
+	for (size_t s = 0; s < w->n_steps; s++)
+		if (w->view[s].state != STEP_PENDING)
+			return SCR_STEP;
+	return SCR_AGAIN;
+}
+
+/* y: the steps' questions; n, Enter, q, Esc (the default no): the run is
+ * stopped at its first step's question, nothing changed (exit 130). */
+static void again_key(struct wizard *w, int is_key, wint_t ch)
+{
+	if (is_log_key(is_key, ch)) {
+		log_scroll_key(w, page_key(is_key, ch));
+		return;
+	}
+	if (w->aborted || !w->qid)
+		return; /* answered: the runner's end comes */
+	if (is_yes(is_key, ch)) {
+		w->again_yes = 1;
+		wizard_goto(w, SCR_STEP);
+	} else if (is_char(is_key, ch, L'n') || is_char(is_key, ch, L'q') || is_esc(is_key, ch) ||
+		   is_enter(is_key, ch)) {
+		w->aborted = 1;
+		answer(w, "abort");
+	}
+}
+
 /* ---- SCR_PICK ---- */
 
 static void pick_free(struct wizard *w)
@@ -631,7 +665,7 @@ static void quit_key(struct wizard *w, int is_key, wint_t ch)
 		if (w->qid && w->qkind == PROTO_ASK_RETRY)
 			wizard_goto(w, SCR_FAILED);
 		else
-			wizard_goto(w, w->qid ? SCR_STEP : SCR_WAIT);
+			wizard_goto(w, w->qid ? step_screen(w) : SCR_WAIT);
 	}
 }
 
@@ -793,6 +827,7 @@ const struct wizard_screen wizard_screens[SCR_COUNT] = {
 	[SCR_PICK]    = { "pick",    pick_enter,    wizard_draw_pick,    pick_key,    NULL },
 	[SCR_WAIT]    = { "wait",    NULL,          wizard_draw_wait,    wait_key,    NULL },
 	[SCR_REFUSED] = { "refused", refused_enter, wizard_draw_refused, refused_key, NULL },
+	[SCR_AGAIN]   = { "again",   NULL,          wizard_draw_again,   again_key,   NULL },
 };
 
 /* ---- messages from the runner ---- */
@@ -939,6 +974,17 @@ static void on_question(struct wizard *w, struct proto_msg *m)
 		}
 		w->screen = SCR_STEP; /* no leave: the dialogs over it are gone */
 		step_enter(w);
+		if (step_screen(w) == SCR_AGAIN) {
+			if (!w->asked) {
+				/* kept in the pane too, as the warnings are */
+				char *copy = xstrdup(w->o->again), *save = NULL;
+				for (char *l = strtok_r(copy, "\n", &save); l;
+				     l = strtok_r(NULL, "\n", &save))
+					log_add(w, time(NULL), LOG_WARN, l);
+				free(copy);
+			}
+			w->screen = SCR_AGAIN;
+		}
 		break;
 	case PROTO_ASK_YESNO:
 	case PROTO_ASK_TYPED:

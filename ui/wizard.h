@@ -31,6 +31,12 @@ struct wizard_opts {
 	const char *resume_cmd;  /* what continues the run when its runner was
 				    killed ("biso-recover restore --resume
 				    --config ..."), or NULL */
+	const char *again;       /* a restore finished moments ago and this run
+				    would replace again what it kept
+				    (run_again_text()): shown with a question
+				    before the first step, default no (no: the
+				    run stops there, nothing changed); NULL:
+				    not asked (--again, a wizard attached later) */
 	int *to_menu;            /* started from the first screen: the summary
 				    offers m, back to it, which sets *to_menu
 				    to 1; NULL: no first screen to go back to */

@@ -1047,6 +1047,36 @@ void wizard_draw_quit(const struct wizard *w)
 	strbuf_release(&body);
 }
 
+/* The run that finished moments ago (wizard_opts.again, one paragraph a
+ * line) and the question whether to start again anyway. */
+void wizard_draw_again(const struct wizard *w)
+{
+	static const struct help_key keys[] = {
+		{ WIZARD_KEY_YES, N_("yes, start it again") }, { "n/Enter", N_("no, stop here") },
+		{ "[ ]", N_("log") },
+	};
+	struct strbuf body = STRBUF_INIT, title = STRBUF_INIT;
+	struct layout l;
+	struct dialog d;
+
+	layout_compute(&l);
+	draw_frame(w, &l);
+	for (const char *p = w->o->again; *p; p++)
+		if (*p == '\n')
+			strbuf_addstr(&body, p[1] ? "\n\n" : "");
+		else
+			strbuf_addch(&body, *p);
+	strbuf_addf(&body, "\n\n%s", _("Start it again anyway? No, the default, stops the run "
+					 "here: nothing is changed."));
+	/* TRANSLATORS: "Restore again?"; %s is the flow's title */
+	strbuf_addf(&title, _("%s again?"), wizard_text(w, w->n_steps, "flow_title"));
+	draw_dialog(w, title.buf, TUI_WARN, body.buf, 0, &d);
+	if (!w->aborted)
+		draw_help(w, keys, sizeof(keys) / sizeof(keys[0]));
+	strbuf_release(&body);
+	strbuf_release(&title);
+}
+
 /* The summary's headline: how the run ended, its warnings and exit code. */
 static enum tui_role summary_head(const struct wizard *w, struct strbuf *head)
 {

@@ -30,6 +30,7 @@ enum screen_id {
 	SCR_PICK,     /* choose another backup for the step (o) */
 	SCR_WAIT,     /* attached, the runner not yet at a question or step */
 	SCR_REFUSED,  /* the run was refused (or stopped) before its first step: why, m / q */
+	SCR_AGAIN,    /* "Restore again?" before the first step (wizard_opts.again): y / n */
 	SCR_COUNT
 };
 
@@ -129,6 +130,7 @@ struct wizard {
 					   run): "n" at its confirmation goes back to
 					   the step; without, a line-mode run's "n"
 					   would stop the run (it is not sent) */
+	int again_yes;                  /* SCR_AGAIN answered yes: the steps' questions */
 	int notice;                     /* SCR_STEP: the warnings from before the wizard
 					   (o->warnings) in a dialog, until a key */
 
@@ -209,6 +211,7 @@ void wizard_draw_summary(const struct wizard *w);
 void wizard_draw_pick(const struct wizard *w);
 void wizard_draw_wait(const struct wizard *w);
 void wizard_draw_refused(const struct wizard *w);
+void wizard_draw_again(const struct wizard *w);
 /* Lines the log panel shows at the current size (for PgUp/PgDn). */
 int wizard_log_rows(const struct wizard *w);
 /* Lines the summary shows at the current size. */

@@ -139,7 +139,7 @@ echo "ok: B. the backup ran while the wizard showed its summary; the verdict lin
 # C. two wizards: the second takes over, the first turns read-only
 $TM kill-server >/dev/null 2>&1 || true
 sleep 0.5
-wizard_in c wizard restore
+wizard_in c wizard restore --again # (B's restore finished moments ago)
 wait_screen c "Enter run this step"
 wizard_in d
 wait_screen d "Attached elsewhere"

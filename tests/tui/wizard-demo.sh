@@ -110,7 +110,7 @@ start_wizard() {
 		sleep 0.5 # let the old server go before a new one takes the socket
 	fi
 	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
-		"env $* '$BISO_RECOVER' --config '$CONF' wizard restore; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
+		"env $* '$BISO_RECOVER' --config '$CONF' wizard restore --again; echo \$? >'$SANDBOX/exit-$label'; sleep 600" ||
 		fail "tmux new-session failed"
 }
 
@@ -540,7 +540,7 @@ for sig in HUP TERM; do
 	[ -d "$SANDBOX/demo/prod/webroot" ] || fail "[sig$sig] the webroot is gone"
 	echo "[sig$sig] passed: $(grep -E -m1 "the run ended early: $want" "$log")"
 done
-start_cmd wizhup "wizard restore --config '$SANDBOX/slow.conf'"
+start_cmd wizhup "wizard restore --again --config '$SANDBOX/slow.conf'"
 wait_for "Enter run this step" 30 "the first step"
 keys Enter
 wait_for "Run it now\?" 10 "the webroot confirmation"
@@ -774,7 +774,7 @@ type_text "no"
 keys Enter
 wait_exit pw 130
 ! grep -q s3cretpw "$(newest_log)" || fail "[pw] the password is in the run log"
-start_cmd pwwiz wizard restore --config "'$CONF'" --dbname "'postgresql://biso:s3cretpw@/$DBNAME?host=$pghost&port=$pgport'"
+start_cmd pwwiz wizard restore --again --config "'$CONF'" --dbname "'postgresql://biso:s3cretpw@/$DBNAME?host=$pghost&port=$pgport'"
 wait_for "Enter run this step" 60 "the first step"
 cmdline_ok pwwiz
 keys q

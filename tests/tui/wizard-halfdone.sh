@@ -112,7 +112,7 @@ plain() {
 start() { # COLS ROWS LANG
 	$TMUX_CMD kill-server >/dev/null 2>&1 && sleep 0.3
 	$TMUX_CMD new-session -d -s wiz -x "$1" -y "$2" \
-		"env TERM=vt100 NO_COLOR=1 LANG=$3 LANGUAGE= LC_ALL= LC_MESSAGES= BISO_RECOVER_LOCALEDIR='$T/locale' '$BISO_RECOVER' --config '$CONF'; echo \$? >'$T/exit'; sleep 600" ||
+		"env TERM=vt100 NO_COLOR=1 LANG=$3 LANGUAGE= LC_ALL= LC_MESSAGES= BISO_RECOVER_LOCALEDIR='$T/locale' '$BISO_RECOVER' --config '$CONF' --again; echo \$? >'$T/exit'; sleep 600" ||
 		fail "tmux new-session failed"
 }
 quit() { # the restore's wizard, from its first step screen

@@ -32,14 +32,15 @@ TMUX_CMD="tmux -L biso-wizint-$$ -f /dev/null"
 trap '$TMUX_CMD kill-server >/dev/null 2>&1; demo_test_cleanup' EXIT
 . "$top_srcdir/tests/lib/tmux.sh" # cap, shows, failscreen, wait_for, keys, status_file
 
-# start LABEL: `wizard restore` in a new 80x24 vt100 pane; when it ends,
+# start LABEL: `wizard restore --again` (the cases follow each other, an
+# earlier one's step run) in a new 80x24 vt100 pane; when it ends,
 # its exit code goes to $T/exit-LABEL and the status file's state, read at
 # once, to $T/state-LABEL.
 start() {
 	rm -f "$T/exit-$1" "$T/state-$1"
 	$TMUX_CMD kill-server >/dev/null 2>&1 && sleep 0.5
 	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
-		"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 LC_ALL= '$BISO_RECOVER' --config '$CONF' wizard restore; echo \$? >'$T/exit-$1.tmp'; sed -n 's/^state=//p' \$(ls -t '$LOG'/biso-recover-*.status | head -n 1) >'$T/state-$1'; mv '$T/exit-$1.tmp' '$T/exit-$1'; sleep 600" ||
+		"env TERM=vt100 NO_COLOR=1 LANG=C.UTF-8 LC_ALL= '$BISO_RECOVER' --config '$CONF' wizard restore --again; echo \$? >'$T/exit-$1.tmp'; sed -n 's/^state=//p' \$(ls -t '$LOG'/biso-recover-*.status | head -n 1) >'$T/state-$1'; mv '$T/exit-$1.tmp' '$T/exit-$1'; sleep 600" ||
 		fail "tmux new-session failed"
 }
 running() { # LABEL: the wizard has not exited
