@@ -153,6 +153,24 @@ void err_hint_msgid(struct err *e, const char *msgid)
 	e->lhint = l10n;
 }
 
+void err_hint_add(struct err *e, const char *msgid)
+{
+	const char *t;
+	char *en, *l10n = NULL;
+	if (!e || !msgid)
+		return;
+	t = i18n_find(msgid);
+	en = e->hint ? xstrfmt("%s %s", e->hint, msgid) : xstrdup(msgid);
+	/* English alone when neither part has a translation */
+	if (t || e->lhint)
+		l10n = e->hint ? xstrfmt("%s %s", e->lhint ? e->lhint : e->hint, t ? t : msgid)
+			       : xstrdup(t);
+	free(e->hint);
+	free(e->lhint);
+	e->hint = en;
+	e->lhint = l10n;
+}
+
 void err_where(struct err *e, const char *file, long line, int64_t offset)
 {
 	if (!e)

@@ -72,6 +72,12 @@ void err_hint_l10n(struct err *e, const char *shown, const char *fmt, ...)
  * N_() where it is written: a flow's failure hint, a caller's hint for a
  * check), not a format: hint is @msgid, lhint its translation. */
 void err_hint_msgid(struct err *e, const char *msgid);
+/* Append @msgid, a whole sentence passed as data (marked with N_()), to
+ * the hint after a space (or make it the hint when there is none): the
+ * English to hint, its translation after the hint's translation to lhint.
+ * For a hint of sentences joined by the code, each translated whole, so
+ * the screen's hint is in one language. */
+void err_hint_add(struct err *e, const char *msgid);
 /* Record where: @file may be NULL (kept), @line 0 and @offset -1 mean unknown. */
 void err_where(struct err *e, const char *file, long line, int64_t offset);
 /* Prefix the primary message with "@prefix: " (context added by a caller). */

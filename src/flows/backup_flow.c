@@ -154,8 +154,8 @@ static int adopt_config_php(struct backup *b, struct report *r, struct err *e)
 				    "database from it), or start biso-recover again with --datadir DIR "
 				    "and --dbname CONNINFO.", b->webroot);
 		else
-			err_hint(e, "%s%sTo go on without config.php, give both --datadir DIR and "
-				    "--dbname CONNINFO.", e->hint ? e->hint : "", e->hint ? " " : "");
+			err_hint_add(e, N_("To go on without config.php, give both --datadir DIR "
+					"and --dbname CONNINFO."));
 		ret = -1;
 		goto out;
 	}

@@ -109,8 +109,8 @@ int restore_adopt_config_php(struct restore *rs, const char *path, struct report
 		/* With both values it would give overridden, config.php is only
 		 * informative: say what is wrong with it and go on. */
 		if (!nonempty(c->datadir) || !nonempty(c->database.conninfo)) {
-			err_hint(e, "%s%sTo go on without config.php, give both --datadir DIR and "
-				    "--dbname CONNINFO.", e->hint ? e->hint : "", e->hint ? " " : "");
+			err_hint_add(e, N_("To go on without config.php, give both --datadir DIR "
+					"and --dbname CONNINFO."));
 			return -1;
 		}
 		struct strbuf sb = STRBUF_INIT;

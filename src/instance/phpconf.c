@@ -395,16 +395,22 @@ static enum which key_which(const char *key)
 	return K_NONE;
 }
 
+/* One whole sentence for each: a part passed into a translated one stayed
+ * English on a German screen. */
 static void key_hint(struct err *e, enum which w)
 {
-	const char *how = w == K_DATADIR ? "pass --datadir DIR or set datadir in biso-recover.conf"
-			: w == K_DB ? "pass --dbname CONNINFO or set database.conninfo in "
-				      "biso-recover.conf"
-				    : "write the value as a literal";
-	err_hint(e,
-		 "biso-recover reads config.php without running PHP and only understands literal "
-		 "values (strings, numbers, arrays, __DIR__ and '.'); %s.",
-		 how);
+	if (w == K_DATADIR)
+		err_hint(e, "biso-recover reads config.php without running PHP and only understands "
+			    "literal values (strings, numbers, arrays, __DIR__ and '.'); pass --datadir "
+			    "DIR or set datadir in biso-recover.conf.");
+	else if (w == K_DB)
+		err_hint(e, "biso-recover reads config.php without running PHP and only understands "
+			    "literal values (strings, numbers, arrays, __DIR__ and '.'); pass --dbname "
+			    "CONNINFO or set database.conninfo in biso-recover.conf.");
+	else
+		err_hint(e, "biso-recover reads config.php without running PHP and only understands "
+			    "literal values (strings, numbers, arrays, __DIR__ and '.'); write the value "
+			    "as a literal.");
 }
 
 /* Are tokens @i.. "[\ns\]Config :: set ("? */

@@ -285,6 +285,31 @@ else
 	echo "skipped: the German database and prune lines (no script(1) or no PostgreSQL server)"
 fi
 
+# A hint of several sentences is German alone: config.php with a value
+# only PHP can compute and no --datadir, for the backup (the live
+# config.php) and the restore (the backup's).  Each sentence is a msgid of
+# its own, joined by the code; the earlier hint went in English into a
+# German "%s%sOhne config.php weiter ...", and the reason's "%s" stayed
+# English inside a German sentence.
+CP=$T/cp
+mkdir -p "$CP/live" "$CP/log" "$CP/bk/webroot/20250101_000000" "$CP/bk/data/20250101_000000" "$CP/bk/db"
+printf "<?php\nConfig::set('datadir', getenv('BISO_DATA'));\n" > "$CP/live/config.php"
+cp "$CP/live/config.php" "$CP/bk/webroot/20250101_000000/"
+printf 'webroot = "%s";\nlog_dir = "%s";\n' "$CP/live" "$CP/log" > "$CP/conf"
+for lang in de_CH.UTF-8 C; do
+	run "$lang" backup --dry-run --config "$CP/conf" --backup-root "$CP/nobk" > "$T/cp.$lang" 2>&1 &&
+		{ cat "$T/cp.$lang"; fail "$lang: a backup without a datadir passed"; }
+	run "$lang" restore --dry-run --config "$CP/conf" --backup-root "$CP/bk" >> "$T/cp.$lang" 2>&1 &&
+		{ cat "$T/cp.$lang"; fail "$lang: a restore without a datadir passed"; }
+done
+[ "$(grep -c "^HINWEIS: biso-recover liest config.php, ohne PHP auszuführen, und versteht nur wörtliche Werte (Zeichenketten, Zahlen, Arrays, __DIR__ und '.'); --datadir VERZ angeben oder datadir in biso-recover.conf setzen\. Ohne config.php weiter: --datadir VERZ und --dbname CONNINFO angeben\.$" "$T/cp.de_CH.UTF-8")" = 2 ] ||
+	{ cat "$T/cp.de_CH.UTF-8"; fail "the hint about config.php is not German twice (backup, restore)"; }
+! grep -Eq 'reads config|without running|understands|literal values|pass --datadir|or set datadir|To go on|give both' "$T/cp.de_CH.UTF-8" ||
+	{ cat "$T/cp.de_CH.UTF-8"; fail "English in the German hint about config.php"; }
+[ "$(grep -c "^HINT: biso-recover reads config.php without running PHP and only understands literal values (strings, numbers, arrays, __DIR__ and '.'); pass --datadir DIR or set datadir in biso-recover.conf\. To go on without config.php, give both --datadir DIR and --dbname CONNINFO\.$" "$T/cp.C")" = 2 ] ||
+	{ cat "$T/cp.C"; fail "the hint about config.php is not English with LANG=C"; }
+echo "ok: the hint about a config.php only PHP can read in German alone (backup, restore)"
+
 # The README's build speaks German without `make install` and without
 # BISO_RECOVER_LOCALEDIR: `make` compiles the catalogues into locale/ beside
 # the binary of the build tree (it printed English before).

@@ -481,6 +481,20 @@ static void err_keeps_english_and_the_translation(void **state)
 	err_hint_l10n(&e, "vor 1 Tag", "%d day %s", 1, "ago");
 	assert_string_equal(e.hint, "1 day ago");
 	assert_string_equal(e.lhint, "vor 1 Tag");
+	/* a hint of sentences joined by the code, each translated whole: the
+	 * screen's hint German alone */
+	err_hint_msgid(&e, "Take another dump of production (--dump FILE, --at).");
+	err_hint_add(&e, "To go on without config.php, give both --datadir DIR and --dbname CONNINFO.");
+	assert_string_equal(e.hint, "Take another dump of production (--dump FILE, --at). To go on "
+			    "without config.php, give both --datadir DIR and --dbname CONNINFO.");
+	assert_string_equal(e.lhint, "Einen anderen Dump der Produktion nehmen (--dump DATEI, --at). "
+			    "Ohne config.php weiter: --datadir VERZ und --dbname CONNINFO angeben.");
+	err_hint_add(&e, "100% not in any catalogue");
+	assert_non_null(strstr(e.lhint, "angeben. 100% not in any catalogue"));
+	err_clear(&e);
+	err_hint_add(&e, "100% not in any catalogue");
+	assert_string_equal(e.hint, "100% not in any catalogue");
+	assert_null(e.lhint);
 
 	err_clear(&e);
 	strbuf_release(&en);
