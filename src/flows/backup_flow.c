@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "conninfo.h"
 #include "dbadmin.h"
+#include "dumpaccess.h"
 #include "dumpinfo.h"
 #include "fsrestore.h"
 #include "lock.h"
@@ -431,15 +432,30 @@ static int check_writable(const char *root, struct err *e)
 	return 0;
 }
 
-/* pg_database_size() of @dbname on @conninfo into *@size.  With @identity,
- * also the database's identity for the manifest, read on that connection:
- * the server's system_identifier (pg_control_system()) and the name the
- * server gives the database (current_database()), into
- * b->system_identifier and b->identity_dbname; a refresh compares them with
- * its target to refuse production. */
-static int database_size(struct backup *b, const char *conninfo, const char *dbname,
-			 const char *where, uint64_t *size, int identity, struct report *r,
-			 struct err *e)
+/* -1 with the refusal in @e when the role of @conn cannot read all that
+ * pg_dump dumps (dumpaccess), the hint naming @where. */
+static int check_readable(PGconn *conn, const char *where, struct err *e)
+{
+	struct dumpaccess a;
+	int rc = dumpaccess_check(conn, &a, e);
+	if (rc == 0)
+		rc = dumpaccess_refusal(&a, where, e);
+	dumpaccess_release(&a);
+	return rc;
+}
+
+/* The database @dbname on @conninfo, as the dump step's pg_dump connects:
+ * its pg_database_size() into *@size, and a refusal (dumpaccess) when the
+ * role cannot read all that pg_dump dumps, which would otherwise fail the
+ * dump with maintenance mode on.  With @identity, also the database's
+ * identity for the manifest, read on that connection: the server's
+ * system_identifier (pg_control_system()) and the name the server gives
+ * the database (current_database()), into b->system_identifier and
+ * b->identity_dbname; a refresh compares them with its target to refuse
+ * production. */
+static int check_database(struct backup *b, const char *conninfo, const char *dbname,
+			  const char *where, uint64_t *size, int identity, struct report *r,
+			  struct err *e)
 {
 	char *ci = conninfo_with_dbname(conninfo, dbname, e);
 	PGconn *conn;
@@ -469,6 +485,10 @@ static int database_size(struct backup *b, const char *conninfo, const char *dbn
 	}
 	*size = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
+	if (check_readable(conn, where, e) < 0) {
+		PQfinish(conn);
+		return -1;
+	}
 	if (identity) {
 		res = PQexec(conn, "SELECT current_database()");
 		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
@@ -543,14 +563,14 @@ static int backup_preflight(struct run *run, struct report *r, struct err *e)
 		       err_hint(e, "Install the PostgreSQL client of the server's version (postgresql-client)."), -1;
 	if (!in_path("rsync"))
 		return err_set(e, "rsync is not installed"), err_hint(e, "Install rsync."), -1;
-	/* a wrong database name or password fails here, before maintenance
-	 * mode goes on */
+	/* a wrong database name or password, or a role that cannot read
+	 * every table, fails here, before maintenance mode goes on */
 	where = c->database.conninfo && *c->database.conninfo ? N_("--dbname or database.conninfo")
 				: N_("Config::set('gaia.db', ...) in config.php");
-	if (database_size(b, b->conninfo, b->dbname, where, &b->db_size, 1, r, e) < 0)
+	if (check_database(b, b->conninfo, b->dbname, where, &b->db_size, 1, r, e) < 0)
 		return -1;
 	if (b->log_dbname &&
-	    database_size(b, b->log_conninfo, b->log_dbname, NULL, &b->log_db_size, 0, r, e) < 0)
+	    check_database(b, b->log_conninfo, b->log_dbname, NULL, &b->log_db_size, 0, r, e) < 0)
 		return -1;
 	if (run_dry_run(run))
 		return backup_choose_id(b, r, e);
