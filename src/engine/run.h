@@ -196,8 +196,9 @@ int run_ended_early(const struct flow_def *flow, const char *log_dir, const char
  * restore) ended a new run of it asks before it replaces again what that
  * run replaced: an hour. */
 #define RUN_AGAIN_SECONDS 3600
-/* When the newest run of @run's instance (its journal: any flow) is a run
- * of @run's flow that ended less than RUN_AGAIN_SECONDS before @now and
+/* When the newest run of @run's flow or its undo flow in the instance's
+ * journal (runs of other flows after it, the nightly backup, do not count)
+ * is a run of @run's flow that ended less than RUN_AGAIN_SECONDS before @now and
  * kept something (a pre-restore copy) in a step @run selects again, append
  * to @out, in the language _() gives, what that run is (its stamp, end
  * time and exit code, the steps, its log, "biso-recover status" with the

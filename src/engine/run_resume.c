@@ -460,8 +460,10 @@ int run_again_text(const struct run *run, time_t now, struct strbuf *out, struct
 
 	if (!flow->undo || !dir || run->origin[0])
 		return 0;
-	/* the newest run of the instance, of whatever flow */
-	got = find_newest(flow, dir, 0, &f, &ignored);
+	/* the newest restore (or rollback: then none to ask about); a backup
+	 * after it, the nightly one, replaces nothing and changes nothing of
+	 * what a second restore would do to the first one's kept copies */
+	got = find_newest(flow, dir, 1, &f, &ignored);
 	err_clear(&ignored);
 	if (got <= 0)
 		return 0;

@@ -12,6 +12,8 @@
 #      started (no second pre-restore copy, no new run in the journal).
 #   4. without --yes on a terminal: asked, the default no: exit 7.
 #   5. --again: the second restore runs (exit 0), a second copy is kept.
+#   5b. a backup after it does not end the question: restore --yes is
+#      refused (exit 7) and names the restore of 5, not the backup.
 #   6. --only migrations,verify keeps nothing: not asked (exit 0).
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -70,6 +72,19 @@ fi
 "$BISO_RECOVER" restore --yes --again --config "$C" > "$T/r5.log" 2>&1 || { cat "$T/r5.log"; fail "restore --yes --again failed"; }
 [ "$(copies)" = 2 ] || { ls "$WEB"; fail "restore --again kept no second copy"; }
 echo "ok: --again restores again"
+second=$(ls "$S/log" | sed -n 's/^biso-recover-\([0-9_]*\)\.status$/\1/p' | sort | tail -1)
+
+# 5b.
+sleep 1 # the backup's id is its second
+"$BISO_RECOVER" backup --config "$C" > "$T/b.log" 2>&1 || { cat "$T/b.log"; fail "the backup after the restore failed"; }
+set +e
+"$BISO_RECOVER" restore --yes --config "$C" > "$T/r5b.log" 2>&1
+rc=$?
+set -e
+[ $rc = 7 ] && grep -q "the restore of $second finished at " "$T/r5b.log" ||
+	{ cat "$T/r5b.log"; fail "restore --yes after a restore and a backup: exit $rc, expected 7 naming the restore $second"; }
+[ "$(copies)" = 2 ] || { ls "$WEB"; fail "the refused restore after the backup kept a third copy"; }
+echo "ok: a backup after the restore does not end the question"
 
 # 6.
 "$BISO_RECOVER" restore --yes --only migrations,verify --config "$C" > "$T/r6.log" 2>&1 ||
