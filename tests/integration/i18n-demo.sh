@@ -42,8 +42,9 @@ all() {
 			{ cat "$out"; fail "$lang: $c failed"; }
 	done
 	# a restore of the webroot alone: the rollback skips the datadir and
-	# the database (the skip reasons)
-	br "$lang" restore --yes --only webroot --config "$DEMO_CONFIG" >> "$out" 2>&1 ||
+	# the database (the skip reasons); --again: it follows the restore
+	# above on purpose (restore-again.sh tests the question)
+	br "$lang" restore --yes --again --only webroot --config "$DEMO_CONFIG" >> "$out" 2>&1 ||
 		{ cat "$out"; fail "$lang: restore --only webroot failed"; }
 	for c in "rollback --dry-run" "rollback --yes"; do
 		# shellcheck disable=SC2086

@@ -389,14 +389,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct run *start(struct fx *f, const struct run_opts *o)
+static struct run *start_of(const struct flow_def *flow, struct fx *f, const struct run_opts *o)
 {
 	struct err e = ERR_INIT;
-	struct run *run = run_new(&dummy_flow, &f->c, o, &e);
+	struct run *run = run_new(flow, &f->c, o, &e);
 	assert_non_null(run);
 	assert_int_equal(run_prepare(run, NULL, &e), 0);
 	assert_int_equal(run_preflight(run, NULL, &e), 0);
 	return run;
+}
+
+static struct run *start(struct fx *f, const struct run_opts *o)
+{
+	return start_of(&dummy_flow, f, o);
 }
 
 /* The journal's step records of the newest run, as "step:event:detail". */
@@ -1073,10 +1078,7 @@ static void a_run_that_changed_nothing_is_no_run_in_the_journal(void **state)
 	size_t n;
 	struct run *run;
 
-	run = run_new(&dummy_flow_checks, &f->c, &o1, &e);
-	assert_non_null(run);
-	assert_int_equal(run_prepare(run, NULL, &e), 0);
-	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	run = start_of(&dummy_flow_checks, f, &o1);
 	assert_int_equal(run_step(run, 0, NULL, &e), 0);
 	assert_int_equal(run_step(run, 1, NULL, &e), 0);
 	assert_int_equal(run_changed_nothing(run), 0);
@@ -1152,20 +1154,14 @@ static void a_run_that_only_read_changed_nothing(void **state)
 	size_t n;
 	struct run *run;
 
-	run = run_new(&verify_flow, &f->c, &o1, &e);
-	assert_non_null(run);
-	assert_int_equal(run_prepare(run, NULL, &e), 0);
-	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	run = start_of(&verify_flow, f, &o1);
 	assert_int_equal(run_step(run, 0, NULL, &e), 0);
 	assert_int_equal(run_step(run, 1, NULL, &e), 0);
 	assert_int_equal(run_changed_nothing(run), 0);
 	run_finish(run, 0, NULL);
 	run_free(run);
 
-	run = run_new(&verify_flow, &f->c, &o2, &e);
-	assert_non_null(run);
-	assert_int_equal(run_prepare(run, NULL, &e), 0);
-	assert_int_equal(run_preflight(run, NULL, &e), 0);
+	run = start_of(&verify_flow, f, &o2);
 	assert_int_equal(run_step(run, 1, NULL, &e), 0);
 	assert_int_equal(run_changed_nothing(run), 1);
 	run_set_stopped(run, 1);
