@@ -546,8 +546,10 @@ static int check_manifest(struct refresh *rf, struct report *r, struct err *e)
 		shown = xstrfmt(_("backup %s is damaged: %s"), rf->backup_id, sb[1].buf);
 		err_set_l10n(e, shown, "backup %s is damaged: %s", rf->backup_id, sb[0].buf);
 		free(shown);
+		char *vopts = backupverify_opts(rf->conf, rf->source);
 		err_hint(e, "Nothing was changed. Refresh from an older backup with --at, or see "
-			    "biso-recover backup-verify%s %s.", run_instance_opts(rf->run), rf->backup_id);
+			    "biso-recover backup-verify%s %s.", vopts, rf->backup_id);
+		free(vopts);
 		strbuf_release(&sb[0]);
 		strbuf_release(&sb[1]);
 	} else if (rc < 0) {

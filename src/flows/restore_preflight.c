@@ -440,12 +440,12 @@ static const struct backup_item *older_usable_dump(const struct restore *rs, con
 
 /* The end of the refusal's hint for damage in backup @id, in the language
  * of the moment, appended to @out: the damaged part left out, and the
- * backup-verify that names it, with the instance's options @inst (pasted,
+ * backup-verify that names it, with @vopts (backupverify_opts(): pasted,
  * it checks this run's backup root).  One text for both hints. */
-static void verify_hint(const char *inst, const char *id, struct strbuf *out)
+static void verify_hint(const char *vopts, const char *id, struct strbuf *out)
 {
 	strbuf_addf(out, _("or leave the damaged part out with --only; biso-recover "
-			   "backup-verify%s %s names every damaged file."), inst, id);
+			   "backup-verify%s %s names every damaged file."), vopts, id);
 }
 
 /* The refusal's hint for damage in backup @id (@dump_damaged: its dump
@@ -460,6 +460,7 @@ static void damaged_hint(const struct restore *rs, const char *id, int dump_dama
 {
 	const struct backup_item *ok = dump_damaged ? older_usable_dump(rs, id) : NULL;
 	const char *inst = run_instance_opts(rs->run);
+	char *vopts = backupverify_opts(rs->conf, rs->backups->root);
 	struct strbuf hint[2] = { STRBUF_INIT, STRBUF_INIT }, tail = STRBUF_INIT;
 	struct strbuf dump = STRBUF_INIT, opts = STRBUF_INIT;
 	char at[16] = "";
@@ -476,7 +477,7 @@ static void damaged_hint(const struct restore *rs, const char *id, int dump_dama
 	for (int l10n = 0; l10n < 2; l10n++) {
 		int was = i18n_english(!l10n);
 		strbuf_reset(&tail);
-		verify_hint(inst, id, &tail);
+		verify_hint(vopts, id, &tail);
 		if (ok)
 			strbuf_addf(&hint[l10n], _("The newest older dump not known to be damaged is %s; "
 						   "to restore from its backup, run:\n"
@@ -496,6 +497,7 @@ static void damaged_hint(const struct restore *rs, const char *id, int dump_dama
 	strbuf_release(&tail);
 	strbuf_release(&dump);
 	strbuf_release(&opts);
+	free(vopts);
 }
 
 /* Every backup a selected step reads from that has a manifest is checked

@@ -12,12 +12,28 @@
 #include "backupprune.h"
 #include "backupset.h"
 #include "backupverify.h"
+#include "conf.h"
 #include "dumpinfo.h"
 #include "err.h"
 #include "manifest.h"
 #include "report.h"
 #include "runcmd.h"
 #include "strbuf.h"
+
+char *backupverify_opts(const struct conf *c, const char *root)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *conf = c->path ? realpath(c->path, NULL) : NULL, *abs = realpath(root, NULL);
+	if (c->path) {
+		strbuf_addch(&sb, ' ');
+		runcmd_format_argv((const char *const[]){ "--config", conf ? conf : c->path, NULL }, &sb);
+	}
+	strbuf_addch(&sb, ' ');
+	runcmd_format_argv((const char *const[]){ "--backup-root", abs ? abs : root, NULL }, &sb);
+	free(conf);
+	free(abs);
+	return strbuf_detach(&sb, NULL);
+}
 
 char *backupverify_list_cmd(const char *root)
 {

@@ -52,6 +52,15 @@ int backupverify_newest(const char *root, char **id, struct err *e);
  * that is not there name. */
 char *backupverify_list_cmd(const char *root);
 
+/* " --config FILE --backup-root ROOT": the options of a `biso-recover
+ * backup-verify` a hint names for a backup under @root, with @c's
+ * configuration file when one was loaded; both absolute where they exist
+ * (pasted, it works from any directory), quoted for a shell, each with a
+ * leading space.  Only those: backup-verify takes no other option that
+ * names the instance (a run's run_instance_opts() holds more).  malloc'd. */
+struct conf;
+char *backupverify_opts(const struct conf *c, const char *root);
+
 /* Record the verification in the manifest of backup @id: verified @when,
  * @how ("checksums"), @result ("ok" or "damaged").  Returns 0, or -1 with
  * @e set. */

@@ -127,7 +127,7 @@ reset
 half "$T/half3.log"
 st=$(stamp)
 set +e
-"$BISO_RECOVER" backup --yes --config "$DEMO_CONFIG" < /dev/null > "$T/backup.log" 2>&1
+"$BISO_RECOVER" backup --config "$DEMO_CONFIG" < /dev/null > "$T/backup.log" 2>&1
 rc=$?
 set -e
 [ $rc = 0 ] || { cat "$T/backup.log"; fail "the backup after the half-done run: exit $rc"; }
