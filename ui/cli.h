@@ -1,10 +1,11 @@
 /*
  * cli: the command line's shared parts (ui/, private to the commands).
  *
- * main.c parses every option once into a struct cli and looks the command
- * up in its table; each command family lives in its own ui/cmd_*.c and
- * exports one struct command.  A new command is one cmd_*.c, one entry in
- * main.c's table and its line in mk/ui.am.
+ * main.c looks the command up in its table and parses its options once
+ * into a struct cli, refusing those the command does not take; each command
+ * family lives in its own ui/cmd_*.c and exports one struct command.  A new
+ * command is one cmd_*.c, one entry in main.c's table and its line in
+ * mk/ui.am.
  */
 #ifndef BR_CLI_H
 #define BR_CLI_H
@@ -63,20 +64,42 @@ struct cli {
 	int n_args;
 };
 
-/* A command: what the global --help shows of it, its own --help, and how
- * it runs. */
+/* A command: what the global --help shows of it, its own --help, the
+ * options it takes, and how it runs. */
 struct command {
 	const char *name;     /* the word on the command line; NULL: the wizard
 				 (no command) */
 	const char *synopsis; /* its lines of the global usage, without the
 				 leading "Usage: " or indentation of the first */
 	const char *help;     /* `biso-recover NAME --help`; NULL: none */
+	/* The long options it takes besides --config, --help and --version,
+	 * which every command takes, and --log-dir, which every command with
+	 * needs_conf takes (main.c); NULL-terminated, without the "--".  Any
+	 * other is a usage error, so this list and the --help above
+	 * (tests/integration/command-options.sh) are the same. */
+	const char *const *opts;
 	int needs_conf;       /* load the configuration (and the command-line
 				 overrides of it) before run */
 	/* Run the command; @c is the loaded configuration, or NULL without
 	 * needs_conf.  Returns an exit code (EXIT_* of frontend.h). */
 	int (*run)(const struct cli *cl, struct conf *c);
 };
+
+/* The options that name the instance (cli_instance_opts() carries them
+ * into the commands a summary or status offers, so every command that
+ * works on the instance takes them all), for a command's opts list;
+ * --log-dir, --config: every such command takes them. */
+#define CLI_INSTANCE_OPTS "backup-root", "webroot", "datadir", "config-php", "dbname", "web-user"
+
+/* The internal options a detached runner is started with (detached.c):
+ * --runner STAMP, --ask-steps (the wizard's runner), --drill-root DIR;
+ * listed by the commands that run as a runner, in no --help. */
+#define CLI_RUNNER_OPTS "runner", "ask-steps", "drill-root"
+
+/* Whether the command @cmd (its word; NULL: the wizard) takes the long
+ * option @opt ("--name" or "name"): a global one, or one of its opts.
+ * For the command lines built in the code (a runner's argv). */
+int cli_command_takes(const char *cmd, const char *opt);
 
 /* The environment variable that hands --dbname to a detached runner. */
 #define CLI_RUNNER_DBNAME_ENV "BISO_RECOVER_RUNNER_DBNAME"

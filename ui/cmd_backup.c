@@ -144,6 +144,7 @@ N_("Usage: biso-recover backup [--dry-run] [--only STEPS] [--compress-level N]\n
 "Exit codes: 0 the backup is complete; 1 it failed, or its checks refused it\n"
 "before the first step (nothing was published, maintenance mode is off);\n"
 "2 usage; 130 interrupted.  --dry-run exits as the backup would.\n"),
+	(const char *const[]){ CLI_INSTANCE_OPTS, "dry-run", "only", "compress-level", CLI_RUNNER_OPTS, NULL },
 	1, cmd_backup
 };
 
@@ -307,6 +308,7 @@ N_("Usage: biso-recover backup-verify [--restore-test] [OPTIONS] [BACKUP]\n"
 "  --backup-root DIR      the backup root (default: backup_root of the\n"
 "                         configuration)\n"
 "  --config FILE          configuration file (default /etc/biso-recover.conf)\n"
+"  --log-dir DIR          as in 'biso-recover --help'\n"
 "\n"
 "Each damaged file is named on a line \"DAMAGED PATH: WHY\" (PATH relative\n"
 "to the backup root).\n"
@@ -314,6 +316,7 @@ N_("Usage: biso-recover backup-verify [--restore-test] [OPTIONS] [BACKUP]\n"
 "Exit codes: 0 the backup is whole; 1 damaged (each file named); 2 could not\n"
 "check (no backup root, no backup, no or unreadable manifest or checksum\n"
 "list, usage); 130 aborted.\n"),
+	(const char *const[]){ "backup-root", "restore-test", NULL },
 	1, cmd_backup_verify
 };
 
@@ -454,11 +457,12 @@ N_("Usage: biso-recover backup-list [OPTIONS]\n"
 "(the manual's dumps and its flat rsync copy).  Only names, manifests and\n"
 "sizes are read: no dump is read whole (backup-verify does that).\n"
 "\n"
-"  --config FILE, --backup-root DIR\n"
+"  --config FILE, --backup-root DIR, --log-dir DIR\n"
 "                         as in 'biso-recover --help'\n"
 "\n"
 "Exit codes: 0 listed; 1 the backup root cannot be read or holds no backup;\n"
 "2 usage.\n"),
+	(const char *const[]){ "backup-root", NULL },
 	1, cmd_backup_list
 };
 
@@ -625,10 +629,11 @@ N_("Usage: biso-recover backup-prune [--dry-run] [--keep-last N] [--keep-daily N
 "                         (default: retention in the configuration, where\n"
 "                         0 turns a rule off; here N is 1 or more)\n"
 "  --dry-run              only print what would be kept and deleted\n"
-"  --config FILE, --backup-root DIR\n"
+"  --config FILE, --backup-root DIR, --log-dir DIR\n"
 "                         as in 'biso-recover --help'\n"
 "\n"
 "Exit codes: 0 done; 1 a backup could not be deleted or the root not read;\n"
 "2 usage (no policy); 130 interrupted.\n"),
+	(const char *const[]){ "backup-root", "dry-run", "keep-last", "keep-daily", "keep-weekly", "keep-monthly", NULL },
 	1, cmd_backup_prune
 };

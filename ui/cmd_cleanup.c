@@ -81,8 +81,9 @@ N_("Usage: biso-recover cleanup [--dry-run] [--yes] [OPTIONS] [COPY...]\n"
 "                         list is shown and the choice asked on the terminal\n"
 "  --dry-run              list, and say what would be removed; remove nothing\n"
 "  --yes                  do not ask for the typed confirmation\n"
-"  --config FILE, --webroot DIR, --datadir DIR, --config-php FILE,\n"
-"  --dbname CONNINFO, --log-dir DIR\n"
-"                         name the instance as for restore\n"),
+"  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
+"  --config-php FILE, --dbname CONNINFO, --web-user USER[:GROUP],\n"
+"  --log-dir DIR          name the instance as for restore\n"),
+	(const char *const[]){ CLI_INSTANCE_OPTS, "dry-run", "yes", NULL },
 	1, run_cleanup
 };

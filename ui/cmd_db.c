@@ -218,7 +218,7 @@ const struct command command_db_restore = {
 	"db-restore",
 N_("biso-recover db-restore --dbname CONNINFO [--create]\n"
 "                    [--on-error stop|continue] [--jobs N]\n"
-"                    [--single-transaction] [--no-check] DUMP\n"
+"                    [--single-transaction] [--no-check] [OPTIONS] DUMP\n"
 "                    (DUMP - is stdin)\n"),
 N_("Usage: biso-recover db-restore --dbname CONNINFO [OPTIONS] DUMP\n"
 "\n"
@@ -243,7 +243,12 @@ N_("Usage: biso-recover db-restore --dbname CONNINFO [OPTIONS] DUMP\n"
 "  --no-check             do not check the dump (by default it is read once\n"
 "                         more beside the replay, which commits nothing before\n"
 "                         the check passed: a pg_dump dump without its \"dump\n"
-"                         complete\" trailer is refused and rolled back)\n"),
+"                         complete\" trailer is refused and rolled back)\n"
+"  --webroot DIR, --config-php FILE, --log-dir DIR\n"
+"                         with --create: the instance whose database step it\n"
+"                         runs (its lock, config.php, run log), as for restore\n"),
+	(const char *const[]){ "dbname", "create", "on-error", "jobs", "single-transaction", "no-check",
+			       "webroot", "config-php", NULL },
 	1, cmd_db_restore
 };
 
@@ -255,5 +260,6 @@ N_("Usage: biso-recover db-inspect DUMP\n"
 "Lists what a plain-format dump holds, without a server: pg_dump and server\n"
 "versions, \\restrict, the TOC entries per type, the tables with their COPY\n"
 "row counts and bytes, and whether the dump is complete.\n"),
+	NULL,
 	0, cmd_db_inspect
 };

@@ -731,5 +731,6 @@ N_("Usage: biso-recover drill [--list [--all]] [--sandbox DIR] [--record FILE]\n
 "  --record FILE          keep what the trainee typed and saw in FILE (0600)\n"
 "  --replay FILE          play a recorded drill back, for the trainer\n"
 "  SCENARIO               a name or number of --list, or a scenario file\n"),
+	(const char *const[]){ "list", "all", "sandbox", "record", "replay", NULL },
 	0, run_drill
 };

@@ -194,6 +194,7 @@ N_("Usage: biso-recover files-restore [OPTIONS] SOURCE TARGET\n"
 "Exit status 0: done; 1: failed (TARGET unchanged, except with --in-place);\n"
 "2: usage, or TARGET is a system directory (nothing touched); 3: done, but\n"
 "members were refused (counted in the summary).\n"),
+	(const char *const[]){ "exclude", "merge", "checksum", "xattrs", "acls", "keep-special-modes", "in-place", "yes", "dry-run", NULL },
 	0, cmd_files_restore
 };
 
@@ -217,5 +218,6 @@ N_("Usage: biso-recover files-verify [--checksum] [--exclude PATTERN]...\n"
 "  --keep-special-modes   expect set-id and world-write bits as in SOURCE (a\n"
 "                         tree restored with that option); by default they\n"
 "                         are expected cleared, as files-restore leaves them\n"),
+	(const char *const[]){ "checksum", "exclude", "keep-special-modes", NULL },
 	0, cmd_files_verify
 };

@@ -74,7 +74,10 @@ N_("Usage: biso-recover refresh --attachments copy|skip|placeholder [OPTIONS]\n"
 "                         the dump to use (default: the newest)\n"
 "  --keep-table TABLE     keep the test system's rows of TABLE (repeatable)\n"
 "  --keep-old             keep the previous test database and datadir\n"
-"  --yes, --dry-run, --only STEPS, --config FILE, --webroot DIR,\n"
-"  --config-php FILE, --log-dir DIR  as for restore\n"),
+"  --yes, --dry-run, --only STEPS, --jobs N, --on-error stop|continue,\n"
+"  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
+"  --config-php FILE, --dbname CONNINFO, --web-user USER[:GROUP],\n"
+"  --log-dir DIR          as for restore (--backup-root as --source)\n"),
+	(const char *const[]){ CLI_INSTANCE_OPTS, "attachments", "source", "dump", "at", "keep-table", "keep-old", "jobs", "on-error", "yes", "dry-run", "only", CLI_RUNNER_OPTS, NULL },
 	1, run_refresh
 };

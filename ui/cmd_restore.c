@@ -90,5 +90,6 @@ N_("Usage: biso-recover restore [--yes] [--dry-run] [--only STEPS | --resume]\n"
 "  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
 "  --config-php FILE, --dbname CONNINFO, --dump FILE, --web-user USER[:GROUP],\n"
 "  --log-dir DIR          as in 'biso-recover --help'\n"),
+	(const char *const[]){ CLI_INSTANCE_OPTS, "yes", "dry-run", "only", "again", "resume", "at", "dump", "jobs", "on-error", CLI_RUNNER_OPTS, NULL },
 	1, run_restore
 };

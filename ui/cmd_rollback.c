@@ -63,7 +63,11 @@ N_("Usage: biso-recover rollback [--yes] [--dry-run] [--only STEPS] [OPTIONS]\n"
 "  --dry-run              print the plan; touch nothing\n"
 "  --only STEP[,STEP]     put back only these parts (webroot, datadir,\n"
 "                         database)\n"
-"  --config FILE, --webroot DIR, --datadir DIR, --config-php FILE,\n"
-"  --dbname CONNINFO, --log-dir DIR   as in 'biso-recover --help'\n"),
+"  --resume               continue the rollback that was interrupted (killed,\n"
+"                         power cut) from the step it was in\n"
+"  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
+"  --config-php FILE, --dbname CONNINFO, --web-user USER[:GROUP],\n"
+"  --log-dir DIR          as in 'biso-recover --help'\n"),
+	(const char *const[]){ CLI_INSTANCE_OPTS, "yes", "dry-run", "only", "resume", CLI_RUNNER_OPTS, NULL },
 	1, run_rollback
 };

@@ -497,5 +497,6 @@ N_("Usage: biso-recover status [--follow] [OPTIONS]\n"
 "says running while its pid is gone or belongs to another process); 2 usage\n"
 "error or an unreadable status file; 3 finished with errors gone past;\n"
 "4 running; 5 waiting for an answer; 6 no run found.\n"),
+	(const char *const[]){ CLI_INSTANCE_OPTS, "follow", NULL },
 	1, cmd_status
 };

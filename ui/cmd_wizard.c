@@ -261,7 +261,10 @@ const struct command command_wizard = {
 	NULL,
 N_("biso-recover [OPTIONS]                 the wizard: restore, refresh,\n"
 "                                              backup or practise\n"),
-	NULL, 1, run_wizard
+	NULL,
+	(const char *const[]){ CLI_INSTANCE_OPTS, "dump", "at", "jobs", "on-error", "only", "again",
+			       "dry-run", "sandbox", NULL },
+	1, run_wizard
 };
 
 const struct command command_wizard_flow = {
@@ -284,7 +287,9 @@ N_("Usage: biso-recover wizard restore|refresh|backup [OPTIONS]\n"
 "  --only STEP[,STEP]     run only these steps\n"
 "  --config FILE, --backup-root DIR, --webroot DIR, --datadir DIR,\n"
 "  --config-php FILE, --dbname CONNINFO, --dump FILE, --at YYYYMMDD[_HHMMSS],\n"
-"  --web-user USER[:GROUP], --log-dir DIR\n"
+"  --web-user USER[:GROUP], --log-dir DIR, --jobs N, --on-error stop|continue\n"
 "                         as in 'biso-recover --help'\n"),
+	(const char *const[]){ CLI_INSTANCE_OPTS, "attachments", "again", "dry-run", "only", "dump", "at",
+			       "jobs", "on-error", NULL },
 	1, run_wizard
 };

@@ -162,9 +162,13 @@ int detached_attach(const struct cli *cl, const struct conf *c, struct status *s
 }
 
 /* Append @opt and its @val to the NULL-terminated @argv of *@n words; a
- * NULL @val: @opt alone. */
-static void add_opt(const char ***argv, size_t *n, const char *opt, const char *val)
+ * NULL @val: @opt alone.  Only an option the command @cmd takes
+ * (cli_command_takes()): the wizard's options reach the runner of the flow
+ * its first screen chose, which may not take them all. */
+static void add_opt(const char ***argv, size_t *n, const char *cmd, const char *opt, const char *val)
 {
+	if (!cli_command_takes(cmd, opt))
+		return;
 	*argv = xrealloc(*argv, (*n + 3) * sizeof **argv);
 	(*argv)[(*n)++] = opt;
 	if (val)
@@ -211,9 +215,10 @@ static int attach_again(const struct detached_flow *df, const struct cli *cl,
 /* @base ("biso-recover restore --resume"), the options of @cl that name
  * the instance (cli_instance_opts(): --dbname too, unless it holds a
  * password) and those that chose its backups (--dump, --at, ...; not
- * --only, which --resume refuses), shell-quoted for the operator to
- * paste, into @out. */
-static void resume_command(const char *base, const struct cli *cl, struct strbuf *out)
+ * --only, which --resume refuses) that @cmd takes, shell-quoted for the
+ * operator to paste, into @out. */
+static void resume_command(const char *base, const char *cmd, const struct cli *cl,
+			   struct strbuf *out)
 {
 	const char **argv = NULL;
 	char *inst = cli_instance_opts(cl), *dump = NULL;
@@ -221,7 +226,7 @@ static void resume_command(const char *base, const struct cli *cl, struct strbuf
 	for (size_t k = 0; k < sizeof runner_opts / sizeof runner_opts[0]; k++) {
 		const char *v = *(const char *const *)((const char *)cl + runner_opts[k].field);
 		if (v && !runner_opts[k].instance && strcmp(runner_opts[k].flag, "--only"))
-			add_opt(&argv, &n, runner_opts[k].flag,
+			add_opt(&argv, &n, cmd, runner_opts[k].flag,
 				!strcmp(runner_opts[k].flag, "--dump") ? (dump = cli_abs_path(v)) : v);
 	}
 	strbuf_addstr(out, base);
@@ -328,29 +333,31 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 		return cli_run_refused(NULL, &e);
 	}
 	len = self_exe_path(exe, sizeof exe);
-	add_opt(&argv, &n, len > 0 ? exe : "biso-recover", df->command);
-	add_opt(&argv, &n, "--runner", run_stamp(run));
+	argv = xcalloc(3, sizeof *argv);
+	argv[n++] = len > 0 ? exe : "biso-recover";
+	argv[n++] = df->command;
+	add_opt(&argv, &n, df->command, "--runner", run_stamp(run));
 	for (size_t k = 0; k < sizeof runner_opts / sizeof runner_opts[0]; k++) {
 		const char *v = *(const char *const *)((const char *)cl + runner_opts[k].field);
 		if (v)
-			add_opt(&argv, &n, runner_opts[k].flag, v);
+			add_opt(&argv, &n, df->command, runner_opts[k].flag, v);
 	}
 	for (size_t k = 0; k < cl->n_keep_tables; k++)
-		add_opt(&argv, &n, "--keep-table", cl->keep_tables[k]);
+		add_opt(&argv, &n, df->command, "--keep-table", cl->keep_tables[k]);
 	if (cl->keep_old)
-		add_opt(&argv, &n, "--keep-old", NULL);
+		add_opt(&argv, &n, df->command, "--keep-old", NULL);
 	if (cl->jobs) {
 		snprintf(jobs, sizeof jobs, "%d", cl->jobs < 0 ? 0 : cl->jobs);
-		add_opt(&argv, &n, "--jobs", jobs);
+		add_opt(&argv, &n, df->command, "--jobs", jobs);
 	}
 	if (cl->yes && !wizard)
-		add_opt(&argv, &n, "--yes", NULL);
+		add_opt(&argv, &n, df->command, "--yes", NULL);
 	if (wizard)
-		add_opt(&argv, &n, "--ask-steps", NULL);
+		add_opt(&argv, &n, df->command, "--ask-steps", NULL);
 	if (cl->resume)
-		add_opt(&argv, &n, "--resume", NULL);
+		add_opt(&argv, &n, df->command, "--resume", NULL);
 	if (cl->drill_root)
-		add_opt(&argv, &n, "--drill-root", cl->drill_root);
+		add_opt(&argv, &n, df->command, "--drill-root", cl->drill_root);
 	if (cl->dbname_is_name) {
 		/* as given: the runner then keeps the instance's host too */
 		char *name = conninfo_get(cl->dbname, "dbname");
@@ -389,7 +396,7 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 	co.log_path = run_log_path(run);
 	co.runner_pid = (long)res.pid;
 	if (df->resume)
-		resume_command(df->resume, cl, &resume);
+		resume_command(df->resume, df->command, cl, &resume);
 	co.resume_cmd = df->resume ? resume.buf : NULL;
 	code = wizard ? follow_wizard(cl, sock, co.log_path, co.runner_pid, 0, co.resume_cmd,
 				      again_text.len ? again_text.buf : NULL)
@@ -562,7 +569,7 @@ int detached_runner_main(const struct detached_flow *df, const struct cli *cl, s
 	if (df->resume) {
 		/* for the status file: whoever finds this run dead or attaches
 		 * later gets the command with this run's own options */
-		resume_command(df->resume, cl, &resume);
+		resume_command(df->resume, df->command, cl, &resume);
 		rno.resume_cmd = resume.buf;
 	}
 	rno.yes = cl->yes || df->no_questions;

@@ -1,8 +1,9 @@
 /*
- * biso-recover: command line.  Parses every option into a struct cli, looks
- * the command up in the table below and runs it: the wizard (no command, on
- * a terminal), batch restore, or one of the single-purpose commands.  Each
- * command family lives in its own ui/cmd_*.c (cli.h).
+ * biso-recover: command line.  Looks the command up in the table below,
+ * parses its options into a struct cli (one it does not take, by its
+ * struct command.opts, is a usage error) and runs it: the wizard (no
+ * command, on a terminal), batch restore, or one of the single-purpose
+ * commands.  Each command family lives in its own ui/cmd_*.c (cli.h).
  */
 #include "config.h"
 #include "cli.h"
@@ -67,8 +68,11 @@ static const char usage_text[] = N_(
 "  --on-error stop|continue  stop at the first failing statement (default), or\n"
 "                         go on like psql and count the errors (exit 3)\n"
 "  --only STEP[,STEP]     run only these steps\n"
-"  --yes                  do not ask before destructive steps\n"
+"  --again                the restore: start it without asking although a\n"
+"                         restore finished less than an hour ago\n"
 "  --dry-run              print the plan and the manual commands, touch nothing\n"
+"  --sandbox DIR          where a drill chosen on the first screen builds its\n"
+"                         sandbox (as for drill)\n"
 "  -h, --help             this help; COMMAND --help explains a command's options\n"
 "  -V, --version          the version\n"
 "\n"
@@ -173,9 +177,59 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* The long options every command takes; a command's table lists the
+ * others it takes (struct command.opts). */
+static const char *const global_opts[] = { "config", "help", "version", NULL };
+/* ... and those every command that loads the configuration (needs_conf)
+ * takes: main() looks for a killed backup's maintenance marker in its
+ * log_dir first (cli_recover_maintenance()). */
+static const char *const conf_opts[] = { "log-dir", NULL };
+
+/* Whether @opt is one of the NULL-terminated @list (NULL: empty). */
+static int opt_in(const char *const *list, const char *opt)
+{
+	for (; list && *list; list++)
+		if (!strcmp(*list, opt))
+			return 1;
+	return 0;
+}
+
+int cli_command_takes(const char *cmd, const char *opt)
+{
+	const struct command *k = command_find(cmd);
+	if (!strncmp(opt, "--", 2))
+		opt += 2;
+	return opt_in(global_opts, opt) || (k && k->needs_conf && opt_in(conf_opts, opt)) ||
+	       (k && opt_in(k->opts, opt));
+}
+
+/* @opt (a long option's name) given to @k, which does not take it: a
+ * usage error, naming the commands that do. */
+static int not_taken(const struct command *k, const char *opt)
+{
+	struct strbuf sb = STRBUF_INIT, others = STRBUF_INIT;
+	int code;
+	if (k->name)
+		strbuf_addf(&sb, _("%s does not take --%s"), k->name, opt);
+	else
+		strbuf_addf(&sb, _("the wizard does not take --%s"), opt);
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (commands[i]->name && cli_command_takes(commands[i]->name, opt))
+			strbuf_addf(&others, "%s%s", others.len ? ", " : "", commands[i]->name);
+	if (others.len) {
+		strbuf_addstr(&sb, "; ");
+		strbuf_addf(&sb, _("it is an option of: %s"), others.buf);
+	}
+	code = cli_usage_error("%s", sb.buf);
+	strbuf_release(&sb);
+	strbuf_release(&others);
+	return code;
+}
+
 static int parse_cli(int argc, char **argv, struct cli *cl)
 {
-	int c;
+	const struct command *k = NULL;
+	int c, idx;
 	/* The command is the first word that is not an option or an option's
 	 * value: "biso-recover --config X restore" works too. */
 	for (int i = 1; i < argc; i++) {
@@ -183,7 +237,7 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		if (!strcmp(argv[i], "--"))
 			break;
 		if (argv[i][0] != '-') {
-			const struct command *k = command_find(argv[i]);
+			k = command_find(argv[i]);
 			cl->cmd = argv[i];
 			cli_set_usage_cmd(k && k->help ? k->name : NULL);
 			memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof *argv);
@@ -197,8 +251,14 @@ static int parse_cli(int argc, char **argv, struct cli *cl)
 		if (lo->name && lo->has_arg == required_argument)
 			i++; /* skip the option's value */
 	}
+	if (!cl->cmd)
+		k = command_find(NULL);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hV", long_opts, NULL)) != -1) {
+	while (idx = -1, (c = getopt_long(argc, argv, ":hV", long_opts, &idx)) != -1) {
+		/* an option the command does not take is refused before any
+		 * work (an unknown command word is named after parsing) */
+		if (k && idx >= 0 && c != ':' && c != '?' && !cli_command_takes(k->name, long_opts[idx].name))
+			return not_taken(k, long_opts[idx].name);
 		switch (c) {
 		case OPT_CONFIG: cl->config = optarg; break;
 		case OPT_BACKUP_ROOT: cl->backup_root = optarg; break;

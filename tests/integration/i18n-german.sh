@@ -89,7 +89,7 @@ echo "ok: a configuration error in German"
 run de_CH.UTF-8 --help > "$T/help.de"
 run C --help > "$T/help.c"
 text_has "$(head -n 1 "$T/help.de")" -x 'Aufruf:' && grep -q '^Optionen:$' "$T/help.de" &&
-	grep -q '^  --yes                  vor zerstörenden Schritten nicht fragen$' "$T/help.de" ||
+	grep -q '^  --dry-run              Plan und Befehle für die Handarbeit ausgeben, nichts$' "$T/help.de" ||
 	{ cat "$T/help.de"; fail "--help is not German"; }
 grep -q '^Usage: biso-recover' "$T/help.c" && grep -q '^Options:$' "$T/help.c" ||
 	{ cat "$T/help.c"; fail "--help with LANG=C is not English"; }

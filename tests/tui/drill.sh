@@ -117,15 +117,28 @@ wait_n() {
 	fail "after $3 s the screen does not show $4 (/$1/ $2 times)"
 }
 
-# start SCENARIO [OPTIONS...]: a new session running the drill.
+# start SCENARIO [OPTIONS...]: a new session running the drill; with
+# via_wizard=1 the wizard's (OPTIONS are the wizard's), its first screen's
+# practise and its first scenario (SCENARIO is 01-walkthrough).
 start() {
 	scen=$1
 	shift
 	if $TMUX_CMD kill-server >/dev/null 2>&1; then sleep 0.5; fi
+	if [ -n "${via_wizard:-}" ]; then
+		cmd="'$BISO_RECOVER' $* --sandbox '$T/sb'"
+	else
+		cmd="'$BISO_RECOVER' $* drill --sandbox '$T/sb' $scen"
+	fi
 	$TMUX_CMD new-session -d -s drill -x 100 -y 40 \
-		"LC_ALL=C.UTF-8 LANGUAGE= HOME='$T/home' BISO_RECOVER_SHARE='$T/share' '$BISO_RECOVER' $* drill --sandbox '$T/sb' $scen; echo drill-exit=\$?; sleep 600" ||
+		"LC_ALL=C.UTF-8 LANGUAGE= HOME='$T/home' BISO_RECOVER_SHARE='$T/share' $cmd; echo drill-exit=\$?; sleep 600" ||
 		fail "tmux new-session failed"
 	$TMUX_CMD set-option -t drill history-limit 5000 >/dev/null
+	if [ -n "${via_wizard:-}" ]; then
+		wait_n 'What do you want to do' 1 30 "[$scen] the wizard's first screen"
+		$TMUX_CMD send-keys -t drill 4
+		wait_n 'Practise: choose a scenario' 1 10 "[$scen] the wizard's scenarios"
+		$TMUX_CMD send-keys -t drill Enter
+	fi
 	menus=1
 	wait_n '^Task:' 1 240 "[$scen] the drill's first menu"
 	shows '^== DRILL' || fail "[$scen] no DRILL banner on the menu"
@@ -477,8 +490,10 @@ state() {
 	psql -X -At -d postgres -c "SELECT datname FROM pg_database ORDER BY 1"
 	psql -X -At -d biso -c "SELECT count(*) FROM real_t"
 }
-# a configuration of the real instance: the drill builds its own and
-# takes only the command line's overrides, which its guard refuses
+# a configuration of the real instance: the drill builds its own; the
+# drill command takes no override of it (refused, nothing built), the
+# wizard's options reach the drill its first screen starts, and the
+# drill's guard refuses them
 cat >"$REAL/real.conf" <<EOC
 webroot = "$REAL/webroot";
 backup_root = "$REAL/backups";
@@ -488,6 +503,12 @@ database = {
 };
 EOC
 before=$(state)
+"$BISO_RECOVER" --config "$REAL/real.conf" --webroot "$REAL/webroot" drill --sandbox "$T/sb2" 01-walkthrough \
+	>"$T/refused.out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q '^biso-recover: drill does not take --webroot; ' "$T/refused.out" && [ ! -e "$T/sb2" ] ||
+	{ cat "$T/refused.out"; fail "drill --webroot: exit $rc, not refused before the sandbox"; }
+via_wizard=1 # from here on the drill starts from the wizard's first screen
 start 01-walkthrough --config "$REAL/real.conf" --webroot "$REAL/webroot" --dbname "'host=$PGHOST port=$PGPORT dbname=biso'"
 restore '--yes'
 shows_joined "the drill refuses $REAL/webroot: it lies outside the sandbox" ||
