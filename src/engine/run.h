@@ -196,10 +196,11 @@ int run_ended_early(const struct flow_def *flow, const char *log_dir, const char
  * restore) ended a new run of it asks before it replaces again what that
  * run replaced: an hour. */
 #define RUN_AGAIN_SECONDS 3600
-/* When the newest run of @run's flow or its undo flow in the instance's
- * journal (runs of other flows after it, the nightly backup, do not count)
- * is a run of @run's flow that ended less than RUN_AGAIN_SECONDS before @now and
- * kept something (a pre-restore copy) in a step @run selects again, append
+/* When a run of @run's flow in the instance's journal ended less than
+ * RUN_AGAIN_SECONDS before @now and kept something (a pre-restore copy) in
+ * a step @run selects again, with no run of its undo flow (a rollback)
+ * after it (runs of other flows, the nightly backup, and of this flow that
+ * kept nothing, `restore --only migrations`, do not count), append
  * to @out, in the language _() gives, what that run is (its stamp, end
  * time and exit code, the steps, its log, "biso-recover status" with the
  * instance's options for its summary) and that this run would put its

@@ -60,23 +60,15 @@ void run_found_free(struct found *f, size_t n)
 	memset(f, 0, sizeof *f);
 }
 
-/* Read the newest run's step records for @flow from @log_dir's journal
- * (with @own, the newest run of @flow or its undo flow, skipping the runs
- * of other flows):
- * 1 when it is a run of @flow (in @f), 0 when there is none, -1 with @e. */
-static int find_newest(const struct flow_def *flow, const char *log_dir, int own,
-		       struct found *f, struct err *e)
+/* Fill @f from the @n step records @v of one run (v[0] its "start"):
+ * 1 when it is a run of @flow, else 0 (@f zeroed). */
+static int parse_run(const struct flow_def *flow, const struct journal_step_rec *v, size_t n,
+		     struct found *f)
 {
-	struct journal_step_rec *v;
-	size_t n, ns = flow->n_steps;
-	const char *flows[] = { flow->name, flow->undo, NULL };
+	size_t ns = flow->n_steps;
 	memset(f, 0, sizeof *f);
-	if (!log_dir || journal_steps_of(log_dir, own ? flows : NULL, &v, &n, e) < 0)
-		return log_dir ? -1 : 0;
-	if (!n || strcmp(v[0].flow, flow->name) || strcmp(v[0].event, "start") || *v[0].step) {
-		journal_steps_free(v, n);
+	if (!n || strcmp(v[0].flow, flow->name) || strcmp(v[0].event, "start") || *v[0].step)
 		return 0;
-	}
 	f->sel = xcalloc(ns ? ns : 1, sizeof *f->sel);
 	f->last = xcalloc(ns ? ns : 1, sizeof *f->last);
 	f->done = xcalloc(ns ? ns : 1, sizeof *f->done);
@@ -131,8 +123,26 @@ static int find_newest(const struct flow_def *flow, const char *log_dir, int own
 			f->last[i] = STEP_SKIPPED;
 		}
 	}
-	journal_steps_free(v, n);
 	return 1;
+}
+
+/* Read the newest run's step records for @flow from @log_dir's journal
+ * (with @own, the newest run of @flow or its undo flow, skipping the runs
+ * of other flows):
+ * 1 when it is a run of @flow (in @f), 0 when there is none, -1 with @e. */
+static int find_newest(const struct flow_def *flow, const char *log_dir, int own,
+		       struct found *f, struct err *e)
+{
+	struct journal_step_rec *v;
+	size_t n;
+	const char *flows[] = { flow->name, flow->undo, NULL };
+	int got;
+	memset(f, 0, sizeof *f);
+	if (!log_dir || journal_steps_of(log_dir, own ? flows : NULL, &v, &n, e) < 0)
+		return log_dir ? -1 : 0;
+	got = parse_run(flow, v, n, f);
+	journal_steps_free(v, n);
+	return got;
 }
 
 void run_done_parse(const char *d, char **kept, char **from, char **at)
@@ -448,38 +458,86 @@ static time_t ended_at(const char *log_dir, const struct found *f)
 	return t;
 }
 
+/* The steps of @f (a run of @flow that ended) that kept something and
+ * that @run selects again, "webroot, datadir", into @steps. */
+static void kept_steps(const struct run *run, const struct found *f, struct strbuf *steps)
+{
+	const struct flow_def *flow = run->flow;
+	for (size_t i = 0; f->ended && i < flow->n_steps; i++) {
+		char *k, *from, *at;
+		if (f->last[i] != STEP_DONE || !run->st[i].selected)
+			continue;
+		run_done_parse(f->done[i] ? f->done[i] : "", &k, &from, &at);
+		if (k)
+			strbuf_addf(steps, "%s%s", steps->len ? ", " : "", flow->steps[i]->name);
+		free(k);
+		free(from);
+		free(at);
+	}
+}
+
+/* The newest run of @run's flow in @dir's journal that ended less than
+ * RUN_AGAIN_SECONDS before @now and kept something @run would replace
+ * again: 1 with @f (run_found_free()), *@end and @steps set, else 0.  Runs
+ * of other flows (the nightly backup) are passed over, and so are newer
+ * runs of the flow that kept nothing (`restore --only migrations`); a run
+ * of its undo flow (a rollback) ends the search. */
+static int find_again(const struct run *run, const char *dir, time_t now, struct found *f,
+		      time_t *end, struct strbuf *steps)
+{
+	const struct flow_def *flow = run->flow;
+	struct journal_step_rec *v;
+	struct err ignored = ERR_INIT;
+	size_t n, stop;
+	int got = 0;
+
+	if (journal_steps_all(dir, &v, &n, &ignored) < 0) {
+		err_clear(&ignored);
+		return 0;
+	}
+	/* the runs follow each other, oldest first: each begins with its start */
+	for (stop = n; stop > 0 && !got;) {
+		size_t k = stop;
+		while (k > 0 && (*v[k - 1].step || strcmp(v[k - 1].event, "start")))
+			k--;
+		if (k == 0)
+			break; /* records before any start: a damaged journal */
+		k--;
+		if (flow->undo && !strcmp(v[k].flow, flow->undo))
+			break;
+		if (parse_run(flow, v + k, stop - k, f)) {
+			time_t t = f->ended ? ended_at(dir, f) : 0;
+			if (f->ended && (!t || now < t || now - t >= RUN_AGAIN_SECONDS)) {
+				run_found_free(f, flow->n_steps);
+				break; /* the runs before it ended earlier still */
+			}
+			kept_steps(run, f, steps);
+			if (steps->len) {
+				*end = t;
+				got = 1;
+			} else {
+				run_found_free(f, flow->n_steps);
+			}
+		}
+		stop = k;
+	}
+	journal_steps_free(v, n);
+	return got;
+}
+
 int run_again_text(const struct run *run, time_t now, struct strbuf *out, struct strbuf *out_en)
 {
 	const struct flow_def *flow = run->flow;
 	const char *dir = run->conf->log_dir;
 	struct strbuf steps = STRBUF_INIT;
-	struct err ignored = ERR_INIT;
 	struct found f;
 	int got;
-	time_t end;
+	time_t end = 0;
 
 	if (!flow->undo || !dir || run->origin[0])
 		return 0;
-	/* the newest restore (or rollback: then none to ask about); a backup
-	 * after it, the nightly one, replaces nothing and changes nothing of
-	 * what a second restore would do to the first one's kept copies */
-	got = find_newest(flow, dir, 1, &f, &ignored);
-	err_clear(&ignored);
-	if (got <= 0)
-		return 0;
-	for (size_t i = 0; f.ended && i < flow->n_steps; i++) {
-		char *k, *from, *at;
-		if (f.last[i] != STEP_DONE || !run->st[i].selected)
-			continue;
-		run_done_parse(f.done[i] ? f.done[i] : "", &k, &from, &at);
-		if (k)
-			strbuf_addf(&steps, "%s%s", steps.len ? ", " : "", flow->steps[i]->name);
-		free(k);
-		free(from);
-		free(at);
-	}
-	end = steps.len ? ended_at(dir, &f) : 0;
-	got = end && now >= end && now - end < RUN_AGAIN_SECONDS;
+	memset(&f, 0, sizeof f);
+	got = find_again(run, dir, now, &f, &end, &steps);
 	if (got) {
 		char when[20];
 		timestamp_human(end, when);

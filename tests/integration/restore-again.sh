@@ -15,6 +15,8 @@
 #   5b. a backup after it does not end the question: restore --yes is
 #      refused (exit 7) and names the restore of 5, not the backup.
 #   6. --only migrations,verify keeps nothing: not asked (exit 0).
+#   7. nor does it end the question: restore --yes after it is refused
+#      (exit 7) and names the restore of 5.
 set -euo pipefail
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 BISO_RECOVER=${BISO_RECOVER:-$top_srcdir/build/biso-recover}
@@ -91,3 +93,12 @@ echo "ok: a backup after the restore does not end the question"
 	{ cat "$T/r6.log"; fail "restore --only migrations,verify after a restore was refused"; }
 ! grep -q "less than an hour ago" "$T/r6.log" || { cat "$T/r6.log"; fail "steps that keep nothing were asked about"; }
 echo "ok: steps that keep nothing are not asked about"
+
+# 7.
+set +e
+"$BISO_RECOVER" restore --yes --config "$C" > "$T/r7.log" 2>&1
+rc=$?
+set -e
+[ $rc = 7 ] && grep -q "the restore of $second finished at " "$T/r7.log" ||
+	{ cat "$T/r7.log"; fail "restore --yes after a restore and a run that kept nothing: exit $rc, expected 7 naming the restore $second"; }
+echo "ok: a run that kept nothing after the restore does not end the question"
