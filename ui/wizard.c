@@ -375,13 +375,14 @@ static void step_key(struct wizard *w, int is_key, wint_t ch)
 /* ---- SCR_AGAIN ---- */
 
 /* The screen of a step's question: SCR_AGAIN while its question
- * (wizard_opts.again) is open, before any step ran; else SCR_STEP. */
+ * (wizard_opts.again) is open, before any step ran (the steps --only left
+ * out are skipped from the start); else SCR_STEP. */
 static enum screen_id step_screen(const struct wizard *w)
 {
 	if (!w->o->again || w->again_yes || !w->control)
 		return SCR_STEP;
 	for (size_t s = 0; s < w->n_steps; s++)
-		if (w->view[s].state != STEP_PENDING)
+		if (w->view[s].state != STEP_PENDING && w->view[s].state != STEP_SKIPPED)
 			return SCR_STEP;
 	return SCR_AGAIN;
 }

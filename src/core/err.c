@@ -164,7 +164,7 @@ void err_hint_add(struct err *e, const char *msgid)
 	/* English alone when neither part has a translation */
 	if (t || e->lhint)
 		l10n = e->hint ? xstrfmt("%s %s", e->lhint ? e->lhint : e->hint, t ? t : msgid)
-			       : xstrdup(t);
+			       : xstrdup(t ? t : msgid);
 	free(e->hint);
 	free(e->lhint);
 	e->hint = en;

@@ -81,9 +81,9 @@ enum {
 	 * waits for them before the step, then stops services for it. */
 	STEP_F_WAITS_CHECKS = 1u << 3,
 	/* The step only reads and reports (the restore's verification): a run
-	 * in which no other step did anything changed nothing
-	 * (run_changed_nothing()), so it is no restore to roll back or to
-	 * ask about before the next. */
+	 * that selected no other step replaced nothing, so rollback passes
+	 * over it (run_start_reads_only()).  It still ends the half-done
+	 * notice of the run it finishes. */
 	STEP_F_READS_ONLY = 1u << 4,
 };
 

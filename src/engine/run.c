@@ -612,8 +612,6 @@ int run_changed_nothing(const struct run *run)
 {
 	for (size_t i = 0; i < run->flow->n_steps; i++) {
 		const struct step_status *st = &run->st[i];
-		if (run->flow->steps[i]->flags & STEP_F_READS_ONLY)
-			continue;
 		if (!st->earlier && (st->state == STEP_DONE || st->state == STEP_FAILED ||
 				     (st->state == STEP_SKIPPED && st->seconds)))
 			return 0;

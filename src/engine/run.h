@@ -210,6 +210,11 @@ int run_ended_early(const struct flow_def *flow, const char *log_dir, const char
  * the run log only, once.  @out_en (may be NULL): the same in English,
  * for the log.  Front ends ask before such a run (restore --again). */
 int run_again_text(const struct run *run, time_t now, struct strbuf *out, struct strbuf *out_en);
+/* 1 when the journal's "start" record @detail of a run of @flow selected
+ * only steps that read (STEP_F_READS_ONLY: `restore --only verify`), so
+ * that the run replaced nothing; 0 otherwise (an unknown step counts as
+ * one that changes). */
+int run_start_reads_only(const struct flow_def *flow, const char *detail);
 /* " --dump PATH" for a command that repeats a run, appended to @out: the
  * dump @dump names by its absolute path (as given when it cannot be
  * resolved), quoted for a shell (runcmd_format_argv()).  For
@@ -320,12 +325,10 @@ int run_refused(const struct run *run);
 const struct err *run_refused_err(const struct run *run);
 /* 1 when no step of @run changed anything: none done, none failed (a
  * failed step may have begun on its target; one the slow checks refused
- * stays pending, run_refused()), none that ran before it was skipped;
- * steps that only read (STEP_F_READS_ONLY: `restore --only verify`) do
- * not count.
+ * stays pending, run_refused()), none that ran before it was skipped.
  * The steps an interrupted run did are that run's (run_opts.resume).  The
  * one rule for "nothing changed": the summary's "stopped before any
- * step" (which also wants no read-only step run), and the journal's "end" record, which leaves such a run out of
+ * step", and the journal's "end" record, which leaves such a run out of
  * every later look-up (journal_end()). */
 int run_changed_nothing(const struct run *run);
 /* The run log's last line for exit @code: "finished (exit 0)", "aborted

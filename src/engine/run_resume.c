@@ -145,6 +145,23 @@ static int find_newest(const struct flow_def *flow, const char *log_dir, int own
 	return got;
 }
 
+int run_start_reads_only(const struct flow_def *flow, const char *detail)
+{
+	size_t len = strcspn(detail, "\n");
+	int any = 0;
+	for (const char *p = detail; p < detail + len;) {
+		size_t w = strcspn(p, ",\n"), i;
+		for (i = 0; i < flow->n_steps; i++)
+			if (strlen(flow->steps[i]->name) == w && !strncmp(p, flow->steps[i]->name, w))
+				break;
+		if (i == flow->n_steps || !(flow->steps[i]->flags & STEP_F_READS_ONLY))
+			return 0;
+		any = 1;
+		p += w + (p[w] == ',');
+	}
+	return any;
+}
+
 void run_done_parse(const char *d, char **kept, char **from, char **at)
 {
 	const char *p = d, *a = strstr(d, "; at "), *end;

@@ -168,16 +168,13 @@ static void add_not_done(const struct run *run, struct strbuf *out)
 }
 
 /* 1 when neither @run (run_changed_nothing()) nor an interrupted run
- * before it that this one continues changed anything, and no step ran at
- * all: a verification that ran changed nothing, but the run did not stop
- * "before any step". */
+ * before it that this one continues changed anything. */
 static int nothing_changed(const struct run *run)
 {
 	if (run->origin[0])
 		return 0;
 	for (size_t i = 0; i < run->flow->n_steps; i++)
-		if (run->st[i].earlier || ((run->flow->steps[i]->flags & STEP_F_READS_ONLY) &&
-					   (run->st[i].state == STEP_DONE || run->st[i].state == STEP_FAILED)))
+		if (run->st[i].earlier)
 			return 0;
 	return run_changed_nothing(run);
 }

@@ -231,8 +231,16 @@ static int kept_belongs(const struct rollback *rb, const char *stamp, char *cons
 	return ok;
 }
 
+/* 1 when @s is the start of a restore that only verified (restore --only
+ * verify): it replaced nothing. */
+static int only_verified(const struct journal_step_rec *s)
+{
+	return !strcmp(s->flow, "restore") && run_start_reads_only(&restore_flow, s->detail);
+}
+
 /* The newest restore or rollback in the journal (runs of other flows
- * after it, the nightly backup, do not count) and what its steps kept:
+ * after it, the nightly backup, and restores that only verified do not
+ * count) and what its steps kept:
  * rb->of, rb->kept[], rb->kept_log.  A restore that the operator split
  * over several runs (one ended before its last step, "restore --only" did
  * the rest) is one restore: the earlier runs right before it (nothing
@@ -253,7 +261,8 @@ static int find_run(struct rollback *rb, struct err *e)
 		return -1;
 	for (size_t k = 0; k < n; k++)
 		if (!*v[k].step && !strcmp(v[k].event, "start") &&
-		    (!strcmp(v[k].flow, "restore") || !strcmp(v[k].flow, "rollback")))
+		    (!strcmp(v[k].flow, "restore") || !strcmp(v[k].flow, "rollback")) &&
+		    !only_verified(&v[k]))
 			last = k;
 	if (last == (size_t)-1) {
 		err_set(e, "no restore to roll back in the journal of %s", dir);
@@ -275,8 +284,8 @@ static int find_run(struct rollback *rb, struct err *e)
 		int own, unfinished;
 		if (*s->step || strcmp(s->event, "start") || !strcmp(s->stamp, rb->of))
 			continue;
-		if (!strcmp(s->flow, "backup"))
-			continue; /* a backup replaces nothing */
+		if (!strcmp(s->flow, "backup") || only_verified(s))
+			continue; /* a backup or a verification replaces nothing */
 		if (strcmp(s->flow, "restore"))
 			break; /* another rollback or refresh */
 		run_kept(v, n, s->stamp, s->flow, kept);

@@ -108,6 +108,8 @@ int dumpaccess_check(PGconn *c, struct dumpaccess *a, struct err *e)
 
 	memset(a, 0, sizeof *a);
 	a->server_version = PQserverVersion(c);
+	if (a->server_version < 90500)
+		return 0;
 	res = PQexec(c, "SELECT current_user, current_database()");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		goto fail;
@@ -119,6 +121,7 @@ int dumpaccess_check(PGconn *c, struct dumpaccess *a, struct err *e)
 		goto fail;
 	if (!(role = ident(c, a->role, e)))
 		goto out;
+	a->role_q = xstrdup(role);
 	n = PQntuples(res);
 	a->items = xcalloc((size_t)n + 1, sizeof *a->items);
 	for (int i = 0; i < n; i++) {
@@ -206,7 +209,7 @@ static void refusal_text(const struct dumpaccess *a, const char *where, struct s
 	if (tables && a->server_version >= 140000) {
 		strbuf_addch(hint, ' ');
 		strbuf_addf(hint, _("Or, for every table, sequence and schema at once (PostgreSQL 14 "
-				    "and later): GRANT pg_read_all_data TO %s;"), a->role);
+				    "and later): GRANT pg_read_all_data TO %s;"), a->role_q ? a->role_q : a->role);
 	}
 	strbuf_addch(hint, ' ');
 	if (where)
@@ -247,6 +250,7 @@ void dumpaccess_release(struct dumpaccess *a)
 	}
 	free(a->items);
 	free(a->role);
+	free(a->role_q);
 	free(a->dbname);
 	memset(a, 0, sizeof *a);
 }

@@ -47,6 +47,8 @@ struct dumpaccess_item {
 
 struct dumpaccess {
 	char *role;     /* current_user */
+	char *role_q;   /* the same quoted by PQescapeIdentifier(), for the
+			   hint's statements; NULL: @role is used as it is */
 	char *dbname;   /* current_database() */
 	int server_version; /* PQserverVersion(), e.g. 150018 */
 	size_t total;   /* the objects pg_dump could not read, all of them */
@@ -57,7 +59,9 @@ struct dumpaccess {
 
 /* Ask the server on @c what pg_dump as @c's role could not read; fills
  * @a (release it with dumpaccess_release()), @a->total 0 when nothing.
- * -1 with @e on a query error (@a is then empty). */
+ * A server before 9.5 (no row level security, which the query asks about)
+ * is not asked: 0, nothing found, as pg_dump itself still stops at what it
+ * cannot read.  -1 with @e on a query error (@a is then empty). */
 int dumpaccess_check(PGconn *c, struct dumpaccess *a, struct err *e);
 /* The backup's refusal when @a->total > 0: -1 with @e naming the role, the
  * database, the first DUMPACCESS_SHOWN objects and why, how many in all,

@@ -74,7 +74,7 @@ refused() {
 
 # 1. No SELECT on a table owned by another role
 refused "no SELECT" 'GRANT SELECT ON "public"."audit_secret" TO "biso";'
-grep -qF 'GRANT pg_read_all_data TO biso;' "$T/run.out" ||
+grep -qF 'GRANT pg_read_all_data TO "biso";' "$T/run.out" ||
 	{ cat "$T/run.out"; fail "the hint does not offer pg_read_all_data"; }
 echo "ok: a table biso cannot read: dry run and backup refused before maintenance-on"
 

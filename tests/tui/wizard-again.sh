@@ -18,13 +18,13 @@ BISO_RECOVER=${BISO_RECOVER:-$top_builddir/biso-recover}
 . "$top_srcdir/tests/lib/tmux.sh" # cap, shows, failscreen, wait_for, keys
 tmux_demo_setup wizagain # CONF, TMUX_CMD; both gone on exit
 
-# wizard LABEL: the restore wizard in a new 80x24 vt100 pane; its exit
-# code goes to $T/exit-LABEL.
+# wizard LABEL [OPTION]: the restore wizard in a new 80x24 vt100 pane; its
+# exit code goes to $T/exit-LABEL.
 wizard() {
 	rm -f "$T/exit-$1"
 	$TMUX_CMD kill-server >/dev/null 2>&1 && sleep 0.5
 	$TMUX_CMD new-session -d -s wiz -x 80 -y 24 \
-		"env TERM=vt100 NO_COLOR=1 LANG=C LC_ALL=C '$BISO_RECOVER' --config '$CONF' wizard restore; echo \$? >'$T/exit-$1'; sleep 600" ||
+		"env TERM=vt100 NO_COLOR=1 LANG=C LC_ALL=C '$BISO_RECOVER' --config '$CONF' wizard restore ${2:-}; echo \$? >'$T/exit-$1'; sleep 600" ||
 		fail "tmux new-session failed"
 }
 # wait_exit LABEL CODE: the wizard exited with CODE within 10 s.
@@ -91,3 +91,16 @@ wait_for "Restore (STOPPED|ABORTED)" 30 "[yes] the summary"
 keys q
 wait_exit yes 130
 echo "ok: y starts the restore again"
+
+# --only webroot: the steps it leaves out are skipped from the start; the
+# question is asked all the same, as line mode asks it (before, the wizard
+# went to the webroot step without it)
+steps_before=$(steps)
+wizard only "--only webroot"
+wait_for "Restore again\\?" 60 "[only] the question before the webroot step"
+keys n
+wait_for "exit code 130" 10 "[only] the summary after n"
+keys q
+wait_exit only 130
+[ "$(steps)" = "$steps_before" ] || { cat "$S/log/journal"; fail "[only] a step ran after n"; }
+echo "ok: restore --only webroot in the wizard asks too"

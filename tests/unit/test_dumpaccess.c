@@ -31,6 +31,7 @@ static void init(struct dumpaccess *a, int server_version, size_t total)
 {
 	memset(a, 0, sizeof *a);
 	a->role = xstrdup("biso");
+	a->role_q = xstrdup("\"biso\"");
 	a->dbname = xstrdup("gaia");
 	a->server_version = server_version;
 	a->total = total;
@@ -62,7 +63,7 @@ static void one_table_is_named_with_its_grant(void **state)
 			    "table public.secret (no SELECT)");
 	assert_string_equal(e.hint, "As a superuser: GRANT SELECT ON \"public\".\"secret\" TO "
 			    "\"biso\"; Or, for every table, sequence and schema at once (PostgreSQL "
-			    "14 and later): GRANT pg_read_all_data TO biso; Or back up as a role "
+			    "14 and later): GRANT pg_read_all_data TO \"biso\"; Or back up as a role "
 			    "that reads them all (their owner or a superuser), set in --dbname or "
 			    "database.conninfo.");
 	err_clear(&e);
