@@ -240,18 +240,17 @@ static void resume_command(const char *base, const char *cmd, const struct cli *
 	free(dump);
 }
 
-/* A run of @df's flow that finished moments ago and replaced what @run
- * would replace again (run_again_text(): a second restore over the
- * first, whose kept copies the rollback would then no longer reach): say
- * so first, then with --yes refuse, else ask, the default no.  0 to go
- * on, or the exit code (EXIT_NOT_CONFIRMED). */
-static int ask_again(const struct detached_flow *df, const struct cli *cl, const struct run *run)
+/* A run of @df's flow finished moments ago and replaced what this run
+ * would replace again, as @text says (run_again_text(): a second restore
+ * over the first, whose kept copies the rollback would then no longer
+ * reach): say so first, then with --yes refuse, else ask, the default no.
+ * 0 to go on, or the exit code (EXIT_NOT_CONFIRMED). */
+static int ask_again(const struct detached_flow *df, const struct cli *cl, const char *text)
 {
 	struct strbuf sb = STRBUF_INIT, answer = STRBUF_INIT;
 	int ok = 0;
 
-	if (!run_again_text(run, time(NULL), &sb, NULL))
-		return 0;
+	strbuf_addstr(&sb, text);
 	strbuf_rtrim(&sb);
 	frontend_print(sb.buf);
 	strbuf_reset(&sb);
@@ -319,14 +318,16 @@ static int start_or_attach(const struct detached_flow *df, const struct cli *cl,
 		run_free(run);
 		return code;
 	}
-	if (!wizard && !cl->again && (code = ask_again(df, cl, run)) != 0) {
+	/* a restore over one that finished moments ago: line mode asks here,
+	 * the wizard on a screen of its own before the first step (the runner
+	 * waits at that step's question meanwhile) */
+	if (!cl->again)
+		run_again_text(run, time(NULL), &again_text, NULL);
+	if (!wizard && again_text.len && (code = ask_again(df, cl, again_text.buf)) != 0) {
+		strbuf_release(&again_text);
 		run_free(run);
 		return code;
 	}
-	/* the wizard asks the same on a screen of its own, before the first
-	 * step (the runner waits at that step's question meanwhile) */
-	if (wizard && !cl->again)
-		run_again_text(run, time(NULL), &again_text, NULL);
 	if (!(log = cli_open_run_log(run, &e))) {
 		strbuf_release(&again_text);
 		run_free(run);
